@@ -1,0 +1,11 @@
+package dev.skein.core;
+
+/**
+ * The broker and this client share no version of an API, or a field is set that the negotiated
+ * version cannot carry. The message names the API (and field).
+ */
+public class UnsupportedVersionException extends SkeinException {
+    public UnsupportedVersionException(String message) {
+        super(message);
+    }
+}

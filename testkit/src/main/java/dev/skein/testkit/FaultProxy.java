@@ -1,0 +1,249 @@
+package dev.skein.testkit;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
+import io.netty.util.ReferenceCountUtil;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A TCP proxy in front of one Kafka listener that injects network faults on demand. It understands
+ * Kafka's framing (a 4-byte size, then the message; requests carry api key and correlation id in
+ * their header, responses the correlation id), so it can fault one kind of request precisely.
+ *
+ * <ul>
+ *   <li>{@link #latency(Duration)}: every frame, either way, is delayed;</li>
+ *   <li>{@link #cutConnections()}: every open connection is closed now (new ones are accepted);</li>
+ *   <li>{@link #blackHole(boolean)}: connections stay open but nothing passes, like a dead route;</li>
+ *   <li>{@link #dropResponses(int, int)}: the broker processes the next requests of one api key,
+ *       and their responses are thrown away and the connection closed, so the client cannot know
+ *       whether they took effect.</li>
+ * </ul>
+ *
+ * <p>Thread-safe. Faults apply to frames that arrive after the call.
+ */
+public final class FaultProxy implements AutoCloseable {
+    private static final int MAX_FRAME = Integer.MAX_VALUE;
+
+    private final EventLoopGroup group;
+    private final Channel server;
+    private final InetSocketAddress upstream;
+    private final Set<Channel> clients = ConcurrentHashMap.newKeySet();
+    private volatile long latencyNanos;
+    private volatile boolean blackHole;
+    private final Map<Integer, AtomicInteger> dropByApiKey = new ConcurrentHashMap<>();
+    private final AtomicInteger droppedResponses = new AtomicInteger();
+
+    private FaultProxy(String upstreamHost, int upstreamPort) {
+        this.upstream = new InetSocketAddress(upstreamHost, upstreamPort);
+        this.group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        ServerBootstrap b = new ServerBootstrap()
+                .group(group)
+                .channel(NioServerSocketChannel.class)
+                .childOption(ChannelOption.AUTO_READ, false)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ch.pipeline().addLast(new LengthFieldBasedFrameDecoder(MAX_FRAME, 0, 4), new ClientSide());
+                    }
+                });
+        try {
+            this.server = b.bind("127.0.0.1", 0).sync().channel();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            throw new IllegalStateException("interrupted while binding the proxy", e);
+        }
+    }
+
+    /** Starts a proxy on a free port of 127.0.0.1 that forwards to {@code host:port}. */
+    public static FaultProxy start(String upstreamHost, int upstreamPort) {
+        return new FaultProxy(upstreamHost, upstreamPort);
+    }
+
+    /** The port clients connect to. */
+    public int port() {
+        return ((InetSocketAddress) server.localAddress()).getPort();
+    }
+
+    /** Delays every frame, in both directions, by {@code delay} (zero turns it off). */
+    public FaultProxy latency(Duration delay) {
+        this.latencyNanos = delay.toNanos();
+        return this;
+    }
+
+    /** When on, connections are accepted and kept, but no byte passes either way. */
+    public FaultProxy blackHole(boolean on) {
+        this.blackHole = on;
+        return this;
+    }
+
+    /** Closes every open client connection (and its upstream connection) now. */
+    public FaultProxy cutConnections() {
+        for (Channel c : clients) {
+            c.close();
+        }
+        return this;
+    }
+
+    /**
+     * The responses to the next {@code count} requests with {@code apiKey} are discarded after the
+     * broker processed the request, and the connection that carried each is closed.
+     */
+    public FaultProxy dropResponses(int apiKey, int count) {
+        dropByApiKey.computeIfAbsent(apiKey, k -> new AtomicInteger()).addAndGet(count);
+        return this;
+    }
+
+    /** How many responses {@link #dropResponses(int, int)} has discarded so far. */
+    public int droppedResponses() {
+        return droppedResponses.get();
+    }
+
+    /** Number of client connections open now. */
+    public int openConnections() {
+        return clients.size();
+    }
+
+    /** Removes every fault: no latency, no black hole, no pending drops. */
+    public FaultProxy heal() {
+        latencyNanos = 0;
+        blackHole = false;
+        dropByApiKey.clear();
+        return this;
+    }
+
+    @Override
+    public void close() {
+        server.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        cutConnections();
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+    }
+
+    private void forward(Channel to, Object frame) {
+        if (blackHole) {
+            ReferenceCountUtil.release(frame);
+            return;
+        }
+        long delay = latencyNanos;
+        if (delay <= 0) {
+            to.writeAndFlush(frame);
+        } else {
+            // One event loop and equal delays keep frames in order.
+            to.eventLoop().schedule(() -> to.writeAndFlush(frame), delay, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /** The client's side of one proxied connection. */
+    private final class ClientSide extends ChannelInboundHandlerAdapter {
+        private final Set<Integer> doomedCorrelationIds = ConcurrentHashMap.newKeySet();
+        private Channel upstreamChannel;
+
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            Channel client = ctx.channel();
+            clients.add(client);
+            new Bootstrap()
+                    .group(client.eventLoop())
+                    .channel(NioSocketChannel.class)
+                    .option(ChannelOption.TCP_NODELAY, true)
+                    .handler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel ch) {
+                            ch.pipeline().addLast(new LengthFieldBasedFrameDecoder(MAX_FRAME, 0, 4),
+                                    new UpstreamSide(client, doomedCorrelationIds));
+                        }
+                    })
+                    .connect(upstream)
+                    .addListener((ChannelFutureListener) f -> {
+                        if (f.isSuccess()) {
+                            upstreamChannel = f.channel();
+                            client.config().setAutoRead(true);
+                        } else {
+                            client.close();
+                        }
+                    });
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            ByteBuf frame = (ByteBuf) msg;
+            if (frame.readableBytes() >= 12) {
+                int apiKey = frame.getShort(frame.readerIndex() + 4);
+                AtomicInteger drops = dropByApiKey.get(apiKey);
+                if (drops != null && drops.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                    doomedCorrelationIds.add(frame.getInt(frame.readerIndex() + 8));
+                }
+            }
+            forward(upstreamChannel, frame);
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            clients.remove(ctx.channel());
+            if (upstreamChannel != null) {
+                upstreamChannel.close();
+            }
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close();
+        }
+    }
+
+    /** The broker's side of one proxied connection. */
+    private final class UpstreamSide extends ChannelInboundHandlerAdapter {
+        private final Channel client;
+        private final Set<Integer> doomed;
+
+        UpstreamSide(Channel client, Set<Integer> doomed) {
+            this.client = client;
+            this.doomed = doomed;
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            ByteBuf frame = (ByteBuf) msg;
+            if (frame.readableBytes() >= 8 && doomed.remove(frame.getInt(frame.readerIndex() + 4))) {
+                frame.release();
+                droppedResponses.incrementAndGet();
+                client.close();
+                ctx.close();
+                return;
+            }
+            forward(client, frame);
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            client.close();
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close();
+        }
+    }
+}

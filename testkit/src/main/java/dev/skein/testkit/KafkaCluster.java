@@ -1,0 +1,447 @@
+package dev.skein.testkit;
+
+import dev.skein.testkit.internal.BrokerMain;
+import dev.skein.testkit.internal.BrokerProcess;
+import dev.skein.testkit.internal.FreePorts;
+import dev.skein.testkit.internal.MetadataProbe;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+/**
+ * Real Apache Kafka brokers for tests: 1..N KRaft nodes (each both broker and controller), each in
+ * its own child JVM on 127.0.0.1 with free ports.
+ *
+ * <pre>{@code
+ * try (KafkaCluster cluster = KafkaCluster.builder().brokers(3).build().start()) {
+ *     String bootstrap = cluster.bootstrapServers();
+ *     cluster.kill(1);     // SIGKILL
+ *     cluster.restart(1);  // same data, same ports; waits until it serves clients again
+ * }
+ * }</pre>
+ *
+ * <p>Each node has three listeners: {@code CLIENT} (what {@link #bootstrapServers()} names),
+ * {@code BROKER} (replication) and {@code CONTROLLER} (KRaft). With {@link Builder#faultProxy(boolean)}
+ * a {@link FaultProxy} sits in front of each node's client listener and the node advertises the
+ * proxy's port, so every client connection, after bootstrap too, passes through the proxy while
+ * replication does not.
+ *
+ * <p>Clusters of three or more nodes default to replication factor 3 and {@code min.insync.replicas=2}
+ * for new and internal topics, so that failover tests mean something.
+ *
+ * <p>No broker outlives the JVM that started it: a child halts as soon as its parent's end of its
+ * stdin pipe closes, which the OS does even when the parent is killed with SIGKILL.
+ * Broker logs and data go under {@code target/kafka-clusters/} of the working directory.
+ *
+ * <p>Methods are thread-safe (synchronized); every wait is bounded by the builder's startup timeout.
+ */
+public final class KafkaCluster implements AutoCloseable {
+    private static final String CLASSPATH_PROPERTY = "skein.testkit.broker.classpath";
+    private static final List<KafkaCluster> LIVE = new CopyOnWriteArrayList<>();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> LIVE.forEach(KafkaCluster::killAll),
+                "skein-testkit-shutdown"));
+    }
+
+    private final Builder options;
+    private final Path baseDir;
+    private final String clusterId;
+    private final Map<Integer, BrokerProcess> brokers = new TreeMap<>();
+    private final Map<Integer, int[]> ports = new TreeMap<>();
+    private final Map<Integer, FaultProxy> proxies = new TreeMap<>();
+    private boolean started;
+    private boolean closed;
+
+    private KafkaCluster(Builder options) {
+        this.options = options;
+        this.clusterId = randomClusterId();
+        this.baseDir = options.baseDir != null ? options.baseDir
+                : defaultBaseDir().resolve(Instant.now().toString().replace(':', '-') + "-" + clusterId);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Formats storage and starts every node, then waits until each serves Metadata listing all of them.
+     *
+     * @return this cluster
+     * @throws IllegalStateException when a node does not come up within the startup timeout; the
+     *     message holds the tail of its log
+     */
+    public synchronized KafkaCluster start() {
+        if (started) {
+            throw new IllegalStateException("cluster already started");
+        }
+        started = true;
+        LIVE.add(this);
+        try {
+            String classpath = classpath();
+            int n = options.brokers;
+            for (int id = 1; id <= n; id++) {
+                ports.put(id, FreePorts.take(3)); // client, broker, controller
+            }
+            if (options.faultProxy) {
+                for (int id = 1; id <= n; id++) {
+                    proxies.put(id, FaultProxy.start("127.0.0.1", ports.get(id)[0]));
+                }
+            }
+            String voters = ports.entrySet().stream()
+                    .map(e -> e.getKey() + "@127.0.0.1:" + e.getValue()[2])
+                    .collect(Collectors.joining(","));
+            for (int id = 1; id <= n; id++) {
+                Map<String, String> config = nodeConfig(id, voters);
+                brokers.put(id, new BrokerProcess(id, baseDir.resolve("broker-" + id), config, classpath,
+                        options.jvmArgs));
+            }
+            List<Process> formats = new ArrayList<>();
+            for (BrokerProcess b : brokers.values()) {
+                formats.add(b.format(clusterId));
+            }
+            for (int i = 0; i < formats.size(); i++) {
+                Process p = formats.get(i);
+                if (!p.waitFor(options.startupTimeout.toSeconds(), TimeUnit.SECONDS) || p.exitValue() != 0) {
+                    BrokerProcess b = brokers.get(i + 1);
+                    throw new IllegalStateException("formatting storage of broker " + b.nodeId() + " failed\n"
+                            + readQuietly(b.dir().resolve("format.log")));
+                }
+            }
+            brokers.values().forEach(BrokerProcess::start);
+            awaitServing(brokers.keySet());
+            return this;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            close();
+            throw new IllegalStateException("interrupted while starting the cluster", e);
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    /** {@code host:port,host:port} of every node's client listener (the proxies, when enabled). */
+    public synchronized String bootstrapServers() {
+        requireStarted();
+        return ports.keySet().stream().map(id -> "127.0.0.1:" + clientPort(id)).collect(Collectors.joining(","));
+    }
+
+    /** {@code host:port} of one node's client listener (its proxy, when enabled). */
+    public synchronized String bootstrapServers(int nodeId) {
+        requireStarted();
+        requireNode(nodeId);
+        return "127.0.0.1:" + clientPort(nodeId);
+    }
+
+    /** Node ids, 1..N. */
+    public synchronized Set<Integer> brokerIds() {
+        return Set.copyOf(brokers.keySet());
+    }
+
+    /** The cluster id the storage was formatted with. */
+    public String clusterId() {
+        return clusterId;
+    }
+
+    /** Where the nodes' data and logs live. */
+    public Path baseDir() {
+        return baseDir;
+    }
+
+    /** The proxy in front of a node's client listener; requires {@link Builder#faultProxy(boolean)}. */
+    public synchronized FaultProxy proxy(int nodeId) {
+        requireNode(nodeId);
+        FaultProxy proxy = proxies.get(nodeId);
+        if (proxy == null) {
+            throw new IllegalStateException("this cluster was built without faultProxy(true)");
+        }
+        return proxy;
+    }
+
+    public synchronized boolean isRunning(int nodeId) {
+        return node(nodeId).isAlive();
+    }
+
+    /** SIGKILL: the node dies at once, without a controlled shutdown. Returns when it is gone. */
+    public synchronized void kill(int nodeId) {
+        node(nodeId).kill();
+    }
+
+    /** SIGTERM: a controlled shutdown (leadership moves first), SIGKILL after 30 s. */
+    public synchronized void stop(int nodeId) {
+        node(nodeId).stop(30);
+    }
+
+    /** SIGSTOP: the node freezes with its connections open, like a long GC pause or a hung host. */
+    public synchronized void pause(int nodeId) {
+        node(nodeId).signal("STOP");
+    }
+
+    /** SIGCONT: undoes {@link #pause(int)}. */
+    public synchronized void resume(int nodeId) {
+        node(nodeId).signal("CONT");
+    }
+
+    /**
+     * Starts a stopped or killed node again with its data and ports (stopping it first if it runs),
+     * and waits until it serves Metadata that lists it.
+     */
+    public synchronized void restart(int nodeId) {
+        BrokerProcess b = node(nodeId);
+        if (b.isAlive()) {
+            b.stop(30);
+        }
+        b.start();
+        awaitServing(Set.of(nodeId));
+    }
+
+    /** Kills every node (SIGKILL; tests need no graceful end) and closes the proxies. Idempotent. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        killAll();
+        proxies.values().forEach(FaultProxy::close);
+        LIVE.remove(this);
+    }
+
+    private synchronized void killAll() {
+        brokers.values().forEach(BrokerProcess::kill);
+    }
+
+    private void awaitServing(Set<Integer> nodeIds) {
+        long deadline = System.nanoTime() + options.startupTimeout.toNanos();
+        Set<Integer> expected = new HashSet<>();
+        brokers.forEach((id, b) -> {
+            if (b.isAlive()) {
+                expected.add(id);
+            }
+        });
+        for (int id : nodeIds) {
+            String last = "no answer yet";
+            while (true) {
+                BrokerProcess b = brokers.get(id);
+                if (!b.isAlive()) {
+                    throw new IllegalStateException("broker " + id + " exited during startup\n" + b.tail(40));
+                }
+                try {
+                    List<Integer> seen = MetadataProbe.brokerIds("127.0.0.1", ports.get(id)[0], 2_000);
+                    if (seen.containsAll(expected)) {
+                        break;
+                    }
+                    last = "it lists brokers " + seen + ", expected " + expected;
+                } catch (IOException e) {
+                    last = e.toString();
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("broker " + id + " did not serve Metadata within "
+                            + options.startupTimeout + " (" + last + ")\n" + b.tail(40));
+                }
+                sleep(100);
+            }
+        }
+    }
+
+    private Map<String, String> nodeConfig(int id, String voters) {
+        int[] p = ports.get(id);
+        int n = options.brokers;
+        int rf = Math.min(n, 3);
+        String minIsr = n >= 3 ? "2" : "1";
+        int advertised = proxies.containsKey(id) ? proxies.get(id).port() : p[0];
+        Map<String, String> c = new LinkedHashMap<>();
+        c.put("process.roles", "broker,controller");
+        c.put("node.id", Integer.toString(id));
+        c.put("controller.quorum.voters", voters);
+        c.put("listeners", "CLIENT://127.0.0.1:" + p[0] + ",BROKER://127.0.0.1:" + p[1]
+                + ",CONTROLLER://127.0.0.1:" + p[2]);
+        c.put("advertised.listeners", "CLIENT://127.0.0.1:" + advertised + ",BROKER://127.0.0.1:" + p[1]);
+        c.put("listener.security.protocol.map", "CLIENT:PLAINTEXT,BROKER:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        c.put("inter.broker.listener.name", "BROKER");
+        c.put("controller.listener.names", "CONTROLLER");
+        c.put("log.dirs", baseDir.resolve("broker-" + id).resolve("data").toString());
+        c.put("num.partitions", "1");
+        c.put("default.replication.factor", Integer.toString(rf));
+        c.put("min.insync.replicas", minIsr);
+        c.put("offsets.topic.replication.factor", Integer.toString(rf));
+        c.put("offsets.topic.num.partitions", "5");
+        c.put("transaction.state.log.replication.factor", Integer.toString(rf));
+        c.put("transaction.state.log.min.isr", minIsr);
+        c.put("transaction.state.log.num.partitions", "5");
+        c.put("share.coordinator.state.topic.replication.factor", Integer.toString(rf));
+        c.put("share.coordinator.state.topic.min.isr", minIsr);
+        c.put("group.initial.rebalance.delay.ms", "0");
+        c.put("log.flush.interval.messages", Long.toString(Long.MAX_VALUE));
+        c.putAll(options.brokerConfig);
+        return c;
+    }
+
+    private int clientPort(int nodeId) {
+        FaultProxy proxy = proxies.get(nodeId);
+        return proxy != null ? proxy.port() : ports.get(nodeId)[0];
+    }
+
+    private BrokerProcess node(int nodeId) {
+        requireStarted();
+        requireNode(nodeId);
+        return brokers.get(nodeId);
+    }
+
+    private void requireNode(int nodeId) {
+        if (!brokers.containsKey(nodeId)) {
+            throw new IllegalArgumentException("no broker " + nodeId + "; this cluster has " + brokers.keySet());
+        }
+    }
+
+    private void requireStarted() {
+        if (!started || closed) {
+            throw new IllegalStateException(closed ? "cluster is closed" : "cluster not started");
+        }
+    }
+
+    private static String classpath() {
+        String cp = System.getProperty(CLASSPATH_PROPERTY);
+        if (cp == null) {
+            try (InputStream in = KafkaCluster.class.getResourceAsStream("broker.classpath")) {
+                if (in == null) {
+                    throw new IllegalStateException("testkit was built without broker.classpath; set -D"
+                            + CLASSPATH_PROPERTY + " to the Apache Kafka broker's classpath");
+                }
+                cp = new String(in.readAllBytes(), StandardCharsets.UTF_8).trim();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        for (String entry : cp.split(java.io.File.pathSeparator)) {
+            if (!entry.isEmpty() && !Files.exists(Path.of(entry))) {
+                throw new IllegalStateException("broker classpath entry " + entry + " is missing; rebuild testkit "
+                        + "(mvn -B install -pl testkit) or set -D" + CLASSPATH_PROPERTY);
+            }
+        }
+        String self;
+        try {
+            self = Path.of(BrokerMain.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+        return self + java.io.File.pathSeparator + cp;
+    }
+
+    private static Path defaultBaseDir() {
+        Path target = Path.of("target");
+        if (Files.isDirectory(target)) {
+            return target.toAbsolutePath().resolve("kafka-clusters");
+        }
+        try {
+            return Files.createTempDirectory("skein-kafka-");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String randomClusterId() {
+        UUID u = UUID.randomUUID();
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(16);
+        b.putLong(u.getMostSignificantBits()).putLong(u.getLeastSignificantBits());
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(b.array());
+    }
+
+    private static String readQuietly(Path p) {
+        try {
+            return Files.readString(p);
+        } catch (IOException e) {
+            return "(no log: " + e.getMessage() + ")";
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    /** Options of a {@link KafkaCluster}. */
+    public static final class Builder {
+        private int brokers = 1;
+        private final Map<String, String> brokerConfig = new LinkedHashMap<>();
+        private boolean faultProxy;
+        private Duration startupTimeout = Duration.ofSeconds(90);
+        private Path baseDir;
+        private final List<String> jvmArgs = new ArrayList<>(List.of(
+                "-Xms128m", "-Xmx768m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                "-Djava.awt.headless=true", "-Djava.net.preferIPv4Stack=true"));
+
+        private Builder() {}
+
+        /** Number of nodes, 1 (the default) to 9. */
+        public Builder brokers(int count) {
+            if (count < 1 || count > 9) {
+                throw new IllegalArgumentException("brokers must be 1..9, was " + count);
+            }
+            this.brokers = count;
+            return this;
+        }
+
+        /** A broker property for every node, overriding testkit's defaults. */
+        public Builder brokerConfig(String key, String value) {
+            brokerConfig.put(key, value);
+            return this;
+        }
+
+        public Builder brokerConfig(Map<String, String> config) {
+            brokerConfig.putAll(config);
+            return this;
+        }
+
+        /** Puts a {@link FaultProxy} in front of each node's client listener. */
+        public Builder faultProxy(boolean enabled) {
+            this.faultProxy = enabled;
+            return this;
+        }
+
+        /** Bound on each wait for nodes to serve (start, restart). Default 90 s. */
+        public Builder startupTimeout(Duration timeout) {
+            this.startupTimeout = timeout;
+            return this;
+        }
+
+        /** Where data and logs go; default {@code target/kafka-clusters/<time>-<cluster id>}. */
+        public Builder baseDir(Path dir) {
+            this.baseDir = dir;
+            return this;
+        }
+
+        /** Extra JVM arguments for the broker processes. */
+        public Builder jvmArg(String arg) {
+            jvmArgs.add(arg);
+            return this;
+        }
+
+        public KafkaCluster build() {
+            return new KafkaCluster(this);
+        }
+    }
+}

@@ -1,0 +1,21 @@
+package dev.skein.testkit;
+
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+
+/**
+ * Marks a {@link KafkaCluster} parameter that must not be the shared cluster: the test gets a
+ * cluster of its own, closed when the scope it was resolved in ends (the test method, or the class
+ * for a constructor or {@code @BeforeAll} parameter). Use it for tests that kill or pause brokers.
+ */
+@Retention(RetentionPolicy.RUNTIME)
+@Target(ElementType.PARAMETER)
+public @interface OwnCluster {
+    /** Number of brokers. */
+    int brokers() default 1;
+
+    /** Put a {@link FaultProxy} in front of each broker. */
+    boolean faultProxy() default false;
+}
