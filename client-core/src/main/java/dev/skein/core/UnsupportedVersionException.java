@@ -8,4 +8,8 @@ public class UnsupportedVersionException extends SkeinException {
     public UnsupportedVersionException(String message) {
         super(message);
     }
+
+    public UnsupportedVersionException(String message, ErrorCode errorCode) {
+        super(message, errorCode);
+    }
 }

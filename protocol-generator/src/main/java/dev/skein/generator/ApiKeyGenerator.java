@@ -26,10 +26,12 @@ final class ApiKeyGenerator {
             String base = req.name.substring(0, req.name.length() - "Request".length());
             int flexReq = req.flexibleVersions.isEmpty() ? Short.MAX_VALUE : req.flexibleVersions.low();
             int flexResp = resp.flexibleVersions.isEmpty() ? Short.MAX_VALUE : resp.flexibleVersions.low();
-            int stable = req.latestVersionUnstable ? req.validVersions.high() - 1 : req.validVersions.high();
+            int low = req.validVersions.isEmpty() ? 0 : req.validVersions.low();
+            int high = req.validVersions.isEmpty() ? -1 : req.validVersions.high();
+            int stable = req.latestVersionUnstable ? high - 1 : high;
             boolean broker = req.listeners.contains("broker");
             w.line(JavaNames.constant(base) + "((short) " + e.getKey() + ", \"" + base + "\", (short) "
-                    + req.validVersions.low() + ", (short) " + req.validVersions.high() + ", (short) " + stable
+                    + low + ", (short) " + high + ", (short) " + stable
                     + ", (short) " + flexReq + ", (short) " + flexResp + ", " + broker + ")"
                     + (++i == apis.size() ? ";" : ","));
         }

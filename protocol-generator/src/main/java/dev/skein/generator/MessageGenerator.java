@@ -81,8 +81,9 @@ final class MessageGenerator {
             if (schema.apiKey != null) {
                 w.line("public static final short API_KEY = " + schema.apiKey + ";");
             }
-            w.line("public static final short LOWEST_SUPPORTED_VERSION = " + valid.low() + ";");
-            w.line("public static final short HIGHEST_SUPPORTED_VERSION = " + valid.high() + ";");
+            // A schema with "validVersions": "none" (an API removed from the protocol) has lowest 0, highest -1.
+            w.line("public static final short LOWEST_SUPPORTED_VERSION = " + (valid.isEmpty() ? 0 : valid.low()) + ";");
+            w.line("public static final short HIGHEST_SUPPORTED_VERSION = " + (valid.isEmpty() ? -1 : valid.high()) + ";");
             w.line();
         }
         for (Schema.Field f : s.fields()) {

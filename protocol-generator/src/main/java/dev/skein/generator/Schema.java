@@ -23,8 +23,9 @@ final class Schema {
             return JavaNames.escape(n);
         }
 
+        /** The name with its first letter upper-cased, for accessor names (schemas mix styles). */
         String capitalized() {
-            return name;
+            return Character.toUpperCase(name.charAt(0)) + name.substring(1);
         }
 
         boolean isStruct() {

@@ -1,0 +1,8 @@
+package dev.skein.core;
+
+/** The request reached a broker that does not (or no longer) lead the partition, or the controller moved. Refresh metadata and retry. */
+public class NotLeaderException extends SkeinException {
+    public NotLeaderException(String message, ErrorCode errorCode) {
+        super(message, errorCode);
+    }
+}

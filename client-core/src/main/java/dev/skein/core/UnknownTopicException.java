@@ -1,0 +1,8 @@
+package dev.skein.core;
+
+/** The topic or partition (or topic id) does not exist on the broker, or metadata has not caught up with it. */
+public class UnknownTopicException extends SkeinException {
+    public UnknownTopicException(String message, ErrorCode errorCode) {
+        super(message, errorCode);
+    }
+}
