@@ -1,0 +1,48 @@
+package dev.skein.core;
+
+/** The record batch compression codecs Kafka defines, with their attribute ids. */
+public enum Compression {
+    NONE(0, "none"),
+    GZIP(1, "gzip"),
+    SNAPPY(2, "snappy"),
+    LZ4(3, "lz4"),
+    ZSTD(4, "zstd");
+
+    private final int id;
+    private final String configName;
+
+    Compression(int id, String configName) {
+        this.id = id;
+        this.configName = configName;
+    }
+
+    /** The id in a record batch's attributes (bits 0-2). */
+    public int id() {
+        return id;
+    }
+
+    /** The name in {@code compression.type}: none, gzip, snappy, lz4, zstd. */
+    public String configName() {
+        return configName;
+    }
+
+    /** The codec with this attribute id; an unknown id is a corrupt batch. */
+    public static Compression forId(int id) {
+        for (Compression c : values()) {
+            if (c.id == id) {
+                return c;
+            }
+        }
+        throw new CorruptRecordException("unknown compression codec id " + id, null, false);
+    }
+
+    /** The codec with this {@code compression.type} name, case-insensitive. */
+    public static Compression forName(String name) {
+        for (Compression c : values()) {
+            if (c.configName.equalsIgnoreCase(name)) {
+                return c;
+            }
+        }
+        throw new IllegalArgumentException("unknown compression type '" + name + "'; accepted: none, gzip, snappy, lz4, zstd");
+    }
+}

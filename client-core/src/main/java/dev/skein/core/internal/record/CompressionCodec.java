@@ -1,0 +1,97 @@
+package dev.skein.core.internal.record;
+
+import com.github.luben.zstd.ZstdInputStreamNoFinalizer;
+import com.github.luben.zstd.ZstdOutputStreamNoFinalizer;
+import dev.skein.core.Compression;
+import dev.skein.core.CorruptRecordException;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufInputStream;
+import io.netty.buffer.ByteBufOutputStream;
+import net.jpountz.lz4.LZ4FrameInputStream;
+import net.jpountz.lz4.LZ4FrameOutputStream;
+import org.xerial.snappy.SnappyInputStream;
+import org.xerial.snappy.SnappyOutputStream;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.GZIPOutputStream;
+
+/**
+ * Streams record data through Kafka's codecs, into and out of pooled buffers. The framings are the
+ * ones Kafka uses: gzip streams, xerial's snappy stream framing, the LZ4 frame format (64 KiB
+ * independent blocks, no checksums, as Kafka's own writer produces), and zstd frames.
+ */
+public final class CompressionCodec {
+    private static final int CHUNK = 16 * 1024;
+
+    private CompressionCodec() {}
+
+    /** Compresses the readable bytes of {@code in} (not consumed) onto the end of {@code out}. */
+    public static void compress(Compression codec, ByteBuf in, ByteBuf out) {
+        try (OutputStream os = wrap(codec, new ByteBufOutputStream(out))) {
+            in.getBytes(in.readerIndex(), os, in.readableBytes());
+        } catch (IOException e) {
+            throw new IllegalStateException(codec + " compression failed", e);
+        }
+    }
+
+    /**
+     * Decompresses the readable bytes of {@code in} into a new pooled buffer that the caller owns.
+     *
+     * @throws CorruptRecordException when the data does not decode or would exceed {@code maxBytes}
+     */
+    public static ByteBuf decompress(Compression codec, ByteBuf in, ByteBufAllocator alloc, int maxBytes,
+                                     String where) {
+        ByteBuf out = alloc.buffer(Math.min(maxBytes, Math.max(256, in.readableBytes() * 4)));
+        try (InputStream is = unwrap(codec, new ByteBufInputStream(in.duplicate()))) {
+            while (true) {
+                if (out.writerIndex() >= maxBytes) {
+                    if (is.read() < 0) {
+                        break;
+                    }
+                    throw new CorruptRecordException(where + ": " + codec + " data decompresses to more than "
+                            + maxBytes + " bytes", null, false);
+                }
+                int n = out.writeBytes(is, Math.min(CHUNK, maxBytes - out.writerIndex()));
+                if (n < 0) {
+                    break;
+                }
+            }
+            return out;
+        } catch (IOException | RuntimeException e) {
+            out.release();
+            if (e instanceof CorruptRecordException c) {
+                throw c;
+            }
+            throw new CorruptRecordException(where + ": " + codec + " data does not decompress: " + e, e, false);
+        } catch (Error e) {
+            // Native codecs report some malformed input as errors (e.g. snappy's).
+            out.release();
+            throw new CorruptRecordException(where + ": " + codec + " data does not decompress: " + e, e, false);
+        }
+    }
+
+    private static OutputStream wrap(Compression codec, OutputStream out) throws IOException {
+        return switch (codec) {
+            case NONE -> out;
+            case GZIP -> new GZIPOutputStream(out, 8 * 1024);
+            case SNAPPY -> new SnappyOutputStream(out);
+            case LZ4 -> new LZ4FrameOutputStream(out, LZ4FrameOutputStream.BLOCKSIZE.SIZE_64KB,
+                    LZ4FrameOutputStream.FLG.Bits.BLOCK_INDEPENDENCE);
+            case ZSTD -> new ZstdOutputStreamNoFinalizer(out);
+        };
+    }
+
+    private static InputStream unwrap(Compression codec, InputStream in) throws IOException {
+        return switch (codec) {
+            case NONE -> in;
+            case GZIP -> new GZIPInputStream(in, 8 * 1024);
+            case SNAPPY -> new SnappyInputStream(in);
+            case LZ4 -> new LZ4FrameInputStream(in);
+            case ZSTD -> new ZstdInputStreamNoFinalizer(in);
+        };
+    }
+}

@@ -1,0 +1,197 @@
+package dev.skein.core.internal.record;
+
+import dev.skein.core.Compression;
+import dev.skein.core.CorruptRecordException;
+import dev.skein.core.Header;
+import dev.skein.core.ProtocolException;
+import dev.skein.core.internal.protocol.Wire;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.zip.CRC32C;
+
+/**
+ * A read-only view of one record batch (magic 2) inside a fetched buffer. The header is read in
+ * place; {@link #records} decompresses (bounded) and decodes the records.
+ *
+ * <pre>
+ * baseOffset int64 | batchLength int32 | partitionLeaderEpoch int32 | magic int8 | crc uint32 |
+ * attributes int16 | lastOffsetDelta int32 | baseTimestamp int64 | maxTimestamp int64 |
+ * producerId int64 | producerEpoch int16 | baseSequence int32 | recordCount int32 | records...
+ * </pre>
+ * The CRC32C covers everything from the attributes to the end of the batch.
+ */
+public final class RecordBatch {
+    public static final int HEADER_SIZE = 61;
+    /** Offset + length: the part before the length-counted rest. */
+    public static final int LOG_OVERHEAD = 12;
+    public static final byte MAGIC = 2;
+    public static final int COMPRESSION_MASK = 0x07;
+    public static final int TIMESTAMP_TYPE_MASK = 0x08;
+    public static final int TRANSACTIONAL_MASK = 0x10;
+    public static final int CONTROL_MASK = 0x20;
+    public static final long NO_PRODUCER_ID = -1L;
+    public static final short NO_PRODUCER_EPOCH = -1;
+    public static final int NO_SEQUENCE = -1;
+
+    private final ByteBuf buf;
+    private final String topic;
+    private final int partition;
+
+    RecordBatch(ByteBuf batch, String topic, int partition) {
+        this.buf = batch;
+        this.topic = topic;
+        this.partition = partition;
+    }
+
+    /** The batch's bytes (a slice of the fetched buffer; not retained). */
+    public ByteBuf buffer() {
+        return buf;
+    }
+
+    public long baseOffset() { return buf.getLong(0); }
+
+    public int sizeInBytes() { return buf.readableBytes(); }
+
+    public int partitionLeaderEpoch() { return buf.getInt(12); }
+
+    public byte magic() { return buf.getByte(16); }
+
+    public long storedCrc() { return buf.getUnsignedInt(17); }
+
+    public short attributes() { return buf.getShort(21); }
+
+    public int lastOffsetDelta() { return buf.getInt(23); }
+
+    public long lastOffset() { return baseOffset() + lastOffsetDelta(); }
+
+    /** The offset after this batch: where a consumer continues. */
+    public long nextOffset() { return lastOffset() + 1; }
+
+    public long baseTimestamp() { return buf.getLong(27); }
+
+    public long maxTimestamp() { return buf.getLong(35); }
+
+    public long producerId() { return buf.getLong(43); }
+
+    public short producerEpoch() { return buf.getShort(51); }
+
+    public int baseSequence() { return buf.getInt(53); }
+
+    public int recordCount() { return buf.getInt(57); }
+
+    public Compression compression() { return Compression.forId(attributes() & COMPRESSION_MASK); }
+
+    public boolean isTransactional() { return (attributes() & TRANSACTIONAL_MASK) != 0; }
+
+    public boolean isControl() { return (attributes() & CONTROL_MASK) != 0; }
+
+    /** True when timestamps are the broker's log-append time rather than the producer's create time. */
+    public boolean isLogAppendTime() { return (attributes() & TIMESTAMP_TYPE_MASK) != 0; }
+
+    public boolean crcMatches() {
+        return storedCrc() == crc32c(buf, 21, buf.readableBytes() - 21);
+    }
+
+    /** @throws CorruptRecordException naming topic, partition and offset when the CRC does not match */
+    public void verifyCrc() {
+        if (!crcMatches()) {
+            throw corrupt("CRC mismatch (stored " + Long.toHexString(storedCrc()) + ", computed "
+                    + Long.toHexString(crc32c(buf, 21, buf.readableBytes() - 21)) + ")", null);
+        }
+    }
+
+    /**
+     * Decodes every record of the batch. The returned list's key and value slices point into
+     * {@code holder[0]}, a buffer the caller must release (the decompressed records, or a retained
+     * slice of this batch when uncompressed).
+     *
+     * @throws CorruptRecordException when the records do not decode or decompress beyond {@code maxDecompressed}
+     */
+    public List<Record> records(ByteBufAllocator alloc, int maxDecompressed, ByteBuf[] holder) {
+        ByteBuf body = buf.slice(HEADER_SIZE, buf.readableBytes() - HEADER_SIZE);
+        Compression c = compression();
+        ByteBuf data = c == Compression.NONE ? body.retain()
+                : CompressionCodec.decompress(c, body, alloc, maxDecompressed, where());
+        holder[0] = data;
+        int count = recordCount();
+        if (count < 0 || count > data.readableBytes()) {
+            throw corrupt("record count " + count + " does not fit in " + data.readableBytes() + " bytes", null);
+        }
+        List<Record> out = new ArrayList<>(count);
+        long base = baseOffset();
+        long baseTs = baseTimestamp();
+        boolean appendTime = isLogAppendTime();
+        long maxTs = maxTimestamp();
+        try {
+            for (int i = 0; i < count; i++) {
+                int length = Wire.readVarint(data);
+                Wire.ensure(data, length, "record");
+                int end = data.readerIndex() + length;
+                data.skipBytes(1); // attributes
+                long tsDelta = Wire.readVarlong(data);
+                int offsetDelta = Wire.readVarint(data);
+                ByteBuf key = blob(data);
+                ByteBuf value = blob(data);
+                int headerCount = Wire.readVarint(data);
+                if (headerCount < 0 || headerCount > data.readableBytes()) {
+                    throw new ProtocolException("header count " + headerCount);
+                }
+                List<Header> headers = headerCount == 0 ? Collections.emptyList() : new ArrayList<>(headerCount);
+                for (int h = 0; h < headerCount; h++) {
+                    int klen = Wire.readVarint(data);
+                    Wire.ensure(data, klen, "header key");
+                    String k = data.toString(data.readerIndex(), klen, StandardCharsets.UTF_8);
+                    data.skipBytes(klen);
+                    ByteBuf v = blob(data);
+                    byte[] vb = null;
+                    if (v != null) {
+                        vb = new byte[v.readableBytes()];
+                        v.getBytes(v.readerIndex(), vb);
+                    }
+                    headers.add(new Header(k, vb));
+                }
+                if (data.readerIndex() != end) {
+                    throw new ProtocolException("record length " + length + " does not match its content");
+                }
+                out.add(new Record(base + offsetDelta, appendTime ? maxTs : baseTs + tsDelta, key, value, headers));
+            }
+        } catch (ProtocolException e) {
+            throw corrupt("malformed record: " + e.getMessage(), e);
+        }
+        return out;
+    }
+
+    private static ByteBuf blob(ByteBuf data) {
+        int len = Wire.readVarint(data);
+        if (len < 0) {
+            return null;
+        }
+        Wire.ensure(data, len, "record field");
+        return data.readSlice(len);
+    }
+
+    CorruptRecordException corrupt(String what, Throwable cause) {
+        return new CorruptRecordException(where() + ": " + what, cause, false);
+    }
+
+    private String where() {
+        return "corrupt record batch in " + topic + "-" + partition + " at offset " + baseOffset();
+    }
+
+    static long crc32c(ByteBuf buf, int index, int length) {
+        CRC32C crc = new CRC32C();
+        if (buf.nioBufferCount() == 1) {
+            crc.update(buf.nioBuffer(index, length));
+        } else {
+            byte[] copy = new byte[length];
+            buf.getBytes(index, copy);
+            crc.update(copy);
+        }
+        return crc.getValue();
+    }
+}

@@ -1,0 +1,186 @@
+package dev.skein.core.internal.record;
+
+import dev.skein.core.Compression;
+import dev.skein.core.Header;
+import dev.skein.core.internal.protocol.Wire;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufUtil;
+
+
+/**
+ * Builds one record batch (magic 2) directly in a pooled buffer: records are appended already
+ * encoded, with no intermediate objects. Uncompressed, they go straight after the reserved 61-byte
+ * header; compressed, they are streamed through the codec into the final buffer at {@link #build()}.
+ *
+ * <p>Not thread-safe. Either {@link #build()} or {@link #release()} must be called exactly once.
+ */
+public final class RecordBatchBuilder {
+    private final Compression compression;
+    private final ByteBufAllocator alloc;
+    /** The final batch when uncompressed; the records alone when compressed. */
+    private ByteBuf buf;
+    private final long baseTimestamp;
+    private long maxTimestamp = Long.MIN_VALUE;
+    private int count;
+    private long producerId = RecordBatch.NO_PRODUCER_ID;
+    private short producerEpoch = RecordBatch.NO_PRODUCER_EPOCH;
+    private int baseSequence = RecordBatch.NO_SEQUENCE;
+    private boolean transactional;
+    private boolean control;
+    private boolean logAppendTime;
+
+    public RecordBatchBuilder(ByteBufAllocator alloc, Compression compression, long baseTimestamp, int initialCapacity) {
+        this.alloc = alloc;
+        this.compression = compression;
+        this.baseTimestamp = baseTimestamp;
+        this.buf = alloc.buffer(Math.max(initialCapacity, RecordBatch.HEADER_SIZE + 64));
+        if (compression == Compression.NONE) {
+            buf.writerIndex(RecordBatch.HEADER_SIZE);
+        }
+    }
+
+    public RecordBatchBuilder producer(long producerId, short producerEpoch, int baseSequence, boolean transactional) {
+        this.producerId = producerId;
+        this.producerEpoch = producerEpoch;
+        this.baseSequence = baseSequence;
+        this.transactional = transactional;
+        return this;
+    }
+
+    /** Marks the batch as a control batch (transaction markers); used by tests and tools. */
+    public RecordBatchBuilder control(boolean control) {
+        this.control = control;
+        return this;
+    }
+
+    public RecordBatchBuilder logAppendTime(boolean logAppendTime) {
+        this.logAppendTime = logAppendTime;
+        return this;
+    }
+
+    /** Bytes appended so far, before compression, including the batch header. */
+    public int uncompressedSize() {
+        return compression == Compression.NONE ? buf.writerIndex() : RecordBatch.HEADER_SIZE + buf.writerIndex();
+    }
+
+    public int count() {
+        return count;
+    }
+
+    /** The encoded size of one record with these parts, as {@link #append} will write it. */
+    public static int sizeInBatch(int offsetDelta, long timestampDelta, int keyLength, int valueLength,
+                                  Header[] headers) {
+        int body = bodySize(offsetDelta, timestampDelta, keyLength, valueLength, headers);
+        return Wire.sizeOfVarint(body) + body;
+    }
+
+    /**
+     * Appends a record. Key and value may be null (a tombstone has a null value).
+     *
+     * @return the record's offset delta within the batch
+     */
+    public int append(long timestamp, byte[] key, byte[] value, Header[] headers) {
+        int offsetDelta = count;
+        long tsDelta = timestamp - baseTimestamp;
+        int keyLen = key == null ? -1 : key.length;
+        int valueLen = value == null ? -1 : value.length;
+        Header[] hs = headers == null ? NO_HEADERS : headers;
+        int body = bodySize(offsetDelta, tsDelta, keyLen, valueLen, hs);
+        buf.ensureWritable(Wire.sizeOfVarint(body) + body);
+        Wire.writeVarint(buf, body);
+        buf.writeByte(0); // record attributes: unused
+        Wire.writeVarlong(buf, tsDelta);
+        Wire.writeVarint(buf, offsetDelta);
+        writeBlob(buf, key);
+        writeBlob(buf, value);
+        Wire.writeVarint(buf, hs.length);
+        for (Header h : hs) {
+            int klen = ByteBufUtil.utf8Bytes(h.key());
+            Wire.writeVarint(buf, klen);
+            ByteBufUtil.reserveAndWriteUtf8(buf, h.key(), klen);
+            writeBlob(buf, h.value());
+        }
+        maxTimestamp = Math.max(maxTimestamp, timestamp);
+        count++;
+        return offsetDelta;
+    }
+
+    private static final Header[] NO_HEADERS = new Header[0];
+
+    private static int bodySize(int offsetDelta, long tsDelta, int keyLen, int valueLen, Header[] headers) {
+        int size = 1 + Wire.sizeOfVarlong(tsDelta) + Wire.sizeOfVarint(offsetDelta)
+                + Wire.sizeOfVarint(keyLen) + Math.max(0, keyLen)
+                + Wire.sizeOfVarint(valueLen) + Math.max(0, valueLen);
+        Header[] hs = headers == null ? NO_HEADERS : headers;
+        size += Wire.sizeOfVarint(hs.length);
+        for (Header h : hs) {
+            int klen = ByteBufUtil.utf8Bytes(h.key());
+            int vlen = h.value() == null ? -1 : h.value().length;
+            size += Wire.sizeOfVarint(klen) + klen + Wire.sizeOfVarint(vlen) + Math.max(0, vlen);
+        }
+        return size;
+    }
+
+    private static void writeBlob(ByteBuf buf, byte[] b) {
+        if (b == null) {
+            Wire.writeVarint(buf, -1);
+        } else {
+            Wire.writeVarint(buf, b.length);
+            buf.writeBytes(b);
+        }
+    }
+
+    /**
+     * Finishes the batch: compresses the records if asked, writes the header and its CRC32C.
+     * Base offset is 0 (the broker assigns offsets). The caller owns the returned buffer.
+     */
+    public ByteBuf build() {
+        if (count == 0) {
+            throw new IllegalStateException("a record batch needs at least one record");
+        }
+        ByteBuf batch;
+        if (compression == Compression.NONE) {
+            batch = buf;
+        } else {
+            batch = alloc.buffer(RecordBatch.HEADER_SIZE + buf.readableBytes() / 2 + 64);
+            batch.writerIndex(RecordBatch.HEADER_SIZE);
+            try {
+                CompressionCodec.compress(compression, buf, batch);
+            } catch (RuntimeException e) {
+                batch.release();
+                throw e;
+            } finally {
+                buf.release();
+            }
+        }
+        buf = null;
+        int attributes = compression.id()
+                | (logAppendTime ? RecordBatch.TIMESTAMP_TYPE_MASK : 0)
+                | (transactional ? RecordBatch.TRANSACTIONAL_MASK : 0)
+                | (control ? RecordBatch.CONTROL_MASK : 0);
+        int start = batch.readerIndex();
+        batch.setLong(start, 0L); // base offset
+        batch.setInt(start + 8, batch.writerIndex() - start - 12); // batch length
+        batch.setInt(start + 12, -1); // partition leader epoch: set by the broker
+        batch.setByte(start + 16, RecordBatch.MAGIC);
+        batch.setShort(start + 21, attributes);
+        batch.setInt(start + 23, count - 1); // last offset delta
+        batch.setLong(start + 27, baseTimestamp);
+        batch.setLong(start + 35, maxTimestamp);
+        batch.setLong(start + 43, producerId);
+        batch.setShort(start + 51, producerEpoch);
+        batch.setInt(start + 53, baseSequence);
+        batch.setInt(start + 57, count);
+        batch.setInt(start + 17, (int) RecordBatch.crc32c(batch, start + 21, batch.writerIndex() - start - 21));
+        return batch;
+    }
+
+    /** Gives the buffer back without building (for a batch that will never be sent). */
+    public void release() {
+        if (buf != null) {
+            buf.release();
+            buf = null;
+        }
+    }
+}

@@ -1,0 +1,190 @@
+package dev.skein.core.internal.record;
+
+import dev.skein.core.Compression;
+import dev.skein.core.CorruptRecordException;
+import dev.skein.core.Header;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import org.apache.kafka.common.compress.Compression.Builder;
+import org.apache.kafka.common.header.internals.RecordHeader;
+import org.apache.kafka.common.record.internal.CompressionType;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.MemoryRecordsBuilder;
+import org.apache.kafka.common.record.TimestampType;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.api.Test;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class RecordBatchTest {
+    private static final PooledByteBufAllocator ALLOC = PooledByteBufAllocator.DEFAULT;
+    private static final long T0 = 1_700_000_000_000L;
+
+    @ParameterizedTest
+    @EnumSource(Compression.class)
+    void ourBatchesDecodeWithTheReferenceInEveryCodec(Compression codec) {
+        RecordBatchBuilder b = new RecordBatchBuilder(ALLOC, codec, T0, 1024).producer(42L, (short) 3, 7, false);
+        for (int i = 0; i < 200; i++) {
+            b.append(T0 + i, key(i), value(i), new Header[] {new Header("h" + i, ("x" + i).getBytes(StandardCharsets.UTF_8)),
+                    new Header("null", null)});
+        }
+        b.append(T0 + 500, null, null, null);
+        ByteBuf batch = b.build();
+        try {
+            MemoryRecords ref = MemoryRecords.readableRecords(ByteBuffer.wrap(ByteBufUtil.getBytes(batch)));
+            var refBatch = ref.batches().iterator().next();
+            refBatch.ensureValid();
+            assertEquals(codec.id(), refBatch.compressionType().id);
+            assertEquals(42L, refBatch.producerId());
+            assertEquals(3, refBatch.producerEpoch());
+            assertEquals(7, refBatch.baseSequence());
+            assertEquals(T0 + 500, refBatch.maxTimestamp());
+            int i = 0;
+            for (org.apache.kafka.common.record.internal.Record r : ref.records()) {
+                if (i == 200) {
+                    assertTrue(!r.hasKey() && !r.hasValue());
+                    assertEquals(T0 + 500, r.timestamp());
+                } else {
+                    assertEquals(i, r.offset());
+                    assertEquals(T0 + i, r.timestamp());
+                    assertArrayEquals(key(i), bytes(r.key()));
+                    assertArrayEquals(value(i), bytes(r.value()));
+                    assertEquals(2, r.headers().length);
+                    assertEquals("h" + i, r.headers()[0].key());
+                    assertNull(r.headers()[1].value());
+                }
+                i++;
+            }
+            assertEquals(201, i);
+        } finally {
+            batch.release();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Compression.class)
+    void referenceBatchesDecodeWithOursInEveryCodec(Compression codec) {
+        ByteBuffer buf = ByteBuffer.allocate(1 << 20);
+        MemoryRecordsBuilder rb = MemoryRecords.builder(buf, referenceCodec(codec), TimestampType.CREATE_TIME, 100L);
+        for (int i = 0; i < 300; i++) {
+            rb.append(T0 + i, key(i), value(i), new org.apache.kafka.common.header.Header[] {new RecordHeader("k", key(i))});
+        }
+        MemoryRecords recs = rb.build();
+        ByteBuf records = Unpooled.wrappedBuffer(recs.buffer());
+        List<RecordBatch> batches = RecordBatchReader.batches(records, "t", 0, true);
+        assertEquals(1, batches.size());
+        RecordBatch batch = batches.get(0);
+        assertEquals(codec, batch.compression());
+        assertEquals(100L, batch.baseOffset());
+        assertEquals(399L, batch.lastOffset());
+        ByteBuf[] holder = new ByteBuf[1];
+        try {
+            List<Record> decoded = batch.records(ALLOC, 16 << 20, holder);
+            assertEquals(300, decoded.size());
+            for (int i = 0; i < 300; i++) {
+                Record r = decoded.get(i);
+                assertEquals(100L + i, r.offset());
+                assertEquals(T0 + i, r.timestamp());
+                assertArrayEquals(key(i), ByteBufUtil.getBytes(r.key()));
+                assertArrayEquals(value(i), ByteBufUtil.getBytes(r.value()));
+                assertEquals(List.of(new Header("k", key(i))), r.headers());
+            }
+        } finally {
+            holder[0].release();
+        }
+    }
+
+    @Test
+    void aFlippedByteIsACorruptRecordErrorNamingTopicPartitionAndOffset() {
+        ByteBuf batch = twoRecordBatch();
+        try {
+            batch.setByte(batch.writerIndex() - 3, batch.getByte(batch.writerIndex() - 3) ^ 0x55);
+            CorruptRecordException e = assertThrows(CorruptRecordException.class,
+                    () -> RecordBatchReader.batches(batch, "orders", 4, true));
+            assertTrue(e.getMessage().contains("orders-4") && e.getMessage().contains("offset 0")
+                    && e.getMessage().contains("CRC"), e.getMessage());
+            assertEquals(1, RecordBatchReader.batches(batch, "orders", 4, false).size(), "check.crcs=false skips the check");
+        } finally {
+            batch.release();
+        }
+    }
+
+    @Test
+    void aPartialBatchAtTheEndIsSkipped() {
+        ByteBuf one = twoRecordBatch();
+        ByteBuf two = twoRecordBatch();
+        ByteBuf both = Unpooled.buffer().writeBytes(one).writeBytes(two, 0, two.readableBytes() - 10);
+        try {
+            assertEquals(1, RecordBatchReader.batches(both, "t", 0, true).size());
+            assertEquals(0, RecordBatchReader.batches(both.slice(0, 11), "t", 0, true).size());
+        } finally {
+            one.release();
+            two.release();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Compression.class, names = "NONE", mode = EnumSource.Mode.EXCLUDE)
+    void decompressionIsBoundedByTheConfiguredMaximum(Compression codec) {
+        RecordBatchBuilder b = new RecordBatchBuilder(ALLOC, codec, T0, 1024);
+        b.append(T0, null, new byte[1 << 20], null); // 1 MiB of zeros compresses to almost nothing
+        ByteBuf batch = b.build();
+        try {
+            RecordBatch rb = RecordBatchReader.batches(batch, "t", 0, true).get(0);
+            ByteBuf[] holder = new ByteBuf[1];
+            CorruptRecordException e = assertThrows(CorruptRecordException.class,
+                    () -> rb.records(ALLOC, 64 * 1024, holder));
+            assertTrue(e.getMessage().contains("more than 65536"), e.getMessage());
+            assertNull(holder[0], "nothing is left allocated");
+        } finally {
+            batch.release();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Compression.class, names = "NONE", mode = EnumSource.Mode.EXCLUDE)
+    void garbageCompressedDataIsACorruptRecordError(Compression codec) {
+        byte[] garbage = new byte[200];
+        new java.util.Random(codec.id()).nextBytes(garbage);
+        assertThrows(CorruptRecordException.class,
+                () -> CompressionCodec.decompress(codec, Unpooled.wrappedBuffer(garbage), ALLOC, 1 << 20, "t-0"));
+    }
+
+    private static ByteBuf twoRecordBatch() {
+        RecordBatchBuilder b = new RecordBatchBuilder(ALLOC, Compression.NONE, T0, 256);
+        b.append(T0, key(1), value(1), null);
+        b.append(T0, key(2), value(2), null);
+        return b.build();
+    }
+
+    private static org.apache.kafka.common.compress.Compression referenceCodec(Compression c) {
+        Builder<?> b = org.apache.kafka.common.compress.Compression.of(CompressionType.forId(c.id()));
+        return b.build();
+    }
+
+    private static byte[] key(int i) {
+        return ("key-" + i).getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static byte[] value(int i) {
+        return ("value-" + i + "-" + "x".repeat(i % 50)).getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static byte[] bytes(ByteBuffer b) {
+        byte[] out = new byte[b.remaining()];
+        b.duplicate().get(out);
+        return out;
+    }
+}
