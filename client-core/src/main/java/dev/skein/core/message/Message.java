@@ -10,4 +10,11 @@ public interface Message {
     short lowestSupportedVersion();
 
     short highestSupportedVersion();
+
+    /**
+     * Releases the {@code records} buffers a decoded message holds (Fetch responses, Produce
+     * requests); a no-op for messages without records.
+     */
+    default void releaseRecords() {
+    }
 }
