@@ -1,0 +1,230 @@
+package dev.skein.core.internal;
+
+import dev.skein.core.ClientOptions;
+import dev.skein.core.ClientResources;
+import dev.skein.core.NetworkException;
+import dev.skein.core.Node;
+import dev.skein.core.TimeoutException;
+import dev.skein.core.internal.metadata.Cluster;
+import dev.skein.core.internal.metadata.MetadataManager;
+import dev.skein.core.internal.net.BrokerConnection;
+import dev.skein.core.internal.net.ConnectionManager;
+import dev.skein.core.message.ApiMessage;
+import dev.skein.core.message.MetadataRequest;
+import dev.skein.core.message.MetadataResponse;
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.ScheduledFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The core every client stands on: connections to the cluster's brokers and a metadata view kept
+ * fresh in the background. The refresh loop runs on one event loop and never blocks it: it asks the
+ * {@link MetadataManager} whether a refresh is due, sends it to the least loaded open connection (or
+ * a known broker, or, when every known broker is failing, the bootstrap servers again), and feeds
+ * back the outcome.
+ *
+ * <p>Thread-safe. Futures complete on event loops; dependent stages must not block.
+ */
+public final class ClusterClient implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ClusterClient.class);
+
+    private final ClientResources resources;
+    private final boolean ownsResources;
+    private final ClientOptions options;
+    private final ConnectionManager connections;
+    private final MetadataManager metadata;
+    private final EventLoop loop;
+    private ScheduledFuture<?> nextTick; // event-loop confined
+    private volatile boolean closed;
+
+    private ClusterClient(ClientOptions options, ClientResources shared) {
+        this.options = options;
+        this.ownsResources = shared == null;
+        this.resources = shared != null ? shared : ClientResources.create();
+        this.connections = new ConnectionManager(resources, options);
+        this.metadata = new MetadataManager(options.metadataMaxAge(), options.retryBackoff());
+        this.loop = resources.eventLoops().next();
+    }
+
+    /** Starts the client and its first metadata refresh. {@code shared} may be null. */
+    public static ClusterClient start(ClientOptions options, ClientResources shared) {
+        ClusterClient c = new ClusterClient(options, shared);
+        c.wake();
+        return c;
+    }
+
+    public ClientOptions options() { return options; }
+
+    public ClientResources resources() { return resources; }
+
+    public ConnectionManager connections() { return connections; }
+
+    public MetadataManager metadata() { return metadata; }
+
+    /** The latest metadata snapshot (empty until the first refresh completes). */
+    public Cluster cluster() {
+        return metadata.cluster();
+    }
+
+    /** Refreshes metadata now (within the backoff); completes with the new snapshot. */
+    public CompletableFuture<Cluster> refreshMetadata() {
+        CompletableFuture<Cluster> f = metadata.requestUpdate();
+        wake();
+        return f;
+    }
+
+    /** Adds topics of interest and completes with the next snapshot (which describes them). */
+    public CompletableFuture<Cluster> addTopics(Collection<String> topics) {
+        CompletableFuture<Cluster> f = metadata.addTopics(topics);
+        wake();
+        return f;
+    }
+
+    /**
+     * Waits (without blocking a thread) until metadata holds a snapshot with brokers, at most {@code timeout}.
+     */
+    public CompletableFuture<Cluster> awaitReady(Duration timeout) {
+        Cluster now = cluster();
+        if (!now.brokers().isEmpty()) {
+            return CompletableFuture.completedFuture(now);
+        }
+        return withTimeout(refreshMetadata(), timeout, "cluster metadata from " + options.bootstrapServers());
+    }
+
+    /** Sends to one broker by id, connecting if needed. */
+    public <R extends ApiMessage> CompletableFuture<R> send(int nodeId, ApiMessage request) {
+        Node node = cluster().broker(nodeId);
+        if (node == null) {
+            return CompletableFuture.failedFuture(new NetworkException("broker " + nodeId
+                    + " is not in the current metadata", null, true));
+        }
+        return connections.connection(node).thenCompose(c -> c.send(request));
+    }
+
+    /** Sends to the least loaded broker. */
+    public <R extends ApiMessage> CompletableFuture<R> sendToAny(ApiMessage request) {
+        return anyConnection().thenCompose(c -> c.send(request));
+    }
+
+    private CompletableFuture<BrokerConnection> anyConnection() {
+        List<BrokerConnection> open = connections.openConnections();
+        if (!open.isEmpty()) {
+            return CompletableFuture.completedFuture(open.get(0));
+        }
+        List<Node> candidates = new ArrayList<>();
+        for (Node n : cluster().brokers().values()) {
+            if (!connections.isBackingOff(n.id())) {
+                candidates.add(n);
+            }
+        }
+        if (candidates.isEmpty()) {
+            return null;
+        }
+        return connections.connection(candidates.get(ThreadLocalRandom.current().nextInt(candidates.size())));
+    }
+
+    // ---- the metadata loop (event loop) ----
+
+    private void wake() {
+        if (!closed) {
+            loop.execute(this::tick);
+        }
+    }
+
+    private void tick() {
+        if (closed) {
+            return;
+        }
+        if (nextTick != null) {
+            nextTick.cancel(false);
+            nextTick = null;
+        }
+        long now = nowMs();
+        MetadataRequest request = metadata.nextRequest(now);
+        if (request == null) {
+            schedule(metadata.timeToNextUpdate(now));
+            return;
+        }
+        try {
+            refresh(request);
+        } catch (RuntimeException e) {
+            // Never let the loop die: record the failure and come back after the backoff.
+            log.warn("metadata refresh could not start", e);
+            metadata.onFailure(nowMs());
+            schedule(options.retryBackoff().toMillis());
+        }
+    }
+
+    private void refresh(MetadataRequest request) {
+        CompletableFuture<BrokerConnection> target = anyConnection();
+        boolean viaBootstrap = target == null;
+        if (viaBootstrap) {
+            if (!cluster().brokers().isEmpty()) {
+                log.info("no known broker is reachable; bootstrapping again from {}", options.bootstrapServers());
+            }
+            target = connections.bootstrapConnection();
+        }
+        target.thenCompose(c -> c.<MetadataResponse>send(request).whenComplete((r, e) -> {
+            if (viaBootstrap) {
+                c.close(); // bootstrap connections are single-use
+            }
+        })).whenComplete((response, error) -> {
+            try {
+                if (error != null) {
+                    metadata.onFailure(nowMs());
+                    log.debug("metadata refresh failed: {}", error.toString());
+                } else {
+                    metadata.onResponse(response, nowMs());
+                }
+            } catch (RuntimeException e) {
+                log.warn("metadata response could not be applied", e);
+                metadata.onFailure(nowMs());
+            } finally {
+                wake();
+            }
+        });
+    }
+
+    private void schedule(long delayMs) {
+        nextTick = loop.schedule(this::tick, Math.max(1, delayMs), TimeUnit.MILLISECONDS);
+    }
+
+    private static long nowMs() {
+        return System.nanoTime() / 1_000_000;
+    }
+
+    /** Fails {@code f}'s copy with a {@link TimeoutException} naming {@code what} after {@code timeout}. */
+    public <T> CompletableFuture<T> withTimeout(CompletableFuture<T> f, Duration timeout, String what) {
+        CompletableFuture<T> out = new CompletableFuture<>();
+        var timer = loop.schedule(() -> out.completeExceptionally(new TimeoutException("no " + what + " within "
+                + timeout, null, true)), timeout.toMillis(), TimeUnit.MILLISECONDS);
+        f.whenComplete((v, e) -> {
+            timer.cancel(false);
+            if (e != null) {
+                out.completeExceptionally(e);
+            } else {
+                out.complete(v);
+            }
+        });
+        return out;
+    }
+
+    /** Closes every connection, and the resources when this client created them. */
+    @Override
+    public void close() {
+        closed = true;
+        connections.close();
+        if (ownsResources) {
+            resources.close();
+        }
+    }
+}

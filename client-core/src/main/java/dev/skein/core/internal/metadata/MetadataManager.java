@@ -1,0 +1,184 @@
+package dev.skein.core.internal.metadata;
+
+import dev.skein.core.ErrorCode;
+import dev.skein.core.Node;
+import dev.skein.core.message.MetadataRequest;
+import dev.skein.core.message.MetadataResponse;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The metadata state machine. It does no I/O: the driver asks {@link #nextRequest(long)} whether a
+ * refresh is due, sends it, and feeds back {@link #onResponse} or {@link #onFailure}.
+ *
+ * <p>A refresh is due when the snapshot is older than {@code metadata.max.age.ms}, when someone
+ * asked for one (a leader error, a new topic of interest), and never sooner than the retry backoff
+ * after the previous attempt. Partition entries carrying an older leader epoch than the one already
+ * known are stale (a broker that has not caught up) and are ignored.
+ *
+ * <p>Thread-safe: every method synchronizes on this object, which no method holds while running
+ * user or network code.
+ */
+public final class MetadataManager {
+    private final long maxAgeMs;
+    private final long backoffMs;
+    private final Set<String> topics = new LinkedHashSet<>();
+    private boolean allTopics;
+    private Cluster cluster = Cluster.EMPTY;
+    private long lastSuccessMs = Long.MIN_VALUE / 2;
+    private long lastAttemptMs = Long.MIN_VALUE / 2;
+    private boolean updateRequested = true;
+    private boolean inFlight;
+    private CompletableFuture<Cluster> nextUpdate = new CompletableFuture<>();
+
+    public MetadataManager(Duration maxAge, Duration backoff) {
+        this.maxAgeMs = maxAge.toMillis();
+        this.backoffMs = backoff.toMillis();
+    }
+
+    public synchronized Cluster cluster() {
+        return cluster;
+    }
+
+    /** Asks for a refresh as soon as the backoff allows; the future completes with the next snapshot. */
+    public synchronized CompletableFuture<Cluster> requestUpdate() {
+        updateRequested = true;
+        return nextUpdate;
+    }
+
+    /**
+     * Adds topics to describe. When the current snapshot already describes all of them, the future
+     * is complete at once; otherwise a refresh is requested and the future completes with it.
+     */
+    public synchronized CompletableFuture<Cluster> addTopics(Collection<String> names) {
+        boolean added = topics.addAll(names);
+        if (!added && cluster.topics().keySet().containsAll(names)) {
+            return CompletableFuture.completedFuture(cluster);
+        }
+        updateRequested = true;
+        return nextUpdate;
+    }
+
+    public synchronized void removeTopics(Collection<String> names) {
+        topics.removeAll(names);
+    }
+
+    /** Describe every topic in the cluster (admin listings, pattern subscriptions). */
+    public synchronized void allTopics(boolean all) {
+        if (all && !allTopics) {
+            updateRequested = true;
+        }
+        this.allTopics = all;
+    }
+
+    public synchronized Set<String> topics() {
+        return Set.copyOf(topics);
+    }
+
+    /** Milliseconds until a refresh is due (0 when due now); large when one is in flight. */
+    public synchronized long timeToNextUpdate(long nowMs) {
+        if (inFlight) {
+            return maxAgeMs;
+        }
+        long dueByAge = lastSuccessMs + maxAgeMs;
+        long due = updateRequested ? nowMs : dueByAge;
+        return Math.max(0, Math.max(due, lastAttemptMs + backoffMs) - nowMs);
+    }
+
+    /** The request to send now, or null when no refresh is due. Marks a refresh in flight. */
+    public synchronized MetadataRequest nextRequest(long nowMs) {
+        if (timeToNextUpdate(nowMs) > 0 || inFlight) {
+            return null;
+        }
+        inFlight = true;
+        lastAttemptMs = nowMs;
+        updateRequested = false;
+        MetadataRequest req = new MetadataRequest().setAllowAutoTopicCreation(false);
+        if (allTopics) {
+            req.setTopics(null);
+        } else {
+            List<MetadataRequest.MetadataRequestTopic> list = new ArrayList<>();
+            for (String t : topics) {
+                list.add(new MetadataRequest.MetadataRequestTopic().setName(t));
+            }
+            req.setTopics(list);
+        }
+        return req;
+    }
+
+    public synchronized void onFailure(long nowMs) {
+        inFlight = false;
+        updateRequested = true;
+    }
+
+    /** Merges a response into a new snapshot and completes the waiters of {@link #requestUpdate()}. */
+    public void onResponse(MetadataResponse response, long nowMs) {
+        CompletableFuture<Cluster> done;
+        Cluster next;
+        synchronized (this) {
+            inFlight = false;
+            lastSuccessMs = nowMs;
+            next = merge(cluster, response);
+            cluster = next;
+            done = nextUpdate;
+            nextUpdate = new CompletableFuture<>();
+        }
+        done.complete(next);
+    }
+
+    private Cluster merge(Cluster old, MetadataResponse r) {
+        Map<Integer, Node> brokers = new HashMap<>();
+        for (MetadataResponse.MetadataResponseBroker b : r.brokers()) {
+            brokers.put(b.nodeId(), new Node(b.nodeId(), b.host(), b.port(), b.rack()));
+        }
+        Map<String, Cluster.TopicInfo> topics = new HashMap<>();
+        if (!allTopics) {
+            // Keep what we knew of topics this response did not cover (they stay of interest).
+            for (Cluster.TopicInfo t : old.topics().values()) {
+                if (this.topics.contains(t.name())) {
+                    topics.put(t.name(), t);
+                }
+            }
+        }
+        for (MetadataResponse.MetadataResponseTopic t : r.topics()) {
+            ErrorCode error = ErrorCode.forCode(t.errorCode());
+            if (t.name() == null) {
+                continue;
+            }
+            Cluster.TopicInfo previous = old.topic(t.name());
+            List<Cluster.PartitionInfo> parts = new ArrayList<>(t.partitions().size());
+            for (int i = 0; i < t.partitions().size(); i++) {
+                parts.add(null);
+            }
+            for (MetadataResponse.MetadataResponsePartition p : t.partitions()) {
+                if (p.partitionIndex() < 0 || p.partitionIndex() >= parts.size()) {
+                    continue;
+                }
+                Cluster.PartitionInfo fresh = new Cluster.PartitionInfo(t.name(), p.partitionIndex(), p.leaderId(),
+                        p.leaderEpoch(), List.copyOf(p.replicaNodes()), List.copyOf(p.isrNodes()),
+                        List.copyOf(p.offlineReplicas()));
+                Cluster.PartitionInfo known = previous == null ? null : old.partition(t.name(), p.partitionIndex());
+                boolean stale = known != null && fresh.leaderEpoch() >= 0 && known.leaderEpoch() > fresh.leaderEpoch()
+                        && previous.id().equals(t.topicId());
+                parts.set(p.partitionIndex(), stale ? known : fresh);
+            }
+            if (parts.contains(null)) {
+                // A response that skips partitions is incomplete: keep the old view of this topic.
+                if (previous != null) {
+                    topics.put(t.name(), previous);
+                }
+                continue;
+            }
+            topics.put(t.name(), new Cluster.TopicInfo(t.name(), t.topicId(), t.isInternal(), error, List.copyOf(parts)));
+        }
+        return new Cluster(r.clusterId(), r.controllerId(), brokers, topics, old.updateCount() + 1);
+    }
+}

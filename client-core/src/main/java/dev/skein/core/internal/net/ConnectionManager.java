@@ -1,0 +1,215 @@
+package dev.skein.core.internal.net;
+
+import dev.skein.core.ClientOptions;
+import dev.skein.core.ClientResources;
+import dev.skein.core.NetworkException;
+import dev.skein.core.Node;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One connection per broker, opened on demand and shared by all callers, with exponential backoff
+ * and jitter between failed attempts ({@code reconnect.backoff.ms} doubling to
+ * {@code reconnect.backoff.max.ms}, +/-20%). Also opens connections to the bootstrap addresses,
+ * trying every address each host resolves to when {@code client.dns.lookup=use_all_dns_ips}.
+ *
+ * <p>Host names are resolved on a small daemon pool, never on an event loop (the JDK's resolver
+ * blocks). Thread-safe.
+ */
+public final class ConnectionManager implements AutoCloseable {
+    private final ClientResources resources;
+    private final ClientOptions options;
+    private final ExecutorService dns;
+    private final Map<Integer, CompletableFuture<BrokerConnection>> connections = new ConcurrentHashMap<>();
+    private final Map<Integer, Backoff> backoffs = new ConcurrentHashMap<>();
+    private volatile boolean closed;
+
+    /** Failed attempts to one broker and when the next may start. */
+    private static final class Backoff {
+        int failures;
+        long notBeforeNanos;
+    }
+
+    public ConnectionManager(ClientResources resources, ClientOptions options) {
+        this.resources = resources;
+        this.options = options;
+        this.dns = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "skein-dns-" + options.clientId());
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /**
+     * The open connection to {@code node}, or a new one. While the broker is in backoff after a
+     * failure, the attempt is delayed until the backoff ends.
+     */
+    public CompletableFuture<BrokerConnection> connection(Node node) {
+        if (closed) {
+            return CompletableFuture.failedFuture(new NetworkException("client is closed", null, false));
+        }
+        CompletableFuture<BrokerConnection> existing = connections.get(node.id());
+        if (existing != null && !(existing.isDone() && (existing.isCompletedExceptionally() || !existing.join().isOpen()))) {
+            return existing;
+        }
+        CompletableFuture<BrokerConnection> fresh = new CompletableFuture<>();
+        boolean mine = existing == null ? connections.putIfAbsent(node.id(), fresh) == null
+                : connections.replace(node.id(), existing, fresh);
+        if (!mine) {
+            return connection(node); // somebody else started one: use theirs
+        }
+        long delayNanos = delayBeforeAttempt(node.id());
+        Runnable attempt = () -> resolve(node.host(), node.port(), false)
+                .thenCompose(addresses -> connectFirst(node.id(), addresses, 0))
+                .whenComplete((conn, err) -> {
+                    if (err != null) {
+                        recordFailure(node.id());
+                        connections.remove(node.id(), fresh);
+                        fresh.completeExceptionally(unwrap(err));
+                        return;
+                    }
+                    backoffs.remove(node.id());
+                    conn.closeFuture().whenComplete((c, e) -> connections.remove(node.id(), fresh));
+                    if (closed) {
+                        conn.close();
+                    }
+                    fresh.complete(conn);
+                });
+        if (delayNanos > 0) {
+            resources.eventLoops().schedule(() -> dns.execute(attempt), delayNanos, TimeUnit.NANOSECONDS);
+        } else {
+            dns.execute(attempt);
+        }
+        return fresh;
+    }
+
+    /** The open connection to a broker, if there is one now (no attempt is made). */
+    public BrokerConnection openConnection(int nodeId) {
+        CompletableFuture<BrokerConnection> f = connections.get(nodeId);
+        if (f == null || !f.isDone() || f.isCompletedExceptionally()) {
+            return null;
+        }
+        BrokerConnection c = f.join();
+        return c.isOpen() ? c : null;
+    }
+
+    /** Every open connection, least loaded first. */
+    public List<BrokerConnection> openConnections() {
+        List<BrokerConnection> out = new ArrayList<>();
+        for (Integer id : connections.keySet()) {
+            BrokerConnection c = openConnection(id);
+            if (c != null) {
+                out.add(c);
+            }
+        }
+        out.sort((a, b) -> Integer.compare(a.inFlightCount(), b.inFlightCount()));
+        return out;
+    }
+
+    /** True when the broker's last attempt failed and its backoff has not ended. */
+    public boolean isBackingOff(int nodeId) {
+        Backoff b = backoffs.get(nodeId);
+        return b != null && System.nanoTime() < b.notBeforeNanos;
+    }
+
+    /**
+     * A new connection to one of the bootstrap addresses, tried in a random rotation. The caller
+     * owns it (bootstrap connections are not shared: their broker id is not known).
+     */
+    public CompletableFuture<BrokerConnection> bootstrapConnection() {
+        List<String> servers = new ArrayList<>(options.bootstrapServers());
+        Collections.rotate(servers, ThreadLocalRandom.current().nextInt(servers.size()));
+        CompletableFuture<List<InetSocketAddress>> all = CompletableFuture.completedFuture(new ArrayList<>());
+        for (String s : servers) {
+            int colon = s.lastIndexOf(':');
+            String host = s.substring(0, colon);
+            int port = Integer.parseInt(s.substring(colon + 1));
+            all = all.thenCompose(list -> resolve(host, port, options.useAllDnsIps())
+                    .handle((addrs, err) -> {
+                        if (addrs != null) {
+                            list.addAll(addrs);
+                        }
+                        return list;
+                    }));
+        }
+        return all.thenCompose(addrs -> {
+            if (addrs.isEmpty()) {
+                return CompletableFuture.failedFuture(new NetworkException("none of the bootstrap servers "
+                        + options.bootstrapServers() + " resolves to an address", null, true));
+            }
+            return connectFirst(-1, addrs, 0);
+        });
+    }
+
+    private CompletableFuture<BrokerConnection> connectFirst(int nodeId, List<InetSocketAddress> addrs, int i) {
+        return BrokerConnection.connect(resources, options, nodeId, addrs.get(i))
+                .handle((conn, err) -> {
+                    if (err == null) {
+                        return CompletableFuture.completedFuture(conn);
+                    }
+                    if (i + 1 < addrs.size()) {
+                        return connectFirst(nodeId, addrs, i + 1);
+                    }
+                    return CompletableFuture.<BrokerConnection>failedFuture(unwrap(err));
+                })
+                .thenCompose(f -> f);
+    }
+
+    private CompletableFuture<List<InetSocketAddress>> resolve(String host, int port, boolean all) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                InetAddress[] found = InetAddress.getAllByName(host);
+                List<InetSocketAddress> out = new ArrayList<>();
+                for (InetAddress a : all ? found : new InetAddress[] {found[0]}) {
+                    out.add(new InetSocketAddress(a, port));
+                }
+                return out;
+            } catch (UnknownHostException e) {
+                throw new NetworkException("cannot resolve " + host + ": " + e.getMessage(), e, true);
+            }
+        }, dns);
+    }
+
+    private long delayBeforeAttempt(int nodeId) {
+        Backoff b = backoffs.get(nodeId);
+        return b == null ? 0 : Math.max(0, b.notBeforeNanos - System.nanoTime());
+    }
+
+    private void recordFailure(int nodeId) {
+        Backoff b = backoffs.computeIfAbsent(nodeId, k -> new Backoff());
+        synchronized (b) {
+            b.failures++;
+            double base = options.reconnectBackoff().toNanos() * Math.pow(2, Math.min(20, b.failures - 1));
+            double capped = Math.min(base, options.reconnectBackoffMax().toNanos());
+            double jittered = capped * (0.8 + 0.4 * ThreadLocalRandom.current().nextDouble());
+            b.notBeforeNanos = System.nanoTime() + (long) jittered;
+        }
+    }
+
+    private static Throwable unwrap(Throwable t) {
+        return t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
+    }
+
+    /** Closes every connection; pending attempts close theirs when they finish. */
+    @Override
+    public void close() {
+        closed = true;
+        for (CompletableFuture<BrokerConnection> f : connections.values()) {
+            f.thenAccept(BrokerConnection::close);
+        }
+        connections.clear();
+        dns.shutdownNow();
+    }
+}

@@ -1,0 +1,105 @@
+package dev.skein.core.internal.metadata;
+
+import dev.skein.core.ErrorCode;
+import dev.skein.core.message.MetadataRequest;
+import dev.skein.core.message.MetadataResponse;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class MetadataManagerTest {
+    private static final UUID TOPIC_ID = UUID.randomUUID();
+
+    private final MetadataManager m = new MetadataManager(Duration.ofSeconds(60), Duration.ofMillis(100));
+
+    @Test
+    void firstRefreshIsDueAtOnceThenOnlyAfterMaxAge() {
+        MetadataRequest first = m.nextRequest(1_000);
+        assertNotNull(first);
+        assertNull(m.nextRequest(1_000), "one refresh in flight at a time");
+        m.onResponse(response(1, 5), 1_010);
+        assertNull(m.nextRequest(1_020));
+        assertEquals(60_000 - 10, m.timeToNextUpdate(1_020));
+        assertNotNull(m.nextRequest(61_010));
+    }
+
+    @Test
+    void requestedRefreshWaitsForTheBackoff() {
+        m.nextRequest(0);
+        m.onResponse(response(1, 5), 10);
+        CompletableFuture<Cluster> next = m.requestUpdate();
+        assertEquals(90, m.timeToNextUpdate(10), "backoff counts from the previous attempt");
+        assertNotNull(m.nextRequest(100));
+        m.onResponse(response(2, 6), 110);
+        assertTrue(next.isDone());
+        assertEquals(2, next.join().partition("t", 0).leader());
+    }
+
+    @Test
+    void aFailureAllowsARetryAfterTheBackoff() {
+        m.nextRequest(0);
+        m.onFailure(5);
+        assertEquals(95, m.timeToNextUpdate(5));
+        assertNotNull(m.nextRequest(100));
+    }
+
+    @Test
+    void newTopicsAreAskedForAndTriggerARefresh() {
+        m.nextRequest(0);
+        m.onResponse(response(1, 5), 1);
+        m.addTopics(Set.of("t"));
+        MetadataRequest r = m.nextRequest(200);
+        assertNotNull(r);
+        assertEquals("t", r.topics().get(0).name());
+    }
+
+    @Test
+    void aStaleLeaderEpochIsIgnored() {
+        m.addTopics(Set.of("t"));
+        m.nextRequest(0);
+        m.onResponse(response(2, 7), 1);
+        m.requestUpdate();
+        m.nextRequest(500);
+        m.onResponse(response(1, 6), 501); // a broker that has not seen the leader change yet
+        Cluster c = m.cluster();
+        assertEquals(2, c.partition("t", 0).leader());
+        assertEquals(7, c.partition("t", 0).leaderEpoch());
+        m.requestUpdate();
+        m.nextRequest(1_000);
+        m.onResponse(response(3, 8), 1_001);
+        assertEquals(3, m.cluster().partition("t", 0).leader(), "a newer epoch wins");
+    }
+
+    @Test
+    void anUnknownTopicIsRecordedWithItsError() {
+        m.addTopics(Set.of("missing"));
+        m.nextRequest(0);
+        MetadataResponse r = response(1, 1);
+        r.topics().add(new MetadataResponse.MetadataResponseTopic().setName("missing")
+                .setErrorCode(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION.code()));
+        m.onResponse(r, 1);
+        assertSame(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, m.cluster().topic("missing").error());
+    }
+
+    private static MetadataResponse response(int leader, int epoch) {
+        MetadataResponse r = new MetadataResponse().setClusterId("c").setControllerId(1);
+        for (int id = 1; id <= 3; id++) {
+            r.brokers().add(new MetadataResponse.MetadataResponseBroker().setNodeId(id).setHost("h" + id).setPort(9092));
+        }
+        r.topics().add(new MetadataResponse.MetadataResponseTopic().setName("t").setTopicId(TOPIC_ID)
+                .setPartitions(new java.util.ArrayList<>(List.of(new MetadataResponse.MetadataResponsePartition()
+                        .setPartitionIndex(0).setLeaderId(leader).setLeaderEpoch(epoch)
+                        .setReplicaNodes(List.of(1, 2, 3)).setIsrNodes(List.of(1, 2, 3))))));
+        return r;
+    }
+}
