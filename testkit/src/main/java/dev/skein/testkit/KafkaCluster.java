@@ -74,7 +74,7 @@ public final class KafkaCluster implements AutoCloseable {
     private KafkaCluster(Builder options) {
         this.options = options;
         this.clusterId = randomClusterId();
-        this.baseDir = options.baseDir != null ? options.baseDir
+        this.baseDir = options.baseDir != null ? options.baseDir.toAbsolutePath()
                 : defaultBaseDir().resolve(Instant.now().toString().replace(':', '-') + "-" + clusterId);
     }
 
@@ -175,6 +175,11 @@ public final class KafkaCluster implements AutoCloseable {
             throw new IllegalStateException("this cluster was built without faultProxy(true)");
         }
         return proxy;
+    }
+
+    /** The OS process id of a node's JVM. */
+    public synchronized long pid(int nodeId) {
+        return node(nodeId).pid();
     }
 
     public synchronized boolean isRunning(int nodeId) {

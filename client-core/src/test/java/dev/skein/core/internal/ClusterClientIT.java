@@ -48,6 +48,17 @@ class ClusterClientIT {
     }
 
     @Test
+    void deadEntriesInTheBootstrapListAreSkipped(KafkaCluster kafka) throws Exception {
+        String bootstrap = "127.0.0.1:1,localhost:1," + kafka.bootstrapServers();
+        for (int i = 0; i < 3; i++) { // the list is tried in a random rotation: try a few
+            try (ClusterClient client = ClusterClient.start(ClientOptions.builder().bootstrapServers(bootstrap)
+                    .connectTimeout(Duration.ofSeconds(2)).build(), null)) {
+                assertEquals(kafka.clusterId(), client.awaitReady(Duration.ofSeconds(30)).get(30, TimeUnit.SECONDS).clusterId());
+            }
+        }
+    }
+
+    @Test
     void anUnreachableClusterFailsWithATimeoutNamingTheServers() {
         try (ClusterClient client = ClusterClient.start(ClientOptions.builder().bootstrapServers("127.0.0.1:1")
                 .connectTimeout(Duration.ofMillis(500)).build(), null)) {
