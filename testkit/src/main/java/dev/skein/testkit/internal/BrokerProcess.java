@@ -53,7 +53,8 @@ public final class BrokerProcess {
     /** Starts the storage formatter; the caller waits on the returned process. */
     public Process format(String clusterId) {
         List<String> args = new ArrayList<>(List.of("kafka.tools.StorageTool", "format",
-                "--cluster-id", clusterId, "--config", configFile.toString(), "--ignore-formatted"));
+                // "=" keeps an id that starts with '-' (base64url allows it) from being read as an option.
+                "--cluster-id=" + clusterId, "--config", configFile.toString(), "--ignore-formatted"));
         return launch(args, dir.resolve("format.log"));
     }
 
