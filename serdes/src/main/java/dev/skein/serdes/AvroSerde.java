@@ -1,0 +1,227 @@
+package dev.skein.serdes;
+
+import org.apache.avro.AvroRuntimeException;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericContainer;
+import org.apache.avro.generic.GenericDatumReader;
+import org.apache.avro.generic.GenericDatumWriter;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.io.BinaryDecoder;
+import org.apache.avro.io.BinaryEncoder;
+import org.apache.avro.io.DatumReader;
+import org.apache.avro.io.DatumWriter;
+import org.apache.avro.io.DecoderFactory;
+import org.apache.avro.io.EncoderFactory;
+import org.apache.avro.specific.SpecificData;
+import org.apache.avro.specific.SpecificDatumReader;
+import org.apache.avro.specific.SpecificDatumWriter;
+import org.apache.avro.specific.SpecificRecord;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Avro records in the Schema Registry wire format: a magic byte 0, the writer schema's 4-byte id
+ * (big-endian), then the Avro binary encoding. Apache Avro is an optional dependency.
+ *
+ * <pre>{@code
+ * Serde<GenericRecord> generic = AvroSerde.builder(registry).generic();
+ * Serde<Order> specific = AvroSerde.builder(registry)
+ *         .subjectNameStrategy(SubjectNameStrategy.RECORD_NAME)
+ *         .autoRegister(false)
+ *         .specific(Order.class);
+ * }</pre>
+ *
+ * <p>Serializing: the subject comes from the {@link SubjectNameStrategy} (topic name by default); the
+ * record's schema is registered under it when auto-register is on (the default), or must already be
+ * registered there when it is off. With use-latest-version the subject's latest schema and id are
+ * used instead of the record's own schema, and the record is written with that schema.
+ *
+ * <p>Deserializing: the writer schema is fetched by id (once per id) and resolved against the reader
+ * schema: the specific class's schema, the configured reader schema, or else the writer schema. Any
+ * payload that is not this format (wrong magic byte, too short, truncated), an unknown schema id, or
+ * an unreachable registry raises a {@link SerializationException} that says which.
+ *
+ * <p>Thread-safe; schemas, ids, readers and writers are cached.
+ */
+public final class AvroSerde<T> implements Serde<T> {
+    private static final byte MAGIC = 0;
+
+    private final SchemaRegistryClient registry;
+    private final SubjectNameStrategy strategy;
+    private final boolean autoRegister;
+    private final boolean useLatestVersion;
+    private final Schema readerSchema;
+    private final boolean specific;
+    private final Map<Integer, Schema> schemasById = new ConcurrentHashMap<>();
+    private final Map<Schema, DatumWriter<Object>> writers = new ConcurrentHashMap<>();
+    /** By writer schema id: the reader schema is fixed per serde (or is the writer's). */
+    private final Map<Integer, DatumReader<Object>> readers = new ConcurrentHashMap<>();
+
+    private AvroSerde(Builder b, Schema readerSchema, boolean specific) {
+        this.registry = b.registry;
+        this.strategy = b.strategy;
+        this.autoRegister = b.autoRegister;
+        this.useLatestVersion = b.useLatestVersion;
+        this.readerSchema = readerSchema;
+        this.specific = specific;
+    }
+
+    public static Builder builder(SchemaRegistryClient registry) {
+        return new Builder(registry);
+    }
+
+    @Override
+    public Serializer<T> serializer() {
+        return this::serialize;
+    }
+
+    @Override
+    public Deserializer<T> deserializer() {
+        return this::deserialize;
+    }
+
+    private byte[] serialize(T value, SerdeContext ctx) {
+        if (value == null) {
+            return null;
+        }
+        if (!(value instanceof GenericContainer container)) {
+            throw new SerializationException("an Avro serde takes Avro records (GenericContainer), not "
+                    + value.getClass().getName(), ctx);
+        }
+        Schema schema = container.getSchema();
+        String subject = strategy.subject(ctx.topic(), ctx.isKey(), schema);
+        int id;
+        try {
+            if (useLatestVersion) {
+                RegisteredSchema latest = registry.latest(subject);
+                id = latest.id();
+                schema = schemaById(id, ctx);
+            } else if (autoRegister) {
+                id = registry.register(subject, schema.toString());
+            } else {
+                id = registry.lookup(subject, schema.toString(), "AVRO").id();
+            }
+        } catch (SchemaRegistryException e) {
+            throw new SerializationException("cannot get a schema id for subject " + subject + ": " + e.getMessage(),
+                    ctx, null, e);
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream(64);
+        out.write(MAGIC);
+        out.write(id >>> 24);
+        out.write(id >>> 16);
+        out.write(id >>> 8);
+        out.write(id);
+        try {
+            BinaryEncoder enc = EncoderFactory.get().directBinaryEncoder(out, null);
+            writers.computeIfAbsent(schema, s -> specific ? new SpecificDatumWriter<>(s) : new GenericDatumWriter<>(s))
+                    .write(value, enc);
+            enc.flush();
+        } catch (IOException | RuntimeException e) {
+            throw new SerializationException("cannot write Avro record with schema " + schema.getFullName() + " (id "
+                    + id + "): " + e.getMessage(), ctx, null, e);
+        }
+        return out.toByteArray();
+    }
+
+    @SuppressWarnings("unchecked")
+    private T deserialize(byte[] data, SerdeContext ctx) {
+        if (data == null) {
+            return null;
+        }
+        if (data.length < 5) {
+            throw new SerializationException("payload of " + data.length + " bytes is too short for the Schema Registry"
+                    + " wire format (magic byte, 4-byte schema id, Avro data)", ctx, data, null);
+        }
+        if (data[0] != MAGIC) {
+            throw new SerializationException(String.format("unknown magic byte 0x%02x; expected 0x00 (Schema Registry"
+                    + " wire format)", data[0]), ctx, data, null);
+        }
+        int id = ((data[1] & 0xff) << 24) | ((data[2] & 0xff) << 16) | ((data[3] & 0xff) << 8) | (data[4] & 0xff);
+        Schema writer = schemaById(id, ctx, data);
+        Schema reader = readerSchema != null ? readerSchema : writer;
+        DatumReader<Object> datumReader = readers.computeIfAbsent(id,
+                k -> specific ? new SpecificDatumReader<>(writer, reader) : new GenericDatumReader<>(writer, reader));
+        try {
+            BinaryDecoder dec = DecoderFactory.get().binaryDecoder(data, 5, data.length - 5, null);
+            Object v = datumReader.read(null, dec);
+            if (!dec.isEnd()) {
+                throw new IOException("trailing bytes after the record");
+            }
+            return (T) v;
+        } catch (IOException | AvroRuntimeException | IndexOutOfBoundsException | ClassCastException e) {
+            throw new SerializationException("truncated or malformed Avro payload for schema id " + id + ": " + e,
+                    ctx, data, e);
+        }
+    }
+
+    private Schema schemaById(int id, SerdeContext ctx) {
+        return schemaById(id, ctx, null);
+    }
+
+    private Schema schemaById(int id, SerdeContext ctx, byte[] data) {
+        Schema s = schemasById.get(id);
+        if (s != null) {
+            return s;
+        }
+        try {
+            s = new Schema.Parser().parse(registry.schemaById(id).schema());
+        } catch (SchemaRegistryException e) {
+            String why = e.kind() == SchemaRegistryException.Kind.SCHEMA_NOT_FOUND
+                    ? "unknown schema id " + id + " at " + registry.url()
+                    : "cannot fetch schema id " + id + ": " + e.getMessage();
+            throw new SerializationException(why, ctx, data, e);
+        } catch (org.apache.avro.SchemaParseException e) {
+            throw new SerializationException("schema id " + id + " is not a valid Avro schema: " + e.getMessage(), ctx, data, e);
+        }
+        schemasById.put(id, s);
+        return s;
+    }
+
+    /** Options of an {@link AvroSerde}. */
+    public static final class Builder {
+        private final SchemaRegistryClient registry;
+        private SubjectNameStrategy strategy = SubjectNameStrategy.TOPIC_NAME;
+        private boolean autoRegister = true;
+        private boolean useLatestVersion;
+        private Schema readerSchema;
+
+        private Builder(SchemaRegistryClient registry) {
+            this.registry = java.util.Objects.requireNonNull(registry, "registry");
+        }
+
+        public Builder subjectNameStrategy(SubjectNameStrategy strategy) {
+            this.strategy = strategy;
+            return this;
+        }
+
+        /** Register a record's schema when it is not yet under the subject. Default on. */
+        public Builder autoRegister(boolean on) {
+            this.autoRegister = on;
+            return this;
+        }
+
+        /** Write with the subject's latest schema (and its id) instead of the record's own. Default off. */
+        public Builder useLatestVersion(boolean on) {
+            this.useLatestVersion = on;
+            return this;
+        }
+
+        /** For generic records: the schema to read into (schema evolution); default the writer's. */
+        public Builder readerSchema(Schema schema) {
+            this.readerSchema = schema;
+            return this;
+        }
+
+        public AvroSerde<GenericRecord> generic() {
+            return new AvroSerde<>(this, readerSchema, false);
+        }
+
+        /** Specific records of {@code type}, read with the class's own schema. */
+        public <S extends SpecificRecord> AvroSerde<S> specific(Class<S> type) {
+            return new AvroSerde<>(this, SpecificData.get().getSchema(type), true);
+        }
+    }
+}

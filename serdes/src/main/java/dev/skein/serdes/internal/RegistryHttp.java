@@ -1,0 +1,148 @@
+package dev.skein.serdes.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.skein.serdes.SchemaRegistryException;
+import dev.skein.serdes.SchemaRegistryException.Kind;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.function.Supplier;
+
+/**
+ * HTTP to one Schema Registry: JSON bodies, auth header, timeouts, retries of 5xx answers and
+ * connection failures with exponential backoff. 4xx answers are final and mapped to a {@link Kind}.
+ */
+public final class RegistryHttp {
+    private static final String CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    private final String baseUrl;
+    private final HttpClient http;
+    private final Supplier<String> authorization;
+    private final Duration timeout;
+    private final int maxRetries;
+    private final Duration retryBackoff;
+
+    public RegistryHttp(String baseUrl, HttpClient http, Supplier<String> authorization, Duration timeout,
+                        int maxRetries, Duration retryBackoff) {
+        this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
+        this.http = http;
+        this.authorization = authorization;
+        this.timeout = timeout;
+        this.maxRetries = maxRetries;
+        this.retryBackoff = retryBackoff;
+    }
+
+    public String baseUrl() {
+        return baseUrl;
+    }
+
+    public static ObjectMapper json() {
+        return JSON;
+    }
+
+    /**
+     * Sends one call and returns the parsed JSON answer.
+     *
+     * @param subject named in error messages; may be null
+     */
+    public JsonNode call(String method, String path, Object body, String subject) {
+        String url = baseUrl + path;
+        String where = "schema registry " + baseUrl + (subject == null ? "" : ", subject " + subject);
+        byte[] payload;
+        try {
+            payload = body == null ? null : JSON.writeValueAsBytes(body);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot encode request body", e);
+        }
+        SchemaRegistryException last = null;
+        for (int attempt = 0; attempt <= maxRetries; attempt++) {
+            if (attempt > 0) {
+                sleep(retryBackoff.multipliedBy(1L << Math.min(10, attempt - 1)));
+            }
+            HttpRequest.Builder req = HttpRequest.newBuilder(URI.create(url)).timeout(timeout)
+                    .header("Accept", CONTENT_TYPE + ", application/json");
+            if (authorization != null) {
+                req.header("Authorization", authorization.get());
+            }
+            if (payload == null) {
+                req.method(method, HttpRequest.BodyPublishers.noBody());
+            } else {
+                req.header("Content-Type", CONTENT_TYPE).method(method, HttpRequest.BodyPublishers.ofByteArray(payload));
+            }
+            HttpResponse<byte[]> resp;
+            try {
+                resp = http.send(req.build(), HttpResponse.BodyHandlers.ofByteArray());
+            } catch (HttpTimeoutException e) {
+                last = new SchemaRegistryException(Kind.TIMEOUT, where + ": " + method + " " + path
+                        + " timed out after " + timeout, -1, -1, e);
+                continue;
+            } catch (IOException e) {
+                last = new SchemaRegistryException(Kind.UNREACHABLE, where + " is unreachable: " + e, -1, -1, e);
+                continue;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new SchemaRegistryException(Kind.UNREACHABLE, where + ": interrupted", -1, -1, e);
+            }
+            int status = resp.statusCode();
+            JsonNode answer = parse(resp.body());
+            if (status >= 200 && status < 300) {
+                return answer;
+            }
+            int code = answer != null && answer.has("error_code") ? answer.get("error_code").asInt() : -1;
+            String message = answer != null && answer.has("message") ? answer.get("message").asText() : "";
+            SchemaRegistryException e = new SchemaRegistryException(kind(status, code),
+                    where + ": " + method + " " + path + " answered " + status
+                            + (code > 0 ? " (error " + code + ")" : "") + (message.isEmpty() ? "" : ": " + message),
+                    status, code, null);
+            if (status < 500) {
+                throw e;
+            }
+            last = e;
+        }
+        throw last;
+    }
+
+    private static Kind kind(int status, int code) {
+        return switch (code) {
+            case 40401 -> Kind.SUBJECT_NOT_FOUND;
+            case 40402 -> Kind.VERSION_NOT_FOUND;
+            case 40403 -> Kind.SCHEMA_NOT_FOUND;
+            case 42201 -> Kind.INVALID_SCHEMA;
+            default -> switch (status) {
+                case 401 -> Kind.UNAUTHORIZED;
+                case 403 -> Kind.FORBIDDEN;
+                case 404 -> Kind.SCHEMA_NOT_FOUND;
+                case 409 -> Kind.INCOMPATIBLE_SCHEMA;
+                case 422 -> Kind.INVALID_SCHEMA;
+                default -> status >= 500 ? Kind.SERVER_ERROR : Kind.BAD_REQUEST;
+            };
+        };
+    }
+
+    private static JsonNode parse(byte[] body) {
+        if (body == null || body.length == 0) {
+            return null;
+        }
+        try {
+            return JSON.readTree(body);
+        } catch (IOException e) {
+            return JSON.getNodeFactory().objectNode().put("message", new String(body, StandardCharsets.UTF_8));
+        }
+    }
+
+    private static void sleep(Duration d) {
+        try {
+            Thread.sleep(d.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
