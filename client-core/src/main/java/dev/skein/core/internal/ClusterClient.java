@@ -110,9 +110,16 @@ public final class ClusterClient implements AutoCloseable {
         return connections.connection(node).thenCompose(c -> c.send(request));
     }
 
-    /** Sends to the least loaded broker. */
+    /**
+     * Sends to the least loaded broker; when every known broker is backing off after failures, to
+     * one of the bootstrap servers over a single-use connection.
+     */
     public <R extends ApiMessage> CompletableFuture<R> sendToAny(ApiMessage request) {
-        return anyConnection().thenCompose(c -> c.send(request));
+        CompletableFuture<BrokerConnection> target = anyConnection();
+        if (target != null) {
+            return target.thenCompose(c -> c.send(request));
+        }
+        return connections.bootstrapConnection().thenCompose(c -> c.<R>send(request).whenComplete((r, e) -> c.close()));
     }
 
     private CompletableFuture<BrokerConnection> anyConnection() {

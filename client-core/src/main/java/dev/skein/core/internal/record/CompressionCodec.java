@@ -31,7 +31,15 @@ public final class CompressionCodec {
 
     /** Compresses the readable bytes of {@code in} (not consumed) onto the end of {@code out}. */
     public static void compress(Compression codec, ByteBuf in, ByteBuf out) {
-        try (OutputStream os = wrap(codec, new ByteBufOutputStream(out))) {
+        compress(codec, null, in, out);
+    }
+
+    /**
+     * As {@link #compress(Compression, ByteBuf, ByteBuf)} at a codec level: gzip 1-9, lz4 1-17 (above 9
+     * selects LZ4 HC), zstd -131072..22; null for the codec's default.
+     */
+    public static void compress(Compression codec, Integer level, ByteBuf in, ByteBuf out) {
+        try (OutputStream os = wrap(codec, level, new ByteBufOutputStream(out))) {
             in.getBytes(in.readerIndex(), os, in.readableBytes());
         } catch (IOException e) {
             throw new IllegalStateException(codec + " compression failed", e);
@@ -74,14 +82,29 @@ public final class CompressionCodec {
         }
     }
 
-    private static OutputStream wrap(Compression codec, OutputStream out) throws IOException {
+    private static OutputStream wrap(Compression codec, Integer level, OutputStream out) throws IOException {
         return switch (codec) {
             case NONE -> out;
-            case GZIP -> new GZIPOutputStream(out, 8 * 1024);
+            case GZIP -> level == null ? new GZIPOutputStream(out, 8 * 1024) : new GZIPOutputStream(out, 8 * 1024) {
+                {
+                    def.setLevel(level);
+                }
+            };
             case SNAPPY -> new SnappyOutputStream(out);
-            case LZ4 -> new LZ4FrameOutputStream(out, LZ4FrameOutputStream.BLOCKSIZE.SIZE_64KB,
-                    LZ4FrameOutputStream.FLG.Bits.BLOCK_INDEPENDENCE);
-            case ZSTD -> new ZstdOutputStreamNoFinalizer(out);
+            case LZ4 -> level == null || level <= 9
+                    ? new LZ4FrameOutputStream(out, LZ4FrameOutputStream.BLOCKSIZE.SIZE_64KB,
+                            LZ4FrameOutputStream.FLG.Bits.BLOCK_INDEPENDENCE)
+                    : new LZ4FrameOutputStream(out, LZ4FrameOutputStream.BLOCKSIZE.SIZE_64KB, -1L,
+                            net.jpountz.lz4.LZ4Factory.fastestInstance().highCompressor(level),
+                            net.jpountz.xxhash.XXHashFactory.fastestInstance().hash32(),
+                            LZ4FrameOutputStream.FLG.Bits.BLOCK_INDEPENDENCE);
+            case ZSTD -> {
+                ZstdOutputStreamNoFinalizer z = new ZstdOutputStreamNoFinalizer(out);
+                if (level != null) {
+                    z.setLevel(level);
+                }
+                yield z;
+            }
         };
     }
 

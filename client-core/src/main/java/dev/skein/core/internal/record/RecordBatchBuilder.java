@@ -17,6 +17,7 @@ import io.netty.buffer.ByteBufUtil;
  */
 public final class RecordBatchBuilder {
     private final Compression compression;
+    private final Integer level;
     private final ByteBufAllocator alloc;
     /** The final batch when uncompressed; the records alone when compressed. */
     private ByteBuf buf;
@@ -31,8 +32,15 @@ public final class RecordBatchBuilder {
     private boolean logAppendTime;
 
     public RecordBatchBuilder(ByteBufAllocator alloc, Compression compression, long baseTimestamp, int initialCapacity) {
+        this(alloc, compression, null, baseTimestamp, initialCapacity);
+    }
+
+    /** @param level the codec level, or null for its default (see {@link CompressionCodec#compress}) */
+    public RecordBatchBuilder(ByteBufAllocator alloc, Compression compression, Integer level, long baseTimestamp,
+                              int initialCapacity) {
         this.alloc = alloc;
         this.compression = compression;
+        this.level = level;
         this.baseTimestamp = baseTimestamp;
         this.buf = alloc.buffer(Math.max(initialCapacity, RecordBatch.HEADER_SIZE + 64));
         if (compression == Compression.NONE) {
@@ -146,7 +154,7 @@ public final class RecordBatchBuilder {
             batch = alloc.buffer(RecordBatch.HEADER_SIZE + buf.readableBytes() / 2 + 64);
             batch.writerIndex(RecordBatch.HEADER_SIZE);
             try {
-                CompressionCodec.compress(compression, buf, batch);
+                CompressionCodec.compress(compression, level, buf, batch);
             } catch (RuntimeException e) {
                 batch.release();
                 throw e;
@@ -174,6 +182,18 @@ public final class RecordBatchBuilder {
         batch.setInt(start + 57, count);
         batch.setInt(start + 17, (int) RecordBatch.crc32c(batch, start + 21, batch.writerIndex() - start - 21));
         return batch;
+    }
+
+    /**
+     * Rewrites the producer id, epoch and base sequence of a built batch in place and recomputes its
+     * CRC: an idempotent producer renumbers unacknowledged batches after an epoch bump.
+     */
+    public static void rewriteProducerState(ByteBuf batch, long producerId, short producerEpoch, int baseSequence) {
+        int start = batch.readerIndex();
+        batch.setLong(start + 43, producerId);
+        batch.setShort(start + 51, producerEpoch);
+        batch.setInt(start + 53, baseSequence);
+        batch.setInt(start + 17, (int) RecordBatch.crc32c(batch, start + 21, batch.writerIndex() - start - 21));
     }
 
     /** Gives the buffer back without building (for a batch that will never be sent). */

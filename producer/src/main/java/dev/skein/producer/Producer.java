@@ -1,0 +1,78 @@
+package dev.skein.producer;
+
+import dev.skein.serdes.Serde;
+import dev.skein.serdes.Serializer;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Sends records to Kafka, batching them per partition and acknowledging each through its future.
+ *
+ * <pre>{@code
+ * try (Producer<String, String> producer = Producer.builder(Serdes.string(), Serdes.string())
+ *         .bootstrapServers("localhost:9092")
+ *         .build()) {
+ *     producer.send(ProducerRecord.of("orders", "order-1", "{...}"))
+ *             .thenAccept(md -> log.info("written at {}-{}@{}", md.topic(), md.partition(), md.offset()));
+ * }
+ * }</pre>
+ *
+ * <p>Threading: thread-safe; one producer is best shared by all threads of an application.
+ * {@code send} serializes, picks the partition and appends to a batch on the calling thread, and does
+ * no network I/O there; it blocks at most {@code max.block.ms}, waiting for the topic's metadata or
+ * for room in {@code buffer.memory} ({@link #trySend} never waits). Futures complete and callbacks
+ * run on the producer's callback thread, in send order per partition, never on a network thread.
+ *
+ * <p>Delivery: idempotence is on by default (acks=all, retries within {@code delivery.timeout.ms},
+ * no duplicates and order kept per partition across retries). A record that fails after it may have
+ * reached the broker fails with {@link dev.skein.core.OutcomeUnknownException}; one that certainly
+ * was not written fails with the reason (record too large, serialization, authorization, timeout).
+ */
+public interface Producer<K, V> extends AutoCloseable {
+
+    static <K, V> ProducerBuilder<K, V> builder(Serializer<K> keySerializer, Serializer<V> valueSerializer) {
+        return new ProducerBuilder<>(keySerializer, valueSerializer);
+    }
+
+    static <K, V> ProducerBuilder<K, V> builder(Serde<K> keySerde, Serde<V> valueSerde) {
+        return new ProducerBuilder<>(keySerde.serializer(), valueSerde.serializer());
+    }
+
+    /**
+     * Queues the record for sending. The future completes when the broker acknowledges it, or fails
+     * with the reason it was not (or may not have been) written.
+     */
+    CompletableFuture<RecordMetadata> send(ProducerRecord<K, V> record);
+
+    /** As {@link #send(ProducerRecord)}, and also calls {@code callback} on the callback thread. */
+    CompletableFuture<RecordMetadata> send(ProducerRecord<K, V> record, Callback callback);
+
+    /**
+     * As {@link #send(ProducerRecord)} but never waits: when the topic's metadata is not known yet or
+     * the buffer is full, the future fails at once (a retriable timeout or
+     * {@link BufferExhaustedException}). For callers on event loops or other threads that must not block.
+     */
+    CompletableFuture<RecordMetadata> trySend(ProducerRecord<K, V> record);
+
+    /**
+     * Sends everything buffered now and waits until each of those records is acknowledged or failed.
+     * Records sent by other threads meanwhile may or may not be included.
+     */
+    void flush();
+
+    /** The partitions of {@code topic}, waiting at most {@code max.block.ms} for its metadata. */
+    List<PartitionInfo> partitionsFor(String topic);
+
+    /** {@link #close(Duration)} with no bound on the wait. */
+    @Override
+    void close();
+
+    /**
+     * Stops accepting records, sends what is buffered and waits up to {@code timeout} for the answers.
+     * Every record's future is complete when this returns: those not acknowledged in time fail (as
+     * outcome unknown when they had been sent). Later sends fail with {@link IllegalStateException}.
+     */
+    void close(Duration timeout);
+}

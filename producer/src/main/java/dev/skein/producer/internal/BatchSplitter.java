@@ -1,0 +1,51 @@
+package dev.skein.producer.internal;
+
+import dev.skein.core.internal.record.Record;
+import dev.skein.core.internal.record.RecordBatch;
+import dev.skein.core.internal.record.RecordBatchReader;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.PooledByteBufAllocator;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Splits a batch the broker refused as too large: its records are decoded back from the built bytes
+ * and packed into batches of half the size, each record keeping its own future. A rare path, so it
+ * copies.
+ */
+final class BatchSplitter {
+    private BatchSplitter() {}
+
+    static List<ProducerBatch> split(ProducerBatch big, RecordAccumulator accumulator, ProducerSettings settings) {
+        int target = Math.max(1, big.uncompressedSize() / 2);
+        RecordBatch batch = RecordBatchReader.batches(big.bytes(), big.tp.topic(), big.tp.partition(), false).get(0);
+        ByteBuf[] holder = new ByteBuf[1];
+        List<ProducerBatch> parts = new ArrayList<>();
+        try {
+            List<Record> records = batch.records(PooledByteBufAllocator.DEFAULT, Integer.MAX_VALUE, holder);
+            ProducerBatch current = null;
+            for (int i = 0; i < records.size(); i++) {
+                Record r = records.get(i);
+                byte[] key = r.key() == null ? null : ByteBufUtil.getBytes(r.key());
+                byte[] value = r.value() == null ? null : ByteBufUtil.getBytes(r.value());
+                dev.skein.core.Header[] headers = r.headers().toArray(new dev.skein.core.Header[0]);
+                ProducerBatch.Thunk thunk = big.thunks.get(i);
+                if (current == null || !current.tryAppend(thunk.timestamp(), key, value, headers, thunk)) {
+                    long reserve = Math.max(target, RecordAccumulator.recordSizeBound(key, value, headers));
+                    accumulator.pool().reserveNoWait(reserve);
+                    current = new ProducerBatch(big.tp, PooledByteBufAllocator.DEFAULT, settings.compression(),
+                            settings.compressionLevel(), thunk.timestamp(), target, reserve, big.createdNanos);
+                    current.tryAppend(thunk.timestamp(), key, value, headers, thunk);
+                    parts.add(current);
+                }
+            }
+        } finally {
+            if (holder[0] != null) {
+                holder[0].release();
+            }
+        }
+        return parts;
+    }
+}

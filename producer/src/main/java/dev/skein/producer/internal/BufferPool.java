@@ -1,0 +1,85 @@
+package dev.skein.producer.internal;
+
+import dev.skein.producer.BufferExhaustedException;
+
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Accounts for {@code buffer.memory}: every batch reserves its bytes before it exists and gives them
+ * back when it completes. A sender that cannot reserve waits (up to {@code max.block.ms}) on the
+ * caller's thread; that wait is the producer's back-pressure.
+ */
+final class BufferPool {
+    private final long total;
+    private long available;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition freed = lock.newCondition();
+
+    BufferPool(long total) {
+        this.total = total;
+        this.available = total;
+    }
+
+    /**
+     * Reserves {@code bytes}, waiting at most {@code maxWaitNanos} (0: do not wait).
+     *
+     * @throws BufferExhaustedException when the bytes did not become free in time
+     */
+    void reserve(long bytes, long maxWaitNanos) {
+        lock.lock();
+        try {
+            long remaining = maxWaitNanos;
+            while (available < bytes) {
+                if (remaining <= 0) {
+                    throw new BufferExhaustedException("no room for " + bytes + " bytes in buffer.memory (" + total
+                            + " bytes, " + available + " free) within max.block.ms (" + TimeUnit.NANOSECONDS.toMillis(maxWaitNanos)
+                            + " ms): records are produced faster than they can be sent");
+                }
+                try {
+                    remaining = freed.awaitNanos(remaining);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new BufferExhaustedException("interrupted while waiting for buffer.memory");
+                }
+            }
+            available -= bytes;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Takes bytes without waiting, even past the limit (for the sender loop, which must not block). */
+    void reserveNoWait(long bytes) {
+        lock.lock();
+        try {
+            available -= bytes;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    void release(long bytes) {
+        lock.lock();
+        try {
+            available = Math.min(total, available + bytes);
+            freed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    long available() {
+        lock.lock();
+        try {
+            return available;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    long total() {
+        return total;
+    }
+}

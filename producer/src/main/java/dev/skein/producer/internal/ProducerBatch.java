@@ -1,0 +1,170 @@
+package dev.skein.producer.internal;
+
+import dev.skein.core.Compression;
+import dev.skein.core.Header;
+import dev.skein.core.internal.record.RecordBatchBuilder;
+import dev.skein.producer.Callback;
+import dev.skein.producer.RecordMetadata;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+
+/**
+ * The records of one partition that travel together. Appends happen under the partition queue's
+ * lock; once drained, the batch belongs to the sender loop alone. It is built (compressed, header
+ * and CRC written) when first drained, and keeps its bytes until it completes, for retries.
+ */
+final class ProducerBatch {
+    /** One record's completion: its future, its callback, and what its metadata needs. */
+    record Thunk(CompletableFuture<RecordMetadata> future, Callback callback, long timestamp, int keySize, int valueSize) {}
+
+    final TopicPartition tp;
+    final long createdNanos;
+    final long reservedBytes;
+    private final int batchSize;
+    private RecordBatchBuilder builder;
+    private ByteBuf built;
+    private int uncompressedBytes;
+    final List<Thunk> thunks = new ArrayList<>();
+    private boolean full;
+    final CompletableFuture<Void> done = new CompletableFuture<>();
+
+    // Sender-loop state.
+    int attempts;
+    boolean everSent;
+    long retryNotBeforeNanos;
+    int baseSequence = -1;
+    long producerId = -1;
+    short producerEpoch = -1;
+
+    ProducerBatch(TopicPartition tp, ByteBufAllocator alloc, Compression compression, Integer level, long firstTimestamp,
+                  int batchSize, long reservedBytes, long nowNanos) {
+        this.tp = tp;
+        this.batchSize = batchSize;
+        this.reservedBytes = reservedBytes;
+        this.createdNanos = nowNanos;
+        this.builder = new RecordBatchBuilder(alloc, compression, level, firstTimestamp,
+                (int) Math.min(Integer.MAX_VALUE, Math.min(reservedBytes, batchSize + 256L)));
+    }
+
+    /** Appends unless the batch is full (the first record always fits). Caller holds the queue lock. */
+    boolean tryAppend(long timestamp, byte[] key, byte[] value, Header[] headers, Thunk thunk) {
+        if (full || builder == null) {
+            return false;
+        }
+        if (!thunks.isEmpty()) {
+            int size = RecordBatchBuilder.sizeInBatch(thunks.size(), timestamp, length(key), length(value), headers);
+            if (builder.uncompressedSize() + size > batchSize) {
+                full = true;
+                return false;
+            }
+        }
+        builder.append(timestamp, key, value, headers);
+        thunks.add(thunk);
+        if (builder.uncompressedSize() >= batchSize) {
+            full = true;
+        }
+        return true;
+    }
+
+    private static int length(byte[] b) {
+        return b == null ? -1 : b.length;
+    }
+
+    boolean isFull() {
+        return full;
+    }
+
+    int recordCount() {
+        return thunks.size();
+    }
+
+    int uncompressedSize() {
+        return builder != null ? builder.uncompressedSize() : uncompressedBytes;
+    }
+
+    /** Closes the batch for appends and builds it with the given producer state (once). */
+    ByteBuf build(long pid, short epoch, int sequence) {
+        if (built == null) {
+            full = true;
+            uncompressedBytes = builder.uncompressedSize();
+            builder.producer(pid, epoch, sequence, false);
+            built = builder.build();
+            builder = null;
+        } else if (pid != producerId || epoch != producerEpoch || sequence != baseSequence) {
+            RecordBatchBuilder.rewriteProducerState(built, pid, epoch, sequence);
+        }
+        producerId = pid;
+        producerEpoch = epoch;
+        baseSequence = sequence;
+        return built;
+    }
+
+    /** The built bytes, or null before the first drain. */
+    ByteBuf bytes() {
+        return built;
+    }
+
+    /** Releases the buffers (after completion). */
+    void release() {
+        if (builder != null) {
+            builder.release();
+            builder = null;
+        }
+        if (built != null) {
+            built.release();
+            built = null;
+        }
+    }
+
+    void complete(long baseOffset, long logAppendTime, Executor callbacks) {
+        List<Thunk> all = List.copyOf(thunks);
+        callbacks.execute(() -> {
+            for (int i = 0; i < all.size(); i++) {
+                Thunk t = all.get(i);
+                long offset = baseOffset < 0 ? -1 : baseOffset + i;
+                long ts = logAppendTime >= 0 ? logAppendTime : t.timestamp();
+                RecordMetadata md = new RecordMetadata(tp.topic(), tp.partition(), offset, ts, t.keySize(), t.valueSize());
+                if (t.callback() != null) {
+                    runCallback(t.callback(), md, null);
+                }
+                t.future().complete(md);
+            }
+            done.complete(null); // after the futures: flush() returns only once they are complete
+        });
+    }
+
+    void fail(RuntimeException error, Executor callbacks) {
+        List<Thunk> all = List.copyOf(thunks);
+        callbacks.execute(() -> {
+            for (Thunk t : all) {
+                if (t.callback() != null) {
+                    runCallback(t.callback(), null, error);
+                }
+                t.future().completeExceptionally(error);
+            }
+            done.complete(null);
+        });
+    }
+
+    static void runCallback(Callback cb, RecordMetadata md, Exception e) {
+        try {
+            cb.onCompletion(md, e);
+        } catch (RuntimeException ex) {
+            org.slf4j.LoggerFactory.getLogger(ProducerBatch.class).warn("a producer callback threw", ex);
+        }
+    }
+
+    int lastSequence() {
+        return baseSequence + thunks.size() - 1;
+    }
+
+    @Override
+    public String toString() {
+        return "batch " + tp + " (" + thunks.size() + " records, seq " + baseSequence + ")";
+    }
+}

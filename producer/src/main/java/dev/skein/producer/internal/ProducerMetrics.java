@@ -1,0 +1,87 @@
+package dev.skein.producer.internal;
+
+import dev.skein.core.ErrorCode;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * Micrometer meters of one producer, tagged with its client id; every method is a no-op without a
+ * registry. Names: {@code skein.producer.records.sent}, {@code .bytes.sent}, {@code .record.errors},
+ * {@code .retries}, {@code .errors} (tag {@code code}), {@code .batch.size}, {@code .compression.ratio},
+ * {@code .request.latency}, {@code .buffer.available}.
+ */
+final class ProducerMetrics {
+    private final MeterRegistry registry;
+    private final String clientId;
+    private final Counter records;
+    private final Counter bytes;
+    private final Counter recordErrors;
+    private final Counter retries;
+    private final DistributionSummary batchSize;
+    private final DistributionSummary compressionRatio;
+    private final Timer latency;
+
+    ProducerMetrics(MeterRegistry registry, String clientId, Supplier<Number> bufferAvailable) {
+        this.registry = registry;
+        this.clientId = clientId;
+        if (registry == null) {
+            records = bytes = recordErrors = retries = null;
+            batchSize = compressionRatio = null;
+            latency = null;
+            return;
+        }
+        records = Counter.builder("skein.producer.records.sent").tag("client.id", clientId).register(registry);
+        bytes = Counter.builder("skein.producer.bytes.sent").baseUnit("bytes").tag("client.id", clientId).register(registry);
+        recordErrors = Counter.builder("skein.producer.record.errors").tag("client.id", clientId).register(registry);
+        retries = Counter.builder("skein.producer.retries").tag("client.id", clientId).register(registry);
+        batchSize = DistributionSummary.builder("skein.producer.batch.size").baseUnit("bytes").tag("client.id", clientId)
+                .register(registry);
+        compressionRatio = DistributionSummary.builder("skein.producer.compression.ratio").tag("client.id", clientId)
+                .register(registry);
+        latency = Timer.builder("skein.producer.request.latency").tag("client.id", clientId).register(registry);
+        registry.gauge("skein.producer.buffer.available", java.util.List.of(io.micrometer.core.instrument.Tag.of("client.id", clientId)),
+                bufferAvailable, s -> s.get().doubleValue());
+    }
+
+    void batchSent(ProducerBatch b) {
+        if (registry == null) {
+            return;
+        }
+        records.increment(b.recordCount());
+        int wire = b.bytes() == null ? 0 : b.bytes().readableBytes();
+        bytes.increment(wire);
+        batchSize.record(wire);
+        if (b.uncompressedSize() > 0) {
+            compressionRatio.record((double) wire / b.uncompressedSize());
+        }
+    }
+
+    void recordErrors(int n) {
+        if (registry != null) {
+            recordErrors.increment(n);
+        }
+    }
+
+    void retry() {
+        if (registry != null) {
+            retries.increment();
+        }
+    }
+
+    void error(ErrorCode code) {
+        if (registry != null) {
+            registry.counter("skein.producer.errors", "client.id", clientId, "code", code.name()).increment();
+        }
+    }
+
+    void requestLatency(long nanos) {
+        if (registry != null) {
+            latency.record(nanos, TimeUnit.NANOSECONDS);
+        }
+    }
+}

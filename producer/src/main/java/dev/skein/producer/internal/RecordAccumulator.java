@@ -1,0 +1,146 @@
+package dev.skein.producer.internal;
+
+import dev.skein.core.Header;
+import dev.skein.core.internal.record.RecordBatch;
+import dev.skein.core.internal.record.RecordBatchBuilder;
+import io.netty.buffer.ByteBufAllocator;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Per-partition queues of batches. User threads append under the queue's own lock; the sender loop
+ * takes batches from the head under the same lock. Memory comes from the {@link BufferPool} before a
+ * batch is created, outside any queue lock, so a thread waiting for memory blocks nobody else.
+ */
+final class RecordAccumulator {
+    /** What an append did, so the caller knows whether to wake the sender. */
+    enum Appended { TO_EXISTING, TO_NEW_BATCH, FILLED_BATCH }
+
+    private final ProducerSettings settings;
+    private final ByteBufAllocator alloc;
+    private final BufferPool pool;
+    private final Map<TopicPartition, Deque<ProducerBatch>> queues = new ConcurrentHashMap<>();
+    private final Set<ProducerBatch> incomplete = ConcurrentHashMap.newKeySet();
+
+    RecordAccumulator(ProducerSettings settings, ByteBufAllocator alloc) {
+        this.settings = settings;
+        this.alloc = alloc;
+        this.pool = new BufferPool(settings.bufferMemory());
+    }
+
+    BufferPool pool() {
+        return pool;
+    }
+
+    /** Upper bound of one record's size in a batch of its own, header included. */
+    static int recordSizeBound(byte[] key, byte[] value, Header[] headers) {
+        return RecordBatch.HEADER_SIZE + RecordBatchBuilder.sizeInBatch(Integer.MAX_VALUE, Long.MAX_VALUE,
+                key == null ? -1 : key.length, value == null ? -1 : value.length, headers);
+    }
+
+    Appended append(TopicPartition tp, long timestamp, byte[] key, byte[] value, Header[] headers,
+                    ProducerBatch.Thunk thunk, long maxWaitNanos) {
+        Deque<ProducerBatch> dq = queues.computeIfAbsent(tp, k -> new ArrayDeque<>());
+        synchronized (dq) {
+            Appended a = tryLast(dq, timestamp, key, value, headers, thunk);
+            if (a != null) {
+                return a;
+            }
+        }
+        long reserve = Math.max(settings.batchSize(), recordSizeBound(key, value, headers));
+        pool.reserve(reserve, maxWaitNanos);
+        synchronized (dq) {
+            Appended a = tryLast(dq, timestamp, key, value, headers, thunk);
+            if (a != null) {
+                pool.release(reserve); // another thread made room meanwhile
+                return a;
+            }
+            ProducerBatch b = new ProducerBatch(tp, alloc, settings.compression(), settings.compressionLevel(), timestamp,
+                    settings.batchSize(), reserve, System.nanoTime());
+            b.tryAppend(timestamp, key, value, headers, thunk);
+            dq.addLast(b);
+            incomplete.add(b);
+            return b.isFull() ? Appended.FILLED_BATCH : Appended.TO_NEW_BATCH;
+        }
+    }
+
+    private static Appended tryLast(Deque<ProducerBatch> dq, long ts, byte[] key, byte[] value, Header[] headers,
+                                    ProducerBatch.Thunk thunk) {
+        ProducerBatch last = dq.peekLast();
+        if (last == null || last.attempts > 0 || last.bytes() != null) {
+            return null;
+        }
+        if (last.tryAppend(ts, key, value, headers, thunk)) {
+            return last.isFull() ? Appended.FILLED_BATCH : Appended.TO_EXISTING;
+        }
+        return null;
+    }
+
+    /** Every partition with a queue (possibly empty). */
+    Set<TopicPartition> partitions() {
+        return queues.keySet();
+    }
+
+    Deque<ProducerBatch> queue(TopicPartition tp) {
+        return queues.get(tp);
+    }
+
+    /** Batches queued for the partition (for the sticky partitioner's choice). */
+    int queuedBatches(TopicPartition tp) {
+        Deque<ProducerBatch> dq = queues.get(tp);
+        if (dq == null) {
+            return 0;
+        }
+        synchronized (dq) {
+            return dq.size();
+        }
+    }
+
+    /** Puts a batch back at its place by sequence (or at the front) for a retry. */
+    void reenqueue(ProducerBatch b) {
+        Deque<ProducerBatch> dq = queues.computeIfAbsent(b.tp, k -> new ArrayDeque<>());
+        synchronized (dq) {
+            if (b.baseSequence < 0) {
+                dq.addFirst(b);
+                return;
+            }
+            List<ProducerBatch> rest = new ArrayList<>();
+            while (!dq.isEmpty() && dq.peekFirst().baseSequence >= 0 && dq.peekFirst().baseSequence < b.baseSequence) {
+                rest.add(dq.pollFirst());
+            }
+            dq.addFirst(b);
+            for (int i = rest.size() - 1; i >= 0; i--) {
+                dq.addFirst(rest.get(i));
+            }
+        }
+    }
+
+    /** Adds a new batch (from a split) at the front of its queue. */
+    void addFirst(ProducerBatch b) {
+        incomplete.add(b);
+        reenqueue(b);
+    }
+
+    /** Marks a batch finished: gives back its memory and buffers. */
+    void deallocate(ProducerBatch b) {
+        if (incomplete.remove(b)) {
+            b.release();
+            pool.release(b.reservedBytes);
+        }
+    }
+
+    /** Batches not yet completed, for flush and close. */
+    List<ProducerBatch> incomplete() {
+        return new ArrayList<>(incomplete);
+    }
+
+    boolean hasIncomplete() {
+        return !incomplete.isEmpty();
+    }
+}

@@ -1,0 +1,488 @@
+package dev.skein.producer.internal;
+
+import dev.skein.core.ErrorCode;
+import dev.skein.core.NetworkException;
+import dev.skein.core.Node;
+import dev.skein.core.OutcomeUnknownException;
+import dev.skein.core.SkeinException;
+import dev.skein.core.TimeoutException;
+import dev.skein.core.internal.ClusterClient;
+import dev.skein.core.internal.metadata.Cluster;
+import dev.skein.core.message.ApiKey;
+import dev.skein.core.message.InitProducerIdRequest;
+import dev.skein.core.message.InitProducerIdResponse;
+import dev.skein.core.message.ProduceRequest;
+import dev.skein.core.message.ProduceResponse;
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.ScheduledFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Moves batches from the accumulator to the brokers. Runs on one event loop and never blocks it:
+ * {@link #wakeup()} schedules a pass; a pass expires batches past {@code delivery.timeout.ms}, takes
+ * the sendable head batch of each partition (full, lingered long enough, or flushing), groups them by
+ * leader into Produce requests of at most {@code max.request.size}, and schedules the next pass for
+ * the earliest linger or backoff deadline. Responses come back to the same loop.
+ *
+ * <p>Everything here except {@link #wakeup()}, {@link #beginFlush()}/{@link #endFlush()} is
+ * event-loop confined.
+ */
+final class Sender {
+    private static final Logger log = LoggerFactory.getLogger(Sender.class);
+
+    private final ProducerSettings settings;
+    private final ClusterClient client;
+    private final RecordAccumulator accumulator;
+    private final IdempotenceManager idempotence; // null without idempotence
+    private final Executor callbacks;
+    private final ProducerMetrics metrics;
+    private final EventLoop loop;
+    private final AtomicBoolean wakeupPending = new AtomicBoolean();
+    private volatile int flushing;
+    private volatile boolean closing;
+    private volatile RuntimeException fatal;
+    private ScheduledFuture<?> timer;
+    private long timerDeadline = Long.MAX_VALUE;
+    private final Map<ProducerBatch, Boolean> inFlight = new LinkedHashMap<>();
+
+    Sender(ProducerSettings settings, ClusterClient client, RecordAccumulator accumulator, Executor callbacks,
+           ProducerMetrics metrics) {
+        this.settings = settings;
+        this.client = client;
+        this.accumulator = accumulator;
+        this.idempotence = settings.idempotence() ? new IdempotenceManager(Math.min(5, settings.maxInFlight())) : null;
+        this.callbacks = callbacks;
+        this.metrics = metrics;
+        this.loop = client.resources().eventLoops().next();
+    }
+
+    /** Asks for a pass soon; cheap to call from any thread. */
+    void wakeup() {
+        if (wakeupPending.compareAndSet(false, true)) {
+            loop.execute(this::run);
+        }
+    }
+
+    void beginFlush() {
+        synchronized (this) {
+            flushing++;
+        }
+        wakeup();
+    }
+
+    void endFlush() {
+        synchronized (this) {
+            flushing--;
+        }
+    }
+
+    void beginClose() {
+        closing = true;
+        wakeup();
+    }
+
+    /** The error that stopped the producer for good (e.g. not authorized to write idempotently), or null. */
+    RuntimeException fatalError() {
+        return fatal;
+    }
+
+    /** Fails everything still queued or in flight (close timed out). Runs on the loop; returns when done. */
+    void abortAll(String why) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        loop.execute(() -> {
+            try {
+                for (ProducerBatch b : accumulator.incomplete()) {
+                    RuntimeException e = b.everSent
+                            ? new OutcomeUnknownException(why + "; " + b + " had been sent and may have been written", null)
+                            : new SkeinException(why + "; " + b + " was not sent");
+                    finish(b, e);
+                }
+            } finally {
+                done.complete(null);
+            }
+        });
+        done.orTimeout(10, TimeUnit.SECONDS).exceptionally(t -> null).join();
+    }
+
+    // ---- the pass ----
+
+    private void run() {
+        wakeupPending.set(false);
+        try {
+            pass();
+        } catch (RuntimeException e) {
+            log.error("producer sender pass failed; retrying after backoff", e);
+            schedule(System.nanoTime() + settings.client().retryBackoff().toNanos());
+        }
+    }
+
+    private void pass() {
+        long now = System.nanoTime();
+        if (fatal != null) {
+            failAllQueued(fatal);
+            return;
+        }
+        long next = expire(now);
+        if (idempotence != null && idempotence.needsInitProducerId()) {
+            initProducerId();
+        }
+        Cluster cluster = client.cluster();
+        Map<Integer, List<ProducerBatch>> byNode = new HashMap<>();
+        Map<Integer, Integer> bytesByNode = new HashMap<>();
+        boolean needMetadata = false;
+        boolean more = false;
+        boolean forced = flushing > 0 || closing;
+        long lingerNanos = settings.linger().toNanos();
+        for (TopicPartition tp : accumulator.partitions()) {
+            Deque<ProducerBatch> dq = accumulator.queue(tp);
+            ProducerBatch head;
+            int queued;
+            synchronized (dq) {
+                head = dq.peekFirst();
+                queued = dq.size();
+            }
+            if (head == null) {
+                continue;
+            }
+            Node leader = cluster.leader(tp.topic(), tp.partition());
+            if (leader == null) {
+                needMetadata = true;
+                continue;
+            }
+            if (head.retryNotBeforeNanos > now) {
+                next = Math.min(next, head.retryNotBeforeNanos);
+                continue;
+            }
+            boolean sendable = forced || head.isFull() || queued > 1 || head.attempts > 0
+                    || now - head.createdNanos >= lingerNanos;
+            if (!sendable) {
+                next = Math.min(next, head.createdNanos + lingerNanos);
+                continue;
+            }
+            if (idempotence != null && !idempotence.canSend(tp, head)) {
+                continue;
+            }
+            int size = head.uncompressedSize();
+            int used = bytesByNode.getOrDefault(leader.id(), 0);
+            if (used > 0 && used + size > settings.maxRequestSize()) {
+                more = true;
+                continue;
+            }
+            synchronized (dq) {
+                if (dq.peekFirst() != head) {
+                    more = true;
+                    continue;
+                }
+                dq.pollFirst();
+                if (!dq.isEmpty()) {
+                    more = true;
+                }
+            }
+            prepare(tp, head);
+            byNode.computeIfAbsent(leader.id(), k -> new ArrayList<>()).add(head);
+            bytesByNode.merge(leader.id(), size, Integer::sum);
+        }
+        if (needMetadata) {
+            client.refreshMetadata();
+            next = Math.min(next, now + settings.client().retryBackoff().toNanos());
+        }
+        byNode.forEach((node, batches) -> send(cluster, node, batches));
+        if (more) {
+            wakeup();
+        }
+        schedule(next);
+    }
+
+    /** Assigns sequence and producer state, builds the bytes; the batch is in flight from here. */
+    private void prepare(TopicPartition tp, ProducerBatch b) {
+        if (idempotence != null) {
+            int seq = idempotence.onSend(tp, b);
+            b.build(idempotence.producerId(), idempotence.epoch(), seq);
+        } else {
+            b.build(-1L, (short) -1, -1);
+        }
+        b.attempts++;
+        b.everSent = true;
+        inFlight.put(b, Boolean.TRUE);
+    }
+
+    private void send(Cluster cluster, int nodeId, List<ProducerBatch> batches) {
+        Node node = cluster.broker(nodeId);
+        long start = System.nanoTime();
+        boolean expectResponse = settings.acks() != dev.skein.producer.Acks.NONE;
+        client.connections().connection(node).thenCompose(conn -> {
+            short version = conn.versions().version(ApiKey.PRODUCE);
+            ProduceRequest req = request(cluster, batches, version);
+            return conn.send(req, version, expectResponse);
+        }).whenComplete((resp, err) -> loop.execute(() -> {
+            metrics.requestLatency(System.nanoTime() - start);
+            onResponse(nodeId, batches, (ProduceResponse) resp, err, expectResponse);
+        }));
+    }
+
+    private ProduceRequest request(Cluster cluster, List<ProducerBatch> batches, short version) {
+        Map<String, ProduceRequest.TopicProduceData> topics = new LinkedHashMap<>();
+        for (ProducerBatch b : batches) {
+            ProduceRequest.TopicProduceData t = topics.computeIfAbsent(b.tp.topic(), name -> {
+                Cluster.TopicInfo info = cluster.topic(name);
+                return new ProduceRequest.TopicProduceData().setName(version < 13 ? name : "")
+                        .setTopicId(version >= 13 && info != null ? info.id() : new UUID(0, 0))
+                        .setPartitionData(new ArrayList<>());
+            });
+            t.partitionData().add(new ProduceRequest.PartitionProduceData().setIndex(b.tp.partition()).setRecords(b.bytes()));
+        }
+        return new ProduceRequest().setAcks(settings.acks().wire())
+                .setTimeoutMs((int) Math.min(Integer.MAX_VALUE, settings.client().requestTimeout().toMillis()))
+                .setTopicData(new ArrayList<>(topics.values()));
+    }
+
+    private void onResponse(int nodeId, List<ProducerBatch> batches, ProduceResponse resp, Throwable err,
+                            boolean expectResponse) {
+        if (err != null) {
+            Throwable cause = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
+            RuntimeException e = cause instanceof RuntimeException re ? re : new NetworkException(cause.toString(), cause, true);
+            for (ProducerBatch b : batches) {
+                onBatchError(b, ErrorCode.NETWORK_EXCEPTION, e);
+            }
+            client.refreshMetadata();
+            wakeup();
+            return;
+        }
+        if (!expectResponse) {
+            for (ProducerBatch b : batches) {
+                onBatchSuccess(b, -1L, -1L);
+            }
+            wakeup();
+            return;
+        }
+        Map<String, ProduceResponse.PartitionProduceResponse> byKey = new HashMap<>();
+        Cluster cluster = client.cluster();
+        for (ProduceResponse.TopicProduceResponse t : resp.responses()) {
+            String name = t.name();
+            if (name == null || name.isEmpty()) {
+                name = topicName(cluster, t.topicId());
+            }
+            for (ProduceResponse.PartitionProduceResponse p : t.partitionResponses()) {
+                byKey.put(name + "\u0000" + p.index(), p);
+            }
+        }
+        for (ProducerBatch b : batches) {
+            ProduceResponse.PartitionProduceResponse p = byKey.get(b.tp.topic() + "\u0000" + b.tp.partition());
+            if (p == null) {
+                onBatchError(b, ErrorCode.NETWORK_EXCEPTION, new OutcomeUnknownException("broker " + nodeId
+                        + " answered without a result for " + b.tp, null));
+                continue;
+            }
+            ErrorCode code = ErrorCode.forCode(p.errorCode());
+            if (code == ErrorCode.NONE) {
+                onBatchSuccess(b, p.baseOffset(), p.logAppendTimeMs());
+            } else {
+                onBatchError(b, code, code.exception("Produce to " + b.tp + " on broker " + nodeId, p.errorMessage()));
+            }
+        }
+        wakeup();
+    }
+
+    private static String topicName(Cluster cluster, UUID id) {
+        for (Cluster.TopicInfo t : cluster.topics().values()) {
+            if (t.id().equals(id)) {
+                return t.name();
+            }
+        }
+        return "?";
+    }
+
+    private void onBatchSuccess(ProducerBatch b, long baseOffset, long logAppendTime) {
+        if (idempotence != null) {
+            idempotence.onSuccess(b.tp, b);
+        }
+        metrics.batchSent(b);
+        inFlight.remove(b);
+        b.complete(baseOffset, logAppendTime, callbacks);
+        accumulator.deallocate(b);
+    }
+
+    private void onBatchError(ProducerBatch b, ErrorCode code, RuntimeException error) {
+        inFlight.remove(b);
+        long now = System.nanoTime();
+        boolean timeLeft = now - b.createdNanos < settings.deliveryTimeout().toNanos();
+        boolean retriable = isRetriable(code, error) && timeLeft && b.attempts <= settings.retries();
+        if (code == ErrorCode.MESSAGE_TOO_LARGE && b.recordCount() > 1) {
+            if (idempotence != null) {
+                idempotence.onAbandoned(b.tp, b); // the parts need fresh sequence numbers
+            }
+            split(b);
+            return;
+        }
+        if (isLeaderError(code)) {
+            client.refreshMetadata();
+        }
+        metrics.error(code);
+        IdempotenceManager.Action action = idempotence == null
+                ? (retriable ? IdempotenceManager.Action.RETRY : IdempotenceManager.Action.FAIL)
+                : idempotence.onError(b.tp, b, code, retriable);
+        switch (action) {
+            case DUPLICATE_IS_SUCCESS -> onBatchSuccess(b, -1L, -1L);
+            case RETRY, BUMP_EPOCH_AND_RETRY -> {
+                metrics.retry();
+                long backoff = backoffNanos(b.attempts);
+                b.retryNotBeforeNanos = now + backoff;
+                log.debug("retrying {} after {}: {}", b, code, error.getMessage());
+                accumulator.reenqueue(b);
+            }
+            case FAIL, FAIL_AND_BUMP_EPOCH -> finish(b, finalError(b, code, error, timeLeft));
+        }
+    }
+
+    private static boolean isRetriable(ErrorCode code, RuntimeException error) {
+        if (code == ErrorCode.NETWORK_EXCEPTION) {
+            return !(error instanceof dev.skein.core.UnsupportedVersionException)
+                    && (!(error instanceof SkeinException s) || s.isRetriable());
+        }
+        return code.isRetriable() || code == ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER
+                || code == ErrorCode.UNKNOWN_PRODUCER_ID || code == ErrorCode.INVALID_PRODUCER_EPOCH;
+    }
+
+    private static boolean isLeaderError(ErrorCode code) {
+        return switch (code) {
+            case NOT_LEADER_OR_FOLLOWER, LEADER_NOT_AVAILABLE, UNKNOWN_TOPIC_OR_PARTITION, UNKNOWN_TOPIC_ID,
+                 FENCED_LEADER_EPOCH, UNKNOWN_LEADER_EPOCH, NETWORK_EXCEPTION, KAFKA_STORAGE_ERROR -> true;
+            default -> false;
+        };
+    }
+
+    private RuntimeException finalError(ProducerBatch b, ErrorCode code, RuntimeException error, boolean timeLeft) {
+        if (!timeLeft) {
+            return b.everSent
+                    ? new OutcomeUnknownException(b + " was not acknowledged within delivery.timeout.ms ("
+                            + settings.deliveryTimeout().toMillis() + " ms); it may have been written. Last error: "
+                            + error.getMessage(), error)
+                    : new TimeoutException(b + " expired after delivery.timeout.ms without being sent", error, true);
+        }
+        return error;
+    }
+
+    private long backoffNanos(int attempts) {
+        long base = settings.client().retryBackoff().toNanos();
+        long max = settings.client().retryBackoffMax().toNanos();
+        double exp = base * Math.pow(2, Math.max(0, attempts - 1));
+        double jittered = Math.min(exp, max) * (0.8 + 0.4 * java.util.concurrent.ThreadLocalRandom.current().nextDouble());
+        return (long) jittered;
+    }
+
+    /** Splits a batch the broker refused as too large into batches of half the size (in bytes). */
+    private void split(ProducerBatch b) {
+        log.info("{} is too large for the broker; splitting it", b);
+        List<ProducerBatch> parts = BatchSplitter.split(b, accumulator, settings);
+        for (int i = parts.size() - 1; i >= 0; i--) {
+            accumulator.addFirst(parts.get(i));
+        }
+        accumulator.deallocate(b);
+        b.done.complete(null);
+    }
+
+    /** Fails batches queued (not in flight) whose delivery timeout passed; returns the next deadline. */
+    private long expire(long now) {
+        long next = Long.MAX_VALUE;
+        long timeout = settings.deliveryTimeout().toNanos();
+        for (TopicPartition tp : accumulator.partitions()) {
+            Deque<ProducerBatch> dq = accumulator.queue(tp);
+            List<ProducerBatch> expired = new ArrayList<>();
+            synchronized (dq) {
+                while (!dq.isEmpty() && now - dq.peekFirst().createdNanos >= timeout) {
+                    expired.add(dq.pollFirst());
+                }
+                if (!dq.isEmpty()) {
+                    next = Math.min(next, dq.peekFirst().createdNanos + timeout);
+                }
+            }
+            for (ProducerBatch b : expired) {
+                if (idempotence != null && b.everSent) {
+                    idempotence.requestBump();
+                }
+                finish(b, finalError(b, ErrorCode.REQUEST_TIMED_OUT,
+                        new TimeoutException("no leader or no acknowledgment for " + tp, null, true), false));
+            }
+        }
+        return next;
+    }
+
+    private void finish(ProducerBatch b, RuntimeException e) {
+        inFlight.remove(b);
+        Deque<ProducerBatch> dq = accumulator.queue(b.tp);
+        if (dq != null) {
+            synchronized (dq) {
+                dq.remove(b);
+            }
+        }
+        metrics.recordErrors(b.recordCount());
+        b.fail(e, callbacks);
+        accumulator.deallocate(b);
+    }
+
+    private void failAllQueued(RuntimeException e) {
+        for (ProducerBatch b : accumulator.incomplete()) {
+            if (!inFlight.containsKey(b)) {
+                finish(b, e);
+            }
+        }
+    }
+
+    private void initProducerId() {
+        idempotence.onInitSent();
+        InitProducerIdRequest req = new InitProducerIdRequest().setTransactionalId(null).setTransactionTimeoutMs(60_000)
+                .setProducerId(idempotence.producerId()).setProducerEpoch(idempotence.epoch());
+        CompletableFuture<InitProducerIdResponse> sent;
+        try {
+            sent = client.sendToAny(req);
+        } catch (RuntimeException e) {
+            sent = CompletableFuture.failedFuture(e);
+        }
+        sent.whenComplete((resp, err) -> loop.execute(() -> {
+            ErrorCode code = err != null ? null : ErrorCode.forCode(resp.errorCode());
+            if (code == ErrorCode.NONE) {
+                boolean bump = idempotence.producerId() >= 0;
+                idempotence.onInitialized(resp.producerId(), resp.producerEpoch());
+                log.info("{} producer id {} epoch {}", bump ? "bumped to" : "got", resp.producerId(), resp.producerEpoch());
+            } else {
+                idempotence.onInitFailed();
+                if (code == ErrorCode.CLUSTER_AUTHORIZATION_FAILED || code == ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED) {
+                    fatal = code.exception("InitProducerId: this principal may not write idempotently (enable.idempotence)");
+                } else {
+                    log.debug("InitProducerId failed: {}", err != null ? err.toString() : code);
+                    schedule(System.nanoTime() + settings.client().retryBackoff().toNanos());
+                    return;
+                }
+            }
+            wakeup();
+        }));
+    }
+
+    private void schedule(long deadlineNanos) {
+        if (deadlineNanos == Long.MAX_VALUE) {
+            return;
+        }
+        if (timer != null && !timer.isDone() && timerDeadline <= deadlineNanos) {
+            return;
+        }
+        if (timer != null) {
+            timer.cancel(false);
+        }
+        timerDeadline = deadlineNanos;
+        timer = loop.schedule(this::wakeup, Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+    }
+}

@@ -1,0 +1,278 @@
+package dev.skein.producer.internal;
+
+import dev.skein.core.AuthorizationException;
+import dev.skein.core.ClientResources;
+import dev.skein.core.ErrorCode;
+import dev.skein.core.Header;
+import dev.skein.core.RecordTooLargeException;
+import dev.skein.core.TimeoutException;
+import dev.skein.core.internal.ClusterClient;
+import dev.skein.core.internal.metadata.Cluster;
+import dev.skein.producer.Callback;
+import dev.skein.producer.PartitionInfo;
+import dev.skein.producer.Producer;
+import dev.skein.producer.ProducerRecord;
+import dev.skein.producer.RecordMetadata;
+import dev.skein.serdes.SerdeContext;
+import dev.skein.serdes.SerializationException;
+import dev.skein.serdes.Serializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The producer. {@code send} runs on the caller's thread up to the append into a batch; the
+ * {@link Sender} does the rest on an event loop; completions run on a single callback thread, which
+ * keeps callbacks in send order per partition and keeps user code off the network threads.
+ */
+public final class SkeinProducer<K, V> implements Producer<K, V> {
+    private static final Logger log = LoggerFactory.getLogger(SkeinProducer.class);
+
+    private final ProducerSettings settings;
+    private final Serializer<K> keySerializer;
+    private final Serializer<V> valueSerializer;
+    private final ClusterClient client;
+    private final RecordAccumulator accumulator;
+    private final StickyPartitioner sticky;
+    private final Sender sender;
+    private final ExecutorService callbacks;
+    private volatile boolean closed;
+
+    public SkeinProducer(ProducerSettings settings, Serializer<K> keySerializer, Serializer<V> valueSerializer,
+                         ClientResources shared) {
+        this.settings = settings;
+        this.keySerializer = keySerializer;
+        this.valueSerializer = valueSerializer;
+        this.client = ClusterClient.start(settings.client(), shared);
+        this.accumulator = new RecordAccumulator(settings, client.resources().allocator());
+        this.sticky = new StickyPartitioner(settings.batchSize(), accumulator);
+        String clientId = settings.client().clientId();
+        this.callbacks = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "skein-producer-callbacks-" + clientId);
+            t.setDaemon(true);
+            return t;
+        });
+        ProducerMetrics metrics = new ProducerMetrics(settings.meterRegistry(), clientId, accumulator.pool()::available);
+        this.sender = new Sender(settings, client, accumulator, callbacks, metrics);
+        log.info("producer {} started (acks={}, idempotence={}, compression={})", clientId, settings.acks(),
+                settings.idempotence(), settings.compression().configName());
+    }
+
+    @Override
+    public CompletableFuture<RecordMetadata> send(ProducerRecord<K, V> record) {
+        return send(record, null, true);
+    }
+
+    @Override
+    public CompletableFuture<RecordMetadata> send(ProducerRecord<K, V> record, Callback callback) {
+        return send(record, callback, true);
+    }
+
+    @Override
+    public CompletableFuture<RecordMetadata> trySend(ProducerRecord<K, V> record) {
+        return send(record, null, false);
+    }
+
+    private CompletableFuture<RecordMetadata> send(ProducerRecord<K, V> record, Callback callback, boolean mayBlock) {
+        CompletableFuture<RecordMetadata> future = new CompletableFuture<>();
+        try {
+            if (closed) {
+                throw new IllegalStateException("the producer is closed; cannot send to " + record.topic());
+            }
+            RuntimeException fatal = sender.fatalError();
+            if (fatal != null) {
+                throw fatal;
+            }
+            long deadline = System.nanoTime() + (mayBlock ? settings.maxBlock().toNanos() : 0);
+            Cluster.TopicInfo topic = awaitTopic(record.topic(), deadline, mayBlock);
+            List<Header> headers = new ArrayList<>(record.headers());
+            byte[] key = serialize(keySerializer, record.key(), record.topic(), SerdeContext.Target.KEY, headers);
+            byte[] value = serialize(valueSerializer, record.value(), record.topic(), SerdeContext.Target.VALUE, headers);
+            Header[] hs = headers.toArray(new Header[0]);
+            int size = RecordAccumulator.recordSizeBound(key, value, hs);
+            if (size > settings.maxRequestSize() || size > settings.bufferMemory()) {
+                throw new RecordTooLargeException("record of " + size + " bytes for " + record.topic()
+                        + " exceeds max.request.size (" + settings.maxRequestSize() + ") or buffer.memory ("
+                        + settings.bufferMemory() + ")", null, false);
+            }
+            int partition = partition(record, topic, key, size);
+            long ts = record.timestamp() != null ? record.timestamp() : System.currentTimeMillis();
+            ProducerBatch.Thunk thunk = new ProducerBatch.Thunk(future, callback, ts,
+                    key == null ? -1 : key.length, value == null ? -1 : value.length);
+            long wait = Math.max(0, deadline - System.nanoTime());
+            RecordAccumulator.Appended a = accumulator.append(new TopicPartition(record.topic(), partition), ts, key,
+                    value, hs, thunk, wait);
+            if (a != RecordAccumulator.Appended.TO_EXISTING) {
+                sender.wakeup();
+            }
+        } catch (RuntimeException e) {
+            Runnable fail = () -> {
+                if (callback != null) {
+                    ProducerBatch.runCallback(callback, null, e);
+                }
+                future.completeExceptionally(e);
+            };
+            try {
+                callbacks.execute(fail);
+            } catch (java.util.concurrent.RejectedExecutionException closedAlready) {
+                fail.run(); // after close the callback thread is gone; nothing else is pending
+            }
+        }
+        return future;
+    }
+
+    private <T> byte[] serialize(Serializer<T> s, T v, String topic, SerdeContext.Target target, List<Header> headers) {
+        SerdeContext ctx = SerdeContext.forProducer(topic, target, headers);
+        try {
+            return s.serialize(v, ctx);
+        } catch (SerializationException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new SerializationException("serializer failed: " + e, ctx, null, e);
+        }
+    }
+
+    private int partition(ProducerRecord<K, V> record, Cluster.TopicInfo topic, byte[] key, int size) {
+        int n = topic.partitionCount();
+        if (record.partition() != null) {
+            if (record.partition() >= n) {
+                throw new IllegalArgumentException("partition " + record.partition() + " does not exist: " + record.topic()
+                        + " has " + n + " partitions");
+            }
+            return record.partition();
+        }
+        if (key != null) {
+            int p = settings.partitioner().partition(record.topic(), key, n);
+            if (p < 0 || p >= n) {
+                throw new IllegalStateException("the partitioner returned " + p + " for " + n + " partitions");
+            }
+            return p;
+        }
+        return sticky.partition(record.topic(), topic, size);
+    }
+
+    /** The topic's metadata, waiting until the deadline when {@code mayBlock}. */
+    private Cluster.TopicInfo awaitTopic(String name, long deadline, boolean mayBlock) {
+        Cluster.TopicInfo t = usable(client.cluster().topic(name));
+        if (t != null) {
+            return t;
+        }
+        ErrorCode lastError = null;
+        CompletableFuture<Cluster> next = client.addTopics(List.of(name));
+        while (true) {
+            long remaining = deadline - System.nanoTime();
+            if (!mayBlock || remaining <= 0) {
+                throw new TimeoutException("topic " + name + " not present in metadata after max.block.ms ("
+                        + settings.maxBlock().toMillis() + " ms)" + (lastError == null ? "" : ": " + lastError), null, true);
+            }
+            Cluster c;
+            try {
+                c = next.get(remaining, TimeUnit.NANOSECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                continue;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new TimeoutException("interrupted while waiting for metadata of " + name, e, false);
+            } catch (java.util.concurrent.ExecutionException e) {
+                c = client.cluster();
+            }
+            Cluster.TopicInfo info = c.topic(name);
+            if (info != null && info.error() == ErrorCode.TOPIC_AUTHORIZATION_FAILED) {
+                throw new AuthorizationException("not authorized to write to topic " + name, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+            }
+            t = usable(info);
+            if (t != null) {
+                return t;
+            }
+            lastError = info == null ? null : info.error();
+            sleepQuietly(Math.min(settings.client().retryBackoff().toMillis(), TimeUnit.NANOSECONDS.toMillis(remaining)));
+            next = client.refreshMetadata();
+        }
+    }
+
+    private static Cluster.TopicInfo usable(Cluster.TopicInfo t) {
+        return t != null && t.error() == ErrorCode.NONE && t.partitionCount() > 0 ? t : null;
+    }
+
+    private static void sleepQuietly(long ms) {
+        try {
+            Thread.sleep(Math.max(1, ms));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void flush() {
+        List<ProducerBatch> pending = accumulator.incomplete();
+        sender.beginFlush();
+        try {
+            for (ProducerBatch b : pending) {
+                b.done.join();
+            }
+        } finally {
+            sender.endFlush();
+        }
+    }
+
+    @Override
+    public List<PartitionInfo> partitionsFor(String topic) {
+        Cluster.TopicInfo t = awaitTopic(topic, System.nanoTime() + settings.maxBlock().toNanos(), true);
+        Cluster c = client.cluster();
+        List<PartitionInfo> out = new ArrayList<>();
+        for (Cluster.PartitionInfo p : t.partitions()) {
+            out.add(new PartitionInfo(topic, p.partition(), p.leader() < 0 ? null : c.broker(p.leader()),
+                    p.replicas().stream().map(c::broker).filter(java.util.Objects::nonNull).toList(),
+                    p.isr().stream().map(c::broker).filter(java.util.Objects::nonNull).toList()));
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        close(Duration.ofDays(365));
+    }
+
+    @Override
+    public void close(Duration timeout) {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        long deadline = System.nanoTime() + Math.min(timeout.toNanos(), Long.MAX_VALUE / 4);
+        sender.beginClose();
+        for (ProducerBatch b : accumulator.incomplete()) {
+            long remaining = deadline - System.nanoTime();
+            try {
+                b.done.get(Math.max(0, remaining), TimeUnit.NANOSECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                break;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            } catch (java.util.concurrent.ExecutionException e) {
+                // a batch's done future never fails
+            }
+        }
+        if (accumulator.hasIncomplete()) {
+            sender.abortAll("the producer was closed before the record was acknowledged");
+        }
+        client.close();
+        callbacks.shutdown();
+        try {
+            if (!callbacks.awaitTermination(30, TimeUnit.SECONDS)) {
+                log.warn("producer callbacks still running 30 s after close");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        log.info("producer {} closed", settings.client().clientId());
+    }
+}

@@ -1,0 +1,63 @@
+package dev.skein.producer.internal;
+
+import dev.skein.core.internal.metadata.Cluster;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Uniform sticky partitioning for records without a key: all go to one partition until about a
+ * batch's worth of bytes has been sent there, then to another. The next one is the less loaded of
+ * two random partitions that have a leader (fewer queued batches wins), so a slow broker gets less.
+ */
+final class StickyPartitioner {
+    private static final class Sticky {
+        int partition = -1;
+        long bytes;
+    }
+
+    private final Map<String, Sticky> byTopic = new ConcurrentHashMap<>();
+    private final int batchSize;
+    private final RecordAccumulator accumulator;
+
+    StickyPartitioner(int batchSize, RecordAccumulator accumulator) {
+        this.batchSize = batchSize;
+        this.accumulator = accumulator;
+    }
+
+    int partition(String topic, Cluster.TopicInfo info, int recordBytes) {
+        Sticky s = byTopic.computeIfAbsent(topic, t -> new Sticky());
+        synchronized (s) {
+            if (s.partition < 0 || s.partition >= info.partitionCount() || s.bytes >= batchSize) {
+                s.partition = choose(topic, info, s.partition);
+                s.bytes = 0;
+            }
+            s.bytes += recordBytes;
+            return s.partition;
+        }
+    }
+
+    private int choose(String topic, Cluster.TopicInfo info, int previous) {
+        List<Integer> available = new ArrayList<>();
+        for (Cluster.PartitionInfo p : info.partitions()) {
+            if (p.leader() >= 0) {
+                available.add(p.partition());
+            }
+        }
+        int n = info.partitionCount();
+        if (available.isEmpty()) {
+            return ThreadLocalRandom.current().nextInt(n);
+        }
+        if (available.size() > 1) {
+            available.remove((Integer) previous);
+        }
+        ThreadLocalRandom r = ThreadLocalRandom.current();
+        int a = available.get(r.nextInt(available.size()));
+        int b = available.get(r.nextInt(available.size()));
+        return accumulator.queuedBatches(new TopicPartition(topic, a)) <= accumulator.queuedBatches(new TopicPartition(topic, b))
+                ? a : b;
+    }
+}

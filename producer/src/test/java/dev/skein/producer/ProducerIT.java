@@ -1,0 +1,245 @@
+package dev.skein.producer;
+
+import dev.skein.core.Compression;
+import dev.skein.core.ConfigException;
+import dev.skein.core.Header;
+import dev.skein.core.RecordTooLargeException;
+import dev.skein.core.TimeoutException;
+import dev.skein.serdes.SerializationException;
+import dev.skein.serdes.Serdes;
+import dev.skein.serdes.Serializer;
+import dev.skein.testkit.KafkaCluster;
+import dev.skein.testkit.KafkaClusterExtension;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+@ExtendWith(KafkaClusterExtension.class)
+class ProducerIT {
+
+    static ProducerBuilder<String, String> builder(KafkaCluster kafka) {
+        return Producer.builder(Serdes.string(), Serdes.string()).bootstrapServers(kafka.bootstrapServers());
+    }
+
+    @ParameterizedTest
+    @EnumSource(Acks.class)
+    void everyAcksModeDeliversInOrder(Acks acks, KafkaCluster kafka) throws Exception {
+        roundTrip(kafka, builder(kafka).acks(acks), "acks-" + acks.name().toLowerCase(), acks != Acks.NONE);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Compression.class)
+    void everyCodecIsReadBackByTheReferenceConsumer(Compression codec, KafkaCluster kafka) throws Exception {
+        roundTrip(kafka, builder(kafka).compression(codec).linger(Duration.ofMillis(20)), "codec-" + codec.configName(), true);
+    }
+
+    private void roundTrip(KafkaCluster kafka, ProducerBuilder<String, String> b, String prefix, boolean offsets) throws Exception {
+        String topic = Reference.createTopic(kafka, prefix, 3, 1);
+        int n = 600;
+        List<CompletableFuture<RecordMetadata>> futures = new ArrayList<>();
+        try (Producer<String, String> p = b.build()) {
+            for (int i = 0; i < n; i++) {
+                ProducerRecord<String, String> r = ProducerRecord.of(topic, "key-" + (i % 37), "value-" + i)
+                        .withHeader("seq", Integer.toString(i).getBytes(StandardCharsets.UTF_8))
+                        .withTimestamp(1_600_000_000_000L + i);
+                futures.add(p.send(r));
+            }
+            p.flush();
+            for (CompletableFuture<RecordMetadata> f : futures) {
+                assertTrue(f.isDone(), "flush waited for every record");
+            }
+        }
+        Map<Integer, Long> lastOffset = new HashMap<>();
+        for (int i = 0; i < n; i++) {
+            RecordMetadata md = futures.get(i).get();
+            assertEquals(topic, md.topic());
+            if (offsets) {
+                Long prev = lastOffset.put(md.partition(), md.offset());
+                assertTrue(prev == null || md.offset() > prev, "offsets grow in send order per partition");
+            }
+        }
+        List<ConsumerRecord<byte[], byte[]>> read = Reference.readAll(kafka, topic, n);
+        assertEquals(n, read.size(), "every record once");
+        Map<Integer, Integer> lastSeqPerKey = new HashMap<>();
+        for (ConsumerRecord<byte[], byte[]> r : read) {
+            int seq = Integer.parseInt(new String(r.headers().lastHeader("seq").value(), StandardCharsets.UTF_8));
+            assertEquals("key-" + (seq % 37), new String(r.key(), StandardCharsets.UTF_8));
+            assertEquals("value-" + seq, new String(r.value(), StandardCharsets.UTF_8));
+            assertEquals(1_600_000_000_000L + seq, r.timestamp());
+            Integer prev = lastSeqPerKey.put(seq % 37, seq);
+            assertTrue(prev == null || prev < seq, "records of one key arrive in send order");
+        }
+    }
+
+    @Test
+    void keyedRecordsLandOnTheSamePartitionsAsWithTheReferenceProducer(KafkaCluster kafka) throws Exception {
+        String topic = Reference.createTopic(kafka, "keys", 12, 1);
+        Map<String, Integer> ours = new HashMap<>();
+        Map<String, Integer> theirs = new HashMap<>();
+        List<CompletableFuture<RecordMetadata>> futures = new ArrayList<>();
+        try (Producer<String, String> p = builder(kafka).linger(Duration.ofMillis(20)).build()) {
+            for (int i = 0; i < 10_000; i++) {
+                futures.add(p.send(ProducerRecord.of(topic, "user-" + i, "x")));
+            }
+            p.flush();
+        }
+        for (int i = 0; i < 10_000; i++) {
+            ours.put("user-" + i, futures.get(i).get().partition());
+        }
+        try (KafkaProducer<String, String> ref = new KafkaProducer<>(Map.of("bootstrap.servers", kafka.bootstrapServers(),
+                "linger.ms", 20), new StringSerializer(), new StringSerializer())) {
+            List<java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata>> rf = new ArrayList<>();
+            for (int i = 0; i < 10_000; i++) {
+                rf.add(ref.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topic, "user-" + i, "x")));
+            }
+            ref.flush();
+            for (int i = 0; i < 10_000; i++) {
+                theirs.put("user-" + i, rf.get(i).get().partition());
+            }
+        }
+        assertEquals(theirs, ours);
+        assertTrue(new java.util.HashSet<>(ours.values()).size() == 12, "keys spread over all partitions");
+    }
+
+    @Test
+    void aRecordOverMaxRequestSizeFailsAloneAndTheProducerKeepsWorking(KafkaCluster kafka) throws Exception {
+        String topic = Reference.createTopic(kafka, "too-large", 1, 1);
+        try (Producer<String, String> p = builder(kafka).maxRequestSize(10_000).build()) {
+            CompletableFuture<RecordMetadata> big = p.send(ProducerRecord.of(topic, "x".repeat(20_000)));
+            ExecutionException e = assertThrows(ExecutionException.class, () -> big.get(30, TimeUnit.SECONDS));
+            assertInstanceOf(RecordTooLargeException.class, e.getCause());
+            assertTrue(e.getCause().getMessage().contains("max.request.size"), e.getCause().getMessage());
+            assertEquals(0, p.send(ProducerRecord.of(topic, "small")).get(30, TimeUnit.SECONDS).offset());
+        }
+    }
+
+    @Test
+    void aSerializerFailureFailsOnlyThatRecord(KafkaCluster kafka) throws Exception {
+        String topic = Reference.createTopic(kafka, "ser-fail", 1, 1);
+        Serializer<String> picky = (v, ctx) -> {
+            if (v.equals("bad")) {
+                throw new IllegalArgumentException("no bad values");
+            }
+            return v.getBytes(StandardCharsets.UTF_8);
+        };
+        try (Producer<String, String> p = Producer.builder(Serdes.string().serializer(), picky)
+                .bootstrapServers(kafka.bootstrapServers()).build()) {
+            CompletableFuture<RecordMetadata> a = p.send(ProducerRecord.of(topic, "good-1"));
+            CompletableFuture<RecordMetadata> bad = p.send(ProducerRecord.of(topic, "bad"));
+            CompletableFuture<RecordMetadata> c = p.send(ProducerRecord.of(topic, "good-2"));
+            ExecutionException e = assertThrows(ExecutionException.class, () -> bad.get(30, TimeUnit.SECONDS));
+            assertInstanceOf(SerializationException.class, e.getCause());
+            assertTrue(e.getCause().getMessage().contains("topic " + topic + " value"), e.getCause().getMessage());
+            assertEquals(0, a.get(30, TimeUnit.SECONDS).offset());
+            assertEquals(1, c.get(30, TimeUnit.SECONDS).offset());
+        }
+    }
+
+    @Test
+    void anUnknownTopicFailsAfterMaxBlockNamingIt(KafkaCluster kafka) {
+        try (Producer<String, String> p = builder(kafka).maxBlock(Duration.ofMillis(800)).build()) {
+            ExecutionException e = assertThrows(ExecutionException.class,
+                    () -> p.send(ProducerRecord.of("no-such-topic-xyz", "v")).get(30, TimeUnit.SECONDS));
+            assertInstanceOf(TimeoutException.class, e.getCause());
+            assertTrue(e.getCause().getMessage().contains("no-such-topic-xyz"), e.getCause().getMessage());
+        }
+    }
+
+    @Test
+    void sendAfterCloseFailsAndCloseCompletesEveryFuture(KafkaCluster kafka) throws Exception {
+        String topic = Reference.createTopic(kafka, "close", 1, 1);
+        Producer<String, String> p = builder(kafka).linger(Duration.ofMillis(200)).build();
+        List<CompletableFuture<RecordMetadata>> fs = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            fs.add(p.send(ProducerRecord.of(topic, "v" + i)));
+        }
+        p.close(Duration.ofSeconds(30));
+        for (CompletableFuture<RecordMetadata> f : fs) {
+            assertTrue(f.isDone() && !f.isCompletedExceptionally(), "close sent what was buffered");
+        }
+        ExecutionException e = assertThrows(ExecutionException.class,
+                () -> p.send(ProducerRecord.of(topic, "late")).get(5, TimeUnit.SECONDS));
+        assertInstanceOf(IllegalStateException.class, e.getCause());
+        assertEquals(100, Reference.readAll(kafka, topic, 100).size());
+    }
+
+    @Test
+    void callbacksRunInSendOrderOffTheNetworkThreads(KafkaCluster kafka) throws Exception {
+        String topic = Reference.createTopic(kafka, "callbacks", 1, 1);
+        List<Long> offsets = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<String> threads = java.util.Collections.synchronizedList(new ArrayList<>());
+        try (Producer<String, String> p = builder(kafka).build()) {
+            for (int i = 0; i < 200; i++) {
+                p.send(ProducerRecord.of(topic, "v" + i), (md, err) -> {
+                    offsets.add(md.offset());
+                    threads.add(Thread.currentThread().getName());
+                });
+            }
+            p.flush();
+        }
+        for (int i = 0; i < 200; i++) {
+            assertEquals(i, offsets.get(i));
+        }
+        assertTrue(threads.stream().allMatch(t -> t.startsWith("skein-producer-callbacks")), threads.get(0));
+    }
+
+    @Test
+    void metersCountWhatWasSent(KafkaCluster kafka) throws Exception {
+        String topic = Reference.createTopic(kafka, "meters", 2, 1);
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        try (Producer<String, String> p = builder(kafka).clientId("metered").meterRegistry(registry).build()) {
+            for (int i = 0; i < 50; i++) {
+                p.send(ProducerRecord.of(topic, "k" + i, "v" + i));
+            }
+            p.flush();
+        }
+        assertEquals(50.0, registry.get("skein.producer.records.sent").tag("client.id", "metered").counter().count());
+        assertTrue(registry.get("skein.producer.bytes.sent").counter().count() > 0);
+        assertTrue(registry.get("skein.producer.request.latency").timer().count() > 0);
+    }
+
+    @Test
+    void badConfigurationFailsAtBuildNamingTheKey() {
+        assertEquals("lingerr.ms", assertThrows(ConfigException.class, () -> Producer.builder(Serdes.string(), Serdes.string())
+                .property("lingerr.ms", "5")).key());
+        assertEquals("acks", assertThrows(ConfigException.class, () -> Producer.builder(Serdes.string(), Serdes.string())
+                .bootstrapServers("localhost:9092").idempotence(true).acks(Acks.LEADER).build()).key());
+        assertEquals("compression.type", assertThrows(ConfigException.class, () -> Producer.builder(Serdes.string(), Serdes.string())
+                .property("compression.type", "brotli")).key());
+        assertEquals("bootstrap.servers", assertThrows(ConfigException.class,
+                () -> Producer.builder(Serdes.string(), Serdes.string()).build()).key());
+    }
+
+    @Test
+    void headersSurviveAndNullsAreAllowed(KafkaCluster kafka) throws Exception {
+        String topic = Reference.createTopic(kafka, "nulls", 1, 1);
+        try (Producer<String, String> p = builder(kafka).build()) {
+            p.send(new ProducerRecord<>(topic, null, null, null, List.of(new Header("h", null)), null)).get(30, TimeUnit.SECONDS);
+        }
+        ConsumerRecord<byte[], byte[]> r = Reference.readAll(kafka, topic, 1).get(0);
+        assertEquals(null, r.key());
+        assertEquals(null, r.value());
+        assertArrayEquals(null, r.headers().lastHeader("h").value());
+    }
+}
