@@ -135,6 +135,31 @@ class ProducerIT {
     }
 
     @Test
+    void aBatchTheBrokerRefusesAsTooLargeIsSplitAndDelivered(KafkaCluster kafka) throws Exception {
+        String topic = "split-" + java.util.UUID.randomUUID().toString().substring(0, 8);
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+                Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+            admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(topic, 1, (short) 1)
+                    .configs(Map.of("max.message.bytes", "3000")))).all().get(30, TimeUnit.SECONDS);
+        }
+        List<CompletableFuture<RecordMetadata>> fs = new ArrayList<>();
+        try (Producer<String, String> p = builder(kafka).batchSize(64 * 1024).linger(Duration.ofMillis(100)).build()) {
+            for (int i = 0; i < 40; i++) {
+                fs.add(p.send(ProducerRecord.of(topic, i + ":" + "y".repeat(400))));
+            }
+            p.flush();
+        }
+        for (CompletableFuture<RecordMetadata> f : fs) {
+            f.get(30, TimeUnit.SECONDS);
+        }
+        List<ConsumerRecord<byte[], byte[]>> read = Reference.readAll(kafka, topic, 40);
+        assertEquals(40, read.size());
+        for (int i = 0; i < 40; i++) {
+            assertTrue(new String(read.get(i).value(), StandardCharsets.UTF_8).startsWith(i + ":"), "in order, once");
+        }
+    }
+
+    @Test
     void aSerializerFailureFailsOnlyThatRecord(KafkaCluster kafka) throws Exception {
         String topic = Reference.createTopic(kafka, "ser-fail", 1, 1);
         Serializer<String> picky = (v, ctx) -> {

@@ -19,6 +19,9 @@ final class BatchSplitter {
     private BatchSplitter() {}
 
     static List<ProducerBatch> split(ProducerBatch big, RecordAccumulator accumulator, ProducerSettings settings) {
+        if (big.bytes() == null) {
+            throw new IllegalStateException("cannot split " + big + ": its bytes are gone");
+        }
         int target = Math.max(1, big.uncompressedSize() / 2);
         RecordBatch batch = RecordBatchReader.batches(big.bytes(), big.tp.topic(), big.tp.partition(), false).get(0);
         ByteBuf[] holder = new ByteBuf[1];
@@ -38,6 +41,8 @@ final class BatchSplitter {
                     current = new ProducerBatch(big.tp, PooledByteBufAllocator.DEFAULT, settings.compression(),
                             settings.compressionLevel(), thunk.timestamp(), target, reserve, big.createdNanos);
                     current.tryAppend(thunk.timestamp(), key, value, headers, thunk);
+                    current.order = java.util.Arrays.copyOf(big.order, big.order.length + 1);
+                    current.order[big.order.length] = parts.size();
                     parts.add(current);
                 }
             }

@@ -38,6 +38,13 @@ final class ProducerBatch {
     boolean everSent;
     long retryNotBeforeNanos;
     int baseSequence = -1;
+    /**
+     * The batch's place in its partition's record order, for putting it back in the queue: a counter
+     * taken when it is first drained, extended by the part index for each split (so [5] splits into
+     * [5, 0] and [5, 1]). Null until first drained: such batches come after every other. Unlike
+     * sequence numbers, it survives epoch bumps.
+     */
+    int[] order;
     long producerId = -1;
     short producerEpoch = -1;
 
@@ -157,6 +164,14 @@ final class ProducerBatch {
         } catch (RuntimeException ex) {
             org.slf4j.LoggerFactory.getLogger(ProducerBatch.class).warn("a producer callback threw", ex);
         }
+    }
+
+    /** Compares two batches' places in record order; never-drained batches last. */
+    static int compareOrder(ProducerBatch a, ProducerBatch b) {
+        if (a.order == null || b.order == null) {
+            return a.order == null ? (b.order == null ? 0 : 1) : -1;
+        }
+        return java.util.Arrays.compare(a.order, b.order);
     }
 
     int lastSequence() {

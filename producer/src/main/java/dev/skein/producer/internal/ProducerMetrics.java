@@ -13,7 +13,7 @@ import java.util.function.Supplier;
  * Micrometer meters of one producer, tagged with its client id; every method is a no-op without a
  * registry. Names: {@code skein.producer.records.sent}, {@code .bytes.sent}, {@code .record.errors},
  * {@code .retries}, {@code .errors} (tag {@code code}), {@code .batch.size}, {@code .compression.ratio},
- * {@code .request.latency}, {@code .buffer.available}.
+ * {@code .request.latency}, {@code .buffer.available}, {@code .batches.in.flight}.
  */
 final class ProducerMetrics {
     private final MeterRegistry registry;
@@ -26,7 +26,7 @@ final class ProducerMetrics {
     private final DistributionSummary compressionRatio;
     private final Timer latency;
 
-    ProducerMetrics(MeterRegistry registry, String clientId, Supplier<Number> bufferAvailable) {
+    ProducerMetrics(MeterRegistry registry, String clientId, Supplier<Number> bufferAvailable, Supplier<Number> inFlight) {
         this.registry = registry;
         this.clientId = clientId;
         if (registry == null) {
@@ -46,6 +46,8 @@ final class ProducerMetrics {
         latency = Timer.builder("skein.producer.request.latency").tag("client.id", clientId).register(registry);
         registry.gauge("skein.producer.buffer.available", java.util.List.of(io.micrometer.core.instrument.Tag.of("client.id", clientId)),
                 bufferAvailable, s -> s.get().doubleValue());
+        registry.gauge("skein.producer.batches.in.flight", java.util.List.of(io.micrometer.core.instrument.Tag.of("client.id", clientId)),
+                inFlight, s -> s.get().doubleValue());
     }
 
     void batchSent(ProducerBatch b) {

@@ -102,26 +102,25 @@ final class RecordAccumulator {
         }
     }
 
-    /** Puts a batch back at its place by sequence (or at the front) for a retry. */
+    /**
+     * Puts a batch back for a retry, before every queued batch that comes after it in record order
+     * ({@link ProducerBatch#order}); batches never drained stay behind it.
+     */
     void reenqueue(ProducerBatch b) {
         Deque<ProducerBatch> dq = queues.computeIfAbsent(b.tp, k -> new ArrayDeque<>());
         synchronized (dq) {
-            if (b.baseSequence < 0) {
-                dq.addFirst(b);
-                return;
-            }
-            List<ProducerBatch> rest = new ArrayList<>();
-            while (!dq.isEmpty() && dq.peekFirst().baseSequence >= 0 && dq.peekFirst().baseSequence < b.baseSequence) {
-                rest.add(dq.pollFirst());
+            List<ProducerBatch> before = new ArrayList<>();
+            while (!dq.isEmpty() && ProducerBatch.compareOrder(dq.peekFirst(), b) < 0) {
+                before.add(dq.pollFirst());
             }
             dq.addFirst(b);
-            for (int i = rest.size() - 1; i >= 0; i--) {
-                dq.addFirst(rest.get(i));
+            for (int i = before.size() - 1; i >= 0; i--) {
+                dq.addFirst(before.get(i));
             }
         }
     }
 
-    /** Adds a new batch (from a split) at the front of its queue. */
+    /** Adds a batch made by a split, at its parent's place in the queue. */
     void addFirst(ProducerBatch b) {
         incomplete.add(b);
         reenqueue(b);

@@ -58,6 +58,8 @@ final class Sender {
     private ScheduledFuture<?> timer;
     private long timerDeadline = Long.MAX_VALUE;
     private final Map<ProducerBatch, Boolean> inFlight = new LinkedHashMap<>();
+    private volatile int inFlightBatches;
+    private final Map<TopicPartition, int[]> drainCounters = new HashMap<>();
 
     Sender(ProducerSettings settings, ClusterClient client, RecordAccumulator accumulator, Executor callbacks,
            ProducerMetrics metrics) {
@@ -93,6 +95,11 @@ final class Sender {
     void beginClose() {
         closing = true;
         wakeup();
+    }
+
+    /** Batches sent and not yet answered (read from any thread; approximate). */
+    int inFlightBatches() {
+        return inFlightBatches;
     }
 
     /** The error that stopped the producer for good (e.g. not authorized to write idempotently), or null. */
@@ -209,6 +216,9 @@ final class Sender {
 
     /** Assigns sequence and producer state, builds the bytes; the batch is in flight from here. */
     private void prepare(TopicPartition tp, ProducerBatch b) {
+        if (b.order == null) {
+            b.order = new int[] {drainCounters.computeIfAbsent(tp, k -> new int[1])[0]++};
+        }
         if (idempotence != null) {
             int seq = idempotence.onSend(tp, b);
             b.build(idempotence.producerId(), idempotence.epoch(), seq);
@@ -218,6 +228,7 @@ final class Sender {
         b.attempts++;
         b.everSent = true;
         inFlight.put(b, Boolean.TRUE);
+        inFlightBatches = inFlight.size();
     }
 
     private void send(Cluster cluster, int nodeId, List<ProducerBatch> batches) {
@@ -307,6 +318,7 @@ final class Sender {
     }
 
     private void onBatchSuccess(ProducerBatch b, long baseOffset, long logAppendTime) {
+        inFlightBatches = Math.max(0, inFlight.size() - 1);
         if (idempotence != null) {
             idempotence.onSuccess(b.tp, b);
         }
@@ -318,6 +330,7 @@ final class Sender {
 
     private void onBatchError(ProducerBatch b, ErrorCode code, RuntimeException error) {
         inFlight.remove(b);
+        inFlightBatches = inFlight.size();
         long now = System.nanoTime();
         boolean timeLeft = now - b.createdNanos < settings.deliveryTimeout().toNanos();
         boolean retriable = isRetriable(code, error) && timeLeft && b.attempts <= settings.retries();

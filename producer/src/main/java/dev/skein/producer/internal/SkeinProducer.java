@@ -59,8 +59,11 @@ public final class SkeinProducer<K, V> implements Producer<K, V> {
             t.setDaemon(true);
             return t;
         });
-        ProducerMetrics metrics = new ProducerMetrics(settings.meterRegistry(), clientId, accumulator.pool()::available);
+        Sender[] self = new Sender[1];
+        ProducerMetrics metrics = new ProducerMetrics(settings.meterRegistry(), clientId, accumulator.pool()::available,
+                () -> self[0] == null ? 0 : self[0].inFlightBatches());
         this.sender = new Sender(settings, client, accumulator, callbacks, metrics);
+        self[0] = sender;
         log.info("producer {} started (acks={}, idempotence={}, compression={})", clientId, settings.acks(),
                 settings.idempotence(), settings.compression().configName());
     }

@@ -1,0 +1,46 @@
+package dev.skein.producer.internal;
+
+import dev.skein.core.ClientOptions;
+import dev.skein.core.Compression;
+import dev.skein.producer.Acks;
+import dev.skein.producer.Partitioners;
+import io.netty.buffer.UnpooledByteBufAllocator;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+class RecordAccumulatorTest {
+    private static final TopicPartition TP = new TopicPartition("t", 0);
+
+    @Test
+    void retriedAndSplitBatchesGoBackInRecordOrderWhateverOrderTheyReturnIn() {
+        ProducerSettings s = new ProducerSettings(ClientOptions.builder().bootstrapServers("x:1").build(), Acks.ALL,
+                Duration.ZERO, 1024, 1 << 20, Duration.ZERO, Duration.ofMinutes(1), 1, true, 5, Compression.NONE, null,
+                1 << 20, Partitioners.murmur2(), null);
+        int[][] orders = {{0}, {1, 0}, {1, 1, 0}, {1, 1, 1}, {1, 2}, {2}, {3, 0}, {3, 1}, {4}};
+        for (int round = 0; round < 20; round++) {
+            RecordAccumulator acc = new RecordAccumulator(s, UnpooledByteBufAllocator.DEFAULT);
+            List<ProducerBatch> batches = new ArrayList<>();
+            for (int[] o : orders) {
+                ProducerBatch b = new ProducerBatch(TP, UnpooledByteBufAllocator.DEFAULT, Compression.NONE, null, 0, 1024, 0, 0);
+                b.order = o;
+                batches.add(b);
+            }
+            ProducerBatch fresh = new ProducerBatch(TP, UnpooledByteBufAllocator.DEFAULT, Compression.NONE, null, 0, 1024, 0, 0);
+            List<ProducerBatch> shuffled = new ArrayList<>(batches);
+            Collections.shuffle(shuffled, new Random(round));
+            acc.reenqueue(fresh); // never drained: stays behind everything
+            shuffled.forEach(acc::reenqueue);
+            List<ProducerBatch> queued = new ArrayList<>(acc.queue(TP));
+            List<ProducerBatch> expected = new ArrayList<>(batches);
+            expected.add(fresh);
+            assertEquals(expected, queued, "round " + round);
+        }
+    }
+}
