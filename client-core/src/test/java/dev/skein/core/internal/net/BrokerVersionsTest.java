@@ -41,8 +41,8 @@ class BrokerVersionsTest {
 
     @Test
     void disjointRangesAreUnsupportedWithBothRangesInTheMessage() {
-        BrokerVersions v = versions(api(ApiKey.METADATA, 0, 0));
-        UnsupportedVersionException e = assertThrows(UnsupportedVersionException.class, () -> v.version(ApiKey.METADATA));
-        assertTrue(e.getMessage().contains("offers versions 0-0") && e.getMessage().contains("client speaks"), e.getMessage());
+        BrokerVersions v = versions(api(ApiKey.PRODUCE, 0, 2)); // a broker older than 0.11; Produce v3 is our lowest
+        UnsupportedVersionException e = assertThrows(UnsupportedVersionException.class, () -> v.version(ApiKey.PRODUCE));
+        assertTrue(e.getMessage().contains("offers versions 0-2") && e.getMessage().contains("client speaks 3-"), e.getMessage());
     }
 }
