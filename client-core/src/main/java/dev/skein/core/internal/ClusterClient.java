@@ -9,6 +9,7 @@ import dev.skein.core.internal.metadata.Cluster;
 import dev.skein.core.internal.metadata.MetadataManager;
 import dev.skein.core.internal.net.BrokerConnection;
 import dev.skein.core.internal.net.ConnectionManager;
+import dev.skein.core.message.ApiKey;
 import dev.skein.core.message.ApiMessage;
 import dev.skein.core.message.MetadataRequest;
 import dev.skein.core.message.MetadataResponse;
@@ -24,6 +25,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
 
 /**
  * The core every client stands on: connections to the cluster's brokers and a metadata view kept
@@ -108,6 +110,37 @@ public final class ClusterClient implements AutoCloseable {
                     + " is not in the current metadata", null, true));
         }
         return connections.connection(node).thenCompose(c -> c.send(request));
+    }
+
+    /**
+     * Sends to one broker a request built for the version negotiated with it: for APIs whose fields
+     * change between versions (topic names or ids, say), the builder sees the version first.
+     */
+    public <R extends ApiMessage> CompletableFuture<R> send(int nodeId, ApiKey api, IntFunction<ApiMessage> build) {
+        Node node = cluster().broker(nodeId);
+        if (node == null) {
+            return CompletableFuture.failedFuture(new NetworkException("broker " + nodeId
+                    + " is not in the current metadata", null, true));
+        }
+        return connections.connection(node).thenCompose(c -> {
+            short v = c.versions().version(api);
+            return c.send(build.apply(v), v);
+        });
+    }
+
+    /** As {@link #send(int, ApiKey, IntFunction)}, to the least loaded broker. */
+    public <R extends ApiMessage> CompletableFuture<R> sendToAny(ApiKey api, IntFunction<ApiMessage> build) {
+        CompletableFuture<BrokerConnection> target = anyConnection();
+        if (target == null) {
+            return connections.bootstrapConnection().thenCompose(c -> {
+                short v = c.versions().version(api);
+                return c.<R>send(build.apply(v), v).whenComplete((r, e) -> c.close());
+            });
+        }
+        return target.thenCompose(c -> {
+            short v = c.versions().version(api);
+            return c.send(build.apply(v), v);
+        });
     }
 
     /**

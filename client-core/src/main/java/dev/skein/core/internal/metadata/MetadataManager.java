@@ -37,7 +37,10 @@ public final class MetadataManager {
     private long lastAttemptMs = Long.MIN_VALUE / 2;
     private boolean updateRequested = true;
     private boolean inFlight;
+    /** Waiters for a refresh not yet sent; they move to {@link #inFlightWaiters} when it is. */
     private CompletableFuture<Cluster> nextUpdate = new CompletableFuture<>();
+    /** Waiters answered by the refresh in flight: registered before it was built, so it covers their topics. */
+    private CompletableFuture<Cluster> inFlightWaiters = new CompletableFuture<>();
 
     public MetadataManager(Duration maxAge, Duration backoff) {
         this.maxAgeMs = maxAge.toMillis();
@@ -101,6 +104,8 @@ public final class MetadataManager {
         inFlight = true;
         lastAttemptMs = nowMs;
         updateRequested = false;
+        inFlightWaiters = nextUpdate;
+        nextUpdate = new CompletableFuture<>();
         MetadataRequest req = new MetadataRequest().setAllowAutoTopicCreation(false);
         if (allTopics) {
             req.setTopics(null);
@@ -117,6 +122,10 @@ public final class MetadataManager {
     public synchronized void onFailure(long nowMs) {
         inFlight = false;
         updateRequested = true;
+        // Those waiting on the failed refresh wait for the next one.
+        CompletableFuture<Cluster> failed = inFlightWaiters;
+        nextUpdate.whenComplete((c, e) -> failed.complete(c));
+        inFlightWaiters = new CompletableFuture<>();
     }
 
     /** Merges a response into a new snapshot and completes the waiters of {@link #requestUpdate()}. */
@@ -128,8 +137,8 @@ public final class MetadataManager {
             lastSuccessMs = nowMs;
             next = merge(cluster, response);
             cluster = next;
-            done = nextUpdate;
-            nextUpdate = new CompletableFuture<>();
+            done = inFlightWaiters;
+            inFlightWaiters = new CompletableFuture<>();
         }
         done.complete(next);
     }

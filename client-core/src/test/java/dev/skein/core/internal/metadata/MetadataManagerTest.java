@@ -64,6 +64,31 @@ class MetadataManagerTest {
     }
 
     @Test
+    void topicsAddedWhileARefreshIsInFlightAreAnsweredByTheNextOne() {
+        m.nextRequest(0); // in flight, built without topic "t"
+        CompletableFuture<Cluster> waiting = m.addTopics(Set.of("t"));
+        MetadataResponse withoutT = response(1, 5);
+        withoutT.topics().clear();
+        m.onResponse(withoutT, 1);
+        assertTrue(!waiting.isDone(), "the response to a request that did not ask for t does not answer");
+        MetadataRequest next = m.nextRequest(200);
+        assertEquals("t", next.topics().get(0).name());
+        m.onResponse(response(1, 5), 201);
+        assertNotNull(waiting.join().topic("t"));
+    }
+
+    @Test
+    void waitersOfAFailedRefreshAreAnsweredByTheRetry() {
+        CompletableFuture<Cluster> waiting = m.requestUpdate();
+        m.nextRequest(0);
+        m.onFailure(1);
+        assertTrue(!waiting.isDone());
+        m.nextRequest(200);
+        m.onResponse(response(1, 5), 201);
+        assertTrue(waiting.isDone());
+    }
+
+    @Test
     void aStaleLeaderEpochIsIgnored() {
         m.addTopics(Set.of("t"));
         m.nextRequest(0);

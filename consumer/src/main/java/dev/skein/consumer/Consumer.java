@@ -1,0 +1,104 @@
+package dev.skein.consumer;
+
+import dev.skein.core.TopicPartition;
+import dev.skein.serdes.Deserializer;
+import dev.skein.serdes.Serde;
+
+import java.time.Duration;
+import java.util.Collection;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Reads records from Kafka: you call {@link #poll(Duration)}, the consumer pre-fetches in the
+ * background within bounded memory.
+ *
+ * <pre>{@code
+ * try (Consumer<String, String> consumer = Consumer.builder(Serdes.string(), Serdes.string())
+ *         .bootstrapServers("localhost:9092")
+ *         .groupId("billing")
+ *         .delivery(Delivery.AT_LEAST_ONCE)
+ *         .build()) {
+ *     consumer.assign(List.of(new TopicPartition("orders", 0)));
+ *     while (running) {
+ *         for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofSeconds(1))) {
+ *             process(r);
+ *         }
+ *     }
+ * }
+ * }</pre>
+ *
+ * <p>Threading: not thread-safe, like Apache Kafka's consumer: use it from one thread at a time.
+ * The one exception is {@link #wakeup()}, which any thread may call. Fetching runs on Netty event
+ * loops; deserializers run on the thread that calls {@code poll()}.
+ *
+ * <p>Errors: a batch that fails its CRC raises {@link dev.skein.core.CorruptRecordException} and a
+ * record that does not deserialize raises {@link RecordDeserializationException}; either names the
+ * partition and offset, the position stays on it, and {@link #seek} past it continues.
+ */
+public interface Consumer<K, V> extends AutoCloseable {
+
+    static <K, V> ConsumerBuilder<K, V> builder(Deserializer<K> keys, Deserializer<V> values) {
+        return new ConsumerBuilder<>(keys, values);
+    }
+
+    static <K, V> ConsumerBuilder<K, V> builder(Serde<K> keys, Serde<V> values) {
+        return new ConsumerBuilder<>(keys.deserializer(), values.deserializer());
+    }
+
+    /** Reads exactly these partitions (no group membership); replaces any previous assignment. */
+    void assign(Collection<TopicPartition> partitions);
+
+    Set<TopicPartition> assignment();
+
+    /**
+     * Returns the records available now, waiting up to {@code timeout} when there are none. Under
+     * {@link Delivery#AT_LEAST_ONCE} it first commits what the previous poll returned; under
+     * {@link Delivery#AT_MOST_ONCE} it commits before returning.
+     */
+    ConsumerRecords<K, V> poll(Duration timeout);
+
+    /** Commits the positions of every assigned partition, waiting up to {@code default.api.timeout.ms}. */
+    void commitSync();
+
+    void commitSync(Map<TopicPartition, OffsetAndMetadata> offsets);
+
+    /** Commits without waiting; {@code callback} (may be null) runs on the polling thread during a later call. */
+    void commitAsync(OffsetCommitCallback callback);
+
+    /** The committed offsets of these partitions (absent where none is committed). */
+    Map<TopicPartition, OffsetAndMetadata> committed(Set<TopicPartition> partitions);
+
+    /** The offset of the next record {@code poll()} returns for the partition, resolving it if needed. */
+    long position(TopicPartition partition);
+
+    void seek(TopicPartition partition, long offset);
+
+    void seekToBeginning(Collection<TopicPartition> partitions);
+
+    void seekToEnd(Collection<TopicPartition> partitions);
+
+    /** The earliest offset whose timestamp is at least the given one, per partition (absent if none). */
+    Map<TopicPartition, OffsetAndTimestamp> offsetsForTimes(Map<TopicPartition, Long> timestamps);
+
+    Map<TopicPartition, Long> beginningOffsets(Collection<TopicPartition> partitions);
+
+    /** The end offsets: the high watermark, or the last stable offset under read_committed. */
+    Map<TopicPartition, Long> endOffsets(Collection<TopicPartition> partitions);
+
+    /** Stops returning (and fetching) records of these partitions until {@link #resume}. */
+    void pause(Collection<TopicPartition> partitions);
+
+    void resume(Collection<TopicPartition> partitions);
+
+    Set<TopicPartition> paused();
+
+    /** Makes the current or next blocking call throw {@link WakeupException}. Safe from any thread. */
+    void wakeup();
+
+    @Override
+    void close();
+
+    /** Commits as the delivery mode requires (at-least-once: what was returned), then closes within {@code timeout}. */
+    void close(Duration timeout);
+}

@@ -1,0 +1,156 @@
+package dev.skein.consumer;
+
+import dev.skein.core.ClientOptions;
+import dev.skein.core.ClientResources;
+import dev.skein.core.ConfigException;
+import dev.skein.core.internal.config.ConfigValues;
+import dev.skein.consumer.internal.ConsumerSettings;
+import dev.skein.consumer.internal.SkeinConsumer;
+import dev.skein.serdes.Deserializer;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Properties;
+
+/**
+ * Options of a {@link Consumer}: typed setters and the standard Kafka property names through
+ * {@link #property}. {@link #build()} validates and names the key at fault.
+ */
+public final class ConsumerBuilder<K, V> {
+    /** Bound on record bytes buffered ahead of {@code poll()}, across partitions. Default 64 MiB. */
+    public static final long DEFAULT_BUFFER_MAX_BYTES = 64L * 1024 * 1024;
+
+    private final Deserializer<K> keys;
+    private final Deserializer<V> values;
+    private final ClientOptions.Builder client = ClientOptions.builder().clientId("skein-consumer");
+    private String groupId;
+    private String groupInstanceId;
+    private Delivery delivery = Delivery.AT_LEAST_ONCE;
+    private OffsetReset offsetReset = OffsetReset.LATEST;
+    private boolean autoCommit;
+    private Duration autoCommitInterval = Duration.ofSeconds(5);
+    private int maxPollRecords = 500;
+    private Duration maxPollInterval = Duration.ofMinutes(5);
+    private Duration sessionTimeout = Duration.ofSeconds(45);
+    private Duration heartbeatInterval = Duration.ofSeconds(3);
+    private int fetchMinBytes = 1;
+    private int fetchMaxBytes = 50 * 1024 * 1024;
+    private Duration fetchMaxWait = Duration.ofMillis(500);
+    private int maxPartitionFetchBytes = 1024 * 1024;
+    private IsolationLevel isolation = IsolationLevel.READ_UNCOMMITTED;
+    private List<String> assignors = List.of("range", "cooperative-sticky");
+    private String rack;
+    private boolean checkCrcs = true;
+    private long bufferMaxBytes = DEFAULT_BUFFER_MAX_BYTES;
+    private Duration defaultApiTimeout = Duration.ofMinutes(1);
+    private ClientResources resources;
+    private io.micrometer.core.instrument.MeterRegistry meterRegistry;
+
+    ConsumerBuilder(Deserializer<K> keys, Deserializer<V> values) {
+        this.keys = Objects.requireNonNull(keys, "key deserializer");
+        this.values = Objects.requireNonNull(values, "value deserializer");
+    }
+
+    public ConsumerBuilder<K, V> bootstrapServers(String servers) { return property("bootstrap.servers", servers); }
+
+    public ConsumerBuilder<K, V> clientId(String id) { return property("client.id", id); }
+
+    /** The consumer group; required for commits and group membership. */
+    public ConsumerBuilder<K, V> groupId(String id) { return property("group.id", id); }
+
+    public ConsumerBuilder<K, V> delivery(Delivery d) { this.delivery = Objects.requireNonNull(d); return this; }
+
+    public ConsumerBuilder<K, V> offsetReset(OffsetReset r) { this.offsetReset = Objects.requireNonNull(r); return this; }
+
+    public ConsumerBuilder<K, V> maxPollRecords(int n) { return property("max.poll.records", n); }
+
+    public ConsumerBuilder<K, V> isolation(IsolationLevel level) { this.isolation = Objects.requireNonNull(level); return this; }
+
+    /** The most bytes of records buffered ahead of {@code poll()} across all partitions. Default 64 MiB. */
+    public ConsumerBuilder<K, V> bufferMaxBytes(long bytes) { return property("skein.buffer.max.bytes", bytes); }
+
+    public ConsumerBuilder<K, V> maxPartitionFetchBytes(int bytes) { return property("max.partition.fetch.bytes", bytes); }
+
+    public ConsumerBuilder<K, V> fetchMaxWait(Duration d) { return property("fetch.max.wait.ms", d); }
+
+    public ConsumerBuilder<K, V> checkCrcs(boolean on) { return property("check.crcs", on); }
+
+    public ConsumerBuilder<K, V> defaultApiTimeout(Duration d) { return property("default.api.timeout.ms", d); }
+
+    public ConsumerBuilder<K, V> requestTimeout(Duration d) { return property("request.timeout.ms", d); }
+
+    public ConsumerBuilder<K, V> resources(ClientResources shared) { this.resources = shared; return this; }
+
+    public ConsumerBuilder<K, V> meterRegistry(io.micrometer.core.instrument.MeterRegistry r) { this.meterRegistry = r; return this; }
+
+    public ConsumerBuilder<K, V> properties(Map<String, ?> props) {
+        props.forEach(this::property);
+        return this;
+    }
+
+    public ConsumerBuilder<K, V> properties(Properties props) {
+        props.stringPropertyNames().forEach(k -> property(k, props.getProperty(k)));
+        return this;
+    }
+
+    /**
+     * Sets an option by its standard Kafka property name ({@code skein.delivery} selects the delivery
+     * mode: at-least-once, at-most-once or manual).
+     *
+     * @throws ConfigException naming the key when it is unknown or its value invalid
+     */
+    public ConsumerBuilder<K, V> property(String key, Object value) {
+        switch (key) {
+            case "group.id" -> groupId = ConfigValues.string(key, value);
+            case "group.instance.id" -> groupInstanceId = ConfigValues.string(key, value);
+            case "auto.offset.reset" -> offsetReset = OffsetReset.valueOf(
+                    ConfigValues.oneOf(key, value, "earliest", "latest", "none").toUpperCase());
+            case "enable.auto.commit" -> autoCommit = ConfigValues.bool(key, value);
+            case "auto.commit.interval.ms" -> autoCommitInterval = ConfigValues.millis(key, value, 1);
+            case "max.poll.records" -> maxPollRecords = ConfigValues.intValue(key, value, 1, Integer.MAX_VALUE);
+            case "max.poll.interval.ms" -> maxPollInterval = ConfigValues.millis(key, value, 1);
+            case "session.timeout.ms" -> sessionTimeout = ConfigValues.millis(key, value, 1);
+            case "heartbeat.interval.ms" -> heartbeatInterval = ConfigValues.millis(key, value, 1);
+            case "fetch.min.bytes" -> fetchMinBytes = ConfigValues.intValue(key, value, 0, Integer.MAX_VALUE);
+            case "fetch.max.bytes" -> fetchMaxBytes = ConfigValues.intValue(key, value, 1, Integer.MAX_VALUE);
+            case "fetch.max.wait.ms" -> fetchMaxWait = ConfigValues.millis(key, value, 0);
+            case "max.partition.fetch.bytes" -> maxPartitionFetchBytes = ConfigValues.intValue(key, value, 1, Integer.MAX_VALUE);
+            case "isolation.level" -> isolation = IsolationLevel.valueOf(
+                    ConfigValues.oneOf(key, value, "read_uncommitted", "read_committed").toUpperCase());
+            case "partition.assignment.strategy" -> assignors = ConfigValues.list(key, value);
+            case "client.rack" -> rack = ConfigValues.string(key, value);
+            case "check.crcs" -> checkCrcs = ConfigValues.bool(key, value);
+            case "default.api.timeout.ms" -> defaultApiTimeout = ConfigValues.millis(key, value, 1);
+            case "skein.buffer.max.bytes" -> bufferMaxBytes = ConfigValues.longValue(key, value, 1024, Long.MAX_VALUE);
+            case "skein.delivery" -> delivery = Delivery.valueOf(ConfigValues.oneOf(key, value,
+                    "at-least-once", "at-most-once", "manual").toUpperCase().replace('-', '_'));
+            case "key.deserializer", "value.deserializer" -> throw new ConfigException(key,
+                    "Skein takes deserializers as objects: Consumer.builder(keyDeserializer, valueDeserializer)");
+            default -> client.set(key, value);
+        }
+        return this;
+    }
+
+    /** @throws ConfigException when options are missing or contradict, naming the key */
+    public Consumer<K, V> build() {
+        ClientOptions options = client.build();
+        if (groupId == null && (delivery != Delivery.MANUAL || autoCommit)) {
+            throw new ConfigException("group.id", "is required for committing offsets (delivery " + delivery
+                    + (autoCommit ? ", enable.auto.commit" : "") + "); use delivery MANUAL without a group");
+        }
+        if (autoCommit && delivery != Delivery.MANUAL) {
+            throw new ConfigException("enable.auto.commit", "applies to the MANUAL delivery mode; " + delivery
+                    + " commits by itself");
+        }
+        if (heartbeatInterval.compareTo(sessionTimeout) >= 0) {
+            throw new ConfigException("heartbeat.interval.ms", "must be lower than session.timeout.ms");
+        }
+        ConsumerSettings s = new ConsumerSettings(options, groupId, groupInstanceId, delivery, offsetReset, autoCommit,
+                autoCommitInterval, maxPollRecords, maxPollInterval, sessionTimeout, heartbeatInterval, fetchMinBytes,
+                fetchMaxBytes, fetchMaxWait, maxPartitionFetchBytes, isolation, List.copyOf(assignors), rack, checkCrcs,
+                bufferMaxBytes, defaultApiTimeout, meterRegistry);
+        return new SkeinConsumer<>(s, keys, values, resources);
+    }
+}

@@ -1,0 +1,54 @@
+package dev.skein.consumer;
+
+import dev.skein.core.TopicPartition;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** The records one {@code poll()} returned, grouped by partition, in offset order within each. */
+public final class ConsumerRecords<K, V> implements Iterable<ConsumerRecord<K, V>> {
+    private static final ConsumerRecords<?, ?> EMPTY = new ConsumerRecords<>(Map.of());
+
+    private final Map<TopicPartition, List<ConsumerRecord<K, V>>> byPartition;
+
+    public ConsumerRecords(Map<TopicPartition, List<ConsumerRecord<K, V>>> byPartition) {
+        this.byPartition = Collections.unmodifiableMap(new LinkedHashMap<>(byPartition));
+    }
+
+    @SuppressWarnings("unchecked")
+    public static <K, V> ConsumerRecords<K, V> empty() {
+        return (ConsumerRecords<K, V>) EMPTY;
+    }
+
+    public List<ConsumerRecord<K, V>> records(TopicPartition tp) {
+        return byPartition.getOrDefault(tp, List.of());
+    }
+
+    public Set<TopicPartition> partitions() {
+        return byPartition.keySet();
+    }
+
+    public int count() {
+        int n = 0;
+        for (List<ConsumerRecord<K, V>> l : byPartition.values()) {
+            n += l.size();
+        }
+        return n;
+    }
+
+    public boolean isEmpty() {
+        return byPartition.isEmpty();
+    }
+
+    @Override
+    public Iterator<ConsumerRecord<K, V>> iterator() {
+        List<ConsumerRecord<K, V>> all = new ArrayList<>(count());
+        byPartition.values().forEach(all::addAll);
+        return all.iterator();
+    }
+}

@@ -1,0 +1,259 @@
+package dev.skein.consumer.internal;
+
+import dev.skein.core.ErrorCode;
+import dev.skein.core.Node;
+import dev.skein.core.TopicPartition;
+import dev.skein.core.internal.ClusterClient;
+import dev.skein.core.internal.metadata.Cluster;
+import dev.skein.core.message.ApiKey;
+import dev.skein.core.message.FetchRequest;
+import dev.skein.core.message.FetchResponse;
+import io.netty.channel.EventLoop;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Pre-fetches in the background, on one event loop: one Fetch in flight per broker, for the
+ * fetchable partitions that broker leads and that have no data buffered yet. Responses become
+ * {@link CompletedFetch}es queued for the polling thread.
+ *
+ * <p>Memory: every buffered fetch counts against {@code skein.buffer.max.bytes}; no fetch is sent
+ * while the budget is used up, and each asks for at most what is left of it (the broker still returns
+ * one whole first batch, so a partition whose next batch is larger still progresses).
+ */
+final class Fetcher {
+    private static final Logger log = LoggerFactory.getLogger(Fetcher.class);
+
+    private final ConsumerSettings settings;
+    private final ClusterClient client;
+    private final SubscriptionState subscriptions;
+    private final Runnable onData;
+    private final EventLoop loop;
+    private final ConcurrentLinkedQueue<CompletedFetch> completed = new ConcurrentLinkedQueue<>();
+    private final Set<TopicPartition> buffered = ConcurrentHashMap.newKeySet();
+    private final AtomicLong bufferedBytes = new AtomicLong();
+    private final AtomicBoolean wakeupPending = new AtomicBoolean();
+    private final Map<TopicPartition, ErrorCode> partitionErrors = new ConcurrentHashMap<>();
+    private final Set<Integer> inFlight = new HashSet<>(); // event-loop confined
+    private volatile boolean closed;
+
+    Fetcher(ConsumerSettings settings, ClusterClient client, SubscriptionState subscriptions, Runnable onData) {
+        this.settings = settings;
+        this.client = client;
+        this.subscriptions = subscriptions;
+        this.onData = onData;
+        this.loop = client.resources().eventLoops().next();
+    }
+
+    void wakeup() {
+        if (!closed && wakeupPending.compareAndSet(false, true)) {
+            loop.execute(this::sendFetches);
+        }
+    }
+
+    ConcurrentLinkedQueue<CompletedFetch> completed() {
+        return completed;
+    }
+
+    long bufferedBytes() {
+        return bufferedBytes.get();
+    }
+
+    /** Called by the polling thread when it is done with a fetch: frees budget and refetches. */
+    void consumed(CompletedFetch f) {
+        f.release();
+        bufferedBytes.addAndGet(-f.sizeInBytes);
+        buffered.remove(f.tp);
+        wakeup();
+    }
+
+    /** A non-retriable error the broker reported for a partition (authorization, say), once. */
+    ErrorCode takeError(TopicPartition tp) {
+        return partitionErrors.remove(tp);
+    }
+
+    Set<TopicPartition> partitionsWithErrors() {
+        return partitionErrors.keySet();
+    }
+
+    /** Why a partition is or is not being fetched, for diagnostics. */
+    String describe(TopicPartition tp) {
+        long queued = completed.stream().filter(f -> f.tp.equals(tp)).count();
+        return tp + ": buffered=" + buffered.contains(tp) + " queued=" + queued + " error=" + partitionErrors.get(tp)
+                + " fetchable=" + subscriptions.fetchable().contains(tp) + " bufferedBytes=" + bufferedBytes.get();
+    }
+
+    void close() {
+        closed = true;
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        loop.execute(() -> {
+            for (CompletedFetch f; (f = completed.poll()) != null; ) {
+                f.release();
+            }
+            done.complete(null);
+        });
+        done.orTimeout(5, TimeUnit.SECONDS).exceptionally(t -> null).join();
+    }
+
+    private void sendFetches() {
+        wakeupPending.set(false);
+        if (closed) {
+            return;
+        }
+        long room = settings.bufferMaxBytes() - bufferedBytes.get();
+        if (room <= 0) {
+            log.debug("buffer budget used up ({} bytes buffered); waiting for poll()", bufferedBytes.get());
+            return; // woken again when the polling thread consumes
+        }
+        Cluster cluster = client.cluster();
+        Map<Integer, List<TopicPartition>> byNode = new LinkedHashMap<>();
+        boolean needMetadata = false;
+        for (TopicPartition tp : subscriptions.fetchable()) {
+            if (buffered.contains(tp) || partitionErrors.containsKey(tp)) {
+                continue;
+            }
+            Node leader = cluster.leader(tp.topic(), tp.partition());
+            Cluster.TopicInfo topic = cluster.topic(tp.topic());
+            if (leader == null || topic == null) {
+                needMetadata = true;
+                continue;
+            }
+            if (!inFlight.contains(leader.id())) {
+                byNode.computeIfAbsent(leader.id(), k -> new ArrayList<>()).add(tp);
+            }
+        }
+        if (needMetadata) {
+            client.addTopics(topicsOf(subscriptions.assignment()));
+            loop.schedule(this::wakeup, settings.client().retryBackoff().toMillis(), TimeUnit.MILLISECONDS);
+        }
+        int maxBytes = (int) Math.max(1, Math.min(settings.fetchMaxBytes(), room));
+        byNode.forEach((node, partitions) -> send(cluster, node, partitions, maxBytes));
+    }
+
+    private static Set<String> topicsOf(Set<TopicPartition> tps) {
+        Set<String> out = new HashSet<>();
+        tps.forEach(tp -> out.add(tp.topic()));
+        return out;
+    }
+
+    private void send(Cluster cluster, int node, List<TopicPartition> partitions, int maxBytes) {
+        log.debug("fetch from broker {}: {} partitions, maxBytes {}", node, partitions.size(), maxBytes);
+        inFlight.add(node);
+        Map<TopicPartition, Long> offsets = new HashMap<>();
+        for (TopicPartition tp : partitions) {
+            offsets.put(tp, subscriptions.position(tp));
+        }
+        client.<FetchResponse>send(node, ApiKey.FETCH, v -> request(cluster, offsets, maxBytes, (short) v))
+                .whenComplete((resp, err) -> loop.execute(() -> {
+                    inFlight.remove(node);
+                    if (err != null) {
+                        log.debug("fetch from broker {} failed: {}", node, err.toString());
+                        client.refreshMetadata();
+                        loop.schedule(this::wakeup, settings.client().retryBackoff().toMillis(), TimeUnit.MILLISECONDS);
+                        return;
+                    }
+                    handle(cluster, offsets, resp);
+                    wakeup();
+                }));
+    }
+
+    private FetchRequest request(Cluster cluster, Map<TopicPartition, Long> offsets, int maxBytes, short version) {
+        Map<String, FetchRequest.FetchTopic> topics = new LinkedHashMap<>();
+        offsets.forEach((tp, offset) -> topics.computeIfAbsent(tp.topic(), t -> new FetchRequest.FetchTopic()
+                        .setTopic(version < 13 ? t : "")
+                        .setTopicId(version >= 13 ? cluster.topic(t).id() : new UUID(0, 0))
+                        .setPartitions(new ArrayList<>()))
+                .partitions().add(new FetchRequest.FetchPartition().setPartition(tp.partition()).setFetchOffset(offset)
+                        .setPartitionMaxBytes(settings.maxPartitionFetchBytes())));
+        FetchRequest r = new FetchRequest().setMaxWaitMs((int) settings.fetchMaxWait().toMillis())
+                .setMinBytes(settings.fetchMinBytes()).setMaxBytes(maxBytes)
+                .setIsolationLevel(settings.isolation().wire()).setSessionId(0).setSessionEpoch(-1)
+                .setTopics(new ArrayList<>(topics.values()));
+        if (version < 15) {
+            r.setReplicaId(-1);
+        }
+        if (version >= 11 && settings.rack() != null) {
+            r.setRackId(settings.rack());
+        }
+        return r;
+    }
+
+    private void handle(Cluster cluster, Map<TopicPartition, Long> offsets, FetchResponse resp) {
+        boolean gotData = false;
+        ErrorCode top = ErrorCode.forCode(resp.errorCode());
+        if (top != ErrorCode.NONE) {
+            log.debug("fetch failed for the whole request: {}", top);
+        }
+        for (FetchResponse.FetchableTopicResponse t : resp.responses()) {
+            String topic = t.topic() != null && !t.topic().isEmpty() ? t.topic() : nameOf(cluster, t.topicId());
+            for (FetchResponse.PartitionData p : t.partitions()) {
+                TopicPartition tp = new TopicPartition(topic, p.partitionIndex());
+                Long fetchOffset = offsets.get(tp);
+                ErrorCode code = ErrorCode.forCode(p.errorCode());
+                boolean kept = false;
+                if (fetchOffset != null && code == ErrorCode.NONE) {
+                    subscriptions.updateWatermarks(tp, p.highWatermark(), p.lastStableOffset());
+                    if (p.records() != null && p.records().readableBytes() > 0 && subscriptions.isAssigned(tp)) {
+                        // Mark before queueing: the polling thread may consume it at once, and its
+                        // consumed() must come after these, or the partition would stay marked forever.
+                        buffered.add(tp);
+                        bufferedBytes.addAndGet(p.records().readableBytes());
+                        completed.add(new CompletedFetch(tp, fetchOffset, p.records(), p.highWatermark(),
+                                p.lastStableOffset(), p.abortedTransactions()));
+                        kept = true;
+                        gotData = true;
+                    }
+                } else if (fetchOffset != null) {
+                    onPartitionError(tp, fetchOffset, code);
+                }
+                if (!kept && p.records() != null) {
+                    p.records().release();
+                }
+            }
+        }
+        if (gotData) {
+            onData.run();
+        }
+    }
+
+    private void onPartitionError(TopicPartition tp, long fetchOffset, ErrorCode code) {
+        switch (code) {
+            case OFFSET_OUT_OF_RANGE -> subscriptions.requestReset(tp, fetchOffset, settings.offsetReset());
+            case NOT_LEADER_OR_FOLLOWER, LEADER_NOT_AVAILABLE, UNKNOWN_TOPIC_OR_PARTITION, UNKNOWN_TOPIC_ID,
+                 FENCED_LEADER_EPOCH, UNKNOWN_LEADER_EPOCH, KAFKA_STORAGE_ERROR, REPLICA_NOT_AVAILABLE,
+                 OFFSET_NOT_AVAILABLE, INCONSISTENT_TOPIC_ID -> client.refreshMetadata();
+            default -> {
+                if (code.isRetriable()) {
+                    client.refreshMetadata();
+                } else {
+                    partitionErrors.put(tp, code);
+                    onData.run();
+                }
+            }
+        }
+    }
+
+    private static String nameOf(Cluster cluster, UUID id) {
+        for (Cluster.TopicInfo t : cluster.topics().values()) {
+            if (t.id().equals(id)) {
+                return t.name();
+            }
+        }
+        return "?";
+    }
+}

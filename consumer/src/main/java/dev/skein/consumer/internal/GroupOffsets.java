@@ -1,0 +1,245 @@
+package dev.skein.consumer.internal;
+
+import dev.skein.consumer.CommitFailedException;
+import dev.skein.consumer.OffsetAndMetadata;
+import dev.skein.core.CoordinatorException;
+import dev.skein.core.ErrorCode;
+import dev.skein.core.SkeinException;
+import dev.skein.core.TopicPartition;
+import dev.skein.core.internal.ClusterClient;
+import dev.skein.core.internal.metadata.Cluster;
+import dev.skein.core.message.ApiKey;
+import dev.skein.core.message.FindCoordinatorRequest;
+import dev.skein.core.message.FindCoordinatorResponse;
+import dev.skein.core.message.OffsetCommitRequest;
+import dev.skein.core.message.OffsetCommitResponse;
+import dev.skein.core.message.OffsetFetchRequest;
+import dev.skein.core.message.OffsetFetchResponse;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Committed offsets of a group: finds the group coordinator (FindCoordinator), commits (OffsetCommit)
+ * and reads them (OffsetFetch), retrying coordinator moves and loads. Asynchronous: futures complete on
+ * event loops. The generation is -1 (no group membership) until membership lands.
+ */
+final class GroupOffsets {
+    private final ClusterClient client;
+    private final ConsumerSettings settings;
+    private volatile CompletableFuture<Integer> coordinator;
+
+    GroupOffsets(ClusterClient client, ConsumerSettings settings) {
+        this.client = client;
+        this.settings = settings;
+    }
+
+    private CompletableFuture<Integer> coordinator() {
+        CompletableFuture<Integer> c = coordinator;
+        if (c != null && !c.isCompletedExceptionally()) {
+            return c;
+        }
+        String group = settings.groupId();
+        CompletableFuture<Integer> found = client.<FindCoordinatorResponse>sendToAny(ApiKey.FIND_COORDINATOR, v -> v >= 4
+                ? new FindCoordinatorRequest().setKeyType((byte) 0).setCoordinatorKeys(List.of(group))
+                : new FindCoordinatorRequest().setKey(group).setKeyType((byte) 0)).thenApply(r -> {
+                    int node;
+                    ErrorCode code;
+                    if (!r.coordinators().isEmpty()) {
+                        node = r.coordinators().get(0).nodeId();
+                        code = ErrorCode.forCode(r.coordinators().get(0).errorCode());
+                    } else {
+                        node = r.nodeId();
+                        code = ErrorCode.forCode(r.errorCode());
+                    }
+                    if (code != ErrorCode.NONE) {
+                        throw code.exception("FindCoordinator for group " + group);
+                    }
+                    return node;
+                });
+        coordinator = found;
+        return found;
+    }
+
+    private void forgetCoordinator() {
+        coordinator = null;
+    }
+
+    /** Commits, retrying coordinator errors up to {@code attempts} times. */
+    CompletableFuture<Void> commit(Map<TopicPartition, OffsetAndMetadata> offsets, int attempts) {
+        // Newer versions name topics by id: metadata must describe them before the request is built.
+        return client.addTopics(topicsOf(offsets.keySet())).thenCompose(c -> coordinator())
+                .thenCompose(node -> client.<OffsetCommitResponse>send(node, ApiKey.OFFSET_COMMIT,
+                v -> commitRequest(offsets, (short) v))).handle((r, err) -> {
+                    RuntimeException failure = err != null ? unwrap(err) : commitError(r);
+                    if (failure == null) {
+                        return CompletableFuture.<Void>completedFuture(null);
+                    }
+                    if (isCoordinatorError(failure) && attempts > 1) {
+                        forgetCoordinator();
+                        return delay().thenCompose(x -> commit(offsets, attempts - 1));
+                    }
+                    return CompletableFuture.<Void>failedFuture(failure instanceof CommitFailedException ? failure
+                            : new CommitFailedException("commit of " + offsets.keySet() + " for group " + settings.groupId()
+                                    + " failed: " + failure.getMessage(), failure));
+                }).thenCompose(f -> f);
+    }
+
+    /** The committed offsets (absent for partitions with none). */
+    CompletableFuture<Map<TopicPartition, OffsetAndMetadata>> fetch(Set<TopicPartition> partitions, int attempts) {
+        return client.addTopics(topicsOf(partitions)).thenCompose(c -> coordinator())
+                .thenCompose(node -> client.<OffsetFetchResponse>send(node, ApiKey.OFFSET_FETCH,
+                v -> fetchRequest(partitions, (short) v))).handle((r, err) -> {
+                    RuntimeException failure = err != null ? unwrap(err) : null;
+                    Map<TopicPartition, OffsetAndMetadata> out = new HashMap<>();
+                    if (failure == null) {
+                        try {
+                            parse(r, out);
+                        } catch (SkeinException e) {
+                            failure = e;
+                        }
+                    }
+                    if (failure == null) {
+                        return CompletableFuture.completedFuture(out);
+                    }
+                    if ((isCoordinatorError(failure) || failure.getClass() == SkeinException.class
+                            || (failure instanceof SkeinException s && s.isRetriable())) && attempts > 1) {
+                        forgetCoordinator();
+                        return delay().thenCompose(x -> fetch(partitions, attempts - 1));
+                    }
+                    return CompletableFuture.<Map<TopicPartition, OffsetAndMetadata>>failedFuture(failure);
+                }).thenCompose(f -> f);
+    }
+
+    private static Set<String> topicsOf(Set<TopicPartition> tps) {
+        Set<String> out = new HashSet<>();
+        tps.forEach(tp -> out.add(tp.topic()));
+        return out;
+    }
+
+    private CompletableFuture<Void> delay() {
+        return CompletableFuture.runAsync(() -> { }, CompletableFuture.delayedExecutor(
+                settings.client().retryBackoff().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS));
+    }
+
+    private OffsetCommitRequest commitRequest(Map<TopicPartition, OffsetAndMetadata> offsets, short v) {
+        Cluster cluster = client.cluster();
+        Map<String, OffsetCommitRequest.OffsetCommitRequestTopic> topics = new LinkedHashMap<>();
+        offsets.forEach((tp, om) -> topics.computeIfAbsent(tp.topic(), t -> new OffsetCommitRequest.OffsetCommitRequestTopic()
+                .setName(v < 10 ? t : "").setTopicId(v >= 10 ? topicId(cluster, t) : new UUID(0, 0))
+                .setPartitions(new ArrayList<>())).partitions().add(new OffsetCommitRequest.OffsetCommitRequestPartition()
+                .setPartitionIndex(tp.partition()).setCommittedOffset(om.offset())
+                .setCommittedLeaderEpoch(om.leaderEpoch()).setCommittedMetadata(om.metadata())));
+        return new OffsetCommitRequest().setGroupId(settings.groupId()).setGenerationIdOrMemberEpoch(-1).setMemberId("")
+                .setTopics(new ArrayList<>(topics.values()));
+    }
+
+    private OffsetFetchRequest fetchRequest(Set<TopicPartition> partitions, short v) {
+        Cluster cluster = client.cluster();
+        Map<String, List<Integer>> byTopic = new LinkedHashMap<>();
+        partitions.forEach(tp -> byTopic.computeIfAbsent(tp.topic(), t -> new ArrayList<>()).add(tp.partition()));
+        if (v < 8) {
+            List<OffsetFetchRequest.OffsetFetchRequestTopic> ts = new ArrayList<>();
+            byTopic.forEach((t, ps) -> ts.add(new OffsetFetchRequest.OffsetFetchRequestTopic().setName(t).setPartitionIndexes(ps)));
+            return new OffsetFetchRequest().setGroupId(settings.groupId()).setTopics(ts).setRequireStable(v >= 7);
+        }
+        List<OffsetFetchRequest.OffsetFetchRequestTopics> ts = new ArrayList<>();
+        byTopic.forEach((t, ps) -> ts.add(new OffsetFetchRequest.OffsetFetchRequestTopics().setName(v < 10 ? t : "")
+                .setTopicId(v >= 10 ? topicId(cluster, t) : new UUID(0, 0)).setPartitionIndexes(ps)));
+        OffsetFetchRequest.OffsetFetchRequestGroup g = new OffsetFetchRequest.OffsetFetchRequestGroup()
+                .setGroupId(settings.groupId()).setTopics(ts);
+        if (v >= 9) {
+            g.setMemberEpoch(-1);
+            g.setMemberId(null);
+        }
+        return new OffsetFetchRequest().setGroups(List.of(g)).setRequireStable(true);
+    }
+
+    private static UUID topicId(Cluster cluster, String topic) {
+        Cluster.TopicInfo t = cluster.topic(topic);
+        if (t == null) {
+            throw new IllegalStateException("no metadata for topic " + topic);
+        }
+        return t.id();
+    }
+
+    private RuntimeException commitError(OffsetCommitResponse r) {
+        Set<String> failed = new HashSet<>();
+        ErrorCode first = null;
+        for (OffsetCommitResponse.OffsetCommitResponseTopic t : r.topics()) {
+            for (OffsetCommitResponse.OffsetCommitResponsePartition p : t.partitions()) {
+                ErrorCode code = ErrorCode.forCode(p.errorCode());
+                if (code != ErrorCode.NONE) {
+                    failed.add(t.name() + "-" + p.partitionIndex());
+                    first = first == null ? code : first;
+                }
+            }
+        }
+        return first == null ? null : first.exception("OffsetCommit of " + failed + " for group " + settings.groupId());
+    }
+
+    private void parse(OffsetFetchResponse r, Map<TopicPartition, OffsetAndMetadata> out) {
+        Cluster cluster = client.cluster();
+        if (!r.groups().isEmpty()) {
+            OffsetFetchResponse.OffsetFetchResponseGroup g = r.groups().get(0);
+            ErrorCode gc = ErrorCode.forCode(g.errorCode());
+            if (gc != ErrorCode.NONE) {
+                throw gc.exception("OffsetFetch for group " + settings.groupId());
+            }
+            for (OffsetFetchResponse.OffsetFetchResponseTopics t : g.topics()) {
+                String name = t.name() != null && !t.name().isEmpty() ? t.name() : nameOf(cluster, t.topicId());
+                for (OffsetFetchResponse.OffsetFetchResponsePartitions p : t.partitions()) {
+                    add(out, new TopicPartition(name, p.partitionIndex()), p.errorCode(), p.committedOffset(),
+                            p.metadata(), p.committedLeaderEpoch());
+                }
+            }
+            return;
+        }
+        ErrorCode top = ErrorCode.forCode(r.errorCode());
+        if (top != ErrorCode.NONE) {
+            throw top.exception("OffsetFetch for group " + settings.groupId());
+        }
+        for (OffsetFetchResponse.OffsetFetchResponseTopic t : r.topics()) {
+            for (OffsetFetchResponse.OffsetFetchResponsePartition p : t.partitions()) {
+                add(out, new TopicPartition(t.name(), p.partitionIndex()), p.errorCode(), p.committedOffset(),
+                        p.metadata(), p.committedLeaderEpoch());
+            }
+        }
+    }
+
+    private void add(Map<TopicPartition, OffsetAndMetadata> out, TopicPartition tp, short error, long offset,
+                     String metadata, int epoch) {
+        ErrorCode code = ErrorCode.forCode(error);
+        if (code != ErrorCode.NONE) {
+            throw code.exception("OffsetFetch of " + tp + " for group " + settings.groupId());
+        }
+        if (offset >= 0) {
+            out.put(tp, new OffsetAndMetadata(offset, metadata, epoch));
+        }
+    }
+
+    private static String nameOf(Cluster cluster, UUID id) {
+        for (Cluster.TopicInfo t : cluster.topics().values()) {
+            if (t.id().equals(id)) {
+                return t.name();
+            }
+        }
+        return "?";
+    }
+
+    private static boolean isCoordinatorError(RuntimeException e) {
+        return e instanceof CoordinatorException || (e instanceof SkeinException s && s.errorCode() == null && s.isRetriable());
+    }
+
+    private static RuntimeException unwrap(Throwable t) {
+        Throwable c = t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
+        return c instanceof RuntimeException re ? re : new SkeinException(c.toString(), c);
+    }
+}
