@@ -46,6 +46,20 @@ public interface Consumer<K, V> extends AutoCloseable {
         return new ConsumerBuilder<>(keys.deserializer(), values.deserializer());
     }
 
+    /**
+     * Joins the group ({@code group.id}) and reads the partitions of these topics it assigns to this
+     * member; replaces any previous subscription or assignment. {@code listener} (may be null) is told
+     * of revocations and assignments, on the polling thread, inside {@code poll()}.
+     */
+    void subscribe(Collection<String> topics, RebalanceListener listener);
+
+    default void subscribe(Collection<String> topics) {
+        subscribe(topics, null);
+    }
+
+    /** Leaves the group's partitions (and the group) and clears any assignment. */
+    void unsubscribe();
+
     /** Reads exactly these partitions (no group membership); replaces any previous assignment. */
     void assign(Collection<TopicPartition> partitions);
 

@@ -40,7 +40,7 @@ public final class ConsumerBuilder<K, V> {
     private Duration fetchMaxWait = Duration.ofMillis(500);
     private int maxPartitionFetchBytes = 1024 * 1024;
     private IsolationLevel isolation = IsolationLevel.READ_UNCOMMITTED;
-    private List<String> assignors = List.of("range", "cooperative-sticky");
+    private List<String> assignors = List.of("range");
     private String rack;
     private boolean checkCrcs = true;
     private long bufferMaxBytes = DEFAULT_BUFFER_MAX_BYTES;
@@ -76,6 +76,15 @@ public final class ConsumerBuilder<K, V> {
     public ConsumerBuilder<K, V> fetchMaxWait(Duration d) { return property("fetch.max.wait.ms", d); }
 
     public ConsumerBuilder<K, V> checkCrcs(boolean on) { return property("check.crcs", on); }
+
+    public ConsumerBuilder<K, V> heartbeatInterval(Duration d) { return property("heartbeat.interval.ms", d); }
+
+    public ConsumerBuilder<K, V> sessionTimeout(Duration d) { return property("session.timeout.ms", d); }
+
+    public ConsumerBuilder<K, V> maxPollInterval(Duration d) { return property("max.poll.interval.ms", d); }
+
+    /** Assignors offered to the group, in preference order: range (default), roundrobin. */
+    public ConsumerBuilder<K, V> assignors(List<String> names) { return property("partition.assignment.strategy", names); }
 
     public ConsumerBuilder<K, V> defaultApiTimeout(Duration d) { return property("default.api.timeout.ms", d); }
 
@@ -143,6 +152,13 @@ public final class ConsumerBuilder<K, V> {
         if (autoCommit && delivery != Delivery.MANUAL) {
             throw new ConfigException("enable.auto.commit", "applies to the MANUAL delivery mode; " + delivery
                     + " commits by itself");
+        }
+        for (String a : assignors) {
+            if (!List.of("range", "roundrobin", "org.apache.kafka.clients.consumer.RangeAssignor",
+                    "org.apache.kafka.clients.consumer.RoundRobinAssignor").contains(a)) {
+                throw new ConfigException("partition.assignment.strategy", "'" + a + "' is not supported yet;"
+                        + " accepted: range, roundrobin");
+            }
         }
         if (heartbeatInterval.compareTo(sessionTimeout) >= 0) {
             throw new ConfigException("heartbeat.interval.ms", "must be lower than session.timeout.ms");

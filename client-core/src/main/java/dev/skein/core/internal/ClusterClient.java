@@ -128,6 +128,21 @@ public final class ClusterClient implements AutoCloseable {
         });
     }
 
+    /** As {@link #send(int, ApiKey, IntFunction)} with a timeout of its own for this request. */
+    @SuppressWarnings("unchecked")
+    public <R extends ApiMessage> CompletableFuture<R> send(int nodeId, ApiKey api, IntFunction<ApiMessage> build,
+                                                            Duration timeout) {
+        Node node = cluster().broker(nodeId);
+        if (node == null) {
+            return CompletableFuture.failedFuture(new NetworkException("broker " + nodeId
+                    + " is not in the current metadata", null, true));
+        }
+        return connections.connection(node).thenCompose(c -> {
+            short v = c.versions().version(api);
+            return (CompletableFuture<R>) c.send(build.apply(v), v, true, timeout);
+        });
+    }
+
     /** As {@link #send(int, ApiKey, IntFunction)}, to the least loaded broker. */
     public <R extends ApiMessage> CompletableFuture<R> sendToAny(ApiKey api, IntFunction<ApiMessage> build) {
         CompletableFuture<BrokerConnection> target = anyConnection();

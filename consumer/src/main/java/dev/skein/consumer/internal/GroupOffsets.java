@@ -35,13 +35,19 @@ final class GroupOffsets {
     private final ClusterClient client;
     private final ConsumerSettings settings;
     private volatile CompletableFuture<Integer> coordinator;
+    /** Generation and member id of the group membership; -1 and "" when the consumer only assigns. */
+    private volatile java.util.function.Supplier<Object[]> member = () -> new Object[] {-1, ""};
 
     GroupOffsets(ClusterClient client, ConsumerSettings settings) {
         this.client = client;
         this.settings = settings;
     }
 
-    private CompletableFuture<Integer> coordinator() {
+    void memberSupplier(java.util.function.Supplier<Object[]> supplier) {
+        this.member = supplier;
+    }
+
+    CompletableFuture<Integer> coordinator() {
         CompletableFuture<Integer> c = coordinator;
         if (c != null && !c.isCompletedExceptionally()) {
             return c;
@@ -68,7 +74,7 @@ final class GroupOffsets {
         return found;
     }
 
-    private void forgetCoordinator() {
+    void forgetCoordinator() {
         coordinator = null;
     }
 
@@ -85,6 +91,14 @@ final class GroupOffsets {
                     if (isCoordinatorError(failure) && attempts > 1) {
                         forgetCoordinator();
                         return delay().thenCompose(x -> commit(offsets, attempts - 1));
+                    }
+                    if (failure instanceof SkeinException s && s.errorCode() != null && switch (s.errorCode()) {
+                        case ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID, REBALANCE_IN_PROGRESS, FENCED_INSTANCE_ID -> true;
+                        default -> false;
+                    }) {
+                        return CompletableFuture.<Void>failedFuture(new CommitFailedException("commit of "
+                                + offsets.keySet() + " failed: the group rebalanced and this member's generation is stale ("
+                                + s.errorCode() + "); those records may be processed again by the new owner", failure));
                     }
                     return CompletableFuture.<Void>failedFuture(failure instanceof CommitFailedException ? failure
                             : new CommitFailedException("commit of " + offsets.keySet() + " for group " + settings.groupId()
@@ -137,7 +151,9 @@ final class GroupOffsets {
                 .setPartitions(new ArrayList<>())).partitions().add(new OffsetCommitRequest.OffsetCommitRequestPartition()
                 .setPartitionIndex(tp.partition()).setCommittedOffset(om.offset())
                 .setCommittedLeaderEpoch(om.leaderEpoch()).setCommittedMetadata(om.metadata())));
-        return new OffsetCommitRequest().setGroupId(settings.groupId()).setGenerationIdOrMemberEpoch(-1).setMemberId("")
+        Object[] m = member.get();
+        return new OffsetCommitRequest().setGroupId(settings.groupId()).setGenerationIdOrMemberEpoch((Integer) m[0])
+                .setMemberId((String) m[1]).setGroupInstanceId(v >= 7 ? settings.groupInstanceId() : null)
                 .setTopics(new ArrayList<>(topics.values()));
     }
 

@@ -58,6 +58,8 @@ public final class SkeinConsumer<K, V> implements Consumer<K, V> {
     private final Condition arrived = lock.newCondition();
     private final AtomicBoolean wakeup = new AtomicBoolean();
     private final ConcurrentLinkedQueue<Runnable> callbacks = new ConcurrentLinkedQueue<>();
+    private final GroupMembership membership;
+    private dev.skein.consumer.RebalanceListener listener;
     private CompletedFetch current;
     private RuntimeException deferred;
     private long lastAutoCommitNanos = System.nanoTime();
@@ -71,6 +73,7 @@ public final class SkeinConsumer<K, V> implements Consumer<K, V> {
         this.fetcher = new Fetcher(settings, client, subscriptions, this::dataArrived);
         this.lookup = new OffsetLookup(client, settings);
         this.groupOffsets = settings.groupId() == null ? null : new GroupOffsets(client, settings);
+        this.membership = groupOffsets == null ? null : new GroupMembership(client, settings, groupOffsets);
         if (settings.meterRegistry() != null) {
             settings.meterRegistry().gauge("skein.consumer.buffered.bytes",
                     List.of(io.micrometer.core.instrument.Tag.of("client.id", settings.client().clientId())),
@@ -87,6 +90,85 @@ public final class SkeinConsumer<K, V> implements Consumer<K, V> {
         } finally {
             lock.unlock();
         }
+    }
+
+    @Override
+    public void subscribe(Collection<String> topics, dev.skein.consumer.RebalanceListener listener) {
+        ensureOpen();
+        if (membership == null) {
+            throw new IllegalStateException("subscribe() needs a group.id");
+        }
+        this.listener = listener;
+        groupOffsets.memberSupplier(() -> new Object[] {membership.generation(), membership.memberId()});
+        membership.subscribe(Set.copyOf(topics));
+        client.addTopics(Set.copyOf(topics));
+    }
+
+    @Override
+    public void unsubscribe() {
+        ensureOpen();
+        if (membership != null && !membership.topics().isEmpty()) {
+            revoke(false);
+            membership.subscribe(Set.of());
+            membership.leave(settings.defaultApiTimeout());
+        }
+        subscriptions.assign(List.of());
+    }
+
+    /** Eager rebalance: give up every partition before rejoining (commit first, unless they were lost). */
+    private void revoke(boolean lost) {
+        Set<TopicPartition> owned = subscriptions.assignment();
+        if (owned.isEmpty()) {
+            return;
+        }
+        if (lost) {
+            if (listener != null) {
+                listener.onPartitionsLost(owned);
+            }
+        } else {
+            if (settings.delivery() == Delivery.AT_LEAST_ONCE) {
+                try {
+                    Map<TopicPartition, Long> moved = subscriptions.uncommittedPositions();
+                    if (!moved.isEmpty()) {
+                        commitSync(toOffsets(moved));
+                    }
+                } catch (RuntimeException e) {
+                    log.warn("commit before revoking {} failed: {}", owned, e.getMessage());
+                }
+            }
+            if (listener != null) {
+                listener.onPartitionsRevoked(owned);
+            }
+        }
+        if (current != null) {
+            fetcher.consumed(current);
+            current = null;
+        }
+        subscriptions.assign(List.of());
+    }
+
+    /** In group mode: rejoin when needed, inside poll(). */
+    private void maintainMembership(long deadline) {
+        if (membership == null || membership.topics().isEmpty()) {
+            return;
+        }
+        membership.onPoll();
+        if (!membership.rejoinNeeded()) {
+            return;
+        }
+        revoke(membership.takeLost());
+        List<TopicPartition> assigned;
+        try {
+            assigned = membership.join(Math.max(deadline, System.nanoTime() + settings.defaultApiTimeout().toNanos()));
+        } catch (dev.skein.core.TimeoutException e) {
+            log.debug("join not complete yet: {}", e.getMessage());
+            return;
+        }
+        subscriptions.assign(assigned);
+        if (listener != null) {
+            listener.onPartitionsAssigned(assigned);
+        }
+        fetcher.wakeup();
     }
 
     @Override
@@ -114,6 +196,7 @@ public final class SkeinConsumer<K, V> implements Consumer<K, V> {
         long deadline = System.nanoTime() + timeout.toNanos();
         runCallbacks();
         commitBeforePoll();
+        maintainMembership(deadline);
         if (deferred != null) {
             RuntimeException e = deferred;
             deferred = null;
@@ -121,6 +204,9 @@ public final class SkeinConsumer<K, V> implements Consumer<K, V> {
         }
         do {
             checkWakeup();
+            if (membership != null && !membership.topics().isEmpty() && membership.rejoinNeeded()) {
+                maintainMembership(deadline);
+            }
             resolvePositions(deadline);
             raisePartitionErrors();
             Map<TopicPartition, List<ConsumerRecord<K, V>>> out = collect();
@@ -364,10 +450,20 @@ public final class SkeinConsumer<K, V> implements Consumer<K, V> {
         commitSync(toOffsets(subscriptions.positions()));
     }
 
+    /** A member that knows it lost its generation must not commit: the partitions may have moved on. */
+    private void requireCurrentGeneration(Map<TopicPartition, OffsetAndMetadata> offsets) {
+        if (membership != null && !membership.topics().isEmpty() && membership.isStale() && !offsets.isEmpty()) {
+            throw new CommitFailedException("commit of " + offsets.keySet() + " refused: this member is no longer in"
+                    + " group " + settings.groupId() + " (poll() was not called within max.poll.interval.ms, or it was"
+                    + " fenced); the partitions may already belong to another member. The next poll() rejoins.");
+        }
+    }
+
     @Override
     public void commitSync(Map<TopicPartition, OffsetAndMetadata> offsets) {
         ensureOpen();
         requireGroup();
+        requireCurrentGeneration(offsets);
         if (offsets.isEmpty()) {
             return;
         }
@@ -387,6 +483,7 @@ public final class SkeinConsumer<K, V> implements Consumer<K, V> {
         ensureOpen();
         requireGroup();
         Map<TopicPartition, OffsetAndMetadata> offsets = toOffsets(subscriptions.positions());
+        requireCurrentGeneration(offsets);
         groupOffsets.commit(offsets, 3).whenComplete((v, e) -> {
             if (e == null) {
                 offsets.forEach((tp, om) -> subscriptions.markCommitted(tp, om.offset()));
@@ -553,6 +650,9 @@ public final class SkeinConsumer<K, V> implements Consumer<K, V> {
         } catch (RuntimeException e) {
             log.warn("final commit on close failed: {}", e.getMessage());
         } finally {
+            if (membership != null && !membership.topics().isEmpty()) {
+                membership.leave(timeout);
+            }
             closed = true;
             if (current != null) {
                 fetcher.consumed(current);

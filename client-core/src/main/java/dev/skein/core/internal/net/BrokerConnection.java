@@ -215,6 +215,15 @@ public final class BrokerConnection {
      * acks=0) the future completes with null once the bytes are written.
      */
     public CompletableFuture<ApiMessage> send(ApiMessage request, short version, boolean expectResponse) {
+        return send(request, version, expectResponse, options.requestTimeout());
+    }
+
+    /**
+     * As {@link #send(ApiMessage, short, boolean)} with its own timeout, for requests the broker may
+     * legitimately hold longer than {@code request.timeout.ms} (JoinGroup waits for the rebalance).
+     */
+    public CompletableFuture<ApiMessage> send(ApiMessage request, short version, boolean expectResponse,
+                                              java.time.Duration timeout) {
         CompletableFuture<ApiMessage> future = new CompletableFuture<>();
         ApiKey api = ApiKey.forId(request.apiKey());
         ByteBuf buf = alloc.buffer();
@@ -234,6 +243,7 @@ public final class BrokerConnection {
             return future;
         }
         PendingRequest p = new PendingRequest(api, version, expectResponse, buf, future);
+        p.timeoutMillis = timeout.toMillis();
         try {
             loop.execute(() -> enqueue(p));
         } catch (RejectedExecutionException e) {
@@ -276,7 +286,7 @@ public final class BrokerConnection {
                     closeCause, true));
             return;
         }
-        p.timeout = loop.schedule(() -> onTimeout(p), options.requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        p.timeout = loop.schedule(() -> onTimeout(p), p.timeoutMillis, TimeUnit.MILLISECONDS);
         if (inFlight.size() < options.maxInFlight()) {
             write(p);
         } else {
@@ -319,8 +329,8 @@ public final class BrokerConnection {
                     + options.requestTimeout() + ")", null, true));
             return;
         }
-        fail(p, new OutcomeUnknownException(p.describe() + " to " + name + " got no response within request.timeout.ms ("
-                + options.requestTimeout() + "); it may have been processed", null));
+        fail(p, new OutcomeUnknownException(p.describe() + " to " + name + " got no response within "
+                + p.timeoutMillis + " ms (request.timeout.ms); it may have been processed", null));
         close(new TimeoutException("request timed out on " + name, null, true));
     }
 

@@ -16,6 +16,7 @@ final class PendingRequest {
     ByteBuf encoded;
     int correlationId;
     boolean written;
+    long timeoutMillis;
     ScheduledFuture<?> timeout;
 
     PendingRequest(ApiKey api, short version, boolean expectResponse, ByteBuf encoded,

@@ -1,0 +1,183 @@
+package dev.skein.consumer;
+
+import dev.skein.core.TopicPartition;
+import dev.skein.serdes.Serdes;
+import dev.skein.testkit.KafkaCluster;
+import dev.skein.testkit.KafkaClusterExtension;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+@ExtendWith(KafkaClusterExtension.class)
+class ConsumerGroupIT {
+
+    /** A group member polling on its own thread, recording what it reads and owns. */
+    static final class Member implements AutoCloseable {
+        final Consumer<String, String> consumer;
+        final Set<TopicPartition> owned = ConcurrentHashMap.newKeySet();
+        final List<String> values = new CopyOnWriteArrayList<>();
+        final Thread thread;
+        volatile boolean running = true;
+
+        Member(KafkaCluster kafka, String group, String topic, String assignor) {
+            consumer = Consumer.builder(Serdes.string(), Serdes.string()).bootstrapServers(kafka.bootstrapServers())
+                    .groupId(group).offsetReset(OffsetReset.EARLIEST).assignors(List.of(assignor))
+                    .heartbeatInterval(Duration.ofMillis(300)).sessionTimeout(Duration.ofSeconds(10)).build();
+            consumer.subscribe(List.of(topic), new RebalanceListener() {
+                @Override
+                public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+                    owned.removeAll(partitions);
+                }
+
+                @Override
+                public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+                    owned.addAll(partitions);
+                }
+            });
+            thread = new Thread(() -> {
+                while (running) {
+                    consumer.poll(Duration.ofMillis(100)).forEach(r -> values.add(r.value()));
+                }
+                consumer.close();
+            });
+            thread.start();
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            running = false;
+            thread.join(30_000);
+        }
+    }
+
+    static boolean waitFor(BooleanSupplier ok, Duration max) throws InterruptedException {
+        long deadline = System.nanoTime() + max.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (ok.getAsBoolean()) {
+                return true;
+            }
+            Thread.sleep(100);
+        }
+        return ok.getAsBoolean();
+    }
+
+    static boolean exactlyOnce(List<Member> members, int partitions) {
+        Set<TopicPartition> all = new HashSet<>();
+        int total = 0;
+        for (Member m : members) {
+            all.addAll(m.owned);
+            total += m.owned.size();
+        }
+        return all.size() == partitions && total == partitions;
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"range", "roundrobin"})
+    void everyPartitionHasExactlyOneOwnerAfterEveryJoinAndLeave(String assignor, KafkaCluster kafka) throws Exception {
+        String topic = ConsumerIT.topic(kafka, "group-" + assignor, 6);
+        ConsumerIT.produce(kafka, topic, 600, "none");
+        String group = "g-" + UUID.randomUUID();
+        List<Member> members = new ArrayList<>();
+        try {
+            for (int i = 0; i < 3; i++) {
+                members.add(new Member(kafka, group, topic, assignor));
+                List<Member> now = List.copyOf(members);
+                assertTrue(waitFor(() -> exactlyOnce(now, 6) && now.stream().allMatch(m -> !m.owned.isEmpty()),
+                        Duration.ofSeconds(30)), "after join " + (i + 1));
+            }
+            for (Member m : members) {
+                assertEquals(2, m.owned.size(), "three members share six partitions evenly");
+            }
+            assertTrue(waitFor(() -> members.stream().mapToInt(m -> m.values.size()).sum() >= 600, Duration.ofSeconds(30)));
+            Member leaving = members.remove(0);
+            leaving.close();
+            assertTrue(waitFor(() -> exactlyOnce(members, 6), Duration.ofSeconds(30)), "after a leave");
+        } finally {
+            for (Member m : members) {
+                m.close();
+            }
+        }
+    }
+
+    @Test
+    void aSkeinMemberAndAReferenceMemberShareAGroupAndReadEverythingOnce(KafkaCluster kafka) throws Exception {
+        String topic = ConsumerIT.topic(kafka, "mixed", 4);
+        ConsumerIT.produce(kafka, topic, 2_000, "none");
+        String group = "mixed-" + UUID.randomUUID();
+        Set<String> seen = ConcurrentHashMap.newKeySet();
+        List<String> duplicates = new CopyOnWriteArrayList<>();
+        try (Member skein = new Member(kafka, group, topic, "range");
+             KafkaConsumer<String, String> ref = new KafkaConsumer<>(Map.of("bootstrap.servers", kafka.bootstrapServers(),
+                     "group.id", group, "auto.offset.reset", "earliest", "partition.assignment.strategy",
+                     "org.apache.kafka.clients.consumer.RangeAssignor"), new StringDeserializer(), new StringDeserializer())) {
+            ref.subscribe(List.of(topic));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (System.nanoTime() < deadline) {
+                ref.poll(Duration.ofMillis(100)).forEach(r -> {
+                    if (!seen.add(r.value())) {
+                        duplicates.add(r.value());
+                    }
+                });
+                Set<String> all = new HashSet<>(seen);
+                all.addAll(skein.values);
+                if (all.size() == 2_000 && !ref.assignment().isEmpty() && !skein.owned.isEmpty()) {
+                    break;
+                }
+            }
+            assertTrue(!ref.assignment().isEmpty() && !skein.owned.isEmpty(), "both members own partitions: ref "
+                    + ref.assignment() + ", skein " + skein.owned);
+            for (String v : skein.values) {
+                if (!seen.add(v)) {
+                    duplicates.add(v);
+                }
+            }
+        }
+        assertEquals(2_000, seen.size(), "everything is read");
+        assertTrue(duplicates.isEmpty(), "nothing twice in a stable group: " + duplicates.size());
+    }
+
+    @Test
+    void aMemberThatStopsPollingLosesItsPartitionsAndItsLateCommitFails(KafkaCluster kafka) throws Exception {
+        String topic = ConsumerIT.topic(kafka, "slow", 2);
+        ConsumerIT.produce(kafka, topic, 100, "none");
+        String group = "slow-" + UUID.randomUUID();
+        List<Collection<TopicPartition>> lost = new CopyOnWriteArrayList<>();
+        try (Consumer<String, String> c = Consumer.builder(Serdes.string(), Serdes.string())
+                .bootstrapServers(kafka.bootstrapServers()).groupId(group).offsetReset(OffsetReset.EARLIEST)
+                .delivery(Delivery.MANUAL).heartbeatInterval(Duration.ofMillis(200)).sessionTimeout(Duration.ofSeconds(6))
+                .maxPollInterval(Duration.ofSeconds(2)).build()) {
+            c.subscribe(List.of(topic), new RebalanceListener() {
+                @Override
+                public void onPartitionsLost(Collection<TopicPartition> partitions) {
+                    lost.add(partitions);
+                }
+            });
+            assertTrue(!ConsumerIT.pollUntil(c, 1, Duration.ofSeconds(30)).isEmpty());
+            Thread.sleep(4_000); // past max.poll.interval.ms: the member leaves the group
+            assertThrows(CommitFailedException.class, c::commitSync, "a commit from a stale generation fails");
+            ConsumerIT.pollUntil(c, 1, Duration.ofSeconds(10));
+            assertEquals(1, lost.size(), "the next poll reports the partitions as lost, then rejoins");
+            assertEquals(2, c.assignment().size(), "and owns them again");
+        }
+    }
+}
