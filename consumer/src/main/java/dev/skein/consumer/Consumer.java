@@ -100,6 +100,12 @@ public interface Consumer<K, V> extends AutoCloseable {
     /** The end offsets: the high watermark, or the last stable offset under read_committed. */
     Map<TopicPartition, Long> endOffsets(Collection<TopicPartition> partitions);
 
+    /**
+     * How far behind the end of the partition this consumer is (the end as of the last fetch: the high
+     * watermark, or the last stable offset under read_committed); empty until a fetch has seen it.
+     */
+    java.util.OptionalLong currentLag(TopicPartition partition);
+
     /** Stops returning (and fetching) records of these partitions until {@link #resume}. */
     void pause(Collection<TopicPartition> partitions);
 

@@ -334,6 +334,10 @@ class ConsumerIT {
                 }
             }
             assertEquals(inLog, total, "everything in the log is read within the budget: " + perPartition);
+            assertEquals(0L, c.currentLag(new TopicPartition(topic, 0)).getAsLong(), "caught up");
+            assertEquals(20_000.0, registry.get("skein.consumer.records.consumed").counter().count(), 2_000.0);
+            assertTrue(registry.get("skein.consumer.fetch.latency").timer().count() > 0);
+            assertEquals(20, registry.find("skein.consumer.lag").gauges().size(), "one lag gauge per partition");
         }
     }
 }

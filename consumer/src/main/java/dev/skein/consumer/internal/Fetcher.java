@@ -51,6 +51,11 @@ final class Fetcher {
     private final Map<TopicPartition, ErrorCode> partitionErrors = new ConcurrentHashMap<>();
     private final Set<Integer> inFlight = new HashSet<>(); // event-loop confined
     private volatile boolean closed;
+    private volatile java.util.function.LongConsumer latencyListener = n -> { };
+
+    void latencyListener(java.util.function.LongConsumer l) {
+        this.latencyListener = l;
+    }
 
     Fetcher(ConsumerSettings settings, ClusterClient client, SubscriptionState subscriptions, Runnable onData) {
         this.settings = settings;
@@ -158,9 +163,11 @@ final class Fetcher {
         for (TopicPartition tp : partitions) {
             offsets.put(tp, subscriptions.position(tp));
         }
+        long start = System.nanoTime();
         client.<FetchResponse>send(node, ApiKey.FETCH, v -> request(cluster, offsets, maxBytes, (short) v))
                 .whenComplete((resp, err) -> loop.execute(() -> {
                     inFlight.remove(node);
+                    latencyListener.accept(System.nanoTime() - start);
                     if (err != null) {
                         log.debug("fetch from broker {} failed: {}", node, err.toString());
                         client.refreshMetadata();

@@ -59,6 +59,7 @@ public final class SkeinConsumer<K, V> implements Consumer<K, V> {
     private final AtomicBoolean wakeup = new AtomicBoolean();
     private final ConcurrentLinkedQueue<Runnable> callbacks = new ConcurrentLinkedQueue<>();
     private final GroupMembership membership;
+    private final ConsumerMetrics metrics;
     private dev.skein.consumer.RebalanceListener listener;
     private CompletedFetch current;
     private RuntimeException deferred;
@@ -74,11 +75,9 @@ public final class SkeinConsumer<K, V> implements Consumer<K, V> {
         this.lookup = new OffsetLookup(client, settings);
         this.groupOffsets = settings.groupId() == null ? null : new GroupOffsets(client, settings);
         this.membership = groupOffsets == null ? null : new GroupMembership(client, settings, groupOffsets);
-        if (settings.meterRegistry() != null) {
-            settings.meterRegistry().gauge("skein.consumer.buffered.bytes",
-                    List.of(io.micrometer.core.instrument.Tag.of("client.id", settings.client().clientId())),
-                    fetcher, Fetcher::bufferedBytes);
-        }
+        this.metrics = new ConsumerMetrics(settings.meterRegistry(), settings.client().clientId());
+        metrics.gauge("skein.consumer.buffered.bytes", fetcher, Fetcher::bufferedBytes);
+        fetcher.latencyListener(metrics::fetchLatency);
         log.info("consumer {} started (group {}, delivery {}, isolation {})", settings.client().clientId(),
                 settings.groupId(), settings.delivery(), settings.isolation());
     }
@@ -156,6 +155,7 @@ public final class SkeinConsumer<K, V> implements Consumer<K, V> {
         if (!membership.rejoinNeeded()) {
             return;
         }
+        long rebalanceStart = System.nanoTime();
         revoke(membership.takeLost());
         List<TopicPartition> assigned;
         try {
@@ -165,10 +165,22 @@ public final class SkeinConsumer<K, V> implements Consumer<K, V> {
             return;
         }
         subscriptions.assign(assigned);
+        metrics.assigned(assigned, this::lagForMetrics);
         if (listener != null) {
             listener.onPartitionsAssigned(assigned);
         }
+        metrics.rebalanced(System.nanoTime() - rebalanceStart);
         fetcher.wakeup();
+    }
+
+    private double lagForMetrics(TopicPartition tp) {
+        return subscriptions.lag(tp, settings.isolation() == dev.skein.consumer.IsolationLevel.READ_COMMITTED);
+    }
+
+    @Override
+    public java.util.OptionalLong currentLag(TopicPartition tp) {
+        long lag = subscriptions.lag(tp, settings.isolation() == dev.skein.consumer.IsolationLevel.READ_COMMITTED);
+        return lag < 0 ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(lag);
     }
 
     @Override
@@ -179,6 +191,7 @@ public final class SkeinConsumer<K, V> implements Consumer<K, V> {
             current = null;
         }
         subscriptions.assign(partitions);
+        metrics.assigned(partitions, this::lagForMetrics);
         Set<String> topics = new java.util.HashSet<>();
         partitions.forEach(tp -> topics.add(tp.topic()));
         client.addTopics(topics);
@@ -306,6 +319,7 @@ public final class SkeinConsumer<K, V> implements Consumer<K, V> {
                 return added;
             }
             list.add(toRecord(f, r));
+            metrics.consumed(1, (r.key() == null ? 0 : r.key().readableBytes()) + (r.value() == null ? 0 : r.value().readableBytes()));
             subscriptions.advance(f.tp, position, r.offset() + 1);
             position = r.offset() + 1;
             f.expectedPosition = position;

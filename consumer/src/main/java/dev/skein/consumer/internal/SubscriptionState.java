@@ -140,6 +140,16 @@ final class SubscriptionState {
         }
     }
 
+    /** End offset (high watermark, or last stable offset under read_committed) minus position, or -1 if unknown. */
+    synchronized long lag(TopicPartition tp, boolean readCommitted) {
+        PartitionState s = assigned.get(tp);
+        if (s == null || s.position < 0) {
+            return -1;
+        }
+        long end = readCommitted ? s.lastStableOffset : s.highWatermark;
+        return end < 0 ? -1 : Math.max(0, end - s.position);
+    }
+
     /** Positions that moved since their last commit. */
     synchronized Map<TopicPartition, Long> uncommittedPositions() {
         Map<TopicPartition, Long> out = new LinkedHashMap<>();

@@ -1,0 +1,90 @@
+package dev.skein.consumer.internal;
+
+import dev.skein.core.TopicPartition;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+
+import java.util.Collection;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * Micrometer meters of one consumer, tagged with its client id; no-ops without a registry. Names:
+ * {@code skein.consumer.records.consumed}, {@code .bytes.consumed}, {@code .fetch.latency},
+ * {@code .rebalances}, {@code .rebalance.duration}, {@code .buffered.bytes}, and per assigned partition
+ * {@code skein.consumer.lag} (tags {@code topic}, {@code partition}).
+ */
+final class ConsumerMetrics {
+    private final MeterRegistry registry;
+    private final String clientId;
+    private final Counter records;
+    private final Counter bytes;
+    private final Timer fetchLatency;
+    private final Counter rebalances;
+    private final Timer rebalanceDuration;
+    private final Map<TopicPartition, Meter> lagGauges = new ConcurrentHashMap<>();
+
+    ConsumerMetrics(MeterRegistry registry, String clientId) {
+        this.registry = registry;
+        this.clientId = clientId;
+        if (registry == null) {
+            records = bytes = rebalances = null;
+            fetchLatency = rebalanceDuration = null;
+            return;
+        }
+        records = Counter.builder("skein.consumer.records.consumed").tag("client.id", clientId).register(registry);
+        bytes = Counter.builder("skein.consumer.bytes.consumed").baseUnit("bytes").tag("client.id", clientId).register(registry);
+        fetchLatency = Timer.builder("skein.consumer.fetch.latency").tag("client.id", clientId).register(registry);
+        rebalances = Counter.builder("skein.consumer.rebalances").tag("client.id", clientId).register(registry);
+        rebalanceDuration = Timer.builder("skein.consumer.rebalance.duration").tag("client.id", clientId).register(registry);
+    }
+
+    <T> void gauge(String name, T target, ToDoubleFunction<T> f) {
+        if (registry != null) {
+            Gauge.builder(name, target, f).tag("client.id", clientId).register(registry);
+        }
+    }
+
+    void consumed(int n, long byteCount) {
+        if (registry != null) {
+            records.increment(n);
+            bytes.increment(byteCount);
+        }
+    }
+
+    void fetchLatency(long nanos) {
+        if (registry != null) {
+            fetchLatency.record(nanos, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    void rebalanced(long nanos) {
+        if (registry != null) {
+            rebalances.increment();
+            rebalanceDuration.record(nanos, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /** Keeps one lag gauge per assigned partition. */
+    void assigned(Collection<TopicPartition> partitions, ToDoubleFunction<TopicPartition> lag) {
+        if (registry == null) {
+            return;
+        }
+        lagGauges.keySet().removeIf(tp -> {
+            if (!partitions.contains(tp)) {
+                registry.remove(lagGauges.get(tp));
+                return true;
+            }
+            return false;
+        });
+        for (TopicPartition tp : partitions) {
+            lagGauges.computeIfAbsent(tp, k -> Gauge.builder("skein.consumer.lag", k, lag).tag("client.id", clientId)
+                    .tag("topic", k.topic()).tag("partition", Integer.toString(k.partition())).register(registry));
+        }
+    }
+}
