@@ -117,15 +117,7 @@ public final class ClusterClient implements AutoCloseable {
      * change between versions (topic names or ids, say), the builder sees the version first.
      */
     public <R extends ApiMessage> CompletableFuture<R> send(int nodeId, ApiKey api, IntFunction<ApiMessage> build) {
-        Node node = cluster().broker(nodeId);
-        if (node == null) {
-            return CompletableFuture.failedFuture(new NetworkException("broker " + nodeId
-                    + " is not in the current metadata", null, true));
-        }
-        return connections.connection(node).thenCompose(c -> {
-            short v = c.versions().version(api);
-            return c.send(build.apply(v), v);
-        });
+        return send(nodeId, api, build, options.requestTimeout());
     }
 
     /** As {@link #send(int, ApiKey, IntFunction)} with a timeout of its own for this request. */

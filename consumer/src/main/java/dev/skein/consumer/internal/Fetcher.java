@@ -207,7 +207,15 @@ final class Fetcher {
             log.debug("fetch failed for the whole request: {}", top);
         }
         for (FetchResponse.FetchableTopicResponse t : resp.responses()) {
-            String topic = t.topic() != null && !t.topic().isEmpty() ? t.topic() : nameOf(cluster, t.topicId());
+            String topic = t.topic() != null && !t.topic().isEmpty() ? t.topic() : cluster.topicName(t.topicId());
+            if (topic == null) { // a topic id metadata no longer knows (deleted meanwhile): drop its data
+                t.partitions().forEach(p -> {
+                    if (p.records() != null) {
+                        p.records().release();
+                    }
+                });
+                continue;
+            }
             for (FetchResponse.PartitionData p : t.partitions()) {
                 TopicPartition tp = new TopicPartition(topic, p.partitionIndex());
                 Long fetchOffset = offsets.get(tp);
@@ -255,12 +263,4 @@ final class Fetcher {
         }
     }
 
-    private static String nameOf(Cluster cluster, UUID id) {
-        for (Cluster.TopicInfo t : cluster.topics().values()) {
-            if (t.id().equals(id)) {
-                return t.name();
-            }
-        }
-        return "?";
-    }
 }

@@ -210,7 +210,10 @@ final class GroupOffsets {
                 throw gc.exception("OffsetFetch for group " + settings.groupId());
             }
             for (OffsetFetchResponse.OffsetFetchResponseTopics t : g.topics()) {
-                String name = t.name() != null && !t.name().isEmpty() ? t.name() : nameOf(cluster, t.topicId());
+                String name = t.name() != null && !t.name().isEmpty() ? t.name() : cluster.topicName(t.topicId());
+                if (name == null) {
+                    continue; // a topic deleted since: nothing to resume from
+                }
                 for (OffsetFetchResponse.OffsetFetchResponsePartitions p : t.partitions()) {
                     add(out, new TopicPartition(name, p.partitionIndex()), p.errorCode(), p.committedOffset(),
                             p.metadata(), p.committedLeaderEpoch());
@@ -239,15 +242,6 @@ final class GroupOffsets {
         if (offset >= 0) {
             out.put(tp, new OffsetAndMetadata(offset, metadata, epoch));
         }
-    }
-
-    private static String nameOf(Cluster cluster, UUID id) {
-        for (Cluster.TopicInfo t : cluster.topics().values()) {
-            if (t.id().equals(id)) {
-                return t.name();
-            }
-        }
-        return "?";
     }
 
     private static boolean isCoordinatorError(RuntimeException e) {

@@ -285,7 +285,7 @@ final class Sender {
         for (ProduceResponse.TopicProduceResponse t : resp.responses()) {
             String name = t.name();
             if (name == null || name.isEmpty()) {
-                name = topicName(cluster, t.topicId());
+                name = cluster.topicName(t.topicId()); // null if unknown: its batches get no result and retry
             }
             for (ProduceResponse.PartitionProduceResponse p : t.partitionResponses()) {
                 byKey.put(name + "\u0000" + p.index(), p);
@@ -306,15 +306,6 @@ final class Sender {
             }
         }
         wakeup();
-    }
-
-    private static String topicName(Cluster cluster, UUID id) {
-        for (Cluster.TopicInfo t : cluster.topics().values()) {
-            if (t.id().equals(id)) {
-                return t.name();
-            }
-        }
-        return "?";
     }
 
     private void onBatchSuccess(ProducerBatch b, long baseOffset, long logAppendTime) {

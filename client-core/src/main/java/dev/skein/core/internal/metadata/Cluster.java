@@ -54,6 +54,16 @@ public final class Cluster {
     /** The topic, or null when metadata has not described it (yet). */
     public TopicInfo topic(String name) { return topics.get(name); }
 
+    /** The name of the topic with this id (newer APIs name topics by id), or null when unknown. */
+    public String topicName(UUID id) {
+        for (TopicInfo t : topics.values()) {
+            if (t.id().equals(id)) {
+                return t.name();
+            }
+        }
+        return null;
+    }
+
     /** How many metadata responses built this snapshot's lineage; grows with every update. */
     public long updateCount() { return updateCount; }
 
