@@ -40,18 +40,30 @@ class ConsumerGroupIT {
         volatile boolean running = true;
 
         Member(KafkaCluster kafka, String group, String topic, String assignor) {
-            consumer = Consumer.builder(Serdes.string(), Serdes.string()).bootstrapServers(kafka.bootstrapServers())
-                    .groupId(group).offsetReset(OffsetReset.EARLIEST).assignors(List.of(assignor))
-                    .heartbeatInterval(Duration.ofMillis(300)).sessionTimeout(Duration.ofSeconds(10)).build();
+            this(kafka, group, topic, assignor, null, new CopyOnWriteArrayList<>());
+        }
+
+        Member(KafkaCluster kafka, String group, String topic, String assignor, String instanceId, List<String> events) {
+            ConsumerBuilder<String, String> b = Consumer.builder(Serdes.string(), Serdes.string())
+                    .bootstrapServers(kafka.bootstrapServers()).groupId(group).offsetReset(OffsetReset.EARLIEST)
+                    .assignors(List.of(assignor)).heartbeatInterval(Duration.ofMillis(300))
+                    .sessionTimeout(Duration.ofSeconds(instanceId == null ? 10 : 30));
+            if (instanceId != null) {
+                b.property("group.instance.id", instanceId);
+            }
+            consumer = b.build();
+            String who = instanceId == null ? "member" : instanceId;
             consumer.subscribe(List.of(topic), new RebalanceListener() {
                 @Override
                 public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
                     owned.removeAll(partitions);
+                    events.add(who + " revoked " + partitions.size());
                 }
 
                 @Override
                 public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
                     owned.addAll(partitions);
+                    events.add(who + " assigned " + partitions.size());
                 }
             });
             thread = new Thread(() -> {
@@ -154,6 +166,27 @@ class ConsumerGroupIT {
         }
         assertEquals(2_000, seen.size(), "everything is read");
         assertTrue(duplicates.isEmpty(), "nothing twice in a stable group: " + duplicates.size());
+    }
+
+    @Test
+    void aRestartedStaticMemberGetsItsPartitionsBackWithoutARebalance(KafkaCluster kafka) throws Exception {
+        String topic = ConsumerIT.topic(kafka, "static", 4);
+        String group = "static-" + UUID.randomUUID();
+        List<String> events = new CopyOnWriteArrayList<>();
+        try (Member b = new Member(kafka, group, topic, "range", "b", events)) {
+            Member a = new Member(kafka, group, topic, "range", "a", events);
+            assertTrue(waitFor(() -> a.owned.size() == 2 && b.owned.size() == 2, Duration.ofSeconds(30)),
+                    "two static members share four partitions: " + events);
+            Set<TopicPartition> before = Set.copyOf(a.owned);
+            a.close(); // a static member does not leave: the group keeps its place for the session timeout
+            events.clear();
+            try (Member again = new Member(kafka, group, topic, "range", "a", events)) {
+                assertTrue(waitFor(() -> again.owned.size() == 2, Duration.ofSeconds(30)), "a is back: " + events);
+                Thread.sleep(1_000); // time for b to see a rebalance, were there one
+                assertEquals(before, Set.copyOf(again.owned), "the same partitions come back");
+                assertTrue(events.stream().noneMatch(e -> e.startsWith("b ")), "b did not rebalance: " + events);
+            }
+        }
     }
 
     @Test
