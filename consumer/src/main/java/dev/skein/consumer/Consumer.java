@@ -57,6 +57,13 @@ public interface Consumer<K, V> extends AutoCloseable {
         subscribe(topics, null);
     }
 
+    /**
+     * Joins the group for every topic whose name matches {@code pattern} (a {@link java.util.regex.Pattern},
+     * matched against the whole name; internal topics excluded). Topics created or deleted later are
+     * picked up within {@code metadata.max.age.ms}.
+     */
+    void subscribe(java.util.regex.Pattern pattern, RebalanceListener listener);
+
     /** Leaves the group's partitions (and the group) and clears any assignment. */
     void unsubscribe();
 

@@ -169,6 +169,38 @@ class ConsumerGroupIT {
     }
 
     @Test
+    void aPatternSubscriptionPicksUpTopicsCreatedLater(KafkaCluster kafka) throws Exception {
+        String prefix = "pat" + UUID.randomUUID().toString().substring(0, 6);
+        String first = ConsumerIT.topic(kafka, prefix + "-a", 2);
+        ConsumerIT.topic(kafka, "other" + prefix, 1); // does not match: the pattern is anchored
+        List<String> events = new CopyOnWriteArrayList<>();
+        try (Consumer<String, String> c = Consumer.builder(Serdes.string(), Serdes.string())
+                .bootstrapServers(kafka.bootstrapServers()).groupId("pat-" + UUID.randomUUID())
+                .offsetReset(OffsetReset.EARLIEST).property("metadata.max.age.ms", 500).build()) {
+            c.subscribe(java.util.regex.Pattern.compile(prefix + "-.*"), new RebalanceListener() {
+                @Override
+                public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+                    events.add("assigned " + partitions);
+                }
+            });
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (c.assignment().size() != 2 && System.nanoTime() < deadline) {
+                c.poll(Duration.ofMillis(100));
+            }
+            assertEquals(Set.of(new TopicPartition(first, 0), new TopicPartition(first, 1)), c.assignment());
+            String second = ConsumerIT.topic(kafka, prefix + "-b", 1);
+            ConsumerIT.produce(kafka, second, 5, "none");
+            List<String> values = new ArrayList<>();
+            deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (values.size() < 5 && System.nanoTime() < deadline) {
+                c.poll(Duration.ofMillis(100)).forEach(r -> values.add(r.topic()));
+            }
+            assertEquals(3, c.assignment().size(), "the new topic joined the subscription: " + events);
+            assertTrue(values.stream().allMatch(second::equals) && values.size() == 5, "and its records are read");
+        }
+    }
+
+    @Test
     void aRestartedStaticMemberGetsItsPartitionsBackWithoutARebalance(KafkaCluster kafka) throws Exception {
         String topic = ConsumerIT.topic(kafka, "static", 4);
         String group = "static-" + UUID.randomUUID();

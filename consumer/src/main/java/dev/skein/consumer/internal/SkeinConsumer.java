@@ -61,6 +61,7 @@ public final class SkeinConsumer<K, V> implements Consumer<K, V> {
     private final GroupMembership membership;
     private final ConsumerMetrics metrics;
     private dev.skein.consumer.RebalanceListener listener;
+    private java.util.regex.Pattern pattern;
     private CompletedFetch current;
     private RuntimeException deferred;
     private long lastAutoCommitNanos = System.nanoTime();
@@ -98,9 +99,37 @@ public final class SkeinConsumer<K, V> implements Consumer<K, V> {
             throw new IllegalStateException("subscribe() needs a group.id");
         }
         this.listener = listener;
+        this.pattern = null;
+        client.metadata().allTopics(false);
         groupOffsets.memberSupplier(() -> new Object[] {membership.generation(), membership.memberId()});
         membership.subscribe(Set.copyOf(topics));
         client.addTopics(Set.copyOf(topics));
+    }
+
+    @Override
+    public void subscribe(java.util.regex.Pattern topicPattern, dev.skein.consumer.RebalanceListener listener) {
+        ensureOpen();
+        if (membership == null) {
+            throw new IllegalStateException("subscribe() needs a group.id");
+        }
+        this.listener = listener;
+        this.pattern = topicPattern;
+        groupOffsets.memberSupplier(() -> new Object[] {membership.generation(), membership.memberId()});
+        client.metadata().allTopics(true);
+        dev.skein.core.internal.metadata.Cluster c = OffsetLookup.await(client.refreshMetadata(),
+                System.nanoTime() + settings.defaultApiTimeout().toNanos(), "metadata of all topics");
+        membership.subscribe(matching(c));
+    }
+
+    /** The non-internal topics whose whole name matches the pattern subscription. */
+    private Set<String> matching(dev.skein.core.internal.metadata.Cluster c) {
+        Set<String> out = new java.util.TreeSet<>();
+        for (dev.skein.core.internal.metadata.Cluster.TopicInfo t : c.topics().values()) {
+            if (!t.internal() && t.error() == ErrorCode.NONE && pattern.matcher(t.name()).matches()) {
+                out.add(t.name());
+            }
+        }
+        return out;
     }
 
     @Override
@@ -111,6 +140,8 @@ public final class SkeinConsumer<K, V> implements Consumer<K, V> {
             membership.subscribe(Set.of());
             membership.leave(settings.defaultApiTimeout());
         }
+        pattern = null;
+        client.metadata().allTopics(false);
         subscriptions.assign(List.of());
     }
 
@@ -148,6 +179,9 @@ public final class SkeinConsumer<K, V> implements Consumer<K, V> {
 
     /** In group mode: rejoin when needed, inside poll(). */
     private void maintainMembership(long deadline) {
+        if (membership != null && pattern != null) {
+            membership.subscribe(matching(client.cluster())); // rejoins when the matching topics changed
+        }
         if (membership == null || membership.topics().isEmpty()) {
             return;
         }
