@@ -1,0 +1,89 @@
+package dev.skein.consumer;
+
+import dev.skein.core.TopicPartition;
+import dev.skein.serdes.Serdes;
+import dev.skein.testkit.KafkaCluster;
+import dev.skein.testkit.KafkaClusterExtension;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+@ExtendWith(KafkaClusterExtension.class)
+class ConsumerCrashIT {
+
+    @Test
+    void atLeastOnceSurvivesSigkillMidStreamWithDuplicatesOnlyAfterTheLastCommit(KafkaCluster kafka) throws Exception {
+        String topic = ConsumerIT.topic(kafka, "crash", 1);
+        int total = 3_000;
+        ConsumerIT.produce(kafka, topic, total, "none");
+        String group = "crash-" + UUID.randomUUID();
+        Set<Integer> processed = new HashSet<>();
+        Process child = new ProcessBuilder(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), CrashingConsumerMain.class.getName(),
+                kafka.bootstrapServers(), group, topic)).redirectErrorStream(true).start();
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream()))) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            String line;
+            while (processed.size() < total / 2 && System.nanoTime() < deadline && (line = out.readLine()) != null) {
+                if (line.startsWith("PROCESSED ")) {
+                    processed.add(Integer.parseInt(line.substring("PROCESSED ".length()).trim()));
+                }
+            }
+            assertTrue(processed.size() >= total / 2, "the child consumed half before the crash: " + processed.size());
+            // Freeze it, read everything it printed (that was processed too), then SIGKILL mid-stream:
+            // no close, no final commit.
+            Process stop = new ProcessBuilder("kill", "-STOP", Long.toString(child.pid())).start();
+            assertTrue(stop.waitFor(10, TimeUnit.SECONDS));
+            Thread.sleep(200);
+            while (out.ready() && (line = out.readLine()) != null) {
+                if (line.startsWith("PROCESSED ")) {
+                    processed.add(Integer.parseInt(line.substring("PROCESSED ".length()).trim()));
+                }
+            }
+            child.destroyForcibly();
+            assertTrue(child.waitFor(10, TimeUnit.SECONDS));
+        } finally {
+            child.destroyForcibly();
+        }
+        long committed;
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+            Map<org.apache.kafka.common.TopicPartition, OffsetAndMetadata> offsets =
+                    admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
+            OffsetAndMetadata om = offsets.get(new org.apache.kafka.common.TopicPartition(topic, 0));
+            committed = om == null ? 0 : om.offset();
+        }
+        assertTrue(committed <= processed.size(), "nothing is committed that was not processed");
+        Set<Integer> again = new HashSet<>();
+        try (Consumer<String, String> c = Consumer.builder(Serdes.string(), Serdes.string())
+                .bootstrapServers(kafka.bootstrapServers()).groupId(group).offsetReset(OffsetReset.EARLIEST)
+                .sessionTimeout(Duration.ofSeconds(10)).build()) {
+            c.assign(List.of(new TopicPartition(topic, 0)));
+            assertEquals(committed, c.position(new TopicPartition(topic, 0)), "the successor starts at the last commit");
+            for (ConsumerRecord<String, String> r : ConsumerIT.pollUntil(c, (int) (total - committed), Duration.ofSeconds(30))) {
+                int v = Integer.parseInt(r.value());
+                again.add(v);
+                if (processed.contains(v)) {
+                    assertTrue(r.offset() >= committed, "a duplicate from before the last commit: " + v);
+                }
+            }
+        }
+        Set<Integer> all = new HashSet<>(processed);
+        all.addAll(again);
+        assertEquals(total, all.size(), "no record lost");
+    }
+}
