@@ -63,23 +63,15 @@ final class ProducerBatch {
         if (full || builder == null) {
             return false;
         }
-        if (!thunks.isEmpty()) {
-            int size = RecordBatchBuilder.sizeInBatch(thunks.size(), timestamp, length(key), length(value), headers);
-            if (builder.uncompressedSize() + size > batchSize) {
-                full = true;
-                return false;
-            }
+        if (!builder.tryAppend(timestamp, key, value, headers, batchSize)) {
+            full = true;
+            return false;
         }
-        builder.append(timestamp, key, value, headers);
         thunks.add(thunk);
         if (builder.uncompressedSize() >= batchSize) {
             full = true;
         }
         return true;
-    }
-
-    private static int length(byte[] b) {
-        return b == null ? -1 : b.length;
     }
 
     boolean isFull() {

@@ -89,13 +89,30 @@ public final class RecordBatchBuilder {
      * @return the record's offset delta within the batch
      */
     public int append(long timestamp, byte[] key, byte[] value, Header[] headers) {
+        if (!tryAppend(timestamp, key, value, headers, Integer.MAX_VALUE)) {
+            throw new IllegalStateException("unreachable: no size limit");
+        }
+        return count - 1;
+    }
+
+    /**
+     * Appends the record unless the batch already holds one and would then exceed {@code limit}
+     * bytes (uncompressed, header included). The record's size is computed once, here.
+     *
+     * @return whether it was appended
+     */
+    public boolean tryAppend(long timestamp, byte[] key, byte[] value, Header[] headers, int limit) {
         int offsetDelta = count;
         long tsDelta = timestamp - baseTimestamp;
         int keyLen = key == null ? -1 : key.length;
         int valueLen = value == null ? -1 : value.length;
         Header[] hs = headers == null ? NO_HEADERS : headers;
         int body = bodySize(offsetDelta, tsDelta, keyLen, valueLen, hs);
-        buf.ensureWritable(Wire.sizeOfVarint(body) + body);
+        int size = Wire.sizeOfVarint(body) + body;
+        if (count > 0 && (long) uncompressedSize() + size > limit) {
+            return false;
+        }
+        buf.ensureWritable(size);
         Wire.writeVarint(buf, body);
         buf.writeByte(0); // record attributes: unused
         Wire.writeVarlong(buf, tsDelta);
@@ -111,7 +128,7 @@ public final class RecordBatchBuilder {
         }
         maxTimestamp = Math.max(maxTimestamp, timestamp);
         count++;
-        return offsetDelta;
+        return true;
     }
 
     private static final Header[] NO_HEADERS = new Header[0];
