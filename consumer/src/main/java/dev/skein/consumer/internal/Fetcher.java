@@ -96,13 +96,6 @@ final class Fetcher {
         return partitionErrors.keySet();
     }
 
-    /** Why a partition is or is not being fetched, for diagnostics. */
-    String describe(TopicPartition tp) {
-        long queued = completed.stream().filter(f -> f.tp.equals(tp)).count();
-        return tp + ": buffered=" + buffered.contains(tp) + " queued=" + queued + " error=" + partitionErrors.get(tp)
-                + " fetchable=" + subscriptions.fetchable().contains(tp) + " bufferedBytes=" + bufferedBytes.get();
-    }
-
     void close() {
         closed = true;
         CompletableFuture<Void> done = new CompletableFuture<>();
@@ -143,17 +136,11 @@ final class Fetcher {
             }
         }
         if (needMetadata) {
-            client.addTopics(topicsOf(subscriptions.assignment()));
+            client.addTopics(TopicPartition.topicsOf(subscriptions.assignment()));
             loop.schedule(this::wakeup, settings.client().retryBackoff().toMillis(), TimeUnit.MILLISECONDS);
         }
         int maxBytes = (int) Math.max(1, Math.min(settings.fetchMaxBytes(), room));
         byNode.forEach((node, partitions) -> send(cluster, node, partitions, maxBytes));
-    }
-
-    private static Set<String> topicsOf(Set<TopicPartition> tps) {
-        Set<String> out = new HashSet<>();
-        tps.forEach(tp -> out.add(tp.topic()));
-        return out;
     }
 
     private void send(Cluster cluster, int node, List<TopicPartition> partitions, int maxBytes) {

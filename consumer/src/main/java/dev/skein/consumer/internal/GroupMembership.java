@@ -85,12 +85,9 @@ final class GroupMembership {
         return topics;
     }
 
-    synchronized int generation() {
-        return generation;
-    }
-
-    synchronized String memberId() {
-        return memberId;
+    /** Generation and member id to commit with. */
+    synchronized MemberIdentity identity() {
+        return new MemberIdentity(generation, memberId);
     }
 
     synchronized void onPoll() {
@@ -133,7 +130,7 @@ final class GroupMembership {
             }
             int node;
             try {
-                node = OffsetLookup.await(offsets.coordinator(), deadlineNanos, "the coordinator of group " + settings.groupId());
+                node = Blocking.await(offsets.coordinator(), deadlineNanos, "the coordinator of group " + settings.groupId());
             } catch (TimeoutException e) {
                 throw e;
             } catch (SkeinException e) {
@@ -147,7 +144,7 @@ final class GroupMembership {
             }
             JoinGroupResponse joined;
             try {
-                joined = OffsetLookup.await(client.<JoinGroupResponse>send(node, ApiKey.JOIN_GROUP, v -> joinRequest(),
+                joined = Blocking.await(client.<JoinGroupResponse>send(node, ApiKey.JOIN_GROUP, v -> joinRequest(),
                         settings.maxPollInterval().plusSeconds(5)), deadlineNanos + settings.maxPollInterval().toNanos(),
                         "JoinGroup of group " + settings.groupId());
             } catch (TimeoutException e) {
@@ -187,7 +184,7 @@ final class GroupMembership {
                     ? lead(joined, deadlineNanos) : Map.of();
             SyncGroupResponse synced;
             try {
-                synced = OffsetLookup.await(client.<SyncGroupResponse>send(node, ApiKey.SYNC_GROUP,
+                synced = Blocking.await(client.<SyncGroupResponse>send(node, ApiKey.SYNC_GROUP,
                         v -> syncRequest(joined, plan), settings.maxPollInterval().plusSeconds(5)),
                         deadlineNanos + settings.maxPollInterval().toNanos(), "SyncGroup of group " + settings.groupId());
             } catch (TimeoutException e) {
@@ -252,7 +249,7 @@ final class GroupMembership {
             subscriptions.put(m.memberId(), new LinkedHashSet<>(s.topics()));
             allTopics.addAll(s.topics());
         }
-        Cluster cluster = OffsetLookup.await(client.addTopics(allTopics), deadlineNanos, "metadata for " + allTopics);
+        Cluster cluster = Blocking.await(client.addTopics(allTopics), deadlineNanos, "metadata for " + allTopics);
         Map<String, Integer> counts = new HashMap<>();
         for (String t : allTopics) {
             Cluster.TopicInfo info = cluster.topic(t);

@@ -35,15 +35,14 @@ final class GroupOffsets {
     private final ClusterClient client;
     private final ConsumerSettings settings;
     private volatile CompletableFuture<Integer> coordinator;
-    /** Generation and member id of the group membership; -1 and "" when the consumer only assigns. */
-    private volatile java.util.function.Supplier<Object[]> member = () -> new Object[] {-1, ""};
+    private volatile java.util.function.Supplier<MemberIdentity> member = () -> MemberIdentity.NONE;
 
     GroupOffsets(ClusterClient client, ConsumerSettings settings) {
         this.client = client;
         this.settings = settings;
     }
 
-    void memberSupplier(java.util.function.Supplier<Object[]> supplier) {
+    void memberSupplier(java.util.function.Supplier<MemberIdentity> supplier) {
         this.member = supplier;
     }
 
@@ -81,7 +80,7 @@ final class GroupOffsets {
     /** Commits, retrying coordinator errors up to {@code attempts} times. */
     CompletableFuture<Void> commit(Map<TopicPartition, OffsetAndMetadata> offsets, int attempts) {
         // Newer versions name topics by id: metadata must describe them before the request is built.
-        return client.addTopics(topicsOf(offsets.keySet())).thenCompose(c -> coordinator())
+        return client.addTopics(TopicPartition.topicsOf(offsets.keySet())).thenCompose(c -> coordinator())
                 .thenCompose(node -> client.<OffsetCommitResponse>send(node, ApiKey.OFFSET_COMMIT,
                 v -> commitRequest(offsets, (short) v))).handle((r, err) -> {
                     RuntimeException failure = err != null ? unwrap(err) : commitError(r);
@@ -108,7 +107,7 @@ final class GroupOffsets {
 
     /** The committed offsets (absent for partitions with none). */
     CompletableFuture<Map<TopicPartition, OffsetAndMetadata>> fetch(Set<TopicPartition> partitions, int attempts) {
-        return client.addTopics(topicsOf(partitions)).thenCompose(c -> coordinator())
+        return client.addTopics(TopicPartition.topicsOf(partitions)).thenCompose(c -> coordinator())
                 .thenCompose(node -> client.<OffsetFetchResponse>send(node, ApiKey.OFFSET_FETCH,
                 v -> fetchRequest(partitions, (short) v))).handle((r, err) -> {
                     RuntimeException failure = err != null ? unwrap(err) : null;
@@ -132,12 +131,6 @@ final class GroupOffsets {
                 }).thenCompose(f -> f);
     }
 
-    private static Set<String> topicsOf(Set<TopicPartition> tps) {
-        Set<String> out = new HashSet<>();
-        tps.forEach(tp -> out.add(tp.topic()));
-        return out;
-    }
-
     private CompletableFuture<Void> delay() {
         return CompletableFuture.runAsync(() -> { }, CompletableFuture.delayedExecutor(
                 settings.client().retryBackoff().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS));
@@ -151,9 +144,9 @@ final class GroupOffsets {
                 .setPartitions(new ArrayList<>())).partitions().add(new OffsetCommitRequest.OffsetCommitRequestPartition()
                 .setPartitionIndex(tp.partition()).setCommittedOffset(om.offset())
                 .setCommittedLeaderEpoch(om.leaderEpoch()).setCommittedMetadata(om.metadata())));
-        Object[] m = member.get();
-        return new OffsetCommitRequest().setGroupId(settings.groupId()).setGenerationIdOrMemberEpoch((Integer) m[0])
-                .setMemberId((String) m[1]).setGroupInstanceId(v >= 7 ? settings.groupInstanceId() : null)
+        MemberIdentity m = member.get();
+        return new OffsetCommitRequest().setGroupId(settings.groupId()).setGenerationIdOrMemberEpoch(m.generation())
+                .setMemberId(m.memberId()).setGroupInstanceId(v >= 7 ? settings.groupInstanceId() : null)
                 .setTopics(new ArrayList<>(topics.values()));
     }
 

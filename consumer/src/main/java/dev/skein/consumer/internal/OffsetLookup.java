@@ -20,8 +20,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 
 /**
  * ListOffsets to each partition's leader: earliest (-2), latest (-1) or by timestamp. Retriable
@@ -47,7 +45,7 @@ final class OffsetLookup {
         Map<TopicPartition, Long> remaining = new LinkedHashMap<>(queries);
         Set<String> topics = new HashSet<>();
         queries.keySet().forEach(tp -> topics.add(tp.topic()));
-        await(client.addTopics(topics), deadline, "metadata for " + topics);
+        Blocking.await(client.addTopics(topics), deadline, "metadata for " + topics);
         while (!remaining.isEmpty()) {
             Cluster cluster = client.cluster();
             Map<Integer, Map<TopicPartition, Long>> byLeader = new HashMap<>();
@@ -68,7 +66,7 @@ final class OffsetLookup {
             for (CompletableFuture<ListOffsetsResponse> call : calls) {
                 ListOffsetsResponse r;
                 try {
-                    r = await(call, deadline, "offsets of " + remaining.keySet());
+                    r = Blocking.await(call, deadline, "offsets of " + remaining.keySet());
                 } catch (TimeoutException t) {
                     throw t;
                 } catch (RuntimeException e) {
@@ -93,8 +91,8 @@ final class OffsetLookup {
                 }
             }
             if (!remaining.isEmpty() && retry) {
-                await(client.refreshMetadata(), deadline, "metadata for " + topics);
-                sleep(settings.client().retryBackoff().toMillis(), deadline);
+                Blocking.await(client.refreshMetadata(), deadline, "metadata for " + topics);
+                Blocking.sleep(settings.client().retryBackoff().toMillis(), deadline);
             }
         }
         return result;
@@ -110,30 +108,5 @@ final class OffsetLookup {
             r.setIsolationLevel(settings.isolation().wire());
         }
         return r;
-    }
-
-    static <T> T await(CompletableFuture<T> f, long deadlineNanos, String what) {
-        try {
-            return f.get(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
-        } catch (java.util.concurrent.TimeoutException e) {
-            throw new TimeoutException("timed out waiting for " + what, e, true);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new TimeoutException("interrupted waiting for " + what, e, false);
-        } catch (ExecutionException e) {
-            throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
-        }
-    }
-
-    static void sleep(long ms, long deadlineNanos) {
-        long left = TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime());
-        if (left <= 0) {
-            throw new TimeoutException("deadline passed while retrying", null, true);
-        }
-        try {
-            Thread.sleep(Math.max(1, Math.min(ms, left)));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }

@@ -101,7 +101,7 @@ public final class SkeinConsumer<K, V> implements Consumer<K, V> {
         this.listener = listener;
         this.pattern = null;
         client.metadata().allTopics(false);
-        groupOffsets.memberSupplier(() -> new Object[] {membership.generation(), membership.memberId()});
+        groupOffsets.memberSupplier(membership::identity);
         membership.subscribe(Set.copyOf(topics));
         client.addTopics(Set.copyOf(topics));
     }
@@ -114,9 +114,9 @@ public final class SkeinConsumer<K, V> implements Consumer<K, V> {
         }
         this.listener = listener;
         this.pattern = topicPattern;
-        groupOffsets.memberSupplier(() -> new Object[] {membership.generation(), membership.memberId()});
+        groupOffsets.memberSupplier(membership::identity);
         client.metadata().allTopics(true);
-        dev.skein.core.internal.metadata.Cluster c = OffsetLookup.await(client.refreshMetadata(),
+        dev.skein.core.internal.metadata.Cluster c = Blocking.await(client.refreshMetadata(),
                 System.nanoTime() + settings.defaultApiTimeout().toNanos(), "metadata of all topics");
         membership.subscribe(matching(c));
     }
@@ -226,9 +226,7 @@ public final class SkeinConsumer<K, V> implements Consumer<K, V> {
         }
         subscriptions.assign(partitions);
         metrics.assigned(partitions, this::lagForMetrics);
-        Set<String> topics = new java.util.HashSet<>();
-        partitions.forEach(tp -> topics.add(tp.topic()));
-        client.addTopics(topics);
+        client.addTopics(TopicPartition.topicsOf(partitions));
         fetcher.wakeup();
     }
 
@@ -517,7 +515,7 @@ public final class SkeinConsumer<K, V> implements Consumer<K, V> {
         }
         long deadline = System.nanoTime() + settings.defaultApiTimeout().toNanos();
         try {
-            OffsetLookup.await(groupOffsets.commit(offsets, 5), deadline, "commit of " + offsets.keySet());
+            Blocking.await(groupOffsets.commit(offsets, 5), deadline, "commit of " + offsets.keySet());
         } catch (CommitFailedException e) {
             throw e;
         } catch (RuntimeException e) {
@@ -553,7 +551,7 @@ public final class SkeinConsumer<K, V> implements Consumer<K, V> {
     public Map<TopicPartition, OffsetAndMetadata> committed(Set<TopicPartition> partitions) {
         ensureOpen();
         requireGroup();
-        return OffsetLookup.await(groupOffsets.fetch(partitions, 5),
+        return Blocking.await(groupOffsets.fetch(partitions, 5),
                 System.nanoTime() + settings.defaultApiTimeout().toNanos(), "committed offsets");
     }
 
@@ -671,12 +669,6 @@ public final class SkeinConsumer<K, V> implements Consumer<K, V> {
         }
     }
 
-    /** Diagnostics of the fetch state of a partition (tests and support). */
-    public String describeFetchState(TopicPartition tp) {
-        return fetcher.describe(tp) + " position=" + subscriptions.position(tp) + " current="
-                + (current == null ? "none" : current.tp + "@" + current.expectedPosition);
-    }
-
     @Override
     public void close() {
         close(Duration.ofSeconds(30));
@@ -691,7 +683,7 @@ public final class SkeinConsumer<K, V> implements Consumer<K, V> {
             if (groupOffsets != null && settings.delivery() == Delivery.AT_LEAST_ONCE) {
                 Map<TopicPartition, Long> moved = subscriptions.uncommittedPositions();
                 if (!moved.isEmpty()) {
-                    OffsetLookup.await(groupOffsets.commit(toOffsets(moved), 3), System.nanoTime() + timeout.toNanos(),
+                    Blocking.await(groupOffsets.commit(toOffsets(moved), 3), System.nanoTime() + timeout.toNanos(),
                             "the final commit");
                 }
             }
