@@ -26,7 +26,7 @@ final class ProducerMetrics {
     private final DistributionSummary compressionRatio;
     private final Timer latency;
 
-    ProducerMetrics(MeterRegistry registry, String clientId, Supplier<Number> bufferAvailable, Supplier<Number> inFlight) {
+    ProducerMetrics(MeterRegistry registry, String clientId, Supplier<Number> bufferAvailable) {
         this.registry = registry;
         this.clientId = clientId;
         if (registry == null) {
@@ -46,8 +46,15 @@ final class ProducerMetrics {
         latency = Timer.builder("skein.producer.request.latency").tag("client.id", clientId).register(registry);
         registry.gauge("skein.producer.buffer.available", java.util.List.of(io.micrometer.core.instrument.Tag.of("client.id", clientId)),
                 bufferAvailable, s -> s.get().doubleValue());
-        registry.gauge("skein.producer.batches.in.flight", java.util.List.of(io.micrometer.core.instrument.Tag.of("client.id", clientId)),
-                inFlight, s -> s.get().doubleValue());
+    }
+
+    /** The in-flight gauge, once the sender that counts them exists. */
+    void inFlightGauge(Supplier<Number> inFlight) {
+        if (registry != null) {
+            registry.gauge("skein.producer.batches.in.flight",
+                    java.util.List.of(io.micrometer.core.instrument.Tag.of("client.id", clientId)), inFlight,
+                    s -> s.get().doubleValue());
+        }
     }
 
     void batchSent(ProducerBatch b) {

@@ -59,11 +59,9 @@ public final class SkeinProducer<K, V> implements Producer<K, V> {
             t.setDaemon(true);
             return t;
         });
-        Sender[] self = new Sender[1];
-        ProducerMetrics metrics = new ProducerMetrics(settings.meterRegistry(), clientId, accumulator.pool()::available,
-                () -> self[0] == null ? 0 : self[0].inFlightBatches());
+        ProducerMetrics metrics = new ProducerMetrics(settings.meterRegistry(), clientId, accumulator.pool()::available);
         this.sender = new Sender(settings, client, accumulator, callbacks, metrics);
-        self[0] = sender;
+        metrics.inFlightGauge(sender::inFlightBatches);
         log.info("producer {} started (acks={}, idempotence={}, compression={})", clientId, settings.acks(),
                 settings.idempotence(), settings.compression().configName());
     }
