@@ -32,6 +32,13 @@ import java.util.Set;
  * The one exception is {@link #wakeup()}, which any thread may call. Fetching runs on Netty event
  * loops; deserializers run on the thread that calls {@code poll()}.
  *
+ * <p>Rebalancing (subscribe): {@code poll()} never waits for the group. A rebalance runs in the
+ * background; each {@code poll()} applies it when it has finished, calling the {@link RebalanceListener}
+ * there. With eager assignors (range, roundrobin, sticky, or any list that holds one) every partition
+ * is revoked before the member rejoins, and pause flags go with them: partitions come back unpaused.
+ * With {@code cooperative-sticky} alone, the member keeps reading its partitions during a rebalance,
+ * revokes only the ones that move, and a partition it keeps stays paused.
+ *
  * <p>Errors: a batch that fails its CRC raises {@link dev.skein.core.CorruptRecordException} and a
  * record that does not deserialize raises {@link RecordDeserializationException}; either names the
  * partition and offset, the position stays on it, and {@link #seek} past it continues.
@@ -87,6 +94,9 @@ public interface Consumer<K, V> extends AutoCloseable {
     /** Commits without waiting; {@code callback} (may be null) runs on the polling thread during a later call. */
     void commitAsync(OffsetCommitCallback callback);
 
+    /** Commits these offsets without waiting; {@code callback} (may be null) runs on the polling thread later. */
+    void commitAsync(Map<TopicPartition, OffsetAndMetadata> offsets, OffsetCommitCallback callback);
+
     /** The committed offsets of these partitions (absent where none is committed). */
     Map<TopicPartition, OffsetAndMetadata> committed(Set<TopicPartition> partitions);
 
@@ -119,6 +129,18 @@ public interface Consumer<K, V> extends AutoCloseable {
     void resume(Collection<TopicPartition> partitions);
 
     Set<TopicPartition> paused();
+
+    /**
+     * Asks the group for a rebalance; it starts on the next {@code poll()}, which does not wait for it.
+     * Does nothing unless subscribed.
+     */
+    void enforceRebalance();
+
+    /**
+     * This member's group id, generation and member id, for
+     * {@code Producer.sendOffsetsToTransaction}; generation -1 while it is not in the group.
+     */
+    ConsumerGroupMetadata groupMetadata();
 
     /** Makes the current or next blocking call throw {@link WakeupException}. Safe from any thread. */
     void wakeup();

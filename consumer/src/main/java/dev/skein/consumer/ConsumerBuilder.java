@@ -40,7 +40,7 @@ public final class ConsumerBuilder<K, V> {
     private Duration fetchMaxWait = Duration.ofMillis(500);
     private int maxPartitionFetchBytes = 1024 * 1024;
     private IsolationLevel isolation = IsolationLevel.READ_UNCOMMITTED;
-    private List<String> assignors = List.of("range");
+    private List<String> assignors = List.of("range", "cooperative-sticky");
     private String rack;
     private boolean checkCrcs = true;
     private long bufferMaxBytes = DEFAULT_BUFFER_MAX_BYTES;
@@ -83,7 +83,13 @@ public final class ConsumerBuilder<K, V> {
 
     public ConsumerBuilder<K, V> maxPollInterval(Duration d) { return property("max.poll.interval.ms", d); }
 
-    /** Assignors offered to the group, in preference order: range (default), roundrobin. */
+    /**
+     * Assignors offered to the group, in preference order: {@code range}, {@code roundrobin},
+     * {@code sticky}, {@code cooperative-sticky} (or Apache Kafka's class names for them). The default,
+     * [range, cooperative-sticky], is Apache Kafka's: such a group uses range, and can move to
+     * cooperative-sticky by a rolling restart. Rebalancing is cooperative only when every listed
+     * assignor is.
+     */
     public ConsumerBuilder<K, V> assignors(List<String> names) { return property("partition.assignment.strategy", names); }
 
     public ConsumerBuilder<K, V> defaultApiTimeout(Duration d) { return property("default.api.timeout.ms", d); }
@@ -153,11 +159,13 @@ public final class ConsumerBuilder<K, V> {
             throw new ConfigException("enable.auto.commit", "applies to the MANUAL delivery mode; " + delivery
                     + " commits by itself");
         }
+        if (assignors.isEmpty()) {
+            throw new ConfigException("partition.assignment.strategy", "must name at least one assignor");
+        }
         for (String a : assignors) {
-            if (!List.of("range", "roundrobin", "org.apache.kafka.clients.consumer.RangeAssignor",
-                    "org.apache.kafka.clients.consumer.RoundRobinAssignor").contains(a)) {
-                throw new ConfigException("partition.assignment.strategy", "'" + a + "' is not supported yet;"
-                        + " accepted: range, roundrobin");
+            if (!ConsumerSettings.knownAssignor(a)) {
+                throw new ConfigException("partition.assignment.strategy", "'" + a + "' is not an assignor Skein has;"
+                        + " accepted: range, roundrobin, sticky, cooperative-sticky");
             }
         }
         if (heartbeatInterval.compareTo(sessionTimeout) >= 0) {

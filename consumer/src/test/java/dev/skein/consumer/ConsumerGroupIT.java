@@ -37,6 +37,7 @@ class ConsumerGroupIT {
         final Set<TopicPartition> owned = ConcurrentHashMap.newKeySet();
         final List<String> values = new CopyOnWriteArrayList<>();
         final Thread thread;
+        final java.util.concurrent.ConcurrentLinkedQueue<Runnable> tasks = new java.util.concurrent.ConcurrentLinkedQueue<>();
         volatile boolean running = true;
 
         Member(KafkaCluster kafka, String group, String topic, String assignor) {
@@ -46,8 +47,11 @@ class ConsumerGroupIT {
         Member(KafkaCluster kafka, String group, String topic, String assignor, String instanceId, List<String> events) {
             ConsumerBuilder<String, String> b = Consumer.builder(Serdes.string(), Serdes.string())
                     .bootstrapServers(kafka.bootstrapServers()).groupId(group).offsetReset(OffsetReset.EARLIEST)
-                    .assignors(List.of(assignor)).heartbeatInterval(Duration.ofMillis(300))
+                    .heartbeatInterval(Duration.ofMillis(300))
                     .sessionTimeout(Duration.ofSeconds(instanceId == null ? 10 : 30));
+            if (assignor != null) {
+                b.assignors(List.of(assignor));
+            }
             if (instanceId != null) {
                 b.property("group.instance.id", instanceId);
             }
@@ -65,14 +69,36 @@ class ConsumerGroupIT {
                     owned.addAll(partitions);
                     events.add(who + " assigned " + partitions.size());
                 }
+
+                @Override
+                public void onPartitionsLost(Collection<TopicPartition> partitions) {
+                    owned.removeAll(partitions);
+                    events.add(who + " lost " + partitions.size());
+                }
             });
             thread = new Thread(() -> {
                 while (running) {
+                    for (Runnable r; (r = tasks.poll()) != null; ) {
+                        r.run();
+                    }
                     consumer.poll(Duration.ofMillis(100)).forEach(r -> values.add(r.value()));
                 }
                 consumer.close();
             });
             thread.start();
+        }
+
+        /** Runs {@code f} on the polling thread (the consumer is not thread-safe). */
+        <T> T onPoller(java.util.function.Function<Consumer<String, String>, T> f) throws Exception {
+            java.util.concurrent.CompletableFuture<T> result = new java.util.concurrent.CompletableFuture<>();
+            tasks.add(() -> {
+                try {
+                    result.complete(f.apply(consumer));
+                } catch (RuntimeException e) {
+                    result.completeExceptionally(e);
+                }
+            });
+            return result.get(10, TimeUnit.SECONDS);
         }
 
         @Override
@@ -104,7 +130,7 @@ class ConsumerGroupIT {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"range", "roundrobin"})
+    @ValueSource(strings = {"range", "roundrobin", "sticky", "cooperative-sticky"})
     void everyPartitionHasExactlyOneOwnerAfterEveryJoinAndLeave(String assignor, KafkaCluster kafka) throws Exception {
         String topic = ConsumerIT.topic(kafka, "group-" + assignor, 6);
         ConsumerIT.produce(kafka, topic, 600, "none");
@@ -131,17 +157,22 @@ class ConsumerGroupIT {
         }
     }
 
-    @Test
-    void aSkeinMemberAndAReferenceMemberShareAGroupAndReadEverythingOnce(KafkaCluster kafka) throws Exception {
-        String topic = ConsumerIT.topic(kafka, "mixed", 4);
+    /** Default assignor lists on both sides (they match), then cooperative-sticky on both. */
+    @ParameterizedTest
+    @ValueSource(strings = {"default", "cooperative-sticky"})
+    void aSkeinMemberAndAReferenceMemberShareAGroupAndReadEverythingOnce(String assignor, KafkaCluster kafka) throws Exception {
+        String topic = ConsumerIT.topic(kafka, "mixed-" + assignor, 4);
         ConsumerIT.produce(kafka, topic, 2_000, "none");
         String group = "mixed-" + UUID.randomUUID();
         Set<String> seen = ConcurrentHashMap.newKeySet();
         List<String> duplicates = new CopyOnWriteArrayList<>();
-        try (Member skein = new Member(kafka, group, topic, "range");
-             KafkaConsumer<String, String> ref = new KafkaConsumer<>(Map.of("bootstrap.servers", kafka.bootstrapServers(),
-                     "group.id", group, "auto.offset.reset", "earliest", "partition.assignment.strategy",
-                     "org.apache.kafka.clients.consumer.RangeAssignor"), new StringDeserializer(), new StringDeserializer())) {
+        Map<String, Object> refConfig = new java.util.HashMap<>(Map.of("bootstrap.servers", kafka.bootstrapServers(),
+                "group.id", group, "auto.offset.reset", "earliest"));
+        if (!assignor.equals("default")) {
+            refConfig.put("partition.assignment.strategy", "org.apache.kafka.clients.consumer.CooperativeStickyAssignor");
+        }
+        try (Member skein = new Member(kafka, group, topic, assignor.equals("default") ? null : assignor);
+             KafkaConsumer<String, String> ref = new KafkaConsumer<>(refConfig, new StringDeserializer(), new StringDeserializer())) {
             ref.subscribe(List.of(topic));
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (System.nanoTime() < deadline) {
@@ -243,6 +274,113 @@ class ConsumerGroupIT {
             ConsumerIT.pollUntil(c, 1, Duration.ofSeconds(10));
             assertEquals(1, lost.size(), "the next poll reports the partitions as lost, then rejoins");
             assertEquals(2, c.assignment().size(), "and owns them again");
+        }
+    }
+
+    @Test
+    void cooperativeStickyRevokesOnlyWhatMovesAndTheOthersKeepReading(KafkaCluster kafka) throws Exception {
+        String topic = ConsumerIT.topic(kafka, "coop", 6);
+        String group = "coop-" + UUID.randomUUID();
+        List<String> events = new CopyOnWriteArrayList<>();
+        List<Member> members = new ArrayList<>();
+        try {
+            members.add(new Member(kafka, group, topic, "cooperative-sticky", null, events));
+            members.add(new Member(kafka, group, topic, "cooperative-sticky", null, events));
+            assertTrue(waitFor(() -> exactlyOnce(members, 6) && members.stream().allMatch(m -> m.owned.size() == 3),
+                    Duration.ofSeconds(30)), "two members share six partitions: " + events);
+            Member a = members.get(0);
+            Member b = members.get(1);
+            Set<TopicPartition> aBefore = Set.copyOf(a.owned);
+            Set<TopicPartition> bBefore = Set.copyOf(b.owned);
+            a.onPoller(c -> {
+                c.pause(aBefore);
+                return null;
+            });
+            events.clear();
+            Member joiner = new Member(kafka, group, topic, "cooperative-sticky", null, events);
+            members.add(joiner);
+            assertTrue(waitFor(() -> exactlyOnce(members, 6) && members.stream().allMatch(m -> m.owned.size() == 2),
+                    Duration.ofSeconds(30)), "three members share six partitions: " + events);
+            assertTrue(aBefore.containsAll(a.owned) && bBefore.containsAll(b.owned), "the old members kept part of"
+                    + " what they had: " + aBefore + " -> " + a.owned + ", " + bBefore + " -> " + b.owned);
+            long revokedCount = events.stream().filter(e -> e.startsWith("member revoked")).mapToInt(e ->
+                    Integer.parseInt(e.substring(e.lastIndexOf(' ') + 1))).sum();
+            assertEquals(2, revokedCount, "only the two partitions that moved were revoked: " + events);
+            assertTrue(events.stream().noneMatch(e -> e.contains(" lost ")), "nothing lost: " + events);
+            Set<TopicPartition> kept = Set.copyOf(a.owned);
+            assertEquals(kept, a.onPoller(Consumer::paused), "a partition a member keeps stays paused");
+        } finally {
+            for (Member m : members) {
+                m.close();
+            }
+        }
+    }
+
+    @Test
+    void cooperativeMembersKeepConsumingWhileANewMemberJoins(KafkaCluster kafka) throws Exception {
+        String topic = ConsumerIT.topic(kafka, "coop-busy", 6);
+        String group = "coop-busy-" + UUID.randomUUID();
+        List<Member> members = new ArrayList<>();
+        java.util.concurrent.atomic.AtomicBoolean producing = new java.util.concurrent.atomic.AtomicBoolean(true);
+        Thread producer = new Thread(() -> {
+            while (producing.get()) {
+                try {
+                    ConsumerIT.produce(kafka, topic, 60, "none");
+                    Thread.sleep(50);
+                } catch (Exception e) {
+                    return;
+                }
+            }
+        });
+        try {
+            members.add(new Member(kafka, group, topic, "cooperative-sticky"));
+            members.add(new Member(kafka, group, topic, "cooperative-sticky"));
+            assertTrue(waitFor(() -> exactlyOnce(members, 6), Duration.ofSeconds(30)));
+            producer.start();
+            assertTrue(waitFor(() -> members.stream().allMatch(m -> m.values.size() > 100), Duration.ofSeconds(30)));
+            // While the group rebalances (until the new member is first given partitions) the others read on.
+            int[] before = members.stream().mapToInt(m -> m.values.size()).toArray();
+            Member joiner = new Member(kafka, group, topic, "cooperative-sticky");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (joiner.owned.isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            int[] during = members.stream().mapToInt(m -> m.values.size()).toArray();
+            members.add(joiner);
+            assertTrue(waitFor(() -> exactlyOnce(members, 6), Duration.ofSeconds(30)));
+            for (int i = 0; i < 2; i++) {
+                assertTrue(during[i] > before[i], "member " + i + " kept reading while the group rebalanced: "
+                        + before[i] + " -> " + during[i]);
+            }
+        } finally {
+            producing.set(false);
+            producer.join(10_000);
+            for (Member m : members) {
+                m.close();
+            }
+        }
+    }
+
+    @Test
+    void eagerRebalancingHandsPartitionsBackUnpaused(KafkaCluster kafka) throws Exception {
+        String topic = ConsumerIT.topic(kafka, "eager-pause", 4);
+        String group = "eager-pause-" + UUID.randomUUID();
+        List<Member> members = new ArrayList<>();
+        try {
+            Member a = new Member(kafka, group, topic, "range");
+            members.add(a);
+            assertTrue(waitFor(() -> a.owned.size() == 4, Duration.ofSeconds(30)));
+            a.onPoller(c -> {
+                c.pause(c.assignment());
+                return null;
+            });
+            members.add(new Member(kafka, group, topic, "range"));
+            assertTrue(waitFor(() -> exactlyOnce(members, 4) && a.owned.size() == 2, Duration.ofSeconds(30)));
+            assertEquals(Set.of(), a.onPoller(Consumer::paused), "revoked and assigned again: no longer paused");
+        } finally {
+            for (Member m : members) {
+                m.close();
+            }
         }
     }
 }

@@ -16,4 +16,10 @@ public record ConsumerSettings(ClientOptions client, String groupId, String grou
                                Duration heartbeatInterval, int fetchMinBytes, int fetchMaxBytes, Duration fetchMaxWait,
                                int maxPartitionFetchBytes, IsolationLevel isolation, List<String> assignors, String rack,
                                boolean checkCrcs, long bufferMaxBytes, Duration defaultApiTimeout,
-                               MeterRegistry meterRegistry) {}
+                               MeterRegistry meterRegistry) {
+
+    /** True for the assignor names (short or Apache Kafka class names) the consumer implements. */
+    public static boolean knownAssignor(String name) {
+        return Assignor.forName(name) != null;
+    }
+}

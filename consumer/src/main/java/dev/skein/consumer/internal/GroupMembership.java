@@ -2,7 +2,6 @@ package dev.skein.consumer.internal;
 
 import dev.skein.core.ErrorCode;
 import dev.skein.core.SkeinException;
-import dev.skein.core.TimeoutException;
 import dev.skein.core.TopicPartition;
 import dev.skein.core.internal.ClusterClient;
 import dev.skein.core.internal.metadata.Cluster;
@@ -24,8 +23,9 @@ import io.netty.util.concurrent.ScheduledFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.time.Duration;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -34,16 +34,17 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Membership of a consumer group, classic protocol, eager rebalancing: JoinGroup (with the
- * member-id-required round trip), the leader's assignment, SyncGroup, Heartbeat on an event loop
- * independent of {@code poll()}, LeaveGroup on close.
+ * Membership of a consumer group, classic protocol: JoinGroup (with the member-id-required round
+ * trip), the leader's assignment, SyncGroup, Heartbeat independent of {@code poll()}, LeaveGroup.
  *
- * <p>Joining happens on the polling thread, inside {@code poll()} (that is where the rebalance
- * listener runs). Heartbeats run on an event loop; they only flip flags the polling thread reads.
- * Fields are guarded by {@code this}.
+ * <p>Everything on the wire runs on an event loop. {@link #join} starts a rebalance and returns at once;
+ * its future completes with this member's new assignment, and the polling thread applies it (that is
+ * where the rebalance listener runs). Heartbeats only flip flags the polling thread reads. Fields are
+ * guarded by {@code this}.
  */
 final class GroupMembership {
     private static final Logger log = LoggerFactory.getLogger(GroupMembership.class);
@@ -54,24 +55,39 @@ final class GroupMembership {
     private final ConsumerSettings settings;
     private final GroupOffsets offsets;
     private final List<Assignor> assignors = new ArrayList<>();
+    private final boolean cooperative;
     private final EventLoop loop;
+    private final Runnable onChange;
     private Set<String> topics = Set.of();
     private String memberId = "";
     private int generation = -1;
     private boolean rejoinNeeded = true;
+    private boolean joining;
     private boolean lost;
+    /** Bumped by every join and by leaving: a join whose attempt number is stale gives up. */
+    private int attempt;
+    /** What the last rebalance gave this member: the eager sticky assignor's memory. */
+    private List<TopicPartition> lastAssignment = List.of();
     private long lastPollNanos = System.nanoTime();
     private ScheduledFuture<?> heartbeat;
     private RuntimeException fatal;
 
-    GroupMembership(ClusterClient client, ConsumerSettings settings, GroupOffsets offsets) {
+    GroupMembership(ClusterClient client, ConsumerSettings settings, GroupOffsets offsets, Runnable onChange) {
         this.client = client;
         this.settings = settings;
         this.offsets = offsets;
+        this.onChange = onChange;
         for (String name : settings.assignors()) {
             assignors.add(Assignor.forName(name));
         }
+        // Like Apache Kafka's consumer: cooperative only when every offered assignor is, because the
+        // group may pick any of them.
+        this.cooperative = assignors.stream().allMatch(Assignor::cooperative);
         this.loop = client.resources().eventLoops().next();
+    }
+
+    boolean cooperative() {
+        return cooperative;
     }
 
     synchronized void subscribe(Set<String> newTopics) {
@@ -94,16 +110,19 @@ final class GroupMembership {
         lastPollNanos = System.nanoTime();
     }
 
+    /** True when a rebalance should start (the last one is finished and something asked for another). */
     synchronized boolean rejoinNeeded() {
         if (fatal != null) {
-            throw fatal;
+            RuntimeException f = fatal;
+            fatal = null;
+            throw f;
         }
-        return rejoinNeeded;
+        return rejoinNeeded && !joining;
     }
 
-    /** True when this member knows its generation is gone (left after a poll timeout, fenced, unknown). */
+    /** True when this member has no live generation: never joined, left after a poll timeout, or fenced. */
     synchronized boolean isStale() {
-        return generation < 0 || (rejoinNeeded && lost);
+        return generation < 0;
     }
 
     synchronized void requestRejoin() {
@@ -118,107 +137,154 @@ final class GroupMembership {
     }
 
     /**
-     * Joins (or rejoins) the group and returns this member's assignment. Blocks the polling thread
-     * until done or {@code deadline}.
+     * Starts a rebalance (JoinGroup, then SyncGroup) on an event loop and returns at once. The future
+     * completes with this member's assignment; retriable errors (coordinator moves, rebalances in
+     * progress, an unknown member id) are retried inside, fatal ones (fenced static member,
+     * authorization, an inconsistent protocol) fail it.
      *
-     * @throws TimeoutException when the group did not settle in time (the next poll continues)
+     * @param owned what this member owns now (cooperative: it keeps reading them meanwhile)
      */
-    List<TopicPartition> join(long deadlineNanos) {
-        while (true) {
-            if (System.nanoTime() > deadlineNanos) {
-                throw new TimeoutException("joining group " + settings.groupId() + " did not finish in time", null, true);
-            }
-            int node;
-            try {
-                node = Blocking.await(offsets.coordinator(), deadlineNanos, "the coordinator of group " + settings.groupId());
-            } catch (TimeoutException e) {
-                throw e;
-            } catch (SkeinException e) {
-                if (!e.isRetriable()) {
-                    throw e;
-                }
-                // COORDINATOR_NOT_AVAILABLE while the offsets topic is created, a coordinator moving: retry.
-                offsets.forgetCoordinator();
-                sleep();
-                continue;
-            }
-            JoinGroupResponse joined;
-            try {
-                joined = Blocking.await(client.<JoinGroupResponse>send(node, ApiKey.JOIN_GROUP, v -> joinRequest(),
-                        settings.maxPollInterval().plusSeconds(5)), deadlineNanos + settings.maxPollInterval().toNanos(),
-                        "JoinGroup of group " + settings.groupId());
-            } catch (TimeoutException e) {
-                throw e;
-            } catch (RuntimeException e) {
-                offsets.forgetCoordinator();
-                sleep();
-                continue;
-            }
-            ErrorCode code = ErrorCode.forCode(joined.errorCode());
-            if (code == ErrorCode.MEMBER_ID_REQUIRED) {
-                synchronized (this) {
-                    memberId = joined.memberId();
-                }
-                continue;
-            }
-            if (code == ErrorCode.UNKNOWN_MEMBER_ID) {
-                synchronized (this) {
-                    memberId = "";
-                }
-                continue;
-            }
-            if (code != ErrorCode.NONE) {
-                if (code == ErrorCode.FENCED_INSTANCE_ID || code == ErrorCode.GROUP_AUTHORIZATION_FAILED
-                        || code == ErrorCode.INCONSISTENT_GROUP_PROTOCOL || code == ErrorCode.INVALID_SESSION_TIMEOUT) {
-                    throw code.exception("JoinGroup of group " + settings.groupId());
-                }
-                offsets.forgetCoordinator();
-                sleep();
-                continue;
-            }
-            synchronized (this) {
-                memberId = joined.memberId();
-                generation = joined.generationId();
-            }
-            Map<String, List<TopicPartition>> plan = joined.leader().equals(joined.memberId())
-                    ? lead(joined, deadlineNanos) : Map.of();
-            SyncGroupResponse synced;
-            try {
-                synced = Blocking.await(client.<SyncGroupResponse>send(node, ApiKey.SYNC_GROUP,
-                        v -> syncRequest(joined, plan), settings.maxPollInterval().plusSeconds(5)),
-                        deadlineNanos + settings.maxPollInterval().toNanos(), "SyncGroup of group " + settings.groupId());
-            } catch (TimeoutException e) {
-                throw e;
-            } catch (RuntimeException e) {
-                offsets.forgetCoordinator();
-                continue;
-            }
-            ErrorCode sc = ErrorCode.forCode(synced.errorCode());
-            if (sc != ErrorCode.NONE) {
-                if (sc == ErrorCode.UNKNOWN_MEMBER_ID) {
-                    synchronized (this) {
-                        memberId = "";
-                    }
-                }
-                continue;
-            }
-            List<TopicPartition> assigned = decodeAssignment(synced.assignment());
-            synchronized (this) {
-                rejoinNeeded = false;
-                lastPollNanos = System.nanoTime();
-            }
-            startHeartbeats();
-            log.info("joined group {} generation {} as {} with {}", settings.groupId(), joined.generationId(),
-                    joined.memberId(), assigned);
-            return assigned;
+    CompletableFuture<List<TopicPartition>> join(Collection<TopicPartition> owned) {
+        CompletableFuture<List<TopicPartition>> result = new CompletableFuture<>();
+        int mine;
+        synchronized (this) {
+            joining = true;
+            rejoinNeeded = false;
+            mine = ++attempt;
+        }
+        List<TopicPartition> ownedNow = List.copyOf(owned);
+        loop.execute(() -> tryJoin(result, ownedNow, mine));
+        return result;
+    }
+
+    /** Tells {@link #tryJoin} to go again: now, or after the retry backoff. */
+    private static final class Retry extends RuntimeException {
+        final boolean now;
+
+        Retry(String why, boolean now) {
+            super(why, null, false, false);
+            this.now = now;
         }
     }
 
-    private JoinGroupRequest joinRequest() {
+    private void tryJoin(CompletableFuture<List<TopicPartition>> result, List<TopicPartition> owned, int mine) {
+        synchronized (this) {
+            if (mine != attempt) {
+                result.completeExceptionally(new SkeinException("the join of group " + settings.groupId()
+                        + " was abandoned (the consumer left the group)"));
+                return;
+            }
+        }
+        offsets.coordinator()
+                .thenCompose(node -> client.<JoinGroupResponse>send(node, ApiKey.JOIN_GROUP, v -> joinRequest(owned),
+                                settings.maxPollInterval().plusSeconds(5))
+                        .thenCompose(joined -> afterJoin(node, joined)))
+                .whenComplete((assigned, err) -> {
+                    if (err == null) {
+                        synchronized (this) {
+                            joining = false;
+                            lastPollNanos = System.nanoTime();
+                            lastAssignment = List.copyOf(assigned);
+                        }
+                        startHeartbeats();
+                        result.complete(assigned);
+                        onChange.run();
+                        return;
+                    }
+                    Throwable cause = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
+                    if (cause instanceof Retry r) {
+                        log.debug("group {}: joining again: {}", settings.groupId(), r.getMessage());
+                        if (r.now) {
+                            loop.execute(() -> tryJoin(result, owned, mine));
+                            return;
+                        }
+                    } else if (cause instanceof SkeinException s && !s.isRetriable() && s.errorCode() != null) {
+                        synchronized (this) {
+                            joining = false;
+                        }
+                        result.completeExceptionally(s);
+                        onChange.run();
+                        return;
+                    } else {
+                        // The coordinator unreachable or moving, a request timed out: find it again.
+                        log.debug("group {}: join failed, retrying: {}", settings.groupId(), cause.toString());
+                        offsets.forgetCoordinator();
+                    }
+                    loop.schedule(() -> tryJoin(result, owned, mine), settings.client().retryBackoff().toMillis(),
+                            TimeUnit.MILLISECONDS);
+                });
+    }
+
+    private CompletableFuture<List<TopicPartition>> afterJoin(int node, JoinGroupResponse joined) {
+        ErrorCode code = ErrorCode.forCode(joined.errorCode());
+        switch (code) {
+            case NONE -> { }
+            case MEMBER_ID_REQUIRED -> {
+                synchronized (this) {
+                    memberId = joined.memberId();
+                }
+                throw new Retry("the coordinator gave member id " + joined.memberId(), true);
+            }
+            case UNKNOWN_MEMBER_ID -> {
+                synchronized (this) {
+                    memberId = "";
+                }
+                throw new Retry("member id unknown to the coordinator", true);
+            }
+            case NOT_COORDINATOR, COORDINATOR_NOT_AVAILABLE -> {
+                offsets.forgetCoordinator();
+                throw new Retry(code.name(), false);
+            }
+            case FENCED_INSTANCE_ID -> throw code.exception("JoinGroup of group " + settings.groupId()
+                    + ": another consumer with group.instance.id " + settings.groupInstanceId() + " has taken over");
+            default -> {
+                if (code.isRetriable() || code == ErrorCode.REBALANCE_IN_PROGRESS) {
+                    throw new Retry(code.name(), false);
+                }
+                throw code.exception("JoinGroup of group " + settings.groupId());
+            }
+        }
+        synchronized (this) {
+            memberId = joined.memberId();
+            generation = joined.generationId();
+        }
+        CompletableFuture<Map<String, List<TopicPartition>>> plan = joined.leader().equals(joined.memberId())
+                ? lead(joined) : CompletableFuture.completedFuture(Map.of());
+        return plan.thenCompose(p -> client.<SyncGroupResponse>send(node, ApiKey.SYNC_GROUP, v -> syncRequest(joined, p),
+                settings.maxPollInterval().plusSeconds(5))).thenApply(synced -> {
+                    ErrorCode sc = ErrorCode.forCode(synced.errorCode());
+                    switch (sc) {
+                        case NONE -> { }
+                        case REBALANCE_IN_PROGRESS, ILLEGAL_GENERATION -> throw new Retry("SyncGroup: " + sc, true);
+                        case UNKNOWN_MEMBER_ID -> {
+                            synchronized (this) {
+                                memberId = "";
+                            }
+                            throw new Retry("SyncGroup: " + sc, true);
+                        }
+                        case NOT_COORDINATOR, COORDINATOR_NOT_AVAILABLE -> {
+                            offsets.forgetCoordinator();
+                            throw new Retry(sc.name(), false);
+                        }
+                        default -> {
+                            if (sc.isRetriable()) {
+                                throw new Retry(sc.name(), false);
+                            }
+                            throw sc.exception("SyncGroup of group " + settings.groupId());
+                        }
+                    }
+                    List<TopicPartition> assigned = decodeAssignment(synced.assignment());
+                    log.info("joined group {} generation {} as {} ({}) with {}", settings.groupId(), joined.generationId(),
+                            joined.memberId(), joined.protocolName(), assigned);
+                    return assigned;
+                });
+    }
+
+    private JoinGroupRequest joinRequest(List<TopicPartition> owned) {
         List<JoinGroupRequest.JoinGroupRequestProtocol> protocols = new ArrayList<>();
-        byte[] metadata = encodeSubscription();
         for (Assignor a : assignors) {
-            protocols.add(new JoinGroupRequest.JoinGroupRequestProtocol().setName(a.name()).setMetadata(metadata));
+            protocols.add(new JoinGroupRequest.JoinGroupRequestProtocol().setName(a.name())
+                    .setMetadata(encodeSubscription(a, owned)));
         }
         synchronized (this) {
             return new JoinGroupRequest().setGroupId(settings.groupId())
@@ -229,38 +295,120 @@ final class GroupMembership {
         }
     }
 
-    private byte[] encodeSubscription() {
+    /**
+     * Subscription v3: topics, owned partitions and generation (what the sticky assignors need), rack.
+     * The user data is what each of Apache Kafka's assignors expects there, so an older reference
+     * leader reads it too: the eager sticky assignor's last assignment and generation, the
+     * cooperative one's generation.
+     */
+    private byte[] encodeSubscription(Assignor assignor, List<TopicPartition> owned) {
+        int gen;
+        List<TopicPartition> previous;
+        synchronized (this) {
+            gen = generation;
+            previous = lastAssignment;
+        }
+        byte[] userData = switch (assignor.name()) {
+            case "sticky" -> StickyUserData.encode(previous, gen);
+            case "cooperative-sticky" -> java.nio.ByteBuffer.allocate(4).putInt(gen).array();
+            default -> null;
+        };
         ConsumerProtocolSubscription s = new ConsumerProtocolSubscription()
-                .setTopics(new ArrayList<>(new TreeSet<>(topics()))).setUserData(null).setRackId(settings.rack());
+                .setTopics(new ArrayList<>(new TreeSet<>(topics()))).setUserData(userData)
+                .setOwnedPartitions(toWire(owned)).setGenerationId(gen).setRackId(settings.rack());
         ByteBuf buf = Unpooled.buffer();
         buf.writeShort(SUBSCRIPTION_VERSION);
         s.write(buf, SUBSCRIPTION_VERSION);
         return ByteBufUtil.getBytes(buf);
     }
 
+    private static List<ConsumerProtocolSubscription.TopicPartition> toWire(List<TopicPartition> tps) {
+        Map<String, List<Integer>> byTopic = new LinkedHashMap<>();
+        tps.forEach(tp -> byTopic.computeIfAbsent(tp.topic(), t -> new ArrayList<>()).add(tp.partition()));
+        List<ConsumerProtocolSubscription.TopicPartition> out = new ArrayList<>();
+        byTopic.forEach((t, ps) -> out.add(new ConsumerProtocolSubscription.TopicPartition().setTopic(t).setPartitions(ps)));
+        return out;
+    }
+
     /** The leader's part: decode every member's subscription and run the chosen assignor. */
-    private Map<String, List<TopicPartition>> lead(JoinGroupResponse joined, long deadlineNanos) {
-        Map<String, Set<String>> subscriptions = new LinkedHashMap<>();
-        Set<String> allTopics = new LinkedHashSet<>();
-        for (JoinGroupResponse.JoinGroupResponseMember m : joined.members()) {
-            ByteBuf buf = Unpooled.wrappedBuffer(m.metadata());
-            short version = (short) Math.min(buf.readShort(), SUBSCRIPTION_VERSION);
-            ConsumerProtocolSubscription s = ConsumerProtocolSubscription.read(buf, version);
-            subscriptions.put(m.memberId(), new LinkedHashSet<>(s.topics()));
-            allTopics.addAll(s.topics());
-        }
-        Cluster cluster = Blocking.await(client.addTopics(allTopics), deadlineNanos, "metadata for " + allTopics);
-        Map<String, Integer> counts = new HashMap<>();
-        for (String t : allTopics) {
-            Cluster.TopicInfo info = cluster.topic(t);
-            if (info != null && info.error() == ErrorCode.NONE) {
-                counts.put(t, info.partitionCount());
-            }
-        }
+    private CompletableFuture<Map<String, List<TopicPartition>>> lead(JoinGroupResponse joined) {
         Assignor assignor = assignors.stream().filter(a -> a.name().equals(joined.protocolName())).findFirst()
                 .orElseThrow(() -> new SkeinException("the group chose assignor " + joined.protocolName()
                         + ", which this member does not offer"));
-        return assignor.assign(subscriptions, counts);
+        Map<String, Assignor.Member> members = new LinkedHashMap<>();
+        Set<String> allTopics = new LinkedHashSet<>();
+        for (JoinGroupResponse.JoinGroupResponseMember m : joined.members()) {
+            Assignor.Member member = decodeSubscription(m.metadata(), assignor.name());
+            members.put(m.memberId(), member);
+            allTopics.addAll(member.topics());
+        }
+        return client.addTopics(allTopics).thenApply(cluster -> {
+            Map<String, Integer> counts = new HashMap<>();
+            for (String t : allTopics) {
+                Cluster.TopicInfo info = cluster.topic(t);
+                if (info != null && info.error() == ErrorCode.NONE) {
+                    counts.put(t, info.partitionCount());
+                }
+            }
+            return assignor.assign(members, counts);
+        });
+    }
+
+    /** A member's subscription, as the assignor {@code protocol} reads it (user data differs by assignor). */
+    static Assignor.Member decodeSubscription(byte[] metadata, String protocol) {
+        ByteBuf buf = Unpooled.wrappedBuffer(metadata);
+        short version = (short) Math.min(buf.readShort(), SUBSCRIPTION_VERSION);
+        ConsumerProtocolSubscription s = ConsumerProtocolSubscription.read(buf, version);
+        List<TopicPartition> owned = new ArrayList<>();
+        for (ConsumerProtocolSubscription.TopicPartition tp : s.ownedPartitions() == null
+                ? List.<ConsumerProtocolSubscription.TopicPartition>of() : s.ownedPartitions()) {
+            tp.partitions().forEach(p -> owned.add(new TopicPartition(tp.topic(), p)));
+        }
+        int gen = version >= 2 ? s.generationId() : -1;
+        byte[] userData = s.userData();
+        if (owned.isEmpty() && userData != null && protocol.equals("sticky")) {
+            StickyUserData previous = StickyUserData.decode(userData); // an eager sticky member's memory
+            owned.addAll(previous.partitions());
+            gen = Math.max(gen, previous.generation());
+        } else if (gen < 0 && userData != null && userData.length == 4 && protocol.equals("cooperative-sticky")) {
+            gen = Unpooled.wrappedBuffer(userData).readInt();
+        }
+        return new Assignor.Member(new LinkedHashSet<>(s.topics()), owned, gen);
+    }
+
+    /** The user data of the eager sticky assignor: [topic, [partition]] then the generation (absent in v0). */
+    record StickyUserData(List<TopicPartition> partitions, int generation) {
+        static byte[] encode(List<TopicPartition> tps, int generation) {
+            Map<String, List<Integer>> byTopic = new LinkedHashMap<>();
+            tps.forEach(tp -> byTopic.computeIfAbsent(tp.topic(), t -> new ArrayList<>()).add(tp.partition()));
+            ByteBuf buf = Unpooled.buffer();
+            buf.writeInt(byTopic.size());
+            byTopic.forEach((t, ps) -> {
+                byte[] name = t.getBytes(StandardCharsets.UTF_8);
+                buf.writeShort(name.length).writeBytes(name).writeInt(ps.size());
+                ps.forEach(buf::writeInt);
+            });
+            buf.writeInt(generation);
+            return ByteBufUtil.getBytes(buf);
+        }
+
+        static StickyUserData decode(byte[] bytes) {
+            ByteBuf buf = Unpooled.wrappedBuffer(bytes);
+            List<TopicPartition> out = new ArrayList<>();
+            try {
+                int topics = buf.readInt();
+                for (int i = 0; i < topics; i++) {
+                    String t = buf.readCharSequence(buf.readShort(), StandardCharsets.UTF_8).toString();
+                    int n = buf.readInt();
+                    for (int j = 0; j < n; j++) {
+                        out.add(new TopicPartition(t, buf.readInt()));
+                    }
+                }
+                return new StickyUserData(out, buf.readableBytes() >= 4 ? buf.readInt() : -1);
+            } catch (IndexOutOfBoundsException e) {
+                return new StickyUserData(List.of(), -1); // not sticky user data: nothing to keep
+            }
+        }
     }
 
     private SyncGroupRequest syncRequest(JoinGroupResponse joined, Map<String, List<TopicPartition>> plan) {
@@ -272,7 +420,7 @@ final class GroupMembership {
                 .setProtocolType("consumer").setProtocolName(joined.protocolName()).setAssignments(assignments);
     }
 
-    private static byte[] encodeAssignment(List<TopicPartition> tps) {
+    static byte[] encodeAssignment(List<TopicPartition> tps) {
         Map<String, List<Integer>> byTopic = new LinkedHashMap<>();
         tps.forEach(tp -> byTopic.computeIfAbsent(tp.topic(), t -> new ArrayList<>()).add(tp.partition()));
         List<ConsumerProtocolAssignment.TopicPartition> parts = new ArrayList<>();
@@ -283,7 +431,7 @@ final class GroupMembership {
         return ByteBufUtil.getBytes(buf);
     }
 
-    private static List<TopicPartition> decodeAssignment(byte[] bytes) {
+    static List<TopicPartition> decodeAssignment(byte[] bytes) {
         List<TopicPartition> out = new ArrayList<>();
         if (bytes == null || bytes.length == 0) {
             return out;
@@ -309,8 +457,8 @@ final class GroupMembership {
         int gen;
         String member;
         synchronized (this) {
-            if (rejoinNeeded || generation < 0) {
-                return;
+            if (joining || generation < 0) {
+                return; // a pending JoinGroup keeps the member alive; SyncGroup follows at once
             }
             if (System.nanoTime() - lastPollNanos > settings.maxPollInterval().toNanos()) {
                 log.warn("poll() was not called within max.poll.interval.ms ({}); leaving group {}: the next poll()"
@@ -318,6 +466,7 @@ final class GroupMembership {
                 rejoinNeeded = true;
                 lost = true;
                 leaveAsync("consumer poll timeout has expired");
+                onChange.run();
                 return;
             }
             gen = generation;
@@ -336,30 +485,38 @@ final class GroupMembership {
                         });
     }
 
-    private synchronized void onHeartbeat(ErrorCode code, int gen) {
-        if (gen != generation) {
-            return;
-        }
-        switch (code) {
-            case NONE -> { }
-            case REBALANCE_IN_PROGRESS -> rejoinNeeded = true;
-            case ILLEGAL_GENERATION -> {
-                rejoinNeeded = true;
-                lost = true;
+    private void onHeartbeat(ErrorCode code, int gen) {
+        synchronized (this) {
+            if (gen != generation || joining) {
+                return;
             }
-            case UNKNOWN_MEMBER_ID -> {
-                memberId = "";
-                rejoinNeeded = true;
-                lost = true;
-            }
-            case FENCED_INSTANCE_ID -> fatal = code.exception("group " + settings.groupId()
-                    + ": another consumer with group.instance.id " + settings.groupInstanceId() + " has taken over");
-            default -> {
-                if (code == ErrorCode.NOT_COORDINATOR || code == ErrorCode.COORDINATOR_NOT_AVAILABLE) {
-                    offsets.forgetCoordinator();
+            switch (code) {
+                case NONE -> {
+                    return;
+                }
+                case REBALANCE_IN_PROGRESS -> rejoinNeeded = true;
+                case ILLEGAL_GENERATION -> {
+                    generation = -1;
+                    rejoinNeeded = true;
+                    lost = true;
+                }
+                case UNKNOWN_MEMBER_ID -> {
+                    generation = -1;
+                    memberId = "";
+                    rejoinNeeded = true;
+                    lost = true;
+                }
+                case FENCED_INSTANCE_ID -> fatal = code.exception("group " + settings.groupId()
+                        + ": another consumer with group.instance.id " + settings.groupInstanceId() + " has taken over");
+                default -> {
+                    if (code == ErrorCode.NOT_COORDINATOR || code == ErrorCode.COORDINATOR_NOT_AVAILABLE) {
+                        offsets.forgetCoordinator();
+                    }
+                    return;
                 }
             }
         }
+        onChange.run();
     }
 
     private void leaveAsync(String reason) {
@@ -367,6 +524,8 @@ final class GroupMembership {
         synchronized (this) {
             member = memberId;
             generation = -1;
+            attempt++;
+            joining = false;
             if (settings.groupInstanceId() == null) {
                 memberId = "";
             }
@@ -380,24 +539,18 @@ final class GroupMembership {
                 : new LeaveGroupRequest().setGroupId(settings.groupId()).setMemberId(member)));
     }
 
-    /** Leaves the group (close), waiting at most {@code timeout}. */
-    void leave(Duration timeout) {
+    /** Leaves the group (unsubscribe, close): stops heartbeats, abandons a join, sends LeaveGroup. */
+    void leave(String reason) {
         ScheduledFuture<?> h;
         synchronized (this) {
             h = heartbeat;
             heartbeat = null;
+            rejoinNeeded = true;
+            lastAssignment = List.of();
         }
         if (h != null) {
             h.cancel(false);
         }
-        leaveAsync("the consumer is being closed");
-    }
-
-    private void sleep() {
-        try {
-            Thread.sleep(settings.client().retryBackoff().toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        leaveAsync(reason);
     }
 }

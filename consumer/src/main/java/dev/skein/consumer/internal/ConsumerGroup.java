@@ -1,0 +1,366 @@
+package dev.skein.consumer.internal;
+
+import dev.skein.consumer.CommitFailedException;
+import dev.skein.consumer.ConsumerGroupMetadata;
+import dev.skein.consumer.ConsumerRecords;
+import dev.skein.consumer.Delivery;
+import dev.skein.consumer.OffsetAndMetadata;
+import dev.skein.consumer.OffsetCommitCallback;
+import dev.skein.consumer.RebalanceListener;
+import dev.skein.core.ErrorCode;
+import dev.skein.core.SkeinException;
+import dev.skein.core.TopicPartition;
+import dev.skein.core.internal.ClusterClient;
+import dev.skein.core.internal.metadata.Cluster;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.Consumer;
+import java.util.regex.Pattern;
+
+/**
+ * The polling thread's side of a consumer group: subscriptions, applying rebalances (the listener
+ * runs here), and the commits each delivery mode promises. The wire work is in {@link GroupMembership}
+ * (join, heartbeats) and {@link GroupOffsets} (commit, fetch committed offsets).
+ *
+ * <p>Eager rebalancing revokes everything before joining. Cooperative rebalancing (every offered
+ * assignor cooperative) keeps reading its partitions while the group rebalances, revokes only what
+ * the new assignment moves away, and then rejoins so the moved partitions reach their new owner.
+ */
+final class ConsumerGroup {
+    private static final Logger log = LoggerFactory.getLogger(ConsumerGroup.class);
+
+    private final ConsumerSettings settings;
+    private final ClusterClient client;
+    private final SubscriptionState subscriptions;
+    private final GroupOffsets offsets;
+    private final GroupMembership membership;
+    private final ConsumerMetrics metrics;
+    private final Consumer<Collection<TopicPartition>> dropFetched;
+    private final Runnable fetchNow;
+    private final ConcurrentLinkedQueue<Runnable> callbacks = new ConcurrentLinkedQueue<>();
+    private RebalanceListener listener;
+    private Pattern pattern;
+    private CompletableFuture<List<TopicPartition>> join;
+    private long rebalanceStart;
+    private long lastAutoCommitNanos = System.nanoTime();
+
+    ConsumerGroup(ConsumerSettings settings, ClusterClient client, SubscriptionState subscriptions, ConsumerMetrics metrics,
+                  Consumer<Collection<TopicPartition>> dropFetched, Runnable fetchNow, Runnable onChange) {
+        this.settings = settings;
+        this.client = client;
+        this.subscriptions = subscriptions;
+        this.metrics = metrics;
+        this.dropFetched = dropFetched;
+        this.fetchNow = fetchNow;
+        this.offsets = new GroupOffsets(client, settings);
+        this.membership = new GroupMembership(client, settings, offsets, onChange);
+        offsets.memberSupplier(membership::identity);
+    }
+
+    /** True while subscribed (the group assigns); false for a consumer that assigns itself. */
+    boolean subscribed() {
+        return !membership.topics().isEmpty() || pattern != null;
+    }
+
+    void subscribe(Collection<String> topics, RebalanceListener l) {
+        listener = l;
+        pattern = null;
+        client.metadata().allTopics(false);
+        membership.subscribe(Set.copyOf(topics));
+        client.addTopics(Set.copyOf(topics));
+    }
+
+    void subscribe(Pattern topicPattern, RebalanceListener l) {
+        listener = l;
+        pattern = topicPattern;
+        client.metadata().allTopics(true);
+        Cluster c = Blocking.await(client.refreshMetadata(), System.nanoTime() + settings.defaultApiTimeout().toNanos(),
+                "metadata of all topics");
+        membership.subscribe(matching(c));
+    }
+
+    /** The non-internal topics whose whole name matches the pattern subscription. */
+    private Set<String> matching(Cluster c) {
+        Set<String> out = new TreeSet<>();
+        for (Cluster.TopicInfo t : c.topics().values()) {
+            if (!t.internal() && t.error() == ErrorCode.NONE && pattern.matcher(t.name()).matches()) {
+                out.add(t.name());
+            }
+        }
+        return out;
+    }
+
+    void unsubscribe() {
+        if (!membership.topics().isEmpty()) {
+            revoke(subscriptions.assignment(), false);
+            membership.subscribe(Set.of());
+            membership.leave("the consumer unsubscribed");
+        }
+        join = null;
+        pattern = null;
+        client.metadata().allTopics(false);
+    }
+
+    void enforceRebalance() {
+        if (subscribed()) {
+            membership.requestRejoin();
+        }
+    }
+
+    ConsumerGroupMetadata metadata() {
+        MemberIdentity m = membership.identity();
+        return new ConsumerGroupMetadata(settings.groupId(), m.generation(), m.memberId(), settings.groupInstanceId());
+    }
+
+    /**
+     * Called at the start of every {@code poll()} and while it waits: starts a rebalance when one is
+     * needed and applies one that finished. Never blocks on the group; a rebalance in flight simply
+     * leaves the assignment as it is (empty under eager rebalancing).
+     */
+    void maintain() {
+        if (pattern != null) {
+            membership.subscribe(matching(client.cluster())); // rejoins when the matching topics changed
+        }
+        if (membership.topics().isEmpty()) {
+            return;
+        }
+        membership.onPoll();
+        if (join == null && membership.rejoinNeeded()) {
+            startRebalance();
+        }
+        if (join != null && join.isDone()) {
+            CompletableFuture<List<TopicPartition>> done = join;
+            join = null;
+            List<TopicPartition> assigned;
+            try {
+                assigned = done.join();
+            } catch (CompletionException e) {
+                throw e.getCause() instanceof RuntimeException re ? re : e;
+            }
+            apply(assigned);
+        }
+    }
+
+    private void startRebalance() {
+        rebalanceStart = System.nanoTime();
+        Set<TopicPartition> owned = subscriptions.assignment();
+        if (membership.takeLost()) {
+            lose(owned);
+        } else if (!membership.cooperative()) {
+            revoke(owned, false);
+        } else {
+            // Partitions of topics no longer subscribed go now; the rest are kept while the group rebalances.
+            Set<TopicPartition> unsubscribed = new LinkedHashSet<>();
+            owned.forEach(tp -> {
+                if (!membership.topics().contains(tp.topic())) {
+                    unsubscribed.add(tp);
+                }
+            });
+            revoke(unsubscribed, false);
+        }
+        join = membership.join(subscriptions.assignment());
+    }
+
+    private void apply(List<TopicPartition> assigned) {
+        Set<TopicPartition> owned = subscriptions.assignment();
+        Set<TopicPartition> added = new LinkedHashSet<>(assigned);
+        added.removeAll(owned);
+        if (membership.cooperative()) {
+            Set<TopicPartition> revoked = new LinkedHashSet<>(owned);
+            revoked.removeAll(assigned);
+            if (!revoked.isEmpty()) {
+                revoke(revoked, false);
+                membership.requestRejoin(); // so the new owners get them in the next round
+            }
+        }
+        subscriptions.assign(assigned);
+        metrics.assigned(assigned, tp -> subscriptions.lag(tp, settings.isolation() == dev.skein.consumer.IsolationLevel.READ_COMMITTED));
+        if (listener != null) {
+            listener.onPartitionsAssigned(membership.cooperative() ? added : assigned);
+        }
+        metrics.rebalanced(System.nanoTime() - rebalanceStart);
+        fetchNow.run();
+    }
+
+    /** Gives partitions up: at-least-once commits what was returned for them first, then the listener. */
+    private void revoke(Collection<TopicPartition> parts, boolean lost) {
+        if (parts.isEmpty()) {
+            return;
+        }
+        if (lost) {
+            lose(parts);
+            return;
+        }
+        if (settings.delivery() == Delivery.AT_LEAST_ONCE && !membership.isStale()) {
+            Map<TopicPartition, Long> moved = new LinkedHashMap<>(subscriptions.uncommittedPositions());
+            moved.keySet().retainAll(parts);
+            try {
+                commitSync(toOffsets(moved));
+            } catch (RuntimeException e) {
+                log.warn("commit before revoking {} failed: {}", parts, e.getMessage());
+            }
+        }
+        if (listener != null) {
+            listener.onPartitionsRevoked(Set.copyOf(parts));
+        }
+        remove(parts);
+    }
+
+    private void lose(Collection<TopicPartition> parts) {
+        if (parts.isEmpty()) {
+            return;
+        }
+        if (listener != null) {
+            listener.onPartitionsLost(Set.copyOf(parts));
+        }
+        remove(parts);
+    }
+
+    private void remove(Collection<TopicPartition> parts) {
+        dropFetched.accept(parts);
+        Set<TopicPartition> keep = new LinkedHashSet<>(subscriptions.assignment());
+        keep.removeAll(parts);
+        subscriptions.assign(keep);
+    }
+
+    // ---- commits ----
+
+    /** At the start of poll(): completed commit callbacks, then the delivery mode's commit of the last batch. */
+    void beforePoll() {
+        for (Runnable r; (r = callbacks.poll()) != null; ) {
+            r.run();
+        }
+        boolean due = settings.delivery() == Delivery.AT_LEAST_ONCE || (settings.delivery() == Delivery.MANUAL
+                && settings.autoCommit() && System.nanoTime() - lastAutoCommitNanos >= settings.autoCommitInterval().toNanos());
+        if (due && !(subscribed() && membership.isStale())) {
+            lastAutoCommitNanos = System.nanoTime();
+            commitPositionsAsync();
+        }
+    }
+
+    private void commitPositionsAsync() {
+        Map<TopicPartition, Long> moved = subscriptions.uncommittedPositions();
+        if (moved.isEmpty()) {
+            return;
+        }
+        offsets.commit(toOffsets(moved), 3).whenComplete((v, e) -> {
+            if (e == null) {
+                moved.forEach(subscriptions::markCommitted);
+            } else {
+                log.debug("commit of {} failed; it is retried on the next poll: {}", moved.keySet(), e.getMessage());
+            }
+        });
+    }
+
+    /** At-most-once: the offsets of what poll() is about to return are committed first. */
+    void beforeReturning(ConsumerRecords<?, ?> records) {
+        if (settings.delivery() != Delivery.AT_MOST_ONCE) {
+            return;
+        }
+        Map<TopicPartition, Long> positions = new HashMap<>();
+        for (TopicPartition tp : records.partitions()) {
+            positions.put(tp, subscriptions.position(tp));
+        }
+        try {
+            commitSync(toOffsets(positions));
+        } catch (RuntimeException e) {
+            // Never hand out records whose offsets are not committed: rewind so they are fetched again.
+            for (TopicPartition tp : records.partitions()) {
+                subscriptions.seek(tp, records.records(tp).get(0).offset());
+            }
+            throw e;
+        }
+    }
+
+    static Map<TopicPartition, OffsetAndMetadata> toOffsets(Map<TopicPartition, Long> positions) {
+        Map<TopicPartition, OffsetAndMetadata> out = new LinkedHashMap<>();
+        positions.forEach((tp, p) -> out.put(tp, OffsetAndMetadata.of(p)));
+        return out;
+    }
+
+    /** A member that knows it has no live generation must not commit: the partitions may have moved on. */
+    private void requireCurrentGeneration(Map<TopicPartition, OffsetAndMetadata> toCommit) {
+        if (subscribed() && membership.isStale() && !toCommit.isEmpty()) {
+            throw new CommitFailedException("commit of " + toCommit.keySet() + " refused: this member is not in"
+                    + " group " + settings.groupId() + " (it has not joined yet, poll() was not called within"
+                    + " max.poll.interval.ms, or it was fenced); the partitions may belong to another member."
+                    + " The next poll() rejoins.");
+        }
+    }
+
+    void commitSync(Map<TopicPartition, OffsetAndMetadata> toCommit) {
+        requireCurrentGeneration(toCommit);
+        if (toCommit.isEmpty()) {
+            return;
+        }
+        long deadline = System.nanoTime() + settings.defaultApiTimeout().toNanos();
+        try {
+            Blocking.await(offsets.commit(toCommit, 5), deadline, "commit of " + toCommit.keySet());
+        } catch (CommitFailedException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new CommitFailedException("commit of " + toCommit.keySet() + " failed: " + e.getMessage(), e);
+        }
+        toCommit.forEach((tp, om) -> subscriptions.markCommitted(tp, om.offset()));
+    }
+
+    void commitAsync(Map<TopicPartition, OffsetAndMetadata> toCommit, OffsetCommitCallback callback) {
+        requireCurrentGeneration(toCommit);
+        offsets.commit(toCommit, 3).whenComplete((v, e) -> {
+            if (e == null) {
+                toCommit.forEach((tp, om) -> subscriptions.markCommitted(tp, om.offset()));
+            }
+            if (callback != null) {
+                Exception ex = e == null ? null : (e.getCause() instanceof Exception c ? c : new SkeinException(e.toString(), e));
+                callbacks.add(() -> callback.onComplete(toCommit, ex));
+            }
+        });
+    }
+
+    CompletableFuture<Map<TopicPartition, OffsetAndMetadata>> committed(Set<TopicPartition> partitions) {
+        return offsets.fetch(partitions, 5);
+    }
+
+    /** close(): the final at-least-once commit, the listener's revocation, and leaving the group. */
+    void close(Duration timeout) {
+        try {
+            if (settings.delivery() == Delivery.AT_LEAST_ONCE && !(subscribed() && membership.isStale())) {
+                Map<TopicPartition, Long> moved = subscriptions.uncommittedPositions();
+                if (!moved.isEmpty()) {
+                    Blocking.await(offsets.commit(toOffsets(moved), 3), System.nanoTime() + timeout.toNanos(),
+                            "the final commit");
+                }
+            }
+        } catch (RuntimeException e) {
+            log.warn("final commit on close failed: {}", e.getMessage());
+        } finally {
+            if (!membership.topics().isEmpty()) {
+                try {
+                    if (listener != null && !subscriptions.assignment().isEmpty()) {
+                        if (membership.isStale()) {
+                            listener.onPartitionsLost(subscriptions.assignment());
+                        } else {
+                            listener.onPartitionsRevoked(subscriptions.assignment());
+                        }
+                    }
+                } catch (RuntimeException e) {
+                    log.warn("the rebalance listener failed on close: {}", e.toString());
+                }
+                membership.leave("the consumer is being closed");
+            }
+        }
+    }
+}

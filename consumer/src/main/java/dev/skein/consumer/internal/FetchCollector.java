@@ -1,0 +1,174 @@
+package dev.skein.consumer.internal;
+
+import dev.skein.consumer.ConsumerRecord;
+import dev.skein.consumer.RecordDeserializationException;
+import dev.skein.core.TopicPartition;
+import dev.skein.core.internal.record.Record;
+import dev.skein.serdes.Deserializer;
+import dev.skein.serdes.SerdeContext;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufUtil;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The polling thread's reader of fetched data: takes {@link CompletedFetch}es from the {@link Fetcher},
+ * decodes and deserializes records in place, advances positions, and hands each chunk back when done.
+ * An error (corrupt batch, undeserializable record) leaves the position on the bad record; records
+ * before it in the same poll are returned first and the error is raised by the next call.
+ */
+final class FetchCollector<K, V> {
+    private final ConsumerSettings settings;
+    private final SubscriptionState subscriptions;
+    private final Fetcher fetcher;
+    private final Deserializer<K> keys;
+    private final Deserializer<V> values;
+    private final ConsumerMetrics metrics;
+    private final ByteBufAllocator allocator;
+    private CompletedFetch current;
+    private RuntimeException deferred;
+
+    FetchCollector(ConsumerSettings settings, SubscriptionState subscriptions, Fetcher fetcher, Deserializer<K> keys,
+                   Deserializer<V> values, ConsumerMetrics metrics, ByteBufAllocator allocator) {
+        this.settings = settings;
+        this.subscriptions = subscriptions;
+        this.fetcher = fetcher;
+        this.keys = keys;
+        this.values = values;
+        this.metrics = metrics;
+        this.allocator = allocator;
+    }
+
+    /** Raises the error held back from the previous collect, if any. */
+    void raiseDeferred() {
+        if (deferred != null) {
+            RuntimeException e = deferred;
+            deferred = null;
+            throw e;
+        }
+    }
+
+    /** Drops the chunk being read if it belongs to one of {@code partitions} (revoked, unassigned). */
+    void drop(Collection<TopicPartition> partitions) {
+        if (current != null && partitions.contains(current.tp)) {
+            release();
+        }
+    }
+
+    /** Drops the chunk being read unless it belongs to one of {@code partitions}. */
+    void retain(Collection<TopicPartition> partitions) {
+        if (current != null && !partitions.contains(current.tp)) {
+            release();
+        }
+    }
+
+    void release() {
+        if (current != null) {
+            fetcher.consumed(current);
+            current = null;
+        }
+    }
+
+    /** Up to max.poll.records records from buffered fetches, advancing positions. */
+    Map<TopicPartition, List<ConsumerRecord<K, V>>> collect() {
+        Map<TopicPartition, List<ConsumerRecord<K, V>>> out = new LinkedHashMap<>();
+        int left = settings.maxPollRecords();
+        while (left > 0) {
+            if (current == null) {
+                current = fetcher.completed().poll();
+                if (current == null) {
+                    break;
+                }
+            }
+            CompletedFetch f = current;
+            long position = subscriptions.position(f.tp);
+            if (position < 0 || position != f.expectedPosition || subscriptions.isPaused(f.tp)
+                    || subscriptions.pendingReset(f.tp) != null) {
+                // Stale (a seek, reset or reassignment since it was fetched) or paused: drop; it is fetched again.
+                release();
+                continue;
+            }
+            List<ConsumerRecord<K, V>> list = out.computeIfAbsent(f.tp, k -> new ArrayList<>());
+            try {
+                left -= drain(f, list, left);
+            } catch (RuntimeException e) {
+                if (list.isEmpty()) {
+                    out.remove(f.tp);
+                }
+                if (out.isEmpty()) {
+                    throw e;
+                }
+                deferred = e; // hand out what came before the bad record first
+                return out;
+            }
+            if (list.isEmpty()) {
+                out.remove(f.tp);
+            }
+        }
+        return out;
+    }
+
+    /** Drains records of one fetch into {@code list}; returns how many it added. */
+    private int drain(CompletedFetch f, List<ConsumerRecord<K, V>> list, int max) {
+        int added = 0;
+        long position = subscriptions.position(f.tp);
+        long[] skipTo = {position};
+        int maxBatch = (int) Math.min(Integer.MAX_VALUE, settings.bufferMaxBytes());
+        long bytes = 0;
+        try {
+            while (added < max) {
+                Record r;
+                try {
+                    r = f.next(position, settings.isolation(), settings.checkCrcs(), allocator, maxBatch, skipTo);
+                } catch (RuntimeException e) {
+                    // A corrupt batch: the position stays on it; drop this fetch so a seek can move past.
+                    release();
+                    throw e;
+                }
+                if (r == null) {
+                    if (skipTo[0] > position) {
+                        subscriptions.advance(f.tp, position, skipTo[0]);
+                        f.expectedPosition = skipTo[0];
+                    }
+                    release();
+                    return added;
+                }
+                list.add(toRecord(f, r));
+                bytes += (r.key() == null ? 0 : r.key().readableBytes()) + (r.value() == null ? 0 : r.value().readableBytes());
+                subscriptions.advance(f.tp, position, r.offset() + 1);
+                position = r.offset() + 1;
+                f.expectedPosition = position;
+                skipTo[0] = Math.max(skipTo[0], position);
+                added++;
+            }
+            return added;
+        } finally {
+            metrics.consumed(added, bytes);
+        }
+    }
+
+    private ConsumerRecord<K, V> toRecord(CompletedFetch f, Record r) {
+        SerdeContext keyCtx = SerdeContext.forConsumer(f.tp.topic(), SerdeContext.Target.KEY, r.headers(), f.tp.partition(), r.offset());
+        SerdeContext valueCtx = SerdeContext.forConsumer(f.tp.topic(), SerdeContext.Target.VALUE, r.headers(), f.tp.partition(), r.offset());
+        K k = deserialize(keys, r.key(), keyCtx);
+        V v = deserialize(values, r.value(), valueCtx);
+        return new ConsumerRecord<>(f.tp.topic(), f.tp.partition(), r.offset(), r.timestamp(), false, k, v, r.headers(),
+                r.key() == null ? -1 : r.key().readableBytes(), r.value() == null ? -1 : r.value().readableBytes(), -1);
+    }
+
+    private static <T> T deserialize(Deserializer<T> d, ByteBuf data, SerdeContext ctx) {
+        try {
+            return d.deserialize(data == null ? null : data.nioBuffer(), ctx);
+        } catch (RuntimeException e) {
+            byte[] bytes = data == null ? null : ByteBufUtil.getBytes(data);
+            throw new RecordDeserializationException("cannot deserialize the " + (ctx.isKey() ? "key" : "value")
+                    + " of the record at " + ctx.topic() + "-" + ctx.partition() + " offset " + ctx.offset() + ": " + e.getMessage(),
+                    ctx, bytes, e);
+        }
+    }
+}
