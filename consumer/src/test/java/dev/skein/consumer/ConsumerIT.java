@@ -340,4 +340,46 @@ class ConsumerIT {
             assertEquals(20, registry.find("skein.consumer.lag").gauges().size(), "one lag gauge per partition");
         }
     }
+
+    @Test
+    void incrementalFetchSessionsReadEverythingAcrossPausesAndSeeks(KafkaCluster kafka) throws Exception {
+        String topic = topic(kafka, "session", 30);
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        TopicPartition p0 = new TopicPartition(topic, 0);
+        TopicPartition p7 = new TopicPartition(topic, 7);
+        try (KafkaProducer<String, String> p = new KafkaProducer<>(Map.of("bootstrap.servers", kafka.bootstrapServers(),
+                "enable.idempotence", false, "acks", "1"), new StringSerializer(), new StringSerializer());
+             Consumer<String, String> c = builder(kafka).delivery(Delivery.MANUAL).meterRegistry(registry)
+                     .fetchMaxWait(Duration.ofMillis(100)).build()) {
+            c.assign(partitions(topic, 30)); // 28 partitions stay idle: the session stops naming them
+            List<ConsumerRecord<String, String>> got = new ArrayList<>();
+            int sent = 0;
+            for (int round = 0; round < 6; round++) {
+                for (int i = 0; i < 10; i++, sent++) {
+                    p.send(new ProducerRecord<>(topic, sent % 2 == 0 ? 0 : 7, null, Integer.toString(sent))).get(30, TimeUnit.SECONDS);
+                }
+                if (round == 2) {
+                    c.pause(List.of(p7)); // forgotten by the session while paused
+                }
+                if (round == 4) {
+                    c.resume(List.of(p7)); // and named again
+                }
+                got.addAll(pollUntil(c, round < 2 || round >= 4 ? 10 : 5, Duration.ofSeconds(10)));
+            }
+            got.addAll(pollUntil(c, 60 - got.size(), Duration.ofSeconds(10)));
+            assertEquals(60, got.size(), "everything, once");
+            Map<Integer, Long> last = new HashMap<>();
+            for (ConsumerRecord<String, String> r : got) {
+                Long prev = last.put(r.partition(), r.offset());
+                assertTrue(prev == null || r.offset() == prev + 1, "in offset order per partition");
+            }
+            c.seek(p0, 0); // a seek re-lists the partition at its new offset
+            List<ConsumerRecord<String, String>> again = pollUntil(c, 30, Duration.ofSeconds(10));
+            assertEquals(30, again.size());
+            assertEquals(0, again.get(0).offset());
+            double incremental = registry.get("skein.consumer.fetch.requests").tag("session", "incremental").counter().count();
+            double full = registry.get("skein.consumer.fetch.requests").tag("session", "full").counter().count();
+            assertTrue(incremental > full, "incremental fetches (" + incremental + ") after a full one (" + full + ")");
+        }
+    }
 }

@@ -16,7 +16,8 @@ import java.util.function.ToDoubleFunction;
 /**
  * Micrometer meters of one consumer, tagged with its client id; no-ops without a registry. Names:
  * {@code skein.consumer.records.consumed}, {@code .bytes.consumed}, {@code .fetch.latency},
- * {@code .rebalances}, {@code .rebalance.duration}, {@code .buffered.bytes}, and per assigned partition
+ * {@code .rebalances}, {@code .rebalance.duration}, {@code .buffered.bytes}, {@code .fetch.requests} (tag
+ * {@code session}: {@code full} or {@code incremental}), and per assigned partition
  * {@code skein.consumer.lag} (tags {@code topic}, {@code partition}).
  */
 final class ConsumerMetrics {
@@ -27,6 +28,8 @@ final class ConsumerMetrics {
     private final Timer fetchLatency;
     private final Counter rebalances;
     private final Timer rebalanceDuration;
+    private final Counter fullFetches;
+    private final Counter incrementalFetches;
     private final Map<TopicPartition, Meter> lagGauges = new ConcurrentHashMap<>();
 
     ConsumerMetrics(MeterRegistry registry, String clientId) {
@@ -35,6 +38,7 @@ final class ConsumerMetrics {
         if (registry == null) {
             records = bytes = rebalances = null;
             fetchLatency = rebalanceDuration = null;
+            fullFetches = incrementalFetches = null;
             return;
         }
         records = Counter.builder("skein.consumer.records.consumed").tag("client.id", clientId).register(registry);
@@ -42,6 +46,10 @@ final class ConsumerMetrics {
         fetchLatency = Timer.builder("skein.consumer.fetch.latency").tag("client.id", clientId).register(registry);
         rebalances = Counter.builder("skein.consumer.rebalances").tag("client.id", clientId).register(registry);
         rebalanceDuration = Timer.builder("skein.consumer.rebalance.duration").tag("client.id", clientId).register(registry);
+        fullFetches = Counter.builder("skein.consumer.fetch.requests").tag("client.id", clientId).tag("session", "full")
+                .register(registry);
+        incrementalFetches = Counter.builder("skein.consumer.fetch.requests").tag("client.id", clientId)
+                .tag("session", "incremental").register(registry);
     }
 
     <T> void gauge(String name, T target, ToDoubleFunction<T> f) {
@@ -60,6 +68,12 @@ final class ConsumerMetrics {
     void fetchLatency(long nanos) {
         if (registry != null) {
             fetchLatency.record(nanos, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    void fetchSent(boolean incremental) {
+        if (registry != null) {
+            (incremental ? incrementalFetches : fullFetches).increment();
         }
     }
 

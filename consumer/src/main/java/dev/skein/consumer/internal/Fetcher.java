@@ -50,11 +50,18 @@ final class Fetcher {
     private final AtomicBoolean wakeupPending = new AtomicBoolean();
     private final Map<TopicPartition, ErrorCode> partitionErrors = new ConcurrentHashMap<>();
     private final Set<Integer> inFlight = new HashSet<>(); // event-loop confined
+    private final Map<Integer, FetchSession> sessions = new HashMap<>(); // event-loop confined
+    private volatile java.util.function.Consumer<Boolean> requestListener = incremental -> { };
     private volatile boolean closed;
     private volatile java.util.function.LongConsumer latencyListener = n -> { };
 
     void latencyListener(java.util.function.LongConsumer l) {
         this.latencyListener = l;
+    }
+
+    /** Told of every Fetch sent: true when it was incremental (KIP-227). */
+    void requestListener(java.util.function.Consumer<Boolean> l) {
+        this.requestListener = l;
     }
 
     Fetcher(ConsumerSettings settings, ClusterClient client, SubscriptionState subscriptions, Runnable onData) {
@@ -103,9 +110,38 @@ final class Fetcher {
             for (CompletedFetch f; (f = completed.poll()) != null; ) {
                 f.release();
             }
-            done.complete(null);
+            List<CompletableFuture<?>> closing = new ArrayList<>();
+            sessions.forEach((node, session) -> {
+                if (session.id() != FetchSession.NO_SESSION && !inFlight.contains(node)) {
+                    closing.add(closeSession(node, session.id()));
+                }
+            });
+            sessions.clear();
+            CompletableFuture.allOf(closing.toArray(CompletableFuture[]::new)).whenComplete((v, e) -> done.complete(null));
         });
         done.orTimeout(5, TimeUnit.SECONDS).exceptionally(t -> null).join();
+    }
+
+    /** Frees the broker's session slot: epoch -1 closes it (an empty full fetch that returns at once). */
+    private CompletableFuture<?> closeSession(int node, int sessionId) {
+        return client.<FetchResponse>send(node, ApiKey.FETCH, v -> {
+            FetchRequest r = new FetchRequest().setMaxWaitMs(0).setMinBytes(1).setMaxBytes(1)
+                    .setIsolationLevel(settings.isolation().wire()).setSessionId(sessionId)
+                    .setSessionEpoch(FetchSession.FINAL_EPOCH).setTopics(new ArrayList<>());
+            if (v < 15) {
+                r.setReplicaId(-1);
+            }
+            return r;
+        }, java.time.Duration.ofSeconds(2)).handle((r, e) -> {
+            if (r != null) {
+                r.responses().forEach(t -> t.partitions().forEach(p -> {
+                    if (p.records() != null) {
+                        p.records().release();
+                    }
+                }));
+            }
+            return null;
+        });
     }
 
     private void sendFetches() {
@@ -144,40 +180,82 @@ final class Fetcher {
     }
 
     private void send(Cluster cluster, int node, List<TopicPartition> partitions, int maxBytes) {
-        log.debug("fetch from broker {}: {} partitions, maxBytes {}", node, partitions.size(), maxBytes);
-        inFlight.add(node);
-        Map<TopicPartition, Long> offsets = new HashMap<>();
+        Map<TopicPartition, Long> wanted = new LinkedHashMap<>();
         for (TopicPartition tp : partitions) {
-            offsets.put(tp, subscriptions.position(tp));
+            wanted.put(tp, subscriptions.position(tp));
         }
+        FetchSession session = sessions.computeIfAbsent(node, n -> new FetchSession());
+        FetchSession.Request plan = session.next(wanted);
+        if (!plan.full() && !knowsTopicIds(cluster, plan)) {
+            session.onFailure(); // a forgotten topic without an id (deleted meanwhile): start the session over
+            plan = session.next(wanted);
+        }
+        FetchSession.Request request = plan;
+        log.debug("fetch from broker {}: {} wanted, {} listed, {} forgotten, session {} epoch {}", node, wanted.size(),
+                request.listed().size(), request.forgotten().size(), request.sessionId(), request.epoch());
+        inFlight.add(node);
+        requestListener.accept(!request.full());
         long start = System.nanoTime();
-        client.<FetchResponse>send(node, ApiKey.FETCH, v -> request(cluster, offsets, maxBytes, (short) v))
+        client.<FetchResponse>send(node, ApiKey.FETCH, v -> request(cluster, request, maxBytes, (short) v))
                 .whenComplete((resp, err) -> loop.execute(() -> {
                     inFlight.remove(node);
                     latencyListener.accept(System.nanoTime() - start);
                     if (err != null) {
                         log.debug("fetch from broker {} failed: {}", node, err.toString());
+                        session.onFailure();
                         client.refreshMetadata();
                         loop.schedule(this::wakeup, settings.client().retryBackoff().toMillis(), TimeUnit.MILLISECONDS);
                         return;
                     }
-                    handle(cluster, offsets, resp);
+                    session.onResponse(request, resp.sessionId(), ErrorCode.forCode(resp.errorCode()));
+                    if (closed) {
+                        releaseAll(resp);
+                        return;
+                    }
+                    handle(cluster, request.wanted(), resp);
                     wakeup();
                 }));
     }
 
-    private FetchRequest request(Cluster cluster, Map<TopicPartition, Long> offsets, int maxBytes, short version) {
+    private static boolean knowsTopicIds(Cluster cluster, FetchSession.Request request) {
+        for (TopicPartition tp : request.forgotten()) {
+            if (cluster.topic(tp.topic()) == null) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static void releaseAll(FetchResponse resp) {
+        resp.responses().forEach(t -> t.partitions().forEach(p -> {
+            if (p.records() != null) {
+                p.records().release();
+            }
+        }));
+    }
+
+    private FetchRequest request(Cluster cluster, FetchSession.Request plan, int maxBytes, short version) {
         Map<String, FetchRequest.FetchTopic> topics = new LinkedHashMap<>();
-        offsets.forEach((tp, offset) -> topics.computeIfAbsent(tp.topic(), t -> new FetchRequest.FetchTopic()
+        plan.listed().forEach((tp, offset) -> topics.computeIfAbsent(tp.topic(), t -> new FetchRequest.FetchTopic()
                         .setTopic(version < 13 ? t : "")
                         .setTopicId(version >= 13 ? cluster.topic(t).id() : new UUID(0, 0))
                         .setPartitions(new ArrayList<>()))
                 .partitions().add(new FetchRequest.FetchPartition().setPartition(tp.partition()).setFetchOffset(offset)
                         .setPartitionMaxBytes(settings.maxPartitionFetchBytes())));
+        Map<String, FetchRequest.ForgottenTopic> forgotten = new LinkedHashMap<>();
+        for (TopicPartition tp : plan.forgotten()) {
+            forgotten.computeIfAbsent(tp.topic(), t -> new FetchRequest.ForgottenTopic()
+                    .setTopic(version < 13 ? t : "")
+                    .setTopicId(version >= 13 ? cluster.topic(t).id() : new UUID(0, 0))
+                    .setPartitions(new ArrayList<>())).partitions().add(tp.partition());
+        }
+        boolean sessions = version >= 7;
         FetchRequest r = new FetchRequest().setMaxWaitMs((int) settings.fetchMaxWait().toMillis())
                 .setMinBytes(settings.fetchMinBytes()).setMaxBytes(maxBytes)
-                .setIsolationLevel(settings.isolation().wire()).setSessionId(0).setSessionEpoch(-1)
-                .setTopics(new ArrayList<>(topics.values()));
+                .setIsolationLevel(settings.isolation().wire())
+                .setSessionId(sessions ? plan.sessionId() : 0).setSessionEpoch(sessions ? plan.epoch() : -1)
+                .setTopics(new ArrayList<>(topics.values()))
+                .setForgottenTopicsData(sessions ? new ArrayList<>(forgotten.values()) : new ArrayList<>());
         if (version < 15) {
             r.setReplicaId(-1);
         }
@@ -191,7 +269,7 @@ final class Fetcher {
         boolean gotData = false;
         ErrorCode top = ErrorCode.forCode(resp.errorCode());
         if (top != ErrorCode.NONE) {
-            log.debug("fetch failed for the whole request: {}", top);
+            log.debug("fetch failed for the whole request: {}", top); // a session error: the next one is full
         }
         for (FetchResponse.FetchableTopicResponse t : resp.responses()) {
             String topic = t.topic() != null && !t.topic().isEmpty() ? t.topic() : cluster.topicName(t.topicId());

@@ -68,6 +68,7 @@ public final class SkeinConsumer<K, V> implements Consumer<K, V> {
                 collector::drop, fetcher::wakeup, this::dataArrived);
         metrics.gauge("skein.consumer.buffered.bytes", fetcher, Fetcher::bufferedBytes);
         fetcher.latencyListener(metrics::fetchLatency);
+        fetcher.requestListener(metrics::fetchSent);
         log.info("consumer {} started (group {}, delivery {}, isolation {})", settings.client().clientId(),
                 settings.groupId(), settings.delivery(), settings.isolation());
     }
