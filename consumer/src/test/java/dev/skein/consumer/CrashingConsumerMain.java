@@ -5,16 +5,30 @@ import dev.skein.serdes.Serdes;
 import java.time.Duration;
 import java.util.List;
 
-/** Run in a child JVM by {@link ConsumerCrashIT}: consumes at-least-once and prints each value it processed. */
+/**
+ * Run in a child JVM by {@link ConsumerCrashIT}: consumes in the delivery mode given and prints
+ * "RECEIVED v" for each record as poll() hands it over and "PROCESSED v" once it is processed.
+ * Args: bootstrap, group, topic, delivery (AT_LEAST_ONCE or AT_MOST_ONCE).
+ */
 public final class CrashingConsumerMain {
     private CrashingConsumerMain() {}
 
-    public static void main(String[] args) {
+    public static void main(String[] args) throws InterruptedException {
+        Delivery delivery = Delivery.valueOf(args[3]);
         try (Consumer<String, String> c = Consumer.builder(Serdes.string(), Serdes.string()).bootstrapServers(args[0])
-                .groupId(args[1]).offsetReset(OffsetReset.EARLIEST).maxPollRecords(50).build()) {
+                .groupId(args[1]).offsetReset(OffsetReset.EARLIEST).maxPollRecords(50).delivery(delivery)
+                .sessionTimeout(Duration.ofSeconds(6)).heartbeatInterval(Duration.ofSeconds(1)).build()) {
             c.subscribe(List.of(args[2]));
             while (true) {
-                for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(100))) {
+                ConsumerRecords<String, String> records = c.poll(Duration.ofMillis(100));
+                for (ConsumerRecord<String, String> r : records) {
+                    System.out.println("RECEIVED " + r.value());
+                }
+                System.out.flush();
+                for (ConsumerRecord<String, String> r : records) {
+                    if (delivery == Delivery.AT_MOST_ONCE) {
+                        Thread.sleep(1); // slow processing: the kill lands between commit and processing
+                    }
                     System.out.println("PROCESSED " + r.value());
                 }
                 System.out.flush();
