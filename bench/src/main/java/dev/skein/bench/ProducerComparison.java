@@ -42,10 +42,9 @@ public final class ProducerComparison {
         }
     }
 
-    /** Returns {wall nanos, cpu nanos}. */
+    /** Returns {wall nanos, cpu nanos, allocated bytes}. */
     private static long[] runSkein(KafkaCluster kafka, String topic, int n, byte[] value) throws Exception {
-        long cpu0 = cpu();
-        long t0 = System.nanoTime();
+        long[] start = sample();
         try (Producer<byte[], byte[]> p = Producer.builder(Serdes.bytes(), Serdes.bytes())
                 .bootstrapServers(kafka.bootstrapServers()).linger(Duration.ofMillis(5)).batchSize(16 * 1024)
                 .bufferMemory(64L * 1024 * 1024).build()) {
@@ -54,12 +53,11 @@ public final class ProducerComparison {
             }
             p.flush();
         }
-        return new long[] {System.nanoTime() - t0, cpu() - cpu0};
+        return since(start);
     }
 
     private static long[] runReference(KafkaCluster kafka, String topic, int n, byte[] value) throws Exception {
-        long cpu0 = cpu();
-        long t0 = System.nanoTime();
+        long[] start = sample();
         try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(Map.of("bootstrap.servers", kafka.bootstrapServers(),
                 "linger.ms", 5, "batch.size", 16 * 1024, "buffer.memory", 64L * 1024 * 1024, "acks", "all"),
                 new ByteArraySerializer(), new ByteArraySerializer())) {
@@ -68,18 +66,29 @@ public final class ProducerComparison {
             }
             p.flush();
         }
-        return new long[] {System.nanoTime() - t0, cpu() - cpu0};
+        return since(start);
     }
 
-    private static long cpu() {
-        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+    /** {wall nanos, process CPU nanos, bytes allocated by all threads} now. */
+    static long[] sample() {
+        long cpu = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+        long allocated = ((com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean()).getTotalThreadAllocatedBytes();
+        return new long[] {System.nanoTime(), cpu, allocated};
     }
 
-    private static void report(String client, int round, int n, int size, long[] r) {
+    /** What passed since {@code start}: {wall nanos, cpu nanos, allocated bytes}. */
+    static long[] since(long[] start) {
+        long[] now = sample();
+        return new long[] {now[0] - start[0], now[1] - start[1], now[2] - start[2]};
+    }
+
+    static void report(String client, int round, int n, int size, long[] r) {
         double seconds = r[0] / 1e9;
+        double millions = n / 1e6;
         System.out.printf("{\"client\":\"%s\",\"round\":%d,\"records\":%d,\"record_bytes\":%d,\"seconds\":%.3f,"
-                        + "\"records_per_sec\":%.0f,\"mb_per_sec\":%.1f,\"cpu_ms_per_million\":%.0f}%n",
+                        + "\"records_per_sec\":%.0f,\"mb_per_sec\":%.1f,\"cpu_ms_per_million\":%.0f,"
+                        + "\"alloc_mb_per_million\":%.0f}%n",
                 client, round, n, size, seconds, n / seconds, n * (double) size / seconds / 1e6,
-                r[1] / 1e6 / (n / 1e6));
+                r[1] / 1e6 / millions, r[2] / 1e6 / millions);
     }
 }

@@ -44,16 +44,25 @@ class ConsumerIT {
         return name;
     }
 
-    /** Writes values "0".."n-1" with the reference producer, key "k<i mod keys>", header "i". */
+    /**
+     * Writes values "0".."n-1" with the reference producer, key "k<i mod keys>", header "i", and checks
+     * every send. A plain witness (no idempotence, acks=1): on fresh topics of the shared broker the
+     * reference idempotent producer was seen retrying OUT_OF_ORDER_SEQUENCE_NUMBER for minutes.
+     */
     static void produce(KafkaCluster kafka, String topic, int n, String codec) throws Exception {
         try (KafkaProducer<String, String> p = new KafkaProducer<>(Map.of("bootstrap.servers", kafka.bootstrapServers(),
-                "compression.type", codec, "linger.ms", 5), new StringSerializer(), new StringSerializer())) {
+                "compression.type", codec, "linger.ms", 5, "enable.idempotence", false, "acks", "1",
+                "max.in.flight.requests.per.connection", 1), new StringSerializer(), new StringSerializer())) {
+            List<java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata>> sent = new ArrayList<>();
             for (int i = 0; i < n; i++) {
                 ProducerRecord<String, String> r = new ProducerRecord<>(topic, "k" + (i % 13), Integer.toString(i));
                 r.headers().add(new RecordHeader("i", Integer.toString(i).getBytes(StandardCharsets.UTF_8)));
-                p.send(r);
+                sent.add(p.send(r));
             }
             p.flush();
+            for (var f : sent) {
+                f.get(60, TimeUnit.SECONDS);
+            }
         }
     }
 

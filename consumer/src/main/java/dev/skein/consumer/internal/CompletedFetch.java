@@ -2,7 +2,7 @@ package dev.skein.consumer.internal;
 
 import dev.skein.consumer.IsolationLevel;
 import dev.skein.core.TopicPartition;
-import dev.skein.core.internal.record.Record;
+import dev.skein.core.internal.record.RecordCursor;
 import dev.skein.core.internal.record.RecordBatch;
 import dev.skein.core.internal.record.RecordBatchReader;
 import dev.skein.core.message.FetchResponse;
@@ -31,9 +31,7 @@ final class CompletedFetch {
     private ByteBuf records;
     private List<RecordBatch> batches;
     private int batchIndex;
-    private List<Record> current;
-    private ByteBuf currentHolder;
-    private int recordIndex;
+    private RecordCursor current;
     private final PriorityQueue<FetchResponse.AbortedTransaction> aborted;
     private final Set<Long> abortedProducers = new HashSet<>();
 
@@ -52,17 +50,19 @@ final class CompletedFetch {
         }
     }
 
-    /** The next record at or after {@code position}, or null when this fetch is used up. */
-    Record next(long position, IsolationLevel isolation, boolean checkCrcs, ByteBufAllocator alloc, int maxBatchBytes,
-                long[] positionOut) {
+    /**
+     * Moves to the next record at or after {@code position} and returns the cursor standing on it
+     * (valid until the next call), or null when this fetch is used up.
+     */
+    RecordCursor next(long position, IsolationLevel isolation, boolean checkCrcs, ByteBufAllocator alloc, int maxBatchBytes,
+                      long[] positionOut) {
         if (batches == null) {
             batches = RecordBatchReader.batches(records, tp.topic(), tp.partition(), false);
         }
         while (true) {
-            if (current != null && recordIndex < current.size()) {
-                Record r = current.get(recordIndex++);
-                if (r.offset() >= position) {
-                    return r;
+            if (current != null && current.next()) {
+                if (current.offset() >= position) {
+                    return current;
                 }
                 continue;
             }
@@ -88,18 +88,12 @@ final class CompletedFetch {
                 positionOut[0] = Math.max(positionOut[0], batch.nextOffset());
                 continue;
             }
-            ByteBuf[] holder = new ByteBuf[1];
             try {
-                current = batch.records(alloc, maxBatchBytes, holder);
+                current = batch.cursor(alloc, maxBatchBytes);
             } catch (RuntimeException e) {
-                if (holder[0] != null) {
-                    holder[0].release();
-                }
                 batchIndex--;
                 throw e;
             }
-            currentHolder = holder[0];
-            recordIndex = 0;
         }
     }
 
@@ -117,11 +111,10 @@ final class CompletedFetch {
     }
 
     private void releaseCurrent() {
-        if (currentHolder != null) {
-            currentHolder.release();
-            currentHolder = null;
+        if (current != null) {
+            current.close();
+            current = null;
         }
-        current = null;
     }
 
     void release() {

@@ -3,12 +3,10 @@ package dev.skein.consumer.internal;
 import dev.skein.consumer.ConsumerRecord;
 import dev.skein.consumer.RecordDeserializationException;
 import dev.skein.core.TopicPartition;
-import dev.skein.core.internal.record.Record;
+import dev.skein.core.internal.record.RecordCursor;
 import dev.skein.serdes.Deserializer;
 import dev.skein.serdes.SerdeContext;
-import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.ByteBufUtil;
 
 import java.util.ArrayList;
 import java.util.Collection;
@@ -122,7 +120,7 @@ final class FetchCollector<K, V> {
         long bytes = 0;
         try {
             while (added < max) {
-                Record r;
+                RecordCursor r;
                 try {
                     r = f.next(position, settings.isolation(), settings.checkCrcs(), allocator, maxBatch, skipTo);
                 } catch (RuntimeException e) {
@@ -139,7 +137,7 @@ final class FetchCollector<K, V> {
                     return added;
                 }
                 list.add(toRecord(f, r));
-                bytes += (r.key() == null ? 0 : r.key().readableBytes()) + (r.value() == null ? 0 : r.value().readableBytes());
+                bytes += Math.max(0, r.keyLength()) + Math.max(0, r.valueLength());
                 subscriptions.advance(f.tp, position, r.offset() + 1);
                 position = r.offset() + 1;
                 f.expectedPosition = position;
@@ -152,20 +150,21 @@ final class FetchCollector<K, V> {
         }
     }
 
-    private ConsumerRecord<K, V> toRecord(CompletedFetch f, Record r) {
+    private ConsumerRecord<K, V> toRecord(CompletedFetch f, RecordCursor r) {
         SerdeContext keyCtx = SerdeContext.forConsumer(f.tp.topic(), SerdeContext.Target.KEY, r.headers(), f.tp.partition(), r.offset());
         SerdeContext valueCtx = SerdeContext.forConsumer(f.tp.topic(), SerdeContext.Target.VALUE, r.headers(), f.tp.partition(), r.offset());
-        K k = deserialize(keys, r.key(), keyCtx);
-        V v = deserialize(values, r.value(), valueCtx);
+        K k = deserialize(keys, r, true, keyCtx);
+        V v = deserialize(values, r, false, valueCtx);
         return new ConsumerRecord<>(f.tp.topic(), f.tp.partition(), r.offset(), r.timestamp(), false, k, v, r.headers(),
-                r.key() == null ? -1 : r.key().readableBytes(), r.value() == null ? -1 : r.value().readableBytes(), -1);
+                r.keyLength(), r.valueLength(), -1);
     }
 
-    private static <T> T deserialize(Deserializer<T> d, ByteBuf data, SerdeContext ctx) {
+    /** Deserializes in place: the buffer handed over is a reused view, valid only during the call. */
+    private static <T> T deserialize(Deserializer<T> d, RecordCursor r, boolean key, SerdeContext ctx) {
         try {
-            return d.deserialize(data == null ? null : data.nioBuffer(), ctx);
+            return d.deserialize(key ? r.key() : r.value(), ctx);
         } catch (RuntimeException e) {
-            byte[] bytes = data == null ? null : ByteBufUtil.getBytes(data);
+            byte[] bytes = key ? r.keyBytes() : r.valueBytes();
             throw new RecordDeserializationException("cannot deserialize the " + (ctx.isKey() ? "key" : "value")
                     + " of the record at " + ctx.topic() + "-" + ctx.partition() + " offset " + ctx.offset() + ": " + e.getMessage(),
                     ctx, bytes, e);

@@ -4,7 +4,7 @@ import dev.skein.consumer.IsolationLevel;
 import dev.skein.core.Compression;
 import dev.skein.core.CorruptRecordException;
 import dev.skein.core.TopicPartition;
-import dev.skein.core.internal.record.Record;
+import dev.skein.core.internal.record.RecordCursor;
 import dev.skein.core.internal.record.RecordBatchBuilder;
 import dev.skein.core.message.FetchResponse;
 import io.netty.buffer.ByteBuf;
@@ -40,8 +40,8 @@ class CompletedFetchTest {
     private static List<String> drain(CompletedFetch f, long position, IsolationLevel isolation) {
         List<String> out = new ArrayList<>();
         long[] skip = {position};
-        for (Record r; (r = f.next(position, isolation, true, PooledByteBufAllocator.DEFAULT, 1 << 20, skip)) != null; ) {
-            out.add(new String(ByteBufUtil.getBytes(r.value()), StandardCharsets.UTF_8));
+        for (RecordCursor r; (r = f.next(position, isolation, true, PooledByteBufAllocator.DEFAULT, 1 << 20, skip)) != null; ) {
+            out.add(new String(r.valueBytes(), StandardCharsets.UTF_8));
             position = r.offset() + 1;
         }
         return out;
@@ -58,9 +58,9 @@ class CompletedFetchTest {
         long position = 0;
         CorruptRecordException e = null;
         try {
-            for (Record r; (r = f.next(position, IsolationLevel.READ_UNCOMMITTED, true, PooledByteBufAllocator.DEFAULT,
+            for (RecordCursor r; (r = f.next(position, IsolationLevel.READ_UNCOMMITTED, true, PooledByteBufAllocator.DEFAULT,
                     1 << 20, skip)) != null; ) {
-                out.add(new String(ByteBufUtil.getBytes(r.value()), StandardCharsets.UTF_8));
+                out.add(new String(r.valueBytes(), StandardCharsets.UTF_8));
                 position = r.offset() + 1;
             }
         } catch (CorruptRecordException x) {

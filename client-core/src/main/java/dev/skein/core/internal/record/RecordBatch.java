@@ -2,15 +2,10 @@ package dev.skein.core.internal.record;
 
 import dev.skein.core.Compression;
 import dev.skein.core.CorruptRecordException;
-import dev.skein.core.Header;
-import dev.skein.core.ProtocolException;
-import dev.skein.core.internal.protocol.Wire;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.zip.CRC32C;
 
@@ -106,6 +101,20 @@ public final class RecordBatch {
     }
 
     /**
+     * A cursor over the batch's records, decompressing them first (at most {@code maxDecompressed}
+     * bytes). The caller closes it.
+     *
+     * @throws CorruptRecordException when the records do not decompress within the bound
+     */
+    public RecordCursor cursor(ByteBufAllocator alloc, int maxDecompressed) {
+        ByteBuf body = buf.slice(HEADER_SIZE, buf.readableBytes() - HEADER_SIZE);
+        Compression c = compression();
+        ByteBuf data = c == Compression.NONE ? body.retain()
+                : CompressionCodec.decompress(c, body, alloc, maxDecompressed, where());
+        return new RecordCursor(this, data);
+    }
+
+    /**
      * Decodes every record of the batch. The returned list's key and value slices point into
      * {@code holder[0]}, a buffer the caller must release (the decompressed records, or a retained
      * slice of this batch when uncompressed).
@@ -113,66 +122,13 @@ public final class RecordBatch {
      * @throws CorruptRecordException when the records do not decode or decompress beyond {@code maxDecompressed}
      */
     public List<Record> records(ByteBufAllocator alloc, int maxDecompressed, ByteBuf[] holder) {
-        ByteBuf body = buf.slice(HEADER_SIZE, buf.readableBytes() - HEADER_SIZE);
-        Compression c = compression();
-        ByteBuf data = c == Compression.NONE ? body.retain()
-                : CompressionCodec.decompress(c, body, alloc, maxDecompressed, where());
-        holder[0] = data;
-        int count = recordCount();
-        if (count < 0 || count > data.readableBytes()) {
-            throw corrupt("record count " + count + " does not fit in " + data.readableBytes() + " bytes", null);
-        }
-        List<Record> out = new ArrayList<>(count);
-        long base = baseOffset();
-        long baseTs = baseTimestamp();
-        boolean appendTime = isLogAppendTime();
-        long maxTs = maxTimestamp();
-        try {
-            for (int i = 0; i < count; i++) {
-                int length = Wire.readVarint(data);
-                Wire.ensure(data, length, "record");
-                int end = data.readerIndex() + length;
-                data.skipBytes(1); // attributes
-                long tsDelta = Wire.readVarlong(data);
-                int offsetDelta = Wire.readVarint(data);
-                ByteBuf key = blob(data);
-                ByteBuf value = blob(data);
-                int headerCount = Wire.readVarint(data);
-                if (headerCount < 0 || headerCount > data.readableBytes()) {
-                    throw new ProtocolException("header count " + headerCount);
-                }
-                List<Header> headers = headerCount == 0 ? Collections.emptyList() : new ArrayList<>(headerCount);
-                for (int h = 0; h < headerCount; h++) {
-                    int klen = Wire.readVarint(data);
-                    Wire.ensure(data, klen, "header key");
-                    String k = data.toString(data.readerIndex(), klen, StandardCharsets.UTF_8);
-                    data.skipBytes(klen);
-                    ByteBuf v = blob(data);
-                    byte[] vb = null;
-                    if (v != null) {
-                        vb = new byte[v.readableBytes()];
-                        v.getBytes(v.readerIndex(), vb);
-                    }
-                    headers.add(new Header(k, vb));
-                }
-                if (data.readerIndex() != end) {
-                    throw new ProtocolException("record length " + length + " does not match its content");
-                }
-                out.add(new Record(base + offsetDelta, appendTime ? maxTs : baseTs + tsDelta, key, value, headers));
-            }
-        } catch (ProtocolException e) {
-            throw corrupt("malformed record: " + e.getMessage(), e);
+        RecordCursor cursor = cursor(alloc, maxDecompressed);
+        holder[0] = cursor.data();
+        List<Record> out = new ArrayList<>(recordCount());
+        while (cursor.next()) {
+            out.add(new Record(cursor.offset(), cursor.timestamp(), cursor.keySlice(), cursor.valueSlice(), cursor.headers()));
         }
         return out;
-    }
-
-    private static ByteBuf blob(ByteBuf data) {
-        int len = Wire.readVarint(data);
-        if (len < 0) {
-            return null;
-        }
-        Wire.ensure(data, len, "record field");
-        return data.readSlice(len);
     }
 
     CorruptRecordException corrupt(String what, Throwable cause) {
