@@ -265,10 +265,13 @@ final class ConsumerGroup {
         });
     }
 
-    /** At-most-once: the offsets of what poll() is about to return are committed first. */
-    void beforeReturning(ConsumerRecords<?, ?> records) {
+    /**
+     * At-most-once: the offsets of what poll() is about to return are committed first. Returns false
+     * when they could not be yet because the group is rebalancing: poll() then returns nothing.
+     */
+    boolean beforeReturning(ConsumerRecords<?, ?> records) {
         if (settings.delivery() != Delivery.AT_MOST_ONCE) {
-            return;
+            return true;
         }
         Map<TopicPartition, Long> positions = new HashMap<>();
         for (TopicPartition tp : records.partitions()) {
@@ -281,8 +284,22 @@ final class ConsumerGroup {
             for (TopicPartition tp : records.partitions()) {
                 subscriptions.seek(tp, records.records(tp).get(0).offset());
             }
+            if (rebalancing(e)) {
+                log.debug("at-most-once commit deferred: the group is rebalancing");
+                return false; // a cooperative member reads on during a rebalance; the next poll() retries
+            }
             throw e;
         }
+        return true;
+    }
+
+    private static boolean rebalancing(RuntimeException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SkeinException s && s.errorCode() == ErrorCode.REBALANCE_IN_PROGRESS) {
+                return true;
+            }
+        }
+        return false;
     }
 
     static Map<TopicPartition, OffsetAndMetadata> toOffsets(Map<TopicPartition, Long> positions) {

@@ -178,10 +178,16 @@ final class GroupMembership {
         offsets.coordinator()
                 .thenCompose(node -> client.<JoinGroupResponse>send(node, ApiKey.JOIN_GROUP, v -> joinRequest(owned),
                                 settings.maxPollInterval().plusSeconds(5))
-                        .thenCompose(joined -> afterJoin(node, joined)))
+                        .thenCompose(joined -> afterJoin(node, joined, mine)))
                 .whenComplete((assigned, err) -> {
                     if (err == null) {
                         synchronized (this) {
+                            if (mine != attempt) {
+                                // The consumer left meanwhile: the group it joined is not one it is in.
+                                result.completeExceptionally(new SkeinException("the join of group "
+                                        + settings.groupId() + " was abandoned (the consumer left the group)"));
+                                return;
+                            }
                             joining = false;
                             lastPollNanos = System.nanoTime();
                             lastAssignment = List.copyOf(assigned);
@@ -201,6 +207,8 @@ final class GroupMembership {
                     } else if (cause instanceof SkeinException s && !s.isRetriable() && s.errorCode() != null) {
                         synchronized (this) {
                             joining = false;
+                            // The next poll() tries again (an ACL fixed, say), except when fenced by a newer instance.
+                            rejoinNeeded = s.errorCode() != ErrorCode.FENCED_INSTANCE_ID;
                         }
                         result.completeExceptionally(s);
                         onChange.run();
@@ -215,7 +223,7 @@ final class GroupMembership {
                 });
     }
 
-    private CompletableFuture<List<TopicPartition>> afterJoin(int node, JoinGroupResponse joined) {
+    private CompletableFuture<List<TopicPartition>> afterJoin(int node, JoinGroupResponse joined, int mine) {
         ErrorCode code = ErrorCode.forCode(joined.errorCode());
         switch (code) {
             case NONE -> { }
@@ -245,6 +253,9 @@ final class GroupMembership {
             }
         }
         synchronized (this) {
+            if (mine != attempt) {
+                throw new SkeinException("the join of group " + settings.groupId() + " was abandoned (the consumer left)");
+            }
             memberId = joined.memberId();
             generation = joined.generationId();
         }

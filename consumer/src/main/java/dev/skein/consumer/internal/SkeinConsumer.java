@@ -173,10 +173,10 @@ public final class SkeinConsumer<K, V> implements Consumer<K, V> {
             fetcher.wakeup();
             if (!out.isEmpty()) {
                 ConsumerRecords<K, V> records = new ConsumerRecords<>(out);
-                if (group != null) {
-                    group.beforeReturning(records);
+                if (group == null || group.beforeReturning(records)) {
+                    return records;
                 }
-                return records;
+                collector.release(); // rewound: what was fetched after those records is stale
             }
             awaitData(deadline);
         } while (System.nanoTime() < deadline);
