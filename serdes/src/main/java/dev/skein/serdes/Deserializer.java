@@ -26,7 +26,7 @@ public interface Deserializer<T> {
             return deserialize((byte[]) null, context);
         }
         byte[] copy = new byte[data.remaining()];
-        data.duplicate().get(copy);
+        data.get(data.position(), copy); // absolute: no duplicate, the caller's position untouched
         return deserialize(copy, context);
     }
 }

@@ -91,7 +91,8 @@ final class FetchCollector<K, V> {
                 release();
                 continue;
             }
-            List<ConsumerRecord<K, V>> list = out.computeIfAbsent(f.tp, k -> new ArrayList<>());
+            int room = left;
+            List<ConsumerRecord<K, V>> list = out.computeIfAbsent(f.tp, k -> new ArrayList<>(Math.min(room, 512)));
             try {
                 left -= drain(f, list, left);
             } catch (RuntimeException e) {
