@@ -1,6 +1,5 @@
 /**
- * The Skein admin client: topics, configs, groups, cluster, records, ACLs.
- *
- * <p>Not built yet: this module's issue has not landed. The package exists so the module builds.
+ * The Skein admin client: topics, configs, cluster and a raw escape hatch (groups, records, ACLs,
+ * transactions, credentials, quotas and reassignments follow). Start at {@link dev.skein.admin.Admin}.
  */
 package dev.skein.admin;

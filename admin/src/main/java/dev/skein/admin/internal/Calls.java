@@ -1,0 +1,237 @@
+package dev.skein.admin.internal;
+
+import dev.skein.admin.Results;
+import dev.skein.core.CoordinatorException;
+import dev.skein.core.ErrorCode;
+import dev.skein.core.SkeinException;
+import dev.skein.core.TimeoutException;
+import dev.skein.core.internal.ClusterClient;
+import dev.skein.core.message.ApiKey;
+import dev.skein.core.message.ApiMessage;
+import dev.skein.core.message.FindCoordinatorRequest;
+import dev.skein.core.message.FindCoordinatorResponse;
+import io.netty.channel.EventLoop;
+
+import java.time.Duration;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.function.IntFunction;
+import java.util.function.Supplier;
+
+/**
+ * How every admin call runs: routing (any broker, the controller, a broker by id, a coordinator),
+ * retrying what is retriable until {@code default.api.timeout.ms}, and per-item outcomes for calls
+ * that name several items. Futures complete on event loops; nothing here blocks.
+ */
+final class Calls {
+    /** One item's outcome inside a response: a value, or the error the broker reported for it. */
+    record Outcome<V>(V value, SkeinException error) {
+        static <V> Outcome<V> ok(V value) {
+            return new Outcome<>(value, null);
+        }
+
+        static <V> Outcome<V> failed(SkeinException error) {
+            return new Outcome<>(null, error);
+        }
+    }
+
+    private final ClusterClient client;
+    private final Duration apiTimeout;
+    private final EventLoop loop;
+    private final Map<String, CompletableFuture<Integer>> coordinators = new ConcurrentHashMap<>();
+
+    Calls(ClusterClient client, Duration apiTimeout) {
+        this.client = client;
+        this.apiTimeout = apiTimeout;
+        this.loop = client.resources().eventLoops().next();
+    }
+
+    ClusterClient client() {
+        return client;
+    }
+
+    /** What the broker may wait for on our behalf (CreateTopics' timeoutMs, say). */
+    int brokerTimeoutMs() {
+        return (int) Math.min(Integer.MAX_VALUE, apiTimeout.toMillis());
+    }
+
+    // ---- routing ----
+
+    <R extends ApiMessage> CompletableFuture<R> toAny(ApiKey api, IntFunction<ApiMessage> build) {
+        return client.awaitReady(apiTimeout).thenCompose(c -> client.sendToAny(api, build));
+    }
+
+    <R extends ApiMessage> CompletableFuture<R> toBroker(int id, ApiKey api, IntFunction<ApiMessage> build) {
+        return client.awaitReady(apiTimeout).thenCompose(c -> client.send(id, api, build));
+    }
+
+    /** To the broker that metadata names as controller (in KRaft a broker that forwards), else any. */
+    <R extends ApiMessage> CompletableFuture<R> toController(ApiKey api, IntFunction<ApiMessage> build) {
+        return client.awaitReady(apiTimeout).thenCompose(c -> c.controllerId() >= 0 && c.broker(c.controllerId()) != null
+                ? client.send(c.controllerId(), api, build) : client.sendToAny(api, build));
+    }
+
+    /** The coordinator of a group ({@code keyType} 0) or a transactional id (1), cached until it fails. */
+    CompletableFuture<Integer> coordinator(byte keyType, String key) {
+        String cacheKey = keyType + ":" + key;
+        CompletableFuture<Integer> known = coordinators.get(cacheKey);
+        if (known != null && !known.isCompletedExceptionally()) {
+            return known;
+        }
+        CompletableFuture<Integer> found = this.<FindCoordinatorResponse>toAny(ApiKey.FIND_COORDINATOR, v -> v >= 4
+                ? new FindCoordinatorRequest().setKeyType(keyType).setCoordinatorKeys(List.of(key))
+                : new FindCoordinatorRequest().setKey(key).setKeyType(keyType)).thenApply(r -> {
+                    int node = r.coordinators().isEmpty() ? r.nodeId() : r.coordinators().get(0).nodeId();
+                    ErrorCode code = ErrorCode.forCode(r.coordinators().isEmpty() ? r.errorCode()
+                            : r.coordinators().get(0).errorCode());
+                    if (code != ErrorCode.NONE) {
+                        throw code.exception("FindCoordinator for " + (keyType == 0 ? "group " : "transactional id ") + key);
+                    }
+                    return node;
+                });
+        coordinators.put(cacheKey, found);
+        return found;
+    }
+
+    void forgetCoordinator(byte keyType, String key) {
+        coordinators.remove(keyType + ":" + key);
+    }
+
+    // ---- retrying ----
+
+    /**
+     * True for failures worth another attempt: retriable broker errors, lost connections, request
+     * timeouts. An unknown topic is final for an admin call (it names a mistake, not a moment).
+     */
+    static boolean isTransient(Throwable t) {
+        if (t instanceof SkeinException s) {
+            if (s.errorCode() == ErrorCode.UNKNOWN_TOPIC_OR_PARTITION || s.errorCode() == ErrorCode.UNKNOWN_TOPIC_ID) {
+                return false;
+            }
+            return s.isRetriable();
+        }
+        return false;
+    }
+
+    private void onTransient(Throwable t) {
+        if (t instanceof SkeinException s && s.errorCode() == ErrorCode.NOT_CONTROLLER) {
+            client.refreshMetadata();
+        }
+        if (t instanceof CoordinatorException) {
+            coordinators.clear();
+        }
+    }
+
+    static Throwable unwrap(Throwable t) {
+        return t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+    }
+
+    private long backoffMs() {
+        return client.options().retryBackoff().toMillis();
+    }
+
+    private TimeoutException timedOut(String what, Throwable last) {
+        return new TimeoutException(what + " did not succeed within default.api.timeout.ms (" + apiTimeout + ")"
+                + (last == null ? "" : "; last error: " + last.getMessage()), last, true);
+    }
+
+    /** Runs {@code attempt} until it succeeds, fails for good, or the call's time is up. */
+    <T> CompletableFuture<T> retrying(String what, Supplier<CompletableFuture<T>> attempt) {
+        CompletableFuture<T> out = new CompletableFuture<>();
+        run(out, what, attempt, System.nanoTime() + apiTimeout.toNanos());
+        return out;
+    }
+
+    private <T> void run(CompletableFuture<T> out, String what, Supplier<CompletableFuture<T>> attempt, long deadline) {
+        CompletableFuture<T> f;
+        try {
+            f = attempt.get();
+        } catch (RuntimeException e) {
+            f = CompletableFuture.failedFuture(e);
+        }
+        f.whenComplete((v, e) -> {
+            if (e == null) {
+                out.complete(v);
+                return;
+            }
+            Throwable c = unwrap(e);
+            if (!isTransient(c)) {
+                out.completeExceptionally(c);
+            } else if (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoffMs()) >= deadline) {
+                out.completeExceptionally(timedOut(what, c));
+            } else {
+                onTransient(c);
+                loop.schedule(() -> run(out, what, attempt, deadline), backoffMs(), TimeUnit.MILLISECONDS);
+            }
+        });
+    }
+
+    /**
+     * A call naming several items: {@code attempt} sends the items still pending and returns each one's
+     * outcome. Items with a retriable error go again (only those); the others complete.
+     */
+    <K, V> Results<K, V> perItem(String what, Collection<K> items,
+                                 Function<Set<K>, CompletableFuture<Map<K, Outcome<V>>>> attempt) {
+        Map<K, CompletableFuture<V>> futures = new LinkedHashMap<>();
+        for (K item : items) {
+            futures.putIfAbsent(item, new CompletableFuture<>());
+        }
+        if (!futures.isEmpty()) {
+            round(what, futures, new LinkedHashSet<>(futures.keySet()), attempt, System.nanoTime() + apiTimeout.toNanos());
+        }
+        return new Results<>(futures);
+    }
+
+    private <K, V> void round(String what, Map<K, CompletableFuture<V>> futures, Set<K> pending,
+                              Function<Set<K>, CompletableFuture<Map<K, Outcome<V>>>> attempt, long deadline) {
+        CompletableFuture<Map<K, Outcome<V>>> f;
+        try {
+            f = attempt.apply(Set.copyOf(pending));
+        } catch (RuntimeException e) {
+            f = CompletableFuture.failedFuture(e);
+        }
+        f.whenComplete((outcomes, e) -> {
+            boolean timeLeft = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoffMs()) < deadline;
+            Set<K> again = new LinkedHashSet<>();
+            Throwable lastTransient = null;
+            if (e != null) {
+                Throwable c = unwrap(e);
+                if (isTransient(c) && timeLeft) {
+                    again.addAll(pending);
+                    lastTransient = c;
+                } else {
+                    Throwable failure = isTransient(c) ? timedOut(what, c) : c;
+                    pending.forEach(k -> futures.get(k).completeExceptionally(failure));
+                }
+            } else {
+                for (K k : pending) {
+                    Outcome<V> o = outcomes.get(k);
+                    if (o == null) {
+                        futures.get(k).completeExceptionally(new SkeinException(what + ": the broker's answer has no"
+                                + " result for " + k));
+                    } else if (o.error() == null) {
+                        futures.get(k).complete(o.value());
+                    } else if (isTransient(o.error()) && timeLeft) {
+                        again.add(k);
+                        lastTransient = o.error();
+                    } else {
+                        futures.get(k).completeExceptionally(isTransient(o.error()) ? timedOut(what, o.error()) : o.error());
+                    }
+                }
+            }
+            if (!again.isEmpty()) {
+                onTransient(lastTransient);
+                loop.schedule(() -> round(what, futures, again, attempt, deadline), backoffMs(), TimeUnit.MILLISECONDS);
+            }
+        });
+    }
+}

@@ -1,0 +1,94 @@
+package dev.skein.admin.internal;
+
+import dev.skein.admin.Admin;
+import dev.skein.admin.ClusterAdmin;
+import dev.skein.admin.ConfigAdmin;
+import dev.skein.admin.Target;
+import dev.skein.admin.TopicAdmin;
+import dev.skein.core.ClientOptions;
+import dev.skein.core.ClientResources;
+import dev.skein.core.internal.ClusterClient;
+import dev.skein.core.message.ApiMessage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+
+/** The admin client: one {@link ClusterClient}, and the calls grouped by concern on top of it. */
+public final class SkeinAdmin implements Admin {
+    private static final Logger log = LoggerFactory.getLogger(SkeinAdmin.class);
+
+    private final ClusterClient client;
+    private final Calls calls;
+    private final TopicAdmin topics;
+    private final ConfigAdmin configs;
+    private final ClusterAdmin cluster;
+    private volatile boolean closed;
+
+    public SkeinAdmin(ClientOptions options, Duration apiTimeout, ClientResources shared) {
+        this.client = ClusterClient.start(options, shared);
+        this.calls = new Calls(client, apiTimeout);
+        this.topics = new TopicCalls(calls);
+        this.configs = new ConfigCalls(calls);
+        this.cluster = new ClusterCalls(calls);
+        log.info("admin client {} started for {}", options.clientId(), options.bootstrapServers());
+    }
+
+    @Override
+    public TopicAdmin topics() {
+        ensureOpen();
+        return topics;
+    }
+
+    @Override
+    public ConfigAdmin configs() {
+        ensureOpen();
+        return configs;
+    }
+
+    @Override
+    public ClusterAdmin cluster() {
+        ensureOpen();
+        return cluster;
+    }
+
+    @Override
+    public <R extends ApiMessage> CompletableFuture<R> send(Target target, ApiMessage request) {
+        ensureOpen();
+        var ready = client.awaitReady(client.options().requestTimeout());
+        return ready.thenCompose(c -> {
+            if (target instanceof Target.Broker b) {
+                return client.<R>send(b.id(), request);
+            }
+            if (target instanceof Target.Controller && c.controllerId() >= 0 && c.broker(c.controllerId()) != null) {
+                return client.<R>send(c.controllerId(), request);
+            }
+            if (target instanceof Target.Coordinator co) {
+                return calls.retrying("find the coordinator of " + co.key(), () -> calls.coordinator(co.keyType(), co.key()))
+                        .thenCompose(node -> client.<R>send(node, request));
+            }
+            return client.<R>sendToAny(request);
+        });
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("the admin client is closed");
+        }
+    }
+
+    @Override
+    public void close() {
+        close(Duration.ofSeconds(30));
+    }
+
+    @Override
+    public void close(Duration timeout) {
+        if (!closed) {
+            closed = true;
+            client.close(); // calls still running fail with a closed-connection error
+            log.info("admin client closed");
+        }
+    }
+}
