@@ -6,7 +6,8 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Manages a Kafka cluster: topics, configs, the cluster itself, and a raw escape hatch. Calls are
+ * Manages a Kafka cluster: topics, configs, the cluster itself, consumer groups and their offsets,
+ * partition offsets and records, and a raw escape hatch. Calls are
  * asynchronous; each is sent where it belongs (any broker, the controller, a coordinator, a partition
  * leader), retries retriable errors within {@code default.api.timeout.ms}, and fails with a typed
  * exception naming the item at fault. Calls naming several items return {@link Results}, one future
@@ -29,6 +30,10 @@ public interface Admin extends AutoCloseable {
     ConfigAdmin configs();
 
     ClusterAdmin cluster();
+
+    GroupAdmin groups();
+
+    RecordAdmin records();
 
     /**
      * Sends any request to {@code target} at the highest version both sides support, and returns the

@@ -69,6 +69,10 @@ class AdminIT {
 
     /** Metadata reaches every broker shortly after the controller commits: wait until the reference sees it. */
     static TopicDescription referenceView(String topic) throws Exception {
+        return referenceView(reference, topic);
+    }
+
+    static TopicDescription referenceView(org.apache.kafka.clients.admin.Admin reference, String topic) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (true) {
             try {

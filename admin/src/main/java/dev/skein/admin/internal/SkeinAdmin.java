@@ -3,6 +3,8 @@ package dev.skein.admin.internal;
 import dev.skein.admin.Admin;
 import dev.skein.admin.ClusterAdmin;
 import dev.skein.admin.ConfigAdmin;
+import dev.skein.admin.GroupAdmin;
+import dev.skein.admin.RecordAdmin;
 import dev.skein.admin.Target;
 import dev.skein.admin.TopicAdmin;
 import dev.skein.core.ClientOptions;
@@ -24,6 +26,8 @@ public final class SkeinAdmin implements Admin {
     private final TopicAdmin topics;
     private final ConfigAdmin configs;
     private final ClusterAdmin cluster;
+    private final GroupAdmin groups;
+    private final RecordAdmin records;
     private volatile boolean closed;
 
     public SkeinAdmin(ClientOptions options, Duration apiTimeout, ClientResources shared) {
@@ -32,6 +36,8 @@ public final class SkeinAdmin implements Admin {
         this.topics = new TopicCalls(calls);
         this.configs = new ConfigCalls(calls);
         this.cluster = new ClusterCalls(calls);
+        this.records = new RecordCalls(calls);
+        this.groups = new GroupCalls(calls, records);
         log.info("admin client {} started for {}", options.clientId(), options.bootstrapServers());
     }
 
@@ -51,6 +57,18 @@ public final class SkeinAdmin implements Admin {
     public ClusterAdmin cluster() {
         ensureOpen();
         return cluster;
+    }
+
+    @Override
+    public GroupAdmin groups() {
+        ensureOpen();
+        return groups;
+    }
+
+    @Override
+    public RecordAdmin records() {
+        ensureOpen();
+        return records;
     }
 
     @Override

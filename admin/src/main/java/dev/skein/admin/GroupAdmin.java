@@ -1,0 +1,38 @@
+package dev.skein.admin;
+
+import dev.skein.core.TopicPartition;
+
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/** Consumer groups (classic and KIP-848 consumer groups) and their committed offsets. */
+public interface GroupAdmin {
+    /** Every group on every broker, with its type and state. */
+    CompletableFuture<List<GroupListing>> list();
+
+    /** Members, assignments, coordinator and state of each group; an unknown group fails with its name. */
+    Results<String, GroupDescription> describe(Collection<String> groupIds);
+
+    /** Deletes empty groups (a group with members fails with {@code NON_EMPTY_GROUP}). */
+    Results<String, Void> delete(Collection<String> groupIds);
+
+    /** The group's committed offsets, every partition it has one for. */
+    CompletableFuture<Map<TopicPartition, CommittedOffset>> offsets(String groupId);
+
+    /**
+     * Sets the group's committed offsets (the group must have no active members); one future per
+     * partition. A consumer of the group then resumes from them.
+     */
+    Results<TopicPartition, Void> alterOffsets(String groupId, Map<TopicPartition, CommittedOffset> offsets);
+
+    /** Forgets the group's committed offsets of these partitions (not while it consumes their topics). */
+    Results<TopicPartition, Void> deleteOffsets(String groupId, Collection<TopicPartition> partitions);
+
+    /** Removes static members by {@code group.instance.id} without waiting for their session to expire. */
+    Results<String, Void> removeStaticMembers(String groupId, Collection<String> groupInstanceIds);
+
+    /** For each partition the group has an offset for: the log end offset minus the committed offset. */
+    CompletableFuture<Map<TopicPartition, Long>> lag(String groupId);
+}
