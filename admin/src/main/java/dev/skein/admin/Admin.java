@@ -35,6 +35,10 @@ public interface Admin extends AutoCloseable {
 
     RecordAdmin records();
 
+    AclAdmin acls();
+
+    TransactionAdmin transactions();
+
     /**
      * Sends any request to {@code target} at the highest version both sides support, and returns the
      * broker's typed response as is (error codes in it are not interpreted). For APIs this client has

@@ -35,7 +35,15 @@ public final class KafkaClusterExtension implements ParameterResolver {
             return context.getRoot().getStore(NAMESPACE)
                     .getOrComputeIfAbsent(SHARED, k -> KafkaCluster.builder().build().start(), KafkaCluster.class);
         }
-        KafkaCluster cluster = KafkaCluster.builder().brokers(own.brokers()).faultProxy(own.faultProxy()).build().start();
+        KafkaCluster.Builder builder = KafkaCluster.builder().brokers(own.brokers()).faultProxy(own.faultProxy());
+        for (String kv : own.config()) {
+            int eq = kv.indexOf('=');
+            if (eq <= 0) {
+                throw new IllegalArgumentException("@OwnCluster config wants key=value, got " + kv);
+            }
+            builder.brokerConfig(kv.substring(0, eq), kv.substring(eq + 1));
+        }
+        KafkaCluster cluster = builder.build().start();
         // Stored values that are AutoCloseable are closed when this context ends.
         context.getStore(NAMESPACE).put(new Object(), cluster);
         return cluster;

@@ -18,4 +18,7 @@ public @interface OwnCluster {
 
     /** Put a {@link FaultProxy} in front of each broker. */
     boolean faultProxy() default false;
+
+    /** Broker configs, each {@code "key=value"} (an authorizer, say). */
+    String[] config() default {};
 }

@@ -1,6 +1,8 @@
 package dev.skein.admin.internal;
 
+import dev.skein.admin.AclAdmin;
 import dev.skein.admin.Admin;
+import dev.skein.admin.TransactionAdmin;
 import dev.skein.admin.ClusterAdmin;
 import dev.skein.admin.ConfigAdmin;
 import dev.skein.admin.GroupAdmin;
@@ -28,6 +30,8 @@ public final class SkeinAdmin implements Admin {
     private final ClusterAdmin cluster;
     private final GroupAdmin groups;
     private final RecordAdmin records;
+    private final AclAdmin acls;
+    private final TransactionAdmin transactions;
     private volatile boolean closed;
 
     public SkeinAdmin(ClientOptions options, Duration apiTimeout, ClientResources shared) {
@@ -38,6 +42,8 @@ public final class SkeinAdmin implements Admin {
         this.cluster = new ClusterCalls(calls);
         this.records = new RecordCalls(calls);
         this.groups = new GroupCalls(calls, records);
+        this.acls = new AclCalls(calls);
+        this.transactions = new TransactionCalls(calls);
         log.info("admin client {} started for {}", options.clientId(), options.bootstrapServers());
     }
 
@@ -69,6 +75,18 @@ public final class SkeinAdmin implements Admin {
     public RecordAdmin records() {
         ensureOpen();
         return records;
+    }
+
+    @Override
+    public AclAdmin acls() {
+        ensureOpen();
+        return acls;
+    }
+
+    @Override
+    public TransactionAdmin transactions() {
+        ensureOpen();
+        return transactions;
     }
 
     @Override
