@@ -39,6 +39,12 @@ public interface Admin extends AutoCloseable {
 
     TransactionAdmin transactions();
 
+    CredentialAdmin credentials();
+
+    QuotaAdmin quotas();
+
+    PartitionAdmin partitions();
+
     /**
      * Sends any request to {@code target} at the highest version both sides support, and returns the
      * broker's typed response as is (error codes in it are not interpreted). For APIs this client has

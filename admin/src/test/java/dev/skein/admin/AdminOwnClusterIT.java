@@ -29,10 +29,13 @@ class AdminOwnClusterIT {
     private static Admin admin;
     private static org.apache.kafka.clients.admin.Admin reference;
 
+    private static KafkaCluster cluster;
+
     @BeforeAll
     static void start(@OwnCluster(brokers = 3, config = {
             "authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer",
             "super.users=User:ANONYMOUS"}) KafkaCluster kafka) {
+        cluster = kafka;
         admin = Admin.builder().bootstrapServers(kafka.bootstrapServers()).build();
         reference = org.apache.kafka.clients.admin.Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()));
     }
@@ -76,5 +79,102 @@ class AdminOwnClusterIT {
             Throwable e = failure(plain.acls().describe(AclFilter.any()));
             assertTrue(e.getMessage().contains("SECURITY_DISABLED"), e.getMessage());
         }
+    }
+
+    @Test
+    void scramCredentialsAreSetDescribedAndDeletedInAgreementWithTheReference() throws Exception {
+        String user = "alice-" + java.util.UUID.randomUUID().toString().substring(0, 6);
+        get(admin.credentials().alter(List.of(ScramChange.upsert(user, ScramMechanism.SCRAM_SHA_256, 8192, "pw-256"),
+                ScramChange.upsert(user, ScramMechanism.SCRAM_SHA_512, 4096, "pw-512"))).get(user));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        List<ScramCredential> creds = List.of();
+        while (creds.size() < 2 && System.nanoTime() < deadline) {
+            try {
+                creds = get(admin.credentials().describe(List.of(user)).get(user));
+            } catch (java.util.concurrent.ExecutionException e) {
+                Thread.sleep(100); // not yet on the broker we asked
+            }
+        }
+        assertEquals(Set.of(new ScramCredential(ScramMechanism.SCRAM_SHA_256, 8192),
+                new ScramCredential(ScramMechanism.SCRAM_SHA_512, 4096)), Set.copyOf(creds));
+        var ref = reference.describeUserScramCredentials(List.of(user)).all().get(30, TimeUnit.SECONDS).get(user);
+        assertEquals(2, ref.credentialInfos().size());
+        assertTrue(get(admin.credentials().describeAll()).containsKey(user));
+
+        get(admin.credentials().alter(List.of(ScramChange.delete(user, ScramMechanism.SCRAM_SHA_512))).get(user));
+        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        do {
+            creds = get(admin.credentials().describe(List.of(user)).get(user));
+        } while (creds.size() > 1 && System.nanoTime() < deadline);
+        assertEquals(List.of(new ScramCredential(ScramMechanism.SCRAM_SHA_256, 8192)), creds);
+
+        String nobody = "nobody-" + java.util.UUID.randomUUID().toString().substring(0, 6);
+        Throwable e = failure(admin.credentials().describe(List.of(nobody)).get(nobody));
+        assertTrue(e.getMessage().contains(nobody), e.getMessage());
+    }
+
+    @Test
+    void clientQuotasAreSetReadAndRemoved() throws Exception {
+        QuotaEntity user = QuotaEntity.user("quota-user");
+        QuotaEntity client = QuotaEntity.clientId("quota-app");
+        get(admin.quotas().alter(Map.of(user, Map.of("producer_byte_rate", 1024.0),
+                client, Map.of("consumer_byte_rate", 2048.0))).all());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        Map<QuotaEntity, Map<String, Double>> quotas;
+        do {
+            quotas = get(admin.quotas().describe());
+        } while (!(quotas.containsKey(user) && quotas.containsKey(client)) && System.nanoTime() < deadline);
+        assertEquals(Map.of("producer_byte_rate", 1024.0), quotas.get(user));
+        assertEquals(Map.of("consumer_byte_rate", 2048.0), quotas.get(client));
+        var ref = reference.describeClientQuotas(org.apache.kafka.common.quota.ClientQuotaFilter.all()).entities()
+                .get(30, TimeUnit.SECONDS);
+        assertEquals(1024.0, ref.get(new org.apache.kafka.common.quota.ClientQuotaEntity(Map.of("user", "quota-user")))
+                .get("producer_byte_rate"));
+
+        Map<String, Double> remove = new java.util.HashMap<>();
+        remove.put("producer_byte_rate", null);
+        get(admin.quotas().alter(Map.of(user, remove)).all());
+        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        do {
+            quotas = get(admin.quotas().describe());
+        } while (quotas.containsKey(user) && System.nanoTime() < deadline);
+        assertTrue(!quotas.containsKey(user) && quotas.containsKey(client), quotas.toString());
+    }
+
+    @Test
+    void partitionsAreReassignedAndPreferredLeadersElected() throws Exception {
+        List<Integer> brokers = cluster.brokerIds().stream().sorted().toList();
+        String topic = "moving-" + java.util.UUID.randomUUID().toString().substring(0, 6);
+        String replicated = "replicated-" + java.util.UUID.randomUUID().toString().substring(0, 6);
+        get(admin.topics().create(List.of(NewTopic.withAssignment(topic, Map.of(0, List.of(brokers.get(0)),
+                1, List.of(brokers.get(0)))), NewTopic.withAssignment(replicated, Map.of(0, brokers)))).all());
+        AdminIT.referenceView(reference, topic);
+        AdminIT.referenceView(reference, replicated);
+        dev.skein.core.TopicPartition p0 = new dev.skein.core.TopicPartition(topic, 0);
+        dev.skein.core.TopicPartition p1 = new dev.skein.core.TopicPartition(topic, 1);
+        dev.skein.core.TopicPartition r0 = new dev.skein.core.TopicPartition(replicated, 0);
+
+        get(admin.partitions().electLeaders(ElectionType.PREFERRED, List.of(r0)).get(r0)); // already preferred: fine
+        get(admin.partitions().electLeaders(ElectionType.UNCLEAN, List.of(r0)).get(r0)); // a live leader: nothing to do
+        dev.skein.core.TopicPartition missing = new dev.skein.core.TopicPartition("no-such-" + topic, 0);
+        Throwable e0 = failure(admin.partitions().electLeaders(ElectionType.PREFERRED, List.of(missing)).get(missing));
+        assertTrue(e0.getMessage().contains(missing.topic()), e0.getMessage());
+
+        get(admin.partitions().reassign(Map.of(p0, List.of(brokers.get(1)))).get(p0));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        List<Integer> replicas;
+        do {
+            replicas = AdminIT.referenceView(reference, topic).partitions().get(0).replicas().stream()
+                    .map(org.apache.kafka.common.Node::id).toList();
+        } while (!replicas.equals(List.of(brokers.get(1))) && System.nanoTime() < deadline);
+        assertEquals(List.of(brokers.get(1)), replicas, "moved to the other broker");
+        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!get(admin.partitions().listReassignments()).isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        assertTrue(get(admin.partitions().listReassignments()).isEmpty(), "nothing left in progress");
+
+        Throwable e = failure(admin.partitions().cancelReassignments(List.of(p1)).get(p1));
+        assertTrue(e.getMessage().contains("NO_REASSIGNMENT_IN_PROGRESS") && e.getMessage().contains(topic), e.getMessage());
     }
 }

@@ -177,6 +177,8 @@ class GroupAdminIT {
         assertFalse(get(admin.groups().offsets(group)).containsKey(p1));
         assertTrue(get(admin.groups().offsets(group)).containsKey(p0));
 
+        assertTrue(get(admin.topics().list(true)).stream().anyMatch(l -> l.internal() && l.name().equals("__consumer_offsets")),
+                "internal topics are listed when asked for");
         get(admin.groups().delete(List.of(group)).all());
         assertTrue(get(admin.groups().list()).stream().noneMatch(g -> g.groupId().equals(group)), "deleted");
     }

@@ -2,6 +2,9 @@ package dev.skein.admin.internal;
 
 import dev.skein.admin.AclAdmin;
 import dev.skein.admin.Admin;
+import dev.skein.admin.CredentialAdmin;
+import dev.skein.admin.PartitionAdmin;
+import dev.skein.admin.QuotaAdmin;
 import dev.skein.admin.TransactionAdmin;
 import dev.skein.admin.ClusterAdmin;
 import dev.skein.admin.ConfigAdmin;
@@ -32,6 +35,9 @@ public final class SkeinAdmin implements Admin {
     private final RecordAdmin records;
     private final AclAdmin acls;
     private final TransactionAdmin transactions;
+    private final CredentialAdmin credentials;
+    private final QuotaAdmin quotas;
+    private final PartitionAdmin partitions;
     private volatile boolean closed;
 
     public SkeinAdmin(ClientOptions options, Duration apiTimeout, ClientResources shared) {
@@ -44,6 +50,9 @@ public final class SkeinAdmin implements Admin {
         this.groups = new GroupCalls(calls, records);
         this.acls = new AclCalls(calls);
         this.transactions = new TransactionCalls(calls);
+        this.credentials = new CredentialCalls(calls);
+        this.quotas = new QuotaCalls(calls);
+        this.partitions = new PartitionCalls(calls);
         log.info("admin client {} started for {}", options.clientId(), options.bootstrapServers());
     }
 
@@ -87,6 +96,24 @@ public final class SkeinAdmin implements Admin {
     public TransactionAdmin transactions() {
         ensureOpen();
         return transactions;
+    }
+
+    @Override
+    public CredentialAdmin credentials() {
+        ensureOpen();
+        return credentials;
+    }
+
+    @Override
+    public QuotaAdmin quotas() {
+        ensureOpen();
+        return quotas;
+    }
+
+    @Override
+    public PartitionAdmin partitions() {
+        ensureOpen();
+        return partitions;
     }
 
     @Override
