@@ -1,6 +1,6 @@
 /**
- * The skein command line tool.
- *
- * <p>Not built yet: this module's issue has not landed. The package exists so the module builds.
+ * The {@code skein} command line tool: produce, consume, copy, perf, topics, groups, quickstart.
+ * {@link dev.skein.cli.Main} is the entry point; {@link dev.skein.cli.Cli#run} runs a command line
+ * in-process (the tests use it).
  */
 package dev.skein.cli;

@@ -1,0 +1,93 @@
+package dev.skein.cli;
+
+import dev.skein.core.ConfigException;
+import dev.skein.core.SkeinException;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.util.concurrent.ExecutionException;
+
+/**
+ * Runs a command line. Exit status: 0 when the command did all it was asked, 1 when it failed at run
+ * time (unreachable cluster, unknown topic, a record not written), 2 for a bad command line; in both
+ * failure cases one line on stderr says why.
+ */
+public final class Cli {
+    public static final int OK = 0;
+    public static final int FAILED = 1;
+    public static final int USAGE = 2;
+
+    private Cli() {}
+
+    /** Runs {@code args} with the given streams and returns the exit status. */
+    public static int run(String[] args, InputStream in, PrintStream out, PrintStream err) {
+        Io io = new Io(in, out, err);
+        SkeinCommand root = new SkeinCommand(io);
+        CommandLine cl = new CommandLine(root);
+        shareGlobals(cl, root.global);
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
+        cl.setParameterExceptionHandler((e, a) -> {
+            err.println("skein: " + e.getMessage() + " (see: skein " + commandPath(e.getCommandLine()) + "--help)");
+            return USAGE;
+        });
+        cl.setExecutionExceptionHandler((e, c, parsed) -> {
+            err.println("skein: " + describe(e));
+            if (root.global.verbose) {
+                e.printStackTrace(err);
+            }
+            return e instanceof ConfigException || e instanceof IllegalArgumentException ? USAGE : FAILED;
+        });
+        return cl.execute(args);
+    }
+
+    /**
+     * Gives every command below the root the global options, bound to the root's object, so they may
+     * come before or after the command name. A command's own option of the same name wins
+     * ({@code topics create --config K=V}, which also takes a file as the global one does).
+     */
+    private static void shareGlobals(CommandLine parent, GlobalOptions global) {
+        for (CommandLine sub : parent.getSubcommands().values()) {
+            CommandSpec globals = CommandSpec.forAnnotatedObject(global);
+            for (OptionSpec o : globals.options()) {
+                boolean taken = false;
+                for (String name : o.names()) {
+                    taken |= sub.getCommandSpec().findOption(name) != null;
+                }
+                if (!taken) {
+                    sub.getCommandSpec().addOption(o);
+                }
+            }
+            shareGlobals(sub, global);
+        }
+    }
+
+    private static String commandPath(CommandLine c) {
+        StringBuilder b = new StringBuilder();
+        for (CommandLine p = c; p != null && p.getParent() != null; p = p.getParent()) {
+            b.insert(0, p.getCommandName() + " ");
+        }
+        return b.toString();
+    }
+
+    /** One line: the root cause's message, named by type only when it has none. */
+    static String describe(Throwable e) {
+        Throwable t = e;
+        while ((t instanceof ExecutionException || t instanceof java.util.concurrent.CompletionException
+                || t instanceof CliException.Wrapped) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        String msg = t.getMessage();
+        if (msg == null || msg.isBlank()) {
+            msg = t.getClass().getSimpleName();
+        } else if (!(t instanceof SkeinException) && !(t instanceof CliException) && !(t instanceof IllegalArgumentException)) {
+            msg = t.getClass().getSimpleName() + ": " + msg;
+        }
+        return msg.replace('\n', ' ');
+    }
+}

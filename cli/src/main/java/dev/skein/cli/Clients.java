@@ -1,0 +1,108 @@
+package dev.skein.cli;
+
+import dev.skein.admin.Admin;
+import dev.skein.admin.TopicDescription;
+import dev.skein.core.UnknownTopicException;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The client properties a command line gives: {@code --config} file, then {@code -X} entries, then
+ * {@code --bootstrap}. Also the small admin helpers commands share.
+ */
+final class Clients {
+    static final String DEFAULT_BOOTSTRAP = "localhost:9092";
+    /** How long the CLI waits for a cluster before saying it cannot reach it. */
+    static final Duration API_TIMEOUT = Duration.ofSeconds(15);
+
+    private Clients() {}
+
+    static Map<String, Object> properties(GlobalOptions global) {
+        Map<String, Object> props = new LinkedHashMap<>();
+        if (global.config != null) {
+            Properties file = new Properties();
+            try (Reader r = Files.newBufferedReader(global.config)) {
+                file.load(r);
+            } catch (IOException e) {
+                throw new IllegalArgumentException("cannot read --config " + global.config + ": " + e.getMessage(), e);
+            }
+            file.stringPropertyNames().forEach(k -> props.put(k, file.getProperty(k)));
+        }
+        props.putAll(global.properties);
+        if (global.bootstrap != null) {
+            props.put("bootstrap.servers", global.bootstrap);
+        }
+        props.putIfAbsent("bootstrap.servers", DEFAULT_BOOTSTRAP);
+        return props;
+    }
+
+    /** Only the client-wide properties (connection, timeouts, security): what an admin client takes. */
+    static Map<String, Object> commonProperties(GlobalOptions global) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        properties(global).forEach((k, v) -> {
+            if (dev.skein.core.ClientOptions.KEYS.contains(k) || k.equals("default.api.timeout.ms")) {
+                out.put(k, v);
+            }
+        });
+        return out;
+    }
+
+    static Admin admin(GlobalOptions global) {
+        return Admin.builder().defaultApiTimeout(API_TIMEOUT).properties(commonProperties(global)).build();
+    }
+
+    /** The topic's description, or a one-line failure saying it does not exist or the cluster is unreachable. */
+    static TopicDescription requireTopic(Admin admin, String topic, GlobalOptions global) {
+        try {
+            return admin.topics().describe(List.of(topic)).get(topic).get(API_TIMEOUT.toSeconds() + 5, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof UnknownTopicException) {
+                throw new CliException("topic " + topic + " does not exist");
+            }
+            throw unreachable(global, e.getCause());
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw unreachable(global, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CliException("interrupted");
+        }
+    }
+
+    static CliException unreachable(GlobalOptions global, Throwable cause) {
+        if (cause instanceof dev.skein.core.TimeoutException || cause instanceof java.util.concurrent.TimeoutException
+                || cause instanceof dev.skein.core.NetworkException) {
+            return new CliException("cannot reach the cluster at " + properties(global).get("bootstrap.servers") + " ("
+                    + Cli.describe(cause) + ")", cause);
+        }
+        return new CliException(Cli.describe(cause), cause);
+    }
+
+    /** Waits for a future of a CLI call, turning failures into one clear line. */
+    static <T> T await(java.util.concurrent.Future<T> f, GlobalOptions global) {
+        try {
+            return f.get(API_TIMEOUT.toSeconds() * 4, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            throw unreachable(global, e.getCause());
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw unreachable(global, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CliException("interrupted");
+        }
+    }
+
+    /** Quiet unless --verbose: client logs go to stderr through slf4j-simple. */
+    static void logging(GlobalOptions global) {
+        System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
+        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", global.verbose ? "info" : "warn");
+    }
+}

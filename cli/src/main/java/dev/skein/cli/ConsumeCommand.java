@@ -1,0 +1,144 @@
+package dev.skein.cli;
+
+import dev.skein.admin.Admin;
+import dev.skein.admin.TopicDescription;
+import dev.skein.consumer.Consumer;
+import dev.skein.consumer.ConsumerBuilder;
+import dev.skein.consumer.ConsumerRecord;
+import dev.skein.consumer.Delivery;
+import dev.skein.core.TopicPartition;
+import dev.skein.serdes.Serdes;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** Prints records of a topic to stdout. */
+@Command(name = "consume", mixinStandardHelpOptions = true, showDefaultValues = true, usageHelpAutoWidth = true,
+        description = "Print the records of a topic, in a group or straight from its partitions.")
+final class ConsumeCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--topic", required = true, description = "The topic to read.")
+    String topic;
+
+    @Option(names = "--group", paramLabel = "G", description = "Read as a member of this group, committing offsets"
+            + " (without it: every partition, nothing committed).")
+    String group;
+
+    @Option(names = "--from-beginning", description = "Start at the earliest offset when there is no committed one"
+            + " (default: the end).")
+    boolean fromBeginning;
+
+    @Option(names = "--partition", paramLabel = "N", description = "Read only this partition (no group).")
+    Integer partition;
+
+    @Option(names = "--offset", paramLabel = "O", description = "With --partition: start at this offset.")
+    Long offset;
+
+    @Option(names = "--max-messages", paramLabel = "N", description = "Exit after N records.")
+    Long maxMessages;
+
+    @Option(names = "--timeout-ms", paramLabel = "MS", description = "Exit after MS milliseconds without a new record.")
+    Long timeoutMs;
+
+    @Option(names = "--isolation", defaultValue = "read_uncommitted", description = "read_committed or read_uncommitted.")
+    String isolation;
+
+    @Option(names = "--delivery", defaultValue = "at-least-once",
+            description = "With --group: at-least-once (commit after printing) or at-most-once (commit before).")
+    String delivery;
+
+    @Option(names = "--format", paramLabel = "FMT", defaultValue = "%v\\n",
+            description = "%%t topic, %%p partition, %%o offset, %%k key, %%v value, %%T timestamp, %%h headers;"
+                    + " escapes \\n and \\t.")
+    String format;
+
+    @Override
+    public Integer call() {
+        SkeinCommand root = SkeinCommand.root(spec);
+        Clients.logging(root.global);
+        RecordFormat fmt = new RecordFormat(format);
+        if (!List.of("read_committed", "read_uncommitted").contains(isolation)) {
+            throw new IllegalArgumentException("--isolation must be read_committed or read_uncommitted, was " + isolation);
+        }
+        if (!List.of("at-least-once", "at-most-once").contains(delivery)) {
+            throw new IllegalArgumentException("--delivery must be at-least-once or at-most-once, was " + delivery);
+        }
+        if (offset != null && partition == null) {
+            throw new IllegalArgumentException("--offset needs --partition");
+        }
+        if (group != null && partition != null) {
+            throw new IllegalArgumentException("--partition reads outside any group: drop --group or --partition");
+        }
+        if (maxMessages != null && maxMessages < 1) {
+            throw new IllegalArgumentException("--max-messages must be at least 1");
+        }
+        List<TopicPartition> partitions = new ArrayList<>();
+        try (Admin admin = Clients.admin(root.global)) {
+            TopicDescription d = Clients.requireTopic(admin, topic, root.global);
+            if (partition != null && (partition < 0 || partition >= d.partitions().size())) {
+                throw new IllegalArgumentException("--partition " + partition + ": topic " + topic + " has partitions 0.."
+                        + (d.partitions().size() - 1));
+            }
+            d.partitions().forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
+        }
+        ConsumerBuilder<String, String> b = Consumer.builder(Serdes.string(), Serdes.string())
+                .properties(Clients.properties(root.global)).property("isolation.level", isolation)
+                .property("auto.offset.reset", fromBeginning ? "earliest" : "latest");
+        if (group != null) {
+            b.groupId(group).delivery(delivery.equals("at-most-once") ? Delivery.AT_MOST_ONCE : Delivery.AT_LEAST_ONCE);
+        } else {
+            b.delivery(Delivery.MANUAL);
+        }
+        PrintStream out = root.io.out();
+        long printed = 0;
+        try (Consumer<String, String> consumer = b.build()) {
+            if (group != null) {
+                consumer.subscribe(List.of(topic));
+            } else if (partition != null) {
+                TopicPartition tp = new TopicPartition(topic, partition);
+                consumer.assign(List.of(tp));
+                if (offset != null) {
+                    consumer.seek(tp, offset);
+                }
+            } else {
+                consumer.assign(partitions);
+            }
+            long lastRecord = System.nanoTime();
+            while (maxMessages == null || printed < maxMessages) {
+                List<ConsumerRecord<String, String>> batch = new ArrayList<>();
+                consumer.poll(Duration.ofMillis(200)).forEach(batch::add);
+                java.util.Map<TopicPartition, Long> rewind = new java.util.LinkedHashMap<>();
+                for (ConsumerRecord<String, String> r : batch) {
+                    if (maxMessages != null && printed >= maxMessages) {
+                        // At-least-once commits what poll() returned: rewind what was not printed.
+                        rewind.putIfAbsent(new TopicPartition(r.topic(), r.partition()), r.offset());
+                        continue;
+                    }
+                    out.print(fmt.apply(r));
+                    printed++;
+                }
+                rewind.forEach(consumer::seek);
+                out.flush();
+                if (!batch.isEmpty()) {
+                    lastRecord = System.nanoTime();
+                } else if (timeoutMs != null && System.nanoTime() - lastRecord >= timeoutMs * 1_000_000L) {
+                    break;
+                }
+            }
+        }
+        if (root.global.verbose) {
+            root.io.err().println("printed " + printed + " records of " + topic);
+        }
+        return Cli.OK;
+    }
+
+}

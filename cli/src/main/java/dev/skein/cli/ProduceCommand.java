@@ -1,0 +1,129 @@
+package dev.skein.cli;
+
+import dev.skein.admin.Admin;
+import dev.skein.producer.Producer;
+import dev.skein.producer.ProducerBuilder;
+import dev.skein.producer.ProducerRecord;
+import dev.skein.producer.RecordMetadata;
+import dev.skein.serdes.Serdes;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+/** Reads records from stdin, one per line, and returns once every one is acknowledged. */
+@Command(name = "produce", mixinStandardHelpOptions = true, showDefaultValues = true, usageHelpAutoWidth = true,
+        description = "Write the lines of stdin to a topic, one record per line; exit 0 only when every record"
+                + " is acknowledged.")
+final class ProduceCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--topic", required = true, description = "The topic to write to.")
+    String topic;
+
+    @Option(names = "--key-separator", paramLabel = "S",
+            description = "Split each line at the first S into key and value (without it: no key).")
+    String keySeparator;
+
+    @Option(names = "--partition", paramLabel = "N", description = "Write every record to this partition.")
+    Integer partition;
+
+    @Option(names = "--acks", defaultValue = "all", description = "0, 1 or all.")
+    String acks;
+
+    @Option(names = "--compression", defaultValue = "none", description = "none, gzip, snappy, lz4 or zstd.")
+    String compression;
+
+    @Option(names = "--header", paramLabel = "K=V", description = "A header for every record; repeatable.")
+    Map<String, String> headers = new LinkedHashMap<>();
+
+    @Override
+    public Integer call() throws Exception {
+        SkeinCommand root = SkeinCommand.root(spec);
+        Clients.logging(root.global);
+        if (!List.of("0", "1", "all", "-1").contains(acks)) {
+            throw new IllegalArgumentException("--acks must be 0, 1 or all, was " + acks);
+        }
+        try (Admin admin = Clients.admin(root.global)) {
+            int partitions = Clients.requireTopic(admin, topic, root.global).partitions().size();
+            if (partition != null && (partition < 0 || partition >= partitions)) {
+                throw new IllegalArgumentException("--partition " + partition + ": topic " + topic + " has partitions 0.."
+                        + (partitions - 1));
+            }
+        }
+        ProducerBuilder<String, String> b = Producer.builder(Serdes.string(), Serdes.string())
+                .properties(Clients.properties(root.global)).property("acks", acks).property("compression.type", compression);
+        if (!root.global.properties.containsKey("max.block.ms")) {
+            b.maxBlock(Clients.API_TIMEOUT);
+        }
+        AtomicLong failed = new AtomicLong();
+        AtomicReference<Throwable> firstError = new AtomicReference<>();
+        long sent = 0;
+        List<CompletableFuture<RecordMetadata>> pending = new ArrayList<>();
+        try (Producer<String, String> producer = b.build();
+             BufferedReader in = new BufferedReader(new InputStreamReader(root.io.in(), StandardCharsets.UTF_8))) {
+            for (String line; (line = in.readLine()) != null; ) {
+                ProducerRecord<String, String> record = record(line);
+                CompletableFuture<RecordMetadata> f = producer.send(record);
+                f.whenComplete((m, e) -> {
+                    if (e != null) {
+                        failed.incrementAndGet();
+                        firstError.compareAndSet(null, e);
+                    }
+                });
+                pending.add(f);
+                sent++;
+                if (pending.size() >= 10_000) {
+                    pending.removeIf(CompletableFuture::isDone);
+                }
+            }
+            producer.flush();
+            CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).handle((v, e) -> null).join();
+        } catch (IOException e) {
+            throw new CliException("cannot read stdin: " + e.getMessage(), e);
+        }
+        if (failed.get() > 0) {
+            throw new CliException(failed.get() + " of " + sent + " records were not written to " + topic + ": "
+                    + Cli.describe(firstError.get()));
+        }
+        if (root.global.verbose) {
+            root.io.err().println("wrote " + sent + " records to " + topic);
+        }
+        return Cli.OK;
+    }
+
+    private ProducerRecord<String, String> record(String line) {
+        String key = null;
+        String value = line;
+        if (keySeparator != null) {
+            int at = line.indexOf(keySeparator);
+            if (at >= 0) {
+                key = line.substring(0, at);
+                value = line.substring(at + keySeparator.length());
+            }
+        }
+        ProducerRecord<String, String> r = ProducerRecord.of(topic, key, value);
+        if (partition != null) {
+            r = r.withPartition(partition);
+        }
+        for (Map.Entry<String, String> h : headers.entrySet()) {
+            r = r.withHeader(h.getKey(), h.getValue().getBytes(StandardCharsets.UTF_8));
+        }
+        return r;
+    }
+
+}

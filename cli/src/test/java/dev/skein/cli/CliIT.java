@@ -1,0 +1,156 @@
+package dev.skein.cli;
+
+import dev.skein.testkit.KafkaCluster;
+import dev.skein.testkit.KafkaClusterExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Each command against a real broker, run in-process through {@link Cli#run}. */
+@ExtendWith(KafkaClusterExtension.class)
+class CliIT {
+
+    /** What one command line did. */
+    record Run(int exit, String out, String err) {
+        List<String> lines() {
+            return out.isEmpty() ? List.of() : Arrays.asList(out.split("\n"));
+        }
+    }
+
+    static Run skein(String stdin, String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int exit = Cli.run(args, new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Run(exit, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    static Run skein(KafkaCluster kafka, String stdin, String... args) {
+        List<String> all = new ArrayList<>(List.of("--bootstrap", kafka.bootstrapServers()));
+        all.addAll(List.of(args));
+        return skein(stdin, all.toArray(String[]::new));
+    }
+
+    static String topic(KafkaCluster kafka, int partitions) {
+        String t = "cli-" + UUID.randomUUID().toString().substring(0, 8);
+        Run r = skein(kafka, "", "topics", "create", "--topic", t, "--partitions", Integer.toString(partitions),
+                "--replication-factor", "1");
+        assertEquals(0, r.exit(), r.err());
+        return t;
+    }
+
+    @Test
+    void topicsAreCreatedListedDescribedGrownAndDeleted(KafkaCluster kafka) {
+        String t = "cli-topics-" + UUID.randomUUID().toString().substring(0, 8);
+        Run created = skein(kafka, "", "topics", "create", "--topic", t, "--partitions", "2", "--replication-factor", "1",
+                "--config", "retention.ms=3600000");
+        assertEquals(0, created.exit(), created.err());
+        assertTrue(skein(kafka, "", "topics", "list").lines().contains(t), "list prints one name per line");
+        Run described = skein(kafka, "", "topics", "describe", "--topic", t);
+        assertEquals(0, described.exit(), described.err());
+        assertTrue(described.out().contains("partitions 2") && described.out().contains("retention.ms=3600000"),
+                described.out());
+        assertEquals(0, skein(kafka, "", "topics", "alter", "--topic", t, "--partitions", "3").exit());
+        assertTrue(skein(kafka, "", "topics", "describe", "--topic", t).out().contains("partitions 3"));
+        Run again = skein(kafka, "", "topics", "create", "--topic", t);
+        assertEquals(1, again.exit());
+        assertTrue(again.err().contains(t) && again.err().contains("already exists"), again.err());
+        assertEquals(0, skein(kafka, "", "topics", "delete", "--topic", t).exit());
+        Run gone = skein(kafka, "", "topics", "delete", "--topic", t);
+        assertEquals(1, gone.exit());
+        assertEquals("skein: topic " + t + " does not exist\n", gone.err());
+    }
+
+    @Test
+    void producedLinesAreConsumedWithKeysHeadersAndTheFormat(KafkaCluster kafka) {
+        String t = topic(kafka, 1);
+        Run produced = skein(kafka, "a:1\nb:2\nno-key\nc:3:with:colons\n", "produce", "--topic", t, "--key-separator", ":",
+                "--header", "source=cli", "--compression", "lz4");
+        assertEquals(0, produced.exit(), produced.err());
+        Run consumed = skein(kafka, "", "consume", "--topic", t, "--from-beginning", "--max-messages", "4",
+                "--format", "%k|%v|%h|%p:%o\\n");
+        assertEquals(0, consumed.exit(), consumed.err());
+        assertEquals(List.of("a|1|source=cli|0:0", "b|2|source=cli|0:1", "|no-key|source=cli|0:2",
+                "c|3:with:colons|source=cli|0:3"), consumed.lines());
+
+        Run fromOffset = skein(kafka, "", "consume", "--topic", t, "--partition", "0", "--offset", "2", "--max-messages", "2");
+        assertEquals(List.of("no-key", "3:with:colons"), fromOffset.lines(), "default format: the value");
+    }
+
+    @Test
+    void aGroupResumesWhereItsCommitsLeftOffAndTimeoutEndsAnIdleConsume(KafkaCluster kafka) {
+        String t = topic(kafka, 2);
+        assertEquals(0, skein(kafka, "1\n2\n3\n4\n5\n6\n", "produce", "--topic", t).exit());
+        String group = "cli-group-" + UUID.randomUUID();
+        Run first = skein(kafka, "", "consume", "--topic", t, "--group", group, "--from-beginning", "--max-messages", "4");
+        assertEquals(0, first.exit(), first.err());
+        assertEquals(4, first.lines().size());
+        long start = System.nanoTime();
+        Run rest = skein(kafka, "", "consume", "--topic", t, "--group", group, "--from-beginning", "--timeout-ms", "3000");
+        assertEquals(0, rest.exit(), rest.err());
+        List<String> all = new ArrayList<>(first.lines());
+        all.addAll(rest.lines());
+        all.sort(null);
+        assertEquals(List.of("1", "2", "3", "4", "5", "6"), all, "each record once across the two runs");
+        assertTrue(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start) < 60, "--timeout-ms ended it");
+    }
+
+    @Test
+    void failuresExitNonZeroWithOneClearLine(KafkaCluster kafka) throws Exception {
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        Run unreachable = skein("", "--bootstrap", "127.0.0.1:" + port, "topics", "list", "-X", "request.timeout.ms=1000",
+                "-X", "default.api.timeout.ms=3000");
+        assertEquals(1, unreachable.exit());
+        assertTrue(unreachable.err().startsWith("skein: cannot reach the cluster at 127.0.0.1:" + port), unreachable.err());
+        assertEquals(1, unreachable.err().lines().count(), unreachable.err());
+
+        Run unknown = skein(kafka, "x\n", "produce", "--topic", "no-such-topic-" + UUID.randomUUID());
+        assertEquals(1, unknown.exit());
+        assertTrue(unknown.err().contains("does not exist"), unknown.err());
+
+        Run badOption = skein(kafka, "", "consume", "--topic", "t", "--no-such-option");
+        assertEquals(2, badOption.exit());
+        assertTrue(badOption.err().contains("--no-such-option"), badOption.err());
+        assertEquals(1, badOption.err().lines().count(), badOption.err());
+
+        Run badValue = skein(kafka, "", "consume", "--topic", "t", "--format", "%z");
+        assertEquals(2, badValue.exit());
+        assertTrue(badValue.err().contains("%z"), badValue.err());
+
+        Run badProperty = skein(kafka, "x\n", "produce", "--topic", topic(kafka, 1), "-X", "linger.ms=soon");
+        assertEquals(2, badProperty.exit());
+        assertTrue(badProperty.err().contains("linger.ms"), badProperty.err());
+
+        Run noCommand = skein("");
+        assertEquals(2, noCommand.exit());
+    }
+
+    @Test
+    void theLauncherRunsFromAnyDirectory() throws Exception {
+        Path launcher = Path.of(System.getProperty("user.dir")).getParent().resolve("bin/skein");
+        Process p = new ProcessBuilder(launcher.toString(), "produce", "--help").directory(Path.of("/").toFile())
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), out);
+        assertTrue(out.contains("--key-separator") && out.contains("--bootstrap") && out.contains("Default: all"), out);
+        assertFalse(out.contains("Exception"), out);
+    }
+}
