@@ -45,6 +45,31 @@ final class Clients {
         return props;
     }
 
+    /**
+     * The properties a producer takes: client-wide ones and producer ones. A key that neither a producer
+     * nor a consumer knows is kept, so the builder names it as unknown.
+     */
+    static Map<String, Object> producerProperties(GlobalOptions global) {
+        return only(properties(global), dev.skein.producer.ProducerBuilder.PROPERTY_NAMES,
+                dev.skein.consumer.ConsumerBuilder.PROPERTY_NAMES);
+    }
+
+    /** The properties a consumer takes (see {@link #producerProperties}). */
+    static Map<String, Object> consumerProperties(GlobalOptions global) {
+        return only(properties(global), dev.skein.consumer.ConsumerBuilder.PROPERTY_NAMES,
+                dev.skein.producer.ProducerBuilder.PROPERTY_NAMES);
+    }
+
+    private static Map<String, Object> only(Map<String, Object> all, java.util.Set<String> mine, java.util.Set<String> theirs) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        all.forEach((k, v) -> {
+            if (mine.contains(k) || !theirs.contains(k)) {
+                out.put(k, v);
+            }
+        });
+        return out;
+    }
+
     /** Only the client-wide properties (connection, timeouts, security): what an admin client takes. */
     static Map<String, Object> commonProperties(GlobalOptions global) {
         Map<String, Object> out = new LinkedHashMap<>();

@@ -46,7 +46,8 @@ final class ConsumeCommand implements Callable<Integer> {
     @Option(names = "--max-messages", paramLabel = "N", description = "Exit after N records.")
     Long maxMessages;
 
-    @Option(names = "--timeout-ms", paramLabel = "MS", description = "Exit after MS milliseconds without a new record.")
+    @Option(names = "--timeout-ms", paramLabel = "MS", description = "Exit after MS milliseconds without a new record"
+            + " (counted once partitions are assigned).")
     Long timeoutMs;
 
     @Option(names = "--isolation", defaultValue = "read_uncommitted", description = "read_committed or read_uncommitted.")
@@ -91,7 +92,7 @@ final class ConsumeCommand implements Callable<Integer> {
             d.partitions().forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
         }
         ConsumerBuilder<String, String> b = Consumer.builder(Serdes.string(), Serdes.string())
-                .properties(Clients.properties(root.global)).property("isolation.level", isolation)
+                .properties(Clients.consumerProperties(root.global)).property("isolation.level", isolation)
                 .property("auto.offset.reset", fromBeginning ? "earliest" : "latest");
         if (group != null) {
             b.groupId(group).delivery(delivery.equals("at-most-once") ? Delivery.AT_MOST_ONCE : Delivery.AT_LEAST_ONCE);
@@ -128,8 +129,8 @@ final class ConsumeCommand implements Callable<Integer> {
                 }
                 rewind.forEach(consumer::seek);
                 out.flush();
-                if (!batch.isEmpty()) {
-                    lastRecord = System.nanoTime();
+                if (!batch.isEmpty() || consumer.assignment().isEmpty()) {
+                    lastRecord = System.nanoTime(); // idle time counts once partitions are assigned
                 } else if (timeoutMs != null && System.nanoTime() - lastRecord >= timeoutMs * 1_000_000L) {
                     break;
                 }

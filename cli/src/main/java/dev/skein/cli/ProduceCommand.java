@@ -66,7 +66,7 @@ final class ProduceCommand implements Callable<Integer> {
             }
         }
         ProducerBuilder<String, String> b = Producer.builder(Serdes.string(), Serdes.string())
-                .properties(Clients.properties(root.global)).property("acks", acks).property("compression.type", compression);
+                .properties(Clients.producerProperties(root.global)).property("acks", acks).property("compression.type", compression);
         if (!root.global.properties.containsKey("max.block.ms")) {
             b.maxBlock(Clients.API_TIMEOUT);
         }

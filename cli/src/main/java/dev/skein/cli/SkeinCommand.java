@@ -9,7 +9,8 @@ import picocli.CommandLine.Spec;
 /** The top command: global options and the list of commands. */
 @Command(name = "skein", mixinStandardHelpOptions = true, version = "skein 0.1.0",
         description = "Produce, consume, copy and manage Kafka topics and groups.",
-        subcommands = {ProduceCommand.class, ConsumeCommand.class, TopicsCommand.class},
+        subcommands = {ProduceCommand.class, ConsumeCommand.class, CopyCommand.class, PerfCommand.class,
+                TopicsCommand.class, GroupsCommand.class, QuickstartCommand.class},
         showDefaultValues = true, usageHelpAutoWidth = true)
 final class SkeinCommand implements Runnable {
     final Io io;

@@ -19,6 +19,16 @@ import java.util.Properties;
  * {@link #property}. {@link #build()} validates and names the key at fault.
  */
 public final class ConsumerBuilder<K, V> {
+    /**
+     * The property names this builder takes beyond the client-wide ones of
+     * {@link dev.skein.core.ClientOptions#KEYS} (tools use it to route a mixed property set).
+     */
+    public static final java.util.Set<String> PROPERTY_NAMES = java.util.Set.of("group.id", "group.instance.id",
+            "auto.offset.reset", "enable.auto.commit", "auto.commit.interval.ms", "max.poll.records",
+            "max.poll.interval.ms", "session.timeout.ms", "heartbeat.interval.ms", "fetch.min.bytes", "fetch.max.bytes",
+            "fetch.max.wait.ms", "max.partition.fetch.bytes", "isolation.level", "partition.assignment.strategy",
+            "client.rack", "check.crcs", "default.api.timeout.ms", "skein.buffer.max.bytes", "skein.delivery");
+
     /** Bound on record bytes buffered ahead of {@code poll()}, across partitions. Default 64 MiB. */
     public static final long DEFAULT_BUFFER_MAX_BYTES = 64L * 1024 * 1024;
 

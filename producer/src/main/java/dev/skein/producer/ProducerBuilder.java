@@ -21,6 +21,15 @@ import java.util.Properties;
  * key at fault.
  */
 public final class ProducerBuilder<K, V> {
+    /**
+     * The property names this builder takes beyond the client-wide ones of
+     * {@link dev.skein.core.ClientOptions#KEYS} (tools use it to route a mixed property set).
+     */
+    public static final java.util.Set<String> PROPERTY_NAMES = java.util.Set.of("acks", "linger.ms", "batch.size",
+            "buffer.memory", "max.block.ms", "delivery.timeout.ms", "retries", "enable.idempotence", "max.request.size",
+            "max.in.flight.requests.per.connection", "request.timeout.ms", "compression.type", "compression.gzip.level",
+            "compression.lz4.level", "compression.zstd.level", "partitioner.class", "partitioner.ignore.keys");
+
     public static final Duration DEFAULT_LINGER = Duration.ofMillis(5);
     public static final int DEFAULT_BATCH_SIZE = 16 * 1024;
     public static final long DEFAULT_BUFFER_MEMORY = 32L * 1024 * 1024;

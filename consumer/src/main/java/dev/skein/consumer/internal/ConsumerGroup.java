@@ -376,7 +376,15 @@ final class ConsumerGroup {
                 } catch (RuntimeException e) {
                     log.warn("the rebalance listener failed on close: {}", e.toString());
                 }
-                membership.leave("the consumer is being closed");
+                // Wait (bounded) for the coordinator to take the leave, so the group rebalances now rather
+                // than after the session timeout; the connections close right after this.
+                try {
+                    Blocking.await(membership.leave("the consumer is being closed"),
+                            System.nanoTime() + Math.min(timeout.toNanos(), settings.client().requestTimeout().toNanos()),
+                            "LeaveGroup of group " + settings.groupId());
+                } catch (RuntimeException e) {
+                    log.debug("leaving group {} on close: {}", settings.groupId(), e.toString());
+                }
             }
         }
     }

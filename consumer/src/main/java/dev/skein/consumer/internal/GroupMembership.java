@@ -530,7 +530,8 @@ final class GroupMembership {
         onChange.run();
     }
 
-    private void leaveAsync(String reason) {
+    /** Sends LeaveGroup (not for a static member: its leave is its session timing out); completes when answered. */
+    private CompletableFuture<Void> leaveAsync(String reason) {
         String member;
         synchronized (this) {
             member = memberId;
@@ -542,16 +543,20 @@ final class GroupMembership {
             }
         }
         if (member.isEmpty() || settings.groupInstanceId() != null) {
-            return; // a static member's leave is its session timing out
+            return CompletableFuture.completedFuture(null);
         }
-        offsets.coordinator().thenCompose(node -> client.send(node, ApiKey.LEAVE_GROUP, v -> v >= 3
+        return offsets.coordinator().thenCompose(node -> client.send(node, ApiKey.LEAVE_GROUP, v -> v >= 3
                 ? new LeaveGroupRequest().setGroupId(settings.groupId()).setMembers(List.of(
                         new LeaveGroupRequest.MemberIdentity().setMemberId(member).setReason(v >= 5 ? reason : null)))
-                : new LeaveGroupRequest().setGroupId(settings.groupId()).setMemberId(member)));
+                : new LeaveGroupRequest().setGroupId(settings.groupId()).setMemberId(member)))
+                .<Void>thenApply(r -> null);
     }
 
-    /** Leaves the group (unsubscribe, close): stops heartbeats, abandons a join, sends LeaveGroup. */
-    void leave(String reason) {
+    /**
+     * Leaves the group (unsubscribe, close): stops heartbeats, abandons a join, sends LeaveGroup. The
+     * future completes when the coordinator answered (or failed), so close() can wait for it.
+     */
+    CompletableFuture<Void> leave(String reason) {
         ScheduledFuture<?> h;
         synchronized (this) {
             h = heartbeat;
@@ -562,6 +567,6 @@ final class GroupMembership {
         if (h != null) {
             h.cancel(false);
         }
-        leaveAsync(reason);
+        return leaveAsync(reason);
     }
 }

@@ -1,0 +1,127 @@
+package dev.skein.cli;
+
+import dev.skein.admin.Admin;
+import dev.skein.consumer.Consumer;
+import dev.skein.consumer.ConsumerRecord;
+import dev.skein.consumer.Delivery;
+import dev.skein.core.TopicPartition;
+import dev.skein.producer.Producer;
+import dev.skein.producer.ProducerRecord;
+import dev.skein.producer.RecordMetadata;
+import dev.skein.serdes.Serdes;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Copies records (key, value, headers, timestamp) from one topic to another as a group member.
+ * At-least-once: a polled batch is written and acknowledged before its offsets are committed (at the
+ * next poll or on exit), so a kill and restart repeats at most what was in flight, never loses.
+ * At-most-once: offsets are committed before the batch is written.
+ */
+@Command(name = "copy", mixinStandardHelpOptions = true, showDefaultValues = true, usageHelpAutoWidth = true,
+        description = "Copy records from one topic to another with a delivery guarantee; safe to kill and restart.")
+final class CopyCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--from", required = true, paramLabel = "T1")
+    String from;
+
+    @Option(names = "--to", required = true, paramLabel = "T2")
+    String to;
+
+    @Option(names = "--group", required = true, paramLabel = "G", description = "The group whose offsets track progress.")
+    String group;
+
+    @Option(names = "--delivery", defaultValue = "at-least-once",
+            description = "at-least-once, at-most-once or exactly-once (with transactions; not in this build yet).")
+    String delivery;
+
+    @Option(names = "--transactional-id", paramLabel = "ID", description = "For exactly-once.")
+    String transactionalId;
+
+    @Option(names = "--max-messages", paramLabel = "N", description = "Exit after copying N records.")
+    Long maxMessages;
+
+    @Option(names = "--timeout-ms", paramLabel = "MS", description = "Exit after MS milliseconds without a new record"
+            + " (counted once the group has assigned partitions).")
+    Long timeoutMs;
+
+    @Override
+    public Integer call() {
+        SkeinCommand root = SkeinCommand.root(spec);
+        Clients.logging(root.global);
+        Delivery mode = switch (delivery) {
+            case "at-least-once" -> Delivery.AT_LEAST_ONCE;
+            case "at-most-once" -> Delivery.AT_MOST_ONCE;
+            case "exactly-once" -> throw new IllegalArgumentException("--delivery exactly-once needs transactions, which"
+                    + " this build does not have yet; use at-least-once");
+            default -> throw new IllegalArgumentException("--delivery must be at-least-once, at-most-once or exactly-once,"
+                    + " was " + delivery);
+        };
+        if (transactionalId != null) {
+            throw new IllegalArgumentException("--transactional-id goes with --delivery exactly-once");
+        }
+        try (Admin admin = Clients.admin(root.global)) {
+            Clients.requireTopic(admin, from, root.global);
+            Clients.requireTopic(admin, to, root.global);
+        }
+        long copied = 0;
+        try (Consumer<byte[], byte[]> consumer = Consumer.builder(Serdes.bytes(), Serdes.bytes()).properties(Clients.consumerProperties(root.global))
+                .groupId(group).delivery(mode).property("auto.offset.reset", "earliest").build();
+             Producer<byte[], byte[]> producer = Producer.builder(Serdes.bytes(), Serdes.bytes()).properties(Clients.producerProperties(root.global))
+                     .maxBlock(Clients.API_TIMEOUT).build()) {
+            consumer.subscribe(List.of(from));
+            long last = System.nanoTime();
+            while (maxMessages == null || copied < maxMessages) {
+                List<ConsumerRecord<byte[], byte[]>> batch = new ArrayList<>();
+                consumer.poll(Duration.ofMillis(200)).forEach(batch::add);
+                if (batch.isEmpty()) {
+                    if (consumer.assignment().isEmpty()) {
+                        last = System.nanoTime(); // idle time counts once the group has given us partitions
+                    } else if (timeoutMs != null && System.nanoTime() - last >= timeoutMs * 1_000_000L) {
+                        break;
+                    }
+                    continue;
+                }
+                last = System.nanoTime();
+                Map<TopicPartition, Long> firstOffsets = new LinkedHashMap<>();
+                Map<TopicPartition, Long> rewind = new LinkedHashMap<>();
+                List<CompletableFuture<RecordMetadata>> sends = new ArrayList<>();
+                for (ConsumerRecord<byte[], byte[]> r : batch) {
+                    TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+                    if (maxMessages != null && copied + sends.size() >= maxMessages) {
+                        rewind.putIfAbsent(tp, r.offset()); // not copied: not to be committed
+                        continue;
+                    }
+                    firstOffsets.putIfAbsent(tp, r.offset());
+                    sends.add(producer.send(new ProducerRecord<>(to, null, r.key(), r.value(), r.headers(), r.timestamp())));
+                }
+                producer.flush();
+                for (CompletableFuture<RecordMetadata> f : sends) {
+                    if (f.isCompletedExceptionally()) {
+                        if (mode == Delivery.AT_LEAST_ONCE) {
+                            firstOffsets.forEach(consumer::seek); // nothing of this batch is committed on exit
+                        }
+                        throw new CliException("copying to " + to + " failed after " + copied + " records: "
+                                + Cli.describe(f.handle((m, e) -> e).join()));
+                    }
+                }
+                copied += sends.size();
+                rewind.forEach(consumer::seek);
+            }
+        }
+        root.io.err().println("copied " + copied + " records from " + from + " to " + to);
+        return Cli.OK;
+    }
+}

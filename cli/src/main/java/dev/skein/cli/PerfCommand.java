@@ -1,0 +1,227 @@
+package dev.skein.cli;
+
+import dev.skein.admin.Admin;
+import dev.skein.consumer.Consumer;
+import dev.skein.consumer.ConsumerBuilder;
+import dev.skein.consumer.ConsumerRecord;
+import dev.skein.consumer.Delivery;
+import dev.skein.core.TopicPartition;
+import dev.skein.producer.Producer;
+import dev.skein.producer.ProducerBuilder;
+import dev.skein.producer.ProducerRecord;
+import dev.skein.serdes.Serdes;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * {@code skein perf produce | consume}: progress on stderr each second; the last line on stdout is one
+ * JSON object with {@code records}, {@code seconds}, {@code records_per_sec}, {@code mb_per_sec} (and
+ * for produce {@code latency_ms} with {@code p50}, {@code p99}, {@code p999}, {@code max}).
+ */
+@Command(name = "perf", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
+        description = "Measure produce or consume throughput (and produce latency) against the cluster.",
+        subcommands = {PerfCommand.Produce.class, PerfCommand.Consume.class})
+final class PerfCommand implements Runnable {
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new ParameterException(spec.commandLine(), "a perf command is required: produce or consume");
+    }
+
+    /** Prints "N records, R rec/s" on stderr about once a second. */
+    static final class Progress {
+        private final java.io.PrintStream err;
+        private final long start = System.nanoTime();
+        private long lastPrint = start;
+
+        Progress(java.io.PrintStream err) {
+            this.err = err;
+        }
+
+        void tick(long done, long total) {
+            long now = System.nanoTime();
+            if (now - lastPrint >= 1_000_000_000L) {
+                lastPrint = now;
+                double s = (now - start) / 1e9;
+                err.printf(Locale.ROOT, "%d/%d records, %.0f records/s%n", done, total, done / s);
+            }
+        }
+    }
+
+    static String json(long records, double seconds, long bytes, String extra) {
+        return String.format(Locale.ROOT, "{\"records\":%d,\"seconds\":%.3f,\"records_per_sec\":%.1f,\"mb_per_sec\":%.3f%s}",
+                records, seconds, records / seconds, bytes / seconds / 1_000_000.0, extra);
+    }
+
+    @Command(name = "produce", mixinStandardHelpOptions = true, showDefaultValues = true, usageHelpAutoWidth = true,
+            description = "Send N records of a given size as fast as allowed and report throughput and latency.")
+    static final class Produce implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--topic", required = true)
+        String topic;
+
+        @Option(names = "--records", required = true, paramLabel = "N")
+        long records;
+
+        @Option(names = "--record-size", required = true, paramLabel = "BYTES")
+        int recordSize;
+
+        @Option(names = "--acks", defaultValue = "all", description = "0, 1 or all.")
+        String acks;
+
+        @Option(names = "--linger-ms", defaultValue = "5")
+        long lingerMs;
+
+        @Option(names = "--batch-size", defaultValue = "16384")
+        int batchSize;
+
+        @Option(names = "--compression", defaultValue = "none", description = "none, gzip, snappy, lz4 or zstd.")
+        String compression;
+
+        @Option(names = "--throughput", paramLabel = "RECORDS_PER_SEC", defaultValue = "-1",
+                description = "Cap the send rate (-1: no cap).")
+        long throughput;
+
+        @Override
+        public Integer call() {
+            SkeinCommand root = SkeinCommand.root(spec);
+            Clients.logging(root.global);
+            if (records < 1 || records > Integer.MAX_VALUE || recordSize < 0) {
+                throw new IllegalArgumentException("--records must be 1.." + Integer.MAX_VALUE + " and --record-size >= 0");
+            }
+            try (Admin admin = Clients.admin(root.global)) {
+                Clients.requireTopic(admin, topic, root.global);
+            }
+            ProducerBuilder<byte[], byte[]> b = Producer.builder(Serdes.bytes(), Serdes.bytes())
+                    .properties(Clients.producerProperties(root.global)).property("acks", acks).property("compression.type", compression)
+                    .property("linger.ms", lingerMs).property("batch.size", batchSize);
+            byte[] value = new byte[recordSize];
+            new java.util.Random(1).nextBytes(value);
+            int[] latencyMicros = new int[(int) records];
+            AtomicLong failed = new AtomicLong();
+            AtomicReference<Throwable> firstError = new AtomicReference<>();
+            Progress progress = new Progress(root.io.err());
+            long start = System.nanoTime();
+            try (Producer<byte[], byte[]> producer = b.build()) {
+                for (int i = 0; i < records; i++) {
+                    if (throughput > 0) {
+                        long due = start + (long) (i * 1e9 / throughput);
+                        long wait = due - System.nanoTime();
+                        if (wait > 0) {
+                            java.util.concurrent.locks.LockSupport.parkNanos(wait);
+                        }
+                    }
+                    int index = i;
+                    long sentAt = System.nanoTime();
+                    producer.send(ProducerRecord.of(topic, value), (m, e) -> {
+                        latencyMicros[index] = (int) Math.min(Integer.MAX_VALUE, (System.nanoTime() - sentAt) / 1000);
+                        if (e != null) {
+                            failed.incrementAndGet();
+                            firstError.compareAndSet(null, e);
+                        }
+                    });
+                    progress.tick(i + 1, records);
+                }
+                producer.flush();
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            if (failed.get() > 0) {
+                throw new CliException(failed.get() + " of " + records + " records failed: " + Cli.describe(firstError.get()));
+            }
+            Arrays.sort(latencyMicros);
+            String latency = String.format(Locale.ROOT, ",\"latency_ms\":{\"p50\":%.3f,\"p99\":%.3f,\"p999\":%.3f,\"max\":%.3f}",
+                    pct(latencyMicros, 0.50), pct(latencyMicros, 0.99), pct(latencyMicros, 0.999),
+                    latencyMicros[latencyMicros.length - 1] / 1000.0);
+            root.io.out().println(json(records, seconds, records * (long) recordSize, latency));
+            return Cli.OK;
+        }
+
+        private static double pct(int[] sorted, double q) {
+            int i = (int) Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1);
+            return sorted[Math.max(0, i)] / 1000.0;
+        }
+    }
+
+    @Command(name = "consume", mixinStandardHelpOptions = true, showDefaultValues = true, usageHelpAutoWidth = true,
+            description = "Read N records from the start of a topic and report throughput.")
+    static final class Consume implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--topic", required = true)
+        String topic;
+
+        @Option(names = "--records", required = true, paramLabel = "N")
+        long records;
+
+        @Option(names = "--group", paramLabel = "G", description = "Read as a member of this group (default: no group).")
+        String group;
+
+        @Option(names = "--timeout-ms", defaultValue = "30000", paramLabel = "MS",
+                description = "Give up after MS milliseconds without a record.")
+        long timeoutMs;
+
+        @Override
+        public Integer call() {
+            SkeinCommand root = SkeinCommand.root(spec);
+            Clients.logging(root.global);
+            List<TopicPartition> partitions = new ArrayList<>();
+            try (Admin admin = Clients.admin(root.global)) {
+                Clients.requireTopic(admin, topic, root.global).partitions()
+                        .forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
+            }
+            ConsumerBuilder<byte[], byte[]> b = Consumer.builder(Serdes.bytes(), Serdes.bytes())
+                    .properties(Clients.consumerProperties(root.global)).property("auto.offset.reset", "earliest");
+            if (group != null) {
+                b.groupId(group);
+            } else {
+                b.delivery(Delivery.MANUAL);
+            }
+            long read = 0;
+            long bytes = 0;
+            Progress progress = new Progress(root.io.err());
+            long start = System.nanoTime();
+            try (Consumer<byte[], byte[]> consumer = b.build()) {
+                if (group != null) {
+                    consumer.subscribe(List.of(topic));
+                } else {
+                    consumer.assign(partitions);
+                }
+                long last = System.nanoTime();
+                while (read < records) {
+                    int n = 0;
+                    for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                        n++;
+                        bytes += r.value() == null ? 0 : r.value().length;
+                    }
+                    read += n;
+                    if (n > 0) {
+                        last = System.nanoTime();
+                    } else if (System.nanoTime() - last > timeoutMs * 1_000_000L) {
+                        throw new CliException("only " + read + " of " + records + " records arrived; none for " + timeoutMs + " ms");
+                    }
+                    progress.tick(read, records);
+                }
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            root.io.out().println(json(read, seconds, bytes, ""));
+            return Cli.OK;
+        }
+    }
+}

@@ -1,0 +1,184 @@
+package dev.skein.cli;
+
+import dev.skein.testkit.KafkaCluster;
+import dev.skein.testkit.KafkaClusterExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+
+import static dev.skein.cli.CliIT.skein;
+import static dev.skein.cli.CliIT.topic;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** groups, perf, copy and quickstart against a real broker. */
+@ExtendWith(KafkaClusterExtension.class)
+class CliCommandsIT {
+
+    static String lines(int from, int to) {
+        return IntStream.range(from, to).mapToObj(Integer::toString).collect(Collectors.joining("\n", "", "\n"));
+    }
+
+    @Test
+    void groupsAreListedDescribedResetAndDeleted(KafkaCluster kafka) {
+        String t = topic(kafka, 2);
+        assertEquals(0, skein(kafka, lines(0, 10), "produce", "--topic", t).exit());
+        String group = "cli-groups-" + UUID.randomUUID();
+        assertEquals(0, skein(kafka, "", "consume", "--topic", t, "--group", group, "--from-beginning",
+                "--max-messages", "6").exit());
+        assertTrue(skein(kafka, "", "groups", "list").lines().contains(group));
+
+        CliIT.Run described = skein(kafka, "", "groups", "describe", "--group", group);
+        assertEquals(0, described.exit(), described.err());
+        long lag = described.lines().stream().filter(l -> l.startsWith(t)).mapToLong(l -> Long.parseLong(l.split("\\s+")[4])).sum();
+        assertEquals(4, lag, "10 written, 6 committed: " + described.out());
+
+        CliIT.Run reset = skein(kafka, "", "groups", "reset-offsets", "--group", group, "--topic", t, "--to-earliest");
+        assertEquals(0, reset.exit(), reset.err());
+        assertEquals(List.of(t + " 0 0", t + " 1 0"), reset.lines());
+        CliIT.Run again = skein(kafka, "", "consume", "--topic", t, "--group", group, "--timeout-ms", "2000");
+        assertEquals(10, again.lines().size(), "everything is read again after the reset");
+
+        CliIT.Run toOffset = skein(kafka, "", "groups", "reset-offsets", "--group", group, "--topic", t, "--to-offset", "1");
+        assertEquals(List.of(t + " 0 1", t + " 1 1"), toOffset.lines());
+        CliIT.Run latest = skein(kafka, "", "groups", "reset-offsets", "--group", group, "--topic", t, "--to-latest");
+        assertEquals(0, latest.exit(), latest.err());
+        CliIT.Run future = skein(kafka, "", "groups", "reset-offsets", "--group", group, "--topic", t,
+                "--to-datetime", "2999-01-01T00:00:00Z");
+        assertEquals(latest.lines(), future.lines(), "no record that late: the end");
+
+        CliIT.Run both = skein(kafka, "", "groups", "reset-offsets", "--group", group, "--topic", t, "--to-earliest",
+                "--to-latest");
+        assertEquals(2, both.exit(), "the targets exclude each other");
+
+        assertEquals(0, skein(kafka, "", "groups", "delete", "--group", group).exit());
+        CliIT.Run gone = skein(kafka, "", "groups", "describe", "--group", group);
+        assertEquals(1, gone.exit());
+        assertTrue(gone.err().contains(group) && gone.err().contains("does not exist"), gone.err());
+    }
+
+    @Test
+    void perfPrintsOneJsonLineWithThroughputAndLatency(KafkaCluster kafka) {
+        String t = topic(kafka, 3);
+        CliIT.Run produced = skein(kafka, "", "perf", "produce", "--topic", t, "--records", "20000", "--record-size", "100",
+                "--throughput", "50000");
+        assertEquals(0, produced.exit(), produced.err());
+        String json = produced.lines().get(produced.lines().size() - 1);
+        assertTrue(json.startsWith("{") && json.endsWith("}"), json);
+        assertEquals(20000, (long) number(json, "records"));
+        assertTrue(number(json, "records_per_sec") <= 60_000, "the throughput cap holds: " + json);
+        assertTrue(number(json, "mb_per_sec") > 0, json);
+        assertTrue(number(json, "p50") <= number(json, "p99") && number(json, "p99") <= number(json, "p999")
+                && number(json, "p999") <= number(json, "max"), json);
+
+        CliIT.Run consumed = skein(kafka, "", "perf", "consume", "--topic", t, "--records", "20000");
+        assertEquals(0, consumed.exit(), consumed.err());
+        String cjson = consumed.lines().get(consumed.lines().size() - 1);
+        assertEquals(20000, (long) number(cjson, "records"));
+        assertTrue(number(cjson, "seconds") > 0 && number(cjson, "records_per_sec") > 0, cjson);
+    }
+
+    static double number(String json, String key) {
+        Matcher m = Pattern.compile("\"" + key + "\":([0-9.]+)").matcher(json);
+        assertTrue(m.find(), key + " in " + json);
+        return Double.parseDouble(m.group(1));
+    }
+
+    @Test
+    void copyCopiesKeysValuesAndHeadersInBothModes(KafkaCluster kafka) {
+        String from = topic(kafka, 2);
+        assertEquals(0, skein(kafka, "a=1\nb=2\nc=3\n", "produce", "--topic", from, "--key-separator", "=",
+                "--header", "h=x").exit());
+        for (String mode : List.of("at-least-once", "at-most-once")) {
+            String to = topic(kafka, 1);
+            CliIT.Run copied = skein(kafka, "", "copy", "--from", from, "--to", to, "--group", "copy-" + UUID.randomUUID(),
+                    "--delivery", mode, "--timeout-ms", "2000");
+            assertEquals(0, copied.exit(), copied.err());
+            CliIT.Run read = skein(kafka, "", "consume", "--topic", to, "--from-beginning", "--max-messages", "3",
+                    "--format", "%k=%v %h\\n");
+            assertEquals(Set.of("a=1 h=x", "b=2 h=x", "c=3 h=x"), new HashSet<>(read.lines()), mode);
+        }
+        CliIT.Run eos = skein(kafka, "", "copy", "--from", from, "--to", from, "--group", "g", "--delivery", "exactly-once");
+        assertEquals(2, eos.exit());
+        assertTrue(eos.err().contains("exactly-once"), eos.err());
+    }
+
+    @Test
+    void copyKilledWithSigkillAndRestartedLosesNothing(KafkaCluster kafka) throws Exception {
+        String from = topic(kafka, 3);
+        String to = topic(kafka, 3);
+        int total = 30_000;
+        assertEquals(0, skein(kafka, lines(0, total), "produce", "--topic", from).exit());
+        String group = "copy-kill-" + UUID.randomUUID();
+        Path launcher = Path.of(System.getProperty("user.dir")).getParent().resolve("bin/skein");
+        List<String> command = List.of(launcher.toString(), "copy", "--bootstrap", kafka.bootstrapServers(), "--from", from,
+                "--to", to, "--group", group, "--timeout-ms", "5000", "-X", "max.poll.records=200",
+                "-X", "session.timeout.ms=6000", "-X", "heartbeat.interval.ms=1000");
+        Process first = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        long written = 0;
+        while (written < total / 4 && System.nanoTime() < deadline && first.isAlive()) {
+            Thread.sleep(100);
+            written = endOffsets(kafka, to);
+        }
+        assertTrue(written >= total / 4 && first.isAlive(), "the copy is under way: " + written);
+        first.destroyForcibly(); // SIGKILL: no close, no final commit
+        assertTrue(first.waitFor(10, TimeUnit.SECONDS));
+
+        Process second = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(second.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(second.waitFor(120, TimeUnit.SECONDS), out);
+        assertEquals(0, second.exitValue(), out);
+
+        CliIT.Run read = skein(kafka, "", "consume", "--topic", to, "--from-beginning", "--timeout-ms", "3000");
+        Set<String> values = new HashSet<>(read.lines());
+        Set<String> missing = new HashSet<>();
+        for (int i = 0; i < total; i++) {
+            if (!values.contains(Integer.toString(i))) {
+                missing.add(Integer.toString(i));
+            }
+        }
+        assertTrue(missing.isEmpty(), missing.size() + " records lost, e.g. " + missing.stream().limit(5).toList());
+        assertTrue(read.lines().size() >= total, "duplicates are allowed, losses are not");
+    }
+
+    /** Records in the topic now: the sum of its partitions' end offsets. */
+    private static long endOffsets(KafkaCluster kafka, String topic) throws Exception {
+        try (dev.skein.admin.Admin admin = dev.skein.admin.Admin.builder().bootstrapServers(kafka.bootstrapServers()).build()) {
+            java.util.Map<dev.skein.core.TopicPartition, dev.skein.admin.OffsetSpec> specs = new java.util.HashMap<>();
+            for (int p = 0; p < 3; p++) {
+                specs.put(new dev.skein.core.TopicPartition(topic, p), dev.skein.admin.OffsetSpec.latest());
+            }
+            return admin.records().listOffsets(specs).all().get(30, TimeUnit.SECONDS).values().stream()
+                    .mapToLong(dev.skein.admin.ListedOffset::offset).sum();
+        }
+    }
+
+    @Test
+    void quickstartAgainstAGivenClusterReportsEachDeliveryMode(KafkaCluster kafka) {
+        CliIT.Run q = skein(kafka, "", "quickstart");
+        assertEquals(0, q.exit(), q.err() + q.out());
+        assertTrue(q.out().contains("using the cluster at " + kafka.bootstrapServers()), q.out());
+        assertTrue(q.out().contains("at-least-once") && q.out().contains("at-most-once"), q.out());
+        assertTrue(q.out().contains("read all 30 records once"), q.out());
+    }
+
+    @Test
+    void quickstartStartsItsOwnBrokerWhenNoneIsGiven() {
+        CliIT.Run q = skein("", "quickstart");
+        assertEquals(0, q.exit(), q.err() + q.out());
+        assertTrue(q.out().contains("started a local Kafka broker"), q.out());
+        assertTrue(q.out().contains("stopped the local broker"), q.out());
+    }
+}
