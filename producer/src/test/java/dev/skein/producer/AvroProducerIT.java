@@ -6,6 +6,7 @@ import dev.skein.serdes.SchemaRegistryClient;
 import dev.skein.serdes.SerdeContext;
 import dev.skein.serdes.Serdes;
 import dev.skein.testkit.KafkaCluster;
+import dev.skein.testkit.SchemaRegistryStub;
 import dev.skein.testkit.KafkaClusterExtension;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
@@ -31,7 +32,7 @@ class AvroProducerIT {
     @Test
     void recordsWrittenWithTheOldSchemaAreReadWithTheNewOne(KafkaCluster kafka) throws Exception {
         String topic = Reference.createTopic(kafka, "avro", 1, 1);
-        try (InMemorySchemaRegistry registry = new InMemorySchemaRegistry()) {
+        try (SchemaRegistryStub registry = new SchemaRegistryStub()) {
             SchemaRegistryClient client = SchemaRegistryClient.builder().url(registry.url()).build();
             try (Producer<String, GenericRecord> p = Producer.builder(Serdes.string(), AvroSerde.builder(client).generic())
                     .bootstrapServers(kafka.bootstrapServers()).build()) {
