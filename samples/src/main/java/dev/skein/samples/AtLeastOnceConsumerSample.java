@@ -1,0 +1,74 @@
+package dev.skein.samples;
+
+import dev.skein.consumer.Consumer;
+import dev.skein.consumer.ConsumerRecord;
+import dev.skein.consumer.Delivery;
+import dev.skein.consumer.OffsetReset;
+import dev.skein.core.TopicPartition;
+import dev.skein.serdes.Serdes;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+
+/**
+ * An at-least-once consumer: the offsets of what a poll() returned are committed only when the next
+ * poll() starts, so a record is never marked done before {@code process} returned. A crash re-delivers
+ * what was being processed; nothing is lost. Make the processing idempotent (see
+ * {@link ChangeDataIndexerSample}). Stopping in the middle of a batch takes one step: seek back to the
+ * first record not processed before closing, as {@link #run} does.
+ *
+ * <p>Run: {@code AtLeastOnceConsumerSample localhost:9092 orders billing}
+ */
+public final class AtLeastOnceConsumerSample {
+    private AtLeastOnceConsumerSample() {}
+
+    public static void main(String[] args) {
+        int n = run(args[0], args[1], args[2], r -> {
+            System.out.println(r.key() + " -> " + r.value());
+            return false;
+        }, Duration.ofSeconds(10));
+        System.out.println("processed " + n + " records");
+    }
+
+    /**
+     * Processes records of {@code topic} as a member of {@code group} until {@code process} returns true
+     * or {@code idle} passes without a record. Returns how many records were processed.
+     */
+    public static int run(String bootstrap, String topic, String group, Predicate<ConsumerRecord<String, String>> process,
+                          Duration idle) {
+        int processed = 0;
+        try (Consumer<String, String> consumer = Consumer.builder(Serdes.string(), Serdes.string())
+                .bootstrapServers(bootstrap)
+                .groupId(group)
+                .delivery(Delivery.AT_LEAST_ONCE)          // the default, named here for the reader
+                .offsetReset(OffsetReset.EARLIEST)
+                .build()) {
+            consumer.subscribe(List.of(topic));
+            long last = System.nanoTime();
+            while (System.nanoTime() - last < idle.toNanos()) {
+                Map<TopicPartition, Long> unprocessed = new LinkedHashMap<>();
+                boolean stop = false;
+                for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
+                    TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+                    if (stop) {
+                        unprocessed.putIfAbsent(tp, r.offset());
+                        continue;
+                    }
+                    last = System.nanoTime();
+                    processed++;
+                    stop = process.test(r);
+                }
+                if (stop) {
+                    // close() commits the position, which is past everything this poll() returned: move it
+                    // back to the first record not processed, or those would count as done.
+                    unprocessed.forEach(consumer::seek);
+                    return processed;
+                }
+            }
+        }
+        return processed;
+    }
+}

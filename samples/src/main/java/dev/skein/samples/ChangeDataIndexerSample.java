@@ -1,0 +1,146 @@
+package dev.skein.samples;
+
+import dev.skein.consumer.Consumer;
+import dev.skein.consumer.ConsumerRecord;
+import dev.skein.consumer.Delivery;
+import dev.skein.consumer.OffsetReset;
+import dev.skein.producer.Producer;
+import dev.skein.producer.ProducerRecord;
+import dev.skein.serdes.JsonSerde;
+import dev.skein.serdes.Serdes;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * Change data into a denormalized view. An application writes customer rows and produces a change
+ * event per write, keyed by the row id (so one row's changes stay in order on one partition). An
+ * at-least-once consumer maintains "customers by city". It may see an event twice after a crash, so
+ * it applies each row's changes by version: a repeated or older event changes nothing.
+ *
+ * <p>Run: {@code ChangeDataIndexerSample localhost:9092 customer-changes}
+ */
+public final class ChangeDataIndexerSample {
+    private ChangeDataIndexerSample() {}
+
+    /** A row after a change (or its deletion), with the row's version: 1, 2, 3... per id. */
+    public record Change(String id, long version, String name, String city, boolean deleted) {}
+
+    /** The application's table; every write also produces its change event. */
+    public static final class CustomerTable implements AutoCloseable {
+        private final Map<String, Change> rows = new TreeMap<>();
+        private final Producer<String, Change> producer;
+        private final String topic;
+
+        public CustomerTable(String bootstrap, String topic) {
+            this.topic = topic;
+            this.producer = Producer.builder(Serdes.string(), JsonSerde.of(Change.class)).bootstrapServers(bootstrap).build();
+        }
+
+        public void upsert(String id, String name, String city) {
+            write(new Change(id, version(id), name, city, false));
+        }
+
+        public void delete(String id) {
+            write(new Change(id, version(id), null, null, true));
+        }
+
+        private long version(String id) {
+            Change before = rows.get(id);
+            return before == null ? 1 : before.version() + 1;
+        }
+
+        private void write(Change c) {
+            rows.put(c.id(), c);
+            producer.send(ProducerRecord.of(topic, c.id(), c));
+        }
+
+        /** Waits until every change event is acknowledged; then returns the rows that exist. */
+        public Map<String, Change> committedRows() {
+            producer.flush();
+            Map<String, Change> live = new TreeMap<>(rows);
+            live.values().removeIf(Change::deleted);
+            return live;
+        }
+
+        @Override
+        public void close() {
+            producer.close();
+        }
+    }
+
+    /** The view: names by city, and the last version applied per row (what makes it idempotent). */
+    public static final class CityIndex {
+        private final Map<String, Long> applied = new HashMap<>();
+        private final Map<String, Change> current = new HashMap<>();
+        private final Map<String, Set<String>> byCity = new TreeMap<>();
+
+        /** Applies a change; false when it was already applied or is older than what was (a re-delivery). */
+        public boolean apply(Change c) {
+            if (c.version() <= applied.getOrDefault(c.id(), 0L)) {
+                return false;
+            }
+            Change old = current.remove(c.id());
+            if (old != null) {
+                Set<String> names = byCity.get(old.city());
+                names.remove(old.name());
+                if (names.isEmpty()) {
+                    byCity.remove(old.city());
+                }
+            }
+            if (!c.deleted()) {
+                current.put(c.id(), c);
+                byCity.computeIfAbsent(c.city(), k -> new TreeSet<>()).add(c.name());
+            }
+            applied.put(c.id(), c.version());
+            return true;
+        }
+
+        public Map<String, Set<String>> view() {
+            Map<String, Set<String>> copy = new TreeMap<>();
+            byCity.forEach((city, names) -> copy.put(city, Set.copyOf(names)));
+            return copy;
+        }
+    }
+
+    /**
+     * Feeds the index from the change topic, at least once, until {@code idle} passes without an event.
+     * Returns how many events changed the view.
+     */
+    public static int index(String bootstrap, String topic, String group, CityIndex index, Duration idle) {
+        int changed = 0;
+        try (Consumer<String, Change> consumer = Consumer.builder(Serdes.string(), JsonSerde.of(Change.class))
+                .bootstrapServers(bootstrap).groupId(group).delivery(Delivery.AT_LEAST_ONCE)
+                .offsetReset(OffsetReset.EARLIEST).build()) {
+            consumer.subscribe(List.of(topic));
+            long last = System.nanoTime();
+            while (System.nanoTime() - last < idle.toNanos()) {
+                for (ConsumerRecord<String, Change> r : consumer.poll(Duration.ofMillis(200))) {
+                    last = System.nanoTime();
+                    if (index.apply(r.value())) {
+                        changed++;
+                    }
+                }
+            }
+        }
+        return changed;
+    }
+
+    public static void main(String[] args) {
+        try (CustomerTable table = new CustomerTable(args[0], args[1])) {
+            table.upsert("c1", "Ada", "London");
+            table.upsert("c2", "Grace", "New York");
+            table.upsert("c1", "Ada", "Paris");
+            table.delete("c2");
+            table.committedRows();
+        }
+        CityIndex index = new CityIndex();
+        index(args[0], args[1], "city-index", index, Duration.ofSeconds(5));
+        System.out.println(index.view());
+    }
+}

@@ -1,0 +1,163 @@
+package dev.skein.samples;
+
+import dev.skein.admin.Admin;
+import dev.skein.admin.NewTopic;
+import dev.skein.testkit.KafkaCluster;
+import dev.skein.testkit.KafkaClusterExtension;
+import dev.skein.testkit.SchemaRegistryStub;
+import org.apache.avro.generic.GenericRecord;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Every sample run against a real broker, checking what it promises. */
+@ExtendWith(KafkaClusterExtension.class)
+class SamplesIT {
+
+    static String topic(KafkaCluster kafka, int partitions) throws Exception {
+        String t = "sample-" + UUID.randomUUID().toString().substring(0, 8);
+        try (Admin admin = Admin.builder().bootstrapServers(kafka.bootstrapServers()).build()) {
+            admin.topics().create(List.of(NewTopic.of(t, partitions, 1))).all().get(30, TimeUnit.SECONDS);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (System.nanoTime() < deadline) { // until the broker serves it
+                try {
+                    admin.topics().describe(List.of(t)).get(t).get(30, TimeUnit.SECONDS);
+                    break;
+                } catch (java.util.concurrent.ExecutionException e) {
+                    Thread.sleep(100);
+                }
+            }
+        }
+        return t;
+    }
+
+    @Test
+    void theKeyedProducerKeepsEachCustomerOnOnePartitionAndTheConsumersReadEverything(KafkaCluster kafka) throws Exception {
+        String t = topic(kafka, 4);
+        Map<String, Integer> placement = KeyedProducerSample.run(kafka.bootstrapServers(), t, 200,
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+        assertEquals(10, placement.size());
+
+        List<String> seen = new ArrayList<>();
+        Map<String, Integer> partitionSeen = new HashMap<>();
+        int n = AtLeastOnceConsumerSample.run(kafka.bootstrapServers(), t, "alo-" + UUID.randomUUID(), r -> {
+            seen.add(r.value());
+            partitionSeen.put(r.key(), r.partition());
+            return false;
+        }, Duration.ofSeconds(3));
+        assertEquals(200, n);
+        assertEquals(200, new HashSet<>(seen).size(), "every order once");
+        assertEquals(placement, partitionSeen, "where the producer's callbacks said");
+
+        int m = AtMostOnceConsumerSample.run(kafka.bootstrapServers(), t, "amo-" + UUID.randomUUID(), r -> false,
+                Duration.ofSeconds(3));
+        assertEquals(200, m);
+    }
+
+    @Test
+    void atLeastOnceRedeliversWhatWasNotFinishedAndAtMostOnceNeverRepeats(KafkaCluster kafka) throws Exception {
+        String t = topic(kafka, 1);
+        KeyedProducerSample.run(kafka.bootstrapServers(), t, 100, new PrintStream(new ByteArrayOutputStream(), true,
+                StandardCharsets.UTF_8));
+        // Stop after 30 records: at-least-once committed exactly those, so the next run starts at 30.
+        String alo = "alo-" + UUID.randomUUID();
+        assertEquals(30, AtLeastOnceConsumerSample.run(kafka.bootstrapServers(), t, alo, r -> r.offset() == 29,
+                Duration.ofSeconds(3)));
+        List<Long> rest = new ArrayList<>();
+        AtLeastOnceConsumerSample.run(kafka.bootstrapServers(), t, alo, r -> {
+            rest.add(r.offset());
+            return false;
+        }, Duration.ofSeconds(3));
+        assertEquals(30L, rest.get(0), "resumes after the last processed record");
+        assertEquals(70, rest.size());
+
+        // At-most-once: stopping mid-batch skips the rest of that batch; nothing is ever handed out twice.
+        String amo = "amo-" + UUID.randomUUID();
+        Set<Long> handled = new HashSet<>();
+        AtMostOnceConsumerSample.run(kafka.bootstrapServers(), t, amo, r -> {
+            handled.add(r.offset());
+            return r.offset() == 10;
+        }, Duration.ofSeconds(3));
+        AtMostOnceConsumerSample.run(kafka.bootstrapServers(), t, amo, r -> {
+            assertTrue(handled.add(r.offset()), "offset " + r.offset() + " handed out twice");
+            return false;
+        }, Duration.ofSeconds(3));
+        assertTrue(handled.contains(99L), "the second run reached the end");
+    }
+
+    @Test
+    void theAdminTourRunsFromStartToFinish(KafkaCluster kafka) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        String t = "tour-" + UUID.randomUUID().toString().substring(0, 8);
+        AdminTourSample.run(kafka.bootstrapServers(), t, new PrintStream(out, true, StandardCharsets.UTF_8));
+        String report = out.toString(StandardCharsets.UTF_8);
+        assertTrue(report.contains("created " + t) && report.contains("retention.ms is now 7200000")
+                && report.contains("deleted " + t), report);
+        assertEquals(3, report.lines().filter(l -> l.contains("led by broker")).count(), report);
+    }
+
+    @Test
+    void avroPaymentsComeBackThroughTheSchemaRegistry(KafkaCluster kafka) throws Exception {
+        String t = topic(kafka, 1);
+        try (SchemaRegistryStub registry = new SchemaRegistryStub()) {
+            List<GenericRecord> read = AvroSample.run(kafka.bootstrapServers(), registry.url(), t, 20);
+            assertEquals(20, read.size());
+            for (int i = 0; i < 20; i++) {
+                assertEquals("pay-" + i, read.get(i).get("id").toString());
+                assertEquals(100L * i, read.get(i).get("cents"));
+                assertEquals(i % 2 == 0 ? "EUR" : "USD", read.get(i).get("currency").toString());
+            }
+        }
+    }
+
+    @Test
+    void theChangeDataViewMatchesTheTableAndRedeliveryChangesNothing(KafkaCluster kafka) throws Exception {
+        String t = topic(kafka, 3);
+        Map<String, ChangeDataIndexerSample.Change> rows;
+        Random random = new Random(42);
+        List<String> cities = List.of("Lisbon", "Oslo", "Lagos", "Lima");
+        try (ChangeDataIndexerSample.CustomerTable table = new ChangeDataIndexerSample.CustomerTable(kafka.bootstrapServers(), t)) {
+            for (int i = 0; i < 300; i++) {
+                String id = "c" + random.nextInt(40);
+                if (random.nextInt(10) == 0) {
+                    table.delete(id);
+                } else {
+                    table.upsert(id, "name-" + id, cities.get(random.nextInt(cities.size())));
+                }
+            }
+            rows = table.committedRows();
+        }
+        Map<String, Set<String>> expected = new TreeMap<>();
+        rows.values().forEach(c -> expected.computeIfAbsent(c.city(), k -> new TreeSet<>()).add(c.name()));
+
+        ChangeDataIndexerSample.CityIndex index = new ChangeDataIndexerSample.CityIndex();
+        int changed = ChangeDataIndexerSample.index(kafka.bootstrapServers(), t, "index-" + UUID.randomUUID(), index,
+                Duration.ofSeconds(3));
+        assertTrue(changed > 0);
+        assertEquals(expected, index.view(), "the view is the table's");
+
+        // Everything delivered again (a new group from the start, as after a crash that lost every commit).
+        int again = ChangeDataIndexerSample.index(kafka.bootstrapServers(), t, "index-" + UUID.randomUUID(), index,
+                Duration.ofSeconds(3));
+        assertEquals(0, again, "no re-delivered event changed anything");
+        assertEquals(expected, index.view());
+    }
+}
