@@ -1,5 +1,6 @@
 package dev.skein.consumer;
 
+import dev.skein.core.ConsumerGroupMetadata;
 import dev.skein.core.TopicPartition;
 import dev.skein.serdes.Deserializer;
 import dev.skein.serdes.Serde;

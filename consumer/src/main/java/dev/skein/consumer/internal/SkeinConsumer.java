@@ -1,7 +1,7 @@
 package dev.skein.consumer.internal;
 
 import dev.skein.consumer.Consumer;
-import dev.skein.consumer.ConsumerGroupMetadata;
+import dev.skein.core.ConsumerGroupMetadata;
 import dev.skein.consumer.ConsumerRecord;
 import dev.skein.consumer.ConsumerRecords;
 import dev.skein.consumer.IsolationLevel;

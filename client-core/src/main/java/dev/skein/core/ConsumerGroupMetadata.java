@@ -1,8 +1,9 @@
-package dev.skein.consumer;
+package dev.skein.core;
 
 /**
  * Who a consumer is in its group right now: what a transactional producer sends with the consumed
- * offsets so the coordinator can fence a zombie member (KIP-447).
+ * offsets so the coordinator can fence a zombie member (KIP-447). Lives in core because both the
+ * consumer (which reports it) and the producer (which sends it) use it.
  *
  * @param groupId         the group
  * @param generationId    the generation this member joined, or -1 when it is not in the group
