@@ -62,6 +62,48 @@ public interface Producer<K, V> extends AutoCloseable {
      */
     void flush();
 
+    /**
+     * Registers {@code transactional.id} with its coordinator (waiting at most {@code max.block.ms}):
+     * fences older instances with the same id and finishes or aborts the transaction they left open.
+     * Call once, before the first transaction (and again after a transaction timed out).
+     *
+     * @throws dev.skein.core.ProducerFencedException when a newer instance took the id over meanwhile
+     * @throws IllegalStateException without {@code transactional.id}
+     */
+    void initTransactions();
+
+    /** Opens a transaction; every send until commit or abort belongs to it. */
+    void beginTransaction();
+
+    /**
+     * Puts a consumer's progress into the transaction: {@code offsets} (partition to next offset to
+     * read) are committed for {@code group} if and only if the transaction commits. The group
+     * metadata ({@code consumer.groupMetadata()}) lets the coordinator refuse a member that has been
+     * rebalanced out since (KIP-447).
+     *
+     * @throws TransactionAbortableException when the group moved on: abort and read again
+     */
+    void sendOffsetsToTransaction(java.util.Map<dev.skein.core.TopicPartition, Long> offsets,
+                                  dev.skein.core.ConsumerGroupMetadata group);
+
+    /**
+     * Sends what is buffered, waits for every record of the transaction, then commits it: its records
+     * become visible to read_committed consumers, its offsets are committed.
+     *
+     * @throws TransactionAbortableException when a record was not written or the coordinator refused:
+     *     call {@link #abortTransaction()} and redo the work
+     * @throws dev.skein.core.ProducerFencedException when another instance took over: close this producer
+     * @throws dev.skein.core.TimeoutException when the transaction outlived {@code transaction.timeout.ms}
+     *     and the coordinator aborted it: call {@link #initTransactions()} and redo the work
+     */
+    void commitTransaction();
+
+    /**
+     * Aborts the transaction: records not yet sent are dropped (their futures fail), those written are
+     * marked aborted and never reach read_committed consumers, its offsets are not committed.
+     */
+    void abortTransaction();
+
     /** The partitions of {@code topic}, waiting at most {@code max.block.ms} for its metadata. */
     List<PartitionInfo> partitionsFor(String topic);
 

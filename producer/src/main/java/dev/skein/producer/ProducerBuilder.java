@@ -28,7 +28,8 @@ public final class ProducerBuilder<K, V> {
     public static final java.util.Set<String> PROPERTY_NAMES = java.util.Set.of("acks", "linger.ms", "batch.size",
             "buffer.memory", "max.block.ms", "delivery.timeout.ms", "retries", "enable.idempotence", "max.request.size",
             "max.in.flight.requests.per.connection", "request.timeout.ms", "compression.type", "compression.gzip.level",
-            "compression.lz4.level", "compression.zstd.level", "partitioner.class", "partitioner.ignore.keys");
+            "compression.lz4.level", "compression.zstd.level", "partitioner.class", "partitioner.ignore.keys",
+            "transactional.id", "transaction.timeout.ms");
 
     public static final Duration DEFAULT_LINGER = Duration.ofMillis(5);
     public static final int DEFAULT_BATCH_SIZE = 16 * 1024;
@@ -42,6 +43,8 @@ public final class ProducerBuilder<K, V> {
     private final ClientOptions.Builder client = ClientOptions.builder().clientId("skein-producer");
     private Acks acks = Acks.ALL;
     private boolean acksSet;
+    private String transactionalId;
+    private Duration transactionTimeout = Duration.ofMinutes(1);
     private Duration linger = DEFAULT_LINGER;
     private int batchSize = DEFAULT_BATCH_SIZE;
     private long bufferMemory = DEFAULT_BUFFER_MEMORY;
@@ -66,6 +69,15 @@ public final class ProducerBuilder<K, V> {
     public ProducerBuilder<K, V> bootstrapServers(String servers) { return property("bootstrap.servers", servers); }
 
     public ProducerBuilder<K, V> clientId(String id) { return property("client.id", id); }
+
+    /**
+     * Makes this a transactional producer: {@code initTransactions()}, then {@code beginTransaction()},
+     * sends, {@code commitTransaction()}. A newer instance with the same id fences this one.
+     */
+    public ProducerBuilder<K, V> transactionalId(String id) { return property("transactional.id", id); }
+
+    /** How long a transaction may stay open before the coordinator aborts it. Default one minute. */
+    public ProducerBuilder<K, V> transactionTimeout(Duration d) { return property("transaction.timeout.ms", d); }
 
     public ProducerBuilder<K, V> acks(Acks a) { this.acks = Objects.requireNonNull(a); this.acksSet = true; return this; }
 
@@ -140,6 +152,8 @@ public final class ProducerBuilder<K, V> {
             case "delivery.timeout.ms" -> deliveryTimeout = ConfigValues.millis(key, value, 1);
             case "retries" -> retries = ConfigValues.intValue(key, value, 0, Integer.MAX_VALUE);
             case "enable.idempotence" -> idempotence = ConfigValues.bool(key, value);
+            case "transactional.id" -> transactionalId = ConfigValues.string(key, value);
+            case "transaction.timeout.ms" -> transactionTimeout = ConfigValues.millis(key, value, 1);
             case "max.request.size" -> maxRequestSize = ConfigValues.intValue(key, value, 1024, Integer.MAX_VALUE);
             case "max.in.flight.requests.per.connection" -> {
                 maxInFlight = ConfigValues.intValue(key, value, 1, 1000);
@@ -192,6 +206,15 @@ public final class ProducerBuilder<K, V> {
     public Producer<K, V> build() {
         ClientOptions options = client.build();
         boolean idem = idempotence == null ? (acks == Acks.ALL && maxInFlight <= 5 && retries > 0) : idempotence;
+        if (transactionalId != null) {
+            if (transactionalId.isEmpty()) {
+                throw new ConfigException("transactional.id", "must not be empty");
+            }
+            if (Boolean.FALSE.equals(idempotence) || !idem) {
+                throw new ConfigException("transactional.id", "needs idempotence (enable.idempotence, acks=all, retries > 0,"
+                        + " max.in.flight.requests.per.connection <= 5)");
+            }
+        }
         if (idem) {
             if (acks != Acks.ALL) {
                 throw new ConfigException("acks", "must be all with enable.idempotence=true, was " + acks);
@@ -212,7 +235,7 @@ public final class ProducerBuilder<K, V> {
         }
         ProducerSettings s = new ProducerSettings(options, acks, linger, Math.max(1, batchSize), bufferMemory, maxBlock,
                 deliveryTimeout, retries, idem, maxInFlight, compression, compressionLevel, maxRequestSize,
-                partitioner, meterRegistry);
+                partitioner, meterRegistry, transactionalId, transactionTimeout);
         return new SkeinProducer<>(s, keySerializer, valueSerializer, resources);
     }
 }

@@ -116,7 +116,7 @@ public final class KafkaCluster implements AutoCloseable {
             }
             List<Process> formats = new ArrayList<>();
             for (BrokerProcess b : brokers.values()) {
-                formats.add(b.format(clusterId));
+                formats.add(b.format(clusterId, options.features));
             }
             for (int i = 0; i < formats.size(); i++) {
                 Process p = formats.get(i);
@@ -392,6 +392,7 @@ public final class KafkaCluster implements AutoCloseable {
     public static final class Builder {
         private int brokers = 1;
         private final Map<String, String> brokerConfig = new LinkedHashMap<>();
+        private final Map<String, Short> features = new LinkedHashMap<>();
         private boolean faultProxy;
         private Duration startupTimeout = Duration.ofSeconds(90);
         private Path baseDir;
@@ -413,6 +414,15 @@ public final class KafkaCluster implements AutoCloseable {
         /** A broker property for every node, overriding testkit's defaults. */
         public Builder brokerConfig(String key, String value) {
             brokerConfig.put(key, value);
+            return this;
+        }
+
+        /**
+         * A feature level the storage is formatted with, such as {@code transaction.version} 1 to run
+         * the older transaction protocol (default: the broker's latest production levels).
+         */
+        public Builder feature(String name, int level) {
+            features.put(name, (short) level);
             return this;
         }
 

@@ -43,6 +43,13 @@ public final class KafkaClusterExtension implements ParameterResolver {
             }
             builder.brokerConfig(kv.substring(0, eq), kv.substring(eq + 1));
         }
+        for (String kv : own.features()) {
+            int eq = kv.indexOf('=');
+            if (eq <= 0) {
+                throw new IllegalArgumentException("@OwnCluster features wants name=level, got " + kv);
+            }
+            builder.feature(kv.substring(0, eq), Integer.parseInt(kv.substring(eq + 1)));
+        }
         KafkaCluster cluster = builder.build().start();
         // Stored values that are AutoCloseable are closed when this context ends.
         context.getStore(NAMESPACE).put(new Object(), cluster);

@@ -21,4 +21,7 @@ public @interface OwnCluster {
 
     /** Broker configs, each {@code "key=value"} (an authorizer, say). */
     String[] config() default {};
+
+    /** Feature levels to format the storage with, each {@code "name=level"} ({@code transaction.version=1}). */
+    String[] features() default {};
 }

@@ -50,6 +50,11 @@ final class IdempotenceManager {
         return epoch;
     }
 
+    /** True when an epoch bump is pending (sequences out of step with the broker). */
+    boolean isBumpNeeded() {
+        return bumpNeeded;
+    }
+
     /** True when batches may be sent: a producer id is held and no epoch bump is pending. */
     boolean canSendAny() {
         return producerId >= 0 && !bumpNeeded && !initInFlight;

@@ -88,10 +88,15 @@ final class ProducerBatch {
 
     /** Closes the batch for appends and builds it with the given producer state (once). */
     ByteBuf build(long pid, short epoch, int sequence) {
+        return build(pid, epoch, sequence, false);
+    }
+
+    /** As {@link #build(long, short, int)}, marking the batch as part of a transaction when asked. */
+    ByteBuf build(long pid, short epoch, int sequence, boolean transactional) {
         if (built == null) {
             full = true;
             uncompressedBytes = builder.uncompressedSize();
-            builder.producer(pid, epoch, sequence, false);
+            builder.producer(pid, epoch, sequence, transactional);
             built = builder.build();
             builder = null;
         } else if (pid != producerId || epoch != producerEpoch || sequence != baseSequence) {

@@ -48,6 +48,7 @@ final class Sender {
     private final ClusterClient client;
     private final RecordAccumulator accumulator;
     private final IdempotenceManager idempotence; // null without idempotence
+    private final TransactionManager txn; // null without transactional.id
     private final Executor callbacks;
     private final ProducerMetrics metrics;
     private final EventLoop loop;
@@ -70,6 +71,36 @@ final class Sender {
         this.callbacks = callbacks;
         this.metrics = metrics;
         this.loop = client.resources().eventLoops().next();
+        this.txn = settings.transactionalId() == null ? null
+                : new TransactionManager(settings, client, idempotence, loop, this::wakeup);
+    }
+
+    /** The transaction state machine, or null for a producer without transactional.id. */
+    TransactionManager transactions() {
+        return txn;
+    }
+
+    /**
+     * Aborting: fails every batch not yet sent (never written), so only batches in flight remain; the
+     * future completes when that is done (on the loop).
+     */
+    CompletableFuture<Void> failUnsent(RuntimeException why) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        loop.execute(() -> {
+            try {
+                for (ProducerBatch b : accumulator.incomplete()) {
+                    if (!inFlight.containsKey(b)) {
+                        if (b.everSent && idempotence != null) {
+                            idempotence.requestBump(); // its sequence numbers are gone with it
+                        }
+                        finish(b, why);
+                    }
+                }
+            } finally {
+                done.complete(null);
+            }
+        });
+        return done;
     }
 
     /** Asks for a pass soon; cheap to call from any thread. */
@@ -144,9 +175,10 @@ final class Sender {
             return;
         }
         long next = expire(now);
-        if (idempotence != null && idempotence.needsInitProducerId()) {
-            initProducerId();
+        if (idempotence != null && txn == null && idempotence.needsInitProducerId()) {
+            initProducerId(); // a transactional producer's id comes from initTransactions()
         }
+        boolean txnOpen = txn == null || txn.maySend();
         Cluster cluster = client.cluster();
         Map<Integer, List<ProducerBatch>> byNode = new HashMap<>();
         Map<Integer, Integer> bytesByNode = new HashMap<>();
@@ -162,7 +194,7 @@ final class Sender {
                 head = dq.peekFirst();
                 queued = dq.size();
             }
-            if (head == null) {
+            if (head == null || !txnOpen) {
                 continue;
             }
             Node leader = cluster.leader(tp.topic(), tp.partition());
@@ -182,6 +214,9 @@ final class Sender {
             }
             if (idempotence != null && !idempotence.canSend(tp, head)) {
                 continue;
+            }
+            if (txn != null && !txn.partitionReady(tp)) {
+                continue; // version 1: AddPartitionsToTxn first
             }
             int size = head.uncompressedSize();
             int used = bytesByNode.getOrDefault(leader.id(), 0);
@@ -208,6 +243,9 @@ final class Sender {
             next = Math.min(next, now + settings.client().retryBackoff().toNanos());
         }
         byNode.forEach((node, batches) -> send(cluster, node, batches));
+        if (txn != null) {
+            txn.sendPendingAdds();
+        }
         if (more) {
             wakeup();
         }
@@ -221,7 +259,7 @@ final class Sender {
         }
         if (idempotence != null) {
             int seq = idempotence.onSend(tp, b);
-            b.build(idempotence.producerId(), idempotence.epoch(), seq);
+            b.build(idempotence.producerId(), idempotence.epoch(), seq, txn != null);
         } else {
             b.build(-1L, (short) -1, -1);
         }
@@ -237,6 +275,9 @@ final class Sender {
         boolean expectResponse = settings.acks() != dev.skein.producer.Acks.NONE;
         client.connections().connection(node).thenCompose(conn -> {
             short version = conn.versions().version(ApiKey.PRODUCE);
+            if (txn != null && !txn.isV2()) {
+                version = (short) Math.min(version, 11); // v12+ would ask for implicit partition adds (version 2)
+            }
             ProduceRequest req = request(cluster, batches, version);
             return conn.send(req, version, expectResponse);
         }).whenComplete((resp, err) -> loop.execute(() -> {
@@ -256,7 +297,7 @@ final class Sender {
             });
             t.partitionData().add(new ProduceRequest.PartitionProduceData().setIndex(b.tp.partition()).setRecords(b.bytes()));
         }
-        return new ProduceRequest().setAcks(settings.acks().wire())
+        return new ProduceRequest().setAcks(settings.acks().wire()).setTransactionalId(txn == null ? null : txn.transactionalId())
                 .setTimeoutMs((int) Math.min(Integer.MAX_VALUE, settings.client().requestTimeout().toMillis()))
                 .setTopicData(new ArrayList<>(topics.values()));
     }
@@ -339,6 +380,13 @@ final class Sender {
         IdempotenceManager.Action action = idempotence == null
                 ? (retriable ? IdempotenceManager.Action.RETRY : IdempotenceManager.Action.FAIL)
                 : idempotence.onError(b.tp, b, code, retriable);
+        if (txn != null && (action == IdempotenceManager.Action.BUMP_EPOCH_AND_RETRY
+                || action == IdempotenceManager.Action.FAIL_AND_BUMP_EPOCH)) {
+            // No epoch bump inside a transaction: the batch fails, the transaction must abort, and the
+            // abort bumps the epoch.
+            idempotence.requestBump();
+            action = IdempotenceManager.Action.FAIL;
+        }
         switch (action) {
             case DUPLICATE_IS_SUCCESS -> onBatchSuccess(b, -1L, -1L);
             case RETRY, BUMP_EPOCH_AND_RETRY -> {
@@ -426,6 +474,9 @@ final class Sender {
     }
 
     private void finish(ProducerBatch b, RuntimeException e) {
+        if (txn != null) {
+            txn.onBatchFailed(e);
+        }
         inFlight.remove(b);
         Deque<ProducerBatch> dq = accumulator.queue(b.tp);
         if (dq != null) {

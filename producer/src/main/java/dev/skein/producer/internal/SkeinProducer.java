@@ -91,6 +91,10 @@ public final class SkeinProducer<K, V> implements Producer<K, V> {
             if (fatal != null) {
                 throw fatal;
             }
+            TransactionManager txn = sender.transactions();
+            if (txn != null) {
+                txn.checkSend();
+            }
             long deadline = System.nanoTime() + (mayBlock ? settings.maxBlock().toNanos() : 0);
             Cluster.TopicInfo topic = awaitTopic(record.topic(), deadline, mayBlock);
             List<Header> headers = new ArrayList<>(record.headers());
@@ -221,6 +225,77 @@ public final class SkeinProducer<K, V> implements Producer<K, V> {
         } finally {
             sender.endFlush();
         }
+    }
+
+    // ---- transactions ----
+
+    private TransactionManager txn() {
+        if (closed) {
+            throw new IllegalStateException("the producer is closed");
+        }
+        TransactionManager t = sender.transactions();
+        if (t == null) {
+            throw new IllegalStateException("transactions need transactional.id, and this producer has none");
+        }
+        return t;
+    }
+
+    /** Waits for a transaction step, at most max.block.ms (and a little: the step has its own bound). */
+    private void await(CompletableFuture<Void> step, String what) {
+        try {
+            step.get(settings.maxBlock().toMillis() + 5_000, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException re ? re : new dev.skein.core.SkeinException(what + " failed", e.getCause());
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new dev.skein.core.TimeoutException(what + " did not finish within max.block.ms", e, true);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new dev.skein.core.TimeoutException(what + " was interrupted", e, false);
+        }
+    }
+
+    @Override
+    public void initTransactions() {
+        await(txn().initTransactions(), "initTransactions()");
+    }
+
+    @Override
+    public void beginTransaction() {
+        txn().beginTransaction();
+    }
+
+    @Override
+    public void sendOffsetsToTransaction(java.util.Map<dev.skein.core.TopicPartition, Long> offsets,
+                                         dev.skein.core.ConsumerGroupMetadata group) {
+        java.util.Objects.requireNonNull(group, "group");
+        if (offsets.isEmpty()) {
+            return;
+        }
+        await(txn().sendOffsets(java.util.Map.copyOf(offsets), group), "sendOffsetsToTransaction()");
+    }
+
+    @Override
+    public void commitTransaction() {
+        TransactionManager t = txn();
+        if (t.state() == TransactionManager.State.IN_TRANSACTION) {
+            flush(); // every record of the transaction is acknowledged (or failed, which makes it abortable)
+        }
+        await(t.endTransaction(true), "commitTransaction()");
+    }
+
+    @Override
+    public void abortTransaction() {
+        TransactionManager t = txn();
+        await(sender.failUnsent(new dev.skein.producer.TransactionAbortableException("the transaction was aborted;"
+                + " this record was never written", null)), "abortTransaction()");
+        for (ProducerBatch b : accumulator.incomplete()) { // those in flight: wait for their answers
+            try {
+                b.done.get(settings.deliveryTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            } catch (Exception e) {
+                break;
+            }
+        }
+        await(t.endTransaction(false), "abortTransaction()");
     }
 
     @Override

@@ -22,7 +22,7 @@ class RecordAccumulatorTest {
     void retriedAndSplitBatchesGoBackInRecordOrderWhateverOrderTheyReturnIn() {
         ProducerSettings s = new ProducerSettings(ClientOptions.builder().bootstrapServers("x:1").build(), Acks.ALL,
                 Duration.ZERO, 1024, 1 << 20, Duration.ZERO, Duration.ofMinutes(1), 1, true, 5, Compression.NONE, null,
-                1 << 20, Partitioners.murmur2(), null);
+                1 << 20, Partitioners.murmur2(), null, null, Duration.ofMinutes(1));
         int[][] orders = {{0}, {1, 0}, {1, 1, 0}, {1, 1, 1}, {1, 2}, {2}, {3, 0}, {3, 1}, {4}};
         for (int round = 0; round < 20; round++) {
             RecordAccumulator acc = new RecordAccumulator(s, UnpooledByteBufAllocator.DEFAULT);

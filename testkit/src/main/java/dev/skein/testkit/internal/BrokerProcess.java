@@ -51,10 +51,14 @@ public final class BrokerProcess {
     }
 
     /** Starts the storage formatter; the caller waits on the returned process. */
-    public Process format(String clusterId) {
+    public Process format(String clusterId, java.util.Map<String, Short> features) {
         List<String> args = new ArrayList<>(List.of("kafka.tools.StorageTool", "format",
                 // "=" keeps an id that starts with '-' (base64url allows it) from being read as an option.
                 "--cluster-id=" + clusterId, "--config", configFile.toString(), "--ignore-formatted"));
+        features.forEach((name, level) -> {
+            args.add("--feature");
+            args.add(name + "=" + level);
+        });
         return launch(args, dir.resolve("format.log"));
     }
 

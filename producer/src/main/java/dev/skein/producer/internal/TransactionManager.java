@@ -1,0 +1,572 @@
+package dev.skein.producer.internal;
+
+import dev.skein.core.ConsumerGroupMetadata;
+import dev.skein.core.ErrorCode;
+import dev.skein.core.ProducerFencedException;
+import dev.skein.core.SkeinException;
+import dev.skein.core.TimeoutException;
+import dev.skein.core.internal.ClusterClient;
+import dev.skein.core.message.AddOffsetsToTxnRequest;
+import dev.skein.core.message.AddOffsetsToTxnResponse;
+import dev.skein.core.message.AddPartitionsToTxnRequest;
+import dev.skein.core.message.AddPartitionsToTxnResponse;
+import dev.skein.core.message.ApiKey;
+import dev.skein.core.message.ApiVersionsRequest;
+import dev.skein.core.message.ApiVersionsResponse;
+import dev.skein.core.message.EndTxnRequest;
+import dev.skein.core.message.EndTxnResponse;
+import dev.skein.core.message.FindCoordinatorRequest;
+import dev.skein.core.message.FindCoordinatorResponse;
+import dev.skein.core.message.InitProducerIdRequest;
+import dev.skein.core.message.InitProducerIdResponse;
+import dev.skein.core.message.TxnOffsetCommitRequest;
+import dev.skein.core.message.TxnOffsetCommitResponse;
+import dev.skein.producer.TransactionAbortableException;
+import io.netty.channel.EventLoop;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The transactional producer's state machine (one per producer, on the sender's event loop).
+ *
+ * <p>Transactions version 2 (KIP-890, finalized in the cluster's {@code transaction.version} feature):
+ * partitions and offsets join the transaction implicitly through Produce and TxnOffsetCommit, and
+ * EndTxn bumps the producer epoch each time. Version 1: AddPartitionsToTxn before a partition's first
+ * batch, AddOffsetsToTxn before TxnOffsetCommit, and an epoch bump through InitProducerId only after
+ * an abort that left sequence numbers out of step.
+ *
+ * <p>Errors are sorted by what the application must do: fatal (fenced by a newer instance, not
+ * authorized: close the producer), abortable ({@link TransactionAbortableException}: abort, rewind,
+ * retry), or a timeout (the coordinator aborted a transaction older than {@code transaction.timeout.ms};
+ * call {@code initTransactions()} again).
+ */
+final class TransactionManager {
+    private static final Logger log = LoggerFactory.getLogger(TransactionManager.class);
+    private static final byte TRANSACTION_KEY = 1;
+    private static final byte GROUP_KEY = 0;
+
+    enum State { UNINITIALIZED, INITIALIZING, READY, IN_TRANSACTION, COMMITTING, ABORTING, ABORTABLE_ERROR, FATAL_ERROR }
+
+    private final String transactionalId;
+    private final ProducerSettings settings;
+    private final ClusterClient client;
+    private final IdempotenceManager idempotence;
+    private final EventLoop loop;
+    private final Runnable wakeSender;
+    private volatile State state = State.UNINITIALIZED;
+    private volatile RuntimeException error;
+    private boolean v2;
+    /** Something joined the transaction at the coordinator (a partition or offsets): EndTxn is due. */
+    private boolean started;
+    private long startedNanos;
+    private final Set<TopicPartition> added = new HashSet<>();
+    private final Set<TopicPartition> pendingAdd = new LinkedHashSet<>();
+    private boolean addInFlight;
+    private CompletableFuture<Integer> coordinator;
+
+    TransactionManager(ProducerSettings settings, ClusterClient client, IdempotenceManager idempotence, EventLoop loop,
+                       Runnable wakeSender) {
+        this.transactionalId = settings.transactionalId();
+        this.settings = settings;
+        this.client = client;
+        this.idempotence = idempotence;
+        this.loop = loop;
+        this.wakeSender = wakeSender;
+    }
+
+    State state() {
+        return state;
+    }
+
+    String transactionalId() {
+        return transactionalId;
+    }
+
+    /** The error that put the producer in an abortable or fatal state, or null. */
+    RuntimeException error() {
+        return error;
+    }
+
+    // ---- the application's calls (any thread; the work runs on the loop) ----
+
+    CompletableFuture<Void> initTransactions() {
+        return onLoop(() -> {
+            if (state != State.UNINITIALIZED) {
+                throw new IllegalStateException("initTransactions() was already called (state " + state + ")");
+            }
+            state = State.INITIALIZING;
+            return retrying("InitProducerId for transactional id " + transactionalId, this::initOnce)
+                    .whenComplete((v, e) -> {
+                        if (e != null && state == State.INITIALIZING) {
+                            state = State.UNINITIALIZED; // the application may call it again
+                        }
+                    });
+        });
+    }
+
+    private CompletableFuture<Void> initOnce() {
+        return coordinator().thenCompose(node -> detectVersion(node).thenCompose(x -> client.<InitProducerIdResponse>send(node,
+                ApiKey.INIT_PRODUCER_ID, v -> new InitProducerIdRequest().setTransactionalId(transactionalId)
+                        .setTransactionTimeoutMs((int) settings.transactionTimeout().toMillis())
+                        .setProducerId(-1).setProducerEpoch((short) -1))).thenAccept(r -> {
+                            check(ErrorCode.forCode(r.errorCode()), "InitProducerId");
+                            idempotence.onInitialized(r.producerId(), r.producerEpoch());
+                            state = State.READY;
+                            log.info("transactional id {}: producer id {} epoch {} (transactions version {})", transactionalId,
+                                    r.producerId(), r.producerEpoch(), v2 ? 2 : 1);
+                        }));
+    }
+
+    /** Transactions version 2 when the cluster finalized it and the coordinator speaks EndTxn v5. */
+    private CompletableFuture<Void> detectVersion(int node) {
+        return client.<ApiVersionsResponse>send(node, ApiKey.API_VERSIONS, v -> new ApiVersionsRequest()
+                .setClientSoftwareName("skein").setClientSoftwareVersion("0.1.0")).thenAccept(r -> {
+                    short level = 0;
+                    short endTxnMax = 0;
+                    if (r.finalizedFeatures() != null) {
+                        for (ApiVersionsResponse.FinalizedFeatureKey f : r.finalizedFeatures()) {
+                            if (f.name().equals("transaction.version")) {
+                                level = f.maxVersionLevel();
+                            }
+                        }
+                    }
+                    for (ApiVersionsResponse.ApiVersion a : r.apiKeys()) {
+                        if (a.apiKey() == ApiKey.END_TXN.id()) {
+                            endTxnMax = a.maxVersion();
+                        }
+                    }
+                    v2 = level >= 2 && endTxnMax >= 5;
+                });
+    }
+
+    void beginTransaction() {
+        requireUsable();
+        if (state != State.READY) {
+            throw new IllegalStateException("beginTransaction() needs a finished previous transaction and"
+                    + " initTransactions() (state " + state + ")");
+        }
+        state = State.IN_TRANSACTION;
+    }
+
+    /** Checks a record may be sent now; called by send(). */
+    void checkSend() {
+        requireUsable();
+        if (state == State.ABORTABLE_ERROR) {
+            throw new TransactionAbortableException("the transaction of " + transactionalId + " must be aborted: "
+                    + error.getMessage(), error);
+        }
+        if (state != State.IN_TRANSACTION) {
+            throw new IllegalStateException("a transactional producer sends inside a transaction: call"
+                    + " beginTransaction() first (state " + state + ")");
+        }
+    }
+
+    private void requireUsable() {
+        if (state == State.FATAL_ERROR) {
+            throw error;
+        }
+    }
+
+    CompletableFuture<Void> sendOffsets(Map<dev.skein.core.TopicPartition, Long> offsets, ConsumerGroupMetadata group) {
+        return onLoop(() -> {
+            checkSend();
+            markStarted();
+            CompletableFuture<Void> added = v2 ? CompletableFuture.completedFuture(null)
+                    : retrying("AddOffsetsToTxn for group " + group.groupId(), () -> coordinator().thenCompose(node ->
+                            client.<AddOffsetsToTxnResponse>send(node, ApiKey.ADD_OFFSETS_TO_TXN, v -> new AddOffsetsToTxnRequest()
+                                    .setTransactionalId(transactionalId).setProducerId(idempotence.producerId())
+                                    .setProducerEpoch(idempotence.epoch()).setGroupId(group.groupId())))
+                            .thenAccept(r -> check(ErrorCode.forCode(r.errorCode()), "AddOffsetsToTxn")));
+            return added.thenCompose(x -> retrying("TxnOffsetCommit for group " + group.groupId(),
+                    () -> commitOffsetsOnce(offsets, group))).whenComplete((v, e) -> onLoopError(e));
+        });
+    }
+
+    private CompletableFuture<Void> commitOffsetsOnce(Map<dev.skein.core.TopicPartition, Long> offsets,
+                                                      ConsumerGroupMetadata group) {
+        return groupCoordinator(group.groupId()).thenCompose(node -> this.<TxnOffsetCommitResponse>send(node,
+                ApiKey.TXN_OFFSET_COMMIT, v2 ? Short.MAX_VALUE : 4, v -> {
+                    Map<String, TxnOffsetCommitRequest.TxnOffsetCommitRequestTopic> topics = new LinkedHashMap<>();
+                    offsets.forEach((tp, o) -> topics.computeIfAbsent(tp.topic(), t -> new TxnOffsetCommitRequest
+                            .TxnOffsetCommitRequestTopic().setName(t).setPartitions(new ArrayList<>())).partitions()
+                            .add(new TxnOffsetCommitRequest.TxnOffsetCommitRequestPartition().setPartitionIndex(tp.partition())
+                                    .setCommittedOffset(o).setCommittedLeaderEpoch(-1).setCommittedMetadata("")));
+                    TxnOffsetCommitRequest r = new TxnOffsetCommitRequest().setTransactionalId(transactionalId)
+                            .setGroupId(group.groupId()).setProducerId(idempotence.producerId())
+                            .setProducerEpoch(idempotence.epoch()).setTopics(new ArrayList<>(topics.values()));
+                    if (v >= 3) { // KIP-447: the coordinator fences a zombie consumer by its generation
+                        r.setGenerationId(group.generationId()).setMemberId(group.memberId())
+                                .setGroupInstanceId(group.groupInstanceId());
+                    }
+                    return r;
+                })).thenAccept(r -> {
+                    for (TxnOffsetCommitResponse.TxnOffsetCommitResponseTopic t : r.topics()) {
+                        for (TxnOffsetCommitResponse.TxnOffsetCommitResponsePartition p : t.partitions()) {
+                            ErrorCode code = ErrorCode.forCode(p.errorCode());
+                            if (code == ErrorCode.NOT_COORDINATOR || code == ErrorCode.COORDINATOR_NOT_AVAILABLE) {
+                                groupCoordinators.remove(group.groupId());
+                            }
+                            if (code == ErrorCode.UNKNOWN_MEMBER_ID || code == ErrorCode.ILLEGAL_GENERATION
+                                    || code == ErrorCode.FENCED_INSTANCE_ID) {
+                                throw new TransactionAbortableException("the offsets of " + t.name() + "-" + p.partitionIndex()
+                                        + " cannot join the transaction: group " + group.groupId() + " has rebalanced since"
+                                        + " the records were read (" + code + "); abort and read again", null);
+                            }
+                            check(code, "TxnOffsetCommit of " + t.name() + "-" + p.partitionIndex());
+                        }
+                    }
+                });
+    }
+
+    /** Commit (true) or abort: EndTxn, when anything joined the transaction at the coordinator. */
+    CompletableFuture<Void> endTransaction(boolean commit) {
+        return onLoop(() -> {
+            requireUsable();
+            if (commit && state == State.ABORTABLE_ERROR) {
+                throw new TransactionAbortableException("the transaction of " + transactionalId + " cannot commit: "
+                        + error.getMessage() + "; abort it", error);
+            }
+            if (state != State.IN_TRANSACTION && state != State.COMMITTING && state != State.ABORTING
+                    && state != State.ABORTABLE_ERROR) {
+                throw new IllegalStateException((commit ? "commitTransaction()" : "abortTransaction()")
+                        + " needs an open transaction (state " + state + ")");
+            }
+            state = commit ? State.COMMITTING : State.ABORTING;
+            if (!started) {
+                finishTransaction();
+                return CompletableFuture.completedFuture(null);
+            }
+            return retrying("EndTxn (" + (commit ? "commit" : "abort") + ") for " + transactionalId,
+                    () -> endOnce(commit)).thenCompose(x -> !commit && !v2 && idempotence.isBumpNeeded()
+                            ? retrying("InitProducerId (epoch bump) for " + transactionalId, this::bumpOnce)
+                            : CompletableFuture.completedFuture(null))
+                    .whenComplete((v, e) -> {
+                        if (e == null) {
+                            finishTransaction();
+                        } else {
+                            onLoopError(e);
+                        }
+                    });
+        });
+    }
+
+    private CompletableFuture<Void> endOnce(boolean commit) {
+        return coordinator().thenCompose(node -> this.<EndTxnResponse>send(node, ApiKey.END_TXN, v2 ? Short.MAX_VALUE : 4,
+                v -> new EndTxnRequest()
+                .setTransactionalId(transactionalId).setProducerId(idempotence.producerId())
+                .setProducerEpoch(idempotence.epoch()).setCommitted(commit))).thenAccept(r -> {
+                    check(ErrorCode.forCode(r.errorCode()), "EndTxn");
+                    if (r.producerEpoch() >= 0 && r.producerEpoch() != idempotence.epoch()) {
+                        idempotence.onInitialized(r.producerId(), r.producerEpoch()); // version 2: a new epoch each time
+                    }
+                });
+    }
+
+    /** Version 1 after an abort that left sequences out of step: InitProducerId with our id bumps the epoch (KIP-360). */
+    private CompletableFuture<Void> bumpOnce() {
+        return coordinator().thenCompose(node -> client.<InitProducerIdResponse>send(node, ApiKey.INIT_PRODUCER_ID,
+                v -> new InitProducerIdRequest().setTransactionalId(transactionalId)
+                        .setTransactionTimeoutMs((int) settings.transactionTimeout().toMillis())
+                        .setProducerId(idempotence.producerId()).setProducerEpoch(idempotence.epoch()))).thenAccept(r -> {
+                            check(ErrorCode.forCode(r.errorCode()), "InitProducerId");
+                            idempotence.onInitialized(r.producerId(), r.producerEpoch());
+                        });
+    }
+
+    private void finishTransaction() {
+        started = false;
+        added.clear();
+        pendingAdd.clear();
+        error = null;
+        state = State.READY;
+        wakeSender.run();
+    }
+
+    // ---- the sender's hooks (on the loop) ----
+
+    /** True when batches may be drained now (inside a transaction, not aborting, not in error). */
+    boolean maySend() {
+        return state == State.IN_TRANSACTION || state == State.COMMITTING;
+    }
+
+    /**
+     * True when {@code tp} may get a batch now: version 2 adds it implicitly (Produce does), version 1
+     * needs AddPartitionsToTxn first (queued here and sent by {@link #sendPendingAdds()}).
+     */
+    boolean partitionReady(TopicPartition tp) {
+        if (v2 || added.contains(tp)) {
+            if (!added.contains(tp)) {
+                added.add(tp);
+                markStarted();
+            }
+            return true;
+        }
+        pendingAdd.add(tp);
+        return false;
+    }
+
+    void sendPendingAdds() {
+        if (v2 || addInFlight || pendingAdd.isEmpty() || !maySend()) {
+            return;
+        }
+        addInFlight = true;
+        List<TopicPartition> adding = new ArrayList<>(pendingAdd);
+        markStarted();
+        coordinator().thenCompose(node -> client.connections().connection(client.cluster().broker(node)).thenCompose(c -> {
+            short version = (short) Math.min(3, c.versions().version(ApiKey.ADD_PARTITIONS_TO_TXN)); // v4+ is for brokers
+            Map<String, AddPartitionsToTxnRequest.AddPartitionsToTxnTopic> topics = new LinkedHashMap<>();
+            adding.forEach(tp -> topics.computeIfAbsent(tp.topic(), t -> new AddPartitionsToTxnRequest.AddPartitionsToTxnTopic()
+                    .setName(t).setPartitions(new ArrayList<>())).partitions().add(tp.partition()));
+            return c.<AddPartitionsToTxnResponse>send(new AddPartitionsToTxnRequest().setV3AndBelowTransactionalId(transactionalId)
+                    .setV3AndBelowProducerId(idempotence.producerId()).setV3AndBelowProducerEpoch(idempotence.epoch())
+                    .setV3AndBelowTopics(new ArrayList<>(topics.values())), version);
+        })).whenComplete((r, e) -> loop.execute(() -> {
+            addInFlight = false;
+            ErrorCode worst = ErrorCode.NONE;
+            if (e == null) {
+                for (AddPartitionsToTxnResponse.AddPartitionsToTxnTopicResult t : r.resultsByTopicV3AndBelow()) {
+                    for (AddPartitionsToTxnResponse.AddPartitionsToTxnPartitionResult p : t.resultsByPartition()) {
+                        ErrorCode code = ErrorCode.forCode(p.partitionErrorCode());
+                        if (code == ErrorCode.NONE) {
+                            TopicPartition tp = new TopicPartition(t.name(), p.partitionIndex());
+                            added.add(tp);
+                            pendingAdd.remove(tp);
+                        } else if (code != ErrorCode.OPERATION_NOT_ATTEMPTED) {
+                            worst = code;
+                        }
+                    }
+                }
+            }
+            if (e != null || worst.isRetriable() || worst == ErrorCode.CONCURRENT_TRANSACTIONS) {
+                if (e != null || worst == ErrorCode.NOT_COORDINATOR || worst == ErrorCode.COORDINATOR_NOT_AVAILABLE) {
+                    coordinator = null;
+                }
+                loop.schedule(wakeSender, settings.client().retryBackoff().toMillis(), TimeUnit.MILLISECONDS);
+            } else if (worst != ErrorCode.NONE) {
+                onLoopError(classify(worst, "AddPartitionsToTxn"));
+            }
+            wakeSender.run();
+        }));
+    }
+
+    /** A batch of this transaction failed for good: the transaction can no longer commit. */
+    void onBatchFailed(RuntimeException e) {
+        if (state == State.FATAL_ERROR) {
+            return;
+        }
+        if (e instanceof ProducerFencedException) {
+            onLoopError(classify(e instanceof SkeinException s && s.errorCode() != null ? s.errorCode()
+                    : ErrorCode.PRODUCER_FENCED, "Produce"));
+            return;
+        }
+        if (state == State.IN_TRANSACTION || state == State.COMMITTING) {
+            error = new TransactionAbortableException("a record of the transaction was not written: " + e.getMessage(), e);
+            state = State.ABORTABLE_ERROR;
+        }
+    }
+
+    // ---- errors ----
+
+    private void check(ErrorCode code, String what) {
+        if (code != ErrorCode.NONE) {
+            throw classify(code, what);
+        }
+    }
+
+    /** Sorts a coordinator's error: retriable ones are thrown as is (and retried), the rest by what to do. */
+    private RuntimeException classify(ErrorCode code, String what) {
+        String where = what + " for transactional id " + transactionalId;
+        switch (code) {
+            case NOT_COORDINATOR, COORDINATOR_NOT_AVAILABLE -> {
+                coordinator = null;
+                return code.exception(where);
+            }
+            case PRODUCER_FENCED, INVALID_PRODUCER_EPOCH, TRANSACTION_ABORTABLE, INVALID_TXN_STATE -> {
+                if (timedOut()) {
+                    // The coordinator aborts a transaction that outlived transaction.timeout.ms and bumps the
+                    // epoch; what comes back then (fenced, invalid state) is a timeout, not another producer.
+                    return new TimeoutException("the transaction of " + transactionalId + " ran longer than"
+                            + " transaction.timeout.ms (" + settings.transactionTimeout().toMillis() + " ms) and the"
+                            + " coordinator aborted it (" + code + "); call initTransactions() again and redo the work",
+                            null, false);
+                }
+                if (code == ErrorCode.PRODUCER_FENCED || code == ErrorCode.INVALID_PRODUCER_EPOCH) {
+                    return new ProducerFencedException(where + ": another producer with this transactional id has taken"
+                            + " over (" + code + "); close this producer", code);
+                }
+                return new TransactionAbortableException(where + ": " + code + "; abort the transaction", null);
+            }
+            case INVALID_PRODUCER_ID_MAPPING -> {
+                return new TransactionAbortableException(where + ": " + code + "; abort the transaction", null);
+            }
+            default -> {
+                return code.exception(where);
+            }
+        }
+    }
+
+    /** Moves to the state an error calls for. */
+    private void onLoopError(Throwable e) {
+        if (e == null) {
+            return;
+        }
+        Throwable c = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+        if (c instanceof TransactionAbortableException a) {
+            error = a;
+            state = State.ABORTABLE_ERROR;
+        } else if (c instanceof TimeoutException t && !t.isRetriable()) {
+            error = t;
+            started = false;
+            added.clear();
+            pendingAdd.clear();
+            idempotence.onInitialized(-1, (short) -1);
+            state = State.UNINITIALIZED; // initTransactions() again
+        } else if (c instanceof ProducerFencedException || (c instanceof SkeinException s && !s.isRetriable()
+                && s.errorCode() != null)) {
+            error = (RuntimeException) c;
+            state = State.FATAL_ERROR;
+            log.error("transactional producer {} stops for good: {}", transactionalId, c.getMessage());
+        }
+    }
+
+    /** True when the open transaction has outlived transaction.timeout.ms (so the coordinator may have aborted it). */
+    private boolean timedOut() {
+        return started && System.nanoTime() - startedNanos > settings.transactionTimeout().toNanos();
+    }
+
+    private void markStarted() {
+        if (!started) {
+            started = true;
+            startedNanos = System.nanoTime();
+        }
+    }
+
+    // ---- plumbing ----
+
+    /** True for transactions version 2. */
+    boolean isV2() {
+        return v2;
+    }
+
+    /**
+     * Sends at the negotiated version, but at most {@code maxVersion}: under version 1 the newer versions
+     * of EndTxn, TxnOffsetCommit and Produce would ask the broker for version 2 behaviour.
+     */
+    @SuppressWarnings("unchecked")
+    private <R extends dev.skein.core.message.ApiMessage> CompletableFuture<R> send(int node, ApiKey api, int maxVersion,
+            java.util.function.IntFunction<dev.skein.core.message.ApiMessage> build) {
+        dev.skein.core.Node n = client.cluster().broker(node);
+        if (n == null) {
+            return CompletableFuture.failedFuture(new dev.skein.core.NetworkException("broker " + node
+                    + " is not in the current metadata", null, true));
+        }
+        return client.connections().connection(n).thenCompose(c -> {
+            short v = (short) Math.min(maxVersion, c.versions().version(api));
+            return (CompletableFuture<R>) c.send(build.apply(v), v);
+        });
+    }
+
+    private CompletableFuture<Integer> coordinator() {
+        CompletableFuture<Integer> c = coordinator;
+        if (c == null || c.isCompletedExceptionally()) {
+            c = find(TRANSACTION_KEY, transactionalId);
+            coordinator = c;
+        }
+        return c;
+    }
+
+    private final Map<String, CompletableFuture<Integer>> groupCoordinators = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private CompletableFuture<Integer> groupCoordinator(String group) {
+        CompletableFuture<Integer> c = groupCoordinators.get(group);
+        if (c == null || c.isCompletedExceptionally()) {
+            c = find(GROUP_KEY, group);
+            groupCoordinators.put(group, c);
+        }
+        return c;
+    }
+
+    private CompletableFuture<Integer> find(byte keyType, String key) {
+        return client.<FindCoordinatorResponse>sendToAny(ApiKey.FIND_COORDINATOR, v -> v >= 4
+                ? new FindCoordinatorRequest().setKeyType(keyType).setCoordinatorKeys(List.of(key))
+                : new FindCoordinatorRequest().setKey(key).setKeyType(keyType)).thenApply(r -> {
+                    int node = r.coordinators().isEmpty() ? r.nodeId() : r.coordinators().get(0).nodeId();
+                    ErrorCode code = ErrorCode.forCode(r.coordinators().isEmpty() ? r.errorCode() : r.coordinators().get(0).errorCode());
+                    if (code != ErrorCode.NONE) {
+                        throw code.exception("FindCoordinator for " + (keyType == TRANSACTION_KEY ? "transactional id " : "group ") + key);
+                    }
+                    return node;
+                });
+    }
+
+    /** Runs {@code body} on the loop and hands its future back. */
+    private <T> CompletableFuture<T> onLoop(java.util.function.Supplier<CompletableFuture<T>> body) {
+        CompletableFuture<T> out = new CompletableFuture<>();
+        loop.execute(() -> {
+            try {
+                body.get().whenComplete((v, e) -> {
+                    if (e != null) {
+                        out.completeExceptionally(e instanceof CompletionException && e.getCause() != null ? e.getCause() : e);
+                    } else {
+                        out.complete(v);
+                    }
+                });
+            } catch (RuntimeException e) {
+                out.completeExceptionally(e);
+            }
+        });
+        return out;
+    }
+
+    /** Retries retriable failures (coordinator moves, concurrent transactions) with backoff until max.block.ms. */
+    private <T> CompletableFuture<T> retrying(String what, java.util.function.Supplier<CompletableFuture<T>> attempt) {
+        CompletableFuture<T> out = new CompletableFuture<>();
+        attempt(out, what, attempt, System.nanoTime() + settings.maxBlock().toNanos());
+        return out;
+    }
+
+    private <T> void attempt(CompletableFuture<T> out, String what, java.util.function.Supplier<CompletableFuture<T>> attempt,
+                             long deadline) {
+        CompletableFuture<T> f;
+        try {
+            f = attempt.get();
+        } catch (RuntimeException e) {
+            f = CompletableFuture.failedFuture(e);
+        }
+        f.whenComplete((v, e) -> loop.execute(() -> {
+            if (e == null) {
+                out.complete(v);
+                return;
+            }
+            Throwable c = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+            boolean retriable = c instanceof SkeinException s && s.isRetriable()
+                    && !(c instanceof TimeoutException t && !t.isRetriable());
+            if (retriable && System.nanoTime() < deadline) {
+                if (c instanceof SkeinException s && (s.errorCode() == null || s.errorCode() == ErrorCode.NOT_COORDINATOR
+                        || s.errorCode() == ErrorCode.COORDINATOR_NOT_AVAILABLE)) {
+                    coordinator = null;
+                    groupCoordinators.clear();
+                }
+                log.debug("{}: retrying after {}", what, c.toString());
+                loop.schedule(() -> attempt(out, what, attempt, deadline), settings.client().retryBackoff().toMillis(),
+                        TimeUnit.MILLISECONDS);
+            } else if (retriable) {
+                out.completeExceptionally(new TimeoutException(what + " did not succeed within max.block.ms ("
+                        + settings.maxBlock().toMillis() + " ms): " + c.getMessage(), c, true));
+            } else {
+                out.completeExceptionally(c);
+            }
+        }));
+    }
+}

@@ -1,0 +1,201 @@
+package dev.skein.producer;
+
+import dev.skein.core.ConsumerGroupMetadata;
+import dev.skein.core.ProducerFencedException;
+import dev.skein.core.TopicPartition;
+import dev.skein.serdes.Serdes;
+import dev.skein.testkit.KafkaCluster;
+import dev.skein.testkit.KafkaClusterExtension;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Skein's transactional producer against a real broker, read by Apache Kafka's consumer. */
+@ExtendWith(KafkaClusterExtension.class)
+class TransactionIT {
+
+    static Producer<String, String> transactional(KafkaCluster kafka, String id, Duration timeout) {
+        return Producer.builder(Serdes.string(), Serdes.string()).bootstrapServers(kafka.bootstrapServers())
+                .transactionalId(id).transactionTimeout(timeout).build();
+    }
+
+    /** Everything a fresh consumer of the given isolation reads from partition 0, until it is quiet. */
+    static List<String> read(KafkaCluster kafka, String topic, String isolation) {
+        try (KafkaConsumer<String, String> c = new KafkaConsumer<>(Map.of("bootstrap.servers", kafka.bootstrapServers(),
+                "isolation.level", isolation, "auto.offset.reset", "earliest"), new StringDeserializer(), new StringDeserializer())) {
+            org.apache.kafka.common.TopicPartition tp = new org.apache.kafka.common.TopicPartition(topic, 0);
+            c.assign(List.of(tp));
+            List<String> out = new ArrayList<>();
+            long end = c.endOffsets(List.of(tp)).get(tp);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (c.position(tp) < end && System.nanoTime() < deadline) {
+                for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(200))) {
+                    out.add(r.value());
+                }
+            }
+            return out;
+        }
+    }
+
+    @Test
+    void committedTransactionsAreVisibleAndAbortedOnesNever(KafkaCluster kafka) throws Exception {
+        String topic = Reference.createTopic(kafka, "txn", 1, 1);
+        try (Producer<String, String> p = transactional(kafka, "txn-" + UUID.randomUUID(), Duration.ofMinutes(1))) {
+            p.initTransactions();
+            for (String prefix : List.of("a", "b", "c")) {
+                p.beginTransaction();
+                List<CompletableFuture<RecordMetadata>> sent = new ArrayList<>();
+                for (int i = 0; i < 100; i++) {
+                    sent.add(p.send(ProducerRecord.of(topic, prefix + i)));
+                }
+                if (prefix.equals("b")) {
+                    p.flush(); // written, then aborted
+                    p.abortTransaction();
+                } else {
+                    p.commitTransaction();
+                    for (CompletableFuture<RecordMetadata> f : sent) {
+                        assertTrue(f.isDone() && !f.isCompletedExceptionally(), "acknowledged before the commit returned");
+                    }
+                }
+            }
+        }
+        List<String> committed = read(kafka, topic, "read_committed");
+        List<String> expected = new ArrayList<>();
+        for (String prefix : List.of("a", "c")) {
+            for (int i = 0; i < 100; i++) {
+                expected.add(prefix + i);
+            }
+        }
+        assertEquals(expected, committed, "read_committed: the committed transactions, in order, nothing aborted");
+        assertEquals(300, read(kafka, topic, "read_uncommitted").size(), "read_uncommitted sees the aborted ones too");
+    }
+
+    @Test
+    void anAbortDropsWhatWasNotSentYet(KafkaCluster kafka) throws Exception {
+        String topic = Reference.createTopic(kafka, "txn-unsent", 1, 1);
+        try (Producer<String, String> p = Producer.builder(Serdes.string(), Serdes.string())
+                .bootstrapServers(kafka.bootstrapServers()).transactionalId("unsent-" + UUID.randomUUID())
+                .linger(Duration.ofSeconds(30)).build()) { // nothing leaves before the abort
+            p.initTransactions();
+            p.beginTransaction();
+            CompletableFuture<RecordMetadata> f = p.send(ProducerRecord.of(topic, "never"));
+            p.abortTransaction();
+            ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(10, TimeUnit.SECONDS));
+            assertInstanceOf(TransactionAbortableException.class, e.getCause());
+            p.beginTransaction();
+            p.send(ProducerRecord.of(topic, "kept"));
+            p.commitTransaction();
+        }
+        assertEquals(List.of("kept"), read(kafka, topic, "read_committed"));
+    }
+
+    @Test
+    void aNewerInstanceFencesTheZombieWhoseOpenRecordsNeverShow(KafkaCluster kafka) throws Exception {
+        String topic = Reference.createTopic(kafka, "txn-zombie", 1, 1);
+        String id = "zombie-" + UUID.randomUUID();
+        try (Producer<String, String> a = transactional(kafka, id, Duration.ofMinutes(1));
+             Producer<String, String> b = transactional(kafka, id, Duration.ofMinutes(1))) {
+            a.initTransactions();
+            a.beginTransaction();
+            a.send(ProducerRecord.of(topic, "zombie")).get(30, TimeUnit.SECONDS);
+
+            b.initTransactions(); // fences a and aborts its open transaction
+            b.beginTransaction();
+            b.send(ProducerRecord.of(topic, "fresh"));
+            b.commitTransaction();
+
+            Throwable send = assertThrows(ExecutionException.class,
+                    () -> a.send(ProducerRecord.of(topic, "late")).get(30, TimeUnit.SECONDS)).getCause();
+            assertInstanceOf(ProducerFencedException.class, send, "a's next send is fenced: " + send);
+            assertThrows(ProducerFencedException.class, a::commitTransaction);
+            assertThrows(ProducerFencedException.class, () -> a.sendOffsetsToTransaction(Map.of(new TopicPartition(topic, 0), 1L),
+                    new ConsumerGroupMetadata("g", -1, "", null)));
+        }
+        assertEquals(List.of("fresh"), read(kafka, topic, "read_committed"));
+    }
+
+    @Test
+    void aTransactionOpenPastItsTimeoutFailsAsATimeoutAndStaysInvisible(KafkaCluster kafka) throws Exception {
+        String topic = Reference.createTopic(kafka, "txn-timeout", 1, 1);
+        try (Producer<String, String> p = transactional(kafka, "slow-" + UUID.randomUUID(), Duration.ofSeconds(2))) {
+            p.initTransactions();
+            p.beginTransaction();
+            p.send(ProducerRecord.of(topic, "too-slow")).get(30, TimeUnit.SECONDS);
+            Thread.sleep(15_000); // the coordinator aborts transactions past their timeout on its next check
+            dev.skein.core.TimeoutException e = assertThrows(dev.skein.core.TimeoutException.class, p::commitTransaction);
+            assertTrue(e.getMessage().contains("transaction.timeout.ms"), e.getMessage());
+            p.initTransactions(); // and the producer carries on
+            p.beginTransaction();
+            p.send(ProducerRecord.of(topic, "in-time"));
+            p.commitTransaction();
+        }
+        assertEquals(List.of("in-time"), read(kafka, topic, "read_committed"));
+    }
+
+    @Test
+    void offsetsSentToATransactionAreCommittedOnlyWithIt(KafkaCluster kafka) throws Exception {
+        String topic = Reference.createTopic(kafka, "txn-offsets", 1, 1);
+        String group = "txn-group-" + UUID.randomUUID();
+        TopicPartition tp = new TopicPartition(topic, 0);
+        ConsumerGroupMetadata meta = new ConsumerGroupMetadata(group, -1, "", null);
+        try (Producer<String, String> p = transactional(kafka, "offsets-" + UUID.randomUUID(), Duration.ofMinutes(1));
+             Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+            p.initTransactions();
+            p.beginTransaction();
+            p.send(ProducerRecord.of(topic, "x"));
+            p.sendOffsetsToTransaction(Map.of(tp, 42L), meta);
+            p.commitTransaction();
+            assertEquals(42L, committed(admin, group, topic));
+
+            p.beginTransaction();
+            p.sendOffsetsToTransaction(Map.of(tp, 99L), meta);
+            p.abortTransaction();
+            assertEquals(42L, committed(admin, group, topic), "an aborted transaction commits no offsets");
+        }
+    }
+
+    private static long committed(Admin admin, String group, String topic) throws Exception {
+        Map<org.apache.kafka.common.TopicPartition, OffsetAndMetadata> offsets = admin.listConsumerGroupOffsets(group)
+                .partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
+        return offsets.get(new org.apache.kafka.common.TopicPartition(topic, 0)).offset();
+    }
+
+    @Test
+    void transactionsNeedTheirCallsInOrder(KafkaCluster kafka) throws Exception {
+        String topic = Reference.createTopic(kafka, "txn-order", 1, 1);
+        try (Producer<String, String> p = transactional(kafka, "order-" + UUID.randomUUID(), Duration.ofMinutes(1))) {
+            assertThrows(IllegalStateException.class, p::beginTransaction, "initTransactions() first");
+            p.initTransactions();
+            ExecutionException e = assertThrows(ExecutionException.class,
+                    () -> p.send(ProducerRecord.of(topic, "outside")).get(10, TimeUnit.SECONDS));
+            assertInstanceOf(IllegalStateException.class, e.getCause(), "no send outside a transaction");
+            assertThrows(IllegalStateException.class, p::commitTransaction);
+            p.beginTransaction();
+            p.commitTransaction(); // an empty transaction is fine
+        }
+        try (Producer<String, String> plain = Producer.builder(Serdes.string(), Serdes.string())
+                .bootstrapServers(kafka.bootstrapServers()).build()) {
+            assertThrows(IllegalStateException.class, plain::initTransactions);
+        }
+        assertThrows(dev.skein.core.ConfigException.class, () -> Producer.builder(Serdes.string(), Serdes.string())
+                .bootstrapServers(kafka.bootstrapServers()).transactionalId("x").idempotence(false).build());
+    }
+}

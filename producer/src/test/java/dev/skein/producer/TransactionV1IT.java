@@ -1,0 +1,95 @@
+package dev.skein.producer;
+
+import dev.skein.core.ConsumerGroupMetadata;
+import dev.skein.core.ProducerFencedException;
+import dev.skein.core.TopicPartition;
+import dev.skein.testkit.KafkaCluster;
+import dev.skein.testkit.KafkaClusterExtension;
+import dev.skein.testkit.OwnCluster;
+import org.apache.kafka.clients.admin.Admin;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+/**
+ * The transactions version 1 flow (AddPartitionsToTxn, AddOffsetsToTxn), on a cluster formatted with
+ * {@code transaction.version=1}: commits, aborts, offsets and fencing behave as with version 2.
+ */
+@ExtendWith(KafkaClusterExtension.class)
+class TransactionV1IT {
+
+    @Test
+    void theVersionOneFlowCommitsAbortsCommitsOffsetsAndFences(
+            @OwnCluster(features = "transaction.version=1") KafkaCluster kafka) throws Exception {
+        String topic = Reference.createTopic(kafka, "txn-v1", 3, 1);
+        String group = "v1-group-" + UUID.randomUUID();
+        String id = "v1-" + UUID.randomUUID();
+        ConsumerGroupMetadata meta = new ConsumerGroupMetadata(group, -1, "", null);
+        try (Producer<String, String> p = TransactionIT.transactional(kafka, id, Duration.ofMinutes(1));
+             Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+            p.initTransactions();
+            for (int round = 0; round < 4; round++) {
+                p.beginTransaction();
+                for (int i = 0; i < 30; i++) {
+                    p.send(ProducerRecord.of(topic, "k" + i, "r" + round + "-" + i)); // all three partitions join
+                }
+                p.sendOffsetsToTransaction(Map.of(new TopicPartition(topic, 0), (long) round + 1), meta);
+                if (round % 2 == 1) {
+                    p.abortTransaction();
+                } else {
+                    p.commitTransaction();
+                }
+            }
+            long committed = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS)
+                    .get(new org.apache.kafka.common.TopicPartition(topic, 0)).offset();
+            assertEquals(3, committed, "the offsets of the last committed round (round 2)");
+
+            try (Producer<String, String> newer = TransactionIT.transactional(kafka, id, Duration.ofMinutes(1))) {
+                p.beginTransaction();
+                p.send(ProducerRecord.of(topic, "k", "zombie")).get(30, TimeUnit.SECONDS);
+                newer.initTransactions();
+                Throwable e = assertThrows(ExecutionException.class,
+                        () -> p.send(ProducerRecord.of(topic, "k", "late")).get(30, TimeUnit.SECONDS)).getCause();
+                assertInstanceOf(ProducerFencedException.class, e, e.toString());
+            }
+        }
+        List<String> visible = new ArrayList<>();
+        for (int partition = 0; partition < 3; partition++) {
+            visible.addAll(readPartition(kafka, topic, partition));
+        }
+        assertEquals(60, visible.size(), "rounds 0 and 2 only: " + visible.size());
+        visible.forEach(v -> {
+            if (!(v.startsWith("r0-") || v.startsWith("r2-"))) {
+                throw new AssertionError("an aborted or zombie record is visible: " + v);
+            }
+        });
+    }
+
+    private static List<String> readPartition(KafkaCluster kafka, String topic, int partition) {
+        try (org.apache.kafka.clients.consumer.KafkaConsumer<String, String> c = new org.apache.kafka.clients.consumer.KafkaConsumer<>(
+                Map.of("bootstrap.servers", kafka.bootstrapServers(), "isolation.level", "read_committed",
+                        "auto.offset.reset", "earliest"), new org.apache.kafka.common.serialization.StringDeserializer(),
+                new org.apache.kafka.common.serialization.StringDeserializer())) {
+            org.apache.kafka.common.TopicPartition tp = new org.apache.kafka.common.TopicPartition(topic, partition);
+            c.assign(List.of(tp));
+            List<String> out = new ArrayList<>();
+            long end = c.endOffsets(List.of(tp)).get(tp);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (c.position(tp) < end && System.nanoTime() < deadline) {
+                c.poll(Duration.ofMillis(200)).forEach(r -> out.add(r.value()));
+            }
+            return out;
+        }
+    }
+}
