@@ -50,6 +50,7 @@ public final class ConsumerBuilder<K, V> {
     private Duration fetchMaxWait = Duration.ofMillis(500);
     private int maxPartitionFetchBytes = 1024 * 1024;
     private IsolationLevel isolation = IsolationLevel.READ_UNCOMMITTED;
+    private boolean isolationSet;
     private List<String> assignors = List.of("range", "cooperative-sticky");
     private String rack;
     private boolean checkCrcs = true;
@@ -76,7 +77,11 @@ public final class ConsumerBuilder<K, V> {
 
     public ConsumerBuilder<K, V> maxPollRecords(int n) { return property("max.poll.records", n); }
 
-    public ConsumerBuilder<K, V> isolation(IsolationLevel level) { this.isolation = Objects.requireNonNull(level); return this; }
+    public ConsumerBuilder<K, V> isolation(IsolationLevel level) {
+        this.isolation = Objects.requireNonNull(level);
+        this.isolationSet = true;
+        return this;
+    }
 
     /** The most bytes of records buffered ahead of {@code poll()} across all partitions. Default 64 MiB. */
     public ConsumerBuilder<K, V> bufferMaxBytes(long bytes) { return property("skein.buffer.max.bytes", bytes); }
@@ -142,15 +147,18 @@ public final class ConsumerBuilder<K, V> {
             case "fetch.max.bytes" -> fetchMaxBytes = ConfigValues.intValue(key, value, 1, Integer.MAX_VALUE);
             case "fetch.max.wait.ms" -> fetchMaxWait = ConfigValues.millis(key, value, 0);
             case "max.partition.fetch.bytes" -> maxPartitionFetchBytes = ConfigValues.intValue(key, value, 1, Integer.MAX_VALUE);
-            case "isolation.level" -> isolation = IsolationLevel.valueOf(
-                    ConfigValues.oneOf(key, value, "read_uncommitted", "read_committed").toUpperCase());
+            case "isolation.level" -> {
+                isolation = IsolationLevel.valueOf(
+                        ConfigValues.oneOf(key, value, "read_uncommitted", "read_committed").toUpperCase());
+                isolationSet = true;
+            }
             case "partition.assignment.strategy" -> assignors = ConfigValues.list(key, value);
             case "client.rack" -> rack = ConfigValues.string(key, value);
             case "check.crcs" -> checkCrcs = ConfigValues.bool(key, value);
             case "default.api.timeout.ms" -> defaultApiTimeout = ConfigValues.millis(key, value, 1);
             case "skein.buffer.max.bytes" -> bufferMaxBytes = ConfigValues.longValue(key, value, 1024, Long.MAX_VALUE);
             case "skein.delivery" -> delivery = Delivery.valueOf(ConfigValues.oneOf(key, value,
-                    "at-least-once", "at-most-once", "manual").toUpperCase().replace('-', '_'));
+                    "at-least-once", "at-most-once", "manual", "exactly-once").toUpperCase().replace('-', '_'));
             case "key.deserializer", "value.deserializer" -> throw new ConfigException(key,
                     "Skein takes deserializers as objects: Consumer.builder(keyDeserializer, valueDeserializer)");
             default -> client.set(key, value);
@@ -164,6 +172,12 @@ public final class ConsumerBuilder<K, V> {
         if (groupId == null && (delivery != Delivery.MANUAL || autoCommit)) {
             throw new ConfigException("group.id", "is required for committing offsets (delivery " + delivery
                     + (autoCommit ? ", enable.auto.commit" : "") + "); use delivery MANUAL without a group");
+        }
+        if (delivery == Delivery.EXACTLY_ONCE) {
+            if (isolationSet && isolation != IsolationLevel.READ_COMMITTED) {
+                throw new ConfigException("isolation.level", "must be read_committed with delivery EXACTLY_ONCE");
+            }
+            isolation = IsolationLevel.READ_COMMITTED;
         }
         if (autoCommit && delivery != Delivery.MANUAL) {
             throw new ConfigException("enable.auto.commit", "applies to the MANUAL delivery mode; " + delivery

@@ -14,5 +14,10 @@ public enum Delivery {
      */
     AT_MOST_ONCE,
     /** The application commits ({@code commitSync}, {@code commitAsync}); or auto-commit, if enabled. */
-    MANUAL
+    MANUAL,
+    /**
+     * Offsets are committed by a transactional producer together with the output, in one transaction
+     * ({@link ExactlyOnceProcessor}); the consumer itself never commits and reads read_committed.
+     */
+    EXACTLY_ONCE
 }

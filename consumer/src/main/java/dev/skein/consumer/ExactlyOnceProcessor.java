@@ -1,0 +1,274 @@
+package dev.skein.consumer;
+
+import dev.skein.core.TimeoutException;
+import dev.skein.core.TopicPartition;
+import dev.skein.producer.Producer;
+import dev.skein.producer.ProducerBuilder;
+import dev.skein.producer.ProducerRecord;
+import dev.skein.producer.TransactionAbortableException;
+import dev.skein.serdes.Deserializer;
+import dev.skein.serdes.Serializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Exactly-once consume-transform-produce. Each polled batch is one transaction: the outputs of every
+ * input record, and the input offsets (with the consumer's group generation, KIP-447), commit
+ * together or not at all; the input is read {@code read_committed}.
+ *
+ * <pre>{@code
+ * try (ExactlyOnceProcessor<String, String, String, String> copier = ExactlyOnceProcessor
+ *         .builder(Serdes.string().deserializer(), Serdes.string().deserializer(),
+ *                  Serdes.string().serializer(), Serdes.string().serializer())
+ *         .bootstrapServers("localhost:9092").groupId("copier").transactionalId("copier-1")
+ *         .input(List.of("orders")).build()) {
+ *     copier.run(r -> List.of(ProducerRecord.of("orders-copy", r.key(), r.value().toUpperCase())),
+ *             Duration.ofSeconds(30));
+ * }
+ * }</pre>
+ *
+ * <p>When a transaction cannot commit (a record was not written, the group rebalanced this member out,
+ * or the transform throws {@link TransactionAbortableException} to ask for it), the processor aborts
+ * and rewinds the consumer to the start of the batch, whose offsets are the committed ones: the batch
+ * is processed again. A transaction that timed out is redone after {@code initTransactions()}. Being
+ * fenced by a newer instance with the same transactional id ends the processor with
+ * {@link dev.skein.core.ProducerFencedException}.
+ *
+ * <p>Partitions are revoked only inside {@code poll()}, which runs between transactions, so no
+ * transaction ever commits work for a partition this member no longer owns: if the group moved on
+ * meanwhile, the offset commit is refused and the transaction aborts.
+ */
+public final class ExactlyOnceProcessor<KI, VI, KO, VO> implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ExactlyOnceProcessor.class);
+
+    /** Turns one input record into the records to write (none is fine). */
+    @FunctionalInterface
+    public interface Transform<KI, VI, KO, VO> {
+        List<ProducerRecord<KO, VO>> apply(ConsumerRecord<KI, VI> input);
+    }
+
+    private final Consumer<KI, VI> consumer;
+    private final Producer<KO, VO> producer;
+    private final AtomicBoolean stopping = new AtomicBoolean();
+    private long committedTransactions;
+    private long abortedTransactions;
+
+    private ExactlyOnceProcessor(Consumer<KI, VI> consumer, Producer<KO, VO> producer) {
+        this.consumer = consumer;
+        this.producer = producer;
+    }
+
+    public static <KI, VI, KO, VO> Builder<KI, VI, KO, VO> builder(Deserializer<KI> inKeys, Deserializer<VI> inValues,
+                                                                    Serializer<KO> outKeys, Serializer<VO> outValues) {
+        return new Builder<>(inKeys, inValues, outKeys, outValues);
+    }
+
+    /**
+     * Polls once and, when records arrived, processes them in one transaction. Returns how many input
+     * records were committed (0 when none arrived or the transaction was aborted and rewound).
+     */
+    public int processOnce(Duration pollTimeout, Transform<KI, VI, KO, VO> transform) {
+        ConsumerRecords<KI, VI> records = consumer.poll(pollTimeout);
+        if (records.isEmpty()) {
+            return 0;
+        }
+        Map<TopicPartition, Long> start = new LinkedHashMap<>();
+        Map<TopicPartition, Long> next = new LinkedHashMap<>();
+        for (ConsumerRecord<KI, VI> r : records) {
+            TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+            start.putIfAbsent(tp, r.offset());
+            next.put(tp, r.offset() + 1);
+        }
+        try {
+            producer.beginTransaction();
+            for (ConsumerRecord<KI, VI> r : records) {
+                for (ProducerRecord<KO, VO> out : transform.apply(r)) {
+                    producer.send(out); // a failed send makes the commit below abortable
+                }
+            }
+            producer.sendOffsetsToTransaction(next, consumer.groupMetadata());
+            producer.commitTransaction();
+            committedTransactions++;
+            return records.count();
+        } catch (TransactionAbortableException e) {
+            log.info("aborting the transaction of {} records and reading them again: {}", records.count(), e.getMessage());
+            producer.abortTransaction();
+            rewind(start);
+            abortedTransactions++;
+            return 0;
+        } catch (TimeoutException e) {
+            if (e.isRetriable()) {
+                throw e;
+            }
+            log.warn("the transaction timed out on the coordinator; starting over: {}", e.getMessage());
+            producer.initTransactions();
+            rewind(start);
+            abortedTransactions++;
+            return 0;
+        }
+    }
+
+    /** Seeks back to where the aborted batch began (partitions still assigned; the others moved on). */
+    private void rewind(Map<TopicPartition, Long> start) {
+        start.forEach((tp, offset) -> {
+            if (consumer.assignment().contains(tp)) {
+                consumer.seek(tp, offset);
+            }
+        });
+    }
+
+    /**
+     * Processes until {@link #stop()} is called or {@code idle} passes without an input record (once
+     * partitions are assigned). Returns the number of input records committed.
+     */
+    public long run(Transform<KI, VI, KO, VO> transform, Duration idle) {
+        long total = 0;
+        long last = System.nanoTime();
+        while (!stopping.get()) {
+            int n;
+            try {
+                n = processOnce(Duration.ofMillis(200), transform);
+            } catch (WakeupException e) {
+                if (stopping.get()) {
+                    break;
+                }
+                throw e;
+            }
+            total += n;
+            if (n > 0 || consumer.assignment().isEmpty()) {
+                last = System.nanoTime();
+            } else if (System.nanoTime() - last >= idle.toNanos()) {
+                break;
+            }
+        }
+        return total;
+    }
+
+    /** Makes {@link #run} return after the transaction in progress; safe from any thread. */
+    public void stop() {
+        stopping.set(true);
+        consumer.wakeup();
+    }
+
+    public long committedTransactions() {
+        return committedTransactions;
+    }
+
+    public long abortedTransactions() {
+        return abortedTransactions;
+    }
+
+    public Consumer<KI, VI> consumer() {
+        return consumer;
+    }
+
+    @Override
+    public void close() {
+        try {
+            consumer.close();
+        } finally {
+            producer.close(Duration.ofSeconds(30));
+        }
+    }
+
+    /** Options: the consumer's and the producer's, plus the group, the transactional id and the input topics. */
+    public static final class Builder<KI, VI, KO, VO> {
+        private final ConsumerBuilder<KI, VI> consumer;
+        private final ProducerBuilder<KO, VO> producer;
+        private Collection<String> input;
+        private String groupId;
+        private String transactionalId;
+
+        private Builder(Deserializer<KI> inKeys, Deserializer<VI> inValues, Serializer<KO> outKeys, Serializer<VO> outValues) {
+            this.consumer = Consumer.builder(inKeys, inValues).delivery(Delivery.EXACTLY_ONCE)
+                    .offsetReset(OffsetReset.EARLIEST);
+            this.producer = Producer.builder(outKeys, outValues);
+        }
+
+        public Builder<KI, VI, KO, VO> bootstrapServers(String servers) {
+            consumer.bootstrapServers(servers);
+            producer.bootstrapServers(servers);
+            return this;
+        }
+
+        public Builder<KI, VI, KO, VO> groupId(String group) {
+            this.groupId = group;
+            return this;
+        }
+
+        /** Must be the same across restarts of this processor instance, and unique among instances. */
+        public Builder<KI, VI, KO, VO> transactionalId(String id) {
+            this.transactionalId = id;
+            return this;
+        }
+
+        public Builder<KI, VI, KO, VO> input(Collection<String> topics) {
+            this.input = List.copyOf(topics);
+            return this;
+        }
+
+        public Builder<KI, VI, KO, VO> transactionTimeout(Duration d) {
+            producer.transactionTimeout(d);
+            return this;
+        }
+
+        /**
+         * Sets a property by its standard name on the consumer, the producer, or both when both take it
+         * (a key neither takes fails at {@link #build()}, naming it).
+         */
+        public Builder<KI, VI, KO, VO> property(String key, Object value) {
+            boolean consumerKey = ConsumerBuilder.PROPERTY_NAMES.contains(key);
+            boolean producerKey = ProducerBuilder.PROPERTY_NAMES.contains(key);
+            if (consumerKey || !producerKey) {
+                consumer.property(key, value);
+            }
+            if (producerKey || !consumerKey) {
+                producer.property(key, value);
+            }
+            return this;
+        }
+
+        public Builder<KI, VI, KO, VO> properties(Map<String, ?> props) {
+            props.forEach(this::property);
+            return this;
+        }
+
+        /**
+         * Builds both clients, registers the transactional id ({@code initTransactions()}, fencing older
+         * instances) and subscribes to the input.
+         */
+        public ExactlyOnceProcessor<KI, VI, KO, VO> build() {
+            Objects.requireNonNull(groupId, "groupId");
+            Objects.requireNonNull(transactionalId, "transactionalId");
+            if (input == null || input.isEmpty()) {
+                throw new IllegalArgumentException("input topics are required");
+            }
+            Consumer<KI, VI> c = consumer.groupId(groupId).build();
+            Producer<KO, VO> p;
+            try {
+                p = producer.transactionalId(transactionalId).build();
+            } catch (RuntimeException e) {
+                c.close();
+                throw e;
+            }
+            try {
+                p.initTransactions();
+                c.subscribe(new ArrayList<>(input));
+            } catch (RuntimeException e) {
+                c.close();
+                p.close(Duration.ofSeconds(5));
+                throw e;
+            }
+            return new ExactlyOnceProcessor<>(c, p);
+        }
+    }
+}

@@ -1,0 +1,144 @@
+package dev.skein.consumer;
+
+import dev.skein.producer.ProducerRecord;
+import dev.skein.producer.TransactionAbortableException;
+import dev.skein.serdes.Serdes;
+import dev.skein.testkit.KafkaCluster;
+import dev.skein.testkit.KafkaClusterExtension;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The exactly-once loop against a real broker: output equals input, no duplicates, whatever happens. */
+@ExtendWith(KafkaClusterExtension.class)
+class ExactlyOnceIT {
+
+    /** What a fresh read_committed reader (Apache Kafka's consumer) sees in the topic, partition by partition. */
+    static List<List<String>> readCommitted(KafkaCluster kafka, String topic, int partitions) {
+        List<List<String>> out = new ArrayList<>();
+        try (KafkaConsumer<String, String> c = new KafkaConsumer<>(Map.of("bootstrap.servers", kafka.bootstrapServers(),
+                "isolation.level", "read_committed", "auto.offset.reset", "earliest"), new StringDeserializer(),
+                new StringDeserializer())) {
+            for (int p = 0; p < partitions; p++) {
+                org.apache.kafka.common.TopicPartition tp = new org.apache.kafka.common.TopicPartition(topic, p);
+                c.assign(List.of(tp));
+                c.seekToBeginning(List.of(tp));
+                long end = c.endOffsets(List.of(tp)).get(tp);
+                List<String> values = new ArrayList<>();
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                while (c.position(tp) < end && System.nanoTime() < deadline) {
+                    c.poll(Duration.ofMillis(200)).forEach(r -> values.add(r.value()));
+                }
+                out.add(values);
+            }
+        }
+        return out;
+    }
+
+    static void assertExactlyOnce(int total, List<List<String>> output) {
+        List<String> all = new ArrayList<>();
+        output.forEach(all::addAll);
+        Set<String> unique = new HashSet<>(all);
+        assertEquals(all.size(), unique.size(), "no duplicates: " + (all.size() - unique.size()) + " extra");
+        Set<String> expected = new HashSet<>();
+        for (int i = 0; i < total; i++) {
+            expected.add(Integer.toString(i));
+        }
+        assertEquals(expected, unique, "the output set equals the input set");
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 3})
+    void oneTransactionInThreeAbortedStillCopiesEachRecordOnce(int partitions, KafkaCluster kafka) throws Exception {
+        String in = ConsumerIT.topic(kafka, "eos-in", partitions);
+        String out = ConsumerIT.topic(kafka, "eos-out", partitions);
+        int total = 5_000;
+        ConsumerIT.produce(kafka, in, total, "none");
+        Random random = new Random(partitions);
+        long committed;
+        long aborted;
+        try (ExactlyOnceProcessor<String, String, String, String> copier = ExactlyOnceProcessor
+                .builder(Serdes.string().deserializer(), Serdes.string().deserializer(), Serdes.string().serializer(),
+                        Serdes.string().serializer())
+                .bootstrapServers(kafka.bootstrapServers()).input(List.of(in)).groupId("eos-" + UUID.randomUUID())
+                .transactionalId("eos-" + UUID.randomUUID()).property("max.poll.records", 100).build()) {
+            long copied = copier.run(r -> {
+                if (random.nextInt(300) == 0) { // about one batch of 100 in three
+                    throw new TransactionAbortableException("a chance abort", null);
+                }
+                return List.of(new ProducerRecord<>(out, r.partition(), r.key(), r.value(), r.headers(), null));
+            }, Duration.ofSeconds(5));
+            assertEquals(total, copied, "each input record committed once");
+            committed = copier.committedTransactions();
+            aborted = copier.abortedTransactions();
+        }
+        assertTrue(aborted > 0 && committed > 0, "aborted " + aborted + ", committed " + committed);
+        List<List<String>> output = readCommitted(kafka, out, partitions);
+        assertExactlyOnce(total, output);
+        if (partitions == 1) {
+            List<String> inOrder = new ArrayList<>();
+            for (int i = 0; i < total; i++) {
+                inOrder.add(Integer.toString(i));
+            }
+            assertEquals(inOrder, output.get(0), "one partition: the order is the input's");
+        }
+    }
+
+    @Test
+    void aCopierKilledThreeTimesMidTransactionAndRestartedCopiesEachRecordOnce(KafkaCluster kafka) throws Exception {
+        String in = ConsumerIT.topic(kafka, "eos-kill-in", 3);
+        String out = ConsumerIT.topic(kafka, "eos-kill-out", 3);
+        int total = 20_000;
+        ConsumerIT.produce(kafka, in, total, "none");
+        String group = "eos-kill-" + UUID.randomUUID();
+        String txnId = "eos-kill-" + UUID.randomUUID();
+        List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                System.getProperty("java.class.path"), ExactlyOnceCopierMain.class.getName(), kafka.bootstrapServers(),
+                in, out, group, txnId, "8");
+        for (int kill = 1; kill <= 3; kill++) {
+            Process copier = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            long target = (long) total * kill / 4;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+            while (uncommittedEnd(kafka, out) < target && System.nanoTime() < deadline && copier.isAlive()) {
+                Thread.sleep(50);
+            }
+            assertTrue(copier.isAlive(), "the copier was still copying when killed (run " + kill + ")");
+            copier.destroyForcibly(); // SIGKILL, most likely mid-transaction
+            assertTrue(copier.waitFor(10, TimeUnit.SECONDS));
+        }
+        Process last = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        assertTrue(last.waitFor(180, TimeUnit.SECONDS), "the last run finishes once idle");
+        assertEquals(0, last.exitValue());
+        assertExactlyOnce(total, readCommitted(kafka, out, 3));
+    }
+
+    /** Records in the topic including uncommitted ones: how far the copier got. */
+    private static long uncommittedEnd(KafkaCluster kafka, String topic) {
+        try (KafkaConsumer<String, String> c = new KafkaConsumer<>(Map.of("bootstrap.servers", kafka.bootstrapServers()),
+                new StringDeserializer(), new StringDeserializer())) {
+            List<org.apache.kafka.common.TopicPartition> tps = new ArrayList<>();
+            for (int p = 0; p < 3; p++) {
+                tps.add(new org.apache.kafka.common.TopicPartition(topic, p));
+            }
+            return c.endOffsets(tps).values().stream().mapToLong(Long::longValue).sum();
+        }
+    }
+}
