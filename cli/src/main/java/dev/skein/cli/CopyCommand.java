@@ -44,10 +44,11 @@ final class CopyCommand implements Callable<Integer> {
     String group;
 
     @Option(names = "--delivery", defaultValue = "at-least-once",
-            description = "at-least-once, at-most-once or exactly-once (with transactions; not in this build yet).")
+            description = "at-least-once, at-most-once or exactly-once (transactions; read it with read_committed).")
     String delivery;
 
-    @Option(names = "--transactional-id", paramLabel = "ID", description = "For exactly-once.")
+    @Option(names = "--transactional-id", paramLabel = "ID",
+            description = "For exactly-once: the same across restarts (default skein-copy-<group>-<from>).")
     String transactionalId;
 
     @Option(names = "--max-messages", paramLabel = "N", description = "Exit after copying N records.")
@@ -64,17 +65,19 @@ final class CopyCommand implements Callable<Integer> {
         Delivery mode = switch (delivery) {
             case "at-least-once" -> Delivery.AT_LEAST_ONCE;
             case "at-most-once" -> Delivery.AT_MOST_ONCE;
-            case "exactly-once" -> throw new IllegalArgumentException("--delivery exactly-once needs transactions, which"
-                    + " this build does not have yet; use at-least-once");
+            case "exactly-once" -> Delivery.EXACTLY_ONCE;
             default -> throw new IllegalArgumentException("--delivery must be at-least-once, at-most-once or exactly-once,"
                     + " was " + delivery);
         };
-        if (transactionalId != null) {
+        if (transactionalId != null && mode != Delivery.EXACTLY_ONCE) {
             throw new IllegalArgumentException("--transactional-id goes with --delivery exactly-once");
         }
         try (Admin admin = Clients.admin(root.global)) {
             Clients.requireTopic(admin, from, root.global);
             Clients.requireTopic(admin, to, root.global);
+        }
+        if (mode == Delivery.EXACTLY_ONCE) {
+            return copyExactlyOnce(root);
         }
         long copied = 0;
         try (Consumer<byte[], byte[]> consumer = Consumer.builder(Serdes.bytes(), Serdes.bytes()).properties(Clients.consumerProperties(root.global))
@@ -122,6 +125,40 @@ final class CopyCommand implements Callable<Integer> {
             }
         }
         root.io.err().println("copied " + copied + " records from " + from + " to " + to);
+        return Cli.OK;
+    }
+
+    /**
+     * One transaction per polled batch: the copies and the input offsets commit together, so a kill and
+     * restart (same --transactional-id) neither loses nor repeats a record for read_committed readers.
+     */
+    private int copyExactlyOnce(SkeinCommand root) {
+        String id = transactionalId != null ? transactionalId : "skein-copy-" + group + "-" + from;
+        java.util.Map<String, Object> props = new java.util.LinkedHashMap<>(Clients.properties(root.global));
+        props.remove("bootstrap.servers");
+        long copied;
+        try (dev.skein.consumer.ExactlyOnceProcessor<byte[], byte[], byte[], byte[]> copier =
+                     dev.skein.consumer.ExactlyOnceProcessor.builder(Serdes.bytes().deserializer(), Serdes.bytes().deserializer(),
+                                     Serdes.bytes().serializer(), Serdes.bytes().serializer())
+                             .bootstrapServers((String) Clients.properties(root.global).get("bootstrap.servers"))
+                             .properties(props).groupId(group).transactionalId(id).input(List.of(from)).build()) {
+            long limit = maxMessages == null ? Long.MAX_VALUE : maxMessages;
+            long[] done = {0};
+            long last = System.nanoTime();
+            while (done[0] < limit) {
+                int n = copier.processOnce(Duration.ofMillis(200), (int) Math.min(Integer.MAX_VALUE, limit - done[0]), r ->
+                        List.of(new ProducerRecord<>(to, null, r.key(), r.value(), r.headers(), r.timestamp())));
+                done[0] += n;
+                if (n > 0 || copier.consumer().assignment().isEmpty()) {
+                    last = System.nanoTime();
+                } else if (timeoutMs != null && System.nanoTime() - last >= timeoutMs * 1_000_000L) {
+                    break;
+                }
+            }
+            copied = done[0];
+        }
+        root.io.err().println("copied " + copied + " records from " + from + " to " + to + " exactly once"
+                + " (transactional id " + id + ")");
         return Cli.OK;
     }
 }

@@ -77,20 +77,35 @@ public final class ExactlyOnceProcessor<KI, VI, KO, VO> implements AutoCloseable
      * records were committed (0 when none arrived or the transaction was aborted and rewound).
      */
     public int processOnce(Duration pollTimeout, Transform<KI, VI, KO, VO> transform) {
+        return processOnce(pollTimeout, Integer.MAX_VALUE, transform);
+    }
+
+    /**
+     * As {@link #processOnce(Duration, Transform)}, taking at most {@code maxRecords} of the polled
+     * records into the transaction; the rest are read again by the next call.
+     */
+    public int processOnce(Duration pollTimeout, int maxRecords, Transform<KI, VI, KO, VO> transform) {
         ConsumerRecords<KI, VI> records = consumer.poll(pollTimeout);
         if (records.isEmpty()) {
             return 0;
         }
+        List<ConsumerRecord<KI, VI>> batch = new ArrayList<>();
         Map<TopicPartition, Long> start = new LinkedHashMap<>();
         Map<TopicPartition, Long> next = new LinkedHashMap<>();
+        Map<TopicPartition, Long> leftOver = new LinkedHashMap<>();
         for (ConsumerRecord<KI, VI> r : records) {
             TopicPartition tp = new TopicPartition(r.topic(), r.partition());
             start.putIfAbsent(tp, r.offset());
-            next.put(tp, r.offset() + 1);
+            if (batch.size() < maxRecords) {
+                batch.add(r);
+                next.put(tp, r.offset() + 1);
+            } else {
+                leftOver.putIfAbsent(tp, r.offset());
+            }
         }
         try {
             producer.beginTransaction();
-            for (ConsumerRecord<KI, VI> r : records) {
+            for (ConsumerRecord<KI, VI> r : batch) {
                 for (ProducerRecord<KO, VO> out : transform.apply(r)) {
                     producer.send(out); // a failed send makes the commit below abortable
                 }
@@ -98,9 +113,10 @@ public final class ExactlyOnceProcessor<KI, VI, KO, VO> implements AutoCloseable
             producer.sendOffsetsToTransaction(next, consumer.groupMetadata());
             producer.commitTransaction();
             committedTransactions++;
-            return records.count();
+            rewind(leftOver); // the part of the poll not taken is read again next time
+            return batch.size();
         } catch (TransactionAbortableException e) {
-            log.info("aborting the transaction of {} records and reading them again: {}", records.count(), e.getMessage());
+            log.info("aborting the transaction of {} records and reading them again: {}", batch.size(), e.getMessage());
             producer.abortTransaction();
             rewind(start);
             abortedTransactions++;
@@ -117,7 +133,7 @@ public final class ExactlyOnceProcessor<KI, VI, KO, VO> implements AutoCloseable
         }
     }
 
-    /** Seeks back to where the aborted batch began (partitions still assigned; the others moved on). */
+    /** Seeks back to the given offsets (partitions still assigned; the others moved on). */
     private void rewind(Map<TopicPartition, Long> start) {
         start.forEach((tp, offset) -> {
             if (consumer.assignment().contains(tp)) {

@@ -160,4 +160,23 @@ class SamplesIT {
         assertEquals(0, again, "no re-delivered event changed anything");
         assertEquals(expected, index.view());
     }
+
+    @Test
+    void theExactlyOnceInvoicerWritesOneInvoicePerOrder(KafkaCluster kafka) throws Exception {
+        String orders = topic(kafka, 3);
+        String invoices = topic(kafka, 3);
+        KeyedProducerSample.run(kafka.bootstrapServers(), orders, 300, new PrintStream(new ByteArrayOutputStream(), true,
+                StandardCharsets.UTF_8));
+        long n = ExactlyOnceSample.run(kafka.bootstrapServers(), orders, invoices, "invoicer-" + UUID.randomUUID(),
+                "invoicer-" + UUID.randomUUID(), Duration.ofSeconds(3));
+        assertEquals(300, n);
+        List<String> seen = new ArrayList<>();
+        AtLeastOnceConsumerSample.run(kafka.bootstrapServers(), invoices, "check-" + UUID.randomUUID(), r -> {
+            seen.add(r.value());
+            return false;
+        }, Duration.ofSeconds(3));
+        assertEquals(300, seen.size());
+        assertEquals(300, new HashSet<>(seen).size(), "one invoice per order");
+        assertTrue(seen.stream().allMatch(v -> v.startsWith("invoice for order ")), seen.get(0));
+    }
 }
