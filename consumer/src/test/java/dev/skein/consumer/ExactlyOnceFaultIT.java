@@ -10,7 +10,8 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.time.Duration;
@@ -23,7 +24,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The exactly-once copier on 3 brokers (RF 3, min.insync.replicas 2) while each broker in turn is
@@ -32,14 +32,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @ExtendWith(KafkaClusterExtension.class)
 class ExactlyOnceFaultIT {
 
-    @Test
-    void copiesEachRecordOnceWhileEveryBrokerInTurnIsKilledAndRestarted(@OwnCluster(brokers = 3) KafkaCluster kafka)
-            throws Exception {
+    /** 3 partitions, and 1 partition where the order must be the input's too. */
+    @ParameterizedTest
+    @ValueSource(ints = {3, 1})
+    void copiesEachRecordOnceWhileEveryBrokerInTurnIsKilledAndRestarted(int partitions,
+            @OwnCluster(brokers = 3) KafkaCluster kafka) throws Exception {
         String in = "eos-fault-in";
         String out = "eos-fault-out";
         int total = 50_000;
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
-            admin.createTopics(List.of(new NewTopic(in, 3, (short) 3), new NewTopic(out, 3, (short) 3)))
+            admin.createTopics(List.of(new NewTopic(in, partitions, (short) 3), new NewTopic(out, partitions, (short) 3)))
                     .all().get(60, TimeUnit.SECONDS);
         }
         try (KafkaProducer<String, String> p = new KafkaProducer<>(Map.of("bootstrap.servers", kafka.bootstrapServers(),
@@ -85,8 +87,14 @@ class ExactlyOnceFaultIT {
             faults.join(TimeUnit.MINUTES.toMillis(3));
         }
         assertEquals(total, copied.get(), "every input record committed once by the copier");
-        List<List<String>> output = ExactlyOnceIT.readCommitted(kafka, out, 3);
+        List<List<String>> output = ExactlyOnceIT.readCommitted(kafka, out, partitions);
         ExactlyOnceIT.assertExactlyOnce(total, output);
-        assertTrue(output.stream().mapToInt(List::size).sum() == total);
+        if (partitions == 1) {
+            List<String> inOrder = new ArrayList<>();
+            for (int i = 0; i < total; i++) {
+                inOrder.add(Integer.toString(i));
+            }
+            assertEquals(inOrder, output.get(0), "one partition: the output order is the input's");
+        }
     }
 }
