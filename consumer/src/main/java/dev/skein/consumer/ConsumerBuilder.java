@@ -27,7 +27,8 @@ public final class ConsumerBuilder<K, V> {
             "auto.offset.reset", "enable.auto.commit", "auto.commit.interval.ms", "max.poll.records",
             "max.poll.interval.ms", "session.timeout.ms", "heartbeat.interval.ms", "fetch.min.bytes", "fetch.max.bytes",
             "fetch.max.wait.ms", "max.partition.fetch.bytes", "isolation.level", "partition.assignment.strategy",
-            "client.rack", "check.crcs", "default.api.timeout.ms", "skein.buffer.max.bytes", "skein.delivery");
+            "client.rack", "check.crcs", "default.api.timeout.ms", "skein.buffer.max.bytes", "skein.delivery",
+            "group.protocol", "group.remote.assignor");
 
     /** Bound on record bytes buffered ahead of {@code poll()}, across partitions. Default 64 MiB. */
     public static final long DEFAULT_BUFFER_MAX_BYTES = 64L * 1024 * 1024;
@@ -51,6 +52,8 @@ public final class ConsumerBuilder<K, V> {
     private int maxPartitionFetchBytes = 1024 * 1024;
     private IsolationLevel isolation = IsolationLevel.READ_UNCOMMITTED;
     private boolean isolationSet;
+    private String groupProtocol = "classic";
+    private String remoteAssignor;
     private List<String> assignors = List.of("range", "cooperative-sticky");
     private String rack;
     private boolean checkCrcs = true;
@@ -107,6 +110,16 @@ public final class ConsumerBuilder<K, V> {
      */
     public ConsumerBuilder<K, V> assignors(List<String> names) { return property("partition.assignment.strategy", names); }
 
+    /**
+     * The group protocol: {@code consumer} (KIP-848: the broker assigns, a rebalance never stops the
+     * other members), {@code classic}, or {@code auto} (the consumer protocol when the broker offers it).
+     * The default is {@code classic} for now, until the consumer protocol passes every group test. With
+     * {@code consumer}, {@code partition.assignment.strategy}, {@code session.timeout.ms} and
+     * {@code heartbeat.interval.ms} do not apply (the broker's group configs rule);
+     * {@code group.remote.assignor} picks the broker's assignor ({@code uniform} or {@code range}).
+     */
+    public ConsumerBuilder<K, V> groupProtocol(String protocol) { return property("group.protocol", protocol); }
+
     public ConsumerBuilder<K, V> defaultApiTimeout(Duration d) { return property("default.api.timeout.ms", d); }
 
     public ConsumerBuilder<K, V> requestTimeout(Duration d) { return property("request.timeout.ms", d); }
@@ -155,6 +168,8 @@ public final class ConsumerBuilder<K, V> {
             case "partition.assignment.strategy" -> assignors = ConfigValues.list(key, value);
             case "client.rack" -> rack = ConfigValues.string(key, value);
             case "check.crcs" -> checkCrcs = ConfigValues.bool(key, value);
+            case "group.protocol" -> groupProtocol = ConfigValues.oneOf(key, value, "auto", "consumer", "classic");
+            case "group.remote.assignor" -> remoteAssignor = ConfigValues.string(key, value);
             case "default.api.timeout.ms" -> defaultApiTimeout = ConfigValues.millis(key, value, 1);
             case "skein.buffer.max.bytes" -> bufferMaxBytes = ConfigValues.longValue(key, value, 1024, Long.MAX_VALUE);
             case "skein.delivery" -> delivery = Delivery.valueOf(ConfigValues.oneOf(key, value,
@@ -198,7 +213,7 @@ public final class ConsumerBuilder<K, V> {
         ConsumerSettings s = new ConsumerSettings(options, groupId, groupInstanceId, delivery, offsetReset, autoCommit,
                 autoCommitInterval, maxPollRecords, maxPollInterval, sessionTimeout, heartbeatInterval, fetchMinBytes,
                 fetchMaxBytes, fetchMaxWait, maxPartitionFetchBytes, isolation, List.copyOf(assignors), rack, checkCrcs,
-                bufferMaxBytes, defaultApiTimeout, meterRegistry);
+                bufferMaxBytes, defaultApiTimeout, meterRegistry, groupProtocol, remoteAssignor);
         return new SkeinConsumer<>(s, keys, values, resources);
     }
 }

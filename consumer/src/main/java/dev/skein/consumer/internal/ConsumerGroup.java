@@ -46,7 +46,10 @@ final class ConsumerGroup {
     private final ClusterClient client;
     private final SubscriptionState subscriptions;
     private final GroupOffsets offsets;
-    private final GroupMembership membership;
+    private final Runnable onChange;
+    private Membership membership;
+    /** True until the protocol is settled ({@code auto} decides at the first subscribe). */
+    private boolean protocolOpen;
     private final ConsumerMetrics metrics;
     private final Consumer<Collection<TopicPartition>> dropFetched;
     private final Runnable fetchNow;
@@ -66,8 +69,41 @@ final class ConsumerGroup {
         this.dropFetched = dropFetched;
         this.fetchNow = fetchNow;
         this.offsets = new GroupOffsets(client, settings);
-        this.membership = new GroupMembership(client, settings, offsets, onChange);
-        offsets.memberSupplier(membership::identity);
+        this.onChange = onChange;
+        this.membership = settings.groupProtocol().equals("consumer")
+                ? new ConsumerProtocolMembership(client, settings, offsets, onChange)
+                : new GroupMembership(client, settings, offsets, onChange);
+        this.protocolOpen = settings.groupProtocol().equals("auto");
+        offsets.memberSupplier(() -> membership.identity());
+    }
+
+    /**
+     * {@code group.protocol=auto}: the consumer protocol when the broker offers ConsumerGroupHeartbeat,
+     * else classic. Decided once, at the first subscribe, and said in one log line.
+     */
+    private void settleProtocol() {
+        if (!protocolOpen) {
+            return;
+        }
+        protocolOpen = false;
+        boolean offered;
+        try {
+            Cluster c = Blocking.await(client.awaitReady(settings.defaultApiTimeout()),
+                    System.nanoTime() + settings.defaultApiTimeout().toNanos(), "cluster metadata");
+            dev.skein.core.Node any = c.brokers().values().iterator().next();
+            offered = Blocking.await(client.connections().connection(any), System.nanoTime()
+                    + settings.defaultApiTimeout().toNanos(), "a connection to " + any).versions()
+                    .supports(dev.skein.core.message.ApiKey.CONSUMER_GROUP_HEARTBEAT);
+        } catch (RuntimeException e) {
+            log.warn("group {}: could not ask the brokers which group protocols they offer ({}); using classic",
+                    settings.groupId(), e.getMessage());
+            offered = false;
+        }
+        if (offered) {
+            membership = new ConsumerProtocolMembership(client, settings, offsets, onChange);
+        }
+        log.info("group {}: using the {} group protocol (group.protocol=auto)", settings.groupId(),
+                offered ? "consumer (KIP-848)" : "classic");
     }
 
     /** True while subscribed (the group assigns); false for a consumer that assigns itself. */
@@ -76,6 +112,7 @@ final class ConsumerGroup {
     }
 
     void subscribe(Collection<String> topics, RebalanceListener l) {
+        settleProtocol();
         listener = l;
         pattern = null;
         client.metadata().allTopics(false);
@@ -84,6 +121,7 @@ final class ConsumerGroup {
     }
 
     void subscribe(Pattern topicPattern, RebalanceListener l) {
+        settleProtocol();
         listener = l;
         pattern = topicPattern;
         client.metadata().allTopics(true);
@@ -191,6 +229,7 @@ final class ConsumerGroup {
         if (listener != null) {
             listener.onPartitionsAssigned(membership.cooperative() ? added : assigned);
         }
+        membership.applied(assigned);
         metrics.rebalanced(System.nanoTime() - rebalanceStart);
         fetchNow.run();
     }

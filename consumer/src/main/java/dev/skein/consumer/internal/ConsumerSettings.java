@@ -16,7 +16,7 @@ public record ConsumerSettings(ClientOptions client, String groupId, String grou
                                Duration heartbeatInterval, int fetchMinBytes, int fetchMaxBytes, Duration fetchMaxWait,
                                int maxPartitionFetchBytes, IsolationLevel isolation, List<String> assignors, String rack,
                                boolean checkCrcs, long bufferMaxBytes, Duration defaultApiTimeout,
-                               MeterRegistry meterRegistry) {
+                               MeterRegistry meterRegistry, String groupProtocol, String remoteAssignor) {
 
     /** True for the assignor names (short or Apache Kafka class names) the consumer implements. */
     public static boolean knownAssignor(String name) {

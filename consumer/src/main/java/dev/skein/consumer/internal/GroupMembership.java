@@ -46,7 +46,7 @@ import java.util.concurrent.TimeUnit;
  * where the rebalance listener runs). Heartbeats only flip flags the polling thread reads. Fields are
  * guarded by {@code this}.
  */
-final class GroupMembership {
+final class GroupMembership implements Membership {
     private static final Logger log = LoggerFactory.getLogger(GroupMembership.class);
     private static final short SUBSCRIPTION_VERSION = 3;
     private static final short ASSIGNMENT_VERSION = 3;
@@ -86,32 +86,38 @@ final class GroupMembership {
         this.loop = client.resources().eventLoops().next();
     }
 
-    boolean cooperative() {
+    @Override
+    public boolean cooperative() {
         return cooperative;
     }
 
-    synchronized void subscribe(Set<String> newTopics) {
+    @Override
+    public synchronized void subscribe(Set<String> newTopics) {
         if (!newTopics.equals(topics)) {
             topics = Set.copyOf(newTopics);
             rejoinNeeded = true;
         }
     }
 
-    synchronized Set<String> topics() {
+    @Override
+    public synchronized Set<String> topics() {
         return topics;
     }
 
     /** Generation and member id to commit with. */
-    synchronized MemberIdentity identity() {
+    @Override
+    public synchronized MemberIdentity identity() {
         return new MemberIdentity(generation, memberId);
     }
 
-    synchronized void onPoll() {
+    @Override
+    public synchronized void onPoll() {
         lastPollNanos = System.nanoTime();
     }
 
     /** True when a rebalance should start (the last one is finished and something asked for another). */
-    synchronized boolean rejoinNeeded() {
+    @Override
+    public synchronized boolean rejoinNeeded() {
         if (fatal != null) {
             RuntimeException f = fatal;
             fatal = null;
@@ -121,16 +127,19 @@ final class GroupMembership {
     }
 
     /** True when this member has no live generation: never joined, left after a poll timeout, or fenced. */
-    synchronized boolean isStale() {
+    @Override
+    public synchronized boolean isStale() {
         return generation < 0;
     }
 
-    synchronized void requestRejoin() {
+    @Override
+    public synchronized void requestRejoin() {
         rejoinNeeded = true;
     }
 
     /** True once when the partitions were lost (session or poll interval expired) rather than revoked. */
-    synchronized boolean takeLost() {
+    @Override
+    public synchronized boolean takeLost() {
         boolean l = lost;
         lost = false;
         return l;
@@ -144,7 +153,8 @@ final class GroupMembership {
      *
      * @param owned what this member owns now (cooperative: it keeps reading them meanwhile)
      */
-    CompletableFuture<List<TopicPartition>> join(Collection<TopicPartition> owned) {
+    @Override
+    public CompletableFuture<List<TopicPartition>> join(Collection<TopicPartition> owned) {
         CompletableFuture<List<TopicPartition>> result = new CompletableFuture<>();
         int mine;
         synchronized (this) {
@@ -556,7 +566,13 @@ final class GroupMembership {
      * Leaves the group (unsubscribe, close): stops heartbeats, abandons a join, sends LeaveGroup. The
      * future completes when the coordinator answered (or failed), so close() can wait for it.
      */
-    CompletableFuture<Void> leave(String reason) {
+    @Override
+    public void applied(Collection<TopicPartition> assignment) {
+        // classic: the SyncGroup answer was the assignment; nothing to acknowledge
+    }
+
+    @Override
+    public CompletableFuture<Void> leave(String reason) {
         ScheduledFuture<?> h;
         synchronized (this) {
             h = heartbeat;

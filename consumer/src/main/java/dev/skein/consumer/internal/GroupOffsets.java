@@ -92,7 +92,8 @@ final class GroupOffsets {
                         return delay().thenCompose(x -> commit(offsets, attempts - 1));
                     }
                     if (failure instanceof SkeinException s && s.errorCode() != null && switch (s.errorCode()) {
-                        case ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID, REBALANCE_IN_PROGRESS, FENCED_INSTANCE_ID -> true;
+                        case ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID, REBALANCE_IN_PROGRESS, FENCED_INSTANCE_ID, STALE_MEMBER_EPOCH,
+                             FENCED_MEMBER_EPOCH -> true;
                         default -> false;
                     }) {
                         return CompletableFuture.<Void>failedFuture(new CommitFailedException("commit of "

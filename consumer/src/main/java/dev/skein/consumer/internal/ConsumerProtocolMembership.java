@@ -1,0 +1,340 @@
+package dev.skein.consumer.internal;
+
+import dev.skein.core.ErrorCode;
+import dev.skein.core.SkeinException;
+import dev.skein.core.TopicPartition;
+import dev.skein.core.internal.ClusterClient;
+import dev.skein.core.internal.metadata.Cluster;
+import dev.skein.core.message.ApiKey;
+import dev.skein.core.message.ConsumerGroupHeartbeatRequest;
+import dev.skein.core.message.ConsumerGroupHeartbeatResponse;
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.ScheduledFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Membership under the consumer group protocol (KIP-848): one request, ConsumerGroupHeartbeat, joins,
+ * heartbeats, receives the assignment the broker computed, acknowledges it, and leaves. No member
+ * waits for the others: each reconciles on its own, partitions moving one member at a time.
+ *
+ * <p>The heartbeat runs on an event loop at the interval the broker gives. A new assignment is handed
+ * to the polling thread ({@link #join}), which revokes what left it (committing first under
+ * at-least-once), takes what is new, and calls {@link #applied}; the next heartbeat carries the owned
+ * partitions so the broker can move on. Fenced ({@code FENCED_MEMBER_EPOCH}, {@code UNKNOWN_MEMBER_ID}):
+ * the partitions count as lost and the member rejoins with epoch 0. Fields are guarded by {@code this}.
+ */
+final class ConsumerProtocolMembership implements Membership {
+    private static final Logger log = LoggerFactory.getLogger(ConsumerProtocolMembership.class);
+    static final int LEAVE_EPOCH = -1;
+    static final int STATIC_LEAVE_EPOCH = -2;
+
+    private final ClusterClient client;
+    private final ConsumerSettings settings;
+    private final GroupOffsets offsets;
+    private final EventLoop loop;
+    private final Runnable onChange;
+    private Set<String> topics = Set.of();
+    private String memberId = UUID.randomUUID().toString();
+    private int epoch;
+    private int intervalMs = 3000;
+    private boolean subscriptionChanged = true;
+    private List<TopicPartition> target;
+    private List<TopicPartition> owned = List.of();
+    private boolean ownedChanged = true;
+    private boolean lost;
+    private boolean leaving;
+    private boolean inFlight;
+    private long lastPollNanos = System.nanoTime();
+    private ScheduledFuture<?> next;
+    private RuntimeException fatal;
+
+    ConsumerProtocolMembership(ClusterClient client, ConsumerSettings settings, GroupOffsets offsets, Runnable onChange) {
+        this.client = client;
+        this.settings = settings;
+        this.offsets = offsets;
+        this.onChange = onChange;
+        this.loop = client.resources().eventLoops().next();
+    }
+
+    @Override
+    public boolean cooperative() {
+        return true;
+    }
+
+    @Override
+    public void subscribe(Set<String> newTopics) {
+        synchronized (this) {
+            if (newTopics.equals(topics)) {
+                return;
+            }
+            topics = Set.copyOf(newTopics);
+            subscriptionChanged = true;
+            leaving = false;
+        }
+        beatSoon();
+    }
+
+    @Override
+    public synchronized Set<String> topics() {
+        return topics;
+    }
+
+    @Override
+    public synchronized MemberIdentity identity() {
+        return new MemberIdentity(epoch, memberId);
+    }
+
+    @Override
+    public synchronized void onPoll() {
+        lastPollNanos = System.nanoTime();
+    }
+
+    @Override
+    public synchronized boolean rejoinNeeded() {
+        if (fatal != null) {
+            RuntimeException f = fatal;
+            fatal = null;
+            throw f;
+        }
+        return target != null || lost;
+    }
+
+    @Override
+    public synchronized boolean isStale() {
+        return epoch <= 0;
+    }
+
+    @Override
+    public void requestRejoin() {
+        // The broker decides when assignments change; a member has nothing to ask for.
+    }
+
+    @Override
+    public synchronized boolean takeLost() {
+        boolean l = lost;
+        lost = false;
+        return l;
+    }
+
+    @Override
+    public synchronized CompletableFuture<List<TopicPartition>> join(Collection<TopicPartition> current) {
+        List<TopicPartition> t = target != null ? target : List.of();
+        target = null;
+        return CompletableFuture.completedFuture(t);
+    }
+
+    @Override
+    public void applied(Collection<TopicPartition> assignment) {
+        synchronized (this) {
+            owned = List.copyOf(assignment);
+            ownedChanged = true;
+        }
+        beatSoon(); // acknowledge now: the broker hands revoked partitions on once we confirm
+    }
+
+    // ---- the heartbeat (event loop) ----
+
+    private void beatSoon() {
+        loop.execute(this::beat);
+    }
+
+    private void schedule(long delayMs) {
+        synchronized (this) {
+            if (next != null) {
+                next.cancel(false);
+            }
+            next = loop.schedule(this::beat, delayMs, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void beat() {
+        ConsumerGroupHeartbeatRequest request;
+        synchronized (this) {
+            if (inFlight || leaving || topics.isEmpty()) {
+                return;
+            }
+            if (epoch > 0 && System.nanoTime() - lastPollNanos > settings.maxPollInterval().toNanos()) {
+                log.warn("poll() was not called within max.poll.interval.ms ({}); leaving group {}: the next poll()"
+                        + " rejoins and the partitions count as lost", settings.maxPollInterval(), settings.groupId());
+                lost = true;
+                target = null;
+                sendLeave("poll timeout");
+                epoch = 0;
+                onChange.run();
+                return;
+            }
+            request = request();
+            inFlight = true;
+        }
+        offsets.coordinator().thenCompose(node -> client.<ConsumerGroupHeartbeatResponse>send(node,
+                ApiKey.CONSUMER_GROUP_HEARTBEAT, v -> request)).whenComplete((r, e) -> loop.execute(() -> onResponse(request, r, e)));
+    }
+
+    /** The next heartbeat: full (epoch 0, or after a change) or just the epoch. */
+    private ConsumerGroupHeartbeatRequest request() {
+        boolean full = epoch == 0 || subscriptionChanged;
+        ConsumerGroupHeartbeatRequest r = new ConsumerGroupHeartbeatRequest().setGroupId(settings.groupId())
+                .setMemberId(memberId).setMemberEpoch(epoch).setInstanceId(settings.groupInstanceId())
+                .setRackId(full ? settings.rack() : null)
+                .setRebalanceTimeoutMs(full ? (int) settings.maxPollInterval().toMillis() : -1)
+                .setSubscribedTopicNames(full ? new ArrayList<>(new TreeSet<>(topics)) : null)
+                .setServerAssignor(full ? settings.remoteAssignor() : null);
+        if (epoch == 0 || ownedChanged) {
+            r.setTopicPartitions(toWire(owned));
+        } else {
+            r.setTopicPartitions(null);
+        }
+        return r;
+    }
+
+    private List<ConsumerGroupHeartbeatRequest.TopicPartitions> toWire(List<TopicPartition> tps) {
+        Cluster cluster = client.cluster();
+        Map<String, List<Integer>> byTopic = new LinkedHashMap<>();
+        tps.forEach(tp -> byTopic.computeIfAbsent(tp.topic(), t -> new ArrayList<>()).add(tp.partition()));
+        List<ConsumerGroupHeartbeatRequest.TopicPartitions> out = new ArrayList<>();
+        byTopic.forEach((t, ps) -> {
+            Cluster.TopicInfo info = cluster.topic(t);
+            if (info != null && info.id() != null) {
+                out.add(new ConsumerGroupHeartbeatRequest.TopicPartitions().setTopicId(info.id()).setPartitions(ps));
+            }
+        });
+        return out;
+    }
+
+    private void onResponse(ConsumerGroupHeartbeatRequest sent, ConsumerGroupHeartbeatResponse r, Throwable e) {
+        boolean changed = false;
+        long delay;
+        synchronized (this) {
+            inFlight = false;
+            if (leaving) {
+                return;
+            }
+            if (e != null) {
+                log.debug("heartbeat of group {} failed: {}", settings.groupId(), e.toString());
+                offsets.forgetCoordinator();
+                delay = settings.client().retryBackoff().toMillis();
+            } else {
+                ErrorCode code = ErrorCode.forCode(r.errorCode());
+                switch (code) {
+                    case NONE -> {
+                        if (r.memberId() != null && !r.memberId().isEmpty()) {
+                            memberId = r.memberId();
+                        }
+                        if (epoch != r.memberEpoch()) {
+                            log.debug("group {}: member {} epoch {}", settings.groupId(), memberId, r.memberEpoch());
+                        }
+                        epoch = r.memberEpoch();
+                        intervalMs = Math.max(100, r.heartbeatIntervalMs());
+                        subscriptionChanged = false;
+                        if (sent.topicPartitions() != null) {
+                            ownedChanged = false;
+                        }
+                        if (r.assignment() != null) {
+                            List<TopicPartition> decoded = decode(r.assignment());
+                            if (decoded == null) {
+                                ownedChanged = true; // ask again once metadata knows the topic ids
+                            } else if (!decoded.equals(owned)) {
+                                target = decoded;
+                                changed = true;
+                            }
+                        }
+                        delay = intervalMs;
+                    }
+                    case FENCED_MEMBER_EPOCH, UNKNOWN_MEMBER_ID -> {
+                        log.info("group {}: member {} was fenced ({}); its partitions are lost, it rejoins",
+                                settings.groupId(), memberId, code);
+                        epoch = 0;
+                        lost = !owned.isEmpty();
+                        target = null;
+                        owned = List.of();
+                        ownedChanged = true;
+                        subscriptionChanged = true;
+                        changed = true;
+                        delay = 0;
+                    }
+                    case NOT_COORDINATOR, COORDINATOR_NOT_AVAILABLE, COORDINATOR_LOAD_IN_PROGRESS -> {
+                        offsets.forgetCoordinator();
+                        delay = settings.client().retryBackoff().toMillis();
+                    }
+                    default -> {
+                        if (code.isRetriable()) {
+                            delay = settings.client().retryBackoff().toMillis();
+                        } else {
+                            fatal = code.exception("ConsumerGroupHeartbeat of group " + settings.groupId(), r.errorMessage());
+                            changed = true;
+                            delay = -1;
+                        }
+                    }
+                }
+            }
+        }
+        if (changed) {
+            onChange.run();
+        }
+        if (delay >= 0) {
+            schedule(delay);
+        }
+    }
+
+    /** The assignment's partitions by name, or null while metadata does not know a topic id yet. */
+    private List<TopicPartition> decode(ConsumerGroupHeartbeatResponse.Assignment a) {
+        Cluster cluster = client.cluster();
+        List<TopicPartition> out = new ArrayList<>();
+        for (ConsumerGroupHeartbeatResponse.TopicPartitions tp : a.topicPartitions()) {
+            String name = cluster.topicName(tp.topicId());
+            if (name == null) {
+                client.addTopics(topics);
+                client.refreshMetadata();
+                return null;
+            }
+            tp.partitions().forEach(p -> out.add(new TopicPartition(name, p)));
+        }
+        out.sort((x, y) -> x.topic().equals(y.topic()) ? Integer.compare(x.partition(), y.partition())
+                : x.topic().compareTo(y.topic()));
+        return out;
+    }
+
+    /** Sends a leave heartbeat (epoch -1, or -2 for a static member, which keeps its place). */
+    private CompletableFuture<Void> sendLeave(String reason) {
+        int leaveEpoch = settings.groupInstanceId() == null ? LEAVE_EPOCH : STATIC_LEAVE_EPOCH;
+        ConsumerGroupHeartbeatRequest r = new ConsumerGroupHeartbeatRequest().setGroupId(settings.groupId())
+                .setMemberId(memberId).setMemberEpoch(leaveEpoch).setInstanceId(settings.groupInstanceId())
+                .setRebalanceTimeoutMs(-1).setSubscribedTopicNames(null).setTopicPartitions(null);
+        log.debug("group {}: member {} leaves ({})", settings.groupId(), memberId, reason);
+        return offsets.coordinator().thenCompose(node -> client.<ConsumerGroupHeartbeatResponse>send(node,
+                ApiKey.CONSUMER_GROUP_HEARTBEAT, v -> r)).<Void>thenApply(x -> null);
+    }
+
+    @Override
+    public CompletableFuture<Void> leave(String reason) {
+        synchronized (this) {
+            leaving = true;
+            if (next != null) {
+                next.cancel(false);
+                next = null;
+            }
+            if (epoch <= 0) {
+                epoch = 0;
+                return CompletableFuture.completedFuture(null);
+            }
+            epoch = 0;
+            owned = List.of();
+            target = null;
+        }
+        return sendLeave(reason).exceptionally(t -> {
+            throw t instanceof RuntimeException re ? re : new SkeinException(t.toString(), t);
+        });
+    }
+}

@@ -1,0 +1,48 @@
+package dev.skein.consumer.internal;
+
+import dev.skein.core.TopicPartition;
+
+import java.util.Collection;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * One member's side of a consumer group, whichever protocol: {@link GroupMembership} (classic:
+ * JoinGroup/SyncGroup, client-side assignors) or {@link ConsumerProtocolMembership} (KIP-848:
+ * ConsumerGroupHeartbeat, the broker assigns). {@link ConsumerGroup} drives either from the polling
+ * thread; the wire work runs on an event loop.
+ */
+interface Membership {
+    /** True when a rebalance keeps what stays (cooperative); false when everything is revoked first. */
+    boolean cooperative();
+
+    void subscribe(Set<String> topics);
+
+    Set<String> topics();
+
+    /** What commits carry: generation (classic) or member epoch (consumer protocol), and the member id. */
+    MemberIdentity identity();
+
+    void onPoll();
+
+    /** True when {@link #join} has work: a rebalance to start (classic) or a new assignment to apply. */
+    boolean rejoinNeeded();
+
+    /** True when this member has no live generation or epoch (not joined, left, or fenced). */
+    boolean isStale();
+
+    void requestRejoin();
+
+    /** True once after the partitions were lost (fenced, session or poll interval expired). */
+    boolean takeLost();
+
+    /** The next assignment: after a rebalance (classic) or at once (consumer protocol). */
+    CompletableFuture<List<TopicPartition>> join(Collection<TopicPartition> owned);
+
+    /** The polling thread finished reconciling to {@code assignment} (the consumer protocol acknowledges it). */
+    void applied(Collection<TopicPartition> assignment);
+
+    /** Leaves the group; completes when the coordinator answered. */
+    CompletableFuture<Void> leave(String reason);
+}
