@@ -40,11 +40,23 @@ class ExactlyOnceIT {
                 org.apache.kafka.common.TopicPartition tp = new org.apache.kafka.common.TopicPartition(topic, p);
                 c.assign(List.of(tp));
                 c.seekToBeginning(List.of(tp));
-                long end = c.endOffsets(List.of(tp)).get(tp);
                 List<String> values = new ArrayList<>();
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-                while (c.position(tp) < end && System.nanoTime() < deadline) {
-                    c.poll(Duration.ofMillis(200)).forEach(r -> values.add(r.value()));
+                // The last EndTxn returns before its markers are written: read until the stable offset holds still.
+                long end = -1;
+                long seen = c.endOffsets(List.of(tp)).get(tp);
+                while (end != seen && System.nanoTime() < deadline) {
+                    end = seen;
+                    while (c.position(tp) < end && System.nanoTime() < deadline) {
+                        c.poll(Duration.ofMillis(200)).forEach(r -> values.add(r.value()));
+                    }
+                    try {
+                        Thread.sleep(300);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        break;
+                    }
+                    seen = c.endOffsets(List.of(tp)).get(tp);
                 }
                 out.add(values);
             }

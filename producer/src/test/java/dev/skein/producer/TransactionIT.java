@@ -44,12 +44,24 @@ class TransactionIT {
             org.apache.kafka.common.TopicPartition tp = new org.apache.kafka.common.TopicPartition(topic, 0);
             c.assign(List.of(tp));
             List<String> out = new ArrayList<>();
-            long end = c.endOffsets(List.of(tp)).get(tp);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (c.position(tp) < end && System.nanoTime() < deadline) {
-                for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(200))) {
-                    out.add(r.value());
+            // EndTxn returns before the markers are written: the stable offset may still move for a moment.
+            long end = -1;
+            long seen = c.endOffsets(List.of(tp)).get(tp);
+            while (end != seen && System.nanoTime() < deadline) {
+                end = seen;
+                while (c.position(tp) < end && System.nanoTime() < deadline) {
+                    for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(200))) {
+                        out.add(r.value());
+                    }
                 }
+                try {
+                    Thread.sleep(300);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+                seen = c.endOffsets(List.of(tp)).get(tp);
             }
             return out;
         }
