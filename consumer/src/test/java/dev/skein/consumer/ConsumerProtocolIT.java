@@ -82,12 +82,12 @@ class ConsumerProtocolIT {
                 members.add(new Member(kafka, group, topic));
                 List<Member> now = List.copyOf(members);
                 assertTrue(waitFor(() -> exactlyOnce(now, 6) && now.stream().allMatch(m -> !m.owned.isEmpty()),
-                        Duration.ofSeconds(30)), "after join " + (i + 1) + ": " + events(now));
+                        Duration.ofSeconds(60)), "after join " + (i + 1) + ": " + events(now));
             }
             assertTrue(waitFor(() -> members.stream().mapToInt(m -> m.values.size()).sum() >= 600, Duration.ofSeconds(30)));
             Member leaving = members.remove(0);
             leaving.close();
-            assertTrue(waitFor(() -> exactlyOnce(members, 6), Duration.ofSeconds(30)), "after a leave: " + events(members));
+            assertTrue(waitFor(() -> exactlyOnce(members, 6), Duration.ofSeconds(60)), "after a leave: " + events(members));
             assertTrue(members.stream().allMatch(m -> m.events.stream().noneMatch(e -> e.startsWith("lost"))));
         } finally {
             for (Member m : members) {

@@ -51,6 +51,8 @@ final class ConsumerProtocolMembership implements Membership {
     private int intervalMs = 3000;
     private boolean subscriptionChanged = true;
     private List<TopicPartition> target;
+    /** An assignment whose topic ids metadata did not know yet: the broker sends it once, so it is kept. */
+    private ConsumerGroupHeartbeatResponse.Assignment undecoded;
     private List<TopicPartition> owned = List.of();
     private boolean ownedChanged = true;
     private boolean lost;
@@ -242,14 +244,9 @@ final class ConsumerProtocolMembership implements Membership {
                             ownedChanged = false;
                         }
                         if (r.assignment() != null) {
-                            List<TopicPartition> decoded = decode(r.assignment());
-                            if (decoded == null) {
-                                ownedChanged = true; // ask again once metadata knows the topic ids
-                            } else if (!decoded.equals(owned)) {
-                                target = decoded;
-                                changed = true;
-                            }
+                            undecoded = r.assignment();
                         }
+                        changed = resolveAssignment();
                         delay = intervalMs;
                     }
                     case FENCED_MEMBER_EPOCH, UNKNOWN_MEMBER_ID -> {
@@ -258,6 +255,7 @@ final class ConsumerProtocolMembership implements Membership {
                         epoch = 0;
                         lost = !owned.isEmpty();
                         target = null;
+                        undecoded = null;
                         owned = List.of();
                         ownedChanged = true;
                         subscriptionChanged = true;
@@ -285,6 +283,37 @@ final class ConsumerProtocolMembership implements Membership {
         }
         if (delay >= 0) {
             schedule(delay);
+        }
+    }
+
+    /**
+     * Turns the kept assignment into partitions by name once metadata knows its topic ids; until then
+     * tries again shortly. Returns true when a new target is ready for the polling thread.
+     */
+    private boolean resolveAssignment() {
+        if (undecoded == null) {
+            return false;
+        }
+        List<TopicPartition> decoded = decode(undecoded);
+        if (decoded == null) {
+            loop.schedule(this::retryResolve, settings.client().retryBackoff().toMillis(), TimeUnit.MILLISECONDS);
+            return false;
+        }
+        undecoded = null;
+        if (decoded.equals(owned)) {
+            return false;
+        }
+        target = decoded;
+        return true;
+    }
+
+    private void retryResolve() {
+        boolean changed;
+        synchronized (this) {
+            changed = !leaving && resolveAssignment();
+        }
+        if (changed) {
+            onChange.run();
         }
     }
 
