@@ -59,7 +59,12 @@ class AdminOwnClusterIT {
             all = get(admin.acls().describe(AclFilter.any()));
         } while (all.size() < 2 && System.nanoTime() < deadline);
         assertEquals(Set.of(alice, bob), Set.copyOf(all));
-        assertEquals(2, reference.describeAcls(AclBindingFilter.ANY).values().get(30, TimeUnit.SECONDS).size());
+        int refAcls = 0;
+        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (refAcls < 2 && System.nanoTime() < deadline) { // the reference may ask a broker a moment behind
+            refAcls = reference.describeAcls(AclBindingFilter.ANY).values().get(30, TimeUnit.SECONDS).size();
+        }
+        assertEquals(2, refAcls);
         assertEquals(List.of(alice), get(admin.acls().describe(AclFilter.forPrincipal("User:alice"))));
 
         List<AclBinding> deleted = get(admin.acls().delete(List.of(alice.asFilter())).get(alice.asFilter()));
@@ -69,8 +74,13 @@ class AdminOwnClusterIT {
             all = get(admin.acls().describe(AclFilter.any()));
         } while (all.size() > 1 && System.nanoTime() < deadline);
         assertEquals(List.of(bob), all);
-        assertEquals(Set.of("User:bob"), reference.describeAcls(AclBindingFilter.ANY).values().get(30, TimeUnit.SECONDS)
-                .stream().map(a -> a.entry().principal()).collect(Collectors.toSet()));
+        Set<String> principals;
+        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        do {
+            principals = reference.describeAcls(AclBindingFilter.ANY).values().get(30, TimeUnit.SECONDS)
+                    .stream().map(a -> a.entry().principal()).collect(Collectors.toSet());
+        } while (!principals.equals(Set.of("User:bob")) && System.nanoTime() < deadline);
+        assertEquals(Set.of("User:bob"), principals);
     }
 
     @Test
@@ -97,8 +107,17 @@ class AdminOwnClusterIT {
         }
         assertEquals(Set.of(new ScramCredential(ScramMechanism.SCRAM_SHA_256, 8192),
                 new ScramCredential(ScramMechanism.SCRAM_SHA_512, 4096)), Set.copyOf(creds));
-        var ref = reference.describeUserScramCredentials(List.of(user)).all().get(30, TimeUnit.SECONDS).get(user);
-        assertEquals(2, ref.credentialInfos().size());
+        int refCount = 0;
+        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (refCount < 2 && System.nanoTime() < deadline) { // the reference may ask a broker a moment behind
+            try {
+                refCount = reference.describeUserScramCredentials(List.of(user)).all().get(30, TimeUnit.SECONDS).get(user)
+                        .credentialInfos().size();
+            } catch (java.util.concurrent.ExecutionException e) {
+                Thread.sleep(100);
+            }
+        }
+        assertEquals(2, refCount);
         assertTrue(get(admin.credentials().describeAll()).containsKey(user));
 
         get(admin.credentials().alter(List.of(ScramChange.delete(user, ScramMechanism.SCRAM_SHA_512))).get(user));
@@ -126,10 +145,16 @@ class AdminOwnClusterIT {
         } while (!(quotas.containsKey(user) && quotas.containsKey(client)) && System.nanoTime() < deadline);
         assertEquals(Map.of("producer_byte_rate", 1024.0), quotas.get(user));
         assertEquals(Map.of("consumer_byte_rate", 2048.0), quotas.get(client));
-        var ref = reference.describeClientQuotas(org.apache.kafka.common.quota.ClientQuotaFilter.all()).entities()
-                .get(30, TimeUnit.SECONDS);
-        assertEquals(1024.0, ref.get(new org.apache.kafka.common.quota.ClientQuotaEntity(Map.of("user", "quota-user")))
-                .get("producer_byte_rate"));
+        // The reference may ask another broker, which applies the change from the metadata log a moment later.
+        org.apache.kafka.common.quota.ClientQuotaEntity refUser =
+                new org.apache.kafka.common.quota.ClientQuotaEntity(Map.of("user", "quota-user"));
+        Map<org.apache.kafka.common.quota.ClientQuotaEntity, Map<String, Double>> ref;
+        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        do {
+            ref = reference.describeClientQuotas(org.apache.kafka.common.quota.ClientQuotaFilter.all()).entities()
+                    .get(30, TimeUnit.SECONDS);
+        } while (!ref.containsKey(refUser) && System.nanoTime() < deadline);
+        assertEquals(1024.0, ref.get(refUser).get("producer_byte_rate"));
 
         Map<String, Double> remove = new java.util.HashMap<>();
         remove.put("producer_byte_rate", null);
