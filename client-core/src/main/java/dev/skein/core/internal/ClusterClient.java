@@ -106,6 +106,7 @@ public final class ClusterClient implements AutoCloseable {
     public <R extends ApiMessage> CompletableFuture<R> send(int nodeId, ApiMessage request) {
         Node node = cluster().broker(nodeId);
         if (node == null) {
+            refreshMetadata(); // a restarted broker comes back in the next metadata
             return CompletableFuture.failedFuture(new NetworkException("broker " + nodeId
                     + " is not in the current metadata", null, true));
         }
@@ -126,6 +127,7 @@ public final class ClusterClient implements AutoCloseable {
                                                             Duration timeout) {
         Node node = cluster().broker(nodeId);
         if (node == null) {
+            refreshMetadata(); // a restarted broker comes back in the next metadata
             return CompletableFuture.failedFuture(new NetworkException("broker " + nodeId
                     + " is not in the current metadata", null, true));
         }

@@ -468,6 +468,7 @@ final class TransactionManager {
             java.util.function.IntFunction<dev.skein.core.message.ApiMessage> build) {
         dev.skein.core.Node n = client.cluster().broker(node);
         if (n == null) {
+            client.refreshMetadata(); // a restarted coordinator comes back in the next metadata
             return CompletableFuture.failedFuture(new dev.skein.core.NetworkException("broker " + node
                     + " is not in the current metadata", null, true));
         }
