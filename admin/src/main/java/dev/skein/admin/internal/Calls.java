@@ -8,15 +8,12 @@ import dev.skein.core.TimeoutException;
 import dev.skein.core.internal.ClusterClient;
 import dev.skein.core.message.ApiKey;
 import dev.skein.core.message.ApiMessage;
-import dev.skein.core.message.FindCoordinatorRequest;
-import dev.skein.core.message.FindCoordinatorResponse;
 import io.netty.channel.EventLoop;
 
 import java.time.Duration;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -87,17 +84,7 @@ final class Calls {
         if (known != null && !known.isCompletedExceptionally()) {
             return known;
         }
-        CompletableFuture<Integer> found = this.<FindCoordinatorResponse>toAny(ApiKey.FIND_COORDINATOR, v -> v >= 4
-                ? new FindCoordinatorRequest().setKeyType(keyType).setCoordinatorKeys(List.of(key))
-                : new FindCoordinatorRequest().setKey(key).setKeyType(keyType)).thenApply(r -> {
-                    int node = r.coordinators().isEmpty() ? r.nodeId() : r.coordinators().get(0).nodeId();
-                    ErrorCode code = ErrorCode.forCode(r.coordinators().isEmpty() ? r.errorCode()
-                            : r.coordinators().get(0).errorCode());
-                    if (code != ErrorCode.NONE) {
-                        throw code.exception("FindCoordinator for " + (keyType == 0 ? "group " : "transactional id ") + key);
-                    }
-                    return node;
-                });
+        CompletableFuture<Integer> found = client.awaitReady(apiTimeout).thenCompose(c -> client.findCoordinator(keyType, key));
         coordinators.put(cacheKey, found);
         return found;
     }

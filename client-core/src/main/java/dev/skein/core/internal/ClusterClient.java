@@ -2,6 +2,7 @@ package dev.skein.core.internal;
 
 import dev.skein.core.ClientOptions;
 import dev.skein.core.ClientResources;
+import dev.skein.core.ErrorCode;
 import dev.skein.core.NetworkException;
 import dev.skein.core.Node;
 import dev.skein.core.TimeoutException;
@@ -11,6 +12,8 @@ import dev.skein.core.internal.net.BrokerConnection;
 import dev.skein.core.internal.net.ConnectionManager;
 import dev.skein.core.message.ApiKey;
 import dev.skein.core.message.ApiMessage;
+import dev.skein.core.message.FindCoordinatorRequest;
+import dev.skein.core.message.FindCoordinatorResponse;
 import dev.skein.core.message.MetadataRequest;
 import dev.skein.core.message.MetadataResponse;
 import io.netty.channel.EventLoop;
@@ -102,15 +105,20 @@ public final class ClusterClient implements AutoCloseable {
         return withTimeout(refreshMetadata(), timeout, "cluster metadata from " + options.bootstrapServers());
     }
 
-    /** Sends to one broker by id, connecting if needed. */
-    public <R extends ApiMessage> CompletableFuture<R> send(int nodeId, ApiMessage request) {
+    /** A connection to a broker by id; a broker metadata does not list fails, and triggers a refresh. */
+    private CompletableFuture<BrokerConnection> connectionTo(int nodeId) {
         Node node = cluster().broker(nodeId);
         if (node == null) {
             refreshMetadata(); // a restarted broker comes back in the next metadata
             return CompletableFuture.failedFuture(new NetworkException("broker " + nodeId
                     + " is not in the current metadata", null, true));
         }
-        return connections.connection(node).thenCompose(c -> c.send(request));
+        return connections.connection(node);
+    }
+
+    /** Sends to one broker by id, connecting if needed. */
+    public <R extends ApiMessage> CompletableFuture<R> send(int nodeId, ApiMessage request) {
+        return connectionTo(nodeId).thenCompose(c -> c.send(request));
     }
 
     /**
@@ -118,23 +126,54 @@ public final class ClusterClient implements AutoCloseable {
      * change between versions (topic names or ids, say), the builder sees the version first.
      */
     public <R extends ApiMessage> CompletableFuture<R> send(int nodeId, ApiKey api, IntFunction<ApiMessage> build) {
-        return send(nodeId, api, build, options.requestTimeout());
+        return send(nodeId, api, Short.MAX_VALUE, build, options.requestTimeout());
     }
 
     /** As {@link #send(int, ApiKey, IntFunction)} with a timeout of its own for this request. */
-    @SuppressWarnings("unchecked")
     public <R extends ApiMessage> CompletableFuture<R> send(int nodeId, ApiKey api, IntFunction<ApiMessage> build,
                                                             Duration timeout) {
-        Node node = cluster().broker(nodeId);
-        if (node == null) {
-            refreshMetadata(); // a restarted broker comes back in the next metadata
-            return CompletableFuture.failedFuture(new NetworkException("broker " + nodeId
-                    + " is not in the current metadata", null, true));
-        }
-        return connections.connection(node).thenCompose(c -> {
-            short v = c.versions().version(api);
+        return send(nodeId, api, Short.MAX_VALUE, build, timeout);
+    }
+
+    /**
+     * As {@link #send(int, ApiKey, IntFunction)}, at most at {@code maxVersion}: for protocols whose
+     * newer versions ask the broker for different behaviour (transactions version 2, say).
+     */
+    public <R extends ApiMessage> CompletableFuture<R> send(int nodeId, ApiKey api, int maxVersion,
+                                                            IntFunction<ApiMessage> build) {
+        return send(nodeId, api, maxVersion, build, options.requestTimeout());
+    }
+
+    @SuppressWarnings("unchecked")
+    private <R extends ApiMessage> CompletableFuture<R> send(int nodeId, ApiKey api, int maxVersion,
+                                                             IntFunction<ApiMessage> build, Duration timeout) {
+        return connectionTo(nodeId).thenCompose(c -> {
+            short v = (short) Math.min(maxVersion, c.versions().version(api));
             return (CompletableFuture<R>) c.send(build.apply(v), v, true, timeout);
         });
+    }
+
+    /** The versions and feature levels negotiated with a broker (connecting if needed). */
+    public CompletableFuture<dev.skein.core.internal.net.BrokerVersions> versions(int nodeId) {
+        return connectionTo(nodeId).thenApply(BrokerConnection::versions);
+    }
+
+    /**
+     * FindCoordinator for a group ({@code keyType} 0) or a transactional id (1): the coordinator's broker
+     * id, or the coordinator error (retriable while it loads or moves) naming the key.
+     */
+    public CompletableFuture<Integer> findCoordinator(byte keyType, String key) {
+        return this.<FindCoordinatorResponse>sendToAny(ApiKey.FIND_COORDINATOR, v -> v >= 4
+                ? new FindCoordinatorRequest().setKeyType(keyType).setCoordinatorKeys(List.of(key))
+                : new FindCoordinatorRequest().setKey(key).setKeyType(keyType)).thenApply(r -> {
+                    boolean batched = !r.coordinators().isEmpty();
+                    int node = batched ? r.coordinators().get(0).nodeId() : r.nodeId();
+                    ErrorCode code = ErrorCode.forCode(batched ? r.coordinators().get(0).errorCode() : r.errorCode());
+                    if (code != ErrorCode.NONE) {
+                        throw code.exception("FindCoordinator for " + (keyType == 0 ? "group " : "transactional id ") + key);
+                    }
+                    return node;
+                });
     }
 
     /** As {@link #send(int, ApiKey, IntFunction)}, to the least loaded broker. */

@@ -90,10 +90,9 @@ final class ConsumerGroup {
         try {
             Cluster c = Blocking.await(client.awaitReady(settings.defaultApiTimeout()),
                     System.nanoTime() + settings.defaultApiTimeout().toNanos(), "cluster metadata");
-            dev.skein.core.Node any = c.brokers().values().iterator().next();
-            offered = Blocking.await(client.connections().connection(any), System.nanoTime()
-                    + settings.defaultApiTimeout().toNanos(), "a connection to " + any).versions()
-                    .supports(dev.skein.core.message.ApiKey.CONSUMER_GROUP_HEARTBEAT);
+            int any = c.brokers().keySet().iterator().next();
+            offered = Blocking.await(client.versions(any), System.nanoTime() + settings.defaultApiTimeout().toNanos(),
+                    "the API versions of broker " + any).supports(dev.skein.core.message.ApiKey.CONSUMER_GROUP_HEARTBEAT);
         } catch (RuntimeException e) {
             log.warn("group {}: could not ask the brokers which group protocols they offer ({}); using classic",
                     settings.groupId(), e.getMessage());

@@ -9,8 +9,6 @@ import dev.skein.core.TopicPartition;
 import dev.skein.core.internal.ClusterClient;
 import dev.skein.core.internal.metadata.Cluster;
 import dev.skein.core.message.ApiKey;
-import dev.skein.core.message.FindCoordinatorRequest;
-import dev.skein.core.message.FindCoordinatorResponse;
 import dev.skein.core.message.OffsetCommitRequest;
 import dev.skein.core.message.OffsetCommitResponse;
 import dev.skein.core.message.OffsetFetchRequest;
@@ -51,24 +49,7 @@ final class GroupOffsets {
         if (c != null && !c.isCompletedExceptionally()) {
             return c;
         }
-        String group = settings.groupId();
-        CompletableFuture<Integer> found = client.<FindCoordinatorResponse>sendToAny(ApiKey.FIND_COORDINATOR, v -> v >= 4
-                ? new FindCoordinatorRequest().setKeyType((byte) 0).setCoordinatorKeys(List.of(group))
-                : new FindCoordinatorRequest().setKey(group).setKeyType((byte) 0)).thenApply(r -> {
-                    int node;
-                    ErrorCode code;
-                    if (!r.coordinators().isEmpty()) {
-                        node = r.coordinators().get(0).nodeId();
-                        code = ErrorCode.forCode(r.coordinators().get(0).errorCode());
-                    } else {
-                        node = r.nodeId();
-                        code = ErrorCode.forCode(r.errorCode());
-                    }
-                    if (code != ErrorCode.NONE) {
-                        throw code.exception("FindCoordinator for group " + group);
-                    }
-                    return node;
-                });
+        CompletableFuture<Integer> found = client.findCoordinator((byte) 0, settings.groupId());
         coordinator = found;
         return found;
     }

@@ -11,12 +11,8 @@ import dev.skein.core.message.AddOffsetsToTxnResponse;
 import dev.skein.core.message.AddPartitionsToTxnRequest;
 import dev.skein.core.message.AddPartitionsToTxnResponse;
 import dev.skein.core.message.ApiKey;
-import dev.skein.core.message.ApiVersionsRequest;
-import dev.skein.core.message.ApiVersionsResponse;
 import dev.skein.core.message.EndTxnRequest;
 import dev.skein.core.message.EndTxnResponse;
-import dev.skein.core.message.FindCoordinatorRequest;
-import dev.skein.core.message.FindCoordinatorResponse;
 import dev.skein.core.message.InitProducerIdRequest;
 import dev.skein.core.message.InitProducerIdResponse;
 import dev.skein.core.message.TxnOffsetCommitRequest;
@@ -128,26 +124,13 @@ final class TransactionManager {
                         }));
     }
 
-    /** Transactions version 2 when the cluster finalized it and the coordinator speaks EndTxn v5. */
+    /**
+     * Transactions version 2 when the cluster finalized it and the coordinator speaks EndTxn v5, as the
+     * connection's ApiVersions handshake reported.
+     */
     private CompletableFuture<Void> detectVersion(int node) {
-        return client.<ApiVersionsResponse>send(node, ApiKey.API_VERSIONS, v -> new ApiVersionsRequest()
-                .setClientSoftwareName("skein").setClientSoftwareVersion("0.1.0")).thenAccept(r -> {
-                    short level = 0;
-                    short endTxnMax = 0;
-                    if (r.finalizedFeatures() != null) {
-                        for (ApiVersionsResponse.FinalizedFeatureKey f : r.finalizedFeatures()) {
-                            if (f.name().equals("transaction.version")) {
-                                level = f.maxVersionLevel();
-                            }
-                        }
-                    }
-                    for (ApiVersionsResponse.ApiVersion a : r.apiKeys()) {
-                        if (a.apiKey() == ApiKey.END_TXN.id()) {
-                            endTxnMax = a.maxVersion();
-                        }
-                    }
-                    v2 = level >= 2 && endTxnMax >= 5;
-                });
+        return client.versions(node).thenAccept(versions -> v2 = versions.finalizedFeature("transaction.version") >= 2
+                && versions.brokerMax(ApiKey.END_TXN) >= 5);
     }
 
     void beginTransaction() {
@@ -195,7 +178,7 @@ final class TransactionManager {
 
     private CompletableFuture<Void> commitOffsetsOnce(Map<dev.skein.core.TopicPartition, Long> offsets,
                                                       ConsumerGroupMetadata group) {
-        return groupCoordinator(group.groupId()).thenCompose(node -> this.<TxnOffsetCommitResponse>send(node,
+        return groupCoordinator(group.groupId()).thenCompose(node -> client.<TxnOffsetCommitResponse>send(node,
                 ApiKey.TXN_OFFSET_COMMIT, v2 ? Short.MAX_VALUE : 4, v -> {
                     Map<String, TxnOffsetCommitRequest.TxnOffsetCommitRequestTopic> topics = new LinkedHashMap<>();
                     offsets.forEach((tp, o) -> topics.computeIfAbsent(tp.topic(), t -> new TxnOffsetCommitRequest
@@ -262,7 +245,7 @@ final class TransactionManager {
     }
 
     private CompletableFuture<Void> endOnce(boolean commit) {
-        return coordinator().thenCompose(node -> this.<EndTxnResponse>send(node, ApiKey.END_TXN, v2 ? Short.MAX_VALUE : 4,
+        return coordinator().thenCompose(node -> client.<EndTxnResponse>send(node, ApiKey.END_TXN, v2 ? Short.MAX_VALUE : 4,
                 v -> new EndTxnRequest()
                 .setTransactionalId(transactionalId).setProducerId(idempotence.producerId())
                 .setProducerEpoch(idempotence.epoch()).setCommitted(commit))).thenAccept(r -> {
@@ -323,14 +306,14 @@ final class TransactionManager {
         addInFlight = true;
         List<TopicPartition> adding = new ArrayList<>(pendingAdd);
         markStarted();
-        coordinator().thenCompose(node -> client.connections().connection(client.cluster().broker(node)).thenCompose(c -> {
-            short version = (short) Math.min(3, c.versions().version(ApiKey.ADD_PARTITIONS_TO_TXN)); // v4+ is for brokers
+        coordinator().thenCompose(node -> client.<AddPartitionsToTxnResponse>send(node, ApiKey.ADD_PARTITIONS_TO_TXN, 3, v -> {
+            // v4+ batches transactions for brokers; a client speaks v3 at most
             Map<String, AddPartitionsToTxnRequest.AddPartitionsToTxnTopic> topics = new LinkedHashMap<>();
             adding.forEach(tp -> topics.computeIfAbsent(tp.topic(), t -> new AddPartitionsToTxnRequest.AddPartitionsToTxnTopic()
                     .setName(t).setPartitions(new ArrayList<>())).partitions().add(tp.partition()));
-            return c.<AddPartitionsToTxnResponse>send(new AddPartitionsToTxnRequest().setV3AndBelowTransactionalId(transactionalId)
+            return new AddPartitionsToTxnRequest().setV3AndBelowTransactionalId(transactionalId)
                     .setV3AndBelowProducerId(idempotence.producerId()).setV3AndBelowProducerEpoch(idempotence.epoch())
-                    .setV3AndBelowTopics(new ArrayList<>(topics.values())), version);
+                    .setV3AndBelowTopics(new ArrayList<>(topics.values()));
         })).whenComplete((r, e) -> loop.execute(() -> {
             addInFlight = false;
             ErrorCode worst = ErrorCode.NONE;
@@ -459,29 +442,10 @@ final class TransactionManager {
         return v2;
     }
 
-    /**
-     * Sends at the negotiated version, but at most {@code maxVersion}: under version 1 the newer versions
-     * of EndTxn, TxnOffsetCommit and Produce would ask the broker for version 2 behaviour.
-     */
-    @SuppressWarnings("unchecked")
-    private <R extends dev.skein.core.message.ApiMessage> CompletableFuture<R> send(int node, ApiKey api, int maxVersion,
-            java.util.function.IntFunction<dev.skein.core.message.ApiMessage> build) {
-        dev.skein.core.Node n = client.cluster().broker(node);
-        if (n == null) {
-            client.refreshMetadata(); // a restarted coordinator comes back in the next metadata
-            return CompletableFuture.failedFuture(new dev.skein.core.NetworkException("broker " + node
-                    + " is not in the current metadata", null, true));
-        }
-        return client.connections().connection(n).thenCompose(c -> {
-            short v = (short) Math.min(maxVersion, c.versions().version(api));
-            return (CompletableFuture<R>) c.send(build.apply(v), v);
-        });
-    }
-
     private CompletableFuture<Integer> coordinator() {
         CompletableFuture<Integer> c = coordinator;
         if (c == null || c.isCompletedExceptionally()) {
-            c = find(TRANSACTION_KEY, transactionalId);
+            c = client.findCoordinator(TRANSACTION_KEY, transactionalId);
             coordinator = c;
         }
         return c;
@@ -492,23 +456,10 @@ final class TransactionManager {
     private CompletableFuture<Integer> groupCoordinator(String group) {
         CompletableFuture<Integer> c = groupCoordinators.get(group);
         if (c == null || c.isCompletedExceptionally()) {
-            c = find(GROUP_KEY, group);
+            c = client.findCoordinator(GROUP_KEY, group);
             groupCoordinators.put(group, c);
         }
         return c;
-    }
-
-    private CompletableFuture<Integer> find(byte keyType, String key) {
-        return client.<FindCoordinatorResponse>sendToAny(ApiKey.FIND_COORDINATOR, v -> v >= 4
-                ? new FindCoordinatorRequest().setKeyType(keyType).setCoordinatorKeys(List.of(key))
-                : new FindCoordinatorRequest().setKey(key).setKeyType(keyType)).thenApply(r -> {
-                    int node = r.coordinators().isEmpty() ? r.nodeId() : r.coordinators().get(0).nodeId();
-                    ErrorCode code = ErrorCode.forCode(r.coordinators().isEmpty() ? r.errorCode() : r.coordinators().get(0).errorCode());
-                    if (code != ErrorCode.NONE) {
-                        throw code.exception("FindCoordinator for " + (keyType == TRANSACTION_KEY ? "transactional id " : "group ") + key);
-                    }
-                    return node;
-                });
     }
 
     /** Runs {@code body} on the loop and hands its future back. */

@@ -6,15 +6,19 @@ import dev.skein.core.message.ApiVersionsResponse;
 
 /**
  * The API version ranges one broker advertised in ApiVersions, and the version this client uses for
- * each: the highest that both support.
+ * each: the highest that both support. Also the finalized feature levels the handshake reported.
  */
 public final class BrokerVersions {
     private final short[] min = new short[ApiKey.values().length];
     private final short[] max = new short[ApiKey.values().length];
     private final String broker;
+    private final java.util.Map<String, Short> finalizedFeatures = new java.util.HashMap<>();
 
     BrokerVersions(ApiVersionsResponse response, String broker) {
         this.broker = broker;
+        if (response.finalizedFeatures() != null) {
+            response.finalizedFeatures().forEach(f -> finalizedFeatures.put(f.name(), f.maxVersionLevel()));
+        }
         java.util.Arrays.fill(min, (short) -1);
         java.util.Arrays.fill(max, (short) -1);
         for (ApiVersionsResponse.ApiVersion v : response.apiKeys()) {
@@ -47,6 +51,14 @@ public final class BrokerVersions {
                     + api.highestStableVersion());
         }
         return (short) Math.min(max[api.ordinal()], api.highestStableVersion());
+    }
+
+    /**
+     * The level the cluster finalized for a feature (KIP-584), as of this connection's handshake, or 0
+     * when it is not finalized (such as {@code transaction.version} on an older cluster).
+     */
+    public short finalizedFeature(String name) {
+        return finalizedFeatures.getOrDefault(name, (short) 0);
     }
 
     /** The broker's advertised maximum for {@code api}, or -1. */
