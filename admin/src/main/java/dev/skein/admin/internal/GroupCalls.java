@@ -15,12 +15,11 @@ import dev.skein.core.Node;
 import dev.skein.core.SkeinException;
 import dev.skein.core.TopicPartition;
 import dev.skein.core.UnsupportedVersionException;
+import dev.skein.core.internal.ConsumerProtocol;
 import dev.skein.core.internal.metadata.Cluster;
 import dev.skein.core.message.ApiKey;
 import dev.skein.core.message.ConsumerGroupDescribeRequest;
 import dev.skein.core.message.ConsumerGroupDescribeResponse;
-import dev.skein.core.message.ConsumerProtocolAssignment;
-import dev.skein.core.message.ConsumerProtocolSubscription;
 import dev.skein.core.message.DeleteGroupsRequest;
 import dev.skein.core.message.DeleteGroupsResponse;
 import dev.skein.core.message.DescribeGroupsRequest;
@@ -37,14 +36,11 @@ import dev.skein.core.message.OffsetDeleteRequest;
 import dev.skein.core.message.OffsetDeleteResponse;
 import dev.skein.core.message.OffsetFetchRequest;
 import dev.skein.core.message.OffsetFetchResponse;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -190,13 +186,8 @@ final class GroupCalls implements GroupAdmin {
 
     /** The topics in a classic consumer member's subscription (empty when it does not decode). */
     static Set<String> subscribedTopics(byte[] metadata) {
-        if (metadata == null || metadata.length < 2) {
-            return Set.of();
-        }
         try {
-            ByteBuf buf = Unpooled.wrappedBuffer(metadata);
-            short version = (short) Math.min(buf.readShort(), 3);
-            return new LinkedHashSet<>(ConsumerProtocolSubscription.read(buf, version).topics());
+            return metadata == null || metadata.length < 2 ? Set.of() : ConsumerProtocol.subscribedTopics(metadata);
         } catch (RuntimeException e) {
             return Set.of();
         }
@@ -204,19 +195,11 @@ final class GroupCalls implements GroupAdmin {
 
     /** A classic consumer member's assigned partitions (empty when it does not decode). */
     static List<TopicPartition> assignment(byte[] bytes) {
-        List<TopicPartition> out = new ArrayList<>();
-        if (bytes == null || bytes.length < 2) {
-            return out;
-        }
         try {
-            ByteBuf buf = Unpooled.wrappedBuffer(bytes);
-            short version = (short) Math.min(buf.readShort(), 3);
-            ConsumerProtocolAssignment.read(buf, version).assignedPartitions().forEach(tp ->
-                    tp.partitions().forEach(p -> out.add(new TopicPartition(tp.topic(), p))));
+            return bytes == null || bytes.length < 2 ? List.of() : ConsumerProtocol.decodeAssignment(bytes);
         } catch (RuntimeException e) {
             return List.of();
         }
-        return out;
     }
 
     // ---- delete ----

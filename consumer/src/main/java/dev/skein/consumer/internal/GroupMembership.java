@@ -4,9 +4,9 @@ import dev.skein.core.ErrorCode;
 import dev.skein.core.SkeinException;
 import dev.skein.core.TopicPartition;
 import dev.skein.core.internal.ClusterClient;
+import dev.skein.core.internal.ConsumerProtocol;
 import dev.skein.core.internal.metadata.Cluster;
 import dev.skein.core.message.ApiKey;
-import dev.skein.core.message.ConsumerProtocolAssignment;
 import dev.skein.core.message.ConsumerProtocolSubscription;
 import dev.skein.core.message.HeartbeatRequest;
 import dev.skein.core.message.HeartbeatResponse;
@@ -48,8 +48,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class GroupMembership implements Membership {
     private static final Logger log = LoggerFactory.getLogger(GroupMembership.class);
-    private static final short SUBSCRIPTION_VERSION = 3;
-    private static final short ASSIGNMENT_VERSION = 3;
+    private static final short SUBSCRIPTION_VERSION = ConsumerProtocol.SUBSCRIPTION_VERSION;
 
     private final ClusterClient client;
     private final ConsumerSettings settings;
@@ -294,7 +293,7 @@ final class GroupMembership implements Membership {
                             throw sc.exception("SyncGroup of group " + settings.groupId());
                         }
                     }
-                    List<TopicPartition> assigned = decodeAssignment(synced.assignment());
+                    List<TopicPartition> assigned = ConsumerProtocol.decodeAssignment(synced.assignment());
                     log.info("joined group {} generation {} as {} ({}) with {}", settings.groupId(), joined.generationId(),
                             joined.memberId(), joined.protocolName(), assigned);
                     return assigned;
@@ -377,9 +376,8 @@ final class GroupMembership implements Membership {
 
     /** A member's subscription, as the assignor {@code protocol} reads it (user data differs by assignor). */
     static Assignor.Member decodeSubscription(byte[] metadata, String protocol) {
-        ByteBuf buf = Unpooled.wrappedBuffer(metadata);
-        short version = (short) Math.min(buf.readShort(), SUBSCRIPTION_VERSION);
-        ConsumerProtocolSubscription s = ConsumerProtocolSubscription.read(buf, version);
+        short version = ConsumerProtocol.subscriptionVersion(metadata);
+        ConsumerProtocolSubscription s = ConsumerProtocol.decodeSubscription(metadata);
         List<TopicPartition> owned = new ArrayList<>();
         for (ConsumerProtocolSubscription.TopicPartition tp : s.ownedPartitions() == null
                 ? List.<ConsumerProtocolSubscription.TopicPartition>of() : s.ownedPartitions()) {
@@ -435,34 +433,10 @@ final class GroupMembership implements Membership {
     private SyncGroupRequest syncRequest(JoinGroupResponse joined, Map<String, List<TopicPartition>> plan) {
         List<SyncGroupRequest.SyncGroupRequestAssignment> assignments = new ArrayList<>();
         plan.forEach((member, tps) -> assignments.add(new SyncGroupRequest.SyncGroupRequestAssignment()
-                .setMemberId(member).setAssignment(encodeAssignment(tps))));
+                .setMemberId(member).setAssignment(ConsumerProtocol.encodeAssignment(tps))));
         return new SyncGroupRequest().setGroupId(settings.groupId()).setGenerationId(joined.generationId())
                 .setMemberId(joined.memberId()).setGroupInstanceId(settings.groupInstanceId())
                 .setProtocolType("consumer").setProtocolName(joined.protocolName()).setAssignments(assignments);
-    }
-
-    static byte[] encodeAssignment(List<TopicPartition> tps) {
-        Map<String, List<Integer>> byTopic = new LinkedHashMap<>();
-        tps.forEach(tp -> byTopic.computeIfAbsent(tp.topic(), t -> new ArrayList<>()).add(tp.partition()));
-        List<ConsumerProtocolAssignment.TopicPartition> parts = new ArrayList<>();
-        byTopic.forEach((t, ps) -> parts.add(new ConsumerProtocolAssignment.TopicPartition().setTopic(t).setPartitions(ps)));
-        ByteBuf buf = Unpooled.buffer();
-        buf.writeShort(ASSIGNMENT_VERSION);
-        new ConsumerProtocolAssignment().setAssignedPartitions(parts).setUserData(null).write(buf, ASSIGNMENT_VERSION);
-        return ByteBufUtil.getBytes(buf);
-    }
-
-    static List<TopicPartition> decodeAssignment(byte[] bytes) {
-        List<TopicPartition> out = new ArrayList<>();
-        if (bytes == null || bytes.length == 0) {
-            return out;
-        }
-        ByteBuf buf = Unpooled.wrappedBuffer(bytes);
-        short version = (short) Math.min(buf.readShort(), ASSIGNMENT_VERSION);
-        for (ConsumerProtocolAssignment.TopicPartition tp : ConsumerProtocolAssignment.read(buf, version).assignedPartitions()) {
-            tp.partitions().forEach(p -> out.add(new TopicPartition(tp.topic(), p)));
-        }
-        return out;
     }
 
     // ---- heartbeats (event loop) ----

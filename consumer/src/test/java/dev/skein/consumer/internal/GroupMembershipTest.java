@@ -66,7 +66,7 @@ class GroupMembershipTest {
     void assignmentsReadByTheReference() {
         List<TopicPartition> tps = List.of(new TopicPartition("a", 0), new TopicPartition("a", 2));
         ConsumerPartitionAssignor.Assignment a = ConsumerProtocol.deserializeAssignment(
-                ByteBuffer.wrap(GroupMembership.encodeAssignment(tps)));
+                ByteBuffer.wrap(dev.skein.core.internal.ConsumerProtocol.encodeAssignment(tps)));
         assertEquals(List.of(A0, A2), a.partitions());
     }
 }
