@@ -43,6 +43,10 @@ public final class Cli {
             }
             return e instanceof ConfigException || e instanceof IllegalArgumentException ? USAGE : FAILED;
         });
+        cl.setExecutionStrategy(parsed -> {
+            Clients.logging(root.global); // before any client class logs: --verbose is known only now
+            return new CommandLine.RunLast().execute(parsed);
+        });
         return cl.execute(args);
     }
 

@@ -9,22 +9,17 @@ import dev.skein.consumer.Delivery;
 import dev.skein.core.TopicPartition;
 import dev.skein.serdes.Serdes;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 
 /** Prints records of a topic to stdout. */
 @Command(name = "consume", mixinStandardHelpOptions = true, showDefaultValues = true, usageHelpAutoWidth = true,
         description = "Print the records of a topic, in a group or straight from its partitions.")
-final class ConsumeCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
+final class ConsumeCommand extends Subcommand {
 
     @Option(names = "--topic", required = true, description = "The topic to read.")
     String topic;
@@ -64,8 +59,7 @@ final class ConsumeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        SkeinCommand root = SkeinCommand.root(spec);
-        Clients.logging(root.global);
+        SkeinCommand root = root();
         RecordFormat fmt = new RecordFormat(format);
         if (!List.of("read_committed", "read_uncommitted").contains(isolation)) {
             throw new IllegalArgumentException("--isolation must be read_committed or read_uncommitted, was " + isolation);

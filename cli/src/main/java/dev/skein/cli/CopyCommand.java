@@ -10,16 +10,13 @@ import dev.skein.producer.ProducerRecord;
 import dev.skein.producer.RecordMetadata;
 import dev.skein.serdes.Serdes;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -30,9 +27,7 @@ import java.util.concurrent.CompletableFuture;
  */
 @Command(name = "copy", mixinStandardHelpOptions = true, showDefaultValues = true, usageHelpAutoWidth = true,
         description = "Copy records from one topic to another with a delivery guarantee; safe to kill and restart.")
-final class CopyCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
+final class CopyCommand extends Subcommand {
 
     @Option(names = "--from", required = true, paramLabel = "T1")
     String from;
@@ -60,8 +55,7 @@ final class CopyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        SkeinCommand root = SkeinCommand.root(spec);
-        Clients.logging(root.global);
+        SkeinCommand root = root();
         Delivery mode = switch (delivery) {
             case "at-least-once" -> Delivery.AT_LEAST_ONCE;
             case "at-most-once" -> Delivery.AT_MOST_ONCE;

@@ -10,10 +10,7 @@ import dev.skein.admin.TopicDescription;
 import dev.skein.core.TopicPartition;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Spec;
 
 import java.io.PrintStream;
 import java.time.Instant;
@@ -25,31 +22,20 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.Callable;
 
 /** {@code skein groups list | describe | delete | reset-offsets}. */
 @Command(name = "groups", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
         description = "List, describe and delete consumer groups, and reset their offsets.",
         subcommands = {GroupsCommand.ListGroups.class, GroupsCommand.Describe.class, GroupsCommand.Delete.class,
                 GroupsCommand.ResetOffsets.class})
-final class GroupsCommand implements Runnable {
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public void run() {
-        throw new ParameterException(spec.commandLine(), "a groups command is required: list, describe, delete, reset-offsets");
-    }
+final class GroupsCommand extends CommandGroup {
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "Print group ids, one per line.")
-    static final class ListGroups implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
+    static final class ListGroups extends Subcommand {
 
         @Override
         public Integer call() {
-            SkeinCommand root = SkeinCommand.root(spec);
-            Clients.logging(root.global);
+            SkeinCommand root = root();
             try (Admin admin = Clients.admin(root.global)) {
                 for (GroupListing g : Clients.await(admin.groups().list(), root.global)) {
                     root.io.out().println(g.groupId());
@@ -61,17 +47,14 @@ final class GroupsCommand implements Runnable {
 
     @Command(name = "describe", mixinStandardHelpOptions = true,
             description = "Show the group's state and members, and per partition the committed offset, end offset and lag.")
-    static final class Describe implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
+    static final class Describe extends Subcommand {
 
         @Option(names = "--group", required = true)
         String group;
 
         @Override
         public Integer call() {
-            SkeinCommand root = SkeinCommand.root(spec);
-            Clients.logging(root.global);
+            SkeinCommand root = root();
             try (Admin admin = Clients.admin(root.global)) {
                 GroupDescription d = Clients.await(admin.groups().describe(List.of(group)).get(group), root.global);
                 Map<TopicPartition, CommittedOffset> committed = Clients.await(admin.groups().offsets(group), root.global);
@@ -101,17 +84,14 @@ final class GroupsCommand implements Runnable {
     }
 
     @Command(name = "delete", mixinStandardHelpOptions = true, description = "Delete a group (it must have no members).")
-    static final class Delete implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
+    static final class Delete extends Subcommand {
 
         @Option(names = "--group", required = true)
         String group;
 
         @Override
         public Integer call() {
-            SkeinCommand root = SkeinCommand.root(spec);
-            Clients.logging(root.global);
+            SkeinCommand root = root();
             try (Admin admin = Clients.admin(root.global)) {
                 Clients.await(admin.groups().delete(List.of(group)).get(group), root.global);
                 root.io.err().println("deleted group " + group);
@@ -122,9 +102,7 @@ final class GroupsCommand implements Runnable {
 
     @Command(name = "reset-offsets", mixinStandardHelpOptions = true,
             description = "Move the group's committed offsets of a topic (the group must have no active members).")
-    static final class ResetOffsets implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
+    static final class ResetOffsets extends Subcommand {
 
         @Option(names = "--group", required = true)
         String group;
@@ -152,8 +130,7 @@ final class GroupsCommand implements Runnable {
 
         @Override
         public Integer call() {
-            SkeinCommand root = SkeinCommand.root(spec);
-            Clients.logging(root.global);
+            SkeinCommand root = root();
             try (Admin admin = Clients.admin(root.global)) {
                 TopicDescription d = Clients.requireTopic(admin, topic, root.global);
                 GroupDescription g;

@@ -11,17 +11,13 @@ import dev.skein.producer.ProducerBuilder;
 import dev.skein.producer.ProducerRecord;
 import dev.skein.serdes.Serdes;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Spec;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -33,14 +29,7 @@ import java.util.concurrent.atomic.AtomicReference;
 @Command(name = "perf", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
         description = "Measure produce or consume throughput (and produce latency) against the cluster.",
         subcommands = {PerfCommand.Produce.class, PerfCommand.Consume.class})
-final class PerfCommand implements Runnable {
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public void run() {
-        throw new ParameterException(spec.commandLine(), "a perf command is required: produce or consume");
-    }
+final class PerfCommand extends CommandGroup {
 
     /** Prints "N records, R rec/s" on stderr about once a second. */
     static final class Progress {
@@ -69,9 +58,7 @@ final class PerfCommand implements Runnable {
 
     @Command(name = "produce", mixinStandardHelpOptions = true, showDefaultValues = true, usageHelpAutoWidth = true,
             description = "Send N records of a given size as fast as allowed and report throughput and latency.")
-    static final class Produce implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
+    static final class Produce extends Subcommand {
 
         @Option(names = "--topic", required = true)
         String topic;
@@ -100,8 +87,7 @@ final class PerfCommand implements Runnable {
 
         @Override
         public Integer call() {
-            SkeinCommand root = SkeinCommand.root(spec);
-            Clients.logging(root.global);
+            SkeinCommand root = root();
             if (records < 1 || records > Integer.MAX_VALUE || recordSize < 0) {
                 throw new IllegalArgumentException("--records must be 1.." + Integer.MAX_VALUE + " and --record-size >= 0");
             }
@@ -160,9 +146,7 @@ final class PerfCommand implements Runnable {
 
     @Command(name = "consume", mixinStandardHelpOptions = true, showDefaultValues = true, usageHelpAutoWidth = true,
             description = "Read N records from the start of a topic and report throughput.")
-    static final class Consume implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
+    static final class Consume extends Subcommand {
 
         @Option(names = "--topic", required = true)
         String topic;
@@ -179,8 +163,7 @@ final class PerfCommand implements Runnable {
 
         @Override
         public Integer call() {
-            SkeinCommand root = SkeinCommand.root(spec);
-            Clients.logging(root.global);
+            SkeinCommand root = root();
             List<TopicPartition> partitions = new ArrayList<>();
             try (Admin admin = Clients.admin(root.global)) {
                 Clients.requireTopic(admin, topic, root.global).partitions()

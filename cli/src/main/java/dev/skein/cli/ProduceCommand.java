@@ -7,9 +7,7 @@ import dev.skein.producer.ProducerRecord;
 import dev.skein.producer.RecordMetadata;
 import dev.skein.serdes.Serdes;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -19,7 +17,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -28,9 +25,7 @@ import java.util.concurrent.atomic.AtomicReference;
 @Command(name = "produce", mixinStandardHelpOptions = true, showDefaultValues = true, usageHelpAutoWidth = true,
         description = "Write the lines of stdin to a topic, one record per line; exit 0 only when every record"
                 + " is acknowledged.")
-final class ProduceCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
+final class ProduceCommand extends Subcommand {
 
     @Option(names = "--topic", required = true, description = "The topic to write to.")
     String topic;
@@ -53,8 +48,7 @@ final class ProduceCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        SkeinCommand root = SkeinCommand.root(spec);
-        Clients.logging(root.global);
+        SkeinCommand root = root();
         if (!List.of("0", "1", "all", "-1").contains(acks)) {
             throw new IllegalArgumentException("--acks must be 0, 1 or all, was " + acks);
         }

@@ -13,8 +13,6 @@ import dev.skein.producer.RecordMetadata;
 import dev.skein.serdes.Serdes;
 import dev.skein.testkit.KafkaCluster;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -31,7 +29,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 
 /**
@@ -42,20 +39,17 @@ import java.util.stream.Stream;
 @Command(name = "quickstart", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
         description = "Start a local broker (unless --bootstrap is given), produce and consume in each delivery mode,"
                 + " and report what happened.")
-final class QuickstartCommand implements Callable<Integer> {
+final class QuickstartCommand extends Subcommand {
     private static final int RECORDS = 30;
     private static final int KEYS = 5;
 
-    @Spec
-    CommandSpec spec;
 
     private PrintStream out;
     private final long start = System.nanoTime();
 
     @Override
     public Integer call() throws Exception {
-        SkeinCommand root = SkeinCommand.root(spec);
-        Clients.logging(root.global);
+        SkeinCommand root = root();
         out = root.io.out();
         out.println("Skein quickstart");
         boolean local = root.global.bootstrap == null && root.global.config == null

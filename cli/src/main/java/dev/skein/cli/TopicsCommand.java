@@ -8,16 +8,11 @@ import dev.skein.admin.TopicDescription;
 import dev.skein.admin.TopicListing;
 import dev.skein.core.Node;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
-import picocli.CommandLine.Spec;
 
 import java.io.PrintStream;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 
 /** {@code skein topics list | create | describe | alter | delete}. */
@@ -25,28 +20,18 @@ import java.util.stream.Collectors;
         description = "List, create, describe, grow and delete topics.",
         subcommands = {TopicsCommand.ListTopics.class, TopicsCommand.Create.class, TopicsCommand.Describe.class,
                 TopicsCommand.Alter.class, TopicsCommand.Delete.class})
-final class TopicsCommand implements Runnable {
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public void run() {
-        throw new ParameterException(spec.commandLine(), "a topics command is required: list, create, describe, alter, delete");
-    }
+final class TopicsCommand extends CommandGroup {
 
     @Command(name = "list", mixinStandardHelpOptions = true, showDefaultValues = true,
             description = "Print topic names, one per line.")
-    static final class ListTopics implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
+    static final class ListTopics extends Subcommand {
 
         @Option(names = "--internal", description = "Include internal topics (__consumer_offsets, ...).")
         boolean internal;
 
         @Override
         public Integer call() {
-            SkeinCommand root = SkeinCommand.root(spec);
-            Clients.logging(root.global);
+            SkeinCommand root = root();
             try (Admin admin = Clients.admin(root.global)) {
                 for (TopicListing t : Clients.await(admin.topics().list(internal), root.global)) {
                     root.io.out().println(t.name());
@@ -57,9 +42,7 @@ final class TopicsCommand implements Runnable {
     }
 
     @Command(name = "create", mixinStandardHelpOptions = true, showDefaultValues = true, description = "Create a topic.")
-    static final class Create implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
+    static final class Create extends Subcommand {
 
         @Option(names = "--topic", required = true)
         String topic;
@@ -76,8 +59,7 @@ final class TopicsCommand implements Runnable {
 
         @Override
         public Integer call() {
-            SkeinCommand root = SkeinCommand.root(spec);
-            Clients.logging(root.global);
+            SkeinCommand root = root();
             NewTopic t = NewTopic.of(topic, partitions, replicationFactor);
             for (String c : configs) {
                 int eq = c.indexOf('=');
@@ -97,17 +79,14 @@ final class TopicsCommand implements Runnable {
     }
 
     @Command(name = "describe", mixinStandardHelpOptions = true, description = "Show partitions, leaders, replicas and configs.")
-    static final class Describe implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
+    static final class Describe extends Subcommand {
 
         @Option(names = "--topic", required = true)
         String topic;
 
         @Override
         public Integer call() {
-            SkeinCommand root = SkeinCommand.root(spec);
-            Clients.logging(root.global);
+            SkeinCommand root = root();
             try (Admin admin = Clients.admin(root.global)) {
                 TopicDescription d = Clients.requireTopic(admin, topic, root.global);
                 ConfigResource r = ConfigResource.topic(topic);
@@ -134,9 +113,7 @@ final class TopicsCommand implements Runnable {
     }
 
     @Command(name = "alter", mixinStandardHelpOptions = true, description = "Grow a topic to more partitions.")
-    static final class Alter implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
+    static final class Alter extends Subcommand {
 
         @Option(names = "--topic", required = true)
         String topic;
@@ -146,8 +123,7 @@ final class TopicsCommand implements Runnable {
 
         @Override
         public Integer call() {
-            SkeinCommand root = SkeinCommand.root(spec);
-            Clients.logging(root.global);
+            SkeinCommand root = root();
             try (Admin admin = Clients.admin(root.global)) {
                 Clients.requireTopic(admin, topic, root.global);
                 Clients.await(admin.topics().createPartitions(Map.of(topic, partitions)).get(topic), root.global);
@@ -158,17 +134,14 @@ final class TopicsCommand implements Runnable {
     }
 
     @Command(name = "delete", mixinStandardHelpOptions = true, description = "Delete a topic.")
-    static final class Delete implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
+    static final class Delete extends Subcommand {
 
         @Option(names = "--topic", required = true)
         String topic;
 
         @Override
         public Integer call() {
-            SkeinCommand root = SkeinCommand.root(spec);
-            Clients.logging(root.global);
+            SkeinCommand root = root();
             try (Admin admin = Clients.admin(root.global)) {
                 Clients.requireTopic(admin, topic, root.global);
                 Clients.await(admin.topics().delete(List.of(topic)).get(topic), root.global);
