@@ -8,7 +8,7 @@ import java.util.Objects;
  */
 public record ConfigResource(Type type, String name) {
     public enum Type {
-        TOPIC(2), GROUP(3), BROKER(4), BROKER_LOGGER(8), CLIENT_METRICS(16);
+        TOPIC(2), BROKER(4), BROKER_LOGGER(8), CLIENT_METRICS(16), GROUP(32);
 
         private final byte code;
 

@@ -252,6 +252,20 @@ class AdminIT {
         } while (!"2".equals(threads) && System.nanoTime() < deadline);
         assertEquals("2", threads);
         get(admin.configs().alter(Map.of(broker, List.of(ConfigOp.delete("log.cleaner.threads")))).all());
+
+        // Group configs (KIP-848): set by Skein, read back by the reference.
+        String groupName = name("group-config");
+        ConfigResource group = ConfigResource.group(groupName);
+        get(admin.configs().alter(Map.of(group, List.of(ConfigOp.set("consumer.session.timeout.ms", "50000")))).all());
+        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30); // applied through the metadata log
+        String session;
+        do {
+            session = reference.describeConfigs(List.of(new org.apache.kafka.common.config.ConfigResource(
+                    org.apache.kafka.common.config.ConfigResource.Type.GROUP, groupName))).all().get(30, TimeUnit.SECONDS)
+                    .values().iterator().next().get("consumer.session.timeout.ms").value();
+        } while (!"50000".equals(session) && System.nanoTime() < deadline);
+        assertEquals("50000", session);
+        assertEquals("50000", get(admin.configs().describe(List.of(group)).get(group)).get("consumer.session.timeout.ms").value());
     }
 
     @Test
