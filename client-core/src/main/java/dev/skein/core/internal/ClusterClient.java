@@ -105,15 +105,27 @@ public final class ClusterClient implements AutoCloseable {
         return withTimeout(refreshMetadata(), timeout, "cluster metadata from " + options.bootstrapServers());
     }
 
+    /**
+     * The id under which requests reach broker {@code nodeId} over a second connection of their own,
+     * for a group coordinator. A broker answers a connection's requests one at a time, in order, so a
+     * JoinGroup it holds until the group's other members rejoin (seconds) would otherwise hold back
+     * every Fetch behind it. Pass it wherever a node id goes.
+     */
+    public static int coordinatorLane(int nodeId) {
+        return ConnectionManager.COORDINATOR_LANE_BASE - nodeId;
+    }
+
     /** A connection to a broker by id; a broker metadata does not list fails, and triggers a refresh. */
     private CompletableFuture<BrokerConnection> connectionTo(int nodeId) {
-        Node node = cluster().broker(nodeId);
+        boolean lane = ConnectionManager.isCoordinatorLane(nodeId);
+        int brokerId = lane ? ConnectionManager.COORDINATOR_LANE_BASE - nodeId : nodeId;
+        Node node = cluster().broker(brokerId);
         if (node == null) {
             refreshMetadata(); // a restarted broker comes back in the next metadata
-            return CompletableFuture.failedFuture(new NetworkException("broker " + nodeId
+            return CompletableFuture.failedFuture(new NetworkException("broker " + brokerId
                     + " is not in the current metadata", null, true));
         }
-        return connections.connection(node);
+        return connections.connection(lane ? new Node(nodeId, node.host(), node.port(), node.rack()) : node);
     }
 
     /** Sends to one broker by id, connecting if needed. */

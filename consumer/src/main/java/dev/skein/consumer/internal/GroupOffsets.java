@@ -49,7 +49,10 @@ final class GroupOffsets {
         if (c != null && !c.isCompletedExceptionally()) {
             return c;
         }
-        CompletableFuture<Integer> found = client.findCoordinator((byte) 0, settings.groupId());
+        // The group's requests go over a connection of their own: a JoinGroup the coordinator holds for
+        // seconds must not hold back this member's fetches from the same broker.
+        CompletableFuture<Integer> found = client.findCoordinator((byte) 0, settings.groupId())
+                .thenApply(ClusterClient::coordinatorLane);
         coordinator = found;
         return found;
     }
@@ -70,6 +73,12 @@ final class GroupOffsets {
                     }
                     if (isCoordinatorError(failure) && attempts > 1) {
                         forgetCoordinator();
+                        return delay().thenCompose(x -> commit(offsets, attempts - 1));
+                    }
+                    if (failure instanceof SkeinException s && s.errorCode() == ErrorCode.STALE_MEMBER_EPOCH
+                            && attempts > 1 && member.get().generation() > 0) {
+                        // Consumer protocol: a heartbeat moved this member to a new epoch while the commit was
+                        // in flight. It is still in the group, so the commit goes again with the epoch it has now.
                         return delay().thenCompose(x -> commit(offsets, attempts - 1));
                     }
                     if (failure instanceof SkeinException s && s.errorCode() != null && switch (s.errorCode()) {

@@ -79,7 +79,9 @@ public final class BrokerConnection {
         this.alloc = resources.allocator();
         this.options = options;
         this.nodeId = nodeId;
-        this.name = (nodeId >= 0 ? "broker " + nodeId : "bootstrap broker") + " (" + address.getHostString() + ":"
+        this.name = (nodeId < 0 ? "bootstrap broker" : ConnectionManager.isCoordinatorLane(nodeId)
+                ? "coordinator broker " + (ConnectionManager.COORDINATOR_LANE_BASE - nodeId) : "broker " + nodeId)
+                + " (" + address.getHostString() + ":"
                 + address.getPort() + ")";
     }
 

@@ -105,10 +105,20 @@ public final class ConnectionManager implements AutoCloseable {
         return c.isOpen() ? c : null;
     }
 
-    /** Every open connection, least loaded first. */
+    /** Connection keys at and below this (down to half of it) are coordinator lanes: see {@code ClusterClient.coordinatorLane}. */
+    public static final int COORDINATOR_LANE_BASE = Integer.MAX_VALUE;
+
+    public static boolean isCoordinatorLane(int id) {
+        return id > COORDINATOR_LANE_BASE / 2;
+    }
+
+    /** Every open connection, least loaded first; coordinator lanes are left out (a JoinGroup may hold one). */
     public List<BrokerConnection> openConnections() {
         List<BrokerConnection> out = new ArrayList<>();
         for (Integer id : connections.keySet()) {
+            if (isCoordinatorLane(id)) {
+                continue;
+            }
             BrokerConnection c = openConnection(id);
             if (c != null) {
                 out.add(c);
