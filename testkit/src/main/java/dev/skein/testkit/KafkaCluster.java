@@ -296,6 +296,12 @@ public final class KafkaCluster implements AutoCloseable {
         c.put("share.coordinator.state.topic.replication.factor", Integer.toString(rf));
         c.put("share.coordinator.state.topic.min.isr", minIsr);
         c.put("group.initial.rebalance.delay.ms", "0");
+        // Consumer-protocol groups (KIP-848) reconcile one heartbeat at a time: a 500 ms interval keeps
+        // tests quick, and lower minimums let a test give its group a short session
+        // (group config consumer.session.timeout.ms) without a cluster of its own.
+        c.put("group.consumer.heartbeat.interval.ms", "500");
+        c.put("group.consumer.min.heartbeat.interval.ms", "100");
+        c.put("group.consumer.min.session.timeout.ms", "2000");
         c.put("log.flush.interval.messages", Long.toString(Long.MAX_VALUE));
         c.putAll(options.brokerConfig);
         return c;
