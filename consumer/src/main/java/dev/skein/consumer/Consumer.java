@@ -72,6 +72,16 @@ public interface Consumer<K, V> extends AutoCloseable {
      */
     void subscribe(java.util.regex.Pattern pattern, RebalanceListener listener);
 
+    /**
+     * Joins the group for every topic whose name matches {@code pattern}, matched by the broker (RE2/J
+     * syntax; see {@link SubscriptionPattern}). Topics created later join the subscription as soon as
+     * the broker sees them.
+     *
+     * @throws IllegalStateException when the group uses the classic protocol, which has no broker-side
+     *         matching (use {@link #subscribe(java.util.regex.Pattern, RebalanceListener)} there)
+     */
+    void subscribe(SubscriptionPattern pattern, RebalanceListener listener);
+
     /** Leaves the group's partitions (and the group) and clears any assignment. */
     void unsubscribe();
 

@@ -52,7 +52,9 @@ public final class ConsumerBuilder<K, V> {
     private int maxPartitionFetchBytes = 1024 * 1024;
     private IsolationLevel isolation = IsolationLevel.READ_UNCOMMITTED;
     private boolean isolationSet;
-    private String groupProtocol = "classic";
+    private String groupProtocol = "auto";
+    /** Classic-only options the user set, in the order set: refused with {@code consumer}, noted with {@code auto}. */
+    private final java.util.LinkedHashSet<String> classicOnlySet = new java.util.LinkedHashSet<>();
     private String remoteAssignor;
     private List<String> assignors = List.of("range", "cooperative-sticky");
     private String rack;
@@ -111,14 +113,24 @@ public final class ConsumerBuilder<K, V> {
     public ConsumerBuilder<K, V> assignors(List<String> names) { return property("partition.assignment.strategy", names); }
 
     /**
-     * The group protocol: {@code consumer} (KIP-848: the broker assigns, a rebalance never stops the
-     * other members), {@code classic}, or {@code auto} (the consumer protocol when the broker offers it).
-     * The default is {@code classic} for now, until the consumer protocol passes every group test. With
-     * {@code consumer}, {@code partition.assignment.strategy}, {@code session.timeout.ms} and
-     * {@code heartbeat.interval.ms} do not apply (the broker's group configs rule);
-     * {@code group.remote.assignor} picks the broker's assignor ({@code uniform} or {@code range}).
+     * The group protocol: {@code auto} (the default: the consumer protocol when the broker offers
+     * ConsumerGroupHeartbeat, otherwise classic, said in one log line), {@code consumer} (KIP-848: the
+     * broker assigns, and a rebalance never stops the other members), or {@code classic}.
+     *
+     * <p>Under the consumer protocol the broker's group configs set the session timeout and heartbeat
+     * interval ({@code group.consumer.session.timeout.ms}, or per group {@code consumer.session.timeout.ms}),
+     * and {@link #remoteAssignor} picks the broker's assignor. So with {@code consumer},
+     * {@code partition.assignment.strategy}, {@code session.timeout.ms} and {@code heartbeat.interval.ms}
+     * are refused at {@link #build()}; with {@code auto} they apply only if the classic protocol is used.
      */
     public ConsumerBuilder<K, V> groupProtocol(String protocol) { return property("group.protocol", protocol); }
+
+    /**
+     * The broker-side assignor for the consumer protocol: {@code uniform} or {@code range} on Apache
+     * Kafka brokers (or one the cluster added). Unset, the broker picks (its first in
+     * {@code group.consumer.assignors}). Refused with {@code group.protocol=classic}.
+     */
+    public ConsumerBuilder<K, V> remoteAssignor(String name) { return property("group.remote.assignor", name); }
 
     public ConsumerBuilder<K, V> defaultApiTimeout(Duration d) { return property("default.api.timeout.ms", d); }
 
@@ -154,8 +166,14 @@ public final class ConsumerBuilder<K, V> {
             case "auto.commit.interval.ms" -> autoCommitInterval = ConfigValues.millis(key, value, 1);
             case "max.poll.records" -> maxPollRecords = ConfigValues.intValue(key, value, 1, Integer.MAX_VALUE);
             case "max.poll.interval.ms" -> maxPollInterval = ConfigValues.millis(key, value, 1);
-            case "session.timeout.ms" -> sessionTimeout = ConfigValues.millis(key, value, 1);
-            case "heartbeat.interval.ms" -> heartbeatInterval = ConfigValues.millis(key, value, 1);
+            case "session.timeout.ms" -> {
+                sessionTimeout = ConfigValues.millis(key, value, 1);
+                classicOnlySet.add(key);
+            }
+            case "heartbeat.interval.ms" -> {
+                heartbeatInterval = ConfigValues.millis(key, value, 1);
+                classicOnlySet.add(key);
+            }
             case "fetch.min.bytes" -> fetchMinBytes = ConfigValues.intValue(key, value, 0, Integer.MAX_VALUE);
             case "fetch.max.bytes" -> fetchMaxBytes = ConfigValues.intValue(key, value, 1, Integer.MAX_VALUE);
             case "fetch.max.wait.ms" -> fetchMaxWait = ConfigValues.millis(key, value, 0);
@@ -165,7 +183,10 @@ public final class ConsumerBuilder<K, V> {
                         ConfigValues.oneOf(key, value, "read_uncommitted", "read_committed").toUpperCase());
                 isolationSet = true;
             }
-            case "partition.assignment.strategy" -> assignors = ConfigValues.list(key, value);
+            case "partition.assignment.strategy" -> {
+                assignors = ConfigValues.list(key, value);
+                classicOnlySet.add(key);
+            }
             case "client.rack" -> rack = ConfigValues.string(key, value);
             case "check.crcs" -> checkCrcs = ConfigValues.bool(key, value);
             case "group.protocol" -> groupProtocol = ConfigValues.oneOf(key, value, "auto", "consumer", "classic");
@@ -207,13 +228,25 @@ public final class ConsumerBuilder<K, V> {
                         + " accepted: range, roundrobin, sticky, cooperative-sticky");
             }
         }
+        if (groupProtocol.equals("consumer") && !classicOnlySet.isEmpty()) {
+            String key = classicOnlySet.iterator().next();
+            throw new ConfigException(key, "applies to the classic group protocol only; with group.protocol=consumer"
+                    + " the broker's group configs rule (use group.remote.assignor to pick the broker's assignor)");
+        }
+        if (groupProtocol.equals("classic") && remoteAssignor != null) {
+            throw new ConfigException("group.remote.assignor", "applies to the consumer group protocol only;"
+                    + " with group.protocol=classic use partition.assignment.strategy");
+        }
+        if (remoteAssignor != null && remoteAssignor.isBlank()) {
+            throw new ConfigException("group.remote.assignor", "must not be blank");
+        }
         if (heartbeatInterval.compareTo(sessionTimeout) >= 0) {
             throw new ConfigException("heartbeat.interval.ms", "must be lower than session.timeout.ms");
         }
         ConsumerSettings s = new ConsumerSettings(options, groupId, groupInstanceId, delivery, offsetReset, autoCommit,
                 autoCommitInterval, maxPollRecords, maxPollInterval, sessionTimeout, heartbeatInterval, fetchMinBytes,
                 fetchMaxBytes, fetchMaxWait, maxPartitionFetchBytes, isolation, List.copyOf(assignors), rack, checkCrcs,
-                bufferMaxBytes, defaultApiTimeout, meterRegistry, groupProtocol, remoteAssignor);
+                bufferMaxBytes, defaultApiTimeout, meterRegistry, groupProtocol, remoteAssignor, List.copyOf(classicOnlySet));
         return new SkeinConsumer<>(s, keys, values, resources);
     }
 }

@@ -6,7 +6,8 @@ import dev.skein.testkit.KafkaCluster;
 import dev.skein.testkit.KafkaClusterExtension;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.io.BufferedReader;
@@ -26,16 +27,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @ExtendWith(KafkaClusterExtension.class)
 class ConsumerCrashIT {
 
-    @Test
-    void atLeastOnceSurvivesSigkillMidStreamWithDuplicatesOnlyAfterTheLastCommit(KafkaCluster kafka) throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"classic", "consumer"})
+    void atLeastOnceSurvivesSigkillMidStreamWithDuplicatesOnlyAfterTheLastCommit(String protocol, KafkaCluster kafka) throws Exception {
         String topic = ConsumerIT.topic(kafka, "crash", 1);
         int total = 3_000;
         ConsumerIT.produce(kafka, topic, total, "none");
         String group = "crash-" + UUID.randomUUID();
+        ConsumerIT.groupSession(kafka, group, Duration.ofSeconds(6));
         Set<Integer> processed = new HashSet<>();
         Process child = new ProcessBuilder(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), CrashingConsumerMain.class.getName(),
-                kafka.bootstrapServers(), group, topic, "AT_LEAST_ONCE")).redirectErrorStream(true).start();
+                kafka.bootstrapServers(), group, topic, "AT_LEAST_ONCE", protocol)).redirectErrorStream(true).start();
         try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream()))) {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             String line;
@@ -87,17 +90,19 @@ class ConsumerCrashIT {
         assertEquals(total, all.size(), "no record lost");
     }
 
-    @Test
-    void atMostOnceKilledBetweenCommitAndProcessingNeverDeliversARecordTwice(KafkaCluster kafka) throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"classic", "consumer"})
+    void atMostOnceKilledBetweenCommitAndProcessingNeverDeliversARecordTwice(String protocol, KafkaCluster kafka) throws Exception {
         String topic = ConsumerIT.topic(kafka, "crash-amo", 1);
         int total = 3_000;
         ConsumerIT.produce(kafka, topic, total, "none");
         String group = "crash-amo-" + UUID.randomUUID();
+        ConsumerIT.groupSession(kafka, group, Duration.ofSeconds(6));
         Set<Integer> received = new HashSet<>();
         Set<Integer> processed = new HashSet<>();
         Process child = new ProcessBuilder(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), CrashingConsumerMain.class.getName(),
-                kafka.bootstrapServers(), group, topic, "AT_MOST_ONCE")).redirectErrorStream(true).start();
+                kafka.bootstrapServers(), group, topic, "AT_MOST_ONCE", protocol)).redirectErrorStream(true).start();
         try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream()))) {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             String line;
@@ -119,7 +124,7 @@ class ConsumerCrashIT {
         Set<Integer> afterwards = new HashSet<>();
         try (Consumer<String, String> c = Consumer.builder(Serdes.string(), Serdes.string())
                 .bootstrapServers(kafka.bootstrapServers()).groupId(group).offsetReset(OffsetReset.EARLIEST)
-                .delivery(Delivery.AT_MOST_ONCE).build()) {
+                .delivery(Delivery.AT_MOST_ONCE).groupProtocol(protocol).build()) {
             c.subscribe(List.of(topic));
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (!afterwards.contains(total - 1) && System.nanoTime() < deadline) {

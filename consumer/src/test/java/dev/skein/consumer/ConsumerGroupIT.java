@@ -36,6 +36,8 @@ class ConsumerGroupIT {
         final Consumer<String, String> consumer;
         final Set<TopicPartition> owned = ConcurrentHashMap.newKeySet();
         final List<String> values = new CopyOnWriteArrayList<>();
+        /** When records arrived: {System.nanoTime(), count} per non-empty poll. */
+        final List<long[]> receipts = new CopyOnWriteArrayList<>();
         final Thread thread;
         final java.util.concurrent.ConcurrentLinkedQueue<Runnable> tasks = new java.util.concurrent.ConcurrentLinkedQueue<>();
         volatile boolean running = true;
@@ -44,13 +46,24 @@ class ConsumerGroupIT {
             this(kafka, group, topic, assignor, null, new CopyOnWriteArrayList<>());
         }
 
+        /**
+         * {@code assignor}: "consumer" or "consumer:&lt;remote assignor&gt;" for the consumer protocol
+         * (KIP-848); otherwise a classic member with that assignor ("classic" or null: the default list).
+         */
         Member(KafkaCluster kafka, String group, String topic, String assignor, String instanceId, List<String> events) {
             ConsumerBuilder<String, String> b = Consumer.builder(Serdes.string(), Serdes.string())
-                    .bootstrapServers(kafka.bootstrapServers()).groupId(group).offsetReset(OffsetReset.EARLIEST)
-                    .heartbeatInterval(Duration.ofMillis(300))
-                    .sessionTimeout(Duration.ofSeconds(instanceId == null ? 10 : 30));
-            if (assignor != null) {
-                b.assignors(List.of(assignor));
+                    .bootstrapServers(kafka.bootstrapServers()).groupId(group).offsetReset(OffsetReset.EARLIEST);
+            if (assignor != null && assignor.startsWith("consumer")) {
+                b.groupProtocol("consumer");
+                if (assignor.startsWith("consumer:")) {
+                    b.remoteAssignor(assignor.substring("consumer:".length()));
+                }
+            } else {
+                b.groupProtocol("classic").heartbeatInterval(Duration.ofMillis(300))
+                        .sessionTimeout(Duration.ofSeconds(instanceId == null ? 10 : 30));
+                if (assignor != null && !assignor.equals("classic")) {
+                    b.assignors(List.of(assignor.startsWith("classic:") ? assignor.substring("classic:".length()) : assignor));
+                }
             }
             if (instanceId != null) {
                 b.property("group.instance.id", instanceId);
@@ -81,11 +94,20 @@ class ConsumerGroupIT {
                     for (Runnable r; (r = tasks.poll()) != null; ) {
                         r.run();
                     }
-                    consumer.poll(Duration.ofMillis(100)).forEach(r -> values.add(r.value()));
+                    ConsumerRecords<String, String> records = consumer.poll(Duration.ofMillis(100));
+                    if (!records.isEmpty()) {
+                        receipts.add(new long[] {System.nanoTime(), records.count()});
+                    }
+                    records.forEach(r -> values.add(r.value()));
                 }
                 consumer.close();
             });
             thread.start();
+        }
+
+        /** Records received between two {@code System.nanoTime()} readings. */
+        long receivedBetween(long fromNanos, long toNanos) {
+            return receipts.stream().filter(r -> r[0] >= fromNanos && r[0] <= toNanos).mapToLong(r -> r[1]).sum();
         }
 
         /** Runs {@code f} on the polling thread (the consumer is not thread-safe). */
@@ -129,10 +151,12 @@ class ConsumerGroupIT {
         return all.size() == partitions && total == partitions;
     }
 
+    /** Classic members with each client-side assignor, and consumer-protocol members with each broker assignor. */
     @ParameterizedTest
-    @ValueSource(strings = {"range", "roundrobin", "sticky", "cooperative-sticky"})
+    @ValueSource(strings = {"classic:range", "classic:roundrobin", "classic:sticky", "classic:cooperative-sticky",
+            "consumer:uniform", "consumer:range"})
     void everyPartitionHasExactlyOneOwnerAfterEveryJoinAndLeave(String assignor, KafkaCluster kafka) throws Exception {
-        String topic = ConsumerIT.topic(kafka, "group-" + assignor, 6);
+        String topic = ConsumerIT.topic(kafka, "group-" + assignor.replace(':', '-'), 6);
         ConsumerIT.produce(kafka, topic, 600, "none");
         String group = "g-" + UUID.randomUUID();
         List<Member> members = new ArrayList<>();
@@ -160,7 +184,7 @@ class ConsumerGroupIT {
     /** Default assignor lists on both sides (they match), then cooperative-sticky on both. */
     @ParameterizedTest
     @ValueSource(strings = {"default", "cooperative-sticky"})
-    void aSkeinMemberAndAReferenceMemberShareAGroupAndReadEverythingOnce(String assignor, KafkaCluster kafka) throws Exception {
+    void aSkeinMemberAndAReferenceMemberShareAClassicGroupAndReadEverythingOnce(String assignor, KafkaCluster kafka) throws Exception {
         String topic = ConsumerIT.topic(kafka, "mixed-" + assignor, 4);
         ConsumerIT.produce(kafka, topic, 2_000, "none");
         String group = "mixed-" + UUID.randomUUID();
@@ -171,7 +195,7 @@ class ConsumerGroupIT {
         if (!assignor.equals("default")) {
             refConfig.put("partition.assignment.strategy", "org.apache.kafka.clients.consumer.CooperativeStickyAssignor");
         }
-        try (Member skein = new Member(kafka, group, topic, assignor.equals("default") ? null : assignor);
+        try (Member skein = new Member(kafka, group, topic, assignor.equals("default") ? "classic" : assignor);
              KafkaConsumer<String, String> ref = new KafkaConsumer<>(refConfig, new StringDeserializer(), new StringDeserializer())) {
             ref.subscribe(List.of(topic));
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
@@ -231,19 +255,20 @@ class ConsumerGroupIT {
         }
     }
 
-    @Test
-    void aRestartedStaticMemberGetsItsPartitionsBackWithoutARebalance(KafkaCluster kafka) throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"classic:range", "consumer"})
+    void aRestartedStaticMemberGetsItsPartitionsBackWithoutARebalance(String protocol, KafkaCluster kafka) throws Exception {
         String topic = ConsumerIT.topic(kafka, "static", 4);
         String group = "static-" + UUID.randomUUID();
         List<String> events = new CopyOnWriteArrayList<>();
-        try (Member b = new Member(kafka, group, topic, "range", "b", events)) {
-            Member a = new Member(kafka, group, topic, "range", "a", events);
+        try (Member b = new Member(kafka, group, topic, protocol, "b", events)) {
+            Member a = new Member(kafka, group, topic, protocol, "a", events);
             assertTrue(waitFor(() -> a.owned.size() == 2 && b.owned.size() == 2, Duration.ofSeconds(30)),
                     "two static members share four partitions: " + events);
             Set<TopicPartition> before = Set.copyOf(a.owned);
             a.close(); // a static member does not leave: the group keeps its place for the session timeout
             events.clear();
-            try (Member again = new Member(kafka, group, topic, "range", "a", events)) {
+            try (Member again = new Member(kafka, group, topic, protocol, "a", events)) {
                 assertTrue(waitFor(() -> again.owned.size() == 2, Duration.ofSeconds(30)), "a is back: " + events);
                 Thread.sleep(1_000); // time for b to see a rebalance, were there one
                 assertEquals(before, Set.copyOf(again.owned), "the same partitions come back");
@@ -252,16 +277,20 @@ class ConsumerGroupIT {
         }
     }
 
-    @Test
-    void aMemberThatStopsPollingLosesItsPartitionsAndItsLateCommitFails(KafkaCluster kafka) throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"classic", "consumer"})
+    void aMemberThatStopsPollingLosesItsPartitionsAndItsLateCommitFails(String protocol, KafkaCluster kafka) throws Exception {
         String topic = ConsumerIT.topic(kafka, "slow", 2);
         ConsumerIT.produce(kafka, topic, 100, "none");
         String group = "slow-" + UUID.randomUUID();
         List<Collection<TopicPartition>> lost = new CopyOnWriteArrayList<>();
-        try (Consumer<String, String> c = Consumer.builder(Serdes.string(), Serdes.string())
+        ConsumerBuilder<String, String> b = Consumer.builder(Serdes.string(), Serdes.string())
                 .bootstrapServers(kafka.bootstrapServers()).groupId(group).offsetReset(OffsetReset.EARLIEST)
-                .delivery(Delivery.MANUAL).heartbeatInterval(Duration.ofMillis(200)).sessionTimeout(Duration.ofSeconds(6))
-                .maxPollInterval(Duration.ofSeconds(2)).build()) {
+                .delivery(Delivery.MANUAL).groupProtocol(protocol).maxPollInterval(Duration.ofSeconds(2));
+        if (protocol.equals("classic")) {
+            b.heartbeatInterval(Duration.ofMillis(200)).sessionTimeout(Duration.ofSeconds(6));
+        }
+        try (Consumer<String, String> c = b.build()) {
             c.subscribe(List.of(topic), new RebalanceListener() {
                 @Override
                 public void onPartitionsLost(Collection<TopicPartition> partitions) {
@@ -284,8 +313,8 @@ class ConsumerGroupIT {
         List<String> events = new CopyOnWriteArrayList<>();
         List<Member> members = new ArrayList<>();
         try {
-            members.add(new Member(kafka, group, topic, "cooperative-sticky", null, events));
-            members.add(new Member(kafka, group, topic, "cooperative-sticky", null, events));
+            members.add(new Member(kafka, group, topic, "classic:cooperative-sticky", null, events));
+            members.add(new Member(kafka, group, topic, "classic:cooperative-sticky", null, events));
             assertTrue(waitFor(() -> exactlyOnce(members, 6) && members.stream().allMatch(m -> m.owned.size() == 3),
                     Duration.ofSeconds(30)), "two members share six partitions: " + events);
             Member a = members.get(0);
@@ -297,7 +326,7 @@ class ConsumerGroupIT {
                 return null;
             });
             events.clear();
-            Member joiner = new Member(kafka, group, topic, "cooperative-sticky", null, events);
+            Member joiner = new Member(kafka, group, topic, "classic:cooperative-sticky", null, events);
             members.add(joiner);
             assertTrue(waitFor(() -> exactlyOnce(members, 6) && members.stream().allMatch(m -> m.owned.size() == 2),
                     Duration.ofSeconds(30)), "three members share six partitions: " + events);
@@ -333,14 +362,14 @@ class ConsumerGroupIT {
             }
         });
         try {
-            members.add(new Member(kafka, group, topic, "cooperative-sticky"));
-            members.add(new Member(kafka, group, topic, "cooperative-sticky"));
+            members.add(new Member(kafka, group, topic, "classic:cooperative-sticky"));
+            members.add(new Member(kafka, group, topic, "classic:cooperative-sticky"));
             assertTrue(waitFor(() -> exactlyOnce(members, 6), Duration.ofSeconds(30)));
             producer.start();
             assertTrue(waitFor(() -> members.stream().allMatch(m -> m.values.size() > 100), Duration.ofSeconds(30)));
             // While the group rebalances (until the new member is first given partitions) the others read on.
             int[] before = members.stream().mapToInt(m -> m.values.size()).toArray();
-            Member joiner = new Member(kafka, group, topic, "cooperative-sticky");
+            Member joiner = new Member(kafka, group, topic, "classic:cooperative-sticky");
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (joiner.owned.isEmpty() && System.nanoTime() < deadline) {
                 Thread.sleep(5);
@@ -367,14 +396,14 @@ class ConsumerGroupIT {
         String group = "eager-pause-" + UUID.randomUUID();
         List<Member> members = new ArrayList<>();
         try {
-            Member a = new Member(kafka, group, topic, "range");
+            Member a = new Member(kafka, group, topic, "classic:range");
             members.add(a);
             assertTrue(waitFor(() -> a.owned.size() == 4, Duration.ofSeconds(30)));
             a.onPoller(c -> {
                 c.pause(c.assignment());
                 return null;
             });
-            members.add(new Member(kafka, group, topic, "range"));
+            members.add(new Member(kafka, group, topic, "classic:range"));
             assertTrue(waitFor(() -> exactlyOnce(members, 4) && a.owned.size() == 2, Duration.ofSeconds(30)));
             assertEquals(Set.of(), a.onPoller(Consumer::paused), "revoked and assigned again: no longer paused");
         } finally {

@@ -45,17 +45,34 @@ class ConsumerIT {
     }
 
     /**
+     * Gives a consumer-protocol group a short session (group config {@code consumer.session.timeout.ms},
+     * set through Skein's admin): under KIP-848 the broker, not the member, sets the session timeout.
+     */
+    static void groupSession(KafkaCluster kafka, String group, Duration session) throws Exception {
+        dev.skein.admin.ConfigResource resource = dev.skein.admin.ConfigResource.group(group);
+        try (dev.skein.admin.Admin admin = dev.skein.admin.Admin.builder().bootstrapServers(kafka.bootstrapServers()).build()) {
+            admin.configs().alter(Map.of(resource, List.of(dev.skein.admin.ConfigOp.set("consumer.session.timeout.ms",
+                    Long.toString(session.toMillis()))))).all().get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
      * Writes values "0".."n-1" with the reference producer, key "k<i mod keys>", header "i", and checks
      * every send. A plain witness (no idempotence, acks=1): on fresh topics of the shared broker the
      * reference idempotent producer was seen retrying OUT_OF_ORDER_SEQUENCE_NUMBER for minutes.
      */
     static void produce(KafkaCluster kafka, String topic, int n, String codec) throws Exception {
+        produce(kafka, topic, n, codec, "");
+    }
+
+    /** As {@link #produce(KafkaCluster, String, int, String)}, with values prefix + i. */
+    static void produce(KafkaCluster kafka, String topic, int n, String codec, String prefix) throws Exception {
         try (KafkaProducer<String, String> p = new KafkaProducer<>(Map.of("bootstrap.servers", kafka.bootstrapServers(),
                 "compression.type", codec, "linger.ms", 5, "enable.idempotence", false, "acks", "1",
                 "max.in.flight.requests.per.connection", 1), new StringSerializer(), new StringSerializer())) {
             List<java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata>> sent = new ArrayList<>();
             for (int i = 0; i < n; i++) {
-                ProducerRecord<String, String> r = new ProducerRecord<>(topic, "k" + (i % 13), Integer.toString(i));
+                ProducerRecord<String, String> r = new ProducerRecord<>(topic, "k" + (i % 13), prefix + i);
                 r.headers().add(new RecordHeader("i", Integer.toString(i).getBytes(StandardCharsets.UTF_8)));
                 sent.add(p.send(r));
             }

@@ -113,17 +113,20 @@ class ExactlyOnceIT {
         }
     }
 
-    @Test
-    void aCopierKilledThreeTimesMidTransactionAndRestartedCopiesEachRecordOnce(KafkaCluster kafka) throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"classic", "consumer"})
+    void aCopierKilledThreeTimesMidTransactionAndRestartedCopiesEachRecordOnce(String protocol, KafkaCluster kafka)
+            throws Exception {
         String in = ConsumerIT.topic(kafka, "eos-kill-in", 3);
         String out = ConsumerIT.topic(kafka, "eos-kill-out", 3);
         int total = 20_000;
         ConsumerIT.produce(kafka, in, total, "none");
         String group = "eos-kill-" + UUID.randomUUID();
+        ConsumerIT.groupSession(kafka, group, Duration.ofSeconds(6));
         String txnId = "eos-kill-" + UUID.randomUUID();
         List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
                 System.getProperty("java.class.path"), ExactlyOnceCopierMain.class.getName(), kafka.bootstrapServers(),
-                in, out, group, txnId, "8");
+                in, out, group, txnId, "8", protocol);
         for (int kill = 1; kill <= 3; kill++) {
             Process copier = new ProcessBuilder(command).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();

@@ -56,6 +56,8 @@ final class ConsumerGroup {
     private final ConcurrentLinkedQueue<Runnable> callbacks = new ConcurrentLinkedQueue<>();
     private RebalanceListener listener;
     private Pattern pattern;
+    /** A broker-matched (RE2/J) subscription, under the consumer protocol; null otherwise. */
+    private String regex;
     private CompletableFuture<List<TopicPartition>> join;
     private long rebalanceStart;
     private long lastAutoCommitNanos = System.nanoTime();
@@ -101,19 +103,26 @@ final class ConsumerGroup {
         if (offered) {
             membership = new ConsumerProtocolMembership(client, settings, offsets, onChange);
         }
-        log.info("group {}: using the {} group protocol (group.protocol=auto)", settings.groupId(),
-                offered ? "consumer (KIP-848)" : "classic");
+        if (offered && !settings.classicOnlyOptions().isEmpty()) {
+            log.info("group {}: using the consumer (KIP-848) group protocol (group.protocol=auto); {} apply to the"
+                    + " classic protocol only, the broker's group configs rule here", settings.groupId(),
+                    settings.classicOnlyOptions());
+        } else {
+            log.info("group {}: using the {} group protocol (group.protocol=auto)", settings.groupId(),
+                    offered ? "consumer (KIP-848)" : "classic");
+        }
     }
 
     /** True while subscribed (the group assigns); false for a consumer that assigns itself. */
     boolean subscribed() {
-        return !membership.topics().isEmpty() || pattern != null;
+        return membership.subscribed() || pattern != null;
     }
 
     void subscribe(Collection<String> topics, RebalanceListener l) {
         settleProtocol();
         listener = l;
         pattern = null;
+        regex = null;
         client.metadata().allTopics(false);
         membership.subscribe(Set.copyOf(topics));
         client.addTopics(Set.copyOf(topics));
@@ -123,10 +132,25 @@ final class ConsumerGroup {
         settleProtocol();
         listener = l;
         pattern = topicPattern;
+        regex = null;
         client.metadata().allTopics(true);
         Cluster c = Blocking.await(client.refreshMetadata(), System.nanoTime() + settings.defaultApiTimeout().toNanos(),
                 "metadata of all topics");
         membership.subscribe(matching(c));
+    }
+
+    /**
+     * A broker-matched subscription (consumer protocol). Metadata then covers every topic, so the
+     * assignment's topic ids can be named and their leaders found.
+     */
+    void subscribe(dev.skein.consumer.SubscriptionPattern p, RebalanceListener l) {
+        settleProtocol();
+        membership.subscribeRegex(p.regex()); // throws under classic, before anything changes
+        listener = l;
+        pattern = null;
+        regex = p.regex();
+        client.metadata().allTopics(true);
+        client.refreshMetadata();
     }
 
     /** The non-internal topics whose whole name matches the pattern subscription. */
@@ -141,13 +165,14 @@ final class ConsumerGroup {
     }
 
     void unsubscribe() {
-        if (!membership.topics().isEmpty()) {
+        if (membership.subscribed()) {
             revoke(subscriptions.assignment(), false);
             membership.subscribe(Set.of());
             membership.leave("the consumer unsubscribed");
         }
         join = null;
         pattern = null;
+        regex = null;
         client.metadata().allTopics(false);
     }
 
@@ -171,7 +196,7 @@ final class ConsumerGroup {
         if (pattern != null) {
             membership.subscribe(matching(client.cluster())); // rejoins when the matching topics changed
         }
-        if (membership.topics().isEmpty()) {
+        if (!membership.subscribed()) {
             return;
         }
         membership.onPoll();
@@ -198,7 +223,7 @@ final class ConsumerGroup {
             lose(owned);
         } else if (!membership.cooperative()) {
             revoke(owned, false);
-        } else {
+        } else if (regex == null) {
             // Partitions of topics no longer subscribed go now; the rest are kept while the group rebalances.
             Set<TopicPartition> unsubscribed = new LinkedHashSet<>();
             owned.forEach(tp -> {
@@ -402,7 +427,7 @@ final class ConsumerGroup {
         } catch (RuntimeException e) {
             log.warn("final commit on close failed: {}", e.getMessage());
         } finally {
-            if (!membership.topics().isEmpty()) {
+            if (membership.subscribed()) {
                 try {
                     if (listener != null && !subscriptions.assignment().isEmpty()) {
                         if (membership.isStale()) {

@@ -33,7 +33,8 @@ import java.util.concurrent.TimeUnit;
  * to the polling thread ({@link #join}), which revokes what left it (committing first under
  * at-least-once), takes what is new, and calls {@link #applied}; the next heartbeat carries the owned
  * partitions so the broker can move on. Fenced ({@code FENCED_MEMBER_EPOCH}, {@code UNKNOWN_MEMBER_ID}):
- * the partitions count as lost and the member rejoins with epoch 0. Fields are guarded by {@code this}.
+ * the partitions count as lost, commits are refused, and once {@code poll()} has dropped them the member
+ * rejoins with epoch 0. Fields are guarded by {@code this}.
  */
 final class ConsumerProtocolMembership implements Membership {
     private static final Logger log = LoggerFactory.getLogger(ConsumerProtocolMembership.class);
@@ -46,6 +47,8 @@ final class ConsumerProtocolMembership implements Membership {
     private final EventLoop loop;
     private final Runnable onChange;
     private Set<String> topics = Set.of();
+    /** The broker-matched subscription (RE2/J), or null for a topic list. */
+    private String regex;
     private String memberId = UUID.randomUUID().toString();
     private int epoch;
     private int intervalMs = 3000;
@@ -78,14 +81,34 @@ final class ConsumerProtocolMembership implements Membership {
     @Override
     public void subscribe(Set<String> newTopics) {
         synchronized (this) {
-            if (newTopics.equals(topics)) {
+            if (regex == null && newTopics.equals(topics)) {
                 return;
             }
             topics = Set.copyOf(newTopics);
+            regex = null;
             subscriptionChanged = true;
             leaving = false;
         }
         beatSoon();
+    }
+
+    @Override
+    public void subscribeRegex(String newRegex) {
+        synchronized (this) {
+            if (newRegex.equals(regex)) {
+                return;
+            }
+            regex = newRegex;
+            topics = Set.of();
+            subscriptionChanged = true;
+            leaving = false;
+        }
+        beatSoon();
+    }
+
+    @Override
+    public synchronized boolean subscribed() {
+        return regex != null || !topics.isEmpty();
     }
 
     @Override
@@ -164,7 +187,7 @@ final class ConsumerProtocolMembership implements Membership {
     private void beat() {
         ConsumerGroupHeartbeatRequest request;
         synchronized (this) {
-            if (inFlight || leaving || topics.isEmpty()) {
+            if (inFlight || leaving || (regex == null && topics.isEmpty())) {
                 return;
             }
             if (epoch > 0 && System.nanoTime() - lastPollNanos > settings.maxPollInterval().toNanos()) {
@@ -191,7 +214,8 @@ final class ConsumerProtocolMembership implements Membership {
                 .setMemberId(memberId).setMemberEpoch(epoch).setInstanceId(settings.groupInstanceId())
                 .setRackId(full ? settings.rack() : null)
                 .setRebalanceTimeoutMs(full ? (int) settings.maxPollInterval().toMillis() : -1)
-                .setSubscribedTopicNames(full ? new ArrayList<>(new TreeSet<>(topics)) : null)
+                .setSubscribedTopicNames(full && regex == null ? new ArrayList<>(new TreeSet<>(topics)) : null)
+                .setSubscribedTopicRegex(full ? regex : null)
                 .setServerAssignor(full ? settings.remoteAssignor() : null);
         if (epoch == 0 || ownedChanged) {
             r.setTopicPartitions(toWire(owned));
@@ -223,7 +247,11 @@ final class ConsumerProtocolMembership implements Membership {
             if (leaving) {
                 return;
             }
-            if (e != null) {
+            if (unsupported(e) != null) {
+                fatal = unsupported(e);
+                changed = true;
+                delay = -1;
+            } else if (e != null) {
                 log.debug("heartbeat of group {} failed: {}", settings.groupId(), e.toString());
                 offsets.forgetCoordinator();
                 delay = settings.client().retryBackoff().toMillis();
@@ -260,7 +288,10 @@ final class ConsumerProtocolMembership implements Membership {
                         ownedChanged = true;
                         subscriptionChanged = true;
                         changed = true;
-                        delay = 0;
+                        // With partitions in hand the member rejoins only after poll() has dropped them
+                        // (the listener's onPartitionsLost, then applied() beats): rejoining first would
+                        // give a commit of the old positions a fresh epoch the broker accepts.
+                        delay = lost ? -1 : 0;
                     }
                     case NOT_COORDINATOR, COORDINATOR_NOT_AVAILABLE, COORDINATOR_LOAD_IN_PROGRESS -> {
                         offsets.forgetCoordinator();
@@ -284,6 +315,16 @@ final class ConsumerProtocolMembership implements Membership {
         if (delay >= 0) {
             schedule(delay);
         }
+    }
+
+    /** The request could not be written at the version the broker speaks (a regex needs v1). */
+    private static RuntimeException unsupported(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof dev.skein.core.UnsupportedVersionException u) {
+                return u;
+            }
+        }
+        return null;
     }
 
     /**
@@ -324,8 +365,10 @@ final class ConsumerProtocolMembership implements Membership {
         for (ConsumerGroupHeartbeatResponse.TopicPartitions tp : a.topicPartitions()) {
             String name = cluster.topicName(tp.topicId());
             if (name == null) {
-                client.addTopics(topics);
-                client.refreshMetadata();
+                if (regex == null) {
+                    client.addTopics(topics);
+                }
+                client.refreshMetadata(); // a regex subscription's metadata covers every topic
                 return null;
             }
             tp.partitions().forEach(p -> out.add(new TopicPartition(name, p)));

@@ -16,7 +16,8 @@ public record ConsumerSettings(ClientOptions client, String groupId, String grou
                                Duration heartbeatInterval, int fetchMinBytes, int fetchMaxBytes, Duration fetchMaxWait,
                                int maxPartitionFetchBytes, IsolationLevel isolation, List<String> assignors, String rack,
                                boolean checkCrcs, long bufferMaxBytes, Duration defaultApiTimeout,
-                               MeterRegistry meterRegistry, String groupProtocol, String remoteAssignor) {
+                               MeterRegistry meterRegistry, String groupProtocol, String remoteAssignor,
+                               List<String> classicOnlyOptions) {
 
     /** True for the assignor names (short or Apache Kafka class names) the consumer implements. */
     public static boolean knownAssignor(String name) {

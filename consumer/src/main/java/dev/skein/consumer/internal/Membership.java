@@ -17,9 +17,27 @@ interface Membership {
     /** True when a rebalance keeps what stays (cooperative); false when everything is revoked first. */
     boolean cooperative();
 
+    /** Subscribes to these topics (replacing any regex); an empty set ends the subscription. */
     void subscribe(Set<String> topics);
 
+    /**
+     * Subscribes to the topics the broker matches with {@code regex} (RE2/J), replacing any topic list.
+     *
+     * @throws IllegalStateException when the protocol has no broker-side matching (classic)
+     */
+    default void subscribeRegex(String regex) {
+        throw new IllegalStateException("a SubscriptionPattern is matched by the broker, which needs the consumer"
+                + " group protocol (group.protocol=consumer, or auto on a broker that offers it); this group uses the"
+                + " classic protocol: subscribe with a java.util.regex.Pattern to match on the client");
+    }
+
+    /** The subscribed topic names (empty under a regex subscription, whose topics the broker resolves). */
     Set<String> topics();
+
+    /** True while subscribed, by topic list or regex. */
+    default boolean subscribed() {
+        return !topics().isEmpty();
+    }
 
     /** What commits carry: generation (classic) or member epoch (consumer protocol), and the member id. */
     MemberIdentity identity();

@@ -34,6 +34,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Pattern;
+import dev.skein.consumer.SubscriptionPattern;
 
 /**
  * The consumer. Everything here runs on the thread that calls it (one at a time, as documented on
@@ -92,6 +93,13 @@ public final class SkeinConsumer<K, V> implements Consumer<K, V> {
 
     @Override
     public void subscribe(Pattern pattern, RebalanceListener listener) {
+        ensureOpen();
+        requireGroup("subscribe()");
+        group.subscribe(pattern, listener);
+    }
+
+    @Override
+    public void subscribe(SubscriptionPattern pattern, RebalanceListener listener) {
         ensureOpen();
         requireGroup("subscribe()");
         group.subscribe(pattern, listener);

@@ -1,0 +1,50 @@
+package dev.skein.consumer;
+
+import dev.skein.core.ConfigException;
+import dev.skein.serdes.Serdes;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Options that cannot work together fail at build(), naming the key. No broker is contacted. */
+class ConsumerBuilderTest {
+
+    private static ConsumerBuilder<String, String> builder() {
+        return Consumer.builder(Serdes.string(), Serdes.string()).bootstrapServers("127.0.0.1:1").groupId("g");
+    }
+
+    @Test
+    void classicOnlyOptionsAreRefusedUnderTheConsumerProtocol() {
+        for (ConsumerBuilder<String, String> b : List.of(
+                builder().groupProtocol("consumer").sessionTimeout(Duration.ofSeconds(10)),
+                builder().groupProtocol("consumer").heartbeatInterval(Duration.ofSeconds(1)),
+                builder().groupProtocol("consumer").assignors(List.of("range")))) {
+            ConfigException e = assertThrows(ConfigException.class, b::build);
+            assertTrue(e.getMessage().contains("classic group protocol only"), e.getMessage());
+        }
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> builder().property("session.timeout.ms", 10_000).groupProtocol("consumer").build());
+        assertEquals("session.timeout.ms", e.key());
+    }
+
+    @Test
+    void theRemoteAssignorIsRefusedUnderClassicAndTheProtocolMustBeKnown() {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> builder().groupProtocol("classic").remoteAssignor("uniform").build());
+        assertEquals("group.remote.assignor", e.key());
+        e = assertThrows(ConfigException.class, () -> builder().groupProtocol("eager"));
+        assertEquals("group.protocol", e.key());
+    }
+
+    @Test
+    void underAutoBothKindsOfOptionsAreAccepted() {
+        // auto settles at the first subscribe(); options of the protocol not chosen are noted in the log.
+        builder().sessionTimeout(Duration.ofSeconds(10)).remoteAssignor("uniform").build().close();
+        builder().groupProtocol("consumer").remoteAssignor("range").build().close();
+    }
+}
