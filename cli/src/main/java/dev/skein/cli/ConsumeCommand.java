@@ -52,6 +52,10 @@ final class ConsumeCommand extends Subcommand {
             description = "With --group: at-least-once (commit after printing) or at-most-once (commit before).")
     String delivery;
 
+    @Option(names = "--group-protocol", paramLabel = "P", defaultValue = "auto", description = "With --group:"
+            + " consumer (KIP-848, the broker assigns), classic, or auto (consumer when the broker offers it).")
+    String groupProtocol;
+
     @Option(names = "--format", paramLabel = "FMT", defaultValue = "%v\\n",
             description = "%%t topic, %%p partition, %%o offset, %%k key, %%v value, %%T timestamp, %%h headers;"
                     + " escapes \\n and \\t.")
@@ -66,6 +70,9 @@ final class ConsumeCommand extends Subcommand {
         }
         if (!List.of("at-least-once", "at-most-once").contains(delivery)) {
             throw new IllegalArgumentException("--delivery must be at-least-once or at-most-once, was " + delivery);
+        }
+        if (!List.of("auto", "consumer", "classic").contains(groupProtocol)) {
+            throw new IllegalArgumentException("--group-protocol must be auto, consumer or classic, was " + groupProtocol);
         }
         if (offset != null && partition == null) {
             throw new IllegalArgumentException("--offset needs --partition");
@@ -89,7 +96,8 @@ final class ConsumeCommand extends Subcommand {
                 .properties(Clients.consumerProperties(root.global)).property("isolation.level", isolation)
                 .property("auto.offset.reset", fromBeginning ? "earliest" : "latest");
         if (group != null) {
-            b.groupId(group).delivery(delivery.equals("at-most-once") ? Delivery.AT_MOST_ONCE : Delivery.AT_LEAST_ONCE);
+            b.groupId(group).groupProtocol(groupProtocol)
+                    .delivery(delivery.equals("at-most-once") ? Delivery.AT_MOST_ONCE : Delivery.AT_LEAST_ONCE);
         } else {
             b.delivery(Delivery.MANUAL);
         }

@@ -36,7 +36,7 @@ class CliCommandsIT {
         assertEquals(0, skein(kafka, lines(0, 10), "produce", "--topic", t).exit());
         String group = "cli-groups-" + UUID.randomUUID();
         assertEquals(0, skein(kafka, "", "consume", "--topic", t, "--group", group, "--from-beginning",
-                "--max-messages", "6").exit());
+                "--max-messages", "6", "--group-protocol", "classic").exit());
         assertTrue(skein(kafka, "", "groups", "list").lines().contains(group));
 
         CliIT.Run described = skein(kafka, "", "groups", "describe", "--group", group);
@@ -47,8 +47,13 @@ class CliCommandsIT {
         CliIT.Run reset = skein(kafka, "", "groups", "reset-offsets", "--group", group, "--topic", t, "--to-earliest");
         assertEquals(0, reset.exit(), reset.err());
         assertEquals(List.of(t + " 0 0", t + " 1 0"), reset.lines());
-        CliIT.Run again = skein(kafka, "", "consume", "--topic", t, "--group", group, "--timeout-ms", "2000");
-        assertEquals(10, again.lines().size(), "everything is read again after the reset");
+        // The group, classic so far, is read next by a consumer-protocol (KIP-848) member.
+        CliIT.Run again = skein(kafka, "", "consume", "--topic", t, "--group", group, "--timeout-ms", "2000",
+                "--group-protocol", "consumer");
+        assertEquals(10, again.lines().size(), "everything is read again after the reset: " + again.err());
+        CliIT.Run badProtocol = skein(kafka, "", "consume", "--topic", t, "--group", group, "--group-protocol", "eager");
+        assertEquals(2, badProtocol.exit());
+        assertTrue(badProtocol.err().contains("--group-protocol"), badProtocol.err());
 
         CliIT.Run toOffset = skein(kafka, "", "groups", "reset-offsets", "--group", group, "--topic", t, "--to-offset", "1");
         assertEquals(List.of(t + " 0 1", t + " 1 1"), toOffset.lines());
