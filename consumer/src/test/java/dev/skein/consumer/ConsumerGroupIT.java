@@ -141,6 +141,12 @@ class ConsumerGroupIT {
         return ok.getAsBoolean();
     }
 
+    /** Partitions revoked from non-static members, summed over the listener events "member revoked N". */
+    static long revokedCount(List<String> events) {
+        return events.stream().filter(e -> e.startsWith("member revoked")).mapToInt(e ->
+                Integer.parseInt(e.substring(e.lastIndexOf(' ') + 1))).sum();
+    }
+
     static boolean exactlyOnce(List<Member> members, int partitions) {
         Set<TopicPartition> all = new HashSet<>();
         int total = 0;
@@ -332,8 +338,7 @@ class ConsumerGroupIT {
                     Duration.ofSeconds(30)), "three members share six partitions: " + events);
             assertTrue(aBefore.containsAll(a.owned) && bBefore.containsAll(b.owned), "the old members kept part of"
                     + " what they had: " + aBefore + " -> " + a.owned + ", " + bBefore + " -> " + b.owned);
-            long revokedCount = events.stream().filter(e -> e.startsWith("member revoked")).mapToInt(e ->
-                    Integer.parseInt(e.substring(e.lastIndexOf(' ') + 1))).sum();
+            long revokedCount = revokedCount(events);
             assertEquals(2, revokedCount, "only the two partitions that moved were revoked: " + events);
             assertTrue(events.stream().noneMatch(e -> e.contains(" lost ")), "nothing lost: " + events);
             Set<TopicPartition> kept = Set.copyOf(a.owned);

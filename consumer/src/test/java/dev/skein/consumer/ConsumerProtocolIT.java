@@ -81,9 +81,7 @@ class ConsumerProtocolIT {
                 assertTrue(during > 0, "member " + i + " kept receiving while the fourth joined ("
                         + TimeUnit.NANOSECONDS.toMillis(joinEnd - joinStart) + " ms): " + during + " records");
             }
-            long revoked = events.stream().filter(e -> e.startsWith("member revoked")).mapToInt(e ->
-                    Integer.parseInt(e.substring(e.lastIndexOf(' ') + 1))).sum();
-            assertEquals(joiner.owned.size(), revoked, "only what moved to the newcomer was revoked: " + events);
+            assertEquals(joiner.owned.size(), ConsumerGroupIT.revokedCount(events), "only what moved to the newcomer was revoked: " + events);
             assertTrue(events.stream().noneMatch(e -> e.contains(" lost ")), "nothing lost: " + events);
         } finally {
             producing.set(false);
