@@ -8,7 +8,6 @@ import dev.skein.core.internal.metadata.Cluster;
 import dev.skein.core.message.ApiKey;
 import dev.skein.core.message.ConsumerGroupHeartbeatRequest;
 import dev.skein.core.message.ConsumerGroupHeartbeatResponse;
-import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.ScheduledFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,20 +35,13 @@ import java.util.concurrent.TimeUnit;
  * the partitions count as lost, commits are refused, and once {@code poll()} has dropped them the member
  * rejoins with epoch 0. Fields are guarded by {@code this}.
  */
-final class ConsumerProtocolMembership implements Membership {
+final class ConsumerProtocolMembership extends AbstractMembership {
     private static final Logger log = LoggerFactory.getLogger(ConsumerProtocolMembership.class);
     static final int LEAVE_EPOCH = -1;
     static final int STATIC_LEAVE_EPOCH = -2;
 
-    private final ClusterClient client;
-    private final ConsumerSettings settings;
-    private final GroupOffsets offsets;
-    private final EventLoop loop;
-    private final Runnable onChange;
-    private Set<String> topics = Set.of();
     /** The broker-matched subscription (RE2/J), or null for a topic list. */
     private String regex;
-    private String memberId = UUID.randomUUID().toString();
     private int epoch;
     private int intervalMs = 3000;
     private boolean subscriptionChanged = true;
@@ -58,19 +50,12 @@ final class ConsumerProtocolMembership implements Membership {
     private ConsumerGroupHeartbeatResponse.Assignment undecoded;
     private List<TopicPartition> owned = List.of();
     private boolean ownedChanged = true;
-    private boolean lost;
     private boolean leaving;
     private boolean inFlight;
-    private long lastPollNanos = System.nanoTime();
     private ScheduledFuture<?> next;
-    private RuntimeException fatal;
 
     ConsumerProtocolMembership(ClusterClient client, ConsumerSettings settings, GroupOffsets offsets, Runnable onChange) {
-        this.client = client;
-        this.settings = settings;
-        this.offsets = offsets;
-        this.onChange = onChange;
-        this.loop = client.resources().eventLoops().next();
+        super(client, settings, offsets, onChange, UUID.randomUUID().toString()); // KIP-1082: the client names itself
     }
 
     @Override
@@ -112,27 +97,13 @@ final class ConsumerProtocolMembership implements Membership {
     }
 
     @Override
-    public synchronized Set<String> topics() {
-        return topics;
-    }
-
-    @Override
     public synchronized MemberIdentity identity() {
         return new MemberIdentity(epoch, memberId);
     }
 
     @Override
-    public synchronized void onPoll() {
-        lastPollNanos = System.nanoTime();
-    }
-
-    @Override
     public synchronized boolean rejoinNeeded() {
-        if (fatal != null) {
-            RuntimeException f = fatal;
-            fatal = null;
-            throw f;
-        }
+        raiseFatal();
         return target != null || lost;
     }
 
@@ -144,13 +115,6 @@ final class ConsumerProtocolMembership implements Membership {
     @Override
     public void requestRejoin() {
         // The broker decides when assignments change; a member has nothing to ask for.
-    }
-
-    @Override
-    public synchronized boolean takeLost() {
-        boolean l = lost;
-        lost = false;
-        return l;
     }
 
     @Override
@@ -190,10 +154,7 @@ final class ConsumerProtocolMembership implements Membership {
             if (inFlight || leaving || (regex == null && topics.isEmpty())) {
                 return;
             }
-            if (epoch > 0 && System.nanoTime() - lastPollNanos > settings.maxPollInterval().toNanos()) {
-                log.warn("poll() was not called within max.poll.interval.ms ({}); leaving group {}: the next poll()"
-                        + " rejoins and the partitions count as lost", settings.maxPollInterval(), settings.groupId());
-                lost = true;
+            if (epoch > 0 && pollIntervalExpired()) {
                 target = null;
                 sendLeave("poll timeout");
                 epoch = 0;

@@ -18,7 +18,6 @@ import dev.skein.core.message.SyncGroupResponse;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.ScheduledFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,43 +45,29 @@ import java.util.concurrent.TimeUnit;
  * where the rebalance listener runs). Heartbeats only flip flags the polling thread reads. Fields are
  * guarded by {@code this}.
  */
-final class GroupMembership implements Membership {
+final class GroupMembership extends AbstractMembership {
     private static final Logger log = LoggerFactory.getLogger(GroupMembership.class);
     private static final short SUBSCRIPTION_VERSION = ConsumerProtocol.SUBSCRIPTION_VERSION;
 
-    private final ClusterClient client;
-    private final ConsumerSettings settings;
-    private final GroupOffsets offsets;
     private final List<Assignor> assignors = new ArrayList<>();
     private final boolean cooperative;
-    private final EventLoop loop;
-    private final Runnable onChange;
-    private Set<String> topics = Set.of();
-    private String memberId = "";
     private int generation = -1;
     private boolean rejoinNeeded = true;
     private boolean joining;
-    private boolean lost;
     /** Bumped by every join and by leaving: a join whose attempt number is stale gives up. */
     private int attempt;
     /** What the last rebalance gave this member: the eager sticky assignor's memory. */
     private List<TopicPartition> lastAssignment = List.of();
-    private long lastPollNanos = System.nanoTime();
     private ScheduledFuture<?> heartbeat;
-    private RuntimeException fatal;
 
     GroupMembership(ClusterClient client, ConsumerSettings settings, GroupOffsets offsets, Runnable onChange) {
-        this.client = client;
-        this.settings = settings;
-        this.offsets = offsets;
-        this.onChange = onChange;
+        super(client, settings, offsets, onChange, "");
         for (String name : settings.assignors()) {
             assignors.add(Assignor.forName(name));
         }
         // Like Apache Kafka's consumer: cooperative only when every offered assignor is, because the
         // group may pick any of them.
         this.cooperative = assignors.stream().allMatch(Assignor::cooperative);
-        this.loop = client.resources().eventLoops().next();
     }
 
     @Override
@@ -98,30 +83,16 @@ final class GroupMembership implements Membership {
         }
     }
 
-    @Override
-    public synchronized Set<String> topics() {
-        return topics;
-    }
-
     /** Generation and member id to commit with. */
     @Override
     public synchronized MemberIdentity identity() {
         return new MemberIdentity(generation, memberId);
     }
 
-    @Override
-    public synchronized void onPoll() {
-        lastPollNanos = System.nanoTime();
-    }
-
     /** True when a rebalance should start (the last one is finished and something asked for another). */
     @Override
     public synchronized boolean rejoinNeeded() {
-        if (fatal != null) {
-            RuntimeException f = fatal;
-            fatal = null;
-            throw f;
-        }
+        raiseFatal();
         return rejoinNeeded && !joining;
     }
 
@@ -134,14 +105,6 @@ final class GroupMembership implements Membership {
     @Override
     public synchronized void requestRejoin() {
         rejoinNeeded = true;
-    }
-
-    /** True once when the partitions were lost (session or poll interval expired) rather than revoked. */
-    @Override
-    public synchronized boolean takeLost() {
-        boolean l = lost;
-        lost = false;
-        return l;
     }
 
     /**
@@ -455,11 +418,8 @@ final class GroupMembership implements Membership {
             if (joining || generation < 0) {
                 return; // a pending JoinGroup keeps the member alive; SyncGroup follows at once
             }
-            if (System.nanoTime() - lastPollNanos > settings.maxPollInterval().toNanos()) {
-                log.warn("poll() was not called within max.poll.interval.ms ({}); leaving group {}: the next poll()"
-                        + " rejoins and the partitions count as lost", settings.maxPollInterval(), settings.groupId());
+            if (pollIntervalExpired()) {
                 rejoinNeeded = true;
-                lost = true;
                 leaveAsync("consumer poll timeout has expired");
                 onChange.run();
                 return;
