@@ -164,6 +164,11 @@ public final class ConnectionManager implements AutoCloseable {
     }
 
     private CompletableFuture<BrokerConnection> connectFirst(int nodeId, List<InetSocketAddress> addrs, int i) {
+        if (closed || resources.eventLoops().isShuttingDown()) {
+            // A lookup that finished after close(): connecting now would register a channel on event
+            // loops that are shutting down.
+            return CompletableFuture.failedFuture(new NetworkException("client is closed", null, false));
+        }
         return BrokerConnection.connect(resources, options, nodeId, addrs.get(i))
                 .handle((conn, err) -> {
                     if (err == null) {
@@ -212,7 +217,10 @@ public final class ConnectionManager implements AutoCloseable {
         return t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
     }
 
-    /** Closes every connection; pending attempts close theirs when they finish. */
+    /**
+     * Closes every connection; pending attempts close theirs when they finish. Waits up to a second for
+     * a DNS lookup in progress. Called by the client's {@code close()}, never on an event loop.
+     */
     @Override
     public void close() {
         closed = true;
@@ -220,6 +228,16 @@ public final class ConnectionManager implements AutoCloseable {
             f.thenAccept(BrokerConnection::close);
         }
         connections.clear();
-        dns.shutdownNow();
+        // Let a lookup in progress finish (it then sees closed and connects to nothing) while the event
+        // loops still run: cut short, its connect could land on loops already shut down.
+        dns.shutdown();
+        try {
+            if (!dns.awaitTermination(1, TimeUnit.SECONDS)) {
+                dns.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            dns.shutdownNow();
+        }
     }
 }
