@@ -88,17 +88,28 @@ final class Clients {
     /** The topic's description, or a one-line failure saying it does not exist or the cluster is unreachable. */
     static TopicDescription requireTopic(Admin admin, String topic, GlobalOptions global) {
         try {
-            return admin.topics().describe(List.of(topic)).get(topic).get(API_TIMEOUT.toSeconds() + 5, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
+            return await(admin.topics().describe(List.of(topic)).get(topic), global);
+        } catch (CliException e) {
             if (e.getCause() instanceof UnknownTopicException) {
                 throw new CliException("topic " + topic + " does not exist");
             }
-            throw unreachable(global, e.getCause());
-        } catch (java.util.concurrent.TimeoutException e) {
-            throw unreachable(global, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new CliException("interrupted");
+            throw e;
+        }
+    }
+
+    /** A bad command line unless {@code partition} (when given) is one of the topic's. */
+    static void checkPartition(TopicDescription d, Integer partition) {
+        int n = d.partitions().size();
+        if (partition != null && (partition < 0 || partition >= n)) {
+            throw new IllegalArgumentException("--partition " + partition + ": topic " + d.name() + " has partitions 0.."
+                    + (n - 1));
+        }
+    }
+
+    /** As {@link #requireTopic(Admin, String, GlobalOptions)}, through an admin client of its own. */
+    static TopicDescription requireTopic(GlobalOptions global, String topic) {
+        try (Admin admin = admin(global)) {
+            return requireTopic(admin, topic, global);
         }
     }
 

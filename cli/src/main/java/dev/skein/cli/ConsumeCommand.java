@@ -1,6 +1,5 @@
 package dev.skein.cli;
 
-import dev.skein.admin.Admin;
 import dev.skein.admin.TopicDescription;
 import dev.skein.consumer.Consumer;
 import dev.skein.consumer.ConsumerBuilder;
@@ -84,14 +83,9 @@ final class ConsumeCommand extends Subcommand {
             throw new IllegalArgumentException("--max-messages must be at least 1");
         }
         List<TopicPartition> partitions = new ArrayList<>();
-        try (Admin admin = Clients.admin(root.global)) {
-            TopicDescription d = Clients.requireTopic(admin, topic, root.global);
-            if (partition != null && (partition < 0 || partition >= d.partitions().size())) {
-                throw new IllegalArgumentException("--partition " + partition + ": topic " + topic + " has partitions 0.."
-                        + (d.partitions().size() - 1));
-            }
-            d.partitions().forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
-        }
+        TopicDescription d = Clients.requireTopic(root.global, topic);
+        Clients.checkPartition(d, partition);
+        d.partitions().forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
         ConsumerBuilder<String, String> b = Consumer.builder(Serdes.string(), Serdes.string())
                 .properties(Clients.consumerProperties(root.global)).property("isolation.level", isolation)
                 .property("auto.offset.reset", fromBeginning ? "earliest" : "latest");

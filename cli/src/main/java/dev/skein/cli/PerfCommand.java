@@ -1,6 +1,5 @@
 package dev.skein.cli;
 
-import dev.skein.admin.Admin;
 import dev.skein.consumer.Consumer;
 import dev.skein.consumer.ConsumerBuilder;
 import dev.skein.consumer.ConsumerRecord;
@@ -91,9 +90,7 @@ final class PerfCommand extends CommandGroup {
             if (records < 1 || records > Integer.MAX_VALUE || recordSize < 0) {
                 throw new IllegalArgumentException("--records must be 1.." + Integer.MAX_VALUE + " and --record-size >= 0");
             }
-            try (Admin admin = Clients.admin(root.global)) {
-                Clients.requireTopic(admin, topic, root.global);
-            }
+            Clients.requireTopic(root.global, topic);
             ProducerBuilder<byte[], byte[]> b = Producer.builder(Serdes.bytes(), Serdes.bytes())
                     .properties(Clients.producerProperties(root.global)).property("acks", acks).property("compression.type", compression)
                     .property("linger.ms", lingerMs).property("batch.size", batchSize);
@@ -165,10 +162,8 @@ final class PerfCommand extends CommandGroup {
         public Integer call() {
             SkeinCommand root = root();
             List<TopicPartition> partitions = new ArrayList<>();
-            try (Admin admin = Clients.admin(root.global)) {
-                Clients.requireTopic(admin, topic, root.global).partitions()
-                        .forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
-            }
+            Clients.requireTopic(root.global, topic).partitions()
+                    .forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
             ConsumerBuilder<byte[], byte[]> b = Consumer.builder(Serdes.bytes(), Serdes.bytes())
                     .properties(Clients.consumerProperties(root.global)).property("auto.offset.reset", "earliest");
             if (group != null) {

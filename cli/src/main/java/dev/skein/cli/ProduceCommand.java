@@ -1,6 +1,5 @@
 package dev.skein.cli;
 
-import dev.skein.admin.Admin;
 import dev.skein.producer.Producer;
 import dev.skein.producer.ProducerBuilder;
 import dev.skein.producer.ProducerRecord;
@@ -52,13 +51,7 @@ final class ProduceCommand extends Subcommand {
         if (!List.of("0", "1", "all", "-1").contains(acks)) {
             throw new IllegalArgumentException("--acks must be 0, 1 or all, was " + acks);
         }
-        try (Admin admin = Clients.admin(root.global)) {
-            int partitions = Clients.requireTopic(admin, topic, root.global).partitions().size();
-            if (partition != null && (partition < 0 || partition >= partitions)) {
-                throw new IllegalArgumentException("--partition " + partition + ": topic " + topic + " has partitions 0.."
-                        + (partitions - 1));
-            }
-        }
+        Clients.checkPartition(Clients.requireTopic(root.global, topic), partition);
         ProducerBuilder<String, String> b = Producer.builder(Serdes.string(), Serdes.string())
                 .properties(Clients.producerProperties(root.global)).property("acks", acks).property("compression.type", compression);
         if (!root.global.properties.containsKey("max.block.ms")) {
