@@ -39,9 +39,14 @@ class TransactionIT {
 
     /** Everything a fresh consumer of the given isolation reads from partition 0, until it is quiet. */
     static List<String> read(KafkaCluster kafka, String topic, String isolation) {
+        return read(kafka, topic, 0, isolation);
+    }
+
+    /** Everything a fresh consumer of the given isolation reads from one partition, until it is quiet. */
+    static List<String> read(KafkaCluster kafka, String topic, int partition, String isolation) {
         try (KafkaConsumer<String, String> c = new KafkaConsumer<>(Map.of("bootstrap.servers", kafka.bootstrapServers(),
                 "isolation.level", isolation, "auto.offset.reset", "earliest"), new StringDeserializer(), new StringDeserializer())) {
-            org.apache.kafka.common.TopicPartition tp = new org.apache.kafka.common.TopicPartition(topic, 0);
+            org.apache.kafka.common.TopicPartition tp = new org.apache.kafka.common.TopicPartition(topic, partition);
             c.assign(List.of(tp));
             List<String> out = new ArrayList<>();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);

@@ -66,7 +66,7 @@ class TransactionV1IT {
         }
         List<String> visible = new ArrayList<>();
         for (int partition = 0; partition < 3; partition++) {
-            visible.addAll(readPartition(kafka, topic, partition));
+            visible.addAll(TransactionIT.read(kafka, topic, partition, "read_committed"));
         }
         assertEquals(60, visible.size(), "rounds 0 and 2 only: " + visible.size());
         visible.forEach(v -> {
@@ -74,22 +74,5 @@ class TransactionV1IT {
                 throw new AssertionError("an aborted or zombie record is visible: " + v);
             }
         });
-    }
-
-    private static List<String> readPartition(KafkaCluster kafka, String topic, int partition) {
-        try (org.apache.kafka.clients.consumer.KafkaConsumer<String, String> c = new org.apache.kafka.clients.consumer.KafkaConsumer<>(
-                Map.of("bootstrap.servers", kafka.bootstrapServers(), "isolation.level", "read_committed",
-                        "auto.offset.reset", "earliest"), new org.apache.kafka.common.serialization.StringDeserializer(),
-                new org.apache.kafka.common.serialization.StringDeserializer())) {
-            org.apache.kafka.common.TopicPartition tp = new org.apache.kafka.common.TopicPartition(topic, partition);
-            c.assign(List.of(tp));
-            List<String> out = new ArrayList<>();
-            long end = c.endOffsets(List.of(tp)).get(tp);
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (c.position(tp) < end && System.nanoTime() < deadline) {
-                c.poll(Duration.ofMillis(200)).forEach(r -> out.add(r.value()));
-            }
-            return out;
-        }
     }
 }
