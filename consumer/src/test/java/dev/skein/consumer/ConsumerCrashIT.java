@@ -35,34 +35,12 @@ class ConsumerCrashIT {
         ConsumerIT.produce(kafka, topic, total, "none");
         String group = "crash-" + UUID.randomUUID();
         ConsumerIT.groupSession(kafka, group, Duration.ofSeconds(6));
+        Set<Integer> received = new HashSet<>();
         Set<Integer> processed = new HashSet<>();
-        Process child = new ProcessBuilder(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), CrashingConsumerMain.class.getName(),
-                kafka.bootstrapServers(), group, topic, "AT_LEAST_ONCE", protocol)).redirectErrorStream(true).start();
-        try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream()))) {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            String line;
-            while (processed.size() < total / 2 && System.nanoTime() < deadline && (line = out.readLine()) != null) {
-                if (line.startsWith("PROCESSED ")) {
-                    processed.add(Integer.parseInt(line.substring("PROCESSED ".length()).trim()));
-                }
-            }
-            assertTrue(processed.size() >= total / 2, "the child consumed half before the crash: " + processed.size());
-            // Freeze it, read everything it printed (that was processed too), then SIGKILL mid-stream:
-            // no close, no final commit.
-            Process stop = new ProcessBuilder("kill", "-STOP", Long.toString(child.pid())).start();
-            assertTrue(stop.waitFor(10, TimeUnit.SECONDS));
-            Thread.sleep(200);
-            while (out.ready() && (line = out.readLine()) != null) {
-                if (line.startsWith("PROCESSED ")) {
-                    processed.add(Integer.parseInt(line.substring("PROCESSED ".length()).trim()));
-                }
-            }
-            child.destroyForcibly();
-            assertTrue(child.waitFor(10, TimeUnit.SECONDS));
-        } finally {
-            child.destroyForcibly();
-        }
+        // Kill it mid-stream once half is processed: no close, no final commit.
+        runThenKill(kafka, group, topic, "AT_LEAST_ONCE", protocol, line -> record(line, received, processed),
+                () -> processed.size() >= total / 2);
+        assertTrue(processed.size() >= total / 2, "the child consumed half before the crash: " + processed.size());
         long committed;
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
             Map<org.apache.kafka.common.TopicPartition, OffsetAndMetadata> offsets =
@@ -100,27 +78,9 @@ class ConsumerCrashIT {
         ConsumerIT.groupSession(kafka, group, Duration.ofSeconds(6));
         Set<Integer> received = new HashSet<>();
         Set<Integer> processed = new HashSet<>();
-        Process child = new ProcessBuilder(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), CrashingConsumerMain.class.getName(),
-                kafka.bootstrapServers(), group, topic, "AT_MOST_ONCE", protocol)).redirectErrorStream(true).start();
-        try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream()))) {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            String line;
-            while (processed.size() < total / 3 && System.nanoTime() < deadline && (line = out.readLine()) != null) {
-                record(line, received, processed);
-            }
-            assertTrue(processed.size() >= total / 3, "the child consumed a third before the crash: " + processed.size());
-            Process stop = new ProcessBuilder("kill", "-STOP", Long.toString(child.pid())).start();
-            assertTrue(stop.waitFor(10, TimeUnit.SECONDS));
-            Thread.sleep(200);
-            while (out.ready() && (line = out.readLine()) != null) {
-                record(line, received, processed);
-            }
-            child.destroyForcibly(); // SIGKILL, no close
-            assertTrue(child.waitFor(10, TimeUnit.SECONDS));
-        } finally {
-            child.destroyForcibly();
-        }
+        runThenKill(kafka, group, topic, "AT_MOST_ONCE", protocol, line -> record(line, received, processed),
+                () -> processed.size() >= total / 3);
+        assertTrue(processed.size() >= total / 3, "the child consumed a third before the crash: " + processed.size());
         Set<Integer> afterwards = new HashSet<>();
         try (Consumer<String, String> c = Consumer.builder(Serdes.string(), Serdes.string())
                 .bootstrapServers(kafka.bootstrapServers()).groupId(group).offsetReset(OffsetReset.EARLIEST)
@@ -145,6 +105,36 @@ class ConsumerCrashIT {
             }
         }
         assertTrue(lost.size() <= 50, "at most the batch in hand is lost: " + lost.size());
+    }
+
+    /**
+     * Runs {@link CrashingConsumerMain} in a child JVM, handing each line it prints to {@code onLine}
+     * until {@code enough} holds (at most 60 s); then freezes it, hands over what it printed meanwhile
+     * (all of that happened), and SIGKILLs it.
+     */
+    private static void runThenKill(KafkaCluster kafka, String group, String topic, String delivery, String protocol,
+                                    java.util.function.Consumer<String> onLine, java.util.function.BooleanSupplier enough)
+            throws Exception {
+        Process child = new ProcessBuilder(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), CrashingConsumerMain.class.getName(),
+                kafka.bootstrapServers(), group, topic, delivery, protocol)).redirectErrorStream(true).start();
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream()))) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            String line;
+            while (!enough.getAsBoolean() && System.nanoTime() < deadline && (line = out.readLine()) != null) {
+                onLine.accept(line);
+            }
+            Process stop = new ProcessBuilder("kill", "-STOP", Long.toString(child.pid())).start();
+            assertTrue(stop.waitFor(10, TimeUnit.SECONDS));
+            Thread.sleep(200);
+            while (out.ready() && (line = out.readLine()) != null) {
+                onLine.accept(line);
+            }
+            child.destroyForcibly(); // SIGKILL
+            assertTrue(child.waitFor(10, TimeUnit.SECONDS));
+        } finally {
+            child.destroyForcibly();
+        }
     }
 
     private static void record(String line, Set<Integer> received, Set<Integer> processed) {

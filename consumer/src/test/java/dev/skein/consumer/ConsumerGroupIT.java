@@ -355,22 +355,12 @@ class ConsumerGroupIT {
         String topic = ConsumerIT.topic(kafka, "coop-busy", 6);
         String group = "coop-busy-" + UUID.randomUUID();
         List<Member> members = new ArrayList<>();
-        java.util.concurrent.atomic.AtomicBoolean producing = new java.util.concurrent.atomic.AtomicBoolean(true);
-        Thread producer = new Thread(() -> {
-            while (producing.get()) {
-                try {
-                    ConsumerIT.produce(kafka, topic, 60, "none");
-                    Thread.sleep(50);
-                } catch (Exception e) {
-                    return;
-                }
-            }
-        });
+        ConsumerIT.BackgroundProducer producer = null;
         try {
             members.add(new Member(kafka, group, topic, "classic:cooperative-sticky"));
             members.add(new Member(kafka, group, topic, "classic:cooperative-sticky"));
             assertTrue(waitFor(() -> exactlyOnce(members, 6), Duration.ofSeconds(30)));
-            producer.start();
+            producer = new ConsumerIT.BackgroundProducer(kafka, topic, 50);
             assertTrue(waitFor(() -> members.stream().allMatch(m -> m.values.size() > 100), Duration.ofSeconds(30)));
             // While the group rebalances (until the new member is first given partitions) the others read on.
             int[] before = members.stream().mapToInt(m -> m.values.size()).toArray();
@@ -387,8 +377,9 @@ class ConsumerGroupIT {
                         + before[i] + " -> " + during[i]);
             }
         } finally {
-            producing.set(false);
-            producer.join(10_000);
+            if (producer != null) {
+                producer.close();
+            }
             for (Member m : members) {
                 m.close();
             }

@@ -44,6 +44,32 @@ class ConsumerIT {
         return name;
     }
 
+    /** Writes 60 records ("round-i") every {@code pauseMs} on a thread of its own until closed. */
+    static final class BackgroundProducer implements AutoCloseable {
+        private final java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean(true);
+        private final Thread thread;
+
+        BackgroundProducer(KafkaCluster kafka, String topic, long pauseMs) {
+            thread = new Thread(() -> {
+                for (int round = 0; running.get(); round++) {
+                    try {
+                        produce(kafka, topic, 60, "none", round + "-");
+                        Thread.sleep(pauseMs);
+                    } catch (Exception e) {
+                        return;
+                    }
+                }
+            }, "background-producer");
+            thread.start();
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            running.set(false);
+            thread.join(10_000);
+        }
+    }
+
     /**
      * Gives a consumer-protocol group a short session (group config {@code consumer.session.timeout.ms},
      * set through Skein's admin): under KIP-848 the broker, not the member, sets the session timeout.

@@ -27,7 +27,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 import static dev.skein.consumer.ConsumerGroupIT.exactlyOnce;
 import static dev.skein.consumer.ConsumerGroupIT.waitFor;
@@ -49,24 +48,14 @@ class ConsumerProtocolIT {
         String group = "kip848-busy-" + UUID.randomUUID();
         List<String> events = new CopyOnWriteArrayList<>();
         List<Member> members = new ArrayList<>();
-        AtomicBoolean producing = new AtomicBoolean(true);
-        Thread producer = new Thread(() -> {
-            for (int round = 0; producing.get(); round++) {
-                try {
-                    ConsumerIT.produce(kafka, topic, 60, "none", round + "-");
-                    Thread.sleep(20);
-                } catch (Exception e) {
-                    return;
-                }
-            }
-        });
+        ConsumerIT.BackgroundProducer producer = null;
         try {
             for (int i = 0; i < 3; i++) {
                 members.add(new Member(kafka, group, topic, "consumer", null, events));
             }
             assertTrue(waitFor(() -> exactlyOnce(members, 6) && members.stream().allMatch(m -> m.owned.size() == 2),
                     Duration.ofSeconds(60)), "three members share six partitions: " + events);
-            producer.start();
+            producer = new ConsumerIT.BackgroundProducer(kafka, topic, 20);
             assertTrue(waitFor(() -> members.stream().allMatch(m -> m.values.size() > 100), Duration.ofSeconds(30)));
             List<Member> old = List.copyOf(members);
             events.clear();
@@ -84,8 +73,9 @@ class ConsumerProtocolIT {
             assertEquals(joiner.owned.size(), ConsumerGroupIT.revokedCount(events), "only what moved to the newcomer was revoked: " + events);
             assertTrue(events.stream().noneMatch(e -> e.contains(" lost ")), "nothing lost: " + events);
         } finally {
-            producing.set(false);
-            producer.join(10_000);
+            if (producer != null) {
+                producer.close();
+            }
             for (Member m : members) {
                 m.close();
             }
