@@ -44,6 +44,14 @@ import java.util.stream.Collectors;
  * proxy's port, so every client connection, after bootstrap too, passes through the proxy while
  * replication does not.
  *
+ * <p>With {@link Builder#securityListeners(boolean)} each node also listens on the secured
+ * listeners of {@link Listener}: TLS with certificates from {@link TestCertificates#shared()}, mutual
+ * TLS, TLS with a certificate that names the wrong host, and SASL over TLS and over plaintext.
+ * SASL listeners enable PLAIN (users {@link #PLAIN_USERS}), SCRAM-SHA-256/512 (create users through
+ * an admin client) and OAUTHBEARER with the broker's unsecured-token validator (a JWT with
+ * {@code "alg":"none"} and a {@code sub} claim). {@link Listener#SASL_PLAINTEXT} sets
+ * {@code connections.max.reauth.ms} to {@link #REAUTH_MS}, so its clients must re-authenticate (KIP-368).
+ *
  * <p>Clusters of three or more nodes default to replication factor 3 and {@code min.insync.replicas=2}
  * for new and internal topics, so that failover tests mean something.
  *
@@ -56,6 +64,38 @@ import java.util.stream.Collectors;
 public final class KafkaCluster implements AutoCloseable {
     private static final String CLASSPATH_PROPERTY = "skein.testkit.broker.classpath";
     private static final List<KafkaCluster> LIVE = new CopyOnWriteArrayList<>();
+
+    /** PLAIN users of the SASL listeners, name to password. */
+    public static final Map<String, String> PLAIN_USERS = Map.of("alice", "alice-secret", "bob", "bob-secret");
+    /** {@code connections.max.reauth.ms} of {@link Listener#SASL_PLAINTEXT}. */
+    public static final int REAUTH_MS = 4_000;
+    private static final List<String> SASL_MECHANISMS = List.of("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER");
+
+    /** A node's client listeners; all but {@link #PLAINTEXT} need {@link Builder#securityListeners(boolean)}. */
+    public enum Listener {
+        /** The default {@code CLIENT} listener (behind the fault proxy when there is one). */
+        PLAINTEXT("CLIENT", "PLAINTEXT", 0),
+        /** TLS; the broker's certificate names 127.0.0.1 and localhost. */
+        SSL("SSL", "SSL", 3),
+        /** TLS that requires a client certificate signed by the test CA. */
+        MTLS("MTLS", "SSL", 4),
+        /** TLS whose certificate names only {@code wrong.invalid}. */
+        SSL_WRONG_SAN("WRONGSAN", "SSL", 5),
+        /** SASL (PLAIN, SCRAM-SHA-256/512, OAUTHBEARER) over TLS. */
+        SASL_SSL("SASLSSL", "SASL_SSL", 6),
+        /** SASL over plaintext, with re-authentication every {@link #REAUTH_MS}. */
+        SASL_PLAINTEXT("SASLPLAIN", "SASL_PLAINTEXT", 7);
+
+        private final String name;
+        private final String protocol;
+        private final int portIndex;
+
+        Listener(String name, String protocol, int portIndex) {
+            this.name = name;
+            this.protocol = protocol;
+            this.portIndex = portIndex;
+        }
+    }
 
     static {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> LIVE.forEach(KafkaCluster::killAll),
@@ -99,7 +139,8 @@ public final class KafkaCluster implements AutoCloseable {
             String classpath = classpath();
             int n = options.brokers;
             for (int id = 1; id <= n; id++) {
-                ports.put(id, FreePorts.take(3)); // client, broker, controller
+                // client, broker, controller, then the secured listeners
+                ports.put(id, FreePorts.take(options.securityListeners ? 8 : 3));
             }
             if (options.faultProxy) {
                 for (int id = 1; id <= n; id++) {
@@ -150,6 +191,23 @@ public final class KafkaCluster implements AutoCloseable {
         requireStarted();
         requireNode(nodeId);
         return "127.0.0.1:" + clientPort(nodeId);
+    }
+
+    /** {@code host:port} of every node's {@code listener}. */
+    public synchronized String bootstrapServers(Listener listener) {
+        requireStarted();
+        if (listener == Listener.PLAINTEXT) {
+            return bootstrapServers();
+        }
+        if (!options.securityListeners) {
+            throw new IllegalStateException("this cluster was built without securityListeners(true)");
+        }
+        return ports.values().stream().map(p -> "127.0.0.1:" + p[listener.portIndex]).collect(Collectors.joining(","));
+    }
+
+    /** The certificates the TLS listeners use (and clients should trust). */
+    public TestCertificates certificates() {
+        return TestCertificates.shared();
     }
 
     /** Node ids, 1..N. */
@@ -303,8 +361,63 @@ public final class KafkaCluster implements AutoCloseable {
         c.put("group.consumer.min.heartbeat.interval.ms", "100");
         c.put("group.consumer.min.session.timeout.ms", "2000");
         c.put("log.flush.interval.messages", Long.toString(Long.MAX_VALUE));
+        if (options.securityListeners) {
+            addSecurityListeners(c, p);
+        }
         c.putAll(options.brokerConfig);
         return c;
+    }
+
+    private static void addSecurityListeners(Map<String, String> c, int[] p) {
+        TestCertificates certs = TestCertificates.shared();
+        StringBuilder listeners = new StringBuilder(c.get("listeners"));
+        StringBuilder advertised = new StringBuilder(c.get("advertised.listeners"));
+        StringBuilder map = new StringBuilder(c.get("listener.security.protocol.map"));
+        for (Listener l : Listener.values()) {
+            if (l == Listener.PLAINTEXT) {
+                continue;
+            }
+            String address = l.name + "://127.0.0.1:" + p[l.portIndex];
+            listeners.append(',').append(address);
+            advertised.append(',').append(address);
+            map.append(',').append(l.name).append(':').append(l.protocol);
+            String prefix = "listener.name." + l.name.toLowerCase() + ".";
+            if (l.protocol.endsWith("SSL")) {
+                Path keyStore = l == Listener.SSL_WRONG_SAN ? certs.wrongSanKeyStore() : certs.brokerKeyStore();
+                c.put(prefix + "ssl.keystore.location", keyStore.toString());
+                c.put(prefix + "ssl.keystore.type", "PKCS12");
+                c.put(prefix + "ssl.keystore.password", TestCertificates.PASSWORD);
+                c.put(prefix + "ssl.key.password", TestCertificates.PASSWORD);
+                c.put(prefix + "ssl.truststore.location", certs.trustStore().toString());
+                c.put(prefix + "ssl.truststore.type", "PKCS12");
+                c.put(prefix + "ssl.truststore.password", TestCertificates.PASSWORD);
+            }
+            if (l == Listener.MTLS) {
+                c.put(prefix + "ssl.client.auth", "required");
+            }
+            if (l.protocol.startsWith("SASL")) {
+                c.put(prefix + "sasl.enabled.mechanisms", String.join(",", SASL_MECHANISMS));
+                StringBuilder plain = new StringBuilder("org.apache.kafka.common.security.plain.PlainLoginModule required");
+                PLAIN_USERS.forEach((user, password) -> plain.append(" user_").append(user).append("=\"")
+                        .append(password).append('"'));
+                c.put(prefix + "plain.sasl.jaas.config", plain + ";");
+                for (String scram : List.of("scram-sha-256", "scram-sha-512")) {
+                    c.put(prefix + scram + ".sasl.jaas.config",
+                            "org.apache.kafka.common.security.scram.ScramLoginModule required;");
+                }
+                c.put(prefix + "oauthbearer.sasl.jaas.config",
+                        "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required"
+                                + " unsecuredLoginStringClaim_sub=\"broker\";");
+                if (l == Listener.SASL_PLAINTEXT) {
+                    for (String mechanism : SASL_MECHANISMS) {
+                        c.put(prefix + mechanism.toLowerCase() + ".connections.max.reauth.ms", Integer.toString(REAUTH_MS));
+                    }
+                }
+            }
+        }
+        c.put("listeners", listeners.toString());
+        c.put("advertised.listeners", advertised.toString());
+        c.put("listener.security.protocol.map", map.toString());
     }
 
     private int clientPort(int nodeId) {
@@ -400,6 +513,7 @@ public final class KafkaCluster implements AutoCloseable {
         private final Map<String, String> brokerConfig = new LinkedHashMap<>();
         private final Map<String, Short> features = new LinkedHashMap<>();
         private boolean faultProxy;
+        private boolean securityListeners;
         private Duration startupTimeout = Duration.ofSeconds(90);
         private Path baseDir;
         private final List<String> jvmArgs = new ArrayList<>(List.of(
@@ -440,6 +554,12 @@ public final class KafkaCluster implements AutoCloseable {
         /** Puts a {@link FaultProxy} in front of each node's client listener. */
         public Builder faultProxy(boolean enabled) {
             this.faultProxy = enabled;
+            return this;
+        }
+
+        /** Adds the secured listeners of {@link Listener} to every node (and makes the test certificates). */
+        public Builder securityListeners(boolean enabled) {
+            this.securityListeners = enabled;
             return this;
         }
 

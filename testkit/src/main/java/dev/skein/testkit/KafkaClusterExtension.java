@@ -35,7 +35,8 @@ public final class KafkaClusterExtension implements ParameterResolver {
             return context.getRoot().getStore(NAMESPACE)
                     .getOrComputeIfAbsent(SHARED, k -> KafkaCluster.builder().build().start(), KafkaCluster.class);
         }
-        KafkaCluster.Builder builder = KafkaCluster.builder().brokers(own.brokers()).faultProxy(own.faultProxy());
+        KafkaCluster.Builder builder = KafkaCluster.builder().brokers(own.brokers()).faultProxy(own.faultProxy())
+                .securityListeners(own.securityListeners());
         for (String kv : own.config()) {
             int eq = kv.indexOf('=');
             if (eq <= 0) {

@@ -19,6 +19,9 @@ public @interface OwnCluster {
     /** Put a {@link FaultProxy} in front of each broker. */
     boolean faultProxy() default false;
 
+    /** Add the secured listeners of {@link KafkaCluster.Listener} (TLS, mutual TLS, SASL). */
+    boolean securityListeners() default false;
+
     /** Broker configs, each {@code "key=value"} (an authorizer, say). */
     String[] config() default {};
 

@@ -38,6 +38,41 @@ class KafkaClusterIT {
     }
 
     @Test
+    void securedListenersServeTheReferenceClient(@OwnCluster(securityListeners = true) KafkaCluster kafka)
+            throws Exception {
+        TestCertificates certs = kafka.certificates();
+        Map<String, String> trust = Map.of("ssl.truststore.location", certs.trustStore().toString(),
+                "ssl.truststore.password", TestCertificates.PASSWORD, "ssl.truststore.type", "PKCS12");
+        Map<String, String> clientCert = Map.of("ssl.keystore.location", certs.clientKeyStore().toString(),
+                "ssl.keystore.password", TestCertificates.PASSWORD, "ssl.key.password", TestCertificates.PASSWORD,
+                "ssl.keystore.type", "PKCS12");
+        String plain = "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"alice\" "
+                + "password=\"" + KafkaCluster.PLAIN_USERS.get("alice") + "\";";
+        List<Map<String, String>> variants = List.of(
+                merge(Map.of("bootstrap.servers", kafka.bootstrapServers(KafkaCluster.Listener.SSL),
+                        "security.protocol", "SSL"), trust),
+                merge(merge(Map.of("bootstrap.servers", kafka.bootstrapServers(KafkaCluster.Listener.MTLS),
+                        "security.protocol", "SSL"), trust), clientCert),
+                merge(Map.of("bootstrap.servers", kafka.bootstrapServers(KafkaCluster.Listener.SASL_SSL),
+                        "security.protocol", "SASL_SSL", "sasl.mechanism", "PLAIN", "sasl.jaas.config", plain), trust),
+                Map.of("bootstrap.servers", kafka.bootstrapServers(KafkaCluster.Listener.SASL_PLAINTEXT),
+                        "security.protocol", "SASL_PLAINTEXT", "sasl.mechanism", "PLAIN", "sasl.jaas.config", plain));
+        for (Map<String, String> v : variants) {
+            try (KafkaProducer<String, String> producer = producer(kafka, v)) {
+                producer.send(new ProducerRecord<>("testkit-secured", "k", v.get("security.protocol")))
+                        .get(30, TimeUnit.SECONDS);
+            }
+        }
+        assertEquals(4, readAll(kafka, "testkit-secured", 4).size());
+    }
+
+    private static Map<String, String> merge(Map<String, String> a, Map<String, String> b) {
+        Map<String, String> m = new java.util.HashMap<>(a);
+        m.putAll(b);
+        return m;
+    }
+
+    @Test
     void sharedClusterIsTheSameInstance(KafkaCluster a, KafkaCluster b) {
         assertTrue(a == b, "plain KafkaCluster parameters share one cluster per JVM");
     }
