@@ -1,5 +1,7 @@
 package dev.skein.admin;
 
+import dev.skein.core.internal.security.Scram;
+
 import java.util.Objects;
 
 /**
@@ -82,16 +84,8 @@ public final class ScramChange {
 
     /** SCRAM's Hi(): PBKDF2 with the mechanism's HMAC over the UTF-8 password, one output block. */
     static byte[] hi(ScramMechanism mechanism, String password, byte[] salt, int iterations) {
-        char[] chars = password.toCharArray();
-        javax.crypto.spec.PBEKeySpec spec = new javax.crypto.spec.PBEKeySpec(chars, salt, iterations, mechanism.keyBits());
-        try {
-            return javax.crypto.SecretKeyFactory.getInstance(mechanism.pbkdf2Algorithm()).generateSecret(spec).getEncoded();
-        } catch (java.security.GeneralSecurityException e) {
-            throw new IllegalStateException("this JVM cannot compute " + mechanism.pbkdf2Algorithm(), e);
-        } finally {
-            spec.clearPassword();
-            java.util.Arrays.fill(chars, '\0');
-        }
+        Scram scram = mechanism == ScramMechanism.SCRAM_SHA_256 ? Scram.SHA_256 : Scram.SHA_512;
+        return scram.hi(password, salt, iterations);
     }
 
     @Override

@@ -1,19 +1,43 @@
 package dev.skein.core;
 
 import dev.skein.core.internal.config.ConfigValues;
+import dev.skein.core.internal.security.ClientCredentialsTokenSource;
+import dev.skein.core.internal.security.Jaas;
+import dev.skein.core.internal.security.TlsConfig;
+import dev.skein.core.security.OAuthBearerTokenSource;
+import dev.skein.core.security.SaslCredentials;
+import dev.skein.core.security.Secret;
+import dev.skein.core.security.SecurityProtocol;
+import io.netty.handler.ssl.SslContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Connection options shared by every client: where the cluster is, timeouts, backoff, limits.
- * Immutable; {@link #mutate()} derives a changed copy. Producer, consumer and admin builders
- * embed these and accept the same standard Kafka property names through {@link Builder#set}.
+ * Connection options shared by every client: where the cluster is, timeouts, backoff, limits, and
+ * security (TLS and SASL). Immutable; {@link #mutate()} derives a changed copy. Producer, consumer
+ * and admin builders embed these and accept the same standard Kafka property names through
+ * {@link Builder#set}.
+ *
+ * <p>Secrets (passwords, keys, tokens, {@code sasl.jaas.config}) are held as {@link Secret}s and
+ * never appear in {@code toString()} or in error messages. No value is read from a file, an
+ * environment variable or a URL on Skein's own initiative: {@code config.providers} is refused, and
+ * the only files read are the key and trust stores the options name.
  */
 public final class ClientOptions {
+    private static final Logger log = LoggerFactory.getLogger(ClientOptions.class);
+    private static final AtomicBoolean HOSTNAME_WARNING = new AtomicBoolean();
+
     public static final String DEFAULT_CLIENT_ID = "skein";
     public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(30);
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
@@ -33,7 +57,19 @@ public final class ClientOptions {
             "reconnect.backoff.max.ms", "retry.backoff.ms", "retry.backoff.max.ms", "metadata.max.age.ms",
             "max.in.flight.requests.per.connection", "client.dns.lookup", "send.buffer.bytes", "receive.buffer.bytes",
             "metadata.recovery.strategy", "metadata.recovery.rebootstrap.trigger.ms", "security.protocol",
-            "connections.max.idle.ms", "skein.max.response.bytes");
+            "connections.max.idle.ms", "skein.max.response.bytes",
+            "ssl.truststore.location", "ssl.truststore.password", "ssl.truststore.type", "ssl.truststore.certificates",
+            "ssl.keystore.location", "ssl.keystore.password", "ssl.keystore.type", "ssl.key.password",
+            "ssl.keystore.certificate.chain", "ssl.keystore.key", "ssl.endpoint.identification.algorithm",
+            "ssl.enabled.protocols", "ssl.protocol", "ssl.cipher.suites", "sasl.mechanism", "sasl.jaas.config",
+            "sasl.oauthbearer.token.endpoint.url", "sasl.oauthbearer.client.credentials.client.id",
+            "sasl.oauthbearer.client.credentials.client.secret", "sasl.oauthbearer.scope",
+            "skein.sasl.oauthbearer.allowed.urls");
+
+    /** Keys that would make the client load classes or resolve values elsewhere; refused with a reason. */
+    private static final Set<String> REFUSED = Set.of("config.providers", "sasl.login.class",
+            "sasl.login.callback.handler.class", "sasl.client.callback.handler.class", "ssl.engine.factory.class",
+            "security.providers", "ssl.keymanager.algorithm", "ssl.trustmanager.algorithm");
 
     private final List<String> bootstrapServers;
     private final String clientId;
@@ -51,8 +87,13 @@ public final class ClientOptions {
     private final boolean rebootstrap;
     private final Duration rebootstrapTrigger;
     private final int maxResponseBytes;
+    private final SecurityProtocol securityProtocol;
+    private final TlsConfig tls;
+    private final SslContext sslContext;
+    private final SaslCredentials sasl;
+    private final Builder securitySource; // what mutate() starts from: the security options as given
 
-    private ClientOptions(Builder b) {
+    private ClientOptions(Builder b, SslContext sslContext, SaslCredentials sasl) {
         this.bootstrapServers = List.copyOf(b.bootstrapServers);
         this.clientId = b.clientId;
         this.requestTimeout = b.requestTimeout;
@@ -69,6 +110,11 @@ public final class ClientOptions {
         this.rebootstrap = b.rebootstrap;
         this.rebootstrapTrigger = b.rebootstrapTrigger;
         this.maxResponseBytes = b.maxResponseBytes;
+        this.securityProtocol = b.securityProtocol;
+        this.tls = b.tls.copy();
+        this.sslContext = sslContext;
+        this.sasl = sasl;
+        this.securitySource = b.copySecurity(new Builder());
     }
 
     public static Builder builder() {
@@ -94,6 +140,7 @@ public final class ClientOptions {
         b.rebootstrap = rebootstrap;
         b.rebootstrapTrigger = rebootstrapTrigger;
         b.maxResponseBytes = maxResponseBytes;
+        securitySource.copySecurity(b);
         return b;
     }
 
@@ -139,10 +186,22 @@ public final class ClientOptions {
     /** The largest response accepted; larger ones fail their request before any allocation. */
     public int maxResponseBytes() { return maxResponseBytes; }
 
+    /** {@code security.protocol}: whether connections use TLS, SASL, both or neither. */
+    public SecurityProtocol securityProtocol() { return securityProtocol; }
+
+    /** The TLS context for broker connections, or null unless {@link #securityProtocol()} uses TLS. */
+    public SslContext sslContext() { return sslContext; }
+
+    /** Whether the broker's certificate must name the host connected to. */
+    public boolean hostnameVerification() { return tls.hostnameVerification; }
+
+    /** The SASL credentials, or null unless {@link #securityProtocol()} uses SASL. */
+    public SaslCredentials sasl() { return sasl; }
+
     @Override
     public String toString() {
         return "ClientOptions(bootstrap=" + bootstrapServers + ", clientId=" + clientId + ", requestTimeout="
-                + requestTimeout + ")";
+                + requestTimeout + ", security=" + securityProtocol + (sasl != null ? ", " + sasl : "") + ")";
     }
 
     /** Builder of {@link ClientOptions}; {@link #build()} validates. */
@@ -163,8 +222,32 @@ public final class ClientOptions {
         private boolean rebootstrap = true;
         private Duration rebootstrapTrigger = DEFAULT_REBOOTSTRAP_TRIGGER;
         private int maxResponseBytes = DEFAULT_MAX_RESPONSE_BYTES;
+        private SecurityProtocol securityProtocol = SecurityProtocol.PLAINTEXT;
+        private TlsConfig tls = new TlsConfig();
+        private SaslCredentials saslCredentials;
+        private String saslMechanism;
+        private Secret jaasConfig;
+        private URI tokenEndpoint;
+        private String oauthClientId;
+        private Secret oauthClientSecret;
+        private String oauthScope;
+        private List<String> allowedTokenEndpoints = List.of();
 
         private Builder() {}
+
+        private Builder copySecurity(Builder to) {
+            to.securityProtocol = securityProtocol;
+            to.tls = tls.copy();
+            to.saslCredentials = saslCredentials;
+            to.saslMechanism = saslMechanism;
+            to.jaasConfig = jaasConfig;
+            to.tokenEndpoint = tokenEndpoint;
+            to.oauthClientId = oauthClientId;
+            to.oauthClientSecret = oauthClientSecret;
+            to.oauthScope = oauthScope;
+            to.allowedTokenEndpoints = allowedTokenEndpoints;
+            return to;
+        }
 
         /** {@code host:port} entries, e.g. {@code "kafka-1:9092,kafka-2:9092"}. */
         public Builder bootstrapServers(String servers) { return set("bootstrap.servers", servers); }
@@ -194,6 +277,59 @@ public final class ClientOptions {
         public Builder maxResponseBytes(int n) { return set("skein.max.response.bytes", n); }
 
         public Builder rebootstrap(boolean on) { return set("metadata.recovery.strategy", on ? "rebootstrap" : "none"); }
+
+        /** {@code security.protocol}; it must match the broker listener's. Default PLAINTEXT. */
+        public Builder securityProtocol(SecurityProtocol protocol) {
+            this.securityProtocol = java.util.Objects.requireNonNull(protocol);
+            return this;
+        }
+
+        /** Trust the CAs in a JKS, PKCS12 or PEM trust store (type from the file name: .p12, .pem, else JKS). */
+        public Builder trustStore(Path location, Secret password) {
+            tls.trustStoreLocation = location;
+            tls.trustStorePassword = password;
+            return this;
+        }
+
+        /** Trust the CA certificates in this PEM text ({@code ssl.truststore.certificates}). */
+        public Builder trustCertificates(String pem) {
+            return set("ssl.truststore.certificates", pem);
+        }
+
+        /** The client certificate for mutual TLS, from a JKS or PKCS12 key store. */
+        public Builder keyStore(Path location, Secret storePassword, Secret keyPassword) {
+            tls.keyStoreLocation = location;
+            tls.keyStorePassword = storePassword;
+            tls.keyPassword = keyPassword;
+            return this;
+        }
+
+        /**
+         * The client certificate for mutual TLS, as PEM: the certificate chain and a PKCS#8 key,
+         * encrypted with {@code keyPassword} or not (then null).
+         */
+        public Builder clientCertificate(String certificateChainPem, Secret privateKeyPem, Secret keyPassword) {
+            tls.keyCertificateChain = certificateChainPem;
+            tls.privateKey = privateKeyPem;
+            tls.keyPassword = keyPassword;
+            return this;
+        }
+
+        /**
+         * Whether the broker's certificate must name the host connected to (its subjectAltName). On by
+         * default; turning it off lets anyone with a certificate from a trusted CA pose as the broker,
+         * and logs a warning.
+         */
+        public Builder hostnameVerification(boolean on) {
+            tls.hostnameVerification = on;
+            return this;
+        }
+
+        /** SASL credentials; {@link #securityProtocol} must be SASL_SSL or SASL_PLAINTEXT. */
+        public Builder sasl(SaslCredentials credentials) {
+            this.saslCredentials = java.util.Objects.requireNonNull(credentials);
+            return this;
+        }
 
         /** Sets every entry; each key must be one of {@link #KEYS}. */
         public Builder properties(Map<String, ?> props) {
@@ -232,16 +368,68 @@ public final class ClientOptions {
                 case "metadata.recovery.strategy" -> rebootstrap = ConfigValues.oneOf(key, value, "rebootstrap", "none")
                         .equals("rebootstrap");
                 case "metadata.recovery.rebootstrap.trigger.ms" -> rebootstrapTrigger = ConfigValues.millis(key, value, 0);
-                case "security.protocol" -> {
-                    String p = ConfigValues.oneOf(key, value, "PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL");
-                    if (!p.equals("PLAINTEXT")) {
-                        throw new ConfigException(key, p + " is not supported yet; only PLAINTEXT");
+                case "security.protocol" -> securityProtocol = value instanceof SecurityProtocol sp ? sp
+                        : SecurityProtocol.valueOf(ConfigValues.oneOf(key, value, "PLAINTEXT", "SSL", "SASL_PLAINTEXT",
+                        "SASL_SSL"));
+                case "ssl.truststore.location" -> tls.trustStoreLocation = Path.of(ConfigValues.string(key, value));
+                case "ssl.truststore.password" -> tls.trustStorePassword = secret(key, value);
+                case "ssl.truststore.type" -> tls.trustStoreType = ConfigValues.oneOf(key, value, "JKS", "PKCS12", "PEM");
+                case "ssl.truststore.certificates" -> tls.trustCertificates = ConfigValues.string(key, value);
+                case "ssl.keystore.location" -> tls.keyStoreLocation = Path.of(ConfigValues.string(key, value));
+                case "ssl.keystore.password" -> tls.keyStorePassword = secret(key, value);
+                case "ssl.keystore.type" -> tls.keyStoreType = ConfigValues.oneOf(key, value, "JKS", "PKCS12", "PEM");
+                case "ssl.key.password" -> tls.keyPassword = secret(key, value);
+                case "ssl.keystore.certificate.chain" -> tls.keyCertificateChain = ConfigValues.string(key, value);
+                case "ssl.keystore.key" -> tls.privateKey = secret(key, value);
+                case "ssl.endpoint.identification.algorithm" -> {
+                    String a = value == null ? "" : value.toString().trim();
+                    if (!a.isEmpty() && !a.equalsIgnoreCase("https")) {
+                        throw new ConfigException(key, "must be https (verify the broker's host name) or empty (do not)");
                     }
+                    tls.hostnameVerification = !a.isEmpty();
                 }
+                case "ssl.enabled.protocols" -> tls.protocols = TlsConfig.protocols(key, ConfigValues.list(key, value));
+                case "ssl.protocol" -> ConfigValues.oneOf(key, value, "TLSv1.3", "TLSv1.2", "TLS");
+                case "ssl.cipher.suites" -> tls.cipherSuites = List.copyOf(ConfigValues.list(key, value));
+                case "sasl.mechanism" -> {
+                    String m = ConfigValues.string(key, value);
+                    if (SaslCredentials.Mechanism.forName(m) == null) {
+                        throw new ConfigException(key, "'" + m + "' is not supported; Skein speaks PLAIN, SCRAM-SHA-256,"
+                                + " SCRAM-SHA-512 and OAUTHBEARER");
+                    }
+                    saslMechanism = m.toUpperCase();
+                }
+                case "sasl.jaas.config" -> jaasConfig = secret(key, value);
+                case "sasl.oauthbearer.token.endpoint.url" -> tokenEndpoint = uri(key, ConfigValues.string(key, value));
+                case "sasl.oauthbearer.client.credentials.client.id" -> oauthClientId = ConfigValues.string(key, value);
+                case "sasl.oauthbearer.client.credentials.client.secret" -> oauthClientSecret = secret(key, value);
+                case "sasl.oauthbearer.scope" -> oauthScope = ConfigValues.string(key, value);
+                case "skein.sasl.oauthbearer.allowed.urls" -> allowedTokenEndpoints = List.copyOf(ConfigValues.list(key, value));
                 case "skein.max.response.bytes" -> maxResponseBytes = ConfigValues.intValue(key, value, 1024, Integer.MAX_VALUE);
-                default -> throw new ConfigException(key, "unknown configuration key");
+                default -> throw REFUSED.contains(key)
+                        ? new ConfigException(key, "is refused: Skein loads no classes and resolves no values named in"
+                        + " configuration; use the typed builder methods (sasl(...), trustStore(...)) instead")
+                        : new ConfigException(key, "unknown configuration key");
             }
             return this;
+        }
+
+        private static Secret secret(String key, Object value) {
+            if (value instanceof Secret s) {
+                return s;
+            }
+            if (value == null) {
+                throw new ConfigException(key, "must not be null");
+            }
+            return Secret.of(value.toString());
+        }
+
+        private static URI uri(String key, String value) {
+            try {
+                return new URI(value);
+            } catch (URISyntaxException e) {
+                throw new ConfigException(key, "is not a URL");
+            }
         }
 
         private static List<String> parseServers(String key, Object value) {
@@ -267,7 +455,105 @@ public final class ClientOptions {
             if (retryBackoffMax.compareTo(retryBackoff) < 0) {
                 throw new ConfigException("retry.backoff.max.ms", "must be at least retry.backoff.ms");
             }
-            return new ClientOptions(this);
+            SslContext ssl = null;
+            if (securityProtocol.usesTls()) {
+                ssl = tls.nettyContext();
+                if (!tls.hostnameVerification && HOSTNAME_WARNING.compareAndSet(false, true)) {
+                    log.warn("TLS hostname verification is off (ssl.endpoint.identification.algorithm is empty): any"
+                            + " holder of a certificate from a trusted CA can pose as a broker");
+                }
+            }
+            SaslCredentials credentials = saslCredentials != null ? saslCredentials : credentialsFromProperties();
+            if (securityProtocol.usesSasl() && credentials == null) {
+                throw new ConfigException("sasl.jaas.config", "is required with security.protocol=" + securityProtocol
+                        + " (or set credentials with ClientOptions.Builder.sasl(...))");
+            }
+            if (!securityProtocol.usesSasl() && credentials != null) {
+                throw new ConfigException("security.protocol", "is " + securityProtocol + " but SASL credentials are set;"
+                        + " use SASL_SSL (or SASL_PLAINTEXT)");
+            }
+            if (credentials != null && saslMechanism != null && !saslMechanism.equals(credentials.mechanism().wireName())) {
+                throw new ConfigException("sasl.mechanism", "is " + saslMechanism + " but the credentials are for "
+                        + credentials.mechanism().wireName());
+            }
+            return new ClientOptions(this, ssl, credentials);
+        }
+
+        /** Credentials from {@code sasl.jaas.config} and {@code sasl.mechanism}, or null when there are none. */
+        private SaslCredentials credentialsFromProperties() {
+            if (jaasConfig == null) {
+                if ("OAUTHBEARER".equals(saslMechanism) && tokenEndpoint != null) {
+                    return SaslCredentials.oauthBearer(clientCredentials(oauthClientId, oauthClientSecret, oauthScope));
+                }
+                return null;
+            }
+            Jaas.Entry entry = Jaas.parse(jaasConfig.reveal());
+            Map<String, String> o = entry.options();
+            switch (entry.loginModule()) {
+                case Jaas.PLAIN -> {
+                    String mechanism = saslMechanism == null ? "PLAIN" : saslMechanism;
+                    if (!mechanism.equals("PLAIN")) {
+                        throw new ConfigException("sasl.mechanism", "is " + mechanism + " but sasl.jaas.config names PlainLoginModule");
+                    }
+                    return SaslCredentials.plain(required(o, "username"), Secret.of(required(o, "password")));
+                }
+                case Jaas.SCRAM -> {
+                    if (saslMechanism == null || !saslMechanism.startsWith("SCRAM-")) {
+                        throw new ConfigException("sasl.mechanism", "must be SCRAM-SHA-256 or SCRAM-SHA-512 with ScramLoginModule");
+                    }
+                    Secret password = Secret.of(required(o, "password"));
+                    return saslMechanism.equals("SCRAM-SHA-256") ? SaslCredentials.scramSha256(required(o, "username"), password)
+                            : SaslCredentials.scramSha512(required(o, "username"), password);
+                }
+                default -> {
+                    if (saslMechanism != null && !saslMechanism.equals("OAUTHBEARER")) {
+                        throw new ConfigException("sasl.mechanism", "is " + saslMechanism + " but sasl.jaas.config names"
+                                + " OAuthBearerLoginModule");
+                    }
+                    if (tokenEndpoint != null) {
+                        String id = oauthClientId != null ? oauthClientId : o.get("clientId");
+                        Secret secret = oauthClientSecret != null ? oauthClientSecret
+                                : o.containsKey("clientSecret") ? Secret.of(o.get("clientSecret")) : null;
+                        return SaslCredentials.oauthBearer(clientCredentials(id, secret,
+                                oauthScope != null ? oauthScope : o.get("scope")));
+                    }
+                    String sub = o.get("unsecuredLoginStringClaim_sub");
+                    if (sub == null) {
+                        throw new ConfigException("sasl.oauthbearer.token.endpoint.url", "is required with"
+                                + " OAuthBearerLoginModule (or, for brokers that accept unsecured tokens,"
+                                + " the unsecuredLoginStringClaim_sub option)");
+                    }
+                    long lifetime = ConfigValues.longValue("sasl.jaas.config unsecuredLoginLifetimeSeconds",
+                            o.getOrDefault("unsecuredLoginLifetimeSeconds", "3600"), 1, Integer.MAX_VALUE);
+                    return SaslCredentials.oauthBearer(OAuthBearerTokenSource.unsecured(sub, Duration.ofSeconds(lifetime)));
+                }
+            }
+        }
+
+        private OAuthBearerTokenSource clientCredentials(String id, Secret secret, String scope) {
+            String key = "sasl.oauthbearer.token.endpoint.url";
+            if (!"https".equalsIgnoreCase(tokenEndpoint.getScheme()) || tokenEndpoint.getHost() == null) {
+                throw new ConfigException(key, "must be an https URL; Skein sends client secrets over TLS only");
+            }
+            Set<String> allowed = new HashSet<>(allowedTokenEndpoints);
+            if (!allowed.contains(tokenEndpoint.toString())) {
+                throw new ConfigException(key, "is not listed in skein.sasl.oauthbearer.allowed.urls; Skein asks for"
+                        + " tokens only at endpoints listed there");
+            }
+            if (id == null || secret == null) {
+                throw new ConfigException("sasl.oauthbearer.client.credentials.client.id", "and the client secret are"
+                        + " required for the client-credentials grant (or clientId and clientSecret in sasl.jaas.config)");
+            }
+            boolean ownTrust = tls.trustCertificates != null || tls.trustStoreLocation != null;
+            return new ClientCredentialsTokenSource(tokenEndpoint, id, secret, scope, ownTrust ? tls.jdkContext() : null);
+        }
+
+        private static String required(Map<String, String> options, String name) {
+            String v = options.get(name);
+            if (v == null || v.isEmpty()) {
+                throw new ConfigException("sasl.jaas.config", "has no " + name + " option");
+            }
+            return v;
         }
     }
 }

@@ -58,6 +58,15 @@ public final class ClusterClient implements AutoCloseable {
         this.connections = new ConnectionManager(resources, options);
         this.metadata = new MetadataManager(options.metadataMaxAge(), options.retryBackoff());
         this.loop = resources.eventLoops().next();
+        connections.onAuthenticationFailure(metadata::fail);
+    }
+
+    /**
+     * The failure that stopped this client for good (authentication), or null. Clients check it
+     * where they would otherwise wait, so that it reaches every operation promptly.
+     */
+    public dev.skein.core.AuthenticationException fatalError() {
+        return connections.authenticationFailure();
     }
 
     /** Starts the client and its first metadata refresh. {@code shared} may be null. */
@@ -117,6 +126,9 @@ public final class ClusterClient implements AutoCloseable {
 
     /** A connection to a broker by id; a broker metadata does not list fails, and triggers a refresh. */
     private CompletableFuture<BrokerConnection> connectionTo(int nodeId) {
+        if (fatalError() != null) {
+            return CompletableFuture.failedFuture(fatalError());
+        }
         boolean lane = ConnectionManager.isCoordinatorLane(nodeId);
         int brokerId = lane ? ConnectionManager.COORDINATOR_LANE_BASE - nodeId : nodeId;
         Node node = cluster().broker(brokerId);
@@ -216,6 +228,9 @@ public final class ClusterClient implements AutoCloseable {
     }
 
     private CompletableFuture<BrokerConnection> anyConnection() {
+        if (fatalError() != null) {
+            return CompletableFuture.failedFuture(fatalError());
+        }
         List<BrokerConnection> open = connections.openConnections();
         if (!open.isEmpty()) {
             return CompletableFuture.completedFuture(open.get(0));

@@ -41,6 +41,8 @@ public final class MetadataManager {
     private CompletableFuture<Cluster> nextUpdate = new CompletableFuture<>();
     /** Waiters answered by the refresh in flight: registered before it was built, so it covers their topics. */
     private CompletableFuture<Cluster> inFlightWaiters = new CompletableFuture<>();
+    /** A final failure (authentication): every waiter, now and later, fails with it. */
+    private RuntimeException fatal;
 
     public MetadataManager(Duration maxAge, Duration backoff) {
         this.maxAgeMs = maxAge.toMillis();
@@ -53,6 +55,9 @@ public final class MetadataManager {
 
     /** Asks for a refresh as soon as the backoff allows; the future completes with the next snapshot. */
     public synchronized CompletableFuture<Cluster> requestUpdate() {
+        if (fatal != null) {
+            return CompletableFuture.failedFuture(fatal);
+        }
         updateRequested = true;
         return nextUpdate;
     }
@@ -62,6 +67,9 @@ public final class MetadataManager {
      * is complete at once; otherwise a refresh is requested and the future completes with it.
      */
     public synchronized CompletableFuture<Cluster> addTopics(Collection<String> names) {
+        if (fatal != null) {
+            return CompletableFuture.failedFuture(fatal);
+        }
         boolean added = topics.addAll(names);
         if (!added && cluster.topics().keySet().containsAll(names)) {
             return CompletableFuture.completedFuture(cluster);
@@ -88,7 +96,7 @@ public final class MetadataManager {
 
     /** Milliseconds until a refresh is due (0 when due now); large when one is in flight. */
     public synchronized long timeToNextUpdate(long nowMs) {
-        if (inFlight) {
+        if (inFlight || fatal != null) {
             return maxAgeMs;
         }
         long dueByAge = lastSuccessMs + maxAgeMs;
@@ -98,7 +106,7 @@ public final class MetadataManager {
 
     /** The request to send now, or null when no refresh is due. Marks a refresh in flight. */
     public synchronized MetadataRequest nextRequest(long nowMs) {
-        if (timeToNextUpdate(nowMs) > 0 || inFlight) {
+        if (timeToNextUpdate(nowMs) > 0 || inFlight || fatal != null) {
             return null;
         }
         inFlight = true;
@@ -117,6 +125,27 @@ public final class MetadataManager {
             req.setTopics(list);
         }
         return req;
+    }
+
+    /** Fails every waiter, and every later one, with {@code error}; no refresh is attempted again. */
+    public void fail(RuntimeException error) {
+        CompletableFuture<Cluster> a;
+        CompletableFuture<Cluster> b;
+        synchronized (this) {
+            if (fatal != null) {
+                return;
+            }
+            fatal = error;
+            a = nextUpdate;
+            b = inFlightWaiters;
+        }
+        a.completeExceptionally(error);
+        b.completeExceptionally(error);
+    }
+
+    /** The final failure, or null. */
+    public synchronized RuntimeException fatalError() {
+        return fatal;
     }
 
     public synchronized void onFailure(long nowMs) {

@@ -1,5 +1,6 @@
 package dev.skein.core.internal.net;
 
+import dev.skein.core.AuthenticationException;
 import dev.skein.core.ClientOptions;
 import dev.skein.core.ClientResources;
 import dev.skein.core.ErrorCode;
@@ -8,11 +9,17 @@ import dev.skein.core.OutcomeUnknownException;
 import dev.skein.core.ProtocolException;
 import dev.skein.core.TimeoutException;
 import dev.skein.core.internal.protocol.Wire;
+import dev.skein.core.internal.security.SaslExchange;
 import dev.skein.core.message.ApiKey;
 import dev.skein.core.message.ApiMessage;
 import dev.skein.core.message.ApiVersionsRequest;
 import dev.skein.core.message.ApiVersionsResponse;
 import dev.skein.core.message.RequestHeader;
+import dev.skein.core.message.SaslAuthenticateRequest;
+import dev.skein.core.message.SaslAuthenticateResponse;
+import dev.skein.core.message.SaslHandshakeRequest;
+import dev.skein.core.message.SaslHandshakeResponse;
+import dev.skein.core.security.SaslCredentials;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -25,10 +32,15 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.ssl.SslHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
+import java.nio.channels.ClosedChannelException;
+import java.security.SecureRandom;
+import java.security.cert.CertPathBuilderException;
+import java.security.cert.CertificateException;
 import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
@@ -38,6 +50,15 @@ import java.util.concurrent.TimeUnit;
  * One TCP connection to one broker: size-prefixed framing, correlation ids, pipelined requests
  * with a cap on those in flight, a timeout per request, and the ApiVersions handshake that fixes
  * which version of each API is used.
+ *
+ * <p>Security: with TLS the connection is ready only after the TLS handshake (hostname verified
+ * unless turned off); with SASL, after SaslHandshake and SaslAuthenticate succeed. When the broker
+ * gives the session a lifetime ({@code connections.max.reauth.ms}, KIP-368), the connection
+ * re-authenticates at 85-95% of it: new requests wait while the exchange runs (responses to those
+ * already sent arrive first, since a broker answers a connection's requests in order). Failures say
+ * what went wrong: a certificate that does not name the host, one no trusted CA signed, a broker
+ * asking for a client certificate, a plaintext client on a TLS port and the reverse, rejected
+ * credentials. They are {@link AuthenticationException}s, never retried.
  *
  * <p>Threading: {@link #send} may be called from any thread; it encodes on the caller's thread
  * and hands the bytes to the connection's event loop, which owns all other state. Returned futures
@@ -53,6 +74,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class BrokerConnection {
     private static final Logger log = LoggerFactory.getLogger(BrokerConnection.class);
+    private static final SecureRandom RANDOM = new SecureRandom();
     static final String SOFTWARE_NAME = "skein";
     static final String SOFTWARE_VERSION = "0.1.0";
 
@@ -65,12 +87,15 @@ public final class BrokerConnection {
     private final CompletableFuture<Throwable> closed = new CompletableFuture<>();
     private volatile BrokerVersions versions;
     private volatile int inFlightCount;
+    private volatile int reauthentications;
 
     // Event-loop confined.
     private final ArrayDeque<PendingRequest> inFlight = new ArrayDeque<>();
     private final ArrayDeque<PendingRequest> waiting = new ArrayDeque<>();
     private int nextCorrelationId;
     private Throwable closeCause;
+    private boolean reauthenticating;
+    private boolean receivedBytes;
 
     private BrokerConnection(Channel channel, ClientResources resources, ClientOptions options, int nodeId,
                              InetSocketAddress address) {
@@ -106,6 +131,12 @@ public final class BrokerConnection {
                     protected void initChannel(SocketChannel ch) {
                         BrokerConnection conn = new BrokerConnection(ch, resources, options, nodeId, address);
                         holder[0] = conn;
+                        if (options.sslContext() != null) {
+                            SslHandler tls = options.sslContext().newHandler(ch.alloc(), address.getHostString(),
+                                    address.getPort());
+                            tls.setHandshakeTimeoutMillis(options.connectTimeout().toMillis());
+                            ch.pipeline().addLast(conn.new ByteWatcher(), tls);
+                        }
                         ch.pipeline().addLast(new FrameDecoder(options.maxResponseBytes()), conn.new Handler());
                     }
                 });
@@ -129,8 +160,19 @@ public final class BrokerConnection {
                     conn.close(null);
                 }
             }, options.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
-            conn.handshake(ApiKey.API_VERSIONS.highestStableVersion(), result);
             result.whenComplete((c, e) -> timer.cancel(false));
+            SslHandler tls = conn.channel.pipeline().get(SslHandler.class);
+            if (tls == null) {
+                conn.handshake(ApiKey.API_VERSIONS.highestStableVersion(), result);
+                return;
+            }
+            tls.handshakeFuture().addListener(h -> {
+                if (h.isSuccess()) {
+                    conn.handshake(ApiKey.API_VERSIONS.highestStableVersion(), result);
+                } else if (result.completeExceptionally(conn.tlsFailure(h.cause(), target))) {
+                    conn.close(null);
+                }
+            });
         });
         return result;
     }
@@ -141,7 +183,7 @@ public final class BrokerConnection {
                 .setClientSoftwareVersion(SOFTWARE_VERSION);
         this.<ApiVersionsResponse>send(req, version).whenComplete((resp, err) -> {
             if (err != null) {
-                result.completeExceptionally(err);
+                result.completeExceptionally(mismatch(err));
                 close(null);
                 return;
             }
@@ -163,9 +205,194 @@ public final class BrokerConnection {
                 return;
             }
             versions = new BrokerVersions(resp, name);
-            log.debug("connected to {}", name);
-            result.complete(this);
+            if (options.sasl() == null) {
+                log.debug("connected to {}", name);
+                result.complete(this);
+                return;
+            }
+            authenticate(options.sasl()).whenComplete((lifetimeMs, authError) -> {
+                if (authError != null) {
+                    result.completeExceptionally(authError);
+                    close(authError);
+                    return;
+                }
+                log.debug("connected to {} and authenticated with {}", name, options.sasl());
+                scheduleReauthentication(lifetimeMs);
+                result.complete(this);
+            });
         });
+    }
+
+    /** A plaintext client that met a TLS listener fails for good: retrying cannot help. */
+    private Throwable mismatch(Throwable err) {
+        Throwable c = err instanceof OutcomeUnknownException && err.getCause() != null ? err.getCause() : err;
+        if (c instanceof ProtocolException && c.getMessage() != null && c.getMessage().contains("TLS record")) {
+            return new AuthenticationException("cannot connect to " + name + ": " + c.getMessage(), c);
+        }
+        return err;
+    }
+
+    /** Why a TLS handshake failed, in words that point at the setting to fix. */
+    private Throwable tlsFailure(Throwable cause, String target) {
+        Throwable c = cause instanceof io.netty.handler.codec.DecoderException d && d.getCause() != null ? d.getCause() : cause;
+        String detail = String.valueOf(c.getMessage());
+        if (has(c, CertificateException.class) && !has(c, CertPathBuilderException.class)
+                && (detail.contains("name") || detail.contains("subject alternative"))) {
+            return new AuthenticationException("TLS handshake with " + target + " failed: the broker's certificate does"
+                    + " not name " + channelHost() + " (" + detail + "). Its subjectAltName must list the host the client"
+                    + " connects to; hostname verification (ssl.endpoint.identification.algorithm=https) refuses it", c);
+        }
+        if (has(c, CertPathBuilderException.class) || detail.contains("PKIX")) {
+            return new AuthenticationException("TLS handshake with " + target + " failed: the broker's certificate is not"
+                    + " signed by a CA the client trusts (ssl.truststore.*): " + detail, c);
+        }
+        if (detail.contains("certificate_required") || detail.contains("bad_certificate")) {
+            return new AuthenticationException("TLS handshake with " + target + " failed: the broker refused the client's"
+                    + " certificate (" + detail + "); if its listener requires mutual TLS, set ssl.keystore.*", c);
+        }
+        if (!receivedBytes && (c instanceof ClosedChannelException || detail.contains("closed")
+                || detail.contains("reset") || detail.contains("terminated"))) {
+            return new HandshakeClosedException("the broker at " + target + " closed the connection during the TLS"
+                    + " handshake without answering: is this a PLAINTEXT or SASL_PLAINTEXT listener? (the client uses"
+                    + " security.protocol=" + options.securityProtocol() + ")", c);
+        }
+        if (c instanceof javax.net.ssl.SSLException) {
+            return new AuthenticationException("TLS handshake with " + target + " failed: " + detail, c);
+        }
+        return new NetworkException("TLS handshake with " + target + " failed: " + detail, c, true);
+    }
+
+    private String channelHost() {
+        return name.substring(name.indexOf('(') + 1, name.lastIndexOf(':'));
+    }
+
+    private static boolean has(Throwable t, Class<? extends Throwable> type) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (type.isInstance(c)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A TLS handshake the peer closed before sending a byte: a plaintext listener, or a broker going away. */
+    static final class HandshakeClosedException extends NetworkException {
+        HandshakeClosedException(String message, Throwable cause) {
+            super(message, cause, true);
+        }
+    }
+
+    // ---- SASL (event loop) ----
+
+    /** SaslHandshake then SaslAuthenticate until the exchange completes; yields the session lifetime in ms (0: none). */
+    private CompletableFuture<Long> authenticate(SaslCredentials credentials) {
+        CompletableFuture<Long> done = new CompletableFuture<>();
+        String mechanism = credentials.mechanism().wireName();
+        short handshakeVersion = (short) Math.min(1, versions.version(ApiKey.SASL_HANDSHAKE));
+        sendAuth(new SaslHandshakeRequest().setMechanism(mechanism), handshakeVersion).whenComplete((r, err) -> {
+            if (err != null) {
+                done.completeExceptionally(err);
+                return;
+            }
+            SaslHandshakeResponse resp = (SaslHandshakeResponse) r;
+            ErrorCode code = ErrorCode.forCode(resp.errorCode());
+            if (code == ErrorCode.UNSUPPORTED_SASL_MECHANISM) {
+                done.completeExceptionally(new AuthenticationException(name + " does not enable SASL mechanism "
+                        + mechanism + " on this listener; it offers " + resp.mechanisms(), code));
+                return;
+            }
+            if (code == ErrorCode.ILLEGAL_SASL_STATE) {
+                done.completeExceptionally(new AuthenticationException(name + " refused the SASL handshake: its listener"
+                        + " does not use SASL (the client uses security.protocol=" + options.securityProtocol() + ")", code));
+                return;
+            }
+            if (code != ErrorCode.NONE) {
+                done.completeExceptionally(new AuthenticationException("SaslHandshake with " + name + " failed: " + code, code));
+                return;
+            }
+            SaslExchange exchange = SaslExchange.start(credentials, RANDOM);
+            exchange.initialResponse().whenComplete((first, tokenError) -> {
+                if (tokenError != null) {
+                    Throwable t = tokenError instanceof java.util.concurrent.CompletionException && tokenError.getCause() != null
+                            ? tokenError.getCause() : tokenError;
+                    done.completeExceptionally(t instanceof AuthenticationException ? t
+                            : new AuthenticationException("no OAUTHBEARER token for " + name + ": " + t.getMessage(), t));
+                    return;
+                }
+                loop.execute(() -> step(exchange, first, done));
+            });
+        });
+        return done;
+    }
+
+    private void step(SaslExchange exchange, byte[] message, CompletableFuture<Long> done) {
+        short version = versions.version(ApiKey.SASL_AUTHENTICATE);
+        sendAuth(new SaslAuthenticateRequest().setAuthBytes(message), version).whenComplete((r, err) -> {
+            if (err != null) {
+                done.completeExceptionally(err);
+                return;
+            }
+            SaslAuthenticateResponse resp = (SaslAuthenticateResponse) r;
+            ErrorCode code = ErrorCode.forCode(resp.errorCode());
+            if (code != ErrorCode.NONE) {
+                done.completeExceptionally(new AuthenticationException("authentication with " + name + " failed: "
+                        + (resp.errorMessage() != null ? resp.errorMessage() : code.toString()), code));
+                return;
+            }
+            byte[] next;
+            try {
+                next = exchange.evaluate(resp.authBytes());
+            } catch (AuthenticationException e) {
+                done.completeExceptionally(e);
+                return;
+            }
+            if (next != null) {
+                step(exchange, next, done);
+            } else if (exchange.isComplete()) {
+                done.complete(version >= 1 ? resp.sessionLifetimeMs() : 0L);
+            } else {
+                done.completeExceptionally(new AuthenticationException(name + " ended the SASL exchange before it was"
+                        + " complete", (Throwable) null));
+            }
+        });
+    }
+
+    /** KIP-368: authenticate again at 85-95% of the session lifetime the broker granted. */
+    private void scheduleReauthentication(long lifetimeMs) {
+        if (lifetimeMs <= 0) {
+            return;
+        }
+        long delay = (long) (lifetimeMs * (0.85 + 0.10 * RANDOM.nextDouble()));
+        loop.schedule(this::reauthenticate, delay, TimeUnit.MILLISECONDS);
+    }
+
+    private void reauthenticate() {
+        if (!channel.isActive() || closeCause != null) {
+            return;
+        }
+        reauthenticating = true;
+        authenticate(options.sasl()).whenComplete((lifetimeMs, err) -> {
+            reauthenticating = false;
+            if (err != null) {
+                log.warn("re-authentication with {} failed: {}", name, err.getMessage());
+                close(err instanceof AuthenticationException ? err
+                        : new NetworkException("re-authentication with " + name + " failed", err, true));
+                return;
+            }
+            reauthentications++;
+            log.debug("re-authenticated with {}", name);
+            scheduleReauthentication(lifetimeMs);
+            drainWaiting();
+        });
+    }
+
+    /** Times this connection re-authenticated (KIP-368). */
+    public int reauthentications() {
+        return reauthentications;
+    }
+
+    private CompletableFuture<ApiMessage> sendAuth(ApiMessage request, short version) {
+        return send(request, version, true, options.connectTimeout(), true);
     }
 
     public int nodeId() {
@@ -226,6 +453,11 @@ public final class BrokerConnection {
      */
     public CompletableFuture<ApiMessage> send(ApiMessage request, short version, boolean expectResponse,
                                               java.time.Duration timeout) {
+        return send(request, version, expectResponse, timeout, false);
+    }
+
+    private CompletableFuture<ApiMessage> send(ApiMessage request, short version, boolean expectResponse,
+                                               java.time.Duration timeout, boolean auth) {
         CompletableFuture<ApiMessage> future = new CompletableFuture<>();
         ApiKey api = ApiKey.forId(request.apiKey());
         ByteBuf buf = alloc.buffer();
@@ -246,6 +478,7 @@ public final class BrokerConnection {
         }
         PendingRequest p = new PendingRequest(api, version, expectResponse, buf, future);
         p.timeoutMillis = timeout.toMillis();
+        p.auth = auth;
         try {
             loop.execute(() -> enqueue(p));
         } catch (RejectedExecutionException e) {
@@ -289,7 +522,7 @@ public final class BrokerConnection {
             return;
         }
         p.timeout = loop.schedule(() -> onTimeout(p), p.timeoutMillis, TimeUnit.MILLISECONDS);
-        if (inFlight.size() < options.maxInFlight()) {
+        if (p.auth || (!reauthenticating && inFlight.size() < options.maxInFlight())) {
             write(p);
         } else {
             waiting.add(p);
@@ -316,7 +549,7 @@ public final class BrokerConnection {
     }
 
     private void drainWaiting() {
-        while (inFlight.size() < options.maxInFlight() && !waiting.isEmpty()) {
+        while (!reauthenticating && inFlight.size() < options.maxInFlight() && !waiting.isEmpty()) {
             write(waiting.poll());
         }
     }
@@ -407,16 +640,26 @@ public final class BrokerConnection {
 
     private void onClosed() {
         Throwable cause = closeCause;
+        boolean auth = cause instanceof AuthenticationException;
         for (PendingRequest p; (p = inFlight.poll()) != null; ) {
-            fail(p, new OutcomeUnknownException("connection to " + name + " closed before the response to "
+            fail(p, auth ? cause : new OutcomeUnknownException("connection to " + name + " closed before the response to "
                     + p.describe() + " arrived; it may have been processed", cause));
         }
         inFlightCount = 0;
         for (PendingRequest p; (p = waiting.poll()) != null; ) {
-            fail(p, new NetworkException("connection to " + name + " closed; " + p.describe() + " was not sent",
+            fail(p, auth ? cause : new NetworkException("connection to " + name + " closed; " + p.describe() + " was not sent",
                     cause, true));
         }
         closed.complete(cause);
+    }
+
+    /** Notes whether the broker sent anything at all before a TLS handshake failed. */
+    private final class ByteWatcher extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            receivedBytes = true;
+            ctx.fireChannelRead(msg);
+        }
     }
 
     /** The pipeline's last handler; runs on the event loop. */
@@ -450,7 +693,10 @@ public final class BrokerConnection {
             Throwable c = cause instanceof io.netty.handler.codec.DecoderException d && d.getCause() != null
                     ? d.getCause() : cause;
             if (closeCause == null) {
+                // TLS 1.3 finishes the client's handshake before the broker checks the client's certificate:
+                // a refusal then arrives as an alert on an open connection.
                 closeCause = c instanceof ProtocolException ? new ProtocolException(name + ": " + c.getMessage(), c)
+                        : c instanceof javax.net.ssl.SSLException ? tlsFailure(c, name)
                         : new NetworkException("connection to " + name + " failed: " + c.getMessage(), c, true);
                 log.info("closing connection to {}: {}", name, c.toString());
             }

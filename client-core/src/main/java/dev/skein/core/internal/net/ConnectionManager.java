@@ -1,5 +1,6 @@
 package dev.skein.core.internal.net;
 
+import dev.skein.core.AuthenticationException;
 import dev.skein.core.ClientOptions;
 import dev.skein.core.ClientResources;
 import dev.skein.core.NetworkException;
@@ -18,12 +19,19 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * One connection per broker, opened on demand and shared by all callers, with exponential backoff
  * and jitter between failed attempts ({@code reconnect.backoff.ms} doubling to
  * {@code reconnect.backoff.max.ms}, +/-20%). Also opens connections to the bootstrap addresses,
  * trying every address each host resolves to when {@code client.dns.lookup=use_all_dns_ips}.
+ *
+ * <p>An {@link AuthenticationException} (rejected credentials, a certificate that fails
+ * verification, a plaintext client on a TLS port) is final: from then on every connection attempt
+ * fails at once with it, open connections are closed with it, and the listeners registered with
+ * {@link #onAuthenticationFailure} hear of it once. Retrying could not help, and a client
+ * reconnecting in a loop with bad credentials is a storm the broker's operators would rather not see.
  *
  * <p>Host names are resolved on a small daemon pool, never on an event loop (the JDK's resolver
  * blocks). Thread-safe.
@@ -35,6 +43,9 @@ public final class ConnectionManager implements AutoCloseable {
     private final Map<Integer, CompletableFuture<BrokerConnection>> connections = new ConcurrentHashMap<>();
     private final Map<Integer, Backoff> backoffs = new ConcurrentHashMap<>();
     private volatile boolean closed;
+    private volatile AuthenticationException authFailure;
+    private volatile boolean everConnected;
+    private final List<Consumer<AuthenticationException>> authListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /** Failed attempts to one broker and when the next may start. */
     private static final class Backoff {
@@ -60,6 +71,9 @@ public final class ConnectionManager implements AutoCloseable {
         if (closed) {
             return CompletableFuture.failedFuture(new NetworkException("client is closed", null, false));
         }
+        if (authFailure != null) {
+            return CompletableFuture.failedFuture(authFailure);
+        }
         CompletableFuture<BrokerConnection> existing = connections.get(node.id());
         if (existing != null && !(existing.isDone() && (existing.isCompletedExceptionally() || !existing.join().isOpen()))) {
             return existing;
@@ -77,11 +91,16 @@ public final class ConnectionManager implements AutoCloseable {
                     if (err != null) {
                         recordFailure(node.id());
                         connections.remove(node.id(), fresh);
-                        fresh.completeExceptionally(unwrap(err));
+                        fresh.completeExceptionally(classify(unwrap(err)));
                         return;
                     }
                     backoffs.remove(node.id());
-                    conn.closeFuture().whenComplete((c, e) -> connections.remove(node.id(), fresh));
+                    conn.closeFuture().whenComplete((c, e) -> {
+                        connections.remove(node.id(), fresh);
+                        if (c instanceof AuthenticationException a) {
+                            fail(a); // re-authentication was refused
+                        }
+                    });
                     if (closed) {
                         conn.close();
                     }
@@ -139,6 +158,9 @@ public final class ConnectionManager implements AutoCloseable {
      * owns it (bootstrap connections are not shared: their broker id is not known).
      */
     public CompletableFuture<BrokerConnection> bootstrapConnection() {
+        if (authFailure != null) {
+            return CompletableFuture.failedFuture(authFailure);
+        }
         List<String> servers = new ArrayList<>(options.bootstrapServers());
         Collections.rotate(servers, ThreadLocalRandom.current().nextInt(servers.size()));
         CompletableFuture<List<InetSocketAddress>> all = CompletableFuture.completedFuture(new ArrayList<>());
@@ -160,7 +182,61 @@ public final class ConnectionManager implements AutoCloseable {
                         + options.bootstrapServers() + " resolves to an address", null, true));
             }
             return connectFirst(-1, addrs, 0);
+        }).handle((conn, err) -> {
+            if (err != null) {
+                throw new java.util.concurrent.CompletionException(classify(unwrap(err)));
+            }
+            return conn;
         });
+    }
+
+    /** The authentication failure that stopped this client, or null. */
+    public AuthenticationException authenticationFailure() {
+        return authFailure;
+    }
+
+    /** Runs {@code listener} once when authentication fails for good (at once if it already has). */
+    public void onAuthenticationFailure(Consumer<AuthenticationException> listener) {
+        authListeners.add(listener);
+        AuthenticationException a = authFailure;
+        if (a != null && authListeners.remove(listener)) {
+            listener.accept(a);
+        }
+    }
+
+    /**
+     * Makes an authentication failure final. A TLS handshake the peer closed without a word counts
+     * only while this client has never connected: then it is almost surely a TLS client on a
+     * plaintext port, where later it is more likely a broker going away.
+     */
+    private Throwable classify(Throwable err) {
+        if (err instanceof BrokerConnection.HandshakeClosedException h && !everConnected) {
+            err = new AuthenticationException(h.getMessage(), h);
+        }
+        if (err instanceof AuthenticationException a) {
+            fail(a);
+            return authFailure;
+        }
+        return err;
+    }
+
+    private void fail(AuthenticationException a) {
+        synchronized (this) {
+            if (authFailure != null) {
+                return;
+            }
+            authFailure = a;
+        }
+        org.slf4j.LoggerFactory.getLogger(ConnectionManager.class).error("{}; client {} stops: every operation fails"
+                + " with this error", a.getMessage(), options.clientId());
+        for (CompletableFuture<BrokerConnection> f : connections.values()) {
+            f.thenAccept(c -> c.close(a));
+        }
+        for (Consumer<AuthenticationException> l : authListeners) {
+            if (authListeners.remove(l)) {
+                l.accept(a);
+            }
+        }
     }
 
     private CompletableFuture<BrokerConnection> connectFirst(int nodeId, List<InetSocketAddress> addrs, int i) {
@@ -172,9 +248,10 @@ public final class ConnectionManager implements AutoCloseable {
         return BrokerConnection.connect(resources, options, nodeId, addrs.get(i))
                 .handle((conn, err) -> {
                     if (err == null) {
+                        everConnected = true;
                         return CompletableFuture.completedFuture(conn);
                     }
-                    if (i + 1 < addrs.size()) {
+                    if (i + 1 < addrs.size() && !(unwrap(err) instanceof AuthenticationException)) {
                         return connectFirst(nodeId, addrs, i + 1);
                     }
                     return CompletableFuture.<BrokerConnection>failedFuture(unwrap(err));

@@ -17,6 +17,8 @@ final class PendingRequest {
     int correlationId;
     boolean written;
     long timeoutMillis;
+    /** A SASL request: written even while other requests wait for (re)authentication to finish. */
+    boolean auth;
     ScheduledFuture<?> timeout;
 
     PendingRequest(ApiKey api, short version, boolean expectResponse, ByteBuf encoded,

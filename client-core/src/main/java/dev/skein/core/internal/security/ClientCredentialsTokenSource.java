@@ -1,0 +1,124 @@
+package dev.skein.core.internal.security;
+
+import dev.skein.core.AuthenticationException;
+import dev.skein.core.NetworkException;
+import dev.skein.core.security.OAuthBearerToken;
+import dev.skein.core.security.OAuthBearerTokenSource;
+import dev.skein.core.security.Secret;
+
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.concurrent.CompletableFuture;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.net.ssl.SSLContext;
+
+/**
+ * The OAuth 2 client-credentials grant: POSTs {@code grant_type=client_credentials} with HTTP Basic
+ * client authentication to an https token endpoint and reads {@code access_token} and
+ * {@code expires_in} from the JSON answer. A token is reused until 80% of its lifetime has passed;
+ * concurrent callers share one request. Redirects are not followed. Messages never quote the secret
+ * or the token.
+ */
+public final class ClientCredentialsTokenSource implements OAuthBearerTokenSource {
+    private static final Pattern ACCESS_TOKEN = Pattern.compile("\"access_token\"\\s*:\\s*\"([^\"]+)\"");
+    private static final Pattern EXPIRES_IN = Pattern.compile("\"expires_in\"\\s*:\\s*\"?(\\d+)");
+    private static final Pattern ERROR = Pattern.compile("\"error\"\\s*:\\s*\"([^\"]{0,200})\"");
+    private static final Duration TIMEOUT = Duration.ofSeconds(10);
+
+    private final URI endpoint;
+    private final String clientId;
+    private final Secret clientSecret;
+    private final String scope;
+    private final HttpClient http;
+    private CompletableFuture<OAuthBearerToken> current; // guarded by this
+    private Instant refreshAt = Instant.MIN;
+
+    /**
+     * @param ssl trust for the endpoint's certificate, or null for the JVM's default
+     * @throws IllegalArgumentException when the endpoint is not an absolute https URL
+     */
+    public ClientCredentialsTokenSource(URI endpoint, String clientId, Secret clientSecret, String scope, SSLContext ssl) {
+        if (endpoint == null || !"https".equalsIgnoreCase(endpoint.getScheme()) || endpoint.getHost() == null) {
+            throw new IllegalArgumentException("the token endpoint must be an https URL, was " + endpoint);
+        }
+        if (clientId == null || clientId.isEmpty() || clientSecret == null) {
+            throw new IllegalArgumentException("the client-credentials grant needs a client id and a client secret");
+        }
+        this.endpoint = endpoint;
+        this.clientId = clientId;
+        this.clientSecret = clientSecret;
+        this.scope = scope;
+        HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(TIMEOUT).followRedirects(HttpClient.Redirect.NEVER);
+        if (ssl != null) {
+            b.sslContext(ssl);
+        }
+        this.http = b.build();
+    }
+
+    @Override
+    public synchronized CompletableFuture<OAuthBearerToken> token() {
+        if (current != null && !current.isCompletedExceptionally() && (!current.isDone() || Instant.now().isBefore(refreshAt))) {
+            return current;
+        }
+        current = fetch();
+        return current;
+    }
+
+    private CompletableFuture<OAuthBearerToken> fetch() {
+        String form = "grant_type=client_credentials"
+                + (scope == null || scope.isBlank() ? "" : "&scope=" + URLEncoder.encode(scope, StandardCharsets.UTF_8));
+        String basic = Base64.getEncoder().encodeToString((URLEncoder.encode(clientId, StandardCharsets.UTF_8) + ":"
+                + URLEncoder.encode(clientSecret.reveal(), StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8));
+        HttpRequest request = HttpRequest.newBuilder(endpoint)
+                .timeout(TIMEOUT)
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .header("Accept", "application/json")
+                .header("Authorization", "Basic " + basic)
+                .POST(HttpRequest.BodyPublishers.ofString(form))
+                .build();
+        Instant asked = Instant.now();
+        return http.sendAsync(request, HttpResponse.BodyHandlers.ofString())
+                .handle((response, error) -> {
+                    if (error != null) {
+                        Throwable c = error.getCause() != null ? error.getCause() : error;
+                        throw new NetworkException("cannot reach the OAuth token endpoint " + endpoint + ": " + c, c, true);
+                    }
+                    return parse(response, asked);
+                });
+    }
+
+    private OAuthBearerToken parse(HttpResponse<String> response, Instant asked) {
+        String body = response.body() == null ? "" : response.body();
+        if (response.statusCode() != 200) {
+            Matcher e = ERROR.matcher(body);
+            throw new AuthenticationException("the OAuth token endpoint " + endpoint + " refused client " + clientId
+                    + " with HTTP " + response.statusCode() + (e.find() ? " (" + e.group(1) + ")" : ""), (Throwable) null);
+        }
+        Matcher t = ACCESS_TOKEN.matcher(body);
+        if (!t.find()) {
+            throw new AuthenticationException("the OAuth token endpoint " + endpoint + " answered without an access_token",
+                    (Throwable) null);
+        }
+        String jwt = t.group(1);
+        Matcher exp = EXPIRES_IN.matcher(body);
+        Instant expires = exp.find() ? asked.plusSeconds(Long.parseLong(exp.group(1))) : Jwt.expiry(jwt);
+        synchronized (this) {
+            long lifetimeMs = Math.max(0, Duration.between(asked, expires).toMillis());
+            refreshAt = expires.equals(Instant.MAX) ? Instant.MAX : asked.plusMillis(lifetimeMs * 8 / 10);
+        }
+        return new OAuthBearerToken(Secret.of(jwt), expires);
+    }
+
+    @Override
+    public String toString() {
+        return "ClientCredentialsTokenSource(" + endpoint + ", client=" + clientId + ")";
+    }
+}

@@ -1,0 +1,99 @@
+package dev.skein.core.internal.security;
+
+import dev.skein.core.ConfigException;
+import dev.skein.core.security.Secret;
+
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.KeyStore;
+import java.security.PrivateKey;
+import java.security.cert.Certificate;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.util.Base64;
+import java.util.Collection;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.crypto.EncryptedPrivateKeyInfo;
+import javax.crypto.SecretKeyFactory;
+import javax.crypto.spec.PBEKeySpec;
+
+/** A client key and certificate chain from PEM: PKCS#8 keys, plain or encrypted with {@code ssl.key.password}. */
+final class Pem {
+    static final char[] STORE_PASSWORD = new char[0];
+    private static final Pattern KEY = Pattern.compile(
+            "-----BEGIN (ENCRYPTED )?PRIVATE KEY-----([A-Za-z0-9+/=\\s]+)-----END (?:ENCRYPTED )?PRIVATE KEY-----");
+
+    private Pem() {}
+
+    static KeyStore keyStore(String chainPem, Secret keyPem, Secret keyPassword) {
+        Collection<? extends Certificate> chain;
+        try {
+            chain = CertificateFactory.certificates(chainPem);
+        } catch (GeneralSecurityException e) {
+            throw new ConfigException("ssl.keystore.certificate.chain", "holds no readable PEM certificate: " + e.getMessage());
+        }
+        if (chain.isEmpty()) {
+            throw new ConfigException("ssl.keystore.certificate.chain", "holds no PEM certificate");
+        }
+        PrivateKey key = privateKey(keyPem.reveal(), keyPassword);
+        try {
+            KeyStore ks = KeyStore.getInstance("PKCS12");
+            ks.load(null, null);
+            ks.setKeyEntry("client", key, STORE_PASSWORD, chain.toArray(Certificate[]::new));
+            return ks;
+        } catch (java.io.IOException | GeneralSecurityException e) {
+            throw new ConfigException("ssl.keystore.key", "does not match the certificate chain: " + e.getMessage());
+        }
+    }
+
+    private static PrivateKey privateKey(String pem, Secret password) {
+        Matcher m = KEY.matcher(pem);
+        if (!m.find()) {
+            throw new ConfigException("ssl.keystore.key", "holds no PKCS#8 PEM key (BEGIN PRIVATE KEY or BEGIN ENCRYPTED"
+                    + " PRIVATE KEY)");
+        }
+        byte[] der = Base64.getMimeDecoder().decode(m.group(2));
+        PKCS8EncodedKeySpec spec;
+        try {
+            if (m.group(1) != null) {
+                if (password == null) {
+                    throw new ConfigException("ssl.key.password", "is required: the PEM key is encrypted");
+                }
+                EncryptedPrivateKeyInfo info = new EncryptedPrivateKeyInfo(der);
+                SecretKeyFactory f = SecretKeyFactory.getInstance(info.getAlgName());
+                spec = info.getKeySpec(f.generateSecret(new PBEKeySpec(password.reveal().toCharArray())));
+            } else {
+                spec = new PKCS8EncodedKeySpec(der);
+            }
+        } catch (java.io.IOException | GeneralSecurityException e) {
+            throw new ConfigException("ssl.key.password", "does not decrypt the PEM key (" + e.getClass().getSimpleName() + ")");
+        }
+        for (String algorithm : new String[] {"RSA", "EC", "Ed25519", "Ed448", "DSA"}) {
+            try {
+                return KeyFactory.getInstance(algorithm).generatePrivate(spec);
+            } catch (GeneralSecurityException e) {
+                // try the next algorithm
+            }
+        }
+        throw new ConfigException("ssl.keystore.key", "is not an RSA, EC, EdDSA or DSA key");
+    }
+
+    /** X.509 certificates from PEM text. */
+    private static final class CertificateFactory {
+        private static final Pattern BLOCK = Pattern.compile(
+                "-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\\s]+-----END CERTIFICATE-----");
+
+        /** Only the CERTIFICATE blocks are read: a PEM file may hold the key too. */
+        static Collection<? extends Certificate> certificates(String pem) throws GeneralSecurityException {
+            StringBuilder certs = new StringBuilder();
+            Matcher m = BLOCK.matcher(pem);
+            while (m.find()) {
+                certs.append(m.group()).append('\n');
+            }
+            return java.security.cert.CertificateFactory.getInstance("X.509")
+                    .generateCertificates(new ByteArrayInputStream(certs.toString().getBytes(StandardCharsets.US_ASCII)));
+        }
+    }
+}

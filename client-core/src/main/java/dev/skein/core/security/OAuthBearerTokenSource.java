@@ -1,0 +1,49 @@
+package dev.skein.core.security;
+
+import dev.skein.core.internal.security.ClientCredentialsTokenSource;
+import dev.skein.core.internal.security.Jwt;
+
+import java.net.URI;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Where SASL/OAUTHBEARER tokens come from. Skein calls {@link #token()} when a connection
+ * authenticates or re-authenticates; implementations cache as they see fit (the built-in ones keep
+ * a token until 80% of its lifetime has passed). The future must complete off Skein's event loops'
+ * critical path: do I/O on a thread of your own, never block the calling thread.
+ */
+@FunctionalInterface
+public interface OAuthBearerTokenSource {
+    CompletableFuture<OAuthBearerToken> token();
+
+    /** Always the same token, e.g. one your platform hands you; its {@code exp} claim gives its expiry. */
+    static OAuthBearerTokenSource fixed(Secret jwt) {
+        OAuthBearerToken token = new OAuthBearerToken(jwt, Jwt.expiry(jwt.reveal()));
+        return () -> CompletableFuture.completedFuture(token);
+    }
+
+    /**
+     * A fresh unsecured token ({@code "alg":"none"}) naming {@code principal}, for development
+     * brokers that validate with Kafka's unsecured validator. Never for a production cluster.
+     */
+    static OAuthBearerTokenSource unsecured(String principal, java.time.Duration lifetime) {
+        return () -> CompletableFuture.completedFuture(Jwt.unsecured(principal, lifetime));
+    }
+
+    /**
+     * The OAuth 2 client-credentials grant (RFC 6749 section 4.4) against {@code tokenEndpoint}, which
+     * must be an https URL. The endpoint's certificate is checked against the JVM's default trust.
+     *
+     * @param scope the space-separated scopes to ask for, or null
+     */
+    static OAuthBearerTokenSource clientCredentials(URI tokenEndpoint, String clientId, Secret clientSecret,
+                                                    String scope) {
+        return new ClientCredentialsTokenSource(tokenEndpoint, clientId, clientSecret, scope, null);
+    }
+
+    /** As {@link #clientCredentials(URI, String, Secret, String)}, trusting the endpoint's certificate through {@code tls}. */
+    static OAuthBearerTokenSource clientCredentials(URI tokenEndpoint, String clientId, Secret clientSecret,
+                                                    String scope, javax.net.ssl.SSLContext tls) {
+        return new ClientCredentialsTokenSource(tokenEndpoint, clientId, clientSecret, scope, tls);
+    }
+}

@@ -1,0 +1,237 @@
+package dev.skein.core.internal;
+
+import dev.skein.core.AuthenticationException;
+import dev.skein.core.ClientOptions;
+import dev.skein.core.internal.metadata.Cluster;
+import dev.skein.core.internal.net.BrokerConnection;
+import dev.skein.core.message.ApiKey;
+import dev.skein.core.message.MetadataRequest;
+import dev.skein.core.message.MetadataResponse;
+import dev.skein.core.security.OAuthBearerTokenSource;
+import dev.skein.core.security.SaslCredentials;
+import dev.skein.core.security.Secret;
+import dev.skein.core.security.SecurityProtocol;
+import dev.skein.testkit.KafkaCluster;
+import dev.skein.testkit.KafkaCluster.Listener;
+import dev.skein.testkit.KafkaClusterExtension;
+import dev.skein.testkit.OwnCluster;
+import dev.skein.testkit.TestCertificates;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ScramCredentialInfo;
+import org.apache.kafka.clients.admin.ScramMechanism;
+import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * TLS and SASL against a real broker's secured listeners, at the connection level every client
+ * shares: each variant must bring the cluster's metadata, each misconfiguration must fail fast
+ * with a final {@link AuthenticationException} that says what to fix.
+ */
+@ExtendWith(KafkaClusterExtension.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class SecureConnectionIT {
+    static final String SCRAM_USER = "carol";
+    static final String SCRAM_PASSWORD = "carol-scram-secret";
+    private KafkaCluster kafka;
+    private TestCertificates certs;
+    private final Secret pass = Secret.of(TestCertificates.PASSWORD);
+
+    @BeforeAll
+    void start(@OwnCluster(securityListeners = true) KafkaCluster kafka) throws Exception {
+        this.kafka = kafka;
+        this.certs = kafka.certificates();
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+            // One request per mechanism: the broker refuses two changes to one user in a request.
+            admin.alterUserScramCredentials(List.of(new UserScramCredentialUpsertion(SCRAM_USER,
+                    new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_256, 4096), SCRAM_PASSWORD))).all().get(30, TimeUnit.SECONDS);
+            admin.alterUserScramCredentials(List.of(new UserScramCredentialUpsertion(SCRAM_USER,
+                    new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 8192), SCRAM_PASSWORD))).all().get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    private ClientOptions.Builder options(Listener listener) {
+        return ClientOptions.builder().bootstrapServers(kafka.bootstrapServers(listener))
+                .connectTimeout(Duration.ofSeconds(10));
+    }
+
+    /** The cluster's metadata over {@code options}, then one more request over a broker connection. */
+    private static Cluster works(ClientOptions options) throws Exception {
+        try (ClusterClient client = ClusterClient.start(options, null)) {
+            Cluster c = client.awaitReady(Duration.ofSeconds(30)).get(30, TimeUnit.SECONDS);
+            assertEquals(1, c.brokers().size());
+            MetadataResponse r = client.<MetadataResponse>send(1, ApiKey.METADATA, v -> new MetadataRequest()
+                    .setTopics(List.of())).get(30, TimeUnit.SECONDS);
+            assertEquals(1, r.brokers().size());
+            return c;
+        }
+    }
+
+    /** The final failure over {@code options}, which must come within seconds. */
+    private static AuthenticationException fails(ClientOptions options) throws Exception {
+        try (ClusterClient client = ClusterClient.start(options, null)) {
+            long start = System.nanoTime();
+            ExecutionException e = assertThrows(ExecutionException.class,
+                    () -> client.awaitReady(Duration.ofSeconds(30)).get(30, TimeUnit.SECONDS));
+            assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(15), "the failure came promptly");
+            AuthenticationException a = assertInstanceOf(AuthenticationException.class, e.getCause(), e::toString);
+            assertFalse(a.isRetriable());
+            assertSame(a, client.fatalError(), "the failure is final for the client");
+            ExecutionException later = assertThrows(ExecutionException.class,
+                    () -> client.send(1, ApiKey.METADATA, v -> new MetadataRequest()).get(5, TimeUnit.SECONDS));
+            assertInstanceOf(AuthenticationException.class, later.getCause(), "later operations fail with it too");
+            return a;
+        }
+    }
+
+    @Test
+    void tlsWithEveryKindOfTrustMaterial() throws Exception {
+        UnaryOperator<ClientOptions.Builder> ssl = b -> b.securityProtocol(SecurityProtocol.SSL);
+        works(ssl.apply(options(Listener.SSL)).trustStore(certs.trustStore(), pass).build());
+        works(ssl.apply(options(Listener.SSL)).trustStore(certs.trustStoreJks(), pass).build());
+        works(ssl.apply(options(Listener.SSL)).trustStore(certs.caPem(), null).build());
+        works(options(Listener.SSL).properties(Map.of("security.protocol", "SSL",
+                "ssl.truststore.type", "PEM", "ssl.truststore.certificates", Files.readString(certs.caPem()))).build());
+        works(options(Listener.SSL).properties(Map.of("security.protocol", "SSL", "ssl.enabled.protocols", "TLSv1.2",
+                "ssl.truststore.location", certs.trustStore().toString(),
+                "ssl.truststore.password", TestCertificates.PASSWORD)).build());
+    }
+
+    @Test
+    void mutualTlsWithKeyStoresAndPem() throws Exception {
+        works(options(Listener.MTLS).securityProtocol(SecurityProtocol.SSL).trustStore(certs.trustStore(), pass)
+                .keyStore(certs.clientKeyStore(), pass, pass).build());
+        works(options(Listener.MTLS).securityProtocol(SecurityProtocol.SSL).trustStore(certs.trustStore(), pass)
+                .keyStore(certs.clientKeyStoreJks(), pass, pass).build());
+        works(options(Listener.MTLS).securityProtocol(SecurityProtocol.SSL).trustStore(certs.trustStore(), pass)
+                .clientCertificate(Files.readString(certs.clientCertificatePem()),
+                        Secret.of(Files.readString(certs.clientKeyPem())), null).build());
+
+        AuthenticationException noCert = fails(options(Listener.MTLS).securityProtocol(SecurityProtocol.SSL)
+                .trustStore(certs.trustStore(), pass).build());
+        assertTrue(noCert.getMessage().contains("TLS"), noCert::getMessage);
+    }
+
+    @Test
+    void aCertificateThatDoesNotNameTheHostIsRefused() throws Exception {
+        AuthenticationException e = fails(options(Listener.SSL_WRONG_SAN).securityProtocol(SecurityProtocol.SSL)
+                .trustStore(certs.trustStore(), pass).build());
+        assertTrue(e.getMessage().contains("does not name 127.0.0.1"), e::getMessage);
+        assertTrue(e.getMessage().contains("subjectAltName"), e::getMessage);
+
+        // Only an explicit opt-out lets it through (and logs a warning).
+        works(options(Listener.SSL_WRONG_SAN).securityProtocol(SecurityProtocol.SSL)
+                .trustStore(certs.trustStore(), pass).hostnameVerification(false).build());
+    }
+
+    @Test
+    void anUntrustedCertificateIsRefused() throws Exception {
+        AuthenticationException e = fails(options(Listener.SSL).securityProtocol(SecurityProtocol.SSL).build());
+        assertTrue(e.getMessage().contains("not signed by a CA the client trusts"), e::getMessage);
+    }
+
+    @Test
+    void plaintextAndTlsMismatchesFailFastAndSaySo() throws Exception {
+        AuthenticationException plainOnTls = fails(options(Listener.SSL).build());
+        assertTrue(plainOnTls.getMessage().contains("TLS"), plainOnTls::getMessage);
+        assertTrue(plainOnTls.getMessage().contains("security.protocol"), plainOnTls::getMessage);
+
+        AuthenticationException tlsOnPlain = fails(options(Listener.PLAINTEXT).securityProtocol(SecurityProtocol.SSL)
+                .trustStore(certs.trustStore(), pass).build());
+        assertTrue(tlsOnPlain.getMessage().contains("PLAINTEXT"), tlsOnPlain::getMessage);
+
+        AuthenticationException saslOnPlain = fails(options(Listener.PLAINTEXT)
+                .securityProtocol(SecurityProtocol.SASL_PLAINTEXT)
+                .sasl(SaslCredentials.plain("alice", Secret.of("alice-secret"))).build());
+        assertTrue(saslOnPlain.getMessage().contains("does not use SASL"), saslOnPlain::getMessage);
+    }
+
+    @Test
+    void saslOverTlsWithEveryMechanism() throws Exception {
+        UnaryOperator<ClientOptions.Builder> saslSsl = b -> b.securityProtocol(SecurityProtocol.SASL_SSL)
+                .trustStore(certs.trustStore(), pass);
+        works(saslSsl.apply(options(Listener.SASL_SSL))
+                .sasl(SaslCredentials.plain("alice", Secret.of(KafkaCluster.PLAIN_USERS.get("alice")))).build());
+        works(saslSsl.apply(options(Listener.SASL_SSL))
+                .sasl(SaslCredentials.scramSha256(SCRAM_USER, Secret.of(SCRAM_PASSWORD))).build());
+        works(saslSsl.apply(options(Listener.SASL_SSL))
+                .sasl(SaslCredentials.scramSha512(SCRAM_USER, Secret.of(SCRAM_PASSWORD))).build());
+        works(saslSsl.apply(options(Listener.SASL_SSL))
+                .sasl(SaslCredentials.oauthBearer(OAuthBearerTokenSource.unsecured("dave", Duration.ofMinutes(5)))).build());
+        // The standard properties, as a Kafka client would be configured.
+        works(options(Listener.SASL_SSL).properties(Map.of("security.protocol", "SASL_SSL",
+                "ssl.truststore.location", certs.trustStore().toString(), "ssl.truststore.password", TestCertificates.PASSWORD,
+                "sasl.mechanism", "SCRAM-SHA-512",
+                "sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"" + SCRAM_USER
+                        + "\" password=\"" + SCRAM_PASSWORD + "\";")).build());
+    }
+
+    @Test
+    void wrongPasswordsAndUnknownUsersFailPromptlyWithoutTheirPassword() throws Exception {
+        PrintStream err = System.err;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(captured, true));
+        String wrong = "not-the-Password-42";
+        try {
+            for (SaslCredentials c : List.of(SaslCredentials.plain("alice", Secret.of(wrong)),
+                    SaslCredentials.plain("nobody", Secret.of(wrong)),
+                    SaslCredentials.scramSha256(SCRAM_USER, Secret.of(wrong)),
+                    SaslCredentials.scramSha512("nobody", Secret.of(wrong)))) {
+                AuthenticationException e = fails(options(Listener.SASL_SSL).securityProtocol(SecurityProtocol.SASL_SSL)
+                        .trustStore(certs.trustStore(), pass).sasl(c).build());
+                assertTrue(e.getMessage().contains("authentication"), e::getMessage);
+                assertFalse(e.getMessage().contains(wrong), e::getMessage);
+                assertFalse(String.valueOf(e.getCause()).contains(wrong));
+            }
+        } finally {
+            System.setErr(err);
+        }
+        String log = captured.toString();
+        assertTrue(log.contains("client skein stops"), "the failure is logged once per client: " + log);
+        assertFalse(log.contains(wrong), "no log line holds the password");
+        err.print(log);
+    }
+
+    @Test
+    void reauthenticatesBeforeTheSessionEnds() throws Exception {
+        for (SaslCredentials c : List.of(SaslCredentials.plain("bob", Secret.of(KafkaCluster.PLAIN_USERS.get("bob"))),
+                SaslCredentials.scramSha256(SCRAM_USER, Secret.of(SCRAM_PASSWORD)))) {
+            try (ClusterClient client = ClusterClient.start(options(Listener.SASL_PLAINTEXT)
+                    .securityProtocol(SecurityProtocol.SASL_PLAINTEXT).sasl(c).build(), null)) {
+                client.awaitReady(Duration.ofSeconds(30)).get(30, TimeUnit.SECONDS);
+                BrokerConnection first = client.connections().connection(client.cluster().broker(1)).get(30, TimeUnit.SECONDS);
+                long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(KafkaCluster.REAUTH_MS * 5L / 2);
+                int requests = 0;
+                while (System.nanoTime() < end) {
+                    client.send(1, ApiKey.METADATA, v -> new MetadataRequest().setTopics(List.of())).get(30, TimeUnit.SECONDS);
+                    requests++;
+                    Thread.sleep(50);
+                }
+                BrokerConnection now = client.connections().connection(client.cluster().broker(1)).get(30, TimeUnit.SECONDS);
+                assertSame(first, now, "the connection outlived its session lifetimes: it was not closed by the broker");
+                assertTrue(first.isOpen());
+                assertTrue(first.reauthentications() >= 2, c + ": re-authenticated " + first.reauthentications()
+                        + " times over " + requests + " requests");
+            }
+        }
+    }
+}
