@@ -36,6 +36,16 @@ public final class AdminBuilder {
     /** Event loops and buffers shared with other clients in this process. */
     public AdminBuilder resources(ClientResources shared) { this.resources = shared; return this; }
 
+    /**
+     * Connection and security options through {@link ClientOptions.Builder}'s typed methods, e.g.
+     * {@code b -> b.securityProtocol(SecurityProtocol.SASL_SSL).trustStore(path, password)
+     * .sasl(SaslCredentials.scramSha512(user, password))}. The same options as properties work too.
+     */
+    public AdminBuilder clientOptions(java.util.function.Consumer<ClientOptions.Builder> options) {
+        options.accept(client);
+        return this;
+    }
+
     public AdminBuilder properties(Map<String, ?> props) {
         props.forEach(this::property);
         return this;

@@ -140,6 +140,16 @@ public final class ConsumerBuilder<K, V> {
 
     public ConsumerBuilder<K, V> meterRegistry(io.micrometer.core.instrument.MeterRegistry r) { this.meterRegistry = r; return this; }
 
+    /**
+     * Connection and security options through {@link ClientOptions.Builder}'s typed methods, e.g.
+     * {@code b -> b.securityProtocol(SecurityProtocol.SASL_SSL).trustStore(path, password)
+     * .sasl(SaslCredentials.scramSha512(user, password))}. The same options as properties work too.
+     */
+    public ConsumerBuilder<K, V> clientOptions(java.util.function.Consumer<ClientOptions.Builder> options) {
+        options.accept(client);
+        return this;
+    }
+
     public ConsumerBuilder<K, V> properties(Map<String, ?> props) {
         props.forEach(this::property);
         return this;

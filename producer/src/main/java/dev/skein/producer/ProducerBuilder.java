@@ -127,6 +127,16 @@ public final class ProducerBuilder<K, V> {
     /** Event loops shared with other clients; by default the producer has its own. */
     public ProducerBuilder<K, V> resources(ClientResources shared) { this.resources = shared; return this; }
 
+    /**
+     * Connection and security options through {@link ClientOptions.Builder}'s typed methods, e.g.
+     * {@code b -> b.securityProtocol(SecurityProtocol.SASL_SSL).trustStore(path, password)
+     * .sasl(SaslCredentials.scramSha512(user, password))}. The same options as properties work too.
+     */
+    public ProducerBuilder<K, V> clientOptions(java.util.function.Consumer<ClientOptions.Builder> options) {
+        options.accept(client);
+        return this;
+    }
+
     public ProducerBuilder<K, V> properties(Map<String, ?> props) {
         props.forEach(this::property);
         return this;

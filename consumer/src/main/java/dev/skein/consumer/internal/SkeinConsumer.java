@@ -172,6 +172,9 @@ public final class SkeinConsumer<K, V> implements Consumer<K, V> {
         collector.raiseDeferred();
         do {
             checkWakeup();
+            if (client.fatalError() != null) {
+                throw client.fatalError(); // authentication failed: final for this consumer
+            }
             if (inGroup()) {
                 group.maintain();
             }

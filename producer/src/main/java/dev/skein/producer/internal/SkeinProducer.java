@@ -186,6 +186,9 @@ public final class SkeinProducer<K, V> implements Producer<K, V> {
                 Thread.currentThread().interrupt();
                 throw new TimeoutException("interrupted while waiting for metadata of " + name, e, false);
             } catch (java.util.concurrent.ExecutionException e) {
+                if (client.fatalError() != null) {
+                    throw client.fatalError(); // authentication failed: final, no use waiting out max.block.ms
+                }
                 c = client.cluster();
             }
             Cluster.TopicInfo info = c.topic(name);

@@ -1,0 +1,209 @@
+package dev.skein.consumer;
+
+import dev.skein.admin.Admin;
+import dev.skein.admin.NewTopic;
+import dev.skein.admin.ScramChange;
+import dev.skein.admin.ScramMechanism;
+import dev.skein.core.AuthenticationException;
+import dev.skein.core.ClientOptions;
+import dev.skein.core.security.OAuthBearerTokenSource;
+import dev.skein.core.security.SaslCredentials;
+import dev.skein.core.security.Secret;
+import dev.skein.core.security.SecurityProtocol;
+import dev.skein.producer.Producer;
+import dev.skein.producer.ProducerRecord;
+import dev.skein.producer.RecordMetadata;
+import dev.skein.serdes.Serdes;
+import dev.skein.testkit.KafkaCluster;
+import dev.skein.testkit.KafkaCluster.Listener;
+import dev.skein.testkit.KafkaClusterExtension;
+import dev.skein.testkit.OwnCluster;
+import dev.skein.testkit.TestCertificates;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Producer, consumer group and admin client over every secured listener of a real broker, and
+ * what each of them does with credentials the broker refuses.
+ */
+@ExtendWith(KafkaClusterExtension.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class SecurityIT {
+    private static final String SCRAM_USER = "erin";
+    private static final String SCRAM_PASSWORD = "erin-Scram-Secret";
+    private static final int RECORDS = 300;
+    private KafkaCluster kafka;
+    private TestCertificates certs;
+
+    @BeforeAll
+    void start(@OwnCluster(securityListeners = true) KafkaCluster kafka) throws Exception {
+        this.kafka = kafka;
+        this.certs = kafka.certificates();
+        // SCRAM users through Skein's own admin client, one request per mechanism.
+        try (Admin admin = Admin.builder().bootstrapServers(kafka.bootstrapServers()).build()) {
+            for (ScramMechanism m : ScramMechanism.values()) {
+                admin.credentials().alter(List.of(ScramChange.upsert(SCRAM_USER, m, 4096, SCRAM_PASSWORD)))
+                        .all().get(30, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    /** A way of connecting: a listener and the options that go with it. */
+    record Variant(String name, Listener listener, Consumer<ClientOptions.Builder> options) {
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    Stream<Variant> variants() {
+        Secret pass = Secret.of(TestCertificates.PASSWORD);
+        Consumer<ClientOptions.Builder> trust = b -> b.trustStore(certs.trustStore(), pass);
+        return Stream.of(
+                new Variant("SSL", Listener.SSL, trust.andThen(b -> b.securityProtocol(SecurityProtocol.SSL))),
+                new Variant("mutual TLS", Listener.MTLS, trust.andThen(b -> b.securityProtocol(SecurityProtocol.SSL)
+                        .keyStore(certs.clientKeyStore(), pass, pass))),
+                new Variant("SASL_SSL PLAIN", Listener.SASL_SSL, trust.andThen(b -> b
+                        .securityProtocol(SecurityProtocol.SASL_SSL)
+                        .sasl(SaslCredentials.plain("alice", Secret.of(KafkaCluster.PLAIN_USERS.get("alice")))))),
+                new Variant("SASL_SSL SCRAM-SHA-256", Listener.SASL_SSL, trust.andThen(b -> b
+                        .securityProtocol(SecurityProtocol.SASL_SSL)
+                        .sasl(SaslCredentials.scramSha256(SCRAM_USER, Secret.of(SCRAM_PASSWORD))))),
+                new Variant("SASL_SSL SCRAM-SHA-512", Listener.SASL_SSL, trust.andThen(b -> b
+                        .securityProtocol(SecurityProtocol.SASL_SSL)
+                        .sasl(SaslCredentials.scramSha512(SCRAM_USER, Secret.of(SCRAM_PASSWORD))))),
+                new Variant("SASL_SSL OAUTHBEARER", Listener.SASL_SSL, trust.andThen(b -> b
+                        .securityProtocol(SecurityProtocol.SASL_SSL)
+                        .sasl(SaslCredentials.oauthBearer(OAuthBearerTokenSource.unsecured("frank", Duration.ofMinutes(10)))))),
+                new Variant("SASL_PLAINTEXT SCRAM-SHA-512, re-authenticating", Listener.SASL_PLAINTEXT, b -> b
+                        .securityProtocol(SecurityProtocol.SASL_PLAINTEXT)
+                        .sasl(SaslCredentials.scramSha512(SCRAM_USER, Secret.of(SCRAM_PASSWORD)))));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("variants")
+    void produceConsumeInAGroupAndAdminister(Variant v) throws Exception {
+        String bootstrap = kafka.bootstrapServers(v.listener());
+        String topic = "secure-" + UUID.randomUUID();
+        try (Admin admin = Admin.builder().bootstrapServers(bootstrap).clientOptions(v.options()).build()) {
+            admin.topics().create(List.of(NewTopic.of(topic, 3, 1))).all().get(30, TimeUnit.SECONDS);
+            assertTrue(admin.topics().list(false).get(30, TimeUnit.SECONDS).stream().anyMatch(t -> t.name().equals(topic)));
+        }
+        try (Producer<String, String> producer = Producer.builder(Serdes.string(), Serdes.string())
+                .bootstrapServers(bootstrap).clientOptions(v.options()).build()) {
+            List<CompletableFuture<RecordMetadata>> acks = new ArrayList<>();
+            for (int i = 0; i < RECORDS; i++) {
+                acks.add(producer.send(ProducerRecord.of(topic, "k" + (i % 7), Integer.toString(i))));
+                if (i == RECORDS / 2 && v.listener() == Listener.SASL_PLAINTEXT) {
+                    Thread.sleep(KafkaCluster.REAUTH_MS * 3L / 2); // outlive a session: the next sends need re-authentication
+                }
+            }
+            for (CompletableFuture<RecordMetadata> a : acks) {
+                a.get(30, TimeUnit.SECONDS);
+            }
+        }
+        Map<Integer, List<Integer>> byPartition = new HashMap<>();
+        int total = 0;
+        try (dev.skein.consumer.Consumer<String, String> consumer = dev.skein.consumer.Consumer
+                .builder(Serdes.string(), Serdes.string()).bootstrapServers(bootstrap).clientOptions(v.options())
+                .groupId("g-" + topic).offsetReset(OffsetReset.EARLIEST).build()) {
+            consumer.subscribe(List.of(topic));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (total < RECORDS && System.nanoTime() < deadline) {
+                for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(500))) {
+                    byPartition.computeIfAbsent(r.partition(), p -> new ArrayList<>()).add(Integer.parseInt(r.value()));
+                    total++;
+                }
+            }
+            consumer.commitSync();
+        }
+        assertEquals(RECORDS, total, v + ": every record read once");
+        for (List<Integer> values : byPartition.values()) {
+            List<Integer> sorted = new ArrayList<>(values);
+            sorted.sort(null);
+            assertEquals(sorted, values, "in order within a partition");
+        }
+    }
+
+    @Test
+    void refusedCredentialsReachEveryClientPromptlyAndNoPasswordIsPrinted() throws Exception {
+        String wrong = "Wrong-Password-77";
+        Consumer<ClientOptions.Builder> bad = b -> b.securityProtocol(SecurityProtocol.SASL_SSL)
+                .trustStore(certs.trustStore(), Secret.of(TestCertificates.PASSWORD))
+                .sasl(SaslCredentials.scramSha256(SCRAM_USER, Secret.of(wrong)));
+        Consumer<ClientOptions.Builder> unknown = b -> b.securityProtocol(SecurityProtocol.SASL_SSL)
+                .trustStore(certs.trustStore(), Secret.of(TestCertificates.PASSWORD))
+                .sasl(SaslCredentials.plain("mallory", Secret.of(wrong)));
+        String bootstrap = kafka.bootstrapServers(Listener.SASL_SSL);
+        PrintStream err = System.err;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(captured, true));
+        try {
+            for (Consumer<ClientOptions.Builder> options : List.of(bad, unknown)) {
+                try (Producer<String, String> producer = Producer.builder(Serdes.string(), Serdes.string())
+                        .bootstrapServers(bootstrap).clientOptions(options).build()) {
+                    long start = System.nanoTime();
+                    ExecutionException e = assertThrows(ExecutionException.class, () -> producer
+                            .send(ProducerRecord.of("secure-refused", "k", "v")).get(30, TimeUnit.SECONDS));
+                    assertInstanceOf(AuthenticationException.class, e.getCause(), e::toString);
+                    assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(15), "promptly");
+                    ExecutionException again = assertThrows(ExecutionException.class, () -> producer
+                            .send(ProducerRecord.of("secure-refused", "k", "v")).get(5, TimeUnit.SECONDS));
+                    assertInstanceOf(AuthenticationException.class, again.getCause(), "and for every later send");
+                }
+                try (dev.skein.consumer.Consumer<String, String> consumer = dev.skein.consumer.Consumer
+                        .builder(Serdes.string(), Serdes.string()).bootstrapServers(bootstrap).clientOptions(options)
+                        .groupId("g-refused").build()) {
+                    consumer.subscribe(List.of("secure-refused"));
+                    long start = System.nanoTime();
+                    AuthenticationException e = assertThrows(AuthenticationException.class, () -> {
+                        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                        while (System.nanoTime() < deadline) {
+                            consumer.poll(Duration.ofMillis(500));
+                        }
+                    });
+                    assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(15), "promptly");
+                    assertFalse(e.getMessage().contains(wrong));
+                    assertThrows(AuthenticationException.class, () -> consumer.poll(Duration.ofMillis(100)));
+                }
+                try (Admin admin = Admin.builder().bootstrapServers(bootstrap).clientOptions(options).build()) {
+                    long start = System.nanoTime();
+                    ExecutionException e = assertThrows(ExecutionException.class,
+                            () -> admin.topics().list(false).get(30, TimeUnit.SECONDS));
+                    assertInstanceOf(AuthenticationException.class, e.getCause(), e::toString);
+                    assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(15), "promptly");
+                }
+            }
+        } finally {
+            System.setErr(err);
+        }
+        String log = captured.toString();
+        err.print(log);
+        assertTrue(log.contains("Authentication failed"), "the broker's reason is logged");
+        assertFalse(log.contains(wrong), "no log line holds the password");
+    }
+}
