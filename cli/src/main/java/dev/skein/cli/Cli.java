@@ -20,6 +20,8 @@ public final class Cli {
     public static final int OK = 0;
     public static final int FAILED = 1;
     public static final int USAGE = 2;
+    /** The cluster refused the client's credentials or certificate (or the client the broker's). */
+    public static final int AUTHENTICATION = 3;
 
     private Cli() {}
 
@@ -41,7 +43,15 @@ public final class Cli {
             if (root.global.verbose) {
                 e.printStackTrace(err);
             }
-            return e instanceof ConfigException || e instanceof IllegalArgumentException ? USAGE : FAILED;
+            if (e instanceof ConfigException || e instanceof IllegalArgumentException) {
+                return USAGE;
+            }
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof dev.skein.core.AuthenticationException) {
+                    return AUTHENTICATION;
+                }
+            }
+            return FAILED;
         });
         cl.setExecutionStrategy(parsed -> {
             Clients.logging(root.global); // before any client class logs: --verbose is known only now
