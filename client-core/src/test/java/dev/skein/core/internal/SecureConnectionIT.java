@@ -185,6 +185,58 @@ class SecureConnectionIT {
                         + "\" password=\"" + SCRAM_PASSWORD + "\";")).build());
     }
 
+    /** An https token endpoint for the client-credentials grant, issuing unsecured JWTs to one client. */
+    private com.sun.net.httpserver.HttpsServer tokenEndpoint(String clientId, String clientSecret) throws Exception {
+        java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
+        try (var in = Files.newInputStream(certs.brokerKeyStore())) {
+            ks.load(in, TestCertificates.PASSWORD.toCharArray());
+        }
+        javax.net.ssl.KeyManagerFactory kmf = javax.net.ssl.KeyManagerFactory.getInstance("PKIX");
+        kmf.init(ks, TestCertificates.PASSWORD.toCharArray());
+        javax.net.ssl.SSLContext ssl = javax.net.ssl.SSLContext.getInstance("TLS");
+        ssl.init(kmf.getKeyManagers(), null, null);
+        com.sun.net.httpserver.HttpsServer server = com.sun.net.httpserver.HttpsServer.create(
+                new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        server.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(ssl));
+        String expected = "Basic " + java.util.Base64.getEncoder().encodeToString((clientId + ":" + clientSecret)
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        server.createContext("/token", exchange -> {
+            String form = new String(exchange.getRequestBody().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            boolean ok = expected.equals(exchange.getRequestHeaders().getFirst("Authorization"))
+                    && form.contains("grant_type=client_credentials") && exchange.getRequestMethod().equals("POST");
+            String jwt = dev.skein.core.internal.security.Jwt.unsecured(clientId, Duration.ofMinutes(5)).value().reveal();
+            byte[] body = (ok ? "{\"access_token\":\"" + jwt + "\",\"token_type\":\"bearer\",\"expires_in\":300}"
+                    : "{\"error\":\"invalid_client\"}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().add("Content-Type", "application/json");
+            exchange.sendResponseHeaders(ok ? 200 : 401, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        server.start();
+        return server;
+    }
+
+    @Test
+    void oauthClientCredentialsFromAListedHttpsEndpoint() throws Exception {
+        com.sun.net.httpserver.HttpsServer server = tokenEndpoint("svc-app", "svc-app-secret");
+        try {
+            String url = "https://127.0.0.1:" + server.getAddress().getPort() + "/token";
+            java.util.function.Function<String, ClientOptions.Builder> withSecret = secret -> options(Listener.SASL_SSL)
+                    .properties(Map.of("security.protocol", "SASL_SSL", "sasl.mechanism", "OAUTHBEARER",
+                            "ssl.truststore.location", certs.trustStore().toString(),
+                            "ssl.truststore.password", TestCertificates.PASSWORD,
+                            "sasl.oauthbearer.token.endpoint.url", url, "skein.sasl.oauthbearer.allowed.urls", url,
+                            "sasl.jaas.config", "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule"
+                                    + " required clientId=\"svc-app\" clientSecret=\"" + secret + "\";"));
+            works(withSecret.apply("svc-app-secret").build());
+            AuthenticationException refused = fails(withSecret.apply("wrong-client-secret").build());
+            assertTrue(refused.getMessage().contains("HTTP 401 (invalid_client)"), refused::getMessage);
+            assertFalse(refused.getMessage().contains("wrong-client-secret"));
+        } finally {
+            server.stop(0);
+        }
+    }
+
     @Test
     void wrongPasswordsAndUnknownUsersFailPromptlyWithoutTheirPassword() throws Exception {
         PrintStream err = System.err;
