@@ -183,7 +183,7 @@ public final class BrokerConnection {
                 .setClientSoftwareVersion(SOFTWARE_VERSION);
         this.<ApiVersionsResponse>send(req, version).whenComplete((resp, err) -> {
             if (err != null) {
-                result.completeExceptionally(mismatch(err));
+                result.completeExceptionally(err);
                 close(null);
                 return;
             }
@@ -221,15 +221,6 @@ public final class BrokerConnection {
                 result.complete(this);
             });
         });
-    }
-
-    /** A plaintext client that met a TLS listener fails for good: retrying cannot help. */
-    private Throwable mismatch(Throwable err) {
-        Throwable c = err instanceof OutcomeUnknownException && err.getCause() != null ? err.getCause() : err;
-        if (c instanceof ProtocolException && c.getMessage() != null && c.getMessage().contains("TLS record")) {
-            return new AuthenticationException("cannot connect to " + name + ": " + c.getMessage(), c);
-        }
-        return err;
     }
 
     /** Why a TLS handshake failed, in words that point at the setting to fix. */
@@ -288,8 +279,7 @@ public final class BrokerConnection {
     private CompletableFuture<Long> authenticate(SaslCredentials credentials) {
         CompletableFuture<Long> done = new CompletableFuture<>();
         String mechanism = credentials.mechanism().wireName();
-        short handshakeVersion = (short) Math.min(1, versions.version(ApiKey.SASL_HANDSHAKE));
-        sendAuth(new SaslHandshakeRequest().setMechanism(mechanism), handshakeVersion).whenComplete((r, err) -> {
+        sendAuth(new SaslHandshakeRequest().setMechanism(mechanism), versions.version(ApiKey.SASL_HANDSHAKE)).whenComplete((r, err) -> {
             if (err != null) {
                 done.completeExceptionally(err);
                 return;
@@ -653,12 +643,17 @@ public final class BrokerConnection {
         closed.complete(cause);
     }
 
-    /** Notes whether the broker sent anything at all before a TLS handshake failed. */
+    /**
+     * Notes that the broker sent something, for telling a TLS handshake it closed without a word (a
+     * plaintext listener) from one it refused. Leaves the pipeline at the first read: reads after that
+     * do not pass through it.
+     */
     private final class ByteWatcher extends ChannelInboundHandlerAdapter {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             receivedBytes = true;
             ctx.fireChannelRead(msg);
+            ctx.pipeline().remove(this);
         }
     }
 
@@ -696,6 +691,7 @@ public final class BrokerConnection {
                 // TLS 1.3 finishes the client's handshake before the broker checks the client's certificate:
                 // a refusal then arrives as an alert on an open connection.
                 closeCause = c instanceof ProtocolException ? new ProtocolException(name + ": " + c.getMessage(), c)
+                        : c instanceof AuthenticationException ? new AuthenticationException(name + ": " + c.getMessage(), c)
                         : c instanceof javax.net.ssl.SSLException ? tlsFailure(c, name)
                         : new NetworkException("connection to " + name + " failed: " + c.getMessage(), c, true);
                 log.info("closing connection to {}: {}", name, c.toString());

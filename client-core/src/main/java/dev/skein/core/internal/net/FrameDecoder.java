@@ -1,5 +1,6 @@
 package dev.skein.core.internal.net;
 
+import dev.skein.core.AuthenticationException;
 import dev.skein.core.ProtocolException;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
@@ -11,7 +12,8 @@ import java.util.List;
  * Splits the broker's byte stream into size-prefixed frames. The announced size is checked against
  * the maximum before a byte of the frame is buffered, so an oversized or bogus size costs nothing.
  * When the very first bytes are not a plausible size, it says what they look like: a TLS record
- * (a plaintext client talking to a TLS listener) or an HTTP response (a client pointed at a web port).
+ * (a plaintext client talking to a TLS listener: an {@link AuthenticationException}, final) or an
+ * HTTP response (a client pointed at a web port).
  */
 final class FrameDecoder extends ByteToMessageDecoder {
     /** Emitted in place of a frame that is over the maximum; its bytes are skipped as they arrive. */
@@ -41,6 +43,13 @@ final class FrameDecoder extends ByteToMessageDecoder {
             }
             int size = in.getInt(in.readerIndex());
             if (size < 4 || size > maxFrameBytes) {
+                if (!sawFrame && looksLikeTls(in)) {
+                    in.skipBytes(in.readableBytes());
+                    // A security-protocol mismatch: final, since no retry can change what the listener speaks.
+                    throw new AuthenticationException("the server answered with a TLS record: this looks like a TLS"
+                            + " listener, but the client connects in plaintext (set security.protocol to SSL or SASL_SSL)",
+                            (Throwable) null);
+                }
                 String diagnosis = sawFrame ? "" : diagnose(in);
                 if (!diagnosis.isEmpty() || size < 4) {
                     in.skipBytes(in.readableBytes());
@@ -64,14 +73,17 @@ final class FrameDecoder extends ByteToMessageDecoder {
         }
     }
 
+    /** A TLS record header: content type 20-23, then major version 3. */
+    static boolean looksLikeTls(ByteBuf in) {
+        int i = in.readerIndex();
+        int b0 = in.getUnsignedByte(i);
+        return b0 >= 0x14 && b0 <= 0x17 && in.getUnsignedByte(i + 1) == 0x03;
+    }
+
     static String diagnose(ByteBuf in) {
         int i = in.readerIndex();
         int b0 = in.getUnsignedByte(i);
         int b1 = in.getUnsignedByte(i + 1);
-        if (b0 >= 0x14 && b0 <= 0x17 && b1 == 0x03) {
-            return "the server answered with a TLS record: this looks like a TLS listener, but the client"
-                    + " connects in plaintext (set security.protocol to SSL or SASL_SSL)";
-        }
         if (b0 == 'H' && b1 == 'T' && in.getUnsignedByte(i + 2) == 'T' && in.getUnsignedByte(i + 3) == 'P') {
             return "the server answered with HTTP: this address is a web server, not a Kafka listener";
         }
