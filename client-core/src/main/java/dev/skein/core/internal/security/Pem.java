@@ -28,15 +28,7 @@ final class Pem {
     private Pem() {}
 
     static KeyStore keyStore(String chainPem, Secret keyPem, Secret keyPassword) {
-        Collection<? extends Certificate> chain;
-        try {
-            chain = CertificateFactory.certificates(chainPem);
-        } catch (GeneralSecurityException e) {
-            throw new ConfigException("ssl.keystore.certificate.chain", "holds no readable PEM certificate: " + e.getMessage());
-        }
-        if (chain.isEmpty()) {
-            throw new ConfigException("ssl.keystore.certificate.chain", "holds no PEM certificate");
-        }
+        Collection<? extends Certificate> chain = certificates("ssl.keystore.certificate.chain", chainPem);
         PrivateKey key = privateKey(keyPem.reveal(), keyPassword);
         try {
             KeyStore ks = KeyStore.getInstance("PKCS12");
@@ -80,20 +72,29 @@ final class Pem {
         throw new ConfigException("ssl.keystore.key", "is not an RSA, EC, EdDSA or DSA key");
     }
 
-    /** X.509 certificates from PEM text. */
-    private static final class CertificateFactory {
-        private static final Pattern BLOCK = Pattern.compile(
-                "-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\\s]+-----END CERTIFICATE-----");
+    private static final Pattern CERTIFICATE = Pattern.compile(
+            "-----BEGIN CERTIFICATE-----[A-Za-z0-9+/=\\s]+-----END CERTIFICATE-----");
 
-        /** Only the CERTIFICATE blocks are read: a PEM file may hold the key too. */
-        static Collection<? extends Certificate> certificates(String pem) throws GeneralSecurityException {
-            StringBuilder certs = new StringBuilder();
-            Matcher m = BLOCK.matcher(pem);
-            while (m.find()) {
-                certs.append(m.group()).append('\n');
-            }
+    /**
+     * The X.509 certificates in PEM text; only CERTIFICATE blocks are read, since a PEM file may hold
+     * the key too.
+     *
+     * @throws ConfigException naming {@code key} when there is none, or one does not parse
+     */
+    static Collection<? extends Certificate> certificates(String key, String pem) {
+        StringBuilder blocks = new StringBuilder();
+        Matcher m = CERTIFICATE.matcher(pem);
+        while (m.find()) {
+            blocks.append(m.group()).append('\n');
+        }
+        if (blocks.length() == 0) {
+            throw new ConfigException(key, "holds no PEM certificate");
+        }
+        try {
             return java.security.cert.CertificateFactory.getInstance("X.509")
-                    .generateCertificates(new ByteArrayInputStream(certs.toString().getBytes(StandardCharsets.US_ASCII)));
+                    .generateCertificates(new ByteArrayInputStream(blocks.toString().getBytes(StandardCharsets.US_ASCII)));
+        } catch (GeneralSecurityException e) {
+            throw new ConfigException(key, "holds no readable PEM certificate: " + e.getMessage());
         }
     }
 }

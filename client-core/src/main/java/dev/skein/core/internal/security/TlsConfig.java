@@ -6,7 +6,6 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -15,9 +14,7 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
@@ -86,11 +83,11 @@ public final class TlsConfig {
     public TrustManagerFactory trustManagers() {
         KeyStore trust;
         if (trustCertificates != null) {
-            trust = certificateStore("ssl.truststore.certificates",
-                    new ByteArrayInputStream(trustCertificates.getBytes(StandardCharsets.UTF_8)));
+            trust = certificateStore("ssl.truststore.certificates", trustCertificates);
         } else if (trustStoreLocation != null) {
             String type = type(trustStoreType, trustStoreLocation);
-            trust = type.equals("PEM") ? certificateStore("ssl.truststore.location", open("ssl.truststore.location", trustStoreLocation))
+            trust = type.equals("PEM")
+                    ? certificateStore("ssl.truststore.location", read("ssl.truststore.location", trustStoreLocation))
                     : load("ssl.truststore", trustStoreLocation, type, trustStorePassword);
         } else {
             return null;
@@ -203,21 +200,17 @@ public final class TlsConfig {
         }
     }
 
-    private static KeyStore certificateStore(String key, InputStream pem) {
-        try (pem) {
-            Collection<? extends Certificate> certs = CertificateFactory.getInstance("X.509").generateCertificates(pem);
-            if (certs.isEmpty()) {
-                throw new ConfigException(key, "holds no PEM certificate");
-            }
+    private static KeyStore certificateStore(String key, String pem) {
+        try {
             KeyStore ks = KeyStore.getInstance("PKCS12");
             ks.load(null, null);
             int i = 0;
-            for (Certificate c : certs) {
+            for (Certificate c : Pem.certificates(key, pem)) {
                 ks.setCertificateEntry("ca-" + i++, c);
             }
             return ks;
         } catch (IOException | GeneralSecurityException e) {
-            throw new ConfigException(key, "holds no readable PEM certificate: " + e.getMessage());
+            throw new ConfigException(key, "cannot hold the certificates: " + e.getMessage());
         }
     }
 
