@@ -88,7 +88,6 @@ public final class ClientOptions {
     private final Duration rebootstrapTrigger;
     private final int maxResponseBytes;
     private final SecurityProtocol securityProtocol;
-    private final TlsConfig tls;
     private final SslContext sslContext;
     private final SaslCredentials sasl;
     private final Builder securitySource; // what mutate() starts from: the security options as given
@@ -111,7 +110,6 @@ public final class ClientOptions {
         this.rebootstrapTrigger = b.rebootstrapTrigger;
         this.maxResponseBytes = b.maxResponseBytes;
         this.securityProtocol = b.securityProtocol;
-        this.tls = b.tls.copy();
         this.sslContext = sslContext;
         this.sasl = sasl;
         this.securitySource = b.copySecurity(new Builder());
@@ -193,7 +191,7 @@ public final class ClientOptions {
     public SslContext sslContext() { return sslContext; }
 
     /** Whether the broker's certificate must name the host connected to. */
-    public boolean hostnameVerification() { return tls.hostnameVerification; }
+    public boolean hostnameVerification() { return securitySource.tls.hostnameVerification; }
 
     /** The SASL credentials, or null unless {@link #securityProtocol()} uses SASL. */
     public SaslCredentials sasl() { return sasl; }
