@@ -1,7 +1,5 @@
 package dev.skein.admin;
 
-import dev.skein.core.internal.security.Scram;
-
 import java.util.Objects;
 
 /**
@@ -11,7 +9,7 @@ import java.util.Objects;
  */
 public final class ScramChange {
     /** Kafka's bounds for the iteration count. */
-    public static final int MIN_ITERATIONS = 4096;
+    public static final int MIN_ITERATIONS = dev.skein.core.internal.security.Scram.MIN_ITERATIONS;
     public static final int MAX_ITERATIONS = 16384;
 
     private final String user;
@@ -84,8 +82,7 @@ public final class ScramChange {
 
     /** SCRAM's Hi(): PBKDF2 with the mechanism's HMAC over the UTF-8 password, one output block. */
     static byte[] hi(ScramMechanism mechanism, String password, byte[] salt, int iterations) {
-        Scram scram = mechanism == ScramMechanism.SCRAM_SHA_256 ? Scram.SHA_256 : Scram.SHA_512;
-        return scram.hi(password, salt, iterations);
+        return mechanism.scram().hi(password, salt, iterations);
     }
 
     @Override

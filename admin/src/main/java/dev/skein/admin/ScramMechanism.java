@@ -1,31 +1,27 @@
 package dev.skein.admin;
 
+import dev.skein.core.internal.security.Scram;
+
 /** The SCRAM mechanisms Kafka supports, with their wire codes. */
 public enum ScramMechanism {
-    SCRAM_SHA_256((byte) 1, "PBKDF2WithHmacSHA256", 256),
-    SCRAM_SHA_512((byte) 2, "PBKDF2WithHmacSHA512", 512);
+    SCRAM_SHA_256((byte) 1, Scram.SHA_256),
+    SCRAM_SHA_512((byte) 2, Scram.SHA_512);
 
     private final byte code;
-    private final String pbkdf2;
-    private final int keyBits;
+    private final Scram scram;
 
-    ScramMechanism(byte code, String pbkdf2, int keyBits) {
+    ScramMechanism(byte code, Scram scram) {
         this.code = code;
-        this.pbkdf2 = pbkdf2;
-        this.keyBits = keyBits;
+        this.scram = scram;
     }
 
     public byte code() {
         return code;
     }
 
-    /** The JDK algorithm computing SCRAM's Hi() for this hash (PBKDF2 with one output block). */
-    public String pbkdf2Algorithm() {
-        return pbkdf2;
-    }
-
-    public int keyBits() {
-        return keyBits;
+    /** The hash functions (Hi, HMAC, H) the client's SCRAM exchange uses too. */
+    Scram scram() {
+        return scram;
     }
 
     public static ScramMechanism forCode(byte code) {
