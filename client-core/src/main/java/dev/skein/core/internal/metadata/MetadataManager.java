@@ -143,11 +143,6 @@ public final class MetadataManager {
         b.completeExceptionally(error);
     }
 
-    /** The final failure, or null. */
-    public synchronized RuntimeException fatalError() {
-        return fatal;
-    }
-
     public synchronized void onFailure(long nowMs) {
         inFlight = false;
         updateRequested = true;

@@ -37,6 +37,7 @@ import java.util.function.Consumer;
  * blocks). Thread-safe.
  */
 public final class ConnectionManager implements AutoCloseable {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ConnectionManager.class);
     private final ClientResources resources;
     private final ClientOptions options;
     private final ExecutorService dns;
@@ -227,7 +228,7 @@ public final class ConnectionManager implements AutoCloseable {
             }
             authFailure = a;
         }
-        org.slf4j.LoggerFactory.getLogger(ConnectionManager.class).error("{}; client {} stops: every operation fails"
+        log.error("{}; client {} stops: every operation fails"
                 + " with this error", a.getMessage(), options.clientId());
         for (CompletableFuture<BrokerConnection> f : connections.values()) {
             f.thenAccept(c -> c.close(a));

@@ -1,6 +1,7 @@
 package dev.skein.core.internal.security;
 
 import dev.skein.core.AuthenticationException;
+import dev.skein.core.security.OAuthBearerToken;
 import dev.skein.core.security.OAuthBearerTokenSource;
 
 import java.nio.charset.StandardCharsets;
@@ -22,14 +23,14 @@ final class OAuthBearerExchange implements SaslExchange {
 
     @Override
     public CompletableFuture<byte[]> initialResponse() {
-        CompletableFuture<?> fetch;
+        CompletableFuture<OAuthBearerToken> fetch;
         try {
             fetch = tokens.token();
         } catch (RuntimeException e) {
             fetch = CompletableFuture.failedFuture(e);
         }
-        return fetch.thenApply(t -> ("n,,\u0001auth=Bearer " + ((dev.skein.core.security.OAuthBearerToken) t).value().reveal()
-                + "\u0001\u0001").getBytes(StandardCharsets.UTF_8));
+        return fetch.thenApply(t -> ("n,,\u0001auth=Bearer " + t.value().reveal() + "\u0001\u0001")
+                .getBytes(StandardCharsets.UTF_8));
     }
 
     @Override
@@ -49,10 +50,5 @@ final class OAuthBearerExchange implements SaslExchange {
     @Override
     public boolean isComplete() {
         return complete;
-    }
-
-    /** The broker's error report, when it sent one. */
-    String rejection() {
-        return rejection;
     }
 }
