@@ -690,8 +690,8 @@ public final class BrokerConnection {
             if (closeCause == null) {
                 // TLS 1.3 finishes the client's handshake before the broker checks the client's certificate:
                 // a refusal then arrives as an alert on an open connection.
-                closeCause = c instanceof ProtocolException ? new ProtocolException(name + ": " + c.getMessage(), c)
-                        : c instanceof AuthenticationException ? new AuthenticationException(name + ": " + c.getMessage(), c)
+                closeCause = c instanceof FrameDecoder.TlsReply ? new AuthenticationException(name + ": " + c.getMessage(), c)
+                        : c instanceof ProtocolException ? new ProtocolException(name + ": " + c.getMessage(), c)
                         : c instanceof javax.net.ssl.SSLException ? tlsFailure(c, name)
                         : new NetworkException("connection to " + name + " failed: " + c.getMessage(), c, true);
                 log.info("closing connection to {}: {}", name, c.toString());

@@ -1,6 +1,5 @@
 package dev.skein.core.internal.net;
 
-import dev.skein.core.AuthenticationException;
 import dev.skein.core.ProtocolException;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
@@ -12,8 +11,8 @@ import java.util.List;
  * Splits the broker's byte stream into size-prefixed frames. The announced size is checked against
  * the maximum before a byte of the frame is buffered, so an oversized or bogus size costs nothing.
  * When the very first bytes are not a plausible size, it says what they look like: a TLS record
- * (a plaintext client talking to a TLS listener: an {@link AuthenticationException}, final) or an
- * HTTP response (a client pointed at a web port).
+ * (a plaintext client talking to a TLS listener: {@link TlsReply}) or an HTTP response (a client
+ * pointed at a web port).
  */
 final class FrameDecoder extends ByteToMessageDecoder {
     /** Emitted in place of a frame that is over the maximum; its bytes are skipped as they arrive. */
@@ -45,10 +44,7 @@ final class FrameDecoder extends ByteToMessageDecoder {
             if (size < 4 || size > maxFrameBytes) {
                 if (!sawFrame && looksLikeTls(in)) {
                     in.skipBytes(in.readableBytes());
-                    // A security-protocol mismatch: final, since no retry can change what the listener speaks.
-                    throw new AuthenticationException("the server answered with a TLS record: this looks like a TLS"
-                            + " listener, but the client connects in plaintext (set security.protocol to SSL or SASL_SSL)",
-                            (Throwable) null);
+                    throw new TlsReply();
                 }
                 String diagnosis = sawFrame ? "" : diagnose(in);
                 if (!diagnosis.isEmpty() || size < 4) {
@@ -70,6 +66,18 @@ final class FrameDecoder extends ByteToMessageDecoder {
             in.skipBytes(4);
             out.add(in.readRetainedSlice(size));
             sawFrame = true;
+        }
+    }
+
+    /**
+     * The broker answered a plaintext client with TLS. A malformed answer like any other to the
+     * decoder; the connection turns it into a final {@link AuthenticationException}, since no retry
+     * can change what the listener speaks.
+     */
+    static final class TlsReply extends ProtocolException {
+        TlsReply() {
+            super("the server answered with a TLS record: this looks like a TLS listener, but the client connects"
+                    + " in plaintext (set security.protocol to SSL or SASL_SSL)");
         }
     }
 
