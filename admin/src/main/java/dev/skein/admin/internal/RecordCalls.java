@@ -47,6 +47,10 @@ final class RecordCalls implements RecordAdmin {
                             + " does not exist")));
                     continue;
                 }
+                if (topic != null && topic.refusal() != null) { // not allowed to describe it, say
+                    out.put(tp, Calls.Outcome.failed(topic.refusal().exception("metadata for topic " + tp.topic())));
+                    continue;
+                }
                 Node leader = cluster.leader(tp.topic(), tp.partition());
                 if (leader == null) {
                     calls.client().refreshMetadata();

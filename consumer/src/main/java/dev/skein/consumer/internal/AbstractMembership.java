@@ -1,11 +1,15 @@
 package dev.skein.consumer.internal;
 
+import dev.skein.core.AuthorizationException;
+import dev.skein.core.ErrorCode;
 import dev.skein.core.internal.ClusterClient;
+import dev.skein.core.internal.metadata.Cluster;
 import io.netty.channel.EventLoop;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * What both group protocols keep the same way: the subscribed topics, when {@code poll()} was last
@@ -52,6 +56,28 @@ abstract class AbstractMembership implements Membership {
         boolean l = lost;
         lost = false;
         return l;
+    }
+
+    /**
+     * The error for subscribed topics the principal may not describe or read, naming those metadata
+     * reports as denied; when it reports none, names all of {@code topics} if {@code evenIfNoneKnown}
+     * (a heartbeat's {@code TOPIC_AUTHORIZATION_FAILED} names no topic), else returns null.
+     */
+    static AuthorizationException deniedTopics(Cluster cluster, Set<String> topics, boolean evenIfNoneKnown) {
+        Set<String> denied = new TreeSet<>();
+        for (String t : topics) {
+            Cluster.TopicInfo info = cluster.topic(t);
+            if (info != null && info.error() == ErrorCode.TOPIC_AUTHORIZATION_FAILED) {
+                denied.add(t);
+            }
+        }
+        if (denied.isEmpty() && !evenIfNoneKnown) {
+            return null;
+        }
+        String which = denied.isEmpty() ? "one of the subscribed topics " + new TreeSet<>(topics)
+                : denied.size() == 1 ? "subscribed topic " + denied.iterator().next() : "subscribed topics " + denied;
+        return new AuthorizationException("not authorized to read " + which + ": TOPIC_AUTHORIZATION_FAILED",
+                ErrorCode.TOPIC_AUTHORIZATION_FAILED);
     }
 
     /** Throws, once, a fatal error the wire side recorded; called by the polling thread holding the lock. */

@@ -1,6 +1,7 @@
 package dev.skein.consumer.internal;
 
 import dev.skein.consumer.CommitFailedException;
+import dev.skein.core.AuthorizationException;
 import dev.skein.core.ConsumerGroupMetadata;
 import dev.skein.consumer.ConsumerRecords;
 import dev.skein.consumer.Delivery;
@@ -198,6 +199,13 @@ final class ConsumerGroup {
         }
         if (!membership.subscribed()) {
             return;
+        }
+        if (pattern == null) { // a pattern matches only topics metadata describes; a list may name a denied one
+            AuthorizationException denied = AbstractMembership.deniedTopics(client.cluster(), membership.topics(), false);
+            if (denied != null) {
+                client.refreshMetadata(); // so that a fixed ACL is seen by the time poll() asks again
+                throw denied;
+            }
         }
         membership.onPoll();
         if (join == null && membership.rejoinNeeded()) {

@@ -1,8 +1,10 @@
 package dev.skein.consumer.internal;
 
+import dev.skein.core.AuthorizationException;
 import dev.skein.core.ErrorCode;
 import dev.skein.core.SkeinException;
 import dev.skein.core.TopicPartition;
+import dev.skein.core.UnsupportedVersionException;
 import dev.skein.core.internal.ClusterClient;
 import dev.skein.core.internal.metadata.Cluster;
 import dev.skein.core.message.ApiKey;
@@ -73,6 +75,7 @@ final class ConsumerProtocolMembership extends AbstractMembership {
             regex = null;
             subscriptionChanged = true;
             leaving = false;
+            forgetDenial();
         }
         beatSoon();
     }
@@ -87,8 +90,16 @@ final class ConsumerProtocolMembership extends AbstractMembership {
             topics = Set.of();
             subscriptionChanged = true;
             leaving = false;
+            forgetDenial();
         }
         beatSoon();
+    }
+
+    /** A refusal not yet raised was for the old subscription; if it holds for the new one, the broker says so again. */
+    private void forgetDenial() {
+        if (fatal instanceof AuthorizationException) {
+            fatal = null;
+        }
     }
 
     @Override
@@ -208,10 +219,12 @@ final class ConsumerProtocolMembership extends AbstractMembership {
             if (leaving) {
                 return;
             }
-            if (unsupported(e) != null) {
-                fatal = unsupported(e);
+            RuntimeException unsupported = causeOf(e, UnsupportedVersionException.class);
+            RuntimeException denied = causeOf(e, AuthorizationException.class); // FindCoordinator: GROUP_AUTHORIZATION_FAILED
+            if (unsupported != null || denied != null) {
+                fatal = unsupported != null ? unsupported : denied;
                 changed = true;
-                delay = -1;
+                delay = afterFatal();
             } else if (e != null) {
                 log.debug("heartbeat of group {} failed: {}", settings.groupId(), e.toString());
                 offsets.forgetCoordinator();
@@ -261,10 +274,14 @@ final class ConsumerProtocolMembership extends AbstractMembership {
                     default -> {
                         if (code.isRetriable()) {
                             delay = settings.client().retryBackoff().toMillis();
+                        } else if (code == ErrorCode.TOPIC_AUTHORIZATION_FAILED && subscribedSince(sent)) {
+                            delay = 0; // refused a subscription the consumer has since left: send the new one
                         } else {
-                            fatal = code.exception("ConsumerGroupHeartbeat of group " + settings.groupId(), r.errorMessage());
+                            fatal = code == ErrorCode.TOPIC_AUTHORIZATION_FAILED && regex == null
+                                    ? deniedTopics(client.cluster(), topics, true)
+                                    : code.exception("ConsumerGroupHeartbeat of group " + settings.groupId(), r.errorMessage());
                             changed = true;
-                            delay = -1;
+                            delay = afterFatal();
                         }
                     }
                 }
@@ -278,11 +295,31 @@ final class ConsumerProtocolMembership extends AbstractMembership {
         }
     }
 
-    /** The request could not be written at the version the broker speaks (a regex needs v1). */
-    private static RuntimeException unsupported(Throwable e) {
+    /** True when the subscription changed after {@code sent} went out, so the broker judged an old one. */
+    private boolean subscribedSince(ConsumerGroupHeartbeatRequest sent) {
+        if (sent.subscribedTopicNames() == null && sent.subscribedTopicRegex() == null) {
+            return subscriptionChanged;
+        }
+        return regex != null ? !regex.equals(sent.subscribedTopicRegex())
+                : sent.subscribedTopicNames() == null || !topics.equals(Set.copyOf(sent.subscribedTopicNames()));
+    }
+
+    /**
+     * When to beat again after a final error: an ACL may be granted, so a denied member keeps trying at
+     * the heartbeat interval (each refusal reaches the next {@code poll()}); otherwise never (-1).
+     */
+    private long afterFatal() {
+        return fatal instanceof AuthorizationException ? intervalMs : -1;
+    }
+
+    /**
+     * The failure of type {@code type} in {@code e}'s causes: the request could not be written at the
+     * version the broker speaks (a regex needs v1), or the principal may not use the group.
+     */
+    private static <T extends RuntimeException> T causeOf(Throwable e, Class<T> type) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof dev.skein.core.UnsupportedVersionException u) {
-                return u;
+            if (type.isInstance(t)) {
+                return type.cast(t);
             }
         }
         return null;

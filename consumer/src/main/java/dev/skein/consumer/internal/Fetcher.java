@@ -164,6 +164,11 @@ final class Fetcher {
             }
             Node leader = cluster.leader(tp.topic(), tp.partition());
             Cluster.TopicInfo topic = cluster.topic(tp.topic());
+            if (leader == null && topic != null && topic.refusal() != null) {
+                partitionErrors.put(tp, topic.refusal()); // a topic the principal may not describe, say
+                client.refreshMetadata(); // so that a fixed ACL is seen by the time poll() asks again
+                continue;
+            }
             if (leader == null || topic == null) {
                 needMetadata = true;
                 continue;

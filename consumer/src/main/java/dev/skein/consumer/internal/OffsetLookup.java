@@ -52,6 +52,10 @@ final class OffsetLookup {
             boolean missing = false;
             for (Map.Entry<TopicPartition, Long> e : remaining.entrySet()) {
                 Node leader = cluster.leader(e.getKey().topic(), e.getKey().partition());
+                Cluster.TopicInfo topic = cluster.topic(e.getKey().topic());
+                if (leader == null && topic != null && topic.refusal() != null) {
+                    throw topic.refusal().exception("metadata for topic " + topic.name());
+                }
                 if (leader == null) {
                     missing = true;
                 } else {

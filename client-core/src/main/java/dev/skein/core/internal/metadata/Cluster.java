@@ -22,6 +22,14 @@ public final class Cluster {
         public int partitionCount() {
             return partitions.size();
         }
+
+        /**
+         * Why the broker will not describe this topic however often it is asked (the principal may not
+         * see it, its name is invalid), or null: waiting for its leader cannot help.
+         */
+        public ErrorCode refusal() {
+            return error != ErrorCode.NONE && !error.isRetriable() ? error : null;
+        }
     }
 
     static final Cluster EMPTY = new Cluster(null, -1, Map.of(), Map.of(), 0);
