@@ -5,15 +5,15 @@ import dev.skein.admin.AclFilter;
 import dev.skein.admin.AclOperation;
 import dev.skein.admin.Admin;
 import dev.skein.admin.ConfigResource;
+import dev.skein.admin.NewTopic;
 import dev.skein.admin.OffsetSpec;
 import dev.skein.admin.ResourceType;
-import dev.skein.admin.NewTopic;
 import dev.skein.admin.ScramChange;
 import dev.skein.admin.ScramMechanism;
 import dev.skein.core.AuthenticationException;
 import dev.skein.core.AuthorizationException;
-import dev.skein.core.TopicPartition;
 import dev.skein.core.ClientOptions;
+import dev.skein.core.TopicPartition;
 import dev.skein.core.security.OAuthBearerTokenSource;
 import dev.skein.core.security.SaslCredentials;
 import dev.skein.core.security.Secret;
@@ -68,6 +68,8 @@ class SecurityIT {
     private static final String SCRAM_USER = "erin";
     private static final String SCRAM_PASSWORD = "erin-Scram-Secret";
     private static final int RECORDS = 300;
+    /** For {@link OAuthBearerTokenSource#fixed}: made here, not by Skein, so the path is tried with a token it did not make. */
+    private static final Secret FIXED_TOKEN = unsecuredJwt("grace");
     private KafkaCluster kafka;
     private TestCertificates certs;
 
@@ -116,7 +118,7 @@ class SecurityIT {
                         .sasl(SaslCredentials.oauthBearer(OAuthBearerTokenSource.unsecured("frank", Duration.ofMinutes(10)))))),
                 new Variant("SASL_SSL OAUTHBEARER, a fixed token", Listener.SASL_SSL, trust.andThen(b -> b
                         .securityProtocol(SecurityProtocol.SASL_SSL)
-                        .sasl(SaslCredentials.oauthBearer(OAuthBearerTokenSource.fixed(unsecuredJwt("grace")))))),
+                        .sasl(SaslCredentials.oauthBearer(OAuthBearerTokenSource.fixed(FIXED_TOKEN))))),
                 new Variant("SASL_PLAINTEXT SCRAM-SHA-512, re-authenticating", Listener.SASL_PLAINTEXT, b -> b
                         .securityProtocol(SecurityProtocol.SASL_PLAINTEXT)
                         .sasl(SaslCredentials.scramSha512(SCRAM_USER, Secret.of(SCRAM_PASSWORD)))));
@@ -177,16 +179,13 @@ class SecurityIT {
     /** Every password and token the variants use. */
     private List<String> secrets() {
         List<String> all = new ArrayList<>(KafkaCluster.PLAIN_USERS.values());
-        all.addAll(List.of(SCRAM_PASSWORD, TestCertificates.PASSWORD, unsecuredJwt("grace").reveal()));
+        all.addAll(List.of(SCRAM_PASSWORD, TestCertificates.PASSWORD, FIXED_TOKEN.reveal()));
         return all;
     }
 
-    /**
-     * An unsecured JWT ({@code "alg":"none"}), which the broker's default OAUTHBEARER validator
-     * accepts; made here, not by Skein, so the fixed-token path is tested with a token it did not make.
-     */
+    /** An unsecured JWT ({@code "alg":"none"}) for two hours, which the broker's default OAUTHBEARER validator accepts. */
     private static Secret unsecuredJwt(String subject) {
-        long now = System.currentTimeMillis() / 1000 / 3600 * 3600; // the same token all hour
+        long now = System.currentTimeMillis() / 1000;
         Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
         String header = b64.encodeToString("{\"alg\":\"none\"}".getBytes(StandardCharsets.UTF_8));
         String claims = b64.encodeToString(("{\"sub\":\"" + subject + "\",\"iat\":" + now + ",\"exp\":" + (now + 7200) + "}")

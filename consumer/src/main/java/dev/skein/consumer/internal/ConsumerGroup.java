@@ -200,6 +200,7 @@ final class ConsumerGroup {
         if (!membership.subscribed()) {
             return;
         }
+        membership.onPoll(); // a poll that raises below still counts: the member is not stuck
         if (pattern == null) { // a pattern matches only topics metadata describes; a list may name a denied one
             AuthorizationException denied = AbstractMembership.deniedTopics(client.cluster(), membership.topics(), false);
             if (denied != null) {
@@ -207,7 +208,6 @@ final class ConsumerGroup {
                 throw denied;
             }
         }
-        membership.onPoll();
         if (join == null && membership.rejoinNeeded()) {
             startRebalance();
         }
