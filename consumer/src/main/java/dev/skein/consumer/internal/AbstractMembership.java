@@ -64,17 +64,20 @@ abstract class AbstractMembership implements Membership {
      * (a heartbeat's {@code TOPIC_AUTHORIZATION_FAILED} names no topic), else returns null.
      */
     static AuthorizationException deniedTopics(Cluster cluster, Set<String> topics, boolean evenIfNoneKnown) {
-        Set<String> denied = new TreeSet<>();
+        Set<String> denied = null; // made only when needed: every poll() asks
         for (String t : topics) {
             Cluster.TopicInfo info = cluster.topic(t);
             if (info != null && info.error() == ErrorCode.TOPIC_AUTHORIZATION_FAILED) {
+                if (denied == null) {
+                    denied = new TreeSet<>();
+                }
                 denied.add(t);
             }
         }
-        if (denied.isEmpty() && !evenIfNoneKnown) {
+        if (denied == null && !evenIfNoneKnown) {
             return null;
         }
-        String which = denied.isEmpty() ? "one of the subscribed topics " + new TreeSet<>(topics)
+        String which = denied == null ? "one of the subscribed topics " + new TreeSet<>(topics)
                 : denied.size() == 1 ? "subscribed topic " + denied.iterator().next() : "subscribed topics " + denied;
         return new AuthorizationException("not authorized to read " + which + ": TOPIC_AUTHORIZATION_FAILED",
                 ErrorCode.TOPIC_AUTHORIZATION_FAILED);
