@@ -68,6 +68,8 @@ class SecurityIT {
     private static final String SCRAM_USER = "erin";
     private static final String SCRAM_PASSWORD = "erin-Scram-Secret";
     private static final int RECORDS = 300;
+    /** How long a consumer polls for one record, or for a refusal. */
+    private static final Duration WAIT = Duration.ofSeconds(30);
     /** For {@link OAuthBearerTokenSource#fixed}: made here, not by Skein, so the path is tried with a token it did not make. */
     private static final Secret FIXED_TOKEN = unsecuredJwt("grace");
     private KafkaCluster kafka;
@@ -153,12 +155,9 @@ class SecurityIT {
                 .builder(Serdes.string(), Serdes.string()).bootstrapServers(bootstrap).clientOptions(v.options())
                 .meterRegistry(meters).groupId("g-" + topic).offsetReset(OffsetReset.EARLIEST).build()) {
             consumer.subscribe(List.of(topic));
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (total < RECORDS && System.nanoTime() < deadline) {
-                for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(500))) {
-                    byPartition.computeIfAbsent(r.partition(), p -> new ArrayList<>()).add(Integer.parseInt(r.value()));
-                    total++;
-                }
+            for (ConsumerRecord<String, String> r : ConsumerIT.pollUntil(consumer, RECORDS, Duration.ofSeconds(60))) {
+                byPartition.computeIfAbsent(r.partition(), p -> new ArrayList<>()).add(Integer.parseInt(r.value()));
+                total++;
             }
             consumer.commitSync();
         }
@@ -261,25 +260,25 @@ class SecurityIT {
                     .builder(Serdes.string(), Serdes.string()).bootstrapServers(bootstrap).clientOptions(bob)
                     .groupProtocol(protocol).groupId("g-" + protocol + "-" + open).offsetReset(OffsetReset.EARLIEST).build()) {
                 consumer.subscribe(List.of(denied));
-                assertDenied(assertThrows(AuthorizationException.class, () -> pollFor(consumer, 1)), denied);
+                assertDenied(assertThrows(AuthorizationException.class, () -> ConsumerIT.pollUntil(consumer, 1, WAIT)), denied);
                 consumer.subscribe(List.of(open));
-                assertEquals(1, pollFor(consumer, 1), protocol + ": the record bob wrote to the open topic");
+                assertEquals(1, ConsumerIT.pollUntil(consumer, 1, WAIT).size(), protocol + ": the record bob wrote to the open topic");
             }
             try (dev.skein.consumer.Consumer<String, String> consumer = dev.skein.consumer.Consumer
                     .builder(Serdes.string(), Serdes.string()).bootstrapServers(bootstrap).clientOptions(bob)
                     .groupProtocol(protocol).groupId(deniedGroup).offsetReset(OffsetReset.EARLIEST).build()) {
                 consumer.subscribe(List.of(open));
-                assertDenied(assertThrows(AuthorizationException.class, () -> pollFor(consumer, 1)), deniedGroup);
-                assertDenied(assertThrows(AuthorizationException.class, () -> pollFor(consumer, 1)), deniedGroup); // and again
+                assertDenied(assertThrows(AuthorizationException.class, () -> ConsumerIT.pollUntil(consumer, 1, WAIT)), deniedGroup);
+                assertDenied(assertThrows(AuthorizationException.class, () -> ConsumerIT.pollUntil(consumer, 1, WAIT)), deniedGroup); // and again
             }
         }
         try (dev.skein.consumer.Consumer<String, String> consumer = dev.skein.consumer.Consumer
                 .builder(Serdes.string(), Serdes.string()).bootstrapServers(bootstrap).clientOptions(bob)
                 .delivery(Delivery.MANUAL).offsetReset(OffsetReset.EARLIEST).build()) {
             consumer.assign(List.of(new TopicPartition(denied, 0)));
-            assertDenied(assertThrows(AuthorizationException.class, () -> pollFor(consumer, 1)), denied);
+            assertDenied(assertThrows(AuthorizationException.class, () -> ConsumerIT.pollUntil(consumer, 1, WAIT)), denied);
             consumer.assign(List.of(new TopicPartition(open, 0)));
-            assertEquals(1, pollFor(consumer, 1), "the record bob wrote to the open topic");
+            assertEquals(1, ConsumerIT.pollUntil(consumer, 1, WAIT).size(), "the record bob wrote to the open topic");
         }
 
         try (Admin admin = Admin.builder().bootstrapServers(bootstrap).clientOptions(bob).build()) {
@@ -293,16 +292,6 @@ class SecurityIT {
             assertDenied(failure(admin.groups().describe(List.of(deniedGroup)).get(deniedGroup)), deniedGroup);
             assertEquals(open, admin.topics().describe(List.of(open)).get(open).get(30, TimeUnit.SECONDS).name());
         }
-    }
-
-    /** Polls until {@code want} records arrive or 30 s pass; returns how many arrived. */
-    private static int pollFor(dev.skein.consumer.Consumer<String, String> consumer, int want) {
-        int n = 0;
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (n < want && System.nanoTime() < deadline) {
-            n += consumer.poll(Duration.ofMillis(500)).count();
-        }
-        return n;
     }
 
     private static Throwable failure(CompletableFuture<?> f) {
