@@ -4,11 +4,11 @@ import dev.skein.testkit.internal.BrokerMain;
 import dev.skein.testkit.internal.BrokerProcess;
 import dev.skein.testkit.internal.FreePorts;
 import dev.skein.testkit.internal.MetadataProbe;
+import dev.skein.testkit.internal.Release;
+import dev.skein.testkit.internal.ZooKeeperProcess;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,7 +28,8 @@ import java.util.stream.Collectors;
 
 /**
  * Real Apache Kafka brokers for tests: 1..N KRaft nodes (each both broker and controller), each in
- * its own child JVM on 127.0.0.1 with free ports.
+ * its own child JVM on 127.0.0.1 with free ports; or, for Kafka 3.x, 1..N ZooKeeper-mode brokers
+ * with one ZooKeeper server in a child JVM of its own.
  *
  * <pre>{@code
  * try (KafkaCluster cluster = KafkaCluster.builder().brokers(3).build().start()) {
@@ -38,8 +39,13 @@ import java.util.stream.Collectors;
  * }
  * }</pre>
  *
+ * <p>The release is the one testkit was built with ({@link #BUILT_IN_RELEASE}) unless
+ * {@link Builder#release(String)} names another; each older release comes from its own test
+ * dependency {@code dev.skein:skein-testkit-kafka-<release>} (3.0.2, 3.3.2, 3.6.2, 3.9.1 and 4.0.2 are
+ * published with testkit), which holds only the broker's resolved classpath.
+ *
  * <p>Each node has three listeners: {@code CLIENT} (what {@link #bootstrapServers()} names),
- * {@code BROKER} (replication) and {@code CONTROLLER} (KRaft). With {@link Builder#faultProxy(boolean)}
+ * {@code BROKER} (replication) and {@code CONTROLLER} (KRaft; ZooKeeper-mode brokers have none). With {@link Builder#faultProxy(boolean)}
  * a {@link FaultProxy} sits in front of each node's client listener and the node advertises the
  * proxy's port, so every client connection, after bootstrap too, passes through the proxy while
  * replication does not.
@@ -62,7 +68,8 @@ import java.util.stream.Collectors;
  * <p>Methods are thread-safe (synchronized); every wait is bounded by the builder's startup timeout.
  */
 public final class KafkaCluster implements AutoCloseable {
-    private static final String CLASSPATH_PROPERTY = "skein.testkit.broker.classpath";
+    /** The Apache Kafka release testkit carries, launched unless {@link Builder#release(String)} says otherwise. */
+    public static final String BUILT_IN_RELEASE = Release.BUILT_IN.text();
     private static final List<KafkaCluster> LIVE = new CopyOnWriteArrayList<>();
 
     /** PLAIN users of the SASL listeners, name to password. */
@@ -108,6 +115,7 @@ public final class KafkaCluster implements AutoCloseable {
     private final Map<Integer, BrokerProcess> brokers = new TreeMap<>();
     private final Map<Integer, int[]> ports = new TreeMap<>();
     private final Map<Integer, FaultProxy> proxies = new TreeMap<>();
+    private ZooKeeperProcess zooKeeper;
     private boolean started;
     private boolean closed;
 
@@ -136,7 +144,7 @@ public final class KafkaCluster implements AutoCloseable {
         started = true;
         LIVE.add(this);
         try {
-            String classpath = classpath();
+            String classpath = options.release.classpath();
             int n = options.brokers;
             for (int id = 1; id <= n; id++) {
                 // client, broker, controller, then the secured listeners
@@ -150,22 +158,20 @@ public final class KafkaCluster implements AutoCloseable {
             String voters = ports.entrySet().stream()
                     .map(e -> e.getKey() + "@127.0.0.1:" + e.getValue()[2])
                     .collect(Collectors.joining(","));
+            if (options.mode == MetadataMode.ZOOKEEPER) {
+                zooKeeper = new ZooKeeperProcess(baseDir.resolve("zookeeper"), FreePorts.take(1)[0], classpath,
+                        List.of("-Xms64m", "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                                "-Djava.net.preferIPv4Stack=true", "-Dzookeeper.admin.enableServer=false"));
+                zooKeeper.start();
+                awaitZooKeeper();
+            }
             for (int id = 1; id <= n; id++) {
                 Map<String, String> config = nodeConfig(id, voters);
                 brokers.put(id, new BrokerProcess(id, baseDir.resolve("broker-" + id), config, classpath,
                         options.jvmArgs));
             }
-            List<Process> formats = new ArrayList<>();
-            for (BrokerProcess b : brokers.values()) {
-                formats.add(b.format(clusterId, options.features));
-            }
-            for (int i = 0; i < formats.size(); i++) {
-                Process p = formats.get(i);
-                if (!p.waitFor(options.startupTimeout.toSeconds(), TimeUnit.SECONDS) || p.exitValue() != 0) {
-                    BrokerProcess b = brokers.get(i + 1);
-                    throw new IllegalStateException("formatting storage of broker " + b.nodeId() + " failed\n"
-                            + readQuietly(b.dir().resolve("format.log")));
-                }
+            if (options.mode == MetadataMode.KRAFT) {
+                format();
             }
             brokers.values().forEach(BrokerProcess::start);
             awaitServing(brokers.keySet());
@@ -178,6 +184,65 @@ public final class KafkaCluster implements AutoCloseable {
             close();
             throw e;
         }
+    }
+
+    private void format() throws InterruptedException {
+        List<Process> formats = new ArrayList<>();
+        for (BrokerProcess b : brokers.values()) {
+            formats.add(b.format(clusterId, options.features));
+        }
+        for (int i = 0; i < formats.size(); i++) {
+            Process p = formats.get(i);
+            if (!p.waitFor(options.startupTimeout.toSeconds(), TimeUnit.SECONDS) || p.exitValue() != 0) {
+                BrokerProcess b = brokers.get(i + 1);
+                throw new IllegalStateException("formatting storage of broker " + b.nodeId() + " failed\n"
+                        + readQuietly(b.dir().resolve("format.log")));
+            }
+        }
+    }
+
+    private void awaitZooKeeper() {
+        long deadline = System.nanoTime() + options.startupTimeout.toNanos();
+        while (!zooKeeper.serving()) {
+            if (!zooKeeper.isAlive()) {
+                throw new IllegalStateException("ZooKeeper exited during startup\n" + zooKeeper.tail(40));
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("ZooKeeper did not serve within " + options.startupTimeout + "\n"
+                        + zooKeeper.tail(40));
+            }
+            sleep(100);
+        }
+    }
+
+    /**
+     * A ZooKeeper-mode broker registers under an ephemeral node that outlives a killed broker until
+     * its session times out ({@code zookeeper.session.timeout.ms}, 6 s here); started before that, it
+     * would find itself registered and exit.
+     */
+    private void awaitDeregistered(int nodeId) {
+        long deadline = System.nanoTime() + options.startupTimeout.toNanos();
+        String path = "/brokers/ids/" + nodeId;
+        try {
+            while (zooKeeper.holdsEphemeral(path)) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("ZooKeeper still holds " + path + " after " + options.startupTimeout);
+                }
+                sleep(200);
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot ask ZooKeeper whether broker " + nodeId + " is registered", e);
+        }
+    }
+
+    /** The Apache Kafka release the nodes run, such as {@code 3.9.1}. */
+    public String release() {
+        return options.release.text();
+    }
+
+    /** KRaft, or ZooKeeper (Kafka 3.x). */
+    public MetadataMode metadataMode() {
+        return options.mode;
     }
 
     /** {@code host:port,host:port} of every node's client listener (the proxies, when enabled). */
@@ -273,6 +338,9 @@ public final class KafkaCluster implements AutoCloseable {
         if (b.isAlive()) {
             b.stop(30);
         }
+        if (zooKeeper != null) {
+            awaitDeregistered(nodeId);
+        }
         b.start();
         awaitServing(Set.of(nodeId));
     }
@@ -291,6 +359,9 @@ public final class KafkaCluster implements AutoCloseable {
 
     private synchronized void killAll() {
         brokers.values().forEach(BrokerProcess::kill);
+        if (zooKeeper != null) {
+            zooKeeper.kill();
+        }
     }
 
     private void awaitServing(Set<Integer> nodeIds) {
@@ -333,15 +404,23 @@ public final class KafkaCluster implements AutoCloseable {
         String minIsr = n >= 3 ? "2" : "1";
         int advertised = proxies.containsKey(id) ? proxies.get(id).port() : p[0];
         Map<String, String> c = new LinkedHashMap<>();
-        c.put("process.roles", "broker,controller");
-        c.put("node.id", Integer.toString(id));
-        c.put("controller.quorum.voters", voters);
-        c.put("listeners", "CLIENT://127.0.0.1:" + p[0] + ",BROKER://127.0.0.1:" + p[1]
-                + ",CONTROLLER://127.0.0.1:" + p[2]);
+        if (options.mode == MetadataMode.KRAFT) {
+            c.put("process.roles", "broker,controller");
+            c.put("node.id", Integer.toString(id));
+            c.put("controller.quorum.voters", voters);
+            c.put("listeners", "CLIENT://127.0.0.1:" + p[0] + ",BROKER://127.0.0.1:" + p[1]
+                    + ",CONTROLLER://127.0.0.1:" + p[2]);
+            c.put("listener.security.protocol.map", "CLIENT:PLAINTEXT,BROKER:PLAINTEXT,CONTROLLER:PLAINTEXT");
+            c.put("controller.listener.names", "CONTROLLER");
+        } else {
+            c.put("broker.id", Integer.toString(id));
+            c.put("zookeeper.connect", "127.0.0.1:" + zooKeeper.port());
+            c.put("zookeeper.session.timeout.ms", "6000"); // within ZooKeeper's bounds for its 500 ms tick
+            c.put("listeners", "CLIENT://127.0.0.1:" + p[0] + ",BROKER://127.0.0.1:" + p[1]);
+            c.put("listener.security.protocol.map", "CLIENT:PLAINTEXT,BROKER:PLAINTEXT");
+        }
         c.put("advertised.listeners", "CLIENT://127.0.0.1:" + advertised + ",BROKER://127.0.0.1:" + p[1]);
-        c.put("listener.security.protocol.map", "CLIENT:PLAINTEXT,BROKER:PLAINTEXT,CONTROLLER:PLAINTEXT");
         c.put("inter.broker.listener.name", "BROKER");
-        c.put("controller.listener.names", "CONTROLLER");
         c.put("log.dirs", baseDir.resolve("broker-" + id).resolve("data").toString());
         c.put("num.partitions", "1");
         c.put("default.replication.factor", Integer.toString(rf));
@@ -361,6 +440,14 @@ public final class KafkaCluster implements AutoCloseable {
         c.put("group.consumer.min.heartbeat.interval.ms", "100");
         c.put("group.consumer.min.session.timeout.ms", "2000");
         c.put("log.flush.interval.messages", Long.toString(Long.MAX_VALUE));
+        if (options.aclAuthorizer) {
+            // Anyone may do what no ACL speaks of, and the plaintext principal (tests and replication)
+            // may do anything: ACLs can be created and read without locking the test itself out.
+            c.put("authorizer.class.name", options.mode == MetadataMode.KRAFT
+                    ? "org.apache.kafka.metadata.authorizer.StandardAuthorizer" : "kafka.security.authorizer.AclAuthorizer");
+            c.put("allow.everyone.if.no.acl.found", "true");
+            c.put("super.users", "User:ANONYMOUS");
+        }
         if (options.securityListeners) {
             addSecurityListeners(c, p);
         }
@@ -443,34 +530,6 @@ public final class KafkaCluster implements AutoCloseable {
         }
     }
 
-    private static String classpath() {
-        String cp = System.getProperty(CLASSPATH_PROPERTY);
-        if (cp == null) {
-            try (InputStream in = KafkaCluster.class.getResourceAsStream("broker.classpath")) {
-                if (in == null) {
-                    throw new IllegalStateException("testkit was built without broker.classpath; set -D"
-                            + CLASSPATH_PROPERTY + " to the Apache Kafka broker's classpath");
-                }
-                cp = new String(in.readAllBytes(), StandardCharsets.UTF_8).trim();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-        for (String entry : cp.split(java.io.File.pathSeparator)) {
-            if (!entry.isEmpty() && !Files.exists(Path.of(entry))) {
-                throw new IllegalStateException("broker classpath entry " + entry + " is missing; rebuild testkit "
-                        + "(mvn -B install -pl testkit) or set -D" + CLASSPATH_PROPERTY);
-            }
-        }
-        String self;
-        try {
-            self = Path.of(BrokerMain.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
-        } catch (java.net.URISyntaxException e) {
-            throw new IllegalStateException(e);
-        }
-        return self + java.io.File.pathSeparator + cp;
-    }
-
     private static Path defaultBaseDir() {
         Path target = Path.of("target");
         if (Files.isDirectory(target)) {
@@ -514,6 +573,9 @@ public final class KafkaCluster implements AutoCloseable {
         private final Map<String, Short> features = new LinkedHashMap<>();
         private boolean faultProxy;
         private boolean securityListeners;
+        private boolean aclAuthorizer;
+        private Release release = Release.BUILT_IN;
+        private MetadataMode mode = MetadataMode.KRAFT;
         private Duration startupTimeout = Duration.ofSeconds(90);
         private Path baseDir;
         private final List<String> jvmArgs = new ArrayList<>(List.of(
@@ -551,6 +613,34 @@ public final class KafkaCluster implements AutoCloseable {
             return this;
         }
 
+        /**
+         * The Apache Kafka release to run, such as {@code "3.9.1"}; default {@link #BUILT_IN_RELEASE}.
+         * Another release needs its test dependency {@code dev.skein:skein-testkit-kafka-<release>}
+         * (or {@code -Dskein.testkit.broker.classpath.<release>=} that broker's jars).
+         */
+        public Builder release(String release) {
+            this.release = Release.parse(release);
+            return this;
+        }
+
+        /**
+         * KRaft (the default; Kafka 3.3 and newer) or ZooKeeper (Kafka 3.x). {@link #build()} refuses a
+         * combination the release cannot run.
+         */
+        public Builder metadataMode(MetadataMode mode) {
+            this.mode = java.util.Objects.requireNonNull(mode, "mode");
+            return this;
+        }
+
+        /**
+         * Turns ACLs on with the authorizer of the metadata mode: the plaintext principal
+         * ({@code User:ANONYMOUS}) is a super user, and anything without an ACL is allowed.
+         */
+        public Builder aclAuthorizer(boolean enabled) {
+            this.aclAuthorizer = enabled;
+            return this;
+        }
+
         /** Puts a {@link FaultProxy} in front of each node's client listener. */
         public Builder faultProxy(boolean enabled) {
             this.faultProxy = enabled;
@@ -581,7 +671,23 @@ public final class KafkaCluster implements AutoCloseable {
             return this;
         }
 
+        /**
+         * @throws IllegalArgumentException when the release cannot run the metadata mode (KRaft before
+         *     3.3, ZooKeeper from 4.0) or features are set for ZooKeeper mode
+         */
         public KafkaCluster build() {
+            if (mode == MetadataMode.KRAFT && !release.atLeast(3, 3)) {
+                throw new IllegalArgumentException("KRaft mode needs Kafka 3.3 or newer (production-ready there);"
+                        + " run " + release + " with metadataMode(MetadataMode.ZOOKEEPER)");
+            }
+            if (mode == MetadataMode.ZOOKEEPER && release.atLeast(4, 0)) {
+                throw new IllegalArgumentException("Kafka " + release + " has no ZooKeeper mode (removed in 4.0);"
+                        + " use MetadataMode.KRAFT");
+            }
+            if (mode == MetadataMode.ZOOKEEPER && !features.isEmpty()) {
+                throw new IllegalArgumentException("feature levels " + features.keySet() + " are set when KRaft"
+                        + " storage is formatted; a ZooKeeper-mode cluster has none");
+            }
             return new KafkaCluster(this);
         }
     }

@@ -37,6 +37,10 @@ public final class KafkaClusterExtension implements ParameterResolver {
         }
         KafkaCluster.Builder builder = KafkaCluster.builder().brokers(own.brokers()).faultProxy(own.faultProxy())
                 .securityListeners(own.securityListeners());
+        if (!own.release().isEmpty()) {
+            builder.release(own.release());
+        }
+        builder.metadataMode(own.metadataMode());
         for (String kv : own.config()) {
             int eq = kv.indexOf('=');
             if (eq <= 0) {

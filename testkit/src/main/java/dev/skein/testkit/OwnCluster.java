@@ -25,6 +25,12 @@ public @interface OwnCluster {
     /** Broker configs, each {@code "key=value"} (an authorizer, say). */
     String[] config() default {};
 
+    /** The Apache Kafka release, such as {@code "3.9.1"}; empty for {@link KafkaCluster#BUILT_IN_RELEASE}. */
+    String release() default "";
+
+    /** KRaft, or ZooKeeper for a 3.x release. */
+    MetadataMode metadataMode() default MetadataMode.KRAFT;
+
     /** Feature levels to format the storage with, each {@code "name=level"} ({@code transaction.version=1}). */
     String[] features() default {};
 }
