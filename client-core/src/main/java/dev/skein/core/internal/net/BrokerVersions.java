@@ -48,7 +48,7 @@ public final class BrokerVersions {
                     : "offers versions " + min[api.ordinal()] + "-" + max[api.ordinal()];
             throw new UnsupportedVersionException(broker + " and this client share no version of " + api.displayName()
                     + ": the broker " + theirs + ", the client speaks " + api.lowestVersion() + "-"
-                    + api.highestStableVersion());
+                    + api.highestStableVersion() + KafkaReleases.needs(api));
         }
         return (short) Math.min(max[api.ordinal()], api.highestStableVersion());
     }

@@ -36,7 +36,8 @@ class BrokerVersionsTest {
         UnsupportedVersionException e = assertThrows(UnsupportedVersionException.class,
                 () -> v.version(ApiKey.CONSUMER_GROUP_HEARTBEAT));
         assertTrue(e.getMessage().contains("ConsumerGroupHeartbeat") && e.getMessage().contains("broker 7")
-                && e.getMessage().contains("does not offer it"), e.getMessage());
+                && e.getMessage().contains("does not offer it")
+                && e.getMessage().contains("needs Apache Kafka 4.0 or newer"), e.getMessage());
     }
 
     @Test
