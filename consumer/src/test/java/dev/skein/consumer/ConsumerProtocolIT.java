@@ -6,9 +6,14 @@ import dev.skein.admin.GroupType;
 import dev.skein.consumer.ConsumerGroupIT.Member;
 import dev.skein.core.ClientResources;
 import dev.skein.core.TopicPartition;
+import dev.skein.core.UnsupportedVersionException;
+import dev.skein.core.message.ApiKey;
+import dev.skein.core.message.ApiVersionsRequest;
+import dev.skein.core.message.ApiVersionsResponse;
 import dev.skein.serdes.Serdes;
 import dev.skein.testkit.KafkaCluster;
 import dev.skein.testkit.KafkaClusterExtension;
+import dev.skein.testkit.OwnCluster;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -246,6 +251,46 @@ class ConsumerProtocolIT {
                     all.addAll(modern.values);
                     return all.containsAll(expected);
                 }, Duration.ofSeconds(60)), "every record, before and after the upgrade, is read");
+            }
+        }
+    }
+
+    /**
+     * A cluster that finalized {@code group.version} and lists ConsumerGroupHeartbeat, yet runs only the
+     * classic protocol (as Kafka 3.7-3.9 list the API while the protocol is off): {@code auto} falls back
+     * to classic when the first heartbeat is refused, and an explicit {@code consumer} fails clearly.
+     */
+    @Test
+    void autoFallsBackToClassicWhenTheFirstHeartbeatIsRefused(
+            @OwnCluster(config = "group.coordinator.rebalance.protocols=classic") KafkaCluster kafka) throws Exception {
+        String topic = ConsumerIT.topic(kafka, "refused", 2);
+        ConsumerIT.produce(kafka, topic, 20, "none");
+        try (Admin admin = Admin.builder().bootstrapServers(kafka.bootstrapServers()).build()) {
+            ApiVersionsResponse versions = admin.<ApiVersionsResponse>send(dev.skein.admin.Target.anyBroker(),
+                    new ApiVersionsRequest().setClientSoftwareName("skein-test").setClientSoftwareVersion("1"))
+                    .get(30, TimeUnit.SECONDS);
+            assertTrue(versions.apiKeys().stream().anyMatch(k -> k.apiKey() == ApiKey.CONSUMER_GROUP_HEARTBEAT.id())
+                    && versions.finalizedFeatures().stream().anyMatch(f -> f.name().equals("group.version")
+                    && f.maxVersionLevel() >= 1), "the cluster advertises the consumer protocol, so auto tries it first");
+
+            String group = "refused-" + UUID.randomUUID();
+            try (Consumer<String, String> c = ConsumerIT.builder(kafka).groupId(group).build()) { // group.protocol=auto
+                c.subscribe(List.of(topic));
+                assertEquals(20, ConsumerIT.pollUntil(c, 20, Duration.ofSeconds(60)).size(), "every record, once");
+                assertEquals(GroupType.CLASSIC, describe(admin, group).type());
+            }
+
+            try (Consumer<String, String> c = ConsumerIT.builder(kafka).groupId("refused-" + UUID.randomUUID())
+                    .groupProtocol("consumer").build()) {
+                c.subscribe(List.of(topic));
+                UnsupportedVersionException e = assertThrows(UnsupportedVersionException.class, () -> {
+                    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                    while (System.nanoTime() < deadline) {
+                        c.poll(Duration.ofMillis(100));
+                    }
+                });
+                assertTrue(e.getMessage().contains("ConsumerGroupHeartbeat") && e.getMessage().contains("group.protocol=classic"),
+                        e.getMessage());
             }
         }
     }

@@ -12,7 +12,11 @@ import dev.skein.core.ErrorCode;
 import dev.skein.core.SkeinException;
 import dev.skein.core.TopicPartition;
 import dev.skein.core.internal.ClusterClient;
+import dev.skein.core.UnsupportedVersionException;
 import dev.skein.core.internal.metadata.Cluster;
+import dev.skein.core.internal.net.BrokerVersions;
+import dev.skein.core.internal.net.KafkaReleases;
+import dev.skein.core.message.ApiKey;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -74,15 +78,21 @@ final class ConsumerGroup {
         this.offsets = new GroupOffsets(client, settings);
         this.onChange = onChange;
         this.membership = settings.groupProtocol().equals("consumer")
-                ? new ConsumerProtocolMembership(client, settings, offsets, onChange)
+                ? new ConsumerProtocolMembership(client, settings, offsets, onChange, false)
                 : new GroupMembership(client, settings, offsets, onChange);
         this.protocolOpen = settings.groupProtocol().equals("auto");
         offsets.memberSupplier(() -> membership.identity());
     }
 
     /**
-     * {@code group.protocol=auto}: the consumer protocol when the broker offers ConsumerGroupHeartbeat,
-     * else classic. Decided once, at the first subscribe, and said in one log line.
+     * {@code group.protocol=auto}: the consumer protocol where the cluster runs it, else classic. Decided
+     * once, at the first subscribe, and said in one log line.
+     *
+     * <p>Listing ConsumerGroupHeartbeat in ApiVersions is not enough: Kafka 3.7-3.9 brokers list it
+     * while the protocol is off and answer UNSUPPORTED_VERSION. As Apache Kafka's own client does,
+     * the cluster must also have finalized the feature {@code group.version} at 1 or more (KIP-848 GA,
+     * the default from 4.0). Should the first heartbeat still be refused, the group falls back to
+     * classic ({@link #fallBackToClassic}).
      */
     private void settleProtocol() {
         if (!protocolOpen) {
@@ -94,15 +104,16 @@ final class ConsumerGroup {
             Cluster c = Blocking.await(client.awaitReady(settings.defaultApiTimeout()),
                     System.nanoTime() + settings.defaultApiTimeout().toNanos(), "cluster metadata");
             int any = c.brokers().keySet().iterator().next();
-            offered = Blocking.await(client.versions(any), System.nanoTime() + settings.defaultApiTimeout().toNanos(),
-                    "the API versions of broker " + any).supports(dev.skein.core.message.ApiKey.CONSUMER_GROUP_HEARTBEAT);
+            BrokerVersions versions = Blocking.await(client.versions(any),
+                    System.nanoTime() + settings.defaultApiTimeout().toNanos(), "the API versions of broker " + any);
+            offered = versions.supports(ApiKey.CONSUMER_GROUP_HEARTBEAT) && versions.finalizedFeature("group.version") >= 1;
         } catch (RuntimeException e) {
             log.warn("group {}: could not ask the brokers which group protocols they offer ({}); using classic",
                     settings.groupId(), e.getMessage());
             offered = false;
         }
         if (offered) {
-            membership = new ConsumerProtocolMembership(client, settings, offsets, onChange);
+            membership = new ConsumerProtocolMembership(client, settings, offsets, onChange, true);
         }
         if (offered && !settings.classicOnlyOptions().isEmpty()) {
             log.info("group {}: using the consumer (KIP-848) group protocol (group.protocol=auto); {} apply to the"
@@ -112,6 +123,26 @@ final class ConsumerGroup {
             log.info("group {}: using the {} group protocol (group.protocol=auto)", settings.groupId(),
                     offered ? "consumer (KIP-848)" : "classic");
         }
+    }
+
+    /**
+     * {@code group.protocol=auto} on a cluster that advertised the consumer protocol but refused the
+     * first heartbeat: the member never joined, so it starts over with the classic protocol and the
+     * same subscription. A broker-matched {@code SubscriptionPattern} has no classic equivalent.
+     */
+    private void fallBackToClassic() {
+        Set<String> topics = membership.topics();
+        membership = new GroupMembership(client, settings, offsets, onChange);
+        log.info("group {}: the cluster refused the consumer (KIP-848) group protocol; using the classic protocol"
+                + " (group.protocol=auto)", settings.groupId());
+        if (regex != null) {
+            regex = null;
+            throw new UnsupportedVersionException("subscribing to a SubscriptionPattern needs the consumer group"
+                    + " protocol (KIP-848), which this cluster does not run (it needs Apache Kafka "
+                    + KafkaReleases.CONSUMER_GROUP_PROTOCOL + " or newer): subscribe with a java.util.regex.Pattern"
+                    + " to match on the client", ErrorCode.UNSUPPORTED_VERSION);
+        }
+        membership.subscribe(topics);
     }
 
     /** True while subscribed (the group assigns); false for a consumer that assigns itself. */
@@ -196,6 +227,9 @@ final class ConsumerGroup {
     void maintain() {
         if (pattern != null) {
             membership.subscribe(matching(client.cluster())); // rejoins when the matching topics changed
+        }
+        if (membership.refusedByBroker()) {
+            fallBackToClassic();
         }
         if (!membership.subscribed()) {
             return;

@@ -7,6 +7,7 @@ import dev.skein.core.TopicPartition;
 import dev.skein.core.UnsupportedVersionException;
 import dev.skein.core.internal.ClusterClient;
 import dev.skein.core.internal.metadata.Cluster;
+import dev.skein.core.internal.net.KafkaReleases;
 import dev.skein.core.message.ApiKey;
 import dev.skein.core.message.ConsumerGroupHeartbeatRequest;
 import dev.skein.core.message.ConsumerGroupHeartbeatResponse;
@@ -55,9 +56,21 @@ final class ConsumerProtocolMembership extends AbstractMembership {
     private boolean leaving;
     private boolean inFlight;
     private ScheduledFuture<?> next;
+    /** {@code group.protocol=auto}: a refusal before the first join hands the group to the classic protocol. */
+    private final boolean mayFallBack;
+    /** True once the broker answered a heartbeat without refusing the protocol. */
+    private boolean accepted;
+    private boolean refused;
 
-    ConsumerProtocolMembership(ClusterClient client, ConsumerSettings settings, GroupOffsets offsets, Runnable onChange) {
+    ConsumerProtocolMembership(ClusterClient client, ConsumerSettings settings, GroupOffsets offsets, Runnable onChange,
+                               boolean mayFallBack) {
         super(client, settings, offsets, onChange, UUID.randomUUID().toString()); // KIP-1082: the client names itself
+        this.mayFallBack = mayFallBack;
+    }
+
+    @Override
+    public synchronized boolean refusedByBroker() {
+        return refused;
     }
 
     @Override
@@ -162,7 +175,7 @@ final class ConsumerProtocolMembership extends AbstractMembership {
     private void beat() {
         ConsumerGroupHeartbeatRequest request;
         synchronized (this) {
-            if (inFlight || leaving || (regex == null && topics.isEmpty())) {
+            if (inFlight || leaving || refused || (regex == null && topics.isEmpty())) {
                 return;
             }
             if (epoch > 0 && pollIntervalExpired()) {
@@ -221,7 +234,21 @@ final class ConsumerProtocolMembership extends AbstractMembership {
             }
             RuntimeException unsupported = causeOf(e, UnsupportedVersionException.class);
             RuntimeException denied = causeOf(e, AuthorizationException.class); // FindCoordinator: GROUP_AUTHORIZATION_FAILED
-            if (unsupported != null || denied != null) {
+            if (!accepted && (unsupported != null
+                    || (e == null && ErrorCode.forCode(r.errorCode()) == ErrorCode.UNSUPPORTED_VERSION))) {
+                // The broker lacks the protocol, or lists the API without running it (3.7-3.9 unless enabled).
+                changed = true;
+                delay = -1;
+                if (mayFallBack) {
+                    refused = true;
+                } else {
+                    fatal = new UnsupportedVersionException("ConsumerGroupHeartbeat of group " + settings.groupId()
+                            + " refused: the consumer group protocol (KIP-848) needs Apache Kafka "
+                            + KafkaReleases.CONSUMER_GROUP_PROTOCOL + " or newer (group.version 1), and this cluster"
+                            + " does not run it (" + (unsupported != null ? unsupported.getMessage() : "UNSUPPORTED_VERSION")
+                            + "); use group.protocol=classic or auto", ErrorCode.UNSUPPORTED_VERSION);
+                }
+            } else if (unsupported != null || denied != null) {
                 fatal = unsupported != null ? unsupported : denied;
                 changed = true;
                 delay = afterFatal();
@@ -233,6 +260,7 @@ final class ConsumerProtocolMembership extends AbstractMembership {
                 ErrorCode code = ErrorCode.forCode(r.errorCode());
                 switch (code) {
                     case NONE -> {
+                        accepted = true;
                         if (r.memberId() != null && !r.memberId().isEmpty()) {
                             memberId = r.memberId();
                         }

@@ -61,6 +61,14 @@ interface Membership {
     /** The polling thread finished reconciling to {@code assignment} (the consumer protocol acknowledges it). */
     void applied(Collection<TopicPartition> assignment);
 
+    /**
+     * True when the broker refused this protocol before the member ever joined ({@code group.protocol=auto}
+     * then falls back to classic). Only the consumer protocol can be refused that way.
+     */
+    default boolean refusedByBroker() {
+        return false;
+    }
+
     /** Leaves the group; completes when the coordinator answered. */
     CompletableFuture<Void> leave(String reason);
 }
