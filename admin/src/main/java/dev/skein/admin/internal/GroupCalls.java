@@ -49,8 +49,8 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * {@link GroupAdmin}: ListGroups on every broker; ConsumerGroupDescribe (falling back to DescribeGroups
- * for classic groups), DeleteGroups, OffsetFetch, OffsetCommit, OffsetDelete and LeaveGroup at the
+ * {@link GroupAdmin}: ListGroups on every broker; ConsumerGroupDescribe where the cluster runs the
+ * consumer group protocol (DescribeGroups elsewhere, and for classic groups), DeleteGroups, OffsetFetch, OffsetCommit, OffsetDelete and LeaveGroup at the
  * group's coordinator.
  */
 final class GroupCalls implements GroupAdmin {
@@ -126,7 +126,22 @@ final class GroupCalls implements GroupAdmin {
                 calls.coordinator(GROUP, g).thenCompose(node -> describeConsumerGroup(node, g))));
     }
 
+    /**
+     * ConsumerGroupDescribe where the cluster runs the consumer group protocol, DescribeGroups elsewhere
+     * and for classic groups. Kafka 3.7-3.9 brokers list ConsumerGroupDescribe while the protocol is off
+     * and answer it with UNSUPPORTED_VERSION, so the finalized {@code group.version} decides, as for the
+     * consumer's {@code group.protocol=auto}; an UNSUPPORTED_VERSION answer still falls back.
+     */
     private CompletableFuture<Calls.Outcome<GroupDescription>> describeConsumerGroup(int node, String g) {
+        return calls.client().versions(node).thenCompose(versions -> {
+            if (!versions.supports(ApiKey.CONSUMER_GROUP_DESCRIBE) || versions.finalizedFeature("group.version") < 1) {
+                return describeClassicGroup(node, g);
+            }
+            return describeConsumerGroupAt(node, g);
+        });
+    }
+
+    private CompletableFuture<Calls.Outcome<GroupDescription>> describeConsumerGroupAt(int node, String g) {
         CompletableFuture<ConsumerGroupDescribeResponse> sent = calls.toBroker(node, ApiKey.CONSUMER_GROUP_DESCRIBE,
                 v -> new ConsumerGroupDescribeRequest().setGroupIds(List.of(g)).setIncludeAuthorizedOperations(true));
         return sent.handle((r, e) -> {
@@ -138,8 +153,8 @@ final class GroupCalls implements GroupAdmin {
             }
             ConsumerGroupDescribeResponse.DescribedGroup d = r.groups().get(0);
             ErrorCode code = ErrorCode.forCode(d.errorCode());
-            if (code == ErrorCode.GROUP_ID_NOT_FOUND) {
-                return describeClassicGroup(node, g); // not a consumer-protocol group: maybe a classic one
+            if (code == ErrorCode.GROUP_ID_NOT_FOUND || code == ErrorCode.UNSUPPORTED_VERSION) {
+                return describeClassicGroup(node, g); // not a consumer-protocol group (or protocol): maybe classic
             }
             if (code != ErrorCode.NONE) {
                 return CompletableFuture.completedFuture(this.<GroupDescription>failure(code, g, "describe", d.errorMessage()));

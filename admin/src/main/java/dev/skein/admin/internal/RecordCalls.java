@@ -7,6 +7,7 @@ import dev.skein.admin.Results;
 import dev.skein.core.ErrorCode;
 import dev.skein.core.Node;
 import dev.skein.core.TopicPartition;
+import dev.skein.core.UnsupportedVersionException;
 import dev.skein.core.internal.metadata.Cluster;
 import dev.skein.core.message.ApiKey;
 import dev.skein.core.message.DeleteRecordsRequest;
@@ -74,6 +75,12 @@ final class RecordCalls implements RecordAdmin {
                 calls.<ListOffsetsResponse>toBroker(leader, ApiKey.LIST_OFFSETS, v -> {
                     Map<String, ListOffsetsRequest.ListOffsetsTopic> topics = new LinkedHashMap<>();
                     for (TopicPartition tp : tps) {
+                        if (v < 7 && specs.get(tp).equals(OffsetSpec.maxTimestamp())) {
+                            // Below v7 the broker would read -3 as a timestamp to search for (KIP-734).
+                            throw new UnsupportedVersionException("list offsets of " + tp + " by max timestamp needs"
+                                    + " ListOffsets v7 (Apache Kafka 3.0 or newer); broker " + leader + " speaks v" + v,
+                                    ErrorCode.UNSUPPORTED_VERSION);
+                        }
                         topics.computeIfAbsent(tp.topic(), t -> new ListOffsetsRequest.ListOffsetsTopic().setName(t)
                                 .setPartitions(new ArrayList<>())).partitions().add(new ListOffsetsRequest.ListOffsetsPartition()
                                 .setPartitionIndex(tp.partition()).setTimestamp(specs.get(tp).wire()).setCurrentLeaderEpoch(-1));
