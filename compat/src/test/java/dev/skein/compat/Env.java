@@ -1,0 +1,158 @@
+package dev.skein.compat;
+
+import dev.skein.admin.Admin;
+import dev.skein.admin.NewTopic;
+import dev.skein.consumer.Consumer;
+import dev.skein.consumer.ConsumerBuilder;
+import dev.skein.consumer.ConsumerRecord;
+import dev.skein.consumer.Delivery;
+import dev.skein.consumer.IsolationLevel;
+import dev.skein.consumer.OffsetReset;
+import dev.skein.core.TopicPartition;
+import dev.skein.producer.Producer;
+import dev.skein.producer.ProducerBuilder;
+import dev.skein.serdes.Serdes;
+import dev.skein.testkit.KafkaCluster;
+import org.junit.jupiter.api.Assumptions;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+/** One release's broker, an admin client on it, and what the cases share: unique names, reads, waits. */
+final class Env implements AutoCloseable {
+    static final Duration WAIT = Duration.ofSeconds(45);
+
+    final Target target;
+    final KafkaCluster kafka;
+    final Admin admin;
+
+    Env(Target target) {
+        this.target = target;
+        this.kafka = KafkaCluster.builder().release(target.release()).metadataMode(target.mode())
+                .aclAuthorizer(true).build().start();
+        this.admin = Admin.builder().bootstrapServers(kafka.bootstrapServers()).build();
+    }
+
+    String bootstrap() {
+        return kafka.bootstrapServers();
+    }
+
+    /** Skips the case, with the reason the table shows, unless the release is at least {@code major.minor}. */
+    void needs(int major, int minor, String what) {
+        Assumptions.assumeTrue(target.atLeast(major, minor), "needs Kafka " + major + "." + minor + " (" + what + ")");
+    }
+
+    static String unique(String prefix) {
+        return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    /** A new topic with a unique name; returns once its leaders are known. */
+    String topic(String prefix, int partitions) throws Exception {
+        String name = unique(prefix);
+        admin.topics().create(List.of(NewTopic.of(name, partitions, 1))).all().get(30, TimeUnit.SECONDS);
+        return name;
+    }
+
+    static List<TopicPartition> partitions(String topic, int n) {
+        List<TopicPartition> out = new ArrayList<>();
+        for (int p = 0; p < n; p++) {
+            out.add(new TopicPartition(topic, p));
+        }
+        return out;
+    }
+
+    ProducerBuilder<String, String> producer() {
+        return Producer.builder(Serdes.string(), Serdes.string()).bootstrapServers(bootstrap());
+    }
+
+    /** A consumer for a group (add {@code groupId}), reading from the earliest offset. */
+    ConsumerBuilder<String, String> consumer() {
+        return Consumer.builder(Serdes.string(), Serdes.string()).bootstrapServers(bootstrap())
+                .offsetReset(OffsetReset.EARLIEST);
+    }
+
+    /** A consumer without a group, for assigned partitions. */
+    ConsumerBuilder<String, String> assignedConsumer() {
+        return consumer().delivery(Delivery.MANUAL);
+    }
+
+    /** Sends {@code values} keyed by {@code key(i)} and waits for every acknowledgement. */
+    void produce(String topic, List<String> values) throws Exception {
+        try (Producer<String, String> p = producer().build()) {
+            send(p, topic, values);
+        }
+    }
+
+    static void send(Producer<String, String> p, String topic, List<String> values) throws Exception {
+        List<java.util.concurrent.CompletableFuture<?>> acks = new ArrayList<>();
+        for (int i = 0; i < values.size(); i++) {
+            acks.add(p.send(dev.skein.producer.ProducerRecord.of(topic, key(i), values.get(i))));
+        }
+        for (var f : acks) {
+            f.get(60, TimeUnit.SECONDS);
+        }
+    }
+
+    static String key(int i) {
+        return "k" + (i % 5);
+    }
+
+    static List<String> values(String prefix, int n) {
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            out.add(prefix + "-" + i);
+        }
+        return out;
+    }
+
+    /**
+     * Everything in the topic's partitions from the beginning, read by an assigned consumer: polls until
+     * {@code expected} records arrived (bounded), then once more briefly so a duplicate would show.
+     */
+    List<ConsumerRecord<String, String>> readAll(String topic, int partitions, int expected, IsolationLevel isolation) {
+        try (Consumer<String, String> c = assignedConsumer().isolation(isolation).build()) {
+            List<TopicPartition> tps = partitions(topic, partitions);
+            c.assign(tps);
+            c.seekToBeginning(tps);
+            return poll(c, expected);
+        }
+    }
+
+    static List<ConsumerRecord<String, String>> poll(Consumer<String, String> c, int expected) {
+        List<ConsumerRecord<String, String>> out = new ArrayList<>();
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (out.size() < expected && System.nanoTime() < deadline) {
+            c.poll(Duration.ofMillis(200)).forEach(out::add);
+        }
+        c.poll(Duration.ofMillis(300)).forEach(out::add);
+        return out;
+    }
+
+    static List<String> valuesOf(List<ConsumerRecord<String, String>> records) {
+        return records.stream().map(ConsumerRecord::value).toList();
+    }
+
+    /** Waits (bounded) for a condition that a broker reaches asynchronously. */
+    static void await(String what, BooleanSupplier done) throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (!done.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("not within " + WAIT + ": " + what);
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            admin.close();
+        } finally {
+            kafka.close();
+        }
+    }
+}
