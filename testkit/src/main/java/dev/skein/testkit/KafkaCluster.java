@@ -1,6 +1,5 @@
 package dev.skein.testkit;
 
-import dev.skein.testkit.internal.BrokerMain;
 import dev.skein.testkit.internal.BrokerProcess;
 import dev.skein.testkit.internal.FreePorts;
 import dev.skein.testkit.internal.MetadataProbe;
@@ -45,10 +44,10 @@ import java.util.stream.Collectors;
  * published with testkit), which holds only the broker's resolved classpath.
  *
  * <p>Each node has three listeners: {@code CLIENT} (what {@link #bootstrapServers()} names),
- * {@code BROKER} (replication) and {@code CONTROLLER} (KRaft; ZooKeeper-mode brokers have none). With {@link Builder#faultProxy(boolean)}
- * a {@link FaultProxy} sits in front of each node's client listener and the node advertises the
- * proxy's port, so every client connection, after bootstrap too, passes through the proxy while
- * replication does not.
+ * {@code BROKER} (replication) and {@code CONTROLLER} (KRaft; ZooKeeper-mode brokers have none).
+ * With {@link Builder#faultProxy(boolean)} a {@link FaultProxy} sits in front of each node's client
+ * listener and the node advertises the proxy's port, so every client connection, after bootstrap too,
+ * passes through the proxy while replication does not.
  *
  * <p>With {@link Builder#securityListeners(boolean)} each node also listens on the secured
  * listeners of {@link Listener}: TLS with certificates from {@link TestCertificates#shared()}, mutual
@@ -76,7 +75,7 @@ public final class KafkaCluster implements AutoCloseable {
     public static final Map<String, String> PLAIN_USERS = Map.of("alice", "alice-secret", "bob", "bob-secret");
     /** {@code connections.max.reauth.ms} of {@link Listener#SASL_PLAINTEXT}. */
     public static final int REAUTH_MS = 4_000;
-    private static final List<String> SASL_MECHANISMS = List.of("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER");
+    static final List<String> SASL_MECHANISMS = List.of("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHBEARER");
 
     /** A node's client listeners; all but {@link #PLAINTEXT} need {@link Builder#securityListeners(boolean)}. */
     public enum Listener {
@@ -93,9 +92,9 @@ public final class KafkaCluster implements AutoCloseable {
         /** SASL over plaintext, with re-authentication every {@link #REAUTH_MS}. */
         SASL_PLAINTEXT("SASLPLAIN", "SASL_PLAINTEXT", 7);
 
-        private final String name;
-        private final String protocol;
-        private final int portIndex;
+        final String name;
+        final String protocol;
+        final int portIndex;
 
         Listener(String name, String protocol, int portIndex) {
             this.name = name;
@@ -398,113 +397,11 @@ public final class KafkaCluster implements AutoCloseable {
     }
 
     private Map<String, String> nodeConfig(int id, String voters) {
-        int[] p = ports.get(id);
-        int n = options.brokers;
-        int rf = Math.min(n, 3);
-        String minIsr = n >= 3 ? "2" : "1";
-        int advertised = proxies.containsKey(id) ? proxies.get(id).port() : p[0];
-        Map<String, String> c = new LinkedHashMap<>();
-        if (options.mode == MetadataMode.KRAFT) {
-            c.put("process.roles", "broker,controller");
-            c.put("node.id", Integer.toString(id));
-            c.put("controller.quorum.voters", voters);
-            c.put("listeners", "CLIENT://127.0.0.1:" + p[0] + ",BROKER://127.0.0.1:" + p[1]
-                    + ",CONTROLLER://127.0.0.1:" + p[2]);
-            c.put("listener.security.protocol.map", "CLIENT:PLAINTEXT,BROKER:PLAINTEXT,CONTROLLER:PLAINTEXT");
-            c.put("controller.listener.names", "CONTROLLER");
-        } else {
-            c.put("broker.id", Integer.toString(id));
-            c.put("zookeeper.connect", "127.0.0.1:" + zooKeeper.port());
-            c.put("zookeeper.session.timeout.ms", "6000"); // within ZooKeeper's bounds for its 500 ms tick
-            c.put("listeners", "CLIENT://127.0.0.1:" + p[0] + ",BROKER://127.0.0.1:" + p[1]);
-            c.put("listener.security.protocol.map", "CLIENT:PLAINTEXT,BROKER:PLAINTEXT");
-        }
-        c.put("advertised.listeners", "CLIENT://127.0.0.1:" + advertised + ",BROKER://127.0.0.1:" + p[1]);
-        c.put("inter.broker.listener.name", "BROKER");
-        c.put("log.dirs", baseDir.resolve("broker-" + id).resolve("data").toString());
-        c.put("num.partitions", "1");
-        c.put("default.replication.factor", Integer.toString(rf));
-        c.put("min.insync.replicas", minIsr);
-        c.put("offsets.topic.replication.factor", Integer.toString(rf));
-        c.put("offsets.topic.num.partitions", "5");
-        c.put("transaction.state.log.replication.factor", Integer.toString(rf));
-        c.put("transaction.state.log.min.isr", minIsr);
-        c.put("transaction.state.log.num.partitions", "5");
-        c.put("share.coordinator.state.topic.replication.factor", Integer.toString(rf));
-        c.put("share.coordinator.state.topic.min.isr", minIsr);
-        c.put("group.initial.rebalance.delay.ms", "0");
-        // Consumer-protocol groups (KIP-848) reconcile one heartbeat at a time: a 500 ms interval keeps
-        // tests quick, and lower minimums let a test give its group a short session
-        // (group config consumer.session.timeout.ms) without a cluster of its own.
-        c.put("group.consumer.heartbeat.interval.ms", "500");
-        c.put("group.consumer.min.heartbeat.interval.ms", "100");
-        c.put("group.consumer.min.session.timeout.ms", "2000");
-        c.put("log.flush.interval.messages", Long.toString(Long.MAX_VALUE));
-        if (options.aclAuthorizer) {
-            // Anyone may do what no ACL speaks of, and the plaintext principal (tests and replication)
-            // may do anything: ACLs can be created and read without locking the test itself out.
-            c.put("authorizer.class.name", options.mode == MetadataMode.KRAFT
-                    ? "org.apache.kafka.metadata.authorizer.StandardAuthorizer" : "kafka.security.authorizer.AclAuthorizer");
-            c.put("allow.everyone.if.no.acl.found", "true");
-            c.put("super.users", "User:ANONYMOUS");
-        }
-        if (options.securityListeners) {
-            addSecurityListeners(c, p);
-        }
-        c.putAll(options.brokerConfig);
-        return c;
-    }
-
-    private static void addSecurityListeners(Map<String, String> c, int[] p) {
-        TestCertificates certs = TestCertificates.shared();
-        StringBuilder listeners = new StringBuilder(c.get("listeners"));
-        StringBuilder advertised = new StringBuilder(c.get("advertised.listeners"));
-        StringBuilder map = new StringBuilder(c.get("listener.security.protocol.map"));
-        for (Listener l : Listener.values()) {
-            if (l == Listener.PLAINTEXT) {
-                continue;
-            }
-            String address = l.name + "://127.0.0.1:" + p[l.portIndex];
-            listeners.append(',').append(address);
-            advertised.append(',').append(address);
-            map.append(',').append(l.name).append(':').append(l.protocol);
-            String prefix = "listener.name." + l.name.toLowerCase() + ".";
-            if (l.protocol.endsWith("SSL")) {
-                Path keyStore = l == Listener.SSL_WRONG_SAN ? certs.wrongSanKeyStore() : certs.brokerKeyStore();
-                c.put(prefix + "ssl.keystore.location", keyStore.toString());
-                c.put(prefix + "ssl.keystore.type", "PKCS12");
-                c.put(prefix + "ssl.keystore.password", TestCertificates.PASSWORD);
-                c.put(prefix + "ssl.key.password", TestCertificates.PASSWORD);
-                c.put(prefix + "ssl.truststore.location", certs.trustStore().toString());
-                c.put(prefix + "ssl.truststore.type", "PKCS12");
-                c.put(prefix + "ssl.truststore.password", TestCertificates.PASSWORD);
-            }
-            if (l == Listener.MTLS) {
-                c.put(prefix + "ssl.client.auth", "required");
-            }
-            if (l.protocol.startsWith("SASL")) {
-                c.put(prefix + "sasl.enabled.mechanisms", String.join(",", SASL_MECHANISMS));
-                StringBuilder plain = new StringBuilder("org.apache.kafka.common.security.plain.PlainLoginModule required");
-                PLAIN_USERS.forEach((user, password) -> plain.append(" user_").append(user).append("=\"")
-                        .append(password).append('"'));
-                c.put(prefix + "plain.sasl.jaas.config", plain + ";");
-                for (String scram : List.of("scram-sha-256", "scram-sha-512")) {
-                    c.put(prefix + scram + ".sasl.jaas.config",
-                            "org.apache.kafka.common.security.scram.ScramLoginModule required;");
-                }
-                c.put(prefix + "oauthbearer.sasl.jaas.config",
-                        "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required"
-                                + " unsecuredLoginStringClaim_sub=\"broker\";");
-                if (l == Listener.SASL_PLAINTEXT) {
-                    for (String mechanism : SASL_MECHANISMS) {
-                        c.put(prefix + mechanism.toLowerCase() + ".connections.max.reauth.ms", Integer.toString(REAUTH_MS));
-                    }
-                }
-            }
-        }
-        c.put("listeners", listeners.toString());
-        c.put("advertised.listeners", advertised.toString());
-        c.put("listener.security.protocol.map", map.toString());
+        NodeConfig cluster = new NodeConfig(options.brokers, options.mode, voters,
+                zooKeeper == null ? -1 : zooKeeper.port(), options.aclAuthorizer, options.securityListeners,
+                options.brokerConfig);
+        int advertised = proxies.containsKey(id) ? proxies.get(id).port() : ports.get(id)[0];
+        return cluster.forNode(id, ports.get(id), advertised, baseDir.resolve("broker-" + id).resolve("data"));
     }
 
     private int clientPort(int nodeId) {

@@ -50,8 +50,8 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * {@link GroupAdmin}: ListGroups on every broker; ConsumerGroupDescribe where the cluster runs the
- * consumer group protocol (DescribeGroups elsewhere, and for classic groups), DeleteGroups, OffsetFetch, OffsetCommit, OffsetDelete and LeaveGroup at the
- * group's coordinator.
+ * consumer group protocol (DescribeGroups elsewhere, and for classic groups), DeleteGroups, OffsetFetch,
+ * OffsetCommit, OffsetDelete and LeaveGroup at the group's coordinator.
  */
 final class GroupCalls implements GroupAdmin {
     private static final byte GROUP = 0;

@@ -234,9 +234,10 @@ final class ConsumerProtocolMembership extends AbstractMembership {
             }
             RuntimeException unsupported = causeOf(e, UnsupportedVersionException.class);
             RuntimeException denied = causeOf(e, AuthorizationException.class); // FindCoordinator: GROUP_AUTHORIZATION_FAILED
-            if (!accepted && (unsupported != null
+            if (!accepted && ((unsupported != null && regex == null)
                     || (e == null && ErrorCode.forCode(r.errorCode()) == ErrorCode.UNSUPPORTED_VERSION))) {
                 // The broker lacks the protocol, or lists the API without running it (3.7-3.9 unless enabled).
+                // (With a regex, an UnsupportedVersionException may be the regex's own need of v1: raised below.)
                 changed = true;
                 delay = -1;
                 if (mayFallBack) {
