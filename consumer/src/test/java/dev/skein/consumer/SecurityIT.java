@@ -133,7 +133,9 @@ class SecurityIT {
         String topic = "secure-" + UUID.randomUUID();
         try (Admin admin = Admin.builder().bootstrapServers(bootstrap).clientOptions(v.options()).build()) {
             admin.topics().create(List.of(NewTopic.of(topic, 3, 1))).all().get(30, TimeUnit.SECONDS);
-            assertTrue(admin.topics().list(false).get(30, TimeUnit.SECONDS).stream().anyMatch(t -> t.name().equals(topic)));
+            // A new topic reaches the broker's metadata a moment after the controller created it.
+            assertTrue(ConsumerGroupIT.waitFor(() -> admin.topics().list(false).join().stream()
+                    .anyMatch(t -> t.name().equals(topic)), Duration.ofSeconds(30)), "the new topic is listed");
         }
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
         try (Producer<String, String> producer = Producer.builder(Serdes.string(), Serdes.string())
