@@ -46,8 +46,8 @@ final class AdminCases {
         var created = env.admin.topics().create(List.of(NewTopic.of(a, 2, 1).withConfig("retention.ms", "3600000"),
                 NewTopic.of(b, 1, 1))).all().get(30, TimeUnit.SECONDS);
         assertEquals(2, created.get(a).partitions());
-        Set<String> listed = names(env.admin.topics().list(false).get(30, TimeUnit.SECONDS));
-        assertTrue(listed.containsAll(Set.of(a, b)), "listed: " + listed);
+        // A broker learns of new topics a moment after the controller created them.
+        Env.await("both new topics are listed", () -> names(env.admin.topics().list(false).join()).containsAll(Set.of(a, b)));
         assertEquals(2, env.admin.topics().describe(List.of(a)).get(a).get(30, TimeUnit.SECONDS).partitions().size());
         env.admin.topics().createPartitions(Map.of(a, 3)).all().get(30, TimeUnit.SECONDS);
         Env.await("topic " + a + " has 3 partitions", () -> partitionCount(env, a) == 3);

@@ -50,10 +50,17 @@ final class Env implements AutoCloseable {
         return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
     }
 
-    /** A new topic with a unique name; returns once its leaders are known. */
+    /** A new topic with a unique name; returns once the broker describes it (it learns of it a moment after creation). */
     String topic(String prefix, int partitions) throws Exception {
         String name = unique(prefix);
         admin.topics().create(List.of(NewTopic.of(name, partitions, 1))).all().get(30, TimeUnit.SECONDS);
+        await("topic " + name + " is described", () -> {
+            try {
+                return admin.topics().describe(List.of(name)).get(name).join().partitions().size() == partitions;
+            } catch (RuntimeException e) {
+                return false;
+            }
+        });
         return name;
     }
 
