@@ -511,7 +511,6 @@ public final class BrokerConnection {
                     closeCause, true));
             return;
         }
-        p.timeout = loop.schedule(() -> onTimeout(p), p.timeoutMillis, TimeUnit.MILLISECONDS);
         if (p.auth || (!reauthenticating && inFlight.size() < options.maxInFlight())) {
             write(p);
         } else {
@@ -519,7 +518,13 @@ public final class BrokerConnection {
         }
     }
 
+    /**
+     * Writes a request; its timeout counts from here. A request waiting behind the in-flight cap has not
+     * reached the broker, so waiting is not held against it (the requests ahead of it time out
+     * themselves, and closing the connection fails it).
+     */
     private void write(PendingRequest p) {
+        p.timeout = loop.schedule(() -> onTimeout(p), p.timeoutMillis, TimeUnit.MILLISECONDS);
         p.correlationId = nextCorrelationId++;
         ByteBuf bytes = p.encoded;
         p.encoded = null;
@@ -546,12 +551,6 @@ public final class BrokerConnection {
 
     private void onTimeout(PendingRequest p) {
         if (p.future.isDone()) {
-            return;
-        }
-        if (!p.written) {
-            waiting.remove(p);
-            fail(p, new TimeoutException(p.describe() + " to " + name + " was not sent within request.timeout.ms ("
-                    + options.requestTimeout() + ")", null, true));
             return;
         }
         fail(p, new OutcomeUnknownException(p.describe() + " to " + name + " got no response within "
