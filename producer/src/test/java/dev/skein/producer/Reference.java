@@ -21,9 +21,15 @@ final class Reference {
     private Reference() {}
 
     static String createTopic(KafkaCluster kafka, String prefix, int partitions, int rf) throws Exception {
+        return createTopic(kafka, prefix, partitions, rf, Map.of());
+    }
+
+    static String createTopic(KafkaCluster kafka, String prefix, int partitions, int rf, Map<String, String> configs)
+            throws Exception {
         String name = prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
-            admin.createTopics(List.of(new NewTopic(name, partitions, (short) rf))).all().get(60, TimeUnit.SECONDS);
+            admin.createTopics(List.of(new NewTopic(name, partitions, (short) rf).configs(configs))).all()
+                    .get(60, TimeUnit.SECONDS);
         }
         return name;
     }

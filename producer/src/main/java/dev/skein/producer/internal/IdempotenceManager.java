@@ -3,35 +3,83 @@ package dev.skein.producer.internal;
 import dev.skein.core.ErrorCode;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
- * Sequence numbers of an idempotent producer. No I/O and no locks: the sender loop owns it.
+ * Producer id, epoch and sequence numbers of an idempotent producer. No I/O and no locks: the sender
+ * loop owns it; time and broker answers go in, decisions come out.
  *
- * <p>Sequence numbers are per partition, assigned when a batch is first sent and kept across its
- * retries, so the broker can drop duplicates and refuse gaps. Up to {@code maxInFlight} batches of a
- * partition are in flight, always contiguous in sequence. When a batch fails and must be retried, the
- * ones after it come back refused as out of order and are retried behind it, in sequence order.
- *
- * <p>When the broker no longer knows the producer (UNKNOWN_PRODUCER_ID), sees a gap it cannot
- * explain, or a batch fails for good (leaving a gap), the producer bumps its epoch (KIP-360): sending
- * stops, in-flight batches settle, InitProducerId returns the next epoch, and every unacknowledged
- * batch is renumbered from 0 under it.
+ * <p>Sequence numbers are per partition and belong to the producer id and epoch they were assigned
+ * under: a partition's <em>sequence space</em>. The broker appends a batch only when its sequence
+ * follows the last one it holds, so once a batch is refused, nothing after it in its space can have
+ * been written. The rules, after KIP-98 and KIP-360 and Apache Kafka's producer:
+ * <ul>
+ *   <li>A batch keeps its producer id, epoch and sequence across retries: the broker recognises a
+ *   retry of what it already holds as a duplicate.</li>
+ *   <li>A batch whose outcome is unknown (no answer: a lost connection, a timeout) is never
+ *   renumbered. If its space can no longer take it, it fails as outcome-unknown. Renumbered, it
+ *   could be written twice.</li>
+ *   <li>A batch that fails for good after the broker refused every attempt was not written: the
+ *   later batches of its space move down to close the gap, and no epoch bump is needed.</li>
+ *   <li>When the broker and this producer disagree (UNKNOWN_PRODUCER_ID: it lost the producer's
+ *   state; OUT_OF_ORDER_SEQUENCE_NUMBER for the batch it should expect; a batch of unknown outcome
+ *   that fails for good), the space is dead: the epoch is bumped (InitProducerId with the current id
+ *   and epoch), and the partition's batches that were not written start again at sequence 0 under the
+ *   new epoch, once everything in flight of the old space has come back.</li>
+ *   <li>An epoch bump leaves other partitions alone: their batches already numbered finish under
+ *   the old epoch (the broker still knows it there), and each partition moves to the new epoch when
+ *   nothing of its old space is left.</li>
+ *   <li>Until the broker has acknowledged a batch of a space, one batch of it is in flight at a time:
+ *   a second could otherwise land before a first that is being retried.</li>
+ * </ul>
+ * A transactional producer never bumps mid-transaction: a dead space fails its batch, which makes the
+ * transaction abortable, and the abort resets the sequences (see {@link TransactionManager}).
  */
 final class IdempotenceManager {
     /** What to do with a batch that came back with an error. */
-    enum Action { RETRY, DUPLICATE_IS_SUCCESS, FAIL, BUMP_EPOCH_AND_RETRY, FAIL_AND_BUMP_EPOCH }
+    enum Action {
+        /** Send it again when its turn comes (renumbered only if it is known not to be written). */
+        RETRY,
+        /** The broker already holds it (a duplicate). */
+        SUCCESS,
+        /** It fails for good; the caller finishes it, which calls {@link #onGivenUp}. */
+        FAIL
+    }
+
+    /** Whether the head batch of a partition may be sent now. */
+    enum Verdict {
+        SEND,
+        WAIT,
+        /** It may have been written, and its space is dead: fail it as outcome-unknown. */
+        FAIL_OUTCOME_UNKNOWN
+    }
 
     private static final class PartitionState {
-        boolean acked; // the broker has acknowledged a batch of this epoch: it now enforces our sequences
+        long producerId = -1;
+        short epoch = -1;
         int nextSequence;
-        int ackedUpTo; // the sequence the broker expects next, as far as we know
+        /** The broker holds every sequence below this one, as far as this producer knows. */
+        int ackedUpTo;
+        /** The broker acknowledged a batch of this space: it now enforces our sequences. */
+        boolean acked;
+        /** The broker and this producer disagree about this space: it takes nothing more. */
+        boolean dead;
+        /** Sent and not answered, in the order sent. */
         final Deque<ProducerBatch> inFlight = new ArrayDeque<>();
+        /** Every batch numbered in this space and not finished (in flight or waiting to retry), by sequence. */
+        final List<ProducerBatch> numbered = new ArrayList<>();
+
+        boolean owns(ProducerBatch b) {
+            return b.baseSequence >= 0 && b.producerId == producerId && b.producerEpoch == epoch;
+        }
     }
 
     private final int maxInFlight;
+    private final boolean transactional;
     private final Map<TopicPartition, PartitionState> partitions = new HashMap<>();
     private long producerId = -1;
     private short epoch = -1;
@@ -39,7 +87,12 @@ final class IdempotenceManager {
     private boolean initInFlight;
 
     IdempotenceManager(int maxInFlight) {
+        this(maxInFlight, false);
+    }
+
+    IdempotenceManager(int maxInFlight, boolean transactional) {
         this.maxInFlight = maxInFlight;
+        this.transactional = transactional;
     }
 
     long producerId() {
@@ -50,22 +103,14 @@ final class IdempotenceManager {
         return epoch;
     }
 
-    /** True when an epoch bump is pending (sequences out of step with the broker). */
+    /** True when an epoch bump is due (some partition's sequences are out of step with the broker). */
     boolean isBumpNeeded() {
         return bumpNeeded;
     }
 
-    /** True when batches may be sent: a producer id is held and no epoch bump is pending. */
-    boolean canSendAny() {
-        return producerId >= 0 && !bumpNeeded && !initInFlight;
-    }
-
-    /** True when InitProducerId should be sent now: none held, or a bump due with nothing in flight. */
+    /** True when InitProducerId should be sent now: no producer id yet, or a bump due. */
     boolean needsInitProducerId() {
-        if (initInFlight) {
-            return false;
-        }
-        return producerId < 0 || (bumpNeeded && inFlightCount() == 0);
+        return !initInFlight && (producerId < 0 || bumpNeeded);
     }
 
     void onInitSent() {
@@ -76,21 +121,21 @@ final class IdempotenceManager {
         initInFlight = false;
     }
 
-    /** A new producer id or epoch: every partition restarts at sequence 0. */
+    /**
+     * A new producer id or epoch. Each partition moves to it once nothing of its old space is left;
+     * a partition with nothing pending moves at once.
+     */
     void onInitialized(long pid, short newEpoch) {
         this.producerId = pid;
         this.epoch = newEpoch;
         this.initInFlight = false;
         this.bumpNeeded = false;
-        partitions.clear();
+        partitions.values().removeIf(s -> s.numbered.isEmpty() && s.inFlight.isEmpty());
     }
 
+    /** Asks for an epoch bump (an abort that left sequences out of step, say). */
     void requestBump() {
         bumpNeeded = true;
-    }
-
-    boolean bumpPending() {
-        return bumpNeeded || initInFlight;
     }
 
     int inFlightCount() {
@@ -102,97 +147,188 @@ final class IdempotenceManager {
     }
 
     /** Whether {@code head}, the first batch queued for {@code tp}, may be sent now. */
-    boolean canSend(TopicPartition tp, ProducerBatch head) {
-        if (!canSendAny()) {
-            return false;
+    Verdict canSend(TopicPartition tp, ProducerBatch head) {
+        if (producerId < 0) {
+            return Verdict.WAIT;
         }
         PartitionState s = state(tp);
         if (s.inFlight.size() >= maxInFlight) {
-            return false;
+            return Verdict.WAIT;
         }
-        // A broker without state for this producer takes any sequence as the first. Were a second batch
-        // in flight while the first fails (say, NOT_LEADER), the second could land first, out of order.
-        // So until the broker has acknowledged one batch of this epoch, one batch at a time.
+        if (head.baseSequence >= 0 && s.owns(head) && !s.dead) {
+            // A retry in its own space, which still takes it: only contiguous with what is acknowledged
+            // or in flight.
+            if (!s.acked && !s.inFlight.isEmpty()) {
+                return Verdict.WAIT;
+            }
+            int expected = s.inFlight.isEmpty() ? s.ackedUpTo : s.inFlight.peekLast().lastSequence() + 1;
+            if (head.baseSequence == expected) {
+                return Verdict.SEND;
+            }
+            if (head.baseSequence > expected || !s.inFlight.isEmpty()) {
+                return Verdict.WAIT; // an earlier batch comes first
+            }
+            kill(s); // it can never line up: the broker holds more than this producer thought
+        }
+        if (head.baseSequence >= 0) {
+            // Numbered in a space that no longer takes it (dead, or older than the partition's).
+            if (!s.inFlight.isEmpty()) {
+                return Verdict.WAIT; // let what is in flight of the old space come back first
+            }
+            if (head.outcomeUnknown) {
+                return Verdict.FAIL_OUTCOME_UNKNOWN;
+            }
+            s.numbered.remove(head); // never written: it starts again as new
+            head.baseSequence = -1;
+        }
+        if (bumpNeeded || initInFlight) {
+            return Verdict.WAIT; // a new batch waits for the new epoch
+        }
+        if (s.producerId != producerId || s.epoch != epoch || s.dead) {
+            if (!s.inFlight.isEmpty()) {
+                return Verdict.WAIT; // the old space is still busy
+            }
+            // Nothing of the old space is in flight, so its batches queued behind this one were refused:
+            // they are renumbered in their turn. One that may be written fails when its turn comes.
+            for (ProducerBatch queued : s.numbered) {
+                if (!queued.outcomeUnknown) {
+                    queued.baseSequence = -1;
+                }
+            }
+            PartitionState fresh = new PartitionState();
+            fresh.producerId = producerId;
+            fresh.epoch = epoch;
+            partitions.put(tp, fresh);
+            s = fresh;
+        }
         if (!s.acked && !s.inFlight.isEmpty()) {
-            return false;
+            return Verdict.WAIT;
         }
-        boolean fromThisEpoch = head.baseSequence >= 0 && head.producerEpoch == epoch && head.producerId == producerId;
-        if (!fromThisEpoch) {
-            return true; // gets the next sequence
-        }
-        // A retry: only contiguous with what is acknowledged or in flight.
-        int expected = s.inFlight.isEmpty() ? s.ackedUpTo : s.inFlight.peekLast().lastSequence() + 1;
-        if (head.baseSequence < expected && s.inFlight.isEmpty()) {
-            // Can never line up (the broker's view moved past it): renumber everything under a new epoch.
-            bumpNeeded = true;
-            return false;
-        }
-        return head.baseSequence == expected;
+        return Verdict.SEND;
     }
 
-    /** Assigns (or keeps) the batch's sequence and records it in flight; returns its base sequence. */
-    int onSend(TopicPartition tp, ProducerBatch b) {
+    /** Numbers the batch (or keeps its number) and records it in flight; the batch's fields hold its producer state. */
+    void onSend(TopicPartition tp, ProducerBatch b) {
         PartitionState s = state(tp);
-        boolean fromThisEpoch = b.baseSequence >= 0 && b.producerEpoch == epoch && b.producerId == producerId;
-        int seq;
-        if (fromThisEpoch) {
-            seq = b.baseSequence;
-        } else {
-            seq = s.nextSequence;
+        if (!s.owns(b)) {
+            b.producerId = s.producerId;
+            b.producerEpoch = s.epoch;
+            b.baseSequence = s.nextSequence;
             s.nextSequence += b.recordCount();
+            s.numbered.add(b);
         }
+        b.sentSequence = b.baseSequence;
         s.inFlight.addLast(b);
-        return seq;
     }
 
     void onSuccess(TopicPartition tp, ProducerBatch b) {
         PartitionState s = state(tp);
         s.inFlight.remove(b);
-        if (b.producerEpoch == epoch && b.producerId == producerId) {
-            s.ackedUpTo = Math.max(s.ackedUpTo, b.lastSequence() + 1);
+        s.numbered.remove(b);
+        if (b.producerId == s.producerId && b.producerEpoch == s.epoch && b.sentSequence >= 0) {
+            s.ackedUpTo = Math.max(s.ackedUpTo, b.sentSequence + b.recordCount());
             s.acked = true;
         }
     }
 
     /**
-     * Decides what a failed batch needs. {@code retriable} is whether the error is retriable and the
-     * batch still has time and attempts left.
+     * Decides what a failed batch needs. {@code retriable} is whether the error may be retried and the
+     * batch has time and attempts left; {@code outcomeUnknown} whether this attempt may have been
+     * written (no answer, or a timeout after the append).
      */
-    Action onError(TopicPartition tp, ProducerBatch b, ErrorCode code, boolean retriable) {
+    Action onError(TopicPartition tp, ProducerBatch b, ErrorCode code, boolean retriable, boolean outcomeUnknown) {
         PartitionState s = state(tp);
         s.inFlight.remove(b);
-        boolean staleEpoch = b.producerEpoch != epoch || b.producerId != producerId;
-        if (code == ErrorCode.DUPLICATE_SEQUENCE_NUMBER) {
-            return Action.DUPLICATE_IS_SUCCESS;
+        if (outcomeUnknown) {
+            b.outcomeUnknown = true;
+            return retriable ? Action.RETRY : Action.FAIL;
         }
-        if (code == ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER && !staleEpoch && b.baseSequence > s.ackedUpTo) {
-            // An earlier batch is being retried; this one follows it.
-            return retriable ? Action.RETRY : Action.FAIL_AND_BUMP_EPOCH;
-        }
-        if (code == ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER || code == ErrorCode.UNKNOWN_PRODUCER_ID
-                || code == ErrorCode.INVALID_PRODUCER_EPOCH) {
-            if (staleEpoch) {
-                return Action.RETRY; // renumbered under the new epoch already
+        boolean own = b.producerId == s.producerId && b.producerEpoch == s.epoch && b.sentSequence >= 0;
+        switch (code) {
+            case DUPLICATE_SEQUENCE_NUMBER -> {
+                onSuccess(tp, b);
+                return Action.SUCCESS;
             }
-            bumpNeeded = true;
-            return retriable ? Action.BUMP_EPOCH_AND_RETRY : Action.FAIL_AND_BUMP_EPOCH;
+            case OUT_OF_ORDER_SEQUENCE_NUMBER -> {
+                if (own && !s.dead && b.sentSequence > s.ackedUpTo) {
+                    return retriable ? Action.RETRY : Action.FAIL; // an earlier batch is missing: this one follows it
+                }
+                if (own && !s.dead) {
+                    kill(s); // the batch the broker should expect, refused: our views differ
+                }
+            }
+            case UNKNOWN_PRODUCER_ID, INVALID_PRODUCER_EPOCH -> {
+                if (own) {
+                    kill(s); // the broker lost this producer's state, or saw a newer epoch here
+                }
+            }
+            default -> {
+                return retriable ? Action.RETRY : Action.FAIL;
+            }
         }
-        if (retriable) {
-            return Action.RETRY;
-        }
-        if (!staleEpoch) {
-            bumpNeeded = true; // its sequence numbers are a gap now
-        }
-        return Action.FAIL_AND_BUMP_EPOCH;
+        // The space is dead: a transaction must abort; otherwise the batch is renumbered after the bump.
+        return retriable && !transactional ? Action.RETRY : Action.FAIL;
     }
 
-    /** A batch that will be replaced (split): its sequences become a gap, so the epoch must move. */
-    void onAbandoned(TopicPartition tp, ProducerBatch b) {
-        state(tp).inFlight.remove(b);
+    /**
+     * A batch left for good (failed, expired, aborted). Never written, it leaves a gap that the later
+     * batches of its space close by moving down; of unknown outcome, it leaves its space dead.
+     */
+    void onGivenUp(TopicPartition tp, ProducerBatch b) {
+        PartitionState s = partitions.get(tp);
+        if (s == null) {
+            return;
+        }
+        s.inFlight.remove(b);
+        if (!s.numbered.remove(b) || !s.owns(b) || s.dead) {
+            return;
+        }
+        if (b.outcomeUnknown) {
+            kill(s);
+            return;
+        }
+        int n = b.recordCount();
+        for (ProducerBatch later : s.numbered) {
+            if (later.baseSequence > b.baseSequence) {
+                later.baseSequence -= n; // its bytes are rewritten with the new number when next sent
+            }
+        }
+        s.nextSequence -= n;
+    }
+
+    /**
+     * A batch the broker refused as too large is replaced by {@code parts}, which take over its
+     * sequence range in order: it was not written, so the range is still free.
+     */
+    void onSplit(TopicPartition tp, ProducerBatch parent, List<ProducerBatch> parts) {
+        PartitionState s = state(tp);
+        s.inFlight.remove(parent);
+        int at = s.numbered.indexOf(parent);
+        if (at < 0 || !s.owns(parent)) {
+            return; // the parts are numbered when sent
+        }
+        s.numbered.remove(at);
+        int seq = parent.baseSequence;
+        for (ProducerBatch p : parts) {
+            p.producerId = parent.producerId;
+            p.producerEpoch = parent.producerEpoch;
+            p.baseSequence = seq;
+            seq += p.recordCount();
+            s.numbered.add(at++, p);
+        }
+    }
+
+    private void kill(PartitionState s) {
+        s.dead = true;
         bumpNeeded = true;
     }
 
     private PartitionState state(TopicPartition tp) {
-        return partitions.computeIfAbsent(tp, k -> new PartitionState());
+        return partitions.computeIfAbsent(tp, k -> {
+            PartitionState s = new PartitionState();
+            s.producerId = producerId;
+            s.epoch = epoch;
+            return s;
+        });
     }
 }

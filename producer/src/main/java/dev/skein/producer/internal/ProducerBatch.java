@@ -31,13 +31,20 @@ final class ProducerBatch {
     private int uncompressedBytes;
     final List<Thunk> thunks = new ArrayList<>();
     private boolean full;
+    /** Completes (on the callback thread) once this batch's records are done, or its split parts are. */
     final CompletableFuture<Void> done = new CompletableFuture<>();
 
     // Sender-loop state.
     int attempts;
-    boolean everSent;
+    /** Some attempt got no answer (or timed out after the append): it may have been written. */
+    boolean outcomeUnknown;
     long retryNotBeforeNanos;
+    /** The producer state {@link IdempotenceManager} assigned; kept across retries unless renumbered. */
     int baseSequence = -1;
+    long producerId = -1;
+    short producerEpoch = -1;
+    /** The sequence of the latest attempt, as the broker saw it. */
+    int sentSequence = -1;
     /**
      * The batch's place in its partition's record order, for putting it back in the queue: a counter
      * taken when it is first drained, extended by the part index for each split (so [5] splits into
@@ -45,8 +52,9 @@ final class ProducerBatch {
      * sequence numbers, it survives epoch bumps.
      */
     int[] order;
-    long producerId = -1;
-    short producerEpoch = -1;
+    private long builtProducerId = -1;
+    private short builtEpoch = -1;
+    private int builtSequence = -1;
 
     ProducerBatch(TopicPartition tp, ByteBufAllocator alloc, Compression compression, Integer level, long firstTimestamp,
                   int batchSize, long reservedBytes, long nowNanos) {
@@ -99,12 +107,12 @@ final class ProducerBatch {
             builder.producer(pid, epoch, sequence, transactional);
             built = builder.build();
             builder = null;
-        } else if (pid != producerId || epoch != producerEpoch || sequence != baseSequence) {
+        } else if (pid != builtProducerId || epoch != builtEpoch || sequence != builtSequence) {
             RecordBatchBuilder.rewriteProducerState(built, pid, epoch, sequence);
         }
-        producerId = pid;
-        producerEpoch = epoch;
-        baseSequence = sequence;
+        builtProducerId = pid;
+        builtEpoch = epoch;
+        builtSequence = sequence;
         return built;
     }
 

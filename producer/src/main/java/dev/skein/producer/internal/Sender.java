@@ -67,12 +67,13 @@ final class Sender {
         this.settings = settings;
         this.client = client;
         this.accumulator = accumulator;
-        this.idempotence = settings.idempotence() ? new IdempotenceManager(Math.min(5, settings.maxInFlight())) : null;
+        this.idempotence = settings.idempotence()
+                ? new IdempotenceManager(Math.min(5, settings.maxInFlight()), settings.transactionalId() != null) : null;
         this.callbacks = callbacks;
         this.metrics = metrics;
         this.loop = client.resources().eventLoops().next();
         this.txn = settings.transactionalId() == null ? null
-                : new TransactionManager(settings, client, idempotence, loop, this::wakeup);
+                : new TransactionManager(settings, client, idempotence, loop, this::wakeup, accumulator::hasIncomplete);
     }
 
     /** The transaction state machine, or null for a producer without transactional.id. */
@@ -90,10 +91,7 @@ final class Sender {
             try {
                 for (ProducerBatch b : accumulator.incomplete()) {
                     if (!inFlight.containsKey(b)) {
-                        if (b.everSent && idempotence != null) {
-                            idempotence.requestBump(); // its sequence numbers are gone with it
-                        }
-                        finish(b, why);
+                        finish(b, why); // its sequence numbers, if any, are given back (or its space retired)
                     }
                 }
             } finally {
@@ -144,9 +142,12 @@ final class Sender {
         loop.execute(() -> {
             try {
                 for (ProducerBatch b : accumulator.incomplete()) {
-                    RuntimeException e = b.everSent
+                    if (inFlight.containsKey(b)) {
+                        b.outcomeUnknown = true;
+                    }
+                    RuntimeException e = b.outcomeUnknown
                             ? new OutcomeUnknownException(why + "; " + b + " had been sent and may have been written", null)
-                            : new SkeinException(why + "; " + b + " was not sent");
+                            : new SkeinException(why + "; " + b + " was not written");
                     finish(b, e);
                 }
             } finally {
@@ -170,6 +171,9 @@ final class Sender {
 
     private void pass() {
         long now = System.nanoTime();
+        if (fatal == null && client.fatalError() != null) {
+            fatal = client.fatalError(); // authentication failed: final
+        }
         if (fatal != null) {
             failAllQueued(fatal);
             return;
@@ -182,6 +186,7 @@ final class Sender {
         Cluster cluster = client.cluster();
         Map<Integer, List<ProducerBatch>> byNode = new HashMap<>();
         Map<Integer, Integer> bytesByNode = new HashMap<>();
+        java.util.Set<Integer> connecting = new java.util.HashSet<>();
         boolean needMetadata = false;
         boolean more = false;
         boolean forced = flushing > 0 || closing;
@@ -206,14 +211,30 @@ final class Sender {
                 next = Math.min(next, head.retryNotBeforeNanos);
                 continue;
             }
+            if (!connectionReady(leader, connecting)) {
+                // Drained only once the connection is open: requests then go out in the order they are
+                // made. Chained on a pending connection, they would run newest first.
+                next = Math.min(next, now + settings.client().retryBackoff().toNanos());
+                continue;
+            }
             boolean sendable = forced || head.isFull() || queued > 1 || head.attempts > 0
                     || now - head.createdNanos >= lingerNanos;
             if (!sendable) {
                 next = Math.min(next, head.createdNanos + lingerNanos);
                 continue;
             }
-            if (idempotence != null && !idempotence.canSend(tp, head)) {
-                continue;
+            if (idempotence != null) {
+                IdempotenceManager.Verdict verdict = idempotence.canSend(tp, head);
+                if (verdict == IdempotenceManager.Verdict.FAIL_OUTCOME_UNKNOWN) {
+                    finish(head, new OutcomeUnknownException(head + " may have been written before its partition's"
+                            + " sequence numbers fell out of step with the broker; sending it again could write it twice",
+                            null));
+                    more = true;
+                    continue;
+                }
+                if (verdict == IdempotenceManager.Verdict.WAIT) {
+                    continue;
+                }
             }
             if (txn != null && !txn.partitionReady(tp)) {
                 continue; // version 1: AddPartitionsToTxn first
@@ -258,29 +279,55 @@ final class Sender {
             b.order = new int[] {drainCounters.computeIfAbsent(tp, k -> new int[1])[0]++};
         }
         if (idempotence != null) {
-            int seq = idempotence.onSend(tp, b);
-            b.build(idempotence.producerId(), idempotence.epoch(), seq, txn != null);
+            idempotence.onSend(tp, b);
+            b.build(b.producerId, b.producerEpoch, b.baseSequence, txn != null);
         } else {
             b.build(-1L, (short) -1, -1);
         }
         b.attempts++;
-        b.everSent = true;
         inFlight.put(b, Boolean.TRUE);
         inFlightBatches = inFlight.size();
     }
 
+    /** True when the leader's connection is open; otherwise asks for one (once per pass) and wakes up when it is. */
+    private boolean connectionReady(Node leader, java.util.Set<Integer> asked) {
+        if (client.connections().openConnection(leader.id()) != null) {
+            return true;
+        }
+        if (asked.add(leader.id())) {
+            CompletableFuture<dev.skein.core.internal.net.BrokerConnection> f = client.connections().connection(leader);
+            if (!f.isDone()) {
+                f.whenComplete((c, e) -> {
+                    if (e != null) {
+                        client.refreshMetadata(); // the leader may have moved
+                    }
+                    wakeup();
+                });
+            }
+        }
+        return false;
+    }
+
     private void send(Cluster cluster, int nodeId, List<ProducerBatch> batches) {
-        Node node = cluster.broker(nodeId);
         long start = System.nanoTime();
         boolean expectResponse = settings.acks() != dev.skein.producer.Acks.NONE;
-        client.connections().connection(node).thenCompose(conn -> {
-            short version = conn.versions().version(ApiKey.PRODUCE);
-            if (txn != null && !txn.isV2()) {
-                version = (short) Math.min(version, 11); // v12+ would ask for implicit partition adds (version 2)
+        dev.skein.core.internal.net.BrokerConnection conn = client.connections().openConnection(nodeId);
+        CompletableFuture<dev.skein.core.message.ApiMessage> sent;
+        if (conn == null) {
+            sent = CompletableFuture.failedFuture(new NetworkException("the connection to broker " + nodeId
+                    + " closed before the request was written", null, true));
+        } else {
+            try {
+                short version = conn.versions().version(ApiKey.PRODUCE);
+                if (txn != null && !txn.isV2()) {
+                    version = (short) Math.min(version, 11); // v12+ would ask for implicit partition adds (version 2)
+                }
+                sent = conn.send(request(cluster, batches, version), version, expectResponse);
+            } catch (RuntimeException e) {
+                sent = CompletableFuture.failedFuture(e);
             }
-            ProduceRequest req = request(cluster, batches, version);
-            return conn.send(req, version, expectResponse);
-        }).whenComplete((resp, err) -> loop.execute(() -> {
+        }
+        sent.whenComplete((resp, err) -> loop.execute(() -> {
             metrics.requestLatency(System.nanoTime() - start);
             onResponse(nodeId, batches, (ProduceResponse) resp, err, expectResponse);
         }));
@@ -308,7 +355,9 @@ final class Sender {
             Throwable cause = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
             RuntimeException e = cause instanceof RuntimeException re ? re : new NetworkException(cause.toString(), cause, true);
             for (ProducerBatch b : batches) {
-                onBatchError(b, ErrorCode.NETWORK_EXCEPTION, e);
+                if (inFlight.containsKey(b)) { // not already failed by its delivery timeout
+                    onBatchError(b, ErrorCode.NETWORK_EXCEPTION, e);
+                }
             }
             client.refreshMetadata();
             wakeup();
@@ -316,7 +365,9 @@ final class Sender {
         }
         if (!expectResponse) {
             for (ProducerBatch b : batches) {
-                onBatchSuccess(b, -1L, -1L);
+                if (inFlight.containsKey(b)) {
+                    onBatchSuccess(b, -1L, -1L);
+                }
             }
             wakeup();
             return;
@@ -333,6 +384,9 @@ final class Sender {
             }
         }
         for (ProducerBatch b : batches) {
+            if (!inFlight.containsKey(b)) {
+                continue; // failed meanwhile by its delivery timeout: the answer comes too late
+            }
             ProduceResponse.PartitionProduceResponse p = byKey.get(b.tp.topic() + "\u0000" + b.tp.partition());
             if (p == null) {
                 onBatchError(b, ErrorCode.NETWORK_EXCEPTION, new OutcomeUnknownException("broker " + nodeId
@@ -367,9 +421,6 @@ final class Sender {
         boolean timeLeft = now - b.createdNanos < settings.deliveryTimeout().toNanos();
         boolean retriable = isRetriable(code, error) && timeLeft && b.attempts <= settings.retries();
         if (code == ErrorCode.MESSAGE_TOO_LARGE && b.recordCount() > 1) {
-            if (idempotence != null) {
-                idempotence.onAbandoned(b.tp, b); // the parts need fresh sequence numbers
-            }
             split(b);
             return;
         }
@@ -377,27 +428,35 @@ final class Sender {
             client.refreshMetadata();
         }
         metrics.error(code);
-        IdempotenceManager.Action action = idempotence == null
-                ? (retriable ? IdempotenceManager.Action.RETRY : IdempotenceManager.Action.FAIL)
-                : idempotence.onError(b.tp, b, code, retriable);
-        if (txn != null && (action == IdempotenceManager.Action.BUMP_EPOCH_AND_RETRY
-                || action == IdempotenceManager.Action.FAIL_AND_BUMP_EPOCH)) {
-            // No epoch bump inside a transaction: the batch fails, the transaction must abort, and the
-            // abort bumps the epoch.
-            idempotence.requestBump();
-            action = IdempotenceManager.Action.FAIL;
+        boolean unknown = mayHaveBeenWritten(code, error);
+        IdempotenceManager.Action action;
+        if (idempotence != null) {
+            action = idempotence.onError(b.tp, b, code, retriable, unknown);
+        } else {
+            b.outcomeUnknown |= unknown;
+            action = retriable ? IdempotenceManager.Action.RETRY : IdempotenceManager.Action.FAIL;
         }
         switch (action) {
-            case DUPLICATE_IS_SUCCESS -> onBatchSuccess(b, -1L, -1L);
-            case RETRY, BUMP_EPOCH_AND_RETRY -> {
+            case SUCCESS -> onBatchSuccess(b, -1L, -1L);
+            case RETRY -> {
                 metrics.retry();
                 long backoff = backoffNanos(b.attempts);
                 b.retryNotBeforeNanos = now + backoff;
                 log.debug("retrying {} after {}: {}", b, code, error.getMessage());
                 accumulator.reenqueue(b);
             }
-            case FAIL, FAIL_AND_BUMP_EPOCH -> finish(b, finalError(b, code, error, timeLeft));
+            case FAIL -> finish(b, finalError(b, code, error, timeLeft));
         }
+    }
+
+    /**
+     * True when the attempt may have been written: it was sent and no answer came (the connection
+     * closed or the request timed out), or the leader appended it but could not replicate it in time.
+     * Any other answer from the broker means the batch was refused whole.
+     */
+    private static boolean mayHaveBeenWritten(ErrorCode code, RuntimeException error) {
+        return error instanceof OutcomeUnknownException || code == ErrorCode.REQUEST_TIMED_OUT
+                || code == ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND;
     }
 
     private static boolean isRetriable(ErrorCode code, RuntimeException error) {
@@ -419,7 +478,7 @@ final class Sender {
 
     private RuntimeException finalError(ProducerBatch b, ErrorCode code, RuntimeException error, boolean timeLeft) {
         if (!timeLeft) {
-            return b.everSent
+            return b.outcomeUnknown
                     ? new OutcomeUnknownException(b + " was not acknowledged within delivery.timeout.ms ("
                             + settings.deliveryTimeout().toMillis() + " ms); it may have been written. Last error: "
                             + error.getMessage(), error)
@@ -436,21 +495,45 @@ final class Sender {
         return (long) jittered;
     }
 
-    /** Splits a batch the broker refused as too large into batches of half the size (in bytes). */
+    /**
+     * Splits a batch the broker refused as too large into batches of half the size (in bytes). The parts
+     * take over its sequence range (it was not written), and it is done only when they all are, so a
+     * flush or a commit waits for every part.
+     */
     private void split(ProducerBatch b) {
         log.info("{} is too large for the broker; splitting it", b);
         List<ProducerBatch> parts = BatchSplitter.split(b, accumulator, settings);
+        if (idempotence != null) {
+            idempotence.onSplit(b.tp, b, parts);
+        }
         for (int i = parts.size() - 1; i >= 0; i--) {
             accumulator.addFirst(parts.get(i));
         }
         accumulator.deallocate(b);
-        b.done.complete(null);
+        CompletableFuture.allOf(parts.stream().map(p -> p.done).toArray(CompletableFuture[]::new))
+                .whenComplete((v, e) -> b.done.complete(null));
     }
 
-    /** Fails batches queued (not in flight) whose delivery timeout passed; returns the next deadline. */
+    /**
+     * Fails batches whose delivery timeout passed, queued or in flight (those in flight as
+     * outcome-unknown: their answer, should it come, is ignored); returns the next deadline.
+     */
     private long expire(long now) {
         long next = Long.MAX_VALUE;
         long timeout = settings.deliveryTimeout().toNanos();
+        List<ProducerBatch> lateInFlight = new ArrayList<>();
+        for (ProducerBatch b : inFlight.keySet()) {
+            if (now - b.createdNanos >= timeout) {
+                lateInFlight.add(b);
+            } else {
+                next = Math.min(next, b.createdNanos + timeout);
+            }
+        }
+        for (ProducerBatch b : lateInFlight) {
+            b.outcomeUnknown = true;
+            finish(b, new OutcomeUnknownException(b + " was sent and not acknowledged within delivery.timeout.ms ("
+                    + settings.deliveryTimeout().toMillis() + " ms); it may have been written", null));
+        }
         for (TopicPartition tp : accumulator.partitions()) {
             Deque<ProducerBatch> dq = accumulator.queue(tp);
             List<ProducerBatch> expired = new ArrayList<>();
@@ -463,9 +546,6 @@ final class Sender {
                 }
             }
             for (ProducerBatch b : expired) {
-                if (idempotence != null && b.everSent) {
-                    idempotence.requestBump();
-                }
                 finish(b, finalError(b, ErrorCode.REQUEST_TIMED_OUT,
                         new TimeoutException("no leader or no acknowledgment for " + tp, null, true), false));
             }
@@ -478,6 +558,10 @@ final class Sender {
             txn.onBatchFailed(e);
         }
         inFlight.remove(b);
+        inFlightBatches = inFlight.size();
+        if (idempotence != null) {
+            idempotence.onGivenUp(b.tp, b);
+        }
         Deque<ProducerBatch> dq = accumulator.queue(b.tp);
         if (dq != null) {
             synchronized (dq) {

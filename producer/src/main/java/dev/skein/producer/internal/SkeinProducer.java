@@ -301,6 +301,33 @@ public final class SkeinProducer<K, V> implements Producer<K, V> {
         await(t.endTransaction(false), "abortTransaction()");
     }
 
+    /**
+     * Closing with a transaction open aborts it: left open, it would hold read_committed consumers back
+     * until the coordinator times it out ({@code transaction.timeout.ms}). Best effort, within the
+     * close timeout.
+     */
+    private void abortOpenTransaction(long deadline) {
+        TransactionManager t = sender.transactions();
+        if (t == null || !t.inTransaction()) {
+            return;
+        }
+        CompletableFuture<Void> abort = sender.failUnsent(new dev.skein.producer.TransactionAbortableException(
+                "the producer was closed inside a transaction, which was aborted; this record was never written", null))
+                .thenCompose(x -> t.endTransaction(false));
+        try {
+            abort.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            log.info("producer {} closed inside a transaction: aborted it", settings.client().clientId());
+        } catch (java.util.concurrent.TimeoutException e) {
+            log.warn("producer {} closed inside a transaction and could not abort it within the close timeout;"
+                    + " the coordinator aborts it after transaction.timeout.ms", settings.client().clientId());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException e) {
+            log.warn("producer {} closed inside a transaction; aborting it failed: {}", settings.client().clientId(),
+                    e.getCause().getMessage());
+        }
+    }
+
     @Override
     public List<PartitionInfo> partitionsFor(String topic) {
         Cluster.TopicInfo t = awaitTopic(topic, System.nanoTime() + settings.maxBlock().toNanos(), true);
@@ -324,8 +351,9 @@ public final class SkeinProducer<K, V> implements Producer<K, V> {
         if (closed) {
             return;
         }
-        closed = true;
         long deadline = System.nanoTime() + Math.min(timeout.toNanos(), Long.MAX_VALUE / 4);
+        abortOpenTransaction(deadline);
+        closed = true;
         sender.beginClose();
         for (ProducerBatch b : accumulator.incomplete()) {
             long remaining = deadline - System.nanoTime();

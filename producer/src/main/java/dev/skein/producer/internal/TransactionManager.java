@@ -60,6 +60,8 @@ final class TransactionManager {
     private final IdempotenceManager idempotence;
     private final EventLoop loop;
     private final Runnable wakeSender;
+    /** True while records of the transaction are queued or in flight. */
+    private final java.util.function.BooleanSupplier recordsPending;
     private volatile State state = State.UNINITIALIZED;
     private volatile RuntimeException error;
     private boolean v2;
@@ -72,13 +74,20 @@ final class TransactionManager {
     private CompletableFuture<Integer> coordinator;
 
     TransactionManager(ProducerSettings settings, ClusterClient client, IdempotenceManager idempotence, EventLoop loop,
-                       Runnable wakeSender) {
+                       Runnable wakeSender, java.util.function.BooleanSupplier recordsPending) {
         this.transactionalId = settings.transactionalId();
         this.settings = settings;
         this.client = client;
         this.idempotence = idempotence;
         this.loop = loop;
         this.wakeSender = wakeSender;
+        this.recordsPending = recordsPending;
+    }
+
+    /** True between beginTransaction() and the end of commit or abort. */
+    boolean inTransaction() {
+        State s = state;
+        return s == State.IN_TRANSACTION || s == State.COMMITTING || s == State.ABORTING || s == State.ABORTABLE_ERROR;
     }
 
     State state() {
@@ -230,8 +239,11 @@ final class TransactionManager {
                 finishTransaction();
                 return CompletableFuture.completedFuture(null);
             }
-            return retrying("EndTxn (" + (commit ? "commit" : "abort") + ") for " + transactionalId,
-                    () -> endOnce(commit)).thenCompose(x -> !commit && !v2 && idempotence.isBumpNeeded()
+            // EndTxn goes out only when nothing of the transaction is queued or in flight: a record
+            // still on its way would otherwise land in the next transaction, or in none.
+            return whenRecordsSettled(commit ? "commitTransaction()" : "abortTransaction()")
+                    .thenCompose(x -> retrying("EndTxn (" + (commit ? "commit" : "abort") + ") for " + transactionalId,
+                    () -> endOnce(commit))).thenCompose(x -> !commit && !v2 && idempotence.isBumpNeeded()
                             ? retrying("InitProducerId (epoch bump) for " + transactionalId, this::bumpOnce)
                             : CompletableFuture.completedFuture(null))
                     .whenComplete((v, e) -> {
@@ -242,6 +254,27 @@ final class TransactionManager {
                         }
                     });
         });
+    }
+
+    /** Completes on the loop once no record is queued or in flight, or fails after max.block.ms. */
+    private CompletableFuture<Void> whenRecordsSettled(String what) {
+        CompletableFuture<Void> out = new CompletableFuture<>();
+        long deadline = System.nanoTime() + settings.maxBlock().toNanos();
+        Runnable check = new Runnable() {
+            @Override
+            public void run() {
+                if (!recordsPending.getAsBoolean()) {
+                    out.complete(null);
+                } else if (System.nanoTime() > deadline) {
+                    out.completeExceptionally(new TimeoutException(what + ": records of the transaction were still"
+                            + " queued or in flight after max.block.ms (" + settings.maxBlock().toMillis() + " ms)", null, true));
+                } else {
+                    loop.schedule(this, 5, TimeUnit.MILLISECONDS);
+                }
+            }
+        };
+        check.run();
+        return out;
     }
 
     private CompletableFuture<Void> endOnce(boolean commit) {

@@ -1,0 +1,226 @@
+package dev.skein.producer;
+
+import dev.skein.core.message.ApiKey;
+import dev.skein.serdes.Serdes;
+import dev.skein.testkit.FaultProxy;
+import dev.skein.testkit.KafkaCluster;
+import dev.skein.testkit.KafkaClusterExtension;
+import dev.skein.testkit.OwnCluster;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The producer engine's promises under the faults an audit against Apache Kafka's producer found it
+ * breaking: order per partition, no duplicates across an epoch bump, transactions that wait for every
+ * part of a split batch. One broker behind a fault proxy, shared by the class; each test heals it.
+ */
+@ExtendWith(KafkaClusterExtension.class)
+class ProducerEngineIT {
+    private static KafkaCluster kafka;
+
+    @BeforeAll
+    static void start(@OwnCluster(faultProxy = true) KafkaCluster cluster) {
+        kafka = cluster;
+    }
+
+    @AfterEach
+    void heal() {
+        proxy().heal();
+    }
+
+    private static FaultProxy proxy() {
+        return kafka.proxy(1);
+    }
+
+    private static ProducerRecord<String, String> to(String topic, int partition, String value) {
+        return ProducerRecord.<String, String>of(topic, value).withPartition(partition);
+    }
+
+    /** The leading number of each value (the rest is padding). */
+    private static List<String> indices(List<String> values) {
+        return values.stream().map(v -> v.substring(0, v.indexOf('-'))).toList();
+    }
+
+    private static List<String> values(List<ConsumerRecord<byte[], byte[]>> records) {
+        return records.stream().map(r -> new String(r.value(), StandardCharsets.UTF_8)).toList();
+    }
+
+    private static List<String> valuesOf(String topic, int partition, int expected) {
+        return Reference.readAll(kafka, topic, expected).stream().filter(r -> r.partition() == partition)
+                .map(r -> new String(r.value(), StandardCharsets.UTF_8)).toList();
+    }
+
+    /**
+     * A record whose Produce response was lost waits out its backoff; meanwhile another partition's
+     * record fails for good (too large), which bumps the epoch. The retry must keep its old producer
+     * state (the broker recognises it as a duplicate); renumbered under the new epoch it is written twice.
+     */
+    @Test
+    void anEpochBumpDoesNotWriteAgainABatchWhoseOutcomeIsUnknown() throws Exception {
+        String topic = Reference.createTopic(kafka, "bump", 2, 1, Map.of("max.message.bytes", "1000"));
+        try (Producer<String, String> p = Producer.builder(Serdes.string(), Serdes.string())
+                .bootstrapServers(kafka.bootstrapServers()).linger(Duration.ZERO)
+                .retryBackoff(Duration.ofMillis(3000), Duration.ofMillis(3000)).build()) {
+            p.send(to(topic, 0, "warm-0")).get(30, TimeUnit.SECONDS);
+            p.send(to(topic, 1, "warm-1")).get(30, TimeUnit.SECONDS);
+            proxy().dropResponses(ApiKey.PRODUCE.id(), 1);
+            CompletableFuture<RecordMetadata> a = p.send(to(topic, 0, "a"));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (proxy().droppedResponses() < 1 && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertEquals(1, proxy().droppedResponses(), "the response to \"a\" was lost");
+            CompletableFuture<RecordMetadata> big = p.send(to(topic, 1, "x".repeat(3000)));
+            ExecutionException tooLarge = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
+                    () -> big.get(30, TimeUnit.SECONDS));
+            assertTrue(tooLarge.getCause().getMessage().contains("MESSAGE_TOO_LARGE"), tooLarge.getCause().toString());
+            a.get(60, TimeUnit.SECONDS);
+            p.send(to(topic, 0, "b")).get(30, TimeUnit.SECONDS);
+        }
+        assertEquals(List.of("warm-0", "a", "b"), valuesOf(topic, 0, 4), "partition 0 holds each record once");
+    }
+
+    /**
+     * A transaction whose batch is split (too large for the topic) commits every part: commit waits for
+     * the parts, split again or not, and no part slips into the next transaction.
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {4000, 2000})
+    void aTransactionCommitsTheRecordsOfItsSplitBatches(int maxMessageBytes) throws Exception {
+        String topic = Reference.createTopic(kafka, "split-txn", 1, 1, Map.of("max.message.bytes", Integer.toString(maxMessageBytes)));
+        List<String> sent = new ArrayList<>();
+        try (Producer<String, String> p = Producer.builder(Serdes.string(), Serdes.string())
+                .bootstrapServers(kafka.bootstrapServers()).transactionalId("split-" + maxMessageBytes + "-" + System.nanoTime())
+                .linger(Duration.ofMillis(200)).deliveryTimeout(Duration.ofSeconds(40)).build()) {
+            p.initTransactions();
+            p.beginTransaction();
+            for (int i = 0; i < 20; i++) {
+                String v = i + "-" + "y".repeat(300);
+                p.send(ProducerRecord.of(topic, v));
+                sent.add(v);
+            }
+            long start = System.nanoTime();
+            p.commitTransaction();
+            assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(20), "the commit does not wait out a timeout");
+        }
+        List<String> committed = TransactionIT.read(kafka, topic, "read_committed");
+        assertEquals(indices(sent), indices(committed), "every record committed, once, in order");
+    }
+
+    /**
+     * Without idempotence and with one request in flight, records sent while the connection (re)opens
+     * are written in the order they were sent.
+     */
+    @Test
+    void recordsStayInSendOrderWhileTheConnectionOpens() throws Exception {
+        String topic = Reference.createTopic(kafka, "order", 1, 1);
+        List<String> sent = new ArrayList<>();
+        List<CompletableFuture<RecordMetadata>> acks = new ArrayList<>();
+        try (Producer<String, String> p = Producer.builder(Serdes.string(), Serdes.string())
+                .bootstrapServers(kafka.bootstrapServers()).acks(Acks.LEADER).retries(0).idempotence(false)
+                .maxInFlight(1).linger(Duration.ZERO).build()) {
+            p.send(ProducerRecord.of(topic, "warm")).get(30, TimeUnit.SECONDS);
+            proxy().latency(Duration.ofMillis(150)).cutConnections();
+            for (int i = 0; i < 200; i++) {
+                String v = Integer.toString(i);
+                acks.add(p.send(ProducerRecord.of(topic, v)));
+                sent.add(v);
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(3));
+            }
+            for (CompletableFuture<RecordMetadata> f : acks) {
+                try {
+                    f.get(60, TimeUnit.SECONDS);
+                } catch (ExecutionException e) {
+                    // retries=0: a record on the cut connection may fail; order is what is checked
+                }
+            }
+        }
+        long acked = acks.stream().filter(f -> !f.isCompletedExceptionally()).count();
+        List<String> written = values(Reference.readAll(kafka, topic, (int) acked + 1)).stream()
+                .filter(v -> !v.equals("warm")).toList();
+        List<String> inSendOrder = sent.stream().filter(written::contains).toList();
+        assertEquals(inSendOrder, written, "written in send order");
+        assertTrue(written.size() >= 150, "most records were written: " + written.size());
+    }
+
+    /** Closing a producer inside a transaction aborts it: readers are not held until the transaction times out. */
+    @Test
+    void closingInsideATransactionAbortsIt() throws Exception {
+        String topic = Reference.createTopic(kafka, "close-txn", 1, 1);
+        Producer<String, String> p = TransactionIT.transactional(kafka, "close-" + System.nanoTime(), Duration.ofMinutes(1));
+        p.initTransactions();
+        p.beginTransaction();
+        p.send(ProducerRecord.of(topic, "open")).get(30, TimeUnit.SECONDS);
+        p.close();
+        try (Producer<String, String> plain = Producer.builder(Serdes.string(), Serdes.string())
+                .bootstrapServers(kafka.bootstrapServers()).build()) {
+            plain.send(ProducerRecord.of(topic, "after")).get(30, TimeUnit.SECONDS);
+        }
+        assertEquals(List.of("after"), TransactionIT.read(kafka, topic, "read_committed"),
+                "the open transaction was aborted, not left to its one-minute timeout");
+    }
+
+    /**
+     * With one request in flight per connection and 1.4 s round trips, the fourth request waits about
+     * four seconds unsent: only its time in flight counts against request.timeout.ms (2 s).
+     */
+    @Test
+    void aRequestWaitingBehindTheInFlightCapIsNotTimedOutForItsWait() throws Exception {
+        String topic = Reference.createTopic(kafka, "cap", 4, 1);
+        List<CompletableFuture<RecordMetadata>> acks = new ArrayList<>();
+        try (Producer<String, String> p = Producer.builder(Serdes.string(), Serdes.string())
+                .bootstrapServers(kafka.bootstrapServers()).acks(Acks.LEADER).idempotence(false).retries(0)
+                .maxInFlight(1).linger(Duration.ZERO).maxRequestSize(1024).requestTimeout(Duration.ofSeconds(2))
+                .deliveryTimeout(Duration.ofSeconds(60)).build()) {
+            p.send(to(topic, 0, "warm")).get(30, TimeUnit.SECONDS);
+            proxy().latency(Duration.ofMillis(700));
+            for (int partition = 0; partition < 4; partition++) {
+                acks.add(p.send(to(topic, partition, partition + "-" + "z".repeat(700)))); // one batch per request
+            }
+            for (CompletableFuture<RecordMetadata> f : acks) {
+                f.get(60, TimeUnit.SECONDS); // retries=0: a spurious timeout would fail it
+            }
+        }
+    }
+
+    /**
+     * delivery.timeout.ms bounds a batch in flight too. With 1.5 s added to every frame, the first
+     * attempt's answer is lost at 1.5 s (the proxy closes the connection); the retry goes out on a new
+     * connection at about 4.6 s (after its ApiVersions round trip) and would be answered at about 7.6 s,
+     * inside its 6 s request timeout but past the 6.5 s delivery timeout: it fails then, outcome unknown.
+     */
+    @Test
+    void aBatchInFlightFailsAtItsDeliveryTimeout() throws Exception {
+        String topic = Reference.createTopic(kafka, "late", 1, 1);
+        try (Producer<String, String> p = Producer.builder(Serdes.string(), Serdes.string())
+                .bootstrapServers(kafka.bootstrapServers()).linger(Duration.ZERO)
+                .requestTimeout(Duration.ofSeconds(6)).deliveryTimeout(Duration.ofMillis(6500))
+                .retryBackoff(Duration.ofMillis(100), Duration.ofMillis(100)).build()) {
+            p.send(ProducerRecord.of(topic, "warm")).get(30, TimeUnit.SECONDS);
+            proxy().latency(Duration.ofMillis(1500)).dropResponses(ApiKey.PRODUCE.id(), 1);
+            CompletableFuture<RecordMetadata> late = p.send(ProducerRecord.of(topic, "late"));
+            ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
+                    () -> late.get(30, TimeUnit.SECONDS));
+            assertTrue(e.getCause() instanceof dev.skein.core.OutcomeUnknownException
+                    && e.getCause().getMessage().contains("delivery.timeout.ms"), e.getCause().toString());
+        }
+    }
+}
