@@ -6,7 +6,16 @@ import dev.skein.testkit.FaultProxy;
 import dev.skein.testkit.KafkaCluster;
 import dev.skein.testkit.KafkaClusterExtension;
 import dev.skein.testkit.OwnCluster;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewPartitionReassignment;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.ElectionType;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.quota.ClientQuotaAlteration;
+import org.apache.kafka.common.quota.ClientQuotaEntity;
+import org.apache.kafka.common.quota.ClientQuotaFilter;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -19,12 +28,15 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -89,7 +101,7 @@ class ProducerEngineIT {
             }
             assertEquals(1, proxy().droppedResponses(), "the response to \"a\" was lost");
             CompletableFuture<RecordMetadata> big = p.send(to(topic, 1, "x".repeat(3000)));
-            ExecutionException tooLarge = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
+            ExecutionException tooLarge = assertThrows(ExecutionException.class,
                     () -> big.get(30, TimeUnit.SECONDS));
             assertTrue(tooLarge.getCause().getMessage().contains("MESSAGE_TOO_LARGE"), tooLarge.getCause().toString());
             a.get(60, TimeUnit.SECONDS);
@@ -217,10 +229,124 @@ class ProducerEngineIT {
             p.send(ProducerRecord.of(topic, "warm")).get(30, TimeUnit.SECONDS);
             proxy().latency(Duration.ofMillis(1500)).dropResponses(ApiKey.PRODUCE.id(), 1);
             CompletableFuture<RecordMetadata> late = p.send(ProducerRecord.of(topic, "late"));
-            ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
+            ExecutionException e = assertThrows(ExecutionException.class,
                     () -> late.get(30, TimeUnit.SECONDS));
             assertTrue(e.getCause() instanceof dev.skein.core.OutcomeUnknownException
                     && e.getCause().getMessage().contains("delivery.timeout.ms"), e.getCause().toString());
         }
+    }
+
+    /**
+     * A quota-throttled broker mutes the connection after its answer (KIP-219), for up to a second (its
+     * quota window); a request written meanwhile sits unread past an 800 ms request timeout. The producer
+     * holds its next request back for the throttle time instead, so with retries=0 every record still
+     * succeeds. One request in flight: those already written when a throttled answer arrives cannot be
+     * held back, by any client.
+     * The broker measures the rate over ~10 s, so 300 KB at 20 KB/s is throttled for a few seconds.
+     */
+    @Test
+    void aThrottledBrokerIsNotSentToBeforeItsDelay() throws Exception {
+        String topic = Reference.createTopic(kafka, "throttled", 1, 1);
+        String clientId = "throttled-" + System.nanoTime();
+        try (Admin admin = Admin.create(
+                Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+            var entity = new ClientQuotaEntity(
+                    Map.of(ClientQuotaEntity.CLIENT_ID, clientId));
+            admin.alterClientQuotas(List.of(new ClientQuotaAlteration(entity,
+                    List.of(new ClientQuotaAlteration.Op("producer_byte_rate", 20_000.0)))))
+                    .all().get(30, TimeUnit.SECONDS);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!admin.describeClientQuotas(ClientQuotaFilter.all()).entities()
+                    .get(30, TimeUnit.SECONDS).containsKey(entity) && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+        }
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        List<CompletableFuture<RecordMetadata>> acks = new ArrayList<>();
+        try (Producer<String, String> p = Producer.builder(Serdes.string(), Serdes.string())
+                .bootstrapServers(kafka.bootstrapServers()).clientId(clientId).acks(Acks.LEADER).idempotence(false)
+                .retries(0).maxInFlight(1).linger(Duration.ofMillis(5)).requestTimeout(Duration.ofMillis(800))
+                .deliveryTimeout(Duration.ofSeconds(60)).meterRegistry(meters).build()) {
+            for (int i = 0; i < 300; i++) {
+                acks.add(p.send(ProducerRecord.of(topic, i + "-" + "t".repeat(1000))));
+            }
+            for (CompletableFuture<RecordMetadata> f : acks) {
+                f.get(60, TimeUnit.SECONDS);
+            }
+        }
+        assertTrue(meters.get("skein.producer.throttle.time").timer().count() > 0, "the broker throttled the producer");
+    }
+
+    /** KIP-467: the broker names the record that made it refuse the batch; that one fails with its reason. */
+    @Test
+    void aRecordTheBrokerNamesFailsWithItsOwnReason() throws Exception {
+        String topic = Reference.createTopic(kafka, "compacted", 1, 1, Map.of("cleanup.policy", "compact"));
+        List<CompletableFuture<RecordMetadata>> sent = new ArrayList<>();
+        try (Producer<String, String> p = Producer.builder(Serdes.string(), Serdes.string())
+                .bootstrapServers(kafka.bootstrapServers()).linger(Duration.ofMillis(200)).build()) {
+            for (String key : new String[] {"k0", "k1", null, "k3"}) {
+                sent.add(p.send(ProducerRecord.of(topic, key, "v")));
+            }
+            p.flush();
+        }
+        for (int i = 0; i < sent.size(); i++) {
+            int index = i;
+            ExecutionException e = assertThrows(ExecutionException.class,
+                    () -> sent.get(index).get(30, TimeUnit.SECONDS));
+            String message = e.getCause().getMessage();
+            if (i == 2) {
+                assertTrue(message.contains("INVALID_RECORD") && message.contains("without key"), message);
+            } else {
+                assertTrue(message.contains("because of record(s) [2]"), message);
+            }
+        }
+    }
+
+    /**
+     * KIP-951: the old leader's refusal names the new one, and the producer turns to it without asking for
+     * metadata. Leadership moves by a preferred-leader election while every broker runs.
+     */
+    @Test
+    void aRefusalThatNamesTheNewLeaderIsFollowedWithoutAMetadataRequest(
+            @OwnCluster(brokers = 3, faultProxy = true) KafkaCluster three) throws Exception {
+        String topic = "moving-" + System.nanoTime();
+        try (Admin admin = Admin.create(
+                Map.of("bootstrap.servers", three.bootstrapServers()));
+             Producer<String, String> p = Producer.builder(Serdes.string(), Serdes.string())
+                     .bootstrapServers(three.bootstrapServers()).linger(Duration.ZERO).build()) {
+            admin.createTopics(List.of(new NewTopic(topic, Map.of(0, List.of(1, 2, 3)))))
+                    .all().get(30, TimeUnit.SECONDS);
+            p.send(ProducerRecord.of(topic, "before")).get(30, TimeUnit.SECONDS);
+            var tp = new TopicPartition(topic, 0);
+            admin.alterPartitionReassignments(Map.of(tp, Optional.of(
+                    new NewPartitionReassignment(List.of(2, 1, 3))))).all().get(30, TimeUnit.SECONDS);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (leader(admin, topic) != 2 && System.nanoTime() < deadline) {
+                try {
+                    admin.electLeaders(ElectionType.PREFERRED, Set.of(tp)).all()
+                            .get(30, TimeUnit.SECONDS);
+                } catch (ExecutionException e) {
+                    Thread.sleep(200); // the reassignment is still settling
+                }
+            }
+            assertEquals(2, leader(admin, topic), "broker 2 leads now");
+            int metadataBefore = metadataRequests(three);
+            p.send(ProducerRecord.of(topic, "after")).get(30, TimeUnit.SECONDS);
+            assertEquals(metadataBefore, metadataRequests(three), "the refusal named the new leader: no Metadata request");
+        }
+        assertEquals(List.of("before", "after"), values(Reference.readAll(three, topic, 2)));
+    }
+
+    private static int leader(Admin admin, String topic) throws Exception {
+        return admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic)
+                .partitions().get(0).leader().id();
+    }
+
+    private static int metadataRequests(KafkaCluster cluster) {
+        int n = 0;
+        for (int id : cluster.brokerIds()) {
+            n += cluster.proxy(id).requests(ApiKey.METADATA.id());
+        }
+        return n;
     }
 }

@@ -52,6 +52,7 @@ public final class FaultProxy implements AutoCloseable {
     private volatile long latencyNanos;
     private volatile boolean blackHole;
     private final Map<Integer, AtomicInteger> dropByApiKey = new ConcurrentHashMap<>();
+    private final Map<Integer, AtomicInteger> requestsByApiKey = new ConcurrentHashMap<>();
     private final AtomicInteger droppedResponses = new AtomicInteger();
 
     private FaultProxy(String upstreamHost, int upstreamPort) {
@@ -119,6 +120,16 @@ public final class FaultProxy implements AutoCloseable {
     /** How many responses {@link #dropResponses(int, int)} has discarded so far. */
     public int droppedResponses() {
         return droppedResponses.get();
+    }
+
+    /**
+     * How many requests with {@code apiKey} clients sent through this proxy since it started (those a
+     * black hole swallowed included): to check what a client asked, say that a new leader was found
+     * without a Metadata request.
+     */
+    public int requests(int apiKey) {
+        AtomicInteger n = requestsByApiKey.get(apiKey);
+        return n == null ? 0 : n.get();
     }
 
     /** Number of client connections open now. */
@@ -191,6 +202,7 @@ public final class FaultProxy implements AutoCloseable {
             ByteBuf frame = (ByteBuf) msg;
             if (frame.readableBytes() >= 12) {
                 int apiKey = frame.getShort(frame.readerIndex() + 4);
+                requestsByApiKey.computeIfAbsent(apiKey, k -> new AtomicInteger()).incrementAndGet();
                 AtomicInteger drops = dropByApiKey.get(apiKey);
                 if (drops != null && drops.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
                     doomedCorrelationIds.add(frame.getInt(frame.readerIndex() + 8));

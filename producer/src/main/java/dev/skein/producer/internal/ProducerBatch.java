@@ -43,6 +43,8 @@ final class ProducerBatch {
     int baseSequence = -1;
     long producerId = -1;
     short producerEpoch = -1;
+    /** Per-record failures the broker named (KIP-467), or null: {@link #fail} uses them instead of the batch's error. */
+    List<RuntimeException> recordErrors;
     /** The sequence of the latest attempt, as the broker saw it. */
     int sentSequence = -1;
     /**
@@ -152,12 +154,15 @@ final class ProducerBatch {
 
     void fail(RuntimeException error, Executor callbacks) {
         List<Thunk> all = List.copyOf(thunks);
+        List<RuntimeException> perRecord = recordErrors != null && recordErrors.size() == all.size() ? recordErrors : null;
         callbacks.execute(() -> {
-            for (Thunk t : all) {
+            for (int i = 0; i < all.size(); i++) {
+                Thunk t = all.get(i);
+                RuntimeException e = perRecord != null ? perRecord.get(i) : error;
                 if (t.callback() != null) {
-                    runCallback(t.callback(), null, error);
+                    runCallback(t.callback(), null, e);
                 }
-                t.future().completeExceptionally(error);
+                t.future().completeExceptionally(e);
             }
             done.complete(null);
         });

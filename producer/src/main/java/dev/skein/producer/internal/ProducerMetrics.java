@@ -25,6 +25,7 @@ final class ProducerMetrics {
     private final DistributionSummary batchSize;
     private final DistributionSummary compressionRatio;
     private final Timer latency;
+    private final Timer throttle;
 
     ProducerMetrics(MeterRegistry registry, String clientId, Supplier<Number> bufferAvailable) {
         this.registry = registry;
@@ -32,7 +33,7 @@ final class ProducerMetrics {
         if (registry == null) {
             records = bytes = recordErrors = retries = null;
             batchSize = compressionRatio = null;
-            latency = null;
+            latency = throttle = null;
             return;
         }
         records = Counter.builder("skein.producer.records.sent").tag("client.id", clientId).register(registry);
@@ -44,6 +45,8 @@ final class ProducerMetrics {
         compressionRatio = DistributionSummary.builder("skein.producer.compression.ratio").tag("client.id", clientId)
                 .register(registry);
         latency = Timer.builder("skein.producer.request.latency").tag("client.id", clientId).register(registry);
+        throttle = Timer.builder("skein.producer.throttle.time").description("how long brokers asked this producer to"
+                + " hold off (quota throttling, KIP-219)").tag("client.id", clientId).register(registry);
         registry.gauge("skein.producer.buffer.available", java.util.List.of(io.micrometer.core.instrument.Tag.of("client.id", clientId)),
                 bufferAvailable, s -> s.get().doubleValue());
     }
@@ -85,6 +88,12 @@ final class ProducerMetrics {
     void error(ErrorCode code) {
         if (registry != null) {
             registry.counter("skein.producer.errors", "client.id", clientId, "code", code.name()).increment();
+        }
+    }
+
+    void throttled(int millis) {
+        if (registry != null && millis > 0) {
+            throttle.record(millis, TimeUnit.MILLISECONDS);
         }
     }
 

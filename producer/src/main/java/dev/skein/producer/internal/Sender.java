@@ -8,6 +8,7 @@ import dev.skein.core.SkeinException;
 import dev.skein.core.TimeoutException;
 import dev.skein.core.internal.ClusterClient;
 import dev.skein.core.internal.metadata.Cluster;
+import dev.skein.core.internal.metadata.MetadataManager;
 import dev.skein.core.message.ApiKey;
 import dev.skein.core.message.InitProducerIdRequest;
 import dev.skein.core.message.InitProducerIdResponse;
@@ -24,6 +25,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -372,8 +374,10 @@ final class Sender {
             wakeup();
             return;
         }
+        metrics.throttled(resp.throttleTimeMs()); // the connection itself holds off (KIP-219)
         Map<String, ProduceResponse.PartitionProduceResponse> byKey = new HashMap<>();
         Cluster cluster = client.cluster();
+        List<MetadataManager.LeaderHint> hints = new ArrayList<>();
         for (ProduceResponse.TopicProduceResponse t : resp.responses()) {
             String name = t.name();
             if (name == null || name.isEmpty()) {
@@ -381,8 +385,15 @@ final class Sender {
             }
             for (ProduceResponse.PartitionProduceResponse p : t.partitionResponses()) {
                 byKey.put(name + "\u0000" + p.index(), p);
+                if (name != null && p.currentLeader() != null && p.currentLeader().leaderId() >= 0) {
+                    hints.add(new MetadataManager.LeaderHint(name, p.index(), p.currentLeader().leaderId(),
+                            p.currentLeader().leaderEpoch()));
+                }
             }
         }
+        // KIP-951: a refusal for want of leadership names the new leader; turn to it at once.
+        boolean rerouted = !hints.isEmpty() && client.metadata().applyLeaderHints(hints, resp.nodeEndpoints().stream()
+                .map(n -> new Node(n.nodeId(), n.host(), n.port(), n.rack())).toList());
         for (ProducerBatch b : batches) {
             if (!inFlight.containsKey(b)) {
                 continue; // failed meanwhile by its delivery timeout: the answer comes too late
@@ -396,11 +407,37 @@ final class Sender {
             ErrorCode code = ErrorCode.forCode(p.errorCode());
             if (code == ErrorCode.NONE) {
                 onBatchSuccess(b, p.baseOffset(), p.logAppendTimeMs());
-            } else {
-                onBatchError(b, code, code.exception("Produce to " + b.tp + " on broker " + nodeId, p.errorMessage()));
+                continue;
             }
+            RuntimeException error = code.exception("Produce to " + b.tp + " on broker " + nodeId, p.errorMessage());
+            if (!p.recordErrors().isEmpty()) {
+                b.recordErrors = recordErrors(b, code, p);
+            }
+            boolean hinted = rerouted && isLeaderError(code) && hints.stream()
+                    .anyMatch(h -> h.topic().equals(b.tp.topic()) && h.partition() == b.tp.partition());
+            onBatchError(b, code, error, hinted);
         }
         wakeup();
+    }
+
+    /**
+     * KIP-467: the broker named the records that made it refuse the batch. Each named record fails with
+     * the broker's reason; the others with one that says they were refused for a neighbour's sake.
+     */
+    private static List<RuntimeException> recordErrors(ProducerBatch b, ErrorCode code,
+                                                        ProduceResponse.PartitionProduceResponse p) {
+        Map<Integer, String> named = new HashMap<>();
+        p.recordErrors().forEach(e -> named.put(e.batchIndex(), e.batchIndexErrorMessage()));
+        List<RuntimeException> out = new ArrayList<>(b.recordCount());
+        for (int i = 0; i < b.recordCount(); i++) {
+            String reason = named.get(i);
+            out.add(named.containsKey(i)
+                    ? code.exception("record " + i + " of " + b + " was refused", reason == null ? p.errorMessage() : reason)
+                    : new SkeinException("not written: the broker refused " + b + " because of record(s) "
+                            + new TreeSet<>(named.keySet()) + " in it (" + code + (p.errorMessage() == null ? ""
+                            : ": " + p.errorMessage()) + ")", code));
+        }
+        return out;
     }
 
     private void onBatchSuccess(ProducerBatch b, long baseOffset, long logAppendTime) {
@@ -415,6 +452,11 @@ final class Sender {
     }
 
     private void onBatchError(ProducerBatch b, ErrorCode code, RuntimeException error) {
+        onBatchError(b, code, error, false);
+    }
+
+    /** {@code rerouted}: the response named the partition's new leader, already in metadata: retry at once. */
+    private void onBatchError(ProducerBatch b, ErrorCode code, RuntimeException error, boolean rerouted) {
         inFlight.remove(b);
         inFlightBatches = inFlight.size();
         long now = System.nanoTime();
@@ -424,7 +466,7 @@ final class Sender {
             split(b);
             return;
         }
-        if (isLeaderError(code)) {
+        if (isLeaderError(code) && !rerouted) {
             client.refreshMetadata();
         }
         metrics.error(code);
@@ -440,7 +482,7 @@ final class Sender {
             case SUCCESS -> onBatchSuccess(b, -1L, -1L);
             case RETRY -> {
                 metrics.retry();
-                long backoff = backoffNanos(b.attempts);
+                long backoff = rerouted ? 0 : backoffNanos(b.attempts);
                 b.retryNotBeforeNanos = now + backoff;
                 log.debug("retrying {} after {}: {}", b, code, error.getMessage());
                 accumulator.reenqueue(b);

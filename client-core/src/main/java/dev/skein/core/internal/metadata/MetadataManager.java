@@ -167,6 +167,48 @@ public final class MetadataManager {
         done.complete(next);
     }
 
+    /** A partition's new leader as a Produce or Fetch response named it (KIP-951). */
+    public record LeaderHint(String topic, int partition, int leaderId, int leaderEpoch) {}
+
+    /**
+     * Applies new leaders that responses named (KIP-951), with the endpoints of brokers metadata may
+     * not list yet, so a client can turn to the new leader without waiting for a metadata refresh.
+     * A hint whose leader epoch is not newer than the one known, or names an unknown broker, is ignored.
+     *
+     * @return true when some partition's leader changed
+     */
+    public boolean applyLeaderHints(List<LeaderHint> hints, List<Node> endpoints) {
+        synchronized (this) {
+            Map<Integer, Node> brokers = new HashMap<>(cluster.brokers());
+            for (Node n : endpoints) {
+                brokers.putIfAbsent(n.id(), n);
+            }
+            Map<String, Cluster.TopicInfo> topics = new HashMap<>(cluster.topics());
+            boolean changed = false;
+            for (LeaderHint h : hints) {
+                Cluster.TopicInfo t = topics.get(h.topic());
+                if (t == null || h.partition() < 0 || h.partition() >= t.partitionCount() || h.leaderId() < 0
+                        || !brokers.containsKey(h.leaderId())) {
+                    continue;
+                }
+                Cluster.PartitionInfo known = t.partitions().get(h.partition());
+                if (h.leaderEpoch() <= known.leaderEpoch()) {
+                    continue;
+                }
+                List<Cluster.PartitionInfo> parts = new ArrayList<>(t.partitions());
+                parts.set(h.partition(), new Cluster.PartitionInfo(t.name(), h.partition(), h.leaderId(), h.leaderEpoch(),
+                        known.replicas(), known.isr(), known.offline()));
+                topics.put(t.name(), new Cluster.TopicInfo(t.name(), t.id(), t.internal(), t.error(), List.copyOf(parts)));
+                changed = true;
+            }
+            if (!changed) {
+                return false;
+            }
+            cluster = new Cluster(cluster.clusterId(), cluster.controllerId(), brokers, topics, cluster.updateCount() + 1);
+            return true;
+        }
+    }
+
     private Cluster merge(Cluster old, MetadataResponse r) {
         Map<Integer, Node> brokers = new HashMap<>();
         for (MetadataResponse.MetadataResponseBroker b : r.brokers()) {

@@ -33,6 +33,7 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.util.concurrent.ScheduledFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -96,6 +97,9 @@ public final class BrokerConnection {
     private Throwable closeCause;
     private boolean reauthenticating;
     private boolean receivedBytes;
+    /** KIP-219: a response asked for a pause; nothing but authentication is written before this time. */
+    private long throttledUntilNanos;
+    private ScheduledFuture<?> throttleEnd;
 
     private BrokerConnection(Channel channel, ClientResources resources, ClientOptions options, int nodeId,
                              InetSocketAddress address) {
@@ -511,11 +515,37 @@ public final class BrokerConnection {
                     closeCause, true));
             return;
         }
-        if (p.auth || (!reauthenticating && inFlight.size() < options.maxInFlight())) {
+        if (p.auth || (waiting.isEmpty() && mayWrite())) {
             write(p);
         } else {
             waiting.add(p);
         }
+    }
+
+    private boolean mayWrite() {
+        return !reauthenticating && inFlight.size() < options.maxInFlight() && !throttled();
+    }
+
+    private boolean throttled() {
+        return throttledUntilNanos != 0 && System.nanoTime() < throttledUntilNanos;
+    }
+
+    /**
+     * A response asked the client to hold off (the broker quota-throttled it, KIP-219): requests wait
+     * unwritten until the time has passed, as the broker mutes the connection meanwhile and would not
+     * read them; they do not time out while they wait.
+     */
+    private void onThrottle(int millis) {
+        long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+        if (until <= throttledUntilNanos) {
+            return;
+        }
+        throttledUntilNanos = until;
+        if (throttleEnd != null) {
+            throttleEnd.cancel(false);
+        }
+        throttleEnd = loop.schedule(this::drainWaiting, millis, TimeUnit.MILLISECONDS);
+        log.debug("{} throttled this client for {} ms", name, millis);
     }
 
     /**
@@ -544,7 +574,7 @@ public final class BrokerConnection {
     }
 
     private void drainWaiting() {
-        while (!reauthenticating && inFlight.size() < options.maxInFlight() && !waiting.isEmpty()) {
+        while (!waiting.isEmpty() && mayWrite()) {
             write(waiting.poll());
         }
     }
@@ -582,6 +612,9 @@ public final class BrokerConnection {
             }
         } catch (ProtocolException e) {
             fail(p, new ProtocolException(name + " sent a malformed " + p.describe() + " response: " + e.getMessage(), e));
+        }
+        if (response != null && response.throttleTimeMs() > 0) {
+            onThrottle(response.throttleTimeMs());
         }
         if (response != null && !complete(p, response)) {
             response.releaseRecords(); // nobody will read it
@@ -628,6 +661,9 @@ public final class BrokerConnection {
     }
 
     private void onClosed() {
+        if (throttleEnd != null) {
+            throttleEnd.cancel(false);
+        }
         Throwable cause = closeCause;
         boolean auth = cause instanceof AuthenticationException;
         for (PendingRequest p; (p = inFlight.poll()) != null; ) {

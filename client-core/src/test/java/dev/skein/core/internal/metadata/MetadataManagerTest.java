@@ -1,6 +1,7 @@
 package dev.skein.core.internal.metadata;
 
 import dev.skein.core.ErrorCode;
+import dev.skein.core.Node;
 import dev.skein.core.message.MetadataRequest;
 import dev.skein.core.message.MetadataResponse;
 import org.junit.jupiter.api.Test;
@@ -12,6 +13,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -114,6 +116,25 @@ class MetadataManagerTest {
                 .setErrorCode(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION.code()));
         m.onResponse(r, 1);
         assertSame(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, m.cluster().topic("missing").error());
+    }
+
+    @Test
+    void aLeaderHintWithANewerEpochMovesThePartitionAndBringsItsBroker() {
+        m.nextRequest(0);
+        m.onResponse(response(1, 5), 1);
+        Node four = new Node(4, "h4", 9092, null);
+        assertFalse(m.applyLeaderHints(List.of(new MetadataManager.LeaderHint("t", 0, 2, 5)), List.of()),
+                "an epoch not newer than the known one is stale");
+        assertFalse(m.applyLeaderHints(List.of(new MetadataManager.LeaderHint("t", 0, 4, 6)), List.of()),
+                "a broker nobody named cannot lead");
+        assertFalse(m.applyLeaderHints(List.of(new MetadataManager.LeaderHint("u", 0, 2, 6)), List.of()));
+        assertTrue(m.applyLeaderHints(List.of(new MetadataManager.LeaderHint("t", 0, 4, 6)), List.of(four)));
+        Cluster c = m.cluster();
+        assertEquals(4, c.partition("t", 0).leader());
+        assertEquals(6, c.partition("t", 0).leaderEpoch());
+        assertEquals(four, c.brokers().get(4));
+        m.onResponse(response(3, 7), 2);
+        assertEquals(3, m.cluster().partition("t", 0).leader(), "metadata still has the last word");
     }
 
     private static MetadataResponse response(int leader, int epoch) {
