@@ -14,10 +14,10 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
-import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -46,8 +46,8 @@ public final class ConsumerComparison {
             admin.createTopics(List.of(new NewTopic(topic, PARTITIONS, (short) 1))).all().get(60, TimeUnit.SECONDS);
             fill(kafka, topic, records, size);
             for (int round = 0; round < rounds; round++) {
-                ProducerComparison.report("skein", round, records, size, runSkein(kafka, topic, records, size));
-                ProducerComparison.report("reference", round, records, size, runReference(kafka, topic, records, size));
+                report("skein", round, records, size, runSkein(kafka, topic, records, size));
+                report("reference", round, records, size, runReference(kafka, topic, records, size));
             }
         }
     }
@@ -63,13 +63,12 @@ public final class ConsumerComparison {
         }
     }
 
-    /** Returns {wall nanos, cpu nanos, allocated bytes}. */
-    private static long[] runSkein(KafkaCluster kafka, String topic, int n, int size) {
+    private static Usage runSkein(KafkaCluster kafka, String topic, int n, int size) {
         List<TopicPartition> partitions = new ArrayList<>();
         for (int p = 0; p < PARTITIONS; p++) {
             partitions.add(new TopicPartition(topic, p));
         }
-        long[] start = ProducerComparison.sample();
+        Usage start = Usage.now();
         long read = 0;
         long bytes = 0;
         try (Consumer<byte[], byte[]> c = Consumer.builder(Serdes.bytes(), Serdes.bytes())
@@ -83,7 +82,7 @@ public final class ConsumerComparison {
                 }
             }
         }
-        long[] took = ProducerComparison.since(start);
+        Usage took = start.elapsed();
         check(read, bytes, n, size);
         return took;
     }
@@ -94,12 +93,12 @@ public final class ConsumerComparison {
         }
     }
 
-    private static long[] runReference(KafkaCluster kafka, String topic, int n, int size) {
+    private static Usage runReference(KafkaCluster kafka, String topic, int n, int size) {
         List<org.apache.kafka.common.TopicPartition> partitions = new ArrayList<>();
         for (int p = 0; p < PARTITIONS; p++) {
             partitions.add(new org.apache.kafka.common.TopicPartition(topic, p));
         }
-        long[] start = ProducerComparison.sample();
+        Usage start = Usage.now();
         long read = 0;
         long bytes = 0;
         try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of("bootstrap.servers", kafka.bootstrapServers(),
@@ -113,8 +112,17 @@ public final class ConsumerComparison {
                 }
             }
         }
-        long[] took = ProducerComparison.since(start);
+        Usage took = start.elapsed();
         check(read, bytes, n, size);
         return took;
+    }
+
+    private static void report(String client, int round, int n, int size, Usage u) {
+        double millions = n / 1e6;
+        System.out.printf(Locale.ROOT, "{\"client\":\"%s\",\"round\":%d,\"records\":%d,\"record_bytes\":%d,\"seconds\":%.3f,"
+                        + "\"records_per_sec\":%.0f,\"mb_per_sec\":%.1f,\"cpu_ms_per_million\":%.0f,"
+                        + "\"alloc_mb_per_million\":%.0f}%n",
+                client, round, n, size, u.seconds(), n / u.seconds(), n * (double) size / u.seconds() / 1e6,
+                u.cpuNanos() / 1e6 / millions, u.allocatedBytes() / 1e6 / millions);
     }
 }

@@ -1,94 +1,193 @@
 package dev.skein.bench;
 
-import dev.skein.producer.Producer;
-import dev.skein.producer.ProducerRecord;
-import dev.skein.serdes.Serdes;
+import dev.skein.bench.BenchProducer.Client;
 import dev.skein.testkit.KafkaCluster;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 
-import java.lang.management.ManagementFactory;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
- * The same workload through Skein's producer and the reference producer: N records of B bytes
- * (keyless, acks=all, idempotence on, linger 5 ms, batch 16 KiB, no compression), each client on its
- * own topic of 6 partitions on one broker, alternating clients over several rounds. Reports records/s,
- * MB/s and this process's CPU time per million records (the broker is a separate process).
+ * Skein's producer against the reference producer on one broker (testkit) in one run. Each
+ * measurement runs in a fresh JVM ({@link ProducerRun}) on a fresh topic of 6 partitions, which is
+ * deleted afterwards; within a round the clients alternate, and which goes first alternates by round.
+ *
+ * <p>Throughput: N keyless records per measurement, linger 5 ms, 64 KiB batches, 64 MiB buffer
+ * memory, over value size (100 B, 1 KiB) x (acks=1 without idempotence, acks=all with it) x codec
+ * (none, lz4). Reported per cell: records/s and client CPU-seconds per million records, each the
+ * median over the rounds, and Skein's ratio to the reference. The bar (issue #18): at least 2.0x the
+ * records/s, at most 0.4x the CPU per record.
+ *
+ * <p>Latency: 100 B records paced at a fixed rate (acks=1, no compression) for a fixed time, each
+ * record's time from just before {@code send} to its callback; p50, p99, p999 and max per client.
+ * The bar: Skein's p99 no worse than the reference's.
+ *
+ * <p>Run (see bench/README.md): {@code mvn -B -pl bench exec:java -Dexec.args="--records 3000000"}.
+ * Options, each followed by a value: {@code --records N} (3000000), {@code --sizes 100,1024},
+ * {@code --acks 1,all}, {@code --codecs none,lz4}, {@code --rounds 3}, {@code --throughput true},
+ * {@code --latency true}, {@code --latency-rate 100000}, {@code --latency-seconds 20}. Each
+ * measurement's JSON line goes to stdout as it ends, then the Markdown tables.
  */
 public final class ProducerComparison {
+    private static final int PARTITIONS = 6;
+    private static final Duration RUN_TIMEOUT = Duration.ofMinutes(15);
+    private static final Map<String, String> DEFAULTS = Map.of("records", "3000000", "sizes", "100,1024", "acks", "1,all",
+            "codecs", "none,lz4", "rounds", "3", "throughput", "true", "latency", "true", "latency-rate", "100000",
+            "latency-seconds", "20");
+
+    private static int topics;
+
     private ProducerComparison() {}
 
     public static void main(String[] args) throws Exception {
-        int records = args.length > 0 ? Integer.parseInt(args[0]) : 2_000_000;
-        int size = args.length > 1 ? Integer.parseInt(args[1]) : 100;
-        int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 3;
-        byte[] value = new byte[size];
-        try (KafkaCluster kafka = KafkaCluster.builder().brokerConfig("log.retention.bytes", "2000000000").build().start();
+        Map<String, String> o = options(args);
+        int rounds = Integer.parseInt(o.get("rounds"));
+        try (KafkaCluster kafka = KafkaCluster.builder().brokerConfig("log.segment.delete.delay.ms", "1000").build().start();
              Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
-            for (int round = 0; round < rounds; round++) {
-                String skeinTopic = "bench-skein-" + round;
-                String refTopic = "bench-reference-" + round;
-                admin.createTopics(List.of(new NewTopic(skeinTopic, 6, (short) 1), new NewTopic(refTopic, 6, (short) 1)))
-                        .all().get(60, TimeUnit.SECONDS);
-                report("skein", round, records, size, runSkein(kafka, skeinTopic, records, value));
-                report("reference", round, records, size, runReference(kafka, refTopic, records, value));
+            Map<ProducerWorkload, Map<Client, List<String>>> throughput = new LinkedHashMap<>();
+            if (Boolean.parseBoolean(o.get("throughput"))) {
+                for (int round = 0; round < rounds; round++) {
+                    for (int size : ints(o.get("sizes"))) {
+                        for (String acks : o.get("acks").split(",")) {
+                            for (String codec : o.get("codecs").split(",")) {
+                                ProducerWorkload cell = new ProducerWorkload(Client.SKEIN, kafka.bootstrapServers(), "",
+                                        Integer.parseInt(o.get("records")), size, acks, codec, 0);
+                                measureBoth(admin, cell, round, throughput.computeIfAbsent(cell, c -> new LinkedHashMap<>()));
+                            }
+                        }
+                    }
+                }
+            }
+            Map<Client, List<String>> latency = new LinkedHashMap<>();
+            int rate = Integer.parseInt(o.get("latency-rate"));
+            int seconds = Integer.parseInt(o.get("latency-seconds"));
+            if (Boolean.parseBoolean(o.get("latency"))) {
+                ProducerWorkload paced = new ProducerWorkload(Client.SKEIN, kafka.bootstrapServers(), "", rate * seconds, 100,
+                        "1", "none", rate);
+                for (int round = 0; round < rounds; round++) {
+                    measureBoth(admin, paced, round, latency);
+                }
+            }
+            System.out.println();
+            if (!throughput.isEmpty()) {
+                printThroughput(throughput, rounds);
+            }
+            if (!latency.isEmpty()) {
+                printLatency(latency, rounds, rate, seconds);
             }
         }
     }
 
-    /** Returns {wall nanos, cpu nanos, allocated bytes}. */
-    private static long[] runSkein(KafkaCluster kafka, String topic, int n, byte[] value) throws Exception {
-        long[] start = sample();
-        try (Producer<byte[], byte[]> p = Producer.builder(Serdes.bytes(), Serdes.bytes())
-                .bootstrapServers(kafka.bootstrapServers()).linger(Duration.ofMillis(5)).batchSize(16 * 1024)
-                .bufferMemory(64L * 1024 * 1024).build()) {
-            for (int i = 0; i < n; i++) {
-                p.send(ProducerRecord.of(topic, value)); // both clients are bounded by buffer.memory alone
-            }
-            p.flush();
+    /** Both clients on {@code cell}, the first of them by round, each result's JSON line added to {@code results}. */
+    private static void measureBoth(Admin admin, ProducerWorkload cell, int round, Map<Client, List<String>> results)
+            throws Exception {
+        List<Client> order = round % 2 == 0 ? List.of(Client.SKEIN, Client.REFERENCE) : List.of(Client.REFERENCE, Client.SKEIN);
+        for (Client client : order) {
+            ProducerWorkload w = cell.with(client, "bench-produce-" + (++topics) + "-" + client.label());
+            results.computeIfAbsent(client, c -> new ArrayList<>()).add(measure(admin, w, round));
         }
-        return since(start);
     }
 
-    private static long[] runReference(KafkaCluster kafka, String topic, int n, byte[] value) throws Exception {
-        long[] start = sample();
-        try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(Map.of("bootstrap.servers", kafka.bootstrapServers(),
-                "linger.ms", 5, "batch.size", 16 * 1024, "buffer.memory", 64L * 1024 * 1024, "acks", "all"),
-                new ByteArraySerializer(), new ByteArraySerializer())) {
-            for (int i = 0; i < n; i++) {
-                p.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topic, value));
-            }
-            p.flush();
+    private static String measure(Admin admin, ProducerWorkload w, int round) throws Exception {
+        admin.createTopics(List.of(new NewTopic(w.topic(), PARTITIONS, (short) 1))).all().get(60, TimeUnit.SECONDS);
+        try {
+            Duration timeout = w.paced() ? RUN_TIMEOUT.plusSeconds(w.records() / w.ratePerSec()) : RUN_TIMEOUT;
+            List<String> out = ChildJvm.run(ProducerRun.class, w.toArgs(), timeout);
+            String json = out.stream().filter(l -> l.startsWith("{")).reduce((a, b) -> b)
+                    .orElseThrow(() -> new IllegalStateException(w + " printed no result: " + out));
+            System.out.println("{\"round\":" + round + "," + json.substring(1));
+            return json;
+        } finally {
+            admin.deleteTopics(List.of(w.topic())).all().get(60, TimeUnit.SECONDS);
         }
-        return since(start);
     }
 
-    /** {wall nanos, process CPU nanos, bytes allocated by all threads} now. */
-    static long[] sample() {
-        long cpu = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
-        long allocated = ((com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean()).getTotalThreadAllocatedBytes();
-        return new long[] {System.nanoTime(), cpu, allocated};
+    private static void printThroughput(Map<ProducerWorkload, Map<Client, List<String>>> results, int rounds) {
+        System.out.printf(Locale.ROOT, "Producer throughput, median of %d round(s) of %,d records each:%n%n", rounds,
+                results.keySet().iterator().next().records());
+        System.out.println("| value | acks | codec | skein rec/s | reference rec/s | ratio (bar ≥ 2.0) "
+                + "| skein CPU-s/M rec | reference CPU-s/M rec | ratio (bar ≤ 0.4) |");
+        System.out.println("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+        results.forEach((cell, byClient) -> {
+            double skeinRate = median(byClient.get(Client.SKEIN), "records_per_sec");
+            double refRate = median(byClient.get(Client.REFERENCE), "records_per_sec");
+            double skeinCpu = median(byClient.get(Client.SKEIN), "cpu_s_per_million");
+            double refCpu = median(byClient.get(Client.REFERENCE), "cpu_s_per_million");
+            System.out.printf(Locale.ROOT, "| %s | %s | %s | %,.0f | %,.0f | %s | %.3f | %.3f | %s |%n",
+                    bytes(cell.valueBytes()),
+                    cell.acks().equals("all") ? "all, idempotent" : cell.acks(), cell.compression(), skeinRate, refRate,
+                    verdict(skeinRate / refRate, skeinRate / refRate >= 2.0), skeinCpu, refCpu,
+                    verdict(skeinCpu / refCpu, skeinCpu / refCpu <= 0.4));
+        });
+        System.out.println();
     }
 
-    /** What passed since {@code start}: {wall nanos, cpu nanos, allocated bytes}. */
-    static long[] since(long[] start) {
-        long[] now = sample();
-        return new long[] {now[0] - start[0], now[1] - start[1], now[2] - start[2]};
+    private static void printLatency(Map<Client, List<String>> results, int rounds, int rate, int seconds) {
+        System.out.printf(Locale.ROOT, "Producer latency, send to callback, at %,d records/s for %d s (100 B, acks=1, none),"
+                + " median of %d round(s):%n%n", rate, seconds, rounds);
+        System.out.println("| client | sent rec/s | p50 ms | p99 ms | p999 ms | max ms | CPU-s/M rec |");
+        System.out.println("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+        results.forEach((client, runs) -> System.out.printf(Locale.ROOT, "| %s | %,.0f | %.2f | %.2f | %.2f | %.2f | %.3f |%n",
+                client.label(), median(runs, "sent_per_sec"), median(runs, "p50_ms"), median(runs, "p99_ms"),
+                median(runs, "p999_ms"), median(runs, "max_ms"), median(runs, "cpu_s_per_million")));
+        double ratio = median(results.get(Client.SKEIN), "p99_ms") / median(results.get(Client.REFERENCE), "p99_ms");
+        System.out.printf(Locale.ROOT, "%np99, skein to reference: %s (bar ≤ 1.0)%n%n", verdict(ratio, ratio <= 1.0));
     }
 
-    static void report(String client, int round, int n, int size, long[] r) {
-        double seconds = r[0] / 1e9;
-        double millions = n / 1e6;
-        System.out.printf("{\"client\":\"%s\",\"round\":%d,\"records\":%d,\"record_bytes\":%d,\"seconds\":%.3f,"
-                        + "\"records_per_sec\":%.0f,\"mb_per_sec\":%.1f,\"cpu_ms_per_million\":%.0f,"
-                        + "\"alloc_mb_per_million\":%.0f}%n",
-                client, round, n, size, seconds, n / seconds, n * (double) size / seconds / 1e6,
-                r[1] / 1e6 / millions, r[2] / 1e6 / millions);
+    private static String bytes(int n) {
+        return n >= 1024 && n % 1024 == 0 ? n / 1024 + " KiB" : n + " B";
+    }
+
+    private static String verdict(double ratio, boolean met) {
+        return String.format(Locale.ROOT, "%.2fx %s", ratio, met ? "✓" : "✗");
+    }
+
+    private static double median(List<String> jsonLines, String key) {
+        double[] values = jsonLines.stream().mapToDouble(json -> number(json, key)).sorted().toArray();
+        int mid = values.length / 2;
+        return values.length % 2 == 1 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
+    }
+
+    private static double number(String json, String key) {
+        Matcher m = Pattern.compile("\"" + Pattern.quote(key) + "\":(-?[0-9.]+)").matcher(json);
+        if (!m.find()) {
+            throw new IllegalStateException("no " + key + " in " + json);
+        }
+        return Double.parseDouble(m.group(1));
+    }
+
+    private static int[] ints(String csv) {
+        return Arrays.stream(csv.split(",")).mapToInt(Integer::parseInt).toArray();
+    }
+
+    /** {@code --name value} pairs over {@link #DEFAULTS}; an unknown name is an error. */
+    private static Map<String, String> options(String[] args) {
+        Map<String, String> o = new HashMap<>(DEFAULTS);
+        for (int i = 0; i < args.length; i += 2) {
+            String name = args[i].startsWith("--") ? args[i].substring(2) : args[i];
+            if (!DEFAULTS.containsKey(name) || i + 1 == args.length) {
+                throw new IllegalArgumentException("usage: ProducerComparison [--name value]..., names and defaults: "
+                        + new TreeMap<>(DEFAULTS) + "; got " + String.join(" ", args));
+            }
+            o.put(name, args[i + 1]);
+        }
+        for (String acks : o.get("acks").split(",")) {
+            if (!Set.of("1", "all").contains(acks)) {
+                throw new IllegalArgumentException("--acks takes 1 (idempotence off) and/or all (idempotence on), not " + acks);
+            }
+        }
+        return o;
     }
 }

@@ -1,0 +1,75 @@
+package dev.skein.bench;
+
+import java.io.BufferedReader;
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.net.URISyntaxException;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * Runs a main class in a fresh JVM (this JVM's {@code java}, this module's classpath, the JVM's
+ * default options) and hands back what it printed on stdout; its stderr passes through. A fresh JVM
+ * per measurement keeps one client's JIT, GC and threads out of the other's numbers.
+ */
+final class ChildJvm {
+    private ChildJvm() {}
+
+    /**
+     * @return the child's stdout lines, once it has exited with status 0
+     * @throws IllegalStateException when it exits otherwise or outlives {@code timeout} (it is then killed)
+     */
+    static List<String> run(Class<?> main, List<String> args, Duration timeout) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", classpath(), main.getName()));
+        command.addAll(args);
+        Process child = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        List<String> out = new ArrayList<>();
+        Thread reader = new Thread(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
+                r.lines().forEach(out::add);
+            } catch (IOException | UncheckedIOException e) {
+                // the child died mid-line; its exit status says so
+            }
+        }, "child-stdout");
+        reader.start();
+        if (!child.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            child.destroyForcibly().waitFor();
+            throw new IllegalStateException(main.getSimpleName() + " " + args + " did not finish in " + timeout);
+        }
+        reader.join();
+        if (child.exitValue() != 0) {
+            throw new IllegalStateException(main.getSimpleName() + " " + args + " exited with " + child.exitValue());
+        }
+        return out;
+    }
+
+    /**
+     * This module's classpath. Under {@code exec:java} the classes come from a class loader of the
+     * plugin's and {@code java.class.path} is Maven's own, so the loader's URLs are the classpath.
+     */
+    private static String classpath() {
+        if (ChildJvm.class.getClassLoader() instanceof URLClassLoader loader && loader.getURLs().length > 0) {
+            return Stream.of(loader.getURLs()).map(ChildJvm::path).collect(Collectors.joining(File.pathSeparator));
+        }
+        return System.getProperty("java.class.path");
+    }
+
+    private static String path(URL url) {
+        try {
+            return Path.of(url.toURI()).toString();
+        } catch (URISyntaxException e) {
+            throw new IllegalArgumentException(url.toString(), e);
+        }
+    }
+}

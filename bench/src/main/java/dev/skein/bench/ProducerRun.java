@@ -1,0 +1,105 @@
+package dev.skein.bench;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * One measurement of {@link ProducerComparison}, in a JVM of its own so that its CPU time is one
+ * client's alone, JIT and GC included. Arguments: {@link ProducerWorkload#toArgs()}. Prints one JSON
+ * line on stdout: records/s, wall and CPU seconds, and for a paced run the latency percentiles.
+ *
+ * <p>One record is sent and flushed before the clock starts, so the topic's metadata and the
+ * connection are not in the measurement; the clock stops once {@code close} has returned.
+ */
+public final class ProducerRun {
+    private ProducerRun() {}
+
+    public static void main(String[] args) throws Exception {
+        exitWithParent();
+        ProducerWorkload w = ProducerWorkload.fromArgs(args);
+        byte[][] values = w.values();
+        Acknowledgements acks = new Acknowledgements(w.paced() ? w.records() : 0);
+        BenchProducer producer = w.client().open(w.properties());
+        Usage start;
+        long sendNanos;
+        try {
+            producer.send(w.topic(), values[0], acks.counting);
+            producer.flush();
+            acks.await(1, Duration.ofMinutes(1));
+            start = Usage.now();
+            if (w.paced()) {
+                sendPaced(producer, w, values, acks);
+            } else {
+                sendAll(producer, w, values, acks);
+            }
+            sendNanos = Math.max(1, System.nanoTime() - start.wallNanos());
+            producer.flush();
+        } finally {
+            producer.close();
+        }
+        Usage took = start.elapsed();
+        acks.await(w.records() + 1L, Duration.ofMinutes(1));
+        System.out.println(json(w, took, sendNanos, acks));
+        System.exit(0);
+    }
+
+    private static void sendAll(BenchProducer producer, ProducerWorkload w, byte[][] values, Acknowledgements acks) {
+        for (int i = 0; i < w.records(); i++) {
+            producer.send(w.topic(), values[i % values.length], acks.counting);
+        }
+    }
+
+    /** Each record at its due time (or at once when late), timed from just before {@code send}. */
+    private static void sendPaced(BenchProducer producer, ProducerWorkload w, byte[][] values, Acknowledgements acks) {
+        long start = System.nanoTime();
+        for (int i = 0; i < w.records(); i++) {
+            long wait = start + i * 1_000_000_000L / w.ratePerSec() - System.nanoTime();
+            if (wait > 0) {
+                LockSupport.parkNanos(wait);
+            }
+            long sentAt = System.nanoTime();
+            producer.send(w.topic(), values[i % values.length], acks.timed(i, sentAt));
+        }
+    }
+
+    private static String json(ProducerWorkload w, Usage took, long sendNanos, Acknowledgements acks) {
+        StringBuilder s = new StringBuilder(String.format(Locale.ROOT, "{\"client\":\"%s\",\"value_bytes\":%d,\"acks\":\"%s\","
+                        + "\"compression\":\"%s\",\"records\":%d,\"seconds\":%.3f,\"records_per_sec\":%.0f,\"cpu_seconds\":%.3f,"
+                        + "\"cpu_s_per_million\":%.3f,\"alloc_mb_per_million\":%.0f",
+                w.client().label(), w.valueBytes(), w.acks(), w.compression(), w.records(), took.seconds(),
+                w.records() / took.seconds(), took.cpuSeconds(), took.cpuSeconds() / (w.records() / 1e6),
+                took.allocatedBytes() / 1e6 / (w.records() / 1e6)));
+        if (w.paced()) {
+            long[] sorted = acks.sortedLatencyNanos();
+            s.append(String.format(Locale.ROOT, ",\"target_rate\":%d,\"sent_per_sec\":%.0f,\"p50_ms\":%.3f,\"p99_ms\":%.3f,"
+                            + "\"p999_ms\":%.3f,\"max_ms\":%.3f",
+                    w.ratePerSec(), w.records() / (sendNanos / 1e9), percentile(sorted, 0.50), percentile(sorted, 0.99),
+                    percentile(sorted, 0.999), sorted[sorted.length - 1] / 1e6));
+        }
+        return s.append('}').toString();
+    }
+
+    /** The smallest sample that at least {@code q} of the samples do not exceed, in ms. */
+    private static double percentile(long[] sorted, double q) {
+        int i = (int) Math.ceil(q * sorted.length) - 1;
+        return sorted[Math.max(0, Math.min(sorted.length - 1, i))] / 1e6;
+    }
+
+    /** A run whose parent has gone (its end of our stdin closed) stops at once rather than sending on. */
+    private static void exitWithParent() {
+        Thread watch = new Thread(() -> {
+            try {
+                while (System.in.read() >= 0) {
+                    // the parent writes nothing; only the end of the stream matters
+                }
+            } catch (IOException e) {
+                // the pipe broke: the parent is gone just the same
+            }
+            Runtime.getRuntime().halt(3);
+        }, "parent-watch");
+        watch.setDaemon(true);
+        watch.start();
+    }
+}
