@@ -12,6 +12,7 @@ import dev.skein.serdes.Serdes;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -22,8 +23,9 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * {@code skein perf produce | consume}: progress on stderr each second; the last line on stdout is one
- * JSON object with {@code records}, {@code seconds}, {@code records_per_sec}, {@code mb_per_sec} (and
- * for produce {@code latency_ms} with {@code p50}, {@code p99}, {@code p999}, {@code max}).
+ * JSON object with {@code records}, {@code seconds}, {@code cpu_seconds} (this process's CPU time over
+ * the same span, all its threads), {@code records_per_sec}, {@code mb_per_sec} (and for produce
+ * {@code latency_ms} with {@code p50}, {@code p99}, {@code p999}, {@code max}).
  */
 @Command(name = "perf", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
         description = "Measure produce or consume throughput (and produce latency) against the cluster.",
@@ -50,9 +52,15 @@ final class PerfCommand extends CommandGroup {
         }
     }
 
-    static String json(long records, double seconds, long bytes, String extra) {
-        return String.format(Locale.ROOT, "{\"records\":%d,\"seconds\":%.3f,\"records_per_sec\":%.1f,\"mb_per_sec\":%.3f%s}",
-                records, seconds, records / seconds, bytes / seconds / 1_000_000.0, extra);
+    static String json(long records, double seconds, double cpuSeconds, long bytes, String extra) {
+        return String.format(Locale.ROOT, "{\"records\":%d,\"seconds\":%.3f,\"cpu_seconds\":%.3f,\"records_per_sec\":%.1f,"
+                        + "\"mb_per_sec\":%.3f%s}",
+                records, seconds, cpuSeconds, records / seconds, bytes / seconds / 1_000_000.0, extra);
+    }
+
+    /** CPU time of this process so far, all threads: the client's, and the JVM's own (JIT, GC). */
+    static long cpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     @Command(name = "produce", mixinStandardHelpOptions = true, showDefaultValues = true, usageHelpAutoWidth = true,
@@ -101,6 +109,7 @@ final class PerfCommand extends CommandGroup {
             AtomicReference<Throwable> firstError = new AtomicReference<>();
             Progress progress = new Progress(root.io.err());
             long start = System.nanoTime();
+            long cpuStart = cpuNanos();
             try (Producer<byte[], byte[]> producer = b.build()) {
                 for (int i = 0; i < records; i++) {
                     if (throughput > 0) {
@@ -124,6 +133,7 @@ final class PerfCommand extends CommandGroup {
                 producer.flush();
             }
             double seconds = (System.nanoTime() - start) / 1e9;
+            double cpuSeconds = (cpuNanos() - cpuStart) / 1e9;
             if (failed.get() > 0) {
                 throw new CliException(failed.get() + " of " + records + " records failed: " + Cli.describe(firstError.get()));
             }
@@ -131,7 +141,7 @@ final class PerfCommand extends CommandGroup {
             String latency = String.format(Locale.ROOT, ",\"latency_ms\":{\"p50\":%.3f,\"p99\":%.3f,\"p999\":%.3f,\"max\":%.3f}",
                     pct(latencyMicros, 0.50), pct(latencyMicros, 0.99), pct(latencyMicros, 0.999),
                     latencyMicros[latencyMicros.length - 1] / 1000.0);
-            root.io.out().println(json(records, seconds, records * (long) recordSize, latency));
+            root.io.out().println(json(records, seconds, cpuSeconds, records * (long) recordSize, latency));
             return Cli.OK;
         }
 
@@ -175,6 +185,7 @@ final class PerfCommand extends CommandGroup {
             long bytes = 0;
             Progress progress = new Progress(root.io.err());
             long start = System.nanoTime();
+            long cpuStart = cpuNanos();
             try (Consumer<byte[], byte[]> consumer = b.build()) {
                 if (group != null) {
                     consumer.subscribe(List.of(topic));
@@ -198,7 +209,8 @@ final class PerfCommand extends CommandGroup {
                 }
             }
             double seconds = (System.nanoTime() - start) / 1e9;
-            root.io.out().println(json(read, seconds, bytes, ""));
+            double cpuSeconds = (cpuNanos() - cpuStart) / 1e9;
+            root.io.out().println(json(read, seconds, cpuSeconds, bytes, ""));
             return Cli.OK;
         }
     }

@@ -74,7 +74,7 @@ class CliCommandsIT {
     }
 
     @Test
-    void perfPrintsOneJsonLineWithThroughputAndLatency(KafkaCluster kafka) {
+    void perfPrintsOneJsonLineWithThroughputCpuAndLatency(KafkaCluster kafka) {
         String t = topic(kafka, 3);
         CliIT.Run produced = skein(kafka, "", "perf", "produce", "--topic", t, "--records", "20000", "--record-size", "100",
                 "--throughput", "50000");
@@ -84,6 +84,7 @@ class CliCommandsIT {
         assertEquals(20000, (long) number(json, "records"));
         assertTrue(number(json, "records_per_sec") <= 60_000, "the throughput cap holds: " + json);
         assertTrue(number(json, "mb_per_sec") > 0, json);
+        assertTrue(number(json, "cpu_seconds") > 0, "the process's CPU time is reported: " + json);
         assertTrue(number(json, "p50") <= number(json, "p99") && number(json, "p99") <= number(json, "p999")
                 && number(json, "p999") <= number(json, "max"), json);
 
@@ -92,6 +93,7 @@ class CliCommandsIT {
         String cjson = consumed.lines().get(consumed.lines().size() - 1);
         assertEquals(20000, (long) number(cjson, "records"));
         assertTrue(number(cjson, "seconds") > 0 && number(cjson, "records_per_sec") > 0, cjson);
+        assertTrue(number(cjson, "cpu_seconds") > 0, cjson);
     }
 
     static double number(String json, String key) {
