@@ -104,12 +104,9 @@ public final class Wire {
     }
 
     public static int sizeOfUnsignedVarint(int value) {
-        int bytes = 1;
-        while ((value & ~0x7f) != 0) {
-            bytes++;
-            value >>>= 7;
-        }
-        return bytes;
+        // 7 bits per byte: ceil(significant bits / 7), and one byte for 0 (the last term).
+        int leading = Integer.numberOfLeadingZeros(value);
+        return (38 - leading) / 7 + (leading >>> 5);
     }
 
     public static long readUnsignedVarlong(ByteBuf buf) {
@@ -155,12 +152,8 @@ public final class Wire {
 
     public static int sizeOfVarlong(long value) {
         long v = (value << 1) ^ (value >> 63);
-        int bytes = 1;
-        while ((v & ~0x7fL) != 0) {
-            bytes++;
-            v >>>= 7;
-        }
-        return bytes;
+        int leading = Long.numberOfLeadingZeros(v);
+        return (70 - leading) / 7 + (leading >>> 6);
     }
 
     // ---- lengths ----

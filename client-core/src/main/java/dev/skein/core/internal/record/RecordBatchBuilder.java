@@ -30,6 +30,8 @@ public final class RecordBatchBuilder {
     private boolean transactional;
     private boolean control;
     private boolean logAppendTime;
+    /** Room for a record's varint fields (at most 5 + 1 + 10 + 5 + 5 bytes before the key). */
+    private final byte[] scratch = new byte[32];
 
     public RecordBatchBuilder(ByteBufAllocator alloc, Compression compression, long baseTimestamp, int initialCapacity) {
         this(alloc, compression, null, baseTimestamp, initialCapacity);
@@ -113,18 +115,33 @@ public final class RecordBatchBuilder {
             return false;
         }
         buf.ensureWritable(size);
-        Wire.writeVarint(buf, body);
-        buf.writeByte(0); // record attributes: unused
-        Wire.writeVarlong(buf, tsDelta);
-        Wire.writeVarint(buf, offsetDelta);
-        writeBlob(buf, key);
-        writeBlob(buf, value);
-        Wire.writeVarint(buf, hs.length);
-        for (Header h : hs) {
-            int klen = ByteBufUtil.utf8Bytes(h.key());
-            Wire.writeVarint(buf, klen);
-            ByteBufUtil.reserveAndWriteUtf8(buf, h.key(), klen);
-            writeBlob(buf, h.value());
+        // The fields before the key, then those between key and value, go through a scratch array:
+        // one bounds-checked copy each instead of a check per varint byte.
+        byte[] s = scratch;
+        int p = putVarint(s, 0, body);
+        s[p++] = 0; // record attributes: unused
+        p = putVarlong(s, p, tsDelta);
+        p = putVarint(s, p, offsetDelta);
+        p = putVarint(s, p, keyLen);
+        buf.writeBytes(s, 0, p);
+        if (key != null) {
+            buf.writeBytes(key);
+        }
+        p = putVarint(s, 0, valueLen);
+        buf.writeBytes(s, 0, p);
+        if (value != null) {
+            buf.writeBytes(value);
+        }
+        if (hs.length == 0) {
+            buf.writeByte(0); // varint 0: no headers
+        } else {
+            Wire.writeVarint(buf, hs.length);
+            for (Header h : hs) {
+                int klen = ByteBufUtil.utf8Bytes(h.key());
+                Wire.writeVarint(buf, klen);
+                ByteBufUtil.reserveAndWriteUtf8(buf, h.key(), klen);
+                writeBlob(buf, h.value());
+            }
         }
         maxTimestamp = Math.max(maxTimestamp, timestamp);
         count++;
@@ -132,6 +149,27 @@ public final class RecordBatchBuilder {
     }
 
     private static final Header[] NO_HEADERS = new Header[0];
+
+    /** Writes a zigzag varint at {@code p}; returns the index after it. */
+    private static int putVarint(byte[] b, int p, int value) {
+        int v = (value << 1) ^ (value >> 31);
+        while ((v & ~0x7f) != 0) {
+            b[p++] = (byte) ((v & 0x7f) | 0x80);
+            v >>>= 7;
+        }
+        b[p++] = (byte) v;
+        return p;
+    }
+
+    private static int putVarlong(byte[] b, int p, long value) {
+        long v = (value << 1) ^ (value >> 63);
+        while ((v & ~0x7fL) != 0) {
+            b[p++] = (byte) ((v & 0x7f) | 0x80);
+            v >>>= 7;
+        }
+        b[p++] = (byte) v;
+        return p;
+    }
 
     private static int bodySize(int offsetDelta, long tsDelta, int keyLen, int valueLen, Header[] headers) {
         int size = 1 + Wire.sizeOfVarlong(tsDelta) + Wire.sizeOfVarint(offsetDelta)
