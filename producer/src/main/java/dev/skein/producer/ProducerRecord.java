@@ -12,7 +12,7 @@ import java.util.Objects;
 public record ProducerRecord<K, V>(String topic, Integer partition, K key, V value, List<Header> headers, Long timestamp) {
     public ProducerRecord {
         Objects.requireNonNull(topic, "topic");
-        headers = headers == null ? List.of() : List.copyOf(headers);
+        headers = headers == null || headers.isEmpty() ? List.of() : List.copyOf(headers);
         if (partition != null && partition < 0) {
             throw new IllegalArgumentException("partition must be >= 0, was " + partition);
         }

@@ -1,5 +1,6 @@
 package dev.skein.producer.internal;
 
+import dev.skein.core.Header;
 import dev.skein.core.internal.record.Record;
 import dev.skein.core.internal.record.RecordBatch;
 import dev.skein.core.internal.record.RecordBatchReader;
@@ -8,6 +9,7 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.PooledByteBufAllocator;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -33,15 +35,15 @@ final class BatchSplitter {
                 Record r = records.get(i);
                 byte[] key = r.key() == null ? null : ByteBufUtil.getBytes(r.key());
                 byte[] value = r.value() == null ? null : ByteBufUtil.getBytes(r.value());
-                dev.skein.core.Header[] headers = r.headers().toArray(new dev.skein.core.Header[0]);
-                ProducerBatch.Thunk thunk = big.thunks.get(i);
-                if (current == null || !current.tryAppend(thunk.timestamp(), key, value, headers, thunk)) {
+                Header[] headers = r.headers().toArray(new Header[0]);
+                long ts = big.timestamp(i);
+                if (current == null || !current.tryAppend(ts, key, value, headers, big.future(i), big.callback(i))) {
                     long reserve = Math.max(target, RecordAccumulator.recordSizeBound(key, value, headers));
                     accumulator.pool().reserveNoWait(reserve);
                     current = new ProducerBatch(big.tp, PooledByteBufAllocator.DEFAULT, settings.compression(),
-                            settings.compressionLevel(), thunk.timestamp(), target, reserve, big.createdNanos);
-                    current.tryAppend(thunk.timestamp(), key, value, headers, thunk);
-                    current.order = java.util.Arrays.copyOf(big.order, big.order.length + 1);
+                            settings.compressionLevel(), ts, target, reserve, big.createdNanos);
+                    current.tryAppend(ts, key, value, headers, big.future(i), big.callback(i));
+                    current.order = Arrays.copyOf(big.order, big.order.length + 1);
                     current.order[big.order.length] = parts.size();
                     parts.add(current);
                 }

@@ -2,13 +2,15 @@ package dev.skein.producer.internal;
 
 import dev.skein.core.Compression;
 import dev.skein.core.Header;
+import dev.skein.core.internal.record.RecordBatch;
 import dev.skein.core.internal.record.RecordBatchBuilder;
 import dev.skein.producer.Callback;
 import dev.skein.producer.RecordMetadata;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import org.slf4j.LoggerFactory;
 
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -19,9 +21,6 @@ import java.util.concurrent.Executor;
  * and CRC written) when first drained, and keeps its bytes until it completes, for retries.
  */
 final class ProducerBatch {
-    /** One record's completion: its future, its callback, and what its metadata needs. */
-    record Thunk(CompletableFuture<RecordMetadata> future, Callback callback, long timestamp, int keySize, int valueSize) {}
-
     final TopicPartition tp;
     final long createdNanos;
     final long reservedBytes;
@@ -29,7 +28,16 @@ final class ProducerBatch {
     private RecordBatchBuilder builder;
     private ByteBuf built;
     private int uncompressedBytes;
-    final List<Thunk> thunks = new ArrayList<>();
+    // What each record's completion needs, in append order: parallel arrays rather than an object per
+    // record (the send path's allocation is the future alone). Grown under the queue lock; read on the
+    // callback thread only after the batch has left its queue, when they no longer change.
+    private int count;
+    private CompletableFuture<RecordMetadata>[] futures;
+    /** Null until some record has a callback. */
+    private Callback[] callbacks;
+    private long[] timestamps;
+    /** Key size in the high half, value size in the low half (-1 for null). */
+    private long[] sizes;
     private boolean full;
     /** Completes (on the callback thread) once this batch's records are done, or its split parts are. */
     final CompletableFuture<Void> done = new CompletableFuture<>();
@@ -69,7 +77,8 @@ final class ProducerBatch {
     }
 
     /** Appends unless the batch is full (the first record always fits). Caller holds the queue lock. */
-    boolean tryAppend(long timestamp, byte[] key, byte[] value, Header[] headers, Thunk thunk) {
+    boolean tryAppend(long timestamp, byte[] key, byte[] value, Header[] headers,
+                      CompletableFuture<RecordMetadata> future, Callback callback) {
         if (full || builder == null) {
             return false;
         }
@@ -77,11 +86,48 @@ final class ProducerBatch {
             full = true;
             return false;
         }
-        thunks.add(thunk);
+        if (futures == null || count == futures.length) {
+            grow(builder.uncompressedSize());
+        }
+        futures[count] = future;
+        if (callback != null) {
+            if (callbacks == null) {
+                callbacks = new Callback[futures.length];
+            }
+            callbacks[count] = callback;
+        }
+        timestamps[count] = timestamp;
+        sizes[count] = ((long) (key == null ? -1 : key.length) << 32) | ((value == null ? -1 : value.length) & 0xffffffffL);
+        count++;
         if (builder.uncompressedSize() >= batchSize) {
             full = true;
         }
         return true;
+    }
+
+    /** Room for more records: at first as many as records of the first one's size fill the batch. */
+    @SuppressWarnings("unchecked")
+    private void grow(int bytesSoFar) {
+        int n = futures == null
+                ? Math.max(4, Math.min(4096, batchSize / Math.max(1, bytesSoFar - RecordBatch.HEADER_SIZE) + 1))
+                : futures.length * 2;
+        futures = futures == null ? new CompletableFuture[n] : Arrays.copyOf(futures, n);
+        callbacks = callbacks == null ? null : Arrays.copyOf(callbacks, n);
+        timestamps = timestamps == null ? new long[n] : Arrays.copyOf(timestamps, n);
+        sizes = sizes == null ? new long[n] : Arrays.copyOf(sizes, n);
+    }
+
+    /** Record {@code i}'s future, callback and timestamp, for a split: its part takes them over. */
+    CompletableFuture<RecordMetadata> future(int i) {
+        return futures[i];
+    }
+
+    Callback callback(int i) {
+        return callbacks == null ? null : callbacks[i];
+    }
+
+    long timestamp(int i) {
+        return timestamps[i];
     }
 
     boolean isFull() {
@@ -89,7 +135,7 @@ final class ProducerBatch {
     }
 
     int recordCount() {
-        return thunks.size();
+        return count;
     }
 
     int uncompressedSize() {
@@ -135,34 +181,38 @@ final class ProducerBatch {
         }
     }
 
-    void complete(long baseOffset, long logAppendTime, Executor callbacks) {
-        List<Thunk> all = List.copyOf(thunks);
-        callbacks.execute(() -> {
-            for (int i = 0; i < all.size(); i++) {
-                Thunk t = all.get(i);
+    void complete(long baseOffset, long logAppendTime, Executor executor) {
+        int n = count;
+        CompletableFuture<RecordMetadata>[] fs = futures;
+        Callback[] cbs = callbacks;
+        long[] ts = timestamps;
+        long[] sz = sizes;
+        executor.execute(() -> {
+            for (int i = 0; i < n; i++) {
                 long offset = baseOffset < 0 ? -1 : baseOffset + i;
-                long ts = logAppendTime >= 0 ? logAppendTime : t.timestamp();
-                RecordMetadata md = new RecordMetadata(tp.topic(), tp.partition(), offset, ts, t.keySize(), t.valueSize());
-                if (t.callback() != null) {
-                    runCallback(t.callback(), md, null);
+                RecordMetadata md = new RecordMetadata(tp.topic(), tp.partition(), offset,
+                        logAppendTime >= 0 ? logAppendTime : ts[i], (int) (sz[i] >> 32), (int) sz[i]);
+                if (cbs != null && cbs[i] != null) {
+                    runCallback(cbs[i], md, null);
                 }
-                t.future().complete(md);
+                fs[i].complete(md);
             }
             done.complete(null); // after the futures: flush() returns only once they are complete
         });
     }
 
-    void fail(RuntimeException error, Executor callbacks) {
-        List<Thunk> all = List.copyOf(thunks);
-        List<RuntimeException> perRecord = recordErrors != null && recordErrors.size() == all.size() ? recordErrors : null;
-        callbacks.execute(() -> {
-            for (int i = 0; i < all.size(); i++) {
-                Thunk t = all.get(i);
+    void fail(RuntimeException error, Executor executor) {
+        int n = count;
+        CompletableFuture<RecordMetadata>[] fs = futures;
+        Callback[] cbs = callbacks;
+        List<RuntimeException> perRecord = recordErrors != null && recordErrors.size() == n ? recordErrors : null;
+        executor.execute(() -> {
+            for (int i = 0; i < n; i++) {
                 RuntimeException e = perRecord != null ? perRecord.get(i) : error;
-                if (t.callback() != null) {
-                    runCallback(t.callback(), null, e);
+                if (cbs != null && cbs[i] != null) {
+                    runCallback(cbs[i], null, e);
                 }
-                t.future().completeExceptionally(e);
+                fs[i].completeExceptionally(e);
             }
             done.complete(null);
         });
@@ -172,7 +222,7 @@ final class ProducerBatch {
         try {
             cb.onCompletion(md, e);
         } catch (RuntimeException ex) {
-            org.slf4j.LoggerFactory.getLogger(ProducerBatch.class).warn("a producer callback threw", ex);
+            LoggerFactory.getLogger(ProducerBatch.class).warn("a producer callback threw", ex);
         }
     }
 
@@ -181,15 +231,15 @@ final class ProducerBatch {
         if (a.order == null || b.order == null) {
             return a.order == null ? (b.order == null ? 0 : 1) : -1;
         }
-        return java.util.Arrays.compare(a.order, b.order);
+        return Arrays.compare(a.order, b.order);
     }
 
     int lastSequence() {
-        return baseSequence + thunks.size() - 1;
+        return baseSequence + count - 1;
     }
 
     @Override
     public String toString() {
-        return "batch " + tp + " (" + thunks.size() + " records, seq " + baseSequence + ")";
+        return "batch " + tp + " (" + count + " records, seq " + baseSequence + ")";
     }
 }

@@ -2,8 +2,10 @@ package dev.skein.producer.internal;
 
 import dev.skein.core.Header;
 import dev.skein.core.internal.record.RecordBatch;
-import dev.skein.core.internal.record.RecordBatchBuilder;
+import dev.skein.producer.Callback;
+import dev.skein.producer.RecordMetadata;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufUtil;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -11,6 +13,7 @@ import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -38,32 +41,43 @@ final class RecordAccumulator {
         return pool;
     }
 
-    /** Upper bound of one record's size in a batch of its own, header included. */
+    /** The most bytes a record's varints take: length 5, attributes 1, timestamp delta 10, offset delta 5, key and value lengths 5 each, header count 5. */
+    private static final int RECORD_OVERHEAD_BOUND = 36;
+
+    /**
+     * Upper bound of one record's size in a batch of its own, batch header included: every varint at
+     * its widest, so no varint is sized on the send path (headers, when there are any, exactly).
+     */
     static int recordSizeBound(byte[] key, byte[] value, Header[] headers) {
-        return RecordBatch.HEADER_SIZE + RecordBatchBuilder.sizeInBatch(Integer.MAX_VALUE, Long.MAX_VALUE,
-                key == null ? -1 : key.length, value == null ? -1 : value.length, headers);
+        int size = RecordBatch.HEADER_SIZE + RECORD_OVERHEAD_BOUND + (key == null ? 0 : key.length)
+                + (value == null ? 0 : value.length);
+        for (Header h : headers) {
+            int klen = ByteBufUtil.utf8Bytes(h.key());
+            size += 10 + klen + (h.value() == null ? 0 : h.value().length);
+        }
+        return size;
     }
 
     Appended append(TopicPartition tp, long timestamp, byte[] key, byte[] value, Header[] headers,
-                    ProducerBatch.Thunk thunk, long maxWaitNanos) {
+                    CompletableFuture<RecordMetadata> future, Callback callback, long deadlineNanos) {
         Deque<ProducerBatch> dq = queues.computeIfAbsent(tp, k -> new ArrayDeque<>());
         synchronized (dq) {
-            Appended a = tryLast(dq, timestamp, key, value, headers, thunk);
+            Appended a = tryLast(dq, timestamp, key, value, headers, future, callback);
             if (a != null) {
                 return a;
             }
         }
         long reserve = Math.max(settings.batchSize(), recordSizeBound(key, value, headers));
-        pool.reserve(reserve, maxWaitNanos);
+        pool.reserve(reserve, Math.max(0, deadlineNanos - System.nanoTime()));
         synchronized (dq) {
-            Appended a = tryLast(dq, timestamp, key, value, headers, thunk);
+            Appended a = tryLast(dq, timestamp, key, value, headers, future, callback);
             if (a != null) {
                 pool.release(reserve); // another thread made room meanwhile
                 return a;
             }
             ProducerBatch b = new ProducerBatch(tp, alloc, settings.compression(), settings.compressionLevel(), timestamp,
                     settings.batchSize(), reserve, System.nanoTime());
-            b.tryAppend(timestamp, key, value, headers, thunk);
+            b.tryAppend(timestamp, key, value, headers, future, callback);
             dq.addLast(b);
             incomplete.add(b);
             return b.isFull() ? Appended.FILLED_BATCH : Appended.TO_NEW_BATCH;
@@ -71,12 +85,12 @@ final class RecordAccumulator {
     }
 
     private static Appended tryLast(Deque<ProducerBatch> dq, long ts, byte[] key, byte[] value, Header[] headers,
-                                    ProducerBatch.Thunk thunk) {
+                                    CompletableFuture<RecordMetadata> future, Callback callback) {
         ProducerBatch last = dq.peekLast();
         if (last == null || last.attempts > 0 || last.bytes() != null) {
             return null;
         }
-        if (last.tryAppend(ts, key, value, headers, thunk)) {
+        if (last.tryAppend(ts, key, value, headers, future, callback)) {
             return last.isFull() ? Appended.FILLED_BATCH : Appended.TO_EXISTING;
         }
         return null;

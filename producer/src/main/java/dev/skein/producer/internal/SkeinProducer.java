@@ -3,8 +3,6 @@ package dev.skein.producer.internal;
 import dev.skein.core.AuthorizationException;
 import dev.skein.core.ClientResources;
 import dev.skein.core.ErrorCode;
-import dev.skein.core.Header;
-import dev.skein.core.RecordTooLargeException;
 import dev.skein.core.TimeoutException;
 import dev.skein.core.internal.ClusterClient;
 import dev.skein.core.internal.metadata.Cluster;
@@ -13,8 +11,6 @@ import dev.skein.producer.PartitionInfo;
 import dev.skein.producer.Producer;
 import dev.skein.producer.ProducerRecord;
 import dev.skein.producer.RecordMetadata;
-import dev.skein.serdes.SerdeContext;
-import dev.skein.serdes.SerializationException;
 import dev.skein.serdes.Serializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,11 +32,9 @@ public final class SkeinProducer<K, V> implements Producer<K, V> {
     private static final Logger log = LoggerFactory.getLogger(SkeinProducer.class);
 
     private final ProducerSettings settings;
-    private final Serializer<K> keySerializer;
-    private final Serializer<V> valueSerializer;
     private final ClusterClient client;
     private final RecordAccumulator accumulator;
-    private final StickyPartitioner sticky;
+    private final SendPath<K, V> path;
     private final Sender sender;
     private final ExecutorService callbacks;
     private volatile boolean closed;
@@ -48,11 +42,9 @@ public final class SkeinProducer<K, V> implements Producer<K, V> {
     public SkeinProducer(ProducerSettings settings, Serializer<K> keySerializer, Serializer<V> valueSerializer,
                          ClientResources shared) {
         this.settings = settings;
-        this.keySerializer = keySerializer;
-        this.valueSerializer = valueSerializer;
         this.client = ClusterClient.start(settings.client(), shared);
         this.accumulator = new RecordAccumulator(settings, client.resources().allocator());
-        this.sticky = new StickyPartitioner(settings.batchSize(), accumulator);
+        this.path = new SendPath<>(settings, keySerializer, valueSerializer, accumulator);
         String clientId = settings.client().clientId();
         this.callbacks = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "skein-producer-callbacks-" + clientId);
@@ -97,23 +89,7 @@ public final class SkeinProducer<K, V> implements Producer<K, V> {
             }
             long deadline = System.nanoTime() + (mayBlock ? settings.maxBlock().toNanos() : 0);
             Cluster.TopicInfo topic = awaitTopic(record.topic(), deadline, mayBlock);
-            List<Header> headers = new ArrayList<>(record.headers());
-            byte[] key = serialize(keySerializer, record.key(), record.topic(), SerdeContext.Target.KEY, headers);
-            byte[] value = serialize(valueSerializer, record.value(), record.topic(), SerdeContext.Target.VALUE, headers);
-            Header[] hs = headers.toArray(new Header[0]);
-            int size = RecordAccumulator.recordSizeBound(key, value, hs);
-            if (size > settings.maxRequestSize() || size > settings.bufferMemory()) {
-                throw new RecordTooLargeException("record of " + size + " bytes for " + record.topic()
-                        + " exceeds max.request.size (" + settings.maxRequestSize() + ") or buffer.memory ("
-                        + settings.bufferMemory() + ")", null, false);
-            }
-            int partition = partition(record, topic, key, size);
-            long ts = record.timestamp() != null ? record.timestamp() : System.currentTimeMillis();
-            ProducerBatch.Thunk thunk = new ProducerBatch.Thunk(future, callback, ts,
-                    key == null ? -1 : key.length, value == null ? -1 : value.length);
-            long wait = Math.max(0, deadline - System.nanoTime());
-            RecordAccumulator.Appended a = accumulator.append(new TopicPartition(record.topic(), partition), ts, key,
-                    value, hs, thunk, wait);
+            RecordAccumulator.Appended a = path.append(record, topic, future, callback, deadline);
             if (a != RecordAccumulator.Appended.TO_EXISTING) {
                 sender.wakeup();
             }
@@ -131,36 +107,6 @@ public final class SkeinProducer<K, V> implements Producer<K, V> {
             }
         }
         return future;
-    }
-
-    private <T> byte[] serialize(Serializer<T> s, T v, String topic, SerdeContext.Target target, List<Header> headers) {
-        SerdeContext ctx = SerdeContext.forProducer(topic, target, headers);
-        try {
-            return s.serialize(v, ctx);
-        } catch (SerializationException e) {
-            throw e;
-        } catch (RuntimeException e) {
-            throw new SerializationException("serializer failed: " + e, ctx, null, e);
-        }
-    }
-
-    private int partition(ProducerRecord<K, V> record, Cluster.TopicInfo topic, byte[] key, int size) {
-        int n = topic.partitionCount();
-        if (record.partition() != null) {
-            if (record.partition() >= n) {
-                throw new IllegalArgumentException("partition " + record.partition() + " does not exist: " + record.topic()
-                        + " has " + n + " partitions");
-            }
-            return record.partition();
-        }
-        if (key != null) {
-            int p = settings.partitioner().partition(record.topic(), key, n);
-            if (p < 0 || p >= n) {
-                throw new IllegalStateException("the partitioner returned " + p + " for " + n + " partitions");
-            }
-            return p;
-        }
-        return sticky.partition(record.topic(), topic, size);
     }
 
     /** The topic's metadata, waiting until the deadline when {@code mayBlock}. */

@@ -33,7 +33,7 @@ class IdempotenceManagerTest {
     private static ProducerBatch batch(TopicPartition tp, int records) {
         ProducerBatch b = new ProducerBatch(tp, UnpooledByteBufAllocator.DEFAULT, Compression.NONE, null, 0L, 1 << 20, 0, 0);
         for (int i = 0; i < records; i++) {
-            b.tryAppend(0L, null, new byte[] {1}, null, new ProducerBatch.Thunk(new CompletableFuture<>(), null, 0L, -1, 1));
+            b.tryAppend(0L, null, new byte[] {1}, null, new CompletableFuture<>(), null);
         }
         return b;
     }

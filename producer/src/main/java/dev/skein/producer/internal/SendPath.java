@@ -1,0 +1,168 @@
+package dev.skein.producer.internal;
+
+import dev.skein.core.Compression;
+import dev.skein.core.ErrorCode;
+import dev.skein.core.Header;
+import dev.skein.core.RecordTooLargeException;
+import dev.skein.core.internal.metadata.Cluster;
+import dev.skein.producer.Acks;
+import dev.skein.producer.Callback;
+import dev.skein.producer.Partitioners;
+import dev.skein.producer.ProducerRecord;
+import dev.skein.producer.RecordMetadata;
+import dev.skein.serdes.SerdeContext;
+import dev.skein.serdes.SerializationException;
+import dev.skein.serdes.Serializer;
+import io.netty.buffer.PooledByteBufAllocator;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * What {@code send()} does on the caller's thread once the topic's metadata is known: serialize,
+ * check the size, pick the partition, append to the partition's open batch. It does no I/O and never
+ * waits except for buffer memory, so a benchmark can drive it alone ({@link #detached}).
+ */
+public final class SendPath<K, V> {
+    private static final Header[] NO_HEADERS = new Header[0];
+
+    private final ProducerSettings settings;
+    private final Serializer<K> keySerializer;
+    private final Serializer<V> valueSerializer;
+    private final RecordAccumulator accumulator;
+    private final StickyPartitioner sticky;
+
+    SendPath(ProducerSettings settings, Serializer<K> keySerializer, Serializer<V> valueSerializer,
+             RecordAccumulator accumulator) {
+        this.settings = settings;
+        this.keySerializer = keySerializer;
+        this.valueSerializer = valueSerializer;
+        this.accumulator = accumulator;
+        this.sticky = new StickyPartitioner(settings.batchSize(), accumulator);
+    }
+
+    /**
+     * Appends the record to its partition's batch, waiting for buffer memory until {@code deadlineNanos}.
+     * Bad input (a serializer failure, a record too large, a partition that does not exist) throws.
+     */
+    RecordAccumulator.Appended append(ProducerRecord<K, V> record, Cluster.TopicInfo topic,
+                                      CompletableFuture<RecordMetadata> future, Callback callback, long deadlineNanos) {
+        // Serializers may add headers: a list of their own, free until they do.
+        List<Header> headers = record.headers().isEmpty() ? new ArrayList<>() : new ArrayList<>(record.headers());
+        byte[] key = serialize(keySerializer, record.key(), record.topic(), SerdeContext.Target.KEY, headers);
+        byte[] value = serialize(valueSerializer, record.value(), record.topic(), SerdeContext.Target.VALUE, headers);
+        Header[] hs = headers.toArray(NO_HEADERS);
+        int size = RecordAccumulator.recordSizeBound(key, value, hs);
+        if (size > settings.maxRequestSize() || size > settings.bufferMemory()) {
+            throw new RecordTooLargeException("record of " + size + " bytes for " + record.topic()
+                    + " exceeds max.request.size (" + settings.maxRequestSize() + ") or buffer.memory ("
+                    + settings.bufferMemory() + ")", null, false);
+        }
+        int partition = partition(record, topic, key, size);
+        long ts = record.timestamp() != null ? record.timestamp() : System.currentTimeMillis();
+        return accumulator.append(new TopicPartition(record.topic(), partition), ts, key, value, hs, future, callback,
+                deadlineNanos);
+    }
+
+    private static <T> byte[] serialize(Serializer<T> s, T v, String topic, SerdeContext.Target target, List<Header> headers) {
+        SerdeContext ctx = SerdeContext.forProducer(topic, target, headers);
+        try {
+            return s.serialize(v, ctx);
+        } catch (SerializationException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new SerializationException("serializer failed: " + e, ctx, null, e);
+        }
+    }
+
+    private int partition(ProducerRecord<K, V> record, Cluster.TopicInfo topic, byte[] key, int size) {
+        int n = topic.partitionCount();
+        if (record.partition() != null) {
+            if (record.partition() >= n) {
+                throw new IllegalArgumentException("partition " + record.partition() + " does not exist: " + record.topic()
+                        + " has " + n + " partitions");
+            }
+            return record.partition();
+        }
+        if (key != null) {
+            int p = settings.partitioner().partition(record.topic(), key, n);
+            if (p < 0 || p >= n) {
+                throw new IllegalStateException("the partitioner returned " + p + " for " + n + " partitions");
+            }
+            return p;
+        }
+        return sticky.partition(record.topic(), topic, size);
+    }
+
+    /**
+     * A send path with no producer, cluster or network behind it, for benchmarks: records go to one
+     * topic of {@code partitions} partitions (every one led by broker 0), into pooled buffers, and
+     * {@link Detached#releaseFull()} gives full batches back as a sender would once they are acknowledged
+     * (their futures are never completed).
+     */
+    public static <K, V> Detached<K, V> detached(Serializer<K> keySerializer, Serializer<V> valueSerializer,
+                                                 String topic, int partitions, int batchSize, Compression compression) {
+        ProducerSettings s = new ProducerSettings(null, Acks.LEADER, Duration.ZERO, batchSize, 256L << 20,
+                Duration.ofSeconds(60), Duration.ofMinutes(2), 0, false, 5, compression, null, 1 << 20,
+                Partitioners.murmur2(), null, null, Duration.ofMinutes(1));
+        RecordAccumulator accumulator = new RecordAccumulator(s, PooledByteBufAllocator.DEFAULT);
+        List<Cluster.PartitionInfo> parts = new ArrayList<>();
+        for (int p = 0; p < partitions; p++) {
+            parts.add(new Cluster.PartitionInfo(topic, p, 0, 0, List.of(0), List.of(0), List.of()));
+        }
+        Cluster.TopicInfo info = new Cluster.TopicInfo(topic, UUID.randomUUID(), false, ErrorCode.NONE,
+                List.copyOf(parts));
+        return new Detached<>(new SendPath<>(s, keySerializer, valueSerializer, accumulator), accumulator, info);
+    }
+
+    /** See {@link #detached}. Not thread-safe across {@link #send} and {@link #releaseFull}: one thread drives both. */
+    public static final class Detached<K, V> {
+        private final SendPath<K, V> path;
+        private final RecordAccumulator accumulator;
+        private final Cluster.TopicInfo topic;
+
+        private Detached(SendPath<K, V> path, RecordAccumulator accumulator, Cluster.TopicInfo topic) {
+            this.path = path;
+            this.accumulator = accumulator;
+            this.topic = topic;
+        }
+
+        /** Serializes, partitions and appends, as {@code Producer.send} does once metadata is known. */
+        public CompletableFuture<RecordMetadata> send(ProducerRecord<K, V> record) {
+            CompletableFuture<RecordMetadata> future = new CompletableFuture<>();
+            path.append(record, topic, future, null, System.nanoTime());
+            return future;
+        }
+
+        /** Takes every full batch off its queue and frees it; returns how many records they held. */
+        public int releaseFull() {
+            int records = 0;
+            for (TopicPartition tp : accumulator.partitions()) {
+                Deque<ProducerBatch> dq = accumulator.queue(tp);
+                List<ProducerBatch> done = new ArrayList<>();
+                synchronized (dq) {
+                    while (!dq.isEmpty() && dq.peekFirst().isFull()) {
+                        done.add(dq.pollFirst());
+                    }
+                }
+                for (ProducerBatch b : done) {
+                    records += b.recordCount();
+                    b.build(-1L, (short) -1, -1); // as the sender does on its first drain
+                    accumulator.deallocate(b);
+                }
+            }
+            return records;
+        }
+
+        /** Frees every batch, full or not. */
+        public void close() {
+            for (ProducerBatch b : accumulator.incomplete()) {
+                accumulator.deallocate(b);
+            }
+        }
+    }
+}
