@@ -144,6 +144,7 @@ class ProducerEngineIT {
     @Test
     void recordsStayInSendOrderWhileTheConnectionOpens() throws Exception {
         String topic = Reference.createTopic(kafka, "order", 1, 1);
+        awaitLeaders(topic, 1);
         List<String> sent = new ArrayList<>();
         List<CompletableFuture<RecordMetadata>> acks = new ArrayList<>();
         try (Producer<String, String> p = Producer.builder(Serdes.string(), Serdes.string())
@@ -166,7 +167,7 @@ class ProducerEngineIT {
             }
         }
         long acked = acks.stream().filter(f -> !f.isCompletedExceptionally()).count();
-        List<String> written = values(Reference.readAll(kafka, topic, (int) acked + 1)).stream()
+        List<String> written = values(Reference.readAll(kafka, topic, (int) acked + 2)).stream() // and two "warm"
                 .filter(v -> !v.equals("warm")).toList();
         List<String> inSendOrder = sent.stream().filter(written::contains).toList();
         assertEquals(inSendOrder, written, "written in send order");
@@ -197,6 +198,7 @@ class ProducerEngineIT {
     @Test
     void aRequestWaitingBehindTheInFlightCapIsNotTimedOutForItsWait() throws Exception {
         String topic = Reference.createTopic(kafka, "cap", 4, 1);
+        awaitLeaders(topic, 4);
         List<CompletableFuture<RecordMetadata>> acks = new ArrayList<>();
         try (Producer<String, String> p = Producer.builder(Serdes.string(), Serdes.string())
                 .bootstrapServers(kafka.bootstrapServers()).acks(Acks.LEADER).idempotence(false).retries(0)
@@ -247,6 +249,7 @@ class ProducerEngineIT {
     @Test
     void aThrottledBrokerIsNotSentToBeforeItsDelay() throws Exception {
         String topic = Reference.createTopic(kafka, "throttled", 1, 1);
+        awaitLeaders(topic, 1);
         String clientId = "throttled-" + System.nanoTime();
         try (Admin admin = Admin.create(
                 Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
@@ -335,6 +338,19 @@ class ProducerEngineIT {
             assertEquals(metadataBefore, metadataRequests(three), "the refusal named the new leader: no Metadata request");
         }
         assertEquals(List.of("before", "after"), values(Reference.readAll(three, topic, 2)));
+    }
+
+    /**
+     * A new topic's partitions may refuse a first write (NOT_LEADER) until the broker has taken up
+     * their leadership; a producer that retries writes once to each, so tests with retries=0 start after.
+     */
+    private static void awaitLeaders(String topic, int partitions) throws Exception {
+        try (Producer<String, String> warm = Producer.builder(Serdes.string(), Serdes.string())
+                .bootstrapServers(kafka.bootstrapServers()).build()) {
+            for (int partition = 0; partition < partitions; partition++) {
+                warm.send(to(topic, partition, "warm")).get(30, TimeUnit.SECONDS);
+            }
+        }
     }
 
     private static int leader(Admin admin, String topic) throws Exception {

@@ -61,6 +61,12 @@ final class Sender {
     private ScheduledFuture<?> timer;
     private long timerDeadline = Long.MAX_VALUE;
     private final Map<ProducerBatch, Boolean> inFlight = new LinkedHashMap<>();
+    /**
+     * Produce requests sent to each broker and not yet answered (loop only). A broker at
+     * {@code max.in.flight.requests.per.connection} is not drained: its batches wait in their queues
+     * and leave together in the next request, rather than one small request each queued on the connection.
+     */
+    private final Map<Integer, int[]> requestsOut = new HashMap<>();
     private volatile int inFlightBatches;
     private final Map<TopicPartition, int[]> drainCounters = new HashMap<>();
 
@@ -213,6 +219,10 @@ final class Sender {
                 next = Math.min(next, head.retryNotBeforeNanos);
                 continue;
             }
+            int[] out = requestsOut.get(leader.id());
+            if (out != null && out[0] >= settings.maxInFlight()) {
+                continue; // an answer wakes this loop
+            }
             if (!connectionReady(leader, connecting)) {
                 // Drained only once the connection is open: requests then go out in the order they are
                 // made. Chained on a pending connection, they would run newest first.
@@ -312,6 +322,8 @@ final class Sender {
 
     private void send(Cluster cluster, int nodeId, List<ProducerBatch> batches) {
         long start = System.nanoTime();
+        int[] out = requestsOut.computeIfAbsent(nodeId, k -> new int[1]);
+        out[0]++;
         boolean expectResponse = settings.acks() != dev.skein.producer.Acks.NONE;
         dev.skein.core.internal.net.BrokerConnection conn = client.connections().openConnection(nodeId);
         CompletableFuture<dev.skein.core.message.ApiMessage> sent;
@@ -330,6 +342,7 @@ final class Sender {
             }
         }
         sent.whenComplete((resp, err) -> loop.execute(() -> {
+            out[0]--;
             metrics.requestLatency(System.nanoTime() - start);
             onResponse(nodeId, batches, (ProduceResponse) resp, err, expectResponse);
         }));
