@@ -37,7 +37,8 @@ import java.util.regex.Pattern;
  * <p>Run (see bench/README.md): {@code mvn -B -pl bench exec:java -Dexec.args="--records 3000000"}.
  * Options, each followed by a value: {@code --records N} (3000000), {@code --sizes 100,1024},
  * {@code --acks 1,all}, {@code --codecs none,lz4}, {@code --rounds 3}, {@code --throughput true},
- * {@code --latency true}, {@code --latency-rate 100000}, {@code --latency-seconds 20}. Each
+ * {@code --latency true}, {@code --latency-rate 100000}, {@code --latency-seconds 20},
+ * {@code --warmup 2000000} (records each child JVM sends unmeasured before its measurement). Each
  * measurement's JSON line goes to stdout as it ends, then the Markdown tables.
  */
 public final class ProducerComparison {
@@ -45,7 +46,7 @@ public final class ProducerComparison {
     private static final Duration RUN_TIMEOUT = Duration.ofMinutes(15);
     private static final Map<String, String> DEFAULTS = Map.of("records", "3000000", "sizes", "100,1024", "acks", "1,all",
             "codecs", "none,lz4", "rounds", "3", "throughput", "true", "latency", "true", "latency-rate", "100000",
-            "latency-seconds", "20");
+            "latency-seconds", "20", "warmup", "2000000");
 
     private static int topics;
 
@@ -63,7 +64,8 @@ public final class ProducerComparison {
                         for (String acks : o.get("acks").split(",")) {
                             for (String codec : o.get("codecs").split(",")) {
                                 ProducerWorkload cell = new ProducerWorkload(Client.SKEIN, kafka.bootstrapServers(), "",
-                                        Integer.parseInt(o.get("records")), size, acks, codec, 0);
+                                        Integer.parseInt(o.get("records")), size, acks, codec, 0,
+                                        Integer.parseInt(o.get("warmup")));
                                 measureBoth(admin, cell, round, throughput.computeIfAbsent(cell, c -> new LinkedHashMap<>()));
                             }
                         }
@@ -75,7 +77,7 @@ public final class ProducerComparison {
             int seconds = Integer.parseInt(o.get("latency-seconds"));
             if (Boolean.parseBoolean(o.get("latency"))) {
                 ProducerWorkload paced = new ProducerWorkload(Client.SKEIN, kafka.bootstrapServers(), "", rate * seconds, 100,
-                        "1", "none", rate);
+                        "1", "none", rate, Integer.parseInt(o.get("warmup")));
                 for (int round = 0; round < rounds; round++) {
                     measureBoth(admin, paced, round, latency);
                 }

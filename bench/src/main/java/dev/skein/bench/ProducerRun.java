@@ -10,8 +10,9 @@ import java.util.concurrent.locks.LockSupport;
  * client's alone, JIT and GC included. Arguments: {@link ProducerWorkload#toArgs()}. Prints one JSON
  * line on stdout: records/s, wall and CPU seconds, and for a paced run the latency percentiles.
  *
- * <p>One record is sent and flushed before the clock starts, so the topic's metadata and the
- * connection are not in the measurement; the clock stops once {@code close} has returned.
+ * <p>One record, then the warm-up records, are sent and flushed before the clock starts, so the
+ * topic's metadata, the connection and most of the JIT's work (a few CPU-seconds in each client's
+ * first seconds) are not in the measurement; the clock stops once {@code close} has returned.
  */
 public final class ProducerRun {
     private ProducerRun() {}
@@ -26,8 +27,11 @@ public final class ProducerRun {
         long sendNanos;
         try {
             producer.send(w.topic(), values[0], acks.counting);
+            for (int i = 0; i < w.warmupRecords(); i++) {
+                producer.send(w.topic(), values[i % values.length], acks.counting);
+            }
             producer.flush();
-            acks.await(1, Duration.ofMinutes(1));
+            acks.await(1L + w.warmupRecords(), Duration.ofMinutes(5));
             start = Usage.now();
             if (w.paced()) {
                 sendPaced(producer, w, values, acks);
@@ -40,7 +44,7 @@ public final class ProducerRun {
             producer.close();
         }
         Usage took = start.elapsed();
-        acks.await(w.records() + 1L, Duration.ofMinutes(1));
+        acks.await(w.records() + 1L + w.warmupRecords(), Duration.ofMinutes(1));
         System.out.println(json(w, took, sendNanos, acks));
         System.exit(0);
     }
