@@ -109,10 +109,21 @@ public final class SkeinProducer<K, V> implements Producer<K, V> {
         return future;
     }
 
+    /** The last topic {@link #awaitTopic} found, in the metadata it was found in. */
+    private record LastTopic(Cluster cluster, String name, Cluster.TopicInfo info) {}
+
+    private volatile LastTopic lastTopic;
+
     /** The topic's metadata, waiting until the deadline when {@code mayBlock}. */
     private Cluster.TopicInfo awaitTopic(String name, long deadline, boolean mayBlock) {
-        Cluster.TopicInfo t = usable(client.cluster().topic(name));
+        Cluster cluster = client.cluster();
+        LastTopic last = lastTopic;
+        if (last != null && last.cluster() == cluster && last.name() == name) {
+            return last.info(); // the same String sent to again, metadata unchanged: no lookup
+        }
+        Cluster.TopicInfo t = usable(cluster.topic(name));
         if (t != null) {
+            lastTopic = new LastTopic(cluster, name, t);
             return t;
         }
         ErrorCode lastError = null;

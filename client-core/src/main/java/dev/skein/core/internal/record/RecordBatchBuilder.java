@@ -32,6 +32,8 @@ public final class RecordBatchBuilder {
     private boolean logAppendTime;
     /** Room for a record's varint fields (at most 5 + 1 + 10 + 5 + 5 bytes before the key). */
     private final byte[] scratch = new byte[32];
+    /** The batch header and the records so far, uncompressed: kept here, not read from the buffer on every append. */
+    private int uncompressedSize = RecordBatch.HEADER_SIZE;
 
     public RecordBatchBuilder(ByteBufAllocator alloc, Compression compression, long baseTimestamp, int initialCapacity) {
         this(alloc, compression, null, baseTimestamp, initialCapacity);
@@ -71,7 +73,7 @@ public final class RecordBatchBuilder {
 
     /** Bytes appended so far, before compression, including the batch header. */
     public int uncompressedSize() {
-        return compression == Compression.NONE ? buf.writerIndex() : RecordBatch.HEADER_SIZE + buf.writerIndex();
+        return uncompressedSize;
     }
 
     public int count() {
@@ -111,7 +113,7 @@ public final class RecordBatchBuilder {
         Header[] hs = headers == null ? NO_HEADERS : headers;
         int body = bodySize(offsetDelta, tsDelta, keyLen, valueLen, hs);
         int size = Wire.sizeOfVarint(body) + body;
-        if (count > 0 && (long) uncompressedSize() + size > limit) {
+        if (count > 0 && (long) uncompressedSize + size > limit) {
             return false;
         }
         buf.ensureWritable(size);
@@ -143,6 +145,7 @@ public final class RecordBatchBuilder {
                 writeBlob(buf, h.value());
             }
         }
+        uncompressedSize += size;
         maxTimestamp = Math.max(maxTimestamp, timestamp);
         count++;
         return true;
@@ -153,6 +156,10 @@ public final class RecordBatchBuilder {
     /** Writes a zigzag varint at {@code p}; returns the index after it. */
     private static int putVarint(byte[] b, int p, int value) {
         int v = (value << 1) ^ (value >> 31);
+        if ((v & ~0x7f) == 0) { // most offset deltas and lengths
+            b[p] = (byte) v;
+            return p + 1;
+        }
         while ((v & ~0x7f) != 0) {
             b[p++] = (byte) ((v & 0x7f) | 0x80);
             v >>>= 7;
