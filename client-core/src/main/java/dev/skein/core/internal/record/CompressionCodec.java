@@ -39,6 +39,10 @@ public final class CompressionCodec {
      * selects LZ4 HC), zstd -131072..22; null for the codec's default.
      */
     public static void compress(Compression codec, Integer level, ByteBuf in, ByteBuf out) {
+        if (codec == Compression.LZ4 && (level == null || level <= 9)) {
+            Lz4FrameWriter.compress(in, out); // buffer to buffer, no stream
+            return;
+        }
         try (OutputStream os = wrap(codec, level, new ByteBufOutputStream(out))) {
             in.getBytes(in.readerIndex(), os, in.readableBytes());
         } catch (IOException e) {

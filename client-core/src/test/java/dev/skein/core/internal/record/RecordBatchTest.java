@@ -73,6 +73,47 @@ class RecordBatchTest {
         }
     }
 
+    /**
+     * LZ4 frames are written block by block: a batch of several 64 KiB blocks, some of random bytes
+     * (stored uncompressed, as the format allows), decodes with the reference and with our reader.
+     */
+    @Test
+    void lz4BatchesOfManyBlocksAndIncompressibleDataDecode() {
+        java.util.Random random = new java.util.Random(7);
+        List<byte[]> values = new ArrayList<>();
+        RecordBatchBuilder b = new RecordBatchBuilder(ALLOC, Compression.LZ4, T0, 1024);
+        for (int i = 0; i < 40; i++) {
+            byte[] v = new byte[10_000];
+            if (i % 3 == 0) {
+                random.nextBytes(v);
+            } else {
+                java.util.Arrays.fill(v, (byte) ('a' + i % 26));
+            }
+            values.add(v);
+            b.append(T0 + i, null, v, null);
+        }
+        ByteBuf batch = b.build();
+        try {
+            MemoryRecords ref = MemoryRecords.readableRecords(ByteBuffer.wrap(ByteBufUtil.getBytes(batch)));
+            ref.batches().iterator().next().ensureValid();
+            int i = 0;
+            for (org.apache.kafka.common.record.internal.Record r : ref.records()) {
+                assertArrayEquals(values.get(i), bytes(r.value()), "record " + i);
+                i++;
+            }
+            assertEquals(40, i);
+            ByteBuf decompressed = CompressionCodec.decompress(Compression.LZ4, batch.slice(RecordBatch.HEADER_SIZE,
+                    batch.readableBytes() - RecordBatch.HEADER_SIZE), ALLOC, 1 << 20, "test");
+            try {
+                assertTrue(decompressed.readableBytes() > 400_000, "all blocks: " + decompressed.readableBytes());
+            } finally {
+                decompressed.release();
+            }
+        } finally {
+            batch.release();
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(Compression.class)
     void referenceBatchesDecodeWithOursInEveryCodec(Compression codec) {
