@@ -117,20 +117,30 @@ public final class ExactlyOnceProcessor<KI, VI, KO, VO> implements AutoCloseable
             return batch.size();
         } catch (TransactionAbortableException e) {
             log.info("aborting the transaction of {} records and reading them again: {}", batch.size(), e.getMessage());
-            producer.abortTransaction();
+            try {
+                producer.abortTransaction();
+            } catch (TimeoutException t) {
+                // a record was refused because the coordinator had already ended the transaction (KIP-588)
+                return startOver(t, start);
+            }
             rewind(start);
             abortedTransactions++;
             return 0;
         } catch (TimeoutException e) {
-            if (e.isRetriable()) {
-                throw e;
-            }
-            log.warn("the transaction timed out on the coordinator; starting over: {}", e.getMessage());
-            producer.initTransactions();
-            rewind(start);
-            abortedTransactions++;
-            return 0;
+            return startOver(e, start);
         }
+    }
+
+    /** The coordinator aborted the transaction after transaction.timeout.ms: initialize again and redo the batch. */
+    private int startOver(TimeoutException e, Map<TopicPartition, Long> start) {
+        if (e.isRetriable()) {
+            throw e;
+        }
+        log.warn("the transaction timed out on the coordinator; starting over: {}", e.getMessage());
+        producer.initTransactions();
+        rewind(start);
+        abortedTransactions++;
+        return 0;
     }
 
     /** Seeks back to the given offsets (partitions still assigned; the others moved on). */

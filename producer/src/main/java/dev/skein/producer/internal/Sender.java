@@ -81,7 +81,8 @@ final class Sender {
         this.metrics = metrics;
         this.loop = client.resources().eventLoops().next();
         this.txn = settings.transactionalId() == null ? null
-                : new TransactionManager(settings, client, idempotence, loop, this::wakeup, accumulator::hasIncomplete);
+                : new TransactionManager(settings, client, idempotence, loop, this::wakeup, accumulator::hasIncomplete,
+                        this::failUnsent);
     }
 
     /** The transaction state machine, or null for a producer without transactional.id. */

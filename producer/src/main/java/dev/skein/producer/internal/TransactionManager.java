@@ -5,6 +5,7 @@ import dev.skein.core.ErrorCode;
 import dev.skein.core.ProducerFencedException;
 import dev.skein.core.SkeinException;
 import dev.skein.core.TimeoutException;
+import dev.skein.core.TransactionException;
 import dev.skein.core.internal.ClusterClient;
 import dev.skein.core.message.AddOffsetsToTxnRequest;
 import dev.skein.core.message.AddOffsetsToTxnResponse;
@@ -62,6 +63,8 @@ final class TransactionManager {
     private final Runnable wakeSender;
     /** True while records of the transaction are queued or in flight. */
     private final java.util.function.BooleanSupplier recordsPending;
+    /** Fails every batch not yet sent (never written) with the given error. */
+    private final java.util.function.Consumer<RuntimeException> failUnsent;
     private volatile State state = State.UNINITIALIZED;
     private volatile RuntimeException error;
     private boolean v2;
@@ -71,10 +74,13 @@ final class TransactionManager {
     private final Set<TopicPartition> added = new HashSet<>();
     private final Set<TopicPartition> pendingAdd = new LinkedHashSet<>();
     private boolean addInFlight;
+    /** AddPartitionsToTxn is retried after its backoff, not at the sender's next pass. */
+    private long addRetryNotBefore;
     private CompletableFuture<Integer> coordinator;
 
     TransactionManager(ProducerSettings settings, ClusterClient client, IdempotenceManager idempotence, EventLoop loop,
-                       Runnable wakeSender, java.util.function.BooleanSupplier recordsPending) {
+                       Runnable wakeSender, java.util.function.BooleanSupplier recordsPending,
+                       java.util.function.Consumer<RuntimeException> failUnsent) {
         this.transactionalId = settings.transactionalId();
         this.settings = settings;
         this.client = client;
@@ -82,6 +88,7 @@ final class TransactionManager {
         this.loop = loop;
         this.wakeSender = wakeSender;
         this.recordsPending = recordsPending;
+        this.failUnsent = failUnsent;
     }
 
     /** True between beginTransaction() and the end of commit or abort. */
@@ -125,7 +132,7 @@ final class TransactionManager {
                 ApiKey.INIT_PRODUCER_ID, v -> new InitProducerIdRequest().setTransactionalId(transactionalId)
                         .setTransactionTimeoutMs((int) settings.transactionTimeout().toMillis())
                         .setProducerId(-1).setProducerEpoch((short) -1))).thenAccept(r -> {
-                            check(ErrorCode.forCode(r.errorCode()), "InitProducerId");
+                            check(TxnErrors.Api.INIT_PRODUCER_ID, ErrorCode.forCode(r.errorCode()), "InitProducerId");
                             idempotence.onInitialized(r.producerId(), r.producerEpoch());
                             state = State.READY;
                             log.info("transactional id {}: producer id {} epoch {} (transactions version {})", transactionalId,
@@ -173,15 +180,20 @@ final class TransactionManager {
     CompletableFuture<Void> sendOffsets(Map<dev.skein.core.TopicPartition, Long> offsets, ConsumerGroupMetadata group) {
         return onLoop(() -> {
             checkSend();
-            markStarted();
             CompletableFuture<Void> added = v2 ? CompletableFuture.completedFuture(null)
                     : retrying("AddOffsetsToTxn for group " + group.groupId(), () -> coordinator().thenCompose(node ->
                             client.<AddOffsetsToTxnResponse>send(node, ApiKey.ADD_OFFSETS_TO_TXN, v -> new AddOffsetsToTxnRequest()
                                     .setTransactionalId(transactionalId).setProducerId(idempotence.producerId())
                                     .setProducerEpoch(idempotence.epoch()).setGroupId(group.groupId())))
-                            .thenAccept(r -> check(ErrorCode.forCode(r.errorCode()), "AddOffsetsToTxn")));
-            return added.thenCompose(x -> retrying("TxnOffsetCommit for group " + group.groupId(),
-                    () -> commitOffsetsOnce(offsets, group))).whenComplete((v, e) -> onLoopError(e));
+                            .thenAccept(r -> check(TxnErrors.Api.ADD_OFFSETS, ErrorCode.forCode(r.errorCode()),
+                                    "AddOffsetsToTxn")));
+            // Something joined the transaction at the coordinator (v1: the group, once AddOffsetsToTxn
+            // succeeded; v2: TxnOffsetCommit adds it): from here EndTxn is due. On the loop: retrying() and
+            // a completed future both complete there.
+            return added.thenCompose(x -> {
+                markStarted();
+                return retrying("TxnOffsetCommit for group " + group.groupId(), () -> commitOffsetsOnce(offsets, group));
+            }).whenComplete((v, e) -> onLoopError(e));
         });
     }
 
@@ -206,7 +218,8 @@ final class TransactionManager {
                     for (TxnOffsetCommitResponse.TxnOffsetCommitResponseTopic t : r.topics()) {
                         for (TxnOffsetCommitResponse.TxnOffsetCommitResponsePartition p : t.partitions()) {
                             ErrorCode code = ErrorCode.forCode(p.errorCode());
-                            if (code == ErrorCode.NOT_COORDINATOR || code == ErrorCode.COORDINATOR_NOT_AVAILABLE) {
+                            if (TxnErrors.classify(TxnErrors.Api.TXN_OFFSET_COMMIT, code)
+                                    == TxnErrors.Outcome.REFIND_COORDINATOR) {
                                 groupCoordinators.remove(group.groupId());
                             }
                             if (code == ErrorCode.UNKNOWN_MEMBER_ID || code == ErrorCode.ILLEGAL_GENERATION
@@ -215,7 +228,8 @@ final class TransactionManager {
                                         + " cannot join the transaction: group " + group.groupId() + " has rebalanced since"
                                         + " the records were read (" + code + "); abort and read again", null);
                             }
-                            check(code, "TxnOffsetCommit of " + t.name() + "-" + p.partitionIndex());
+                            check(TxnErrors.Api.TXN_OFFSET_COMMIT, code, "TxnOffsetCommit of " + t.name() + "-"
+                                    + p.partitionIndex());
                         }
                     }
                 });
@@ -242,8 +256,15 @@ final class TransactionManager {
             // EndTxn goes out only when nothing of the transaction is queued or in flight: a record
             // still on its way would otherwise land in the next transaction, or in none.
             return whenRecordsSettled(commit ? "commitTransaction()" : "abortTransaction()")
-                    .thenCompose(x -> retrying("EndTxn (" + (commit ? "commit" : "abort") + ") for " + transactionalId,
-                    () -> endOnce(commit))).thenCompose(x -> !commit && !v2 && idempotence.isBumpNeeded()
+                    .thenCompose(x -> {
+                        if (commit && state == State.ABORTABLE_ERROR) {
+                            // A record failed while the commit waited for the others: never commit without it.
+                            throw new TransactionAbortableException("the transaction of " + transactionalId
+                                    + " cannot commit: " + error.getMessage() + "; abort it", error);
+                        }
+                        return retrying("EndTxn (" + (commit ? "commit" : "abort") + ") for " + transactionalId,
+                                () -> endOnce(commit));
+                    }).thenCompose(x -> !commit && !v2 && idempotence.isBumpNeeded()
                             ? retrying("InitProducerId (epoch bump) for " + transactionalId, this::bumpOnce)
                             : CompletableFuture.completedFuture(null))
                     .whenComplete((v, e) -> {
@@ -282,7 +303,8 @@ final class TransactionManager {
                 v -> new EndTxnRequest()
                 .setTransactionalId(transactionalId).setProducerId(idempotence.producerId())
                 .setProducerEpoch(idempotence.epoch()).setCommitted(commit))).thenAccept(r -> {
-                    check(ErrorCode.forCode(r.errorCode()), "EndTxn");
+                    check(commit ? TxnErrors.Api.END_TXN_COMMIT : TxnErrors.Api.END_TXN_ABORT,
+                            ErrorCode.forCode(r.errorCode()), "EndTxn");
                     if (r.producerEpoch() >= 0 && r.producerEpoch() != idempotence.epoch()) {
                         idempotence.onInitialized(r.producerId(), r.producerEpoch()); // version 2: a new epoch each time
                     }
@@ -295,7 +317,7 @@ final class TransactionManager {
                 v -> new InitProducerIdRequest().setTransactionalId(transactionalId)
                         .setTransactionTimeoutMs((int) settings.transactionTimeout().toMillis())
                         .setProducerId(idempotence.producerId()).setProducerEpoch(idempotence.epoch()))).thenAccept(r -> {
-                            check(ErrorCode.forCode(r.errorCode()), "InitProducerId");
+                            check(TxnErrors.Api.INIT_PRODUCER_ID, ErrorCode.forCode(r.errorCode()), "InitProducerId");
                             idempotence.onInitialized(r.producerId(), r.producerEpoch());
                         });
     }
@@ -333,12 +355,11 @@ final class TransactionManager {
     }
 
     void sendPendingAdds() {
-        if (v2 || addInFlight || pendingAdd.isEmpty() || !maySend()) {
+        if (v2 || addInFlight || pendingAdd.isEmpty() || !maySend() || System.nanoTime() < addRetryNotBefore) {
             return;
         }
         addInFlight = true;
         List<TopicPartition> adding = new ArrayList<>(pendingAdd);
-        markStarted();
         coordinator().thenCompose(node -> client.<AddPartitionsToTxnResponse>send(node, ApiKey.ADD_PARTITIONS_TO_TXN, 3, v -> {
             // v4+ batches transactions for brokers; a client speaks v3 at most
             Map<String, AddPartitionsToTxnRequest.AddPartitionsToTxnTopic> topics = new LinkedHashMap<>();
@@ -349,28 +370,47 @@ final class TransactionManager {
                     .setV3AndBelowTopics(new ArrayList<>(topics.values()));
         })).whenComplete((r, e) -> loop.execute(() -> {
             addInFlight = false;
+            Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
             ErrorCode worst = ErrorCode.NONE;
-            if (e == null) {
+            TxnErrors.Outcome outcome = TxnErrors.Outcome.IGNORE;
+            if (cause == null) {
                 for (AddPartitionsToTxnResponse.AddPartitionsToTxnTopicResult t : r.resultsByTopicV3AndBelow()) {
                     for (AddPartitionsToTxnResponse.AddPartitionsToTxnPartitionResult p : t.resultsByPartition()) {
                         ErrorCode code = ErrorCode.forCode(p.partitionErrorCode());
+                        TxnErrors.Outcome o = TxnErrors.classify(TxnErrors.Api.ADD_PARTITIONS, code);
                         if (code == ErrorCode.NONE) {
                             TopicPartition tp = new TopicPartition(t.name(), p.partitionIndex());
                             added.add(tp);
                             pendingAdd.remove(tp);
-                        } else if (code != ErrorCode.OPERATION_NOT_ATTEMPTED) {
+                            markStarted(); // a partition joined: EndTxn is due from here
+                        } else if (o.compareTo(outcome) > 0) { // the gravest answer decides
+                            outcome = o;
                             worst = code;
                         }
                     }
                 }
+            } else if (cause instanceof SkeinException s && s.isRetriable()) {
+                outcome = TxnErrors.Outcome.REFIND_COORDINATOR; // no answer: the coordinator may have moved
+            } else {
+                onLoopError(cause instanceof RuntimeException re && !(cause instanceof TransactionAbortableException)
+                        ? re : new SkeinException("AddPartitionsToTxn for " + transactionalId + " failed", cause));
+                wakeSender.run();
+                return;
             }
-            if (e != null || worst.isRetriable() || worst == ErrorCode.CONCURRENT_TRANSACTIONS) {
-                if (e != null || worst == ErrorCode.NOT_COORDINATOR || worst == ErrorCode.COORDINATOR_NOT_AVAILABLE) {
-                    coordinator = null;
+            switch (outcome) {
+                case IGNORE -> { }
+                case RETRY, REFIND_COORDINATOR -> {
+                    if (outcome == TxnErrors.Outcome.REFIND_COORDINATOR) {
+                        coordinator = null;
+                    }
+                    // After the backoff, not at the next pass: a coordinator finishing the previous
+                    // transaction answers CONCURRENT_TRANSACTIONS until it is done.
+                    long backoff = settings.client().retryBackoff().toNanos();
+                    addRetryNotBefore = System.nanoTime() + backoff;
+                    loop.schedule(wakeSender, backoff, TimeUnit.NANOSECONDS);
+                    return;
                 }
-                loop.schedule(wakeSender, settings.client().retryBackoff().toMillis(), TimeUnit.MILLISECONDS);
-            } else if (worst != ErrorCode.NONE) {
-                onLoopError(classify(worst, "AddPartitionsToTxn"));
+                default -> onLoopError(classify(TxnErrors.Api.ADD_PARTITIONS, worst, "AddPartitionsToTxn"));
             }
             wakeSender.run();
         }));
@@ -381,9 +421,10 @@ final class TransactionManager {
         if (state == State.FATAL_ERROR) {
             return;
         }
-        if (e instanceof ProducerFencedException) {
-            onLoopError(classify(e instanceof SkeinException s && s.errorCode() != null ? s.errorCode()
-                    : ErrorCode.PRODUCER_FENCED, "Produce"));
+        ErrorCode code = e instanceof SkeinException s && s.errorCode() != null ? s.errorCode() : null;
+        TxnErrors.Outcome outcome = code == null ? TxnErrors.Outcome.ABORTABLE : TxnErrors.classify(TxnErrors.Api.PRODUCE, code);
+        if (outcome != TxnErrors.Outcome.ABORTABLE) {
+            onLoopError(classify(TxnErrors.Api.PRODUCE, code, "Produce"));
             return;
         }
         if (state == State.IN_TRANSACTION || state == State.COMMITTING) {
@@ -394,41 +435,63 @@ final class TransactionManager {
 
     // ---- errors ----
 
-    private void check(ErrorCode code, String what) {
-        if (code != ErrorCode.NONE) {
-            throw classify(code, what);
+    private void check(TxnErrors.Api api, ErrorCode code, String what) {
+        if (TxnErrors.classify(api, code) != TxnErrors.Outcome.IGNORE) {
+            throw classify(api, code, what);
         }
     }
 
-    /** Sorts a coordinator's error: retriable ones are thrown as is (and retried), the rest by what to do. */
-    private RuntimeException classify(ErrorCode code, String what) {
+    /**
+     * The exception for an error the table in {@link TxnErrors} sorted: the retriable ones as is (and
+     * retried by {@link #retrying}), the others by what the application must do.
+     */
+    private RuntimeException classify(TxnErrors.Api api, ErrorCode code, String what) {
         String where = what + " for transactional id " + transactionalId;
-        switch (code) {
-            case NOT_COORDINATOR, COORDINATOR_NOT_AVAILABLE -> {
-                coordinator = null;
-                return code.exception(where);
+        TxnErrors.Outcome outcome = TxnErrors.classify(api, code);
+        if ((outcome == TxnErrors.Outcome.FENCED || code == ErrorCode.INVALID_TXN_STATE) && timedOut()) {
+            // The coordinator aborts a transaction that outlived transaction.timeout.ms and bumps the
+            // epoch; what comes back then is a fence, or (transactions v2, to a commit) an invalid state.
+            // An open question (see the producer README): a producer fenced by a newer instance while
+            // its transaction was that old is told the same.
+            return new TimeoutException("the transaction of " + transactionalId + " ran longer than"
+                    + " transaction.timeout.ms (" + settings.transactionTimeout().toMillis() + " ms) and the"
+                    + " coordinator aborted it (" + code + "); call initTransactions() again and redo the work",
+                    null, false);
+        }
+        switch (outcome) {
+            case REFIND_COORDINATOR -> {
+                if (api != TxnErrors.Api.TXN_OFFSET_COMMIT) {
+                    coordinator = null;
+                }
+                return code.isRetriable() ? code.exception(where) : new SkeinException(where + ": " + code, null, true);
             }
-            case PRODUCER_FENCED, INVALID_PRODUCER_EPOCH, TRANSACTION_ABORTABLE, INVALID_TXN_STATE -> {
-                if (timedOut()) {
-                    // The coordinator aborts a transaction that outlived transaction.timeout.ms and bumps the
-                    // epoch; what comes back then (fenced, invalid state) is a timeout, not another producer.
-                    return new TimeoutException("the transaction of " + transactionalId + " ran longer than"
-                            + " transaction.timeout.ms (" + settings.transactionTimeout().toMillis() + " ms) and the"
-                            + " coordinator aborted it (" + code + "); call initTransactions() again and redo the work",
-                            null, false);
-                }
-                if (code == ErrorCode.PRODUCER_FENCED || code == ErrorCode.INVALID_PRODUCER_EPOCH) {
-                    return new ProducerFencedException(where + ": another producer with this transactional id has taken"
-                            + " over (" + code + "); close this producer", code);
-                }
+            case RETRY, IGNORE -> {
+                return code.isRetriable() ? code.exception(where) : new SkeinException(where + ": " + code, null, true);
+            }
+            case ABORTABLE -> {
                 return new TransactionAbortableException(where + ": " + code + "; abort the transaction", null);
             }
-            case INVALID_PRODUCER_ID_MAPPING -> {
-                return new TransactionAbortableException(where + ": " + code + "; abort the transaction", null);
+            case FENCED -> {
+                return new ProducerFencedException(where + ": another producer with this transactional id has taken"
+                        + " over (" + code + "); close this producer", code);
             }
-            default -> {
-                return code.exception(where);
+            default -> { // FATAL
+                RuntimeException ex = code.exception(where);
+                return ex instanceof SkeinException s && !s.isRetriable() && s.errorCode() != null ? ex
+                        : new Unrecoverable(where + ": " + code + "; the producer cannot continue", code);
             }
+        }
+    }
+
+    /** A code that is retriable elsewhere but ends this producer here. */
+    private static final class Unrecoverable extends TransactionException {
+        Unrecoverable(String message, ErrorCode code) {
+            super(message, code);
+        }
+
+        @Override
+        public boolean isRetriable() {
+            return false;
         }
     }
 
@@ -438,6 +501,9 @@ final class TransactionManager {
             return;
         }
         Throwable c = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+        if (state == State.FATAL_ERROR) {
+            return; // final: a late answer changes nothing
+        }
         if (c instanceof TransactionAbortableException a) {
             error = a;
             state = State.ABORTABLE_ERROR;
@@ -448,6 +514,9 @@ final class TransactionManager {
             pendingAdd.clear();
             idempotence.onInitialized(-1, (short) -1);
             state = State.UNINITIALIZED; // initTransactions() again
+            // The transaction is gone: its unsent records must not leave in the next one.
+            failUnsent.accept(new TransactionAbortableException("the transaction was aborted by its coordinator"
+                    + " (transaction.timeout.ms); this record was never written", t));
         } else if (c instanceof ProducerFencedException || (c instanceof SkeinException s && !s.isRetriable()
                 && s.errorCode() != null)) {
             error = (RuntimeException) c;
