@@ -44,6 +44,14 @@ final class RecordAccumulator {
     /** The most bytes a record's varints take: length 5, attributes 1, timestamp delta 10, offset delta 5, key and value lengths 5 each, header count 5. */
     private static final int RECORD_OVERHEAD_BOUND = 36;
 
+    /** A record's usual varint overhead in a batch: length 1-2, attributes 1, deltas 1-3 each, lengths 1-2 each, header count 1. */
+    private static final int RECORD_OVERHEAD_TYPICAL = 10;
+
+    /** About what a record of this {@link #recordSizeBound} takes in a batch among others. */
+    static int estimatedBytesInBatch(int sizeBound) {
+        return Math.max(1, sizeBound - RecordBatch.HEADER_SIZE - RECORD_OVERHEAD_BOUND + RECORD_OVERHEAD_TYPICAL);
+    }
+
     /**
      * Upper bound of one record's size in a batch of its own, batch header included: every varint at
      * its widest, so no varint is sized on the send path (headers, when there are any, exactly).

@@ -95,7 +95,10 @@ public final class SendPath<K, V> {
             }
             return p;
         }
-        return sticky.partition(record.topic(), topic, size);
+        // The sticky partition moves on after a batch's worth of record bytes (KIP-794), counted as the
+        // batch holds them: not the bound's batch header and widest varints, which made it move on after
+        // half a batch and left records lingering in batches that would not fill.
+        return sticky.partition(record.topic(), topic, RecordAccumulator.estimatedBytesInBatch(size));
     }
 
     /**
