@@ -51,13 +51,13 @@ public final class ClusterClient implements AutoCloseable {
     private ScheduledFuture<?> nextTick; // event-loop confined
     private volatile boolean closed;
 
-    private ClusterClient(ClientOptions options, ClientResources shared) {
+    private ClusterClient(ClientOptions options, ClientResources shared, boolean oneLoop) {
         this.options = options;
         this.ownsResources = shared == null;
         this.resources = shared != null ? shared : ClientResources.create();
-        this.connections = new ConnectionManager(resources, options);
-        this.metadata = new MetadataManager(options.metadataMaxAge(), options.retryBackoff());
         this.loop = resources.eventLoops().next();
+        this.connections = new ConnectionManager(resources, options, oneLoop ? loop : null);
+        this.metadata = new MetadataManager(options.metadataMaxAge(), options.retryBackoff());
         connections.onAuthenticationFailure(metadata::fail);
     }
 
@@ -71,9 +71,24 @@ public final class ClusterClient implements AutoCloseable {
 
     /** Starts the client and its first metadata refresh. {@code shared} may be null. */
     public static ClusterClient start(ClientOptions options, ClientResources shared) {
-        ClusterClient c = new ClusterClient(options, shared);
+        ClusterClient c = new ClusterClient(options, shared, false);
         c.wake();
         return c;
+    }
+
+    /**
+     * As {@link #start}, with this client's work and every one of its connections on one event loop
+     * ({@link #loop()}): a caller working on that loop sends and reads answers without crossing threads.
+     */
+    public static ClusterClient startOnOneLoop(ClientOptions options, ClientResources shared) {
+        ClusterClient c = new ClusterClient(options, shared, true);
+        c.wake();
+        return c;
+    }
+
+    /** The event loop of this client's own work (metadata refreshes; with {@link #startOnOneLoop}, its connections). */
+    public EventLoop loop() {
+        return loop;
     }
 
     public ClientOptions options() { return options; }

@@ -42,7 +42,8 @@ public final class SkeinProducer<K, V> implements Producer<K, V> {
     public SkeinProducer(ProducerSettings settings, Serializer<K> keySerializer, Serializer<V> valueSerializer,
                          ClientResources shared) {
         this.settings = settings;
-        this.client = ClusterClient.start(settings.client(), shared);
+        // One loop for the sender and its connections: a batch is drained, written and answered on one thread.
+        this.client = ClusterClient.startOnOneLoop(settings.client(), shared);
         this.accumulator = new RecordAccumulator(settings, client.resources().allocator());
         this.path = new SendPath<>(settings, keySerializer, valueSerializer, accumulator);
         String clientId = settings.client().clientId();

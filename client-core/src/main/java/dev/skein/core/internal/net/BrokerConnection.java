@@ -121,10 +121,16 @@ public final class BrokerConnection {
      */
     public static CompletableFuture<BrokerConnection> connect(ClientResources resources, ClientOptions options,
                                                               int nodeId, InetSocketAddress address) {
+        return connect(resources, options, nodeId, address, null);
+    }
+
+    /** As {@link #connect(ClientResources, ClientOptions, int, InetSocketAddress)}, on {@code loop} when not null. */
+    public static CompletableFuture<BrokerConnection> connect(ClientResources resources, ClientOptions options,
+                                                              int nodeId, InetSocketAddress address, EventLoop loop) {
         CompletableFuture<BrokerConnection> result = new CompletableFuture<>();
         BrokerConnection[] holder = new BrokerConnection[1];
         Bootstrap b = new Bootstrap()
-                .group(resources.eventLoops())
+                .group(loop != null ? loop : resources.eventLoops())
                 .channel(NioSocketChannel.class)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.ALLOCATOR, resources.allocator())
@@ -474,7 +480,11 @@ public final class BrokerConnection {
         p.timeoutMillis = timeout.toMillis();
         p.auth = auth;
         try {
-            loop.execute(() -> enqueue(p));
+            if (loop.inEventLoop()) {
+                enqueue(p); // a caller on this loop (the producer's sender) needs no hop
+            } else {
+                loop.execute(() -> enqueue(p));
+            }
         } catch (RejectedExecutionException e) {
             buf.release();
             future.completeExceptionally(new NetworkException(name + " is shut down", e, false));

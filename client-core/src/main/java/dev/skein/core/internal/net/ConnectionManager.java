@@ -5,6 +5,7 @@ import dev.skein.core.ClientOptions;
 import dev.skein.core.ClientResources;
 import dev.skein.core.NetworkException;
 import dev.skein.core.Node;
+import io.netty.channel.EventLoop;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -54,9 +55,21 @@ public final class ConnectionManager implements AutoCloseable {
         long notBeforeNanos;
     }
 
+    /** Every connection's event loop, or null to spread connections over the resources' loops. */
+    private final EventLoop pinnedLoop;
+
     public ConnectionManager(ClientResources resources, ClientOptions options) {
+        this(resources, options, null);
+    }
+
+    /**
+     * With {@code pinnedLoop}, every connection lives on that one loop: a client whose own work runs
+     * there (the producer's sender) then reaches its connections and their answers without crossing threads.
+     */
+    public ConnectionManager(ClientResources resources, ClientOptions options, EventLoop pinnedLoop) {
         this.resources = resources;
         this.options = options;
+        this.pinnedLoop = pinnedLoop;
         this.dns = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "skein-dns-" + options.clientId());
             t.setDaemon(true);
@@ -246,7 +259,7 @@ public final class ConnectionManager implements AutoCloseable {
             // loops that are shutting down.
             return CompletableFuture.failedFuture(new NetworkException("client is closed", null, false));
         }
-        return BrokerConnection.connect(resources, options, nodeId, addrs.get(i))
+        return BrokerConnection.connect(resources, options, nodeId, addrs.get(i), pinnedLoop)
                 .handle((conn, err) -> {
                     if (err == null) {
                         everConnected = true;
