@@ -19,10 +19,13 @@ import java.util.stream.Stream;
 
 /**
  * Runs a main class in a fresh JVM (this JVM's {@code java}, this module's classpath, the JVM's
- * default options) and hands back what it printed on stdout; its stderr passes through. A fresh JVM
+ * default options, plus the system property {@code bench.childJvmArgs} split at spaces, where {@code {n}}
+ * numbers the child) and hands back what it printed on stdout; its stderr passes through. A fresh JVM
  * per measurement keeps one client's JIT, GC and threads out of the other's numbers.
  */
 final class ChildJvm {
+    private static final java.util.concurrent.atomic.AtomicInteger RUNS = new java.util.concurrent.atomic.AtomicInteger();
+
     private ChildJvm() {}
 
     /**
@@ -30,8 +33,15 @@ final class ChildJvm {
      * @throws IllegalStateException when it exits otherwise or outlives {@code timeout} (it is then killed)
      */
     static List<String> run(Class<?> main, List<String> args, Duration timeout) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", classpath(), main.getName()));
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        String extra = System.getProperty("bench.childJvmArgs", "").trim();
+        if (!extra.isEmpty()) { // e.g. a flight recording per child: -XX:StartFlightRecording=filename=/tmp/run-{n}.jfr
+            int n = RUNS.incrementAndGet();
+            for (String a : extra.split("\\s+")) {
+                command.add(a.replace("{n}", Integer.toString(n)));
+            }
+        }
+        command.addAll(List.of("-cp", classpath(), main.getName()));
         command.addAll(args);
         Process child = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         List<String> out = new ArrayList<>();

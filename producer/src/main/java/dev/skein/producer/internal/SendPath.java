@@ -64,8 +64,12 @@ public final class SendPath<K, V> {
         }
         int partition = partition(record, topic, key, size);
         long ts = record.timestamp() != null ? record.timestamp() : System.currentTimeMillis();
-        return accumulator.append(new TopicPartition(record.topic(), partition), ts, key, value, hs, future, callback,
-                deadlineNanos);
+        RecordAccumulator.Appended a = accumulator.append(new TopicPartition(record.topic(), partition), ts, key, value,
+                hs, future, callback, deadlineNanos);
+        if (a == RecordAccumulator.Appended.TO_NEW_BATCH && record.partition() == null && key == null) {
+            sticky.newBatch(record.topic(), partition);
+        }
+        return a;
     }
 
     private static <T> byte[] serialize(Serializer<T> s, T v, String topic, SerdeContext.Target target, List<Header> headers) {

@@ -79,7 +79,7 @@ final class Sender {
                 ? new IdempotenceManager(Math.min(5, settings.maxInFlight()), settings.transactionalId() != null) : null;
         this.callbacks = callbacks;
         this.metrics = metrics;
-        this.loop = client.resources().eventLoops().next();
+        this.loop = client.loop(); // the connections' loop too (ClusterClient.startOnOneLoop)
         this.txn = settings.transactionalId() == null ? null
                 : new TransactionManager(settings, client, idempotence, loop, this::wakeup, accumulator::hasIncomplete,
                         this::failUnsent);
@@ -199,7 +199,10 @@ final class Sender {
         boolean needMetadata = false;
         boolean more = false;
         boolean forced = flushing > 0 || closing;
-        long lingerNanos = settings.linger().toNanos();
+        // linger.ms is an upper bound ("up to"), kept to the event loop timer's granularity: a Netty timer fires
+        // up to 1 ms late, so it is set 1 ms early and a batch whose linger ends within that millisecond leaves
+        // now. A batch lingers at most linger.ms and at least 1 ms less (half of a linger shorter than 2 ms).
+        long lingerNanos = settings.linger().toNanos() - Math.min(LINGER_SLACK_NANOS, settings.linger().toNanos() / 2);
         for (TopicPartition tp : accumulator.partitions()) {
             Deque<ProducerBatch> dq = accumulator.queue(tp);
             ProducerBatch head;
@@ -666,6 +669,9 @@ final class Sender {
             wakeup();
         }));
     }
+
+    /** The event loop timer's granularity; see {@link #pass}. */
+    private static final long LINGER_SLACK_NANOS = 1_000_000;
 
     private void schedule(long deadlineNanos) {
         if (deadlineNanos == Long.MAX_VALUE) {

@@ -10,13 +10,14 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Uniform sticky partitioning for records without a key: all go to one partition until about a
- * batch's worth of bytes has been sent there, then to another. The next one is the less loaded of
+ * batch's worth of bytes has been sent there, or the batch they were filling has left, then to another. The next one is the less loaded of
  * two random partitions that have a leader (fewer queued batches wins), so a slow broker gets less.
  */
 final class StickyPartitioner {
     private static final class Sticky {
         int partition = -1;
         long bytes;
+        int records;
     }
 
     private final Map<String, Sticky> byTopic = new ConcurrentHashMap<>();
@@ -34,9 +35,27 @@ final class StickyPartitioner {
             if (s.partition < 0 || s.partition >= info.partitionCount() || s.bytes >= batchSize) {
                 s.partition = choose(topic, info, s.partition);
                 s.bytes = 0;
+                s.records = 0;
             }
             s.bytes += recordBytes;
+            s.records++;
             return s.partition;
+        }
+    }
+
+    /**
+     * A record of the sticky run started a new batch. After the run's first record, that means the batch
+     * the run was filling has left (lingered or full): the run ends with this record, rather than fill a
+     * batch that would then wait out its whole linger with the few records left of the run.
+     */
+    void newBatch(String topic, int partition) {
+        Sticky s = byTopic.get(topic);
+        if (s != null) {
+            synchronized (s) {
+                if (s.partition == partition && s.records > 1) {
+                    s.bytes = batchSize;
+                }
+            }
         }
     }
 
