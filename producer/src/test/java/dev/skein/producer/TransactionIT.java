@@ -124,6 +124,46 @@ class TransactionIT {
         assertEquals(List.of("kept"), read(kafka, topic, "read_committed"));
     }
 
+    /**
+     * KIP-654: once a record of the transaction has failed, records still queued can no longer be part
+     * of a commit. They fail at once (not after the linger, nor after delivery.timeout.ms), and the
+     * abort that follows does not wait for them.
+     */
+    @Test
+    void anAbortableErrorFailsTheQueuedRecordsAndTheAbortDoesNotWaitForThem(KafkaCluster kafka) throws Exception {
+        String tight = Reference.createTopic(kafka, "txn-tight", 1, 1, Map.of("max.message.bytes", "1000"));
+        String topic = Reference.createTopic(kafka, "txn-queued", 1, 1);
+        try (Producer<String, String> p = Producer.builder(Serdes.string(), Serdes.string())
+                .bootstrapServers(kafka.bootstrapServers()).transactionalId("queued-" + UUID.randomUUID())
+                .linger(Duration.ofSeconds(60)).batchSize(2000).maxBlock(Duration.ofSeconds(20)).build()) {
+            p.initTransactions();
+            p.beginTransaction();
+            // The transaction joins the coordinator first: one record written and acknowledged.
+            p.send(ProducerRecord.of(topic, "first"));
+            p.flush();
+            List<CompletableFuture<RecordMetadata>> queued = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                queued.add(p.send(ProducerRecord.of(topic, "queued-" + i))); // lingers 60 s
+            }
+            // A record larger than batch.size leaves at once, in a batch of its own, and the topic refuses it.
+            CompletableFuture<RecordMetadata> tooLarge = p.send(ProducerRecord.of(tight, "x".repeat(3000)));
+            ExecutionException refused = assertThrows(ExecutionException.class, () -> tooLarge.get(20, TimeUnit.SECONDS));
+            for (CompletableFuture<RecordMetadata> f : queued) {
+                ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(10, TimeUnit.SECONDS),
+                        "a queued record fails as soon as the transaction cannot commit: " + refused.getCause());
+                assertInstanceOf(TransactionAbortableException.class, e.getCause());
+            }
+            long start = System.nanoTime();
+            p.abortTransaction();
+            assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(10),
+                    "the abort waited for records that could never leave");
+            p.beginTransaction();
+            p.send(ProducerRecord.of(topic, "kept"));
+            p.commitTransaction();
+        }
+        assertEquals(List.of("kept"), read(kafka, topic, "read_committed"));
+    }
+
     @Test
     void aNewerInstanceFencesTheZombieWhoseOpenRecordsNeverShow(KafkaCluster kafka) throws Exception {
         String topic = Reference.createTopic(kafka, "txn-zombie", 1, 1);

@@ -14,6 +14,7 @@ import dev.skein.core.message.InitProducerIdRequest;
 import dev.skein.core.message.InitProducerIdResponse;
 import dev.skein.core.message.ProduceRequest;
 import dev.skein.core.message.ProduceResponse;
+import dev.skein.producer.TransactionAbortableException;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.ScheduledFuture;
 import org.slf4j.Logger;
@@ -110,6 +111,26 @@ final class Sender {
         return done;
     }
 
+    /**
+     * KIP-654: once the transaction cannot commit (a record of it failed, or the producer is fenced), a
+     * batch not yet sent could only be aborted: it fails now, with the reason, rather than after its
+     * linger or at the abort. Batches in flight wait for their answers.
+     */
+    private void failUndrained(RuntimeException why) {
+        RuntimeException e = null;
+        for (ProducerBatch b : accumulator.incomplete()) {
+            if (!inFlight.containsKey(b)) {
+                if (e == null) {
+                    e = why instanceof TransactionAbortableException
+                            ? new TransactionAbortableException("the transaction cannot commit and this record was never"
+                                    + " written: " + why.getMessage(), why)
+                            : why;
+                }
+                finish(b, e);
+            }
+        }
+    }
+
     /** Asks for a pass soon; cheap to call from any thread. */
     void wakeup() {
         if (wakeupPending.compareAndSet(false, true)) {
@@ -186,6 +207,9 @@ final class Sender {
         if (fatal != null) {
             failAllQueued(fatal);
             return;
+        }
+        if (txn != null && txn.cannotCommit() != null) {
+            failUndrained(txn.cannotCommit());
         }
         long next = expire(now);
         if (idempotence != null && txn == null && idempotence.needsInitProducerId()) {

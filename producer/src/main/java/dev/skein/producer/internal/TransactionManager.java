@@ -333,6 +333,12 @@ final class TransactionManager {
 
     // ---- the sender's hooks (on the loop) ----
 
+    /** Why the open transaction can no longer commit (an abortable or fatal error), or null. */
+    RuntimeException cannotCommit() {
+        State s = state;
+        return s == State.ABORTABLE_ERROR || s == State.FATAL_ERROR ? error : null;
+    }
+
     /** True when batches may be drained now (inside a transaction, not aborting, not in error). */
     boolean maySend() {
         return state == State.IN_TRANSACTION || state == State.COMMITTING;
