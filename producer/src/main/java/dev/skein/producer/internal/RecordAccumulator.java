@@ -68,7 +68,17 @@ final class RecordAccumulator {
 
     Appended append(TopicPartition tp, long timestamp, byte[] key, byte[] value, Header[] headers,
                     CompletableFuture<RecordMetadata> future, Callback callback, long deadlineNanos) {
-        Deque<ProducerBatch> dq = queues.computeIfAbsent(tp, k -> new ArrayDeque<>());
+        return append(queueFor(tp), tp, timestamp, key, value, headers, future, callback, deadlineNanos);
+    }
+
+    /** The partition's queue, made when first asked for; the same queue for as long as the accumulator lives. */
+    Deque<ProducerBatch> queueFor(TopicPartition tp) {
+        return queues.computeIfAbsent(tp, k -> new ArrayDeque<>());
+    }
+
+    /** As {@link #append(TopicPartition, long, byte[], byte[], Header[], CompletableFuture, Callback, long)}, to {@code dq}, the queue of {@code tp}. */
+    Appended append(Deque<ProducerBatch> dq, TopicPartition tp, long timestamp, byte[] key, byte[] value, Header[] headers,
+                    CompletableFuture<RecordMetadata> future, Callback callback, long deadlineNanos) {
         synchronized (dq) {
             Appended a = tryLast(dq, timestamp, key, value, headers, future, callback);
             if (a != null) {

@@ -21,6 +21,7 @@ import java.util.Deque;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * What {@code send()} does on the caller's thread once the topic's metadata is known: serialize,
@@ -62,14 +63,56 @@ public final class SendPath<K, V> {
                     + " exceeds max.request.size (" + settings.maxRequestSize() + ") or buffer.memory ("
                     + settings.bufferMemory() + ")", null, false);
         }
-        int partition = partition(record, topic, key, size);
+        Queues q = queues(record.topic(), topic);
+        int partition = partition(record, topic, key, size, q);
         long ts = record.timestamp() != null ? record.timestamp() : System.currentTimeMillis();
-        RecordAccumulator.Appended a = accumulator.append(new TopicPartition(record.topic(), partition), ts, key, value,
+        RecordAccumulator.Appended a = accumulator.append(q.queues[partition], q.partitions[partition], ts, key, value,
                 hs, future, callback, deadlineNanos);
         if (a == RecordAccumulator.Appended.TO_NEW_BATCH && record.partition() == null && key == null) {
-            sticky.newBatch(record.topic(), partition);
+            sticky.newBatch(q.sticky, partition);
         }
         return a;
+    }
+
+    /**
+     * A topic's partitions, their queues and its sticky run, looked up once per topic and partition
+     * count rather than hashed per record. Immutable: a thread that reads a stale {@link #last} finds
+     * the same queues through the map.
+     */
+    private static final class Queues {
+        final String topic;
+        final TopicPartition[] partitions;
+        final Deque<ProducerBatch>[] queues;
+        final StickyPartitioner.Sticky sticky;
+
+        @SuppressWarnings("unchecked")
+        Queues(String topic, int count, RecordAccumulator accumulator, StickyPartitioner.Sticky sticky) {
+            this.topic = topic;
+            this.partitions = new TopicPartition[count];
+            this.queues = new Deque[count];
+            for (int p = 0; p < count; p++) {
+                partitions[p] = new TopicPartition(topic, p);
+                queues[p] = accumulator.queueFor(partitions[p]);
+            }
+            this.sticky = sticky;
+        }
+    }
+
+    private final ConcurrentHashMap<String, Queues> byTopic = new ConcurrentHashMap<>();
+    private volatile Queues last;
+
+    private Queues queues(String name, Cluster.TopicInfo topic) {
+        Queues q = last;
+        if (q != null && q.topic.equals(name) && q.partitions.length == topic.partitionCount()) {
+            return q;
+        }
+        q = byTopic.get(name);
+        if (q == null || q.partitions.length != topic.partitionCount()) {
+            q = new Queues(name, topic.partitionCount(), accumulator, sticky.sticky(name));
+            byTopic.put(name, q);
+        }
+        last = q;
+        return q;
     }
 
     private static <T> byte[] serialize(Serializer<T> s, T v, String topic, SerdeContext.Target target, List<Header> headers) {
@@ -83,7 +126,7 @@ public final class SendPath<K, V> {
         }
     }
 
-    private int partition(ProducerRecord<K, V> record, Cluster.TopicInfo topic, byte[] key, int size) {
+    private int partition(ProducerRecord<K, V> record, Cluster.TopicInfo topic, byte[] key, int size, Queues q) {
         int n = topic.partitionCount();
         if (record.partition() != null) {
             if (record.partition() >= n) {
@@ -102,7 +145,7 @@ public final class SendPath<K, V> {
         // The sticky partition moves on after a batch's worth of record bytes (KIP-794), counted as the
         // batch holds them: not the bound's batch header and widest varints, which made it move on after
         // half a batch and left records lingering in batches that would not fill.
-        return sticky.partition(record.topic(), topic, RecordAccumulator.estimatedBytesInBatch(size));
+        return sticky.partition(q.sticky, record.topic(), topic, RecordAccumulator.estimatedBytesInBatch(size));
     }
 
     /**

@@ -14,7 +14,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * two random partitions that have a leader (fewer queued batches wins), so a slow broker gets less.
  */
 final class StickyPartitioner {
-    private static final class Sticky {
+    /** One topic's sticky run; {@link SendPath} keeps it with the topic's queues. */
+    static final class Sticky {
         int partition = -1;
         long bytes;
         int records;
@@ -30,7 +31,15 @@ final class StickyPartitioner {
     }
 
     int partition(String topic, Cluster.TopicInfo info, int recordBytes) {
-        Sticky s = byTopic.computeIfAbsent(topic, t -> new Sticky());
+        return partition(sticky(topic), topic, info, recordBytes);
+    }
+
+    /** The topic's sticky run (the same object for as long as the partitioner lives). */
+    Sticky sticky(String topic) {
+        return byTopic.computeIfAbsent(topic, t -> new Sticky());
+    }
+
+    int partition(Sticky s, String topic, Cluster.TopicInfo info, int recordBytes) {
         synchronized (s) {
             if (s.partition < 0 || s.partition >= info.partitionCount() || s.bytes >= batchSize) {
                 s.partition = choose(topic, info, s.partition);
@@ -48,13 +57,10 @@ final class StickyPartitioner {
      * the run was filling has left (lingered or full): the run ends with this record, rather than fill a
      * batch that would then wait out its whole linger with the few records left of the run.
      */
-    void newBatch(String topic, int partition) {
-        Sticky s = byTopic.get(topic);
-        if (s != null) {
-            synchronized (s) {
-                if (s.partition == partition && s.records > 1) {
-                    s.bytes = batchSize;
-                }
+    void newBatch(Sticky s, int partition) {
+        synchronized (s) {
+            if (s.partition == partition && s.records > 1) {
+                s.bytes = batchSize;
             }
         }
     }
