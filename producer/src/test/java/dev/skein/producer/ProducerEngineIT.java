@@ -93,13 +93,14 @@ class ProducerEngineIT {
                 .retryBackoff(Duration.ofMillis(3000), Duration.ofMillis(3000)).build()) {
             p.send(to(topic, 0, "warm-0")).get(30, TimeUnit.SECONDS);
             p.send(to(topic, 1, "warm-1")).get(30, TimeUnit.SECONDS);
+            int droppedBefore = proxy().droppedResponses(); // the class's proxy counts for every test
             proxy().dropResponses(ApiKey.PRODUCE.id(), 1);
             CompletableFuture<RecordMetadata> a = p.send(to(topic, 0, "a"));
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (proxy().droppedResponses() < 1 && System.nanoTime() < deadline) {
+            while (proxy().droppedResponses() < droppedBefore + 1 && System.nanoTime() < deadline) {
                 Thread.sleep(10);
             }
-            assertEquals(1, proxy().droppedResponses(), "the response to \"a\" was lost");
+            assertEquals(droppedBefore + 1, proxy().droppedResponses(), "the response to \"a\" was lost");
             CompletableFuture<RecordMetadata> big = p.send(to(topic, 1, "x".repeat(3000)));
             ExecutionException tooLarge = assertThrows(ExecutionException.class,
                     () -> big.get(30, TimeUnit.SECONDS));
@@ -189,6 +190,77 @@ class ProducerEngineIT {
         }
         assertEquals(List.of("after"), TransactionIT.read(kafka, topic, "read_committed"),
                 "the open transaction was aborted, not left to its one-minute timeout");
+    }
+
+    /**
+     * A commit whose EndTxn answers are all lost times out, though the coordinator may have committed.
+     * An abort then would contradict what may already be done: it is refused, as Apache Kafka's producer
+     * refuses it, and the commit called again finishes the same transaction, whose records are read once.
+     */
+    @Test
+    void aCommitThatTimedOutIsFinishedByCommittingAgainNotByAnAbort() throws Exception {
+        String topic = Reference.createTopic(kafka, "end-timeout", 1, 1);
+        try (Producer<String, String> p = Producer.builder(Serdes.string(), Serdes.string())
+                .bootstrapServers(kafka.bootstrapServers()).transactionalId("end-timeout-" + System.nanoTime())
+                .maxBlock(Duration.ofSeconds(3)).build()) {
+            p.initTransactions();
+            p.beginTransaction();
+            for (int i = 0; i < 10; i++) {
+                p.send(ProducerRecord.of(topic, "r" + i));
+            }
+            p.flush();
+            int droppedBefore = proxy().droppedResponses();
+            proxy().dropResponses(ApiKey.END_TXN.id(), 1_000);
+            assertThrows(dev.skein.core.TimeoutException.class, p::commitTransaction);
+            assertTrue(proxy().droppedResponses() > droppedBefore, "EndTxn reached the coordinator");
+            IllegalStateException refused = assertThrows(IllegalStateException.class, p::abortTransaction);
+            assertTrue(refused.getMessage().contains("commitTransaction()"), refused.getMessage());
+            proxy().heal();
+            p.commitTransaction();
+            p.beginTransaction();
+            p.send(ProducerRecord.of(topic, "next"));
+            p.commitTransaction();
+        }
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            expected.add("r" + i);
+        }
+        expected.add("next");
+        assertEquals(expected, TransactionIT.read(kafka, topic, "read_committed"));
+    }
+
+    /**
+     * Offsets whose TxnOffsetCommit answers are all lost may or may not have joined the transaction: it
+     * can no longer commit (the output would be committed without its input's offsets, and read again),
+     * so the commit fails as abortable and the abort leaves neither records nor offsets.
+     */
+    @Test
+    void offsetsThatTimedOutMakeTheTransactionAbortable() throws Exception {
+        String topic = Reference.createTopic(kafka, "offsets-timeout", 1, 1);
+        String group = "offsets-timeout-" + System.nanoTime();
+        dev.skein.core.ConsumerGroupMetadata meta = new dev.skein.core.ConsumerGroupMetadata(group, -1, "", null);
+        try (Producer<String, String> p = Producer.builder(Serdes.string(), Serdes.string())
+                .bootstrapServers(kafka.bootstrapServers()).transactionalId("offsets-timeout-" + System.nanoTime())
+                .maxBlock(Duration.ofSeconds(3)).build()) {
+            p.initTransactions();
+            p.beginTransaction();
+            p.send(ProducerRecord.of(topic, "lost"));
+            proxy().dropResponses(ApiKey.TXN_OFFSET_COMMIT.id(), 1_000);
+            assertThrows(dev.skein.core.TimeoutException.class, () -> p.sendOffsetsToTransaction(
+                    Map.of(new dev.skein.core.TopicPartition(topic, 0), 1L), meta));
+            proxy().heal();
+            assertThrows(TransactionAbortableException.class, p::commitTransaction);
+            p.abortTransaction();
+            p.beginTransaction();
+            p.send(ProducerRecord.of(topic, "kept"));
+            p.commitTransaction();
+        }
+        assertEquals(List.of("kept"), TransactionIT.read(kafka, topic, "read_committed"));
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+                Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+            assertTrue(admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS)
+                    .isEmpty(), "the aborted transaction committed no offsets");
+        }
     }
 
     /**

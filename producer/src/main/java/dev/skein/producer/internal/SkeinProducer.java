@@ -238,6 +238,7 @@ public final class SkeinProducer<K, V> implements Producer<K, V> {
     @Override
     public void commitTransaction() {
         TransactionManager t = txn();
+        t.requireEndMayStart(true);
         if (t.state() == TransactionManager.State.IN_TRANSACTION) {
             flush(); // every record of the transaction is acknowledged (or failed, which makes it abortable)
         }
@@ -247,6 +248,7 @@ public final class SkeinProducer<K, V> implements Producer<K, V> {
     @Override
     public void abortTransaction() {
         TransactionManager t = txn();
+        t.requireEndMayStart(false);
         await(sender.failUnsent(new dev.skein.producer.TransactionAbortableException("the transaction was aborted;"
                 + " this record was never written", null)), "abortTransaction()");
         for (ProducerBatch b : accumulator.incomplete()) { // those in flight: wait for their answers

@@ -193,7 +193,18 @@ final class TransactionManager {
             return added.thenCompose(x -> {
                 markStarted();
                 return retrying("TxnOffsetCommit for group " + group.groupId(), () -> commitOffsetsOnce(offsets, group));
-            }).whenComplete((v, e) -> onLoopError(e));
+            }).whenComplete((v, e) -> {
+                Throwable c = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+                if (c instanceof TimeoutException t && t.isRetriable() && state == State.IN_TRANSACTION) {
+                    // The offsets may or may not have joined: a commit now could commit the records
+                    // without the input they came from (KAFKA-19176 makes this abortable too).
+                    onLoopError(new TransactionAbortableException("the offsets of group " + group.groupId()
+                            + " did not join the transaction of " + transactionalId + " within max.block.ms: "
+                            + c.getMessage() + "; abort the transaction", c));
+                } else {
+                    onLoopError(e);
+                }
+            });
         });
     }
 
@@ -235,10 +246,25 @@ final class TransactionManager {
                 });
     }
 
+    /**
+     * A commit that did not finish (it timed out: its EndTxn may have reached the coordinator) is
+     * finished by committing again, never by an abort, and the other way round, as Apache Kafka's
+     * producer has it: the other call would contradict what may already be done.
+     */
+    void requireEndMayStart(boolean commit) {
+        State s = state;
+        if (s == (commit ? State.ABORTING : State.COMMITTING)) {
+            String started = commit ? "abortTransaction()" : "commitTransaction()";
+            throw new IllegalStateException((commit ? "commitTransaction()" : "abortTransaction()") + " cannot follow "
+                    + started + ", which did not finish (it may have reached the coordinator): call " + started + " again");
+        }
+    }
+
     /** Commit (true) or abort: EndTxn, when anything joined the transaction at the coordinator. */
     CompletableFuture<Void> endTransaction(boolean commit) {
         return onLoop(() -> {
             requireUsable();
+            requireEndMayStart(commit);
             if (commit && state == State.ABORTABLE_ERROR) {
                 throw new TransactionAbortableException("the transaction of " + transactionalId + " cannot commit: "
                         + error.getMessage() + "; abort it", error);
