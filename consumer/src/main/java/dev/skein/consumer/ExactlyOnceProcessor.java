@@ -1,6 +1,5 @@
 package dev.skein.consumer;
 
-import dev.skein.core.TimeoutException;
 import dev.skein.core.TopicPartition;
 import dev.skein.producer.Producer;
 import dev.skein.producer.ProducerBuilder;
@@ -39,9 +38,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <p>When a transaction cannot commit (a record was not written, the group rebalanced this member out,
  * or the transform throws {@link TransactionAbortableException} to ask for it), the processor aborts
  * and rewinds the consumer to the start of the batch, whose offsets are the committed ones: the batch
- * is processed again. A transaction that timed out is redone after {@code initTransactions()}. Being
- * fenced by a newer instance with the same transactional id ends the processor with
- * {@link dev.skein.core.ProducerFencedException}.
+ * is processed again. Being fenced by a newer instance with the same transactional id ends the
+ * processor with the fatal error ({@link dev.skein.core.ProducerFencedException}), and so does a
+ * transaction the coordinator aborted for outliving {@code transaction.timeout.ms}: the coordinator
+ * answers both alike, and a zombie that carried on would fence the instance that replaced it. Start a
+ * new processor (it takes the transactional id over) after such an end.
  *
  * <p>Partitions are revoked only inside {@code poll()}, which runs between transactions, so no
  * transaction ever commits work for a partition this member no longer owns: if the group moved on
@@ -117,30 +118,11 @@ public final class ExactlyOnceProcessor<KI, VI, KO, VO> implements AutoCloseable
             return batch.size();
         } catch (TransactionAbortableException e) {
             log.info("aborting the transaction of {} records and reading them again: {}", batch.size(), e.getMessage());
-            try {
-                producer.abortTransaction();
-            } catch (TimeoutException t) {
-                // a record was refused because the coordinator had already ended the transaction (KIP-588)
-                return startOver(t, start);
-            }
+            producer.abortTransaction();
             rewind(start);
             abortedTransactions++;
             return 0;
-        } catch (TimeoutException e) {
-            return startOver(e, start);
         }
-    }
-
-    /** The coordinator aborted the transaction after transaction.timeout.ms: initialize again and redo the batch. */
-    private int startOver(TimeoutException e, Map<TopicPartition, Long> start) {
-        if (e.isRetriable()) {
-            throw e;
-        }
-        log.warn("the transaction timed out on the coordinator; starting over: {}", e.getMessage());
-        producer.initTransactions();
-        rewind(start);
-        abortedTransactions++;
-        return 0;
     }
 
     /** Seeks back to the given offsets (partitions still assigned; the others moved on). */

@@ -92,9 +92,11 @@ public interface Producer<K, V> extends AutoCloseable {
      *
      * @throws TransactionAbortableException when a record was not written or the coordinator refused:
      *     call {@link #abortTransaction()} and redo the work
-     * @throws dev.skein.core.ProducerFencedException when another instance took over: close this producer
-     * @throws dev.skein.core.TimeoutException when the transaction outlived {@code transaction.timeout.ms}
-     *     and the coordinator aborted it: call {@link #initTransactions()} and redo the work
+     * @throws dev.skein.core.ProducerFencedException when another instance took over, or the coordinator
+     *     aborted the transaction for outliving {@code transaction.timeout.ms} (the same answer): close
+     *     this producer; a new one with the same transactional id carries on
+     * @throws dev.skein.core.TimeoutException when the commit did not finish within {@code max.block.ms}:
+     *     call {@code commitTransaction()} again (an abort is refused: the commit may have reached the coordinator)
      */
     void commitTransaction();
 

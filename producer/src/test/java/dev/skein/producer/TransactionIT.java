@@ -24,7 +24,9 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -190,16 +192,25 @@ class TransactionIT {
     }
 
     @Test
-    void aTransactionOpenPastItsTimeoutFailsAsATimeoutAndStaysInvisible(KafkaCluster kafka) throws Exception {
+    void aTransactionOpenPastItsTimeoutIsFencedAndStaysInvisible(KafkaCluster kafka) throws Exception {
         String topic = Reference.createTopic(kafka, "txn-timeout", 1, 1);
-        try (Producer<String, String> p = transactional(kafka, "slow-" + UUID.randomUUID(), Duration.ofSeconds(2))) {
+        String id = "slow-" + UUID.randomUUID();
+        try (Producer<String, String> p = transactional(kafka, id, Duration.ofSeconds(2))) {
             p.initTransactions();
             p.beginTransaction();
             p.send(ProducerRecord.of(topic, "too-slow")).get(30, TimeUnit.SECONDS);
             Thread.sleep(15_000); // the coordinator aborts transactions past their timeout on its next check
-            dev.skein.core.TimeoutException e = assertThrows(dev.skein.core.TimeoutException.class, p::commitTransaction);
+            // Fatal, as a fence by a newer instance is (the coordinator answers a fence, or with
+            // transactions v2 INVALID_TXN_STATE, to both): a zombie told to re-initialize would fence
+            // the instance that replaced it.
+            dev.skein.core.SkeinException e = assertThrows(dev.skein.core.SkeinException.class, p::commitTransaction);
+            assertTrue(e instanceof ProducerFencedException || e instanceof dev.skein.core.TransactionException, e.toString());
+            assertFalse(e.isRetriable(), e.toString());
             assertTrue(e.getMessage().contains("transaction.timeout.ms"), e.getMessage());
-            p.initTransactions(); // and the producer carries on
+            assertSame(e, assertThrows(dev.skein.core.SkeinException.class, p::beginTransaction), "final");
+        }
+        try (Producer<String, String> p = transactional(kafka, id, Duration.ofSeconds(30))) {
+            p.initTransactions(); // a new producer carries on under the same id
             p.beginTransaction();
             p.send(ProducerRecord.of(topic, "in-time"));
             p.commitTransaction();

@@ -43,10 +43,10 @@ import java.util.concurrent.TimeUnit;
  * batch, AddOffsetsToTxn before TxnOffsetCommit, and an epoch bump through InitProducerId only after
  * an abort that left sequence numbers out of step.
  *
- * <p>Errors are sorted by what the application must do: fatal (fenced by a newer instance, not
- * authorized: close the producer), abortable ({@link TransactionAbortableException}: abort, rewind,
- * retry), or a timeout (the coordinator aborted a transaction older than {@code transaction.timeout.ms};
- * call {@code initTransactions()} again).
+ * <p>Errors are sorted by what the application must do: fatal (fenced by a newer instance or, the
+ * same answer, by the coordinator ending a transaction older than {@code transaction.timeout.ms}; not
+ * authorized: close the producer), or abortable ({@link TransactionAbortableException}: abort, rewind,
+ * retry).
  */
 final class TransactionManager {
     private static final Logger log = LoggerFactory.getLogger(TransactionManager.class);
@@ -480,16 +480,12 @@ final class TransactionManager {
     private RuntimeException classify(TxnErrors.Api api, ErrorCode code, String what) {
         String where = what + " for transactional id " + transactionalId;
         TxnErrors.Outcome outcome = TxnErrors.classify(api, code);
-        if ((outcome == TxnErrors.Outcome.FENCED || code == ErrorCode.INVALID_TXN_STATE) && timedOut()) {
-            // The coordinator aborts a transaction that outlived transaction.timeout.ms and bumps the
-            // epoch; what comes back then is a fence, or (transactions v2, to a commit) an invalid state.
-            // An open question (see the producer README): a producer fenced by a newer instance while
-            // its transaction was that old is told the same.
-            return new TimeoutException("the transaction of " + transactionalId + " ran longer than"
-                    + " transaction.timeout.ms (" + settings.transactionTimeout().toMillis() + " ms) and the"
-                    + " coordinator aborted it (" + code + "); call initTransactions() again and redo the work",
-                    null, false);
-        }
+        // A fence is final even when the transaction outlived transaction.timeout.ms (the coordinator then
+        // aborts it and bumps the epoch, and what comes back looks the same): a zombie fenced by a newer
+        // instance has, more often than not, an old transaction too, and re-initializing would fence the
+        // newer one. Apache Kafka's producer keeps it fatal as well. The age only goes into the message.
+        String age = timedOut() ? "; this transaction is older than transaction.timeout.ms ("
+                + settings.transactionTimeout().toMillis() + " ms), so the coordinator may have aborted it for its age" : "";
         switch (outcome) {
             case REFIND_COORDINATOR -> {
                 if (api != TxnErrors.Api.TXN_OFFSET_COMMIT) {
@@ -505,12 +501,12 @@ final class TransactionManager {
             }
             case FENCED -> {
                 return new ProducerFencedException(where + ": another producer with this transactional id has taken"
-                        + " over (" + code + "); close this producer", code);
+                        + " over (" + code + ")" + age + "; close this producer (a new one may take the id over)", code);
             }
             default -> { // FATAL
-                RuntimeException ex = code.exception(where);
+                RuntimeException ex = code.exception(where + age);
                 return ex instanceof SkeinException s && !s.isRetriable() && s.errorCode() != null ? ex
-                        : new Unrecoverable(where + ": " + code + "; the producer cannot continue", code);
+                        : new Unrecoverable(where + ": " + code + age + "; the producer cannot continue", code);
             }
         }
     }
@@ -539,16 +535,6 @@ final class TransactionManager {
         if (c instanceof TransactionAbortableException a) {
             error = a;
             state = State.ABORTABLE_ERROR;
-        } else if (c instanceof TimeoutException t && !t.isRetriable()) {
-            error = t;
-            started = false;
-            added.clear();
-            pendingAdd.clear();
-            idempotence.onInitialized(-1, (short) -1);
-            state = State.UNINITIALIZED; // initTransactions() again
-            // The transaction is gone: its unsent records must not leave in the next one.
-            failUnsent.accept(new TransactionAbortableException("the transaction was aborted by its coordinator"
-                    + " (transaction.timeout.ms); this record was never written", t));
         } else if (c instanceof ProducerFencedException || (c instanceof SkeinException s && !s.isRetriable()
                 && s.errorCode() != null)) {
             error = (RuntimeException) c;
@@ -557,7 +543,7 @@ final class TransactionManager {
         }
     }
 
-    /** True when the open transaction has outlived transaction.timeout.ms (so the coordinator may have aborted it). */
+    /** True when the open transaction has outlived transaction.timeout.ms (so the coordinator may have aborted it): for messages. */
     private boolean timedOut() {
         return started && System.nanoTime() - startedNanos > settings.transactionTimeout().toNanos();
     }

@@ -98,8 +98,8 @@ final class TxnErrors {
         return switch (code) {
             // Since KIP-588 Produce answers INVALID_PRODUCER_EPOCH both to a fenced producer and to one whose
             // transaction the coordinator ended; Apache Kafka's producer makes it abortable and waits for the
-            // coordinator's answer to the abort. Skein stops at once: the record's own error already says
-            // fenced, and the transaction timeout is told apart by its age (TransactionManager).
+            // coordinator's answer to the abort, which is a fence for both. Skein stops at once: either
+            // way this producer's epoch is over (TransactionManager never reads a fence as a timeout).
             case PRODUCER_FENCED, INVALID_PRODUCER_EPOCH -> Outcome.FENCED;
             case TRANSACTIONAL_ID_AUTHORIZATION_FAILED, CLUSTER_AUTHORIZATION_FAILED, UNSUPPORTED_VERSION,
                  INVALID_PRODUCER_ID_MAPPING -> Outcome.FATAL;
