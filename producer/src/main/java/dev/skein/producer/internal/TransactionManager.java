@@ -53,8 +53,6 @@ final class TransactionManager {
     private static final byte TRANSACTION_KEY = 1;
     private static final byte GROUP_KEY = 0;
 
-    enum State { UNINITIALIZED, INITIALIZING, READY, IN_TRANSACTION, COMMITTING, ABORTING, ABORTABLE_ERROR, FATAL_ERROR }
-
     private final String transactionalId;
     private final ProducerSettings settings;
     private final ClusterClient client;
@@ -65,12 +63,9 @@ final class TransactionManager {
     private final java.util.function.BooleanSupplier recordsPending;
     /** Fails every batch not yet sent (never written) with the given error. */
     private final java.util.function.Consumer<RuntimeException> failUnsent;
-    private volatile State state = State.UNINITIALIZED;
-    private volatile RuntimeException error;
+    /** The state and its rules (no I/O); this class sends the requests around it. */
+    private final TxnState state;
     private boolean v2;
-    /** Something joined the transaction at the coordinator (a partition or offsets): EndTxn is due. */
-    private boolean started;
-    private long startedNanos;
     private final Set<TopicPartition> added = new HashSet<>();
     private final Set<TopicPartition> pendingAdd = new LinkedHashSet<>();
     private boolean addInFlight;
@@ -89,16 +84,16 @@ final class TransactionManager {
         this.wakeSender = wakeSender;
         this.recordsPending = recordsPending;
         this.failUnsent = failUnsent;
+        this.state = new TxnState(transactionalId);
     }
 
     /** True between beginTransaction() and the end of commit or abort. */
     boolean inTransaction() {
-        State s = state;
-        return s == State.IN_TRANSACTION || s == State.COMMITTING || s == State.ABORTING || s == State.ABORTABLE_ERROR;
+        return state.inTransaction();
     }
 
-    State state() {
-        return state;
+    TxnState.State state() {
+        return state.state();
     }
 
     String transactionalId() {
@@ -107,21 +102,19 @@ final class TransactionManager {
 
     /** The error that put the producer in an abortable or fatal state, or null. */
     RuntimeException error() {
-        return error;
+        return state.error();
     }
 
     // ---- the application's calls (any thread; the work runs on the loop) ----
 
     CompletableFuture<Void> initTransactions() {
         return onLoop(() -> {
-            if (state != State.UNINITIALIZED) {
-                throw new IllegalStateException("initTransactions() was already called (state " + state + ")");
-            }
-            state = State.INITIALIZING;
+            state.startInit();
             return retrying("InitProducerId for transactional id " + transactionalId, this::initOnce)
                     .whenComplete((v, e) -> {
-                        if (e != null && state == State.INITIALIZING) {
-                            state = State.UNINITIALIZED; // the application may call it again
+                        if (e != null) {
+                            state.failed(e instanceof CompletionException && e.getCause() != null ? e.getCause() : e);
+                            state.initFailed(); // unless fatal, the application may call it again
                         }
                     });
         });
@@ -134,7 +127,7 @@ final class TransactionManager {
                         .setProducerId(-1).setProducerEpoch((short) -1))).thenAccept(r -> {
                             check(TxnErrors.Api.INIT_PRODUCER_ID, ErrorCode.forCode(r.errorCode()), "InitProducerId");
                             idempotence.onInitialized(r.producerId(), r.producerEpoch());
-                            state = State.READY;
+                            state.initialized();
                             log.info("transactional id {}: producer id {} epoch {} (transactions version {})", transactionalId,
                                     r.producerId(), r.producerEpoch(), v2 ? 2 : 1);
                         }));
@@ -150,36 +143,17 @@ final class TransactionManager {
     }
 
     void beginTransaction() {
-        requireUsable();
-        if (state != State.READY) {
-            throw new IllegalStateException("beginTransaction() needs a finished previous transaction and"
-                    + " initTransactions() (state " + state + ")");
-        }
-        state = State.IN_TRANSACTION;
+        state.begin();
     }
 
     /** Checks a record may be sent now; called by send(). */
     void checkSend() {
-        requireUsable();
-        if (state == State.ABORTABLE_ERROR) {
-            throw new TransactionAbortableException("the transaction of " + transactionalId + " must be aborted: "
-                    + error.getMessage(), error);
-        }
-        if (state != State.IN_TRANSACTION) {
-            throw new IllegalStateException("a transactional producer sends inside a transaction: call"
-                    + " beginTransaction() first (state " + state + ")");
-        }
-    }
-
-    private void requireUsable() {
-        if (state == State.FATAL_ERROR) {
-            throw error;
-        }
+        state.checkSend();
     }
 
     CompletableFuture<Void> sendOffsets(Map<dev.skein.core.TopicPartition, Long> offsets, ConsumerGroupMetadata group) {
         return onLoop(() -> {
-            checkSend();
+            state.checkSend();
             CompletableFuture<Void> added = v2 ? CompletableFuture.completedFuture(null)
                     : retrying("AddOffsetsToTxn for group " + group.groupId(), () -> coordinator().thenCompose(node ->
                             client.<AddOffsetsToTxnResponse>send(node, ApiKey.ADD_OFFSETS_TO_TXN, v -> new AddOffsetsToTxnRequest()
@@ -191,11 +165,11 @@ final class TransactionManager {
             // succeeded; v2: TxnOffsetCommit adds it): from here EndTxn is due. On the loop: retrying() and
             // a completed future both complete there.
             return added.thenCompose(x -> {
-                markStarted();
+                state.joined(System.nanoTime());
                 return retrying("TxnOffsetCommit for group " + group.groupId(), () -> commitOffsetsOnce(offsets, group));
             }).whenComplete((v, e) -> {
                 Throwable c = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
-                if (c instanceof TimeoutException t && t.isRetriable() && state == State.IN_TRANSACTION) {
+                if (c instanceof TimeoutException t && t.isRetriable() && state.state() == TxnState.State.IN_TRANSACTION) {
                     // The offsets may or may not have joined: a commit now could commit the records
                     // without the input they came from (KAFKA-19176 makes this abortable too).
                     onLoopError(new TransactionAbortableException("the offsets of group " + group.groupId()
@@ -246,47 +220,24 @@ final class TransactionManager {
                 });
     }
 
-    /**
-     * A commit that did not finish (it timed out: its EndTxn may have reached the coordinator) is
-     * finished by committing again, never by an abort, and the other way round, as Apache Kafka's
-     * producer has it: the other call would contradict what may already be done.
-     */
+    /** See {@link TxnState#requireEndMayStart}: a timed-out commit is finished by committing again, and so on. */
     void requireEndMayStart(boolean commit) {
-        State s = state;
-        if (s == (commit ? State.ABORTING : State.COMMITTING)) {
-            String started = commit ? "abortTransaction()" : "commitTransaction()";
-            throw new IllegalStateException((commit ? "commitTransaction()" : "abortTransaction()") + " cannot follow "
-                    + started + ", which did not finish (it may have reached the coordinator): call " + started + " again");
-        }
+        state.requireEndMayStart(commit);
     }
 
     /** Commit (true) or abort: EndTxn, when anything joined the transaction at the coordinator. */
     CompletableFuture<Void> endTransaction(boolean commit) {
         return onLoop(() -> {
-            requireUsable();
-            requireEndMayStart(commit);
-            if (commit && state == State.ABORTABLE_ERROR) {
-                throw new TransactionAbortableException("the transaction of " + transactionalId + " cannot commit: "
-                        + error.getMessage() + "; abort it", error);
-            }
-            if (state != State.IN_TRANSACTION && state != State.COMMITTING && state != State.ABORTING
-                    && state != State.ABORTABLE_ERROR) {
-                throw new IllegalStateException((commit ? "commitTransaction()" : "abortTransaction()")
-                        + " needs an open transaction (state " + state + ")");
-            }
-            state = commit ? State.COMMITTING : State.ABORTING;
-            if (!started) {
-                finishTransaction();
+            if (!state.startEnd(commit)) {
+                finishTransaction(); // nothing had joined: nothing to end at the coordinator
                 return CompletableFuture.completedFuture(null);
             }
             // EndTxn goes out only when nothing of the transaction is queued or in flight: a record
             // still on its way would otherwise land in the next transaction, or in none.
             return whenRecordsSettled(commit ? "commitTransaction()" : "abortTransaction()")
                     .thenCompose(x -> {
-                        if (commit && state == State.ABORTABLE_ERROR) {
-                            // A record failed while the commit waited for the others: never commit without it.
-                            throw new TransactionAbortableException("the transaction of " + transactionalId
-                                    + " cannot commit: " + error.getMessage() + "; abort it", error);
+                        if (commit) {
+                            state.requireCommittable(); // a record failed while the commit waited for the others
                         }
                         return retrying("EndTxn (" + (commit ? "commit" : "abort") + ") for " + transactionalId,
                                 () -> endOnce(commit));
@@ -349,11 +300,9 @@ final class TransactionManager {
     }
 
     private void finishTransaction() {
-        started = false;
         added.clear();
         pendingAdd.clear();
-        error = null;
-        state = State.READY;
+        state.finished();
         wakeSender.run();
     }
 
@@ -361,13 +310,12 @@ final class TransactionManager {
 
     /** Why the open transaction can no longer commit (an abortable or fatal error), or null. */
     RuntimeException cannotCommit() {
-        State s = state;
-        return s == State.ABORTABLE_ERROR || s == State.FATAL_ERROR ? error : null;
+        return state.cannotCommit();
     }
 
     /** True when batches may be drained now (inside a transaction, not aborting, not in error). */
     boolean maySend() {
-        return state == State.IN_TRANSACTION || state == State.COMMITTING;
+        return state.maySend();
     }
 
     /**
@@ -378,7 +326,7 @@ final class TransactionManager {
         if (v2 || added.contains(tp)) {
             if (!added.contains(tp)) {
                 added.add(tp);
-                markStarted();
+                state.joined(System.nanoTime());
             }
             return true;
         }
@@ -414,7 +362,7 @@ final class TransactionManager {
                             TopicPartition tp = new TopicPartition(t.name(), p.partitionIndex());
                             added.add(tp);
                             pendingAdd.remove(tp);
-                            markStarted(); // a partition joined: EndTxn is due from here
+                            state.joined(System.nanoTime()); // a partition joined: EndTxn is due from here
                         } else if (o.compareTo(outcome) > 0) { // the gravest answer decides
                             outcome = o;
                             worst = code;
@@ -450,7 +398,7 @@ final class TransactionManager {
 
     /** A batch of this transaction failed for good: the transaction can no longer commit. */
     void onBatchFailed(RuntimeException e) {
-        if (state == State.FATAL_ERROR) {
+        if (state.state() == TxnState.State.FATAL_ERROR) {
             return;
         }
         ErrorCode code = e instanceof SkeinException s && s.errorCode() != null ? s.errorCode() : null;
@@ -459,10 +407,7 @@ final class TransactionManager {
             onLoopError(classify(TxnErrors.Api.PRODUCE, code, "Produce"));
             return;
         }
-        if (state == State.IN_TRANSACTION || state == State.COMMITTING) {
-            error = new TransactionAbortableException("a record of the transaction was not written: " + e.getMessage(), e);
-            state = State.ABORTABLE_ERROR;
-        }
+        state.recordFailed(e);
     }
 
     // ---- errors ----
@@ -484,7 +429,7 @@ final class TransactionManager {
         // aborts it and bumps the epoch, and what comes back looks the same): a zombie fenced by a newer
         // instance has, more often than not, an old transaction too, and re-initializing would fence the
         // newer one. Apache Kafka's producer keeps it fatal as well. The age only goes into the message.
-        String age = timedOut() ? "; this transaction is older than transaction.timeout.ms ("
+        String age = state.olderThan(System.nanoTime(), settings.transactionTimeout().toNanos()) ? "; this transaction is older than transaction.timeout.ms ("
                 + settings.transactionTimeout().toMillis() + " ms), so the coordinator may have aborted it for its age" : "";
         switch (outcome) {
             case REFIND_COORDINATOR -> {
@@ -523,35 +468,16 @@ final class TransactionManager {
         }
     }
 
-    /** Moves to the state an error calls for. */
+    /** Moves to the state an error calls for ({@link TxnState#failed}). */
     private void onLoopError(Throwable e) {
         if (e == null) {
             return;
         }
         Throwable c = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
-        if (state == State.FATAL_ERROR) {
-            return; // final: a late answer changes nothing
-        }
-        if (c instanceof TransactionAbortableException a) {
-            error = a;
-            state = State.ABORTABLE_ERROR;
-        } else if (c instanceof ProducerFencedException || (c instanceof SkeinException s && !s.isRetriable()
-                && s.errorCode() != null)) {
-            error = (RuntimeException) c;
-            state = State.FATAL_ERROR;
+        boolean wasFatal = state.state() == TxnState.State.FATAL_ERROR;
+        state.failed(c);
+        if (!wasFatal && state.state() == TxnState.State.FATAL_ERROR) {
             log.error("transactional producer {} stops for good: {}", transactionalId, c.getMessage());
-        }
-    }
-
-    /** True when the open transaction has outlived transaction.timeout.ms (so the coordinator may have aborted it): for messages. */
-    private boolean timedOut() {
-        return started && System.nanoTime() - startedNanos > settings.transactionTimeout().toNanos();
-    }
-
-    private void markStarted() {
-        if (!started) {
-            started = true;
-            startedNanos = System.nanoTime();
         }
     }
 

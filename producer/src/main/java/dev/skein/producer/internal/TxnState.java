@@ -1,0 +1,233 @@
+package dev.skein.producer.internal;
+
+import dev.skein.core.ProducerFencedException;
+import dev.skein.core.SkeinException;
+import dev.skein.producer.TransactionAbortableException;
+
+/**
+ * A transactional producer's state and the rules of its transitions, with no I/O and no clock of its
+ * own: the application's calls, the coordinator's verdicts and the fates of records go in; what may
+ * happen next, and what the application must do, come out. {@link TransactionManager} sends the
+ * requests around it.
+ *
+ * <p>The rules (those of Apache Kafka's producer, as its documentation and KIP-98, KIP-360, KIP-654,
+ * KIP-890 and KIP-1050 describe them):
+ * <ul>
+ *   <li>Calls come in order: {@code initTransactions()} once, then {@code beginTransaction()}, sends,
+ *       and {@code commitTransaction()} or {@code abortTransaction()}. A call out of order is an
+ *       {@link IllegalStateException} and changes nothing.</li>
+ *   <li>A fatal error is final: every later call throws it, and no later answer changes the state.</li>
+ *   <li>After an abortable error the transaction can only be aborted; a commit throws the error.</li>
+ *   <li>A commit or abort that did not finish (it timed out) is finished by the same call: the other
+ *       one is refused, since the first may already have reached the coordinator.</li>
+ *   <li>EndTxn is due only when something joined the transaction at the coordinator; otherwise the
+ *       end is immediate.</li>
+ * </ul>
+ *
+ * <p>Threads: the state is read without a lock by the application's threads ({@link #checkSend()}) and
+ * the sender's loop; every transition holds this object's lock, so a transition made on the caller's
+ * thread ({@link #begin()}) cannot overwrite one the loop made meanwhile (a fatal error).
+ */
+final class TxnState {
+    enum State { UNINITIALIZED, INITIALIZING, READY, IN_TRANSACTION, COMMITTING, ABORTING, ABORTABLE_ERROR, FATAL_ERROR }
+
+    private final String transactionalId;
+    private volatile State state = State.UNINITIALIZED;
+    private volatile RuntimeException error;
+    /** Something joined the transaction at the coordinator (a partition or offsets): EndTxn is due. */
+    private boolean joined;
+    private long joinedNanos;
+
+    TxnState(String transactionalId) {
+        this.transactionalId = transactionalId;
+    }
+
+    State state() {
+        return state;
+    }
+
+    /** The error that put the producer in an abortable or fatal state, or null. */
+    RuntimeException error() {
+        return error;
+    }
+
+    /** True between beginTransaction() and the end of commit or abort. */
+    boolean inTransaction() {
+        State s = state;
+        return s == State.IN_TRANSACTION || s == State.COMMITTING || s == State.ABORTING || s == State.ABORTABLE_ERROR;
+    }
+
+    /** True when batches may be drained now (inside a transaction, not aborting, not in error). */
+    boolean maySend() {
+        State s = state;
+        return s == State.IN_TRANSACTION || s == State.COMMITTING;
+    }
+
+    /** Why the open transaction can no longer commit (an abortable or fatal error), or null. */
+    RuntimeException cannotCommit() {
+        State s = state;
+        return s == State.ABORTABLE_ERROR || s == State.FATAL_ERROR ? error : null;
+    }
+
+    boolean joined() {
+        return joined;
+    }
+
+    /** True when something joined the transaction more than {@code timeoutNanos} before {@code nowNanos}. */
+    boolean olderThan(long nowNanos, long timeoutNanos) {
+        return joined && nowNanos - joinedNanos > timeoutNanos;
+    }
+
+    // ---- the application's calls ----
+
+    /** initTransactions() starts. */
+    synchronized void startInit() {
+        requireUsable();
+        if (state != State.UNINITIALIZED) {
+            throw new IllegalStateException("initTransactions() was already called (state " + state + ")");
+        }
+        state = State.INITIALIZING;
+    }
+
+    /** initTransactions() failed without a fatal error: the application may call it again. */
+    synchronized void initFailed() {
+        if (state == State.INITIALIZING) {
+            state = State.UNINITIALIZED;
+        }
+    }
+
+    /** The coordinator gave the producer its id and epoch. */
+    synchronized void initialized() {
+        if (state == State.INITIALIZING) {
+            state = State.READY;
+        }
+    }
+
+    /** beginTransaction(). */
+    synchronized void begin() {
+        requireUsable();
+        if (state != State.READY) {
+            throw new IllegalStateException("beginTransaction() needs a finished previous transaction and"
+                    + " initTransactions() (state " + state + ")");
+        }
+        state = State.IN_TRANSACTION;
+    }
+
+    /** A record (or offsets) may join the transaction now; called by send() and sendOffsetsToTransaction(). */
+    void checkSend() {
+        requireUsable();
+        if (state == State.ABORTABLE_ERROR) {
+            throw new TransactionAbortableException("the transaction of " + transactionalId + " must be aborted: "
+                    + error.getMessage(), error);
+        }
+        if (state != State.IN_TRANSACTION) {
+            throw new IllegalStateException("a transactional producer sends inside a transaction: call"
+                    + " beginTransaction() first (state " + state + ")");
+        }
+    }
+
+    /**
+     * A commit that did not finish (it timed out: its EndTxn may have reached the coordinator) is
+     * finished by committing again, never by an abort, and the other way round, as Apache Kafka's
+     * producer has it: the other call would contradict what may already be done.
+     */
+    void requireEndMayStart(boolean commit) {
+        State s = state;
+        if (s == (commit ? State.ABORTING : State.COMMITTING)) {
+            String started = commit ? "abortTransaction()" : "commitTransaction()";
+            throw new IllegalStateException((commit ? "commitTransaction()" : "abortTransaction()") + " cannot follow "
+                    + started + ", which did not finish (it may have reached the coordinator): call " + started + " again");
+        }
+    }
+
+    /**
+     * commitTransaction() (true) or abortTransaction() starts, or starts again after a timeout.
+     *
+     * @return whether EndTxn is due; when nothing joined the transaction it has ended here
+     */
+    synchronized boolean startEnd(boolean commit) {
+        requireUsable();
+        requireEndMayStart(commit);
+        if (commit) {
+            requireCommittable();
+        }
+        State s = state;
+        if (s != State.IN_TRANSACTION && s != State.COMMITTING && s != State.ABORTING && s != State.ABORTABLE_ERROR) {
+            throw new IllegalStateException((commit ? "commitTransaction()" : "abortTransaction()")
+                    + " needs an open transaction (state " + s + ")");
+        }
+        state = commit ? State.COMMITTING : State.ABORTING;
+        if (!joined) {
+            finished();
+            return false;
+        }
+        return true;
+    }
+
+    /**
+     * Throws the abortable error that forbids a commit, if there is one: checked when the commit starts
+     * and again just before EndTxn, since a record may fail while the commit waits for the others.
+     */
+    void requireCommittable() {
+        if (state == State.ABORTABLE_ERROR) {
+            throw new TransactionAbortableException("the transaction of " + transactionalId + " cannot commit: "
+                    + error.getMessage() + "; abort it", error);
+        }
+    }
+
+    /** The transaction ended (EndTxn answered, or nothing had joined): ready for the next one. */
+    synchronized void finished() {
+        if (state == State.FATAL_ERROR) {
+            return;
+        }
+        joined = false;
+        error = null;
+        state = State.READY;
+    }
+
+    // ---- what happened ----
+
+    /** A partition or the group's offsets joined the transaction at the coordinator. */
+    synchronized void joined(long nowNanos) {
+        if (!joined) {
+            joined = true;
+            joinedNanos = nowNanos;
+        }
+    }
+
+    /** A record of the transaction was not written (an abortable cause): the transaction cannot commit. */
+    synchronized void recordFailed(RuntimeException cause) {
+        State s = state;
+        if (s == State.IN_TRANSACTION || s == State.COMMITTING) {
+            error = new TransactionAbortableException("a record of the transaction was not written: " + cause.getMessage(),
+                    cause);
+            state = State.ABORTABLE_ERROR;
+        }
+    }
+
+    /**
+     * Moves to the state an error calls for: abortable, or fatal (fenced, or a non-retriable error with a
+     * code). Retriable errors change nothing (the call that met them may be repeated). Fatal is final.
+     */
+    synchronized void failed(Throwable e) {
+        if (e == null || state == State.FATAL_ERROR) {
+            return;
+        }
+        if (e instanceof TransactionAbortableException a) {
+            if (state != State.UNINITIALIZED && state != State.INITIALIZING && state != State.READY) {
+                error = a;
+                state = State.ABORTABLE_ERROR;
+            }
+        } else if (e instanceof ProducerFencedException || (e instanceof SkeinException s && !s.isRetriable()
+                && s.errorCode() != null)) {
+            error = (RuntimeException) e;
+            state = State.FATAL_ERROR;
+        }
+    }
+
+    private void requireUsable() {
+        if (state == State.FATAL_ERROR) {
+            throw error;
+        }
+    }
+}
