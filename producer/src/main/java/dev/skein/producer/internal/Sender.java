@@ -26,7 +26,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -454,31 +453,19 @@ final class Sender {
             if (!p.recordErrors().isEmpty()) {
                 b.recordErrors = recordErrors(b, code, p);
             }
-            boolean hinted = rerouted && isLeaderError(code) && hints.stream()
+            boolean hinted = rerouted && ProduceErrors.isLeaderError(code) && hints.stream()
                     .anyMatch(h -> h.topic().equals(b.tp.topic()) && h.partition() == b.tp.partition());
             onBatchError(b, code, error, hinted);
         }
         wakeup();
     }
 
-    /**
-     * KIP-467: the broker named the records that made it refuse the batch. Each named record fails with
-     * the broker's reason; the others with one that says they were refused for a neighbour's sake.
-     */
+    /** KIP-467: the records the broker named fail with its reason, the others for their neighbours' sake. */
     private static List<RuntimeException> recordErrors(ProducerBatch b, ErrorCode code,
                                                         ProduceResponse.PartitionProduceResponse p) {
         Map<Integer, String> named = new HashMap<>();
         p.recordErrors().forEach(e -> named.put(e.batchIndex(), e.batchIndexErrorMessage()));
-        List<RuntimeException> out = new ArrayList<>(b.recordCount());
-        for (int i = 0; i < b.recordCount(); i++) {
-            String reason = named.get(i);
-            out.add(named.containsKey(i)
-                    ? code.exception("record " + i + " of " + b + " was refused", reason == null ? p.errorMessage() : reason)
-                    : new SkeinException("not written: the broker refused " + b + " because of record(s) "
-                            + new TreeSet<>(named.keySet()) + " in it (" + code + (p.errorMessage() == null ? ""
-                            : ": " + p.errorMessage()) + ")", code));
-        }
-        return out;
+        return ProduceErrors.recordErrors(b.toString(), b.recordCount(), code, named, p.errorMessage());
     }
 
     private void onBatchSuccess(ProducerBatch b, long baseOffset, long logAppendTime) {
@@ -502,16 +489,16 @@ final class Sender {
         inFlightBatches = inFlight.size();
         long now = System.nanoTime();
         boolean timeLeft = now - b.createdNanos < settings.deliveryTimeout().toNanos();
-        boolean retriable = isRetriable(code, error) && timeLeft && b.attempts <= settings.retries();
+        boolean retriable = ProduceErrors.isRetriable(code, error) && timeLeft && b.attempts <= settings.retries();
         if (code == ErrorCode.MESSAGE_TOO_LARGE && b.recordCount() > 1) {
             split(b);
             return;
         }
-        if (isLeaderError(code) && !rerouted) {
+        if (ProduceErrors.isLeaderError(code) && !rerouted) {
             client.refreshMetadata();
         }
         metrics.error(code);
-        boolean unknown = mayHaveBeenWritten(code, error);
+        boolean unknown = ProduceErrors.mayHaveBeenWritten(code, error);
         IdempotenceManager.Action action;
         if (idempotence != null) {
             action = idempotence.onError(b.tp, b, code, retriable, unknown);
@@ -532,33 +519,6 @@ final class Sender {
         }
     }
 
-    /**
-     * True when the attempt may have been written: it was sent and no answer came (the connection
-     * closed or the request timed out), or the leader appended it but could not replicate it in time.
-     * Any other answer from the broker means the batch was refused whole.
-     */
-    private static boolean mayHaveBeenWritten(ErrorCode code, RuntimeException error) {
-        return error instanceof OutcomeUnknownException || code == ErrorCode.REQUEST_TIMED_OUT
-                || code == ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND;
-    }
-
-    private static boolean isRetriable(ErrorCode code, RuntimeException error) {
-        if (code == ErrorCode.NETWORK_EXCEPTION) {
-            return !(error instanceof dev.skein.core.UnsupportedVersionException)
-                    && (!(error instanceof SkeinException s) || s.isRetriable());
-        }
-        return code.isRetriable() || code == ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER
-                || code == ErrorCode.UNKNOWN_PRODUCER_ID || code == ErrorCode.INVALID_PRODUCER_EPOCH;
-    }
-
-    private static boolean isLeaderError(ErrorCode code) {
-        return switch (code) {
-            case NOT_LEADER_OR_FOLLOWER, LEADER_NOT_AVAILABLE, UNKNOWN_TOPIC_OR_PARTITION, UNKNOWN_TOPIC_ID,
-                 FENCED_LEADER_EPOCH, UNKNOWN_LEADER_EPOCH, NETWORK_EXCEPTION, KAFKA_STORAGE_ERROR -> true;
-            default -> false;
-        };
-    }
-
     private RuntimeException finalError(ProducerBatch b, ErrorCode code, RuntimeException error, boolean timeLeft) {
         if (!timeLeft) {
             return b.outcomeUnknown
@@ -571,11 +531,8 @@ final class Sender {
     }
 
     private long backoffNanos(int attempts) {
-        long base = settings.client().retryBackoff().toNanos();
-        long max = settings.client().retryBackoffMax().toNanos();
-        double exp = base * Math.pow(2, Math.max(0, attempts - 1));
-        double jittered = Math.min(exp, max) * (0.8 + 0.4 * java.util.concurrent.ThreadLocalRandom.current().nextDouble());
-        return (long) jittered;
+        return ProduceErrors.backoffNanos(attempts, settings.client().retryBackoff().toNanos(),
+                settings.client().retryBackoffMax().toNanos(), java.util.concurrent.ThreadLocalRandom.current().nextDouble());
     }
 
     /**
