@@ -10,8 +10,9 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Uniform sticky partitioning for records without a key: all go to one partition until about a
- * batch's worth of bytes has been sent there, or the batch they were filling has left, then to another. The next one is the less loaded of
- * two random partitions that have a leader (fewer queued batches wins), so a slow broker gets less.
+ * batch's worth of bytes has been sent there, or the batch they were filling has left, then to
+ * another. The next one is the less loaded of two random partitions that have a leader (fewer queued
+ * batches wins), so a slow broker gets less.
  */
 final class StickyPartitioner {
     /** One topic's sticky run; {@link SendPath} keeps it with the topic's queues. */
@@ -28,10 +29,6 @@ final class StickyPartitioner {
     StickyPartitioner(int batchSize, RecordAccumulator accumulator) {
         this.batchSize = batchSize;
         this.accumulator = accumulator;
-    }
-
-    int partition(String topic, Cluster.TopicInfo info, int recordBytes) {
-        return partition(sticky(topic), topic, info, recordBytes);
     }
 
     /** The topic's sticky run (the same object for as long as the partitioner lives). */

@@ -1,0 +1,74 @@
+package dev.skein.producer.internal;
+
+import dev.skein.core.ClientOptions;
+import dev.skein.core.Compression;
+import dev.skein.core.ErrorCode;
+import dev.skein.core.internal.metadata.Cluster;
+import dev.skein.producer.Acks;
+import dev.skein.producer.Partitioners;
+import io.netty.buffer.UnpooledByteBufAllocator;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+
+/** When the sticky run for keyless records moves to another partition. */
+class StickyPartitionerTest {
+    private static final int BATCH = 1000;
+
+    private static StickyPartitioner partitioner() {
+        ProducerSettings s = new ProducerSettings(ClientOptions.builder().bootstrapServers("x:1").build(), Acks.ALL,
+                Duration.ZERO, BATCH, 1 << 20, Duration.ZERO, Duration.ofMinutes(1), 1, true, 5, Compression.NONE, null,
+                1 << 20, Partitioners.murmur2(), null, null, Duration.ofMinutes(1));
+        return new StickyPartitioner(BATCH, new RecordAccumulator(s, UnpooledByteBufAllocator.DEFAULT));
+    }
+
+    private static Cluster.TopicInfo topic(int partitions) {
+        List<Cluster.PartitionInfo> parts = new ArrayList<>();
+        for (int p = 0; p < partitions; p++) {
+            parts.add(new Cluster.PartitionInfo("t", p, 0, 0, List.of(0), List.of(0), List.of()));
+        }
+        return new Cluster.TopicInfo("t", UUID.randomUUID(), false, ErrorCode.NONE, List.copyOf(parts));
+    }
+
+    @Test
+    void aRunLastsABatchWorthOfBytes() {
+        StickyPartitioner sp = partitioner();
+        StickyPartitioner.Sticky s = sp.sticky("t");
+        Cluster.TopicInfo t = topic(4);
+        int first = sp.partition(s, "t", t, 100);
+        for (int i = 1; i < 10; i++) { // 1,000 bytes in all
+            assertEquals(first, sp.partition(s, "t", t, 100), "record " + i);
+        }
+        assertNotEquals(first, sp.partition(s, "t", t, 100), "a batch's worth has gone to the partition");
+    }
+
+    @Test
+    void aRunEndsWhenTheBatchItFilledHasLeft() {
+        StickyPartitioner sp = partitioner();
+        StickyPartitioner.Sticky s = sp.sticky("t");
+        Cluster.TopicInfo t = topic(4);
+        int first = sp.partition(s, "t", t, 100);
+        sp.newBatch(s, first); // the run's first record starts its batch: the run goes on
+        assertEquals(first, sp.partition(s, "t", t, 100));
+        assertEquals(first, sp.partition(s, "t", t, 100));
+        sp.newBatch(s, first); // a later record found the batch gone (lingered out): the run ends with it
+        assertNotEquals(first, sp.partition(s, "t", t, 100));
+    }
+
+    @Test
+    void aNewBatchOfAnotherPartitionLeavesTheRunAlone() {
+        StickyPartitioner sp = partitioner();
+        StickyPartitioner.Sticky s = sp.sticky("t");
+        Cluster.TopicInfo t = topic(4);
+        int first = sp.partition(s, "t", t, 100);
+        sp.partition(s, "t", t, 100);
+        sp.newBatch(s, (first + 1) % 4);
+        assertEquals(first, sp.partition(s, "t", t, 100));
+    }
+}
