@@ -41,6 +41,12 @@ final class RecordAccumulator {
         return pool;
     }
 
+    /**
+     * A deadline meaning "max.block.ms from the moment a wait begins": a send that finds its topic's
+     * metadata at hand reads no clock for a deadline it almost never needs.
+     */
+    static final long MAX_BLOCK_FROM_NOW = Long.MIN_VALUE;
+
     /** The most bytes a record's varints take: length 5, attributes 1, timestamp delta 10, offset delta 5, key and value lengths 5 each, header count 5. */
     private static final int RECORD_OVERHEAD_BOUND = 36;
 
@@ -86,7 +92,8 @@ final class RecordAccumulator {
             }
         }
         long reserve = Math.max(settings.batchSize(), recordSizeBound(key, value, headers));
-        pool.reserve(reserve, Math.max(0, deadlineNanos - System.nanoTime()));
+        pool.reserve(reserve, deadlineNanos == MAX_BLOCK_FROM_NOW ? settings.maxBlock().toNanos()
+                : Math.max(0, deadlineNanos - System.nanoTime()));
         synchronized (dq) {
             Appended a = tryLast(dq, timestamp, key, value, headers, future, callback);
             if (a != null) {

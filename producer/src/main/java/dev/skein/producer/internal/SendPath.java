@@ -47,7 +47,8 @@ public final class SendPath<K, V> {
     }
 
     /**
-     * Appends the record to its partition's batch, waiting for buffer memory until {@code deadlineNanos}.
+     * Appends the record to its partition's batch, waiting for buffer memory until {@code deadlineNanos}
+     * ({@link RecordAccumulator#MAX_BLOCK_FROM_NOW}: max.block.ms from when the wait begins).
      * Bad input (a serializer failure, a record too large, a partition that does not exist) throws.
      */
     RecordAccumulator.Appended append(ProducerRecord<K, V> record, Cluster.TopicInfo topic,
@@ -184,7 +185,7 @@ public final class SendPath<K, V> {
         /** Serializes, partitions and appends, as {@code Producer.send} does once metadata is known. */
         public CompletableFuture<RecordMetadata> send(ProducerRecord<K, V> record) {
             CompletableFuture<RecordMetadata> future = new CompletableFuture<>();
-            path.append(record, topic, future, null, System.nanoTime());
+            path.append(record, topic, future, null, RecordAccumulator.MAX_BLOCK_FROM_NOW);
             return future;
         }
 

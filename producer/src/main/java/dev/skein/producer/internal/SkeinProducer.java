@@ -88,8 +88,14 @@ public final class SkeinProducer<K, V> implements Producer<K, V> {
             if (txn != null) {
                 txn.checkSend();
             }
-            long deadline = System.nanoTime() + (mayBlock ? settings.maxBlock().toNanos() : 0);
-            Cluster.TopicInfo topic = awaitTopic(record.topic(), deadline, mayBlock);
+            Cluster.TopicInfo topic = knownTopic(record.topic());
+            long deadline;
+            if (topic != null) { // the common case reads no clock: a wait for memory counts from its start
+                deadline = mayBlock ? RecordAccumulator.MAX_BLOCK_FROM_NOW : System.nanoTime();
+            } else {
+                deadline = System.nanoTime() + (mayBlock ? settings.maxBlock().toNanos() : 0);
+                topic = awaitTopic(record.topic(), deadline, mayBlock);
+            }
             RecordAccumulator.Appended a = path.append(record, topic, future, callback, deadline);
             if (a != RecordAccumulator.Appended.TO_EXISTING) {
                 sender.wakeup();
@@ -115,8 +121,8 @@ public final class SkeinProducer<K, V> implements Producer<K, V> {
 
     private volatile LastTopic lastTopic;
 
-    /** The topic's metadata, waiting until the deadline when {@code mayBlock}. */
-    private Cluster.TopicInfo awaitTopic(String name, long deadline, boolean mayBlock) {
+    /** The topic's metadata if the client has it, usable; null otherwise. Never waits. */
+    private Cluster.TopicInfo knownTopic(String name) {
         Cluster cluster = client.cluster();
         LastTopic last = lastTopic;
         if (last != null && last.cluster() == cluster && last.name() == name) {
@@ -125,6 +131,14 @@ public final class SkeinProducer<K, V> implements Producer<K, V> {
         Cluster.TopicInfo t = usable(cluster.topic(name));
         if (t != null) {
             lastTopic = new LastTopic(cluster, name, t);
+        }
+        return t;
+    }
+
+    /** The topic's metadata, waiting until the deadline when {@code mayBlock}. */
+    private Cluster.TopicInfo awaitTopic(String name, long deadline, boolean mayBlock) {
+        Cluster.TopicInfo t = knownTopic(name);
+        if (t != null) {
             return t;
         }
         ErrorCode lastError = null;
@@ -239,7 +253,7 @@ public final class SkeinProducer<K, V> implements Producer<K, V> {
     public void commitTransaction() {
         TransactionManager t = txn();
         t.requireEndMayStart(true);
-        if (t.state() == TransactionManager.State.IN_TRANSACTION) {
+        if (t.state() == TxnState.State.IN_TRANSACTION) {
             flush(); // every record of the transaction is acknowledged (or failed, which makes it abortable)
         }
         await(t.endTransaction(true), "commitTransaction()");
