@@ -44,17 +44,23 @@ import java.util.regex.Pattern;
 public final class ProducerComparison {
     private static final int PARTITIONS = 6;
     private static final Duration RUN_TIMEOUT = Duration.ofMinutes(15);
-    private static final Map<String, String> DEFAULTS = Map.of("records", "3000000", "sizes", "100,1024", "acks", "1,all",
-            "codecs", "none,lz4", "rounds", "3", "throughput", "true", "latency", "true", "latency-rate", "100000",
-            "latency-seconds", "20", "warmup", "2000000");
+    private static final Map<String, String> DEFAULTS = Map.ofEntries(Map.entry("records", "3000000"),
+            Map.entry("sizes", "100,1024"), Map.entry("acks", "1,all"), Map.entry("codecs", "none,lz4"),
+            Map.entry("rounds", "3"), Map.entry("throughput", "true"), Map.entry("latency", "true"),
+            Map.entry("latency-rate", "100000"), Map.entry("latency-seconds", "20"), Map.entry("warmup", "2000000"),
+            Map.entry("clients", "skein,reference"));
 
     private static int topics;
+    /** The clients measured ({@code --clients}); the tables need both. */
+    private static List<Client> clients;
 
     private ProducerComparison() {}
 
     public static void main(String[] args) throws Exception {
         Map<String, String> o = options(args);
         int rounds = Integer.parseInt(o.get("rounds"));
+        clients = Arrays.stream(o.get("clients").split(",")).map(c -> Client.valueOf(c.trim().toUpperCase(Locale.ROOT)))
+                .toList();
         try (KafkaCluster kafka = KafkaCluster.builder().brokerConfig("log.segment.delete.delay.ms", "1000").build().start();
              Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
             Map<ProducerWorkload, Map<Client, List<String>>> throughput = new LinkedHashMap<>();
@@ -83,6 +89,10 @@ public final class ProducerComparison {
                 }
             }
             System.out.println();
+            if (clients.size() < 2) {
+                System.out.println("one client measured (--clients " + o.get("clients") + "): no comparison tables");
+                return;
+            }
             if (!throughput.isEmpty()) {
                 printThroughput(throughput, rounds);
             }
@@ -97,6 +107,9 @@ public final class ProducerComparison {
             throws Exception {
         List<Client> order = round % 2 == 0 ? List.of(Client.SKEIN, Client.REFERENCE) : List.of(Client.REFERENCE, Client.SKEIN);
         for (Client client : order) {
+            if (!clients.contains(client)) {
+                continue;
+            }
             ProducerWorkload w = cell.with(client, "bench-produce-" + (++topics) + "-" + client.label());
             results.computeIfAbsent(client, c -> new ArrayList<>()).add(measure(admin, w, round));
         }
