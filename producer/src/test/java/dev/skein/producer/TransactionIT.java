@@ -133,6 +133,11 @@ class TransactionIT {
      */
     @Test
     void anAbortableErrorFailsTheQueuedRecordsAndTheAbortDoesNotWaitForThem(KafkaCluster kafka) throws Exception {
+        queuedRecordsFailOnceTheTransactionCannotCommit(kafka);
+    }
+
+    /** The body of the test above, also run with transactions version 1 ({@link TransactionV1IT}). */
+    static void queuedRecordsFailOnceTheTransactionCannotCommit(KafkaCluster kafka) throws Exception {
         String tight = Reference.createTopic(kafka, "txn-tight", 1, 1, Map.of("max.message.bytes", "1000"));
         String topic = Reference.createTopic(kafka, "txn-queued", 1, 1);
         try (Producer<String, String> p = Producer.builder(Serdes.string(), Serdes.string())
@@ -140,9 +145,10 @@ class TransactionIT {
                 .linger(Duration.ofSeconds(60)).batchSize(2000).maxBlock(Duration.ofSeconds(20)).build()) {
             p.initTransactions();
             p.beginTransaction();
-            // The transaction joins the coordinator first: one record written and acknowledged.
-            p.send(ProducerRecord.of(topic, "first"));
-            p.flush();
+            // The transaction joins the coordinator first: one record written and acknowledged. Larger
+            // than batch.size, it leaves at once; flush() would do too, but a sender pass that began
+            // while it ran may still take the next record out as flushed.
+            p.send(ProducerRecord.of(topic, "first-" + "x".repeat(2500))).get(20, TimeUnit.SECONDS);
             List<CompletableFuture<RecordMetadata>> queued = new ArrayList<>();
             for (int i = 0; i < 5; i++) {
                 queued.add(p.send(ProducerRecord.of(topic, "queued-" + i))); // lingers 60 s

@@ -7,6 +7,7 @@ import dev.skein.testkit.KafkaCluster;
 import dev.skein.testkit.KafkaClusterExtension;
 import dev.skein.testkit.OwnCluster;
 import org.apache.kafka.clients.admin.Admin;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -28,10 +29,21 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
  */
 @ExtendWith(KafkaClusterExtension.class)
 class TransactionV1IT {
+    private static KafkaCluster kafka;
+
+    @BeforeAll
+    static void start(@OwnCluster(features = "transaction.version=1") KafkaCluster cluster) {
+        kafka = cluster;
+    }
+
+    /** KIP-654 with AddPartitionsToTxn: queued records fail at once, and the abort does not wait for them. */
+    @Test
+    void anAbortableErrorFailsTheQueuedRecordsAndTheAbortDoesNotWaitForThem() throws Exception {
+        TransactionIT.queuedRecordsFailOnceTheTransactionCannotCommit(kafka);
+    }
 
     @Test
-    void theVersionOneFlowCommitsAbortsCommitsOffsetsAndFences(
-            @OwnCluster(features = "transaction.version=1") KafkaCluster kafka) throws Exception {
+    void theVersionOneFlowCommitsAbortsCommitsOffsetsAndFences() throws Exception {
         String topic = Reference.createTopic(kafka, "txn-v1", 3, 1);
         String group = "v1-group-" + UUID.randomUUID();
         String id = "v1-" + UUID.randomUUID();
