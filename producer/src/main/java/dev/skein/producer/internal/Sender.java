@@ -8,7 +8,6 @@ import dev.skein.core.SkeinException;
 import dev.skein.core.TimeoutException;
 import dev.skein.core.internal.ClusterClient;
 import dev.skein.core.internal.metadata.Cluster;
-import dev.skein.core.internal.metadata.MetadataManager;
 import dev.skein.core.message.ApiKey;
 import dev.skein.core.message.InitProducerIdRequest;
 import dev.skein.core.message.InitProducerIdResponse;
@@ -415,30 +414,16 @@ final class Sender {
             return;
         }
         metrics.throttled(resp.throttleTimeMs()); // the connection itself holds off (KIP-219)
-        Map<String, ProduceResponse.PartitionProduceResponse> byKey = new HashMap<>();
         Cluster cluster = client.cluster();
-        List<MetadataManager.LeaderHint> hints = new ArrayList<>();
-        for (ProduceResponse.TopicProduceResponse t : resp.responses()) {
-            String name = t.name();
-            if (name == null || name.isEmpty()) {
-                name = cluster.topicName(t.topicId()); // null if unknown: its batches get no result and retry
-            }
-            for (ProduceResponse.PartitionProduceResponse p : t.partitionResponses()) {
-                byKey.put(name + "\u0000" + p.index(), p);
-                if (name != null && p.currentLeader() != null && p.currentLeader().leaderId() >= 0) {
-                    hints.add(new MetadataManager.LeaderHint(name, p.index(), p.currentLeader().leaderId(),
-                            p.currentLeader().leaderEpoch()));
-                }
-            }
-        }
+        ProduceResponses answers = new ProduceResponses(resp, cluster::topicName);
         // KIP-951: a refusal for want of leadership names the new leader; turn to it at once.
-        boolean rerouted = !hints.isEmpty() && client.metadata().applyLeaderHints(hints, resp.nodeEndpoints().stream()
-                .map(n -> new Node(n.nodeId(), n.host(), n.port(), n.rack())).toList());
+        boolean rerouted = !answers.leaderHints().isEmpty()
+                && client.metadata().applyLeaderHints(answers.leaderHints(), answers.endpoints());
         for (ProducerBatch b : batches) {
             if (!inFlight.containsKey(b)) {
                 continue; // failed meanwhile by its delivery timeout: the answer comes too late
             }
-            ProduceResponse.PartitionProduceResponse p = byKey.get(b.tp.topic() + "\u0000" + b.tp.partition());
+            ProduceResponse.PartitionProduceResponse p = answers.answer(b.tp);
             if (p == null) {
                 onBatchError(b, ErrorCode.NETWORK_EXCEPTION, new OutcomeUnknownException("broker " + nodeId
                         + " answered without a result for " + b.tp, null));
@@ -453,8 +438,7 @@ final class Sender {
             if (!p.recordErrors().isEmpty()) {
                 b.recordErrors = recordErrors(b, code, p);
             }
-            boolean hinted = rerouted && ProduceErrors.isLeaderError(code) && hints.stream()
-                    .anyMatch(h -> h.topic().equals(b.tp.topic()) && h.partition() == b.tp.partition());
+            boolean hinted = rerouted && ProduceErrors.isLeaderError(code) && answers.namesLeaderOf(b.tp);
             onBatchError(b, code, error, hinted);
         }
         wakeup();

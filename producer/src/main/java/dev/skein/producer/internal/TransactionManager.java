@@ -50,8 +50,6 @@ import java.util.concurrent.TimeUnit;
  */
 final class TransactionManager {
     private static final Logger log = LoggerFactory.getLogger(TransactionManager.class);
-    private static final byte TRANSACTION_KEY = 1;
-    private static final byte GROUP_KEY = 0;
 
     private final String transactionalId;
     private final ProducerSettings settings;
@@ -71,7 +69,8 @@ final class TransactionManager {
     private boolean addInFlight;
     /** AddPartitionsToTxn is retried after its backoff, not at the sender's next pass. */
     private long addRetryNotBefore;
-    private CompletableFuture<Integer> coordinator;
+    private final Coordinators coordinators;
+    private final Retrying retrying;
 
     TransactionManager(ProducerSettings settings, ClusterClient client, IdempotenceManager idempotence, EventLoop loop,
                        Runnable wakeSender, java.util.function.BooleanSupplier recordsPending,
@@ -85,6 +84,8 @@ final class TransactionManager {
         this.recordsPending = recordsPending;
         this.failUnsent = failUnsent;
         this.state = new TxnState(transactionalId);
+        this.coordinators = new Coordinators(client, transactionalId);
+        this.retrying = new Retrying(loop, settings.maxBlock(), settings.client().retryBackoff(), coordinators);
     }
 
     /** True between beginTransaction() and the end of commit or abort. */
@@ -110,7 +111,7 @@ final class TransactionManager {
     CompletableFuture<Void> initTransactions() {
         return onLoop(() -> {
             state.startInit();
-            return retrying("InitProducerId for transactional id " + transactionalId, this::initOnce)
+            return retrying.run("InitProducerId for transactional id " + transactionalId, this::initOnce)
                     .whenComplete((v, e) -> {
                         if (e != null) {
                             state.failed(e instanceof CompletionException && e.getCause() != null ? e.getCause() : e);
@@ -121,7 +122,7 @@ final class TransactionManager {
     }
 
     private CompletableFuture<Void> initOnce() {
-        return coordinator().thenCompose(node -> detectVersion(node).thenCompose(x -> client.<InitProducerIdResponse>send(node,
+        return coordinators.transaction().thenCompose(node -> detectVersion(node).thenCompose(x -> client.<InitProducerIdResponse>send(node,
                 ApiKey.INIT_PRODUCER_ID, v -> new InitProducerIdRequest().setTransactionalId(transactionalId)
                         .setTransactionTimeoutMs((int) settings.transactionTimeout().toMillis())
                         .setProducerId(-1).setProducerEpoch((short) -1))).thenAccept(r -> {
@@ -155,18 +156,18 @@ final class TransactionManager {
         return onLoop(() -> {
             state.checkSend();
             CompletableFuture<Void> added = v2 ? CompletableFuture.completedFuture(null)
-                    : retrying("AddOffsetsToTxn for group " + group.groupId(), () -> coordinator().thenCompose(node ->
+                    : retrying.run("AddOffsetsToTxn for group " + group.groupId(), () -> coordinators.transaction().thenCompose(node ->
                             client.<AddOffsetsToTxnResponse>send(node, ApiKey.ADD_OFFSETS_TO_TXN, v -> new AddOffsetsToTxnRequest()
                                     .setTransactionalId(transactionalId).setProducerId(idempotence.producerId())
                                     .setProducerEpoch(idempotence.epoch()).setGroupId(group.groupId())))
                             .thenAccept(r -> check(TxnErrors.Api.ADD_OFFSETS, ErrorCode.forCode(r.errorCode()),
                                     "AddOffsetsToTxn")));
             // Something joined the transaction at the coordinator (v1: the group, once AddOffsetsToTxn
-            // succeeded; v2: TxnOffsetCommit adds it): from here EndTxn is due. On the loop: retrying() and
+            // succeeded; v2: TxnOffsetCommit adds it): from here EndTxn is due. On the loop: Retrying and
             // a completed future both complete there.
             return added.thenCompose(x -> {
                 state.joined(System.nanoTime());
-                return retrying("TxnOffsetCommit for group " + group.groupId(), () -> commitOffsetsOnce(offsets, group));
+                return retrying.run("TxnOffsetCommit for group " + group.groupId(), () -> commitOffsetsOnce(offsets, group));
             }).whenComplete((v, e) -> {
                 Throwable c = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
                 if (c instanceof TimeoutException t && t.isRetriable() && state.state() == TxnState.State.IN_TRANSACTION) {
@@ -184,7 +185,7 @@ final class TransactionManager {
 
     private CompletableFuture<Void> commitOffsetsOnce(Map<dev.skein.core.TopicPartition, Long> offsets,
                                                       ConsumerGroupMetadata group) {
-        return groupCoordinator(group.groupId()).thenCompose(node -> client.<TxnOffsetCommitResponse>send(node,
+        return coordinators.group(group.groupId()).thenCompose(node -> client.<TxnOffsetCommitResponse>send(node,
                 ApiKey.TXN_OFFSET_COMMIT, v2 ? Short.MAX_VALUE : 4, v -> {
                     Map<String, TxnOffsetCommitRequest.TxnOffsetCommitRequestTopic> topics = new LinkedHashMap<>();
                     offsets.forEach((tp, o) -> topics.computeIfAbsent(tp.topic(), t -> new TxnOffsetCommitRequest
@@ -205,7 +206,7 @@ final class TransactionManager {
                             ErrorCode code = ErrorCode.forCode(p.errorCode());
                             if (TxnErrors.classify(TxnErrors.Api.TXN_OFFSET_COMMIT, code)
                                     == TxnErrors.Outcome.REFIND_COORDINATOR) {
-                                groupCoordinators.remove(group.groupId());
+                                coordinators.groupMoved(group.groupId());
                             }
                             if (code == ErrorCode.UNKNOWN_MEMBER_ID || code == ErrorCode.ILLEGAL_GENERATION
                                     || code == ErrorCode.FENCED_INSTANCE_ID) {
@@ -239,10 +240,10 @@ final class TransactionManager {
                         if (commit) {
                             state.requireCommittable(); // a record failed while the commit waited for the others
                         }
-                        return retrying("EndTxn (" + (commit ? "commit" : "abort") + ") for " + transactionalId,
+                        return retrying.run("EndTxn (" + (commit ? "commit" : "abort") + ") for " + transactionalId,
                                 () -> endOnce(commit));
                     }).thenCompose(x -> !commit && !v2 && idempotence.isBumpNeeded()
-                            ? retrying("InitProducerId (epoch bump) for " + transactionalId, this::bumpOnce)
+                            ? retrying.run("InitProducerId (epoch bump) for " + transactionalId, this::bumpOnce)
                             : CompletableFuture.completedFuture(null))
                     .whenComplete((v, e) -> {
                         if (e == null) {
@@ -276,7 +277,7 @@ final class TransactionManager {
     }
 
     private CompletableFuture<Void> endOnce(boolean commit) {
-        return coordinator().thenCompose(node -> client.<EndTxnResponse>send(node, ApiKey.END_TXN, v2 ? Short.MAX_VALUE : 4,
+        return coordinators.transaction().thenCompose(node -> client.<EndTxnResponse>send(node, ApiKey.END_TXN, v2 ? Short.MAX_VALUE : 4,
                 v -> new EndTxnRequest()
                 .setTransactionalId(transactionalId).setProducerId(idempotence.producerId())
                 .setProducerEpoch(idempotence.epoch()).setCommitted(commit))).thenAccept(r -> {
@@ -290,7 +291,7 @@ final class TransactionManager {
 
     /** Version 1 after an abort that left sequences out of step: InitProducerId with our id bumps the epoch (KIP-360). */
     private CompletableFuture<Void> bumpOnce() {
-        return coordinator().thenCompose(node -> client.<InitProducerIdResponse>send(node, ApiKey.INIT_PRODUCER_ID,
+        return coordinators.transaction().thenCompose(node -> client.<InitProducerIdResponse>send(node, ApiKey.INIT_PRODUCER_ID,
                 v -> new InitProducerIdRequest().setTransactionalId(transactionalId)
                         .setTransactionTimeoutMs((int) settings.transactionTimeout().toMillis())
                         .setProducerId(idempotence.producerId()).setProducerEpoch(idempotence.epoch()))).thenAccept(r -> {
@@ -340,7 +341,7 @@ final class TransactionManager {
         }
         addInFlight = true;
         List<TopicPartition> adding = new ArrayList<>(pendingAdd);
-        coordinator().thenCompose(node -> client.<AddPartitionsToTxnResponse>send(node, ApiKey.ADD_PARTITIONS_TO_TXN, 3, v -> {
+        coordinators.transaction().thenCompose(node -> client.<AddPartitionsToTxnResponse>send(node, ApiKey.ADD_PARTITIONS_TO_TXN, 3, v -> {
             // v4+ batches transactions for brokers; a client speaks v3 at most
             Map<String, AddPartitionsToTxnRequest.AddPartitionsToTxnTopic> topics = new LinkedHashMap<>();
             adding.forEach(tp -> topics.computeIfAbsent(tp.topic(), t -> new AddPartitionsToTxnRequest.AddPartitionsToTxnTopic()
@@ -381,7 +382,7 @@ final class TransactionManager {
                 case IGNORE -> { }
                 case RETRY, REFIND_COORDINATOR -> {
                     if (outcome == TxnErrors.Outcome.REFIND_COORDINATOR) {
-                        coordinator = null;
+                        coordinators.transactionMoved();
                     }
                     // After the backoff, not at the next pass: a coordinator finishing the previous
                     // transaction answers CONCURRENT_TRANSACTIONS until it is done.
@@ -420,7 +421,7 @@ final class TransactionManager {
 
     /**
      * The exception for an error the table in {@link TxnErrors} sorted: the retriable ones as is (and
-     * retried by {@link #retrying}), the others by what the application must do.
+     * retried by {@link Retrying}), the others by what the application must do.
      */
     private RuntimeException classify(TxnErrors.Api api, ErrorCode code, String what) {
         String where = what + " for transactional id " + transactionalId;
@@ -434,7 +435,7 @@ final class TransactionManager {
         switch (outcome) {
             case REFIND_COORDINATOR -> {
                 if (api != TxnErrors.Api.TXN_OFFSET_COMMIT) {
-                    coordinator = null;
+                    coordinators.transactionMoved();
                 }
                 return code.isRetriable() ? code.exception(where) : new SkeinException(where + ": " + code, null, true);
             }
@@ -488,26 +489,6 @@ final class TransactionManager {
         return v2;
     }
 
-    private CompletableFuture<Integer> coordinator() {
-        CompletableFuture<Integer> c = coordinator;
-        if (c == null || c.isCompletedExceptionally()) {
-            c = client.findCoordinator(TRANSACTION_KEY, transactionalId);
-            coordinator = c;
-        }
-        return c;
-    }
-
-    private final Map<String, CompletableFuture<Integer>> groupCoordinators = new java.util.concurrent.ConcurrentHashMap<>();
-
-    private CompletableFuture<Integer> groupCoordinator(String group) {
-        CompletableFuture<Integer> c = groupCoordinators.get(group);
-        if (c == null || c.isCompletedExceptionally()) {
-            c = client.findCoordinator(GROUP_KEY, group);
-            groupCoordinators.put(group, c);
-        }
-        return c;
-    }
-
     /** Runs {@code body} on the loop and hands its future back. */
     private <T> CompletableFuture<T> onLoop(java.util.function.Supplier<CompletableFuture<T>> body) {
         CompletableFuture<T> out = new CompletableFuture<>();
@@ -525,46 +506,5 @@ final class TransactionManager {
             }
         });
         return out;
-    }
-
-    /** Retries retriable failures (coordinator moves, concurrent transactions) with backoff until max.block.ms. */
-    private <T> CompletableFuture<T> retrying(String what, java.util.function.Supplier<CompletableFuture<T>> attempt) {
-        CompletableFuture<T> out = new CompletableFuture<>();
-        attempt(out, what, attempt, System.nanoTime() + settings.maxBlock().toNanos());
-        return out;
-    }
-
-    private <T> void attempt(CompletableFuture<T> out, String what, java.util.function.Supplier<CompletableFuture<T>> attempt,
-                             long deadline) {
-        CompletableFuture<T> f;
-        try {
-            f = attempt.get();
-        } catch (RuntimeException e) {
-            f = CompletableFuture.failedFuture(e);
-        }
-        f.whenComplete((v, e) -> loop.execute(() -> {
-            if (e == null) {
-                out.complete(v);
-                return;
-            }
-            Throwable c = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
-            boolean retriable = c instanceof SkeinException s && s.isRetriable()
-                    && !(c instanceof TimeoutException t && !t.isRetriable());
-            if (retriable && System.nanoTime() < deadline) {
-                if (c instanceof SkeinException s && (s.errorCode() == null || s.errorCode() == ErrorCode.NOT_COORDINATOR
-                        || s.errorCode() == ErrorCode.COORDINATOR_NOT_AVAILABLE)) {
-                    coordinator = null;
-                    groupCoordinators.clear();
-                }
-                log.debug("{}: retrying after {}", what, c.toString());
-                loop.schedule(() -> attempt(out, what, attempt, deadline), settings.client().retryBackoff().toMillis(),
-                        TimeUnit.MILLISECONDS);
-            } else if (retriable) {
-                out.completeExceptionally(new TimeoutException(what + " did not succeed within max.block.ms ("
-                        + settings.maxBlock().toMillis() + " ms): " + c.getMessage(), c, true));
-            } else {
-                out.completeExceptionally(c);
-            }
-        }));
     }
 }

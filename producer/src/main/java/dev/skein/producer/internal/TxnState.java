@@ -116,13 +116,15 @@ final class TxnState {
     /** A record (or offsets) may join the transaction now; called by send() and sendOffsetsToTransaction(). */
     void checkSend() {
         requireUsable();
-        if (state == State.ABORTABLE_ERROR) {
+        State s = state;
+        RuntimeException e = error; // read once: an abort finishing meanwhile clears it
+        if (s == State.ABORTABLE_ERROR && e != null) {
             throw new TransactionAbortableException("the transaction of " + transactionalId + " must be aborted: "
-                    + error.getMessage(), error);
+                    + e.getMessage(), e);
         }
-        if (state != State.IN_TRANSACTION) {
+        if (s != State.IN_TRANSACTION) {
             throw new IllegalStateException("a transactional producer sends inside a transaction: call"
-                    + " beginTransaction() first (state " + state + ")");
+                    + " beginTransaction() first (state " + s + ")");
         }
     }
 
@@ -168,10 +170,11 @@ final class TxnState {
      * Throws the abortable error that forbids a commit, if there is one: checked when the commit starts
      * and again just before EndTxn, since a record may fail while the commit waits for the others.
      */
-    void requireCommittable() {
-        if (state == State.ABORTABLE_ERROR) {
+    synchronized void requireCommittable() {
+        RuntimeException e = error;
+        if (state == State.ABORTABLE_ERROR && e != null) {
             throw new TransactionAbortableException("the transaction of " + transactionalId + " cannot commit: "
-                    + error.getMessage() + "; abort it", error);
+                    + e.getMessage() + "; abort it", e);
         }
     }
 
