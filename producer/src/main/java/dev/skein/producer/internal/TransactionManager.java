@@ -355,21 +355,14 @@ final class TransactionManager {
             ErrorCode worst = ErrorCode.NONE;
             TxnErrors.Outcome outcome = TxnErrors.Outcome.IGNORE;
             if (cause == null) {
-                for (AddPartitionsToTxnResponse.AddPartitionsToTxnTopicResult t : r.resultsByTopicV3AndBelow()) {
-                    for (AddPartitionsToTxnResponse.AddPartitionsToTxnPartitionResult p : t.resultsByPartition()) {
-                        ErrorCode code = ErrorCode.forCode(p.partitionErrorCode());
-                        TxnErrors.Outcome o = TxnErrors.classify(TxnErrors.Api.ADD_PARTITIONS, code);
-                        if (code == ErrorCode.NONE) {
-                            TopicPartition tp = new TopicPartition(t.name(), p.partitionIndex());
-                            added.add(tp);
-                            pendingAdd.remove(tp);
-                            state.joined(System.nanoTime()); // a partition joined: EndTxn is due from here
-                        } else if (o.compareTo(outcome) > 0) { // the gravest answer decides
-                            outcome = o;
-                            worst = code;
-                        }
-                    }
+                AddPartitionsAnswer answer = AddPartitionsAnswer.of(r);
+                for (TopicPartition tp : answer.joined()) {
+                    added.add(tp);
+                    pendingAdd.remove(tp);
+                    state.joined(System.nanoTime()); // a partition joined: EndTxn is due from here
                 }
+                worst = answer.worst(); // the gravest refusal decides
+                outcome = answer.outcome();
             } else if (cause instanceof SkeinException s && s.isRetriable()) {
                 outcome = TxnErrors.Outcome.REFIND_COORDINATOR; // no answer: the coordinator may have moved
             } else {
