@@ -72,17 +72,15 @@ final class RecordAccumulator {
         return size;
     }
 
-    Appended append(TopicPartition tp, long timestamp, byte[] key, byte[] value, Header[] headers,
-                    CompletableFuture<RecordMetadata> future, Callback callback, long deadlineNanos) {
-        return append(queueFor(tp), tp, timestamp, key, value, headers, future, callback, deadlineNanos);
-    }
-
     /** The partition's queue, made when first asked for; the same queue for as long as the accumulator lives. */
     Deque<ProducerBatch> queueFor(TopicPartition tp) {
         return queues.computeIfAbsent(tp, k -> new ArrayDeque<>());
     }
 
-    /** As {@link #append(TopicPartition, long, byte[], byte[], Header[], CompletableFuture, Callback, long)}, to {@code dq}, the queue of {@code tp}. */
+    /**
+     * Appends to {@code dq}, the queue of {@code tp} ({@link #queueFor}), waiting for buffer memory until
+     * {@code deadlineNanos} when a new batch is needed.
+     */
     Appended append(Deque<ProducerBatch> dq, TopicPartition tp, long timestamp, byte[] key, byte[] value, Header[] headers,
                     CompletableFuture<RecordMetadata> future, Callback callback, long deadlineNanos) {
         synchronized (dq) {

@@ -53,6 +53,8 @@ final class Sender {
     private final Executor callbacks;
     private final ProducerMetrics metrics;
     private final EventLoop loop;
+    /** How long a batch lingers at most, less the timer's slack (see the constructor). */
+    private final long lingerNanos;
     private final AtomicBoolean wakeupPending = new AtomicBoolean();
     private volatile int flushing;
     private volatile boolean closing;
@@ -78,6 +80,11 @@ final class Sender {
                 ? new IdempotenceManager(Math.min(5, settings.maxInFlight()), settings.transactionalId() != null) : null;
         this.callbacks = callbacks;
         this.metrics = metrics;
+        // linger.ms is an upper bound ("up to"), kept to the event loop timer's granularity: a Netty timer fires
+        // up to 1 ms late, so it is set 1 ms early and a batch whose linger ends within that millisecond leaves
+        // now. A batch lingers at most linger.ms and at least 1 ms less (half of a linger shorter than 2 ms).
+        long linger = settings.linger().toNanos();
+        this.lingerNanos = linger - Math.min(LINGER_SLACK_NANOS, linger / 2);
         this.loop = client.loop(); // the connections' loop too (ClusterClient.startOnOneLoop)
         this.txn = settings.transactionalId() == null ? null
                 : new TransactionManager(settings, client, idempotence, loop, this::wakeup, accumulator::hasIncomplete,
@@ -97,11 +104,7 @@ final class Sender {
         CompletableFuture<Void> done = new CompletableFuture<>();
         loop.execute(() -> {
             try {
-                for (ProducerBatch b : accumulator.incomplete()) {
-                    if (!inFlight.containsKey(b)) {
-                        finish(b, why); // its sequence numbers, if any, are given back (or its space retired)
-                    }
-                }
+                failNotInFlight(why);
             } finally {
                 done.complete(null);
             }
@@ -115,16 +118,19 @@ final class Sender {
      * linger or at the abort. Batches in flight wait for their answers.
      */
     private void failUndrained(RuntimeException why) {
-        RuntimeException e = null;
+        if (accumulator.hasIncomplete()) {
+            failNotInFlight(why instanceof TransactionAbortableException
+                    ? new TransactionAbortableException("the transaction cannot commit and this record was never"
+                            + " written: " + why.getMessage(), why)
+                    : why);
+        }
+    }
+
+    /** Fails every batch not in flight (never written); its sequence numbers, if any, are given back. On the loop. */
+    private void failNotInFlight(RuntimeException why) {
         for (ProducerBatch b : accumulator.incomplete()) {
             if (!inFlight.containsKey(b)) {
-                if (e == null) {
-                    e = why instanceof TransactionAbortableException
-                            ? new TransactionAbortableException("the transaction cannot commit and this record was never"
-                                    + " written: " + why.getMessage(), why)
-                            : why;
-                }
-                finish(b, e);
+                finish(b, why);
             }
         }
     }
@@ -206,8 +212,9 @@ final class Sender {
             failAllQueued(fatal);
             return;
         }
-        if (txn != null && txn.cannotCommit() != null) {
-            failUndrained(txn.cannotCommit());
+        RuntimeException cannotCommit = txn == null ? null : txn.cannotCommit();
+        if (cannotCommit != null) {
+            failUndrained(cannotCommit);
         }
         long next = expire(now);
         if (idempotence != null && txn == null && idempotence.needsInitProducerId()) {
@@ -221,10 +228,6 @@ final class Sender {
         boolean needMetadata = false;
         boolean more = false;
         boolean forced = flushing > 0 || closing;
-        // linger.ms is an upper bound ("up to"), kept to the event loop timer's granularity: a Netty timer fires
-        // up to 1 ms late, so it is set 1 ms early and a batch whose linger ends within that millisecond leaves
-        // now. A batch lingers at most linger.ms and at least 1 ms less (half of a linger shorter than 2 ms).
-        long lingerNanos = settings.linger().toNanos() - Math.min(LINGER_SLACK_NANOS, settings.linger().toNanos() / 2);
         for (TopicPartition tp : accumulator.partitions()) {
             Deque<ProducerBatch> dq = accumulator.queue(tp);
             ProducerBatch head;
@@ -635,7 +638,7 @@ final class Sender {
         }));
     }
 
-    /** The event loop timer's granularity; see {@link #pass}. */
+    /** The event loop timer's granularity; see {@link #lingerNanos}. */
     private static final long LINGER_SLACK_NANOS = 1_000_000;
 
     private void schedule(long deadlineNanos) {

@@ -114,7 +114,7 @@ final class TransactionManager {
             return retrying.run("InitProducerId for transactional id " + transactionalId, this::initOnce)
                     .whenComplete((v, e) -> {
                         if (e != null) {
-                            state.failed(e instanceof CompletionException && e.getCause() != null ? e.getCause() : e);
+                            onLoopError(e);
                             state.initFailed(); // unless fatal, the application may call it again
                         }
                     });
@@ -169,7 +169,7 @@ final class TransactionManager {
                 state.joined(System.nanoTime());
                 return retrying.run("TxnOffsetCommit for group " + group.groupId(), () -> commitOffsetsOnce(offsets, group));
             }).whenComplete((v, e) -> {
-                Throwable c = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+                Throwable c = cause(e);
                 if (c instanceof TimeoutException t && t.isRetriable() && state.state() == TxnState.State.IN_TRANSACTION) {
                     // The offsets may or may not have joined: a commit now could commit the records
                     // without the input they came from (KAFKA-19176 makes this abortable too).
@@ -351,7 +351,7 @@ final class TransactionManager {
                     .setV3AndBelowTopics(new ArrayList<>(topics.values()));
         })).whenComplete((r, e) -> loop.execute(() -> {
             addInFlight = false;
-            Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+            Throwable cause = cause(e);
             ErrorCode worst = ErrorCode.NONE;
             TxnErrors.Outcome outcome = TxnErrors.Outcome.IGNORE;
             if (cause == null) {
@@ -467,7 +467,7 @@ final class TransactionManager {
         if (e == null) {
             return;
         }
-        Throwable c = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+        Throwable c = cause(e);
         boolean wasFatal = state.state() == TxnState.State.FATAL_ERROR;
         state.failed(c);
         if (!wasFatal && state.state() == TxnState.State.FATAL_ERROR) {
@@ -482,6 +482,11 @@ final class TransactionManager {
         return v2;
     }
 
+    /** What failed, out of the CompletionException a dependent future wraps it in. */
+    private static Throwable cause(Throwable e) {
+        return e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+    }
+
     /** Runs {@code body} on the loop and hands its future back. */
     private <T> CompletableFuture<T> onLoop(java.util.function.Supplier<CompletableFuture<T>> body) {
         CompletableFuture<T> out = new CompletableFuture<>();
@@ -489,7 +494,7 @@ final class TransactionManager {
             try {
                 body.get().whenComplete((v, e) -> {
                     if (e != null) {
-                        out.completeExceptionally(e instanceof CompletionException && e.getCause() != null ? e.getCause() : e);
+                        out.completeExceptionally(cause(e));
                     } else {
                         out.complete(v);
                     }
