@@ -145,6 +145,52 @@ class ExactlyOnceIT {
         assertExactlyOnce(total, readCommitted(kafka, out, 3));
     }
 
+    /**
+     * A copier crashed after adding the group's offsets to its transaction and before ending it; the
+     * next one (another transactional id, as KIP-447 allows) starts at once. Until the broker aborts the
+     * crashed transaction on its timeout, the group's offsets are unstable (UNSTABLE_OFFSET_COMMIT): the
+     * new copier must wait that out, not fail, and then copy everything exactly once.
+     */
+    @Test
+    void aCopierStartedWhileACrashedPeersTransactionHoldsTheOffsetsWaitsAndCopiesOnce(KafkaCluster kafka) throws Exception {
+        String in = ConsumerIT.topic(kafka, "eos-unstable-in", 1);
+        String out = ConsumerIT.topic(kafka, "eos-unstable-out", 1);
+        int total = 2_000;
+        ConsumerIT.produce(kafka, in, total, "none");
+        String group = "eos-unstable-" + UUID.randomUUID();
+        Process crashed = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                System.getProperty("java.class.path"), OpenTransactionMain.class.getName(), kafka.bootstrapServers(),
+                in, out, group, "eos-crashed-" + UUID.randomUUID(), "1000", "5000").redirectErrorStream(true).start();
+        String output = new String(crashed.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(crashed.waitFor(60, TimeUnit.SECONDS));
+        assertTrue(output.contains("OPEN"), "the crashed copier left its transaction open: " + output);
+        try (KafkaConsumer<String, String> reference = new KafkaConsumer<>(Map.of("bootstrap.servers",
+                kafka.bootstrapServers(), "group.id", group), new StringDeserializer(), new StringDeserializer())) {
+            org.apache.kafka.common.TopicPartition tp = new org.apache.kafka.common.TopicPartition(in, 0);
+            org.junit.jupiter.api.Assertions.assertThrows(org.apache.kafka.common.errors.TimeoutException.class,
+                    () -> reference.committed(Set.of(tp), Duration.ofSeconds(1)),
+                    "the group's offsets are pending in the open transaction (unstable)");
+        }
+        long start = System.nanoTime();
+        long copied;
+        try (ExactlyOnceProcessor<String, String, String, String> copier = ExactlyOnceProcessor
+                .builder(Serdes.string().deserializer(), Serdes.string().deserializer(), Serdes.string().serializer(),
+                        Serdes.string().serializer())
+                .bootstrapServers(kafka.bootstrapServers()).input(List.of(in)).groupId(group)
+                .transactionalId("eos-next-" + UUID.randomUUID()).property("max.poll.records", 200).build()) {
+            copied = 0;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+            while (copied < total && System.nanoTime() < deadline) { // the wait for the offsets is not idleness
+                copied += copier.processOnce(Duration.ofMillis(200),
+                        r -> List.of(new ProducerRecord<>(out, r.partition(), r.key(), r.value(), r.headers(), null)));
+            }
+        }
+        long waitedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        assertEquals(total, copied, "every input record copied once, from the last stable commit (none), after "
+                + waitedMs + " ms");
+        assertExactlyOnce(total, readCommitted(kafka, out, 1));
+    }
+
     /** Records in the topic including uncommitted ones: how far the copier got. */
     private static long uncommittedEnd(KafkaCluster kafka, String topic) {
         try (KafkaConsumer<String, String> c = new KafkaConsumer<>(Map.of("bootstrap.servers", kafka.bootstrapServers()),

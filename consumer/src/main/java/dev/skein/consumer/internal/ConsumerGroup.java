@@ -452,8 +452,9 @@ final class ConsumerGroup {
         });
     }
 
-    CompletableFuture<Map<TopicPartition, OffsetAndMetadata>> committed(Set<TopicPartition> partitions) {
-        return offsets.fetch(partitions, 5);
+    /** The committed offsets, retrying what clears on its own (unstable offsets too) until {@code deadlineNanos}. */
+    CompletableFuture<Map<TopicPartition, OffsetAndMetadata>> committed(Set<TopicPartition> partitions, long deadlineNanos) {
+        return offsets.fetch(partitions, deadlineNanos);
     }
 
     /** close(): the final at-least-once commit, the listener's revocation, and leaving the group. */

@@ -5,7 +5,9 @@ import dev.skein.consumer.OffsetAndMetadata;
 import dev.skein.core.CoordinatorException;
 import dev.skein.core.ErrorCode;
 import dev.skein.core.SkeinException;
+import dev.skein.core.TimeoutException;
 import dev.skein.core.TopicPartition;
+import dev.skein.core.internal.Backoff;
 import dev.skein.core.internal.ClusterClient;
 import dev.skein.core.internal.metadata.Cluster;
 import dev.skein.core.message.ApiKey;
@@ -13,6 +15,9 @@ import dev.skein.core.message.OffsetCommitRequest;
 import dev.skein.core.message.OffsetCommitResponse;
 import dev.skein.core.message.OffsetFetchRequest;
 import dev.skein.core.message.OffsetFetchResponse;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -23,6 +28,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Committed offsets of a group: finds the group coordinator (FindCoordinator), commits (OffsetCommit)
@@ -30,6 +36,8 @@ import java.util.concurrent.CompletableFuture;
  * event loops. The generation is -1 (no group membership) until membership lands.
  */
 final class GroupOffsets {
+    private static final Logger log = LoggerFactory.getLogger(GroupOffsets.class);
+
     private final ClusterClient client;
     private final ConsumerSettings settings;
     private volatile CompletableFuture<Integer> coordinator;
@@ -96,8 +104,20 @@ final class GroupOffsets {
                 }).thenCompose(f -> f);
     }
 
-    /** The committed offsets (absent for partitions with none). */
-    CompletableFuture<Map<TopicPartition, OffsetAndMetadata>> fetch(Set<TopicPartition> partitions, int attempts) {
+    /**
+     * The committed offsets (absent for partitions with none), asked for as stable (KIP-447: offsets a
+     * transaction still holds are not answered). A failure that clears on its own is retried with
+     * backoff until {@code deadlineNanos}: the coordinator moved or is loading, no answer, or
+     * UNSTABLE_OFFSET_COMMIT, which lasts until that transaction ends (for a crashed producer, until the
+     * broker aborts it after its transaction timeout). At the deadline it fails with a retriable
+     * {@link TimeoutException} whose cause is the last failure.
+     */
+    CompletableFuture<Map<TopicPartition, OffsetAndMetadata>> fetch(Set<TopicPartition> partitions, long deadlineNanos) {
+        return fetch(partitions, deadlineNanos, 1);
+    }
+
+    private CompletableFuture<Map<TopicPartition, OffsetAndMetadata>> fetch(Set<TopicPartition> partitions,
+                                                                            long deadlineNanos, int attempt) {
         return client.addTopics(TopicPartition.topicsOf(partitions)).thenCompose(c -> coordinator())
                 .thenCompose(node -> client.<OffsetFetchResponse>send(node, ApiKey.OFFSET_FETCH,
                 v -> fetchRequest(partitions, (short) v))).handle((r, err) -> {
@@ -113,18 +133,31 @@ final class GroupOffsets {
                     if (failure == null) {
                         return CompletableFuture.completedFuture(out);
                     }
-                    if ((isCoordinatorError(failure) || failure.getClass() == SkeinException.class
-                            || (failure instanceof SkeinException s && s.isRetriable())) && attempts > 1) {
-                        forgetCoordinator();
-                        return delay().thenCompose(x -> fetch(partitions, attempts - 1));
+                    boolean coordinatorMoved = isCoordinatorError(failure) || failure.getClass() == SkeinException.class;
+                    if (!coordinatorMoved && !(failure instanceof SkeinException s && s.isRetriable())) {
+                        return CompletableFuture.<Map<TopicPartition, OffsetAndMetadata>>failedFuture(failure);
                     }
-                    return CompletableFuture.<Map<TopicPartition, OffsetAndMetadata>>failedFuture(failure);
+                    if (coordinatorMoved) {
+                        forgetCoordinator();
+                    }
+                    long wait = Backoff.nanos(attempt, settings.client().retryBackoff(), settings.client().retryBackoffMax());
+                    if (System.nanoTime() + wait - deadlineNanos >= 0) {
+                        return CompletableFuture.<Map<TopicPartition, OffsetAndMetadata>>failedFuture(new TimeoutException(
+                                "the committed offsets of " + partitions + " for group " + settings.groupId()
+                                        + " were not available in time: " + failure.getMessage(), failure, true));
+                    }
+                    log.debug("OffsetFetch for group {}: {}; retrying in {} ms", settings.groupId(), failure.getMessage(),
+                            TimeUnit.NANOSECONDS.toMillis(wait));
+                    return delay(wait).thenCompose(x -> fetch(partitions, deadlineNanos, attempt + 1));
                 }).thenCompose(f -> f);
     }
 
     private CompletableFuture<Void> delay() {
-        return CompletableFuture.runAsync(() -> { }, CompletableFuture.delayedExecutor(
-                settings.client().retryBackoff().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS));
+        return delay(settings.client().retryBackoff().toNanos());
+    }
+
+    private static CompletableFuture<Void> delay(long nanos) {
+        return CompletableFuture.runAsync(() -> { }, CompletableFuture.delayedExecutor(nanos, TimeUnit.NANOSECONDS));
     }
 
     private OffsetCommitRequest commitRequest(Map<TopicPartition, OffsetAndMetadata> offsets, short v) {

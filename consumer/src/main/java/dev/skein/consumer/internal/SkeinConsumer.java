@@ -14,6 +14,7 @@ import dev.skein.consumer.RebalanceListener;
 import dev.skein.consumer.WakeupException;
 import dev.skein.core.ClientResources;
 import dev.skein.core.ErrorCode;
+import dev.skein.core.TimeoutException;
 import dev.skein.core.TopicPartition;
 import dev.skein.core.internal.ClusterClient;
 import dev.skein.serdes.Deserializer;
@@ -29,6 +30,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.Condition;
@@ -56,6 +58,9 @@ public final class SkeinConsumer<K, V> implements Consumer<K, V> {
     private final AtomicBoolean wakeup = new AtomicBoolean();
     private final ConsumerMetrics metrics;
     private boolean closed;
+    /** An OffsetFetch for positions that a poll stopped waiting for; the next poll waits on (polling thread). */
+    private CompletableFuture<Map<TopicPartition, OffsetAndMetadata>> pendingCommitted;
+    private Set<TopicPartition> pendingCommittedFor = Set.of();
 
     public SkeinConsumer(ConsumerSettings settings, Deserializer<K> keys, Deserializer<V> values, ClientResources shared) {
         this.settings = settings;
@@ -178,7 +183,7 @@ public final class SkeinConsumer<K, V> implements Consumer<K, V> {
             if (inGroup()) {
                 group.maintain();
             }
-            resolvePositions(deadline);
+            resolvePositions(deadline, true);
             raisePartitionErrors();
             Map<TopicPartition, List<ConsumerRecord<K, V>>> out = collector.collect();
             fetcher.wakeup();
@@ -214,12 +219,18 @@ public final class SkeinConsumer<K, V> implements Consumer<K, V> {
 
     // ---- positions ----
 
-    private void resolvePositions(long pollDeadline) {
+    /**
+     * Gives positions to the partitions that need one: the committed offset, else the reset strategy.
+     * From {@code poll()} the committed offsets are awaited only until the poll's deadline; the request
+     * goes on, and a later poll picks up its answer. Offsets a transaction holds (UNSTABLE_OFFSET_COMMIT)
+     * are waited out that way however long it takes, and never fail a poll; elsewhere
+     * ({@code position()}) they fail with a {@link TimeoutException} after {@code default.api.timeout.ms}.
+     */
+    private void resolvePositions(long deadline, boolean fromPoll) {
         Set<TopicPartition> needing = subscriptions.needingPosition();
         if (needing.isEmpty()) {
             return;
         }
-        long deadline = Math.max(pollDeadline, System.nanoTime() + settings.defaultApiTimeout().toNanos());
         Map<TopicPartition, Long> committed = new HashMap<>();
         if (group != null) {
             Set<TopicPartition> fresh = new HashSet<>();
@@ -229,10 +240,15 @@ public final class SkeinConsumer<K, V> implements Consumer<K, V> {
                 }
             }
             if (!fresh.isEmpty()) {
-                Blocking.await(group.committed(fresh), deadline, "the committed offsets of " + fresh)
-                        .forEach((tp, om) -> committed.put(tp, om.offset()));
+                Map<TopicPartition, OffsetAndMetadata> found = committedForPositions(fresh, deadline, fromPoll);
+                if (found == null) {
+                    needing.removeAll(fresh); // not known yet: no reset for them either
+                } else {
+                    found.forEach((tp, om) -> committed.put(tp, om.offset()));
+                }
             }
         }
+        deadline = Math.max(deadline, System.nanoTime() + settings.defaultApiTimeout().toNanos());
         Map<TopicPartition, Long> queries = new HashMap<>();
         List<TopicPartition> noReset = new ArrayList<>();
         for (TopicPartition tp : needing) {
@@ -258,6 +274,34 @@ public final class SkeinConsumer<K, V> implements Consumer<K, V> {
             log.debug("reset positions: {}", found);
         }
         fetcher.wakeup();
+    }
+
+    /** The committed offsets of {@code partitions}, or null when a poll stops waiting before they are known. */
+    private Map<TopicPartition, OffsetAndMetadata> committedForPositions(Set<TopicPartition> partitions, long deadline,
+                                                                        boolean fromPoll) {
+        if (pendingCommitted == null || !pendingCommittedFor.containsAll(partitions)) {
+            pendingCommittedFor = Set.copyOf(partitions);
+            pendingCommitted = group.committed(pendingCommittedFor,
+                    System.nanoTime() + settings.defaultApiTimeout().toNanos());
+        }
+        try {
+            Map<TopicPartition, OffsetAndMetadata> found = Blocking.await(pendingCommitted, deadline,
+                    "the committed offsets of " + partitions);
+            pendingCommitted = null;
+            return found;
+        } catch (TimeoutException e) {
+            if (pendingCommitted.isDone()) {
+                pendingCommitted = null; // it gave up (the offsets stayed unstable, say): the next poll asks again
+            }
+            if (fromPoll) {
+                log.debug("no committed offsets for {} yet: {}", partitions, e.getMessage());
+                return null;
+            }
+            throw e;
+        } catch (RuntimeException e) {
+            pendingCommitted = null;
+            throw e;
+        }
     }
 
     private void raisePartitionErrors() {
@@ -301,8 +345,8 @@ public final class SkeinConsumer<K, V> implements Consumer<K, V> {
     public Map<TopicPartition, OffsetAndMetadata> committed(Set<TopicPartition> partitions) {
         ensureOpen();
         requireGroup("committed()");
-        return Blocking.await(group.committed(partitions), System.nanoTime() + settings.defaultApiTimeout().toNanos(),
-                "committed offsets");
+        long deadline = System.nanoTime() + settings.defaultApiTimeout().toNanos();
+        return Blocking.await(group.committed(partitions, deadline), deadline, "committed offsets");
     }
 
     private void requireGroup(String what) {
@@ -318,7 +362,7 @@ public final class SkeinConsumer<K, V> implements Consumer<K, V> {
         ensureOpen();
         requireAssigned(tp);
         if (subscriptions.position(tp) < 0 || subscriptions.pendingReset(tp) != null) {
-            resolvePositions(System.nanoTime());
+            resolvePositions(System.nanoTime() + settings.defaultApiTimeout().toNanos(), false);
         }
         return subscriptions.position(tp);
     }

@@ -51,15 +51,6 @@ final class ProduceErrors {
     }
 
     /**
-     * The wait before attempt {@code attempts + 1} (KIP-580): {@code base} doubled per attempt after the
-     * first, capped at {@code max}, times a jitter of 0.8 to 1.2 from {@code random} (in [0, 1)).
-     */
-    static long backoffNanos(int attempts, long baseNanos, long maxNanos, double random) {
-        double exp = baseNanos * Math.pow(2, Math.max(0, attempts - 1));
-        return (long) (Math.min(exp, maxNanos) * (0.8 + 0.4 * random));
-    }
-
-    /**
      * KIP-467: the broker named the records that made it refuse the batch ({@code named}: index to its
      * message, which may be null). Each named record fails with the broker's reason (else the batch's
      * message); the others with one that says they were refused for a neighbour's sake.

@@ -6,6 +6,7 @@ import dev.skein.core.Node;
 import dev.skein.core.OutcomeUnknownException;
 import dev.skein.core.SkeinException;
 import dev.skein.core.TimeoutException;
+import dev.skein.core.internal.Backoff;
 import dev.skein.core.internal.ClusterClient;
 import dev.skein.core.internal.metadata.Cluster;
 import dev.skein.core.message.ApiKey;
@@ -518,8 +519,8 @@ final class Sender {
     }
 
     private long backoffNanos(int attempts) {
-        return ProduceErrors.backoffNanos(attempts, settings.client().retryBackoff().toNanos(),
-                settings.client().retryBackoffMax().toNanos(), java.util.concurrent.ThreadLocalRandom.current().nextDouble());
+        return Backoff.nanos(attempts, settings.client().retryBackoff(),
+                settings.client().retryBackoffMax());
     }
 
     /**

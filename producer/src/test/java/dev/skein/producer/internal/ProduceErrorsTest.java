@@ -13,7 +13,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 
 import static dev.skein.core.ErrorCode.*;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -72,20 +71,6 @@ class ProduceErrorsTest {
         for (ErrorCode code : ErrorCode.values()) {
             assertEquals(leader.contains(code), ProduceErrors.isLeaderError(code), code.name());
         }
-    }
-
-    @Test
-    void theBackoffDoublesPerAttemptUpToItsCapWithinTwentyPercent() {
-        long base = TimeUnit.MILLISECONDS.toNanos(100);
-        long max = TimeUnit.MILLISECONDS.toNanos(1000);
-        assertEquals(base, ProduceErrors.backoffNanos(1, base, max, 0.5));
-        assertEquals(2 * base, ProduceErrors.backoffNanos(2, base, max, 0.5));
-        assertEquals(4 * base, ProduceErrors.backoffNanos(3, base, max, 0.5));
-        assertEquals(max, ProduceErrors.backoffNanos(5, base, max, 0.5), "16 x base, capped");
-        assertEquals(max, ProduceErrors.backoffNanos(500, base, max, 0.5), "no overflow however many attempts");
-        assertEquals((long) (0.8 * base), ProduceErrors.backoffNanos(1, base, max, 0.0));
-        assertTrue(ProduceErrors.backoffNanos(1, base, max, 0.999_999) <= (long) (1.2 * base));
-        assertEquals(base, ProduceErrors.backoffNanos(0, base, max, 0.5), "a first send that failed waits the base");
     }
 
     @Test

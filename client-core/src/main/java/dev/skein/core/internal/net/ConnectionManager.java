@@ -5,6 +5,7 @@ import dev.skein.core.ClientOptions;
 import dev.skein.core.ClientResources;
 import dev.skein.core.NetworkException;
 import dev.skein.core.Node;
+import dev.skein.core.internal.Backoff;
 import io.netty.channel.EventLoop;
 
 import java.net.InetAddress;
@@ -43,14 +44,14 @@ public final class ConnectionManager implements AutoCloseable {
     private final ClientOptions options;
     private final ExecutorService dns;
     private final Map<Integer, CompletableFuture<BrokerConnection>> connections = new ConcurrentHashMap<>();
-    private final Map<Integer, Backoff> backoffs = new ConcurrentHashMap<>();
+    private final Map<Integer, Failures> backoffs = new ConcurrentHashMap<>();
     private volatile boolean closed;
     private volatile AuthenticationException authFailure;
     private volatile boolean everConnected;
     private final List<Consumer<AuthenticationException>> authListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /** Failed attempts to one broker and when the next may start. */
-    private static final class Backoff {
+    private static final class Failures {
         int failures;
         long notBeforeNanos;
     }
@@ -163,7 +164,7 @@ public final class ConnectionManager implements AutoCloseable {
 
     /** True when the broker's last attempt failed and its backoff has not ended. */
     public boolean isBackingOff(int nodeId) {
-        Backoff b = backoffs.get(nodeId);
+        Failures b = backoffs.get(nodeId);
         return b != null && System.nanoTime() < b.notBeforeNanos;
     }
 
@@ -289,18 +290,16 @@ public final class ConnectionManager implements AutoCloseable {
     }
 
     private long delayBeforeAttempt(int nodeId) {
-        Backoff b = backoffs.get(nodeId);
+        Failures b = backoffs.get(nodeId);
         return b == null ? 0 : Math.max(0, b.notBeforeNanos - System.nanoTime());
     }
 
     private void recordFailure(int nodeId) {
-        Backoff b = backoffs.computeIfAbsent(nodeId, k -> new Backoff());
+        Failures b = backoffs.computeIfAbsent(nodeId, k -> new Failures());
         synchronized (b) {
             b.failures++;
-            double base = options.reconnectBackoff().toNanos() * Math.pow(2, Math.min(20, b.failures - 1));
-            double capped = Math.min(base, options.reconnectBackoffMax().toNanos());
-            double jittered = capped * (0.8 + 0.4 * ThreadLocalRandom.current().nextDouble());
-            b.notBeforeNanos = System.nanoTime() + (long) jittered;
+            b.notBeforeNanos = System.nanoTime()
+                    + Backoff.nanos(b.failures, options.reconnectBackoff(), options.reconnectBackoffMax());
         }
     }
 
