@@ -40,6 +40,7 @@ public final class ConsumerBuilder<K, V> {
     private String groupInstanceId;
     private Delivery delivery = Delivery.AT_LEAST_ONCE;
     private OffsetReset offsetReset = OffsetReset.LATEST;
+    private Duration offsetResetDuration;
     private boolean autoCommit;
     private Duration autoCommitInterval = Duration.ofSeconds(5);
     private int maxPollRecords = 500;
@@ -78,7 +79,29 @@ public final class ConsumerBuilder<K, V> {
 
     public ConsumerBuilder<K, V> delivery(Delivery d) { this.delivery = Objects.requireNonNull(d); return this; }
 
-    public ConsumerBuilder<K, V> offsetReset(OffsetReset r) { this.offsetReset = Objects.requireNonNull(r); return this; }
+    /** Where to start without a committed offset; {@link OffsetReset#BY_DURATION} is set with {@link #offsetReset(Duration)}. */
+    public ConsumerBuilder<K, V> offsetReset(OffsetReset r) {
+        if (r == OffsetReset.BY_DURATION) {
+            throw new IllegalArgumentException("BY_DURATION needs its duration: use offsetReset(Duration)");
+        }
+        this.offsetReset = Objects.requireNonNull(r);
+        this.offsetResetDuration = null;
+        return this;
+    }
+
+    /**
+     * Without a committed offset, start at the first record no older than {@code back} (by record
+     * timestamp), or at the end when every record is older: {@code auto.offset.reset=by_duration:PnDTnHnM}
+     * (KIP-842).
+     */
+    public ConsumerBuilder<K, V> offsetReset(Duration back) {
+        if (back.isNegative()) {
+            throw new ConfigException("auto.offset.reset", "the duration must not be negative, was " + back);
+        }
+        this.offsetReset = OffsetReset.BY_DURATION;
+        this.offsetResetDuration = back;
+        return this;
+    }
 
     public ConsumerBuilder<K, V> maxPollRecords(int n) { return property("max.poll.records", n); }
 
@@ -170,8 +193,19 @@ public final class ConsumerBuilder<K, V> {
         switch (key) {
             case "group.id" -> groupId = ConfigValues.string(key, value);
             case "group.instance.id" -> groupInstanceId = ConfigValues.string(key, value);
-            case "auto.offset.reset" -> offsetReset = OffsetReset.valueOf(
-                    ConfigValues.oneOf(key, value, "earliest", "latest", "none").toUpperCase());
+            case "auto.offset.reset" -> {
+                String text = ConfigValues.string(key, value).trim().toLowerCase(java.util.Locale.ROOT);
+                switch (text) {
+                    case "earliest", "latest", "none" -> offsetReset(OffsetReset.valueOf(text.toUpperCase(java.util.Locale.ROOT)));
+                    default -> {
+                        if (!text.startsWith("by_duration:")) {
+                            throw new ConfigException(key, "'" + value + "' is not one of earliest, latest, none,"
+                                    + " by_duration:<ISO-8601 duration>");
+                        }
+                        offsetReset(parseResetDuration(key, text.substring("by_duration:".length())));
+                    }
+                }
+            }
             case "enable.auto.commit" -> autoCommit = ConfigValues.bool(key, value);
             case "auto.commit.interval.ms" -> autoCommitInterval = ConfigValues.millis(key, value, 1);
             case "max.poll.records" -> maxPollRecords = ConfigValues.intValue(key, value, 1, Integer.MAX_VALUE);
@@ -253,10 +287,24 @@ public final class ConsumerBuilder<K, V> {
         if (heartbeatInterval.compareTo(sessionTimeout) >= 0) {
             throw new ConfigException("heartbeat.interval.ms", "must be lower than session.timeout.ms");
         }
-        ConsumerSettings s = new ConsumerSettings(options, groupId, groupInstanceId, delivery, offsetReset, autoCommit,
+        ConsumerSettings s = new ConsumerSettings(options, groupId, groupInstanceId, delivery, offsetReset, offsetResetDuration, autoCommit,
                 autoCommitInterval, maxPollRecords, maxPollInterval, sessionTimeout, heartbeatInterval, fetchMinBytes,
                 fetchMaxBytes, fetchMaxWait, maxPartitionFetchBytes, isolation, List.copyOf(assignors), rack, checkCrcs,
                 bufferMaxBytes, defaultApiTimeout, meterRegistry, groupProtocol, remoteAssignor, List.copyOf(classicOnlySet));
         return new SkeinConsumer<>(s, keys, values, resources);
+    }
+
+    private static Duration parseResetDuration(String key, String iso) {
+        Duration d;
+        try {
+            d = Duration.parse(iso.trim().toUpperCase(java.util.Locale.ROOT));
+        } catch (java.time.format.DateTimeParseException e) {
+            throw new ConfigException(key, "by_duration takes an ISO-8601 duration such as by_duration:P1DT6H, was \""
+                    + iso + "\"");
+        }
+        if (d.isNegative()) {
+            throw new ConfigException(key, "the duration of by_duration must not be negative, was " + iso);
+        }
+        return d;
     }
 }

@@ -4,5 +4,10 @@ package dev.skein.consumer;
 public enum OffsetReset {
     EARLIEST, LATEST,
     /** Raise {@link NoOffsetForPartitionException} naming the partitions. */
-    NONE
+    NONE,
+    /**
+     * The first record no older than a duration back from now, or the end when every record is older
+     * (KIP-842). Set with {@code ConsumerBuilder.offsetReset(Duration)} or {@code auto.offset.reset=by_duration:P7D}.
+     */
+    BY_DURATION
 }

@@ -47,4 +47,17 @@ class ConsumerBuilderTest {
         builder().sessionTimeout(Duration.ofSeconds(10)).remoteAssignor("uniform").build().close();
         builder().groupProtocol("consumer").remoteAssignor("range").build().close();
     }
+
+    @Test
+    void autoOffsetResetTakesTheThreeNamesAndByDurationWithAnIsoDuration() {
+        for (String ok : List.of("earliest", "LATEST", "none", "by_duration:P7D", "by_duration:PT1H30M", "BY_DURATION:p1dt6h")) {
+            builder().property("auto.offset.reset", ok).build().close();
+        }
+        for (String bad : List.of("smallest", "by_duration:", "by_duration:7d", "by_duration:-PT1H", "by_duration")) {
+            ConfigException e = assertThrows(ConfigException.class, () -> builder().property("auto.offset.reset", bad), bad);
+            assertEquals("auto.offset.reset", e.key());
+        }
+        assertThrows(IllegalArgumentException.class, () -> builder().offsetReset(OffsetReset.BY_DURATION),
+                "BY_DURATION comes with its duration");
+    }
 }

@@ -328,6 +328,37 @@ class ConsumerIT {
         }
     }
 
+    /** KIP-842: by_duration starts at the first record no older than the duration, or at the end when all are older. */
+    @Test
+    void resetByDurationStartsAtTheFirstRecentRecordOrAtTheEnd(KafkaCluster kafka) throws Exception {
+        String topic = topic(kafka, "reset-duration", 2);
+        long now = System.currentTimeMillis();
+        try (KafkaProducer<String, String> p = new KafkaProducer<>(Map.of("bootstrap.servers", kafka.bootstrapServers()),
+                new StringSerializer(), new StringSerializer())) {
+            for (int i = 0; i < 5; i++) {
+                p.send(new ProducerRecord<>(topic, 0, now - TimeUnit.HOURS.toMillis(3), null, "old-" + i)).get(30, TimeUnit.SECONDS);
+                p.send(new ProducerRecord<>(topic, 1, now - TimeUnit.HOURS.toMillis(3), null, "old-" + i)).get(30, TimeUnit.SECONDS);
+            }
+            for (int i = 0; i < 5; i++) {
+                p.send(new ProducerRecord<>(topic, 0, now - TimeUnit.MINUTES.toMillis(10), null, "new-" + i)).get(30, TimeUnit.SECONDS);
+            }
+        }
+        try (Consumer<String, String> c = builder(kafka).groupId("by-duration-" + UUID.randomUUID()).delivery(Delivery.MANUAL)
+                .property("auto.offset.reset", "by_duration:PT1H").build()) {
+            c.assign(partitions(topic, 2));
+            assertEquals(5, c.position(new TopicPartition(topic, 0)), "the first record of the last hour");
+            assertEquals(5, c.position(new TopicPartition(topic, 1)), "every record is older: the end");
+            List<String> values = new ArrayList<>();
+            pollUntil(c, 5, Duration.ofSeconds(10)).forEach(r -> values.add(r.value()));
+            assertEquals(List.of("new-0", "new-1", "new-2", "new-3", "new-4"), values);
+        }
+        try (Consumer<String, String> c = builder(kafka).delivery(Delivery.MANUAL).offsetReset(Duration.ofHours(4)).build()) {
+            c.assign(partitions(topic, 2));
+            assertEquals(0, c.position(new TopicPartition(topic, 0)), "four hours back: everything");
+            assertEquals(0, c.position(new TopicPartition(topic, 1)));
+        }
+    }
+
     @Test
     void resetNoneNamesThePartitions(KafkaCluster kafka) throws Exception {
         String topic = topic(kafka, "reset-none", 1);

@@ -11,7 +11,7 @@ import java.util.List;
 
 /** A consumer's validated options. */
 public record ConsumerSettings(ClientOptions client, String groupId, String groupInstanceId, Delivery delivery,
-                               OffsetReset offsetReset, boolean autoCommit, Duration autoCommitInterval,
+                               OffsetReset offsetReset, Duration offsetResetDuration, boolean autoCommit, Duration autoCommitInterval,
                                int maxPollRecords, Duration maxPollInterval, Duration sessionTimeout,
                                Duration heartbeatInterval, int fetchMinBytes, int fetchMaxBytes, Duration fetchMaxWait,
                                int maxPartitionFetchBytes, IsolationLevel isolation, List<String> assignors, String rack,

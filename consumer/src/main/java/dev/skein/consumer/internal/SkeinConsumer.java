@@ -260,6 +260,7 @@ public final class SkeinConsumer<K, V> implements Consumer<K, V> {
             switch (strategy) {
                 case EARLIEST -> queries.put(tp, OffsetLookup.EARLIEST);
                 case LATEST -> queries.put(tp, OffsetLookup.LATEST);
+                case BY_DURATION -> queries.put(tp, Math.max(0, System.currentTimeMillis() - settings.offsetResetDuration().toMillis()));
                 case NONE -> noReset.add(tp);
             }
         }
@@ -268,8 +269,17 @@ public final class SkeinConsumer<K, V> implements Consumer<K, V> {
                     + " and auto.offset.reset is none");
         }
         if (!queries.isEmpty()) {
-            Map<TopicPartition, OffsetAndTimestamp> found = lookup.lookup(queries,
-                    Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+            Map<TopicPartition, OffsetAndTimestamp> found = new HashMap<>(lookup.lookup(queries,
+                    Duration.ofNanos(Math.max(1, deadline - System.nanoTime()))));
+            Map<TopicPartition, Long> allOlder = new HashMap<>(); // by duration, and no record that recent: the end
+            queries.keySet().forEach(tp -> {
+                if (!found.containsKey(tp)) {
+                    allOlder.put(tp, OffsetLookup.LATEST);
+                }
+            });
+            if (!allOlder.isEmpty()) {
+                found.putAll(lookup.lookup(allOlder, Duration.ofNanos(Math.max(1, deadline - System.nanoTime()))));
+            }
             found.forEach((tp, ot) -> subscriptions.seek(tp, ot.offset()));
             log.debug("reset positions: {}", found);
         }
