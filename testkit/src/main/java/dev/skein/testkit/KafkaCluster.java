@@ -47,7 +47,10 @@ import java.util.stream.Collectors;
  * {@code BROKER} (replication) and {@code CONTROLLER} (KRaft; ZooKeeper-mode brokers have none).
  * With {@link Builder#faultProxy(boolean)} a {@link FaultProxy} sits in front of each node's client
  * listener and the node advertises the proxy's port, so every client connection, after bootstrap too,
- * passes through the proxy while replication does not.
+ * passes through the proxy while replication does not. With {@link Builder#replicationProxy(boolean)}
+ * one sits in front of each node's {@code BROKER} listener instead: followers fetch from a leader
+ * through the leader's proxy, so a test can cut replication while every node stays up and in the
+ * KRaft quorum (which is reached over {@code CONTROLLER}, never proxied).
  *
  * <p>With {@link Builder#securityListeners(boolean)} each node also listens on the secured
  * listeners of {@link Listener}: TLS with certificates from {@link TestCertificates#shared()}, mutual
@@ -114,6 +117,7 @@ public final class KafkaCluster implements AutoCloseable {
     private final Map<Integer, BrokerProcess> brokers = new TreeMap<>();
     private final Map<Integer, int[]> ports = new TreeMap<>();
     private final Map<Integer, FaultProxy> proxies = new TreeMap<>();
+    private final Map<Integer, FaultProxy> replicationProxies = new TreeMap<>();
     private ZooKeeperProcess zooKeeper;
     private boolean started;
     private boolean closed;
@@ -152,6 +156,11 @@ public final class KafkaCluster implements AutoCloseable {
             if (options.faultProxy) {
                 for (int id = 1; id <= n; id++) {
                     proxies.put(id, FaultProxy.start("127.0.0.1", ports.get(id)[0]));
+                }
+            }
+            if (options.replicationProxy) {
+                for (int id = 1; id <= n; id++) {
+                    replicationProxies.put(id, FaultProxy.start("127.0.0.1", ports.get(id)[1]));
                 }
             }
             String voters = ports.entrySet().stream()
@@ -289,6 +298,19 @@ public final class KafkaCluster implements AutoCloseable {
         return baseDir;
     }
 
+    /**
+     * The proxy in front of a node's replication ({@code BROKER}) listener: followers of this node's
+     * partitions fetch through it. Requires {@link Builder#replicationProxy(boolean)}.
+     */
+    public synchronized FaultProxy replicationProxy(int nodeId) {
+        requireStarted();
+        FaultProxy proxy = replicationProxies.get(nodeId);
+        if (proxy == null) {
+            throw new IllegalStateException("this cluster was built without replicationProxy(true)");
+        }
+        return proxy;
+    }
+
     /** The proxy in front of a node's client listener; requires {@link Builder#faultProxy(boolean)}. */
     public synchronized FaultProxy proxy(int nodeId) {
         requireNode(nodeId);
@@ -353,6 +375,7 @@ public final class KafkaCluster implements AutoCloseable {
         closed = true;
         killAll();
         proxies.values().forEach(FaultProxy::close);
+        replicationProxies.values().forEach(FaultProxy::close);
         LIVE.remove(this);
     }
 
@@ -401,7 +424,9 @@ public final class KafkaCluster implements AutoCloseable {
                 zooKeeper == null ? -1 : zooKeeper.port(), options.aclAuthorizer, options.securityListeners,
                 options.brokerConfig);
         int advertised = proxies.containsKey(id) ? proxies.get(id).port() : ports.get(id)[0];
-        return cluster.forNode(id, ports.get(id), advertised, baseDir.resolve("broker-" + id).resolve("data"));
+        int advertisedBroker = replicationProxies.containsKey(id) ? replicationProxies.get(id).port() : ports.get(id)[1];
+        return cluster.forNode(id, ports.get(id), advertised, advertisedBroker,
+                baseDir.resolve("broker-" + id).resolve("data"));
     }
 
     private int clientPort(int nodeId) {
@@ -469,6 +494,7 @@ public final class KafkaCluster implements AutoCloseable {
         private final Map<String, String> brokerConfig = new LinkedHashMap<>();
         private final Map<String, Short> features = new LinkedHashMap<>();
         private boolean faultProxy;
+        private boolean replicationProxy;
         private boolean securityListeners;
         private boolean aclAuthorizer;
         private Release release = Release.BUILT_IN;
@@ -490,7 +516,7 @@ public final class KafkaCluster implements AutoCloseable {
             return this;
         }
 
-        /** A broker property for every node, overriding testkit's defaults. */
+        /** A broker property for every node, overriding testkit's defaults; {@code {id}} in the value becomes the node id. */
         public Builder brokerConfig(String key, String value) {
             brokerConfig.put(key, value);
             return this;
@@ -535,6 +561,12 @@ public final class KafkaCluster implements AutoCloseable {
          */
         public Builder aclAuthorizer(boolean enabled) {
             this.aclAuthorizer = enabled;
+            return this;
+        }
+
+        /** Puts a {@link FaultProxy} in front of each node's replication listener: see {@link #replicationProxy(int)}. */
+        public Builder replicationProxy(boolean enabled) {
+            this.replicationProxy = enabled;
             return this;
         }
 

@@ -36,6 +36,7 @@ public final class KafkaClusterExtension implements ParameterResolver {
                     .getOrComputeIfAbsent(SHARED, k -> KafkaCluster.builder().build().start(), KafkaCluster.class);
         }
         KafkaCluster.Builder builder = KafkaCluster.builder().brokers(own.brokers()).faultProxy(own.faultProxy())
+                .replicationProxy(own.replicationProxy())
                 .securityListeners(own.securityListeners());
         if (!own.release().isEmpty()) {
             builder.release(own.release());

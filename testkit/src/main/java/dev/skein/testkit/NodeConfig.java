@@ -17,9 +17,10 @@ record NodeConfig(int brokers, MetadataMode mode, String voters, int zooKeeperPo
 
     /**
      * The {@code server.properties} of node {@code id}: its ports (client, broker, controller, then the
-     * secured listeners'), the client port it advertises (its proxy's, when there is one) and its data.
+     * secured listeners'), the client and broker ports it advertises (their proxies', when there are
+     * any) and its data.
      */
-    Map<String, String> forNode(int id, int[] p, int advertised, Path dataDir) {
+    Map<String, String> forNode(int id, int[] p, int advertised, int advertisedBroker, Path dataDir) {
         int rf = Math.min(brokers, 3);
         String minIsr = brokers >= 3 ? "2" : "1";
         Map<String, String> c = new LinkedHashMap<>();
@@ -38,7 +39,7 @@ record NodeConfig(int brokers, MetadataMode mode, String voters, int zooKeeperPo
             c.put("listeners", "CLIENT://127.0.0.1:" + p[0] + ",BROKER://127.0.0.1:" + p[1]);
             c.put("listener.security.protocol.map", "CLIENT:PLAINTEXT,BROKER:PLAINTEXT");
         }
-        c.put("advertised.listeners", "CLIENT://127.0.0.1:" + advertised + ",BROKER://127.0.0.1:" + p[1]);
+        c.put("advertised.listeners", "CLIENT://127.0.0.1:" + advertised + ",BROKER://127.0.0.1:" + advertisedBroker);
         c.put("inter.broker.listener.name", "BROKER");
         c.put("log.dirs", dataDir.toString());
         c.put("num.partitions", "1");
@@ -70,7 +71,7 @@ record NodeConfig(int brokers, MetadataMode mode, String voters, int zooKeeperPo
         if (securityListeners) {
             addSecurityListeners(c, p);
         }
-        c.putAll(overrides);
+        overrides.forEach((k, v) -> c.put(k, v.replace("{id}", Integer.toString(id)))); // per node: broker.rack=rack-{id}
         return c;
     }
 

@@ -19,10 +19,13 @@ public @interface OwnCluster {
     /** Put a {@link FaultProxy} in front of each broker. */
     boolean faultProxy() default false;
 
+    /** Put a {@link FaultProxy} in front of each node's replication listener ({@link KafkaCluster#replicationProxy}). */
+    boolean replicationProxy() default false;
+
     /** Add the secured listeners of {@link KafkaCluster.Listener} (TLS, mutual TLS, SASL). */
     boolean securityListeners() default false;
 
-    /** Broker configs, each {@code "key=value"} (an authorizer, say). */
+    /** Broker configs, each {@code "key=value"} (an authorizer, say); {@code {id}} in a value becomes the node id. */
     String[] config() default {};
 
     /** The Apache Kafka release, such as {@code "3.9.1"}; empty for {@link KafkaCluster#BUILT_IN_RELEASE}. */
