@@ -116,6 +116,14 @@ public interface Consumer<K, V> extends AutoCloseable {
 
     void seek(TopicPartition partition, long offset);
 
+    /**
+     * Moves to a committed offset, or to the divergence point a {@link LogTruncationException} names. With
+     * a leader epoch, the position is first checked against the leader's log (KIP-320): if the log was
+     * truncated below it, the consumer moves to where it diverged, or raises {@link LogTruncationException}
+     * under {@code auto.offset.reset=none}.
+     */
+    void seek(TopicPartition partition, OffsetAndMetadata offset);
+
     void seekToBeginning(Collection<TopicPartition> partitions);
 
     void seekToEnd(Collection<TopicPartition> partitions);

@@ -22,7 +22,6 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -310,10 +309,10 @@ final class ConsumerGroup {
             return;
         }
         if (settings.delivery() == Delivery.AT_LEAST_ONCE && !membership.isStale()) {
-            Map<TopicPartition, Long> moved = new LinkedHashMap<>(subscriptions.uncommittedPositions());
+            Map<TopicPartition, OffsetAndMetadata> moved = new LinkedHashMap<>(subscriptions.uncommittedPositions());
             moved.keySet().retainAll(parts);
             try {
-                commitSync(toOffsets(moved));
+                commitSync(moved);
             } catch (RuntimeException e) {
                 log.warn("commit before revoking {} failed: {}", parts, e.getMessage());
             }
@@ -357,13 +356,13 @@ final class ConsumerGroup {
     }
 
     private void commitPositionsAsync() {
-        Map<TopicPartition, Long> moved = subscriptions.uncommittedPositions();
+        Map<TopicPartition, OffsetAndMetadata> moved = subscriptions.uncommittedPositions();
         if (moved.isEmpty()) {
             return;
         }
-        offsets.commit(toOffsets(moved), 3).whenComplete((v, e) -> {
+        offsets.commit(moved, 3).whenComplete((v, e) -> {
             if (e == null) {
-                moved.forEach(subscriptions::markCommitted);
+                moved.forEach((tp, om) -> subscriptions.markCommitted(tp, om.offset()));
             } else {
                 log.debug("commit of {} failed; it is retried on the next poll: {}", moved.keySet(), e.getMessage());
             }
@@ -378,16 +377,15 @@ final class ConsumerGroup {
         if (settings.delivery() != Delivery.AT_MOST_ONCE) {
             return true;
         }
-        Map<TopicPartition, Long> positions = new HashMap<>();
-        for (TopicPartition tp : records.partitions()) {
-            positions.put(tp, subscriptions.position(tp));
-        }
+        Map<TopicPartition, OffsetAndMetadata> positions = new LinkedHashMap<>(subscriptions.positions());
+        positions.keySet().retainAll(records.partitions());
         try {
-            commitSync(toOffsets(positions));
+            commitSync(positions);
         } catch (RuntimeException e) {
             // Never hand out records whose offsets are not committed: rewind so they are fetched again.
             for (TopicPartition tp : records.partitions()) {
-                subscriptions.seek(tp, records.records(tp).get(0).offset());
+                var first = records.records(tp).get(0);
+                subscriptions.seek(tp, first.offset(), first.leaderEpoch());
             }
             if (rebalancing(e)) {
                 log.debug("at-most-once commit deferred: the group is rebalancing");
@@ -405,12 +403,6 @@ final class ConsumerGroup {
             }
         }
         return false;
-    }
-
-    static Map<TopicPartition, OffsetAndMetadata> toOffsets(Map<TopicPartition, Long> positions) {
-        Map<TopicPartition, OffsetAndMetadata> out = new LinkedHashMap<>();
-        positions.forEach((tp, p) -> out.put(tp, OffsetAndMetadata.of(p)));
-        return out;
     }
 
     /** A member that knows it has no live generation must not commit: the partitions may have moved on. */
@@ -461,9 +453,9 @@ final class ConsumerGroup {
     void close(Duration timeout) {
         try {
             if (settings.delivery() == Delivery.AT_LEAST_ONCE && !(subscribed() && membership.isStale())) {
-                Map<TopicPartition, Long> moved = subscriptions.uncommittedPositions();
+                Map<TopicPartition, OffsetAndMetadata> moved = subscriptions.uncommittedPositions();
                 if (!moved.isEmpty()) {
-                    Blocking.await(offsets.commit(toOffsets(moved), 3), System.nanoTime() + timeout.toNanos(),
+                    Blocking.await(offsets.commit(moved, 3), System.nanoTime() + timeout.toNanos(),
                             "the final commit");
                 }
             }

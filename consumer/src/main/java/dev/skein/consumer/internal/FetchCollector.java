@@ -112,52 +112,62 @@ final class FetchCollector<K, V> {
         return out;
     }
 
-    /** Drains records of one fetch into {@code list}; returns how many it added. */
+    /**
+     * Drains records of one fetch into {@code list}; returns how many it added. The position moves once,
+     * at the end (past what was added, or past batches skipped), and only then is a used-up fetch handed
+     * back, so the fetcher refetches from the new position.
+     */
     private int drain(CompletedFetch f, List<ConsumerRecord<K, V>> list, int max) {
         int added = 0;
-        long position = subscriptions.position(f.tp);
+        long start = subscriptions.position(f.tp);
+        long position = start;
+        int epoch = -1;
         long[] skipTo = {position};
         int maxBatch = (int) Math.min(Integer.MAX_VALUE, settings.bufferMaxBytes());
         long bytes = 0;
+        boolean usedUp = false;
         try {
             while (added < max) {
                 RecordCursor r;
                 try {
                     r = f.next(position, settings.isolation(), settings.checkCrcs(), allocator, maxBatch, skipTo);
                 } catch (RuntimeException e) {
-                    // A corrupt batch: the position stays on it; drop this fetch so a seek can move past.
-                    release();
+                    usedUp = true; // a corrupt batch: the position stays on it; drop this fetch so a seek can move past
                     throw e;
                 }
                 if (r == null) {
-                    if (skipTo[0] > position) {
-                        subscriptions.advance(f.tp, position, skipTo[0]);
-                        f.expectedPosition = skipTo[0];
-                    }
-                    release();
+                    position = Math.max(position, skipTo[0]); // control batches or compacted gaps at the end
+                    usedUp = true;
                     return added;
                 }
-                list.add(toRecord(f, r));
+                int batchEpoch = r.batch().partitionLeaderEpoch();
+                list.add(toRecord(f, r, batchEpoch)); // an undeserializable record leaves the position on it
                 bytes += Math.max(0, r.keyLength()) + Math.max(0, r.valueLength());
-                subscriptions.advance(f.tp, position, r.offset() + 1);
                 position = r.offset() + 1;
-                f.expectedPosition = position;
+                epoch = batchEpoch;
                 skipTo[0] = Math.max(skipTo[0], position);
                 added++;
             }
             return added;
         } finally {
+            if (position != start) {
+                subscriptions.advance(f.tp, start, position, epoch);
+                f.expectedPosition = position;
+            }
+            if (usedUp) {
+                release();
+            }
             metrics.consumed(added, bytes);
         }
     }
 
-    private ConsumerRecord<K, V> toRecord(CompletedFetch f, RecordCursor r) {
+    private ConsumerRecord<K, V> toRecord(CompletedFetch f, RecordCursor r, int leaderEpoch) {
         SerdeContext keyCtx = SerdeContext.forConsumer(f.tp.topic(), SerdeContext.Target.KEY, r.headers(), f.tp.partition(), r.offset());
         SerdeContext valueCtx = SerdeContext.forConsumer(f.tp.topic(), SerdeContext.Target.VALUE, r.headers(), f.tp.partition(), r.offset());
         K k = deserialize(keys, r, true, keyCtx);
         V v = deserialize(values, r, false, valueCtx);
         return new ConsumerRecord<>(f.tp.topic(), f.tp.partition(), r.offset(), r.timestamp(), false, k, v, r.headers(),
-                r.keyLength(), r.valueLength(), -1);
+                r.keyLength(), r.valueLength(), leaderEpoch);
     }
 
     /** Deserializes in place: the buffer handed over is a reused view, valid only during the call. */

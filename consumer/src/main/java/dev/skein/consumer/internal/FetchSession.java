@@ -10,8 +10,9 @@ import java.util.Map;
 
 /**
  * An incremental fetch session with one broker (KIP-227). The first request is full and asks the
- * broker for a session; later ones name only the partitions that are new or whose fetch offset moved,
- * and list as forgotten the ones no longer wanted. The broker then answers only for partitions with
+ * broker for a session; later ones name only the partitions that are new or whose fetch offset or
+ * current leader epoch changed (the broker keeps what it was last told), and list as forgotten the ones
+ * no longer wanted. The broker then answers only for partitions with
  * something to say, so idle partitions cost nothing per request.
  *
  * <p>The partitions in the session are exactly the ones the consumer wants fetched from that broker
@@ -25,24 +26,27 @@ final class FetchSession {
     static final int INITIAL_EPOCH = 0;
     static final int FINAL_EPOCH = -1;
 
+    /** What is wanted of one partition: the fetch offset and the leader epoch it is fetched under (-1 unknown). */
+    record Want(long offset, int leaderEpoch) {}
+
     /** What one request carries: session id and epoch, the partitions to list, the ones to forget. */
-    record Request(int sessionId, int epoch, boolean full, Map<TopicPartition, Long> listed, List<TopicPartition> forgotten,
-                   Map<TopicPartition, Long> wanted) {}
+    record Request(int sessionId, int epoch, boolean full, Map<TopicPartition, Want> listed, List<TopicPartition> forgotten,
+                   Map<TopicPartition, Want> wanted) {}
 
     private int id = NO_SESSION;
     private int epoch = INITIAL_EPOCH;
-    /** The session's content as the broker has it (after the last successful request): partition to fetch offset. */
-    private Map<TopicPartition, Long> inSession = new LinkedHashMap<>();
+    /** The session's content as the broker has it (after the last successful request). */
+    private Map<TopicPartition, Want> inSession = new LinkedHashMap<>();
 
-    /** The next request for {@code wanted} (partition to fetch offset). */
-    Request next(Map<TopicPartition, Long> wanted) {
+    /** The next request for {@code wanted}. */
+    Request next(Map<TopicPartition, Want> wanted) {
         if (epoch == INITIAL_EPOCH) {
             return new Request(id, epoch, true, wanted, List.of(), wanted);
         }
-        Map<TopicPartition, Long> listed = new LinkedHashMap<>();
-        wanted.forEach((tp, offset) -> {
-            if (!offset.equals(inSession.get(tp))) {
-                listed.put(tp, offset);
+        Map<TopicPartition, Want> listed = new LinkedHashMap<>();
+        wanted.forEach((tp, want) -> {
+            if (!want.equals(inSession.get(tp))) {
+                listed.put(tp, want);
             }
         });
         List<TopicPartition> forgotten = new ArrayList<>();

@@ -54,6 +54,11 @@ final class Fetcher {
     private volatile java.util.function.Consumer<Boolean> requestListener = incremental -> { };
     private volatile boolean closed;
     private volatile java.util.function.LongConsumer latencyListener = n -> { };
+    private final PositionValidator validator;
+    /** KIP-392: the replica a leader named for this consumer's rack, used until it expires or fails. */
+    private final Map<TopicPartition, ReadReplica> readReplicas = new HashMap<>(); // event-loop confined
+
+    private record ReadReplica(int node, long untilNanos) {}
 
     void latencyListener(java.util.function.LongConsumer l) {
         this.latencyListener = l;
@@ -70,6 +75,17 @@ final class Fetcher {
         this.subscriptions = subscriptions;
         this.onData = onData;
         this.loop = client.resources().eventLoops().next();
+        this.validator = new PositionValidator(settings, client, subscriptions, loop, this::wakeup, (tp, code) -> {
+            if (code != null) {
+                partitionErrors.put(tp, code);
+            }
+            onData.run();
+        });
+    }
+
+    /** Raises a {@link dev.skein.consumer.LogTruncationException} for truncations found (reset none). */
+    void raiseTruncations() {
+        validator.raiseTruncations();
     }
 
     void wakeup() {
@@ -155,10 +171,12 @@ final class Fetcher {
             return; // woken again when the polling thread consumes
         }
         Cluster cluster = client.cluster();
-        Map<Integer, List<TopicPartition>> byNode = new LinkedHashMap<>();
+        Map<Integer, Map<TopicPartition, FetchSession.Want>> byNode = new LinkedHashMap<>();
+        Map<Integer, List<PositionValidator.Check>> toValidate = new LinkedHashMap<>();
         boolean needMetadata = false;
         Map<Integer, Integer> bufferedPerNode = new HashMap<>();
-        for (TopicPartition tp : subscriptions.fetchable()) {
+        for (SubscriptionState.FetchPosition at : subscriptions.fetchable()) {
+            TopicPartition tp = at.tp();
             if (partitionErrors.containsKey(tp)) {
                 continue;
             }
@@ -173,12 +191,24 @@ final class Fetcher {
                 needMetadata = true;
                 continue;
             }
+            int leaderEpoch = cluster.partition(tp.topic(), tp.partition()).leaderEpoch();
+            int node = fetchNode(cluster, tp, leader.id());
             if (buffered.contains(tp)) {
-                bufferedPerNode.merge(leader.id(), 1, Integer::sum);
-            } else if (!inFlight.contains(leader.id())) {
-                byNode.computeIfAbsent(leader.id(), k -> new ArrayList<>()).add(tp);
+                bufferedPerNode.merge(node, 1, Integer::sum);
+            } else if (at.needsValidation(leaderEpoch)) { // KIP-320: first ask the leader whether the log still holds it
+                if (!validator.busy(leader.id()) && subscriptions.startValidation(tp, at.offset())) {
+                    toValidate.computeIfAbsent(leader.id(), k -> new ArrayList<>())
+                            .add(new PositionValidator.Check(at, leaderEpoch));
+                }
+            } else if (!inFlight.contains(node)) {
+                if (at.epoch() < 0) {
+                    subscriptions.fetchingUnder(tp, at.offset(), leaderEpoch); // nothing to validate: this leader's log
+                }
+                byNode.computeIfAbsent(node, k -> new LinkedHashMap<>())
+                        .put(tp, new FetchSession.Want(at.offset(), leaderEpoch));
             }
         }
+        toValidate.forEach(validator::send);
         if (needMetadata) {
             client.addTopics(TopicPartition.topicsOf(subscriptions.assignment()));
             loop.schedule(this::wakeup, settings.client().retryBackoff().toMillis(), TimeUnit.MILLISECONDS);
@@ -202,11 +232,7 @@ final class Fetcher {
         return stillBuffered == 0;
     }
 
-    private void send(Cluster cluster, int node, List<TopicPartition> partitions, int maxBytes) {
-        Map<TopicPartition, Long> wanted = new LinkedHashMap<>();
-        for (TopicPartition tp : partitions) {
-            wanted.put(tp, subscriptions.position(tp));
-        }
+    private void send(Cluster cluster, int node, Map<TopicPartition, FetchSession.Want> wanted, int maxBytes) {
         FetchSession session = sessions.computeIfAbsent(node, n -> new FetchSession());
         FetchSession.Request plan = session.next(wanted);
         if (!plan.full() && !knowsTopicIds(cluster, plan)) {
@@ -225,6 +251,7 @@ final class Fetcher {
                     latencyListener.accept(System.nanoTime() - start);
                     if (err != null) {
                         log.debug("fetch from broker {} failed: {}", node, err.toString());
+                        readReplicas.values().removeIf(r -> r.node() == node); // back to the leaders
                         session.onFailure();
                         client.refreshMetadata();
                         loop.schedule(this::wakeup, settings.client().retryBackoff().toMillis(), TimeUnit.MILLISECONDS);
@@ -235,9 +262,26 @@ final class Fetcher {
                         releaseAll(resp);
                         return;
                     }
-                    handle(cluster, request.wanted(), resp);
+                    handle(cluster, node, request.wanted(), resp);
                     wakeup();
                 }));
+    }
+
+    /**
+     * The node to fetch {@code tp} from: the replica its leader named for this consumer's rack
+     * (KIP-392, {@code client.rack}) until {@code metadata.max.age.ms} has passed since or the replica
+     * left the metadata, otherwise the leader.
+     */
+    private int fetchNode(Cluster cluster, TopicPartition tp, int leader) {
+        ReadReplica r = readReplicas.get(tp);
+        if (r == null) {
+            return leader;
+        }
+        if (System.nanoTime() - r.untilNanos() >= 0 || cluster.broker(r.node()) == null) {
+            readReplicas.remove(tp);
+            return leader;
+        }
+        return r.node();
     }
 
     private static boolean knowsTopicIds(Cluster cluster, FetchSession.Request request) {
@@ -259,11 +303,14 @@ final class Fetcher {
 
     private FetchRequest request(Cluster cluster, FetchSession.Request plan, int maxBytes, short version) {
         Map<String, FetchRequest.FetchTopic> topics = new LinkedHashMap<>();
-        plan.listed().forEach((tp, offset) -> topics.computeIfAbsent(tp.topic(), t -> new FetchRequest.FetchTopic()
+        // current_leader_epoch (KIP-320): a broker whose epoch differs refuses with FENCED_LEADER_EPOCH
+        // (the metadata is stale) or UNKNOWN_LEADER_EPOCH (the broker is behind), never serves a stale log.
+        plan.listed().forEach((tp, want) -> topics.computeIfAbsent(tp.topic(), t -> new FetchRequest.FetchTopic()
                         .setTopic(version < 13 ? t : "")
                         .setTopicId(version >= 13 ? cluster.topic(t).id() : new UUID(0, 0))
                         .setPartitions(new ArrayList<>()))
-                .partitions().add(new FetchRequest.FetchPartition().setPartition(tp.partition()).setFetchOffset(offset)
+                .partitions().add(new FetchRequest.FetchPartition().setPartition(tp.partition())
+                        .setFetchOffset(want.offset()).setCurrentLeaderEpoch(want.leaderEpoch())
                         .setPartitionMaxBytes(settings.maxPartitionFetchBytes())));
         Map<String, FetchRequest.ForgottenTopic> forgotten = new LinkedHashMap<>();
         for (TopicPartition tp : plan.forgotten()) {
@@ -288,7 +335,7 @@ final class Fetcher {
         return r;
     }
 
-    private void handle(Cluster cluster, Map<TopicPartition, Long> offsets, FetchResponse resp) {
+    private void handle(Cluster cluster, int node, Map<TopicPartition, FetchSession.Want> wanted, FetchResponse resp) {
         boolean gotData = false;
         ErrorCode top = ErrorCode.forCode(resp.errorCode());
         if (top != ErrorCode.NONE) {
@@ -306,10 +353,17 @@ final class Fetcher {
             }
             for (FetchResponse.PartitionData p : t.partitions()) {
                 TopicPartition tp = new TopicPartition(topic, p.partitionIndex());
-                Long fetchOffset = offsets.get(tp);
+                FetchSession.Want want = wanted.get(tp);
+                Long fetchOffset = want == null ? null : want.offset();
                 ErrorCode code = ErrorCode.forCode(p.errorCode());
                 boolean kept = false;
-                if (fetchOffset != null && code == ErrorCode.NONE) {
+                if (fetchOffset != null && code == ErrorCode.NONE && p.preferredReadReplica() >= 0
+                        && p.preferredReadReplica() != node) {
+                    log.debug("{}: fetching from replica {} (client.rack {}) rather than broker {}", tp,
+                            p.preferredReadReplica(), settings.rack(), node);
+                    readReplicas.put(tp, new ReadReplica(p.preferredReadReplica(),
+                            System.nanoTime() + settings.client().metadataMaxAge().toNanos()));
+                } else if (fetchOffset != null && code == ErrorCode.NONE) {
                     subscriptions.updateWatermarks(tp, p.highWatermark(), p.lastStableOffset());
                     if (p.records() != null && p.records().readableBytes() > 0 && subscriptions.isAssigned(tp)) {
                         // Mark before queueing: the polling thread may consume it at once, and its
@@ -320,6 +374,14 @@ final class Fetcher {
                                 p.lastStableOffset(), p.abortedTransactions()));
                         kept = true;
                         gotData = true;
+                    }
+                } else if (fetchOffset != null && readReplicas.containsKey(tp) && readReplicas.get(tp).node() == node) {
+                    // Any error from the read replica (a follower behind the fetch offset answers
+                    // OFFSET_OUT_OF_RANGE) sends the partition back to its leader, which decides.
+                    log.debug("{}: {} from read replica {}; back to the leader", tp, code, node);
+                    readReplicas.remove(tp);
+                    if (code != ErrorCode.OFFSET_OUT_OF_RANGE) {
+                        client.refreshMetadata();
                     }
                 } else if (fetchOffset != null) {
                     onPartitionError(tp, fetchOffset, code);

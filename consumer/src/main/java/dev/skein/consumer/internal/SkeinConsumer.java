@@ -185,6 +185,7 @@ public final class SkeinConsumer<K, V> implements Consumer<K, V> {
             }
             resolvePositions(deadline, true);
             raisePartitionErrors();
+            fetcher.raiseTruncations();
             Map<TopicPartition, List<ConsumerRecord<K, V>>> out = collector.collect();
             fetcher.wakeup();
             if (!out.isEmpty()) {
@@ -231,7 +232,7 @@ public final class SkeinConsumer<K, V> implements Consumer<K, V> {
         if (needing.isEmpty()) {
             return;
         }
-        Map<TopicPartition, Long> committed = new HashMap<>();
+        Map<TopicPartition, OffsetAndMetadata> committed = new HashMap<>();
         if (group != null) {
             Set<TopicPartition> fresh = new HashSet<>();
             for (TopicPartition tp : needing) {
@@ -244,7 +245,7 @@ public final class SkeinConsumer<K, V> implements Consumer<K, V> {
                 if (found == null) {
                     needing.removeAll(fresh); // not known yet: no reset for them either
                 } else {
-                    found.forEach((tp, om) -> committed.put(tp, om.offset()));
+                    committed.putAll(found);
                 }
             }
         }
@@ -252,8 +253,9 @@ public final class SkeinConsumer<K, V> implements Consumer<K, V> {
         Map<TopicPartition, Long> queries = new HashMap<>();
         List<TopicPartition> noReset = new ArrayList<>();
         for (TopicPartition tp : needing) {
-            if (committed.containsKey(tp)) {
-                subscriptions.seek(tp, committed.get(tp));
+            OffsetAndMetadata resume = committed.get(tp);
+            if (resume != null) {
+                subscriptions.seek(tp, resume.offset(), resume.leaderEpoch()); // validated before fetching (KIP-320)
                 continue;
             }
             OffsetReset strategy = subscriptions.pendingReset(tp) != null ? subscriptions.pendingReset(tp) : settings.offsetReset();
@@ -280,7 +282,7 @@ public final class SkeinConsumer<K, V> implements Consumer<K, V> {
             if (!allOlder.isEmpty()) {
                 found.putAll(lookup.lookup(allOlder, Duration.ofNanos(Math.max(1, deadline - System.nanoTime()))));
             }
-            found.forEach((tp, ot) -> subscriptions.seek(tp, ot.offset()));
+            found.forEach((tp, ot) -> subscriptions.seek(tp, ot.offset(), ot.leaderEpoch()));
             log.debug("reset positions: {}", found);
         }
         fetcher.wakeup();
@@ -327,7 +329,7 @@ public final class SkeinConsumer<K, V> implements Consumer<K, V> {
 
     @Override
     public void commitSync() {
-        commitSync(ConsumerGroup.toOffsets(subscriptions.positions()));
+        commitSync(subscriptions.positions());
     }
 
     @Override
@@ -341,7 +343,7 @@ public final class SkeinConsumer<K, V> implements Consumer<K, V> {
     public void commitAsync(OffsetCommitCallback callback) {
         ensureOpen();
         requireGroup("commitAsync()");
-        group.commitAsync(ConsumerGroup.toOffsets(subscriptions.positions()), callback);
+        group.commitAsync(subscriptions.positions(), callback);
     }
 
     @Override
@@ -385,6 +387,14 @@ public final class SkeinConsumer<K, V> implements Consumer<K, V> {
         }
         requireAssigned(tp);
         subscriptions.seek(tp, offset);
+        fetcher.wakeup();
+    }
+
+    @Override
+    public void seek(TopicPartition tp, OffsetAndMetadata offset) {
+        ensureOpen();
+        requireAssigned(tp);
+        subscriptions.seek(tp, offset.offset(), offset.leaderEpoch());
         fetcher.wakeup();
     }
 

@@ -1,5 +1,6 @@
 package dev.skein.consumer.internal;
 
+import dev.skein.consumer.OffsetAndMetadata;
 import dev.skein.consumer.OffsetReset;
 import dev.skein.core.TopicPartition;
 
@@ -15,11 +16,32 @@ import java.util.Set;
  * The assigned partitions and, for each, the position (the next offset {@code poll()} returns), the
  * pause flag and a pending offset reset. The polling thread changes it; the fetcher reads it from an
  * event loop. Every method synchronizes on this object and none calls out while holding it.
+ *
+ * <p>Log truncation (KIP-320): a position carries the leader epoch of the record before it (from the
+ * last record returned, a committed offset or an offset lookup). It is known to lie on the leader's log
+ * under one leader epoch of the metadata ({@code validatedUnder}); under any other (a new leader, or a
+ * position just set from a commit) the fetcher first asks the leader where that epoch ends
+ * (OffsetsForLeaderEpoch) and fetches only once the answer shows nothing before the position was lost.
  */
 final class SubscriptionState {
+    /** What the fetcher needs of a fetchable partition, read at once. */
+    record FetchPosition(TopicPartition tp, long offset, int epoch, int validatedUnder) {
+        /** True when the position must be validated before fetching under {@code leaderEpoch}. */
+        boolean needsValidation(int leaderEpoch) {
+            return epoch >= 0 && leaderEpoch >= 0 && validatedUnder != leaderEpoch;
+        }
+    }
+
     static final class PartitionState {
         long position = -1;
-        int positionLeaderEpoch = -1;
+        /** Leader epoch of the record before the position, or -1 when unknown (then nothing is validated). */
+        int positionEpoch = -1;
+        /** The metadata leader epoch under which the position is known to be on the leader's log, or -1. */
+        int validatedUnder = -1;
+        /** An OffsetsForLeaderEpoch for this position is in flight. */
+        boolean validating;
+        /** The log was truncated below the position and no reset applies: nothing is fetched until a seek. */
+        boolean truncated;
         boolean paused;
         OffsetReset pendingReset;
         long highWatermark = -1;
@@ -47,12 +69,12 @@ final class SubscriptionState {
         return assigned.containsKey(tp);
     }
 
-    /** Partitions with a position, not paused, and not waiting for a reset. */
-    synchronized List<TopicPartition> fetchable() {
-        List<TopicPartition> out = new ArrayList<>();
+    /** Partitions with a position, not paused, not waiting for a reset or a validation, not truncated. */
+    synchronized List<FetchPosition> fetchable() {
+        List<FetchPosition> out = new ArrayList<>();
         assigned.forEach((tp, s) -> {
-            if (s.position >= 0 && !s.paused && s.pendingReset == null) {
-                out.add(tp);
+            if (s.position >= 0 && !s.paused && s.pendingReset == null && !s.validating && !s.truncated) {
+                out.add(new FetchPosition(tp, s.position, s.positionEpoch, s.validatedUnder));
             }
         });
         return out;
@@ -74,25 +96,95 @@ final class SubscriptionState {
         return s == null ? -1 : s.position;
     }
 
-    /** Moves the position; returns false when the partition is no longer assigned. */
+    /** Moves the position (no leader epoch known: it will not be validated); false when no longer assigned. */
     synchronized boolean seek(TopicPartition tp, long offset) {
+        return seek(tp, offset, -1);
+    }
+
+    /**
+     * Moves the position to {@code offset}, which follows a record of leader epoch {@code epoch} (-1 if
+     * unknown); one with an epoch is validated before the next fetch. False when no longer assigned.
+     */
+    synchronized boolean seek(TopicPartition tp, long offset, int epoch) {
         PartitionState s = assigned.get(tp);
         if (s == null) {
             return false;
         }
         s.position = offset;
+        s.positionEpoch = epoch;
+        s.validatedUnder = -1;
+        s.validating = false;
+        s.truncated = false;
         s.pendingReset = null;
         return true;
     }
 
-    /** Advances the position only if it is still {@code expected} (a seek meanwhile wins). */
-    synchronized boolean advance(TopicPartition tp, long expected, long next) {
+    /**
+     * Advances the position only if it is still {@code expected} (a seek meanwhile wins); {@code epoch}
+     * is the leader epoch of the batch read (-1 keeps the one known).
+     */
+    synchronized boolean advance(TopicPartition tp, long expected, long next, int epoch) {
         PartitionState s = assigned.get(tp);
         if (s == null || s.position != expected) {
             return false;
         }
         s.position = next;
+        if (epoch >= 0) {
+            s.positionEpoch = epoch;
+        }
         return true;
+    }
+
+    /** The position fetched from {@code leaderEpoch} without validation (no epoch to validate). */
+    synchronized void fetchingUnder(TopicPartition tp, long offset, int leaderEpoch) {
+        PartitionState s = assigned.get(tp);
+        if (s != null && s.position == offset && s.positionEpoch < 0) {
+            s.validatedUnder = leaderEpoch;
+        }
+    }
+
+    /** Marks the position at {@code offset} as being validated; false if it moved or is already. */
+    synchronized boolean startValidation(TopicPartition tp, long offset) {
+        PartitionState s = assigned.get(tp);
+        if (s == null || s.position != offset || s.validating) {
+            return false;
+        }
+        s.validating = true;
+        return true;
+    }
+
+    /**
+     * Ends a validation of the position at {@code offset}: it stands under {@code leaderEpoch}, moved to
+     * {@code newOffset} (epoch {@code newEpoch}) when the log diverged before it. Ignored if it moved.
+     */
+    synchronized void validated(TopicPartition tp, long offset, int leaderEpoch, long newOffset, int newEpoch) {
+        PartitionState s = assigned.get(tp);
+        if (s == null || s.position != offset || !s.validating) {
+            return;
+        }
+        s.validating = false;
+        s.validatedUnder = leaderEpoch;
+        if (newOffset != offset) {
+            s.position = newOffset;
+            s.positionEpoch = newEpoch;
+        }
+    }
+
+    /** A validation that did not finish (no answer, a stale leader): it is tried again. */
+    synchronized void validationFailed(TopicPartition tp, long offset) {
+        PartitionState s = assigned.get(tp);
+        if (s != null && s.position == offset) {
+            s.validating = false;
+        }
+    }
+
+    /** The log was truncated below the position at {@code offset} and no reset applies: stop until a seek. */
+    synchronized void truncated(TopicPartition tp, long offset) {
+        PartitionState s = assigned.get(tp);
+        if (s != null && s.position == offset) {
+            s.validating = false;
+            s.truncated = true;
+        }
     }
 
     synchronized void requestReset(TopicPartition tp, long ifPositionIs, OffsetReset strategy) {
@@ -150,22 +242,23 @@ final class SubscriptionState {
         return end < 0 ? -1 : Math.max(0, end - s.position);
     }
 
-    /** Positions that moved since their last commit. */
-    synchronized Map<TopicPartition, Long> uncommittedPositions() {
-        Map<TopicPartition, Long> out = new LinkedHashMap<>();
+    /** Positions that moved since their last commit, as offsets to commit (with their leader epochs). */
+    synchronized Map<TopicPartition, OffsetAndMetadata> uncommittedPositions() {
+        Map<TopicPartition, OffsetAndMetadata> out = new LinkedHashMap<>();
         assigned.forEach((tp, s) -> {
             if (s.position >= 0 && s.position != s.committed) {
-                out.put(tp, s.position);
+                out.put(tp, new OffsetAndMetadata(s.position, "", s.positionEpoch));
             }
         });
         return out;
     }
 
-    synchronized Map<TopicPartition, Long> positions() {
-        Map<TopicPartition, Long> out = new LinkedHashMap<>();
+    /** Every known position as an offset to commit (with its leader epoch). */
+    synchronized Map<TopicPartition, OffsetAndMetadata> positions() {
+        Map<TopicPartition, OffsetAndMetadata> out = new LinkedHashMap<>();
         assigned.forEach((tp, s) -> {
             if (s.position >= 0) {
-                out.put(tp, s.position);
+                out.put(tp, new OffsetAndMetadata(s.position, "", s.positionEpoch));
             }
         });
         return out;

@@ -17,12 +17,22 @@ class FetchSessionTest {
     private static final TopicPartition B = new TopicPartition("t", 1);
     private static final TopicPartition C = new TopicPartition("u", 0);
 
-    private static Map<TopicPartition, Long> offsets(Object... kv) {
-        Map<TopicPartition, Long> m = new LinkedHashMap<>();
+    private static Map<TopicPartition, FetchSession.Want> offsets(Object... kv) {
+        Map<TopicPartition, FetchSession.Want> m = new LinkedHashMap<>();
         for (int i = 0; i < kv.length; i += 2) {
-            m.put((TopicPartition) kv[i], (Long) kv[i + 1]);
+            m.put((TopicPartition) kv[i], new FetchSession.Want((Long) kv[i + 1], -1));
         }
         return m;
+    }
+
+    @Test
+    void aNewLeaderEpochListsThePartitionAgain() {
+        FetchSession s = new FetchSession();
+        FetchSession.Request first = s.next(Map.of(A, new FetchSession.Want(5, 3)));
+        s.onResponse(first, 42, ErrorCode.NONE);
+        assertEquals(Map.of(), s.next(Map.of(A, new FetchSession.Want(5, 3))).listed(), "nothing changed");
+        assertEquals(Map.of(A, new FetchSession.Want(5, 4)), s.next(Map.of(A, new FetchSession.Want(5, 4))).listed(),
+                "the broker must be told the epoch it is fetched under, or it keeps answering FENCED_LEADER_EPOCH");
     }
 
     @Test
