@@ -2,7 +2,6 @@ package dev.skein.core.internal.record;
 
 import dev.skein.core.Header;
 import dev.skein.core.ProtocolException;
-import dev.skein.core.internal.protocol.Wire;
 import io.netty.buffer.ByteBuf;
 
 import java.nio.ByteBuffer;
@@ -28,6 +27,10 @@ public final class RecordCursor implements AutoCloseable {
     private final boolean appendTime;
     private final long maxTimestamp;
     private final int base;
+    /** The records as one NIO view (index 0 is {@code base} in {@link #data()}), made at the first {@link #next()}. */
+    private ByteBuffer mem;
+    /** The next byte of {@link #mem} to decode. */
+    private int pos;
     private ByteBuffer keyView;
     private ByteBuffer valueView;
     private int index;
@@ -64,23 +67,30 @@ public final class RecordCursor implements AutoCloseable {
         if (index >= count) {
             return false;
         }
+        if (mem == null) {
+            // One NIO view of the records, decoded by index: a ByteBuf's readByte checks the reference
+            // count and the bounds of every wrapping layer on each byte, the consumer's hottest cost.
+            mem = data.nioBuffer(base, data.writerIndex() - base);
+        }
         try {
-            int length = Wire.readVarint(data);
-            Wire.ensure(data, length, "record");
-            int end = data.readerIndex() + length;
-            data.skipBytes(1); // attributes
-            long tsDelta = Wire.readVarlong(data);
-            int offsetDelta = Wire.readVarint(data);
-            keyLength = Wire.readVarint(data);
-            keyIndex = skipBlob(keyLength);
-            valueLength = Wire.readVarint(data);
-            valueIndex = skipBlob(valueLength);
-            int headerCount = Wire.readVarint(data);
-            if (headerCount < 0 || headerCount > data.readableBytes()) {
+            int length = readVarint();
+            if (length < 0 || length > mem.limit() - pos) {
+                throw new ProtocolException("truncated record: needs " + length + " bytes, " + (mem.limit() - pos) + " left");
+            }
+            int end = pos + length;
+            pos++; // attributes
+            long tsDelta = readVarlong();
+            int offsetDelta = readVarint();
+            keyLength = readVarint();
+            keyIndex = skipBlob(keyLength, end);
+            valueLength = readVarint();
+            valueIndex = skipBlob(valueLength, end);
+            int headerCount = readVarint();
+            if (headerCount < 0 || headerCount > end - pos) {
                 throw new ProtocolException("header count " + headerCount);
             }
-            headers = headerCount == 0 ? Collections.emptyList() : readHeaders(headerCount);
-            if (data.readerIndex() != end) {
+            headers = headerCount == 0 ? Collections.emptyList() : readHeaders(headerCount, end);
+            if (pos != end) {
                 throw new ProtocolException("record length " + length + " does not match its content");
             }
             offset = baseOffset + offsetDelta;
@@ -92,33 +102,74 @@ public final class RecordCursor implements AutoCloseable {
         }
     }
 
-    private int skipBlob(int len) {
+    /** Skips a field of {@code len} bytes (none for -1, a null); returns its index in {@link #data()}. */
+    private int skipBlob(int len, int end) {
         if (len < 0) {
             return -1;
         }
-        Wire.ensure(data, len, "record field");
-        int at = data.readerIndex();
-        data.skipBytes(len);
+        if (len > end - pos) {
+            throw new ProtocolException("truncated record field: needs " + len + " bytes, " + (end - pos) + " left");
+        }
+        int at = base + pos;
+        pos += len;
         return at;
     }
 
-    private List<Header> readHeaders(int n) {
+    private List<Header> readHeaders(int n, int end) {
         List<Header> out = new ArrayList<>(n);
         for (int h = 0; h < n; h++) {
-            int klen = Wire.readVarint(data);
-            Wire.ensure(data, klen, "header key");
-            String k = data.toString(data.readerIndex(), klen, StandardCharsets.UTF_8);
-            data.skipBytes(klen);
-            int vlen = Wire.readVarint(data);
+            int klen = readVarint();
+            if (klen < 0 || klen > end - pos) {
+                throw new ProtocolException("truncated header key: needs " + klen + " bytes, " + (end - pos) + " left");
+            }
+            byte[] k = new byte[klen];
+            mem.get(pos, k);
+            pos += klen;
+            int vlen = readVarint();
             byte[] v = null;
             if (vlen >= 0) {
-                Wire.ensure(data, vlen, "header value");
+                if (vlen > end - pos) {
+                    throw new ProtocolException("truncated header value: needs " + vlen + " bytes, " + (end - pos) + " left");
+                }
                 v = new byte[vlen];
-                data.readBytes(v);
+                mem.get(pos, v);
+                pos += vlen;
             }
-            out.add(new Header(k, v));
+            out.add(new Header(new String(k, StandardCharsets.UTF_8), v));
         }
         return out;
+    }
+
+    private byte nextByte() {
+        if (pos >= mem.limit()) {
+            throw new ProtocolException("truncated record: a varint runs past the batch");
+        }
+        return mem.get(pos++);
+    }
+
+    /** Zig-zag signed varint, as record fields use. */
+    private int readVarint() {
+        int raw = 0;
+        for (int shift = 0; shift < 35; shift += 7) {
+            byte b = nextByte();
+            raw |= (b & 0x7f) << shift;
+            if ((b & 0x80) == 0) {
+                return (raw >>> 1) ^ -(raw & 1);
+            }
+        }
+        throw new ProtocolException("varint longer than 5 bytes");
+    }
+
+    private long readVarlong() {
+        long raw = 0;
+        for (int shift = 0; shift < 70; shift += 7) {
+            byte b = nextByte();
+            raw |= (long) (b & 0x7f) << shift;
+            if ((b & 0x80) == 0) {
+                return (raw >>> 1) ^ -(raw & 1);
+            }
+        }
+        throw new ProtocolException("varlong longer than 10 bytes");
     }
 
     public long offset() {
@@ -148,7 +199,7 @@ public final class RecordCursor implements AutoCloseable {
             return null;
         }
         if (keyView == null) {
-            keyView = data.nioBuffer(base, data.writerIndex() - base);
+            keyView = mem.duplicate();
         }
         return position(keyView, keyIndex - base, keyLength);
     }
@@ -159,7 +210,7 @@ public final class RecordCursor implements AutoCloseable {
             return null;
         }
         if (valueView == null) {
-            valueView = data.nioBuffer(base, data.writerIndex() - base);
+            valueView = mem.duplicate();
         }
         return position(valueView, valueIndex - base, valueLength);
     }
