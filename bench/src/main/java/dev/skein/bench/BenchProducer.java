@@ -6,7 +6,6 @@ import dev.skein.serdes.Serdes;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -46,62 +45,52 @@ interface BenchProducer extends AutoCloseable {
         }
     }
 
-    /** The two clients under comparison; both take the standard Kafka property names. */
-    enum Client {
-        SKEIN {
+    /** Opens {@code client}'s producer with the standard Kafka property names, which both take. */
+    static BenchProducer open(Client client, Map<String, String> properties) {
+        return switch (client) {
+            case SKEIN -> skein(properties);
+            case REFERENCE -> reference(properties);
+        };
+    }
+
+    private static BenchProducer skein(Map<String, String> properties) {
+        Producer<byte[], byte[]> p = Producer.builder(Serdes.bytes(), Serdes.bytes()).properties(properties).build();
+        return new BenchProducer() {
             @Override
-            BenchProducer open(Map<String, String> properties) {
-                Producer<byte[], byte[]> p = Producer.builder(Serdes.bytes(), Serdes.bytes()).properties(properties).build();
-                return new BenchProducer() {
-                    @Override
-                    public void send(String topic, byte[] value, Ack ack) {
-                        p.send(ProducerRecord.of(topic, value), ack);
-                    }
-
-                    @Override
-                    public void flush() {
-                        p.flush();
-                    }
-
-                    @Override
-                    public void close() {
-                        p.close();
-                    }
-                };
+            public void send(String topic, byte[] value, Ack ack) {
+                p.send(ProducerRecord.of(topic, value), ack);
             }
-        },
-        REFERENCE {
+
             @Override
-            BenchProducer open(Map<String, String> properties) {
-                KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(Map.<String, Object>copyOf(properties),
-                        new ByteArraySerializer(), new ByteArraySerializer());
-                return new BenchProducer() {
-                    @Override
-                    public void send(String topic, byte[] value, Ack ack) {
-                        p.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topic, value), ack);
-                    }
+            public void flush() {
+                p.flush();
+            }
 
-                    @Override
-                    public void flush() {
-                        p.flush();
-                    }
-
-                    @Override
-                    public void close() {
-                        p.close();
-                    }
-                };
+            @Override
+            public void close() {
+                p.close();
             }
         };
+    }
 
-        abstract BenchProducer open(Map<String, String> properties);
+    private static BenchProducer reference(Map<String, String> properties) {
+        KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(Map.<String, Object>copyOf(properties),
+                new ByteArraySerializer(), new ByteArraySerializer());
+        return new BenchProducer() {
+            @Override
+            public void send(String topic, byte[] value, Ack ack) {
+                p.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topic, value), ack);
+            }
 
-        String label() {
-            return name().toLowerCase(Locale.ROOT);
-        }
+            @Override
+            public void flush() {
+                p.flush();
+            }
 
-        static Client of(String label) {
-            return valueOf(label.toUpperCase(Locale.ROOT));
-        }
+            @Override
+            public void close() {
+                p.close();
+            }
+        };
     }
 }

@@ -65,6 +65,37 @@ final class ChildJvm {
     }
 
     /**
+     * Runs {@code main} as {@link #run} does and hands back the last line it printed that starts with
+     * {@code {}: the measurement's JSON line.
+     *
+     * @throws IllegalStateException as {@link #run} does, or when the child printed no such line
+     */
+    static String json(Class<?> main, List<String> args, Duration timeout) throws IOException, InterruptedException {
+        List<String> out = run(main, args, timeout);
+        return out.stream().filter(l -> l.startsWith("{")).reduce((a, b) -> b)
+                .orElseThrow(() -> new IllegalStateException(main.getSimpleName() + " " + args + " printed no result: " + out));
+    }
+
+    /**
+     * Called first by a child's main: a child whose parent has gone (its end of the child's stdin
+     * closed) halts at once rather than go on loading the broker.
+     */
+    static void exitWithParent() {
+        Thread watch = new Thread(() -> {
+            try {
+                while (System.in.read() >= 0) {
+                    // the parent writes nothing; only the end of the stream matters
+                }
+            } catch (IOException e) {
+                // the pipe broke: the parent is gone just the same
+            }
+            Runtime.getRuntime().halt(3);
+        }, "parent-watch");
+        watch.setDaemon(true);
+        watch.start();
+    }
+
+    /**
      * This module's classpath. Under {@code exec:java} the classes come from a class loader of the
      * plugin's and {@code java.class.path} is Maven's own, so the loader's URLs are the classpath.
      */

@@ -1,6 +1,5 @@
 package dev.skein.bench;
 
-import dev.skein.bench.BenchProducer.Client;
 import dev.skein.testkit.KafkaCluster;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -8,16 +7,16 @@ import org.apache.kafka.clients.admin.NewTopic;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+
+import static dev.skein.bench.Results.bytes;
+import static dev.skein.bench.Results.median;
+import static dev.skein.bench.Results.verdict;
 
 /**
  * Skein's producer against the reference producer on one broker (testkit) in one run. Each
@@ -59,8 +58,7 @@ public final class ProducerComparison {
     public static void main(String[] args) throws Exception {
         Map<String, String> o = options(args);
         int rounds = Integer.parseInt(o.get("rounds"));
-        clients = Arrays.stream(o.get("clients").split(",")).map(c -> Client.valueOf(c.trim().toUpperCase(Locale.ROOT)))
-                .toList();
+        clients = Arrays.stream(o.get("clients").split(",")).map(Client::of).toList();
         try (KafkaCluster kafka = KafkaCluster.builder().brokerConfig("log.segment.delete.delay.ms", "1000").build().start();
              Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
             Map<ProducerWorkload, Map<Client, List<String>>> throughput = new LinkedHashMap<>();
@@ -119,9 +117,7 @@ public final class ProducerComparison {
         admin.createTopics(List.of(new NewTopic(w.topic(), PARTITIONS, (short) 1))).all().get(60, TimeUnit.SECONDS);
         try {
             Duration timeout = w.paced() ? RUN_TIMEOUT.plusSeconds(w.records() / w.ratePerSec()) : RUN_TIMEOUT;
-            List<String> out = ChildJvm.run(ProducerRun.class, w.toArgs(), timeout);
-            String json = out.stream().filter(l -> l.startsWith("{")).reduce((a, b) -> b)
-                    .orElseThrow(() -> new IllegalStateException(w + " printed no result: " + out));
+            String json = ChildJvm.json(ProducerRun.class, w.toArgs(), timeout);
             System.out.println("{\"round\":" + round + "," + json.substring(1));
             return json;
         } finally {
@@ -161,43 +157,13 @@ public final class ProducerComparison {
         System.out.printf(Locale.ROOT, "%np99, skein to reference: %s (bar ≤ 1.0)%n%n", verdict(ratio, ratio <= 1.0));
     }
 
-    private static String bytes(int n) {
-        return n >= 1024 && n % 1024 == 0 ? n / 1024 + " KiB" : n + " B";
-    }
-
-    private static String verdict(double ratio, boolean met) {
-        return String.format(Locale.ROOT, "%.2fx %s", ratio, met ? "✓" : "✗");
-    }
-
-    private static double median(List<String> jsonLines, String key) {
-        double[] values = jsonLines.stream().mapToDouble(json -> number(json, key)).sorted().toArray();
-        int mid = values.length / 2;
-        return values.length % 2 == 1 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
-    }
-
-    private static double number(String json, String key) {
-        Matcher m = Pattern.compile("\"" + Pattern.quote(key) + "\":(-?[0-9.]+)").matcher(json);
-        if (!m.find()) {
-            throw new IllegalStateException("no " + key + " in " + json);
-        }
-        return Double.parseDouble(m.group(1));
-    }
-
     private static int[] ints(String csv) {
         return Arrays.stream(csv.split(",")).mapToInt(Integer::parseInt).toArray();
     }
 
     /** {@code --name value} pairs over {@link #DEFAULTS}; an unknown name is an error. */
     private static Map<String, String> options(String[] args) {
-        Map<String, String> o = new HashMap<>(DEFAULTS);
-        for (int i = 0; i < args.length; i += 2) {
-            String name = args[i].startsWith("--") ? args[i].substring(2) : args[i];
-            if (!DEFAULTS.containsKey(name) || i + 1 == args.length) {
-                throw new IllegalArgumentException("usage: ProducerComparison [--name value]..., names and defaults: "
-                        + new TreeMap<>(DEFAULTS) + "; got " + String.join(" ", args));
-            }
-            o.put(name, args[i + 1]);
-        }
+        Map<String, String> o = Options.parse("ProducerComparison", DEFAULTS, args);
         for (String acks : o.get("acks").split(",")) {
             if (!Set.of("1", "all").contains(acks)) {
                 throw new IllegalArgumentException("--acks takes 1 (idempotence off) and/or all (idempotence on), not " + acks);

@@ -1,6 +1,5 @@
 package dev.skein.bench;
 
-import java.io.IOException;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.locks.LockSupport;
@@ -18,11 +17,11 @@ public final class ProducerRun {
     private ProducerRun() {}
 
     public static void main(String[] args) throws Exception {
-        exitWithParent();
+        ChildJvm.exitWithParent();
         ProducerWorkload w = ProducerWorkload.fromArgs(args);
         byte[][] values = w.values();
         Acknowledgements acks = new Acknowledgements(w.paced() ? w.records() : 0);
-        BenchProducer producer = w.client().open(w.properties());
+        BenchProducer producer = BenchProducer.open(w.client(), w.properties());
         Usage start;
         long sendNanos;
         try {
@@ -89,21 +88,5 @@ public final class ProducerRun {
     private static double percentile(long[] sorted, double q) {
         int i = (int) Math.ceil(q * sorted.length) - 1;
         return sorted[Math.max(0, Math.min(sorted.length - 1, i))] / 1e6;
-    }
-
-    /** A run whose parent has gone (its end of our stdin closed) stops at once rather than sending on. */
-    private static void exitWithParent() {
-        Thread watch = new Thread(() -> {
-            try {
-                while (System.in.read() >= 0) {
-                    // the parent writes nothing; only the end of the stream matters
-                }
-            } catch (IOException e) {
-                // the pipe broke: the parent is gone just the same
-            }
-            Runtime.getRuntime().halt(3);
-        }, "parent-watch");
-        watch.setDaemon(true);
-        watch.start();
     }
 }

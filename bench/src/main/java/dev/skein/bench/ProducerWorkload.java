@@ -14,7 +14,7 @@ import java.util.Random;
  * linger 5 ms, 64 KiB batches, 64 MiB of buffer memory. {@code acks=all} comes with idempotence on,
  * {@code acks=1} with it off.
  */
-record ProducerWorkload(BenchProducer.Client client, String bootstrap, String topic, int records, int valueBytes,
+record ProducerWorkload(Client client, String bootstrap, String topic, int records, int valueBytes,
                         String acks, String compression, int ratePerSec, int warmupRecords) {
 
     /** Distinct values per run; more than a 64 KiB batch holds, so no batch repeats one. */
@@ -24,7 +24,7 @@ record ProducerWorkload(BenchProducer.Client client, String bootstrap, String to
         if (a.length != 9) {
             throw new IllegalArgumentException("expected 9 arguments, got " + Arrays.toString(a));
         }
-        return new ProducerWorkload(BenchProducer.Client.of(a[0]), a[1], a[2], Integer.parseInt(a[3]),
+        return new ProducerWorkload(Client.of(a[0]), a[1], a[2], Integer.parseInt(a[3]),
                 Integer.parseInt(a[4]), a[5], a[6], Integer.parseInt(a[7]), Integer.parseInt(a[8]));
     }
 
@@ -33,7 +33,7 @@ record ProducerWorkload(BenchProducer.Client client, String bootstrap, String to
                 compression, Integer.toString(ratePerSec), Integer.toString(warmupRecords));
     }
 
-    ProducerWorkload with(BenchProducer.Client other, String otherTopic) {
+    ProducerWorkload with(Client other, String otherTopic) {
         return new ProducerWorkload(other, bootstrap, otherTopic, records, valueBytes, acks, compression, ratePerSec,
                 warmupRecords);
     }
@@ -55,6 +55,11 @@ record ProducerWorkload(BenchProducer.Client client, String bootstrap, String to
      * meets the kind of redundancy real payloads have, rather than zeros it shrinks to nothing.
      */
     byte[][] values() {
+        return values(valueBytes);
+    }
+
+    /** The values of {@link #values()} for {@code valueBytes}; the consumer comparison writes its data with them. */
+    static byte[][] values(int valueBytes) {
         Random random = new Random(18);
         String[] words = new String[256];
         for (int w = 0; w < words.length; w++) {

@@ -4,6 +4,7 @@ import dev.skein.consumer.Consumer;
 import dev.skein.consumer.ConsumerBuilder;
 import dev.skein.consumer.ConsumerRecord;
 import dev.skein.consumer.Delivery;
+import dev.skein.consumer.RebalanceListener;
 import dev.skein.core.TopicPartition;
 import dev.skein.producer.Producer;
 import dev.skein.producer.ProducerBuilder;
@@ -16,6 +17,7 @@ import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
@@ -24,8 +26,11 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * {@code skein perf produce | consume}: progress on stderr each second; the last line on stdout is one
  * JSON object with {@code records}, {@code seconds}, {@code cpu_seconds} (this process's CPU time over
- * the same span, all its threads), {@code records_per_sec}, {@code mb_per_sec} (and for produce
- * {@code latency_ms} with {@code p50}, {@code p99}, {@code p999}, {@code max}).
+ * the same span, all its threads), {@code records_per_sec}, {@code mb_per_sec}; for produce
+ * {@code latency_ms} with {@code p50}, {@code p99}, {@code p999}, {@code max}; for consume
+ * {@code join_ms}, the milliseconds from just before {@code subscribe} to the first
+ * {@code onPartitionsAssigned} with partitions in it (null without {@code --group}). The join is inside
+ * {@code seconds}, which runs from building the client to closing it.
  */
 @Command(name = "perf", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
         description = "Measure produce or consume throughput (and produce latency) against the cluster.",
@@ -164,6 +169,10 @@ final class PerfCommand extends CommandGroup {
         @Option(names = "--group", paramLabel = "G", description = "Read as a member of this group (default: no group).")
         String group;
 
+        @Option(names = "--group-protocol", paramLabel = "P", defaultValue = "auto", description = "With --group:"
+                + " consumer (KIP-848, the broker assigns), classic, or auto (consumer when the broker offers it).")
+        String groupProtocol;
+
         @Option(names = "--timeout-ms", defaultValue = "30000", paramLabel = "MS",
                 description = "Give up after MS milliseconds without a record.")
         long timeoutMs;
@@ -171,24 +180,37 @@ final class PerfCommand extends CommandGroup {
         @Override
         public Integer call() {
             SkeinCommand root = root();
+            if (!List.of("auto", "consumer", "classic").contains(groupProtocol)) {
+                throw new IllegalArgumentException("--group-protocol must be auto, consumer or classic, was " + groupProtocol);
+            }
             List<TopicPartition> partitions = new ArrayList<>();
             Clients.requireTopic(root.global, topic).partitions()
                     .forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
             ConsumerBuilder<byte[], byte[]> b = Consumer.builder(Serdes.bytes(), Serdes.bytes())
                     .properties(Clients.consumerProperties(root.global)).property("auto.offset.reset", "earliest");
             if (group != null) {
-                b.groupId(group);
+                b.groupId(group).groupProtocol(groupProtocol);
             } else {
                 b.delivery(Delivery.MANUAL);
             }
             long read = 0;
             long bytes = 0;
+            long[] assignedAt = {0}; // written by the listener, inside poll() on this thread
+            long subscribedAt = 0;
             Progress progress = new Progress(root.io.err());
             long start = System.nanoTime();
             long cpuStart = cpuNanos();
             try (Consumer<byte[], byte[]> consumer = b.build()) {
                 if (group != null) {
-                    consumer.subscribe(List.of(topic));
+                    subscribedAt = System.nanoTime();
+                    consumer.subscribe(List.of(topic), new RebalanceListener() {
+                        @Override
+                        public void onPartitionsAssigned(Collection<TopicPartition> assigned) {
+                            if (assignedAt[0] == 0 && !assigned.isEmpty()) {
+                                assignedAt[0] = System.nanoTime();
+                            }
+                        }
+                    });
                 } else {
                     consumer.assign(partitions);
                 }
@@ -210,7 +232,8 @@ final class PerfCommand extends CommandGroup {
             }
             double seconds = (System.nanoTime() - start) / 1e9;
             double cpuSeconds = (cpuNanos() - cpuStart) / 1e9;
-            root.io.out().println(json(read, seconds, cpuSeconds, bytes, ""));
+            String joinMs = group == null ? "null" : String.format(Locale.ROOT, "%.1f", (assignedAt[0] - subscribedAt) / 1e6);
+            root.io.out().println(json(read, seconds, cpuSeconds, bytes, ",\"join_ms\":" + joinMs));
             return Cli.OK;
         }
     }

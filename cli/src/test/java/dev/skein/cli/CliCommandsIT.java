@@ -74,7 +74,7 @@ class CliCommandsIT {
     }
 
     @Test
-    void perfPrintsOneJsonLineWithThroughputCpuAndLatency(KafkaCluster kafka) {
+    void perfPrintsOneJsonLineWithThroughputCpuLatencyAndJoinTime(KafkaCluster kafka) {
         String t = topic(kafka, 3);
         CliIT.Run produced = skein(kafka, "", "perf", "produce", "--topic", t, "--records", "20000", "--record-size", "100",
                 "--throughput", "50000");
@@ -94,6 +94,17 @@ class CliCommandsIT {
         assertEquals(20000, (long) number(cjson, "records"));
         assertTrue(number(cjson, "seconds") > 0 && number(cjson, "records_per_sec") > 0, cjson);
         assertTrue(number(cjson, "cpu_seconds") > 0, cjson);
+        assertTrue(cjson.contains("\"join_ms\":null"), "no group, no join: " + cjson);
+
+        for (String protocol : List.of("classic", "consumer")) {
+            CliIT.Run grouped = skein(kafka, "", "perf", "consume", "--topic", t, "--records", "20000",
+                    "--group", "perf-" + UUID.randomUUID(), "--group-protocol", protocol);
+            assertEquals(0, grouped.exit(), grouped.err());
+            String gjson = grouped.lines().get(grouped.lines().size() - 1);
+            assertEquals(20000, (long) number(gjson, "records"), protocol);
+            assertTrue(number(gjson, "join_ms") > 0 && number(gjson, "join_ms") < number(gjson, "seconds") * 1000,
+                    "subscribe to first assignment, within the run: " + gjson);
+        }
     }
 
     static double number(String json, String key) {
