@@ -126,7 +126,14 @@ public final class ClusterClient implements AutoCloseable {
         if (!now.brokers().isEmpty()) {
             return CompletableFuture.completedFuture(now);
         }
-        return withTimeout(refreshMetadata(), timeout, "cluster metadata from " + options.bootstrapServers());
+        return withTimeout(nextSnapshot(), timeout, "cluster metadata from " + options.bootstrapServers());
+    }
+
+    /** The next metadata snapshot: the refresh in flight, or one started now. */
+    private CompletableFuture<Cluster> nextSnapshot() {
+        CompletableFuture<Cluster> f = metadata.nextSnapshot();
+        wake();
+        return f;
     }
 
     /**
@@ -139,7 +146,11 @@ public final class ClusterClient implements AutoCloseable {
         return ConnectionManager.COORDINATOR_LANE_BASE - nodeId;
     }
 
-    /** A connection to a broker by id; a broker metadata does not list fails, and triggers a refresh. */
+    /**
+     * A connection to a broker by id. A broker the metadata does not list yet (a coordinator named
+     * before the first metadata arrived, a restarted broker) is looked up once more in the next
+     * metadata; if that does not list it either, it fails.
+     */
     private CompletableFuture<BrokerConnection> connectionTo(int nodeId) {
         if (fatalError() != null) {
             return CompletableFuture.failedFuture(fatalError());
@@ -147,12 +158,18 @@ public final class ClusterClient implements AutoCloseable {
         boolean lane = ConnectionManager.isCoordinatorLane(nodeId);
         int brokerId = lane ? ConnectionManager.COORDINATOR_LANE_BASE - nodeId : nodeId;
         Node node = cluster().broker(brokerId);
-        if (node == null) {
-            refreshMetadata(); // a restarted broker comes back in the next metadata
-            return CompletableFuture.failedFuture(new NetworkException("broker " + brokerId
-                    + " is not in the current metadata", null, true));
+        if (node != null) {
+            return connections.connection(lane ? new Node(nodeId, node.host(), node.port(), node.rack()) : node);
         }
-        return connections.connection(lane ? new Node(nodeId, node.host(), node.port(), node.rack()) : node);
+        // Before the first metadata, the one in flight will do; after, a broker may be new: ask again.
+        CompletableFuture<Cluster> next = cluster().brokers().isEmpty() ? nextSnapshot() : refreshMetadata();
+        return next.thenCompose(c -> {
+            Node known = c.broker(brokerId);
+            if (known == null) {
+                throw new NetworkException("broker " + brokerId + " is not in the current metadata", null, true);
+            }
+            return connections.connection(lane ? new Node(nodeId, known.host(), known.port(), known.rack()) : known);
+        });
     }
 
     /** Sends to one broker by id, connecting if needed. */

@@ -210,7 +210,14 @@ final class Fetcher {
         }
         toValidate.forEach(validator::send);
         if (needMetadata) {
-            client.addTopics(TopicPartition.topicsOf(subscriptions.assignment()));
+            // Fetch as soon as a newer snapshot arrives (a fresh assignment's first metadata, say), not a
+            // whole backoff later; the backoff still paces retries while a leader stays unknown.
+            long seen = cluster.updateCount();
+            client.addTopics(TopicPartition.topicsOf(subscriptions.assignment())).whenComplete((c, e) -> {
+                if (c != null && c.updateCount() != seen) {
+                    wakeup();
+                }
+            });
             loop.schedule(this::wakeup, settings.client().retryBackoff().toMillis(), TimeUnit.MILLISECONDS);
         }
         int maxBytes = (int) Math.max(1, Math.min(settings.fetchMaxBytes(), room));

@@ -63,6 +63,21 @@ public final class MetadataManager {
     }
 
     /**
+     * The next snapshot, whatever it describes: the refresh in flight if there is one (no backoff to
+     * wait), else one requested now. For a caller that needs brokers, not fresh topic data.
+     */
+    public synchronized CompletableFuture<Cluster> nextSnapshot() {
+        if (fatal != null) {
+            return CompletableFuture.failedFuture(fatal);
+        }
+        if (inFlight) {
+            return inFlightWaiters;
+        }
+        updateRequested = true;
+        return nextUpdate;
+    }
+
+    /**
      * Adds topics to describe. When the current snapshot already describes all of them, the future
      * is complete at once; otherwise a refresh is requested and the future completes with it.
      */
@@ -75,6 +90,9 @@ public final class MetadataManager {
             return CompletableFuture.completedFuture(cluster);
         }
         updateRequested = true;
+        if (added) {
+            lastAttemptMs = Long.MIN_VALUE / 2; // a topic never asked for waits for no backoff (as Apache Kafka's clients)
+        }
         return nextUpdate;
     }
 

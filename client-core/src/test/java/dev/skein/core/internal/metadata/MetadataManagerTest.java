@@ -66,6 +66,27 @@ class MetadataManagerTest {
     }
 
     @Test
+    void aNewTopicWaitsForNoBackoffButATopicAskedForAgainDoes() {
+        m.nextRequest(0);
+        m.onResponse(response(1, 5), 10);
+        m.addTopics(Set.of("t"));
+        assertEquals(0, m.timeToNextUpdate(10), "a new topic: at once (a consumer's first assignment, say)");
+        assertNotNull(m.nextRequest(10));
+        m.onResponse(response(1, 5), 12);
+        m.requestUpdate();
+        assertEquals(98, m.timeToNextUpdate(12), "a refresh of what is known waits for the backoff");
+    }
+
+    @Test
+    void theNextSnapshotIsTheRefreshInFlightWhenThereIsOne() {
+        m.nextRequest(0);
+        CompletableFuture<Cluster> next = m.nextSnapshot();
+        m.onResponse(response(1, 5), 1);
+        assertTrue(next.isDone(), "answered by the refresh already in flight, no second request");
+        assertNull(m.nextRequest(2));
+    }
+
+    @Test
     void topicsAddedWhileARefreshIsInFlightAreAnsweredByTheNextOne() {
         m.nextRequest(0); // in flight, built without topic "t"
         CompletableFuture<Cluster> waiting = m.addTopics(Set.of("t"));
