@@ -1,5 +1,7 @@
 package dev.skein.core.internal.record;
 
+import com.github.luben.zstd.ZstdDecompressCtx;
+import com.github.luben.zstd.ZstdException;
 import com.github.luben.zstd.ZstdInputStreamNoFinalizer;
 import com.github.luben.zstd.ZstdOutputStreamNoFinalizer;
 import dev.skein.core.Compression;
@@ -16,6 +18,7 @@ import org.xerial.snappy.SnappyOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
 
@@ -26,6 +29,7 @@ import java.util.zip.GZIPOutputStream;
  */
 public final class CompressionCodec {
     private static final int CHUNK = 16 * 1024;
+    private static final int ZSTD_CHUNK = 128 * 1024;
 
     private CompressionCodec() {}
 
@@ -58,6 +62,18 @@ public final class CompressionCodec {
     public static ByteBuf decompress(Compression codec, ByteBuf in, ByteBufAllocator alloc, int maxBytes,
                                      String where) {
         ByteBuf out = alloc.buffer(Math.min(maxBytes, Math.max(256, in.readableBytes() * 4)));
+        try {
+            if (codec == Compression.LZ4 && Lz4FrameReader.decompress(in, out, maxBytes, where)) { // buffer to buffer
+                return out;
+            }
+            if (codec == Compression.ZSTD && in.isDirect() && in.nioBufferCount() == 1 && out.isDirect()) {
+                zstd(in, out, maxBytes, where);
+                return out;
+            }
+        } catch (RuntimeException e) {
+            out.release();
+            throw e;
+        }
         try (InputStream is = unwrap(codec, new ByteBufInputStream(in.duplicate()))) {
             while (true) {
                 if (out.writerIndex() >= maxBytes) {
@@ -83,6 +99,34 @@ public final class CompressionCodec {
             // Native codecs report some malformed input as errors (e.g. snappy's).
             out.release();
             throw new CorruptRecordException(where + ": " + codec + " data does not decompress: " + e, e, false);
+        }
+    }
+
+    /**
+     * Zstd from one direct buffer into another through a decompression context, without the stream
+     * reader's input array (128 KiB per stream, that is per record batch).
+     */
+    private static void zstd(ByteBuf in, ByteBuf out, int maxBytes, String where) {
+        ByteBuffer src = in.nioBuffer();
+        try (ZstdDecompressCtx ctx = new ZstdDecompressCtx()) {
+            boolean frameDone = false;
+            while (src.hasRemaining() || !frameDone) {
+                int room = maxBytes - out.writerIndex();
+                if (room <= 0) {
+                    throw new CorruptRecordException(where + ": zstd data decompresses to more than " + maxBytes
+                            + " bytes", null, false);
+                }
+                out.ensureWritable(Math.min(room, ZSTD_CHUNK));
+                ByteBuffer dst = out.nioBuffer(out.writerIndex(), Math.min(room, out.writableBytes()));
+                int srcBefore = src.position();
+                frameDone = ctx.decompressDirectByteBufferStream(dst, src);
+                out.writerIndex(out.writerIndex() + dst.position());
+                if (!frameDone && dst.position() == 0 && src.position() == srcBefore) {
+                    throw new CorruptRecordException(where + ": zstd data does not decompress: truncated frame", null, false);
+                }
+            }
+        } catch (ZstdException e) {
+            throw new CorruptRecordException(where + ": zstd data does not decompress: " + e.getMessage(), e, false);
         }
     }
 

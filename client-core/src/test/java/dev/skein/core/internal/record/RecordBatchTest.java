@@ -202,6 +202,56 @@ class RecordBatchTest {
         }
     }
 
+    /**
+     * Compressed batches in direct buffers (as fetched) take the buffer-to-buffer decoders of lz4 and
+     * zstd: they decode what was written, and any damaged byte of the compressed data is a decode or a
+     * CorruptRecordException.
+     */
+    @ParameterizedTest
+    @EnumSource(value = Compression.class, names = {"LZ4", "ZSTD"})
+    void directCompressedBatchesDecodeAndDamageIsACorruptRecordError(Compression codec) {
+        RecordBatchBuilder b = new RecordBatchBuilder(ALLOC, codec, T0, 1024);
+        for (int i = 0; i < 300; i++) {
+            b.append(T0 + i, key(i), value(i), null);
+        }
+        ByteBuf built = b.build();
+        ByteBuf batch = Unpooled.directBuffer(built.readableBytes()).writeBytes(built);
+        built.release();
+        try {
+            try (RecordCursor c = RecordBatchReader.batches(batch, "t", 0, true).get(0).cursor(ALLOC, 1 << 20)) {
+                for (int i = 0; i < 300; i++) {
+                    assertTrue(c.next());
+                    byte[] v = new byte[c.valueLength()];
+                    c.value().get(v);
+                    assertArrayEquals(value(i), v);
+                }
+                assertTrue(!c.next());
+            }
+            assertThrows(CorruptRecordException.class,
+                    () -> RecordBatchReader.batches(batch, "t", 0, true).get(0).cursor(ALLOC, 100).close(),
+                    "bounded by the maximum");
+            for (int at = RecordBatch.HEADER_SIZE; at < batch.writerIndex(); at += 3) {
+                ByteBuf damaged = Unpooled.directBuffer(batch.readableBytes()).writeBytes(batch, 0, batch.readableBytes());
+                damaged.setByte(at, damaged.getByte(at) ^ 0x5A);
+                try {
+                    for (RecordBatch rb : RecordBatchReader.batches(damaged, "t", 0, false)) {
+                        try (RecordCursor c = rb.cursor(ALLOC, 1 << 20)) {
+                            while (c.next()) {
+                                c.value();
+                            }
+                        }
+                    }
+                } catch (CorruptRecordException expected) {
+                    // the damage was seen
+                } finally {
+                    damaged.release();
+                }
+            }
+        } finally {
+            batch.release();
+        }
+    }
+
     @Test
     void aPartialBatchAtTheEndIsSkipped() {
         ByteBuf one = twoRecordBatch();

@@ -1,0 +1,134 @@
+package dev.skein.core.internal.record;
+
+import dev.skein.core.CorruptRecordException;
+import io.netty.buffer.ByteBuf;
+import net.jpountz.lz4.LZ4Exception;
+import net.jpountz.lz4.LZ4Factory;
+import net.jpountz.lz4.LZ4SafeDecompressor;
+import net.jpountz.xxhash.XXHash32;
+import net.jpountz.xxhash.XXHashFactory;
+
+import java.nio.ByteBuffer;
+
+/**
+ * Reads the LZ4 frame format (lz4 frame spec 1.6) straight from one buffer into another, block by
+ * block, with no stream and no intermediate arrays: the mirror of {@link Lz4FrameWriter}. A stream
+ * reader allocates two arrays of the block size per frame, that is per record batch, which with
+ * 64 KiB blocks cost the consumer about 300 bytes of garbage per 100-byte record.
+ *
+ * <p>Frames whose blocks depend on earlier ones (a flag Kafka's writers leave off) are left to the
+ * stream reader: {@link #decompress} returns false for them without consuming anything. Header and
+ * block checksums and the content checksum are verified when the frame has them.
+ */
+final class Lz4FrameReader {
+    private static final int MAGIC = 0x184D2204;
+    private static final int FLG_VERSION_MASK = 0xC0;
+    private static final int FLG_VERSION = 0x40;
+    private static final int FLG_INDEPENDENT = 0x20;
+    private static final int FLG_BLOCK_CHECKSUM = 0x10;
+    private static final int FLG_CONTENT_SIZE = 0x08;
+    private static final int FLG_CONTENT_CHECKSUM = 0x04;
+    private static final int FLG_DICTIONARY = 0x01;
+    private static final int UNCOMPRESSED = 0x80000000;
+    private static final LZ4SafeDecompressor SAFE = LZ4Factory.fastestInstance().safeDecompressor();
+    private static final XXHash32 XXHASH = XXHashFactory.fastestInstance().hash32();
+
+    private Lz4FrameReader() {}
+
+    /**
+     * Decompresses the frame in the readable bytes of {@code in} (not consumed) onto the end of
+     * {@code out}, at most {@code maxBytes} in all. False when the frame has dependent blocks (nothing
+     * written: read it with the stream reader).
+     *
+     * @throws CorruptRecordException when the frame is malformed or decompresses past {@code maxBytes}
+     */
+    static boolean decompress(ByteBuf in, ByteBuf out, int maxBytes, String where) {
+        int pos = in.readerIndex();
+        int end = in.writerIndex();
+        if (end - pos < 7 || in.getIntLE(pos) != MAGIC) {
+            throw corrupt(where, "not an LZ4 frame");
+        }
+        int flg = in.getUnsignedByte(pos + 4);
+        int bd = in.getUnsignedByte(pos + 5);
+        if ((flg & FLG_VERSION_MASK) != FLG_VERSION || (flg & FLG_DICTIONARY) != 0) {
+            throw corrupt(where, "unsupported LZ4 frame flags 0x" + Integer.toHexString(flg));
+        }
+        if ((flg & FLG_INDEPENDENT) == 0) {
+            return false;
+        }
+        int blockMax = switch ((bd >> 4) & 0x7) {
+            case 4 -> 64 * 1024;
+            case 5 -> 256 * 1024;
+            case 6 -> 1024 * 1024;
+            case 7 -> 4 * 1024 * 1024;
+            default -> throw corrupt(where, "unsupported LZ4 block size code in 0x" + Integer.toHexString(bd));
+        };
+        int descriptor = (flg & FLG_CONTENT_SIZE) != 0 ? 10 : 2;
+        if (end - pos < 4 + descriptor + 1) {
+            throw corrupt(where, "truncated LZ4 frame header");
+        }
+        int checksum = (XXHASH.hash(in.nioBuffer(pos + 4, descriptor), 0) >> 8) & 0xFF;
+        if (checksum != in.getUnsignedByte(pos + 4 + descriptor)) {
+            throw corrupt(where, "LZ4 frame header checksum mismatch");
+        }
+        pos += 4 + descriptor + 1;
+        int outStart = out.writerIndex();
+        boolean blockChecksums = (flg & FLG_BLOCK_CHECKSUM) != 0;
+        while (true) {
+            if (end - pos < 4) {
+                throw corrupt(where, "truncated LZ4 block");
+            }
+            int size = in.getIntLE(pos);
+            pos += 4;
+            if (size == 0) {
+                break; // end mark
+            }
+            boolean stored = (size & UNCOMPRESSED) != 0;
+            int len = size & ~UNCOMPRESSED;
+            if (len > blockMax || len > end - pos - (blockChecksums ? 4 : 0)) {
+                throw corrupt(where, "LZ4 block of " + len + " bytes does not fit");
+            }
+            if (blockChecksums && XXHASH.hash(in.nioBuffer(pos, len), 0) != in.getIntLE(pos + len)) {
+                throw corrupt(where, "LZ4 block checksum mismatch");
+            }
+            int room = maxBytes - (out.writerIndex() - outStart);
+            if (stored) {
+                if (len > room) {
+                    throw tooLarge(where, maxBytes);
+                }
+                out.writeBytes(in, pos, len);
+            } else {
+                int limit = Math.min(blockMax, room);
+                out.ensureWritable(limit);
+                ByteBuffer src = in.nioBuffer(pos, len);
+                ByteBuffer dst = out.nioBuffer(out.writerIndex(), limit);
+                int n;
+                try {
+                    n = SAFE.decompress(src, src.position(), len, dst, dst.position(), limit);
+                } catch (LZ4Exception e) {
+                    throw limit < blockMax ? tooLarge(where, maxBytes) : corrupt(where, "malformed LZ4 block: " + e.getMessage());
+                }
+                out.writerIndex(out.writerIndex() + n);
+            }
+            pos += len + (blockChecksums ? 4 : 0);
+        }
+        if ((flg & FLG_CONTENT_CHECKSUM) != 0) {
+            if (end - pos < 4) {
+                throw corrupt(where, "truncated LZ4 content checksum");
+            }
+            int expected = in.getIntLE(pos);
+            if (XXHASH.hash(out.nioBuffer(outStart, out.writerIndex() - outStart), 0) != expected) {
+                throw corrupt(where, "LZ4 content checksum mismatch");
+            }
+        }
+        return true;
+    }
+
+    private static CorruptRecordException corrupt(String where, String what) {
+        return new CorruptRecordException(where + ": lz4 data does not decompress: " + what, null, false);
+    }
+
+    private static CorruptRecordException tooLarge(String where, int maxBytes) {
+        return new CorruptRecordException(where + ": lz4 data decompresses to more than " + maxBytes + " bytes", null, false);
+    }
+}

@@ -1,0 +1,68 @@
+package dev.skein.core.internal.record;
+
+import dev.skein.core.CorruptRecordException;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import net.jpountz.lz4.LZ4FrameOutputStream;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Frames written by lz4-java's stream writer, every optional part of the format included, read buffer to buffer. */
+class Lz4FrameReaderTest {
+
+    private static byte[] data(int n) {
+        byte[] out = new byte[n];
+        Random r = new Random(7);
+        for (int i = 0; i < n; i++) {
+            out[i] = (byte) (i % 97 < 60 ? 'a' + (i % 7) : r.nextInt()); // compressible, with noise
+        }
+        return out;
+    }
+
+    private static byte[] frame(byte[] data, LZ4FrameOutputStream.BLOCKSIZE size, LZ4FrameOutputStream.FLG.Bits... bits)
+            throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (LZ4FrameOutputStream out = new LZ4FrameOutputStream(bytes, size, data.length, bits)) {
+            out.write(data);
+        }
+        return bytes.toByteArray();
+    }
+
+    @Test
+    void framesWithChecksumsContentSizeAndLargerBlocksDecode() throws IOException {
+        byte[] data = data(700_000);
+        for (LZ4FrameOutputStream.BLOCKSIZE size : LZ4FrameOutputStream.BLOCKSIZE.values()) {
+            byte[] frame = frame(data, size, LZ4FrameOutputStream.FLG.Bits.BLOCK_INDEPENDENCE,
+                    LZ4FrameOutputStream.FLG.Bits.BLOCK_CHECKSUM, LZ4FrameOutputStream.FLG.Bits.CONTENT_CHECKSUM,
+                    LZ4FrameOutputStream.FLG.Bits.CONTENT_SIZE);
+            ByteBuf out = Unpooled.buffer();
+            assertTrue(Lz4FrameReader.decompress(Unpooled.wrappedBuffer(frame), out, 1 << 24, "t-0"), size.name());
+            byte[] got = new byte[out.readableBytes()];
+            out.readBytes(got);
+            assertArrayEquals(data, got, size.name());
+        }
+    }
+
+    @Test
+    void aDamagedBlockFailsItsChecksumAndALimitIsKept() throws IOException {
+        byte[] data = data(200_000);
+        byte[] frame = frame(data, LZ4FrameOutputStream.BLOCKSIZE.SIZE_64KB, LZ4FrameOutputStream.FLG.Bits.BLOCK_INDEPENDENCE,
+                LZ4FrameOutputStream.FLG.Bits.BLOCK_CHECKSUM);
+        frame[frame.length / 2] ^= 0x10;
+        CorruptRecordException e = assertThrows(CorruptRecordException.class,
+                () -> Lz4FrameReader.decompress(Unpooled.wrappedBuffer(frame), Unpooled.buffer(), 1 << 24, "t-0"));
+        assertTrue(e.getMessage().contains("t-0") && e.getMessage().contains("checksum"), e.getMessage());
+
+        byte[] plain = frame(data, LZ4FrameOutputStream.BLOCKSIZE.SIZE_64KB, LZ4FrameOutputStream.FLG.Bits.BLOCK_INDEPENDENCE);
+        e = assertThrows(CorruptRecordException.class,
+                () -> Lz4FrameReader.decompress(Unpooled.wrappedBuffer(plain), Unpooled.buffer(), 100_000, "t-0"));
+        assertTrue(e.getMessage().contains("more than 100000"), e.getMessage());
+    }
+}
