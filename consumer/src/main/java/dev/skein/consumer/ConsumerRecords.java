@@ -2,12 +2,12 @@ package dev.skein.consumer;
 
 import dev.skein.core.TopicPartition;
 
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.NoSuchElementException;
 import java.util.Set;
 
 /** The records one {@code poll()} returned, grouped by partition, in offset order within each. */
@@ -45,10 +45,28 @@ public final class ConsumerRecords<K, V> implements Iterable<ConsumerRecord<K, V
         return byPartition.isEmpty();
     }
 
+    /** Every record, partition by partition, each partition's in offset order (no copy is made). */
     @Override
     public Iterator<ConsumerRecord<K, V>> iterator() {
-        List<ConsumerRecord<K, V>> all = new ArrayList<>(count());
-        byPartition.values().forEach(all::addAll);
-        return all.iterator();
+        Iterator<List<ConsumerRecord<K, V>>> lists = byPartition.values().iterator();
+        return new Iterator<>() {
+            private Iterator<ConsumerRecord<K, V>> current = Collections.emptyIterator();
+
+            @Override
+            public boolean hasNext() {
+                while (!current.hasNext() && lists.hasNext()) {
+                    current = lists.next().iterator();
+                }
+                return current.hasNext();
+            }
+
+            @Override
+            public ConsumerRecord<K, V> next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                return current.next();
+            }
+        };
     }
 }
