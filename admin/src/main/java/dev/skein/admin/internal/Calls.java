@@ -6,6 +6,7 @@ import dev.skein.core.ErrorCode;
 import dev.skein.core.SkeinException;
 import dev.skein.core.TimeoutException;
 import dev.skein.core.internal.ClusterClient;
+import dev.skein.core.internal.Retry;
 import dev.skein.core.message.ApiKey;
 import dev.skein.core.message.ApiMessage;
 import io.netty.channel.EventLoop;
@@ -17,7 +18,6 @@ import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -119,7 +119,7 @@ final class Calls {
     }
 
     static Throwable unwrap(Throwable t) {
-        return t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+        return Retry.cause(t);
     }
 
     private long backoffMs() {

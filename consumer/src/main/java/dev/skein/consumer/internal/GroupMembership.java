@@ -5,6 +5,7 @@ import dev.skein.core.SkeinException;
 import dev.skein.core.TopicPartition;
 import dev.skein.core.internal.ClusterClient;
 import dev.skein.core.internal.ConsumerProtocol;
+import dev.skein.core.internal.Retry;
 import dev.skein.core.internal.metadata.Cluster;
 import dev.skein.core.message.ApiKey;
 import dev.skein.core.message.ConsumerProtocolSubscription;
@@ -33,7 +34,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -130,10 +130,10 @@ final class GroupMembership extends AbstractMembership {
     }
 
     /** Tells {@link #tryJoin} to go again: now, or after the retry backoff. */
-    private static final class Retry extends RuntimeException {
+    private static final class Rejoin extends RuntimeException {
         final boolean now;
 
-        Retry(String why, boolean now) {
+        Rejoin(String why, boolean now) {
             super(why, null, false, false);
             this.now = now;
         }
@@ -169,8 +169,8 @@ final class GroupMembership extends AbstractMembership {
                         onChange.run();
                         return;
                     }
-                    Throwable cause = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
-                    if (cause instanceof Retry r) {
+                    Throwable cause = Retry.cause(err);
+                    if (cause instanceof Rejoin r) {
                         log.debug("group {}: joining again: {}", settings.groupId(), r.getMessage());
                         if (r.now) {
                             loop.execute(() -> tryJoin(result, owned, mine));
@@ -203,23 +203,23 @@ final class GroupMembership extends AbstractMembership {
                 synchronized (this) {
                     memberId = joined.memberId();
                 }
-                throw new Retry("the coordinator gave member id " + joined.memberId(), true);
+                throw new Rejoin("the coordinator gave member id " + joined.memberId(), true);
             }
             case UNKNOWN_MEMBER_ID -> {
                 synchronized (this) {
                     memberId = "";
                 }
-                throw new Retry("member id unknown to the coordinator", true);
+                throw new Rejoin("member id unknown to the coordinator", true);
             }
             case NOT_COORDINATOR, COORDINATOR_NOT_AVAILABLE -> {
                 offsets.forgetCoordinator();
-                throw new Retry(code.name(), false);
+                throw new Rejoin(code.name(), false);
             }
             case FENCED_INSTANCE_ID -> throw code.exception("JoinGroup of group " + settings.groupId()
                     + ": another consumer with group.instance.id " + settings.groupInstanceId() + " has taken over");
             default -> {
                 if (code.isRetriable() || code == ErrorCode.REBALANCE_IN_PROGRESS) {
-                    throw new Retry(code.name(), false);
+                    throw new Rejoin(code.name(), false);
                 }
                 throw code.exception("JoinGroup of group " + settings.groupId());
             }
@@ -238,20 +238,20 @@ final class GroupMembership extends AbstractMembership {
                     ErrorCode sc = ErrorCode.forCode(synced.errorCode());
                     switch (sc) {
                         case NONE -> { }
-                        case REBALANCE_IN_PROGRESS, ILLEGAL_GENERATION -> throw new Retry("SyncGroup: " + sc, true);
+                        case REBALANCE_IN_PROGRESS, ILLEGAL_GENERATION -> throw new Rejoin("SyncGroup: " + sc, true);
                         case UNKNOWN_MEMBER_ID -> {
                             synchronized (this) {
                                 memberId = "";
                             }
-                            throw new Retry("SyncGroup: " + sc, true);
+                            throw new Rejoin("SyncGroup: " + sc, true);
                         }
                         case NOT_COORDINATOR, COORDINATOR_NOT_AVAILABLE -> {
                             offsets.forgetCoordinator();
-                            throw new Retry(sc.name(), false);
+                            throw new Rejoin(sc.name(), false);
                         }
                         default -> {
                             if (sc.isRetriable()) {
-                                throw new Retry(sc.name(), false);
+                                throw new Rejoin(sc.name(), false);
                             }
                             throw sc.exception("SyncGroup of group " + settings.groupId());
                         }

@@ -7,7 +7,7 @@ import dev.skein.core.ErrorCode;
 import dev.skein.core.SkeinException;
 import dev.skein.core.TimeoutException;
 import dev.skein.core.TopicPartition;
-import dev.skein.core.internal.Backoff;
+import dev.skein.core.internal.Retry;
 import dev.skein.core.internal.ClusterClient;
 import dev.skein.core.internal.metadata.Cluster;
 import dev.skein.core.message.ApiKey;
@@ -28,7 +28,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Committed offsets of a group: finds the group coordinator (FindCoordinator), commits (OffsetCommit)
@@ -69,39 +68,56 @@ final class GroupOffsets {
         coordinator = null;
     }
 
-    /** Commits, retrying coordinator errors up to {@code attempts} times. */
+    /**
+     * Commits, trying up to {@code attempts} times in all while the coordinator moves or loads, or (consumer
+     * protocol) a heartbeat moved this member's epoch while the commit was in flight.
+     */
     CompletableFuture<Void> commit(Map<TopicPartition, OffsetAndMetadata> offsets, int attempts) {
+        return Retry.of(() -> commitOnce(offsets)).attempts(attempts)
+                .backoff(settings.client().retryBackoff(), settings.client().retryBackoffMax())
+                .retryIf(failure -> isCoordinatorError(failure)
+                        // The member is still in the group: the commit goes again with the epoch it has now.
+                        || (failure instanceof SkeinException s && s.errorCode() == ErrorCode.STALE_MEMBER_EPOCH
+                                && member.get().generation() > 0))
+                .beforeRetry(failure -> {
+                    if (isCoordinatorError(failure)) {
+                        forgetCoordinator();
+                    }
+                })
+                .untilAttemptsRunOut(last -> last)
+                .exceptionallyCompose(e -> CompletableFuture.failedFuture(commitFailure(offsets, Retry.cause(e))));
+    }
+
+    private CompletableFuture<Void> commitOnce(Map<TopicPartition, OffsetAndMetadata> offsets) {
         // Newer versions name topics by id: metadata must describe them before the request is built.
         return client.addTopics(TopicPartition.topicsOf(offsets.keySet())).thenCompose(c -> coordinator())
                 .thenCompose(node -> client.<OffsetCommitResponse>send(node, ApiKey.OFFSET_COMMIT,
-                v -> commitRequest(offsets, (short) v))).handle((r, err) -> {
-                    RuntimeException failure = err != null ? unwrap(err) : commitError(r);
-                    if (failure == null) {
-                        return CompletableFuture.<Void>completedFuture(null);
+                        v -> commitRequest(offsets, (short) v)))
+                .thenApply(r -> {
+                    RuntimeException failure = commitError(r);
+                    if (failure != null) {
+                        throw failure;
                     }
-                    if (isCoordinatorError(failure) && attempts > 1) {
-                        forgetCoordinator();
-                        return delay().thenCompose(x -> commit(offsets, attempts - 1));
-                    }
-                    if (failure instanceof SkeinException s && s.errorCode() == ErrorCode.STALE_MEMBER_EPOCH
-                            && attempts > 1 && member.get().generation() > 0) {
-                        // Consumer protocol: a heartbeat moved this member to a new epoch while the commit was
-                        // in flight. It is still in the group, so the commit goes again with the epoch it has now.
-                        return delay().thenCompose(x -> commit(offsets, attempts - 1));
-                    }
-                    if (failure instanceof SkeinException s && s.errorCode() != null && switch (s.errorCode()) {
-                        case ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID, REBALANCE_IN_PROGRESS, FENCED_INSTANCE_ID, STALE_MEMBER_EPOCH,
-                             FENCED_MEMBER_EPOCH -> true;
-                        default -> false;
-                    }) {
-                        return CompletableFuture.<Void>failedFuture(new CommitFailedException("commit of "
-                                + offsets.keySet() + " failed: the group rebalanced and this member's generation is stale ("
-                                + s.errorCode() + "); those records may be processed again by the new owner", failure));
-                    }
-                    return CompletableFuture.<Void>failedFuture(failure instanceof CommitFailedException ? failure
-                            : new CommitFailedException("commit of " + offsets.keySet() + " for group " + settings.groupId()
-                                    + " failed: " + failure.getMessage(), failure));
-                }).thenCompose(f -> f);
+                    return null;
+                });
+    }
+
+    /** What a commit that failed for good tells the user. */
+    private CommitFailedException commitFailure(Map<TopicPartition, OffsetAndMetadata> offsets, Throwable failure) {
+        if (failure instanceof CommitFailedException c) {
+            return c;
+        }
+        if (failure instanceof SkeinException s && s.errorCode() != null && switch (s.errorCode()) {
+            case ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID, REBALANCE_IN_PROGRESS, FENCED_INSTANCE_ID, STALE_MEMBER_EPOCH,
+                 FENCED_MEMBER_EPOCH -> true;
+            default -> false;
+        }) {
+            return new CommitFailedException("commit of " + offsets.keySet() + " failed: the group rebalanced and this"
+                    + " member's generation is stale (" + s.errorCode() + "); those records may be processed again by"
+                    + " the new owner", failure);
+        }
+        return new CommitFailedException("commit of " + offsets.keySet() + " for group " + settings.groupId() + " failed: "
+                + failure.getMessage(), failure);
     }
 
     /**
@@ -113,51 +129,32 @@ final class GroupOffsets {
      * {@link TimeoutException} whose cause is the last failure.
      */
     CompletableFuture<Map<TopicPartition, OffsetAndMetadata>> fetch(Set<TopicPartition> partitions, long deadlineNanos) {
-        return fetch(partitions, deadlineNanos, 1);
-    }
-
-    private CompletableFuture<Map<TopicPartition, OffsetAndMetadata>> fetch(Set<TopicPartition> partitions,
-                                                                            long deadlineNanos, int attempt) {
-        return client.addTopics(TopicPartition.topicsOf(partitions)).thenCompose(c -> coordinator())
-                .thenCompose(node -> client.<OffsetFetchResponse>send(node, ApiKey.OFFSET_FETCH,
-                v -> fetchRequest(partitions, (short) v))).handle((r, err) -> {
-                    RuntimeException failure = err != null ? unwrap(err) : null;
-                    Map<TopicPartition, OffsetAndMetadata> out = new HashMap<>();
-                    if (failure == null) {
-                        try {
-                            parse(r, out);
-                        } catch (SkeinException e) {
-                            failure = e;
-                        }
-                    }
-                    if (failure == null) {
-                        return CompletableFuture.completedFuture(out);
-                    }
-                    boolean coordinatorMoved = isCoordinatorError(failure) || failure.getClass() == SkeinException.class;
-                    if (!coordinatorMoved && !(failure instanceof SkeinException s && s.isRetriable())) {
-                        return CompletableFuture.<Map<TopicPartition, OffsetAndMetadata>>failedFuture(failure);
-                    }
-                    if (coordinatorMoved) {
+        return Retry.of(() -> fetchOnce(partitions))
+                .backoff(settings.client().retryBackoff(), settings.client().retryBackoffMax())
+                .retryIf(failure -> coordinatorMoved(failure) || Retry.retriable(failure))
+                .beforeRetry(failure -> {
+                    if (coordinatorMoved(failure)) {
                         forgetCoordinator();
                     }
-                    long wait = Backoff.nanos(attempt, settings.client().retryBackoff(), settings.client().retryBackoffMax());
-                    if (System.nanoTime() + wait - deadlineNanos >= 0) {
-                        return CompletableFuture.<Map<TopicPartition, OffsetAndMetadata>>failedFuture(new TimeoutException(
-                                "the committed offsets of " + partitions + " for group " + settings.groupId()
-                                        + " were not available in time: " + failure.getMessage(), failure, true));
-                    }
-                    log.debug("OffsetFetch for group {}: {}; retrying in {} ms", settings.groupId(), failure.getMessage(),
-                            TimeUnit.NANOSECONDS.toMillis(wait));
-                    return delay(wait).thenCompose(x -> fetch(partitions, deadlineNanos, attempt + 1));
-                }).thenCompose(f -> f);
+                    log.debug("OffsetFetch for group {}: {}; retrying", settings.groupId(), failure.getMessage());
+                })
+                .until(deadlineNanos, last -> new TimeoutException("the committed offsets of " + partitions + " for group "
+                        + settings.groupId() + " were not available in time: " + last.getMessage(), last, true));
     }
 
-    private CompletableFuture<Void> delay() {
-        return delay(settings.client().retryBackoff().toNanos());
+    private CompletableFuture<Map<TopicPartition, OffsetAndMetadata>> fetchOnce(Set<TopicPartition> partitions) {
+        return client.addTopics(TopicPartition.topicsOf(partitions)).thenCompose(c -> coordinator())
+                .thenCompose(node -> client.<OffsetFetchResponse>send(node, ApiKey.OFFSET_FETCH,
+                        v -> fetchRequest(partitions, (short) v)))
+                .thenApply(r -> {
+                    Map<TopicPartition, OffsetAndMetadata> out = new HashMap<>();
+                    parse(r, out);
+                    return out;
+                });
     }
 
-    private static CompletableFuture<Void> delay(long nanos) {
-        return CompletableFuture.runAsync(() -> { }, CompletableFuture.delayedExecutor(nanos, TimeUnit.NANOSECONDS));
+    private static boolean coordinatorMoved(Throwable failure) {
+        return isCoordinatorError(failure) || failure.getClass() == SkeinException.class;
     }
 
     private OffsetCommitRequest commitRequest(Map<TopicPartition, OffsetAndMetadata> offsets, short v) {
@@ -261,12 +258,8 @@ final class GroupOffsets {
         }
     }
 
-    private static boolean isCoordinatorError(RuntimeException e) {
+    private static boolean isCoordinatorError(Throwable e) {
         return e instanceof CoordinatorException || (e instanceof SkeinException s && s.errorCode() == null && s.isRetriable());
     }
 
-    private static RuntimeException unwrap(Throwable t) {
-        Throwable c = t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
-        return c instanceof RuntimeException re ? re : new SkeinException(c.toString(), c);
-    }
 }

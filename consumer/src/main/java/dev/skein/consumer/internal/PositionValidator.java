@@ -7,6 +7,7 @@ import dev.skein.core.ErrorCode;
 import dev.skein.core.TopicPartition;
 import dev.skein.core.UnsupportedVersionException;
 import dev.skein.core.internal.ClusterClient;
+import dev.skein.core.internal.Retry;
 import dev.skein.core.message.ApiKey;
 import dev.skein.core.message.OffsetForLeaderEpochRequest;
 import dev.skein.core.message.OffsetForLeaderEpochResponse;
@@ -115,7 +116,7 @@ final class PositionValidator {
                 .whenComplete((resp, err) -> loop.execute(() -> {
                     inFlight.remove(node);
                     if (err != null) {
-                        Throwable c = err.getCause() != null ? err.getCause() : err;
+                        Throwable c = Retry.cause(err);
                         if (c instanceof UnsupportedVersionException) { // before v3: the consumer cannot ask
                             byTp.values().forEach(ch -> accept(ch, ch.position().offset(), ch.position().epoch()));
                         } else {

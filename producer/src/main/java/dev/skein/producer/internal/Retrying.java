@@ -3,14 +3,13 @@ package dev.skein.producer.internal;
 import dev.skein.core.ErrorCode;
 import dev.skein.core.SkeinException;
 import dev.skein.core.TimeoutException;
+import dev.skein.core.internal.Retry;
 import io.netty.channel.EventLoop;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
@@ -35,39 +34,16 @@ final class Retrying {
     }
 
     <T> CompletableFuture<T> run(String what, Supplier<CompletableFuture<T>> attempt) {
-        CompletableFuture<T> out = new CompletableFuture<>();
-        attempt(out, what, attempt, System.nanoTime() + maxBlock.toNanos());
-        return out;
-    }
-
-    private <T> void attempt(CompletableFuture<T> out, String what, Supplier<CompletableFuture<T>> attempt, long deadline) {
-        CompletableFuture<T> f;
-        try {
-            f = attempt.get();
-        } catch (RuntimeException e) {
-            f = CompletableFuture.failedFuture(e);
-        }
-        f.whenComplete((v, e) -> loop.execute(() -> {
-            if (e == null) {
-                out.complete(v);
-                return;
-            }
-            Throwable c = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
-            boolean retriable = c instanceof SkeinException s && s.isRetriable()
-                    && !(c instanceof TimeoutException t && !t.isRetriable());
-            if (retriable && System.nanoTime() < deadline) {
-                if (c instanceof SkeinException s && (s.errorCode() == null || s.errorCode() == ErrorCode.NOT_COORDINATOR
-                        || s.errorCode() == ErrorCode.COORDINATOR_NOT_AVAILABLE)) {
-                    coordinators.allMoved();
-                }
-                log.debug("{}: retrying after {}", what, c.toString());
-                loop.schedule(() -> attempt(out, what, attempt, deadline), backoff.toMillis(), TimeUnit.MILLISECONDS);
-            } else if (retriable) {
-                out.completeExceptionally(new TimeoutException(what + " did not succeed within max.block.ms ("
-                        + maxBlock.toMillis() + " ms): " + c.getMessage(), c, true));
-            } else {
-                out.completeExceptionally(c);
-            }
-        }));
+        return Retry.of(attempt).on(loop).backoff(backoff, backoff)
+                .retryIf(c -> Retry.retriable(c) && !(c instanceof TimeoutException t && !t.isRetriable()))
+                .beforeRetry(c -> {
+                    if (c instanceof SkeinException s && (s.errorCode() == null || s.errorCode() == ErrorCode.NOT_COORDINATOR
+                            || s.errorCode() == ErrorCode.COORDINATOR_NOT_AVAILABLE)) {
+                        coordinators.allMoved();
+                    }
+                    log.debug("{}: retrying after {}", what, c.toString());
+                })
+                .until(System.nanoTime() + maxBlock.toNanos(), c -> new TimeoutException(what
+                        + " did not succeed within max.block.ms (" + maxBlock.toMillis() + " ms): " + c.getMessage(), c, true));
     }
 }

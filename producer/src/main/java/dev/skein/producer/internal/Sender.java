@@ -8,6 +8,7 @@ import dev.skein.core.SkeinException;
 import dev.skein.core.TimeoutException;
 import dev.skein.core.internal.Backoff;
 import dev.skein.core.internal.ClusterClient;
+import dev.skein.core.internal.Retry;
 import dev.skein.core.internal.metadata.Cluster;
 import dev.skein.core.message.ApiKey;
 import dev.skein.core.message.InitProducerIdRequest;
@@ -28,7 +29,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -397,7 +397,7 @@ final class Sender {
     private void onResponse(int nodeId, List<ProducerBatch> batches, ProduceResponse resp, Throwable err,
                             boolean expectResponse) {
         if (err != null) {
-            Throwable cause = err instanceof CompletionException && err.getCause() != null ? err.getCause() : err;
+            Throwable cause = Retry.cause(err);
             RuntimeException e = cause instanceof RuntimeException re ? re : new NetworkException(cause.toString(), cause, true);
             for (ProducerBatch b : batches) {
                 if (inFlight.containsKey(b)) { // not already failed by its delivery timeout

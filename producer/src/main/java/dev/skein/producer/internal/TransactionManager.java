@@ -7,6 +7,7 @@ import dev.skein.core.SkeinException;
 import dev.skein.core.TimeoutException;
 import dev.skein.core.TransactionException;
 import dev.skein.core.internal.ClusterClient;
+import dev.skein.core.internal.Retry;
 import dev.skein.core.message.AddOffsetsToTxnRequest;
 import dev.skein.core.message.AddOffsetsToTxnResponse;
 import dev.skein.core.message.AddPartitionsToTxnRequest;
@@ -484,7 +485,7 @@ final class TransactionManager {
 
     /** What failed, out of the CompletionException a dependent future wraps it in. */
     private static Throwable cause(Throwable e) {
-        return e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+        return Retry.cause(e);
     }
 
     /** Runs {@code body} on the loop and hands its future back. */

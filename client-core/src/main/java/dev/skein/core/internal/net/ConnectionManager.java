@@ -6,6 +6,7 @@ import dev.skein.core.ClientResources;
 import dev.skein.core.NetworkException;
 import dev.skein.core.Node;
 import dev.skein.core.internal.Backoff;
+import dev.skein.core.internal.Retry;
 import io.netty.channel.EventLoop;
 
 import java.net.InetAddress;
@@ -304,7 +305,7 @@ public final class ConnectionManager implements AutoCloseable {
     }
 
     private static Throwable unwrap(Throwable t) {
-        return t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
+        return Retry.cause(t);
     }
 
     /**

@@ -1,0 +1,85 @@
+package dev.skein.core.internal;
+
+import dev.skein.core.SkeinException;
+import dev.skein.core.TimeoutException;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class RetryTest {
+    private static final Duration MS = Duration.ofMillis(1);
+
+    private static SkeinException retriable(String m) {
+        return new SkeinException(m, null, true);
+    }
+
+    private static Throwable failure(CompletableFuture<?> f) {
+        ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(5, TimeUnit.SECONDS));
+        return e.getCause();
+    }
+
+    @Test
+    void aRetriableFailureIsTriedAgainUntilItSucceeds() throws Exception {
+        AtomicInteger calls = new AtomicInteger();
+        AtomicInteger hooks = new AtomicInteger();
+        CompletableFuture<String> f = Retry.of(() -> calls.incrementAndGet() < 3
+                        ? CompletableFuture.<String>failedFuture(new CompletionException(retriable("not yet")))
+                        : CompletableFuture.completedFuture("done"))
+                .backoff(MS, MS).beforeRetry(e -> hooks.incrementAndGet())
+                .until(System.nanoTime() + TimeUnit.SECONDS.toNanos(5), "test");
+        assertEquals("done", f.get(5, TimeUnit.SECONDS));
+        assertEquals(3, calls.get());
+        assertEquals(2, hooks.get(), "the hook runs before each retry");
+    }
+
+    @Test
+    void anyOtherFailureEndsItAtOnceUnwrapped() {
+        IllegalStateException boom = new IllegalStateException("boom");
+        AtomicInteger calls = new AtomicInteger();
+        CompletableFuture<String> f = Retry.<String>of(() -> {
+            calls.incrementAndGet();
+            return CompletableFuture.failedFuture(new CompletionException(boom));
+        }).backoff(MS, MS).until(System.nanoTime() + TimeUnit.SECONDS.toNanos(5), "test");
+        assertSame(boom, failure(f));
+        assertEquals(1, calls.get());
+        assertSame(boom, failure(Retry.<String>of(() -> { throw boom; }).until(System.nanoTime() + 1_000_000_000L, "t")),
+                "an attempt that throws fails like one whose future does");
+    }
+
+    @Test
+    void theDeadlineAndTheAttemptCountEndItWithTheLastFailureAsCause() {
+        SkeinException last = retriable("still loading");
+        Throwable t = failure(Retry.<String>of(() -> CompletableFuture.failedFuture(last)).backoff(MS, MS)
+                .until(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(30), "OffsetFetch"));
+        assertInstanceOf(TimeoutException.class, t);
+        assertTrue(((TimeoutException) t).isRetriable());
+        assertSame(last, t.getCause());
+        assertTrue(t.getMessage().contains("OffsetFetch") && t.getMessage().contains("still loading"), t.getMessage());
+
+        AtomicInteger calls = new AtomicInteger();
+        Throwable capped = failure(Retry.<String>of(() -> {
+            calls.incrementAndGet();
+            return CompletableFuture.failedFuture(last);
+        }).backoff(MS, MS).attempts(3).until(Long.MAX_VALUE / 2 + System.nanoTime() / 2, e -> new IllegalStateException("gave up", e)));
+        assertEquals("gave up", capped.getMessage());
+        assertEquals(3, calls.get());
+    }
+
+    @Test
+    void causeUnwrapsNestedCompletionAndExecutionExceptions() {
+        IllegalStateException root = new IllegalStateException("root");
+        assertSame(root, Retry.cause(new CompletionException(new ExecutionException(root))));
+        assertSame(root, Retry.cause(root));
+    }
+}
