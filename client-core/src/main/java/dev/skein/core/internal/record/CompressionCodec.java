@@ -30,6 +30,11 @@ import java.util.zip.GZIPOutputStream;
 public final class CompressionCodec {
     private static final int CHUNK = 16 * 1024;
     private static final int ZSTD_CHUNK = 128 * 1024;
+    private static final int ZSTD_POOL_MAX = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
+    private static final java.util.concurrent.ConcurrentLinkedQueue<ZstdDecompressCtx> ZSTD_CONTEXTS =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
+    /** How many contexts the pool holds (bounded by ZSTD_POOL_MAX). */
+    private static final java.util.concurrent.atomic.AtomicInteger ZSTD_POOLED = new java.util.concurrent.atomic.AtomicInteger();
 
     private CompressionCodec() {}
 
@@ -108,7 +113,14 @@ public final class CompressionCodec {
      */
     private static void zstd(ByteBuf in, ByteBuf out, int maxBytes, String where) {
         ByteBuffer src = in.nioBuffer();
-        try (ZstdDecompressCtx ctx = new ZstdDecompressCtx()) {
+        ZstdDecompressCtx ctx = ZSTD_CONTEXTS.poll();
+        if (ctx == null) {
+            ctx = new ZstdDecompressCtx();
+        } else {
+            ZSTD_POOLED.decrementAndGet();
+        }
+        boolean reusable = false;
+        try {
             boolean frameDone = false;
             while (src.hasRemaining() || !frameDone) {
                 int room = maxBytes - out.writerIndex();
@@ -125,9 +137,29 @@ public final class CompressionCodec {
                     throw new CorruptRecordException(where + ": zstd data does not decompress: truncated frame", null, false);
                 }
             }
+            reusable = true;
         } catch (ZstdException e) {
             throw new CorruptRecordException(where + ": zstd data does not decompress: " + e.getMessage(), e, false);
+        } finally {
+            release(ctx, reusable);
         }
+    }
+
+    /**
+     * Returns a context to the pool (reset), or frees it: after a failure, or when the pool is full. A
+     * context holds its window buffers natively, so making one per batch cost most of zstd's time; the
+     * pool is shared and bounded, so no thread's end can leak one.
+     */
+    private static void release(ZstdDecompressCtx ctx, boolean reusable) {
+        if (reusable && ZSTD_POOLED.incrementAndGet() <= ZSTD_POOL_MAX) {
+            ctx.reset();
+            ZSTD_CONTEXTS.offer(ctx);
+            return;
+        }
+        if (reusable) {
+            ZSTD_POOLED.decrementAndGet();
+        }
+        ctx.close();
     }
 
     private static OutputStream wrap(Compression codec, Integer level, OutputStream out) throws IOException {
