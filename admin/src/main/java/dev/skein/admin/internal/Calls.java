@@ -133,33 +133,9 @@ final class Calls {
 
     /** Runs {@code attempt} until it succeeds, fails for good, or the call's time is up. */
     <T> CompletableFuture<T> retrying(String what, Supplier<CompletableFuture<T>> attempt) {
-        CompletableFuture<T> out = new CompletableFuture<>();
-        run(out, what, attempt, System.nanoTime() + apiTimeout.toNanos());
-        return out;
-    }
-
-    private <T> void run(CompletableFuture<T> out, String what, Supplier<CompletableFuture<T>> attempt, long deadline) {
-        CompletableFuture<T> f;
-        try {
-            f = attempt.get();
-        } catch (RuntimeException e) {
-            f = CompletableFuture.failedFuture(e);
-        }
-        f.whenComplete((v, e) -> {
-            if (e == null) {
-                out.complete(v);
-                return;
-            }
-            Throwable c = unwrap(e);
-            if (!isTransient(c)) {
-                out.completeExceptionally(c);
-            } else if (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoffMs()) >= deadline) {
-                out.completeExceptionally(timedOut(what, c));
-            } else {
-                onTransient(c);
-                loop.schedule(() -> run(out, what, attempt, deadline), backoffMs(), TimeUnit.MILLISECONDS);
-            }
-        });
+        return Retry.of(attempt).on(loop).backoff(client.options().retryBackoff(), client.options().retryBackoff())
+                .retryIf(Calls::isTransient).beforeRetry(this::onTransient)
+                .until(System.nanoTime() + apiTimeout.toNanos(), c -> timedOut(what, c));
     }
 
     /**
