@@ -4,87 +4,117 @@ import dev.skein.core.AuthorizationException;
 import dev.skein.core.ErrorCode;
 import dev.skein.core.internal.ClusterClient;
 import dev.skein.core.internal.metadata.Cluster;
+import dev.skein.core.message.ApiKey;
+import dev.skein.core.message.ApiMessage;
 import io.netty.channel.EventLoop;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import io.netty.util.concurrent.ScheduledFuture;
 
+import java.time.Duration;
+import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.IntFunction;
+import java.util.function.Predicate;
 
 /**
- * What both group protocols keep the same way: the subscribed topics, when {@code poll()} was last
- * called, whether the partitions were lost, and a fatal error waiting for the polling thread. The wire
- * work runs on {@link #loop}; fields are guarded by {@code this}.
+ * The driver of a membership state machine: the machine ({@link ClassicGroupState},
+ * {@link ConsumerProtocolState}) holds the group state and does no I/O; this class owns it on one event
+ * loop, sends what it asks to send, feeds it the answers and the time, and wakes it when it asked to
+ * be woken.
+ *
+ * <p>The polling thread reaches the machine through one queue each way: commands go in as tasks on
+ * the loop ({@link #command}); events come out through {@link #toPoller}, drained by the polling thread
+ * ({@link #drain}) before it reads what they set. The only state both threads read is published:
+ * {@link #identity} (commits read it from any thread) and {@link #lastPollNanos}.
  */
 abstract class AbstractMembership implements Membership {
-    private static final Logger log = LoggerFactory.getLogger(AbstractMembership.class);
-
     final ClusterClient client;
     final ConsumerSettings settings;
+    final GroupConfig config;
     final GroupOffsets offsets;
     final EventLoop loop;
     final Runnable onChange;
+    private final ConcurrentLinkedQueue<GroupEvent> toPoller = new ConcurrentLinkedQueue<>();
+    /** When {@code poll()} was last called; written by the polling thread, read by the machine's steps. */
+    volatile long lastPollNanos = System.nanoTime();
+    /** The machine's identity after its last step. */
+    volatile MemberIdentity identity;
+
+    // The polling thread's side.
     Set<String> topics = Set.of();
-    String memberId;
     boolean lost;
-    long lastPollNanos = System.nanoTime();
     RuntimeException fatal;
 
-    AbstractMembership(ClusterClient client, ConsumerSettings settings, GroupOffsets offsets, Runnable onChange,
-                       String memberId) {
+    // The loop's side.
+    private ScheduledFuture<?> wake;
+    private long wakeAtNanos = ConsumerProtocolState.NEVER;
+
+    AbstractMembership(ClusterClient client, ConsumerSettings settings, GroupOffsets offsets, Runnable onChange) {
         this.client = client;
         this.settings = settings;
+        this.config = GroupConfig.of(settings);
         this.offsets = offsets;
         this.onChange = onChange;
-        this.memberId = memberId;
         this.loop = client.resources().eventLoops().next();
     }
 
+    // ---- the polling thread ----
+
     @Override
-    public synchronized Set<String> topics() {
+    public Set<String> topics() {
         return topics;
     }
 
     @Override
-    public synchronized void onPoll() {
+    public void onPoll() {
         lastPollNanos = System.nanoTime();
+    }
+
+    @Override
+    public MemberIdentity identity() {
+        return identity;
+    }
+
+    @Override
+    public boolean isStale() {
+        return identity.generation() <= 0;
     }
 
     /** True once when the partitions were lost (fenced, session or poll interval expired) rather than revoked. */
     @Override
-    public synchronized boolean takeLost() {
+    public boolean takeLost() {
+        drain();
         boolean l = lost;
         lost = false;
         return l;
     }
 
-    /**
-     * The error for subscribed topics the principal may not describe or read, naming those metadata
-     * reports as denied; when it reports none, names all of {@code topics} if {@code evenIfNoneKnown}
-     * (a heartbeat's {@code TOPIC_AUTHORIZATION_FAILED} names no topic), else returns null.
-     */
-    static AuthorizationException deniedTopics(Cluster cluster, Set<String> topics, boolean evenIfNoneKnown) {
-        Set<String> denied = null; // made only when needed: every poll() asks
-        for (String t : topics) {
-            Cluster.TopicInfo info = cluster.topic(t);
-            if (info != null && info.error() == ErrorCode.TOPIC_AUTHORIZATION_FAILED) {
-                if (denied == null) {
-                    denied = new TreeSet<>();
-                }
-                denied.add(t);
+    /** Takes in what the machine said since the last drain, oldest first. */
+    final void drain() {
+        for (GroupEvent e; (e = toPoller.poll()) != null; ) {
+            if (e instanceof GroupEvent.Lost) {
+                lost = true;
+            } else if (e instanceof GroupEvent.Failed f) {
+                fatal = f.error();
             }
+            received(e);
         }
-        if (denied == null && !evenIfNoneKnown) {
-            return null;
-        }
-        String which = denied == null ? "one of the subscribed topics " + new TreeSet<>(topics)
-                : denied.size() == 1 ? "subscribed topic " + denied.iterator().next() : "subscribed topics " + denied;
-        return new AuthorizationException("not authorized to read " + which + ": TOPIC_AUTHORIZATION_FAILED",
-                ErrorCode.TOPIC_AUTHORIZATION_FAILED);
     }
 
-    /** Throws, once, a fatal error the wire side recorded; called by the polling thread holding the lock. */
+    /** Hands an event to the polling thread (the driver's own, or one it passes on in order). */
+    final void tell(GroupEvent e) {
+        toPoller.add(e);
+    }
+
+    /** The protocol's own handling of an event for the polling thread (after the common part). */
+    abstract void received(GroupEvent e);
+
+    /** Throws, once, a fatal error the machine reported. */
     final void raiseFatal() {
+        drain();
         if (fatal != null) {
             RuntimeException f = fatal;
             fatal = null;
@@ -92,17 +122,144 @@ abstract class AbstractMembership implements Membership {
         }
     }
 
-    /**
-     * True (and logged) when {@code poll()} was not called within {@code max.poll.interval.ms}: the
-     * member must leave the group, and its partitions count as lost. Called holding the lock.
-     */
-    final boolean pollIntervalExpired() {
-        if (System.nanoTime() - lastPollNanos <= settings.maxPollInterval().toNanos()) {
-            return false;
+    /** Runs {@code c} on the loop, then lets the machine act on what it changed. */
+    final void command(Runnable c) {
+        loop.execute(() -> {
+            c.run();
+            step();
+        });
+    }
+
+    // ---- the loop ----
+
+    /** Sends what the machine wants sent now (each through {@link #send}). */
+    abstract void sendDue(long now);
+
+    abstract List<GroupEvent> takeEvents();
+
+    abstract long nextWakeNanos();
+
+    abstract MemberIdentity machineIdentity();
+
+    /** Handles an event meant for the driver; returns false to hand it to the polling thread. */
+    abstract boolean handle(GroupEvent e);
+
+    /** One step: send what is due, hand the events on, publish the identity, sleep until the next wake. */
+    final void step() {
+        long now = System.nanoTime();
+        sendDue(now);
+        boolean forPoller = false;
+        for (GroupEvent e : takeEvents()) {
+            if (e instanceof GroupEvent.CoordinatorLost) {
+                offsets.forgetCoordinator();
+            } else if (e instanceof GroupEvent.NeedMetadata m) {
+                if (!m.topics().isEmpty()) {
+                    client.addTopics(m.topics());
+                }
+                client.refreshMetadata();
+            } else if (!handle(e)) {
+                toPoller.add(e);
+                forPoller = true;
+            }
         }
-        log.warn("poll() was not called within max.poll.interval.ms ({}); leaving group {}: the next poll()"
-                + " rejoins and the partitions count as lost", settings.maxPollInterval(), settings.groupId());
-        lost = true;
-        return true;
+        identity = machineIdentity();
+        sleepUntil(nextWakeNanos(), now);
+        if (forPoller) {
+            onChange.run();
+        }
+    }
+
+    private void sleepUntil(long at, long now) {
+        if (at == ConsumerProtocolState.NEVER) {
+            cancelWake();
+            return;
+        }
+        if (wake != null && !wake.isDone() && wakeAtNanos == at) {
+            return;
+        }
+        cancelWake();
+        wakeAtNanos = at;
+        wake = loop.schedule(this::step, Math.max(0, at - now), TimeUnit.NANOSECONDS);
+    }
+
+    final void cancelWake() {
+        if (wake != null) {
+            wake.cancel(false);
+            wake = null;
+        }
+    }
+
+    /**
+     * Sends a request to the coordinator; the answer (or the failure) reaches {@code answered} on the
+     * loop, followed by a step.
+     */
+    final <R extends ApiMessage> CompletableFuture<R> send(ApiKey api, IntFunction<ApiMessage> build, Duration timeout,
+                                                           Answer<R> answered) {
+        CompletableFuture<R> sent = offsets.coordinator().thenCompose(node -> client.<R>send(node, api, build, timeout));
+        sent.whenComplete((r, e) -> loop.execute(() -> {
+            answered.accept(r, e, System.nanoTime());
+            step();
+        }));
+        return sent;
+    }
+
+    @FunctionalInterface
+    interface Answer<R> {
+        void accept(R response, Throwable error, long now);
+    }
+
+    // ---- shared ----
+
+    /**
+     * The error for subscribed topics the principal may not describe or read, naming those metadata
+     * reports as denied; when it reports none, names all of {@code topics} if {@code evenIfNoneKnown}
+     * (a heartbeat's {@code TOPIC_AUTHORIZATION_FAILED} names no topic), else returns null.
+     */
+    static AuthorizationException deniedTopics(Cluster cluster, Set<String> topics, boolean evenIfNoneKnown) {
+        return deniedTopics(topics, t -> {
+            Cluster.TopicInfo info = cluster.topic(t);
+            return info != null && info.error() == ErrorCode.TOPIC_AUTHORIZATION_FAILED;
+        }, evenIfNoneKnown);
+    }
+
+    static AuthorizationException deniedTopics(Set<String> topics, Predicate<String> denied, boolean evenIfNoneKnown) {
+        Set<String> which = null; // made only when needed: every poll() asks
+        for (String t : topics) {
+            if (denied.test(t)) {
+                if (which == null) {
+                    which = new TreeSet<>();
+                }
+                which.add(t);
+            }
+        }
+        if (which == null && !evenIfNoneKnown) {
+            return null;
+        }
+        String named = which == null ? "one of the subscribed topics " + new TreeSet<>(topics)
+                : which.size() == 1 ? "subscribed topic " + which.iterator().next() : "subscribed topics " + which;
+        return new AuthorizationException("not authorized to read " + named + ": TOPIC_AUTHORIZATION_FAILED",
+                ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+    }
+
+    /** The topic ids and denials that metadata knows now. */
+    static ConsumerProtocolState.TopicIds topicIds(ClusterClient client) {
+        return new ConsumerProtocolState.TopicIds() {
+            @Override
+            public String name(java.util.UUID id) {
+                return client.cluster().topicName(id);
+            }
+
+            @Override
+            public java.util.UUID id(String topic) {
+                Cluster.TopicInfo info = client.cluster().topic(topic);
+                return info == null ? null : info.id();
+            }
+
+            @Override
+            public boolean denied(String topic) {
+                Cluster.TopicInfo info = client.cluster().topic(topic);
+                return info != null && info.error() == ErrorCode.TOPIC_AUTHORIZATION_FAILED;
+            }
+        };
     }
 }

@@ -33,7 +33,7 @@ class GroupMembershipTest {
                 new ConsumerGroupMetadata("g", 7, "m", Optional.empty()));
         ConsumerPartitionAssignor.Subscription sub = new ConsumerPartitionAssignor.Subscription(List.of("a", "b"),
                 ref.subscriptionUserData(Set.of("a", "b")), List.of(A0, A2), 7, Optional.of("rack1"));
-        Assignor.Member m = GroupMembership.decodeSubscription(bytes(ConsumerProtocol.serializeSubscription(sub)),
+        Assignor.Member m = ClassicGroupState.decodeSubscription(bytes(ConsumerProtocol.serializeSubscription(sub)),
                 "cooperative-sticky");
         assertEquals(Set.of("a", "b"), m.topics());
         assertEquals(List.of(new TopicPartition("a", 0), new TopicPartition("a", 2)), m.owned());
@@ -48,7 +48,7 @@ class GroupMembershipTest {
         // An eager member owns nothing when it rejoins; only the user data remembers (subscription v0).
         ConsumerPartitionAssignor.Subscription sub = new ConsumerPartitionAssignor.Subscription(List.of("a"),
                 ref.subscriptionUserData(Set.of("a")));
-        Assignor.Member m = GroupMembership.decodeSubscription(
+        Assignor.Member m = ClassicGroupState.decodeSubscription(
                 bytes(ConsumerProtocol.serializeSubscription(sub, (short) 0)), "sticky");
         assertEquals(List.of(new TopicPartition("a", 0), new TopicPartition("a", 2)), m.owned());
         assertEquals(4, m.generation());
@@ -57,7 +57,7 @@ class GroupMembershipTest {
     @Test
     void stickyUserDataRoundTrips() {
         List<TopicPartition> tps = List.of(new TopicPartition("x", 1), new TopicPartition("y", 0), new TopicPartition("x", 3));
-        GroupMembership.StickyUserData d = GroupMembership.StickyUserData.decode(GroupMembership.StickyUserData.encode(tps, 9));
+        ClassicGroupState.StickyUserData d = ClassicGroupState.StickyUserData.decode(ClassicGroupState.StickyUserData.encode(tps, 9));
         assertEquals(Set.copyOf(tps), Set.copyOf(d.partitions()));
         assertEquals(9, d.generation());
     }

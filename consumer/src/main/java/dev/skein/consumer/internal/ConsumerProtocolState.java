@@ -1,0 +1,411 @@
+package dev.skein.consumer.internal;
+
+import dev.skein.core.AuthorizationException;
+import dev.skein.core.ErrorCode;
+import dev.skein.core.TopicPartition;
+import dev.skein.core.UnsupportedVersionException;
+import dev.skein.core.internal.Backoff;
+import dev.skein.core.internal.net.KafkaReleases;
+import dev.skein.core.message.ConsumerGroupHeartbeatRequest;
+import dev.skein.core.message.ConsumerGroupHeartbeatResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.function.DoubleSupplier;
+
+/**
+ * A member of a consumer group under the consumer group protocol (KIP-848), as a state machine that
+ * does no I/O, starts no thread and reads no clock: every step is given the time. One request,
+ * ConsumerGroupHeartbeat, joins, heartbeats, receives the assignment the broker computed,
+ * acknowledges it, and leaves.
+ *
+ * <p>The driver ({@link ConsumerProtocolMembership}) calls, on one thread: {@link #poll} for the
+ * heartbeat to send now, {@link #onResponse} with its answer, {@link #nextWakeNanos} to know when to
+ * poll again, and {@link #takeEvents} for what the polling thread and the driver must hear. Commands
+ * ({@link #subscribe}, {@link #subscribeRegex}, {@link #applied}, {@link #leave}) come from the
+ * polling thread through the driver's queue.
+ *
+ * <p>The rules, as Apache Kafka's consumer documents them (KIP-848): a full heartbeat (subscription,
+ * rebalance timeout, owned partitions) at epoch 0 and after a change, else only the epoch; the owned
+ * partitions again once the polling thread applied an assignment, so the broker can hand revoked
+ * partitions on; {@code FENCED_MEMBER_EPOCH} and {@code UNKNOWN_MEMBER_ID} make the partitions lost
+ * and the member rejoins at epoch 0, but only after the polling thread has dropped them (rejoining
+ * first would give a commit of the old positions a fresh epoch the broker accepts); coordinator errors
+ * find the coordinator again and retry with backoff; leaving sends epoch -1 (-2 for a static member,
+ * which keeps its place).
+ */
+final class ConsumerProtocolState {
+    private static final Logger log = LoggerFactory.getLogger(ConsumerProtocolState.class);
+    static final int LEAVE_EPOCH = -1;
+    static final int STATIC_LEAVE_EPOCH = -2;
+    static final long NEVER = Long.MAX_VALUE;
+
+    /** Topic names and ids as metadata knows them now; null when it does not. */
+    interface TopicIds {
+        String name(UUID id);
+
+        UUID id(String topic);
+
+        /** True when metadata says the principal may not describe {@code topic}. */
+        default boolean denied(String topic) {
+            return false;
+        }
+    }
+
+    private final GroupConfig config;
+    private final TopicIds ids;
+    /** {@code group.protocol=auto}: a refusal before the first join hands the group to the classic protocol. */
+    private final boolean mayFallBack;
+    private final DoubleSupplier jitter;
+    private final List<GroupEvent> events = new ArrayList<>();
+
+    private String memberId;
+    private int epoch;
+    private int intervalMs = 3000;
+    private Set<String> topics = Set.of();
+    /** The broker-matched subscription (RE2/J), or null for a topic list. */
+    private String regex;
+    private boolean subscriptionChanged = true;
+    private List<TopicPartition> owned = List.of();
+    private boolean ownedChanged = true;
+    /** An assignment whose topic ids metadata did not know yet: the broker sends it once, so it is kept. */
+    private ConsumerGroupHeartbeatResponse.Assignment undecoded;
+    private long resolveAtNanos = NEVER;
+    /** The heartbeat awaiting its answer, or null. */
+    private ConsumerGroupHeartbeatRequest inFlight;
+    /** When the next heartbeat is due; {@link #NEVER} while waiting for a command. */
+    private long beatAtNanos;
+    private int failures;
+    private boolean leaving;
+    /** True once the broker answered a heartbeat without refusing the protocol. */
+    private boolean accepted;
+    private boolean refused;
+    /** The last final error was a refusal an ACL change may lift: keep trying at the heartbeat interval. */
+    private boolean denied;
+
+    ConsumerProtocolState(GroupConfig config, TopicIds ids, boolean mayFallBack, DoubleSupplier jitter) {
+        this.config = config;
+        this.ids = ids;
+        this.mayFallBack = mayFallBack;
+        this.jitter = jitter;
+        this.memberId = UUID.randomUUID().toString(); // KIP-1082: the client names itself
+    }
+
+    // ---- commands ----
+
+    /** Subscribes to these topics (replacing any regex); an empty set ends the subscription. */
+    void subscribe(Set<String> newTopics, long now) {
+        if (regex == null && newTopics.equals(topics)) {
+            return;
+        }
+        topics = Set.copyOf(newTopics);
+        regex = null;
+        changedSubscription(now);
+    }
+
+    /** Subscribes to the topics the broker matches with {@code newRegex} (RE2/J), replacing any topic list. */
+    void subscribeRegex(String newRegex, long now) {
+        if (newRegex.equals(regex)) {
+            return;
+        }
+        regex = newRegex;
+        topics = Set.of();
+        changedSubscription(now);
+    }
+
+    private void changedSubscription(long now) {
+        subscriptionChanged = true;
+        leaving = false;
+        denied = false;
+        beatAtNanos = now;
+    }
+
+    /** The polling thread applied {@code assignment}: acknowledge it now (the broker moves revoked partitions on then). */
+    void applied(Collection<TopicPartition> assignment, long now) {
+        owned = List.copyOf(assignment);
+        ownedChanged = true;
+        beatAtNanos = now;
+    }
+
+    /**
+     * Leaves the group: returns the leave heartbeat to send (epoch -1, or -2 for a static member), or
+     * null when the member holds no epoch. Answers to heartbeats already sent are ignored from now on.
+     */
+    ConsumerGroupHeartbeatRequest leave(String reason) {
+        leaving = true;
+        beatAtNanos = NEVER;
+        undecoded = null;
+        resolveAtNanos = NEVER;
+        inFlight = null;
+        if (epoch <= 0) {
+            epoch = 0;
+            return null;
+        }
+        log.debug("group {}: member {} leaves ({})", config.groupId(), memberId, reason);
+        epoch = 0;
+        owned = List.of();
+        return leaveRequest();
+    }
+
+    // ---- the driver's side ----
+
+    /**
+     * The heartbeat to send now, or null. {@code lastPollNanos}: when the polling thread last called
+     * {@code poll()}; past {@code max.poll.interval.ms} the member leaves and its partitions are lost.
+     */
+    ConsumerGroupHeartbeatRequest poll(long now, long lastPollNanos) {
+        if (undecoded != null && now - resolveAtNanos >= 0) {
+            resolveAssignment(now);
+        }
+        if (inFlight != null || leaving || refused || !subscribed() || beatAtNanos == NEVER || now - beatAtNanos < 0) {
+            return null;
+        }
+        if (epoch > 0 && now - lastPollNanos > config.maxPollInterval().toNanos()) {
+            log.warn("poll() was not called within max.poll.interval.ms ({}); leaving group {}: the next poll()"
+                    + " rejoins and the partitions count as lost", config.maxPollInterval(), config.groupId());
+            ConsumerGroupHeartbeatRequest leave = leaveRequest();
+            epoch = 0;
+            undecoded = null;
+            resolveAtNanos = NEVER;
+            beatAtNanos = NEVER; // until the polling thread dropped the partitions (applied)
+            events.add(new GroupEvent.Lost());
+            return leave;
+        }
+        inFlight = request();
+        return inFlight;
+    }
+
+    /** When {@link #poll} next has something to do; {@link #NEVER} when only a command or an answer can start it. */
+    long nextWakeNanos() {
+        long beat = inFlight != null || leaving || refused || !subscribed() ? NEVER : beatAtNanos;
+        long resolve = undecoded != null ? resolveAtNanos : NEVER;
+        return Math.min(beat, resolve);
+    }
+
+    /** What happened since the last call, oldest first. */
+    List<GroupEvent> takeEvents() {
+        if (events.isEmpty()) {
+            return List.of();
+        }
+        List<GroupEvent> out = List.copyOf(events);
+        events.clear();
+        return out;
+    }
+
+    /** The answer to {@code sent}: a response, or the failure to get one ({@code error}). */
+    void onResponse(ConsumerGroupHeartbeatRequest sent, ConsumerGroupHeartbeatResponse r, Throwable error, long now) {
+        if (sent != inFlight) {
+            return; // a leave, or an answer from before leave(): nothing the member needs
+        }
+        inFlight = null;
+        RuntimeException unsupported = causeOf(error, UnsupportedVersionException.class);
+        RuntimeException deniedGroup = causeOf(error, AuthorizationException.class); // FindCoordinator: GROUP_AUTHORIZATION_FAILED
+        ErrorCode code = error == null ? ErrorCode.forCode(r.errorCode()) : null;
+        if (!accepted && ((unsupported != null && regex == null) || code == ErrorCode.UNSUPPORTED_VERSION)) {
+            // The broker lacks the protocol, or lists the API without running it (3.7-3.9 unless enabled).
+            // (With a regex, an UnsupportedVersionException may be the regex's own need of v1: raised below.)
+            beatAtNanos = NEVER;
+            if (mayFallBack) {
+                refused = true;
+                events.add(new GroupEvent.Refused());
+            } else {
+                fail(new UnsupportedVersionException("ConsumerGroupHeartbeat of group " + config.groupId()
+                        + " refused: the consumer group protocol (KIP-848) needs Apache Kafka "
+                        + KafkaReleases.CONSUMER_GROUP_PROTOCOL + " or newer (group.version 1), and this cluster"
+                        + " does not run it (" + (unsupported != null ? unsupported.getMessage() : "UNSUPPORTED_VERSION")
+                        + "); use group.protocol=classic or auto"), now);
+            }
+            return;
+        }
+        if (unsupported != null || deniedGroup != null) {
+            fail(unsupported != null ? unsupported : deniedGroup, now);
+            return;
+        }
+        if (error != null) {
+            log.debug("heartbeat of group {} failed: {}", config.groupId(), error.toString());
+            events.add(new GroupEvent.CoordinatorLost());
+            retryLater(now);
+            return;
+        }
+        switch (code) {
+            case NONE -> {
+                accepted = true;
+                failures = 0;
+                if (r.memberId() != null && !r.memberId().isEmpty()) {
+                    memberId = r.memberId();
+                }
+                if (epoch != r.memberEpoch()) {
+                    log.debug("group {}: member {} epoch {}", config.groupId(), memberId, r.memberEpoch());
+                }
+                epoch = r.memberEpoch();
+                intervalMs = Math.max(100, r.heartbeatIntervalMs());
+                if (sent.subscribedTopicNames() != null || sent.subscribedTopicRegex() != null) {
+                    subscriptionChanged = subscribedSince(sent);
+                }
+                if (sent.topicPartitions() != null) {
+                    ownedChanged = false;
+                }
+                if (r.assignment() != null) {
+                    undecoded = r.assignment();
+                }
+                resolveAssignment(now);
+                beatAtNanos = now + intervalMs * 1_000_000L;
+            }
+            case FENCED_MEMBER_EPOCH, UNKNOWN_MEMBER_ID -> {
+                log.info("group {}: member {} was fenced ({}); its partitions are lost, it rejoins",
+                        config.groupId(), memberId, code);
+                boolean lost = !owned.isEmpty();
+                epoch = 0;
+                undecoded = null;
+                resolveAtNanos = NEVER;
+                owned = List.of();
+                ownedChanged = true;
+                subscriptionChanged = true;
+                events.add(lost ? new GroupEvent.Lost() : new GroupEvent.Unassigned());
+                // With partitions in hand the member rejoins only after poll() has dropped them (applied()).
+                beatAtNanos = lost ? NEVER : now;
+            }
+            case NOT_COORDINATOR, COORDINATOR_NOT_AVAILABLE, COORDINATOR_LOAD_IN_PROGRESS -> {
+                events.add(new GroupEvent.CoordinatorLost());
+                retryLater(now);
+            }
+            default -> {
+                if (code.isRetriable()) {
+                    retryLater(now);
+                } else if (code == ErrorCode.TOPIC_AUTHORIZATION_FAILED && subscribedSince(sent)) {
+                    beatAtNanos = now; // refused a subscription the consumer has since left: send the new one
+                } else {
+                    fail(code == ErrorCode.TOPIC_AUTHORIZATION_FAILED && regex == null
+                            ? AbstractMembership.deniedTopics(topics, ids::denied, true)
+                            : code.exception("ConsumerGroupHeartbeat of group " + config.groupId(), r.errorMessage()), now);
+                }
+            }
+        }
+    }
+
+    /**
+     * A final error for the next {@code poll()}. An ACL may be granted, so a denied member keeps trying
+     * at the heartbeat interval (each refusal reaches the next {@code poll()}); otherwise it stops
+     * until a command (a new subscription, an applied assignment).
+     */
+    private void fail(RuntimeException e, long now) {
+        events.add(new GroupEvent.Failed(e, true));
+        denied = e instanceof AuthorizationException;
+        beatAtNanos = denied ? now + intervalMs * 1_000_000L : NEVER;
+    }
+
+    private void retryLater(long now) {
+        failures++;
+        beatAtNanos = now + Backoff.nanos(failures, config.retryBackoff().toNanos(),
+                config.retryBackoffMax().toNanos(), jitter.getAsDouble());
+    }
+
+    /** True when the subscription changed after {@code sent} went out, so the broker judged an old one. */
+    private boolean subscribedSince(ConsumerGroupHeartbeatRequest sent) {
+        if (sent.subscribedTopicNames() == null && sent.subscribedTopicRegex() == null) {
+            return subscriptionChanged;
+        }
+        return regex != null ? !regex.equals(sent.subscribedTopicRegex())
+                : sent.subscribedTopicNames() == null || !topics.equals(Set.copyOf(sent.subscribedTopicNames()));
+    }
+
+    /** The next heartbeat: full (epoch 0, or after a change) or just the epoch. */
+    private ConsumerGroupHeartbeatRequest request() {
+        boolean full = epoch == 0 || subscriptionChanged;
+        ConsumerGroupHeartbeatRequest r = new ConsumerGroupHeartbeatRequest().setGroupId(config.groupId())
+                .setMemberId(memberId).setMemberEpoch(epoch).setInstanceId(config.instanceId())
+                .setRackId(full ? config.rack() : null)
+                .setRebalanceTimeoutMs(full ? (int) config.maxPollInterval().toMillis() : -1)
+                .setSubscribedTopicNames(full && regex == null ? new ArrayList<>(new TreeSet<>(topics)) : null)
+                .setSubscribedTopicRegex(full ? regex : null)
+                .setServerAssignor(full ? config.remoteAssignor() : null);
+        r.setTopicPartitions(epoch == 0 || ownedChanged ? toWire(owned) : null);
+        return r;
+    }
+
+    private ConsumerGroupHeartbeatRequest leaveRequest() {
+        int leaveEpoch = config.instanceId() == null ? LEAVE_EPOCH : STATIC_LEAVE_EPOCH;
+        return new ConsumerGroupHeartbeatRequest().setGroupId(config.groupId()).setMemberId(memberId)
+                .setMemberEpoch(leaveEpoch).setInstanceId(config.instanceId()).setRebalanceTimeoutMs(-1)
+                .setSubscribedTopicNames(null).setTopicPartitions(null);
+    }
+
+    private List<ConsumerGroupHeartbeatRequest.TopicPartitions> toWire(List<TopicPartition> tps) {
+        Map<String, List<Integer>> byTopic = new LinkedHashMap<>();
+        tps.forEach(tp -> byTopic.computeIfAbsent(tp.topic(), t -> new ArrayList<>()).add(tp.partition()));
+        List<ConsumerGroupHeartbeatRequest.TopicPartitions> out = new ArrayList<>();
+        byTopic.forEach((t, ps) -> {
+            UUID id = ids.id(t);
+            if (id != null) {
+                out.add(new ConsumerGroupHeartbeatRequest.TopicPartitions().setTopicId(id).setPartitions(ps));
+            }
+        });
+        return out;
+    }
+
+    /**
+     * Turns the kept assignment into partitions by name once metadata knows its topic ids; until then
+     * asks the driver for metadata and tries again after the retry backoff.
+     */
+    private void resolveAssignment(long now) {
+        if (undecoded == null) {
+            return;
+        }
+        List<TopicPartition> decoded = decode(undecoded);
+        if (decoded == null) {
+            resolveAtNanos = now + config.retryBackoff().toNanos();
+            events.add(new GroupEvent.NeedMetadata(regex == null ? topics : Set.of())); // a regex: every topic
+            return;
+        }
+        undecoded = null;
+        resolveAtNanos = NEVER;
+        if (!decoded.equals(owned)) {
+            events.add(new GroupEvent.Assigned(decoded));
+        }
+    }
+
+    /** The assignment's partitions by name, or null while metadata does not know a topic id yet. */
+    private List<TopicPartition> decode(ConsumerGroupHeartbeatResponse.Assignment a) {
+        List<TopicPartition> out = new ArrayList<>();
+        for (ConsumerGroupHeartbeatResponse.TopicPartitions tp : a.topicPartitions()) {
+            String name = ids.name(tp.topicId());
+            if (name == null) {
+                return null;
+            }
+            tp.partitions().forEach(p -> out.add(new TopicPartition(name, p)));
+        }
+        out.sort((x, y) -> x.topic().equals(y.topic()) ? Integer.compare(x.partition(), y.partition())
+                : x.topic().compareTo(y.topic()));
+        return out;
+    }
+
+    private boolean subscribed() {
+        return regex != null || !topics.isEmpty();
+    }
+
+    /** What commits carry: the member epoch and id. */
+    MemberIdentity identity() {
+        return new MemberIdentity(epoch, memberId);
+    }
+
+    /**
+     * The failure of type {@code type} in {@code e}'s causes: the request could not be written at the
+     * version the broker speaks (a regex needs v1), or the principal may not use the group.
+     */
+    private static <T extends RuntimeException> T causeOf(Throwable e, Class<T> type) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (type.isInstance(t)) {
+                return type.cast(t);
+            }
+        }
+        return null;
+    }
+}
