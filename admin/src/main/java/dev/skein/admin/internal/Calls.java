@@ -6,6 +6,7 @@ import dev.skein.core.ErrorCode;
 import dev.skein.core.SkeinException;
 import dev.skein.core.TimeoutException;
 import dev.skein.core.internal.ClusterClient;
+import dev.skein.core.internal.Coordinators;
 import dev.skein.core.internal.Retry;
 import dev.skein.core.message.ApiKey;
 import dev.skein.core.message.ApiMessage;
@@ -18,7 +19,6 @@ import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.IntFunction;
@@ -44,12 +44,13 @@ final class Calls {
     private final ClusterClient client;
     private final Duration apiTimeout;
     private final EventLoop loop;
-    private final Map<String, CompletableFuture<Integer>> coordinators = new ConcurrentHashMap<>();
+    private final Coordinators coordinators;
 
     Calls(ClusterClient client, Duration apiTimeout) {
         this.client = client;
         this.apiTimeout = apiTimeout;
         this.loop = client.resources().eventLoops().next();
+        this.coordinators = new Coordinators(client, false, apiTimeout);
     }
 
     ClusterClient client() {
@@ -79,18 +80,19 @@ final class Calls {
 
     /** The coordinator of a group ({@code keyType} 0) or a transactional id (1), cached until it fails. */
     CompletableFuture<Integer> coordinator(byte keyType, String key) {
-        String cacheKey = keyType + ":" + key;
-        CompletableFuture<Integer> known = coordinators.get(cacheKey);
-        if (known != null && !known.isCompletedExceptionally()) {
-            return known;
-        }
-        CompletableFuture<Integer> found = client.awaitReady(apiTimeout).thenCompose(c -> client.findCoordinator(keyType, key));
-        coordinators.put(cacheKey, found);
-        return found;
+        return coordinators.of(kind(keyType), key);
     }
 
     void forgetCoordinator(byte keyType, String key) {
-        coordinators.remove(keyType + ":" + key);
+        coordinators.moved(kind(keyType), key);
+    }
+
+    private static Coordinators.Kind kind(byte keyType) {
+        return switch (keyType) {
+            case 0 -> Coordinators.Kind.GROUP;
+            case 1 -> Coordinators.Kind.TRANSACTION;
+            default -> throw new IllegalArgumentException("no coordinator key type " + keyType + " (0: group, 1: transaction)");
+        };
     }
 
     // ---- retrying ----
@@ -114,7 +116,7 @@ final class Calls {
             client.refreshMetadata();
         }
         if (t instanceof CoordinatorException) {
-            coordinators.clear();
+            coordinators.allMoved();
         }
     }
 

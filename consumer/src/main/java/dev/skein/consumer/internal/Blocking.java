@@ -1,6 +1,7 @@
 package dev.skein.consumer.internal;
 
 import dev.skein.core.TimeoutException;
+import dev.skein.core.internal.Retry;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -20,7 +21,8 @@ final class Blocking {
             Thread.currentThread().interrupt();
             throw new TimeoutException("interrupted waiting for " + what, e, false);
         } catch (ExecutionException e) {
-            throw e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
+            Throwable cause = Retry.cause(e);
+            throw cause instanceof RuntimeException re ? re : new IllegalStateException(cause);
         }
     }
 

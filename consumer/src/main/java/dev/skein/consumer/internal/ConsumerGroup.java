@@ -13,6 +13,7 @@ import dev.skein.core.SkeinException;
 import dev.skein.core.TopicPartition;
 import dev.skein.core.UnsupportedVersionException;
 import dev.skein.core.internal.ClusterClient;
+import dev.skein.core.internal.Retry;
 import dev.skein.core.internal.metadata.Cluster;
 import dev.skein.core.internal.net.BrokerVersions;
 import dev.skein.core.internal.net.KafkaReleases;
@@ -251,7 +252,7 @@ final class ConsumerGroup {
             try {
                 assigned = done.join();
             } catch (CompletionException e) {
-                throw e.getCause() instanceof RuntimeException re ? re : e;
+                throw Retry.cause(e) instanceof RuntimeException re ? re : e;
             }
             apply(assigned);
         }
@@ -438,7 +439,8 @@ final class ConsumerGroup {
                 toCommit.forEach((tp, om) -> subscriptions.markCommitted(tp, om.offset()));
             }
             if (callback != null) {
-                Exception ex = e == null ? null : (e.getCause() instanceof Exception c ? c : new SkeinException(e.toString(), e));
+                Throwable cause = e == null ? null : Retry.cause(e);
+                Exception ex = cause == null ? null : cause instanceof Exception c ? c : new SkeinException(cause.toString(), cause);
                 callbacks.add(() -> callback.onComplete(toCommit, ex));
             }
         });

@@ -9,6 +9,7 @@ import dev.skein.core.TimeoutException;
 import dev.skein.core.TopicPartition;
 import dev.skein.core.internal.Retry;
 import dev.skein.core.internal.ClusterClient;
+import dev.skein.core.internal.Coordinators;
 import dev.skein.core.internal.metadata.Cluster;
 import dev.skein.core.message.ApiKey;
 import dev.skein.core.message.OffsetCommitRequest;
@@ -39,12 +40,15 @@ final class GroupOffsets {
 
     private final ClusterClient client;
     private final ConsumerSettings settings;
-    private volatile CompletableFuture<Integer> coordinator;
+    private final Coordinators coordinators;
     private volatile java.util.function.Supplier<MemberIdentity> member = () -> MemberIdentity.NONE;
 
     GroupOffsets(ClusterClient client, ConsumerSettings settings) {
         this.client = client;
         this.settings = settings;
+        // The group's requests go over a connection of their own: a JoinGroup the coordinator holds for
+        // seconds must not hold back this member's fetches from the same broker.
+        this.coordinators = new Coordinators(client, true, null);
     }
 
     void memberSupplier(java.util.function.Supplier<MemberIdentity> supplier) {
@@ -52,20 +56,11 @@ final class GroupOffsets {
     }
 
     CompletableFuture<Integer> coordinator() {
-        CompletableFuture<Integer> c = coordinator;
-        if (c != null && !c.isCompletedExceptionally()) {
-            return c;
-        }
-        // The group's requests go over a connection of their own: a JoinGroup the coordinator holds for
-        // seconds must not hold back this member's fetches from the same broker.
-        CompletableFuture<Integer> found = client.findCoordinator((byte) 0, settings.groupId())
-                .thenApply(ClusterClient::coordinatorLane);
-        coordinator = found;
-        return found;
+        return coordinators.of(Coordinators.Kind.GROUP, settings.groupId());
     }
 
     void forgetCoordinator() {
-        coordinator = null;
+        coordinators.moved(Coordinators.Kind.GROUP, settings.groupId());
     }
 
     /**

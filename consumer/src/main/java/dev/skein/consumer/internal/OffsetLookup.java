@@ -5,6 +5,7 @@ import dev.skein.core.ErrorCode;
 import dev.skein.core.Node;
 import dev.skein.core.TimeoutException;
 import dev.skein.core.TopicPartition;
+import dev.skein.core.internal.Backoff;
 import dev.skein.core.internal.ClusterClient;
 import dev.skein.core.internal.metadata.Cluster;
 import dev.skein.core.message.ApiKey;
@@ -20,6 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * ListOffsets to each partition's leader: earliest (-2), latest (-1) or by timestamp. Retriable
@@ -46,7 +48,7 @@ final class OffsetLookup {
         Set<String> topics = new HashSet<>();
         queries.keySet().forEach(tp -> topics.add(tp.topic()));
         Blocking.await(client.addTopics(topics), deadline, "metadata for " + topics);
-        while (!remaining.isEmpty()) {
+        for (int failures = 1; !remaining.isEmpty(); ) {
             Cluster cluster = client.cluster();
             Map<Integer, Map<TopicPartition, Long>> byLeader = new HashMap<>();
             boolean missing = false;
@@ -96,7 +98,8 @@ final class OffsetLookup {
             }
             if (!remaining.isEmpty() && retry) {
                 Blocking.await(client.refreshMetadata(), deadline, "metadata for " + topics);
-                Blocking.sleep(settings.client().retryBackoff().toMillis(), deadline);
+                Blocking.sleep(TimeUnit.NANOSECONDS.toMillis(Backoff.nanos(failures++, settings.client().retryBackoff(),
+                        settings.client().retryBackoffMax())), deadline);
             }
         }
         return result;
