@@ -88,8 +88,7 @@ final class Sender {
         this.lingerNanos = linger - Math.min(LINGER_SLACK_NANOS, linger / 2);
         this.loop = client.loop(); // the connections' loop too (ClusterClient.startOnOneLoop)
         this.txn = settings.transactionalId() == null ? null
-                : new TransactionManager(settings, client, idempotence, loop, this::wakeup, accumulator::hasIncomplete,
-                        this::failUnsent);
+                : new TransactionManager(settings, client, idempotence, loop, this::wakeup, accumulator::hasIncomplete);
     }
 
     /** The transaction state machine, or null for a producer without transactional.id. */

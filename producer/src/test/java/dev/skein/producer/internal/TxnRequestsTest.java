@@ -1,0 +1,397 @@
+package dev.skein.producer.internal;
+
+import dev.skein.core.ConsumerGroupMetadata;
+import dev.skein.core.ErrorCode;
+import dev.skein.core.NetworkException;
+import dev.skein.core.ProducerFencedException;
+import dev.skein.core.TimeoutException;
+import dev.skein.core.internal.Coordinators;
+import dev.skein.core.message.AddOffsetsToTxnRequest;
+import dev.skein.core.message.AddOffsetsToTxnResponse;
+import dev.skein.core.message.AddPartitionsToTxnRequest;
+import dev.skein.core.message.AddPartitionsToTxnResponse;
+import dev.skein.core.message.EndTxnRequest;
+import dev.skein.core.message.EndTxnResponse;
+import dev.skein.core.message.InitProducerIdRequest;
+import dev.skein.core.message.InitProducerIdResponse;
+import dev.skein.core.message.TxnOffsetCommitRequest;
+import dev.skein.core.message.TxnOffsetCommitResponse;
+import dev.skein.producer.TransactionAbortableException;
+import dev.skein.producer.internal.TxnRequests.Outgoing;
+import dev.skein.producer.internal.TxnRequests.Step;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The requests of a transactional producer on a manual clock, API by API: what goes out when, what
+ * each answer does (go on, retry after the backoff, look the coordinator up again, fail the call and
+ * move the state), and that a call gives up after {@code max.block.ms}. Nothing here touches a network.
+ */
+class TxnRequestsTest {
+    private static final long MS = 1_000_000L;
+    private static final long BACKOFF = 100 * MS;
+    private static final long MAX_BLOCK = 10_000 * MS;
+    private static final String ID = "txn-1";
+    private static final TopicPartition TP = new TopicPartition("t", 0);
+    private static final ConsumerGroupMetadata GROUP = new ConsumerGroupMetadata("g", 3, "member-1", null);
+
+    private final TxnState state = new TxnState(ID);
+    private final IdempotenceManager idempotence = new IdempotenceManager(5, true);
+    private final TxnRequests m = new TxnRequests(ID, Duration.ofSeconds(60), Duration.ofNanos(MAX_BLOCK),
+            Duration.ofNanos(BACKOFF), state, idempotence);
+    private long now = 1_000 * MS;
+    private boolean recordsPending;
+
+    private Outgoing only(Step step) {
+        List<Outgoing> out = m.poll(now, recordsPending);
+        assertEquals(1, out.size(), "one request due at " + now + ": " + out);
+        assertEquals(step, out.get(0).step());
+        return out.get(0);
+    }
+
+    private void nothingDue() {
+        assertEquals(List.of(), m.poll(now, recordsPending));
+    }
+
+    private static InitProducerIdResponse pid(ErrorCode code, long pid, int epoch) {
+        return new InitProducerIdResponse().setErrorCode(code.code()).setProducerId(pid).setProducerEpoch((short) epoch);
+    }
+
+    private static AddPartitionsToTxnResponse added(ErrorCode code) {
+        return new AddPartitionsToTxnResponse().setResultsByTopicV3AndBelow(List.of(
+                new AddPartitionsToTxnResponse.AddPartitionsToTxnTopicResult().setName("t").setResultsByPartition(List.of(
+                        new AddPartitionsToTxnResponse.AddPartitionsToTxnPartitionResult().setPartitionIndex(0)
+                                .setPartitionErrorCode(code.code())))));
+    }
+
+    private static TxnOffsetCommitResponse offsetsCommitted(ErrorCode code) {
+        return new TxnOffsetCommitResponse().setTopics(List.of(new TxnOffsetCommitResponse.TxnOffsetCommitResponseTopic()
+                .setName("in").setPartitions(List.of(new TxnOffsetCommitResponse.TxnOffsetCommitResponsePartition()
+                        .setPartitionIndex(0).setErrorCode(code.code())))));
+    }
+
+    private static EndTxnResponse ended(ErrorCode code) {
+        return new EndTxnResponse().setErrorCode(code.code());
+    }
+
+    private static Throwable failure(CompletableFuture<Void> f) {
+        assertTrue(f.isCompletedExceptionally(), "failed");
+        return assertThrows(ExecutionException.class, f::get).getCause();
+    }
+
+    /** initTransactions() against a coordinator of transactions version {@code v2}: producer id 7, epoch 0. */
+    private void initialized(boolean v2) {
+        CompletableFuture<Void> f = m.init(now);
+        Outgoing versions = only(Step.VERSIONS);
+        assertNull(versions.api(), "first the coordinator's versions");
+        m.onAnswer(versions, v2, null, now);
+        Outgoing init = only(Step.INIT_PRODUCER_ID);
+        InitProducerIdRequest r = (InitProducerIdRequest) init.build().apply(4);
+        assertEquals(ID, r.transactionalId());
+        assertEquals(-1, r.producerId());
+        m.onAnswer(init, pid(ErrorCode.NONE, 7, 0), null, now);
+        assertTrue(f.isDone() && !f.isCompletedExceptionally());
+        assertEquals(TxnState.State.READY, state.state());
+        assertEquals(7, idempotence.producerId());
+    }
+
+    // ---- InitProducerId ----
+
+    @Test
+    void initRetriesALoadingCoordinatorAfterTheBackoffAndLooksAMovedOneUpAgain() {
+        CompletableFuture<Void> f = m.init(now);
+        m.onAnswer(only(Step.VERSIONS), false, null, now);
+        m.onAnswer(only(Step.INIT_PRODUCER_ID), pid(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, -1, -1), null, now);
+        assertEquals(List.of(), m.takeMoved());
+        assertEquals(now + BACKOFF, m.nextWakeNanos());
+        now += BACKOFF - 1;
+        nothingDue();
+        now += 1;
+        m.onAnswer(only(Step.INIT_PRODUCER_ID), pid(ErrorCode.NOT_COORDINATOR, -1, -1), null, now);
+        assertEquals(List.of(new TxnRequests.Moved(Coordinators.Kind.TRANSACTION, ID)), m.takeMoved());
+        now += BACKOFF;
+        m.onAnswer(only(Step.INIT_PRODUCER_ID), null, new NetworkException("connection reset", null, true), now);
+        assertEquals(List.of(new TxnRequests.Moved(null, null)), m.takeMoved(), "no answer: any coordinator may have moved");
+        now += BACKOFF;
+        m.onAnswer(only(Step.INIT_PRODUCER_ID), pid(ErrorCode.NONE, 9, 2), null, now);
+        assertTrue(f.isDone() && !f.isCompletedExceptionally());
+        assertEquals(2, idempotence.epoch());
+    }
+
+    @Test
+    void initFailsForGoodWhenFencedOrNotAuthorized() {
+        CompletableFuture<Void> f = m.init(now);
+        m.onAnswer(only(Step.VERSIONS), false, null, now);
+        m.onAnswer(only(Step.INIT_PRODUCER_ID), pid(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, -1, -1), null, now);
+        assertFalse(failure(f) instanceof TimeoutException);
+        assertEquals(TxnState.State.FATAL_ERROR, state.state());
+        nothingDue();
+    }
+
+    @Test
+    void initGivesUpAfterMaxBlockAndMayBeCalledAgain() {
+        CompletableFuture<Void> f = m.init(now);
+        long start = now;
+        m.onAnswer(only(Step.VERSIONS), false, null, now);
+        while (!f.isDone()) {
+            m.onAnswer(only(Step.INIT_PRODUCER_ID), pid(ErrorCode.CONCURRENT_TRANSACTIONS, -1, -1), null, now);
+            now += BACKOFF;
+        }
+        TimeoutException t = assertInstanceOf(TimeoutException.class, failure(f));
+        assertTrue(t.isRetriable(), "the same call finishes it later");
+        assertTrue(now - start > MAX_BLOCK);
+        assertEquals(TxnState.State.UNINITIALIZED, state.state());
+        initialized(false);
+    }
+
+    // ---- AddPartitionsToTxn (version 1) ----
+
+    @Test
+    void aPartitionJoinsThroughAddPartitionsBeforeItsFirstBatch() {
+        initialized(false);
+        state.begin();
+        assertFalse(m.partitionReady(TP, now), "version 1: not before AddPartitionsToTxn");
+        Outgoing add = only(Step.ADD_PARTITIONS);
+        AddPartitionsToTxnRequest r = (AddPartitionsToTxnRequest) add.build().apply(3);
+        assertEquals(7, r.v3AndBelowProducerId());
+        assertEquals("t", r.v3AndBelowTopics().get(0).name());
+        nothingDue();
+
+        m.onAnswer(add, added(ErrorCode.CONCURRENT_TRANSACTIONS), null, now);
+        assertFalse(m.takeWakeSender(), "retried after the backoff, not at the next pass");
+        assertEquals(now + BACKOFF, m.nextWakeNanos());
+        nothingDue();
+        now += BACKOFF;
+        m.onAnswer(only(Step.ADD_PARTITIONS), added(ErrorCode.NOT_COORDINATOR), null, now);
+        assertEquals(List.of(new TxnRequests.Moved(Coordinators.Kind.TRANSACTION, ID)), m.takeMoved());
+        now += BACKOFF;
+        m.onAnswer(only(Step.ADD_PARTITIONS), added(ErrorCode.NONE), null, now);
+        assertTrue(m.takeWakeSender(), "the sender may drain the partition now");
+        assertTrue(m.partitionReady(TP, now));
+        assertTrue(state.joined(), "EndTxn is due from here");
+    }
+
+    @Test
+    void aPartitionTheProducerMayNotWriteMakesTheTransactionAbortable() {
+        initialized(false);
+        state.begin();
+        m.partitionReady(TP, now);
+        m.onAnswer(only(Step.ADD_PARTITIONS), added(ErrorCode.TOPIC_AUTHORIZATION_FAILED), null, now);
+        assertEquals(TxnState.State.ABORTABLE_ERROR, state.state());
+        nothingDue();
+    }
+
+    @Test
+    void versionTwoAddsPartitionsImplicitly() {
+        initialized(true);
+        state.begin();
+        assertTrue(m.partitionReady(TP, now));
+        assertTrue(state.joined());
+        nothingDue();
+    }
+
+    // ---- AddOffsetsToTxn and TxnOffsetCommit ----
+
+    @Test
+    void versionOneAddsTheGroupThenCommitsTheOffsetsToTheGroupsCoordinator() {
+        initialized(false);
+        state.begin();
+        CompletableFuture<Void> f = m.sendOffsets(Map.of(new dev.skein.core.TopicPartition("in", 0), 42L), GROUP, now);
+        Outgoing addOffsets = only(Step.ADD_OFFSETS);
+        assertEquals(Coordinators.Kind.TRANSACTION, addOffsets.to());
+        assertEquals("g", ((AddOffsetsToTxnRequest) addOffsets.build().apply(3)).groupId());
+        assertFalse(state.joined(), "not before the coordinator took the group");
+        m.onAnswer(addOffsets, new AddOffsetsToTxnResponse(), null, now);
+        assertTrue(state.joined());
+
+        Outgoing commit = only(Step.TXN_OFFSET_COMMIT);
+        assertEquals(Coordinators.Kind.GROUP, commit.to());
+        assertEquals("g", commit.key());
+        TxnOffsetCommitRequest r = (TxnOffsetCommitRequest) commit.build().apply(3);
+        assertEquals(3, r.generationId(), "KIP-447: the member's generation fences a zombie");
+        assertEquals(42, r.topics().get(0).partitions().get(0).committedOffset());
+        m.onAnswer(commit, offsetsCommitted(ErrorCode.NOT_COORDINATOR), null, now);
+        assertEquals(List.of(new TxnRequests.Moved(Coordinators.Kind.GROUP, "g")), m.takeMoved(),
+                "the group's coordinator moved, not the transaction's");
+        now += BACKOFF;
+        m.onAnswer(only(Step.TXN_OFFSET_COMMIT), offsetsCommitted(ErrorCode.NONE), null, now);
+        assertTrue(f.isDone() && !f.isCompletedExceptionally());
+        assertEquals(TxnState.State.IN_TRANSACTION, state.state());
+    }
+
+    @Test
+    void offsetsOfAGroupThatRebalancedOrIsDeniedMakeTheTransactionAbortable() {
+        for (ErrorCode code : List.of(ErrorCode.UNKNOWN_MEMBER_ID, ErrorCode.ILLEGAL_GENERATION,
+                ErrorCode.FENCED_INSTANCE_ID, ErrorCode.GROUP_AUTHORIZATION_FAILED)) {
+            TxnState s = new TxnState(ID);
+            TxnRequests t = new TxnRequests(ID, Duration.ofSeconds(60), Duration.ofNanos(MAX_BLOCK), Duration.ofNanos(BACKOFF),
+                    s, new IdempotenceManager(5, true));
+            t.init(now);
+            t.onAnswer(t.poll(now, false).get(0), true, null, now);
+            t.onAnswer(t.poll(now, false).get(0), pid(ErrorCode.NONE, 7, 0), null, now);
+            s.begin();
+            CompletableFuture<Void> f = t.sendOffsets(Map.of(new dev.skein.core.TopicPartition("in", 0), 1L), GROUP, now);
+            Outgoing commit = t.poll(now, false).get(0);
+            assertEquals(Step.TXN_OFFSET_COMMIT, commit.step(), "version 2: no AddOffsetsToTxn");
+            t.onAnswer(commit, offsetsCommitted(code), null, now);
+            assertInstanceOf(TransactionAbortableException.class, failure(f), code.name());
+            assertEquals(TxnState.State.ABORTABLE_ERROR, s.state(), code.name());
+        }
+    }
+
+    @Test
+    void offsetsThatDidNotJoinWithinMaxBlockMakeTheTransactionAbortable() {
+        initialized(false);
+        state.begin();
+        CompletableFuture<Void> f = m.sendOffsets(Map.of(new dev.skein.core.TopicPartition("in", 0), 1L), GROUP, now);
+        while (!f.isDone()) {
+            m.onAnswer(only(Step.ADD_OFFSETS), new AddOffsetsToTxnResponse().setErrorCode(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS.code()),
+                    null, now);
+            now += BACKOFF;
+        }
+        assertInstanceOf(TimeoutException.class, failure(f));
+        assertEquals(TxnState.State.ABORTABLE_ERROR, state.state(), "they may or may not have joined: commit is unsafe");
+    }
+
+    // ---- EndTxn ----
+
+    @Test
+    void endTxnWaitsUntilNoRecordOfTheTransactionIsQueuedOrInFlight() {
+        initialized(true);
+        state.begin();
+        m.partitionReady(TP, now);
+        recordsPending = true;
+        CompletableFuture<Void> f = m.end(true, now);
+        nothingDue();
+        assertEquals(now + TxnRequests.SETTLE_POLL_NANOS, m.nextWakeNanos(), "looks again shortly");
+        now += TxnRequests.SETTLE_POLL_NANOS;
+        nothingDue();
+        recordsPending = false;
+        now += TxnRequests.SETTLE_POLL_NANOS;
+        Outgoing end = only(Step.END_TXN);
+        assertTrue(((EndTxnRequest) end.build().apply(5)).committed());
+        m.onAnswer(end, ended(ErrorCode.CONCURRENT_TRANSACTIONS), null, now);
+        nothingDue();
+        now += BACKOFF;
+        m.onAnswer(only(Step.END_TXN), ended(ErrorCode.NONE).setProducerId(7).setProducerEpoch((short) 1), null, now);
+        assertTrue(f.isDone() && !f.isCompletedExceptionally());
+        assertEquals(1, idempotence.epoch(), "version 2: each EndTxn gives a new epoch");
+        assertEquals(TxnState.State.READY, state.state());
+        assertTrue(m.takeWakeSender());
+    }
+
+    @Test
+    void aCommitWhoseRecordsNeverSettleGivesUpAfterMaxBlock() {
+        initialized(true);
+        state.begin();
+        m.partitionReady(TP, now);
+        recordsPending = true;
+        CompletableFuture<Void> f = m.end(true, now);
+        now += MAX_BLOCK + 1;
+        nothingDue();
+        assertTrue(assertInstanceOf(TimeoutException.class, failure(f)).isRetriable());
+    }
+
+    @Test
+    void aRecordThatFailedWhileTheCommitWaitedFailsTheCommit() {
+        initialized(true);
+        state.begin();
+        m.partitionReady(TP, now);
+        recordsPending = true;
+        CompletableFuture<Void> f = m.end(true, now);
+        nothingDue();
+        m.onBatchFailed(new NetworkException("the record was not written", null, false));
+        recordsPending = false;
+        now += TxnRequests.SETTLE_POLL_NANOS;
+        nothingDue();
+        assertInstanceOf(TransactionAbortableException.class, failure(f));
+    }
+
+    @Test
+    void aTransactionNothingJoinedEndsWithoutEndTxn() {
+        initialized(false);
+        state.begin();
+        CompletableFuture<Void> f = m.end(true, now);
+        assertTrue(f.isDone() && !f.isCompletedExceptionally());
+        nothingDue();
+        assertEquals(TxnState.State.READY, state.state());
+    }
+
+    @Test
+    void versionOneBumpsTheEpochAfterAnAbortThatLeftSequencesOutOfStep() {
+        initialized(false);
+        state.begin();
+        m.partitionReady(TP, now);
+        m.onAnswer(only(Step.ADD_PARTITIONS), added(ErrorCode.NONE), null, now);
+        idempotence.requestBump();
+        CompletableFuture<Void> f = m.end(false, now);
+        Outgoing end = only(Step.END_TXN);
+        assertFalse(((EndTxnRequest) end.build().apply(4)).committed());
+        m.onAnswer(end, ended(ErrorCode.NONE), null, now);
+        Outgoing bump = only(Step.BUMP_EPOCH);
+        InitProducerIdRequest r = (InitProducerIdRequest) bump.build().apply(4);
+        assertEquals(7, r.producerId(), "KIP-360: the producer's own id and epoch");
+        assertEquals(0, r.producerEpoch());
+        assertFalse(f.isDone());
+        m.onAnswer(bump, pid(ErrorCode.NONE, 7, 1), null, now);
+        assertTrue(f.isDone() && !f.isCompletedExceptionally());
+        assertEquals(1, idempotence.epoch());
+    }
+
+    @Test
+    void endTxnErrorsThatCannotBeRetriedAreFatal() {
+        for (ErrorCode code : List.of(ErrorCode.INVALID_TXN_STATE, ErrorCode.PRODUCER_FENCED, ErrorCode.INVALID_PRODUCER_ID_MAPPING)) {
+            TxnState s = new TxnState(ID);
+            TxnRequests t = new TxnRequests(ID, Duration.ofSeconds(60), Duration.ofNanos(MAX_BLOCK), Duration.ofNanos(BACKOFF),
+                    s, new IdempotenceManager(5, true));
+            t.init(now);
+            t.onAnswer(t.poll(now, false).get(0), true, null, now);
+            t.onAnswer(t.poll(now, false).get(0), pid(ErrorCode.NONE, 7, 0), null, now);
+            s.begin();
+            t.partitionReady(TP, now);
+            CompletableFuture<Void> f = t.end(true, now);
+            t.onAnswer(t.poll(now, false).get(0), ended(code), null, now);
+            Throwable e = failure(f);
+            assertEquals(TxnState.State.FATAL_ERROR, s.state(), code.name());
+            if (code == ErrorCode.PRODUCER_FENCED) {
+                assertInstanceOf(ProducerFencedException.class, e);
+            }
+        }
+    }
+
+    @Test
+    void anAbortAnsweredAbortableIsFatalRatherThanAbortedForEver() {
+        initialized(true);
+        state.begin();
+        m.partitionReady(TP, now);
+        CompletableFuture<Void> f = m.end(false, now);
+        m.onAnswer(only(Step.END_TXN), ended(ErrorCode.TRANSACTION_ABORTABLE), null, now);
+        failure(f);
+        assertEquals(TxnState.State.FATAL_ERROR, state.state());
+    }
+
+    // ---- Produce ----
+
+    @Test
+    void aFailedBatchMakesTheTransactionAbortableUnlessTheProducerIsFenced() {
+        initialized(true);
+        state.begin();
+        m.onBatchFailed(new NetworkException("timed out", null, false));
+        assertEquals(TxnState.State.ABORTABLE_ERROR, state.state());
+        m.onBatchFailed(new ProducerFencedException("fenced", ErrorCode.INVALID_PRODUCER_EPOCH));
+        assertEquals(TxnState.State.FATAL_ERROR, state.state());
+        assertInstanceOf(ProducerFencedException.class, state.error());
+    }
+}
