@@ -1,5 +1,6 @@
 package dev.skein.serdes;
 
+import dev.skein.serdes.internal.BytesSerde;
 import dev.skein.serdes.internal.FixedSizeSerde;
 import dev.skein.serdes.internal.ListSerde;
 import dev.skein.serdes.internal.StringSerde;
@@ -57,7 +58,7 @@ public final class Serdes {
 
     /** Bytes as they are (no copy either way). */
     public static Serde<byte[]> bytes() {
-        return Serde.of((v, ctx) -> v, (d, ctx) -> d);
+        return Serde.of(BytesSerde.INSTANCE, BytesSerde.INSTANCE);
     }
 
     /**

@@ -6,6 +6,7 @@ import dev.skein.core.TopicPartition;
 import dev.skein.core.internal.record.RecordCursor;
 import dev.skein.serdes.Deserializer;
 import dev.skein.serdes.SerdeContext;
+import dev.skein.serdes.internal.ContextFree;
 import io.netty.buffer.ByteBufAllocator;
 
 import java.util.ArrayList;
@@ -26,6 +27,8 @@ final class FetchCollector<K, V> {
     private final Fetcher fetcher;
     private final Deserializer<K> keys;
     private final Deserializer<V> values;
+    private final boolean keysFree;
+    private final boolean valuesFree;
     private final ConsumerMetrics metrics;
     private final ByteBufAllocator allocator;
     private CompletedFetch current;
@@ -38,6 +41,8 @@ final class FetchCollector<K, V> {
         this.fetcher = fetcher;
         this.keys = keys;
         this.values = values;
+        this.keysFree = keys instanceof ContextFree;
+        this.valuesFree = values instanceof ContextFree;
         this.metrics = metrics;
         this.allocator = allocator;
     }
@@ -162,23 +167,35 @@ final class FetchCollector<K, V> {
     }
 
     private ConsumerRecord<K, V> toRecord(CompletedFetch f, RecordCursor r, int leaderEpoch) {
-        SerdeContext keyCtx = SerdeContext.forConsumer(f.tp.topic(), SerdeContext.Target.KEY, r.headers(), f.tp.partition(), r.offset());
-        SerdeContext valueCtx = SerdeContext.forConsumer(f.tp.topic(), SerdeContext.Target.VALUE, r.headers(), f.tp.partition(), r.offset());
-        K k = deserialize(keys, r, true, keyCtx);
-        V v = deserialize(values, r, false, valueCtx);
+        K k = deserialize(keys, keysFree, f, r, SerdeContext.Target.KEY);
+        V v = deserialize(values, valuesFree, f, r, SerdeContext.Target.VALUE);
         return new ConsumerRecord<>(f.tp.topic(), f.tp.partition(), r.offset(), r.timestamp(), false, k, v, r.headers(),
                 r.keyLength(), r.valueLength(), leaderEpoch);
     }
 
-    /** Deserializes in place: the buffer handed over is a reused view, valid only during the call. */
-    private static <T> T deserialize(Deserializer<T> d, RecordCursor r, boolean key, SerdeContext ctx) {
+    /**
+     * Deserializes in place: the buffer handed over is a reused view, valid only during the call. A
+     * built-in deserializer that needs no context ({@link ContextFree}) gets none: two allocations per
+     * record saved; a failure is named here either way.
+     */
+    private static <T> T deserialize(Deserializer<T> d, boolean contextFree, CompletedFetch f, RecordCursor r,
+                                     SerdeContext.Target target) {
+        boolean key = target == SerdeContext.Target.KEY;
+        SerdeContext ctx = contextFree ? null : context(f, r, target);
         try {
             return d.deserialize(key ? r.key() : r.value(), ctx);
         } catch (RuntimeException e) {
+            if (ctx == null) {
+                ctx = context(f, r, target);
+            }
             byte[] bytes = key ? r.keyBytes() : r.valueBytes();
             throw new RecordDeserializationException("cannot deserialize the " + (ctx.isKey() ? "key" : "value")
                     + " of the record at " + ctx.topic() + "-" + ctx.partition() + " offset " + ctx.offset() + ": " + e.getMessage(),
                     ctx, bytes, e);
         }
+    }
+
+    private static SerdeContext context(CompletedFetch f, RecordCursor r, SerdeContext.Target target) {
+        return SerdeContext.forConsumer(f.tp.topic(), target, r.headers(), f.tp.partition(), r.offset());
     }
 }

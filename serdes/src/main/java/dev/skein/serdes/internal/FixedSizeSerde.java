@@ -14,7 +14,7 @@ import java.util.function.Function;
  * serializers write them), boolean (one byte), UUID (its 36-character string form, as Kafka's).
  * Reads the buffer in place; a payload of another size is a {@link SerializationException}.
  */
-public final class FixedSizeSerde<T> implements Serializer<T>, Deserializer<T> {
+public final class FixedSizeSerde<T> implements Serializer<T>, Deserializer<T>, ContextFree {
     private final String name;
     private final int size;
     private final BiConsumer<T, ByteBuffer> writer;

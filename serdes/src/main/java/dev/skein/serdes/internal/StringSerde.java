@@ -11,7 +11,7 @@ import java.nio.charset.Charset;
 import java.nio.charset.CodingErrorAction;
 
 /** Strings in a charset (UTF-8 by default). Malformed input decodes with replacement characters, as Kafka's does. */
-public final class StringSerde implements Serializer<String>, Deserializer<String> {
+public final class StringSerde implements Serializer<String>, Deserializer<String>, ContextFree {
     private final Charset charset;
 
     public StringSerde(Charset charset) {
