@@ -1,0 +1,201 @@
+package dev.skein.consumer;
+
+import dev.skein.core.OutcomeUnknownException;
+import dev.skein.core.TopicPartition;
+import dev.skein.core.internal.Retry;
+import dev.skein.producer.Producer;
+import dev.skein.producer.ProducerRecord;
+import dev.skein.serdes.Serdes;
+import dev.skein.testkit.DeliveryChecker;
+import dev.skein.testkit.KafkaCluster;
+import dev.skein.testkit.KafkaClusterExtension;
+import dev.skein.testkit.OwnCluster;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Every broker of a 3-node cluster (RF 3, min.insync.replicas 2) restarted cleanly, one after the
+ * other, while an idempotent producer writes and a 3-member group reads: the bounces move leaders and
+ * the group coordinator, but cause no rebalance, lose nothing and read nothing twice, as the
+ * {@link DeliveryChecker} judges the whole history.
+ */
+@ExtendWith(KafkaClusterExtension.class)
+class RollingRestartIT {
+    private static final int PARTITIONS = 6;
+
+    @ParameterizedTest(name = "group.protocol={0}, {1} round(s)")
+    @CsvSource({"consumer, 3", "classic, 1"})
+    void aRollingRestartCausesNoRebalanceNoLossAndNoDuplicate(String protocol, int rounds,
+                                                              @OwnCluster(brokers = 3) KafkaCluster kafka) throws Exception {
+        String topic = "rolling-" + protocol;
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+            admin.createTopics(List.of(new NewTopic(topic, PARTITIONS, (short) 3))).all().get(60, TimeUnit.SECONDS);
+            DeliveryChecker checker = DeliveryChecker.expecting(DeliveryChecker.Guarantee.AT_LEAST_ONCE);
+            AtomicBoolean stable = new AtomicBoolean();
+            AtomicInteger rebalancesAfterStable = new AtomicInteger();
+            AtomicBoolean stopConsumers = new AtomicBoolean();
+            AtomicReference<Throwable> consumerFailure = new AtomicReference<>();
+            Map<String, Integer> owned = new ConcurrentHashMap<>();
+            List<Thread> members = new ArrayList<>();
+            for (int m = 0; m < 3; m++) {
+                String member = "member-" + m;
+                Thread t = new Thread(() -> consume(kafka, topic, protocol, member, checker, owned, stable,
+                        rebalancesAfterStable, stopConsumers, consumerFailure), member);
+                t.start();
+                members.add(t);
+            }
+            waitFor(() -> owned.size() == 3 && owned.values().stream().mapToInt(Integer::intValue).sum() == PARTITIONS
+                    && owned.values().stream().allMatch(n -> n > 0), 60, "three members sharing the partitions");
+            stable.set(true);
+
+            AtomicBoolean stopProducing = new AtomicBoolean();
+            AtomicInteger pending = new AtomicInteger();
+            Thread producing = new Thread(() -> produce(kafka, topic, checker, pending, stopProducing), "producer");
+            producing.start();
+            waitFor(() -> checker.counts().get("distinct_read") > 500, 60, "records flowing");
+
+            for (int round = 1; round <= rounds; round++) {
+                for (int id : kafka.brokerIds().stream().sorted().toList()) {
+                    kafka.restart(id); // SIGTERM (a controlled shutdown moves leadership away first), then start
+                    awaitFullIsr(admin, List.of(topic, "__consumer_offsets"));
+                    long readBefore = checker.counts().get("distinct_read");
+                    waitFor(() -> checker.counts().get("distinct_read") > readBefore + 200, 60,
+                            "records flowing after broker " + id + " came back (round " + round + ")");
+                }
+            }
+            stopProducing.set(true);
+            producing.join(TimeUnit.SECONDS.toMillis(150));
+            waitFor(() -> pending.get() == 0, 150, "every send answered");
+            waitFor(() -> checker.counts().get("distinct_read") >= checker.counts().get("acknowledged"),
+                    60, "every acknowledged record read");
+            int rebalances = rebalancesAfterStable.get(); // closing revokes: not a rebalance
+            stable.set(false);
+            stopConsumers.set(true);
+            for (Thread t : members) {
+                t.join(TimeUnit.SECONDS.toMillis(60));
+            }
+            if (consumerFailure.get() != null) {
+                throw new AssertionError("a member failed", consumerFailure.get());
+            }
+            DeliveryChecker.Report report = checker.check();
+            assertTrue(report.violations().isEmpty(), "no loss, no duplicate, nothing out of order: " + report);
+            assertEquals(0, report.counts().get("failed") + report.counts().get("unknown"), report.toString());
+            assertEquals(0, rebalances, "the bounces caused no rebalance");
+        }
+    }
+
+    private static void consume(KafkaCluster kafka, String topic, String protocol, String member, DeliveryChecker checker,
+                                Map<String, Integer> owned, AtomicBoolean stable, AtomicInteger rebalances,
+                                AtomicBoolean stop, AtomicReference<Throwable> failure) {
+        try (Consumer<String, String> c = Consumer.builder(Serdes.string(), Serdes.string())
+                .bootstrapServers(kafka.bootstrapServers()).groupId("rolling-" + protocol)
+                .property("group.protocol", protocol).offsetReset(OffsetReset.EARLIEST)
+                .delivery(Delivery.AT_LEAST_ONCE).build()) {
+            c.subscribe(List.of(topic), new RebalanceListener() {
+                @Override
+                public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+                    count(partitions);
+                    partitions.forEach(tp -> checker.assigned(member, c.groupMetadata().generationId(), tp.topic(), tp.partition()));
+                    owned.put(member, c.assignment().size());
+                }
+
+                @Override
+                public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+                    count(partitions);
+                    partitions.forEach(tp -> checker.revoked(member, tp.topic(), tp.partition()));
+                    owned.put(member, c.assignment().size() - partitions.size());
+                }
+
+                @Override
+                public void onPartitionsLost(Collection<TopicPartition> partitions) {
+                    onPartitionsRevoked(partitions);
+                }
+
+                private void count(Collection<TopicPartition> partitions) {
+                    if (stable.get() && !partitions.isEmpty()) {
+                        rebalances.incrementAndGet();
+                    }
+                }
+            });
+            while (!stop.get()) {
+                for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(100))) {
+                    checker.received(member, c.groupMetadata().generationId(), r.topic(), r.partition(), r.offset(), r.value());
+                }
+            }
+        } catch (Throwable e) {
+            failure.compareAndSet(null, e);
+        }
+    }
+
+    private static void produce(KafkaCluster kafka, String topic, DeliveryChecker checker, AtomicInteger pending,
+                                AtomicBoolean stop) {
+        try (Producer<String, String> p = Producer.builder(Serdes.string(), Serdes.string())
+                .bootstrapServers(kafka.bootstrapServers()).property("linger.ms", 5).build()) {
+            for (int i = 0; !stop.get(); i++) {
+                String value = String.format("v-%07d", i);
+                checker.sent("producer", value);
+                pending.incrementAndGet();
+                p.send(ProducerRecord.of(topic, value)).whenComplete((md, e) -> {
+                    if (e == null) {
+                        checker.acknowledged(value, md.topic(), md.partition(), md.offset());
+                    } else if (Retry.cause(e) instanceof OutcomeUnknownException) {
+                        checker.outcomeUnknown(value);
+                    } else {
+                        checker.failed(value);
+                    }
+                    pending.decrementAndGet();
+                });
+                if (i % 5 == 0) {
+                    Thread.sleep(5); // about 1,000 records a second: steady, not a flood
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Waits until every partition of {@code topics} has all three replicas in sync again. */
+    private static void awaitFullIsr(Admin admin, List<String> topics) {
+        waitFor(() -> {
+            try {
+                Map<String, TopicDescription> d = admin.describeTopics(topics).allTopicNames().get(10, TimeUnit.SECONDS);
+                return d.values().stream().flatMap(t -> t.partitions().stream()).allMatch(p -> p.isr().size() == 3);
+            } catch (Exception e) {
+                return false;
+            }
+        }, 90, "all replicas of " + topics + " in sync");
+    }
+
+    private static void waitFor(java.util.function.BooleanSupplier condition, int seconds, String what) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out after " + seconds + " s waiting for " + what);
+            }
+            try {
+                Thread.sleep(50); // polling a condition, not a fixed wait
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted waiting for " + what);
+            }
+        }
+    }
+}
