@@ -6,6 +6,11 @@ public enum Delivery {
      * The default. Offsets of the records a {@code poll()} returned are committed when the next
      * {@code poll()} starts (after you processed them), synchronously on revocation and on
      * {@code close()}. A crash may re-deliver records, never lose them.
+     *
+     * <p>The promise holds when a record is processed before the next {@code poll()}, on the polling
+     * thread or waited for by it. A record handed to another thread and not waited for counts as
+     * processed when the next {@code poll()} starts: a crash then loses what that thread had not
+     * finished. Wait for such work before polling again, or commit yourself ({@link #MANUAL}).
      */
     AT_LEAST_ONCE,
     /**
@@ -13,7 +18,14 @@ public enum Delivery {
      * lose the records being processed, never deliver one twice.
      */
     AT_MOST_ONCE,
-    /** The application commits ({@code commitSync}, {@code commitAsync}); or auto-commit, if enabled. */
+    /**
+     * The application commits ({@code commitSync}, {@code commitAsync}); or auto-commit, if enabled
+     * ({@code enable.auto.commit}): then, as with Apache Kafka's consumer, the positions of what earlier
+     * polls returned are committed at the start of a {@code poll()} once {@code auto.commit.interval.ms}
+     * has passed, and on {@code close()}. Records processed inside the poll loop are never lost to a
+     * crash (they may be read again); records handed to another thread are committed whether or not
+     * that thread finished them, as under {@link #AT_LEAST_ONCE}.
+     */
     MANUAL,
     /**
      * Offsets are committed by a transactional producer together with the output, in one transaction

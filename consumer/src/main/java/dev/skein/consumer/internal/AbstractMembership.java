@@ -50,7 +50,7 @@ abstract class AbstractMembership implements Membership {
 
     // The loop's side.
     private ScheduledFuture<?> wake;
-    private long wakeAtNanos = ConsumerProtocolState.NEVER;
+    private long wakeAtNanos = MembershipState.NEVER;
 
     AbstractMembership(ClusterClient client, ConsumerSettings settings, GroupOffsets offsets, Runnable onChange) {
         this.client = client;
@@ -135,11 +135,8 @@ abstract class AbstractMembership implements Membership {
     /** Sends what the machine wants sent now (each through {@link #send}). */
     abstract void sendDue(long now);
 
-    abstract List<GroupEvent> takeEvents();
-
-    abstract long nextWakeNanos();
-
-    abstract MemberIdentity machineIdentity();
+    /** The machine this driver owns (touched on {@link #loop} only). */
+    abstract MembershipState state();
 
     /** Handles an event meant for the driver; returns false to hand it to the polling thread. */
     abstract boolean handle(GroupEvent e);
@@ -149,7 +146,7 @@ abstract class AbstractMembership implements Membership {
         long now = System.nanoTime();
         sendDue(now);
         boolean forPoller = false;
-        for (GroupEvent e : takeEvents()) {
+        for (GroupEvent e : state().takeEvents()) {
             if (e instanceof GroupEvent.CoordinatorLost) {
                 offsets.forgetCoordinator();
             } else if (e instanceof GroupEvent.NeedMetadata m) {
@@ -162,15 +159,15 @@ abstract class AbstractMembership implements Membership {
                 forPoller = true;
             }
         }
-        identity = machineIdentity();
-        sleepUntil(nextWakeNanos(), now);
+        identity = state().identity();
+        sleepUntil(state().nextWakeNanos(), now);
         if (forPoller) {
             onChange.run();
         }
     }
 
     private void sleepUntil(long at, long now) {
-        if (at == ConsumerProtocolState.NEVER) {
+        if (at == MembershipState.NEVER) {
             cancelWake();
             return;
         }
@@ -201,6 +198,17 @@ abstract class AbstractMembership implements Membership {
             step();
         }));
         return sent;
+    }
+
+    /** Completes {@code answered} with the outcome of {@code sent} (a leave: close waits for the coordinator's answer). */
+    static void completeWhenAnswered(CompletableFuture<?> sent, CompletableFuture<Void> answered) {
+        sent.whenComplete((x, err) -> {
+            if (err == null) {
+                answered.complete(null);
+            } else {
+                answered.completeExceptionally(err);
+            }
+        });
     }
 
     @FunctionalInterface

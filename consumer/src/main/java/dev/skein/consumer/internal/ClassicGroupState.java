@@ -54,9 +54,8 @@ import java.util.function.DoubleSupplier;
  * gone and is looked up again. {@code poll()} not called within {@code max.poll.interval.ms}: the
  * member leaves (a static member just stops: its session ends it) and its partitions are lost.
  */
-final class ClassicGroupState {
+final class ClassicGroupState implements MembershipState {
     private static final Logger log = LoggerFactory.getLogger(ClassicGroupState.class);
-    static final long NEVER = Long.MAX_VALUE;
     private static final short SUBSCRIPTION_VERSION = ConsumerProtocol.SUBSCRIPTION_VERSION;
 
     enum Phase {
@@ -75,7 +74,7 @@ final class ClassicGroupState {
     private final List<Assignor> assignors = new ArrayList<>();
     private final boolean cooperative;
     private final DoubleSupplier jitter;
-    private final List<GroupEvent> events = new ArrayList<>();
+    private final ArrayList<GroupEvent> events = new ArrayList<>();
 
     private String memberId = "";
     private int generation = -1;
@@ -116,7 +115,8 @@ final class ClassicGroupState {
     }
 
     /** Generation and member id to commit with. */
-    MemberIdentity identity() {
+    @Override
+    public MemberIdentity identity() {
         return new MemberIdentity(generation, memberId);
     }
 
@@ -215,7 +215,8 @@ final class ClassicGroupState {
     }
 
     /** When {@link #poll} next has something to do; {@link #NEVER} when only a command or an answer can start it. */
-    long nextWakeNanos() {
+    @Override
+    public long nextWakeNanos() {
         return switch (phase) {
             case JOIN_DUE -> joinAtNanos;
             case SYNC_DUE -> Long.MIN_VALUE;
@@ -224,14 +225,9 @@ final class ClassicGroupState {
         };
     }
 
-    /** What happened since the last call, oldest first. */
-    List<GroupEvent> takeEvents() {
-        if (events.isEmpty()) {
-            return List.of();
-        }
-        List<GroupEvent> out = List.copyOf(events);
-        events.clear();
-        return out;
+    @Override
+    public List<GroupEvent> takeEvents() {
+        return MembershipState.drain(events);
     }
 
     /** The answer to {@code sent}: a response, or the failure to get one ({@code error}). */

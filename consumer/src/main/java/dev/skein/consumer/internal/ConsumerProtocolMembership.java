@@ -1,7 +1,6 @@
 package dev.skein.consumer.internal;
 
 import dev.skein.core.AuthorizationException;
-import dev.skein.core.SkeinException;
 import dev.skein.core.TopicPartition;
 import dev.skein.core.internal.ClusterClient;
 import dev.skein.core.message.ApiKey;
@@ -133,13 +132,7 @@ final class ConsumerProtocolMembership extends AbstractMembership {
                 answered.complete(null);
                 return;
             }
-            heartbeat(r).whenComplete((x, err) -> {
-                if (err == null) {
-                    answered.complete(null);
-                } else {
-                    answered.completeExceptionally(err instanceof RuntimeException re ? re : new SkeinException(err.toString(), err));
-                }
-            });
+            completeWhenAnswered(heartbeat(r), answered);
         });
         return answered;
     }
@@ -160,18 +153,8 @@ final class ConsumerProtocolMembership extends AbstractMembership {
     }
 
     @Override
-    List<GroupEvent> takeEvents() {
-        return state.takeEvents();
-    }
-
-    @Override
-    long nextWakeNanos() {
-        return state.nextWakeNanos();
-    }
-
-    @Override
-    MemberIdentity machineIdentity() {
-        return state.identity();
+    MembershipState state() {
+        return state;
     }
 
     @Override

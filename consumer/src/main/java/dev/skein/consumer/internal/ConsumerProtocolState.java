@@ -42,11 +42,10 @@ import java.util.function.DoubleSupplier;
  * find the coordinator again and retry with backoff; leaving sends epoch -1 (-2 for a static member,
  * which keeps its place).
  */
-final class ConsumerProtocolState {
+final class ConsumerProtocolState implements MembershipState {
     private static final Logger log = LoggerFactory.getLogger(ConsumerProtocolState.class);
     static final int LEAVE_EPOCH = -1;
     static final int STATIC_LEAVE_EPOCH = -2;
-    static final long NEVER = Long.MAX_VALUE;
 
     /** Topic names and ids as metadata knows them now; null when it does not. */
     interface TopicIds {
@@ -65,7 +64,7 @@ final class ConsumerProtocolState {
     /** {@code group.protocol=auto}: a refusal before the first join hands the group to the classic protocol. */
     private final boolean mayFallBack;
     private final DoubleSupplier jitter;
-    private final List<GroupEvent> events = new ArrayList<>();
+    private final ArrayList<GroupEvent> events = new ArrayList<>();
 
     private String memberId;
     private int epoch;
@@ -184,20 +183,16 @@ final class ConsumerProtocolState {
     }
 
     /** When {@link #poll} next has something to do; {@link #NEVER} when only a command or an answer can start it. */
-    long nextWakeNanos() {
+    @Override
+    public long nextWakeNanos() {
         long beat = inFlight != null || leaving || refused || !subscribed() ? NEVER : beatAtNanos;
         long resolve = undecoded != null ? resolveAtNanos : NEVER;
         return Math.min(beat, resolve);
     }
 
-    /** What happened since the last call, oldest first. */
-    List<GroupEvent> takeEvents() {
-        if (events.isEmpty()) {
-            return List.of();
-        }
-        List<GroupEvent> out = List.copyOf(events);
-        events.clear();
-        return out;
+    @Override
+    public List<GroupEvent> takeEvents() {
+        return MembershipState.drain(events);
     }
 
     /** The answer to {@code sent}: a response, or the failure to get one ({@code error}). */
@@ -392,7 +387,8 @@ final class ConsumerProtocolState {
     }
 
     /** What commits carry: the member epoch and id. */
-    MemberIdentity identity() {
+    @Override
+    public MemberIdentity identity() {
         return new MemberIdentity(epoch, memberId);
     }
 

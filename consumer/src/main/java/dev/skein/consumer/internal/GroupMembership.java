@@ -128,13 +128,7 @@ final class GroupMembership extends AbstractMembership {
                 answered.complete(null);
                 return;
             }
-            sendRequest(r).whenComplete((x, err) -> {
-                if (err == null) {
-                    answered.complete(null);
-                } else {
-                    answered.completeExceptionally(err);
-                }
-            });
+            completeWhenAnswered(sendRequest(r), answered);
         });
         return answered;
     }
@@ -175,18 +169,8 @@ final class GroupMembership extends AbstractMembership {
     }
 
     @Override
-    List<GroupEvent> takeEvents() {
-        return state.takeEvents();
-    }
-
-    @Override
-    long nextWakeNanos() {
-        return state.nextWakeNanos();
-    }
-
-    @Override
-    MemberIdentity machineIdentity() {
-        return state.identity();
+    MembershipState state() {
+        return state;
     }
 
     @Override

@@ -107,6 +107,17 @@ class TxnRequestsTest {
         assertEquals(7, idempotence.producerId());
     }
 
+    /** A second machine over {@code s}, initialized under transactions version 2 and inside a transaction. */
+    private TxnRequests inTransactionV2(TxnState s) {
+        TxnRequests t = new TxnRequests(ID, Duration.ofSeconds(60), Duration.ofNanos(MAX_BLOCK), Duration.ofNanos(BACKOFF),
+                s, new IdempotenceManager(5, true));
+        t.init(now);
+        t.onAnswer(t.poll(now, false).get(0), true, null, now);
+        t.onAnswer(t.poll(now, false).get(0), pid(ErrorCode.NONE, 7, 0), null, now);
+        s.begin();
+        return t;
+    }
+
     // ---- InitProducerId ----
 
     @Test
@@ -236,12 +247,7 @@ class TxnRequestsTest {
         for (ErrorCode code : List.of(ErrorCode.UNKNOWN_MEMBER_ID, ErrorCode.ILLEGAL_GENERATION,
                 ErrorCode.FENCED_INSTANCE_ID, ErrorCode.GROUP_AUTHORIZATION_FAILED)) {
             TxnState s = new TxnState(ID);
-            TxnRequests t = new TxnRequests(ID, Duration.ofSeconds(60), Duration.ofNanos(MAX_BLOCK), Duration.ofNanos(BACKOFF),
-                    s, new IdempotenceManager(5, true));
-            t.init(now);
-            t.onAnswer(t.poll(now, false).get(0), true, null, now);
-            t.onAnswer(t.poll(now, false).get(0), pid(ErrorCode.NONE, 7, 0), null, now);
-            s.begin();
+            TxnRequests t = inTransactionV2(s);
             CompletableFuture<Void> f = t.sendOffsets(Map.of(new dev.skein.core.TopicPartition("in", 0), 1L), GROUP, now);
             Outgoing commit = t.poll(now, false).get(0);
             assertEquals(Step.TXN_OFFSET_COMMIT, commit.step(), "version 2: no AddOffsetsToTxn");
@@ -354,12 +360,7 @@ class TxnRequestsTest {
     void endTxnErrorsThatCannotBeRetriedAreFatal() {
         for (ErrorCode code : List.of(ErrorCode.INVALID_TXN_STATE, ErrorCode.PRODUCER_FENCED, ErrorCode.INVALID_PRODUCER_ID_MAPPING)) {
             TxnState s = new TxnState(ID);
-            TxnRequests t = new TxnRequests(ID, Duration.ofSeconds(60), Duration.ofNanos(MAX_BLOCK), Duration.ofNanos(BACKOFF),
-                    s, new IdempotenceManager(5, true));
-            t.init(now);
-            t.onAnswer(t.poll(now, false).get(0), true, null, now);
-            t.onAnswer(t.poll(now, false).get(0), pid(ErrorCode.NONE, 7, 0), null, now);
-            s.begin();
+            TxnRequests t = inTransactionV2(s);
             t.partitionReady(TP, now);
             CompletableFuture<Void> f = t.end(true, now);
             t.onAnswer(t.poll(now, false).get(0), ended(code), null, now);
