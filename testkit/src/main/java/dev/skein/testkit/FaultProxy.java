@@ -38,6 +38,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>{@link #dropResponses(int, int)}: the broker processes the next requests of one api key,
  *       and their responses are thrown away and the connection closed, so the client cannot know
  *       whether they took effect.</li>
+ *   <li>{@link #holdRequests(int, int)}: the next requests of one api key are kept from the broker
+ *       until {@link #releaseHeld()} delivers them late.</li>
  * </ul>
  *
  * <p>Thread-safe. Faults apply to frames that arrive after the call.
@@ -54,6 +56,11 @@ public final class FaultProxy implements AutoCloseable {
     private final Map<Integer, AtomicInteger> dropByApiKey = new ConcurrentHashMap<>();
     private final Map<Integer, AtomicInteger> requestsByApiKey = new ConcurrentHashMap<>();
     private final AtomicInteger droppedResponses = new AtomicInteger();
+    private final Map<Integer, AtomicInteger> holdByApiKey = new ConcurrentHashMap<>();
+    /** Held request frames, each with the upstream channel it was meant for. */
+    private final java.util.Queue<Held> held = new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+    private record Held(ByteBuf frame, Channel upstream) {}
 
     private FaultProxy(String upstreamHost, int upstreamPort) {
         this.upstream = new InetSocketAddress(upstreamHost, upstreamPort);
@@ -117,6 +124,60 @@ public final class FaultProxy implements AutoCloseable {
         return this;
     }
 
+    /**
+     * The next {@code count} requests with {@code apiKey} are held in the proxy: the broker does not
+     * see them (the client waits, times out, retries on another connection) until {@link #releaseHeld()}
+     * delivers them late, like a packet stuck in the network. Other requests pass.
+     */
+    public FaultProxy holdRequests(int apiKey, int count) {
+        holdByApiKey.computeIfAbsent(apiKey, k -> new AtomicInteger()).addAndGet(count);
+        return this;
+    }
+
+    /** How many requests are held now ({@link #holdRequests}). */
+    public int heldRequests() {
+        return held.size();
+    }
+
+    /**
+     * Delivers the held requests to the broker now: on their own connection if it is still open (the
+     * client then gets the answer), else on a new one whose answer is thrown away. Returns how many.
+     */
+    public int releaseHeld() {
+        int n = 0;
+        for (Held h; (h = held.poll()) != null; n++) {
+            if (h.upstream().isActive()) {
+                h.upstream().writeAndFlush(h.frame());
+                continue;
+            }
+            ByteBuf frame = h.frame();
+            new Bootstrap().group(group).channel(NioSocketChannel.class).option(ChannelOption.TCP_NODELAY, true)
+                    .handler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel ch) {
+                            ch.pipeline().addLast(new LengthFieldBasedFrameDecoder(MAX_FRAME, 0, 4),
+                                    new ChannelInboundHandlerAdapter() {
+                                        @Override
+                                        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                                            ReferenceCountUtil.release(msg); // the answer no client waits for
+                                            ctx.close();
+                                        }
+                                    });
+                        }
+                    })
+                    .connect(upstream)
+                    .addListener((ChannelFutureListener) f -> {
+                        if (f.isSuccess()) {
+                            f.channel().writeAndFlush(frame);
+                            f.channel().eventLoop().schedule(() -> f.channel().close(), 30, TimeUnit.SECONDS);
+                        } else {
+                            frame.release();
+                        }
+                    });
+        }
+        return n;
+    }
+
     /** How many responses {@link #dropResponses(int, int)} has discarded so far. */
     public int droppedResponses() {
         return droppedResponses.get();
@@ -142,11 +203,15 @@ public final class FaultProxy implements AutoCloseable {
         latencyNanos = 0;
         blackHole = false;
         dropByApiKey.clear();
+        holdByApiKey.clear();
         return this;
     }
 
     @Override
     public void close() {
+        for (Held h; (h = held.poll()) != null; ) {
+            h.frame().release();
+        }
         server.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         cutConnections();
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
@@ -206,6 +271,11 @@ public final class FaultProxy implements AutoCloseable {
                 AtomicInteger drops = dropByApiKey.get(apiKey);
                 if (drops != null && drops.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
                     doomedCorrelationIds.add(frame.getInt(frame.readerIndex() + 8));
+                }
+                AtomicInteger holds = holdByApiKey.get(apiKey);
+                if (holds != null && holds.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                    held.add(new Held(frame, upstreamChannel));
+                    return;
                 }
             }
             forward(upstreamChannel, frame);

@@ -1,0 +1,148 @@
+package dev.skein.producer;
+
+import dev.skein.core.OutcomeUnknownException;
+import dev.skein.core.internal.Retry;
+import dev.skein.serdes.Serdes;
+import dev.skein.testkit.DeliveryChecker;
+import dev.skein.testkit.KafkaCluster;
+import dev.skein.testkit.KafkaClusterExtension;
+import dev.skein.testkit.OwnCluster;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A partition leader frozen (SIGSTOP) while an idempotent producer writes to it, for longer than the
+ * controller waits before fencing it, then thawed: the cluster moves leadership away meanwhile and
+ * the old leader comes back as a follower with requests still queued in its sockets. No two values
+ * may share an offset, nothing may be written twice, nothing acknowledged may be missing, and a
+ * late answer from the old leader must not be applied.
+ */
+@ExtendWith(KafkaClusterExtension.class)
+class LeaderPauseIT {
+
+    @Test
+    void aFrozenLeaderThawedAfterItWasReplacedLosesAndDuplicatesNothing(@OwnCluster(brokers = 3) KafkaCluster kafka)
+            throws Exception {
+        String topic = Reference.createTopic(kafka, "frozen", 3, 3);
+        DeliveryChecker checker = DeliveryChecker.expecting(DeliveryChecker.Guarantee.EXACTLY_ONCE);
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicInteger pending = new AtomicInteger();
+        TopicPartition tp0 = new TopicPartition(topic, 0);
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()));
+             Producer<String, String> p = Producer.builder(Serdes.string(), Serdes.string())
+                     .bootstrapServers(kafka.bootstrapServers()).requestTimeout(Duration.ofSeconds(5)).build()) {
+            Thread producing = new Thread(() -> {
+                for (int i = 0; !stop.get(); i++) {
+                    String value = String.format("v-%07d", i);
+                    checker.sent("producer", value);
+                    pending.incrementAndGet();
+                    p.send(ProducerRecord.of(topic, value)).whenComplete((md, e) -> {
+                        if (e == null) {
+                            checker.acknowledged(value, md.topic(), md.partition(), md.offset());
+                        } else if (Retry.cause(e) instanceof OutcomeUnknownException) {
+                            checker.outcomeUnknown(value);
+                        } else {
+                            checker.failed(value);
+                        }
+                        pending.decrementAndGet();
+                    });
+                    if (i % 5 == 0) {
+                        try {
+                            Thread.sleep(5); // about 1,000 records a second
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                    }
+                }
+            }, "producer");
+            producing.start();
+            waitFor(() -> checker.counts().get("acknowledged") > 1_000, 60, "records acknowledged");
+
+            int leader = leader(admin, tp0);
+            kafka.pause(leader);
+            try {
+                waitFor(() -> {
+                    try {
+                        int now = leader(admin, tp0);
+                        return now >= 0 && now != leader;
+                    } catch (Exception e) {
+                        return false;
+                    }
+                }, 60, "a new leader for " + tp0 + " while broker " + leader + " is frozen");
+                long acked = checker.counts().get("acknowledged");
+                waitFor(() -> checker.counts().get("acknowledged") > acked + 1_000, 60,
+                        "records acknowledged by the new leaders");
+            } finally {
+                kafka.resume(leader);
+            }
+            long acked = checker.counts().get("acknowledged");
+            waitFor(() -> checker.counts().get("acknowledged") > acked + 2_000, 60, "records acknowledged after the thaw");
+            stop.set(true);
+            producing.join(TimeUnit.SECONDS.toMillis(30));
+            waitFor(() -> pending.get() == 0, 150, "every send answered");
+        }
+        read(kafka, topic, 3, checker);
+        DeliveryChecker.Report report = checker.check();
+        assertTrue(report.ok(), report.toString());
+        assertTrue(report.violations().isEmpty(), report.toString());
+    }
+
+    private static int leader(Admin admin, TopicPartition tp) throws Exception {
+        var leader = admin.describeTopics(List.of(tp.topic())).allTopicNames().get(10, TimeUnit.SECONDS).get(tp.topic())
+                .partitions().get(tp.partition()).leader();
+        return leader == null ? -1 : leader.id();
+    }
+
+    /** Reads every partition to its end into {@code checker}. */
+    private static void read(KafkaCluster kafka, String topic, int partitions, DeliveryChecker checker) {
+        Properties props = new Properties();
+        props.put("bootstrap.servers", kafka.bootstrapServers());
+        List<TopicPartition> parts = java.util.stream.IntStream.range(0, partitions)
+                .mapToObj(i -> new TopicPartition(topic, i)).toList();
+        parts.forEach(tp -> checker.assigned("reader", 0, topic, tp.partition()));
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            c.assign(parts);
+            c.seekToBeginning(parts);
+            Map<TopicPartition, Long> end = c.endOffsets(parts);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (parts.stream().anyMatch(tp -> c.position(tp) < end.get(tp)) && System.nanoTime() < deadline) {
+                for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {
+                    checker.received("reader", 0, topic, r.partition(), r.offset(), new String(r.value(), StandardCharsets.UTF_8));
+                }
+            }
+            assertTrue(parts.stream().allMatch(tp -> c.position(tp) >= end.get(tp)), "read to the end within 60 s");
+        }
+    }
+
+    private static void waitFor(BooleanSupplier condition, int seconds, String what) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out after " + seconds + " s waiting for " + what);
+            }
+            try {
+                Thread.sleep(50); // polling a condition, not a fixed wait
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted waiting for " + what);
+            }
+        }
+    }
+}
