@@ -1,0 +1,166 @@
+package dev.skein.consumer;
+
+import dev.skein.core.OutcomeUnknownException;
+import dev.skein.core.TopicPartition;
+import dev.skein.core.internal.Retry;
+import dev.skein.producer.Producer;
+import dev.skein.producer.ProducerRecord;
+import dev.skein.serdes.Serdes;
+import dev.skein.testkit.DeliveryChecker;
+import dev.skein.testkit.KafkaCluster;
+import dev.skein.testkit.KafkaClusterExtension;
+import dev.skein.testkit.OwnCluster;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Collectors;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A partial partition: the clients cannot reach one broker (its proxy black-holes every byte) while
+ * the cluster can (replication is not proxied, so it stays leader). Records for partitions led by the
+ * other brokers must keep flowing both ways meanwhile (no head-of-line blocking in the producer or
+ * the consumer), and once the route heals the stalled partitions recover within the request timeout
+ * plus a metadata refresh, with nothing lost or repeated.
+ */
+@ExtendWith(KafkaClusterExtension.class)
+class PartialPartitionIT {
+    private static final int PARTITIONS = 3;
+    private static final Duration BLACK_HOLE = Duration.ofSeconds(20);
+
+    @Test
+    void aBrokerTheClientsCannotReachHoldsUpOnlyItsOwnPartitions(@OwnCluster(brokers = 3, faultProxy = true) KafkaCluster kafka)
+            throws Exception {
+        String topic = "partial";
+        Set<Integer> stalled;
+        int victim;
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+            admin.createTopics(List.of(new NewTopic(topic, PARTITIONS, (short) 3))).all().get(60, TimeUnit.SECONDS);
+            var partitions = admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic).partitions();
+            victim = partitions.get(0).leader().id();
+            stalled = partitions.stream().filter(p -> p.leader().id() == victim).map(p -> p.partition()).collect(Collectors.toSet());
+        }
+        assertTrue(stalled.size() < PARTITIONS, "some partition is led elsewhere: " + stalled);
+        DeliveryChecker checker = DeliveryChecker.expecting(DeliveryChecker.Guarantee.EXACTLY_ONCE);
+        Map<Integer, AtomicLong> ackedBy = new ConcurrentHashMap<>();
+        Map<Integer, AtomicLong> readBy = new ConcurrentHashMap<>();
+        for (int p = 0; p < PARTITIONS; p++) {
+            ackedBy.put(p, new AtomicLong());
+            readBy.put(p, new AtomicLong());
+        }
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicInteger pending = new AtomicInteger();
+        AtomicBoolean stopReading = new AtomicBoolean();
+        Thread reading = new Thread(() -> {
+            try (Consumer<String, String> c = Consumer.builder(Serdes.string(), Serdes.string())
+                    .bootstrapServers(kafka.bootstrapServers()).delivery(Delivery.MANUAL).offsetReset(OffsetReset.EARLIEST)
+                    .requestTimeout(Duration.ofSeconds(5)).build()) {
+                List<TopicPartition> all = java.util.stream.IntStream.range(0, PARTITIONS)
+                        .mapToObj(p -> new TopicPartition(topic, p)).toList();
+                c.assign(all);
+                all.forEach(tp -> checker.assigned("reader", 0, topic, tp.partition()));
+                while (!stopReading.get()) {
+                    for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(100))) {
+                        checker.received("reader", 0, r.topic(), r.partition(), r.offset(), r.value());
+                        readBy.get(r.partition()).incrementAndGet();
+                    }
+                }
+            }
+        }, "reader");
+        reading.start();
+        try (Producer<String, String> p = Producer.builder(Serdes.string(), Serdes.string())
+                .bootstrapServers(kafka.bootstrapServers()).requestTimeout(Duration.ofSeconds(5)).build()) {
+            Thread producing = new Thread(() -> {
+                for (int i = 0; !stop.get(); i++) {
+                    String value = String.format("v-%07d", i);
+                    int partition = i % PARTITIONS;
+                    checker.sent("producer", value);
+                    pending.incrementAndGet();
+                    p.send(ProducerRecord.<String, String>of(topic, value).withPartition(partition)).whenComplete((md, e) -> {
+                        if (e == null) {
+                            checker.acknowledged(value, md.topic(), md.partition(), md.offset());
+                            ackedBy.get(md.partition()).incrementAndGet();
+                        } else if (Retry.cause(e) instanceof OutcomeUnknownException) {
+                            checker.outcomeUnknown(value);
+                        } else {
+                            checker.failed(value);
+                        }
+                        pending.decrementAndGet();
+                    });
+                    if (i % 5 == 0) {
+                        try {
+                            Thread.sleep(5); // about 1,000 records a second
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                    }
+                }
+            }, "producer");
+            producing.start();
+            waitFor(() -> readBy.values().stream().allMatch(n -> n.get() > 100), 60, "records read from every partition");
+
+            int healthy = java.util.stream.IntStream.range(0, PARTITIONS).filter(x -> !stalled.contains(x)).findFirst().orElseThrow();
+            int stalledPartition = stalled.iterator().next();
+            kafka.proxy(victim).blackHole(true);
+            long start = System.nanoTime();
+            long stalledAtHole = ackedBy.get(stalledPartition).get();
+            long ackedBefore = ackedBy.get(healthy).get();
+            long readBefore = readBy.get(healthy).get();
+            try {
+                waitFor(() -> ackedBy.get(healthy).get() > ackedBefore + 2_000 && readBy.get(healthy).get() > readBefore + 2_000,
+                        (int) BLACK_HOLE.toSeconds(), "partition " + healthy + " flowing both ways while broker " + victim
+                                + " is unreachable");
+                long left = BLACK_HOLE.toNanos() - (System.nanoTime() - start);
+                if (left > 0) {
+                    TimeUnit.NANOSECONDS.sleep(left); // the fault lasts its full length: the stalled side must wait it out
+                }
+                long through = ackedBy.get(stalledPartition).get() - stalledAtHole;
+                assertTrue(through < 100, "the black hole held partition " + stalledPartition + " (" + through
+                        + " acknowledged through it, answers already on their way at most)");
+            } finally {
+                kafka.proxy(victim).heal();
+            }
+            long stalledAcked = ackedBy.get(stalledPartition).get();
+            long stalledRead = readBy.get(stalledPartition).get();
+            waitFor(() -> ackedBy.get(stalledPartition).get() > stalledAcked + 500 && readBy.get(stalledPartition).get() > stalledRead + 500,
+                    30, "partition " + stalledPartition + " recovering after the route healed");
+            stop.set(true);
+            producing.join(TimeUnit.SECONDS.toMillis(30));
+            waitFor(() -> pending.get() == 0, 150, "every send answered");
+        }
+        waitFor(() -> checker.counts().get("distinct_read") >= checker.counts().get("acknowledged"), 60,
+                "every acknowledged record read");
+        stopReading.set(true);
+        reading.join(TimeUnit.SECONDS.toMillis(30));
+        DeliveryChecker.Report report = checker.check();
+        assertTrue(report.violations().isEmpty(), report.toString());
+    }
+
+    private static void waitFor(BooleanSupplier condition, int seconds, String what) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out after " + seconds + " s waiting for " + what);
+            }
+            try {
+                Thread.sleep(50); // polling a condition, not a fixed wait
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted waiting for " + what);
+            }
+        }
+    }
+}
