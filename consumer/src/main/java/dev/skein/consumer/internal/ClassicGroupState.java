@@ -328,6 +328,9 @@ final class ClassicGroupState implements MembershipState {
             members.put(m.memberId(), decodeSubscription(m.metadata(), assignor.name()));
         }
         pendingSync = syncRequest(forJoin, assignor.assign(members, partitionCounts));
+        Map<String, Integer> snapshot = new java.util.TreeMap<>();
+        members.values().forEach(m -> m.topics().forEach(t -> snapshot.put(t, partitionCounts.getOrDefault(t, 0))));
+        events.add(new GroupEvent.Led(Map.copyOf(snapshot)));
         joined = null;
         phase = Phase.SYNC_DUE;
     }

@@ -33,6 +33,13 @@ sealed interface GroupEvent {
      */
     record Failed(RuntimeException error, boolean mayRejoin) implements GroupEvent {}
 
+    /**
+     * For the polling thread (classic leader): the partition counts its assignment was made for (0 for
+     * a topic that did not exist). When metadata later shows other counts (partitions added, a topic
+     * created), the leader asks for a rebalance, as Apache Kafka's consumer does.
+     */
+    record Led(java.util.Map<String, Integer> partitionCounts) implements GroupEvent {}
+
     /** For the polling thread: the broker refused the consumer protocol before the first join (auto falls back). */
     record Refused() implements GroupEvent {}
 

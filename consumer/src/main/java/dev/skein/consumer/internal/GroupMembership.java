@@ -12,6 +12,9 @@ import dev.skein.core.message.JoinGroupRequest;
 import dev.skein.core.message.LeaveGroupRequest;
 import dev.skein.core.message.SyncGroupRequest;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.time.Duration;
 import java.util.Collection;
 import java.util.HashMap;
@@ -29,6 +32,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * Heartbeats only send events the polling thread reads.
  */
 final class GroupMembership extends AbstractMembership {
+    private static final Logger log = LoggerFactory.getLogger(GroupMembership.class);
     /** Touched on {@link #loop} only. */
     private final ClassicGroupState state;
     /** The join under way; completed on the loop, read by the polling thread. */
@@ -36,6 +40,8 @@ final class GroupMembership extends AbstractMembership {
 
     // The polling thread's side.
     private boolean rejoin = true;
+    /** As the leader: the partition counts the current assignment was made for; null otherwise. */
+    private Map<String, Integer> ledFor;
 
     GroupMembership(ClusterClient client, ConsumerSettings settings, GroupOffsets offsets, Runnable onChange) {
         super(client, settings, offsets, onChange);
@@ -62,8 +68,26 @@ final class GroupMembership extends AbstractMembership {
     @Override
     public boolean rejoinNeeded() {
         raiseFatal();
+        if (ledFor != null && partitionsChanged(ledFor)) {
+            log.info("group {}: the partitions of the subscribed topics changed since this leader assigned them;"
+                    + " rebalancing", settings.groupId());
+            ledFor = null;
+            rejoin = true;
+        }
         CompletableFuture<List<TopicPartition>> j = pendingJoin.get();
         return rejoin && (j == null || j.isDone());
+    }
+
+    /** True when metadata knows another partition count than {@code counts} for one of its topics. */
+    private boolean partitionsChanged(Map<String, Integer> counts) {
+        Cluster cluster = client.cluster();
+        for (Map.Entry<String, Integer> e : counts.entrySet()) {
+            Cluster.TopicInfo info = cluster.topic(e.getKey());
+            if (info != null && info.error() == ErrorCode.NONE && info.partitionCount() != e.getValue()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** True when this member has no live generation: never joined, left after a poll timeout, or fenced. */
@@ -86,6 +110,7 @@ final class GroupMembership extends AbstractMembership {
     @Override
     public CompletableFuture<List<TopicPartition>> join(Collection<TopicPartition> owned) {
         rejoin = false;
+        ledFor = null;
         CompletableFuture<List<TopicPartition>> f = new CompletableFuture<>();
         abandon(pendingJoin.getAndSet(f));
         Set<String> t = topics;
@@ -105,6 +130,8 @@ final class GroupMembership extends AbstractMembership {
     void received(GroupEvent e) {
         if (e instanceof GroupEvent.RejoinNeeded) {
             rejoin = true;
+        } else if (e instanceof GroupEvent.Led l) {
+            ledFor = l.partitionCounts();
         }
     }
 

@@ -132,6 +132,8 @@ class ClassicGroupStateTest {
         assertNull(m.poll(now, lastPoll), "waits for the counts");
 
         m.lead(answer, Map.of("t", 2), now);
+        assertEquals(List.of(new GroupEvent.Led(Map.of("t", 2))), m.takeEvents(),
+                "the counts the plan was made for: a change asks for a rebalance");
         SyncGroupRequest sync = next(m, SyncGroupRequest.class);
         assertEquals(2, sync.assignments().size());
         Map<String, List<TopicPartition>> plan = new java.util.HashMap<>();

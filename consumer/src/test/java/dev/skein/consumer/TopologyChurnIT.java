@@ -1,0 +1,145 @@
+package dev.skein.consumer;
+
+import dev.skein.core.OutcomeUnknownException;
+import dev.skein.core.TopicPartition;
+import dev.skein.core.internal.Retry;
+import dev.skein.producer.Producer;
+import dev.skein.producer.ProducerRecord;
+import dev.skein.serdes.Serdes;
+import dev.skein.testkit.DeliveryChecker;
+import dev.skein.testkit.KafkaCluster;
+import dev.skein.testkit.KafkaClusterExtension;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewPartitions;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The topology changes under running clients: partitions added to a topic while a producer writes to
+ * it and a group reads it. The producer spreads records over the new partitions and the group takes
+ * them (the classic leader notices the new count and rebalances; under KIP-848 the broker does),
+ * with nothing lost or out of order.
+ */
+@ExtendWith(KafkaClusterExtension.class)
+class TopologyChurnIT {
+
+    @ParameterizedTest(name = "group.protocol={0}")
+    @ValueSource(strings = {"classic", "consumer"})
+    void partitionsAddedAreWrittenAndReadWithoutLossOrReordering(String protocol, KafkaCluster kafka) throws Exception {
+        String topic = "grown-" + protocol + "-" + UUID.randomUUID().toString().substring(0, 8);
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+            admin.createTopics(List.of(new NewTopic(topic, 2, (short) 1))).all().get(60, TimeUnit.SECONDS);
+            DeliveryChecker checker = DeliveryChecker.expecting(DeliveryChecker.Guarantee.AT_LEAST_ONCE);
+            Map<Integer, Long> readBy = new ConcurrentHashMap<>();
+            Set<Integer> acked = ConcurrentHashMap.newKeySet();
+            AtomicBoolean stopReading = new AtomicBoolean();
+            AtomicBoolean stop = new AtomicBoolean();
+            AtomicInteger pending = new AtomicInteger();
+            Thread reading = new Thread(() -> {
+                try (Consumer<String, String> c = Consumer.builder(Serdes.string(), Serdes.string())
+                        .bootstrapServers(kafka.bootstrapServers()).groupId(topic).groupProtocol(protocol)
+                        .offsetReset(OffsetReset.EARLIEST).property("metadata.max.age.ms", 500).build()) {
+                    c.subscribe(List.of(topic), new RebalanceListener() {
+                        @Override
+                        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+                            partitions.forEach(tp -> checker.assigned("member", 0, tp.topic(), tp.partition()));
+                        }
+
+                        @Override
+                        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+                            partitions.forEach(tp -> checker.revoked("member", tp.topic(), tp.partition()));
+                        }
+
+                        @Override
+                        public void onPartitionsLost(Collection<TopicPartition> partitions) {
+                            onPartitionsRevoked(partitions);
+                        }
+                    });
+                    while (!stopReading.get()) {
+                        for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(100))) {
+                            checker.received("member", 0, r.topic(), r.partition(), r.offset(), r.value());
+                            readBy.merge(r.partition(), 1L, Long::sum);
+                        }
+                    }
+                }
+            }, "reader");
+            reading.start();
+            try (Producer<String, String> p = Producer.builder(Serdes.string(), Serdes.string())
+                    .bootstrapServers(kafka.bootstrapServers()).property("metadata.max.age.ms", 500).build()) {
+                Thread producing = new Thread(() -> {
+                    for (int i = 0; !stop.get(); i++) {
+                        String value = String.format("v-%07d", i);
+                        checker.sent("producer", value);
+                        pending.incrementAndGet();
+                        // Keys spread over every partition the producer knows of.
+                        p.send(ProducerRecord.of(topic, Integer.toString(i), value)).whenComplete((md, e) -> {
+                            if (e == null) {
+                                checker.acknowledged(value, md.topic(), md.partition(), md.offset());
+                                acked.add(md.partition());
+                            } else if (Retry.cause(e) instanceof OutcomeUnknownException) {
+                                checker.outcomeUnknown(value);
+                            } else {
+                                checker.failed(value);
+                            }
+                            pending.decrementAndGet();
+                        });
+                        if (i % 5 == 0) {
+                            try {
+                                Thread.sleep(5); // about 1,000 records a second
+                            } catch (InterruptedException e) {
+                                return;
+                            }
+                        }
+                    }
+                }, "producer");
+                producing.start();
+                waitFor(() -> readBy.keySet().containsAll(Set.of(0, 1)), 60, "records read from both partitions");
+                admin.createPartitions(Map.of(topic, NewPartitions.increaseTo(4))).all().get(30, TimeUnit.SECONDS);
+                waitFor(() -> acked.containsAll(Set.of(2, 3)), 60, "the producer writing to the new partitions");
+                waitFor(() -> readBy.getOrDefault(2, 0L) > 50 && readBy.getOrDefault(3, 0L) > 50, 60,
+                        "the group reading the new partitions");
+                stop.set(true);
+                producing.join(TimeUnit.SECONDS.toMillis(30));
+                waitFor(() -> pending.get() == 0, 120, "every send answered");
+            }
+            waitFor(() -> checker.counts().get("distinct_read") >= checker.counts().get("acknowledged"), 60,
+                    "every acknowledged record read");
+            stopReading.set(true);
+            reading.join(TimeUnit.SECONDS.toMillis(30));
+            DeliveryChecker.Report report = checker.check();
+            assertTrue(report.ok(), report.toString());
+            assertTrue(report.of(DeliveryChecker.Kind.OUT_OF_ORDER).isEmpty(), report.toString());
+        }
+    }
+
+    private static void waitFor(BooleanSupplier condition, int seconds, String what) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out after " + seconds + " s waiting for " + what);
+            }
+            try {
+                Thread.sleep(50); // polling a condition, not a fixed wait
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted waiting for " + what);
+            }
+        }
+    }
+}
