@@ -128,6 +128,111 @@ class TopologyChurnIT {
         }
     }
 
+    /**
+     * The topic is deleted and created again (same name, new topic id) under a running producer and
+     * group. Every send is answered (written or failed, none hangs); what is sent once the new topic
+     * exists is written to it and read once, in order: the consumer follows its reset policy
+     * (earliest) onto the new topic rather than waiting at the old one's offsets.
+     */
+    @ParameterizedTest(name = "group.protocol={0}")
+    @ValueSource(strings = {"classic", "consumer"})
+    void aTopicDeletedAndCreatedAgainIsFollowedByProducerAndGroup(String protocol, KafkaCluster kafka) throws Exception {
+        String topic = "reborn-" + protocol + "-" + UUID.randomUUID().toString().substring(0, 8);
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+            admin.createTopics(List.of(new NewTopic(topic, 2, (short) 1))).all().get(60, TimeUnit.SECONDS);
+            // Only what is sent once the new topic exists is promised: deleting the old one removed the rest.
+            DeliveryChecker checker = DeliveryChecker.expecting(DeliveryChecker.Guarantee.AT_LEAST_ONCE);
+            AtomicBoolean reborn = new AtomicBoolean();
+            AtomicBoolean stopReading = new AtomicBoolean();
+            AtomicBoolean stop = new AtomicBoolean();
+            AtomicInteger pending = new AtomicInteger();
+            AtomicInteger readOld = new AtomicInteger();
+            Thread reading = new Thread(() -> {
+                try (Consumer<String, String> c = Consumer.builder(Serdes.string(), Serdes.string())
+                        .bootstrapServers(kafka.bootstrapServers()).groupId(topic).groupProtocol(protocol)
+                        .offsetReset(OffsetReset.EARLIEST).property("metadata.max.age.ms", 500).build()) {
+                    c.subscribe(List.of(topic));
+                    checker.assigned("member", 0, topic, 0, 1);
+                    while (!stopReading.get()) {
+                        for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(100))) {
+                            if (r.value().startsWith("new-")) {
+                                checker.received("member", 0, r.topic(), r.partition(), r.offset(), r.value());
+                            } else {
+                                readOld.incrementAndGet();
+                            }
+                        }
+                    }
+                }
+            }, "reader");
+            reading.start();
+            try (Producer<String, String> p = Producer.builder(Serdes.string(), Serdes.string())
+                    .bootstrapServers(kafka.bootstrapServers()).property("metadata.max.age.ms", 500)
+                    .requestTimeout(Duration.ofSeconds(10)).deliveryTimeout(Duration.ofSeconds(30))
+                    .maxBlock(Duration.ofSeconds(10)).build()) {
+                Thread producing = new Thread(() -> {
+                    for (int i = 0; !stop.get(); i++) {
+                        boolean promised = reborn.get();
+                        String value = String.format("%s-%07d", promised ? "new" : "old", i);
+                        if (promised) {
+                            checker.sent("producer", value);
+                        }
+                        pending.incrementAndGet();
+                        try {
+                            p.send(ProducerRecord.of(topic, Integer.toString(i), value)).whenComplete((md, e) -> {
+                                if (promised) {
+                                    if (e == null) {
+                                        checker.acknowledged(value, md.topic(), md.partition(), md.offset());
+                                    } else if (Retry.cause(e) instanceof OutcomeUnknownException) {
+                                        checker.outcomeUnknown(value);
+                                    } else {
+                                        checker.failed(value);
+                                    }
+                                }
+                                pending.decrementAndGet();
+                            });
+                        } catch (RuntimeException e) {
+                            pending.decrementAndGet(); // send() refused it (no metadata within max.block.ms): answered
+                            if (promised) {
+                                checker.failed(value);
+                            }
+                        }
+                        if (i % 5 == 0) {
+                            try {
+                                Thread.sleep(5); // about 1,000 records a second
+                            } catch (InterruptedException e) {
+                                return;
+                            }
+                        }
+                    }
+                }, "producer");
+                producing.start();
+                waitFor(() -> readOld.get() > 500, 60, "the old topic read");
+                admin.deleteTopics(List.of(topic)).all().get(30, TimeUnit.SECONDS);
+                waitFor(() -> {
+                    try {
+                        admin.createTopics(List.of(new NewTopic(topic, 2, (short) 1))).all().get(10, TimeUnit.SECONDS);
+                        return true;
+                    } catch (Exception e) {
+                        return false; // the deletion is still going on: TopicExistsException
+                    }
+                }, 60, "the topic created again");
+                reborn.set(true);
+                waitFor(() -> checker.counts().get("acknowledged") > 1_000, 60, "records written to the new topic");
+                waitFor(() -> checker.counts().get("distinct_read") > 1_000, 60, "the group reading the new topic");
+                stop.set(true);
+                producing.join(TimeUnit.SECONDS.toMillis(30));
+                waitFor(() -> pending.get() == 0, 60, "every send answered, none hanging");
+            }
+            waitFor(() -> checker.counts().get("distinct_read") >= checker.counts().get("acknowledged"), 60,
+                    "every record acknowledged by the new topic read");
+            stopReading.set(true);
+            reading.join(TimeUnit.SECONDS.toMillis(30));
+            DeliveryChecker.Report report = checker.check();
+            assertTrue(report.ok(), report.toString());
+            assertTrue(report.of(DeliveryChecker.Kind.OUT_OF_ORDER).isEmpty(), report.toString());
+        }
+    }
+
     private static void waitFor(BooleanSupplier condition, int seconds, String what) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         while (!condition.getAsBoolean()) {

@@ -17,6 +17,7 @@ import dev.skein.core.ErrorCode;
 import dev.skein.core.TimeoutException;
 import dev.skein.core.TopicPartition;
 import dev.skein.core.internal.ClusterClient;
+import dev.skein.core.internal.metadata.Cluster;
 import dev.skein.serdes.Deserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -183,6 +184,7 @@ public final class SkeinConsumer<K, V> implements Consumer<K, V> {
             if (inGroup()) {
                 group.maintain();
             }
+            followRecreatedTopics();
             resolvePositions(deadline, true);
             raisePartitionErrors();
             fetcher.raiseTruncations();
@@ -219,6 +221,31 @@ public final class SkeinConsumer<K, V> implements Consumer<K, V> {
     }
 
     // ---- positions ----
+
+    /** The metadata whose topic ids the positions were last checked against. */
+    private Cluster idsCheckedAgainst;
+
+    /**
+     * A topic deleted and created again under the same name has a new id: positions into the old log
+     * are dropped and reset by {@code auto.offset.reset}, as if the partitions were new (checked once
+     * per metadata update).
+     */
+    private void followRecreatedTopics() {
+        Cluster c = client.cluster();
+        if (c == idsCheckedAgainst) {
+            return;
+        }
+        idsCheckedAgainst = c;
+        List<TopicPartition> reborn = subscriptions.checkTopicIds(t -> {
+            Cluster.TopicInfo info = c.topic(t);
+            return info == null || info.error() != ErrorCode.NONE ? null : info.id();
+        }, settings.offsetReset());
+        if (!reborn.isEmpty()) {
+            log.warn("{} belong to topics deleted and created again (new topic id): their positions are reset by"
+                    + " auto.offset.reset ({})", reborn, settings.offsetReset());
+            collector.drop(reborn);
+        }
+    }
 
     /**
      * Gives positions to the partitions that need one: the committed offset, else the reset strategy.

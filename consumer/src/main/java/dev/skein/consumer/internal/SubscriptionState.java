@@ -48,6 +48,8 @@ final class SubscriptionState {
         long lastStableOffset = -1;
         /** Position last committed (or -1): at-least-once commits only what moved. */
         long committed = -1;
+        /** The id of the topic the position belongs to, once metadata named it. */
+        java.util.UUID topicId;
     }
 
     private final Map<TopicPartition, PartitionState> assigned = new LinkedHashMap<>();
@@ -185,6 +187,38 @@ final class SubscriptionState {
             s.validating = false;
             s.truncated = true;
         }
+    }
+
+    /**
+     * Notes the topic ids metadata knows now ({@code ids}: null when it knows none). A partition whose
+     * topic has a new id was deleted and created again: its position, which pointed into the old log,
+     * is dropped and reset by {@code strategy} (committed offsets of the old topic mean nothing for the
+     * new one). Returns those partitions.
+     */
+    synchronized List<TopicPartition> checkTopicIds(java.util.function.Function<String, java.util.UUID> ids,
+                                                    OffsetReset strategy) {
+        List<TopicPartition> reborn = List.of();
+        for (Map.Entry<TopicPartition, PartitionState> e : assigned.entrySet()) {
+            java.util.UUID now = ids.apply(e.getKey().topic());
+            PartitionState s = e.getValue();
+            if (now == null || now.equals(s.topicId)) {
+                continue;
+            }
+            if (s.topicId != null) {
+                if (reborn.isEmpty()) {
+                    reborn = new ArrayList<>();
+                }
+                reborn.add(e.getKey());
+                PartitionState fresh = new PartitionState();
+                fresh.paused = s.paused;
+                fresh.pendingReset = strategy;
+                fresh.topicId = now;
+                e.setValue(fresh);
+            } else {
+                s.topicId = now;
+            }
+        }
+        return reborn;
     }
 
     synchronized void requestReset(TopicPartition tp, long ifPositionIs, OffsetReset strategy) {

@@ -105,4 +105,21 @@ class PositionValidationTest {
         assertFalse(only(s).needsValidation(5), "its records came from leader epoch 5");
         assertTrue(only(s).needsValidation(6));
     }
+
+    @Test
+    void aTopicCreatedAgainUnderTheSameNameLosesItsPositionsToTheResetPolicy() {
+        SubscriptionState s = assigned();
+        s.seek(TP, 700, 4);
+        s.pause(List.of(TP), true);
+        java.util.UUID first = java.util.UUID.randomUUID();
+        assertEquals(List.of(), s.checkTopicIds(t -> first, dev.skein.consumer.OffsetReset.EARLIEST), "the first id is noted");
+        assertEquals(List.of(), s.checkTopicIds(t -> null, dev.skein.consumer.OffsetReset.EARLIEST), "metadata without the topic");
+        assertEquals(700, s.position(TP));
+        java.util.UUID second = java.util.UUID.randomUUID();
+        assertEquals(List.of(TP), s.checkTopicIds(t -> second, dev.skein.consumer.OffsetReset.EARLIEST));
+        assertEquals(-1, s.position(TP), "the old log's offset means nothing in the new one");
+        assertEquals(dev.skein.consumer.OffsetReset.EARLIEST, s.pendingReset(TP));
+        assertTrue(s.isPaused(TP), "a pause is the application's, not the log's");
+        assertEquals(List.of(), s.checkTopicIds(t -> second, dev.skein.consumer.OffsetReset.EARLIEST));
+    }
 }
