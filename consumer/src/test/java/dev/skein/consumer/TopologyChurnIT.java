@@ -31,10 +31,10 @@ import java.util.function.BooleanSupplier;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The topology changes under running clients: partitions added to a topic while a producer writes to
- * it and a group reads it. The producer spreads records over the new partitions and the group takes
- * them (the classic leader notices the new count and rebalances; under KIP-848 the broker does),
- * with nothing lost or out of order.
+ * The topology changes under running clients, each judged by the {@link DeliveryChecker}: partitions
+ * added (the producer spreads records over them and the group takes them: the classic leader notices
+ * the new count and rebalances, under KIP-848 the broker does), a topic deleted and created again
+ * (new topic id), and a partition reassigned to other brokers with its leadership moved.
  */
 @ExtendWith(KafkaClusterExtension.class)
 class TopologyChurnIT {
@@ -230,6 +230,103 @@ class TopologyChurnIT {
             DeliveryChecker.Report report = checker.check();
             assertTrue(report.ok(), report.toString());
             assertTrue(report.of(DeliveryChecker.Kind.OUT_OF_ORDER).isEmpty(), report.toString());
+        }
+    }
+
+    /**
+     * A partition reassigned to other brokers (replicas 1,2 to 3,1) and its leadership moved to the
+     * new preferred replica while a producer writes it and a group reads it: both follow the new
+     * leader, nothing is lost, repeated or reordered.
+     */
+    @org.junit.jupiter.api.Test
+    void aReassignedPartitionIsFollowedToItsNewLeader(@dev.skein.testkit.OwnCluster(brokers = 3) KafkaCluster kafka)
+            throws Exception {
+        String topic = "moved";
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+            List<Integer> ids = kafka.brokerIds().stream().sorted().toList();
+            admin.createTopics(List.of(new NewTopic(topic, Map.of(0, List.of(ids.get(0), ids.get(1))))))
+                    .all().get(60, TimeUnit.SECONDS);
+            DeliveryChecker checker = DeliveryChecker.expecting(DeliveryChecker.Guarantee.EXACTLY_ONCE);
+            AtomicBoolean stopReading = new AtomicBoolean();
+            AtomicBoolean stop = new AtomicBoolean();
+            AtomicInteger pending = new AtomicInteger();
+            Thread reading = new Thread(() -> {
+                try (Consumer<String, String> c = Consumer.builder(Serdes.string(), Serdes.string())
+                        .bootstrapServers(kafka.bootstrapServers()).delivery(Delivery.MANUAL)
+                        .offsetReset(OffsetReset.EARLIEST).build()) {
+                    c.assign(List.of(new TopicPartition(topic, 0)));
+                    checker.assigned("reader", 0, topic, 0);
+                    while (!stopReading.get()) {
+                        for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(100))) {
+                            checker.received("reader", 0, r.topic(), r.partition(), r.offset(), r.value());
+                        }
+                    }
+                }
+            }, "reader");
+            reading.start();
+            try (Producer<String, String> p = Producer.builder(Serdes.string(), Serdes.string())
+                    .bootstrapServers(kafka.bootstrapServers()).build()) {
+                Thread producing = new Thread(() -> {
+                    for (int i = 0; !stop.get(); i++) {
+                        String value = String.format("v-%07d", i);
+                        checker.sent("producer", value);
+                        pending.incrementAndGet();
+                        p.send(ProducerRecord.of(topic, value)).whenComplete((md, e) -> {
+                            if (e == null) {
+                                checker.acknowledged(value, md.topic(), md.partition(), md.offset());
+                            } else if (Retry.cause(e) instanceof OutcomeUnknownException) {
+                                checker.outcomeUnknown(value);
+                            } else {
+                                checker.failed(value);
+                            }
+                            pending.decrementAndGet();
+                        });
+                        if (i % 5 == 0) {
+                            try {
+                                Thread.sleep(5); // about 1,000 records a second
+                            } catch (InterruptedException e) {
+                                return;
+                            }
+                        }
+                    }
+                }, "producer");
+                producing.start();
+                waitFor(() -> checker.counts().get("distinct_read") > 1_000, 60, "records flowing");
+                org.apache.kafka.common.TopicPartition tp = new org.apache.kafka.common.TopicPartition(topic, 0);
+                admin.alterPartitionReassignments(Map.of(tp, java.util.Optional.of(
+                        new org.apache.kafka.clients.admin.NewPartitionReassignment(List.of(ids.get(2), ids.get(0))))))
+                        .all().get(30, TimeUnit.SECONDS);
+                waitFor(() -> {
+                    try {
+                        return admin.listPartitionReassignments().reassignments().get(10, TimeUnit.SECONDS).isEmpty();
+                    } catch (Exception e) {
+                        return false;
+                    }
+                }, 60, "the reassignment done");
+                admin.electLeaders(org.apache.kafka.common.ElectionType.PREFERRED, Set.of(tp)).all().get(30, TimeUnit.SECONDS);
+                waitFor(() -> {
+                    try {
+                        var leader = admin.describeTopics(List.of(topic)).allTopicNames().get(10, TimeUnit.SECONDS)
+                                .get(topic).partitions().get(0).leader();
+                        return leader != null && leader.id() == ids.get(2);
+                    } catch (Exception e) {
+                        return false;
+                    }
+                }, 60, "broker " + ids.get(2) + " leading the partition");
+                long acked = checker.counts().get("acknowledged");
+                long read = checker.counts().get("distinct_read");
+                waitFor(() -> checker.counts().get("acknowledged") > acked + 1_000
+                        && checker.counts().get("distinct_read") > read + 1_000, 60, "records flowing through the new leader");
+                stop.set(true);
+                producing.join(TimeUnit.SECONDS.toMillis(30));
+                waitFor(() -> pending.get() == 0, 120, "every send answered");
+            }
+            waitFor(() -> checker.counts().get("distinct_read") >= checker.counts().get("acknowledged"), 60,
+                    "every acknowledged record read");
+            stopReading.set(true);
+            reading.join(TimeUnit.SECONDS.toMillis(30));
+            DeliveryChecker.Report report = checker.check();
+            assertTrue(report.violations().isEmpty(), report.toString());
         }
     }
 
