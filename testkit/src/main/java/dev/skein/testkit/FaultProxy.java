@@ -62,6 +62,27 @@ public final class FaultProxy implements AutoCloseable {
 
     private record Held(ByteBuf frame, Channel upstream) {}
 
+    /**
+     * What {@link #rewriteResponses} sends the client instead of a response: {@code bytes} (any bytes:
+     * a frame of another size, half a frame, a header claiming 2 GiB), then, with {@code close}, the
+     * connection is closed (FIN).
+     */
+    public record Rewritten(ByteBuf bytes, boolean close) {}
+
+    private final Map<Integer, java.util.concurrent.atomic.AtomicReference<RewriteRule>> rewriteByApiKey = new ConcurrentHashMap<>();
+
+    private static final class RewriteRule {
+        final java.util.function.Function<ByteBuf, Rewritten> rewrite;
+        final AtomicInteger left;
+
+        RewriteRule(java.util.function.Function<ByteBuf, Rewritten> rewrite, int count) {
+            this.rewrite = rewrite;
+            this.left = new AtomicInteger(count);
+        }
+    }
+
+    private final AtomicInteger rewrittenResponses = new AtomicInteger();
+
     private FaultProxy(String upstreamHost, int upstreamPort) {
         this.upstream = new InetSocketAddress(upstreamHost, upstreamPort);
         this.group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
@@ -134,6 +155,24 @@ public final class FaultProxy implements AutoCloseable {
         return this;
     }
 
+    /**
+     * The responses to the next {@code count} requests with {@code apiKey} are replaced by what
+     * {@code rewrite} makes of them: it gets the whole frame (the 4-byte size first, then the
+     * correlation id) and returns the bytes to send instead, and whether to close the connection after
+     * them. The broker processed the request. For hostile-input tests: a flipped byte, a size of
+     * 0x7FFFFFFF or -1, a frame cut mid-way, another correlation id.
+     */
+    public FaultProxy rewriteResponses(int apiKey, int count, java.util.function.Function<ByteBuf, Rewritten> rewrite) {
+        rewriteByApiKey.computeIfAbsent(apiKey, k -> new java.util.concurrent.atomic.AtomicReference<>())
+                .set(new RewriteRule(rewrite, count));
+        return this;
+    }
+
+    /** How many responses {@link #rewriteResponses} has replaced so far. */
+    public int rewrittenResponses() {
+        return rewrittenResponses.get();
+    }
+
     /** How many requests are held now ({@link #holdRequests}). */
     public int heldRequests() {
         return held.size();
@@ -204,6 +243,7 @@ public final class FaultProxy implements AutoCloseable {
         blackHole = false;
         dropByApiKey.clear();
         holdByApiKey.clear();
+        rewriteByApiKey.clear();
         return this;
     }
 
@@ -234,6 +274,7 @@ public final class FaultProxy implements AutoCloseable {
     /** The client's side of one proxied connection. */
     private final class ClientSide extends ChannelInboundHandlerAdapter {
         private final Set<Integer> doomedCorrelationIds = ConcurrentHashMap.newKeySet();
+        private final Map<Integer, java.util.function.Function<ByteBuf, Rewritten>> rewrites = new ConcurrentHashMap<>();
         private Channel upstreamChannel;
 
         @Override
@@ -248,7 +289,7 @@ public final class FaultProxy implements AutoCloseable {
                         @Override
                         protected void initChannel(SocketChannel ch) {
                             ch.pipeline().addLast(new LengthFieldBasedFrameDecoder(MAX_FRAME, 0, 4),
-                                    new UpstreamSide(client, doomedCorrelationIds));
+                                    new UpstreamSide(client, doomedCorrelationIds, rewrites));
                         }
                     })
                     .connect(upstream)
@@ -271,6 +312,11 @@ public final class FaultProxy implements AutoCloseable {
                 AtomicInteger drops = dropByApiKey.get(apiKey);
                 if (drops != null && drops.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
                     doomedCorrelationIds.add(frame.getInt(frame.readerIndex() + 8));
+                }
+                var rule = rewriteByApiKey.get(apiKey);
+                RewriteRule r = rule == null ? null : rule.get();
+                if (r != null && r.left.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                    rewrites.put(frame.getInt(frame.readerIndex() + 8), r.rewrite);
                 }
                 AtomicInteger holds = holdByApiKey.get(apiKey);
                 if (holds != null && holds.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
@@ -299,15 +345,39 @@ public final class FaultProxy implements AutoCloseable {
     private final class UpstreamSide extends ChannelInboundHandlerAdapter {
         private final Channel client;
         private final Set<Integer> doomed;
+        private final Map<Integer, java.util.function.Function<ByteBuf, Rewritten>> rewrites;
 
-        UpstreamSide(Channel client, Set<Integer> doomed) {
+        UpstreamSide(Channel client, Set<Integer> doomed, Map<Integer, java.util.function.Function<ByteBuf, Rewritten>> rewrites) {
             this.client = client;
             this.doomed = doomed;
+            this.rewrites = rewrites;
         }
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             ByteBuf frame = (ByteBuf) msg;
+            var rewrite = frame.readableBytes() >= 8 ? rewrites.remove(frame.getInt(frame.readerIndex() + 4)) : null;
+            if (rewrite != null) {
+                Rewritten out;
+                try {
+                    out = rewrite.apply(frame);
+                } catch (RuntimeException e) {
+                    frame.release();
+                    throw e;
+                }
+                if (out.bytes() != frame) {
+                    frame.release(); // replaced; a rewrite that edits the frame in place returns it
+                }
+                rewrittenResponses.incrementAndGet();
+                var written = client.writeAndFlush(out.bytes());
+                if (out.close()) {
+                    written.addListener(f -> {
+                        client.close();
+                        ctx.close();
+                    });
+                }
+                return;
+            }
             if (frame.readableBytes() >= 8 && doomed.remove(frame.getInt(frame.readerIndex() + 4))) {
                 frame.release();
                 droppedResponses.incrementAndGet();

@@ -4,6 +4,7 @@ import dev.skein.core.ErrorCode;
 import dev.skein.core.NetworkException;
 import dev.skein.core.Node;
 import dev.skein.core.OutcomeUnknownException;
+import dev.skein.core.ProtocolException;
 import dev.skein.core.SkeinException;
 import dev.skein.core.TimeoutException;
 import dev.skein.core.internal.Backoff;
@@ -397,7 +398,11 @@ final class Sender {
                             boolean expectResponse) {
         if (err != null) {
             Throwable cause = Retry.cause(err);
-            RuntimeException e = cause instanceof RuntimeException re ? re : new NetworkException(cause.toString(), cause, true);
+            RuntimeException e = cause instanceof ProtocolException unreadable
+                    // The broker answered, so it processed the request; its answer cannot be read (over
+                    // skein.max.response.bytes, malformed): whether the batch was written is unknown.
+                    ? new OutcomeUnknownException(unreadable.getMessage() + "; the batch may have been written", unreadable)
+                    : cause instanceof RuntimeException re ? re : new NetworkException(cause.toString(), cause, true);
             for (ProducerBatch b : batches) {
                 if (inFlight.containsKey(b)) { // not already failed by its delivery timeout
                     onBatchError(b, ErrorCode.NETWORK_EXCEPTION, e);
