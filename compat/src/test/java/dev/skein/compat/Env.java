@@ -12,6 +12,7 @@ import dev.skein.core.TopicPartition;
 import dev.skein.producer.Producer;
 import dev.skein.producer.ProducerBuilder;
 import dev.skein.serdes.Serdes;
+import dev.skein.testkit.Await;
 import dev.skein.testkit.KafkaCluster;
 import org.junit.jupiter.api.Assumptions;
 
@@ -20,7 +21,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 
 /** One release's broker, an admin client on it, and what the cases share: unique names, reads, waits. */
 final class Env implements AutoCloseable {
@@ -144,14 +144,8 @@ final class Env implements AutoCloseable {
     }
 
     /** Waits (bounded) for a condition that a broker reaches asynchronously. */
-    static void await(String what, BooleanSupplier done) throws InterruptedException {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!done.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not within " + WAIT + ": " + what);
-            }
-            Thread.sleep(100);
-        }
+    static void await(String what, Await.Condition done) {
+        Await.until(what, WAIT, done);
     }
 
     @Override

@@ -6,6 +6,7 @@ import dev.skein.core.internal.Retry;
 import dev.skein.producer.Producer;
 import dev.skein.producer.ProducerRecord;
 import dev.skein.serdes.Serdes;
+import dev.skein.testkit.Await;
 import dev.skein.testkit.DeliveryChecker;
 import dev.skein.testkit.KafkaCluster;
 import dev.skein.testkit.KafkaClusterExtension;
@@ -24,7 +25,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -110,7 +110,8 @@ class PartialPartitionIT {
                 }
             }, "producer");
             producing.start();
-            waitFor(() -> readBy.values().stream().allMatch(n -> n.get() > 100), 60, "records read from every partition");
+            Await.until("records read from every partition", Duration.ofSeconds(60),
+                    () -> readBy.values().stream().allMatch(n -> n.get() > 100));
 
             int healthy = java.util.stream.IntStream.range(0, PARTITIONS).filter(x -> !stalled.contains(x)).findFirst().orElseThrow();
             int stalledPartition = stalled.iterator().next();
@@ -120,9 +121,9 @@ class PartialPartitionIT {
             long ackedBefore = ackedBy.get(healthy).get();
             long readBefore = readBy.get(healthy).get();
             try {
-                waitFor(() -> ackedBy.get(healthy).get() > ackedBefore + 2_000 && readBy.get(healthy).get() > readBefore + 2_000,
-                        (int) BLACK_HOLE.toSeconds(), "partition " + healthy + " flowing both ways while broker " + victim
-                                + " is unreachable");
+                Await.until("partition " + healthy + " flowing both ways while broker " + victim + " is unreachable",
+                        BLACK_HOLE, () -> ackedBy.get(healthy).get() > ackedBefore + 2_000
+                                && readBy.get(healthy).get() > readBefore + 2_000);
                 long left = BLACK_HOLE.toNanos() - (System.nanoTime() - start);
                 if (left > 0) {
                     TimeUnit.NANOSECONDS.sleep(left); // the fault lasts its full length: the stalled side must wait it out
@@ -135,32 +136,19 @@ class PartialPartitionIT {
             }
             long stalledAcked = ackedBy.get(stalledPartition).get();
             long stalledRead = readBy.get(stalledPartition).get();
-            waitFor(() -> ackedBy.get(stalledPartition).get() > stalledAcked + 500 && readBy.get(stalledPartition).get() > stalledRead + 500,
-                    30, "partition " + stalledPartition + " recovering after the route healed");
+            Await.until("partition " + stalledPartition + " recovering after the route healed", Duration.ofSeconds(30),
+                    () -> ackedBy.get(stalledPartition).get() > stalledAcked + 500
+                            && readBy.get(stalledPartition).get() > stalledRead + 500);
             stop.set(true);
             producing.join(TimeUnit.SECONDS.toMillis(30));
-            waitFor(() -> pending.get() == 0, 150, "every send answered");
+            Await.until("every send answered", Duration.ofSeconds(150), () -> pending.get() == 0);
         }
-        waitFor(() -> checker.counts().get("distinct_read") >= checker.counts().get("acknowledged"), 60,
-                "every acknowledged record read");
+        Await.until("every acknowledged record read", Duration.ofSeconds(60),
+                () -> checker.counts().get("distinct_read") >= checker.counts().get("acknowledged"));
         stopReading.set(true);
         reading.join(TimeUnit.SECONDS.toMillis(30));
         DeliveryChecker.Report report = checker.check();
         assertTrue(report.violations().isEmpty(), report.toString());
     }
 
-    private static void waitFor(BooleanSupplier condition, int seconds, String what) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after " + seconds + " s waiting for " + what);
-            }
-            try {
-                Thread.sleep(50); // polling a condition, not a fixed wait
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted waiting for " + what);
-            }
-        }
-    }
 }

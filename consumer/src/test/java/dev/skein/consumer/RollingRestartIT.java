@@ -6,6 +6,7 @@ import dev.skein.core.internal.Retry;
 import dev.skein.producer.Producer;
 import dev.skein.producer.ProducerRecord;
 import dev.skein.serdes.Serdes;
+import dev.skein.testkit.Await;
 import dev.skein.testkit.DeliveryChecker;
 import dev.skein.testkit.KafkaCluster;
 import dev.skein.testkit.KafkaClusterExtension;
@@ -62,30 +63,31 @@ class RollingRestartIT {
                 t.start();
                 members.add(t);
             }
-            waitFor(() -> owned.size() == 3 && owned.values().stream().mapToInt(Integer::intValue).sum() == PARTITIONS
-                    && owned.values().stream().allMatch(n -> n > 0), 60, "three members sharing the partitions");
+            Await.until("three members sharing the partitions", Duration.ofSeconds(60),
+                    () -> owned.size() == 3 && owned.values().stream().mapToInt(Integer::intValue).sum() == PARTITIONS
+                    && owned.values().stream().allMatch(n -> n > 0));
             stable.set(true);
 
             AtomicBoolean stopProducing = new AtomicBoolean();
             AtomicInteger pending = new AtomicInteger();
             Thread producing = new Thread(() -> produce(kafka, topic, checker, pending, stopProducing), "producer");
             producing.start();
-            waitFor(() -> checker.counts().get("distinct_read") > 500, 60, "records flowing");
+            Await.until("records flowing", Duration.ofSeconds(60), () -> checker.counts().get("distinct_read") > 500);
 
             for (int round = 1; round <= rounds; round++) {
                 for (int id : kafka.brokerIds().stream().sorted().toList()) {
                     kafka.restart(id); // SIGTERM (a controlled shutdown moves leadership away first), then start
                     awaitFullIsr(admin, List.of(topic, "__consumer_offsets"));
                     long readBefore = checker.counts().get("distinct_read");
-                    waitFor(() -> checker.counts().get("distinct_read") > readBefore + 200, 60,
-                            "records flowing after broker " + id + " came back (round " + round + ")");
+                    Await.until("records flowing after broker " + id + " came back (round " + round + ")", Duration.ofSeconds(60),
+                            () -> checker.counts().get("distinct_read") > readBefore + 200);
                 }
             }
             stopProducing.set(true);
             producing.join(TimeUnit.SECONDS.toMillis(150));
-            waitFor(() -> pending.get() == 0, 150, "every send answered");
-            waitFor(() -> checker.counts().get("distinct_read") >= checker.counts().get("acknowledged"),
-                    60, "every acknowledged record read");
+            Await.until("every send answered", Duration.ofSeconds(150), () -> pending.get() == 0);
+            Await.until("every acknowledged record read", Duration.ofSeconds(60),
+                    () -> checker.counts().get("distinct_read") >= checker.counts().get("acknowledged"));
             int rebalances = rebalancesAfterStable.get(); // closing revokes: not a rebalance
             stable.set(false);
             stopConsumers.set(true);
@@ -174,28 +176,9 @@ class RollingRestartIT {
 
     /** Waits until every partition of {@code topics} has all three replicas in sync again. */
     private static void awaitFullIsr(Admin admin, List<String> topics) {
-        waitFor(() -> {
-            try {
-                Map<String, TopicDescription> d = admin.describeTopics(topics).allTopicNames().get(10, TimeUnit.SECONDS);
-                return d.values().stream().flatMap(t -> t.partitions().stream()).allMatch(p -> p.isr().size() == 3);
-            } catch (Exception e) {
-                return false;
-            }
-        }, 90, "all replicas of " + topics + " in sync");
-    }
-
-    private static void waitFor(java.util.function.BooleanSupplier condition, int seconds, String what) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after " + seconds + " s waiting for " + what);
-            }
-            try {
-                Thread.sleep(50); // polling a condition, not a fixed wait
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted waiting for " + what);
-            }
-        }
+        Await.until("all replicas of " + topics + " in sync", Duration.ofSeconds(90), () -> {
+            Map<String, TopicDescription> d = admin.describeTopics(topics).allTopicNames().get(10, TimeUnit.SECONDS);
+            return d.values().stream().flatMap(t -> t.partitions().stream()).allMatch(p -> p.isr().size() == 3);
+        });
     }
 }

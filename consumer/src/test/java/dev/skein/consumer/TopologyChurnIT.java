@@ -6,6 +6,7 @@ import dev.skein.core.internal.Retry;
 import dev.skein.producer.Producer;
 import dev.skein.producer.ProducerRecord;
 import dev.skein.serdes.Serdes;
+import dev.skein.testkit.Await;
 import dev.skein.testkit.DeliveryChecker;
 import dev.skein.testkit.KafkaCluster;
 import dev.skein.testkit.KafkaClusterExtension;
@@ -26,7 +27,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -109,17 +109,19 @@ class TopologyChurnIT {
                     }
                 }, "producer");
                 producing.start();
-                waitFor(() -> readBy.keySet().containsAll(Set.of(0, 1)), 60, "records read from both partitions");
+                Await.until("records read from both partitions", Duration.ofSeconds(60),
+                        () -> readBy.keySet().containsAll(Set.of(0, 1)));
                 admin.createPartitions(Map.of(topic, NewPartitions.increaseTo(4))).all().get(30, TimeUnit.SECONDS);
-                waitFor(() -> acked.containsAll(Set.of(2, 3)), 60, "the producer writing to the new partitions");
-                waitFor(() -> readBy.getOrDefault(2, 0L) > 50 && readBy.getOrDefault(3, 0L) > 50, 60,
-                        "the group reading the new partitions");
+                Await.until("the producer writing to the new partitions", Duration.ofSeconds(60),
+                        () -> acked.containsAll(Set.of(2, 3)));
+                Await.until("the group reading the new partitions", Duration.ofSeconds(60),
+                        () -> readBy.getOrDefault(2, 0L) > 50 && readBy.getOrDefault(3, 0L) > 50);
                 stop.set(true);
                 producing.join(TimeUnit.SECONDS.toMillis(30));
-                waitFor(() -> pending.get() == 0, 120, "every send answered");
+                Await.until("every send answered", Duration.ofSeconds(120), () -> pending.get() == 0);
             }
-            waitFor(() -> checker.counts().get("distinct_read") >= checker.counts().get("acknowledged"), 60,
-                    "every acknowledged record read");
+            Await.until("every acknowledged record read", Duration.ofSeconds(60),
+                    () -> checker.counts().get("distinct_read") >= checker.counts().get("acknowledged"));
             stopReading.set(true);
             reading.join(TimeUnit.SECONDS.toMillis(30));
             DeliveryChecker.Report report = checker.check();
@@ -206,25 +208,23 @@ class TopologyChurnIT {
                     }
                 }, "producer");
                 producing.start();
-                waitFor(() -> readOld.get() > 500, 60, "the old topic read");
+                Await.until("the old topic read", Duration.ofSeconds(60), () -> readOld.get() > 500);
                 admin.deleteTopics(List.of(topic)).all().get(30, TimeUnit.SECONDS);
-                waitFor(() -> {
-                    try {
-                        admin.createTopics(List.of(new NewTopic(topic, 2, (short) 1))).all().get(10, TimeUnit.SECONDS);
-                        return true;
-                    } catch (Exception e) {
-                        return false; // the deletion is still going on: TopicExistsException
-                    }
-                }, 60, "the topic created again");
+                Await.until("the topic created again", Duration.ofSeconds(60), () -> {
+                    admin.createTopics(List.of(new NewTopic(topic, 2, (short) 1))).all().get(10, TimeUnit.SECONDS);
+                    return true;
+                });
                 reborn.set(true);
-                waitFor(() -> checker.counts().get("acknowledged") > 1_000, 60, "records written to the new topic");
-                waitFor(() -> checker.counts().get("distinct_read") > 1_000, 60, "the group reading the new topic");
+                Await.until("records written to the new topic", Duration.ofSeconds(60),
+                        () -> checker.counts().get("acknowledged") > 1_000);
+                Await.until("the group reading the new topic", Duration.ofSeconds(60),
+                        () -> checker.counts().get("distinct_read") > 1_000);
                 stop.set(true);
                 producing.join(TimeUnit.SECONDS.toMillis(30));
-                waitFor(() -> pending.get() == 0, 60, "every send answered, none hanging");
+                Await.until("every send answered, none hanging", Duration.ofSeconds(60), () -> pending.get() == 0);
             }
-            waitFor(() -> checker.counts().get("distinct_read") >= checker.counts().get("acknowledged"), 60,
-                    "every record acknowledged by the new topic read");
+            Await.until("every record acknowledged by the new topic read", Duration.ofSeconds(60),
+                    () -> checker.counts().get("distinct_read") >= checker.counts().get("acknowledged"));
             stopReading.set(true);
             reading.join(TimeUnit.SECONDS.toMillis(30));
             DeliveryChecker.Report report = checker.check();
@@ -291,38 +291,30 @@ class TopologyChurnIT {
                     }
                 }, "producer");
                 producing.start();
-                waitFor(() -> checker.counts().get("distinct_read") > 1_000, 60, "records flowing");
+                Await.until("records flowing", Duration.ofSeconds(60), () -> checker.counts().get("distinct_read") > 1_000);
                 org.apache.kafka.common.TopicPartition tp = new org.apache.kafka.common.TopicPartition(topic, 0);
                 admin.alterPartitionReassignments(Map.of(tp, java.util.Optional.of(
                         new org.apache.kafka.clients.admin.NewPartitionReassignment(List.of(ids.get(2), ids.get(0))))))
                         .all().get(30, TimeUnit.SECONDS);
-                waitFor(() -> {
-                    try {
-                        return admin.listPartitionReassignments().reassignments().get(10, TimeUnit.SECONDS).isEmpty();
-                    } catch (Exception e) {
-                        return false;
-                    }
-                }, 60, "the reassignment done");
+                Await.until("the reassignment done", Duration.ofSeconds(60),
+                        () -> admin.listPartitionReassignments().reassignments().get(10, TimeUnit.SECONDS).isEmpty());
                 admin.electLeaders(org.apache.kafka.common.ElectionType.PREFERRED, Set.of(tp)).all().get(30, TimeUnit.SECONDS);
-                waitFor(() -> {
-                    try {
-                        var leader = admin.describeTopics(List.of(topic)).allTopicNames().get(10, TimeUnit.SECONDS)
-                                .get(topic).partitions().get(0).leader();
-                        return leader != null && leader.id() == ids.get(2);
-                    } catch (Exception e) {
-                        return false;
-                    }
-                }, 60, "broker " + ids.get(2) + " leading the partition");
+                Await.until("broker " + ids.get(2) + " leading the partition", Duration.ofSeconds(60), () -> {
+                    var leader = admin.describeTopics(List.of(topic)).allTopicNames().get(10, TimeUnit.SECONDS)
+                            .get(topic).partitions().get(0).leader();
+                    return leader != null && leader.id() == ids.get(2);
+                });
                 long acked = checker.counts().get("acknowledged");
                 long read = checker.counts().get("distinct_read");
-                waitFor(() -> checker.counts().get("acknowledged") > acked + 1_000
-                        && checker.counts().get("distinct_read") > read + 1_000, 60, "records flowing through the new leader");
+                Await.until("records flowing through the new leader", Duration.ofSeconds(60),
+                        () -> checker.counts().get("acknowledged") > acked + 1_000
+                                && checker.counts().get("distinct_read") > read + 1_000);
                 stop.set(true);
                 producing.join(TimeUnit.SECONDS.toMillis(30));
-                waitFor(() -> pending.get() == 0, 120, "every send answered");
+                Await.until("every send answered", Duration.ofSeconds(120), () -> pending.get() == 0);
             }
-            waitFor(() -> checker.counts().get("distinct_read") >= checker.counts().get("acknowledged"), 60,
-                    "every acknowledged record read");
+            Await.until("every acknowledged record read", Duration.ofSeconds(60),
+                    () -> checker.counts().get("distinct_read") >= checker.counts().get("acknowledged"));
             stopReading.set(true);
             reading.join(TimeUnit.SECONDS.toMillis(30));
             DeliveryChecker.Report report = checker.check();
@@ -330,18 +322,4 @@ class TopologyChurnIT {
         }
     }
 
-    private static void waitFor(BooleanSupplier condition, int seconds, String what) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after " + seconds + " s waiting for " + what);
-            }
-            try {
-                Thread.sleep(50); // polling a condition, not a fixed wait
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted waiting for " + what);
-            }
-        }
-    }
 }

@@ -3,6 +3,7 @@ package dev.skein.producer;
 import dev.skein.core.OutcomeUnknownException;
 import dev.skein.core.internal.Retry;
 import dev.skein.serdes.Serdes;
+import dev.skein.testkit.Await;
 import dev.skein.testkit.DeliveryChecker;
 import dev.skein.testkit.KafkaCluster;
 import dev.skein.testkit.KafkaClusterExtension;
@@ -23,7 +24,6 @@ import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -73,30 +73,27 @@ class LeaderPauseIT {
                 }
             }, "producer");
             producing.start();
-            waitFor(() -> checker.counts().get("acknowledged") > 1_000, 60, "records acknowledged");
+            Await.until("records acknowledged", Duration.ofSeconds(60), () -> checker.counts().get("acknowledged") > 1_000);
 
             int leader = leader(admin, tp0);
             kafka.pause(leader);
             try {
-                waitFor(() -> {
-                    try {
-                        int now = leader(admin, tp0);
-                        return now >= 0 && now != leader;
-                    } catch (Exception e) {
-                        return false;
-                    }
-                }, 60, "a new leader for " + tp0 + " while broker " + leader + " is frozen");
+                Await.until("a new leader for " + tp0 + " while broker " + leader + " is frozen", Duration.ofSeconds(60), () -> {
+                    int now = leader(admin, tp0);
+                    return now >= 0 && now != leader;
+                });
                 long acked = checker.counts().get("acknowledged");
-                waitFor(() -> checker.counts().get("acknowledged") > acked + 1_000, 60,
-                        "records acknowledged by the new leaders");
+                Await.until("records acknowledged by the new leaders", Duration.ofSeconds(60),
+                        () -> checker.counts().get("acknowledged") > acked + 1_000);
             } finally {
                 kafka.resume(leader);
             }
             long acked = checker.counts().get("acknowledged");
-            waitFor(() -> checker.counts().get("acknowledged") > acked + 2_000, 60, "records acknowledged after the thaw");
+            Await.until("records acknowledged after the thaw", Duration.ofSeconds(60),
+                    () -> checker.counts().get("acknowledged") > acked + 2_000);
             stop.set(true);
             producing.join(TimeUnit.SECONDS.toMillis(30));
-            waitFor(() -> pending.get() == 0, 150, "every send answered");
+            Await.until("every send answered", Duration.ofSeconds(150), () -> pending.get() == 0);
         }
         read(kafka, topic, 3, checker);
         DeliveryChecker.Report report = checker.check();
@@ -131,18 +128,4 @@ class LeaderPauseIT {
         }
     }
 
-    private static void waitFor(BooleanSupplier condition, int seconds, String what) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after " + seconds + " s waiting for " + what);
-            }
-            try {
-                Thread.sleep(50); // polling a condition, not a fixed wait
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError("interrupted waiting for " + what);
-            }
-        }
-    }
 }

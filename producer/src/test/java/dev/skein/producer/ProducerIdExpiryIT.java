@@ -1,6 +1,7 @@
 package dev.skein.producer;
 
 import dev.skein.serdes.Serdes;
+import dev.skein.testkit.Await;
 import dev.skein.testkit.DeliveryChecker;
 import dev.skein.testkit.KafkaCluster;
 import dev.skein.testkit.KafkaClusterExtension;
@@ -151,13 +152,10 @@ class ProducerIdExpiryIT {
     }
 
     /** Waits until the broker no longer lists any producer of the topic's partition (expired or deleted). */
-    private static void awaitNoActiveProducer(Admin admin, String topic) throws Exception {
+    private static void awaitNoActiveProducer(Admin admin, String topic) {
         TopicPartition tp = new TopicPartition(topic, 0);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!admin.describeProducers(List.of(tp)).partitionResult(tp).get(10, TimeUnit.SECONDS).activeProducers().isEmpty()) {
-            assertTrue(System.nanoTime() < deadline, "the broker still lists a producer of " + tp + " after 60 s");
-            Thread.sleep(100); // polling the broker's state, not a fixed wait
-        }
+        Await.until("the broker forgetting every producer of " + tp, Duration.ofSeconds(60),
+                () -> admin.describeProducers(List.of(tp)).partitionResult(tp).get(10, TimeUnit.SECONDS).activeProducers().isEmpty());
     }
 
     /** Reads the partition from the start into {@code checker}. */
