@@ -1,8 +1,7 @@
 package dev.skein.consumer;
 
-import dev.skein.core.OutcomeUnknownException;
 import dev.skein.core.TopicPartition;
-import dev.skein.core.internal.Retry;
+import dev.skein.producer.PacedProducer;
 import dev.skein.producer.Producer;
 import dev.skein.producer.ProducerRecord;
 import dev.skein.serdes.Serdes;
@@ -23,7 +22,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 
@@ -55,14 +53,10 @@ class PartialPartitionIT {
         }
         assertTrue(stalled.size() < PARTITIONS, "some partition is led elsewhere: " + stalled);
         DeliveryChecker checker = DeliveryChecker.expecting(DeliveryChecker.Guarantee.EXACTLY_ONCE);
-        Map<Integer, AtomicLong> ackedBy = new ConcurrentHashMap<>();
         Map<Integer, AtomicLong> readBy = new ConcurrentHashMap<>();
         for (int p = 0; p < PARTITIONS; p++) {
-            ackedBy.put(p, new AtomicLong());
             readBy.put(p, new AtomicLong());
         }
-        AtomicBoolean stop = new AtomicBoolean();
-        AtomicInteger pending = new AtomicInteger();
         AtomicBoolean stopReading = new AtomicBoolean();
         Thread reading = new Thread(() -> {
             try (Consumer<String, String> c = Consumer.builder(Serdes.string(), Serdes.string())
@@ -82,34 +76,9 @@ class PartialPartitionIT {
         }, "reader");
         reading.start();
         try (Producer<String, String> p = Producer.builder(Serdes.string(), Serdes.string())
-                .bootstrapServers(kafka.bootstrapServers()).requestTimeout(Duration.ofSeconds(5)).build()) {
-            Thread producing = new Thread(() -> {
-                for (int i = 0; !stop.get(); i++) {
-                    String value = String.format("v-%07d", i);
-                    int partition = i % PARTITIONS;
-                    checker.sent("producer", value);
-                    pending.incrementAndGet();
-                    p.send(ProducerRecord.<String, String>of(topic, value).withPartition(partition)).whenComplete((md, e) -> {
-                        if (e == null) {
-                            checker.acknowledged(value, md.topic(), md.partition(), md.offset());
-                            ackedBy.get(md.partition()).incrementAndGet();
-                        } else if (Retry.cause(e) instanceof OutcomeUnknownException) {
-                            checker.outcomeUnknown(value);
-                        } else {
-                            checker.failed(value);
-                        }
-                        pending.decrementAndGet();
-                    });
-                    if (i % 5 == 0) {
-                        try {
-                            Thread.sleep(5); // about 1,000 records a second
-                        } catch (InterruptedException e) {
-                            return;
-                        }
-                    }
-                }
-            }, "producer");
-            producing.start();
+                .bootstrapServers(kafka.bootstrapServers()).requestTimeout(Duration.ofSeconds(5)).build();
+             PacedProducer paced = PacedProducer.start(p, checker,
+                     i -> ProducerRecord.<String, String>of(topic, PacedProducer.value(i)).withPartition(i % PARTITIONS))) {
             Await.until("records read from every partition", Duration.ofSeconds(60),
                     () -> readBy.values().stream().allMatch(n -> n.get() > 100));
 
@@ -117,32 +86,29 @@ class PartialPartitionIT {
             int stalledPartition = stalled.iterator().next();
             kafka.proxy(victim).blackHole(true);
             long start = System.nanoTime();
-            long stalledAtHole = ackedBy.get(stalledPartition).get();
-            long ackedBefore = ackedBy.get(healthy).get();
+            long stalledAtHole = paced.acknowledged(stalledPartition);
+            long ackedBefore = paced.acknowledged(healthy);
             long readBefore = readBy.get(healthy).get();
             try {
                 Await.until("partition " + healthy + " flowing both ways while broker " + victim + " is unreachable",
-                        BLACK_HOLE, () -> ackedBy.get(healthy).get() > ackedBefore + 2_000
+                        BLACK_HOLE, () -> paced.acknowledged(healthy) > ackedBefore + 2_000
                                 && readBy.get(healthy).get() > readBefore + 2_000);
                 long left = BLACK_HOLE.toNanos() - (System.nanoTime() - start);
                 if (left > 0) {
                     TimeUnit.NANOSECONDS.sleep(left); // the fault lasts its full length: the stalled side must wait it out
                 }
-                long through = ackedBy.get(stalledPartition).get() - stalledAtHole;
+                long through = paced.acknowledged(stalledPartition) - stalledAtHole;
                 assertTrue(through < 100, "the black hole held partition " + stalledPartition + " (" + through
                         + " acknowledged through it, answers already on their way at most)");
             } finally {
                 kafka.proxy(victim).heal();
             }
-            long stalledAcked = ackedBy.get(stalledPartition).get();
+            long stalledAcked = paced.acknowledged(stalledPartition);
             long stalledRead = readBy.get(stalledPartition).get();
             Await.until("partition " + stalledPartition + " recovering after the route healed", Duration.ofSeconds(30),
-                    () -> ackedBy.get(stalledPartition).get() > stalledAcked + 500
+                    () -> paced.acknowledged(stalledPartition) > stalledAcked + 500
                             && readBy.get(stalledPartition).get() > stalledRead + 500);
-            stop.set(true);
-            producing.join(TimeUnit.SECONDS.toMillis(30));
-            Await.until("every send answered", Duration.ofSeconds(150), () -> pending.get() == 0);
-        }
+        } // every send answered
         Await.until("every acknowledged record read", Duration.ofSeconds(60),
                 () -> checker.counts().get("distinct_read") >= checker.counts().get("acknowledged"));
         stopReading.set(true);

@@ -1,8 +1,7 @@
 package dev.skein.consumer;
 
-import dev.skein.core.OutcomeUnknownException;
 import dev.skein.core.TopicPartition;
-import dev.skein.core.internal.Retry;
+import dev.skein.producer.PacedProducer;
 import dev.skein.producer.Producer;
 import dev.skein.producer.ProducerRecord;
 import dev.skein.serdes.Serdes;
@@ -68,24 +67,20 @@ class RollingRestartIT {
                     && owned.values().stream().allMatch(n -> n > 0));
             stable.set(true);
 
-            AtomicBoolean stopProducing = new AtomicBoolean();
-            AtomicInteger pending = new AtomicInteger();
-            Thread producing = new Thread(() -> produce(kafka, topic, checker, pending, stopProducing), "producer");
-            producing.start();
-            Await.until("records flowing", Duration.ofSeconds(60), () -> checker.counts().get("distinct_read") > 500);
-
-            for (int round = 1; round <= rounds; round++) {
-                for (int id : kafka.brokerIds().stream().sorted().toList()) {
-                    kafka.restart(id); // SIGTERM (a controlled shutdown moves leadership away first), then start
-                    awaitFullIsr(admin, List.of(topic, "__consumer_offsets"));
-                    long readBefore = checker.counts().get("distinct_read");
-                    Await.until("records flowing after broker " + id + " came back (round " + round + ")", Duration.ofSeconds(60),
-                            () -> checker.counts().get("distinct_read") > readBefore + 200);
+            try (Producer<String, String> p = Producer.builder(Serdes.string(), Serdes.string())
+                    .bootstrapServers(kafka.bootstrapServers()).property("linger.ms", 5).build();
+                 PacedProducer paced = PacedProducer.start(p, checker, i -> ProducerRecord.of(topic, PacedProducer.value(i)))) {
+                Await.until("records flowing", Duration.ofSeconds(60), () -> checker.counts().get("distinct_read") > 500);
+                for (int round = 1; round <= rounds; round++) {
+                    for (int id : kafka.brokerIds().stream().sorted().toList()) {
+                        kafka.restart(id); // SIGTERM (a controlled shutdown moves leadership away first), then start
+                        awaitFullIsr(admin, List.of(topic, "__consumer_offsets"));
+                        long readBefore = checker.counts().get("distinct_read");
+                        Await.until("records flowing after broker " + id + " came back (round " + round + ")",
+                                Duration.ofSeconds(60), () -> checker.counts().get("distinct_read") > readBefore + 200);
+                    }
                 }
-            }
-            stopProducing.set(true);
-            producing.join(TimeUnit.SECONDS.toMillis(150));
-            Await.until("every send answered", Duration.ofSeconds(150), () -> pending.get() == 0);
+            } // every send answered
             Await.until("every acknowledged record read", Duration.ofSeconds(60),
                     () -> checker.counts().get("distinct_read") >= checker.counts().get("acknowledged"));
             int rebalances = rebalancesAfterStable.get(); // closing revokes: not a rebalance
@@ -111,30 +106,13 @@ class RollingRestartIT {
                 .bootstrapServers(kafka.bootstrapServers()).groupId("rolling-" + protocol)
                 .property("group.protocol", protocol).offsetReset(OffsetReset.EARLIEST)
                 .delivery(Delivery.AT_LEAST_ONCE).build()) {
-            c.subscribe(List.of(topic), new RebalanceListener() {
+            c.subscribe(List.of(topic), new RecordingListener(checker, member, () -> c.groupMetadata().generationId()) {
                 @Override
-                public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-                    count(partitions);
-                    partitions.forEach(tp -> checker.assigned(member, c.groupMetadata().generationId(), tp.topic(), tp.partition()));
-                    owned.put(member, c.assignment().size());
-                }
-
-                @Override
-                public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-                    count(partitions);
-                    partitions.forEach(tp -> checker.revoked(member, tp.topic(), tp.partition()));
-                    owned.put(member, c.assignment().size() - partitions.size());
-                }
-
-                @Override
-                public void onPartitionsLost(Collection<TopicPartition> partitions) {
-                    onPartitionsRevoked(partitions);
-                }
-
-                private void count(Collection<TopicPartition> partitions) {
+                protected void changed(Collection<TopicPartition> partitions, boolean assigned) {
                     if (stable.get() && !partitions.isEmpty()) {
                         rebalances.incrementAndGet();
                     }
+                    owned.put(member, c.assignment().size() - (assigned ? 0 : partitions.size()));
                 }
             });
             while (!stop.get()) {
@@ -144,33 +122,6 @@ class RollingRestartIT {
             }
         } catch (Throwable e) {
             failure.compareAndSet(null, e);
-        }
-    }
-
-    private static void produce(KafkaCluster kafka, String topic, DeliveryChecker checker, AtomicInteger pending,
-                                AtomicBoolean stop) {
-        try (Producer<String, String> p = Producer.builder(Serdes.string(), Serdes.string())
-                .bootstrapServers(kafka.bootstrapServers()).property("linger.ms", 5).build()) {
-            for (int i = 0; !stop.get(); i++) {
-                String value = String.format("v-%07d", i);
-                checker.sent("producer", value);
-                pending.incrementAndGet();
-                p.send(ProducerRecord.of(topic, value)).whenComplete((md, e) -> {
-                    if (e == null) {
-                        checker.acknowledged(value, md.topic(), md.partition(), md.offset());
-                    } else if (Retry.cause(e) instanceof OutcomeUnknownException) {
-                        checker.outcomeUnknown(value);
-                    } else {
-                        checker.failed(value);
-                    }
-                    pending.decrementAndGet();
-                });
-                if (i % 5 == 0) {
-                    Thread.sleep(5); // about 1,000 records a second: steady, not a flood
-                }
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 

@@ -1,8 +1,7 @@
 package dev.skein.consumer;
 
-import dev.skein.core.OutcomeUnknownException;
 import dev.skein.core.TopicPartition;
-import dev.skein.core.internal.Retry;
+import dev.skein.producer.PacedProducer;
 import dev.skein.producer.Producer;
 import dev.skein.producer.ProducerRecord;
 import dev.skein.serdes.Serdes;
@@ -18,7 +17,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.time.Duration;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -47,30 +45,12 @@ class TopologyChurnIT {
             admin.createTopics(List.of(new NewTopic(topic, 2, (short) 1))).all().get(60, TimeUnit.SECONDS);
             DeliveryChecker checker = DeliveryChecker.expecting(DeliveryChecker.Guarantee.AT_LEAST_ONCE);
             Map<Integer, Long> readBy = new ConcurrentHashMap<>();
-            Set<Integer> acked = ConcurrentHashMap.newKeySet();
             AtomicBoolean stopReading = new AtomicBoolean();
-            AtomicBoolean stop = new AtomicBoolean();
-            AtomicInteger pending = new AtomicInteger();
             Thread reading = new Thread(() -> {
                 try (Consumer<String, String> c = Consumer.builder(Serdes.string(), Serdes.string())
                         .bootstrapServers(kafka.bootstrapServers()).groupId(topic).groupProtocol(protocol)
                         .offsetReset(OffsetReset.EARLIEST).property("metadata.max.age.ms", 500).build()) {
-                    c.subscribe(List.of(topic), new RebalanceListener() {
-                        @Override
-                        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-                            partitions.forEach(tp -> checker.assigned("member", 0, tp.topic(), tp.partition()));
-                        }
-
-                        @Override
-                        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-                            partitions.forEach(tp -> checker.revoked("member", tp.topic(), tp.partition()));
-                        }
-
-                        @Override
-                        public void onPartitionsLost(Collection<TopicPartition> partitions) {
-                            onPartitionsRevoked(partitions);
-                        }
-                    });
+                    c.subscribe(List.of(topic), new RecordingListener(checker, "member"));
                     while (!stopReading.get()) {
                         for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(100))) {
                             checker.received("member", 0, r.topic(), r.partition(), r.offset(), r.value());
@@ -81,44 +61,17 @@ class TopologyChurnIT {
             }, "reader");
             reading.start();
             try (Producer<String, String> p = Producer.builder(Serdes.string(), Serdes.string())
-                    .bootstrapServers(kafka.bootstrapServers()).property("metadata.max.age.ms", 500).build()) {
-                Thread producing = new Thread(() -> {
-                    for (int i = 0; !stop.get(); i++) {
-                        String value = String.format("v-%07d", i);
-                        checker.sent("producer", value);
-                        pending.incrementAndGet();
-                        // Keys spread over every partition the producer knows of.
-                        p.send(ProducerRecord.of(topic, Integer.toString(i), value)).whenComplete((md, e) -> {
-                            if (e == null) {
-                                checker.acknowledged(value, md.topic(), md.partition(), md.offset());
-                                acked.add(md.partition());
-                            } else if (Retry.cause(e) instanceof OutcomeUnknownException) {
-                                checker.outcomeUnknown(value);
-                            } else {
-                                checker.failed(value);
-                            }
-                            pending.decrementAndGet();
-                        });
-                        if (i % 5 == 0) {
-                            try {
-                                Thread.sleep(5); // about 1,000 records a second
-                            } catch (InterruptedException e) {
-                                return;
-                            }
-                        }
-                    }
-                }, "producer");
-                producing.start();
+                    .bootstrapServers(kafka.bootstrapServers()).property("metadata.max.age.ms", 500).build();
+                 // Keys spread over every partition the producer knows of.
+                 PacedProducer paced = PacedProducer.start(p, checker,
+                         i -> ProducerRecord.of(topic, Integer.toString(i), PacedProducer.value(i)))) {
                 Await.until("records read from both partitions", Duration.ofSeconds(60),
                         () -> readBy.keySet().containsAll(Set.of(0, 1)));
                 admin.createPartitions(Map.of(topic, NewPartitions.increaseTo(4))).all().get(30, TimeUnit.SECONDS);
                 Await.until("the producer writing to the new partitions", Duration.ofSeconds(60),
-                        () -> acked.containsAll(Set.of(2, 3)));
+                        () -> paced.acknowledgedPartitions().containsAll(Set.of(2, 3)));
                 Await.until("the group reading the new partitions", Duration.ofSeconds(60),
                         () -> readBy.getOrDefault(2, 0L) > 50 && readBy.getOrDefault(3, 0L) > 50);
-                stop.set(true);
-                producing.join(TimeUnit.SECONDS.toMillis(30));
-                Await.until("every send answered", Duration.ofSeconds(120), () -> pending.get() == 0);
             }
             Await.until("every acknowledged record read", Duration.ofSeconds(60),
                     () -> checker.counts().get("distinct_read") >= checker.counts().get("acknowledged"));
@@ -146,8 +99,6 @@ class TopologyChurnIT {
             DeliveryChecker checker = DeliveryChecker.expecting(DeliveryChecker.Guarantee.AT_LEAST_ONCE);
             AtomicBoolean reborn = new AtomicBoolean();
             AtomicBoolean stopReading = new AtomicBoolean();
-            AtomicBoolean stop = new AtomicBoolean();
-            AtomicInteger pending = new AtomicInteger();
             AtomicInteger readOld = new AtomicInteger();
             Thread reading = new Thread(() -> {
                 try (Consumer<String, String> c = Consumer.builder(Serdes.string(), Serdes.string())
@@ -170,44 +121,9 @@ class TopologyChurnIT {
             try (Producer<String, String> p = Producer.builder(Serdes.string(), Serdes.string())
                     .bootstrapServers(kafka.bootstrapServers()).property("metadata.max.age.ms", 500)
                     .requestTimeout(Duration.ofSeconds(10)).deliveryTimeout(Duration.ofSeconds(30))
-                    .maxBlock(Duration.ofSeconds(10)).build()) {
-                Thread producing = new Thread(() -> {
-                    for (int i = 0; !stop.get(); i++) {
-                        boolean promised = reborn.get();
-                        String value = String.format("%s-%07d", promised ? "new" : "old", i);
-                        if (promised) {
-                            checker.sent("producer", value);
-                        }
-                        pending.incrementAndGet();
-                        try {
-                            p.send(ProducerRecord.of(topic, Integer.toString(i), value)).whenComplete((md, e) -> {
-                                if (promised) {
-                                    if (e == null) {
-                                        checker.acknowledged(value, md.topic(), md.partition(), md.offset());
-                                    } else if (Retry.cause(e) instanceof OutcomeUnknownException) {
-                                        checker.outcomeUnknown(value);
-                                    } else {
-                                        checker.failed(value);
-                                    }
-                                }
-                                pending.decrementAndGet();
-                            });
-                        } catch (RuntimeException e) {
-                            pending.decrementAndGet(); // send() refused it (no metadata within max.block.ms): answered
-                            if (promised) {
-                                checker.failed(value);
-                            }
-                        }
-                        if (i % 5 == 0) {
-                            try {
-                                Thread.sleep(5); // about 1,000 records a second
-                            } catch (InterruptedException e) {
-                                return;
-                            }
-                        }
-                    }
-                }, "producer");
-                producing.start();
+                    .maxBlock(Duration.ofSeconds(10)).build();
+                 PacedProducer paced = PacedProducer.start(p, checker, i -> ProducerRecord.of(topic, Integer.toString(i),
+                         String.format("%s-%07d", reborn.get() ? "new" : "old", i)), value -> value.startsWith("new-"))) {
                 Await.until("the old topic read", Duration.ofSeconds(60), () -> readOld.get() > 500);
                 admin.deleteTopics(List.of(topic)).all().get(30, TimeUnit.SECONDS);
                 Await.until("the topic created again", Duration.ofSeconds(60), () -> {
@@ -219,10 +135,7 @@ class TopologyChurnIT {
                         () -> checker.counts().get("acknowledged") > 1_000);
                 Await.until("the group reading the new topic", Duration.ofSeconds(60),
                         () -> checker.counts().get("distinct_read") > 1_000);
-                stop.set(true);
-                producing.join(TimeUnit.SECONDS.toMillis(30));
-                Await.until("every send answered, none hanging", Duration.ofSeconds(60), () -> pending.get() == 0);
-            }
+            } // every send answered, none hanging
             Await.until("every record acknowledged by the new topic read", Duration.ofSeconds(60),
                     () -> checker.counts().get("distinct_read") >= checker.counts().get("acknowledged"));
             stopReading.set(true);
@@ -248,8 +161,6 @@ class TopologyChurnIT {
                     .all().get(60, TimeUnit.SECONDS);
             DeliveryChecker checker = DeliveryChecker.expecting(DeliveryChecker.Guarantee.EXACTLY_ONCE);
             AtomicBoolean stopReading = new AtomicBoolean();
-            AtomicBoolean stop = new AtomicBoolean();
-            AtomicInteger pending = new AtomicInteger();
             Thread reading = new Thread(() -> {
                 try (Consumer<String, String> c = Consumer.builder(Serdes.string(), Serdes.string())
                         .bootstrapServers(kafka.bootstrapServers()).delivery(Delivery.MANUAL)
@@ -265,32 +176,8 @@ class TopologyChurnIT {
             }, "reader");
             reading.start();
             try (Producer<String, String> p = Producer.builder(Serdes.string(), Serdes.string())
-                    .bootstrapServers(kafka.bootstrapServers()).build()) {
-                Thread producing = new Thread(() -> {
-                    for (int i = 0; !stop.get(); i++) {
-                        String value = String.format("v-%07d", i);
-                        checker.sent("producer", value);
-                        pending.incrementAndGet();
-                        p.send(ProducerRecord.of(topic, value)).whenComplete((md, e) -> {
-                            if (e == null) {
-                                checker.acknowledged(value, md.topic(), md.partition(), md.offset());
-                            } else if (Retry.cause(e) instanceof OutcomeUnknownException) {
-                                checker.outcomeUnknown(value);
-                            } else {
-                                checker.failed(value);
-                            }
-                            pending.decrementAndGet();
-                        });
-                        if (i % 5 == 0) {
-                            try {
-                                Thread.sleep(5); // about 1,000 records a second
-                            } catch (InterruptedException e) {
-                                return;
-                            }
-                        }
-                    }
-                }, "producer");
-                producing.start();
+                    .bootstrapServers(kafka.bootstrapServers()).build();
+                 PacedProducer paced = PacedProducer.start(p, checker, i -> ProducerRecord.of(topic, PacedProducer.value(i)))) {
                 Await.until("records flowing", Duration.ofSeconds(60), () -> checker.counts().get("distinct_read") > 1_000);
                 org.apache.kafka.common.TopicPartition tp = new org.apache.kafka.common.TopicPartition(topic, 0);
                 admin.alterPartitionReassignments(Map.of(tp, java.util.Optional.of(
@@ -309,9 +196,6 @@ class TopologyChurnIT {
                 Await.until("records flowing through the new leader", Duration.ofSeconds(60),
                         () -> checker.counts().get("acknowledged") > acked + 1_000
                                 && checker.counts().get("distinct_read") > read + 1_000);
-                stop.set(true);
-                producing.join(TimeUnit.SECONDS.toMillis(30));
-                Await.until("every send answered", Duration.ofSeconds(120), () -> pending.get() == 0);
             }
             Await.until("every acknowledged record read", Duration.ofSeconds(60),
                     () -> checker.counts().get("distinct_read") >= checker.counts().get("acknowledged"));
@@ -321,5 +205,4 @@ class TopologyChurnIT {
             assertTrue(report.violations().isEmpty(), report.toString());
         }
     }
-
 }

@@ -1,7 +1,5 @@
 package dev.skein.producer;
 
-import dev.skein.core.OutcomeUnknownException;
-import dev.skein.core.internal.Retry;
 import dev.skein.serdes.Serdes;
 import dev.skein.testkit.Await;
 import dev.skein.testkit.DeliveryChecker;
@@ -22,8 +20,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -42,37 +38,11 @@ class LeaderPauseIT {
             throws Exception {
         String topic = Reference.createTopic(kafka, "frozen", 3, 3);
         DeliveryChecker checker = DeliveryChecker.expecting(DeliveryChecker.Guarantee.EXACTLY_ONCE);
-        AtomicBoolean stop = new AtomicBoolean();
-        AtomicInteger pending = new AtomicInteger();
         TopicPartition tp0 = new TopicPartition(topic, 0);
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()));
              Producer<String, String> p = Producer.builder(Serdes.string(), Serdes.string())
-                     .bootstrapServers(kafka.bootstrapServers()).requestTimeout(Duration.ofSeconds(5)).build()) {
-            Thread producing = new Thread(() -> {
-                for (int i = 0; !stop.get(); i++) {
-                    String value = String.format("v-%07d", i);
-                    checker.sent("producer", value);
-                    pending.incrementAndGet();
-                    p.send(ProducerRecord.of(topic, value)).whenComplete((md, e) -> {
-                        if (e == null) {
-                            checker.acknowledged(value, md.topic(), md.partition(), md.offset());
-                        } else if (Retry.cause(e) instanceof OutcomeUnknownException) {
-                            checker.outcomeUnknown(value);
-                        } else {
-                            checker.failed(value);
-                        }
-                        pending.decrementAndGet();
-                    });
-                    if (i % 5 == 0) {
-                        try {
-                            Thread.sleep(5); // about 1,000 records a second
-                        } catch (InterruptedException e) {
-                            return;
-                        }
-                    }
-                }
-            }, "producer");
-            producing.start();
+                     .bootstrapServers(kafka.bootstrapServers()).requestTimeout(Duration.ofSeconds(5)).build();
+             PacedProducer paced = PacedProducer.start(p, checker, i -> ProducerRecord.of(topic, PacedProducer.value(i)))) {
             Await.until("records acknowledged", Duration.ofSeconds(60), () -> checker.counts().get("acknowledged") > 1_000);
 
             int leader = leader(admin, tp0);
@@ -91,10 +61,7 @@ class LeaderPauseIT {
             long acked = checker.counts().get("acknowledged");
             Await.until("records acknowledged after the thaw", Duration.ofSeconds(60),
                     () -> checker.counts().get("acknowledged") > acked + 2_000);
-            stop.set(true);
-            producing.join(TimeUnit.SECONDS.toMillis(30));
-            Await.until("every send answered", Duration.ofSeconds(150), () -> pending.get() == 0);
-        }
+        } // every send answered
         read(kafka, topic, 3, checker);
         DeliveryChecker.Report report = checker.check();
         assertTrue(report.ok(), report.toString());
