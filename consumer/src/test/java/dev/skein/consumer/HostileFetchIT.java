@@ -1,22 +1,28 @@
 package dev.skein.consumer;
 
+import dev.skein.core.ClientResources;
 import dev.skein.core.CorruptRecordException;
 import dev.skein.core.TopicPartition;
 import dev.skein.core.message.ApiKey;
 import dev.skein.serdes.Serdes;
+import dev.skein.testkit.AllocatorWatch;
 import dev.skein.testkit.DeliveryChecker;
 import dev.skein.testkit.FaultProxy;
 import dev.skein.testkit.KafkaCluster;
 import dev.skein.testkit.KafkaClusterExtension;
 import dev.skein.testkit.OwnCluster;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -32,12 +38,44 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Hostile bytes where a Fetch response should be. Framing faults (a size of 0x7FFFFFFF or -1, half a
  * frame then FIN, another correlation id) must cost the consumer a connection and nothing else: it
  * fetches again from the same position, reads every record once and in order, and never hangs. A
- * byte flipped inside a fetched batch must surface as a {@link CorruptRecordException} naming the
- * partition and offset, with the records before it delivered and {@code seek(offset + 1)} moving on.
+ * byte flipped inside a fetched batch, or a batch whose CRC is intact but whose compression codec is
+ * unknown, must surface as a {@link CorruptRecordException} naming the partition and offset, with the
+ * records before it delivered and {@code seek(offset + 1)} moving on. Unknown tagged fields (KIP-482),
+ * in the response header and at the end of the body, are skipped: no error, no reconnect.
  */
 @ExtendWith(KafkaClusterExtension.class)
 class HostileFetchIT {
     private static final int RECORDS = 1_000;
+    /** Far above what 4 KiB fetches need (a few pool chunks), far below the 2 GiB a hostile size claims. */
+    private static final long MAX_IN_USE = 64L << 20;
+    private static KafkaCluster kafka;
+
+    @BeforeAll
+    static void start(@OwnCluster(faultProxy = true) KafkaCluster cluster) {
+        kafka = cluster;
+    }
+
+    /** How a fetched batch is spoiled: both must read as a corrupt batch at its offset. */
+    enum Spoiled {
+        /** A byte of the last batch's last record flipped: its CRC no longer matches. */
+        FLIPPED_BYTE {
+            @Override
+            void spoil(ByteBuf f, int batch, int end) {
+                f.setByte(end - 1, f.getByte(end - 1) ^ 0x5A);
+            }
+        },
+        /** The last batch's codec bits set to 5 (no such codec) and its CRC computed again. */
+        UNKNOWN_CODEC {
+            @Override
+            void spoil(ByteBuf f, int batch, int end) {
+                int attributes = batch + 21;
+                f.setShort(attributes, (f.getShort(attributes) & ~0x07) | 5);
+                f.setInt(batch + 17, (int) crc32c(f, attributes, end));
+            }
+        };
+
+        abstract void spoil(ByteBuf frame, int batchStart, int batchEnd);
+    }
 
     private static Map<String, Function<ByteBuf, FaultProxy.Rewritten>> framing() {
         Map<String, Function<ByteBuf, FaultProxy.Rewritten>> cases = new LinkedHashMap<>();
@@ -51,16 +89,20 @@ class HostileFetchIT {
     }
 
     @Test
-    void framingFaultsCostAConnectionAndNothingElse(@OwnCluster(faultProxy = true) KafkaCluster kafka) throws Exception {
+    void framingFaultsCostAConnectionAndNothingElse() throws Exception {
         String topic = "hostile-fetch";
         DeliveryChecker checker = DeliveryChecker.expecting(DeliveryChecker.Guarantee.EXACTLY_ONCE);
-        produce(kafka, topic, checker);
+        produce(topic, checker);
         TopicPartition tp = new TopicPartition(topic, 0);
         checker.assigned("reader", 0, topic, 0);
         List<Function<ByteBuf, FaultProxy.Rewritten>> faults = List.copyOf(framing().values());
-        try (Consumer<String, String> c = Consumer.builder(Serdes.string(), Serdes.string())
-                .bootstrapServers(kafka.bootstrapServers()).delivery(Delivery.MANUAL).offsetReset(OffsetReset.EARLIEST)
-                .maxPollRecords(50).property("fetch.max.bytes", 4_096).requestTimeout(Duration.ofSeconds(5)).build()) {
+        int rewrittenBefore = kafka.proxy(1).rewrittenResponses();
+        PooledByteBufAllocator alloc = new PooledByteBufAllocator(true);
+        try (ClientResources resources = ClientResources.builder().allocator(alloc).build();
+             AllocatorWatch watch = AllocatorWatch.start(alloc);
+             Consumer<String, String> c = Consumer.builder(Serdes.string(), Serdes.string()).resources(resources)
+                     .bootstrapServers(kafka.bootstrapServers()).delivery(Delivery.MANUAL).offsetReset(OffsetReset.EARLIEST)
+                     .maxPollRecords(50).property("fetch.max.bytes", 4_096).requestTimeout(Duration.ofSeconds(5)).build()) {
             c.assign(List.of(tp));
             int next = 0;
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
@@ -73,25 +115,27 @@ class HostileFetchIT {
                     checker.received("reader", 0, r.topic(), r.partition(), r.offset(), r.value());
                 }
             }
+            assertTrue(watch.peakBytes() < MAX_IN_USE, "no allocation of a claimed size: at most "
+                    + watch.peakBytes() + " bytes in use at once");
         }
-        assertEquals(faults.size(), kafka.proxy(1).rewrittenResponses(), "every fault reached the consumer");
+        assertEquals(rewrittenBefore + faults.size(), kafka.proxy(1).rewrittenResponses(), "every fault reached the consumer");
         DeliveryChecker.Report report = checker.check();
         assertTrue(report.violations().isEmpty(), report.toString());
     }
 
-    @Test
-    void aByteFlippedInTransitIsACorruptBatchNamedByPartitionAndOffset(@OwnCluster(faultProxy = true) KafkaCluster kafka)
-            throws Exception {
-        String topic = "flipped";
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Spoiled.class)
+    void aSpoiledBatchIsACorruptBatchNamedByPartitionAndOffset(Spoiled spoiled) throws Exception {
+        String topic = "spoiled-" + spoiled.name().toLowerCase(java.util.Locale.ROOT);
         DeliveryChecker checker = DeliveryChecker.expecting(DeliveryChecker.Guarantee.EXACTLY_ONCE);
-        produce(kafka, topic, checker);
+        produce(topic, checker);
         TopicPartition tp = new TopicPartition(topic, 0);
         checker.assigned("reader", 0, topic, 0);
         // The last bytes of a Fetch response are three empty tagged-field sections; before them ends the
-        // last record batch of the partition: flipping a byte there breaks its CRC.
+        // last record batch of the partition.
         kafka.proxy(1).rewriteResponses(ApiKey.FETCH.id(), 1, f -> {
-            int at = f.writerIndex() - 4;
-            f.setByte(at, f.getByte(at) ^ 0x5A);
+            int end = f.writerIndex() - 3;
+            spoiled.spoil(f, lastBatchStart(f, end), end);
             return new FaultProxy.Rewritten(f, false);
         });
         long skipped = -1;
@@ -114,7 +158,7 @@ class HostileFetchIT {
                 }
             }
         }
-        assertTrue(skipped >= 0, "the flipped byte was caught by its CRC");
+        assertTrue(skipped >= 0, "the " + spoiled + " batch was caught");
         DeliveryChecker.Report report = checker.check();
         assertEquals(List.of(DeliveryChecker.Kind.LOST), report.violations().stream().map(DeliveryChecker.Violation::kind).toList(),
                 report.toString());
@@ -122,8 +166,78 @@ class HostileFetchIT {
                 "only the record skipped on purpose is missing: " + report);
     }
 
+    /**
+     * Unknown tagged fields (tags 100 and 101, which no version defines) in the header and at the end
+     * of five Fetch responses: the consumer skips them, reads on over the same connection, and every
+     * record arrives once and in order.
+     */
+    @Test
+    void unknownTaggedFieldsAreSkipped() throws Exception {
+        String topic = "tagged";
+        DeliveryChecker checker = DeliveryChecker.expecting(DeliveryChecker.Guarantee.EXACTLY_ONCE);
+        produce(topic, checker);
+        checker.assigned("reader", 0, topic, 0);
+        FaultProxy proxy = kafka.proxy(1);
+        try (Consumer<String, String> c = Consumer.builder(Serdes.string(), Serdes.string())
+                .bootstrapServers(kafka.bootstrapServers()).delivery(Delivery.MANUAL).offsetReset(OffsetReset.EARLIEST)
+                .maxPollRecords(50).property("fetch.max.bytes", 4_096).build()) {
+            c.assign(List.of(new TopicPartition(topic, 0)));
+            for (ConsumerRecord<String, String> r : c.poll(Duration.ofSeconds(10))) { // connected, reading
+                checker.received("reader", 0, r.topic(), r.partition(), r.offset(), r.value());
+            }
+            int connections = proxy.acceptedConnections();
+            int rewritten = proxy.rewrittenResponses();
+            proxy.rewriteResponses(ApiKey.FETCH.id(), 5, HostileFetchIT::withUnknownTaggedFields);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (checker.counts().get("distinct_read") < RECORDS && System.nanoTime() < deadline) {
+                for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(100))) {
+                    checker.received("reader", 0, r.topic(), r.partition(), r.offset(), r.value());
+                }
+            }
+            assertEquals(rewritten + 5, proxy.rewrittenResponses(), "five responses carried unknown tagged fields");
+            assertEquals(connections, proxy.acceptedConnections(), "no reconnect: the fields were skipped, not refused");
+        }
+        DeliveryChecker.Report report = checker.check();
+        assertTrue(report.violations().isEmpty(), report.toString());
+    }
+
+    /**
+     * The frame with tag 100 (3 bytes) in the response header's tagged fields (header v1: right after
+     * the correlation id, empty as the broker sends it) and tag 101 (2 bytes) in the body's last,
+     * top-level tagged fields.
+     */
+    private static FaultProxy.Rewritten withUnknownTaggedFields(ByteBuf f) {
+        int start = f.readerIndex();
+        int size = f.getInt(start);
+        assertEquals(0, f.getByte(start + 8), "the header's tagged fields are empty");
+        assertEquals(0, f.getByte(f.writerIndex() - 1), "the body's top-level tagged fields are empty");
+        ByteBuf out = Unpooled.buffer(size + 4 + 10);
+        out.writeInt(size + 5 + 4);
+        out.writeInt(f.getInt(start + 4)); // correlation id
+        out.writeBytes(new byte[] {1, 100, 3, 'x', 'y', 'z'});
+        out.writeBytes(f, start + 9, f.writerIndex() - 1 - (start + 9));
+        out.writeBytes(new byte[] {1, 101, 2, 'a', 'b'});
+        return new FaultProxy.Rewritten(out, false);
+    }
+
+    /** Where the record batch that ends at {@code end} starts: its length field and magic agree. */
+    private static int lastBatchStart(ByteBuf f, int end) {
+        for (int at = end - 61; at >= f.readerIndex(); at--) {
+            if (at + 12 + f.getInt(at + 8) == end && f.getByte(at + 16) == 2) {
+                return at;
+            }
+        }
+        throw new AssertionError("no record batch ends where the Fetch response's partition does");
+    }
+
+    private static long crc32c(ByteBuf f, int from, int to) {
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(f.nioBuffer(from, to - from));
+        return crc.getValue();
+    }
+
     /** {@link #RECORDS} records in many small batches, by the reference producer. */
-    private static void produce(KafkaCluster kafka, String topic, DeliveryChecker checker) throws Exception {
+    private static void produce(String topic, DeliveryChecker checker) throws Exception {
         try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
                 Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
             admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(topic, 1, (short) 1))).all()

@@ -7,13 +7,17 @@ import dev.skein.producer.ProducerRecord;
 import dev.skein.serdes.Serdes;
 import dev.skein.testkit.Await;
 import dev.skein.testkit.DeliveryChecker;
+import dev.skein.testkit.FaultProxy;
 import dev.skein.testkit.KafkaCluster;
 import dev.skein.testkit.KafkaClusterExtension;
 import dev.skein.testkit.OwnCluster;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.time.Duration;
 import java.util.List;
@@ -24,25 +28,47 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * A partial partition: the clients cannot reach one broker (its proxy black-holes every byte) while
- * the cluster can (replication is not proxied, so it stays leader). Records for partitions led by the
- * other brokers must keep flowing both ways meanwhile (no head-of-line blocking in the producer or
- * the consumer), and once the route heals the stalled partitions recover within the request timeout
- * plus a metadata refresh, with nothing lost or repeated.
+ * Partial partitions: the clients cannot reach one broker while the cluster can (replication is not
+ * proxied, so it stays leader), either because the route swallows every byte (black hole) or only the
+ * answers (half-open: requests are processed, so the producer's retries must not write twice).
+ * Records for partitions led by the other brokers must keep flowing both ways meanwhile (no
+ * head-of-line blocking in the producer or the consumer), and once the route heals the stalled
+ * partitions recover within the request timeout plus a metadata refresh, with nothing lost or repeated.
+ * And a slow link to every broker (100 ms each way, 3 Mbit/s) slows the clients without breaking them.
  */
 @ExtendWith(KafkaClusterExtension.class)
 class PartialPartitionIT {
     private static final int PARTITIONS = 3;
-    private static final Duration BLACK_HOLE = Duration.ofSeconds(20);
+    private static final Duration FAULT = Duration.ofSeconds(20);
+    private static KafkaCluster kafka;
 
-    @Test
-    void aBrokerTheClientsCannotReachHoldsUpOnlyItsOwnPartitions(@OwnCluster(brokers = 3, faultProxy = true) KafkaCluster kafka)
-            throws Exception {
-        String topic = "partial";
+    /** How the route to one broker fails. */
+    enum Route {
+        BLACK_HOLE, HALF_OPEN;
+
+        void fail(FaultProxy proxy) {
+            if (this == BLACK_HOLE) {
+                proxy.blackHole(true);
+            } else {
+                proxy.halfOpen(true);
+            }
+        }
+    }
+
+    @BeforeAll
+    static void start(@OwnCluster(brokers = 3, faultProxy = true) KafkaCluster cluster) {
+        kafka = cluster;
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Route.class)
+    void aBrokerTheClientsCannotReachHoldsUpOnlyItsOwnPartitions(Route route) throws Exception {
+        String topic = "partial-" + route.name().toLowerCase(java.util.Locale.ROOT);
         Set<Integer> stalled;
         int victim;
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
@@ -54,51 +80,32 @@ class PartialPartitionIT {
         assertTrue(stalled.size() < PARTITIONS, "some partition is led elsewhere: " + stalled);
         DeliveryChecker checker = DeliveryChecker.expecting(DeliveryChecker.Guarantee.EXACTLY_ONCE);
         Map<Integer, AtomicLong> readBy = new ConcurrentHashMap<>();
-        for (int p = 0; p < PARTITIONS; p++) {
-            readBy.put(p, new AtomicLong());
-        }
         AtomicBoolean stopReading = new AtomicBoolean();
-        Thread reading = new Thread(() -> {
-            try (Consumer<String, String> c = Consumer.builder(Serdes.string(), Serdes.string())
-                    .bootstrapServers(kafka.bootstrapServers()).delivery(Delivery.MANUAL).offsetReset(OffsetReset.EARLIEST)
-                    .requestTimeout(Duration.ofSeconds(5)).build()) {
-                List<TopicPartition> all = java.util.stream.IntStream.range(0, PARTITIONS)
-                        .mapToObj(p -> new TopicPartition(topic, p)).toList();
-                c.assign(all);
-                all.forEach(tp -> checker.assigned("reader", 0, topic, tp.partition()));
-                while (!stopReading.get()) {
-                    for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(100))) {
-                        checker.received("reader", 0, r.topic(), r.partition(), r.offset(), r.value());
-                        readBy.get(r.partition()).incrementAndGet();
-                    }
-                }
-            }
-        }, "reader");
-        reading.start();
+        Thread reading = reader(topic, checker, readBy, stopReading);
         try (Producer<String, String> p = Producer.builder(Serdes.string(), Serdes.string())
                 .bootstrapServers(kafka.bootstrapServers()).requestTimeout(Duration.ofSeconds(5)).build();
              PacedProducer paced = PacedProducer.start(p, checker,
                      i -> ProducerRecord.<String, String>of(topic, PacedProducer.value(i)).withPartition(i % PARTITIONS))) {
-            Await.until("records read from every partition", Duration.ofSeconds(60),
-                    () -> readBy.values().stream().allMatch(n -> n.get() > 100));
+            Await.until("records read from every partition", Duration.ofSeconds(60), () -> readBy.size() == PARTITIONS
+                    && readBy.values().stream().allMatch(n -> n.get() > 100));
 
-            int healthy = java.util.stream.IntStream.range(0, PARTITIONS).filter(x -> !stalled.contains(x)).findFirst().orElseThrow();
+            int healthy = IntStream.range(0, PARTITIONS).filter(x -> !stalled.contains(x)).findFirst().orElseThrow();
             int stalledPartition = stalled.iterator().next();
-            kafka.proxy(victim).blackHole(true);
+            route.fail(kafka.proxy(victim));
             long start = System.nanoTime();
             long stalledAtHole = paced.acknowledged(stalledPartition);
             long ackedBefore = paced.acknowledged(healthy);
             long readBefore = readBy.get(healthy).get();
             try {
                 Await.until("partition " + healthy + " flowing both ways while broker " + victim + " is unreachable",
-                        BLACK_HOLE, () -> paced.acknowledged(healthy) > ackedBefore + 2_000
+                        FAULT, () -> paced.acknowledged(healthy) > ackedBefore + 2_000
                                 && readBy.get(healthy).get() > readBefore + 2_000);
-                long left = BLACK_HOLE.toNanos() - (System.nanoTime() - start);
+                long left = FAULT.toNanos() - (System.nanoTime() - start);
                 if (left > 0) {
                     TimeUnit.NANOSECONDS.sleep(left); // the fault lasts its full length: the stalled side must wait it out
                 }
                 long through = paced.acknowledged(stalledPartition) - stalledAtHole;
-                assertTrue(through < 100, "the black hole held partition " + stalledPartition + " (" + through
+                assertTrue(through < 100, "the " + route + " held partition " + stalledPartition + " (" + through
                         + " acknowledged through it, answers already on their way at most)");
             } finally {
                 kafka.proxy(victim).heal();
@@ -117,4 +124,74 @@ class PartialPartitionIT {
         assertTrue(report.violations().isEmpty(), report.toString());
     }
 
+    /**
+     * Every route slow (100 ms added each way, 3 Mbit/s per direction and connection) for 20 s: records
+     * keep flowing to and from every partition, and once the links are fast again nothing is lost or
+     * repeated.
+     */
+    @Test
+    void aSlowLinkToEveryBrokerSlowsTheClientsWithoutBreakingThem() throws Exception {
+        String topic = "slow-link";
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+            admin.createTopics(List.of(new NewTopic(topic, PARTITIONS, (short) 3))).all().get(60, TimeUnit.SECONDS);
+        }
+        DeliveryChecker checker = DeliveryChecker.expecting(DeliveryChecker.Guarantee.EXACTLY_ONCE);
+        Map<Integer, AtomicLong> readBy = new ConcurrentHashMap<>();
+        AtomicBoolean stopReading = new AtomicBoolean();
+        Thread reading = reader(topic, checker, readBy, stopReading);
+        try (Producer<String, String> p = Producer.builder(Serdes.string(), Serdes.string())
+                .bootstrapServers(kafka.bootstrapServers()).requestTimeout(Duration.ofSeconds(5)).build();
+             PacedProducer paced = PacedProducer.start(p, checker,
+                     i -> ProducerRecord.<String, String>of(topic, PacedProducer.value(i)).withPartition(i % PARTITIONS))) {
+            Await.until("records read from every partition", Duration.ofSeconds(60), () -> readBy.size() == PARTITIONS
+                    && readBy.values().stream().allMatch(n -> n.get() > 100));
+            long start = System.nanoTime();
+            for (int id : kafka.brokerIds()) {
+                kafka.proxy(id).latency(Duration.ofMillis(100)).bandwidth(375_000);
+            }
+            try {
+                for (int partition = 0; partition < PARTITIONS; partition++) {
+                    int tp = partition;
+                    long acked = paced.acknowledged(tp);
+                    long read = readBy.get(tp).get();
+                    Await.until("partition " + tp + " flowing both ways over the slow links", FAULT,
+                            () -> paced.acknowledged(tp) > acked + 500 && readBy.get(tp).get() > read + 500);
+                }
+                long left = FAULT.toNanos() - (System.nanoTime() - start);
+                if (left > 0) {
+                    TimeUnit.NANOSECONDS.sleep(left); // the fault lasts its full length
+                }
+            } finally {
+                kafka.brokerIds().forEach(id -> kafka.proxy(id).heal());
+            }
+        } // every send answered
+        Await.until("every acknowledged record read", Duration.ofSeconds(60),
+                () -> checker.counts().get("distinct_read") >= checker.counts().get("acknowledged"));
+        stopReading.set(true);
+        reading.join(TimeUnit.SECONDS.toMillis(30));
+        DeliveryChecker.Report report = checker.check();
+        assertTrue(report.violations().isEmpty(), report.toString());
+        assertTrue(report.counts().get("failed") + report.counts().get("unknown") == 0, "a slow link fails no send: " + report);
+    }
+
+    /** Starts a reader of every partition of {@code topic} (assigned, not a group) into {@code checker}. */
+    private static Thread reader(String topic, DeliveryChecker checker, Map<Integer, AtomicLong> readBy, AtomicBoolean stop) {
+        Thread reading = new Thread(() -> {
+            try (Consumer<String, String> c = Consumer.builder(Serdes.string(), Serdes.string())
+                    .bootstrapServers(kafka.bootstrapServers()).delivery(Delivery.MANUAL).offsetReset(OffsetReset.EARLIEST)
+                    .requestTimeout(Duration.ofSeconds(5)).build()) {
+                List<TopicPartition> all = IntStream.range(0, PARTITIONS).mapToObj(p -> new TopicPartition(topic, p)).toList();
+                c.assign(all);
+                all.forEach(tp -> checker.assigned("reader", 0, topic, tp.partition()));
+                while (!stop.get()) {
+                    for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(100))) {
+                        checker.received("reader", 0, r.topic(), r.partition(), r.offset(), r.value());
+                        readBy.computeIfAbsent(r.partition(), x -> new AtomicLong()).incrementAndGet();
+                    }
+                }
+            }
+        }, "reader");
+        reading.start();
+        return reading;
+    }
 }

@@ -1,13 +1,16 @@
 package dev.skein.producer;
 
+import dev.skein.core.ClientResources;
 import dev.skein.core.message.ApiKey;
 import dev.skein.serdes.Serdes;
+import dev.skein.testkit.AllocatorWatch;
 import dev.skein.testkit.DeliveryChecker;
 import dev.skein.testkit.FaultProxy;
 import dev.skein.testkit.KafkaCluster;
 import dev.skein.testkit.KafkaClusterExtension;
 import dev.skein.testkit.OwnCluster;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
@@ -35,6 +38,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @ExtendWith(KafkaClusterExtension.class)
 class HostileResponsesIT {
+    /** Far above what these small batches need (a few pool chunks), far below the 2 GiB a hostile size claims. */
+    private static final long MAX_IN_USE = 64L << 20;
 
     private static Map<String, Function<ByteBuf, FaultProxy.Rewritten>> hostile() {
         Map<String, Function<ByteBuf, FaultProxy.Rewritten>> cases = new LinkedHashMap<>();
@@ -52,8 +57,11 @@ class HostileResponsesIT {
             throws Exception {
         String topic = Reference.createTopic(kafka, "hostile", 1, 1);
         DeliveryChecker checker = DeliveryChecker.expecting(DeliveryChecker.Guarantee.EXACTLY_ONCE);
-        try (Producer<String, String> p = Producer.builder(Serdes.string(), Serdes.string())
-                .bootstrapServers(kafka.bootstrapServers()).requestTimeout(Duration.ofSeconds(5)).build()) {
+        PooledByteBufAllocator alloc = new PooledByteBufAllocator(true);
+        try (ClientResources resources = ClientResources.builder().allocator(alloc).build();
+             AllocatorWatch watch = AllocatorWatch.start(alloc);
+             Producer<String, String> p = Producer.builder(Serdes.string(), Serdes.string()).resources(resources)
+                     .bootstrapServers(kafka.bootstrapServers()).requestTimeout(Duration.ofSeconds(5)).build()) {
             send(p, topic, checker, "warm-up", 5);
             for (Map.Entry<String, Function<ByteBuf, FaultProxy.Rewritten>> c : hostile().entrySet()) {
                 int before = kafka.proxy(1).rewrittenResponses();
@@ -61,6 +69,8 @@ class HostileResponsesIT {
                 send(p, topic, checker, c.getKey().replace(' ', '_'), 20);
                 assertEquals(before + 1, kafka.proxy(1).rewrittenResponses(), c.getKey() + " was sent to the producer");
             }
+            assertTrue(watch.peakBytes() < MAX_IN_USE, "no allocation of a claimed size: at most "
+                    + watch.peakBytes() + " bytes in use at once");
         }
         checker.assigned("reader", 0, topic, 0);
         for (ConsumerRecord<byte[], byte[]> r : Reference.readAll(kafka, topic, checker.counts().get("acknowledged").intValue())) {

@@ -35,6 +35,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>{@link #latency(Duration)}: every frame, either way, is delayed;</li>
  *   <li>{@link #cutConnections()}: every open connection is closed now (new ones are accepted);</li>
  *   <li>{@link #blackHole(boolean)}: connections stay open but nothing passes, like a dead route;</li>
+ *   <li>{@link #halfOpen(boolean)}: requests still reach the broker, but no response comes back on
+ *       connections that stay open (one direction of the route is dead);</li>
+ *   <li>{@link #bandwidth(long)}: each direction of each connection carries at most so many bytes a
+ *       second (frames queue behind each other, as on a slow link);</li>
  *   <li>{@link #dropResponses(int, int)}: the broker processes the next requests of one api key,
  *       and their responses are thrown away and the connection closed, so the client cannot know
  *       whether they took effect.</li>
@@ -53,6 +57,10 @@ public final class FaultProxy implements AutoCloseable {
     private final Set<Channel> clients = ConcurrentHashMap.newKeySet();
     private volatile long latencyNanos;
     private volatile boolean blackHole;
+    private volatile boolean halfOpen;
+    private volatile long bytesPerSecond;
+    /** Per channel written to: when its link is free again (nanoTime), for {@link #bandwidth}. */
+    private static final io.netty.util.AttributeKey<long[]> LINK_FREE_AT = io.netty.util.AttributeKey.valueOf("linkFreeAt");
     private final Map<Integer, AtomicInteger> dropByApiKey = new ConcurrentHashMap<>();
     private final Map<Integer, AtomicInteger> requestsByApiKey = new ConcurrentHashMap<>();
     private final AtomicInteger droppedResponses = new AtomicInteger();
@@ -82,6 +90,7 @@ public final class FaultProxy implements AutoCloseable {
     }
 
     private final AtomicInteger rewrittenResponses = new AtomicInteger();
+    private final AtomicInteger acceptedConnections = new AtomicInteger();
 
     private FaultProxy(String upstreamHost, int upstreamPort) {
         this.upstream = new InetSocketAddress(upstreamHost, upstreamPort);
@@ -125,6 +134,27 @@ public final class FaultProxy implements AutoCloseable {
     /** When on, connections are accepted and kept, but no byte passes either way. */
     public FaultProxy blackHole(boolean on) {
         this.blackHole = on;
+        return this;
+    }
+
+    /**
+     * When on, requests pass to the broker (which processes them) but every response is thrown away,
+     * and the connections stay open: the client hears nothing until its request timeout.
+     */
+    public FaultProxy halfOpen(boolean on) {
+        this.halfOpen = on;
+        return this;
+    }
+
+    /**
+     * Caps each direction of each connection at {@code bytesPerSecond} (0: no cap), on top of any
+     * {@link #latency}. A 3 Mbit/s link is {@code bandwidth(375_000)}. Frames keep their order.
+     */
+    public FaultProxy bandwidth(long bytesPerSecond) {
+        if (bytesPerSecond < 0) {
+            throw new IllegalArgumentException("bytesPerSecond must be 0 (no cap) or more, was " + bytesPerSecond);
+        }
+        this.bytesPerSecond = bytesPerSecond;
         return this;
     }
 
@@ -232,6 +262,11 @@ public final class FaultProxy implements AutoCloseable {
         return n == null ? 0 : n.get();
     }
 
+    /** How many client connections this proxy accepted since it started (a reconnect counts again). */
+    public int acceptedConnections() {
+        return acceptedConnections.get();
+    }
+
     /** Number of client connections open now. */
     public int openConnections() {
         return clients.size();
@@ -241,6 +276,8 @@ public final class FaultProxy implements AutoCloseable {
     public FaultProxy heal() {
         latencyNanos = 0;
         blackHole = false;
+        halfOpen = false;
+        bytesPerSecond = 0;
         dropByApiKey.clear();
         holdByApiKey.clear();
         rewriteByApiKey.clear();
@@ -257,12 +294,24 @@ public final class FaultProxy implements AutoCloseable {
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
     }
 
-    private void forward(Channel to, Object frame) {
-        if (blackHole) {
+    private void forward(Channel to, ByteBuf frame, boolean toClient) {
+        if (blackHole || (halfOpen && toClient)) {
             ReferenceCountUtil.release(frame);
             return;
         }
         long delay = latencyNanos;
+        long rate = bytesPerSecond;
+        if (rate > 0) {
+            // Always on the proxy's one event loop: the link's queue is a plain field of the channel.
+            long now = System.nanoTime();
+            long[] freeAt = to.attr(LINK_FREE_AT).setIfAbsent(new long[] {now});
+            if (freeAt == null) {
+                freeAt = to.attr(LINK_FREE_AT).get();
+            }
+            long start = Math.max(now, freeAt[0]);
+            freeAt[0] = start + frame.readableBytes() * 1_000_000_000L / rate;
+            delay += freeAt[0] - now; // sent once its last byte is through the link
+        }
         if (delay <= 0) {
             to.writeAndFlush(frame);
         } else {
@@ -281,6 +330,7 @@ public final class FaultProxy implements AutoCloseable {
         public void channelActive(ChannelHandlerContext ctx) {
             Channel client = ctx.channel();
             clients.add(client);
+            acceptedConnections.incrementAndGet();
             new Bootstrap()
                     .group(client.eventLoop())
                     .channel(NioSocketChannel.class)
@@ -324,7 +374,7 @@ public final class FaultProxy implements AutoCloseable {
                     return;
                 }
             }
-            forward(upstreamChannel, frame);
+            forward(upstreamChannel, frame, false);
         }
 
         @Override
@@ -385,7 +435,7 @@ public final class FaultProxy implements AutoCloseable {
                 ctx.close();
                 return;
             }
-            forward(client, frame);
+            forward(client, frame, true);
         }
 
         @Override

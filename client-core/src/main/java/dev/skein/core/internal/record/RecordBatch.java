@@ -79,7 +79,16 @@ public final class RecordBatch {
 
     public int recordCount() { return buf.getInt(57); }
 
-    public Compression compression() { return Compression.forId(attributes() & COMPRESSION_MASK); }
+    /** @throws CorruptRecordException naming partition and offset when the codec id is none Kafka defines */
+    public Compression compression() {
+        int id = attributes() & COMPRESSION_MASK;
+        for (Compression c : Compression.values()) {
+            if (c.id() == id) {
+                return c;
+            }
+        }
+        throw corrupt("unknown compression codec id " + id, null);
+    }
 
     public boolean isTransactional() { return (attributes() & TRANSACTIONAL_MASK) != 0; }
 
