@@ -2,10 +2,14 @@ package dev.skein.consumer;
 
 import dev.skein.core.TopicPartition;
 import dev.skein.serdes.Serdes;
+import dev.skein.testkit.DeliveryChecker;
 import dev.skein.testkit.KafkaCluster;
 import dev.skein.testkit.KafkaClusterExtension;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -15,11 +19,13 @@ import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -34,15 +40,21 @@ class ConsumerCrashIT {
                                                                                KafkaCluster kafka) throws Exception {
         String topic = ConsumerIT.topic(kafka, "crash", 1);
         int total = 3_000;
-        ConsumerIT.produce(kafka, topic, total, "none");
+        // What the application processed counts as read: at-least-once promises every record processed.
+        DeliveryChecker checker = DeliveryChecker.expecting(DeliveryChecker.Guarantee.AT_LEAST_ONCE);
+        produce(kafka, topic, total, checker);
         String group = "crash-" + UUID.randomUUID();
         ConsumerIT.groupSession(kafka, group, Duration.ofSeconds(6));
-        Set<Integer> received = new HashSet<>();
         Set<Integer> processed = new HashSet<>();
+        checker.assigned("child", 0, topic, 0);
         // Kill it mid-stream once half is processed: no close, no final commit.
         // AUTO_COMMIT: processing inside the poll loop, then the kill; auto-commit must lose nothing either.
-        runThenKill(kafka, group, topic, delivery, protocol, line -> record(line, received, processed),
-                () -> processed.size() >= total / 2);
+        runThenKill(kafka, group, topic, delivery, protocol, line -> {
+            record(line, processed);
+            if (line.startsWith("PROCESSED ")) {
+                read(checker, "child", topic, line);
+            }
+        }, () -> processed.size() >= total / 2);
         assertTrue(processed.size() >= total / 2, "the child consumed half before the crash: " + processed.size());
         long committed;
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
@@ -51,8 +63,10 @@ class ConsumerCrashIT {
             OffsetAndMetadata om = offsets.get(new org.apache.kafka.common.TopicPartition(topic, 0));
             committed = om == null ? 0 : om.offset();
         }
-        assertTrue(committed <= processed.size(), "nothing is committed that was not processed");
         assertTrue(committed > 0, "the child committed while it ran (" + delivery + ")");
+        checker.committed("child", topic, 0, committed); // judged: nothing committed that was not processed
+        checker.revokedAll("child");
+        checker.assigned("successor", 0, topic, 0);
         Set<Integer> again = new HashSet<>();
         try (Consumer<String, String> c = Consumer.builder(Serdes.string(), Serdes.string())
                 .bootstrapServers(kafka.bootstrapServers()).groupId(group).offsetReset(OffsetReset.EARLIEST)
@@ -62,14 +76,15 @@ class ConsumerCrashIT {
             for (ConsumerRecord<String, String> r : ConsumerIT.pollUntil(c, (int) (total - committed), Duration.ofSeconds(30))) {
                 int v = Integer.parseInt(r.value());
                 again.add(v);
+                checker.received("successor", 0, r.topic(), r.partition(), r.offset(), r.value());
                 if (processed.contains(v)) {
                     assertTrue(r.offset() >= committed, "a duplicate from before the last commit: " + v);
                 }
             }
         }
-        Set<Integer> all = new HashSet<>(processed);
-        all.addAll(again);
-        assertEquals(total, all.size(), "no record lost");
+        DeliveryChecker.Report report = checker.check();
+        assertTrue(report.ok(), "no record lost, none out of order, no commit past what was processed: " + report);
+        assertEquals(total, report.counts().get("distinct_read"), report.toString());
     }
 
     @ParameterizedTest
@@ -77,25 +92,31 @@ class ConsumerCrashIT {
     void atMostOnceKilledBetweenCommitAndProcessingNeverDeliversARecordTwice(String protocol, KafkaCluster kafka) throws Exception {
         String topic = ConsumerIT.topic(kafka, "crash-amo", 1);
         int total = 3_000;
-        ConsumerIT.produce(kafka, topic, total, "none");
+        // What poll() handed over counts as read: at-most-once promises nothing handed over twice.
+        DeliveryChecker checker = DeliveryChecker.expecting(DeliveryChecker.Guarantee.AT_MOST_ONCE);
+        produce(kafka, topic, total, checker);
         String group = "crash-amo-" + UUID.randomUUID();
         ConsumerIT.groupSession(kafka, group, Duration.ofSeconds(6));
-        Set<Integer> received = new HashSet<>();
         Set<Integer> processed = new HashSet<>();
-        runThenKill(kafka, group, topic, "AT_MOST_ONCE", protocol, line -> record(line, received, processed),
-                () -> processed.size() >= total / 3);
+        checker.assigned("child", 0, topic, 0);
+        runThenKill(kafka, group, topic, "AT_MOST_ONCE", protocol, line -> {
+            record(line, processed);
+            if (line.startsWith("RECEIVED ")) {
+                read(checker, "child", topic, line);
+            }
+        }, () -> processed.size() >= total / 3);
+        checker.revokedAll("child");
         assertTrue(processed.size() >= total / 3, "the child consumed a third before the crash: " + processed.size());
         Set<Integer> afterwards = new HashSet<>();
         try (Consumer<String, String> c = Consumer.builder(Serdes.string(), Serdes.string())
                 .bootstrapServers(kafka.bootstrapServers()).groupId(group).offsetReset(OffsetReset.EARLIEST)
                 .delivery(Delivery.AT_MOST_ONCE).groupProtocol(protocol).build()) {
-            c.subscribe(List.of(topic));
+            c.subscribe(List.of(topic), new RecordingListener(checker, "successor"));
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (!afterwards.contains(total - 1) && System.nanoTime() < deadline) {
                 for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(200))) {
-                    int v = Integer.parseInt(r.value());
-                    assertTrue(!received.contains(v), "delivered twice: " + v);
-                    assertTrue(afterwards.add(v), "delivered twice to the successor: " + v);
+                    checker.received("successor", 0, r.topic(), r.partition(), r.offset(), r.value());
+                    afterwards.add(Integer.parseInt(r.value()));
                 }
             }
         }
@@ -109,6 +130,30 @@ class ConsumerCrashIT {
             }
         }
         assertTrue(lost.size() <= 50, "at most the batch in hand is lost: " + lost.size());
+        DeliveryChecker.Report report = checker.check();
+        assertTrue(report.ok(), "nothing handed over twice, nothing out of order: " + report);
+    }
+
+    /** {@code total} records, values 0, 1, 2, ..., each acknowledged to {@code checker} with its offset. */
+    private static void produce(KafkaCluster kafka, String topic, int total, DeliveryChecker checker) throws Exception {
+        try (KafkaProducer<String, String> p = new KafkaProducer<>(Map.of("bootstrap.servers", kafka.bootstrapServers(),
+                "linger.ms", 5), new StringSerializer(), new StringSerializer())) {
+            List<Future<RecordMetadata>> sent = new ArrayList<>();
+            for (int i = 0; i < total; i++) {
+                checker.sent("producer", Integer.toString(i));
+                sent.add(p.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topic, "k" + (i % 13), Integer.toString(i))));
+            }
+            for (int i = 0; i < total; i++) {
+                RecordMetadata md = sent.get(i).get(60, TimeUnit.SECONDS);
+                checker.acknowledged(Integer.toString(i), md.topic(), md.partition(), md.offset());
+            }
+        }
+    }
+
+    /** A child's "RECEIVED offset value" or "PROCESSED offset value" line, told to {@code checker}. */
+    private static void read(DeliveryChecker checker, String member, String topic, String line) {
+        String[] f = line.trim().split(" ");
+        checker.received(member, 0, topic, 0, Long.parseLong(f[1]), f[2]);
     }
 
     /**
@@ -141,11 +186,9 @@ class ConsumerCrashIT {
         }
     }
 
-    private static void record(String line, Set<Integer> received, Set<Integer> processed) {
-        if (line.startsWith("RECEIVED ")) {
-            received.add(Integer.parseInt(line.substring("RECEIVED ".length()).trim()));
-        } else if (line.startsWith("PROCESSED ")) {
-            processed.add(Integer.parseInt(line.substring("PROCESSED ".length()).trim()));
+    private static void record(String line, Set<Integer> processed) {
+        if (line.startsWith("PROCESSED ")) {
+            processed.add(Integer.parseInt(line.trim().split(" ")[2]));
         }
     }
 }

@@ -7,7 +7,8 @@ import java.util.List;
 
 /**
  * Run in a child JVM by {@link ConsumerCrashIT}: consumes in the delivery mode given and prints
- * "RECEIVED v" for each record as poll() hands it over and "PROCESSED v" once it is processed.
+ * "RECEIVED offset value" for each record as poll() hands it over and "PROCESSED offset value" once
+ * it is processed.
  * Args: bootstrap, group, topic, delivery (AT_LEAST_ONCE, AT_MOST_ONCE, or AUTO_COMMIT: MANUAL with
  * enable.auto.commit), group protocol (classic or consumer).
  */
@@ -32,14 +33,14 @@ public final class CrashingConsumerMain {
             while (true) {
                 ConsumerRecords<String, String> records = c.poll(Duration.ofMillis(100));
                 for (ConsumerRecord<String, String> r : records) {
-                    System.out.println("RECEIVED " + r.value());
+                    System.out.println("RECEIVED " + r.offset() + " " + r.value());
                 }
                 System.out.flush();
                 for (ConsumerRecord<String, String> r : records) {
                     if (delivery == Delivery.AT_MOST_ONCE) {
                         Thread.sleep(1); // slow processing: the kill lands between commit and processing
                     }
-                    System.out.println("PROCESSED " + r.value());
+                    System.out.println("PROCESSED " + r.offset() + " " + r.value());
                 }
                 System.out.flush();
             }
