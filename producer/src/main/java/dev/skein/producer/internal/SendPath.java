@@ -4,6 +4,7 @@ import dev.skein.core.Compression;
 import dev.skein.core.ErrorCode;
 import dev.skein.core.Header;
 import dev.skein.core.RecordTooLargeException;
+import dev.skein.core.TopicPartition;
 import dev.skein.core.internal.metadata.Cluster;
 import dev.skein.producer.Acks;
 import dev.skein.producer.Callback;
@@ -13,6 +14,7 @@ import dev.skein.producer.RecordMetadata;
 import dev.skein.serdes.SerdeContext;
 import dev.skein.serdes.SerializationException;
 import dev.skein.serdes.Serializer;
+import dev.skein.serdes.internal.ContextFree;
 import io.netty.buffer.PooledByteBufAllocator;
 
 import java.time.Duration;
@@ -36,6 +38,8 @@ public final class SendPath<K, V> {
     private final Serializer<V> valueSerializer;
     private final RecordAccumulator accumulator;
     private final StickyPartitioner sticky;
+    /** Both serializers are built-ins that neither read a context nor add headers ({@link ContextFree}). */
+    private final boolean contextFree;
 
     SendPath(ProducerSettings settings, Serializer<K> keySerializer, Serializer<V> valueSerializer,
              RecordAccumulator accumulator) {
@@ -44,6 +48,7 @@ public final class SendPath<K, V> {
         this.valueSerializer = valueSerializer;
         this.accumulator = accumulator;
         this.sticky = new StickyPartitioner(settings.batchSize(), accumulator);
+        this.contextFree = keySerializer instanceof ContextFree && valueSerializer instanceof ContextFree;
     }
 
     /**
@@ -53,11 +58,20 @@ public final class SendPath<K, V> {
      */
     RecordAccumulator.Appended append(ProducerRecord<K, V> record, Cluster.TopicInfo topic,
                                       CompletableFuture<RecordMetadata> future, Callback callback, long deadlineNanos) {
-        // Serializers may add headers: a list of their own, free until they do.
-        List<Header> headers = record.headers().isEmpty() ? new ArrayList<>() : new ArrayList<>(record.headers());
-        byte[] key = serialize(keySerializer, record.key(), record.topic(), SerdeContext.Target.KEY, headers);
-        byte[] value = serialize(valueSerializer, record.value(), record.topic(), SerdeContext.Target.VALUE, headers);
-        Header[] hs = headers.toArray(NO_HEADERS);
+        byte[] key;
+        byte[] value;
+        Header[] hs;
+        if (contextFree) { // no context and no header list per record: three allocations fewer
+            key = serializeFree(keySerializer, record.key(), record.topic(), SerdeContext.Target.KEY, record.headers());
+            value = serializeFree(valueSerializer, record.value(), record.topic(), SerdeContext.Target.VALUE, record.headers());
+            hs = record.headers().isEmpty() ? NO_HEADERS : record.headers().toArray(NO_HEADERS);
+        } else {
+            // Serializers may add headers: a list of their own, free until they do.
+            List<Header> headers = record.headers().isEmpty() ? new ArrayList<>() : new ArrayList<>(record.headers());
+            key = serialize(keySerializer, record.key(), record.topic(), SerdeContext.Target.KEY, headers);
+            value = serialize(valueSerializer, record.value(), record.topic(), SerdeContext.Target.VALUE, headers);
+            hs = headers.toArray(NO_HEADERS);
+        }
         int size = RecordAccumulator.recordSizeBound(key, value, hs);
         if (size > settings.maxRequestSize() || size > settings.bufferMemory()) {
             throw new RecordTooLargeException("record of " + size + " bytes for " + record.topic()
@@ -124,6 +138,16 @@ public final class SendPath<K, V> {
             throw e;
         } catch (RuntimeException e) {
             throw new SerializationException("serializer failed: " + e, ctx, null, e);
+        }
+    }
+
+    /** A {@link ContextFree} serializer gets no context; a failure still names topic and target. */
+    private static <T> byte[] serializeFree(Serializer<T> s, T v, String topic, SerdeContext.Target target, List<Header> headers) {
+        try {
+            return s.serialize(v, null);
+        } catch (RuntimeException e) {
+            SerdeContext ctx = SerdeContext.forProducer(topic, target, new ArrayList<>(headers));
+            throw e instanceof SerializationException se ? se : new SerializationException("serializer failed: " + e, ctx, null, e);
         }
     }
 

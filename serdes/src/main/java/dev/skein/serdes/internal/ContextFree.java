@@ -1,9 +1,9 @@
 package dev.skein.serdes.internal;
 
 /**
- * Marks a built-in deserializer that reads its {@code SerdeContext} only to name a failure: the
- * consumer then passes none ({@code null}) and saves two allocations per record, and names the
- * record itself when the deserializer fails.
+ * Marks a built-in serde that reads its {@code SerdeContext} only to name a failure and adds no
+ * headers: the consumer and the producer then pass none ({@code null}) and save allocations per
+ * record (the producer its header list too), and name the record themselves when it fails.
  */
 public interface ContextFree {
 }
