@@ -1,6 +1,7 @@
 package dev.skein.producer.internal;
 
 import dev.skein.core.ErrorCode;
+import dev.skein.core.TopicPartition;
 import dev.skein.core.message.AddPartitionsToTxnResponse;
 
 import java.util.ArrayList;

@@ -2,6 +2,7 @@ package dev.skein.producer.internal;
 
 import dev.skein.core.ErrorCode;
 
+import dev.skein.core.TopicPartition;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;

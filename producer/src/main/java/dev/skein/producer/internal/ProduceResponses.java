@@ -1,6 +1,7 @@
 package dev.skein.producer.internal;
 
 import dev.skein.core.Node;
+import dev.skein.core.TopicPartition;
 import dev.skein.core.internal.metadata.MetadataManager;
 import dev.skein.core.message.ProduceResponse;
 

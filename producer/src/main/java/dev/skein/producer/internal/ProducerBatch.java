@@ -2,6 +2,7 @@ package dev.skein.producer.internal;
 
 import dev.skein.core.Compression;
 import dev.skein.core.Header;
+import dev.skein.core.TopicPartition;
 import dev.skein.core.internal.record.RecordBatch;
 import dev.skein.core.internal.record.RecordBatchBuilder;
 import dev.skein.producer.Callback;

@@ -4,8 +4,10 @@ import dev.skein.core.ErrorCode;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Timer;
 
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -47,7 +49,7 @@ final class ProducerMetrics {
         latency = Timer.builder("skein.producer.request.latency").tag("client.id", clientId).register(registry);
         throttle = Timer.builder("skein.producer.throttle.time").description("how long brokers asked this producer to"
                 + " hold off (quota throttling, KIP-219)").tag("client.id", clientId).register(registry);
-        registry.gauge("skein.producer.buffer.available", java.util.List.of(io.micrometer.core.instrument.Tag.of("client.id", clientId)),
+        registry.gauge("skein.producer.buffer.available", List.of(Tag.of("client.id", clientId)),
                 bufferAvailable, s -> s.get().doubleValue());
     }
 
@@ -55,7 +57,7 @@ final class ProducerMetrics {
     void inFlightGauge(Supplier<Number> inFlight) {
         if (registry != null) {
             registry.gauge("skein.producer.batches.in.flight",
-                    java.util.List.of(io.micrometer.core.instrument.Tag.of("client.id", clientId)), inFlight,
+                    List.of(Tag.of("client.id", clientId)), inFlight,
                     s -> s.get().doubleValue());
         }
     }

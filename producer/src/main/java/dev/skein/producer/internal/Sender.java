@@ -7,15 +7,19 @@ import dev.skein.core.OutcomeUnknownException;
 import dev.skein.core.ProtocolException;
 import dev.skein.core.SkeinException;
 import dev.skein.core.TimeoutException;
+import dev.skein.core.TopicPartition;
 import dev.skein.core.internal.Backoff;
 import dev.skein.core.internal.ClusterClient;
 import dev.skein.core.internal.Retry;
 import dev.skein.core.internal.metadata.Cluster;
+import dev.skein.core.internal.net.BrokerConnection;
 import dev.skein.core.message.ApiKey;
+import dev.skein.core.message.ApiMessage;
 import dev.skein.core.message.InitProducerIdRequest;
 import dev.skein.core.message.InitProducerIdResponse;
 import dev.skein.core.message.ProduceRequest;
 import dev.skein.core.message.ProduceResponse;
+import dev.skein.producer.Acks;
 import dev.skein.producer.TransactionAbortableException;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -25,9 +29,11 @@ import org.slf4j.LoggerFactory;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -225,7 +231,7 @@ final class Sender {
         Cluster cluster = client.cluster();
         Map<Integer, List<ProducerBatch>> byNode = new HashMap<>();
         Map<Integer, Integer> bytesByNode = new HashMap<>();
-        java.util.Set<Integer> connecting = new java.util.HashSet<>();
+        Set<Integer> connecting = new HashSet<>();
         boolean needMetadata = false;
         boolean more = false;
         boolean forced = flushing > 0 || closing;
@@ -332,12 +338,12 @@ final class Sender {
     }
 
     /** True when the leader's connection is open; otherwise asks for one (once per pass) and wakes up when it is. */
-    private boolean connectionReady(Node leader, java.util.Set<Integer> asked) {
+    private boolean connectionReady(Node leader, Set<Integer> asked) {
         if (client.connections().openConnection(leader.id()) != null) {
             return true;
         }
         if (asked.add(leader.id())) {
-            CompletableFuture<dev.skein.core.internal.net.BrokerConnection> f = client.connections().connection(leader);
+            CompletableFuture<BrokerConnection> f = client.connections().connection(leader);
             if (!f.isDone()) {
                 f.whenComplete((c, e) -> {
                     if (e != null) {
@@ -354,9 +360,9 @@ final class Sender {
         long start = System.nanoTime();
         int[] out = requestsOut.computeIfAbsent(nodeId, k -> new int[1]);
         out[0]++;
-        boolean expectResponse = settings.acks() != dev.skein.producer.Acks.NONE;
-        dev.skein.core.internal.net.BrokerConnection conn = client.connections().openConnection(nodeId);
-        CompletableFuture<dev.skein.core.message.ApiMessage> sent;
+        boolean expectResponse = settings.acks() != Acks.NONE;
+        BrokerConnection conn = client.connections().openConnection(nodeId);
+        CompletableFuture<ApiMessage> sent;
         if (conn == null) {
             sent = CompletableFuture.failedFuture(new NetworkException("the connection to broker " + nodeId
                     + " closed before the request was written", null, true));

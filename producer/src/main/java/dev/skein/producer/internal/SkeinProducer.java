@@ -2,8 +2,11 @@ package dev.skein.producer.internal;
 
 import dev.skein.core.AuthorizationException;
 import dev.skein.core.ClientResources;
+import dev.skein.core.ConsumerGroupMetadata;
 import dev.skein.core.ErrorCode;
+import dev.skein.core.SkeinException;
 import dev.skein.core.TimeoutException;
+import dev.skein.core.TopicPartition;
 import dev.skein.core.internal.ClusterClient;
 import dev.skein.core.internal.metadata.Cluster;
 import dev.skein.producer.Callback;
@@ -11,6 +14,7 @@ import dev.skein.producer.PartitionInfo;
 import dev.skein.producer.Producer;
 import dev.skein.producer.ProducerRecord;
 import dev.skein.producer.RecordMetadata;
+import dev.skein.producer.TransactionAbortableException;
 import dev.skein.serdes.Serializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,9 +22,13 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -109,7 +117,7 @@ public final class SkeinProducer<K, V> implements Producer<K, V> {
             };
             try {
                 callbacks.execute(fail);
-            } catch (java.util.concurrent.RejectedExecutionException closedAlready) {
+            } catch (RejectedExecutionException closedAlready) {
                 fail.run(); // after close the callback thread is gone; nothing else is pending
             }
         }
@@ -157,7 +165,7 @@ public final class SkeinProducer<K, V> implements Producer<K, V> {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new TimeoutException("interrupted while waiting for metadata of " + name, e, false);
-            } catch (java.util.concurrent.ExecutionException e) {
+            } catch (ExecutionException e) {
                 if (client.fatalError() != null) {
                     throw client.fatalError(); // authentication failed: final, no use waiting out max.block.ms
                 }
@@ -219,8 +227,8 @@ public final class SkeinProducer<K, V> implements Producer<K, V> {
     private void await(CompletableFuture<Void> step, String what) {
         try {
             step.get(settings.maxBlock().toMillis() + 5_000, TimeUnit.MILLISECONDS);
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw e.getCause() instanceof RuntimeException re ? re : new dev.skein.core.SkeinException(what + " failed", e.getCause());
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException re ? re : new SkeinException(what + " failed", e.getCause());
         } catch (java.util.concurrent.TimeoutException e) {
             throw new dev.skein.core.TimeoutException(what + " did not finish within max.block.ms", e, true);
         } catch (InterruptedException e) {
@@ -240,13 +248,13 @@ public final class SkeinProducer<K, V> implements Producer<K, V> {
     }
 
     @Override
-    public void sendOffsetsToTransaction(java.util.Map<dev.skein.core.TopicPartition, Long> offsets,
-                                         dev.skein.core.ConsumerGroupMetadata group) {
-        java.util.Objects.requireNonNull(group, "group");
+    public void sendOffsetsToTransaction(Map<TopicPartition, Long> offsets,
+                                         ConsumerGroupMetadata group) {
+        Objects.requireNonNull(group, "group");
         if (offsets.isEmpty()) {
             return;
         }
-        await(txn().sendOffsets(java.util.Map.copyOf(offsets), group), "sendOffsetsToTransaction()");
+        await(txn().sendOffsets(Map.copyOf(offsets), group), "sendOffsetsToTransaction()");
     }
 
     @Override
@@ -263,7 +271,7 @@ public final class SkeinProducer<K, V> implements Producer<K, V> {
     public void abortTransaction() {
         TransactionManager t = txn();
         t.requireEndMayStart(false);
-        await(sender.failUnsent(new dev.skein.producer.TransactionAbortableException("the transaction was aborted;"
+        await(sender.failUnsent(new TransactionAbortableException("the transaction was aborted;"
                 + " this record was never written", null)), "abortTransaction()");
         for (ProducerBatch b : accumulator.incomplete()) { // those in flight: wait for their answers
             try {
@@ -285,7 +293,7 @@ public final class SkeinProducer<K, V> implements Producer<K, V> {
         if (t == null || !t.inTransaction()) {
             return;
         }
-        CompletableFuture<Void> abort = sender.failUnsent(new dev.skein.producer.TransactionAbortableException(
+        CompletableFuture<Void> abort = sender.failUnsent(new TransactionAbortableException(
                 "the producer was closed inside a transaction, which was aborted; this record was never written", null))
                 .thenCompose(x -> t.endTransaction(false));
         try {
@@ -296,7 +304,7 @@ public final class SkeinProducer<K, V> implements Producer<K, V> {
                     + " the coordinator aborts it after transaction.timeout.ms", settings.client().clientId());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (java.util.concurrent.ExecutionException e) {
+        } catch (ExecutionException e) {
             log.warn("producer {} closed inside a transaction; aborting it failed: {}", settings.client().clientId(),
                     e.getCause().getMessage());
         }
@@ -309,8 +317,8 @@ public final class SkeinProducer<K, V> implements Producer<K, V> {
         List<PartitionInfo> out = new ArrayList<>();
         for (Cluster.PartitionInfo p : t.partitions()) {
             out.add(new PartitionInfo(topic, p.partition(), p.leader() < 0 ? null : c.broker(p.leader()),
-                    p.replicas().stream().map(c::broker).filter(java.util.Objects::nonNull).toList(),
-                    p.isr().stream().map(c::broker).filter(java.util.Objects::nonNull).toList()));
+                    p.replicas().stream().map(c::broker).filter(Objects::nonNull).toList(),
+                    p.isr().stream().map(c::broker).filter(Objects::nonNull).toList()));
         }
         return out;
     }
@@ -338,7 +346,7 @@ public final class SkeinProducer<K, V> implements Producer<K, V> {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 break;
-            } catch (java.util.concurrent.ExecutionException e) {
+            } catch (ExecutionException e) {
                 // a batch's done future never fails
             }
         }

@@ -1,5 +1,6 @@
 package dev.skein.producer.internal;
 
+import dev.skein.core.TopicPartition;
 import dev.skein.core.internal.metadata.Cluster;
 
 import java.util.ArrayList;

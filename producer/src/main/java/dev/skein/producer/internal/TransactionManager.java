@@ -1,9 +1,11 @@
 package dev.skein.producer.internal;
 
 import dev.skein.core.ConsumerGroupMetadata;
+import dev.skein.core.TopicPartition;
 import dev.skein.core.internal.ClusterClient;
 import dev.skein.core.internal.Coordinators;
 import dev.skein.core.internal.Retry;
+import dev.skein.core.message.ApiMessage;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.ScheduledFuture;
 
@@ -86,7 +88,7 @@ final class TransactionManager {
         state.checkSend();
     }
 
-    CompletableFuture<Void> sendOffsets(Map<dev.skein.core.TopicPartition, Long> offsets, ConsumerGroupMetadata group) {
+    CompletableFuture<Void> sendOffsets(Map<TopicPartition, Long> offsets, ConsumerGroupMetadata group) {
         return onLoop(() -> requests.sendOffsets(offsets, group, System.nanoTime()));
     }
 
@@ -164,7 +166,7 @@ final class TransactionManager {
     private void send(TxnRequests.Outgoing o) {
         CompletableFuture<Object> answer = coordinators.of(o.to(), o.key()).thenCompose(node -> o.api() == null
                 ? client.versions(node).thenApply(v -> (Object) TxnRequests.transactionsV2(v))
-                : client.<dev.skein.core.message.ApiMessage>send(node, o.api(), o.maxVersion(), o.build()).thenApply(r -> (Object) r));
+                : client.<ApiMessage>send(node, o.api(), o.maxVersion(), o.build()).thenApply(r -> (Object) r));
         answer.whenComplete((r, e) -> loop.execute(() -> {
             requests.onAnswer(o, r, e, System.nanoTime());
             step();

@@ -5,6 +5,7 @@ import dev.skein.core.ErrorCode;
 import dev.skein.core.ProducerFencedException;
 import dev.skein.core.SkeinException;
 import dev.skein.core.TimeoutException;
+import dev.skein.core.TopicPartition;
 import dev.skein.core.TransactionException;
 import dev.skein.core.internal.Coordinators;
 import dev.skein.core.internal.Retry;
@@ -101,10 +102,10 @@ final class TxnRequests {
     }
 
     private static final class Offsets extends Call {
-        final Map<dev.skein.core.TopicPartition, Long> offsets;
+        final Map<TopicPartition, Long> offsets;
         final ConsumerGroupMetadata group;
 
-        Offsets(Map<dev.skein.core.TopicPartition, Long> offsets, ConsumerGroupMetadata group, boolean v2) {
+        Offsets(Map<TopicPartition, Long> offsets, ConsumerGroupMetadata group, boolean v2) {
             super(v2 ? "TxnOffsetCommit for group " + group.groupId() : "AddOffsetsToTxn for group " + group.groupId(),
                     v2 ? Step.TXN_OFFSET_COMMIT : Step.ADD_OFFSETS);
             this.offsets = Map.copyOf(offsets);
@@ -163,7 +164,7 @@ final class TxnRequests {
     }
 
     /** sendOffsetsToTransaction(): completes once the offsets are part of the transaction. */
-    CompletableFuture<Void> sendOffsets(Map<dev.skein.core.TopicPartition, Long> offsets, ConsumerGroupMetadata group, long now) {
+    CompletableFuture<Void> sendOffsets(Map<TopicPartition, Long> offsets, ConsumerGroupMetadata group, long now) {
         state.checkSend();
         if (v2) {
             state.joined(now); // TxnOffsetCommit adds the group: whatever its answer, EndTxn is due from here
@@ -602,7 +603,7 @@ final class TxnRequests {
 
     private Outgoing txnOffsetCommit(Offsets c, long pid, short epoch) {
         ConsumerGroupMetadata group = c.group;
-        Map<dev.skein.core.TopicPartition, Long> offsets = c.offsets;
+        Map<TopicPartition, Long> offsets = c.offsets;
         String id = transactionalId;
         return new Outgoing(Step.TXN_OFFSET_COMMIT, Coordinators.Kind.GROUP, group.groupId(), ApiKey.TXN_OFFSET_COMMIT,
                 v2 ? Short.MAX_VALUE : 4, v -> {

@@ -2,6 +2,7 @@ package dev.skein.producer.internal;
 
 import dev.skein.core.Compression;
 import dev.skein.core.ErrorCode;
+import dev.skein.core.TopicPartition;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;

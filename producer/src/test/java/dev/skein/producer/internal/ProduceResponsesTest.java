@@ -2,6 +2,7 @@ package dev.skein.producer.internal;
 
 import dev.skein.core.ErrorCode;
 import dev.skein.core.Node;
+import dev.skein.core.TopicPartition;
 import dev.skein.core.internal.metadata.MetadataManager;
 import dev.skein.core.message.ProduceResponse;
 import org.junit.jupiter.api.Test;

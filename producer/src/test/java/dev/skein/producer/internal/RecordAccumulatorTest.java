@@ -2,6 +2,7 @@ package dev.skein.producer.internal;
 
 import dev.skein.core.ClientOptions;
 import dev.skein.core.Compression;
+import dev.skein.core.TopicPartition;
 import dev.skein.producer.Acks;
 import dev.skein.producer.Partitioners;
 import io.netty.buffer.UnpooledByteBufAllocator;

@@ -5,6 +5,7 @@ import dev.skein.core.ErrorCode;
 import dev.skein.core.NetworkException;
 import dev.skein.core.ProducerFencedException;
 import dev.skein.core.TimeoutException;
+import dev.skein.core.TopicPartition;
 import dev.skein.core.internal.Coordinators;
 import dev.skein.core.message.AddOffsetsToTxnRequest;
 import dev.skein.core.message.AddOffsetsToTxnResponse;
