@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.function.Consumer;
 
 /**
  * Options of an {@link Admin}: typed setters and the standard Kafka property names through
@@ -41,7 +42,7 @@ public final class AdminBuilder {
      * {@code b -> b.securityProtocol(SecurityProtocol.SASL_SSL).trustStore(path, password)
      * .sasl(SaslCredentials.scramSha512(user, password))}. The same options as properties work too.
      */
-    public AdminBuilder clientOptions(java.util.function.Consumer<ClientOptions.Builder> options) {
+    public AdminBuilder clientOptions(Consumer<ClientOptions.Builder> options) {
         options.accept(client);
         return this;
     }

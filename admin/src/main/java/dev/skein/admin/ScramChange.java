@@ -1,5 +1,8 @@
 package dev.skein.admin;
 
+import dev.skein.core.internal.security.Scram;
+
+import java.security.SecureRandom;
 import java.util.Objects;
 
 /**
@@ -9,7 +12,7 @@ import java.util.Objects;
  */
 public final class ScramChange {
     /** Kafka's bounds for the iteration count. */
-    public static final int MIN_ITERATIONS = dev.skein.core.internal.security.Scram.MIN_ITERATIONS;
+    public static final int MIN_ITERATIONS = Scram.MIN_ITERATIONS;
     public static final int MAX_ITERATIONS = 16384;
 
     private final String user;
@@ -71,7 +74,7 @@ public final class ScramChange {
      *
      * @throws IllegalStateException for a deletion, which has no password
      */
-    public Salted salt(java.security.SecureRandom random) {
+    public Salted salt(SecureRandom random) {
         if (isDeletion()) {
             throw new IllegalStateException(this + " has no password");
         }

@@ -1,6 +1,7 @@
 package dev.skein.bench;
 
 import dev.skein.consumer.Consumer;
+import dev.skein.consumer.ConsumerRecord;
 import dev.skein.consumer.Delivery;
 import dev.skein.consumer.RebalanceListener;
 import dev.skein.core.TopicPartition;
@@ -83,7 +84,7 @@ interface BenchConsumer extends AutoCloseable {
 
             @Override
             public void poll(Duration timeout, Tally tally) {
-                for (dev.skein.consumer.ConsumerRecord<byte[], byte[]> r : c.poll(timeout)) {
+                for (ConsumerRecord<byte[], byte[]> r : c.poll(timeout)) {
                     tally.records++;
                     tally.valueBytes += r.value().length;
                 }

@@ -1,7 +1,9 @@
 package dev.skein.bench;
 
+import dev.skein.producer.Callback;
 import dev.skein.producer.Producer;
 import dev.skein.producer.ProducerRecord;
+import dev.skein.producer.RecordMetadata;
 import dev.skein.serdes.Serdes;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -29,13 +31,13 @@ interface BenchProducer extends AutoCloseable {
      * A callback that is both clients' callback type, so a shared instance passes straight through
      * with no wrapper allocated per record.
      */
-    abstract class Ack implements dev.skein.producer.Callback, org.apache.kafka.clients.producer.Callback {
+    abstract class Ack implements Callback, org.apache.kafka.clients.producer.Callback {
 
         /** Runs on the client's callback thread; {@code error} is null when the record was written. */
         abstract void done(Exception error);
 
         @Override
-        public final void onCompletion(dev.skein.producer.RecordMetadata metadata, Exception error) {
+        public final void onCompletion(RecordMetadata metadata, Exception error) {
             done(error);
         }
 

@@ -1,14 +1,16 @@
 package dev.skein.cli;
 
+import dev.skein.core.AuthenticationException;
 import dev.skein.core.ConfigException;
 import dev.skein.core.SkeinException;
-import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine;
 
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 
 /**
@@ -47,7 +49,7 @@ public final class Cli {
                 return USAGE;
             }
             for (Throwable t = e; t != null; t = t.getCause()) {
-                if (t instanceof dev.skein.core.AuthenticationException) {
+                if (t instanceof AuthenticationException) {
                     return AUTHENTICATION;
                 }
             }
@@ -92,7 +94,7 @@ public final class Cli {
     /** One line: the root cause's message, named by type only when it has none. */
     static String describe(Throwable e) {
         Throwable t = e;
-        while ((t instanceof ExecutionException || t instanceof java.util.concurrent.CompletionException
+        while ((t instanceof ExecutionException || t instanceof CompletionException
                 || t instanceof CliException.Wrapped) && t.getCause() != null) {
             t = t.getCause();
         }

@@ -2,7 +2,11 @@ package dev.skein.cli;
 
 import dev.skein.admin.Admin;
 import dev.skein.admin.TopicDescription;
+import dev.skein.consumer.ConsumerBuilder;
+import dev.skein.core.ClientOptions;
+import dev.skein.core.NetworkException;
 import dev.skein.core.UnknownTopicException;
+import dev.skein.producer.ProducerBuilder;
 
 import java.io.IOException;
 import java.io.Reader;
@@ -12,7 +16,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -50,17 +56,17 @@ final class Clients {
      * nor a consumer knows is kept, so the builder names it as unknown.
      */
     static Map<String, Object> producerProperties(GlobalOptions global) {
-        return only(properties(global), dev.skein.producer.ProducerBuilder.PROPERTY_NAMES,
-                dev.skein.consumer.ConsumerBuilder.PROPERTY_NAMES);
+        return only(properties(global), ProducerBuilder.PROPERTY_NAMES,
+                ConsumerBuilder.PROPERTY_NAMES);
     }
 
     /** The properties a consumer takes (see {@link #producerProperties}). */
     static Map<String, Object> consumerProperties(GlobalOptions global) {
-        return only(properties(global), dev.skein.consumer.ConsumerBuilder.PROPERTY_NAMES,
-                dev.skein.producer.ProducerBuilder.PROPERTY_NAMES);
+        return only(properties(global), ConsumerBuilder.PROPERTY_NAMES,
+                ProducerBuilder.PROPERTY_NAMES);
     }
 
-    private static Map<String, Object> only(Map<String, Object> all, java.util.Set<String> mine, java.util.Set<String> theirs) {
+    private static Map<String, Object> only(Map<String, Object> all, Set<String> mine, Set<String> theirs) {
         Map<String, Object> out = new LinkedHashMap<>();
         all.forEach((k, v) -> {
             if (mine.contains(k) || !theirs.contains(k)) {
@@ -74,7 +80,7 @@ final class Clients {
     static Map<String, Object> commonProperties(GlobalOptions global) {
         Map<String, Object> out = new LinkedHashMap<>();
         properties(global).forEach((k, v) -> {
-            if (dev.skein.core.ClientOptions.KEYS.contains(k) || k.equals("default.api.timeout.ms")) {
+            if (ClientOptions.KEYS.contains(k) || k.equals("default.api.timeout.ms")) {
                 out.put(k, v);
             }
         });
@@ -115,7 +121,7 @@ final class Clients {
 
     static CliException unreachable(GlobalOptions global, Throwable cause) {
         if (cause instanceof dev.skein.core.TimeoutException || cause instanceof java.util.concurrent.TimeoutException
-                || cause instanceof dev.skein.core.NetworkException) {
+                || cause instanceof NetworkException) {
             return new CliException("cannot reach the cluster at " + properties(global).get("bootstrap.servers") + " ("
                     + Cli.describe(cause) + ")", cause);
         }
@@ -123,7 +129,7 @@ final class Clients {
     }
 
     /** Waits for a future of a CLI call, turning failures into one clear line. */
-    static <T> T await(java.util.concurrent.Future<T> f, GlobalOptions global) {
+    static <T> T await(Future<T> f, GlobalOptions global) {
         try {
             return f.get(API_TIMEOUT.toSeconds() * 4, TimeUnit.SECONDS);
         } catch (ExecutionException e) {

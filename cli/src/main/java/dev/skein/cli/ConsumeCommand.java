@@ -13,7 +13,9 @@ import picocli.CommandLine.Option;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /** Prints records of a topic to stdout. */
 @Command(name = "consume", mixinStandardHelpOptions = true, showDefaultValues = true, usageHelpAutoWidth = true,
@@ -113,7 +115,7 @@ final class ConsumeCommand extends Subcommand {
             while (maxMessages == null || printed < maxMessages) {
                 List<ConsumerRecord<String, String>> batch = new ArrayList<>();
                 consumer.poll(Duration.ofMillis(200)).forEach(batch::add);
-                java.util.Map<TopicPartition, Long> rewind = new java.util.LinkedHashMap<>();
+                Map<TopicPartition, Long> rewind = new LinkedHashMap<>();
                 for (ConsumerRecord<String, String> r : batch) {
                     if (maxMessages != null && printed >= maxMessages) {
                         // At-least-once commits what poll() returned: rewind what was not printed.

@@ -4,6 +4,7 @@ import dev.skein.admin.Admin;
 import dev.skein.consumer.Consumer;
 import dev.skein.consumer.ConsumerRecord;
 import dev.skein.consumer.Delivery;
+import dev.skein.consumer.ExactlyOnceProcessor;
 import dev.skein.core.TopicPartition;
 import dev.skein.producer.Producer;
 import dev.skein.producer.ProducerRecord;
@@ -128,11 +129,11 @@ final class CopyCommand extends Subcommand {
      */
     private int copyExactlyOnce(SkeinCommand root) {
         String id = transactionalId != null ? transactionalId : "skein-copy-" + group + "-" + from;
-        java.util.Map<String, Object> props = new java.util.LinkedHashMap<>(Clients.properties(root.global));
+        Map<String, Object> props = new LinkedHashMap<>(Clients.properties(root.global));
         props.remove("bootstrap.servers");
         long copied;
-        try (dev.skein.consumer.ExactlyOnceProcessor<byte[], byte[], byte[], byte[]> copier =
-                     dev.skein.consumer.ExactlyOnceProcessor.builder(Serdes.bytes().deserializer(), Serdes.bytes().deserializer(),
+        try (ExactlyOnceProcessor<byte[], byte[], byte[], byte[]> copier =
+                     ExactlyOnceProcessor.builder(Serdes.bytes().deserializer(), Serdes.bytes().deserializer(),
                                      Serdes.bytes().serializer(), Serdes.bytes().serializer())
                              .bootstrapServers((String) Clients.properties(root.global).get("bootstrap.servers"))
                              .properties(props).groupId(group).transactionalId(id).input(List.of(from)).build()) {

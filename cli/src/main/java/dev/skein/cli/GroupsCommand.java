@@ -22,6 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 
 /** {@code skein groups list | describe | delete | reset-offsets}. */
 @Command(name = "groups", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
@@ -136,7 +137,7 @@ final class GroupsCommand extends CommandGroup {
                 GroupDescription g;
                 try {
                     g = admin.groups().describe(List.of(group)).get(group).get(Clients.API_TIMEOUT.toSeconds() + 5,
-                            java.util.concurrent.TimeUnit.SECONDS);
+                            TimeUnit.SECONDS);
                 } catch (Exception e) {
                     g = null; // a group that does not exist yet gets its offsets created
                 }

@@ -13,6 +13,7 @@ import dev.skein.serdes.Serdes;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,8 +21,10 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
+import java.util.Random;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * {@code skein perf produce | consume}: progress on stderr each second; the last line on stdout is one
@@ -39,11 +42,11 @@ final class PerfCommand extends CommandGroup {
 
     /** Prints "N records, R rec/s" on stderr about once a second. */
     static final class Progress {
-        private final java.io.PrintStream err;
+        private final PrintStream err;
         private final long start = System.nanoTime();
         private long lastPrint = start;
 
-        Progress(java.io.PrintStream err) {
+        Progress(PrintStream err) {
             this.err = err;
         }
 
@@ -108,7 +111,7 @@ final class PerfCommand extends CommandGroup {
                     .properties(Clients.producerProperties(root.global)).property("acks", acks).property("compression.type", compression)
                     .property("linger.ms", lingerMs).property("batch.size", batchSize);
             byte[] value = new byte[recordSize];
-            new java.util.Random(1).nextBytes(value);
+            new Random(1).nextBytes(value);
             int[] latencyMicros = new int[(int) records];
             AtomicLong failed = new AtomicLong();
             AtomicReference<Throwable> firstError = new AtomicReference<>();
@@ -121,7 +124,7 @@ final class PerfCommand extends CommandGroup {
                         long due = start + (long) (i * 1e9 / throughput);
                         long wait = due - System.nanoTime();
                         if (wait > 0) {
-                            java.util.concurrent.locks.LockSupport.parkNanos(wait);
+                            LockSupport.parkNanos(wait);
                         }
                     }
                     int index = i;

@@ -11,6 +11,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -55,7 +57,7 @@ final class TopicsCommand extends CommandGroup {
 
         @Option(names = "--config", paramLabel = "K=V", description = "A topic config; repeatable. (A value without"
                 + " '=' is the client properties file, as everywhere else.)")
-        List<String> configs = new java.util.ArrayList<>();
+        List<String> configs = new ArrayList<>();
 
         @Override
         public Integer call() {
@@ -64,7 +66,7 @@ final class TopicsCommand extends CommandGroup {
             for (String c : configs) {
                 int eq = c.indexOf('=');
                 if (eq < 0) {
-                    root.global.config = java.nio.file.Path.of(c);
+                    root.global.config = Path.of(c);
                 } else {
                     t = t.withConfig(c.substring(0, eq), c.substring(eq + 1));
                 }

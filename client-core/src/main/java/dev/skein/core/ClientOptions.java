@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -278,7 +279,7 @@ public final class ClientOptions {
 
         /** {@code security.protocol}; it must match the broker listener's. Default PLAINTEXT. */
         public Builder securityProtocol(SecurityProtocol protocol) {
-            this.securityProtocol = java.util.Objects.requireNonNull(protocol);
+            this.securityProtocol = Objects.requireNonNull(protocol);
             return this;
         }
 
@@ -325,7 +326,7 @@ public final class ClientOptions {
 
         /** SASL credentials; {@link #securityProtocol} must be SASL_SSL or SASL_PLAINTEXT. */
         public Builder sasl(SaslCredentials credentials) {
-            this.saslCredentials = java.util.Objects.requireNonNull(credentials);
+            this.saslCredentials = Objects.requireNonNull(credentials);
             return this;
         }
 

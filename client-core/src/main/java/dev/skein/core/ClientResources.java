@@ -8,6 +8,7 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 
 import java.time.Duration;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -74,7 +75,7 @@ public final class ClientResources implements AutoCloseable {
         }
 
         public Builder allocator(ByteBufAllocator allocator) {
-            this.allocator = java.util.Objects.requireNonNull(allocator, "allocator");
+            this.allocator = Objects.requireNonNull(allocator, "allocator");
             return this;
         }
 

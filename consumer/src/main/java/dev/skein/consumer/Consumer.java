@@ -8,7 +8,9 @@ import dev.skein.serdes.Serde;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * Reads records from Kafka: you call {@link #poll(Duration)}, the consumer pre-fetches in the
@@ -70,7 +72,7 @@ public interface Consumer<K, V> extends AutoCloseable {
      * matched against the whole name; internal topics excluded). Topics created or deleted later are
      * picked up within {@code metadata.max.age.ms}.
      */
-    void subscribe(java.util.regex.Pattern pattern, RebalanceListener listener);
+    void subscribe(Pattern pattern, RebalanceListener listener);
 
     /**
      * Joins the group for every topic whose name matches {@code pattern}, matched by the broker (RE2/J
@@ -140,7 +142,7 @@ public interface Consumer<K, V> extends AutoCloseable {
      * How far behind the end of the partition this consumer is (the end as of the last fetch: the high
      * watermark, or the last stable offset under read_committed); empty until a fetch has seen it.
      */
-    java.util.OptionalLong currentLag(TopicPartition partition);
+    OptionalLong currentLag(TopicPartition partition);
 
     /** Stops returning (and fetching) records of these partitions until {@link #resume}. */
     void pause(Collection<TopicPartition> partitions);

@@ -1,18 +1,23 @@
 package dev.skein.consumer;
 
+import dev.skein.consumer.internal.ConsumerSettings;
+import dev.skein.consumer.internal.SkeinConsumer;
 import dev.skein.core.ClientOptions;
 import dev.skein.core.ClientResources;
 import dev.skein.core.ConfigException;
 import dev.skein.core.internal.config.ConfigValues;
-import dev.skein.consumer.internal.ConsumerSettings;
-import dev.skein.consumer.internal.SkeinConsumer;
 import dev.skein.serdes.Deserializer;
+import io.micrometer.core.instrument.MeterRegistry;
 
 import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
+import java.util.Set;
 
 /**
  * Options of a {@link Consumer}: typed setters and the standard Kafka property names through
@@ -23,7 +28,7 @@ public final class ConsumerBuilder<K, V> {
      * The property names this builder takes beyond the client-wide ones of
      * {@link dev.skein.core.ClientOptions#KEYS} (tools use it to route a mixed property set).
      */
-    public static final java.util.Set<String> PROPERTY_NAMES = java.util.Set.of("group.id", "group.instance.id",
+    public static final Set<String> PROPERTY_NAMES = Set.of("group.id", "group.instance.id",
             "auto.offset.reset", "enable.auto.commit", "auto.commit.interval.ms", "max.poll.records",
             "max.poll.interval.ms", "session.timeout.ms", "heartbeat.interval.ms", "fetch.min.bytes", "fetch.max.bytes",
             "fetch.max.wait.ms", "max.partition.fetch.bytes", "isolation.level", "partition.assignment.strategy",
@@ -55,7 +60,7 @@ public final class ConsumerBuilder<K, V> {
     private boolean isolationSet;
     private String groupProtocol = "auto";
     /** Classic-only options the user set, in the order set: refused with {@code consumer}, noted with {@code auto}. */
-    private final java.util.LinkedHashSet<String> classicOnlySet = new java.util.LinkedHashSet<>();
+    private final LinkedHashSet<String> classicOnlySet = new LinkedHashSet<>();
     private String remoteAssignor;
     private List<String> assignors = List.of("range", "cooperative-sticky");
     private String rack;
@@ -63,7 +68,7 @@ public final class ConsumerBuilder<K, V> {
     private long bufferMaxBytes = DEFAULT_BUFFER_MAX_BYTES;
     private Duration defaultApiTimeout = Duration.ofMinutes(1);
     private ClientResources resources;
-    private io.micrometer.core.instrument.MeterRegistry meterRegistry;
+    private MeterRegistry meterRegistry;
 
     ConsumerBuilder(Deserializer<K> keys, Deserializer<V> values) {
         this.keys = Objects.requireNonNull(keys, "key deserializer");
@@ -161,7 +166,7 @@ public final class ConsumerBuilder<K, V> {
 
     public ConsumerBuilder<K, V> resources(ClientResources shared) { this.resources = shared; return this; }
 
-    public ConsumerBuilder<K, V> meterRegistry(io.micrometer.core.instrument.MeterRegistry r) { this.meterRegistry = r; return this; }
+    public ConsumerBuilder<K, V> meterRegistry(MeterRegistry r) { this.meterRegistry = r; return this; }
 
     /**
      * Connection and security options through {@link ClientOptions.Builder}'s typed methods, e.g.
@@ -194,9 +199,9 @@ public final class ConsumerBuilder<K, V> {
             case "group.id" -> groupId = ConfigValues.string(key, value);
             case "group.instance.id" -> groupInstanceId = ConfigValues.string(key, value);
             case "auto.offset.reset" -> {
-                String text = ConfigValues.string(key, value).trim().toLowerCase(java.util.Locale.ROOT);
+                String text = ConfigValues.string(key, value).trim().toLowerCase(Locale.ROOT);
                 switch (text) {
-                    case "earliest", "latest", "none" -> offsetReset(OffsetReset.valueOf(text.toUpperCase(java.util.Locale.ROOT)));
+                    case "earliest", "latest", "none" -> offsetReset(OffsetReset.valueOf(text.toUpperCase(Locale.ROOT)));
                     default -> {
                         if (!text.startsWith("by_duration:")) {
                             throw new ConfigException(key, "'" + value + "' is not one of earliest, latest, none,"
@@ -297,8 +302,8 @@ public final class ConsumerBuilder<K, V> {
     private static Duration parseResetDuration(String key, String iso) {
         Duration d;
         try {
-            d = Duration.parse(iso.trim().toUpperCase(java.util.Locale.ROOT));
-        } catch (java.time.format.DateTimeParseException e) {
+            d = Duration.parse(iso.trim().toUpperCase(Locale.ROOT));
+        } catch (DateTimeParseException e) {
             throw new ConfigException(key, "by_duration takes an ISO-8601 duration such as by_duration:P1DT6H, was \""
                     + iso + "\"");
         }

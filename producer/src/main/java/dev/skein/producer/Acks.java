@@ -1,5 +1,7 @@
 package dev.skein.producer;
 
+import dev.skein.core.ConfigException;
+
 /** How many replicas must have a record before the broker acknowledges it. */
 public enum Acks {
     /** No acknowledgment: the future completes when the bytes are written; offset is -1. */
@@ -25,7 +27,7 @@ public enum Acks {
             case "0" -> NONE;
             case "1" -> LEADER;
             case "all", "-1" -> ALL;
-            default -> throw new dev.skein.core.ConfigException("acks", "'" + v + "' is not one of 0, 1, all, -1");
+            default -> throw new ConfigException("acks", "'" + v + "' is not one of 0, 1, all, -1");
         };
     }
 }

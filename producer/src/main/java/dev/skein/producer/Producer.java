@@ -1,10 +1,13 @@
 package dev.skein.producer;
 
+import dev.skein.core.ConsumerGroupMetadata;
+import dev.skein.core.TopicPartition;
 import dev.skein.serdes.Serde;
 import dev.skein.serdes.Serializer;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -83,8 +86,8 @@ public interface Producer<K, V> extends AutoCloseable {
      *
      * @throws TransactionAbortableException when the group moved on: abort and read again
      */
-    void sendOffsetsToTransaction(java.util.Map<dev.skein.core.TopicPartition, Long> offsets,
-                                  dev.skein.core.ConsumerGroupMetadata group);
+    void sendOffsetsToTransaction(Map<TopicPartition, Long> offsets,
+                                  ConsumerGroupMetadata group);
 
     /**
      * Sends what is buffered, waits for every record of the transaction, then commits it: its records

@@ -14,6 +14,8 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
+import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * Options of a {@link Producer}: typed setters, and {@link #property} for the standard Kafka names
@@ -25,7 +27,7 @@ public final class ProducerBuilder<K, V> {
      * The property names this builder takes beyond the client-wide ones of
      * {@link dev.skein.core.ClientOptions#KEYS} (tools use it to route a mixed property set).
      */
-    public static final java.util.Set<String> PROPERTY_NAMES = java.util.Set.of("acks", "linger.ms", "batch.size",
+    public static final Set<String> PROPERTY_NAMES = Set.of("acks", "linger.ms", "batch.size",
             "buffer.memory", "max.block.ms", "delivery.timeout.ms", "retries", "enable.idempotence", "max.request.size",
             "max.in.flight.requests.per.connection", "request.timeout.ms", "compression.type", "compression.gzip.level",
             "compression.lz4.level", "compression.zstd.level", "partitioner.class", "partitioner.ignore.keys",
@@ -132,7 +134,7 @@ public final class ProducerBuilder<K, V> {
      * {@code b -> b.securityProtocol(SecurityProtocol.SASL_SSL).trustStore(path, password)
      * .sasl(SaslCredentials.scramSha512(user, password))}. The same options as properties work too.
      */
-    public ProducerBuilder<K, V> clientOptions(java.util.function.Consumer<ClientOptions.Builder> options) {
+    public ProducerBuilder<K, V> clientOptions(Consumer<ClientOptions.Builder> options) {
         options.accept(client);
         return this;
     }

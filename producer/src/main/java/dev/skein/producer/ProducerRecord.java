@@ -2,6 +2,7 @@ package dev.skein.producer;
 
 import dev.skein.core.Header;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
@@ -35,7 +36,7 @@ public record ProducerRecord<K, V>(String topic, Integer partition, K key, V val
     }
 
     public ProducerRecord<K, V> withHeader(String k, byte[] v) {
-        List<Header> all = new java.util.ArrayList<>(headers);
+        List<Header> all = new ArrayList<>(headers);
         all.add(new Header(k, v));
         return new ProducerRecord<>(topic, partition, key, value, all, timestamp);
     }

@@ -15,6 +15,7 @@ import dev.skein.core.TopicPartition;
 import java.io.PrintStream;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -72,7 +73,7 @@ public final class AdminTourSample {
                 if (d.partitions().stream().allMatch(p -> p.leader() != null)) {
                     return d;
                 }
-            } catch (java.util.concurrent.ExecutionException e) {
+            } catch (ExecutionException e) {
                 if (System.nanoTime() > deadline) {
                     throw e;
                 }

@@ -4,6 +4,7 @@ import dev.skein.consumer.Consumer;
 import dev.skein.consumer.ConsumerRecord;
 import dev.skein.consumer.Delivery;
 import dev.skein.consumer.OffsetReset;
+import dev.skein.core.TopicPartition;
 import dev.skein.producer.Producer;
 import dev.skein.producer.ProducerRecord;
 import dev.skein.serdes.AvroSerde;
@@ -53,7 +54,7 @@ public final class AvroSample {
         List<GenericRecord> read = new ArrayList<>();
         try (Consumer<String, GenericRecord> consumer = Consumer.builder(Serdes.string(), AvroSerde.builder(registry).generic())
                 .bootstrapServers(bootstrap).delivery(Delivery.MANUAL).offsetReset(OffsetReset.EARLIEST).build()) {
-            consumer.assign(List.of(new dev.skein.core.TopicPartition(topic, 0)));
+            consumer.assign(List.of(new TopicPartition(topic, 0)));
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (read.size() < count && System.nanoTime() < deadline) {
                 for (ConsumerRecord<String, GenericRecord> r : consumer.poll(Duration.ofMillis(200))) {

@@ -2,6 +2,7 @@ package dev.skein.serdes;
 
 import org.apache.avro.AvroRuntimeException;
 import org.apache.avro.Schema;
+import org.apache.avro.SchemaParseException;
 import org.apache.avro.generic.GenericContainer;
 import org.apache.avro.generic.GenericDatumReader;
 import org.apache.avro.generic.GenericDatumWriter;
@@ -20,6 +21,7 @@ import org.apache.avro.specific.SpecificRecord;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -173,7 +175,7 @@ public final class AvroSerde<T> implements Serde<T> {
                     ? "unknown schema id " + id + " at " + registry.url()
                     : "cannot fetch schema id " + id + ": " + e.getMessage();
             throw new SerializationException(why, ctx, data, e);
-        } catch (org.apache.avro.SchemaParseException e) {
+        } catch (SchemaParseException e) {
             throw new SerializationException("schema id " + id + " is not a valid Avro schema: " + e.getMessage(), ctx, data, e);
         }
         schemasById.put(id, s);
@@ -189,7 +191,7 @@ public final class AvroSerde<T> implements Serde<T> {
         private Schema readerSchema;
 
         private Builder(SchemaRegistryClient registry) {
-            this.registry = java.util.Objects.requireNonNull(registry, "registry");
+            this.registry = Objects.requireNonNull(registry, "registry");
         }
 
         public Builder subjectNameStrategy(SubjectNameStrategy strategy) {

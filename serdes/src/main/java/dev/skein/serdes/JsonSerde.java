@@ -1,11 +1,13 @@
 package dev.skein.serdes;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 
 /**
  * JSON with Jackson (an optional dependency: add {@code jackson-databind} to use this class).
@@ -88,12 +90,12 @@ public final class JsonSerde<T> implements Serde<T> {
         try {
             return mapper.readValue(data, offset, length, type);
         } catch (IOException e) {
-            byte[] copy = java.util.Arrays.copyOfRange(data, offset, offset + length);
+            byte[] copy = Arrays.copyOfRange(data, offset, offset + length);
             throw new SerializationException("not JSON of type " + type + ": " + reason(e), ctx, copy, e);
         }
     }
 
     private static String reason(IOException e) {
-        return e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
+        return e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
     }
 }

@@ -1,9 +1,9 @@
 package dev.skein.serdes;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.skein.core.ConfigException;
 import dev.skein.serdes.internal.RegistryHttp;
 
-import javax.net.ssl.SSLContext;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
+import javax.net.ssl.SSLContext;
 
 /**
  * A client of a Confluent-compatible Schema Registry REST API.
@@ -229,10 +230,10 @@ public final class SchemaRegistryClient {
 
         public SchemaRegistryClient build() {
             if (url == null || !(url.startsWith("http://") || url.startsWith("https://"))) {
-                throw new dev.skein.core.ConfigException("schema.registry.url", "must be an http:// or https:// URL, was " + url);
+                throw new ConfigException("schema.registry.url", "must be an http:// or https:// URL, was " + url);
             }
             if (maxRetries < 0) {
-                throw new dev.skein.core.ConfigException("retries", "must be >= 0");
+                throw new ConfigException("retries", "must be >= 0");
             }
             return new SchemaRegistryClient(this);
         }

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * Judges a test's whole history of producing and consuming against what a delivery guarantee
@@ -342,7 +343,7 @@ public final class DeliveryChecker {
                         + " was read but no producer reported sending it", false));
                 continue;
             }
-            Set<Long> offsets = new java.util.TreeSet<>();
+            Set<Long> offsets = new TreeSet<>();
             rs.forEach(r -> offsets.add(r.offset()));
             if (offsets.size() > 1) {
                 out.add(new Violation(Kind.WRITTEN_TWICE, first.partition(), value + " is at offsets " + offsets,

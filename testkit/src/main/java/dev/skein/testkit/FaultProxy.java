@@ -16,15 +16,20 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
+import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 
 /**
  * A TCP proxy in front of one Kafka listener that injects network faults on demand. It understands
@@ -60,13 +65,13 @@ public final class FaultProxy implements AutoCloseable {
     private volatile boolean halfOpen;
     private volatile long bytesPerSecond;
     /** Per channel written to: when its link is free again (nanoTime), for {@link #bandwidth}. */
-    private static final io.netty.util.AttributeKey<long[]> LINK_FREE_AT = io.netty.util.AttributeKey.valueOf("linkFreeAt");
+    private static final AttributeKey<long[]> LINK_FREE_AT = AttributeKey.valueOf("linkFreeAt");
     private final Map<Integer, AtomicInteger> dropByApiKey = new ConcurrentHashMap<>();
     private final Map<Integer, AtomicInteger> requestsByApiKey = new ConcurrentHashMap<>();
     private final AtomicInteger droppedResponses = new AtomicInteger();
     private final Map<Integer, AtomicInteger> holdByApiKey = new ConcurrentHashMap<>();
     /** Held request frames, each with the upstream channel it was meant for. */
-    private final java.util.Queue<Held> held = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final Queue<Held> held = new ConcurrentLinkedQueue<>();
 
     private record Held(ByteBuf frame, Channel upstream) {}
 
@@ -77,13 +82,13 @@ public final class FaultProxy implements AutoCloseable {
      */
     public record Rewritten(ByteBuf bytes, boolean close) {}
 
-    private final Map<Integer, java.util.concurrent.atomic.AtomicReference<RewriteRule>> rewriteByApiKey = new ConcurrentHashMap<>();
+    private final Map<Integer, AtomicReference<RewriteRule>> rewriteByApiKey = new ConcurrentHashMap<>();
 
     private static final class RewriteRule {
-        final java.util.function.Function<ByteBuf, Rewritten> rewrite;
+        final Function<ByteBuf, Rewritten> rewrite;
         final AtomicInteger left;
 
-        RewriteRule(java.util.function.Function<ByteBuf, Rewritten> rewrite, int count) {
+        RewriteRule(Function<ByteBuf, Rewritten> rewrite, int count) {
             this.rewrite = rewrite;
             this.left = new AtomicInteger(count);
         }
@@ -192,8 +197,8 @@ public final class FaultProxy implements AutoCloseable {
      * them. The broker processed the request. For hostile-input tests: a flipped byte, a size of
      * 0x7FFFFFFF or -1, a frame cut mid-way, another correlation id.
      */
-    public FaultProxy rewriteResponses(int apiKey, int count, java.util.function.Function<ByteBuf, Rewritten> rewrite) {
-        rewriteByApiKey.computeIfAbsent(apiKey, k -> new java.util.concurrent.atomic.AtomicReference<>())
+    public FaultProxy rewriteResponses(int apiKey, int count, Function<ByteBuf, Rewritten> rewrite) {
+        rewriteByApiKey.computeIfAbsent(apiKey, k -> new AtomicReference<>())
                 .set(new RewriteRule(rewrite, count));
         return this;
     }
@@ -323,7 +328,7 @@ public final class FaultProxy implements AutoCloseable {
     /** The client's side of one proxied connection. */
     private final class ClientSide extends ChannelInboundHandlerAdapter {
         private final Set<Integer> doomedCorrelationIds = ConcurrentHashMap.newKeySet();
-        private final Map<Integer, java.util.function.Function<ByteBuf, Rewritten>> rewrites = new ConcurrentHashMap<>();
+        private final Map<Integer, Function<ByteBuf, Rewritten>> rewrites = new ConcurrentHashMap<>();
         private Channel upstreamChannel;
 
         @Override
@@ -395,9 +400,9 @@ public final class FaultProxy implements AutoCloseable {
     private final class UpstreamSide extends ChannelInboundHandlerAdapter {
         private final Channel client;
         private final Set<Integer> doomed;
-        private final Map<Integer, java.util.function.Function<ByteBuf, Rewritten>> rewrites;
+        private final Map<Integer, Function<ByteBuf, Rewritten>> rewrites;
 
-        UpstreamSide(Channel client, Set<Integer> doomed, Map<Integer, java.util.function.Function<ByteBuf, Rewritten>> rewrites) {
+        UpstreamSide(Channel client, Set<Integer> doomed, Map<Integer, Function<ByteBuf, Rewritten>> rewrites) {
             this.client = client;
             this.doomed = doomed;
             this.rewrites = rewrites;

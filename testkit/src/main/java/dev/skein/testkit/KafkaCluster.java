@@ -8,6 +8,7 @@ import dev.skein.testkit.internal.ZooKeeperProcess;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,6 +19,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
@@ -466,7 +468,7 @@ public final class KafkaCluster implements AutoCloseable {
 
     private static String randomClusterId() {
         UUID u = UUID.randomUUID();
-        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(16);
+        ByteBuffer b = ByteBuffer.allocate(16);
         b.putLong(u.getMostSignificantBits()).putLong(u.getLeastSignificantBits());
         return Base64.getUrlEncoder().withoutPadding().encodeToString(b.array());
     }
@@ -551,7 +553,7 @@ public final class KafkaCluster implements AutoCloseable {
          * combination the release cannot run.
          */
         public Builder metadataMode(MetadataMode mode) {
-            this.mode = java.util.Objects.requireNonNull(mode, "mode");
+            this.mode = Objects.requireNonNull(mode, "mode");
             return this;
         }
 

@@ -18,6 +18,7 @@ import dev.skein.core.message.DescribeAclsRequest;
 import dev.skein.core.message.DescribeAclsResponse;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,7 +36,7 @@ final class AclCalls implements AclAdmin {
     }
 
     @Override
-    public Results<AclBinding, Void> create(java.util.Collection<AclBinding> acls) {
+    public Results<AclBinding, Void> create(Collection<AclBinding> acls) {
         return calls.perItem("create ACLs", acls, pending -> {
             List<AclBinding> order = new ArrayList<>(pending);
             return calls.<CreateAclsResponse>toController(ApiKey.CREATE_ACLS, v -> {
@@ -79,7 +80,7 @@ final class AclCalls implements AclAdmin {
     }
 
     @Override
-    public Results<AclFilter, List<AclBinding>> delete(java.util.Collection<AclFilter> filters) {
+    public Results<AclFilter, List<AclBinding>> delete(Collection<AclFilter> filters) {
         return calls.perItem("delete ACLs", filters, pending -> {
             List<AclFilter> order = new ArrayList<>(pending);
             return calls.<DeleteAclsResponse>toController(ApiKey.DELETE_ACLS, v -> {

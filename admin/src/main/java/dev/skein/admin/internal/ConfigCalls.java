@@ -7,6 +7,7 @@ import dev.skein.admin.ConfigResource;
 import dev.skein.admin.Results;
 import dev.skein.core.ErrorCode;
 import dev.skein.core.message.ApiKey;
+import dev.skein.core.message.ApiMessage;
 import dev.skein.core.message.DescribeConfigsRequest;
 import dev.skein.core.message.DescribeConfigsResponse;
 import dev.skein.core.message.IncrementalAlterConfigsRequest;
@@ -20,6 +21,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.BiFunction;
+import java.util.function.IntFunction;
 
 /**
  * {@link ConfigAdmin} on DescribeConfigs and IncrementalAlterConfigs. A broker's own configs (and its
@@ -46,7 +49,7 @@ final class ConfigCalls implements ConfigAdmin {
 
     /** Runs one request per target broker and merges the outcomes. */
     private <V> CompletableFuture<Map<ConfigResource, Calls.Outcome<V>>> perBroker(Set<ConfigResource> pending,
-            java.util.function.BiFunction<Integer, List<ConfigResource>, CompletableFuture<Map<ConfigResource, Calls.Outcome<V>>>> send) {
+            BiFunction<Integer, List<ConfigResource>, CompletableFuture<Map<ConfigResource, Calls.Outcome<V>>>> send) {
         Map<Integer, List<ConfigResource>> byBroker = new LinkedHashMap<>();
         pending.forEach(r -> byBroker.computeIfAbsent(brokerOf(r), b -> new ArrayList<>()).add(r));
         List<CompletableFuture<Map<ConfigResource, Calls.Outcome<V>>>> parts = new ArrayList<>();
@@ -62,7 +65,7 @@ final class ConfigCalls implements ConfigAdmin {
     public Results<ConfigResource, Map<String, ConfigEntry>> describe(Collection<ConfigResource> resources) {
         resources.forEach(ConfigCalls::brokerOf); // a malformed broker name fails here, not on an event loop
         return calls.perItem("describe configs", resources, pending -> perBroker(pending, (broker, list) -> {
-            java.util.function.IntFunction<dev.skein.core.message.ApiMessage> build = v -> {
+            IntFunction<ApiMessage> build = v -> {
                 List<DescribeConfigsRequest.DescribeConfigsResource> rs = new ArrayList<>();
                 list.forEach(r -> rs.add(new DescribeConfigsRequest.DescribeConfigsResource().setResourceType(r.type().code())
                         .setResourceName(r.name()).setConfigurationKeys(null)));
@@ -111,7 +114,7 @@ final class ConfigCalls implements ConfigAdmin {
     private Results<ConfigResource, Void> alter(Map<ConfigResource, List<ConfigOp>> changes, boolean validateOnly) {
         changes.keySet().forEach(ConfigCalls::brokerOf);
         return calls.perItem("alter configs", changes.keySet(), pending -> perBroker(pending, (broker, list) -> {
-            java.util.function.IntFunction<dev.skein.core.message.ApiMessage> build = v -> {
+            IntFunction<ApiMessage> build = v -> {
                 List<IncrementalAlterConfigsRequest.AlterConfigsResource> rs = new ArrayList<>();
                 for (ConfigResource r : list) {
                     List<IncrementalAlterConfigsRequest.AlterableConfig> ops = new ArrayList<>();

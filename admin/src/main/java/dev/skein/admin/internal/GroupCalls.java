@@ -47,6 +47,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 
 /**
  * {@link GroupAdmin}: ListGroups on every broker; ConsumerGroupDescribe where the cluster runs the
@@ -94,7 +95,7 @@ final class GroupCalls implements GroupAdmin {
 
     /** One call per pending group, each at its own coordinator. */
     private <V> CompletableFuture<Map<String, Calls.Outcome<V>>> eachGroup(Set<String> pending,
-            java.util.function.Function<String, CompletableFuture<Calls.Outcome<V>>> one) {
+            Function<String, CompletableFuture<Calls.Outcome<V>>> one) {
         Map<String, CompletableFuture<Calls.Outcome<V>>> parts = new LinkedHashMap<>();
         for (String g : pending) {
             parts.put(g, one.apply(g).exceptionally(t -> Calls.Outcome.failed(asSkein(Calls.unwrap(t)))));

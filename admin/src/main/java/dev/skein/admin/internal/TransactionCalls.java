@@ -8,6 +8,7 @@ import dev.skein.admin.TransactionDescription;
 import dev.skein.admin.TransactionListing;
 import dev.skein.core.ErrorCode;
 import dev.skein.core.Node;
+import dev.skein.core.SkeinException;
 import dev.skein.core.TopicPartition;
 import dev.skein.core.message.ApiKey;
 import dev.skein.core.message.DescribeProducersRequest;
@@ -77,8 +78,8 @@ final class TransactionCalls implements TransactionAdmin {
                 parts.put(id, calls.coordinator(TRANSACTION, id).thenCompose(node -> calls.<DescribeTransactionsResponse>toBroker(
                         node, ApiKey.DESCRIBE_TRANSACTIONS, v -> new DescribeTransactionsRequest().setTransactionalIds(List.of(id)))
                         .thenApply(r -> describeOne(id, node, r.transactionStates().get(0))))
-                        .exceptionally(t -> Calls.Outcome.failed(Calls.unwrap(t) instanceof dev.skein.core.SkeinException s ? s
-                                : new dev.skein.core.SkeinException(t.toString(), t))));
+                        .exceptionally(t -> Calls.Outcome.failed(Calls.unwrap(t) instanceof SkeinException s ? s
+                                : new SkeinException(t.toString(), t))));
             }
             return CompletableFuture.allOf(parts.values().toArray(CompletableFuture[]::new)).thenApply(v -> {
                 Map<String, Calls.Outcome<TransactionDescription>> out = new HashMap<>();

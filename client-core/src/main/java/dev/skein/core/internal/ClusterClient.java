@@ -1,5 +1,6 @@
 package dev.skein.core.internal;
 
+import dev.skein.core.AuthenticationException;
 import dev.skein.core.ClientOptions;
 import dev.skein.core.ClientResources;
 import dev.skein.core.ErrorCode;
@@ -9,6 +10,7 @@ import dev.skein.core.TimeoutException;
 import dev.skein.core.internal.metadata.Cluster;
 import dev.skein.core.internal.metadata.MetadataManager;
 import dev.skein.core.internal.net.BrokerConnection;
+import dev.skein.core.internal.net.BrokerVersions;
 import dev.skein.core.internal.net.ConnectionManager;
 import dev.skein.core.message.ApiKey;
 import dev.skein.core.message.ApiMessage;
@@ -65,7 +67,7 @@ public final class ClusterClient implements AutoCloseable {
      * The failure that stopped this client for good (authentication), or null. Clients check it
      * where they would otherwise wait, so that it reaches every operation promptly.
      */
-    public dev.skein.core.AuthenticationException fatalError() {
+    public AuthenticationException fatalError() {
         return connections.authenticationFailure();
     }
 
@@ -210,7 +212,7 @@ public final class ClusterClient implements AutoCloseable {
     }
 
     /** The versions and feature levels negotiated with a broker (connecting if needed). */
-    public CompletableFuture<dev.skein.core.internal.net.BrokerVersions> versions(int nodeId) {
+    public CompletableFuture<BrokerVersions> versions(int nodeId) {
         return connectionTo(nodeId).thenApply(BrokerConnection::versions);
     }
 

@@ -4,7 +4,9 @@ import dev.skein.core.internal.security.ClientCredentialsTokenSource;
 import dev.skein.core.internal.security.Jwt;
 
 import java.net.URI;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import javax.net.ssl.SSLContext;
 
 /**
  * Where SASL/OAUTHBEARER tokens come from. Skein calls {@link #token()} when a connection
@@ -26,7 +28,7 @@ public interface OAuthBearerTokenSource {
      * A fresh unsecured token ({@code "alg":"none"}) naming {@code principal}, for development
      * brokers that validate with Kafka's unsecured validator. Never for a production cluster.
      */
-    static OAuthBearerTokenSource unsecured(String principal, java.time.Duration lifetime) {
+    static OAuthBearerTokenSource unsecured(String principal, Duration lifetime) {
         return () -> CompletableFuture.completedFuture(Jwt.unsecured(principal, lifetime));
     }
 
@@ -43,7 +45,7 @@ public interface OAuthBearerTokenSource {
 
     /** As {@link #clientCredentials(URI, String, Secret, String)}, trusting the endpoint's certificate through {@code tls}. */
     static OAuthBearerTokenSource clientCredentials(URI tokenEndpoint, String clientId, Secret clientSecret,
-                                                    String scope, javax.net.ssl.SSLContext tls) {
+                                                    String scope, SSLContext tls) {
         return new ClientCredentialsTokenSource(tokenEndpoint, clientId, clientSecret, scope, tls);
     }
 }

@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
@@ -253,12 +254,12 @@ abstract class AbstractMembership implements Membership {
     static ConsumerProtocolState.TopicIds topicIds(ClusterClient client) {
         return new ConsumerProtocolState.TopicIds() {
             @Override
-            public String name(java.util.UUID id) {
+            public String name(UUID id) {
                 return client.cluster().topicName(id);
             }
 
             @Override
-            public java.util.UUID id(String topic) {
+            public UUID id(String topic) {
                 Cluster.TopicInfo info = client.cluster().topic(topic);
                 return info == null ? null : info.id();
             }

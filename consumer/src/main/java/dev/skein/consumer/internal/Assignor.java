@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * A classic-protocol assignor, run by the group leader: from each member's subscription (topics, and
@@ -193,7 +194,7 @@ abstract class Assignor {
         }
 
         private static List<TopicPartition> allPartitions(Map<String, Member> members, Map<String, Integer> counts) {
-            Set<String> topics = new java.util.TreeSet<>();
+            Set<String> topics = new TreeSet<>();
             members.values().forEach(m -> topics.addAll(m.topics()));
             List<TopicPartition> out = new ArrayList<>();
             for (String t : topics) {

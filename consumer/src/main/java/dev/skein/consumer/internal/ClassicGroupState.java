@@ -21,6 +21,7 @@ import io.netty.buffer.Unpooled;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -29,6 +30,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.DoubleSupplier;
 
@@ -328,7 +330,7 @@ final class ClassicGroupState implements MembershipState {
             members.put(m.memberId(), decodeSubscription(m.metadata(), assignor.name()));
         }
         pendingSync = syncRequest(forJoin, assignor.assign(members, partitionCounts));
-        Map<String, Integer> snapshot = new java.util.TreeMap<>();
+        Map<String, Integer> snapshot = new TreeMap<>();
         members.values().forEach(m -> m.topics().forEach(t -> snapshot.put(t, partitionCounts.getOrDefault(t, 0))));
         events.add(new GroupEvent.Led(Map.copyOf(snapshot)));
         joined = null;
@@ -455,7 +457,7 @@ final class ClassicGroupState implements MembershipState {
     private byte[] encodeSubscription(Assignor assignor) {
         byte[] userData = switch (assignor.name()) {
             case "sticky" -> StickyUserData.encode(lastAssignment, generation);
-            case "cooperative-sticky" -> java.nio.ByteBuffer.allocate(4).putInt(generation).array();
+            case "cooperative-sticky" -> ByteBuffer.allocate(4).putInt(generation).array();
             default -> null;
         };
         ConsumerProtocolSubscription s = new ConsumerProtocolSubscription()

@@ -1,13 +1,15 @@
 package dev.skein.consumer.internal;
 
 import dev.skein.consumer.CommitFailedException;
-import dev.skein.core.AuthorizationException;
-import dev.skein.core.ConsumerGroupMetadata;
 import dev.skein.consumer.ConsumerRecords;
 import dev.skein.consumer.Delivery;
+import dev.skein.consumer.IsolationLevel;
 import dev.skein.consumer.OffsetAndMetadata;
 import dev.skein.consumer.OffsetCommitCallback;
 import dev.skein.consumer.RebalanceListener;
+import dev.skein.consumer.SubscriptionPattern;
+import dev.skein.core.AuthorizationException;
+import dev.skein.core.ConsumerGroupMetadata;
 import dev.skein.core.ErrorCode;
 import dev.skein.core.SkeinException;
 import dev.skein.core.TopicPartition;
@@ -175,7 +177,7 @@ final class ConsumerGroup {
      * A broker-matched subscription (consumer protocol). Metadata then covers every topic, so the
      * assignment's topic ids can be named and their leaders found.
      */
-    void subscribe(dev.skein.consumer.SubscriptionPattern p, RebalanceListener l) {
+    void subscribe(SubscriptionPattern p, RebalanceListener l) {
         settleProtocol();
         membership.subscribeRegex(p.regex()); // throws under classic, before anything changes
         listener = l;
@@ -291,7 +293,7 @@ final class ConsumerGroup {
             }
         }
         subscriptions.assign(assigned);
-        metrics.assigned(assigned, tp -> subscriptions.lag(tp, settings.isolation() == dev.skein.consumer.IsolationLevel.READ_COMMITTED));
+        metrics.assigned(assigned, tp -> subscriptions.lag(tp, settings.isolation() == IsolationLevel.READ_COMMITTED));
         if (listener != null) {
             listener.onPartitionsAssigned(membership.cooperative() ? added : assigned);
         }

@@ -12,6 +12,7 @@ import io.netty.channel.EventLoop;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -26,6 +27,8 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.function.LongConsumer;
 
 /**
  * Pre-fetches in the background, on one event loop: one Fetch in flight per broker, for the
@@ -51,21 +54,21 @@ final class Fetcher {
     private final Map<TopicPartition, ErrorCode> partitionErrors = new ConcurrentHashMap<>();
     private final Set<Integer> inFlight = new HashSet<>(); // event-loop confined
     private final Map<Integer, FetchSession> sessions = new HashMap<>(); // event-loop confined
-    private volatile java.util.function.Consumer<Boolean> requestListener = incremental -> { };
+    private volatile Consumer<Boolean> requestListener = incremental -> { };
     private volatile boolean closed;
-    private volatile java.util.function.LongConsumer latencyListener = n -> { };
+    private volatile LongConsumer latencyListener = n -> { };
     private final PositionValidator validator;
     /** KIP-392: the replica a leader named for this consumer's rack, used until it expires or fails. */
     private final Map<TopicPartition, ReadReplica> readReplicas = new HashMap<>(); // event-loop confined
 
     private record ReadReplica(int node, long untilNanos) {}
 
-    void latencyListener(java.util.function.LongConsumer l) {
+    void latencyListener(LongConsumer l) {
         this.latencyListener = l;
     }
 
     /** Told of every Fetch sent: true when it was incremental (KIP-227). */
-    void requestListener(java.util.function.Consumer<Boolean> l) {
+    void requestListener(Consumer<Boolean> l) {
         this.requestListener = l;
     }
 
@@ -148,7 +151,7 @@ final class Fetcher {
                 r.setReplicaId(-1);
             }
             return r;
-        }, java.time.Duration.ofSeconds(2)).handle((r, e) -> {
+        }, Duration.ofSeconds(2)).handle((r, e) -> {
             if (r != null) {
                 r.responses().forEach(t -> t.partitions().forEach(p -> {
                     if (p.records() != null) {

@@ -4,6 +4,7 @@ import dev.skein.core.TopicPartition;
 import dev.skein.core.message.JoinGroupResponse;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -38,7 +39,7 @@ sealed interface GroupEvent {
      * a topic that did not exist). When metadata later shows other counts (partitions added, a topic
      * created), the leader asks for a rebalance, as Apache Kafka's consumer does.
      */
-    record Led(java.util.Map<String, Integer> partitionCounts) implements GroupEvent {}
+    record Led(Map<String, Integer> partitionCounts) implements GroupEvent {}
 
     /** For the polling thread: the broker refused the consumer protocol before the first join (auto falls back). */
     record Refused() implements GroupEvent {}

@@ -7,16 +7,15 @@ import dev.skein.core.ErrorCode;
 import dev.skein.core.SkeinException;
 import dev.skein.core.TimeoutException;
 import dev.skein.core.TopicPartition;
-import dev.skein.core.internal.Retry;
 import dev.skein.core.internal.ClusterClient;
 import dev.skein.core.internal.Coordinators;
+import dev.skein.core.internal.Retry;
 import dev.skein.core.internal.metadata.Cluster;
 import dev.skein.core.message.ApiKey;
 import dev.skein.core.message.OffsetCommitRequest;
 import dev.skein.core.message.OffsetCommitResponse;
 import dev.skein.core.message.OffsetFetchRequest;
 import dev.skein.core.message.OffsetFetchResponse;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,6 +28,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 
 /**
  * Committed offsets of a group: finds the group coordinator (FindCoordinator), commits (OffsetCommit)
@@ -41,7 +41,7 @@ final class GroupOffsets {
     private final ClusterClient client;
     private final ConsumerSettings settings;
     private final Coordinators coordinators;
-    private volatile java.util.function.Supplier<MemberIdentity> member = () -> MemberIdentity.NONE;
+    private volatile Supplier<MemberIdentity> member = () -> MemberIdentity.NONE;
 
     GroupOffsets(ClusterClient client, ConsumerSettings settings) {
         this.client = client;
@@ -51,7 +51,7 @@ final class GroupOffsets {
         this.coordinators = new Coordinators(client, true, null);
     }
 
-    void memberSupplier(java.util.function.Supplier<MemberIdentity> supplier) {
+    void memberSupplier(Supplier<MemberIdentity> supplier) {
         this.member = supplier;
     }
 

@@ -16,6 +16,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -203,7 +204,7 @@ final class PositionValidator {
         subscriptions.validated(c.position().tp(), c.position().offset(), c.leaderEpoch(), offset, epoch);
     }
 
-    private void retryLater(java.util.Collection<Check> checks) {
+    private void retryLater(Collection<Check> checks) {
         checks.forEach(c -> subscriptions.validationFailed(c.position().tp(), c.position().offset()));
         client.refreshMetadata();
         loop.schedule(wakeup, settings.client().retryBackoff().toMillis(), TimeUnit.MILLISECONDS);

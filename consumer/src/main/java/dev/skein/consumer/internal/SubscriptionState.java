@@ -11,6 +11,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
+import java.util.function.Function;
 
 /**
  * The assigned partitions and, for each, the position (the next offset {@code poll()} returns), the
@@ -49,7 +51,7 @@ final class SubscriptionState {
         /** Position last committed (or -1): at-least-once commits only what moved. */
         long committed = -1;
         /** The id of the topic the position belongs to, once metadata named it. */
-        java.util.UUID topicId;
+        UUID topicId;
     }
 
     private final Map<TopicPartition, PartitionState> assigned = new LinkedHashMap<>();
@@ -195,11 +197,11 @@ final class SubscriptionState {
      * is dropped and reset by {@code strategy} (committed offsets of the old topic mean nothing for the
      * new one). Returns those partitions.
      */
-    synchronized List<TopicPartition> checkTopicIds(java.util.function.Function<String, java.util.UUID> ids,
+    synchronized List<TopicPartition> checkTopicIds(Function<String, UUID> ids,
                                                     OffsetReset strategy) {
         List<TopicPartition> reborn = List.of();
         for (Map.Entry<TopicPartition, PartitionState> e : assigned.entrySet()) {
-            java.util.UUID now = ids.apply(e.getKey().topic());
+            UUID now = ids.apply(e.getKey().topic());
             PartitionState s = e.getValue();
             if (now == null || now.equals(s.topicId)) {
                 continue;

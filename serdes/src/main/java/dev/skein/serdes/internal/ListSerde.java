@@ -2,13 +2,16 @@ package dev.skein.serdes.internal;
 
 import dev.skein.serdes.Deserializer;
 import dev.skein.serdes.SerdeContext;
-import dev.skein.serdes.Serializer;
 import dev.skein.serdes.SerializationException;
+import dev.skein.serdes.Serializer;
 
 import java.io.ByteArrayOutputStream;
+import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Lists in the layout of Kafka's list serde (KIP-466), so lists are readable by either client:
@@ -83,7 +86,7 @@ public final class ListSerde<T> implements Serializer<List<T>>, Deserializer<Lis
             if (constant && fixedSize < 0) {
                 throw new IllegalArgumentException("a constant-size list needs a fixed-size element deserializer");
             }
-            java.util.Set<Integer> nulls = new java.util.HashSet<>();
+            Set<Integer> nulls = new HashSet<>();
             if (constant) {
                 int n = count(in.getInt(), in, 4);
                 for (int i = 0; i < n; i++) {
@@ -111,7 +114,7 @@ public final class ListSerde<T> implements Serializer<List<T>>, Deserializer<Lis
                 out.add(innerDeserializer.deserialize(element, context));
             }
             return out;
-        } catch (java.nio.BufferUnderflowException | IllegalArgumentException e) {
+        } catch (BufferUnderflowException | IllegalArgumentException e) {
             throw new SerializationException("malformed list: " + (e.getMessage() == null ? "truncated" : e.getMessage()),
                     context, FixedSizeSerde.bytes(data), e);
         }

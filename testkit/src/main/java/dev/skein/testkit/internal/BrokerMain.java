@@ -2,6 +2,7 @@ package dev.skein.testkit.internal;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.Arrays;
 
 /**
  * Entry point of a broker child JVM. It ties the broker's life to its parent: the parent holds the
@@ -19,7 +20,7 @@ public final class BrokerMain {
         watchdog.setDaemon(true);
         watchdog.start();
         String mainClass = args[0];
-        String[] rest = java.util.Arrays.copyOfRange(args, 1, args.length);
+        String[] rest = Arrays.copyOfRange(args, 1, args.length);
         Class.forName(mainClass).getMethod("main", String[].class).invoke(null, (Object) rest);
     }
 

@@ -5,6 +5,8 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -48,7 +50,7 @@ public final class MetadataProbe {
             }
             byte[] body = new byte[length];
             in.readFully(body);
-            java.nio.ByteBuffer buf = java.nio.ByteBuffer.wrap(body);
+            ByteBuffer buf = ByteBuffer.wrap(body);
             buf.getInt(); // correlation id
             buf.getInt(); // throttle_time_ms
             int brokers = buf.getInt();
@@ -60,12 +62,12 @@ public final class MetadataProbe {
                 skipString(buf); // rack (nullable)
             }
             return ids;
-        } catch (java.nio.BufferUnderflowException e) {
+        } catch (BufferUnderflowException e) {
             throw new IOException("truncated Metadata response", e);
         }
     }
 
-    private static void skipString(java.nio.ByteBuffer buf) {
+    private static void skipString(ByteBuffer buf) {
         short len = buf.getShort();
         if (len > 0) {
             buf.position(buf.position() + len);

@@ -1,8 +1,10 @@
 package dev.skein.testkit.internal;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -75,7 +77,7 @@ public record Release(int major, int minor, int patch, String text) implements C
                 throw new UncheckedIOException(e);
             }
         }
-        for (String entry : cp.split(java.io.File.pathSeparator)) {
+        for (String entry : cp.split(File.pathSeparator)) {
             if (!entry.isEmpty() && !Files.exists(Path.of(entry))) {
                 throw new IllegalStateException("classpath entry " + entry + " of Apache Kafka " + text + " is missing;"
                         + " rebuild (mvn -B install -DskipTests) or set -D" + property);
@@ -84,10 +86,10 @@ public record Release(int major, int minor, int patch, String text) implements C
         String self;
         try {
             self = Path.of(BrokerMain.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
-        } catch (java.net.URISyntaxException e) {
+        } catch (URISyntaxException e) {
             throw new IllegalStateException(e);
         }
-        return self + java.io.File.pathSeparator + cp;
+        return self + File.pathSeparator + cp;
     }
 
     private static String builtInVersion() {

@@ -32,6 +32,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.DecoderException;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.ScheduledFuture;
 import org.slf4j.Logger;
@@ -42,10 +43,13 @@ import java.nio.channels.ClosedChannelException;
 import java.security.SecureRandom;
 import java.security.cert.CertPathBuilderException;
 import java.security.cert.CertificateException;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
 
 /**
  * One TCP connection to one broker: size-prefixed framing, correlation ids, pipelined requests
@@ -235,7 +239,7 @@ public final class BrokerConnection {
 
     /** Why a TLS handshake failed, in words that point at the setting to fix. */
     private Throwable tlsFailure(Throwable cause, String target) {
-        Throwable c = cause instanceof io.netty.handler.codec.DecoderException d && d.getCause() != null ? d.getCause() : cause;
+        Throwable c = cause instanceof DecoderException d && d.getCause() != null ? d.getCause() : cause;
         String detail = String.valueOf(c.getMessage());
         if (has(c, CertificateException.class) && !has(c, CertPathBuilderException.class)
                 && (detail.contains("name") || detail.contains("subject alternative"))) {
@@ -257,7 +261,7 @@ public final class BrokerConnection {
                     + " handshake without answering: is this a PLAINTEXT or SASL_PLAINTEXT listener? (the client uses"
                     + " security.protocol=" + options.securityProtocol() + ")", c);
         }
-        if (c instanceof javax.net.ssl.SSLException) {
+        if (c instanceof SSLException) {
             return new AuthenticationException("TLS handshake with " + target + " failed: " + detail, c);
         }
         return new NetworkException("TLS handshake with " + target + " failed: " + detail, c, true);
@@ -313,7 +317,7 @@ public final class BrokerConnection {
             SaslExchange exchange = SaslExchange.start(credentials, RANDOM);
             exchange.initialResponse().whenComplete((first, tokenError) -> {
                 if (tokenError != null) {
-                    Throwable t = tokenError instanceof java.util.concurrent.CompletionException && tokenError.getCause() != null
+                    Throwable t = tokenError instanceof CompletionException && tokenError.getCause() != null
                             ? tokenError.getCause() : tokenError;
                     done.completeExceptionally(t instanceof AuthenticationException ? t
                             : new AuthenticationException("no OAUTHBEARER token for " + name + ": " + t.getMessage(), t));
@@ -452,12 +456,12 @@ public final class BrokerConnection {
      * legitimately hold longer than {@code request.timeout.ms} (JoinGroup waits for the rebalance).
      */
     public CompletableFuture<ApiMessage> send(ApiMessage request, short version, boolean expectResponse,
-                                              java.time.Duration timeout) {
+                                              Duration timeout) {
         return send(request, version, expectResponse, timeout, false);
     }
 
     private CompletableFuture<ApiMessage> send(ApiMessage request, short version, boolean expectResponse,
-                                               java.time.Duration timeout, boolean auth) {
+                                               Duration timeout, boolean auth) {
         CompletableFuture<ApiMessage> future = new CompletableFuture<>();
         ApiKey api = ApiKey.forId(request.apiKey());
         ByteBuf buf = alloc.buffer();
@@ -730,14 +734,14 @@ public final class BrokerConnection {
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            Throwable c = cause instanceof io.netty.handler.codec.DecoderException d && d.getCause() != null
+            Throwable c = cause instanceof DecoderException d && d.getCause() != null
                     ? d.getCause() : cause;
             if (closeCause == null) {
                 // TLS 1.3 finishes the client's handshake before the broker checks the client's certificate:
                 // a refusal then arrives as an alert on an open connection.
                 closeCause = c instanceof FrameDecoder.TlsReply ? new AuthenticationException(name + ": " + c.getMessage(), c)
                         : c instanceof ProtocolException ? new ProtocolException(name + ": " + c.getMessage(), c)
-                        : c instanceof javax.net.ssl.SSLException ? tlsFailure(c, name)
+                        : c instanceof SSLException ? tlsFailure(c, name)
                         : new NetworkException("connection to " + name + " failed: " + c.getMessage(), c, true);
                 log.info("closing connection to {}: {}", name, c.toString());
             }

@@ -4,6 +4,10 @@ import dev.skein.core.UnsupportedVersionException;
 import dev.skein.core.message.ApiKey;
 import dev.skein.core.message.ApiVersionsResponse;
 
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
+
 /**
  * The API version ranges one broker advertised in ApiVersions, and the version this client uses for
  * each: the highest that both support. Also the finalized feature levels the handshake reported.
@@ -12,15 +16,15 @@ public final class BrokerVersions {
     private final short[] min = new short[ApiKey.values().length];
     private final short[] max = new short[ApiKey.values().length];
     private final String broker;
-    private final java.util.Map<String, Short> finalizedFeatures = new java.util.HashMap<>();
+    private final Map<String, Short> finalizedFeatures = new HashMap<>();
 
     BrokerVersions(ApiVersionsResponse response, String broker) {
         this.broker = broker;
         if (response.finalizedFeatures() != null) {
             response.finalizedFeatures().forEach(f -> finalizedFeatures.put(f.name(), f.maxVersionLevel()));
         }
-        java.util.Arrays.fill(min, (short) -1);
-        java.util.Arrays.fill(max, (short) -1);
+        Arrays.fill(min, (short) -1);
+        Arrays.fill(max, (short) -1);
         for (ApiVersionsResponse.ApiVersion v : response.apiKeys()) {
             ApiKey key = ApiKey.forId(v.apiKey());
             if (key != null) {

@@ -8,6 +8,8 @@ import dev.skein.core.Node;
 import dev.skein.core.internal.Backoff;
 import dev.skein.core.internal.Retry;
 import io.netty.channel.EventLoop;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -17,7 +19,9 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
@@ -40,7 +44,7 @@ import java.util.function.Consumer;
  * blocks). Thread-safe.
  */
 public final class ConnectionManager implements AutoCloseable {
-    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ConnectionManager.class);
+    private static final Logger log = LoggerFactory.getLogger(ConnectionManager.class);
     private final ClientResources resources;
     private final ClientOptions options;
     private final ExecutorService dns;
@@ -49,7 +53,7 @@ public final class ConnectionManager implements AutoCloseable {
     private volatile boolean closed;
     private volatile AuthenticationException authFailure;
     private volatile boolean everConnected;
-    private final List<Consumer<AuthenticationException>> authListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<Consumer<AuthenticationException>> authListeners = new CopyOnWriteArrayList<>();
 
     /** Failed attempts to one broker and when the next may start. */
     private static final class Failures {
@@ -200,7 +204,7 @@ public final class ConnectionManager implements AutoCloseable {
             return connectFirst(-1, addrs, 0);
         }).handle((conn, err) -> {
             if (err != null) {
-                throw new java.util.concurrent.CompletionException(classify(unwrap(err)));
+                throw new CompletionException(classify(unwrap(err)));
             }
             return conn;
         });

@@ -10,15 +10,17 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufInputStream;
 import io.netty.buffer.ByteBufOutputStream;
-import net.jpountz.lz4.LZ4FrameInputStream;
-import net.jpountz.lz4.LZ4FrameOutputStream;
 import org.xerial.snappy.SnappyInputStream;
 import org.xerial.snappy.SnappyOutputStream;
+import net.jpountz.lz4.LZ4FrameInputStream;
+import net.jpountz.lz4.LZ4FrameOutputStream;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
 
@@ -31,10 +33,10 @@ public final class CompressionCodec {
     private static final int CHUNK = 16 * 1024;
     private static final int ZSTD_CHUNK = 128 * 1024;
     private static final int ZSTD_POOL_MAX = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
-    private static final java.util.concurrent.ConcurrentLinkedQueue<ZstdDecompressCtx> ZSTD_CONTEXTS =
-            new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private static final ConcurrentLinkedQueue<ZstdDecompressCtx> ZSTD_CONTEXTS =
+            new ConcurrentLinkedQueue<>();
     /** How many contexts the pool holds (bounded by ZSTD_POOL_MAX). */
-    private static final java.util.concurrent.atomic.AtomicInteger ZSTD_POOLED = new java.util.concurrent.atomic.AtomicInteger();
+    private static final AtomicInteger ZSTD_POOLED = new AtomicInteger();
 
     private CompressionCodec() {}
 

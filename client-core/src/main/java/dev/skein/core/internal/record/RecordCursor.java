@@ -3,6 +3,7 @@ package dev.skein.core.internal.record;
 import dev.skein.core.Header;
 import dev.skein.core.ProtocolException;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -231,11 +232,11 @@ public final class RecordCursor implements AutoCloseable {
 
     /** A copy of the key's bytes (for error reports), or null. */
     public byte[] keyBytes() {
-        return keyLength < 0 ? null : io.netty.buffer.ByteBufUtil.getBytes(data, keyIndex, keyLength);
+        return keyLength < 0 ? null : ByteBufUtil.getBytes(data, keyIndex, keyLength);
     }
 
     public byte[] valueBytes() {
-        return valueLength < 0 ? null : io.netty.buffer.ByteBufUtil.getBytes(data, valueIndex, valueLength);
+        return valueLength < 0 ? null : ByteBufUtil.getBytes(data, valueIndex, valueLength);
     }
 
     public ByteBuf data() {

@@ -1,8 +1,11 @@
 package dev.skein.core.internal.security;
 
 import dev.skein.core.ConfigException;
+import dev.skein.core.security.OAuthBearerToken;
+import dev.skein.core.security.Secret;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.regex.Matcher;
@@ -15,7 +18,7 @@ public final class Jwt {
     private Jwt() {}
 
     /** An unsecured JWT ({@code "alg":"none"}, no signature) with {@code sub}, {@code iat} and {@code exp}. */
-    public static dev.skein.core.security.OAuthBearerToken unsecured(String subject, java.time.Duration lifetime) {
+    public static OAuthBearerToken unsecured(String subject, Duration lifetime) {
         Instant now = Instant.now();
         Instant exp = now.plus(lifetime);
         Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
@@ -23,8 +26,8 @@ public final class Jwt {
         String payload = b64.encodeToString(("{\"sub\":\"" + subject.replace("\\", "\\\\").replace("\"", "\\\"")
                 + "\",\"iat\":" + now.getEpochSecond() + ",\"exp\":" + exp.getEpochSecond() + "}")
                 .getBytes(StandardCharsets.UTF_8));
-        return new dev.skein.core.security.OAuthBearerToken(
-                dev.skein.core.security.Secret.of(header + "." + payload + "."), exp);
+        return new OAuthBearerToken(
+                Secret.of(header + "." + payload + "."), exp);
     }
 
     /** The {@code exp} claim, or {@link Instant#MAX} when there is none. Never quotes the token when it fails. */

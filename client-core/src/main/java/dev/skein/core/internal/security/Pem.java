@@ -4,12 +4,14 @@ import dev.skein.core.ConfigException;
 import dev.skein.core.security.Secret;
 
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.Base64;
 import java.util.Collection;
@@ -35,7 +37,7 @@ final class Pem {
             ks.load(null, null);
             ks.setKeyEntry("client", key, STORE_PASSWORD, chain.toArray(Certificate[]::new));
             return ks;
-        } catch (java.io.IOException | GeneralSecurityException e) {
+        } catch (IOException | GeneralSecurityException e) {
             throw new ConfigException("ssl.keystore.key", "does not match the certificate chain: " + e.getMessage());
         }
     }
@@ -59,7 +61,7 @@ final class Pem {
             } else {
                 spec = new PKCS8EncodedKeySpec(der);
             }
-        } catch (java.io.IOException | GeneralSecurityException e) {
+        } catch (IOException | GeneralSecurityException e) {
             throw new ConfigException("ssl.key.password", "does not decrypt the PEM key (" + e.getClass().getSimpleName() + ")");
         }
         for (String algorithm : new String[] {"RSA", "EC", "Ed25519", "Ed448", "DSA"}) {
@@ -91,7 +93,7 @@ final class Pem {
             throw new ConfigException(key, "holds no PEM certificate");
         }
         try {
-            return java.security.cert.CertificateFactory.getInstance("X.509")
+            return CertificateFactory.getInstance("X.509")
                     .generateCertificates(new ByteArrayInputStream(blocks.toString().getBytes(StandardCharsets.US_ASCII)));
         } catch (GeneralSecurityException e) {
             throw new ConfigException(key, "holds no readable PEM certificate: " + e.getMessage());

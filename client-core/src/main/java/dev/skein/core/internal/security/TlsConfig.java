@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
+import java.security.UnrecoverableKeyException;
 import java.security.cert.Certificate;
 import java.util.ArrayList;
 import java.util.List;
@@ -192,7 +193,7 @@ public final class TlsConfig {
             ks.load(in, password == null ? null : password.reveal().toCharArray());
             return ks;
         } catch (IOException e) {
-            String why = e.getCause() instanceof java.security.UnrecoverableKeyException
+            String why = e.getCause() instanceof UnrecoverableKeyException
                     || String.valueOf(e.getMessage()).contains("password") ? "the password is wrong" : e.getMessage();
             throw new ConfigException(prefix + ".password", "cannot open " + type + " store " + location + ": " + why);
         } catch (GeneralSecurityException e) {

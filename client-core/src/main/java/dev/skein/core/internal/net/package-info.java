@@ -1,0 +1,7 @@
+/**
+ * Connections to brokers on Netty: one {@code BrokerConnection} per broker and purpose (framing,
+ * correlation, ApiVersions negotiation, SASL and TLS, request timeouts, the response size cap), the
+ * {@code ConnectionManager} that opens and reuses them, and what each Kafka release supports. Nothing
+ * here blocks an event loop. Not API.
+ */
+package dev.skein.core.internal.net;
