@@ -60,7 +60,7 @@ public final class AdminBuilder {
     /**
      * Sets an option by its standard Kafka property name.
      *
-     * @throws dev.skein.core.ConfigException naming the key when it is unknown or its value invalid
+     * @throws dev.skein.core.errors.ConfigException naming the key when it is unknown or its value invalid
      */
     public AdminBuilder property(String key, Object value) {
         if (key.equals("default.api.timeout.ms")) {
@@ -71,7 +71,7 @@ public final class AdminBuilder {
         return this;
     }
 
-    /** @throws dev.skein.core.ConfigException naming the key at fault */
+    /** @throws dev.skein.core.errors.ConfigException naming the key at fault */
     public Admin build() {
         return new SkeinAdmin(client.build(), defaultApiTimeout, resources);
     }

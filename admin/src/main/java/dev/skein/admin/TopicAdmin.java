@@ -10,14 +10,14 @@ import java.util.concurrent.CompletableFuture;
 public interface TopicAdmin {
     /**
      * Creates topics; one future per topic. A topic that exists fails its own future with
-     * {@link dev.skein.core.TopicExistsException}; an invalid config names the key and the reason.
+     * {@link dev.skein.core.errors.TopicExistsException}; an invalid config names the key and the reason.
      */
     Results<String, CreatedTopic> create(Collection<NewTopic> topics);
 
     /** As {@link #create(Collection)}, but only checks what the cluster would do ({@code validateOnly}). */
     Results<String, CreatedTopic> validate(Collection<NewTopic> topics);
 
-    /** Deletes topics by name; an unknown one fails with {@link dev.skein.core.UnknownTopicException}. */
+    /** Deletes topics by name; an unknown one fails with {@link dev.skein.core.errors.UnknownTopicException}. */
     Results<String, Void> delete(Collection<String> names);
 
     /** Deletes topics by id. */

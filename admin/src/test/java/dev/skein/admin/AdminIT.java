@@ -1,9 +1,9 @@
 package dev.skein.admin;
 
-import dev.skein.core.InvalidRequestException;
 import dev.skein.core.Node;
-import dev.skein.core.TopicExistsException;
-import dev.skein.core.UnknownTopicException;
+import dev.skein.core.errors.InvalidRequestException;
+import dev.skein.core.errors.TopicExistsException;
+import dev.skein.core.errors.UnknownTopicException;
 import dev.skein.core.message.ApiKey;
 import dev.skein.core.message.FindCoordinatorResponse;
 import dev.skein.core.message.MetadataRequest;
@@ -315,12 +315,12 @@ class AdminIT {
                 .defaultApiTimeout(java.time.Duration.ofSeconds(2)).requestTimeout(java.time.Duration.ofSeconds(1)).build()) {
             long start = System.nanoTime();
             Throwable e = failure(dead.topics().list(false));
-            assertInstanceOf(dev.skein.core.TimeoutException.class, e);
+            assertInstanceOf(dev.skein.core.errors.TimeoutException.class, e);
             assertTrue(TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - start) < 10, "within the call's timeout");
         }
-        dev.skein.core.ConfigException bad = assertThrows(dev.skein.core.ConfigException.class,
+        dev.skein.core.errors.ConfigException bad = assertThrows(dev.skein.core.errors.ConfigException.class,
                 () -> Admin.builder().property("request.timeout.ms", "soon"));
         assertTrue(bad.getMessage().contains("request.timeout.ms"), bad.getMessage());
-        assertThrows(dev.skein.core.ConfigException.class, () -> Admin.builder().property("no.such.option", 1));
+        assertThrows(dev.skein.core.errors.ConfigException.class, () -> Admin.builder().property("no.such.option", 1));
     }
 }

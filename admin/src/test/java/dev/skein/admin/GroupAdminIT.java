@@ -1,7 +1,7 @@
 package dev.skein.admin;
 
-import dev.skein.core.GroupException;
 import dev.skein.core.TopicPartition;
+import dev.skein.core.errors.GroupException;
 import dev.skein.testkit.KafkaCluster;
 import dev.skein.testkit.KafkaClusterExtension;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;

@@ -1,8 +1,8 @@
 package dev.skein.cli;
 
-import dev.skein.core.AuthenticationException;
-import dev.skein.core.ConfigException;
-import dev.skein.core.SkeinException;
+import dev.skein.core.errors.AuthenticationException;
+import dev.skein.core.errors.ConfigException;
+import dev.skein.core.errors.SkeinException;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine;

@@ -4,8 +4,8 @@ import dev.skein.admin.Admin;
 import dev.skein.admin.TopicDescription;
 import dev.skein.consumer.ConsumerBuilder;
 import dev.skein.core.ClientOptions;
-import dev.skein.core.NetworkException;
-import dev.skein.core.UnknownTopicException;
+import dev.skein.core.errors.NetworkException;
+import dev.skein.core.errors.UnknownTopicException;
 import dev.skein.producer.ProducerBuilder;
 
 import java.io.IOException;
@@ -120,7 +120,7 @@ final class Clients {
     }
 
     static CliException unreachable(GlobalOptions global, Throwable cause) {
-        if (cause instanceof dev.skein.core.TimeoutException || cause instanceof java.util.concurrent.TimeoutException
+        if (cause instanceof dev.skein.core.errors.TimeoutException || cause instanceof java.util.concurrent.TimeoutException
                 || cause instanceof NetworkException) {
             return new CliException("cannot reach the cluster at " + properties(global).get("bootstrap.servers") + " ("
                     + Cli.describe(cause) + ")", cause);

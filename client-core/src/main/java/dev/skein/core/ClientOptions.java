@@ -1,5 +1,6 @@
 package dev.skein.core;
 
+import dev.skein.core.errors.ConfigException;
 import dev.skein.core.internal.config.ConfigValues;
 import dev.skein.core.internal.security.ClientCredentialsTokenSource;
 import dev.skein.core.internal.security.Jaas;

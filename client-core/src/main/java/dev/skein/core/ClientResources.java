@@ -1,5 +1,6 @@
 package dev.skein.core;
 
+import dev.skein.core.errors.ConfigException;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.EventLoopGroup;

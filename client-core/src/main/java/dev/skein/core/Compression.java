@@ -1,5 +1,7 @@
 package dev.skein.core;
 
+import dev.skein.core.errors.CorruptRecordException;
+
 /** The record batch compression codecs Kafka defines, with their attribute ids. */
 public enum Compression {
     NONE(0, "none"),

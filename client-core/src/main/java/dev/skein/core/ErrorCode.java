@@ -1,5 +1,26 @@
 package dev.skein.core;
 
+import dev.skein.core.errors.ApiException;
+import dev.skein.core.errors.AuthenticationException;
+import dev.skein.core.errors.AuthorizationException;
+import dev.skein.core.errors.CoordinatorException;
+import dev.skein.core.errors.CorruptRecordException;
+import dev.skein.core.errors.GroupException;
+import dev.skein.core.errors.InvalidRequestException;
+import dev.skein.core.errors.NetworkException;
+import dev.skein.core.errors.NotEnoughReplicasException;
+import dev.skein.core.errors.NotLeaderException;
+import dev.skein.core.errors.OffsetOutOfRangeException;
+import dev.skein.core.errors.ProducerFencedException;
+import dev.skein.core.errors.RecordTooLargeException;
+import dev.skein.core.errors.SequenceException;
+import dev.skein.core.errors.SkeinException;
+import dev.skein.core.errors.TimeoutException;
+import dev.skein.core.errors.TopicExistsException;
+import dev.skein.core.errors.TransactionException;
+import dev.skein.core.errors.UnknownTopicException;
+import dev.skein.core.errors.UnsupportedVersionException;
+
 /**
  * Every error code of the Kafka protocol: its wire value, whether the failed operation may succeed
  * when retried, and the exception type that reports it. The table follows Apache Kafka {@code 4.3};

@@ -1,5 +1,6 @@
 package dev.skein.core;
 
+import dev.skein.core.errors.ConfigException;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;

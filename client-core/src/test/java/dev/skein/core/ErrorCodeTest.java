@@ -1,5 +1,10 @@
 package dev.skein.core;
 
+import dev.skein.core.errors.AuthorizationException;
+import dev.skein.core.errors.NotLeaderException;
+import dev.skein.core.errors.ProducerFencedException;
+import dev.skein.core.errors.SkeinException;
+import dev.skein.core.errors.TopicExistsException;
 import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.protocol.Errors;
 import org.junit.jupiter.api.Test;

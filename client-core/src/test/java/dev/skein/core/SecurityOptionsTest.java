@@ -1,5 +1,6 @@
 package dev.skein.core;
 
+import dev.skein.core.errors.ConfigException;
 import dev.skein.core.security.SaslCredentials;
 import dev.skein.core.security.Secret;
 import dev.skein.core.security.SecurityProtocol;

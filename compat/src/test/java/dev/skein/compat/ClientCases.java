@@ -10,7 +10,7 @@ import dev.skein.consumer.IsolationLevel;
 import dev.skein.consumer.OffsetAndMetadata;
 import dev.skein.core.Compression;
 import dev.skein.core.TopicPartition;
-import dev.skein.core.UnsupportedVersionException;
+import dev.skein.core.errors.UnsupportedVersionException;
 import dev.skein.producer.Producer;
 import dev.skein.producer.ProducerRecord;
 import dev.skein.serdes.Serdes;

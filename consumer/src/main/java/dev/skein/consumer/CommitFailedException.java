@@ -1,6 +1,6 @@
 package dev.skein.consumer;
 
-import dev.skein.core.SkeinException;
+import dev.skein.core.errors.SkeinException;
 
 /** Offsets could not be committed: the member lost its partitions (stale generation, rebalance) or the coordinator refused. The records since the last commit may be delivered again to whoever owns the partitions now. */
 public class CommitFailedException extends SkeinException {

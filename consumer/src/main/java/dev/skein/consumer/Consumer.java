@@ -42,7 +42,7 @@ import java.util.regex.Pattern;
  * With {@code cooperative-sticky} alone, the member keeps reading its partitions during a rebalance,
  * revokes only the ones that move, and a partition it keeps stays paused.
  *
- * <p>Errors: a batch that fails its CRC raises {@link dev.skein.core.CorruptRecordException} and a
+ * <p>Errors: a batch that fails its CRC raises {@link dev.skein.core.errors.CorruptRecordException} and a
  * record that does not deserialize raises {@link RecordDeserializationException}; either names the
  * partition and offset, the position stays on it, and {@link #seek} past it continues.
  */

@@ -4,7 +4,7 @@ import dev.skein.consumer.internal.ConsumerSettings;
 import dev.skein.consumer.internal.SkeinConsumer;
 import dev.skein.core.ClientOptions;
 import dev.skein.core.ClientResources;
-import dev.skein.core.ConfigException;
+import dev.skein.core.errors.ConfigException;
 import dev.skein.core.internal.config.ConfigValues;
 import dev.skein.serdes.Deserializer;
 import io.micrometer.core.instrument.MeterRegistry;

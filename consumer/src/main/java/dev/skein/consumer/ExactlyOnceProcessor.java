@@ -39,7 +39,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * or the transform throws {@link TransactionAbortableException} to ask for it), the processor aborts
  * and rewinds the consumer to the start of the batch, whose offsets are the committed ones: the batch
  * is processed again. Being fenced by a newer instance with the same transactional id ends the
- * processor with the fatal error ({@link dev.skein.core.ProducerFencedException}), and so does a
+ * processor with the fatal error ({@link dev.skein.core.errors.ProducerFencedException}), and so does a
  * transaction the coordinator aborted for outliving {@code transaction.timeout.ms}: the coordinator
  * answers both alike, and a zombie that carried on would fence the instance that replaced it. Start a
  * new processor (it takes the transactional id over) after such an end.

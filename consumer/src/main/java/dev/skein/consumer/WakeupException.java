@@ -1,6 +1,6 @@
 package dev.skein.consumer;
 
-import dev.skein.core.SkeinException;
+import dev.skein.core.errors.SkeinException;
 
 /** {@code wakeup()} was called: the blocking call it interrupted throws this, once. */
 public class WakeupException extends SkeinException {

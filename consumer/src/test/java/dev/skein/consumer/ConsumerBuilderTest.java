@@ -1,6 +1,6 @@
 package dev.skein.consumer;
 
-import dev.skein.core.ConfigException;
+import dev.skein.core.errors.ConfigException;
 import dev.skein.serdes.Serdes;
 import org.junit.jupiter.api.Test;
 

@@ -6,7 +6,7 @@ import dev.skein.admin.GroupType;
 import dev.skein.consumer.ConsumerGroupIT.Member;
 import dev.skein.core.ClientResources;
 import dev.skein.core.TopicPartition;
-import dev.skein.core.UnsupportedVersionException;
+import dev.skein.core.errors.UnsupportedVersionException;
 import dev.skein.core.message.ApiKey;
 import dev.skein.core.message.ApiVersionsRequest;
 import dev.skein.core.message.ApiVersionsResponse;

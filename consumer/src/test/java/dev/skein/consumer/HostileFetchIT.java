@@ -1,8 +1,8 @@
 package dev.skein.consumer;
 
 import dev.skein.core.ClientResources;
-import dev.skein.core.CorruptRecordException;
 import dev.skein.core.TopicPartition;
+import dev.skein.core.errors.CorruptRecordException;
 import dev.skein.core.message.ApiKey;
 import dev.skein.serdes.Serdes;
 import dev.skein.testkit.AllocatorWatch;

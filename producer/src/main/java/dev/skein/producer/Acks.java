@@ -1,6 +1,6 @@
 package dev.skein.producer;
 
-import dev.skein.core.ConfigException;
+import dev.skein.core.errors.ConfigException;
 
 /** How many replicas must have a record before the broker acknowledges it. */
 public enum Acks {

@@ -1,6 +1,6 @@
 package dev.skein.producer;
 
-import dev.skein.core.TimeoutException;
+import dev.skein.core.errors.TimeoutException;
 
 /**
  * {@code send()} waited {@code max.block.ms} for room in {@code buffer.memory} and found none: the

@@ -30,7 +30,7 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p>Delivery: idempotence is on by default (acks=all, retries within {@code delivery.timeout.ms},
  * no duplicates and order kept per partition across retries). A record that fails after it may have
- * reached the broker fails with {@link dev.skein.core.OutcomeUnknownException}; one that certainly
+ * reached the broker fails with {@link dev.skein.core.errors.OutcomeUnknownException}; one that certainly
  * was not written fails with the reason (record too large, serialization, authorization, timeout).
  */
 public interface Producer<K, V> extends AutoCloseable {
@@ -70,7 +70,7 @@ public interface Producer<K, V> extends AutoCloseable {
      * fences older instances with the same id and finishes or aborts the transaction they left open.
      * Call once, before the first transaction (and again after a transaction timed out).
      *
-     * @throws dev.skein.core.ProducerFencedException when a newer instance took the id over meanwhile
+     * @throws dev.skein.core.errors.ProducerFencedException when a newer instance took the id over meanwhile
      * @throws IllegalStateException without {@code transactional.id}
      */
     void initTransactions();
@@ -95,10 +95,10 @@ public interface Producer<K, V> extends AutoCloseable {
      *
      * @throws TransactionAbortableException when a record was not written or the coordinator refused:
      *     call {@link #abortTransaction()} and redo the work
-     * @throws dev.skein.core.ProducerFencedException when another instance took over, or the coordinator
+     * @throws dev.skein.core.errors.ProducerFencedException when another instance took over, or the coordinator
      *     aborted the transaction for outliving {@code transaction.timeout.ms} (the same answer): close
      *     this producer; a new one with the same transactional id carries on
-     * @throws dev.skein.core.TimeoutException when the commit did not finish within {@code max.block.ms}:
+     * @throws dev.skein.core.errors.TimeoutException when the commit did not finish within {@code max.block.ms}:
      *     call {@code commitTransaction()} again (an abort is refused: the commit may have reached the coordinator)
      */
     void commitTransaction();

@@ -3,7 +3,7 @@ package dev.skein.producer;
 import dev.skein.core.ClientOptions;
 import dev.skein.core.ClientResources;
 import dev.skein.core.Compression;
-import dev.skein.core.ConfigException;
+import dev.skein.core.errors.ConfigException;
 import dev.skein.core.internal.config.ConfigValues;
 import dev.skein.producer.internal.ProducerSettings;
 import dev.skein.producer.internal.SkeinProducer;

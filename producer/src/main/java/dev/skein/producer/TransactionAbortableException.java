@@ -1,6 +1,6 @@
 package dev.skein.producer;
 
-import dev.skein.core.SkeinException;
+import dev.skein.core.errors.SkeinException;
 
 /**
  * The current transaction cannot commit (a record was not written, the consumer's group moved on, the

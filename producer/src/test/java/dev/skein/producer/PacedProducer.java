@@ -1,6 +1,6 @@
 package dev.skein.producer;
 
-import dev.skein.core.OutcomeUnknownException;
+import dev.skein.core.errors.OutcomeUnknownException;
 import dev.skein.core.internal.Retry;
 import dev.skein.testkit.Await;
 import dev.skein.testkit.DeliveryChecker;

@@ -211,7 +211,7 @@ class ProducerEngineIT {
             p.flush();
             int droppedBefore = proxy().droppedResponses();
             proxy().dropResponses(ApiKey.END_TXN.id(), 1_000);
-            assertThrows(dev.skein.core.TimeoutException.class, p::commitTransaction);
+            assertThrows(dev.skein.core.errors.TimeoutException.class, p::commitTransaction);
             assertTrue(proxy().droppedResponses() > droppedBefore, "EndTxn reached the coordinator");
             IllegalStateException refused = assertThrows(IllegalStateException.class, p::abortTransaction);
             assertTrue(refused.getMessage().contains("commitTransaction()"), refused.getMessage());
@@ -246,7 +246,7 @@ class ProducerEngineIT {
             p.beginTransaction();
             p.send(ProducerRecord.of(topic, "lost"));
             proxy().dropResponses(ApiKey.TXN_OFFSET_COMMIT.id(), 1_000);
-            assertThrows(dev.skein.core.TimeoutException.class, () -> p.sendOffsetsToTransaction(
+            assertThrows(dev.skein.core.errors.TimeoutException.class, () -> p.sendOffsetsToTransaction(
                     Map.of(new dev.skein.core.TopicPartition(topic, 0), 1L), meta));
             proxy().heal();
             assertThrows(TransactionAbortableException.class, p::commitTransaction);
@@ -305,7 +305,7 @@ class ProducerEngineIT {
             CompletableFuture<RecordMetadata> late = p.send(ProducerRecord.of(topic, "late"));
             ExecutionException e = assertThrows(ExecutionException.class,
                     () -> late.get(30, TimeUnit.SECONDS));
-            assertTrue(e.getCause() instanceof dev.skein.core.OutcomeUnknownException
+            assertTrue(e.getCause() instanceof dev.skein.core.errors.OutcomeUnknownException
                     && e.getCause().getMessage().contains("delivery.timeout.ms"), e.getCause().toString());
         }
     }

@@ -1,7 +1,7 @@
 package dev.skein.producer;
 
-import dev.skein.core.OutcomeUnknownException;
-import dev.skein.core.SkeinException;
+import dev.skein.core.errors.OutcomeUnknownException;
+import dev.skein.core.errors.SkeinException;
 import dev.skein.core.message.ApiKey;
 import dev.skein.serdes.Serdes;
 import dev.skein.testkit.KafkaCluster;

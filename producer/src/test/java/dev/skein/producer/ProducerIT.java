@@ -1,12 +1,12 @@
 package dev.skein.producer;
 
 import dev.skein.core.Compression;
-import dev.skein.core.ConfigException;
 import dev.skein.core.Header;
-import dev.skein.core.RecordTooLargeException;
-import dev.skein.core.TimeoutException;
-import dev.skein.serdes.SerializationException;
+import dev.skein.core.errors.ConfigException;
+import dev.skein.core.errors.RecordTooLargeException;
+import dev.skein.core.errors.TimeoutException;
 import dev.skein.serdes.Serdes;
+import dev.skein.serdes.SerializationException;
 import dev.skein.serdes.Serializer;
 import dev.skein.testkit.KafkaCluster;
 import dev.skein.testkit.KafkaClusterExtension;

@@ -1,8 +1,8 @@
 package dev.skein.producer;
 
 import dev.skein.core.ConsumerGroupMetadata;
-import dev.skein.core.ProducerFencedException;
 import dev.skein.core.TopicPartition;
+import dev.skein.core.errors.ProducerFencedException;
 import dev.skein.serdes.Serdes;
 import dev.skein.testkit.KafkaCluster;
 import dev.skein.testkit.KafkaClusterExtension;
@@ -209,11 +209,11 @@ class TransactionIT {
             // Fatal, as a fence by a newer instance is (the coordinator answers a fence, or with
             // transactions v2 INVALID_TXN_STATE, to both): a zombie told to re-initialize would fence
             // the instance that replaced it.
-            dev.skein.core.SkeinException e = assertThrows(dev.skein.core.SkeinException.class, p::commitTransaction);
-            assertTrue(e instanceof ProducerFencedException || e instanceof dev.skein.core.TransactionException, e.toString());
+            dev.skein.core.errors.SkeinException e = assertThrows(dev.skein.core.errors.SkeinException.class, p::commitTransaction);
+            assertTrue(e instanceof ProducerFencedException || e instanceof dev.skein.core.errors.TransactionException, e.toString());
             assertFalse(e.isRetriable(), e.toString());
             assertTrue(e.getMessage().contains("transaction.timeout.ms"), e.getMessage());
-            assertSame(e, assertThrows(dev.skein.core.SkeinException.class, p::beginTransaction), "final");
+            assertSame(e, assertThrows(dev.skein.core.errors.SkeinException.class, p::beginTransaction), "final");
         }
         try (Producer<String, String> p = transactional(kafka, id, Duration.ofSeconds(30))) {
             p.initTransactions(); // a new producer carries on under the same id
@@ -269,7 +269,7 @@ class TransactionIT {
                 .bootstrapServers(kafka.bootstrapServers()).build()) {
             assertThrows(IllegalStateException.class, plain::initTransactions);
         }
-        assertThrows(dev.skein.core.ConfigException.class, () -> Producer.builder(Serdes.string(), Serdes.string())
+        assertThrows(dev.skein.core.errors.ConfigException.class, () -> Producer.builder(Serdes.string(), Serdes.string())
                 .bootstrapServers(kafka.bootstrapServers()).transactionalId("x").idempotence(false).build());
     }
 }

@@ -1,8 +1,8 @@
 package dev.skein.producer;
 
 import dev.skein.core.ConsumerGroupMetadata;
-import dev.skein.core.ProducerFencedException;
 import dev.skein.core.TopicPartition;
+import dev.skein.core.errors.ProducerFencedException;
 import dev.skein.testkit.KafkaCluster;
 import dev.skein.testkit.KafkaClusterExtension;
 import dev.skein.testkit.OwnCluster;

@@ -143,7 +143,7 @@ final class MessageGenerator {
         w.open("public void write(ByteBuf buf, short version)");
         if (top) {
             w.open("if (version < " + valid.low() + " || version > " + valid.high() + ")");
-            w.line("throw new dev.skein.core.UnsupportedVersionException(\"" + schema.name
+            w.line("throw new dev.skein.core.errors.UnsupportedVersionException(\"" + schema.name
                     + " has no version \" + version + \"; valid: " + valid + "\");");
             w.close();
         }
@@ -203,7 +203,7 @@ final class MessageGenerator {
     }
 
     private void unsupported(CodeWriter w, Schema.Field f) {
-        w.line("throw new dev.skein.core.UnsupportedVersionException(\"" + schema.name + " field " + f.name()
+        w.line("throw new dev.skein.core.errors.UnsupportedVersionException(\"" + schema.name + " field " + f.name()
                 + " is not supported at version \" + version + \" (versions " + f.versions() + ")\");");
     }
 
@@ -301,7 +301,7 @@ final class MessageGenerator {
     // ---- read ----
 
     private void emitRead(CodeWriter w, Schema.StructDef s, String cls) {
-        w.line("/** Decodes one {@code " + cls + "}; malformed input raises {@link dev.skein.core.ProtocolException}. */");
+        w.line("/** Decodes one {@code " + cls + "}; malformed input raises {@link dev.skein.core.errors.ProtocolException}. */");
         w.open("public static " + cls + " read(ByteBuf buf, short version)");
         w.line("boolean flexible = " + schema.flexibleVersions.condition(valid) + ";");
         w.line(cls + " o = new " + cls + "();");

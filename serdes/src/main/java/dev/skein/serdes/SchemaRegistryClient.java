@@ -1,7 +1,7 @@
 package dev.skein.serdes;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.skein.core.ConfigException;
+import dev.skein.core.errors.ConfigException;
 import dev.skein.serdes.internal.RegistryHttp;
 
 import java.net.URLEncoder;

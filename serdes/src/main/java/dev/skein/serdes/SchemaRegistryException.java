@@ -1,6 +1,6 @@
 package dev.skein.serdes;
 
-import dev.skein.core.SkeinException;
+import dev.skein.core.errors.SkeinException;
 
 /**
  * A Schema Registry call failed. {@link #kind()} says how; the message names the registry URL and,

@@ -1,6 +1,6 @@
 package dev.skein.serdes;
 
-import dev.skein.core.SkeinException;
+import dev.skein.core.errors.SkeinException;
 
 /**
  * A value could not be serialized or deserialized. The message says why (wrong magic byte, unknown

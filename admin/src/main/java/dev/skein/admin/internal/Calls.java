@@ -1,10 +1,10 @@
 package dev.skein.admin.internal;
 
 import dev.skein.admin.Results;
-import dev.skein.core.CoordinatorException;
 import dev.skein.core.ErrorCode;
-import dev.skein.core.SkeinException;
-import dev.skein.core.TimeoutException;
+import dev.skein.core.errors.CoordinatorException;
+import dev.skein.core.errors.SkeinException;
+import dev.skein.core.errors.TimeoutException;
 import dev.skein.core.internal.ClusterClient;
 import dev.skein.core.internal.Coordinators;
 import dev.skein.core.internal.Retry;

@@ -7,7 +7,7 @@ import dev.skein.admin.Results;
 import dev.skein.core.ErrorCode;
 import dev.skein.core.Node;
 import dev.skein.core.TopicPartition;
-import dev.skein.core.UnsupportedVersionException;
+import dev.skein.core.errors.UnsupportedVersionException;
 import dev.skein.core.internal.metadata.Cluster;
 import dev.skein.core.message.ApiKey;
 import dev.skein.core.message.DeleteRecordsRequest;

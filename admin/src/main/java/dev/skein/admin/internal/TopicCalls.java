@@ -9,7 +9,7 @@ import dev.skein.admin.TopicDescription;
 import dev.skein.admin.TopicListing;
 import dev.skein.core.ErrorCode;
 import dev.skein.core.Node;
-import dev.skein.core.UnsupportedVersionException;
+import dev.skein.core.errors.UnsupportedVersionException;
 import dev.skein.core.message.ApiKey;
 import dev.skein.core.message.CreatePartitionsRequest;
 import dev.skein.core.message.CreatePartitionsResponse;

@@ -1,12 +1,12 @@
 package dev.skein.core.internal;
 
-import dev.skein.core.AuthenticationException;
 import dev.skein.core.ClientOptions;
 import dev.skein.core.ClientResources;
 import dev.skein.core.ErrorCode;
-import dev.skein.core.NetworkException;
 import dev.skein.core.Node;
-import dev.skein.core.TimeoutException;
+import dev.skein.core.errors.AuthenticationException;
+import dev.skein.core.errors.NetworkException;
+import dev.skein.core.errors.TimeoutException;
 import dev.skein.core.internal.metadata.Cluster;
 import dev.skein.core.internal.metadata.MetadataManager;
 import dev.skein.core.internal.net.BrokerConnection;

@@ -1,7 +1,7 @@
 package dev.skein.core.internal;
 
-import dev.skein.core.SkeinException;
-import dev.skein.core.TimeoutException;
+import dev.skein.core.errors.SkeinException;
+import dev.skein.core.errors.TimeoutException;
 
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;

@@ -3,7 +3,7 @@ package dev.skein.core.internal;
 import dev.skein.core.ClientOptions;
 import dev.skein.core.ErrorCode;
 import dev.skein.core.Node;
-import dev.skein.core.TimeoutException;
+import dev.skein.core.errors.TimeoutException;
 import dev.skein.core.internal.metadata.Cluster;
 import dev.skein.core.message.CreateTopicsRequest;
 import dev.skein.core.message.CreateTopicsResponse;

@@ -1,7 +1,7 @@
 package dev.skein.core.internal;
 
-import dev.skein.core.AuthenticationException;
 import dev.skein.core.ClientOptions;
+import dev.skein.core.errors.AuthenticationException;
 import dev.skein.core.internal.metadata.Cluster;
 import dev.skein.core.internal.net.BrokerConnection;
 import dev.skein.core.message.ApiKey;
@@ -11,8 +11,8 @@ import dev.skein.core.security.OAuthBearerTokenSource;
 import dev.skein.core.security.SaslCredentials;
 import dev.skein.core.security.Secret;
 import dev.skein.core.security.SecurityProtocol;
-import dev.skein.testkit.KafkaCluster;
 import dev.skein.testkit.KafkaCluster.Listener;
+import dev.skein.testkit.KafkaCluster;
 import dev.skein.testkit.KafkaClusterExtension;
 import dev.skein.testkit.OwnCluster;
 import dev.skein.testkit.TestCertificates;

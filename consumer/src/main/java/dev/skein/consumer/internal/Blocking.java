@@ -1,6 +1,6 @@
 package dev.skein.consumer.internal;
 
-import dev.skein.core.TimeoutException;
+import dev.skein.core.errors.TimeoutException;
 import dev.skein.core.internal.Retry;
 
 import java.util.concurrent.CompletableFuture;

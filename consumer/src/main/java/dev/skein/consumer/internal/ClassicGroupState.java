@@ -1,8 +1,8 @@
 package dev.skein.consumer.internal;
 
 import dev.skein.core.ErrorCode;
-import dev.skein.core.SkeinException;
 import dev.skein.core.TopicPartition;
+import dev.skein.core.errors.SkeinException;
 import dev.skein.core.internal.Backoff;
 import dev.skein.core.internal.ConsumerProtocol;
 import dev.skein.core.internal.Retry;

@@ -1,7 +1,7 @@
 package dev.skein.consumer.internal;
 
-import dev.skein.core.AuthorizationException;
 import dev.skein.core.TopicPartition;
+import dev.skein.core.errors.AuthorizationException;
 import dev.skein.core.internal.ClusterClient;
 import dev.skein.core.message.ApiKey;
 import dev.skein.core.message.ConsumerGroupHeartbeatRequest;

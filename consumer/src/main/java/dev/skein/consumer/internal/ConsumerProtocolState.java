@@ -1,9 +1,9 @@
 package dev.skein.consumer.internal;
 
-import dev.skein.core.AuthorizationException;
 import dev.skein.core.ErrorCode;
 import dev.skein.core.TopicPartition;
-import dev.skein.core.UnsupportedVersionException;
+import dev.skein.core.errors.AuthorizationException;
+import dev.skein.core.errors.UnsupportedVersionException;
 import dev.skein.core.internal.Backoff;
 import dev.skein.core.internal.net.KafkaReleases;
 import dev.skein.core.message.ConsumerGroupHeartbeatRequest;

@@ -2,11 +2,11 @@ package dev.skein.consumer.internal;
 
 import dev.skein.consumer.CommitFailedException;
 import dev.skein.consumer.OffsetAndMetadata;
-import dev.skein.core.CoordinatorException;
 import dev.skein.core.ErrorCode;
-import dev.skein.core.SkeinException;
-import dev.skein.core.TimeoutException;
 import dev.skein.core.TopicPartition;
+import dev.skein.core.errors.CoordinatorException;
+import dev.skein.core.errors.SkeinException;
+import dev.skein.core.errors.TimeoutException;
 import dev.skein.core.internal.ClusterClient;
 import dev.skein.core.internal.Coordinators;
 import dev.skein.core.internal.Retry;

@@ -5,7 +5,7 @@ import dev.skein.consumer.OffsetAndMetadata;
 import dev.skein.consumer.OffsetReset;
 import dev.skein.core.ErrorCode;
 import dev.skein.core.TopicPartition;
-import dev.skein.core.UnsupportedVersionException;
+import dev.skein.core.errors.UnsupportedVersionException;
 import dev.skein.core.internal.ClusterClient;
 import dev.skein.core.internal.Retry;
 import dev.skein.core.message.ApiKey;

@@ -1,7 +1,6 @@
 package dev.skein.consumer.internal;
 
 import dev.skein.consumer.Consumer;
-import dev.skein.core.ConsumerGroupMetadata;
 import dev.skein.consumer.ConsumerRecord;
 import dev.skein.consumer.ConsumerRecords;
 import dev.skein.consumer.IsolationLevel;
@@ -13,9 +12,10 @@ import dev.skein.consumer.OffsetReset;
 import dev.skein.consumer.RebalanceListener;
 import dev.skein.consumer.WakeupException;
 import dev.skein.core.ClientResources;
+import dev.skein.core.ConsumerGroupMetadata;
 import dev.skein.core.ErrorCode;
-import dev.skein.core.TimeoutException;
 import dev.skein.core.TopicPartition;
+import dev.skein.core.errors.TimeoutException;
 import dev.skein.core.internal.ClusterClient;
 import dev.skein.core.internal.metadata.Cluster;
 import dev.skein.serdes.Deserializer;

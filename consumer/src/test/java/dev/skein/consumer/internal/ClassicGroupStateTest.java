@@ -1,8 +1,8 @@
 package dev.skein.consumer.internal;
 
-import dev.skein.core.AuthorizationException;
 import dev.skein.core.ErrorCode;
 import dev.skein.core.TopicPartition;
+import dev.skein.core.errors.AuthorizationException;
 import dev.skein.core.internal.ConsumerProtocol;
 import dev.skein.core.message.ApiMessage;
 import dev.skein.core.message.HeartbeatRequest;
@@ -223,7 +223,7 @@ class ClassicGroupStateTest {
         m.onResponse(next(m, JoinGroupRequest.class), joinError(ErrorCode.FENCED_INSTANCE_ID, ""), null, now);
         GroupEvent.Failed f = assertInstanceOf(GroupEvent.Failed.class, m.takeEvents().get(0));
         assertFalse(f.mayRejoin(), "a newer instance took over: do not rejoin");
-        assertEquals(ErrorCode.FENCED_INSTANCE_ID, f.error() instanceof dev.skein.core.SkeinException s ? s.errorCode() : null);
+        assertEquals(ErrorCode.FENCED_INSTANCE_ID, f.error() instanceof dev.skein.core.errors.SkeinException s ? s.errorCode() : null);
 
         ClassicGroupState hb = stable(machine("instance-1"), 4, List.of(T0));
         now += HEARTBEAT;

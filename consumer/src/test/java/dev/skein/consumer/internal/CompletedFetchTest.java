@@ -2,10 +2,10 @@ package dev.skein.consumer.internal;
 
 import dev.skein.consumer.IsolationLevel;
 import dev.skein.core.Compression;
-import dev.skein.core.CorruptRecordException;
 import dev.skein.core.TopicPartition;
-import dev.skein.core.internal.record.RecordCursor;
+import dev.skein.core.errors.CorruptRecordException;
 import dev.skein.core.internal.record.RecordBatchBuilder;
+import dev.skein.core.internal.record.RecordCursor;
 import dev.skein.core.message.FetchResponse;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;

@@ -1,9 +1,9 @@
 package dev.skein.producer.internal;
 
 import dev.skein.core.ErrorCode;
-import dev.skein.core.OutcomeUnknownException;
-import dev.skein.core.SkeinException;
-import dev.skein.core.UnsupportedVersionException;
+import dev.skein.core.errors.OutcomeUnknownException;
+import dev.skein.core.errors.SkeinException;
+import dev.skein.core.errors.UnsupportedVersionException;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,13 +1,13 @@
 package dev.skein.producer.internal;
 
 import dev.skein.core.ErrorCode;
-import dev.skein.core.NetworkException;
 import dev.skein.core.Node;
-import dev.skein.core.OutcomeUnknownException;
-import dev.skein.core.ProtocolException;
-import dev.skein.core.SkeinException;
-import dev.skein.core.TimeoutException;
 import dev.skein.core.TopicPartition;
+import dev.skein.core.errors.NetworkException;
+import dev.skein.core.errors.OutcomeUnknownException;
+import dev.skein.core.errors.ProtocolException;
+import dev.skein.core.errors.SkeinException;
+import dev.skein.core.errors.TimeoutException;
 import dev.skein.core.internal.Backoff;
 import dev.skein.core.internal.ClusterClient;
 import dev.skein.core.internal.Retry;

@@ -1,12 +1,12 @@
 package dev.skein.producer.internal;
 
-import dev.skein.core.AuthorizationException;
 import dev.skein.core.ClientResources;
 import dev.skein.core.ConsumerGroupMetadata;
 import dev.skein.core.ErrorCode;
-import dev.skein.core.SkeinException;
-import dev.skein.core.TimeoutException;
 import dev.skein.core.TopicPartition;
+import dev.skein.core.errors.AuthorizationException;
+import dev.skein.core.errors.SkeinException;
+import dev.skein.core.errors.TimeoutException;
 import dev.skein.core.internal.ClusterClient;
 import dev.skein.core.internal.metadata.Cluster;
 import dev.skein.producer.Callback;
@@ -230,10 +230,10 @@ public final class SkeinProducer<K, V> implements Producer<K, V> {
         } catch (ExecutionException e) {
             throw e.getCause() instanceof RuntimeException re ? re : new SkeinException(what + " failed", e.getCause());
         } catch (java.util.concurrent.TimeoutException e) {
-            throw new dev.skein.core.TimeoutException(what + " did not finish within max.block.ms", e, true);
+            throw new dev.skein.core.errors.TimeoutException(what + " did not finish within max.block.ms", e, true);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new dev.skein.core.TimeoutException(what + " was interrupted", e, false);
+            throw new dev.skein.core.errors.TimeoutException(what + " was interrupted", e, false);
         }
     }
 

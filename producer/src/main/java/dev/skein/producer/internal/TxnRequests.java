@@ -2,11 +2,11 @@ package dev.skein.producer.internal;
 
 import dev.skein.core.ConsumerGroupMetadata;
 import dev.skein.core.ErrorCode;
-import dev.skein.core.ProducerFencedException;
-import dev.skein.core.SkeinException;
-import dev.skein.core.TimeoutException;
 import dev.skein.core.TopicPartition;
-import dev.skein.core.TransactionException;
+import dev.skein.core.errors.ProducerFencedException;
+import dev.skein.core.errors.SkeinException;
+import dev.skein.core.errors.TimeoutException;
+import dev.skein.core.errors.TransactionException;
 import dev.skein.core.internal.Coordinators;
 import dev.skein.core.internal.Retry;
 import dev.skein.core.internal.net.BrokerVersions;

@@ -1,7 +1,7 @@
 package dev.skein.producer.internal;
 
-import dev.skein.core.ProducerFencedException;
-import dev.skein.core.SkeinException;
+import dev.skein.core.errors.ProducerFencedException;
+import dev.skein.core.errors.SkeinException;
 import dev.skein.producer.TransactionAbortableException;
 
 /**

@@ -1,11 +1,11 @@
 package dev.skein.producer.internal;
 
-import dev.skein.core.AuthenticationException;
 import dev.skein.core.ErrorCode;
-import dev.skein.core.NetworkException;
-import dev.skein.core.OutcomeUnknownException;
-import dev.skein.core.SkeinException;
-import dev.skein.core.UnsupportedVersionException;
+import dev.skein.core.errors.AuthenticationException;
+import dev.skein.core.errors.NetworkException;
+import dev.skein.core.errors.OutcomeUnknownException;
+import dev.skein.core.errors.SkeinException;
+import dev.skein.core.errors.UnsupportedVersionException;
 import org.junit.jupiter.api.Test;
 
 import java.util.EnumSet;

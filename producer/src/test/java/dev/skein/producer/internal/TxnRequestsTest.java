@@ -2,10 +2,10 @@ package dev.skein.producer.internal;
 
 import dev.skein.core.ConsumerGroupMetadata;
 import dev.skein.core.ErrorCode;
-import dev.skein.core.NetworkException;
-import dev.skein.core.ProducerFencedException;
-import dev.skein.core.TimeoutException;
 import dev.skein.core.TopicPartition;
+import dev.skein.core.errors.NetworkException;
+import dev.skein.core.errors.ProducerFencedException;
+import dev.skein.core.errors.TimeoutException;
 import dev.skein.core.internal.Coordinators;
 import dev.skein.core.message.AddOffsetsToTxnRequest;
 import dev.skein.core.message.AddOffsetsToTxnResponse;

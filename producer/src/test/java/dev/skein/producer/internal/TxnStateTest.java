@@ -1,9 +1,9 @@
 package dev.skein.producer.internal;
 
 import dev.skein.core.ErrorCode;
-import dev.skein.core.NetworkException;
-import dev.skein.core.ProducerFencedException;
-import dev.skein.core.TransactionException;
+import dev.skein.core.errors.NetworkException;
+import dev.skein.core.errors.ProducerFencedException;
+import dev.skein.core.errors.TransactionException;
 import dev.skein.producer.TransactionAbortableException;
 import dev.skein.producer.internal.TxnState.State;
 import org.junit.jupiter.api.Test;
@@ -200,7 +200,7 @@ class TxnStateTest {
         for (State s : State.values()) {
             TxnState t = in(s);
             t.failed(new NetworkException("no answer", null, true));
-            t.failed(new dev.skein.core.TimeoutException("max.block.ms", null, true));
+            t.failed(new dev.skein.core.errors.TimeoutException("max.block.ms", null, true));
             t.failed(new IllegalStateException("out of order"));
             assertEquals(s, t.state(), "in " + s);
         }

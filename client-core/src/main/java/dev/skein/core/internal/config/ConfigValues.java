@@ -1,6 +1,6 @@
 package dev.skein.core.internal.config;
 
-import dev.skein.core.ConfigException;
+import dev.skein.core.errors.ConfigException;
 
 import java.time.Duration;
 import java.util.ArrayList;

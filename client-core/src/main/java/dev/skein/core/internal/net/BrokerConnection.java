@@ -1,13 +1,13 @@
 package dev.skein.core.internal.net;
 
-import dev.skein.core.AuthenticationException;
 import dev.skein.core.ClientOptions;
 import dev.skein.core.ClientResources;
 import dev.skein.core.ErrorCode;
-import dev.skein.core.NetworkException;
-import dev.skein.core.OutcomeUnknownException;
-import dev.skein.core.ProtocolException;
-import dev.skein.core.TimeoutException;
+import dev.skein.core.errors.AuthenticationException;
+import dev.skein.core.errors.NetworkException;
+import dev.skein.core.errors.OutcomeUnknownException;
+import dev.skein.core.errors.ProtocolException;
+import dev.skein.core.errors.TimeoutException;
 import dev.skein.core.internal.protocol.Wire;
 import dev.skein.core.internal.security.SaslExchange;
 import dev.skein.core.message.ApiKey;

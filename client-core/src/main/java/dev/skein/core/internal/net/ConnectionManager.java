@@ -1,10 +1,10 @@
 package dev.skein.core.internal.net;
 
-import dev.skein.core.AuthenticationException;
 import dev.skein.core.ClientOptions;
 import dev.skein.core.ClientResources;
-import dev.skein.core.NetworkException;
 import dev.skein.core.Node;
+import dev.skein.core.errors.AuthenticationException;
+import dev.skein.core.errors.NetworkException;
 import dev.skein.core.internal.Backoff;
 import dev.skein.core.internal.Retry;
 import io.netty.channel.EventLoop;

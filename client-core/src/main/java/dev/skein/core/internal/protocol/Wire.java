@@ -1,6 +1,6 @@
 package dev.skein.core.internal.protocol;
 
-import dev.skein.core.ProtocolException;
+import dev.skein.core.errors.ProtocolException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 

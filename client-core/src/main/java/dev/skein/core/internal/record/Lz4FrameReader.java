@@ -1,6 +1,6 @@
 package dev.skein.core.internal.record;
 
-import dev.skein.core.CorruptRecordException;
+import dev.skein.core.errors.CorruptRecordException;
 import io.netty.buffer.ByteBuf;
 import net.jpountz.lz4.LZ4Exception;
 import net.jpountz.lz4.LZ4Factory;

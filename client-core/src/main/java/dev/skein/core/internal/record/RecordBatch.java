@@ -1,7 +1,7 @@
 package dev.skein.core.internal.record;
 
 import dev.skein.core.Compression;
-import dev.skein.core.CorruptRecordException;
+import dev.skein.core.errors.CorruptRecordException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 

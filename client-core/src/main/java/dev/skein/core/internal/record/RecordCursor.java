@@ -1,7 +1,7 @@
 package dev.skein.core.internal.record;
 
 import dev.skein.core.Header;
-import dev.skein.core.ProtocolException;
+import dev.skein.core.errors.ProtocolException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 
@@ -62,7 +62,7 @@ public final class RecordCursor implements AutoCloseable {
      * Moves to the next record.
      *
      * @return false when the batch has no more records
-     * @throws dev.skein.core.CorruptRecordException when the record does not decode
+     * @throws dev.skein.core.errors.CorruptRecordException when the record does not decode
      */
     public boolean next() {
         if (index >= count) {

@@ -1,7 +1,7 @@
 package dev.skein.core.internal.security;
 
-import dev.skein.core.AuthenticationException;
-import dev.skein.core.NetworkException;
+import dev.skein.core.errors.AuthenticationException;
+import dev.skein.core.errors.NetworkException;
 import dev.skein.core.security.OAuthBearerToken;
 import dev.skein.core.security.OAuthBearerTokenSource;
 import dev.skein.core.security.Secret;

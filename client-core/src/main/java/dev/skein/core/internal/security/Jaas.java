@@ -1,6 +1,6 @@
 package dev.skein.core.internal.security;
 
-import dev.skein.core.ConfigException;
+import dev.skein.core.errors.ConfigException;
 
 import java.util.LinkedHashMap;
 import java.util.Map;

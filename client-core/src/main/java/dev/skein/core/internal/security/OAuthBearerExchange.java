@@ -1,6 +1,6 @@
 package dev.skein.core.internal.security;
 
-import dev.skein.core.AuthenticationException;
+import dev.skein.core.errors.AuthenticationException;
 import dev.skein.core.security.OAuthBearerToken;
 import dev.skein.core.security.OAuthBearerTokenSource;
 

@@ -1,6 +1,6 @@
 package dev.skein.core.internal.security;
 
-import dev.skein.core.ConfigException;
+import dev.skein.core.errors.ConfigException;
 import dev.skein.core.security.Secret;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;

@@ -1,6 +1,6 @@
 package dev.skein.core.internal.net;
 
-import dev.skein.core.UnsupportedVersionException;
+import dev.skein.core.errors.UnsupportedVersionException;
 import dev.skein.core.message.ApiKey;
 import dev.skein.core.message.ApiVersionsResponse;
 import org.junit.jupiter.api.Test;

@@ -1,7 +1,7 @@
 package dev.skein.core.internal.security;
 
-import dev.skein.core.AuthenticationException;
 import dev.skein.core.ClientOptions;
+import dev.skein.core.errors.AuthenticationException;
 import dev.skein.core.internal.ClusterClient;
 import dev.skein.core.internal.security.ScramExchangeTest.FakeServer;
 import dev.skein.core.message.ApiKey;

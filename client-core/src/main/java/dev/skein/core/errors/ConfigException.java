@@ -1,4 +1,4 @@
-package dev.skein.core;
+package dev.skein.core.errors;
 
 /** A configuration key or value that a builder does not accept; the message names the key. */
 public class ConfigException extends IllegalArgumentException {

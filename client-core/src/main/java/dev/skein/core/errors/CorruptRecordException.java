@@ -1,4 +1,6 @@
-package dev.skein.core;
+package dev.skein.core.errors;
+
+import dev.skein.core.ErrorCode;
 
 /** A record batch failed its CRC check or does not parse. The message names topic, partition and offset when known. */
 public class CorruptRecordException extends SkeinException {

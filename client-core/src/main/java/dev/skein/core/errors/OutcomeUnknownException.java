@@ -1,4 +1,4 @@
-package dev.skein.core;
+package dev.skein.core.errors;
 
 /**
  * The request was sent but its response never arrived (the connection closed or the request timed

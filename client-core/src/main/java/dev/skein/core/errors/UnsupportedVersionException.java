@@ -1,4 +1,6 @@
-package dev.skein.core;
+package dev.skein.core.errors;
+
+import dev.skein.core.ErrorCode;
 
 /**
  * The broker and this client share no version of an API, or a field is set that the negotiated

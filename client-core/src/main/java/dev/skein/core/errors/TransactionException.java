@@ -1,4 +1,6 @@
-package dev.skein.core;
+package dev.skein.core.errors;
+
+import dev.skein.core.ErrorCode;
 
 /** A transactional operation failed: concurrent transactions, invalid state, an abortable error, or an unknown transactional id. */
 public class TransactionException extends SkeinException {

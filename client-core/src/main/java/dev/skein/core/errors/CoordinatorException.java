@@ -1,4 +1,6 @@
-package dev.skein.core;
+package dev.skein.core.errors;
+
+import dev.skein.core.ErrorCode;
 
 /** The group or transaction coordinator is loading, unavailable, or moved. Find the coordinator again and retry. */
 public class CoordinatorException extends SkeinException {

@@ -1,4 +1,6 @@
-package dev.skein.core;
+package dev.skein.core.errors;
+
+import dev.skein.core.ErrorCode;
 
 /** The connection to the broker failed or was closed. Requests in flight on it may or may not have taken effect: see {@link OutcomeUnknownException}. */
 public class NetworkException extends SkeinException {

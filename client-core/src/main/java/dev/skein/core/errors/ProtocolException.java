@@ -1,4 +1,4 @@
-package dev.skein.core;
+package dev.skein.core.errors;
 
 /**
  * Bytes that do not parse as the Kafka message they should be: a truncated or malformed frame, a

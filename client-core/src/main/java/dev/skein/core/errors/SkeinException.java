@@ -1,4 +1,6 @@
-package dev.skein.core;
+package dev.skein.core.errors;
+
+import dev.skein.core.ErrorCode;
 
 /**
  * The root of every exception Skein raises for a Kafka operation.

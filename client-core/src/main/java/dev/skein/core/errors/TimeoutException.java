@@ -1,4 +1,6 @@
-package dev.skein.core;
+package dev.skein.core.errors;
+
+import dev.skein.core.ErrorCode;
 
 /** An operation did not complete within its timeout; the message says which and how long. */
 public class TimeoutException extends SkeinException {

@@ -1,4 +1,6 @@
-package dev.skein.core;
+package dev.skein.core.errors;
+
+import dev.skein.core.ErrorCode;
 
 /**
  * Authentication with the broker failed: TLS refused the broker's (or the broker refused the

@@ -1,4 +1,6 @@
-package dev.skein.core;
+package dev.skein.core.errors;
+
+import dev.skein.core.ErrorCode;
 
 /** The topic named in the message already exists. */
 public class TopicExistsException extends SkeinException {

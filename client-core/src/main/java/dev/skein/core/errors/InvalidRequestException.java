@@ -1,4 +1,6 @@
-package dev.skein.core;
+package dev.skein.core.errors;
+
+import dev.skein.core.ErrorCode;
 
 /** The broker rejected the request as invalid: a bad config value, topic name, timestamp, partition count, replication factor, and the like. Not retriable: fix the input. */
 public class InvalidRequestException extends SkeinException {

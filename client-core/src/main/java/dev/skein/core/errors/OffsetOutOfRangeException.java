@@ -1,4 +1,6 @@
-package dev.skein.core;
+package dev.skein.core.errors;
+
+import dev.skein.core.ErrorCode;
 
 /** The requested offset is outside the partition's log. */
 public class OffsetOutOfRangeException extends SkeinException {

@@ -1,4 +1,6 @@
-package dev.skein.core;
+package dev.skein.core.errors;
+
+import dev.skein.core.ErrorCode;
 
 /** An error reported by a broker that has no more specific type here; {@link #errorCode()} names it. */
 public class ApiException extends SkeinException {

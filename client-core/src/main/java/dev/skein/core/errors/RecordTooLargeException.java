@@ -1,4 +1,6 @@
-package dev.skein.core;
+package dev.skein.core.errors;
+
+import dev.skein.core.ErrorCode;
 
 /** A record or batch is larger than the broker (or the client's {@code max.request.size}) accepts. */
 public class RecordTooLargeException extends SkeinException {
