@@ -1,8 +1,10 @@
 package dev.skein.bench;
 
+import dev.skein.consumer.ClassicAssignor;
 import dev.skein.consumer.Consumer;
 import dev.skein.consumer.ConsumerBuilder;
 import dev.skein.consumer.ConsumerRecords;
+import dev.skein.consumer.GroupProtocol;
 import dev.skein.consumer.OffsetReset;
 import dev.skein.consumer.RebalanceListener;
 import dev.skein.core.TopicPartition;
@@ -174,11 +176,11 @@ public final class RebalanceComparison {
             ConsumerBuilder<byte[], byte[]> b = Consumer.builder(Serdes.bytes(), Serdes.bytes())
                     .bootstrapServers(kafka.bootstrapServers()).groupId(group).offsetReset(OffsetReset.LATEST);
             switch (mode) {
-                case "classic-eager" -> b.groupProtocol("classic").assignors(List.of("range"))
+                case "classic-eager" -> b.groupProtocol(GroupProtocol.CLASSIC).assignors(ClassicAssignor.RANGE)
                         .heartbeatInterval(Duration.ofMillis(heartbeatMs));
-                case "classic-cooperative" -> b.groupProtocol("classic").assignors(List.of("cooperative-sticky"))
+                case "classic-cooperative" -> b.groupProtocol(GroupProtocol.CLASSIC).assignors(ClassicAssignor.COOPERATIVE_STICKY)
                         .heartbeatInterval(Duration.ofMillis(heartbeatMs));
-                default -> b.groupProtocol("consumer").remoteAssignor("uniform");
+                default -> b.groupProtocol(GroupProtocol.CONSUMER).remoteAssignor("uniform");
             }
             Consumer<byte[], byte[]> consumer = b.build();
             consumer.subscribe(List.of(topic), new RebalanceListener() {

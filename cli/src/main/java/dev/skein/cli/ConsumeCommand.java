@@ -5,6 +5,7 @@ import dev.skein.consumer.Consumer;
 import dev.skein.consumer.ConsumerBuilder;
 import dev.skein.consumer.ConsumerRecord;
 import dev.skein.consumer.Delivery;
+import dev.skein.consumer.GroupProtocol;
 import dev.skein.core.TopicPartition;
 import dev.skein.serdes.Serdes;
 import picocli.CommandLine.Command;
@@ -92,7 +93,7 @@ final class ConsumeCommand extends Subcommand {
                 .properties(Clients.consumerProperties(root.global)).property("isolation.level", isolation)
                 .property("auto.offset.reset", fromBeginning ? "earliest" : "latest");
         if (group != null) {
-            b.groupId(group).groupProtocol(groupProtocol)
+            b.groupId(group).groupProtocol(GroupProtocol.forName(groupProtocol))
                     .delivery(delivery.equals("at-most-once") ? Delivery.AT_MOST_ONCE : Delivery.AT_LEAST_ONCE);
         } else {
             b.delivery(Delivery.MANUAL);

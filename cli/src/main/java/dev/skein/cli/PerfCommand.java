@@ -4,6 +4,7 @@ import dev.skein.consumer.Consumer;
 import dev.skein.consumer.ConsumerBuilder;
 import dev.skein.consumer.ConsumerRecord;
 import dev.skein.consumer.Delivery;
+import dev.skein.consumer.GroupProtocol;
 import dev.skein.consumer.RebalanceListener;
 import dev.skein.core.TopicPartition;
 import dev.skein.producer.Producer;
@@ -192,7 +193,7 @@ final class PerfCommand extends CommandGroup {
             ConsumerBuilder<byte[], byte[]> b = Consumer.builder(Serdes.bytes(), Serdes.bytes())
                     .properties(Clients.consumerProperties(root.global)).property("auto.offset.reset", "earliest");
             if (group != null) {
-                b.groupId(group).groupProtocol(groupProtocol);
+                b.groupId(group).groupProtocol(GroupProtocol.forName(groupProtocol));
             } else {
                 b.delivery(Delivery.MANUAL);
             }

@@ -6,6 +6,7 @@ import dev.skein.consumer.Consumer;
 import dev.skein.consumer.ConsumerRecord;
 import dev.skein.consumer.Delivery;
 import dev.skein.consumer.ExactlyOnceProcessor;
+import dev.skein.consumer.GroupProtocol;
 import dev.skein.consumer.IsolationLevel;
 import dev.skein.consumer.OffsetAndMetadata;
 import dev.skein.core.Compression;
@@ -110,7 +111,7 @@ final class ClientCases {
     static String groupConsumerProtocol(Env env) throws Exception {
         if (!env.target.atLeast(4, 0)) {
             // Asked for explicitly where the broker does not run it, the protocol is refused clearly.
-            try (Consumer<String, String> c = env.consumer().groupId(Env.unique("kip848")).groupProtocol("consumer").build()) {
+            try (Consumer<String, String> c = env.consumer().groupId(Env.unique("kip848")).groupProtocol(GroupProtocol.CONSUMER).build()) {
                 c.subscribe(List.of(env.topic("kip848", 1)));
                 UnsupportedVersionException e = assertThrows(UnsupportedVersionException.class, () -> {
                     long deadline = System.nanoTime() + Env.WAIT.toNanos();
@@ -130,8 +131,8 @@ final class ClientCases {
     private static String twoMembers(Env env, String protocol) throws Exception {
         String topic = env.topic("members-" + protocol, 2);
         String group = Env.unique(protocol);
-        try (Consumer<String, String> a = env.consumer().groupId(group).groupProtocol(protocol).build();
-             Consumer<String, String> b = env.consumer().groupId(group).groupProtocol(protocol).build()) {
+        try (Consumer<String, String> a = env.consumer().groupId(group).groupProtocol(GroupProtocol.forName(protocol)).build();
+             Consumer<String, String> b = env.consumer().groupId(group).groupProtocol(GroupProtocol.forName(protocol)).build()) {
             a.subscribe(List.of(topic));
             b.subscribe(List.of(topic));
             long deadline = System.nanoTime() + Env.WAIT.toNanos();

@@ -12,6 +12,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.LinkedHashSet;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -58,11 +59,11 @@ public final class ConsumerBuilder<K, V> {
     private int maxPartitionFetchBytes = 1024 * 1024;
     private IsolationLevel isolation = IsolationLevel.READ_UNCOMMITTED;
     private boolean isolationSet;
-    private String groupProtocol = "auto";
+    private GroupProtocol groupProtocol = GroupProtocol.AUTO;
     /** Classic-only options the user set, in the order set: refused with {@code consumer}, noted with {@code auto}. */
     private final LinkedHashSet<String> classicOnlySet = new LinkedHashSet<>();
     private String remoteAssignor;
-    private List<String> assignors = List.of("range", "cooperative-sticky");
+    private List<ClassicAssignor> assignors = List.of(ClassicAssignor.RANGE, ClassicAssignor.COOPERATIVE_STICKY);
     private String rack;
     private boolean checkCrcs = true;
     private long bufferMaxBytes = DEFAULT_BUFFER_MAX_BYTES;
@@ -132,18 +133,21 @@ public final class ConsumerBuilder<K, V> {
     public ConsumerBuilder<K, V> maxPollInterval(Duration d) { return property("max.poll.interval.ms", d); }
 
     /**
-     * Assignors offered to the group, in preference order: {@code range}, {@code roundrobin},
-     * {@code sticky}, {@code cooperative-sticky} (or Apache Kafka's class names for them). The default,
-     * [range, cooperative-sticky], is Apache Kafka's: such a group uses range, and can move to
+     * Assignors offered to a classic group, in preference order ({@code partition.assignment.strategy}
+     * takes their names, or Apache Kafka's class names for them). The default, [RANGE,
+     * COOPERATIVE_STICKY], is Apache Kafka's: such a group uses range, and can move to
      * cooperative-sticky by a rolling restart. Rebalancing is cooperative only when every listed
      * assignor is.
      */
-    public ConsumerBuilder<K, V> assignors(List<String> names) { return property("partition.assignment.strategy", names); }
+    public ConsumerBuilder<K, V> assignors(ClassicAssignor... assignors) {
+        return property("partition.assignment.strategy", Arrays.stream(assignors).map(ClassicAssignor::configName).toList());
+    }
 
     /**
-     * The group protocol: {@code auto} (the default: the consumer protocol when the broker offers
-     * ConsumerGroupHeartbeat, otherwise classic, said in one log line), {@code consumer} (KIP-848: the
-     * broker assigns, and a rebalance never stops the other members), or {@code classic}.
+     * The group protocol ({@code group.protocol}): {@link GroupProtocol#AUTO} (the default: the consumer
+     * protocol when the broker offers ConsumerGroupHeartbeat, otherwise classic, said in one log line),
+     * {@link GroupProtocol#CONSUMER} (KIP-848: the broker assigns, and a rebalance never stops the other
+     * members), or {@link GroupProtocol#CLASSIC}.
      *
      * <p>Under the consumer protocol the broker's group configs set the session timeout and heartbeat
      * interval ({@code group.consumer.session.timeout.ms}, or per group {@code consumer.session.timeout.ms}),
@@ -151,7 +155,9 @@ public final class ConsumerBuilder<K, V> {
      * {@code partition.assignment.strategy}, {@code session.timeout.ms} and {@code heartbeat.interval.ms}
      * are refused at {@link #build()}; with {@code auto} they apply only if the classic protocol is used.
      */
-    public ConsumerBuilder<K, V> groupProtocol(String protocol) { return property("group.protocol", protocol); }
+    public ConsumerBuilder<K, V> groupProtocol(GroupProtocol protocol) {
+        return property("group.protocol", protocol.configName());
+    }
 
     /**
      * The broker-side assignor for the consumer protocol: {@code uniform} or {@code range} on Apache
@@ -233,12 +239,12 @@ public final class ConsumerBuilder<K, V> {
                 isolationSet = true;
             }
             case "partition.assignment.strategy" -> {
-                assignors = ConfigValues.list(key, value);
+                assignors = ConfigValues.list(key, value).stream().map(ClassicAssignor::forName).toList();
                 classicOnlySet.add(key);
             }
             case "client.rack" -> rack = ConfigValues.string(key, value);
             case "check.crcs" -> checkCrcs = ConfigValues.bool(key, value);
-            case "group.protocol" -> groupProtocol = ConfigValues.oneOf(key, value, "auto", "consumer", "classic");
+            case "group.protocol" -> groupProtocol = GroupProtocol.forName(ConfigValues.string(key, value));
             case "group.remote.assignor" -> remoteAssignor = ConfigValues.string(key, value);
             case "default.api.timeout.ms" -> defaultApiTimeout = ConfigValues.millis(key, value, 1);
             case "skein.buffer.max.bytes" -> bufferMaxBytes = ConfigValues.longValue(key, value, 1024, Long.MAX_VALUE);
@@ -271,18 +277,12 @@ public final class ConsumerBuilder<K, V> {
         if (assignors.isEmpty()) {
             throw new ConfigException("partition.assignment.strategy", "must name at least one assignor");
         }
-        for (String a : assignors) {
-            if (!ConsumerSettings.knownAssignor(a)) {
-                throw new ConfigException("partition.assignment.strategy", "'" + a + "' is not an assignor Skein has;"
-                        + " accepted: range, roundrobin, sticky, cooperative-sticky");
-            }
-        }
-        if (groupProtocol.equals("consumer") && !classicOnlySet.isEmpty()) {
+        if (groupProtocol == GroupProtocol.CONSUMER && !classicOnlySet.isEmpty()) {
             String key = classicOnlySet.iterator().next();
             throw new ConfigException(key, "applies to the classic group protocol only; with group.protocol=consumer"
                     + " the broker's group configs rule (use group.remote.assignor to pick the broker's assignor)");
         }
-        if (groupProtocol.equals("classic") && remoteAssignor != null) {
+        if (groupProtocol == GroupProtocol.CLASSIC && remoteAssignor != null) {
             throw new ConfigException("group.remote.assignor", "applies to the consumer group protocol only;"
                     + " with group.protocol=classic use partition.assignment.strategy");
         }

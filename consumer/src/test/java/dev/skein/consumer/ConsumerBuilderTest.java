@@ -21,23 +21,23 @@ class ConsumerBuilderTest {
     @Test
     void classicOnlyOptionsAreRefusedUnderTheConsumerProtocol() {
         for (ConsumerBuilder<String, String> b : List.of(
-                builder().groupProtocol("consumer").sessionTimeout(Duration.ofSeconds(10)),
-                builder().groupProtocol("consumer").heartbeatInterval(Duration.ofSeconds(1)),
-                builder().groupProtocol("consumer").assignors(List.of("range")))) {
+                builder().groupProtocol(GroupProtocol.CONSUMER).sessionTimeout(Duration.ofSeconds(10)),
+                builder().groupProtocol(GroupProtocol.CONSUMER).heartbeatInterval(Duration.ofSeconds(1)),
+                builder().groupProtocol(GroupProtocol.CONSUMER).assignors(ClassicAssignor.RANGE))) {
             ConfigException e = assertThrows(ConfigException.class, b::build);
             assertTrue(e.getMessage().contains("classic group protocol only"), e.getMessage());
         }
         ConfigException e = assertThrows(ConfigException.class,
-                () -> builder().property("session.timeout.ms", 10_000).groupProtocol("consumer").build());
+                () -> builder().property("session.timeout.ms", 10_000).groupProtocol(GroupProtocol.CONSUMER).build());
         assertEquals("session.timeout.ms", e.key());
     }
 
     @Test
     void theRemoteAssignorIsRefusedUnderClassicAndTheProtocolMustBeKnown() {
         ConfigException e = assertThrows(ConfigException.class,
-                () -> builder().groupProtocol("classic").remoteAssignor("uniform").build());
+                () -> builder().groupProtocol(GroupProtocol.CLASSIC).remoteAssignor("uniform").build());
         assertEquals("group.remote.assignor", e.key());
-        e = assertThrows(ConfigException.class, () -> builder().groupProtocol("eager"));
+        e = assertThrows(ConfigException.class, () -> builder().property("group.protocol", "eager"));
         assertEquals("group.protocol", e.key());
     }
 
@@ -45,7 +45,7 @@ class ConsumerBuilderTest {
     void underAutoBothKindsOfOptionsAreAccepted() {
         // auto settles at the first subscribe(); options of the protocol not chosen are noted in the log.
         builder().sessionTimeout(Duration.ofSeconds(10)).remoteAssignor("uniform").build().close();
-        builder().groupProtocol("consumer").remoteAssignor("range").build().close();
+        builder().groupProtocol(GroupProtocol.CONSUMER).remoteAssignor("range").build().close();
     }
 
     @Test

@@ -10,10 +10,10 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -110,7 +110,7 @@ class ConsumerCrashIT {
         Set<Integer> afterwards = new HashSet<>();
         try (Consumer<String, String> c = Consumer.builder(Serdes.string(), Serdes.string())
                 .bootstrapServers(kafka.bootstrapServers()).groupId(group).offsetReset(OffsetReset.EARLIEST)
-                .delivery(Delivery.AT_MOST_ONCE).groupProtocol(protocol).build()) {
+                .delivery(Delivery.AT_MOST_ONCE).groupProtocol(GroupProtocol.forName(protocol)).build()) {
             c.subscribe(List.of(topic), new RecordingListener(checker, "successor"));
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (!afterwards.contains(total - 1) && System.nanoTime() < deadline) {

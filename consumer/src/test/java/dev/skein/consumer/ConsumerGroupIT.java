@@ -54,15 +54,15 @@ class ConsumerGroupIT {
             ConsumerBuilder<String, String> b = Consumer.builder(Serdes.string(), Serdes.string())
                     .bootstrapServers(kafka.bootstrapServers()).groupId(group).offsetReset(OffsetReset.EARLIEST);
             if (assignor != null && assignor.startsWith("consumer")) {
-                b.groupProtocol("consumer");
+                b.groupProtocol(GroupProtocol.CONSUMER);
                 if (assignor.startsWith("consumer:")) {
                     b.remoteAssignor(assignor.substring("consumer:".length()));
                 }
             } else {
-                b.groupProtocol("classic").heartbeatInterval(Duration.ofMillis(300))
+                b.groupProtocol(GroupProtocol.CLASSIC).heartbeatInterval(Duration.ofMillis(300))
                         .sessionTimeout(Duration.ofSeconds(instanceId == null ? 10 : 30));
                 if (assignor != null && !assignor.equals("classic")) {
-                    b.assignors(List.of(assignor.startsWith("classic:") ? assignor.substring("classic:".length()) : assignor));
+                    b.assignors(ClassicAssignor.forName(assignor.startsWith("classic:") ? assignor.substring("classic:".length()) : assignor));
                 }
             }
             if (instanceId != null) {
@@ -292,7 +292,7 @@ class ConsumerGroupIT {
         List<Collection<TopicPartition>> lost = new CopyOnWriteArrayList<>();
         ConsumerBuilder<String, String> b = Consumer.builder(Serdes.string(), Serdes.string())
                 .bootstrapServers(kafka.bootstrapServers()).groupId(group).offsetReset(OffsetReset.EARLIEST)
-                .delivery(Delivery.MANUAL).groupProtocol(protocol).maxPollInterval(Duration.ofSeconds(2));
+                .delivery(Delivery.MANUAL).groupProtocol(GroupProtocol.forName(protocol)).maxPollInterval(Duration.ofSeconds(2));
         if (protocol.equals("classic")) {
             b.heartbeatInterval(Duration.ofMillis(200)).sessionTimeout(Duration.ofSeconds(6));
         }

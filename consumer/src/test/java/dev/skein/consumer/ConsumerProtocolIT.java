@@ -97,7 +97,7 @@ class ConsumerProtocolIT {
         // or a stopped process would, while this thread plays A's application.
         try (ClientResources io = ClientResources.builder().ioThreads(1).build();
              Consumer<String, String> a = Consumer.builder(Serdes.string(), Serdes.string())
-                     .bootstrapServers(kafka.bootstrapServers()).groupId(group).groupProtocol("consumer")
+                     .bootstrapServers(kafka.bootstrapServers()).groupId(group).groupProtocol(GroupProtocol.CONSUMER)
                      .delivery(Delivery.MANUAL).offsetReset(OffsetReset.EARLIEST).resources(io).build();
              Member b = new Member(kafka, group, topic, "consumer", null, new CopyOnWriteArrayList<>())) {
             a.subscribe(List.of(topic), new RebalanceListener() {
@@ -152,7 +152,7 @@ class ConsumerProtocolIT {
         ConsumerIT.topic(kafka, "x" + prefix + "-a", 1); // does not match: the whole name must
         ConsumerIT.produce(kafka, first, 10, "none");
         try (Consumer<String, String> c = Consumer.builder(Serdes.string(), Serdes.string())
-                .bootstrapServers(kafka.bootstrapServers()).groupId("re2-" + UUID.randomUUID()).groupProtocol("consumer")
+                .bootstrapServers(kafka.bootstrapServers()).groupId("re2-" + UUID.randomUUID()).groupProtocol(GroupProtocol.CONSUMER)
                 .offsetReset(OffsetReset.EARLIEST).build()) {
             c.subscribe(SubscriptionPattern.of(prefix + "-[ab]-.*"), null); // topic() adds "-<random>"
             List<String> topics = new ArrayList<>();
@@ -173,7 +173,7 @@ class ConsumerProtocolIT {
             assertEquals(List.of(second, second, second, second, second), topics);
         }
         try (Consumer<String, String> classic = Consumer.builder(Serdes.string(), Serdes.string())
-                .bootstrapServers(kafka.bootstrapServers()).groupId("re2-" + UUID.randomUUID()).groupProtocol("classic")
+                .bootstrapServers(kafka.bootstrapServers()).groupId("re2-" + UUID.randomUUID()).groupProtocol(GroupProtocol.CLASSIC)
                 .build()) {
             IllegalStateException e = assertThrows(IllegalStateException.class,
                     () -> classic.subscribe(SubscriptionPattern.of(prefix + ".*"), null));
@@ -281,7 +281,7 @@ class ConsumerProtocolIT {
             }
 
             try (Consumer<String, String> c = ConsumerIT.builder(kafka).groupId("refused-" + UUID.randomUUID())
-                    .groupProtocol("consumer").build()) {
+                    .groupProtocol(GroupProtocol.CONSUMER).build()) {
                 c.subscribe(List.of(topic));
                 UnsupportedVersionException e = assertThrows(UnsupportedVersionException.class, () -> {
                     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);

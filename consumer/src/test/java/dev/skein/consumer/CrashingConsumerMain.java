@@ -21,7 +21,7 @@ public final class CrashingConsumerMain {
         String protocol = args.length > 4 ? args[4] : "classic";
         ConsumerBuilder<String, String> b = Consumer.builder(Serdes.string(), Serdes.string()).bootstrapServers(args[0])
                 .groupId(args[1]).offsetReset(OffsetReset.EARLIEST).maxPollRecords(50).delivery(delivery)
-                .groupProtocol(protocol);
+                .groupProtocol(GroupProtocol.forName(protocol));
         if (autoCommit) {
             b.property("enable.auto.commit", true).property("auto.commit.interval.ms", 50);
         }

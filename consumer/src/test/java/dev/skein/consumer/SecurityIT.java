@@ -260,7 +260,7 @@ class SecurityIT {
         for (String protocol : List.of("consumer", "classic")) {
             try (dev.skein.consumer.Consumer<String, String> consumer = dev.skein.consumer.Consumer
                     .builder(Serdes.string(), Serdes.string()).bootstrapServers(bootstrap).clientOptions(bob)
-                    .groupProtocol(protocol).groupId("g-" + protocol + "-" + open).offsetReset(OffsetReset.EARLIEST).build()) {
+                    .groupProtocol(GroupProtocol.forName(protocol)).groupId("g-" + protocol + "-" + open).offsetReset(OffsetReset.EARLIEST).build()) {
                 consumer.subscribe(List.of(denied));
                 assertDenied(assertThrows(AuthorizationException.class, () -> ConsumerIT.pollUntil(consumer, 1, WAIT)), denied);
                 consumer.subscribe(List.of(open));
@@ -268,7 +268,7 @@ class SecurityIT {
             }
             try (dev.skein.consumer.Consumer<String, String> consumer = dev.skein.consumer.Consumer
                     .builder(Serdes.string(), Serdes.string()).bootstrapServers(bootstrap).clientOptions(bob)
-                    .groupProtocol(protocol).groupId(deniedGroup).offsetReset(OffsetReset.EARLIEST).build()) {
+                    .groupProtocol(GroupProtocol.forName(protocol)).groupId(deniedGroup).offsetReset(OffsetReset.EARLIEST).build()) {
                 consumer.subscribe(List.of(open));
                 assertDenied(assertThrows(AuthorizationException.class, () -> ConsumerIT.pollUntil(consumer, 1, WAIT)), deniedGroup);
                 assertDenied(assertThrows(AuthorizationException.class, () -> ConsumerIT.pollUntil(consumer, 1, WAIT)), deniedGroup); // and again

@@ -205,7 +205,7 @@ class SoakIT {
                                  DeliveryChecker checker, AtomicBoolean stop, ConcurrentLinkedQueue<Throwable> failures) {
         return new Thread(() -> {
             try (Consumer<String, String> c = Consumer.builder(Serdes.string(), Serdes.string())
-                    .bootstrapServers(kafka.bootstrapServers()).groupId(group).groupProtocol(protocol)
+                    .bootstrapServers(kafka.bootstrapServers()).groupId(group).groupProtocol(GroupProtocol.forName(protocol))
                     .delivery(delivery).offsetReset(OffsetReset.EARLIEST).requestTimeout(Duration.ofSeconds(10)).build()) {
                 c.subscribe(List.of(IN), new RecordingListener(checker, member, () -> c.groupMetadata().generationId()));
                 while (!stop.get()) {

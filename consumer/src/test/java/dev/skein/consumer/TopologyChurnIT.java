@@ -48,7 +48,7 @@ class TopologyChurnIT {
             AtomicBoolean stopReading = new AtomicBoolean();
             Thread reading = new Thread(() -> {
                 try (Consumer<String, String> c = Consumer.builder(Serdes.string(), Serdes.string())
-                        .bootstrapServers(kafka.bootstrapServers()).groupId(topic).groupProtocol(protocol)
+                        .bootstrapServers(kafka.bootstrapServers()).groupId(topic).groupProtocol(GroupProtocol.forName(protocol))
                         .offsetReset(OffsetReset.EARLIEST).property("metadata.max.age.ms", 500).build()) {
                     c.subscribe(List.of(topic), new RecordingListener(checker, "member"));
                     while (!stopReading.get()) {
@@ -102,7 +102,7 @@ class TopologyChurnIT {
             AtomicInteger readOld = new AtomicInteger();
             Thread reading = new Thread(() -> {
                 try (Consumer<String, String> c = Consumer.builder(Serdes.string(), Serdes.string())
-                        .bootstrapServers(kafka.bootstrapServers()).groupId(topic).groupProtocol(protocol)
+                        .bootstrapServers(kafka.bootstrapServers()).groupId(topic).groupProtocol(GroupProtocol.forName(protocol))
                         .offsetReset(OffsetReset.EARLIEST).property("metadata.max.age.ms", 500).build()) {
                     c.subscribe(List.of(topic));
                     checker.assigned("member", 0, topic, 0, 1);

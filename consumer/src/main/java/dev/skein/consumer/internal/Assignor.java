@@ -1,5 +1,6 @@
 package dev.skein.consumer.internal;
 
+import dev.skein.consumer.ClassicAssignor;
 import dev.skein.core.TopicPartition;
 
 import java.util.ArrayList;
@@ -35,14 +36,18 @@ abstract class Assignor {
 
     abstract Map<String, List<TopicPartition>> assign(Map<String, Member> members, Map<String, Integer> partitionsPerTopic);
 
-    static Assignor forName(String name) {
-        return switch (name) {
-            case "range", "org.apache.kafka.clients.consumer.RangeAssignor" -> new Range();
-            case "roundrobin", "org.apache.kafka.clients.consumer.RoundRobinAssignor" -> new RoundRobin();
-            case "sticky", "org.apache.kafka.clients.consumer.StickyAssignor" -> new Sticky(false);
-            case "cooperative-sticky", "org.apache.kafka.clients.consumer.CooperativeStickyAssignor" -> new Sticky(true);
-            default -> null;
+    static Assignor of(ClassicAssignor assignor) {
+        return switch (assignor) {
+            case RANGE -> new Range();
+            case ROUND_ROBIN -> new RoundRobin();
+            case STICKY -> new Sticky(false);
+            case COOPERATIVE_STICKY -> new Sticky(true);
         };
+    }
+
+    /** By a {@code partition.assignment.strategy} name (short or Apache Kafka's class name). */
+    static Assignor forName(String name) {
+        return of(ClassicAssignor.forName(name));
     }
 
     static Map<String, List<TopicPartition>> empty(Map<String, Member> members) {

@@ -1,5 +1,6 @@
 package dev.skein.consumer.internal;
 
+import dev.skein.consumer.ClassicAssignor;
 import dev.skein.core.ErrorCode;
 import dev.skein.core.TopicPartition;
 import dev.skein.core.errors.SkeinException;
@@ -100,8 +101,8 @@ final class ClassicGroupState implements MembershipState {
     ClassicGroupState(GroupConfig config, DoubleSupplier jitter) {
         this.config = config;
         this.jitter = jitter;
-        for (String name : config.assignors()) {
-            assignors.add(Assignor.forName(name));
+        for (ClassicAssignor a : config.assignors()) {
+            assignors.add(Assignor.of(a));
         }
         // Like Apache Kafka's consumer: cooperative only when every offered assignor is, because the
         // group may pick any of them.

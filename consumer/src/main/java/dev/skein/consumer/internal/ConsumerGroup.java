@@ -3,6 +3,7 @@ package dev.skein.consumer.internal;
 import dev.skein.consumer.CommitFailedException;
 import dev.skein.consumer.ConsumerRecords;
 import dev.skein.consumer.Delivery;
+import dev.skein.consumer.GroupProtocol;
 import dev.skein.consumer.IsolationLevel;
 import dev.skein.consumer.OffsetAndMetadata;
 import dev.skein.consumer.OffsetCommitCallback;
@@ -79,10 +80,10 @@ final class ConsumerGroup {
         this.fetchNow = fetchNow;
         this.offsets = new GroupOffsets(client, settings);
         this.onChange = onChange;
-        this.membership = settings.groupProtocol().equals("consumer")
+        this.membership = settings.groupProtocol() == GroupProtocol.CONSUMER
                 ? new ConsumerProtocolMembership(client, settings, offsets, onChange, false)
                 : new GroupMembership(client, settings, offsets, onChange);
-        this.protocolOpen = settings.groupProtocol().equals("auto");
+        this.protocolOpen = settings.groupProtocol() == GroupProtocol.AUTO;
         offsets.memberSupplier(() -> membership.identity());
     }
 

@@ -1,6 +1,8 @@
 package dev.skein.consumer.internal;
 
+import dev.skein.consumer.ClassicAssignor;
 import dev.skein.consumer.Delivery;
+import dev.skein.consumer.GroupProtocol;
 import dev.skein.consumer.IsolationLevel;
 import dev.skein.consumer.OffsetReset;
 import dev.skein.core.ClientOptions;
@@ -14,13 +16,8 @@ public record ConsumerSettings(ClientOptions client, String groupId, String grou
                                OffsetReset offsetReset, Duration offsetResetDuration, boolean autoCommit, Duration autoCommitInterval,
                                int maxPollRecords, Duration maxPollInterval, Duration sessionTimeout,
                                Duration heartbeatInterval, int fetchMinBytes, int fetchMaxBytes, Duration fetchMaxWait,
-                               int maxPartitionFetchBytes, IsolationLevel isolation, List<String> assignors, String rack,
+                               int maxPartitionFetchBytes, IsolationLevel isolation, List<ClassicAssignor> assignors, String rack,
                                boolean checkCrcs, long bufferMaxBytes, Duration defaultApiTimeout,
-                               MeterRegistry meterRegistry, String groupProtocol, String remoteAssignor,
+                               MeterRegistry meterRegistry, GroupProtocol groupProtocol, String remoteAssignor,
                                List<String> classicOnlyOptions) {
-
-    /** True for the assignor names (short or Apache Kafka class names) the consumer implements. */
-    public static boolean knownAssignor(String name) {
-        return Assignor.forName(name) != null;
-    }
 }

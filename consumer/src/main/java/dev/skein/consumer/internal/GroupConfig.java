@@ -1,12 +1,13 @@
 package dev.skein.consumer.internal;
 
+import dev.skein.consumer.ClassicAssignor;
 import java.time.Duration;
 import java.util.List;
 
 /** What the membership state machines need of a consumer's settings: the group's identity and its clocks. */
 record GroupConfig(String groupId, String instanceId, String rack, Duration sessionTimeout, Duration heartbeatInterval,
                    Duration maxPollInterval, Duration retryBackoff, Duration retryBackoffMax, String remoteAssignor,
-                   List<String> assignors) {
+                   List<ClassicAssignor> assignors) {
 
     static GroupConfig of(ConsumerSettings s) {
         return new GroupConfig(s.groupId(), s.groupInstanceId(), s.rack(), s.sessionTimeout(), s.heartbeatInterval(),

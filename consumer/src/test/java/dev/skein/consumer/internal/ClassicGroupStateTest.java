@@ -1,5 +1,6 @@
 package dev.skein.consumer.internal;
 
+import dev.skein.consumer.ClassicAssignor;
 import dev.skein.core.ErrorCode;
 import dev.skein.core.TopicPartition;
 import dev.skein.core.errors.AuthorizationException;
@@ -44,7 +45,8 @@ class ClassicGroupStateTest {
     private static ClassicGroupState machine(String instanceId, String... assignors) {
         return new ClassicGroupState(new GroupConfig("g", instanceId, null, Duration.ofSeconds(10),
                 Duration.ofMillis(3000), Duration.ofSeconds(300), Duration.ofMillis(100), Duration.ofSeconds(1), null,
-                List.of(assignors.length == 0 ? new String[] {"range"} : assignors)), () -> 0.5);
+                (assignors.length == 0 ? List.of("range") : List.of(assignors)).stream().map(ClassicAssignor::forName).toList()),
+                () -> 0.5);
     }
 
     private <T extends ApiMessage> T next(ClassicGroupState m, Class<T> type) {

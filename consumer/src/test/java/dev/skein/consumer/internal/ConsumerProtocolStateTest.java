@@ -1,5 +1,6 @@
 package dev.skein.consumer.internal;
 
+import dev.skein.consumer.ClassicAssignor;
 import dev.skein.core.ErrorCode;
 import dev.skein.core.TopicPartition;
 import dev.skein.core.errors.AuthorizationException;
@@ -51,7 +52,7 @@ class ConsumerProtocolStateTest {
 
     private static GroupConfig config(String instanceId) {
         return new GroupConfig("g", instanceId, null, Duration.ofSeconds(45), Duration.ofSeconds(3),
-                Duration.ofSeconds(300), Duration.ofMillis(100), Duration.ofSeconds(1), null, List.of("range"));
+                Duration.ofSeconds(300), Duration.ofMillis(100), Duration.ofSeconds(1), null, List.of(ClassicAssignor.RANGE));
     }
 
     /** Jitter 0.5 makes the backoff exactly base * 2^(failures-1). */
