@@ -1,5 +1,6 @@
 package dev.skein.admin;
 
+import dev.skein.core.OffsetAndMetadata;
 import dev.skein.core.TopicPartition;
 
 import java.util.Collection;
@@ -19,13 +20,13 @@ public interface GroupAdmin {
     Results<String, Void> delete(Collection<String> groupIds);
 
     /** The group's committed offsets, every partition it has one for. */
-    CompletableFuture<Map<TopicPartition, CommittedOffset>> offsets(String groupId);
+    CompletableFuture<Map<TopicPartition, OffsetAndMetadata>> offsets(String groupId);
 
     /**
      * Sets the group's committed offsets (the group must have no active members); one future per
      * partition. A consumer of the group then resumes from them.
      */
-    Results<TopicPartition, Void> alterOffsets(String groupId, Map<TopicPartition, CommittedOffset> offsets);
+    Results<TopicPartition, Void> alterOffsets(String groupId, Map<TopicPartition, OffsetAndMetadata> offsets);
 
     /** Forgets the group's committed offsets of these partitions (not while it consumes their topics). */
     Results<TopicPartition, Void> deleteOffsets(String groupId, Collection<TopicPartition> partitions);

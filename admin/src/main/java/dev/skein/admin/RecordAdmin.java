@@ -1,5 +1,6 @@
 package dev.skein.admin;
 
+import dev.skein.core.OffsetAndTimestamp;
 import dev.skein.core.TopicPartition;
 
 import java.util.Map;
@@ -7,7 +8,7 @@ import java.util.Map;
 /** Offsets and records of partitions, asked of each partition's leader. */
 public interface RecordAdmin {
     /** Earliest, latest, max-timestamp or by-timestamp offsets, one future per partition. */
-    Results<TopicPartition, ListedOffset> listOffsets(Map<TopicPartition, OffsetSpec> specs);
+    Results<TopicPartition, OffsetAndTimestamp> listOffsets(Map<TopicPartition, OffsetSpec> specs);
 
     /**
      * Deletes the records before the given offset of each partition ({@code -1}: before the high

@@ -1,5 +1,7 @@
 package dev.skein.admin;
 
+import dev.skein.core.OffsetAndMetadata;
+import dev.skein.core.OffsetAndTimestamp;
 import dev.skein.core.TopicPartition;
 import dev.skein.core.errors.GroupException;
 import dev.skein.testkit.KafkaCluster;
@@ -149,7 +151,7 @@ class GroupAdminIT {
             pollUntil(c, 2, 100);
             c.commitSync();
         }
-        Map<TopicPartition, CommittedOffset> ours = get(admin.groups().offsets(group));
+        Map<TopicPartition, OffsetAndMetadata> ours = get(admin.groups().offsets(group));
         Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> ref =
                 reference.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
         assertEquals(2, ours.size());
@@ -166,7 +168,7 @@ class GroupAdminIT {
 
         TopicPartition p0 = new TopicPartition(t, 0);
         TopicPartition p1 = new TopicPartition(t, 1);
-        get(admin.groups().alterOffsets(group, Map.of(p0, new CommittedOffset(5, "rewound", -1))).all());
+        get(admin.groups().alterOffsets(group, Map.of(p0, new OffsetAndMetadata(5, "rewound", -1))).all());
         assertEquals("rewound", get(admin.groups().offsets(group)).get(p0).metadata());
         try (KafkaConsumer<String, String> c = consumer(group, Map.of())) {
             c.assign(List.of(new org.apache.kafka.common.TopicPartition(t, 0)));
@@ -207,10 +209,10 @@ class GroupAdminIT {
         org.apache.kafka.common.TopicPartition rtp = new org.apache.kafka.common.TopicPartition(t, 0);
         assertEquals(0, get(admin.records().listOffsets(Map.of(tp, OffsetSpec.earliest())).get(tp)).offset());
         assertEquals(50, get(admin.records().listOffsets(Map.of(tp, OffsetSpec.latest())).get(tp)).offset());
-        ListedOffset max = get(admin.records().listOffsets(Map.of(tp, OffsetSpec.maxTimestamp())).get(tp));
+        OffsetAndTimestamp max = get(admin.records().listOffsets(Map.of(tp, OffsetSpec.maxTimestamp())).get(tp));
         assertEquals(49, max.offset());
         assertEquals(1_000_049L, max.timestamp());
-        ListedOffset at = get(admin.records().listOffsets(Map.of(tp, OffsetSpec.forTimestamp(1_000_020L))).get(tp));
+        OffsetAndTimestamp at = get(admin.records().listOffsets(Map.of(tp, OffsetSpec.forTimestamp(1_000_020L))).get(tp));
         var refAt = reference.listOffsets(Map.of(rtp, org.apache.kafka.clients.admin.OffsetSpec.forTimestamp(1_000_020L)))
                 .all().get(30, TimeUnit.SECONDS).get(rtp);
         assertEquals(refAt.offset(), at.offset());

@@ -1,10 +1,10 @@
 package dev.skein.cli;
 
 import dev.skein.admin.Admin;
-import dev.skein.admin.CommittedOffset;
+import dev.skein.core.OffsetAndMetadata;
 import dev.skein.admin.GroupDescription;
 import dev.skein.admin.GroupListing;
-import dev.skein.admin.ListedOffset;
+import dev.skein.core.OffsetAndTimestamp;
 import dev.skein.admin.OffsetSpec;
 import dev.skein.admin.TopicDescription;
 import dev.skein.core.TopicPartition;
@@ -58,23 +58,23 @@ final class GroupsCommand extends CommandGroup {
             SkeinCommand root = root();
             try (Admin admin = Clients.admin(root.global)) {
                 GroupDescription d = Clients.await(admin.groups().describe(List.of(group)).get(group), root.global);
-                Map<TopicPartition, CommittedOffset> committed = Clients.await(admin.groups().offsets(group), root.global);
+                Map<TopicPartition, OffsetAndMetadata> committed = Clients.await(admin.groups().offsets(group), root.global);
                 Map<TopicPartition, String> owners = new HashMap<>();
                 d.members().forEach(m -> m.assignment().forEach(tp -> owners.put(tp, m.clientId())));
                 Map<TopicPartition, OffsetSpec> specs = new LinkedHashMap<>();
                 committed.keySet().forEach(tp -> specs.put(tp, OffsetSpec.latest()));
                 owners.keySet().forEach(tp -> specs.put(tp, OffsetSpec.latest()));
-                Map<TopicPartition, ListedOffset> ends = specs.isEmpty() ? Map.of()
+                Map<TopicPartition, OffsetAndTimestamp> ends = specs.isEmpty() ? Map.of()
                         : Clients.await(admin.records().listOffsets(specs).all(), root.global);
                 PrintStream out = root.io.out();
                 out.println("group " + group + "  " + d.type().name().toLowerCase() + "  state " + d.state() + "  members "
                         + d.members().size() + (d.coordinator() == null ? "" : "  coordinator " + d.coordinator().id()));
                 out.printf("%-30s %-9s %-12s %-12s %-8s %s%n", "topic", "partition", "committed", "end", "lag", "owner");
-                Map<TopicPartition, ListedOffset> sorted = new TreeMap<>(Comparator.comparing(TopicPartition::topic)
+                Map<TopicPartition, OffsetAndTimestamp> sorted = new TreeMap<>(Comparator.comparing(TopicPartition::topic)
                         .thenComparingInt(TopicPartition::partition));
                 sorted.putAll(ends);
                 sorted.forEach((tp, end) -> {
-                    CommittedOffset c = committed.get(tp);
+                    OffsetAndMetadata c = committed.get(tp);
                     out.printf("%-30s %-9d %-12s %-12d %-8s %s%n", tp.topic(), tp.partition(), c == null ? "-" : c.offset(),
                             end.offset(), c == null ? "-" : Long.toString(Math.max(0, end.offset() - c.offset())),
                             owners.getOrDefault(tp, "-"));
@@ -152,7 +152,7 @@ final class GroupsCommand extends CommandGroup {
                 if (target.offset != null) {
                     specs.keySet().forEach(tp -> offsets.put(tp, target.offset));
                 } else {
-                    Map<TopicPartition, ListedOffset> found = Clients.await(admin.records().listOffsets(specs).all(), root.global);
+                    Map<TopicPartition, OffsetAndTimestamp> found = Clients.await(admin.records().listOffsets(specs).all(), root.global);
                     Map<TopicPartition, OffsetSpec> ends = new LinkedHashMap<>();
                     found.forEach((tp, o) -> {
                         if (o.offset() >= 0) {
@@ -166,8 +166,8 @@ final class GroupsCommand extends CommandGroup {
                                 .forEach((tp, o) -> offsets.put(tp, o.offset()));
                     }
                 }
-                Map<TopicPartition, CommittedOffset> commit = new LinkedHashMap<>();
-                offsets.forEach((tp, o) -> commit.put(tp, CommittedOffset.of(o)));
+                Map<TopicPartition, OffsetAndMetadata> commit = new LinkedHashMap<>();
+                offsets.forEach((tp, o) -> commit.put(tp, OffsetAndMetadata.of(o)));
                 Clients.await(admin.groups().alterOffsets(group, commit).all(), root.global);
                 offsets.forEach((tp, o) -> root.io.out().println(tp.topic() + " " + tp.partition() + " " + o));
             }

@@ -1,7 +1,7 @@
 package dev.skein.cli;
 
 import dev.skein.admin.Admin;
-import dev.skein.admin.CommittedOffset;
+import dev.skein.core.OffsetAndMetadata;
 import dev.skein.admin.NewTopic;
 import dev.skein.consumer.Consumer;
 import dev.skein.consumer.ConsumerRecord;
@@ -145,8 +145,8 @@ final class QuickstartCommand extends Subcommand {
         if (read != RECORDS) {
             throw new CliException(delivery + ": read " + read + " of " + RECORDS + " records");
         }
-        Map<TopicPartition, CommittedOffset> committed = Clients.await(admin.groups().offsets(group), global);
-        long total = committed.values().stream().mapToLong(CommittedOffset::offset).sum();
+        Map<TopicPartition, OffsetAndMetadata> committed = Clients.await(admin.groups().offsets(group), global);
+        long total = committed.values().stream().mapToLong(OffsetAndMetadata::offset).sum();
         String mode = delivery.name().toLowerCase(Locale.ROOT).replace('_', '-');
         line(mode, "group " + group + " read all " + read + " records once, in offset order per partition, in " + secs(t0)
                 + "; committed offsets add up to " + total);

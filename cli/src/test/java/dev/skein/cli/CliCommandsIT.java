@@ -184,7 +184,7 @@ class CliCommandsIT {
                 specs.put(new dev.skein.core.TopicPartition(topic, p), dev.skein.admin.OffsetSpec.latest());
             }
             return admin.records().listOffsets(specs).all().get(30, TimeUnit.SECONDS).values().stream()
-                    .mapToLong(dev.skein.admin.ListedOffset::offset).sum();
+                    .mapToLong(dev.skein.core.OffsetAndTimestamp::offset).sum();
         }
     }
 

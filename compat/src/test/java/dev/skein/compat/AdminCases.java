@@ -3,13 +3,13 @@ package dev.skein.compat;
 import dev.skein.admin.AclBinding;
 import dev.skein.admin.AclFilter;
 import dev.skein.admin.AclOperation;
-import dev.skein.admin.CommittedOffset;
+import dev.skein.core.OffsetAndMetadata;
 import dev.skein.admin.ConfigEntry;
 import dev.skein.admin.ConfigOp;
 import dev.skein.admin.ConfigResource;
 import dev.skein.admin.GroupDescription;
 import dev.skein.admin.GroupListing;
-import dev.skein.admin.ListedOffset;
+import dev.skein.core.OffsetAndTimestamp;
 import dev.skein.admin.NewTopic;
 import dev.skein.admin.OffsetSpec;
 import dev.skein.admin.ResourceType;
@@ -102,11 +102,11 @@ final class AdminCases {
         TopicPartition p0 = new TopicPartition(topic, 0);
         TopicPartition p1 = new TopicPartition(topic, 1);
         Env.await("the final commit is seen", () -> {
-            Map<TopicPartition, CommittedOffset> o = env.admin.groups().offsets(group).join();
+            Map<TopicPartition, OffsetAndMetadata> o = env.admin.groups().offsets(group).join();
             return o.size() == 2 && o.get(p0).offset() + o.get(p1).offset() == 10;
         });
         assertEquals(Map.of(p0, 0L, p1, 0L), env.admin.groups().lag(group).get(30, TimeUnit.SECONDS));
-        env.admin.groups().alterOffsets(group, Map.of(p0, CommittedOffset.of(0))).all().get(30, TimeUnit.SECONDS);
+        env.admin.groups().alterOffsets(group, Map.of(p0, OffsetAndMetadata.of(0))).all().get(30, TimeUnit.SECONDS);
         assertEquals(0L, env.admin.groups().offsets(group).get(30, TimeUnit.SECONDS).get(p0).offset());
         env.admin.groups().deleteOffsets(group, List.of(p1)).all().get(30, TimeUnit.SECONDS);
         assertFalse(env.admin.groups().offsets(group).get(30, TimeUnit.SECONDS).containsKey(p1));
@@ -121,10 +121,10 @@ final class AdminCases {
         String topic = env.topic("records", 1);
         TopicPartition tp = new TopicPartition(topic, 0);
         env.produce(topic, Env.values("d", 10));
-        Map<TopicPartition, ListedOffset> latest = env.admin.records().listOffsets(Map.of(tp, OffsetSpec.latest()))
+        Map<TopicPartition, OffsetAndTimestamp> latest = env.admin.records().listOffsets(Map.of(tp, OffsetSpec.latest()))
                 .all().get(30, TimeUnit.SECONDS);
         assertEquals(10L, latest.get(tp).offset());
-        ListedOffset max = env.admin.records().listOffsets(Map.of(tp, OffsetSpec.maxTimestamp())).get(tp)
+        OffsetAndTimestamp max = env.admin.records().listOffsets(Map.of(tp, OffsetSpec.maxTimestamp())).get(tp)
                 .get(30, TimeUnit.SECONDS);
         assertTrue(max.offset() >= 0 && max.offset() < 10, "the record with the highest timestamp: " + max);
         assertEquals(3L, env.admin.records().deleteRecords(Map.of(tp, 3L)).get(tp).get(30, TimeUnit.SECONDS));

@@ -1,6 +1,6 @@
 package dev.skein.compat;
 
-import dev.skein.admin.CommittedOffset;
+import dev.skein.core.OffsetAndMetadata;
 import dev.skein.admin.GroupType;
 import dev.skein.consumer.Consumer;
 import dev.skein.consumer.ConsumerRecord;
@@ -8,7 +8,6 @@ import dev.skein.consumer.Delivery;
 import dev.skein.consumer.ExactlyOnceProcessor;
 import dev.skein.consumer.GroupProtocol;
 import dev.skein.consumer.IsolationLevel;
-import dev.skein.consumer.OffsetAndMetadata;
 import dev.skein.core.Compression;
 import dev.skein.core.TopicPartition;
 import dev.skein.core.errors.UnsupportedVersionException;
@@ -179,7 +178,7 @@ final class ClientCases {
             assertEquals(10L, rest.get(0).offset());
             c.commitSync();
         }
-        Map<TopicPartition, CommittedOffset> committed = env.admin.groups().offsets(group).get(30, TimeUnit.SECONDS);
+        Map<TopicPartition, OffsetAndMetadata> committed = env.admin.groups().offsets(group).get(30, TimeUnit.SECONDS);
         assertEquals(20L, committed.get(tp).offset());
         return null;
     }

@@ -1,6 +1,8 @@
 package dev.skein.consumer;
 
 import dev.skein.core.ConsumerGroupMetadata;
+import dev.skein.core.OffsetAndMetadata;
+import dev.skein.core.OffsetAndTimestamp;
 import dev.skein.core.TopicPartition;
 import dev.skein.serdes.Deserializer;
 import dev.skein.serdes.Serde;

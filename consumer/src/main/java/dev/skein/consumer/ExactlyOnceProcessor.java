@@ -1,5 +1,6 @@
 package dev.skein.consumer;
 
+import dev.skein.core.OffsetAndMetadata;
 import dev.skein.core.TopicPartition;
 import dev.skein.producer.Producer;
 import dev.skein.producer.ProducerBuilder;
@@ -92,14 +93,14 @@ public final class ExactlyOnceProcessor<KI, VI, KO, VO> implements AutoCloseable
         }
         List<ConsumerRecord<KI, VI>> batch = new ArrayList<>();
         Map<TopicPartition, Long> start = new LinkedHashMap<>();
-        Map<TopicPartition, Long> next = new LinkedHashMap<>();
+        Map<TopicPartition, OffsetAndMetadata> next = new LinkedHashMap<>();
         Map<TopicPartition, Long> leftOver = new LinkedHashMap<>();
         for (ConsumerRecord<KI, VI> r : records) {
             TopicPartition tp = new TopicPartition(r.topic(), r.partition());
             start.putIfAbsent(tp, r.offset());
             if (batch.size() < maxRecords) {
                 batch.add(r);
-                next.put(tp, r.offset() + 1);
+                next.put(tp, new OffsetAndMetadata(r.offset() + 1, "", r.leaderEpoch())); // KIP-320, as commits carry it
             } else {
                 leftOver.putIfAbsent(tp, r.offset());
             }

@@ -1,5 +1,6 @@
 package dev.skein.consumer;
 
+import dev.skein.core.OffsetAndMetadata;
 import dev.skein.core.TopicPartition;
 
 import java.util.Map;

@@ -1,5 +1,7 @@
 package dev.skein.consumer;
 
+import dev.skein.core.OffsetAndMetadata;
+import dev.skein.core.OffsetAndTimestamp;
 import dev.skein.core.TopicPartition;
 import dev.skein.serdes.Deserializer;
 import dev.skein.serdes.Serdes;

@@ -1,6 +1,7 @@
 package dev.skein.consumer;
 
 import dev.skein.core.ConsumerGroupMetadata;
+import dev.skein.core.OffsetAndMetadata;
 import dev.skein.core.TopicPartition;
 import dev.skein.producer.Producer;
 import dev.skein.producer.ProducerRecord;
@@ -34,7 +35,7 @@ public final class OpenTransactionMain {
         for (java.util.concurrent.CompletableFuture<?> f : sent) {
             f.get(30, TimeUnit.SECONDS);
         }
-        producer.sendOffsetsToTransaction(Map.of(new TopicPartition(args[1], 0), (long) n),
+        producer.sendOffsetsToTransaction(Map.of(new TopicPartition(args[1], 0), OffsetAndMetadata.of(n)),
                 new ConsumerGroupMetadata(args[3], -1, "", null));
         System.out.println("OPEN");
         System.out.flush();

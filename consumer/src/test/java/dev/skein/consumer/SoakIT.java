@@ -92,10 +92,21 @@ class SoakIT {
             } // every send answered
             awaitFullIsr(admin, run);
 
-            Await.until("the at-least-once group reading every acknowledged record (" + run + ")", Duration.ofSeconds(120),
-                    () -> atLeastOnce.counts().get("distinct_read") >= atLeastOnce.counts().get("acknowledged"));
-            Await.until("the at-most-once group and the copier committing up to the end (" + run + ")", Duration.ofSeconds(120),
-                    () -> committedToEnd(admin, "soak-amo") && committedToEnd(admin, "soak-eos"));
+            try {
+                Await.until("the at-least-once group reading every acknowledged record (" + run + ")", Duration.ofSeconds(120),
+                        () -> noFailure(failures, run) && atLeastOnce.counts().get("distinct_read")
+                                >= atLeastOnce.counts().get("acknowledged"));
+                Await.until("the at-most-once group and the copier committing up to the end (" + run + ")",
+                        Duration.ofSeconds(120), () -> noFailure(failures, run) && lag(admin, "soak-amo").isEmpty()
+                                && lag(admin, "soak-eos").isEmpty());
+            } catch (AssertionError e) {
+                e.addSuppressed(new AssertionError("at the end: at-least-once " + atLeastOnce.counts() + "; at-most-once "
+                        + atMostOnce.counts() + "; lag of soak-amo " + lag(admin, "soak-amo") + ", of soak-eos "
+                        + lag(admin, "soak-eos") + "; threads alive " + threads.stream().filter(Thread::isAlive)
+                        .map(Thread::getName).toList()));
+                stopReading.set(true);
+                throw e;
+            }
             stopReading.set(true);
             for (Thread t : threads) {
                 t.join(TimeUnit.SECONDS.toMillis(60));
@@ -192,13 +203,36 @@ class SoakIT {
                         .flatMap(t -> t.partitions().stream()).allMatch(p -> p.isr().size() == 3 && p.leader() != null));
     }
 
-    private static boolean committedToEnd(Admin admin, String group) throws Exception {
-        Map<org.apache.kafka.common.TopicPartition, OffsetAndMetadata> committed =
-                admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
-        var ends = admin.listOffsets(IntStream.range(0, PARTITIONS).boxed().collect(Collectors.toMap(
-                p -> new org.apache.kafka.common.TopicPartition(IN, p), p -> OffsetSpec.latest()))).all().get(10, TimeUnit.SECONDS);
-        return ends.entrySet().stream().allMatch(e -> committed.get(e.getKey()) != null
-                && committed.get(e.getKey()).offset() >= e.getValue().offset());
+    /** A client thread that died fails the wait at once, with what killed it. */
+    private static boolean noFailure(ConcurrentLinkedQueue<Throwable> failures, String run) {
+        if (!failures.isEmpty()) {
+            AssertionError e = new AssertionError("a client failed under the faults (" + run + ")", failures.peek());
+            failures.stream().skip(1).forEach(e::addSuppressed);
+            throw e;
+        }
+        return true;
+    }
+
+    /** The partitions of IN where {@code group}'s committed offset is short of the end: partition to how far. */
+    private static Map<Integer, Long> lag(Admin admin, String group) {
+        try {
+            Map<org.apache.kafka.common.TopicPartition, OffsetAndMetadata> committed =
+                    admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
+            var ends = admin.listOffsets(IntStream.range(0, PARTITIONS).boxed().collect(Collectors.toMap(
+                    p -> new org.apache.kafka.common.TopicPartition(IN, p), p -> OffsetSpec.latest()))).all()
+                    .get(10, TimeUnit.SECONDS);
+            Map<Integer, Long> lag = new java.util.TreeMap<>();
+            ends.forEach((tp, end) -> {
+                OffsetAndMetadata c = committed.get(tp);
+                long behind = end.offset() - (c == null ? 0 : c.offset());
+                if (behind > 0) {
+                    lag.put(tp.partition(), behind);
+                }
+            });
+            return lag;
+        } catch (Exception e) {
+            return Map.of(-1, -1L); // not known now: not caught up either
+        }
     }
 
     private static Thread member(KafkaCluster kafka, String member, String group, String protocol, Delivery delivery,

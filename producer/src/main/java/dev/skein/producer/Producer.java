@@ -1,6 +1,7 @@
 package dev.skein.producer;
 
 import dev.skein.core.ConsumerGroupMetadata;
+import dev.skein.core.OffsetAndMetadata;
 import dev.skein.core.TopicPartition;
 import dev.skein.serdes.Serde;
 import dev.skein.serdes.Serializer;
@@ -79,15 +80,15 @@ public interface Producer<K, V> extends AutoCloseable {
     void beginTransaction();
 
     /**
-     * Puts a consumer's progress into the transaction: {@code offsets} (partition to next offset to
-     * read) are committed for {@code group} if and only if the transaction commits. The group
+     * Puts a consumer's progress into the transaction: {@code offsets} (partition to the next offset to
+     * read, with its metadata and the leader epoch of the last record read, as the consumer commits
+     * them) are committed for {@code group} if and only if the transaction commits. The group
      * metadata ({@code consumer.groupMetadata()}) lets the coordinator refuse a member that has been
      * rebalanced out since (KIP-447).
      *
      * @throws TransactionAbortableException when the group moved on: abort and read again
      */
-    void sendOffsetsToTransaction(Map<TopicPartition, Long> offsets,
-                                  ConsumerGroupMetadata group);
+    void sendOffsetsToTransaction(Map<TopicPartition, OffsetAndMetadata> offsets, ConsumerGroupMetadata group);
 
     /**
      * Sends what is buffered, waits for every record of the transaction, then commits it: its records

@@ -247,7 +247,7 @@ class ProducerEngineIT {
             p.send(ProducerRecord.of(topic, "lost"));
             proxy().dropResponses(ApiKey.TXN_OFFSET_COMMIT.id(), 1_000);
             assertThrows(dev.skein.core.errors.TimeoutException.class, () -> p.sendOffsetsToTransaction(
-                    Map.of(new dev.skein.core.TopicPartition(topic, 0), 1L), meta));
+                    Map.of(new dev.skein.core.TopicPartition(topic, 0), dev.skein.core.OffsetAndMetadata.of(1)), meta));
             proxy().heal();
             assertThrows(TransactionAbortableException.class, p::commitTransaction);
             p.abortTransaction();

@@ -191,7 +191,7 @@ class TransactionIT {
                     () -> a.send(ProducerRecord.of(topic, "late")).get(30, TimeUnit.SECONDS)).getCause();
             assertInstanceOf(ProducerFencedException.class, send, "a's next send is fenced: " + send);
             assertThrows(ProducerFencedException.class, a::commitTransaction);
-            assertThrows(ProducerFencedException.class, () -> a.sendOffsetsToTransaction(Map.of(new TopicPartition(topic, 0), 1L),
+            assertThrows(ProducerFencedException.class, () -> a.sendOffsetsToTransaction(Map.of(new TopicPartition(topic, 0), dev.skein.core.OffsetAndMetadata.of(1)),
                     new ConsumerGroupMetadata("g", -1, "", null)));
         }
         assertEquals(List.of("fresh"), read(kafka, topic, "read_committed"));
@@ -235,12 +235,16 @@ class TransactionIT {
             p.initTransactions();
             p.beginTransaction();
             p.send(ProducerRecord.of(topic, "x"));
-            p.sendOffsetsToTransaction(Map.of(tp, 42L), meta);
+            p.sendOffsetsToTransaction(Map.of(tp, new dev.skein.core.OffsetAndMetadata(42, "m-42", 3)), meta);
             p.commitTransaction();
             assertEquals(42L, committed(admin, group, topic));
+            OffsetAndMetadata committed = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata()
+                    .get(30, TimeUnit.SECONDS).get(new org.apache.kafka.common.TopicPartition(topic, 0));
+            assertEquals("m-42", committed.metadata(), "the metadata travels with the offset");
+            assertEquals(java.util.Optional.of(3), committed.leaderEpoch(), "so does the leader epoch (KIP-320)");
 
             p.beginTransaction();
-            p.sendOffsetsToTransaction(Map.of(tp, 99L), meta);
+            p.sendOffsetsToTransaction(Map.of(tp, dev.skein.core.OffsetAndMetadata.of(99)), meta);
             p.abortTransaction();
             assertEquals(42L, committed(admin, group, topic), "an aborted transaction commits no offsets");
         }

@@ -1,6 +1,7 @@
 package dev.skein.producer;
 
 import dev.skein.core.ConsumerGroupMetadata;
+import dev.skein.core.OffsetAndMetadata;
 import dev.skein.core.TopicPartition;
 import dev.skein.core.errors.ProducerFencedException;
 import dev.skein.testkit.KafkaCluster;
@@ -56,7 +57,7 @@ class TransactionV1IT {
                 for (int i = 0; i < 30; i++) {
                     p.send(ProducerRecord.of(topic, "k" + i, "r" + round + "-" + i)); // all three partitions join
                 }
-                p.sendOffsetsToTransaction(Map.of(new TopicPartition(topic, 0), (long) round + 1), meta);
+                p.sendOffsetsToTransaction(Map.of(new TopicPartition(topic, 0), OffsetAndMetadata.of(round + 1)), meta);
                 if (round % 2 == 1) {
                     p.abortTransaction();
                 } else {

@@ -1,12 +1,12 @@
 package dev.skein.admin.internal;
 
 import dev.skein.admin.AclOperation;
-import dev.skein.admin.CommittedOffset;
+import dev.skein.core.OffsetAndMetadata;
 import dev.skein.admin.GroupAdmin;
 import dev.skein.admin.GroupDescription;
 import dev.skein.admin.GroupListing;
 import dev.skein.admin.GroupType;
-import dev.skein.admin.ListedOffset;
+import dev.skein.core.OffsetAndTimestamp;
 import dev.skein.admin.OffsetSpec;
 import dev.skein.admin.RecordAdmin;
 import dev.skein.admin.Results;
@@ -233,7 +233,7 @@ final class GroupCalls implements GroupAdmin {
     // ---- offsets ----
 
     @Override
-    public CompletableFuture<Map<TopicPartition, CommittedOffset>> offsets(String groupId) {
+    public CompletableFuture<Map<TopicPartition, OffsetAndMetadata>> offsets(String groupId) {
         return calls.retrying("committed offsets of group " + groupId, () -> calls.coordinator(GROUP, groupId)
                 .thenCompose(node -> calls.<OffsetFetchResponse>toBroker(node, ApiKey.OFFSET_FETCH, v -> v < 8
                         ? new OffsetFetchRequest().setGroupId(groupId).setTopics(null).setRequireStable(v >= 7)
@@ -242,9 +242,9 @@ final class GroupCalls implements GroupAdmin {
                 .thenCompose(r -> parseOffsets(groupId, r)));
     }
 
-    private CompletableFuture<Map<TopicPartition, CommittedOffset>> parseOffsets(String groupId, OffsetFetchResponse r) {
+    private CompletableFuture<Map<TopicPartition, OffsetAndMetadata>> parseOffsets(String groupId, OffsetFetchResponse r) {
         Map<UUID, List<OffsetFetchResponse.OffsetFetchResponsePartitions>> byId = new LinkedHashMap<>();
-        Map<TopicPartition, CommittedOffset> out = new LinkedHashMap<>();
+        Map<TopicPartition, OffsetAndMetadata> out = new LinkedHashMap<>();
         if (!r.groups().isEmpty()) {
             OffsetFetchResponse.OffsetFetchResponseGroup g = r.groups().get(0);
             ErrorCode code = ErrorCode.forCode(g.errorCode());
@@ -282,14 +282,14 @@ final class GroupCalls implements GroupAdmin {
         });
     }
 
-    private static void add(Map<TopicPartition, CommittedOffset> out, TopicPartition tp, short error, long offset,
+    private static void add(Map<TopicPartition, OffsetAndMetadata> out, TopicPartition tp, short error, long offset,
                             String metadata, int epoch, String group) {
         ErrorCode code = ErrorCode.forCode(error);
         if (code != ErrorCode.NONE) {
             throw code.exception("committed offset of " + tp + " for group " + group);
         }
         if (offset >= 0) {
-            out.put(tp, new CommittedOffset(offset, metadata == null ? "" : metadata, epoch));
+            out.put(tp, new OffsetAndMetadata(offset, metadata == null ? "" : metadata, epoch));
         }
     }
 
@@ -318,7 +318,7 @@ final class GroupCalls implements GroupAdmin {
     }
 
     @Override
-    public Results<TopicPartition, Void> alterOffsets(String groupId, Map<TopicPartition, CommittedOffset> offsets) {
+    public Results<TopicPartition, Void> alterOffsets(String groupId, Map<TopicPartition, OffsetAndMetadata> offsets) {
         return calls.perItem("alter offsets of group " + groupId, offsets.keySet(), pending ->
                 calls.client().addTopics(TopicPartition.topicsOf(pending)).thenCompose(cluster ->
                         calls.coordinator(GROUP, groupId).thenCompose(node -> calls.<OffsetCommitResponse>toBroker(node,
@@ -340,10 +340,10 @@ final class GroupCalls implements GroupAdmin {
     }
 
     private static OffsetCommitRequest commitRequest(String groupId, Set<TopicPartition> pending,
-                                                     Map<TopicPartition, CommittedOffset> offsets, Cluster cluster, short v) {
+                                                     Map<TopicPartition, OffsetAndMetadata> offsets, Cluster cluster, short v) {
         Map<String, OffsetCommitRequest.OffsetCommitRequestTopic> topics = new LinkedHashMap<>();
         for (TopicPartition tp : pending) {
-            CommittedOffset o = offsets.get(tp);
+            OffsetAndMetadata o = offsets.get(tp);
             Cluster.TopicInfo info = cluster.topic(tp.topic());
             UUID id = info == null || info.id() == null ? ZERO : info.id();
             if (v >= 10 && ZERO.equals(id)) {
@@ -425,7 +425,7 @@ final class GroupCalls implements GroupAdmin {
             return records.listOffsets(specs).all().thenApply(ends -> {
                 Map<TopicPartition, Long> out = new LinkedHashMap<>();
                 committed.forEach((tp, c) -> {
-                    ListedOffset end = ends.get(tp);
+                    OffsetAndTimestamp end = ends.get(tp);
                     out.put(tp, Math.max(0, end.offset() - c.offset()));
                 });
                 return out;

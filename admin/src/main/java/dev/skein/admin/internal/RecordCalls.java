@@ -1,6 +1,6 @@
 package dev.skein.admin.internal;
 
-import dev.skein.admin.ListedOffset;
+import dev.skein.core.OffsetAndTimestamp;
 import dev.skein.admin.OffsetSpec;
 import dev.skein.admin.RecordAdmin;
 import dev.skein.admin.Results;
@@ -70,7 +70,7 @@ final class RecordCalls implements RecordAdmin {
     }
 
     @Override
-    public Results<TopicPartition, ListedOffset> listOffsets(Map<TopicPartition, OffsetSpec> specs) {
+    public Results<TopicPartition, OffsetAndTimestamp> listOffsets(Map<TopicPartition, OffsetSpec> specs) {
         return calls.perItem("list offsets", specs.keySet(), pending -> perLeader(calls, pending, (leader, tps) ->
                 calls.<ListOffsetsResponse>toBroker(leader, ApiKey.LIST_OFFSETS, v -> {
                     Map<String, ListOffsetsRequest.ListOffsetsTopic> topics = new LinkedHashMap<>();
@@ -89,13 +89,13 @@ final class RecordCalls implements RecordAdmin {
                             .setTopics(new ArrayList<>(topics.values()));
                     return v >= 10 ? r.setTimeoutMs(calls.brokerTimeoutMs()) : r;
                 }).thenApply(r -> {
-                    Map<TopicPartition, Calls.Outcome<ListedOffset>> out = new HashMap<>();
+                    Map<TopicPartition, Calls.Outcome<OffsetAndTimestamp>> out = new HashMap<>();
                     for (ListOffsetsResponse.ListOffsetsTopicResponse t : r.topics()) {
                         for (ListOffsetsResponse.ListOffsetsPartitionResponse p : t.partitions()) {
                             TopicPartition tp = new TopicPartition(t.name(), p.partitionIndex());
                             ErrorCode code = ErrorCode.forCode(p.errorCode());
                             out.put(tp, code == ErrorCode.NONE
-                                    ? Calls.Outcome.ok(new ListedOffset(p.offset(), p.timestamp(), p.leaderEpoch()))
+                                    ? Calls.Outcome.ok(new OffsetAndTimestamp(p.offset(), p.timestamp(), p.leaderEpoch()))
                                     : Calls.Outcome.failed(code.exception("list offsets of " + tp)));
                         }
                     }

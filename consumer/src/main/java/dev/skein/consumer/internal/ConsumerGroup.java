@@ -5,7 +5,7 @@ import dev.skein.consumer.ConsumerRecords;
 import dev.skein.consumer.Delivery;
 import dev.skein.consumer.GroupProtocol;
 import dev.skein.consumer.IsolationLevel;
-import dev.skein.consumer.OffsetAndMetadata;
+import dev.skein.core.OffsetAndMetadata;
 import dev.skein.consumer.OffsetCommitCallback;
 import dev.skein.consumer.RebalanceListener;
 import dev.skein.consumer.SubscriptionPattern;
@@ -426,7 +426,7 @@ final class ConsumerGroup {
         }
         long deadline = System.nanoTime() + settings.defaultApiTimeout().toNanos();
         try {
-            Blocking.await(offsets.commit(toCommit, 5), deadline, "commit of " + toCommit.keySet());
+            Blocking.await(offsets.commitUntil(toCommit, deadline), deadline, "commit of " + toCommit.keySet());
         } catch (CommitFailedException e) {
             throw e;
         } catch (RuntimeException e) {
@@ -460,7 +460,8 @@ final class ConsumerGroup {
             if (settings.delivery() == Delivery.AT_LEAST_ONCE && !(subscribed() && membership.isStale())) {
                 Map<TopicPartition, OffsetAndMetadata> moved = subscriptions.uncommittedPositions();
                 if (!moved.isEmpty()) {
-                    Blocking.await(offsets.commit(moved, 3), System.nanoTime() + timeout.toNanos(),
+                    long deadline = System.nanoTime() + timeout.toNanos();
+                    Blocking.await(offsets.commitUntil(moved, deadline), deadline,
                             "the final commit");
                 }
             }

@@ -1,7 +1,7 @@
 package dev.skein.consumer.internal;
 
 import dev.skein.consumer.CommitFailedException;
-import dev.skein.consumer.OffsetAndMetadata;
+import dev.skein.core.OffsetAndMetadata;
 import dev.skein.core.ErrorCode;
 import dev.skein.core.TopicPartition;
 import dev.skein.core.errors.CoordinatorException;
@@ -65,10 +65,30 @@ final class GroupOffsets {
 
     /**
      * Commits, trying up to {@code attempts} times in all while the coordinator moves or loads, or (consumer
-     * protocol) a heartbeat moved this member's epoch while the commit was in flight.
+     * protocol) a heartbeat moved this member's epoch while the commit was in flight. For commits nothing
+     * waits on (commitAsync, the commit of positions in poll): a later one carries newer offsets, and
+     * retrying this one past it could move the group's offsets back.
      */
     CompletableFuture<Void> commit(Map<TopicPartition, OffsetAndMetadata> offsets, int attempts) {
-        return Retry.of(() -> commitOnce(offsets)).attempts(attempts)
+        return retrying(offsets).attempts(attempts).untilAttemptsRunOut(last -> last)
+                .exceptionallyCompose(e -> CompletableFuture.failedFuture(commitFailure(offsets, Retry.cause(e))));
+    }
+
+    /**
+     * Commits as {@link #commit(Map, int)} does, but tries again until {@code deadlineNanos}: the rule of
+     * Apache Kafka's commitSync, which retries every retriable failure until its timeout. For commits a
+     * caller waits on (commitSync, at-most-once's commit before records are returned, the commit before
+     * partitions are revoked, the final one on close): one at a time, so a retry cannot overtake a newer
+     * commit, and the same offsets committed twice are harmless. A coordinator that is down moves only
+     * once the controller notices (seconds), longer than a few attempts last.
+     */
+    CompletableFuture<Void> commitUntil(Map<TopicPartition, OffsetAndMetadata> offsets, long deadlineNanos) {
+        return retrying(offsets).until(deadlineNanos, last -> last)
+                .exceptionallyCompose(e -> CompletableFuture.failedFuture(commitFailure(offsets, Retry.cause(e))));
+    }
+
+    private Retry<Void> retrying(Map<TopicPartition, OffsetAndMetadata> offsets) {
+        return Retry.of(() -> commitOnce(offsets))
                 .backoff(settings.client().retryBackoff(), settings.client().retryBackoffMax())
                 .retryIf(failure -> isCoordinatorError(failure)
                         // The member is still in the group: the commit goes again with the epoch it has now.
@@ -78,9 +98,7 @@ final class GroupOffsets {
                     if (isCoordinatorError(failure)) {
                         forgetCoordinator();
                     }
-                })
-                .untilAttemptsRunOut(last -> last)
-                .exceptionallyCompose(e -> CompletableFuture.failedFuture(commitFailure(offsets, Retry.cause(e))));
+                });
     }
 
     private CompletableFuture<Void> commitOnce(Map<TopicPartition, OffsetAndMetadata> offsets) {

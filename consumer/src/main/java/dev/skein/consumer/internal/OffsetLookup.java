@@ -1,6 +1,6 @@
 package dev.skein.consumer.internal;
 
-import dev.skein.consumer.OffsetAndTimestamp;
+import dev.skein.core.OffsetAndTimestamp;
 import dev.skein.core.ErrorCode;
 import dev.skein.core.Node;
 import dev.skein.core.TopicPartition;

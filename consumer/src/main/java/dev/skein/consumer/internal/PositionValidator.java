@@ -1,7 +1,7 @@
 package dev.skein.consumer.internal;
 
 import dev.skein.consumer.LogTruncationException;
-import dev.skein.consumer.OffsetAndMetadata;
+import dev.skein.core.OffsetAndMetadata;
 import dev.skein.consumer.OffsetReset;
 import dev.skein.core.ErrorCode;
 import dev.skein.core.TopicPartition;

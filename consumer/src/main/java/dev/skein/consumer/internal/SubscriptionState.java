@@ -1,6 +1,6 @@
 package dev.skein.consumer.internal;
 
-import dev.skein.consumer.OffsetAndMetadata;
+import dev.skein.core.OffsetAndMetadata;
 import dev.skein.consumer.OffsetReset;
 import dev.skein.core.TopicPartition;
 

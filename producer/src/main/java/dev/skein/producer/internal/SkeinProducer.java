@@ -3,6 +3,7 @@ package dev.skein.producer.internal;
 import dev.skein.core.ClientResources;
 import dev.skein.core.ConsumerGroupMetadata;
 import dev.skein.core.ErrorCode;
+import dev.skein.core.OffsetAndMetadata;
 import dev.skein.core.TopicPartition;
 import dev.skein.core.errors.AuthorizationException;
 import dev.skein.core.errors.SkeinException;
@@ -248,8 +249,7 @@ public final class SkeinProducer<K, V> implements Producer<K, V> {
     }
 
     @Override
-    public void sendOffsetsToTransaction(Map<TopicPartition, Long> offsets,
-                                         ConsumerGroupMetadata group) {
+    public void sendOffsetsToTransaction(Map<TopicPartition, OffsetAndMetadata> offsets, ConsumerGroupMetadata group) {
         Objects.requireNonNull(group, "group");
         if (offsets.isEmpty()) {
             return;

@@ -1,6 +1,7 @@
 package dev.skein.producer.internal;
 
 import dev.skein.core.ConsumerGroupMetadata;
+import dev.skein.core.OffsetAndMetadata;
 import dev.skein.core.TopicPartition;
 import dev.skein.core.internal.ClusterClient;
 import dev.skein.core.internal.Coordinators;
@@ -88,7 +89,7 @@ final class TransactionManager {
         state.checkSend();
     }
 
-    CompletableFuture<Void> sendOffsets(Map<TopicPartition, Long> offsets, ConsumerGroupMetadata group) {
+    CompletableFuture<Void> sendOffsets(Map<TopicPartition, OffsetAndMetadata> offsets, ConsumerGroupMetadata group) {
         return onLoop(() -> requests.sendOffsets(offsets, group, System.nanoTime()));
     }
 

@@ -2,6 +2,7 @@ package dev.skein.producer.internal;
 
 import dev.skein.core.ConsumerGroupMetadata;
 import dev.skein.core.ErrorCode;
+import dev.skein.core.OffsetAndMetadata;
 import dev.skein.core.TopicPartition;
 import dev.skein.core.errors.ProducerFencedException;
 import dev.skein.core.errors.SkeinException;
@@ -102,10 +103,10 @@ final class TxnRequests {
     }
 
     private static final class Offsets extends Call {
-        final Map<TopicPartition, Long> offsets;
+        final Map<TopicPartition, OffsetAndMetadata> offsets;
         final ConsumerGroupMetadata group;
 
-        Offsets(Map<TopicPartition, Long> offsets, ConsumerGroupMetadata group, boolean v2) {
+        Offsets(Map<TopicPartition, OffsetAndMetadata> offsets, ConsumerGroupMetadata group, boolean v2) {
             super(v2 ? "TxnOffsetCommit for group " + group.groupId() : "AddOffsetsToTxn for group " + group.groupId(),
                     v2 ? Step.TXN_OFFSET_COMMIT : Step.ADD_OFFSETS);
             this.offsets = Map.copyOf(offsets);
@@ -164,7 +165,7 @@ final class TxnRequests {
     }
 
     /** sendOffsetsToTransaction(): completes once the offsets are part of the transaction. */
-    CompletableFuture<Void> sendOffsets(Map<TopicPartition, Long> offsets, ConsumerGroupMetadata group, long now) {
+    CompletableFuture<Void> sendOffsets(Map<TopicPartition, OffsetAndMetadata> offsets, ConsumerGroupMetadata group, long now) {
         state.checkSend();
         if (v2) {
             state.joined(now); // TxnOffsetCommit adds the group: whatever its answer, EndTxn is due from here
@@ -603,7 +604,7 @@ final class TxnRequests {
 
     private Outgoing txnOffsetCommit(Offsets c, long pid, short epoch) {
         ConsumerGroupMetadata group = c.group;
-        Map<TopicPartition, Long> offsets = c.offsets;
+        Map<TopicPartition, OffsetAndMetadata> offsets = c.offsets;
         String id = transactionalId;
         return new Outgoing(Step.TXN_OFFSET_COMMIT, Coordinators.Kind.GROUP, group.groupId(), ApiKey.TXN_OFFSET_COMMIT,
                 v2 ? Short.MAX_VALUE : 4, v -> {
@@ -611,7 +612,8 @@ final class TxnRequests {
                     offsets.forEach((tp, o) -> topics.computeIfAbsent(tp.topic(), t -> new TxnOffsetCommitRequest
                             .TxnOffsetCommitRequestTopic().setName(t).setPartitions(new ArrayList<>())).partitions()
                             .add(new TxnOffsetCommitRequest.TxnOffsetCommitRequestPartition().setPartitionIndex(tp.partition())
-                                    .setCommittedOffset(o).setCommittedLeaderEpoch(-1).setCommittedMetadata("")));
+                                    .setCommittedOffset(o.offset()).setCommittedLeaderEpoch(o.leaderEpoch())
+                                    .setCommittedMetadata(o.metadata())));
                     TxnOffsetCommitRequest r = new TxnOffsetCommitRequest().setTransactionalId(id)
                             .setGroupId(group.groupId()).setProducerId(pid).setProducerEpoch(epoch)
                             .setTopics(new ArrayList<>(topics.values()));

@@ -2,6 +2,7 @@ package dev.skein.producer.internal;
 
 import dev.skein.core.ConsumerGroupMetadata;
 import dev.skein.core.ErrorCode;
+import dev.skein.core.OffsetAndMetadata;
 import dev.skein.core.TopicPartition;
 import dev.skein.core.errors.NetworkException;
 import dev.skein.core.errors.ProducerFencedException;
@@ -220,7 +221,7 @@ class TxnRequestsTest {
     void versionOneAddsTheGroupThenCommitsTheOffsetsToTheGroupsCoordinator() {
         initialized(false);
         state.begin();
-        CompletableFuture<Void> f = m.sendOffsets(Map.of(new dev.skein.core.TopicPartition("in", 0), 42L), GROUP, now);
+        CompletableFuture<Void> f = m.sendOffsets(Map.of(new dev.skein.core.TopicPartition("in", 0), OffsetAndMetadata.of(42)), GROUP, now);
         Outgoing addOffsets = only(Step.ADD_OFFSETS);
         assertEquals(Coordinators.Kind.TRANSACTION, addOffsets.to());
         assertEquals("g", ((AddOffsetsToTxnRequest) addOffsets.build().apply(3)).groupId());
@@ -249,7 +250,7 @@ class TxnRequestsTest {
                 ErrorCode.FENCED_INSTANCE_ID, ErrorCode.GROUP_AUTHORIZATION_FAILED)) {
             TxnState s = new TxnState(ID);
             TxnRequests t = inTransactionV2(s);
-            CompletableFuture<Void> f = t.sendOffsets(Map.of(new dev.skein.core.TopicPartition("in", 0), 1L), GROUP, now);
+            CompletableFuture<Void> f = t.sendOffsets(Map.of(new dev.skein.core.TopicPartition("in", 0), OffsetAndMetadata.of(1)), GROUP, now);
             Outgoing commit = t.poll(now, false).get(0);
             assertEquals(Step.TXN_OFFSET_COMMIT, commit.step(), "version 2: no AddOffsetsToTxn");
             t.onAnswer(commit, offsetsCommitted(code), null, now);
@@ -262,7 +263,7 @@ class TxnRequestsTest {
     void offsetsThatDidNotJoinWithinMaxBlockMakeTheTransactionAbortable() {
         initialized(false);
         state.begin();
-        CompletableFuture<Void> f = m.sendOffsets(Map.of(new dev.skein.core.TopicPartition("in", 0), 1L), GROUP, now);
+        CompletableFuture<Void> f = m.sendOffsets(Map.of(new dev.skein.core.TopicPartition("in", 0), OffsetAndMetadata.of(1)), GROUP, now);
         while (!f.isDone()) {
             m.onAnswer(only(Step.ADD_OFFSETS), new AddOffsetsToTxnResponse().setErrorCode(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS.code()),
                     null, now);

@@ -8,6 +8,7 @@ import dev.skein.core.errors.NetworkException;
 import dev.skein.core.errors.OutcomeUnknownException;
 import dev.skein.core.errors.ProtocolException;
 import dev.skein.core.errors.TimeoutException;
+import dev.skein.core.internal.Retry;
 import dev.skein.core.internal.protocol.Wire;
 import dev.skein.core.internal.security.SaslExchange;
 import dev.skein.core.message.ApiKey;
@@ -197,7 +198,14 @@ public final class BrokerConnection {
                 .setClientSoftwareVersion(SOFTWARE_VERSION);
         this.<ApiVersionsResponse>send(req, version).whenComplete((resp, err) -> {
             if (err != null) {
-                result.completeExceptionally(err);
+                // Only the handshake was on the wire: for the requests waiting on this connection the
+                // outcome is known (not sent), so an OutcomeUnknownException of ApiVersions must not
+                // reach them; they may go again on another connection.
+                Throwable cause = Retry.cause(err);
+                result.completeExceptionally(cause instanceof OutcomeUnknownException
+                        ? new NetworkException("connection to " + name + " closed during its ApiVersions handshake;"
+                                + " no other request was sent on it", cause, true)
+                        : err);
                 close(null);
                 return;
             }
