@@ -426,7 +426,7 @@ final class ConsumerGroup {
         }
         long deadline = System.nanoTime() + settings.defaultApiTimeout().toNanos();
         try {
-            Blocking.await(offsets.commitUntil(toCommit, deadline), deadline, "commit of " + toCommit.keySet());
+            Blocking.await(offsets.commitUntil(toCommit, 5, deadline), deadline, "commit of " + toCommit.keySet());
         } catch (CommitFailedException e) {
             throw e;
         } catch (RuntimeException e) {
@@ -461,7 +461,7 @@ final class ConsumerGroup {
                 Map<TopicPartition, OffsetAndMetadata> moved = subscriptions.uncommittedPositions();
                 if (!moved.isEmpty()) {
                     long deadline = System.nanoTime() + timeout.toNanos();
-                    Blocking.await(offsets.commitUntil(moved, deadline), deadline,
+                    Blocking.await(offsets.commitUntil(moved, 3, deadline), deadline,
                             "the final commit");
                 }
             }

@@ -5,6 +5,8 @@ import dev.skein.core.OffsetAndMetadata;
 import dev.skein.core.ErrorCode;
 import dev.skein.core.TopicPartition;
 import dev.skein.core.errors.CoordinatorException;
+import dev.skein.core.errors.NetworkException;
+import dev.skein.core.errors.OutcomeUnknownException;
 import dev.skein.core.errors.SkeinException;
 import dev.skein.core.errors.TimeoutException;
 import dev.skein.core.internal.ClusterClient;
@@ -28,6 +30,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /**
@@ -75,25 +78,39 @@ final class GroupOffsets {
     }
 
     /**
-     * Commits as {@link #commit(Map, int)} does, but tries again until {@code deadlineNanos}: the rule of
-     * Apache Kafka's commitSync, which retries every retriable failure until its timeout. For commits a
-     * caller waits on (commitSync, at-most-once's commit before records are returned, the commit before
-     * partitions are revoked, the final one on close): one at a time, so a retry cannot overtake a newer
-     * commit, and the same offsets committed twice are harmless. A coordinator that is down moves only
-     * once the controller notices (seconds), longer than a few attempts last.
+     * Commits as {@link #commit(Map, int)} does ({@code attempts} in all), except that while the
+     * coordinator cannot be reached or has moved (a connection lost, no coordinator yet) it tries again
+     * until {@code deadlineNanos}: a coordinator whose broker died moves only once the controller fences
+     * that broker, seconds later, longer than a few attempts last. For commits a caller waits on
+     * (commitSync, at-most-once's commit before records are returned, the commit before partitions are
+     * revoked, the final one on close): one at a time, so a retry cannot overtake a newer commit, and the
+     * same offsets committed twice are harmless. Other failures (a topic deleted meanwhile, say) keep the
+     * few attempts: the commit is not worth stalling the poll loop for.
      */
-    CompletableFuture<Void> commitUntil(Map<TopicPartition, OffsetAndMetadata> offsets, long deadlineNanos) {
-        return retrying(offsets).until(deadlineNanos, last -> last)
+    CompletableFuture<Void> commitUntil(Map<TopicPartition, OffsetAndMetadata> offsets, int attempts, long deadlineNanos) {
+        int[] others = {0};
+        return retrying(offsets, failure -> coordinatorUnreachable(failure) || ++others[0] < attempts)
+                .until(deadlineNanos, last -> last)
                 .exceptionallyCompose(e -> CompletableFuture.failedFuture(commitFailure(offsets, Retry.cause(e))));
     }
 
+    private static boolean coordinatorUnreachable(Throwable failure) {
+        return failure instanceof CoordinatorException || failure instanceof NetworkException
+                || failure instanceof OutcomeUnknownException;
+    }
+
     private Retry<Void> retrying(Map<TopicPartition, OffsetAndMetadata> offsets) {
+        return retrying(offsets, failure -> true);
+    }
+
+    /** The commit's retry: what may be tried again at all, and of that what {@code andThen} lets through. */
+    private Retry<Void> retrying(Map<TopicPartition, OffsetAndMetadata> offsets, Predicate<Throwable> andThen) {
         return Retry.of(() -> commitOnce(offsets))
                 .backoff(settings.client().retryBackoff(), settings.client().retryBackoffMax())
-                .retryIf(failure -> isCoordinatorError(failure)
+                .retryIf(failure -> (isCoordinatorError(failure)
                         // The member is still in the group: the commit goes again with the epoch it has now.
                         || (failure instanceof SkeinException s && s.errorCode() == ErrorCode.STALE_MEMBER_EPOCH
-                                && member.get().generation() > 0))
+                                && member.get().generation() > 0)) && andThen.test(failure))
                 .beforeRetry(failure -> {
                     if (isCoordinatorError(failure)) {
                         forgetCoordinator();

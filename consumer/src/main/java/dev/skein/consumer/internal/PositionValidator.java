@@ -7,6 +7,7 @@ import dev.skein.core.ErrorCode;
 import dev.skein.core.TopicPartition;
 import dev.skein.core.errors.UnsupportedVersionException;
 import dev.skein.core.internal.ClusterClient;
+import dev.skein.core.internal.metadata.Cluster;
 import dev.skein.core.internal.Retry;
 import dev.skein.core.message.ApiKey;
 import dev.skein.core.message.OffsetForLeaderEpochRequest;
@@ -22,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
@@ -157,7 +159,13 @@ final class PositionValidator {
                 ErrorCode code = ErrorCode.forCode(p.errorCode());
                 log.debug("{}: epoch {} ends at {} on the leader ({}); position {}", tp, p.leaderEpoch(), p.endOffset(), code,
                         c.position());
-                if (code == ErrorCode.NONE) {
+                if (recreated(tp)) {
+                    // OffsetsForLeaderEpoch names topics, not ids: this answer may be about a topic deleted and
+                    // created again under the same name, whose epoch 0 "ends" below our position. That is no
+                    // truncation: the polling thread resets such positions by auto.offset.reset.
+                    log.debug("{} belongs to a topic created again (new topic id): not validated against it", tp);
+                    subscriptions.validationFailed(tp, c.position().offset());
+                } else if (code == ErrorCode.NONE) {
                     apply(c, p.leaderEpoch(), p.endOffset());
                 } else if (code.isRetriable()) { // FENCED_LEADER_EPOCH, UNKNOWN_LEADER_EPOCH, NOT_LEADER_OR_FOLLOWER...
                     log.debug("OffsetsForLeaderEpoch for {}: {}; checking again with fresh metadata", tp, code);
@@ -172,6 +180,13 @@ final class PositionValidator {
         if (!unanswered.isEmpty() || retry) {
             retryLater(unanswered.values());
         }
+    }
+
+    /** The metadata names another topic id for {@code tp}'s topic than the one its position was read from. */
+    private boolean recreated(TopicPartition tp) {
+        UUID known = subscriptions.topicId(tp);
+        Cluster.TopicInfo now = client.cluster().topic(tp.topic());
+        return known != null && now != null && now.error() == ErrorCode.NONE && !known.equals(now.id());
     }
 
     private void apply(Check c, int endEpoch, long endOffset) {

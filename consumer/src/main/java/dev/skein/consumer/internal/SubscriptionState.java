@@ -174,6 +174,12 @@ final class SubscriptionState {
         }
     }
 
+    /** The id of the topic {@code tp}'s position was read from, or null when not known (yet). */
+    synchronized UUID topicId(TopicPartition tp) {
+        PartitionState s = assigned.get(tp);
+        return s == null ? null : s.topicId;
+    }
+
     /** A validation that did not finish (no answer, a stale leader): it is tried again. */
     synchronized void validationFailed(TopicPartition tp, long offset) {
         PartitionState s = assigned.get(tp);
