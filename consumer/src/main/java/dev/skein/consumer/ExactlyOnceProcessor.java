@@ -2,6 +2,9 @@ package dev.skein.consumer;
 
 import dev.skein.core.OffsetAndMetadata;
 import dev.skein.core.TopicPartition;
+import dev.skein.core.errors.SkeinException;
+import dev.skein.core.errors.TimeoutException;
+import dev.skein.core.internal.config.ConfigValues;
 import dev.skein.producer.Producer;
 import dev.skein.producer.ProducerBuilder;
 import dev.skein.producer.ProducerRecord;
@@ -45,6 +48,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * answers both alike, and a zombie that carried on would fence the instance that replaced it. Start a
  * new processor (it takes the transactional id over) after such an end.
  *
+ * <p>A cluster that does not answer in time is waited out: a send or the offsets that got no answer
+ * within {@code max.block.ms} abort the transaction and rewind as above; a commit or abort that timed
+ * out is called again (it may already have reached the coordinator, so only the same call can finish
+ * it) for up to {@code transaction.timeout.ms}, and only then is the timeout thrown.
+ *
  * <p>Partitions are revoked only inside {@code poll()}, which runs between transactions, so no
  * transaction ever commits work for a partition this member no longer owns: if the group moved on
  * meanwhile, the offset commit is refused and the transaction aborts.
@@ -64,9 +72,13 @@ public final class ExactlyOnceProcessor<KI, VI, KO, VO> implements AutoCloseable
     private long committedTransactions;
     private long abortedTransactions;
 
-    private ExactlyOnceProcessor(Consumer<KI, VI> consumer, Producer<KO, VO> producer) {
+    /** How long a commit or abort that timed out is tried again: the transaction timeout. */
+    private final Duration retryFor;
+
+    private ExactlyOnceProcessor(Consumer<KI, VI> consumer, Producer<KO, VO> producer, Duration retryFor) {
         this.consumer = consumer;
         this.producer = producer;
+        this.retryFor = retryFor;
     }
 
     public static <KI, VI, KO, VO> Builder<KI, VI, KO, VO> builder(Deserializer<KI> inKeys, Deserializer<VI> inValues,
@@ -113,17 +125,66 @@ public final class ExactlyOnceProcessor<KI, VI, KO, VO> implements AutoCloseable
                 }
             }
             producer.sendOffsetsToTransaction(next, consumer.groupMetadata());
-            producer.commitTransaction();
-            committedTransactions++;
-            rewind(leftOver); // the part of the poll not taken is read again next time
-            return batch.size();
         } catch (TransactionAbortableException e) {
-            log.info("aborting the transaction of {} records and reading them again: {}", batch.size(), e.getMessage());
-            producer.abortTransaction();
-            rewind(start);
-            abortedTransactions++;
-            return 0;
+            return abortAndRewind(batch.size(), start, e);
+        } catch (SkeinException e) {
+            if (!e.isRetriable()) {
+                throw e;
+            }
+            // No answer in time (metadata for a send, the offsets joining): whether the offsets joined is
+            // unknown, so the transaction cannot commit; abort it and read the batch again.
+            return abortAndRewind(batch.size(), start, e);
         }
+        try {
+            commit();
+        } catch (TransactionAbortableException e) {
+            return abortAndRewind(batch.size(), start, e);
+        }
+        committedTransactions++;
+        rewind(leftOver); // the part of the poll not taken is read again next time
+        return batch.size();
+    }
+
+    /**
+     * Commits, and when the commit times out commits again: its EndTxn may have reached the
+     * coordinator, so only the same call may finish it (Apache Kafka's producer documents the same for
+     * {@code commitTransaction()}); an abort would be refused. Gives up, throwing the timeout, once the
+     * commit has been retried for longer than the transaction timeout: by then the coordinator has
+     * either finished the commit or aborted the transaction, and still cannot be reached.
+     */
+    private void commit() {
+        long deadline = System.nanoTime() + retryFor.toNanos();
+        while (true) {
+            try {
+                producer.commitTransaction();
+                return;
+            } catch (TimeoutException e) {
+                if (!e.isRetriable() || System.nanoTime() - deadline > 0) {
+                    throw e;
+                }
+                log.warn("the commit did not finish ({}); committing again", e.getMessage());
+            }
+        }
+    }
+
+    /** Aborts (an abort that timed out is finished by aborting again, bounded as {@link #commit()}) and rewinds. */
+    private int abortAndRewind(int records, Map<TopicPartition, Long> start, SkeinException why) {
+        log.info("aborting the transaction of {} records and reading them again: {}", records, why.getMessage());
+        long deadline = System.nanoTime() + retryFor.toNanos();
+        while (true) {
+            try {
+                producer.abortTransaction();
+                break;
+            } catch (TimeoutException e) {
+                if (!e.isRetriable() || System.nanoTime() - deadline > 0) {
+                    throw e;
+                }
+                log.warn("the abort did not finish ({}); aborting again", e.getMessage());
+            }
+        }
+        rewind(start);
+        abortedTransactions++;
+        return 0;
     }
 
     /** Seeks back to the given offsets (partitions still assigned; the others moved on). */
@@ -196,6 +257,7 @@ public final class ExactlyOnceProcessor<KI, VI, KO, VO> implements AutoCloseable
         private Collection<String> input;
         private String groupId;
         private String transactionalId;
+        private Duration transactionTimeout = Duration.ofMinutes(1);
 
         private Builder(Deserializer<KI> inKeys, Deserializer<VI> inValues, Serializer<KO> outKeys, Serializer<VO> outValues) {
             this.consumer = Consumer.builder(inKeys, inValues).delivery(Delivery.EXACTLY_ONCE)
@@ -226,8 +288,7 @@ public final class ExactlyOnceProcessor<KI, VI, KO, VO> implements AutoCloseable
         }
 
         public Builder<KI, VI, KO, VO> transactionTimeout(Duration d) {
-            producer.transactionTimeout(d);
-            return this;
+            return property("transaction.timeout.ms", d);
         }
 
         /**
@@ -235,6 +296,13 @@ public final class ExactlyOnceProcessor<KI, VI, KO, VO> implements AutoCloseable
          * (a key neither takes fails at {@link #build()}, naming it).
          */
         public Builder<KI, VI, KO, VO> property(String key, Object value) {
+            if (key.equals("transaction.timeout.ms")) {
+                try {
+                    transactionTimeout = ConfigValues.millis(key, value, 1);
+                } catch (RuntimeException e) {
+                    // the producer's build() refuses it, naming the key
+                }
+            }
             boolean consumerKey = ConsumerBuilder.PROPERTY_NAMES.contains(key);
             boolean producerKey = ProducerBuilder.PROPERTY_NAMES.contains(key);
             if (consumerKey || !producerKey) {
@@ -277,7 +345,7 @@ public final class ExactlyOnceProcessor<KI, VI, KO, VO> implements AutoCloseable
                 p.close(Duration.ofSeconds(5));
                 throw e;
             }
-            return new ExactlyOnceProcessor<>(c, p);
+            return new ExactlyOnceProcessor<>(c, p, transactionTimeout);
         }
     }
 }

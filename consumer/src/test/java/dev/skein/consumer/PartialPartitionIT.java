@@ -23,6 +23,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -30,6 +31,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -172,6 +174,184 @@ class PartialPartitionIT {
         DeliveryChecker.Report report = checker.check();
         assertTrue(report.violations().isEmpty(), report.toString());
         assertTrue(report.counts().get("failed") + report.counts().get("unknown") == 0, "a slow link fails no send: " + report);
+    }
+
+    /**
+     * A consumer that starts (no positions yet, reset to earliest) while one leader is unreachable for
+     * longer than the connection timeout: its polls return what the other partitions hold and never
+     * throw (the reset of the stalled partitions is retried, not given up on), and once the route heals
+     * the rest arrives, each record once.
+     */
+    @Test
+    void aConsumerStartingWhileALeaderIsUnreachableReadsTheOthersAndWaitsForIt() throws Exception {
+        String topic = "partial-start";
+        int perPartition = 200;
+        Set<Integer> stalled;
+        int victim;
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+            admin.createTopics(List.of(new NewTopic(topic, PARTITIONS, (short) 3))).all().get(60, TimeUnit.SECONDS);
+            var partitions = admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic).partitions();
+            victim = partitions.get(0).leader().id();
+            stalled = partitions.stream().filter(p -> p.leader().id() == victim).map(p -> p.partition()).collect(Collectors.toSet());
+        }
+        try (Producer<String, String> p = Producer.builder(Serdes.string(), Serdes.string())
+                .bootstrapServers(kafka.bootstrapServers()).build()) {
+            for (int i = 0; i < perPartition * PARTITIONS; i++) {
+                p.send(ProducerRecord.<String, String>of(topic, Integer.toString(i)).withPartition(i % PARTITIONS));
+            }
+            p.flush();
+        }
+        Map<Integer, Set<Long>> offsets = new ConcurrentHashMap<>();
+        long duplicates = 0;
+        kafka.proxy(victim).blackHole(true);
+        try (Consumer<String, String> c = Consumer.builder(Serdes.string(), Serdes.string())
+                .bootstrapServers(kafka.bootstrapServers()).delivery(Delivery.MANUAL).offsetReset(OffsetReset.EARLIEST)
+                .requestTimeout(Duration.ofSeconds(5)).property("socket.connection.setup.timeout.ms", 3_000).build()) {
+            c.assign(IntStream.range(0, PARTITIONS).mapToObj(x -> new TopicPartition(topic, x)).toList());
+            try {
+                long end = System.nanoTime() + FAULT.toNanos();
+                while (System.nanoTime() < end) {
+                    for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(100))) {
+                        duplicates += offsets.computeIfAbsent(r.partition(), x -> ConcurrentHashMap.newKeySet()).add(r.offset()) ? 0 : 1;
+                    }
+                }
+                for (int x = 0; x < PARTITIONS; x++) {
+                    int read = offsets.getOrDefault(x, Set.of()).size();
+                    if (stalled.contains(x)) {
+                        assertTrue(read == 0, "partition " + x + " is led by the unreachable broker, yet " + read + " read");
+                    } else {
+                        assertTrue(read == perPartition, "partition " + x + " read in full while broker " + victim
+                                + " is unreachable (" + read + " of " + perPartition + ")");
+                    }
+                }
+            } finally {
+                kafka.proxy(victim).heal();
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (offsets.values().stream().mapToInt(Set::size).sum() < perPartition * PARTITIONS && System.nanoTime() < deadline) {
+                for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(100))) {
+                    duplicates += offsets.computeIfAbsent(r.partition(), x -> ConcurrentHashMap.newKeySet()).add(r.offset()) ? 0 : 1;
+                }
+            }
+        }
+        for (int x = 0; x < PARTITIONS; x++) {
+            assertTrue(offsets.getOrDefault(x, Set.of()).size() == perPartition, "partition " + x + " read in full after healing: "
+                    + offsets.getOrDefault(x, Set.of()).size() + " of " + perPartition);
+        }
+        assertTrue(duplicates == 0, duplicates + " records read twice");
+    }
+
+    /**
+     * The exactly-once copier while its transaction coordinator cannot be reached for longer than
+     * {@code max.block.ms}: the steps that time out (a send's metadata, the offsets joining, the commit)
+     * are aborted and redone or committed again, never thrown at the application, and the copy holds
+     * each input record once.
+     */
+    @Test
+    void theExactlyOnceCopierWaitsOutAnUnreachableTransactionCoordinator() throws Exception {
+        String in = "partial-eos-in";
+        String out = "partial-eos-out";
+        String transactionalId = "partial-eos-" + UUID.randomUUID();
+        int total = 20_000;
+        // The fault is on the transaction coordinator alone: the group's coordinator and the partitions' leaders
+        // must be other brokers, or the copier would only wait in poll() or for its records, and EndTxn would
+        // never meet the fault.
+        int coordinator;
+        String group;
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+            try (Producer<String, String> registering = Producer.builder(Serdes.string(), Serdes.string())
+                    .bootstrapServers(kafka.bootstrapServers()).transactionalId(transactionalId).build()) {
+                registering.initTransactions();
+            }
+            coordinator = admin.describeTransactions(List.of(transactionalId)).description(transactionalId)
+                    .get(30, TimeUnit.SECONDS).coordinatorId();
+            // A group's coordinator leads its partition of __consumer_offsets: (hash & 0x7fffffff) % partitions.
+            // (Looking a group up makes the broker create that topic; the group need not exist.)
+            List<org.apache.kafka.common.TopicPartitionInfo> offsetsTopic = new java.util.ArrayList<>();
+            Await.until("__consumer_offsets created", Duration.ofSeconds(60), () -> {
+                offsetsTopic.clear();
+                try {
+                    admin.describeConsumerGroups(List.of(transactionalId)).all().get(30, TimeUnit.SECONDS);
+                } catch (java.util.concurrent.ExecutionException e) {
+                    // no such group: expected
+                }
+                offsetsTopic.addAll(admin.describeTopics(List.of("__consumer_offsets")).allTopicNames().get(30, TimeUnit.SECONDS)
+                        .get("__consumer_offsets").partitions());
+                return offsetsTopic.stream().allMatch(x -> x.leader() != null);
+            });
+            String candidate = null;
+            for (int i = 0; candidate == null && i < 100; i++) {
+                String g = transactionalId + "-group-" + i;
+                if (offsetsTopic.get((g.hashCode() & 0x7fffffff) % offsetsTopic.size()).leader().id() != coordinator) {
+                    candidate = g;
+                }
+            }
+            group = candidate;
+        }
+        assertTrue(group != null, "a group id whose coordinator is not broker " + coordinator);
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+            List<Integer> others = kafka.brokerIds().stream().filter(id -> id != coordinator).sorted().toList();
+            Map<Integer, List<Integer>> replicas = new java.util.HashMap<>();
+            for (int x = 0; x < PARTITIONS; x++) {
+                replicas.put(x, List.of(others.get(x % 2), others.get((x + 1) % 2), coordinator)); // led elsewhere
+            }
+            admin.createTopics(List.of(new NewTopic(in, replicas), new NewTopic(out, replicas))).all().get(60, TimeUnit.SECONDS);
+        }
+        try (Producer<String, String> p = Producer.builder(Serdes.string(), Serdes.string())
+                .bootstrapServers(kafka.bootstrapServers()).build()) {
+            for (int i = 0; i < total; i++) {
+                p.send(ProducerRecord.<String, String>of(in, Integer.toString(i)).withPartition(i % PARTITIONS));
+            }
+            p.flush();
+        }
+        long copied = 0;
+        long stalled = 0;
+        try (ExactlyOnceProcessor<String, String, String, String> copier = ExactlyOnceProcessor
+                .builder(Serdes.string().deserializer(), Serdes.string().deserializer(), Serdes.string().serializer(),
+                        Serdes.string().serializer())
+                .bootstrapServers(kafka.bootstrapServers()).input(List.of(in)).groupId(group)
+                .transactionalId(transactionalId).property("max.poll.records", 200).property("max.block.ms", 2_000)
+                .property("request.timeout.ms", 2_000).property("socket.connection.setup.timeout.ms", 2_000).build()) {
+            ExactlyOnceProcessor.Transform<String, String, String, String> copy =
+                    r -> List.of(new ProducerRecord<>(out, r.partition(), r.key(), r.value(), r.headers(), null));
+            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+            while (copied < total / 3 && System.nanoTime() < deadline) {
+                copied += copier.processOnce(Duration.ofMillis(100), copy);
+            }
+            try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+                int groupCoordinator = admin.describeConsumerGroups(List.of(group)).all().get(30, TimeUnit.SECONDS).get(group)
+                        .coordinator().id();
+                assertTrue(groupCoordinator != coordinator, "the group's coordinator " + groupCoordinator
+                        + " is not the transaction coordinator");
+            }
+            kafka.proxy(coordinator).blackHole(true);
+            Thread healer = new Thread(() -> {
+                try {
+                    TimeUnit.SECONDS.sleep(8); // the fault's length, whatever the copier is doing meanwhile
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } finally {
+                    kafka.proxy(coordinator).heal();
+                }
+            }, "healer");
+            healer.start();
+            try {
+                while (healer.isAlive() && System.nanoTime() < deadline) {
+                    long start = System.nanoTime();
+                    copied += copier.processOnce(Duration.ofMillis(100), copy);
+                    stalled += System.nanoTime() - start > TimeUnit.SECONDS.toNanos(2) ? 1 : 0;
+                }
+            } finally {
+                healer.interrupt();
+                healer.join(10_000);
+            }
+            while (copied < total && System.nanoTime() < deadline) {
+                copied += copier.processOnce(Duration.ofMillis(100), copy);
+            }
+        }
+        assertTrue(stalled > 0, "a transaction met the unreachable coordinator (waited past max.block.ms)");
+        assertEquals(total, copied, "every input record committed once by the copier");
+        ExactlyOnceIT.assertExactlyOnce(total, ExactlyOnceIT.readCommitted(kafka, out, PARTITIONS));
     }
 
     /** Starts a reader of every partition of {@code topic} (assigned, not a group) into {@code checker}. */

@@ -17,6 +17,7 @@ import dev.skein.core.ErrorCode;
 import dev.skein.core.TopicPartition;
 import dev.skein.core.errors.TimeoutException;
 import dev.skein.core.internal.ClusterClient;
+import dev.skein.core.internal.Retry;
 import dev.skein.core.internal.metadata.Cluster;
 import dev.skein.serdes.Deserializer;
 import org.slf4j.Logger;
@@ -62,6 +63,8 @@ public final class SkeinConsumer<K, V> implements Consumer<K, V> {
     /** An OffsetFetch for positions that a poll stopped waiting for; the next poll waits on (polling thread). */
     private CompletableFuture<Map<TopicPartition, OffsetAndMetadata>> pendingCommitted;
     private Set<TopicPartition> pendingCommittedFor = Set.of();
+    /** The ListOffsets lookup behind a reset in progress, kept across polls (see {@link #reset}). */
+    private OffsetLookup.Lookup pendingLookup;
 
     public SkeinConsumer(ConsumerSettings settings, Deserializer<K> keys, Deserializer<V> values, ClientResources shared) {
         this.settings = settings;
@@ -276,7 +279,6 @@ public final class SkeinConsumer<K, V> implements Consumer<K, V> {
                 }
             }
         }
-        deadline = Math.max(deadline, System.nanoTime() + settings.defaultApiTimeout().toNanos());
         Map<TopicPartition, Long> queries = new HashMap<>();
         List<TopicPartition> noReset = new ArrayList<>();
         for (TopicPartition tp : needing) {
@@ -298,21 +300,54 @@ public final class SkeinConsumer<K, V> implements Consumer<K, V> {
                     + " and auto.offset.reset is none");
         }
         if (!queries.isEmpty()) {
-            Map<TopicPartition, OffsetAndTimestamp> found = new HashMap<>(lookup.lookup(queries,
-                    Duration.ofNanos(Math.max(1, deadline - System.nanoTime()))));
-            Map<TopicPartition, Long> allOlder = new HashMap<>(); // by duration, and no record that recent: the end
-            queries.keySet().forEach(tp -> {
-                if (!found.containsKey(tp)) {
-                    allOlder.put(tp, OffsetLookup.LATEST);
-                }
-            });
-            if (!allOlder.isEmpty()) {
-                found.putAll(lookup.lookup(allOlder, Duration.ofNanos(Math.max(1, deadline - System.nanoTime()))));
-            }
-            found.forEach((tp, ot) -> subscriptions.seek(tp, ot.offset(), ot.leaderEpoch()));
-            log.debug("reset positions: {}", found);
+            reset(queries, fromPoll ? deadline : Math.max(deadline, System.nanoTime() + settings.defaultApiTimeout().toNanos()),
+                    fromPoll);
         }
         fetcher.wakeup();
+    }
+
+    /**
+     * Moves the partitions of {@code queries} to the offsets their reset strategy asks for. The
+     * ListOffsets lookup runs on its own and is kept across polls: a poll waits for it only until its
+     * own deadline, takes the partitions it settled so far (one unreachable leader holds up only its
+     * own partitions) and leaves the rest to a later poll; a lookup that gave up (its deadline passed
+     * on retriable errors) is started again by the next poll, as Apache Kafka's consumer retries its
+     * resets. Elsewhere ({@code position()}) the wait is bounded by {@code default.api.timeout.ms} and
+     * a timeout is thrown.
+     */
+    private void reset(Map<TopicPartition, Long> queries, long deadline, boolean fromPoll) {
+        OffsetLookup.Lookup l = pendingLookup;
+        if (l == null || !l.queries().entrySet().containsAll(queries.entrySet())) {
+            l = lookup.start(queries, true, System.nanoTime() + settings.defaultApiTimeout().toNanos());
+            pendingLookup = l;
+        }
+        RuntimeException failure = null;
+        try {
+            Blocking.await(l.done(), deadline, "the offsets of " + queries.keySet());
+        } catch (RuntimeException e) {
+            failure = e;
+        }
+        Map<TopicPartition, OffsetAndTimestamp> found = new HashMap<>();
+        l.found().forEach((tp, ot) -> {
+            if (queries.containsKey(tp)) {
+                found.put(tp, ot);
+            }
+        });
+        found.forEach((tp, ot) -> subscriptions.seek(tp, ot.offset(), ot.leaderEpoch()));
+        if (!found.isEmpty()) {
+            log.debug("reset positions: {}", found);
+        }
+        if (l.done().isDone()) {
+            pendingLookup = null;
+        }
+        if (failure == null) {
+            return;
+        }
+        if (fromPoll && Retry.retriable(failure)) {
+            log.debug("offsets for resetting {} not found yet: {}", queries.keySet(), failure.getMessage());
+            return;
+        }
+        throw failure;
     }
 
     /** The committed offsets of {@code partitions}, or null when a poll stops waiting before they are known. */
