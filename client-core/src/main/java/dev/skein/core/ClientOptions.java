@@ -43,6 +43,10 @@ public final class ClientOptions {
     public static final String DEFAULT_CLIENT_ID = "skein";
     public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(30);
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
+    /** {@code socket.connection.setup.timeout.max.ms}: the cap of the setup timeout as it doubles per failure. */
+    public static final Duration DEFAULT_CONNECT_TIMEOUT_MAX = Duration.ofSeconds(30);
+    /** {@code connections.max.idle.ms}: a connection with nothing in flight for this long is closed (9 minutes). */
+    public static final Duration DEFAULT_CONNECTIONS_MAX_IDLE = Duration.ofMinutes(9);
     public static final Duration DEFAULT_RECONNECT_BACKOFF = Duration.ofMillis(50);
     public static final Duration DEFAULT_RECONNECT_BACKOFF_MAX = Duration.ofSeconds(1);
     public static final Duration DEFAULT_RETRY_BACKOFF = Duration.ofMillis(100);
@@ -77,6 +81,8 @@ public final class ClientOptions {
     private final String clientId;
     private final Duration requestTimeout;
     private final Duration connectTimeout;
+    private final Duration connectTimeoutMax;
+    private final Duration connectionsMaxIdle;
     private final Duration reconnectBackoff;
     private final Duration reconnectBackoffMax;
     private final Duration retryBackoff;
@@ -99,6 +105,8 @@ public final class ClientOptions {
         this.clientId = b.clientId;
         this.requestTimeout = b.requestTimeout;
         this.connectTimeout = b.connectTimeout;
+        this.connectTimeoutMax = b.connectTimeoutMax;
+        this.connectionsMaxIdle = b.connectionsMaxIdle;
         this.reconnectBackoff = b.reconnectBackoff;
         this.reconnectBackoffMax = b.reconnectBackoffMax;
         this.retryBackoff = b.retryBackoff;
@@ -128,6 +136,8 @@ public final class ClientOptions {
         b.clientId = clientId;
         b.requestTimeout = requestTimeout;
         b.connectTimeout = connectTimeout;
+        b.connectTimeoutMax = connectTimeoutMax;
+        b.connectionsMaxIdle = connectionsMaxIdle;
         b.reconnectBackoff = reconnectBackoff;
         b.reconnectBackoffMax = reconnectBackoffMax;
         b.retryBackoff = retryBackoff;
@@ -152,8 +162,20 @@ public final class ClientOptions {
     /** How long a request may wait for its response before it fails (and its connection is closed). */
     public Duration requestTimeout() { return requestTimeout; }
 
-    /** How long a TCP connect plus the ApiVersions handshake may take. */
+    /**
+     * How long a TCP connect plus the ApiVersions handshake may take at the first attempt to a broker
+     * ({@code socket.connection.setup.timeout.ms}); see {@link #connectTimeoutMax()}.
+     */
     public Duration connectTimeout() { return connectTimeout; }
+
+    /**
+     * {@code socket.connection.setup.timeout.max.ms}: after each failed attempt to a broker its setup
+     * timeout doubles, up to this (with +/-20% jitter), as Apache Kafka's clients do.
+     */
+    public Duration connectTimeoutMax() { return connectTimeoutMax; }
+
+    /** {@code connections.max.idle.ms}: a connection with nothing in flight this long is closed; zero never closes. */
+    public Duration connectionsMaxIdle() { return connectionsMaxIdle; }
 
     public Duration reconnectBackoff() { return reconnectBackoff; }
 
@@ -178,9 +200,15 @@ public final class ClientOptions {
     /** Socket receive buffer; -1 leaves the OS default. */
     public int receiveBufferBytes() { return receiveBufferBytes; }
 
-    /** {@code metadata.recovery.strategy=rebootstrap}: go back to the bootstrap list when no known broker answers. */
+    /**
+     * {@code metadata.recovery.strategy}: with {@code rebootstrap} (the default) metadata is asked of the
+     * bootstrap servers again when no known broker can be reached, or when none has answered for
+     * {@link #rebootstrapTrigger()} (KIP-899, KIP-1102); with {@code none}, once the first metadata
+     * arrived only the brokers it names are asked.
+     */
     public boolean rebootstrap() { return rebootstrap; }
 
+    /** {@code metadata.recovery.rebootstrap.trigger.ms}: how long without a metadata answer before rebootstrapping. */
     public Duration rebootstrapTrigger() { return rebootstrapTrigger; }
 
     /** The largest response accepted; larger ones fail their request before any allocation. */
@@ -210,6 +238,8 @@ public final class ClientOptions {
         private String clientId = DEFAULT_CLIENT_ID;
         private Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
         private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
+        private Duration connectTimeoutMax = DEFAULT_CONNECT_TIMEOUT_MAX;
+        private Duration connectionsMaxIdle = DEFAULT_CONNECTIONS_MAX_IDLE;
         private Duration reconnectBackoff = DEFAULT_RECONNECT_BACKOFF;
         private Duration reconnectBackoffMax = DEFAULT_RECONNECT_BACKOFF_MAX;
         private Duration retryBackoff = DEFAULT_RETRY_BACKOFF;
@@ -353,8 +383,8 @@ public final class ClientOptions {
                 case "client.id" -> clientId = ConfigValues.string(key, value);
                 case "request.timeout.ms" -> requestTimeout = ConfigValues.millis(key, value, 1);
                 case "socket.connection.setup.timeout.ms" -> connectTimeout = ConfigValues.millis(key, value, 1);
-                case "socket.connection.setup.timeout.max.ms", "connections.max.idle.ms" ->
-                        ConfigValues.millis(key, value, 0); // accepted for compatibility; not used yet
+                case "socket.connection.setup.timeout.max.ms" -> connectTimeoutMax = ConfigValues.millis(key, value, 1);
+                case "connections.max.idle.ms" -> connectionsMaxIdle = ConfigValues.millis(key, value, 0);
                 case "reconnect.backoff.ms" -> reconnectBackoff = ConfigValues.millis(key, value, 0);
                 case "reconnect.backoff.max.ms" -> reconnectBackoffMax = ConfigValues.millis(key, value, 0);
                 case "retry.backoff.ms" -> retryBackoff = ConfigValues.millis(key, value, 0);
@@ -389,7 +419,7 @@ public final class ClientOptions {
                     tls.hostnameVerification = !a.isEmpty();
                 }
                 case "ssl.enabled.protocols" -> tls.protocols = TlsConfig.protocols(key, ConfigValues.list(key, value));
-                case "ssl.protocol" -> ConfigValues.oneOf(key, value, "TLSv1.3", "TLSv1.2", "TLS");
+                case "ssl.protocol" -> tls.protocol = ConfigValues.oneOf(key, value, "TLSv1.3", "TLSv1.2", "TLS");
                 case "ssl.cipher.suites" -> tls.cipherSuites = List.copyOf(ConfigValues.list(key, value));
                 case "sasl.mechanism" -> {
                     String m = ConfigValues.string(key, value);

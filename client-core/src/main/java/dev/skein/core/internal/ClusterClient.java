@@ -313,14 +313,44 @@ public final class ClusterClient implements AutoCloseable {
         }
     }
 
+    /** Where a metadata refresh goes: see {@link #route}. */
+    enum Route { KNOWN_BROKER, BOOTSTRAP, WAIT_FOR_KNOWN_BROKER }
+
+    /**
+     * Where a refresh goes ({@code metadata.recovery.strategy}, KIP-899 and KIP-1102): to a known broker
+     * when one can be reached; to the bootstrap servers before the first metadata, and with
+     * {@code rebootstrap} also when no known broker can be reached or the metadata asked for has gone
+     * unanswered for {@code metadata.recovery.rebootstrap.trigger.ms} (the cluster may have moved behind
+     * the bootstrap names); with {@code none}, to a known broker whatever its backoff.
+     */
+    static Route route(boolean knownBrokerReachable, boolean knowsBrokers, boolean rebootstrap, long unansweredMs,
+                       long triggerMs) {
+        if (!knowsBrokers) {
+            return Route.BOOTSTRAP;
+        }
+        if (!rebootstrap) {
+            return knownBrokerReachable ? Route.KNOWN_BROKER : Route.WAIT_FOR_KNOWN_BROKER;
+        }
+        if (!knownBrokerReachable || unansweredMs >= triggerMs) {
+            return Route.BOOTSTRAP;
+        }
+        return Route.KNOWN_BROKER;
+    }
+
     private void refresh(MetadataRequest request) {
         CompletableFuture<BrokerConnection> target = anyConnection();
-        boolean viaBootstrap = target == null;
+        Route route = route(target != null, !cluster().brokers().isEmpty(), options.rebootstrap(),
+                metadata.unansweredFor(nowMs()), options.rebootstrapTrigger().toMillis());
+        boolean viaBootstrap = route == Route.BOOTSTRAP;
         if (viaBootstrap) {
             if (!cluster().brokers().isEmpty()) {
-                log.info("no known broker is reachable; bootstrapping again from {}", options.bootstrapServers());
+                log.info("{}; bootstrapping again from {}", target == null ? "no known broker is reachable"
+                        : "no metadata answer for metadata.recovery.rebootstrap.trigger.ms", options.bootstrapServers());
             }
             target = connections.bootstrapConnection();
+        } else if (route == Route.WAIT_FOR_KNOWN_BROKER) {
+            List<Node> known = new ArrayList<>(cluster().brokers().values());
+            target = connections.connection(known.get(ThreadLocalRandom.current().nextInt(known.size()))); // waits out its backoff
         }
         target.thenCompose(c -> c.<MetadataResponse>send(request).whenComplete((r, e) -> {
             if (viaBootstrap) {

@@ -5,6 +5,9 @@ import dev.skein.core.ErrorCode;
 import dev.skein.core.Node;
 import dev.skein.core.errors.TimeoutException;
 import dev.skein.core.internal.metadata.Cluster;
+import dev.skein.core.internal.net.BrokerConnection;
+import dev.skein.core.message.ApiVersionsRequest;
+import dev.skein.core.message.ApiVersionsResponse;
 import dev.skein.core.message.CreateTopicsRequest;
 import dev.skein.core.message.CreateTopicsResponse;
 import dev.skein.testkit.KafkaCluster;
@@ -24,6 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -55,6 +59,30 @@ class ClusterClientIT {
                     .connectTimeout(Duration.ofSeconds(2)).build(), null)) {
                 assertEquals(kafka.clusterId(), client.awaitReady(Duration.ofSeconds(30)).get(30, TimeUnit.SECONDS).clusterId());
             }
+        }
+    }
+
+    /**
+     * {@code connections.max.idle.ms}: a connection nothing was sent on for that long is closed by the
+     * client, and the next request to that broker opens a new one that works.
+     */
+    @Test
+    void anIdleConnectionIsClosedAndTheNextRequestOpensANewOne(KafkaCluster kafka) throws Exception {
+        try (ClusterClient client = ClusterClient.start(ClientOptions.builder().bootstrapServers(kafka.bootstrapServers())
+                .set("connections.max.idle.ms", 1_000).set("metadata.max.age.ms", 600_000).build(), null)) {
+            Node broker = client.awaitReady(Duration.ofSeconds(30)).get(30, TimeUnit.SECONDS).brokers().values()
+                    .iterator().next();
+            BrokerConnection first = client.connections().connection(broker).get(30, TimeUnit.SECONDS);
+            Throwable why = first.closeFuture().get(30, TimeUnit.SECONDS);
+            assertNotNull(why);
+            assertTrue(why.getMessage().contains("connections.max.idle.ms"), why.getMessage());
+            assertTrue(client.connections().openConnection(broker.id()) == null, "the idle connection is gone");
+
+            BrokerConnection second = client.connections().connection(broker).get(30, TimeUnit.SECONDS);
+            assertNotSame(first, second);
+            ApiVersionsResponse versions = second.<ApiVersionsResponse>send(new ApiVersionsRequest()
+                    .setClientSoftwareName("skein").setClientSoftwareVersion("test")).get(30, TimeUnit.SECONDS);
+            assertEquals(0, versions.errorCode(), "the new connection answers");
         }
     }
 

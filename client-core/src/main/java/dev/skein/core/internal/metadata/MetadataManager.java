@@ -37,6 +37,9 @@ public final class MetadataManager {
     private long lastAttemptMs = Long.MIN_VALUE / 2;
     private boolean updateRequested = true;
     private boolean inFlight;
+    private static final long NONE = Long.MIN_VALUE;
+    /** When the first refresh since the last answer was sent, or {@link #NONE}. */
+    private long firstUnansweredMs = NONE;
     /** Waiters for a refresh not yet sent; they move to {@link #inFlightWaiters} when it is. */
     private CompletableFuture<Cluster> nextUpdate = new CompletableFuture<>();
     /** Waiters answered by the refresh in flight: registered before it was built, so it covers their topics. */
@@ -112,6 +115,14 @@ public final class MetadataManager {
         return Set.copyOf(topics);
     }
 
+    /**
+     * Milliseconds since the first refresh not answered yet was sent (0 when the last one was answered):
+     * how long this client has been without the metadata it asked for.
+     */
+    public synchronized long unansweredFor(long nowMs) {
+        return firstUnansweredMs == NONE ? 0 : nowMs - firstUnansweredMs;
+    }
+
     /** Milliseconds until a refresh is due (0 when due now); large when one is in flight. */
     public synchronized long timeToNextUpdate(long nowMs) {
         if (inFlight || fatal != null) {
@@ -129,6 +140,9 @@ public final class MetadataManager {
         }
         inFlight = true;
         lastAttemptMs = nowMs;
+        if (firstUnansweredMs == NONE) {
+            firstUnansweredMs = nowMs;
+        }
         updateRequested = false;
         inFlightWaiters = nextUpdate;
         nextUpdate = new CompletableFuture<>();
@@ -177,6 +191,7 @@ public final class MetadataManager {
         synchronized (this) {
             inFlight = false;
             lastSuccessMs = nowMs;
+            firstUnansweredMs = NONE;
             next = merge(cluster, response);
             cluster = next;
             done = inFlightWaiters;

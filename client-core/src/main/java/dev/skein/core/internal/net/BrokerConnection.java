@@ -35,6 +35,8 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.ScheduledFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -132,6 +134,16 @@ public final class BrokerConnection {
     /** As {@link #connect(ClientResources, ClientOptions, int, InetSocketAddress)}, on {@code loop} when not null. */
     public static CompletableFuture<BrokerConnection> connect(ClientResources resources, ClientOptions options,
                                                               int nodeId, InetSocketAddress address, EventLoop loop) {
+        return connect(resources, options, nodeId, address, loop, options.connectTimeout());
+    }
+
+    /**
+     * As {@link #connect(ClientResources, ClientOptions, int, InetSocketAddress, EventLoop)}, within
+     * {@code setupTimeout} (which grows per failed attempt: see {@link ConnectionManager}).
+     */
+    public static CompletableFuture<BrokerConnection> connect(ClientResources resources, ClientOptions options,
+                                                              int nodeId, InetSocketAddress address, EventLoop loop,
+                                                              Duration setupTimeout) {
         CompletableFuture<BrokerConnection> result = new CompletableFuture<>();
         BrokerConnection[] holder = new BrokerConnection[1];
         Bootstrap b = new Bootstrap()
@@ -140,16 +152,20 @@ public final class BrokerConnection {
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.ALLOCATOR, resources.allocator())
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE,
-                        options.connectTimeout().toMillis()))
+                        setupTimeout.toMillis()))
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         BrokerConnection conn = new BrokerConnection(ch, resources, options, nodeId, address);
                         holder[0] = conn;
+                        long idleMs = options.connectionsMaxIdle().toMillis();
+                        if (idleMs > 0) {
+                            ch.pipeline().addLast(new IdleStateHandler(0, 0, idleMs, TimeUnit.MILLISECONDS));
+                        }
                         if (options.sslContext() != null) {
                             SslHandler tls = options.sslContext().newHandler(ch.alloc(), address.getHostString(),
                                     address.getPort());
-                            tls.setHandshakeTimeoutMillis(options.connectTimeout().toMillis());
+                            tls.setHandshakeTimeoutMillis(setupTimeout.toMillis());
                             ch.pipeline().addLast(conn.new ByteWatcher(), tls);
                         }
                         ch.pipeline().addLast(new FrameDecoder(options.maxResponseBytes()), conn.new Handler());
@@ -171,10 +187,10 @@ public final class BrokerConnection {
             BrokerConnection conn = holder[0];
             var timer = conn.loop.schedule(() -> {
                 if (result.completeExceptionally(new TimeoutException("connection to " + target
-                        + " was not ready within " + options.connectTimeout(), null, true))) {
+                        + " was not ready within " + setupTimeout, null, true))) {
                     conn.close(null);
                 }
-            }, options.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            }, setupTimeout.toMillis(), TimeUnit.MILLISECONDS);
             result.whenComplete((c, e) -> timer.cancel(false));
             SslHandler tls = conn.channel.pipeline().get(SslHandler.class);
             if (tls == null) {
@@ -727,6 +743,24 @@ public final class BrokerConnection {
                 onResponse(frame);
             } finally {
                 frame.release();
+            }
+        }
+
+        /**
+         * {@code connections.max.idle.ms} passed with no byte read or written: closed when nothing is in
+         * flight or waiting (the next request opens a new connection), as Apache Kafka's clients do.
+         */
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (!(evt instanceof IdleStateEvent)) {
+                ctx.fireUserEventTriggered(evt);
+                return;
+            }
+            if (inFlightCount == 0 && waiting.isEmpty() && !reauthenticating) {
+                log.debug("closing the connection to {}: idle for {} (connections.max.idle.ms)", name,
+                        options.connectionsMaxIdle());
+                close(new NetworkException("connection to " + name + " closed after " + options.connectionsMaxIdle()
+                        + " idle (connections.max.idle.ms)", null, true));
             }
         }
 

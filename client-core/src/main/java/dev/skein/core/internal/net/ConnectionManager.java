@@ -14,6 +14,7 @@ import org.slf4j.LoggerFactory;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -32,7 +33,11 @@ import java.util.function.Consumer;
  * One connection per broker, opened on demand and shared by all callers, with exponential backoff
  * and jitter between failed attempts ({@code reconnect.backoff.ms} doubling to
  * {@code reconnect.backoff.max.ms}, +/-20%). Also opens connections to the bootstrap addresses,
- * trying every address each host resolves to when {@code client.dns.lookup=use_all_dns_ips}.
+ * trying every address each host resolves to when {@code client.dns.lookup=use_all_dns_ips}. Each
+ * attempt to a broker must be set up within {@code socket.connection.setup.timeout.ms}, doubled after
+ * each consecutive failure up to {@code socket.connection.setup.timeout.max.ms} (+/-20%), as Apache
+ * Kafka's clients do: a broker that accepts connections it never answers is not waited on at length
+ * by every attempt, nor given up on too soon when it is only slow.
  *
  * <p>An {@link AuthenticationException} (rejected credentials, a certificate that fails
  * verification, a plaintext client on a TLS port) is final: from then on every connection attempt
@@ -265,7 +270,7 @@ public final class ConnectionManager implements AutoCloseable {
             // loops that are shutting down.
             return CompletableFuture.failedFuture(new NetworkException("client is closed", null, false));
         }
-        return BrokerConnection.connect(resources, options, nodeId, addrs.get(i), pinnedLoop)
+        return BrokerConnection.connect(resources, options, nodeId, addrs.get(i), pinnedLoop, setupTimeout(nodeId))
                 .handle((conn, err) -> {
                     if (err == null) {
                         everConnected = true;
@@ -292,6 +297,32 @@ public final class ConnectionManager implements AutoCloseable {
                 throw new NetworkException("cannot resolve " + host + ": " + e.getMessage(), e, true);
             }
         }, dns);
+    }
+
+    /** The setup timeout of the next attempt to {@code nodeId}: see the class comment. */
+    Duration setupTimeout(int nodeId) {
+        Failures b = nodeId < 0 ? null : backoffs.get(nodeId);
+        int failures;
+        if (b == null) {
+            failures = 0;
+        } else {
+            synchronized (b) {
+                failures = b.failures;
+            }
+        }
+        return setupTimeout(failures, options.connectTimeout(), options.connectTimeoutMax(),
+                ThreadLocalRandom.current().nextDouble());
+    }
+
+    /**
+     * {@code base} doubled per failure up to {@code max}, times a jitter of 0.8 to 1.2 ({@code random} in
+     * [0, 1)); {@code base} as is when {@code max} is not above it.
+     */
+    static Duration setupTimeout(int failures, Duration base, Duration max, double random) {
+        if (max.compareTo(base) <= 0) {
+            return base;
+        }
+        return Duration.ofNanos(Math.max(1_000_000, Backoff.nanos(failures + 1, base.toNanos(), max.toNanos(), random)));
     }
 
     private long delayBeforeAttempt(int nodeId) {

@@ -44,6 +44,8 @@ public final class TlsConfig {
     public Secret privateKey;
     public boolean hostnameVerification = true;
     public List<String> protocols = DEFAULT_PROTOCOLS;
+    /** {@code ssl.protocol}: the newest version the context may speak; null (or TLS, TLSv1.3) for TLSv1.3. */
+    public String protocol;
     public List<String> cipherSuites = List.of();
 
     public TlsConfig copy() {
@@ -60,6 +62,7 @@ public final class TlsConfig {
         c.privateKey = privateKey;
         c.hostnameVerification = hostnameVerification;
         c.protocols = protocols;
+        c.protocol = protocol;
         c.cipherSuites = cipherSuites;
         return c;
     }
@@ -102,11 +105,22 @@ public final class TlsConfig {
         }
     }
 
+    /**
+     * The versions enabled: {@code ssl.enabled.protocols} when set; otherwise both, or TLSv1.2 alone
+     * when {@code ssl.protocol=TLSv1.2} (a context of that protocol, in the JDK, speaks nothing newer).
+     */
+    public List<String> enabledProtocols() {
+        if (protocols == DEFAULT_PROTOCOLS && "TLSv1.2".equals(protocol)) {
+            return List.of("TLSv1.2");
+        }
+        return protocols;
+    }
+
     /** The Netty context for broker connections. */
     public SslContext nettyContext() {
         SslContextBuilder b = SslContextBuilder.forClient()
                 .sslProvider(SslProvider.JDK)
-                .protocols(protocols)
+                .protocols(enabledProtocols())
                 .endpointIdentificationAlgorithm(hostnameVerification ? "HTTPS" : null);
         TrustManagerFactory tmf = trustManagers();
         if (tmf != null) {

@@ -35,6 +35,22 @@ class MetadataManagerTest {
         assertNotNull(m.nextRequest(61_010));
     }
 
+    /** What metadata.recovery.rebootstrap.trigger.ms measures: time since the first refresh not answered yet. */
+    @Test
+    void unansweredTimeRunsFromTheFirstFailedRefreshUntilAnAnswer() {
+        assertEquals(0, m.unansweredFor(500), "nothing asked yet");
+        m.nextRequest(1_000);
+        m.onFailure(1_100);
+        m.nextRequest(1_200);
+        m.onFailure(1_300);
+        assertEquals(4_000, m.unansweredFor(5_000), "counted from the first of the failed refreshes");
+        m.nextRequest(6_000);
+        m.onResponse(response(1, 5), 6_010);
+        assertEquals(0, m.unansweredFor(7_000), "an answer ends it");
+        assertNotNull(m.nextRequest(70_000));
+        assertEquals(10, m.unansweredFor(70_010), "a routine refresh in flight counts from its own start only");
+    }
+
     @Test
     void requestedRefreshWaitsForTheBackoff() {
         m.nextRequest(0);

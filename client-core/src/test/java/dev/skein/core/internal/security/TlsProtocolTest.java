@@ -1,0 +1,36 @@
+package dev.skein.core.internal.security;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** {@code ssl.protocol} and {@code ssl.enabled.protocols}: which TLS versions a connection may speak. */
+class TlsProtocolTest {
+
+    @Test
+    void bothVersionsByDefault() {
+        assertEquals(List.of("TLSv1.3", "TLSv1.2"), new TlsConfig().enabledProtocols());
+    }
+
+    @Test
+    void sslProtocolTls12AloneCapsTheVersion() {
+        TlsConfig c = new TlsConfig();
+        c.protocol = "TLSv1.2";
+        assertEquals(List.of("TLSv1.2"), c.enabledProtocols());
+        c.protocol = "TLSv1.3";
+        assertEquals(List.of("TLSv1.3", "TLSv1.2"), c.enabledProtocols());
+        c.protocol = "TLS";
+        assertEquals(List.of("TLSv1.3", "TLSv1.2"), c.enabledProtocols());
+    }
+
+    @Test
+    void enabledProtocolsWhenSetWin() {
+        TlsConfig c = new TlsConfig();
+        c.protocol = "TLSv1.2";
+        c.protocols = TlsConfig.protocols("ssl.enabled.protocols", List.of("TLSv1.3"));
+        assertEquals(List.of("TLSv1.3"), c.enabledProtocols());
+        assertEquals(List.of("TLSv1.3"), c.copy().enabledProtocols(), "a copy keeps both");
+    }
+}
