@@ -111,7 +111,8 @@ final class MessageGenerator {
         for (Schema.Field f : s.fields()) {
             String jt = Types.java(f);
             if (!f.about().isEmpty()) {
-                w.line("/** " + f.about().replace("*/", "* /").replace("@", "{@literal @}") + " */");
+                w.line("/** " + f.about().replace("*/", "* /").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                        .replace("@", "{@literal @}") + " */");
             }
             w.line("public " + jt + " " + f.javaName() + "() { return " + f.javaName() + "; }");
             w.line();
