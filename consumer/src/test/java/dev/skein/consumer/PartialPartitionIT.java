@@ -51,7 +51,15 @@ class PartialPartitionIT {
 
     /** How the route to one broker fails. */
     enum Route {
-        BLACK_HOLE, HALF_OPEN;
+        /** 60 s: the bar, long past every request and connection timeout, and a metadata refresh. */
+        BLACK_HOLE(Duration.ofSeconds(60)),
+        HALF_OPEN(Duration.ofSeconds(20));
+
+        final Duration length;
+
+        Route(Duration length) {
+            this.length = length;
+        }
 
         void fail(FaultProxy proxy) {
             if (this == BLACK_HOLE) {
@@ -100,9 +108,9 @@ class PartialPartitionIT {
             long readBefore = readBy.get(healthy).get();
             try {
                 Await.until("partition " + healthy + " flowing both ways while broker " + victim + " is unreachable",
-                        FAULT, () -> paced.acknowledged(healthy) > ackedBefore + 2_000
+                        route.length, () -> paced.acknowledged(healthy) > ackedBefore + 2_000
                                 && readBy.get(healthy).get() > readBefore + 2_000);
-                long left = FAULT.toNanos() - (System.nanoTime() - start);
+                long left = route.length.toNanos() - (System.nanoTime() - start);
                 if (left > 0) {
                     TimeUnit.NANOSECONDS.sleep(left); // the fault lasts its full length: the stalled side must wait it out
                 }
