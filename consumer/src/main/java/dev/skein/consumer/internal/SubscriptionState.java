@@ -136,6 +136,10 @@ final class SubscriptionState {
         if (epoch >= 0) {
             s.positionEpoch = epoch;
         }
+        // A check of the old position in flight (records from the old leader were in flight too) no
+        // longer applies: its answer is ignored, and the new position is checked in turn. Left set, the
+        // partition would wait for that answer forever.
+        s.validating = false;
         return true;
     }
 

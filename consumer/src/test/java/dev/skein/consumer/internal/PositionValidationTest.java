@@ -50,6 +50,28 @@ class PositionValidationTest {
         assertTrue(only(s).needsValidation(6), "a new leader does");
     }
 
+    /**
+     * A fetch sent to the old leader can still answer with records after a check of the same position
+     * started under the new one: reading them moves the position, the check's answer is then about a
+     * position that no longer is (ignored), and the new position must be checked in turn, not left
+     * waiting for an answer that will never apply.
+     */
+    @Test
+    void recordsReadWhileACheckIsInFlightLeaveThePartitionToBeCheckedAgain() {
+        SubscriptionState s = assigned();
+        s.seek(TP, 20, 4);
+        assertTrue(s.startValidation(TP, 20));
+        s.validated(TP, 20, 4, 20, 4);
+        assertTrue(only(s).needsValidation(5), "a new leader epoch");
+        assertTrue(s.startValidation(TP, 20));
+        assertTrue(s.advance(TP, 20, 25, 4), "the old leader's answer, in flight before, is read");
+        s.validated(TP, 20, 5, 20, 4); // the check's answer, about offset 20
+        SubscriptionState.FetchPosition at = only(s);
+        assertEquals(25, at.offset());
+        assertTrue(at.needsValidation(5), "the new position is checked under the new leader");
+        assertTrue(s.startValidation(TP, 25));
+    }
+
     @Test
     void aDivergedPositionMovesToTheDivergencePointWithItsEpoch() {
         SubscriptionState s = assigned();
