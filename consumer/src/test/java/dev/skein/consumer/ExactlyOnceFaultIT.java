@@ -32,9 +32,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 @ExtendWith(KafkaClusterExtension.class)
 class ExactlyOnceFaultIT {
 
-    /** 3 partitions, and 1 partition where the order must be the input's too. */
+    /**
+     * One partition, where the order must be the input's too. (The copier across several partitions
+     * under broker kills and more is SoakIT's, which compares the copy with its input partition by
+     * partition.)
+     */
     @ParameterizedTest
-    @ValueSource(ints = {3, 1})
+    @ValueSource(ints = {1})
     void copiesEachRecordOnceWhileEveryBrokerInTurnIsKilledAndRestarted(int partitions,
             @OwnCluster(brokers = 3) KafkaCluster kafka) throws Exception {
         String in = "eos-fault-in";

@@ -87,8 +87,13 @@ class SoakIT {
                     .bootstrapServers(kafka.bootstrapServers()).requestTimeout(Duration.ofSeconds(10)).build();
                  PacedProducer paced = PacedProducer.start(p, List.of(atLeastOnce, atMostOnce),
                          i -> ProducerRecord.of(IN, Integer.toString(i), PacedProducer.value(i)))) {
-                Await.until("records flowing to both groups before the first fault (" + run + ")", Duration.ofSeconds(90),
-                        () -> atLeastOnce.counts().get("distinct_read") > 500 && atMostOnce.counts().get("distinct_read") > 500);
+                try {
+                    Await.until("records flowing to both groups before the first fault (" + run + ")", Duration.ofSeconds(90),
+                            () -> atLeastOnce.counts().get("distinct_read") > 500 && atMostOnce.counts().get("distinct_read") > 500);
+                } catch (AssertionError e) {
+                    throw new AssertionError(e.getMessage() + "; at-least-once " + atLeastOnce.counts() + ", at-most-once "
+                            + atMostOnce.counts() + ", failures " + failures, e);
+                }
                 nemesis(kafka, admin, brokers, new Random(seed), System.nanoTime() + length.toNanos(), run);
             } // every send answered
             awaitFullIsr(admin, run);
