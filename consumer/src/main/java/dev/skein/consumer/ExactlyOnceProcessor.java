@@ -148,43 +148,39 @@ public final class ExactlyOnceProcessor<KI, VI, KO, VO> implements AutoCloseable
     /**
      * Commits, and when the commit times out commits again: its EndTxn may have reached the
      * coordinator, so only the same call may finish it (Apache Kafka's producer documents the same for
-     * {@code commitTransaction()}); an abort would be refused. Gives up, throwing the timeout, once the
-     * commit has been retried for longer than the transaction timeout: by then the coordinator has
-     * either finished the commit or aborted the transaction, and still cannot be reached.
+     * {@code commitTransaction()}); an abort would be refused. See {@link #untilFinished}.
      */
     private void commit() {
+        untilFinished(producer::commitTransaction, "commit", "committing again");
+    }
+
+    /** Aborts (an abort that timed out is finished by aborting again: {@link #untilFinished}) and rewinds. */
+    private int abortAndRewind(int records, Map<TopicPartition, Long> start, SkeinException why) {
+        log.info("aborting the transaction of {} records and reading them again: {}", records, why.getMessage());
+        untilFinished(producer::abortTransaction, "abort", "aborting again");
+        rewind(start);
+        abortedTransactions++;
+        return 0;
+    }
+
+    /**
+     * Runs {@code end} (a commit or an abort) again while it times out, and gives up, throwing the
+     * timeout, once it has been retried for longer than the transaction timeout: by then the
+     * coordinator has either finished it or aborted the transaction, and still cannot be reached.
+     */
+    private void untilFinished(Runnable end, String what, String again) {
         long deadline = System.nanoTime() + retryFor.toNanos();
         while (true) {
             try {
-                producer.commitTransaction();
+                end.run();
                 return;
             } catch (TimeoutException e) {
                 if (!e.isRetriable() || System.nanoTime() - deadline > 0) {
                     throw e;
                 }
-                log.warn("the commit did not finish ({}); committing again", e.getMessage());
+                log.warn("the {} did not finish ({}); {}", what, e.getMessage(), again);
             }
         }
-    }
-
-    /** Aborts (an abort that timed out is finished by aborting again, bounded as {@link #commit()}) and rewinds. */
-    private int abortAndRewind(int records, Map<TopicPartition, Long> start, SkeinException why) {
-        log.info("aborting the transaction of {} records and reading them again: {}", records, why.getMessage());
-        long deadline = System.nanoTime() + retryFor.toNanos();
-        while (true) {
-            try {
-                producer.abortTransaction();
-                break;
-            } catch (TimeoutException e) {
-                if (!e.isRetriable() || System.nanoTime() - deadline > 0) {
-                    throw e;
-                }
-                log.warn("the abort did not finish ({}); aborting again", e.getMessage());
-            }
-        }
-        rewind(start);
-        abortedTransactions++;
-        return 0;
     }
 
     /** Seeks back to the given offsets (partitions still assigned; the others moved on). */

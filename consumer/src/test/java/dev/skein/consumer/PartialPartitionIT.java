@@ -79,14 +79,9 @@ class PartialPartitionIT {
     @EnumSource(Route.class)
     void aBrokerTheClientsCannotReachHoldsUpOnlyItsOwnPartitions(Route route) throws Exception {
         String topic = "partial-" + route.name().toLowerCase(java.util.Locale.ROOT);
-        Set<Integer> stalled;
-        int victim;
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
-            admin.createTopics(List.of(new NewTopic(topic, PARTITIONS, (short) 3))).all().get(60, TimeUnit.SECONDS);
-            var partitions = admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic).partitions();
-            victim = partitions.get(0).leader().id();
-            stalled = partitions.stream().filter(p -> p.leader().id() == victim).map(p -> p.partition()).collect(Collectors.toSet());
-        }
+        Victim layout = createTopic(topic);
+        int victim = layout.broker();
+        Set<Integer> stalled = layout.partitions();
         assertTrue(stalled.size() < PARTITIONS, "some partition is led elsewhere: " + stalled);
         DeliveryChecker checker = DeliveryChecker.expecting(DeliveryChecker.Guarantee.EXACTLY_ONCE);
         Map<Integer, AtomicLong> readBy = new ConcurrentHashMap<>();
@@ -194,14 +189,9 @@ class PartialPartitionIT {
     void aConsumerStartingWhileALeaderIsUnreachableReadsTheOthersAndWaitsForIt() throws Exception {
         String topic = "partial-start";
         int perPartition = 200;
-        Set<Integer> stalled;
-        int victim;
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
-            admin.createTopics(List.of(new NewTopic(topic, PARTITIONS, (short) 3))).all().get(60, TimeUnit.SECONDS);
-            var partitions = admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic).partitions();
-            victim = partitions.get(0).leader().id();
-            stalled = partitions.stream().filter(p -> p.leader().id() == victim).map(p -> p.partition()).collect(Collectors.toSet());
-        }
+        Victim layout = createTopic(topic);
+        int victim = layout.broker();
+        Set<Integer> stalled = layout.partitions();
         try (Producer<String, String> p = Producer.builder(Serdes.string(), Serdes.string())
                 .bootstrapServers(kafka.bootstrapServers()).build()) {
             for (int i = 0; i < perPartition * PARTITIONS; i++) {
@@ -360,6 +350,20 @@ class PartialPartitionIT {
         assertTrue(stalled > 0, "a transaction met the unreachable coordinator (waited past max.block.ms)");
         assertEquals(total, copied, "every input record committed once by the copier");
         ExactlyOnceIT.assertExactlyOnce(total, ExactlyOnceIT.readCommitted(kafka, out, PARTITIONS));
+    }
+
+    /** The broker to cut off (partition 0's leader) and the partitions of the topic it leads. */
+    private record Victim(int broker, Set<Integer> partitions) {}
+
+    /** Creates {@code topic} (RF 3) and names the broker to cut off. */
+    private static Victim createTopic(String topic) throws Exception {
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+            admin.createTopics(List.of(new NewTopic(topic, PARTITIONS, (short) 3))).all().get(60, TimeUnit.SECONDS);
+            var partitions = admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic).partitions();
+            int victim = partitions.get(0).leader().id();
+            return new Victim(victim, partitions.stream().filter(p -> p.leader().id() == victim).map(p -> p.partition())
+                    .collect(Collectors.toSet()));
+        }
     }
 
     /** Starts a reader of every partition of {@code topic} (assigned, not a group) into {@code checker}. */
