@@ -263,7 +263,7 @@ class PartialPartitionIT {
             }
             coordinator = admin.describeTransactions(List.of(transactionalId)).description(transactionalId)
                     .get(30, TimeUnit.SECONDS).coordinatorId();
-            // A group's coordinator leads its partition of __consumer_offsets: (hash & 0x7fffffff) % partitions.
+            // A group's coordinator leads its partition of __consumer_offsets: abs(hashCode) % partitions.
             // (Looking a group up makes the broker create that topic; the group need not exist.)
             List<org.apache.kafka.common.TopicPartitionInfo> offsetsTopic = new java.util.ArrayList<>();
             Await.until("__consumer_offsets created", Duration.ofSeconds(60), () -> {
@@ -280,7 +280,9 @@ class PartialPartitionIT {
             String candidate = null;
             for (int i = 0; candidate == null && i < 100; i++) {
                 String g = transactionalId + "-group-" + i;
-                if (offsetsTopic.get((g.hashCode() & 0x7fffffff) % offsetsTopic.size()).leader().id() != coordinator) {
+                int hash = g.hashCode();
+                int partition = (hash == Integer.MIN_VALUE ? 0 : Math.abs(hash)) % offsetsTopic.size();
+                if (offsetsTopic.get(partition).leader().id() != coordinator) {
                     candidate = g;
                 }
             }
