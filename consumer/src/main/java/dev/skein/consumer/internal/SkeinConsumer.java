@@ -317,7 +317,7 @@ public final class SkeinConsumer<K, V> implements Consumer<K, V> {
      */
     private void reset(Map<TopicPartition, Long> queries, long deadline, boolean fromPoll) {
         OffsetLookup.Lookup l = pendingLookup;
-        if (l == null || !l.queries().entrySet().containsAll(queries.entrySet())) {
+        if (l == null || !covers(l.queries(), queries)) {
             l = lookup.start(queries, true, System.nanoTime() + settings.defaultApiTimeout().toNanos());
             pendingLookup = l;
         }
@@ -348,6 +348,21 @@ public final class SkeinConsumer<K, V> implements Consumer<K, V> {
             return;
         }
         throw failure;
+    }
+
+    /**
+     * True when a lookup asked {@code asked} answers {@code wanted}: the same query for each partition,
+     * a timestamp counting as the same as any other (a reset by duration computes its timestamp afresh
+     * on every poll; the lookup under way answers it).
+     */
+    static boolean covers(Map<TopicPartition, Long> asked, Map<TopicPartition, Long> wanted) {
+        for (Map.Entry<TopicPartition, Long> e : wanted.entrySet()) {
+            Long q = asked.get(e.getKey());
+            if (q == null || !(q.equals(e.getValue()) || (q >= 0 && e.getValue() >= 0))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The committed offsets of {@code partitions}, or null when a poll stops waiting before they are known. */
