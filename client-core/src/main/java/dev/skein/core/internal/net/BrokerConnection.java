@@ -35,8 +35,6 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.ssl.SslHandler;
-import io.netty.handler.timeout.IdleStateEvent;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.ScheduledFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -104,6 +102,9 @@ public final class BrokerConnection {
     private Throwable closeCause;
     private boolean reauthenticating;
     private boolean receivedBytes;
+    /** When a request was last written or a response last read (event loop only). */
+    private long lastUsedNanos = System.nanoTime();
+    private ScheduledFuture<?> idleCheck;
     /** KIP-219: a response asked for a pause; nothing but authentication is written before this time. */
     private long throttledUntilNanos;
     private ScheduledFuture<?> throttleEnd;
@@ -158,10 +159,6 @@ public final class BrokerConnection {
                     protected void initChannel(SocketChannel ch) {
                         BrokerConnection conn = new BrokerConnection(ch, resources, options, nodeId, address);
                         holder[0] = conn;
-                        long idleMs = options.connectionsMaxIdle().toMillis();
-                        if (idleMs > 0) {
-                            ch.pipeline().addLast(new IdleStateHandler(0, 0, idleMs, TimeUnit.MILLISECONDS));
-                        }
                         if (options.sslContext() != null) {
                             SslHandler tls = options.sslContext().newHandler(ch.alloc(), address.getHostString(),
                                     address.getPort());
@@ -192,6 +189,7 @@ public final class BrokerConnection {
                 }
             }, setupTimeout.toMillis(), TimeUnit.MILLISECONDS);
             result.whenComplete((c, e) -> timer.cancel(false));
+            result.thenAccept(c -> c.loop.execute(c::checkIdle));
             SslHandler tls = conn.channel.pipeline().get(SslHandler.class);
             if (tls == null) {
                 conn.handshake(ApiKey.API_VERSIONS.highestStableVersion(), result);
@@ -598,6 +596,7 @@ public final class BrokerConnection {
         p.encoded = null;
         bytes.setInt(8, p.correlationId);
         p.written = true;
+        lastUsedNanos = System.nanoTime();
         if (p.expectResponse) {
             inFlight.add(p);
             inFlightCount = inFlight.size();
@@ -636,6 +635,7 @@ public final class BrokerConnection {
         }
         inFlight.pollFirst();
         inFlightCount = inFlight.size();
+        lastUsedNanos = System.nanoTime();
         ApiMessage response = null;
         try {
             if (p.api.responseHeaderVersion(p.version) >= 1) {
@@ -698,9 +698,33 @@ public final class BrokerConnection {
         p.future.completeExceptionally(t);
     }
 
+    /**
+     * {@code connections.max.idle.ms}: a connection nothing was written to or read from for that long,
+     * with nothing in flight or waiting, is closed, as Apache Kafka's clients do (the next request
+     * opens a new one). Checked by one timer per connection, rescheduled to when it could next be
+     * idle: nothing on the request path but a timestamp.
+     */
+    private void checkIdle() {
+        long idle = options.connectionsMaxIdle().toNanos();
+        if (idle <= 0 || !isOpen()) {
+            return;
+        }
+        long quiet = System.nanoTime() - lastUsedNanos;
+        if (quiet >= idle && inFlightCount == 0 && waiting.isEmpty() && !reauthenticating) {
+            log.debug("closing the connection to {}: idle for {} (connections.max.idle.ms)", name, options.connectionsMaxIdle());
+            close(new NetworkException("connection to " + name + " closed after " + options.connectionsMaxIdle()
+                    + " idle (connections.max.idle.ms)", null, true));
+            return;
+        }
+        idleCheck = loop.schedule(this::checkIdle, quiet < idle ? idle - quiet : idle, TimeUnit.NANOSECONDS);
+    }
+
     private void onClosed() {
         if (throttleEnd != null) {
             throttleEnd.cancel(false);
+        }
+        if (idleCheck != null) {
+            idleCheck.cancel(false);
         }
         Throwable cause = closeCause;
         boolean auth = cause instanceof AuthenticationException;
@@ -743,24 +767,6 @@ public final class BrokerConnection {
                 onResponse(frame);
             } finally {
                 frame.release();
-            }
-        }
-
-        /**
-         * {@code connections.max.idle.ms} passed with no byte read or written: closed when nothing is in
-         * flight or waiting (the next request opens a new connection), as Apache Kafka's clients do.
-         */
-        @Override
-        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-            if (!(evt instanceof IdleStateEvent)) {
-                ctx.fireUserEventTriggered(evt);
-                return;
-            }
-            if (inFlightCount == 0 && waiting.isEmpty() && !reauthenticating) {
-                log.debug("closing the connection to {}: idle for {} (connections.max.idle.ms)", name,
-                        options.connectionsMaxIdle());
-                close(new NetworkException("connection to " + name + " closed after " + options.connectionsMaxIdle()
-                        + " idle (connections.max.idle.ms)", null, true));
             }
         }
 
