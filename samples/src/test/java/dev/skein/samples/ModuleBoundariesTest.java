@@ -83,27 +83,23 @@ class ModuleBoundariesTest {
             "admin", "dev/skein/admin/",
             "cli", "dev/skein/cli/");
 
+    /** The producer's and the consumer's engines stand on the same core and serdes internals. */
+    private static final Set<String> ENGINE_INTERNALS = Set.of(
+            "dev.skein.core.internal",
+            "dev.skein.core.internal.config",
+            "dev.skein.core.internal.metadata",
+            "dev.skein.core.internal.net",
+            "dev.skein.core.internal.record",
+            // ContextFree: the send and fetch paths skip SerdeContext for serdes that do not need it.
+            "dev.skein.serdes.internal");
+
     /**
      * The qualified exports: module -> other modules' internal packages (exact packages, not prefixes)
      * its main code may use. A module's own internal packages are always allowed. See the class comment.
      */
     static final Map<String, Set<String>> ALLOWED_INTERNAL = Map.of(
-            "producer", Set.of(
-                    "dev.skein.core.internal",
-                    "dev.skein.core.internal.config",
-                    "dev.skein.core.internal.metadata",
-                    "dev.skein.core.internal.net",
-                    "dev.skein.core.internal.record",
-                    // ContextFree: the send path skips SerdeContext for serializers that do not need it.
-                    "dev.skein.serdes.internal"),
-            "consumer", Set.of(
-                    "dev.skein.core.internal",
-                    "dev.skein.core.internal.config",
-                    "dev.skein.core.internal.metadata",
-                    "dev.skein.core.internal.net",
-                    "dev.skein.core.internal.record",
-                    // ContextFree, on the fetch path likewise.
-                    "dev.skein.serdes.internal"),
+            "producer", ENGINE_INTERNALS,
+            "consumer", ENGINE_INTERNALS,
             "admin", Set.of(
                     "dev.skein.core.internal",
                     "dev.skein.core.internal.config",
