@@ -214,9 +214,15 @@ final class Fetcher {
         toValidate.forEach(validator::send);
         if (needMetadata) {
             // Fetch as soon as a newer snapshot arrives (a fresh assignment's first metadata, say), not a
-            // whole backoff later; the backoff still paces retries while a leader stays unknown.
+            // whole backoff later; the backoff still paces retries while a leader stays unknown. A topic
+            // the snapshot already describes with no leader (fenced, an election under way) needs a
+            // refresh: adding a known topic asks for none, and the partition would wait for
+            // metadata.max.age.ms (LogTruncationIT, after an unclean election, about half its runs).
             long seen = cluster.updateCount();
-            client.addTopics(TopicPartition.topicsOf(subscriptions.assignment())).whenComplete((c, e) -> {
+            Set<String> topics = TopicPartition.topicsOf(subscriptions.assignment());
+            CompletableFuture<Cluster> next = cluster.topics().keySet().containsAll(topics) ? client.refreshMetadata()
+                    : client.addTopics(topics);
+            next.whenComplete((c, e) -> {
                 if (c != null && c.updateCount() != seen) {
                     wakeup();
                 }
