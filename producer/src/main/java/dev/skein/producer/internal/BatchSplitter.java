@@ -4,6 +4,7 @@ import dev.skein.core.Header;
 import dev.skein.core.internal.record.Record;
 import dev.skein.core.internal.record.RecordBatch;
 import dev.skein.core.internal.record.RecordBatchReader;
+import dev.skein.producer.ProducerOptions;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.PooledByteBufAllocator;
@@ -20,7 +21,7 @@ import java.util.List;
 final class BatchSplitter {
     private BatchSplitter() {}
 
-    static List<ProducerBatch> split(ProducerBatch big, RecordAccumulator accumulator, ProducerSettings settings) {
+    static List<ProducerBatch> split(ProducerBatch big, RecordAccumulator accumulator, ProducerOptions settings) {
         if (big.bytes() == null) {
             throw new IllegalStateException("cannot split " + big + ": its bytes are gone");
         }

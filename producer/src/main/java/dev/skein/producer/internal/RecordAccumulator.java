@@ -4,6 +4,7 @@ import dev.skein.core.Header;
 import dev.skein.core.TopicPartition;
 import dev.skein.core.internal.record.RecordBatch;
 import dev.skein.producer.Callback;
+import dev.skein.producer.ProducerOptions;
 import dev.skein.producer.RecordMetadata;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
@@ -26,13 +27,13 @@ final class RecordAccumulator {
     /** What an append did, so the caller knows whether to wake the sender. */
     enum Appended { TO_EXISTING, TO_NEW_BATCH, FILLED_BATCH }
 
-    private final ProducerSettings settings;
+    private final ProducerOptions settings;
     private final ByteBufAllocator alloc;
     private final BufferPool pool;
     private final Map<TopicPartition, Deque<ProducerBatch>> queues = new ConcurrentHashMap<>();
     private final Set<ProducerBatch> incomplete = ConcurrentHashMap.newKeySet();
 
-    RecordAccumulator(ProducerSettings settings, ByteBufAllocator alloc) {
+    RecordAccumulator(ProducerOptions settings, ByteBufAllocator alloc) {
         this.settings = settings;
         this.alloc = alloc;
         this.pool = new BufferPool(settings.bufferMemory());

@@ -9,6 +9,7 @@ import dev.skein.core.internal.metadata.Cluster;
 import dev.skein.producer.Acks;
 import dev.skein.producer.Callback;
 import dev.skein.producer.Partitioners;
+import dev.skein.producer.ProducerOptions;
 import dev.skein.producer.ProducerRecord;
 import dev.skein.producer.RecordMetadata;
 import dev.skein.serdes.SerdeContext;
@@ -33,7 +34,7 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class SendPath<K, V> {
     private static final Header[] NO_HEADERS = new Header[0];
 
-    private final ProducerSettings settings;
+    private final ProducerOptions settings;
     private final Serializer<K> keySerializer;
     private final Serializer<V> valueSerializer;
     private final RecordAccumulator accumulator;
@@ -41,7 +42,7 @@ public final class SendPath<K, V> {
     /** Both serializers are built-ins that neither read a context nor add headers ({@link ContextFree}). */
     private final boolean contextFree;
 
-    SendPath(ProducerSettings settings, Serializer<K> keySerializer, Serializer<V> valueSerializer,
+    SendPath(ProducerOptions settings, Serializer<K> keySerializer, Serializer<V> valueSerializer,
              RecordAccumulator accumulator) {
         this.settings = settings;
         this.keySerializer = keySerializer;
@@ -181,9 +182,9 @@ public final class SendPath<K, V> {
      */
     public static <K, V> Detached<K, V> detached(Serializer<K> keySerializer, Serializer<V> valueSerializer,
                                                  String topic, int partitions, int batchSize, Compression compression) {
-        ProducerSettings s = new ProducerSettings(null, Acks.LEADER, Duration.ZERO, batchSize, 256L << 20,
-                Duration.ofSeconds(60), Duration.ofMinutes(2), 0, false, 5, compression, null, 1 << 20,
-                Partitioners.murmur2(), null, null, Duration.ofMinutes(1));
+        ProducerOptions s = ProducerOptions.builder().bootstrapServers("detached:9092").acks(Acks.LEADER)
+                .idempotence(false).linger(Duration.ZERO).batchSize(batchSize).bufferMemory(256L << 20)
+                .compression(compression).retries(0).build();
         RecordAccumulator accumulator = new RecordAccumulator(s, PooledByteBufAllocator.DEFAULT);
         List<Cluster.PartitionInfo> parts = new ArrayList<>();
         for (int p = 0; p < partitions; p++) {

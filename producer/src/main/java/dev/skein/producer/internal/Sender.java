@@ -20,6 +20,7 @@ import dev.skein.core.message.InitProducerIdResponse;
 import dev.skein.core.message.ProduceRequest;
 import dev.skein.core.message.ProduceResponse;
 import dev.skein.producer.Acks;
+import dev.skein.producer.ProducerOptions;
 import dev.skein.producer.TransactionAbortableException;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -53,7 +54,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 final class Sender {
     private static final Logger log = LoggerFactory.getLogger(Sender.class);
 
-    private final ProducerSettings settings;
+    private final ProducerOptions settings;
     private final ClusterClient client;
     private final RecordAccumulator accumulator;
     private final IdempotenceManager idempotence; // null without idempotence
@@ -79,7 +80,7 @@ final class Sender {
     private volatile int inFlightBatches;
     private final Map<TopicPartition, int[]> drainCounters = new HashMap<>();
 
-    Sender(ProducerSettings settings, ClusterClient client, RecordAccumulator accumulator, Executor callbacks,
+    Sender(ProducerOptions settings, ClusterClient client, RecordAccumulator accumulator, Executor callbacks,
            ProducerMetrics metrics) {
         this.settings = settings;
         this.client = client;

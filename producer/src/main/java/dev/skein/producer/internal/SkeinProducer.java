@@ -13,10 +13,12 @@ import dev.skein.core.internal.metadata.Cluster;
 import dev.skein.producer.Callback;
 import dev.skein.producer.PartitionInfo;
 import dev.skein.producer.Producer;
+import dev.skein.producer.ProducerOptions;
 import dev.skein.producer.ProducerRecord;
 import dev.skein.producer.RecordMetadata;
 import dev.skein.producer.TransactionAbortableException;
 import dev.skein.serdes.Serializer;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,7 +42,7 @@ import java.util.concurrent.TimeUnit;
 public final class SkeinProducer<K, V> implements Producer<K, V> {
     private static final Logger log = LoggerFactory.getLogger(SkeinProducer.class);
 
-    private final ProducerSettings settings;
+    private final ProducerOptions settings;
     private final ClusterClient client;
     private final RecordAccumulator accumulator;
     private final SendPath<K, V> path;
@@ -48,8 +50,8 @@ public final class SkeinProducer<K, V> implements Producer<K, V> {
     private final ExecutorService callbacks;
     private volatile boolean closed;
 
-    public SkeinProducer(ProducerSettings settings, Serializer<K> keySerializer, Serializer<V> valueSerializer,
-                         ClientResources shared) {
+    public SkeinProducer(ProducerOptions settings, Serializer<K> keySerializer, Serializer<V> valueSerializer,
+                         MeterRegistry meterRegistry, ClientResources shared) {
         this.settings = settings;
         // One loop for the sender and its connections: a batch is drained, written and answered on one thread.
         this.client = ClusterClient.startOnOneLoop(settings.client(), shared);
@@ -61,7 +63,7 @@ public final class SkeinProducer<K, V> implements Producer<K, V> {
             t.setDaemon(true);
             return t;
         });
-        ProducerMetrics metrics = new ProducerMetrics(settings.meterRegistry(), clientId, accumulator.pool()::available);
+        ProducerMetrics metrics = new ProducerMetrics(meterRegistry, clientId, accumulator.pool()::available);
         this.sender = new Sender(settings, client, accumulator, callbacks, metrics);
         metrics.inFlightGauge(sender::inFlightBatches);
         log.info("producer {} started (acks={}, idempotence={}, compression={})", clientId, settings.acks(),

@@ -7,6 +7,7 @@ import dev.skein.core.internal.ClusterClient;
 import dev.skein.core.internal.Coordinators;
 import dev.skein.core.internal.Retry;
 import dev.skein.core.message.ApiMessage;
+import dev.skein.producer.ProducerOptions;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.ScheduledFuture;
 
@@ -43,7 +44,7 @@ final class TransactionManager {
     private ScheduledFuture<?> wake;
     private long wakeAt = TxnRequests.NEVER;
 
-    TransactionManager(ProducerSettings settings, ClusterClient client, IdempotenceManager idempotence, EventLoop loop,
+    TransactionManager(ProducerOptions settings, ClusterClient client, IdempotenceManager idempotence, EventLoop loop,
                        Runnable wakeSender, BooleanSupplier recordsPending) {
         this.transactionalId = settings.transactionalId();
         this.client = client;

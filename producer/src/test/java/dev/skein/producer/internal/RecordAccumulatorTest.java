@@ -1,10 +1,8 @@
 package dev.skein.producer.internal;
 
-import dev.skein.core.ClientOptions;
 import dev.skein.core.Compression;
 import dev.skein.core.TopicPartition;
-import dev.skein.producer.Acks;
-import dev.skein.producer.Partitioners;
+import dev.skein.producer.ProducerOptions;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import org.junit.jupiter.api.Test;
 
@@ -21,9 +19,9 @@ class RecordAccumulatorTest {
 
     @Test
     void retriedAndSplitBatchesGoBackInRecordOrderWhateverOrderTheyReturnIn() {
-        ProducerSettings s = new ProducerSettings(ClientOptions.builder().bootstrapServers("x:1").build(), Acks.ALL,
-                Duration.ZERO, 1024, 1 << 20, Duration.ZERO, Duration.ofMinutes(1), 1, true, 5, Compression.NONE, null,
-                1 << 20, Partitioners.murmur2(), null, null, Duration.ofMinutes(1));
+        ProducerOptions s = ProducerOptions.builder().bootstrapServers("x:1").linger(Duration.ZERO)
+                .batchSize(1024).bufferMemory(1 << 20).maxBlock(Duration.ZERO).deliveryTimeout(Duration.ofMinutes(1))
+                .retries(1).build();
         int[][] orders = {{0}, {1, 0}, {1, 1, 0}, {1, 1, 1}, {1, 2}, {2}, {3, 0}, {3, 1}, {4}};
         for (int round = 0; round < 20; round++) {
             RecordAccumulator acc = new RecordAccumulator(s, UnpooledByteBufAllocator.DEFAULT);

@@ -1,11 +1,8 @@
 package dev.skein.producer.internal;
 
-import dev.skein.core.ClientOptions;
-import dev.skein.core.Compression;
 import dev.skein.core.ErrorCode;
 import dev.skein.core.internal.metadata.Cluster;
-import dev.skein.producer.Acks;
-import dev.skein.producer.Partitioners;
+import dev.skein.producer.ProducerOptions;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import org.junit.jupiter.api.Test;
 
@@ -22,9 +19,9 @@ class StickyPartitionerTest {
     private static final int BATCH = 1000;
 
     private static StickyPartitioner partitioner() {
-        ProducerSettings s = new ProducerSettings(ClientOptions.builder().bootstrapServers("x:1").build(), Acks.ALL,
-                Duration.ZERO, BATCH, 1 << 20, Duration.ZERO, Duration.ofMinutes(1), 1, true, 5, Compression.NONE, null,
-                1 << 20, Partitioners.murmur2(), null, null, Duration.ofMinutes(1));
+        ProducerOptions s = ProducerOptions.builder().bootstrapServers("x:1").linger(Duration.ZERO)
+                .batchSize(BATCH).bufferMemory(1 << 20).maxBlock(Duration.ZERO).deliveryTimeout(Duration.ofMinutes(1))
+                .retries(1).build();
         return new StickyPartitioner(BATCH, new RecordAccumulator(s, UnpooledByteBufAllocator.DEFAULT));
     }
 
