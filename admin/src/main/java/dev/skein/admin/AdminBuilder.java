@@ -3,7 +3,6 @@ package dev.skein.admin;
 import dev.skein.admin.internal.SkeinAdmin;
 import dev.skein.core.ClientOptions;
 import dev.skein.core.ClientResources;
-import dev.skein.core.internal.config.ConfigValues;
 
 import java.time.Duration;
 import java.util.List;
@@ -12,27 +11,30 @@ import java.util.Properties;
 import java.util.function.Consumer;
 
 /**
- * Options of an {@link Admin}: typed setters and the standard Kafka property names through
- * {@link #property}. {@link #build()} validates and names the key at fault.
+ * Builds an {@link Admin}: its {@link AdminOptions} (whole, through {@link #options}, or one typed
+ * setter at a time; the standard Kafka names through {@link #property}) and the event loops it may
+ * share. {@link #build()} validates and names the key at fault.
  */
 public final class AdminBuilder {
-    private final ClientOptions.Builder client = ClientOptions.builder().clientId("skein-admin");
-    private Duration defaultApiTimeout = Duration.ofMinutes(1);
+    private AdminOptions.Builder options = AdminOptions.builder();
     private ClientResources resources;
 
     AdminBuilder() {}
 
-    public AdminBuilder bootstrapServers(String servers) { return property("bootstrap.servers", servers); }
+    /** Starts from these options (what is set after this changes a copy of them). */
+    public AdminBuilder options(AdminOptions o) { this.options = o.mutate(); return this; }
 
-    public AdminBuilder bootstrapServers(List<String> servers) { return property("bootstrap.servers", servers); }
+    public AdminBuilder bootstrapServers(String servers) { options.bootstrapServers(servers); return this; }
 
-    public AdminBuilder clientId(String id) { return property("client.id", id); }
+    public AdminBuilder bootstrapServers(List<String> servers) { options.bootstrapServers(servers); return this; }
+
+    public AdminBuilder clientId(String id) { options.clientId(id); return this; }
 
     /** How long one request may take before it is retried (or fails). */
-    public AdminBuilder requestTimeout(Duration d) { return property("request.timeout.ms", d); }
+    public AdminBuilder requestTimeout(Duration d) { options.requestTimeout(d); return this; }
 
     /** How long a call may take in all, retries included. Default one minute. */
-    public AdminBuilder defaultApiTimeout(Duration d) { return property("default.api.timeout.ms", d); }
+    public AdminBuilder defaultApiTimeout(Duration d) { options.defaultApiTimeout(d); return this; }
 
     /** Event loops and buffers shared with other clients in this process. */
     public AdminBuilder resources(ClientResources shared) { this.resources = shared; return this; }
@@ -42,37 +44,25 @@ public final class AdminBuilder {
      * {@code b -> b.securityProtocol(SecurityProtocol.SASL_SSL).trustStore(path, password)
      * .sasl(SaslCredentials.scramSha512(user, password))}. The same options as properties work too.
      */
-    public AdminBuilder clientOptions(Consumer<ClientOptions.Builder> options) {
-        options.accept(client);
+    public AdminBuilder clientOptions(Consumer<ClientOptions.Builder> changes) {
+        options.client(changes);
         return this;
     }
 
-    public AdminBuilder properties(Map<String, ?> props) {
-        props.forEach(this::property);
-        return this;
-    }
+    public AdminBuilder properties(Map<String, ?> props) { options.properties(props); return this; }
 
-    public AdminBuilder properties(Properties props) {
-        props.stringPropertyNames().forEach(k -> property(k, props.getProperty(k)));
-        return this;
-    }
+    public AdminBuilder properties(Properties props) { options.properties(props); return this; }
 
     /**
-     * Sets an option by its standard Kafka property name.
+     * Sets an option by its standard Kafka property name; see {@link AdminOptions.Builder#set}.
      *
      * @throws dev.skein.core.errors.ConfigException naming the key when it is unknown or its value invalid
      */
-    public AdminBuilder property(String key, Object value) {
-        if (key.equals("default.api.timeout.ms")) {
-            defaultApiTimeout = ConfigValues.millis(key, value, 1);
-        } else {
-            client.set(key, value);
-        }
-        return this;
-    }
+    public AdminBuilder property(String key, Object value) { options.set(key, value); return this; }
 
     /** @throws dev.skein.core.errors.ConfigException naming the key at fault */
     public Admin build() {
-        return new SkeinAdmin(client.build(), defaultApiTimeout, resources);
+        AdminOptions o = options.build();
+        return new SkeinAdmin(o.client(), o.defaultApiTimeout(), resources);
     }
 }

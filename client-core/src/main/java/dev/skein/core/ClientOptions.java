@@ -9,6 +9,7 @@ import dev.skein.core.security.OAuthBearerTokenSource;
 import dev.skein.core.security.SaslCredentials;
 import dev.skein.core.security.Secret;
 import dev.skein.core.security.SecurityProtocol;
+import dev.skein.core.security.TlsOptions;
 import io.netty.handler.ssl.SslContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -96,11 +97,12 @@ public final class ClientOptions {
     private final Duration rebootstrapTrigger;
     private final int maxResponseBytes;
     private final SecurityProtocol securityProtocol;
+    private final TlsOptions tls;
     private final SslContext sslContext;
     private final SaslCredentials sasl;
     private final Builder securitySource; // what mutate() starts from: the security options as given
 
-    private ClientOptions(Builder b, SslContext sslContext, SaslCredentials sasl) {
+    private ClientOptions(Builder b, TlsOptions tls, SslContext sslContext, SaslCredentials sasl) {
         this.bootstrapServers = List.copyOf(b.bootstrapServers);
         this.clientId = b.clientId;
         this.requestTimeout = b.requestTimeout;
@@ -120,6 +122,7 @@ public final class ClientOptions {
         this.rebootstrapTrigger = b.rebootstrapTrigger;
         this.maxResponseBytes = b.maxResponseBytes;
         this.securityProtocol = b.securityProtocol;
+        this.tls = tls;
         this.sslContext = sslContext;
         this.sasl = sasl;
         this.securitySource = b.copySecurity(new Builder());
@@ -220,8 +223,11 @@ public final class ClientOptions {
     /** The TLS context for broker connections, or null unless {@link #securityProtocol()} uses TLS. */
     public SslContext sslContext() { return sslContext; }
 
+    /** The TLS options (used when {@link #securityProtocol()} uses TLS). */
+    public TlsOptions tls() { return tls; }
+
     /** Whether the broker's certificate must name the host connected to. */
-    public boolean hostnameVerification() { return securitySource.tls.hostnameVerification; }
+    public boolean hostnameVerification() { return tls.hostnameVerification(); }
 
     /** The SASL credentials, or null unless {@link #securityProtocol()} uses SASL. */
     public SaslCredentials sasl() { return sasl; }
@@ -253,7 +259,7 @@ public final class ClientOptions {
         private Duration rebootstrapTrigger = DEFAULT_REBOOTSTRAP_TRIGGER;
         private int maxResponseBytes = DEFAULT_MAX_RESPONSE_BYTES;
         private SecurityProtocol securityProtocol = SecurityProtocol.PLAINTEXT;
-        private TlsConfig tls = new TlsConfig();
+        private TlsOptions.Builder tls = TlsOptions.builder();
         private SaslCredentials saslCredentials;
         private String saslMechanism;
         private Secret jaasConfig;
@@ -267,7 +273,7 @@ public final class ClientOptions {
 
         private Builder copySecurity(Builder to) {
             to.securityProtocol = securityProtocol;
-            to.tls = tls.copy();
+            to.tls = tls.build().mutate();
             to.saslCredentials = saslCredentials;
             to.saslMechanism = saslMechanism;
             to.jaasConfig = jaasConfig;
@@ -279,34 +285,103 @@ public final class ClientOptions {
             return to;
         }
 
-        /** {@code host:port} entries, e.g. {@code "kafka-1:9092,kafka-2:9092"}. */
-        public Builder bootstrapServers(String servers) { return set("bootstrap.servers", servers); }
+        /** {@code bootstrap.servers}: {@code host:port} entries, e.g. {@code "kafka-1:9092,kafka-2:9092"}. */
+        public Builder bootstrapServers(String servers) {
+            return bootstrapServers(ConfigValues.list("bootstrap.servers", servers));
+        }
 
-        public Builder bootstrapServers(List<String> servers) { return set("bootstrap.servers", servers); }
+        /** {@code bootstrap.servers}: {@code host:port} entries. */
+        public Builder bootstrapServers(List<String> servers) {
+            this.bootstrapServers = List.copyOf(servers);
+            return this;
+        }
 
-        public Builder clientId(String id) { return set("client.id", id); }
+        /** {@code client.id}: names this client in broker logs, quotas and metrics. */
+        public Builder clientId(String id) {
+            this.clientId = Objects.requireNonNull(id, "clientId");
+            return this;
+        }
 
-        public Builder requestTimeout(Duration d) { return set("request.timeout.ms", d); }
+        /** {@code request.timeout.ms}. Default {@link #DEFAULT_REQUEST_TIMEOUT}. */
+        public Builder requestTimeout(Duration d) {
+            this.requestTimeout = Objects.requireNonNull(d, "requestTimeout");
+            return this;
+        }
 
-        public Builder connectTimeout(Duration d) { return set("socket.connection.setup.timeout.ms", d); }
+        /** {@code socket.connection.setup.timeout.ms}. Default {@link #DEFAULT_CONNECT_TIMEOUT}. */
+        public Builder connectTimeout(Duration d) {
+            this.connectTimeout = Objects.requireNonNull(d, "connectTimeout");
+            return this;
+        }
 
+        /** {@code socket.connection.setup.timeout.max.ms}. Default {@link #DEFAULT_CONNECT_TIMEOUT_MAX}. */
+        public Builder connectTimeoutMax(Duration d) {
+            this.connectTimeoutMax = Objects.requireNonNull(d, "connectTimeoutMax");
+            return this;
+        }
+
+        /** {@code connections.max.idle.ms}; zero never closes. Default {@link #DEFAULT_CONNECTIONS_MAX_IDLE}. */
+        public Builder connectionsMaxIdle(Duration d) {
+            this.connectionsMaxIdle = Objects.requireNonNull(d, "connectionsMaxIdle");
+            return this;
+        }
+
+        /** {@code reconnect.backoff.ms} and {@code reconnect.backoff.max.ms}. */
         public Builder reconnectBackoff(Duration initial, Duration max) {
-            set("reconnect.backoff.ms", initial);
-            return set("reconnect.backoff.max.ms", max);
+            this.reconnectBackoff = Objects.requireNonNull(initial, "initial");
+            this.reconnectBackoffMax = Objects.requireNonNull(max, "max");
+            return this;
         }
 
+        /** {@code retry.backoff.ms} and {@code retry.backoff.max.ms}. */
         public Builder retryBackoff(Duration initial, Duration max) {
-            set("retry.backoff.ms", initial);
-            return set("retry.backoff.max.ms", max);
+            this.retryBackoff = Objects.requireNonNull(initial, "initial");
+            this.retryBackoffMax = Objects.requireNonNull(max, "max");
+            return this;
         }
 
-        public Builder metadataMaxAge(Duration d) { return set("metadata.max.age.ms", d); }
+        /** {@code metadata.max.age.ms}. Default {@link #DEFAULT_METADATA_MAX_AGE}. */
+        public Builder metadataMaxAge(Duration d) {
+            this.metadataMaxAge = Objects.requireNonNull(d, "metadataMaxAge");
+            return this;
+        }
 
-        public Builder maxInFlight(int n) { return set("max.in.flight.requests.per.connection", n); }
+        /** {@code max.in.flight.requests.per.connection}. Default {@link #DEFAULT_MAX_IN_FLIGHT}. */
+        public Builder maxInFlight(int n) {
+            this.maxInFlight = n;
+            return this;
+        }
 
-        public Builder maxResponseBytes(int n) { return set("skein.max.response.bytes", n); }
+        /** {@code skein.max.response.bytes}. Default {@link #DEFAULT_MAX_RESPONSE_BYTES}. */
+        public Builder maxResponseBytes(int n) {
+            this.maxResponseBytes = n;
+            return this;
+        }
 
-        public Builder rebootstrap(boolean on) { return set("metadata.recovery.strategy", on ? "rebootstrap" : "none"); }
+        /** {@code client.dns.lookup}: {@code use_all_dns_ips} (true, the default) or {@code resolve_canonical_bootstrap_servers_only}. */
+        public Builder useAllDnsIps(boolean on) {
+            this.useAllDnsIps = on;
+            return this;
+        }
+
+        /** {@code send.buffer.bytes} and {@code receive.buffer.bytes}; -1 leaves the OS default (the default). */
+        public Builder socketBuffers(int sendBytes, int receiveBytes) {
+            this.sendBufferBytes = sendBytes;
+            this.receiveBufferBytes = receiveBytes;
+            return this;
+        }
+
+        /** {@code metadata.recovery.strategy}: {@code rebootstrap} (true, the default) or {@code none}. */
+        public Builder rebootstrap(boolean on) {
+            this.rebootstrap = on;
+            return this;
+        }
+
+        /** {@code metadata.recovery.rebootstrap.trigger.ms}. Default {@link #DEFAULT_REBOOTSTRAP_TRIGGER}. */
+        public Builder rebootstrapTrigger(Duration d) {
+            this.rebootstrapTrigger = Objects.requireNonNull(d, "rebootstrapTrigger");
+            return this;
+        }
 
         /** {@code security.protocol}; it must match the broker listener's. Default PLAINTEXT. */
         public Builder securityProtocol(SecurityProtocol protocol) {
@@ -314,48 +389,47 @@ public final class ClientOptions {
             return this;
         }
 
-        /** Trust the CAs in a JKS, PKCS12 or PEM trust store (type from the file name: .p12, .pem, else JKS). */
+        /** The TLS options, replacing any set before. */
+        public Builder tls(TlsOptions options) {
+            this.tls = options.mutate();
+            return this;
+        }
+
+        /** Trust the CAs in a JKS, PKCS12 or PEM trust store; see {@link TlsOptions.Builder#trustStore}. */
         public Builder trustStore(Path location, Secret password) {
-            tls.trustStoreLocation = location;
-            tls.trustStorePassword = password;
+            tls.trustStore(location, password);
             return this;
         }
 
-        /** Trust the CA certificates in this PEM text ({@code ssl.truststore.certificates}). */
+        /** Trust the CA certificates in this PEM text; see {@link TlsOptions.Builder#trustCertificates}. */
         public Builder trustCertificates(String pem) {
-            return set("ssl.truststore.certificates", pem);
+            tls.trustCertificates(pem);
+            return this;
         }
 
-        /** The client certificate for mutual TLS, from a JKS or PKCS12 key store. */
+        /** The client certificate for mutual TLS; see {@link TlsOptions.Builder#keyStore}. */
         public Builder keyStore(Path location, Secret storePassword, Secret keyPassword) {
-            tls.keyStoreLocation = location;
-            tls.keyStorePassword = storePassword;
-            tls.keyPassword = keyPassword;
+            tls.keyStore(location, storePassword, keyPassword);
             return this;
         }
 
-        /**
-         * The client certificate for mutual TLS, as PEM: the certificate chain and a PKCS#8 key,
-         * encrypted with {@code keyPassword} or not (then null).
-         */
+        /** The client certificate for mutual TLS, as PEM; see {@link TlsOptions.Builder#clientCertificate}. */
         public Builder clientCertificate(String certificateChainPem, Secret privateKeyPem, Secret keyPassword) {
-            tls.keyCertificateChain = certificateChainPem;
-            tls.privateKey = privateKeyPem;
-            tls.keyPassword = keyPassword;
+            tls.clientCertificate(certificateChainPem, privateKeyPem, keyPassword);
+            return this;
+        }
+
+        /** See {@link TlsOptions.Builder#hostnameVerification}. */
+        public Builder hostnameVerification(boolean on) {
+            tls.hostnameVerification(on);
             return this;
         }
 
         /**
-         * Whether the broker's certificate must name the host connected to (its subjectAltName). On by
-         * default; turning it off lets anyone with a certificate from a trusted CA pose as the broker,
-         * and logs a warning.
+         * SASL credentials; {@link #securityProtocol} must be SASL_SSL or SASL_PLAINTEXT. They are the
+         * typed form of {@code sasl.mechanism}, {@code sasl.jaas.config} and the {@code sasl.oauthbearer.*}
+         * properties.
          */
-        public Builder hostnameVerification(boolean on) {
-            tls.hostnameVerification = on;
-            return this;
-        }
-
-        /** SASL credentials; {@link #securityProtocol} must be SASL_SSL or SASL_PLAINTEXT. */
         public Builder sasl(SaslCredentials credentials) {
             this.saslCredentials = Objects.requireNonNull(credentials);
             return this;
@@ -379,48 +453,50 @@ public final class ClientOptions {
          */
         public Builder set(String key, Object value) {
             switch (key) {
-                case "bootstrap.servers" -> bootstrapServers = parseServers(key, value);
-                case "client.id" -> clientId = ConfigValues.string(key, value);
-                case "request.timeout.ms" -> requestTimeout = ConfigValues.millis(key, value, 1);
-                case "socket.connection.setup.timeout.ms" -> connectTimeout = ConfigValues.millis(key, value, 1);
-                case "socket.connection.setup.timeout.max.ms" -> connectTimeoutMax = ConfigValues.millis(key, value, 1);
-                case "connections.max.idle.ms" -> connectionsMaxIdle = ConfigValues.millis(key, value, 0);
-                case "reconnect.backoff.ms" -> reconnectBackoff = ConfigValues.millis(key, value, 0);
-                case "reconnect.backoff.max.ms" -> reconnectBackoffMax = ConfigValues.millis(key, value, 0);
-                case "retry.backoff.ms" -> retryBackoff = ConfigValues.millis(key, value, 0);
-                case "retry.backoff.max.ms" -> retryBackoffMax = ConfigValues.millis(key, value, 0);
-                case "metadata.max.age.ms" -> metadataMaxAge = ConfigValues.millis(key, value, 0);
-                case "max.in.flight.requests.per.connection" -> maxInFlight = ConfigValues.intValue(key, value, 1, 1000);
-                case "client.dns.lookup" -> useAllDnsIps = ConfigValues.oneOf(key, value, "use_all_dns_ips",
-                        "resolve_canonical_bootstrap_servers_only").equals("use_all_dns_ips");
-                case "send.buffer.bytes" -> sendBufferBytes = ConfigValues.intValue(key, value, -1, Integer.MAX_VALUE);
-                case "receive.buffer.bytes" -> receiveBufferBytes = ConfigValues.intValue(key, value, -1, Integer.MAX_VALUE);
-                case "metadata.recovery.strategy" -> rebootstrap = ConfigValues.oneOf(key, value, "rebootstrap", "none")
-                        .equals("rebootstrap");
-                case "metadata.recovery.rebootstrap.trigger.ms" -> rebootstrapTrigger = ConfigValues.millis(key, value, 0);
-                case "security.protocol" -> securityProtocol = value instanceof SecurityProtocol sp ? sp
+                case "bootstrap.servers" -> bootstrapServers(ConfigValues.list(key, value));
+                case "client.id" -> clientId(ConfigValues.string(key, value));
+                case "request.timeout.ms" -> requestTimeout(ConfigValues.millis(key, value, 1));
+                case "socket.connection.setup.timeout.ms" -> connectTimeout(ConfigValues.millis(key, value, 1));
+                case "socket.connection.setup.timeout.max.ms" -> connectTimeoutMax(ConfigValues.millis(key, value, 1));
+                case "connections.max.idle.ms" -> connectionsMaxIdle(ConfigValues.millis(key, value, 0));
+                case "reconnect.backoff.ms" -> reconnectBackoff(ConfigValues.millis(key, value, 0), reconnectBackoffMax);
+                case "reconnect.backoff.max.ms" -> reconnectBackoff(reconnectBackoff, ConfigValues.millis(key, value, 0));
+                case "retry.backoff.ms" -> retryBackoff(ConfigValues.millis(key, value, 0), retryBackoffMax);
+                case "retry.backoff.max.ms" -> retryBackoff(retryBackoff, ConfigValues.millis(key, value, 0));
+                case "metadata.max.age.ms" -> metadataMaxAge(ConfigValues.millis(key, value, 0));
+                case "max.in.flight.requests.per.connection" -> maxInFlight(ConfigValues.intValue(key, value, 1, 1000));
+                case "client.dns.lookup" -> useAllDnsIps(ConfigValues.oneOf(key, value, "use_all_dns_ips",
+                        "resolve_canonical_bootstrap_servers_only").equals("use_all_dns_ips"));
+                case "send.buffer.bytes" -> socketBuffers(ConfigValues.intValue(key, value, -1, Integer.MAX_VALUE),
+                        receiveBufferBytes);
+                case "receive.buffer.bytes" -> socketBuffers(sendBufferBytes,
+                        ConfigValues.intValue(key, value, -1, Integer.MAX_VALUE));
+                case "metadata.recovery.strategy" -> rebootstrap(ConfigValues.oneOf(key, value, "rebootstrap", "none")
+                        .equals("rebootstrap"));
+                case "metadata.recovery.rebootstrap.trigger.ms" -> rebootstrapTrigger(ConfigValues.millis(key, value, 0));
+                case "security.protocol" -> securityProtocol(value instanceof SecurityProtocol sp ? sp
                         : SecurityProtocol.valueOf(ConfigValues.oneOf(key, value, "PLAINTEXT", "SSL", "SASL_PLAINTEXT",
-                        "SASL_SSL"));
-                case "ssl.truststore.location" -> tls.trustStoreLocation = Path.of(ConfigValues.string(key, value));
-                case "ssl.truststore.password" -> tls.trustStorePassword = secret(key, value);
-                case "ssl.truststore.type" -> tls.trustStoreType = ConfigValues.oneOf(key, value, "JKS", "PKCS12", "PEM");
-                case "ssl.truststore.certificates" -> tls.trustCertificates = ConfigValues.string(key, value);
-                case "ssl.keystore.location" -> tls.keyStoreLocation = Path.of(ConfigValues.string(key, value));
-                case "ssl.keystore.password" -> tls.keyStorePassword = secret(key, value);
-                case "ssl.keystore.type" -> tls.keyStoreType = ConfigValues.oneOf(key, value, "JKS", "PKCS12", "PEM");
-                case "ssl.key.password" -> tls.keyPassword = secret(key, value);
-                case "ssl.keystore.certificate.chain" -> tls.keyCertificateChain = ConfigValues.string(key, value);
-                case "ssl.keystore.key" -> tls.privateKey = secret(key, value);
+                        "SASL_SSL")));
+                case "ssl.truststore.location" -> tls.trustStoreLocation(Path.of(ConfigValues.string(key, value)));
+                case "ssl.truststore.password" -> tls.trustStorePassword(secret(key, value));
+                case "ssl.truststore.type" -> tls.trustStoreType(ConfigValues.string(key, value));
+                case "ssl.truststore.certificates" -> tls.trustCertificates(ConfigValues.string(key, value));
+                case "ssl.keystore.location" -> tls.keyStoreLocation(Path.of(ConfigValues.string(key, value)));
+                case "ssl.keystore.password" -> tls.keyStorePassword(secret(key, value));
+                case "ssl.keystore.type" -> tls.keyStoreType(ConfigValues.string(key, value));
+                case "ssl.key.password" -> tls.keyPassword(secret(key, value));
+                case "ssl.keystore.certificate.chain" -> tls.certificateChain(ConfigValues.string(key, value));
+                case "ssl.keystore.key" -> tls.privateKey(secret(key, value));
                 case "ssl.endpoint.identification.algorithm" -> {
                     String a = value == null ? "" : value.toString().trim();
                     if (!a.isEmpty() && !a.equalsIgnoreCase("https")) {
                         throw new ConfigException(key, "must be https (verify the broker's host name) or empty (do not)");
                     }
-                    tls.hostnameVerification = !a.isEmpty();
+                    tls.hostnameVerification(!a.isEmpty());
                 }
-                case "ssl.enabled.protocols" -> tls.protocols = TlsConfig.protocols(key, ConfigValues.list(key, value));
-                case "ssl.protocol" -> tls.protocol = ConfigValues.oneOf(key, value, "TLSv1.3", "TLSv1.2", "TLS");
-                case "ssl.cipher.suites" -> tls.cipherSuites = List.copyOf(ConfigValues.list(key, value));
+                case "ssl.enabled.protocols" -> tls.enabledProtocols(ConfigValues.list(key, value));
+                case "ssl.protocol" -> tls.protocol(ConfigValues.string(key, value));
+                case "ssl.cipher.suites" -> tls.cipherSuites(ConfigValues.list(key, value));
                 case "sasl.mechanism" -> {
                     String m = ConfigValues.string(key, value);
                     if (SaslCredentials.Mechanism.forName(m) == null) {
@@ -462,8 +538,7 @@ public final class ClientOptions {
             }
         }
 
-        private static List<String> parseServers(String key, Object value) {
-            List<String> servers = ConfigValues.list(key, value);
+        private static void checkServers(String key, List<String> servers) {
             for (String s : servers) {
                 int colon = s.lastIndexOf(':');
                 if (colon <= 0 || colon == s.length() - 1) {
@@ -471,7 +546,6 @@ public final class ClientOptions {
                 }
                 ConfigValues.intValue(key, s.substring(colon + 1), 1, 65535);
             }
-            return servers;
         }
 
         /** @throws ConfigException when a required option is missing or options contradict */
@@ -479,21 +553,36 @@ public final class ClientOptions {
             if (bootstrapServers.isEmpty()) {
                 throw new ConfigException("bootstrap.servers", "is required (host:port[,host:port...])");
             }
+            checkServers("bootstrap.servers", bootstrapServers);
+            ConfigValues.millis("request.timeout.ms", requestTimeout, 1);
+            ConfigValues.millis("socket.connection.setup.timeout.ms", connectTimeout, 1);
+            ConfigValues.millis("socket.connection.setup.timeout.max.ms", connectTimeoutMax, 1);
+            ConfigValues.millis("connections.max.idle.ms", connectionsMaxIdle, 0);
+            ConfigValues.millis("reconnect.backoff.ms", reconnectBackoff, 0);
+            ConfigValues.millis("retry.backoff.ms", retryBackoff, 0);
+            ConfigValues.millis("metadata.max.age.ms", metadataMaxAge, 0);
+            ConfigValues.millis("metadata.recovery.rebootstrap.trigger.ms", rebootstrapTrigger, 0);
+            ConfigValues.intValue("max.in.flight.requests.per.connection", maxInFlight, 1, 1000);
+            ConfigValues.intValue("send.buffer.bytes", sendBufferBytes, -1, Integer.MAX_VALUE);
+            ConfigValues.intValue("receive.buffer.bytes", receiveBufferBytes, -1, Integer.MAX_VALUE);
+            ConfigValues.intValue("skein.max.response.bytes", maxResponseBytes, 1024, Integer.MAX_VALUE);
             if (reconnectBackoffMax.compareTo(reconnectBackoff) < 0) {
                 throw new ConfigException("reconnect.backoff.max.ms", "must be at least reconnect.backoff.ms");
             }
             if (retryBackoffMax.compareTo(retryBackoff) < 0) {
                 throw new ConfigException("retry.backoff.max.ms", "must be at least retry.backoff.ms");
             }
+            TlsOptions tlsOptions = tls.build();
+            TlsConfig tlsConfig = TlsConfig.of(tlsOptions);
             SslContext ssl = null;
             if (securityProtocol.usesTls()) {
-                ssl = tls.nettyContext();
-                if (!tls.hostnameVerification && HOSTNAME_WARNING.compareAndSet(false, true)) {
+                ssl = tlsConfig.nettyContext();
+                if (!tlsOptions.hostnameVerification() && HOSTNAME_WARNING.compareAndSet(false, true)) {
                     log.warn("TLS hostname verification is off (ssl.endpoint.identification.algorithm is empty): any"
                             + " holder of a certificate from a trusted CA can pose as a broker");
                 }
             }
-            SaslCredentials credentials = saslCredentials != null ? saslCredentials : credentialsFromProperties();
+            SaslCredentials credentials = saslCredentials != null ? saslCredentials : credentialsFromProperties(tlsConfig);
             if (securityProtocol.usesSasl() && credentials == null) {
                 throw new ConfigException("sasl.jaas.config", "is required with security.protocol=" + securityProtocol
                         + " (or set credentials with ClientOptions.Builder.sasl(...))");
@@ -506,14 +595,14 @@ public final class ClientOptions {
                 throw new ConfigException("sasl.mechanism", "is " + saslMechanism + " but the credentials are for "
                         + credentials.mechanism().wireName());
             }
-            return new ClientOptions(this, ssl, credentials);
+            return new ClientOptions(this, tlsOptions, ssl, credentials);
         }
 
         /** Credentials from {@code sasl.jaas.config} and {@code sasl.mechanism}, or null when there are none. */
-        private SaslCredentials credentialsFromProperties() {
+        private SaslCredentials credentialsFromProperties(TlsConfig tls) {
             if (jaasConfig == null) {
                 if ("OAUTHBEARER".equals(saslMechanism) && tokenEndpoint != null) {
-                    return SaslCredentials.oauthBearer(clientCredentials(oauthClientId, oauthClientSecret, oauthScope));
+                    return SaslCredentials.oauthBearer(clientCredentials(tls, oauthClientId, oauthClientSecret, oauthScope));
                 }
                 return null;
             }
@@ -544,7 +633,7 @@ public final class ClientOptions {
                         String id = oauthClientId != null ? oauthClientId : o.get("clientId");
                         Secret secret = oauthClientSecret != null ? oauthClientSecret
                                 : o.containsKey("clientSecret") ? Secret.of(o.get("clientSecret")) : null;
-                        return SaslCredentials.oauthBearer(clientCredentials(id, secret,
+                        return SaslCredentials.oauthBearer(clientCredentials(tls, id, secret,
                                 oauthScope != null ? oauthScope : o.get("scope")));
                     }
                     String sub = o.get("unsecuredLoginStringClaim_sub");
@@ -560,7 +649,7 @@ public final class ClientOptions {
             }
         }
 
-        private OAuthBearerTokenSource clientCredentials(String id, Secret secret, String scope) {
+        private OAuthBearerTokenSource clientCredentials(TlsConfig tls, String id, Secret secret, String scope) {
             String key = "sasl.oauthbearer.token.endpoint.url";
             if (!"https".equalsIgnoreCase(tokenEndpoint.getScheme()) || tokenEndpoint.getHost() == null) {
                 throw new ConfigException(key, "must be an https URL; Skein sends client secrets over TLS only");

@@ -2,6 +2,7 @@ package dev.skein.core.internal.security;
 
 import dev.skein.core.errors.ConfigException;
 import dev.skein.core.security.Secret;
+import dev.skein.core.security.TlsOptions;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
@@ -30,7 +31,7 @@ import javax.net.ssl.TrustManagerFactory;
  * Immutable; errors name the key at fault and never quote a password or key.
  */
 public final class TlsConfig {
-    public static final List<String> DEFAULT_PROTOCOLS = List.of("TLSv1.3", "TLSv1.2");
+    public static final List<String> DEFAULT_PROTOCOLS = TlsOptions.DEFAULT_ENABLED_PROTOCOLS;
 
     public Path trustStoreLocation;
     public String trustStoreType;
@@ -48,22 +49,23 @@ public final class TlsConfig {
     public String protocol;
     public List<String> cipherSuites = List.of();
 
-    public TlsConfig copy() {
+    /** The settings of these options, to build contexts from. */
+    public static TlsConfig of(TlsOptions o) {
         TlsConfig c = new TlsConfig();
-        c.trustStoreLocation = trustStoreLocation;
-        c.trustStoreType = trustStoreType;
-        c.trustStorePassword = trustStorePassword;
-        c.trustCertificates = trustCertificates;
-        c.keyStoreLocation = keyStoreLocation;
-        c.keyStoreType = keyStoreType;
-        c.keyStorePassword = keyStorePassword;
-        c.keyPassword = keyPassword;
-        c.keyCertificateChain = keyCertificateChain;
-        c.privateKey = privateKey;
-        c.hostnameVerification = hostnameVerification;
-        c.protocols = protocols;
-        c.protocol = protocol;
-        c.cipherSuites = cipherSuites;
+        c.trustStoreLocation = o.trustStoreLocation();
+        c.trustStoreType = o.trustStoreType();
+        c.trustStorePassword = o.trustStorePassword();
+        c.trustCertificates = o.trustCertificates();
+        c.keyStoreLocation = o.keyStoreLocation();
+        c.keyStoreType = o.keyStoreType();
+        c.keyStorePassword = o.keyStorePassword();
+        c.keyPassword = o.keyPassword();
+        c.keyCertificateChain = o.keyCertificateChain();
+        c.privateKey = o.privateKey();
+        c.hostnameVerification = o.hostnameVerification();
+        c.protocols = o.enabledProtocols();
+        c.protocol = o.protocol();
+        c.cipherSuites = o.cipherSuites();
         return c;
     }
 

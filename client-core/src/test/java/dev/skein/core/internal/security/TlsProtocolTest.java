@@ -1,5 +1,6 @@
 package dev.skein.core.internal.security;
 
+import dev.skein.core.security.TlsOptions;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -31,6 +32,8 @@ class TlsProtocolTest {
         c.protocol = "TLSv1.2";
         c.protocols = TlsConfig.protocols("ssl.enabled.protocols", List.of("TLSv1.3"));
         assertEquals(List.of("TLSv1.3"), c.enabledProtocols());
-        assertEquals(List.of("TLSv1.3"), c.copy().enabledProtocols(), "a copy keeps both");
+        TlsOptions o = TlsOptions.builder().protocol("TLSv1.2").enabledProtocols(List.of("TLSv1.3")).build();
+        assertEquals(List.of("TLSv1.3"), o.enabledProtocols());
+        assertEquals(List.of("TLSv1.3"), TlsConfig.of(o.mutate().build()).enabledProtocols(), "a copy keeps both");
     }
 }

@@ -1,0 +1,126 @@
+package dev.skein.producer;
+
+import dev.skein.core.Compression;
+import dev.skein.core.errors.ConfigException;
+import dev.skein.serdes.Serdes;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ProducerOptionsTest {
+
+    @Test
+    void defaultsAreTheDocumentedConstants() {
+        ProducerOptions o = ProducerOptions.builder().bootstrapServers("a:1").build();
+        assertEquals(ProducerOptions.DEFAULT_CLIENT_ID, o.client().clientId());
+        assertEquals(ProducerOptions.DEFAULT_ACKS, o.acks());
+        assertEquals(ProducerOptions.DEFAULT_LINGER, o.linger());
+        assertEquals(ProducerOptions.DEFAULT_BATCH_SIZE, o.batchSize());
+        assertEquals(ProducerOptions.DEFAULT_BUFFER_MEMORY, o.bufferMemory());
+        assertEquals(ProducerOptions.DEFAULT_MAX_BLOCK, o.maxBlock());
+        assertEquals(ProducerOptions.DEFAULT_DELIVERY_TIMEOUT, o.deliveryTimeout());
+        assertEquals(ProducerOptions.DEFAULT_RETRIES, o.retries());
+        assertEquals(ProducerOptions.DEFAULT_MAX_REQUEST_SIZE, o.maxRequestSize());
+        assertEquals(ProducerOptions.DEFAULT_TRANSACTION_TIMEOUT, o.transactionTimeout());
+        assertTrue(o.idempotence());
+        assertNull(o.transactionalId());
+    }
+
+    @Test
+    void mutateKeepsEveryOptionAndChangesOnlyWhatIsSet() {
+        Partitioner p = Partitioners.fnv1a();
+        ProducerOptions a = ProducerOptions.builder().bootstrapServers("a:1").clientId("c").acks(Acks.ALL)
+                .linger(Duration.ofMillis(9)).batchSize(1000).bufferMemory(1 << 22).maxBlock(Duration.ofSeconds(3))
+                .deliveryTimeout(Duration.ofMinutes(3)).retries(7).idempotence(true).maxInFlight(2)
+                .compression(Compression.LZ4).compressionLevel(5).maxRequestSize(4096).partitioner(p)
+                .transactionalId("tx").transactionTimeout(Duration.ofSeconds(20)).build();
+        ProducerOptions b = a.mutate().build();
+        assertEquals(a.client().clientId(), b.client().clientId());
+        assertEquals(a.client().bootstrapServers(), b.client().bootstrapServers());
+        assertEquals(a.acks(), b.acks());
+        assertEquals(a.linger(), b.linger());
+        assertEquals(a.batchSize(), b.batchSize());
+        assertEquals(a.bufferMemory(), b.bufferMemory());
+        assertEquals(a.maxBlock(), b.maxBlock());
+        assertEquals(a.deliveryTimeout(), b.deliveryTimeout());
+        assertEquals(a.retries(), b.retries());
+        assertEquals(a.idempotence(), b.idempotence());
+        assertEquals(a.maxInFlight(), b.maxInFlight());
+        assertEquals(a.compression(), b.compression());
+        assertEquals(a.compressionLevel(), b.compressionLevel());
+        assertEquals(a.maxRequestSize(), b.maxRequestSize());
+        assertSame(a.partitioner(), b.partitioner());
+        assertEquals(a.transactionalId(), b.transactionalId());
+        assertEquals(a.transactionTimeout(), b.transactionTimeout());
+
+        ProducerOptions c = a.mutate().linger(Duration.ZERO).build();
+        assertEquals(Duration.ZERO, c.linger());
+        assertEquals(Duration.ofMillis(9), a.linger(), "the original is unchanged");
+        assertEquals(a.batchSize(), c.batchSize());
+    }
+
+    @Test
+    void anIdempotenceLeftToItsDefaultIsResolvedAgainOnMutate() {
+        ProducerOptions a = ProducerOptions.builder().bootstrapServers("a:1").build();
+        assertTrue(a.idempotence());
+        ProducerOptions b = a.mutate().acks(Acks.LEADER).build();
+        assertFalse(b.idempotence(), "acks=1 without enable.idempotence turns it off rather than failing");
+        assertThrows(ConfigException.class, () -> a.mutate().idempotence(true).acks(Acks.LEADER).build());
+    }
+
+    @Test
+    void propertiesMapOntoTheTypedSetters() {
+        ProducerOptions typed = ProducerOptions.builder().bootstrapServers("a:1").acks(Acks.LEADER)
+                .linger(Duration.ofMillis(20)).batchSize(65536).compression(Compression.ZSTD).compressionLevel(3)
+                .transactionTimeout(Duration.ofSeconds(30)).build();
+        ProducerOptions props = ProducerOptions.builder().properties(Map.of("bootstrap.servers", "a:1", "acks", "1",
+                "linger.ms", "20", "batch.size", "65536", "compression.type", "zstd", "compression.zstd.level", "3",
+                "transaction.timeout.ms", "30000")).build();
+        assertEquals(typed.acks(), props.acks());
+        assertEquals(typed.linger(), props.linger());
+        assertEquals(typed.batchSize(), props.batchSize());
+        assertEquals(typed.compression(), props.compression());
+        assertEquals(typed.compressionLevel(), props.compressionLevel());
+        assertEquals(typed.transactionTimeout(), props.transactionTimeout());
+        assertEquals(typed.idempotence(), props.idempotence());
+    }
+
+    @Test
+    void badValuesFailAtBuildNamingTheProperty() {
+        assertEquals("linger.ms", assertThrows(ConfigException.class, () -> ProducerOptions.builder()
+                .bootstrapServers("a:1").linger(Duration.ofMillis(-1)).build()).key());
+        assertEquals("buffer.memory", assertThrows(ConfigException.class, () -> ProducerOptions.builder()
+                .bootstrapServers("a:1").bufferMemory(10).build()).key());
+        assertEquals("retries", assertThrows(ConfigException.class, () -> ProducerOptions.builder()
+                .bootstrapServers("a:1").retries(-1).build()).key());
+        assertEquals("transactional.id", assertThrows(ConfigException.class, () -> ProducerOptions.builder()
+                .bootstrapServers("a:1").transactionalId("").build()).key());
+        assertEquals("delivery.timeout.ms", assertThrows(ConfigException.class, () -> ProducerOptions.builder()
+                .bootstrapServers("a:1").deliveryTimeout(Duration.ofSeconds(1)).build()).key());
+        assertEquals("max.in.flight.requests.per.connection", assertThrows(ConfigException.class,
+                () -> ProducerOptions.builder().bootstrapServers("a:1").idempotence(true).maxInFlight(6).build()).key());
+        assertEquals("linger.ms", assertThrows(ConfigException.class,
+                () -> ProducerOptions.builder().set("linger.ms", "soon")).key());
+        assertEquals("lingr.ms", assertThrows(ConfigException.class,
+                () -> ProducerOptions.builder().set("lingr.ms", "5")).key());
+        assertEquals("bootstrap.servers", assertThrows(ConfigException.class,
+                () -> ProducerOptions.builder().build()).key());
+    }
+
+    @Test
+    void theBuilderStartsFromGivenOptions() {
+        ProducerOptions base = ProducerOptions.builder().bootstrapServers("a:1").linger(Duration.ofMillis(50)).build();
+        ProducerOptions derived = Producer.builder(Serdes.string().serializer(), Serdes.string().serializer()).options(base).batchSize(1 << 20).options();
+        assertEquals(Duration.ofMillis(50), derived.linger());
+        assertEquals(1 << 20, derived.batchSize());
+        assertEquals(16 * 1024, base.batchSize());
+    }
+}
