@@ -4,9 +4,9 @@ import dev.skein.core.OffsetAndMetadata;
 import dev.skein.core.TopicPartition;
 import dev.skein.core.errors.SkeinException;
 import dev.skein.core.errors.TimeoutException;
-import dev.skein.core.internal.config.ConfigValues;
 import dev.skein.producer.Producer;
 import dev.skein.producer.ProducerBuilder;
+import dev.skein.producer.ProducerOptions;
 import dev.skein.producer.ProducerRecord;
 import dev.skein.producer.TransactionAbortableException;
 import dev.skein.serdes.Deserializer;
@@ -253,7 +253,6 @@ public final class ExactlyOnceProcessor<KI, VI, KO, VO> implements AutoCloseable
         private Collection<String> input;
         private String groupId;
         private String transactionalId;
-        private Duration transactionTimeout = Duration.ofMinutes(1);
 
         private Builder(Deserializer<KI> inKeys, Deserializer<VI> inValues, Serializer<KO> outKeys, Serializer<VO> outValues) {
             this.consumer = Consumer.builder(inKeys, inValues).delivery(Delivery.EXACTLY_ONCE)
@@ -283,8 +282,10 @@ public final class ExactlyOnceProcessor<KI, VI, KO, VO> implements AutoCloseable
             return this;
         }
 
+        /** The producer's {@code transaction.timeout.ms}; see {@link ProducerBuilder#transactionTimeout}. */
         public Builder<KI, VI, KO, VO> transactionTimeout(Duration d) {
-            return property("transaction.timeout.ms", d);
+            producer.transactionTimeout(d);
+            return this;
         }
 
         /**
@@ -292,13 +293,6 @@ public final class ExactlyOnceProcessor<KI, VI, KO, VO> implements AutoCloseable
          * (a key neither takes fails at {@link #build()}, naming it).
          */
         public Builder<KI, VI, KO, VO> property(String key, Object value) {
-            if (key.equals("transaction.timeout.ms")) {
-                try {
-                    transactionTimeout = ConfigValues.millis(key, value, 1);
-                } catch (RuntimeException e) {
-                    // the producer's build() refuses it, naming the key
-                }
-            }
             boolean consumerKey = ConsumerBuilder.PROPERTY_NAMES.contains(key);
             boolean producerKey = ProducerBuilder.PROPERTY_NAMES.contains(key);
             if (consumerKey || !producerKey) {
@@ -325,10 +319,13 @@ public final class ExactlyOnceProcessor<KI, VI, KO, VO> implements AutoCloseable
             if (input == null || input.isEmpty()) {
                 throw new IllegalArgumentException("input topics are required");
             }
+            // Checked before the consumer starts, so a bad producer option leaves nothing to close; its
+            // transaction timeout bounds the retries of a commit or abort (untilFinished).
+            ProducerOptions po = producer.transactionalId(transactionalId).options();
             Consumer<KI, VI> c = consumer.groupId(groupId).build();
             Producer<KO, VO> p;
             try {
-                p = producer.transactionalId(transactionalId).build();
+                p = producer.build();
             } catch (RuntimeException e) {
                 c.close();
                 throw e;
@@ -341,7 +338,7 @@ public final class ExactlyOnceProcessor<KI, VI, KO, VO> implements AutoCloseable
                 p.close(Duration.ofSeconds(5));
                 throw e;
             }
-            return new ExactlyOnceProcessor<>(c, p, transactionTimeout);
+            return new ExactlyOnceProcessor<>(c, p, po.transactionTimeout());
         }
     }
 }

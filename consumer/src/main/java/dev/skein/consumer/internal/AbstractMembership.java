@@ -1,5 +1,6 @@
 package dev.skein.consumer.internal;
 
+import dev.skein.consumer.ConsumerOptions;
 import dev.skein.core.ErrorCode;
 import dev.skein.core.errors.AuthorizationException;
 import dev.skein.core.internal.ClusterClient;
@@ -33,7 +34,7 @@ import java.util.function.Predicate;
  */
 abstract class AbstractMembership implements Membership {
     final ClusterClient client;
-    final ConsumerSettings settings;
+    final ConsumerOptions settings;
     final GroupConfig config;
     final GroupOffsets offsets;
     final EventLoop loop;
@@ -53,7 +54,7 @@ abstract class AbstractMembership implements Membership {
     private ScheduledFuture<?> wake;
     private long wakeAtNanos = MembershipState.NEVER;
 
-    AbstractMembership(ClusterClient client, ConsumerSettings settings, GroupOffsets offsets, Runnable onChange) {
+    AbstractMembership(ClusterClient client, ConsumerOptions settings, GroupOffsets offsets, Runnable onChange) {
         this.client = client;
         this.settings = settings;
         this.config = GroupConfig.of(settings);

@@ -1,6 +1,7 @@
 package dev.skein.consumer.internal;
 
 import dev.skein.consumer.CommitFailedException;
+import dev.skein.consumer.ConsumerOptions;
 import dev.skein.consumer.ConsumerRecords;
 import dev.skein.consumer.Delivery;
 import dev.skein.consumer.GroupProtocol;
@@ -50,7 +51,7 @@ import java.util.regex.Pattern;
 final class ConsumerGroup {
     private static final Logger log = LoggerFactory.getLogger(ConsumerGroup.class);
 
-    private final ConsumerSettings settings;
+    private final ConsumerOptions settings;
     private final ClusterClient client;
     private final SubscriptionState subscriptions;
     private final GroupOffsets offsets;
@@ -70,7 +71,7 @@ final class ConsumerGroup {
     private long rebalanceStart;
     private long lastAutoCommitNanos = System.nanoTime();
 
-    ConsumerGroup(ConsumerSettings settings, ClusterClient client, SubscriptionState subscriptions, ConsumerMetrics metrics,
+    ConsumerGroup(ConsumerOptions settings, ClusterClient client, SubscriptionState subscriptions, ConsumerMetrics metrics,
                   Consumer<Collection<TopicPartition>> dropFetched, Runnable fetchNow, Runnable onChange) {
         this.settings = settings;
         this.client = client;

@@ -1,5 +1,6 @@
 package dev.skein.consumer.internal;
 
+import dev.skein.consumer.ConsumerOptions;
 import dev.skein.core.TopicPartition;
 import dev.skein.core.errors.AuthorizationException;
 import dev.skein.core.internal.ClusterClient;
@@ -28,7 +29,7 @@ final class ConsumerProtocolMembership extends AbstractMembership {
     private List<TopicPartition> target;
     private boolean refused;
 
-    ConsumerProtocolMembership(ClusterClient client, ConsumerSettings settings, GroupOffsets offsets, Runnable onChange,
+    ConsumerProtocolMembership(ClusterClient client, ConsumerOptions settings, GroupOffsets offsets, Runnable onChange,
                                boolean mayFallBack) {
         super(client, settings, offsets, onChange);
         this.state = new ConsumerProtocolState(config, topicIds(client), mayFallBack,

@@ -1,5 +1,6 @@
 package dev.skein.consumer.internal;
 
+import dev.skein.consumer.ConsumerOptions;
 import dev.skein.consumer.ConsumerRecord;
 import dev.skein.consumer.RecordDeserializationException;
 import dev.skein.core.TopicPartition;
@@ -22,7 +23,7 @@ import java.util.Map;
  * before it in the same poll are returned first and the error is raised by the next call.
  */
 final class FetchCollector<K, V> {
-    private final ConsumerSettings settings;
+    private final ConsumerOptions settings;
     private final SubscriptionState subscriptions;
     private final Fetcher fetcher;
     private final Deserializer<K> keys;
@@ -34,7 +35,7 @@ final class FetchCollector<K, V> {
     private CompletedFetch current;
     private RuntimeException deferred;
 
-    FetchCollector(ConsumerSettings settings, SubscriptionState subscriptions, Fetcher fetcher, Deserializer<K> keys,
+    FetchCollector(ConsumerOptions settings, SubscriptionState subscriptions, Fetcher fetcher, Deserializer<K> keys,
                    Deserializer<V> values, ConsumerMetrics metrics, ByteBufAllocator allocator) {
         this.settings = settings;
         this.subscriptions = subscriptions;

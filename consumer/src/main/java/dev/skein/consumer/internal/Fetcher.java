@@ -1,5 +1,6 @@
 package dev.skein.consumer.internal;
 
+import dev.skein.consumer.ConsumerOptions;
 import dev.skein.core.ErrorCode;
 import dev.skein.core.Node;
 import dev.skein.core.TopicPartition;
@@ -42,7 +43,7 @@ import java.util.function.LongConsumer;
 final class Fetcher {
     private static final Logger log = LoggerFactory.getLogger(Fetcher.class);
 
-    private final ConsumerSettings settings;
+    private final ConsumerOptions settings;
     private final ClusterClient client;
     private final SubscriptionState subscriptions;
     private final Runnable onData;
@@ -72,7 +73,7 @@ final class Fetcher {
         this.requestListener = l;
     }
 
-    Fetcher(ConsumerSettings settings, ClusterClient client, SubscriptionState subscriptions, Runnable onData) {
+    Fetcher(ConsumerOptions settings, ClusterClient client, SubscriptionState subscriptions, Runnable onData) {
         this.settings = settings;
         this.client = client;
         this.subscriptions = subscriptions;

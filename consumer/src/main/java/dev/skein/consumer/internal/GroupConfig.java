@@ -1,6 +1,7 @@
 package dev.skein.consumer.internal;
 
 import dev.skein.consumer.ClassicAssignor;
+import dev.skein.consumer.ConsumerOptions;
 import java.time.Duration;
 import java.util.List;
 
@@ -9,7 +10,7 @@ record GroupConfig(String groupId, String instanceId, String rack, Duration sess
                    Duration maxPollInterval, Duration retryBackoff, Duration retryBackoffMax, String remoteAssignor,
                    List<ClassicAssignor> assignors) {
 
-    static GroupConfig of(ConsumerSettings s) {
+    static GroupConfig of(ConsumerOptions s) {
         return new GroupConfig(s.groupId(), s.groupInstanceId(), s.rack(), s.sessionTimeout(), s.heartbeatInterval(),
                 s.maxPollInterval(), s.client().retryBackoff(), s.client().retryBackoffMax(), s.remoteAssignor(),
                 s.assignors());

@@ -1,5 +1,6 @@
 package dev.skein.consumer.internal;
 
+import dev.skein.consumer.ConsumerOptions;
 import dev.skein.core.ErrorCode;
 import dev.skein.core.TopicPartition;
 import dev.skein.core.errors.SkeinException;
@@ -43,7 +44,7 @@ final class GroupMembership extends AbstractMembership {
     /** As the leader: the partition counts the current assignment was made for; null otherwise. */
     private Map<String, Integer> ledFor;
 
-    GroupMembership(ClusterClient client, ConsumerSettings settings, GroupOffsets offsets, Runnable onChange) {
+    GroupMembership(ClusterClient client, ConsumerOptions settings, GroupOffsets offsets, Runnable onChange) {
         super(client, settings, offsets, onChange);
         this.state = new ClassicGroupState(config, () -> ThreadLocalRandom.current().nextDouble());
         this.identity = state.identity();

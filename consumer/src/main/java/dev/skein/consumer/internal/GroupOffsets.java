@@ -1,6 +1,7 @@
 package dev.skein.consumer.internal;
 
 import dev.skein.consumer.CommitFailedException;
+import dev.skein.consumer.ConsumerOptions;
 import dev.skein.core.OffsetAndMetadata;
 import dev.skein.core.ErrorCode;
 import dev.skein.core.TopicPartition;
@@ -42,11 +43,11 @@ final class GroupOffsets {
     private static final Logger log = LoggerFactory.getLogger(GroupOffsets.class);
 
     private final ClusterClient client;
-    private final ConsumerSettings settings;
+    private final ConsumerOptions settings;
     private final Coordinators coordinators;
     private volatile Supplier<MemberIdentity> member = () -> MemberIdentity.NONE;
 
-    GroupOffsets(ClusterClient client, ConsumerSettings settings) {
+    GroupOffsets(ClusterClient client, ConsumerOptions settings) {
         this.client = client;
         this.settings = settings;
         // The group's requests go over a connection of their own: a JoinGroup the coordinator holds for

@@ -1,5 +1,6 @@
 package dev.skein.consumer.internal;
 
+import dev.skein.consumer.ConsumerOptions;
 import dev.skein.core.ErrorCode;
 import dev.skein.core.Node;
 import dev.skein.core.OffsetAndTimestamp;
@@ -37,9 +38,9 @@ final class OffsetLookup {
     static final long LATEST = -1L;
 
     private final ClusterClient client;
-    private final ConsumerSettings settings;
+    private final ConsumerOptions settings;
 
-    OffsetLookup(ClusterClient client, ConsumerSettings settings) {
+    OffsetLookup(ClusterClient client, ConsumerOptions settings) {
         this.client = client;
         this.settings = settings;
     }

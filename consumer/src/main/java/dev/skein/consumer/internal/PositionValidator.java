@@ -1,5 +1,6 @@
 package dev.skein.consumer.internal;
 
+import dev.skein.consumer.ConsumerOptions;
 import dev.skein.consumer.LogTruncationException;
 import dev.skein.core.OffsetAndMetadata;
 import dev.skein.consumer.OffsetReset;
@@ -56,7 +57,7 @@ final class PositionValidator {
 
     private record Truncation(long position, OffsetAndMetadata divergent) {}
 
-    private final ConsumerSettings settings;
+    private final ConsumerOptions settings;
     private final ClusterClient client;
     private final SubscriptionState subscriptions;
     private final EventLoop loop;
@@ -65,7 +66,7 @@ final class PositionValidator {
     private final Set<Integer> inFlight = new HashSet<>(); // event-loop confined
     private final Map<TopicPartition, Truncation> truncations = new ConcurrentHashMap<>();
 
-    PositionValidator(ConsumerSettings settings, ClusterClient client, SubscriptionState subscriptions, EventLoop loop,
+    PositionValidator(ConsumerOptions settings, ClusterClient client, SubscriptionState subscriptions, EventLoop loop,
                       Runnable wakeup, BiConsumer<TopicPartition, ErrorCode> onError) {
         this.settings = settings;
         this.client = client;

@@ -1,6 +1,7 @@
 package dev.skein.consumer.internal;
 
 import dev.skein.consumer.Consumer;
+import dev.skein.consumer.ConsumerOptions;
 import dev.skein.consumer.ConsumerRecord;
 import dev.skein.consumer.ConsumerRecords;
 import dev.skein.consumer.IsolationLevel;
@@ -20,6 +21,7 @@ import dev.skein.core.internal.ClusterClient;
 import dev.skein.core.internal.Retry;
 import dev.skein.core.internal.metadata.Cluster;
 import dev.skein.serdes.Deserializer;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,7 +50,7 @@ import dev.skein.consumer.SubscriptionPattern;
 public final class SkeinConsumer<K, V> implements Consumer<K, V> {
     private static final Logger log = LoggerFactory.getLogger(SkeinConsumer.class);
 
-    private final ConsumerSettings settings;
+    private final ConsumerOptions settings;
     private final ClusterClient client;
     private final SubscriptionState subscriptions = new SubscriptionState();
     private final Fetcher fetcher;
@@ -66,11 +68,12 @@ public final class SkeinConsumer<K, V> implements Consumer<K, V> {
     /** The ListOffsets lookup behind a reset in progress, kept across polls (see {@link #reset}). */
     private OffsetLookup.Lookup pendingLookup;
 
-    public SkeinConsumer(ConsumerSettings settings, Deserializer<K> keys, Deserializer<V> values, ClientResources shared) {
+    public SkeinConsumer(ConsumerOptions settings, Deserializer<K> keys, Deserializer<V> values,
+                         MeterRegistry meterRegistry, ClientResources shared) {
         this.settings = settings;
         this.client = ClusterClient.start(settings.client(), shared);
         this.fetcher = new Fetcher(settings, client, subscriptions, this::dataArrived);
-        this.metrics = new ConsumerMetrics(settings.meterRegistry(), settings.client().clientId());
+        this.metrics = new ConsumerMetrics(meterRegistry, settings.client().clientId());
         this.collector = new FetchCollector<>(settings, subscriptions, fetcher, keys, values, metrics,
                 client.resources().allocator());
         this.lookup = new OffsetLookup(client, settings);
