@@ -13,6 +13,8 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.module.ModuleDescriptor;
+import java.lang.module.ModuleFinder;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,10 +52,10 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  *       <pre>
  * producer -&gt; dev.skein.core.internal, dev.skein.core.internal.config,
  *             dev.skein.core.internal.metadata, dev.skein.core.internal.net,
- *             dev.skein.core.internal.record, dev.skein.serdes.internal
+ *             dev.skein.core.internal.records, dev.skein.serdes.internal
  * consumer -&gt; dev.skein.core.internal, dev.skein.core.internal.config,
  *             dev.skein.core.internal.metadata, dev.skein.core.internal.net,
- *             dev.skein.core.internal.record, dev.skein.serdes.internal
+ *             dev.skein.core.internal.records, dev.skein.serdes.internal
  * admin    -&gt; dev.skein.core.internal, dev.skein.core.internal.config,
  *             dev.skein.core.internal.metadata, dev.skein.core.internal.net,
  *             dev.skein.core.internal.security
@@ -61,6 +63,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  *       </pre>
  *       A new package on that list is a design decision: add it with a reason, do not widen an entry
  *       to a prefix.</li>
+ *   <li>Each published module's {@code module-info} (javac enforces it on main code) exports only
+ *       non-internal packages to everyone, and its qualified exports of internal packages are exactly
+ *       that list, so the descriptors and the list cannot drift apart.</li>
  * </ol>
  *
  * <p>References are read from each class file's constant pool: {@code CONSTANT_Class} entries and the
@@ -89,7 +94,7 @@ class ModuleBoundariesTest {
             "dev.skein.core.internal.config",
             "dev.skein.core.internal.metadata",
             "dev.skein.core.internal.net",
-            "dev.skein.core.internal.record",
+            "dev.skein.core.internal.records",
             // ContextFree: the send and fetch paths skip SerdeContext for serdes that do not need it.
             "dev.skein.serdes.internal");
 
@@ -144,6 +149,49 @@ class ModuleBoundariesTest {
                 "cli not checked: " + CLI_CLASSES + " does not exist (build cli first, e.g. mvn -pl cli compile)");
         assertTrue(modules().stream().anyMatch(m -> m.name().equals("cli") && !m.classes().isEmpty()),
                 "cli: no classes found in " + CLI_CLASSES);
+    }
+
+    /** The JPMS module each published module's main code declares (cli is an application, not a module). */
+    private static final Map<String, String> MODULE_NAMES = orderedMap(
+            "client-core", "dev.skein.core",
+            "serdes", "dev.skein.serdes",
+            "producer", "dev.skein.producer",
+            "consumer", "dev.skein.consumer",
+            "admin", "dev.skein.admin");
+
+    /**
+     * Each published module declares a module whose only unqualified exports are non-internal packages,
+     * and whose qualified exports of internal packages are exactly {@link #ALLOWED_INTERNAL}: javac
+     * enforces the descriptors, this keeps them and the allow-list one rule.
+     */
+    @Test
+    void eachModuleDescriptorExportsItsInternalsOnlyAsTheAllowListSays() {
+        Map<String, Set<String>> qualified = new TreeMap<>();
+        for (ModuleClasses m : modules()) {
+            String expected = MODULE_NAMES.get(m.name());
+            if (expected == null) {
+                continue;
+            }
+            ModuleDescriptor d = ModuleFinder.of(m.location()).findAll().stream().findFirst()
+                    .orElseThrow(() -> new AssertionError(m.name() + ": no module-info in " + m.location()))
+                    .descriptor();
+            assertEquals(expected, d.name(), m.name() + "'s module name");
+            assertFalse(d.isAutomatic(), m.name() + " has no module-info.class in " + m.location());
+            for (ModuleDescriptor.Exports e : d.exports()) {
+                boolean internal = INTERNAL_PACKAGE.matcher(e.source().replace('.', '/')).matches();
+                if (!e.isQualified()) {
+                    assertFalse(internal, expected + " exports " + e.source() + " to everyone");
+                    continue;
+                }
+                assertTrue(internal, expected + " exports the public " + e.source() + " only to " + e.targets());
+                for (String target : e.targets()) {
+                    qualified.computeIfAbsent(target, t -> new TreeSet<>()).add(e.source());
+                }
+            }
+        }
+        Map<String, Set<String>> allowed = new TreeMap<>();
+        ALLOWED_INTERNAL.forEach((module, packages) -> allowed.put(MODULE_NAMES.get(module), new TreeSet<>(packages)));
+        assertEquals(allowed, qualified, "the modules' qualified exports and ModuleBoundariesTest.ALLOWED_INTERNAL");
     }
 
     @Test

@@ -48,6 +48,8 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>Thread-safe; schemas, ids, readers and writers are cached.
  */
+// Avro types appear in this API although the module requires Avro only statically (optional)
+@SuppressWarnings("exports")
 public final class AvroSerde<T> implements Serde<T> {
     private static final byte MAGIC = 0;
 

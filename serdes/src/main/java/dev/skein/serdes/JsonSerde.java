@@ -22,6 +22,8 @@ import java.util.Arrays;
  * expected type raise {@link SerializationException}. Thread-safe as long as the mapper is not
  * reconfigured after use.
  */
+// Jackson types appear in this API although the module requires Jackson only statically (optional)
+@SuppressWarnings("exports")
 public final class JsonSerde<T> implements Serde<T> {
     private static final ObjectMapper DEFAULT_MAPPER = new ObjectMapper();
 

@@ -3,6 +3,8 @@ package dev.skein.serdes;
 import org.apache.avro.Schema;
 
 /** How an Avro serializer names the registry subject for a record. */
+// Avro types appear in this API although the module requires Avro only statically (optional)
+@SuppressWarnings("exports")
 public enum SubjectNameStrategy {
     /** {@code <topic>-key} or {@code <topic>-value}: one schema lineage per topic (the default). */
     TOPIC_NAME,

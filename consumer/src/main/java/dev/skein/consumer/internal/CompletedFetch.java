@@ -2,9 +2,9 @@ package dev.skein.consumer.internal;
 
 import dev.skein.consumer.IsolationLevel;
 import dev.skein.core.TopicPartition;
-import dev.skein.core.internal.record.RecordCursor;
-import dev.skein.core.internal.record.RecordBatch;
-import dev.skein.core.internal.record.RecordBatchReader;
+import dev.skein.core.internal.records.RecordCursor;
+import dev.skein.core.internal.records.RecordBatch;
+import dev.skein.core.internal.records.RecordBatchReader;
 import dev.skein.core.message.FetchResponse;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;

@@ -4,7 +4,7 @@ import dev.skein.consumer.ConsumerOptions;
 import dev.skein.consumer.ConsumerRecord;
 import dev.skein.consumer.RecordDeserializationException;
 import dev.skein.core.TopicPartition;
-import dev.skein.core.internal.record.RecordCursor;
+import dev.skein.core.internal.records.RecordCursor;
 import dev.skein.serdes.Deserializer;
 import dev.skein.serdes.SerdeContext;
 import dev.skein.serdes.internal.ContextFree;

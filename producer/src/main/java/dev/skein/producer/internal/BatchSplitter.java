@@ -1,9 +1,9 @@
 package dev.skein.producer.internal;
 
 import dev.skein.core.Header;
-import dev.skein.core.internal.record.Record;
-import dev.skein.core.internal.record.RecordBatch;
-import dev.skein.core.internal.record.RecordBatchReader;
+import dev.skein.core.internal.records.Record;
+import dev.skein.core.internal.records.RecordBatch;
+import dev.skein.core.internal.records.RecordBatchReader;
 import dev.skein.producer.ProducerOptions;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;

@@ -2,7 +2,7 @@ package dev.skein.producer.internal;
 
 import dev.skein.core.Header;
 import dev.skein.core.TopicPartition;
-import dev.skein.core.internal.record.RecordBatch;
+import dev.skein.core.internal.records.RecordBatch;
 import dev.skein.producer.Callback;
 import dev.skein.producer.ProducerOptions;
 import dev.skein.producer.RecordMetadata;

@@ -1,4 +1,4 @@
-package dev.skein.core.internal.record;
+package dev.skein.core.internal.records;
 
 import dev.skein.core.errors.CorruptRecordException;
 import io.netty.buffer.ByteBuf;

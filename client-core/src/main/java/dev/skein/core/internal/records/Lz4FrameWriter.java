@@ -1,4 +1,4 @@
-package dev.skein.core.internal.record;
+package dev.skein.core.internal.records;
 
 import io.netty.buffer.ByteBuf;
 import net.jpountz.lz4.LZ4Compressor;

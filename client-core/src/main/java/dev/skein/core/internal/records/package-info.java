@@ -4,4 +4,4 @@
  * zstd) with a bound on what a batch may decompress to. A batch that does not check out is a
  * {@link dev.skein.core.errors.CorruptRecordException} naming partition and offset. Not API.
  */
-package dev.skein.core.internal.record;
+package dev.skein.core.internal.records;

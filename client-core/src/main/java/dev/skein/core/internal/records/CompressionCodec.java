@@ -1,4 +1,4 @@
-package dev.skein.core.internal.record;
+package dev.skein.core.internal.records;
 
 import com.github.luben.zstd.ZstdDecompressCtx;
 import com.github.luben.zstd.ZstdException;

@@ -1,0 +1,12 @@
+/** The Skein producer: batching, partitioners, acknowledgements, idempotence and transactions. */
+@SuppressWarnings({"requires-automatic", "requires-transitive-automatic"})
+module dev.skein.producer {
+    requires transitive dev.skein.core;
+    requires transitive dev.skein.serdes;
+    // MeterRegistry is taken by ProducerBuilder.meterRegistry
+    requires transitive micrometer.core;
+    requires io.netty.common;
+    requires org.slf4j;
+
+    exports dev.skein.producer;
+}
