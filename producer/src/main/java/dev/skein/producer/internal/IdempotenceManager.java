@@ -169,6 +169,15 @@ final class IdempotenceManager {
             if (head.baseSequence > expected || !s.inFlight.isEmpty()) {
                 return Verdict.WAIT; // an earlier batch comes first
             }
+            if (s.acked && head.baseSequence + head.recordCount() <= s.ackedUpTo) {
+                // Written: the broker acknowledged a later sequence of this producer id and epoch, which
+                // it appends only after this batch's (the rule Apache Kafka's producer uses to resolve a
+                // batch of unknown outcome). Sent again with its number, it is answered from the broker's
+                // cache of the producer's last five batches with its original offset: a duplicate, never
+                // a second write. Nothing behind it in this partition was sent after it went unanswered,
+                // so it is within those five.
+                return Verdict.SEND;
+            }
             kill(s); // it can never line up: the broker holds more than this producer thought
         }
         if (head.baseSequence >= 0) {

@@ -129,6 +129,49 @@ class IdempotenceManagerTest {
         assertEquals(7L, a.producerId);
     }
 
+    /**
+     * a timed out, then b, numbered after it, was acknowledged: the broker takes b's sequence only after
+     * a's, so a was written. Its retry goes out with its number (the broker answers it from its cache of
+     * the producer's last five batches, with a's offset), rather than failing as outcome unknown and
+     * retiring the sequence space. Seen under load in RollingRestartIT as sends reported "outcome
+     * unknown" that had been written once.
+     */
+    @Test
+    void aTimedOutBatchFollowedByAnAcknowledgedOneWasWrittenAndIsSentAgainWithItsNumber() {
+        m.onInitialized(7L, (short) 0);
+        acked(1);
+        ProducerBatch a = batch(2);
+        ProducerBatch b = batch(2);
+        send(a);
+        send(b);
+        assertEquals(RETRY, m.onError(P0, a, ErrorCode.REQUEST_TIMED_OUT, true, true));
+        assertTrue(a.outcomeUnknown);
+        m.onSuccess(P0, b);
+        assertEquals(1, send(a), "a goes again with its own sequence");
+        assertEquals(7L, a.producerId);
+        assertFalse(m.isBumpNeeded(), "nothing is out of step");
+        m.onSuccess(P0, a);
+        assertEquals(5, send(batch(1)), "the next batch follows b");
+    }
+
+    /** A retry whose range straddles what the broker acknowledged cannot line up: its space retires. */
+    @Test
+    void aRetryThatOverlapsTheAcknowledgedRangeCannotLineUp() {
+        m.onInitialized(7L, (short) 0);
+        ProducerBatch a = batch(3);
+        send(a);
+        assertEquals(RETRY, m.onError(P0, a, ErrorCode.REQUEST_TIMED_OUT, true, true));
+        // The broker acknowledged sequences 0..1 in some other way than this producer thinks (a test of
+        // the guard, not a path the broker takes).
+        ProducerBatch other = batch(2);
+        other.producerId = 7L;
+        other.producerEpoch = 0;
+        other.baseSequence = 0;
+        other.sentSequence = 0;
+        m.onSuccess(P0, other);
+        assertEquals(FAIL_OUTCOME_UNKNOWN, m.canSend(P0, a));
+    }
+
     @Test
     void aBatchOfUnknownOutcomeThatFailsForGoodRetiresItsSpaceAndTheRestMoveToANewEpoch() {
         m.onInitialized(7L, (short) 0);
