@@ -1,7 +1,10 @@
 /**
  * Skein's wire-protocol core: connections, metadata, record batches, security, and the options and
- * types every client shares. Applications use the exported root packages; the {@code internal}
- * packages are exported only to the Skein modules built on them.
+ * types every client shares. Applications use the exported packages: {@code dev.skein.core} (options,
+ * shared types), {@code dev.skein.core.errors}, {@code dev.skein.core.security}, and
+ * {@code dev.skein.core.message}, the generated protocol messages, the low-level layer that
+ * {@code Admin.send} takes for requests without a call of their own. The {@code internal} packages are
+ * exported only to the Skein modules built on them.
  *
  * <p>The qualified exports name modules built after this one ("module" lint), and lz4-java and
  * snappy-java are automatic modules (snappy-java's name comes from its file name, as for every

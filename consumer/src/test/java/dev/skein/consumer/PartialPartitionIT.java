@@ -13,6 +13,7 @@ import dev.skein.testkit.KafkaClusterExtension;
 import dev.skein.testkit.OwnCluster;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.TopicPartitionInfo;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -28,6 +29,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
@@ -361,7 +363,14 @@ class PartialPartitionIT {
     private static Victim createTopic(String topic) throws Exception {
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
             admin.createTopics(List.of(new NewTopic(topic, PARTITIONS, (short) 3))).all().get(60, TimeUnit.SECONDS);
-            var partitions = admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic).partitions();
+            // The broker asked may not know the new topic yet (each learns it from the controller).
+            var described = new AtomicReference<List<TopicPartitionInfo>>();
+            Await.until("every partition of " + topic + " described with a leader", Duration.ofSeconds(30), () -> {
+                var ps = admin.describeTopics(List.of(topic)).allTopicNames().get(10, TimeUnit.SECONDS).get(topic).partitions();
+                described.set(ps);
+                return ps.size() == PARTITIONS && ps.stream().allMatch(p -> p.leader() != null);
+            });
+            var partitions = described.get();
             int victim = partitions.get(0).leader().id();
             return new Victim(victim, partitions.stream().filter(p -> p.leader().id() == victim).map(p -> p.partition())
                     .collect(Collectors.toSet()));
