@@ -151,13 +151,14 @@ class ModuleBoundariesTest {
                 "cli: no classes found in " + CLI_CLASSES);
     }
 
-    /** The JPMS module each published module's main code declares (cli is an application, not a module). */
+    /** The JPMS module each scanned module's main code declares (testkit's is not scanned here). */
     private static final Map<String, String> MODULE_NAMES = orderedMap(
             "client-core", "dev.skein.core",
             "serdes", "dev.skein.serdes",
             "producer", "dev.skein.producer",
             "consumer", "dev.skein.consumer",
-            "admin", "dev.skein.admin");
+            "admin", "dev.skein.admin",
+            "cli", "dev.skein.cli");
 
     /**
      * Each published module declares a module whose only unqualified exports are non-internal packages,

@@ -23,6 +23,10 @@ public final class KafkaClusterExtension implements ParameterResolver {
     private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(KafkaClusterExtension.class);
     private static final String SHARED = "shared-cluster";
 
+    /** JUnit creates the extension, named in {@code @ExtendWith}. */
+    public KafkaClusterExtension() {
+    }
+
     @Override
     public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
         return parameter.getParameter().getType() == KafkaCluster.class;

@@ -62,8 +62,10 @@ public record Release(int major, int minor, int patch, String text) implements C
             cp = System.getProperty(CLASSPATH_PROPERTY);
         }
         if (cp == null) {
-            String resource = builtIn ? "/dev/skein/testkit/broker.classpath" : "/dev/skein/testkit/releases/" + text + ".classpath";
-            try (InputStream in = Release.class.getResourceAsStream(resource)) {
+            // broker.classpath is this module's own resource; a release's comes from its own artifact, found
+            // through the class loader (a named module's Class.getResourceAsStream looks only in itself).
+            try (InputStream in = builtIn ? Release.class.getResourceAsStream("/dev/skein/testkit/broker.classpath")
+                    : Release.class.getClassLoader().getResourceAsStream("dev/skein/testkit/releases/" + text + ".classpath")) {
                 if (in == null) {
                     throw new IllegalStateException(builtIn
                             ? "testkit was built without broker.classpath; set -D" + CLASSPATH_PROPERTY
