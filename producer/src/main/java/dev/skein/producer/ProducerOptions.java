@@ -356,10 +356,10 @@ public final class ProducerOptions {
          */
         public ProducerOptions build() {
             ClientOptions options = client.build();
-            atLeast("linger.ms", linger, 0);
-            atLeast("max.block.ms", maxBlock, 0);
-            atLeast("delivery.timeout.ms", deliveryTimeout, 1);
-            atLeast("transaction.timeout.ms", transactionTimeout, 1);
+            ConfigValues.millis("linger.ms", linger, 0);
+            ConfigValues.millis("max.block.ms", maxBlock, 0);
+            ConfigValues.millis("delivery.timeout.ms", deliveryTimeout, 1);
+            ConfigValues.millis("transaction.timeout.ms", transactionTimeout, 1);
             ConfigValues.longValue("batch.size", batchSize, 0, Integer.MAX_VALUE);
             ConfigValues.longValue("buffer.memory", bufferMemory, 1024, Long.MAX_VALUE);
             ConfigValues.longValue("retries", retries, 0, Integer.MAX_VALUE);
@@ -402,10 +402,6 @@ public final class ProducerOptions {
                 throw new ConfigException("max.request.size", "must not exceed buffer.memory");
             }
             return new ProducerOptions(this, options, idem);
-        }
-
-        private static void atLeast(String key, Duration d, long minMillis) {
-            ConfigValues.millis(key, d, minMillis);
         }
     }
 }

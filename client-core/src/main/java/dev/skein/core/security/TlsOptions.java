@@ -30,9 +30,6 @@ public final class TlsOptions {
     /** {@code ssl.enabled.protocols}: TLSv1.3 and TLSv1.2. */
     public static final List<String> DEFAULT_ENABLED_PROTOCOLS = List.of("TLSv1.3", "TLSv1.2");
 
-    /** The JVM's default trust, no client certificate, hostname verification on. */
-    public static final TlsOptions DEFAULTS = builder().build();
-
     private final Path trustStoreLocation;
     private final String trustStoreType;
     private final Secret trustStorePassword;
@@ -281,7 +278,7 @@ public final class TlsOptions {
 
         /** {@code ssl.protocol}: TLSv1.3 (or TLS, the same) or TLSv1.2, the newest version spoken. */
         public Builder protocol(String protocol) {
-            this.protocol = oneOf("ssl.protocol", protocol, "TLSv1.3", "TLSv1.2", "TLS");
+            this.protocol = ConfigValues.oneOf("ssl.protocol", protocol, "TLSv1.3", "TLSv1.2", "TLS");
             return this;
         }
 
@@ -297,11 +294,7 @@ public final class TlsOptions {
         }
 
         private static String storeType(String key, String type) {
-            return oneOf(key, type, "JKS", "PKCS12", "PEM");
-        }
-
-        private static String oneOf(String key, String value, String... accepted) {
-            return ConfigValues.oneOf(key, value, accepted);
+            return ConfigValues.oneOf(key, type, "JKS", "PKCS12", "PEM");
         }
     }
 }
