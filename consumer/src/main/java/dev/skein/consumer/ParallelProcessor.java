@@ -1,0 +1,1070 @@
+package dev.skein.consumer;
+
+import dev.skein.core.Header;
+import dev.skein.core.OffsetAndMetadata;
+import dev.skein.core.TopicPartition;
+import dev.skein.core.errors.SkeinException;
+import dev.skein.consumer.internal.DoneOffsets;
+import dev.skein.consumer.internal.ParallelScheduler;
+import dev.skein.consumer.internal.ParallelScheduler.CommitPoint;
+import dev.skein.consumer.internal.ParallelScheduler.Work;
+import dev.skein.producer.Acks;
+import dev.skein.producer.Producer;
+import dev.skein.producer.ProducerRecord;
+import dev.skein.serdes.Deserializer;
+import dev.skein.serdes.SerdeContext;
+import dev.skein.serdes.Serdes;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.regex.Pattern;
+
+/**
+ * Processes the records of a consumer group many at a time, also within one partition, keeping order
+ * only where it matters and committing so that nothing unprocessed is ever skipped.
+ *
+ * <pre>{@code
+ * try (ParallelProcessor<String, String> processor = ParallelProcessor
+ *         .builder(Serdes.string().deserializer(), Serdes.string().deserializer())
+ *         .bootstrapServers("localhost:9092").groupId("enricher").topics("orders")
+ *         .ordering(ParallelProcessor.Ordering.KEY).maxInFlight(1_000)
+ *         .build()) {
+ *     Runtime.getRuntime().addShutdownHook(new Thread(processor::close));
+ *     processor.run(order -> lookup.enrich(order.key(), order.value())); // a blocking call is fine
+ * }
+ * }</pre>
+ *
+ * <p><b>Order.</b> With {@link Ordering#KEY} (the default) two records of one partition with equal keys
+ * (byte for byte) never run at the same time and run in offset order; records with a {@code null} key
+ * have nothing to be ordered by and run as they come. {@link Ordering#PARTITION} runs one record of a
+ * partition at a time; {@link Ordering#UNORDERED} runs any record as soon as there is room.
+ *
+ * <p><b>Commits.</b> Per partition, the offset of the first record not done, every
+ * {@link Builder#commitInterval commit interval}, when a partition is revoked and on close. The records
+ * done above it go into the commit's metadata (see {@code DoneOffsets}: its size grows with the records
+ * <i>not</i> done), and a member that takes the partition over skips them. A crash therefore runs again
+ * the records that were in flight and those finished since the last commit, nothing else, and loses
+ * none. (The broker caps commit metadata at {@code offset.metadata.max.bytes}, 4096 by default; when the
+ * description would not fit, the part that does not is left out and run again, never skipped.)
+ *
+ * <p><b>Rebalances.</b> When partitions are revoked the processor stops starting their records, waits
+ * for the running ones (up to the {@link Builder#drainTimeout drain timeout}), commits, and only then
+ * lets the group move them: a key does not run on two members at once. With the consumer group protocol
+ * (KIP-848) only the partitions that move are paused; the others keep flowing.
+ *
+ * <p><b>Failures.</b> A handler that throws (or an async handler whose stage fails) is run again after an
+ * exponential backoff, up to {@link Builder#retry max attempts}; its key waits meanwhile, other keys
+ * do not. Then the record goes to the {@link Builder#deadLetterTopic dead-letter topic} (key, value and
+ * headers as read, plus {@code skein.dlt.topic}, {@code skein.dlt.partition}, {@code skein.dlt.offset},
+ * {@code skein.dlt.attempts} and {@code skein.dlt.error}), or, without one, the processor stops and
+ * {@link #run} throws {@link RecordProcessingException}, leaving the record uncommitted. A record whose key
+ * or value does not deserialize is not retried.
+ *
+ * <p><b>Back-pressure.</b> At most {@link Builder#maxInFlight} records (and bytes of keys and values)
+ * are held, running or waiting behind their key; at the limit the processor pauses fetching (the group
+ * membership carries on) and resumes as work drains. The rest of the last poll (at most
+ * {@code max.poll.records}) waits outside until there is room. A partition whose oldest unfinished record holds back more than ten times
+ * {@code maxInFlight} records is paused on its own until that record finishes.
+ *
+ * <p>Handlers run on the {@link Builder#executor executor}: by default a virtual thread per record on a
+ * JVM that has them (21 and later), else a pool of up to {@code min(maxInFlight, 1024)} daemon threads.
+ * {@link #run} polls on the calling thread until {@link #close()} (from another thread, a shutdown
+ * hook) or a failure ends it.
+ */
+public final class ParallelProcessor<K, V> implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ParallelProcessor.class);
+    private static final Object WHOLE_PARTITION = new Object();
+    private static final Duration POLL = Duration.ofMillis(100);
+    private static final long PAUSED_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+    /** Records a partition may hold behind its oldest unfinished one, per record of {@code maxInFlight}. */
+    private static final int SPAN_PER_IN_FLIGHT = 10;
+    /** The metadata we write stays under the broker's default {@code offset.metadata.max.bytes} (4096). */
+    private static final int MAX_METADATA_CHARS = 4000;
+
+    /** Which records may run at the same time. */
+    public enum Ordering {
+        /** Records of a partition with equal keys run one at a time, in offset order. The default. */
+        KEY,
+        /** One record of a partition at a time, in offset order (the plain consumer's order). */
+        PARTITION,
+        /** Any record, as soon as there is room. */
+        UNORDERED
+    }
+
+    /** A blocking handler: returning means done, throwing means failed (and retried). */
+    @FunctionalInterface
+    public interface Handler<K, V> {
+        void handle(ConsumerRecord<K, V> record) throws Exception;
+    }
+
+    /**
+     * A non-blocking handler: the record is done when the stage completes, failed when it fails. Called
+     * on the executor; it must not block.
+     */
+    @FunctionalInterface
+    public interface AsyncHandler<K, V> {
+        CompletionStage<?> handle(ConsumerRecord<K, V> record);
+    }
+
+    private final Consumer<byte[], byte[]> consumer;
+    private final Producer<byte[], byte[]> deadLetters;
+    private final Deserializer<K> keys;
+    private final Deserializer<V> values;
+    private final Collection<String> topics;
+    private final Pattern pattern;
+    private final Ordering ordering;
+    private final int maxInFlight;
+    private final long maxInFlightBytes;
+    private final Executor executor;
+    private final ExecutorService ownedExecutor;
+    private final ScheduledExecutorService timer;
+    private final int maxAttempts;
+    private final Duration initialBackoff;
+    private final Duration maxBackoff;
+    private final String deadLetterTopic;
+    private final Duration commitInterval;
+    private final Duration drainTimeout;
+
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition changed = lock.newCondition();
+    private final ParallelScheduler<ConsumerRecord<byte[], byte[]>> scheduler =
+            new ParallelScheduler<>(MAX_METADATA_CHARS);
+    private final Map<Work<ConsumerRecord<byte[], byte[]>>, ScheduledFuture<?>> backingOff = new IdentityHashMap<>();
+
+    // Only the thread in run() touches these.
+    private final Map<TopicPartition, CommitPoint> committed = new HashMap<>();
+    private final Set<TopicPartition> paused = new HashSet<>();
+    private final java.util.ArrayDeque<ConsumerRecord<byte[], byte[]>> pending = new java.util.ArrayDeque<>();
+    private boolean commitInFlight;
+    private long commitSentAt;
+    /** How a record is handed to the handler; set once by {@link #run} or {@link #runAsync}. */
+    private volatile Invocation<K, V> invocation;
+
+    private final AtomicBoolean started = new AtomicBoolean();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final CountDownLatch finished = new CountDownLatch(1);
+    private final AtomicReference<Throwable> failure = new AtomicReference<>();
+    private volatile boolean stopping;
+
+    private final LongAdder processed = new LongAdder();
+    private final LongAdder retried = new LongAdder();
+    private final LongAdder deadLettered = new LongAdder();
+    private final Timer processing;
+    private final Counter retriesMeter;
+    private final Counter deadLetteredMeter;
+
+    private ParallelProcessor(Builder<K, V> b, Consumer<byte[], byte[]> consumer, Producer<byte[], byte[]> deadLetters,
+                              ExecutorService ownedExecutor, String group) {
+        this.consumer = consumer;
+        this.deadLetters = deadLetters;
+        this.keys = b.keys;
+        this.values = b.values;
+        this.topics = b.topics;
+        this.pattern = b.pattern;
+        this.ordering = b.ordering;
+        this.maxInFlight = b.maxInFlight;
+        this.maxInFlightBytes = b.maxInFlightBytes;
+        this.ownedExecutor = ownedExecutor;
+        this.executor = b.executor != null ? b.executor : ownedExecutor;
+        this.maxAttempts = b.maxAttempts;
+        this.initialBackoff = b.initialBackoff;
+        this.maxBackoff = b.maxBackoff;
+        this.deadLetterTopic = b.deadLetterTopic;
+        this.commitInterval = b.commitInterval;
+        this.drainTimeout = b.drainTimeout;
+        this.timer = Executors.newSingleThreadScheduledExecutor(daemon("skein-parallel-retry"));
+        MeterRegistry r = b.meterRegistry;
+        if (r != null) {
+            Gauge.builder("skein.parallel.in.flight", this, p -> p.locked(p.scheduler::held))
+                    .description("records held: running, backing off or waiting behind their key")
+                    .tag("group", group).register(r);
+            Gauge.builder("skein.parallel.key.waiting.max", this, p -> p.locked(p.scheduler::maxWaitingPerKey))
+                    .description("the longest line of records waiting behind a running one of the same key")
+                    .tag("group", group).register(r);
+            processing = Timer.builder("skein.parallel.processing").description("handler time of records done")
+                    .tag("group", group).register(r);
+            retriesMeter = Counter.builder("skein.parallel.retries").description("handler runs that failed and were retried")
+                    .tag("group", group).register(r);
+            deadLetteredMeter = Counter.builder("skein.parallel.dead.lettered")
+                    .description("records written to the dead-letter topic").tag("group", group).register(r);
+        } else {
+            processing = null;
+            retriesMeter = null;
+            deadLetteredMeter = null;
+        }
+    }
+
+    public static <K, V> Builder<K, V> builder(Deserializer<K> keys, Deserializer<V> values) {
+        return new Builder<>(keys, values);
+    }
+
+    /**
+     * Processes records with a blocking handler until {@link #close()} is called (from another thread)
+     * or a record fails for good without a dead-letter topic ({@link RecordProcessingException}). On the
+     * way out it stops starting records, waits for the running ones up to the drain timeout and commits.
+     */
+    public void run(Handler<K, V> handler) {
+        Objects.requireNonNull(handler, "handler");
+        loop((record, done) -> {
+            handler.handle(record);
+            done.accept(null);
+        });
+    }
+
+    /** As {@link #run(Handler)}, with a handler that returns a stage which completes when the record is done. */
+    public void runAsync(AsyncHandler<K, V> handler) {
+        Objects.requireNonNull(handler, "handler");
+        loop((record, done) -> {
+            CompletionStage<?> stage = handler.handle(record);
+            if (stage == null) {
+                done.accept(null);
+            } else {
+                stage.whenComplete((v, e) -> done.accept(e));
+            }
+        });
+    }
+
+    /** Records done (dead-lettered ones included) since the processor started. */
+    public long processedCount() {
+        return processed.sum();
+    }
+
+    /** Handler runs that failed and were tried again. */
+    public long retriedCount() {
+        return retried.sum();
+    }
+
+    public long deadLetteredCount() {
+        return deadLettered.sum();
+    }
+
+    /** Records held now: running, backing off, or waiting behind their key. */
+    public int inFlight() {
+        return locked(scheduler::held);
+    }
+
+    private interface Invocation<K, V> {
+        void invoke(ConsumerRecord<K, V> record, java.util.function.Consumer<Throwable> done) throws Exception;
+    }
+
+    private void loop(Invocation<K, V> invocation) {
+        if (!started.compareAndSet(false, true)) {
+            throw new IllegalStateException("run() may be called once");
+        }
+        if (closed.get()) {
+            finished.countDown();
+            throw new IllegalStateException("the processor is closed");
+        }
+        this.invocation = invocation;
+        try {
+            RebalanceListener listener = new Listener();
+            if (pattern != null) {
+                consumer.subscribe(pattern, listener);
+            } else {
+                consumer.subscribe(topics, listener);
+            }
+            long nextCommit = System.nanoTime() + commitInterval.toNanos();
+            while (!stopping) {
+                long now = System.nanoTime();
+                if (now - nextCommit >= 0) {
+                    commit(null, false);
+                    nextCommit = now + commitInterval.toNanos();
+                }
+                try {
+                    pollOnce();
+                } catch (WakeupException e) {
+                    if (!stopping) {
+                        throw e;
+                    }
+                }
+            }
+        } finally {
+            try {
+                shutDown();
+            } finally {
+                finished.countDown();
+            }
+        }
+        Throwable t = failure.get();
+        if (t instanceof RuntimeException e) {
+            throw e;
+        } else if (t != null) {
+            throw new SkeinException("the parallel processor failed: " + t, t);
+        }
+    }
+
+    private void pollOnce() {
+        admit();
+        Set<TopicPartition> assigned = consumer.assignment();
+        Set<TopicPartition> pause = new HashSet<>();
+        boolean full;
+        lock.lock();
+        try {
+            full = full() || !pending.isEmpty();
+            for (TopicPartition tp : assigned) {
+                if (full || scheduler.span(tp) >= (long) maxInFlight * SPAN_PER_IN_FLIGHT) {
+                    pause.add(tp);
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        applyPauses(assigned, pause);
+        ConsumerRecords<byte[], byte[]> records;
+        if (!assigned.isEmpty() && pause.size() == assigned.size()) {
+            // Nothing to fetch: keep the membership going (rebalances run inside poll) and wait for work to drain.
+            records = consumer.poll(Duration.ZERO);
+            lock.lock();
+            try {
+                long wait = PAUSED_WAIT_NANOS;
+                while (full() && !stopping && wait > 0) {
+                    wait = changed.awaitNanos(wait);
+                }
+                if (!full && scheduler.running() > 0 && !stopping) {
+                    changed.awaitNanos(PAUSED_WAIT_NANOS); // a paused partition waits for its oldest record
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new SkeinException("interrupted", e);
+            } finally {
+                lock.unlock();
+            }
+        } else {
+            records = consumer.poll(POLL);
+        }
+        for (ConsumerRecord<byte[], byte[]> r : records) {
+            pending.addLast(r);
+        }
+        admit();
+    }
+
+    /**
+     * Hands polled records to the scheduler while there is room, in the order polled, and starts those
+     * that may start. What does not fit waits here (one poll's worth at most: fetching is paused meanwhile).
+     */
+    private void admit() {
+        if (pending.isEmpty()) {
+            return;
+        }
+        List<Work<ConsumerRecord<byte[], byte[]>>> ready = new ArrayList<>();
+        lock.lock();
+        try {
+            ConsumerRecord<byte[], byte[]> r;
+            while (!full() && (r = pending.pollFirst()) != null) {
+                TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+                long bytes = (r.key() == null ? 0 : r.key().length) + (r.value() == null ? 0 : r.value().length);
+                Work<ConsumerRecord<byte[], byte[]>> w = scheduler.add(tp, r.offset(), r.leaderEpoch(), keyOf(r), bytes, r);
+                if (w != null) {
+                    ready.add(w);
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        for (Work<ConsumerRecord<byte[], byte[]>> w : ready) {
+            dispatch(w);
+        }
+    }
+
+    private boolean full() {
+        return scheduler.held() >= maxInFlight || scheduler.heldBytes() >= maxInFlightBytes;
+    }
+
+    private void applyPauses(Set<TopicPartition> assigned, Set<TopicPartition> pause) {
+        paused.retainAll(assigned);
+        List<TopicPartition> resume = new ArrayList<>();
+        for (TopicPartition tp : paused) {
+            if (!pause.contains(tp)) {
+                resume.add(tp);
+            }
+        }
+        List<TopicPartition> newlyPaused = new ArrayList<>();
+        for (TopicPartition tp : pause) {
+            if (paused.add(tp)) {
+                newlyPaused.add(tp);
+            }
+        }
+        if (!resume.isEmpty()) {
+            resume.forEach(paused::remove);
+            consumer.resume(resume);
+        }
+        if (!newlyPaused.isEmpty()) {
+            consumer.pause(newlyPaused);
+        }
+    }
+
+    private Object keyOf(ConsumerRecord<byte[], byte[]> r) {
+        return switch (ordering) {
+            case KEY -> r.key() == null ? null : new KeyBytes(r.key());
+            case PARTITION -> WHOLE_PARTITION;
+            case UNORDERED -> null;
+        };
+    }
+
+    /** Key bytes compared by content. */
+    private record KeyBytes(byte[] bytes) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof KeyBytes k && Arrays.equals(bytes, k.bytes);
+        }
+
+        @Override
+        public int hashCode() {
+            return Arrays.hashCode(bytes);
+        }
+    }
+
+    private void dispatch(Work<ConsumerRecord<byte[], byte[]>> w) {
+        try {
+            executor.execute(() -> execute(w));
+        } catch (RejectedExecutionException e) {
+            abandon(w);
+            fail(new SkeinException("the executor refused a record: " + e.getMessage(), e));
+        }
+    }
+
+    private void execute(Work<ConsumerRecord<byte[], byte[]>> w) {
+        ConsumerRecord<byte[], byte[]> raw;
+        lock.lock();
+        try {
+            if (!scheduler.live(w)) {
+                scheduler.abandon(w); // its partition is being given up, or we stop: the next owner runs it
+                changed.signalAll();
+                return;
+            }
+            raw = w.record();
+        } finally {
+            lock.unlock();
+        }
+        ConsumerRecord<K, V> record;
+        try {
+            record = deserialize(raw);
+        } catch (RuntimeException e) {
+            exhausted(w, raw, e, 0);
+            return;
+        }
+        long start = System.nanoTime();
+        AtomicBoolean once = new AtomicBoolean();
+        try {
+            invocation.invoke(record, error -> {
+                if (once.compareAndSet(false, true)) {
+                    if (error == null) {
+                        succeeded(w, start);
+                    } else {
+                        failed(w, raw, unwrap(error));
+                    }
+                }
+            });
+        } catch (Throwable e) {
+            if (once.compareAndSet(false, true)) {
+                failed(w, raw, e);
+            }
+        }
+    }
+
+    private static Throwable unwrap(Throwable e) {
+        while ((e instanceof CompletionException || e instanceof ExecutionException) && e.getCause() != null) {
+            e = e.getCause();
+        }
+        return e;
+    }
+
+    private ConsumerRecord<K, V> deserialize(ConsumerRecord<byte[], byte[]> r) {
+        K key = keys.deserialize(r.key(), SerdeContext.forConsumer(r.topic(), SerdeContext.Target.KEY, r.headers(),
+                r.partition(), r.offset()));
+        V value = values.deserialize(r.value(), SerdeContext.forConsumer(r.topic(), SerdeContext.Target.VALUE, r.headers(),
+                r.partition(), r.offset()));
+        return new ConsumerRecord<>(r.topic(), r.partition(), r.offset(), r.timestamp(), r.timestampIsLogAppendTime(),
+                key, value, r.headers(), r.serializedKeySize(), r.serializedValueSize(), r.leaderEpoch());
+    }
+
+    private void succeeded(Work<ConsumerRecord<byte[], byte[]>> w, long startNanos) {
+        if (processing != null && startNanos != 0) {
+            processing.record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
+        }
+        processed.increment();
+        Work<ConsumerRecord<byte[], byte[]>> next;
+        lock.lock();
+        try {
+            next = scheduler.complete(w);
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        if (next != null) {
+            dispatch(next);
+        }
+    }
+
+    private void failed(Work<ConsumerRecord<byte[], byte[]>> w, ConsumerRecord<byte[], byte[]> raw, Throwable error) {
+        int attempts;
+        lock.lock();
+        try {
+            attempts = w.failed();
+            if (attempts < maxAttempts) {
+                if (!scheduler.live(w)) {
+                    scheduler.abandon(w);
+                    changed.signalAll();
+                    return;
+                }
+                retried.increment();
+                if (retriesMeter != null) {
+                    retriesMeter.increment();
+                }
+                long delay = backoff(attempts);
+                log.debug("record {} failed (attempt {} of {}), trying again in {} ms: {}", w, attempts, maxAttempts,
+                        delay, error.toString());
+                // Scheduled under the lock, so the retry (which takes it) finds itself in backingOff.
+                backingOff.put(w, timer.schedule(() -> retry(w), delay, TimeUnit.MILLISECONDS));
+                return;
+            }
+        } finally {
+            lock.unlock();
+        }
+        exhausted(w, raw, error, attempts);
+    }
+
+    private void retry(Work<ConsumerRecord<byte[], byte[]>> w) {
+        lock.lock();
+        try {
+            if (backingOff.remove(w) == null) {
+                return; // cancelled by a revoke or the stop, which let it go
+            }
+        } finally {
+            lock.unlock();
+        }
+        dispatch(w);
+    }
+
+    /** Exponential from the initial backoff, capped, with up to 20% taken off at random so retries spread. */
+    private long backoff(int attempts) {
+        double ms = initialBackoff.toMillis() * Math.pow(2, Math.min(attempts - 1, 30));
+        ms = Math.min(ms, maxBackoff.toMillis());
+        return Math.max(1, (long) (ms * (1 - 0.2 * ThreadLocalRandom.current().nextDouble())));
+    }
+
+    private void exhausted(Work<ConsumerRecord<byte[], byte[]>> w, ConsumerRecord<byte[], byte[]> raw, Throwable error,
+                           int attempts) {
+        if (deadLetters == null) {
+            abandon(w);
+            fail(new RecordProcessingException(raw.topic(), raw.partition(), raw.offset(), attempts, error));
+            return;
+        }
+        List<Header> headers = new ArrayList<>(raw.headers());
+        headers.add(header("skein.dlt.topic", raw.topic()));
+        headers.add(header("skein.dlt.partition", Integer.toString(raw.partition())));
+        headers.add(header("skein.dlt.offset", Long.toString(raw.offset())));
+        headers.add(header("skein.dlt.attempts", Integer.toString(attempts)));
+        headers.add(header("skein.dlt.error", String.valueOf(error)));
+        log.warn("record {} failed after {} attempt(s); writing it to dead-letter topic {}: {}", w, attempts,
+                deadLetterTopic, error.toString());
+        try {
+            deadLetters.send(new ProducerRecord<>(deadLetterTopic, null, raw.key(), raw.value(), headers, null))
+                    .whenComplete((md, e) -> {
+                        if (e == null) {
+                            deadLettered.increment();
+                            if (deadLetteredMeter != null) {
+                                deadLetteredMeter.increment();
+                            }
+                            succeeded(w, 0);
+                        } else {
+                            abandon(w);
+                            fail(new SkeinException("could not write " + w + " to dead-letter topic " + deadLetterTopic
+                                    + ": " + unwrap(e), unwrap(e)));
+                        }
+                    });
+        } catch (RuntimeException e) {
+            abandon(w);
+            fail(new SkeinException("could not write " + w + " to dead-letter topic " + deadLetterTopic + ": " + e, e));
+        }
+    }
+
+    private static Header header(String key, String value) {
+        return new Header(key, value.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private void abandon(Work<ConsumerRecord<byte[], byte[]>> w) {
+        lock.lock();
+        try {
+            scheduler.abandon(w);
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Ends the run with {@code t} (the first failure wins). */
+    private void fail(Throwable t) {
+        if (failure.compareAndSet(null, t)) {
+            log.error("the parallel processor stops: {}", t.toString());
+        }
+        stopping = true;
+        consumer.wakeup();
+        lock.lock();
+        try {
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Commits the commit points that moved, of {@code only} (or of every partition held). Synchronous
+     * commits (revoke, close) wait; an interval commit is sent without waiting, one at a time.
+     */
+    private void commit(Collection<TopicPartition> only, boolean sync) {
+        if (!sync && commitInFlight && System.nanoTime() - commitSentAt < TimeUnit.SECONDS.toNanos(30)) {
+            return; // one interval commit at a time (one whose answer never came does not block for ever)
+        }
+        Map<TopicPartition, OffsetAndMetadata> offsets = new LinkedHashMap<>();
+        Map<TopicPartition, CommitPoint> points = new HashMap<>();
+        lock.lock();
+        try {
+            for (TopicPartition tp : only != null ? only : scheduler.partitions()) {
+                CommitPoint cp = scheduler.commitPoint(tp);
+                if (cp != null && !cp.equals(committed.get(tp))) {
+                    offsets.put(tp, new OffsetAndMetadata(cp.offset(), cp.metadata(), cp.leaderEpoch()));
+                    points.put(tp, cp);
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (offsets.isEmpty()) {
+            return;
+        }
+        if (sync) {
+            try {
+                consumer.commitSync(offsets);
+                committed.putAll(points);
+            } catch (WakeupException e) {
+                try {
+                    consumer.commitSync(offsets); // the wakeup was for the loop, which is ending anyway
+                    committed.putAll(points);
+                } catch (RuntimeException again) {
+                    log.warn("could not commit {}: {}", offsets.keySet(), again.toString());
+                }
+            } catch (RuntimeException e) {
+                log.warn("could not commit {}: {}", offsets.keySet(), e.toString());
+            }
+            return;
+        }
+        // Callbacks run inside poll(), on this thread.
+        commitInFlight = true;
+        commitSentAt = System.nanoTime();
+        committed.putAll(points);
+        try {
+            consumer.commitAsync(offsets, (result, error) -> {
+                commitInFlight = false;
+                if (error != null) {
+                    log.warn("commit of {} failed, trying again at the next interval: {}", offsets.keySet(), error.toString());
+                    points.forEach((tp, cp) -> committed.remove(tp, cp));
+                }
+            });
+        } catch (RuntimeException e) {
+            commitInFlight = false;
+            points.forEach((tp, cp) -> committed.remove(tp, cp));
+            log.warn("could not commit {}: {}", offsets.keySet(), e.toString());
+        }
+    }
+
+    /** Waits, up to the drain timeout, for the running records of {@code tps} after letting their waiting ones go. */
+    private void drain(Collection<TopicPartition> tps) {
+        long deadline = System.nanoTime() + drainTimeout.toNanos();
+        lock.lock();
+        try {
+            if (tps == null) {
+                scheduler.stop();
+            } else {
+                scheduler.revoke(tps);
+            }
+            Collection<TopicPartition> of = tps == null ? scheduler.partitions() : tps;
+            backingOff.entrySet().removeIf(e -> {
+                if (of.contains(e.getKey().partition())) {
+                    e.getValue().cancel(false);
+                    scheduler.abandon(e.getKey());
+                    return true;
+                }
+                return false;
+            });
+            long left;
+            while (scheduler.running(of) > 0 && (left = deadline - System.nanoTime()) > 0) {
+                changed.awaitNanos(left);
+            }
+            int still = scheduler.running(of);
+            if (still > 0) {
+                log.warn("{} record(s) of {} still running after {}; letting the partitions go without them",
+                        still, of, drainTimeout);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void shutDown() {
+        drain(null);
+        commit(null, true);
+    }
+
+    private final class Listener implements RebalanceListener {
+        @Override
+        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            if (partitions.isEmpty()) {
+                return;
+            }
+            Map<TopicPartition, OffsetAndMetadata> previous;
+            try {
+                previous = consumer.committed(new HashSet<>(partitions));
+            } catch (RuntimeException e) {
+                // Without them every record from the committed offset on runs again: more work, nothing skipped.
+                log.warn("could not read the committed offsets of {}: {}", partitions, e.toString());
+                previous = Map.of();
+            }
+            lock.lock();
+            try {
+                for (TopicPartition tp : partitions) {
+                    OffsetAndMetadata om = previous.get(tp);
+                    scheduler.assign(tp, om == null ? DoneOffsets.none(-1) : DoneOffsets.decode(om.offset(), om.metadata()));
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        @Override
+        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            if (partitions.isEmpty()) {
+                return;
+            }
+            pending.removeIf(r -> partitions.contains(new TopicPartition(r.topic(), r.partition())));
+            drain(partitions);
+            commit(partitions, true);
+            forget(partitions);
+        }
+
+        @Override
+        public void onPartitionsLost(Collection<TopicPartition> partitions) {
+            if (partitions.isEmpty()) {
+                return;
+            }
+            drain(partitions); // another member may own them already: no commit
+            forget(partitions);
+        }
+
+        private void forget(Collection<TopicPartition> partitions) {
+            lock.lock();
+            try {
+                scheduler.remove(partitions);
+                changed.signalAll();
+            } finally {
+                lock.unlock();
+            }
+            partitions.forEach(committed::remove);
+            paused.removeAll(partitions);
+            pending.removeIf(r -> partitions.contains(new TopicPartition(r.topic(), r.partition())));
+        }
+    }
+
+    private <T> T locked(java.util.function.Supplier<T> read) {
+        lock.lock();
+        try {
+            return read.get();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Stops: no record starts any more, the running ones are waited for up to the drain timeout, what
+     * is done is committed, and the clients close. Safe from any thread and more than once; when
+     * {@link #run} is running on another thread, waits for it to finish first.
+     */
+    @Override
+    public void close() {
+        stopping = true;
+        consumer.wakeup();
+        lock.lock();
+        try {
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        if (started.get()) {
+            try {
+                if (!finished.await(drainTimeout.toMillis() + 30_000, TimeUnit.MILLISECONDS)) {
+                    log.warn("the processing loop did not end in time; closing the clients under it");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        try {
+            consumer.close();
+        } finally {
+            try {
+                if (deadLetters != null) {
+                    deadLetters.close(Duration.ofSeconds(30));
+                }
+            } finally {
+                timer.shutdownNow();
+                if (ownedExecutor != null) {
+                    ownedExecutor.shutdown();
+                }
+            }
+        }
+    }
+
+    private static java.util.concurrent.ThreadFactory daemon(String name) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    /** Options: the consumer's (group, bootstrap, security, ...), the input, and how records are run. */
+    public static final class Builder<K, V> {
+        private final Deserializer<K> keys;
+        private final Deserializer<V> values;
+        private final ConsumerBuilder<byte[], byte[]> consumer =
+                Consumer.builder(Serdes.bytes().deserializer(), Serdes.bytes().deserializer());
+        private Collection<String> topics;
+        private Pattern pattern;
+        private Ordering ordering = Ordering.KEY;
+        private int maxInFlight = 1_000;
+        private long maxInFlightBytes = 64L * 1024 * 1024;
+        private Executor executor;
+        private int maxAttempts = 3;
+        private Duration initialBackoff = Duration.ofMillis(100);
+        private Duration maxBackoff = Duration.ofSeconds(10);
+        private String deadLetterTopic;
+        private Duration commitInterval = Duration.ofSeconds(1);
+        private Duration drainTimeout = Duration.ofSeconds(30);
+        private MeterRegistry meterRegistry;
+
+        private Builder(Deserializer<K> keys, Deserializer<V> values) {
+            this.keys = Objects.requireNonNull(keys, "keys");
+            this.values = Objects.requireNonNull(values, "values");
+        }
+
+        /** The consumer's options, wholesale (group, bootstrap, security, fetch sizes, group protocol...). */
+        public Builder<K, V> options(ConsumerOptions options) {
+            consumer.options(options);
+            return this;
+        }
+
+        /** Changes the consumer's options. */
+        public Builder<K, V> options(java.util.function.Consumer<ConsumerOptions.Builder> changes) {
+            consumer.options(changes);
+            return this;
+        }
+
+        public Builder<K, V> bootstrapServers(String servers) {
+            consumer.bootstrapServers(servers);
+            return this;
+        }
+
+        public Builder<K, V> groupId(String group) {
+            consumer.groupId(group);
+            return this;
+        }
+
+        /** A consumer property by its standard name (a key the consumer does not take fails at {@link #build()}). */
+        public Builder<K, V> property(String key, Object value) {
+            consumer.property(key, value);
+            return this;
+        }
+
+        public Builder<K, V> properties(Map<String, ?> props) {
+            consumer.properties(props);
+            return this;
+        }
+
+        public Builder<K, V> topics(Collection<String> topics) {
+            this.topics = List.copyOf(topics);
+            this.pattern = null;
+            return this;
+        }
+
+        public Builder<K, V> topics(String... topics) {
+            return topics(List.of(topics));
+        }
+
+        /** Subscribes to every topic whose name matches (as {@link Consumer#subscribe(Pattern, RebalanceListener)}). */
+        public Builder<K, V> pattern(Pattern pattern) {
+            this.pattern = Objects.requireNonNull(pattern, "pattern");
+            this.topics = null;
+            return this;
+        }
+
+        public Builder<K, V> ordering(Ordering ordering) {
+            this.ordering = Objects.requireNonNull(ordering, "ordering");
+            return this;
+        }
+
+        /** Records held at most (running or waiting behind their key); fetching pauses at the limit. Default 1,000. */
+        public Builder<K, V> maxInFlight(int records) {
+            this.maxInFlight = records;
+            return this;
+        }
+
+        /** Bytes of keys and values held at most; fetching pauses at the limit. Default 64 MiB. */
+        public Builder<K, V> maxInFlightBytes(long bytes) {
+            this.maxInFlightBytes = bytes;
+            return this;
+        }
+
+        /** Where handlers run; not shut down by the processor. Default: see {@link ParallelProcessor}. */
+        public Builder<K, V> executor(Executor executor) {
+            this.executor = Objects.requireNonNull(executor, "executor");
+            return this;
+        }
+
+        /**
+         * Runs of a failing record before it is dead-lettered (or the processor stops): {@code maxAttempts}
+         * in all, waiting {@code initialBackoff}, doubling up to {@code maxBackoff}, in between. Default 3,
+         * 100 ms, 10 s. 1 means no retry.
+         */
+        public Builder<K, V> retry(int maxAttempts, Duration initialBackoff, Duration maxBackoff) {
+            this.maxAttempts = maxAttempts;
+            this.initialBackoff = Objects.requireNonNull(initialBackoff, "initialBackoff");
+            this.maxBackoff = Objects.requireNonNull(maxBackoff, "maxBackoff");
+            return this;
+        }
+
+        /**
+         * Where records that keep failing go (written with an idempotent producer on the same cluster and
+         * client options); without one (the default) such a record stops the processor.
+         */
+        public Builder<K, V> deadLetterTopic(String topic) {
+            this.deadLetterTopic = topic;
+            return this;
+        }
+
+        /** How often the done offsets are committed. Default 1 s. */
+        public Builder<K, V> commitInterval(Duration interval) {
+            this.commitInterval = Objects.requireNonNull(interval, "commitInterval");
+            return this;
+        }
+
+        /** How long a revoke or {@link #close()} waits for running records. Default 30 s. */
+        public Builder<K, V> drainTimeout(Duration timeout) {
+            this.drainTimeout = Objects.requireNonNull(timeout, "drainTimeout");
+            return this;
+        }
+
+        public Builder<K, V> meterRegistry(MeterRegistry registry) {
+            this.meterRegistry = registry;
+            consumer.meterRegistry(registry);
+            return this;
+        }
+
+        /** Checks the options (naming a bad one), then builds the consumer and, with a dead-letter topic, its producer. */
+        public ParallelProcessor<K, V> build() {
+            if ((topics == null || topics.isEmpty()) && pattern == null) {
+                throw new IllegalArgumentException("topics: give the topics (or a pattern) to process");
+            }
+            requirePositive("maxInFlight", maxInFlight);
+            requirePositive("maxInFlightBytes", maxInFlightBytes);
+            requirePositive("retry maxAttempts", maxAttempts);
+            requirePositive("commitInterval", commitInterval.toMillis());
+            if (initialBackoff.isNegative() || maxBackoff.compareTo(initialBackoff) < 0) {
+                throw new IllegalArgumentException("retry: backoffs must be >= 0 with max >= initial, were "
+                        + initialBackoff + " and " + maxBackoff);
+            }
+            if (drainTimeout.isNegative()) {
+                throw new IllegalArgumentException("drainTimeout must be >= 0, was " + drainTimeout);
+            }
+            if (deadLetterTopic != null && deadLetterTopic.isBlank()) {
+                throw new IllegalArgumentException("deadLetterTopic must not be blank");
+            }
+            // The processor commits itself: what the consumer's delivery mode would commit is not what is done.
+            consumer.delivery(Delivery.MANUAL).property("enable.auto.commit", false);
+            ConsumerOptions options = consumer.options(); // validates, naming a bad key
+            if (options.groupId() == null || options.groupId().isEmpty()) {
+                throw new IllegalArgumentException("group.id is required: the processor commits for a group");
+            }
+            Producer<byte[], byte[]> producer = null;
+            if (deadLetterTopic != null) {
+                producer = Producer.builder(Serdes.bytes().serializer(), Serdes.bytes().serializer())
+                        .options(o -> o.client(options.client())).acks(Acks.ALL).idempotence(true).build();
+            }
+            ExecutorService owned = executor != null ? null : defaultExecutor(maxInFlight);
+            Consumer<byte[], byte[]> c;
+            try {
+                c = consumer.build();
+            } catch (RuntimeException e) {
+                if (producer != null) {
+                    producer.close(Duration.ZERO);
+                }
+                if (owned != null) {
+                    owned.shutdown();
+                }
+                throw e;
+            }
+            return new ParallelProcessor<>(this, c, producer, owned, options.groupId());
+        }
+
+        private static void requirePositive(String name, long value) {
+            if (value <= 0) {
+                throw new IllegalArgumentException(name + " must be > 0, was " + value);
+            }
+        }
+
+        /** Virtual threads where the JVM has them (21+), else a pool of daemon threads that shrinks when idle. */
+        private static ExecutorService defaultExecutor(int maxInFlight) {
+            try {
+                return (ExecutorService) Executors.class.getMethod("newVirtualThreadPerTaskExecutor").invoke(null);
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                int threads = Math.min(maxInFlight, 1024);
+                ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS,
+                        new LinkedBlockingQueue<>(), daemon("skein-parallel"));
+                pool.allowCoreThreadTimeOut(true);
+                return pool;
+            }
+        }
+    }
+}

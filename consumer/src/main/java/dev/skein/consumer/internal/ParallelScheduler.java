@@ -1,0 +1,355 @@
+package dev.skein.consumer.internal;
+
+import dev.skein.core.TopicPartition;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a parallel processor holds, and which record may run next: a state machine with no threads,
+ * no clock and no I/O. The processor calls it under one lock.
+ *
+ * <p>Per partition it keeps the records received since the first one not done (the span, in offset
+ * order), and per ordering key a queue whose head is the record running for that key: a record starts
+ * only when it heads its key's queue, so records with equal keys run one at a time, in offset order. A
+ * record with a {@code null} key has no queue and starts at once. The commit point of a partition is
+ * the first record not done; the records done above it are described by {@link DoneOffsets}.
+ *
+ * @param <R> the record carried to the handler
+ */
+public final class ParallelScheduler<R> {
+
+    /** One record on its way through the processor. */
+    public static final class Work<R> {
+        private final Part<R> part;
+        private final TopicPartition partition;
+        private final long offset;
+        private final int leaderEpoch;
+        private final Object key;
+        private final long bytes;
+        private R record;
+        private boolean started;
+        private boolean done;
+        private boolean dropped; // left behind by a revoke or stop: not done, no longer held
+        private int attempts;
+
+        private Work(Part<R> part, TopicPartition partition, long offset, int leaderEpoch, Object key, long bytes, R record) {
+            this.part = part;
+            this.partition = partition;
+            this.offset = offset;
+            this.leaderEpoch = leaderEpoch;
+            this.key = key;
+            this.bytes = bytes;
+            this.record = record;
+        }
+
+        public TopicPartition partition() { return partition; }
+
+        public long offset() { return offset; }
+
+        public R record() { return record; }
+
+        public long bytes() { return bytes; }
+
+        /** Failed runs so far. */
+        public int attempts() { return attempts; }
+
+        public int failed() { return ++attempts; }
+
+        @Override
+        public String toString() {
+            return partition + "@" + offset;
+        }
+    }
+
+    /** Where a partition's commit stands: the offset, the leader epoch of the record before it, the metadata. */
+    public record CommitPoint(long offset, int leaderEpoch, String metadata) {}
+
+    private static final class Part<R> {
+        final ArrayDeque<Work<R>> span = new ArrayDeque<>();
+        final Map<Object, ArrayDeque<Work<R>>> keys = new HashMap<>();
+        final DoneOffsets previous; // what the member before us committed as done
+        long next = -1;             // the offset after the last record received
+        int lastEpoch = -1;         // leader epoch of the last record out of the span
+        int running;
+        boolean revoking;
+
+        Part(DoneOffsets previous) {
+            this.previous = previous;
+        }
+    }
+
+    private final Map<TopicPartition, Part<R>> parts = new LinkedHashMap<>();
+    private final int maxMetadataChars;
+    private int held;
+    private long heldBytes;
+    private int running;
+    private boolean stopped;
+
+    public ParallelScheduler(int maxMetadataChars) {
+        this.maxMetadataChars = maxMetadataChars;
+    }
+
+    /** Takes a partition on, with what its previous owner committed (records it finished are skipped). */
+    public void assign(TopicPartition tp, DoneOffsets previous) {
+        parts.put(tp, new Part<>(previous));
+    }
+
+    public boolean owns(TopicPartition tp) {
+        return parts.containsKey(tp);
+    }
+
+    /**
+     * A record received from the consumer, in offset order per partition. Returns it when it may start
+     * now (the caller starts it), else {@code null}: it waits behind its key, or the member that had the
+     * partition before finished it already, or the partition is not (or no longer) ours.
+     */
+    public Work<R> add(TopicPartition tp, long offset, int leaderEpoch, Object key, long bytes, R record) {
+        Part<R> part = parts.get(tp);
+        if (part == null || part.revoking || stopped) {
+            return null;
+        }
+        Work<R> w = new Work<>(part, tp, offset, leaderEpoch, key, bytes, record);
+        part.span.addLast(w);
+        part.next = offset + 1;
+        if (part.previous.isDone(offset)) {
+            w.done = true;
+            w.record = null;
+            return null;
+        }
+        held++;
+        heldBytes += bytes;
+        if (key != null) {
+            ArrayDeque<Work<R>> queue = part.keys.computeIfAbsent(key, k -> new ArrayDeque<>());
+            queue.addLast(w);
+            if (queue.size() > 1) {
+                return null;
+            }
+        }
+        return start(w);
+    }
+
+    private Work<R> start(Work<R> w) {
+        w.started = true;
+        w.part.running++;
+        running++;
+        return w;
+    }
+
+    /** True while {@code w}'s result still counts: its partition is ours and not being given up. */
+    public boolean live(Work<R> w) {
+        return !stopped && !w.part.revoking && parts.get(w.partition) == w.part && !w.dropped;
+    }
+
+    /** {@code w} finished; returns the record of the same key that may start now, if any. */
+    public Work<R> complete(Work<R> w) {
+        if (!finish(w)) {
+            return null;
+        }
+        w.done = true;
+        Work<R> next = nextOfKey(w);
+        return next == null || next.part.revoking || stopped ? null : start(next);
+    }
+
+    /**
+     * {@code w} ends without being done (its partition is being given up, or the processor stops): it
+     * is left for the next owner, and so is everything after it in its key's queue.
+     */
+    public void abandon(Work<R> w) {
+        if (finish(w)) {
+            nextOfKey(w);
+        }
+    }
+
+    private boolean finish(Work<R> w) {
+        if (!w.started || w.done || w.dropped) {
+            return false;
+        }
+        w.started = false;
+        w.record = null;
+        if (parts.get(w.partition) != w.part) {
+            return false; // the partition was dropped meanwhile, and its counts with it
+        }
+        w.part.running--;
+        running--;
+        held--;
+        heldBytes -= w.bytes;
+        return true;
+    }
+
+    private Work<R> nextOfKey(Work<R> w) {
+        if (w.key == null) {
+            return null;
+        }
+        ArrayDeque<Work<R>> queue = w.part.keys.get(w.key);
+        if (queue == null) {
+            return null;
+        }
+        queue.remove(w); // the head, unless a revoke dropped the queue around it
+        if (queue.isEmpty()) {
+            w.part.keys.remove(w.key);
+            return null;
+        }
+        return queue.peekFirst();
+    }
+
+    /**
+     * Stops starting records of these partitions and lets go of those that have not started (the next
+     * owner reads them again). The ones running are waited for by the caller ({@link #running}).
+     */
+    public void revoke(Collection<TopicPartition> tps) {
+        for (TopicPartition tp : tps) {
+            Part<R> part = parts.get(tp);
+            if (part != null) {
+                part.revoking = true;
+                dropWaiting(part);
+            }
+        }
+    }
+
+    /** Stops starting anything; what has not started is let go. */
+    public void stop() {
+        stopped = true;
+        parts.values().forEach(this::dropWaiting);
+    }
+
+    private void dropWaiting(Part<R> part) {
+        for (Iterator<ArrayDeque<Work<R>>> it = part.keys.values().iterator(); it.hasNext(); ) {
+            ArrayDeque<Work<R>> queue = it.next();
+            queue.removeIf(w -> {
+                if (w.started) {
+                    return false;
+                }
+                w.dropped = true;
+                w.record = null;
+                held--;
+                heldBytes -= w.bytes;
+                return true;
+            });
+            if (queue.isEmpty()) {
+                it.remove();
+            }
+        }
+    }
+
+    /** Records of these partitions that started and have not finished. */
+    public int running(Collection<TopicPartition> tps) {
+        int n = 0;
+        for (TopicPartition tp : tps) {
+            Part<R> part = parts.get(tp);
+            n += part == null ? 0 : part.running;
+        }
+        return n;
+    }
+
+    public int running() {
+        return running;
+    }
+
+    /** Forgets these partitions; results of their records still running are ignored from now on. */
+    public void remove(Collection<TopicPartition> tps) {
+        for (TopicPartition tp : tps) {
+            Part<R> part = parts.remove(tp);
+            if (part == null) {
+                continue;
+            }
+            for (Work<R> w : part.span) {
+                if (!w.done && !w.dropped) {
+                    held--;
+                    heldBytes -= w.bytes;
+                    if (w.started) {
+                        running--;
+                    }
+                }
+            }
+        }
+    }
+
+    /** Records received and not done (running or waiting), over every partition. */
+    public int held() {
+        return held;
+    }
+
+    public long heldBytes() {
+        return heldBytes;
+    }
+
+    /** Records of {@code tp} received since its first one not done (done ones above it included). */
+    public int span(TopicPartition tp) {
+        Part<R> part = parts.get(tp);
+        return part == null ? 0 : part.span.size();
+    }
+
+    /** The longest line of records waiting behind a running one of the same key. */
+    public int maxWaitingPerKey() {
+        int max = 0;
+        for (Part<R> part : parts.values()) {
+            for (ArrayDeque<Work<R>> queue : part.keys.values()) {
+                max = Math.max(max, queue.size() - 1);
+            }
+        }
+        return max;
+    }
+
+    public Collection<TopicPartition> partitions() {
+        return List.copyOf(parts.keySet());
+    }
+
+    /**
+     * Where {@code tp}'s commit stands now: the first record not done, and the done ones above it (with
+     * what the previous owner finished beyond what we received). {@code null} when no record was
+     * received yet, so there is nothing new to say.
+     */
+    public CommitPoint commitPoint(TopicPartition tp) {
+        Part<R> part = parts.get(tp);
+        if (part == null || part.next < 0) {
+            return null;
+        }
+        while (!part.span.isEmpty() && part.span.peekFirst().done) {
+            part.lastEpoch = part.span.pollFirst().leaderEpoch;
+        }
+        long offset = part.span.isEmpty() ? part.next : part.span.peekFirst().offset;
+        long end = offset;
+        List<Long> notDone = new ArrayList<>();
+        for (Work<R> w : part.span) {
+            if (w.done) {
+                end = w.offset + 1;
+            }
+        }
+        for (Work<R> w : part.span) {
+            if (!w.done && w.offset < end) {
+                notDone.add(w.offset);
+            }
+        }
+        DoneOffsets previous = part.previous;
+        if (previous.end() > part.next && previous.end() > end) {
+            // The previous owner finished records we have not received yet: keep saying so.
+            for (Work<R> w : part.span) {
+                if (!w.done && w.offset >= end) {
+                    notDone.add(w.offset);
+                }
+            }
+            end = previous.end();
+            for (long o : previous.notDone()) {
+                if (o >= part.next) {
+                    notDone.add(o);
+                }
+            }
+            if (part.next < previous.committed()) {
+                end = offset; // cannot happen with offsets in order; say nothing rather than something wrong
+                notDone.clear();
+            }
+        }
+        long[] list = new long[notDone.size()];
+        for (int i = 0; i < list.length; i++) {
+            list[i] = notDone.get(i);
+        }
+        return new CommitPoint(offset, part.lastEpoch, DoneOffsets.encode(offset, end, list, list.length, maxMetadataChars));
+    }
+}

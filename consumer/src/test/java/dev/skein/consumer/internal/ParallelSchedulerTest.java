@@ -1,0 +1,204 @@
+package dev.skein.consumer.internal;
+
+import dev.skein.consumer.internal.ParallelScheduler.CommitPoint;
+import dev.skein.consumer.internal.ParallelScheduler.Work;
+import dev.skein.core.TopicPartition;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ParallelSchedulerTest {
+    private static final TopicPartition TP = new TopicPartition("t", 0);
+
+    private static ParallelScheduler<String> scheduler() {
+        ParallelScheduler<String> s = new ParallelScheduler<>(4000);
+        s.assign(TP, DoneOffsets.none(-1));
+        return s;
+    }
+
+    @Test
+    void recordsOfOneKeyRunOneAtATimeInOffsetOrderWhileOtherKeysRun() {
+        ParallelScheduler<String> s = scheduler();
+        Work<String> a0 = s.add(TP, 0, 5, "a", 10, "a0");
+        Work<String> a1 = s.add(TP, 1, 5, "a", 10, "a1");
+        Work<String> b2 = s.add(TP, 2, 5, "b", 10, "b2");
+        Work<String> a3 = s.add(TP, 3, 5, "a", 10, "a3");
+        assertNotNull(a0);
+        assertNull(a1, "a1 waits behind a0");
+        assertNotNull(b2, "another key runs at once");
+        assertNull(a3);
+        assertEquals(4, s.held());
+        assertEquals(40, s.heldBytes());
+        assertEquals(2, s.maxWaitingPerKey());
+        Work<String> next = s.complete(a0);
+        assertEquals(1, next.offset(), "the next of key a, in offset order");
+        assertEquals("a1", next.record());
+        assertEquals(3, s.held());
+        Work<String> after = s.complete(next);
+        assertEquals(3, after.offset());
+        assertNull(s.complete(b2));
+        assertNull(s.complete(after));
+        assertEquals(0, s.held());
+        assertEquals(0, s.running());
+    }
+
+    @Test
+    void recordsWithoutAKeyStartAtOnce() {
+        ParallelScheduler<String> s = scheduler();
+        for (int i = 0; i < 5; i++) {
+            assertNotNull(s.add(TP, i, 0, null, 1, "r" + i));
+        }
+        assertEquals(5, s.running());
+    }
+
+    @Test
+    void theCommitStopsAtTheFirstRecordNotDoneAndDescribesTheDoneOnesAbove() {
+        ParallelScheduler<String> s = scheduler();
+        List<Work<String>> works = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            works.add(s.add(TP, 100 + i, 7, null, 1, "r" + i));
+        }
+        assertEquals(new CommitPoint(100, -1, ""), s.commitPoint(TP), "nothing done: the first offset, no metadata");
+        s.complete(works.get(0));
+        s.complete(works.get(1));
+        s.complete(works.get(3));
+        s.complete(works.get(6));
+        CommitPoint cp = s.commitPoint(TP);
+        assertEquals(102, cp.offset());
+        assertEquals(7, cp.leaderEpoch(), "the epoch of the record before the commit point");
+        DoneOffsets done = DoneOffsets.decode(cp.offset(), cp.metadata());
+        for (long o = 100; o < 112; o++) {
+            boolean expected = o == 103 || o == 106;
+            assertEquals(expected, done.isDone(o), "offset " + o);
+        }
+        works.forEach(s::complete);
+        assertEquals(new CommitPoint(110, 7, ""), s.commitPoint(TP), "all done: the offset after the last");
+    }
+
+    @Test
+    void aTakeoverSkipsWhatThePreviousOwnerFinishedAndKeepsSayingSoUntilItGetsThere() {
+        ParallelScheduler<String> first = scheduler();
+        List<Work<String>> works = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            works.add(first.add(TP, i, 1, null, 1, "r" + i));
+        }
+        for (int i = 0; i < 20; i++) {
+            if (i != 4 && i != 15) {
+                first.complete(works.get(i));
+            }
+        }
+        CommitPoint cp = first.commitPoint(TP);
+        assertEquals(4, cp.offset());
+
+        ParallelScheduler<String> second = new ParallelScheduler<>(4000);
+        second.assign(TP, DoneOffsets.decode(cp.offset(), cp.metadata()));
+        List<Long> ran = new ArrayList<>();
+        Work<String> w4 = second.add(TP, 4, 1, null, 1, "r4");
+        assertNotNull(w4);
+        ran.add(w4.offset());
+        for (int i = 5; i < 10; i++) {
+            assertNull(second.add(TP, i, 1, null, 1, "r" + i), "done before the takeover: " + i);
+        }
+        assertEquals(1, second.held());
+        second.complete(w4);
+        // Received up to 9 only: the commit still carries 15 as the only one not done below 20.
+        CommitPoint mid = second.commitPoint(TP);
+        assertEquals(10, mid.offset());
+        DoneOffsets d = DoneOffsets.decode(mid.offset(), mid.metadata());
+        for (long o = 10; o < 22; o++) {
+            assertEquals(o != 15 && o < 20, d.isDone(o), "offset " + o);
+        }
+        for (int i = 10; i < 22; i++) {
+            Work<String> w = second.add(TP, i, 1, null, 1, "r" + i);
+            if (w != null) {
+                ran.add(w.offset());
+                second.complete(w);
+            }
+        }
+        assertEquals(List.of(4L, 15L, 20L, 21L), ran);
+        assertEquals(new CommitPoint(22, 1, ""), second.commitPoint(TP));
+    }
+
+    @Test
+    void aRevokeLetsWaitingRecordsGoAndTheCommitStaysBelowThem() {
+        ParallelScheduler<String> s = scheduler();
+        Work<String> a0 = s.add(TP, 0, 0, "a", 1, "a0");
+        assertNull(s.add(TP, 1, 0, "a", 1, "a1"));
+        Work<String> b2 = s.add(TP, 2, 0, "b", 1, "b2");
+        s.complete(b2);
+        s.revoke(List.of(TP));
+        assertEquals(1, s.running(List.of(TP)));
+        assertEquals(1, s.held(), "a1 is let go, a0 still runs");
+        assertFalse(s.live(a0));
+        assertNull(s.complete(a0), "nothing more starts on a revoked partition");
+        assertEquals(0, s.running(List.of(TP)));
+        CommitPoint cp = s.commitPoint(TP);
+        assertEquals(1, cp.offset(), "a1 never ran: the next owner starts there");
+        assertTrue(DoneOffsets.decode(cp.offset(), cp.metadata()).isDone(2));
+        s.remove(List.of(TP));
+        assertEquals(0, s.held());
+        assertNull(s.add(TP, 3, 0, "a", 1, "a3"), "not ours any more");
+    }
+
+    @Test
+    void anAbandonedRecordIsNotDoneAndItsKeyDoesNotMoveOn() {
+        ParallelScheduler<String> s = scheduler();
+        Work<String> a0 = s.add(TP, 0, 0, "a", 1, "a0");
+        s.add(TP, 1, 0, "a", 1, "a1");
+        s.stop();
+        s.abandon(a0);
+        assertEquals(0, s.held());
+        assertEquals(0, s.running());
+        assertEquals(0, s.commitPoint(TP).offset());
+    }
+
+    @Test
+    void underRandomCompletionsKeyOrderHoldsAndTheCommitNeverPassesUnfinishedWork() {
+        Random random = new Random(42);
+        ParallelScheduler<String> s = scheduler();
+        List<Work<String>> running = new ArrayList<>();
+        boolean[] done = new boolean[5000];
+        long[] lastOfKey = new long[50];
+        java.util.Arrays.fill(lastOfKey, -1);
+        int next = 0;
+        while (next < 5000 || !running.isEmpty()) {
+            if (next < 5000 && (running.isEmpty() || random.nextBoolean())) {
+                Work<String> w = s.add(TP, next, 0, "k" + (next % 50), 1, Integer.toString(next % 50));
+                if (w != null) {
+                    running.add(w);
+                }
+                next++;
+            } else {
+                Work<String> w = running.remove(random.nextInt(running.size()));
+                int key = Integer.parseInt(w.record());
+                assertTrue(w.offset() > lastOfKey[key], "key order");
+                lastOfKey[key] = w.offset();
+                done[(int) w.offset()] = true;
+                Work<String> n = s.complete(w);
+                if (n != null) {
+                    running.add(n);
+                }
+                if (random.nextInt(10) == 0) {
+                    CommitPoint cp = s.commitPoint(TP);
+                    DoneOffsets d = DoneOffsets.decode(cp.offset(), cp.metadata());
+                    for (int o = 0; o < next; o++) {
+                        if (o < cp.offset() || d.isDone(o)) {
+                            assertTrue(done[o], "committed as done but not done: " + o);
+                        }
+                    }
+                }
+            }
+        }
+        assertEquals(5000, s.commitPoint(TP).offset());
+        assertSame(0, s.held());
+    }
+}
