@@ -49,10 +49,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @ExtendWith(KafkaClusterExtension.class)
 class ParallelProcessorIT {
 
-    /** Writes values "0".."n-1" with keys "k<i mod keys>" (the reference producer, every send checked). */
+    /**
+     * Writes values "0".."n-1" with keys "k<i mod keys>" (the reference producer, every send checked). A
+     * plain witness, as in {@link ConsumerIT}: no idempotence, acks=1.
+     */
     static void produce(KafkaCluster kafka, String topic, int n, int keys) throws Exception {
         try (KafkaProducer<String, String> p = new KafkaProducer<>(Map.of("bootstrap.servers", kafka.bootstrapServers(),
-                "linger.ms", 5, "batch.size", 65536), new StringSerializer(), new StringSerializer())) {
+                "linger.ms", 5, "batch.size", 65536, "enable.idempotence", false, "acks", "1"),
+                new StringSerializer(), new StringSerializer())) {
             List<Future<RecordMetadata>> sent = new ArrayList<>();
             for (int i = 0; i < n; i++) {
                 sent.add(p.send(new ProducerRecord<>(topic, "k" + (i % keys), Integer.toString(i))));
@@ -242,11 +246,12 @@ class ParallelProcessorIT {
         Map<Integer, AtomicInteger> attempts = new ConcurrentHashMap<>();
         Map<Integer, Long> doneAt = new ConcurrentHashMap<>();
         Map<Integer, Long> lastAttemptAt = new ConcurrentHashMap<>();
+        io.micrometer.core.instrument.simple.SimpleMeterRegistry meters = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
         try (ParallelProcessor<String, String> processor = ParallelProcessor
                 .builder(Serdes.string().deserializer(), Serdes.string().deserializer())
                 .bootstrapServers(kafka.bootstrapServers()).groupId("parallel-poison-" + UUID.randomUUID())
                 .topics(topic).options(o -> o.offsetReset(OffsetReset.EARLIEST)).maxInFlight(200)
-                .retry(3, Duration.ofMillis(300), Duration.ofSeconds(1)).deadLetterTopic(dlt).build()) {
+                .retry(3, Duration.ofMillis(300), Duration.ofSeconds(1)).deadLetterTopic(dlt).meterRegistry(meters).build()) {
             CompletableFuture<Throwable> run = start(() -> processor.run(r -> {
                 int v = Integer.parseInt(r.value());
                 if (poison.contains(v)) {
@@ -259,6 +264,12 @@ class ParallelProcessorIT {
             await(() -> processor.deadLetteredCount() == 2 || run.isDone(), Duration.ofSeconds(60), "two dead letters");
             await(() -> doneAt.size() == total - 2 || run.isDone(), Duration.ofSeconds(60), "the rest processed");
             assertEquals(4, processor.retriedCount(), "two retries each");
+            assertEquals(4.0, meters.get("skein.parallel.retries").counter().count());
+            assertEquals(2.0, meters.get("skein.parallel.dead.lettered").counter().count());
+            ParallelProcessorIT.await(() -> meters.get("skein.parallel.processing").timer().count() == total - 2,
+                    Duration.ofSeconds(10), "the processing timer counts the records done by the handler");
+            assertEquals(0.0, meters.get("skein.parallel.in.flight").gauge().value(), "nothing held once all is done");
+            assertEquals(0.0, meters.get("skein.parallel.key.waiting.max").gauge().value());
             processor.close();
             assertNull(run.get(30, TimeUnit.SECONDS));
         }
