@@ -170,7 +170,6 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
 
     // Only the thread in run() touches these.
     private final Map<TopicPartition, CommitPoint> committed = new HashMap<>();
-    private final Set<TopicPartition> paused = new HashSet<>();
     private final java.util.ArrayDeque<ConsumerRecord<byte[], byte[]>> pending = new java.util.ArrayDeque<>();
     private boolean commitInFlight;
     private long commitSentAt;
@@ -407,22 +406,22 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
         return scheduler.held() >= maxInFlight || scheduler.heldBytes() >= maxInFlightBytes;
     }
 
+    /** Pauses exactly {@code pause} among the assigned partitions (asked of the consumer: a rebalance may have reset them). */
     private void applyPauses(Set<TopicPartition> assigned, Set<TopicPartition> pause) {
-        paused.retainAll(assigned);
+        Set<TopicPartition> now = consumer.paused();
         List<TopicPartition> resume = new ArrayList<>();
-        for (TopicPartition tp : paused) {
-            if (!pause.contains(tp)) {
+        for (TopicPartition tp : now) {
+            if (!pause.contains(tp) && assigned.contains(tp)) {
                 resume.add(tp);
             }
         }
         List<TopicPartition> newlyPaused = new ArrayList<>();
         for (TopicPartition tp : pause) {
-            if (paused.add(tp)) {
+            if (!now.contains(tp)) {
                 newlyPaused.add(tp);
             }
         }
         if (!resume.isEmpty()) {
-            resume.forEach(paused::remove);
             consumer.resume(resume);
         }
         if (!newlyPaused.isEmpty()) {
@@ -799,7 +798,6 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
                 lock.unlock();
             }
             partitions.forEach(committed::remove);
-            paused.removeAll(partitions);
             pending.removeIf(r -> partitions.contains(new TopicPartition(r.topic(), r.partition())));
         }
     }
