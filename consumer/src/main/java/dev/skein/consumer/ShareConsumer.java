@@ -1,0 +1,89 @@
+package dev.skein.consumer;
+
+import dev.skein.core.TopicPartition;
+import dev.skein.serdes.Deserializer;
+import dev.skein.serdes.Serde;
+
+import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * A member of a share group (KIP-932, "queues for Kafka"): the members read the same partitions
+ * together; each record is acquired by one member at a time and acknowledged on its own.
+ *
+ * <pre>{@code
+ * try (ShareConsumer<String, String> jobs = ShareConsumer.builder(Serdes.string(), Serdes.string())
+ *         .bootstrapServers("localhost:9092").groupId("workers").build()) {
+ *     jobs.subscribe(List.of("jobs"));
+ *     while (running) {
+ *         for (ShareRecord<String, String> job : jobs.poll(Duration.ofSeconds(1))) {
+ *             run(job); // accepted by the next poll (implicit mode)
+ *         }
+ *     }
+ * }
+ * }</pre>
+ *
+ * <p>Needs brokers with share groups (Apache Kafka 4.1 and later; production-ready from 4.2). Not
+ * thread-safe except {@link #wakeup()}.
+ */
+public interface ShareConsumer<K, V> extends AutoCloseable {
+
+    static <K, V> ShareConsumerBuilder<K, V> builder(Deserializer<K> keys, Deserializer<V> values) {
+        return new ShareConsumerBuilder<>(keys, values);
+    }
+
+    static <K, V> ShareConsumerBuilder<K, V> builder(Serde<K> keys, Serde<V> values) {
+        return new ShareConsumerBuilder<>(keys.deserializer(), values.deserializer());
+    }
+
+    /** Joins the share group for these topics (replacing an earlier subscription). */
+    void subscribe(Collection<String> topics);
+
+    /** Leaves the share group's assignment; records acquired and not acknowledged go back. */
+    void unsubscribe();
+
+    Set<String> subscription();
+
+    /**
+     * Acknowledges what the previous poll returned (implicit mode: what was not acknowledged otherwise
+     * is accepted), then returns records acquired for this member, waiting up to {@code timeout}.
+     *
+     * @throws IllegalStateException in explicit mode, when records of the previous poll were not
+     *     acknowledged (nothing is lost: they stay acquired until acknowledged or their lock ends)
+     */
+    List<ShareRecord<K, V>> poll(Duration timeout);
+
+    /** Accepts {@code record}. */
+    default void acknowledge(ShareRecord<K, V> record) {
+        acknowledge(record, AcknowledgeType.ACCEPT);
+    }
+
+    /** Settles {@code record}, which the last poll returned; sent with the next poll or commit. */
+    void acknowledge(ShareRecord<K, V> record, AcknowledgeType type);
+
+    /**
+     * Sends the acknowledgements made so far and waits for the brokers' answers (up to
+     * {@code default.api.timeout.ms}); returns the error per partition, empty where it was taken.
+     */
+    Map<TopicPartition, Optional<Exception>> commitSync();
+
+    Map<TopicPartition, Optional<Exception>> commitSync(Duration timeout);
+
+    /** Sends the acknowledgements made so far without waiting; the callback tells how they ended. */
+    void commitAsync();
+
+    void setAcknowledgementCommitCallback(AcknowledgementCommitCallback callback);
+
+    /** Makes a blocking {@link #poll} (or the next one) throw {@link WakeupException}. Any thread. */
+    void wakeup();
+
+    /** Acknowledges (implicit mode: accepts what the last poll returned), leaves the group, closes. */
+    @Override
+    void close();
+
+    void close(Duration timeout);
+}

@@ -1,0 +1,868 @@
+package dev.skein.consumer.internal;
+
+import dev.skein.consumer.AcknowledgeType;
+import dev.skein.consumer.AcknowledgementCommitCallback;
+import dev.skein.consumer.AcknowledgementMode;
+import dev.skein.consumer.ConsumerOptions;
+import dev.skein.consumer.RecordDeserializationException;
+import dev.skein.consumer.ShareConsumer;
+import dev.skein.consumer.ShareRecord;
+import dev.skein.consumer.WakeupException;
+import dev.skein.core.ErrorCode;
+import dev.skein.core.TopicPartition;
+import dev.skein.core.errors.SkeinException;
+import dev.skein.core.errors.TimeoutException;
+import dev.skein.core.errors.UnsupportedVersionException;
+import dev.skein.core.internal.ClusterClient;
+import dev.skein.core.internal.Coordinators;
+import dev.skein.core.internal.Retry;
+import dev.skein.core.internal.metadata.Cluster;
+import dev.skein.core.internal.records.RecordBatch;
+import dev.skein.core.internal.records.RecordBatchReader;
+import dev.skein.core.internal.records.RecordCursor;
+import dev.skein.core.message.ApiKey;
+import dev.skein.core.message.ShareAcknowledgeRequest;
+import dev.skein.core.message.ShareAcknowledgeResponse;
+import dev.skein.core.message.ShareFetchRequest;
+import dev.skein.core.message.ShareFetchResponse;
+import dev.skein.core.message.ShareGroupHeartbeatRequest;
+import dev.skein.core.message.ShareGroupHeartbeatResponse;
+import dev.skein.serdes.Deserializer;
+import dev.skein.serdes.SerdeContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * A share-group member (KIP-932). Membership (ShareGroupHeartbeat) runs on the client's event loop and
+ * publishes the assignment; everything else runs on the polling thread: one share session per broker
+ * (ShareFetch, epoch 0 to open, then one more per request, -1 to close), one request at a time per
+ * broker, acknowledgements carried by the next ShareFetch to the partition's leader or, on commit and
+ * close, by ShareAcknowledge.
+ *
+ * <p>Acquired offsets that hold no record for the client (control records, compacted gaps) are
+ * acknowledged as gaps (type 0), as KIP-932 asks, so they do not come back.
+ */
+public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
+    private static final Logger log = LoggerFactory.getLogger(SkeinShareConsumer.class);
+    private static final byte GAP = 0;
+
+    private final ConsumerOptions settings;
+    private final AcknowledgementMode mode;
+    private final Deserializer<K> keys;
+    private final Deserializer<V> values;
+    private final ClusterClient client;
+    private final Coordinators coordinators;
+    private final String group;
+    private final String memberId = UUID.randomUUID().toString();
+    private final AtomicBoolean wakeup = new AtomicBoolean();
+    private volatile CompletableFuture<Void> wakeupSignal = new CompletableFuture<>();
+
+    // Membership: written on the event loop, read by the polling thread.
+    private final Object membershipLock = new Object();
+    private Set<String> subscription = Set.of();
+    private boolean subscriptionChanged;
+    private int memberEpoch;
+    private Map<UUID, List<Integer>> assignment = Map.of();
+    private ScheduledFuture<?> nextHeartbeat;
+    private boolean heartbeatInFlight;
+    private volatile RuntimeException fatal;
+
+    // Polling thread only.
+    private final Map<Integer, Session> sessions = new HashMap<>();
+    private final Map<TopicPartition, TreeMap<Long, Byte>> pending = new HashMap<>();
+    private List<ShareRecord<K, V>> lastPoll = List.of();
+    private final Map<ShareRecord<K, V>, AcknowledgeType> acknowledged = new java.util.IdentityHashMap<>();
+    private final List<Runnable> callbacks = new ArrayList<>();
+    private AcknowledgementCommitCallback callback;
+    private boolean closed;
+
+    /** One broker's share session and the request in flight to it. */
+    private static final class Session {
+        int epoch;
+        final Set<TopicPartition> partitions = new HashSet<>();
+        CompletableFuture<?> inFlight;
+        /** The acknowledgements carried by the request in flight, to report when it ends. */
+        Map<TopicPartition, Set<Long>> carried = Map.of();
+        Set<TopicPartition> sentPartitions = Set.of();
+        Set<TopicPartition> sentForgotten = Set.of();
+        int sentEpoch;
+        long retryAtNanos;
+    }
+
+    public SkeinShareConsumer(ConsumerOptions settings, AcknowledgementMode mode, Deserializer<K> keys, Deserializer<V> values) {
+        this.settings = settings;
+        this.mode = mode;
+        this.keys = keys;
+        this.values = values;
+        this.group = settings.groupId();
+        this.client = ClusterClient.start(settings.client(), null);
+        this.coordinators = new Coordinators(client, true, null);
+        log.info("share consumer {} started (group {}, {} acknowledgement)", settings.client().clientId(), group,
+                mode.name().toLowerCase(java.util.Locale.ROOT));
+    }
+
+    // ---------------------------------------------------------------- membership (event loop)
+
+    @Override
+    public void subscribe(Collection<String> topics) {
+        ensureOpen();
+        Set<String> set = Set.copyOf(topics);
+        if (set.isEmpty()) {
+            unsubscribe();
+            return;
+        }
+        client.addTopics(set);
+        synchronized (membershipLock) {
+            subscription = set;
+            subscriptionChanged = true;
+        }
+        client.loop().execute(this::heartbeatNow);
+    }
+
+    @Override
+    public void unsubscribe() {
+        ensureOpen();
+        boolean member;
+        synchronized (membershipLock) {
+            member = !subscription.isEmpty();
+            subscription = Set.of();
+            assignment = Map.of();
+        }
+        if (member) {
+            leave(settings.defaultApiTimeout());
+        }
+    }
+
+    @Override
+    public Set<String> subscription() {
+        synchronized (membershipLock) {
+            return subscription;
+        }
+    }
+
+    /** Sends a heartbeat now unless one is in flight (event loop). */
+    private void heartbeatNow() {
+        synchronized (membershipLock) {
+            if (nextHeartbeat != null) {
+                nextHeartbeat.cancel(false);
+                nextHeartbeat = null;
+            }
+            if (heartbeatInFlight || subscription.isEmpty() || closed) {
+                return;
+            }
+            heartbeatInFlight = true;
+        }
+        ShareGroupHeartbeatRequest request;
+        synchronized (membershipLock) {
+            request = new ShareGroupHeartbeatRequest().setGroupId(group).setMemberId(memberId).setMemberEpoch(memberEpoch)
+                    .setSubscribedTopicNames(memberEpoch == 0 || subscriptionChanged ? new ArrayList<>(subscription) : null);
+            subscriptionChanged = false;
+        }
+        coordinators.of(Coordinators.Kind.GROUP, group)
+                .thenCompose(node -> client.<ShareGroupHeartbeatResponse>send(node, request))
+                .whenComplete((resp, err) -> client.loop().execute(() -> onHeartbeat(resp, err)));
+    }
+
+    private void onHeartbeat(ShareGroupHeartbeatResponse resp, Throwable err) {
+        long next;
+        synchronized (membershipLock) {
+            heartbeatInFlight = false;
+            if (closed || subscription.isEmpty()) {
+                return;
+            }
+            next = settings.client().retryBackoff().toMillis();
+            if (err != null) {
+                Throwable cause = Retry.cause(err);
+                if (cause instanceof UnsupportedVersionException u) {
+                    fatal = new UnsupportedVersionException("share groups (KIP-932) need brokers with share groups: "
+                            + "Apache Kafka 4.1 or later (production-ready from 4.2). " + u.getMessage());
+                    return;
+                }
+                log.debug("share group heartbeat failed: {}", cause.toString());
+                coordinators.moved(Coordinators.Kind.GROUP, group);
+                subscriptionChanged = true;
+            } else {
+                ErrorCode error = ErrorCode.forCode(resp.errorCode());
+                switch (error) {
+                    case NONE -> {
+                        memberEpoch = resp.memberEpoch();
+                        next = resp.heartbeatIntervalMs();
+                        if (resp.assignment() != null) {
+                            Map<UUID, List<Integer>> a = new LinkedHashMap<>();
+                            resp.assignment().topicPartitions().forEach(t -> a.put(t.topicId(), List.copyOf(t.partitions())));
+                            assignment = a;
+                            log.info("share group {} assigned {} (member epoch {})", group, a, memberEpoch);
+                        }
+                    }
+                    case UNKNOWN_MEMBER_ID, FENCED_MEMBER_EPOCH -> {
+                        log.info("share group {}: {}; joining again", group, error);
+                        memberEpoch = 0;
+                        assignment = Map.of();
+                        next = 0;
+                    }
+                    case COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR, COORDINATOR_LOAD_IN_PROGRESS -> {
+                        coordinators.moved(Coordinators.Kind.GROUP, group);
+                        subscriptionChanged = true;
+                    }
+                    default -> {
+                        if (error.isRetriable()) {
+                            subscriptionChanged = true;
+                        } else {
+                            fatal = error.exception("share group " + group + " heartbeat", resp.errorMessage());
+                            return;
+                        }
+                    }
+                }
+            }
+            nextHeartbeat = client.loop().schedule(this::heartbeatNow, Math.max(0, next), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** Leaves the group (member epoch -1) and waits for the answer up to {@code timeout}. */
+    private void leave(Duration timeout) {
+        int epoch;
+        synchronized (membershipLock) {
+            if (nextHeartbeat != null) {
+                nextHeartbeat.cancel(false);
+                nextHeartbeat = null;
+            }
+            epoch = memberEpoch;
+            memberEpoch = 0;
+        }
+        if (epoch <= 0) {
+            return;
+        }
+        ShareGroupHeartbeatRequest request = new ShareGroupHeartbeatRequest().setGroupId(group).setMemberId(memberId)
+                .setMemberEpoch(-1);
+        try {
+            coordinators.of(Coordinators.Kind.GROUP, group)
+                    .thenCompose(node -> client.<ShareGroupHeartbeatResponse>send(node, request))
+                    .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            log.warn("leaving share group {} did not finish: {}", group, e.toString());
+        }
+    }
+
+    /** The assigned partitions whose topic names are known (the metadata maps topic ids to names). */
+    private Set<TopicPartition> assigned(Cluster cluster) {
+        Map<UUID, List<Integer>> a;
+        synchronized (membershipLock) {
+            a = assignment;
+        }
+        Set<TopicPartition> out = new LinkedHashSet<>();
+        boolean unknown = false;
+        for (Map.Entry<UUID, List<Integer>> e : a.entrySet()) {
+            String name = cluster.topicName(e.getKey());
+            if (name == null) {
+                unknown = true;
+                continue;
+            }
+            e.getValue().forEach(p -> out.add(new TopicPartition(name, p)));
+        }
+        if (unknown) {
+            client.refreshMetadata();
+        }
+        return out;
+    }
+
+    // ---------------------------------------------------------------- polling thread
+
+    @Override
+    public List<ShareRecord<K, V>> poll(Duration timeout) {
+        ensureOpen();
+        runCallbacks();
+        throwFatal();
+        if (mode == AcknowledgementMode.EXPLICIT) {
+            long missing = lastPoll.stream().filter(r -> !acknowledged.containsKey(r)).count();
+            if (missing > 0) {
+                throw new IllegalStateException(missing + " record(s) of the last poll were not acknowledged; in explicit "
+                        + "mode acknowledge every record (ACCEPT, RELEASE or REJECT) before polling again");
+            }
+        }
+        settleLastPoll();
+        synchronized (membershipLock) {
+            if (subscription.isEmpty()) {
+                throw new IllegalStateException("subscribe() first");
+            }
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        List<ShareRecord<K, V>> out = new ArrayList<>();
+        while (true) {
+            checkWakeup();
+            throwFatal();
+            Cluster cluster = client.cluster();
+            Set<TopicPartition> assigned = assigned(cluster);
+            Map<Integer, List<TopicPartition>> byLeader = new HashMap<>();
+            for (TopicPartition tp : assigned) {
+                Cluster.PartitionInfo info = cluster.partition(tp.topic(), tp.partition());
+                if (info == null || info.leader() < 0) {
+                    client.refreshMetadata();
+                    continue;
+                }
+                byLeader.computeIfAbsent(info.leader(), n -> new ArrayList<>()).add(tp);
+            }
+            for (Map.Entry<Integer, Session> e : sessions.entrySet()) {
+                byLeader.putIfAbsent(e.getKey(), List.of()); // forget partitions no longer ours there
+            }
+            long left = deadline - System.nanoTime();
+            for (Map.Entry<Integer, List<TopicPartition>> e : byLeader.entrySet()) {
+                fetch(cluster, e.getKey(), e.getValue(), Math.max(0, left));
+            }
+            List<CompletableFuture<?>> waiting = new ArrayList<>();
+            sessions.values().forEach(s -> {
+                if (s.inFlight != null) {
+                    waiting.add(s.inFlight);
+                }
+            });
+            if (waiting.isEmpty()) {
+                if (left <= 0) {
+                    return out;
+                }
+                waitFor(CompletableFuture.completedFuture(null), Math.min(left, settings.client().retryBackoff().toNanos()));
+                continue;
+            }
+            waiting.add(wakeupSignal);
+            waitFor(CompletableFuture.anyOf(waiting.toArray(CompletableFuture[]::new)), Math.max(0, left));
+            for (Map.Entry<Integer, Session> e : sessions.entrySet()) {
+                Session s = e.getValue();
+                if (s.inFlight != null && s.inFlight.isDone()) {
+                    collect(e.getKey(), s, out);
+                }
+            }
+            runCallbacks();
+            if (!out.isEmpty() || System.nanoTime() - deadline >= 0) {
+                lastPoll = out;
+                return out;
+            }
+        }
+    }
+
+    /** Moves the previous poll's acknowledgements (implicit mode: ACCEPT for the rest) to the pending ones. */
+    private void settleLastPoll() {
+        for (ShareRecord<K, V> r : lastPoll) {
+            AcknowledgeType t = acknowledged.get(r);
+            if (t == null && mode == AcknowledgementMode.IMPLICIT) {
+                t = AcknowledgeType.ACCEPT;
+            }
+            if (t != null) {
+                pending.computeIfAbsent(new TopicPartition(r.topic(), r.partition()), k -> new TreeMap<>()).put(r.offset(), t.code());
+            }
+        }
+        lastPoll = List.of();
+        acknowledged.clear();
+    }
+
+    @Override
+    public void acknowledge(ShareRecord<K, V> record, AcknowledgeType type) {
+        ensureOpen();
+        boolean ours = false;
+        for (ShareRecord<K, V> r : lastPoll) {
+            if (r == record) {
+                ours = true;
+                break;
+            }
+        }
+        if (!ours) {
+            throw new IllegalStateException("only records of the last poll can be acknowledged: " + record.topic() + "-"
+                    + record.partition() + " offset " + record.offset());
+        }
+        acknowledged.put(record, type);
+    }
+
+    /** Sends a ShareFetch to {@code node} unless one is in flight or the node is backing off. */
+    private void fetch(Cluster cluster, int node, List<TopicPartition> partitions, long maxWaitNanos) {
+        Session s = sessions.computeIfAbsent(node, n -> new Session());
+        if (s.inFlight != null || System.nanoTime() - s.retryAtNanos < 0) {
+            return;
+        }
+        Set<TopicPartition> forgotten = new HashSet<>(s.partitions);
+        partitions.forEach(forgotten::remove);
+        if (partitions.isEmpty() && forgotten.isEmpty() && acksFor(s, Set.of()).isEmpty()) {
+            return;
+        }
+        ShareFetchRequest r = new ShareFetchRequest().setGroupId(group).setMemberId(memberId).setShareSessionEpoch(s.epoch)
+                .setMaxWaitMs((int) Math.min(settings.fetchMaxWait().toMillis(), TimeUnit.NANOSECONDS.toMillis(maxWaitNanos)))
+                .setMinBytes(settings.fetchMinBytes()).setMaxBytes(settings.fetchMaxBytes())
+                .setMaxRecords(settings.maxPollRecords()).setBatchSize(settings.maxPollRecords());
+        Map<TopicPartition, Set<Long>> carried = new HashMap<>();
+        Map<UUID, ShareFetchRequest.FetchTopic> topics = new LinkedHashMap<>();
+        Set<TopicPartition> listed = new LinkedHashSet<>(partitions);
+        if (s.epoch > 0) {
+            // Acknowledgements ride only in a session that is open (a request opening one may not carry them).
+            for (TopicPartition tp : pending.keySet()) {
+                if (s.partitions.contains(tp)) {
+                    listed.add(tp);
+                }
+            }
+        }
+        for (TopicPartition tp : listed) {
+            UUID id = topicId(cluster, tp.topic());
+            if (id == null) {
+                continue;
+            }
+            ShareFetchRequest.FetchPartition p = new ShareFetchRequest.FetchPartition().setPartitionIndex(tp.partition());
+            if (s.epoch > 0 && s.partitions.contains(tp)) {
+                List<ShareFetchRequest.AcknowledgementBatch> batches = new ArrayList<>();
+                Set<Long> offsets = takeAcks(tp, (first, last, types) -> batches.add(new ShareFetchRequest.AcknowledgementBatch()
+                        .setFirstOffset(first).setLastOffset(last).setAcknowledgeTypes(types)));
+                if (!offsets.isEmpty()) {
+                    carried.put(tp, offsets);
+                    p.setAcknowledgementBatches(batches);
+                }
+            }
+            topics.computeIfAbsent(id, i -> new ShareFetchRequest.FetchTopic().setTopicId(i)).partitions().add(p);
+        }
+        r.setTopics(new ArrayList<>(topics.values()));
+        Map<UUID, ShareFetchRequest.ForgottenTopic> forget = new LinkedHashMap<>();
+        if (s.epoch > 0) {
+            for (TopicPartition tp : forgotten) {
+                UUID id = topicId(cluster, tp.topic());
+                if (id != null) {
+                    forget.computeIfAbsent(id, i -> new ShareFetchRequest.ForgottenTopic().setTopicId(i)).partitions().add(tp.partition());
+                }
+            }
+        }
+        r.setForgottenTopicsData(new ArrayList<>(forget.values()));
+        s.carried = carried;
+        s.sentPartitions = s.epoch == 0 ? new HashSet<>(partitions) : listed;
+        s.sentForgotten = s.epoch == 0 ? Set.of() : forgotten;
+        s.sentEpoch = s.epoch;
+        s.inFlight = client.send(node, r);
+    }
+
+    private Map<TopicPartition, TreeMap<Long, Byte>> acksFor(Session s, Set<TopicPartition> extra) {
+        Map<TopicPartition, TreeMap<Long, Byte>> out = new HashMap<>();
+        pending.forEach((tp, acks) -> {
+            if (s.partitions.contains(tp) || extra.contains(tp)) {
+                out.put(tp, acks);
+            }
+        });
+        return out;
+    }
+
+    private static UUID topicId(Cluster cluster, String topic) {
+        Cluster.TopicInfo t = cluster.topic(topic);
+        return t == null ? null : t.id();
+    }
+
+    @FunctionalInterface
+    private interface BatchSink {
+        void add(long first, long last, List<Byte> types);
+    }
+
+    /** Takes the pending acknowledgements of {@code tp}, as batches of consecutive offsets; returns their offsets. */
+    private Set<Long> takeAcks(TopicPartition tp, BatchSink sink) {
+        TreeMap<Long, Byte> acks = pending.remove(tp);
+        if (acks == null || acks.isEmpty()) {
+            return Set.of();
+        }
+        long first = -1;
+        long last = -2;
+        List<Byte> types = new ArrayList<>();
+        for (Map.Entry<Long, Byte> e : acks.entrySet()) {
+            if (e.getKey() != last + 1 && !types.isEmpty()) {
+                sink.add(first, last, types);
+                types = new ArrayList<>();
+            }
+            if (types.isEmpty()) {
+                first = e.getKey();
+            }
+            types.add(e.getValue());
+            last = e.getKey();
+        }
+        sink.add(first, last, types);
+        return new LinkedHashSet<>(acks.keySet());
+    }
+
+    /** Reads the finished ShareFetch of {@code node}: its records, its acknowledgement results, the session. */
+    private void collect(int node, Session s, List<ShareRecord<K, V>> out) {
+        CompletableFuture<?> f = s.inFlight;
+        s.inFlight = null;
+        Map<TopicPartition, Set<Long>> carried = s.carried;
+        s.carried = Map.of();
+        ShareFetchResponse resp;
+        try {
+            resp = (ShareFetchResponse) f.join();
+        } catch (RuntimeException e) {
+            Throwable cause = Retry.cause(e);
+            failSession(s, carried, cause);
+            if (cause instanceof UnsupportedVersionException u) {
+                fatal = new UnsupportedVersionException("share groups (KIP-932) need brokers with share groups: "
+                        + "Apache Kafka 4.1 or later (production-ready from 4.2). " + u.getMessage());
+            }
+            client.refreshMetadata();
+            return;
+        }
+        try {
+            ErrorCode top = ErrorCode.forCode(resp.errorCode());
+            if (top != ErrorCode.NONE) {
+                failSession(s, carried, top.exception("share fetch from broker " + node, resp.errorMessage()));
+                if (!top.isRetriable() && top != ErrorCode.SHARE_SESSION_NOT_FOUND && top != ErrorCode.INVALID_SHARE_SESSION_EPOCH) {
+                    fatal = top.exception("share fetch for group " + group, resp.errorMessage());
+                }
+                return;
+            }
+            // The session moved on: opened (epoch 0 -> 1) or one step further; it now holds what was listed.
+            s.epoch = s.sentEpoch + 1;
+            s.partitions.addAll(s.sentPartitions);
+            s.partitions.removeAll(s.sentForgotten);
+            Cluster cluster = client.cluster();
+            for (ShareFetchResponse.ShareFetchableTopicResponse t : resp.responses()) {
+                String topic = cluster.topicName(t.topicId());
+                for (ShareFetchResponse.PartitionData p : t.partitions()) {
+                    if (topic == null) {
+                        continue;
+                    }
+                    TopicPartition tp = new TopicPartition(topic, p.partitionIndex());
+                    Set<Long> acked = carried.remove(tp);
+                    if (acked != null) {
+                        ErrorCode ackError = ErrorCode.forCode(p.acknowledgeErrorCode());
+                        report(Map.of(tp, acked), ackError == ErrorCode.NONE ? null
+                                : ackError.exception("acknowledging " + tp, p.acknowledgeErrorMessage()));
+                    }
+                    ErrorCode error = ErrorCode.forCode(p.errorCode());
+                    if (error != ErrorCode.NONE) {
+                        log.debug("share fetch of {} from broker {}: {}", tp, node, error);
+                        if (error.isRetriable()) {
+                            client.refreshMetadata();
+                        }
+                        continue;
+                    }
+                    decode(tp, p, out);
+                }
+            }
+            if (!carried.isEmpty()) {
+                report(carried, null); // acknowledged partitions the response did not list: taken
+            }
+        } finally {
+            for (ShareFetchResponse.ShareFetchableTopicResponse t : resp.responses()) {
+                for (ShareFetchResponse.PartitionData p : t.partitions()) {
+                    if (p.records() != null) {
+                        p.records().release();
+                    }
+                }
+            }
+        }
+    }
+
+    /** The request failed as a whole: its acknowledgements are lost (their records come back), the session starts over. */
+    private void failSession(Session s, Map<TopicPartition, Set<Long>> carried, Throwable cause) {
+        log.debug("share session request failed: {}", cause.toString());
+        s.epoch = 0;
+        s.partitions.clear();
+        s.retryAtNanos = System.nanoTime() + settings.client().retryBackoff().toNanos();
+        if (!carried.isEmpty()) {
+            report(carried, cause instanceof Exception e ? e : new SkeinException(cause.toString(), cause));
+        }
+    }
+
+    /** The acquired records of one partition, with their delivery counts; acquired offsets without a record are gaps. */
+    private void decode(TopicPartition tp, ShareFetchResponse.PartitionData p, List<ShareRecord<K, V>> out) {
+        List<ShareFetchResponse.AcquiredRecords> acquired = p.acquiredRecords();
+        if (acquired.isEmpty()) {
+            return;
+        }
+        Set<Long> seen = new HashSet<>();
+        if (p.records() != null && p.records().isReadable()) {
+            for (RecordBatch batch : RecordBatchReader.batches(p.records(), tp.topic(), tp.partition(), false)) {
+                if (batch.isControl()) {
+                    continue;
+                }
+                if (settings.checkCrcs()) {
+                    batch.verifyCrc();
+                }
+                try (RecordCursor r = batch.cursor(client.resources().allocator(), Integer.MAX_VALUE)) {
+                    while (r.next()) {
+                        int count = deliveryCount(acquired, r.offset());
+                        if (count < 0) {
+                            continue;
+                        }
+                        seen.add(r.offset());
+                        out.add(new ShareRecord<>(tp.topic(), tp.partition(), r.offset(), r.timestamp(),
+                                deserialize(keys, tp, r, SerdeContext.Target.KEY), deserialize(values, tp, r, SerdeContext.Target.VALUE),
+                                r.headers(), count));
+                    }
+                }
+            }
+        }
+        for (ShareFetchResponse.AcquiredRecords a : acquired) {
+            for (long o = a.firstOffset(); o <= a.lastOffset(); o++) {
+                if (!seen.contains(o)) {
+                    pending.computeIfAbsent(tp, k -> new TreeMap<>()).put(o, GAP);
+                }
+            }
+        }
+    }
+
+    private static int deliveryCount(List<ShareFetchResponse.AcquiredRecords> acquired, long offset) {
+        for (ShareFetchResponse.AcquiredRecords a : acquired) {
+            if (offset >= a.firstOffset() && offset <= a.lastOffset()) {
+                return a.deliveryCount();
+            }
+        }
+        return -1;
+    }
+
+    private static <T> T deserialize(Deserializer<T> d, TopicPartition tp, RecordCursor r, SerdeContext.Target target) {
+        SerdeContext ctx = SerdeContext.forConsumer(tp.topic(), target, r.headers(), tp.partition(), r.offset());
+        boolean key = target == SerdeContext.Target.KEY;
+        try {
+            return d.deserialize(key ? r.key() : r.value(), ctx);
+        } catch (RuntimeException e) {
+            throw new RecordDeserializationException("cannot deserialize the " + (key ? "key" : "value")
+                    + " of the record at " + tp + " offset " + r.offset() + ": " + e.getMessage(), ctx,
+                    key ? r.keyBytes() : r.valueBytes(), e);
+        }
+    }
+
+    private void report(Map<TopicPartition, Set<Long>> offsets, Exception error) {
+        AcknowledgementCommitCallback cb = callback;
+        if (cb != null) {
+            callbacks.add(() -> cb.onComplete(offsets, error));
+        }
+    }
+
+    private void runCallbacks() {
+        while (!callbacks.isEmpty()) {
+            List<Runnable> now = new ArrayList<>(callbacks);
+            callbacks.clear();
+            for (Runnable r : now) {
+                try {
+                    r.run();
+                } catch (RuntimeException e) {
+                    log.warn("acknowledgement commit callback threw: {}", e.toString());
+                }
+            }
+        }
+    }
+
+    @Override
+    public Map<TopicPartition, Optional<Exception>> commitSync() {
+        return commitSync(settings.defaultApiTimeout());
+    }
+
+    @Override
+    public Map<TopicPartition, Optional<Exception>> commitSync(Duration timeout) {
+        ensureOpen();
+        Map<TopicPartition, Optional<Exception>> result = acknowledgeNow(timeout, false);
+        runCallbacks();
+        return result;
+    }
+
+    @Override
+    public void commitAsync() {
+        ensureOpen();
+        acknowledgeNow(Duration.ZERO, false);
+    }
+
+    /**
+     * Sends every pending acknowledgement with ShareAcknowledge, one request per broker after the
+     * request in flight there (a session takes one at a time); {@code close} closes the sessions too
+     * (epoch -1), which releases what this member acquired and did not acknowledge.
+     */
+    private Map<TopicPartition, Optional<Exception>> acknowledgeNow(Duration timeout, boolean close) {
+        settleLastPoll();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Map<TopicPartition, Optional<Exception>> result = new LinkedHashMap<>();
+        Map<Integer, CompletableFuture<ShareAcknowledgeResponse>> sent = new HashMap<>();
+        Map<Integer, Map<TopicPartition, Set<Long>>> carriedBy = new HashMap<>();
+        for (Map.Entry<Integer, Session> e : sessions.entrySet()) {
+            int node = e.getKey();
+            Session s = e.getValue();
+            if (s.inFlight != null) {
+                waitFor(s.inFlight, Math.max(0, deadline - System.nanoTime()) + TimeUnit.SECONDS.toNanos(close ? 0 : 0));
+                if (!s.inFlight.isDone()) {
+                    continue; // answered later: its acknowledgements go with the next request
+                }
+                collectAndRelease(node, s);
+            }
+            if (s.epoch == 0) {
+                continue; // no open session: nothing acquired through it, nothing to acknowledge or close
+            }
+            Cluster cluster = client.cluster();
+            Map<UUID, ShareAcknowledgeRequest.AcknowledgeTopic> topics = new LinkedHashMap<>();
+            Map<TopicPartition, Set<Long>> carried = new HashMap<>();
+            for (TopicPartition tp : new ArrayList<>(pending.keySet())) {
+                if (!s.partitions.contains(tp)) {
+                    continue;
+                }
+                UUID id = topicId(cluster, tp.topic());
+                if (id == null) {
+                    continue;
+                }
+                ShareAcknowledgeRequest.AcknowledgePartition p = new ShareAcknowledgeRequest.AcknowledgePartition()
+                        .setPartitionIndex(tp.partition());
+                Set<Long> offsets = takeAcks(tp, (first, last, types) -> p.acknowledgementBatches().add(
+                        new ShareAcknowledgeRequest.AcknowledgementBatch().setFirstOffset(first).setLastOffset(last)
+                                .setAcknowledgeTypes(types)));
+                carried.put(tp, offsets);
+                topics.computeIfAbsent(id, i -> new ShareAcknowledgeRequest.AcknowledgeTopic().setTopicId(i)).partitions().add(p);
+            }
+            if (topics.isEmpty() && !close) {
+                continue;
+            }
+            int epoch = close ? -1 : s.epoch;
+            ShareAcknowledgeRequest r = new ShareAcknowledgeRequest().setGroupId(group).setMemberId(memberId)
+                    .setShareSessionEpoch(epoch).setTopics(new ArrayList<>(topics.values()));
+            s.sentEpoch = s.epoch;
+            CompletableFuture<ShareAcknowledgeResponse> f = client.send(node, r);
+            sent.put(node, f);
+            carriedBy.put(node, carried);
+            s.inFlight = f;
+        }
+        for (Map.Entry<Integer, CompletableFuture<ShareAcknowledgeResponse>> e : sent.entrySet()) {
+            Session s = sessions.get(e.getKey());
+            Map<TopicPartition, Set<Long>> carried = carriedBy.get(e.getKey());
+            if (timeout.isZero()) {
+                // commitAsync: the answer is read by a later poll or commit (the session waits for it).
+                s.carried = carried;
+                continue;
+            }
+            waitFor(e.getValue(), Math.max(0, deadline - System.nanoTime()));
+            if (!e.getValue().isDone()) {
+                carried.keySet().forEach(tp -> result.put(tp, Optional.of(new TimeoutException(
+                        "no answer to the acknowledgement of " + tp + " within " + timeout, null))));
+                s.carried = carried;
+                continue;
+            }
+            s.inFlight = null;
+            try {
+                ShareAcknowledgeResponse resp = e.getValue().join();
+                ErrorCode top = ErrorCode.forCode(resp.errorCode());
+                if (top != ErrorCode.NONE) {
+                    SkeinException ex = top.exception("share acknowledge to broker " + e.getKey(), resp.errorMessage());
+                    carried.keySet().forEach(tp -> result.put(tp, Optional.of(ex)));
+                    failSession(s, carried, ex);
+                    continue;
+                }
+                s.epoch = close ? 0 : s.sentEpoch + 1;
+                Cluster cluster = client.cluster();
+                for (ShareAcknowledgeResponse.ShareAcknowledgeTopicResponse t : resp.responses()) {
+                    String topic = cluster.topicName(t.topicId());
+                    for (ShareAcknowledgeResponse.PartitionData p : t.partitions()) {
+                        TopicPartition tp = new TopicPartition(topic, p.partitionIndex());
+                        ErrorCode error = ErrorCode.forCode(p.errorCode());
+                        Exception ex = error == ErrorCode.NONE ? null : error.exception("acknowledging " + tp, p.errorMessage());
+                        result.put(tp, Optional.ofNullable(ex));
+                        Set<Long> offsets = carried.remove(tp);
+                        if (offsets != null) {
+                            report(Map.of(tp, offsets), ex);
+                        }
+                    }
+                }
+                carried.keySet().forEach(tp -> result.putIfAbsent(tp, Optional.empty()));
+                if (!carried.isEmpty()) {
+                    report(carried, null);
+                }
+            } catch (RuntimeException ex) {
+                Throwable cause = Retry.cause(ex);
+                Exception error = cause instanceof Exception x ? x : new SkeinException(cause.toString(), cause);
+                carried.keySet().forEach(tp -> result.put(tp, Optional.of(error)));
+                failSession(s, carried, cause);
+            }
+        }
+        return result;
+    }
+
+    /** Reads a finished ShareFetch outside poll(): records it acquired are released with the acknowledgements. */
+    private void collectAndRelease(int node, Session s) {
+        List<ShareRecord<K, V>> late = new ArrayList<>();
+        try {
+            collect(node, s, late);
+        } catch (RuntimeException e) {
+            log.debug("reading a share fetch outside poll failed: {}", e.toString());
+        }
+        for (ShareRecord<K, V> r : late) {
+            // Acquired while nobody polls: give them back at once rather than holding them until their lock ends.
+            pending.computeIfAbsent(new TopicPartition(r.topic(), r.partition()), k -> new TreeMap<>())
+                    .put(r.offset(), AcknowledgeType.RELEASE.code());
+        }
+    }
+
+    @Override
+    public void setAcknowledgementCommitCallback(AcknowledgementCommitCallback callback) {
+        this.callback = callback;
+    }
+
+    private void waitFor(CompletableFuture<?> f, long nanos) {
+        try {
+            f.get(nanos, TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.TimeoutException | ExecutionException e) {
+            // the caller looks at what finished
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SkeinException("interrupted", e);
+        }
+    }
+
+    @Override
+    public void wakeup() {
+        wakeup.set(true);
+        wakeupSignal.complete(null);
+    }
+
+    private void checkWakeup() {
+        if (wakeup.compareAndSet(true, false)) {
+            wakeupSignal = new CompletableFuture<>();
+            throw new WakeupException("wakeup() was called");
+        }
+    }
+
+    private void throwFatal() {
+        RuntimeException e = fatal;
+        if (e != null) {
+            throw e;
+        }
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("the share consumer is closed");
+        }
+    }
+
+    @Override
+    public void close() {
+        close(settings.defaultApiTimeout());
+    }
+
+    @Override
+    public void close(Duration timeout) {
+        if (closed) {
+            return;
+        }
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try {
+            acknowledgeNow(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())), true);
+            runCallbacks();
+            synchronized (membershipLock) {
+                closed = true;
+            }
+            leave(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+        } catch (RuntimeException e) {
+            log.warn("closing the share consumer: {}", e.toString());
+        } finally {
+            closed = true;
+            client.close();
+        }
+    }
+}

@@ -1,0 +1,193 @@
+package dev.skein.consumer;
+
+import dev.skein.serdes.Serdes;
+import dev.skein.testkit.KafkaCluster;
+import dev.skein.testkit.KafkaClusterExtension;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.consumer.KafkaShareConsumer;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@link ShareConsumer} on a real broker, beside Apache Kafka's {@code KafkaShareConsumer}. */
+@ExtendWith(KafkaClusterExtension.class)
+class ShareConsumerIT {
+
+    /** A share group that starts from the earliest offset (the group config; the default is latest). */
+    static String shareGroup(KafkaCluster kafka, String prefix) throws Exception {
+        String group = prefix + "-" + UUID.randomUUID();
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+            admin.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.GROUP, group), List.of(
+                    new AlterConfigOp(new ConfigEntry("share.auto.offset.reset", "earliest"), AlterConfigOp.OpType.SET))))
+                    .all().get(30, TimeUnit.SECONDS);
+        }
+        return group;
+    }
+
+    static ShareConsumer<String, String> member(KafkaCluster kafka, String group, AcknowledgementMode mode) {
+        return ShareConsumer.builder(Serdes.string(), Serdes.string()).bootstrapServers(kafka.bootstrapServers())
+                .groupId(group).acknowledgementMode(mode).build();
+    }
+
+    @Test
+    void twoSkeinMembersAndTheReferenceShareOnePartitionAndAcceptEveryRecordOnce(KafkaCluster kafka) throws Exception {
+        String topic = ConsumerIT.topic(kafka, "share", 1);
+        int total = 3_000;
+        ParallelProcessorIT.produce(kafka, topic, total, 50);
+        String group = shareGroup(kafka, "share");
+        Map<String, AtomicInteger> accepted = new ConcurrentHashMap<>();
+        Map<String, AtomicInteger> perMember = new ConcurrentHashMap<>();
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        List<Thread> threads = new ArrayList<>();
+        for (String name : List.of("skein-1", "skein-2")) {
+            threads.add(new Thread(() -> {
+                try (ShareConsumer<String, String> c = member(kafka, group, AcknowledgementMode.IMPLICIT)) {
+                    c.subscribe(List.of(topic));
+                    while (!stop.get()) {
+                        for (ShareRecord<String, String> r : c.poll(Duration.ofMillis(200))) {
+                            assertEquals(1, r.deliveryCount());
+                            accepted.computeIfAbsent(r.value(), v -> new AtomicInteger()).incrementAndGet();
+                            perMember.computeIfAbsent(name, m -> new AtomicInteger()).incrementAndGet();
+                            sleepMillis(1); // leave some records to the others
+                        }
+                    }
+                } catch (Throwable e) {
+                    failure.compareAndSet(null, e);
+                }
+            }, name));
+        }
+        threads.add(new Thread(() -> {
+            try (KafkaShareConsumer<String, String> c = new KafkaShareConsumer<>(Map.of("bootstrap.servers",
+                    kafka.bootstrapServers(), "group.id", group), new StringDeserializer(), new StringDeserializer())) {
+                c.subscribe(List.of(topic));
+                while (!stop.get()) {
+                    for (var r : c.poll(Duration.ofMillis(200))) {
+                        accepted.computeIfAbsent(r.value(), v -> new AtomicInteger()).incrementAndGet();
+                        perMember.computeIfAbsent("reference", m -> new AtomicInteger()).incrementAndGet();
+                        sleepMillis(1);
+                    }
+                }
+            } catch (Throwable e) {
+                failure.compareAndSet(null, e);
+            }
+        }, "reference"));
+        threads.forEach(Thread::start);
+        try {
+            ParallelProcessorIT.await(() -> accepted.size() == total || failure.get() != null, Duration.ofSeconds(90),
+                    "every record accepted");
+        } finally {
+            stop.set(true);
+            for (Thread t : threads) {
+                t.join(60_000);
+            }
+        }
+        assertNull(failure.get());
+        assertEquals(total, accepted.size());
+        accepted.forEach((v, n) -> assertEquals(1, n.get(), "record " + v + " delivered " + n + " times"));
+        System.out.println("share group members accepted " + perMember);
+        assertTrue(perMember.containsKey("skein-1") && perMember.containsKey("skein-2"), "both Skein members took part: " + perMember);
+        assertTrue(perMember.containsKey("reference"), "and the reference: " + perMember);
+    }
+
+    @Test
+    void releaseBringsARecordBackWithItsDeliveryCountAndRejectArchivesIt(KafkaCluster kafka) throws Exception {
+        String topic = ConsumerIT.topic(kafka, "share-ack", 1);
+        ParallelProcessorIT.produce(kafka, topic, 10, 10);
+        String group = shareGroup(kafka, "share-ack");
+        Map<String, List<Integer>> deliveries = new ConcurrentHashMap<>();
+        try (ShareConsumer<String, String> c = member(kafka, group, AcknowledgementMode.EXPLICIT)) {
+            c.subscribe(List.of(topic));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            // "3" is released twice then accepted; "7" is rejected; the rest are accepted.
+            while (System.nanoTime() < deadline && !(accepted(deliveries, 9) && deliveries.getOrDefault("3", List.of()).size() == 3)) {
+                List<ShareRecord<String, String>> records = c.poll(Duration.ofMillis(200));
+                for (ShareRecord<String, String> r : records) {
+                    List<Integer> seen = deliveries.computeIfAbsent(r.value(), v -> new ArrayList<>());
+                    seen.add(r.deliveryCount());
+                    if (r.value().equals("3") && seen.size() < 3) {
+                        c.acknowledge(r, AcknowledgeType.RELEASE);
+                    } else if (r.value().equals("7")) {
+                        c.acknowledge(r, AcknowledgeType.REJECT);
+                    } else {
+                        c.acknowledge(r, AcknowledgeType.ACCEPT);
+                    }
+                }
+            }
+            assertEquals(List.of(1, 2, 3), deliveries.get("3"), "released twice, delivered three times, counted");
+            assertEquals(List.of(1), deliveries.get("7"), "rejected: never again");
+            // Nothing else comes: every record is accepted or archived.
+            long quiet = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+            while (System.nanoTime() < quiet) {
+                List<ShareRecord<String, String>> more = c.poll(Duration.ofMillis(200));
+                assertEquals(List.of(), more.stream().map(ShareRecord::value).toList());
+            }
+        }
+        for (int v = 0; v < 10; v++) {
+            assertTrue(deliveries.containsKey(Integer.toString(v)), "record " + v);
+        }
+    }
+
+    @Test
+    void explicitModeRefusesAPollWithUnacknowledgedRecordsAndLosesNothing(KafkaCluster kafka) throws Exception {
+        String topic = ConsumerIT.topic(kafka, "share-explicit", 1);
+        ParallelProcessorIT.produce(kafka, topic, 20, 20);
+        String group = shareGroup(kafka, "share-explicit");
+        Map<String, Integer> seen = new ConcurrentHashMap<>();
+        try (ShareConsumer<String, String> c = member(kafka, group, AcknowledgementMode.EXPLICIT)) {
+            c.subscribe(List.of(topic));
+            List<ShareRecord<String, String>> first = List.of();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (first.isEmpty() && System.nanoTime() < deadline) {
+                first = c.poll(Duration.ofMillis(200));
+            }
+            assertTrue(!first.isEmpty());
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> c.poll(Duration.ofMillis(10)));
+            assertTrue(e.getMessage().contains("not acknowledged"), e.getMessage());
+            for (ShareRecord<String, String> r : first) {
+                seen.merge(r.value(), 1, Integer::sum);
+                c.acknowledge(r);
+            }
+            assertTrue(c.commitSync().values().stream().allMatch(java.util.Optional::isEmpty), "acknowledgements taken");
+            while (seen.size() < 20 && System.nanoTime() < deadline) {
+                for (ShareRecord<String, String> r : c.poll(Duration.ofMillis(200))) {
+                    seen.merge(r.value(), 1, Integer::sum);
+                    c.acknowledge(r);
+                }
+            }
+        }
+        assertEquals(20, seen.size());
+        seen.forEach((v, n) -> assertEquals(1, n, "record " + v));
+    }
+
+    private static boolean accepted(Map<String, List<Integer>> deliveries, int n) {
+        return deliveries.size() >= n + 1;
+    }
+
+    private static void sleepMillis(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
