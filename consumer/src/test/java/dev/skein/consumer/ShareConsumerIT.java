@@ -61,14 +61,15 @@ class ShareConsumerIT {
         List<Thread> threads = new ArrayList<>();
         for (String name : List.of("skein-1", "skein-2")) {
             threads.add(new Thread(() -> {
-                try (ShareConsumer<String, String> c = member(kafka, group, AcknowledgementMode.IMPLICIT)) {
+                try (ShareConsumer<String, String> c = ShareConsumer.builder(Serdes.string(), Serdes.string())
+                        .bootstrapServers(kafka.bootstrapServers()).groupId(group).maxPollRecords(50).build()) {
                     c.subscribe(List.of(topic));
                     while (!stop.get()) {
                         for (ShareRecord<String, String> r : c.poll(Duration.ofMillis(200))) {
                             assertEquals(1, r.deliveryCount());
                             accepted.computeIfAbsent(r.value(), v -> new AtomicInteger()).incrementAndGet();
                             perMember.computeIfAbsent(name, m -> new AtomicInteger()).incrementAndGet();
-                            sleepMillis(1); // leave some records to the others
+                            sleepMillis(3); // slow enough that all three members get their share
                         }
                     }
                 } catch (Throwable e) {
@@ -78,21 +79,27 @@ class ShareConsumerIT {
         }
         threads.add(new Thread(() -> {
             try (KafkaShareConsumer<String, String> c = new KafkaShareConsumer<>(Map.of("bootstrap.servers",
-                    kafka.bootstrapServers(), "group.id", group), new StringDeserializer(), new StringDeserializer())) {
+                    kafka.bootstrapServers(), "group.id", group, "max.poll.records", 50), new StringDeserializer(),
+                    new StringDeserializer())) {
                 c.subscribe(List.of(topic));
                 while (!stop.get()) {
                     for (var r : c.poll(Duration.ofMillis(200))) {
                         accepted.computeIfAbsent(r.value(), v -> new AtomicInteger()).incrementAndGet();
                         perMember.computeIfAbsent("reference", m -> new AtomicInteger()).incrementAndGet();
-                        sleepMillis(1);
+                        sleepMillis(3);
                     }
                 }
             } catch (Throwable e) {
                 failure.compareAndSet(null, e);
             }
         }, "reference"));
-        threads.forEach(Thread::start);
         try {
+            // The Skein members first (both in the group), then the reference joins them mid-stream.
+            threads.get(0).start();
+            threads.get(1).start();
+            ParallelProcessorIT.await(() -> perMember.size() == 2 || failure.get() != null, Duration.ofSeconds(60),
+                    "both Skein members receive");
+            threads.get(2).start();
             ParallelProcessorIT.await(() -> accepted.size() == total || failure.get() != null, Duration.ofSeconds(90),
                     "every record accepted");
         } finally {
@@ -177,6 +184,103 @@ class ShareConsumerIT {
         }
         assertEquals(20, seen.size());
         seen.forEach((v, n) -> assertEquals(1, n, "record " + v));
+    }
+
+    /** Sets share-group configs (the GROUP config resource). */
+    static void groupConfig(KafkaCluster kafka, String group, Map<String, String> configs) throws Exception {
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+            List<AlterConfigOp> ops = new ArrayList<>();
+            configs.forEach((k, v) -> ops.add(new AlterConfigOp(new ConfigEntry(k, v), AlterConfigOp.OpType.SET)));
+            admin.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.GROUP, group), ops))
+                    .all().get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void theDeliveryCountLimitArchivesARecordThatKeepsComingBack(KafkaCluster kafka) throws Exception {
+        String topic = ConsumerIT.topic(kafka, "share-limit", 1);
+        ParallelProcessorIT.produce(kafka, topic, 5, 5);
+        String group = shareGroup(kafka, "share-limit");
+        groupConfig(kafka, group, Map.of("share.delivery.count.limit", "2"));
+        Map<String, List<Integer>> deliveries = new ConcurrentHashMap<>();
+        try (ShareConsumer<String, String> c = member(kafka, group, AcknowledgementMode.EXPLICIT)) {
+            c.subscribe(List.of(topic));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            long quietSince = 0;
+            while (System.nanoTime() < deadline) {
+                List<ShareRecord<String, String>> records = c.poll(Duration.ofMillis(200));
+                for (ShareRecord<String, String> r : records) {
+                    deliveries.computeIfAbsent(r.value(), v -> new ArrayList<>()).add(r.deliveryCount());
+                    c.acknowledge(r, r.value().equals("2") ? AcknowledgeType.RELEASE : AcknowledgeType.ACCEPT);
+                }
+                if (deliveries.size() == 5 && records.isEmpty()) {
+                    if (quietSince == 0) {
+                        quietSince = System.nanoTime();
+                    } else if (System.nanoTime() - quietSince > TimeUnit.SECONDS.toNanos(2)) {
+                        break; // nothing came back for 2 s
+                    }
+                } else {
+                    quietSince = 0;
+                }
+            }
+        }
+        assertEquals(List.of(1, 2), deliveries.get("2"), "released at every delivery, archived after the limit");
+        assertEquals(5, deliveries.size());
+    }
+
+    @Test
+    void recordsHeldByAMemberKilledWithSigkillComeBackAfterTheirLock(KafkaCluster kafka) throws Exception {
+        String topic = ConsumerIT.topic(kafka, "share-kill", 1);
+        int total = 200;
+        ParallelProcessorIT.produce(kafka, topic, total, 10);
+        String group = shareGroup(kafka, "share-kill");
+        groupConfig(kafka, group, Map.of("share.record.lock.duration.ms", "2000"));
+        List<String> held = new ArrayList<>();
+        Process child = new ProcessBuilder(List.of(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), CrashingShareMain.class.getName(),
+                kafka.bootstrapServers(), group, topic)).redirectErrorStream(true).start();
+        java.util.concurrent.BlockingQueue<String> lines = new java.util.concurrent.LinkedBlockingQueue<>();
+        Thread reader = new Thread(() -> {
+            try (java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(child.getInputStream()))) {
+                for (String line; (line = out.readLine()) != null; ) {
+                    lines.add(line);
+                }
+            } catch (java.io.IOException e) {
+                // the child is gone
+            }
+        }, "share-child-output");
+        reader.setDaemon(true);
+        reader.start();
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            String line = "";
+            while (!line.equals("HOLDING") && System.nanoTime() < deadline) {
+                line = String.valueOf(lines.poll(100, TimeUnit.MILLISECONDS));
+                if (line.startsWith("ACQUIRED ")) {
+                    held.add(line.substring(9));
+                }
+            }
+            assertEquals("HOLDING", line, "the child acquired records");
+            child.destroyForcibly(); // SIGKILL, holding them
+            assertTrue(child.waitFor(10, TimeUnit.SECONDS));
+        } finally {
+            child.destroyForcibly();
+        }
+        assertTrue(!held.isEmpty());
+        Map<String, Integer> counts = new ConcurrentHashMap<>();
+        try (ShareConsumer<String, String> c = member(kafka, group, AcknowledgementMode.IMPLICIT)) {
+            c.subscribe(List.of(topic));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (counts.size() < total && System.nanoTime() < deadline) {
+                for (ShareRecord<String, String> r : c.poll(Duration.ofMillis(200))) {
+                    counts.put(r.value(), r.deliveryCount());
+                }
+            }
+        }
+        assertEquals(total, counts.size(), "every record, those the dead member held included");
+        for (String v : held) {
+            assertEquals(2, counts.get(v), "record " + v + " came back after the lock, its second delivery");
+        }
     }
 
     private static boolean accepted(Map<String, List<Integer>> deliveries, int n) {

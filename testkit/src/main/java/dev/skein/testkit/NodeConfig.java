@@ -59,6 +59,12 @@ record NodeConfig(int brokers, MetadataMode mode, String voters, int zooKeeperPo
         c.put("group.consumer.heartbeat.interval.ms", "500");
         c.put("group.consumer.min.heartbeat.interval.ms", "100");
         c.put("group.consumer.min.session.timeout.ms", "2000");
+        // Share groups (KIP-932): a test may give its group a short record lock (group config
+        // share.record.lock.duration.ms) to see records of a killed member come back quickly.
+        c.put("group.share.min.record.lock.duration.ms", "1000");
+        // and, as for consumer-protocol groups, assignments arrive within a 500 ms heartbeat.
+        c.put("group.share.heartbeat.interval.ms", "500");
+        c.put("group.share.min.heartbeat.interval.ms", "100");
         c.put("log.flush.interval.messages", Long.toString(Long.MAX_VALUE));
         if (aclAuthorizer) {
             // Anyone may do what no ACL speaks of, and the plaintext principal (tests and replication)
