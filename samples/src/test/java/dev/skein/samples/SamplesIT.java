@@ -2,6 +2,9 @@ package dev.skein.samples;
 
 import dev.skein.admin.Admin;
 import dev.skein.admin.NewTopic;
+import dev.skein.producer.Producer;
+import dev.skein.producer.ProducerRecord;
+import dev.skein.serdes.Serdes;
 import dev.skein.testkit.KafkaCluster;
 import dev.skein.testkit.KafkaClusterExtension;
 import dev.skein.testkit.SchemaRegistryStub;
@@ -16,6 +19,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -23,6 +27,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -178,5 +183,52 @@ class SamplesIT {
         assertEquals(300, seen.size());
         assertEquals(300, new HashSet<>(seen).size(), "one invoice per order");
         assertTrue(seen.stream().allMatch(v -> v.startsWith("invoice for order ")), seen.get(0));
+    }
+
+    @Test
+    void theParallelEnricherWritesEveryOrderInEachCustomersOrderWithManyLookupsAtOnce(KafkaCluster kafka) throws Exception {
+        String orders = topic(kafka, 1);   // one partition: a poll loop would run its lookups one at a time
+        String enriched = topic(kafka, 3);
+        int count = 2_000;
+        int customers = 100;
+        Duration latency = Duration.ofMillis(5);
+        Map<String, List<String>> sent = new HashMap<>();
+        try (Producer<String, String> producer = Producer.builder(Serdes.string(), Serdes.string())
+                .bootstrapServers(kafka.bootstrapServers()).linger(Duration.ofMillis(5)).build()) {
+            List<CompletableFuture<?>> acks = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                String customer = "customer-" + (i % customers);
+                acks.add(producer.send(ProducerRecord.of(orders, customer, "order " + i)));
+                sent.computeIfAbsent(customer, c -> new ArrayList<>()).add("order " + i);
+            }
+            CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+        }
+
+        ParallelEnrichmentSample.SlowLookup lookup = new ParallelEnrichmentSample.SlowLookup(latency);
+        long n = ParallelEnrichmentSample.run(kafka.bootstrapServers(), orders, enriched, "enricher-" + UUID.randomUUID(),
+                lookup, Duration.ofSeconds(3));
+        assertTrue(n >= count, "at least every order: " + n);
+
+        // Read the output until every order is there (or 30 s pass without a record).
+        Map<String, List<String>> received = new HashMap<>();
+        Set<String> distinct = new HashSet<>();
+        AtLeastOnceConsumerSample.run(kafka.bootstrapServers(), enriched, "check-" + UUID.randomUUID(), r -> {
+            received.computeIfAbsent(r.key(), c -> new ArrayList<>()).add(r.value().substring(0, r.value().indexOf(" (")));
+            distinct.add(r.value());
+            return distinct.size() == count;
+        }, Duration.ofSeconds(30));
+        assertEquals(count, distinct.size(), "every order enriched, none lost");
+        for (String customer : sent.keySet()) {
+            // At least once: an order may repeat after a redelivery, but the first time each shows up is in input order.
+            assertEquals(sent.get(customer), List.copyOf(new LinkedHashSet<>(received.get(customer))),
+                    customer + "'s orders in the order they were placed");
+        }
+
+        long oneAtATime = count * latency.toMillis();
+        assertTrue(lookup.busy().toMillis() < oneAtATime / 5, "took " + lookup.busy().toMillis()
+                + " ms for what one lookup at a time does in " + oneAtATime + " ms");
+        assertTrue(lookup.maxConcurrentCalls() >= 10, "lookups ran in parallel: at most " + lookup.maxConcurrentCalls());
+        assertTrue(lookup.maxConcurrentCalls() <= customers,
+                "never more at once than customers (one per customer at a time): " + lookup.maxConcurrentCalls());
     }
 }
