@@ -173,12 +173,18 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
     private final java.util.ArrayDeque<ConsumerRecord<byte[], byte[]>> pending = new java.util.ArrayDeque<>();
     private boolean commitInFlight;
     private long commitSentAt;
-    /** How a record is handed to the handler; set once by {@link #run} or {@link #runAsync}. */
-    private volatile Invocation<K, V> invocation;
+    /** The handler, set once by {@link #run} or {@link #runAsync} (the other stays null). */
+    private volatile Handler<K, V> blocking;
+    private volatile AsyncHandler<K, V> async;
+    /** The polling thread waits for held records to drop to this; see {@link #signalIfWaited}. */
+    private final int resumeAt;
+    private boolean waitingForRoom; // under the lock
+    private int draining;           // under the lock: drains waiting for running records
 
     private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final CountDownLatch finished = new CountDownLatch(1);
+    private final CountDownLatch clientsClosed = new CountDownLatch(1);
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private volatile boolean stopping;
 
@@ -199,6 +205,7 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
         this.pattern = b.pattern;
         this.ordering = b.ordering;
         this.maxInFlight = b.maxInFlight;
+        this.resumeAt = b.maxInFlight - Math.max(1, b.maxInFlight / 8);
         this.maxInFlightBytes = b.maxInFlightBytes;
         this.ownedExecutor = ownedExecutor;
         this.executor = b.executor != null ? b.executor : ownedExecutor;
@@ -241,23 +248,13 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
      */
     public void run(Handler<K, V> handler) {
         Objects.requireNonNull(handler, "handler");
-        loop((record, done) -> {
-            handler.handle(record);
-            done.accept(null);
-        });
+        loop(() -> blocking = handler);
     }
 
     /** As {@link #run(Handler)}, with a handler that returns a stage which completes when the record is done. */
     public void runAsync(AsyncHandler<K, V> handler) {
         Objects.requireNonNull(handler, "handler");
-        loop((record, done) -> {
-            CompletionStage<?> stage = handler.handle(record);
-            if (stage == null) {
-                done.accept(null);
-            } else {
-                stage.whenComplete((v, e) -> done.accept(e));
-            }
-        });
+        loop(() -> async = handler);
     }
 
     /** Records done (dead-lettered ones included) since the processor started. */
@@ -279,11 +276,7 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
         return locked(scheduler::held);
     }
 
-    private interface Invocation<K, V> {
-        void invoke(ConsumerRecord<K, V> record, java.util.function.Consumer<Throwable> done) throws Exception;
-    }
-
-    private void loop(Invocation<K, V> invocation) {
+    private void loop(Runnable setHandler) {
         if (!started.compareAndSet(false, true)) {
             throw new IllegalStateException("run() may be called once");
         }
@@ -291,7 +284,7 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
             finished.countDown();
             throw new IllegalStateException("the processor is closed");
         }
-        this.invocation = invocation;
+        setHandler.run();
         try {
             RebalanceListener listener = new Listener();
             if (pattern != null) {
@@ -352,12 +345,16 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
             records = consumer.poll(Duration.ZERO);
             lock.lock();
             try {
-                long wait = PAUSED_WAIT_NANOS;
-                while (full() && !stopping && wait > 0) {
-                    wait = changed.awaitNanos(wait);
-                }
-                if (!full && scheduler.running() > 0 && !stopping) {
-                    changed.awaitNanos(PAUSED_WAIT_NANOS); // a paused partition waits for its oldest record
+                // Woken when enough records finished (signalIfWaited), else after a while to poll again.
+                if (full() && !stopping) {
+                    waitingForRoom = true;
+                    long wait = PAUSED_WAIT_NANOS;
+                    while (waitingForRoom && !stopping && wait > 0) {
+                        wait = changed.awaitNanos(wait);
+                    }
+                    waitingForRoom = false;
+                } else if (!stopping && pending.isEmpty()) {
+                    changed.awaitNanos(PAUSED_WAIT_NANOS); // paused partitions wait for their oldest record
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -459,43 +456,60 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs {@code w} and, with a blocking handler, the records of its key that may start after it, on
+     * this same thread (no hand-off per record).
+     */
     private void execute(Work<ConsumerRecord<byte[], byte[]>> w) {
-        ConsumerRecord<byte[], byte[]> raw;
-        lock.lock();
-        try {
-            if (!scheduler.live(w)) {
-                scheduler.abandon(w); // its partition is being given up, or we stop: the next owner runs it
-                changed.signalAll();
-                return;
-            }
-            raw = w.record();
-        } finally {
-            lock.unlock();
+        Work<ConsumerRecord<byte[], byte[]>> next = w;
+        while (next != null) {
+            next = executeOne(next);
+        }
+    }
+
+    /** Runs one record; returns the record to run next on this thread, if any. */
+    private Work<ConsumerRecord<byte[], byte[]>> executeOne(Work<ConsumerRecord<byte[], byte[]>> w) {
+        ConsumerRecord<byte[], byte[]> raw = w.record();
+        if (raw == null || !scheduler.startable(w)) {
+            abandon(w); // its partition is being given up, or we stop: the next owner runs it
+            return null;
         }
         ConsumerRecord<K, V> record;
         try {
             record = deserialize(raw);
         } catch (RuntimeException e) {
             exhausted(w, raw, e, 0);
-            return;
+            return null;
         }
         long start = System.nanoTime();
-        AtomicBoolean once = new AtomicBoolean();
-        try {
-            invocation.invoke(record, error -> {
-                if (once.compareAndSet(false, true)) {
-                    if (error == null) {
-                        succeeded(w, start);
-                    } else {
-                        failed(w, raw, unwrap(error));
-                    }
-                }
-            });
-        } catch (Throwable e) {
-            if (once.compareAndSet(false, true)) {
+        Handler<K, V> handler = blocking;
+        if (handler != null) {
+            try {
+                handler.handle(record);
+            } catch (Throwable e) {
                 failed(w, raw, e);
+                return null;
             }
+            return complete(w, start);
         }
+        CompletionStage<?> stage;
+        try {
+            stage = async.handle(record);
+        } catch (Throwable e) {
+            failed(w, raw, e);
+            return null;
+        }
+        if (stage == null) {
+            return complete(w, start);
+        }
+        stage.whenComplete((v, e) -> {
+            if (e == null) {
+                succeeded(w, start);
+            } else {
+                failed(w, raw, unwrap(e));
+            }
+        });
+        return null;
     }
 
     private static Throwable unwrap(Throwable e) {
@@ -514,21 +528,39 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
                 key, value, r.headers(), r.serializedKeySize(), r.serializedValueSize(), r.leaderEpoch());
     }
 
+    /** {@code w} is done; starts the next record of its key on the executor. */
     private void succeeded(Work<ConsumerRecord<byte[], byte[]>> w, long startNanos) {
+        Work<ConsumerRecord<byte[], byte[]>> next = complete(w, startNanos);
+        if (next != null) {
+            dispatch(next);
+        }
+    }
+
+    /** {@code w} is done; returns the next record of its key, started, for the caller to run. */
+    private Work<ConsumerRecord<byte[], byte[]>> complete(Work<ConsumerRecord<byte[], byte[]>> w, long startNanos) {
         if (processing != null && startNanos != 0) {
             processing.record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
         }
         processed.increment();
-        Work<ConsumerRecord<byte[], byte[]>> next;
         lock.lock();
         try {
-            next = scheduler.complete(w);
-            changed.signalAll();
+            Work<ConsumerRecord<byte[], byte[]>> next = scheduler.complete(w);
+            signalIfWaited();
+            return next;
         } finally {
             lock.unlock();
         }
-        if (next != null) {
-            dispatch(next);
+    }
+
+    /**
+     * Wakes the polling thread when it waits for room and there is enough (down to {@link #resumeAt}, so
+     * it wakes once per batch of completions, not once per record), and a drain whenever anything ends.
+     * Under the lock.
+     */
+    private void signalIfWaited() {
+        if (draining > 0 || (waitingForRoom && scheduler.held() <= resumeAt && scheduler.heldBytes() < maxInFlightBytes)) {
+            waitingForRoom = false;
+            changed.signalAll();
         }
     }
 
@@ -540,7 +572,7 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
             if (attempts < maxAttempts) {
                 if (!scheduler.live(w)) {
                     scheduler.abandon(w);
-                    changed.signalAll();
+                    signalIfWaited();
                     return;
                 }
                 retried.increment();
@@ -623,7 +655,7 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
         lock.lock();
         try {
             scheduler.abandon(w);
-            changed.signalAll();
+            signalIfWaited();
         } finally {
             lock.unlock();
         }
@@ -724,8 +756,13 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
                 return false;
             });
             long left;
-            while (scheduler.running(of) > 0 && (left = deadline - System.nanoTime()) > 0) {
-                changed.awaitNanos(left);
+            draining++;
+            try {
+                while (scheduler.running(of) > 0 && (left = deadline - System.nanoTime()) > 0) {
+                    changed.awaitNanos(left);
+                }
+            } finally {
+                draining--;
             }
             int still = scheduler.running(of);
             if (still > 0) {
@@ -836,6 +873,11 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
             }
         }
         if (!closed.compareAndSet(false, true)) {
+            try {
+                clientsClosed.await(60, TimeUnit.SECONDS); // a second close returns once the first has closed the clients
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             return;
         }
         try {
@@ -850,6 +892,7 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
                 if (ownedExecutor != null) {
                     ownedExecutor.shutdown();
                 }
+                clientsClosed.countDown();
             }
         }
     }
@@ -907,6 +950,12 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
 
         public Builder<K, V> groupId(String group) {
             consumer.groupId(group);
+            return this;
+        }
+
+        /** Where a partition without a committed offset starts (the consumer's {@code auto.offset.reset}). */
+        public Builder<K, V> offsetReset(OffsetReset reset) {
+            consumer.offsetReset(reset);
             return this;
         }
 

@@ -33,7 +33,7 @@ public final class ParallelScheduler<R> {
         private final int leaderEpoch;
         private final Object key;
         private final long bytes;
-        private R record;
+        private volatile R record;
         private boolean started;
         private boolean done;
         private boolean dropped; // left behind by a revoke or stop: not done, no longer held
@@ -78,7 +78,7 @@ public final class ParallelScheduler<R> {
         long next = -1;             // the offset after the last record received
         int lastEpoch = -1;         // leader epoch of the last record out of the span
         int running;
-        boolean revoking;
+        volatile boolean revoking;
 
         Part(DoneOffsets previous) {
             this.previous = previous;
@@ -90,7 +90,7 @@ public final class ParallelScheduler<R> {
     private int held;
     private long heldBytes;
     private int running;
-    private boolean stopped;
+    private volatile boolean stopped;
 
     public ParallelScheduler(int maxMetadataChars) {
         this.maxMetadataChars = maxMetadataChars;
@@ -121,6 +121,7 @@ public final class ParallelScheduler<R> {
         if (part.previous.isDone(offset)) {
             w.done = true;
             w.record = null;
+            trimDone(part);
             return null;
         }
         held++;
@@ -142,6 +143,23 @@ public final class ParallelScheduler<R> {
         return w;
     }
 
+    /** Drops the done records from the head of the span: it starts at the first record not done. */
+    private static <R> void trimDone(Part<R> part) {
+        Work<R> head;
+        while ((head = part.span.peekFirst()) != null && head.done) {
+            part.lastEpoch = part.span.pollFirst().leaderEpoch;
+        }
+    }
+
+    /**
+     * True while {@code w}'s result still counts: its partition is ours and not being given up. Safe
+     * without the lock for a record that started (the flags it reads are volatile; a stale answer only
+     * runs a record whose partition is going, which the revoke waits for anyway).
+     */
+    public boolean startable(Work<R> w) {
+        return !stopped && !w.part.revoking && w.record != null;
+    }
+
     /** True while {@code w}'s result still counts: its partition is ours and not being given up. */
     public boolean live(Work<R> w) {
         return !stopped && !w.part.revoking && parts.get(w.partition) == w.part && !w.dropped;
@@ -153,6 +171,7 @@ public final class ParallelScheduler<R> {
             return null;
         }
         w.done = true;
+        trimDone(w.part);
         Work<R> next = nextOfKey(w);
         return next == null || next.part.revoking || stopped ? null : start(next);
     }
@@ -311,9 +330,7 @@ public final class ParallelScheduler<R> {
         if (part == null || part.next < 0) {
             return null;
         }
-        while (!part.span.isEmpty() && part.span.peekFirst().done) {
-            part.lastEpoch = part.span.pollFirst().leaderEpoch;
-        }
+        trimDone(part);
         long offset = part.span.isEmpty() ? part.next : part.span.peekFirst().offset;
         long end = offset;
         List<Long> notDone = new ArrayList<>();
