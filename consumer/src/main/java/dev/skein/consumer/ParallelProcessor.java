@@ -98,9 +98,9 @@ import java.util.regex.Pattern;
  * or value does not deserialize is not retried.
  *
  * <p><b>Back-pressure.</b> At most {@link Builder#maxInFlight} records (and bytes of keys and values)
- * are held, running or waiting behind their key; at the limit the processor pauses fetching (the group
- * membership carries on) and resumes as work drains. The rest of the last poll (at most
- * {@code max.poll.records}) waits outside until there is room. A partition whose oldest unfinished record holds back more than ten times
+ * are held, running or waiting behind their key. Polled records beyond that wait outside, and once a
+ * poll's worth ({@code max.poll.records}) waits there, fetching pauses (the group membership carries
+ * on) until it drains: memory stays within the consumer's buffer, {@code maxInFlight} and two polls. A partition whose oldest unfinished record holds back more than ten times
  * {@code maxInFlight} records is paused on its own until that record finishes.
  *
  * <p>Handlers run on the {@link Builder#executor executor}: by default a virtual thread per record on a
@@ -178,6 +178,7 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
     private volatile AsyncHandler<K, V> async;
     /** The polling thread waits for held records to drop to this; see {@link #signalIfWaited}. */
     private final int resumeAt;
+    private final int maxPollRecords;
     private boolean waitingForRoom; // under the lock
     private int draining;           // under the lock: drains waiting for running records
 
@@ -196,7 +197,7 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
     private final Counter deadLetteredMeter;
 
     private ParallelProcessor(Builder<K, V> b, Consumer<byte[], byte[]> consumer, Producer<byte[], byte[]> deadLetters,
-                              ExecutorService ownedExecutor, String group) {
+                              ExecutorService ownedExecutor, String group, int maxPollRecords) {
         this.consumer = consumer;
         this.deadLetters = deadLetters;
         this.keys = b.keys;
@@ -206,6 +207,7 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
         this.ordering = b.ordering;
         this.maxInFlight = b.maxInFlight;
         this.resumeAt = b.maxInFlight - Math.max(1, b.maxInFlight / 8);
+        this.maxPollRecords = maxPollRecords;
         this.maxInFlightBytes = b.maxInFlightBytes;
         this.ownedExecutor = ownedExecutor;
         this.executor = b.executor != null ? b.executor : ownedExecutor;
@@ -322,16 +324,20 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
         }
     }
 
+    /**
+     * One turn of the loop. Fetching pauses only when a poll's worth of records waits outside the
+     * scheduler (or a partition's oldest unfinished record holds back too much): a pause drops what the
+     * consumer prefetched, so pausing at every full moment would leave the handlers waiting for fetches.
+     */
     private void pollOnce() {
         admit();
         Set<TopicPartition> assigned = consumer.assignment();
         Set<TopicPartition> pause = new HashSet<>();
-        boolean full;
+        boolean backlog = pending.size() >= maxPollRecords;
         lock.lock();
         try {
-            full = full() || !pending.isEmpty();
             for (TopicPartition tp : assigned) {
-                if (full || scheduler.span(tp) >= (long) maxInFlight * SPAN_PER_IN_FLIGHT) {
+                if (backlog || scheduler.span(tp) >= (long) maxInFlight * SPAN_PER_IN_FLIGHT) {
                     pause.add(tp);
                 }
             }
@@ -339,21 +345,22 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
             lock.unlock();
         }
         applyPauses(assigned, pause);
-        ConsumerRecords<byte[], byte[]> records;
-        if (!assigned.isEmpty() && pause.size() == assigned.size()) {
-            // Nothing to fetch: keep the membership going (rebalances run inside poll) and wait for work to drain.
-            records = consumer.poll(Duration.ZERO);
+        boolean allPaused = !assigned.isEmpty() && pause.size() == assigned.size();
+        if (!pending.isEmpty() || allPaused) {
+            // Full, or nothing to fetch: keep the membership going (rebalances run inside poll), take what
+            // is already fetched, and wait for room.
+            take(consumer.poll(Duration.ZERO));
             lock.lock();
             try {
                 // Woken when enough records finished (signalIfWaited), else after a while to poll again.
-                if (full() && !stopping) {
+                if (!pending.isEmpty() && !stopping) {
                     waitingForRoom = true;
                     long wait = PAUSED_WAIT_NANOS;
                     while (waitingForRoom && !stopping && wait > 0) {
                         wait = changed.awaitNanos(wait);
                     }
                     waitingForRoom = false;
-                } else if (!stopping && pending.isEmpty()) {
+                } else if (allPaused && !stopping) {
                     changed.awaitNanos(PAUSED_WAIT_NANOS); // paused partitions wait for their oldest record
                 }
             } catch (InterruptedException e) {
@@ -363,8 +370,11 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
                 lock.unlock();
             }
         } else {
-            records = consumer.poll(POLL);
+            take(consumer.poll(POLL));
         }
+    }
+
+    private void take(ConsumerRecords<byte[], byte[]> records) {
         for (ConsumerRecord<byte[], byte[]> r : records) {
             pending.addLast(r);
         }
@@ -1092,7 +1102,7 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
                 }
                 throw e;
             }
-            return new ParallelProcessor<>(this, c, producer, owned, options.groupId());
+            return new ParallelProcessor<>(this, c, producer, owned, options.groupId(), options.maxPollRecords());
         }
 
         private static void requirePositive(String name, long value) {
