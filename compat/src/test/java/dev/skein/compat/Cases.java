@@ -36,6 +36,7 @@ final class Cases {
             new Case("consumer group: the protocol `auto` picks", ClientCases::groupAuto),
             new Case("consumer group: classic protocol, two members", ClientCases::groupClassic),
             new Case("consumer group: consumer protocol (KIP-848), two members", ClientCases::groupConsumerProtocol),
+            new Case("share group (KIP-932): two members, release and accept", ClientCases::shareGroup),
             new Case("commit and resume", ClientCases::commitAndResume),
             new Case("transactions: commit and abort (protocol version)", ClientCases::transactions),
             new Case("read_committed: stops at an open transaction", ClientCases::readCommitted),

@@ -8,6 +8,12 @@ import dev.skein.consumer.Delivery;
 import dev.skein.consumer.ExactlyOnceProcessor;
 import dev.skein.consumer.GroupProtocol;
 import dev.skein.consumer.IsolationLevel;
+import dev.skein.consumer.AcknowledgeType;
+import dev.skein.consumer.AcknowledgementMode;
+import dev.skein.consumer.ShareConsumer;
+import dev.skein.consumer.ShareRecord;
+import dev.skein.admin.ConfigOp;
+import dev.skein.admin.ConfigResource;
 import dev.skein.core.Compression;
 import dev.skein.core.TopicPartition;
 import dev.skein.core.errors.UnsupportedVersionException;
@@ -157,6 +163,67 @@ final class ClientCases {
             assertEquals(sent.size(), read.size(), "every record once");
             assertEquals(Set.copyOf(sent), Set.copyOf(Env.valuesOf(read)));
         }
+        return null;
+    }
+
+    /**
+     * Two members of one share group on a 1-partition topic accept every record once; a released
+     * record comes back with delivery count 2. Before Kafka 4.1 the member fails clearly, naming KIP-932.
+     */
+    static String shareGroup(Env env) throws Exception {
+        if (!env.target.atLeast(4, 1)) {
+            try (ShareConsumer<String, String> c = ShareConsumer.builder(Serdes.string(), Serdes.string())
+                    .bootstrapServers(env.bootstrap()).groupId(Env.unique("kip932")).build()) {
+                c.subscribe(List.of(env.topic("kip932", 1)));
+                UnsupportedVersionException e = assertThrows(UnsupportedVersionException.class, () -> {
+                    long deadline = System.nanoTime() + Env.WAIT.toNanos();
+                    while (System.nanoTime() < deadline) {
+                        c.poll(Duration.ofMillis(200));
+                    }
+                });
+                assertTrue(e.getMessage().contains("KIP-932") && e.getMessage().contains("4.1"), e.getMessage());
+            }
+        }
+        env.needs(4, 1, "KIP-932");
+        String topic = env.topic("share", 1);
+        String group = Env.unique("share");
+        env.admin.configs().alter(Map.of(ConfigResource.group(group), List.of(ConfigOp.set("share.auto.offset.reset",
+                "earliest")))).all().get(30, TimeUnit.SECONDS);
+        List<String> sent = Env.values("s", 40);
+        env.produce(topic, sent);
+        Map<String, Integer> seen = new HashMap<>();
+        int redelivered = 0;
+        try (ShareConsumer<String, String> a = ShareConsumer.builder(Serdes.string(), Serdes.string())
+                .bootstrapServers(env.bootstrap()).groupId(group).acknowledgementMode(AcknowledgementMode.EXPLICIT).build();
+             ShareConsumer<String, String> b = ShareConsumer.builder(Serdes.string(), Serdes.string())
+                .bootstrapServers(env.bootstrap()).groupId(group).build()) {
+            a.subscribe(List.of(topic)); // b joins once a has released a record
+            boolean released = false;
+            long deadline = System.nanoTime() + Env.WAIT.toNanos();
+            while (seen.size() < sent.size() && System.nanoTime() < deadline) {
+                if (released && b.subscription().isEmpty()) {
+                    b.subscribe(List.of(topic));
+                }
+                for (ShareRecord<String, String> r : a.poll(Duration.ofMillis(100))) {
+                    if (!released) {
+                        a.acknowledge(r, AcknowledgeType.RELEASE); // comes back, to a or b
+                        released = true;
+                        continue;
+                    }
+                    a.acknowledge(r);
+                    redelivered += r.deliveryCount() > 1 ? 1 : 0;
+                    seen.merge(r.value(), 1, Integer::sum);
+                }
+                for (ShareRecord<String, String> r : b.subscription().isEmpty() ? List.<ShareRecord<String, String>>of()
+                        : b.poll(Duration.ofMillis(100))) {
+                    redelivered += r.deliveryCount() > 1 ? 1 : 0;
+                    seen.merge(r.value(), 1, Integer::sum);
+                }
+            }
+        }
+        assertEquals(Set.copyOf(sent), seen.keySet(), "every record accepted");
+        seen.forEach((v, n) -> assertEquals(1, n, "record " + v + " accepted once"));
+        assertEquals(1, redelivered, "the released record came back with delivery count 2");
         return null;
     }
 
