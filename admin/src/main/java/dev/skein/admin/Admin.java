@@ -7,7 +7,7 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * Manages a Kafka cluster: topics, configs, the cluster itself, consumer groups and their offsets,
- * partition offsets and records, and a raw escape hatch. Calls are
+ * share groups and their start offsets, partition offsets and records, and a raw escape hatch. Calls are
  * asynchronous; each is sent where it belongs (any broker, the controller, a coordinator, a partition
  * leader), retries retriable errors within {@code default.api.timeout.ms}, and fails with a typed
  * exception naming the item at fault. Calls naming several items return {@link Results}, one future
@@ -32,6 +32,9 @@ public interface Admin extends AutoCloseable {
     ClusterAdmin cluster();
 
     GroupAdmin groups();
+
+    /** Share groups (KIP-932): list, describe, start offsets, delete. */
+    ShareGroupAdmin shareGroups();
 
     RecordAdmin records();
 

@@ -48,6 +48,10 @@ public record ConfigResource(Type type, String name) {
         return new ConfigResource(Type.BROKER, "");
     }
 
+    /**
+     * A group's configs (the group need not exist yet): {@code consumer.*} for consumer-protocol groups,
+     * {@code share.*} for share groups (listed in {@link ShareGroupAdmin}).
+     */
     public static ConfigResource group(String name) {
         return new ConfigResource(Type.GROUP, name);
     }

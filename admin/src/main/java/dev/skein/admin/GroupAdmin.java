@@ -6,12 +6,24 @@ import dev.skein.core.TopicPartition;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
-/** Consumer groups (classic and KIP-848 consumer groups) and their committed offsets. */
+/**
+ * Consumer groups (classic and KIP-848 consumer groups) and their committed offsets. Listing and
+ * deleting take groups of every type; share groups have their own calls in {@link ShareGroupAdmin}.
+ */
 public interface GroupAdmin {
-    /** Every group on every broker, with its type and state. */
+    /** Every group on every broker (share and streams groups too), with its type and state. */
     CompletableFuture<List<GroupListing>> list();
+
+    /**
+     * The groups of these types (all of them when {@code types} is empty), asked of every broker with
+     * ListGroups' types filter.
+     *
+     * @throws IllegalArgumentException for {@link GroupType#UNKNOWN}
+     */
+    CompletableFuture<List<GroupListing>> list(Set<GroupType> types);
 
     /** Members, assignments, coordinator and state of each group; an unknown group fails with its name. */
     Results<String, GroupDescription> describe(Collection<String> groupIds);

@@ -30,8 +30,13 @@ final class ConsumeCommand extends Subcommand {
             + " (without it: every partition, nothing committed).")
     String group;
 
+    @Option(names = "--share-group", paramLabel = "G", description = "Read as a member of this share group (KIP-932):"
+            + " its members share the records, and each record printed is accepted (one not printed is released).")
+    String shareGroup;
+
     @Option(names = "--from-beginning", description = "Start at the earliest offset when there is no committed one"
-            + " (default: the end).")
+            + " (default: the end). With --share-group: sets the group config share.auto.offset.reset=earliest, which"
+            + " applies to partitions the group has not started.")
     boolean fromBeginning;
 
     @Option(names = "--partition", paramLabel = "N", description = "Read only this partition (no group).")
@@ -84,6 +89,11 @@ final class ConsumeCommand extends Subcommand {
         }
         if (maxMessages != null && maxMessages < 1) {
             throw new IllegalArgumentException("--max-messages must be at least 1");
+        }
+        if (shareGroup != null) {
+            checkShareOptions();
+            Clients.requireTopic(root.global, topic);
+            return ShareConsume.run(this, root, fmt);
         }
         List<TopicPartition> partitions = new ArrayList<>();
         TopicDescription d = Clients.requireTopic(root.global, topic);
@@ -141,4 +151,21 @@ final class ConsumeCommand extends Subcommand {
         return Cli.OK;
     }
 
+    /** A share group reads as its configs say: the options of consumer groups and partitions do not apply. */
+    private void checkShareOptions() {
+        if (group != null) {
+            throw new IllegalArgumentException("--share-group and --group exclude each other: give one group");
+        }
+        if (partition != null) {
+            throw new IllegalArgumentException("--partition reads outside any group: drop --share-group or --partition");
+        }
+        if (!delivery.equals("at-least-once") || !groupProtocol.equals("auto")) {
+            throw new IllegalArgumentException("--delivery and --group-protocol are for --group: a share group member"
+                    + " accepts each record it prints");
+        }
+        if (!isolation.equals("read_uncommitted")) {
+            throw new IllegalArgumentException("--isolation does not apply to --share-group: a share group reads as its"
+                    + " group config share.isolation.level says");
+        }
+    }
 }

@@ -4,6 +4,10 @@ import dev.skein.admin.Admin;
 import dev.skein.core.OffsetAndMetadata;
 import dev.skein.admin.GroupDescription;
 import dev.skein.admin.GroupListing;
+import dev.skein.admin.GroupType;
+import dev.skein.admin.ShareGroupDescription;
+import dev.skein.core.ErrorCode;
+import dev.skein.core.errors.SkeinException;
 import dev.skein.core.OffsetAndTimestamp;
 import dev.skein.admin.OffsetSpec;
 import dev.skein.admin.TopicDescription;
@@ -16,30 +20,54 @@ import java.io.PrintStream;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
-/** {@code skein groups list | describe | delete | reset-offsets}. */
+/**
+ * {@code skein groups list | describe | delete | reset-offsets}, for consumer groups and share groups
+ * (the share-group side is in {@link ShareGroups}).
+ */
 @Command(name = "groups", mixinStandardHelpOptions = true, usageHelpAutoWidth = true,
-        description = "List, describe and delete consumer groups, and reset their offsets.",
+        description = "List, describe and delete consumer and share groups, and reset their offsets.",
         subcommands = {GroupsCommand.ListGroups.class, GroupsCommand.Describe.class, GroupsCommand.Delete.class,
                 GroupsCommand.ResetOffsets.class})
 final class GroupsCommand extends CommandGroup {
 
-    @Command(name = "list", mixinStandardHelpOptions = true, description = "Print group ids, one per line.")
+    @Command(name = "list", mixinStandardHelpOptions = true,
+            description = "Print group ids, one per line (with --long: id, type and state).")
     static final class ListGroups extends Subcommand {
+
+        @Option(names = "--type", paramLabel = "T", split = ",",
+                description = "Only groups of these types: classic, consumer, share, streams (comma-separated).")
+        List<String> types = new ArrayList<>();
+
+        @Option(names = "--long", description = "Print each group's type and state after its id.")
+        boolean details;
 
         @Override
         public Integer call() {
             SkeinCommand root = root();
+            Set<GroupType> wanted = EnumSet.noneOf(GroupType.class);
+            for (String t : types) {
+                GroupType type = GroupType.parse(t);
+                if (type == GroupType.UNKNOWN) {
+                    throw new IllegalArgumentException("--type " + t + ": a group type is classic, consumer, share or streams");
+                }
+                wanted.add(type);
+            }
             try (Admin admin = Clients.admin(root.global)) {
-                for (GroupListing g : Clients.await(admin.groups().list(), root.global)) {
-                    root.io.out().println(g.groupId());
+                for (GroupListing g : Clients.await(admin.groups().list(wanted), root.global)) {
+                    root.io.out().println(details ? String.format("%-40s %-9s %s", g.groupId(),
+                            g.type().name().toLowerCase(Locale.ROOT), g.state()) : g.groupId());
                 }
             }
             return Cli.OK;
@@ -47,7 +75,8 @@ final class GroupsCommand extends CommandGroup {
     }
 
     @Command(name = "describe", mixinStandardHelpOptions = true,
-            description = "Show the group's state and members, and per partition the committed offset, end offset and lag.")
+            description = "Show the group's state and members, and per partition the committed offset, end offset and lag"
+                    + " (for a share group: its start offset, the end offset, the lag and the members reading it).")
     static final class Describe extends Subcommand {
 
         @Option(names = "--group", required = true)
@@ -57,7 +86,17 @@ final class GroupsCommand extends CommandGroup {
         public Integer call() {
             SkeinCommand root = root();
             try (Admin admin = Clients.admin(root.global)) {
-                GroupDescription d = Clients.await(admin.groups().describe(List.of(group)).get(group), root.global);
+                GroupDescription d;
+                try {
+                    d = Clients.await(admin.groups().describe(List.of(group)).get(group), root.global);
+                } catch (CliException e) {
+                    ShareGroupDescription share = notFound(e) ? ShareGroups.describe(admin, group, root.global) : null;
+                    if (share == null) {
+                        throw e;
+                    }
+                    ShareGroups.print(admin, share, root);
+                    return Cli.OK;
+                }
                 Map<TopicPartition, OffsetAndMetadata> committed = Clients.await(admin.groups().offsets(group), root.global);
                 Map<TopicPartition, String> owners = new HashMap<>();
                 d.members().forEach(m -> m.assignment().forEach(tp -> owners.put(tp, m.clientId())));
@@ -84,7 +123,13 @@ final class GroupsCommand extends CommandGroup {
         }
     }
 
-    @Command(name = "delete", mixinStandardHelpOptions = true, description = "Delete a group (it must have no members).")
+    /** True when the call failed because the broker knows no such group (of the type asked about). */
+    static boolean notFound(CliException e) {
+        return e.getCause() instanceof SkeinException s && s.errorCode() == ErrorCode.GROUP_ID_NOT_FOUND;
+    }
+
+    @Command(name = "delete", mixinStandardHelpOptions = true,
+            description = "Delete a group of any type, share groups included (it must have no members).")
     static final class Delete extends Subcommand {
 
         @Option(names = "--group", required = true)
@@ -102,7 +147,8 @@ final class GroupsCommand extends CommandGroup {
     }
 
     @Command(name = "reset-offsets", mixinStandardHelpOptions = true,
-            description = "Move the group's committed offsets of a topic (the group must have no active members).")
+            description = "Move the group's committed offsets of a topic, or a share group's start offsets (the group"
+                    + " must have no active members).")
     static final class ResetOffsets extends Subcommand {
 
         @Option(names = "--group", required = true)
@@ -141,37 +187,46 @@ final class GroupsCommand extends CommandGroup {
                 } catch (Exception e) {
                     g = null; // a group that does not exist yet gets its offsets created
                 }
-                if (g != null && !g.members().isEmpty()) {
-                    throw new CliException("group " + group + " has " + g.members().size() + " active member(s); stop them"
-                            + " before resetting its offsets");
+                ShareGroupDescription share = g == null ? ShareGroups.describe(admin, group, root.global) : null;
+                int members = g != null ? g.members().size() : share != null ? share.members().size() : 0;
+                if (members > 0) {
+                    throw new CliException((share != null ? "share group " : "group ") + group + " has " + members
+                            + " active member(s); stop them before resetting its offsets");
                 }
                 Map<TopicPartition, OffsetSpec> specs = new LinkedHashMap<>();
                 OffsetSpec spec = spec();
                 d.partitions().forEach(p -> specs.put(new TopicPartition(topic, p.partition()), spec));
-                Map<TopicPartition, Long> offsets = new LinkedHashMap<>();
-                if (target.offset != null) {
-                    specs.keySet().forEach(tp -> offsets.put(tp, target.offset));
-                } else {
-                    Map<TopicPartition, OffsetAndTimestamp> found = Clients.await(admin.records().listOffsets(specs).all(), root.global);
-                    Map<TopicPartition, OffsetSpec> ends = new LinkedHashMap<>();
-                    found.forEach((tp, o) -> {
-                        if (o.offset() >= 0) {
-                            offsets.put(tp, o.offset());
-                        } else {
-                            ends.put(tp, OffsetSpec.latest()); // no record that late: the end
-                        }
-                    });
-                    if (!ends.isEmpty()) {
-                        Clients.await(admin.records().listOffsets(ends).all(), root.global)
-                                .forEach((tp, o) -> offsets.put(tp, o.offset()));
-                    }
-                }
-                Map<TopicPartition, OffsetAndMetadata> commit = new LinkedHashMap<>();
-                offsets.forEach((tp, o) -> commit.put(tp, OffsetAndMetadata.of(o)));
-                Clients.await(admin.groups().alterOffsets(group, commit).all(), root.global);
+                Map<TopicPartition, Long> offsets = share != null ? ShareGroups.reset(admin, group, specs, target.offset, root.global)
+                        : resetCommitted(admin, specs, root.global);
                 offsets.forEach((tp, o) -> root.io.out().println(tp.topic() + " " + tp.partition() + " " + o));
             }
             return Cli.OK;
+        }
+
+        /** Commits the offsets the specs find (or {@code --to-offset}) for the consumer group. */
+        private Map<TopicPartition, Long> resetCommitted(Admin admin, Map<TopicPartition, OffsetSpec> specs,
+                                                         GlobalOptions global) {
+            Map<TopicPartition, Long> offsets = new LinkedHashMap<>();
+            if (target.offset != null) {
+                specs.keySet().forEach(tp -> offsets.put(tp, target.offset));
+            } else {
+                Map<TopicPartition, OffsetAndTimestamp> found = Clients.await(admin.records().listOffsets(specs).all(), global);
+                Map<TopicPartition, OffsetSpec> ends = new LinkedHashMap<>();
+                found.forEach((tp, o) -> {
+                    if (o.offset() >= 0) {
+                        offsets.put(tp, o.offset());
+                    } else {
+                        ends.put(tp, OffsetSpec.latest()); // no record that late: the end
+                    }
+                });
+                if (!ends.isEmpty()) {
+                    Clients.await(admin.records().listOffsets(ends).all(), global).forEach((tp, o) -> offsets.put(tp, o.offset()));
+                }
+            }
+            Map<TopicPartition, OffsetAndMetadata> commit = new LinkedHashMap<>();
+            offsets.forEach((tp, o) -> commit.put(tp, OffsetAndMetadata.of(o)));
+            Clients.await(admin.groups().alterOffsets(group, commit).all(), global);
+            return offsets;
         }
 
         private OffsetSpec spec() {

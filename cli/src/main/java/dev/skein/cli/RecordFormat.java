@@ -1,9 +1,11 @@
 package dev.skein.cli;
 
 import dev.skein.consumer.ConsumerRecord;
+import dev.skein.consumer.ShareRecord;
 import dev.skein.core.Header;
 
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 /**
  * {@code consume --format}: {@code %t} topic, {@code %p} partition, {@code %o} offset, {@code %k} key,
@@ -29,19 +31,28 @@ final class RecordFormat {
     }
 
     String apply(ConsumerRecord<String, String> r) {
+        return apply(r.topic(), r.partition(), r.offset(), r.timestamp(), r.key(), r.value(), r.headers());
+    }
+
+    String apply(ShareRecord<String, String> r) {
+        return apply(r.topic(), r.partition(), r.offset(), r.timestamp(), r.key(), r.value(), r.headers());
+    }
+
+    private String apply(String topic, int partition, long offset, long timestamp, String key, String value,
+                         List<Header> headers) {
         StringBuilder b = new StringBuilder();
         for (int i = 0; i < format.length(); i++) {
             char c = format.charAt(i);
             if (c == '%') {
                 char p = format.charAt(++i);
                 switch (p) {
-                    case 't' -> b.append(r.topic());
-                    case 'p' -> b.append(r.partition());
-                    case 'o' -> b.append(r.offset());
-                    case 'k' -> b.append(r.key() == null ? "" : r.key());
-                    case 'v' -> b.append(r.value() == null ? "" : r.value());
-                    case 'T' -> b.append(r.timestamp());
-                    case 'h' -> headers(b, r);
+                    case 't' -> b.append(topic);
+                    case 'p' -> b.append(partition);
+                    case 'o' -> b.append(offset);
+                    case 'k' -> b.append(key == null ? "" : key);
+                    case 'v' -> b.append(value == null ? "" : value);
+                    case 'T' -> b.append(timestamp);
+                    case 'h' -> headers(b, headers);
                     default -> b.append('%');
                 }
             } else if (c == '\\') {
@@ -54,9 +65,9 @@ final class RecordFormat {
         return b.toString();
     }
 
-    private static void headers(StringBuilder b, ConsumerRecord<String, String> r) {
+    private static void headers(StringBuilder b, List<Header> headers) {
         boolean first = true;
-        for (Header h : r.headers()) {
+        for (Header h : headers) {
             if (!first) {
                 b.append(',');
             }

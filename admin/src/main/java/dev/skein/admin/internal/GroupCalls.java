@@ -42,6 +42,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -68,12 +69,28 @@ final class GroupCalls implements GroupAdmin {
 
     @Override
     public CompletableFuture<List<GroupListing>> list() {
+        return list(Set.of());
+    }
+
+    /**
+     * ListGroups on every broker. The types filter goes on the wire from v5 (Kafka 3.8); older brokers
+     * list every group, without a type (all classic), and the filter applies here.
+     */
+    @Override
+    public CompletableFuture<List<GroupListing>> list(Set<GroupType> types) {
+        List<String> wireTypes = new ArrayList<>();
+        for (GroupType t : types) {
+            if (t == GroupType.UNKNOWN) {
+                throw new IllegalArgumentException("UNKNOWN is no group type to list by");
+            }
+            wireTypes.add(t.name().toLowerCase(Locale.ROOT));
+        }
         return calls.retrying("list groups", () -> calls.client().awaitReady(calls.client().options().requestTimeout())
                 .thenCompose(cluster -> {
                     List<CompletableFuture<ListGroupsResponse>> perBroker = new ArrayList<>();
                     for (Node n : cluster.brokers().values()) { // each broker lists the groups it coordinates
                         perBroker.add(calls.toBroker(n.id(), ApiKey.LIST_GROUPS, v -> new ListGroupsRequest()
-                                .setStatesFilter(new ArrayList<>()).setTypesFilter(new ArrayList<>())));
+                                .setStatesFilter(new ArrayList<>()).setTypesFilter(new ArrayList<>(v >= 5 ? wireTypes : List.of()))));
                     }
                     return CompletableFuture.allOf(perBroker.toArray(CompletableFuture[]::new)).thenApply(v -> {
                         Map<String, GroupListing> out = new TreeMap<>();
@@ -83,10 +100,14 @@ final class GroupCalls implements GroupAdmin {
                             if (code != ErrorCode.NONE) {
                                 throw code.exception("list groups");
                             }
-                            r.groups().forEach(g -> out.put(g.groupId(), new GroupListing(g.groupId(),
-                                    g.groupType() == null || g.groupType().isEmpty()
-                                            ? GroupType.CLASSIC : GroupType.parse(g.groupType()),
-                                    g.protocolType(), g.groupState() == null ? "" : g.groupState())));
+                            for (ListGroupsResponse.ListedGroup g : r.groups()) {
+                                GroupListing l = new GroupListing(g.groupId(), g.groupType() == null || g.groupType().isEmpty()
+                                        ? GroupType.CLASSIC : GroupType.parse(g.groupType()),
+                                        g.protocolType(), g.groupState() == null ? "" : g.groupState());
+                                if (types.isEmpty() || types.contains(l.type())) {
+                                    out.put(l.groupId(), l);
+                                }
+                            }
                         }
                         return List.copyOf(out.values());
                     });
@@ -94,7 +115,7 @@ final class GroupCalls implements GroupAdmin {
     }
 
     /** One call per pending group, each at its own coordinator. */
-    private <V> CompletableFuture<Map<String, Calls.Outcome<V>>> eachGroup(Set<String> pending,
+    static <V> CompletableFuture<Map<String, Calls.Outcome<V>>> eachGroup(Set<String> pending,
             Function<String, CompletableFuture<Calls.Outcome<V>>> one) {
         Map<String, CompletableFuture<Calls.Outcome<V>>> parts = new LinkedHashMap<>();
         for (String g : pending) {

@@ -10,6 +10,7 @@ import dev.skein.admin.ClusterAdmin;
 import dev.skein.admin.ConfigAdmin;
 import dev.skein.admin.GroupAdmin;
 import dev.skein.admin.RecordAdmin;
+import dev.skein.admin.ShareGroupAdmin;
 import dev.skein.admin.Target;
 import dev.skein.admin.TopicAdmin;
 import dev.skein.core.ClientOptions;
@@ -32,6 +33,7 @@ public final class SkeinAdmin implements Admin {
     private final ConfigAdmin configs;
     private final ClusterAdmin cluster;
     private final GroupAdmin groups;
+    private final ShareGroupAdmin shareGroups;
     private final RecordAdmin records;
     private final AclAdmin acls;
     private final TransactionAdmin transactions;
@@ -47,7 +49,9 @@ public final class SkeinAdmin implements Admin {
         this.configs = new ConfigCalls(calls);
         this.cluster = new ClusterCalls(calls);
         this.records = new RecordCalls(calls);
-        this.groups = new GroupCalls(calls, records);
+        GroupCalls groupCalls = new GroupCalls(calls, records);
+        this.groups = groupCalls;
+        this.shareGroups = new ShareGroupCalls(calls, groupCalls, records);
         this.acls = new AclCalls(calls);
         this.transactions = new TransactionCalls(calls);
         this.credentials = new CredentialCalls(calls);
@@ -78,6 +82,12 @@ public final class SkeinAdmin implements Admin {
     public GroupAdmin groups() {
         ensureOpen();
         return groups;
+    }
+
+    @Override
+    public ShareGroupAdmin shareGroups() {
+        ensureOpen();
+        return shareGroups;
     }
 
     @Override
