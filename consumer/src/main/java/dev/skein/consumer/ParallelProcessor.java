@@ -86,7 +86,8 @@ import java.util.regex.Pattern;
  *
  * <p><b>Rebalances.</b> When partitions are revoked the processor stops starting their records, waits
  * for the running ones (up to the {@link Builder#drainTimeout drain timeout}), commits, and only then
- * lets the group move them: a key does not run on two members at once. With the consumer group protocol
+ * lets the group move them: a key does not run on two members at once (unless a record outlives the
+ * drain timeout: the partition then moves without waiting for it). With the consumer group protocol
  * (KIP-848) only the partitions that move are paused; the others keep flowing.
  *
  * <p><b>Failures.</b> A handler that throws (or an async handler whose stage fails) is run again after an
@@ -169,7 +170,8 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
     private final Map<Work<ConsumerRecord<byte[], byte[]>>, ScheduledFuture<?>> backingOff = new IdentityHashMap<>();
 
     // Only the thread in run() touches these.
-    private final Map<TopicPartition, CommitPoint> committed = new HashMap<>();
+    private final Map<TopicPartition, CommitPoint> committed = new HashMap<>(); // sent
+    private final Map<TopicPartition, CommitPoint> confirmed = new HashMap<>(); // answered by the broker
     private final java.util.ArrayDeque<ConsumerRecord<byte[], byte[]>> pending = new java.util.ArrayDeque<>();
     private boolean commitInFlight;
     private long commitSentAt;
@@ -487,7 +489,7 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
         ConsumerRecord<K, V> record;
         try {
             record = deserialize(raw);
-        } catch (RuntimeException e) {
+        } catch (Throwable e) {
             exhausted(w, raw, e, 0);
             return null;
         }
@@ -696,11 +698,13 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
         }
         Map<TopicPartition, OffsetAndMetadata> offsets = new LinkedHashMap<>();
         Map<TopicPartition, CommitPoint> points = new HashMap<>();
+        // A synchronous commit skips only what the broker confirmed: an interval commit still in flight may fail.
+        Map<TopicPartition, CommitPoint> known = sync ? confirmed : committed;
         lock.lock();
         try {
             for (TopicPartition tp : only != null ? only : scheduler.partitions()) {
                 CommitPoint cp = scheduler.commitPoint(tp);
-                if (cp != null && !cp.equals(committed.get(tp))) {
+                if (cp != null && !cp.equals(known.get(tp))) {
                     offsets.put(tp, new OffsetAndMetadata(cp.offset(), cp.metadata(), cp.leaderEpoch()));
                     points.put(tp, cp);
                 }
@@ -715,10 +719,12 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
             try {
                 consumer.commitSync(offsets);
                 committed.putAll(points);
+                confirmed.putAll(points);
             } catch (WakeupException e) {
                 try {
                     consumer.commitSync(offsets); // the wakeup was for the loop, which is ending anyway
                     committed.putAll(points);
+                    confirmed.putAll(points);
                 } catch (RuntimeException again) {
                     log.warn("could not commit {}: {}", offsets.keySet(), again.toString());
                 }
@@ -737,6 +743,8 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
                 if (error != null) {
                     log.warn("commit of {} failed, trying again at the next interval: {}", offsets.keySet(), error.toString());
                     points.forEach((tp, cp) -> committed.remove(tp, cp));
+                } else {
+                    confirmed.putAll(points);
                 }
             });
         } catch (RuntimeException e) {
@@ -845,6 +853,7 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
                 lock.unlock();
             }
             partitions.forEach(committed::remove);
+            partitions.forEach(confirmed::remove);
             pending.removeIf(r -> partitions.contains(new TopicPartition(r.topic(), r.partition())));
         }
     }

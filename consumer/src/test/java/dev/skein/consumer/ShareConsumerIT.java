@@ -54,6 +54,10 @@ class ShareConsumerIT {
         int total = 3_000;
         ParallelProcessorIT.produce(kafka, topic, total, 50);
         String group = shareGroup(kafka, "share");
+        // Each member holds its first records until all three have some (so none takes everything before
+        // the others joined); the locks outlast that wait.
+        groupConfig(kafka, group, Map.of("share.record.lock.duration.ms", "60000"));
+        java.util.concurrent.CountDownLatch everyoneIn = new java.util.concurrent.CountDownLatch(3);
         Map<String, AtomicInteger> accepted = new ConcurrentHashMap<>();
         Map<String, AtomicInteger> perMember = new ConcurrentHashMap<>();
         AtomicBoolean stop = new AtomicBoolean();
@@ -65,11 +69,16 @@ class ShareConsumerIT {
                         .bootstrapServers(kafka.bootstrapServers()).groupId(group).maxPollRecords(50).build()) {
                     c.subscribe(List.of(topic));
                     while (!stop.get()) {
-                        for (ShareRecord<String, String> r : c.poll(Duration.ofMillis(200))) {
+                        List<ShareRecord<String, String>> records = c.poll(Duration.ofMillis(200));
+                        if (!records.isEmpty() && perMember.get(name) == null) {
+                            everyoneIn.countDown();
+                            everyoneIn.await(40, TimeUnit.SECONDS);
+                        }
+                        for (ShareRecord<String, String> r : records) {
                             assertEquals(1, r.deliveryCount());
                             accepted.computeIfAbsent(r.value(), v -> new AtomicInteger()).incrementAndGet();
                             perMember.computeIfAbsent(name, m -> new AtomicInteger()).incrementAndGet();
-                            sleepMillis(3); // slow enough that all three members get their share
+                            sleepMillis(1);
                         }
                     }
                 } catch (Throwable e) {
@@ -83,10 +92,15 @@ class ShareConsumerIT {
                     new StringDeserializer())) {
                 c.subscribe(List.of(topic));
                 while (!stop.get()) {
-                    for (var r : c.poll(Duration.ofMillis(200))) {
+                    var records = c.poll(Duration.ofMillis(200));
+                    if (!records.isEmpty() && perMember.get("reference") == null) {
+                        everyoneIn.countDown();
+                        everyoneIn.await(40, TimeUnit.SECONDS);
+                    }
+                    for (var r : records) {
                         accepted.computeIfAbsent(r.value(), v -> new AtomicInteger()).incrementAndGet();
                         perMember.computeIfAbsent("reference", m -> new AtomicInteger()).incrementAndGet();
-                        sleepMillis(3);
+                        sleepMillis(1);
                     }
                 }
             } catch (Throwable e) {
@@ -94,12 +108,7 @@ class ShareConsumerIT {
             }
         }, "reference"));
         try {
-            // The Skein members first (both in the group), then the reference joins them mid-stream.
-            threads.get(0).start();
-            threads.get(1).start();
-            ParallelProcessorIT.await(() -> perMember.size() == 2 || failure.get() != null, Duration.ofSeconds(60),
-                    "both Skein members receive");
-            threads.get(2).start();
+            threads.forEach(Thread::start);
             ParallelProcessorIT.await(() -> accepted.size() == total || failure.get() != null, Duration.ofSeconds(90),
                     "every record accepted");
         } finally {

@@ -115,6 +115,13 @@ public final class ParallelScheduler<R> {
         if (part == null || part.revoking || stopped) {
             return null;
         }
+        if (offset < part.next) {
+            // The consumer went back (a topic recreated, a reset after truncation) without a rebalance:
+            // what was known about this partition no longer describes its records; start it afresh.
+            remove(List.of(tp));
+            assign(tp, DoneOffsets.none(-1));
+            part = parts.get(tp);
+        }
         Work<R> w = new Work<>(part, tp, offset, leaderEpoch, key, bytes, record);
         part.span.addLast(w);
         part.next = offset + 1;
@@ -182,6 +189,7 @@ public final class ParallelScheduler<R> {
      */
     public void abandon(Work<R> w) {
         if (finish(w)) {
+            w.dropped = true; // no longer held: a later remove() must not count it again
             nextOfKey(w);
         }
     }

@@ -94,12 +94,18 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
     private final List<Runnable> callbacks = new ArrayList<>();
     private AcknowledgementCommitCallback callback;
     private boolean closed;
+    /** An error met while decoding (a corrupt batch, an undeserializable record), raised by the next poll. */
+    private RuntimeException deferred;
+    /** Records acquired by fetches read outside poll() (during a commit), handed out by the next poll. */
+    private final List<ShareRecord<K, V>> early = new ArrayList<>();
 
     /** One broker's share session and the request in flight to it. */
     private static final class Session {
         int epoch;
         final Set<TopicPartition> partitions = new HashSet<>();
         CompletableFuture<?> inFlight;
+        /** True when the request in flight is a ShareAcknowledge (commitAsync), not a ShareFetch. */
+        boolean ackInFlight;
         /** The acknowledgements carried by the request in flight, to report when it ends. */
         Map<TopicPartition, Set<Long>> carried = Map.of();
         Set<TopicPartition> sentPartitions = Set.of();
@@ -299,10 +305,20 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
             }
         }
         settleLastPoll();
+        if (deferred != null) {
+            RuntimeException e = deferred;
+            deferred = null;
+            throw e;
+        }
         synchronized (membershipLock) {
             if (subscription.isEmpty()) {
                 throw new IllegalStateException("subscribe() first");
             }
+        }
+        if (!early.isEmpty()) {
+            lastPoll = new ArrayList<>(early);
+            early.clear();
+            return lastPoll;
         }
         long deadline = System.nanoTime() + timeout.toNanos();
         List<ShareRecord<K, V>> out = new ArrayList<>();
@@ -349,6 +365,11 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
                 }
             }
             runCallbacks();
+            if (deferred != null && out.isEmpty()) {
+                RuntimeException e = deferred;
+                deferred = null;
+                throw e;
+            }
             if (!out.isEmpty() || System.nanoTime() - deadline >= 0) {
                 lastPoll = out;
                 return out;
@@ -499,6 +520,13 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
         s.inFlight = null;
         Map<TopicPartition, Set<Long>> carried = s.carried;
         s.carried = Map.of();
+        if (s.ackInFlight) {
+            s.ackInFlight = false;
+            @SuppressWarnings("unchecked")
+            CompletableFuture<ShareAcknowledgeResponse> ack = (CompletableFuture<ShareAcknowledgeResponse>) f;
+            acknowledged(node, s, ack, carried, false, new LinkedHashMap<>());
+            return;
+        }
         ShareFetchResponse resp;
         try {
             resp = (ShareFetchResponse) f.join();
@@ -516,13 +544,13 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
             ErrorCode top = ErrorCode.forCode(resp.errorCode());
             if (top != ErrorCode.NONE) {
                 failSession(s, carried, top.exception("share fetch from broker " + node, resp.errorMessage()));
-                if (!top.isRetriable() && top != ErrorCode.SHARE_SESSION_NOT_FOUND && top != ErrorCode.INVALID_SHARE_SESSION_EPOCH) {
+                if (isFatal(top)) {
                     fatal = top.exception("share fetch for group " + group, resp.errorMessage());
                 }
                 return;
             }
             // The session moved on: opened (epoch 0 -> 1) or one step further; it now holds what was listed.
-            s.epoch = s.sentEpoch + 1;
+            s.epoch = nextEpoch(s.sentEpoch);
             s.partitions.addAll(s.sentPartitions);
             s.partitions.removeAll(s.sentForgotten);
             Cluster cluster = client.cluster();
@@ -564,6 +592,17 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
         }
     }
 
+    /** Errors that no retry can clear: the rest (an unknown server error too) start the session over. */
+    private static boolean isFatal(ErrorCode e) {
+        return e == ErrorCode.GROUP_AUTHORIZATION_FAILED || e == ErrorCode.TOPIC_AUTHORIZATION_FAILED
+                || e == ErrorCode.INVALID_REQUEST || e == ErrorCode.UNSUPPORTED_VERSION;
+    }
+
+    /** The epoch after {@code epoch}: one more, wrapping to 1 as the broker does. */
+    private static int nextEpoch(int epoch) {
+        return epoch == Integer.MAX_VALUE ? 1 : epoch + 1;
+    }
+
     /** The request failed as a whole: its acknowledgements are lost (their records come back), the session starts over. */
     private void failSession(Session s, Map<TopicPartition, Set<Long>> carried, Throwable cause) {
         log.debug("share session request failed: {}", cause.toString());
@@ -587,8 +626,20 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
                 if (batch.isControl()) {
                     continue;
                 }
-                if (settings.checkCrcs()) {
-                    batch.verifyCrc();
+                try {
+                    if (settings.checkCrcs()) {
+                        batch.verifyCrc();
+                    }
+                } catch (RuntimeException e) {
+                    // A corrupt batch: its acquired records go back (they are not gaps), the error is raised.
+                    for (long o = batch.baseOffset(); o <= batch.lastOffset(); o++) {
+                        if (deliveryCount(acquired, o) >= 0) {
+                            seen.add(o);
+                            pending.computeIfAbsent(tp, k -> new TreeMap<>()).put(o, AcknowledgeType.RELEASE.code());
+                        }
+                    }
+                    defer(e);
+                    continue;
                 }
                 try (RecordCursor r = batch.cursor(client.resources().allocator(), Integer.MAX_VALUE)) {
                     while (r.next()) {
@@ -597,9 +648,15 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
                             continue;
                         }
                         seen.add(r.offset());
-                        out.add(new ShareRecord<>(tp.topic(), tp.partition(), r.offset(), r.timestamp(),
-                                deserialize(keys, tp, r, SerdeContext.Target.KEY), deserialize(values, tp, r, SerdeContext.Target.VALUE),
-                                r.headers(), count));
+                        try {
+                            out.add(new ShareRecord<>(tp.topic(), tp.partition(), r.offset(), r.timestamp(),
+                                    deserialize(keys, tp, r, SerdeContext.Target.KEY),
+                                    deserialize(values, tp, r, SerdeContext.Target.VALUE), r.headers(), count));
+                        } catch (RecordDeserializationException e) {
+                            // Released: it comes back (counted) and the delivery count limit archives it in the end.
+                            pending.computeIfAbsent(tp, k -> new TreeMap<>()).put(r.offset(), AcknowledgeType.RELEASE.code());
+                            defer(e);
+                        }
                     }
                 }
             }
@@ -610,6 +667,13 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
                     pending.computeIfAbsent(tp, k -> new TreeMap<>()).put(o, GAP);
                 }
             }
+        }
+    }
+
+    /** Keeps the first error of a poll, raised once its good records were handed out. */
+    private void defer(RuntimeException e) {
+        if (deferred == null) {
+            deferred = e;
         }
     }
 
@@ -681,6 +745,13 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
      */
     private Map<TopicPartition, Optional<Exception>> acknowledgeNow(Duration timeout, boolean close) {
         settleLastPoll();
+        if (close) {
+            for (ShareRecord<K, V> r : early) { // acquired, never handed out: give them back
+                pending.computeIfAbsent(new TopicPartition(r.topic(), r.partition()), k -> new TreeMap<>())
+                        .put(r.offset(), AcknowledgeType.RELEASE.code());
+            }
+            early.clear();
+        }
         long deadline = System.nanoTime() + timeout.toNanos();
         Map<TopicPartition, Optional<Exception>> result = new LinkedHashMap<>();
         Map<Integer, CompletableFuture<ShareAcknowledgeResponse>> sent = new HashMap<>();
@@ -689,11 +760,11 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
             int node = e.getKey();
             Session s = e.getValue();
             if (s.inFlight != null) {
-                waitFor(s.inFlight, Math.max(0, deadline - System.nanoTime()) + TimeUnit.SECONDS.toNanos(close ? 0 : 0));
+                waitFor(s.inFlight, Math.max(0, deadline - System.nanoTime()));
                 if (!s.inFlight.isDone()) {
                     continue; // answered later: its acknowledgements go with the next request
                 }
-                collectAndRelease(node, s);
+                collectOutsidePoll(node, s, close);
             }
             if (s.epoch == 0) {
                 continue; // no open session: nothing acquired through it, nothing to acknowledge or close
@@ -732,67 +803,89 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
         for (Map.Entry<Integer, CompletableFuture<ShareAcknowledgeResponse>> e : sent.entrySet()) {
             Session s = sessions.get(e.getKey());
             Map<TopicPartition, Set<Long>> carried = carriedBy.get(e.getKey());
-            if (timeout.isZero()) {
-                // commitAsync: the answer is read by a later poll or commit (the session waits for it).
+            if (timeout.isZero() || (waitUntil(e.getValue(), deadline) && !e.getValue().isDone())) {
+                // commitAsync, or no answer in time: a later poll or commit reads it (the session waits for it).
+                if (!timeout.isZero()) {
+                    carried.keySet().forEach(tp -> result.put(tp, Optional.of(new TimeoutException(
+                            "no answer to the acknowledgement of " + tp + " within " + timeout, null))));
+                }
                 s.carried = carried;
-                continue;
-            }
-            waitFor(e.getValue(), Math.max(0, deadline - System.nanoTime()));
-            if (!e.getValue().isDone()) {
-                carried.keySet().forEach(tp -> result.put(tp, Optional.of(new TimeoutException(
-                        "no answer to the acknowledgement of " + tp + " within " + timeout, null))));
-                s.carried = carried;
+                s.ackInFlight = true;
                 continue;
             }
             s.inFlight = null;
-            try {
-                ShareAcknowledgeResponse resp = e.getValue().join();
-                ErrorCode top = ErrorCode.forCode(resp.errorCode());
-                if (top != ErrorCode.NONE) {
-                    SkeinException ex = top.exception("share acknowledge to broker " + e.getKey(), resp.errorMessage());
-                    carried.keySet().forEach(tp -> result.put(tp, Optional.of(ex)));
-                    failSession(s, carried, ex);
-                    continue;
-                }
-                s.epoch = close ? 0 : s.sentEpoch + 1;
-                Cluster cluster = client.cluster();
-                for (ShareAcknowledgeResponse.ShareAcknowledgeTopicResponse t : resp.responses()) {
-                    String topic = cluster.topicName(t.topicId());
-                    for (ShareAcknowledgeResponse.PartitionData p : t.partitions()) {
-                        TopicPartition tp = new TopicPartition(topic, p.partitionIndex());
-                        ErrorCode error = ErrorCode.forCode(p.errorCode());
-                        Exception ex = error == ErrorCode.NONE ? null : error.exception("acknowledging " + tp, p.errorMessage());
-                        result.put(tp, Optional.ofNullable(ex));
-                        Set<Long> offsets = carried.remove(tp);
-                        if (offsets != null) {
-                            report(Map.of(tp, offsets), ex);
-                        }
-                    }
-                }
-                carried.keySet().forEach(tp -> result.putIfAbsent(tp, Optional.empty()));
-                if (!carried.isEmpty()) {
-                    report(carried, null);
-                }
-            } catch (RuntimeException ex) {
-                Throwable cause = Retry.cause(ex);
-                Exception error = cause instanceof Exception x ? x : new SkeinException(cause.toString(), cause);
-                carried.keySet().forEach(tp -> result.put(tp, Optional.of(error)));
-                failSession(s, carried, cause);
-            }
+            acknowledged(e.getKey(), s, e.getValue(), carried, close, result);
         }
         return result;
     }
 
-    /** Reads a finished ShareFetch outside poll(): records it acquired are released with the acknowledgements. */
-    private void collectAndRelease(int node, Session s) {
+    private boolean waitUntil(CompletableFuture<?> f, long deadline) {
+        waitFor(f, Math.max(0, deadline - System.nanoTime()));
+        return true;
+    }
+
+    /**
+     * Reads a finished ShareAcknowledge: the session moves on (or, after {@code close}, is gone), each
+     * partition's result goes to {@code result} and the callback.
+     */
+    private void acknowledged(int node, Session s, CompletableFuture<ShareAcknowledgeResponse> f,
+                              Map<TopicPartition, Set<Long>> carried, boolean close,
+                              Map<TopicPartition, Optional<Exception>> result) {
+        try {
+            ShareAcknowledgeResponse resp = f.join();
+            ErrorCode top = ErrorCode.forCode(resp.errorCode());
+            if (top != ErrorCode.NONE) {
+                SkeinException ex = top.exception("share acknowledge to broker " + node, resp.errorMessage());
+                carried.keySet().forEach(tp -> result.put(tp, Optional.of(ex)));
+                failSession(s, carried, ex);
+                return;
+            }
+            s.epoch = close ? 0 : nextEpoch(s.sentEpoch);
+            Cluster cluster = client.cluster();
+            for (ShareAcknowledgeResponse.ShareAcknowledgeTopicResponse t : resp.responses()) {
+                String topic = cluster.topicName(t.topicId());
+                if (topic == null) {
+                    continue;
+                }
+                for (ShareAcknowledgeResponse.PartitionData p : t.partitions()) {
+                    TopicPartition tp = new TopicPartition(topic, p.partitionIndex());
+                    ErrorCode error = ErrorCode.forCode(p.errorCode());
+                    Exception ex = error == ErrorCode.NONE ? null : error.exception("acknowledging " + tp, p.errorMessage());
+                    result.put(tp, Optional.ofNullable(ex));
+                    Set<Long> offsets = carried.remove(tp);
+                    if (offsets != null) {
+                        report(Map.of(tp, offsets), ex);
+                    }
+                }
+            }
+            carried.keySet().forEach(tp -> result.putIfAbsent(tp, Optional.empty()));
+            if (!carried.isEmpty()) {
+                report(carried, null);
+            }
+        } catch (RuntimeException ex) {
+            Throwable cause = Retry.cause(ex);
+            Exception error = cause instanceof Exception x ? x : new SkeinException(cause.toString(), cause);
+            carried.keySet().forEach(tp -> result.put(tp, Optional.of(error)));
+            failSession(s, carried, cause);
+        }
+    }
+
+    /**
+     * Reads a finished request outside poll() (during a commit or close). Records a ShareFetch acquired
+     * are handed out by the next poll; at close they are released with the last acknowledgements.
+     */
+    private void collectOutsidePoll(int node, Session s, boolean close) {
         List<ShareRecord<K, V>> late = new ArrayList<>();
         try {
             collect(node, s, late);
         } catch (RuntimeException e) {
             log.debug("reading a share fetch outside poll failed: {}", e.toString());
         }
+        if (!close) {
+            early.addAll(late);
+            return;
+        }
         for (ShareRecord<K, V> r : late) {
-            // Acquired while nobody polls: give them back at once rather than holding them until their lock ends.
             pending.computeIfAbsent(new TopicPartition(r.topic(), r.partition()), k -> new TreeMap<>())
                     .put(r.offset(), AcknowledgeType.RELEASE.code());
         }
@@ -816,14 +909,18 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
 
     @Override
     public void wakeup() {
+        CompletableFuture<Void> signal = wakeupSignal; // read first: the poll may swap it once it sees the flag
         wakeup.set(true);
-        wakeupSignal.complete(null);
+        signal.complete(null);
     }
 
     private void checkWakeup() {
         if (wakeup.compareAndSet(true, false)) {
             wakeupSignal = new CompletableFuture<>();
             throw new WakeupException("wakeup() was called");
+        }
+        if (wakeupSignal.isDone() && !wakeup.get()) {
+            wakeupSignal = new CompletableFuture<>(); // a signal completed for a wakeup already taken
         }
     }
 
