@@ -353,7 +353,8 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
                 if (left <= 0) {
                     return out;
                 }
-                waitFor(CompletableFuture.completedFuture(null), Math.min(left, settings.client().retryBackoff().toNanos()));
+                // Nothing to wait for yet (no assignment, a leader unknown, a backoff): wait a little.
+                waitFor(wakeupSignal, Math.min(left, settings.client().retryBackoff().toNanos()));
                 continue;
             }
             waiting.add(wakeupSignal);
@@ -496,21 +497,22 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
         if (acks == null || acks.isEmpty()) {
             return Set.of();
         }
+        // One batch per run of consecutive offsets with one type, carrying that type once: the broker
+        // then keeps the run as one state entry (a type per offset makes it track each offset).
         long first = -1;
         long last = -2;
-        List<Byte> types = new ArrayList<>();
+        byte type = -1;
         for (Map.Entry<Long, Byte> e : acks.entrySet()) {
-            if (e.getKey() != last + 1 && !types.isEmpty()) {
-                sink.add(first, last, types);
-                types = new ArrayList<>();
-            }
-            if (types.isEmpty()) {
+            if (e.getKey() != last + 1 || e.getValue() != type) {
+                if (first >= 0) {
+                    sink.add(first, last, List.of(type));
+                }
                 first = e.getKey();
+                type = e.getValue();
             }
-            types.add(e.getValue());
             last = e.getKey();
         }
-        sink.add(first, last, types);
+        sink.add(first, last, List.of(type));
         return new LinkedHashSet<>(acks.keySet());
     }
 
