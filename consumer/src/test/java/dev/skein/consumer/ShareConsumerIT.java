@@ -52,7 +52,17 @@ class ShareConsumerIT {
     void twoSkeinMembersAndTheReferenceShareOnePartitionAndAcceptEveryRecordOnce(KafkaCluster kafka) throws Exception {
         String topic = ConsumerIT.topic(kafka, "share", 1);
         int total = 3_000;
-        ParallelProcessorIT.produce(kafka, topic, total, 50);
+        // Small producer batches: a share fetch acquires whole batches, and one batch of all 3,000 records
+        // would go to whichever member fetched first.
+        try (org.apache.kafka.clients.producer.KafkaProducer<String, String> p = new org.apache.kafka.clients.producer.KafkaProducer<>(
+                Map.of("bootstrap.servers", kafka.bootstrapServers(), "linger.ms", 0, "batch.size", 1024,
+                        "enable.idempotence", false, "acks", "1"),
+                new org.apache.kafka.common.serialization.StringSerializer(), new org.apache.kafka.common.serialization.StringSerializer())) {
+            for (int i = 0; i < total; i++) {
+                p.send(new org.apache.kafka.clients.producer.ProducerRecord<>(topic, "k" + (i % 50), Integer.toString(i)));
+            }
+            p.flush();
+        }
         String group = shareGroup(kafka, "share");
         // Each member holds its first records until all three have some (so none takes everything before
         // the others joined); the locks outlast that wait.
