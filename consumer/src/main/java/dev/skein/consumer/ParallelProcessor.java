@@ -57,7 +57,12 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Pattern;
 
 /**
- * Processes the records of a consumer group many at a time, also within one partition, keeping order
+ * (Long on purpose: most of it is this class's contract, in javadoc, and its builder; the state machine
+ * is {@code internal/ParallelScheduler}, the metadata codec {@code internal/DoneOffsets}. What stays here
+ * is the polling loop, the hand-off to handlers and the commits, which share one lock and one thread's
+ * state.)
+ *
+ * <p>Processes the records of a consumer group many at a time, also within one partition, keeping order
  * only where it matters and committing so that nothing unprocessed is ever skipped.
  *
  * <pre>{@code
@@ -720,14 +725,6 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
                 consumer.commitSync(offsets);
                 committed.putAll(points);
                 confirmed.putAll(points);
-            } catch (WakeupException e) {
-                try {
-                    consumer.commitSync(offsets); // the wakeup was for the loop, which is ending anyway
-                    committed.putAll(points);
-                    confirmed.putAll(points);
-                } catch (RuntimeException again) {
-                    log.warn("could not commit {}: {}", offsets.keySet(), again.toString());
-                }
             } catch (RuntimeException e) {
                 log.warn("could not commit {}: {}", offsets.keySet(), e.toString());
             }

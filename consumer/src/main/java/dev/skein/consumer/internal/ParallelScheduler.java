@@ -57,9 +57,6 @@ public final class ParallelScheduler<R> {
 
         public long bytes() { return bytes; }
 
-        /** Failed runs so far. */
-        public int attempts() { return attempts; }
-
         public int failed() { return ++attempts; }
 
         @Override
@@ -99,10 +96,6 @@ public final class ParallelScheduler<R> {
     /** Takes a partition on, with what its previous owner committed (records it finished are skipped). */
     public void assign(TopicPartition tp, DoneOffsets previous) {
         parts.put(tp, new Part<>(previous));
-    }
-
-    public boolean owns(TopicPartition tp) {
-        return parts.containsKey(tp);
     }
 
     /**

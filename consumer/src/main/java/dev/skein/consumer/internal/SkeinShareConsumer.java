@@ -52,7 +52,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * A share-group member (KIP-932). Membership (ShareGroupHeartbeat) runs on the client's event loop and
+ * A share-group member (KIP-932). One class, long on purpose: the share sessions, the acknowledgement
+ * bookkeeping and the decoding share the polling thread's state (sessions, pending acknowledgements,
+ * the last poll's records) and the order in which it changes; split apart they would pass that state
+ * around rather than own it. Membership, the only part on another thread, is kept to its own section.
+ * Membership (ShareGroupHeartbeat) runs on the client's event loop and
  * publishes the assignment; everything else runs on the polling thread: one share session per broker
  * (ShareFetch, epoch 0 to open, then one more per request, -1 to close), one request at a time per
  * broker, acknowledgements carried by the next ShareFetch to the partition's leader or, on commit and
@@ -805,7 +809,10 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
         for (Map.Entry<Integer, CompletableFuture<ShareAcknowledgeResponse>> e : sent.entrySet()) {
             Session s = sessions.get(e.getKey());
             Map<TopicPartition, Set<Long>> carried = carriedBy.get(e.getKey());
-            if (timeout.isZero() || (waitUntil(e.getValue(), deadline) && !e.getValue().isDone())) {
+            if (!timeout.isZero()) {
+                waitFor(e.getValue(), Math.max(0, deadline - System.nanoTime()));
+            }
+            if (!e.getValue().isDone()) {
                 // commitAsync, or no answer in time: a later poll or commit reads it (the session waits for it).
                 if (!timeout.isZero()) {
                     carried.keySet().forEach(tp -> result.put(tp, Optional.of(new TimeoutException(
@@ -819,11 +826,6 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
             acknowledged(e.getKey(), s, e.getValue(), carried, close, result);
         }
         return result;
-    }
-
-    private boolean waitUntil(CompletableFuture<?> f, long deadline) {
-        waitFor(f, Math.max(0, deadline - System.nanoTime()));
-        return true;
     }
 
     /**
