@@ -1,0 +1,222 @@
+package dev.skein.testkit.mock;
+
+import dev.skein.core.ConsumerGroupMetadata;
+import dev.skein.core.OffsetAndMetadata;
+import dev.skein.core.TopicPartition;
+import dev.skein.core.errors.ProducerFencedException;
+import dev.skein.core.errors.TimeoutException;
+import dev.skein.producer.Partitioners;
+import dev.skein.producer.ProducerRecord;
+import dev.skein.producer.RecordMetadata;
+import dev.skein.producer.TransactionAbortableException;
+import dev.skein.serdes.SerializationException;
+import dev.skein.serdes.Serdes;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class MockProducerTest {
+    private static final ConsumerGroupMetadata GROUP = new ConsumerGroupMetadata("g", 1, "m", null);
+
+    private static MockProducer.Builder<String, String> strings() {
+        return MockProducer.builder(Serdes.string().serializer(), Serdes.string().serializer());
+    }
+
+    private static Throwable failure(CompletableFuture<RecordMetadata> f) {
+        assertTrue(f.isCompletedExceptionally(), "the future failed");
+        return assertThrows(CompletionException.class, f::join).getCause();
+    }
+
+    @Test
+    void keyedRecordsGoWhereTheDefaultPartitionerSendsThemAndOffsetsGrowPerPartition() {
+        MockProducer<String, String> producer = strings().partitions("orders", 6).build();
+        List<RecordMetadata> acks = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            acks.add(producer.send(ProducerRecord.of("orders", "customer-" + (i % 4), "v" + i)).join());
+        }
+        long[] next = new long[6];
+        for (int i = 0; i < 20; i++) {
+            byte[] key = ("customer-" + (i % 4)).getBytes(StandardCharsets.UTF_8);
+            int expected = Partitioners.murmur2().partition("orders", key, 6);
+            assertEquals(expected, acks.get(i).partition(), "record " + i);
+            assertEquals(next[expected]++, acks.get(i).offset(), "record " + i);
+            assertEquals(expected, producer.history().get(i).partition(), "history has the partition chosen");
+        }
+        assertEquals(20, producer.history().size());
+    }
+
+    @Test
+    void aConfiguredPartitionerAndAnExplicitPartitionAreHonoured() {
+        MockProducer<String, String> producer = strings().partitions("t", 3).partitioner((topic, key, n) -> 2).build();
+        assertEquals(2, producer.send(ProducerRecord.of("t", "k", "v")).join().partition());
+        assertEquals(1, producer.send(ProducerRecord.of("t", "k", "v").withPartition(1)).join().partition());
+        assertEquals(0, producer.send(ProducerRecord.of("t", "no key")).join().partition(), "keyless: partition 0");
+    }
+
+    @Test
+    void aPartitionThatDoesNotExistOrAFailingSerializerFailsTheFutureAndTheCallback() {
+        MockProducer<String, String> producer = strings().partitions("t", 2).build();
+        Exception[] seen = new Exception[1];
+        CompletableFuture<RecordMetadata> f = producer.send(ProducerRecord.of("t", "k", "v").withPartition(2),
+                (md, e) -> seen[0] = e);
+        assertInstanceOf(IllegalArgumentException.class, failure(f));
+        assertInstanceOf(IllegalArgumentException.class, seen[0]);
+
+        MockProducer<String, String> broken = MockProducer.builder(Serdes.string().serializer(),
+                (String v, dev.skein.serdes.SerdeContext c) -> { throw new IllegalStateException("boom"); }).build();
+        assertInstanceOf(SerializationException.class, failure(broken.send(ProducerRecord.of("t", "k", "v"))));
+        assertTrue(broken.history().isEmpty(), "a record the serializer refused was never sent");
+    }
+
+    @Test
+    void manualCompletionAcknowledgesAndFailsInSendOrderAndRunsCallbacksFirst() {
+        Clock clock = Clock.fixed(Instant.ofEpochMilli(1_000), ZoneOffset.UTC);
+        MockProducer<String, String> producer = strings().autoComplete(false).clock(clock).build();
+        List<String> events = new ArrayList<>();
+        CompletableFuture<RecordMetadata> a = producer.send(ProducerRecord.of("t", "a", "1"),
+                (md, e) -> events.add("a " + (e == null ? md.offset() : e.getMessage())));
+        CompletableFuture<RecordMetadata> b = producer.send(ProducerRecord.of("t", "b", "2"),
+                (md, e) -> events.add("b " + (e == null ? md.offset() : e.getMessage())));
+        CompletableFuture<RecordMetadata> c = producer.send(ProducerRecord.of("t", "c", "3"));
+        assertFalse(a.isDone());
+        assertEquals(3, producer.pendingCount());
+
+        assertTrue(producer.errorNext(new TimeoutException("no answer", null, true)));
+        assertTrue(producer.completeNext());
+        assertInstanceOf(TimeoutException.class, failure(a));
+        RecordMetadata mb = b.join();
+        assertEquals(0, mb.offset(), "a failed record takes no offset");
+        assertEquals(1_000, mb.timestamp(), "the clock stamps records sent without a timestamp");
+        assertEquals(1, mb.serializedKeySize());
+        assertEquals(List.of("a no answer", "b 0"), events);
+
+        producer.flush();
+        assertEquals(1, c.join().offset(), "flush acknowledges what is pending");
+        assertFalse(producer.completeNext(), "nothing left");
+        assertEquals(1, producer.flushCount());
+    }
+
+    @Test
+    void sendAfterCloseFailsWithIllegalStateAndCloseAcknowledgesWhatIsPending() {
+        MockProducer<String, String> producer = strings().autoComplete(false).build();
+        CompletableFuture<RecordMetadata> pending = producer.send(ProducerRecord.of("t", "k", "v"));
+        producer.close();
+        assertEquals(0, pending.join().offset());
+        assertTrue(producer.closed());
+        assertInstanceOf(IllegalStateException.class, failure(producer.send(ProducerRecord.of("t", "k", "v"))));
+        assertEquals(1, producer.history().size());
+    }
+
+    @Test
+    void transactionMethodsOutOfOrderThrowWhatTheRealProducerThrows() {
+        assertThrows(IllegalStateException.class, () -> strings().build().initTransactions(), "not transactional");
+        MockProducer<String, String> producer = strings().transactional(true).build();
+        assertThrows(IllegalStateException.class, producer::beginTransaction, "before initTransactions()");
+        producer.initTransactions();
+        assertThrows(IllegalStateException.class, producer::initTransactions, "twice");
+        assertThrows(IllegalStateException.class, producer::commitTransaction, "no open transaction");
+        assertThrows(IllegalStateException.class, producer::abortTransaction, "no open transaction");
+        assertInstanceOf(IllegalStateException.class, failure(producer.send(ProducerRecord.of("t", "k", "v"))),
+                "a send outside a transaction");
+        assertThrows(IllegalStateException.class, () -> producer.sendOffsetsToTransaction(
+                Map.of(new TopicPartition("in", 0), OffsetAndMetadata.of(1)), GROUP));
+        producer.beginTransaction();
+        assertThrows(IllegalStateException.class, producer::beginTransaction, "one transaction at a time");
+    }
+
+    @Test
+    void aCommittedTransactionKeepsItsRecordsAndOffsetsAndAnAbortedOneFailsWhatWasPending() {
+        MockProducer<String, String> producer = strings().transactional(true).autoComplete(false).build();
+        producer.initTransactions();
+        producer.beginTransaction();
+        CompletableFuture<RecordMetadata> first = producer.send(ProducerRecord.of("out", "k", "1"));
+        TopicPartition in = new TopicPartition("in", 0);
+        producer.sendOffsetsToTransaction(Map.of(in, OffsetAndMetadata.of(7)), GROUP);
+        assertTrue(producer.transactionInFlight());
+        producer.commitTransaction();
+        assertEquals(0, first.join().offset(), "the commit flushes first");
+
+        producer.beginTransaction();
+        CompletableFuture<RecordMetadata> second = producer.send(ProducerRecord.of("out", "k", "2"));
+        producer.abortTransaction();
+        assertInstanceOf(TransactionAbortableException.class, failure(second));
+
+        List<MockProducer.Transaction<String, String>> txns = producer.transactions();
+        assertEquals(2, txns.size());
+        assertTrue(txns.get(0).committed());
+        assertEquals(List.of(ProducerRecord.of("out", "k", "1").withPartition(0)), txns.get(0).records());
+        assertEquals(Map.of("g", Map.of(in, OffsetAndMetadata.of(7))), txns.get(0).offsets());
+        assertFalse(txns.get(1).committed());
+        assertFalse(producer.transactionInFlight());
+    }
+
+    @Test
+    void aRecordThatFailsInATransactionMakesItAbortable() {
+        MockProducer<String, String> producer = strings().transactional(true).autoComplete(false).build();
+        producer.initTransactions();
+        producer.beginTransaction();
+        producer.send(ProducerRecord.of("out", "k", "1"));
+        producer.errorNext(new IllegalStateException("refused"));
+        assertInstanceOf(TransactionAbortableException.class, failure(producer.send(ProducerRecord.of("out", "k", "2"))));
+        assertThrows(TransactionAbortableException.class, producer::commitTransaction);
+        producer.abortTransaction();
+        producer.beginTransaction(); // usable again after the abort
+        producer.send(ProducerRecord.of("out", "k", "3"));
+        producer.commitTransaction();
+        assertTrue(producer.transactions().get(1).committed());
+    }
+
+    @Test
+    void injectedCommitFailuresAndFencingActAsTheRealProducersErrors() {
+        MockProducer<String, String> producer = strings().transactional(true).build();
+        producer.initTransactions();
+        producer.beginTransaction();
+        producer.failNextCommit(new TimeoutException("commit timed out", null, true));
+        assertThrows(TimeoutException.class, producer::commitTransaction);
+        producer.commitTransaction(); // a timed-out commit is finished by committing again
+
+        producer.beginTransaction();
+        producer.failNextCommit(new TransactionAbortableException("group moved on", null));
+        assertThrows(TransactionAbortableException.class, producer::commitTransaction);
+        producer.abortTransaction();
+
+        producer.fence();
+        assertThrows(ProducerFencedException.class, producer::beginTransaction);
+        assertInstanceOf(ProducerFencedException.class, failure(producer.send(ProducerRecord.of("out", "k", "v"))));
+    }
+
+    @Test
+    void closeInsideATransactionAbortsIt() {
+        MockProducer<String, String> producer = strings().transactional(true).autoComplete(false).build();
+        producer.initTransactions();
+        producer.beginTransaction();
+        CompletableFuture<RecordMetadata> pending = producer.send(ProducerRecord.of("out", "k", "v"));
+        producer.close();
+        assertInstanceOf(TransactionAbortableException.class, failure(pending));
+        assertFalse(producer.transactions().get(0).committed());
+        assertThrows(IllegalStateException.class, producer::beginTransaction);
+    }
+
+    @Test
+    void partitionsForReportsTheConfiguredCount() {
+        MockProducer<String, String> producer = strings().partitions("a", 4).defaultPartitions(2).build();
+        assertEquals(4, producer.partitionsFor("a").size());
+        assertEquals(2, producer.partitionsFor("b").size());
+        assertEquals(List.of(0, 1, 2, 3), producer.partitionsFor("a").stream().map(p -> p.partition()).toList());
+        assertTrue(producer.partitionsFor("a").stream().allMatch(p -> p.leader() != null), "every partition has a leader");
+    }
+}
