@@ -104,9 +104,12 @@ import java.util.regex.Pattern;
  * or value does not deserialize is not retried.
  *
  * <p><b>Back-pressure.</b> At most {@link Builder#maxInFlight} records (and bytes of keys and values)
- * are held, running or waiting behind their key. Polled records beyond that wait outside, and once a
- * poll's worth ({@code max.poll.records}) waits there, fetching pauses (the group membership carries
- * on) until it drains: memory stays within the consumer's buffer, {@code maxInFlight} and two polls. A partition whose oldest unfinished record holds back more than ten times
+ * are held, running or waiting behind their key. Polled records beyond that wait outside, taken in
+ * order as records end (by the thread whose record ended, which runs the one it took: no hand-off per
+ * record while the processor is full); the loop polls again only while less than a poll's worth
+ * ({@code max.poll.records}) waits there, and if that much waits for long, fetching pauses (the group
+ * membership carries on) until it drains. Memory stays within the consumer's buffer, {@code maxInFlight}
+ * and two polls. A partition whose oldest unfinished record holds back more than ten times
  * {@code maxInFlight} records is paused on its own until that record finishes.
  *
  * <p>Handlers run on the {@link Builder#executor executor}: by default a virtual thread per record on a
@@ -177,15 +180,19 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
     // Only the thread in run() touches these.
     private final Map<TopicPartition, CommitPoint> committed = new HashMap<>(); // sent
     private final Map<TopicPartition, CommitPoint> confirmed = new HashMap<>(); // answered by the broker
-    private final java.util.ArrayDeque<ConsumerRecord<byte[], byte[]>> pending = new java.util.ArrayDeque<>();
     private boolean commitInFlight;
     private long commitSentAt;
     /** The handler, set once by {@link #run} or {@link #runAsync} (the other stays null). */
     private volatile Handler<K, V> blocking;
     private volatile AsyncHandler<K, V> async;
-    /** The polling thread waits for held records to drop to this; see {@link #signalIfWaited}. */
-    private final int resumeAt;
     private final int maxPollRecords;
+    /**
+     * Records polled and not yet handed to the scheduler, in the order polled (under the lock). The
+     * polling thread adds to it; whichever thread finds room takes from it: the polling thread, or a
+     * handler's thread when its record ends (it then runs the record it took itself, no hand-off).
+     */
+    private final java.util.ArrayDeque<ConsumerRecord<byte[], byte[]>> pending = new java.util.ArrayDeque<>();
+    private volatile int pendingCount; // pending.size(), readable without the lock
     private boolean waitingForRoom; // under the lock
     private int draining;           // under the lock: drains waiting for running records
 
@@ -213,7 +220,6 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
         this.pattern = b.pattern;
         this.ordering = b.ordering;
         this.maxInFlight = b.maxInFlight;
-        this.resumeAt = b.maxInFlight - Math.max(1, b.maxInFlight / 8);
         this.maxPollRecords = maxPollRecords;
         this.maxInFlightBytes = b.maxInFlightBytes;
         this.ownedExecutor = ownedExecutor;
@@ -332,15 +338,20 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
     }
 
     /**
-     * One turn of the loop. Fetching pauses only when a poll's worth of records waits outside the
-     * scheduler (or a partition's oldest unfinished record holds back too much): a pause drops what the
-     * consumer prefetched, so pausing at every full moment would leave the handlers waiting for fetches.
+     * One turn of the loop. Records wait outside the scheduler (in {@link #pending}) up to a poll's worth;
+     * with that much waiting, the loop waits for it to drain before polling again. Only when it does not
+     * drain for a while (the handlers are stuck) does fetching pause: a pause drops what the consumer
+     * prefetched, so pausing at every full moment would leave the handlers waiting for fetches. A
+     * partition whose oldest unfinished record holds back too much pauses on its own.
      */
     private void pollOnce() {
         admit();
+        if (pendingCount >= maxPollRecords && waitForRoom()) {
+            return; // drained: the next turn polls
+        }
+        boolean backlog = pendingCount >= maxPollRecords;
         Set<TopicPartition> assigned = consumer.assignment();
         Set<TopicPartition> pause = new HashSet<>();
-        boolean backlog = pending.size() >= maxPollRecords;
         lock.lock();
         try {
             for (TopicPartition tp : assigned) {
@@ -353,57 +364,81 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
         }
         applyPauses(assigned, pause);
         boolean allPaused = !assigned.isEmpty() && pause.size() == assigned.size();
-        if (!pending.isEmpty() || allPaused) {
-            // Full, or nothing to fetch: keep the membership going (rebalances run inside poll), take what
-            // is already fetched, and wait for room.
+        if (backlog || allPaused) {
+            // Stuck, or nothing to fetch: keep the membership going (rebalances run inside poll) and take
+            // what is already fetched.
             take(consumer.poll(Duration.ZERO));
-            lock.lock();
-            try {
-                // Woken when enough records finished (signalIfWaited), else after a while to poll again.
-                if (!pending.isEmpty() && !stopping) {
-                    waitingForRoom = true;
-                    long wait = PAUSED_WAIT_NANOS;
-                    while (waitingForRoom && !stopping && wait > 0) {
-                        wait = changed.awaitNanos(wait);
+            if (!backlog) {
+                lock.lock();
+                try {
+                    if (!stopping) {
+                        changed.awaitNanos(PAUSED_WAIT_NANOS); // paused partitions wait for their oldest record
                     }
-                    waitingForRoom = false;
-                } else if (allPaused && !stopping) {
-                    changed.awaitNanos(PAUSED_WAIT_NANOS); // paused partitions wait for their oldest record
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new SkeinException("interrupted", e);
+                } finally {
+                    lock.unlock();
                 }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new SkeinException("interrupted", e);
-            } finally {
-                lock.unlock();
             }
         } else {
             take(consumer.poll(POLL));
         }
     }
 
+    /**
+     * Waits, up to {@link #PAUSED_WAIT_NANOS}, for the records waiting outside the scheduler to drain to
+     * half a poll's worth (woken by {@link #signalIfWaited}); true when fewer than a poll's worth wait.
+     */
+    private boolean waitForRoom() {
+        lock.lock();
+        try {
+            if (pending.size() > maxPollRecords / 2 && !stopping) {
+                waitingForRoom = true;
+                long wait = PAUSED_WAIT_NANOS;
+                while (waitingForRoom && !stopping && wait > 0) {
+                    wait = changed.awaitNanos(wait);
+                }
+                waitingForRoom = false;
+            }
+            return pending.size() < maxPollRecords;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SkeinException("interrupted", e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
     private void take(ConsumerRecords<byte[], byte[]> records) {
-        for (ConsumerRecord<byte[], byte[]> r : records) {
-            pending.addLast(r);
+        if (records.isEmpty()) {
+            return;
+        }
+        lock.lock();
+        try {
+            for (ConsumerRecord<byte[], byte[]> r : records) {
+                pending.addLast(r);
+            }
+            pendingCount = pending.size();
+        } finally {
+            lock.unlock();
         }
         admit();
     }
 
     /**
      * Hands polled records to the scheduler while there is room, in the order polled, and starts those
-     * that may start. What does not fit waits here (one poll's worth at most: fetching is paused meanwhile).
+     * that may start. What does not fit waits in {@link #pending}.
      */
     private void admit() {
-        if (pending.isEmpty()) {
+        if (pendingCount == 0) {
             return;
         }
         List<Work<ConsumerRecord<byte[], byte[]>>> ready = new ArrayList<>();
         lock.lock();
         try {
-            ConsumerRecord<byte[], byte[]> r;
-            while (!full() && (r = pending.pollFirst()) != null) {
-                TopicPartition tp = new TopicPartition(r.topic(), r.partition());
-                long bytes = (r.key() == null ? 0 : r.key().length) + (r.value() == null ? 0 : r.value().length);
-                Work<ConsumerRecord<byte[], byte[]>> w = scheduler.add(tp, r.offset(), r.leaderEpoch(), keyOf(r), bytes, r);
+            while (canAdmit()) {
+                Work<ConsumerRecord<byte[], byte[]>> w = admitOne();
                 if (w != null) {
                     ready.add(w);
                 }
@@ -414,6 +449,23 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
         for (Work<ConsumerRecord<byte[], byte[]>> w : ready) {
             dispatch(w);
         }
+    }
+
+    /** Under the lock: a record waits outside the scheduler and there is room for it. */
+    private boolean canAdmit() {
+        return !pending.isEmpty() && !full();
+    }
+
+    /**
+     * Under the lock, when {@link #canAdmit}: moves the first waiting record into the scheduler. Returns
+     * it when it may start now, {@code null} when it waits behind its key (or was done before).
+     */
+    private Work<ConsumerRecord<byte[], byte[]>> admitOne() {
+        ConsumerRecord<byte[], byte[]> r = pending.pollFirst();
+        pendingCount = pending.size();
+        TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+        long bytes = (r.key() == null ? 0 : r.key().length) + (r.value() == null ? 0 : r.value().length);
+        return scheduler.add(tp, r.offset(), r.leaderEpoch(), keyOf(r), bytes, r);
     }
 
     private boolean full() {
@@ -553,29 +605,53 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
         }
     }
 
-    /** {@code w} is done; returns the next record of its key, started, for the caller to run. */
+    /**
+     * {@code w} is done; returns a record, started, for the caller to run: the next of its key, else one
+     * that was waiting outside the scheduler for the room {@code w} frees. Any other record that may now
+     * start goes to the executor. Taking the next record on the thread that freed the room spares a
+     * hand-off per record (a wake-up of a pooled thread) while the processor is full.
+     */
     private Work<ConsumerRecord<byte[], byte[]>> complete(Work<ConsumerRecord<byte[], byte[]>> w, long startNanos) {
         if (processing != null && startNanos != 0) {
             processing.record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
         }
         processed.increment();
+        Work<ConsumerRecord<byte[], byte[]>> next;
+        List<Work<ConsumerRecord<byte[], byte[]>>> more = null;
         lock.lock();
         try {
-            Work<ConsumerRecord<byte[], byte[]>> next = scheduler.complete(w);
+            next = scheduler.complete(w);
+            while (canAdmit()) {
+                Work<ConsumerRecord<byte[], byte[]>> x = admitOne();
+                if (x == null) {
+                    continue;
+                }
+                if (next == null) {
+                    next = x;
+                } else {
+                    if (more == null) {
+                        more = new ArrayList<>();
+                    }
+                    more.add(x);
+                }
+            }
             signalIfWaited();
-            return next;
         } finally {
             lock.unlock();
         }
+        if (more != null) {
+            more.forEach(this::dispatch);
+        }
+        return next;
     }
 
     /**
-     * Wakes the polling thread when it waits for room and there is enough (down to {@link #resumeAt}, so
-     * it wakes once per batch of completions, not once per record), and a drain whenever anything ends.
-     * Under the lock.
+     * Wakes the polling thread when it waits for the records outside the scheduler to drain and they
+     * have (to half a poll's worth, so it wakes once per poll, not once per record), and a drain
+     * whenever anything ends. Under the lock.
      */
     private void signalIfWaited() {
-        if (draining > 0 || (waitingForRoom && scheduler.held() <= resumeAt && scheduler.heldBytes() < maxInFlightBytes)) {
+        if (draining > 0 || (waitingForRoom && pending.size() <= maxPollRecords / 2)) {
             waitingForRoom = false;
             changed.signalAll();
         }
@@ -826,7 +902,7 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
             if (partitions.isEmpty()) {
                 return;
             }
-            pending.removeIf(r -> partitions.contains(new TopicPartition(r.topic(), r.partition())));
+            dropPending(partitions);
             drain(partitions);
             commit(partitions, true);
             forget(partitions);
@@ -851,7 +927,17 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
             }
             partitions.forEach(committed::remove);
             partitions.forEach(confirmed::remove);
-            pending.removeIf(r -> partitions.contains(new TopicPartition(r.topic(), r.partition())));
+            dropPending(partitions);
+        }
+
+        private void dropPending(Collection<TopicPartition> partitions) {
+            lock.lock();
+            try {
+                pending.removeIf(r -> partitions.contains(new TopicPartition(r.topic(), r.partition())));
+                pendingCount = pending.size();
+            } finally {
+                lock.unlock();
+            }
         }
     }
 
