@@ -2,18 +2,21 @@ package dev.skein.serdes;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.skein.core.errors.ConfigException;
+import dev.skein.serdes.internal.BoundedCache;
 import dev.skein.serdes.internal.RegistryHttp;
+import dev.skein.serdes.internal.RegistryTls;
 
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
 
@@ -28,18 +31,25 @@ import javax.net.ssl.SSLContext;
  * int id = registry.register("orders-value", schemaJson);
  * }</pre>
  *
- * <p>Schemas by id, and ids by (subject, schema), are cached for the client's lifetime (they never
- * change); the latest version of a subject is cached for {@link Builder#latestCacheTtl}. Calls block
- * the calling thread (never a Skein network thread) for at most the timeout per attempt; 5xx answers
- * and connection failures are retried, 4xx answers raise {@link SchemaRegistryException} at once.
+ * <p>Schemas by id, ids by (subject, schema) and schemas by (subject, version) never change, so they
+ * are cached in bounded LRU caches ({@link Builder#cacheCapacity}); the latest version of a subject is
+ * cached for {@link Builder#latestCacheTtl}. Calls block the calling thread (never a Skein network
+ * thread) for at most the timeout per attempt; 5xx and 429 answers, timeouts and connection failures
+ * are retried with exponential backoff and jitter; other 4xx answers raise {@link
+ * SchemaRegistryException} at once, naming the registry, the subject and the version.
  * Thread-safe.
  */
 public final class SchemaRegistryClient {
+    /** Default capacity of each schema cache. */
+    public static final int DEFAULT_CACHE_CAPACITY = 1000;
+
     private final RegistryHttp http;
     private final long latestTtlNanos;
-    private final Map<Integer, RegisteredSchema> byId = new ConcurrentHashMap<>();
-    private final Map<String, Integer> idBySubjectAndSchema = new ConcurrentHashMap<>();
-    private final Map<String, Latest> latestBySubject = new ConcurrentHashMap<>();
+    private final boolean normalize;
+    private final BoundedCache<Integer, RegisteredSchema> byId;
+    private final BoundedCache<String, RegisteredSchema> bySubjectAndSchema;
+    private final BoundedCache<String, RegisteredSchema> bySubjectAndVersion;
+    private final BoundedCache<String, Latest> latestBySubject;
 
     private record Latest(RegisteredSchema schema, long fetchedNanos) {}
 
@@ -50,6 +60,11 @@ public final class SchemaRegistryClient {
         }
         this.http = new RegistryHttp(b.url, hb.build(), b.authorization, b.timeout, b.maxRetries, b.retryBackoff);
         this.latestTtlNanos = b.latestCacheTtl.toNanos();
+        this.normalize = b.normalize;
+        this.byId = new BoundedCache<>(b.cacheCapacity);
+        this.bySubjectAndSchema = new BoundedCache<>(b.cacheCapacity);
+        this.bySubjectAndVersion = new BoundedCache<>(b.cacheCapacity);
+        this.latestBySubject = new BoundedCache<>(b.cacheCapacity);
     }
 
     public static Builder builder() {
@@ -66,41 +81,62 @@ public final class SchemaRegistryClient {
         return register(subject, schema, "AVRO");
     }
 
+    /** Registers a schema of {@code schemaType} (AVRO, JSON, PROTOBUF) without references. */
     public int register(String subject, String schema, String schemaType) {
-        String key = subject + '\u0000' + schemaType + '\u0000' + schema;
-        Integer cached = idBySubjectAndSchema.get(key);
+        return register(subject, schema, schemaType, List.of());
+    }
+
+    /**
+     * Registers a schema that uses other registered schemas (Protobuf imports, JSON Schema
+     * {@code $ref}s) under {@code subject}, or finds it registered, and returns its id. With
+     * {@link Builder#normalize} the registry normalizes it first. Cached per (subject, schema, refs).
+     */
+    public int register(String subject, String schema, String schemaType, List<SchemaReference> references) {
+        String key = key(subject, schema, schemaType, references);
+        RegisteredSchema cached = bySubjectAndSchema.get(key);
         if (cached != null) {
-            return cached;
+            return cached.id();
         }
-        JsonNode r = http.call("POST", "/subjects/" + enc(subject) + "/versions", body(schema, schemaType), subject);
+        JsonNode r = http.call("POST", "/subjects/" + enc(subject) + "/versions" + normalizeQuery(),
+                body(schema, schemaType, references), subject, null);
         int id = r.get("id").asInt();
-        idBySubjectAndSchema.put(key, id);
-        byId.putIfAbsent(id, new RegisteredSchema(null, -1, id, schema, schemaType));
+        bySubjectAndSchema.put(key, new RegisteredSchema(subject, -1, id, schema, schemaType, references));
+        byId.putIfAbsent(id, new RegisteredSchema(null, -1, id, schema, schemaType, references));
         return id;
     }
 
     /** Finds {@code schema} among the versions of {@code subject} without registering it. */
     public RegisteredSchema lookup(String subject, String schema, String schemaType) {
-        String key = subject + '\u0000' + schemaType + '\u0000' + schema;
-        Integer cached = idBySubjectAndSchema.get(key);
-        if (cached != null && byId.containsKey(cached)) {
-            RegisteredSchema s = byId.get(cached);
-            return new RegisteredSchema(subject, s.version(), cached, schema, schemaType);
+        return lookup(subject, schema, schemaType, List.of());
+    }
+
+    /**
+     * Finds {@code schema} (with these references) among the versions of {@code subject} without
+     * registering it.
+     *
+     * @throws SchemaRegistryException of kind SUBJECT_NOT_FOUND or SCHEMA_NOT_FOUND when it is not there
+     */
+    public RegisteredSchema lookup(String subject, String schema, String schemaType, List<SchemaReference> references) {
+        String key = key(subject, schema, schemaType, references);
+        RegisteredSchema cached = bySubjectAndSchema.get(key);
+        if (cached != null && cached.version() > 0) {
+            return cached;
         }
-        RegisteredSchema s = parse(http.call("POST", "/subjects/" + enc(subject), body(schema, schemaType), subject), subject);
-        idBySubjectAndSchema.put(key, s.id());
+        RegisteredSchema s = parse(http.call("POST", "/subjects/" + enc(subject) + normalizeQuery(),
+                body(schema, schemaType, references), subject, null), subject);
+        bySubjectAndSchema.put(key, s);
         return s;
     }
 
-    /** The schema with this id. */
+    /** The schema with this id (cached: ids never change). */
     public RegisteredSchema schemaById(int id) {
         RegisteredSchema cached = byId.get(id);
         if (cached != null) {
             return cached;
         }
-        JsonNode r = http.call("GET", "/schemas/ids/" + id, null, null);
+        JsonNode r = http.call("GET", "/schemas/ids/" + id, null, null, null);
         RegisteredSchema s = new RegisteredSchema(null, -1, id, r.get("schema").asText(),
-                r.has("schemaType") ? r.get("schemaType").asText() : "AVRO");
+                r.has("schemaType") ? r.get("schemaType").asText() : "AVRO", references(r));
         byId.put(id, s);
         return s;
     }
@@ -111,44 +147,52 @@ public final class SchemaRegistryClient {
         if (l != null && System.nanoTime() - l.fetchedNanos() < latestTtlNanos) {
             return l.schema();
         }
-        RegisteredSchema s = version(subject, "latest");
+        RegisteredSchema s = fetchVersion(subject, "latest");
         latestBySubject.put(subject, new Latest(s, System.nanoTime()));
         return s;
     }
 
+    /** Version {@code version} (1, 2, ...) of {@code subject} (cached: a version never changes). */
     public RegisteredSchema version(String subject, int version) {
-        return version(subject, Integer.toString(version));
+        String key = subject + '\u0000' + version;
+        RegisteredSchema cached = bySubjectAndVersion.get(key);
+        if (cached != null) {
+            return cached;
+        }
+        RegisteredSchema s = fetchVersion(subject, Integer.toString(version));
+        bySubjectAndVersion.put(key, s);
+        return s;
     }
 
-    private RegisteredSchema version(String subject, String version) {
-        RegisteredSchema s = parse(http.call("GET", "/subjects/" + enc(subject) + "/versions/" + version, null, subject),
-                subject);
+    private RegisteredSchema fetchVersion(String subject, String version) {
+        RegisteredSchema s = parse(http.call("GET", "/subjects/" + enc(subject) + "/versions/" + version, null,
+                subject, version), subject);
         byId.putIfAbsent(s.id(), s);
         return s;
     }
 
     public List<String> subjects() {
         List<String> out = new ArrayList<>();
-        http.call("GET", "/subjects", null, null).forEach(n -> out.add(n.asText()));
+        http.call("GET", "/subjects", null, null, null).forEach(n -> out.add(n.asText()));
         return out;
     }
 
     public List<Integer> versions(String subject) {
         List<Integer> out = new ArrayList<>();
-        http.call("GET", "/subjects/" + enc(subject) + "/versions", null, subject).forEach(n -> out.add(n.asInt()));
+        http.call("GET", "/subjects/" + enc(subject) + "/versions", null, subject, null).forEach(n -> out.add(n.asInt()));
         return out;
     }
 
     /** Whether {@code schema} is compatible with the latest version of {@code subject}, under its level. */
     public boolean isCompatible(String subject, String schema) {
         return http.call("POST", "/compatibility/subjects/" + enc(subject) + "/versions/latest",
-                body(schema, "AVRO"), subject).path("is_compatible").asBoolean(false);
+                body(schema, "AVRO", List.of()), subject, "latest").path("is_compatible").asBoolean(false);
     }
 
     /** The subject's compatibility level, or the global one when {@code subject} is null. */
     public Compatibility compatibility(String subject) {
         JsonNode r = http.call("GET", subject == null ? "/config" : "/config/" + enc(subject) + "?defaultToGlobal=true",
-                null, subject);
+                null, subject, null);
         String level = r.has("compatibilityLevel") ? r.get("compatibilityLevel").asText() : r.path("compatibility").asText();
         return Compatibility.valueOf(level);
     }
@@ -156,16 +200,44 @@ public final class SchemaRegistryClient {
     /** Sets the subject's compatibility level, or the global one when {@code subject} is null. */
     public void setCompatibility(String subject, Compatibility level) {
         http.call("PUT", subject == null ? "/config" : "/config/" + enc(subject),
-                Map.of("compatibility", level.name()), subject);
+                Map.of("compatibility", level.name()), subject, null);
     }
 
-    private static Map<String, Object> body(String schema, String schemaType) {
-        return "AVRO".equals(schemaType) ? Map.of("schema", schema) : Map.of("schema", schema, "schemaType", schemaType);
+    private String normalizeQuery() {
+        return normalize ? "?normalize=true" : "";
+    }
+
+    private static String key(String subject, String schema, String schemaType, List<SchemaReference> references) {
+        return subject + '\u0000' + schemaType + '\u0000' + references + '\u0000' + schema;
+    }
+
+    private static Map<String, Object> body(String schema, String schemaType, List<SchemaReference> references) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("schema", schema);
+        if (!"AVRO".equals(schemaType)) {
+            body.put("schemaType", schemaType);
+        }
+        if (!references.isEmpty()) {
+            List<Map<String, Object>> refs = new ArrayList<>();
+            for (SchemaReference r : references) {
+                refs.add(Map.of("name", r.name(), "subject", r.subject(), "version", r.version()));
+            }
+            body.put("references", refs);
+        }
+        return body;
+    }
+
+    private static List<SchemaReference> references(JsonNode r) {
+        List<SchemaReference> refs = new ArrayList<>();
+        r.path("references").forEach(n -> refs.add(new SchemaReference(n.path("name").asText(),
+                n.path("subject").asText(), n.path("version").asInt())));
+        return refs;
     }
 
     private static RegisteredSchema parse(JsonNode r, String subject) {
         return new RegisteredSchema(r.has("subject") ? r.get("subject").asText() : subject, r.path("version").asInt(-1),
-                r.get("id").asInt(), r.get("schema").asText(), r.has("schemaType") ? r.get("schemaType").asText() : "AVRO");
+                r.get("id").asInt(), r.get("schema").asText(), r.has("schemaType") ? r.get("schemaType").asText() : "AVRO",
+                references(r));
     }
 
     private static String enc(String s) {
@@ -181,6 +253,8 @@ public final class SchemaRegistryClient {
         private int maxRetries = 3;
         private Duration retryBackoff = Duration.ofMillis(100);
         private Duration latestCacheTtl = Duration.ofMinutes(1);
+        private int cacheCapacity = DEFAULT_CACHE_CAPACITY;
+        private boolean normalize;
 
         private Builder() {}
 
@@ -215,7 +289,10 @@ public final class SchemaRegistryClient {
             return this;
         }
 
-        /** Retries of 5xx answers, timeouts and connection failures. Default 3, backoff 100 ms doubling. */
+        /**
+         * Retries of 5xx and 429 answers, timeouts and connection failures. Default 3, backoff 100 ms
+         * doubling, with up to 50% random jitter.
+         */
         public Builder retries(int maxRetries, Duration backoff) {
             this.maxRetries = maxRetries;
             this.retryBackoff = backoff;
@@ -228,7 +305,41 @@ public final class SchemaRegistryClient {
             return this;
         }
 
+        /**
+         * How many schemas each cache (by id, by subject and schema, by subject and version) holds,
+         * least recently used out first. Default {@value #DEFAULT_CACHE_CAPACITY}.
+         */
+        public Builder cacheCapacity(int capacity) {
+            this.cacheCapacity = capacity;
+            return this;
+        }
+
+        /**
+         * Ask the registry to normalize schemas on register and lookup ({@code ?normalize=true}), so
+         * that schemas that differ only in form (whitespace, order of Protobuf options, ...) share one
+         * id. Default off, as in Confluent's clients.
+         */
+        public Builder normalize(boolean on) {
+            this.normalize = on;
+            return this;
+        }
+
+        /**
+         * TLS from key stores (PKCS12 or JKS): {@code trustStore} holds the registry's CA, and
+         * {@code keyStore} (may be null) this client's certificate for mutual TLS. Host names are
+         * verified (the JDK HTTP client always does).
+         *
+         * @throws ConfigException when a store cannot be read or opened with its password
+         */
+        public Builder tls(Path trustStore, char[] trustStorePassword, Path keyStore, char[] keyStorePassword) {
+            this.sslContext = RegistryTls.context(trustStore, trustStorePassword, keyStore, keyStorePassword);
+            return this;
+        }
+
         public SchemaRegistryClient build() {
+            if (cacheCapacity < 1) {
+                throw new ConfigException("schema.registry.cache.capacity", "must be >= 1, was " + cacheCapacity);
+            }
             if (url == null || !(url.startsWith("http://") || url.startsWith("https://"))) {
                 throw new ConfigException("schema.registry.url", "must be an http:// or https:// URL, was " + url);
             }

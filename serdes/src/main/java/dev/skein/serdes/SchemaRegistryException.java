@@ -10,7 +10,7 @@ public class SchemaRegistryException extends SkeinException {
     /** What went wrong, from the HTTP status and the registry's own error code. */
     public enum Kind {
         SUBJECT_NOT_FOUND, VERSION_NOT_FOUND, SCHEMA_NOT_FOUND, INCOMPATIBLE_SCHEMA, INVALID_SCHEMA,
-        UNAUTHORIZED, FORBIDDEN, BAD_REQUEST, SERVER_ERROR, UNREACHABLE, TIMEOUT
+        UNAUTHORIZED, FORBIDDEN, BAD_REQUEST, RATE_LIMITED, SERVER_ERROR, UNREACHABLE, TIMEOUT
     }
 
     private final Kind kind;
@@ -18,7 +18,7 @@ public class SchemaRegistryException extends SkeinException {
     private final int errorCode;
 
     public SchemaRegistryException(Kind kind, String message, int httpStatus, int errorCode, Throwable cause) {
-        super(message, cause, kind == Kind.SERVER_ERROR || kind == Kind.UNREACHABLE || kind == Kind.TIMEOUT);
+        super(message, cause, kind == Kind.SERVER_ERROR || kind == Kind.RATE_LIMITED || kind == Kind.UNREACHABLE || kind == Kind.TIMEOUT);
         this.kind = kind;
         this.httpStatus = httpStatus;
         this.errorCode = errorCode;

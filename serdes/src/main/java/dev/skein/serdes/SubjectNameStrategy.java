@@ -2,7 +2,10 @@ package dev.skein.serdes;
 
 import org.apache.avro.Schema;
 
-/** How an Avro serializer names the registry subject for a record. */
+/**
+ * How a registry serializer names the subject for a record. The record name is the Avro record's full
+ * name, the Protobuf message's full name, or the JSON Schema's {@code title}.
+ */
 // Avro types appear in this API although the module requires Avro only statically (optional)
 @SuppressWarnings("exports")
 public enum SubjectNameStrategy {
@@ -13,11 +16,25 @@ public enum SubjectNameStrategy {
     /** {@code <topic>-<record full name>}: several record types per topic, each with its own lineage. */
     TOPIC_RECORD_NAME;
 
+    /** The subject of an Avro record of {@code schema}. */
     public String subject(String topic, boolean isKey, Schema schema) {
+        return subject(topic, isKey, this == TOPIC_NAME ? null : schema.getFullName());
+    }
+
+    /**
+     * The subject for a record whose full name is {@code recordName} (which may be null for
+     * {@link #TOPIC_NAME}, and must not be for the others).
+     *
+     * @throws SerializationException when the strategy needs a record name and there is none
+     */
+    public String subject(String topic, boolean isKey, String recordName) {
+        if (this != TOPIC_NAME && (recordName == null || recordName.isEmpty())) {
+            throw new SerializationException(name() + " needs a record name (a JSON Schema needs a \"title\")", null);
+        }
         return switch (this) {
             case TOPIC_NAME -> topic + (isKey ? "-key" : "-value");
-            case RECORD_NAME -> schema.getFullName();
-            case TOPIC_RECORD_NAME -> topic + "-" + schema.getFullName();
+            case RECORD_NAME -> recordName;
+            case TOPIC_RECORD_NAME -> topic + "-" + recordName;
         };
     }
 }

@@ -13,11 +13,14 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Supplier;
 
 /**
- * HTTP to one Schema Registry: JSON bodies, auth header, timeouts, retries of 5xx answers and
- * connection failures with exponential backoff. 4xx answers are final and mapped to a {@link Kind}.
+ * HTTP to one Schema Registry: JSON bodies, auth header, timeouts, retries of 5xx and 429 answers,
+ * timeouts and connection failures with exponential backoff and jitter. Other 4xx answers are final
+ * and mapped to a {@link Kind}; every error names the registry, and the subject and version when the
+ * call has them.
  */
 public final class RegistryHttp {
     private static final String CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
@@ -52,10 +55,12 @@ public final class RegistryHttp {
      * Sends one call and returns the parsed JSON answer.
      *
      * @param subject named in error messages; may be null
+     * @param version named in error messages ("3", "latest"); may be null
      */
-    public JsonNode call(String method, String path, Object body, String subject) {
+    public JsonNode call(String method, String path, Object body, String subject, String version) {
         String url = baseUrl + path;
-        String where = "schema registry " + baseUrl + (subject == null ? "" : ", subject " + subject);
+        String where = "schema registry " + baseUrl + (subject == null ? "" : ", subject " + subject)
+                + (version == null ? "" : ", version " + version);
         byte[] payload;
         try {
             payload = body == null ? null : JSON.writeValueAsBytes(body);
@@ -65,7 +70,9 @@ public final class RegistryHttp {
         SchemaRegistryException last = null;
         for (int attempt = 0; attempt <= maxRetries; attempt++) {
             if (attempt > 0) {
-                sleep(retryBackoff.multipliedBy(1L << Math.min(10, attempt - 1)));
+                long base = retryBackoff.toMillis() << Math.min(10, attempt - 1);
+                // jitter, so that many clients that failed together do not retry together
+                sleep(Duration.ofMillis(base + ThreadLocalRandom.current().nextLong(base / 2 + 1)));
             }
             HttpRequest.Builder req = HttpRequest.newBuilder(URI.create(url)).timeout(timeout)
                     .header("Accept", CONTENT_TYPE + ", application/json");
@@ -98,11 +105,14 @@ public final class RegistryHttp {
             }
             int code = answer != null && answer.has("error_code") ? answer.get("error_code").asInt() : -1;
             String message = answer != null && answer.has("message") ? answer.get("message").asText() : "";
-            SchemaRegistryException e = new SchemaRegistryException(kind(status, code),
+            Kind kind = kind(status, code);
+            SchemaRegistryException e = new SchemaRegistryException(kind,
                     where + ": " + method + " " + path + " answered " + status
-                            + (code > 0 ? " (error " + code + ")" : "") + (message.isEmpty() ? "" : ": " + message),
+                            + (code > 0 ? " (error " + code + ")" : "") + (message.isEmpty() ? "" : ": " + message)
+                            + hint(kind),
                     status, code, null);
-            if (status < 500) {
+            // 429 (rate limited) is worth another try, like a 5xx; other 4xx answers would repeat
+            if (status < 500 && status != 429) {
                 throw e;
             }
             last = e;
@@ -122,8 +132,21 @@ public final class RegistryHttp {
                 case 404 -> Kind.SCHEMA_NOT_FOUND;
                 case 409 -> Kind.INCOMPATIBLE_SCHEMA;
                 case 422 -> Kind.INVALID_SCHEMA;
+                case 429 -> Kind.RATE_LIMITED;
                 default -> status >= 500 ? Kind.SERVER_ERROR : Kind.BAD_REQUEST;
             };
+        };
+    }
+
+    private static String hint(Kind kind) {
+        return switch (kind) {
+            case UNAUTHORIZED -> " (no or wrong credentials: see basicAuth / bearerToken)";
+            case FORBIDDEN -> " (the credentials are valid but not allowed this operation on this subject)";
+            case SUBJECT_NOT_FOUND -> " (no schema registered under this subject)";
+            case VERSION_NOT_FOUND -> " (the subject has no such version)";
+            case INCOMPATIBLE_SCHEMA -> " (the schema breaks the subject's compatibility level)";
+            case INVALID_SCHEMA -> " (the registry cannot parse the schema or resolve its references)";
+            default -> "";
         };
     }
 
