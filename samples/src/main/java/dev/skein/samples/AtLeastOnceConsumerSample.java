@@ -39,34 +39,43 @@ public final class AtLeastOnceConsumerSample {
      */
     public static int run(String bootstrap, String topic, String group, Predicate<ConsumerRecord<String, String>> process,
                           Duration idle) {
-        int processed = 0;
         try (Consumer<String, String> consumer = Consumer.builder(Serdes.string(), Serdes.string())
                 .bootstrapServers(bootstrap)
                 .groupId(group)
                 .delivery(Delivery.AT_LEAST_ONCE)          // the default, named here for the reader
                 .offsetReset(OffsetReset.EARLIEST)
                 .build()) {
-            consumer.subscribe(List.of(topic));
-            long last = System.nanoTime();
-            while (System.nanoTime() - last < idle.toNanos()) {
-                Map<TopicPartition, Long> unprocessed = new LinkedHashMap<>();
-                boolean stop = false;
-                for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
-                    TopicPartition tp = new TopicPartition(r.topic(), r.partition());
-                    if (stop) {
-                        unprocessed.putIfAbsent(tp, r.offset());
-                        continue;
-                    }
-                    last = System.nanoTime();
-                    processed++;
-                    stop = process.test(r);
-                }
+            return run(consumer, topic, process, idle);
+        }
+    }
+
+    /**
+     * The loop of {@link #run(String, String, String, Predicate, Duration)}, on a consumer the caller built
+     * (at-least-once, with a group) and closes afterwards: its close() commits what was processed.
+     */
+    public static int run(Consumer<String, String> consumer, String topic, Predicate<ConsumerRecord<String, String>> process,
+                          Duration idle) {
+        int processed = 0;
+        consumer.subscribe(List.of(topic));
+        long last = System.nanoTime();
+        while (System.nanoTime() - last < idle.toNanos()) {
+            Map<TopicPartition, Long> unprocessed = new LinkedHashMap<>();
+            boolean stop = false;
+            for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
+                TopicPartition tp = new TopicPartition(r.topic(), r.partition());
                 if (stop) {
-                    // close() commits the position, which is past everything this poll() returned: move it
-                    // back to the first record not processed, or those would count as done.
-                    unprocessed.forEach(consumer::seek);
-                    return processed;
+                    unprocessed.putIfAbsent(tp, r.offset());
+                    continue;
                 }
+                last = System.nanoTime();
+                processed++;
+                stop = process.test(r);
+            }
+            if (stop) {
+                // close() commits the position, which is past everything this poll() returned: move it
+                // back to the first record not processed, or those would count as done.
+                unprocessed.forEach(consumer::seek);
+                return processed;
             }
         }
         return processed;

@@ -34,7 +34,6 @@ public final class AtMostOnceConsumerSample {
      */
     public static int run(String bootstrap, String topic, String group, Predicate<ConsumerRecord<String, String>> handle,
                           Duration idle) {
-        int handled = 0;
         try (Consumer<String, String> consumer = Consumer.builder(Serdes.string(), Serdes.string())
                 .bootstrapServers(bootstrap)
                 .groupId(group)
@@ -42,15 +41,25 @@ public final class AtMostOnceConsumerSample {
                 .offsetReset(OffsetReset.EARLIEST)
                 .maxPollRecords(50)                        // at most this many are lost in a crash
                 .build()) {
-            consumer.subscribe(List.of(topic));
-            long last = System.nanoTime();
-            while (System.nanoTime() - last < idle.toNanos()) {
-                for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
-                    last = System.nanoTime();
-                    handled++;
-                    if (handle.test(r)) {
-                        return handled; // the rest of this batch is already committed: skipped, not repeated
-                    }
+            return run(consumer, topic, handle, idle);
+        }
+    }
+
+    /**
+     * The loop of {@link #run(String, String, String, Predicate, Duration)}, on a consumer the caller built
+     * (at-most-once, with a group) and closes afterwards.
+     */
+    public static int run(Consumer<String, String> consumer, String topic, Predicate<ConsumerRecord<String, String>> handle,
+                          Duration idle) {
+        int handled = 0;
+        consumer.subscribe(List.of(topic));
+        long last = System.nanoTime();
+        while (System.nanoTime() - last < idle.toNanos()) {
+            for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
+                last = System.nanoTime();
+                handled++;
+                if (handle.test(r)) {
+                    return handled; // the rest of this batch is already committed: skipped, not repeated
                 }
             }
         }

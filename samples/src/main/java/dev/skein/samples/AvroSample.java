@@ -43,23 +43,33 @@ public final class AvroSample {
         SchemaRegistryClient registry = SchemaRegistryClient.builder().url(registryUrl).build();
         try (Producer<String, GenericRecord> producer = Producer.builder(Serdes.string(), AvroSerde.builder(registry).generic())
                 .bootstrapServers(bootstrap).build()) {
-            for (int i = 0; i < count; i++) {
-                GenericRecord payment = new GenericData.Record(PAYMENT);
-                payment.put("id", "pay-" + i);
-                payment.put("cents", 100L * i);
-                payment.put("currency", i % 2 == 0 ? "EUR" : "USD");
-                producer.send(ProducerRecord.of(topic, "pay-" + i, payment)).get(30, TimeUnit.SECONDS);
-            }
+            produce(producer, topic, count);
         }
-        List<GenericRecord> read = new ArrayList<>();
         try (Consumer<String, GenericRecord> consumer = Consumer.builder(Serdes.string(), AvroSerde.builder(registry).generic())
                 .bootstrapServers(bootstrap).delivery(Delivery.MANUAL).offsetReset(OffsetReset.EARLIEST).build()) {
-            consumer.assign(List.of(new TopicPartition(topic, 0)));
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (read.size() < count && System.nanoTime() < deadline) {
-                for (ConsumerRecord<String, GenericRecord> r : consumer.poll(Duration.ofMillis(200))) {
-                    read.add(r.value());
-                }
+            return readBack(consumer, topic, count);
+        }
+    }
+
+    /** Writes {@code count} payments, keyed by payment id, each acknowledged before the next. */
+    public static void produce(Producer<String, GenericRecord> producer, String topic, int count) throws Exception {
+        for (int i = 0; i < count; i++) {
+            GenericRecord payment = new GenericData.Record(PAYMENT);
+            payment.put("id", "pay-" + i);
+            payment.put("cents", 100L * i);
+            payment.put("currency", i % 2 == 0 ? "EUR" : "USD");
+            producer.send(ProducerRecord.of(topic, "pay-" + i, payment)).get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    /** Reads partition 0 of {@code topic} from where the consumer starts until {@code count} payments (or 30 s). */
+    public static List<GenericRecord> readBack(Consumer<String, GenericRecord> consumer, String topic, int count) {
+        List<GenericRecord> read = new ArrayList<>();
+        consumer.assign(List.of(new TopicPartition(topic, 0)));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (read.size() < count && System.nanoTime() < deadline) {
+            for (ConsumerRecord<String, GenericRecord> r : consumer.poll(Duration.ofMillis(200))) {
+                read.add(r.value());
             }
         }
         return read;

@@ -38,8 +38,13 @@ public final class ChangeDataIndexerSample {
         private final String topic;
 
         public CustomerTable(String bootstrap, String topic) {
+            this(Producer.builder(Serdes.string(), JsonSerde.of(Change.class)).bootstrapServers(bootstrap).build(), topic);
+        }
+
+        /** A table whose change events go through {@code producer}, which {@link #close()} closes. */
+        public CustomerTable(Producer<String, Change> producer, String topic) {
             this.topic = topic;
-            this.producer = Producer.builder(Serdes.string(), JsonSerde.of(Change.class)).bootstrapServers(bootstrap).build();
+            this.producer = producer;
         }
 
         public void upsert(String id, String name, String city) {
@@ -113,18 +118,23 @@ public final class ChangeDataIndexerSample {
      * Returns how many events changed the view.
      */
     public static int index(String bootstrap, String topic, String group, CityIndex index, Duration idle) {
-        int changed = 0;
         try (Consumer<String, Change> consumer = Consumer.builder(Serdes.string(), JsonSerde.of(Change.class))
                 .bootstrapServers(bootstrap).groupId(group).delivery(Delivery.AT_LEAST_ONCE)
                 .offsetReset(OffsetReset.EARLIEST).build()) {
-            consumer.subscribe(List.of(topic));
-            long last = System.nanoTime();
-            while (System.nanoTime() - last < idle.toNanos()) {
-                for (ConsumerRecord<String, Change> r : consumer.poll(Duration.ofMillis(200))) {
-                    last = System.nanoTime();
-                    if (index.apply(r.value())) {
-                        changed++;
-                    }
+            return index(consumer, topic, index, idle);
+        }
+    }
+
+    /** The loop of {@link #index(String, String, String, CityIndex, Duration)}, on a consumer the caller owns. */
+    public static int index(Consumer<String, Change> consumer, String topic, CityIndex index, Duration idle) {
+        int changed = 0;
+        consumer.subscribe(List.of(topic));
+        long last = System.nanoTime();
+        while (System.nanoTime() - last < idle.toNanos()) {
+            for (ConsumerRecord<String, Change> r : consumer.poll(Duration.ofMillis(200))) {
+                last = System.nanoTime();
+                if (index.apply(r.value())) {
+                    changed++;
                 }
             }
         }

@@ -1,5 +1,6 @@
 package dev.skein.samples;
 
+import dev.skein.consumer.ConsumerRecord;
 import dev.skein.consumer.ExactlyOnceProcessor;
 import dev.skein.producer.ProducerRecord;
 import dev.skein.serdes.Serdes;
@@ -33,8 +34,12 @@ public final class ExactlyOnceSample {
                 .transactionalId(transactionalId)      // the same across restarts: a restart fences the old instance
                 .input(List.of(orders))
                 .build()) {
-            return invoicer.run(order -> List.of(ProducerRecord.of(invoices, order.key(), "invoice for " + order.value())),
-                    idle);
+            return invoicer.run(order -> invoice(order, invoices), idle);
         }
+    }
+
+    /** The transform: one invoice per order, keyed like the order (so a customer's invoices keep its order). */
+    public static List<ProducerRecord<String, String>> invoice(ConsumerRecord<String, String> order, String invoices) {
+        return List.of(ProducerRecord.of(invoices, order.key(), "invoice for " + order.value()));
     }
 }

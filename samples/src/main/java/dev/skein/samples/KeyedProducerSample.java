@@ -30,30 +30,35 @@ public final class KeyedProducerSample {
      * @throws IllegalStateException when a record was not written, or a customer's orders were split
      */
     public static Map<String, Integer> run(String bootstrap, String topic, int count, PrintStream out) {
-        Map<String, Integer> partitionOf = new ConcurrentHashMap<>();
-        AtomicInteger failed = new AtomicInteger();
         try (Producer<String, String> producer = Producer.builder(Serdes.string(), Serdes.string())
                 .bootstrapServers(bootstrap)
                 .linger(Duration.ofMillis(10))          // acks=all and idempotence are the defaults
                 .build()) {
-            for (int i = 0; i < count; i++) {
-                String customer = "customer-" + (i % 10);
-                producer.send(ProducerRecord.of(topic, customer, "order " + i), (metadata, error) -> {
-                    // Runs on the producer's callback thread, in send order per partition.
-                    if (error != null) {
-                        failed.incrementAndGet();
-                        out.println("not written: " + error.getMessage());
-                        return;
-                    }
-                    Integer before = partitionOf.putIfAbsent(customer, metadata.partition());
-                    if (before != null && before != metadata.partition()) {
-                        failed.incrementAndGet();
-                        out.println(customer + " was split across partitions " + before + " and " + metadata.partition());
-                    }
-                });
-            }
-            producer.flush(); // every callback above has run
+            return run(producer, topic, count, out);
         }
+    }
+
+    /** As {@link #run(String, String, int, PrintStream)}, with a producer the caller owns (a test's mock, say). */
+    public static Map<String, Integer> run(Producer<String, String> producer, String topic, int count, PrintStream out) {
+        Map<String, Integer> partitionOf = new ConcurrentHashMap<>();
+        AtomicInteger failed = new AtomicInteger();
+        for (int i = 0; i < count; i++) {
+            String customer = "customer-" + (i % 10);
+            producer.send(ProducerRecord.of(topic, customer, "order " + i), (metadata, error) -> {
+                // Runs on the producer's callback thread, in send order per partition.
+                if (error != null) {
+                    failed.incrementAndGet();
+                    out.println("not written: " + error.getMessage());
+                    return;
+                }
+                Integer before = partitionOf.putIfAbsent(customer, metadata.partition());
+                if (before != null && before != metadata.partition()) {
+                    failed.incrementAndGet();
+                    out.println(customer + " was split across partitions " + before + " and " + metadata.partition());
+                }
+            });
+        }
+        producer.flush(); // every callback above has run
         if (failed.get() > 0) {
             throw new IllegalStateException(failed.get() + " of " + count + " orders had a problem");
         }

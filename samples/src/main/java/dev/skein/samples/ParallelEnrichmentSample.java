@@ -108,17 +108,26 @@ public final class ParallelEnrichmentSample {
             CountDownLatch ended = new CountDownLatch(1);
             Thread watch = closeWhenIdle(processor, idle, ended);
             try {
-                processor.run(order -> {                         // on the processor's threads; blocking is fine
-                    String tier = lookup.tierOf(order.key());
-                    // Returning marks the order done, and done orders get committed: wait for the write first.
-                    producer.send(ProducerRecord.of(enriched, order.key(), order.value() + " (" + tier + " customer)")).get();
-                });
+                processor.run(enricher(producer, lookup, enriched)); // on the processor's threads; blocking is fine
             } finally {
                 ended.countDown();
                 join(watch);
             }
             return processor.processedCount();
         }
+    }
+
+    /**
+     * The handler: looks the customer up, writes the enriched order, and returns only once the write is
+     * acknowledged (returning marks the order done, and done orders get committed). A failed write
+     * throws, so the order is retried and never committed unwritten.
+     */
+    public static ParallelProcessor.Handler<String, String> enricher(Producer<String, String> producer, SlowLookup lookup,
+                                                                     String enriched) {
+        return order -> {
+            String tier = lookup.tierOf(order.key());
+            producer.send(ProducerRecord.of(enriched, order.key(), order.value() + " (" + tier + " customer)")).get();
+        };
     }
 
     /**
