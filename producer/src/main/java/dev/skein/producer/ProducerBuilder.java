@@ -4,11 +4,14 @@ import dev.skein.core.ClientOptions;
 import dev.skein.core.ClientResources;
 import dev.skein.core.Compression;
 import dev.skein.core.errors.ConfigException;
+import dev.skein.producer.internal.ProducerInterceptors;
 import dev.skein.producer.internal.SkeinProducer;
 import dev.skein.serdes.Serializer;
 import io.micrometer.core.instrument.MeterRegistry;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
@@ -18,7 +21,7 @@ import java.util.function.Consumer;
 /**
  * Builds a {@link Producer}: its serializers, its {@link ProducerOptions} (whole, through
  * {@link #options}, or one typed setter at a time; the standard Kafka names through {@link #property}),
- * and what is not an option: the meter registry and shared event loops. {@link #build()} validates
+ * and what is not an option: interceptor instances, the meter registry and shared event loops. {@link #build()} validates
  * and names the key at fault.
  */
 public final class ProducerBuilder<K, V> {
@@ -30,6 +33,7 @@ public final class ProducerBuilder<K, V> {
     private ProducerOptions.Builder options = ProducerOptions.builder();
     private MeterRegistry meterRegistry;
     private ClientResources resources;
+    private final List<ProducerInterceptor<K, V>> interceptors = new ArrayList<>();
 
     ProducerBuilder(Serializer<K> keySerializer, Serializer<V> valueSerializer) {
         this.keySerializer = Objects.requireNonNull(keySerializer, "keySerializer");
@@ -100,6 +104,15 @@ public final class ProducerBuilder<K, V> {
     /** Publish meters (records, bytes, latency, errors, buffer) to this registry. */
     public ProducerBuilder<K, V> meterRegistry(MeterRegistry registry) { this.meterRegistry = registry; return this; }
 
+    /**
+     * Adds an interceptor; they run in the order added, after those of {@code interceptor.classes}.
+     * The producer closes it when it closes. See {@link ProducerInterceptor}.
+     */
+    public ProducerBuilder<K, V> interceptor(ProducerInterceptor<K, V> interceptor) {
+        interceptors.add(Objects.requireNonNull(interceptor, "interceptor"));
+        return this;
+    }
+
     /** Event loops shared with other clients; by default the producer has its own. */
     public ProducerBuilder<K, V> resources(ClientResources shared) { this.resources = shared; return this; }
 
@@ -137,6 +150,14 @@ public final class ProducerBuilder<K, V> {
      * @throws ConfigException when options are missing or contradict, naming the key
      */
     public Producer<K, V> build() {
-        return new SkeinProducer<>(options.build(), keySerializer, valueSerializer, meterRegistry, resources);
+        ProducerOptions o = options.build();
+        List<ProducerInterceptor<K, V>> all = ProducerInterceptors.instantiate(o.interceptorClasses());
+        all.addAll(interceptors);
+        try {
+            return new SkeinProducer<>(o, keySerializer, valueSerializer, meterRegistry, resources, all);
+        } catch (RuntimeException e) {
+            ProducerInterceptors.closeAll(all, e);
+            throw e;
+        }
     }
 }

@@ -6,6 +6,9 @@ import dev.skein.core.errors.ConfigException;
 import dev.skein.core.internal.config.ConfigValues;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
@@ -60,7 +63,7 @@ public final class ProducerOptions {
             "buffer.memory", "max.block.ms", "delivery.timeout.ms", "retries", "enable.idempotence", "max.request.size",
             "max.in.flight.requests.per.connection", "request.timeout.ms", "compression.type", "compression.gzip.level",
             "compression.lz4.level", "compression.zstd.level", "partitioner.class", "partitioner.ignore.keys",
-            "transactional.id", "transaction.timeout.ms");
+            "transactional.id", "transaction.timeout.ms", "interceptor.classes");
 
     private final ClientOptions client;
     private final Acks acks;
@@ -78,8 +81,10 @@ public final class ProducerOptions {
     private final Partitioner partitioner;
     private final String transactionalId;
     private final Duration transactionTimeout;
+    private final List<Class<? extends ProducerInterceptor<?, ?>>> interceptorClasses;
 
-    private ProducerOptions(Builder b, ClientOptions client, boolean idempotence) {
+    private ProducerOptions(Builder b, ClientOptions client, boolean idempotence,
+                            List<Class<? extends ProducerInterceptor<?, ?>>> interceptorClasses) {
         this.client = client;
         this.acks = b.acks;
         this.linger = b.linger;
@@ -96,6 +101,7 @@ public final class ProducerOptions {
         this.partitioner = b.partitioner;
         this.transactionalId = b.transactionalId;
         this.transactionTimeout = b.transactionTimeout;
+        this.interceptorClasses = interceptorClasses;
     }
 
     public static Builder builder() {
@@ -120,6 +126,7 @@ public final class ProducerOptions {
         b.partitioner = partitioner;
         b.transactionalId = transactionalId;
         b.transactionTimeout = transactionTimeout;
+        b.interceptorClasses = List.copyOf(interceptorClasses);
         return b;
     }
 
@@ -177,6 +184,13 @@ public final class ProducerOptions {
     /** {@code transaction.timeout.ms}: how long a transaction may stay open before the coordinator aborts it. */
     public Duration transactionTimeout() { return transactionTimeout; }
 
+    /**
+     * {@code interceptor.classes}: the interceptors each producer built with these options makes one
+     * instance of (public no-arg constructor), in this order, before those given to
+     * {@link ProducerBuilder#interceptor}. Empty by default.
+     */
+    public List<Class<? extends ProducerInterceptor<?, ?>>> interceptorClasses() { return interceptorClasses; }
+
     @Override
     public String toString() {
         return "ProducerOptions(" + client + ", acks=" + acks + ", linger=" + linger + ", batchSize=" + batchSize
@@ -205,6 +219,8 @@ public final class ProducerOptions {
         private Partitioner partitioner = Partitioners.murmur2();
         private String transactionalId;
         private Duration transactionTimeout = DEFAULT_TRANSACTION_TIMEOUT;
+        /** Class names or {@code Class} objects, resolved and checked by {@link #build()}. */
+        private List<Object> interceptorClasses = List.of();
 
         private Builder() {}
 
@@ -281,6 +297,17 @@ public final class ProducerOptions {
             return this;
         }
 
+        /**
+         * {@code interceptor.classes}: {@link ProducerInterceptor} classes, by name or as {@code Class}
+         * objects, replacing any set before. Each must be public with a public no-arg constructor;
+         * {@link #build()} checks that and names the key otherwise. For instances, use
+         * {@link ProducerBuilder#interceptor}.
+         */
+        public Builder interceptorClasses(List<?> classes) {
+            this.interceptorClasses = Collections.unmodifiableList(new ArrayList<>(classes)); // nulls: build() names them
+            return this;
+        }
+
         /** Sets every entry by its standard name; see {@link #set}. */
         public Builder properties(Map<String, ?> props) {
             props.forEach(this::set);
@@ -322,6 +349,8 @@ public final class ProducerOptions {
                         partitioner(Partitioners.roundRobin());
                     }
                 }
+                case "interceptor.classes" -> interceptorClasses(value instanceof Class<?> c ? List.of(c)
+                        : value instanceof List<?> l ? l : ConfigValues.list(key, value));
                 case "key.serializer", "value.serializer" -> throw new ConfigException(key,
                         "Skein takes serializers as objects: Producer.builder(keySerializer, valueSerializer)");
                 default -> client.set(key, value);
@@ -401,7 +430,9 @@ public final class ProducerOptions {
             if (maxRequestSize > bufferMemory) {
                 throw new ConfigException("max.request.size", "must not exceed buffer.memory");
             }
-            return new ProducerOptions(this, options, idem);
+            List<Class<? extends ProducerInterceptor<?, ?>>> interceptors =
+                    Plugins.classes("interceptor.classes", interceptorClasses, ProducerInterceptor.class);
+            return new ProducerOptions(this, options, idem, interceptors);
         }
     }
 }

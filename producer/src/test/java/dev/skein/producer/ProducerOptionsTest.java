@@ -123,4 +123,53 @@ class ProducerOptionsTest {
         assertEquals(1 << 20, derived.batchSize());
         assertEquals(16 * 1024, base.batchSize());
     }
+
+    /** Public with a no-arg constructor, as {@code interceptor.classes} requires. */
+    public static final class Tagging implements ProducerInterceptor<Object, Object> {}
+
+    public static final class Counting implements ProducerInterceptor<Object, Object> {}
+
+    /** Has no public no-arg constructor. */
+    public static final class NeedsArgument implements ProducerInterceptor<Object, Object> {
+        public NeedsArgument(String arg) {}
+    }
+
+    /** Its constructor throws. */
+    public static final class Broken implements ProducerInterceptor<Object, Object> {
+        public Broken() {
+            throw new IllegalStateException("cannot start");
+        }
+    }
+
+    @Test
+    void interceptorClassesAreResolvedInTheOrderListedAndKeptByMutate() {
+        ProducerOptions o = ProducerOptions.builder().bootstrapServers("a:1")
+                .set("interceptor.classes", Counting.class.getName() + " , " + Tagging.class.getName()).build();
+        assertEquals(java.util.List.of(Counting.class, Tagging.class), o.interceptorClasses());
+        assertEquals(o.interceptorClasses(), o.mutate().build().interceptorClasses());
+        ProducerOptions typed = ProducerOptions.builder().bootstrapServers("a:1")
+                .set("interceptor.classes", java.util.List.of(Tagging.class, Counting.class.getName())).build();
+        assertEquals(java.util.List.of(Tagging.class, Counting.class), typed.interceptorClasses());
+        assertTrue(ProducerOptions.builder().bootstrapServers("a:1").build().interceptorClasses().isEmpty());
+    }
+
+    @Test
+    void aBadInterceptorClassFailsAtBuildNamingTheKey() {
+        for (Object bad : java.util.List.of("com.example.NoSuchInterceptor", String.class.getName(),
+                NeedsArgument.class.getName(), ProducerInterceptor.class)) {
+            ProducerOptions.Builder b = ProducerOptions.builder().bootstrapServers("a:1").set("interceptor.classes", bad);
+            ConfigException e = assertThrows(ConfigException.class, b::build, "refused: " + bad);
+            assertEquals("interceptor.classes", e.key());
+            assertTrue(e.getMessage().contains(bad instanceof Class<?> c ? c.getName() : bad.toString()), e.getMessage());
+        }
+    }
+
+    @Test
+    void anInterceptorWhoseConstructorThrowsFailsTheProducerBuildNamingTheKey() {
+        ProducerBuilder<String, String> b = Producer.builder(Serdes.string(), Serdes.string()).bootstrapServers("a:1")
+                .property("interceptor.classes", Broken.class.getName());
+        ConfigException e = assertThrows(ConfigException.class, b::build);
+        assertEquals("interceptor.classes", e.key());
+        assertTrue(e.getMessage().contains("cannot start"), e.getMessage());
+    }
 }

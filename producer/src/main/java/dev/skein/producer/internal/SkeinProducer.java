@@ -13,6 +13,7 @@ import dev.skein.core.internal.metadata.Cluster;
 import dev.skein.producer.Callback;
 import dev.skein.producer.PartitionInfo;
 import dev.skein.producer.Producer;
+import dev.skein.producer.ProducerInterceptor;
 import dev.skein.producer.ProducerOptions;
 import dev.skein.producer.ProducerRecord;
 import dev.skein.producer.RecordMetadata;
@@ -48,11 +49,14 @@ public final class SkeinProducer<K, V> implements Producer<K, V> {
     private final SendPath<K, V> path;
     private final Sender sender;
     private final ExecutorService callbacks;
+    /** Null without interceptors: {@code send} then tests one field and pays nothing more. */
+    private final ProducerInterceptors<K, V> interceptors;
     private volatile boolean closed;
 
     public SkeinProducer(ProducerOptions settings, Serializer<K> keySerializer, Serializer<V> valueSerializer,
-                         MeterRegistry meterRegistry, ClientResources shared) {
+                         MeterRegistry meterRegistry, ClientResources shared, List<ProducerInterceptor<K, V>> interceptors) {
         this.settings = settings;
+        this.interceptors = ProducerInterceptors.of(interceptors);
         // One loop for the sender and its connections: a batch is drained, written and answered on one thread.
         this.client = ClusterClient.startOnOneLoop(settings.client(), shared);
         this.accumulator = new RecordAccumulator(settings, client.resources().allocator());
@@ -85,8 +89,12 @@ public final class SkeinProducer<K, V> implements Producer<K, V> {
         return send(record, null, false);
     }
 
-    private CompletableFuture<RecordMetadata> send(ProducerRecord<K, V> record, Callback callback, boolean mayBlock) {
+    private CompletableFuture<RecordMetadata> send(ProducerRecord<K, V> given, Callback givenCallback, boolean mayBlock) {
         CompletableFuture<RecordMetadata> future = new CompletableFuture<>();
+        // Interceptors first, before anything can fail, as Apache Kafka's producer does: they see every
+        // record sent, and every failure comes back to them through the wrapped callback.
+        ProducerRecord<K, V> record = interceptors == null ? given : interceptors.onSend(given);
+        Callback callback = interceptors == null ? givenCallback : interceptors.wrap(givenCallback);
         try {
             if (closed) {
                 throw new IllegalStateException("the producer is closed; cannot send to " + record.topic());
@@ -363,6 +371,9 @@ public final class SkeinProducer<K, V> implements Producer<K, V> {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        if (interceptors != null) {
+            interceptors.close(); // after the last acknowledgement ran on the callback thread
         }
         log.info("producer {} closed", settings.client().clientId());
     }
