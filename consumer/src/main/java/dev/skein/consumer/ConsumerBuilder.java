@@ -1,5 +1,6 @@
 package dev.skein.consumer;
 
+import dev.skein.consumer.internal.ConsumerInterceptors;
 import dev.skein.consumer.internal.SkeinConsumer;
 import dev.skein.core.ClientOptions;
 import dev.skein.core.ClientResources;
@@ -8,6 +9,8 @@ import dev.skein.serdes.Deserializer;
 import io.micrometer.core.instrument.MeterRegistry;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
@@ -16,7 +19,8 @@ import java.util.Set;
 /**
  * Builds a {@link Consumer}: its deserializers, its {@link ConsumerOptions} (whole, through
  * {@link #options(ConsumerOptions)}, or one typed setter at a time; the standard Kafka names through
- * {@link #property}), and what is not an option: the meter registry and shared event loops.
+ * {@link #property}), and what is not an option: interceptor instances, the meter registry and shared
+ * event loops.
  * {@link #build()} validates and names the key at fault.
  */
 public final class ConsumerBuilder<K, V> {
@@ -31,6 +35,7 @@ public final class ConsumerBuilder<K, V> {
     private ConsumerOptions.Builder options = ConsumerOptions.builder();
     private MeterRegistry meterRegistry;
     private ClientResources resources;
+    private final List<ConsumerInterceptor<K, V>> interceptors = new ArrayList<>();
 
     ConsumerBuilder(Deserializer<K> keys, Deserializer<V> values) {
         this.keys = Objects.requireNonNull(keys, "key deserializer");
@@ -103,6 +108,15 @@ public final class ConsumerBuilder<K, V> {
 
     public ConsumerBuilder<K, V> requestTimeout(Duration d) { options.requestTimeout(d); return this; }
 
+    /**
+     * Adds an interceptor; they run in the order added, after those of {@code interceptor.classes}.
+     * The consumer closes it when it closes. See {@link ConsumerInterceptor}.
+     */
+    public ConsumerBuilder<K, V> interceptor(ConsumerInterceptor<K, V> interceptor) {
+        interceptors.add(Objects.requireNonNull(interceptor, "interceptor"));
+        return this;
+    }
+
     /** Event loops shared with other clients; by default the consumer has its own. */
     public ConsumerBuilder<K, V> resources(ClientResources shared) { this.resources = shared; return this; }
 
@@ -143,6 +157,14 @@ public final class ConsumerBuilder<K, V> {
      * @throws ConfigException when options are missing or contradict, naming the key
      */
     public Consumer<K, V> build() {
-        return new SkeinConsumer<>(options.build(), keys, values, meterRegistry, resources);
+        ConsumerOptions o = options.build();
+        List<ConsumerInterceptor<K, V>> all = ConsumerInterceptors.instantiate(o.interceptorClasses());
+        all.addAll(interceptors);
+        try {
+            return new SkeinConsumer<>(o, keys, values, meterRegistry, resources, all);
+        } catch (RuntimeException e) {
+            ConsumerInterceptors.closeAll(all, e);
+            throw e;
+        }
     }
 }

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -82,7 +83,7 @@ public final class ConsumerOptions {
             "max.poll.interval.ms", "session.timeout.ms", "heartbeat.interval.ms", "fetch.min.bytes", "fetch.max.bytes",
             "fetch.max.wait.ms", "max.partition.fetch.bytes", "isolation.level", "partition.assignment.strategy",
             "client.rack", "check.crcs", "default.api.timeout.ms", "skein.buffer.max.bytes", "skein.delivery",
-            "group.protocol", "group.remote.assignor");
+            "group.protocol", "group.remote.assignor", "interceptor.classes");
 
     private final ClientOptions client;
     private final String groupId;
@@ -110,8 +111,10 @@ public final class ConsumerOptions {
     private final long bufferMaxBytes;
     private final Duration defaultApiTimeout;
     private final List<String> classicOnlyOptions;
+    private final List<Class<? extends ConsumerInterceptor<?, ?>>> interceptorClasses;
 
-    private ConsumerOptions(Builder b, ClientOptions client, IsolationLevel isolation) {
+    private ConsumerOptions(Builder b, ClientOptions client, IsolationLevel isolation,
+                            List<Class<? extends ConsumerInterceptor<?, ?>>> interceptorClasses) {
         this.client = client;
         this.groupId = b.groupId;
         this.groupInstanceId = b.groupInstanceId;
@@ -138,6 +141,7 @@ public final class ConsumerOptions {
         this.bufferMaxBytes = b.bufferMaxBytes;
         this.defaultApiTimeout = b.defaultApiTimeout;
         this.classicOnlyOptions = List.copyOf(b.classicOnlySet);
+        this.interceptorClasses = interceptorClasses;
     }
 
     public static Builder builder() {
@@ -176,6 +180,7 @@ public final class ConsumerOptions {
         b.bufferMaxBytes = bufferMaxBytes;
         b.defaultApiTimeout = defaultApiTimeout;
         b.classicOnlySet.addAll(classicOnlyOptions);
+        b.interceptorClasses = List.copyOf(interceptorClasses);
         return b;
     }
 
@@ -261,6 +266,13 @@ public final class ConsumerOptions {
      */
     public List<String> classicOnlyOptions() { return classicOnlyOptions; }
 
+    /**
+     * {@code interceptor.classes}: the interceptors each consumer built with these options makes one
+     * instance of (public no-arg constructor), in this order, before those given to
+     * {@link ConsumerBuilder#interceptor}. Empty by default.
+     */
+    public List<Class<? extends ConsumerInterceptor<?, ?>>> interceptorClasses() { return interceptorClasses; }
+
     @Override
     public String toString() {
         return "ConsumerOptions(" + client + (groupId != null ? ", groupId=" + groupId : "") + ", delivery=" + delivery
@@ -302,6 +314,8 @@ public final class ConsumerOptions {
         private Duration defaultApiTimeout = DEFAULT_API_TIMEOUT;
         /** Classic-only options set, in the order set: refused with {@code consumer}, noted with {@code auto}. */
         private final LinkedHashSet<String> classicOnlySet = new LinkedHashSet<>();
+        /** Class names or {@code Class} objects, resolved and checked by {@link #build()}. */
+        private List<Object> interceptorClasses = List.of();
 
         private Builder() {}
 
@@ -473,6 +487,17 @@ public final class ConsumerOptions {
             return this;
         }
 
+        /**
+         * {@code interceptor.classes}: {@link ConsumerInterceptor} classes, by name or as {@code Class}
+         * objects, replacing any set before. Each must be public with a public no-arg constructor;
+         * {@link #build()} checks that and names the key otherwise. For instances, use
+         * {@link ConsumerBuilder#interceptor}.
+         */
+        public Builder interceptorClasses(List<?> classes) {
+            this.interceptorClasses = Collections.unmodifiableList(new ArrayList<>(classes)); // nulls: build() names them
+            return this;
+        }
+
         /** Sets every entry by its standard name; see {@link #set}. */
         public Builder properties(Map<String, ?> props) {
             props.forEach(this::set);
@@ -520,6 +545,8 @@ public final class ConsumerOptions {
                 case "check.crcs" -> checkCrcs(ConfigValues.bool(key, value));
                 case "skein.buffer.max.bytes" -> bufferMaxBytes(ConfigValues.longValue(key, value, 1024, Long.MAX_VALUE));
                 case "default.api.timeout.ms" -> defaultApiTimeout(ConfigValues.millis(key, value, 1));
+                case "interceptor.classes" -> interceptorClasses(value instanceof Class<?> c ? List.of(c)
+                        : value instanceof List<?> l ? l : ConfigValues.list(key, value));
                 case "key.deserializer", "value.deserializer" -> throw new ConfigException(key,
                         "Skein takes deserializers as objects: Consumer.builder(keyDeserializer, valueDeserializer)");
                 default -> client.set(key, value);
@@ -631,7 +658,9 @@ public final class ConsumerOptions {
             if (heartbeatInterval.compareTo(sessionTimeout) >= 0) {
                 throw new ConfigException("heartbeat.interval.ms", "must be lower than session.timeout.ms");
             }
-            return new ConsumerOptions(this, options, resolved);
+            List<Class<? extends ConsumerInterceptor<?, ?>>> interceptors =
+                    Plugins.classes("interceptor.classes", interceptorClasses, ConsumerInterceptor.class);
+            return new ConsumerOptions(this, options, resolved, interceptors);
         }
     }
 }

@@ -4,8 +4,10 @@ import dev.skein.core.OffsetAndMetadata;
 import dev.skein.core.TopicPartition;
 import dev.skein.core.errors.SkeinException;
 import dev.skein.core.errors.TimeoutException;
+import dev.skein.core.internal.config.ConfigValues;
 import dev.skein.producer.Producer;
 import dev.skein.producer.ProducerBuilder;
+import dev.skein.producer.ProducerInterceptor;
 import dev.skein.producer.ProducerOptions;
 import dev.skein.producer.ProducerRecord;
 import dev.skein.producer.TransactionAbortableException;
@@ -293,6 +295,10 @@ public final class ExactlyOnceProcessor<KI, VI, KO, VO> implements AutoCloseable
          * (a key neither takes fails at {@link #build()}, naming it).
          */
         public Builder<KI, VI, KO, VO> property(String key, Object value) {
+            if (key.equals("interceptor.classes")) {
+                splitInterceptorClasses(value);
+                return this;
+            }
             boolean consumerKey = ConsumerBuilder.PROPERTY_NAMES.contains(key);
             boolean producerKey = ProducerBuilder.PROPERTY_NAMES.contains(key);
             if (consumerKey || !producerKey) {
@@ -301,6 +307,52 @@ public final class ExactlyOnceProcessor<KI, VI, KO, VO> implements AutoCloseable
             if (producerKey || !consumerKey) {
                 producer.property(key, value);
             }
+            return this;
+        }
+
+        /**
+         * {@code interceptor.classes} names both kinds: each class goes to the client whose interceptor
+         * interface it implements (both, if it implements both). A name that does not resolve goes to the
+         * consumer, whose {@code build()} names the key and the class.
+         */
+        private void splitInterceptorClasses(Object value) {
+            List<Object> forConsumer = new ArrayList<>();
+            List<Object> forProducer = new ArrayList<>();
+            List<?> specs = value instanceof List<?> l ? l
+                    : value instanceof Class<?> c ? List.of(c) : ConfigValues.list("interceptor.classes", value);
+            for (Object spec : specs) {
+                Class<?> c = spec instanceof Class<?> given ? given : loadOrNull(spec);
+                boolean producerSide = c != null && ProducerInterceptor.class.isAssignableFrom(c);
+                if (producerSide) {
+                    forProducer.add(spec);
+                }
+                if (!producerSide || ConsumerInterceptor.class.isAssignableFrom(c)) {
+                    forConsumer.add(spec);
+                }
+            }
+            consumer.property("interceptor.classes", forConsumer);
+            producer.property("interceptor.classes", forProducer);
+        }
+
+        private static Class<?> loadOrNull(Object name) {
+            ClassLoader context = Thread.currentThread().getContextClassLoader();
+            try {
+                return Class.forName(String.valueOf(name).trim(), false,
+                        context != null ? context : ExactlyOnceProcessor.class.getClassLoader());
+            } catch (ClassNotFoundException | LinkageError e) {
+                return null;
+            }
+        }
+
+        /** Adds an interceptor to the consumer; see {@link ConsumerBuilder#interceptor}. */
+        public Builder<KI, VI, KO, VO> consumerInterceptor(ConsumerInterceptor<KI, VI> interceptor) {
+            consumer.interceptor(interceptor);
+            return this;
+        }
+
+        /** Adds an interceptor to the producer; see {@link ProducerBuilder#interceptor}. */
+        public Builder<KI, VI, KO, VO> producerInterceptor(ProducerInterceptor<KO, VO> interceptor) {
+            producer.interceptor(interceptor);
             return this;
         }
 

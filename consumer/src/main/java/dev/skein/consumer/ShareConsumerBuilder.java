@@ -78,6 +78,10 @@ public final class ShareConsumerBuilder<K, V> {
         if (o.groupId() == null || o.groupId().isEmpty()) {
             throw new IllegalArgumentException("group.id is required: it names the share group");
         }
+        if (!o.interceptorClasses().isEmpty()) {
+            throw new dev.skein.core.errors.ConfigException("interceptor.classes",
+                    "the share consumer takes no interceptors (ConsumerInterceptor is for Consumer)");
+        }
         return new SkeinShareConsumer<>(o, mode, keys, values);
     }
 }

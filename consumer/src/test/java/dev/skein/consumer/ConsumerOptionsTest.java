@@ -54,7 +54,32 @@ class ConsumerOptionsTest {
                 .checkCrcs(false)
                 .bufferMaxBytes(4L * 1024 * 1024)
                 .defaultApiTimeout(Duration.ofSeconds(30))
+                .interceptorClasses(List.of(Counting.class))
                 .build();
+    }
+
+    /** Public with a no-arg constructor, as {@code interceptor.classes} requires. */
+    public static final class Counting implements ConsumerInterceptor<Object, Object> {}
+
+    /** Has no public no-arg constructor. */
+    public static final class NeedsArgument implements ConsumerInterceptor<Object, Object> {
+        public NeedsArgument(String arg) {}
+    }
+
+    @Test
+    void interceptorClassesAreResolvedInOrderAndABadOneFailsAtBuildNamingTheKey() {
+        ConsumerOptions o = base().set("interceptor.classes", Counting.class.getName()).build();
+        assertEquals(List.of(Counting.class), o.interceptorClasses());
+        for (Object bad : List.of("com.example.NoSuchInterceptor", String.class.getName(), NeedsArgument.class.getName())) {
+            ConsumerOptions.Builder b = base().set("interceptor.classes", bad);
+            ConfigException e = assertThrows(ConfigException.class, b::build, "refused: " + bad);
+            assertEquals("interceptor.classes", e.key());
+            assertTrue(e.getMessage().contains(bad.toString()), e.getMessage());
+        }
+        ConfigException share = assertThrows(ConfigException.class, () -> ShareConsumer.builder(
+                dev.skein.serdes.Serdes.string(), dev.skein.serdes.Serdes.string()).property("bootstrap.servers", "a:1")
+                .property("group.id", "g").property("interceptor.classes", Counting.class.getName()).build());
+        assertEquals("interceptor.classes", share.key());
     }
 
     @Test
@@ -210,7 +235,7 @@ class ConsumerOptionsTest {
      */
     private static void assertSameOptions(ConsumerOptions expected, ConsumerOptions actual, Set<String> except) {
         int compared = compareAccessors(ConsumerOptions.class, expected, actual, except);
-        assertEquals(24 - except.size(), compared, "accessors compared");
+        assertEquals(25 - except.size(), compared, "accessors compared");
         ClientOptions e = expected.client();
         ClientOptions a = actual.client();
         assertEquals(e.bootstrapServers(), a.bootstrapServers());

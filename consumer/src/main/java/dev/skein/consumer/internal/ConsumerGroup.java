@@ -70,6 +70,8 @@ final class ConsumerGroup {
     private CompletableFuture<List<TopicPartition>> join;
     private long rebalanceStart;
     private long lastAutoCommitNanos = System.nanoTime();
+    /** Told of each successful commit on the polling thread (the interceptors' onCommit), or null. */
+    private Consumer<Map<TopicPartition, OffsetAndMetadata>> committedHook;
 
     ConsumerGroup(ConsumerOptions settings, ClusterClient client, SubscriptionState subscriptions, ConsumerMetrics metrics,
                   Consumer<Collection<TopicPartition>> dropFetched, Runnable fetchNow, Runnable onChange) {
@@ -86,6 +88,28 @@ final class ConsumerGroup {
                 : new GroupMembership(client, settings, offsets, onChange);
         this.protocolOpen = settings.groupProtocol() == GroupProtocol.AUTO;
         offsets.memberSupplier(() -> membership.identity());
+    }
+
+    /** Tells {@code hook} of every commit that succeeds, always on the polling thread. */
+    void onCommitted(Consumer<Map<TopicPartition, OffsetAndMetadata>> hook) {
+        this.committedHook = hook;
+    }
+
+    /** A synchronous commit succeeded: tell the hook now, on the polling thread. */
+    private void committed(Map<TopicPartition, OffsetAndMetadata> offsets) {
+        if (committedHook != null) {
+            committedHook.accept(offsets);
+        }
+    }
+
+    /**
+     * An asynchronous commit succeeded, on a network thread: the hook is told from the next
+     * {@code poll()}, with the commit callbacks, so user code never runs on an event loop.
+     */
+    private void committedLater(Map<TopicPartition, OffsetAndMetadata> offsets) {
+        if (committedHook != null) {
+            callbacks.add(() -> committedHook.accept(offsets));
+        }
     }
 
     /**
@@ -368,6 +392,7 @@ final class ConsumerGroup {
         offsets.commit(moved, 3).whenComplete((v, e) -> {
             if (e == null) {
                 moved.forEach((tp, om) -> subscriptions.markCommitted(tp, om.offset()));
+                committedLater(moved);
             } else {
                 log.debug("commit of {} failed; it is retried on the next poll: {}", moved.keySet(), e.getMessage());
             }
@@ -434,6 +459,7 @@ final class ConsumerGroup {
             throw new CommitFailedException("commit of " + toCommit.keySet() + " failed: " + e.getMessage(), e);
         }
         toCommit.forEach((tp, om) -> subscriptions.markCommitted(tp, om.offset()));
+        committed(toCommit);
     }
 
     void commitAsync(Map<TopicPartition, OffsetAndMetadata> toCommit, OffsetCommitCallback callback) {
@@ -441,6 +467,7 @@ final class ConsumerGroup {
         offsets.commit(toCommit, 3).whenComplete((v, e) -> {
             if (e == null) {
                 toCommit.forEach((tp, om) -> subscriptions.markCommitted(tp, om.offset()));
+                committedLater(toCommit); // queued before the callback, which it therefore precedes
             }
             if (callback != null) {
                 Throwable cause = e == null ? null : Retry.cause(e);
@@ -464,6 +491,7 @@ final class ConsumerGroup {
                     long deadline = System.nanoTime() + timeout.toNanos();
                     Blocking.await(offsets.commitUntil(moved, 3, deadline), deadline,
                             "the final commit");
+                    committed(moved);
                 }
             }
         } catch (RuntimeException e) {

@@ -1,6 +1,7 @@
 package dev.skein.consumer.internal;
 
 import dev.skein.consumer.Consumer;
+import dev.skein.consumer.ConsumerInterceptor;
 import dev.skein.consumer.ConsumerOptions;
 import dev.skein.consumer.ConsumerRecord;
 import dev.skein.consumer.ConsumerRecords;
@@ -61,6 +62,8 @@ public final class SkeinConsumer<K, V> implements Consumer<K, V> {
     private final Condition arrived = lock.newCondition();
     private final AtomicBoolean wakeup = new AtomicBoolean();
     private final ConsumerMetrics metrics;
+    /** Null without interceptors: {@code poll} then tests one field and pays nothing more. */
+    private final ConsumerInterceptors<K, V> interceptors;
     private boolean closed;
     /** An OffsetFetch for positions that a poll stopped waiting for; the next poll waits on (polling thread). */
     private CompletableFuture<Map<TopicPartition, OffsetAndMetadata>> pendingCommitted;
@@ -69,8 +72,9 @@ public final class SkeinConsumer<K, V> implements Consumer<K, V> {
     private OffsetLookup.Lookup pendingLookup;
 
     public SkeinConsumer(ConsumerOptions settings, Deserializer<K> keys, Deserializer<V> values,
-                         MeterRegistry meterRegistry, ClientResources shared) {
+                         MeterRegistry meterRegistry, ClientResources shared, List<ConsumerInterceptor<K, V>> interceptors) {
         this.settings = settings;
+        this.interceptors = ConsumerInterceptors.of(interceptors);
         this.client = ClusterClient.start(settings.client(), shared);
         this.fetcher = new Fetcher(settings, client, subscriptions, this::dataArrived);
         this.metrics = new ConsumerMetrics(meterRegistry, settings.client().clientId());
@@ -79,6 +83,9 @@ public final class SkeinConsumer<K, V> implements Consumer<K, V> {
         this.lookup = new OffsetLookup(client, settings);
         this.group = settings.groupId() == null ? null : new ConsumerGroup(settings, client, subscriptions, metrics,
                 collector::drop, fetcher::wakeup, this::dataArrived);
+        if (group != null && this.interceptors != null) {
+            group.onCommitted(this.interceptors::onCommit);
+        }
         metrics.gauge("skein.consumer.buffered.bytes", fetcher, Fetcher::bufferedBytes);
         fetcher.latencyListener(metrics::fetchLatency);
         fetcher.requestListener(metrics::fetchSent);
@@ -199,7 +206,7 @@ public final class SkeinConsumer<K, V> implements Consumer<K, V> {
             if (!out.isEmpty()) {
                 ConsumerRecords<K, V> records = new ConsumerRecords<>(out);
                 if (group == null || group.beforeReturning(records)) {
-                    return records;
+                    return interceptors == null ? records : interceptors.onConsume(records);
                 }
                 collector.release(); // rewound: what was fetched after those records is stale
             }
@@ -582,6 +589,9 @@ public final class SkeinConsumer<K, V> implements Consumer<K, V> {
             collector.release();
             fetcher.close();
             client.close();
+            if (interceptors != null) {
+                interceptors.close();
+            }
             log.info("consumer {} closed", settings.client().clientId());
         }
     }
