@@ -2,6 +2,9 @@ package dev.skein.samples;
 
 import dev.skein.admin.Admin;
 import dev.skein.admin.NewTopic;
+import dev.skein.consumer.Consumer;
+import dev.skein.consumer.Delivery;
+import dev.skein.core.TopicPartition;
 import dev.skein.producer.Producer;
 import dev.skein.producer.ProducerRecord;
 import dev.skein.serdes.Serdes;
@@ -130,6 +133,36 @@ class SamplesIT {
                 assertEquals(100L * i, read.get(i).get("cents"));
                 assertEquals(i % 2 == 0 ? "EUR" : "USD", read.get(i).get("currency").toString());
             }
+        }
+    }
+
+    @Test
+    void protobufPaymentsComeBackThroughTheSchemaRegistryAsDynamicMessages(KafkaCluster kafka) throws Exception {
+        String t = topic(kafka, 1);
+        try (SchemaRegistryStub registry = new SchemaRegistryStub()) {
+            List<com.google.protobuf.Message> read = ProtobufSample.run(kafka.bootstrapServers(), registry.url(), t, 20);
+            assertEquals(20, read.size());
+            for (int i = 0; i < 20; i++) {
+                assertEquals("samples.Payment", read.get(i).getDescriptorForType().getFullName());
+                assertEquals(ProtobufSample.payment(i).toString(), read.get(i).toString(), "record " + i);
+            }
+        }
+    }
+
+    @Test
+    void jsonSchemaPaymentsComeBackAndAnInvalidOneNeverReachesTheTopic(KafkaCluster kafka) throws Exception {
+        String t = topic(kafka, 1);
+        try (SchemaRegistryStub registry = new SchemaRegistryStub()) {
+            List<JsonSchemaSample.Payment> read = JsonSchemaSample.run(kafka.bootstrapServers(), registry.url(), t, 20);
+            assertEquals(20, read.size());
+            for (int i = 0; i < 20; i++) {
+                assertEquals(new JsonSchemaSample.Payment("pay-" + i, 100L * i, i % 2 == 0 ? "EUR" : "USD"), read.get(i));
+            }
+        }
+        try (Consumer<byte[], byte[]> raw = Consumer.builder(Serdes.bytes(), Serdes.bytes())
+                .bootstrapServers(kafka.bootstrapServers()).delivery(Delivery.MANUAL).build()) {
+            TopicPartition p0 = new TopicPartition(t, 0);
+            assertEquals(20L, raw.endOffsets(List.of(p0)).get(p0), "the refused payment was not written");
         }
     }
 
