@@ -9,6 +9,7 @@ import dev.skein.consumer.GroupProtocol;
 import dev.skein.core.TopicPartition;
 import dev.skein.serdes.Serdes;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
@@ -68,6 +69,9 @@ final class ConsumeCommand extends Subcommand {
                     + " escapes \\n and \\t.")
     String format;
 
+    @Mixin
+    ProgressOption progressOption = new ProgressOption();
+
     @Override
     public Integer call() {
         SkeinCommand root = root();
@@ -110,6 +114,7 @@ final class ConsumeCommand extends Subcommand {
         }
         PrintStream out = root.io.out();
         long printed = 0;
+        Progress progress = Progress.of(root, progressOption, "consumed");
         try (Consumer<String, String> consumer = b.build()) {
             if (group != null) {
                 consumer.subscribe(List.of(topic));
@@ -138,12 +143,15 @@ final class ConsumeCommand extends Subcommand {
                 }
                 rewind.forEach(consumer::seek);
                 out.flush();
+                progress.update(printed);
                 if (!batch.isEmpty() || consumer.assignment().isEmpty()) {
                     lastRecord = System.nanoTime(); // idle time counts once partitions are assigned
                 } else if (timeoutMs != null && System.nanoTime() - lastRecord >= timeoutMs * 1_000_000L) {
                     break;
                 }
             }
+        } finally {
+            progress.finish(printed);
         }
         if (root.global.verbose) {
             root.io.err().println("printed " + printed + " records of " + topic);

@@ -11,6 +11,7 @@ import dev.skein.producer.ProducerRecord;
 import dev.skein.producer.RecordMetadata;
 import dev.skein.serdes.Serdes;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.time.Duration;
@@ -18,6 +19,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -54,6 +56,9 @@ final class CopyCommand extends Subcommand {
             + " (counted once the group has assigned partitions).")
     Long timeoutMs;
 
+    @Mixin
+    ProgressOption progressOption = new ProgressOption();
+
     @Override
     public Integer call() {
         SkeinCommand root = root();
@@ -75,6 +80,8 @@ final class CopyCommand extends Subcommand {
             return copyExactlyOnce(root);
         }
         long copied = 0;
+        Progress progress = Progress.of(root, progressOption, "copied");
+        OptionalLong lag = OptionalLong.empty();
         try (Consumer<byte[], byte[]> consumer = Consumer.builder(Serdes.bytes(), Serdes.bytes()).properties(Clients.consumerProperties(root.global))
                 .groupId(group).delivery(mode).property("auto.offset.reset", "earliest").build();
              Producer<byte[], byte[]> producer = Producer.builder(Serdes.bytes(), Serdes.bytes()).properties(Clients.producerProperties(root.global))
@@ -84,6 +91,8 @@ final class CopyCommand extends Subcommand {
             while (maxMessages == null || copied < maxMessages) {
                 List<ConsumerRecord<byte[], byte[]>> batch = new ArrayList<>();
                 consumer.poll(Duration.ofMillis(200)).forEach(batch::add);
+                lag = lag(consumer);
+                progress.update(copied, lag);
                 if (batch.isEmpty()) {
                     if (consumer.assignment().isEmpty()) {
                         last = System.nanoTime(); // idle time counts once the group has given us partitions
@@ -118,9 +127,28 @@ final class CopyCommand extends Subcommand {
                 copied += sends.size();
                 rewind.forEach(consumer::seek);
             }
+        } finally {
+            progress.finish(copied, lag);
         }
         root.io.err().println("copied " + copied + " records from " + from + " to " + to);
         return Cli.OK;
+    }
+
+    /**
+     * The records left to copy: the source consumer's lag summed over its partitions, from its positions
+     * and the end offsets its last fetches saw ({@code currentLag}, no request); empty until one is known.
+     */
+    private static OptionalLong lag(Consumer<?, ?> consumer) {
+        long sum = 0;
+        boolean known = false;
+        for (TopicPartition tp : consumer.assignment()) {
+            OptionalLong l = consumer.currentLag(tp);
+            if (l.isPresent()) {
+                sum += l.getAsLong();
+                known = true;
+            }
+        }
+        return known ? OptionalLong.of(sum) : OptionalLong.empty();
     }
 
     /**
@@ -132,18 +160,22 @@ final class CopyCommand extends Subcommand {
         Map<String, Object> props = new LinkedHashMap<>(Clients.properties(root.global));
         props.remove("bootstrap.servers");
         long copied;
+        Progress progress = Progress.of(root, progressOption, "copied");
+        long[] done = {0};
+        OptionalLong lag = OptionalLong.empty();
         try (ExactlyOnceProcessor<byte[], byte[], byte[], byte[]> copier =
                      ExactlyOnceProcessor.builder(Serdes.bytes().deserializer(), Serdes.bytes().deserializer(),
                                      Serdes.bytes().serializer(), Serdes.bytes().serializer())
                              .bootstrapServers((String) Clients.properties(root.global).get("bootstrap.servers"))
                              .properties(props).groupId(group).transactionalId(id).input(List.of(from)).build()) {
             long limit = maxMessages == null ? Long.MAX_VALUE : maxMessages;
-            long[] done = {0};
             long last = System.nanoTime();
             while (done[0] < limit) {
                 int n = copier.processOnce(Duration.ofMillis(200), (int) Math.min(Integer.MAX_VALUE, limit - done[0]), r ->
                         List.of(new ProducerRecord<>(to, null, r.key(), r.value(), r.headers(), r.timestamp())));
                 done[0] += n;
+                lag = lag(copier.consumer());
+                progress.update(done[0], lag);
                 if (n > 0 || copier.consumer().assignment().isEmpty()) {
                     last = System.nanoTime();
                 } else if (timeoutMs != null && System.nanoTime() - last >= timeoutMs * 1_000_000L) {
@@ -151,6 +183,8 @@ final class CopyCommand extends Subcommand {
                 }
             }
             copied = done[0];
+        } finally {
+            progress.finish(done[0], lag);
         }
         root.io.err().println("copied " + copied + " records from " + from + " to " + to + " exactly once"
                 + " (transactional id " + id + ")");

@@ -6,6 +6,7 @@ import dev.skein.producer.ProducerRecord;
 import dev.skein.producer.RecordMetadata;
 import dev.skein.serdes.Serdes;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.BufferedReader;
@@ -45,6 +46,9 @@ final class ProduceCommand extends Subcommand {
     @Option(names = "--header", paramLabel = "K=V", description = "A header for every record; repeatable.")
     Map<String, String> headers = new LinkedHashMap<>();
 
+    @Mixin
+    ProgressOption progressOption = new ProgressOption();
+
     @Override
     public Integer call() throws Exception {
         SkeinCommand root = root();
@@ -61,6 +65,7 @@ final class ProduceCommand extends Subcommand {
         AtomicReference<Throwable> firstError = new AtomicReference<>();
         long sent = 0;
         List<CompletableFuture<RecordMetadata>> pending = new ArrayList<>();
+        Progress progress = Progress.of(root, progressOption, "produced");
         try (Producer<String, String> producer = b.build();
              BufferedReader in = new BufferedReader(new InputStreamReader(root.io.in(), StandardCharsets.UTF_8))) {
             for (String line; (line = in.readLine()) != null; ) {
@@ -74,6 +79,7 @@ final class ProduceCommand extends Subcommand {
                 });
                 pending.add(f);
                 sent++;
+                progress.update(sent);
                 if (pending.size() >= 10_000) {
                     pending.removeIf(CompletableFuture::isDone);
                 }
@@ -82,6 +88,8 @@ final class ProduceCommand extends Subcommand {
             CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).handle((v, e) -> null).join();
         } catch (IOException e) {
             throw new CliException("cannot read stdin: " + e.getMessage(), e);
+        } finally {
+            progress.finish(sent);
         }
         if (failed.get() > 0) {
             throw new CliException(failed.get() + " of " + sent + " records were not written to " + topic + ": "

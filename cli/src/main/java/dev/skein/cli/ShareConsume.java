@@ -31,6 +31,7 @@ final class ShareConsume {
         }
         PrintStream out = root.io.out();
         long printed = 0;
+        Progress progress = Progress.of(root, cmd.progressOption, "consumed");
         try (ShareConsumer<String, String> consumer = ShareConsumer.builder(Serdes.string(), Serdes.string())
                 .properties(Clients.consumerProperties(root.global)).groupId(cmd.shareGroup).build()) {
             consumer.subscribe(List.of(cmd.topic));
@@ -47,13 +48,16 @@ final class ShareConsume {
                     printed++;
                 }
                 out.flush();
+                progress.update(printed);
                 if (!batch.isEmpty()) {
                     lastRecord = System.nanoTime();
                 } else if (cmd.timeoutMs != null && System.nanoTime() - lastRecord >= cmd.timeoutMs * 1_000_000L) {
                     break;
                 }
             }
-        } // close acknowledges what the last poll returned
+        } finally { // close acknowledged what the last poll returned
+            progress.finish(printed);
+        }
         if (root.global.verbose) {
             root.io.err().println("printed " + printed + " records of " + cmd.topic + " for share group " + cmd.shareGroup);
         }
