@@ -83,6 +83,9 @@ public final class JsonSchemaSerde<T> implements Serde<T> {
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException("the JSON Schema is not JSON: " + e.getOriginalMessage(), e);
         }
+        if (strategy != SubjectNameStrategy.TOPIC_NAME && recordName == null) {
+            throw new IllegalArgumentException(strategy + " names subjects by record name: the schema needs a \"title\"");
+        }
     }
 
     public static Builder builder(SchemaRegistryClient registry) {

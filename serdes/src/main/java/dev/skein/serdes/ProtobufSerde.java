@@ -31,8 +31,9 @@ import java.util.function.Function;
  * subject from the {@link SubjectNameStrategy} (the record name is the message's full name); each
  * import that is not a well-known type ({@code google/protobuf/*}) is registered first, under a
  * subject named by its import path unless {@link Builder#referenceSubjectName} says otherwise, and
- * referenced by name and version. Without auto-register the schema must already be registered; with
- * use-latest-version the subject's latest id is written.
+ * referenced by name and version. Without auto-register nothing is registered: the schema and its
+ * imports must already be (they are looked up); with use-latest-version the subject's latest id is
+ * written.
  *
  * <p>Deserializing: the writer's schema is fetched by id (once per id), its source parsed into a
  * descriptor with its references, and the message type found by the indexes. A specific serde checks
@@ -91,7 +92,7 @@ public final class ProtobufSerde<T extends Message> implements Serde<T> {
                 id = registry.latest(subject).id();
             } else {
                 ProtoSchemas.Registration r = registrations.computeIfAbsent(type.getFile(),
-                        f -> ProtoSchemas.register(f, registry, referenceSubject));
+                        f -> ProtoSchemas.registration(f, registry, referenceSubject, autoRegister));
                 id = autoRegister ? registry.register(subject, r.schema(), "PROTOBUF", r.references())
                         : registry.lookup(subject, r.schema(), "PROTOBUF", r.references()).id();
             }

@@ -142,6 +142,8 @@ class JsonSchemaSerdeTest {
         assertTrue(notJson.getMessage().contains("not JSON of type"), notJson.getMessage());
         assertThrows(IllegalArgumentException.class, () -> JsonSchemaSerde.builder(registry).of(JsonNode.class),
                 "a tree has no class to take a schema from");
+        assertThrows(IllegalArgumentException.class, () -> JsonSchemaSerde.builder(registry).schema("{\"type\":\"object\"}")
+                .subjectNameStrategy(SubjectNameStrategy.RECORD_NAME).of(JsonNode.class), "no title, no record name");
         assertEquals(null, d.deserialize((byte[]) null, CONSUME));
     }
 }

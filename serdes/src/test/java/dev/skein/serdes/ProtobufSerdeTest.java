@@ -233,4 +233,21 @@ class ProtobufSerdeTest {
                 .specific(Timestamp.class).serializer().serialize(Timestamp.getDefaultInstance(), PRODUCE)[4]);
         assertTrue(client().subjects().contains("google.protobuf.Timestamp"));
     }
+
+    @Test
+    void withoutAutoRegisterImportsAreLookedUpNotRegisteredAndLatestIsUsedWhenAsked() throws Exception {
+        Message order = order(orders());
+        SerializationException e = assertThrows(SerializationException.class, () -> ProtobufSerde.builder(client())
+                .autoRegister(false).dynamic().serializer().serialize(order, PRODUCE));
+        assertTrue(e.getMessage().contains("common/money.proto"), e.getMessage());
+        assertEquals(List.of(), client().subjects(), "nothing registered");
+
+        byte[] registered = ProtobufSerde.builder(client()).dynamic().serializer().serialize(order, PRODUCE);
+        assertArrayEquals(registered, ProtobufSerde.builder(client()).autoRegister(false).dynamic().serializer()
+                .serialize(order, PRODUCE), "found once registered");
+
+        int newer = client().register("orders-value", "syntax = \"proto3\";\nmessage Other { string id = 1; }\n", "PROTOBUF");
+        byte[] latest = ProtobufSerde.builder(client()).useLatestVersion(true).dynamic().serializer().serialize(order, PRODUCE);
+        assertEquals(newer, latest[4]);
+    }
 }

@@ -90,20 +90,23 @@ public final class ProtoSchemas {
     }
 
     /**
-     * Registers every non-well-known import of {@code file}, depth first, under a subject named by
-     * {@code referenceSubject} (Confluent's default: the import path itself), and returns the file's
-     * own source with the references to give when registering it.
+     * Finds every non-well-known import of {@code file}, depth first, under a subject named by
+     * {@code referenceSubject} (Confluent's default: the import path itself), registering it first
+     * when {@code registerImports}, and returns the file's own source with the references to give when
+     * registering or looking it up.
      */
-    public static Registration register(FileDescriptor file, SchemaRegistryClient registry,
-                                        Function<String, String> referenceSubject) {
+    public static Registration registration(FileDescriptor file, SchemaRegistryClient registry,
+                                            Function<String, String> referenceSubject, boolean registerImports) {
         List<SchemaReference> refs = new ArrayList<>();
         for (FileDescriptor dep : file.getDependencies()) {
             if (isWellKnown(dep.getName())) {
                 continue;
             }
-            Registration r = register(dep, registry, referenceSubject);
+            Registration r = registration(dep, registry, referenceSubject, registerImports);
             String subject = referenceSubject.apply(dep.getName());
-            registry.register(subject, r.schema(), "PROTOBUF", r.references());
+            if (registerImports) {
+                registry.register(subject, r.schema(), "PROTOBUF", r.references());
+            }
             int version = registry.lookup(subject, r.schema(), "PROTOBUF", r.references()).version();
             refs.add(new SchemaReference(dep.getName(), subject, version));
         }
