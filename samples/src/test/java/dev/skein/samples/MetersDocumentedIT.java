@@ -141,6 +141,15 @@ class MetersDocumentedIT {
                 assertEquals(d.tags(), r.tags(), r.name() + ": tags");
             }
 
+            // Gauges read live values, also after a collection (a registry holds a gauge's object weakly
+            // unless told otherwise).
+            System.gc();
+            for (Meter meter : sample.registry().getMeters()) {
+                if (meter instanceof Gauge g && meter.getId().getName().startsWith("skein.")) {
+                    assertTrue(Double.isFinite(g.value()), meter.getId() + " reads " + g.value());
+                }
+            }
+
             String scrape = get(sample.metricsUrl());
             Set<String> series = new TreeSet<>();
             for (String line : scrape.split("\n")) {

@@ -3,11 +3,13 @@ package dev.skein.producer.internal;
 import dev.skein.core.ErrorCode;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Tag;
 import io.micrometer.core.instrument.Timer;
 
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -28,6 +30,7 @@ final class ProducerMetrics {
     private final DistributionSummary compressionRatio;
     private final Timer latency;
     private final Timer throttle;
+    private final List<Meter> gauges = new CopyOnWriteArrayList<>();
 
     ProducerMetrics(MeterRegistry registry, String clientId, Supplier<Number> bufferAvailable) {
         this.registry = registry;
@@ -49,16 +52,25 @@ final class ProducerMetrics {
         latency = Timer.builder("skein.producer.request.latency").tag("client.id", clientId).register(registry);
         throttle = Timer.builder("skein.producer.throttle.time").description("how long brokers asked this producer to"
                 + " hold off (quota throttling, KIP-219)").tag("client.id", clientId).register(registry);
-        registry.gauge("skein.producer.buffer.available", List.of(Tag.of("client.id", clientId)),
-                bufferAvailable, s -> s.get().doubleValue());
+        // Strong references: registry.gauge() would hold these suppliers weakly, and nothing else holds
+        // them, so the gauges would read NaN after the first garbage collection.
+        gauges.add(Gauge.builder("skein.producer.buffer.available", bufferAvailable, s -> s.get().doubleValue())
+                .tag("client.id", clientId).strongReference(true).register(registry));
     }
 
     /** The in-flight gauge, once the sender that counts them exists. */
     void inFlightGauge(Supplier<Number> inFlight) {
         if (registry != null) {
-            registry.gauge("skein.producer.batches.in.flight",
-                    List.of(Tag.of("client.id", clientId)), inFlight,
-                    s -> s.get().doubleValue());
+            gauges.add(Gauge.builder("skein.producer.batches.in.flight", inFlight, s -> s.get().doubleValue())
+                    .tag("client.id", clientId).strongReference(true).register(registry));
+        }
+    }
+
+    /** The producer closed: its gauges go (they would hold its buffers); counters and timers stay. */
+    void close() {
+        if (registry != null) {
+            gauges.forEach(registry::remove);
+            gauges.clear();
         }
     }
 

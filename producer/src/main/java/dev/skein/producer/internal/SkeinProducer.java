@@ -48,6 +48,7 @@ public final class SkeinProducer<K, V> implements Producer<K, V> {
     private final RecordAccumulator accumulator;
     private final SendPath<K, V> path;
     private final Sender sender;
+    private final ProducerMetrics metrics;
     private final ExecutorService callbacks;
     /** Null without interceptors: {@code send} then tests one field and pays nothing more. */
     private final ProducerInterceptors<K, V> interceptors;
@@ -67,7 +68,7 @@ public final class SkeinProducer<K, V> implements Producer<K, V> {
             t.setDaemon(true);
             return t;
         });
-        ProducerMetrics metrics = new ProducerMetrics(meterRegistry, clientId, accumulator.pool()::available);
+        this.metrics = new ProducerMetrics(meterRegistry, clientId, accumulator.pool()::available);
         this.sender = new Sender(settings, client, accumulator, callbacks, metrics);
         metrics.inFlightGauge(sender::inFlightBatches);
         log.info("producer {} started (acks={}, idempotence={}, compression={})", clientId, settings.acks(),
@@ -364,6 +365,7 @@ public final class SkeinProducer<K, V> implements Producer<K, V> {
             sender.abortAll("the producer was closed before the record was acknowledged");
         }
         client.close();
+        metrics.close();
         callbacks.shutdown();
         try {
             if (!callbacks.awaitTermination(30, TimeUnit.SECONDS)) {
