@@ -120,6 +120,34 @@ class JsonSchemaSerdeTest {
     }
 
     @Test
+    void relativeReferenceNamesResolveToo() {
+        registry.register("money", "{\"type\":\"integer\",\"minimum\":0}", "JSON");
+        String order = "{\"type\":\"object\",\"properties\":{\"total\":{\"$ref\":\"money.json\"}}}";
+        JsonSchemaSerde<JsonNode> serde = JsonSchemaSerde.builder(registry).schema(order)
+                .references(List.of(new SchemaReference("money.json", "money", 1))).of(JsonNode.class);
+        ObjectMapper m = new ObjectMapper();
+        serde.serializer().serialize(m.createObjectNode().put("total", 5), PRODUCE);
+        SerializationException e = assertThrows(SerializationException.class,
+                () -> serde.serializer().serialize(m.createObjectNode().put("total", -5), PRODUCE));
+        assertTrue(e.getMessage().contains("/total"), e.getMessage());
+    }
+
+    @Test
+    void anUnresolvableReferenceIsAnErrorNotADownload() throws Exception {
+        try (java.net.ServerSocket trap = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            trap.setSoTimeout(1);
+            String schema = "{\"type\":\"object\",\"properties\":{\"x\":{\"$ref\":\"http://127.0.0.1:"
+                    + trap.getLocalPort() + "/x.json\"}}}";
+            Serializer<JsonNode> s = JsonSchemaSerde.builder(registry).schema(schema).of(JsonNode.class).serializer();
+            ObjectMapper m = new ObjectMapper();
+            SerializationException e = assertThrows(SerializationException.class,
+                    () -> s.serialize(m.createObjectNode().put("x", 1), PRODUCE));
+            assertTrue(e.getMessage().contains("cannot use JSON schema"), e.getMessage());
+            assertThrows(java.net.SocketTimeoutException.class, trap::accept, "nobody connected to fetch it");
+        }
+    }
+
+    @Test
     void useLatestVersionWritesWithTheSubjectsLatestIdAndValidatesAgainstIt() {
         int old = registry.register("payments-value", "{\"type\":\"object\"}", "JSON");
         int latest = registry.register("payments-value", PAYMENT_SCHEMA, "JSON");
