@@ -2,10 +2,12 @@ package dev.skein.cli;
 
 import picocli.CommandLine.Option;
 
+import java.io.Console;
+
 /**
  * {@code --progress} / {@code --no-progress} for the long-running commands (produce, consume, copy).
- * Without either, progress is shown when the process has a console ({@link System#console()}: stdin and
- * stdout are a terminal, as when nothing is piped), so a pipe or a redirect never gets it.
+ * Without either, progress is shown when the process has a console at a terminal ({@link #atTerminal()}),
+ * so a pipe or a redirect never gets it.
  */
 final class ProgressOption {
     @Option(names = "--progress", negatable = true, defaultValue = Option.NULL_VALUE,
@@ -14,6 +16,25 @@ final class ProgressOption {
     Boolean progress;
 
     boolean enabled() {
-        return progress != null ? progress : System.console() != null;
+        return progress != null ? progress : atTerminal();
+    }
+
+    /**
+     * True when {@link System#console()} is a terminal: on Java 17 to 21 a console exists only when stdin
+     * and stdout are a terminal; from Java 22 one may exist with them redirected, and its
+     * {@code isTerminal()} (looked up reflectively: this code targets 17) tells.
+     */
+    static boolean atTerminal() {
+        Console console = System.console();
+        if (console == null) {
+            return false;
+        }
+        try {
+            return (Boolean) Console.class.getMethod("isTerminal").invoke(console);
+        } catch (NoSuchMethodException e) {
+            return true; // before Java 22: a console means a terminal
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return false;
+        }
     }
 }
