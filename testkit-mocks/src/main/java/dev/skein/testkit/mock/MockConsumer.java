@@ -38,12 +38,13 @@ import java.util.regex.Pattern;
  * A {@link Consumer} over records a test adds in memory, for unit tests of code that consumes.
  *
  * <pre>{@code
- * MockConsumer<String, String> consumer = MockConsumer.<String, String>builder().groupId("billing").build();
+ * MockConsumer<String, String> consumer = MockConsumer.<String, String>builder()
+ *         .groupId("billing").offsetReset(OffsetReset.EARLIEST).build();
  * TopicPartition orders = new TopicPartition("orders", 0);
  * consumer.addRecord(orders, "customer-1", "two apples");
- * consumer.rebalance(List.of(orders));                  // applied by the next poll(), as a group would
- * new BillingLoop(consumer).runOnce();                  // subscribes, polls, processes
- * assertEquals(Map.of(orders, OffsetAndMetadata.of(1)), consumer.committed(Set.of(orders)));
+ * consumer.rebalance(List.of(orders));      // applied by the next poll(), as a group would
+ * new BillingLoop(consumer).run();          // the code under test: subscribes, polls, bills, closes
+ * assertEquals(List.of(Map.of(orders, OffsetAndMetadata.of(1))), consumer.commitHistory()); // at-least-once, on close
  * }</pre>
  *
  * <p>Each partition is a log: {@link #addRecord} appends, and {@code poll()} returns the records at and

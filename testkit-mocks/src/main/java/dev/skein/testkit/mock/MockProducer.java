@@ -40,7 +40,7 @@ import java.util.concurrent.CompletableFuture;
  *         .partitions("orders", 6)
  *         .build();
  * new OrderService(producer).place("customer-1", "two apples");
- * assertEquals(List.of(ProducerRecord.of("orders", "customer-1", "two apples").withPartition(4)), producer.history());
+ * assertEquals(List.of(ProducerRecord.of("orders", "customer-1", "two apples").withPartition(3)), producer.history());
  * }</pre>
  *
  * <p>What it does as the real producer does: it runs the serializers (a failure fails the record's

@@ -281,4 +281,18 @@ class MockConsumerTest {
         assertTrue(consumer.offsetsForTimes(Map.of(T0, 250L)).isEmpty());
         assertEquals(Map.of(T0, 10L), consumer.beginningOffsets(List.of(T0)));
     }
+
+    @Test
+    void theClassJavadocExampleHolds() {
+        MockConsumer<String, String> consumer = MockConsumer.<String, String>builder()
+                .groupId("billing").offsetReset(OffsetReset.EARLIEST).build();
+        TopicPartition orders = new TopicPartition("orders", 0);
+        consumer.addRecord(orders, "customer-1", "two apples");
+        consumer.rebalance(List.of(orders));
+        try (consumer) { // a loop under test: subscribes, polls, bills, closes
+            consumer.subscribe(List.of("orders"));
+            assertEquals(List.of("two apples"), values(consumer.poll(Duration.ofSeconds(1))));
+        }
+        assertEquals(List.of(Map.of(orders, OffsetAndMetadata.of(1))), consumer.commitHistory());
+    }
 }
