@@ -5,6 +5,8 @@ module dev.skein.producer {
     requires transitive dev.skein.serdes;
     // MeterRegistry is taken by ProducerBuilder.meterRegistry
     requires transitive micrometer.core;
+    // ObservationRegistry is taken by ProducerBuilder.observationRegistry
+    requires transitive micrometer.observation;
     requires io.netty.common;
     requires org.slf4j;
 

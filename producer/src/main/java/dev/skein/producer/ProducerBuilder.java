@@ -8,6 +8,7 @@ import dev.skein.producer.internal.ProducerInterceptors;
 import dev.skein.producer.internal.SkeinProducer;
 import dev.skein.serdes.Serializer;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,7 +22,8 @@ import java.util.function.Consumer;
 /**
  * Builds a {@link Producer}: its serializers, its {@link ProducerOptions} (whole, through
  * {@link #options}, or one typed setter at a time; the standard Kafka names through {@link #property}),
- * and what is not an option: interceptor instances, the meter registry and shared event loops. {@link #build()} validates
+ * and what is not an option: interceptor instances, the meter and observation registries and shared
+ * event loops. {@link #build()} validates
  * and names the key at fault.
  */
 public final class ProducerBuilder<K, V> {
@@ -32,6 +34,7 @@ public final class ProducerBuilder<K, V> {
     private final Serializer<V> valueSerializer;
     private ProducerOptions.Builder options = ProducerOptions.builder();
     private MeterRegistry meterRegistry;
+    private ObservationRegistry observationRegistry;
     private ClientResources resources;
     private final List<ProducerInterceptor<K, V>> interceptors = new ArrayList<>();
 
@@ -113,6 +116,19 @@ public final class ProducerBuilder<K, V> {
         return this;
     }
 
+    /**
+     * Traces each record through Micrometer's Observation API: a "skein.send" observation (kind
+     * PRODUCER) from {@code send()} to the acknowledgement, a child of the caller's current observation,
+     * whose trace context the registry's propagating handler writes into the record's headers (W3C
+     * {@code traceparent}/{@code tracestate} with an OpenTelemetry bridge, as OpenTelemetry's Kafka
+     * instrumentation reads them). Off by default; with no registry, or one without handlers, nothing is
+     * done or allocated per record. See producer/README.md, Tracing.
+     */
+    public ProducerBuilder<K, V> observationRegistry(ObservationRegistry registry) {
+        this.observationRegistry = registry;
+        return this;
+    }
+
     /** Event loops shared with other clients; by default the producer has its own. */
     public ProducerBuilder<K, V> resources(ClientResources shared) { this.resources = shared; return this; }
 
@@ -154,7 +170,7 @@ public final class ProducerBuilder<K, V> {
         List<ProducerInterceptor<K, V>> all = ProducerInterceptors.instantiate(o.interceptorClasses());
         all.addAll(interceptors);
         try {
-            return new SkeinProducer<>(o, keySerializer, valueSerializer, meterRegistry, resources, all);
+            return new SkeinProducer<>(o, keySerializer, valueSerializer, meterRegistry, observationRegistry, resources, all);
         } catch (RuntimeException e) {
             ProducerInterceptors.closeAll(all, e);
             throw e;

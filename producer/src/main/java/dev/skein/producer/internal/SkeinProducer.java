@@ -20,6 +20,7 @@ import dev.skein.producer.RecordMetadata;
 import dev.skein.producer.TransactionAbortableException;
 import dev.skein.serdes.Serializer;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,12 +53,16 @@ public final class SkeinProducer<K, V> implements Producer<K, V> {
     private final ExecutorService callbacks;
     /** Null without interceptors: {@code send} then tests one field and pays nothing more. */
     private final ProducerInterceptors<K, V> interceptors;
+    /** Null without an observation registry: {@code send} then tests one field and pays nothing more. */
+    private final SendTracing tracing;
     private volatile boolean closed;
 
     public SkeinProducer(ProducerOptions settings, Serializer<K> keySerializer, Serializer<V> valueSerializer,
-                         MeterRegistry meterRegistry, ClientResources shared, List<ProducerInterceptor<K, V>> interceptors) {
+                         MeterRegistry meterRegistry, ObservationRegistry observationRegistry, ClientResources shared,
+                         List<ProducerInterceptor<K, V>> interceptors) {
         this.settings = settings;
         this.interceptors = ProducerInterceptors.of(interceptors);
+        this.tracing = SendTracing.of(observationRegistry, settings.client().clientId());
         // One loop for the sender and its connections: a batch is drained, written and answered on one thread.
         this.client = ClusterClient.startOnOneLoop(settings.client(), shared);
         this.accumulator = new RecordAccumulator(settings, client.resources().allocator());
@@ -94,8 +99,12 @@ public final class SkeinProducer<K, V> implements Producer<K, V> {
         CompletableFuture<RecordMetadata> future = new CompletableFuture<>();
         // Interceptors first, before anything can fail, as Apache Kafka's producer does: they see every
         // record sent, and every failure comes back to them through the wrapped callback.
-        ProducerRecord<K, V> record = interceptors == null ? given : interceptors.onSend(given);
-        Callback callback = interceptors == null ? givenCallback : interceptors.wrap(givenCallback);
+        ProducerRecord<K, V> intercepted = interceptors == null ? given : interceptors.onSend(given);
+        Callback acknowledge = interceptors == null ? givenCallback : interceptors.wrap(givenCallback);
+        // Tracing after the interceptors: the headers written are those of the record that goes.
+        SendTracing.Traced<K, V> traced = tracing == null ? null : tracing.start(intercepted, acknowledge);
+        ProducerRecord<K, V> record = traced == null ? intercepted : traced.record;
+        Callback callback = traced == null ? acknowledge : traced;
         try {
             if (closed) {
                 throw new IllegalStateException("the producer is closed; cannot send to " + record.topic());
