@@ -10,6 +10,8 @@ module dev.skein.consumer {
     requires transitive dev.skein.producer;
     // MeterRegistry is taken by ConsumerBuilder.meterRegistry
     requires transitive micrometer.core;
+    // ObservationRegistry is taken by the builders' observationRegistry
+    requires transitive micrometer.observation;
     requires io.netty.common;
     requires org.slf4j;
 

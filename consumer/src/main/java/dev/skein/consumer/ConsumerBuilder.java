@@ -7,6 +7,7 @@ import dev.skein.core.ClientResources;
 import dev.skein.core.errors.ConfigException;
 import dev.skein.serdes.Deserializer;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,8 +20,8 @@ import java.util.Set;
 /**
  * Builds a {@link Consumer}: its deserializers, its {@link ConsumerOptions} (whole, through
  * {@link #options(ConsumerOptions)}, or one typed setter at a time; the standard Kafka names through
- * {@link #property}), and what is not an option: interceptor instances, the meter registry and shared
- * event loops.
+ * {@link #property}), and what is not an option: interceptor instances, the meter and observation
+ * registries and shared event loops.
  * {@link #build()} validates and names the key at fault.
  */
 public final class ConsumerBuilder<K, V> {
@@ -34,6 +35,7 @@ public final class ConsumerBuilder<K, V> {
     private final Deserializer<V> values;
     private ConsumerOptions.Builder options = ConsumerOptions.builder();
     private MeterRegistry meterRegistry;
+    private ObservationRegistry observationRegistry;
     private ClientResources resources;
     private final List<ConsumerInterceptor<K, V>> interceptors = new ArrayList<>();
 
@@ -117,6 +119,18 @@ public final class ConsumerBuilder<K, V> {
         return this;
     }
 
+    /**
+     * Marks each {@code poll()} that returns records with a "skein.receive" observation (Apache Kafka's
+     * convention under OpenTelemetry: one receive per poll). Per-record processing spans, children of
+     * the producer's trace context in the record's headers, are opened by the application with
+     * {@link RecordTracing} (the consumer cannot tell when a record is done). Off by default; with no
+     * registry, or one without handlers, nothing is done or allocated. See consumer/README.md, Tracing.
+     */
+    public ConsumerBuilder<K, V> observationRegistry(ObservationRegistry registry) {
+        this.observationRegistry = registry;
+        return this;
+    }
+
     /** Event loops shared with other clients; by default the consumer has its own. */
     public ConsumerBuilder<K, V> resources(ClientResources shared) { this.resources = shared; return this; }
 
@@ -161,7 +175,7 @@ public final class ConsumerBuilder<K, V> {
         List<ConsumerInterceptor<K, V>> all = ConsumerInterceptors.instantiate(o.interceptorClasses());
         all.addAll(interceptors);
         try {
-            return new SkeinConsumer<>(o, keys, values, meterRegistry, resources, all);
+            return new SkeinConsumer<>(o, keys, values, meterRegistry, observationRegistry, resources, all);
         } catch (RuntimeException e) {
             ConsumerInterceptors.closeAll(all, e);
             throw e;

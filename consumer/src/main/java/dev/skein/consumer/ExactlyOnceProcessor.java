@@ -13,6 +13,7 @@ import dev.skein.producer.ProducerRecord;
 import dev.skein.producer.TransactionAbortableException;
 import dev.skein.serdes.Deserializer;
 import dev.skein.serdes.Serializer;
+import io.micrometer.observation.ObservationRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -70,6 +71,8 @@ public final class ExactlyOnceProcessor<KI, VI, KO, VO> implements AutoCloseable
 
     private final Consumer<KI, VI> consumer;
     private final Producer<KO, VO> producer;
+    /** Null without tracing. */
+    private final ObservationRegistry observations;
     private final AtomicBoolean stopping = new AtomicBoolean();
     private long committedTransactions;
     private long abortedTransactions;
@@ -77,8 +80,10 @@ public final class ExactlyOnceProcessor<KI, VI, KO, VO> implements AutoCloseable
     /** How long a commit or abort that timed out is tried again: the transaction timeout. */
     private final Duration retryFor;
 
-    private ExactlyOnceProcessor(Consumer<KI, VI> consumer, Producer<KO, VO> producer, Duration retryFor) {
+    private ExactlyOnceProcessor(Consumer<KI, VI> consumer, Producer<KO, VO> producer, Duration retryFor,
+                                 ObservationRegistry observations) {
         this.consumer = consumer;
+        this.observations = observations;
         this.producer = producer;
         this.retryFor = retryFor;
     }
@@ -122,8 +127,10 @@ public final class ExactlyOnceProcessor<KI, VI, KO, VO> implements AutoCloseable
         try {
             producer.beginTransaction();
             for (ConsumerRecord<KI, VI> r : batch) {
-                for (ProducerRecord<KO, VO> out : transform.apply(r)) {
-                    producer.send(out); // a failed send makes the commit below abortable
+                if (observations == null) {
+                    sendOutputs(r, transform);
+                } else { // the outputs' "skein.send" become children of the input's "skein.process"
+                    RecordTracing.process(r, observations, () -> sendOutputs(r, transform));
                 }
             }
             producer.sendOffsetsToTransaction(next, consumer.groupMetadata());
@@ -145,6 +152,12 @@ public final class ExactlyOnceProcessor<KI, VI, KO, VO> implements AutoCloseable
         committedTransactions++;
         rewind(leftOver); // the part of the poll not taken is read again next time
         return batch.size();
+    }
+
+    private void sendOutputs(ConsumerRecord<KI, VI> input, Transform<KI, VI, KO, VO> transform) {
+        for (ProducerRecord<KO, VO> out : transform.apply(input)) {
+            producer.send(out); // a failed send makes the commit below abortable
+        }
     }
 
     /**
@@ -255,6 +268,7 @@ public final class ExactlyOnceProcessor<KI, VI, KO, VO> implements AutoCloseable
         private Collection<String> input;
         private String groupId;
         private String transactionalId;
+        private ObservationRegistry observations;
 
         private Builder(Deserializer<KI> inKeys, Deserializer<VI> inValues, Serializer<KO> outKeys, Serializer<VO> outValues) {
             this.consumer = Consumer.builder(inKeys, inValues).delivery(Delivery.EXACTLY_ONCE)
@@ -344,6 +358,20 @@ public final class ExactlyOnceProcessor<KI, VI, KO, VO> implements AutoCloseable
             }
         }
 
+        /**
+         * Traces each input record: a "skein.process" observation per record (see {@link RecordTracing}),
+         * a child of the trace context its producer wrote, around the transform and the sends of its
+         * outputs, whose "skein.send" observations are its children and carry the trace on; the
+         * consumer's and the producer's own observations as {@link ConsumerBuilder#observationRegistry}
+         * and {@link ProducerBuilder#observationRegistry} describe. Off by default.
+         */
+        public Builder<KI, VI, KO, VO> observationRegistry(ObservationRegistry registry) {
+            this.observations = registry;
+            consumer.observationRegistry(registry);
+            producer.observationRegistry(registry);
+            return this;
+        }
+
         /** Adds an interceptor to the consumer; see {@link ConsumerBuilder#interceptor}. */
         public Builder<KI, VI, KO, VO> consumerInterceptor(ConsumerInterceptor<KI, VI> interceptor) {
             consumer.interceptor(interceptor);
@@ -390,7 +418,7 @@ public final class ExactlyOnceProcessor<KI, VI, KO, VO> implements AutoCloseable
                 p.close(Duration.ofSeconds(5));
                 throw e;
             }
-            return new ExactlyOnceProcessor<>(c, p, po.transactionTimeout());
+            return new ExactlyOnceProcessor<>(c, p, po.transactionTimeout(), observations);
         }
     }
 }

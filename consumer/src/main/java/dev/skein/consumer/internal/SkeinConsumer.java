@@ -23,6 +23,8 @@ import dev.skein.core.internal.Retry;
 import dev.skein.core.internal.metadata.Cluster;
 import dev.skein.serdes.Deserializer;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,6 +66,8 @@ public final class SkeinConsumer<K, V> implements Consumer<K, V> {
     private final ConsumerMetrics metrics;
     /** Null without interceptors: {@code poll} then tests one field and pays nothing more. */
     private final ConsumerInterceptors<K, V> interceptors;
+    /** Null without an observation registry. */
+    private final ObservationRegistry observations;
     private boolean closed;
     /** An OffsetFetch for positions that a poll stopped waiting for; the next poll waits on (polling thread). */
     private CompletableFuture<Map<TopicPartition, OffsetAndMetadata>> pendingCommitted;
@@ -72,8 +76,10 @@ public final class SkeinConsumer<K, V> implements Consumer<K, V> {
     private OffsetLookup.Lookup pendingLookup;
 
     public SkeinConsumer(ConsumerOptions settings, Deserializer<K> keys, Deserializer<V> values,
-                         MeterRegistry meterRegistry, ClientResources shared, List<ConsumerInterceptor<K, V>> interceptors) {
+                         MeterRegistry meterRegistry, ObservationRegistry observations, ClientResources shared,
+                         List<ConsumerInterceptor<K, V>> interceptors) {
         this.settings = settings;
+        this.observations = observations;
         this.interceptors = ConsumerInterceptors.of(interceptors);
         this.client = ClusterClient.start(settings.client(), shared);
         this.fetcher = new Fetcher(settings, client, subscriptions, this::dataArrived);
@@ -206,6 +212,9 @@ public final class SkeinConsumer<K, V> implements Consumer<K, V> {
             if (!out.isEmpty()) {
                 ConsumerRecords<K, V> records = new ConsumerRecords<>(out);
                 if (group == null || group.beforeReturning(records)) {
+                    if (observations != null) {
+                        observeReceive(records);
+                    }
                     return interceptors == null ? records : interceptors.onConsume(records);
                 }
                 collector.release(); // rewound: what was fetched after those records is stale
@@ -213,6 +222,25 @@ public final class SkeinConsumer<K, V> implements Consumer<K, V> {
             awaitData(deadline);
         } while (System.nanoTime() < deadline);
         return ConsumerRecords.empty();
+    }
+
+    /**
+     * One "skein.receive" observation per poll that returns records (Apache Kafka's convention under
+     * OpenTelemetry's instrumentation). It starts and stops here: the records were fetched in the
+     * background, so the poll has no meaningful duration of its own to time.
+     */
+    private void observeReceive(ConsumerRecords<K, V> records) {
+        if (observations.isNoop()) {
+            return;
+        }
+        Observation.createNotStarted("skein.receive", observations)
+                .contextualName("poll")
+                .lowCardinalityKeyValue("messaging.system", "kafka")
+                .lowCardinalityKeyValue("messaging.operation", "receive")
+                .lowCardinalityKeyValue("messaging.consumer.group.name", settings.groupId() == null ? "none" : settings.groupId())
+                .lowCardinalityKeyValue("messaging.client.id", settings.client().clientId())
+                .highCardinalityKeyValue("messaging.batch.message_count", Integer.toString(records.count()))
+                .start().stop();
     }
 
     private void awaitData(long deadline) {
