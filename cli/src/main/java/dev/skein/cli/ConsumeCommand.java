@@ -131,6 +131,9 @@ final class ConsumeCommand extends Subcommand {
             while (maxMessages == null || printed < maxMessages) {
                 List<ConsumerRecord<String, String>> batch = new ArrayList<>();
                 consumer.poll(Duration.ofMillis(200)).forEach(batch::add);
+                if (!batch.isEmpty()) {
+                    progress.clear();
+                }
                 Map<TopicPartition, Long> rewind = new LinkedHashMap<>();
                 for (ConsumerRecord<String, String> r : batch) {
                     if (maxMessages != null && printed >= maxMessages) {

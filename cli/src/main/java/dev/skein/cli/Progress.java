@@ -65,6 +65,20 @@ final class Progress {
         update(records, OptionalLong.empty());
     }
 
+    /**
+     * Erases the line shown, if any, before the command writes records to stdout: at a terminal both
+     * streams share the screen, and a record printed after the line would be glued to it. The next
+     * {@link #update} draws it again below the records.
+     */
+    void clear() {
+        if (!enabled || finished || lastWidth == 0) {
+            return;
+        }
+        err.print("\r" + " ".repeat(lastWidth) + "\r");
+        err.flush();
+        lastWidth = 0;
+    }
+
     /** The last line, with the average rate of the run, ended by a newline. Once; later calls do nothing. */
     void finish(long records, OptionalLong lag) {
         if (!enabled || finished) {

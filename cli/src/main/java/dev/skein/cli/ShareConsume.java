@@ -39,6 +39,9 @@ final class ShareConsume {
             long lastRecord = System.nanoTime();
             while (cmd.maxMessages == null || printed < cmd.maxMessages) {
                 List<ShareRecord<String, String>> batch = consumer.poll(Duration.ofMillis(200));
+                if (!batch.isEmpty()) {
+                    progress.clear();
+                }
                 for (ShareRecord<String, String> r : batch) {
                     if (cmd.maxMessages != null && printed >= cmd.maxMessages) {
                         consumer.acknowledge(r, AcknowledgeType.RELEASE);

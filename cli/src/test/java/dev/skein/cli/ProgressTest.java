@@ -61,12 +61,26 @@ class ProgressTest {
     }
 
     @Test
+    void clearErasesTheLineShownSoRecordsOnTheSameTerminalStartOnAClearLine() {
+        Progress p = new Progress(err, true, "consumed", now::get);
+        p.clear();
+        assertEquals("", printed(), "nothing shown, nothing to erase");
+        now.addAndGet(1_000 * MS);
+        p.update(7);
+        p.clear();
+        assertEquals("\rconsumed 7 records  7 records/s\r" + " ".repeat(31) + "\r", printed());
+        p.clear();
+        assertEquals("\rconsumed 7 records  7 records/s\r" + " ".repeat(31) + "\r", printed(), "erased once");
+    }
+
+    @Test
     void disabledItPrintsNothing() {
         Progress p = new Progress(err, false, "copied", now::get);
         for (int i = 0; i < 10; i++) {
             now.addAndGet(1_000 * MS);
             p.update(i, OptionalLong.of(5));
         }
+        p.clear();
         p.finish(10, OptionalLong.of(0));
         assertEquals("", printed());
     }
