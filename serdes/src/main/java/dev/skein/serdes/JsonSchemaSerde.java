@@ -245,6 +245,36 @@ public final class JsonSchemaSerde<T> implements Serde<T> {
             return this;
         }
 
+        /**
+         * Sets one option by the name Confluent's serializers use: {@code auto.register.schemas},
+         * {@code use.latest.version}, {@code key.subject.name.strategy} or
+         * {@code value.subject.name.strategy} (see {@link SubjectNameStrategy#of}), and {@code json.fail.invalid.schema} (validation on write and on read).
+         *
+         * @throws dev.skein.core.errors.ConfigException naming the key when it is unknown or its value
+         *     cannot be read
+         */
+        public Builder set(String key, Object value) {
+            switch (key) {
+                case "auto.register.schemas" -> autoRegister(dev.skein.serdes.internal.ConfigValue.bool(key, value));
+                case "use.latest.version" -> useLatestVersion(dev.skein.serdes.internal.ConfigValue.bool(key, value));
+                case "key.subject.name.strategy", "value.subject.name.strategy" ->
+                        subjectNameStrategy(SubjectNameStrategy.of(key, value));
+                case "json.fail.invalid.schema" -> {
+                    boolean on = dev.skein.serdes.internal.ConfigValue.bool(key, value);
+                    validate(on);
+                    validateOnRead(on);
+                }
+                default -> throw new dev.skein.core.errors.ConfigException(key, "not an option of this serde");
+            }
+            return this;
+        }
+
+        /** Sets every entry by its standard name; see {@link #set}. */
+        public Builder properties(java.util.Map<String, ?> props) {
+            props.forEach(this::set);
+            return this;
+        }
+
         /** The mapper that writes and reads values. Default a plain {@code ObjectMapper}. */
         public Builder mapper(ObjectMapper mapper) {
             this.mapper = Objects.requireNonNull(mapper, "mapper");

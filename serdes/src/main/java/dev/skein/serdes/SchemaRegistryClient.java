@@ -3,6 +3,7 @@ package dev.skein.serdes;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.skein.core.errors.ConfigException;
 import dev.skein.serdes.internal.BoundedCache;
+import dev.skein.serdes.internal.ConfigValue;
 import dev.skein.serdes.internal.RegistryHttp;
 import dev.skein.serdes.internal.RegistryTls;
 
@@ -17,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Properties;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
 
@@ -255,8 +257,70 @@ public final class SchemaRegistryClient {
         private Duration latestCacheTtl = Duration.ofMinutes(1);
         private int cacheCapacity = DEFAULT_CACHE_CAPACITY;
         private boolean normalize;
+        private String basicUserInfo;
+        private String bearerToken;
+        private Path trustStore;
+        private char[] trustStorePassword;
+        private Path keyStore;
+        private char[] keyStorePassword;
 
         private Builder() {}
+
+        /** Sets every entry by its standard (Confluent client) name; see {@link #set}. */
+        public Builder properties(Map<String, ?> props) {
+            props.forEach(this::set);
+            return this;
+        }
+
+        /** Sets every entry by its standard (Confluent client) name; see {@link #set}. */
+        public Builder properties(Properties props) {
+            props.stringPropertyNames().forEach(k -> set(k, props.getProperty(k)));
+            return this;
+        }
+
+        /**
+         * Sets one option by the name Confluent's registry clients use, the value a string or the typed
+         * value: {@code schema.registry.url} (one URL), {@code basic.auth.credentials.source}
+         * ({@code USER_INFO}) with {@code basic.auth.user.info} ({@code user:password}),
+         * {@code bearer.auth.credentials.source} ({@code STATIC_TOKEN}) with {@code bearer.auth.token},
+         * {@code schema.registry.ssl.truststore.location} / {@code .password} / {@code .type},
+         * {@code schema.registry.ssl.keystore.location} / {@code .password} / {@code .type} (PKCS12 or
+         * JKS), {@code max.schemas.per.subject} (the cache capacity), {@code latest.cache.ttl.sec},
+         * {@code normalize.schemas}, {@code http.read.timeout.ms}, {@code max.retries} and
+         * {@code retries.wait.ms}.
+         *
+         * @throws ConfigException naming the key when it is unknown or its value cannot be read
+         */
+        public Builder set(String key, Object value) {
+            switch (key) {
+                case "schema.registry.url" -> {
+                    String v = ConfigValue.string(key, value);
+                    if (v.contains(",")) {
+                        throw new ConfigException(key, "one URL is supported (put a load balancer in front of "
+                                + "several registries), was " + v);
+                    }
+                    url(v);
+                }
+                case "basic.auth.credentials.source" -> ConfigValue.oneOf(key, value, "USER_INFO");
+                case "basic.auth.user.info" -> basicUserInfo = ConfigValue.string(key, value);
+                case "bearer.auth.credentials.source" -> ConfigValue.oneOf(key, value, "STATIC_TOKEN");
+                case "bearer.auth.token" -> bearerToken = ConfigValue.string(key, value);
+                case "schema.registry.ssl.truststore.location" -> trustStore = Path.of(ConfigValue.string(key, value));
+                case "schema.registry.ssl.truststore.password" -> trustStorePassword = ConfigValue.string(key, value).toCharArray();
+                case "schema.registry.ssl.keystore.location" -> keyStore = Path.of(ConfigValue.string(key, value));
+                case "schema.registry.ssl.keystore.password" -> keyStorePassword = ConfigValue.string(key, value).toCharArray();
+                case "schema.registry.ssl.truststore.type", "schema.registry.ssl.keystore.type" ->
+                        ConfigValue.oneOf(key, value, "PKCS12", "JKS"); // both read by the PKCS12 loader
+                case "max.schemas.per.subject" -> cacheCapacity((int) ConfigValue.number(key, value, 1, Integer.MAX_VALUE));
+                case "latest.cache.ttl.sec" -> latestCacheTtl(Duration.ofSeconds(ConfigValue.number(key, value, 0, Long.MAX_VALUE / 1_000_000_000L)));
+                case "normalize.schemas" -> normalize(ConfigValue.bool(key, value));
+                case "http.read.timeout.ms" -> timeout(Duration.ofMillis(ConfigValue.number(key, value, 1, Integer.MAX_VALUE)));
+                case "max.retries" -> maxRetries = (int) ConfigValue.number(key, value, 0, 100);
+                case "retries.wait.ms" -> retryBackoff = Duration.ofMillis(ConfigValue.number(key, value, 0, Integer.MAX_VALUE));
+                default -> throw new ConfigException(key, "not a Schema Registry client option");
+            }
+            return this;
+        }
 
         /** The registry's base URL, http or https. Required. */
         public Builder url(String url) {
@@ -337,6 +401,20 @@ public final class SchemaRegistryClient {
         }
 
         public SchemaRegistryClient build() {
+            if (basicUserInfo != null) {
+                int colon = basicUserInfo.indexOf(':');
+                if (colon < 0) {
+                    throw new ConfigException("basic.auth.user.info", "must be user:password");
+                }
+                basicAuth(basicUserInfo.substring(0, colon), basicUserInfo.substring(colon + 1));
+            }
+            if (bearerToken != null) {
+                String token = bearerToken;
+                bearerToken(() -> token);
+            }
+            if (trustStore != null || keyStore != null) {
+                tls(trustStore, trustStorePassword, keyStore, keyStorePassword);
+            }
             if (cacheCapacity < 1) {
                 throw new ConfigException("schema.registry.cache.capacity", "must be >= 1, was " + cacheCapacity);
             }

@@ -16,6 +16,25 @@ public enum SubjectNameStrategy {
     /** {@code <topic>-<record full name>}: several record types per topic, each with its own lineage. */
     TOPIC_RECORD_NAME;
 
+    /**
+     * The strategy a configuration names: this enum's names, or the class names Confluent's serializers
+     * take ({@code io.confluent.kafka.serializers.subject.TopicNameStrategy}, {@code RecordNameStrategy},
+     * {@code TopicRecordNameStrategy}).
+     *
+     * @throws dev.skein.core.errors.ConfigException naming {@code key} for anything else
+     */
+    public static SubjectNameStrategy of(String key, Object value) {
+        String v = value instanceof SubjectNameStrategy s ? s.name() : String.valueOf(value).trim();
+        String simple = v.substring(v.lastIndexOf('.') + 1);
+        return switch (simple) {
+            case "TOPIC_NAME", "TopicNameStrategy" -> TOPIC_NAME;
+            case "RECORD_NAME", "RecordNameStrategy" -> RECORD_NAME;
+            case "TOPIC_RECORD_NAME", "TopicRecordNameStrategy" -> TOPIC_RECORD_NAME;
+            default -> throw new dev.skein.core.errors.ConfigException(key, "must be TopicNameStrategy, RecordNameStrategy"
+                    + " or TopicRecordNameStrategy (or TOPIC_NAME, RECORD_NAME, TOPIC_RECORD_NAME), was " + value);
+        };
+    }
+
     /** The subject of an Avro record of {@code schema}. */
     public String subject(String topic, boolean isKey, Schema schema) {
         return subject(topic, isKey, this == TOPIC_NAME ? null : schema.getFullName());

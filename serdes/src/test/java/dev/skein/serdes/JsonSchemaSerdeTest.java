@@ -159,6 +159,24 @@ class JsonSchemaSerdeTest {
     }
 
     @Test
+    void theConfluentPropertyNamesConfigureTheSerde() {
+        JsonSchemaSerde<Payment> serde = JsonSchemaSerde.builder(registry).schema(PAYMENT_SCHEMA).properties(java.util.Map.of(
+                "value.subject.name.strategy", "io.confluent.kafka.serializers.subject.TopicRecordNameStrategy",
+                "json.fail.invalid.schema", "false")).of(Payment.class);
+        byte[] bytes = serde.serializer().serialize(new Payment("p", -1, Currency.EUR), PRODUCE);
+        assertEquals(bytes[4], registry.latest("payments-samples.Payment").id(), "registered under topic-record name, unchecked");
+        assertThrows(SerializationException.class, () -> JsonSchemaSerde.builder(registry).schema(PAYMENT_SCHEMA)
+                .set("auto.register.schemas", false).set("use.latest.version", "false")
+                .set("key.subject.name.strategy", "RECORD_NAME").of(Payment.class).serializer()
+                .serialize(new Payment("p", 1, Currency.EUR), PRODUCE), "samples.Payment is not registered");
+        assertEquals("value.subject.name.strategy", assertThrows(dev.skein.core.errors.ConfigException.class,
+                () -> JsonSchemaSerde.builder(registry).set("value.subject.name.strategy", "MyStrategy")).key());
+        assertEquals("specific.avro.reader", assertThrows(dev.skein.core.errors.ConfigException.class,
+                () -> ProtobufSerde.builder(registry).set("specific.avro.reader", true)).key());
+        assertEquals(SubjectNameStrategy.RECORD_NAME, SubjectNameStrategy.of("k", "RecordNameStrategy"));
+    }
+
+    @Test
     void badPayloadsSayWhatIsWrong() {
         Deserializer<Payment> d = JsonSchemaSerde.builder(registry).schema(PAYMENT_SCHEMA).of(Payment.class).deserializer();
         assertTrue(assertThrows(SerializationException.class, () -> d.deserialize(new byte[] {1, 0, 0, 0, 1}, CONSUME))

@@ -78,6 +78,32 @@ class SchemaRegistryClientFeaturesTest {
     }
 
     @Test
+    void theConfluentPropertyNamesConfigureTheClient() {
+        wm.stubFor(get(urlEqualTo("/subjects")).willReturn(okJson("[]")));
+        SchemaRegistryClient c = SchemaRegistryClient.builder().properties(java.util.Map.of(
+                "schema.registry.url", wm.baseUrl(), "basic.auth.credentials.source", "USER_INFO",
+                "basic.auth.user.info", "ann:s3cret", "max.schemas.per.subject", "10", "max.retries", 1)).build();
+        c.subjects();
+        wm.verify(getRequestedFor(urlEqualTo("/subjects")).withHeader("Authorization",
+                com.github.tomakehurst.wiremock.client.WireMock.equalTo("Basic YW5uOnMzY3JldA==")));
+        java.util.Properties bearer = new java.util.Properties();
+        bearer.setProperty("schema.registry.url", wm.baseUrl());
+        bearer.setProperty("bearer.auth.credentials.source", "STATIC_TOKEN");
+        bearer.setProperty("bearer.auth.token", "t0k");
+        SchemaRegistryClient.builder().properties(bearer).build().subjects();
+        wm.verify(getRequestedFor(urlEqualTo("/subjects")).withHeader("Authorization",
+                com.github.tomakehurst.wiremock.client.WireMock.equalTo("Bearer t0k")));
+
+        for (String[] bad : new String[][] {{"schema.registry.urls", "x"}, {"schema.registry.url", "http://a,http://b"},
+                {"max.schemas.per.subject", "0"}, {"basic.auth.credentials.source", "SASL_INHERIT"}, {"normalize.schemas", "yes"}}) {
+            ConfigException e = assertThrows(ConfigException.class, () -> SchemaRegistryClient.builder().set(bad[0], bad[1]));
+            assertEquals(bad[0], e.key());
+        }
+        assertEquals("basic.auth.user.info", assertThrows(ConfigException.class, () -> SchemaRegistryClient.builder()
+                .url(wm.baseUrl()).set("basic.auth.user.info", "no-colon").build()).key());
+    }
+
+    @Test
     void versionsAreCachedAndTheCachesAreBounded() {
         for (int id = 1; id <= 3; id++) {
             wm.stubFor(get(urlEqualTo("/schemas/ids/" + id)).willReturn(okJson("{\"schema\":\"\\\"int\\\"\"}")));
@@ -179,8 +205,10 @@ class SchemaRegistryClientFeaturesTest {
                     () -> SchemaRegistryClient.builder().url(url).retries(0, Duration.ZERO).build().subjects());
             assertEquals(SchemaRegistryException.Kind.UNREACHABLE, untrusted.kind(), "the JDK's default trust does not know it");
             String byName = "https://localhost:" + https.httpsPort();
-            assertThrows(SchemaRegistryException.class, () -> SchemaRegistryClient.builder().url(byName).retries(0, Duration.ZERO)
+            SchemaRegistryException wrongName = assertThrows(SchemaRegistryException.class, () -> SchemaRegistryClient.builder()
+                    .url(byName).retries(0, Duration.ZERO).timeout(Duration.ofSeconds(5))
                     .tls(store, "secret1".toCharArray(), null, null).build().subjects(), "the certificate names 127.0.0.1 only");
+            assertTrue(wrongName.getMessage().contains("SSLHandshakeException"), wrongName.getMessage());
         } finally {
             https.stop();
         }
