@@ -175,6 +175,19 @@ class ProtobufSerdeTest {
         }
     }
 
+    @Test
+    void unreadableSchemasNameTheLineAndMissingReferencesTheImport() {
+        IllegalArgumentException bad = assertThrows(IllegalArgumentException.class, () -> ProtoParser.parse("x.proto",
+                "syntax = \"proto3\";\n// a comment\nmessage M { string id = ; }\n"));
+        assertTrue(bad.getMessage().contains("line 3"), bad.getMessage());
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> ProtoParser.parse("x.proto", "edition = \"2023\";"))
+                .getMessage().contains("editions are not supported"));
+        int id = client().register("orphans-value", "syntax = \"proto3\";\nimport \"gone.proto\";\nmessage O { G g = 1; }\n", "PROTOBUF");
+        SerializationException e = assertThrows(SerializationException.class, () -> ProtobufSerde.builder(client()).dynamic()
+                .deserializer().deserialize(golden(id, "00", new byte[0]), CONSUME));
+        assertTrue(e.getMessage().contains("imports gone.proto but the schema has no reference"), e.getMessage());
+    }
+
     /** Names, numbers, labels, types and oneofs of every field: what decoding depends on. */
     static String shape(FileDescriptor f) {
         StringBuilder b = new StringBuilder();

@@ -32,13 +32,15 @@ public final class ProtoParser {
             Map.entry("sfixed64", Type.TYPE_SFIXED64), Map.entry("sint32", Type.TYPE_SINT32),
             Map.entry("sint64", Type.TYPE_SINT64));
 
-    private final List<String> tokens = new ArrayList<>();
-    private final List<Integer> lines = new ArrayList<>();
+    private final List<String> tokens;
+    private final List<Integer> lines;
     private int pos;
     private boolean proto3;
 
     private ProtoParser(String text) {
-        tokenize(text);
+        ProtoTokenizer t = new ProtoTokenizer(text);
+        this.tokens = t.tokens();
+        this.lines = t.lines();
     }
 
     /** @param fileName the name other files import this one by */
@@ -383,35 +385,11 @@ public final class ProtoParser {
             if (!t.startsWith("\"")) {
                 throw error("expected a string, found '" + t + "'");
             }
-            unescape(t.substring(1, t.length() - 1), out);
+            ProtoTokenizer.unescape(t.substring(1, t.length() - 1), out);
         } while (peek().startsWith("\""));
         return out.toString();
     }
 
-    private static void unescape(String s, StringBuilder out) {
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c != '\\' || i + 1 == s.length()) {
-                out.append(c);
-                continue;
-            }
-            char e = s.charAt(++i);
-            switch (e) {
-                case 'n' -> out.append('\n');
-                case 't' -> out.append('\t');
-                case 'r' -> out.append('\r');
-                case '0', '1', '2', '3', '4', '5', '6', '7' -> {
-                    int end = i;
-                    while (end < s.length() && end < i + 3 && s.charAt(end) >= '0' && s.charAt(end) <= '7') {
-                        end++;
-                    }
-                    out.append((char) Integer.parseInt(s.substring(i, end), 8));
-                    i = end - 1;
-                }
-                default -> out.append(e);
-            }
-        }
-    }
 
     private static String camel(String name) {
         StringBuilder b = new StringBuilder();
@@ -457,51 +435,5 @@ public final class ProtoParser {
     private IllegalArgumentException error(String what) {
         int line = lines.isEmpty() ? 1 : lines.get(Math.min(pos, lines.size() - 1));
         return new IllegalArgumentException("bad .proto schema, line " + line + ": " + what);
-    }
-
-    private void tokenize(String s) {
-        int line = 1;
-        int i = 0;
-        while (i < s.length()) {
-            char c = s.charAt(i);
-            if (c == '\n') {
-                line++;
-                i++;
-            } else if (Character.isWhitespace(c)) {
-                i++;
-            } else if (s.startsWith("//", i)) {
-                while (i < s.length() && s.charAt(i) != '\n') {
-                    i++;
-                }
-            } else if (s.startsWith("/*", i)) {
-                int end = s.indexOf("*/", i + 2);
-                end = end < 0 ? s.length() : end + 2;
-                line += (int) s.substring(i, end).chars().filter(ch -> ch == '\n').count();
-                i = end;
-            } else if (c == '"' || c == '\'') {
-                int j = i + 1;
-                while (j < s.length() && s.charAt(j) != c) {
-                    j += s.charAt(j) == '\\' ? 2 : 1;
-                }
-                // single-quoted strings are kept as double-quoted tokens
-                tokens.add("\"" + s.substring(i + 1, Math.min(j, s.length())) + "\"");
-                lines.add(line);
-                i = j + 1;
-            } else if (Character.isLetterOrDigit(c) || c == '_' || c == '.') {
-                int j = i;
-                while (j < s.length() && (Character.isLetterOrDigit(s.charAt(j)) || s.charAt(j) == '_'
-                        || s.charAt(j) == '.' || (s.charAt(j) == '-' || s.charAt(j) == '+')
-                        && Character.toLowerCase(s.charAt(j - 1)) == 'e' && Character.isDigit(s.charAt(i)))) {
-                    j++;
-                }
-                tokens.add(s.substring(i, j));
-                lines.add(line);
-                i = j;
-            } else {
-                tokens.add(String.valueOf(c));
-                lines.add(line);
-                i++;
-            }
-        }
     }
 }
