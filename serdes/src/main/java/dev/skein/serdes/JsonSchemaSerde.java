@@ -59,6 +59,7 @@ public final class JsonSchemaSerde<T> implements Serde<T> {
     private final String recordName;
     private final List<SchemaReference> references;
     private final Map<Integer, JsonSchemaValidator> validators = new ConcurrentHashMap<>();
+    private final Map<String, RegisteredSchema> bySubject = new ConcurrentHashMap<>();
 
     private JsonSchemaSerde(Builder b, JavaType type) {
         this.registry = b.registry;
@@ -116,11 +117,17 @@ public final class JsonSchemaSerde<T> implements Serde<T> {
         try {
             if (useLatestVersion) {
                 writer = registry.latest(subject);
-            } else if (autoRegister) {
-                writer = new RegisteredSchema(subject, -1, registry.register(subject, schema, "JSON", references),
-                        schema, "JSON", references);
             } else {
-                writer = registry.lookup(subject, schema, "JSON", references);
+                // per subject, so the hot path neither builds the client's (subject, schema text) key
+                // nor hashes the schema text for every record
+                writer = bySubject.get(subject);
+                if (writer == null) {
+                    writer = autoRegister
+                            ? new RegisteredSchema(subject, -1, registry.register(subject, schema, "JSON", references),
+                                    schema, "JSON", references)
+                            : registry.lookup(subject, schema, "JSON", references);
+                    bySubject.put(subject, writer);
+                }
             }
         } catch (SchemaRegistryException e) {
             throw new SerializationException("cannot get a schema id for subject " + subject + ": " + e.getMessage(),

@@ -53,8 +53,10 @@ public final class ProtobufSerde<T extends Message> implements Serde<T> {
     private final Function<String, String> referenceSubject;
     private final Parser<T> parser;
     private final Descriptor expected;
-    private final Map<FileDescriptor, ProtoSchemas.Registration> registrations = new ConcurrentHashMap<>();
+    private final Map<SubjectAndFile, Integer> ids = new ConcurrentHashMap<>();
     private final Map<Integer, FileDescriptor> writerFiles = new ConcurrentHashMap<>();
+
+    private record SubjectAndFile(String subject, FileDescriptor file) {}
 
     private ProtobufSerde(Builder b, Parser<T> parser, Descriptor expected) {
         this.registry = b.registry;
@@ -91,10 +93,18 @@ public final class ProtobufSerde<T extends Message> implements Serde<T> {
             if (useLatestVersion) {
                 id = registry.latest(subject).id();
             } else {
-                ProtoSchemas.Registration r = registrations.computeIfAbsent(type.getFile(),
-                        f -> ProtoSchemas.registration(f, registry, referenceSubject, autoRegister));
-                id = autoRegister ? registry.register(subject, r.schema(), "PROTOBUF", r.references())
-                        : registry.lookup(subject, r.schema(), "PROTOBUF", r.references()).id();
+                // per (subject, file), so the hot path neither builds the client's (subject, schema text)
+                // key nor hashes the .proto text for every record
+                SubjectAndFile key = new SubjectAndFile(subject, type.getFile());
+                Integer known = ids.get(key);
+                if (known == null) {
+                    ProtoSchemas.Registration r = ProtoSchemas.registration(type.getFile(), registry, referenceSubject,
+                            autoRegister);
+                    known = autoRegister ? registry.register(subject, r.schema(), "PROTOBUF", r.references())
+                            : registry.lookup(subject, r.schema(), "PROTOBUF", r.references()).id();
+                    ids.put(key, known);
+                }
+                id = known;
             }
         } catch (SchemaRegistryException e) {
             throw new SerializationException("cannot get a schema id for subject " + subject + ": " + e.getMessage(),
