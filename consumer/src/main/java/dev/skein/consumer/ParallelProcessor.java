@@ -18,6 +18,8 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -207,6 +209,8 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
     private final LongAdder retried = new LongAdder();
     private final LongAdder deadLettered = new LongAdder();
     private final Timer processing;
+    /** Null when tracing is off. */
+    private final ObservationRegistry observations;
     private final Counter retriesMeter;
     private final Counter deadLetteredMeter;
 
@@ -231,6 +235,7 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
         this.commitInterval = b.commitInterval;
         this.drainTimeout = b.drainTimeout;
         this.timer = Executors.newSingleThreadScheduledExecutor(daemon("skein-parallel-retry"));
+        this.observations = b.observationRegistry == null || b.observationRegistry.isNoop() ? null : b.observationRegistry;
         MeterRegistry r = b.meterRegistry;
         if (r != null) {
             Gauge.builder("skein.parallel.in.flight", this, p -> p.locked(p.scheduler::held))
@@ -551,34 +556,48 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
             return null;
         }
         long start = System.nanoTime();
+        Observation trace = observations == null ? Observation.NOOP : RecordTracing.start(record, observations);
         Handler<K, V> handler = blocking;
         if (handler != null) {
-            try {
+            try (Observation.Scope scope = trace.openScope()) {
                 handler.handle(record);
             } catch (Throwable e) {
+                stop(trace, e);
                 failed(w, raw, e);
                 return null;
             }
+            trace.stop();
             return complete(w, start);
         }
         CompletionStage<?> stage;
-        try {
+        try (Observation.Scope scope = trace.openScope()) {
             stage = async.handle(record);
         } catch (Throwable e) {
+            stop(trace, e);
             failed(w, raw, e);
             return null;
         }
         if (stage == null) {
+            trace.stop();
             return complete(w, start);
         }
         stage.whenComplete((v, e) -> {
             if (e == null) {
+                trace.stop();
                 succeeded(w, start);
             } else {
+                stop(trace, unwrap(e));
                 failed(w, raw, unwrap(e));
             }
         });
         return null;
+    }
+
+    private static void stop(Observation trace, Throwable error) {
+        if (trace != Observation.NOOP) {
+            trace.error(error);
+            trace.stop();
+        }
     }
 
     private static Throwable unwrap(Throwable e) {
@@ -1027,6 +1046,7 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
         private Duration commitInterval = Duration.ofSeconds(1);
         private Duration drainTimeout = Duration.ofSeconds(30);
         private MeterRegistry meterRegistry;
+        private ObservationRegistry observationRegistry;
 
         private Builder(Deserializer<K> keys, Deserializer<V> values) {
             this.keys = Objects.requireNonNull(keys, "keys");
@@ -1151,6 +1171,19 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Traces each record's handling: a {@value RecordTracing#PROCESS} observation per handler run, a
+         * child of the trace in the record's headers ({@link RecordTracing}), in scope on the handler's
+         * thread (so what the handler sends continues the trace) and, for {@link #runAsync}, stopped when
+         * the stage completes. The consumer's own observations and the dead-letter producer's
+         * {@code skein.send} use it too. Off by default, and free when off.
+         */
+        public Builder<K, V> observationRegistry(ObservationRegistry registry) {
+            this.observationRegistry = registry;
+            consumer.observationRegistry(registry);
+            return this;
+        }
+
         /** Checks the options (naming a bad one), then builds the consumer and, with a dead-letter topic, its producer. */
         public ParallelProcessor<K, V> build() {
             if ((topics == null || topics.isEmpty()) && pattern == null) {
@@ -1179,7 +1212,8 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
             Producer<byte[], byte[]> producer = null;
             if (deadLetterTopic != null) {
                 producer = Producer.builder(Serdes.bytes().serializer(), Serdes.bytes().serializer())
-                        .options(o -> o.client(options.client())).acks(Acks.ALL).idempotence(true).build();
+                        .options(o -> o.client(options.client())).acks(Acks.ALL).idempotence(true)
+                        .observationRegistry(observationRegistry).build();
             }
             ExecutorService owned = executor != null ? null : defaultExecutor(maxInFlight);
             Consumer<byte[], byte[]> c;

@@ -225,4 +225,58 @@ class TracingIT {
         assertEquals(trace, tp[0], "the output carries the input's trace");
         assertEquals(send.getSpanId(), tp[1]);
     }
+
+    @Test
+    void aParallelProcessorRunsEachHandlerInsideItsRecordsTraceAndStopsAnAsyncOneWithItsStage(KafkaCluster kafka)
+            throws Exception {
+        String topic = ConsumerIT.topic(kafka, "tracing-parallel", 1);
+        Span upstream = otel.getTracer("upstream").spanBuilder("upstream").startSpan();
+        try (KafkaProducer<String, String> p = referenceProducer(kafka); Scope ignored = upstream.makeCurrent()) {
+            for (String key : List.of("blocking", "async")) {
+                var record = new org.apache.kafka.clients.producer.ProducerRecord<String, String>(topic, key, key);
+                otel.getPropagators().getTextMapPropagator().inject(io.opentelemetry.context.Context.current(),
+                        record.headers(), (headers, k, value) -> headers.add(k, value.getBytes(StandardCharsets.UTF_8)));
+                p.send(record).get(30, TimeUnit.SECONDS);
+            }
+        } finally {
+            upstream.end();
+        }
+        java.util.Map<String, String> seenTrace = new java.util.concurrent.ConcurrentHashMap<>();
+        java.util.concurrent.CompletableFuture<Void> asyncWork = new java.util.concurrent.CompletableFuture<>();
+        try (ParallelProcessor<String, String> processor = ParallelProcessor
+                .builder(Serdes.string().deserializer(), Serdes.string().deserializer())
+                .bootstrapServers(kafka.bootstrapServers()).groupId("tracing-parallel-" + UUID.randomUUID())
+                .topics(topic).options(o -> o.offsetReset(OffsetReset.EARLIEST)).ordering(ParallelProcessor.Ordering.UNORDERED)
+                .observationRegistry(registry).build()) {
+            java.util.concurrent.CompletableFuture<Void> run = java.util.concurrent.CompletableFuture.runAsync(() ->
+                    processor.runAsync(r -> {
+                        seenTrace.put(r.key(), tracer.currentSpan() == null ? "none" : tracer.currentSpan().context().traceId());
+                        return r.key().equals("blocking") ? null : asyncWork;
+                    }));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (seenTrace.size() < 2) {
+                assertTrue(System.nanoTime() < deadline && !run.isDone(), "both records handled");
+                Thread.onSpinWait();
+            }
+            span("the blocking record's process", s -> s.getName().equals(topic + " process")
+                    && "0".equals(attribute(s, "messaging.kafka.offset")));
+            assertTrue(spans.getFinishedSpanItems().stream().noneMatch(s -> s.getName().equals(topic + " process")
+                    && "1".equals(attribute(s, "messaging.kafka.offset"))),
+                    "the async record's observation stays open until its stage completes");
+            asyncWork.complete(null);
+            processor.close();
+            run.get(30, TimeUnit.SECONDS);
+        }
+        String trace = upstream.getSpanContext().getTraceId();
+        assertEquals(trace, seenTrace.get("blocking"), "the blocking handler ran inside the record's trace");
+        assertEquals(trace, seenTrace.get("async"), "the async handler was called inside the record's trace");
+        span("the async record's process, once its stage completed", s -> s.getName().equals(topic + " process")
+                && "1".equals(attribute(s, "messaging.kafka.offset")));
+        for (SpanData s : spans.getFinishedSpanItems()) {
+            if (s.getName().equals(topic + " process")) {
+                assertEquals(trace, s.getTraceId());
+                assertEquals(upstream.getSpanContext().getSpanId(), s.getParentSpanId());
+            }
+        }
+    }
 }
