@@ -181,6 +181,11 @@ class ConsumerInterceptorIT {
             pollUntil(c, got, () -> log.contains("after:commit@" + N));
             c.commitSync(Map.of(new TopicPartition(topic, 0), new OffsetAndMetadata(N - 1, "", -1)));
             assertTrue(log.contains("after:commit@" + (N - 1)), "a synchronous commit is told before it returns");
+            c.commitAsync(Map.of(new TopicPartition(topic, 0), new OffsetAndMetadata(N - 2, "", -1)),
+                    (offsets, e) -> log.add("callback " + (e == null ? "ok" : e)));
+            pollUntil(c, got, () -> log.contains("callback ok"));
+            assertEquals(log.indexOf("callback ok") - 1, log.indexOf("after:commit@" + (N - 2)),
+                    "an asynchronous commit is told from a later poll, just before its callback: " + log);
         }
         assertEquals(N, got.size());
         for (int i = 0; i < N; i++) {
