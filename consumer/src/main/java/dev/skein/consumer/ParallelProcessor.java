@@ -1209,6 +1209,12 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
             if (options.groupId() == null || options.groupId().isEmpty()) {
                 throw new IllegalArgumentException("group.id is required: the processor commits for a group");
             }
+            if (!options.interceptorClasses().isEmpty()) {
+                // Its consumer reads bytes and deserializes on the handlers' threads: an interceptor would
+                // see raw bytes where it expects the typed records.
+                throw new dev.skein.core.errors.ConfigException("interceptor.classes",
+                        "the parallel processor takes no consumer interceptors (its consumer reads raw bytes)");
+            }
             Producer<byte[], byte[]> producer = null;
             if (deadLetterTopic != null) {
                 producer = Producer.builder(Serdes.bytes().serializer(), Serdes.bytes().serializer())

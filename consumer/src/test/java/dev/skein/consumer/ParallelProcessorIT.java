@@ -402,6 +402,12 @@ class ParallelProcessorIT {
                 .bootstrapServers("127.0.0.1:1").topics("t");
         e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, noGroup::build);
         assertTrue(e.getMessage().contains("group.id"), e.getMessage());
+        var intercepted = ParallelProcessor.builder(Serdes.string().deserializer(), Serdes.string().deserializer())
+                .bootstrapServers("127.0.0.1:1").groupId("g").topics("t").property("interceptor.classes", Noop.class);
+        e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, intercepted::build);
+        assertTrue(e.getMessage().contains("interceptor.classes"), e.getMessage());
     }
 
+    /** An interceptor the processor must refuse: its consumer would hand it raw bytes. */
+    public static final class Noop implements ConsumerInterceptor<String, String> {}
 }
