@@ -108,10 +108,10 @@ import java.util.regex.Pattern;
  * <p><b>Back-pressure.</b> At most {@link Builder#maxInFlight} records (and bytes of keys and values)
  * are held, running or waiting behind their key. Polled records beyond that wait outside, taken in
  * order as records end (by the thread whose record ended, which runs the one it took: no hand-off per
- * record while the processor is full); the loop polls again only while less than a poll's worth
+ * record while the processor is full); the loop polls again only while less than two polls' worth
  * ({@code max.poll.records}) waits there, and if that much waits for long, fetching pauses (the group
  * membership carries on) until it drains. Memory stays within the consumer's buffer, {@code maxInFlight}
- * and two polls. A partition whose oldest unfinished record holds back more than ten times
+ * and three polls. A partition whose oldest unfinished record holds back more than ten times
  * {@code maxInFlight} records is paused on its own until that record finishes.
  *
  * <p>Handlers run on the {@link Builder#executor executor}: by default a virtual thread per record on a
@@ -187,7 +187,14 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
     /** The handler, set once by {@link #run} or {@link #runAsync} (the other stays null). */
     private volatile Handler<K, V> blocking;
     private volatile AsyncHandler<K, V> async;
-    private final int maxPollRecords;
+    /**
+     * The loop polls while fewer than {@code pendingHigh} records (two polls' worth) wait outside the
+     * scheduler, and once it has that many, waits for them to drain to {@code pendingLow} (one poll's
+     * worth). The slack matters: on a busy machine the loop may wait a while for a CPU, and the handler
+     * threads that find nothing waiting go back to the pool, to be woken one by one again.
+     */
+    private final int pendingHigh;
+    private final int pendingLow;
     /**
      * Records polled and not yet handed to the scheduler, in the order polled (under the lock). The
      * polling thread adds to it; whichever thread finds room takes from it: the polling thread, or a
@@ -224,7 +231,8 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
         this.pattern = b.pattern;
         this.ordering = b.ordering;
         this.maxInFlight = b.maxInFlight;
-        this.maxPollRecords = maxPollRecords;
+        this.pendingHigh = 2 * maxPollRecords;
+        this.pendingLow = maxPollRecords;
         this.maxInFlightBytes = b.maxInFlightBytes;
         this.ownedExecutor = ownedExecutor;
         this.executor = b.executor != null ? b.executor : ownedExecutor;
@@ -343,7 +351,7 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
     }
 
     /**
-     * One turn of the loop. Records wait outside the scheduler (in {@link #pending}) up to a poll's worth;
+     * One turn of the loop. Records wait outside the scheduler (in {@link #pending}) up to two polls' worth;
      * with that much waiting, the loop waits for it to drain before polling again. Only when it does not
      * drain for a while (the handlers are stuck) does fetching pause: a pause drops what the consumer
      * prefetched, so pausing at every full moment would leave the handlers waiting for fetches. A
@@ -351,10 +359,10 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
      */
     private void pollOnce() {
         admit();
-        if (pendingCount >= maxPollRecords && waitForRoom()) {
+        if (pendingCount >= pendingHigh && waitForRoom()) {
             return; // drained: the next turn polls
         }
-        boolean backlog = pendingCount >= maxPollRecords;
+        boolean backlog = pendingCount >= pendingHigh;
         Set<TopicPartition> assigned = consumer.assignment();
         Set<TopicPartition> pause = new HashSet<>();
         lock.lock();
@@ -393,12 +401,12 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
 
     /**
      * Waits, up to {@link #PAUSED_WAIT_NANOS}, for the records waiting outside the scheduler to drain to
-     * half a poll's worth (woken by {@link #signalIfWaited}); true when fewer than a poll's worth wait.
+     * {@link #pendingLow} (woken by {@link #signalIfWaited}); true when fewer than {@link #pendingHigh} wait.
      */
     private boolean waitForRoom() {
         lock.lock();
         try {
-            if (pending.size() > maxPollRecords / 2 && !stopping) {
+            if (pending.size() > pendingLow && !stopping) {
                 waitingForRoom = true;
                 long wait = PAUSED_WAIT_NANOS;
                 while (waitingForRoom && !stopping && wait > 0) {
@@ -406,7 +414,7 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
                 }
                 waitingForRoom = false;
             }
-            return pending.size() < maxPollRecords;
+            return pending.size() < pendingHigh;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new SkeinException("interrupted", e);
@@ -666,11 +674,11 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
 
     /**
      * Wakes the polling thread when it waits for the records outside the scheduler to drain and they
-     * have (to half a poll's worth, so it wakes once per poll, not once per record), and a drain
+     * have (to {@link #pendingLow}, so it wakes once per poll, not once per record), and a drain
      * whenever anything ends. Under the lock.
      */
     private void signalIfWaited() {
-        if (draining > 0 || (waitingForRoom && pending.size() <= maxPollRecords / 2)) {
+        if (draining > 0 || (waitingForRoom && pending.size() <= pendingLow)) {
             waitingForRoom = false;
             changed.signalAll();
         }
