@@ -30,7 +30,7 @@ import static dev.skein.bench.Results.number;
  *
  * <ul>
  *   <li>{@code parallel}: a {@code ParallelProcessor} (KEY ordering, {@code maxInFlight}, its default
- *       executor: on Java 17 a pool of {@code min(maxInFlight, 1024)} threads) whose handler sleeps the
+ *       executor: on Java 17 a pool of {@code min(maxInFlight, 256 × CPUs, 1024)} threads) whose handler sleeps the
  *       simulated I/O, from the start of the topic until all N records are done;</li>
  *   <li>{@code poll-loop}: a plain {@code Consumer} (at-least-once) sleeping on its polling thread per
  *       record, for a bounded time from its first record.</li>

@@ -115,7 +115,8 @@ import java.util.regex.Pattern;
  * {@code maxInFlight} records is paused on its own until that record finishes.
  *
  * <p>Handlers run on the {@link Builder#executor executor}: by default a virtual thread per record on a
- * JVM that has them (21 and later), else a pool of up to {@code min(maxInFlight, 1024)} daemon threads.
+ * JVM that has them (21 and later), else a pool of up to {@code min(maxInFlight, 256 × CPUs, 1024)} daemon
+ * threads (past that, platform threads cost more in switching than they add: see {@link #defaultThreads}).
  * {@link #run} polls on the calling thread until {@link #close()} (from another thread, a shutdown
  * hook) or a failure ends it.
  */
@@ -1252,11 +1253,23 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
         }
 
         /** Virtual threads where the JVM has them (21+), else a pool of daemon threads that shrinks when idle. */
+        /**
+         * The platform threads of the default pool: {@code min(maxInFlight, 256 × cpus, 1024)}. A thread per
+         * record held is not free: every one that wakes from its handler's wait costs a context switch on a
+         * machine whose CPUs it shares with all the others. On 2 CPUs, records that each sleep 5 ms ran at
+         * 40,000 to 46,000 a second on 1,000 threads and at 52,000 to 57,000 on 400 to 512, with a quarter
+         * less CPU per record (bench/README.md, "Parallel processing"). Virtual threads, where the JVM has
+         * them, have no such cost.
+         */
+        static int defaultThreads(int maxInFlight, int cpus) {
+            return Math.min(maxInFlight, Math.min(1024, 256 * Math.max(1, cpus)));
+        }
+
         private static ExecutorService defaultExecutor(int maxInFlight) {
             try {
                 return (ExecutorService) Executors.class.getMethod("newVirtualThreadPerTaskExecutor").invoke(null);
             } catch (ReflectiveOperationException | RuntimeException e) {
-                int threads = Math.min(maxInFlight, 1024);
+                int threads = defaultThreads(maxInFlight, Runtime.getRuntime().availableProcessors());
                 ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS,
                         new LinkedBlockingQueue<>(), daemon("skein-parallel"));
                 pool.allowCoreThreadTimeOut(true);
