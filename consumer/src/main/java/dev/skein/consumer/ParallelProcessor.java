@@ -116,7 +116,7 @@ import java.util.regex.Pattern;
  *
  * <p>Handlers run on the {@link Builder#executor executor}: by default a virtual thread per record on a
  * JVM that has them (21 and later), else a pool of up to {@code min(maxInFlight, 256 × CPUs, 1024)} daemon
- * threads (past that, platform threads cost more in switching than they add: see {@link #defaultThreads}).
+ * threads (past that, platform threads cost more in switching than they add).
  * {@link #run} polls on the calling thread until {@link #close()} (from another thread, a shutdown
  * hook) or a failure ends it.
  */
