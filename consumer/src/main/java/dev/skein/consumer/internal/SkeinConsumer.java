@@ -52,6 +52,7 @@ import dev.skein.consumer.SubscriptionPattern;
  */
 public final class SkeinConsumer<K, V> implements Consumer<K, V> {
     private static final Logger log = LoggerFactory.getLogger(SkeinConsumer.class);
+    private static final ThrottledLog TRACING_LOG = new ThrottledLog(SkeinConsumer.class);
 
     private final ConsumerOptions settings;
     private final ClusterClient client;
@@ -213,7 +214,7 @@ public final class SkeinConsumer<K, V> implements Consumer<K, V> {
                 ConsumerRecords<K, V> records = new ConsumerRecords<>(out);
                 if (group == null || group.beforeReturning(records)) {
                     if (observations != null) {
-                        observeReceive(records);
+                        observeReceive(observations, records.count(), settings.groupId(), settings.client().clientId());
                     }
                     return interceptors == null ? records : interceptors.onConsume(records);
                 }
@@ -229,18 +230,24 @@ public final class SkeinConsumer<K, V> implements Consumer<K, V> {
      * OpenTelemetry's instrumentation). It starts and stops here: the records were fetched in the
      * background, so the poll has no meaningful duration of its own to time.
      */
-    private void observeReceive(ConsumerRecords<K, V> records) {
+    static void observeReceive(ObservationRegistry observations, int count, String groupId, String clientId) {
         if (observations.isNoop()) {
             return;
         }
-        Observation.createNotStarted("skein.receive", observations)
-                .contextualName("poll")
-                .lowCardinalityKeyValue("messaging.system", "kafka")
-                .lowCardinalityKeyValue("messaging.operation", "receive")
-                .lowCardinalityKeyValue("messaging.consumer.group.name", settings.groupId() == null ? "none" : settings.groupId())
-                .lowCardinalityKeyValue("messaging.client.id", settings.client().clientId())
-                .highCardinalityKeyValue("messaging.batch.message_count", Integer.toString(records.count()))
-                .start().stop();
+        try {
+            Observation.createNotStarted("skein.receive", observations)
+                    .contextualName("poll")
+                    .lowCardinalityKeyValue("messaging.system", "kafka")
+                    .lowCardinalityKeyValue("messaging.operation", "receive")
+                    .lowCardinalityKeyValue("messaging.consumer.group.name", groupId == null ? "none" : groupId)
+                    .lowCardinalityKeyValue("messaging.client.id", clientId)
+                    .highCardinalityKeyValue("messaging.batch.message_count", Integer.toString(count))
+                    .start().stop();
+        } catch (RuntimeException e) {
+            // The records' positions have moved past them: poll() must return them, whatever a
+            // tracing handler does, or they are lost (and committed over) for this consumer.
+            TRACING_LOG.warn(observations, "skein.receive", "threw; the poll returns its records untraced", e);
+        }
     }
 
     private void awaitData(long deadline) {

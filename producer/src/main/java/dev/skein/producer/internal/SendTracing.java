@@ -23,6 +23,8 @@ public final class SendTracing {
     /** The observation's name. */
     public static final String NAME = "skein.send";
 
+    private static final ThrottledLog log = new ThrottledLog(SendTracing.class);
+
     private final ObservationRegistry registry;
     private final String clientId;
 
@@ -48,13 +50,21 @@ public final class SendTracing {
         SenderContext<List<Header>> context = new SenderContext<>(SendTracing::setHeader, Kind.PRODUCER);
         context.setCarrier(carrier);
         context.setRemoteServiceName("kafka");
-        Observation observation = Observation.createNotStarted(NAME, () -> context, registry)
-                .contextualName(record.topic() + " publish")
-                .lowCardinalityKeyValue("messaging.system", "kafka")
-                .lowCardinalityKeyValue("messaging.operation", "publish")
-                .lowCardinalityKeyValue("messaging.destination.name", record.topic())
-                .lowCardinalityKeyValue("messaging.client.id", clientId)
-                .start(); // the propagating handler writes the headers here, into the carrier
+        Observation observation;
+        try {
+            observation = Observation.createNotStarted(NAME, () -> context, registry)
+                    .contextualName(record.topic() + " publish")
+                    .lowCardinalityKeyValue("messaging.system", "kafka")
+                    .lowCardinalityKeyValue("messaging.operation", "publish")
+                    .lowCardinalityKeyValue("messaging.destination.name", record.topic())
+                    .lowCardinalityKeyValue("messaging.client.id", clientId)
+                    .start(); // the propagating handler writes the headers here, into the carrier
+        } catch (RuntimeException e) {
+            // A handler that throws is user code failing: the record goes untraced rather than send()
+            // throwing past the interceptors' acknowledgement and the callback.
+            log.warn(registry, "start of " + NAME, "threw; the record goes untraced", e);
+            return null;
+        }
         return new Traced<>(observation, record.withHeaders(carrier), callback);
     }
 

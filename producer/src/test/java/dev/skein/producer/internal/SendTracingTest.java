@@ -21,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 class SendTracingTest {
 
     /** Writes "traceparent" as a propagating tracing handler would, and keeps the contexts it stopped. */
-    static final class Injecting implements ObservationHandler<SenderContext<Object>> {
+    static class Injecting implements ObservationHandler<SenderContext<Object>> {
         final List<Observation.Context> stopped = new ArrayList<>();
 
         @Override
@@ -79,5 +79,17 @@ class SendTracingTest {
         assertNull(SendTracing.of(ObservationRegistry.NOOP, "c").start(ProducerRecord.of("t", "v"), null));
         assertNull(SendTracing.of(ObservationRegistry.create(), "c").start(ProducerRecord.of("t", "v"), null),
                 "a registry without handlers is a no-op");
+    }
+
+    @Test
+    void aHandlerThatThrowsOnStartLeavesTheRecordUntracedInsteadOfFailingSend() {
+        ObservationRegistry registry = ObservationRegistry.create();
+        registry.observationConfig().observationHandler(new Injecting() {
+            @Override
+            public void onStart(SenderContext<Object> context) {
+                throw new IllegalStateException("a broken tracing handler");
+            }
+        });
+        assertNull(SendTracing.of(registry, "c").start(ProducerRecord.of("t", "v"), null));
     }
 }
