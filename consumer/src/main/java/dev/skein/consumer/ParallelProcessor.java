@@ -6,6 +6,7 @@ import dev.skein.core.TopicPartition;
 import dev.skein.core.errors.SkeinException;
 import dev.skein.consumer.internal.DoneOffsets;
 import dev.skein.consumer.internal.ParallelScheduler;
+import dev.skein.consumer.internal.ThrottledLog;
 import dev.skein.consumer.internal.ParallelScheduler.CommitPoint;
 import dev.skein.consumer.internal.ParallelScheduler.Work;
 import dev.skein.producer.Acks;
@@ -122,6 +123,7 @@ import java.util.regex.Pattern;
  */
 public final class ParallelProcessor<K, V> implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ParallelProcessor.class);
+    private static final ThrottledLog TRACING_LOG = new ThrottledLog(ParallelProcessor.class);
     private static final Object WHOLE_PARTITION = new Object();
     private static final Duration POLL = Duration.ofMillis(100);
     private static final long PAUSED_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
@@ -565,34 +567,40 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
             return null;
         }
         long start = System.nanoTime();
-        Observation trace = observations == null ? Observation.NOOP : RecordTracing.start(record, observations);
+        Observation trace = startTrace(record);
         Handler<K, V> handler = blocking;
         if (handler != null) {
-            try (Observation.Scope scope = trace.openScope()) {
+            Observation.Scope scope = openScope(trace);
+            try {
                 handler.handle(record);
             } catch (Throwable e) {
+                closeScope(scope);
                 stop(trace, e);
                 failed(w, raw, e);
                 return null;
             }
-            trace.stop();
+            closeScope(scope);
+            stop(trace, null);
             return complete(w, start);
         }
         CompletionStage<?> stage;
-        try (Observation.Scope scope = trace.openScope()) {
+        Observation.Scope scope = openScope(trace);
+        try {
             stage = async.handle(record);
         } catch (Throwable e) {
+            closeScope(scope);
             stop(trace, e);
             failed(w, raw, e);
             return null;
         }
+        closeScope(scope);
         if (stage == null) {
-            trace.stop();
+            stop(trace, null);
             return complete(w, start);
         }
         stage.whenComplete((v, e) -> {
             if (e == null) {
-                trace.stop();
+                stop(trace, null);
                 succeeded(w, start);
             } else {
                 stop(trace, unwrap(e));
@@ -602,10 +610,55 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
         return null;
     }
 
+    // Tracing never decides a record's fate: a registry handler that throws leaves the record untraced
+    // (logged), and the record is done, retried or dead-lettered as its handler alone says.
+
+    private Observation startTrace(ConsumerRecord<K, V> record) {
+        if (observations == null) {
+            return Observation.NOOP;
+        }
+        try {
+            return RecordTracing.start(record, observations);
+        } catch (RuntimeException e) {
+            TRACING_LOG.warn(observations, "skein.process", "threw on start; the record goes untraced", e);
+            return Observation.NOOP;
+        }
+    }
+
+    private static Observation.Scope openScope(Observation trace) {
+        if (trace == Observation.NOOP) {
+            return null;
+        }
+        try {
+            return trace.openScope();
+        } catch (RuntimeException e) {
+            TRACING_LOG.warn(trace, "openScope", "threw; the handler runs outside the trace", e);
+            return null;
+        }
+    }
+
+    private static void closeScope(Observation.Scope scope) {
+        if (scope == null) {
+            return;
+        }
+        try {
+            scope.close();
+        } catch (RuntimeException e) {
+            TRACING_LOG.warn(scope, "close", "threw", e);
+        }
+    }
+
     private static void stop(Observation trace, Throwable error) {
-        if (trace != Observation.NOOP) {
-            trace.error(error);
+        if (trace == Observation.NOOP) {
+            return;
+        }
+        try {
+            if (error != null) {
+                trace.error(error);
+            }
             trace.stop();
+        } catch (RuntimeException e) {
+            TRACING_LOG.warn(trace, "stop", "threw", e);
         }
     }
 

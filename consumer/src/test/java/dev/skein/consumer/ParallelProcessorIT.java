@@ -388,6 +388,42 @@ class ParallelProcessorIT {
     }
 
     @Test
+    void aTracingHandlerThatThrowsNeverDecidesARecordsFate(KafkaCluster kafka) throws Exception {
+        String topic = ConsumerIT.topic(kafka, "parallel-tracing-broken", 1);
+        int total = 200;
+        produce(kafka, topic, total, 20);
+        io.micrometer.observation.ObservationRegistry broken = io.micrometer.observation.ObservationRegistry.create();
+        broken.observationConfig().observationHandler(new io.micrometer.observation.ObservationHandler<>() {
+            @Override
+            public boolean supportsContext(io.micrometer.observation.Observation.Context context) {
+                return true;
+            }
+
+            @Override
+            public void onStart(io.micrometer.observation.Observation.Context context) {
+                throw new IllegalStateException("a broken tracer");
+            }
+
+            @Override
+            public void onStop(io.micrometer.observation.Observation.Context context) {
+                throw new IllegalStateException("a broken tracer");
+            }
+        });
+        Set<Integer> done = ConcurrentHashMap.newKeySet();
+        try (ParallelProcessor<String, String> processor = ParallelProcessor
+                .builder(Serdes.string().deserializer(), Serdes.string().deserializer())
+                .bootstrapServers(kafka.bootstrapServers()).groupId("parallel-tracing-" + UUID.randomUUID())
+                .topics(topic).options(o -> o.offsetReset(OffsetReset.EARLIEST)).observationRegistry(broken).build()) {
+            CompletableFuture<Throwable> run = start(() -> processor.run(r -> done.add(Integer.parseInt(r.value()))));
+            await(() -> done.size() == total || run.isDone(), Duration.ofSeconds(60), "every record handled");
+            await(() -> processor.processedCount() == total || run.isDone(), Duration.ofSeconds(30), "every record done");
+            assertEquals(0, processor.retriedCount(), "no record failed for its tracing");
+            processor.close();
+            assertNull(run.get(30, TimeUnit.SECONDS));
+        }
+    }
+
+    @Test
     void badOptionsFailAtBuildNamingThem() {
         var b = ParallelProcessor.builder(Serdes.string().deserializer(), Serdes.string().deserializer())
                 .bootstrapServers("127.0.0.1:1").groupId("g");

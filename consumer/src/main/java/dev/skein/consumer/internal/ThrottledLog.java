@@ -12,13 +12,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * per {@link #INTERVAL_NANOS} for each object and call, saying how many were left out, so a failure on
  * every record cannot flood the log (DESIGN.md: no log line per record).
  */
-final class ThrottledLog {
+public final class ThrottledLog {
     static final long INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(10);
 
     private final Logger log;
     private final ConcurrentHashMap<String, Window> windows = new ConcurrentHashMap<>();
 
-    ThrottledLog(Class<?> owner) {
+    public ThrottledLog(Class<?> owner) {
         this.log = LoggerFactory.getLogger(owner);
     }
 
@@ -28,7 +28,7 @@ final class ThrottledLog {
     }
 
     /** Logs unless this culprit's call was logged less than the interval ago; returns whether it logged. */
-    boolean warn(Object culprit, String call, String what, Throwable error) {
+    public boolean warn(Object culprit, String call, String what, Throwable error) {
         Window w = windows.computeIfAbsent(culprit.getClass().getName() + '#' + call, k -> new Window());
         long now = System.nanoTime();
         long next = w.next.get();
