@@ -187,8 +187,16 @@ public final class SchemaRegistryClient {
 
     /** Whether {@code schema} is compatible with the latest version of {@code subject}, under its level. */
     public boolean isCompatible(String subject, String schema) {
+        return isCompatible(subject, schema, "AVRO", List.of());
+    }
+
+    /**
+     * Whether {@code schema} of {@code schemaType} ("AVRO", "PROTOBUF", "JSON"), with these references,
+     * is compatible with the latest version of {@code subject}, under its level.
+     */
+    public boolean isCompatible(String subject, String schema, String schemaType, List<SchemaReference> references) {
         return http.call("POST", "/compatibility/subjects/" + enc(subject) + "/versions/latest",
-                body(schema, "AVRO", List.of()), subject, "latest").path("is_compatible").asBoolean(false);
+                body(schema, schemaType, references), subject, "latest").path("is_compatible").asBoolean(false);
     }
 
     /** The subject's compatibility level, or the global one when {@code subject} is null. */

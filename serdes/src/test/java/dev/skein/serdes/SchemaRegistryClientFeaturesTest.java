@@ -217,4 +217,13 @@ class SchemaRegistryClientFeaturesTest {
         assertEquals("schema.registry.ssl.truststore.location", missing.key());
         assertThrows(ConfigException.class, () -> SchemaRegistryClient.builder().tls(store, "wrong".toCharArray(), null, null));
     }
+
+    @Test
+    void compatibilityCheckOfAProtobufSchemaSendsItsTypeAndReferences() {
+        wm.stubFor(post(urlPathEqualTo("/compatibility/subjects/o/versions/latest"))
+                .withRequestBody(equalToJson("{\"schema\":" + quote(PROTO) + ",\"schemaType\":\"PROTOBUF\","
+                        + "\"references\":[{\"name\":\"m.proto\",\"subject\":\"m.proto\",\"version\":2}]}"))
+                .willReturn(okJson("{\"is_compatible\":true}")));
+        assertTrue(client().build().isCompatible("o", PROTO, "PROTOBUF", REFS));
+    }
 }
