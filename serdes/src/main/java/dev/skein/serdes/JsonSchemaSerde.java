@@ -178,7 +178,13 @@ public final class JsonSchemaSerde<T> implements Serde<T> {
     private void check(RegisteredSchema writer, byte[] json, SerdeContext ctx, byte[] data, String where) {
         JsonSchemaValidator v;
         try {
-            v = validators.computeIfAbsent(writer.id(), id -> new JsonSchemaValidator(writer.schema(), referenced(writer)));
+            v = validators.get(writer.id());
+            if (v == null) {
+                // Built outside the map: fetching the references is I/O, which must not run inside compute.
+                JsonSchemaValidator built = new JsonSchemaValidator(writer.schema(), referenced(writer));
+                JsonSchemaValidator raced = validators.putIfAbsent(writer.id(), built);
+                v = raced != null ? raced : built;
+            }
         } catch (IllegalArgumentException | SchemaRegistryException e) {
             throw new SerializationException("cannot use JSON schema id " + writer.id() + " (" + where + "): "
                     + e.getMessage(), ctx, data, e);

@@ -72,7 +72,15 @@ public final class RegistryHttp {
             if (attempt > 0) {
                 long base = retryBackoff.toMillis() << Math.min(10, attempt - 1);
                 // jitter, so that many clients that failed together do not retry together
-                sleep(Duration.ofMillis(base + ThreadLocalRandom.current().nextLong(base / 2 + 1)));
+                try {
+                    Thread.sleep(base + ThreadLocalRandom.current().nextLong(base / 2 + 1));
+                } catch (InterruptedException e) {
+                    // Stop at once, keeping the failure that made us wait as the cause.
+                    Thread.currentThread().interrupt();
+                    SchemaRegistryException stopped = new SchemaRegistryException(Kind.UNREACHABLE,
+                            where + ": interrupted while waiting to retry " + method + " " + path, -1, -1, last);
+                    throw stopped;
+                }
             }
             HttpRequest.Builder req = HttpRequest.newBuilder(URI.create(url)).timeout(timeout)
                     .header("Accept", CONTENT_TYPE + ", application/json");
@@ -161,11 +169,4 @@ public final class RegistryHttp {
         }
     }
 
-    private static void sleep(Duration d) {
-        try {
-            Thread.sleep(d.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
 }
