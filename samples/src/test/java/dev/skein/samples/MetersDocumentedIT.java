@@ -8,6 +8,7 @@ import dev.skein.producer.Producer;
 import dev.skein.producer.ProducerRecord;
 import dev.skein.serdes.Serdes;
 import dev.skein.testkit.KafkaCluster;
+import dev.skein.testkit.Await;
 import dev.skein.testkit.KafkaClusterExtension;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
@@ -201,11 +202,7 @@ class MetersDocumentedIT {
         return response.body();
     }
 
-    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!condition.getAsBoolean()) {
-            assertTrue(System.nanoTime() < deadline, "timed out waiting: " + what);
-            Thread.sleep(20);
-        }
+    private static void await(BooleanSupplier condition, String what) {
+        Await.until(what, Duration.ofSeconds(60), condition::getAsBoolean);
     }
 }

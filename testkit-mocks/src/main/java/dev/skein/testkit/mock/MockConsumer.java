@@ -79,6 +79,10 @@ import java.util.regex.Pattern;
  * <p>Threading: use it from one thread, as the real consumer; {@link #wakeup()}, {@link #addRecord} and
  * the other test methods may be called from any thread.
  *
+ * <p>One class, long on purpose: it implements every method of {@link Consumer} over one set of
+ * partition logs, positions and commits kept under one lock, and the test-side methods that change them;
+ * split, each piece would need all of that state.
+ *
  * @param <K> key type
  * @param <V> value type
  */
