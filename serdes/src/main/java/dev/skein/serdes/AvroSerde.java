@@ -2,7 +2,6 @@ package dev.skein.serdes;
 
 import org.apache.avro.AvroRuntimeException;
 import org.apache.avro.Schema;
-import org.apache.avro.SchemaParseException;
 import org.apache.avro.generic.GenericContainer;
 import org.apache.avro.generic.GenericDatumReader;
 import org.apache.avro.generic.GenericDatumWriter;
@@ -18,8 +17,11 @@ import org.apache.avro.specific.SpecificDatumReader;
 import org.apache.avro.specific.SpecificDatumWriter;
 import org.apache.avro.specific.SpecificRecord;
 
+import dev.skein.serdes.internal.AvroSchemas;
+
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
@@ -41,10 +43,19 @@ import java.util.concurrent.ConcurrentHashMap;
  * registered there when it is off. With use-latest-version the subject's latest schema and id are
  * used instead of the record's own schema, and the record is written with that schema.
  *
+ * <p>Schema references: a registered schema may use named types that other registered schemas define
+ * (each reference gives the type's full name and the subject and version that define it). Reading, the
+ * writer schema's references are fetched and parsed first, depth first, so such records read like any
+ * other. Writing, {@link Builder#references} names the schemas that define the types the record's schema
+ * uses: it is then registered (or looked up) with those types by name and those references, as
+ * Confluent's serdes do for pre-registered schemas with references. Without it, the record's schema is
+ * registered whole, every type inline.
+ *
  * <p>Deserializing: the writer schema is fetched by id (once per id) and resolved against the reader
  * schema: the specific class's schema, the configured reader schema, or else the writer schema. Any
- * payload that is not this format (wrong magic byte, too short, truncated), an unknown schema id, or
- * an unreachable registry raises a {@link SerializationException} that says which.
+ * payload that is not this format (wrong magic byte, too short, truncated), an unknown schema id, a
+ * reference that is missing, cyclic or not Avro, or an unreachable registry raises a
+ * {@link SerializationException} that says which.
  *
  * <p>Thread-safe; schemas, ids, readers and writers are cached.
  */
@@ -59,6 +70,11 @@ public final class AvroSerde<T> implements Serde<T> {
     private final boolean useLatestVersion;
     private final Schema readerSchema;
     private final boolean specific;
+    private final List<SchemaReference> references;
+    /** The types the references define, resolved at the first write; null until then. */
+    private volatile List<Schema> referencedTypes;
+    /** A record schema's text as registered: whole, or with the referenced types by name. */
+    private final Map<Schema, String> registeredText = new ConcurrentHashMap<>();
     private final Map<Integer, Schema> schemasById = new ConcurrentHashMap<>();
     private final Map<Schema, DatumWriter<Object>> writers = new ConcurrentHashMap<>();
     /** By writer schema id: the reader schema is fixed per serde (or is the writer's). */
@@ -71,6 +87,7 @@ public final class AvroSerde<T> implements Serde<T> {
         this.useLatestVersion = b.useLatestVersion;
         this.readerSchema = readerSchema;
         this.specific = specific;
+        this.references = b.references;
     }
 
     public static Builder builder(SchemaRegistryClient registry) {
@@ -104,13 +121,16 @@ public final class AvroSerde<T> implements Serde<T> {
                 id = latest.id();
                 schema = schemaById(id, ctx);
             } else if (autoRegister) {
-                id = registry.register(subject, schema.toString());
+                id = registry.register(subject, registeredText(schema), "AVRO", references);
             } else {
-                id = registry.lookup(subject, schema.toString(), "AVRO").id();
+                id = registry.lookup(subject, registeredText(schema), "AVRO", references).id();
             }
         } catch (SchemaRegistryException e) {
             throw new SerializationException("cannot get a schema id for subject " + subject + ": " + e.getMessage(),
                     ctx, null, e);
+        } catch (AvroRuntimeException | IllegalArgumentException e) {
+            throw new SerializationException("cannot resolve the schema references " + references + " of subject "
+                    + subject + ": " + e.getMessage(), ctx, null, e);
         }
         ByteArrayOutputStream out = new ByteArrayOutputStream(64);
         out.write(MAGIC);
@@ -161,6 +181,23 @@ public final class AvroSerde<T> implements Serde<T> {
         }
     }
 
+    private String registeredText(Schema schema) {
+        if (references.isEmpty()) {
+            return registeredText.computeIfAbsent(schema, Schema::toString);
+        }
+        String text = registeredText.get(schema);
+        if (text == null) { // resolving may call the registry: outside the map's compute
+            List<Schema> types = referencedTypes;
+            if (types == null) {
+                types = AvroSchemas.referencedTypes(references, registry);
+                referencedTypes = types;
+            }
+            text = schema.toString(types, false);
+            registeredText.put(schema, text);
+        }
+        return text;
+    }
+
     private Schema schemaById(int id, SerdeContext ctx) {
         return schemaById(id, ctx, null);
     }
@@ -170,15 +207,26 @@ public final class AvroSerde<T> implements Serde<T> {
         if (s != null) {
             return s;
         }
+        RegisteredSchema registered;
         try {
-            s = new Schema.Parser().parse(registry.schemaById(id).schema());
+            registered = registry.schemaById(id);
         } catch (SchemaRegistryException e) {
             String why = e.kind() == SchemaRegistryException.Kind.SCHEMA_NOT_FOUND
                     ? "unknown schema id " + id + " at " + registry.url()
                     : "cannot fetch schema id " + id + ": " + e.getMessage();
             throw new SerializationException(why, ctx, data, e);
-        } catch (SchemaParseException e) {
-            throw new SerializationException("schema id " + id + " is not a valid Avro schema: " + e.getMessage(), ctx, data, e);
+        }
+        try {
+            s = AvroSchemas.resolve(registered, registry);
+        } catch (SchemaRegistryException e) {
+            throw new SerializationException("cannot fetch the references " + registered.references() + " of schema id "
+                    + id + ": " + e.getMessage(), ctx, data, e);
+        } catch (IllegalArgumentException e) {
+            throw new SerializationException("schema id " + id + ": " + e.getMessage(), ctx, data, e);
+        } catch (AvroRuntimeException e) { // SchemaParseException, and AvroTypeException for a type defined nowhere
+            throw new SerializationException("schema id " + id + " is not a valid Avro schema"
+                    + (registered.references().isEmpty() ? "" : " with its references " + registered.references())
+                    + ": " + e.getMessage(), ctx, data, e);
         }
         schemasById.put(id, s);
         return s;
@@ -191,6 +239,7 @@ public final class AvroSerde<T> implements Serde<T> {
         private boolean autoRegister = true;
         private boolean useLatestVersion;
         private Schema readerSchema;
+        private List<SchemaReference> references = List.of();
 
         private Builder(SchemaRegistryClient registry) {
             this.registry = Objects.requireNonNull(registry, "registry");
@@ -235,6 +284,17 @@ public final class AvroSerde<T> implements Serde<T> {
         /** Sets every entry by its standard name; see {@link #set}. */
         public Builder properties(java.util.Map<String, ?> props) {
             props.forEach(this::set);
+            return this;
+        }
+
+        /**
+         * The registered schemas that define named types the records' schemas use: on write, a record's
+         * schema is registered (or, with auto-register off, looked up) with these types printed by their
+         * full name and with these references, instead of whole. Each reference's {@code name} is by
+         * Confluent's convention the full name of the type it defines. Default none.
+         */
+        public Builder references(List<SchemaReference> references) {
+            this.references = List.copyOf(Objects.requireNonNull(references, "references"));
             return this;
         }
 

@@ -101,7 +101,7 @@ public final class SchemaRegistryClient {
         }
         JsonNode r = http.call("POST", "/subjects/" + enc(subject) + "/versions" + normalizeQuery(),
                 body(schema, schemaType, references), subject, null);
-        int id = r.get("id").asInt();
+        int id = required(r, "id", "registering under subject " + subject).asInt();
         bySubjectAndSchema.put(key, new RegisteredSchema(subject, -1, id, schema, schemaType, references));
         byId.putIfAbsent(id, new RegisteredSchema(null, -1, id, schema, schemaType, references));
         return id;
@@ -137,7 +137,7 @@ public final class SchemaRegistryClient {
             return cached;
         }
         JsonNode r = http.call("GET", "/schemas/ids/" + id, null, null, null);
-        RegisteredSchema s = new RegisteredSchema(null, -1, id, r.get("schema").asText(),
+        RegisteredSchema s = new RegisteredSchema(null, -1, id, required(r, "schema", "schema id " + id).asText(),
                 r.has("schemaType") ? r.get("schemaType").asText() : "AVRO", references(r));
         byId.put(id, s);
         return s;
@@ -204,7 +204,13 @@ public final class SchemaRegistryClient {
         JsonNode r = http.call("GET", subject == null ? "/config" : "/config/" + enc(subject) + "?defaultToGlobal=true",
                 null, subject, null);
         String level = r.has("compatibilityLevel") ? r.get("compatibilityLevel").asText() : r.path("compatibility").asText();
-        return Compatibility.valueOf(level);
+        try {
+            return Compatibility.valueOf(level);
+        } catch (IllegalArgumentException e) {
+            throw new SchemaRegistryException(SchemaRegistryException.Kind.MALFORMED_RESPONSE, "schema registry " + url()
+                    + ": unknown compatibility level '" + level + "' for " + (subject == null ? "the registry" : "subject " + subject),
+                    200, -1, e);
+        }
     }
 
     /** Sets the subject's compatibility level, or the global one when {@code subject} is null. */
@@ -244,9 +250,20 @@ public final class SchemaRegistryClient {
         return refs;
     }
 
-    private static RegisteredSchema parse(JsonNode r, String subject) {
+    /** A field every registry sends; its absence means the answer came from something else. */
+    private JsonNode required(JsonNode answer, String field, String what) {
+        JsonNode v = answer.get(field);
+        if (v == null || v.isNull()) {
+            throw new SchemaRegistryException(SchemaRegistryException.Kind.MALFORMED_RESPONSE, "schema registry " + url()
+                    + ": the answer for " + what + " has no \"" + field + "\": "
+                    + dev.skein.serdes.internal.RegistryHttp.preview(answer.toString()), 200, -1, null);
+        }
+        return v;
+    }
+
+    private RegisteredSchema parse(JsonNode r, String subject) {
         return new RegisteredSchema(r.has("subject") ? r.get("subject").asText() : subject, r.path("version").asInt(-1),
-                r.get("id").asInt(), r.get("schema").asText(), r.has("schemaType") ? r.get("schemaType").asText() : "AVRO",
+                required(r, "id", "subject " + subject).asInt(), required(r, "schema", "subject " + subject).asText(), r.has("schemaType") ? r.get("schemaType").asText() : "AVRO",
                 references(r));
     }
 

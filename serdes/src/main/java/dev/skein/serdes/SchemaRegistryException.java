@@ -10,7 +10,9 @@ public class SchemaRegistryException extends SkeinException {
     /** What went wrong, from the HTTP status and the registry's own error code. */
     public enum Kind {
         SUBJECT_NOT_FOUND, VERSION_NOT_FOUND, SCHEMA_NOT_FOUND, INCOMPATIBLE_SCHEMA, INVALID_SCHEMA,
-        UNAUTHORIZED, FORBIDDEN, BAD_REQUEST, RATE_LIMITED, SERVER_ERROR, UNREACHABLE, TIMEOUT
+        UNAUTHORIZED, FORBIDDEN, BAD_REQUEST, RATE_LIMITED, SERVER_ERROR, UNREACHABLE, TIMEOUT,
+        /** A success answer that is not JSON or lacks a field every registry sends (a proxy's page, say). */
+        MALFORMED_RESPONSE
     }
 
     private final Kind kind;

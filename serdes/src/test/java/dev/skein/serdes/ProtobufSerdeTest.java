@@ -10,6 +10,7 @@ import com.google.protobuf.Timestamp;
 import dev.skein.serdes.internal.ProtoParser;
 import dev.skein.serdes.internal.ProtoSchemas;
 import dev.skein.testkit.SchemaRegistryStub;
+import com.github.tomakehurst.wiremock.WireMockServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -19,6 +20,11 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
+import static dev.skein.serdes.SchemaRegistryClientTest.quote;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -262,5 +268,47 @@ class ProtobufSerdeTest {
         int newer = client().register("orders-value", "syntax = \"proto3\";\nmessage Other { string id = 1; }\n", "PROTOBUF");
         byte[] latest = ProtobufSerde.builder(client()).useLatestVersion(true).dynamic().serializer().serialize(order, PRODUCE);
         assertEquals(newer, latest[4]);
+    }
+    @Test
+    void aFileImportedAlongTwoPathsIsBuiltOnceAndReferenceCyclesAreRefused() throws Exception {
+        SchemaRegistryClient admin = client();
+        admin.register("common/money.proto", MONEY, "PROTOBUF");
+        SchemaReference money = new SchemaReference("common/money.proto", "common/money.proto", 1);
+        admin.register("common/price.proto", "syntax = \"proto3\";\npackage skein.common;\nimport \"common/money.proto\";\n"
+                + "message Price { Money amount = 1; }\n", "PROTOBUF", List.of(money));
+        SchemaReference price = new SchemaReference("common/price.proto", "common/price.proto", 1);
+        int id = admin.register("orders-value", "syntax = \"proto3\";\nimport \"common/money.proto\";\n"
+                + "import \"common/price.proto\";\nmessage Quote { skein.common.Money paid = 1; skein.common.Price list = 2; }\n",
+                "PROTOBUF", List.of(money, price));
+        // Quote{paid: Money{cents 5}, list: Price{amount: Money{cents 7}}}
+        byte[] payload = golden(id, "00", HexFormat.of().parseHex("0a0208051204" + "0a020807"));
+        Message quote = ProtobufSerde.builder(client()).dynamic().deserializer().deserialize(payload, CONSUME);
+        assertEquals("paid {\n  cents: 5\n}\nlist {\n  amount {\n    cents: 7\n  }\n}\n", quote.toString());
+        Descriptor viaPrice = quote.getDescriptorForType().findFieldByName("list").getMessageType()
+                .findFieldByName("amount").getMessageType();
+        assertTrue(viaPrice == quote.getDescriptorForType().findFieldByName("paid").getMessageType(), "one Money");
+
+        WireMockServer wm = new WireMockServer(options().dynamicPort());
+        wm.start();
+        try {
+            wm.stubFor(get(urlEqualTo("/schemas/ids/5")).willReturn(okJson("{\"schemaType\":\"PROTOBUF\",\"schema\":"
+                    + quote("syntax = \"proto3\";\nimport \"a.proto\";\nmessage O { A a = 1; }\n")
+                    + ",\"references\":[{\"name\":\"a.proto\",\"subject\":\"a\",\"version\":1}]}")));
+            wm.stubFor(get(urlEqualTo("/subjects/a/versions/1")).willReturn(okJson("{\"subject\":\"a\",\"version\":1,"
+                    + "\"id\":6,\"schemaType\":\"PROTOBUF\",\"schema\":"
+                    + quote("syntax = \"proto3\";\nimport \"b.proto\";\nmessage A { B b = 1; }\n")
+                    + ",\"references\":[{\"name\":\"b.proto\",\"subject\":\"b\",\"version\":1}]}")));
+            wm.stubFor(get(urlEqualTo("/subjects/b/versions/1")).willReturn(okJson("{\"subject\":\"b\",\"version\":1,"
+                    + "\"id\":7,\"schemaType\":\"PROTOBUF\",\"schema\":"
+                    + quote("syntax = \"proto3\";\nimport \"a.proto\";\nmessage B { A a = 1; }\n")
+                    + ",\"references\":[{\"name\":\"a.proto\",\"subject\":\"a\",\"version\":1}]}")));
+            SchemaRegistryClient cyclic = SchemaRegistryClient.builder().url(wm.baseUrl()).build();
+            SerializationException e = assertThrows(SerializationException.class, () -> ProtobufSerde.builder(cyclic)
+                    .dynamic().deserializer().deserialize(golden(5, "00", new byte[0]), CONSUME));
+            assertTrue(e.getMessage().contains("the schema references form a cycle: a version 1 -> b version 1 -> a version 1"),
+                    e.getMessage());
+        } finally {
+            wm.stop();
+        }
     }
 }

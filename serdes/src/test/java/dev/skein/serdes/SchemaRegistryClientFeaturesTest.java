@@ -226,4 +226,33 @@ class SchemaRegistryClientFeaturesTest {
                 .willReturn(okJson("{\"is_compatible\":true}")));
         assertTrue(client().build().isCompatible("o", PROTO, "PROTOBUF", REFS));
     }
+    @Test
+    void successAnswersThatAreNotTheRegistrysAreTypedErrorsNotCrashes() {
+        // A proxy's login page, an answer without the fields every registry sends, an unknown level.
+        wm.stubFor(get(urlEqualTo("/schemas/ids/1")).willReturn(aResponse().withStatus(200)
+                .withHeader("Content-Type", "text/html").withBody("<html>please sign in</html>")));
+        wm.stubFor(get(urlEqualTo("/schemas/ids/2")).willReturn(okJson("{\"schemaType\":\"AVRO\"}")));
+        wm.stubFor(post(urlEqualTo("/subjects/s/versions")).willReturn(okJson("{}")));
+        wm.stubFor(get(urlEqualTo("/subjects/s/versions/latest")).willReturn(okJson("{\"subject\":\"s\",\"version\":1}")));
+        wm.stubFor(get(urlEqualTo("/config/s?defaultToGlobal=true")).willReturn(okJson("{\"compatibilityLevel\":\"SIDEWAYS\"}")));
+        wm.stubFor(get(urlEqualTo("/schemas/ids/3")).willReturn(okJson("{\"schema\":\"\\\"string\\\"\"}")));
+        SchemaRegistryClient c = client().build();
+
+        SchemaRegistryException html = assertThrows(SchemaRegistryException.class, () -> c.schemaById(1));
+        assertEquals(SchemaRegistryException.Kind.MALFORMED_RESPONSE, html.kind());
+        assertTrue(html.getMessage().contains("not JSON: <html>please sign in</html>") && html.getMessage().contains(wm.baseUrl()),
+                html.getMessage());
+        assertMalformed(() -> c.schemaById(2), "schema id 2 has no \"schema\"");
+        assertMalformed(() -> c.register("s", "\"string\""), "registering under subject s has no \"id\"");
+        assertMalformed(() -> c.latest("s"), "subject s has no \"id\"");
+        assertMalformed(() -> c.compatibility("s"), "unknown compatibility level 'SIDEWAYS' for subject s");
+        assertEquals("\"string\"", c.schemaById(3).schema(), "the client keeps working");
+        wm.verify(1, getRequestedFor(urlEqualTo("/schemas/ids/1"))); // a malformed answer is not retried
+    }
+
+    static void assertMalformed(org.junit.jupiter.api.function.Executable call, String part) {
+        SchemaRegistryException e = assertThrows(SchemaRegistryException.class, call);
+        assertEquals(SchemaRegistryException.Kind.MALFORMED_RESPONSE, e.kind(), e.getMessage());
+        assertTrue(e.getMessage().contains(part), "'" + part + "' in: " + e.getMessage());
+    }
 }

@@ -21,6 +21,7 @@ import dev.skein.serdes.SchemaRegistryClient;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -114,11 +115,18 @@ public final class ProtoSchemas {
     }
 
     /**
-     * Builds the descriptor of a registered Protobuf schema and of its references.
+     * Builds the descriptor of a registered Protobuf schema and of its references. A file imported along
+     * two paths (a diamond) is built once; references that lead back to a file being built are refused.
      *
-     * @throws IllegalArgumentException when a schema does not parse or an import has no reference
+     * @throws IllegalArgumentException when a schema does not parse, an import has no reference, or the
+     *     references form a cycle
      */
     public static FileDescriptor resolve(RegisteredSchema schema, String fileName, SchemaRegistryClient registry) {
+        return resolve(schema, fileName, registry, new HashMap<>(), new LinkedHashSet<>());
+    }
+
+    private static FileDescriptor resolve(RegisteredSchema schema, String fileName, SchemaRegistryClient registry,
+                                          Map<String, FileDescriptor> built, LinkedHashSet<String> path) {
         FileDescriptorProto proto = ProtoParser.parse(fileName, schema.schema());
         Map<String, SchemaReference> byName = new HashMap<>();
         schema.references().forEach(r -> byName.put(r.name(), r));
@@ -134,7 +142,18 @@ public final class ProtoSchemas {
             if (ref == null) {
                 throw new IllegalArgumentException(fileName + " imports " + name + " but the schema has no reference of that name");
             }
-            deps[i] = resolve(registry.version(ref.subject(), ref.version()), name, registry);
+            String key = ref.subject() + " version " + ref.version();
+            FileDescriptor done = built.get(key);
+            if (done == null) {
+                if (!path.add(key)) {
+                    throw new IllegalArgumentException("the schema references form a cycle: " + String.join(" -> ", path)
+                            + " -> " + key);
+                }
+                done = resolve(registry.version(ref.subject(), ref.version()), name, registry, built, path);
+                path.remove(key);
+                built.put(key, done);
+            }
+            deps[i] = done;
         }
         try {
             return FileDescriptor.buildFrom(proto, deps);

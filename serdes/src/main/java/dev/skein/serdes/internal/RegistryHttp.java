@@ -107,10 +107,10 @@ public final class RegistryHttp {
                 throw new SchemaRegistryException(Kind.UNREACHABLE, where + ": interrupted", -1, -1, e);
             }
             int status = resp.statusCode();
-            JsonNode answer = parse(resp.body());
             if (status >= 200 && status < 300) {
-                return answer;
+                return success(resp.body(), where + ": " + method + " " + path + " answered " + status, status);
             }
+            JsonNode answer = parse(resp.body());
             int code = answer != null && answer.has("error_code") ? answer.get("error_code").asInt() : -1;
             String message = answer != null && answer.has("message") ? answer.get("message").asText() : "";
             Kind kind = kind(status, code);
@@ -156,6 +156,23 @@ public final class RegistryHttp {
             case INVALID_SCHEMA -> " (the registry cannot parse the schema or resolve its references)";
             default -> "";
         };
+    }
+
+    private static JsonNode success(byte[] body, String what, int status) {
+        if (body == null || body.length == 0) {
+            return JSON.missingNode();
+        }
+        try {
+            return JSON.readTree(body);
+        } catch (IOException e) {
+            throw new SchemaRegistryException(Kind.MALFORMED_RESPONSE, what + " with a body that is not JSON: "
+                    + preview(new String(body, StandardCharsets.UTF_8)), status, -1, e);
+        }
+    }
+
+    /** The start of an answer, for an error message. */
+    public static String preview(String text) {
+        return text.length() <= 200 ? text : text.substring(0, 200) + "...";
     }
 
     private static JsonNode parse(byte[] body) {
