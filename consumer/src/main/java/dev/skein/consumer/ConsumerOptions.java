@@ -1,5 +1,6 @@
 package dev.skein.consumer;
 
+import dev.skein.core.internal.config.Plugins;
 import dev.skein.core.ClientOptions;
 import dev.skein.core.errors.ConfigException;
 import dev.skein.core.internal.config.ConfigValues;

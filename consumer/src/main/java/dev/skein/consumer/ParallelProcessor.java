@@ -1,12 +1,12 @@
 package dev.skein.consumer;
 
+import dev.skein.core.internal.ThrottledLog;
 import dev.skein.core.Header;
 import dev.skein.core.OffsetAndMetadata;
 import dev.skein.core.TopicPartition;
 import dev.skein.core.errors.SkeinException;
 import dev.skein.consumer.internal.DoneOffsets;
 import dev.skein.consumer.internal.ParallelScheduler;
-import dev.skein.consumer.internal.ThrottledLog;
 import dev.skein.consumer.internal.ParallelScheduler.CommitPoint;
 import dev.skein.consumer.internal.ParallelScheduler.Work;
 import dev.skein.producer.Acks;

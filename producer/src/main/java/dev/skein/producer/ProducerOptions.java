@@ -1,5 +1,6 @@
 package dev.skein.producer;
 
+import dev.skein.core.internal.config.Plugins;
 import dev.skein.core.ClientOptions;
 import dev.skein.core.Compression;
 import dev.skein.core.errors.ConfigException;

@@ -1,5 +1,6 @@
 package dev.skein.consumer.internal;
 
+import dev.skein.core.internal.ThrottledLog;
 import dev.skein.consumer.Consumer;
 import dev.skein.consumer.ConsumerInterceptor;
 import dev.skein.consumer.ConsumerOptions;

@@ -1,5 +1,6 @@
 package dev.skein.producer.internal;
 
+import dev.skein.core.internal.ThrottledLog;
 import dev.skein.core.Header;
 import dev.skein.producer.Callback;
 import dev.skein.producer.ProducerRecord;

@@ -1,5 +1,6 @@
 package dev.skein.producer.internal;
 
+import dev.skein.core.internal.ThrottledLog;
 import dev.skein.producer.ProducerInterceptor;
 import dev.skein.producer.ProducerRecord;
 import dev.skein.producer.RecordMetadata;

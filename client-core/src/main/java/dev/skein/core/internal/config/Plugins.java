@@ -1,4 +1,4 @@
-package dev.skein.consumer;
+package dev.skein.core.internal.config;
 
 import dev.skein.core.errors.ConfigException;
 
@@ -7,7 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Resolves classes named in a property ({@code interceptor.classes}) and checks that they can be made. */
-final class Plugins {
+public final class Plugins {
     private Plugins() {}
 
     /**
@@ -17,7 +17,7 @@ final class Plugins {
      * @throws ConfigException naming {@code key} and the class at fault
      */
     @SuppressWarnings("unchecked")
-    static <T> List<Class<? extends T>> classes(String key, List<?> specs, Class<? super T> type) {
+    public static <T> List<Class<? extends T>> classes(String key, List<?> specs, Class<? super T> type) {
         List<Class<? extends T>> out = new ArrayList<>();
         for (Object spec : specs) {
             Class<?> c;

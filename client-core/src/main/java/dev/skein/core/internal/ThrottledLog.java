@@ -1,4 +1,4 @@
-package dev.skein.consumer.internal;
+package dev.skein.core.internal;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
