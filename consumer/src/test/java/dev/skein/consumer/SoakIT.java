@@ -59,7 +59,7 @@ class SoakIT {
     void everyDeliveryModeKeepsItsPromiseUnderRandomFaults(@OwnCluster(brokers = 3, faultProxy = true) KafkaCluster kafka)
             throws Exception {
         long seed = Long.getLong("soak.seed", System.nanoTime());
-        Duration length = Duration.ofMinutes(Long.getLong("soak.minutes", 3));
+        Duration length = Duration.ofMinutes(Long.getLong("soak.minutes", 2));
         String run = "soak seed " + seed + " (replay: -Dsoak.seed=" + seed + ")";
         System.out.println("SoakIT: " + run + ", " + length.toMinutes() + " min");
 
