@@ -2,6 +2,7 @@ package dev.skein.producer;
 
 import dev.skein.serdes.AvroSerde;
 import dev.skein.serdes.Deserializer;
+import dev.skein.serdes.SchemaReference;
 import dev.skein.serdes.SchemaRegistryClient;
 import dev.skein.serdes.SerdeContext;
 import dev.skein.serdes.Serdes;
@@ -63,6 +64,46 @@ class AvroProducerIT {
                 } else {
                     assertEquals("USD", v.get("currency").toString());
                 }
+            }
+        }
+    }
+    @Test
+    void recordsWhoseSchemaUsesAReferencedTypeAreWrittenAndReadBack(KafkaCluster kafka) throws Exception {
+        String topic = Reference.createTopic(kafka, "avro-refs", 1, 1);
+        String money = "{\"type\":\"record\",\"name\":\"Money\",\"namespace\":\"it\",\"fields\":["
+                + "{\"name\":\"cents\",\"type\":\"long\"},{\"name\":\"currency\",\"type\":\"string\"}]}";
+        Schema.Parser parser = new Schema.Parser();
+        Schema moneySchema = parser.parse(money);
+        Schema order = parser.parse("{\"type\":\"record\",\"name\":\"Order\",\"namespace\":\"it\",\"fields\":["
+                + "{\"name\":\"id\",\"type\":\"string\"},{\"name\":\"total\",\"type\":\"it.Money\"}]}");
+        try (SchemaRegistryStub registry = new SchemaRegistryStub()) {
+            SchemaRegistryClient client = SchemaRegistryClient.builder().url(registry.url()).build();
+            client.register("it.Money", money);
+            List<SchemaReference> refs = List.of(new SchemaReference("it.Money", "it.Money", 1));
+            try (Producer<String, GenericRecord> p = Producer.builder(Serdes.string(),
+                    AvroSerde.builder(client).references(refs).generic()).bootstrapServers(kafka.bootstrapServers()).build()) {
+                for (int i = 0; i < 20; i++) {
+                    GenericRecord total = new GenericData.Record(moneySchema);
+                    total.put("cents", 100L * i);
+                    total.put("currency", "EUR");
+                    GenericRecord r = new GenericData.Record(order);
+                    r.put("id", "o-" + i);
+                    r.put("total", total);
+                    p.send(ProducerRecord.of(topic, "o-" + i, r));
+                }
+                p.flush();
+            }
+            assertEquals(refs, client.latest(topic + "-value").references(), "registered with the reference");
+            Deserializer<GenericRecord> reader = AvroSerde.builder(SchemaRegistryClient.builder().url(registry.url()).build())
+                    .generic().deserializer();
+            List<ConsumerRecord<byte[], byte[]>> read = Reference.readAll(kafka, topic, 20);
+            assertEquals(20, read.size());
+            for (int i = 0; i < 20; i++) {
+                ConsumerRecord<byte[], byte[]> r = read.get(i);
+                GenericRecord v = reader.deserialize(r.value(), SerdeContext.forConsumer(topic, SerdeContext.Target.VALUE,
+                        List.of(), r.partition(), r.offset()));
+                assertEquals("o-" + i, v.get("id").toString());
+                assertEquals(100L * i, ((GenericRecord) v.get("total")).get("cents"));
             }
         }
     }
