@@ -186,7 +186,12 @@ class ConsumerInterceptorIT {
             pollUntil(c, got, () -> log.contains("callback ok"));
             assertEquals(log.indexOf("callback ok") - 1, log.indexOf("after:commit@" + (N - 2)),
                     "an asynchronous commit is told from a later poll, just before its callback: " + log);
+            // One more, then close at once: close waits for its answer and runs its callback (as Kafka's does).
+            c.commitAsync(Map.of(new TopicPartition(topic, 0), new OffsetAndMetadata(N - 3, "", -1)),
+                    (offsets, e) -> log.add("last callback " + (e == null ? "ok" : e)));
         }
+        assertTrue(log.contains("last callback ok"), "the callback of a commit in flight at close ran: " + log);
+        assertEquals(log.indexOf("last callback ok") - 1, log.indexOf("after:commit@" + (N - 3)), log.toString());
         assertEquals(N, got.size());
         for (int i = 0; i < N; i++) {
             assertEquals(Integer.toString(i), got.get(i).value(), "records unchanged by the throwing interceptor");

@@ -34,6 +34,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.Consumer;
@@ -63,6 +64,8 @@ final class ConsumerGroup {
     private final Consumer<Collection<TopicPartition>> dropFetched;
     private final Runnable fetchNow;
     private final ConcurrentLinkedQueue<Runnable> callbacks = new ConcurrentLinkedQueue<>();
+    /** Asynchronous commits not yet answered: close() waits for them so their callbacks run (as Kafka's does). */
+    private final Set<CompletableFuture<?>> asyncCommits = ConcurrentHashMap.newKeySet();
     private RebalanceListener listener;
     private Pattern pattern;
     /** A broker-matched (RE2/J) subscription, under the consumer protocol; null otherwise. */
@@ -464,7 +467,7 @@ final class ConsumerGroup {
 
     void commitAsync(Map<TopicPartition, OffsetAndMetadata> toCommit, OffsetCommitCallback callback) {
         requireCurrentGeneration(toCommit);
-        offsets.commit(toCommit, 3).whenComplete((v, e) -> {
+        CompletableFuture<?> answered = offsets.commit(toCommit, 3).whenComplete((v, e) -> {
             if (e == null) {
                 toCommit.forEach((tp, om) -> subscriptions.markCommitted(tp, om.offset()));
                 committedLater(toCommit); // queued before the callback, which it therefore precedes
@@ -475,6 +478,28 @@ final class ConsumerGroup {
                 callbacks.add(() -> callback.onComplete(toCommit, ex));
             }
         });
+        asyncCommits.add(answered);
+        answered.whenComplete((v, e) -> asyncCommits.remove(answered));
+    }
+
+    /**
+     * close(): waits, within the deadline, for the asynchronous commits still unanswered, then runs every
+     * completed commit's callback on the closing thread; a callback that throws is logged, the rest run.
+     */
+    private void finishAsyncCommits(long deadlineNanos) {
+        try {
+            Blocking.await(CompletableFuture.allOf(asyncCommits.toArray(CompletableFuture[]::new)), deadlineNanos,
+                    "the asynchronous commits in flight");
+        } catch (RuntimeException e) {
+            log.warn("closing before every asynchronous commit was answered: {}", e.getMessage());
+        }
+        for (Runnable r; (r = callbacks.poll()) != null; ) {
+            try {
+                r.run();
+            } catch (RuntimeException e) {
+                log.warn("a commit callback failed on close: {}", e.toString());
+            }
+        }
     }
 
     /** The committed offsets, retrying what clears on its own (unstable offsets too) until {@code deadlineNanos}. */
@@ -484,11 +509,11 @@ final class ConsumerGroup {
 
     /** close(): the final at-least-once commit, the listener's revocation, and leaving the group. */
     void close(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
         try {
             if (settings.delivery() == Delivery.AT_LEAST_ONCE && !(subscribed() && membership.isStale())) {
                 Map<TopicPartition, OffsetAndMetadata> moved = subscriptions.uncommittedPositions();
                 if (!moved.isEmpty()) {
-                    long deadline = System.nanoTime() + timeout.toNanos();
                     Blocking.await(offsets.commitUntil(moved, 3, deadline), deadline,
                             "the final commit");
                     committed(moved);
@@ -497,6 +522,7 @@ final class ConsumerGroup {
         } catch (RuntimeException e) {
             log.warn("final commit on close failed: {}", e.getMessage());
         } finally {
+            finishAsyncCommits(deadline);
             if (membership.subscribed()) {
                 try {
                     if (listener != null && !subscriptions.assignment().isEmpty()) {
