@@ -263,7 +263,8 @@ public final class SchemaRegistryClient {
 
     private RegisteredSchema parse(JsonNode r, String subject) {
         return new RegisteredSchema(r.has("subject") ? r.get("subject").asText() : subject, r.path("version").asInt(-1),
-                required(r, "id", "subject " + subject).asInt(), required(r, "schema", "subject " + subject).asText(), r.has("schemaType") ? r.get("schemaType").asText() : "AVRO",
+                required(r, "id", "subject " + subject).asInt(), required(r, "schema", "subject " + subject).asText(),
+                r.has("schemaType") ? r.get("schemaType").asText() : "AVRO",
                 references(r));
     }
 
