@@ -32,7 +32,7 @@ module dev.skein.core {
     exports dev.skein.core.security;
 
     exports dev.skein.core.internal to dev.skein.producer, dev.skein.consumer, dev.skein.admin;
-    exports dev.skein.core.internal.config to dev.skein.producer, dev.skein.consumer, dev.skein.admin;
+    exports dev.skein.core.internal.config to dev.skein.serdes, dev.skein.producer, dev.skein.consumer, dev.skein.admin;
     exports dev.skein.core.internal.metadata to dev.skein.producer, dev.skein.consumer, dev.skein.admin;
     exports dev.skein.core.internal.net to dev.skein.producer, dev.skein.consumer, dev.skein.admin;
     exports dev.skein.core.internal.records to dev.skein.producer, dev.skein.consumer;

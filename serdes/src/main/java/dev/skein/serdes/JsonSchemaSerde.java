@@ -1,5 +1,6 @@
 package dev.skein.serdes;
 
+import dev.skein.core.internal.config.ConfigValues;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JavaType;
@@ -268,12 +269,12 @@ public final class JsonSchemaSerde<T> implements Serde<T> {
          */
         public Builder set(String key, Object value) {
             switch (key) {
-                case "auto.register.schemas" -> autoRegister(dev.skein.serdes.internal.ConfigValue.bool(key, value));
-                case "use.latest.version" -> useLatestVersion(dev.skein.serdes.internal.ConfigValue.bool(key, value));
+                case "auto.register.schemas" -> autoRegister(ConfigValues.bool(key, value));
+                case "use.latest.version" -> useLatestVersion(ConfigValues.bool(key, value));
                 case "key.subject.name.strategy", "value.subject.name.strategy" ->
                         subjectNameStrategy(SubjectNameStrategy.of(key, value));
                 case "json.fail.invalid.schema" -> {
-                    boolean on = dev.skein.serdes.internal.ConfigValue.bool(key, value);
+                    boolean on = ConfigValues.bool(key, value);
                     validate(on);
                     validateOnRead(on);
                 }

@@ -1,5 +1,6 @@
 package dev.skein.serdes;
 
+import dev.skein.core.internal.config.ConfigValues;
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.Descriptors.Descriptor;
 import com.google.protobuf.Descriptors.FileDescriptor;
@@ -213,8 +214,8 @@ public final class ProtobufSerde<T extends Message> implements Serde<T> {
          */
         public Builder set(String key, Object value) {
             switch (key) {
-                case "auto.register.schemas" -> autoRegister(dev.skein.serdes.internal.ConfigValue.bool(key, value));
-                case "use.latest.version" -> useLatestVersion(dev.skein.serdes.internal.ConfigValue.bool(key, value));
+                case "auto.register.schemas" -> autoRegister(ConfigValues.bool(key, value));
+                case "use.latest.version" -> useLatestVersion(ConfigValues.bool(key, value));
                 case "key.subject.name.strategy", "value.subject.name.strategy" ->
                         subjectNameStrategy(SubjectNameStrategy.of(key, value));
                 default -> throw new dev.skein.core.errors.ConfigException(key, "not an option of this serde");

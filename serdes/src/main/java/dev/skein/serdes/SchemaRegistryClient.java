@@ -3,7 +3,7 @@ package dev.skein.serdes;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.skein.core.errors.ConfigException;
 import dev.skein.serdes.internal.BoundedCache;
-import dev.skein.serdes.internal.ConfigValue;
+import dev.skein.core.internal.config.ConfigValues;
 import dev.skein.serdes.internal.RegistryHttp;
 import dev.skein.serdes.internal.RegistryTls;
 
@@ -320,29 +320,29 @@ public final class SchemaRegistryClient {
         public Builder set(String key, Object value) {
             switch (key) {
                 case "schema.registry.url" -> {
-                    String v = ConfigValue.string(key, value);
+                    String v = ConfigValues.string(key, value);
                     if (v.contains(",")) {
                         throw new ConfigException(key, "one URL is supported (put a load balancer in front of "
                                 + "several registries), was " + v);
                     }
                     url(v);
                 }
-                case "basic.auth.credentials.source" -> ConfigValue.oneOf(key, value, "USER_INFO");
-                case "basic.auth.user.info" -> basicUserInfo = ConfigValue.string(key, value);
-                case "bearer.auth.credentials.source" -> ConfigValue.oneOf(key, value, "STATIC_TOKEN");
-                case "bearer.auth.token" -> bearerToken = ConfigValue.string(key, value);
-                case "schema.registry.ssl.truststore.location" -> trustStore = Path.of(ConfigValue.string(key, value));
-                case "schema.registry.ssl.truststore.password" -> trustStorePassword = ConfigValue.string(key, value).toCharArray();
-                case "schema.registry.ssl.keystore.location" -> keyStore = Path.of(ConfigValue.string(key, value));
-                case "schema.registry.ssl.keystore.password" -> keyStorePassword = ConfigValue.string(key, value).toCharArray();
+                case "basic.auth.credentials.source" -> ConfigValues.oneOf(key, value, "USER_INFO");
+                case "basic.auth.user.info" -> basicUserInfo = ConfigValues.string(key, value);
+                case "bearer.auth.credentials.source" -> ConfigValues.oneOf(key, value, "STATIC_TOKEN");
+                case "bearer.auth.token" -> bearerToken = ConfigValues.string(key, value);
+                case "schema.registry.ssl.truststore.location" -> trustStore = Path.of(ConfigValues.string(key, value));
+                case "schema.registry.ssl.truststore.password" -> trustStorePassword = ConfigValues.string(key, value).toCharArray();
+                case "schema.registry.ssl.keystore.location" -> keyStore = Path.of(ConfigValues.string(key, value));
+                case "schema.registry.ssl.keystore.password" -> keyStorePassword = ConfigValues.string(key, value).toCharArray();
                 case "schema.registry.ssl.truststore.type", "schema.registry.ssl.keystore.type" ->
-                        ConfigValue.oneOf(key, value, "PKCS12", "JKS"); // both read by the PKCS12 loader
-                case "max.schemas.per.subject" -> cacheCapacity((int) ConfigValue.number(key, value, 1, Integer.MAX_VALUE));
-                case "latest.cache.ttl.sec" -> latestCacheTtl(Duration.ofSeconds(ConfigValue.number(key, value, 0, Long.MAX_VALUE / 1_000_000_000L)));
-                case "normalize.schemas" -> normalize(ConfigValue.bool(key, value));
-                case "http.read.timeout.ms" -> timeout(Duration.ofMillis(ConfigValue.number(key, value, 1, Integer.MAX_VALUE)));
-                case "max.retries" -> maxRetries = (int) ConfigValue.number(key, value, 0, 100);
-                case "retries.wait.ms" -> retryBackoff = Duration.ofMillis(ConfigValue.number(key, value, 0, Integer.MAX_VALUE));
+                        ConfigValues.oneOf(key, value, "PKCS12", "JKS"); // both read by the PKCS12 loader
+                case "max.schemas.per.subject" -> cacheCapacity((int) ConfigValues.longValue(key, value, 1, Integer.MAX_VALUE));
+                case "latest.cache.ttl.sec" -> latestCacheTtl(Duration.ofSeconds(ConfigValues.longValue(key, value, 0, Long.MAX_VALUE / 1_000_000_000L)));
+                case "normalize.schemas" -> normalize(ConfigValues.bool(key, value));
+                case "http.read.timeout.ms" -> timeout(Duration.ofMillis(ConfigValues.longValue(key, value, 1, Integer.MAX_VALUE)));
+                case "max.retries" -> maxRetries = (int) ConfigValues.longValue(key, value, 0, 100);
+                case "retries.wait.ms" -> retryBackoff = Duration.ofMillis(ConfigValues.longValue(key, value, 0, Integer.MAX_VALUE));
                 default -> throw new ConfigException(key, "not a Schema Registry client option");
             }
             return this;
