@@ -74,8 +74,13 @@ public final class AvroSerde<T> implements Serde<T> {
     private final List<SchemaReference> references;
     /** The types the references define, resolved at the first write; null until then. */
     private volatile List<Schema> referencedTypes;
-    /** A record schema's text as registered: whole, or with the referenced types by name. */
-    private final Map<Schema, String> registeredText = new ConcurrentHashMap<>();
+    /**
+     * Ids per (subject, schema), as {@code ProtobufSerde} keeps them per (subject, file): the hot path
+     * neither prints the schema nor builds the client's (subject, schema text) key for every record.
+     */
+    private final Map<SubjectAndSchema, Integer> ids = new ConcurrentHashMap<>();
+
+    private record SubjectAndSchema(String subject, Schema schema) {}
     private final Map<Integer, Schema> schemasById = new ConcurrentHashMap<>();
     private final Map<Schema, DatumWriter<Object>> writers = new ConcurrentHashMap<>();
     /** By writer schema id: the reader schema is fixed per serde (or is the writer's). */
@@ -121,10 +126,16 @@ public final class AvroSerde<T> implements Serde<T> {
                 RegisteredSchema latest = registry.latest(subject);
                 id = latest.id();
                 schema = schemaById(id, ctx);
-            } else if (autoRegister) {
-                id = registry.register(subject, registeredText(schema), "AVRO", references);
             } else {
-                id = registry.lookup(subject, registeredText(schema), "AVRO", references).id();
+                SubjectAndSchema key = new SubjectAndSchema(subject, schema);
+                Integer known = ids.get(key);
+                if (known == null) { // the registry is called outside the map's compute
+                    String text = registeredText(schema);
+                    known = autoRegister ? registry.register(subject, text, "AVRO", references)
+                            : registry.lookup(subject, text, "AVRO", references).id();
+                    ids.put(key, known);
+                }
+                id = known;
             }
         } catch (SchemaRegistryException e) {
             throw new SerializationException("cannot get a schema id for subject " + subject + ": " + e.getMessage(),
@@ -182,21 +193,17 @@ public final class AvroSerde<T> implements Serde<T> {
         }
     }
 
+    /** A record schema's text as registered: whole, or with the referenced types by name. */
     private String registeredText(Schema schema) {
         if (references.isEmpty()) {
-            return registeredText.computeIfAbsent(schema, Schema::toString);
+            return schema.toString();
         }
-        String text = registeredText.get(schema);
-        if (text == null) { // resolving may call the registry: outside the map's compute
-            List<Schema> types = referencedTypes;
-            if (types == null) {
-                types = AvroSchemas.referencedTypes(references, registry);
-                referencedTypes = types;
-            }
-            text = schema.toString(types, false);
-            registeredText.put(schema, text);
+        List<Schema> types = referencedTypes;
+        if (types == null) {
+            types = AvroSchemas.referencedTypes(references, registry);
+            referencedTypes = types;
         }
-        return text;
+        return schema.toString(types, false);
     }
 
     private Schema schemaById(int id, SerdeContext ctx) {
