@@ -85,6 +85,14 @@ class ShareGroupAdminIT {
         String group = name(prefix);
         get(admin.configs().alter(Map.of(ConfigResource.group(group), List.of(
                 ConfigOp.set("share.auto.offset.reset", "earliest")))).all());
+        // A group config reaches the broker through the metadata log after the alter returns; a member that
+        // joined before it would start at the latest offset and never see the records already written.
+        Await.until("share.auto.offset.reset=earliest applied to " + group, WAIT, () -> {
+            var ref = reference.describeConfigs(List.of(new org.apache.kafka.common.config.ConfigResource(
+                    org.apache.kafka.common.config.ConfigResource.Type.GROUP, group))).all().get(30, TimeUnit.SECONDS)
+                    .values().iterator().next().get("share.auto.offset.reset");
+            return ref != null && "earliest".equals(ref.value());
+        });
         return group;
     }
 

@@ -1,6 +1,7 @@
 package dev.skein.consumer;
 
 import dev.skein.serdes.Serdes;
+import dev.skein.testkit.Await;
 import dev.skein.testkit.KafkaCluster;
 import dev.skein.testkit.KafkaClusterExtension;
 import org.apache.kafka.clients.admin.Admin;
@@ -39,6 +40,13 @@ class ShareConsumerIT {
             admin.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.GROUP, group), List.of(
                     new AlterConfigOp(new ConfigEntry("share.auto.offset.reset", "earliest"), AlterConfigOp.OpType.SET))))
                     .all().get(30, TimeUnit.SECONDS);
+            // A group config reaches the broker through the metadata log after the alter returns; a member
+            // that joined before it would start at the latest offset and miss the records already written.
+            Await.until("share.auto.offset.reset=earliest applied to " + group, Duration.ofSeconds(60), () -> {
+                ConfigEntry e = admin.describeConfigs(List.of(new ConfigResource(ConfigResource.Type.GROUP, group)))
+                        .all().get(30, TimeUnit.SECONDS).values().iterator().next().get("share.auto.offset.reset");
+                return e != null && "earliest".equals(e.value());
+            });
         }
         return group;
     }
