@@ -55,7 +55,8 @@ class GroupAdminIT {
 
     static String topic(int partitions, int records) throws Exception {
         String t = name("g");
-        get(admin.topics().create(List.of(NewTopic.of(t, partitions, 1))).all());
+        // Timestamps from 1970 (for offsets by time): retention.ms=-1, or the broker's retention check deletes them.
+        get(admin.topics().create(List.of(NewTopic.of(t, partitions, 1).withConfig("retention.ms", "-1"))).all());
         AdminIT.referenceView(reference, t);
         if (records > 0) {
             try (KafkaProducer<String, String> p = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap,

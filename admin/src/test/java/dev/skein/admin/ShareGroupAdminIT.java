@@ -69,7 +69,10 @@ class ShareGroupAdminIT {
     /** A topic of {@code partitions} partitions holding values "0".."records-1", timestamps 1_000_000 + i. */
     static String topic(int partitions, int records) throws Exception {
         String t = name("share");
-        get(admin.topics().create(List.of(NewTopic.of(t, partitions, 1))).all());
+        // The records carry timestamps from 1970 (for the resets by time), long past the default 7-day
+        // retention: without retention.ms=-1 the broker's first retention check (30 s after it starts, then
+        // every 5 minutes) deletes them, and a member then reads nothing (failed so in CI and full verifies).
+        get(admin.topics().create(List.of(NewTopic.of(t, partitions, 1).withConfig("retention.ms", "-1"))).all());
         AdminIT.referenceView(reference, t);
         try (KafkaProducer<String, String> p = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap,
                 "enable.idempotence", false, "acks", "1"), new StringSerializer(), new StringSerializer())) {
@@ -168,7 +171,12 @@ class ShareGroupAdminIT {
                 return c.assignment().size() == 2;
             });
             awaitMembers(group, 1, 2);
-            Await.until("every record read", WAIT, () -> m.values.size() >= 40);
+            try {
+                Await.until("every record read", WAIT, () -> m.values.size() >= 40);
+            } catch (AssertionError e) {
+                throw new AssertionError(e.getMessage() + "; read " + m.values.size() + ": " + m.values + ", member failure "
+                        + m.failure.get() + ", offsets " + get(admin.shareGroups().offsets(group)) + ", " + describe(group), e);
+            }
             // The start offset moves lazily (the broker persists it as batches complete); the lag says when all is done.
             Await.until("every record acknowledged", WAIT, () -> {
                 Map<TopicPartition, ShareGroupOffset> o = get(admin.shareGroups().offsets(group));
