@@ -25,14 +25,15 @@ import java.util.concurrent.CompletableFuture;
  * known are stale (a broker that has not caught up) and are ignored.
  *
  * <p>Thread-safe: every method synchronizes on this object, which no method holds while running
- * user or network code.
+ * user or network code, except {@link #cluster()}: the snapshot is immutable and replaced whole under
+ * the lock, so reading it is one volatile read (a producer reads it per record).
  */
 public final class MetadataManager {
     private final long maxAgeMs;
     private final long backoffMs;
     private final Set<String> topics = new LinkedHashSet<>();
     private boolean allTopics;
-    private Cluster cluster = Cluster.EMPTY;
+    private volatile Cluster cluster = Cluster.EMPTY;
     private long lastSuccessMs = Long.MIN_VALUE / 2;
     private long lastAttemptMs = Long.MIN_VALUE / 2;
     private boolean updateRequested = true;
@@ -52,7 +53,7 @@ public final class MetadataManager {
         this.backoffMs = backoff.toMillis();
     }
 
-    public synchronized Cluster cluster() {
+    public Cluster cluster() {
         return cluster;
     }
 
