@@ -1,6 +1,7 @@
 package dev.skein.core.internal.net;
 
 import dev.skein.core.errors.ProtocolException;
+import io.netty.buffer.AbstractByteBufAllocator;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -8,10 +9,14 @@ import io.netty.handler.codec.DecoderException;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -32,6 +37,91 @@ class FrameDecoderTest {
     }
 
     @Test
+    void framesArriveWholeAndInOrderHoweverTheStreamIsCut() {
+        // Three frames of 4, 300 and 5 bytes, the stream cut into reads of every length from 1 to its own.
+        byte[] stream = stream(frame(4, 7), frame(300, 11), frame(5, 13));
+        for (int cut = 1; cut <= stream.length; cut++) {
+            EmbeddedChannel ch = new EmbeddedChannel(new FrameDecoder(1024));
+            for (int at = 0; at < stream.length; at += cut) {
+                ch.writeInbound(Unpooled.copiedBuffer(stream, at, Math.min(cut, stream.length - at)));
+            }
+            assertFrame(ch.readInbound(), 4, 7, cut);
+            assertFrame(ch.readInbound(), 300, 11, cut);
+            assertFrame(ch.readInbound(), 5, 13, cut);
+            assertNull(ch.readInbound());
+            assertFalse(ch.finish());
+        }
+    }
+
+    @Test
+    void aFrameWithinOneReadIsASliceOfItAndTheReadIsReleasedWithTheFrame() {
+        EmbeddedChannel ch = new EmbeddedChannel(new FrameDecoder(1024));
+        ByteBuf read = Unpooled.copiedBuffer(stream(frame(10, 1), frame(20, 2)));
+        ch.writeInbound(read);
+        ByteBuf first = ch.readInbound();
+        ByteBuf second = ch.readInbound();
+        assertSame(read, first.unwrap(), "no copy");
+        assertEquals(2, read.refCnt(), "one reference per frame; the decoder's own is released");
+        first.release();
+        second.release();
+        assertEquals(0, read.refCnt());
+    }
+
+    @Test
+    void aFrameSpreadOverReadsIsGatheredIntoOneBufferOfItsSizeAndEveryReadIsReleased() {
+        EmbeddedChannel ch = new EmbeddedChannel(new FrameDecoder(1 << 20));
+        byte[] stream = frame(100_000, 3);
+        List<ByteBuf> reads = new ArrayList<>();
+        for (int at = 0; at < stream.length; at += 4096) {
+            ByteBuf read = Unpooled.copiedBuffer(stream, at, Math.min(4096, stream.length - at));
+            reads.add(read);
+            ch.writeInbound(read);
+        }
+        ByteBuf frame = ch.readInbound();
+        assertEquals(100_000, frame.capacity(), "allocated once, at its size");
+        assertFrame(frame, 100_000, 3, 4096);
+        reads.forEach(r -> assertEquals(0, r.refCnt()));
+    }
+
+    @Test
+    void aFramePartlyGatheredIsReleasedWhenTheConnectionClosesOrTheDecoderIsRemoved() {
+        for (boolean close : new boolean[] {true, false}) {
+            List<ByteBuf> allocated = new ArrayList<>();
+            EmbeddedChannel ch = new EmbeddedChannel();
+            ch.config().setAllocator(new AbstractByteBufAllocator(false) {
+                @Override
+                protected ByteBuf newHeapBuffer(int initialCapacity, int maxCapacity) {
+                    return Unpooled.buffer(initialCapacity, maxCapacity);
+                }
+
+                @Override
+                protected ByteBuf newDirectBuffer(int initialCapacity, int maxCapacity) {
+                    ByteBuf b = Unpooled.directBuffer(initialCapacity, maxCapacity);
+                    allocated.add(b);
+                    return b;
+                }
+
+                @Override
+                public boolean isDirectBufferPooled() {
+                    return false;
+                }
+            });
+            FrameDecoder decoder = new FrameDecoder(1024);
+            ch.pipeline().addLast(decoder);
+            ch.writeInbound(Unpooled.wrappedBuffer(new byte[] {0, 0, 0, 100, 1, 2, 3}));
+            assertEquals(1, allocated.size());
+            assertEquals(1, allocated.get(0).refCnt());
+            if (close) {
+                ch.close();
+            } else {
+                ch.pipeline().remove(decoder);
+            }
+            assertEquals(0, allocated.get(0).refCnt(), close ? "closed" : "removed");
+            assertNull(ch.readInbound());
+        }
+    }
+
+    @Test
     void anOversizedFrameIsSkippedWithoutBufferingAndTheNextFrameStillArrives() {
         EmbeddedChannel ch = new EmbeddedChannel(new FrameDecoder(16));
         ch.writeInbound(Unpooled.wrappedBuffer(new byte[] {0, 0, 0, 40}));
@@ -43,6 +133,30 @@ class FrameDecoderTest {
         ByteBuf next = ch.readInbound();
         assertEquals(4, next.readableBytes());
         next.release();
+    }
+
+    @Test
+    void anImpossibleSizeAfterAFrameFailsTheStreamAndLaterReadsAreDropped() {
+        EmbeddedChannel ch = new EmbeddedChannel(new FrameDecoder(1024));
+        ch.writeInbound(Unpooled.wrappedBuffer(new byte[] {0, 0, 0, 4, 1, 2, 3, 4}));
+        ((ByteBuf) ch.readInbound()).release();
+        ByteBuf bad = Unpooled.wrappedBuffer(new byte[] {0, 0, 0, 2, 9, 9});
+        DecoderException e = assertThrows(DecoderException.class, () -> ch.writeInbound(bad));
+        assertTrue(e.getCause().getMessage().contains("impossible response size 2"), e.getCause().getMessage());
+        assertEquals(0, bad.refCnt());
+        ByteBuf later = Unpooled.wrappedBuffer(new byte[] {0, 0, 0, 4, 1, 2, 3, 4});
+        ch.writeInbound(later);
+        assertNull(ch.readInbound());
+        assertEquals(0, later.refCnt());
+    }
+
+    @Test
+    void aTlsAnswerSplitInItsFirstBytesIsStillDiagnosed() {
+        EmbeddedChannel ch = new EmbeddedChannel(new FrameDecoder(100 << 20));
+        ch.writeInbound(Unpooled.wrappedBuffer(new byte[] {0x15}));
+        DecoderException e = assertThrows(DecoderException.class,
+                () -> ch.writeInbound(Unpooled.wrappedBuffer(new byte[] {0x03, 0x03, 0x00, 0x02, 0x02, 0x28})));
+        assertInstanceOf(FrameDecoder.TlsReply.class, e.getCause());
     }
 
     @Test
@@ -61,5 +175,39 @@ class FrameDecoderTest {
         DecoderException e = assertThrows(DecoderException.class, () -> ch.writeInbound(
                 Unpooled.wrappedBuffer("HTTP/1.1 400 Bad Request\r\n\r\n".getBytes(StandardCharsets.US_ASCII))));
         assertTrue(e.getCause().getMessage().contains("HTTP"), e.getCause().getMessage());
+    }
+
+    /** A frame: its size, then {@code size} bytes counting up from {@code seed}. */
+    private static byte[] frame(int size, int seed) {
+        byte[] f = new byte[4 + size];
+        f[0] = (byte) (size >>> 24);
+        f[1] = (byte) (size >>> 16);
+        f[2] = (byte) (size >>> 8);
+        f[3] = (byte) size;
+        for (int i = 0; i < size; i++) {
+            f[4 + i] = (byte) (seed + i);
+        }
+        return f;
+    }
+
+    private static byte[] stream(byte[]... frames) {
+        ByteBuf all = Unpooled.buffer();
+        for (byte[] f : frames) {
+            all.writeBytes(f);
+        }
+        byte[] bytes = new byte[all.readableBytes()];
+        all.readBytes(bytes);
+        return bytes;
+    }
+
+    private static void assertFrame(ByteBuf frame, int size, int seed, int cut) {
+        try {
+            assertEquals(size, frame.readableBytes(), "cut " + cut);
+            for (int i = 0; i < size; i++) {
+                assertEquals((byte) (seed + i), frame.getByte(frame.readerIndex() + i), "cut " + cut + ", byte " + i);
+            }
+        } finally {
+            frame.release();
+        }
     }
 }
