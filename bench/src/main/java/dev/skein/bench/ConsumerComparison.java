@@ -39,7 +39,8 @@ import static dev.skein.bench.Results.verdict;
  * Options, each followed by a value: {@code --records 3000000}, {@code --size 100}, {@code --rounds 3},
  * {@code --modes assigned,group-classic,group-consumer}, {@code --codecs none,lz4,zstd},
  * {@code --clients skein,reference}, {@code --warmup 2000000} (records each child JVM reads unmeasured
- * first). The older positional form {@code records size rounds} still works. Each measurement's JSON
+ * first), {@code --warmup-rounds 8} (at most so many warm-up reads, repeated until the JIT has settled;
+ * 1 for a single one). The older positional form {@code records size rounds} still works. Each measurement's JSON
  * line goes to stdout as it ends, then the Markdown tables.
  */
 public final class ConsumerComparison {
@@ -47,7 +48,7 @@ public final class ConsumerComparison {
     private static final double JOIN_BAR_MS = 500;
     private static final Map<String, String> DEFAULTS = Map.of("records", "3000000", "size", "100", "rounds", "3",
             "modes", "assigned,group-classic,group-consumer", "codecs", "none,lz4,zstd", "clients", "skein,reference",
-            "warmup", "2000000");
+            "warmup", "2000000", "warmup-rounds", "8");
 
     private ConsumerComparison() {}
 
@@ -58,6 +59,7 @@ public final class ConsumerComparison {
         Map<String, String> o = Options.parse("ConsumerComparison", DEFAULTS, positional(args));
         int records = Integer.parseInt(o.get("records"));
         int size = Integer.parseInt(o.get("size"));
+        int warmupRounds = Integer.parseInt(o.get("warmup-rounds"));
         int rounds = Integer.parseInt(o.get("rounds"));
         int warmup = Integer.parseInt(o.get("warmup"));
         List<Mode> modes = Arrays.stream(o.get("modes").split(",")).map(Mode::of).toList();
@@ -79,7 +81,7 @@ public final class ConsumerComparison {
                     for (Mode mode : modes) {
                         for (String codec : codecs) {
                             ConsumerWorkload cell = new ConsumerWorkload(Client.SKEIN, kafka.bootstrapServers(), topics.get(codec),
-                                    records, size, mode, codec, warmup);
+                                    records, size, mode, codec, warmup, warmupRounds);
                             Map<Client, List<String>> byClient = results.computeIfAbsent(new Cell(mode, codec),
                                     c -> new LinkedHashMap<>());
                             for (Client client : order) {
@@ -122,7 +124,7 @@ public final class ConsumerComparison {
     private static String write(Admin admin, String bootstrap, String codec, int records, int size) throws Exception {
         String topic = "bench-consume-" + codec;
         admin.createTopics(List.of(new NewTopic(topic, ConsumerWorkload.PARTITIONS, (short) 1))).all().get(60, TimeUnit.SECONDS);
-        ProducerWorkload w = new ProducerWorkload(Client.REFERENCE, bootstrap, topic, records, size, "1", codec, 0, 0);
+        ProducerWorkload w = new ProducerWorkload(Client.REFERENCE, bootstrap, topic, records, size, "1", codec, 0, 0, 0);
         byte[][] values = w.values();
         Acknowledgements acks = new Acknowledgements(0);
         long start = System.nanoTime();

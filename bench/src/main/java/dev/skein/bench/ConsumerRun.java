@@ -12,9 +12,13 @@ import java.util.UUID;
  * line on stdout.
  *
  * <p>Warm-up: a first consumer, in the same mode with a group of its own, reads the first
- * {@code warmupRecords} records and is closed; then a second consumer, in a fresh group, reads the whole
- * topic from the start and is measured. The JIT has by then compiled the fetch, decompression and
- * record paths (and, in a group, the join), as {@link ProducerRun}'s warm-up does for the send path.
+ * {@code warmupRecords} records and is closed; so does another, up to {@code warmupRounds} in all, until
+ * one read during which the JIT compiled for less than 5% of its time ({@link Usage#jitSettled()}); then
+ * a last consumer, in a fresh group, reads the whole topic from the start and is measured. The JIT has
+ * by then compiled the fetch, decompression and record paths (and, in a group, the join), as
+ * {@link ProducerRun}'s warm-up does for the send path. (A single read of 2 M records left C2 compiling
+ * the hot paths for over a second of the measured read, 40% of its CPU.) {@code warmup_rounds} and
+ * {@code jit_ms}, what the JIT still compiled while measured, are in the JSON line.
  *
  * <p>What is measured, per consumer: {@code join_ms}, in a group, from just before {@code subscribe}
  * to the first {@code onPartitionsAssigned} with partitions in it (inside {@code poll}, on its
@@ -36,14 +40,24 @@ public final class ConsumerRun {
     public static void main(String[] args) throws Exception {
         ChildJvm.exitWithParent();
         ConsumerWorkload w = ConsumerWorkload.fromArgs(args);
-        Read warmup = w.warmupRecords() > 0 ? read(w, Math.min(w.warmupRecords(), w.records())) : null;
+        Read warmup = null;
+        int warmupRounds = 0;
+        while (w.warmupRecords() > 0 && warmupRounds < w.warmupRounds()) {
+            Usage round = Usage.now();
+            Read r = read(w, Math.min(w.warmupRecords(), w.records()));
+            warmup = warmup == null ? r : warmup; // the first is the fresh JVM's join
+            warmupRounds++;
+            if (round.elapsed().jitSettled()) {
+                break;
+            }
+        }
         Read measured = read(w, w.records());
         long expectedBytes = (long) w.records() * w.valueBytes();
         if (measured.tally.records != w.records() || measured.tally.valueBytes != expectedBytes) {
             throw new IllegalStateException("read " + measured.tally.records + " records of " + measured.tally.valueBytes
                     + " bytes; the topic holds " + w.records() + " of " + expectedBytes);
         }
-        System.out.println(json(w, measured, warmup == null ? measured : warmup));
+        System.out.println(json(w, measured, warmup == null ? measured : warmup, warmupRounds));
         System.exit(0);
     }
 
@@ -86,16 +100,16 @@ public final class ConsumerRun {
         return new Read(tally, joined, firstRecord - start[0].wallNanos(), took);
     }
 
-    private static String json(ConsumerWorkload w, Read r, Read first) {
+    private static String json(ConsumerWorkload w, Read r, Read first, int warmupRounds) {
         double millions = w.records() / 1e6;
         StringBuilder s = new StringBuilder(String.format(Locale.ROOT, "{\"client\":\"%s\",\"mode\":\"%s\",\"compression\":\"%s\","
                         + "\"value_bytes\":%d,\"records\":%d,\"warmup_records\":%d,\"seconds\":%.3f,\"records_per_sec\":%.0f,"
                         + "\"mb_per_sec\":%.1f,\"cpu_seconds\":%.3f,\"cpu_s_per_million\":%.3f,\"alloc_mb_per_million\":%.0f,"
-                        + "\"first_record_ms\":%.1f",
+                        + "\"first_record_ms\":%.1f,\"warmup_rounds\":%d,\"jit_ms\":%d",
                 w.client().label(), w.mode().label(), w.compression(), w.valueBytes(), w.records(), w.warmupRecords(),
                 r.took.seconds(), w.records() / r.took.seconds(), r.tally.valueBytes / r.took.seconds() / 1e6,
                 r.took.cpuSeconds(), r.took.cpuSeconds() / millions, r.took.allocatedBytes() / 1e6 / millions,
-                r.firstRecordNanos / 1e6));
+                r.firstRecordNanos / 1e6, warmupRounds, r.took.compileMillis()));
         if (w.mode().grouped()) {
             s.append(String.format(Locale.ROOT, ",\"join_ms\":%.1f,\"first_join_ms\":%.1f", r.joinNanos / 1e6,
                     first.joinNanos / 1e6));

@@ -10,11 +10,12 @@ import java.util.Map;
  * One measurement of the consumer comparison: which client reads the {@code records} records of
  * {@code valueBytes} bytes that {@code topic} holds (written with {@code compression}), from the
  * start, assigned or as the only member of a fresh group, after reading {@code warmupRecords} of them
- * unmeasured with a consumer of its own. Default fetch settings; offsets are never committed
+ * unmeasured with a consumer of its own (then again with another, up to {@code warmupRounds} in all,
+ * until the JIT has settled: {@link Usage#jitSettled()}). Default fetch settings; offsets are never committed
  * ({@code enable.auto.commit=false}; Skein's delivery MANUAL).
  */
 record ConsumerWorkload(Client client, String bootstrap, String topic, int records, int valueBytes, Mode mode,
-                        String compression, int warmupRecords) {
+                        String compression, int warmupRecords, int warmupRounds) {
 
     /** Partitions of every topic the comparison reads. */
     static final int PARTITIONS = 6;
@@ -50,20 +51,21 @@ record ConsumerWorkload(Client client, String bootstrap, String topic, int recor
     }
 
     static ConsumerWorkload fromArgs(String[] a) {
-        if (a.length != 8) {
-            throw new IllegalArgumentException("expected 8 arguments, got " + Arrays.toString(a));
+        if (a.length != 9) {
+            throw new IllegalArgumentException("expected 9 arguments, got " + Arrays.toString(a));
         }
         return new ConsumerWorkload(Client.of(a[0]), a[1], a[2], Integer.parseInt(a[3]), Integer.parseInt(a[4]),
-                Mode.of(a[5]), a[6], Integer.parseInt(a[7]));
+                Mode.of(a[5]), a[6], Integer.parseInt(a[7]), Integer.parseInt(a[8]));
     }
 
     List<String> toArgs() {
         return List.of(client.label(), bootstrap, topic, Integer.toString(records), Integer.toString(valueBytes),
-                mode.label(), compression, Integer.toString(warmupRecords));
+                mode.label(), compression, Integer.toString(warmupRecords), Integer.toString(warmupRounds));
     }
 
     ConsumerWorkload with(Client other) {
-        return new ConsumerWorkload(other, bootstrap, topic, records, valueBytes, mode, compression, warmupRecords);
+        return new ConsumerWorkload(other, bootstrap, topic, records, valueBytes, mode, compression, warmupRecords,
+                warmupRounds);
     }
 
     /**

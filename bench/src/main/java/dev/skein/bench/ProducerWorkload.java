@@ -10,32 +10,33 @@ import java.util.Random;
  * One measurement of the producer comparison: which client sends how many keyless records of what
  * size to which topic, with which acks and codec, as fast as allowed ({@code ratePerSec} 0) or paced
  * at {@code ratePerSec} with each record's latency taken, after {@code warmupRecords} sent as fast as
- * allowed and not measured. The rest of the configuration is fixed:
+ * allowed and not measured, then again, up to {@code warmupRounds} times in all until the JIT has settled
+ * ({@link Usage#jitSettled()}). The rest of the configuration is fixed:
  * linger 5 ms, 64 KiB batches, 64 MiB of buffer memory. {@code acks=all} comes with idempotence on,
  * {@code acks=1} with it off.
  */
 record ProducerWorkload(Client client, String bootstrap, String topic, int records, int valueBytes,
-                        String acks, String compression, int ratePerSec, int warmupRecords) {
+                        String acks, String compression, int ratePerSec, int warmupRecords, int warmupRounds) {
 
     /** Distinct values per run; more than a 64 KiB batch holds, so no batch repeats one. */
     static final int VALUE_POOL = 1024;
 
     static ProducerWorkload fromArgs(String[] a) {
-        if (a.length != 9) {
-            throw new IllegalArgumentException("expected 9 arguments, got " + Arrays.toString(a));
+        if (a.length != 10) {
+            throw new IllegalArgumentException("expected 10 arguments, got " + Arrays.toString(a));
         }
         return new ProducerWorkload(Client.of(a[0]), a[1], a[2], Integer.parseInt(a[3]),
-                Integer.parseInt(a[4]), a[5], a[6], Integer.parseInt(a[7]), Integer.parseInt(a[8]));
+                Integer.parseInt(a[4]), a[5], a[6], Integer.parseInt(a[7]), Integer.parseInt(a[8]), Integer.parseInt(a[9]));
     }
 
     List<String> toArgs() {
         return List.of(client.label(), bootstrap, topic, Integer.toString(records), Integer.toString(valueBytes), acks,
-                compression, Integer.toString(ratePerSec), Integer.toString(warmupRecords));
+                compression, Integer.toString(ratePerSec), Integer.toString(warmupRecords), Integer.toString(warmupRounds));
     }
 
     ProducerWorkload with(Client other, String otherTopic) {
         return new ProducerWorkload(other, bootstrap, otherTopic, records, valueBytes, acks, compression, ratePerSec,
-                warmupRecords);
+                warmupRecords, warmupRounds);
     }
 
     boolean paced() {

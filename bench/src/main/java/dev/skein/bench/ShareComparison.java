@@ -113,7 +113,7 @@ public final class ShareComparison {
     private static String write(Admin admin, String bootstrap, int partitions, int records, int size) throws Exception {
         String topic = "bench-share-" + partitions + "p";
         admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get(60, TimeUnit.SECONDS);
-        ProducerWorkload w = new ProducerWorkload(Client.REFERENCE, bootstrap, topic, records, size, "1", "none", 0, 0);
+        ProducerWorkload w = new ProducerWorkload(Client.REFERENCE, bootstrap, topic, records, size, "1", "none", 0, 0, 0);
         byte[][] values = w.values();
         Acknowledgements acks = new Acknowledgements(0);
         long start = System.nanoTime();

@@ -1,23 +1,37 @@
 package dev.skein.bench;
 
+import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
 
 /**
- * This process's wall clock, CPU time (all its threads: the client's, the JIT's, the GC's) and heap
- * allocation: a sample, or the difference between a sample and now.
+ * This process's wall clock, CPU time (all its threads: the client's, the JIT's, the GC's), heap
+ * allocation and the JIT compilers' time (milliseconds the compiler threads spent compiling, from
+ * {@code CompilationMXBean}; -1 where the JVM does not tell): a sample, or the difference between a
+ * sample and now.
  */
-record Usage(long wallNanos, long cpuNanos, long allocatedBytes) {
+record Usage(long wallNanos, long cpuNanos, long allocatedBytes, long compileMillis) {
 
     static Usage now() {
         long cpu = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
         long allocated = ((com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean()).getTotalThreadAllocatedBytes();
-        return new Usage(System.nanoTime(), cpu, allocated);
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        long compiled = jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : -1;
+        return new Usage(System.nanoTime(), cpu, allocated, compiled);
     }
 
     /** What passed from this sample until now. */
     Usage elapsed() {
         Usage now = now();
-        return new Usage(now.wallNanos - wallNanos, now.cpuNanos - cpuNanos, now.allocatedBytes - allocatedBytes);
+        return new Usage(now.wallNanos - wallNanos, now.cpuNanos - cpuNanos, now.allocatedBytes - allocatedBytes,
+                compileMillis < 0 || now.compileMillis < 0 ? -1 : now.compileMillis - compileMillis);
+    }
+
+    /**
+     * Whether the JIT had settled over this elapsed stretch: it compiled for less than 5% of the
+     * stretch's wall time (or the JVM does not tell). A warm-up repeats until it has.
+     */
+    boolean jitSettled() {
+        return compileMillis < 0 || compileMillis * 1e6 < 0.05 * wallNanos;
     }
 
     double seconds() {
