@@ -146,7 +146,7 @@ final class FetchCollector<K, V> {
                     usedUp = true;
                     return added;
                 }
-                int batchEpoch = r.batch().partitionLeaderEpoch();
+                int batchEpoch = r.leaderEpoch();
                 list.add(toRecord(f, r, batchEpoch)); // an undeserializable record leaves the position on it
                 bytes += Math.max(0, r.keyLength()) + Math.max(0, r.valueLength());
                 position = r.offset() + 1;

@@ -27,6 +27,7 @@ public final class RecordCursor implements AutoCloseable {
     private final long baseTimestamp;
     private final boolean appendTime;
     private final long maxTimestamp;
+    private final int leaderEpoch;
     private final int base;
     /** The records as one NIO view (index 0 is {@code base} in {@link #data()}), made at the first {@link #next()}. */
     private ByteBuffer mem;
@@ -55,6 +56,7 @@ public final class RecordCursor implements AutoCloseable {
         this.baseTimestamp = batch.baseTimestamp();
         this.appendTime = batch.isLogAppendTime();
         this.maxTimestamp = batch.maxTimestamp();
+        this.leaderEpoch = batch.partitionLeaderEpoch();
         this.base = data.readerIndex();
     }
 
@@ -150,6 +152,21 @@ public final class RecordCursor implements AutoCloseable {
 
     /** Zig-zag signed varint, as record fields use. */
     private int readVarint() {
+        // Most record fields take one or two bytes: those are read with one bounds check in all.
+        int p = pos;
+        if (mem.limit() - p >= 2) {
+            int b0 = mem.get(p);
+            if (b0 >= 0) {
+                pos = p + 1;
+                return (b0 >>> 1) ^ -(b0 & 1);
+            }
+            int b1 = mem.get(p + 1);
+            if (b1 >= 0) {
+                int raw = (b0 & 0x7f) | b1 << 7;
+                pos = p + 2;
+                return (raw >>> 1) ^ -(raw & 1);
+            }
+        }
         int raw = 0;
         for (int shift = 0; shift < 35; shift += 7) {
             byte b = nextByte();
@@ -175,6 +192,11 @@ public final class RecordCursor implements AutoCloseable {
 
     public long offset() {
         return offset;
+    }
+
+    /** The batch's partition leader epoch (read once, not per record from the batch's buffer). */
+    public int leaderEpoch() {
+        return leaderEpoch;
     }
 
     public long timestamp() {

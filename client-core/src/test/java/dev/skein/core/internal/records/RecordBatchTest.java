@@ -114,6 +114,54 @@ class RecordBatchTest {
         }
     }
 
+    /**
+     * Every varint width the record format uses, from the reference's writer: key and value lengths
+     * on each side of the 1/2/3-byte boundaries (63/64, 8191/8192 zig-zagged), null and empty fields,
+     * timestamp deltas negative, small and needing 5+ bytes, a record past offset delta 8191.
+     */
+    @Test
+    void fieldsOfEveryVarintWidthFromTheReferenceDecode() {
+        int[] lengths = {-1, 0, 1, 63, 64, 65, 127, 128, 8191, 8192, 8193, 100_000};
+        long[] deltas = {0, -1, 1, -64, 64, -100_000, 8192, 1L << 35, -(1L << 40)};
+        ByteBuffer buf = ByteBuffer.allocate(8 << 20);
+        MemoryRecordsBuilder rb = MemoryRecords.builder(buf, referenceCodec(Compression.NONE), TimestampType.CREATE_TIME, 0L);
+        List<long[]> expected = new ArrayList<>(); // timestamp, key length, value length
+        int n = 0;
+        for (int k : lengths) {
+            for (int v : lengths) {
+                long ts = T0 + deltas[n % deltas.length];
+                rb.append(ts, k < 0 ? null : filled(k, 1), v < 0 ? null : filled(v, 2));
+                expected.add(new long[] {ts, k, v});
+                n++;
+            }
+        }
+        for (int i = n; i < 8300; i++) { // offset deltas past two varint bytes
+            rb.append(T0, null, filled(1, 2));
+            expected.add(new long[] {T0, -1, 1});
+        }
+        RecordBatch batch = RecordBatchReader.batches(Unpooled.wrappedBuffer(rb.build().buffer()), "t", 0, true).get(0);
+        try (RecordCursor c = batch.cursor(ALLOC, 64 << 20)) {
+            for (int i = 0; i < expected.size(); i++) {
+                long[] e = expected.get(i);
+                assertTrue(c.next(), "record " + i);
+                assertEquals(i, c.offset());
+                assertEquals(e[0], c.timestamp(), "record " + i);
+                assertEquals((int) e[1], c.keyLength(), "record " + i);
+                assertEquals((int) e[2], c.valueLength(), "record " + i);
+                assertEquals(e[1] < 0 ? null : ByteBuffer.wrap(filled((int) e[1], 1)), c.key(), "record " + i);
+                assertEquals(e[2] < 0 ? null : ByteBuffer.wrap(filled((int) e[2], 2)), c.value(), "record " + i);
+                assertEquals(List.of(), c.headers());
+            }
+            assertTrue(!c.next());
+        }
+    }
+
+    private static byte[] filled(int length, int b) {
+        byte[] a = new byte[length];
+        java.util.Arrays.fill(a, (byte) b);
+        return a;
+    }
+
     @ParameterizedTest
     @EnumSource(Compression.class)
     void referenceBatchesDecodeWithOursInEveryCodec(Compression codec) {
