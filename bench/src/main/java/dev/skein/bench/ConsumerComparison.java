@@ -39,9 +39,9 @@ import static dev.skein.bench.Results.verdict;
  * Options, each followed by a value: {@code --records 3000000}, {@code --size 100}, {@code --rounds 3},
  * {@code --modes assigned,group-classic,group-consumer}, {@code --codecs none,lz4,zstd},
  * {@code --clients skein,reference}, {@code --warmup 2000000} (records each child JVM reads unmeasured
- * first), {@code --warmup-rounds 8} (at most so many warm-up reads, repeated until the JIT has settled;
- * 1 for a single one). The older positional form {@code records size rounds} still works. Each measurement's JSON
- * line goes to stdout as it ends, then the Markdown tables.
+ * first), {@code --warmup-rounds 8} (at most so many warm-up reads, repeated until the JIT has
+ * settled; 1 for a single one). The older positional form {@code records size rounds} still works.
+ * Each measurement's JSON line goes to stdout as it ends, then the Markdown tables.
  */
 public final class ConsumerComparison {
     private static final Duration RUN_TIMEOUT = Duration.ofMinutes(10);

@@ -39,8 +39,7 @@ import static dev.skein.bench.Results.verdict;
  * {@code --latency true}, {@code --latency-rate 100000}, {@code --latency-seconds 20},
  * {@code --warmup 2000000} (records each child JVM sends unmeasured before its measurement),
  * {@code --warmup-rounds 8} (at most so many warm-ups, repeated until the JIT has settled; 1 for a
- * single one). Each
- * measurement's JSON line goes to stdout as it ends, then the Markdown tables.
+ * single one). Each measurement's JSON line goes to stdout as it ends, then the Markdown tables.
  */
 public final class ProducerComparison {
     private static final int PARTITIONS = 6;

@@ -13,8 +13,7 @@ import java.util.concurrent.locks.LockSupport;
  * topic's metadata, the connection and the JIT's work (a few CPU-seconds in each client's first
  * seconds) are not in the measurement. The warm-up repeats, up to {@code warmupRounds} times in all,
  * until a round in which the JIT compiled for less than 5% of its time: a single round of 2 M records
- * left C2 compiling the hot paths well into the measurement (a third of the measured CPU in some runs).
- * The clock stops once {@code close} has returned; {@code jit_ms} in the JSON line is what the JIT
+ * left C2 compiling the hot paths well into the measurement. The clock stops once {@code close} has returned; {@code jit_ms} in the JSON line is what the JIT
  * still compiled in between, {@code warmup_rounds} how many rounds it took.
  */
 public final class ProducerRun {

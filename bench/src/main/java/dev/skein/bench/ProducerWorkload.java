@@ -10,9 +10,9 @@ import java.util.Random;
  * One measurement of the producer comparison: which client sends how many keyless records of what
  * size to which topic, with which acks and codec, as fast as allowed ({@code ratePerSec} 0) or paced
  * at {@code ratePerSec} with each record's latency taken, after {@code warmupRecords} sent as fast as
- * allowed and not measured, then again, up to {@code warmupRounds} times in all until the JIT has settled
- * ({@link Usage#jitSettled()}). The rest of the configuration is fixed:
- * linger 5 ms, 64 KiB batches, 64 MiB of buffer memory. {@code acks=all} comes with idempotence on,
+ * allowed and not measured, then again, up to {@code warmupRounds} times in all, until the JIT has
+ * settled ({@link Usage#jitSettled()}). The rest of the configuration is fixed: linger 5 ms, 64 KiB
+ * batches, 64 MiB of buffer memory. {@code acks=all} comes with idempotence on,
  * {@code acks=1} with it off.
  */
 record ProducerWorkload(Client client, String bootstrap, String topic, int records, int valueBytes,
