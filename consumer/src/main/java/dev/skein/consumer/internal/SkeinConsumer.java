@@ -210,7 +210,13 @@ public final class SkeinConsumer<K, V> implements Consumer<K, V> {
             raisePartitionErrors();
             fetcher.raiseTruncations();
             Map<TopicPartition, List<ConsumerRecord<K, V>>> out = collector.collect();
-            fetcher.wakeup();
+            if (out.isEmpty()) {
+                // With records to return, no fetch can have become due in this poll but by a fetched chunk
+                // being used up, and consumed() woke the fetcher then (positions, seeks, pauses and the
+                // group wake it themselves). Waking it on every poll ran a task on the event loop, and wrote
+                // its eventfd, per max.poll.records records for nothing.
+                fetcher.wakeup();
+            }
             if (!out.isEmpty()) {
                 ConsumerRecords<K, V> records = new ConsumerRecords<>(out);
                 if (group == null || group.beforeReturning(records)) {
