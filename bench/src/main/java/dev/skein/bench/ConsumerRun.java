@@ -105,11 +105,11 @@ public final class ConsumerRun {
         StringBuilder s = new StringBuilder(String.format(Locale.ROOT, "{\"client\":\"%s\",\"mode\":\"%s\",\"compression\":\"%s\","
                         + "\"value_bytes\":%d,\"records\":%d,\"warmup_records\":%d,\"seconds\":%.3f,\"records_per_sec\":%.0f,"
                         + "\"mb_per_sec\":%.1f,\"cpu_seconds\":%.3f,\"cpu_s_per_million\":%.3f,\"alloc_mb_per_million\":%.0f,"
-                        + "\"first_record_ms\":%.1f,\"warmup_rounds\":%d,\"jit_ms\":%d",
+                        + "\"first_record_ms\":%.1f,\"warmup_rounds\":%d,\"jit_ms\":%d,\"thread_cpu_ms\":%s",
                 w.client().label(), w.mode().label(), w.compression(), w.valueBytes(), w.records(), w.warmupRecords(),
                 r.took.seconds(), w.records() / r.took.seconds(), r.tally.valueBytes / r.took.seconds() / 1e6,
                 r.took.cpuSeconds(), r.took.cpuSeconds() / millions, r.took.allocatedBytes() / 1e6 / millions,
-                r.firstRecordNanos / 1e6, warmupRounds, r.took.compileMillis()));
+                r.firstRecordNanos / 1e6, warmupRounds, r.took.compileMillis(), r.took.threadCpuJson()));
         if (w.mode().grouped()) {
             s.append(String.format(Locale.ROOT, ",\"join_ms\":%.1f,\"first_join_ms\":%.1f", r.joinNanos / 1e6,
                     first.joinNanos / 1e6));

@@ -84,10 +84,11 @@ public final class ProducerRun {
     private static String json(ProducerWorkload w, Usage took, long sendNanos, Acknowledgements acks, int warmupRounds) {
         StringBuilder s = new StringBuilder(String.format(Locale.ROOT, "{\"client\":\"%s\",\"value_bytes\":%d,\"acks\":\"%s\","
                         + "\"compression\":\"%s\",\"records\":%d,\"seconds\":%.3f,\"records_per_sec\":%.0f,\"cpu_seconds\":%.3f,"
-                        + "\"cpu_s_per_million\":%.3f,\"alloc_mb_per_million\":%.0f,\"warmup_rounds\":%d,\"jit_ms\":%d",
+                        + "\"cpu_s_per_million\":%.3f,\"alloc_mb_per_million\":%.0f,\"warmup_rounds\":%d,\"jit_ms\":%d,"
+                        + "\"thread_cpu_ms\":%s",
                 w.client().label(), w.valueBytes(), w.acks(), w.compression(), w.records(), took.seconds(),
                 w.records() / took.seconds(), took.cpuSeconds(), took.cpuSeconds() / (w.records() / 1e6),
-                took.allocatedBytes() / 1e6 / (w.records() / 1e6), warmupRounds, took.compileMillis()));
+                took.allocatedBytes() / 1e6 / (w.records() / 1e6), warmupRounds, took.compileMillis(), took.threadCpuJson()));
         if (w.paced()) {
             long[] sorted = acks.sortedLatencyNanos();
             s.append(String.format(Locale.ROOT, ",\"target_rate\":%d,\"sent_per_sec\":%.0f,\"p50_ms\":%.3f,\"p99_ms\":%.3f,"

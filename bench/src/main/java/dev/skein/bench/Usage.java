@@ -2,28 +2,32 @@ package dev.skein.bench;
 
 import java.lang.management.CompilationMXBean;
 import java.lang.management.ManagementFactory;
+import java.util.Map;
 
 /**
  * This process's wall clock, CPU time (all its threads: the client's, the JIT's, the GC's), heap
  * allocation and the JIT compilers' time (milliseconds the compiler threads spent compiling, from
  * {@code CompilationMXBean}; -1 where the JVM does not tell): a sample, or the difference between a
- * sample and now.
+ * sample and now. A sample holds each thread's CPU time ({@code threads}); a difference holds instead
+ * the CPU milliseconds by kind of thread ({@link ThreadCpu}) as a JSON object ({@code threadCpuJson}).
  */
-record Usage(long wallNanos, long cpuNanos, long allocatedBytes, long compileMillis) {
+record Usage(long wallNanos, long cpuNanos, long allocatedBytes, long compileMillis,
+             Map<Long, Map.Entry<String, Long>> threads, String threadCpuJson) {
 
     static Usage now() {
         long cpu = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
         long allocated = ((com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean()).getTotalThreadAllocatedBytes();
         CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
         long compiled = jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : -1;
-        return new Usage(System.nanoTime(), cpu, allocated, compiled);
+        return new Usage(System.nanoTime(), cpu, allocated, compiled, ThreadCpu.sample(), null);
     }
 
     /** What passed from this sample until now. */
     Usage elapsed() {
         Usage now = now();
         return new Usage(now.wallNanos - wallNanos, now.cpuNanos - cpuNanos, now.allocatedBytes - allocatedBytes,
-                compileMillis < 0 || now.compileMillis < 0 ? -1 : now.compileMillis - compileMillis);
+                compileMillis < 0 || now.compileMillis < 0 ? -1 : now.compileMillis - compileMillis, Map.of(),
+                ThreadCpu.since(threads));
     }
 
     /**
