@@ -165,7 +165,11 @@ public final class BrokerConnection {
                             tls.setHandshakeTimeoutMillis(setupTimeout.toMillis());
                             ch.pipeline().addLast(conn.new ByteWatcher(), tls);
                         }
-                        ch.pipeline().addLast(new FrameDecoder(options.maxResponseBytes()), conn.new Handler());
+                        FrameDecoder frames = new FrameDecoder(options.maxResponseBytes());
+                        if (options.sslContext() == null) { // the decoder sees the socket's bytes: read large frames into place
+                            ch.config().setRecvByteBufAllocator(frames.readingIntoFrames(ch.config().getRecvByteBufAllocator()));
+                        }
+                        ch.pipeline().addLast(frames, conn.new Handler());
                     }
                 });
         if (options.sendBufferBytes() > 0) {

@@ -2,8 +2,10 @@ package dev.skein.core.internal.net;
 
 import dev.skein.core.errors.ProtocolException;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.RecvByteBufAllocator;
 import io.netty.handler.codec.DecoderException;
 
 /**
@@ -17,7 +19,10 @@ import io.netty.handler.codec.DecoderException;
  * that read's buffer, and a frame spread over reads is gathered into a buffer of exactly its announced
  * size, allocated when the size arrives. (Netty's {@code ByteToMessageDecoder} gathers into a buffer
  * that grows by doubling, so a fetch response of a few MiB was copied two or three times over on the
- * event loop: a fifth of a consumer's CPU at a few million records a second.) Errors are thrown
+ * event loop: a fifth of a consumer's CPU at a few million records a second.) Where the decoder sees
+ * the socket's own bytes (no TLS below it), {@link #readingIntoFrames} lets the channel read the rest
+ * of such a frame from the socket straight into that buffer, and the bytes are not copied at all in
+ * user space: a fetch response of some MiB arrives in a few reads of the socket. Errors are thrown
  * wrapped in a {@link DecoderException}, as that decoder did; after one, the rest of the stream is
  * dropped, since the connection is being closed.
  */
@@ -34,9 +39,39 @@ final class FrameDecoder extends ChannelInboundHandlerAdapter {
     private int headerBytes;
     /** The frame being gathered across reads (capacity its size), or null. */
     private ByteBuf frame;
+    /** The view of {@link #frame}'s unwritten bytes last handed to the channel to read into, or null. */
+    private ByteBuf readTarget;
 
     FrameDecoder(int maxFrameBytes) {
         this.maxFrameBytes = maxFrameBytes;
+    }
+
+    /**
+     * Wraps the channel's receive allocator so that, while a frame is being gathered, the channel reads
+     * from the socket into the frame's remaining bytes (a view of them, capacity what is missing, so a
+     * read never takes bytes of the next frame) instead of into a buffer of its own that this decoder
+     * would then copy. Only for a channel whose bytes reach this decoder as they come off the socket:
+     * below TLS the socket's bytes are not the frame's.
+     */
+    RecvByteBufAllocator readingIntoFrames(RecvByteBufAllocator normal) {
+        return () -> new RecvByteBufAllocator.DelegatingHandle(normal.newHandle()) {
+            @Override
+            public ByteBuf allocate(ByteBufAllocator alloc) {
+                ByteBuf into = frameRemainder();
+                return into != null ? into : super.allocate(alloc);
+            }
+        };
+    }
+
+    /** A retained view of the frame's unwritten bytes, empty for writing, or null when none is gathered. */
+    private ByteBuf frameRemainder() {
+        if (frame == null || failed) {
+            return null;
+        }
+        ByteBuf view = frame.retainedSlice(frame.writerIndex(), frame.writableBytes());
+        view.writerIndex(0);
+        readTarget = view;
+        return view;
     }
 
     @Override
@@ -46,7 +81,13 @@ final class FrameDecoder extends ChannelInboundHandlerAdapter {
             return;
         }
         try {
-            if (!failed) {
+            if (in == readTarget) {
+                readTarget = null;
+                if (!failed && frame != null) { // the bytes are in the frame already: count them
+                    frame.writerIndex(frame.writerIndex() + in.readableBytes());
+                    fireIfWhole(ctx);
+                }
+            } else if (!failed) {
                 decode(ctx, in);
             }
         } catch (RuntimeException e) {
@@ -68,11 +109,7 @@ final class FrameDecoder extends ChannelInboundHandlerAdapter {
             }
             if (frame != null) {
                 frame.writeBytes(in, Math.min(frame.writableBytes(), in.readableBytes()));
-                if (!frame.isWritable()) {
-                    ByteBuf whole = frame;
-                    frame = null;
-                    ctx.fireChannelRead(whole);
-                }
+                fireIfWhole(ctx);
                 continue;
             }
             int size;
@@ -116,6 +153,21 @@ final class FrameDecoder extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /**
+     * Passes the gathered frame on once whole, as a slice of itself like a frame found within one read:
+     * the code that parses responses then sees one buffer class, where two made the JIT compile it for
+     * one, meet the other at a large response, throw the compiled code away and compile it again.
+     */
+    private void fireIfWhole(ChannelHandlerContext ctx) {
+        if (!frame.isWritable()) {
+            ByteBuf whole = frame;
+            frame = null;
+            ByteBuf slice = whole.retainedSlice();
+            whole.release();
+            ctx.fireChannelRead(slice);
+        }
+    }
+
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
         releaseFrame();
@@ -128,6 +180,7 @@ final class FrameDecoder extends ChannelInboundHandlerAdapter {
     }
 
     private void releaseFrame() {
+        readTarget = null; // the channel still owns it: it releases it unread or passes it in, released then
         if (frame != null) {
             frame.release();
             frame = null;

@@ -4,6 +4,8 @@ import dev.skein.core.errors.ProtocolException;
 import io.netty.buffer.AbstractByteBufAllocator;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
+import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.DecoderException;
 import org.junit.jupiter.api.Test;
@@ -78,9 +80,65 @@ class FrameDecoderTest {
             ch.writeInbound(read);
         }
         ByteBuf frame = ch.readInbound();
-        assertEquals(100_000, frame.capacity(), "allocated once, at its size");
+        assertEquals(100_000, frame.unwrap().capacity(), "allocated once, at its size");
+        assertEquals(100_000, frame.capacity(), "passed on whole, as a slice like a frame within one read");
         assertFrame(frame, 100_000, 3, 4096);
         reads.forEach(r -> assertEquals(0, r.refCnt()));
+    }
+
+    @Test
+    void theRestOfAGatheredFrameIsReadStraightIntoItAndTheNextFrameStillArrives() {
+        FrameDecoder decoder = new FrameDecoder(1 << 20);
+        EmbeddedChannel ch = new EmbeddedChannel(decoder);
+        RecvByteBufAllocator.Handle reads = decoder.readingIntoFrames(new AdaptiveRecvByteBufAllocator()).newHandle();
+        byte[] stream = stream(frame(100_000, 5), frame(10, 6));
+        ByteBuf normal = reads.allocate(ch.alloc());
+        assertTrue(normal.capacity() < 100_000, "no frame gathered: the channel's own buffer");
+        normal.release();
+
+        ch.writeInbound(Unpooled.copiedBuffer(stream, 0, 1000)); // the size and the first bytes
+        int at = 1000;
+        ByteBuf gathered = null;
+        while (at < 4 + 100_000) {
+            ByteBuf into = reads.allocate(ch.alloc());
+            assertEquals(4 + 100_000 - at, into.writableBytes(), "a view of exactly the bytes missing");
+            int n = Math.min(30_000, into.writableBytes());
+            into.writeBytes(stream, at, n); // what the socket read puts there
+            at += n;
+            if (gathered == null) {
+                gathered = into.unwrap();
+            }
+            assertSame(gathered, into.unwrap(), "every read lands in the one frame buffer");
+            ch.writeInbound(into);
+            assertEquals(1, gathered.refCnt(), "each view's reference is released once counted");
+        }
+        ByteBuf frame = ch.readInbound();
+        assertSame(gathered, frame.unwrap(), "the frame is the buffer the reads went into: no copy");
+        assertFrame(frame, 100_000, 5, 30_000);
+
+        ByteBuf after = reads.allocate(ch.alloc());
+        assertTrue(after.capacity() < 100_000, "frame done: the channel's own buffer again");
+        after.writeBytes(stream, at, stream.length - at);
+        ch.writeInbound(after);
+        assertFrame(ch.readInbound(), 10, 6, 0);
+        assertNull(ch.readInbound());
+    }
+
+    @Test
+    void aViewTheChannelReadNothingIntoIsReleasedAndTheFrameStillCompletes() {
+        FrameDecoder decoder = new FrameDecoder(1 << 20);
+        EmbeddedChannel ch = new EmbeddedChannel(decoder);
+        RecvByteBufAllocator.Handle reads = decoder.readingIntoFrames(new AdaptiveRecvByteBufAllocator()).newHandle();
+        byte[] stream = frame(5_000, 7);
+        ch.writeInbound(Unpooled.copiedBuffer(stream, 0, 100));
+        ByteBuf unused = reads.allocate(ch.alloc());
+        ByteBuf frameBuffer = unused.unwrap();
+        assertEquals(2, frameBuffer.refCnt(), "the decoder's reference and the view's");
+        unused.release(); // a read that returned nothing: the channel releases its buffer
+        assertEquals(1, frameBuffer.refCnt());
+        ch.writeInbound(Unpooled.copiedBuffer(stream, 100, stream.length - 100)); // e.g. after the channel's own buffer
+        assertFrame(ch.readInbound(), 5_000, 7, 100);
+        assertEquals(0, frameBuffer.refCnt());
     }
 
     @Test
