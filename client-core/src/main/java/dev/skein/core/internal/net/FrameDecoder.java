@@ -154,9 +154,9 @@ final class FrameDecoder extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * Passes the gathered frame on once whole, as a slice of itself like a frame found within one read:
-     * the code that parses responses then sees one buffer class, where two made the JIT compile it for
-     * one, meet the other at a large response, throw the compiled code away and compile it again.
+     * Passes the gathered frame on once whole, as a slice of itself like a frame found within one read,
+     * so that the code parsing responses meets one buffer class from this decoder whatever a frame's
+     * size (code the JIT compiled for one class is thrown away and compiled again when another comes).
      */
     private void fireIfWhole(ChannelHandlerContext ctx) {
         if (!frame.isWritable()) {
