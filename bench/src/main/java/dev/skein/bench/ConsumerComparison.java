@@ -38,9 +38,9 @@ import static dev.skein.bench.Results.verdict;
  * <p>Run (see bench/README.md): {@code mvn -B -pl bench exec:java -Dexec.mainClass=dev.skein.bench.ConsumerComparison}.
  * Options, each followed by a value: {@code --records 3000000}, {@code --size 100}, {@code --rounds 3},
  * {@code --modes assigned,group-classic,group-consumer}, {@code --codecs none,lz4,zstd},
- * {@code --clients skein,reference}, {@code --warmup 2000000} (records each child JVM reads unmeasured
- * first), {@code --warmup-rounds 8} (at most so many warm-up reads, repeated until the JIT has
- * settled; 1 for a single one). The older positional form {@code records size rounds} still works.
+ * {@code --clients skein,reference}, {@code --warmup all} (records each child JVM reads unmeasured
+ * first: {@code all}, the default, is the whole topic, as many as measured), {@code --warmup-rounds 5}
+ * (at most so many warm-up reads, repeated until the JIT has settled; 1 for a single one). The older positional form {@code records size rounds} still works.
  * Each measurement's JSON line goes to stdout as it ends, then the Markdown tables.
  */
 public final class ConsumerComparison {
@@ -48,7 +48,7 @@ public final class ConsumerComparison {
     private static final double JOIN_BAR_MS = 500;
     private static final Map<String, String> DEFAULTS = Map.of("records", "3000000", "size", "100", "rounds", "3",
             "modes", "assigned,group-classic,group-consumer", "codecs", "none,lz4,zstd", "clients", "skein,reference",
-            "warmup", "2000000", "warmup-rounds", "8");
+            "warmup", "all", "warmup-rounds", "5");
 
     private ConsumerComparison() {}
 
@@ -61,7 +61,7 @@ public final class ConsumerComparison {
         int size = Integer.parseInt(o.get("size"));
         int warmupRounds = Integer.parseInt(o.get("warmup-rounds"));
         int rounds = Integer.parseInt(o.get("rounds"));
-        int warmup = Integer.parseInt(o.get("warmup"));
+        int warmup = o.get("warmup").equals("all") ? records : Integer.parseInt(o.get("warmup"));
         List<Mode> modes = Arrays.stream(o.get("modes").split(",")).map(Mode::of).toList();
         List<String> codecs = List.of(o.get("codecs").split(","));
         List<Client> clients = Arrays.stream(o.get("clients").split(",")).map(Client::of).toList();

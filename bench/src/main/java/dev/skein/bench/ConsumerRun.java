@@ -17,8 +17,10 @@ import java.util.UUID;
  * a last consumer, in a fresh group, reads the whole topic from the start and is measured. The JIT has
  * by then compiled the fetch, decompression and record paths (and, in a group, the join), as
  * {@link ProducerRun}'s warm-up does for the send path. (A single read of 2 M records left C2 compiling
- * the hot paths for over a second of the measured read, 40% of its CPU.) {@code warmup_rounds} and
- * {@code jit_ms}, what the JIT still compiled while measured, are in the JSON line.
+ * the hot paths for over a second of the measured read, 40% of its CPU; reads shorter than the
+ * measured one left it compiling the code that runs once per fetch.) {@code warmup_rounds},
+ * {@code jit_ms} (what the JIT still compiled while measured) and {@code thread_cpu_ms} (the measured
+ * read's CPU by kind of thread, {@link ThreadCpu}) are in the JSON line.
  *
  * <p>What is measured, per consumer: {@code join_ms}, in a group, from just before {@code subscribe}
  * to the first {@code onPartitionsAssigned} with partitions in it (inside {@code poll}, on its

@@ -37,9 +37,9 @@ import static dev.skein.bench.Results.verdict;
  * Options, each followed by a value: {@code --records N} (3000000), {@code --sizes 100,1024},
  * {@code --acks 1,all}, {@code --codecs none,lz4}, {@code --rounds 3}, {@code --throughput true},
  * {@code --latency true}, {@code --latency-rate 100000}, {@code --latency-seconds 20},
- * {@code --warmup 2000000} (records each child JVM sends unmeasured before its measurement),
- * {@code --warmup-rounds 8} (at most so many warm-ups, repeated until the JIT has settled; 1 for a
- * single one). Each measurement's JSON line goes to stdout as it ends, then the Markdown tables.
+ * {@code --warmup all} (records each child JVM sends unmeasured before its measurement: {@code all},
+ * the default, is as many as it then measures), {@code --warmup-rounds 3} (at most so many warm-ups,
+ * repeated until the JIT has settled; 1 for a single one). Each measurement's JSON line goes to stdout as it ends, then the Markdown tables.
  */
 public final class ProducerComparison {
     private static final int PARTITIONS = 6;
@@ -47,14 +47,19 @@ public final class ProducerComparison {
     private static final Map<String, String> DEFAULTS = Map.ofEntries(Map.entry("records", "3000000"),
             Map.entry("sizes", "100,1024"), Map.entry("acks", "1,all"), Map.entry("codecs", "none,lz4"),
             Map.entry("rounds", "3"), Map.entry("throughput", "true"), Map.entry("latency", "true"),
-            Map.entry("latency-rate", "100000"), Map.entry("latency-seconds", "20"), Map.entry("warmup", "2000000"),
-            Map.entry("warmup-rounds", "8"), Map.entry("clients", "skein,reference"));
+            Map.entry("latency-rate", "100000"), Map.entry("latency-seconds", "20"), Map.entry("warmup", "all"),
+            Map.entry("warmup-rounds", "3"), Map.entry("clients", "skein,reference"));
 
     private static int topics;
     /** The clients measured ({@code --clients}); the tables need both. */
     private static List<Client> clients;
 
     private ProducerComparison() {}
+
+    /** Records to send unmeasured before measuring {@code measured}: {@code --warmup}, where {@code all} is as many. */
+    private static int warmup(Map<String, String> o, int measured) {
+        return o.get("warmup").equals("all") ? measured : Integer.parseInt(o.get("warmup"));
+    }
 
     public static void main(String[] args) throws Exception {
         Map<String, String> o = options(args);
@@ -70,7 +75,7 @@ public final class ProducerComparison {
                             for (String codec : o.get("codecs").split(",")) {
                                 ProducerWorkload cell = new ProducerWorkload(Client.SKEIN, kafka.bootstrapServers(), "",
                                         Integer.parseInt(o.get("records")), size, acks, codec, 0,
-                                        Integer.parseInt(o.get("warmup")), Integer.parseInt(o.get("warmup-rounds")));
+                                        warmup(o, Integer.parseInt(o.get("records"))), Integer.parseInt(o.get("warmup-rounds")));
                                 measureBoth(admin, cell, round, throughput.computeIfAbsent(cell, c -> new LinkedHashMap<>()));
                             }
                         }
@@ -82,7 +87,7 @@ public final class ProducerComparison {
             int seconds = Integer.parseInt(o.get("latency-seconds"));
             if (Boolean.parseBoolean(o.get("latency"))) {
                 ProducerWorkload paced = new ProducerWorkload(Client.SKEIN, kafka.bootstrapServers(), "", rate * seconds, 100,
-                        "1", "none", rate, Integer.parseInt(o.get("warmup")), Integer.parseInt(o.get("warmup-rounds")));
+                        "1", "none", rate, warmup(o, rate * seconds), Integer.parseInt(o.get("warmup-rounds")));
                 for (int round = 0; round < rounds; round++) {
                     measureBoth(admin, paced, round, latency);
                 }

@@ -13,8 +13,11 @@ import java.util.concurrent.locks.LockSupport;
  * topic's metadata, the connection and the JIT's work (a few CPU-seconds in each client's first
  * seconds) are not in the measurement. The warm-up repeats, up to {@code warmupRounds} times in all,
  * until a round in which the JIT compiled for less than 5% of its time: a single round of 2 M records
- * left C2 compiling the hot paths well into the measurement. The clock stops once {@code close} has returned; {@code jit_ms} in the JSON line is what the JIT
- * still compiled in between, {@code warmup_rounds} how many rounds it took.
+ * left C2 compiling the hot paths well into the measurement, and rounds shorter than the measurement
+ * left it compiling the code that runs once per request. The clock stops once {@code close} has
+ * returned; {@code jit_ms} in the JSON line is what the JIT still compiled in between,
+ * {@code warmup_rounds} how many rounds it took, {@code thread_cpu_ms} the CPU by kind of thread until
+ * {@code flush} returned ({@link ThreadCpu}; close ends the client's own threads, and their time with them).
  */
 public final class ProducerRun {
     private ProducerRun() {}
@@ -27,6 +30,7 @@ public final class ProducerRun {
         BenchProducer producer = BenchProducer.open(w.client(), w.properties());
         Usage start;
         long sendNanos;
+        String threadCpu; // by kind of thread, until flush returned: close ends the client's own threads
         long warmed = 1;
         int warmupRounds = 0;
         try {
@@ -53,12 +57,13 @@ public final class ProducerRun {
             }
             sendNanos = Math.max(1, System.nanoTime() - start.wallNanos());
             producer.flush();
+            threadCpu = ThreadCpu.since(start.threads());
         } finally {
             producer.close();
         }
         Usage took = start.elapsed();
         acks.await(w.records() + warmed, Duration.ofMinutes(1));
-        System.out.println(json(w, took, sendNanos, acks, warmupRounds));
+        System.out.println(json(w, took, sendNanos, acks, warmupRounds, threadCpu));
         System.exit(0);
     }
 
@@ -81,14 +86,15 @@ public final class ProducerRun {
         }
     }
 
-    private static String json(ProducerWorkload w, Usage took, long sendNanos, Acknowledgements acks, int warmupRounds) {
+    private static String json(ProducerWorkload w, Usage took, long sendNanos, Acknowledgements acks, int warmupRounds,
+                               String threadCpu) {
         StringBuilder s = new StringBuilder(String.format(Locale.ROOT, "{\"client\":\"%s\",\"value_bytes\":%d,\"acks\":\"%s\","
                         + "\"compression\":\"%s\",\"records\":%d,\"seconds\":%.3f,\"records_per_sec\":%.0f,\"cpu_seconds\":%.3f,"
                         + "\"cpu_s_per_million\":%.3f,\"alloc_mb_per_million\":%.0f,\"warmup_rounds\":%d,\"jit_ms\":%d,"
                         + "\"thread_cpu_ms\":%s",
                 w.client().label(), w.valueBytes(), w.acks(), w.compression(), w.records(), took.seconds(),
                 w.records() / took.seconds(), took.cpuSeconds(), took.cpuSeconds() / (w.records() / 1e6),
-                took.allocatedBytes() / 1e6 / (w.records() / 1e6), warmupRounds, took.compileMillis(), took.threadCpuJson()));
+                took.allocatedBytes() / 1e6 / (w.records() / 1e6), warmupRounds, took.compileMillis(), threadCpu));
         if (w.paced()) {
             long[] sorted = acks.sortedLatencyNanos();
             s.append(String.format(Locale.ROOT, ",\"target_rate\":%d,\"sent_per_sec\":%.0f,\"p50_ms\":%.3f,\"p99_ms\":%.3f,"
