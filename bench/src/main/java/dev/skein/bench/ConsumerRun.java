@@ -46,14 +46,14 @@ public final class ConsumerRun {
         int warmupRounds = 0;
         while (w.warmupRecords() > 0 && warmupRounds < w.warmupRounds()) {
             Usage round = Usage.now();
-            Read r = read(w, Math.min(w.warmupRecords(), w.records()));
+            Read r = read(w, Math.min(w.warmupRecords(), w.records()), false);
             warmup = warmup == null ? r : warmup; // the first is the fresh JVM's join
             warmupRounds++;
             if (round.elapsed().jitSettled()) {
                 break;
             }
         }
-        Read measured = read(w, w.records());
+        Read measured = read(w, w.records(), true);
         long expectedBytes = (long) w.records() * w.valueBytes();
         if (measured.tally.records != w.records() || measured.tally.valueBytes != expectedBytes) {
             throw new IllegalStateException("read " + measured.tally.records + " records of " + measured.tally.valueBytes
@@ -64,7 +64,7 @@ public final class ConsumerRun {
     }
 
     /** One consumer, in a group of its own, from the start of the topic until at least {@code records} are read. */
-    private static Read read(ConsumerWorkload w, int records) {
+    private static Read read(ConsumerWorkload w, int records, boolean measured) {
         Tally tally = new Tally();
         Usage[] start = new Usage[1]; // set on this thread: before assign(), or in the listener inside poll()
         long subscribed;
@@ -75,11 +75,11 @@ public final class ConsumerRun {
             if (w.mode().grouped()) {
                 c.subscribe(w.topic(), () -> {
                     if (start[0] == null) {
-                        start[0] = Usage.now();
+                        start[0] = measured ? Usage.nowWithThreads() : Usage.now();
                     }
                 });
             } else {
-                start[0] = Usage.now();
+                start[0] = measured ? Usage.nowWithThreads() : Usage.now();
                 c.assign(w.topic(), ConsumerWorkload.PARTITIONS);
             }
             long lastProgress = System.nanoTime();

@@ -49,7 +49,7 @@ public final class ProducerRun {
                 warmupRounds++;
                 settled = round.elapsed().jitSettled();
             }
-            start = Usage.now();
+            start = Usage.nowWithThreads();
             if (w.paced()) {
                 sendPaced(producer, w, values, acks);
             } else {

@@ -14,12 +14,26 @@ import java.util.Map;
 record Usage(long wallNanos, long cpuNanos, long allocatedBytes, long compileMillis,
              Map<Long, Map.Entry<String, Long>> threads, String threadCpuJson) {
 
+    /** A sample without the per-thread CPU times (warm-ups: {@link #elapsed()} then has none). */
     static Usage now() {
+        return sample(Map.of());
+    }
+
+    /**
+     * A sample with each thread's CPU time, for a measurement: taken only at a measurement's start, so
+     * that reading {@code /proc} twice per JVM stays in the interpreter and never asks the JIT for work
+     * that would land in the measurement.
+     */
+    static Usage nowWithThreads() {
+        return sample(ThreadCpu.sample());
+    }
+
+    private static Usage sample(Map<Long, Map.Entry<String, Long>> threads) {
         long cpu = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
         long allocated = ((com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean()).getTotalThreadAllocatedBytes();
         CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
         long compiled = jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : -1;
-        return new Usage(System.nanoTime(), cpu, allocated, compiled, ThreadCpu.sample(), null);
+        return new Usage(System.nanoTime(), cpu, allocated, compiled, threads, null);
     }
 
     /** What passed from this sample until now. */
@@ -27,7 +41,7 @@ record Usage(long wallNanos, long cpuNanos, long allocatedBytes, long compileMil
         Usage now = now();
         return new Usage(now.wallNanos - wallNanos, now.cpuNanos - cpuNanos, now.allocatedBytes - allocatedBytes,
                 compileMillis < 0 || now.compileMillis < 0 ? -1 : now.compileMillis - compileMillis, Map.of(),
-                ThreadCpu.since(threads));
+                threads.isEmpty() ? "{}" : ThreadCpu.since(threads));
     }
 
     /**
