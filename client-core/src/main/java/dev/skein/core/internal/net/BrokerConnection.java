@@ -165,11 +165,8 @@ public final class BrokerConnection {
                             tls.setHandshakeTimeoutMillis(setupTimeout.toMillis());
                             ch.pipeline().addLast(conn.new ByteWatcher(), tls);
                         }
-                        FrameDecoder frames = new FrameDecoder(options.maxResponseBytes());
-                        if (options.sslContext() == null) { // the decoder sees the socket's bytes: read large frames into place
-                            ch.config().setRecvByteBufAllocator(frames.readingIntoFrames(ch.config().getRecvByteBufAllocator()));
-                        }
-                        ch.pipeline().addLast(frames, conn.new Handler());
+                        ch.pipeline().addLast(FrameDecoder.on(ch, options.maxResponseBytes(), options.sslContext() == null),
+                                conn.new Handler());
                     }
                 });
         if (options.sendBufferBytes() > 0) {

@@ -3,6 +3,7 @@ package dev.skein.core.internal.net;
 import dev.skein.core.errors.ProtocolException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.RecvByteBufAllocator;
@@ -44,6 +45,18 @@ final class FrameDecoder extends ChannelInboundHandlerAdapter {
 
     FrameDecoder(int maxFrameBytes) {
         this.maxFrameBytes = maxFrameBytes;
+    }
+
+    /**
+     * The decoder for {@code ch}. When it sees the socket's own bytes ({@code plaintext}: no TLS below
+     * it), the channel's receive allocator is wrapped with {@link #readingIntoFrames}.
+     */
+    static FrameDecoder on(Channel ch, int maxFrameBytes, boolean plaintext) {
+        FrameDecoder decoder = new FrameDecoder(maxFrameBytes);
+        if (plaintext) {
+            ch.config().setRecvByteBufAllocator(decoder.readingIntoFrames(ch.config().getRecvByteBufAllocator()));
+        }
+        return decoder;
     }
 
     /**
