@@ -479,7 +479,12 @@ public final class ConsumerOptions {
         /** {@code check.crcs}: verify fetched batches' checksums. Default on. */
         public Builder checkCrcs(boolean on) { this.checkCrcs = on; return this; }
 
-        /** {@code skein.buffer.max.bytes}: the most bytes of records buffered ahead of {@code poll()} across all partitions; at least 1024. Default 64 MiB. */
+        /**
+         * {@code skein.buffer.max.bytes}: the most bytes of records buffered ahead of {@code poll()} across all
+         * partitions, as fetched (compressed); at least 1024. Default 64 MiB. Compressed batches are also
+         * decompressed ahead of {@code poll()} on the fetcher's event loop, up to a sixty-fourth of this (1 MiB by
+         * default, and one batch more) of decompressed records at a time.
+         */
         public Builder bufferMaxBytes(long bytes) { this.bufferMaxBytes = bytes; return this; }
 
         /** {@code default.api.timeout.ms}. Default one minute. */

@@ -1,6 +1,7 @@
 package dev.skein.consumer.internal;
 
 import dev.skein.consumer.IsolationLevel;
+import dev.skein.core.Compression;
 import dev.skein.core.TopicPartition;
 import dev.skein.core.internal.records.RecordCursor;
 import dev.skein.core.internal.records.RecordBatch;
@@ -13,12 +14,22 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.PriorityQueue;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The records of one partition from one fetch response, consumed on the polling thread a batch at
  * a time: CRC checked when a batch is reached (records before a corrupt batch are still delivered),
  * control batches skipped, aborted transactions filtered under read_committed, records below the
  * position trimmed. Holds a retained slice of the response until {@link #release()}.
+ *
+ * <p>Compressed batches may be decompressed ahead by a {@link DecompressAhead} on another thread. Each
+ * such batch has a slot that one thread claims before decompressing it: empty, {@code AHEAD} (being
+ * decompressed away from the polling thread), the decompressed buffer (or the error it failed with),
+ * {@code HERE} (the polling thread's from now on), {@code DROPPED} (released). The polling thread,
+ * reaching a batch being decompressed, decompresses a later one meanwhile and waits only when there is
+ * none, at most {@link #MAX_WAIT_NANOS} before it takes the batch over.
  */
 final class CompletedFetch {
     final TopicPartition tp;
@@ -35,8 +46,33 @@ final class CompletedFetch {
     private final PriorityQueue<FetchResponse.AbortedTransaction> aborted;
     private final Set<Long> abortedProducers = new HashSet<>();
 
+    private static final Object AHEAD = new Object();
+    private static final Object HERE = new Object();
+    private static final Object DROPPED = new Object();
+    /** The most the polling thread waits for a batch being decompressed elsewhere before doing it itself. */
+    static final long MAX_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    /** How many batches past the one it waits for the polling thread may decompress meanwhile. */
+    private static final int STEAL_WINDOW = 2;
+    private final DecompressAhead ahead;
+    /** One per batch when some batch is compressed and decompressed ahead; null otherwise. */
+    private final AtomicReferenceArray<Object> slots;
+    /** The helper's reference to the response, released by {@link #aheadDone()}. */
+    private final ByteBuf aheadRef;
+    /** The next batch the helper looks at; confined to the helper's thread. */
+    private int aheadIndex;
+    private volatile Thread waiter;
+
     CompletedFetch(TopicPartition tp, long fetchOffset, ByteBuf records, long highWatermark, long lastStableOffset,
                    List<FetchResponse.AbortedTransaction> abortedTransactions) {
+        this(tp, fetchOffset, records, highWatermark, lastStableOffset, abortedTransactions, null);
+    }
+
+    /**
+     * @param ahead decompresses batches ahead of the polling thread, or null; when given, the batches are
+     *              split here (on the fetcher's thread) so both threads share one list
+     */
+    CompletedFetch(TopicPartition tp, long fetchOffset, ByteBuf records, long highWatermark, long lastStableOffset,
+                   List<FetchResponse.AbortedTransaction> abortedTransactions, DecompressAhead ahead) {
         this.tp = tp;
         this.fetchOffset = fetchOffset;
         this.expectedPosition = fetchOffset;
@@ -48,6 +84,136 @@ final class CompletedFetch {
         if (abortedTransactions != null) {
             aborted.addAll(abortedTransactions);
         }
+        this.ahead = ahead;
+        AtomicReferenceArray<Object> s = null;
+        if (ahead != null) {
+            try {
+                batches = RecordBatchReader.batches(records, tp.topic(), tp.partition(), false);
+            } catch (RuntimeException e) {
+                batches = null; // the polling thread splits them again and meets the error in order
+            }
+            if (batches != null && batches.stream().anyMatch(CompletedFetch::decompressible)) {
+                s = new AtomicReferenceArray<>(batches.size());
+            }
+        }
+        this.slots = s;
+        this.aheadRef = s == null ? null : records;
+    }
+
+    private static boolean decompressible(RecordBatch b) {
+        return b.compression() != Compression.NONE && !b.isControl();
+    }
+
+    /** True when some batch may be decompressed ahead: the helper then holds a reference until {@link #aheadDone()}. */
+    boolean decompressesAhead() {
+        return slots != null;
+    }
+
+    /** Called by the helper before the polling thread can see this fetch. */
+    void retainForAhead() {
+        aheadRef.retain();
+    }
+
+    /** The helper is done with this fetch. */
+    void aheadDone() {
+        aheadRef.release();
+    }
+
+    /**
+     * Decompresses the next batch no thread has claimed (helper's thread). Returns the bytes now held for
+     * the polling thread (0 when the batch failed to decompress: the polling thread meets the error when it
+     * reaches it), or -1 when no batch is left to decompress.
+     */
+    long prepareNext(ByteBufAllocator alloc, int maxBatchBytes) {
+        while (aheadIndex < batches.size()) {
+            long n = prepare(aheadIndex++, alloc, maxBatchBytes);
+            if (n >= 0) {
+                return n;
+            }
+        }
+        return -1;
+    }
+
+    /** Claims batch {@code i} and decompresses it into its slot; -1 when it is not there to claim. */
+    private long prepare(int i, ByteBufAllocator alloc, int maxBatchBytes) {
+        RecordBatch b = batches.get(i);
+        if (!decompressible(b) || b.lastOffset() < fetchOffset || !slots.compareAndSet(i, null, AHEAD)) {
+            return -1;
+        }
+        Object result;
+        long n = 0;
+        try {
+            ByteBuf data = b.decompress(alloc, maxBatchBytes);
+            n = data.readableBytes();
+            ahead.added(n);
+            result = data;
+        } catch (RuntimeException e) {
+            result = e;
+        }
+        if (!slots.compareAndSet(i, AHEAD, result)) { // dropped, or taken over by the polling thread
+            if (result instanceof ByteBuf data) {
+                data.release();
+                ahead.taken(n);
+            }
+            return 0;
+        }
+        Thread w = waiter;
+        if (w != null) {
+            LockSupport.unpark(w);
+        }
+        return n;
+    }
+
+    /** A cursor over batch {@code i} (polling thread), decompressed ahead if it was. */
+    private RecordCursor open(int i, RecordBatch batch, ByteBufAllocator alloc, int maxBatchBytes) {
+        if (slots == null || !decompressible(batch)) {
+            return batch.cursor(alloc, maxBatchBytes);
+        }
+        long deadline = 0;
+        while (true) {
+            Object s = slots.get(i);
+            if (s == HERE) {
+                return batch.cursor(alloc, maxBatchBytes);
+            } else if (s instanceof ByteBuf data) {
+                if (slots.compareAndSet(i, s, HERE)) {
+                    ahead.taken(data.readableBytes());
+                    return batch.cursor(data);
+                }
+            } else if (s == null || s instanceof RuntimeException) {
+                // Unclaimed, or failed elsewhere: done here, so an error is raised on this thread, in order.
+                if (slots.compareAndSet(i, s, HERE)) {
+                    return batch.cursor(alloc, maxBatchBytes);
+                }
+            } else if (s == AHEAD) {
+                if (stealAfter(i, alloc, maxBatchBytes)) {
+                    continue;
+                }
+                long now = System.nanoTime();
+                if (deadline == 0) {
+                    deadline = now + MAX_WAIT_NANOS;
+                } else if (now - deadline >= 0) {
+                    slots.compareAndSet(i, AHEAD, HERE); // the helper is held up: its result will be dropped
+                    continue;
+                }
+                waiter = Thread.currentThread();
+                if (slots.get(i) == AHEAD) {
+                    LockSupport.parkNanos(this, deadline - now);
+                }
+                waiter = null;
+            } else {
+                throw new IllegalStateException("batch " + i + " of " + tp + " read after release");
+            }
+        }
+    }
+
+    /** Decompresses one unclaimed batch just after {@code i} while batch {@code i} is being decompressed elsewhere. */
+    private boolean stealAfter(int i, ByteBufAllocator alloc, int maxBatchBytes) {
+        for (int j = i + 1; j < Math.min(batches.size(), i + 1 + STEAL_WINDOW); j++) {
+            if (slots.get(j) == null && prepare(j, alloc, maxBatchBytes) >= 0) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -89,7 +255,7 @@ final class CompletedFetch {
                 continue;
             }
             try {
-                current = batch.cursor(alloc, maxBatchBytes);
+                current = open(batchIndex - 1, batch, alloc, maxBatchBytes);
             } catch (RuntimeException e) {
                 batchIndex--;
                 throw e;
@@ -119,6 +285,14 @@ final class CompletedFetch {
 
     void release() {
         releaseCurrent();
+        if (slots != null) {
+            for (int i = 0; i < slots.length(); i++) {
+                if (slots.getAndSet(i, DROPPED) instanceof ByteBuf data) {
+                    ahead.taken(data.readableBytes());
+                    data.release();
+                }
+            }
+        }
         if (records != null) {
             records.release();
             records = null;

@@ -59,6 +59,7 @@ final class Fetcher {
     private volatile boolean closed;
     private volatile LongConsumer latencyListener = n -> { };
     private final PositionValidator validator;
+    private final DecompressAhead decompressAhead;
     /** KIP-392: the replica a leader named for this consumer's rack, used until it expires or fails. */
     private final Map<TopicPartition, ReadReplica> readReplicas = new HashMap<>(); // event-loop confined
 
@@ -79,6 +80,8 @@ final class Fetcher {
         this.subscriptions = subscriptions;
         this.onData = onData;
         this.loop = client.resources().eventLoops().next();
+        this.decompressAhead = new DecompressAhead(loop, client.resources().allocator(),
+                (int) Math.min(Integer.MAX_VALUE, settings.bufferMaxBytes()), settings.bufferMaxBytes() / 64); // 1 MiB by default
         this.validator = new PositionValidator(settings, client, subscriptions, loop, this::wakeup, (tp, code) -> {
             if (code != null) {
                 partitionErrors.put(tp, code);
@@ -127,6 +130,7 @@ final class Fetcher {
         closed = true;
         CompletableFuture<Void> done = new CompletableFuture<>();
         loop.execute(() -> {
+            decompressAhead.close();
             for (CompletedFetch f; (f = completed.poll()) != null; ) {
                 f.release();
             }
@@ -387,8 +391,10 @@ final class Fetcher {
                         // consumed() must come after these, or the partition would stay marked forever.
                         buffered.add(tp);
                         bufferedBytes.addAndGet(p.records().readableBytes());
-                        completed.add(new CompletedFetch(tp, fetchOffset, p.records(), p.highWatermark(),
-                                p.lastStableOffset(), p.abortedTransactions()));
+                        CompletedFetch f = new CompletedFetch(tp, fetchOffset, p.records(), p.highWatermark(),
+                                p.lastStableOffset(), p.abortedTransactions(), decompressAhead);
+                        decompressAhead.offer(f); // before the polling thread can release it
+                        completed.add(f);
                         kept = true;
                         gotData = true;
                     }

@@ -11,22 +11,40 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.DefaultEventLoop;
+import io.netty.channel.EventLoop;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class CompletedFetchTest {
     private static final TopicPartition TP = new TopicPartition("t", 0);
 
+    private static final EventLoop LOOP = new DefaultEventLoop();
+
+    @AfterAll
+    static void stopLoop() {
+        LOOP.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
     /** A batch of {@code n} records starting at {@code base}, values "v<offset>". */
     private static ByteBuf batch(long base, int n, long producerId, boolean transactional, boolean control) {
-        RecordBatchBuilder b = new RecordBatchBuilder(PooledByteBufAllocator.DEFAULT, Compression.NONE, 0L, 256)
+        return batch(Compression.NONE, base, n, producerId, transactional, control);
+    }
+
+    private static ByteBuf batch(Compression codec, long base, int n, long producerId, boolean transactional,
+                                 boolean control) {
+        RecordBatchBuilder b = new RecordBatchBuilder(PooledByteBufAllocator.DEFAULT, codec, 0L, 256)
                 .producer(producerId, (short) 0, 0, transactional).control(control);
         for (int i = 0; i < n; i++) {
             b.append(0L, null, ("v" + (base + i)).getBytes(StandardCharsets.UTF_8), null);
@@ -92,5 +110,138 @@ class CompletedFetchTest {
         CompletedFetch uncommitted = new CompletedFetch(TP, 0, all, 8, 8, aborted);
         assertEquals(List.of("v0", "v1", "v2", "v4", "v5", "v7"), drain(uncommitted, 0, IsolationLevel.READ_UNCOMMITTED));
         uncommitted.release();
+    }
+
+    /** {@code batches} compressed batches of {@code per} records each, from offset 0, in one pooled buffer. */
+    private static ByteBuf compressed(Compression codec, int batches, int per) {
+        ByteBuf all = PooledByteBufAllocator.DEFAULT.directBuffer();
+        for (int i = 0; i < batches; i++) {
+            ByteBuf b = batch(codec, (long) i * per, per, -1, false, false);
+            all.writeBytes(b);
+            b.release();
+        }
+        return all;
+    }
+
+    private static List<String> expected(long from, long to) {
+        List<String> out = new ArrayList<>();
+        for (long o = from; o < to; o++) {
+            out.add("v" + o);
+        }
+        return out;
+    }
+
+    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            Thread.sleep(1);
+        }
+    }
+
+    @Test
+    void batchesDecompressedAheadArriveInOrderAndEveryBufferIsReleased() throws Exception {
+        for (Compression codec : List.of(Compression.ZSTD, Compression.LZ4, Compression.GZIP)) {
+            // A limit of a few batches makes the helper stop and restart as the polling thread takes them.
+            DecompressAhead ahead = new DecompressAhead(LOOP, PooledByteBufAllocator.DEFAULT, 1 << 20, 4096);
+            ByteBuf records = compressed(codec, 200, 50);
+            CompletedFetch f = new CompletedFetch(TP, 0, records, 10_000, 10_000, List.of(), ahead);
+            assertTrue(f.decompressesAhead());
+            LOOP.submit(() -> ahead.offer(f)).get(5, TimeUnit.SECONDS);
+            assertEquals(expected(0, 10_000), drain(f, 0, IsolationLevel.READ_UNCOMMITTED), codec.toString());
+            f.release();
+            await(() -> records.refCnt() == 0, codec + ": the helper's reference released");
+            assertEquals(0, ahead.held(), codec + ": decompressed bytes still counted");
+        }
+    }
+
+    @Test
+    void aFetchReleasedMidwayDropsWhatWasDecompressedAhead() throws Exception {
+        DecompressAhead ahead = new DecompressAhead(LOOP, PooledByteBufAllocator.DEFAULT, 1 << 20, 1 << 20);
+        ByteBuf records = compressed(Compression.ZSTD, 100, 50);
+        CompletedFetch f = new CompletedFetch(TP, 0, records, 5_000, 5_000, List.of(), ahead);
+        LOOP.submit(() -> ahead.offer(f)).get(5, TimeUnit.SECONDS);
+        long[] skip = {0};
+        for (int i = 0; i < 120; i++) { // into the third batch
+            assertEquals("v" + i, new String(f.next(i, IsolationLevel.READ_UNCOMMITTED, true, PooledByteBufAllocator.DEFAULT,
+                    1 << 20, skip).valueBytes(), StandardCharsets.UTF_8));
+        }
+        await(() -> ahead.held() > 0, "a batch decompressed ahead");
+        f.release(); // a seek or a revocation, say
+        await(() -> records.refCnt() == 0, "the helper's reference released");
+        assertEquals(0, ahead.held());
+    }
+
+    @Test
+    void aBatchThatDoesNotDecompressIsRaisedInOrderOnThePollingThread() throws Exception {
+        DecompressAhead ahead = new DecompressAhead(LOOP, PooledByteBufAllocator.DEFAULT, 1 << 20, 1 << 20);
+        ByteBuf good = batch(Compression.ZSTD, 0, 3, -1, false, false);
+        ByteBuf bad = batch(Compression.ZSTD, 3, 2, -1, false, false);
+        for (int i = 61; i < bad.writerIndex(); i++) {
+            bad.setByte(i, 0x55); // the compressed records, garbled; the CRC recomputed so only decompression fails
+        }
+        RecordBatchBuilder.rewriteProducerState(bad, -1, (short) 0, 0);
+        ByteBuf records = Unpooled.wrappedBuffer(good, bad);
+        CompletedFetch f = new CompletedFetch(TP, 0, records, 5, 5, List.of(), ahead);
+        LOOP.submit(() -> ahead.offer(f)).get(5, TimeUnit.SECONDS);
+        await(() -> records.refCnt() == 1, "the helper done with both batches");
+        long[] skip = {0};
+        List<String> out = new ArrayList<>();
+        long position = 0;
+        CorruptRecordException e = null;
+        try {
+            for (RecordCursor r; (r = f.next(position, IsolationLevel.READ_UNCOMMITTED, true,
+                    PooledByteBufAllocator.DEFAULT, 1 << 20, skip)) != null; ) {
+                out.add(new String(r.valueBytes(), StandardCharsets.UTF_8));
+                position = r.offset() + 1;
+            }
+        } catch (CorruptRecordException x) {
+            e = x;
+        }
+        assertEquals(List.of("v0", "v1", "v2"), out);
+        assertTrue(e != null && e.getMessage().contains("t-0") && e.getMessage().contains("offset 3"), String.valueOf(e));
+        assertTrue(java.util.Arrays.stream(e.getStackTrace()).anyMatch(el -> el.getMethodName().equals("open")),
+                "raised where the polling thread opens the batch, not rethrown from the helper");
+        CorruptRecordException again = assertThrows(CorruptRecordException.class, () -> f.next(3,
+                IsolationLevel.READ_UNCOMMITTED, true, PooledByteBufAllocator.DEFAULT, 1 << 20, skip));
+        assertTrue(again.getMessage().contains("offset 3"), again.getMessage());
+        f.release();
+        assertEquals(0, records.refCnt());
+        assertEquals(0, ahead.held());
+    }
+
+    @Test
+    void theHelperStopsAtItsLimitAndGoesOnWhenThePollingThreadTakes() throws Exception {
+        DecompressAhead ahead = new DecompressAhead(LOOP, PooledByteBufAllocator.DEFAULT, 1 << 20, 1);
+        ByteBuf records = compressed(Compression.LZ4, 10, 50);
+        CompletedFetch f = new CompletedFetch(TP, 0, records, 500, 500, List.of(), ahead);
+        LOOP.submit(() -> ahead.offer(f)).get(5, TimeUnit.SECONDS);
+        await(() -> ahead.held() > 0, "the first batch decompressed ahead");
+        long first = ahead.held();
+        LOOP.submit(() -> { }).get(5, TimeUnit.SECONDS); // any step the helper queued has run
+        LOOP.submit(() -> { }).get(5, TimeUnit.SECONDS);
+        assertEquals(first, ahead.held(), "one batch reaches the limit of 1 byte: the helper stops there");
+        long[] skip = {0};
+        for (int i = 0; i < 50; i++) { // the first batch, taken from the helper; the next is not opened yet
+            assertEquals("v" + i, new String(f.next(i, IsolationLevel.READ_UNCOMMITTED, true, PooledByteBufAllocator.DEFAULT,
+                    1 << 20, skip).valueBytes(), StandardCharsets.UTF_8));
+        }
+        await(() -> ahead.held() > 0, "the second batch decompressed ahead once the first was taken");
+        assertEquals(expected(50, 500), drain(f, 50, IsolationLevel.READ_UNCOMMITTED));
+        f.release();
+        await(() -> records.refCnt() == 0, "the helper's reference released");
+        assertEquals(0, ahead.held());
+    }
+
+    @Test
+    void uncompressedFetchesAreNotDecompressedAhead() {
+        DecompressAhead ahead = new DecompressAhead(LOOP, PooledByteBufAllocator.DEFAULT, 1 << 20, 1 << 20);
+        CompletedFetch f = new CompletedFetch(TP, 0, Unpooled.wrappedBuffer(batch(0, 3, -1, false, false)), 3, 3,
+                List.of(), ahead);
+        assertFalse(f.decompressesAhead());
+        assertEquals(List.of("v0", "v1", "v2"), drain(f, 0, IsolationLevel.READ_UNCOMMITTED));
+        f.release();
     }
 }

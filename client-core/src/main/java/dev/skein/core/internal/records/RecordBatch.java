@@ -116,11 +116,32 @@ public final class RecordBatch {
      * @throws CorruptRecordException when the records do not decompress within the bound
      */
     public RecordCursor cursor(ByteBufAllocator alloc, int maxDecompressed) {
-        ByteBuf body = buf.slice(HEADER_SIZE, buf.readableBytes() - HEADER_SIZE);
+        return new RecordCursor(this, compression() == Compression.NONE ? body().retain() : decompress(alloc, maxDecompressed));
+    }
+
+    /**
+     * The records of a compressed batch, decompressed into a new pooled buffer the caller owns (at
+     * most {@code maxDecompressed} bytes), to be read later through {@link #cursor(ByteBuf)}. Safe to
+     * call from any thread while the batch's buffer is retained: it moves no index of it.
+     *
+     * @throws CorruptRecordException when the records do not decompress within the bound
+     * @throws IllegalStateException when the batch is not compressed
+     */
+    public ByteBuf decompress(ByteBufAllocator alloc, int maxDecompressed) {
         Compression c = compression();
-        ByteBuf data = c == Compression.NONE ? body.retain()
-                : CompressionCodec.decompress(c, body, alloc, maxDecompressed, where());
-        return new RecordCursor(this, data);
+        if (c == Compression.NONE) {
+            throw new IllegalStateException("batch at offset " + baseOffset() + " is not compressed");
+        }
+        return CompressionCodec.decompress(c, body(), alloc, maxDecompressed, where());
+    }
+
+    /** A cursor over records {@link #decompress decompressed} earlier; it owns {@code decompressed} from here on. */
+    public RecordCursor cursor(ByteBuf decompressed) {
+        return new RecordCursor(this, decompressed);
+    }
+
+    private ByteBuf body() {
+        return buf.slice(HEADER_SIZE, buf.readableBytes() - HEADER_SIZE);
     }
 
     /**
