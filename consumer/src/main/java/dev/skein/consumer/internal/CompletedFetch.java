@@ -92,8 +92,10 @@ final class CompletedFetch {
             } catch (RuntimeException e) {
                 batches = null; // the polling thread splits them again and meets the error in order
             }
-            if (batches != null && batches.stream().anyMatch(CompletedFetch::decompressible)) {
-                s = new AtomicReferenceArray<>(batches.size());
+            for (int i = 0; batches != null && s == null && i < batches.size(); i++) {
+                if (decompressible(batches.get(i))) { // a loop, not a stream: C2 compiled the stream late, in measured reads
+                    s = new AtomicReferenceArray<>(batches.size());
+                }
             }
         }
         this.slots = s;
