@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -65,6 +66,22 @@ class CompletedFetchTest {
         return out;
     }
 
+    /** Reads values from offset 0 into {@code out} until the fetch is used up (null) or a batch is corrupt (the error). */
+    private static CorruptRecordException readUntilCorrupt(CompletedFetch f, List<String> out) {
+        long[] skip = {0};
+        long position = 0;
+        try {
+            for (RecordCursor r; (r = f.next(position, IsolationLevel.READ_UNCOMMITTED, true, PooledByteBufAllocator.DEFAULT,
+                    1 << 20, skip)) != null; ) {
+                out.add(new String(r.valueBytes(), StandardCharsets.UTF_8));
+                position = r.offset() + 1;
+            }
+            return null;
+        } catch (CorruptRecordException e) {
+            return e;
+        }
+    }
+
     @Test
     void recordsBeforeACorruptBatchAreDeliveredThenTheErrorNamesItsOffset() {
         ByteBuf good = batch(0, 3, -1, false, false);
@@ -72,18 +89,7 @@ class CompletedFetchTest {
         bad.setByte(bad.writerIndex() - 1, bad.getByte(bad.writerIndex() - 1) ^ 0x7f);
         CompletedFetch f = new CompletedFetch(TP, 0, Unpooled.wrappedBuffer(good, bad), 5, 5, List.of());
         List<String> out = new ArrayList<>();
-        long[] skip = {0};
-        long position = 0;
-        CorruptRecordException e = null;
-        try {
-            for (RecordCursor r; (r = f.next(position, IsolationLevel.READ_UNCOMMITTED, true, PooledByteBufAllocator.DEFAULT,
-                    1 << 20, skip)) != null; ) {
-                out.add(new String(r.valueBytes(), StandardCharsets.UTF_8));
-                position = r.offset() + 1;
-            }
-        } catch (CorruptRecordException x) {
-            e = x;
-        }
+        CorruptRecordException e = readUntilCorrupt(f, out);
         assertEquals(List.of("v0", "v1", "v2"), out);
         assertTrue(e != null && e.getMessage().contains("t-0") && e.getMessage().contains("offset 3"), String.valueOf(e));
         f.release();
@@ -187,25 +193,14 @@ class CompletedFetchTest {
         CompletedFetch f = new CompletedFetch(TP, 0, records, 5, 5, List.of(), ahead);
         LOOP.submit(() -> ahead.offer(f)).get(5, TimeUnit.SECONDS);
         await(() -> records.refCnt() == 1, "the helper done with both batches");
-        long[] skip = {0};
         List<String> out = new ArrayList<>();
-        long position = 0;
-        CorruptRecordException e = null;
-        try {
-            for (RecordCursor r; (r = f.next(position, IsolationLevel.READ_UNCOMMITTED, true,
-                    PooledByteBufAllocator.DEFAULT, 1 << 20, skip)) != null; ) {
-                out.add(new String(r.valueBytes(), StandardCharsets.UTF_8));
-                position = r.offset() + 1;
-            }
-        } catch (CorruptRecordException x) {
-            e = x;
-        }
+        CorruptRecordException e = readUntilCorrupt(f, out);
         assertEquals(List.of("v0", "v1", "v2"), out);
         assertTrue(e != null && e.getMessage().contains("t-0") && e.getMessage().contains("offset 3"), String.valueOf(e));
-        assertTrue(java.util.Arrays.stream(e.getStackTrace()).anyMatch(el -> el.getMethodName().equals("open")),
+        assertTrue(Arrays.stream(e.getStackTrace()).anyMatch(el -> el.getMethodName().equals("open")),
                 "raised where the polling thread opens the batch, not rethrown from the helper");
         CorruptRecordException again = assertThrows(CorruptRecordException.class, () -> f.next(3,
-                IsolationLevel.READ_UNCOMMITTED, true, PooledByteBufAllocator.DEFAULT, 1 << 20, skip));
+                IsolationLevel.READ_UNCOMMITTED, true, PooledByteBufAllocator.DEFAULT, 1 << 20, new long[] {3}));
         assertTrue(again.getMessage().contains("offset 3"), again.getMessage());
         f.release();
         assertEquals(0, records.refCnt());
