@@ -1,7 +1,6 @@
 package dev.skein.consumer.internal;
 
 import dev.skein.consumer.IsolationLevel;
-import dev.skein.core.Compression;
 import dev.skein.core.TopicPartition;
 import dev.skein.core.internal.records.RecordCursor;
 import dev.skein.core.internal.records.RecordBatch;
@@ -102,8 +101,12 @@ final class CompletedFetch {
         this.aheadRef = s == null ? null : records;
     }
 
+    /**
+     * A batch with compressed records, by its codec bits alone: an unknown codec counts, so that its
+     * error is met on the polling thread when it reaches the batch, never here on the fetcher's thread.
+     */
     private static boolean decompressible(RecordBatch b) {
-        return b.compression() != Compression.NONE && !b.isControl();
+        return (b.attributes() & RecordBatch.COMPRESSION_MASK) != 0 && !b.isControl();
     }
 
     /** True when some batch may be decompressed ahead: the helper then holds a reference until {@link #aheadDone()}. */

@@ -4,6 +4,7 @@ import dev.skein.consumer.IsolationLevel;
 import dev.skein.core.Compression;
 import dev.skein.core.TopicPartition;
 import dev.skein.core.errors.CorruptRecordException;
+import dev.skein.core.internal.records.RecordBatch;
 import dev.skein.core.internal.records.RecordBatchBuilder;
 import dev.skein.core.internal.records.RecordCursor;
 import dev.skein.core.message.FetchResponse;
@@ -204,6 +205,26 @@ class CompletedFetchTest {
         assertTrue(again.getMessage().contains("offset 3"), again.getMessage());
         f.release();
         assertEquals(0, records.refCnt());
+        assertEquals(0, ahead.held());
+    }
+
+    @Test
+    void aBatchOfAnUnknownCodecIsRaisedInOrderOnThePollingThread() throws Exception {
+        DecompressAhead ahead = new DecompressAhead(LOOP, PooledByteBufAllocator.DEFAULT, 1 << 20, 1 << 20);
+        ByteBuf good = batch(Compression.ZSTD, 0, 3, -1, false, false);
+        ByteBuf bad = batch(Compression.ZSTD, 3, 2, -1, false, false);
+        bad.setShort(21, bad.getShort(21) | RecordBatch.COMPRESSION_MASK); // codec id 7: none Kafka defines
+        RecordBatchBuilder.rewriteProducerState(bad, -1, (short) 0, 0); // the CRC recomputed
+        ByteBuf records = Unpooled.wrappedBuffer(good, bad);
+        CompletedFetch f = new CompletedFetch(TP, 0, records, 5, 5, List.of(), ahead); // must not throw here
+        LOOP.submit(() -> ahead.offer(f)).get(5, TimeUnit.SECONDS);
+        List<String> out = new ArrayList<>();
+        CorruptRecordException e = readUntilCorrupt(f, out);
+        assertEquals(List.of("v0", "v1", "v2"), out);
+        assertTrue(e != null && e.getMessage().contains("t-0") && e.getMessage().contains("offset 3")
+                && e.getMessage().contains("codec"), String.valueOf(e));
+        f.release();
+        await(() -> records.refCnt() == 0, "the helper's reference released");
         assertEquals(0, ahead.held());
     }
 
