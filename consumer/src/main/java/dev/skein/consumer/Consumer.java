@@ -46,7 +46,8 @@ import java.util.regex.Pattern;
  *
  * <p>Errors: a batch that fails its CRC raises {@link dev.skein.core.errors.CorruptRecordException} and a
  * record that does not deserialize raises {@link RecordDeserializationException}; either names the
- * partition and offset, the position stays on it, and {@link #seek} past it continues.
+ * partition and offset, the position stays on it, later polls raise it again, and {@link #seek} past it
+ * continues.
  */
 public interface Consumer<K, V> extends AutoCloseable {
 

@@ -297,7 +297,7 @@ class ConsumerIT {
     }
 
     @Test
-    void aRecordThatDoesNotDeserializeNamesItsOffsetAndSeekingPastContinues(KafkaCluster kafka) throws Exception {
+    void aRecordThatDoesNotDeserializeNamesItsOffsetFailsAgainUntilSoughtPast(KafkaCluster kafka) throws Exception {
         String topic = topic(kafka, "poison", 1);
         produce(kafka, topic, 10, "none");
         Deserializer<String> picky = (data, ctx) -> {
@@ -326,6 +326,19 @@ class ConsumerIT {
             assertEquals(tp, e.topicPartition());
             assertArrayEquals("5".getBytes(StandardCharsets.UTF_8), e.data());
             assertEquals(5L, c.position(tp), "the position stays on the bad record");
+            RecordDeserializationException again = null;
+            List<String> skipped = new ArrayList<>();
+            deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (again == null && System.nanoTime() < deadline) {
+                try {
+                    c.poll(Duration.ofMillis(200)).forEach(r -> skipped.add(r.value()));
+                } catch (RecordDeserializationException x) {
+                    again = x;
+                }
+            }
+            assertEquals(List.of(), skipped, "no record past the bad one before a seek");
+            assertEquals(5L, again.offset(), "polling again without a seek fails on the same record");
+            assertEquals(5L, c.position(tp));
             c.seek(tp, e.offset() + 1);
             assertEquals("6", pollUntil(c, 1, Duration.ofSeconds(10)).get(0).value());
         }

@@ -147,7 +147,16 @@ final class FetchCollector<K, V> {
                     return added;
                 }
                 int batchEpoch = r.leaderEpoch();
-                list.add(toRecord(f, r, batchEpoch)); // an undeserializable record leaves the position on it
+                ConsumerRecord<K, V> record;
+                try {
+                    record = toRecord(f, r, batchEpoch);
+                } catch (RuntimeException e) {
+                    // The position stays on the record, and this fetch, whose cursor has moved past it, is
+                    // dropped: the next poll fetches it again and fails again, until the user seeks past it.
+                    usedUp = true;
+                    throw e;
+                }
+                list.add(record);
                 bytes += Math.max(0, r.keyLength()) + Math.max(0, r.valueLength());
                 position = r.offset() + 1;
                 epoch = batchEpoch;
