@@ -483,7 +483,8 @@ public final class ConsumerOptions {
          * {@code skein.buffer.max.bytes}: the most bytes of records buffered ahead of {@code poll()} across all
          * partitions, as fetched (compressed); at least 1024. Default 64 MiB. Compressed batches are also
          * decompressed ahead of {@code poll()} on the fetcher's event loop, up to a sixty-fourth of this (1 MiB by
-         * default, and one batch more) of decompressed records at a time.
+         * default, plus the batch in progress and up to two more the polling thread decompresses while it waits
+         * for that one) of decompressed records at a time.
          */
         public Builder bufferMaxBytes(long bytes) { this.bufferMaxBytes = bytes; return this; }
 

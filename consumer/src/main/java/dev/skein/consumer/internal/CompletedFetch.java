@@ -154,6 +154,11 @@ final class CompletedFetch {
             result = data;
         } catch (RuntimeException e) {
             result = e;
+        } catch (Error e) { // out of direct memory, say: unclaim it, so the polling thread meets it there itself
+            if (slots.compareAndSet(i, AHEAD, null)) {
+                wakeWaiter();
+            }
+            throw e;
         }
         if (!slots.compareAndSet(i, AHEAD, result)) { // dropped, or taken over by the polling thread
             if (result instanceof ByteBuf data) {
@@ -162,11 +167,15 @@ final class CompletedFetch {
             }
             return 0;
         }
+        wakeWaiter();
+        return n;
+    }
+
+    private void wakeWaiter() {
         Thread w = waiter;
         if (w != null) {
             LockSupport.unpark(w);
         }
-        return n;
     }
 
     /** A cursor over batch {@code i} (polling thread), decompressed ahead if it was. */
@@ -196,8 +205,10 @@ final class CompletedFetch {
                 long now = System.nanoTime();
                 if (deadline == 0) {
                     deadline = now + MAX_WAIT_NANOS;
-                } else if (now - deadline >= 0) {
-                    slots.compareAndSet(i, AHEAD, HERE); // the helper is held up: its result will be dropped
+                }
+                if (now - deadline >= 0 || Thread.currentThread().isInterrupted()) {
+                    // The helper is held up (or this thread cannot park): its result will be dropped.
+                    slots.compareAndSet(i, AHEAD, HERE);
                     continue;
                 }
                 waiter = Thread.currentThread();
@@ -247,7 +258,7 @@ final class CompletedFetch {
             }
             RecordBatch batch = batches.get(batchIndex);
             if (batch.lastOffset() < position) {
-                batchIndex++;
+                passOver(batchIndex++);
                 continue;
             }
             if (checkCrcs) {
@@ -256,6 +267,7 @@ final class CompletedFetch {
             batchIndex++;
             boolean skip = isolation == IsolationLevel.READ_COMMITTED ? skipTransactional(batch) : batch.isControl();
             if (skip) {
+                passOver(batchIndex - 1); // an aborted batch may have been decompressed ahead
                 positionOut[0] = Math.max(positionOut[0], batch.nextOffset());
                 continue;
             }
@@ -281,6 +293,21 @@ final class CompletedFetch {
         return batch.isTransactional() && abortedProducers.contains(batch.producerId());
     }
 
+    /** A batch the polling thread passes without reading: what was decompressed for it ahead is let go. */
+    private void passOver(int i) {
+        if (slots != null) {
+            letGo(i, HERE);
+        }
+    }
+
+    /** Puts {@code state} in batch {@code i}'s slot, releasing a buffer decompressed for it (and its count). */
+    private void letGo(int i, Object state) {
+        if (slots.getAndSet(i, state) instanceof ByteBuf data) {
+            ahead.taken(data.readableBytes());
+            data.release();
+        }
+    }
+
     private void releaseCurrent() {
         if (current != null) {
             current.close();
@@ -292,10 +319,7 @@ final class CompletedFetch {
         releaseCurrent();
         if (slots != null) {
             for (int i = 0; i < slots.length(); i++) {
-                if (slots.getAndSet(i, DROPPED) instanceof ByteBuf data) {
-                    ahead.taken(data.readableBytes());
-                    data.release();
-                }
+                letGo(i, DROPPED);
             }
         }
         if (records != null) {

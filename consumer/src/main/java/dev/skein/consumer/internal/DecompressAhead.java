@@ -17,11 +17,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * reads them in order. The total CPU is the same; the records reach {@code poll()} sooner.
  *
  * <p>Memory: the helper stops once {@code limit} decompressed bytes are held ahead of the polling thread
- * (a sixty-fourth of {@code skein.buffer.max.bytes}, 1 MiB by default; so at most one batch more), counted
- * from decompression until the polling thread takes the batch or the fetch is released, and goes on when
- * the polling thread takes. A limit of 8 MiB read no faster than 1 MiB, with more of the decompressed
- * data out of cache when read.
- * Decompression is CPU work like the producer's compression on the same loops: it never waits.
+ * (a sixty-fourth of {@code skein.buffer.max.bytes}, 1 MiB by default; so at most one batch more, and up
+ * to two the polling thread decompressed itself while waiting for the helper's), counted from
+ * decompression until the polling thread takes the batch, passes over it or releases the fetch, and goes
+ * on when the polling thread takes. A limit of 8 MiB read no faster than 1 MiB, with more of the
+ * decompressed data out of cache when read. Decompression is CPU work like the producer's compression on
+ * the same loops: it never waits.
  */
 final class DecompressAhead {
     private final EventLoop loop;

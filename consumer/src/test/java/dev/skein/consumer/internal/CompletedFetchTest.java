@@ -252,6 +252,23 @@ class CompletedFetchTest {
     }
 
     @Test
+    void anAbortedBatchDecompressedAheadIsLetGoWhenReadCommittedPassesOverIt() throws Exception {
+        // A limit of 1 byte: the helper stops after the aborted batch until the polling thread lets it go.
+        DecompressAhead ahead = new DecompressAhead(LOOP, PooledByteBufAllocator.DEFAULT, 1 << 20, 1);
+        ByteBuf records = Unpooled.wrappedBuffer(batch(Compression.ZSTD, 0, 50, 7, true, false),
+                batch(50, 1, 7, true, true), batch(Compression.ZSTD, 51, 50, -1, false, false));
+        List<FetchResponse.AbortedTransaction> aborted = List.of(new FetchResponse.AbortedTransaction()
+                .setProducerId(7).setFirstOffset(0));
+        CompletedFetch f = new CompletedFetch(TP, 0, records, 101, 101, aborted, ahead);
+        LOOP.submit(() -> ahead.offer(f)).get(5, TimeUnit.SECONDS);
+        await(() -> ahead.held() > 0, "the aborted batch decompressed ahead");
+        assertEquals(expected(51, 101), drain(f, 0, IsolationLevel.READ_COMMITTED));
+        await(() -> ahead.held() == 0, "the passed-over batch's bytes let go before the fetch is released");
+        f.release();
+        await(() -> records.refCnt() == 0, "the helper's reference released");
+    }
+
+    @Test
     void uncompressedFetchesAreNotDecompressedAhead() {
         DecompressAhead ahead = new DecompressAhead(LOOP, PooledByteBufAllocator.DEFAULT, 1 << 20, 1 << 20);
         CompletedFetch f = new CompletedFetch(TP, 0, Unpooled.wrappedBuffer(batch(0, 3, -1, false, false)), 3, 3,

@@ -77,7 +77,7 @@ public final class CompressionCodec {
                 zstd(in, out, maxBytes, where);
                 return out;
             }
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) { // an Error too (out of direct memory growing it): never leak out
             out.release();
             throw e;
         }
