@@ -481,7 +481,7 @@ public final class ConsumerOptions {
 
         /**
          * {@code skein.buffer.max.bytes}: the most bytes of records buffered ahead of {@code poll()} across all
-         * partitions, as fetched (compressed); at least 1024. Default 64 MiB. Compressed batches are also
+         * partitions, as fetched (compressed); at least 1024. Default 64 MiB. zstd and gzip batches are also
          * decompressed ahead of {@code poll()} on the fetcher's event loop, up to a sixty-fourth of this (1 MiB by
          * default, plus the batch in progress and up to two more the polling thread decompresses while it waits
          * for that one) of decompressed records at a time.

@@ -9,12 +9,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Decompresses fetched batches ahead of the polling thread, on the fetcher's event loop, one batch per
- * task so that the loop's I/O runs between them. Without it the polling thread both decompresses and
- * decodes every record, and with zstd it is saturated while the other core idles (bench/ConsumerComparison:
+ * Decompresses fetched zstd and gzip batches ahead of the polling thread, on the fetcher's event loop, one
+ * batch per task so that the loop's I/O runs between them. Without it the polling thread both decompresses
+ * and decodes every record, and with zstd it is saturated while the other core idles (bench/ConsumerComparison:
  * 1.7-2.0 s of the polling thread's CPU in a 2 s read of 10 M records); with it the two threads share the
  * decompression, each claiming batches through {@link CompletedFetch}'s slots, and the polling thread
- * reads them in order. The total CPU is the same; the records reach {@code poll()} sooner.
+ * reads them in order. With zstd the total CPU stayed the same and the records reach {@code poll()}
+ * sooner; lz4 and snappy batches stay on the polling thread (see {@code CompletedFetch#decompressible}).
  *
  * <p>Memory: the helper stops once {@code limit} decompressed bytes are held ahead of the polling thread
  * (a sixty-fourth of {@code skein.buffer.max.bytes}, 1 MiB by default; so at most one batch more, and up
