@@ -104,12 +104,12 @@ final class CompletedFetch {
 
     /**
      * A batch worth decompressing ahead: zstd or gzip, whose decompression outweighs handing the records
-     * to another core. With lz4 the hand-over cost more than it saved: bench/ConsumerComparison read 10-20%
-     * more records/s for 25-35% more CPU per record, the helper's thread spending about twice what the
-     * polling thread saved (the decompressed records cross cores, and their buffers return to another
-     * thread's pool); snappy, as fast, is left to the polling thread too. Read from the codec bits alone
-     * (never {@code compression()}, which throws on an unknown codec): an unknown codec is the polling
-     * thread's, which raises its error in order.
+     * to another core. With lz4 the hand-over cost more than it saved: bench/ConsumerComparison read
+     * about 10% more records/s for 25-40% more CPU per record, the helper's thread spending 1.5-2 times
+     * what the polling thread saved (the decompressed records cross cores, and their buffers return to
+     * another thread's pool); snappy, as fast, is left to the polling thread too. Read from the codec bits
+     * alone (never {@code compression()}, which throws on an unknown codec): an unknown codec is the
+     * polling thread's, which raises its error in order.
      */
     private static boolean decompressible(RecordBatch b) {
         int codec = b.attributes() & RecordBatch.COMPRESSION_MASK;
