@@ -181,16 +181,23 @@ class CompletedFetchTest {
         assertEquals(0, ahead.held());
     }
 
+    /** Records 0-2 in a good zstd batch, then 3-4 in one {@code spoil} changes (its CRC recomputed: only the change fails). */
+    private static ByteBuf spoiled(java.util.function.Consumer<ByteBuf> spoil) {
+        ByteBuf good = batch(Compression.ZSTD, 0, 3, -1, false, false);
+        ByteBuf bad = batch(Compression.ZSTD, 3, 2, -1, false, false);
+        spoil.accept(bad);
+        RecordBatchBuilder.rewriteProducerState(bad, -1, (short) 0, 0);
+        return Unpooled.wrappedBuffer(good, bad);
+    }
+
     @Test
     void aBatchThatDoesNotDecompressIsRaisedInOrderOnThePollingThread() throws Exception {
         DecompressAhead ahead = new DecompressAhead(LOOP, PooledByteBufAllocator.DEFAULT, 1 << 20, 1 << 20);
-        ByteBuf good = batch(Compression.ZSTD, 0, 3, -1, false, false);
-        ByteBuf bad = batch(Compression.ZSTD, 3, 2, -1, false, false);
-        for (int i = 61; i < bad.writerIndex(); i++) {
-            bad.setByte(i, 0x55); // the compressed records, garbled; the CRC recomputed so only decompression fails
-        }
-        RecordBatchBuilder.rewriteProducerState(bad, -1, (short) 0, 0);
-        ByteBuf records = Unpooled.wrappedBuffer(good, bad);
+        ByteBuf records = spoiled(bad -> {
+            for (int i = 61; i < bad.writerIndex(); i++) {
+                bad.setByte(i, 0x55); // the compressed records, garbled
+            }
+        });
         CompletedFetch f = new CompletedFetch(TP, 0, records, 5, 5, List.of(), ahead);
         LOOP.submit(() -> ahead.offer(f)).get(5, TimeUnit.SECONDS);
         await(() -> records.refCnt() == 1, "the helper done with both batches");
@@ -211,11 +218,8 @@ class CompletedFetchTest {
     @Test
     void aBatchOfAnUnknownCodecIsRaisedInOrderOnThePollingThread() throws Exception {
         DecompressAhead ahead = new DecompressAhead(LOOP, PooledByteBufAllocator.DEFAULT, 1 << 20, 1 << 20);
-        ByteBuf good = batch(Compression.ZSTD, 0, 3, -1, false, false);
-        ByteBuf bad = batch(Compression.ZSTD, 3, 2, -1, false, false);
-        bad.setShort(21, bad.getShort(21) | RecordBatch.COMPRESSION_MASK); // codec id 7: none Kafka defines
-        RecordBatchBuilder.rewriteProducerState(bad, -1, (short) 0, 0); // the CRC recomputed
-        ByteBuf records = Unpooled.wrappedBuffer(good, bad);
+        // Codec id 7 in the attributes: none Kafka defines.
+        ByteBuf records = spoiled(bad -> bad.setShort(21, bad.getShort(21) | RecordBatch.COMPRESSION_MASK));
         CompletedFetch f = new CompletedFetch(TP, 0, records, 5, 5, List.of(), ahead); // must not throw here
         LOOP.submit(() -> ahead.offer(f)).get(5, TimeUnit.SECONDS);
         List<String> out = new ArrayList<>();
