@@ -148,6 +148,18 @@ class CompletedFetchTest {
         }
     }
 
+    /** Hands {@code f} to the helper on its loop, as the fetcher does before the polling thread can see it. */
+    private static void offer(DecompressAhead ahead, CompletedFetch f) throws Exception {
+        LOOP.submit(() -> ahead.offer(f)).get(5, TimeUnit.SECONDS);
+    }
+
+    /** Releases {@code f}; then the helper lets go of {@code records} and no decompressed byte stays counted. */
+    private static void releaseAndCheck(CompletedFetch f, ByteBuf records, DecompressAhead ahead) throws InterruptedException {
+        f.release();
+        await(() -> records.refCnt() == 0, "the helper's reference released");
+        assertEquals(0, ahead.held(), "decompressed bytes still counted");
+    }
+
     @Test
     void batchesDecompressedAheadArriveInOrderAndEveryBufferIsReleased() throws Exception {
         for (Compression codec : List.of(Compression.ZSTD, Compression.GZIP)) {
@@ -156,7 +168,7 @@ class CompletedFetchTest {
             ByteBuf records = compressed(codec, 200, 50);
             CompletedFetch f = new CompletedFetch(TP, 0, records, 10_000, 10_000, List.of(), ahead);
             assertTrue(f.decompressesAhead());
-            LOOP.submit(() -> ahead.offer(f)).get(5, TimeUnit.SECONDS);
+            offer(ahead, f);
             assertEquals(expected(0, 10_000), drain(f, 0, IsolationLevel.READ_UNCOMMITTED), codec.toString());
             f.release();
             await(() -> records.refCnt() == 0, codec + ": the helper's reference released");
@@ -169,7 +181,7 @@ class CompletedFetchTest {
         DecompressAhead ahead = new DecompressAhead(LOOP, PooledByteBufAllocator.DEFAULT, 1 << 20, 1 << 20);
         ByteBuf records = compressed(Compression.ZSTD, 100, 50);
         CompletedFetch f = new CompletedFetch(TP, 0, records, 5_000, 5_000, List.of(), ahead);
-        LOOP.submit(() -> ahead.offer(f)).get(5, TimeUnit.SECONDS);
+        offer(ahead, f);
         long[] skip = {0};
         for (int i = 0; i < 120; i++) { // into the third batch
             assertEquals("v" + i, new String(f.next(i, IsolationLevel.READ_UNCOMMITTED, true, PooledByteBufAllocator.DEFAULT,
@@ -199,7 +211,7 @@ class CompletedFetchTest {
             }
         });
         CompletedFetch f = new CompletedFetch(TP, 0, records, 5, 5, List.of(), ahead);
-        LOOP.submit(() -> ahead.offer(f)).get(5, TimeUnit.SECONDS);
+        offer(ahead, f);
         await(() -> records.refCnt() == 1, "the helper done with both batches");
         List<String> out = new ArrayList<>();
         CorruptRecordException e = readUntilCorrupt(f, out);
@@ -221,15 +233,13 @@ class CompletedFetchTest {
         // Codec id 7 in the attributes: none Kafka defines.
         ByteBuf records = spoiled(bad -> bad.setShort(21, bad.getShort(21) | RecordBatch.COMPRESSION_MASK));
         CompletedFetch f = new CompletedFetch(TP, 0, records, 5, 5, List.of(), ahead); // must not throw here
-        LOOP.submit(() -> ahead.offer(f)).get(5, TimeUnit.SECONDS);
+        offer(ahead, f);
         List<String> out = new ArrayList<>();
         CorruptRecordException e = readUntilCorrupt(f, out);
         assertEquals(List.of("v0", "v1", "v2"), out);
         assertTrue(e != null && e.getMessage().contains("t-0") && e.getMessage().contains("offset 3")
                 && e.getMessage().contains("codec"), String.valueOf(e));
-        f.release();
-        await(() -> records.refCnt() == 0, "the helper's reference released");
-        assertEquals(0, ahead.held());
+        releaseAndCheck(f, records, ahead);
     }
 
     @Test
@@ -237,7 +247,7 @@ class CompletedFetchTest {
         DecompressAhead ahead = new DecompressAhead(LOOP, PooledByteBufAllocator.DEFAULT, 1 << 20, 1);
         ByteBuf records = compressed(Compression.GZIP, 10, 50);
         CompletedFetch f = new CompletedFetch(TP, 0, records, 500, 500, List.of(), ahead);
-        LOOP.submit(() -> ahead.offer(f)).get(5, TimeUnit.SECONDS);
+        offer(ahead, f);
         await(() -> ahead.held() > 0, "the first batch decompressed ahead");
         long first = ahead.held();
         LOOP.submit(() -> { }).get(5, TimeUnit.SECONDS); // any step the helper queued has run
@@ -250,9 +260,7 @@ class CompletedFetchTest {
         }
         await(() -> ahead.held() > 0, "the second batch decompressed ahead once the first was taken");
         assertEquals(expected(50, 500), drain(f, 50, IsolationLevel.READ_UNCOMMITTED));
-        f.release();
-        await(() -> records.refCnt() == 0, "the helper's reference released");
-        assertEquals(0, ahead.held());
+        releaseAndCheck(f, records, ahead);
     }
 
     @Test
@@ -264,7 +272,7 @@ class CompletedFetchTest {
         List<FetchResponse.AbortedTransaction> aborted = List.of(new FetchResponse.AbortedTransaction()
                 .setProducerId(7).setFirstOffset(0));
         CompletedFetch f = new CompletedFetch(TP, 0, records, 101, 101, aborted, ahead);
-        LOOP.submit(() -> ahead.offer(f)).get(5, TimeUnit.SECONDS);
+        offer(ahead, f);
         await(() -> ahead.held() > 0, "the aborted batch decompressed ahead");
         assertEquals(expected(51, 101), drain(f, 0, IsolationLevel.READ_COMMITTED));
         await(() -> ahead.held() == 0, "the passed-over batch's bytes let go before the fetch is released");
