@@ -68,7 +68,8 @@ public final class CompressionCodec {
      */
     public static ByteBuf decompress(Compression codec, ByteBuf in, ByteBufAllocator alloc, int maxBytes,
                                      String where) {
-        ByteBuf out = alloc.buffer(Math.min(maxBytes, Math.max(256, in.readableBytes() * 4)));
+        int bound = codec == Compression.LZ4 ? Lz4FrameReader.decompressedBound(in) : -1;
+        ByteBuf out = alloc.buffer(Math.min(maxBytes, bound >= 0 ? bound : Math.max(256, in.readableBytes() * 4)));
         try {
             if (codec == Compression.LZ4 && Lz4FrameReader.decompress(in, out, maxBytes, where)) { // buffer to buffer
                 return out;

@@ -124,6 +124,44 @@ final class Lz4FrameReader {
         return true;
     }
 
+    /**
+     * The most bytes the frame in the readable bytes of {@code in} can decompress to, from its block
+     * headers alone (a compressed block at most the frame's block size, a stored one its length), so
+     * that the output buffer is allocated once at its final size: a batch of a little over 64 KiB,
+     * which Skein's producer writes as one full block and a short one, would otherwise outgrow a guess
+     * from the compressed size and be copied. -1 when the headers do not add up (the caller guesses,
+     * and {@link #decompress} reports what is wrong).
+     */
+    static int decompressedBound(ByteBuf in) {
+        int pos = in.readerIndex();
+        int end = in.writerIndex();
+        if (end - pos < 7 || in.getIntLE(pos) != MAGIC) {
+            return -1;
+        }
+        int flg = in.getUnsignedByte(pos + 4);
+        int code = (in.getUnsignedByte(pos + 5) >> 4) & 0x7;
+        if ((flg & FLG_INDEPENDENT) == 0 || code < 4) {
+            return -1;
+        }
+        long blockMax = 1L << (8 + 2 * code); // 4: 64 KiB, 5: 256 KiB, 6: 1 MiB, 7: 4 MiB
+        int checksum = (flg & FLG_BLOCK_CHECKSUM) != 0 ? 4 : 0;
+        pos += 4 + ((flg & FLG_CONTENT_SIZE) != 0 ? 10 : 2) + 1;
+        long bound = 0;
+        while (end - pos >= 4) {
+            int size = in.getIntLE(pos);
+            if (size == 0) {
+                return bound > Integer.MAX_VALUE ? -1 : (int) bound;
+            }
+            int len = size & ~UNCOMPRESSED;
+            bound += (size & UNCOMPRESSED) != 0 ? len : blockMax;
+            pos += 4 + len + checksum;
+            if (pos < 0) {
+                return -1;
+            }
+        }
+        return -1; // no end mark
+    }
+
     private static CorruptRecordException corrupt(String where, String what) {
         return new CorruptRecordException(where + ": lz4 data does not decompress: " + what, null, false);
     }

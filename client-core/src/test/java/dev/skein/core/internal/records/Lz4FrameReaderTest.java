@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -64,5 +65,31 @@ class Lz4FrameReaderTest {
         e = assertThrows(CorruptRecordException.class,
                 () -> Lz4FrameReader.decompress(Unpooled.wrappedBuffer(plain), Unpooled.buffer(), 100_000, "t-0"));
         assertTrue(e.getMessage().contains("more than 100000"), e.getMessage());
+    }
+
+    @Test
+    void theOutputIsSizedFromTheBlockHeadersSoABatchJustOver64KiBIsNeverCopied() throws IOException {
+        byte[] data = data(64 * 1024 + 500); // what Skein's producer writes: one full block and a short one
+        ByteBuf frame = Unpooled.buffer();
+        Lz4FrameWriter.compress(Unpooled.wrappedBuffer(data), frame);
+        assertEquals(128 * 1024, Lz4FrameReader.decompressedBound(frame));
+
+        ByteBuf out = CompressionCodec.decompress(dev.skein.core.Compression.LZ4, frame, io.netty.buffer.UnpooledByteBufAllocator.DEFAULT,
+                1 << 24, "t-0");
+        assertEquals(128 * 1024, out.capacity(), "allocated once at the bound, never grown");
+        byte[] got = new byte[out.readableBytes()];
+        out.readBytes(got);
+        assertArrayEquals(data, got);
+
+        byte[] stored = frame(new byte[0], LZ4FrameOutputStream.BLOCKSIZE.SIZE_256KB, LZ4FrameOutputStream.FLG.Bits.BLOCK_INDEPENDENCE,
+                LZ4FrameOutputStream.FLG.Bits.BLOCK_CHECKSUM);
+        assertEquals(0, Lz4FrameReader.decompressedBound(Unpooled.wrappedBuffer(stored)), "an empty frame");
+        byte[] big = frame(data(700_000), LZ4FrameOutputStream.BLOCKSIZE.SIZE_256KB, LZ4FrameOutputStream.FLG.Bits.BLOCK_INDEPENDENCE,
+                LZ4FrameOutputStream.FLG.Bits.BLOCK_CHECKSUM, LZ4FrameOutputStream.FLG.Bits.CONTENT_SIZE);
+        assertEquals(3 * 256 * 1024, Lz4FrameReader.decompressedBound(Unpooled.wrappedBuffer(big)), "three 256 KiB blocks");
+        ByteBuf linked = frame.copy(0, frame.writerIndex());
+        linked.setByte(4, linked.getByte(4) & ~0x20); // the independence flag cleared: blocks depend on earlier ones
+        assertEquals(-1, Lz4FrameReader.decompressedBound(linked), "dependent blocks");
+        assertEquals(-1, Lz4FrameReader.decompressedBound(Unpooled.wrappedBuffer(big, 0, big.length - 4)), "no end mark");
     }
 }
