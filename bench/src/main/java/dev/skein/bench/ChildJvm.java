@@ -20,12 +20,20 @@ import java.util.stream.Stream;
 
 /**
  * Runs a main class in a fresh JVM (this JVM's {@code java}, this module's classpath, the JVM's
- * default options, plus the system property {@code bench.childJvmArgs} split at spaces, where {@code {n}}
- * numbers the child) and hands back what it printed on stdout; its stderr passes through. A fresh JVM
- * per measurement keeps one client's JIT, GC and threads out of the other's numbers.
+ * default options but for the heap, plus the system property {@code bench.childJvmArgs} split at spaces,
+ * where {@code {n}} numbers the child) and hands back what it printed on stdout; its stderr passes
+ * through. A fresh JVM per measurement keeps one client's JIT, GC and threads out of the other's numbers.
+ *
+ * <p>The heap is fixed and touched at start ({@code -Xms} = {@code -Xmx} = {@code bench.heap}, default
+ * {@value #HEAP}, with {@code -XX:+AlwaysPreTouch}; {@code -Dbench.heap=default} leaves the JVM's own
+ * sizing). With the JVM's default sizing, how much of a measurement's allocation lands on memory the
+ * process never touched before depended on how large G1 happened to grow the young generation: the
+ * kernel's page faults for that memory (a few microseconds per 4 KiB page, charged to the allocating
+ * thread) doubled some measurements of either client and not others of the same cell.
  */
 final class ChildJvm {
     private static final AtomicInteger RUNS = new AtomicInteger();
+    private static final String HEAP = "4g";
 
     private ChildJvm() {}
 
@@ -35,6 +43,10 @@ final class ChildJvm {
      */
     static List<String> run(Class<?> main, List<String> args, Duration timeout) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        String heap = System.getProperty("bench.heap", HEAP).trim();
+        if (!heap.equals("default")) {
+            command.addAll(List.of("-Xms" + heap, "-Xmx" + heap, "-XX:+AlwaysPreTouch"));
+        }
         String extra = System.getProperty("bench.childJvmArgs", "").trim();
         if (!extra.isEmpty()) { // e.g. a flight recording per child: -XX:StartFlightRecording=filename=/tmp/run-{n}.jfr
             int n = RUNS.incrementAndGet();
