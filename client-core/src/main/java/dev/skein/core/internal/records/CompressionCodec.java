@@ -68,8 +68,11 @@ public final class CompressionCodec {
      */
     public static ByteBuf decompress(Compression codec, ByteBuf in, ByteBufAllocator alloc, int maxBytes,
                                      String where) {
+        // lz4: the bound its block headers give, within reason (a frame of many tiny blocks promises a
+        // full block each); otherwise a guess, and the buffer grows if the data outgrows it.
         int bound = codec == Compression.LZ4 ? Lz4FrameReader.decompressedBound(in) : -1;
-        ByteBuf out = alloc.buffer(Math.min(maxBytes, bound >= 0 ? bound : Math.max(256, in.readableBytes() * 4)));
+        long initial = bound >= 0 ? Math.min(bound, 8L * in.readableBytes() + 64 * 1024) : Math.max(256, in.readableBytes() * 4L);
+        ByteBuf out = alloc.buffer((int) Math.min(maxBytes, initial));
         try {
             if (codec == Compression.LZ4 && Lz4FrameReader.decompress(in, out, maxBytes, where)) { // buffer to buffer
                 return out;

@@ -91,5 +91,25 @@ class Lz4FrameReaderTest {
         linked.setByte(4, linked.getByte(4) & ~0x20); // the independence flag cleared: blocks depend on earlier ones
         assertEquals(-1, Lz4FrameReader.decompressedBound(linked), "dependent blocks");
         assertEquals(-1, Lz4FrameReader.decompressedBound(Unpooled.wrappedBuffer(big, 0, big.length - 4)), "no end mark");
+
+        ByteBuf tiny = Unpooled.buffer(); // 1,000 blocks of one byte stored: each at most its length
+        tiny.writeBytes(frame, 0, 7);
+        for (int i = 0; i < 1000; i++) {
+            tiny.writeIntLE(1 | 0x80000000).writeByte('x');
+        }
+        tiny.writeIntLE(0);
+        assertEquals(1000, Lz4FrameReader.decompressedBound(tiny));
+        ByteBuf few = Unpooled.buffer(); // 1,000 compressed blocks of one literal byte: each promises 64 KiB
+        few.writeBytes(frame, 0, 7);
+        for (int i = 0; i < 1000; i++) {
+            few.writeIntLE(2).writeByte(0x10).writeByte('x');
+        }
+        few.writeIntLE(0);
+        assertEquals(1000 * 64 * 1024, Lz4FrameReader.decompressedBound(few));
+        ByteBuf got1000 = CompressionCodec.decompress(dev.skein.core.Compression.LZ4, few,
+                io.netty.buffer.UnpooledByteBufAllocator.DEFAULT, 1 << 30, "t-0");
+        assertEquals(1000, got1000.readableBytes());
+        assertTrue(got1000.capacity() <= 8 * few.readableBytes() + 64 * 1024, "not 64 MiB allocated for 1,000 bytes: "
+                + got1000.capacity());
     }
 }
