@@ -487,7 +487,7 @@ public final class BrokerConnection {
                                                Duration timeout, boolean auth) {
         CompletableFuture<ApiMessage> future = new CompletableFuture<>();
         ApiKey api = ApiKey.forId(request.apiKey());
-        ByteBuf buf = Wire.requestBuffer(alloc, api == ApiKey.PRODUCE);
+        ByteBuf buf = alloc.buffer();
         try {
             buf.writeInt(0);
             new RequestHeader()

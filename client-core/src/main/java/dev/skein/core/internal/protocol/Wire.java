@@ -2,7 +2,6 @@ package dev.skein.core.internal.protocol;
 
 import dev.skein.core.errors.ProtocolException;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
 
 import java.nio.charset.StandardCharsets;
@@ -266,14 +265,6 @@ public final class Wire {
         return buf.readRetainedSlice(len);
     }
 
-    /**
-     * A buffer to encode a request into; for a request that carries record batches (Produce), a
-     * {@link RequestBuffer}, which {@link #writeRecords} gives the batches by reference.
-     */
-    public static ByteBuf requestBuffer(ByteBufAllocator alloc, boolean carriesRecords) {
-        return carriesRecords ? new RequestBuffer(alloc) : alloc.buffer();
-    }
-
     public static void writeRecords(ByteBuf buf, ByteBuf records, boolean compact, boolean nullable, String field) {
         if (records == null) {
             requireNullable(nullable, field);
@@ -281,11 +272,7 @@ public final class Wire {
             return;
         }
         writeLength(buf, records.readableBytes(), compact);
-        if (buf instanceof RequestBuffer request && records.readableBytes() >= RequestBuffer.SPLICE_MIN) {
-            request.splice(records); // by reference: see RequestBuffer
-        } else {
-            buf.writeBytes(records, records.readerIndex(), records.readableBytes());
-        }
+        buf.writeBytes(records, records.readerIndex(), records.readableBytes());
     }
 
     private static void writeLength(ByteBuf buf, int len, boolean compact) {
