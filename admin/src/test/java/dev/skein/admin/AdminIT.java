@@ -211,15 +211,26 @@ class AdminIT {
 
         get(admin.configs().alter(Map.of(resource, List.of(ConfigOp.delete("retention.ms"),
                 ConfigOp.set("max.message.bytes", "2000000"), ConfigOp.append("cleanup.policy", "compact")))).all());
-        Config ref = reference.describeConfigs(List.of(new org.apache.kafka.common.config.ConfigResource(
-                org.apache.kafka.common.config.ConfigResource.Type.TOPIC, topic))).all().get(30, TimeUnit.SECONDS)
-                .values().iterator().next();
+        // The alteration is answered once the controller has committed it; the broker that describes
+        // applies it when the record reaches it, so a describe right after may still see the old value.
+        long applied = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        Config ref;
+        do {
+            ref = reference.describeConfigs(List.of(new org.apache.kafka.common.config.ConfigResource(
+                    org.apache.kafka.common.config.ConfigResource.Type.TOPIC, topic))).all().get(30, TimeUnit.SECONDS)
+                    .values().iterator().next();
+        } while (!"2000000".equals(ref.get("max.message.bytes").value()) && System.nanoTime() < applied);
         assertEquals("2000000", ref.get("max.message.bytes").value());
         assertEquals(Set.of("delete", "compact"), Set.of(ref.get("cleanup.policy").value().split(",")));
         assertEquals(org.apache.kafka.clients.admin.ConfigEntry.ConfigSource.DEFAULT_CONFIG, ref.get("retention.ms").source());
 
         get(admin.configs().alter(Map.of(resource, List.of(ConfigOp.subtract("cleanup.policy", "delete")))).all());
-        assertEquals("compact", get(admin.configs().describe(List.of(resource)).get(resource)).get("cleanup.policy").value());
+        long subtracted = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        String policy;
+        do { // as above: applied by the broker once the controller's record reaches it
+            policy = get(admin.configs().describe(List.of(resource)).get(resource)).get("cleanup.policy").value();
+        } while (!"compact".equals(policy) && System.nanoTime() < subtracted);
+        assertEquals("compact", policy);
 
         Throwable bad = failure(admin.configs().alter(Map.of(resource, List.of(ConfigOp.set("retention.ms", "forever"))))
                 .get(resource));
