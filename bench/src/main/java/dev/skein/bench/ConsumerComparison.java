@@ -39,8 +39,8 @@ import static dev.skein.bench.Results.verdict;
  * Options, each followed by a value: {@code --records 3000000}, {@code --size 100}, {@code --rounds 3},
  * {@code --modes assigned,group-classic,group-consumer}, {@code --codecs none,lz4,zstd},
  * {@code --clients skein,reference}, {@code --warmup all} (records each child JVM reads unmeasured
- * first: {@code all}, the default, is the whole topic, as many as measured), {@code --warmup-rounds 5}
- * (at most so many warm-up reads, repeated until the JIT has settled; 1 for a single one). The older positional form {@code records size rounds} still works.
+ * first: {@code all}, the default, is the whole topic, as many as measured), {@code --warmup-rounds 12}
+ * (at most so many warm-up reads, repeated until the JIT has settled in two in a row; 1 for a single one). The older positional form {@code records size rounds} still works.
  * Each measurement's JSON line goes to stdout as it ends, then the Markdown tables.
  */
 public final class ConsumerComparison {
@@ -48,7 +48,7 @@ public final class ConsumerComparison {
     private static final double JOIN_BAR_MS = 500;
     private static final Map<String, String> DEFAULTS = Map.of("records", "3000000", "size", "100", "rounds", "3",
             "modes", "assigned,group-classic,group-consumer", "codecs", "none,lz4,zstd", "clients", "skein,reference",
-            "warmup", "all", "warmup-rounds", "5");
+            "warmup", "all", "warmup-rounds", "12");
 
     private ConsumerComparison() {}
 

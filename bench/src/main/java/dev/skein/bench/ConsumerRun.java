@@ -13,7 +13,7 @@ import java.util.UUID;
  *
  * <p>Warm-up: a first consumer, in the same mode with a group of its own, reads the first
  * {@code warmupRecords} records and is closed; so does another, up to {@code warmupRounds} in all, until
- * one read during which the JIT compiled for less than 5% of its time ({@link Usage#jitSettled()}); then
+ * two reads in a row during which the JIT compiled for less than 5% of their time ({@link Usage#jitSettled()}); then
  * a last consumer, in a fresh group, reads the whole topic from the start and is measured. The JIT has
  * by then compiled the fetch, decompression and record paths (and, in a group, the join), as
  * {@link ProducerRun}'s warm-up does for the send path. (A single read of 2 M records left C2 compiling
@@ -44,14 +44,13 @@ public final class ConsumerRun {
         ConsumerWorkload w = ConsumerWorkload.fromArgs(args);
         Read warmup = null;
         int warmupRounds = 0;
-        while (w.warmupRecords() > 0 && warmupRounds < w.warmupRounds()) {
+        int settled = 0; // reads in a row during which the JIT had settled
+        while (w.warmupRecords() > 0 && warmupRounds < w.warmupRounds() && settled < Usage.SETTLED_IN_A_ROW) {
             Usage round = Usage.now();
             Read r = read(w, Math.min(w.warmupRecords(), w.records()), false);
             warmup = warmup == null ? r : warmup; // the first is the fresh JVM's join
             warmupRounds++;
-            if (round.elapsed().jitSettled()) {
-                break;
-            }
+            settled = round.elapsed().jitSettled() ? settled + 1 : 0;
         }
         Read measured = read(w, w.records(), true);
         long expectedBytes = (long) w.records() * w.valueBytes();

@@ -11,7 +11,7 @@ import java.util.Map;
  * {@code valueBytes} bytes that {@code topic} holds (written with {@code compression}), from the
  * start, assigned or as the only member of a fresh group, after reading {@code warmupRecords} of them
  * unmeasured with a consumer of its own (then again with another, up to {@code warmupRounds} in all,
- * until the JIT has settled: {@link Usage#jitSettled()}). Default fetch settings; offsets are never
+ * until the JIT has settled in two reads in a row: {@link Usage#jitSettled()}). Default fetch settings; offsets are never
  * committed ({@code enable.auto.commit=false}; Skein's delivery MANUAL).
  */
 record ConsumerWorkload(Client client, String bootstrap, String topic, int records, int valueBytes, Mode mode,

@@ -38,8 +38,8 @@ import static dev.skein.bench.Results.verdict;
  * {@code --acks 1,all}, {@code --codecs none,lz4}, {@code --rounds 3}, {@code --throughput true},
  * {@code --latency true}, {@code --latency-rate 100000}, {@code --latency-seconds 20},
  * {@code --warmup all} (records each child JVM sends unmeasured before its measurement: {@code all},
- * the default, is as many as it then measures), {@code --warmup-rounds 3} (at most so many warm-ups,
- * repeated until the JIT has settled; 1 for a single one). Each measurement's JSON line goes to stdout as it ends, then the Markdown tables.
+ * the default, is as many as it then measures), {@code --warmup-rounds 8} (at most so many warm-ups,
+ * repeated until the JIT has settled in two in a row; 1 for a single one). Each measurement's JSON line goes to stdout as it ends, then the Markdown tables.
  */
 public final class ProducerComparison {
     private static final int PARTITIONS = 6;
@@ -48,7 +48,7 @@ public final class ProducerComparison {
             Map.entry("sizes", "100,1024"), Map.entry("acks", "1,all"), Map.entry("codecs", "none,lz4"),
             Map.entry("rounds", "3"), Map.entry("throughput", "true"), Map.entry("latency", "true"),
             Map.entry("latency-rate", "100000"), Map.entry("latency-seconds", "20"), Map.entry("warmup", "all"),
-            Map.entry("warmup-rounds", "3"), Map.entry("clients", "skein,reference"));
+            Map.entry("warmup-rounds", "8"), Map.entry("clients", "skein,reference"));
 
     private static int topics;
     /** The clients measured ({@code --clients}); the tables need both. */

@@ -12,7 +12,7 @@ import java.util.concurrent.locks.LockSupport;
  * <p>One record, then the warm-up records, are sent and flushed before the clock starts, so the
  * topic's metadata, the connection and the JIT's work (a few CPU-seconds in each client's first
  * seconds) are not in the measurement. The warm-up repeats, up to {@code warmupRounds} times in all,
- * until a round in which the JIT compiled for less than 5% of its time: a single round of 2 M records
+ * until two rounds in a row in which the JIT compiled for less than 5% of their time: a single round of 2 M records
  * left C2 compiling the hot paths well into the measurement, and rounds shorter than the measurement
  * left it compiling the code that runs once per request. The clock stops once {@code close} has
  * returned; {@code jit_ms} in the JSON line is what the JIT still compiled in between,
@@ -37,8 +37,8 @@ public final class ProducerRun {
             producer.send(w.topic(), values[0], acks.counting);
             producer.flush(); // metadata and the connection
             acks.await(warmed, Duration.ofMinutes(5));
-            boolean settled = w.warmupRecords() == 0;
-            while (!settled && warmupRounds < w.warmupRounds()) {
+            int settled = w.warmupRecords() == 0 ? Usage.SETTLED_IN_A_ROW : 0; // rounds in a row with the JIT settled
+            while (settled < Usage.SETTLED_IN_A_ROW && warmupRounds < w.warmupRounds()) {
                 Usage round = Usage.now();
                 for (int i = 0; i < w.warmupRecords(); i++) {
                     producer.send(w.topic(), values[i % values.length], acks.counting);
@@ -47,7 +47,7 @@ public final class ProducerRun {
                 warmed += w.warmupRecords();
                 acks.await(warmed, Duration.ofMinutes(5));
                 warmupRounds++;
-                settled = round.elapsed().jitSettled();
+                settled = round.elapsed().jitSettled() ? settled + 1 : 0;
             }
             start = Usage.nowWithThreads();
             if (w.paced()) {

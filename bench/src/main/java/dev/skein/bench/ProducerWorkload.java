@@ -11,7 +11,7 @@ import java.util.Random;
  * size to which topic, with which acks and codec, as fast as allowed ({@code ratePerSec} 0) or paced
  * at {@code ratePerSec} with each record's latency taken, after {@code warmupRecords} sent as fast as
  * allowed and not measured, then again, up to {@code warmupRounds} times in all, until the JIT has
- * settled ({@link Usage#jitSettled()}). The rest of the configuration is fixed: linger 5 ms, 64 KiB
+ * settled in two rounds in a row ({@link Usage#jitSettled()}). The rest of the configuration is fixed: linger 5 ms, 64 KiB
  * batches, 64 MiB of buffer memory. {@code acks=all} comes with idempotence on,
  * {@code acks=1} with it off.
  */

@@ -46,8 +46,17 @@ record Usage(long wallNanos, long cpuNanos, long allocatedBytes, long compileMil
 
     /**
      * Whether the JIT had settled over this elapsed stretch: it compiled for less than 5% of the
-     * stretch's wall time (or the JVM does not tell). A warm-up repeats until it has.
+     * stretch's wall time (or the JVM does not tell). A warm-up repeats until it has, {@link
+     * #SETTLED_IN_A_ROW} stretches in a row.
      */
+    /**
+     * Warm-up stretches in a row in which the JIT must have settled. One was not enough: the JIT
+     * compiles in bursts, as code that runs once per request or fetch crosses C2's thresholds some
+     * thousands of requests in, and a quiet stretch before such a burst ended warm-ups that then had
+     * 200-450 ms of compiling in the measurement (stop 40; bench/README.md).
+     */
+    static final int SETTLED_IN_A_ROW = 2;
+
     boolean jitSettled() {
         return compileMillis < 0 || compileMillis * 1e6 < 0.05 * wallNanos;
     }
