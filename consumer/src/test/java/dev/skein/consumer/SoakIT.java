@@ -43,7 +43,7 @@ import java.util.stream.IntStream;
  * leader moved to another replica. At the end the {@link DeliveryChecker}s judge the groups' whole
  * histories and the copier's output is compared with its input, partition by partition.
  *
- * <p>It runs 3 minutes in every {@code mvn verify}; {@code -Dsoak.minutes=60} runs it longer, and
+ * <p>It runs 2 minutes in every {@code mvn verify}; {@code -Dsoak.minutes=60} runs it longer, and
  * {@code -Dsoak.seed=N} replays the fault schedule of seed N (every failure message names it). Its
  * first runs found four client bugs, each now fixed and covered by a focused IT.
  */
