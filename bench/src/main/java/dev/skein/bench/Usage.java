@@ -14,6 +14,14 @@ import java.util.Map;
 record Usage(long wallNanos, long cpuNanos, long allocatedBytes, long compileMillis,
              Map<Long, Map.Entry<String, Long>> threads, String threadCpuJson) {
 
+    /**
+     * Warm-up stretches in a row in which the JIT must have settled. One was not enough: the JIT
+     * compiles in bursts, as code that runs once per request or fetch crosses C2's thresholds some
+     * thousands of requests in, and a quiet stretch before such a burst ended warm-ups that then had
+     * 200-450 ms of compiling in the measurement (stop 40; bench/README.md).
+     */
+    static final int SETTLED_IN_A_ROW = 2;
+
     /** A sample without the per-thread CPU times (warm-ups: {@link #elapsed()} then has none). */
     static Usage now() {
         return sample(Map.of());
@@ -49,14 +57,6 @@ record Usage(long wallNanos, long cpuNanos, long allocatedBytes, long compileMil
      * stretch's wall time (or the JVM does not tell). A warm-up repeats until it has, {@link
      * #SETTLED_IN_A_ROW} stretches in a row.
      */
-    /**
-     * Warm-up stretches in a row in which the JIT must have settled. One was not enough: the JIT
-     * compiles in bursts, as code that runs once per request or fetch crosses C2's thresholds some
-     * thousands of requests in, and a quiet stretch before such a burst ended warm-ups that then had
-     * 200-450 ms of compiling in the measurement (stop 40; bench/README.md).
-     */
-    static final int SETTLED_IN_A_ROW = 2;
-
     boolean jitSettled() {
         return compileMillis < 0 || compileMillis * 1e6 < 0.05 * wallNanos;
     }
