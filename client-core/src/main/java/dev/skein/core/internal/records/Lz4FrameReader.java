@@ -56,13 +56,10 @@ final class Lz4FrameReader {
         if ((flg & FLG_INDEPENDENT) == 0) {
             return false;
         }
-        int blockMax = switch ((bd >> 4) & 0x7) {
-            case 4 -> 64 * 1024;
-            case 5 -> 256 * 1024;
-            case 6 -> 1024 * 1024;
-            case 7 -> 4 * 1024 * 1024;
-            default -> throw corrupt(where, "unsupported LZ4 block size code in 0x" + Integer.toHexString(bd));
-        };
+        int blockMax = blockMax(bd);
+        if (blockMax < 0) {
+            throw corrupt(where, "unsupported LZ4 block size code in 0x" + Integer.toHexString(bd));
+        }
         int descriptor = (flg & FLG_CONTENT_SIZE) != 0 ? 10 : 2;
         if (end - pos < 4 + descriptor + 1) {
             throw corrupt(where, "truncated LZ4 frame header");
@@ -139,11 +136,10 @@ final class Lz4FrameReader {
             return -1;
         }
         int flg = in.getUnsignedByte(pos + 4);
-        int code = (in.getUnsignedByte(pos + 5) >> 4) & 0x7;
-        if ((flg & FLG_INDEPENDENT) == 0 || code < 4) {
+        int blockMax = blockMax(in.getUnsignedByte(pos + 5));
+        if ((flg & FLG_INDEPENDENT) == 0 || blockMax < 0) {
             return -1;
         }
-        long blockMax = 1L << (8 + 2 * code); // 4: 64 KiB, 5: 256 KiB, 6: 1 MiB, 7: 4 MiB
         int checksum = (flg & FLG_BLOCK_CHECKSUM) != 0 ? 4 : 0;
         pos += 4 + ((flg & FLG_CONTENT_SIZE) != 0 ? 10 : 2) + 1;
         long bound = 0;
@@ -160,6 +156,12 @@ final class Lz4FrameReader {
             }
         }
         return -1; // no end mark
+    }
+
+    /** The block size the frame's BD byte names (codes 4-7: 64 KiB, 256 KiB, 1 MiB, 4 MiB), or -1. */
+    private static int blockMax(int bd) {
+        int code = (bd >> 4) & 0x7;
+        return code < 4 ? -1 : 1 << (8 + 2 * code);
     }
 
     private static CorruptRecordException corrupt(String where, String what) {
