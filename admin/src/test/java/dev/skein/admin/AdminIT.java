@@ -8,6 +8,7 @@ import dev.skein.core.message.ApiKey;
 import dev.skein.core.message.FindCoordinatorResponse;
 import dev.skein.core.message.MetadataRequest;
 import dev.skein.core.message.MetadataResponse;
+import dev.skein.testkit.Await;
 import dev.skein.testkit.KafkaCluster;
 import dev.skein.testkit.KafkaClusterExtension;
 import org.apache.kafka.clients.admin.AlterConfigOp;
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -213,24 +215,21 @@ class AdminIT {
                 ConfigOp.set("max.message.bytes", "2000000"), ConfigOp.append("cleanup.policy", "compact")))).all());
         // The alteration is answered once the controller has committed it; the broker that describes
         // applies it when the record reaches it, so a describe right after may still see the old value.
-        long applied = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        Config ref;
-        do {
-            ref = reference.describeConfigs(List.of(new org.apache.kafka.common.config.ConfigResource(
-                    org.apache.kafka.common.config.ConfigResource.Type.TOPIC, topic))).all().get(30, TimeUnit.SECONDS)
-                    .values().iterator().next();
-        } while (!"2000000".equals(ref.get("max.message.bytes").value()) && System.nanoTime() < applied);
+        org.apache.kafka.common.config.ConfigResource refResource = new org.apache.kafka.common.config.ConfigResource(
+                org.apache.kafka.common.config.ConfigResource.Type.TOPIC, topic);
+        Await.until("max.message.bytes altered on the broker", Duration.ofSeconds(30), () -> "2000000".equals(
+                reference.describeConfigs(List.of(refResource)).all().get(30, TimeUnit.SECONDS).get(refResource)
+                        .get("max.message.bytes").value()));
+        Config ref = reference.describeConfigs(List.of(refResource)).all().get(30, TimeUnit.SECONDS).get(refResource);
         assertEquals("2000000", ref.get("max.message.bytes").value());
         assertEquals(Set.of("delete", "compact"), Set.of(ref.get("cleanup.policy").value().split(",")));
         assertEquals(org.apache.kafka.clients.admin.ConfigEntry.ConfigSource.DEFAULT_CONFIG, ref.get("retention.ms").source());
 
         get(admin.configs().alter(Map.of(resource, List.of(ConfigOp.subtract("cleanup.policy", "delete")))).all());
-        long subtracted = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        String policy;
-        do { // as above: applied by the broker once the controller's record reaches it
-            policy = get(admin.configs().describe(List.of(resource)).get(resource)).get("cleanup.policy").value();
-        } while (!"compact".equals(policy) && System.nanoTime() < subtracted);
-        assertEquals("compact", policy);
+        // As above: applied by the broker once the controller's record reaches it.
+        Await.until("cleanup.policy subtracted on the broker", Duration.ofSeconds(30), () -> "compact".equals(
+                get(admin.configs().describe(List.of(resource)).get(resource)).get("cleanup.policy").value()));
+        assertEquals("compact", get(admin.configs().describe(List.of(resource)).get(resource)).get("cleanup.policy").value());
 
         Throwable bad = failure(admin.configs().alter(Map.of(resource, List.of(ConfigOp.set("retention.ms", "forever"))))
                 .get(resource));
