@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -109,12 +110,19 @@ public final class KafkaCluster implements AutoCloseable {
     }
 
     static {
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> LIVE.forEach(KafkaCluster::killAll),
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> LIVE.forEach(KafkaCluster::killAndClean),
                 "skein-testkit-shutdown"));
     }
 
     private final Builder options;
     private final Path baseDir;
+    /**
+     * The directory made under the system's temp directory for {@link #baseDir} when the builder named
+     * none and there is no {@code target} directory to keep it in (a bench or a program run outside a
+     * build), or null. Deleted on close: nothing would look at it again, and a few runs of a bench
+     * that writes gigabytes filled the disk.
+     */
+    private final Path tempRoot;
     private final String clusterId;
     private final Map<Integer, BrokerProcess> brokers = new TreeMap<>();
     private final Map<Integer, int[]> ports = new TreeMap<>();
@@ -125,10 +133,29 @@ public final class KafkaCluster implements AutoCloseable {
     private boolean closed;
 
     private KafkaCluster(Builder options) {
+        this(options, Path.of(""));
+    }
+
+    /** {@code workDir}: where a {@code target} directory would keep the nodes' data (the process's own, but in tests). */
+    KafkaCluster(Builder options, Path workDir) {
         this.options = options;
         this.clusterId = randomClusterId();
-        this.baseDir = options.baseDir != null ? options.baseDir.toAbsolutePath()
-                : defaultBaseDir().resolve(Instant.now().toString().replace(':', '-') + "-" + clusterId);
+        String name = Instant.now().toString().replace(':', '-') + "-" + clusterId;
+        Path target = workDir.resolve("target");
+        if (options.baseDir != null) {
+            this.tempRoot = null;
+            this.baseDir = options.baseDir.toAbsolutePath();
+        } else if (Files.isDirectory(target)) {
+            this.tempRoot = null; // kept for a look after a failed test; the build's clean removes it
+            this.baseDir = target.toAbsolutePath().resolve("kafka-clusters").resolve(name);
+        } else {
+            try {
+                this.tempRoot = Files.createTempDirectory("skein-kafka-");
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            this.baseDir = tempRoot.resolve(name);
+        }
     }
 
     public static Builder builder() {
@@ -368,17 +395,36 @@ public final class KafkaCluster implements AutoCloseable {
         awaitServing(Set.of(nodeId));
     }
 
-    /** Kills every node (SIGKILL; tests need no graceful end) and closes the proxies. Idempotent. */
+    /**
+     * Kills every node (SIGKILL; tests need no graceful end) and closes the proxies. The nodes' data is
+     * kept where the builder or a {@code target} directory put it, and deleted when it was in a
+     * directory of its own under the system's temp directory. Idempotent.
+     */
     @Override
     public synchronized void close() {
         if (closed) {
             return;
         }
         closed = true;
-        killAll();
+        killAndClean();
         proxies.values().forEach(FaultProxy::close);
         replicationProxies.values().forEach(FaultProxy::close);
         LIVE.remove(this);
+    }
+
+    private synchronized void killAndClean() {
+        killAll(); // waits for the nodes to exit, so none writes while the files go
+        if (tempRoot != null) {
+            deleteTree(tempRoot);
+        }
+    }
+
+    private static void deleteTree(Path root) {
+        try (var paths = Files.walk(root)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException | UncheckedIOException e) {
+            // best effort: what is left is under the temp directory, which the system cleans
+        }
     }
 
     private synchronized void killAll() {
@@ -451,18 +497,6 @@ public final class KafkaCluster implements AutoCloseable {
     private void requireStarted() {
         if (!started || closed) {
             throw new IllegalStateException(closed ? "cluster is closed" : "cluster not started");
-        }
-    }
-
-    private static Path defaultBaseDir() {
-        Path target = Path.of("target");
-        if (Files.isDirectory(target)) {
-            return target.toAbsolutePath().resolve("kafka-clusters");
-        }
-        try {
-            return Files.createTempDirectory("skein-kafka-");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 
