@@ -487,7 +487,7 @@ public final class BrokerConnection {
                                                Duration timeout, boolean auth) {
         CompletableFuture<ApiMessage> future = new CompletableFuture<>();
         ApiKey api = ApiKey.forId(request.apiKey());
-        ByteBuf buf = alloc.buffer();
+        ByteBuf buf = SplicingBuffer.forRequest(api, alloc);
         try {
             buf.writeInt(0);
             new RequestHeader()
