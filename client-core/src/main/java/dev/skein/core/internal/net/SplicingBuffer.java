@@ -29,7 +29,7 @@ final class SplicingBuffer extends CompositeByteBuf {
 
     private SplicingBuffer(ByteBufAllocator alloc) {
         super(alloc, true, Integer.MAX_VALUE); // never consolidated, which would copy everything
-        addRoom();
+        addRoom(ROOM);
     }
 
     /** The buffer to encode a request of {@code api} into: a splicing one for Produce, else a plain one. */
@@ -39,18 +39,25 @@ final class SplicingBuffer extends CompositeByteBuf {
 
     @Override
     public CompositeByteBuf writeBytes(ByteBuf src, int srcIndex, int length) {
-        if (length < SPLICE_MIN) {
-            return super.writeBytes(src, srcIndex, length);
+        if (length >= SPLICE_MIN) {
+            capacity(writerIndex()); // the room left unwritten is cut off, so the slice follows the bytes so far
+            addComponent(true, src.retainedSlice(srcIndex, length));
+            addRoom(ROOM);
+        } else {
+            if (writableBytes() < length) {
+                // Room for the copy and what follows it. Left to itself the buffer would grow by doubling its
+                // capacity, batches spliced in included: a piece as large as the request for a few bytes.
+                capacity(writerIndex());
+                addRoom(length + ROOM);
+            }
+            super.writeBytes(src, srcIndex, length);
         }
-        capacity(writerIndex()); // the room left unwritten is cut off, so the slice follows the bytes so far
-        addComponent(true, src.retainedSlice(srcIndex, length));
-        addRoom();
         return this;
     }
 
-    private void addRoom() {
-        ByteBuf room = alloc().directBuffer(ROOM, ROOM);
-        room.writerIndex(ROOM); // a component's length is its readable bytes
+    private void addRoom(int bytes) {
+        ByteBuf room = alloc().directBuffer(bytes, bytes);
+        room.writerIndex(bytes); // a component's length is its readable bytes
         addComponent(false, room);
     }
 }

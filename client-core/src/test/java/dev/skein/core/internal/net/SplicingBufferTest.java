@@ -85,6 +85,32 @@ class SplicingBufferTest {
     }
 
     @ParameterizedTest
+    @ValueSource(shorts = {3, 13})
+    void smallBatchesAfterALargeOneAreCopiedWithoutDoublingTheBuffer(short version) {
+        // Copies that outgrow the room after a splice: a buffer left to grow by doubling would add a
+        // piece as large as the request so far (here over 60 KiB of memory for a 1 KiB copy).
+        ByteBuf[] batches = {records(70_000, 1), records(900, 2), records(SplicingBuffer.SPLICE_MIN - 1, 3),
+                records(400, 4), records(20_000, 5), records(1000, 6)};
+        ProduceRequest request = request("topic", batches);
+        ByteBuf plain = Unpooled.buffer();
+        request.write(plain, version);
+        ByteBuf spliced = SplicingBuffer.forRequest(ApiKey.PRODUCE, ALLOC);
+        request.write(spliced, version);
+        try {
+            assertTrue(ByteBufUtil.equals(plain, spliced));
+            int unwritten = spliced.capacity() - spliced.writerIndex();
+            assertTrue(unwritten <= SplicingBuffer.ROOM, unwritten + " bytes of room left unwritten");
+        } finally {
+            plain.release();
+            spliced.release();
+        }
+        for (ByteBuf b : batches) {
+            assertEquals(1, b.refCnt());
+            b.release();
+        }
+    }
+
+    @ParameterizedTest
     @ValueSource(strings = {"FETCH", "METADATA", "INIT_PRODUCER_ID"})
     void otherRequestsGetAPlainBuffer(String api) {
         ByteBuf buf = SplicingBuffer.forRequest(ApiKey.valueOf(api), ALLOC);
