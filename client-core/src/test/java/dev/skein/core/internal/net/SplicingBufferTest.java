@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.UUID;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -50,13 +51,7 @@ class SplicingBufferTest {
             plain.release();
             spliced.release();
         }
-        // The request held its own references to the batches and gave them back.
-        assertEquals(1, small.refCnt());
-        assertEquals(1, atMin.refCnt());
-        assertEquals(1, large.refCnt());
-        small.release();
-        atMin.release();
-        large.release();
+        releaseUnshared(small, atMin, large);
     }
 
     @ParameterizedTest
@@ -78,10 +73,7 @@ class SplicingBufferTest {
         assertTrue(ByteBufUtil.equals(plain, sent));
         sent.release();
         plain.release();
-        for (ByteBuf b : batches) {
-            assertEquals(1, b.refCnt());
-            b.release();
-        }
+        releaseUnshared(batches);
     }
 
     @ParameterizedTest
@@ -104,10 +96,7 @@ class SplicingBufferTest {
             plain.release();
             spliced.release();
         }
-        for (ByteBuf b : batches) {
-            assertEquals(1, b.refCnt());
-            b.release();
-        }
+        releaseUnshared(batches);
     }
 
     @ParameterizedTest
@@ -115,9 +104,17 @@ class SplicingBufferTest {
     void otherRequestsGetAPlainBuffer(String api) {
         ByteBuf buf = SplicingBuffer.forRequest(ApiKey.valueOf(api), ALLOC);
         try {
-            assertTrue(!(buf instanceof SplicingBuffer));
+            assertFalse(buf instanceof SplicingBuffer);
         } finally {
             buf.release();
+        }
+    }
+
+    /** Releases the batches, first checking the request held its own references to them and gave them back. */
+    private static void releaseUnshared(ByteBuf... batches) {
+        for (ByteBuf b : batches) {
+            assertEquals(1, b.refCnt());
+            b.release();
         }
     }
 
