@@ -102,6 +102,7 @@ class BrokerConnectionIT {
 
             MetadataResponse md = described(conn, topic);
             MetadataResponse.MetadataResponseTopic t = md.topics().get(0);
+            assertEquals(ErrorCode.NONE.code(), t.errorCode());
             assertNotEquals(new UUID(0, 0), t.topicId());
             assertEquals(1, md.brokers().size());
             UUID topicId = t.topicId();
