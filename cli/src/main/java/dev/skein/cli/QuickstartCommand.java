@@ -14,13 +14,9 @@ import dev.skein.serdes.Serdes;
 import dev.skein.testkit.KafkaCluster;
 import picocli.CommandLine.Command;
 
-import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
@@ -29,7 +25,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.stream.Stream;
 
 /**
  * A first look at Skein: with no {@code --bootstrap}, starts a local Kafka broker itself; creates a
@@ -55,12 +50,10 @@ final class QuickstartCommand extends Subcommand {
         boolean local = root.global.bootstrap == null && root.global.config == null
                 && !root.global.properties.containsKey("bootstrap.servers");
         KafkaCluster cluster = null;
-        Path dir = null;
         try {
             if (local) {
-                dir = Files.createTempDirectory("skein-quickstart-");
                 long t0 = System.nanoTime();
-                cluster = KafkaCluster.builder().baseDir(dir).build().start();
+                cluster = KafkaCluster.builder().temporaryBaseDir().build().start(); // deleted by close()
                 root.global.bootstrap = cluster.bootstrapServers();
                 line("broker", "started a local Kafka broker at " + cluster.bootstrapServers() + " in " + secs(t0));
             } else {
@@ -71,9 +64,6 @@ final class QuickstartCommand extends Subcommand {
             if (cluster != null) {
                 cluster.close();
                 line("cleanup", "stopped the local broker");
-            }
-            if (dir != null) {
-                deleteTree(dir);
             }
         }
         out.println("done in " + secs(start));
@@ -163,19 +153,5 @@ final class QuickstartCommand extends Subcommand {
 
     private static String secs(long since) {
         return String.format(Locale.ROOT, "%.1f s", (System.nanoTime() - since) / 1e9);
-    }
-
-    private static void deleteTree(Path dir) {
-        try (Stream<Path> paths = Files.walk(dir)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.deleteIfExists(p);
-                } catch (IOException e) {
-                    // a leftover temp file is harmless
-                }
-            });
-        } catch (IOException e) {
-            // same
-        }
     }
 }

@@ -119,7 +119,7 @@ public final class KafkaCluster implements AutoCloseable {
     /**
      * The directory made under the system's temp directory for {@link #baseDir} when the builder named
      * none and there is no {@code target} directory to keep it in (a bench or a program run outside a
-     * build), or null. Deleted on close: nothing would look at it again, and a few runs of a bench
+     * build), or the builder asked for one ({@link Builder#temporaryBaseDir()}), or null. Deleted on close: nothing would look at it again, and a few runs of a bench
      * that writes gigabytes filled the disk.
      */
     private final Path tempRoot;
@@ -145,7 +145,7 @@ public final class KafkaCluster implements AutoCloseable {
         if (options.baseDir != null) {
             this.tempRoot = null;
             this.baseDir = options.baseDir.toAbsolutePath();
-        } else if (Files.isDirectory(target)) {
+        } else if (Files.isDirectory(target) && !options.temporary) {
             this.tempRoot = null; // kept for a look after a failed test; the build's clean removes it
             this.baseDir = target.toAbsolutePath().resolve("kafka-clusters").resolve(name);
         } else {
@@ -537,6 +537,7 @@ public final class KafkaCluster implements AutoCloseable {
         private MetadataMode mode = MetadataMode.KRAFT;
         private Duration startupTimeout = Duration.ofSeconds(90);
         private Path baseDir;
+        private boolean temporary;
         private final List<String> jvmArgs = new ArrayList<>(List.of(
                 "-Xms128m", "-Xmx768m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                 "-Djava.awt.headless=true", "-Djava.net.preferIPv4Stack=true"));
@@ -624,9 +625,24 @@ public final class KafkaCluster implements AutoCloseable {
             return this;
         }
 
-        /** Where data and logs go; default {@code target/kafka-clusters/<time>-<cluster id>}. */
+        /**
+         * Where data and logs go, kept after {@link #close()}. Default: {@code
+         * target/kafka-clusters/<time>-<cluster id>} where the working directory has a {@code target},
+         * else as {@link #temporaryBaseDir()}.
+         */
         public Builder baseDir(Path dir) {
             this.baseDir = dir;
+            this.temporary = false;
+            return this;
+        }
+
+        /**
+         * Data and logs go to a directory of their own under the system's temp directory, deleted by
+         * {@link #close()} (a program that starts a broker for a while, such as {@code skein quickstart}).
+         */
+        public Builder temporaryBaseDir() {
+            this.baseDir = null;
+            this.temporary = true;
             return this;
         }
 

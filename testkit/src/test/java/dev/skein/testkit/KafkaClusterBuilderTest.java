@@ -59,4 +59,16 @@ class KafkaClusterBuilderTest {
             assertTrue(Files.exists(c.baseDir().resolve("server.log")), c.baseDir() + " deleted");
         }
     }
+
+    @Test
+    void aTemporaryBaseDirIsDeletedOnCloseEvenWhereATargetDirectoryIs(@TempDir Path workDir) throws Exception {
+        Files.createDirectory(workDir.resolve("target"));
+        KafkaCluster cluster = new KafkaCluster(KafkaCluster.builder().temporaryBaseDir(), workDir);
+        Path root = cluster.baseDir().getParent();
+        assertTrue(root.getFileName().toString().startsWith("skein-kafka-"), root.toString());
+        Files.createDirectories(cluster.baseDir());
+        Files.writeString(cluster.baseDir().resolve("server.log"), "started");
+        cluster.close();
+        assertFalse(Files.exists(root), root + " left behind");
+    }
 }
