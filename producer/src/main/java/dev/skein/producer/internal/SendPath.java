@@ -42,6 +42,7 @@ public final class SendPath<K, V> {
     private final StickyPartitioner sticky;
     /** Both serializers are built-ins that neither read a context nor add headers ({@link ContextFree}). */
     private final boolean contextFree;
+    private final RecordClock clock = RecordClock.shared();
 
     SendPath(ProducerOptions settings, Serializer<K> keySerializer, Serializer<V> valueSerializer,
              RecordAccumulator accumulator) {
@@ -82,7 +83,7 @@ public final class SendPath<K, V> {
         }
         Queues q = queues(record.topic(), topic);
         int partition = partition(record, topic, key, size, q);
-        long ts = record.timestamp() != null ? record.timestamp() : System.currentTimeMillis();
+        long ts = record.timestamp() != null ? record.timestamp() : clock.millis();
         RecordAccumulator.Appended a = accumulator.append(q.queues[partition], q.partitions[partition], ts, key, value,
                 hs, future, callback, deadlineNanos);
         if (a == RecordAccumulator.Appended.TO_NEW_BATCH && record.partition() == null && key == null) {
