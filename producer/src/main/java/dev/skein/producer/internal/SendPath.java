@@ -42,11 +42,12 @@ public final class SendPath<K, V> {
     private final StickyPartitioner sticky;
     /** Both serializers are built-ins that neither read a context nor add headers ({@link ContextFree}). */
     private final boolean contextFree;
-    private final RecordClock clock = RecordClock.shared();
+    private final RecordClock clock;
 
     SendPath(ProducerOptions settings, Serializer<K> keySerializer, Serializer<V> valueSerializer,
-             RecordAccumulator accumulator) {
+             RecordAccumulator accumulator, RecordClock clock) {
         this.settings = settings;
+        this.clock = clock;
         this.keySerializer = keySerializer;
         this.valueSerializer = valueSerializer;
         this.accumulator = accumulator;
@@ -205,7 +206,7 @@ public final class SendPath<K, V> {
         }
         Cluster.TopicInfo info = new Cluster.TopicInfo(topic, UUID.randomUUID(), false, ErrorCode.NONE,
                 List.copyOf(parts));
-        return new Detached<>(new SendPath<>(s, keySerializer, valueSerializer, accumulator), accumulator, info,
+        return new Detached<>(new SendPath<>(s, keySerializer, valueSerializer, accumulator, new RecordClock(null)), accumulator, info,
                 SendTracing.of(observations, "detached"));
     }
 
@@ -256,6 +257,7 @@ public final class SendPath<K, V> {
             for (ProducerBatch b : accumulator.incomplete()) {
                 accumulator.deallocate(b);
             }
+            accumulator.close();
         }
     }
 }
