@@ -69,12 +69,26 @@ final class ProducerBatch {
 
     ProducerBatch(TopicPartition tp, ByteBufAllocator alloc, Compression compression, Integer level, long firstTimestamp,
                   int batchSize, long reservedBytes, long nowNanos) {
+        this(tp, alloc, null, compression, level, firstTimestamp, batchSize, reservedBytes, nowNanos);
+    }
+
+    /** As above, the records appended into a buffer from {@code buffers} (null: from {@code alloc}). */
+    ProducerBatch(TopicPartition tp, ByteBufAllocator alloc, BatchBuffers buffers, Compression compression, Integer level,
+                  long firstTimestamp, int batchSize, long reservedBytes, long nowNanos) {
         this.tp = tp;
         this.batchSize = batchSize;
         this.reservedBytes = reservedBytes;
         this.createdNanos = nowNanos;
-        this.builder = new RecordBatchBuilder(alloc, compression, level, firstTimestamp,
-                (int) Math.min(Integer.MAX_VALUE, Math.min(reservedBytes, batchSize + 256L)));
+        int capacity = initialCapacity(batchSize, reservedBytes);
+        this.builder = buffers == null
+                ? new RecordBatchBuilder(alloc, compression, level, firstTimestamp, capacity)
+                : new RecordBatchBuilder(alloc, buffers.take(capacity), compression, level, firstTimestamp);
+    }
+
+    /** The buffer a batch starts with: its reservation, at most the batch size and room for one more record's fields. */
+    static int initialCapacity(int batchSize, long reservedBytes) {
+        return (int) Math.min(Integer.MAX_VALUE, Math.max(RecordBatch.HEADER_SIZE + 64,
+                Math.min(reservedBytes, batchSize + 256L)));
     }
 
     /** Appends unless the batch is full (the first record always fits). Caller holds the queue lock. */

@@ -30,6 +30,7 @@ final class RecordAccumulator {
     private final ProducerOptions settings;
     private final ByteBufAllocator alloc;
     private final BufferPool pool;
+    private final BatchBuffers buffers;
     private final Map<TopicPartition, Deque<ProducerBatch>> queues = new ConcurrentHashMap<>();
     private final Set<ProducerBatch> incomplete = ConcurrentHashMap.newKeySet();
 
@@ -37,6 +38,13 @@ final class RecordAccumulator {
         this.settings = settings;
         this.alloc = alloc;
         this.pool = new BufferPool(settings.bufferMemory());
+        this.buffers = new BatchBuffers(alloc, ProducerBatch.initialCapacity(settings.batchSize(), settings.batchSize()),
+                settings.bufferMemory());
+    }
+
+    /** Frees the batch buffers kept for reuse; call once no batch is in flight. */
+    void close() {
+        buffers.close();
     }
 
     BufferPool pool() {
@@ -100,8 +108,8 @@ final class RecordAccumulator {
                 pool.release(reserve); // another thread made room meanwhile
                 return a;
             }
-            ProducerBatch b = new ProducerBatch(tp, alloc, settings.compression(), settings.compressionLevel(), timestamp,
-                    settings.batchSize(), reserve, System.nanoTime());
+            ProducerBatch b = new ProducerBatch(tp, alloc, buffers, settings.compression(), settings.compressionLevel(),
+                    timestamp, settings.batchSize(), reserve, System.nanoTime());
             b.tryAppend(timestamp, key, value, headers, future, callback);
             dq.addLast(b);
             incomplete.add(b);

@@ -66,7 +66,8 @@ public final class SkeinProducer<K, V> implements Producer<K, V> {
         // One loop for the sender and its connections: a batch is drained, written and answered on one thread.
         this.client = ClusterClient.startOnOneLoop(settings.client(), shared);
         this.accumulator = new RecordAccumulator(settings, client.resources().allocator());
-        this.path = new SendPath<>(settings, keySerializer, valueSerializer, accumulator);
+        this.path = new SendPath<>(settings, keySerializer, valueSerializer, accumulator,
+                new RecordClock(client.loop()));
         String clientId = settings.client().clientId();
         this.callbacks = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "skein-producer-callbacks-" + clientId);
@@ -374,6 +375,7 @@ public final class SkeinProducer<K, V> implements Producer<K, V> {
             sender.abortAll("the producer was closed before the record was acknowledged");
         }
         client.close();
+        accumulator.close(); // after the connections: no request holds a batch's buffer now
         metrics.close();
         callbacks.shutdown();
         try {

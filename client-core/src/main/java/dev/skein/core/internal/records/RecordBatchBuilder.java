@@ -42,11 +42,21 @@ public final class RecordBatchBuilder {
     /** @param level the codec level, or null for its default (see {@link CompressionCodec#compress}) */
     public RecordBatchBuilder(ByteBufAllocator alloc, Compression compression, Integer level, long baseTimestamp,
                               int initialCapacity) {
+        this(alloc, alloc.buffer(Math.max(initialCapacity, RecordBatch.HEADER_SIZE + 64)), compression, level,
+                baseTimestamp);
+    }
+
+    /**
+     * As {@link #RecordBatchBuilder(ByteBufAllocator, Compression, Integer, long, int)}, appending into
+     * {@code buffer} (empty), which the builder now owns; {@code alloc} serves the compressed batch.
+     */
+    public RecordBatchBuilder(ByteBufAllocator alloc, ByteBuf buffer, Compression compression, Integer level,
+                              long baseTimestamp) {
         this.alloc = alloc;
         this.compression = compression;
         this.level = level;
         this.baseTimestamp = baseTimestamp;
-        this.buf = alloc.buffer(Math.max(initialCapacity, RecordBatch.HEADER_SIZE + 64));
+        this.buf = buffer;
         if (compression == Compression.NONE) {
             buf.writerIndex(RecordBatch.HEADER_SIZE);
         }
