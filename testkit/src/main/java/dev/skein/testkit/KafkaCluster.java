@@ -119,8 +119,9 @@ public final class KafkaCluster implements AutoCloseable {
     /**
      * The directory made under the system's temp directory for {@link #baseDir} when the builder named
      * none and there is no {@code target} directory to keep it in (a bench or a program run outside a
-     * build), or the builder asked for one ({@link Builder#temporaryBaseDir()}), or null. Deleted on close: nothing would look at it again, and a few runs of a bench
-     * that writes gigabytes filled the disk.
+     * build), or the builder asked for one ({@link Builder#temporaryBaseDir()}), or null. Deleted on
+     * close: nothing would look at it again, and a few runs of a bench that writes gigabytes filled the
+     * disk.
      */
     private final Path tempRoot;
     private final String clusterId;

@@ -23,7 +23,8 @@ import java.util.ArrayDeque;
  * Kafka's producer keeps free batch buffers within {@code buffer.memory} the same way.) A profile with a
  * cap of 64 still showed new buffers zeroed: a producer that outruns the network has its whole
  * {@code buffer.memory} in flight, and then it all comes back.
- * A buffer that grew past the standard capacity (a record larger than a batch) is freed, not kept.
+ *
+ * <p>A buffer that grew past the standard capacity (a record larger than a batch) is freed, not kept.
  * A kept buffer is reused only after its last reference is released, by whichever thread released it
  * ({@link Kept#deallocate()}), so a request still being written holds it as it would hold a pooled one.
  * Thread-safe.
