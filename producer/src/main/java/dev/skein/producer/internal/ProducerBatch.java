@@ -3,6 +3,7 @@ package dev.skein.producer.internal;
 import dev.skein.core.Compression;
 import dev.skein.core.Header;
 import dev.skein.core.TopicPartition;
+import dev.skein.core.internal.net.KeptBuffers;
 import dev.skein.core.internal.records.RecordBatch;
 import dev.skein.core.internal.records.RecordBatchBuilder;
 import dev.skein.producer.Callback;
@@ -73,7 +74,7 @@ final class ProducerBatch {
     }
 
     /** As above, the records appended into a buffer from {@code buffers} (null: from {@code alloc}). */
-    ProducerBatch(TopicPartition tp, ByteBufAllocator alloc, BatchBuffers buffers, Compression compression, Integer level,
+    ProducerBatch(TopicPartition tp, ByteBufAllocator alloc, KeptBuffers buffers, Compression compression, Integer level,
                   long firstTimestamp, int batchSize, long reservedBytes, long nowNanos) {
         this.tp = tp;
         this.batchSize = batchSize;

@@ -2,6 +2,7 @@ package dev.skein.producer.internal;
 
 import dev.skein.core.Header;
 import dev.skein.core.TopicPartition;
+import dev.skein.core.internal.net.KeptBuffers;
 import dev.skein.core.internal.records.RecordBatch;
 import dev.skein.producer.Callback;
 import dev.skein.producer.ProducerOptions;
@@ -30,7 +31,7 @@ final class RecordAccumulator {
     private final ProducerOptions settings;
     private final ByteBufAllocator alloc;
     private final BufferPool pool;
-    private final BatchBuffers buffers;
+    private final KeptBuffers buffers;
     private final Map<TopicPartition, Deque<ProducerBatch>> queues = new ConcurrentHashMap<>();
     private final Set<ProducerBatch> incomplete = ConcurrentHashMap.newKeySet();
 
@@ -38,7 +39,7 @@ final class RecordAccumulator {
         this.settings = settings;
         this.alloc = alloc;
         this.pool = new BufferPool(settings.bufferMemory());
-        this.buffers = new BatchBuffers(alloc, ProducerBatch.initialCapacity(settings.batchSize(), settings.batchSize()),
+        this.buffers = KeptBuffers.ofCapacity(alloc, ProducerBatch.initialCapacity(settings.batchSize(), settings.batchSize()),
                 settings.bufferMemory());
     }
 
