@@ -39,6 +39,10 @@ final class RecordAccumulator {
         this.settings = settings;
         this.alloc = alloc;
         this.pool = new BufferPool(settings.bufferMemory());
+        // Batch buffers of the standard capacity come back for reuse, up to buffer.memory's worth, as
+        // Apache Kafka's producer keeps its free batch buffers. Not fewer: a producer that outruns the
+        // network has all of buffer.memory in flight, and with a cap of 64 buffers a profile still
+        // showed new ones being zeroed.
         this.buffers = KeptBuffers.ofCapacity(alloc, ProducerBatch.initialCapacity(settings.batchSize(), settings.batchSize()),
                 settings.bufferMemory());
     }
