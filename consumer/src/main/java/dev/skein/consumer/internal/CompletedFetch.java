@@ -39,6 +39,11 @@ final class CompletedFetch {
     final long lastStableOffset;
     /** The position this fetch continues from; any other position means a seek made it stale. */
     long expectedPosition;
+    /**
+     * How many fetches from the broker this one came from are queued and not yet consumed, this one
+     * included (set by the {@link Fetcher} before queueing it), or null.
+     */
+    java.util.concurrent.atomic.AtomicInteger fromNode;
     private ByteBuf records;
     private List<RecordBatch> batches;
     private int batchIndex;

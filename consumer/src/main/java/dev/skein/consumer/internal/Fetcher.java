@@ -27,6 +27,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.LongConsumer;
@@ -55,6 +56,10 @@ final class Fetcher {
     private final Map<TopicPartition, ErrorCode> partitionErrors = new ConcurrentHashMap<>();
     private final Set<Integer> inFlight = new HashSet<>(); // event-loop confined
     private final Map<Integer, FetchSession> sessions = new HashMap<>(); // event-loop confined
+    /** Per broker, its fetched partitions queued and not yet consumed (counted on the loop, counted down by the polling thread). */
+    private final Map<Integer, AtomicInteger> queuedPerNode = new HashMap<>(); // map event-loop confined
+    /** The last fetch round found the buffer budget used up: it waits for the polling thread to free some. */
+    private volatile boolean waitingForRoom;
     private volatile Consumer<Boolean> requestListener = incremental -> { };
     private volatile boolean closed;
     private volatile LongConsumer latencyListener = n -> { };
@@ -109,12 +114,22 @@ final class Fetcher {
         return bufferedBytes.get();
     }
 
-    /** Called by the polling thread when it is done with a fetch: frees budget and refetches. */
+    /**
+     * Called by the polling thread when it is done with a fetch: frees budget and refetches. The event
+     * loop is woken only when that can fetch something: once the last partition queued from its broker
+     * is consumed (a broker is fetched from again only then: {@link #worthFetching}), or when a fetch
+     * round waits for buffer budget. Waking it for every partition ran a fetch round and wrote its eventfd
+     * five times in six for nothing with six partitions on one broker (a poll that finds nothing queued
+     * wakes it too).
+     */
     void consumed(CompletedFetch f) {
         f.release();
         bufferedBytes.addAndGet(-f.sizeInBytes);
         buffered.remove(f.tp);
-        wakeup();
+        AtomicInteger queued = f.fromNode;
+        if (queued == null || queued.decrementAndGet() <= 0 || waitingForRoom) {
+            wakeup();
+        }
     }
 
     /** A non-retriable error the broker reported for a partition (authorization, say), once. */
@@ -173,11 +188,15 @@ final class Fetcher {
         if (closed) {
             return;
         }
+        // Raised before the budget is read, as consumed() frees budget before reading the flag: either
+        // this round sees the room freed, or that consumed() sees the flag and wakes the loop again.
+        waitingForRoom = true;
         long room = settings.bufferMaxBytes() - bufferedBytes.get();
         if (room <= 0) {
             log.debug("buffer budget used up ({} bytes buffered); waiting for poll()", bufferedBytes.get());
             return; // woken again when the polling thread consumes
         }
+        waitingForRoom = false;
         Cluster cluster = client.cluster();
         Map<Integer, Map<TopicPartition, FetchSession.Want>> byNode = new LinkedHashMap<>();
         Map<Integer, List<PositionValidator.Check>> toValidate = new LinkedHashMap<>();
@@ -393,6 +412,8 @@ final class Fetcher {
                         bufferedBytes.addAndGet(p.records().readableBytes());
                         CompletedFetch f = new CompletedFetch(tp, fetchOffset, p.records(), p.highWatermark(),
                                 p.lastStableOffset(), p.abortedTransactions(), decompressAhead);
+                        f.fromNode = queuedPerNode.computeIfAbsent(node, n -> new AtomicInteger());
+                        f.fromNode.incrementAndGet();
                         decompressAhead.offer(f); // before the polling thread can release it
                         completed.add(f);
                         kept = true;
