@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.locks.LockSupport;
 
@@ -43,7 +44,7 @@ final class CompletedFetch {
      * How many fetches from the broker this one came from are queued and not yet consumed, this one
      * included (set by the {@link Fetcher} before queueing it), or null.
      */
-    java.util.concurrent.atomic.AtomicInteger fromNode;
+    AtomicInteger fromNode;
     private ByteBuf records;
     private List<RecordBatch> batches;
     private int batchIndex;

@@ -43,7 +43,7 @@ final class FrameDecoder extends ChannelInboundHandlerAdapter {
     private ByteBuf frame;
     /** The view of {@link #frame}'s unwritten bytes last handed to the channel to read into, or null. */
     private ByteBuf readTarget;
-    /** Buffers for frames of {@link #KEPT_FROM} bytes or more when the channel's allocator is the default one, or null. */
+    /** Buffers for frames of {@link #KEPT_FROM} bytes or more when the channel's allocator is the default one. */
     private final KeptBuffers kept;
 
     /** Frames this large or larger (fetch responses) are gathered into {@link KeptBuffers}; smaller ones into pooled buffers. */
@@ -194,7 +194,7 @@ final class FrameDecoder extends ChannelInboundHandlerAdapter {
      * a consumer's event loop at eight million records a second, by {@code perf}).
      */
     private ByteBuf frameBuffer(ByteBufAllocator alloc, int size) {
-        if (size < KEPT_FROM || kept == null || alloc != PooledByteBufAllocator.DEFAULT) {
+        if (size < KEPT_FROM || alloc != PooledByteBufAllocator.DEFAULT) {
             return alloc.directBuffer(size, size);
         }
         return kept.take(size).slice(0, size).writerIndex(0);

@@ -94,7 +94,6 @@ public final class KeptBuffers {
                 free.remove(free.size() - 1);
                 keptBytes -= b.made;
             } else if (closed || madeBytes + make > maxBytes) {
-                b = null;
                 make = -1;
             } else {
                 madeBytes += make;
