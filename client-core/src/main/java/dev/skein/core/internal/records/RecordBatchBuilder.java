@@ -6,6 +6,7 @@ import dev.skein.core.internal.protocol.Wire;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
+import io.netty.util.internal.PlatformDependent;
 
 
 /**
@@ -127,6 +128,47 @@ public final class RecordBatchBuilder {
             return false;
         }
         buf.ensureWritable(size);
+        if (hs.length == 0 && buf.hasMemoryAddress()) {
+            appendAt(buf.memoryAddress() + buf.writerIndex(), body, tsDelta, offsetDelta, key, keyLen, value, valueLen, size);
+            buf.writerIndex(buf.writerIndex() + size);
+        } else {
+            appendTo(buf, body, tsDelta, offsetDelta, key, keyLen, value, valueLen, hs);
+        }
+        uncompressedSize += size;
+        maxTimestamp = Math.max(maxTimestamp, timestamp);
+        count++;
+        return true;
+    }
+
+    /**
+     * Writes a record without headers straight into the buffer's memory at {@code at}, where
+     * {@code size} bytes are writable: the ByteBuf calls of {@link #appendTo} check the buffer's
+     * reference count and bounds on each of their four or five writes per record.
+     */
+    private static void appendAt(long at, int body, long tsDelta, int offsetDelta, byte[] key, int keyLen,
+                                 byte[] value, int valueLen, int size) {
+        long a = putVarint(at, body);
+        PlatformDependent.putByte(a++, (byte) 0); // record attributes: unused
+        a = putVarlong(a, tsDelta);
+        a = putVarint(a, offsetDelta);
+        a = putVarint(a, keyLen);
+        if (keyLen > 0) {
+            PlatformDependent.copyMemory(key, 0, a, keyLen);
+            a += keyLen;
+        }
+        a = putVarint(a, valueLen);
+        if (valueLen > 0) {
+            PlatformDependent.copyMemory(value, 0, a, valueLen);
+            a += valueLen;
+        }
+        PlatformDependent.putByte(a++, (byte) 0); // varint 0: no headers
+        if (a - at != size) {
+            throw new IllegalStateException("record of " + size + " bytes written as " + (a - at));
+        }
+    }
+
+    private void appendTo(ByteBuf buf, int body, long tsDelta, int offsetDelta, byte[] key, int keyLen,
+                          byte[] value, int valueLen, Header[] hs) {
         // The fields before the key, then those between key and value, go through a scratch array:
         // one bounds-checked copy each instead of a check per varint byte.
         byte[] s = scratch;
@@ -155,10 +197,27 @@ public final class RecordBatchBuilder {
                 writeBlob(buf, h.value());
             }
         }
-        uncompressedSize += size;
-        maxTimestamp = Math.max(maxTimestamp, timestamp);
-        count++;
-        return true;
+    }
+
+    /** Writes a zigzag varint at address {@code a}; returns the address after it. */
+    private static long putVarint(long a, int value) {
+        int v = (value << 1) ^ (value >> 31);
+        while ((v & ~0x7f) != 0) {
+            PlatformDependent.putByte(a++, (byte) ((v & 0x7f) | 0x80));
+            v >>>= 7;
+        }
+        PlatformDependent.putByte(a++, (byte) v);
+        return a;
+    }
+
+    private static long putVarlong(long a, long value) {
+        long v = (value << 1) ^ (value >> 63);
+        while ((v & ~0x7fL) != 0) {
+            PlatformDependent.putByte(a++, (byte) ((v & 0x7f) | 0x80));
+            v >>>= 7;
+        }
+        PlatformDependent.putByte(a++, (byte) v);
+        return a;
     }
 
     private static final Header[] NO_HEADERS = new Header[0];
