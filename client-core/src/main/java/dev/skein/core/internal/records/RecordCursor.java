@@ -4,6 +4,7 @@ import dev.skein.core.Header;
 import dev.skein.core.errors.ProtocolException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
+import io.netty.util.internal.PlatformDependent;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -33,9 +34,18 @@ public final class RecordCursor implements AutoCloseable {
     private ByteBuffer mem;
     /** The next byte of {@link #mem} to decode. */
     private int pos;
+    /** {@link #mem}'s limit. */
+    private int limit;
+    /**
+     * The address of {@link #mem}'s first byte when the buffer has one (pooled and kept direct buffers
+     * on a JVM with Unsafe), read from directly; 0 to read through {@link #mem}.
+     */
+    private long address;
     private ByteBuffer keyView;
     private ByteBuffer valueView;
     private int index;
+    /** {@link #index} once closed: past any record count. */
+    private static final int CLOSED = Integer.MAX_VALUE;
     private long offset;
     private long timestamp;
     private int keyIndex;
@@ -74,11 +84,15 @@ public final class RecordCursor implements AutoCloseable {
             // One NIO view of the records, decoded by index: a ByteBuf's readByte checks the reference
             // count and the bounds of every wrapping layer on each byte, the consumer's hottest cost.
             mem = data.nioBuffer(base, data.writerIndex() - base);
+            limit = mem.limit();
+            // Varints read from the address: a direct ByteBuffer's get checks its index and, on JDK 17,
+            // the liveness of its memory's scope on every byte. Bounds are checked here, against limit.
+            address = data.hasMemoryAddress() && PlatformDependent.hasUnsafe() ? data.memoryAddress() + base : 0;
         }
         try {
             int length = readVarint();
-            if (length < 0 || length > mem.limit() - pos) {
-                throw new ProtocolException("truncated record: needs " + length + " bytes, " + (mem.limit() - pos) + " left");
+            if (length < 0 || length > limit - pos) {
+                throw new ProtocolException("truncated record: needs " + length + " bytes, " + (limit - pos) + " left");
             }
             int end = pos + length;
             pos++; // attributes
@@ -144,23 +158,28 @@ public final class RecordCursor implements AutoCloseable {
     }
 
     private byte nextByte() {
-        if (pos >= mem.limit()) {
+        if (pos >= limit) {
             throw new ProtocolException("truncated record: a varint runs past the batch");
         }
-        return mem.get(pos++);
+        return byteAt(pos++);
+    }
+
+    /** The byte at {@code i} (checked against {@link #limit} by the caller). */
+    private byte byteAt(int i) {
+        return address != 0 ? PlatformDependent.getByte(address + i) : mem.get(i);
     }
 
     /** Zig-zag signed varint, as record fields use. */
     private int readVarint() {
         // Most record fields take one or two bytes: those are read with one bounds check in all.
         int p = pos;
-        if (mem.limit() - p >= 2) {
-            int b0 = mem.get(p);
+        if (limit - p >= 2) {
+            int b0 = byteAt(p);
             if (b0 >= 0) {
                 pos = p + 1;
                 return (b0 >>> 1) ^ -(b0 & 1);
             }
-            int b1 = mem.get(p + 1);
+            int b1 = byteAt(p + 1);
             if (b1 >= 0) {
                 int raw = (b0 & 0x7f) | b1 << 7;
                 pos = p + 2;
@@ -271,6 +290,10 @@ public final class RecordCursor implements AutoCloseable {
 
     @Override
     public void close() {
+        if (index == CLOSED) {
+            return; // once only: a retained slice shares its buffer's count, so a second release would free it under others
+        }
+        index = CLOSED; // no more records: nothing is read from memory given back
         if (data.refCnt() > 0) {
             data.release();
         }

@@ -139,7 +139,19 @@ class RecordBatchTest {
             rb.append(T0, null, filled(1, 2));
             expected.add(new long[] {T0, -1, 1});
         }
-        RecordBatch batch = RecordBatchReader.batches(Unpooled.wrappedBuffer(rb.build().buffer()), "t", 0, true).get(0);
+        ByteBuffer built = rb.build().buffer();
+        ByteBuf direct = ALLOC.directBuffer(built.remaining()).writeBytes(built.duplicate());
+        try {
+            // A heap buffer, read through its NIO view, and a direct one, read from its memory address.
+            for (ByteBuf records : List.of(Unpooled.wrappedBuffer(built), direct)) {
+                assertCursorReads(RecordBatchReader.batches(records, "t", 0, true).get(0), expected);
+            }
+        } finally {
+            direct.release();
+        }
+    }
+
+    private static void assertCursorReads(RecordBatch batch, List<long[]> expected) {
         try (RecordCursor c = batch.cursor(ALLOC, 64 << 20)) {
             for (int i = 0; i < expected.size(); i++) {
                 long[] e = expected.get(i);
@@ -153,6 +165,61 @@ class RecordBatchTest {
                 assertEquals(List.of(), c.headers());
             }
             assertTrue(!c.next());
+            c.close();
+            assertTrue(!c.next(), "a closed cursor reads nothing");
+        }
+    }
+
+    /**
+     * The mirror of {@link #fieldsOfEveryVarintWidthFromTheReferenceDecode}: our writer, whose records
+     * without headers go straight into the buffer's memory (and, on a heap buffer, through ByteBuf
+     * calls), with every varint width, read back by the reference in every codec.
+     */
+    @ParameterizedTest
+    @EnumSource(Compression.class)
+    void fieldsOfEveryVarintWidthFromOurWriterDecodeWithTheReference(Compression codec) {
+        for (io.netty.buffer.ByteBufAllocator alloc : List.of(ALLOC, new io.netty.buffer.UnpooledByteBufAllocator(false))) {
+            int[] lengths = {-1, 0, 1, 63, 64, 65, 127, 128, 8191, 8192, 8193, 100_000};
+            long[] deltas = {0, -1, 1, -64, 64, -100_000, 8192, 1L << 35, -(1L << 40)};
+            RecordBatchBuilder b = new RecordBatchBuilder(alloc, codec, T0, 1024);
+            List<long[]> expected = new ArrayList<>(); // timestamp, key length, value length
+            int n = 0;
+            for (int k : lengths) {
+                for (int v : lengths) {
+                    long ts = T0 + deltas[n % deltas.length];
+                    b.append(ts, k < 0 ? null : filled(k, 1), v < 0 ? null : filled(v, 2), null);
+                    expected.add(new long[] {ts, k, v});
+                    n++;
+                }
+            }
+            for (int i = n; i < 8300; i++) { // offset deltas past two varint bytes
+                b.append(T0, null, filled(1, 2), new Header[0]);
+                expected.add(new long[] {T0, -1, 1});
+            }
+            ByteBuf batch = b.build();
+            try {
+                MemoryRecords ref = MemoryRecords.readableRecords(ByteBuffer.wrap(ByteBufUtil.getBytes(batch)));
+                ref.batches().iterator().next().ensureValid();
+                int i = 0;
+                for (org.apache.kafka.common.record.internal.Record r : ref.records()) {
+                    long[] e = expected.get(i);
+                    assertEquals(i, r.offset());
+                    assertEquals(e[0], r.timestamp(), "record " + i);
+                    assertEquals((int) e[1], r.keySize(), "record " + i);
+                    assertEquals((int) e[2], r.valueSize(), "record " + i);
+                    if (e[1] > 0) {
+                        assertArrayEquals(filled((int) e[1], 1), bytes(r.key()), "record " + i);
+                    }
+                    if (e[2] > 0) {
+                        assertArrayEquals(filled((int) e[2], 2), bytes(r.value()), "record " + i);
+                    }
+                    assertEquals(0, r.headers().length);
+                    i++;
+                }
+                assertEquals(expected.size(), i);
+            } finally {
+                batch.release();
+            }
         }
     }
 
@@ -225,9 +292,11 @@ class RecordBatchTest {
         ByteBuf batch = b.build();
         try {
             for (int at = RecordBatch.HEADER_SIZE; at < batch.writerIndex(); at++) {
-                for (int flip : new int[] {0x01, 0x40, 0x80, 0xFF}) {
-                    ByteBuf damaged = Unpooled.copiedBuffer(batch);
-                    damaged.setByte(at, damaged.getByte(at) ^ flip);
+                for (int flip : new int[] {0x01, 0x40, 0x80, 0xFF, -0x01, -0x40, -0x80, -0xFF}) {
+                    // Negative flips: the same damage in a direct buffer, whose records are read from memory.
+                    ByteBuf damaged = flip > 0 ? Unpooled.copiedBuffer(batch)
+                            : ALLOC.directBuffer(batch.readableBytes()).writeBytes(batch, batch.readerIndex(), batch.readableBytes());
+                    damaged.setByte(at, damaged.getByte(at) ^ Math.abs(flip));
                     try {
                         for (RecordBatch rb : RecordBatchReader.batches(damaged, "t", 0, false)) {
                             try (RecordCursor c = rb.cursor(ALLOC, 1 << 20)) {
