@@ -94,8 +94,7 @@ class RecordBatchTest {
         }
         ByteBuf batch = b.build();
         try {
-            MemoryRecords ref = MemoryRecords.readableRecords(ByteBuffer.wrap(ByteBufUtil.getBytes(batch)));
-            ref.batches().iterator().next().ensureValid();
+            MemoryRecords ref = readByReference(batch);
             int i = 0;
             for (org.apache.kafka.common.record.internal.Record r : ref.records()) {
                 assertArrayEquals(values.get(i), bytes(r.value()), "record " + i);
@@ -198,8 +197,7 @@ class RecordBatchTest {
             }
             ByteBuf batch = b.build();
             try {
-                MemoryRecords ref = MemoryRecords.readableRecords(ByteBuffer.wrap(ByteBufUtil.getBytes(batch)));
-                ref.batches().iterator().next().ensureValid();
+                MemoryRecords ref = readByReference(batch);
                 int i = 0;
                 for (org.apache.kafka.common.record.internal.Record r : ref.records()) {
                     long[] e = expected.get(i);
@@ -221,6 +219,13 @@ class RecordBatchTest {
                 batch.release();
             }
         }
+    }
+
+    /** Our batch as the reference reads it, its structure and CRC checked. */
+    private static MemoryRecords readByReference(ByteBuf batch) {
+        MemoryRecords ref = MemoryRecords.readableRecords(ByteBuffer.wrap(ByteBufUtil.getBytes(batch)));
+        ref.batches().iterator().next().ensureValid();
+        return ref;
     }
 
     private static byte[] filled(int length, int b) {
