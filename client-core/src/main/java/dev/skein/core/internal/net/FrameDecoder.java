@@ -51,7 +51,7 @@ final class FrameDecoder extends ChannelInboundHandlerAdapter {
     /**
      * The buffers for large frames of every connection on Netty's default allocator (Skein's default),
      * shared so that a new connection or client finds them made: in all at most the consumer's default
-     * {@code buffer.max.bytes}, which bounds what one consumer holds of fetch responses at once. Past it,
+     * {@code skein.buffer.max.bytes}, which bounds what one consumer holds of fetch responses at once. Past it,
      * frames come from the pool as smaller ones do. Kept for the life of the JVM, as Netty's pool keeps
      * its chunks.
      */
