@@ -406,6 +406,37 @@ class RecordBatchTest {
         }
     }
 
+    /**
+     * The first buffer is sized from the expansion of the codec's earlier batches; data that expands
+     * far more, or far less, than the batch before still decompresses whole (zstd: past a failed
+     * one-pass decode into the guessed room), and exactly to the maximum allowed.
+     */
+    @ParameterizedTest
+    @EnumSource(value = Compression.class, names = "NONE", mode = EnumSource.Mode.EXCLUDE)
+    void dataThatExpandsUnlikeTheBatchBeforeDecompressesWhole(Compression codec) {
+        byte[] random = new byte[200_000];
+        new java.util.Random(7).nextBytes(random);
+        byte[] zeros = new byte[3 << 20];
+        byte[] text = "the quick brown fox jumps over the lazy dog; ".repeat(5_000).getBytes(StandardCharsets.US_ASCII);
+        for (byte[] data : List.of(random, zeros, random, text, zeros, zeros, random)) {
+            ByteBuf plain = Unpooled.wrappedBuffer(data);
+            ByteBuf compressed = ALLOC.directBuffer();
+            CompressionCodec.compress(codec, plain, compressed);
+            for (int max : new int[] {Integer.MAX_VALUE, data.length}) {
+                ByteBuf out = CompressionCodec.decompress(codec, compressed, ALLOC, max, "t-0");
+                try {
+                    assertEquals(data.length, out.readableBytes(), codec + ", at most " + max);
+                    assertTrue(ByteBufUtil.equals(plain, out), codec + ": the bytes come back as written");
+                } finally {
+                    out.release();
+                }
+            }
+            assertThrows(CorruptRecordException.class,
+                    () -> CompressionCodec.decompress(codec, compressed, ALLOC, data.length - 1, "t-0"));
+            compressed.release();
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(value = Compression.class, names = "NONE", mode = EnumSource.Mode.EXCLUDE)
     void garbageCompressedDataIsACorruptRecordError(Compression codec) {
