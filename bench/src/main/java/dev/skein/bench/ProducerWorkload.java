@@ -15,7 +15,7 @@ import java.util.Random;
  * batches, 64 MiB of buffer memory. {@code acks=all} comes with idempotence on,
  * {@code acks=1} with it off.
  */
-record ProducerWorkload(Client client, String bootstrap, String topic, int records, int valueBytes,
+public record ProducerWorkload(Client client, String bootstrap, String topic, int records, int valueBytes,
                         String acks, String compression, int ratePerSec, int warmupRecords, int warmupRounds) {
 
     /** Distinct values per run; more than a 64 KiB batch holds, so no batch repeats one. */
@@ -60,7 +60,7 @@ record ProducerWorkload(Client client, String bootstrap, String topic, int recor
     }
 
     /** The values of {@link #values()} for {@code valueBytes}; the consumer comparison writes its data with them. */
-    static byte[][] values(int valueBytes) {
+    public static byte[][] values(int valueBytes) {
         Random random = new Random(18);
         String[] words = new String[256];
         for (int w = 0; w < words.length; w++) {
