@@ -1,6 +1,5 @@
 package dev.skein.core.internal.records;
 
-import com.github.luben.zstd.Zstd;
 import com.github.luben.zstd.ZstdDecompressCtx;
 import com.github.luben.zstd.ZstdException;
 import com.github.luben.zstd.ZstdInputStreamNoFinalizer;
@@ -22,7 +21,6 @@ import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
 
@@ -39,11 +37,6 @@ public final class CompressionCodec {
             new ConcurrentLinkedQueue<>();
     /** How many contexts the pool holds (bounded by ZSTD_POOL_MAX). */
     private static final AtomicInteger ZSTD_POOLED = new AtomicInteger();
-    /**
-     * Per codec, the decompressed size over the compressed size of recent batches, in sixteenths (0
-     * before the first; see {@link #learn}). Only a first guess: threads race to set it, and any value works.
-     */
-    private static final AtomicIntegerArray EXPANSION = new AtomicIntegerArray(Compression.values().length);
 
     private CompressionCodec() {}
 
@@ -78,8 +71,7 @@ public final class CompressionCodec {
         // lz4: the bound its block headers give, within reason (a frame of many tiny blocks promises a
         // full block each); otherwise a guess, and the buffer grows if the data outgrows it.
         int bound = codec == Compression.LZ4 ? Lz4FrameReader.decompressedBound(in) : -1;
-        int compressed = in.readableBytes();
-        long initial = bound >= 0 ? Math.min(bound, 8L * compressed + 64 * 1024) : guess(codec, compressed);
+        long initial = bound >= 0 ? Math.min(bound, 8L * in.readableBytes() + 64 * 1024) : Math.max(256, in.readableBytes() * 4L);
         ByteBuf out = alloc.buffer((int) Math.min(maxBytes, initial));
         try {
             if (codec == Compression.LZ4 && Lz4FrameReader.decompress(in, out, maxBytes, where)) { // buffer to buffer
@@ -87,7 +79,6 @@ public final class CompressionCodec {
             }
             if (codec == Compression.ZSTD && in.isDirect() && in.nioBufferCount() == 1 && out.isDirect()) {
                 zstd(in, out, maxBytes, where);
-                learn(codec, compressed, out.readableBytes());
                 return out;
             }
         } catch (RuntimeException | Error e) { // an Error too (out of direct memory growing it): never leak out
@@ -108,7 +99,6 @@ public final class CompressionCodec {
                     break;
                 }
             }
-            learn(codec, compressed, out.readableBytes());
             return out;
         } catch (IOException | RuntimeException e) {
             out.release();
@@ -120,32 +110,6 @@ public final class CompressionCodec {
             // Native codecs report some malformed input as errors (e.g. snappy's).
             out.release();
             throw new CorruptRecordException(where + ": " + codec + " data does not decompress: " + e, e, false);
-        }
-    }
-
-    /**
-     * The first size to allocate for {@code compressed} bytes of a codec that does not say how large its
-     * data decompresses (zstd frames from a streaming writer, snappy, gzip): the largest expansion the
-     * codec's recent batches had, with an eighth more, at least 4x. A buffer too small grows by doubling
-     * and copying what it holds, which for a batch of a few MiB cost more than the rest of its decode,
-     * and zstd then cannot decode in one pass.
-     */
-    private static long guess(Compression codec, int compressed) {
-        long sixteenths = Math.max(4 * 16, EXPANSION.get(codec.ordinal()));
-        return Math.max(256, compressed * sixteenths * 9 / (16 * 8) + 1024);
-    }
-
-    /**
-     * Notes the expansion of a batch that decompressed, for the codec's next {@link #guess}: the larger
-     * of this batch's and a 64th less than the one kept, so batches that vary are guessed for the larger
-     * ones, and a rare very compressible batch is forgotten over a few hundred.
-     */
-    private static void learn(Compression codec, int compressed, int decompressed) {
-        if (compressed > 0) {
-            int i = codec.ordinal();
-            int before = EXPANSION.get(i);
-            long sixteenths = Math.max(16L * decompressed / compressed, before - before / 64);
-            EXPANSION.lazySet(i, (int) Math.min(Integer.MAX_VALUE, sixteenths));
         }
     }
 
@@ -163,11 +127,6 @@ public final class CompressionCodec {
         }
         boolean reusable = false;
         try {
-            if (zstdInOnePass(ctx, src, out, maxBytes)) {
-                reusable = true;
-                return;
-            }
-            ctx.reset();
             boolean frameDone = false;
             while (src.hasRemaining() || !frameDone) {
                 int room = maxBytes - out.writerIndex();
@@ -189,30 +148,6 @@ public final class CompressionCodec {
             throw new CorruptRecordException(where + ": zstd data does not decompress: " + e.getMessage(), e, false);
         } finally {
             release(ctx, reusable);
-        }
-    }
-
-    /**
-     * Zstd into the room {@code out} has (within {@code maxBytes}), in one call: the blocks decode straight into {@code out}, not
-     * through the context's window buffer and a copy, as the streaming call does them. False, with
-     * {@code out} as it was, when the data needs more room (Kafka's writers stream their frames, so a
-     * frame does not say its size up front); the caller then streams it into a growing buffer.
-     */
-    private static boolean zstdInOnePass(ZstdDecompressCtx ctx, ByteBuffer src, ByteBuf out, int maxBytes) {
-        int room = Math.min(out.writableBytes(), maxBytes - out.writerIndex());
-        if (room <= 0) {
-            return false;
-        }
-        ByteBuffer dst = out.nioBuffer(out.writerIndex(), room);
-        try {
-            int n = ctx.decompressDirectByteBuffer(dst, dst.position(), dst.remaining(), src, src.position(), src.remaining());
-            out.writerIndex(out.writerIndex() + n);
-            return true;
-        } catch (ZstdException e) {
-            if (e.getErrorCode() == Zstd.errDstSizeTooSmall()) {
-                return false;
-            }
-            throw e;
         }
     }
 

@@ -407,9 +407,8 @@ class RecordBatchTest {
     }
 
     /**
-     * The first buffer is sized from the expansion of the codec's earlier batches; data that expands
-     * far more, or far less, than the batch before still decompresses whole (zstd: past a failed
-     * one-pass decode into the guessed room), and exactly to the maximum allowed.
+     * Data that expands far more, or far less, than the batch before still decompresses whole (the
+     * first buffer is a guess, which grows), and exactly to the maximum allowed, and no further.
      */
     @ParameterizedTest
     @EnumSource(value = Compression.class, names = "NONE", mode = EnumSource.Mode.EXCLUDE)
