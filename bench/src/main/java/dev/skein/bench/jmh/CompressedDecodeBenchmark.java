@@ -3,7 +3,6 @@ package dev.skein.bench.jmh;
 import dev.skein.bench.ProducerWorkload;
 import dev.skein.core.internal.records.RecordBatch;
 import dev.skein.core.internal.records.RecordBatchReader;
-import dev.skein.core.internal.records.RecordCursor;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import org.apache.kafka.common.compress.Compression;
@@ -94,8 +93,12 @@ public class CompressedDecodeBenchmark {
                     TimestampType.CREATE_TIME, offset);
             b.setEstimatedCompressionRatio(estimatedRatio);
             int n = 0;
-            while (offset + n < RECORDS && (n == 0 || b.hasRoomFor(now + n, null, values[(int) ((offset + n) % values.length)], Record.EMPTY_HEADERS))) {
-                b.append(now + n, null, values[(int) ((offset + n) % values.length)]);
+            while (offset + n < RECORDS) {
+                byte[] value = values[(int) ((offset + n) % values.length)];
+                if (n > 0 && !b.hasRoomFor(now + n, null, value, Record.EMPTY_HEADERS)) {
+                    break; // where the reference producer closes the batch
+                }
+                b.append(now + n, null, value);
                 n++;
             }
             all.put(b.build().buffer());
@@ -116,17 +119,7 @@ public class CompressedDecodeBenchmark {
     @Benchmark
     @OperationsPerInvocation(RECORDS)
     public void skein(Blackhole bh) {
-        for (RecordBatch batch : batches) {
-            try (RecordCursor r = batch.cursor(PooledByteBufAllocator.DEFAULT, Integer.MAX_VALUE)) {
-                while (r.next()) {
-                    ByteBuffer v = r.value();
-                    byte[] copy = new byte[v.remaining()];
-                    v.get(v.position(), copy);
-                    bh.consume(r.offset() + r.timestamp());
-                    bh.consume(copy);
-                }
-            }
-        }
+        RecordDecodeBenchmark.copyEveryValue(batches, bh);
     }
 
     @Benchmark
