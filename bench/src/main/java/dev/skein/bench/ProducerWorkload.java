@@ -16,7 +16,7 @@ import java.util.Random;
  * {@code acks=1} with it off.
  */
 public record ProducerWorkload(Client client, String bootstrap, String topic, int records, int valueBytes,
-                        String acks, String compression, int ratePerSec, int warmupRecords, int warmupRounds) {
+                               String acks, String compression, int ratePerSec, int warmupRecords, int warmupRounds) {
 
     /** Distinct values per run; more than a 64 KiB batch holds, so no batch repeats one. */
     static final int VALUE_POOL = 1024;
