@@ -100,6 +100,20 @@ public class RecordDecodeBenchmark {
         copyEveryValue(batches, bh);
     }
 
+    /** As {@link #copyValue}, the value copied by the cursor from the buffer's address. */
+    @Benchmark
+    @OperationsPerInvocation(RECORDS)
+    public void copyValueAtAddress(Blackhole bh) {
+        for (RecordBatch batch : batches) {
+            try (RecordCursor r = batch.cursor(PooledByteBufAllocator.DEFAULT, Integer.MAX_VALUE)) {
+                while (r.next()) {
+                    bh.consume(r.offset() + r.timestamp());
+                    bh.consume(r.copyValue());
+                }
+            }
+        }
+    }
+
     /** Walks every record of {@code batches}, each value copied into a new array (also {@link CompressedDecodeBenchmark}'s). */
     static void copyEveryValue(List<RecordBatch> batches, Blackhole bh) {
         for (RecordBatch batch : batches) {

@@ -262,6 +262,31 @@ public final class RecordCursor implements AutoCloseable {
         return view;
     }
 
+    /**
+     * A new array holding the key's bytes, or null for a null key: what a deserializer that reads arrays
+     * is given. Copied from the buffer's address where it has one, as {@link #next()} reads it: a
+     * direct {@code ByteBuffer}'s bulk get checks its memory's scope and the array's type on each call.
+     */
+    public byte[] copyKey() {
+        return keyLength < 0 ? null : copy(keyIndex, keyLength);
+    }
+
+    /** A new array holding the value's bytes, or null for a null value (see {@link #copyKey()}). */
+    public byte[] copyValue() {
+        return valueLength < 0 ? null : copy(valueIndex, valueLength);
+    }
+
+    /** The {@code length} bytes at {@code index} of {@link #data()}, checked against the record by {@link #next()}. */
+    private byte[] copy(int index, int length) {
+        byte[] out = new byte[length];
+        if (address != 0) {
+            PlatformDependent.copyMemory(address + (index - base), out, 0, length);
+        } else {
+            mem.get(index - base, out);
+        }
+        return out;
+    }
+
     /** The key's bytes as a slice of {@link #data()} (not retained), or null. */
     ByteBuf keySlice() {
         return keyLength < 0 ? null : data.slice(keyIndex, keyLength);

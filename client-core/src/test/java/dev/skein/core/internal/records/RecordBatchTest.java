@@ -161,6 +161,9 @@ class RecordBatchTest {
                 assertEquals((int) e[2], c.valueLength(), "record " + i);
                 assertEquals(e[1] < 0 ? null : ByteBuffer.wrap(filled((int) e[1], 1)), c.key(), "record " + i);
                 assertEquals(e[2] < 0 ? null : ByteBuffer.wrap(filled((int) e[2], 2)), c.value(), "record " + i);
+                // The copies a deserializer of arrays gets: from the memory address, or the heap buffer's view.
+                assertArrayEquals(e[1] < 0 ? null : filled((int) e[1], 1), c.copyKey(), "record " + i);
+                assertArrayEquals(e[2] < 0 ? null : filled((int) e[2], 2), c.copyValue(), "record " + i);
                 assertEquals(List.of(), c.headers());
             }
             assertTrue(!c.next());
@@ -321,6 +324,61 @@ class RecordBatchTest {
             }
         } finally {
             batch.release();
+        }
+    }
+
+    /**
+     * The arrays a deserializer of arrays is given hold the record's own key and value, in batches that
+     * lie past the start of their buffer, read from a direct buffer's memory address and from a heap
+     * buffer alike; a null key or value is a null array, an empty one an empty array.
+     */
+    @Test
+    void copiedKeysAndValuesAreTheRecordsOwnWhereverTheBatchLies() {
+        ByteBuf direct = ALLOC.directBuffer();
+        ByteBuf heap = Unpooled.buffer();
+        try {
+            int n = 0;
+            for (int batch = 0; batch < 3; batch++) {
+                RecordBatchBuilder b = new RecordBatchBuilder(ALLOC, Compression.NONE, T0, 1024);
+                for (int i = 0; i < 50; i++, n++) {
+                    b.append(T0, n % 7 == 0 ? null : key(n), n % 11 == 0 ? null : n % 13 == 0 ? new byte[0] : value(n), null);
+                }
+                ByteBuf built = b.build();
+                direct.writeBytes(built, built.readerIndex(), built.readableBytes());
+                heap.writeBytes(built, built.readerIndex(), built.readableBytes());
+                built.release();
+            }
+            for (ByteBuf records : List.of(direct, heap)) {
+                int i = 0;
+                for (RecordBatch rb : RecordBatchReader.batches(records, "t", 0, false)) {
+                    try (RecordCursor c = rb.cursor(ALLOC, 1 << 20)) {
+                        while (c.next()) {
+                            assertArrayEquals(i % 7 == 0 ? null : key(i), c.copyKey(), "key " + i);
+                            assertArrayEquals(i % 11 == 0 ? null : i % 13 == 0 ? new byte[0] : value(i), c.copyValue(), "value " + i);
+                            i++;
+                        }
+                    }
+                }
+                assertEquals(150, i);
+            }
+            // Records that start past the reader index 0 of their own buffer, as decompressed ones may.
+            int i = 0;
+            for (RecordBatch rb : RecordBatchReader.batches(direct, "t", 0, false)) {
+                ByteBuf records = ALLOC.directBuffer().writeBytes(new byte[] {9, 9, 9, 9, 9});
+                records.writeBytes(rb.buffer(), rb.buffer().readerIndex() + RecordBatch.HEADER_SIZE, rb.sizeInBytes() - RecordBatch.HEADER_SIZE);
+                records.readerIndex(5);
+                try (RecordCursor c = rb.cursor(records)) {
+                    while (c.next()) {
+                        assertArrayEquals(i % 7 == 0 ? null : key(i), c.copyKey(), "key " + i);
+                        assertArrayEquals(i % 11 == 0 ? null : i % 13 == 0 ? new byte[0] : value(i), c.copyValue(), "value " + i);
+                        i++;
+                    }
+                }
+            }
+            assertEquals(150, i);
+        } finally {
+            direct.release();
+            heap.release();
         }
     }
 
