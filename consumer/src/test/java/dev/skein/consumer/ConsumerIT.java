@@ -155,6 +155,62 @@ class ConsumerIT {
     }
 
     /**
+     * A record's timestamp says whose it is: on a topic with {@code message.timestamp.type=LogAppendTime}
+     * the broker's append time, flagged as such, in place of the producer's; on a CreateTime topic the
+     * producer's own, not flagged. Values read as byte arrays, the byte-array deserializer's copy.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"none", "lz4"})
+    void recordsOfALogAppendTimeTopicCarryTheBrokersTimeFlaggedAsSuch(String codec, KafkaCluster kafka) throws Exception {
+        long producerTime = System.currentTimeMillis() - TimeUnit.HOURS.toMillis(1);
+        Map<String, Long> earliestAppend = new HashMap<>();
+        List<String> topics = new ArrayList<>();
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+            for (String type : List.of("LogAppendTime", "CreateTime")) {
+                String name = "ts-" + type + "-" + codec + "-" + UUID.randomUUID().toString().substring(0, 8);
+                admin.createTopics(List.of(new NewTopic(name, 1, (short) 1).configs(Map.of("message.timestamp.type", type))))
+                        .all().get(30, TimeUnit.SECONDS);
+                topics.add(name);
+            }
+        }
+        try (KafkaProducer<String, String> p = new KafkaProducer<>(Map.of("bootstrap.servers", kafka.bootstrapServers(),
+                "compression.type", codec, "linger.ms", 5), new StringSerializer(), new StringSerializer())) {
+            for (String t : topics) {
+                earliestAppend.put(t, System.currentTimeMillis());
+                for (int i = 0; i < 50; i++) {
+                    p.send(new ProducerRecord<>(t, 0, producerTime + i, null, "v" + i)).get(30, TimeUnit.SECONDS);
+                }
+            }
+        }
+        long latestAppend = System.currentTimeMillis();
+        for (String t : topics) {
+            boolean appendTime = t.startsWith("ts-LogAppendTime");
+            try (Consumer<byte[], byte[]> c = Consumer.builder(Serdes.bytes(), Serdes.bytes()).bootstrapServers(kafka.bootstrapServers())
+                    .offsetReset(OffsetReset.EARLIEST).delivery(Delivery.MANUAL).build()) {
+                c.assign(List.of(new TopicPartition(t, 0)));
+                List<ConsumerRecord<byte[], byte[]>> got = new ArrayList<>();
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (got.size() < 50 && System.nanoTime() < deadline) {
+                    c.poll(Duration.ofMillis(200)).forEach(got::add);
+                }
+                assertEquals(50, got.size(), t);
+                for (int i = 0; i < 50; i++) {
+                    ConsumerRecord<byte[], byte[]> r = got.get(i);
+                    assertArrayEquals(("v" + i).getBytes(StandardCharsets.UTF_8), r.value());
+                    assertEquals(appendTime, r.timestampIsLogAppendTime(), t + " offset " + i);
+                    if (appendTime) {
+                        // The broker's clock is this machine's: the append lies between the first send and the last ack.
+                        assertTrue(r.timestamp() >= earliestAppend.get(t) - 1_000 && r.timestamp() <= latestAppend + 1_000,
+                                "append time " + r.timestamp() + " at offset " + i);
+                    } else {
+                        assertEquals(producerTime + i, r.timestamp());
+                    }
+                }
+            }
+        }
+    }
+
+    /**
      * Compressed batches are decompressed ahead of the polling thread on the event loop; seeks drop
      * fetches whose batches are half taken, half decompressed ahead. Every poll after a seek starts at
      * the sought offset and runs on without a gap, and a last read from the start sees every record once.

@@ -185,7 +185,7 @@ final class FetchCollector<K, V> {
     private ConsumerRecord<K, V> toRecord(CompletedFetch f, RecordCursor r, int leaderEpoch) {
         K k = deserialize(keys, keysFree, keysAsArrays, f, r, SerdeContext.Target.KEY);
         V v = deserialize(values, valuesFree, valuesAsArrays, f, r, SerdeContext.Target.VALUE);
-        return new ConsumerRecord<>(f.tp.topic(), f.tp.partition(), r.offset(), r.timestamp(), false, k, v, r.headers(),
+        return new ConsumerRecord<>(f.tp.topic(), f.tp.partition(), r.offset(), r.timestamp(), r.logAppendTime(), k, v, r.headers(),
                 r.keyLength(), r.valueLength(), leaderEpoch);
     }
 

@@ -222,6 +222,11 @@ public final class RecordCursor implements AutoCloseable {
         return timestamp;
     }
 
+    /** True when {@link #timestamp()} is the broker's append time (the batch's maximum), not the producer's. */
+    public boolean logAppendTime() {
+        return appendTime;
+    }
+
     public List<Header> headers() {
         return headers;
     }
