@@ -174,7 +174,8 @@ class ConsumerIT {
             }
         }
         try (KafkaProducer<String, String> p = new KafkaProducer<>(Map.of("bootstrap.servers", kafka.bootstrapServers(),
-                "compression.type", codec, "linger.ms", 5), new StringSerializer(), new StringSerializer())) {
+                "compression.type", codec, "linger.ms", 5, "enable.idempotence", false, "acks", "1"),
+                new StringSerializer(), new StringSerializer())) { // a plain witness, as produce() explains
             for (String t : topics) {
                 earliestAppend.put(t, System.currentTimeMillis());
                 for (int i = 0; i < 50; i++) {
