@@ -5,6 +5,7 @@ import dev.skein.core.OffsetAndTimestamp;
 import dev.skein.core.TopicPartition;
 import dev.skein.serdes.Deserializer;
 import dev.skein.serdes.Serdes;
+import dev.skein.testkit.Await;
 import dev.skein.testkit.KafkaCluster;
 import dev.skein.testkit.KafkaClusterExtension;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -311,7 +312,15 @@ class ConsumerIT {
                     afterLastCommit.add(r.value());
                 });
             }
-            Thread.sleep(500); // let the asynchronous commit of the second batch land
+            // The third poll committed the second batch asynchronously: wait until the group holds it.
+            try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+                org.apache.kafka.common.TopicPartition tp = new org.apache.kafka.common.TopicPartition(topic, 0);
+                Await.until("the commit of the second batch", Duration.ofSeconds(30), () -> {
+                    var committed = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata()
+                            .get(10, TimeUnit.SECONDS).get(tp);
+                    return committed != null && committed.offset() == 200;
+                });
+            }
             // "Crash": stop using it without close (close would commit).
             try (Consumer<String, String> next = builder(kafka).groupId(group).build()) {
                 next.assign(partitions(topic, 1));
