@@ -208,7 +208,7 @@ final class FetchCollector<K, V> {
             if (ctx == null) {
                 ctx = context(f, r, target);
             }
-            byte[] bytes = key ? r.keyBytes() : r.valueBytes();
+            byte[] bytes = key ? r.copyKey() : r.copyValue();
             throw new RecordDeserializationException("cannot deserialize the " + (ctx.isKey() ? "key" : "value")
                     + " of the record at " + ctx.topic() + "-" + ctx.partition() + " offset " + ctx.offset() + ": " + e.getMessage(),
                     ctx, bytes, e);

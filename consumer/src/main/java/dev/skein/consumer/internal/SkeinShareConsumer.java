@@ -700,7 +700,7 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
         } catch (RuntimeException e) {
             throw new RecordDeserializationException("cannot deserialize the " + (key ? "key" : "value")
                     + " of the record at " + tp + " offset " + r.offset() + ": " + e.getMessage(), ctx,
-                    key ? r.keyBytes() : r.valueBytes(), e);
+                    key ? r.copyKey() : r.copyValue(), e);
         }
     }
 

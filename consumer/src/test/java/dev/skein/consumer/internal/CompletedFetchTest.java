@@ -61,7 +61,7 @@ class CompletedFetchTest {
         List<String> out = new ArrayList<>();
         long[] skip = {position};
         for (RecordCursor r; (r = f.next(position, isolation, true, PooledByteBufAllocator.DEFAULT, 1 << 20, skip)) != null; ) {
-            out.add(new String(r.valueBytes(), StandardCharsets.UTF_8));
+            out.add(new String(r.copyValue(), StandardCharsets.UTF_8));
             position = r.offset() + 1;
         }
         return out;
@@ -74,7 +74,7 @@ class CompletedFetchTest {
         try {
             for (RecordCursor r; (r = f.next(position, IsolationLevel.READ_UNCOMMITTED, true, PooledByteBufAllocator.DEFAULT,
                     1 << 20, skip)) != null; ) {
-                out.add(new String(r.valueBytes(), StandardCharsets.UTF_8));
+                out.add(new String(r.copyValue(), StandardCharsets.UTF_8));
                 position = r.offset() + 1;
             }
             return null;
@@ -185,7 +185,7 @@ class CompletedFetchTest {
         long[] skip = {0};
         for (int i = 0; i < 120; i++) { // into the third batch
             assertEquals("v" + i, new String(f.next(i, IsolationLevel.READ_UNCOMMITTED, true, PooledByteBufAllocator.DEFAULT,
-                    1 << 20, skip).valueBytes(), StandardCharsets.UTF_8));
+                    1 << 20, skip).copyValue(), StandardCharsets.UTF_8));
         }
         await(() -> ahead.held() > 0, "a batch decompressed ahead");
         f.release(); // a seek or a revocation, say
@@ -256,7 +256,7 @@ class CompletedFetchTest {
         long[] skip = {0};
         for (int i = 0; i < 50; i++) { // the first batch, taken from the helper; the next is not opened yet
             assertEquals("v" + i, new String(f.next(i, IsolationLevel.READ_UNCOMMITTED, true, PooledByteBufAllocator.DEFAULT,
-                    1 << 20, skip).valueBytes(), StandardCharsets.UTF_8));
+                    1 << 20, skip).copyValue(), StandardCharsets.UTF_8));
         }
         await(() -> ahead.held() > 0, "the second batch decompressed ahead once the first was taken");
         assertEquals(expected(50, 500), drain(f, 50, IsolationLevel.READ_UNCOMMITTED));

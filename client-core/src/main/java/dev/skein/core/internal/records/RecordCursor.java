@@ -3,7 +3,6 @@ package dev.skein.core.internal.records;
 import dev.skein.core.Header;
 import dev.skein.core.errors.ProtocolException;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.util.internal.PlatformDependent;
 
 import java.nio.ByteBuffer;
@@ -299,15 +298,6 @@ public final class RecordCursor implements AutoCloseable {
 
     ByteBuf valueSlice() {
         return valueLength < 0 ? null : data.slice(valueIndex, valueLength);
-    }
-
-    /** A copy of the key's bytes (for error reports), or null. */
-    public byte[] keyBytes() {
-        return keyLength < 0 ? null : ByteBufUtil.getBytes(data, keyIndex, keyLength);
-    }
-
-    public byte[] valueBytes() {
-        return valueLength < 0 ? null : ByteBufUtil.getBytes(data, valueIndex, valueLength);
     }
 
     public ByteBuf data() {
