@@ -75,17 +75,12 @@ class AdminIT {
     }
 
     static TopicDescription referenceView(org.apache.kafka.clients.admin.Admin reference, String topic) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (true) {
-            try {
-                return reference.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic);
-            } catch (ExecutionException e) {
-                if (System.nanoTime() > deadline) {
-                    throw e;
-                }
-                Thread.sleep(100);
-            }
-        }
+        TopicDescription[] seen = new TopicDescription[1];
+        Await.until("the reference describes " + topic, Duration.ofSeconds(30), () -> {
+            seen[0] = reference.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic);
+            return seen[0] != null;
+        });
+        return seen[0];
     }
 
     @Test
@@ -173,21 +168,19 @@ class AdminIT {
         assertTrue(get(admin.topics().list(false)).stream().noneMatch(TopicListing::internal));
 
         get(admin.topics().createPartitions(Map.of(one, 4)).all());
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (referenceView(one).partitions().size() != 4 && System.nanoTime() < deadline) {
-            Thread.sleep(100);
-        }
+        Await.until("the reference sees 4 partitions of " + one, Duration.ofSeconds(30),
+                () -> referenceView(one).partitions().size() == 4);
         assertEquals(4, referenceView(one).partitions().size(), "the reference sees the new partitions");
         Throwable shrink = failure(admin.topics().createPartitions(Map.of(one, 2)).get(one));
         assertTrue(shrink.getMessage().contains(one), shrink.getMessage());
 
         get(admin.topics().delete(List.of(one)).all());
         get(admin.topics().deleteByIds(List.of(made.get(two).topicId())).all());
-        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        Set<String> now;
-        do {
-            now = reference.listTopics().names().get(30, TimeUnit.SECONDS);
-        } while ((now.contains(one) || now.contains(two)) && System.nanoTime() < deadline);
+        Await.until("the reference no longer lists " + one + " and " + two, Duration.ofSeconds(30), () -> {
+            Set<String> now = reference.listTopics().names().get(30, TimeUnit.SECONDS);
+            return !now.contains(one) && !now.contains(two);
+        });
+        Set<String> now = reference.listTopics().names().get(30, TimeUnit.SECONDS);
         assertFalse(now.contains(one) || now.contains(two), "both are gone for the reference");
 
         String missing = name("missing");

@@ -1,5 +1,6 @@
 package dev.skein.admin;
 
+import dev.skein.testkit.Await;
 import dev.skein.testkit.KafkaCluster;
 import dev.skein.testkit.KafkaClusterExtension;
 import dev.skein.testkit.OwnCluster;
@@ -9,10 +10,12 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 
 import static dev.skein.admin.AdminIT.failure;
@@ -96,36 +99,26 @@ class AdminOwnClusterIT {
         String user = "alice-" + java.util.UUID.randomUUID().toString().substring(0, 6);
         get(admin.credentials().alter(List.of(ScramChange.upsert(user, ScramMechanism.SCRAM_SHA_256, 8192, "pw-256"),
                 ScramChange.upsert(user, ScramMechanism.SCRAM_SHA_512, 4096, "pw-512"))).get(user));
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        List<ScramCredential> creds = List.of();
-        while (creds.size() < 2 && System.nanoTime() < deadline) {
-            try {
-                creds = get(admin.credentials().describe(List.of(user)).get(user));
-            } catch (java.util.concurrent.ExecutionException e) {
-                Thread.sleep(100); // not yet on the broker we asked
-            }
-        }
+        AtomicReference<List<ScramCredential>> creds = new AtomicReference<>(List.of());
+        // Not at once on the broker we ask: the credentials reach it through the metadata log.
+        Await.until("both credentials of " + user + " described", Duration.ofSeconds(30), () -> {
+            creds.set(get(admin.credentials().describe(List.of(user)).get(user)));
+            return creds.get().size() >= 2;
+        });
         assertEquals(Set.of(new ScramCredential(ScramMechanism.SCRAM_SHA_256, 8192),
-                new ScramCredential(ScramMechanism.SCRAM_SHA_512, 4096)), Set.copyOf(creds));
-        int refCount = 0;
-        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (refCount < 2 && System.nanoTime() < deadline) { // the reference may ask a broker a moment behind
-            try {
-                refCount = reference.describeUserScramCredentials(List.of(user)).all().get(30, TimeUnit.SECONDS).get(user)
-                        .credentialInfos().size();
-            } catch (java.util.concurrent.ExecutionException e) {
-                Thread.sleep(100);
-            }
-        }
-        assertEquals(2, refCount);
+                new ScramCredential(ScramMechanism.SCRAM_SHA_512, 4096)), Set.copyOf(creds.get()));
+        // The reference may ask a broker a moment behind.
+        Await.until("the reference describes both credentials of " + user, Duration.ofSeconds(30),
+                () -> reference.describeUserScramCredentials(List.of(user)).all().get(30, TimeUnit.SECONDS).get(user)
+                        .credentialInfos().size() == 2);
         assertTrue(get(admin.credentials().describeAll()).containsKey(user));
 
         get(admin.credentials().alter(List.of(ScramChange.delete(user, ScramMechanism.SCRAM_SHA_512))).get(user));
-        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        do {
-            creds = get(admin.credentials().describe(List.of(user)).get(user));
-        } while (creds.size() > 1 && System.nanoTime() < deadline);
-        assertEquals(List.of(new ScramCredential(ScramMechanism.SCRAM_SHA_256, 8192)), creds);
+        Await.until("the SCRAM-SHA-512 credential of " + user + " deleted", Duration.ofSeconds(30), () -> {
+            creds.set(get(admin.credentials().describe(List.of(user)).get(user)));
+            return creds.get().size() <= 1;
+        });
+        assertEquals(List.of(new ScramCredential(ScramMechanism.SCRAM_SHA_256, 8192)), creds.get());
 
         String nobody = "nobody-" + java.util.UUID.randomUUID().toString().substring(0, 6);
         Throwable e = failure(admin.credentials().describe(List.of(nobody)).get(nobody));
@@ -186,20 +179,20 @@ class AdminOwnClusterIT {
         assertTrue(e0.getMessage().contains(missing.topic()), e0.getMessage());
 
         get(admin.partitions().reassign(Map.of(p0, List.of(brokers.get(1)))).get(p0));
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        List<Integer> replicas;
-        do {
-            replicas = AdminIT.referenceView(reference, topic).partitions().get(0).replicas().stream()
-                    .map(org.apache.kafka.common.Node::id).toList();
-        } while (!replicas.equals(List.of(brokers.get(1))) && System.nanoTime() < deadline);
-        assertEquals(List.of(brokers.get(1)), replicas, "moved to the other broker");
-        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!get(admin.partitions().listReassignments()).isEmpty() && System.nanoTime() < deadline) {
-            Thread.sleep(100);
-        }
+        Await.until(p0 + " moved to broker " + brokers.get(1), Duration.ofSeconds(60),
+                () -> replicas(topic).equals(List.of(brokers.get(1))));
+        assertEquals(List.of(brokers.get(1)), replicas(topic), "moved to the other broker");
+        Await.until("no reassignment left in progress", Duration.ofSeconds(30),
+                () -> get(admin.partitions().listReassignments()).isEmpty());
         assertTrue(get(admin.partitions().listReassignments()).isEmpty(), "nothing left in progress");
 
         Throwable e = failure(admin.partitions().cancelReassignments(List.of(p1)).get(p1));
         assertTrue(e.getMessage().contains("NO_REASSIGNMENT_IN_PROGRESS") && e.getMessage().contains(topic), e.getMessage());
+    }
+
+    /** The replicas of partition 0 of {@code topic}, as the reference sees them. */
+    private static List<Integer> replicas(String topic) throws Exception {
+        return AdminIT.referenceView(reference, topic).partitions().get(0).replicas().stream()
+                .map(org.apache.kafka.common.Node::id).toList();
     }
 }

@@ -1,5 +1,6 @@
 package dev.skein.cli;
 
+import dev.skein.testkit.Await;
 import dev.skein.testkit.KafkaCluster;
 import dev.skein.testkit.KafkaClusterExtension;
 import org.junit.jupiter.api.Test;
@@ -7,6 +8,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -149,13 +151,13 @@ class CliCommandsIT {
                 "--to", to, "--group", group, "--timeout-ms", "5000", "-X", "max.poll.records=200",
                 "-X", "session.timeout.ms=6000", "-X", "heartbeat.interval.ms=1000");
         Process first = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        long written = 0;
-        while (written < total / 4 && System.nanoTime() < deadline && first.isAlive()) {
-            Thread.sleep(100);
-            written = endOffsets(kafka, to);
-        }
-        assertTrue(written >= total / 4 && first.isAlive(), "the copy is under way: " + written);
+        long[] written = {0};
+        // Stops early if the copy died: the assertion below then says so rather than waiting out the bound.
+        Await.until("a quarter of the records copied, or the copy exited", Duration.ofSeconds(60), () -> {
+            written[0] = endOffsets(kafka, to);
+            return written[0] >= total / 4 || !first.isAlive();
+        });
+        assertTrue(written[0] >= total / 4 && first.isAlive(), "the copy is under way: " + written[0]);
         first.destroyForcibly(); // SIGKILL: no close, no final commit
         assertTrue(first.waitFor(10, TimeUnit.SECONDS));
 

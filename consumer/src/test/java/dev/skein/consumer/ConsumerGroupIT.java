@@ -2,8 +2,10 @@ package dev.skein.consumer;
 
 import dev.skein.core.TopicPartition;
 import dev.skein.serdes.Serdes;
+import dev.skein.testkit.Await;
 import dev.skein.testkit.KafkaCluster;
 import dev.skein.testkit.KafkaClusterExtension;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
@@ -130,15 +132,17 @@ class ConsumerGroupIT {
         }
     }
 
-    static boolean waitFor(BooleanSupplier ok, Duration max) throws InterruptedException {
-        long deadline = System.nanoTime() + max.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (ok.getAsBoolean()) {
-                return true;
-            }
-            Thread.sleep(100);
+    /**
+     * Whether {@code ok} holds within {@code max} (polled by {@link Await}); the caller asserts it, with a
+     * message built after the wait, from the state it ended in.
+     */
+    static boolean waitFor(BooleanSupplier ok, Duration max) {
+        try {
+            Await.until("the condition", max, ok::getAsBoolean);
+            return true;
+        } catch (AssertionError notInTime) {
+            return false;
         }
-        return ok.getAsBoolean();
     }
 
     /** Partitions revoked from non-static members, summed over the listener events "member revoked N". */
@@ -276,7 +280,7 @@ class ConsumerGroupIT {
             events.clear();
             try (Member again = new Member(kafka, group, topic, protocol, "a", events)) {
                 assertTrue(waitFor(() -> again.owned.size() == 2, Duration.ofSeconds(30)), "a is back: " + events);
-                Thread.sleep(1_000); // time for b to see a rebalance, were there one
+                Thread.sleep(1_000); // a negative check: time for b to see a rebalance, were there one
                 assertEquals(before, Set.copyOf(again.owned), "the same partitions come back");
                 assertTrue(events.stream().noneMatch(e -> e.startsWith("b ")), "b did not rebalance: " + events);
             }
@@ -304,7 +308,12 @@ class ConsumerGroupIT {
                 }
             });
             assertTrue(!ConsumerIT.pollUntil(c, 1, Duration.ofSeconds(30)).isEmpty());
-            Thread.sleep(4_000); // past max.poll.interval.ms: the member leaves the group
+            // Past max.poll.interval.ms the member leaves the group; it was the only one.
+            try (Admin reference = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+                Await.until("the member that stopped polling gone from " + group, Duration.ofSeconds(30),
+                        () -> reference.describeConsumerGroups(List.of(group)).describedGroups().get(group)
+                                .get(10, TimeUnit.SECONDS).members().isEmpty());
+            }
             assertThrows(CommitFailedException.class, c::commitSync, "a commit from a stale generation fails");
             ConsumerIT.pollUntil(c, 1, Duration.ofSeconds(10));
             assertEquals(1, lost.size(), "the next poll reports the partitions as lost, then rejoins");
@@ -365,16 +374,21 @@ class ConsumerGroupIT {
             // While the group rebalances (until the new member is first given partitions) the others read on.
             int[] before = members.stream().mapToInt(m -> m.values.size()).toArray();
             Member joiner = new Member(kafka, group, topic, "classic:cooperative-sticky");
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (joiner.owned.isEmpty() && System.nanoTime() < deadline) {
-                Thread.sleep(5);
-            }
-            int[] during = members.stream().mapToInt(m -> m.values.size()).toArray();
+            // Counted at the last look before the joiner owned anything: strictly during the rebalance.
+            int[][] during = {before};
+            Await.until("the joiner given partitions", Duration.ofSeconds(30), () -> {
+                int[] now = members.stream().mapToInt(m -> m.values.size()).toArray();
+                if (!joiner.owned.isEmpty()) {
+                    return true;
+                }
+                during[0] = now;
+                return false;
+            });
             members.add(joiner);
             assertTrue(waitFor(() -> exactlyOnce(members, 6), Duration.ofSeconds(30)));
             for (int i = 0; i < 2; i++) {
-                assertTrue(during[i] > before[i], "member " + i + " kept reading while the group rebalanced: "
-                        + before[i] + " -> " + during[i]);
+                assertTrue(during[0][i] > before[i], "member " + i + " kept reading while the group rebalanced: "
+                        + before[i] + " -> " + during[0][i]);
             }
         } finally {
             if (producer != null) {

@@ -57,7 +57,7 @@ class ConsumerIT {
                 for (int round = 0; running.get(); round++) {
                     try {
                         produce(kafka, topic, 60, "none", round + "-");
-                        Thread.sleep(pauseMs);
+                        Thread.sleep(pauseMs); // pacing between rounds
                     } catch (Exception e) {
                         return;
                     }
@@ -435,7 +435,7 @@ class ConsumerIT {
             c.assign(partitions(topic, 1));
             new Thread(() -> {
                 try {
-                    Thread.sleep(300);
+                    Thread.sleep(300); // time for the poll below to block: the wakeup must interrupt a poll in progress
                 } catch (InterruptedException ignored) {
                     Thread.currentThread().interrupt();
                 }

@@ -122,7 +122,7 @@ class ConsumerProtocolIT {
             CountDownLatch thawed = new CountDownLatch(1);
             io.eventLoops().next().execute(() -> {
                 try {
-                    Thread.sleep(8_000);
+                    Thread.sleep(8_000); // the fault: A's event loop frozen past its session timeout
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 } finally {

@@ -35,9 +35,9 @@ public final class CrashingParallelMain {
                 System.out.flush();
             }
             if (r.offset() == stuck || r.offset() >= blockFrom) {
-                Thread.sleep(Long.MAX_VALUE);
+                Thread.sleep(Long.MAX_VALUE); // stuck for good: the parent SIGKILLs this JVM
             }
-            Thread.sleep(r.offset() % 3);
+            Thread.sleep(r.offset() % 3); // the work: records finish out of order
             synchronized (System.out) {
                 System.out.println("DONE " + r.offset());
                 System.out.flush();

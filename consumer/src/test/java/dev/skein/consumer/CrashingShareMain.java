@@ -25,7 +25,7 @@ public final class CrashingShareMain {
                 }
                 System.out.println("HOLDING");
                 System.out.flush();
-                Thread.sleep(Long.MAX_VALUE);
+                Thread.sleep(Long.MAX_VALUE); // hold the records until the parent SIGKILLs this JVM
             }
         }
     }

@@ -3,6 +3,7 @@ package dev.skein.consumer;
 import dev.skein.producer.ProducerRecord;
 import dev.skein.producer.TransactionAbortableException;
 import dev.skein.serdes.Serdes;
+import dev.skein.testkit.Await;
 import dev.skein.testkit.KafkaCluster;
 import dev.skein.testkit.KafkaClusterExtension;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -51,6 +52,7 @@ class ExactlyOnceIT {
                         c.poll(Duration.ofMillis(200)).forEach(r -> values.add(r.value()));
                     }
                     try {
+                        // Settling, not a condition: the end is taken as final once it holds still for 300 ms.
                         Thread.sleep(300);
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
@@ -131,10 +133,9 @@ class ExactlyOnceIT {
             Process copier = new ProcessBuilder(command).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
             long target = (long) total * kill / 4;
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-            while (uncommittedEnd(kafka, out) < target && System.nanoTime() < deadline && copier.isAlive()) {
-                Thread.sleep(50);
-            }
+            // Stops early if the copier died: the assertion below then says so rather than waiting out the bound.
+            Await.until("the copier at " + target + " records, or exited (run " + kill + ")", Duration.ofSeconds(90),
+                    () -> !copier.isAlive() || uncommittedEnd(kafka, out) >= target);
             assertTrue(copier.isAlive(), "the copier was still copying when killed (run " + kill + ")");
             copier.destroyForcibly(); // SIGKILL, most likely mid-transaction
             assertTrue(copier.waitFor(10, TimeUnit.SECONDS));

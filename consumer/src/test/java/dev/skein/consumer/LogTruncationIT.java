@@ -2,6 +2,7 @@ package dev.skein.consumer;
 
 import dev.skein.core.TopicPartition;
 import dev.skein.serdes.Serdes;
+import dev.skein.testkit.Await;
 import dev.skein.testkit.KafkaCluster;
 import dev.skein.testkit.KafkaClusterExtension;
 import dev.skein.testkit.OwnCluster;
@@ -137,24 +138,22 @@ class LogTruncationIT {
      * {@code abs(groupId.hashCode()) % partitions} of {@code __consumer_offsets}.
      */
     private static String groupNotCoordinatedBy(Admin admin, int node) throws Exception {
-        List<TopicPartitionInfo> offsets = null;
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (offsets == null) {
+        List<List<TopicPartitionInfo>> found = new ArrayList<>();
+        Await.until("the offsets topic described", Duration.ofSeconds(60), () -> {
             try {
-                offsets = admin.describeTopics(List.of("__consumer_offsets")).allTopicNames()
-                        .get(30, TimeUnit.SECONDS).get("__consumer_offsets").partitions();
+                found.add(admin.describeTopics(List.of("__consumer_offsets")).allTopicNames()
+                        .get(30, TimeUnit.SECONDS).get("__consumer_offsets").partitions());
+                return true;
             } catch (java.util.concurrent.ExecutionException e) {
-                if (System.nanoTime() > deadline) {
-                    throw e;
-                }
                 try { // the first FindCoordinator creates the offsets topic
                     admin.describeConsumerGroups(List.of("any")).all().get(30, TimeUnit.SECONDS);
                 } catch (java.util.concurrent.ExecutionException ignored) {
                     // the group does not exist: asking was the point
                 }
-                Thread.sleep(200);
+                throw e;
             }
-        }
+        });
+        List<TopicPartitionInfo> offsets = found.get(0);
         for (int i = 0; ; i++) {
             String group = "truncation-group-" + i;
             int hash = group.hashCode();
@@ -172,37 +171,23 @@ class LogTruncationIT {
     private static void electUncleanly(KafkaCluster kafka, org.apache.kafka.common.TopicPartition tp, int b) throws Exception {
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers(b),
                 "default.api.timeout.ms", 30_000, "request.timeout.ms", 30_000))) {
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-            Exception last = null;
-            while (System.nanoTime() < deadline) {
-                try {
-                    admin.electLeaders(ElectionType.UNCLEAN, Set.of(tp)).all().get(30, TimeUnit.SECONDS);
-                    return;
-                } catch (Exception e) {
-                    last = e;
-                    Thread.sleep(500);
-                }
-            }
-            throw new AssertionError("the unclean election of " + tp + " never succeeded", last);
+            Await.until("the unclean election of " + tp + " succeeded", Duration.ofSeconds(90), () -> {
+                admin.electLeaders(ElectionType.UNCLEAN, Set.of(tp)).all().get(30, TimeUnit.SECONDS);
+                return true;
+            });
         }
     }
 
-    private static void await(Admin admin, String topic, Predicate<TopicPartitionInfo> condition, String what)
-            throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        TopicPartitionInfo last = null;
-        while (System.nanoTime() < deadline) {
-            try {
+    private static void await(Admin admin, String topic, Predicate<TopicPartitionInfo> condition, String what) {
+        TopicPartitionInfo[] last = new TopicPartitionInfo[1];
+        try {
+            Await.until(what, Duration.ofSeconds(60), () -> { // a describe that fails (a broker is down) is asked again
                 TopicDescription d = admin.describeTopics(List.of(topic)).allTopicNames().get(10, TimeUnit.SECONDS).get(topic);
-                last = d.partitions().get(0);
-                if (condition.test(last)) {
-                    return;
-                }
-            } catch (Exception e) {
-                // a broker is down: ask again
-            }
-            Thread.sleep(200);
+                last[0] = d.partitions().get(0);
+                return condition.test(last[0]);
+            });
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + " (last seen " + last[0] + ")", e);
         }
-        throw new AssertionError("timed out waiting for: " + what + " (last seen " + last + ")");
     }
 }

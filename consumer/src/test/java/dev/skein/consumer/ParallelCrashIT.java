@@ -2,6 +2,7 @@ package dev.skein.consumer;
 
 import dev.skein.consumer.internal.DoneOffsets;
 import dev.skein.serdes.Serdes;
+import dev.skein.testkit.Await;
 import dev.skein.testkit.KafkaCluster;
 import dev.skein.testkit.KafkaClusterExtension;
 import org.apache.kafka.clients.admin.Admin;
@@ -73,15 +74,16 @@ class ParallelCrashIT {
             }
             assertEquals(expectDone, done.size(), "the child finished all but the stuck key below " + BLOCK_FROM);
             // Kill it once its commit says so: the offset stays at the stuck record, the metadata carries the rest.
-            OffsetAndMetadata om = null;
-            while (System.nanoTime() < deadline) {
-                om = ParallelProcessorIT.committed(admin, group, topic, 0);
-                if (om != null && om.offset() == STUCK && coversAll(om, done)) {
-                    break;
-                }
-                Thread.sleep(20);
+            OffsetAndMetadata[] om = new OffsetAndMetadata[1];
+            try {
+                Await.until("a commit at the stuck record " + STUCK + " covering everything done",
+                        Duration.ofNanos(Math.max(0, deadline - System.nanoTime())), () -> {
+                            om[0] = ParallelProcessorIT.committed(admin, group, topic, 0);
+                            return om[0] != null && om[0].offset() == STUCK && coversAll(om[0], done);
+                        });
+            } catch (AssertionError e) {
+                throw new AssertionError(e.getMessage() + "; committed: " + om[0], e);
             }
-            assertTrue(om != null && om.offset() == STUCK && coversAll(om, done), "committed: " + om);
             child.destroyForcibly(); // SIGKILL
             assertTrue(child.waitFor(10, TimeUnit.SECONDS));
             reader.join(10_000);

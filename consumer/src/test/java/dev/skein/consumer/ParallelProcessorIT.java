@@ -2,6 +2,7 @@ package dev.skein.consumer;
 
 import dev.skein.consumer.internal.DoneOffsets;
 import dev.skein.serdes.Serdes;
+import dev.skein.testkit.Await;
 import dev.skein.testkit.KafkaCluster;
 import dev.skein.testkit.KafkaClusterExtension;
 import org.apache.kafka.clients.admin.Admin;
@@ -83,12 +84,8 @@ class ParallelProcessorIT {
         return end;
     }
 
-    static void await(BooleanSupplier condition, Duration max, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + max.toNanos();
-        while (!condition.getAsBoolean()) {
-            assertTrue(System.nanoTime() < deadline, "timed out waiting: " + what);
-            Thread.sleep(10);
-        }
+    static void await(BooleanSupplier condition, Duration max, String what) {
+        Await.until(what, max, condition::getAsBoolean);
     }
 
     /** The group's committed offset and metadata for partition 0 of {@code topic}, through the reference admin. */
@@ -146,7 +143,7 @@ class ParallelProcessorIT {
                     processor.run(r -> {
                         checker.start(r);
                         maxConcurrent.accumulateAndGet(concurrent.incrementAndGet(), Math::max);
-                        Thread.sleep(ThreadLocalRandom.current().nextInt(3));
+                        Thread.sleep(ThreadLocalRandom.current().nextInt(3)); // the work: records overlap
                         concurrent.decrementAndGet();
                         checker.end(r);
                     });
@@ -179,7 +176,7 @@ class ParallelProcessorIT {
                         }
                     }
                 }
-                Thread.sleep(20);
+                Thread.sleep(20); // not a wait: how often the commit is sampled, to catch one ahead of the work
             }
             assertEquals(total, lastCommitted, "the whole partition is committed in the end");
             assertFalse(run.isDone(), "still running: " + run.getNow(null));
@@ -219,7 +216,7 @@ class ParallelProcessorIT {
                     if (before > r.offset()) {
                         outOfOrder.compareAndSet(null, r.partition() + ": " + r.offset() + " after " + before);
                     }
-                    Thread.sleep(2);
+                    Thread.sleep(2); // the work: long enough for records to overlap, were they allowed to
                     perPartition.get(r.partition()).decrementAndGet();
                     seen.add(r.value());
                 }));
@@ -375,7 +372,7 @@ class ParallelProcessorIT {
                 .options(o -> o.offsetReset(OffsetReset.EARLIEST)).commitInterval(Duration.ofMinutes(1)).build();
         CompletableFuture<Throwable> run = start(() -> processor.run(r -> {
             started.incrementAndGet();
-            Thread.sleep(1_000);
+            Thread.sleep(1_000); // slow work: all 50 are still running when close() is called
             done.add(Integer.parseInt(r.value()));
         }));
         await(() -> started.get() == 50 || run.isDone(), Duration.ofSeconds(60), "all 50 running");

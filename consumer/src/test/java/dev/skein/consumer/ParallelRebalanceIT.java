@@ -63,7 +63,7 @@ class ParallelRebalanceIT {
                 if (other != null) {
                     violation.compareAndSet(null, "key " + r.key() + " ran on " + name + " while running on " + other);
                 }
-                Thread.sleep(ThreadLocalRandom.current().nextInt(20, 40));
+                Thread.sleep(ThreadLocalRandom.current().nextInt(20, 40)); // the work: records are in flight when partitions move
                 perMember.computeIfAbsent(name, m -> new AtomicInteger()).incrementAndGet();
                 runningKey.remove(r.key(), name);
                 runs.computeIfAbsent(Integer.parseInt(r.value()), v -> new AtomicInteger()).incrementAndGet();

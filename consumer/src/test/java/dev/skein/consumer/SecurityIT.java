@@ -22,6 +22,7 @@ import dev.skein.producer.Producer;
 import dev.skein.producer.ProducerRecord;
 import dev.skein.producer.RecordMetadata;
 import dev.skein.serdes.Serdes;
+import dev.skein.testkit.Await;
 import dev.skein.testkit.KafkaCluster.Listener;
 import dev.skein.testkit.KafkaCluster;
 import dev.skein.testkit.KafkaClusterExtension;
@@ -235,11 +236,9 @@ class SecurityIT {
                     AclBinding.deny(ResourceType.TOPIC, denied, "User:bob", AclOperation.ALL),
                     AclBinding.deny(ResourceType.GROUP, deniedGroup, "User:bob", AclOperation.ALL));
             root.acls().create(acls).all().get(30, TimeUnit.SECONDS);
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30); // ACLs reach the broker through the metadata log
-            while (root.acls().describe(AclFilter.forPrincipal("User:bob")).get(30, TimeUnit.SECONDS).size() < acls.size()) {
-                assertTrue(System.nanoTime() < deadline, "the ACLs are in force");
-                Thread.sleep(100);
-            }
+            // ACLs reach the broker through the metadata log.
+            Await.until("the ACLs are in force", Duration.ofSeconds(30),
+                    () -> root.acls().describe(AclFilter.forPrincipal("User:bob")).get(30, TimeUnit.SECONDS).size() >= acls.size());
         }
         Consumer<ClientOptions.Builder> bob = b -> b.securityProtocol(SecurityProtocol.SASL_SSL)
                 .trustStore(certs.trustStore(), Secret.of(TestCertificates.PASSWORD))

@@ -314,6 +314,7 @@ class ShareConsumerIT {
         return deliveries.size() >= n + 1;
     }
 
+    /** Simulated work per record: a fixed duration on purpose, not a wait for anything. */
     private static void sleepMillis(long ms) {
         try {
             Thread.sleep(ms);

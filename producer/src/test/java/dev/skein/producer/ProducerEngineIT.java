@@ -2,6 +2,7 @@ package dev.skein.producer;
 
 import dev.skein.core.message.ApiKey;
 import dev.skein.serdes.Serdes;
+import dev.skein.testkit.Await;
 import dev.skein.testkit.FaultProxy;
 import dev.skein.testkit.KafkaCluster;
 import dev.skein.testkit.KafkaClusterExtension;
@@ -96,10 +97,8 @@ class ProducerEngineIT {
             int droppedBefore = proxy().droppedResponses(); // the class's proxy counts for every test
             proxy().dropResponses(ApiKey.PRODUCE.id(), 1);
             CompletableFuture<RecordMetadata> a = p.send(to(topic, 0, "a"));
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (proxy().droppedResponses() < droppedBefore + 1 && System.nanoTime() < deadline) {
-                Thread.sleep(10);
-            }
+            Await.until("the response to \"a\" dropped", Duration.ofSeconds(30),
+                    () -> proxy().droppedResponses() >= droppedBefore + 1);
             assertEquals(droppedBefore + 1, proxy().droppedResponses(), "the response to \"a\" was lost");
             CompletableFuture<RecordMetadata> big = p.send(to(topic, 1, "x".repeat(3000)));
             ExecutionException tooLarge = assertThrows(ExecutionException.class,
@@ -330,11 +329,9 @@ class ProducerEngineIT {
             admin.alterClientQuotas(List.of(new ClientQuotaAlteration(entity,
                     List.of(new ClientQuotaAlteration.Op("producer_byte_rate", 20_000.0)))))
                     .all().get(30, TimeUnit.SECONDS);
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (!admin.describeClientQuotas(ClientQuotaFilter.all()).entities()
-                    .get(30, TimeUnit.SECONDS).containsKey(entity) && System.nanoTime() < deadline) {
-                Thread.sleep(100);
-            }
+            Await.until("the quota of " + clientId + " in force", Duration.ofSeconds(30),
+                    () -> admin.describeClientQuotas(ClientQuotaFilter.all()).entities()
+                            .get(30, TimeUnit.SECONDS).containsKey(entity));
         }
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
         List<CompletableFuture<RecordMetadata>> acks = new ArrayList<>();
@@ -395,15 +392,14 @@ class ProducerEngineIT {
             var tp = new TopicPartition(topic, 0);
             admin.alterPartitionReassignments(Map.of(tp, Optional.of(
                     new NewPartitionReassignment(List.of(2, 1, 3))))).all().get(30, TimeUnit.SECONDS);
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (leader(admin, topic) != 2 && System.nanoTime() < deadline) {
-                try {
-                    admin.electLeaders(ElectionType.PREFERRED, Set.of(tp)).all()
-                            .get(30, TimeUnit.SECONDS);
-                } catch (ExecutionException e) {
-                    Thread.sleep(200); // the reassignment is still settling
+            Await.until("broker 2 leading " + tp, Duration.ofSeconds(30), () -> {
+                if (leader(admin, topic) == 2) {
+                    return true;
                 }
-            }
+                // Refused while the reassignment is still settling: asked again.
+                admin.electLeaders(ElectionType.PREFERRED, Set.of(tp)).all().get(30, TimeUnit.SECONDS);
+                return leader(admin, topic) == 2;
+            });
             assertEquals(2, leader(admin, topic), "broker 2 leads now");
             int metadataBefore = metadataRequests(three);
             p.send(ProducerRecord.of(topic, "after")).get(30, TimeUnit.SECONDS);

@@ -141,7 +141,7 @@ class ProducerFaultIT {
                 if (i == 20_000 || i == 60_000) {
                     int leader = p.partitionsFor(topic).get(0).leader().id();
                     kafka.kill(leader);
-                    Thread.sleep(2_000);
+                    Thread.sleep(2_000); // the fault: the leader stays down this long
                     kafka.restart(leader);
                 }
             }

@@ -4,9 +4,11 @@ import dev.skein.core.ConsumerGroupMetadata;
 import dev.skein.core.TopicPartition;
 import dev.skein.core.errors.ProducerFencedException;
 import dev.skein.serdes.Serdes;
+import dev.skein.testkit.Await;
 import dev.skein.testkit.KafkaCluster;
 import dev.skein.testkit.KafkaClusterExtension;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.TransactionState;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -63,6 +65,7 @@ class TransactionIT {
                     }
                 }
                 try {
+                    // Settling, not a condition: the end is taken as final once it holds still for 300 ms.
                     Thread.sleep(300);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
@@ -205,7 +208,12 @@ class TransactionIT {
             p.initTransactions();
             p.beginTransaction();
             p.send(ProducerRecord.of(topic, "too-slow")).get(30, TimeUnit.SECONDS);
-            Thread.sleep(15_000); // the coordinator aborts transactions past their timeout on its next check
+            // The coordinator aborts transactions past their timeout on its next check.
+            try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+                Await.until("the coordinator aborted " + id + " past its timeout", Duration.ofSeconds(60),
+                        () -> admin.describeTransactions(List.of(id)).description(id).get(10, TimeUnit.SECONDS).state()
+                                == TransactionState.COMPLETE_ABORT);
+            }
             // Fatal, as a fence by a newer instance is (the coordinator answers a fence, or with
             // transactions v2 INVALID_TXN_STATE, to both): a zombie told to re-initialize would fence
             // the instance that replaced it.

@@ -8,6 +8,7 @@ import dev.skein.core.TopicPartition;
 import dev.skein.producer.Producer;
 import dev.skein.producer.ProducerRecord;
 import dev.skein.serdes.Serdes;
+import dev.skein.testkit.Await;
 import dev.skein.testkit.KafkaCluster;
 import dev.skein.testkit.KafkaClusterExtension;
 import dev.skein.testkit.SchemaRegistryStub;
@@ -44,15 +45,10 @@ class SamplesIT {
         String t = "sample-" + UUID.randomUUID().toString().substring(0, 8);
         try (Admin admin = Admin.builder().bootstrapServers(kafka.bootstrapServers()).build()) {
             admin.topics().create(List.of(NewTopic.of(t, partitions, 1))).all().get(30, TimeUnit.SECONDS);
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (System.nanoTime() < deadline) { // until the broker serves it
-                try {
-                    admin.topics().describe(List.of(t)).get(t).get(30, TimeUnit.SECONDS);
-                    break;
-                } catch (java.util.concurrent.ExecutionException e) {
-                    Thread.sleep(100);
-                }
-            }
+            Await.until("the broker serves " + t, Duration.ofSeconds(30), () -> {
+                admin.topics().describe(List.of(t)).get(t).get(30, TimeUnit.SECONDS);
+                return true;
+            });
         }
         return t;
     }

@@ -116,7 +116,7 @@ class KafkaClusterIT {
             producer.send(new ProducerRecord<>(topic, "k", "before")).get(30, TimeUnit.SECONDS);
             kafka.proxy(1).blackHole(true);
             var pending = producer.send(new ProducerRecord<>(topic, "k", "during"));
-            Thread.sleep(1_500);
+            Thread.sleep(1_500); // a negative check: time passes, and nothing gets through
             assertFalse(pending.isDone(), "nothing passes a black hole");
             kafka.proxy(1).heal().cutConnections();
             pending.get(60, TimeUnit.SECONDS);
@@ -189,14 +189,13 @@ class KafkaClusterIT {
         boolean ok() throws Exception;
     }
 
-    static boolean waitUntil(Check check, Duration timeout) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (check.ok()) {
-                return true;
-            }
-            Thread.sleep(100);
+    /** Whether {@code check} holds within {@code timeout} (polled by {@link Await}); the caller asserts it. */
+    static boolean waitUntil(Check check, Duration timeout) {
+        try {
+            Await.until("the check", timeout, check::ok);
+            return true;
+        } catch (AssertionError notInTime) {
+            return false;
         }
-        return check.ok();
     }
 }

@@ -8,6 +8,6 @@ public final class OrphanMain {
         KafkaCluster cluster = KafkaCluster.builder().baseDir(java.nio.file.Path.of(args[0])).build().start();
         System.out.println("BROKER_PID " + cluster.pid(1));
         System.out.flush();
-        Thread.sleep(120_000);
+        Thread.sleep(120_000); // held until the test kills this JVM (the bound only ends a forgotten child)
     }
 }

@@ -10,6 +10,7 @@ import dev.skein.core.message.ApiVersionsRequest;
 import dev.skein.core.message.ApiVersionsResponse;
 import dev.skein.core.message.CreateTopicsRequest;
 import dev.skein.core.message.CreateTopicsResponse;
+import dev.skein.testkit.Await;
 import dev.skein.testkit.KafkaCluster;
 import dev.skein.testkit.KafkaClusterExtension;
 import dev.skein.testkit.OwnCluster;
@@ -125,16 +126,17 @@ class ClusterClientIT {
     /** Refreshes until partition 0 has a live leader other than {@code not}; bounded by 30 s. */
     private static Cluster awaitLeader(ClusterClient client, String topic, int not) throws Exception {
         client.addTopics(List.of(topic)).get(30, TimeUnit.SECONDS);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (System.nanoTime() < deadline) {
-            Cluster c = client.refreshMetadata().get(30, TimeUnit.SECONDS);
-            Node leader = c.leader(topic, 0);
-            if (leader != null && leader.id() != not) {
-                return c;
-            }
-            Thread.sleep(200);
+        Cluster[] seen = new Cluster[1];
+        try {
+            Await.until("a leader other than " + not + " for " + topic, Duration.ofSeconds(30), () -> {
+                seen[0] = client.refreshMetadata().get(30, TimeUnit.SECONDS);
+                Node leader = seen[0].leader(topic, 0);
+                return leader != null && leader.id() != not;
+            });
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + ": " + client.cluster(), e);
         }
-        throw new AssertionError("no leader other than " + not + " for " + topic + " within 30 s: " + client.cluster());
+        return seen[0];
     }
 
     static void createTopic(ClusterClient client, String topic, int partitions, short rf) throws Exception {

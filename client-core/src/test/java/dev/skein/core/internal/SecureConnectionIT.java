@@ -276,7 +276,7 @@ class SecureConnectionIT {
                 while (System.nanoTime() < end) {
                     client.send(1, ApiKey.METADATA, v -> new MetadataRequest().setTopics(List.of())).get(30, TimeUnit.SECONDS);
                     requests++;
-                    Thread.sleep(50);
+                    Thread.sleep(50); // pacing: steady traffic for 2.5 session lifetimes, not a wait for anything
                 }
                 BrokerConnection now = client.connections().connection(client.cluster().broker(1)).get(30, TimeUnit.SECONDS);
                 assertSame(first, now, "the connection outlived its session lifetimes: it was not closed by the broker");

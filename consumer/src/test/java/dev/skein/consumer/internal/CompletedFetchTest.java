@@ -8,6 +8,7 @@ import dev.skein.core.internal.records.RecordBatch;
 import dev.skein.core.internal.records.RecordBatchBuilder;
 import dev.skein.core.internal.records.RecordCursor;
 import dev.skein.core.message.FetchResponse;
+import dev.skein.testkit.Await;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.PooledByteBufAllocator;
@@ -18,6 +19,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -138,14 +140,8 @@ class CompletedFetchTest {
         return out;
     }
 
-    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() - deadline > 0) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(1);
-        }
+    private static void await(BooleanSupplier condition, String what) {
+        Await.until(what, Duration.ofSeconds(10), condition::getAsBoolean);
     }
 
     /** Hands {@code f} to the helper on its loop, as the fetcher does before the polling thread can see it. */
