@@ -70,9 +70,9 @@ public final class CompressionCodec {
                                      String where) {
         // lz4: the bound its block headers give, within reason (a frame of many tiny blocks promises a
         // full block each). zstd: the bound its block headers give when within the same reason, which
-        // lets the whole frame decode in one call (a tiny batch's frame promises a 128 KiB block, and
-        // those are held ahead of the polling thread by the thousand). Otherwise a guess, and the buffer
-        // grows if the data outgrows it.
+        // lets the whole frame decode in one call (not a tiny batch's frame, which promises a 128 KiB
+        // block: decompressing ahead holds up to 1 MiB of decompressed bytes, which would be a thousand
+        // such buffers). Otherwise a guess, and the buffer grows if the data outgrows it.
         long reasonable = 8L * in.readableBytes() + 64 * 1024;
         int bound = switch (codec) {
             case LZ4 -> Lz4FrameReader.decompressedBound(in);
@@ -129,8 +129,8 @@ public final class CompressionCodec {
      * stream reader's input array (128 KiB per stream, that is per record batch). When {@code out} has
      * room for the frames' bound ({@code whole}), they decode in one call straight into it; otherwise
      * through the context's streaming interface, which decodes each block into the context's own
-     * window and copies it out (`CompressedDecodeBenchmark`: the one call took about a tenth less time
-     * on batches of 64 KiB).
+     * window and copies it out (zstd-jni alone on the comparisons' 64 KiB batches: a tenth less time
+     * in one call; bench/README.md, {@code CompressedDecodeBenchmark}).
      */
     private static void zstd(ByteBuf in, ByteBuf out, boolean whole, int maxBytes, String where) {
         ByteBuffer src = in.nioBuffer();
