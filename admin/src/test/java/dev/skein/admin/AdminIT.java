@@ -248,26 +248,20 @@ class AdminIT {
         }
         // Broker config changes go to that broker.
         get(admin.configs().alter(Map.of(broker, List.of(ConfigOp.set("log.cleaner.threads", "2")))).all());
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30); // applied through the metadata log
-        String threads;
-        do {
-            threads = get(admin.configs().describe(List.of(broker)).get(broker)).get("log.cleaner.threads").value();
-        } while (!"2".equals(threads) && System.nanoTime() < deadline);
-        assertEquals("2", threads);
+        // Applied through the metadata log.
+        Await.until("log.cleaner.threads=2 on broker " + brokerId, Duration.ofSeconds(30),
+                () -> "2".equals(get(admin.configs().describe(List.of(broker)).get(broker)).get("log.cleaner.threads").value()));
         get(admin.configs().alter(Map.of(broker, List.of(ConfigOp.delete("log.cleaner.threads")))).all());
 
         // Group configs (KIP-848): set by Skein, read back by the reference.
         String groupName = name("group-config");
         ConfigResource group = ConfigResource.group(groupName);
         get(admin.configs().alter(Map.of(group, List.of(ConfigOp.set("consumer.session.timeout.ms", "50000")))).all());
-        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30); // applied through the metadata log
-        String session;
-        do {
-            session = reference.describeConfigs(List.of(new org.apache.kafka.common.config.ConfigResource(
-                    org.apache.kafka.common.config.ConfigResource.Type.GROUP, groupName))).all().get(30, TimeUnit.SECONDS)
-                    .values().iterator().next().get("consumer.session.timeout.ms").value();
-        } while (!"50000".equals(session) && System.nanoTime() < deadline);
-        assertEquals("50000", session);
+        // Applied through the metadata log.
+        Await.until("the reference reads consumer.session.timeout.ms=50000 of " + groupName, Duration.ofSeconds(30),
+                () -> "50000".equals(reference.describeConfigs(List.of(new org.apache.kafka.common.config.ConfigResource(
+                        org.apache.kafka.common.config.ConfigResource.Type.GROUP, groupName))).all().get(30, TimeUnit.SECONDS)
+                        .values().iterator().next().get("consumer.session.timeout.ms").value()));
         assertEquals("50000", get(admin.configs().describe(List.of(group)).get(group)).get("consumer.session.timeout.ms").value());
     }
 

@@ -56,34 +56,28 @@ class AdminOwnClusterIT {
                 AclOperation.WRITE, AclPermission.DENY);
         get(admin.acls().create(List.of(alice, bob)).all());
 
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30); // ACLs reach brokers through the metadata log
-        List<AclBinding> all;
-        do {
-            all = get(admin.acls().describe(AclFilter.any()));
-        } while (all.size() < 2 && System.nanoTime() < deadline);
-        assertEquals(Set.of(alice, bob), Set.copyOf(all));
-        int refAcls = 0;
-        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (refAcls < 2 && System.nanoTime() < deadline) { // the reference may ask a broker a moment behind
-            refAcls = reference.describeAcls(AclBindingFilter.ANY).values().get(30, TimeUnit.SECONDS).size();
-        }
-        assertEquals(2, refAcls);
+        AtomicReference<List<AclBinding>> all = new AtomicReference<>(List.of());
+        // ACLs reach brokers through the metadata log.
+        Await.until("both ACLs described", Duration.ofSeconds(30), () -> {
+            all.set(get(admin.acls().describe(AclFilter.any())));
+            return all.get().size() >= 2;
+        });
+        assertEquals(Set.of(alice, bob), Set.copyOf(all.get()));
+        // The reference may ask a broker a moment behind.
+        Await.until("the reference describes both ACLs", Duration.ofSeconds(30),
+                () -> reference.describeAcls(AclBindingFilter.ANY).values().get(30, TimeUnit.SECONDS).size() == 2);
         assertEquals(List.of(alice), get(admin.acls().describe(AclFilter.forPrincipal("User:alice"))));
 
         List<AclBinding> deleted = get(admin.acls().delete(List.of(alice.asFilter())).get(alice.asFilter()));
         assertEquals(List.of(alice), deleted);
-        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        do {
-            all = get(admin.acls().describe(AclFilter.any()));
-        } while (all.size() > 1 && System.nanoTime() < deadline);
-        assertEquals(List.of(bob), all);
-        Set<String> principals;
-        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        do {
-            principals = reference.describeAcls(AclBindingFilter.ANY).values().get(30, TimeUnit.SECONDS)
-                    .stream().map(a -> a.entry().principal()).collect(Collectors.toSet());
-        } while (!principals.equals(Set.of("User:bob")) && System.nanoTime() < deadline);
-        assertEquals(Set.of("User:bob"), principals);
+        Await.until("alice's ACL gone", Duration.ofSeconds(30), () -> {
+            all.set(get(admin.acls().describe(AclFilter.any())));
+            return all.get().size() <= 1;
+        });
+        assertEquals(List.of(bob), all.get());
+        Await.until("the reference describes bob's ACL alone", Duration.ofSeconds(30),
+                () -> reference.describeAcls(AclBindingFilter.ANY).values().get(30, TimeUnit.SECONDS)
+                        .stream().map(a -> a.entry().principal()).collect(Collectors.toSet()).equals(Set.of("User:bob")));
     }
 
     @Test
@@ -131,32 +125,33 @@ class AdminOwnClusterIT {
         QuotaEntity client = QuotaEntity.clientId("quota-app");
         get(admin.quotas().alter(Map.of(user, Map.of("producer_byte_rate", 1024.0),
                 client, Map.of("consumer_byte_rate", 2048.0))).all());
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        Map<QuotaEntity, Map<String, Double>> quotas;
-        do {
-            quotas = get(admin.quotas().describe());
-        } while (!(quotas.containsKey(user) && quotas.containsKey(client)) && System.nanoTime() < deadline);
-        assertEquals(Map.of("producer_byte_rate", 1024.0), quotas.get(user));
-        assertEquals(Map.of("consumer_byte_rate", 2048.0), quotas.get(client));
+        AtomicReference<Map<QuotaEntity, Map<String, Double>>> quotas = new AtomicReference<>(Map.of());
+        Await.until("both quotas described", Duration.ofSeconds(30), () -> {
+            quotas.set(get(admin.quotas().describe()));
+            return quotas.get().containsKey(user) && quotas.get().containsKey(client);
+        });
+        assertEquals(Map.of("producer_byte_rate", 1024.0), quotas.get().get(user));
+        assertEquals(Map.of("consumer_byte_rate", 2048.0), quotas.get().get(client));
         // The reference may ask another broker, which applies the change from the metadata log a moment later.
         org.apache.kafka.common.quota.ClientQuotaEntity refUser =
                 new org.apache.kafka.common.quota.ClientQuotaEntity(Map.of("user", "quota-user"));
-        Map<org.apache.kafka.common.quota.ClientQuotaEntity, Map<String, Double>> ref;
-        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        do {
-            ref = reference.describeClientQuotas(org.apache.kafka.common.quota.ClientQuotaFilter.all()).entities()
-                    .get(30, TimeUnit.SECONDS);
-        } while (!ref.containsKey(refUser) && System.nanoTime() < deadline);
-        assertEquals(1024.0, ref.get(refUser).get("producer_byte_rate"));
+        AtomicReference<Map<org.apache.kafka.common.quota.ClientQuotaEntity, Map<String, Double>>> ref =
+                new AtomicReference<>(Map.of());
+        Await.until("the reference describes quota-user's quota", Duration.ofSeconds(30), () -> {
+            ref.set(reference.describeClientQuotas(org.apache.kafka.common.quota.ClientQuotaFilter.all()).entities()
+                    .get(30, TimeUnit.SECONDS));
+            return ref.get().containsKey(refUser);
+        });
+        assertEquals(1024.0, ref.get().get(refUser).get("producer_byte_rate"));
 
         Map<String, Double> remove = new java.util.HashMap<>();
         remove.put("producer_byte_rate", null);
         get(admin.quotas().alter(Map.of(user, remove)).all());
-        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        do {
-            quotas = get(admin.quotas().describe());
-        } while (quotas.containsKey(user) && System.nanoTime() < deadline);
-        assertTrue(!quotas.containsKey(user) && quotas.containsKey(client), quotas.toString());
+        Await.until("quota-user's quota removed", Duration.ofSeconds(30), () -> {
+            quotas.set(get(admin.quotas().describe()));
+            return !quotas.get().containsKey(user);
+        });
+        assertTrue(quotas.get().containsKey(client), quotas.get().toString());
     }
 
     @Test

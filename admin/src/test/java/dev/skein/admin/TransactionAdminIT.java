@@ -1,6 +1,7 @@
 package dev.skein.admin;
 
 import dev.skein.core.TopicPartition;
+import dev.skein.testkit.Await;
 import dev.skein.testkit.KafkaCluster;
 import dev.skein.testkit.KafkaClusterExtension;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -64,12 +65,11 @@ class TransactionAdminIT {
                     org.apache.kafka.common.TopicPartition rtp = new org.apache.kafka.common.TopicPartition(topic, 0);
                     assertEquals(0L, committed.endOffsets(List.of(rtp)).get(rtp), "the open transaction holds the LSO");
                     get(admin.transactions().abort(AbortSpec.of(tp, open)));
-                    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-                    long lso;
-                    do {
-                        lso = committed.endOffsets(List.of(rtp), Duration.ofSeconds(10)).get(rtp);
-                    } while (lso < 2 && System.nanoTime() < deadline);
-                    assertEquals(2L, lso, "after the abort marker the stable offset is the log end");
+                    // After the abort marker the stable offset is the log end.
+                    Await.until("the stable offset past the abort marker", Duration.ofSeconds(30),
+                            () -> committed.endOffsets(List.of(rtp), Duration.ofSeconds(10)).get(rtp) >= 2);
+                    assertEquals(2L, committed.endOffsets(List.of(rtp), Duration.ofSeconds(10)).get(rtp),
+                            "after the abort marker the stable offset is the log end");
                 }
             } finally {
                 producer.close(Duration.ofSeconds(5));
