@@ -6,7 +6,11 @@ import dev.skein.serdes.Serdes;
 import dev.skein.testkit.Await;
 import dev.skein.testkit.KafkaCluster;
 import dev.skein.testkit.KafkaClusterExtension;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -31,39 +35,47 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @ExtendWith(KafkaClusterExtension.class)
 class ExactlyOnceIT {
 
-    /** What a fresh read_committed reader (Apache Kafka's consumer) sees in the topic, partition by partition. */
+    /**
+     * What a fresh read_committed reader (Apache Kafka's consumer) sees in the topic, partition by
+     * partition, once no transaction is open on it: callers close or fence every transactional producer
+     * of the topic first. EndTxn returns before the coordinator has written its markers, so each
+     * partition is read up to its last stable offset once that offset has reached the high watermark
+     * (every marker written and replicated, nothing pending).
+     */
     static List<List<String>> readCommitted(KafkaCluster kafka, String topic, int partitions) {
         List<List<String>> out = new ArrayList<>();
-        try (KafkaConsumer<String, String> c = new KafkaConsumer<>(Map.of("bootstrap.servers", kafka.bootstrapServers(),
-                "isolation.level", "read_committed", "auto.offset.reset", "earliest"), new StringDeserializer(),
-                new StringDeserializer())) {
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()));
+             KafkaConsumer<String, String> c = new KafkaConsumer<>(Map.of("bootstrap.servers", kafka.bootstrapServers(),
+                     "isolation.level", "read_committed", "auto.offset.reset", "earliest"), new StringDeserializer(),
+                     new StringDeserializer())) {
             for (int p = 0; p < partitions; p++) {
                 org.apache.kafka.common.TopicPartition tp = new org.apache.kafka.common.TopicPartition(topic, p);
+                long end = stableEnd(admin, tp, Duration.ofSeconds(60));
                 c.assign(List.of(tp));
                 c.seekToBeginning(List.of(tp));
                 List<String> values = new ArrayList<>();
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-                // The last EndTxn returns before its markers are written: read until the stable offset holds still.
-                long end = -1;
-                long seen = c.endOffsets(List.of(tp)).get(tp);
-                while (end != seen && System.nanoTime() < deadline) {
-                    end = seen;
-                    while (c.position(tp) < end && System.nanoTime() < deadline) {
-                        c.poll(Duration.ofMillis(200)).forEach(r -> values.add(r.value()));
-                    }
-                    try {
-                        // Settling, not a condition: the end is taken as final once it holds still for 300 ms.
-                        Thread.sleep(300);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        break;
-                    }
-                    seen = c.endOffsets(List.of(tp)).get(tp);
-                }
+                Await.until(tp + " read to its stable end " + end, Duration.ofSeconds(60), () -> {
+                    c.poll(Duration.ofMillis(200)).forEach(r -> values.add(r.value()));
+                    return c.position(tp) >= end;
+                });
                 out.add(values);
             }
         }
         return out;
+    }
+
+    /** The partition's last stable offset, once it equals its high watermark: no transaction open on it. */
+    static long stableEnd(Admin admin, org.apache.kafka.common.TopicPartition tp, Duration within) {
+        return Await.value(tp + ": the last stable offset at the high watermark (no transaction open)", within, () -> {
+            long stable = latest(admin, tp, IsolationLevel.READ_COMMITTED);
+            return stable == latest(admin, tp, IsolationLevel.READ_UNCOMMITTED) ? stable : null;
+        });
+    }
+
+    private static long latest(Admin admin, org.apache.kafka.common.TopicPartition tp, IsolationLevel isolation)
+            throws Exception {
+        return admin.listOffsets(Map.of(tp, OffsetSpec.latest()), new ListOffsetsOptions(isolation)).partitionResult(tp)
+                .get(10, TimeUnit.SECONDS).offset();
     }
 
     static void assertExactlyOnce(int total, List<List<String>> output) {

@@ -8,10 +8,13 @@ import dev.skein.testkit.Await;
 import dev.skein.testkit.KafkaCluster;
 import dev.skein.testkit.KafkaClusterExtension;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TransactionState;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -41,40 +44,47 @@ class TransactionIT {
                 .transactionalId(id).transactionTimeout(timeout).build();
     }
 
-    /** Everything a fresh consumer of the given isolation reads from partition 0, until it is quiet. */
+    /** Everything a fresh consumer of the given isolation reads from partition 0 (see below). */
     static List<String> read(KafkaCluster kafka, String topic, String isolation) {
         return read(kafka, topic, 0, isolation);
     }
 
-    /** Everything a fresh consumer of the given isolation reads from one partition, until it is quiet. */
+    /**
+     * Everything a fresh consumer of the given isolation reads from one partition, up to its end: the
+     * high watermark read_uncommitted; read_committed, the last stable offset once it has reached the
+     * high watermark, as EndTxn returns before the coordinator has written its markers. Callers close or
+     * fence every transactional producer of the topic first: a transaction left open fails the read.
+     */
     static List<String> read(KafkaCluster kafka, String topic, int partition, String isolation) {
-        try (KafkaConsumer<String, String> c = new KafkaConsumer<>(Map.of("bootstrap.servers", kafka.bootstrapServers(),
+        org.apache.kafka.common.TopicPartition tp = new org.apache.kafka.common.TopicPartition(topic, partition);
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()));
+             KafkaConsumer<String, String> c = new KafkaConsumer<>(Map.of("bootstrap.servers", kafka.bootstrapServers(),
                 "isolation.level", isolation, "auto.offset.reset", "earliest"), new StringDeserializer(), new StringDeserializer())) {
-            org.apache.kafka.common.TopicPartition tp = new org.apache.kafka.common.TopicPartition(topic, partition);
+            long end = Await.value(tp + ": the end a " + isolation + " reader can reach (no transaction open)",
+                    Duration.ofSeconds(30), () -> {
+                        long highWatermark = latest(admin, tp, IsolationLevel.READ_UNCOMMITTED);
+                        if (isolation.equals("read_uncommitted")) {
+                            return highWatermark;
+                        }
+                        long stable = latest(admin, tp, IsolationLevel.READ_COMMITTED);
+                        return stable == highWatermark ? stable : null;
+                    });
             c.assign(List.of(tp));
             List<String> out = new ArrayList<>();
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            // EndTxn returns before the markers are written: the stable offset may still move for a moment.
-            long end = -1;
-            long seen = c.endOffsets(List.of(tp)).get(tp);
-            while (end != seen && System.nanoTime() < deadline) {
-                end = seen;
-                while (c.position(tp) < end && System.nanoTime() < deadline) {
-                    for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(200))) {
-                        out.add(r.value());
-                    }
+            Await.until(tp + " read to " + end, Duration.ofSeconds(30), () -> {
+                for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(200))) {
+                    out.add(r.value());
                 }
-                try {
-                    // Settling, not a condition: the end is taken as final once it holds still for 300 ms.
-                    Thread.sleep(300);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    break;
-                }
-                seen = c.endOffsets(List.of(tp)).get(tp);
-            }
+                return c.position(tp) >= end;
+            });
             return out;
         }
+    }
+
+    private static long latest(Admin admin, org.apache.kafka.common.TopicPartition tp, IsolationLevel isolation)
+            throws Exception {
+        return admin.listOffsets(Map.of(tp, OffsetSpec.latest()), new ListOffsetsOptions(isolation)).partitionResult(tp)
+                .get(10, TimeUnit.SECONDS).offset();
     }
 
     @Test

@@ -27,7 +27,27 @@ public final class Await {
         boolean holds() throws Exception;
     }
 
+    /** A look at the system that finds what is awaited, or {@code null} while it is not there yet. */
+    @FunctionalInterface
+    public interface Probe<T> {
+        T find() throws Exception;
+    }
+
     private Await() {
+    }
+
+    /**
+     * Returns what {@code probe} finds as soon as it finds something (not {@code null}): the offset a
+     * partition settled at, the member a group elected.
+     *
+     * @throws AssertionError as {@link #until} does
+     */
+    public static <T> T value(String what, Duration within, Probe<T> probe) {
+        Object[] found = new Object[1];
+        until(what, within, () -> (found[0] = probe.find()) != null);
+        @SuppressWarnings("unchecked")
+        T value = (T) found[0];
+        return value;
     }
 
     /**
