@@ -48,6 +48,7 @@ class ParallelCrashIT {
         ConsumerIT.groupSession(kafka, group, Duration.ofSeconds(6));
         Set<Long> started = new HashSet<>();
         Set<Long> done = new HashSet<>();
+        List<String> other = new java.util.ArrayList<>();
         Process child = new ProcessBuilder(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), CrashingParallelMain.class.getName(),
                 kafka.bootstrapServers(), group, topic, protocol, Integer.toString(MAX_IN_FLIGHT), Long.toString(STUCK),
@@ -69,10 +70,14 @@ class ParallelCrashIT {
         long expectDone = BLOCK_FROM - 2;
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-            while (done.size() < expectDone && System.nanoTime() < deadline) {
-                take(lines.poll(100, TimeUnit.MILLISECONDS), started, done);
+            // Until done, or the child has died and said all it had to say.
+            while (done.size() < expectDone && System.nanoTime() < deadline
+                    && (child.isAlive() || reader.isAlive() || !lines.isEmpty())) {
+                take(lines.poll(100, TimeUnit.MILLISECONDS), started, done, other);
             }
-            assertEquals(expectDone, done.size(), "the child finished all but the stuck key below " + BLOCK_FROM);
+            assertEquals(expectDone, done.size(), () -> "the child finished all but the stuck key below " + BLOCK_FROM
+                    + " (child " + (child.isAlive() ? "alive" : "exited " + child.exitValue()) + ", started "
+                    + started.size() + "); its other output: " + other);
             // Kill it once its commit says so: the offset stays at the stuck record, the metadata carries the rest.
             OffsetAndMetadata[] om = new OffsetAndMetadata[1];
             try {
@@ -88,7 +93,7 @@ class ParallelCrashIT {
             assertTrue(child.waitFor(10, TimeUnit.SECONDS));
             reader.join(10_000);
             for (String line; (line = lines.poll()) != null; ) {
-                take(line, started, done);
+                take(line, started, done, other);
             }
         } finally {
             child.destroyForcibly();
@@ -128,7 +133,7 @@ class ParallelCrashIT {
         assertEquals(Set.of(STUCK, STUCK + 1_000), unfinishedBelow);
     }
 
-    private static void take(String line, Set<Long> started, Set<Long> done) {
+    private static void take(String line, Set<Long> started, Set<Long> done, List<String> other) {
         if (line == null) {
             return;
         }
@@ -137,6 +142,8 @@ class ParallelCrashIT {
             started.add(Long.parseLong(f[1]));
         } else if (f.length == 2 && f[0].equals("DONE")) {
             done.add(Long.parseLong(f[1]));
+        } else if (other.size() < 200) { // logs and stack traces: what a failure message shows
+            other.add(line);
         }
     }
 
