@@ -45,6 +45,9 @@ public final class MetadataManager {
     private CompletableFuture<Cluster> nextUpdate = new CompletableFuture<>();
     /** Waiters answered by the refresh in flight: registered before it was built, so it covers their topics. */
     private CompletableFuture<Cluster> inFlightWaiters = new CompletableFuture<>();
+    /** The topics the refresh in flight asked for (all when {@link #inFlightAllTopics}); empty when none is. */
+    private Set<String> inFlightTopics = Set.of();
+    private boolean inFlightAllTopics;
     /** A final failure (authentication): every waiter, now and later, fails with it. */
     private RuntimeException fatal;
 
@@ -92,6 +95,11 @@ public final class MetadataManager {
         boolean added = topics.addAll(names);
         if (!added && cluster.topics().keySet().containsAll(names)) {
             return CompletableFuture.completedFuture(cluster);
+        }
+        if (inFlight && (inFlightAllTopics || inFlightTopics.containsAll(names))) {
+            // Asked for already by the refresh in flight (assign(), then the offset lookup for the same
+            // topics): its answer is the news; a refresh of its own would wait out the backoff.
+            return inFlightWaiters;
         }
         updateRequested = true;
         if (added) {
@@ -147,6 +155,8 @@ public final class MetadataManager {
         updateRequested = false;
         inFlightWaiters = nextUpdate;
         nextUpdate = new CompletableFuture<>();
+        inFlightTopics = allTopics ? Set.of() : Set.copyOf(topics);
+        inFlightAllTopics = allTopics;
         MetadataRequest req = new MetadataRequest().setAllowAutoTopicCreation(false);
         if (allTopics) {
             req.setTopics(null);

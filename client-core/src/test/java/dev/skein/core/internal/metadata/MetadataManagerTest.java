@@ -116,6 +116,42 @@ class MetadataManagerTest {
         assertNotNull(waiting.join().topic("t"));
     }
 
+    /**
+     * A consumer's {@code assign()} asks for its topics, the refresh goes out with them, and its offset
+     * lookup asks for the same topics while it is in flight: that refresh answers both. Before, the
+     * second ask waited for a refresh of its own, which the backoff held back: a fresh consumer's first
+     * records came about 100 ms late, one time in two.
+     */
+    @Test
+    void topicsAskedForAgainWhileTheRefreshThatAskedForThemIsInFlightAreAnsweredByIt() {
+        CompletableFuture<Cluster> assign = m.addTopics(Set.of("t"));
+        MetadataRequest r = m.nextRequest(0);
+        assertEquals("t", r.topics().get(0).name());
+        CompletableFuture<Cluster> lookup = m.addTopics(Set.of("t"));
+        m.onResponse(response(1, 5), 3);
+        assertTrue(assign.isDone());
+        assertTrue(lookup.isDone(), "answered by the refresh in flight, which asked for t");
+        assertNotNull(lookup.join().topic("t"));
+        assertNull(m.nextRequest(3), "no second refresh");
+        assertEquals(60_000, m.timeToNextUpdate(3), "the next is due by age");
+    }
+
+    @Test
+    void aTopicAskedForTwiceAfterTheRefreshInFlightWasBuiltWaitsForTheNextOne() {
+        m.nextRequest(0); // in flight, built without topic "t"
+        CompletableFuture<Cluster> first = m.addTopics(Set.of("t"));
+        CompletableFuture<Cluster> second = m.addTopics(Set.of("t"));
+        MetadataResponse withoutT = response(1, 5);
+        withoutT.topics().clear();
+        m.onResponse(withoutT, 1);
+        assertFalse(first.isDone());
+        assertFalse(second.isDone(), "the refresh in flight did not ask for t");
+        assertEquals(0, m.timeToNextUpdate(1), "a new topic waits for no backoff");
+        assertNotNull(m.nextRequest(1));
+        m.onResponse(response(1, 5), 2);
+        assertTrue(first.isDone() && second.isDone());
+    }
+
     @Test
     void waitersOfAFailedRefreshAreAnsweredByTheRetry() {
         CompletableFuture<Cluster> waiting = m.requestUpdate();
