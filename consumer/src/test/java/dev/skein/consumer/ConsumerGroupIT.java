@@ -24,7 +24,6 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -132,19 +131,6 @@ class ConsumerGroupIT {
         }
     }
 
-    /**
-     * Whether {@code ok} holds within {@code max} (polled by {@link Await}); the caller asserts it, with a
-     * message built after the wait, from the state it ended in.
-     */
-    static boolean waitFor(BooleanSupplier ok, Duration max) {
-        try {
-            Await.until("the condition", max, ok::getAsBoolean);
-            return true;
-        } catch (AssertionError notInTime) {
-            return false;
-        }
-    }
-
     /** Partitions revoked from non-static members, summed over the listener events "member revoked N". */
     static long revokedCount(List<String> events) {
         return events.stream().filter(e -> e.startsWith("member revoked")).mapToInt(e ->
@@ -174,16 +160,16 @@ class ConsumerGroupIT {
             for (int i = 0; i < 3; i++) {
                 members.add(new Member(kafka, group, topic, assignor));
                 List<Member> now = List.copyOf(members);
-                assertTrue(waitFor(() -> exactlyOnce(now, 6) && now.stream().allMatch(m -> !m.owned.isEmpty()),
+                assertTrue(Await.holds(() -> exactlyOnce(now, 6) && now.stream().allMatch(m -> !m.owned.isEmpty()),
                         Duration.ofSeconds(30)), "after join " + (i + 1));
             }
             for (Member m : members) {
                 assertEquals(2, m.owned.size(), "three members share six partitions evenly");
             }
-            assertTrue(waitFor(() -> members.stream().mapToInt(m -> m.values.size()).sum() >= 600, Duration.ofSeconds(30)));
+            assertTrue(Await.holds(() -> members.stream().mapToInt(m -> m.values.size()).sum() >= 600, Duration.ofSeconds(30)));
             Member leaving = members.remove(0);
             leaving.close();
-            assertTrue(waitFor(() -> exactlyOnce(members, 6), Duration.ofSeconds(30)), "after a leave");
+            assertTrue(Await.holds(() -> exactlyOnce(members, 6), Duration.ofSeconds(30)), "after a leave");
         } finally {
             for (Member m : members) {
                 m.close();
@@ -273,13 +259,13 @@ class ConsumerGroupIT {
         List<String> events = new CopyOnWriteArrayList<>();
         try (Member b = new Member(kafka, group, topic, protocol, "b", events)) {
             Member a = new Member(kafka, group, topic, protocol, "a", events);
-            assertTrue(waitFor(() -> a.owned.size() == 2 && b.owned.size() == 2, Duration.ofSeconds(30)),
+            assertTrue(Await.holds(() -> a.owned.size() == 2 && b.owned.size() == 2, Duration.ofSeconds(30)),
                     "two static members share four partitions: " + events);
             Set<TopicPartition> before = Set.copyOf(a.owned);
             a.close(); // a static member does not leave: the group keeps its place for the session timeout
             events.clear();
             try (Member again = new Member(kafka, group, topic, protocol, "a", events)) {
-                assertTrue(waitFor(() -> again.owned.size() == 2, Duration.ofSeconds(30)), "a is back: " + events);
+                assertTrue(Await.holds(() -> again.owned.size() == 2, Duration.ofSeconds(30)), "a is back: " + events);
                 Thread.sleep(1_000); // a negative check: time for b to see a rebalance, were there one
                 assertEquals(before, Set.copyOf(again.owned), "the same partitions come back");
                 assertTrue(events.stream().noneMatch(e -> e.startsWith("b ")), "b did not rebalance: " + events);
@@ -330,7 +316,7 @@ class ConsumerGroupIT {
         try {
             members.add(new Member(kafka, group, topic, "classic:cooperative-sticky", null, events));
             members.add(new Member(kafka, group, topic, "classic:cooperative-sticky", null, events));
-            assertTrue(waitFor(() -> exactlyOnce(members, 6) && members.stream().allMatch(m -> m.owned.size() == 3),
+            assertTrue(Await.holds(() -> exactlyOnce(members, 6) && members.stream().allMatch(m -> m.owned.size() == 3),
                     Duration.ofSeconds(30)), "two members share six partitions: " + events);
             Member a = members.get(0);
             Member b = members.get(1);
@@ -343,7 +329,7 @@ class ConsumerGroupIT {
             events.clear();
             Member joiner = new Member(kafka, group, topic, "classic:cooperative-sticky", null, events);
             members.add(joiner);
-            assertTrue(waitFor(() -> exactlyOnce(members, 6) && members.stream().allMatch(m -> m.owned.size() == 2),
+            assertTrue(Await.holds(() -> exactlyOnce(members, 6) && members.stream().allMatch(m -> m.owned.size() == 2),
                     Duration.ofSeconds(30)), "three members share six partitions: " + events);
             assertTrue(aBefore.containsAll(a.owned) && bBefore.containsAll(b.owned), "the old members kept part of"
                     + " what they had: " + aBefore + " -> " + a.owned + ", " + bBefore + " -> " + b.owned);
@@ -368,9 +354,9 @@ class ConsumerGroupIT {
         try {
             members.add(new Member(kafka, group, topic, "classic:cooperative-sticky"));
             members.add(new Member(kafka, group, topic, "classic:cooperative-sticky"));
-            assertTrue(waitFor(() -> exactlyOnce(members, 6), Duration.ofSeconds(30)));
+            assertTrue(Await.holds(() -> exactlyOnce(members, 6), Duration.ofSeconds(30)));
             producer = new ConsumerIT.BackgroundProducer(kafka, topic, 50);
-            assertTrue(waitFor(() -> members.stream().allMatch(m -> m.values.size() > 100), Duration.ofSeconds(30)));
+            assertTrue(Await.holds(() -> members.stream().allMatch(m -> m.values.size() > 100), Duration.ofSeconds(30)));
             // While the group rebalances (until the new member is first given partitions) the others read on.
             int[] before = members.stream().mapToInt(m -> m.values.size()).toArray();
             Member joiner = new Member(kafka, group, topic, "classic:cooperative-sticky");
@@ -385,7 +371,7 @@ class ConsumerGroupIT {
                 return false;
             });
             members.add(joiner);
-            assertTrue(waitFor(() -> exactlyOnce(members, 6), Duration.ofSeconds(30)));
+            assertTrue(Await.holds(() -> exactlyOnce(members, 6), Duration.ofSeconds(30)));
             for (int i = 0; i < 2; i++) {
                 assertTrue(during[0][i] > before[i], "member " + i + " kept reading while the group rebalanced: "
                         + before[i] + " -> " + during[0][i]);
@@ -408,13 +394,13 @@ class ConsumerGroupIT {
         try {
             Member a = new Member(kafka, group, topic, "classic:range");
             members.add(a);
-            assertTrue(waitFor(() -> a.owned.size() == 4, Duration.ofSeconds(30)));
+            assertTrue(Await.holds(() -> a.owned.size() == 4, Duration.ofSeconds(30)));
             a.onPoller(c -> {
                 c.pause(c.assignment());
                 return null;
             });
             members.add(new Member(kafka, group, topic, "classic:range"));
-            assertTrue(waitFor(() -> exactlyOnce(members, 4) && a.owned.size() == 2, Duration.ofSeconds(30)));
+            assertTrue(Await.holds(() -> exactlyOnce(members, 4) && a.owned.size() == 2, Duration.ofSeconds(30)));
             assertEquals(Set.of(), a.onPoller(Consumer::paused), "revoked and assigned again: no longer paused");
         } finally {
             for (Member m : members) {

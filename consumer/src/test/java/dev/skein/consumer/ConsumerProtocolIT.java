@@ -11,6 +11,7 @@ import dev.skein.core.message.ApiKey;
 import dev.skein.core.message.ApiVersionsRequest;
 import dev.skein.core.message.ApiVersionsResponse;
 import dev.skein.serdes.Serdes;
+import dev.skein.testkit.Await;
 import dev.skein.testkit.KafkaCluster;
 import dev.skein.testkit.KafkaClusterExtension;
 import dev.skein.testkit.OwnCluster;
@@ -34,7 +35,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import static dev.skein.consumer.ConsumerGroupIT.exactlyOnce;
-import static dev.skein.consumer.ConsumerGroupIT.waitFor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -58,16 +58,16 @@ class ConsumerProtocolIT {
             for (int i = 0; i < 3; i++) {
                 members.add(new Member(kafka, group, topic, "consumer", null, events));
             }
-            assertTrue(waitFor(() -> exactlyOnce(members, 6) && members.stream().allMatch(m -> m.owned.size() == 2),
+            assertTrue(Await.holds(() -> exactlyOnce(members, 6) && members.stream().allMatch(m -> m.owned.size() == 2),
                     Duration.ofSeconds(60)), "three members share six partitions: " + events);
             producer = new ConsumerIT.BackgroundProducer(kafka, topic, 20);
-            assertTrue(waitFor(() -> members.stream().allMatch(m -> m.values.size() > 100), Duration.ofSeconds(30)));
+            assertTrue(Await.holds(() -> members.stream().allMatch(m -> m.values.size() > 100), Duration.ofSeconds(30)));
             List<Member> old = List.copyOf(members);
             events.clear();
             long joinStart = System.nanoTime();
             Member joiner = new Member(kafka, group, topic, "consumer", null, events);
             members.add(joiner);
-            assertTrue(waitFor(() -> exactlyOnce(members, 6) && members.stream().allMatch(m -> !m.owned.isEmpty()),
+            assertTrue(Await.holds(() -> exactlyOnce(members, 6) && members.stream().allMatch(m -> !m.owned.isEmpty()),
                     Duration.ofSeconds(60)), "four members share six partitions: " + events);
             long joinEnd = System.nanoTime();
             for (int i = 0; i < old.size(); i++) {
@@ -129,7 +129,7 @@ class ConsumerProtocolIT {
                     thawed.countDown();
                 }
             });
-            assertTrue(waitFor(() -> b.owned.size() == 4, Duration.ofSeconds(20)),
+            assertTrue(Await.holds(() -> b.owned.size() == 4, Duration.ofSeconds(20)),
                     "the broker fenced A after the session timeout and gave B everything: " + b.owned);
             assertTrue(thawed.await(20, TimeUnit.SECONDS));
 
@@ -228,13 +228,13 @@ class ConsumerProtocolIT {
         try (Admin admin = Admin.builder().bootstrapServers(kafka.bootstrapServers()).build();
              ReferenceMember ref = new ReferenceMember(kafka, group, topic);
              Member skeinClassic = new Member(kafka, group, topic, "classic", null, events)) {
-            assertTrue(waitFor(() -> !ref.owned.isEmpty() && !skeinClassic.owned.isEmpty()
+            assertTrue(Await.holds(() -> !ref.owned.isEmpty() && !skeinClassic.owned.isEmpty()
                     && disjointAndComplete(6, ref.owned, skeinClassic.owned), Duration.ofSeconds(60)),
                     "a classic group of a reference and a Skein member: " + ref.owned + " " + skeinClassic.owned);
             assertEquals(GroupType.CLASSIC, describe(admin, group).type());
 
             try (Member modern = new Member(kafka, group, topic, "consumer", null, events)) {
-                assertTrue(waitFor(() -> !ref.owned.isEmpty() && !skeinClassic.owned.isEmpty() && !modern.owned.isEmpty()
+                assertTrue(Await.holds(() -> !ref.owned.isEmpty() && !skeinClassic.owned.isEmpty() && !modern.owned.isEmpty()
                         && disjointAndComplete(6, ref.owned, skeinClassic.owned, modern.owned), Duration.ofSeconds(60)),
                         "all three share the partitions: " + ref.owned + " " + skeinClassic.owned + " " + modern.owned
                                 + " " + events);
@@ -245,7 +245,7 @@ class ConsumerProtocolIT {
                     expected.add("before-" + i);
                     expected.add("after-" + i);
                 }
-                assertTrue(waitFor(() -> {
+                assertTrue(Await.holds(() -> {
                     Set<String> all = new HashSet<>(ref.values);
                     all.addAll(skeinClassic.values);
                     all.addAll(modern.values);

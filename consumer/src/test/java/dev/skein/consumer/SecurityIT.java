@@ -135,7 +135,7 @@ class SecurityIT {
         try (Admin admin = Admin.builder().bootstrapServers(bootstrap).clientOptions(v.options()).build()) {
             admin.topics().create(List.of(NewTopic.of(topic, 3, 1))).all().get(30, TimeUnit.SECONDS);
             // A new topic reaches the broker's metadata a moment after the controller created it.
-            assertTrue(ConsumerGroupIT.waitFor(() -> admin.topics().list(false).join().stream()
+            assertTrue(Await.holds(() -> admin.topics().list(false).join().stream()
                     .anyMatch(t -> t.name().equals(topic)), Duration.ofSeconds(30)), "the new topic is listed");
         }
         SimpleMeterRegistry meters = new SimpleMeterRegistry();

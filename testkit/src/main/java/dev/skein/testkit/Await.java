@@ -37,6 +37,24 @@ public final class Await {
     }
 
     /**
+     * True as soon as {@code condition} holds, false when it has not within {@code within}: for an
+     * assertion whose message shows the state at the end ({@code assertTrue(holds(...), () -> "owned: " + owned)}).
+     *
+     * @throws AssertionError when the waiting thread is interrupted (its interrupt status is kept)
+     */
+    public static boolean holds(Condition condition, Duration within) {
+        try {
+            until("the condition", within, condition);
+            return true;
+        } catch (AssertionError notInTime) {
+            if (Thread.currentThread().isInterrupted()) {
+                throw notInTime;
+            }
+            return false;
+        }
+    }
+
+    /**
      * Returns what {@code probe} finds as soon as it finds something (not {@code null}): the offset a
      * partition settled at, the member a group elected.
      *

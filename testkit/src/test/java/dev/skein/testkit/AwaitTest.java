@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -30,6 +31,13 @@ class AwaitTest {
         AtomicInteger looks = new AtomicInteger();
         String found = Await.value("a name", Duration.ofSeconds(10), () -> looks.incrementAndGet() < 3 ? null : "n" + looks.get());
         assertEquals("n3", found);
+    }
+
+    @Test
+    void holdsSaysWhetherTheConditionHeldInTime() {
+        AtomicInteger looks = new AtomicInteger();
+        assertTrue(Await.holds(() -> looks.incrementAndGet() >= 2, Duration.ofSeconds(10)));
+        assertFalse(Await.holds(() -> false, Duration.ofMillis(120)));
     }
 
     @Test

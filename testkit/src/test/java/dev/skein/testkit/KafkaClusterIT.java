@@ -82,18 +82,18 @@ class KafkaClusterIT {
         assertEquals(3, probe(kafka, 1).size());
         kafka.kill(2);
         assertFalse(kafka.isRunning(2));
-        assertTrue(waitUntil(() -> probe(kafka, 1).size() == 2, Duration.ofSeconds(30)),
+        assertTrue(Await.holds(() -> probe(kafka, 1).size() == 2, Duration.ofSeconds(30)),
                 "the survivors drop the killed node from metadata");
 
         kafka.pause(3);
         assertThrows(java.io.IOException.class,
                 () -> MetadataProbe.brokerIds("127.0.0.1", port(kafka, 3), 1_000), "a paused node answers nothing");
         kafka.resume(3);
-        assertTrue(waitUntil(() -> portAnswers(kafka, 3), Duration.ofSeconds(30)));
+        assertTrue(Await.holds(() -> portAnswers(kafka, 3), Duration.ofSeconds(30)));
 
         kafka.restart(2);
         assertTrue(kafka.isRunning(2));
-        assertTrue(waitUntil(() -> probe(kafka, 1).size() == 3, Duration.ofSeconds(30)));
+        assertTrue(Await.holds(() -> probe(kafka, 1).size() == 3, Duration.ofSeconds(30)));
     }
 
     @Test
@@ -183,19 +183,5 @@ class KafkaClusterIT {
     private static int port(KafkaCluster kafka, int node) {
         String hostPort = kafka.bootstrapServers(node);
         return Integer.parseInt(hostPort.substring(hostPort.indexOf(':') + 1));
-    }
-
-    interface Check {
-        boolean ok() throws Exception;
-    }
-
-    /** Whether {@code check} holds within {@code timeout} (polled by {@link Await}); the caller asserts it. */
-    static boolean waitUntil(Check check, Duration timeout) {
-        try {
-            Await.until("the check", timeout, check::ok);
-            return true;
-        } catch (AssertionError notInTime) {
-            return false;
-        }
     }
 }
