@@ -78,6 +78,7 @@ class ShareConsumerIT {
         java.util.concurrent.CountDownLatch everyoneIn = new java.util.concurrent.CountDownLatch(3);
         Map<String, AtomicInteger> accepted = new ConcurrentHashMap<>();
         Map<String, AtomicInteger> perMember = new ConcurrentHashMap<>();
+        Map<String, String> takenBy = new ConcurrentHashMap<>(); // value -> the first member handed it
         AtomicBoolean stop = new AtomicBoolean();
         AtomicReference<Throwable> failure = new AtomicReference<>();
         List<Thread> threads = new ArrayList<>();
@@ -93,7 +94,11 @@ class ShareConsumerIT {
                             everyoneIn.await(40, TimeUnit.SECONDS);
                         }
                         for (ShareRecord<String, String> r : records) {
-                            assertEquals(1, r.deliveryCount());
+                            String before = takenBy.putIfAbsent(r.value(), name);
+                            assertEquals(1, r.deliveryCount(), () -> name + " got record " + r.value() + " (offset "
+                                    + r.offset() + ") at delivery " + r.deliveryCount() + "; it went before to "
+                                    + (before == null ? "no member seen here (released unreturned)" : before)
+                                    + "; members so far " + perMember);
                             accepted.computeIfAbsent(r.value(), v -> new AtomicInteger()).incrementAndGet();
                             perMember.computeIfAbsent(name, m -> new AtomicInteger()).incrementAndGet();
                             sleepMillis(1);
@@ -116,6 +121,7 @@ class ShareConsumerIT {
                         everyoneIn.await(40, TimeUnit.SECONDS);
                     }
                     for (var r : records) {
+                        takenBy.putIfAbsent(r.value(), "reference");
                         accepted.computeIfAbsent(r.value(), v -> new AtomicInteger()).incrementAndGet();
                         perMember.computeIfAbsent("reference", m -> new AtomicInteger()).incrementAndGet();
                         sleepMillis(1);
