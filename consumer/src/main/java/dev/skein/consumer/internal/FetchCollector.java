@@ -27,7 +27,7 @@ import java.util.Map;
 final class FetchCollector<K, V> {
     private final ConsumerOptions settings;
     private final SubscriptionState subscriptions;
-    private final Fetcher fetcher;
+    private final Source fetcher;
     private final Deserializer<K> keys;
     private final Deserializer<V> values;
     private final boolean keysFree;
@@ -39,7 +39,16 @@ final class FetchCollector<K, V> {
     private CompletedFetch current;
     private RuntimeException deferred;
 
-    FetchCollector(ConsumerOptions settings, SubscriptionState subscriptions, Fetcher fetcher, Deserializer<K> keys,
+    /** Where fetched data comes from: the {@link Fetcher}, or a benchmark's fixed chunk ({@link DetachedPoll}). */
+    interface Source {
+        /** The next fetched chunk to read, or null when none is buffered. */
+        CompletedFetch nextCompleted();
+
+        /** The polling thread is done with {@code f}: its memory goes back and its partition may be fetched again. */
+        void consumed(CompletedFetch f);
+    }
+
+    FetchCollector(ConsumerOptions settings, SubscriptionState subscriptions, Source fetcher, Deserializer<K> keys,
                    Deserializer<V> values, ConsumerMetrics metrics, ByteBufAllocator allocator) {
         this.settings = settings;
         this.subscriptions = subscriptions;
@@ -90,7 +99,7 @@ final class FetchCollector<K, V> {
         int left = settings.maxPollRecords();
         while (left > 0) {
             if (current == null) {
-                current = fetcher.completed().poll();
+                current = fetcher.nextCompleted();
                 if (current == null) {
                     break;
                 }

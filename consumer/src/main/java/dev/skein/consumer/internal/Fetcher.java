@@ -41,7 +41,7 @@ import java.util.function.LongConsumer;
  * while the budget is used up, and each asks for at most what is left of it (the broker still returns
  * one whole first batch, so a partition whose next batch is larger still progresses).
  */
-final class Fetcher {
+final class Fetcher implements FetchCollector.Source {
     private static final Logger log = LoggerFactory.getLogger(Fetcher.class);
 
     private final ConsumerOptions settings;
@@ -110,6 +110,11 @@ final class Fetcher {
         return completed;
     }
 
+    @Override
+    public CompletedFetch nextCompleted() {
+        return completed.poll();
+    }
+
     long bufferedBytes() {
         return bufferedBytes.get();
     }
@@ -122,7 +127,8 @@ final class Fetcher {
      * five times in six for nothing with six partitions on one broker (a poll that finds nothing queued
      * wakes it too).
      */
-    void consumed(CompletedFetch f) {
+    @Override
+    public void consumed(CompletedFetch f) {
         f.release();
         bufferedBytes.addAndGet(-f.sizeInBytes);
         buffered.remove(f.tp);

@@ -1,17 +1,126 @@
 package dev.skein.consumer.internal;
 
+import dev.skein.consumer.ConsumerOptions;
+import dev.skein.consumer.ConsumerRecord;
+import dev.skein.consumer.ConsumerRecords;
+import dev.skein.consumer.Delivery;
+import dev.skein.core.Compression;
+import dev.skein.core.TopicPartition;
+import dev.skein.core.errors.CorruptRecordException;
+import dev.skein.core.internal.records.RecordBatch;
+import dev.skein.core.internal.records.RecordBatchBuilder;
 import dev.skein.serdes.Deserializer;
 import dev.skein.serdes.SerdeContext;
 import dev.skein.serdes.Serdes;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
 import org.junit.jupiter.api.Test;
 
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Which deserializers are handed the cursor's copy rather than the buffer view. */
+/**
+ * The polling thread's reading of fetched batches, with no broker ({@link DetachedPoll}): records in
+ * offset order across batches and polls, a corrupt record after good ones; and which deserializers are
+ * handed the cursor's copy rather than the buffer view.
+ */
 class FetchCollectorTest {
+    private static final PooledByteBufAllocator ALLOC = PooledByteBufAllocator.DEFAULT;
+    private static final TopicPartition TP = new TopicPartition("t", 0);
+    private static final long T0 = 1_700_000_000_000L;
+
+    @Test
+    void recordsComeInOffsetOrderAcrossBatchesAndPollsAtMostMaxPollRecordsEach() {
+        ByteBuf chunk = ALLOC.directBuffer();
+        int[] sizes = {300, 450, 1, 249};
+        long offset = 0;
+        for (int n : sizes) {
+            offset = appendBatch(chunk, offset, n);
+        }
+        ConsumerOptions settings = options().maxPollRecords(400).build();
+        DetachedPoll<String, String> poll = DetachedPoll.of(settings, Serdes.string().deserializer(), Serdes.string().deserializer(),
+                TP, chunk, 0);
+        chunk.release();
+        try {
+            List<Long> offsets = new ArrayList<>();
+            List<Integer> counts = new ArrayList<>();
+            while (offsets.size() < 1000) {
+                ConsumerRecords<String, String> records = poll.poll();
+                counts.add(records.count());
+                for (ConsumerRecord<String, String> r : records) {
+                    assertEquals(value(r.offset()), r.value(), "the record at " + r.offset());
+                    assertEquals(T0 + r.offset(), r.timestamp());
+                    offsets.add(r.offset());
+                }
+            }
+            assertEquals(List.of(400, 400, 200), counts, "records per poll");
+            for (int i = 0; i < 1000; i++) {
+                assertEquals(i, offsets.get(i), "the record returned " + i + "th");
+            }
+            assertEquals(1000, poll.position());
+            assertEquals(0, poll.poll().iterator().next().offset(), "a used-up chunk is read again from its start");
+        } finally {
+            poll.close();
+        }
+    }
+
+    @Test
+    void aCorruptRecordAfterGoodOnesReturnsThemAndTheNextPollRaisesItWithThePositionOnIt() {
+        ByteBuf chunk = ALLOC.directBuffer();
+        // Records of 10-byte values with no key or headers and small deltas take 17 bytes each: the length,
+        // then attributes, timestamp delta, offset delta, key length, value length, the value, header count.
+        appendBatch(chunk, 0, 40);
+        int headerCountOf25 = RecordBatch.HEADER_SIZE + 17 * 25 + 16;
+        assertEquals(0, chunk.getByte(headerCountOf25));
+        chunk.setByte(headerCountOf25, 0x7F); // zig-zag -64
+        ConsumerOptions settings = options().checkCrcs(false).build(); // so the cursor meets the damage
+        DetachedPoll<String, String> poll = DetachedPoll.of(settings, Serdes.string().deserializer(), Serdes.string().deserializer(),
+                TP, chunk, 0);
+        chunk.release();
+        try {
+            List<Long> offsets = new ArrayList<>();
+            poll.poll().forEach(r -> offsets.add(r.offset()));
+            assertEquals(25, offsets.size(), offsets.toString());
+            assertEquals(24L, offsets.get(24));
+            CorruptRecordException e = assertThrows(CorruptRecordException.class, poll::poll);
+            assertTrue(e.getMessage().contains("header count -64"), e.getMessage());
+            assertEquals(25, poll.position(), "the position stays on the corrupt record");
+            e = assertThrows(CorruptRecordException.class, poll::poll, "fetched again, the record fails again");
+            assertTrue(e.getMessage().contains("header count -64"), e.getMessage());
+            assertEquals(25, poll.position());
+        } finally {
+            poll.close();
+        }
+    }
+
+    private static ConsumerOptions.Builder options() {
+        return ConsumerOptions.builder().bootstrapServers("detached:9092").delivery(Delivery.MANUAL);
+    }
+
+    /** Appends a batch of {@code n} records at {@code offset}, each valued {@link #value}; returns the next offset. */
+    private static long appendBatch(ByteBuf chunk, long offset, int n) {
+        RecordBatchBuilder b = new RecordBatchBuilder(ALLOC, Compression.NONE, T0 + offset, 1024);
+        for (int i = 0; i < n; i++) {
+            b.append(T0 + offset + i, null, value(offset + i).getBytes(StandardCharsets.UTF_8), null);
+        }
+        ByteBuf batch = b.build();
+        batch.setLong(batch.readerIndex(), offset); // base offset
+        chunk.writeBytes(batch);
+        batch.release();
+        return offset + n;
+    }
+
+    /** The value of the record at {@code offset}: 10 bytes. */
+    private static String value(long offset) {
+        return String.format("v%09d", offset);
+    }
     @Test
     void deserializersKeepingTheDefaultForBuffersReadArrays() {
         assertTrue(FetchCollector.readsArrays(Serdes.bytes().deserializer()), "the built-in byte-array deserializer");
