@@ -162,21 +162,36 @@ final class FetchCollector<K, V> {
                     return added;
                 }
                 int batchEpoch = r.leaderEpoch();
-                ConsumerRecord<K, V> record;
-                try {
-                    record = toRecord(f, r, batchEpoch);
-                } catch (RuntimeException e) {
-                    // The position stays on the record, and this fetch, whose cursor has moved past it, is
-                    // dropped: the next poll fetches it again and fails again, until the user seeks past it.
-                    usedUp = true;
-                    throw e;
+                // The cursor stands on a record at or after the position, and the rest of its batch follows
+                // in offset order: they are read here, the cursor asked directly, rather than one call into
+                // the fetch per record (which moves on to the next batch once this one is used up).
+                boolean more = true;
+                while (more) {
+                    ConsumerRecord<K, V> record;
+                    try {
+                        record = toRecord(f, r, batchEpoch);
+                    } catch (RuntimeException e) {
+                        // The position stays on the record, and this fetch, whose cursor has moved past it, is
+                        // dropped: the next poll fetches it again and fails again, until the user seeks past it.
+                        usedUp = true;
+                        throw e;
+                    }
+                    list.add(record);
+                    bytes += Math.max(0, r.keyLength()) + Math.max(0, r.valueLength());
+                    position = r.offset() + 1;
+                    epoch = batchEpoch;
+                    added++;
+                    if (added >= max) {
+                        break;
+                    }
+                    try {
+                        more = r.next() && r.offset() >= position; // one below the position is passed over by the fetch
+                    } catch (RuntimeException e) {
+                        usedUp = true; // a corrupt record: the position stays on it, as for a corrupt batch
+                        throw e;
+                    }
                 }
-                list.add(record);
-                bytes += Math.max(0, r.keyLength()) + Math.max(0, r.valueLength());
-                position = r.offset() + 1;
-                epoch = batchEpoch;
                 skipTo[0] = Math.max(skipTo[0], position);
-                added++;
             }
             return added;
         } finally {
