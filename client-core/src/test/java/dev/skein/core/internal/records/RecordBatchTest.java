@@ -288,7 +288,8 @@ class RecordBatchTest {
     /**
      * Every single-byte change inside the records (CRC checks off, so the decoder meets it) either
      * decodes or is a CorruptRecordException: never an IndexOutOfBoundsException, a negative-size
-     * allocation or another surprise, whatever varint or length the byte lands in.
+     * allocation or another surprise, whatever varint or length the byte lands in, in records the cursor
+     * reads with each read checked (near the end) and without (further from it, from memory).
      */
     @Test
     void anyDamagedByteInTheRecordsIsACorruptRecordErrorOrDecodes() {
@@ -297,6 +298,10 @@ class RecordBatchTest {
             b.append(T0 + i, key(i), value(i), new Header[] {new Header("h" + i, value(i)), new Header("n", null)});
         }
         b.append(T0, null, null, null);
+        // Records far enough from the end that the cursor reads the ones before them unchecked (its fast path),
+        // and are read checked themselves.
+        b.append(T0 + 1000, null, filled(64, 3), null);
+        b.append(T0 - 1000, key(9), filled(64, 4), null);
         ByteBuf batch = b.build();
         try {
             for (int at = RecordBatch.HEADER_SIZE; at < batch.writerIndex(); at++) {
