@@ -114,6 +114,14 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
         Map<TopicPartition, Set<Long>> carried = Map.of();
         Set<TopicPartition> sentPartitions = Set.of();
         Set<TopicPartition> sentForgotten = Set.of();
+        /**
+         * The topic of each id this session's requests named (an incremental answer may carry any
+         * partition of the session): answers are read by these names, so that records acquired for a topic
+         * whose metadata has changed since (a refresh that answered with an error and no id, say) are
+         * handed out, not dropped while they stay acquired until their locks time out. Ids are never
+         * reused, so an entry is never wrong.
+         */
+        final Map<UUID, String> names = new HashMap<>();
         int sentEpoch;
         long retryAtNanos;
     }
@@ -456,6 +464,7 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
                 }
             }
             topics.computeIfAbsent(id, i -> new ShareFetchRequest.FetchTopic().setTopicId(i)).partitions().add(p);
+            s.names.put(id, tp.topic());
         }
         r.setTopics(new ArrayList<>(topics.values()));
         Map<UUID, ShareFetchRequest.ForgottenTopic> forget = new LinkedHashMap<>();
@@ -483,6 +492,12 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
             }
         });
         return out;
+    }
+
+    /** The topic of {@code id} as this session's requests named it, else as metadata names it now, else null. */
+    private String topicName(Session s, UUID id) {
+        String name = s.names.get(id);
+        return name != null ? name : client.cluster().topicName(id);
     }
 
     private static UUID topicId(Cluster cluster, String topic) {
@@ -559,12 +574,13 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
             s.epoch = nextEpoch(s.sentEpoch);
             s.partitions.addAll(s.sentPartitions);
             s.partitions.removeAll(s.sentForgotten);
-            Cluster cluster = client.cluster();
             for (ShareFetchResponse.ShareFetchableTopicResponse t : resp.responses()) {
-                String topic = cluster.topicName(t.topicId());
+                String topic = topicName(s, t.topicId());
                 for (ShareFetchResponse.PartitionData p : t.partitions()) {
                     if (topic == null) {
-                        continue;
+                        log.warn("share fetch from broker {} answered for topic id {}, which this session never named: "
+                                + "{} partition(s) skipped", node, t.topicId(), t.partitions().size());
+                        break;
                     }
                     TopicPartition tp = new TopicPartition(topic, p.partitionIndex());
                     Set<Long> acked = carried.remove(tp);
@@ -793,6 +809,7 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
                                 .setAcknowledgeTypes(types)));
                 carried.put(tp, offsets);
                 topics.computeIfAbsent(id, i -> new ShareAcknowledgeRequest.AcknowledgeTopic().setTopicId(i)).partitions().add(p);
+                s.names.put(id, tp.topic());
             }
             if (topics.isEmpty() && !close) {
                 continue;
@@ -845,11 +862,10 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
                 return;
             }
             s.epoch = close ? 0 : nextEpoch(s.sentEpoch);
-            Cluster cluster = client.cluster();
             for (ShareAcknowledgeResponse.ShareAcknowledgeTopicResponse t : resp.responses()) {
-                String topic = cluster.topicName(t.topicId());
+                String topic = topicName(s, t.topicId());
                 if (topic == null) {
-                    continue;
+                    continue; // never named: what was asked and not answered is reported below
                 }
                 for (ShareAcknowledgeResponse.PartitionData p : t.partitions()) {
                     TopicPartition tp = new TopicPartition(topic, p.partitionIndex());
