@@ -76,52 +76,6 @@ public final class RecordCursor implements AutoCloseable {
      * @throws dev.skein.core.errors.CorruptRecordException when the record does not decode
      */
     public boolean next() {
-        // The hot path, small enough for the JIT to inline into the caller's loop: most records lie at
-        // least FIELDS_MAX_BYTES before the end of the records, so their fields' varints are read from the
-        // address with no bound check (even malformed ones end within that span of the record's start,
-        // and a blob moves on only within the record's length). The rest, and the first call, which sets
-        // up the view, take nextChecked().
-        int i = index;
-        if (i >= count) {
-            return false;
-        }
-        int start = pos;
-        if (address == 0 || limit - start < 5 + FIELDS_MAX_BYTES) {
-            return nextChecked();
-        }
-        try {
-            int length = varintAt();
-            int end = pos + length;
-            if (length < 0 || limit - end < FIELDS_MAX_BYTES) {
-                pos = start;
-                return nextChecked();
-            }
-            pos++; // attributes
-            long tsDelta = varlongAt();
-            int offsetDelta = varintAt();
-            keyLength = varintAt();
-            keyIndex = skipBlob(keyLength, end);
-            valueLength = varintAt();
-            valueIndex = skipBlob(valueLength, end);
-            int headerCount = varintAt();
-            if (headerCount < 0 || headerCount > end - pos) {
-                throw badHeaderCount(headerCount);
-            }
-            headers = headerCount == 0 ? Collections.emptyList() : readHeaders(headerCount, end);
-            if (pos != end) {
-                throw lengthMismatch(length);
-            }
-            offset = baseOffset + offsetDelta;
-            timestamp = appendTime ? maxTimestamp : baseTimestamp + tsDelta;
-            index = i + 1;
-            return true;
-        } catch (ProtocolException e) {
-            throw malformed(e);
-        }
-    }
-
-    /** {@link #next()} with every read checked against {@link #limit}: near the end of the records, or with no address. */
-    private boolean nextChecked() {
         if (index >= count) {
             return false;
         }
@@ -149,78 +103,19 @@ public final class RecordCursor implements AutoCloseable {
             valueIndex = skipBlob(valueLength, end);
             int headerCount = readVarint();
             if (headerCount < 0 || headerCount > end - pos) {
-                throw badHeaderCount(headerCount);
+                throw new ProtocolException("header count " + headerCount);
             }
             headers = headerCount == 0 ? Collections.emptyList() : readHeaders(headerCount, end);
             if (pos != end) {
-                throw lengthMismatch(length);
+                throw new ProtocolException("record length " + length + " does not match its content");
             }
             offset = baseOffset + offsetDelta;
             timestamp = appendTime ? maxTimestamp : baseTimestamp + tsDelta;
             index++;
             return true;
         } catch (ProtocolException e) {
-            throw malformed(e);
+            throw batch.corrupt("malformed record: " + e.getMessage(), e);
         }
-    }
-
-    private static ProtocolException badHeaderCount(int count) {
-        return new ProtocolException("header count " + count);
-    }
-
-    private static ProtocolException lengthMismatch(int length) {
-        return new ProtocolException("record length " + length + " does not match its content");
-    }
-
-    private RuntimeException malformed(ProtocolException e) {
-        return batch.corrupt("malformed record: " + e.getMessage(), e);
-    }
-
-    /**
-     * The most bytes a record's fields before its headers can take, malformed or not: attributes (1),
-     * the timestamp delta (a varlong, up to 10), the offset delta, key length, value length and header
-     * count (varints, up to 5 each).
-     */
-    private static final int FIELDS_MAX_BYTES = 1 + 10 + 4 * 5;
-
-    /** A zig-zag varint at {@link #pos}, read from the address with no bound check (see {@link #next()}). */
-    private int varintAt() {
-        long a = address + pos;
-        int b = PlatformDependent.getByte(a);
-        if (b >= 0) {
-            pos++;
-            return (b >>> 1) ^ -(b & 1);
-        }
-        int raw = b & 0x7f;
-        for (int i = 1; i < 5; i++) {
-            b = PlatformDependent.getByte(a + i);
-            raw |= (b & 0x7f) << (7 * i);
-            if (b >= 0) {
-                pos += i + 1;
-                return (raw >>> 1) ^ -(raw & 1);
-            }
-        }
-        throw new ProtocolException("varint longer than 5 bytes");
-    }
-
-    /** A zig-zag varlong at {@link #pos}, read from the address with no bound check (see {@link #next()}). */
-    private long varlongAt() {
-        long a = address + pos;
-        int b0 = PlatformDependent.getByte(a);
-        if (b0 >= 0) {
-            pos++;
-            return (b0 >>> 1) ^ -(b0 & 1);
-        }
-        long raw = 0;
-        for (int i = 0; i < 10; i++) {
-            byte b = PlatformDependent.getByte(a + i);
-            raw |= (long) (b & 0x7f) << (7 * i);
-            if (b >= 0) {
-                pos += i + 1;
-                return (raw >>> 1) ^ -(raw & 1);
-            }
-        }
-        throw new ProtocolException("varlong longer than 10 bytes");
     }
 
     /** Skips a field of {@code len} bytes (none for -1, a null); returns its index in {@link #data()}. */

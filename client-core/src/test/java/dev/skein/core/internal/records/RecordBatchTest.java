@@ -288,8 +288,7 @@ class RecordBatchTest {
     /**
      * Every single-byte change inside the records (CRC checks off, so the decoder meets it) either
      * decodes or is a CorruptRecordException: never an IndexOutOfBoundsException, a negative-size
-     * allocation or another surprise, whatever varint or length the byte lands in, in records the cursor
-     * reads with each read checked (near the end) and without (further from it, from memory).
+     * allocation or another surprise, whatever varint or length the byte lands in.
      */
     @Test
     void anyDamagedByteInTheRecordsIsACorruptRecordErrorOrDecodes() {
@@ -298,8 +297,7 @@ class RecordBatchTest {
             b.append(T0 + i, key(i), value(i), new Header[] {new Header("h" + i, value(i)), new Header("n", null)});
         }
         b.append(T0, null, null, null);
-        // Records far enough from the end that the cursor reads the ones before them unchecked (its fast path),
-        // and are read checked themselves.
+        // Longer records after them: damage to a length or varint there meets more bytes behind it.
         b.append(T0 + 1000, null, filled(64, 3), null);
         b.append(T0 - 1000, key(9), filled(64, 4), null);
         ByteBuf batch = b.build();
