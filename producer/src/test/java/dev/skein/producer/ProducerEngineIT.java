@@ -257,8 +257,8 @@ class ProducerEngineIT {
         assertEquals(List.of("kept"), TransactionIT.read(kafka, topic, "read_committed"));
         try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
                 Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
-            assertTrue(admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS)
-                    .isEmpty(), "the aborted transaction committed no offsets");
+            assertTrue(Await.value("the group's offsets stable", Duration.ofSeconds(30),
+                    () -> TransactionIT.stableOffsets(admin, group)).isEmpty(), "the aborted transaction committed no offsets");
         }
     }
 

@@ -8,6 +8,7 @@ import dev.skein.testkit.Await;
 import dev.skein.testkit.KafkaCluster;
 import dev.skein.testkit.KafkaClusterExtension;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListConsumerGroupOffsetsOptions;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TransactionState;
@@ -255,23 +256,31 @@ class TransactionIT {
             p.send(ProducerRecord.of(topic, "x"));
             p.sendOffsetsToTransaction(Map.of(tp, new dev.skein.core.OffsetAndMetadata(42, "m-42", 3)), meta);
             p.commitTransaction();
-            assertEquals(42L, committed(admin, group, topic));
-            OffsetAndMetadata committed = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata()
-                    .get(30, TimeUnit.SECONDS).get(new org.apache.kafka.common.TopicPartition(topic, 0));
+            // The commit returns once the coordinator has decided; its markers reach the group after.
+            OffsetAndMetadata committed = Await.value("the transaction's offset committed", Duration.ofSeconds(30),
+                    () -> stableOffsets(admin, group).get(new org.apache.kafka.common.TopicPartition(topic, 0)));
+            assertEquals(42L, committed.offset());
             assertEquals("m-42", committed.metadata(), "the metadata travels with the offset");
             assertEquals(java.util.Optional.of(3), committed.leaderEpoch(), "so does the leader epoch (KIP-320)");
 
             p.beginTransaction();
             p.sendOffsetsToTransaction(Map.of(tp, dev.skein.core.OffsetAndMetadata.of(99)), meta);
             p.abortTransaction();
-            assertEquals(42L, committed(admin, group, topic), "an aborted transaction commits no offsets");
+            assertEquals(42L, Await.value("the group's offsets stable after the abort", Duration.ofSeconds(30),
+                    () -> stableOffsets(admin, group)).get(new org.apache.kafka.common.TopicPartition(topic, 0)).offset(),
+                    "an aborted transaction commits no offsets");
         }
     }
 
-    private static long committed(Admin admin, String group, String topic) throws Exception {
-        Map<org.apache.kafka.common.TopicPartition, OffsetAndMetadata> offsets = admin.listConsumerGroupOffsets(group)
+    /**
+     * The group's committed offsets once no transaction holds offsets of it (require_stable: the broker
+     * answers UNSTABLE_OFFSET_COMMIT until the transaction's markers have reached the group). Read right
+     * after a commit or abort returned, plain offsets may not show the outcome yet.
+     */
+    static Map<org.apache.kafka.common.TopicPartition, OffsetAndMetadata> stableOffsets(Admin admin, String group)
+            throws Exception {
+        return admin.listConsumerGroupOffsets(group, new ListConsumerGroupOffsetsOptions().requireStable(true))
                 .partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
-        return offsets.get(new org.apache.kafka.common.TopicPartition(topic, 0)).offset();
     }
 
     @Test

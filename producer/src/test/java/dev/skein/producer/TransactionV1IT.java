@@ -4,6 +4,7 @@ import dev.skein.core.ConsumerGroupMetadata;
 import dev.skein.core.OffsetAndMetadata;
 import dev.skein.core.TopicPartition;
 import dev.skein.core.errors.ProducerFencedException;
+import dev.skein.testkit.Await;
 import dev.skein.testkit.KafkaCluster;
 import dev.skein.testkit.KafkaClusterExtension;
 import dev.skein.testkit.OwnCluster;
@@ -64,8 +65,9 @@ class TransactionV1IT {
                     p.commitTransaction();
                 }
             }
-            long committed = admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS)
-                    .get(new org.apache.kafka.common.TopicPartition(topic, 0)).offset();
+            // The last commit returned once the coordinator decided; its markers reach the group after.
+            long committed = Await.value("round 2's offset committed", Duration.ofSeconds(30),
+                    () -> TransactionIT.stableOffsets(admin, group).get(new org.apache.kafka.common.TopicPartition(topic, 0))).offset();
             assertEquals(3, committed, "the offsets of the last committed round (round 2)");
 
             try (Producer<String, String> newer = TransactionIT.transactional(kafka, id, Duration.ofMinutes(1))) {
