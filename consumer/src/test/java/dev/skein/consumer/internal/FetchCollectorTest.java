@@ -121,6 +121,7 @@ class FetchCollectorTest {
     private static String value(long offset) {
         return String.format("v%09d", offset);
     }
+
     @Test
     void deserializersKeepingTheDefaultForBuffersReadArrays() {
         assertTrue(FetchCollector.readsArrays(Serdes.bytes().deserializer()), "the built-in byte-array deserializer");
