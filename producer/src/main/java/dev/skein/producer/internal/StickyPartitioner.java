@@ -16,10 +16,13 @@ import java.util.concurrent.ThreadLocalRandom;
  * batches wins), so a slow broker gets less.
  */
 final class StickyPartitioner {
-    /** One topic's sticky run; {@link SendPath} keeps it with the topic's queues. */
+    /**
+     * One topic's sticky run; {@link SendPath} keeps it with the topic's queues. Read and written by the
+     * sending threads without a lock (see {@link #partition}).
+     */
     static final class Sticky {
         int partition = -1;
-        long bytes;
+        int bytes;
         int records;
     }
 
@@ -37,17 +40,25 @@ final class StickyPartitioner {
         return byTopic.computeIfAbsent(topic, t -> new Sticky());
     }
 
+    /**
+     * The partition for a keyless record of {@code recordBytes}. No lock: it was one locked instruction
+     * per send besides the queue's. Threads that send to the same topic at once may count a few bytes
+     * twice or not at all, or both choose the next partition, which only moves the run's end by a record
+     * or two; each reads the partition once and checks it against the topic's partition count, so none
+     * returns a partition that does not exist.
+     */
     int partition(Sticky s, String topic, Cluster.TopicInfo info, int recordBytes) {
-        synchronized (s) {
-            if (s.partition < 0 || s.partition >= info.partitionCount() || s.bytes >= batchSize) {
-                s.partition = choose(topic, info, s.partition);
-                s.bytes = 0;
-                s.records = 0;
-            }
-            s.bytes += recordBytes;
-            s.records++;
-            return s.partition;
+        int p = s.partition;
+        int bytes = s.bytes;
+        if (p < 0 || p >= info.partitionCount() || bytes >= batchSize) {
+            p = choose(topic, info, p);
+            s.partition = p;
+            bytes = 0;
+            s.records = 0;
         }
+        s.bytes = bytes + recordBytes;
+        s.records++;
+        return p;
     }
 
     /**
@@ -56,10 +67,8 @@ final class StickyPartitioner {
      * batch that would then wait out its whole linger with the few records left of the run.
      */
     void newBatch(Sticky s, int partition) {
-        synchronized (s) {
-            if (s.partition == partition && s.records > 1) {
-                s.bytes = batchSize;
-            }
+        if (s.partition == partition && s.records > 1) {
+            s.bytes = batchSize;
         }
     }
 

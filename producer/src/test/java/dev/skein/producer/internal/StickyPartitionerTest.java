@@ -10,9 +10,14 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** When the sticky run for keyless records moves to another partition. */
 class StickyPartitionerTest {
@@ -67,5 +72,42 @@ class StickyPartitionerTest {
         sp.partition(s, "t", t, 100);
         sp.newBatch(s, (first + 1) % 4);
         assertEquals(first, sp.partition(s, "t", t, 100));
+    }
+
+    @Test
+    void threadsSharingARunEachGetAPartitionThatExists() throws Exception {
+        StickyPartitioner sp = partitioner();
+        StickyPartitioner.Sticky s = sp.sticky("t");
+        Cluster.TopicInfo wide = topic(8);
+        Cluster.TopicInfo narrow = topic(3); // a thread with older metadata: the run may point past it
+        int threads = 4;
+        int perThread = 200_000;
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            List<Future<int[]>> counts = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                Cluster.TopicInfo info = t % 2 == 0 ? wide : narrow;
+                counts.add(pool.submit(() -> {
+                    int[] seen = new int[info.partitionCount()];
+                    for (int i = 0; i < perThread; i++) {
+                        seen[sp.partition(s, "t", info, 100)]++; // out of range would throw here
+                    }
+                    return seen;
+                }));
+            }
+            int[] wideSeen = new int[8];
+            for (int t = 0; t < threads; t++) {
+                int[] seen = counts.get(t).get(1, TimeUnit.MINUTES);
+                for (int p = 0; p < seen.length; p++) {
+                    wideSeen[p] += seen[p];
+                }
+            }
+            assertEquals((long) threads * perThread, java.util.Arrays.stream(wideSeen).asLongStream().sum());
+            for (int p = 0; p < 8; p++) { // runs of ten records: every partition gets some
+                assertTrue(wideSeen[p] > 0, "partition " + p + " got no records");
+            }
+        } finally {
+            pool.shutdownNow();
+        }
     }
 }
