@@ -22,7 +22,7 @@ final class StickyPartitioner {
      */
     static final class Sticky {
         int partition = -1;
-        int bytes;
+        long bytes;
         int records;
     }
 
@@ -49,7 +49,7 @@ final class StickyPartitioner {
      */
     int partition(Sticky s, String topic, Cluster.TopicInfo info, int recordBytes) {
         int p = s.partition;
-        int bytes = s.bytes;
+        long bytes = s.bytes;
         if (p < 0 || p >= info.partitionCount() || bytes >= batchSize) {
             p = choose(topic, info, p);
             s.partition = p;
