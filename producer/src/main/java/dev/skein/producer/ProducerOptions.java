@@ -140,7 +140,11 @@ public final class ProducerOptions {
     /** {@code linger.ms}: how long a batch waits for more records before it is sent. */
     public Duration linger() { return linger; }
 
-    /** {@code batch.size}: the target batch size in bytes, per partition (0 given is 1: a record per batch). */
+    /**
+     * {@code batch.size}: the target batch size in bytes, per partition (0 given is 1: a record per batch);
+     * with compression, of the batch as sent, as Apache Kafka's producer: a batch takes as many records as
+     * the topic's recent batches say will compress to it (up to 16 times as many uncompressed bytes).
+     */
     public int batchSize() { return batchSize; }
 
     /** {@code buffer.memory}: the bound on everything buffered, across partitions. */
@@ -253,7 +257,7 @@ public final class ProducerOptions {
         /** {@code linger.ms}: how long a batch waits for more records before it is sent. Default 5 ms. */
         public Builder linger(Duration d) { this.linger = Objects.requireNonNull(d, "linger"); return this; }
 
-        /** {@code batch.size}: target batch size in bytes, per partition. Default 16 KiB. */
+        /** {@code batch.size}: target batch size in bytes, per partition, compressed when compressing. Default 16 KiB. */
         public Builder batchSize(int bytes) { this.batchSize = bytes; return this; }
 
         /** {@code buffer.memory}: bound on everything buffered, across partitions. Default 32 MiB. */

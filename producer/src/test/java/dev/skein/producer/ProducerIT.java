@@ -275,4 +275,123 @@ class ProducerIT {
         assertEquals(null, r.value());
         assertArrayEquals(null, r.headers().lastHeader("h").value());
     }
+
+    /**
+     * {@code batch.size} bounds a compressed batch as written, as with Apache Kafka's producer, which
+     * estimates each codec's ratio per topic: a batch of text that zstd shrinks to a third holds about
+     * three batch sizes of records, not one. The broker's own log is the witness: each batch's size on
+     * disk, read with the reference's record classes.
+     */
+    @Test
+    void compressedBatchesFillTheBatchSizeAsWritten(KafkaCluster kafka) throws Exception {
+        String topic = Reference.createTopic(kafka, "ratio", 1, 1);
+        int batchSize = 16 * 1024;
+        java.util.Random random = new java.util.Random(7);
+        String[] words = words(random);
+        int n = 40_000;
+        List<CompletableFuture<RecordMetadata>> futures = new ArrayList<>();
+        try (Producer<String, String> p = builder(kafka).compression(Compression.ZSTD).batchSize(batchSize)
+                .linger(Duration.ofSeconds(30)).build()) {
+            for (int i = 0; i < n; i++) {
+                futures.add(p.send(ProducerRecord.of(topic, null, text(i, words, random))));
+                if (i >= 2_000) { // as a steady producer: the estimate learns from batches built, not queued
+                    futures.get(i - 2_000).get(30, TimeUnit.SECONDS);
+                }
+            }
+            p.flush();
+        }
+        for (int i = 0; i < n; i++) {
+            assertEquals(i, futures.get(i).get(10, TimeUnit.SECONDS).offset(), "one partition, offsets in send order");
+        }
+        List<org.apache.kafka.common.record.internal.RecordBatch> batches = new ArrayList<>();
+        try (var dirs = java.nio.file.Files.walk(kafka.baseDir())) {
+            for (java.nio.file.Path dir : dirs.filter(d -> d.getFileName().toString().equals(topic + "-0")).toList()) {
+                try (var files = java.nio.file.Files.list(dir)) {
+                    for (java.nio.file.Path f : files.filter(f -> f.toString().endsWith(".log")).sorted().toList()) {
+                        org.apache.kafka.common.record.internal.MemoryRecords.readableRecords(
+                                java.nio.ByteBuffer.wrap(java.nio.file.Files.readAllBytes(f))).batches().forEach(batches::add);
+                    }
+                }
+            }
+        }
+        long records = batches.stream().mapToLong(b -> b.lastOffset() - b.baseOffset() + 1).sum();
+        assertEquals(n, records, "the log holds every record: " + batches.size() + " batches");
+        // The estimate starts at 1 (a batch holds batch.size uncompressed) and falls as batches are
+        // built: judge the batches after the first fifth, and not the last, which flush() sent.
+        List<org.apache.kafka.common.record.internal.RecordBatch> steady = batches.subList(batches.size() / 5, batches.size() - 1);
+        assertTrue(steady.size() >= 5, "enough batches to judge: " + batches.size());
+        int[] sizes = steady.stream().mapToInt(org.apache.kafka.common.record.internal.RecordBatch::sizeInBytes).sorted().toArray();
+        int median = sizes[sizes.length / 2];
+        assertTrue(median >= batchSize * 7 / 10, "a batch fills most of batch.size compressed: median " + median
+                + " bytes, sizes " + java.util.Arrays.toString(sizes));
+        assertTrue(sizes[sizes.length - 1] <= batchSize * 5 / 4, "and not much more: " + java.util.Arrays.toString(sizes));
+    }
+
+    /**
+     * When records stop compressing as well as the estimate says, a batch may pass the topic's
+     * {@code max.message.bytes}: the broker refuses it, the batch is split, the estimate starts again
+     * from {@code batch.size}, and every record still arrives once, in order.
+     */
+    @Test
+    void aBatchTheEstimateMadeTooLargeIsSplitAndNothingIsLost(KafkaCluster kafka) throws Exception {
+        String topic = Reference.createTopic(kafka, "ratio-split", 1, 1, Map.of("max.message.bytes", "8000"));
+        java.util.Random random = new java.util.Random(11);
+        String[] words = words(random);
+        int text = 4_000;
+        int n = text + 2_000;
+        List<CompletableFuture<RecordMetadata>> futures = new ArrayList<>();
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        try (Producer<String, String> p = builder(kafka).compression(Compression.ZSTD).batchSize(6_000)
+                .linger(Duration.ofSeconds(30)).meterRegistry(registry).build()) {
+            for (int i = 0; i < n; i++) {
+                String value;
+                if (i < text) { // text zstd shrinks to about a third: batches grow to about 16 KiB uncompressed
+                    value = text(i, words, random);
+                } else { // then letters and digits at random, which shrink to about three quarters
+                    StringBuilder noise = new StringBuilder(i + ":");
+                    while (noise.length() < 200) {
+                        noise.append((char) ("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789".charAt(random.nextInt(62))));
+                    }
+                    value = noise.toString();
+                }
+                futures.add(p.send(ProducerRecord.of(topic, null, value)));
+                if (i >= 500 && i < text) {
+                    futures.get(i - 500).get(30, TimeUnit.SECONDS);
+                }
+            }
+            p.flush();
+        }
+        for (int i = 0; i < n; i++) {
+            assertEquals(i, futures.get(i).get(10, TimeUnit.SECONDS).offset(), "every record once, in send order");
+        }
+        assertTrue(registry.get("skein.producer.errors").tag("code", "MESSAGE_TOO_LARGE").counter().count() > 0,
+                "the broker refused a batch as too large");
+        List<ConsumerRecord<byte[], byte[]>> read = Reference.readAll(kafka, topic, n);
+        assertEquals(n, read.size(), "every record once");
+        for (int i = 0; i < n; i++) {
+            assertTrue(new String(read.get(i).value(), StandardCharsets.UTF_8).startsWith(i + ":"), "record " + i + " in order");
+        }
+    }
+
+    /** 256 made-up words of 3 to 9 letters. */
+    private static String[] words(java.util.Random random) {
+        String[] words = new String[256];
+        for (int w = 0; w < words.length; w++) {
+            StringBuilder word = new StringBuilder();
+            for (int c = 3 + random.nextInt(7); c > 0; c--) {
+                word.append((char) ('a' + random.nextInt(26)));
+            }
+            words[w] = word.append(' ').toString();
+        }
+        return words;
+    }
+
+    /** About 200 bytes of the words at random, after the record's number: text a codec shrinks to about a third. */
+    private static String text(int i, String[] words, java.util.Random random) {
+        StringBuilder text = new StringBuilder(i + ":");
+        while (text.length() < 200) {
+            text.append(words[random.nextInt(words.length)]);
+        }
+        return text.toString();
+    }
 }

@@ -26,6 +26,10 @@ final class BatchSplitter {
             throw new IllegalStateException("cannot split " + big + ": its bytes are gone");
         }
         int target = Math.max(1, big.uncompressedSize() / 2);
+        CompressionRatio ratio = accumulator.ratio(big.tp.topic());
+        if (ratio != null) {
+            ratio.reset(); // the estimate let the batch grow too large: the next ones start from batch.size
+        }
         RecordBatch batch = RecordBatchReader.batches(big.bytes(), big.tp.topic(), big.tp.partition(), false).get(0);
         ByteBuf[] holder = new ByteBuf[1];
         List<ProducerBatch> parts = new ArrayList<>();

@@ -27,6 +27,7 @@ final class ProducerBatch {
     final long createdNanos;
     final long reservedBytes;
     private final int batchSize;
+    private final CompressionRatio ratio;
     private RecordBatchBuilder builder;
     private ByteBuf built;
     private int uncompressedBytes;
@@ -70,13 +71,19 @@ final class ProducerBatch {
 
     ProducerBatch(TopicPartition tp, ByteBufAllocator alloc, Compression compression, Integer level, long firstTimestamp,
                   int batchSize, long reservedBytes, long nowNanos) {
-        this(tp, alloc, null, compression, level, firstTimestamp, batchSize, reservedBytes, nowNanos);
+        this(tp, alloc, null, null, compression, level, firstTimestamp, batchSize, reservedBytes, nowNanos);
     }
 
-    /** As above, the records appended into a buffer from {@code buffers} (null: from {@code alloc}). */
-    ProducerBatch(TopicPartition tp, ByteBufAllocator alloc, KeptBuffers buffers, Compression compression, Integer level,
-                  long firstTimestamp, int batchSize, long reservedBytes, long nowNanos) {
+    /**
+     * As above, the records appended into a buffer from {@code buffers} (null: from {@code alloc}), and
+     * what the batch compresses to told to {@code ratio} (or nobody) when it is built. {@code batchSize}
+     * is the most uncompressed bytes it takes.
+     */
+    ProducerBatch(TopicPartition tp, ByteBufAllocator alloc, KeptBuffers buffers, CompressionRatio ratio,
+                  Compression compression, Integer level, long firstTimestamp, int batchSize, long reservedBytes,
+                  long nowNanos) {
         this.tp = tp;
+        this.ratio = ratio;
         this.batchSize = batchSize;
         this.reservedBytes = reservedBytes;
         this.createdNanos = nowNanos;
@@ -171,6 +178,9 @@ final class ProducerBatch {
             builder.producer(pid, epoch, sequence, transactional);
             built = builder.build();
             builder = null;
+            if (ratio != null) {
+                ratio.observe(built.readableBytes() - RecordBatch.HEADER_SIZE, uncompressedBytes - RecordBatch.HEADER_SIZE);
+            }
         } else if (pid != builtProducerId || epoch != builtEpoch || sequence != builtSequence) {
             RecordBatchBuilder.rewriteProducerState(built, pid, epoch, sequence);
         }

@@ -1,5 +1,6 @@
 package dev.skein.producer.internal;
 
+import dev.skein.core.Compression;
 import dev.skein.core.Header;
 import dev.skein.core.TopicPartition;
 import dev.skein.core.internal.net.KeptBuffers;
@@ -34,6 +35,8 @@ final class RecordAccumulator {
     private final KeptBuffers buffers;
     private final Map<TopicPartition, Deque<ProducerBatch>> queues = new ConcurrentHashMap<>();
     private final Set<ProducerBatch> incomplete = ConcurrentHashMap.newKeySet();
+    /** Per topic, what its batches compress to; null without compression. */
+    private final Map<String, CompressionRatio> ratios;
 
     RecordAccumulator(ProducerOptions settings, ByteBufAllocator alloc) {
         this.settings = settings;
@@ -43,8 +46,19 @@ final class RecordAccumulator {
         // Apache Kafka's producer keeps its free batch buffers. Not fewer: a producer that outruns the
         // network has all of buffer.memory in flight, and with a cap of 64 buffers a profile still
         // showed new ones being zeroed.
-        this.buffers = KeptBuffers.ofCapacity(alloc, ProducerBatch.initialCapacity(settings.batchSize(), settings.batchSize()),
-                settings.bufferMemory());
+        // With compression a batch's buffer holds as many records as are estimated to compress to the
+        // batch size (CompressionRatio): buffers of any capacity from the batch size's are kept.
+        int standard = ProducerBatch.initialCapacity(settings.batchSize(), settings.batchSize());
+        boolean compressed = settings.compression() != Compression.NONE;
+        this.buffers = compressed ? KeptBuffers.atLeast(alloc, standard, settings.bufferMemory())
+                : KeptBuffers.ofCapacity(alloc, standard, settings.bufferMemory());
+        this.ratios = compressed ? new ConcurrentHashMap<>() : null;
+    }
+
+    /** What {@code topic}'s batches compress to, or null when the producer does not compress. */
+    CompressionRatio ratio(String topic) {
+        return ratios == null ? null
+                : ratios.computeIfAbsent(topic, t -> new CompressionRatio(settings.batchSize(), settings.bufferMemory()));
     }
 
     /** Frees the batch buffers kept for reuse; call once no batch is in flight. */
@@ -104,7 +118,9 @@ final class RecordAccumulator {
                 return a;
             }
         }
-        long reserve = Math.max(settings.batchSize(), recordSizeBound(key, value, headers));
+        CompressionRatio ratio = ratio(tp.topic());
+        int limit = ratio == null ? settings.batchSize() : ratio.batchLimit();
+        long reserve = Math.max(limit, recordSizeBound(key, value, headers));
         pool.reserve(reserve, deadlineNanos == MAX_BLOCK_FROM_NOW ? settings.maxBlock().toNanos()
                 : Math.max(0, deadlineNanos - System.nanoTime()));
         synchronized (dq) {
@@ -113,8 +129,8 @@ final class RecordAccumulator {
                 pool.release(reserve); // another thread made room meanwhile
                 return a;
             }
-            ProducerBatch b = new ProducerBatch(tp, alloc, buffers, settings.compression(), settings.compressionLevel(),
-                    timestamp, settings.batchSize(), reserve, System.nanoTime());
+            ProducerBatch b = new ProducerBatch(tp, alloc, buffers, ratio, settings.compression(), settings.compressionLevel(),
+                    timestamp, limit, reserve, System.nanoTime());
             b.tryAppend(timestamp, key, value, headers, future, callback);
             dq.addLast(b);
             incomplete.add(b);

@@ -489,6 +489,7 @@ final class Sender {
         long now = System.nanoTime();
         boolean timeLeft = now - b.createdNanos < settings.deliveryTimeout().toNanos();
         boolean retriable = ProduceErrors.isRetriable(code, error) && timeLeft && b.attempts <= settings.retries();
+        metrics.error(code);
         if (code == ErrorCode.MESSAGE_TOO_LARGE && b.recordCount() > 1) {
             split(b);
             return;
@@ -496,7 +497,6 @@ final class Sender {
         if (ProduceErrors.isLeaderError(code) && !rerouted) {
             client.refreshMetadata();
         }
-        metrics.error(code);
         boolean unknown = ProduceErrors.mayHaveBeenWritten(code, error);
         IdempotenceManager.Action action;
         if (idempotence != null) {

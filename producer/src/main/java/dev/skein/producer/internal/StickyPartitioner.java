@@ -11,9 +11,10 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Uniform sticky partitioning for records without a key: all go to one partition until about a
- * batch's worth of bytes has been sent there, or the batch they were filling has left, then to
- * another. The next one is the less loaded of two random partitions that have a leader (fewer queued
- * batches wins), so a slow broker gets less.
+ * batch's worth of bytes has been sent there (with compression, as many as a batch is estimated to
+ * take: {@link CompressionRatio}), or the batch they were filling has left, then to another. The next
+ * one is the less loaded of two random partitions that have a leader (fewer queued batches wins), so a
+ * slow broker gets less.
  */
 final class StickyPartitioner {
     /**
@@ -21,9 +22,17 @@ final class StickyPartitioner {
      * sending threads without a lock (see {@link #partition}).
      */
     static final class Sticky {
+        /** What the topic's batches compress to, or null: a run is as long as the batch it fills. */
+        final CompressionRatio ratio;
         int partition = -1;
         long bytes;
         int records;
+        /** The bytes after which the run ends, fixed when it starts. */
+        long end;
+
+        Sticky(CompressionRatio ratio) {
+            this.ratio = ratio;
+        }
     }
 
     private final Map<String, Sticky> byTopic = new ConcurrentHashMap<>();
@@ -37,7 +46,7 @@ final class StickyPartitioner {
 
     /** The topic's sticky run (the same object for as long as the partitioner lives). */
     Sticky sticky(String topic) {
-        return byTopic.computeIfAbsent(topic, t -> new Sticky());
+        return byTopic.computeIfAbsent(topic, t -> new Sticky(accumulator.ratio(t)));
     }
 
     /**
@@ -50,8 +59,9 @@ final class StickyPartitioner {
     int partition(Sticky s, String topic, Cluster.TopicInfo info, int recordBytes) {
         int p = s.partition;
         long bytes = s.bytes;
-        if (p < 0 || p >= info.partitionCount() || bytes >= batchSize) {
+        if (p < 0 || p >= info.partitionCount() || bytes >= s.end) {
             p = choose(topic, info, p);
+            s.end = s.ratio == null ? batchSize : s.ratio.batchLimit();
             s.partition = p;
             bytes = 0;
             s.records = 0;
@@ -68,7 +78,7 @@ final class StickyPartitioner {
      */
     void newBatch(Sticky s, int partition) {
         if (s.partition == partition && s.records > 1) {
-            s.bytes = batchSize;
+            s.bytes = s.end;
         }
     }
 
