@@ -165,6 +165,19 @@ final class ProducerBatch {
         return builder != null ? builder.uncompressedSize() : uncompressedBytes;
     }
 
+    /**
+     * The batch's size as sent: its bytes once built, before that its records' size (with compression,
+     * times the topic's estimated ratio and its margin), for packing batches into a request.
+     */
+    int estimatedSize() {
+        if (built != null) {
+            return built.readableBytes();
+        }
+        int size = uncompressedSize();
+        return ratio == null ? size
+                : (int) Math.min(size, RecordBatch.HEADER_SIZE + (size - RecordBatch.HEADER_SIZE) * ratio.estimate() * CompressionRatio.MARGIN);
+    }
+
     /** Closes the batch for appends and builds it with the given producer state (once). */
     ByteBuf build(long pid, short epoch, int sequence) {
         return build(pid, epoch, sequence, false);

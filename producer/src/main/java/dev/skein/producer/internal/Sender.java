@@ -288,7 +288,7 @@ final class Sender {
             if (txn != null && !txn.partitionReady(tp)) {
                 continue; // version 1: AddPartitionsToTxn first
             }
-            int size = head.uncompressedSize();
+            int size = head.estimatedSize();
             int used = bytesByNode.getOrDefault(leader.id(), 0);
             if (used > 0 && used + size > settings.maxRequestSize()) {
                 more = true;
@@ -306,7 +306,7 @@ final class Sender {
             }
             prepare(tp, head);
             byNode.computeIfAbsent(leader.id(), k -> new ArrayList<>()).add(head);
-            bytesByNode.merge(leader.id(), size, Integer::sum);
+            bytesByNode.merge(leader.id(), head.bytes().readableBytes(), Integer::sum);
         }
         if (needMetadata) {
             client.refreshMetadata();

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class RecordAccumulatorTest {
     private static final TopicPartition TP = new TopicPartition("t", 0);
@@ -41,5 +42,38 @@ class RecordAccumulatorTest {
             expected.add(fresh);
             assertEquals(expected, queued, "round " + round);
         }
+    }
+
+    @Test
+    void withCompressionABatchTakesTheRecordsEstimatedToCompressToTheBatchSize() {
+        ProducerOptions s = ProducerOptions.builder().bootstrapServers("x:1").batchSize(4096).bufferMemory(1 << 20)
+                .compression(Compression.LZ4).build();
+        RecordAccumulator acc = new RecordAccumulator(s, UnpooledByteBufAllocator.DEFAULT);
+        CompressionRatio ratio = acc.ratio(TP.topic());
+        for (int i = 0; i < 60; i++) {
+            ratio.observe(1, 4);
+        }
+        byte[] value = new byte[100];
+        java.util.Deque<ProducerBatch> dq = acc.queueFor(TP);
+        while (dq.size() < 2) { // until the first batch is full and a second one starts
+            acc.append(dq, TP, 0L, null, value, new dev.skein.core.Header[0], new java.util.concurrent.CompletableFuture<>(),
+                    null, RecordAccumulator.MAX_BLOCK_FROM_NOW);
+        }
+        ProducerBatch b = dq.peekFirst();
+        assertTrue(b.isFull());
+        int limit = ratio.batchLimit();
+        assertEquals((int) (4096 / (0.25 * CompressionRatio.MARGIN)), limit, 2);
+        assertEquals(limit, b.reservedBytes, "the batch reserves from buffer.memory what it may grow to");
+        assertEquals(limit, b.uncompressedSize(), 100, "it took records up to the limit");
+        int estimated = b.estimatedSize();
+        assertEquals(4096, estimated, 100, "about the batch size as sent, for packing it into a request");
+        b.build(-1L, (short) -1, -1);
+        assertEquals(b.bytes().readableBytes(), b.estimatedSize(), "once built, its size as built");
+        float seen = (float) (b.bytes().readableBytes() - 61) / (b.uncompressedSize() - 61);
+        assertTrue(ratio.estimate() < 0.25f && ratio.estimate() >= seen, "zeros compress better: the estimate fell toward them");
+        acc.deallocate(b);
+        acc.deallocate(dq.peekLast());
+        assertEquals(1 << 20, acc.pool().available(), "and gave it all back");
+        acc.close();
     }
 }
