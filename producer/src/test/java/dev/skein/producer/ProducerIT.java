@@ -13,18 +13,25 @@ import dev.skein.testkit.KafkaClusterExtension;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.RecordBatch;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -286,7 +293,7 @@ class ProducerIT {
     void compressedBatchesFillTheBatchSizeAsWritten(KafkaCluster kafka) throws Exception {
         String topic = Reference.createTopic(kafka, "ratio", 1, 1);
         int batchSize = 16 * 1024;
-        java.util.Random random = new java.util.Random(7);
+        Random random = new Random(7);
         String[] words = words(random);
         int n = 40_000;
         List<CompletableFuture<RecordMetadata>> futures = new ArrayList<>();
@@ -303,13 +310,13 @@ class ProducerIT {
         for (int i = 0; i < n; i++) {
             assertEquals(i, futures.get(i).get(10, TimeUnit.SECONDS).offset(), "one partition, offsets in send order");
         }
-        List<org.apache.kafka.common.record.internal.RecordBatch> batches = new ArrayList<>();
-        try (var dirs = java.nio.file.Files.walk(kafka.baseDir())) {
-            for (java.nio.file.Path dir : dirs.filter(d -> d.getFileName().toString().equals(topic + "-0")).toList()) {
-                try (var files = java.nio.file.Files.list(dir)) {
-                    for (java.nio.file.Path f : files.filter(f -> f.toString().endsWith(".log")).sorted().toList()) {
-                        org.apache.kafka.common.record.internal.MemoryRecords.readableRecords(
-                                java.nio.ByteBuffer.wrap(java.nio.file.Files.readAllBytes(f))).batches().forEach(batches::add);
+        List<RecordBatch> batches = new ArrayList<>();
+        try (var dirs = Files.walk(kafka.baseDir())) {
+            for (Path dir : dirs.filter(d -> d.getFileName().toString().equals(topic + "-0")).toList()) {
+                try (var files = Files.list(dir)) {
+                    for (Path f : files.filter(f -> f.toString().endsWith(".log")).sorted().toList()) {
+                        MemoryRecords.readableRecords(
+                                ByteBuffer.wrap(Files.readAllBytes(f))).batches().forEach(batches::add);
                     }
                 }
             }
@@ -318,13 +325,13 @@ class ProducerIT {
         assertEquals(n, records, "the log holds every record: " + batches.size() + " batches");
         // The estimate starts at 1 (a batch holds batch.size uncompressed) and falls as batches are
         // built: judge the batches after the first fifth, and not the last, which flush() sent.
-        List<org.apache.kafka.common.record.internal.RecordBatch> steady = batches.subList(batches.size() / 5, batches.size() - 1);
+        List<RecordBatch> steady = batches.subList(batches.size() / 5, batches.size() - 1);
         assertTrue(steady.size() >= 5, "enough batches to judge: " + batches.size());
-        int[] sizes = steady.stream().mapToInt(org.apache.kafka.common.record.internal.RecordBatch::sizeInBytes).sorted().toArray();
+        int[] sizes = steady.stream().mapToInt(RecordBatch::sizeInBytes).sorted().toArray();
         int median = sizes[sizes.length / 2];
         assertTrue(median >= batchSize * 7 / 10, "a batch fills most of batch.size compressed: median " + median
-                + " bytes, sizes " + java.util.Arrays.toString(sizes));
-        assertTrue(sizes[sizes.length - 1] <= batchSize * 5 / 4, "and not much more: " + java.util.Arrays.toString(sizes));
+                + " bytes, sizes " + Arrays.toString(sizes));
+        assertTrue(sizes[sizes.length - 1] <= batchSize * 5 / 4, "and not much more: " + Arrays.toString(sizes));
     }
 
     /**
@@ -335,7 +342,7 @@ class ProducerIT {
     @Test
     void aBatchTheEstimateMadeTooLargeIsSplitAndNothingIsLost(KafkaCluster kafka) throws Exception {
         String topic = Reference.createTopic(kafka, "ratio-split", 1, 1, Map.of("max.message.bytes", "8000"));
-        java.util.Random random = new java.util.Random(11);
+        Random random = new Random(11);
         String[] words = words(random);
         int text = 4_000;
         int n = text + 2_000;
@@ -374,7 +381,7 @@ class ProducerIT {
     }
 
     /** 256 made-up words of 3 to 9 letters. */
-    private static String[] words(java.util.Random random) {
+    private static String[] words(Random random) {
         String[] words = new String[256];
         for (int w = 0; w < words.length; w++) {
             StringBuilder word = new StringBuilder();
@@ -387,7 +394,7 @@ class ProducerIT {
     }
 
     /** About 200 bytes of the words at random, after the record's number: text a codec shrinks to about a third. */
-    private static String text(int i, String[] words, java.util.Random random) {
+    private static String text(int i, String[] words, Random random) {
         StringBuilder text = new StringBuilder(i + ":");
         while (text.length() < 200) {
             text.append(words[random.nextInt(words.length)]);

@@ -39,7 +39,8 @@ final class CompressionRatio {
      */
     CompressionRatio(int batchSize, long bufferBytes) {
         this.batchSize = batchSize;
-        this.maxBytes = (int) Math.max(batchSize, Math.min((long) batchSize * MAX_GROWTH, Math.min(Integer.MAX_VALUE / 2, bufferBytes / 4)));
+        long most = Math.min((long) batchSize * MAX_GROWTH, Math.min(Integer.MAX_VALUE / 2, bufferBytes / 4));
+        this.maxBytes = (int) Math.max(batchSize, most);
         this.limit = limitFor(1f);
     }
 
