@@ -4,11 +4,9 @@ import dev.skein.core.ConsumerGroupMetadata;
 import dev.skein.core.OffsetAndMetadata;
 import dev.skein.core.TopicPartition;
 import dev.skein.core.errors.ProducerFencedException;
-import dev.skein.testkit.Await;
 import dev.skein.testkit.KafkaCluster;
 import dev.skein.testkit.KafkaClusterExtension;
 import dev.skein.testkit.OwnCluster;
-import org.apache.kafka.clients.admin.Admin;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -50,8 +48,7 @@ class TransactionV1IT {
         String group = "v1-group-" + UUID.randomUUID();
         String id = "v1-" + UUID.randomUUID();
         ConsumerGroupMetadata meta = new ConsumerGroupMetadata(group, -1, "", null);
-        try (Producer<String, String> p = TransactionIT.transactional(kafka, id, Duration.ofMinutes(1));
-             Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+        try (Producer<String, String> p = TransactionIT.transactional(kafka, id, Duration.ofMinutes(1))) {
             p.initTransactions();
             for (int round = 0; round < 4; round++) {
                 p.beginTransaction();
@@ -66,9 +63,8 @@ class TransactionV1IT {
                 }
             }
             // The last commit returned once the coordinator decided; its markers reach the group after.
-            long committed = Await.value("round 2's offset committed", Duration.ofSeconds(30),
-                    () -> TransactionIT.stableOffsets(admin, group).get(new org.apache.kafka.common.TopicPartition(topic, 0))).offset();
-            assertEquals(3, committed, "the offsets of the last committed round (round 2)");
+            org.apache.kafka.clients.consumer.OffsetAndMetadata committed = TransactionIT.stableOffset(kafka, group, topic, 0);
+            assertEquals(3, committed == null ? -1 : committed.offset(), "the offsets of the last committed round (round 2)");
 
             try (Producer<String, String> newer = TransactionIT.transactional(kafka, id, Duration.ofMinutes(1))) {
                 p.beginTransaction();
