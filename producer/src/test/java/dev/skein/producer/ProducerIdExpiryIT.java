@@ -168,7 +168,7 @@ class ProducerIdExpiryIT {
         try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             c.assign(List.of(tp));
             c.seekToBeginning(List.of(tp));
-            long end = c.endOffsets(List.of(tp)).get(tp);
+            long end = TransactionIT.readableEnd(kafka, tp, readCommitted ? "read_committed" : "read_uncommitted");
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (c.position(tp) < end && System.nanoTime() < deadline) {
                 for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {

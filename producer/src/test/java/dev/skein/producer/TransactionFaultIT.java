@@ -16,7 +16,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -106,7 +108,8 @@ class TransactionFaultIT {
         try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             c.assign(parts);
             c.seekToBeginning(parts);
-            var end = c.endOffsets(parts);
+            Map<TopicPartition, Long> end = new HashMap<>();
+            parts.forEach(tp -> end.put(tp, TransactionIT.readableEnd(kafka, tp, "read_committed")));
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (parts.stream().anyMatch(tp -> c.position(tp) < end.get(tp)) && System.nanoTime() < deadline) {
                 for (ConsumerRecord<byte[], byte[]> r : c.poll(Duration.ofMillis(200))) {

@@ -58,18 +58,9 @@ class TransactionIT {
      */
     static List<String> read(KafkaCluster kafka, String topic, int partition, String isolation) {
         org.apache.kafka.common.TopicPartition tp = new org.apache.kafka.common.TopicPartition(topic, partition);
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()));
-             KafkaConsumer<String, String> c = new KafkaConsumer<>(Map.of("bootstrap.servers", kafka.bootstrapServers(),
+        try (KafkaConsumer<String, String> c = new KafkaConsumer<>(Map.of("bootstrap.servers", kafka.bootstrapServers(),
                 "isolation.level", isolation, "auto.offset.reset", "earliest"), new StringDeserializer(), new StringDeserializer())) {
-            long end = Await.value(tp + ": the end a " + isolation + " reader can reach (no transaction open)",
-                    Duration.ofSeconds(30), () -> {
-                        long highWatermark = latest(admin, tp, IsolationLevel.READ_UNCOMMITTED);
-                        if (isolation.equals("read_uncommitted")) {
-                            return highWatermark;
-                        }
-                        long stable = latest(admin, tp, IsolationLevel.READ_COMMITTED);
-                        return stable == highWatermark ? stable : null;
-                    });
+            long end = readableEnd(kafka, tp, isolation);
             c.assign(List.of(tp));
             List<String> out = new ArrayList<>();
             Await.until(tp + " read to " + end, Duration.ofSeconds(30), () -> {
@@ -79,6 +70,26 @@ class TransactionIT {
                 return c.position(tp) >= end;
             });
             return out;
+        }
+    }
+
+    /**
+     * The end a reader of {@code isolation} can reach: the high watermark read_uncommitted; read_committed,
+     * the last stable offset once it has reached the high watermark. A commit returns once the coordinator
+     * has decided, before its markers are written, so the last stable offset read right after it may still
+     * stop at the transaction's first record.
+     */
+    static long readableEnd(KafkaCluster kafka, org.apache.kafka.common.TopicPartition tp, String isolation) {
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+            return Await.value(tp + ": the end a " + isolation + " reader can reach (no transaction open)",
+                    Duration.ofSeconds(30), () -> {
+                        long highWatermark = latest(admin, tp, IsolationLevel.READ_UNCOMMITTED);
+                        if (isolation.equals("read_uncommitted")) {
+                            return highWatermark;
+                        }
+                        long stable = latest(admin, tp, IsolationLevel.READ_COMMITTED);
+                        return stable == highWatermark ? stable : null;
+                    });
         }
     }
 
