@@ -219,13 +219,18 @@ class ShareConsumerIT {
         seen.forEach((v, n) -> assertEquals(1, n, "record " + v));
     }
 
-    /** Sets share-group configs (the GROUP config resource). */
+    /** Sets share-group configs (the GROUP config resource) and waits until the broker has them (see {@link #shareGroup}). */
     static void groupConfig(KafkaCluster kafka, String group, Map<String, String> configs) throws Exception {
+        ConfigResource resource = new ConfigResource(ConfigResource.Type.GROUP, group);
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
             List<AlterConfigOp> ops = new ArrayList<>();
             configs.forEach((k, v) -> ops.add(new AlterConfigOp(new ConfigEntry(k, v), AlterConfigOp.OpType.SET)));
-            admin.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.GROUP, group), ops))
-                    .all().get(30, TimeUnit.SECONDS);
+            admin.incrementalAlterConfigs(Map.of(resource, ops)).all().get(30, TimeUnit.SECONDS);
+            Await.until(configs + " applied to " + group, Duration.ofSeconds(60), () -> {
+                var applied = admin.describeConfigs(List.of(resource)).all().get(30, TimeUnit.SECONDS).get(resource);
+                return configs.entrySet().stream().allMatch(c -> applied.get(c.getKey()) != null
+                        && c.getValue().equals(applied.get(c.getKey()).value()));
+            });
         }
     }
 
