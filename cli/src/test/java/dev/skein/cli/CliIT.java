@@ -1,5 +1,6 @@
 package dev.skein.cli;
 
+import dev.skein.testkit.Await;
 import dev.skein.testkit.KafkaCluster;
 import dev.skein.testkit.KafkaClusterExtension;
 import org.junit.jupiter.api.Test;
@@ -10,6 +11,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -59,13 +61,18 @@ class CliIT {
         Run created = skein(kafka, "", "topics", "create", "--topic", t, "--partitions", "2", "--replication-factor", "1",
                 "--config", "retention.ms=3600000");
         assertEquals(0, created.exit(), created.err());
-        assertTrue(skein(kafka, "", "topics", "list").lines().contains(t), "list prints one name per line");
-        Run described = skein(kafka, "", "topics", "describe", "--topic", t);
-        assertEquals(0, described.exit(), described.err());
-        assertTrue(described.out().contains("partitions 2") && described.out().contains("retention.ms=3600000"),
-                described.out());
+        // The create and the alter return once the controller has them; the broker asked next applies
+        // them a moment later.
+        Await.until("list prints one name per line, " + t + " among them", Duration.ofSeconds(30),
+                () -> skein(kafka, "", "topics", "list").lines().contains(t));
+        Run described = Await.value("describe of " + t + " with its partitions", Duration.ofSeconds(30), () -> {
+            Run r = skein(kafka, "", "topics", "describe", "--topic", t);
+            return r.exit() == 0 && r.out().contains("partitions 2") ? r : null;
+        });
+        assertTrue(described.out().contains("retention.ms=3600000"), described.out());
         assertEquals(0, skein(kafka, "", "topics", "alter", "--topic", t, "--partitions", "3").exit());
-        assertTrue(skein(kafka, "", "topics", "describe", "--topic", t).out().contains("partitions 3"));
+        Await.until(t + " described with 3 partitions", Duration.ofSeconds(30),
+                () -> skein(kafka, "", "topics", "describe", "--topic", t).out().contains("partitions 3"));
         Run again = skein(kafka, "", "topics", "create", "--topic", t);
         assertEquals(1, again.exit());
         assertTrue(again.err().contains(t) && again.err().contains("already exists"), again.err());

@@ -16,6 +16,8 @@ import dev.skein.core.message.CreateTopicsRequest;
 import dev.skein.core.message.CreateTopicsResponse;
 import dev.skein.core.message.FetchRequest;
 import dev.skein.core.message.FetchResponse;
+import dev.skein.core.message.ListOffsetsRequest;
+import dev.skein.core.message.ListOffsetsResponse;
 import dev.skein.core.message.MetadataRequest;
 import dev.skein.core.message.MetadataResponse;
 import dev.skein.core.message.ProduceRequest;
@@ -85,6 +87,15 @@ class BrokerConnectionIT {
             last[0] = await(conn.send(new MetadataRequest().setTopics(List.of(
                     new MetadataRequest.MetadataRequestTopic().setName(topic)))));
             return last[0].topics().get(0).errorCode() == ErrorCode.NONE.code();
+        });
+        // The broker publishes a new topic in its metadata before it has taken up the partition's
+        // leadership; until then a write (sent once, here) is refused NOT_LEADER_OR_FOLLOWER. ListOffsets
+        // needs the leadership too and changes nothing: wait until it answers.
+        Await.until(topic + "-0 led by the broker", Duration.ofSeconds(30), () -> {
+            ListOffsetsResponse r = await(conn.send(new ListOffsetsRequest().setReplicaId(-1).setTopics(List.of(
+                    new ListOffsetsRequest.ListOffsetsTopic().setName(topic).setPartitions(List.of(
+                            new ListOffsetsRequest.ListOffsetsPartition().setPartitionIndex(0).setTimestamp(-1L)))))));
+            return r.topics().get(0).partitions().get(0).errorCode() == ErrorCode.NONE.code();
         });
         return last[0];
     }
