@@ -173,7 +173,9 @@ class ExactlyOnceIT {
         String group = "eos-unstable-" + UUID.randomUUID();
         Process crashed = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
                 System.getProperty("java.class.path"), OpenTransactionMain.class.getName(), kafka.bootstrapServers(),
-                in, out, group, "eos-crashed-" + UUID.randomUUID(), "1000", "5000").redirectErrorStream(true).start();
+                // A transaction timeout of 10 s: the check below must run before the coordinator's sweep
+                // (every 10 s) aborts it, on a loaded machine too.
+                in, out, group, "eos-crashed-" + UUID.randomUUID(), "1000", "10000").redirectErrorStream(true).start();
         String output = new String(crashed.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
         assertTrue(crashed.waitFor(60, TimeUnit.SECONDS));
         assertTrue(output.contains("OPEN"), "the crashed copier left its transaction open: " + output);
