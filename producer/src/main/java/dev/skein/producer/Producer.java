@@ -56,7 +56,8 @@ public interface Producer<K, V> extends AutoCloseable {
     /**
      * As {@link #send(ProducerRecord)} but never waits: when the topic's metadata is not known yet or
      * the buffer is full, the future fails at once (a retriable timeout or
-     * {@link BufferExhaustedException}). For callers on event loops or other threads that must not block.
+     * {@link BufferExhaustedException}): as every send's, on the callback thread right after its callback,
+     * so possibly a moment after this returns. For callers on event loops or other threads that must not block.
      */
     CompletableFuture<RecordMetadata> trySend(ProducerRecord<K, V> record);
 
