@@ -248,7 +248,7 @@ class ParallelProcessorIT {
                 .builder(Serdes.string().deserializer(), Serdes.string().deserializer())
                 .bootstrapServers(kafka.bootstrapServers()).groupId("parallel-poison-" + UUID.randomUUID())
                 .topics(topic).options(o -> o.offsetReset(OffsetReset.EARLIEST)).maxInFlight(200)
-                // Backoffs long enough (about 3 s before a poison record is given up) that every record of
+                // Backoffs long enough (2.4-3 s with jitter before a poison record is given up) that every record of
                 // another key is done before then on a loaded machine too.
                 .retry(3, Duration.ofSeconds(1), Duration.ofSeconds(2)).deadLetterTopic(dlt).meterRegistry(meters).build()) {
             CompletableFuture<Throwable> run = start(() -> processor.run(r -> {

@@ -56,8 +56,9 @@ public interface Producer<K, V> extends AutoCloseable {
     /**
      * As {@link #send(ProducerRecord)} but never waits: when the topic's metadata is not known yet or
      * the buffer is full, the future fails at once (a retriable timeout or
-     * {@link BufferExhaustedException}): as every send's, on the callback thread right after its callback,
-     * so possibly a moment after this returns. For callers on event loops or other threads that must not block.
+     * {@link BufferExhaustedException}). Like every send's future, it fails on the callback thread right
+     * after its callback, so possibly just after this returns. For callers on event loops or other threads
+     * that must not block.
      */
     CompletableFuture<RecordMetadata> trySend(ProducerRecord<K, V> record);
 

@@ -284,8 +284,8 @@ class TransactionIT {
     /**
      * The group's committed offset of one partition once no transaction holds offsets of it, or null when
      * it has none. Read right after a commit or abort returned, plain offsets may not show the outcome
-     * yet: the coordinator's markers reach the group after EndTxn returns. A read_committed reference
-     * consumer asks with require_stable and retries while the broker answers UNSTABLE_OFFSET_COMMIT. (The
+     * yet: the coordinator's markers reach the group after EndTxn returns. A reference consumer with a
+     * group.id always asks with require_stable and retries while the broker answers UNSTABLE_OFFSET_COMMIT. (The
      * reference admin client, asked the same, leaves such a partition out of its answer, which reads as
      * "no offset".)
      */

@@ -62,7 +62,8 @@ class TransactionV1IT {
                     p.commitTransaction();
                 }
             }
-            // The last commit returned once the coordinator decided; its markers reach the group after.
+            // Round 2's commit and round 3's abort returned once the coordinator decided; their markers
+            // reach the group after (stableOffset waits for them).
             org.apache.kafka.clients.consumer.OffsetAndMetadata committed = TransactionIT.stableOffset(kafka, group, topic, 0);
             assertEquals(3, committed == null ? -1 : committed.offset(), "the offsets of the last committed round (round 2)");
 
