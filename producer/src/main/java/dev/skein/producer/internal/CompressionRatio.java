@@ -53,6 +53,14 @@ final class CompressionRatio {
         return estimate;
     }
 
+    /**
+     * What {@code uncompressed} record bytes are estimated to take once compressed, with the same margin
+     * as {@link #batchLimit()}: a batch that reached its limit is estimated at about {@code batch.size}.
+     */
+    int compressedSize(int uncompressed) {
+        return (int) (uncompressed * (estimate * MARGIN));
+    }
+
     /** A batch of {@code uncompressed} record bytes was built into {@code compressed} (both without the batch header). */
     void observe(long compressed, long uncompressed) {
         if (uncompressed <= 0) {

@@ -174,8 +174,7 @@ final class ProducerBatch {
             return built.readableBytes();
         }
         int size = uncompressedSize();
-        return ratio == null ? size
-                : (int) Math.min(size, RecordBatch.HEADER_SIZE + (size - RecordBatch.HEADER_SIZE) * ratio.estimate() * CompressionRatio.MARGIN);
+        return ratio == null ? size : Math.min(size, RecordBatch.HEADER_SIZE + ratio.compressedSize(size - RecordBatch.HEADER_SIZE));
     }
 
     /** Closes the batch for appends and builds it with the given producer state (once). */

@@ -27,6 +27,8 @@ class CompressionRatioTest {
         int expected = (int) (BATCH / (r.estimate() * CompressionRatio.MARGIN));
         assertEquals(expected, r.batchLimit(), "batch.size over the estimate and its margin");
         assertTrue(r.batchLimit() > 3 * BATCH);
+        assertEquals(BATCH, r.compressedSize(r.batchLimit()), 2, "a batch at its limit is estimated at batch.size");
+        assertEquals((int) (4000 * 0.25 * CompressionRatio.MARGIN), r.compressedSize(4000), 2);
     }
 
     @Test
