@@ -14,7 +14,9 @@ import java.util.TreeMap;
  * elsewhere): the JVM's own threads (JIT compilers, GC) by what they do, the others by name with digits
  * dropped, so {@code skein-io-3} and {@code skein-io-4} add up. Clock ticks (usually 10 ms) of user and
  * system time; threads that ended between two samples are lost, so the parts may not add up to the
- * process's CPU time.
+ * process's CPU time. The system time alone, by the same kinds, goes under {@code "kernel"}: the socket
+ * reads and writes (on loopback, the kernel's whole TCP path, the peer's receive included) and page
+ * faults, which no client's code can make cheaper.
  */
 final class ThreadCpu {
     private static final Path TASKS = Path.of("/proc/self/task");
@@ -22,9 +24,12 @@ final class ThreadCpu {
 
     private ThreadCpu() {}
 
-    /** CPU nanoseconds per live thread id, with its kind. */
-    static Map<Long, Map.Entry<String, Long>> sample() {
-        Map<Long, Map.Entry<String, Long>> out = new HashMap<>();
+    /** One thread's kind, its CPU time (user and system) and the system part of it, in nanoseconds. */
+    record Times(String kind, long nanos, long systemNanos) {}
+
+    /** The CPU times of each live thread, by thread id. */
+    static Map<Long, Times> sample() {
+        Map<Long, Times> out = new HashMap<>();
         if (!Files.isDirectory(TASKS)) {
             return out;
         }
@@ -40,9 +45,10 @@ final class ThreadCpu {
                 int open = stat.indexOf('(');
                 int close = stat.lastIndexOf(')');
                 String[] f = stat.substring(close + 2).split(" ");
-                long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]);
+                long user = Long.parseLong(f[11]);
+                long system = Long.parseLong(f[12]);
                 out.put(Long.parseLong(task.getFileName().toString()),
-                        Map.entry(kind(stat.substring(open + 1, close)), ticks * TICK_NANOS));
+                        new Times(kind(stat.substring(open + 1, close)), (user + system) * TICK_NANOS, system * TICK_NANOS));
             }
         } catch (IOException | RuntimeException e) {
             return Map.of();
@@ -50,17 +56,27 @@ final class ThreadCpu {
         return out;
     }
 
-    /** Milliseconds of CPU per kind from {@code before} until now, largest first, as a JSON object. */
-    static String since(Map<Long, Map.Entry<String, Long>> before) {
+    /**
+     * Milliseconds of CPU per kind from {@code before} until now, largest first, as a JSON object, with
+     * the system part of them as the object under {@code "kernel"} (when there was any).
+     */
+    static String since(Map<Long, Times> before) {
         Map<String, Long> byKind = new TreeMap<>();
+        Map<String, Long> kernelByKind = new TreeMap<>();
         sample().forEach((tid, now) -> {
-            Map.Entry<String, Long> then = before.get(tid);
-            long nanos = now.getValue() - (then == null ? 0 : then.getValue());
-            byKind.merge(now.getKey(), nanos, Long::sum);
+            Times then = before.get(tid);
+            byKind.merge(now.kind(), now.nanos() - (then == null ? 0 : then.nanos()), Long::sum);
+            kernelByKind.merge(now.kind(), now.systemNanos() - (then == null ? 0 : then.systemNanos()), Long::sum);
         });
+        String kernel = millis(kernelByKind);
+        String all = millis(byKind);
+        return kernel.equals("{}") ? all : all.substring(0, all.length() - 1) + (all.length() > 2 ? "," : "") + "\"kernel\":" + kernel + "}";
+    }
+
+    private static String millis(Map<String, Long> byKind) {
         StringBuilder s = new StringBuilder("{");
         byKind.entrySet().stream()
-                .filter(e -> e.getValue() > 0)
+                .filter(e -> e.getValue() >= 1_000_000)
                 .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
                 .forEach(e -> s.append(s.length() > 1 ? "," : "").append(String.format(Locale.ROOT, "\"%s\":%d",
                         e.getKey(), e.getValue() / 1_000_000)));

@@ -12,7 +12,7 @@ import java.util.Map;
  * the CPU milliseconds by kind of thread ({@link ThreadCpu}) as a JSON object ({@code threadCpuJson}).
  */
 record Usage(long wallNanos, long cpuNanos, long allocatedBytes, long compileMillis,
-             Map<Long, Map.Entry<String, Long>> threads, String threadCpuJson) {
+             Map<Long, ThreadCpu.Times> threads, String threadCpuJson) {
 
     /**
      * Warm-up stretches in a row in which the JIT must have settled. One was not enough: the JIT
@@ -36,7 +36,7 @@ record Usage(long wallNanos, long cpuNanos, long allocatedBytes, long compileMil
         return sample(ThreadCpu.sample());
     }
 
-    private static Usage sample(Map<Long, Map.Entry<String, Long>> threads) {
+    private static Usage sample(Map<Long, ThreadCpu.Times> threads) {
         long cpu = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
         long allocated = ((com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean()).getTotalThreadAllocatedBytes();
         CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
