@@ -380,6 +380,44 @@ class ProducerIT {
         }
     }
 
+    /**
+     * A keyed producer that compresses starts batches for many partitions within one linger. Each batch
+     * used to reserve from buffer.memory all it might grow to, many times batch.size once the topic's
+     * records compressed well: here the fifth found buffer.memory used up, and its send failed after
+     * max.block.ms where Apache Kafka's producer, which reserves batch.size a batch, has room for all 24.
+     */
+    @Test
+    void aCompressingProducerKeepsBatchesOpenForManyPartitionsWithinBufferMemory(KafkaCluster kafka) throws Exception {
+        int partitions = 24;
+        String topic = Reference.createTopic(kafka, "many-open", partitions, 1);
+        String zeros = "0".repeat(1000);
+        int warm = 30 * 20;
+        // batch.size 4 KiB, buffer.memory 256 KiB: a batch may grow to 64 KiB, a quarter of buffer.memory.
+        try (Producer<String, String> p = builder(kafka).compression(Compression.LZ4).batchSize(4096).bufferMemory(256 << 10).maxRequestSize(128 << 10)
+                .maxBlock(Duration.ofMillis(500)).linger(Duration.ofSeconds(30)).build()) {
+            for (int round = 0; round < 30; round++) { // the estimate learns that this topic's records shrink to almost nothing
+                for (int i = 0; i < 20; i++) {
+                    p.send(ProducerRecord.<String, String>of(topic, null, zeros).withPartition(0));
+                }
+                p.flush();
+            }
+            List<CompletableFuture<RecordMetadata>> futures = new ArrayList<>();
+            for (int q = 0; q < partitions; q++) { // a batch open for each, none sent before the flush
+                futures.add(p.send(ProducerRecord.<String, String>of(topic, null, zeros).withPartition(q)));
+            }
+            p.flush();
+            for (int q = 0; q < partitions; q++) {
+                assertEquals(q, futures.get(q).get(30, TimeUnit.SECONDS).partition());
+            }
+        }
+        List<ConsumerRecord<byte[], byte[]>> read = Reference.readAll(kafka, topic, warm + partitions);
+        assertEquals(warm + partitions, read.size());
+        for (int q = 0; q < partitions; q++) {
+            int partition = q;
+            assertEquals(q == 0 ? warm + 1 : 1, read.stream().filter(r -> r.partition() == partition).count(), "partition " + q);
+        }
+    }
+
     /** 256 made-up words of 3 to 9 letters. */
     private static String[] words(Random random) {
         String[] words = new String[256];

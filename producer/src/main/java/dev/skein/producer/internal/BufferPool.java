@@ -50,6 +50,20 @@ final class BufferPool {
         }
     }
 
+    /** Reserves {@code bytes} if they are free now with at least {@code keepFree} more; never waits. */
+    boolean tryReserve(long bytes, long keepFree) {
+        lock.lock();
+        try {
+            if (available - bytes < keepFree) {
+                return false;
+            }
+            available -= bytes;
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Takes bytes without waiting, even past the limit (for the sender loop, which must not block). */
     void reserveNoWait(long bytes) {
         lock.lock();

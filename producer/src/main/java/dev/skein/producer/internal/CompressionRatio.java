@@ -14,7 +14,9 @@ package dev.skein.producer.internal;
  * followed by another), and down by a quarter of the difference when better, so a run of unusually
  * small batches does not make the next ones too large. A batch the broker refused as too large resets
  * it to 1. Never fewer uncompressed bytes than {@code batch.size}, and at most {@link #MAX_GROWTH}
- * times it: memory is reserved for the uncompressed records.
+ * times it (memory is reserved for the uncompressed records) and {@code max.request.size}, which
+ * Apache Kafka documents as in effect a cap on a batch before compression: so that a batch built
+ * while data compressed well still fits in a request when the data no longer compresses.
  *
  * <p>Written by the sender loop as it builds batches, read by the sending threads as they start batches.
  */
@@ -33,13 +35,15 @@ final class CompressionRatio {
     private volatile int limit;
 
     /**
-     * @param batchSize   {@code batch.size}
-     * @param bufferBytes {@code buffer.memory}: a batch reserves what it may grow to, so at most a
-     *                    quarter of it (and never less than {@code batch.size})
+     * @param batchSize      {@code batch.size}
+     * @param bufferBytes    {@code buffer.memory}: a batch reserves what it may grow to, so at most a
+     *                       quarter of it (and never less than {@code batch.size})
+     * @param maxRequestSize {@code max.request.size}: the most a batch may grow to (unless {@code batch.size} is more)
      */
-    CompressionRatio(int batchSize, long bufferBytes) {
+    CompressionRatio(int batchSize, long bufferBytes, int maxRequestSize) {
         this.batchSize = batchSize;
-        long most = Math.min((long) batchSize * MAX_GROWTH, Math.min(Integer.MAX_VALUE / 2, bufferBytes / 4));
+        long most = Math.min(Math.min((long) batchSize * MAX_GROWTH, maxRequestSize),
+                Math.min(Integer.MAX_VALUE / 2, bufferBytes / 4));
         this.maxBytes = (int) Math.max(batchSize, most);
         this.limit = limitFor(1f);
     }

@@ -58,7 +58,8 @@ final class RecordAccumulator {
     /** What {@code topic}'s batches compress to, or null when the producer does not compress. */
     CompressionRatio ratio(String topic) {
         return ratios == null ? null
-                : ratios.computeIfAbsent(topic, t -> new CompressionRatio(settings.batchSize(), settings.bufferMemory()));
+                : ratios.computeIfAbsent(topic, t -> new CompressionRatio(settings.batchSize(), settings.bufferMemory(),
+                        settings.maxRequestSize()));
     }
 
     /** Frees the batch buffers kept for reuse; call once no batch is in flight. */
@@ -112,17 +113,35 @@ final class RecordAccumulator {
      */
     Appended append(Deque<ProducerBatch> dq, TopicPartition tp, long timestamp, byte[] key, byte[] value, Header[] headers,
                     CompletableFuture<RecordMetadata> future, Callback callback, long deadlineNanos) {
+        boolean busy;
         synchronized (dq) {
             Appended a = tryLast(dq, timestamp, key, value, headers, future, callback);
             if (a != null) {
                 return a;
             }
+            busy = !dq.isEmpty(); // batches wait to be sent: this one will fill up too
         }
         CompressionRatio ratio = ratio(tp.topic());
         int limit = ratio == null ? settings.batchSize() : ratio.batchLimit();
-        long reserve = Math.max(limit, recordSizeBound(key, value, headers));
-        pool.reserve(reserve, deadlineNanos == MAX_BLOCK_FROM_NOW ? settings.maxBlock().toNanos()
-                : Math.max(0, deadlineNanos - System.nanoTime()));
+        long bound = recordSizeBound(key, value, headers);
+        long reserve = Math.max(limit, bound);
+        // A batch reserves all it may grow to: with compression, CompressionRatio's limit, up to sixteen
+        // times batch.size. Apache Kafka's producer, which compresses as it appends, reserves batch.size
+        // whatever the batch compresses to. So that a few hundred partitions with a batch open each, for a
+        // few records, do not hold all of buffer.memory and make send() wait where the reference's would
+        // not, a batch of a partition with none waiting to be sent takes its full limit only while that
+        // leaves half of buffer.memory free, and batch.size before compression otherwise.
+        boolean reserved = false;
+        if (limit > settings.batchSize() && !busy) {
+            reserved = pool.tryReserve(reserve, settings.bufferMemory() / 2);
+            if (!reserved) {
+                limit = settings.batchSize();
+                reserve = Math.max(limit, bound);
+            }
+        }
+        if (!reserved) {
+            pool.reserve(reserve, maxWaitNanos(deadlineNanos));
+        }
         synchronized (dq) {
             Appended a = tryLast(dq, timestamp, key, value, headers, future, callback);
             if (a != null) {
@@ -136,6 +155,10 @@ final class RecordAccumulator {
             incomplete.add(b);
             return b.isFull() ? Appended.FILLED_BATCH : Appended.TO_NEW_BATCH;
         }
+    }
+
+    private long maxWaitNanos(long deadlineNanos) {
+        return deadlineNanos == MAX_BLOCK_FROM_NOW ? settings.maxBlock().toNanos() : Math.max(0, deadlineNanos - System.nanoTime());
     }
 
     private static Appended tryLast(Deque<ProducerBatch> dq, long ts, byte[] key, byte[] value, Header[] headers,

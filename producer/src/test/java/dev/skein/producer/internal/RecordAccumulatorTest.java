@@ -76,4 +76,44 @@ class RecordAccumulatorTest {
         assertEquals(1 << 20, acc.pool().available(), "and gave it all back");
         acc.close();
     }
+
+    @Test
+    void withCompressionBatchesOfQuietPartitionsTakeTheBatchSizeOnceHalfTheBufferMemoryIsHeld() {
+        // batch.size 4 KiB and buffer.memory 256 KiB: a batch may grow to 64 KiB, a quarter of buffer.memory.
+        ProducerOptions s = ProducerOptions.builder().bootstrapServers("x:1").batchSize(4096).bufferMemory(256 << 10).maxRequestSize(128 << 10)
+                .maxBlock(Duration.ZERO).compression(Compression.LZ4).build();
+        RecordAccumulator acc = new RecordAccumulator(s, UnpooledByteBufAllocator.DEFAULT);
+        CompressionRatio ratio = acc.ratio(TP.topic());
+        for (int i = 0; i < 100; i++) {
+            ratio.observe(1, 1000);
+        }
+        assertEquals(64 << 10, ratio.batchLimit());
+        // One record each for 30 partitions, as a keyed producer starts batches for many partitions
+        // within one linger. Each batch reserving 64 KiB, the fifth failed: buffer.memory exhausted
+        // within max.block.ms (0), where Apache Kafka's producer reserves 4 KiB each (120 KiB in all).
+        List<ProducerBatch> open = new ArrayList<>();
+        for (int p = 0; p < 30; p++) {
+            TopicPartition tp = new TopicPartition(TP.topic(), p);
+            java.util.Deque<ProducerBatch> dq = acc.queueFor(tp);
+            acc.append(dq, tp, 0L, null, new byte[100], new dev.skein.core.Header[0],
+                    new java.util.concurrent.CompletableFuture<>(), null, RecordAccumulator.MAX_BLOCK_FROM_NOW);
+            open.add(dq.peekLast());
+        }
+        assertEquals(64 << 10, open.get(0).reservedBytes, "the full limit while that leaves half of buffer.memory free");
+        assertEquals(64 << 10, open.get(1).reservedBytes);
+        for (ProducerBatch b : open.subList(2, open.size())) {
+            assertEquals(4096, b.reservedBytes, "then batch.size");
+        }
+        assertEquals((256 << 10) - 2 * (64 << 10) - 28 * 4096, acc.pool().available());
+        // A batch that took batch.size is full at batch.size before compression.
+        ProducerBatch small = open.get(2);
+        while (small.tryAppend(0L, null, new byte[100], new dev.skein.core.Header[0],
+                new java.util.concurrent.CompletableFuture<>(), null)) {
+            assertTrue(small.uncompressedSize() <= 4096, "never past batch.size: " + small.uncompressedSize());
+        }
+        assertTrue(small.isFull() && small.uncompressedSize() > 4096 - 200, "full at about batch.size: " + small.uncompressedSize());
+        open.forEach(acc::deallocate);
+        assertEquals(256 << 10, acc.pool().available(), "and gave it all back");
+        acc.close();
+    }
 }
