@@ -27,6 +27,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -282,6 +283,45 @@ class ProducerEngineIT {
                 f.get(60, TimeUnit.SECONDS); // retries=0: a spurious timeout would fail it
             }
         }
+    }
+
+    /**
+     * A batch that does not fit in its broker's request behind the batches of partitions drained before
+     * it goes first in the next request. Here a request holds one batch (max.request.size) and both
+     * partitions have 20 batches waiting: the partition drained second used to be sent only once the
+     * other had nothing left, so under a steady load its records waited until delivery.timeout.ms while
+     * the other's went out.
+     */
+    @Test
+    void aBatchLeftOutOfAFullRequestGoesFirstInTheNext() throws Exception {
+        String topic = Reference.createTopic(kafka, "fair", 2, 1);
+        awaitLeaders(topic, 2);
+        List<Integer> acked = Collections.synchronizedList(new ArrayList<>());
+        List<CompletableFuture<RecordMetadata>> futures = new ArrayList<>();
+        try (Producer<String, String> p = Producer.builder(Serdes.string(), Serdes.string())
+                .bootstrapServers(kafka.bootstrapServers()).acks(Acks.LEADER).idempotence(false)
+                .maxInFlight(1).linger(Duration.ZERO).batchSize(1024).maxRequestSize(1024).build()) {
+            p.send(to(topic, 0, "warm")).get(30, TimeUnit.SECONDS); // the connection is open
+            proxy().latency(Duration.ofMillis(50)); // the batches queue up behind the first request
+            for (int i = 0; i < 20; i++) {
+                for (int partition = 0; partition < 2; partition++) { // a batch each: two would pass 1024 bytes
+                    futures.add(p.send(to(topic, partition, i + "-" + "z".repeat(700)), (m, e) -> {
+                        if (e == null) {
+                            acked.add(m.partition());
+                        }
+                    }));
+                }
+            }
+            for (CompletableFuture<RecordMetadata> f : futures) {
+                f.get(60, TimeUnit.SECONDS);
+            }
+        }
+        int longest = 0;
+        for (int i = 0, run = 0; i < acked.size(); i++) {
+            run = i > 0 && acked.get(i).equals(acked.get(i - 1)) ? run + 1 : 1;
+            longest = Math.max(longest, run);
+        }
+        assertTrue(longest <= 3, "the partitions take turns, in the order acknowledged: " + acked);
     }
 
     /**

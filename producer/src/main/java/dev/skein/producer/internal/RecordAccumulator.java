@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * Per-partition queues of batches. User threads append under the queue's own lock; the sender loop
@@ -34,6 +35,8 @@ final class RecordAccumulator {
     private final BufferPool pool;
     private final KeptBuffers buffers;
     private final Map<TopicPartition, Deque<ProducerBatch>> queues = new ConcurrentHashMap<>();
+    /** The partitions of {@link #queues}, in the order their queues were made (the sender drains by index). */
+    private final List<TopicPartition> partitionList = new CopyOnWriteArrayList<>();
     private final Set<ProducerBatch> incomplete = ConcurrentHashMap.newKeySet();
     /** Per topic, what its batches compress to; null without compression. */
     private final Map<String, CompressionRatio> ratios;
@@ -104,7 +107,7 @@ final class RecordAccumulator {
 
     /** The partition's queue, made when first asked for; the same queue for as long as the accumulator lives. */
     Deque<ProducerBatch> queueFor(TopicPartition tp) {
-        return queues.computeIfAbsent(tp, k -> new ArrayDeque<>());
+        return queues.computeIfAbsent(tp, this::newQueue);
     }
 
     /**
@@ -173,9 +176,17 @@ final class RecordAccumulator {
         return null;
     }
 
-    /** Every partition with a queue (possibly empty). */
-    Set<TopicPartition> partitions() {
-        return queues.keySet();
+    private Deque<ProducerBatch> newQueue(TopicPartition tp) {
+        partitionList.add(tp); // once per partition: the map calls this only for a missing key, atomically
+        return new ArrayDeque<>();
+    }
+
+    /**
+     * Every partition with a queue (possibly empty), in the order the queues were made; the list only
+     * grows. A partition may be listed a moment before {@link #queue} finds its queue.
+     */
+    List<TopicPartition> partitions() {
+        return partitionList;
     }
 
     Deque<ProducerBatch> queue(TopicPartition tp) {
@@ -198,7 +209,7 @@ final class RecordAccumulator {
      * ({@link ProducerBatch#order}); batches never drained stay behind it.
      */
     void reenqueue(ProducerBatch b) {
-        Deque<ProducerBatch> dq = queues.computeIfAbsent(b.tp, k -> new ArrayDeque<>());
+        Deque<ProducerBatch> dq = queues.computeIfAbsent(b.tp, this::newQueue);
         synchronized (dq) {
             List<ProducerBatch> before = new ArrayList<>();
             while (!dq.isEmpty() && ProducerBatch.compareOrder(dq.peekFirst(), b) < 0) {

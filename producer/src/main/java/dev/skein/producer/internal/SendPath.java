@@ -237,6 +237,9 @@ public final class SendPath<K, V> {
             int records = 0;
             for (TopicPartition tp : accumulator.partitions()) {
                 Deque<ProducerBatch> dq = accumulator.queue(tp);
+                if (dq == null) {
+                    continue;
+                }
                 List<ProducerBatch> done = new ArrayList<>();
                 synchronized (dq) {
                     while (!dq.isEmpty() && dq.peekFirst().isFull()) {

@@ -65,6 +65,13 @@ final class Sender {
     /** How long a batch lingers at most, less the timer's slack (see the constructor). */
     private final long lingerNanos;
     private final AtomicBoolean wakeupPending = new AtomicBoolean();
+    /**
+     * Where the next pass starts among the accumulator's partitions: at the first whose batch did not
+     * fit in its broker's request, so that it is not left behind the same others on every pass while
+     * they have batches to send. Apache Kafka's producer rotates where it starts draining each broker's
+     * partitions (its drain index) for the same reason. Loop-confined.
+     */
+    private int drainStart;
     private volatile int flushing;
     private volatile boolean closing;
     private volatile RuntimeException fatal;
@@ -236,8 +243,16 @@ final class Sender {
         boolean needMetadata = false;
         boolean more = false;
         boolean forced = flushing > 0 || closing;
-        for (TopicPartition tp : accumulator.partitions()) {
+        List<TopicPartition> partitions = accumulator.partitions();
+        int count = partitions.size(); // it only grows: every index below stays valid
+        int leftOut = -1;
+        for (int i = 0; i < count; i++) {
+            int index = (drainStart + i) % count;
+            TopicPartition tp = partitions.get(index);
             Deque<ProducerBatch> dq = accumulator.queue(tp);
+            if (dq == null) {
+                continue; // listed a moment before its queue
+            }
             ProducerBatch head;
             int queued;
             synchronized (dq) {
@@ -291,6 +306,9 @@ final class Sender {
             int size = head.estimatedSize();
             int used = bytesByNode.getOrDefault(leader.id(), 0);
             if (used > 0 && used + size > settings.maxRequestSize()) {
+                if (leftOut < 0) {
+                    leftOut = index;
+                }
                 more = true;
                 continue;
             }
@@ -307,6 +325,9 @@ final class Sender {
             prepare(tp, head);
             byNode.computeIfAbsent(leader.id(), k -> new ArrayList<>()).add(head);
             bytesByNode.merge(leader.id(), head.bytes().readableBytes(), Integer::sum);
+        }
+        if (leftOut >= 0) {
+            drainStart = leftOut;
         }
         if (needMetadata) {
             client.refreshMetadata();
@@ -575,6 +596,9 @@ final class Sender {
         }
         for (TopicPartition tp : accumulator.partitions()) {
             Deque<ProducerBatch> dq = accumulator.queue(tp);
+            if (dq == null) {
+                continue; // listed a moment before its queue
+            }
             List<ProducerBatch> expired = new ArrayList<>();
             synchronized (dq) {
                 while (!dq.isEmpty() && now - dq.peekFirst().createdNanos >= timeout) {
