@@ -16,7 +16,7 @@ package dev.skein.producer.internal;
  * it to 1. Never fewer uncompressed bytes than {@code batch.size}, and at most {@link #MAX_GROWTH}
  * times it (memory is reserved for the uncompressed records) and {@code max.request.size}, which
  * Apache Kafka documents as in effect a cap on a batch before compression: so that a batch built
- * while data compressed well still fits in a request when the data no longer compresses.
+ * while data compressed well still about fits in a request when the data no longer compresses.
  *
  * <p>Written by the sender loop as it builds batches, read by the sending threads as they start batches.
  */
@@ -36,8 +36,8 @@ final class CompressionRatio {
 
     /**
      * @param batchSize      {@code batch.size}
-     * @param bufferBytes    {@code buffer.memory}: a batch reserves what it may grow to, so at most a
-     *                       quarter of it (and never less than {@code batch.size})
+     * @param bufferBytes    {@code buffer.memory}: a batch at this limit reserves what it may grow to,
+     *                       so at most a quarter of it (and never less than {@code batch.size})
      * @param maxRequestSize {@code max.request.size}: the most a batch may grow to (unless {@code batch.size} is more)
      */
     CompressionRatio(int batchSize, long bufferBytes, int maxRequestSize) {

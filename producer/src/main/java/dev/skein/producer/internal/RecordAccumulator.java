@@ -112,17 +112,18 @@ final class RecordAccumulator {
 
     /**
      * Appends to {@code dq}, the queue of {@code tp} ({@link #queueFor}), waiting for buffer memory until
-     * {@code deadlineNanos} when a new batch is needed.
+     * {@code deadlineNanos} when a new batch is needed. {@code sticky}: the record is keyless and the
+     * sticky partitioner's, whose run fills a batch to its limit before it moves on.
      */
     Appended append(Deque<ProducerBatch> dq, TopicPartition tp, long timestamp, byte[] key, byte[] value, Header[] headers,
-                    CompletableFuture<RecordMetadata> future, Callback callback, long deadlineNanos) {
+                    CompletableFuture<RecordMetadata> future, Callback callback, long deadlineNanos, boolean sticky) {
         boolean busy;
         synchronized (dq) {
             Appended a = tryLast(dq, timestamp, key, value, headers, future, callback);
             if (a != null) {
                 return a;
             }
-            busy = !dq.isEmpty(); // batches wait to be sent: this one will fill up too
+            busy = sticky || !dq.isEmpty(); // a sticky run, or batches waiting to be sent: this one will fill up too
         }
         CompressionRatio ratio = ratio(tp.topic());
         int limit = ratio == null ? settings.batchSize() : ratio.batchLimit();
@@ -133,7 +134,8 @@ final class RecordAccumulator {
         // whatever the batch compresses to. So that a few hundred partitions with a batch open each, for a
         // few records, do not hold all of buffer.memory and make send() wait where the reference's would
         // not, a batch of a partition with none waiting to be sent takes its full limit only while that
-        // leaves half of buffer.memory free, and batch.size before compression otherwise.
+        // leaves half of buffer.memory free, and batch.size before compression otherwise. Not a sticky
+        // run's batch: the run, which ends at the full limit, would go on into a second batch.
         boolean reserved = false;
         if (limit > settings.batchSize() && !busy) {
             reserved = pool.tryReserve(reserve, settings.bufferMemory() / 2);

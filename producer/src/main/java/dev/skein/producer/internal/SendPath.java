@@ -85,9 +85,10 @@ public final class SendPath<K, V> {
         Queues q = queues(record.topic(), topic);
         int partition = partition(record, topic, key, size, q);
         long ts = record.timestamp() != null ? record.timestamp() : clock.millis();
+        boolean keyless = record.partition() == null && key == null; // the sticky partitioner's
         RecordAccumulator.Appended a = accumulator.append(q.queues[partition], q.partitions[partition], ts, key, value,
-                hs, future, callback, deadlineNanos);
-        if (a == RecordAccumulator.Appended.TO_NEW_BATCH && record.partition() == null && key == null) {
+                hs, future, callback, deadlineNanos, keyless);
+        if (a == RecordAccumulator.Appended.TO_NEW_BATCH && keyless) {
             sticky.newBatch(q.sticky, partition);
         }
         return a;

@@ -66,12 +66,15 @@ final class Sender {
     private final long lingerNanos;
     private final AtomicBoolean wakeupPending = new AtomicBoolean();
     /**
-     * Where the next pass starts among the accumulator's partitions: at the first whose batch did not
-     * fit in its broker's request, so that it is not left behind the same others on every pass while
-     * they have batches to send. Apache Kafka's producer rotates where it starts draining each broker's
-     * partitions (its drain index) for the same reason. Loop-confined.
+     * Per broker, where the next pass starts walking its partitions (an index into the accumulator's
+     * list): at the first whose batch did not fit in the broker's request on the last pass, so that no
+     * partition is left behind the same others on every pass while they have batches to send; walking on
+     * from there, the broker's partitions take turns. Apache Kafka's producer keeps a drain index per
+     * broker for the same reason. A broker none of whose batches was left out starts at the beginning.
+     * Loop-confined, as is {@link #leftOut}, which a pass fills for the next one.
      */
-    private int drainStart;
+    private final Map<Integer, Integer> drainStarts = new HashMap<>();
+    private final Map<Integer, Integer> leftOut = new HashMap<>();
     private volatile int flushing;
     private volatile boolean closing;
     private volatile RuntimeException fatal;
@@ -245,10 +248,13 @@ final class Sender {
         boolean forced = flushing > 0 || closing;
         List<TopicPartition> partitions = accumulator.partitions();
         int count = partitions.size(); // it only grows: every index below stays valid
-        int leftOut = -1;
-        for (int i = 0; i < count; i++) {
-            int index = (drainStart + i) % count;
-            TopicPartition tp = partitions.get(index);
+        // Each broker's partitions are walked from its start (see drainStarts): those at or after it in
+        // the first lap, those before it in the second, which is needed only when some broker has one.
+        int laps = drainStarts.isEmpty() ? 1 : 2;
+        for (int step = 0; step < laps * count; step++) {
+            int lap = step / count;
+            int i = step % count;
+            TopicPartition tp = partitions.get(i);
             Deque<ProducerBatch> dq = accumulator.queue(tp);
             if (dq == null) {
                 continue; // listed a moment before its queue
@@ -266,6 +272,9 @@ final class Sender {
             if (leader == null) {
                 needMetadata = true;
                 continue;
+            }
+            if (laps == 2 && (lap == 0) != (i >= drainStarts.getOrDefault(leader.id(), 0))) {
+                continue; // the other lap's
             }
             if (head.retryNotBeforeNanos > now) {
                 next = Math.min(next, head.retryNotBeforeNanos);
@@ -306,9 +315,7 @@ final class Sender {
             int size = head.estimatedSize();
             int used = bytesByNode.getOrDefault(leader.id(), 0);
             if (used > 0 && used + size > settings.maxRequestSize()) {
-                if (leftOut < 0) {
-                    leftOut = index;
-                }
+                leftOut.putIfAbsent(leader.id(), i); // the first left out, in this broker's walk
                 more = true;
                 continue;
             }
@@ -326,9 +333,15 @@ final class Sender {
             byNode.computeIfAbsent(leader.id(), k -> new ArrayList<>()).add(head);
             bytesByNode.merge(leader.id(), head.bytes().readableBytes(), Integer::sum);
         }
-        if (leftOut >= 0) {
-            drainStart = leftOut;
+        for (Integer node : byNode.keySet()) { // a broker not drained (its in-flight cap, say) keeps its start
+            Integer start = leftOut.get(node);
+            if (start == null) {
+                drainStarts.remove(node); // everything fitted
+            } else {
+                drainStarts.put(node, start);
+            }
         }
+        leftOut.clear();
         if (needMetadata) {
             client.refreshMetadata();
             next = Math.min(next, now + settings.client().retryBackoff().toNanos());

@@ -57,7 +57,7 @@ class RecordAccumulatorTest {
         java.util.Deque<ProducerBatch> dq = acc.queueFor(TP);
         while (dq.size() < 2) { // until the first batch is full and a second one starts
             acc.append(dq, TP, 0L, null, value, new dev.skein.core.Header[0], new java.util.concurrent.CompletableFuture<>(),
-                    null, RecordAccumulator.MAX_BLOCK_FROM_NOW);
+                    null, RecordAccumulator.MAX_BLOCK_FROM_NOW, false);
         }
         ProducerBatch b = dq.peekFirst();
         assertTrue(b.isFull());
@@ -96,7 +96,7 @@ class RecordAccumulatorTest {
             TopicPartition tp = new TopicPartition(TP.topic(), p);
             java.util.Deque<ProducerBatch> dq = acc.queueFor(tp);
             acc.append(dq, tp, 0L, null, new byte[100], new dev.skein.core.Header[0],
-                    new java.util.concurrent.CompletableFuture<>(), null, RecordAccumulator.MAX_BLOCK_FROM_NOW);
+                    new java.util.concurrent.CompletableFuture<>(), null, RecordAccumulator.MAX_BLOCK_FROM_NOW, false);
             open.add(dq.peekLast());
         }
         assertEquals(64 << 10, open.get(0).reservedBytes, "the full limit while that leaves half of buffer.memory free");
@@ -114,6 +114,24 @@ class RecordAccumulatorTest {
         assertTrue(small.isFull() && small.uncompressedSize() > 4096 - 200, "full at about batch.size: " + small.uncompressedSize());
         open.forEach(acc::deallocate);
         assertEquals(256 << 10, acc.pool().available(), "and gave it all back");
+
+        // The sticky partitioner's run fills a batch to the full limit before it moves on: its batch
+        // takes the limit whatever is held, as a partition with batches waiting to be sent does.
+        acc.pool().reserve(160 << 10, 0);
+        TopicPartition keyless = new TopicPartition(TP.topic(), 40);
+        acc.append(acc.queueFor(keyless), keyless, 0L, null, new byte[100], new dev.skein.core.Header[0],
+                new java.util.concurrent.CompletableFuture<>(), null, RecordAccumulator.MAX_BLOCK_FROM_NOW, true);
+        ProducerBatch sticky = acc.queue(keyless).peekLast();
+        assertEquals(64 << 10, sticky.reservedBytes);
+        TopicPartition keyed = new TopicPartition(TP.topic(), 41);
+        acc.append(acc.queueFor(keyed), keyed, 0L, new byte[8], new byte[100], new dev.skein.core.Header[0],
+                new java.util.concurrent.CompletableFuture<>(), null, RecordAccumulator.MAX_BLOCK_FROM_NOW, false);
+        ProducerBatch quiet = acc.queue(keyed).peekLast();
+        assertEquals(4096, quiet.reservedBytes);
+        acc.deallocate(sticky);
+        acc.deallocate(quiet);
+        acc.pool().release(160 << 10);
+        assertEquals(256 << 10, acc.pool().available());
         acc.close();
     }
 }
