@@ -143,7 +143,10 @@ public final class ProducerOptions {
     /**
      * {@code batch.size}: the target batch size in bytes, per partition (0 given is 1: a record per batch);
      * with compression, of the batch as sent, as Apache Kafka's producer: a batch takes as many records as
-     * the topic's recent batches say will compress to it (up to 16 times as many uncompressed bytes).
+     * the topic's recent batches say will compress to it (up to 16 times as many uncompressed bytes, and
+     * {@code max.request.size}); a partition that has no batch waiting to be sent and is not the sticky
+     * partitioner's takes that many only while half of {@code buffer.memory} is free, and
+     * {@code batch.size} uncompressed otherwise.
      */
     public int batchSize() { return batchSize; }
 
