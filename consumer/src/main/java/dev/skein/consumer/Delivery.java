@@ -22,7 +22,8 @@ public enum Delivery {
      * The application commits ({@code commitSync}, {@code commitAsync}); or auto-commit, if enabled
      * ({@code enable.auto.commit}): then, as with Apache Kafka's consumer, the positions of what earlier
      * polls returned are committed at the start of a {@code poll()} once {@code auto.commit.interval.ms}
-     * has passed, and on {@code close()}. Records processed inside the poll loop are never lost to a
+     * has passed, synchronously before a rebalance or {@code unsubscribe()} takes partitions away, and on
+     * {@code close()}. Records processed inside the poll loop are never lost to a
      * crash (they may be read again); records handed to another thread are committed whether or not
      * that thread finished them, as under {@link #AT_LEAST_ONCE}.
      */

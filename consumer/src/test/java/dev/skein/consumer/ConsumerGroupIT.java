@@ -273,6 +273,76 @@ class ConsumerGroupIT {
         }
     }
 
+    /**
+     * Auto-commit ({@code enable.auto.commit} with {@link Delivery#MANUAL}) commits what {@code poll()}
+     * returned before a partition moves to another member and on {@code close()}, as Apache Kafka's
+     * auto-commit does, however long its interval: the new owner starts where this one stopped.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"classic", "consumer"})
+    void autoCommitCommitsWhatPollReturnedBeforeAPartitionMovesAndOnClose(String protocol, KafkaCluster kafka) throws Exception {
+        String topic = ConsumerIT.topic(kafka, "autocommit", 2);
+        ConsumerIT.produce(kafka, topic, 400, "none");
+        String group = "autocommit-" + UUID.randomUUID();
+        ConsumerBuilder<String, String> b = ConsumerIT.builder(kafka).groupId(group).delivery(Delivery.MANUAL)
+                .property("enable.auto.commit", "true").property("auto.commit.interval.ms", "600000")
+                .maxPollRecords(10).groupProtocol(GroupProtocol.forName(protocol));
+        if (protocol.equals("classic")) {
+            b.heartbeatInterval(Duration.ofMillis(300)).sessionTimeout(Duration.ofSeconds(10));
+        }
+        List<String> readByA = new ArrayList<>();
+        Map<TopicPartition, Long> next = new java.util.HashMap<>(); // per partition, the offset after A's last record
+        Set<TopicPartition> revoked = ConcurrentHashMap.newKeySet();
+        Member other = null;
+        try (Consumer<String, String> a = b.build()) {
+            a.subscribe(List.of(topic), new RebalanceListener() {
+                @Override
+                public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+                    revoked.addAll(partitions);
+                }
+            });
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (next.size() < 2 && System.nanoTime() < deadline) { // a little of each partition
+                poll(a, readByA, next);
+            }
+            assertEquals(2, next.size(), "A read from both partitions");
+            other = new Member(kafka, group, topic, protocol.equals("consumer") ? "consumer" : "classic");
+            Member b2 = other;
+            while ((revoked.isEmpty() || b2.owned.isEmpty()) && System.nanoTime() < deadline) {
+                poll(a, readByA, next);
+            }
+            assertTrue(!revoked.isEmpty() && !b2.owned.isEmpty(), "a partition moved from A to the new member");
+            while (readByA.size() + b2.values.size() < 400 && System.nanoTime() < deadline) {
+                poll(a, readByA, next);
+            }
+            List<String> all = new ArrayList<>(readByA);
+            all.addAll(b2.values);
+            assertEquals(400, Set.copyOf(all).size(), "every record was read");
+            assertEquals(400, all.size(), "and none twice: the moved partition's new owner began where A stopped");
+            Set<TopicPartition> kept = Set.copyOf(a.assignment());
+            assertTrue(!kept.isEmpty(), "A kept a partition");
+            a.close();
+            try (Admin reference = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+                var committed = reference.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
+                for (TopicPartition tp : kept) {
+                    var c = committed.get(new org.apache.kafka.common.TopicPartition(tp.topic(), tp.partition()));
+                    assertEquals(next.get(tp), c == null ? null : c.offset(), "close() committed what A read of " + tp);
+                }
+            }
+        } finally {
+            if (other != null) {
+                other.close();
+            }
+        }
+    }
+
+    private static void poll(Consumer<String, String> c, List<String> values, Map<TopicPartition, Long> next) {
+        for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(100))) {
+            values.add(r.value());
+            next.put(new TopicPartition(r.topic(), r.partition()), r.offset() + 1);
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"classic", "consumer"})
     void aMemberThatStopsPollingLosesItsPartitionsAndItsLateCommitFails(String protocol, KafkaCluster kafka) throws Exception {

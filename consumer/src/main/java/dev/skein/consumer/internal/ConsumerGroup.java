@@ -331,7 +331,17 @@ final class ConsumerGroup {
         fetchNow.run();
     }
 
-    /** Gives partitions up: at-least-once commits what was returned for them first, then the listener. */
+    /**
+     * Whether giving partitions up (a revocation, {@code unsubscribe()}, {@code close()}) first commits
+     * what {@code poll()} returned for them: at-least-once, and auto-commit, which as Apache Kafka's
+     * commits synchronously before a rebalance takes partitions away and on close, whatever its interval.
+     */
+    private boolean commitsOnHandOver() {
+        return settings.delivery() == Delivery.AT_LEAST_ONCE
+                || (settings.delivery() == Delivery.MANUAL && settings.autoCommit());
+    }
+
+    /** Gives partitions up: at-least-once and auto-commit commit what was returned for them first, then the listener. */
     private void revoke(Collection<TopicPartition> parts, boolean lost) {
         if (parts.isEmpty()) {
             return;
@@ -340,7 +350,7 @@ final class ConsumerGroup {
             lose(parts);
             return;
         }
-        if (settings.delivery() == Delivery.AT_LEAST_ONCE && !membership.isStale()) {
+        if (commitsOnHandOver() && !membership.isStale()) {
             Map<TopicPartition, OffsetAndMetadata> moved = new LinkedHashMap<>(subscriptions.uncommittedPositions());
             moved.keySet().retainAll(parts);
             try {
@@ -507,11 +517,11 @@ final class ConsumerGroup {
         return offsets.fetch(partitions, deadlineNanos);
     }
 
-    /** close(): the final at-least-once commit, the listener's revocation, and leaving the group. */
+    /** close(): the final at-least-once or auto-commit commit, the listener's revocation, and leaving the group. */
     void close(Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         try {
-            if (settings.delivery() == Delivery.AT_LEAST_ONCE && !(subscribed() && membership.isStale())) {
+            if (commitsOnHandOver() && !(subscribed() && membership.isStale())) {
                 Map<TopicPartition, OffsetAndMetadata> moved = subscriptions.uncommittedPositions();
                 if (!moved.isEmpty()) {
                     Blocking.await(offsets.commitUntil(moved, 3, deadline), deadline,
