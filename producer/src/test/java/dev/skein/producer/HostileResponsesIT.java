@@ -1,6 +1,9 @@
 package dev.skein.producer;
 
 import dev.skein.core.ClientResources;
+import dev.skein.core.ErrorCode;
+import dev.skein.core.errors.OutcomeUnknownException;
+import dev.skein.core.message.ProduceResponse;
 import dev.skein.core.message.ApiKey;
 import dev.skein.serdes.Serdes;
 import dev.skein.testkit.AllocatorWatch;
@@ -13,6 +16,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -23,10 +27,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -52,9 +58,15 @@ class HostileResponsesIT {
         return cases;
     }
 
+    private static KafkaCluster kafka;
+
+    @BeforeAll
+    static void start(@OwnCluster(faultProxy = true) KafkaCluster cluster) {
+        kafka = cluster;
+    }
+
     @Test
-    void hostileProduceResponsesNeitherHangNorLoseNorDuplicate(@OwnCluster(faultProxy = true) KafkaCluster kafka)
-            throws Exception {
+    void hostileProduceResponsesNeitherHangNorLoseNorDuplicate() throws Exception {
         String topic = Reference.createTopic(kafka, "hostile", 1, 1);
         DeliveryChecker checker = DeliveryChecker.expecting(DeliveryChecker.Guarantee.EXACTLY_ONCE);
         PooledByteBufAllocator alloc = new PooledByteBufAllocator(true);
@@ -79,6 +91,52 @@ class HostileResponsesIT {
         DeliveryChecker.Report report = checker.check();
         assertTrue(report.violations().isEmpty(), report.toString());
         assertEquals(85L, report.counts().get("acknowledged"), report.toString());
+    }
+
+    /**
+     * Under acks=all the leader appends a batch, then waits for its followers; if it loses the leadership
+     * meanwhile it answers NOT_LEADER_OR_FOLLOWER for a batch that is in its log (and in the new leader's,
+     * if a follower had copied it). Here the proxy turns a batch's two answers into that one, so it is
+     * given up after its one retry ({@code retries=1}), and the next batch must not take its
+     * sequence number: the broker would take it for a duplicate of the written one, answer success and
+     * drop it. Apache Kafka's producer renumbers only after an answer that says the batch was refused.
+     */
+    @Test
+    void aBatchAnsweredNotLeaderAfterItsAppendLendsNoSequenceNumberToTheNext() throws Exception {
+        String topic = Reference.createTopic(kafka, "not-leader-after-append", 1, 1);
+        try (Producer<String, String> p = Producer.builder(Serdes.string(), Serdes.string())
+                .bootstrapServers(kafka.bootstrapServers()).linger(Duration.ZERO).retries(1).idempotence(true).build()) {
+            p.send(ProducerRecord.of(topic, "w")).get(30, TimeUnit.SECONDS);
+            int before = kafka.proxy(1).rewrittenResponses();
+            kafka.proxy(1).rewriteResponses(ApiKey.PRODUCE.id(), 2, HostileResponsesIT::notLeader); // a's try and retry
+            CompletableFuture<RecordMetadata> a = p.send(ProducerRecord.of(topic, "a"));
+            ExecutionException failed = assertThrows(ExecutionException.class, () -> a.get(30, TimeUnit.SECONDS));
+            assertEquals(before + 2, kafka.proxy(1).rewrittenResponses(), "both of a's answers were NOT_LEADER_OR_FOLLOWER");
+            assertTrue(failed.getCause() instanceof OutcomeUnknownException, "a may have been written: " + failed.getCause());
+            RecordMetadata b = p.send(ProducerRecord.of(topic, "b")).get(30, TimeUnit.SECONDS);
+            assertEquals(2, b.offset(), "b is written after w and a");
+        }
+        List<String> values = new ArrayList<>();
+        for (ConsumerRecord<byte[], byte[]> r : Reference.readAll(kafka, topic, 3)) {
+            values.add(new String(r.value(), StandardCharsets.UTF_8));
+        }
+        assertEquals(List.of("w", "a", "b"), values);
+    }
+
+    /** A Produce response (v13, the version this broker and client agree on) with every partition's error NOT_LEADER_OR_FOLLOWER. */
+    private static FaultProxy.Rewritten notLeader(ByteBuf frame) {
+        ByteBuf f = frame.slice();
+        int correlationId = f.getInt(4);
+        ByteBuf body = f.slice(9, f.readableBytes() - 9); // size, correlation id, no header tags
+        assertEquals(0, f.getByte(8), "no tagged fields in the response header");
+        ProduceResponse response = ProduceResponse.read(body, (short) 13);
+        response.responses().forEach(t -> t.partitionResponses().forEach(pr ->
+                pr.setErrorCode(ErrorCode.NOT_LEADER_OR_FOLLOWER.code()).setBaseOffset(-1)));
+        ByteBuf out = Unpooled.buffer();
+        out.writeInt(0).writeInt(correlationId).writeByte(0);
+        response.write(out, (short) 13);
+        out.setInt(0, out.readableBytes() - 4);
+        return new FaultProxy.Rewritten(out, false);
     }
 
     /** Sends {@code n} records and waits for each to be acknowledged (30 s at most: no hang). */

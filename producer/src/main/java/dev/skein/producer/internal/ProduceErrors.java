@@ -21,11 +21,20 @@ final class ProduceErrors {
     /**
      * True when the attempt may have been written: it was sent and no answer came (the connection
      * closed or the request timed out), or the leader appended it but could not replicate it in time.
-     * Any other answer from the broker means the batch was refused whole.
+     * Under {@code acks=all} ({@code acksAll}) the leader appends first and answers once its followers
+     * have the batch; should it stop leading the partition, or lose the partition's log, while it waits,
+     * it answers NOT_LEADER_OR_FOLLOWER, UNKNOWN_TOPIC_OR_PARTITION or KAFKA_STORAGE_ERROR for a batch
+     * already in its log (and in the new leader's, if a follower had copied it). Apache Kafka's producer
+     * likewise never gives the numbers of a batch that failed with a retriable error to the next: it
+     * cannot know whether they were taken. Any other answer means the batch was refused whole.
      */
-    static boolean mayHaveBeenWritten(ErrorCode code, RuntimeException error) {
-        return error instanceof OutcomeUnknownException || code == ErrorCode.REQUEST_TIMED_OUT
-                || code == ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND;
+    static boolean mayHaveBeenWritten(ErrorCode code, RuntimeException error, boolean acksAll) {
+        if (error instanceof OutcomeUnknownException || code == ErrorCode.REQUEST_TIMED_OUT
+                || code == ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND) {
+            return true;
+        }
+        return acksAll && (code == ErrorCode.NOT_LEADER_OR_FOLLOWER || code == ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
+                || code == ErrorCode.KAFKA_STORAGE_ERROR);
     }
 
     /**

@@ -531,7 +531,7 @@ final class Sender {
         if (ProduceErrors.isLeaderError(code) && !rerouted) {
             client.refreshMetadata();
         }
-        boolean unknown = ProduceErrors.mayHaveBeenWritten(code, error);
+        boolean unknown = ProduceErrors.mayHaveBeenWritten(code, error, settings.acks() == Acks.ALL);
         IdempotenceManager.Action action;
         if (idempotence != null) {
             action = idempotence.onError(b.tp, b, code, retriable, unknown);
@@ -553,6 +553,10 @@ final class Sender {
     }
 
     private RuntimeException finalError(ProducerBatch b, ErrorCode code, RuntimeException error, boolean timeLeft) {
+        if (timeLeft && b.outcomeUnknown && ProduceErrors.isRetriable(code, error)) {
+            return new OutcomeUnknownException(b + " failed after " + b.attempts + " attempt(s) (retries "
+                    + settings.retries() + "); it may have been written. Last error: " + error.getMessage(), error);
+        }
         if (!timeLeft) {
             return b.outcomeUnknown
                     ? new OutcomeUnknownException(b + " was not acknowledged within delivery.timeout.ms ("

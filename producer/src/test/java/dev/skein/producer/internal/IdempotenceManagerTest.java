@@ -212,8 +212,7 @@ class IdempotenceManagerTest {
     /** Refused whole and not worth retrying: the gap it leaves is closed by the batches behind it. */
     @ParameterizedTest
     @EnumSource(names = {"INVALID_RECORD", "MESSAGE_TOO_LARGE", "RECORD_LIST_TOO_LARGE", "INVALID_TIMESTAMP",
-            "TOPIC_AUTHORIZATION_FAILED", "CLUSTER_AUTHORIZATION_FAILED", "UNKNOWN_SERVER_ERROR", "INVALID_REQUIRED_ACKS",
-            "NOT_LEADER_OR_FOLLOWER"})
+            "TOPIC_AUTHORIZATION_FAILED", "CLUSTER_AUTHORIZATION_FAILED", "UNKNOWN_SERVER_ERROR", "INVALID_REQUIRED_ACKS"})
     void aBatchRefusedForGoodGivesItsNumbersBackWithoutABump(ErrorCode code) {
         m.onInitialized(7L, (short) 0);
         acked(1);

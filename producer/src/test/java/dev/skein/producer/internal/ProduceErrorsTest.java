@@ -26,12 +26,15 @@ class ProduceErrorsTest {
     @Test
     void onlyNoAnswerOrAnAppendNotReplicatedMayHaveBeenWritten() {
         Set<ErrorCode> unknown = EnumSet.of(REQUEST_TIMED_OUT, NOT_ENOUGH_REPLICAS_AFTER_APPEND);
+        Set<ErrorCode> afterAppend = EnumSet.of(NOT_LEADER_OR_FOLLOWER, UNKNOWN_TOPIC_OR_PARTITION, KAFKA_STORAGE_ERROR);
         for (ErrorCode code : ErrorCode.values()) {
-            assertEquals(unknown.contains(code), ProduceErrors.mayHaveBeenWritten(code, REFUSED), code.name());
+            assertEquals(unknown.contains(code), ProduceErrors.mayHaveBeenWritten(code, REFUSED, false), code.name());
+            assertEquals(unknown.contains(code) || afterAppend.contains(code),
+                    ProduceErrors.mayHaveBeenWritten(code, REFUSED, true), "acks=all, " + code.name());
         }
-        assertTrue(ProduceErrors.mayHaveBeenWritten(NETWORK_EXCEPTION, new OutcomeUnknownException("no answer", null)));
+        assertTrue(ProduceErrors.mayHaveBeenWritten(NETWORK_EXCEPTION, new OutcomeUnknownException("no answer", null), false));
         assertFalse(ProduceErrors.mayHaveBeenWritten(NETWORK_EXCEPTION,
-                new NetworkException("never written", null, true)), "a request that never left was not written");
+                new NetworkException("never written", null, true), true), "a request that never left was not written");
     }
 
     @Test
