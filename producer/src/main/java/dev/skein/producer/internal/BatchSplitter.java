@@ -58,6 +58,9 @@ final class BatchSplitter {
                 holder[0].release();
             }
         }
+        // A part takes its place in the queue: a record sent later joining one would be written before the
+        // batches sent after the split one, under sequence numbers they already hold.
+        parts.forEach(ProducerBatch::seal);
         return parts;
     }
 }

@@ -157,6 +157,11 @@ final class ProducerBatch {
         return full;
     }
 
+    /** Takes no more records: a split part's records and sequence range are fixed. */
+    void seal() {
+        full = true;
+    }
+
     int recordCount() {
         return count;
     }

@@ -44,6 +44,39 @@ class RecordAccumulatorTest {
         }
     }
 
+    /**
+     * The parts of a split batch take over its records and sequence range; a record sent later must not
+     * join one (it would be written before the batches sent after the split one, and overlap their
+     * numbers), even when a part is the last batch of an empty queue.
+     */
+    @Test
+    void theLastPartOfASplitBatchTakesNoNewRecords() {
+        ProducerOptions s = ProducerOptions.builder().bootstrapServers("x:1").linger(Duration.ZERO).batchSize(4096)
+                .bufferMemory(1 << 20).build();
+        RecordAccumulator acc = new RecordAccumulator(s, UnpooledByteBufAllocator.DEFAULT);
+        java.util.Deque<ProducerBatch> dq = acc.queueFor(TP);
+        byte[] value = new byte[100];
+        for (int i = 0; i < 10; i++) {
+            acc.append(dq, TP, 0L, null, value, new dev.skein.core.Header[0], new java.util.concurrent.CompletableFuture<>(),
+                    null, RecordAccumulator.MAX_BLOCK_FROM_NOW, false);
+        }
+        ProducerBatch big = dq.pollFirst();
+        big.order = new int[] {0};
+        big.build(7L, (short) 0, 0);
+        List<ProducerBatch> parts = BatchSplitter.split(big, acc, s);
+        assertTrue(parts.size() >= 2, "split in parts: " + parts.size());
+        for (int i = parts.size() - 1; i >= 0; i--) {
+            acc.addFirst(parts.get(i));
+        }
+        ProducerBatch last = parts.get(parts.size() - 1);
+        int records = last.recordCount();
+        acc.append(dq, TP, 0L, null, value, new dev.skein.core.Header[0], new java.util.concurrent.CompletableFuture<>(),
+                null, RecordAccumulator.MAX_BLOCK_FROM_NOW, false);
+        assertEquals(records, last.recordCount(), "the new record went into a batch of its own");
+        assertEquals(parts.size() + 1, dq.size());
+        acc.close();
+    }
+
     @Test
     void withCompressionABatchTakesTheRecordsEstimatedToCompressToTheBatchSize() {
         ProducerOptions s = ProducerOptions.builder().bootstrapServers("x:1").batchSize(4096).bufferMemory(1 << 20)
