@@ -194,6 +194,36 @@ class ProducerEngineIT {
     }
 
     /**
+     * Closing while a batch of the transaction is in flight, whose answer is then lost with its connection
+     * (so it goes back to its queue to be retried): the abort that close() starts must still go out. As
+     * Apache Kafka's producer does while aborting, the batch is not sent again but failed, so EndTxn is
+     * not left waiting for it until max.block.ms, and the transaction not left open to its timeout.
+     */
+    @Test
+    void closingWhileABatchOfTheTransactionIsRetriedStillAbortsIt() throws Exception {
+        String topic = Reference.createTopic(kafka, "close-retry", 1, 1);
+        Producer<String, String> p = Producer.builder(Serdes.string(), Serdes.string())
+                .bootstrapServers(kafka.bootstrapServers()).transactionalId("close-retry-" + System.nanoTime())
+                .transactionTimeout(Duration.ofMinutes(2)).maxBlock(Duration.ofSeconds(5)).linger(Duration.ZERO).build();
+        p.initTransactions();
+        p.beginTransaction();
+        p.send(ProducerRecord.of(topic, "first")).get(30, TimeUnit.SECONDS); // the partition is in the transaction
+        int produced = proxy().requests(ApiKey.PRODUCE.id());
+        proxy().latency(Duration.ofMillis(300)).dropResponses(ApiKey.PRODUCE.id(), 1);
+        CompletableFuture<RecordMetadata> open = p.send(ProducerRecord.of(topic, "open"));
+        Await.until("the batch is in flight", Duration.ofSeconds(10), () -> proxy().requests(ApiKey.PRODUCE.id()) > produced);
+        p.close(Duration.ofSeconds(20));
+        assertTrue(open.isCompletedExceptionally(), "the record of the aborted transaction failed");
+        proxy().heal();
+        try (Producer<String, String> plain = Producer.builder(Serdes.string(), Serdes.string())
+                .bootstrapServers(kafka.bootstrapServers()).build()) {
+            plain.send(ProducerRecord.of(topic, "after")).get(30, TimeUnit.SECONDS);
+        }
+        assertEquals(List.of("after"), TransactionIT.read(kafka, topic, "read_committed"),
+                "the transaction was aborted, not left to its two-minute timeout");
+    }
+
+    /**
      * A commit whose EndTxn answers are all lost times out, though the coordinator may have committed.
      * An abort then would contradict what may already be done: it is refused, as Apache Kafka's producer
      * refuses it, and the commit called again finishes the same transaction, whose records are read once.

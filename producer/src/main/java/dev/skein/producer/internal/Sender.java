@@ -233,6 +233,12 @@ final class Sender {
         RuntimeException cannotCommit = txn == null ? null : txn.cannotCommit();
         if (cannotCommit != null) {
             failUndrained(cannotCommit);
+        } else if (txn != null && txn.aborting() && accumulator.hasIncomplete()) {
+            // Nothing is drained while aborting, so a batch back from a retriable error would wait in its
+            // queue, and EndTxn for it, until max.block.ms: it fails now (Apache Kafka's producer too
+            // aborts undrained batches while aborting). Written or not, the abort marker covers it.
+            failNotInFlight(new TransactionAbortableException("the transaction was aborted; this record was not committed",
+                    null));
         }
         long next = expire(now);
         if (idempotence != null && txn == null && idempotence.needsInitProducerId()) {

@@ -116,6 +116,11 @@ final class TransactionManager {
         return state.maySend();
     }
 
+    /** True while an abort is under way. */
+    boolean aborting() {
+        return state.state() == TxnState.State.ABORTING;
+    }
+
     /** See {@link TxnRequests#partitionReady}. */
     boolean partitionReady(TopicPartition tp) {
         return requests.partitionReady(tp, System.nanoTime());
