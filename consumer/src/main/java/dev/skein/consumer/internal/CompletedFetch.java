@@ -51,6 +51,11 @@ final class CompletedFetch {
     private RecordCursor current;
     private final PriorityQueue<FetchResponse.AbortedTransaction> aborted;
     private final Set<Long> abortedProducers = new HashSet<>();
+    /**
+     * The partition leader epoch of the batch that last raised {@link #next}'s {@code positionOut}: a
+     * position moved past a batch no record was returned from takes that batch's epoch (KIP-320).
+     */
+    int passedEpoch = -1;
 
     private static final Object AHEAD = new Object();
     private static final Object HERE = new Object();
@@ -264,6 +269,7 @@ final class CompletedFetch {
             if (current != null) {
                 RecordBatch done = batches.get(batchIndex - 1);
                 positionOut[0] = Math.max(positionOut[0], done.nextOffset()); // compacted gaps after the last record
+                passedEpoch = done.partitionLeaderEpoch();
                 releaseCurrent();
             }
             if (batchIndex >= batches.size()) {
@@ -282,6 +288,7 @@ final class CompletedFetch {
             if (skip) {
                 passOver(batchIndex - 1); // an aborted batch may have been decompressed ahead
                 positionOut[0] = Math.max(positionOut[0], batch.nextOffset());
+                passedEpoch = batch.partitionLeaderEpoch();
                 continue;
             }
             try {

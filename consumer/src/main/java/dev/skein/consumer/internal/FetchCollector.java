@@ -38,6 +38,9 @@ final class FetchCollector<K, V> {
     private final ByteBufAllocator allocator;
     private CompletedFetch current;
     private RuntimeException deferred;
+    /** The partition and position {@link #deferred} was met at. */
+    private TopicPartition deferredTp;
+    private long deferredAt;
 
     /** Where fetched data comes from: the {@link Fetcher}, or a benchmark's fixed chunk ({@link DetachedPoll}). */
     interface Source {
@@ -63,12 +66,20 @@ final class FetchCollector<K, V> {
         this.allocator = allocator;
     }
 
-    /** Raises the error held back from the previous collect, if any. */
+    /**
+     * Raises the error held back from the previous collect, if any, unless its partition's position moved
+     * since (a seek, a reset, or the partition unassigned). Per the poll() contract of Apache Kafka's
+     * consumer, the error names the record the position stands on and the user seeks to get past it: once
+     * the position moved, the error no longer describes what this poll reads, and records of the new
+     * position are returned instead.
+     */
     void raiseDeferred() {
         if (deferred != null) {
             RuntimeException e = deferred;
             deferred = null;
-            throw e;
+            if (subscriptions.position(deferredTp) == deferredAt) {
+                throw e;
+            }
         }
     }
 
@@ -124,6 +135,8 @@ final class FetchCollector<K, V> {
                     throw e;
                 }
                 deferred = e; // hand out what came before the bad record first
+                deferredTp = f.tp;
+                deferredAt = subscriptions.position(f.tp); // drain left the position on the bad record
                 return out;
             }
             if (list.isEmpty()) {
@@ -157,7 +170,14 @@ final class FetchCollector<K, V> {
                     throw e;
                 }
                 if (r == null) {
-                    position = Math.max(position, skipTo[0]); // control batches or compacted gaps at the end
+                    if (skipTo[0] > position) { // control or aborted batches, or compacted gaps, at the end
+                        position = skipTo[0];
+                        // KIP-320: the position's epoch is that of the last batch consumed, a skipped one
+                        // included; an older one could make OffsetsForLeaderEpoch report a false truncation.
+                        if (f.passedEpoch >= 0) {
+                            epoch = f.passedEpoch;
+                        }
+                    }
                     usedUp = true;
                     return added;
                 }

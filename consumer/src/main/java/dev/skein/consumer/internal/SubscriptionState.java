@@ -19,8 +19,9 @@ import java.util.function.Function;
  * pause flag and a pending offset reset. The polling thread changes it; the fetcher reads it from an
  * event loop. Every method synchronizes on this object and none calls out while holding it.
  *
- * <p>Log truncation (KIP-320): a position carries the leader epoch of the record before it (from the
- * last record returned, a committed offset or an offset lookup). It is known to lie on the leader's log
+ * <p>Log truncation (KIP-320): a position carries the leader epoch of the batch before it (the last
+ * batch consumed, a skipped control, aborted or empty batch included; or from a committed offset or an
+ * offset lookup). It is known to lie on the leader's log
  * under one leader epoch of the metadata ({@code validatedUnder}); under any other (a new leader, or a
  * position just set from a commit) the fetcher first asks the leader where that epoch ends
  * (OffsetsForLeaderEpoch) and fetches only once the answer shows nothing before the position was lost.
@@ -36,7 +37,7 @@ final class SubscriptionState {
 
     static final class PartitionState {
         long position = -1;
-        /** Leader epoch of the record before the position, or -1 when unknown (then nothing is validated). */
+        /** Leader epoch of the batch before the position, or -1 when unknown (then nothing is validated). */
         int positionEpoch = -1;
         /** The metadata leader epoch under which the position is known to be on the leader's log, or -1. */
         int validatedUnder = -1;

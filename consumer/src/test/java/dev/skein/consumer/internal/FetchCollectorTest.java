@@ -5,6 +5,7 @@ import dev.skein.consumer.ConsumerRecord;
 import dev.skein.consumer.ConsumerRecords;
 import dev.skein.consumer.Delivery;
 import dev.skein.core.Compression;
+import dev.skein.core.OffsetAndMetadata;
 import dev.skein.core.TopicPartition;
 import dev.skein.core.errors.CorruptRecordException;
 import dev.skein.core.internal.records.RecordBatch;
@@ -98,6 +99,72 @@ class FetchCollectorTest {
         } finally {
             poll.close();
         }
+    }
+
+    @Test
+    void thePositionTakesTheLeaderEpochOfAControlBatchItPasses() {
+        ByteBuf chunk = ALLOC.directBuffer();
+        appendBatch(chunk, 0, 3);
+        chunk.setInt(12, 5); // partitionLeaderEpoch, outside the CRC
+        int marker = chunk.writerIndex();
+        RecordBatchBuilder commit = new RecordBatchBuilder(ALLOC, Compression.NONE, T0, 64).producer(9, (short) 0, 0, true)
+                .control(true);
+        commit.append(T0, new byte[] {0, 0, 0, 1}, new byte[] {0, 0, 0, 0, 0, 0}, null); // a commit marker
+        ByteBuf batch = commit.build();
+        batch.setLong(batch.readerIndex(), 3);
+        chunk.writeBytes(batch);
+        batch.release();
+        chunk.setInt(marker + 12, 6);
+        SubscriptionState subscriptions = new SubscriptionState();
+        subscriptions.assign(List.of(TP));
+        subscriptions.seek(TP, 0);
+        FetchCollector<String, String> collector = collector(subscriptions, Serdes.string().deserializer(),
+                new CompletedFetch(TP, 0, chunk, -1, -1, null));
+        assertEquals(3, collector.collect().get(TP).size());
+        collector.release();
+        assertEquals(new OffsetAndMetadata(4, "", 6), subscriptions.positions().get(TP),
+                "the position past the commit marker, with the marker's leader epoch");
+    }
+
+    @Test
+    void aHeldBackDeserializationErrorIsDroppedOnceTheUserSeeksAway() {
+        ByteBuf chunk = ALLOC.directBuffer();
+        appendBatch(chunk, 0, 10);
+        Deserializer<String> picky = (data, ctx) -> {
+            String v = new String(data, StandardCharsets.UTF_8);
+            if (v.equals(value(5))) {
+                throw new IllegalArgumentException("poison");
+            }
+            return v;
+        };
+        SubscriptionState subscriptions = new SubscriptionState();
+        subscriptions.assign(List.of(TP));
+        subscriptions.seek(TP, 0);
+        FetchCollector<String, String> collector = collector(subscriptions, picky,
+                new CompletedFetch(TP, 0, chunk, -1, -1, null));
+        assertEquals(5, collector.collect().get(TP).size(), "offsets 0-4, the error of 5 held back");
+        subscriptions.seek(TP, 0);
+        collector.raiseDeferred(); // as the next poll() does first: the error was for offset 5, not 0
+        collector.release();
+    }
+
+    /** A collector over {@code subscriptions} that reads {@code fetch}, then nothing. */
+    private static FetchCollector<String, String> collector(SubscriptionState subscriptions, Deserializer<String> values,
+                                                            CompletedFetch fetch) {
+        CompletedFetch[] pending = {fetch};
+        return new FetchCollector<>(options().build(), subscriptions, new FetchCollector.Source() {
+            @Override
+            public CompletedFetch nextCompleted() {
+                CompletedFetch f = pending[0];
+                pending[0] = null;
+                return f;
+            }
+
+            @Override
+            public void consumed(CompletedFetch f) {
+                f.release();
+            }
+        }, Serdes.string().deserializer(), values, new ConsumerMetrics(null, "test"), ALLOC);
     }
 
     private static ConsumerOptions.Builder options() {
