@@ -6,6 +6,7 @@ import dev.skein.core.errors.CorruptRecordException;
 import dev.skein.core.message.ApiKey;
 import dev.skein.serdes.Serdes;
 import dev.skein.testkit.AllocatorWatch;
+import dev.skein.testkit.Await;
 import dev.skein.testkit.DeliveryChecker;
 import dev.skein.testkit.FaultProxy;
 import dev.skein.testkit.KafkaCluster;
@@ -164,6 +165,53 @@ class HostileFetchIT {
                 report.toString());
         assertTrue(report.of(DeliveryChecker.Kind.LOST).get(0).detail().startsWith("1 acknowledged"),
                 "only the record skipped on purpose is missing: " + report);
+    }
+
+    /**
+     * The committed-offset lookup for a partition is answered ("nothing committed") after the poll that
+     * asked stopped waiting for it, and the consumer unsubscribes before polling again. That answer must
+     * not give the partition its position once it comes back, after another client committed offset 50
+     * for the group. The request is held in the proxy only while nothing else is on its connection (the
+     * broker answers a connection's requests in order: one sent behind it would be answered first, and the
+     * consumer would drop the connection), so heartbeats are made rare.
+     */
+    @Test
+    void aCommittedOffsetLookupFromBeforeAnUnsubscribeIsNotReused() throws Exception {
+        String topic = "stale-offset-fetch";
+        produce(topic, DeliveryChecker.expecting(DeliveryChecker.Guarantee.EXACTLY_ONCE));
+        TopicPartition tp = new TopicPartition(topic, 0);
+        String group = "stale-offset-fetch-group";
+        FaultProxy proxy = kafka.proxy(1);
+        int rewritten = proxy.rewrittenResponses();
+        proxy.holdRequests(ApiKey.OFFSET_FETCH.id(), 1);
+        proxy.rewriteResponses(ApiKey.OFFSET_FETCH.id(), 1, f -> new FaultProxy.Rewritten(f, false)); // counts the answer
+        try (Consumer<String, String> c = Consumer.builder(Serdes.string(), Serdes.string())
+                .bootstrapServers(kafka.bootstrapServers()).groupId(group).groupProtocol(GroupProtocol.CLASSIC)
+                .heartbeatInterval(Duration.ofSeconds(10)).sessionTimeout(Duration.ofSeconds(30))
+                .delivery(Delivery.MANUAL).offsetReset(OffsetReset.EARLIEST).build();
+             org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+                     Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+            c.subscribe(List.of(topic));
+            Await.until("the consumer's OffsetFetch held", Duration.ofSeconds(30), () -> {
+                c.poll(Duration.ofMillis(100));
+                return proxy.heldRequests() >= 1;
+            });
+            proxy.releaseHeld();
+            Await.until("the held OffsetFetch answered", Duration.ofSeconds(30), () -> proxy.rewrittenResponses() > rewritten);
+            c.unsubscribe(); // no poll took the answer
+            Await.until("offset 50 committed for the emptied group", Duration.ofSeconds(30), () -> {
+                admin.alterConsumerGroupOffsets(group, Map.of(new org.apache.kafka.common.TopicPartition(topic, 0),
+                        new org.apache.kafka.clients.consumer.OffsetAndMetadata(50))).all().get(10, TimeUnit.SECONDS);
+                return true;
+            });
+            c.subscribe(List.of(topic));
+            ConsumerRecord<String, String> first = Await.value("a record after subscribing again", Duration.ofSeconds(30), () -> {
+                var records = c.poll(Duration.ofMillis(100));
+                return records.isEmpty() ? null : records.iterator().next();
+            });
+            assertEquals(tp.partition(), first.partition());
+            assertEquals(50, first.offset(), "read from the offset committed after the old lookup");
+        }
     }
 
     /**

@@ -74,6 +74,8 @@ public final class SkeinConsumer<K, V> implements Consumer<K, V> {
     /** An OffsetFetch for positions that a poll stopped waiting for; the next poll waits on (polling thread). */
     private CompletableFuture<Map<TopicPartition, OffsetAndMetadata>> pendingCommitted;
     private Set<TopicPartition> pendingCommittedFor = Set.of();
+    /** {@link SubscriptionState#takenAway()} when {@link #pendingCommitted} was asked. */
+    private long pendingCommittedAt;
     /** The ListOffsets lookup behind a reset in progress, kept across polls (see {@link #reset}). */
     private OffsetLookup.Lookup pendingLookup;
 
@@ -420,8 +422,14 @@ public final class SkeinConsumer<K, V> implements Consumer<K, V> {
     /** The committed offsets of {@code partitions}, or null when a poll stops waiting before they are known. */
     private Map<TopicPartition, OffsetAndMetadata> committedForPositions(Set<TopicPartition> partitions, long deadline,
                                                                         boolean fromPoll) {
-        if (pendingCommitted == null || !pendingCommittedFor.containsAll(partitions)) {
+        // A lookup asked before a partition was taken away is not reused: the partition may have had
+        // another owner meanwhile, whose commits it cannot show. Committed offsets are read after the
+        // partitions were assigned, as Apache Kafka's consumer reuses a pending OffsetFetch only for the
+        // same partitions in the same generation.
+        long takenAway = subscriptions.takenAway();
+        if (pendingCommitted == null || !pendingCommittedFor.containsAll(partitions) || pendingCommittedAt != takenAway) {
             pendingCommittedFor = Set.copyOf(partitions);
+            pendingCommittedAt = takenAway;
             pendingCommitted = group.committed(pendingCommittedFor,
                     System.nanoTime() + settings.defaultApiTimeout().toNanos());
         }

@@ -56,14 +56,28 @@ final class SubscriptionState {
     }
 
     private final Map<TopicPartition, PartitionState> assigned = new LinkedHashMap<>();
+    /** How many {@link #assign} calls took a partition away. */
+    private long takenAway;
 
     synchronized void assign(Collection<TopicPartition> partitions) {
         Map<TopicPartition, PartitionState> next = new LinkedHashMap<>();
         for (TopicPartition tp : partitions) {
             next.put(tp, assigned.getOrDefault(tp, new PartitionState()));
         }
+        if (!next.keySet().containsAll(assigned.keySet())) {
+            takenAway++;
+        }
         assigned.clear();
         assigned.putAll(next);
+    }
+
+    /**
+     * How many assignments so far took a partition away (revoked, lost, unassigned, unsubscribed): what
+     * was learnt about a partition's committed offset before a change of this count may be out of date,
+     * as the partition may have had another owner meanwhile.
+     */
+    synchronized long takenAway() {
+        return takenAway;
     }
 
     synchronized Set<TopicPartition> assignment() {
