@@ -28,6 +28,10 @@ final class ConsumerProtocolMembership extends AbstractMembership {
     private String regex;
     private List<TopicPartition> target;
     private boolean refused;
+    /** Lost partitions were dropped ({@link #takeLost}) since the last {@link #join}. */
+    private boolean droppedLost;
+    /** The assignment being applied was taken after lost partitions were dropped. */
+    private boolean applyingAfterLoss;
 
     ConsumerProtocolMembership(ClusterClient client, ConsumerOptions settings, GroupOffsets offsets, Runnable onChange,
                                boolean mayFallBack) {
@@ -98,17 +102,31 @@ final class ConsumerProtocolMembership extends AbstractMembership {
     }
 
     @Override
+    public boolean takeLost() {
+        boolean l = super.takeLost();
+        droppedLost |= l; // the caller drops the partitions now, before it joins
+        return l;
+    }
+
+    @Override
     public CompletableFuture<List<TopicPartition>> join(Collection<TopicPartition> current) {
         drain();
         List<TopicPartition> t = target != null ? target : List.of();
         target = null;
+        applyingAfterLoss = droppedLost;
+        droppedLost = false;
         return CompletableFuture.completedFuture(t);
     }
 
+    /**
+     * Acknowledges {@code assignment}, saying whether it was taken after lost partitions were dropped: a
+     * loss reported after the join means the machine discards it ({@link ConsumerProtocolState#applied}).
+     */
     @Override
     public void applied(Collection<TopicPartition> assignment) {
         List<TopicPartition> a = List.copyOf(assignment);
-        command(() -> state.applied(a, System.nanoTime()));
+        boolean afterLoss = applyingAfterLoss;
+        command(() -> state.applied(a, afterLoss, System.nanoTime()));
     }
 
     @Override

@@ -38,7 +38,8 @@ import java.util.function.DoubleSupplier;
  * partitions again once the polling thread applied an assignment, so the broker can hand revoked
  * partitions on; {@code FENCED_MEMBER_EPOCH} and {@code UNKNOWN_MEMBER_ID} make the partitions lost
  * and the member rejoins at epoch 0, but only after the polling thread has dropped them (rejoining
- * first would give a commit of the old positions a fresh epoch the broker accepts); coordinator errors
+ * first would give a commit of the old positions a fresh epoch the broker accepts), and an assignment
+ * the polling thread was still applying is discarded and counts as lost; coordinator errors
  * find the coordinator again and retry with backoff; leaving sends epoch -1 (-2 for a static member,
  * which keeps its place).
  */
@@ -75,6 +76,13 @@ final class ConsumerProtocolState implements MembershipState {
     private boolean subscriptionChanged = true;
     private List<TopicPartition> owned = List.of();
     private boolean ownedChanged = true;
+    /** An assignment handed to the polling thread ({@link GroupEvent.Assigned}) and not yet applied. */
+    private boolean handedOut;
+    /**
+     * Partitions were reported lost (fenced, or left on the poll timeout): nothing is sent until the
+     * polling thread applies what it took after dropping them.
+     */
+    private boolean awaitingDrop;
     /** An assignment whose topic ids metadata did not know yet: the broker sends it once, so it is kept. */
     private ConsumerGroupHeartbeatResponse.Assignment undecoded;
     private long resolveAtNanos = NEVER;
@@ -127,8 +135,21 @@ final class ConsumerProtocolState implements MembershipState {
         beatAtNanos = now;
     }
 
-    /** The polling thread applied {@code assignment}: acknowledge it now (the broker moves revoked partitions on then). */
-    void applied(Collection<TopicPartition> assignment, long now) {
+    /**
+     * The polling thread applied {@code assignment}: acknowledge it now (the broker moves revoked partitions
+     * on then). {@code afterLoss}: the polling thread took it after dropping partitions reported
+     * {@link GroupEvent.Lost}. While lost partitions wait to be dropped, any other assignment is one whose
+     * reconciliation the fence or the leave interrupted, and KIP-848 discards it: acknowledged, it would
+     * rejoin owning partitions the member lost, before poll() reported them lost.
+     */
+    void applied(Collection<TopicPartition> assignment, boolean afterLoss, long now) {
+        if (awaitingDrop && !afterLoss) {
+            log.debug("group {}: member {} discards the assignment {} it was applying when it lost its partitions",
+                    config.groupId(), memberId, assignment);
+            return;
+        }
+        awaitingDrop = false;
+        handedOut = false;
         owned = List.copyOf(assignment);
         ownedChanged = true;
         beatAtNanos = now;
@@ -140,6 +161,8 @@ final class ConsumerProtocolState implements MembershipState {
      */
     ConsumerGroupHeartbeatRequest leave(String reason) {
         leaving = true;
+        awaitingDrop = false; // the polling thread gave every partition up before leaving
+        handedOut = false;
         beatAtNanos = NEVER;
         undecoded = null;
         resolveAtNanos = NEVER;
@@ -164,7 +187,8 @@ final class ConsumerProtocolState implements MembershipState {
         if (undecoded != null && now - resolveAtNanos >= 0) {
             resolveAssignment(now);
         }
-        if (inFlight != null || leaving || refused || !subscribed() || beatAtNanos == NEVER || now - beatAtNanos < 0) {
+        if (inFlight != null || leaving || refused || awaitingDrop || !subscribed() || beatAtNanos == NEVER
+                || now - beatAtNanos < 0) {
             return null;
         }
         if (epoch > 0 && now - lastPollNanos > config.maxPollInterval().toNanos()) {
@@ -175,6 +199,8 @@ final class ConsumerProtocolState implements MembershipState {
             undecoded = null;
             resolveAtNanos = NEVER;
             beatAtNanos = NEVER; // until the polling thread dropped the partitions (applied)
+            handedOut = false;
+            awaitingDrop = true;
             events.add(new GroupEvent.Lost());
             return leave;
         }
@@ -185,7 +211,7 @@ final class ConsumerProtocolState implements MembershipState {
     /** When {@link #poll} next has something to do; {@link #NEVER} when only a command or an answer can start it. */
     @Override
     public long nextWakeNanos() {
-        long beat = inFlight != null || leaving || refused || !subscribed() ? NEVER : beatAtNanos;
+        long beat = inFlight != null || leaving || refused || awaitingDrop || !subscribed() ? NEVER : beatAtNanos;
         long resolve = undecoded != null ? resolveAtNanos : NEVER;
         return Math.min(beat, resolve);
     }
@@ -257,7 +283,11 @@ final class ConsumerProtocolState implements MembershipState {
             case FENCED_MEMBER_EPOCH, UNKNOWN_MEMBER_ID -> {
                 log.info("group {}: member {} was fenced ({}); its partitions are lost, it rejoins",
                         config.groupId(), memberId, code);
-                boolean lost = !owned.isEmpty();
+                // An assignment handed out and not yet applied may be in the polling thread's hands already
+                // (its listener running): lost as well, so the polling thread drops whatever it took.
+                boolean lost = !owned.isEmpty() || handedOut;
+                handedOut = false;
+                awaitingDrop = lost;
                 epoch = 0;
                 undecoded = null;
                 resolveAtNanos = NEVER;
@@ -363,6 +393,7 @@ final class ConsumerProtocolState implements MembershipState {
         undecoded = null;
         resolveAtNanos = NEVER;
         if (!decoded.equals(owned)) {
+            handedOut = true;
             events.add(new GroupEvent.Assigned(decoded));
         }
     }

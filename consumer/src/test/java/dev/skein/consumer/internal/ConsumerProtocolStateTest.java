@@ -88,7 +88,7 @@ class ConsumerProtocolStateTest {
         m.subscribe(Set.of("t"), now);
         m.onResponse(beat(m), ok(epoch, partitions), null, now);
         GroupEvent.Assigned a = assertInstanceOf(GroupEvent.Assigned.class, m.takeEvents().get(0));
-        m.applied(a.partitions(), now);
+        m.applied(a.partitions(), false, now);
         m.onResponse(beat(m), ok(epoch), null, now);
         assertEquals(List.of(), m.takeEvents());
         return m;
@@ -112,7 +112,7 @@ class ConsumerProtocolStateTest {
         assertEquals(new MemberIdentity(1, join.memberId()), m.identity());
         assertEquals(now + 1000 * MS, m.nextWakeNanos(), "the next beat at the broker's interval");
 
-        m.applied(List.of(T0, T1), now);
+        m.applied(List.of(T0, T1), false, now);
         ConsumerGroupHeartbeatRequest ack = beat(m);
         assertEquals(1, ack.memberEpoch());
         assertNull(ack.subscribedTopicNames(), "the subscription is not repeated");
@@ -141,7 +141,7 @@ class ConsumerProtocolStateTest {
             assertEquals(ConsumerProtocolState.NEVER, m.nextWakeNanos(), "no rejoin while the old partitions are held");
             assertNull(m.poll(now + 60_000 * MS, lastPoll));
 
-            m.applied(List.of(), now);
+            m.applied(List.of(), true, now);
             ConsumerGroupHeartbeatRequest rejoin = beat(m);
             assertEquals(0, rejoin.memberEpoch());
             assertEquals(List.of("t"), rejoin.subscribedTopicNames());
@@ -150,16 +150,72 @@ class ConsumerProtocolStateTest {
     }
 
     @Test
-    void fencedOwningNothingRejoinsAtOnceAndVoidsAnAssignmentNotYetApplied() {
+    void anAssignmentStillBeingAppliedWhenTheMemberIsFencedIsDiscarded() {
+        for (ErrorCode fence : List.of(ErrorCode.FENCED_MEMBER_EPOCH, ErrorCode.UNKNOWN_MEMBER_ID)) {
+            ConsumerProtocolState m = joined(machine(null, false), 3, 1);
+            now += 1000 * MS;
+            lastPoll = now;
+            m.onResponse(beat(m), ok(4, 0, 1), null, now);
+            assertEquals(List.of(new GroupEvent.Assigned(List.of(T0, T1))), m.takeEvents());
+            now += 1000 * MS;
+            lastPoll = now;
+            m.onResponse(beat(m), error(fence), null, now);
+            assertEquals(List.of(new GroupEvent.Lost()), m.takeEvents(), fence.name());
+            m.applied(List.of(T0, T1), false, now); // the polling thread ends the reconciliation the fence interrupted
+            assertNull(m.poll(now, lastPoll), fence.name() + ": no rejoin owning the interrupted assignment");
+            assertEquals(0, m.identity().generation());
+            m.applied(List.of(), true, now); // poll() reported the partitions lost
+            ConsumerGroupHeartbeatRequest rejoin = beat(m);
+            assertEquals(0, rejoin.memberEpoch());
+            assertEquals(List.of(), rejoin.topicPartitions(), fence.name());
+        }
+    }
+
+    @Test
+    void anAssignmentStillBeingAppliedWhenThePollIntervalRunsOutIsDiscarded() {
+        ConsumerProtocolState m = joined(machine(null, false), 3, 1);
+        now += 1000 * MS;
+        lastPoll = now;
+        m.onResponse(beat(m), ok(4, 0, 1), null, now);
+        assertEquals(List.of(new GroupEvent.Assigned(List.of(T0, T1))), m.takeEvents());
+        now += 300_001 * MS; // the listener runs past max.poll.interval.ms
+        ConsumerGroupHeartbeatRequest leave = beat(m);
+        assertEquals(ConsumerProtocolState.LEAVE_EPOCH, leave.memberEpoch());
+        assertEquals(List.of(new GroupEvent.Lost()), m.takeEvents());
+        m.onResponse(leave, error(ErrorCode.NONE), null, now);
+        lastPoll = now;
+        m.applied(List.of(T0, T1), false, now);
+        assertNull(m.poll(now, lastPoll), "no rejoin owning the interrupted assignment");
+        m.applied(List.of(), true, now);
+        assertEquals(List.of(), beat(m).topicPartitions(), "rejoins owning nothing once poll() reported the loss");
+    }
+
+    @Test
+    void fencedOwningNothingRejoinsAtOnce() {
         ConsumerProtocolState m = machine(null, false);
         m.subscribe(Set.of("t"), now);
-        m.onResponse(beat(m), ok(1, 0), null, now);
-        assertInstanceOf(GroupEvent.Assigned.class, m.takeEvents().get(0)); // not applied yet
+        m.onResponse(beat(m), ok(1), null, now);
+        assertEquals(List.of(), m.takeEvents());
         now += 1000 * MS;
         lastPoll = now;
         m.onResponse(beat(m), error(ErrorCode.UNKNOWN_MEMBER_ID), null, now);
         assertEquals(List.of(new GroupEvent.Unassigned()), m.takeEvents());
         assertEquals(0, beat(m).memberEpoch(), "rejoins at once");
+    }
+
+    @Test
+    void fencedWithAnAssignmentNotYetAppliedLosesItAndRejoinsOnlyAfterThePollingThreadDroppedIt() {
+        ConsumerProtocolState m = machine(null, false);
+        m.subscribe(Set.of("t"), now);
+        m.onResponse(beat(m), ok(1, 0), null, now);
+        assertInstanceOf(GroupEvent.Assigned.class, m.takeEvents().get(0)); // the polling thread may be applying it
+        now += 1000 * MS;
+        lastPoll = now;
+        m.onResponse(beat(m), error(ErrorCode.UNKNOWN_MEMBER_ID), null, now);
+        assertEquals(List.of(new GroupEvent.Lost()), m.takeEvents());
+        assertNull(m.poll(now, lastPoll));
+        m.applied(List.of(), true, now);
+        assertEquals(0, beat(m).memberEpoch(), "rejoins once poll() reported the loss");
     }
 
     @Test
@@ -200,7 +256,7 @@ class ConsumerProtocolStateTest {
         m.onResponse(leave, error(ErrorCode.NONE), null, now);
         assertEquals(ConsumerProtocolState.NEVER, m.nextWakeNanos(), "waits for poll() to drop the partitions");
         lastPoll = now;
-        m.applied(List.of(), now);
+        m.applied(List.of(), true, now);
         assertEquals(0, beat(m).memberEpoch(), "then rejoins");
     }
 
@@ -277,11 +333,11 @@ class ConsumerProtocolStateTest {
         m.subscribe(Set.of("t"), now);
         m.onResponse(beat(m), ok(7, 0), null, now);
         assertEquals(List.of(new GroupEvent.Assigned(List.of(T0))), m.takeEvents());
-        m.applied(List.of(T0), now);
+        m.applied(List.of(T0), false, now);
         m.onResponse(beat(m), ok(8, 0, 1), null, now);
         assertEquals(List.of(new GroupEvent.Assigned(List.of(T0, T1))), m.takeEvents());
         assertEquals(8, m.identity().generation());
-        m.applied(List.of(T0, T1), now);
+        m.applied(List.of(T0, T1), false, now);
         ConsumerGroupHeartbeatRequest ack = beat(m);
         assertEquals(8, ack.memberEpoch());
         assertEquals(List.of(0, 1), ack.topicPartitions().get(0).partitions());
