@@ -194,6 +194,34 @@ class ProducerEngineIT {
     }
 
     /**
+     * acks=0: a request is done once written. One still unwritten when its connection closes (the peer
+     * stopped reading and the socket buffers are full) must fail at once, so it is sent again on a new
+     * connection, rather than hold its place among the requests out to the broker, and flush(), until
+     * request.timeout.ms.
+     */
+    @Test
+    void withAcksZeroARequestLeftUnwrittenByAClosedConnectionDoesNotWaitForItsTimeout() throws Exception {
+        String topic = Reference.createTopic(kafka, "acks0-stall", 1, 1);
+        try (Producer<String, byte[]> p = Producer.builder(Serdes.string(), Serdes.bytes())
+                .bootstrapServers(kafka.bootstrapServers()).acks(Acks.NONE).idempotence(false).linger(Duration.ZERO)
+                .requestTimeout(Duration.ofMinutes(2)).deliveryTimeout(Duration.ofMinutes(3)).build()) {
+            p.send(ProducerRecord.of(topic, new byte[1])).get(30, TimeUnit.SECONDS); // connected
+            proxy().stall(true);
+            List<CompletableFuture<RecordMetadata>> sent = new ArrayList<>();
+            byte[] value = new byte[100_000];
+            for (int i = 0; i < 200; i++) { // 20 MB: more than the socket buffers between the two hold
+                sent.add(p.send(ProducerRecord.of(topic, value)));
+            }
+            Await.until("the first requests written, the rest waiting", Duration.ofSeconds(30),
+                    () -> sent.get(0).isDone() && !sent.get(sent.size() - 1).isDone());
+            proxy().cutConnections().stall(false);
+            CompletableFuture<Void> flushed = CompletableFuture.runAsync(p::flush);
+            flushed.get(30, TimeUnit.SECONDS);
+            assertTrue(sent.stream().allMatch(CompletableFuture::isDone), "every send is done");
+        }
+    }
+
+    /**
      * Closing while a batch of the transaction is in flight, whose answer is then lost with its connection
      * (so it goes back to its queue to be retried): the abort that close() starts must still go out. As
      * Apache Kafka's producer does while aborting, the batch is not sent again but failed, so EndTxn is

@@ -40,6 +40,7 @@ import java.util.function.Function;
  *   <li>{@link #latency(Duration)}: every frame, either way, is delayed;</li>
  *   <li>{@link #cutConnections()}: every open connection is closed now (new ones are accepted);</li>
  *   <li>{@link #blackHole(boolean)}: connections stay open but nothing passes, like a dead route;</li>
+ *   <li>{@link #stall(boolean)}: the proxy stops reading from clients, whose writes then wait;</li>
  *   <li>{@link #halfOpen(boolean)}: requests still reach the broker, but no response comes back on
  *       connections that stay open (one direction of the route is dead);</li>
  *   <li>{@link #bandwidth(long)}: each direction of each connection carries at most so many bytes a
@@ -63,6 +64,7 @@ public final class FaultProxy implements AutoCloseable {
     private volatile long latencyNanos;
     private volatile boolean blackHole;
     private volatile boolean halfOpen;
+    private volatile boolean stalled;
     private volatile long bytesPerSecond;
     /** Per channel written to: when its link is free again (nanoTime), for {@link #bandwidth}. */
     private static final AttributeKey<long[]> LINK_FREE_AT = AttributeKey.valueOf("linkFreeAt");
@@ -148,6 +150,19 @@ public final class FaultProxy implements AutoCloseable {
      */
     public FaultProxy halfOpen(boolean on) {
         this.halfOpen = on;
+        return this;
+    }
+
+    /**
+     * When on, the proxy stops reading what clients send (new connections too): their bytes pile up in
+     * the socket buffers and, once those are full, their writes wait unwritten, as with a peer that
+     * stopped reading. Off, it reads again.
+     */
+    public FaultProxy stall(boolean on) {
+        stalled = on;
+        for (Channel c : clients) {
+            c.config().setAutoRead(!on);
+        }
         return this;
     }
 
@@ -282,6 +297,9 @@ public final class FaultProxy implements AutoCloseable {
         latencyNanos = 0;
         blackHole = false;
         halfOpen = false;
+        if (stalled) {
+            stall(false);
+        }
         bytesPerSecond = 0;
         dropByApiKey.clear();
         holdByApiKey.clear();
@@ -351,7 +369,7 @@ public final class FaultProxy implements AutoCloseable {
                     .addListener((ChannelFutureListener) f -> {
                         if (f.isSuccess()) {
                             upstreamChannel = f.channel();
-                            client.config().setAutoRead(true);
+                            client.config().setAutoRead(!stalled);
                         } else {
                             client.close();
                         }

@@ -604,6 +604,12 @@ public final class BrokerConnection {
         }
         channel.writeAndFlush(bytes).addListener((ChannelFutureListener) f -> {
             if (!f.isSuccess()) {
+                if (!p.expectResponse) {
+                    // Not in flight, so closing would not fail it: it would wait for its timeout. Part of
+                    // it may have left, so the broker may have taken it.
+                    fail(p, new OutcomeUnknownException("writing " + p.describe() + " to " + name
+                            + " failed; it may have been processed", f.cause()));
+                }
                 close(f.cause());
             } else if (!p.expectResponse) {
                 complete(p, null);
