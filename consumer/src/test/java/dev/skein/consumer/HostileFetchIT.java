@@ -1,9 +1,12 @@
 package dev.skein.consumer;
 
 import dev.skein.core.ClientResources;
+import dev.skein.core.ErrorCode;
+import dev.skein.core.OffsetAndMetadata;
 import dev.skein.core.TopicPartition;
 import dev.skein.core.errors.CorruptRecordException;
 import dev.skein.core.message.ApiKey;
+import dev.skein.core.message.OffsetCommitResponse;
 import dev.skein.serdes.Serdes;
 import dev.skein.testkit.AllocatorWatch;
 import dev.skein.testkit.Await;
@@ -29,6 +32,8 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
@@ -212,6 +217,63 @@ class HostileFetchIT {
             assertEquals(tp.partition(), first.partition());
             assertEquals(50, first.offset(), "read from the offset committed after the old lookup");
         }
+    }
+
+    /**
+     * An asynchronous commit answered NOT_COORDINATOR (here by the proxy, after the broker took the
+     * offsets) is not tried again once a newer commit went out: the retry would move the group's offset
+     * back from 20 to 10. Apache Kafka's consumer sends asynchronous commits in call order and has them
+     * done before a later commitSync() returns.
+     */
+    @Test
+    void anAsyncCommitIsNotRetriedPastANewerCommit() throws Exception {
+        String topic = "async-commit-order";
+        produce(topic, DeliveryChecker.expecting(DeliveryChecker.Guarantee.EXACTLY_ONCE));
+        TopicPartition tp = new TopicPartition(topic, 0);
+        FaultProxy proxy = kafka.proxy(1);
+        try (Consumer<String, String> c = Consumer.builder(Serdes.string(), Serdes.string())
+                .bootstrapServers(kafka.bootstrapServers()).groupId("async-commit-order-group")
+                .property("retry.backoff.ms", "1000").property("retry.backoff.max.ms", "1000") // the retry comes after commitSync
+                .delivery(Delivery.MANUAL).offsetReset(OffsetReset.EARLIEST).build()) {
+            c.assign(List.of(tp));
+            int rewritten = proxy.rewrittenResponses();
+            proxy.rewriteResponses(ApiKey.OFFSET_COMMIT.id(), 1, HostileFetchIT::notCoordinator);
+            CompletableFuture<Exception> async = new CompletableFuture<>();
+            c.commitAsync(Map.of(tp, OffsetAndMetadata.of(10)), (offsets, e) -> async.complete(e));
+            Await.until("the asynchronous commit answered NOT_COORDINATOR", Duration.ofSeconds(30),
+                    () -> proxy.rewrittenResponses() > rewritten);
+            c.commitSync(Map.of(tp, OffsetAndMetadata.of(20)));
+            Await.until("the asynchronous commit's callback", Duration.ofSeconds(30), () -> {
+                c.poll(Duration.ofMillis(50));
+                return async.isDone();
+            });
+            assertEquals(20, c.committed(Set.of(tp)).get(tp).offset(), "the newer commit stands");
+        }
+    }
+
+    /** An OffsetCommit response with every partition's error NOT_COORDINATOR (the version read from its shape). */
+    private static FaultProxy.Rewritten notCoordinator(ByteBuf frame) {
+        ByteBuf f = frame.slice();
+        int correlationId = f.getInt(4);
+        for (short v = OffsetCommitResponse.HIGHEST_SUPPORTED_VERSION; v >= 8; v--) {
+            ByteBuf body = f.slice(9, f.readableBytes() - 9); // size, correlation id, no header tags
+            OffsetCommitResponse r;
+            try {
+                r = OffsetCommitResponse.read(body, v);
+            } catch (RuntimeException e) {
+                continue;
+            }
+            if (body.isReadable()) {
+                continue;
+            }
+            r.topics().forEach(t -> t.partitions().forEach(p -> p.setErrorCode(ErrorCode.NOT_COORDINATOR.code())));
+            ByteBuf out = Unpooled.buffer();
+            out.writeInt(0).writeInt(correlationId).writeByte(0);
+            r.write(out, v);
+            out.setInt(0, out.readableBytes() - 4);
+            return new FaultProxy.Rewritten(out, false);
+        }
+        throw new IllegalStateException("not an OffsetCommit response of a flexible version");
     }
 
     /**

@@ -2,8 +2,8 @@ package dev.skein.consumer.internal;
 
 import dev.skein.consumer.CommitFailedException;
 import dev.skein.consumer.ConsumerOptions;
-import dev.skein.core.OffsetAndMetadata;
 import dev.skein.core.ErrorCode;
+import dev.skein.core.OffsetAndMetadata;
 import dev.skein.core.TopicPartition;
 import dev.skein.core.errors.CoordinatorException;
 import dev.skein.core.errors.NetworkException;
@@ -31,6 +31,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 
@@ -45,6 +46,8 @@ final class GroupOffsets {
     private final ClusterClient client;
     private final ConsumerOptions settings;
     private final Coordinators coordinators;
+    /** Commits started so far: one nothing waits on is tried again only while no later one has started. */
+    private final AtomicLong commitsStarted = new AtomicLong();
     private volatile Supplier<MemberIdentity> member = () -> MemberIdentity.NONE;
 
     GroupOffsets(ClusterClient client, ConsumerOptions settings) {
@@ -71,10 +74,24 @@ final class GroupOffsets {
      * Commits, trying up to {@code attempts} times in all while the coordinator moves or loads, or (consumer
      * protocol) a heartbeat moved this member's epoch while the commit was in flight. For commits nothing
      * waits on (commitAsync, the commit of positions in poll): a later one carries newer offsets, and
-     * retrying this one past it could move the group's offsets back.
+     * retrying this one past it could move the group's offsets back, so it is tried again only while no
+     * later commit has started (Apache Kafka's consumer sends asynchronous commits in call order, done
+     * before a later commitSync returns). Its failure then goes to its callback; the positions it carried
+     * stay uncommitted, and the delivery mode's next commit carries them again.
      */
     CompletableFuture<Void> commit(Map<TopicPartition, OffsetAndMetadata> offsets, int attempts) {
-        return retrying(offsets).attempts(attempts).untilAttemptsRunOut(last -> last)
+        long started = commitsStarted.incrementAndGet();
+        boolean[] tried = {false};
+        Supplier<CompletableFuture<Void>> attempt = () -> { // asked when the backoff has passed
+            if (tried[0] && commitsStarted.get() != started) {
+                return CompletableFuture.failedFuture(new CommitFailedException("commit of " + offsets.keySet()
+                        + " for group " + settings.groupId() + " was not tried again: a later commit has started,"
+                        + " whose offsets this one's retry could move back"));
+            }
+            tried[0] = true;
+            return commitOnce(offsets);
+        };
+        return retrying(attempt, failure -> true).attempts(attempts).untilAttemptsRunOut(last -> last)
                 .exceptionallyCompose(e -> CompletableFuture.failedFuture(commitFailure(offsets, Retry.cause(e))));
     }
 
@@ -89,8 +106,9 @@ final class GroupOffsets {
      * few attempts: the commit is not worth stalling the poll loop for.
      */
     CompletableFuture<Void> commitUntil(Map<TopicPartition, OffsetAndMetadata> offsets, int attempts, long deadlineNanos) {
+        commitsStarted.incrementAndGet();
         int[] others = {0};
-        return retrying(offsets, failure -> coordinatorUnreachable(failure) || ++others[0] < attempts)
+        return retrying(() -> commitOnce(offsets), failure -> coordinatorUnreachable(failure) || ++others[0] < attempts)
                 .until(deadlineNanos, last -> last)
                 .exceptionallyCompose(e -> CompletableFuture.failedFuture(commitFailure(offsets, Retry.cause(e))));
     }
@@ -100,13 +118,9 @@ final class GroupOffsets {
                 || failure instanceof OutcomeUnknownException;
     }
 
-    private Retry<Void> retrying(Map<TopicPartition, OffsetAndMetadata> offsets) {
-        return retrying(offsets, failure -> true);
-    }
-
     /** The commit's retry: what may be tried again at all, and of that what {@code andThen} lets through. */
-    private Retry<Void> retrying(Map<TopicPartition, OffsetAndMetadata> offsets, Predicate<Throwable> andThen) {
-        return Retry.of(() -> commitOnce(offsets))
+    private Retry<Void> retrying(Supplier<CompletableFuture<Void>> attempt, Predicate<Throwable> andThen) {
+        return Retry.of(attempt)
                 .backoff(settings.client().retryBackoff(), settings.client().retryBackoffMax())
                 .retryIf(failure -> (isCoordinatorError(failure)
                         // The member is still in the group: the commit goes again with the epoch it has now.
