@@ -549,7 +549,7 @@ public final class SkeinConsumer<K, V> implements Consumer<K, V> {
         ensureOpen();
         for (TopicPartition tp : partitions) {
             requireAssigned(tp);
-            subscriptions.requestReset(tp, subscriptions.position(tp), strategy);
+            subscriptions.resetTo(tp, strategy);
         }
     }
 

@@ -248,9 +248,23 @@ final class SubscriptionState {
         return reborn;
     }
 
+    /**
+     * The fetcher's or the validator's reset ({@code auto.offset.reset} after OFFSET_OUT_OF_RANGE, say),
+     * if the position is still the one the answer was about and no reset is pending: a pending one is
+     * the user's (seekToBeginning, seekToEnd), asked after that request went out, and stands, as Apache
+     * Kafka's consumer ignores a fetch's errors for a partition awaiting a reset.
+     */
     synchronized void requestReset(TopicPartition tp, long ifPositionIs, OffsetReset strategy) {
         PartitionState s = assigned.get(tp);
-        if (s != null && s.position == ifPositionIs) {
+        if (s != null && s.position == ifPositionIs && s.pendingReset == null) {
+            s.pendingReset = strategy;
+        }
+    }
+
+    /** The user's reset (seekToBeginning, seekToEnd): replaces any pending one. */
+    synchronized void resetTo(TopicPartition tp, OffsetReset strategy) {
+        PartitionState s = assigned.get(tp);
+        if (s != null) {
             s.pendingReset = strategy;
         }
     }
