@@ -43,7 +43,12 @@ public interface ShareConsumer<K, V> extends AutoCloseable {
     /** Joins the share group for these topics (replacing an earlier subscription). */
     void subscribe(Collection<String> topics);
 
-    /** Leaves the share group's assignment; records acquired and not acknowledged go back. */
+    /**
+     * Leaves the share group's assignment: sends the acknowledgements made (implicit mode: accepts what the
+     * last poll returned) and closes the share sessions, so records acquired and not acknowledged go back
+     * to the group at once; then leaves. Blocks up to {@code default.api.timeout.ms}. A later
+     * {@link #subscribe} joins again.
+     */
     void unsubscribe();
 
     Set<String> subscription();
@@ -67,7 +72,11 @@ public interface ShareConsumer<K, V> extends AutoCloseable {
 
     /**
      * Sends the acknowledgements made so far and waits for the brokers' answers (up to
-     * {@code default.api.timeout.ms}); returns the error per partition, empty where it was taken.
+     * {@code default.api.timeout.ms}); returns the error per partition, empty where it was taken: every
+     * partition with acknowledgements is there, with a {@code TimeoutException} where they were not sent or
+     * not answered in time (they stay pending and a later request carries them). In
+     * explicit mode the records of the last poll not acknowledged yet stay acquired: they can still be
+     * acknowledged, and the next poll refuses until they are.
      */
     Map<TopicPartition, Optional<Exception>> commitSync();
 

@@ -1,9 +1,11 @@
 package dev.skein.consumer;
 
+import dev.skein.core.TopicPartition;
 import dev.skein.serdes.Serdes;
 import dev.skein.testkit.Await;
 import dev.skein.testkit.KafkaCluster;
 import dev.skein.testkit.KafkaClusterExtension;
+import dev.skein.testkit.OwnCluster;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.ConfigEntry;
@@ -17,6 +19,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -217,6 +220,144 @@ class ShareConsumerIT {
         }
         assertEquals(20, seen.size());
         seen.forEach((v, n) -> assertEquals(1, n, "record " + v));
+    }
+
+    @Test
+    void anExplicitCommitSendsTheAcknowledgedRecordsAndKeepsTheRestInFlight(KafkaCluster kafka) throws Exception {
+        String topic = ConsumerIT.topic(kafka, "share-partial", 1);
+        ParallelProcessorIT.produce(kafka, topic, 5, 5);
+        String group = shareGroup(kafka, "share-partial");
+        groupConfig(kafka, group, Map.of("share.record.lock.duration.ms", "2000"));
+        try (ShareConsumer<String, String> c = member(kafka, group, AcknowledgementMode.EXPLICIT)) {
+            c.subscribe(List.of(topic));
+            List<ShareRecord<String, String>> records = Await.value("records for the explicit member", Duration.ofSeconds(60),
+                    () -> nonEmpty(c.poll(Duration.ofMillis(200))));
+            assertTrue(records.size() >= 2, "one fetch acquires the whole batch: " + records.size());
+            c.acknowledge(records.get(0));
+            assertTrue(c.commitSync().values().stream().allMatch(Optional::isEmpty), "the first acknowledgement taken");
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> c.poll(Duration.ofMillis(10)),
+                    "the records not acknowledged still hold the next poll back after a commit");
+            assertTrue(e.getMessage().contains("not acknowledged"), e.getMessage());
+            for (ShareRecord<String, String> r : records.subList(1, records.size())) {
+                c.acknowledge(r);
+            }
+            assertTrue(c.commitSync().values().stream().allMatch(Optional::isEmpty), "the rest taken");
+            // Longer than the 2 s lock: a record the commit had dropped would come back in this time.
+            long quiet = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+            while (System.nanoTime() < quiet) {
+                List<ShareRecord<String, String>> more = c.poll(Duration.ofMillis(200));
+                assertEquals(List.of(), more.stream().map(r -> r.value() + "@" + r.deliveryCount()).toList());
+            }
+        }
+    }
+
+    @Test
+    void unsubscribeGivesBackAtOnceWhatAnExplicitMemberHeldUnacknowledged(KafkaCluster kafka) throws Exception {
+        String topic = ConsumerIT.topic(kafka, "share-unsub", 1);
+        ParallelProcessorIT.produce(kafka, topic, 5, 5);
+        String group = shareGroup(kafka, "share-unsub");
+        // The broker's largest lock (group.share.max.record.lock.duration.ms): records seen again well
+        // before it were given back, not timed out.
+        groupConfig(kafka, group, Map.of("share.record.lock.duration.ms", "60000"));
+        try (ShareConsumer<String, String> a = member(kafka, group, AcknowledgementMode.EXPLICIT)) {
+            a.subscribe(List.of(topic));
+            List<ShareRecord<String, String>> held = Await.value("records for member A", Duration.ofSeconds(60),
+                    () -> nonEmpty(a.poll(Duration.ofMillis(200))));
+            a.unsubscribe(); // nothing acknowledged; A stays open
+            assertEquals(java.util.Set.of(), a.subscription());
+            Map<Long, Integer> counts = new ConcurrentHashMap<>();
+            try (ShareConsumer<String, String> b = member(kafka, group, AcknowledgementMode.IMPLICIT)) {
+                b.subscribe(List.of(topic));
+                long start = System.nanoTime();
+                Await.until("member B receives the " + held.size() + " records A held", Duration.ofSeconds(20), () -> {
+                    b.poll(Duration.ofMillis(200)).forEach(r -> counts.put(r.offset(), r.deliveryCount()));
+                    return held.stream().allMatch(r -> counts.containsKey(r.offset()));
+                });
+                System.out.println("records A gave back reached B after "
+                        + TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) + " ms");
+            }
+            for (ShareRecord<String, String> r : held) {
+                assertEquals(2, counts.get(r.offset()), "offset " + r.offset() + ": released once, delivered again");
+            }
+            // A later subscribe opens new share sessions and reads on.
+            ParallelProcessorIT.produce(kafka, topic, 3, 3);
+            a.subscribe(List.of(topic));
+            List<ShareRecord<String, String>> next = Await.value("records for A after it subscribed again",
+                    Duration.ofSeconds(60), () -> nonEmpty(a.poll(Duration.ofMillis(200))));
+            for (ShareRecord<String, String> r : next) {
+                assertTrue(r.offset() >= 5 && r.deliveryCount() == 1, "new record " + r.offset() + "@" + r.deliveryCount());
+                a.acknowledge(r);
+            }
+            assertTrue(a.commitSync().values().stream().allMatch(Optional::isEmpty));
+        }
+    }
+
+    @Test
+    void unsubscribeAcceptsWhatAnImplicitMemberWasHanded(KafkaCluster kafka) throws Exception {
+        String topic = ConsumerIT.topic(kafka, "share-unsub-implicit", 1);
+        ParallelProcessorIT.produce(kafka, topic, 5, 5);
+        String group = shareGroup(kafka, "share-unsub-implicit");
+        groupConfig(kafka, group, Map.of("share.record.lock.duration.ms", "2000"));
+        try (ShareConsumer<String, String> a = member(kafka, group, AcknowledgementMode.IMPLICIT)) {
+            a.subscribe(List.of(topic));
+            List<ShareRecord<String, String>> handed = Await.value("records for member A", Duration.ofSeconds(60),
+                    () -> nonEmpty(a.poll(Duration.ofMillis(200))));
+            a.unsubscribe(); // A stays open
+            ParallelProcessorIT.produce(kafka, topic, 3, 3);
+            java.util.Set<Long> handedOffsets = new java.util.HashSet<>();
+            handed.forEach(r -> handedOffsets.add(r.offset()));
+            Map<Long, Integer> counts = new ConcurrentHashMap<>();
+            try (ShareConsumer<String, String> b = member(kafka, group, AcknowledgementMode.IMPLICIT)) {
+                b.subscribe(List.of(topic));
+                Await.until("member B receives the 3 records written later", Duration.ofSeconds(60), () -> {
+                    b.poll(Duration.ofMillis(200)).forEach(r -> counts.put(r.offset(), r.deliveryCount()));
+                    return counts.keySet().containsAll(List.of(5L, 6L, 7L));
+                });
+                // Longer than the 2 s lock: records A was handed would come back in this time, were they not accepted.
+                long quiet = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+                while (System.nanoTime() < quiet) {
+                    b.poll(Duration.ofMillis(200)).forEach(r -> counts.put(r.offset(), r.deliveryCount()));
+                }
+            }
+            assertTrue(counts.keySet().stream().noneMatch(handedOffsets::contains),
+                    "A was handed " + handedOffsets + "; B got (offset=delivery count) " + counts);
+        }
+    }
+
+    @Test
+    void aCommitBehindAnUnansweredRequestReportsItsPartitionNotApplied(@OwnCluster KafkaCluster kafka) throws Exception {
+        String topic = ConsumerIT.topic(kafka, "share-unanswered", 1);
+        ParallelProcessorIT.produce(kafka, topic, 5, 5);
+        String group = shareGroup(kafka, "share-unanswered");
+        TopicPartition tp = new TopicPartition(topic, 0);
+        int broker = kafka.brokerIds().iterator().next();
+        try (ShareConsumer<String, String> c = member(kafka, group, AcknowledgementMode.EXPLICIT)) {
+            c.subscribe(List.of(topic));
+            List<ShareRecord<String, String>> records = Await.value("records", Duration.ofSeconds(60),
+                    () -> nonEmpty(c.poll(Duration.ofMillis(200))));
+            assertTrue(records.size() >= 2, "one fetch acquires the whole batch: " + records.size());
+            c.acknowledge(records.get(0));
+            kafka.pause(broker);
+            try {
+                c.commitAsync(); // unanswered while the broker is frozen: the session waits for it
+                c.acknowledge(records.get(1));
+                Map<TopicPartition, Optional<Exception>> result = c.commitSync(Duration.ofSeconds(2));
+                assertEquals(java.util.Set.of(tp), result.keySet(), "the partition acknowledged is in the result: " + result);
+                assertTrue(result.get(tp).isPresent(), "with an error, since nothing was applied: " + result);
+            } finally {
+                kafka.resume(broker);
+            }
+            // Not lost: the acknowledgement goes with the next request.
+            for (ShareRecord<String, String> r : records.subList(2, records.size())) {
+                c.acknowledge(r);
+            }
+            Map<TopicPartition, Optional<Exception>> after = c.commitSync();
+            assertEquals(Map.of(tp, Optional.empty()), after);
+        }
+    }
+
+    private static <T> List<T> nonEmpty(List<T> records) {
+        return records.isEmpty() ? null : records;
     }
 
     /** Sets share-group configs (the GROUP config resource) and waits until the broker has them (see {@link #shareGroup}). */

@@ -156,6 +156,12 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
         client.loop().execute(this::heartbeatNow);
     }
 
+    /**
+     * Settles the last poll as close() does and closes the share sessions before leaving: a partition
+     * leader releases what a member acquired when its share session closes (epoch -1) or its connection
+     * drops, not when it leaves the group (KIP-932), so leaving alone would keep those records from the
+     * other members until their locks ran out. A later subscribe() opens new sessions.
+     */
     @Override
     public void unsubscribe() {
         ensureOpen();
@@ -165,8 +171,11 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
             subscription = Set.of();
             assignment = Map.of();
         }
+        long deadline = System.nanoTime() + settings.defaultApiTimeout().toNanos();
+        acknowledgeNow(settings.defaultApiTimeout(), true);
+        runCallbacks();
         if (member) {
-            leave(settings.defaultApiTimeout());
+            leave(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
         }
     }
 
@@ -390,18 +399,26 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
         }
     }
 
-    /** Moves the previous poll's acknowledgements (implicit mode: ACCEPT for the rest) to the pending ones. */
+    /**
+     * Moves the previous poll's acknowledgements (implicit mode: ACCEPT for the rest) to the pending ones.
+     * In explicit mode a record not acknowledged yet stays in the last poll, as with Apache Kafka's
+     * KafkaShareConsumer: a commit sends only what was acknowledged, and the rest stays acquired, can
+     * still be acknowledged and keeps holding poll() back.
+     */
     private void settleLastPoll() {
+        List<ShareRecord<K, V>> unacknowledged = new ArrayList<>();
         for (ShareRecord<K, V> r : lastPoll) {
             AcknowledgeType t = acknowledged.get(r);
             if (t == null && mode == AcknowledgementMode.IMPLICIT) {
                 t = AcknowledgeType.ACCEPT;
             }
-            if (t != null) {
+            if (t == null) {
+                unacknowledged.add(r);
+            } else {
                 pending.computeIfAbsent(new TopicPartition(r.topic(), r.partition()), k -> new TreeMap<>()).put(r.offset(), t.code());
             }
         }
-        lastPoll = List.of();
+        lastPoll = unacknowledged.isEmpty() ? List.of() : unacknowledged;
         acknowledged.clear();
     }
 
@@ -545,7 +562,7 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
             s.ackInFlight = false;
             @SuppressWarnings("unchecked")
             CompletableFuture<ShareAcknowledgeResponse> ack = (CompletableFuture<ShareAcknowledgeResponse>) f;
-            acknowledged(node, s, ack, carried, false, new LinkedHashMap<>());
+            acknowledged(node, s, ack, carried, new LinkedHashMap<>());
             return;
         }
         ShareFetchResponse resp;
@@ -762,13 +779,19 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
 
     /**
      * Sends every pending acknowledgement with ShareAcknowledge, one request per broker after the
-     * request in flight there (a session takes one at a time); {@code close} closes the sessions too
-     * (epoch -1), which releases what this member acquired and did not acknowledge.
+     * request in flight there (a session takes one at a time); {@code close} (close() and unsubscribe())
+     * closes the sessions too (epoch -1), which releases what this member acquired and did not acknowledge.
      */
     private Map<TopicPartition, Optional<Exception>> acknowledgeNow(Duration timeout, boolean close) {
         settleLastPoll();
         if (close) {
-            for (ShareRecord<K, V> r : early) { // acquired, never handed out: give them back
+            // Returned and not acknowledged (explicit mode), or acquired and never handed out: give them back.
+            for (ShareRecord<K, V> r : lastPoll) {
+                pending.computeIfAbsent(new TopicPartition(r.topic(), r.partition()), k -> new TreeMap<>())
+                        .put(r.offset(), AcknowledgeType.RELEASE.code());
+            }
+            lastPoll = List.of();
+            for (ShareRecord<K, V> r : early) {
                 pending.computeIfAbsent(new TopicPartition(r.topic(), r.partition()), k -> new TreeMap<>())
                         .put(r.offset(), AcknowledgeType.RELEASE.code());
             }
@@ -817,11 +840,21 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
             int epoch = close ? -1 : s.epoch;
             ShareAcknowledgeRequest r = new ShareAcknowledgeRequest().setGroupId(group).setMemberId(memberId)
                     .setShareSessionEpoch(epoch).setTopics(new ArrayList<>(topics.values()));
-            s.sentEpoch = s.epoch;
+            s.sentEpoch = epoch;
             CompletableFuture<ShareAcknowledgeResponse> f = client.send(node, r);
             sent.put(node, f);
             carriedBy.put(node, carried);
             s.inFlight = f;
+        }
+        if (!timeout.isZero()) {
+            // ShareConsumer's contract: every partition with acknowledgements is in commitSync's result. What
+            // is still pending was not sent (its session's request unanswered by the deadline, or no session
+            // open to its leader): it goes with a later request, and this commit did not apply it.
+            for (TopicPartition tp : pending.keySet()) {
+                result.put(tp, Optional.of(new TimeoutException("the acknowledgements of " + tp + " were not sent within "
+                        + timeout + " (the share session to its leader was busy or not open); a later request carries them",
+                        null, true)));
+            }
         }
         for (Map.Entry<Integer, CompletableFuture<ShareAcknowledgeResponse>> e : sent.entrySet()) {
             Session s = sessions.get(e.getKey());
@@ -833,25 +866,24 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
                 // commitAsync, or no answer in time: a later poll or commit reads it (the session waits for it).
                 if (!timeout.isZero()) {
                     carried.keySet().forEach(tp -> result.put(tp, Optional.of(new TimeoutException(
-                            "no answer to the acknowledgement of " + tp + " within " + timeout, null))));
+                            "no answer to the acknowledgement of " + tp + " within " + timeout, null, true))));
                 }
                 s.carried = carried;
                 s.ackInFlight = true;
                 continue;
             }
             s.inFlight = null;
-            acknowledged(e.getKey(), s, e.getValue(), carried, close, result);
+            acknowledged(e.getKey(), s, e.getValue(), carried, result);
         }
         return result;
     }
 
     /**
-     * Reads a finished ShareAcknowledge: the session moves on (or, after {@code close}, is gone), each
+     * Reads a finished ShareAcknowledge: the session moves on (or, after one that closed it, starts over), each
      * partition's result goes to {@code result} and the callback.
      */
     private void acknowledged(int node, Session s, CompletableFuture<ShareAcknowledgeResponse> f,
-                              Map<TopicPartition, Set<Long>> carried, boolean close,
-                              Map<TopicPartition, Optional<Exception>> result) {
+                              Map<TopicPartition, Set<Long>> carried, Map<TopicPartition, Optional<Exception>> result) {
         try {
             ShareAcknowledgeResponse resp = f.join();
             ErrorCode top = ErrorCode.forCode(resp.errorCode());
@@ -861,7 +893,14 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
                 failSession(s, carried, ex);
                 return;
             }
-            s.epoch = close ? 0 : nextEpoch(s.sentEpoch);
+            if (s.sentEpoch == -1) {
+                // Closed (read here even when answered after the unsubscribe() that sent it): the next
+                // request opens a new session.
+                s.epoch = 0;
+                s.partitions.clear();
+            } else {
+                s.epoch = nextEpoch(s.sentEpoch);
+            }
             for (ShareAcknowledgeResponse.ShareAcknowledgeTopicResponse t : resp.responses()) {
                 String topic = topicName(s, t.topicId());
                 if (topic == null) {
