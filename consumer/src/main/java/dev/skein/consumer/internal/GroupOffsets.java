@@ -31,7 +31,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 
@@ -46,8 +48,9 @@ final class GroupOffsets {
     private final ClusterClient client;
     private final ConsumerOptions settings;
     private final Coordinators coordinators;
-    /** Commits started so far: one nothing waits on is tried again only while no later one has started. */
+    /** Commits started so far, and per partition the latest that named it (see {@link #commit}). */
     private final AtomicLong commitsStarted = new AtomicLong();
+    private final Map<TopicPartition, Long> latestCommit = new ConcurrentHashMap<>();
     private volatile Supplier<MemberIdentity> member = () -> MemberIdentity.NONE;
 
     GroupOffsets(ClusterClient client, ConsumerOptions settings) {
@@ -73,26 +76,41 @@ final class GroupOffsets {
     /**
      * Commits, trying up to {@code attempts} times in all while the coordinator moves or loads, or (consumer
      * protocol) a heartbeat moved this member's epoch while the commit was in flight. For commits nothing
-     * waits on (commitAsync, the commit of positions in poll): a later one carries newer offsets, and
-     * retrying this one past it could move the group's offsets back, so it is tried again only while no
-     * later commit has started (Apache Kafka's consumer sends asynchronous commits in call order, done
-     * before a later commitSync returns). Its failure then goes to its callback; the positions it carried
-     * stay uncommitted, and the delivery mode's next commit carries them again.
+     * waits on (commitAsync, the commit of positions in poll): a later commit of one of the same
+     * partitions carries newer offsets, and retrying this one past it could move the group's offset back.
+     * So a retry goes only while no later commit of any of its partitions has started, checked when it
+     * would be sent (after the coordinator lookup); Apache Kafka's consumer likewise sends asynchronous
+     * commits in call order, done before a later commitSync returns. Its failure then goes to its
+     * callback, and the positions it carried stay uncommitted for the delivery mode's next commit.
      */
     CompletableFuture<Void> commit(Map<TopicPartition, OffsetAndMetadata> offsets, int attempts) {
-        long started = commitsStarted.incrementAndGet();
+        long started = startCommit(offsets.keySet());
         boolean[] tried = {false};
-        Supplier<CompletableFuture<Void>> attempt = () -> { // asked when the backoff has passed
-            if (tried[0] && commitsStarted.get() != started) {
-                return CompletableFuture.failedFuture(new CommitFailedException("commit of " + offsets.keySet()
-                        + " for group " + settings.groupId() + " was not tried again: a later commit has started,"
-                        + " whose offsets this one's retry could move back"));
-            }
+        Supplier<CompletableFuture<Void>> attempt = () -> {
+            boolean retry = tried[0];
             tried[0] = true;
-            return commitOnce(offsets);
+            return commitOnce(offsets, () -> !retry || !supersededSince(offsets.keySet(), started));
         };
         return retrying(attempt, failure -> true).attempts(attempts).untilAttemptsRunOut(last -> last)
                 .exceptionallyCompose(e -> CompletableFuture.failedFuture(commitFailure(offsets, Retry.cause(e))));
+    }
+
+    /** Numbers a commit of {@code partitions}: each partition remembers the latest commit started for it. */
+    private long startCommit(Set<TopicPartition> partitions) {
+        long n = commitsStarted.incrementAndGet();
+        for (TopicPartition tp : partitions) {
+            latestCommit.merge(tp, n, Math::max);
+        }
+        return n;
+    }
+
+    private boolean supersededSince(Set<TopicPartition> partitions, long started) {
+        for (TopicPartition tp : partitions) {
+            if (latestCommit.getOrDefault(tp, 0L) > started) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -106,9 +124,9 @@ final class GroupOffsets {
      * few attempts: the commit is not worth stalling the poll loop for.
      */
     CompletableFuture<Void> commitUntil(Map<TopicPartition, OffsetAndMetadata> offsets, int attempts, long deadlineNanos) {
-        commitsStarted.incrementAndGet();
+        startCommit(offsets.keySet());
         int[] others = {0};
-        return retrying(() -> commitOnce(offsets), failure -> coordinatorUnreachable(failure) || ++others[0] < attempts)
+        return retrying(() -> commitOnce(offsets, () -> true), failure -> coordinatorUnreachable(failure) || ++others[0] < attempts)
                 .until(deadlineNanos, last -> last)
                 .exceptionallyCompose(e -> CompletableFuture.failedFuture(commitFailure(offsets, Retry.cause(e))));
     }
@@ -133,11 +151,15 @@ final class GroupOffsets {
                 });
     }
 
-    private CompletableFuture<Void> commitOnce(Map<TopicPartition, OffsetAndMetadata> offsets) {
+    /** One OffsetCommit, sent only if {@code mayStillSend} says so once the coordinator is known. */
+    private CompletableFuture<Void> commitOnce(Map<TopicPartition, OffsetAndMetadata> offsets, BooleanSupplier mayStillSend) {
         // Newer versions name topics by id: metadata must describe them before the request is built.
         return client.addTopics(TopicPartition.topicsOf(offsets.keySet())).thenCompose(c -> coordinator())
-                .thenCompose(node -> client.<OffsetCommitResponse>send(node, ApiKey.OFFSET_COMMIT,
-                        v -> commitRequest(offsets, (short) v)))
+                .thenCompose(node -> mayStillSend.getAsBoolean()
+                        ? client.<OffsetCommitResponse>send(node, ApiKey.OFFSET_COMMIT, v -> commitRequest(offsets, (short) v))
+                        : CompletableFuture.failedFuture(new CommitFailedException("commit of " + offsets.keySet()
+                                + " for group " + settings.groupId() + " was not tried again: a later commit of the"
+                                + " same partitions has started, whose offsets this one's retry could move back")))
                 .thenApply(r -> {
                     RuntimeException failure = commitError(r);
                     if (failure != null) {
