@@ -74,7 +74,8 @@ public interface ShareConsumer<K, V> extends AutoCloseable {
      * Sends the acknowledgements made so far and waits for the brokers' answers (up to
      * {@code default.api.timeout.ms}); returns the error per partition, empty where it was taken: every
      * partition with acknowledgements is there, with a {@code TimeoutException} where they were not sent or
-     * not answered in time (they stay pending and a later request carries them). In
+     * not answered in time (those not sent stay pending and a later request carries them; the answer to
+     * those sent comes later, to the acknowledgement commit callback). In
      * explicit mode the records of the last poll not acknowledged yet stay acquired: they can still be
      * acknowledged, and the next poll refuses until they are.
      */

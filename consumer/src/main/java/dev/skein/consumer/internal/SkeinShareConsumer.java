@@ -172,10 +172,13 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
             assignment = Map.of();
         }
         long deadline = System.nanoTime() + settings.defaultApiTimeout().toNanos();
-        acknowledgeNow(settings.defaultApiTimeout(), true);
-        runCallbacks();
-        if (member) {
-            leave(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+        try {
+            acknowledgeNow(settings.defaultApiTimeout(), true);
+            runCallbacks();
+        } finally {
+            if (member) { // however the acknowledgements went: the subscription is gone already
+                leave(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+            }
         }
     }
 
@@ -415,7 +418,7 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
             if (t == null) {
                 unacknowledged.add(r);
             } else {
-                pending.computeIfAbsent(new TopicPartition(r.topic(), r.partition()), k -> new TreeMap<>()).put(r.offset(), t.code());
+                pend(new TopicPartition(r.topic(), r.partition()), r.offset(), t.code());
             }
         }
         lastPoll = unacknowledged.isEmpty() ? List.of() : unacknowledged;
@@ -674,7 +677,7 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
                     for (long o = batch.baseOffset(); o <= batch.lastOffset(); o++) {
                         if (deliveryCount(acquired, o) >= 0) {
                             seen.add(o);
-                            pending.computeIfAbsent(tp, k -> new TreeMap<>()).put(o, AcknowledgeType.RELEASE.code());
+                            pend(tp, o, AcknowledgeType.RELEASE.code());
                         }
                     }
                     defer(e);
@@ -693,7 +696,7 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
                                     deserialize(values, tp, r, SerdeContext.Target.VALUE), r.headers(), count));
                         } catch (RecordDeserializationException e) {
                             // Released: it comes back (counted) and the delivery count limit archives it in the end.
-                            pending.computeIfAbsent(tp, k -> new TreeMap<>()).put(r.offset(), AcknowledgeType.RELEASE.code());
+                            pend(tp, r.offset(), AcknowledgeType.RELEASE.code());
                             defer(e);
                         }
                     }
@@ -703,7 +706,7 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
         for (ShareFetchResponse.AcquiredRecords a : acquired) {
             for (long o = a.firstOffset(); o <= a.lastOffset(); o++) {
                 if (!seen.contains(o)) {
-                    pending.computeIfAbsent(tp, k -> new TreeMap<>()).put(o, GAP);
+                    pend(tp, o, GAP);
                 }
             }
         }
@@ -777,6 +780,18 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
         acknowledgeNow(Duration.ZERO, false);
     }
 
+    /** Adds an acknowledgement of {@code offset} in {@code tp} to the pending ones (a later one for it wins). */
+    private void pend(TopicPartition tp, long offset, byte type) {
+        pending.computeIfAbsent(tp, k -> new TreeMap<>()).put(offset, type);
+    }
+
+    /** Releases {@code records} (acquired, not to be processed here). */
+    private void release(Collection<ShareRecord<K, V>> records) {
+        for (ShareRecord<K, V> r : records) {
+            pend(new TopicPartition(r.topic(), r.partition()), r.offset(), AcknowledgeType.RELEASE.code());
+        }
+    }
+
     /**
      * Sends every pending acknowledgement with ShareAcknowledge, one request per broker after the
      * request in flight there (a session takes one at a time); {@code close} (close() and unsubscribe())
@@ -786,15 +801,9 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
         settleLastPoll();
         if (close) {
             // Returned and not acknowledged (explicit mode), or acquired and never handed out: give them back.
-            for (ShareRecord<K, V> r : lastPoll) {
-                pending.computeIfAbsent(new TopicPartition(r.topic(), r.partition()), k -> new TreeMap<>())
-                        .put(r.offset(), AcknowledgeType.RELEASE.code());
-            }
+            release(lastPoll);
             lastPoll = List.of();
-            for (ShareRecord<K, V> r : early) {
-                pending.computeIfAbsent(new TopicPartition(r.topic(), r.partition()), k -> new TreeMap<>())
-                        .put(r.offset(), AcknowledgeType.RELEASE.code());
-            }
+            release(early);
             early.clear();
         }
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -944,10 +953,7 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
             early.addAll(late);
             return;
         }
-        for (ShareRecord<K, V> r : late) {
-            pending.computeIfAbsent(new TopicPartition(r.topic(), r.partition()), k -> new TreeMap<>())
-                    .put(r.offset(), AcknowledgeType.RELEASE.code());
-        }
+        release(late);
     }
 
     @Override
