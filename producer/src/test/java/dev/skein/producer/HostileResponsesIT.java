@@ -123,20 +123,31 @@ class HostileResponsesIT {
         assertEquals(List.of("w", "a", "b"), values);
     }
 
-    /** A Produce response (v13, the version this broker and client agree on) with every partition's error NOT_LEADER_OR_FOLLOWER. */
+    /** A Produce response with every partition's error NOT_LEADER_OR_FOLLOWER (the version read from its shape). */
     private static FaultProxy.Rewritten notLeader(ByteBuf frame) {
         ByteBuf f = frame.slice();
         int correlationId = f.getInt(4);
-        ByteBuf body = f.slice(9, f.readableBytes() - 9); // size, correlation id, no header tags
         assertEquals(0, f.getByte(8), "no tagged fields in the response header");
-        ProduceResponse response = ProduceResponse.read(body, (short) 13);
-        response.responses().forEach(t -> t.partitionResponses().forEach(pr ->
-                pr.setErrorCode(ErrorCode.NOT_LEADER_OR_FOLLOWER.code()).setBaseOffset(-1)));
-        ByteBuf out = Unpooled.buffer();
-        out.writeInt(0).writeInt(correlationId).writeByte(0);
-        response.write(out, (short) 13);
-        out.setInt(0, out.readableBytes() - 4);
-        return new FaultProxy.Rewritten(out, false);
+        for (short v = ProduceResponse.HIGHEST_SUPPORTED_VERSION; v >= 9; v--) {
+            ByteBuf body = f.slice(9, f.readableBytes() - 9); // size, correlation id, no header tags
+            ProduceResponse response;
+            try {
+                response = ProduceResponse.read(body, v);
+            } catch (RuntimeException e) {
+                continue;
+            }
+            if (body.isReadable()) {
+                continue;
+            }
+            response.responses().forEach(t -> t.partitionResponses().forEach(pr ->
+                    pr.setErrorCode(ErrorCode.NOT_LEADER_OR_FOLLOWER.code()).setBaseOffset(-1)));
+            ByteBuf out = Unpooled.buffer();
+            out.writeInt(0).writeInt(correlationId).writeByte(0);
+            response.write(out, v);
+            out.setInt(0, out.readableBytes() - 4);
+            return new FaultProxy.Rewritten(out, false);
+        }
+        throw new IllegalStateException("not a Produce response of a flexible version");
     }
 
     /** Sends {@code n} records and waits for each to be acknowledged (30 s at most: no hang). */

@@ -161,7 +161,14 @@ public final class FaultProxy implements AutoCloseable {
     public FaultProxy stall(boolean on) {
         stalled = on;
         for (Channel c : clients) {
-            c.config().setAutoRead(!on);
+            // On the channel's loop, which also opens reading once its upstream is connected: each reads
+            // the flag as it is then, so neither can undo the other with an old value.
+            c.eventLoop().execute(() -> {
+                ClientSide side = c.pipeline().get(ClientSide.class);
+                if (side != null && side.upstreamChannel != null) {
+                    c.config().setAutoRead(!stalled);
+                }
+            });
         }
         return this;
     }

@@ -21,7 +21,8 @@ import java.util.Map;
  * <ul>
  *   <li>A batch keeps its producer id, epoch and sequence across retries: the broker recognises a
  *   retry of what it already holds as a duplicate.</li>
- *   <li>A batch whose outcome is unknown (no answer: a lost connection, a timeout) is never
+ *   <li>A batch whose outcome is unknown (no answer: a lost connection, a timeout; or an error a
+ *   leader can give after appending it, see {@link ProduceErrors#mayHaveBeenWritten}) is never
  *   renumbered. If its space can no longer take it, it fails as outcome-unknown. Renumbered, it
  *   could be written twice.</li>
  *   <li>A batch that fails for good after the broker refused every attempt was not written: the
@@ -244,7 +245,7 @@ final class IdempotenceManager {
     /**
      * Decides what a failed batch needs. {@code retriable} is whether the error may be retried and the
      * batch has time and attempts left; {@code outcomeUnknown} whether this attempt may have been
-     * written (no answer, or a timeout after the append).
+     * written ({@link ProduceErrors#mayHaveBeenWritten}).
      */
     Action onError(TopicPartition tp, ProducerBatch b, ErrorCode code, boolean retriable, boolean outcomeUnknown) {
         PartitionState s = state(tp);

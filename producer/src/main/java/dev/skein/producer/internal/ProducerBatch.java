@@ -47,7 +47,7 @@ final class ProducerBatch {
 
     // Sender-loop state.
     int attempts;
-    /** Some attempt got no answer (or timed out after the append): it may have been written. */
+    /** Some attempt may have been written: no answer, or an error a leader can give after the append (see ProduceErrors). */
     boolean outcomeUnknown;
     long retryNotBeforeNanos;
     /** The producer state {@link IdempotenceManager} assigned; kept across retries unless renumbered. */

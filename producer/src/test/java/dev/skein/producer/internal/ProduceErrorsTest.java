@@ -24,7 +24,7 @@ class ProduceErrorsTest {
     private static final RuntimeException REFUSED = new SkeinException("refused");
 
     @Test
-    void onlyNoAnswerOrAnAppendNotReplicatedMayHaveBeenWritten() {
+    void onlyNoAnswerOrAnAnswerALeaderCanGiveAfterTheAppendMayHaveBeenWritten() {
         Set<ErrorCode> unknown = EnumSet.of(REQUEST_TIMED_OUT, NOT_ENOUGH_REPLICAS_AFTER_APPEND);
         Set<ErrorCode> afterAppend = EnumSet.of(NOT_LEADER_OR_FOLLOWER, UNKNOWN_TOPIC_OR_PARTITION, KAFKA_STORAGE_ERROR);
         for (ErrorCode code : ErrorCode.values()) {
