@@ -75,8 +75,13 @@ import javax.net.ssl.SSLException;
  * {@link NetworkException} (never sent); a request already written fails with
  * {@link OutcomeUnknownException} (the broker may have processed it). A request without a response
  * within {@code request.timeout.ms} fails the same way and closes the connection, since its response
- * may still arrive. A response that does not parse, or that is over {@code skein.max.response.bytes},
- * fails only its own request.
+ * may still arrive; so does a request that expects no response ({@code acks=0}) whose write fails. A
+ * response that does not parse, or that is over {@code skein.max.response.bytes}, fails only its own
+ * request.
+ *
+ * <p>Long on purpose (over 800 lines): framing, the handshakes, re-authentication, throttling, the
+ * idle check and the timeouts all act on one event-loop-confined queue of requests and decide together
+ * when the next may be written; split into classes they would share that state through accessors.
  */
 public final class BrokerConnection {
     private static final Logger log = LoggerFactory.getLogger(BrokerConnection.class);
