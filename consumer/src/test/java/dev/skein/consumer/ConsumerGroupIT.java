@@ -377,6 +377,54 @@ class ConsumerGroupIT {
         }
     }
 
+    /**
+     * Classic protocol: the SyncGroup answer arrives while nobody polls, and the generation then ends
+     * (here: {@code max.poll.interval.ms} runs out) before a poll() applies it. As Apache Kafka's consumer,
+     * the next poll() does not apply an assignment of an ended generation: it joins again, and the
+     * listener only ever sees partitions assigned in a live generation.
+     */
+    @Test
+    void anAssignmentWhoseGenerationEndedBeforeAPollAppliedItIsNotApplied(KafkaCluster kafka) throws Exception {
+        String topic = ConsumerIT.topic(kafka, "ended", 2);
+        String group = "ended-" + UUID.randomUUID();
+        List<String> events = new CopyOnWriteArrayList<>();
+        try (Consumer<String, String> c = Consumer.builder(Serdes.string(), Serdes.string())
+                .bootstrapServers(kafka.bootstrapServers()).groupId(group).offsetReset(OffsetReset.EARLIEST)
+                .groupProtocol(GroupProtocol.CLASSIC).maxPollInterval(Duration.ofSeconds(2))
+                .heartbeatInterval(Duration.ofMillis(200)).sessionTimeout(Duration.ofSeconds(6)).build()) {
+            c.subscribe(List.of(topic), new RebalanceListener() {
+                @Override
+                public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+                    events.add("assigned " + partitions.size() + (c.groupMetadata().generationId() > 0 ? "" : " in no generation"));
+                }
+
+                @Override
+                public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+                    events.add("revoked " + partitions.size());
+                }
+
+                @Override
+                public void onPartitionsLost(Collection<TopicPartition> partitions) {
+                    events.add("lost " + partitions.size());
+                }
+            });
+            c.poll(Duration.ZERO); // starts the join and returns before the group answers
+            try (Admin reference = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+                Await.until("the member in " + group, Duration.ofSeconds(30), () -> !reference.describeConsumerGroups(
+                        List.of(group)).describedGroups().get(group).get(10, TimeUnit.SECONDS).members().isEmpty());
+                Await.until("the member that never polled gone from " + group, Duration.ofSeconds(30),
+                        () -> reference.describeConsumerGroups(List.of(group)).describedGroups().get(group)
+                                .get(10, TimeUnit.SECONDS).members().isEmpty());
+            }
+            assertEquals(List.of(), events, "nothing applied while nobody polled");
+            Await.until("the member owns both partitions again", Duration.ofSeconds(30), () -> {
+                c.poll(Duration.ofMillis(100));
+                return c.assignment().size() == 2;
+            });
+            assertEquals(List.of("assigned 2"), events, "only a live generation's assignment was applied");
+        }
+    }
+
     @Test
     void cooperativeStickyRevokesOnlyWhatMovesAndTheOthersKeepReading(KafkaCluster kafka) throws Exception {
         String topic = ConsumerIT.topic(kafka, "coop", 6);

@@ -285,7 +285,13 @@ final class ConsumerGroup {
             } catch (CompletionException e) {
                 throw Retry.cause(e) instanceof RuntimeException re ? re : e;
             }
-            apply(assigned);
+            if (membership.assignmentLive()) {
+                apply(assigned);
+            } else {
+                log.info("group {}: the generation ended before poll() could apply its assignment {}; joining again",
+                        settings.groupId(), assigned);
+                membership.requestRejoin();
+            }
         }
     }
 

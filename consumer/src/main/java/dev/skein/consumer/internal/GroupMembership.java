@@ -97,6 +97,18 @@ final class GroupMembership extends AbstractMembership {
         return identity.generation() < 0;
     }
 
+    /**
+     * Only a new JoinGroup, which the polling thread starts, gives a new generation: so the assignment
+     * of the join that finished is live while the member has a generation at all. As Apache Kafka's
+     * consumer, an assignment whose generation a heartbeat or the poll interval ended meanwhile is not
+     * applied; the member joins again.
+     */
+    @Override
+    public boolean assignmentLive() {
+        drain();
+        return !isStale();
+    }
+
     @Override
     public void requestRejoin() {
         rejoin = true;

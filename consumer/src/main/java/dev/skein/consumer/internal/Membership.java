@@ -58,6 +58,16 @@ interface Membership {
     /** The next assignment: after a rebalance (classic) or at once (consumer protocol). */
     CompletableFuture<List<TopicPartition>> join(Collection<TopicPartition> owned);
 
+    /**
+     * True when the assignment a finished {@link #join} gave may still be applied; false when the
+     * generation it belongs to ended before the polling thread got to it (classic: a heartbeat's
+     * ILLEGAL_GENERATION or UNKNOWN_MEMBER_ID, or {@code max.poll.interval.ms} ran out after SyncGroup
+     * answered). The consumer protocol's machine judges that itself ({@link ConsumerProtocolState#applied}).
+     */
+    default boolean assignmentLive() {
+        return true;
+    }
+
     /** The polling thread finished reconciling to {@code assignment} (the consumer protocol acknowledges it). */
     void applied(Collection<TopicPartition> assignment);
 
