@@ -116,10 +116,9 @@ final class FetchCollector<K, V> {
                 }
             }
             CompletedFetch f = current;
-            long position = subscriptions.position(f.tp);
-            if (position < 0 || position != f.expectedPosition || subscriptions.isPaused(f.tp)
-                    || subscriptions.pendingReset(f.tp) != null) {
-                // Stale (a seek, reset or reassignment since it was fetched) or paused: drop; it is fetched again.
+            if (!subscriptions.returnable(f.tp, f.expectedPosition)) {
+                // Stale (a seek, reset or reassignment since it was fetched), paused, or its position is being
+                // checked against a new leader epoch: drop; it is fetched again.
                 release();
                 continue;
             }

@@ -115,6 +115,18 @@ final class SubscriptionState {
         return s == null ? -1 : s.position;
     }
 
+    /**
+     * True when records fetched for the position {@code fetchedAt} may be returned: it is still the
+     * position, and the partition is not paused, waiting for a reset, or for a check of its position
+     * (KIP-320: records fetched before a new leader epoch came may lie on a log the new leader truncates;
+     * as Apache Kafka's consumer, they wait for the check) and not found truncated.
+     */
+    synchronized boolean returnable(TopicPartition tp, long fetchedAt) {
+        PartitionState s = assigned.get(tp);
+        return s != null && s.position >= 0 && s.position == fetchedAt && !s.paused && s.pendingReset == null
+                && !s.validating && !s.truncated;
+    }
+
     /** Moves the position (no leader epoch known: it will not be validated); false when no longer assigned. */
     synchronized boolean seek(TopicPartition tp, long offset) {
         return seek(tp, offset, -1);
@@ -151,9 +163,9 @@ final class SubscriptionState {
         if (epoch >= 0) {
             s.positionEpoch = epoch;
         }
-        // A check of the old position in flight (records from the old leader were in flight too) no
-        // longer applies: its answer is ignored, and the new position is checked in turn. Left set, the
-        // partition would wait for that answer forever.
+        // Records are not returned while the position is checked (returnable), so no check should be in
+        // flight here; if one were, its answer is for the old position and is ignored, and left set the
+        // partition would wait for it forever.
         s.validating = false;
         return true;
     }

@@ -126,6 +126,27 @@ class FetchCollectorTest {
                 "the position past the commit marker, with the marker's leader epoch");
     }
 
+    /**
+     * KIP-320, as Apache Kafka's consumer: records of a fetch answered while its position awaits
+     * validation (a new leader epoch came meanwhile) are not returned; they may lie on a log the new
+     * leader truncates. The position stays for the check, and is fetched again once it passed.
+     */
+    @Test
+    void recordsOfAFetchAnsweredWhileItsPositionIsValidatedAreNotReturned() {
+        ByteBuf chunk = ALLOC.directBuffer();
+        appendBatch(chunk, 10, 5);
+        SubscriptionState subscriptions = new SubscriptionState();
+        subscriptions.assign(List.of(TP));
+        subscriptions.seek(TP, 10, 4);
+        assertTrue(subscriptions.startValidation(TP, 10));
+        FetchCollector<String, String> collector = collector(subscriptions, Serdes.string().deserializer(),
+                new CompletedFetch(TP, 10, chunk, -1, -1, null));
+        assertEquals(java.util.Map.of(), collector.collect(), "nothing returned while the position is checked");
+        assertEquals(10, subscriptions.position(TP));
+        subscriptions.validated(TP, 10, 5, 10, 4);
+        assertEquals(1, subscriptions.fetchable().size(), "the check passed: the partition is fetched again");
+    }
+
     @Test
     void aHeldBackDeserializationErrorIsDroppedOnceTheUserSeeksAway() {
         ByteBuf chunk = ALLOC.directBuffer();
