@@ -2,6 +2,7 @@ package dev.skein.consumer;
 
 import dev.skein.core.TopicPartition;
 import dev.skein.serdes.Serdes;
+import dev.skein.testkit.Await;
 import dev.skein.testkit.KafkaCluster;
 import dev.skein.testkit.KafkaClusterExtension;
 import dev.skein.testkit.OwnCluster;
@@ -63,6 +64,37 @@ class FollowerFetchIT {
             expected.add(Integer.toString(i));
         }
         assertEquals(expected, values, "every record once, in order");
+
+        // The replica comes back. A consumer that read metadata while it was gone does not know it when the
+        // leader names it again (and answers with no records): as Apache Kafka's consumer, it reads metadata
+        // again then, rather than ask the leader in vain until metadata.max.age.ms.
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+            Await.until("broker 2 gone from the metadata", Duration.ofSeconds(60), () -> admin.describeCluster().nodes()
+                    .get(10, TimeUnit.SECONDS).stream().noneMatch(n -> n.id() == 2));
+            try (Consumer<String, String> c = Consumer.builder(Serdes.string(), Serdes.string())
+                    .bootstrapServers(kafka.bootstrapServers()).delivery(Delivery.MANUAL).maxPollRecords(100)
+                    .property("client.rack", "rack-2").property("metadata.max.age.ms", "600000")
+                    .requestTimeout(Duration.ofSeconds(5)).build()) {
+                c.assign(List.of(tp));
+                c.seek(tp, 2_900);
+                List<String> later = new ArrayList<>();
+                ConsumerIT.pollUntil(c, 100, Duration.ofSeconds(60)).forEach(r -> later.add(r.value()));
+                kafka.restart(2);
+                Await.until("broker 2 back in the ISR", Duration.ofSeconds(120), () -> admin.describeTopics(List.of(topic))
+                        .allTopicNames().get(10, TimeUnit.SECONDS).get(topic).partitions().get(0).isr().stream()
+                        .anyMatch(n -> n.id() == 2));
+                int replicaBefore = kafka.proxy(2).requests(FETCH);
+                produce(kafka, topic, 3_000, 4_500);
+                ConsumerIT.pollUntil(c, 1_500, Duration.ofSeconds(30)).forEach(r -> later.add(r.value()));
+                List<String> expectedLater = new ArrayList<>();
+                for (int i = 2_900; i < 4_500; i++) {
+                    expectedLater.add(Integer.toString(i));
+                }
+                assertEquals(1_600, later.size(), "records read once the replica came back");
+                assertEquals(expectedLater, later, "every record once, in order, after the replica came back");
+                assertTrue(kafka.proxy(2).requests(FETCH) > replicaBefore, "fetched from the rack-2 replica again");
+            }
+        }
     }
 
     private static void produce(KafkaCluster kafka, String topic, int from, int to) throws Exception {

@@ -315,16 +315,25 @@ final class Fetcher implements FetchCollector.Source {
 
     /**
      * The node to fetch {@code tp} from: the replica its leader named for this consumer's rack
-     * (KIP-392, {@code client.rack}) until {@code metadata.max.age.ms} has passed since or the replica
-     * left the metadata, otherwise the leader.
+     * (KIP-392, {@code client.rack}) until {@code metadata.max.age.ms} has passed since, otherwise the
+     * leader; also the leader while metadata does not list the replica, which it is asked for again.
      */
     private int fetchNode(Cluster cluster, TopicPartition tp, int leader) {
         ReadReplica r = readReplicas.get(tp);
         if (r == null) {
             return leader;
         }
-        if (System.nanoTime() - r.untilNanos() >= 0 || cluster.broker(r.node()) == null) {
+        if (System.nanoTime() - r.untilNanos() >= 0) {
             readReplicas.remove(tp);
+            return leader;
+        }
+        if (cluster.broker(r.node()) == null) {
+            // Named by the leader but not in our metadata (it came back since we last read it, say). The
+            // leader answers with no records while it names a replica, so without fresh metadata the
+            // partition would go nowhere until metadata.max.age.ms; as Apache Kafka's consumer, read it again.
+            log.debug("{}: read replica {} is not in the metadata; reading it again, fetching from the leader meanwhile", tp, r.node());
+            readReplicas.remove(tp);
+            client.refreshMetadata();
             return leader;
         }
         return r.node();
