@@ -7,6 +7,7 @@ import dev.skein.core.TopicPartition;
 import dev.skein.core.errors.CorruptRecordException;
 import dev.skein.core.message.ApiKey;
 import dev.skein.core.message.OffsetCommitResponse;
+import dev.skein.producer.ResponseRewrite;
 import dev.skein.serdes.Serdes;
 import dev.skein.testkit.AllocatorWatch;
 import dev.skein.testkit.Await;
@@ -29,7 +30,6 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -83,17 +83,6 @@ class HostileFetchIT {
         abstract void spoil(ByteBuf frame, int batchStart, int batchEnd);
     }
 
-    private static Map<String, Function<ByteBuf, FaultProxy.Rewritten>> framing() {
-        Map<String, Function<ByteBuf, FaultProxy.Rewritten>> cases = new LinkedHashMap<>();
-        cases.put("a size of 0x7FFFFFFF", f -> new FaultProxy.Rewritten(f.setInt(f.readerIndex(), Integer.MAX_VALUE), false));
-        cases.put("a size of -1", f -> new FaultProxy.Rewritten(f.setInt(f.readerIndex(), -1), false));
-        cases.put("half a frame, then FIN", f -> new FaultProxy.Rewritten(
-                Unpooled.copiedBuffer(f.slice(f.readerIndex(), f.readableBytes() / 2)), true));
-        cases.put("another correlation id", f -> new FaultProxy.Rewritten(
-                f.setInt(f.readerIndex() + 4, f.getInt(f.readerIndex() + 4) + 1_000), false));
-        return cases;
-    }
-
     @Test
     void framingFaultsCostAConnectionAndNothingElse() throws Exception {
         String topic = "hostile-fetch";
@@ -101,7 +90,7 @@ class HostileFetchIT {
         produce(topic, checker);
         TopicPartition tp = new TopicPartition(topic, 0);
         checker.assigned("reader", 0, topic, 0);
-        List<Function<ByteBuf, FaultProxy.Rewritten>> faults = List.copyOf(framing().values());
+        List<Function<ByteBuf, FaultProxy.Rewritten>> faults = List.copyOf(FaultProxy.framingFaults().values());
         int rewrittenBefore = kafka.proxy(1).rewrittenResponses();
         PooledByteBufAllocator alloc = new PooledByteBufAllocator(true);
         try (ClientResources resources = ClientResources.builder().allocator(alloc).build();
@@ -253,27 +242,8 @@ class HostileFetchIT {
 
     /** An OffsetCommit response with every partition's error NOT_COORDINATOR (the version read from its shape). */
     private static FaultProxy.Rewritten notCoordinator(ByteBuf frame) {
-        ByteBuf f = frame.slice();
-        int correlationId = f.getInt(4);
-        for (short v = OffsetCommitResponse.HIGHEST_SUPPORTED_VERSION; v >= 8; v--) {
-            ByteBuf body = f.slice(9, f.readableBytes() - 9); // size, correlation id, no header tags
-            OffsetCommitResponse r;
-            try {
-                r = OffsetCommitResponse.read(body, v);
-            } catch (RuntimeException e) {
-                continue;
-            }
-            if (body.isReadable()) {
-                continue;
-            }
-            r.topics().forEach(t -> t.partitions().forEach(p -> p.setErrorCode(ErrorCode.NOT_COORDINATOR.code())));
-            ByteBuf out = Unpooled.buffer();
-            out.writeInt(0).writeInt(correlationId).writeByte(0);
-            r.write(out, v);
-            out.setInt(0, out.readableBytes() - 4);
-            return new FaultProxy.Rewritten(out, false);
-        }
-        throw new IllegalStateException("not an OffsetCommit response of a flexible version");
+        return ResponseRewrite.changed(frame, OffsetCommitResponse.HIGHEST_SUPPORTED_VERSION, (short) 8, OffsetCommitResponse::read,
+                r -> r.topics().forEach(t -> t.partitions().forEach(p -> p.setErrorCode(ErrorCode.NOT_COORDINATOR.code()))));
     }
 
     /**

@@ -14,7 +14,6 @@ import dev.skein.testkit.KafkaClusterExtension;
 import dev.skein.testkit.OwnCluster;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
-import io.netty.buffer.Unpooled;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -23,7 +22,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -47,17 +45,6 @@ class HostileResponsesIT {
     /** Far above what these small batches need (a few pool chunks), far below the 2 GiB a hostile size claims. */
     private static final long MAX_IN_USE = 64L << 20;
 
-    private static Map<String, Function<ByteBuf, FaultProxy.Rewritten>> hostile() {
-        Map<String, Function<ByteBuf, FaultProxy.Rewritten>> cases = new LinkedHashMap<>();
-        cases.put("a size of 0x7FFFFFFF", f -> new FaultProxy.Rewritten(f.setInt(f.readerIndex(), Integer.MAX_VALUE), false));
-        cases.put("a size of -1", f -> new FaultProxy.Rewritten(f.setInt(f.readerIndex(), -1), false));
-        cases.put("half a frame, then FIN", f -> new FaultProxy.Rewritten(
-                Unpooled.copiedBuffer(f.slice(f.readerIndex(), f.readableBytes() / 2)), true));
-        cases.put("another correlation id", f -> new FaultProxy.Rewritten(
-                f.setInt(f.readerIndex() + 4, f.getInt(f.readerIndex() + 4) + 1_000), false));
-        return cases;
-    }
-
     private static KafkaCluster kafka;
 
     @BeforeAll
@@ -75,7 +62,7 @@ class HostileResponsesIT {
              Producer<String, String> p = Producer.builder(Serdes.string(), Serdes.string()).resources(resources)
                      .bootstrapServers(kafka.bootstrapServers()).requestTimeout(Duration.ofSeconds(5)).build()) {
             send(p, topic, checker, "warm-up", 5);
-            for (Map.Entry<String, Function<ByteBuf, FaultProxy.Rewritten>> c : hostile().entrySet()) {
+            for (Map.Entry<String, Function<ByteBuf, FaultProxy.Rewritten>> c : FaultProxy.framingFaults().entrySet()) {
                 int before = kafka.proxy(1).rewrittenResponses();
                 kafka.proxy(1).rewriteResponses(ApiKey.PRODUCE.id(), 1, c.getValue());
                 send(p, topic, checker, c.getKey().replace(' ', '_'), 20);
@@ -125,29 +112,9 @@ class HostileResponsesIT {
 
     /** A Produce response with every partition's error NOT_LEADER_OR_FOLLOWER (the version read from its shape). */
     private static FaultProxy.Rewritten notLeader(ByteBuf frame) {
-        ByteBuf f = frame.slice();
-        int correlationId = f.getInt(4);
-        assertEquals(0, f.getByte(8), "no tagged fields in the response header");
-        for (short v = ProduceResponse.HIGHEST_SUPPORTED_VERSION; v >= 9; v--) {
-            ByteBuf body = f.slice(9, f.readableBytes() - 9); // size, correlation id, no header tags
-            ProduceResponse response;
-            try {
-                response = ProduceResponse.read(body, v);
-            } catch (RuntimeException e) {
-                continue;
-            }
-            if (body.isReadable()) {
-                continue;
-            }
-            response.responses().forEach(t -> t.partitionResponses().forEach(pr ->
-                    pr.setErrorCode(ErrorCode.NOT_LEADER_OR_FOLLOWER.code()).setBaseOffset(-1)));
-            ByteBuf out = Unpooled.buffer();
-            out.writeInt(0).writeInt(correlationId).writeByte(0);
-            response.write(out, v);
-            out.setInt(0, out.readableBytes() - 4);
-            return new FaultProxy.Rewritten(out, false);
-        }
-        throw new IllegalStateException("not a Produce response of a flexible version");
+        return ResponseRewrite.changed(frame, ProduceResponse.HIGHEST_SUPPORTED_VERSION, (short) 9, ProduceResponse::read,
+                r -> r.responses().forEach(t -> t.partitionResponses().forEach(pr ->
+                        pr.setErrorCode(ErrorCode.NOT_LEADER_OR_FOLLOWER.code()).setBaseOffset(-1))));
     }
 
     /** Sends {@code n} records and waits for each to be acknowledged (30 s at most: no hang). */

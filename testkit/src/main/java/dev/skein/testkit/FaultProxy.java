@@ -84,6 +84,22 @@ public final class FaultProxy implements AutoCloseable {
      */
     public record Rewritten(ByteBuf bytes, boolean close) {}
 
+    /**
+     * The framing faults every client must survive at the cost of one connection, by name, for
+     * {@link #rewriteResponses}: a size of 2 GiB, a negative size, half a frame then FIN, and a
+     * correlation id nobody asked for.
+     */
+    public static Map<String, Function<ByteBuf, Rewritten>> framingFaults() {
+        Map<String, Function<ByteBuf, Rewritten>> cases = new java.util.LinkedHashMap<>();
+        cases.put("a size of 0x7FFFFFFF", f -> new Rewritten(f.setInt(f.readerIndex(), Integer.MAX_VALUE), false));
+        cases.put("a size of -1", f -> new Rewritten(f.setInt(f.readerIndex(), -1), false));
+        cases.put("half a frame, then FIN", f -> new Rewritten(
+                io.netty.buffer.Unpooled.copiedBuffer(f.slice(f.readerIndex(), f.readableBytes() / 2)), true));
+        cases.put("another correlation id", f -> new Rewritten(
+                f.setInt(f.readerIndex() + 4, f.getInt(f.readerIndex() + 4) + 1_000), false));
+        return cases;
+    }
+
     private final Map<Integer, AtomicReference<RewriteRule>> rewriteByApiKey = new ConcurrentHashMap<>();
 
     private static final class RewriteRule {
