@@ -1,8 +1,13 @@
 package dev.skein.consumer;
 
 import dev.skein.core.TopicPartition;
+import dev.skein.core.errors.CorruptRecordException;
+import dev.skein.core.message.ApiKey;
+import dev.skein.core.message.ShareFetchResponse;
+import dev.skein.producer.ResponseRewrite;
 import dev.skein.serdes.Serdes;
 import dev.skein.testkit.Await;
+import dev.skein.testkit.FaultProxy;
 import dev.skein.testkit.KafkaCluster;
 import dev.skein.testkit.KafkaClusterExtension;
 import dev.skein.testkit.OwnCluster;
@@ -369,6 +374,47 @@ class ShareConsumerIT {
     }
 
     /** Sets share-group configs (the GROUP config resource) and waits until the broker has them (see {@link #shareGroup}). */
+    /**
+     * A ShareFetch answer whose batch of one partition cannot be framed (magic 1, as a proxy or a disk
+     * could leave it): the poll that meets it raises a {@link CorruptRecordException} after handing out
+     * what it could read, and the records acquired with the bad batch go back to the group at once,
+     * not when their lock (60 s here) runs out. Every record arrives.
+     */
+    @Test
+    void aBatchThatCannotBeReadIsRaisedAndItsAcquiredRecordsGoBackAtOnce(@OwnCluster(faultProxy = true) KafkaCluster kafka)
+            throws Exception {
+        String topic = ConsumerIT.topic(kafka, "share-corrupt", 2);
+        ConsumerIT.produce(kafka, topic, 200, "none");
+        String group = shareGroup(kafka, "share-corrupt");
+        groupConfig(kafka, group, Map.of("share.record.lock.duration.ms", "60000"));
+        AtomicBoolean spoiled = new AtomicBoolean();
+        kafka.proxy(1).rewriteResponses(ApiKey.SHARE_FETCH.id(), 1_000, frame -> spoiled.get() ? new FaultProxy.Rewritten(frame, false)
+                : ResponseRewrite.changed(frame, ShareFetchResponse.HIGHEST_SUPPORTED_VERSION, (short) 0, ShareFetchResponse::read,
+                        r -> r.responses().forEach(t -> t.partitions().forEach(p -> {
+                            if (!spoiled.get() && p.records() != null && p.records().readableBytes() > 61) {
+                                p.records().setByte(p.records().readerIndex() + 16, 1); // the first batch's magic
+                                spoiled.set(true);
+                            }
+                        }))));
+        Set<String> values = new HashSet<>();
+        List<CorruptRecordException> raised = new ArrayList<>();
+        try (ShareConsumer<String, String> c = member(kafka, group, AcknowledgementMode.IMPLICIT)) {
+            c.subscribe(List.of(topic));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (values.size() < 200 && System.nanoTime() < deadline) {
+                try {
+                    c.poll(Duration.ofMillis(200)).forEach(r -> values.add(r.value()));
+                } catch (CorruptRecordException e) {
+                    raised.add(e);
+                }
+            }
+        }
+        assertTrue(spoiled.get(), "a batch was spoiled");
+        assertEquals(1, raised.size(), "the bad batch raised once: " + raised);
+        assertTrue(raised.get(0).getMessage().contains("magic 1"), raised.get(0).getMessage());
+        assertEquals(200, values.size(), "every record arrived within 30 s, well before the 60 s lock of the bad batch's records");
+    }
+
     static void groupConfig(KafkaCluster kafka, String group, Map<String, String> configs) throws Exception {
         ConfigResource resource = new ConfigResource(ConfigResource.Type.GROUP, group);
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {

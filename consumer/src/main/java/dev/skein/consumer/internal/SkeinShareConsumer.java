@@ -10,6 +10,7 @@ import dev.skein.consumer.ShareRecord;
 import dev.skein.consumer.WakeupException;
 import dev.skein.core.ErrorCode;
 import dev.skein.core.TopicPartition;
+import dev.skein.core.errors.CorruptRecordException;
 import dev.skein.core.errors.SkeinException;
 import dev.skein.core.errors.TimeoutException;
 import dev.skein.core.errors.UnsupportedVersionException;
@@ -520,9 +521,13 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
         return name != null ? name : client.cluster().topicName(id);
     }
 
+    /**
+     * The id metadata gives {@code topic}, or null while it gives none: a topic metadata reported with an
+     * error carries the zero id, and naming it would merge every such topic into one entry of a request.
+     */
     private static UUID topicId(Cluster cluster, String topic) {
         Cluster.TopicInfo t = cluster.topic(topic);
-        return t == null ? null : t.id();
+        return t == null || t.id() == null || (t.id().getMostSignificantBits() == 0 && t.id().getLeastSignificantBits() == 0) ? null : t.id();
     }
 
     @FunctionalInterface
@@ -664,7 +669,22 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
         }
         Set<Long> seen = new HashSet<>();
         if (p.records() != null && p.records().isReadable()) {
-            for (RecordBatch batch : RecordBatchReader.batches(p.records(), tp.topic(), tp.partition(), false)) {
+            List<RecordBatch> batches;
+            try {
+                batches = RecordBatchReader.batches(p.records(), tp.topic(), tp.partition(), false);
+            } catch (CorruptRecordException e) {
+                // The partition's records cannot be framed past a bad batch: every record acquired with them
+                // goes back now (counted toward the delivery limit), not when its lock runs out, and the
+                // error is raised once this poll's good records were handed out. Other partitions read on.
+                for (ShareFetchResponse.AcquiredRecords a : acquired) {
+                    for (long o = a.firstOffset(); o <= a.lastOffset(); o++) {
+                        pend(tp, o, AcknowledgeType.RELEASE.code());
+                    }
+                }
+                defer(e);
+                return;
+            }
+            for (RecordBatch batch : batches) {
                 if (batch.isControl()) {
                     continue;
                 }
