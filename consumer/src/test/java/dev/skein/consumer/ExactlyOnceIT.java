@@ -1,5 +1,8 @@
 package dev.skein.consumer;
 
+import dev.skein.core.OffsetAndMetadata;
+import dev.skein.core.TopicPartition;
+import dev.skein.producer.Producer;
 import dev.skein.producer.ProducerRecord;
 import dev.skein.producer.TransactionAbortableException;
 import dev.skein.serdes.Serdes;
@@ -29,6 +32,7 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The exactly-once loop against a real broker: output equals input, no duplicates, whatever happens. */
@@ -125,6 +129,48 @@ class ExactlyOnceIT {
             }
             assertEquals(inOrder, output.get(0), "one partition: the order is the input's");
         }
+    }
+
+    /**
+     * KIP-447 fences a zombie by the group generation its offsets carry. A classic member whose generation
+     * ended (here: {@code max.poll.interval.ms} ran out while it worked) keeps reporting the generation
+     * and member id it read its records under, as Apache Kafka's consumer does, so the coordinator refuses
+     * its transactional offset commit. Reported as "no generation" instead, the commit would be accepted
+     * in any state: the zombie and the partition's new owner would both commit the same batch.
+     */
+    @Test
+    void aClassicMemberWhoseGenerationEndedCannotCommitOffsetsInATransaction(KafkaCluster kafka) throws Exception {
+        String in = ConsumerIT.topic(kafka, "zombie-in", 1);
+        String out = ConsumerIT.topic(kafka, "zombie-out", 1);
+        ConsumerIT.produce(kafka, in, 10, "none");
+        String group = "zombie-" + UUID.randomUUID();
+        TopicPartition tp = new TopicPartition(in, 0);
+        try (Consumer<String, String> c = Consumer.builder(Serdes.string(), Serdes.string())
+                .bootstrapServers(kafka.bootstrapServers()).groupId(group).offsetReset(OffsetReset.EARLIEST)
+                .delivery(Delivery.MANUAL).groupProtocol(GroupProtocol.CLASSIC).maxPollInterval(Duration.ofSeconds(2))
+                .heartbeatInterval(Duration.ofMillis(200)).sessionTimeout(Duration.ofSeconds(6)).build();
+             Producer<String, String> p = Producer.builder(Serdes.string(), Serdes.string())
+                     .bootstrapServers(kafka.bootstrapServers()).transactionalId("zombie-" + UUID.randomUUID()).build()) {
+            p.initTransactions();
+            c.subscribe(List.of(in));
+            assertEquals(10, ConsumerIT.pollUntil(c, 10, Duration.ofSeconds(30)).size());
+            int generation = c.groupMetadata().generationId();
+            assertTrue(generation > 0, "read under generation " + generation);
+            try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+                Await.until("the member that stopped polling gone from " + group, Duration.ofSeconds(30),
+                        () -> admin.describeConsumerGroups(List.of(group)).describedGroups().get(group)
+                                .get(10, TimeUnit.SECONDS).members().isEmpty());
+            }
+            assertEquals(generation, c.groupMetadata().generationId(), "the generation the records were read under");
+            p.beginTransaction();
+            p.send(new ProducerRecord<>(out, 0, "k", "copied", null, null));
+            assertThrows(TransactionAbortableException.class, () -> {
+                p.sendOffsetsToTransaction(Map.of(tp, new OffsetAndMetadata(10, "", -1)), c.groupMetadata());
+                p.commitTransaction();
+            }, "the coordinator refuses the zombie's offsets");
+            p.abortTransaction();
+        }
+        assertEquals(List.of(List.of()), readCommitted(kafka, out, 1), "nothing copied");
     }
 
     @ParameterizedTest

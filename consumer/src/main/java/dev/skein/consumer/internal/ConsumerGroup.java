@@ -71,6 +71,12 @@ final class ConsumerGroup {
     /** A broker-matched (RE2/J) subscription, under the consumer protocol; null otherwise. */
     private String regex;
     private CompletableFuture<List<TopicPartition>> join;
+    /**
+     * The identity the current assignment was applied under: what {@link #metadata} reports once the
+     * generation has ended, until the next assignment (Apache Kafka's consumer updates its group metadata
+     * only when a join completes), so that a zombie's transactional offset commit is fenced (KIP-447).
+     */
+    private MemberIdentity appliedUnder;
     private long rebalanceStart;
     private long lastAutoCommitNanos = System.nanoTime();
     /** Told of each successful commit on the polling thread (the interceptors' onCommit), or null. */
@@ -234,6 +240,7 @@ final class ConsumerGroup {
             membership.leave("the consumer unsubscribed");
         }
         join = null;
+        appliedUnder = null;
         pattern = null;
         regex = null;
         client.metadata().allTopics(false);
@@ -247,6 +254,12 @@ final class ConsumerGroup {
 
     ConsumerGroupMetadata metadata() {
         MemberIdentity m = membership.identity();
+        if (m.generation() < 0 && appliedUnder != null) {
+            // The generation ended (classic: the poll interval ran out, a heartbeat was told UNKNOWN_MEMBER_ID)
+            // and none replaced it yet. Reported as "no generation" (-1, ""), a TxnOffsetCommit is accepted in
+            // any state of the group; the generation the records were read under gets it refused.
+            m = appliedUnder;
+        }
         return new ConsumerGroupMetadata(settings.groupId(), m.generation(), m.memberId(), settings.groupInstanceId());
     }
 
@@ -328,6 +341,7 @@ final class ConsumerGroup {
             }
         }
         subscriptions.assign(assigned);
+        appliedUnder = membership.identity();
         metrics.assigned(assigned, tp -> subscriptions.lag(tp, settings.isolation() == IsolationLevel.READ_COMMITTED));
         if (listener != null) {
             listener.onPartitionsAssigned(membership.cooperative() ? added : assigned);
