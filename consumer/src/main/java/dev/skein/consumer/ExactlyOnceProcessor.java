@@ -45,7 +45,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <p>When a transaction cannot commit (a record was not written, the group rebalanced this member out,
  * or the transform throws {@link TransactionAbortableException} to ask for it), the processor aborts
  * and rewinds the consumer to the start of the batch, whose offsets are the committed ones: the batch
- * is processed again. Being fenced by a newer instance with the same transactional id ends the
+ * is processed again. Any other exception the transform throws aborts and rewinds the same way, then
+ * leaves the call with that exception. Being fenced by a newer instance with the same transactional id ends the
  * processor with the fatal error ({@link dev.skein.core.errors.ProducerFencedException}), and so does a
  * transaction the coordinator aborted for outliving {@code transaction.timeout.ms}: the coordinator
  * answers both alike, and a zombie that carried on would fence the instance that replaced it. Start a
@@ -138,11 +139,15 @@ public final class ExactlyOnceProcessor<KI, VI, KO, VO> implements AutoCloseable
             return abortAndRewind(batch.size(), start, e);
         } catch (SkeinException e) {
             if (!e.isRetriable()) {
-                throw e;
+                throw abandon(start, e);
             }
             // No answer in time (metadata for a send, the offsets joining): whether the offsets joined is
             // unknown, so the transaction cannot commit; abort it and read the batch again.
             return abortAndRewind(batch.size(), start, e);
+        } catch (RuntimeException e) {
+            throw abandon(start, e); // the transform threw: a bug or a bad input is the caller's to handle
+        } catch (Error e) {
+            throw abandon(start, e);
         }
         try {
             commit();
@@ -179,6 +184,24 @@ public final class ExactlyOnceProcessor<KI, VI, KO, VO> implements AutoCloseable
     }
 
     /**
+     * Ends the batch that {@code e} interrupts before it is thrown: aborts its transaction, so that
+     * neither its outputs nor an open transaction outlive it (read_committed readers of the outputs
+     * would wait on that until {@code transaction.timeout.ms}, and the next call could not begin one),
+     * and rewinds to the batch's start, so a later call processes it again. After a fatal producer error
+     * (fenced, say) the abort fails too; that failure is attached to {@code e}.
+     */
+    private <T extends Throwable> T abandon(Map<TopicPartition, Long> start, T e) {
+        try {
+            untilFinished(producer::abortTransaction, "abort", "aborting again");
+            abortedTransactions++;
+            rewind(start);
+        } catch (RuntimeException abort) {
+            e.addSuppressed(abort);
+        }
+        return e;
+    }
+
+    /**
      * Runs {@code end} (a commit or an abort) again while it times out, and gives up, throwing the
      * timeout, once it has been retried for longer than the transaction timeout: by then the
      * coordinator has either finished it or aborted the transaction, and still cannot be reached.
@@ -209,13 +232,17 @@ public final class ExactlyOnceProcessor<KI, VI, KO, VO> implements AutoCloseable
 
     /**
      * Processes until {@link #stop()} is called or {@code idle} passes without an input record (once
-     * partitions are assigned). Returns the number of input records committed.
+     * partitions are assigned; a batch whose transaction aborted counts as input, as it is read again).
+     * Returns the number of input records committed. An exception the transform throws ends it, after
+     * the batch's transaction was aborted and the consumer rewound to the batch: calling it again
+     * processes that batch again.
      */
     public long run(Transform<KI, VI, KO, VO> transform, Duration idle) {
         long total = 0;
         long last = System.nanoTime();
         while (!stopping.get()) {
             int n;
+            long abortedBefore = abortedTransactions;
             try {
                 n = processOnce(Duration.ofMillis(200), transform);
             } catch (WakeupException e) {
@@ -225,7 +252,8 @@ public final class ExactlyOnceProcessor<KI, VI, KO, VO> implements AutoCloseable
                 throw e;
             }
             total += n;
-            if (n > 0 || consumer.assignment().isEmpty()) {
+            // Input that came and was aborted is not idleness: its batch is read again.
+            if (n > 0 || abortedTransactions > abortedBefore || consumer.assignment().isEmpty()) {
                 last = System.nanoTime();
             } else if (System.nanoTime() - last >= idle.toNanos()) {
                 break;

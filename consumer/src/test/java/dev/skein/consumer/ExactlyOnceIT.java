@@ -132,6 +132,68 @@ class ExactlyOnceIT {
     }
 
     /**
+     * A transform that throws (a bug, a bad input) ends {@code run()} with its exception, and its batch's
+     * transaction is aborted, not left open: the outputs written for the batch so far never commit, the
+     * consumer is rewound to the batch's start, and calling {@code run()} again processes it once.
+     */
+    @Test
+    void aTransformThatThrowsAbortsItsBatchAndTheNextRunCopiesItOnce(KafkaCluster kafka) throws Exception {
+        String in = ConsumerIT.topic(kafka, "eos-throw-in", 1);
+        String out = ConsumerIT.topic(kafka, "eos-throw-out", 1);
+        int total = 500;
+        ConsumerIT.produce(kafka, in, total, "none");
+        java.util.concurrent.atomic.AtomicBoolean thrown = new java.util.concurrent.atomic.AtomicBoolean();
+        ExactlyOnceProcessor.Transform<String, String, String, String> copy = r -> {
+            if (r.value().equals("250") && thrown.compareAndSet(false, true)) {
+                throw new IllegalArgumentException("cannot transform input 250");
+            }
+            return List.of(new ProducerRecord<>(out, r.partition(), r.key(), r.value(), r.headers(), null));
+        };
+        try (ExactlyOnceProcessor<String, String, String, String> copier = ExactlyOnceProcessor
+                .builder(Serdes.string().deserializer(), Serdes.string().deserializer(), Serdes.string().serializer(),
+                        Serdes.string().serializer())
+                .bootstrapServers(kafka.bootstrapServers()).input(List.of(in)).groupId("eos-throw-" + UUID.randomUUID())
+                .transactionalId("eos-throw-" + UUID.randomUUID()).property("max.poll.records", 100).build()) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> copier.run(copy, Duration.ofSeconds(5)));
+            assertEquals("cannot transform input 250", e.getMessage());
+            long before = copier.committedTransactions();
+            copier.run(copy, Duration.ofSeconds(5));
+            assertTrue(copier.committedTransactions() > before, "the second run committed");
+        }
+        assertExactlyOnce(total, readCommitted(kafka, out, 1));
+    }
+
+    /**
+     * {@code run()} stops when {@code idle} passes without input, not while input keeps coming and its
+     * transactions keep aborting: here every transaction with input "42" aborts for the first 4 s, longer
+     * than {@code idle} (1 s), and {@code run()} still copies everything once those aborts stop.
+     */
+    @Test
+    void runDoesNotMistakeAbortedBatchesForIdleness(KafkaCluster kafka) throws Exception {
+        String in = ConsumerIT.topic(kafka, "eos-aborts-in", 1);
+        String out = ConsumerIT.topic(kafka, "eos-aborts-out", 1);
+        int total = 300;
+        ConsumerIT.produce(kafka, in, total, "none");
+        long abortUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(4);
+        long copied;
+        try (ExactlyOnceProcessor<String, String, String, String> copier = ExactlyOnceProcessor
+                .builder(Serdes.string().deserializer(), Serdes.string().deserializer(), Serdes.string().serializer(),
+                        Serdes.string().serializer())
+                .bootstrapServers(kafka.bootstrapServers()).input(List.of(in)).groupId("eos-aborts-" + UUID.randomUUID())
+                .transactionalId("eos-aborts-" + UUID.randomUUID()).property("max.poll.records", 100).build()) {
+            copied = copier.run(r -> {
+                if (r.value().equals("42") && System.nanoTime() - abortUntil < 0) {
+                    throw new TransactionAbortableException("not yet", null);
+                }
+                return List.of(new ProducerRecord<>(out, r.partition(), r.key(), r.value(), r.headers(), null));
+            }, Duration.ofSeconds(1));
+            assertTrue(copier.abortedTransactions() > 1, "aborted " + copier.abortedTransactions());
+        }
+        assertEquals(total, copied, "every input record committed once");
+        assertExactlyOnce(total, readCommitted(kafka, out, 1));
+    }
+
+    /**
      * KIP-447 fences a zombie by the group generation its offsets carry. A classic member whose generation
      * ended (here: {@code max.poll.interval.ms} ran out while it worked) keeps reporting the generation
      * and member id it read its records under, as Apache Kafka's consumer does, so the coordinator refuses
