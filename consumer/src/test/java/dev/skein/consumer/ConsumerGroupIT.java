@@ -425,6 +425,51 @@ class ConsumerGroupIT {
         }
     }
 
+    /**
+     * A rebalance listener that throws in {@code onPartitionsRevoked} does not undo the assignment, as
+     * Apache Kafka's consumer documents: the member finishes applying it (and the cooperative protocol's
+     * second round), then {@code poll()} raises the listener's exception once.
+     */
+    @Test
+    void aListenerThatThrowsOnRevocationStillLetsTheCooperativeRebalanceFinish(KafkaCluster kafka) throws Exception {
+        String topic = ConsumerIT.topic(kafka, "coop-throw", 4);
+        String group = "coop-throw-" + UUID.randomUUID();
+        java.util.concurrent.atomic.AtomicBoolean threw = new java.util.concurrent.atomic.AtomicBoolean();
+        ConsumerBuilder<String, String> b = Consumer.builder(Serdes.string(), Serdes.string())
+                .bootstrapServers(kafka.bootstrapServers()).groupId(group).offsetReset(OffsetReset.EARLIEST)
+                .groupProtocol(GroupProtocol.CLASSIC).assignors(ClassicAssignor.forName("cooperative-sticky"))
+                .heartbeatInterval(Duration.ofMillis(300)).sessionTimeout(Duration.ofSeconds(10));
+        List<RuntimeException> raised = new ArrayList<>();
+        try (Consumer<String, String> first = b.build(); Consumer<String, String> second = b.build()) {
+            first.subscribe(List.of(topic), new RebalanceListener() {
+                @Override
+                public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+                    if (!partitions.isEmpty() && threw.compareAndSet(false, true)) {
+                        throw new IllegalStateException("a listener bug");
+                    }
+                }
+            });
+            Await.until("the first member owns all four partitions", Duration.ofSeconds(30), () -> {
+                first.poll(Duration.ofMillis(100));
+                return first.assignment().size() == 4;
+            });
+            second.subscribe(List.of(topic));
+            Await.until("the two members share the four partitions", Duration.ofSeconds(30), () -> {
+                try {
+                    first.poll(Duration.ofMillis(50));
+                } catch (IllegalStateException e) {
+                    raised.add(e);
+                }
+                second.poll(Duration.ofMillis(50));
+                Set<TopicPartition> both = new HashSet<>(first.assignment());
+                both.addAll(second.assignment());
+                return both.size() == 4 && first.assignment().size() == 2 && second.assignment().size() == 2;
+            });
+        }
+        assertEquals(1, raised.size(), "poll() raised the listener's exception once: " + raised);
+        assertEquals("a listener bug", raised.get(0).getMessage());
+    }
+
     @Test
     void cooperativeStickyRevokesOnlyWhatMovesAndTheOthersKeepReading(KafkaCluster kafka) throws Exception {
         String topic = ConsumerIT.topic(kafka, "coop", 6);

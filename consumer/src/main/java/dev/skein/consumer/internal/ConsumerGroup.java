@@ -77,6 +77,8 @@ final class ConsumerGroup {
      * only when a join completes), so that a zombie's transactional offset commit is fenced (KIP-447).
      */
     private MemberIdentity appliedUnder;
+    /** The first exception a rebalance listener threw since the last raise ({@link #listen}). */
+    private RuntimeException listenerFailure;
     private long rebalanceStart;
     private long lastAutoCommitNanos = System.nanoTime();
     /** Told of each successful commit on the polling thread (the interceptors' onCommit), or null. */
@@ -244,6 +246,7 @@ final class ConsumerGroup {
         pattern = null;
         regex = null;
         client.metadata().allTopics(false);
+        raiseListenerFailure();
     }
 
     void enforceRebalance() {
@@ -306,6 +309,7 @@ final class ConsumerGroup {
                 membership.requestRejoin();
             }
         }
+        raiseListenerFailure();
     }
 
     private void startRebalance() {
@@ -344,7 +348,8 @@ final class ConsumerGroup {
         appliedUnder = membership.identity();
         metrics.assigned(assigned, tp -> subscriptions.lag(tp, settings.isolation() == IsolationLevel.READ_COMMITTED));
         if (listener != null) {
-            listener.onPartitionsAssigned(membership.cooperative() ? added : assigned);
+            Collection<TopicPartition> given = membership.cooperative() ? added : assigned;
+            listen(() -> listener.onPartitionsAssigned(given));
         }
         membership.applied(assigned);
         metrics.rebalanced(System.nanoTime() - rebalanceStart);
@@ -380,9 +385,36 @@ final class ConsumerGroup {
             }
         }
         if (listener != null) {
-            listener.onPartitionsRevoked(Set.copyOf(parts));
+            Set<TopicPartition> revoked = Set.copyOf(parts);
+            listen(() -> listener.onPartitionsRevoked(revoked));
         }
         remove(parts);
+    }
+
+    /**
+     * Calls the rebalance listener. What it throws does not stop the rebalance half-way (the assignment
+     * applied, the partitions removed, the cooperative protocol's rejoin asked for): as Apache Kafka's
+     * consumer documents, a callback's exception does not affect the assignment; the first one is kept and
+     * raised out of {@code poll()} (or {@code unsubscribe()}) once the rebalance step is done.
+     */
+    private void listen(Runnable call) {
+        try {
+            call.run();
+        } catch (RuntimeException e) {
+            log.warn("group {}: the rebalance listener threw; the rebalance goes on and poll() raises it: {}",
+                    settings.groupId(), e.toString());
+            if (listenerFailure == null) {
+                listenerFailure = e;
+            }
+        }
+    }
+
+    private void raiseListenerFailure() {
+        RuntimeException e = listenerFailure;
+        if (e != null) {
+            listenerFailure = null;
+            throw e;
+        }
     }
 
     private void lose(Collection<TopicPartition> parts) {
@@ -390,7 +422,8 @@ final class ConsumerGroup {
             return;
         }
         if (listener != null) {
-            listener.onPartitionsLost(Set.copyOf(parts));
+            Set<TopicPartition> lost = Set.copyOf(parts);
+            listen(() -> listener.onPartitionsLost(lost));
         }
         remove(parts);
     }
