@@ -27,7 +27,14 @@ import java.util.regex.Pattern;
  *     consumer.assign(List.of(new TopicPartition("orders", 0)));
  *     while (running) {
  *         for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofSeconds(1))) {
- *             process(r);
+ *             try {
+ *                 process(r);
+ *             } catch (RuntimeException e) {
+ *                 // close() commits what poll() returned: point the partition back at the record
+ *                 // that failed, or the rest of the batch would count as processed.
+ *                 consumer.seek(new TopicPartition(r.topic(), r.partition()), r.offset());
+ *                 throw e;
+ *             }
  *         }
  *     }
  * }
@@ -161,8 +168,11 @@ public interface Consumer<K, V> extends AutoCloseable {
     void enforceRebalance();
 
     /**
-     * This member's group id, generation and member id, for
-     * {@code Producer.sendOffsetsToTransaction}; generation -1 while it is not in the group.
+     * This member's group id, generation and member id, for {@code Producer.sendOffsetsToTransaction}:
+     * those its partitions were assigned under. Generation -1 before the first assignment. Once a
+     * generation ends (the poll interval ran out, the member was fenced) it stays the one of the
+     * partitions last assigned, as Apache Kafka's consumer does, so a transaction carrying it is refused
+     * by the coordinator instead of committing beside the partitions' new owner (KIP-447).
      */
     ConsumerGroupMetadata groupMetadata();
 

@@ -11,6 +11,12 @@ public enum Delivery {
      * thread or waited for by it. A record handed to another thread and not waited for counts as
      * processed when the next {@code poll()} starts: a crash then loses what that thread had not
      * finished. Wait for such work before polling again, or commit yourself ({@link #MANUAL}).
+     *
+     * <p>{@code close()} and {@code unsubscribe()} commit what the last {@code poll()} returned, as a
+     * revocation does (Apache Kafka's consumer does the same on close): the records it returned count as
+     * processed. When processing stops part-way through a batch (an exception leaves the poll loop),
+     * seek each partition back to its first unprocessed record before closing, and that is what is
+     * committed; otherwise the rest of the batch is skipped by the next owner. A crash commits nothing.
      */
     AT_LEAST_ONCE,
     /**
@@ -25,7 +31,8 @@ public enum Delivery {
      * has passed, synchronously before a rebalance or {@code unsubscribe()} takes partitions away, and on
      * {@code close()}. Records processed inside the poll loop are never lost to a
      * crash (they may be read again); records handed to another thread are committed whether or not
-     * that thread finished them, as under {@link #AT_LEAST_ONCE}.
+     * that thread finished them, and a {@code close()} after processing stopped part-way through a batch
+     * commits the whole batch unless you seek back first, as under {@link #AT_LEAST_ONCE}.
      */
     MANUAL,
     /**

@@ -426,6 +426,49 @@ class ConsumerGroupIT {
     }
 
     /**
+     * At-least-once, the pattern {@link Consumer}'s Javadoc shows: processing fails part-way through a
+     * batch, the loop seeks the partition back to the record that failed and closes. The close commits
+     * that position, not the end of the batch, so the next member of the group starts at the failed
+     * record and nothing is skipped.
+     */
+    @Test
+    void atLeastOnceCloseAfterAFailureCommitsWhereTheLoopSeekedBack(KafkaCluster kafka) throws Exception {
+        String topic = ConsumerIT.topic(kafka, "alo-fail", 1);
+        ConsumerIT.produce(kafka, topic, 1_000, "none");
+        String group = "alo-fail-" + UUID.randomUUID();
+        ConsumerBuilder<String, String> b = Consumer.builder(Serdes.string(), Serdes.string())
+                .bootstrapServers(kafka.bootstrapServers()).groupId(group).offsetReset(OffsetReset.EARLIEST)
+                .delivery(Delivery.AT_LEAST_ONCE).maxPollRecords(500);
+        long failedAt = -1;
+        try (Consumer<String, String> c = b.build()) {
+            c.subscribe(List.of(topic));
+            try {
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (System.nanoTime() < deadline) {
+                    for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(200))) {
+                        try {
+                            if (r.offset() == 120) {
+                                throw new IllegalStateException("processing failed at " + r.offset());
+                            }
+                        } catch (RuntimeException e) {
+                            c.seek(new TopicPartition(r.topic(), r.partition()), r.offset());
+                            throw e;
+                        }
+                    }
+                }
+            } catch (IllegalStateException e) {
+                failedAt = 120;
+            }
+        }
+        assertEquals(120, failedAt, "processing failed at offset 120");
+        try (Consumer<String, String> next = b.build()) {
+            next.subscribe(List.of(topic));
+            List<ConsumerRecord<String, String>> records = ConsumerIT.pollUntil(next, 1, Duration.ofSeconds(30));
+            assertEquals(120, records.get(0).offset(), "the next member starts at the record that failed");
+        }
+    }
+
+    /**
      * A rebalance listener that throws in {@code onPartitionsRevoked} does not undo the assignment, as
      * Apache Kafka's consumer documents: the member finishes applying it (and the cooperative protocol's
      * second round), then {@code poll()} raises the listener's exception once.
