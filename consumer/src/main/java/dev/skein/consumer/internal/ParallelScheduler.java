@@ -71,7 +71,7 @@ public final class ParallelScheduler<R> {
     private static final class Part<R> {
         final ArrayDeque<Work<R>> span = new ArrayDeque<>();
         final Map<Object, ArrayDeque<Work<R>>> keys = new HashMap<>();
-        final DoneOffsets previous; // what the member before us committed as done
+        DoneOffsets previous;       // what the member before us committed as done
         long next = -1;             // the offset after the last record received
         int lastEpoch = -1;         // leader epoch of the last record out of the span
         int running;
@@ -109,11 +109,7 @@ public final class ParallelScheduler<R> {
             return null;
         }
         if (offset < part.next) {
-            // The consumer went back (a topic recreated, a reset after truncation) without a rebalance:
-            // what was known about this partition no longer describes its records; start it afresh.
-            remove(List.of(tp));
-            assign(tp, DoneOffsets.none(-1));
-            part = parts.get(tp);
+            goBack(part, offset);
         }
         Work<R> w = new Work<>(part, tp, offset, leaderEpoch, key, bytes, record);
         part.span.addLast(w);
@@ -134,6 +130,48 @@ public final class ParallelScheduler<R> {
             }
         }
         return start(w);
+    }
+
+    /**
+     * The consumer went back to {@code offset} without a rebalance (KIP-320: the log diverged below what
+     * was received; a reset). What was received from {@code offset} on is dropped, to be received again;
+     * what lies below it is still the partition's log and stays: a record there not done yet keeps
+     * holding the commit point, so going back never commits past it. A record dropped while running is
+     * no longer counted and its result is ignored. The previous owner's done offsets are forgotten when
+     * they reach past {@code offset}: they describe records the log no longer has.
+     */
+    private void goBack(Part<R> part, long offset) {
+        for (Iterator<Work<R>> it = part.span.descendingIterator(); it.hasNext(); ) {
+            Work<R> w = it.next();
+            if (w.offset < offset) {
+                break;
+            }
+            it.remove();
+            if (!w.done && !w.dropped) {
+                held--;
+                heldBytes -= w.bytes;
+                if (w.started) {
+                    part.running--;
+                    running--;
+                    w.started = false;
+                }
+            }
+            w.dropped = true;
+            w.record = null;
+            if (w.key != null) {
+                ArrayDeque<Work<R>> queue = part.keys.get(w.key);
+                if (queue != null) {
+                    queue.remove(w); // a suffix of the key's queue: its head, if kept, is unchanged
+                    if (queue.isEmpty()) {
+                        part.keys.remove(w.key);
+                    }
+                }
+            }
+        }
+        part.next = offset;
+        if (part.previous.end() > offset) {
+            part.previous = DoneOffsets.none(-1);
+        }
     }
 
     private Work<R> start(Work<R> w) {

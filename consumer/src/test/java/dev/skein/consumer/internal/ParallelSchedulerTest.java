@@ -201,4 +201,31 @@ class ParallelSchedulerTest {
         assertEquals(5000, s.commitPoint(TP).offset());
         assertSame(0, s.held());
     }
+
+    /**
+     * The consumer's position goes back without a rebalance (KIP-320: the log diverged below what was
+     * received). What lies below the new position is still the partition's log: a record there that is
+     * not done keeps holding the commit point, and the records at and above it are received again.
+     */
+    @Test
+    void goingBackKeepsTheRecordsBelowTheNewPosition() {
+        ParallelScheduler<String> s = scheduler();
+        Work<String> slow = s.add(TP, 100, 3, "a", 1, "r100");
+        assertNotNull(slow);
+        for (int o = 101; o <= 300; o++) {
+            s.complete(s.add(TP, o, 3, null, 1, "r" + o));
+        }
+        assertEquals(100, s.commitPoint(TP).offset());
+        for (int o = 250; o <= 260; o++) {
+            Work<String> again = s.add(TP, o, 4, null, 1, "again" + o);
+            assertNotNull(again, "the record at " + o + " is received again and runs");
+            s.complete(again);
+        }
+        assertEquals(100, s.commitPoint(TP).offset(), "record 100 is still not done");
+        assertEquals(161, s.span(TP), "the span holds 100..260, once each");
+        assertNull(s.complete(slow));
+        assertEquals(261, s.commitPoint(TP).offset(), "once 100 is done, up to what was received again");
+        assertEquals(0, s.held());
+        assertEquals(0, s.running());
+    }
 }
