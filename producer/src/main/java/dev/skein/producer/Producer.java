@@ -71,9 +71,13 @@ public interface Producer<K, V> extends AutoCloseable {
     /**
      * Registers {@code transactional.id} with its coordinator (waiting at most {@code max.block.ms}):
      * fences older instances with the same id and finishes or aborts the transaction they left open.
-     * Call once, before the first transaction (and again after a transaction timed out).
+     * Call once, before the first transaction. After a transaction that outlived
+     * {@code transaction.timeout.ms} (the coordinator aborted it, and this producer's calls throw a fatal
+     * error), close this producer and create a new one with the same {@code transactional.id}.
      *
      * @throws dev.skein.core.errors.ProducerFencedException when a newer instance took the id over meanwhile
+     * @throws dev.skein.core.errors.TimeoutException when it did not finish within {@code max.block.ms}: call
+     *     {@code initTransactions()} again, which waits for the same registration rather than starting another
      * @throws IllegalStateException without {@code transactional.id}
      */
     void initTransactions();
@@ -89,6 +93,8 @@ public interface Producer<K, V> extends AutoCloseable {
      * rebalanced out since (KIP-447).
      *
      * @throws TransactionAbortableException when the group moved on: abort and read again
+     * @throws dev.skein.core.errors.TimeoutException when the offsets did not join within {@code max.block.ms}:
+     *     they may still join, so the transaction can only be aborted (a commit fails as abortable)
      */
     void sendOffsetsToTransaction(Map<TopicPartition, OffsetAndMetadata> offsets, ConsumerGroupMetadata group);
 
@@ -102,13 +108,19 @@ public interface Producer<K, V> extends AutoCloseable {
      *     aborted the transaction for outliving {@code transaction.timeout.ms} (the same answer): close
      *     this producer; a new one with the same transactional id carries on
      * @throws dev.skein.core.errors.TimeoutException when the commit did not finish within {@code max.block.ms}:
-     *     call {@code commitTransaction()} again (an abort is refused: the commit may have reached the coordinator)
+     *     call {@code commitTransaction()} again, which waits for the same commit (its outcome, even if it
+     *     finished meanwhile) rather than starting a second one; an abort, or any other transactional call,
+     *     is refused with {@link IllegalStateException} until then (the commit may have reached the coordinator)
      */
     void commitTransaction();
 
     /**
-     * Aborts the transaction: records not yet sent are dropped (their futures fail), those written are
-     * marked aborted and never reach read_committed consumers, its offsets are not committed.
+     * Aborts the transaction: records not yet sent are dropped (their futures fail with
+     * {@link TransactionAbortedException}), those written are marked aborted and never reach
+     * read_committed consumers, its offsets are not committed.
+     *
+     * @throws dev.skein.core.errors.TimeoutException when the abort did not finish within {@code max.block.ms}:
+     *     call {@code abortTransaction()} again, which waits for the same abort
      */
     void abortTransaction();
 
@@ -121,6 +133,7 @@ public interface Producer<K, V> extends AutoCloseable {
 
     /**
      * Stops accepting records, sends what is buffered and waits up to {@code timeout} for the answers.
+     * A transaction still open is aborted; one whose commit is under way or timed out is committed.
      * Every record's future is complete when this returns: those not acknowledged in time fail (as
      * outcome unknown when they had been sent). Later sends fail with {@link IllegalStateException}.
      */

@@ -143,7 +143,10 @@ class TransactionIT {
             CompletableFuture<RecordMetadata> f = p.send(ProducerRecord.of(topic, "never"));
             p.abortTransaction();
             ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(10, TimeUnit.SECONDS));
-            assertInstanceOf(TransactionAbortableException.class, e.getCause());
+            // KIP-654: dropped by the application's abort, not a reason to abort (a callback that aborts
+            // on TransactionAbortableException would find the abort done and be refused).
+            assertInstanceOf(TransactionAbortedException.class, e.getCause());
+            assertFalse(e.getCause() instanceof TransactionAbortableException, e.getCause().toString());
             p.beginTransaction();
             p.send(ProducerRecord.of(topic, "kept"));
             p.commitTransaction();
@@ -190,6 +193,37 @@ class TransactionIT {
             p.abortTransaction();
             assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(10),
                     "the abort waited for records that could never leave");
+            p.beginTransaction();
+            p.send(ProducerRecord.of(topic, "kept"));
+            p.commitTransaction();
+        }
+        assertEquals(List.of("kept"), read(kafka, topic, "read_committed"));
+    }
+
+    /**
+     * A record that fails inside send(), before it joins a batch (larger than max.request.size, a
+     * partition the topic does not have), was not written: the transaction cannot commit, as with
+     * Apache Kafka's producer (doSend makes the transaction abortable). Committing would commit the
+     * records around it without it.
+     */
+    @Test
+    void aRecordRefusedInsideSendMakesTheTransactionAbortable(KafkaCluster kafka) throws Exception {
+        String topic = Reference.createTopic(kafka, "txn-refused", 1, 1);
+        try (Producer<String, String> p = Producer.builder(Serdes.string(), Serdes.string())
+                .bootstrapServers(kafka.bootstrapServers()).transactionalId("refused-" + UUID.randomUUID())
+                .maxRequestSize(1024).build()) {
+            p.initTransactions();
+            List<ProducerRecord<String, String>> refused = List.of(ProducerRecord.of(topic, "x".repeat(2000)),
+                    ProducerRecord.<String, String>of(topic, "nowhere").withPartition(5));
+            for (ProducerRecord<String, String> bad : refused) {
+                p.beginTransaction();
+                p.send(ProducerRecord.of(topic, "aborted")).get(30, TimeUnit.SECONDS);
+                CompletableFuture<RecordMetadata> f = p.send(bad);
+                ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(10, TimeUnit.SECONDS));
+                assertThrows(TransactionAbortableException.class, p::commitTransaction,
+                        "the transaction lost a record: " + e.getCause());
+                p.abortTransaction();
+            }
             p.beginTransaction();
             p.send(ProducerRecord.of(topic, "kept"));
             p.commitTransaction();

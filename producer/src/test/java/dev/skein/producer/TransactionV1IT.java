@@ -4,9 +4,13 @@ import dev.skein.core.ConsumerGroupMetadata;
 import dev.skein.core.OffsetAndMetadata;
 import dev.skein.core.TopicPartition;
 import dev.skein.core.errors.ProducerFencedException;
+import dev.skein.core.message.ApiKey;
+import dev.skein.testkit.Await;
 import dev.skein.testkit.KafkaCluster;
 import dev.skein.testkit.KafkaClusterExtension;
 import dev.skein.testkit.OwnCluster;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.TransactionState;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -16,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
@@ -32,7 +37,7 @@ class TransactionV1IT {
     private static KafkaCluster kafka;
 
     @BeforeAll
-    static void start(@OwnCluster(features = "transaction.version=1") KafkaCluster cluster) {
+    static void start(@OwnCluster(features = "transaction.version=1", faultProxy = true) KafkaCluster cluster) {
         kafka = cluster;
     }
 
@@ -40,6 +45,40 @@ class TransactionV1IT {
     @Test
     void anAbortableErrorFailsTheQueuedRecordsAndTheAbortDoesNotWaitForThem() throws Exception {
         TransactionIT.queuedRecordsFailOnceTheTransactionCannotCommit(kafka);
+    }
+
+    /**
+     * An abort while AddPartitionsToTxn is on its way (held by the proxy): the partition joins the
+     * transaction when the request arrives, so the abort must wait for the answer and send EndTxn. Ended
+     * locally instead, the transaction stays open at the coordinator until its timeout, holding
+     * read_committed readers back, and the producer takes the partition as added in the next one.
+     */
+    @Test
+    void anAbortWhileAPartitionIsJoiningEndsTheTransactionAtTheCoordinator() throws Exception {
+        String topic = Reference.createTopic(kafka, "txn-v1-joining", 1, 1);
+        String id = "v1-joining-" + UUID.randomUUID();
+        try (Producer<String, String> p = TransactionIT.transactional(kafka, id, Duration.ofMinutes(1));
+             Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+            p.initTransactions();
+            kafka.proxy(1).holdRequests(ApiKey.ADD_PARTITIONS_TO_TXN.id(), 1);
+            p.beginTransaction();
+            CompletableFuture<RecordMetadata> dropped = p.send(ProducerRecord.of(topic, "dropped"));
+            Await.until("AddPartitionsToTxn held", Duration.ofSeconds(30), () -> kafka.proxy(1).heldRequests() == 1);
+            // Released once the abort has dropped the record, so its AddPartitionsToTxn arrives after the abort began.
+            CompletableFuture<Integer> released = CompletableFuture.supplyAsync(() -> {
+                Await.until("the abort dropped the record", Duration.ofSeconds(30), dropped::isDone);
+                return kafka.proxy(1).releaseHeld();
+            });
+            p.abortTransaction();
+            assertEquals(1, released.get(30, TimeUnit.SECONDS));
+            Await.until(id + " aborted at the coordinator, not left open", Duration.ofSeconds(20),
+                    () -> admin.describeTransactions(List.of(id)).description(id).get(10, TimeUnit.SECONDS).state()
+                            == TransactionState.COMPLETE_ABORT);
+            p.beginTransaction();
+            p.send(ProducerRecord.of(topic, "kept")).get(30, TimeUnit.SECONDS);
+            p.commitTransaction();
+        }
+        assertEquals(List.of("kept"), TransactionIT.read(kafka, topic, "read_committed"));
     }
 
     @Test

@@ -22,6 +22,7 @@ import dev.skein.core.message.ProduceResponse;
 import dev.skein.producer.Acks;
 import dev.skein.producer.ProducerOptions;
 import dev.skein.producer.TransactionAbortableException;
+import dev.skein.producer.TransactionAbortedException;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.ScheduledFuture;
 import org.slf4j.Logger;
@@ -237,8 +238,7 @@ final class Sender {
             // Nothing is drained while aborting, so a batch back from a retriable error would wait in its
             // queue, and EndTxn for it, until max.block.ms: it fails now (Apache Kafka's producer too
             // aborts undrained batches while aborting). Written or not, the abort marker covers it.
-            failNotInFlight(new TransactionAbortableException("the transaction was aborted; this record was not committed",
-                    null));
+            failNotInFlight(new TransactionAbortedException("the transaction was aborted; this record was not committed"));
         }
         long next = expire(now);
         if (idempotence != null && txn == null && idempotence.needsInitProducerId()) {

@@ -17,7 +17,7 @@ import dev.skein.producer.ProducerInterceptor;
 import dev.skein.producer.ProducerOptions;
 import dev.skein.producer.ProducerRecord;
 import dev.skein.producer.RecordMetadata;
-import dev.skein.producer.TransactionAbortableException;
+import dev.skein.producer.TransactionAbortedException;
 import dev.skein.serdes.Serializer;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.observation.ObservationRegistry;
@@ -35,6 +35,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * The producer. {@code send} runs on the caller's thread up to the append into a batch; the
@@ -43,6 +44,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class SkeinProducer<K, V> implements Producer<K, V> {
     private static final Logger log = LoggerFactory.getLogger(SkeinProducer.class);
+    private static final String COMMIT = "commitTransaction()";
+    private static final String ABORT = "abortTransaction()";
 
     private final ProducerOptions settings;
     private final ClusterClient client;
@@ -106,6 +109,8 @@ public final class SkeinProducer<K, V> implements Producer<K, V> {
         SendTracing.Traced<K, V> traced = tracing == null ? null : tracing.start(intercepted, acknowledge);
         ProducerRecord<K, V> record = traced == null ? intercepted : traced.record;
         Callback callback = traced == null ? acknowledge : traced;
+        TransactionManager txn = sender.transactions();
+        boolean inTransaction = false;
         try {
             if (closed) {
                 throw new IllegalStateException("the producer is closed; cannot send to " + record.topic());
@@ -114,9 +119,9 @@ public final class SkeinProducer<K, V> implements Producer<K, V> {
             if (fatal != null) {
                 throw fatal;
             }
-            TransactionManager txn = sender.transactions();
             if (txn != null) {
                 txn.checkSend();
+                inTransaction = true;
             }
             Cluster.TopicInfo topic = knownTopic(record.topic());
             long deadline;
@@ -131,6 +136,9 @@ public final class SkeinProducer<K, V> implements Producer<K, V> {
                 sender.wakeup();
             }
         } catch (RuntimeException e) {
+            if (inTransaction) {
+                txn.onSendFailed(e);
+            }
             Runnable fail = () -> {
                 if (callback != null) {
                     ProducerBatch.runCallback(callback, null, e);
@@ -247,9 +255,16 @@ public final class SkeinProducer<K, V> implements Producer<K, V> {
 
     /** Waits for a transaction step, at most max.block.ms (and a little: the step has its own bound). */
     private void await(CompletableFuture<Void> step, String what) {
+        await(step, what, () -> { });
+    }
+
+    /** As {@link #await(CompletableFuture, String)}; {@code seen} runs when the step's outcome is returned or thrown. */
+    private void await(CompletableFuture<Void> step, String what, Runnable seen) {
         try {
             step.get(settings.maxBlock().toMillis() + 5_000, TimeUnit.MILLISECONDS);
+            seen.run();
         } catch (ExecutionException e) {
+            seen.run();
             throw e.getCause() instanceof RuntimeException re ? re : new SkeinException(what + " failed", e.getCause());
         } catch (java.util.concurrent.TimeoutException e) {
             throw new dev.skein.core.errors.TimeoutException(what + " did not finish within max.block.ms", e, true);
@@ -259,9 +274,20 @@ public final class SkeinProducer<K, V> implements Producer<K, V> {
         }
     }
 
+    /**
+     * Runs the transactional call {@code what} ({@code start} queues it), or, when the same call gave up
+     * waiting before, waits for that one's result again ({@link TxnState#call}); until its outcome is
+     * returned or thrown, it stays the pending call.
+     */
+    private void call(TransactionManager t, String what, Supplier<CompletableFuture<Void>> start) {
+        CompletableFuture<Void> result = t.call(what, start);
+        await(result, what, () -> t.seen(result));
+    }
+
     @Override
     public void initTransactions() {
-        await(txn().initTransactions(), "initTransactions()");
+        TransactionManager t = txn();
+        call(t, "initTransactions()", t::initTransactions);
     }
 
     @Override
@@ -281,53 +307,77 @@ public final class SkeinProducer<K, V> implements Producer<K, V> {
     @Override
     public void commitTransaction() {
         TransactionManager t = txn();
-        t.requireEndMayStart(true);
-        if (t.state() == TxnState.State.IN_TRANSACTION) {
-            flush(); // every record of the transaction is acknowledged (or failed, which makes it abortable)
+        if (!t.resumes(COMMIT)) {
+            t.requireEndMayStart(true);
+            if (t.state() == TxnState.State.IN_TRANSACTION) {
+                flush(); // every record of the transaction is acknowledged (or failed, which makes it abortable)
+            }
         }
-        await(t.endTransaction(true), "commitTransaction()");
+        call(t, COMMIT, () -> t.endTransaction(true));
     }
 
     @Override
     public void abortTransaction() {
         TransactionManager t = txn();
-        t.requireEndMayStart(false);
-        await(sender.failUnsent(new TransactionAbortableException("the transaction was aborted;"
-                + " this record was never written", null)), "abortTransaction()");
-        for (ProducerBatch b : accumulator.incomplete()) { // those in flight: wait for their answers
-            try {
-                b.done.get(settings.deliveryTimeout().toMillis(), TimeUnit.MILLISECONDS);
-            } catch (Exception e) {
-                break;
+        if (!t.resumes(ABORT)) {
+            t.requireEndMayStart(false);
+            await(sender.failUnsent(new TransactionAbortedException("the transaction was aborted;"
+                    + " this record was never written")), ABORT);
+            for (ProducerBatch b : accumulator.incomplete()) { // those in flight: wait for their answers
+                try {
+                    b.done.get(settings.deliveryTimeout().toMillis(), TimeUnit.MILLISECONDS);
+                } catch (Exception e) {
+                    break;
+                }
             }
         }
-        await(t.endTransaction(false), "abortTransaction()");
+        call(t, ABORT, () -> t.endTransaction(false));
     }
 
     /**
-     * Closing with a transaction open aborts it: left open, it would hold read_committed consumers back
-     * until the coordinator times it out ({@code transaction.timeout.ms}). Best effort, within the
-     * close timeout.
+     * Closing with a transaction open ends it, best effort, within the close timeout: left open, it would
+     * hold read_committed consumers back until the coordinator times it out ({@code transaction.timeout.ms}).
+     * A commit under way, or one that timed out, is finished by committing (its EndTxn may have reached
+     * the coordinator, so an abort would be refused), as Apache Kafka's producer lets a completing
+     * transaction finish on close; any other open transaction is aborted, as is one whose commit failed.
      */
-    private void abortOpenTransaction(long deadline) {
+    private void endOpenTransaction(long deadline) {
         TransactionManager t = sender.transactions();
         if (t == null || !t.inTransaction()) {
             return;
         }
-        CompletableFuture<Void> abort = sender.failUnsent(new TransactionAbortableException(
-                "the producer was closed inside a transaction, which was aborted; this record was never written", null))
-                .thenCompose(x -> t.endTransaction(false));
+        if (t.state() == TxnState.State.COMMITTING || COMMIT.equals(t.pendingCall())) {
+            endOnClose(t, COMMIT, () -> t.endTransaction(true), deadline);
+        }
+        if (t.inTransaction()) {
+            endOnClose(t, ABORT, () -> sender.failUnsent(new TransactionAbortedException(
+                    "the producer was closed inside a transaction, which was aborted; this record was never written"))
+                    .thenCompose(x -> t.endTransaction(false)), deadline);
+        }
+    }
+
+    /** Commits or aborts ({@code what}) on close, waiting until {@code deadline}; failures are logged. */
+    private void endOnClose(TransactionManager t, String what, Supplier<CompletableFuture<Void>> start, long deadline) {
+        String clientId = settings.client().clientId();
         try {
-            abort.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-            log.info("producer {} closed inside a transaction: aborted it", settings.client().clientId());
+            CompletableFuture<Void> end = t.call(what, start);
+            try {
+                end.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                log.info("producer {} closed inside a transaction: {} finished it", clientId, what);
+            } finally {
+                if (end.isDone()) {
+                    t.seen(end);
+                }
+            }
         } catch (java.util.concurrent.TimeoutException e) {
-            log.warn("producer {} closed inside a transaction and could not abort it within the close timeout;"
-                    + " the coordinator aborts it after transaction.timeout.ms", settings.client().clientId());
+            log.warn("producer {} closed inside a transaction and {} did not finish it within the close timeout;"
+                    + " the coordinator aborts it after transaction.timeout.ms", clientId, what);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (ExecutionException e) {
-            log.warn("producer {} closed inside a transaction; aborting it failed: {}", settings.client().clientId(),
-                    e.getCause().getMessage());
+            log.warn("producer {} closed inside a transaction; {} failed: {}", clientId, what, e.getCause().getMessage());
+        } catch (RuntimeException e) {
+            log.warn("producer {} closed inside a transaction; {} was refused: {}", clientId, what, e.getMessage());
         }
     }
 
@@ -355,7 +405,7 @@ public final class SkeinProducer<K, V> implements Producer<K, V> {
             return;
         }
         long deadline = System.nanoTime() + Math.min(timeout.toNanos(), Long.MAX_VALUE / 4);
-        abortOpenTransaction(deadline);
+        endOpenTransaction(deadline);
         closed = true;
         sender.beginClose();
         for (ProducerBatch b : accumulator.incomplete()) {

@@ -77,6 +77,26 @@ final class TransactionManager {
 
     // ---- the application's calls (any thread; the work runs on the loop) ----
 
+    /** See {@link TxnState#call}: starts {@code call}, or hands back its result when it timed out before. */
+    CompletableFuture<Void> call(String call, Supplier<CompletableFuture<Void>> start) {
+        return state.call(call, start);
+    }
+
+    /** See {@link TxnState#resumes}. */
+    boolean resumes(String call) {
+        return state.resumes(call);
+    }
+
+    /** See {@link TxnState#pendingCall}. */
+    String pendingCall() {
+        return state.pendingCall();
+    }
+
+    /** See {@link TxnState#seen}. */
+    void seen(CompletableFuture<Void> result) {
+        state.seen(result);
+    }
+
     CompletableFuture<Void> initTransactions() {
         return onLoop(() -> requests.init(System.nanoTime()));
     }
@@ -129,6 +149,17 @@ final class TransactionManager {
     /** Sends the AddPartitionsToTxn the sender's pass queued (version 1). */
     void sendPendingAdds() {
         step();
+    }
+
+    /**
+     * A record of the transaction failed inside send(), before it joined a batch (serialization, too
+     * large, no such partition, no metadata within max.block.ms): it will never be written, so the
+     * transaction can no longer commit, as Apache Kafka's producer has it (doSend's
+     * maybeTransitionToErrorState). Any thread; the sender then fails what is still queued (KIP-654).
+     */
+    void onSendFailed(RuntimeException e) {
+        state.recordFailed(e);
+        wakeSender.run();
     }
 
     /** A batch of this transaction failed for good: the transaction can no longer commit. */

@@ -173,13 +173,26 @@ final class TxnRequests {
         return start(new Offsets(offsets, group, v2), now);
     }
 
-    /** Commit (true) or abort: EndTxn when anything joined the transaction at the coordinator, else at once. */
+    /**
+     * Commit (true) or abort: EndTxn when anything joined the transaction at the coordinator. With nothing
+     * joined and nothing on its way to join (an AddPartitionsToTxn in flight, offsets queued) it ends
+     * here at once; otherwise the end waits behind them and then decides ({@link #poll}).
+     */
     CompletableFuture<Void> end(boolean commit, long now) {
-        if (!state.startEnd(commit)) {
-            finish(); // nothing had joined: nothing to end at the coordinator
+        if (!state.startEnd(commit) && !joining()) {
+            finish(); // nothing joined: nothing to end at the coordinator
             return CompletableFuture.completedFuture(null);
         }
         return start(new End(commit), now);
+    }
+
+    /**
+     * True while something may still join the transaction at the coordinator: an AddPartitionsToTxn in
+     * flight, or a call ahead of the end (offsets on their way through AddOffsetsToTxn). Apache Kafka's
+     * producer likewise sends EndTxn only after the adds it queued before it.
+     */
+    private boolean joining() {
+        return addInFlight || !calls.isEmpty();
     }
 
     private CompletableFuture<Void> start(Call c, long now) {
@@ -234,12 +247,13 @@ final class TxnRequests {
         }
         if (c instanceof End end && !end.settled) {
             // EndTxn goes out only when nothing of the transaction is queued or in flight: a record still
-            // on its way would otherwise land in the next transaction, or in none.
-            if (recordsPending) {
+            // on its way would otherwise land in the next transaction, or in none. Nor while a partition
+            // is joining: the coordinator would take it into a transaction already ended here.
+            if (recordsPending || addInFlight) {
                 if (now - c.deadline > 0) {
                     fail(c, new TimeoutException((end.commit ? "commitTransaction()" : "abortTransaction()")
-                            + ": records of the transaction were still queued or in flight after max.block.ms ("
-                            + maxBlock.toMillis() + " ms)", null, true));
+                            + ": records of the transaction were still queued or in flight, or a partition joining it,"
+                            + " after max.block.ms (" + maxBlock.toMillis() + " ms)", null, true));
                     return out;
                 }
                 c.notBefore = now + SETTLE_POLL_NANOS;
@@ -253,6 +267,11 @@ final class TxnRequests {
                     fail(c, e);
                     return out;
                 }
+            }
+            if (!state.joined()) {
+                finish(); // nothing joined after all: nothing to end at the coordinator
+                succeed(c);
+                return out;
             }
             c.deadline = now + maxBlock.toNanos(); // EndTxn's own time, from here
         }
@@ -319,7 +338,7 @@ final class TxnRequests {
                 }
                 retry(c, cause, now);
             } else {
-                fail(c, cause);
+                fail(c, sent.to() == Coordinators.Kind.GROUP ? groupLookupFailure(cause) : cause);
             }
             return;
         }
@@ -385,6 +404,20 @@ final class TxnRequests {
         } catch (RuntimeException e) {
             fail(c, e);
         }
+    }
+
+    /**
+     * A failure on the way to the group's coordinator, read as Apache Kafka's FindCoordinatorHandler
+     * reads it: a group the principal may not use ({@code GROUP_AUTHORIZATION_FAILED}) makes this
+     * transaction abortable ({@link TxnErrors}), not the producer fatal; other groups, or the same one
+     * once allowed, work in the next transaction.
+     */
+    private static Throwable groupLookupFailure(Throwable cause) {
+        if (cause instanceof SkeinException s && s.errorCode() != null
+                && TxnErrors.classify(TxnErrors.Api.FIND_COORDINATOR, s.errorCode()) == TxnErrors.Outcome.ABORTABLE) {
+            return new TransactionAbortableException(s.getMessage() + "; abort the transaction", s);
+        }
+        return cause;
     }
 
     private void onTxnOffsetCommit(Offsets c, TxnOffsetCommitResponse r, long now) {
@@ -492,20 +525,30 @@ final class TxnRequests {
     /** Ends {@code c} with {@code e}, moving the state as the error calls for. */
     private void fail(Call c, Throwable e) {
         calls.remove(c);
-        if (c instanceof Offsets o && e instanceof TimeoutException t && t.isRetriable()
-                && state.state() == TxnState.State.IN_TRANSACTION) {
-            // The offsets may or may not have joined: a commit now could commit the records without the
-            // input they came from (KAFKA-19176 makes this abortable too).
-            failed(new TransactionAbortableException("the offsets of group " + o.group.groupId()
-                    + " did not join the transaction of " + transactionalId + " within max.block.ms: "
-                    + e.getMessage() + "; abort the transaction", e));
-        } else {
-            failed(e);
+        failed(e);
+        if (c instanceof Offsets o) {
+            offsetsFailed(o, e);
         }
         if (c instanceof Init) {
             state.initFailed(); // unless fatal, the application may call it again
         }
         c.result.completeExceptionally(e);
+    }
+
+    /**
+     * Offsets that failed for a reason that left the transaction committable (a timeout, no answer, an
+     * unreadable one) may or may not have joined it: KIP-98 commits them if and only if the transaction
+     * commits, so it can no longer commit (KAFKA-19176 makes a timeout abortable too). That holds while
+     * it is still open and while a commit waits behind them ({@code COMMITTING}): EndTxn(commit) would
+     * commit the records without the input they came from.
+     */
+    private void offsetsFailed(Offsets o, Throwable e) {
+        TxnState.State s = state.state();
+        if (s == TxnState.State.IN_TRANSACTION || s == TxnState.State.COMMITTING) {
+            failed(new TransactionAbortableException("the offsets of group " + o.group.groupId()
+                    + " did not join the transaction of " + transactionalId + ": " + e.getMessage()
+                    + "; abort the transaction", e));
+        }
     }
 
     /** Moves to the state an error calls for ({@link TxnState#failed}). */

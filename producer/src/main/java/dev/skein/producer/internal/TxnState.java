@@ -4,6 +4,9 @@ import dev.skein.core.errors.ProducerFencedException;
 import dev.skein.core.errors.SkeinException;
 import dev.skein.producer.TransactionAbortableException;
 
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+
 /**
  * A transactional producer's state and the rules of its transitions, with no I/O and no clock of its
  * own: the application's calls, the coordinator's verdicts and the fates of records go in; what may
@@ -20,8 +23,13 @@ import dev.skein.producer.TransactionAbortableException;
  *   <li>After an abortable error the transaction can only be aborted; a commit throws the error.</li>
  *   <li>A commit or abort that did not finish (it timed out) is finished by the same call: the other
  *       one is refused, since the first may already have reached the coordinator.</li>
+ *   <li>A call the application gave up waiting for ({@code max.block.ms}) is still under way: called
+ *       again, it waits for the same result rather than starting a second one, and any other call is
+ *       refused until that result has been seen (Apache Kafka's handleCachedTransactionRequestResult).
+ *       A second EndTxn(commit) would reach the coordinator after the first committed; a second
+ *       InitProducerId would find the first one's call still running.</li>
  *   <li>EndTxn is due only when something joined the transaction at the coordinator; otherwise the
- *       end is immediate.</li>
+ *       transaction ends without it, once nothing is on its way to join ({@link TxnRequests} decides).</li>
  * </ul>
  *
  * <p>Threads: the state is read without a lock by the application's threads ({@link #checkSend()}) and
@@ -37,6 +45,10 @@ final class TxnState {
     /** Something joined the transaction at the coordinator (a partition or offsets): EndTxn is due. */
     private boolean joined;
     private long joinedNanos;
+    /** The call whose result the application has not seen yet (see {@link #call}), or null. */
+    private Pending pending;
+
+    private record Pending(String call, CompletableFuture<Void> result) {}
 
     TxnState(String transactionalId) {
         this.transactionalId = transactionalId;
@@ -79,6 +91,51 @@ final class TxnState {
     }
 
     // ---- the application's calls ----
+
+    /**
+     * Starts {@code call} ({@code "commitTransaction()"}, say) through {@code start}, which must not
+     * block, or hands back its result when the application gave up waiting for it and calls it again.
+     * The result stays pending until {@link #seen}.
+     *
+     * @throws IllegalStateException when another call's result is pending: that call must be made again first
+     */
+    synchronized CompletableFuture<Void> call(String call, Supplier<CompletableFuture<Void>> start) {
+        if (resumes(call)) {
+            return pending.result();
+        }
+        CompletableFuture<Void> result = start.get();
+        pending = new Pending(call, result);
+        return result;
+    }
+
+    /**
+     * True when {@code call} is pending (it would resume, not start again); false when nothing is.
+     *
+     * @throws IllegalStateException when another call's result is pending
+     */
+    synchronized boolean resumes(String call) {
+        Pending p = pending;
+        if (p == null) {
+            return false;
+        }
+        if (!p.call().equals(call)) {
+            throw new IllegalStateException(call + " cannot follow " + p.call() + ", which did not finish within"
+                    + " max.block.ms and is still under way: call " + p.call() + " again");
+        }
+        return true;
+    }
+
+    /** The pending call's name ({@link #call}), or null. */
+    synchronized String pendingCall() {
+        return pending == null ? null : pending.call();
+    }
+
+    /** The application has the outcome of {@code result} (it returned or threw): the next call starts afresh. */
+    synchronized void seen(CompletableFuture<Void> result) {
+        if (pending != null && pending.result() == result) {
+            pending = null;
+        }
+    }
 
     /** initTransactions() starts. */
     synchronized void startInit() {
@@ -145,7 +202,8 @@ final class TxnState {
     /**
      * commitTransaction() (true) or abortTransaction() starts, or starts again after a timeout.
      *
-     * @return whether EndTxn is due; when nothing joined the transaction it has ended here
+     * @return whether EndTxn is due so far (something joined). When not, the transaction still ends only
+     *     through {@link #finished()}: a partition or the group may be joining at that moment.
      */
     synchronized boolean startEnd(boolean commit) {
         requireUsable();
@@ -159,11 +217,7 @@ final class TxnState {
                     + " needs an open transaction (state " + s + ")");
         }
         state = commit ? State.COMMITTING : State.ABORTING;
-        if (!joined) {
-            finished();
-            return false;
-        }
-        return true;
+        return joined;
     }
 
     /**

@@ -4,8 +4,10 @@ import dev.skein.core.ConsumerGroupMetadata;
 import dev.skein.core.ErrorCode;
 import dev.skein.core.OffsetAndMetadata;
 import dev.skein.core.TopicPartition;
+import dev.skein.core.errors.AuthorizationException;
 import dev.skein.core.errors.NetworkException;
 import dev.skein.core.errors.ProducerFencedException;
+import dev.skein.core.errors.ProtocolException;
 import dev.skein.core.errors.TimeoutException;
 import dev.skein.core.internal.Coordinators;
 import dev.skein.core.message.AddOffsetsToTxnRequest;
@@ -273,6 +275,55 @@ class TxnRequestsTest {
         assertEquals(TxnState.State.ABORTABLE_ERROR, state.state(), "they may or may not have joined: commit is unsafe");
     }
 
+    /**
+     * A commit queued behind offsets still on their way (the application's wait for them gave up) must
+     * not go out once they fail: the records would be committed without their input's offsets (KIP-98:
+     * the offsets commit if and only if the transaction does).
+     */
+    @Test
+    void aCommitQueuedBehindOffsetsThatFailedIsRefusedAsAbortable() {
+        initialized(true);
+        state.begin();
+        m.partitionReady(TP, now);
+        CompletableFuture<Void> offsets = m.sendOffsets(Map.of(new dev.skein.core.TopicPartition("in", 0), OffsetAndMetadata.of(42)), GROUP, now);
+        Outgoing o = only(Step.TXN_OFFSET_COMMIT);
+        CompletableFuture<Void> commit = m.end(true, now);
+        now += MAX_BLOCK + 1;
+        m.onAnswer(o, null, new NetworkException("no answer", null, true), now);
+        assertInstanceOf(TimeoutException.class, failure(offsets));
+        assertEquals(TxnState.State.ABORTABLE_ERROR, state.state(), "the offsets may or may not have joined");
+        nothingDue();
+        assertInstanceOf(TransactionAbortableException.class, failure(commit), "no EndTxn(commit) without the offsets");
+    }
+
+    /** Offsets that failed for a reason that carries no error code (an unreadable answer) cannot be committed either. */
+    @Test
+    void offsetsThatFailedWithoutAnErrorCodeMakeTheTransactionAbortable() {
+        initialized(true);
+        state.begin();
+        m.partitionReady(TP, now);
+        CompletableFuture<Void> offsets = m.sendOffsets(Map.of(new dev.skein.core.TopicPartition("in", 0), OffsetAndMetadata.of(42)), GROUP, now);
+        m.onAnswer(only(Step.TXN_OFFSET_COMMIT), null, new ProtocolException("unreadable answer"), now);
+        failure(offsets);
+        assertEquals(TxnState.State.ABORTABLE_ERROR, state.state());
+        assertThrows(TransactionAbortableException.class, () -> m.end(true, now));
+    }
+
+    /** KIP-447 / Apache Kafka's FindCoordinatorHandler: a group the principal may not use makes only this transaction abortable. */
+    @Test
+    void aGroupCoordinatorLookupNotAuthorizedMakesTheTransactionAbortableNotTheProducerFatal() {
+        initialized(true);
+        state.begin();
+        CompletableFuture<Void> offsets = m.sendOffsets(Map.of(new dev.skein.core.TopicPartition("in", 0), OffsetAndMetadata.of(1)), GROUP, now);
+        m.onAnswer(only(Step.TXN_OFFSET_COMMIT), null,
+                new AuthorizationException("FindCoordinator for group g", ErrorCode.GROUP_AUTHORIZATION_FAILED), now);
+        assertInstanceOf(TransactionAbortableException.class, failure(offsets));
+        assertEquals(TxnState.State.ABORTABLE_ERROR, state.state());
+        CompletableFuture<Void> abort = m.end(false, now);
+        m.onAnswer(only(Step.END_TXN), ended(ErrorCode.NONE).setProducerId(7).setProducerEpoch((short) 1), null, now);
+        assertTrue(abort.isDone() && !abort.isCompletedExceptionally(), "the producer goes on after the abort");
+    }
+
     // ---- EndTxn ----
 
     @Test
@@ -334,6 +385,59 @@ class TxnRequestsTest {
         CompletableFuture<Void> f = m.end(true, now);
         assertTrue(f.isDone() && !f.isCompletedExceptionally());
         nothingDue();
+        assertEquals(TxnState.State.READY, state.state());
+    }
+
+    /**
+     * Version 1: an abort while AddPartitionsToTxn is in flight waits for its answer. The partition may
+     * have joined at the coordinator; ended here without EndTxn, the transaction would stay open there
+     * and the next one would count the partition as added.
+     */
+    @Test
+    void anAbortWaitsForAnAddPartitionsInFlightAndEndsWhatJoined() {
+        initialized(false);
+        state.begin();
+        assertFalse(m.partitionReady(TP, now));
+        Outgoing add = only(Step.ADD_PARTITIONS);
+        CompletableFuture<Void> abort = m.end(false, now);
+        assertFalse(abort.isDone(), "not ended while the partition may be joining");
+        nothingDue();
+        m.onAnswer(add, added(ErrorCode.NONE), null, now);
+        now += TxnRequests.SETTLE_POLL_NANOS;
+        Outgoing end = only(Step.END_TXN);
+        assertFalse(((EndTxnRequest) end.build().apply(4)).committed());
+        m.onAnswer(end, ended(ErrorCode.NONE), null, now);
+        assertTrue(abort.isDone() && !abort.isCompletedExceptionally());
+        assertFalse(state.joined());
+        state.begin();
+        assertFalse(m.partitionReady(TP, now), "the next transaction adds the partition again");
+    }
+
+    /** The same with AddOffsetsToTxn in flight: the group may have joined, and its offsets go out and are aborted. */
+    @Test
+    void anAbortWaitsForOffsetsOnTheirWayAndEndsWhatJoined() {
+        initialized(false);
+        state.begin();
+        CompletableFuture<Void> offsets = m.sendOffsets(Map.of(new dev.skein.core.TopicPartition("in", 0), OffsetAndMetadata.of(1)), GROUP, now);
+        Outgoing addOffsets = only(Step.ADD_OFFSETS);
+        CompletableFuture<Void> abort = m.end(false, now);
+        assertFalse(abort.isDone(), "not ended while the group may be joining");
+        m.onAnswer(addOffsets, new AddOffsetsToTxnResponse(), null, now);
+        m.onAnswer(only(Step.TXN_OFFSET_COMMIT), offsetsCommitted(ErrorCode.NONE), null, now);
+        assertTrue(offsets.isDone());
+        m.onAnswer(only(Step.END_TXN), ended(ErrorCode.NONE), null, now);
+        assertTrue(abort.isDone() && !abort.isCompletedExceptionally());
+        assertEquals(TxnState.State.READY, state.state());
+        assertFalse(state.joined());
+    }
+
+    /** An abort with nothing joined and nothing on its way needs no EndTxn, and ends at once. */
+    @Test
+    void anAbortWithNothingJoinedAndNothingOnItsWayEndsAtOnce() {
+        initialized(false);
+        state.begin();
+        CompletableFuture<Void> f = m.end(false, now);
+        assertTrue(f.isDone() && !f.isCompletedExceptionally());
         assertEquals(TxnState.State.READY, state.state());
     }
 

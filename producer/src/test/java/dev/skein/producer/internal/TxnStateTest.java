@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
 import static dev.skein.producer.internal.TxnState.State.*;
@@ -22,6 +23,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * The transaction state's rules, call by call and state by state, with no broker and a clock the test
@@ -153,12 +155,40 @@ class TxnStateTest {
         assertTrue(e.getMessage().contains("call abortTransaction() again"), e.getMessage());
     }
 
+    /**
+     * Apache Kafka's handleCachedTransactionRequestResult: a call the application gave up waiting for is
+     * resumed by the same call (one EndTxn, one InitProducerId), even once it finished meanwhile; any
+     * other call is refused until its outcome has been seen.
+     */
+    @Test
+    void aCallThatTimedOutIsResumedByTheSameCallAndRefusesOthersUntilItsOutcomeIsSeen() {
+        TxnState t = in(IN_TRANSACTION);
+        CompletableFuture<Void> first = new CompletableFuture<>();
+        assertSame(first, t.call("commitTransaction()", () -> first));
+        assertSame(first, t.call("commitTransaction()", () -> fail("a second commit started")), "the same EndTxn");
+        assertTrue(t.resumes("commitTransaction()"));
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> t.call("abortTransaction()", CompletableFuture::new));
+        assertTrue(e.getMessage().contains("call commitTransaction() again"), e.getMessage());
+        first.complete(null); // finished after the application gave up waiting
+        assertSame(first, t.call("commitTransaction()", () -> fail("a second commit started")),
+                "the outcome goes to the call made again");
+        t.seen(first);
+        assertFalse(t.resumes("abortTransaction()"));
+        assertNull(t.pendingCall());
+        CompletableFuture<Void> next = new CompletableFuture<>();
+        assertSame(next, t.call("abortTransaction()", () -> next), "seen: the next call starts afresh");
+        assertEquals("abortTransaction()", t.pendingCall());
+    }
+
     @Test
     void aTransactionNothingJoinedEndsWithoutEndTxn() {
         for (boolean commit : new boolean[] {true, false}) {
             TxnState t = in(READY);
             t.begin();
-            assertFalse(t.startEnd(commit), "no EndTxn is due");
+            assertFalse(t.startEnd(commit), "no EndTxn is due so far");
+            assertEquals(commit ? COMMITTING : ABORTING, t.state(), "ended by finished(), once nothing is joining");
+            t.finished();
             assertEquals(READY, t.state());
             t.begin(); // the next one
             t.joined(5);

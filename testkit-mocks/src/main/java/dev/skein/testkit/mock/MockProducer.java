@@ -15,6 +15,7 @@ import dev.skein.producer.Producer;
 import dev.skein.producer.ProducerRecord;
 import dev.skein.producer.RecordMetadata;
 import dev.skein.producer.TransactionAbortableException;
+import dev.skein.producer.TransactionAbortedException;
 import dev.skein.serdes.SerdeContext;
 import dev.skein.serdes.SerializationException;
 import dev.skein.serdes.Serializer;
@@ -503,7 +504,7 @@ public final class MockProducer<K, V> implements Producer<K, V> {
             finish(commit);
         }
         for (Pending p : dropped) {
-            fail(p.callback, p.future, new TransactionAbortableException(why, null));
+            fail(p.callback, p.future, new TransactionAbortedException(why)); // as the real producer: KIP-654
         }
     }
 

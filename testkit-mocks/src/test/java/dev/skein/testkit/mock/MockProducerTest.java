@@ -9,6 +9,7 @@ import dev.skein.producer.Partitioners;
 import dev.skein.producer.ProducerRecord;
 import dev.skein.producer.RecordMetadata;
 import dev.skein.producer.TransactionAbortableException;
+import dev.skein.producer.TransactionAbortedException;
 import dev.skein.serdes.SerializationException;
 import dev.skein.serdes.Serdes;
 import org.junit.jupiter.api.Test;
@@ -153,7 +154,7 @@ class MockProducerTest {
         producer.beginTransaction();
         CompletableFuture<RecordMetadata> second = producer.send(ProducerRecord.of("out", "k", "2"));
         producer.abortTransaction();
-        assertInstanceOf(TransactionAbortableException.class, failure(second));
+        assertInstanceOf(TransactionAbortedException.class, failure(second));
 
         List<MockProducer.Transaction<String, String>> txns = producer.transactions();
         assertEquals(2, txns.size());
@@ -206,7 +207,7 @@ class MockProducerTest {
         producer.beginTransaction();
         CompletableFuture<RecordMetadata> pending = producer.send(ProducerRecord.of("out", "k", "v"));
         producer.close();
-        assertInstanceOf(TransactionAbortableException.class, failure(pending));
+        assertInstanceOf(TransactionAbortedException.class, failure(pending));
         assertFalse(producer.transactions().get(0).committed());
         assertThrows(IllegalStateException.class, producer::beginTransaction);
     }

@@ -1,0 +1,175 @@
+package dev.skein.producer;
+
+import dev.skein.core.ConsumerGroupMetadata;
+import dev.skein.core.OffsetAndMetadata;
+import dev.skein.core.TopicPartition;
+import dev.skein.core.errors.TimeoutException;
+import dev.skein.core.message.ApiKey;
+import dev.skein.serdes.Serdes;
+import dev.skein.testkit.Await;
+import dev.skein.testkit.FaultProxy;
+import dev.skein.testkit.KafkaCluster;
+import dev.skein.testkit.KafkaClusterExtension;
+import dev.skein.testkit.OwnCluster;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.TransactionState;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+/**
+ * Transactional calls that time out while their request is still on its way (held by the fault proxy),
+ * and what the application does next, as Apache Kafka's producer documents it: the same call again, a
+ * commit after offsets that did not finish, close(). One broker behind a fault proxy, shared by the
+ * class; each test heals it and hands back what it held.
+ */
+@ExtendWith(KafkaClusterExtension.class)
+class TransactionTimeoutIT {
+    private static KafkaCluster kafka;
+
+    @BeforeAll
+    static void start(@OwnCluster(faultProxy = true) KafkaCluster cluster) {
+        kafka = cluster;
+        // The transaction coordinators load once, with the first transactional id: not within a test's one second.
+        try (Producer<String, String> warm = TransactionIT.transactional(kafka, "warm-" + System.nanoTime(), Duration.ofMinutes(1))) {
+            warm.initTransactions();
+        }
+    }
+
+    @AfterEach
+    void heal() {
+        proxy().heal().releaseHeld();
+    }
+
+    private static FaultProxy proxy() {
+        return kafka.proxy(1);
+    }
+
+    /** A transactional producer that gives up waiting after one second, and on a request after {@code requestTimeout}. */
+    private static Producer<String, String> producer(String id, Duration requestTimeout) {
+        return Producer.builder(Serdes.string(), Serdes.string()).bootstrapServers(kafka.bootstrapServers())
+                .transactionalId(id).maxBlock(Duration.ofSeconds(1))
+                .requestTimeout(requestTimeout).build();
+    }
+
+    private static void sendTen(Producer<String, String> p, String topic, String prefix, List<String> sent) {
+        for (int i = 0; i < 10; i++) {
+            p.send(ProducerRecord.of(topic, prefix + i));
+            sent.add(prefix + i);
+        }
+        p.flush();
+    }
+
+    /**
+     * Offsets whose TxnOffsetCommit is still on its way when sendOffsetsToTransaction() gives up, then a
+     * commit: the commit waits behind them and, when they fail, must fail as abortable. Going out without
+     * them would commit the output while its input is read again (KIP-98: the offsets commit if and only
+     * if the transaction does).
+     */
+    @Test
+    void aCommitBehindOffsetsThatTimedOutInFlightFailsAsAbortable() throws Exception {
+        String topic = Reference.createTopic(kafka, "offsets-in-flight", 1, 1);
+        String group = "offsets-in-flight-" + System.nanoTime();
+        ConsumerGroupMetadata meta = new ConsumerGroupMetadata(group, -1, "", null);
+        try (Producer<String, String> p = producer("offsets-in-flight-" + System.nanoTime(), Duration.ofSeconds(8))) {
+            p.initTransactions();
+            p.beginTransaction();
+            p.send(ProducerRecord.of(topic, "without-its-offsets")).get(30, TimeUnit.SECONDS);
+            proxy().holdRequests(ApiKey.TXN_OFFSET_COMMIT.id(), 1);
+            assertThrows(TimeoutException.class, () -> p.sendOffsetsToTransaction(
+                    Map.of(new TopicPartition(topic, 0), OffsetAndMetadata.of(42)), meta));
+            assertEquals(1, proxy().heldRequests(), "the offsets are still on their way");
+            assertThrows(TransactionAbortableException.class, p::commitTransaction);
+            p.abortTransaction();
+            p.beginTransaction();
+            p.send(ProducerRecord.of(topic, "kept"));
+            p.commitTransaction();
+        }
+        assertEquals(List.of("kept"), TransactionIT.read(kafka, topic, "read_committed"));
+        assertNull(TransactionIT.stableOffset(kafka, group, topic, 0), "the aborted transaction committed no offsets");
+    }
+
+    /**
+     * commitTransaction() gives up while its EndTxn is held; called again it waits for that same EndTxn
+     * (Apache Kafka's producer returns the pending result): a second EndTxn(commit) would reach the
+     * coordinator after the first committed, under transactions version 2 with the new epoch, and be
+     * refused as INVALID_TXN_STATE, which is fatal, though the transaction committed.
+     */
+    @Test
+    void aCommitThatTimedOutIsFinishedByTheSameCallWithoutASecondEndTxn() throws Exception {
+        String topic = Reference.createTopic(kafka, "commit-again", 1, 1);
+        List<String> sent = new ArrayList<>();
+        try (Producer<String, String> p = producer("commit-again-" + System.nanoTime(), Duration.ofSeconds(30))) {
+            p.initTransactions();
+            p.beginTransaction();
+            sendTen(p, topic, "a", sent);
+            int endTxns = proxy().requests(ApiKey.END_TXN.id());
+            proxy().holdRequests(ApiKey.END_TXN.id(), 1);
+            assertThrows(TimeoutException.class, p::commitTransaction);
+            assertThrows(TimeoutException.class, p::commitTransaction, "still held: the same EndTxn, not a new one");
+            assertEquals(1, proxy().releaseHeld());
+            p.commitTransaction();
+            assertEquals(endTxns + 1, proxy().requests(ApiKey.END_TXN.id()), "one EndTxn for the transaction");
+            p.beginTransaction();
+            sendTen(p, topic, "b", sent);
+            p.commitTransaction();
+        }
+        assertEquals(sent, TransactionIT.read(kafka, topic, "read_committed"));
+    }
+
+    /** initTransactions() that timed out with its InitProducerId on the way is finished by calling it again. */
+    @Test
+    void anInitThatTimedOutIsFinishedByCallingItAgain() throws Exception {
+        String topic = Reference.createTopic(kafka, "init-again", 1, 1);
+        try (Producer<String, String> p = producer("init-again-" + System.nanoTime(), Duration.ofSeconds(30))) {
+            proxy().holdRequests(ApiKey.INIT_PRODUCER_ID.id(), 1);
+            assertThrows(TimeoutException.class, p::initTransactions);
+            assertEquals(1, proxy().releaseHeld());
+            p.initTransactions();
+            p.beginTransaction();
+            p.send(ProducerRecord.of(topic, "after-init"));
+            p.commitTransaction();
+        }
+        assertEquals(List.of("after-init"), TransactionIT.read(kafka, topic, "read_committed"));
+    }
+
+    /**
+     * close() after a commit that timed out (its EndTxn lost) finishes the commit, as Apache Kafka's
+     * producer does on close while completing: an abort is refused (the commit may have reached the
+     * coordinator), and doing nothing would leave the transaction open, read_committed readers held
+     * back, until transaction.timeout.ms.
+     */
+    @Test
+    void closingAfterACommitTimedOutFinishesTheCommit() throws Exception {
+        String topic = Reference.createTopic(kafka, "close-committing", 1, 1);
+        List<String> sent = new ArrayList<>();
+        String id = "close-committing-" + System.nanoTime();
+        Producer<String, String> p = producer(id, Duration.ofSeconds(3));
+        try {
+            p.initTransactions();
+            p.beginTransaction();
+            sendTen(p, topic, "c", sent);
+            proxy().holdRequests(ApiKey.END_TXN.id(), 1);
+            assertThrows(TimeoutException.class, p::commitTransaction);
+        } finally {
+            p.close(Duration.ofSeconds(20));
+        }
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+            Await.until(id + " committed, not left open", Duration.ofSeconds(20),
+                    () -> admin.describeTransactions(List.of(id)).description(id).get(10, TimeUnit.SECONDS).state()
+                            == TransactionState.COMPLETE_COMMIT);
+        }
+        assertEquals(sent, TransactionIT.read(kafka, topic, "read_committed"));
+    }
+}
