@@ -2,6 +2,7 @@ package dev.skein.consumer;
 
 import dev.skein.core.OffsetAndMetadata;
 import dev.skein.core.TopicPartition;
+import dev.skein.core.errors.RecordTooLargeException;
 import dev.skein.core.errors.SkeinException;
 import dev.skein.core.errors.TimeoutException;
 import dev.skein.core.internal.config.ConfigValues;
@@ -12,6 +13,7 @@ import dev.skein.producer.ProducerOptions;
 import dev.skein.producer.ProducerRecord;
 import dev.skein.producer.TransactionAbortableException;
 import dev.skein.serdes.Deserializer;
+import dev.skein.serdes.SerializationException;
 import dev.skein.serdes.Serializer;
 import io.micrometer.observation.ObservationRegistry;
 import org.slf4j.Logger;
@@ -46,7 +48,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * or the transform throws {@link TransactionAbortableException} to ask for it), the processor aborts
  * and rewinds the consumer to the start of the batch, whose offsets are the committed ones: the batch
  * is processed again. Any other exception the transform throws aborts and rewinds the same way, then
- * leaves the call with that exception. Being fenced by a newer instance with the same transactional id ends the
+ * leaves the call with that exception; so does an output the producer refuses for what it is
+ * ({@link RecordTooLargeException}, a {@link SerializationException}), which no number of retries
+ * would write. The outputs of a transaction that aborted are never committed. Being fenced by a newer instance with the same transactional id ends the
  * processor with the fatal error ({@link dev.skein.core.errors.ProducerFencedException}), and so does a
  * transaction the coordinator aborted for outliving {@code transaction.timeout.ms}: the coordinator
  * answers both alike, and a zombie that carried on would fence the instance that replaced it. Start a
@@ -136,7 +140,7 @@ public final class ExactlyOnceProcessor<KI, VI, KO, VO> implements AutoCloseable
             }
             producer.sendOffsetsToTransaction(next, consumer.groupMetadata());
         } catch (TransactionAbortableException e) {
-            return abortAndRewind(batch.size(), start, e);
+            return abortOrEnd(batch.size(), start, e);
         } catch (SkeinException e) {
             if (!e.isRetriable()) {
                 throw abandon(start, e);
@@ -152,7 +156,7 @@ public final class ExactlyOnceProcessor<KI, VI, KO, VO> implements AutoCloseable
         try {
             commit();
         } catch (TransactionAbortableException e) {
-            return abortAndRewind(batch.size(), start, e);
+            return abortOrEnd(batch.size(), start, e);
         }
         committedTransactions++;
         rewind(leftOver); // the part of the poll not taken is read again next time
@@ -172,6 +176,21 @@ public final class ExactlyOnceProcessor<KI, VI, KO, VO> implements AutoCloseable
      */
     private void commit() {
         untilFinished(producer::commitTransaction, "commit", "committing again");
+    }
+
+    /**
+     * A transaction that cannot commit: aborted, and the batch read again, unless an output was refused
+     * for what it is (larger than the producer or broker takes, or not serializable). Reading the batch
+     * again would produce it again, and abort again, forever: the batch is aborted and rewound, and the
+     * refusal thrown, for the application to change the transform (or route the input elsewhere).
+     */
+    private int abortOrEnd(int records, Map<TopicPartition, Long> start, TransactionAbortableException why) {
+        for (Throwable c = why; c != null; c = c.getCause()) {
+            if (c instanceof RecordTooLargeException || c instanceof SerializationException) {
+                throw abandon(start, (RuntimeException) c);
+            }
+        }
+        return abortAndRewind(records, start, why);
     }
 
     /** Aborts (an abort that timed out is finished by aborting again: {@link #untilFinished}) and rewinds. */

@@ -2,6 +2,7 @@ package dev.skein.consumer;
 
 import dev.skein.core.OffsetAndMetadata;
 import dev.skein.core.TopicPartition;
+import dev.skein.core.errors.RecordTooLargeException;
 import dev.skein.producer.Producer;
 import dev.skein.producer.ProducerRecord;
 import dev.skein.producer.TransactionAbortableException;
@@ -161,6 +162,35 @@ class ExactlyOnceIT {
             assertTrue(copier.committedTransactions() > before, "the second run committed");
         }
         assertExactlyOnce(total, readCommitted(kafka, out, 1));
+    }
+
+    /**
+     * An output the producer refuses for what it is (here, larger than {@code max.request.size}) makes the
+     * transaction abortable, so the input is not committed without it; and since reading the batch again
+     * would only fail again, {@code run()} ends with the producer's error, after the abort, instead of
+     * aborting the same batch forever. The batches before it are copied once.
+     */
+    @Test
+    void anOutputTheProducerRefusesEndsRunWithItsErrorAndNothingOfItsBatchCommits(KafkaCluster kafka) throws Exception {
+        String in = ConsumerIT.topic(kafka, "eos-poison-in", 1);
+        String out = ConsumerIT.topic(kafka, "eos-poison-out", 1);
+        ConsumerIT.produce(kafka, in, 200, "none");
+        String huge = "x".repeat(1_200_000);
+        try (ExactlyOnceProcessor<String, String, String, String> copier = ExactlyOnceProcessor
+                .builder(Serdes.string().deserializer(), Serdes.string().deserializer(), Serdes.string().serializer(),
+                        Serdes.string().serializer())
+                .bootstrapServers(kafka.bootstrapServers()).input(List.of(in)).groupId("eos-poison-" + UUID.randomUUID())
+                .transactionalId("eos-poison-" + UUID.randomUUID()).property("max.poll.records", 50).build()) {
+            RecordTooLargeException e = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(60),
+                    () -> assertThrows(RecordTooLargeException.class, () -> copier.run(r -> List.of(new ProducerRecord<>(
+                            out, 0, r.key(), r.value().equals("120") ? huge : r.value(), null, null)), Duration.ofSeconds(5))));
+            assertTrue(e.getMessage().contains("max.request.size"), e.getMessage());
+        }
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            expected.add(Integer.toString(i));
+        }
+        assertEquals(List.of(expected), readCommitted(kafka, out, 1), "the batches before the refused output, once");
     }
 
     /**
