@@ -27,6 +27,7 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Transactional calls that time out while their request is still on its way (held by the fault proxy),
@@ -171,5 +172,68 @@ class TransactionTimeoutIT {
                             == TransactionState.COMPLETE_COMMIT);
         }
         assertEquals(sent, TransactionIT.read(kafka, topic, "read_committed"));
+    }
+
+    /**
+     * commitTransaction() is bounded by max.block.ms (as Apache Kafka's), also while it waits for the
+     * transaction's records: with their Produce held it throws a retriable TimeoutException, and called
+     * again once they are answered it commits them.
+     */
+    @Test
+    void aCommitWaitingForItsRecordsGivesUpAfterMaxBlockAndIsFinishedByCallingItAgain() throws Exception {
+        String topic = Reference.createTopic(kafka, "commit-records-held", 1, 1);
+        try (Producer<String, String> p = producer("commit-records-held-" + System.nanoTime(), Duration.ofSeconds(30))) {
+            p.initTransactions();
+            p.beginTransaction();
+            p.send(ProducerRecord.of(topic, "warm")).get(30, TimeUnit.SECONDS); // the partition joined
+            proxy().holdRequests(ApiKey.PRODUCE.id(), 1);
+            java.util.concurrent.CompletableFuture<RecordMetadata> held = p.send(ProducerRecord.of(topic, "held"));
+            Await.until("the Produce held", Duration.ofSeconds(10), () -> proxy().heldRequests() == 1);
+            long start = System.nanoTime();
+            assertThrows(TimeoutException.class, p::commitTransaction);
+            long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertTrue(tookMs < 10_000, "gave up after max.block.ms (1 s), not after the request or delivery timeout: " + tookMs + " ms");
+            assertEquals(1, proxy().releaseHeld());
+            held.get(30, TimeUnit.SECONDS);
+            p.commitTransaction();
+        }
+        assertEquals(List.of("warm", "held"), TransactionIT.read(kafka, topic, "read_committed"));
+    }
+
+    /**
+     * Callbacks run on the producer's one callback thread, so a flush() or commitTransaction() called from
+     * one while another record is on its way would wait for that record's callback, which only that thread
+     * can run: forever. Both refuse with an IllegalStateException that says so (Apache Kafka's producer
+     * only logs that it will deadlock).
+     */
+    @Test
+    void flushAndCommitFromASendCallbackAreRefusedRatherThanDeadlock() throws Exception {
+        String topic = Reference.createTopic(kafka, "from-callback", 1, 1);
+        java.util.concurrent.CompletableFuture<Throwable> flushed = new java.util.concurrent.CompletableFuture<>();
+        java.util.concurrent.CompletableFuture<Throwable> committed = new java.util.concurrent.CompletableFuture<>();
+        try (Producer<String, String> p = producer("from-callback-" + System.nanoTime(), Duration.ofSeconds(30))) {
+            p.initTransactions();
+            p.beginTransaction();
+            p.send(ProducerRecord.of(topic, "first"), (md, e) -> {
+                p.send(ProducerRecord.of(topic, "second")); // on its way: its callback needs this thread
+                flushed.complete(refusal(p::flush));
+                committed.complete(refusal(p::commitTransaction));
+            });
+            Throwable f = flushed.get(30, TimeUnit.SECONDS);
+            Throwable c = committed.get(30, TimeUnit.SECONDS);
+            assertTrue(f instanceof IllegalStateException && f.getMessage().contains("callback"), String.valueOf(f));
+            assertTrue(c instanceof IllegalStateException && c.getMessage().contains("callback"), String.valueOf(c));
+            p.commitTransaction(); // from the application's thread: fine
+        }
+        assertEquals(List.of("first", "second"), TransactionIT.read(kafka, topic, "read_committed"));
+    }
+
+    private static Throwable refusal(Runnable call) {
+        try {
+            call.run();
+            return null;
+        } catch (RuntimeException e) {
+            return e;
+        }
     }
 }

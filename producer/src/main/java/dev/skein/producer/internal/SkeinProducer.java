@@ -46,6 +46,8 @@ public final class SkeinProducer<K, V> implements Producer<K, V> {
     private static final Logger log = LoggerFactory.getLogger(SkeinProducer.class);
     private static final String COMMIT = "commitTransaction()";
     private static final String ABORT = "abortTransaction()";
+    /** The one thread that runs send callbacks and completes batches (see {@link #awaitBatches}). */
+    private volatile Thread callbackThread;
 
     private final ProducerOptions settings;
     private final ClusterClient client;
@@ -75,6 +77,7 @@ public final class SkeinProducer<K, V> implements Producer<K, V> {
         this.callbacks = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "skein-producer-callbacks-" + clientId);
             t.setDaemon(true);
+            callbackThread = t;
             return t;
         });
         this.metrics = new ProducerMetrics(meterRegistry, clientId, accumulator.pool()::available);
@@ -229,12 +232,42 @@ public final class SkeinProducer<K, V> implements Producer<K, V> {
 
     @Override
     public void flush() {
+        awaitBatches("flush()", Long.MAX_VALUE);
+    }
+
+    /**
+     * Sends every batch at once (linger cut short) and waits until each one incomplete now is done, for
+     * at most {@code timeoutNanos}, then throws a retriable {@link dev.skein.core.errors.TimeoutException}
+     * naming {@code what}.
+     *
+     * @throws IllegalStateException on the callback thread while a batch is incomplete: the batch completes
+     *     on that thread, after its callbacks, so the wait would never end (Apache Kafka's producer only
+     *     logs that a flush from a callback deadlocks)
+     */
+    private void awaitBatches(String what, long timeoutNanos) {
         List<ProducerBatch> pending = accumulator.incomplete();
+        if (pending.isEmpty()) {
+            return;
+        }
+        if (Thread.currentThread() == callbackThread) {
+            throw new IllegalStateException(what + " was called from a send callback while records are still on"
+                    + " their way: their callbacks run on the thread that runs this one, so it would wait forever."
+                    + " Call it from another thread.");
+        }
+        long deadline = System.nanoTime() + Math.min(timeoutNanos, Long.MAX_VALUE / 4);
         sender.beginFlush();
         try {
             for (ProducerBatch b : pending) {
-                b.done.join();
+                b.done.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             }
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new dev.skein.core.errors.TimeoutException(what + ": records were still on their way after max.block.ms ("
+                    + settings.maxBlock().toMillis() + " ms); call it again to go on waiting", e, true);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("a batch's completion failed", e.getCause()); // never: done only completes
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SkeinException(what + " was interrupted", e);
         } finally {
             sender.endFlush();
         }
@@ -310,7 +343,9 @@ public final class SkeinProducer<K, V> implements Producer<K, V> {
         if (!t.resumes(COMMIT)) {
             t.requireEndMayStart(true);
             if (t.state() == TxnState.State.IN_TRANSACTION) {
-                flush(); // every record of the transaction is acknowledged (or failed, which makes it abortable)
+                // Every record of the transaction acknowledged (or failed, which makes it abortable), within
+                // max.block.ms as Apache Kafka's commitTransaction() is: the same call again waits on.
+                awaitBatches(COMMIT, settings.maxBlock().toNanos());
             }
         }
         call(t, COMMIT, () -> t.endTransaction(true));
@@ -323,12 +358,11 @@ public final class SkeinProducer<K, V> implements Producer<K, V> {
             t.requireEndMayStart(false);
             await(sender.failUnsent(new TransactionAbortedException("the transaction was aborted;"
                     + " this record was never written")), ABORT);
-            for (ProducerBatch b : accumulator.incomplete()) { // those in flight: wait for their answers
-                try {
-                    b.done.get(settings.deliveryTimeout().toMillis(), TimeUnit.MILLISECONDS);
-                } catch (Exception e) {
-                    break;
-                }
+            try {
+                // Those in flight: wait for their answers, within max.block.ms; EndTxn waits for the rest.
+                awaitBatches(ABORT, settings.maxBlock().toNanos());
+            } catch (dev.skein.core.errors.TimeoutException e) {
+                log.debug("abortTransaction(): records still in flight after max.block.ms; EndTxn waits for them");
             }
         }
         call(t, ABORT, () -> t.endTransaction(false));
