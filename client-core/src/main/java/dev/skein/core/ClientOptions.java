@@ -194,7 +194,7 @@ public final class ClientOptions {
     /** Requests written to one connection before their responses arrive. */
     public int maxInFlight() { return maxInFlight; }
 
-    /** {@code client.dns.lookup=use_all_dns_ips}: try every address a bootstrap host resolves to. */
+    /** {@code client.dns.lookup=use_all_dns_ips}: try every address a bootstrap server's or broker's host resolves to (KIP-302). */
     public boolean useAllDnsIps() { return useAllDnsIps; }
 
     /** Socket send buffer; -1 leaves the OS default. */

@@ -31,6 +31,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntFunction;
+import java.util.function.Supplier;
 
 /**
  * The core every client stands on: connections to the cluster's brokers and a metadata view kept
@@ -52,6 +53,8 @@ public final class ClusterClient implements AutoCloseable {
     private final EventLoop loop;
     private ScheduledFuture<?> nextTick; // event-loop confined
     private volatile boolean closed;
+    /** Why the last metadata refresh failed, or null after an answer: the cause {@link #awaitReady} reports. */
+    private volatile Throwable lastRefreshFailure;
 
     private ClusterClient(ClientOptions options, ClientResources shared, boolean oneLoop) {
         this.options = options;
@@ -59,7 +62,7 @@ public final class ClusterClient implements AutoCloseable {
         this.resources = shared != null ? shared : ClientResources.create();
         this.loop = resources.eventLoops().next();
         this.connections = new ConnectionManager(resources, options, oneLoop ? loop : null);
-        this.metadata = new MetadataManager(options.metadataMaxAge(), options.retryBackoff());
+        this.metadata = new MetadataManager(options.metadataMaxAge(), options.retryBackoff(), options.retryBackoffMax());
         connections.onAuthenticationFailure(metadata::fail);
     }
 
@@ -122,13 +125,16 @@ public final class ClusterClient implements AutoCloseable {
 
     /**
      * Waits (without blocking a thread) until metadata holds a snapshot with brokers, at most {@code timeout}.
+     * A retriable {@link TimeoutException} then has the last refresh's failure as its cause (a TLS
+     * handshake closed without a word names the likely misconfiguration there).
      */
     public CompletableFuture<Cluster> awaitReady(Duration timeout) {
         Cluster now = cluster();
         if (!now.brokers().isEmpty()) {
             return CompletableFuture.completedFuture(now);
         }
-        return withTimeout(nextSnapshot(), timeout, "cluster metadata from " + options.bootstrapServers());
+        return withTimeout(nextSnapshot(), timeout, "cluster metadata from " + options.bootstrapServers(),
+                () -> lastRefreshFailure);
     }
 
     /** The next metadata snapshot: the refresh in flight, or one started now. */
@@ -319,19 +325,20 @@ public final class ClusterClient implements AutoCloseable {
     /**
      * Where a refresh goes ({@code metadata.recovery.strategy}, KIP-899 and KIP-1102): to a known broker
      * when one can be reached; to the bootstrap servers before the first metadata, and with
-     * {@code rebootstrap} also when no known broker can be reached or the metadata asked for has gone
-     * unanswered for {@code metadata.recovery.rebootstrap.trigger.ms} (the cluster may have moved behind
-     * the bootstrap names); with {@code none}, to a known broker whatever its backoff.
+     * {@code rebootstrap} also when no known broker can be reached, a broker answered
+     * {@code REBOOTSTRAP_REQUIRED}, or the metadata asked for has gone unanswered for
+     * {@code metadata.recovery.rebootstrap.trigger.ms} (the cluster may have moved behind the bootstrap
+     * names); with {@code none}, to a known broker whatever its backoff.
      */
-    static Route route(boolean knownBrokerReachable, boolean knowsBrokers, boolean rebootstrap, long unansweredMs,
-                       long triggerMs) {
+    static Route route(boolean knownBrokerReachable, boolean knowsBrokers, boolean rebootstrap,
+                       boolean rebootstrapRequired, long unansweredMs, long triggerMs) {
         if (!knowsBrokers) {
             return Route.BOOTSTRAP;
         }
         if (!rebootstrap) {
             return knownBrokerReachable ? Route.KNOWN_BROKER : Route.WAIT_FOR_KNOWN_BROKER;
         }
-        if (!knownBrokerReachable || unansweredMs >= triggerMs) {
+        if (!knownBrokerReachable || rebootstrapRequired || unansweredMs >= triggerMs) {
             return Route.BOOTSTRAP;
         }
         return Route.KNOWN_BROKER;
@@ -340,11 +347,12 @@ public final class ClusterClient implements AutoCloseable {
     private void refresh(MetadataRequest request) {
         CompletableFuture<BrokerConnection> target = anyConnection();
         Route route = route(target != null, !cluster().brokers().isEmpty(), options.rebootstrap(),
-                metadata.unansweredFor(nowMs()), options.rebootstrapTrigger().toMillis());
+                metadata.rebootstrapRequired(), metadata.unansweredFor(nowMs()), options.rebootstrapTrigger().toMillis());
         boolean viaBootstrap = route == Route.BOOTSTRAP;
         if (viaBootstrap) {
             if (!cluster().brokers().isEmpty()) {
                 log.info("{}; bootstrapping again from {}", target == null ? "no known broker is reachable"
+                        : metadata.rebootstrapRequired() ? "a broker answered REBOOTSTRAP_REQUIRED"
                         : "no metadata answer for metadata.recovery.rebootstrap.trigger.ms", options.bootstrapServers());
             }
             target = connections.bootstrapConnection();
@@ -359,10 +367,16 @@ public final class ClusterClient implements AutoCloseable {
         })).whenComplete((response, error) -> {
             try {
                 if (error != null) {
+                    lastRefreshFailure = Retry.cause(error);
                     metadata.onFailure(nowMs());
                     log.debug("metadata refresh failed: {}", error.toString());
+                } else if (metadata.onResponse(response, nowMs())) {
+                    lastRefreshFailure = null;
                 } else {
-                    metadata.onResponse(response, nowMs());
+                    String why = response.errorCode() != 0 ? "its error was " + ErrorCode.forCode(response.errorCode())
+                            : "it listed no brokers";
+                    lastRefreshFailure = new NetworkException("a metadata response was not applied: " + why, null, true);
+                    log.debug("{}", lastRefreshFailure.getMessage());
                 }
             } catch (RuntimeException e) {
                 log.warn("metadata response could not be applied", e);
@@ -383,9 +397,17 @@ public final class ClusterClient implements AutoCloseable {
 
     /** Fails {@code f}'s copy with a {@link TimeoutException} naming {@code what} after {@code timeout}. */
     public <T> CompletableFuture<T> withTimeout(CompletableFuture<T> f, Duration timeout, String what) {
+        return withTimeout(f, timeout, what, () -> null);
+    }
+
+    private <T> CompletableFuture<T> withTimeout(CompletableFuture<T> f, Duration timeout, String what,
+                                                 Supplier<Throwable> cause) {
         CompletableFuture<T> out = new CompletableFuture<>();
-        var timer = loop.schedule(() -> out.completeExceptionally(new TimeoutException("no " + what + " within "
-                + timeout, null, true)), timeout.toMillis(), TimeUnit.MILLISECONDS);
+        var timer = loop.schedule(() -> {
+            Throwable last = cause.get();
+            out.completeExceptionally(new TimeoutException("no " + what + " within " + timeout
+                    + (last == null ? "" : "; last failure: " + last.getMessage()), last, true));
+        }, timeout.toMillis(), TimeUnit.MILLISECONDS);
         f.whenComplete((v, e) -> {
             timer.cancel(false);
             if (e != null) {

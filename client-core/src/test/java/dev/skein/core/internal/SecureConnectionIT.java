@@ -2,21 +2,28 @@ package dev.skein.core.internal;
 
 import dev.skein.core.ClientOptions;
 import dev.skein.core.errors.AuthenticationException;
+import dev.skein.core.errors.NetworkException;
+import dev.skein.core.errors.TimeoutException;
 import dev.skein.core.internal.metadata.Cluster;
 import dev.skein.core.internal.net.BrokerConnection;
+import dev.skein.core.internal.net.ClosingForwarder;
 import dev.skein.core.message.ApiKey;
+import dev.skein.core.message.FetchRequest;
+import dev.skein.core.message.FetchResponse;
 import dev.skein.core.message.MetadataRequest;
 import dev.skein.core.message.MetadataResponse;
 import dev.skein.core.security.OAuthBearerTokenSource;
 import dev.skein.core.security.SaslCredentials;
 import dev.skein.core.security.Secret;
 import dev.skein.core.security.SecurityProtocol;
+import dev.skein.testkit.Await;
 import dev.skein.testkit.KafkaCluster.Listener;
 import dev.skein.testkit.KafkaCluster;
 import dev.skein.testkit.KafkaClusterExtension;
 import dev.skein.testkit.OwnCluster;
 import dev.skein.testkit.TestCertificates;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.ScramCredentialInfo;
 import org.apache.kafka.clients.admin.ScramMechanism;
 import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
@@ -31,6 +38,8 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
@@ -38,6 +47,7 @@ import java.util.function.UnaryOperator;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -155,14 +165,52 @@ class SecureConnectionIT {
         assertTrue(plainOnTls.getMessage().contains("TLS"), plainOnTls::getMessage);
         assertTrue(plainOnTls.getMessage().contains("security.protocol"), plainOnTls::getMessage);
 
-        AuthenticationException tlsOnPlain = fails(options(Listener.PLAINTEXT).securityProtocol(SecurityProtocol.SSL)
-                .trustStore(certs.trustStore(), pass).build());
-        assertTrue(tlsOnPlain.getMessage().contains("PLAINTEXT"), tlsOnPlain::getMessage);
 
         AuthenticationException saslOnPlain = fails(options(Listener.PLAINTEXT)
                 .securityProtocol(SecurityProtocol.SASL_PLAINTEXT)
                 .sasl(SaslCredentials.plain("alice", Secret.of("alice-secret"))).build());
         assertTrue(saslOnPlain.getMessage().contains("does not use SASL"), saslOnPlain::getMessage);
+    }
+
+    /**
+     * A plaintext listener closes a TLS client's connection without a word: no proof of a refusal (see
+     * below), so the client keeps trying, and a wait for it fails with the hint as its cause.
+     */
+    @Test
+    void aTlsClientOnAPlaintextPortKeepsTryingAndSaysWhy() throws Exception {
+        try (ClusterClient client = ClusterClient.start(options(Listener.PLAINTEXT).securityProtocol(SecurityProtocol.SSL)
+                .trustStore(certs.trustStore(), pass).build(), null)) {
+            ExecutionException e = assertThrows(ExecutionException.class,
+                    () -> client.awaitReady(Duration.ofSeconds(3)).get(30, TimeUnit.SECONDS));
+            TimeoutException t = assertInstanceOf(TimeoutException.class, e.getCause(), e::toString);
+            assertTrue(t.isRetriable());
+            assertTrue(t.getMessage().contains("PLAINTEXT") && t.getMessage().contains("security.protocol=SSL"),
+                    t::getMessage);
+            assertInstanceOf(NetworkException.class, t.getCause());
+            assertNull(client.fatalError(), "not final for the client");
+        }
+    }
+
+    /**
+     * A TLS handshake the peer closes before sending a byte (a docker-proxy or sidecar whose upstream
+     * is not ready yet, a broker restarting) is a network fault, not a refusal: like Apache Kafka's
+     * NetworkClient ("terminated during authentication ... transient network issue"), the client
+     * connects again after its backoff, even before it ever connected.
+     */
+    @Test
+    void aTlsHandshakeClosedBeforeAnyByteIsRetriedNotFinal() throws Exception {
+        String ssl = kafka.bootstrapServers(Listener.SSL);
+        int colon = ssl.lastIndexOf(':');
+        try (ClosingForwarder forwarder = new ClosingForwarder(ssl.substring(0, colon),
+                Integer.parseInt(ssl.substring(colon + 1)), 1);
+             ClusterClient client = ClusterClient.start(ClientOptions.builder()
+                     .bootstrapServers("127.0.0.1:" + forwarder.port()).securityProtocol(SecurityProtocol.SSL)
+                     .trustStore(certs.trustStore(), pass).build(), null)) {
+            Cluster c = client.awaitReady(Duration.ofSeconds(30)).get(30, TimeUnit.SECONDS);
+            assertEquals(1, c.brokers().size());
+            assertNull(client.fatalError(), "a closed handshake does not stop the client");
+            assertTrue(forwarder.accepted() >= 2, "connected again after the first connection was closed");
+        }
     }
 
     @Test
@@ -261,6 +309,77 @@ class SecureConnectionIT {
         assertTrue(log.contains("client skein stops"), "the failure is logged once per client: " + log);
         assertFalse(log.contains(wrong), "no log line holds the password");
         err.print(log);
+    }
+
+    /**
+     * KIP-368 with a request the broker holds: a Fetch on an empty partition waits out its maxWaitMs
+     * (10 s) across the time the session must be renewed (4 s). The broker reads nothing more on the
+     * connection until it answers, so a SaslHandshake written behind the Fetch went unread, its 2 s
+     * timer closed the connection and failed the Fetch. As Apache Kafka's client (which begins
+     * re-authentication only when about to write), it starts once nothing is in flight: the Fetch is
+     * answered and the connection re-authenticates, open throughout.
+     */
+    @Test
+    void aFetchHeldAcrossTheReauthenticationTimeIsAnsweredAndTheConnectionLives() throws Exception {
+        String topic = "reauth-held-" + UUID.randomUUID();
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+            admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+        }
+        try (ClusterClient client = ClusterClient.start(options(Listener.SASL_PLAINTEXT)
+                .securityProtocol(SecurityProtocol.SASL_PLAINTEXT)
+                .sasl(SaslCredentials.plain("bob", Secret.of(KafkaCluster.PLAIN_USERS.get("bob"))))
+                .connectTimeout(Duration.ofSeconds(2)).requestTimeout(Duration.ofSeconds(30)).build(), null)) {
+            client.addTopics(List.of(topic)).get(30, TimeUnit.SECONDS);
+            Cluster c = Await.value("a leader for " + topic, Duration.ofSeconds(30), () -> {
+                Cluster now = client.refreshMetadata().get(30, TimeUnit.SECONDS);
+                return now.leader(topic, 0) != null ? now : null;
+            });
+            BrokerConnection conn = client.connections().connection(c.leader(topic, 0)).get(30, TimeUnit.SECONDS);
+            FetchRequest fetch = new FetchRequest().setReplicaId(-1).setMaxWaitMs(10_000).setMinBytes(1)
+                    .setMaxBytes(1 << 20).setSessionEpoch(-1).setTopics(List.of(new FetchRequest.FetchTopic()
+                            .setTopic(topic).setTopicId(c.topic(topic).id()).setPartitions(List.of(
+                                    new FetchRequest.FetchPartition().setPartition(0).setFetchOffset(0)
+                                            .setPartitionMaxBytes(1 << 20)))));
+            FetchResponse r = (FetchResponse) conn.send(fetch, conn.versions().version(ApiKey.FETCH), true,
+                    Duration.ofSeconds(30)).get(60, TimeUnit.SECONDS);
+            r.releaseRecords();
+            assertEquals(0, r.errorCode());
+            Await.until("a re-authentication after the Fetch", Duration.ofSeconds(30), () -> conn.reauthentications() >= 1);
+            assertTrue(conn.isOpen(), "the connection lived through it");
+            assertSame(conn, client.connections().connection(c.leader(topic, 0)).get(30, TimeUnit.SECONDS));
+        }
+    }
+
+    /**
+     * KIP-368 with a token source that never answers on renewal: the whole re-authentication, token
+     * included, is bounded by {@code socket.connection.setup.timeout.ms}. Past it the connection closes,
+     * and requests that waited behind it fail as not sent (retriable), instead of waiting for ever.
+     */
+    @Test
+    void aReauthenticationWhoseTokenNeverComesClosesTheConnectionInTime() throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean stall = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicInteger stalled = new java.util.concurrent.atomic.AtomicInteger();
+        OAuthBearerTokenSource stalls = () -> {
+            if (stall.get()) {
+                stalled.incrementAndGet();
+                return new CompletableFuture<>(); // an IdP that never finishes its answer
+            }
+            return OAuthBearerTokenSource.unsecured("dave", Duration.ofMinutes(5)).token();
+        };
+        try (ClusterClient client = ClusterClient.start(options(Listener.SASL_PLAINTEXT)
+                .securityProtocol(SecurityProtocol.SASL_PLAINTEXT).sasl(SaslCredentials.oauthBearer(stalls))
+                .connectTimeout(Duration.ofSeconds(2)).requestTimeout(Duration.ofSeconds(10)).build(), null)) {
+            Cluster c = client.awaitReady(Duration.ofSeconds(30)).get(30, TimeUnit.SECONDS);
+            BrokerConnection conn = client.connections().connection(c.broker(1)).get(30, TimeUnit.SECONDS);
+            stall.set(true);
+            Await.until("the renewal's token asked for", Duration.ofSeconds(30), () -> stalled.get() >= 1);
+            CompletableFuture<MetadataResponse> waiting = conn.send(new MetadataRequest().setTopics(List.of()));
+            ExecutionException e = assertThrows(ExecutionException.class, () -> waiting.get(30, TimeUnit.SECONDS),
+                    "the request behind the stalled re-authentication completes");
+            assertInstanceOf(NetworkException.class, e.getCause(), e::toString);
+            assertTrue(((NetworkException) e.getCause()).isRetriable());
+            Await.until("the connection closed", Duration.ofSeconds(30), () -> !conn.isOpen());
+        }
     }
 
     @Test

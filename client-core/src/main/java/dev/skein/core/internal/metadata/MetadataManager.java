@@ -2,6 +2,8 @@ package dev.skein.core.internal.metadata;
 
 import dev.skein.core.ErrorCode;
 import dev.skein.core.Node;
+import dev.skein.core.TopicPartition;
+import dev.skein.core.internal.Backoff;
 import dev.skein.core.message.MetadataRequest;
 import dev.skein.core.message.MetadataResponse;
 
@@ -12,8 +14,13 @@ import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.function.DoubleSupplier;
 
 /**
  * The metadata state machine. It does no I/O: the driver asks {@link #nextRequest(long)} whether a
@@ -21,8 +28,11 @@ import java.util.concurrent.CompletableFuture;
  *
  * <p>A refresh is due when the snapshot is older than {@code metadata.max.age.ms}, when someone
  * asked for one (a leader error, a new topic of interest), and never sooner than the retry backoff
- * after the previous attempt. Partition entries carrying an older leader epoch than the one already
- * known are stale (a broker that has not caught up) and are ignored.
+ * after the previous attempt: {@code retry.backoff.ms}, growing over consecutive failures to
+ * {@code retry.backoff.max.ms} (KIP-580). Partition entries carrying an older leader epoch than the newest seen
+ * for the same topic id are stale (a broker that has not caught up) and are ignored, even after a
+ * topic-level error emptied the topic in between. A response with a top-level error or no broker is
+ * not applied: it counts as a failed refresh.
  *
  * <p>Thread-safe: every method synchronizes on this object, which no method holds while running
  * user or network code, except {@link #cluster()}: the snapshot is immutable and replaced whole under
@@ -31,6 +41,12 @@ import java.util.concurrent.CompletableFuture;
 public final class MetadataManager {
     private final long maxAgeMs;
     private final long backoffMs;
+    private final long backoffMaxMs;
+    private final DoubleSupplier random;
+    /** Refreshes failed since the last answer. */
+    private int failures;
+    /** The wait after the last attempt before the next: {@link #backoffMs}, grown per failure (KIP-580). */
+    private long retryBackoffMs;
     private final Set<String> topics = new LinkedHashSet<>();
     private boolean allTopics;
     private volatile Cluster cluster = Cluster.EMPTY;
@@ -50,10 +66,32 @@ public final class MetadataManager {
     private boolean inFlightAllTopics;
     /** A final failure (authentication): every waiter, now and later, fails with it. */
     private RuntimeException fatal;
+    private boolean rebootstrapRequired;
+    /**
+     * The newest leader epoch seen per partition, with its topic's id, kept apart from the snapshot (as
+     * Apache Kafka's {@code Metadata.lastSeenLeaderEpochs}): a topic-level error that empties a topic in
+     * the snapshot does not make an older epoch acceptable afterwards.
+     */
+    private final Map<TopicPartition, SeenEpoch> lastSeenEpochs = new HashMap<>();
 
-    public MetadataManager(Duration maxAge, Duration backoff) {
+    private record SeenEpoch(UUID topicId, int epoch) {}
+
+    /**
+     * @param maxAge     {@code metadata.max.age.ms}
+     * @param backoff    {@code retry.backoff.ms}: the wait between refreshes, and after the first failure
+     * @param backoffMax {@code retry.backoff.max.ms}: what the wait grows to over consecutive failures
+     */
+    public MetadataManager(Duration maxAge, Duration backoff, Duration backoffMax) {
+        this(maxAge, backoff, backoffMax, () -> ThreadLocalRandom.current().nextDouble());
+    }
+
+    /** With {@code random} in [0, 1) for the backoff's jitter (a test holds it still). */
+    MetadataManager(Duration maxAge, Duration backoff, Duration backoffMax, DoubleSupplier random) {
         this.maxAgeMs = maxAge.toMillis();
         this.backoffMs = backoff.toMillis();
+        this.backoffMaxMs = backoffMax.toMillis();
+        this.random = random;
+        this.retryBackoffMs = backoffMs;
     }
 
     public Cluster cluster() {
@@ -132,6 +170,15 @@ public final class MetadataManager {
         return firstUnansweredMs == NONE ? 0 : nowMs - firstUnansweredMs;
     }
 
+    /**
+     * True when the last response carried {@code REBOOTSTRAP_REQUIRED} (Metadata v13, KIP-1102) and no
+     * answer came since: the driver sends the next refresh to the bootstrap servers when
+     * {@code metadata.recovery.strategy=rebootstrap}.
+     */
+    public synchronized boolean rebootstrapRequired() {
+        return rebootstrapRequired;
+    }
+
     /** Milliseconds until a refresh is due (0 when due now); large when one is in flight. */
     public synchronized long timeToNextUpdate(long nowMs) {
         if (inFlight || fatal != null) {
@@ -139,7 +186,7 @@ public final class MetadataManager {
         }
         long dueByAge = lastSuccessMs + maxAgeMs;
         long due = updateRequested ? nowMs : dueByAge;
-        return Math.max(0, Math.max(due, lastAttemptMs + backoffMs) - nowMs);
+        return Math.max(0, Math.max(due, lastAttemptMs + retryBackoffMs) - nowMs);
     }
 
     /** The request to send now, or null when no refresh is due. Marks a refresh in flight. */
@@ -186,21 +233,56 @@ public final class MetadataManager {
         b.completeExceptionally(error);
     }
 
+    /**
+     * The refresh in flight failed: the next is due after a backoff that grows with each consecutive
+     * failure (KIP-580, as Apache Kafka's {@code Metadata.timeToAllowUpdate}): {@code retry.backoff.ms}
+     * doubled per failure after the first up to {@code retry.backoff.max.ms}, +/-20%. Through an outage a
+     * client then asks about once a second, not ten times.
+     */
     public synchronized void onFailure(long nowMs) {
         inFlight = false;
         updateRequested = true;
-        // Those waiting on the failed refresh wait for the next one.
+        failures++;
+        retryBackoffMs = Backoff.nanos(failures, TimeUnit.MILLISECONDS.toNanos(backoffMs),
+                TimeUnit.MILLISECONDS.toNanos(Math.max(backoffMs, backoffMaxMs)), random.getAsDouble()) / 1_000_000;
+        // Those waiting on the failed refresh wait for the next one, and share its outcome: a snapshot, or
+        // the final failure that fail() gives it (never a null snapshot).
         CompletableFuture<Cluster> failed = inFlightWaiters;
-        nextUpdate.whenComplete((c, e) -> failed.complete(c));
+        nextUpdate.whenComplete((c, e) -> {
+            if (e != null) {
+                failed.completeExceptionally(e);
+            } else {
+                failed.complete(c);
+            }
+        });
         inFlightWaiters = new CompletableFuture<>();
     }
 
-    /** Merges a response into a new snapshot and completes the waiters of {@link #requestUpdate()}. */
-    public void onResponse(MetadataResponse response, long nowMs) {
+    /**
+     * Merges a response into a new snapshot and completes the waiters of {@link #requestUpdate()}. A
+     * response with a top-level error (Metadata v13) or without a single broker is no answer, as in
+     * Apache Kafka's NetworkClient ("Ignoring empty metadata response"): a broker still starting or a
+     * proxy. It is not applied and counts as a failed refresh ({@link #onFailure}): the snapshot keeps
+     * its brokers, the refresh is retried after the backoff, and KIP-1102's unanswered time runs on.
+     *
+     * @return false when the response was not applied for that reason
+     */
+    public boolean onResponse(MetadataResponse response, long nowMs) {
+        ErrorCode error = ErrorCode.forCode(response.errorCode());
+        if (error != ErrorCode.NONE || response.brokers().isEmpty()) {
+            synchronized (this) {
+                rebootstrapRequired = error == ErrorCode.REBOOTSTRAP_REQUIRED;
+                onFailure(nowMs);
+            }
+            return false;
+        }
         CompletableFuture<Cluster> done;
         Cluster next;
         synchronized (this) {
             inFlight = false;
+            rebootstrapRequired = false;
+            failures = 0;
+            retryBackoffMs = backoffMs;
             lastSuccessMs = nowMs;
             firstUnansweredMs = NONE;
             next = merge(cluster, response);
@@ -209,6 +291,7 @@ public final class MetadataManager {
             inFlightWaiters = new CompletableFuture<>();
         }
         done.complete(next);
+        return true;
     }
 
     /** A partition's new leader as a Produce or Fetch response named it (KIP-951). */
@@ -243,6 +326,7 @@ public final class MetadataManager {
                 parts.set(h.partition(), new Cluster.PartitionInfo(t.name(), h.partition(), h.leaderId(), h.leaderEpoch(),
                         known.replicas(), known.isr(), known.offline()));
                 topics.put(t.name(), new Cluster.TopicInfo(t.name(), t.id(), t.internal(), t.error(), List.copyOf(parts)));
+                see(t.name(), t.id(), h.partition(), h.leaderEpoch());
                 changed = true;
             }
             if (!changed) {
@@ -284,9 +368,12 @@ public final class MetadataManager {
                 Cluster.PartitionInfo fresh = new Cluster.PartitionInfo(t.name(), p.partitionIndex(), p.leaderId(),
                         p.leaderEpoch(), List.copyOf(p.replicaNodes()), List.copyOf(p.isrNodes()),
                         List.copyOf(p.offlineReplicas()));
-                Cluster.PartitionInfo known = previous == null ? null : old.partition(t.name(), p.partitionIndex());
-                boolean stale = known != null && fresh.leaderEpoch() >= 0 && known.leaderEpoch() > fresh.leaderEpoch()
-                        && previous.id().equals(t.topicId());
+                Cluster.PartitionInfo known = previous == null || !Objects.equals(previous.id(), t.topicId()) ? null
+                        : old.partition(t.name(), p.partitionIndex());
+                boolean stale = fresh.leaderEpoch() >= 0
+                        && newestEpoch(t.name(), t.topicId(), p.partitionIndex(), known) > fresh.leaderEpoch();
+                // A stale entry keeps the one known; with none known (after a topic-level error) the topic is
+                // incomplete, and keeps its old view below.
                 parts.set(p.partitionIndex(), stale ? known : fresh);
             }
             if (parts.contains(null)) {
@@ -297,7 +384,27 @@ public final class MetadataManager {
                 continue;
             }
             topics.put(t.name(), new Cluster.TopicInfo(t.name(), t.topicId(), t.isInternal(), error, List.copyOf(parts)));
+            for (Cluster.PartitionInfo p : parts) {
+                see(t.name(), t.topicId(), p.partition(), p.leaderEpoch());
+            }
         }
+        lastSeenEpochs.keySet().removeIf(tp -> !topics.containsKey(tp.topic()));
         return new Cluster(r.clusterId(), r.controllerId(), brokers, topics, old.updateCount() + 1);
+    }
+
+    /** The newest epoch seen for a partition of this incarnation of the topic ({@code topicId}), or -1. */
+    private int newestEpoch(String topic, UUID topicId, int partition, Cluster.PartitionInfo known) {
+        SeenEpoch seen = lastSeenEpochs.get(new TopicPartition(topic, partition));
+        // Without a topic id (a broker before KIP-516) a topic deleted and created again under the same name
+        // cannot be told apart, and its new epochs start low: trust only the snapshot then, as before.
+        boolean identified = topicId != null && (topicId.getMostSignificantBits() != 0 || topicId.getLeastSignificantBits() != 0);
+        int fromSeen = identified && seen != null && Objects.equals(seen.topicId(), topicId) ? seen.epoch() : -1;
+        return Math.max(fromSeen, known == null ? -1 : known.leaderEpoch());
+    }
+
+    /** Records a partition's epoch as seen, unless a newer one of the same topic id was; a new topic id starts over. */
+    private void see(String topic, UUID topicId, int partition, int epoch) {
+        lastSeenEpochs.merge(new TopicPartition(topic, partition), new SeenEpoch(topicId, epoch),
+                (was, now) -> Objects.equals(was.topicId(), now.topicId()) && was.epoch() >= now.epoch() ? was : now);
     }
 }

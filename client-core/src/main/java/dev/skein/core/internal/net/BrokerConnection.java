@@ -9,7 +9,6 @@ import dev.skein.core.errors.OutcomeUnknownException;
 import dev.skein.core.errors.ProtocolException;
 import dev.skein.core.errors.TimeoutException;
 import dev.skein.core.internal.Retry;
-import dev.skein.core.internal.protocol.Wire;
 import dev.skein.core.internal.security.SaslExchange;
 import dev.skein.core.message.ApiKey;
 import dev.skein.core.message.ApiMessage;
@@ -60,11 +59,14 @@ import javax.net.ssl.SSLException;
  * <p>Security: with TLS the connection is ready only after the TLS handshake (hostname verified
  * unless turned off); with SASL, after SaslHandshake and SaslAuthenticate succeed. When the broker
  * gives the session a lifetime ({@code connections.max.reauth.ms}, KIP-368), the connection
- * re-authenticates at 85-95% of it: new requests wait while the exchange runs (responses to those
- * already sent arrive first, since a broker answers a connection's requests in order). Failures say
+ * re-authenticates at 85-95% of it: new requests wait from then on, and the exchange begins once the
+ * requests already sent are answered (a broker reads nothing more on a connection while it holds a
+ * request), bounded as a whole by {@code socket.connection.setup.timeout.ms}. Failures say
  * what went wrong: a certificate that does not name the host, one no trusted CA signed, a broker
- * asking for a client certificate, a plaintext client on a TLS port and the reverse, rejected
- * credentials. They are {@link AuthenticationException}s, never retried.
+ * asking for a client certificate, a plaintext client on a TLS port, rejected credentials. They are
+ * {@link AuthenticationException}s, never retried. A TLS handshake the peer closes before sending a
+ * byte (a TLS client on a plaintext port, or only a proxy whose upstream is not ready, a broker going
+ * away) is a retriable {@link HandshakeClosedException} whose message names the likely misconfiguration.
  *
  * <p>Threading: {@link #send} may be called from any thread; it encodes on the caller's thread
  * and hands the bytes to the connection's event loop, which owns all other state. Returned futures
@@ -105,7 +107,10 @@ public final class BrokerConnection {
     private final ArrayDeque<PendingRequest> waiting = new ArrayDeque<>();
     private int nextCorrelationId;
     private Throwable closeCause;
+    /** KIP-368: a renewal is due; new requests wait until it is done. */
     private boolean reauthenticating;
+    /** The renewal's exchange once begun (nothing was in flight), or null. */
+    private CompletableFuture<Long> reauthentication;
     private boolean receivedBytes;
     /** When a request was last written or a response last read (event loop only). */
     private long lastUsedNanos = System.nanoTime();
@@ -308,7 +313,11 @@ public final class BrokerConnection {
         return false;
     }
 
-    /** A TLS handshake the peer closed before sending a byte: a plaintext listener, or a broker going away. */
+    /**
+     * A TLS handshake the peer closed before sending a byte: a plaintext listener, or a proxy whose
+     * upstream is not ready, a broker going away. Retriable, as Apache Kafka's clients treat a connection
+     * "terminated during authentication".
+     */
     static final class HandshakeClosedException extends NetworkException {
         HandshakeClosedException(String message, Throwable cause) {
             super(message, cause, true);
@@ -398,12 +407,44 @@ public final class BrokerConnection {
         loop.schedule(this::reauthenticate, delay, TimeUnit.MILLISECONDS);
     }
 
+    /**
+     * KIP-368's renewal is due: from now on new requests wait, and the exchange begins once nothing is
+     * in flight ({@link #maybeBeginReauthentication}). A broker reads nothing more on a connection while
+     * it holds a request (a Fetch waiting for data, a JoinGroup for the group), so a SaslHandshake written
+     * behind one would go unread until its answer; the broker accepts a late handshake.
+     */
     private void reauthenticate() {
         if (!channel.isActive() || closeCause != null) {
             return;
         }
         reauthenticating = true;
-        authenticate(options.sasl()).whenComplete((lifetimeMs, err) -> {
+        maybeBeginReauthentication();
+    }
+
+    /**
+     * Begins a due re-authentication when nothing is in flight, as Apache Kafka's client begins it only
+     * when about to write ({@code KafkaChannel.maybeBeginClientReauthentication}). The requests ahead of
+     * it are bounded by their own timeouts; the exchange, token included, by one timer of
+     * {@code socket.connection.setup.timeout.ms}, past which the connection closes (requests that waited
+     * then fail as not sent): an identity provider that never answers cannot freeze the connection.
+     */
+    private void maybeBeginReauthentication() {
+        if (!reauthenticating || reauthentication != null || !inFlight.isEmpty() || closeCause != null) {
+            return;
+        }
+        CompletableFuture<Long> exchange = authenticate(options.sasl());
+        reauthentication = exchange;
+        ScheduledFuture<?> limit = loop.schedule(() -> {
+            if (!exchange.isDone()) {
+                exchange.completeExceptionally(new TimeoutException("re-authentication with " + name
+                        + " not complete within " + options.connectTimeout() + " (socket.connection.setup.timeout.ms)",
+                        null, true));
+            }
+        }, options.connectTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        // The exchange may end off the loop (a token source's thread): its outcome is handled on the loop.
+        exchange.whenComplete((lifetimeMs, err) -> onLoop(() -> {
+            limit.cancel(false);
+            reauthentication = null;
             reauthenticating = false;
             if (err != null) {
                 log.warn("re-authentication with {} failed: {}", name, err.getMessage());
@@ -415,7 +456,20 @@ public final class BrokerConnection {
             log.debug("re-authenticated with {}", name);
             scheduleReauthentication(lifetimeMs);
             drainWaiting();
-        });
+        }));
+    }
+
+    /** Runs {@code task} on this connection's event loop (now, when called there); not at all once the loop has stopped. */
+    private void onLoop(Runnable task) {
+        if (loop.inEventLoop()) {
+            task.run();
+            return;
+        }
+        try {
+            loop.execute(task);
+        } catch (RejectedExecutionException e) {
+            // the loop is shut down, and the channel closed with it
+        }
     }
 
     /** Times this connection re-authenticated (KIP-368). */
@@ -650,17 +704,9 @@ public final class BrokerConnection {
         lastUsedNanos = System.nanoTime();
         ApiMessage response = null;
         try {
-            if (p.api.responseHeaderVersion(p.version) >= 1) {
-                skipTaggedFields(frame);
-            }
-            if (p.api == ApiKey.API_VERSIONS && frame.readableBytes() >= 2
-                    && frame.getShort(frame.readerIndex()) == ErrorCode.UNSUPPORTED_VERSION.code()) {
-                // A broker that lacks our ApiVersions version answers in v0, whatever we asked.
-                response = ApiVersionsResponse.read(frame, (short) 0);
-            } else {
-                response = p.api.readResponse(frame, p.version);
-            }
-        } catch (ProtocolException e) {
+            response = ResponseReader.read(p.api, p.version, frame);
+        } catch (RuntimeException e) {
+            // Decoders raise ProtocolException only; anything else is caught too, so the request still completes now.
             fail(p, new ProtocolException(name + " sent a malformed " + p.describe() + " response: " + e.getMessage(), e));
         }
         if (response != null && response.throttleTimeMs() > 0) {
@@ -669,6 +715,7 @@ public final class BrokerConnection {
         if (response != null && !complete(p, response)) {
             response.releaseRecords(); // nobody will read it
         }
+        maybeBeginReauthentication();
         drainWaiting();
     }
 
@@ -679,17 +726,8 @@ public final class BrokerConnection {
             fail(p, new ProtocolException(name + " sent a " + p.describe() + " response of " + size
                     + " bytes, over the maximum of " + options.maxResponseBytes() + " (skein.max.response.bytes)"));
         }
+        maybeBeginReauthentication();
         drainWaiting();
-    }
-
-    private static void skipTaggedFields(ByteBuf buf) {
-        int n = Wire.readUnsignedVarint(buf);
-        for (int i = 0; i < n; i++) {
-            Wire.readUnsignedVarint(buf);
-            int size = Wire.readUnsignedVarint(buf);
-            Wire.ensure(buf, size, "header tagged field");
-            buf.skipBytes(size);
-        }
     }
 
     private boolean complete(PendingRequest p, ApiMessage response) {

@@ -20,11 +20,11 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -32,18 +32,21 @@ import java.util.function.Consumer;
 /**
  * One connection per broker, opened on demand and shared by all callers, with exponential backoff
  * and jitter between failed attempts ({@code reconnect.backoff.ms} doubling to
- * {@code reconnect.backoff.max.ms}, +/-20%). Also opens connections to the bootstrap addresses,
- * trying every address each host resolves to when {@code client.dns.lookup=use_all_dns_ips}. Each
+ * {@code reconnect.backoff.max.ms}, +/-20%). Also opens connections to the bootstrap addresses. With
+ * {@code client.dns.lookup=use_all_dns_ips} (the default, KIP-302/KIP-602) every attempt, to a broker or
+ * a bootstrap server, tries each address its host resolves to (those of the first address's family) in
+ * turn until one connects; with {@code resolve_canonical_bootstrap_servers_only}, the first only. Each
  * attempt to a broker must be set up within {@code socket.connection.setup.timeout.ms}, doubled after
  * each consecutive failure up to {@code socket.connection.setup.timeout.max.ms} (+/-20%), as Apache
  * Kafka's clients do: a broker that accepts connections it never answers is not waited on at length
  * by every attempt, nor given up on too soon when it is only slow.
  *
  * <p>An {@link AuthenticationException} (rejected credentials, a certificate that fails
- * verification, a plaintext client on a TLS port) is final: from then on every connection attempt
- * fails at once with it, open connections are closed with it, and the listeners registered with
+ * verification, a plaintext client on a TLS port: a reply that says no) is final: from then on every
+ * connection attempt fails at once with it, open connections are closed with it, and the listeners registered with
  * {@link #onAuthenticationFailure} hear of it once. Retrying could not help, and a client
  * reconnecting in a loop with bad credentials is a storm the broker's operators would rather not see.
+ * A TLS handshake the peer closes before any byte is not one: it is retried like any network fault.
  *
  * <p>Host names are resolved on a small daemon pool, never on an event loop (the JDK's resolver
  * blocks). Thread-safe.
@@ -53,11 +56,16 @@ public final class ConnectionManager implements AutoCloseable {
     private final ClientResources resources;
     private final ClientOptions options;
     private final ExecutorService dns;
+    private final Resolver resolver;
     private final Map<Integer, CompletableFuture<BrokerConnection>> connections = new ConcurrentHashMap<>();
+    /** By broker id; the bootstrap servers as one, under {@link #BOOTSTRAP}. */
     private final Map<Integer, Failures> backoffs = new ConcurrentHashMap<>();
+    /** The id of bootstrap connections, whose broker is not known yet, and the key of their backoff. */
+    private static final int BOOTSTRAP = -1;
     private volatile boolean closed;
     private volatile AuthenticationException authFailure;
-    private volatile boolean everConnected;
+    /** A TLS handshake closed without a word was logged as a warning once (later ones at debug). */
+    private volatile boolean handshakeClosedLogged;
     private final List<Consumer<AuthenticationException>> authListeners = new CopyOnWriteArrayList<>();
 
     /** Failed attempts to one broker and when the next may start. */
@@ -78,9 +86,20 @@ public final class ConnectionManager implements AutoCloseable {
      * there (the producer's sender) then reaches its connections and their answers without crossing threads.
      */
     public ConnectionManager(ClientResources resources, ClientOptions options, EventLoop pinnedLoop) {
+        this(resources, options, pinnedLoop, InetAddress::getAllByName);
+    }
+
+    /** Host name lookup: the JDK's ({@link InetAddress#getAllByName}), or a test's. Blocking. */
+    @FunctionalInterface
+    interface Resolver {
+        InetAddress[] resolve(String host) throws UnknownHostException;
+    }
+
+    ConnectionManager(ClientResources resources, ClientOptions options, EventLoop pinnedLoop, Resolver resolver) {
         this.resources = resources;
         this.options = options;
         this.pinnedLoop = pinnedLoop;
+        this.resolver = resolver;
         this.dns = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "skein-dns-" + options.clientId());
             t.setDaemon(true);
@@ -109,8 +128,9 @@ public final class ConnectionManager implements AutoCloseable {
         if (!mine) {
             return connection(node); // somebody else started one: use theirs
         }
-        long delayNanos = delayBeforeAttempt(node.id());
-        Runnable attempt = () -> resolve(node.host(), node.port(), false)
+        // KIP-302: with use_all_dns_ips a broker's advertised name is tried at each of its addresses,
+        // as the bootstrap servers' names are.
+        Runnable attempt = () -> resolve(node.host(), node.port(), options.useAllDnsIps())
                 .thenCompose(addresses -> connectFirst(node.id(), addresses, 0))
                 .whenComplete((conn, err) -> {
                     if (err != null) {
@@ -131,12 +151,32 @@ public final class ConnectionManager implements AutoCloseable {
                     }
                     fresh.complete(conn);
                 });
-        if (delayNanos > 0) {
-            resources.eventLoops().schedule(() -> dns.execute(attempt), delayNanos, TimeUnit.NANOSECONDS);
-        } else {
-            dns.execute(attempt);
-        }
+        afterBackoff(node.id(), fresh, () -> dns.execute(attempt));
         return fresh;
+    }
+
+    /**
+     * Runs {@code attempt} once the backoff of {@code key} has ended (at once when there is none). When
+     * the client closes meanwhile, {@code out} fails rather than never completing.
+     */
+    private void afterBackoff(int key, CompletableFuture<BrokerConnection> out, Runnable attempt) {
+        Runnable guarded = () -> {
+            try {
+                attempt.run();
+            } catch (RejectedExecutionException e) {
+                out.completeExceptionally(new NetworkException("client is closed", e, false));
+            }
+        };
+        long delayNanos = delayBeforeAttempt(key);
+        try {
+            if (delayNanos > 0) {
+                resources.eventLoops().schedule(guarded, delayNanos, TimeUnit.NANOSECONDS);
+            } else {
+                guarded.run();
+            }
+        } catch (RejectedExecutionException e) {
+            out.completeExceptionally(new NetworkException("client is closed", e, false));
+        }
     }
 
     /** The open connection to a broker, if there is one now (no attempt is made). */
@@ -180,12 +220,29 @@ public final class ConnectionManager implements AutoCloseable {
 
     /**
      * A new connection to one of the bootstrap addresses, tried in a random rotation. The caller
-     * owns it (bootstrap connections are not shared: their broker id is not known).
+     * owns it (bootstrap connections are not shared: their broker id is not known). The bootstrap
+     * servers back off as one broker does (KIP-144, as Apache Kafka's clients, where they are nodes of
+     * negative id): after a failed attempt, the next waits {@code reconnect.backoff.ms} doubled per
+     * consecutive failure up to {@code reconnect.backoff.max.ms}, and its setup timeout grows too (KIP-601).
      */
     public CompletableFuture<BrokerConnection> bootstrapConnection() {
         if (authFailure != null) {
             return CompletableFuture.failedFuture(authFailure);
         }
+        CompletableFuture<BrokerConnection> out = new CompletableFuture<>();
+        afterBackoff(BOOTSTRAP, out, () -> connectToBootstrap().whenComplete((conn, err) -> {
+            if (err != null) {
+                recordFailure(BOOTSTRAP);
+                out.completeExceptionally(classify(unwrap(err)));
+            } else {
+                backoffs.remove(BOOTSTRAP);
+                out.complete(conn);
+            }
+        }));
+        return out;
+    }
+
+    private CompletableFuture<BrokerConnection> connectToBootstrap() {
         List<String> servers = new ArrayList<>(options.bootstrapServers());
         Collections.rotate(servers, ThreadLocalRandom.current().nextInt(servers.size()));
         CompletableFuture<List<InetSocketAddress>> all = CompletableFuture.completedFuture(new ArrayList<>());
@@ -206,12 +263,7 @@ public final class ConnectionManager implements AutoCloseable {
                 return CompletableFuture.failedFuture(new NetworkException("none of the bootstrap servers "
                         + options.bootstrapServers() + " resolves to an address", null, true));
             }
-            return connectFirst(-1, addrs, 0);
-        }).handle((conn, err) -> {
-            if (err != null) {
-                throw new CompletionException(classify(unwrap(err)));
-            }
-            return conn;
+            return connectFirst(BOOTSTRAP, addrs, 0);
         });
     }
 
@@ -230,17 +282,25 @@ public final class ConnectionManager implements AutoCloseable {
     }
 
     /**
-     * Makes an authentication failure final. A TLS handshake the peer closed without a word counts
-     * only while this client has never connected: then it is almost surely a TLS client on a
-     * plaintext port, where later it is more likely a broker going away.
+     * Makes an authentication failure final. A TLS handshake the peer closed without a word stays a
+     * retriable network error, as in Apache Kafka's NetworkClient ("terminated during authentication",
+     * then a reconnect after the backoff): silence is no proof of a refusal. It may be a TLS client on a
+     * plaintext port, but as well a proxy or sidecar whose upstream is not ready yet, or a broker
+     * restarting. The first one logs a warning with the hint; only a reply with content (a TLS alert,
+     * a SASL error) is final.
      */
     private Throwable classify(Throwable err) {
-        if (err instanceof BrokerConnection.HandshakeClosedException h && !everConnected) {
-            err = new AuthenticationException(h.getMessage(), h);
-        }
         if (err instanceof AuthenticationException a) {
             fail(a);
             return authFailure;
+        }
+        if (err instanceof BrokerConnection.HandshakeClosedException h) {
+            if (!handshakeClosedLogged) {
+                handshakeClosedLogged = true;
+                log.warn("{}; connecting again after the backoff (reconnect.backoff.ms)", h.getMessage());
+            } else {
+                log.debug("{}", h.getMessage());
+            }
         }
         return err;
     }
@@ -273,7 +333,6 @@ public final class ConnectionManager implements AutoCloseable {
         return BrokerConnection.connect(resources, options, nodeId, addrs.get(i), pinnedLoop, setupTimeout(nodeId))
                 .handle((conn, err) -> {
                     if (err == null) {
-                        everConnected = true;
                         return CompletableFuture.completedFuture(conn);
                     }
                     if (i + 1 < addrs.size() && !(unwrap(err) instanceof AuthenticationException)) {
@@ -284,12 +343,13 @@ public final class ConnectionManager implements AutoCloseable {
                 .thenCompose(f -> f);
     }
 
+    /** The addresses to try for {@code host}: every one of the first one's family with {@code all}, else the first. */
     private CompletableFuture<List<InetSocketAddress>> resolve(String host, int port, boolean all) {
         return CompletableFuture.supplyAsync(() -> {
             try {
-                InetAddress[] found = InetAddress.getAllByName(host);
+                InetAddress[] found = resolver.resolve(host);
                 List<InetSocketAddress> out = new ArrayList<>();
-                for (InetAddress a : all ? found : new InetAddress[] {found[0]}) {
+                for (InetAddress a : all ? sameFamilyAsFirst(found) : List.of(found[0])) {
                     out.add(new InetSocketAddress(a, port));
                 }
                 return out;
@@ -299,9 +359,24 @@ public final class ConnectionManager implements AutoCloseable {
         }, dns);
     }
 
+    /**
+     * KIP-302, as Apache Kafka's {@code ClientUtils.filterPreferredAddresses}: the addresses of the same
+     * family (IPv4 or IPv6) as the first, in the resolver's order; the resolver's first choice of family
+     * stands.
+     */
+    static List<InetAddress> sameFamilyAsFirst(InetAddress[] found) {
+        List<InetAddress> out = new ArrayList<>(found.length);
+        for (InetAddress a : found) {
+            if (a.getClass() == found[0].getClass()) {
+                out.add(a);
+            }
+        }
+        return out;
+    }
+
     /** The setup timeout of the next attempt to {@code nodeId}: see the class comment. */
     Duration setupTimeout(int nodeId) {
-        Failures b = nodeId < 0 ? null : backoffs.get(nodeId);
+        Failures b = backoffs.get(nodeId);
         int failures;
         if (b == null) {
             failures = 0;

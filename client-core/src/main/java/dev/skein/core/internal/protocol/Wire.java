@@ -5,7 +5,10 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
+import java.util.function.Supplier;
 
 /**
  * The protocol's primitive types on Netty buffers: fixed-width integers, (unsigned) varints,
@@ -255,14 +258,47 @@ public final class Wire {
         buf.writeBytes(b);
     }
 
-    /** Reads a {@code records} field as a retained slice of {@code buf}: no copy. */
+    /**
+     * Reads a {@code records} field as a retained slice of {@code buf}: no copy. Within
+     * {@link #releasingRecordsOnFailure}, the slice is noted so that a decode failing later releases it.
+     */
     public static ByteBuf readRecords(ByteBuf buf, boolean compact, boolean nullable, String field) {
         int len = readLength(buf, compact, true, nullable, field);
         if (len < 0) {
             return null;
         }
         ensure(buf, len, "records " + field);
-        return buf.readRetainedSlice(len);
+        ByteBuf records = buf.readRetainedSlice(len);
+        List<ByteBuf> taken = RECORDS_TAKEN.get();
+        if (taken != null) {
+            taken.add(records);
+        }
+        return records;
+    }
+
+    /** The records slices taken by the decode running on this thread in {@link #releasingRecordsOnFailure}, or null. */
+    private static final ThreadLocal<List<ByteBuf>> RECORDS_TAKEN = new ThreadLocal<>();
+
+    /**
+     * Runs {@code decode} and returns its message; if it throws, first releases every records slice it
+     * took ({@link #readRecords}). A generated decoder attaches a list to its parent only once the list
+     * is whole, so after a failure those slices are out of reach of {@code releaseRecords()}, and each
+     * would hold the response's whole frame for good (Netty's rule: whoever retains, releases).
+     */
+    public static <T> T releasingRecordsOnFailure(Supplier<T> decode) {
+        List<ByteBuf> outer = RECORDS_TAKEN.get();
+        List<ByteBuf> taken = new ArrayList<>();
+        RECORDS_TAKEN.set(taken);
+        try {
+            return decode.get();
+        } catch (RuntimeException | Error e) {
+            for (ByteBuf records : taken) {
+                records.release();
+            }
+            throw e;
+        } finally {
+            RECORDS_TAKEN.set(outer);
+        }
     }
 
     public static void writeRecords(ByteBuf buf, ByteBuf records, boolean compact, boolean nullable, String field) {

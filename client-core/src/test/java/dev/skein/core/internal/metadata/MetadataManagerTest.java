@@ -2,6 +2,7 @@ package dev.skein.core.internal.metadata;
 
 import dev.skein.core.ErrorCode;
 import dev.skein.core.Node;
+import dev.skein.core.errors.AuthenticationException;
 import dev.skein.core.message.MetadataRequest;
 import dev.skein.core.message.MetadataResponse;
 import org.junit.jupiter.api.Test;
@@ -11,18 +12,22 @@ import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class MetadataManagerTest {
     private static final UUID TOPIC_ID = UUID.randomUUID();
 
-    private final MetadataManager m = new MetadataManager(Duration.ofSeconds(60), Duration.ofMillis(100));
+    /** retry.backoff.ms 100, retry.backoff.max.ms 1000; jitter held at its middle (none). */
+    private final MetadataManager m = new MetadataManager(Duration.ofSeconds(60), Duration.ofMillis(100),
+            Duration.ofSeconds(1), () -> 0.5);
 
     @Test
     void firstRefreshIsDueAtOnceThenOnlyAfterMaxAge() {
@@ -49,6 +54,54 @@ class MetadataManagerTest {
         assertEquals(0, m.unansweredFor(7_000), "an answer ends it");
         assertNotNull(m.nextRequest(70_000));
         assertEquals(10, m.unansweredFor(70_010), "a routine refresh in flight counts from its own start only");
+    }
+
+    /**
+     * KIP-580: failed refreshes back off exponentially from {@code retry.backoff.ms} to
+     * {@code retry.backoff.max.ms} (jitter held at its middle here), and an answer starts over. A
+     * constant 100 ms was ten refreshes a second per client, each to a new bootstrap connection, all
+     * through a cluster outage.
+     */
+    @Test
+    void failedRefreshesBackOffExponentiallyUpToTheMaximumAndAnAnswerResetsIt() {
+        MetadataManager k = new MetadataManager(Duration.ofSeconds(60), Duration.ofMillis(100), Duration.ofSeconds(1),
+                () -> 0.5);
+        long now = 0;
+        List<Long> waits = new java.util.ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            now += k.timeToNextUpdate(now);
+            assertNotNull(k.nextRequest(now), "due at the end of the wait");
+            k.onFailure(now);
+            waits.add(k.timeToNextUpdate(now));
+        }
+        assertEquals(List.of(100L, 200L, 400L, 800L, 1_000L, 1_000L), waits);
+        now += 1_000;
+        k.nextRequest(now);
+        k.onResponse(response(1, 5), now);
+        k.requestUpdate();
+        assertEquals(100, k.timeToNextUpdate(now), "an answer resets the backoff");
+        k.nextRequest(now + 100);
+        k.onFailure(now + 100);
+        assertEquals(100, k.timeToNextUpdate(now + 100), "the first failure after it waits the base again");
+    }
+
+    /** Jitter (+/-20%) keeps clients that failed together from retrying together. */
+    @Test
+    void theBackoffAfterAFailureIsJittered() {
+        Duration age = Duration.ofSeconds(60);
+        MetadataManager low = new MetadataManager(age, Duration.ofMillis(100), Duration.ofSeconds(1), () -> 0.0);
+        MetadataManager high = new MetadataManager(age, Duration.ofMillis(100), Duration.ofSeconds(1), () -> 0.999);
+        List<Long> waits = new java.util.ArrayList<>();
+        for (MetadataManager k : List.of(low, high)) {
+            k.nextRequest(0);
+            k.onFailure(0);
+            long first = k.timeToNextUpdate(0);
+            k.nextRequest(first);
+            k.onFailure(first);
+            waits.add(first);
+            waits.add(k.timeToNextUpdate(first));
+        }
+        assertEquals(List.of(80L, 160L, 119L, 239L), waits, "100 and 200 ms, times 0.8 to 1.2");
     }
 
     @Test
@@ -163,6 +216,20 @@ class MetadataManagerTest {
         assertTrue(waiting.isDone());
     }
 
+    /** The class's contract for a final failure: every waiter fails with it, never completes with a null snapshot. */
+    @Test
+    void waitersOfAFailedRefreshFailWithAFinalErrorThatComesLater() {
+        m.nextRequest(0);
+        CompletableFuture<Cluster> waiting = m.nextSnapshot();
+        m.onFailure(1);
+        m.nextRequest(200);
+        AuthenticationException refused = new AuthenticationException("refused", (Throwable) null);
+        m.fail(refused);
+        assertTrue(waiting.isCompletedExceptionally(), () -> "completed with " + waiting.getNow(null));
+        CompletionException e = assertThrows(CompletionException.class, waiting::join);
+        assertSame(refused, e.getCause());
+    }
+
     @Test
     void aStaleLeaderEpochIsIgnored() {
         m.addTopics(Set.of("t"));
@@ -178,6 +245,88 @@ class MetadataManagerTest {
         m.nextRequest(1_000);
         m.onResponse(response(3, 8), 1_001);
         assertEquals(3, m.cluster().partition("t", 0).leader(), "a newer epoch wins");
+    }
+
+    /**
+     * As Apache Kafka's NetworkClient ("Ignoring empty metadata response"): a response that lists no
+     * broker (a broker still starting, a proxy) is no answer. The snapshot keeps its brokers, and the
+     * refresh counts as failed: retried after the backoff, and its waiters wait for that retry.
+     */
+    @Test
+    void aResponseWithoutBrokersIsNotAppliedAndCountsAsAFailedRefresh() {
+        m.nextRequest(0);
+        m.onResponse(response(1, 5), 1);
+        CompletableFuture<Cluster> waiting = m.requestUpdate();
+        m.nextRequest(100);
+        MetadataResponse empty = response(2, 6);
+        empty.brokers().clear();
+        m.onResponse(empty, 101);
+        assertEquals(Set.of(1, 2, 3), m.cluster().brokers().keySet(), "the brokers known are kept");
+        assertEquals(1, m.cluster().partition("t", 0).leader());
+        assertFalse(waiting.isDone(), "a snapshot without brokers answers nobody");
+        assertEquals(100, m.unansweredFor(200), "still unanswered since the refresh at 100 (KIP-1102's clock)");
+        assertTrue(m.timeToNextUpdate(101) <= 100, "retried after the backoff, not after metadata.max.age.ms");
+        m.nextRequest(300);
+        m.onResponse(response(2, 6), 301);
+        assertEquals(2, waiting.join().partition("t", 0).leader());
+    }
+
+    /** Metadata v13 (KIP-1102): a top-level error, REBOOTSTRAP_REQUIRED, is no answer either; it asks for a rebootstrap. */
+    @Test
+    void aTopLevelErrorIsNotAppliedAndRebootstrapRequiredIsNoted() {
+        m.nextRequest(0);
+        m.onResponse(response(1, 5), 1);
+        m.requestUpdate();
+        m.nextRequest(100);
+        MetadataResponse refused = response(2, 6).setErrorCode(ErrorCode.REBOOTSTRAP_REQUIRED.code());
+        m.onResponse(refused, 101);
+        assertEquals(1, m.cluster().partition("t", 0).leader(), "not applied");
+        assertTrue(m.rebootstrapRequired());
+        m.nextRequest(300);
+        m.onResponse(response(2, 6), 301);
+        assertFalse(m.rebootstrapRequired(), "an answer ends it");
+        assertEquals(2, m.cluster().partition("t", 0).leader());
+    }
+
+    /**
+     * A lagging broker that does not know the topic (a topic-level error, no partitions) must not make
+     * the client forget the leader epoch it saw: an older epoch from another lagging broker afterwards
+     * is still stale (Apache Kafka's Metadata keeps {@code lastSeenLeaderEpochs} apart from the snapshot).
+     */
+    @Test
+    void aStaleLeaderEpochIsIgnoredEvenAfterATopicLevelError() {
+        m.addTopics(Set.of("t"));
+        m.nextRequest(0);
+        m.onResponse(response(2, 7), 1);
+        m.requestUpdate();
+        m.nextRequest(200);
+        MetadataResponse unknown = response(2, 7);
+        unknown.topics().set(0, new MetadataResponse.MetadataResponseTopic().setName("t").setTopicId(TOPIC_ID)
+                .setErrorCode(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION.code()));
+        m.onResponse(unknown, 201);
+        m.requestUpdate();
+        m.nextRequest(400);
+        m.onResponse(response(1, 6), 401); // the old leader, from a broker further behind
+        Cluster.PartitionInfo p = m.cluster().partition("t", 0);
+        assertTrue(p == null || p.leaderEpoch() != 6, "epoch 6 after 7 was seen: " + p);
+        m.requestUpdate();
+        m.nextRequest(600);
+        m.onResponse(response(3, 8), 601);
+        assertEquals(3, m.cluster().partition("t", 0).leader(), "a newer epoch wins");
+    }
+
+    /** A topic deleted and created again has a new id: its epochs start over, and the old ones do not hold it back. */
+    @Test
+    void aRecreatedTopicStartsItsEpochsOver() {
+        m.addTopics(Set.of("t"));
+        m.nextRequest(0);
+        m.onResponse(response(2, 7), 1);
+        m.requestUpdate();
+        m.nextRequest(200);
+        MetadataResponse recreated = response(1, 0);
+        recreated.topics().get(0).setTopicId(UUID.randomUUID());
+        m.onResponse(recreated, 201);
+        assertEquals(0, m.cluster().partition("t", 0).leaderEpoch());
     }
 
     @Test
