@@ -83,6 +83,15 @@ class ExactlyOnceIT {
                 .get(10, TimeUnit.SECONDS).offset();
     }
 
+    /** A copier of {@code in} with a fresh group and transactional id starting with {@code prefix}. */
+    private static ExactlyOnceProcessor<String, String, String, String> copier(KafkaCluster kafka, String in, String prefix,
+                                                                                int maxPollRecords) {
+        return ExactlyOnceProcessor.builder(Serdes.string().deserializer(), Serdes.string().deserializer(),
+                        Serdes.string().serializer(), Serdes.string().serializer())
+                .bootstrapServers(kafka.bootstrapServers()).input(List.of(in)).groupId(prefix + UUID.randomUUID())
+                .transactionalId(prefix + UUID.randomUUID()).property("max.poll.records", maxPollRecords).build();
+    }
+
     static void assertExactlyOnce(int total, List<List<String>> output) {
         List<String> all = new ArrayList<>();
         output.forEach(all::addAll);
@@ -105,11 +114,7 @@ class ExactlyOnceIT {
         Random random = new Random(partitions);
         long committed;
         long aborted;
-        try (ExactlyOnceProcessor<String, String, String, String> copier = ExactlyOnceProcessor
-                .builder(Serdes.string().deserializer(), Serdes.string().deserializer(), Serdes.string().serializer(),
-                        Serdes.string().serializer())
-                .bootstrapServers(kafka.bootstrapServers()).input(List.of(in)).groupId("eos-" + UUID.randomUUID())
-                .transactionalId("eos-" + UUID.randomUUID()).property("max.poll.records", 100).build()) {
+        try (ExactlyOnceProcessor<String, String, String, String> copier = copier(kafka, in, "eos-", 100)) {
             long copied = copier.run(r -> {
                 if (random.nextInt(300) == 0) { // about one batch of 100 in three
                     throw new TransactionAbortableException("a chance abort", null);
@@ -150,11 +155,7 @@ class ExactlyOnceIT {
             }
             return List.of(new ProducerRecord<>(out, r.partition(), r.key(), r.value(), r.headers(), null));
         };
-        try (ExactlyOnceProcessor<String, String, String, String> copier = ExactlyOnceProcessor
-                .builder(Serdes.string().deserializer(), Serdes.string().deserializer(), Serdes.string().serializer(),
-                        Serdes.string().serializer())
-                .bootstrapServers(kafka.bootstrapServers()).input(List.of(in)).groupId("eos-throw-" + UUID.randomUUID())
-                .transactionalId("eos-throw-" + UUID.randomUUID()).property("max.poll.records", 100).build()) {
+        try (ExactlyOnceProcessor<String, String, String, String> copier = copier(kafka, in, "eos-throw-", 100)) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> copier.run(copy, Duration.ofSeconds(5)));
             assertEquals("cannot transform input 250", e.getMessage());
             long before = copier.committedTransactions();
@@ -176,11 +177,7 @@ class ExactlyOnceIT {
         String out = ConsumerIT.topic(kafka, "eos-poison-out", 1);
         ConsumerIT.produce(kafka, in, 200, "none");
         String huge = "x".repeat(1_200_000);
-        try (ExactlyOnceProcessor<String, String, String, String> copier = ExactlyOnceProcessor
-                .builder(Serdes.string().deserializer(), Serdes.string().deserializer(), Serdes.string().serializer(),
-                        Serdes.string().serializer())
-                .bootstrapServers(kafka.bootstrapServers()).input(List.of(in)).groupId("eos-poison-" + UUID.randomUUID())
-                .transactionalId("eos-poison-" + UUID.randomUUID()).property("max.poll.records", 50).build()) {
+        try (ExactlyOnceProcessor<String, String, String, String> copier = copier(kafka, in, "eos-poison-", 50)) {
             RecordTooLargeException e = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(60),
                     () -> assertThrows(RecordTooLargeException.class, () -> copier.run(r -> List.of(new ProducerRecord<>(
                             out, 0, r.key(), r.value().equals("120") ? huge : r.value(), null, null)), Duration.ofSeconds(5))));
@@ -206,11 +203,7 @@ class ExactlyOnceIT {
         ConsumerIT.produce(kafka, in, total, "none");
         long abortUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(4);
         long copied;
-        try (ExactlyOnceProcessor<String, String, String, String> copier = ExactlyOnceProcessor
-                .builder(Serdes.string().deserializer(), Serdes.string().deserializer(), Serdes.string().serializer(),
-                        Serdes.string().serializer())
-                .bootstrapServers(kafka.bootstrapServers()).input(List.of(in)).groupId("eos-aborts-" + UUID.randomUUID())
-                .transactionalId("eos-aborts-" + UUID.randomUUID()).property("max.poll.records", 100).build()) {
+        try (ExactlyOnceProcessor<String, String, String, String> copier = copier(kafka, in, "eos-aborts-", 100)) {
             copied = copier.run(r -> {
                 if (r.value().equals("42") && System.nanoTime() - abortUntil < 0) {
                     throw new TransactionAbortableException("not yet", null);
