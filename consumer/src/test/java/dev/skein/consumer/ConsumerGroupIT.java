@@ -388,9 +388,10 @@ class ConsumerGroupIT {
         String topic = ConsumerIT.topic(kafka, "ended", 2);
         String group = "ended-" + UUID.randomUUID();
         List<String> events = new CopyOnWriteArrayList<>();
-        try (Consumer<String, String> c = Consumer.builder(Serdes.string(), Serdes.string())
+        try (Admin reference = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()));
+             Consumer<String, String> c = Consumer.builder(Serdes.string(), Serdes.string())
                 .bootstrapServers(kafka.bootstrapServers()).groupId(group).offsetReset(OffsetReset.EARLIEST)
-                .groupProtocol(GroupProtocol.CLASSIC).maxPollInterval(Duration.ofSeconds(2))
+                .groupProtocol(GroupProtocol.CLASSIC).maxPollInterval(Duration.ofSeconds(6))
                 .heartbeatInterval(Duration.ofMillis(200)).sessionTimeout(Duration.ofSeconds(6)).build()) {
             c.subscribe(List.of(topic), new RebalanceListener() {
                 @Override
@@ -409,13 +410,12 @@ class ConsumerGroupIT {
                 }
             });
             c.poll(Duration.ZERO); // starts the join and returns before the group answers
-            try (Admin reference = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
-                Await.until("the member in " + group, Duration.ofSeconds(30), () -> !reference.describeConsumerGroups(
-                        List.of(group)).describedGroups().get(group).get(10, TimeUnit.SECONDS).members().isEmpty());
-                Await.until("the member that never polled gone from " + group, Duration.ofSeconds(30),
-                        () -> reference.describeConsumerGroups(List.of(group)).describedGroups().get(group)
-                                .get(10, TimeUnit.SECONDS).members().isEmpty());
-            }
+            // The member is in the group for max.poll.interval.ms (6 s) after SyncGroup: room to see it.
+            Await.until("the member in " + group, Duration.ofSeconds(30), () -> !reference.describeConsumerGroups(
+                    List.of(group)).describedGroups().get(group).get(10, TimeUnit.SECONDS).members().isEmpty());
+            Await.until("the member that never polled gone from " + group, Duration.ofSeconds(30),
+                    () -> reference.describeConsumerGroups(List.of(group)).describedGroups().get(group)
+                            .get(10, TimeUnit.SECONDS).members().isEmpty());
             assertEquals(List.of(), events, "nothing applied while nobody polled");
             Await.until("the member owns both partitions again", Duration.ofSeconds(30), () -> {
                 c.poll(Duration.ofMillis(100));

@@ -107,7 +107,8 @@ public interface Producer<K, V> extends AutoCloseable {
      * @throws dev.skein.core.errors.ProducerFencedException when another instance took over, or the coordinator
      *     aborted the transaction for outliving {@code transaction.timeout.ms} (the same answer): close
      *     this producer; a new one with the same transactional id carries on
-     * @throws dev.skein.core.errors.TimeoutException when the commit did not finish within {@code max.block.ms}:
+     * @throws dev.skein.core.errors.TimeoutException when the commit did not finish within {@code max.block.ms}
+     *     (each of its two waits, for the transaction's records and then for EndTxn, is bounded by it):
      *     call {@code commitTransaction()} again, which waits for the same commit (its outcome, even if it
      *     finished meanwhile) rather than starting a second one; an abort, or any other transactional call,
      *     is refused with {@link IllegalStateException} until then (the commit may have reached the coordinator)
@@ -133,7 +134,9 @@ public interface Producer<K, V> extends AutoCloseable {
 
     /**
      * Stops accepting records, sends what is buffered and waits up to {@code timeout} for the answers.
-     * A transaction still open is aborted; one whose commit is under way or timed out is committed.
+     * A transaction still open is aborted; one whose commit sent its EndTxn (under way, or timed out
+     * waiting for the answer) is committed. A commit that timed out waiting for its records sent none,
+     * and its transaction is aborted.
      * Every record's future is complete when this returns: those not acknowledged in time fail (as
      * outcome unknown when they had been sent). Later sends fail with {@link IllegalStateException}.
      */

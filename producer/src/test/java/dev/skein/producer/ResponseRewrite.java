@@ -45,11 +45,15 @@ public final class ResponseRewrite {
             if (body.isReadable()) {
                 continue;
             }
-            change.accept(message);
             ByteBuf out = Unpooled.buffer();
-            out.writeInt(0).writeInt(correlationId).writeByte(0);
-            message.write(out, v);
-            out.setInt(0, out.readableBytes() - 4);
+            try {
+                change.accept(message);
+                out.writeInt(0).writeInt(correlationId).writeByte(0);
+                message.write(out, v);
+                out.setInt(0, out.readableBytes() - 4);
+            } finally {
+                message.releaseRecords(); // the record slices a Fetch or ShareFetch read holds of the frame
+            }
             return new FaultProxy.Rewritten(out, false);
         }
         throw new IllegalStateException("no flexible version from " + lowestFlexible + " to " + highest + " reads this response");

@@ -201,6 +201,25 @@ class TransactionIT {
     }
 
     /**
+     * trySend()'s "would block" (the topic not in metadata yet, no room in the buffer) is not a record the
+     * transaction lost: the application sends it again, and the transaction still commits.
+     */
+    @Test
+    void aTrySendThatWouldBlockLeavesTheTransactionCommittable(KafkaCluster kafka) throws Exception {
+        String topic = Reference.createTopic(kafka, "txn-try", 1, 1);
+        try (Producer<String, String> p = transactional(kafka, "txn-try-" + System.nanoTime(), Duration.ofMinutes(1))) {
+            p.initTransactions();
+            p.beginTransaction();
+            java.util.concurrent.ExecutionException e = assertThrows(java.util.concurrent.ExecutionException.class,
+                    () -> p.trySend(ProducerRecord.of(topic, "tried")).get(30, TimeUnit.SECONDS));
+            assertInstanceOf(dev.skein.core.errors.TimeoutException.class, e.getCause(), "no metadata yet: would block");
+            p.send(ProducerRecord.of(topic, "sent")).get(30, TimeUnit.SECONDS);
+            p.commitTransaction();
+        }
+        assertEquals(List.of("sent"), read(kafka, topic, "read_committed"));
+    }
+
+    /**
      * A record that fails inside send(), before it joins a batch (larger than max.request.size, a
      * partition the topic does not have), was not written: the transaction cannot commit, as with
      * Apache Kafka's producer (doSend makes the transaction abortable). Committing would commit the

@@ -111,7 +111,8 @@ class TransactionTimeoutIT {
     void aCommitThatTimedOutIsFinishedByTheSameCallWithoutASecondEndTxn() throws Exception {
         String topic = Reference.createTopic(kafka, "commit-again", 1, 1);
         List<String> sent = new ArrayList<>();
-        try (Producer<String, String> p = producer("commit-again-" + System.nanoTime(), Duration.ofSeconds(30))) {
+        String id = "commit-again-" + System.nanoTime();
+        try (Producer<String, String> p = producer(id, Duration.ofSeconds(30))) {
             p.initTransactions();
             p.beginTransaction();
             sendTen(p, topic, "a", sent);
@@ -120,6 +121,16 @@ class TransactionTimeoutIT {
             assertThrows(TimeoutException.class, p::commitTransaction);
             assertThrows(TimeoutException.class, p::commitTransaction, "still held: the same EndTxn, not a new one");
             assertEquals(1, proxy().releaseHeld());
+            try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+                Await.until(id + " committed at the coordinator", Duration.ofSeconds(20), () -> admin.describeTransactions(
+                        List.of(id)).description(id).get(10, TimeUnit.SECONDS).state() == TransactionState.COMPLETE_COMMIT);
+            }
+            // Finished, but not seen by the application: a new transaction would take that commit's result as
+            // its own commit's, and its records would never commit. Refused until commitTransaction() is called.
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+            while (System.nanoTime() < until) {
+                assertThrows(IllegalStateException.class, p::beginTransaction);
+            }
             p.commitTransaction();
             assertEquals(endTxns + 1, proxy().requests(ApiKey.END_TXN.id()), "one EndTxn for the transaction");
             p.beginTransaction();
@@ -223,9 +234,12 @@ class TransactionTimeoutIT {
             Throwable c = committed.get(30, TimeUnit.SECONDS);
             assertTrue(f instanceof IllegalStateException && f.getMessage().contains("callback"), String.valueOf(f));
             assertTrue(c instanceof IllegalStateException && c.getMessage().contains("callback"), String.valueOf(c));
+            java.util.concurrent.CompletableFuture<Throwable> alone = new java.util.concurrent.CompletableFuture<>();
+            p.send(ProducerRecord.of(topic, "third"), (md, e) -> alone.complete(refusal(p::flush)));
+            assertNull(alone.get(30, TimeUnit.SECONDS), "with nothing else on its way, flush() from a callback returns");
             p.commitTransaction(); // from the application's thread: fine
         }
-        assertEquals(List.of("first", "second"), TransactionIT.read(kafka, topic, "read_committed"));
+        assertEquals(List.of("first", "second", "third"), TransactionIT.read(kafka, topic, "read_committed"));
     }
 
     private static Throwable refusal(Runnable call) {

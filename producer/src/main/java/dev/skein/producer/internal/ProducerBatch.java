@@ -44,6 +44,8 @@ final class ProducerBatch {
     private boolean full;
     /** Completes (on the callback thread) once this batch's records are done, or its split parts are. */
     final CompletableFuture<Void> done = new CompletableFuture<>();
+    /** Set once its completion (callbacks, futures, {@link #done}) is queued on the callback thread. */
+    volatile boolean completing;
 
     // Sender-loop state.
     int attempts;
@@ -230,6 +232,7 @@ final class ProducerBatch {
         Callback[] cbs = callbacks;
         long[] ts = timestamps;
         long[] sz = sizes;
+        completing = true;
         executor.execute(() -> {
             for (int i = 0; i < n; i++) {
                 long offset = baseOffset < 0 ? -1 : baseOffset + i;
@@ -249,6 +252,7 @@ final class ProducerBatch {
         CompletableFuture<RecordMetadata>[] fs = futures;
         Callback[] cbs = callbacks;
         List<RuntimeException> perRecord = recordErrors != null && recordErrors.size() == n ? recordErrors : null;
+        completing = true;
         executor.execute(() -> {
             for (int i = 0; i < n; i++) {
                 RuntimeException e = perRecord != null ? perRecord.get(i) : error;

@@ -8,6 +8,7 @@ import dev.skein.core.TopicPartition;
 import dev.skein.core.errors.AuthorizationException;
 import dev.skein.core.errors.SkeinException;
 import dev.skein.core.errors.TimeoutException;
+import dev.skein.producer.BufferExhaustedException;
 import dev.skein.core.internal.ClusterClient;
 import dev.skein.core.internal.metadata.Cluster;
 import dev.skein.producer.Callback;
@@ -139,7 +140,9 @@ public final class SkeinProducer<K, V> implements Producer<K, V> {
                 sender.wakeup();
             }
         } catch (RuntimeException e) {
-            if (inTransaction) {
+            // A record that will never be written makes the transaction abortable. trySend()'s "would block"
+            // (no room, no metadata yet) is not that: the application tries the same record again.
+            if (inTransaction && !(!mayBlock && (e instanceof BufferExhaustedException || e instanceof TimeoutException))) {
                 txn.onSendFailed(e);
             }
             Runnable fail = () -> {
@@ -250,6 +253,11 @@ public final class SkeinProducer<K, V> implements Producer<K, V> {
             return;
         }
         if (Thread.currentThread() == callbackThread) {
+            // Batches whose completion is queued here finish after this callback returns: not on their way.
+            pending.removeIf(b -> b.completing);
+            if (pending.isEmpty()) {
+                return;
+            }
             throw new IllegalStateException(what + " was called from a send callback while records are still on"
                     + " their way: their callbacks run on the thread that runs this one, so it would wait forever."
                     + " Call it from another thread.");
@@ -325,7 +333,9 @@ public final class SkeinProducer<K, V> implements Producer<K, V> {
 
     @Override
     public void beginTransaction() {
-        txn().beginTransaction();
+        TransactionManager t = txn();
+        t.requireNoPendingCall("beginTransaction()");
+        t.beginTransaction();
     }
 
     @Override
@@ -334,7 +344,9 @@ public final class SkeinProducer<K, V> implements Producer<K, V> {
         if (offsets.isEmpty()) {
             return;
         }
-        await(txn().sendOffsets(Map.copyOf(offsets), group), "sendOffsetsToTransaction()");
+        TransactionManager t = txn();
+        t.requireNoPendingCall("sendOffsetsToTransaction()");
+        await(t.sendOffsets(Map.copyOf(offsets), group), "sendOffsetsToTransaction()");
     }
 
     @Override

@@ -87,6 +87,11 @@ final class TransactionManager {
         return state.resumes(call);
     }
 
+    /** See {@link TxnState#requireNoPendingCall}. */
+    void requireNoPendingCall(String call) {
+        state.requireNoPendingCall(call);
+    }
+
     /** See {@link TxnState#pendingCall}. */
     String pendingCall() {
         return state.pendingCall();

@@ -119,10 +119,27 @@ final class TxnState {
             return false;
         }
         if (!p.call().equals(call)) {
-            throw new IllegalStateException(call + " cannot follow " + p.call() + ", which did not finish within"
-                    + " max.block.ms and is still under way: call " + p.call() + " again");
+            throw refusal(call, p);
         }
         return true;
+    }
+
+    /**
+     * Refuses {@code call} (beginTransaction(), sendOffsetsToTransaction()) while another call's result is
+     * pending: a transaction begun behind a commit that timed out would take that commit's result as its
+     * own, and its records would never commit. Apache Kafka's producer refuses the same way.
+     *
+     * @throws IllegalStateException when a call's result is pending
+     */
+    synchronized void requireNoPendingCall(String call) {
+        if (pending != null) {
+            throw refusal(call, pending);
+        }
+    }
+
+    private static IllegalStateException refusal(String call, Pending p) {
+        return new IllegalStateException(call + " cannot follow " + p.call() + ", which did not finish within"
+                + " max.block.ms; call " + p.call() + " again to learn its outcome (it may have finished since)");
     }
 
     /** The pending call's name ({@link #call}), or null. */
