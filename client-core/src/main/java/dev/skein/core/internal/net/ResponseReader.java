@@ -25,6 +25,9 @@ final class ResponseReader {
             // A broker that lacks our ApiVersions version answers in v0, whatever we asked.
             return ApiVersionsResponse.read(frame, (short) 0);
         }
+        if (api != ApiKey.FETCH && api != ApiKey.SHARE_FETCH) {
+            return api.readResponse(frame, version); // no records field: nothing a failure could leave held
+        }
         return Wire.releasingRecordsOnFailure(() -> api.readResponse(frame, version));
     }
 
