@@ -4,6 +4,7 @@ import dev.skein.core.ErrorCode;
 import dev.skein.core.Node;
 import dev.skein.core.TopicPartition;
 import dev.skein.core.internal.Backoff;
+import dev.skein.core.internal.protocol.Wire;
 import dev.skein.core.message.MetadataRequest;
 import dev.skein.core.message.MetadataResponse;
 
@@ -397,7 +398,7 @@ public final class MetadataManager {
         SeenEpoch seen = lastSeenEpochs.get(new TopicPartition(topic, partition));
         // Without a topic id (a broker before KIP-516) a topic deleted and created again under the same name
         // cannot be told apart, and its new epochs start low: trust only the snapshot then, as before.
-        boolean identified = topicId != null && (topicId.getMostSignificantBits() != 0 || topicId.getLeastSignificantBits() != 0);
+        boolean identified = topicId != null && !Wire.ZERO_UUID.equals(topicId);
         int fromSeen = identified && seen != null && Objects.equals(seen.topicId(), topicId) ? seen.epoch() : -1;
         return Math.max(fromSeen, known == null ? -1 : known.leaderEpoch());
     }
