@@ -19,6 +19,7 @@ import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.IntFunction;
@@ -151,13 +152,25 @@ final class Calls {
             futures.putIfAbsent(item, new CompletableFuture<>());
         }
         if (!futures.isEmpty()) {
-            round(what, futures, new LinkedHashSet<>(futures.keySet()), attempt, System.nanoTime() + apiTimeout.toNanos());
+            Throwable[] lastTransient = {null};
+            // The deadline holds while a round is in flight, as in retrying(): an item still unanswered at
+            // default.api.timeout.ms fails then, whatever request.timeout.ms allows the request.
+            ScheduledFuture<?> expiry = loop.schedule(() -> futures.values().forEach(
+                    f -> f.completeExceptionally(timedOut(what, lastTransient[0]))), apiTimeout.toNanos(), TimeUnit.NANOSECONDS);
+            CompletableFuture.allOf(futures.values().toArray(CompletableFuture[]::new)).whenComplete((v, e) -> expiry.cancel(false));
+            round(what, futures, new LinkedHashSet<>(futures.keySet()), attempt, System.nanoTime() + apiTimeout.toNanos(),
+                    lastTransient);
         }
         return new Results<>(futures);
     }
 
     private <K, V> void round(String what, Map<K, CompletableFuture<V>> futures, Set<K> pending,
-                              Function<Set<K>, CompletableFuture<Map<K, Outcome<V>>>> attempt, long deadline) {
+                              Function<Set<K>, CompletableFuture<Map<K, Outcome<V>>>> attempt, long deadline,
+                              Throwable[] lastSeen) {
+        pending.removeIf(k -> futures.get(k).isDone()); // ended at the deadline during the backoff
+        if (pending.isEmpty()) {
+            return;
+        }
         CompletableFuture<Map<K, Outcome<V>>> f;
         try {
             f = attempt.apply(Set.copyOf(pending));
@@ -194,8 +207,9 @@ final class Calls {
                 }
             }
             if (!again.isEmpty()) {
+                lastSeen[0] = lastTransient;
                 onTransient(lastTransient);
-                loop.schedule(() -> round(what, futures, again, attempt, deadline), backoffMs(), TimeUnit.MILLISECONDS);
+                loop.schedule(() -> round(what, futures, again, attempt, deadline, lastSeen), backoffMs(), TimeUnit.MILLISECONDS);
             }
         });
     }

@@ -19,7 +19,10 @@ import java.util.function.Supplier;
  * coordinator that moved or is loading, no answer, offsets a transaction holds): the attempt runs,
  * and while it fails with what {@link #retryIf} accepts it runs again after {@link Backoff}'s wait,
  * until a deadline or a number of attempts; then the future fails with what {@link #until} makes of
- * the last failure. Anything else ends it at once, unwrapped ({@link #cause}).
+ * the last failure. Anything else ends it at once, unwrapped ({@link #cause}). The deadline holds
+ * while an attempt is in flight too: a request the broker never answers (a half-open link) ends the
+ * retry at the deadline, not at {@code request.timeout.ms}, as Apache Kafka's admin client fails a
+ * call whose deadline passes with its request in flight. An answer that comes later is ignored.
  *
  * <pre>{@code
  * Retry.of(() -> sendOffsetFetch())
@@ -38,6 +41,8 @@ public final class Retry<T> {
     private Duration max = Duration.ofSeconds(1);
     private Executor executor;
     private int maxAttempts = Integer.MAX_VALUE;
+    /** The latest failure of an attempt: the cause given when the deadline passes with one in flight. */
+    private volatile Throwable last;
 
     private Retry(Supplier<CompletableFuture<T>> attempt) {
         this.attempt = attempt;
@@ -94,17 +99,37 @@ public final class Retry<T> {
 
     /**
      * Starts the attempts. When a failure that would be tried again meets the deadline (or the last
-     * attempt), the future fails with {@code atDeadline} of it.
+     * attempt), the future fails with {@code atDeadline} of it; when the deadline passes with an attempt
+     * in flight, with {@code atDeadline} of the last failure seen (a retriable {@link TimeoutException}
+     * if there was none).
      */
     public CompletableFuture<T> until(long deadlineNanos, Function<Throwable, ? extends Throwable> atDeadline) {
         CompletableFuture<T> out = new CompletableFuture<>();
+        // Fails the retry at the deadline if an attempt is still unanswered then. completeOnTimeout's
+        // timer is cancelled when the alarm is, so a retry that ends sooner leaves nothing scheduled.
+        CompletableFuture<Void> alarm = new CompletableFuture<Void>()
+                .completeOnTimeout(null, Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+        Runnable expire = () -> {
+            Throwable seen = last;
+            out.completeExceptionally(atDeadline.apply(seen != null ? seen
+                    : new TimeoutException("no answer to the first attempt before the deadline", null, true)));
+        };
+        // Not on the JDK's one timer thread, which every delayed task of the process shares.
+        if (executor == null) {
+            alarm.thenRunAsync(expire);
+        } else {
+            alarm.thenRunAsync(expire, executor);
+        }
+        out.whenComplete((v, e) -> alarm.cancel(false));
         run(out, 1, deadlineNanos, atDeadline);
         return out;
     }
 
     /** As {@link #until(long, Function)} with no deadline: for a retry bounded by {@link #attempts} alone. */
     public CompletableFuture<T> untilAttemptsRunOut(Function<Throwable, ? extends Throwable> atLast) {
-        return until(System.nanoTime() + Long.MAX_VALUE / 2, atLast); // compared by difference: no overflow
+        CompletableFuture<T> out = new CompletableFuture<>();
+        run(out, 1, System.nanoTime() + Long.MAX_VALUE / 2, atLast); // compared by difference: no overflow
+        return out;
     }
 
     /** As {@link #until(long, Function)}, failing at the deadline with a retriable {@link TimeoutException} naming {@code what}. */
@@ -114,6 +139,9 @@ public final class Retry<T> {
     }
 
     private void run(CompletableFuture<T> out, int n, long deadline, Function<Throwable, ? extends Throwable> atDeadline) {
+        if (out.isDone()) {
+            return; // ended at the deadline during the backoff
+        }
         CompletableFuture<T> f;
         try {
             f = attempt.get();
@@ -131,11 +159,15 @@ public final class Retry<T> {
 
     private void outcome(CompletableFuture<T> out, int n, long deadline, Function<Throwable, ? extends Throwable> atDeadline,
                          T v, Throwable e) {
+        if (out.isDone()) {
+            return; // the deadline passed while this attempt was in flight: its answer comes too late
+        }
         if (e == null) {
             out.complete(v);
             return;
         }
         Throwable c = cause(e);
+        last = c;
         if (!retryIf.test(c)) {
             out.completeExceptionally(c);
             return;

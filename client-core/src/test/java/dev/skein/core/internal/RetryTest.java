@@ -77,6 +77,40 @@ class RetryTest {
     }
 
     @Test
+    void anAttemptStillUnansweredAtTheDeadlineEndsItThenAndNothingRunsAfter() {
+        SkeinException first = retriable("coordinator loading");
+        CompletableFuture<String> hanging = new CompletableFuture<>();
+        AtomicInteger calls = new AtomicInteger();
+        AtomicInteger hooks = new AtomicInteger();
+        long started = System.nanoTime();
+        CompletableFuture<String> f = Retry.<String>of(() -> calls.incrementAndGet() == 1
+                        ? CompletableFuture.failedFuture(first) : hanging)
+                .backoff(MS, MS).beforeRetry(e -> hooks.incrementAndGet())
+                .until(started + TimeUnit.MILLISECONDS.toNanos(200), "DescribeGroups");
+        Throwable t = failure(f);
+        long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+        assertInstanceOf(TimeoutException.class, t);
+        assertTrue(((TimeoutException) t).isRetriable());
+        assertSame(first, t.getCause(), "the last failure seen is the cause");
+        assertTrue(t.getMessage().contains("DescribeGroups") && t.getMessage().contains("coordinator loading"), t.getMessage());
+        assertTrue(tookMs >= 190, "not before the deadline: " + tookMs + " ms");
+        assertEquals(2, calls.get());
+
+        hanging.completeExceptionally(retriable("late answer"));
+        assertEquals(1, hooks.get(), "an answer after the deadline starts no further attempt");
+        assertEquals(2, calls.get());
+    }
+
+    @Test
+    void aFirstAttemptUnansweredAtTheDeadlineFailsWithATimeoutThatSaysSo() {
+        Throwable t = failure(Retry.<String>of(CompletableFuture::new).on(Runnable::run)
+                .until(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(50), e -> new IllegalStateException("gave up", e)));
+        assertEquals("gave up", t.getMessage());
+        assertInstanceOf(TimeoutException.class, t.getCause());
+        assertTrue(t.getCause().getMessage().contains("no answer"), t.getCause().getMessage());
+    }
+
+    @Test
     void causeUnwrapsNestedCompletionAndExecutionExceptions() {
         IllegalStateException root = new IllegalStateException("root");
         assertSame(root, Retry.cause(new CompletionException(new ExecutionException(root))));
