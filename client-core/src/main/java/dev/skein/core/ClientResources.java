@@ -7,6 +7,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.EventExecutor;
 
 import java.time.Duration;
 import java.util.Objects;
@@ -45,6 +46,16 @@ public final class ClientResources implements AutoCloseable {
 
     public EventLoopGroup eventLoops() {
         return eventLoops;
+    }
+
+    /** True on the thread of one of these event loops: where a client must not wait for its own I/O. */
+    public boolean inEventLoop() {
+        for (EventExecutor e : eventLoops) {
+            if (e.inEventLoop()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     public ByteBufAllocator allocator() {

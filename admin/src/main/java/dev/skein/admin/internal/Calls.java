@@ -3,11 +3,13 @@ package dev.skein.admin.internal;
 import dev.skein.admin.Results;
 import dev.skein.core.ErrorCode;
 import dev.skein.core.errors.CoordinatorException;
+import dev.skein.core.errors.NetworkException;
 import dev.skein.core.errors.SkeinException;
 import dev.skein.core.errors.TimeoutException;
 import dev.skein.core.internal.ClusterClient;
 import dev.skein.core.internal.Coordinators;
 import dev.skein.core.internal.Retry;
+import dev.skein.core.internal.metadata.Cluster;
 import dev.skein.core.message.ApiKey;
 import dev.skein.core.message.ApiMessage;
 import io.netty.channel.EventLoop;
@@ -19,6 +21,8 @@ import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -46,6 +50,10 @@ final class Calls {
     private final Duration apiTimeout;
     private final EventLoop loop;
     private final Coordinators coordinators;
+    /** The refresh a retriable failure asked for, which the next leader-routed attempt waits for. */
+    private volatile CompletableFuture<Cluster> staleRoutes;
+    /** The calls not ended yet: what close() waits for, and fails when its grace period ends. */
+    private final Set<CompletableFuture<?>> running = ConcurrentHashMap.newKeySet();
 
     Calls(ClusterClient client, Duration apiTimeout) {
         this.client = client;
@@ -112,13 +120,53 @@ final class Calls {
         return false;
     }
 
+    /**
+     * What a retriable failure says about the routes the next attempt takes. A controller or leader
+     * that is not one any more, or a broker that could not be reached or did not answer: metadata is
+     * read again, and leader-routed calls wait for it ({@link #describing}). A coordinator that moved
+     * or could not be reached is looked up again. Apache Kafka's admin client likewise looks a key up
+     * again after NOT_LEADER_OR_FOLLOWER or a disconnect (its AdminApiDriver) instead of retrying the
+     * broker it had.
+     */
     private void onTransient(Throwable t) {
-        if (t instanceof SkeinException s && s.errorCode() == ErrorCode.NOT_CONTROLLER) {
-            client.refreshMetadata();
+        boolean unreachable = t instanceof NetworkException; // OutcomeUnknownException too
+        if (unreachable || t instanceof SkeinException s && s.errorCode() != null && switch (s.errorCode()) {
+            case NOT_CONTROLLER, NOT_LEADER_OR_FOLLOWER, LEADER_NOT_AVAILABLE, FENCED_LEADER_EPOCH,
+                 UNKNOWN_LEADER_EPOCH -> true;
+            default -> false;
+        }) {
+            staleRoutes = client.refreshMetadata();
         }
-        if (t instanceof CoordinatorException) {
+        if (unreachable || t instanceof CoordinatorException) {
             coordinators.allMoved();
         }
+    }
+
+    /**
+     * Metadata describing {@code topics} for routing to their leaders: the snapshot at hand, or a fresh
+     * one when a retriable failure said a route went stale, or when the snapshot has an error for one of
+     * them (a topic found missing may have been created since; Apache Kafka's admin client looks leaders
+     * up afresh for every call).
+     */
+    CompletableFuture<Cluster> describing(Set<String> topics) {
+        return client.addTopics(topics).thenCompose(c -> {
+            CompletableFuture<Cluster> stale = staleRoutes;
+            if (stale != null) {
+                staleRoutes = null;
+                return stale;
+            }
+            for (String t : topics) {
+                Cluster.TopicInfo info = c.topic(t);
+                if (info != null && info.error() != null && info.error() != ErrorCode.NONE) {
+                    return client.refreshMetadata();
+                }
+            }
+            return CompletableFuture.completedFuture(c);
+        });
+    }
+
+    private static boolean sameKind(Throwable a, Throwable b) {
+        return a.getClass() == b.getClass() && (!(a instanceof SkeinException sa) || sa.errorCode() == ((SkeinException) b).errorCode());
     }
 
     static Throwable unwrap(Throwable t) {
@@ -136,9 +184,40 @@ final class Calls {
 
     /** Runs {@code attempt} until it succeeds, fails for good, or the call's time is up. */
     <T> CompletableFuture<T> retrying(String what, Supplier<CompletableFuture<T>> attempt) {
-        return Retry.of(attempt).on(loop).backoff(client.options().retryBackoff(), client.options().retryBackoff())
+        return running(Retry.of(attempt).on(loop).backoff(client.options().retryBackoff(), client.options().retryBackoff())
                 .retryIf(Calls::isTransient).beforeRetry(this::onTransient)
-                .until(System.nanoTime() + apiTimeout.toNanos(), c -> timedOut(what, c));
+                .until(System.nanoTime() + apiTimeout.toNanos(), c -> timedOut(what, c)));
+    }
+
+    /** Keeps {@code call} among the calls {@link #close} waits for until it completes. */
+    <F extends CompletableFuture<?>> F running(F call) {
+        running.add(call);
+        call.whenComplete((v, e) -> running.remove(call));
+        return call;
+    }
+
+    /**
+     * Waits up to {@code grace} for the calls still running, then fails those left with a
+     * {@link TimeoutException} (Apache Kafka's {@code Admin.close(Duration)}): they end before the
+     * connections close, so none is retried on a closed client and none waits forever. The wait is
+     * skipped on one of the client's event loops (a callback of a call), which the calls need.
+     */
+    void close(Duration grace) {
+        CompletableFuture<?>[] now = running.toArray(CompletableFuture[]::new);
+        if (now.length > 0 && !client.resources().inEventLoop()) {
+            try {
+                CompletableFuture.allOf(now).get(grace.toNanos(), TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+                // all ended, one of them failing; or the grace period ended, and those left fail below
+            }
+        }
+        TimeoutException closed = new TimeoutException("the admin client was closed before this call ended (close's"
+                + " grace period: " + grace + ")", null, false);
+        for (CompletableFuture<?> call : running) {
+            call.completeExceptionally(closed);
+        }
     }
 
     /**
@@ -149,7 +228,9 @@ final class Calls {
                                  Function<Set<K>, CompletableFuture<Map<K, Outcome<V>>>> attempt) {
         Map<K, CompletableFuture<V>> futures = new LinkedHashMap<>();
         for (K item : items) {
-            futures.putIfAbsent(item, new CompletableFuture<>());
+            if (!futures.containsKey(item)) {
+                futures.put(item, running(new CompletableFuture<>()));
+            }
         }
         if (!futures.isEmpty()) {
             Throwable[] lastTransient = {null};
@@ -200,6 +281,9 @@ final class Calls {
                         futures.get(k).complete(o.value());
                     } else if (isTransient(o.error()) && timeLeft) {
                         again.add(k);
+                        if (lastTransient == null || !sameKind(lastTransient, o.error())) {
+                            onTransient(o.error()); // each kind of failure, not only the last item's
+                        }
                         lastTransient = o.error();
                     } else {
                         futures.get(k).completeExceptionally(isTransient(o.error()) ? timedOut(what, o.error()) : o.error());
@@ -208,7 +292,9 @@ final class Calls {
             }
             if (!again.isEmpty()) {
                 lastSeen[0] = lastTransient;
-                onTransient(lastTransient);
+                if (e != null) {
+                    onTransient(lastTransient);
+                }
                 loop.schedule(() -> round(what, futures, again, attempt, deadline, lastSeen), backoffMs(), TimeUnit.MILLISECONDS);
             }
         });

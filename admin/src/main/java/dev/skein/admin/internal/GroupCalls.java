@@ -341,7 +341,7 @@ final class GroupCalls implements GroupAdmin {
     @Override
     public Results<TopicPartition, Void> alterOffsets(String groupId, Map<TopicPartition, OffsetAndMetadata> offsets) {
         return calls.perItem("alter offsets of group " + groupId, offsets.keySet(), pending ->
-                calls.client().addTopics(TopicPartition.topicsOf(pending)).thenCompose(cluster ->
+                calls.describing(TopicPartition.topicsOf(pending)).thenCompose(cluster ->
                         calls.coordinator(GROUP, groupId).thenCompose(node -> calls.<OffsetCommitResponse>toBroker(node,
                                 ApiKey.OFFSET_COMMIT, v -> commitRequest(groupId, pending, offsets, cluster, (short) v))))
                         .thenApply(r -> {

@@ -38,7 +38,7 @@ final class RecordCalls implements RecordAdmin {
      */
     static <V> CompletableFuture<Map<TopicPartition, Calls.Outcome<V>>> perLeader(Calls calls, Set<TopicPartition> pending,
             BiFunction<Integer, List<TopicPartition>, CompletableFuture<Map<TopicPartition, Calls.Outcome<V>>>> send) {
-        return calls.client().addTopics(TopicPartition.topicsOf(pending)).thenCompose(cluster -> {
+        return calls.describing(TopicPartition.topicsOf(pending)).thenCompose(cluster -> {
             Map<TopicPartition, Calls.Outcome<V>> out = new HashMap<>();
             Map<Integer, List<TopicPartition>> byLeader = new LinkedHashMap<>();
             for (TopicPartition tp : pending) {

@@ -130,7 +130,7 @@ public final class SkeinAdmin implements Admin {
     public <R extends ApiMessage> CompletableFuture<R> send(Target target, ApiMessage request) {
         ensureOpen();
         var ready = client.awaitReady(client.options().requestTimeout());
-        return ready.thenCompose(c -> {
+        return calls.running(ready.thenCompose(c -> {
             if (target instanceof Target.Broker b) {
                 return client.<R>send(b.id(), request);
             }
@@ -142,7 +142,7 @@ public final class SkeinAdmin implements Admin {
                         .thenCompose(node -> client.<R>send(node, request));
             }
             return client.<R>sendToAny(request);
-        });
+        }));
     }
 
     private void ensureOpen() {
@@ -160,7 +160,8 @@ public final class SkeinAdmin implements Admin {
     public void close(Duration timeout) {
         if (!closed) {
             closed = true;
-            client.close(); // calls still running fail with a closed-connection error
+            calls.close(timeout); // new calls are refused; those running get the grace period, then fail
+            client.close();
             log.info("admin client closed");
         }
     }
