@@ -31,8 +31,9 @@ import java.util.function.Consumer;
 
 /**
  * One connection per broker, opened on demand and shared by all callers, with exponential backoff
- * and jitter between failed attempts ({@code reconnect.backoff.ms} doubling to
- * {@code reconnect.backoff.max.ms}, +/-20%). Also opens connections to the bootstrap addresses. With
+ * and jitter after failed attempts and after connections that close ({@code reconnect.backoff.ms}
+ * doubling to {@code reconnect.backoff.max.ms}, +/-20%: see {@link ReconnectBackoff}). Also opens
+ * connections to the bootstrap addresses. With
  * {@code client.dns.lookup=use_all_dns_ips} (the default, KIP-302/KIP-602) every attempt, to a broker or
  * a bootstrap server, tries each address its host resolves to (those of the first address's family) in
  * turn until one connects; with {@code resolve_canonical_bootstrap_servers_only}, the first only. Each
@@ -59,7 +60,7 @@ public final class ConnectionManager implements AutoCloseable {
     private final Resolver resolver;
     private final Map<Integer, CompletableFuture<BrokerConnection>> connections = new ConcurrentHashMap<>();
     /** By broker id; the bootstrap servers as one, under {@link #BOOTSTRAP}. */
-    private final Map<Integer, Failures> backoffs = new ConcurrentHashMap<>();
+    private final ReconnectBackoff backoffs;
     /** The id of bootstrap connections, whose broker is not known yet, and the key of their backoff. */
     private static final int BOOTSTRAP = -1;
     private volatile boolean closed;
@@ -67,12 +68,6 @@ public final class ConnectionManager implements AutoCloseable {
     /** A TLS handshake closed without a word was logged as a warning once (later ones at debug). */
     private volatile boolean handshakeClosedLogged;
     private final List<Consumer<AuthenticationException>> authListeners = new CopyOnWriteArrayList<>();
-
-    /** Failed attempts to one broker and when the next may start. */
-    private static final class Failures {
-        int failures;
-        long notBeforeNanos;
-    }
 
     /** Every connection's event loop, or null to spread connections over the resources' loops. */
     private final EventLoop pinnedLoop;
@@ -100,6 +95,8 @@ public final class ConnectionManager implements AutoCloseable {
         this.options = options;
         this.pinnedLoop = pinnedLoop;
         this.resolver = resolver;
+        this.backoffs = new ReconnectBackoff(options.reconnectBackoff(), options.reconnectBackoffMax(),
+                () -> ThreadLocalRandom.current().nextDouble());
         this.dns = Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "skein-dns-" + options.clientId());
             t.setDaemon(true);
@@ -109,7 +106,7 @@ public final class ConnectionManager implements AutoCloseable {
 
     /**
      * The open connection to {@code node}, or a new one. While the broker is in backoff after a
-     * failure, the attempt is delayed until the backoff ends.
+     * failure or a closed connection, the attempt is delayed until the backoff ends.
      */
     public CompletableFuture<BrokerConnection> connection(Node node) {
         if (closed) {
@@ -121,6 +118,12 @@ public final class ConnectionManager implements AutoCloseable {
         CompletableFuture<BrokerConnection> existing = connections.get(node.id());
         if (existing != null && !(existing.isDone() && (existing.isCompletedExceptionally() || !existing.join().isOpen()))) {
             return existing;
+        }
+        if (existing != null && !existing.isCompletedExceptionally()) {
+            // Its channel is closed, but its close may not have been told yet (the requests on it are failed
+            // first, and one of their callbacks may be what calls here): the backoff must start before the
+            // attempt below asks for it. Told twice, ReconnectBackoff counts it once.
+            backoffs.closed(node.id(), existing.join(), System.nanoTime());
         }
         CompletableFuture<BrokerConnection> fresh = new CompletableFuture<>();
         boolean mine = existing == null ? connections.putIfAbsent(node.id(), fresh) == null
@@ -134,13 +137,14 @@ public final class ConnectionManager implements AutoCloseable {
                 .thenCompose(addresses -> connectFirst(node.id(), addresses, 0))
                 .whenComplete((conn, err) -> {
                     if (err != null) {
-                        recordFailure(node.id());
+                        backoffs.failed(node.id(), System.nanoTime());
                         connections.remove(node.id(), fresh);
                         fresh.completeExceptionally(classify(unwrap(err)));
                         return;
                     }
-                    backoffs.remove(node.id());
+                    backoffs.established(node.id(), conn, System.nanoTime());
                     conn.closeFuture().whenComplete((c, e) -> {
+                        backoffs.closed(node.id(), conn, System.nanoTime());
                         connections.remove(node.id(), fresh);
                         if (c instanceof AuthenticationException a) {
                             fail(a); // re-authentication was refused
@@ -167,7 +171,7 @@ public final class ConnectionManager implements AutoCloseable {
                 out.completeExceptionally(new NetworkException("client is closed", e, false));
             }
         };
-        long delayNanos = delayBeforeAttempt(key);
+        long delayNanos = backoffs.delayNanos(key, System.nanoTime());
         try {
             if (delayNanos > 0) {
                 resources.eventLoops().schedule(guarded, delayNanos, TimeUnit.NANOSECONDS);
@@ -212,10 +216,9 @@ public final class ConnectionManager implements AutoCloseable {
         return out;
     }
 
-    /** True when the broker's last attempt failed and its backoff has not ended. */
+    /** True when the broker's last attempt failed, or its connection closed, and its backoff has not ended. */
     public boolean isBackingOff(int nodeId) {
-        Failures b = backoffs.get(nodeId);
-        return b != null && System.nanoTime() < b.notBeforeNanos;
+        return backoffs.delayNanos(nodeId, System.nanoTime()) > 0;
     }
 
     /**
@@ -232,10 +235,10 @@ public final class ConnectionManager implements AutoCloseable {
         CompletableFuture<BrokerConnection> out = new CompletableFuture<>();
         afterBackoff(BOOTSTRAP, out, () -> connectToBootstrap().whenComplete((conn, err) -> {
             if (err != null) {
-                recordFailure(BOOTSTRAP);
+                backoffs.failed(BOOTSTRAP, System.nanoTime());
                 out.completeExceptionally(classify(unwrap(err)));
             } else {
-                backoffs.remove(BOOTSTRAP);
+                backoffs.succeeded(BOOTSTRAP);
                 out.complete(conn);
             }
         }));
@@ -376,16 +379,7 @@ public final class ConnectionManager implements AutoCloseable {
 
     /** The setup timeout of the next attempt to {@code nodeId}: see the class comment. */
     Duration setupTimeout(int nodeId) {
-        Failures b = backoffs.get(nodeId);
-        int failures;
-        if (b == null) {
-            failures = 0;
-        } else {
-            synchronized (b) {
-                failures = b.failures;
-            }
-        }
-        return setupTimeout(failures, options.connectTimeout(), options.connectTimeoutMax(),
+        return setupTimeout(backoffs.failedSetups(nodeId), options.connectTimeout(), options.connectTimeoutMax(),
                 ThreadLocalRandom.current().nextDouble());
     }
 
@@ -398,20 +392,6 @@ public final class ConnectionManager implements AutoCloseable {
             return base;
         }
         return Duration.ofNanos(Math.max(1_000_000, Backoff.nanos(failures + 1, base.toNanos(), max.toNanos(), random)));
-    }
-
-    private long delayBeforeAttempt(int nodeId) {
-        Failures b = backoffs.get(nodeId);
-        return b == null ? 0 : Math.max(0, b.notBeforeNanos - System.nanoTime());
-    }
-
-    private void recordFailure(int nodeId) {
-        Failures b = backoffs.computeIfAbsent(nodeId, k -> new Failures());
-        synchronized (b) {
-            b.failures++;
-            b.notBeforeNanos = System.nanoTime()
-                    + Backoff.nanos(b.failures, options.reconnectBackoff(), options.reconnectBackoffMax());
-        }
     }
 
     private static Throwable unwrap(Throwable t) {

@@ -6,6 +6,7 @@ import dev.skein.core.Node;
 import dev.skein.core.errors.NetworkException;
 import dev.skein.core.message.ApiVersionsRequest;
 import dev.skein.core.message.ApiVersionsResponse;
+import dev.skein.testkit.FaultProxy;
 import dev.skein.testkit.KafkaCluster;
 import dev.skein.testkit.KafkaClusterExtension;
 import org.junit.jupiter.api.AfterAll;
@@ -15,6 +16,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.net.InetAddress;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
@@ -92,6 +94,43 @@ class ConnectionManagerIT {
             assertEquals(8, at.size(), "one connection per attempt");
             long lastGapMs = TimeUnit.NANOSECONDS.toMillis(at.get(7) - at.get(6));
             assertTrue(lastGapMs >= 500, "the eighth attempt came " + lastGapMs + " ms after the seventh");
+        }
+    }
+
+    /**
+     * A broker (or a proxy in front of it) that completes every handshake and then drops the connection
+     * is not reconnected to in a loop. As in Apache Kafka's {@code ClusterConnectionStates.disconnected},
+     * a connection that closes puts its broker in backoff ({@code reconnect.backoff.ms}, here 100 ms,
+     * from the close); one that closed this soon after it was set up counts as one more failure in a
+     * row, so the waits double (to {@code reconnect.backoff.max.ms}, 2 s): 100, 200, 400, 800 ms, +/-20%.
+     */
+    @Test
+    void aBrokerThatDropsEveryEstablishedConnectionIsReconnectedToAfterAGrowingBackoff(KafkaCluster kafka)
+            throws Exception {
+        String bootstrap = kafka.bootstrapServers();
+        int port = Integer.parseInt(bootstrap.substring(bootstrap.lastIndexOf(':') + 1));
+        ClientOptions options = ClientOptions.builder().bootstrapServers(bootstrap)
+                .reconnectBackoff(Duration.ofMillis(100), Duration.ofSeconds(2)).build();
+        try (FaultProxy proxy = FaultProxy.start("127.0.0.1", port);
+             ConnectionManager connections = new ConnectionManager(resources, options)) {
+            Node node = new Node(1, "127.0.0.1", proxy.port(), null);
+            List<Long> gapsMs = new ArrayList<>();
+            long droppedAt = 0;
+            for (int i = 0; i < 5; i++) {
+                BrokerConnection c = connections.connection(node).get(30, TimeUnit.SECONDS);
+                if (i > 0) {
+                    gapsMs.add(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - droppedAt));
+                }
+                proxy.cutConnections();
+                c.closeFuture().get(30, TimeUnit.SECONDS);
+                droppedAt = System.nanoTime();
+            }
+            assertEquals(5, proxy.acceptedConnections(), "one connection per attempt");
+            for (int i = 0; i < gapsMs.size(); i++) {
+                long least = (long) (100 * Math.pow(2, i) * 0.8);
+                assertTrue(gapsMs.get(i) >= least, "reconnects after each drop came " + gapsMs
+                        + " ms after it; reconnect " + (i + 1) + " should have waited at least " + least + " ms");
+            }
         }
     }
 }
