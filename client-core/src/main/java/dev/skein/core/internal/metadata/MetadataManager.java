@@ -70,10 +70,13 @@ public final class MetadataManager {
     private boolean rebootstrapRequired;
     /**
      * The newest leader epoch seen per partition, with its topic's id, kept apart from the snapshot (as
-     * Apache Kafka's {@code Metadata.lastSeenLeaderEpochs}): a topic-level error that empties a topic in
-     * the snapshot does not make an older epoch acceptable afterwards.
+     * Apache Kafka's {@code Metadata.lastSeenLeaderEpochs}): neither a topic-level error that empties a
+     * topic in the snapshot nor a response that leaves the topic out makes an older epoch acceptable
+     * afterwards. Kept while the topic is retained ({@link #retained}), so it cannot grow without bound.
      */
     private final Map<TopicPartition, SeenEpoch> lastSeenEpochs = new HashMap<>();
+    /** When a response last named each topic; for {@link #retained}. */
+    private final Map<String, Long> namedAtMs = new HashMap<>();
 
     private record SeenEpoch(UUID topicId, int epoch) {}
 
@@ -286,7 +289,7 @@ public final class MetadataManager {
             retryBackoffMs = backoffMs;
             lastSuccessMs = nowMs;
             firstUnansweredMs = NONE;
-            next = merge(cluster, response);
+            next = merge(cluster, response, nowMs);
             cluster = next;
             done = inFlightWaiters;
             inFlightWaiters = new CompletableFuture<>();
@@ -338,7 +341,7 @@ public final class MetadataManager {
         }
     }
 
-    private Cluster merge(Cluster old, MetadataResponse r) {
+    private Cluster merge(Cluster old, MetadataResponse r, long nowMs) {
         Map<Integer, Node> brokers = new HashMap<>();
         for (MetadataResponse.MetadataResponseBroker b : r.brokers()) {
             brokers.put(b.nodeId(), new Node(b.nodeId(), b.host(), b.port(), b.rack()));
@@ -357,6 +360,7 @@ public final class MetadataManager {
             if (t.name() == null) {
                 continue;
             }
+            namedAtMs.put(t.name(), nowMs);
             Cluster.TopicInfo previous = old.topic(t.name());
             List<Cluster.PartitionInfo> parts = new ArrayList<>(t.partitions().size());
             for (int i = 0; i < t.partitions().size(); i++) {
@@ -389,8 +393,24 @@ public final class MetadataManager {
                 see(t.name(), t.topicId(), p.partition(), p.leaderEpoch());
             }
         }
-        lastSeenEpochs.keySet().removeIf(tp -> !topics.containsKey(tp.topic()));
+        lastSeenEpochs.keySet().removeIf(tp -> !retained(tp.topic(), nowMs));
+        namedAtMs.keySet().removeIf(t -> !retained(t, nowMs));
         return new Cluster(r.clusterId(), r.controllerId(), brokers, topics, old.updateCount() + 1);
+    }
+
+    /**
+     * Whether the leader epochs seen for {@code topic} are kept (Apache Kafka's {@code Metadata.retainTopic}):
+     * while it is asked for by name, or, with {@link #allTopics}, for {@code metadata.max.age.ms} after a
+     * response last named it. A lagging broker's answer that leaves a topic out does not make the client
+     * forget it; a topic deleted from the cluster is forgotten after that time (one created again under
+     * its name has a new topic id, and starts its epochs over whenever it comes).
+     */
+    private boolean retained(String topic, long nowMs) {
+        if (topics.contains(topic)) {
+            return true;
+        }
+        Long named = namedAtMs.get(topic);
+        return allTopics && named != null && nowMs - named < maxAgeMs;
     }
 
     /** The newest epoch seen for a partition of this incarnation of the topic ({@code topicId}), or -1. */

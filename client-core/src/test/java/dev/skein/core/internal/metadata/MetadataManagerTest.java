@@ -315,6 +315,95 @@ class MetadataManagerTest {
         assertEquals(3, m.cluster().partition("t", 0).leader(), "a newer epoch wins");
     }
 
+    /**
+     * A response that leaves a topic out (a lagging broker answering an all-topics refresh, as a pattern
+     * subscription sends) must not make the client forget the leader epochs it saw for it: an older epoch
+     * from a broker further behind afterwards is still stale. Apache Kafka's Metadata keeps
+     * {@code lastSeenLeaderEpochs} across responses while the topic is retained.
+     */
+    @Test
+    void aStaleLeaderEpochIsIgnoredAfterAResponseThatLeftTheTopicOut() {
+        m.allTopics(true);
+        m.nextRequest(0);
+        m.onResponse(response(2, 7), 1);
+        m.requestUpdate();
+        m.nextRequest(200);
+        MetadataResponse without = response(2, 7);
+        without.topics().clear();
+        m.onResponse(without, 201);
+        m.requestUpdate();
+        m.nextRequest(400);
+        m.onResponse(response(1, 6), 401); // the old leader, from a broker further behind
+        Cluster.PartitionInfo p = m.cluster().partition("t", 0);
+        assertTrue(p == null || p.leaderEpoch() == 7, "epoch 6 after 7 was seen: " + p);
+        m.requestUpdate();
+        m.nextRequest(600);
+        m.onResponse(response(3, 8), 601);
+        assertEquals(3, m.cluster().partition("t", 0).leader(), "a newer epoch wins");
+    }
+
+    /** A refresh of a subset of the topics once seen keeps the epochs of those still wanted, as the snapshot keeps them. */
+    @Test
+    void aTopicStillWantedKeepsItsNewestLeaderWhenAResponseLeavesItOut() {
+        m.addTopics(Set.of("t"));
+        m.nextRequest(0);
+        m.onResponse(response(2, 7), 1);
+        m.requestUpdate();
+        m.nextRequest(200);
+        MetadataResponse without = response(2, 7);
+        without.topics().clear();
+        m.onResponse(without, 201);
+        m.requestUpdate();
+        m.nextRequest(400);
+        m.onResponse(response(1, 6), 401);
+        assertEquals(2, m.cluster().partition("t", 0).leader(), "epoch 7's leader is kept");
+        assertEquals(7, m.cluster().partition("t", 0).leaderEpoch());
+    }
+
+    /**
+     * The epochs of a topic are forgotten once it is no longer wanted (so the map cannot grow without
+     * bound): asked for again after that, it takes whatever epoch the cluster reports.
+     */
+    @Test
+    void theEpochsOfATopicNoLongerWantedAreForgotten() {
+        m.addTopics(Set.of("t"));
+        m.nextRequest(0);
+        m.onResponse(response(2, 7), 1);
+        m.removeTopics(Set.of("t"));
+        m.requestUpdate();
+        m.nextRequest(200);
+        MetadataResponse without = response(2, 7);
+        without.topics().clear();
+        m.onResponse(without, 201);
+        m.addTopics(Set.of("t"));
+        m.nextRequest(400);
+        m.onResponse(response(1, 6), 401);
+        assertEquals(6, m.cluster().partition("t", 0).leaderEpoch(), "nothing remembered of a topic let go");
+    }
+
+    /**
+     * With all topics described, a topic the responses leave out for {@code metadata.max.age.ms} (deleted)
+     * is forgotten with its epochs: the map follows the cluster's topics, it does not grow without bound.
+     */
+    @Test
+    void anAllTopicsClientForgetsTheEpochsOfATopicLeftOutForTheMaxAge() {
+        m.allTopics(true);
+        m.nextRequest(0);
+        m.onResponse(response(2, 7), 1);
+        MetadataResponse without = response(2, 7);
+        without.topics().clear();
+        m.requestUpdate();
+        m.nextRequest(200);
+        m.onResponse(without, 59_999);
+        m.requestUpdate();
+        m.nextRequest(60_001);
+        m.onResponse(without, 60_001);
+        m.requestUpdate();
+        m.nextRequest(60_200);
+        m.onResponse(response(1, 6), 60_200);
+        assertEquals(6, m.cluster().partition("t", 0).leaderEpoch(), "nothing remembered of a topic gone that long");
+    }
+
     /** A topic deleted and created again has a new id: its epochs start over, and the old ones do not hold it back. */
     @Test
     void aRecreatedTopicStartsItsEpochsOver() {
