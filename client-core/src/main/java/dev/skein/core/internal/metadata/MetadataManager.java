@@ -29,11 +29,12 @@ import java.util.function.DoubleSupplier;
  *
  * <p>A refresh is due when the snapshot is older than {@code metadata.max.age.ms}, when someone
  * asked for one (a leader error, a new topic of interest), and never sooner than the retry backoff
- * after the previous attempt: {@code retry.backoff.ms}, growing over consecutive failures to
- * {@code retry.backoff.max.ms} (KIP-580). Partition entries carrying an older leader epoch than the newest seen
- * for the same topic id are stale (a broker that has not caught up) and are ignored, even after a
- * topic-level error emptied the topic in between. A response with a top-level error or no broker is
- * not applied: it counts as a failed refresh.
+ * after the previous attempt: {@code retry.backoff.ms}, growing to {@code retry.backoff.max.ms} over
+ * consecutive failures, and over consecutive answers that bring no news (KIP-580): a partition still
+ * without a leader, a topic still being created, is asked about less and less often. Partition
+ * entries carrying an older leader epoch than the newest seen for the same topic id are stale (a
+ * broker that has not caught up) and are ignored, even after a topic-level error emptied the topic in
+ * between. A response with a top-level error or no broker is not applied: it counts as a failed refresh.
  *
  * <p>Thread-safe: every method synchronizes on this object, which no method holds while running
  * user or network code, except {@link #cluster()}: the snapshot is immutable and replaced whole under
@@ -48,6 +49,10 @@ public final class MetadataManager {
     private int failures;
     /** The wait after the last attempt before the next: {@link #backoffMs}, grown per failure (KIP-580). */
     private long retryBackoffMs;
+    /** Answers in a row that brought no news ({@link #bringsNews}): Apache Kafka's {@code equivalentResponseCount}. */
+    private int equivalentAnswers;
+    /** The wait after an answer that brought no news, grown per such answer in a row (KIP-580); 0 after news. */
+    private long equivalentBackoffMs;
     private final Set<String> topics = new LinkedHashSet<>();
     private boolean allTopics;
     private volatile Cluster cluster = Cluster.EMPTY;
@@ -146,6 +151,7 @@ public final class MetadataManager {
         updateRequested = true;
         if (added) {
             lastAttemptMs = Long.MIN_VALUE / 2; // a topic never asked for waits for no backoff (as Apache Kafka's clients)
+            startEquivalentAnswersOver();
         }
         return nextUpdate;
     }
@@ -158,6 +164,7 @@ public final class MetadataManager {
     public synchronized void allTopics(boolean all) {
         if (all && !allTopics) {
             updateRequested = true;
+            startEquivalentAnswersOver();
         }
         this.allTopics = all;
     }
@@ -190,13 +197,19 @@ public final class MetadataManager {
         }
         long dueByAge = lastSuccessMs + maxAgeMs;
         long due = updateRequested ? nowMs : dueByAge;
-        return Math.max(0, Math.max(due, lastAttemptMs + retryBackoffMs) - nowMs);
+        // Answers without news never hold back the refresh that the age calls for (as Apache Kafka's
+        // Metadata.timeToAllowUpdate); nextRequest then starts their count over.
+        long backoff = dueByAge <= nowMs ? retryBackoffMs : Math.max(retryBackoffMs, equivalentBackoffMs);
+        return Math.max(0, Math.max(due, lastAttemptMs + backoff) - nowMs);
     }
 
     /** The request to send now, or null when no refresh is due. Marks a refresh in flight. */
     public synchronized MetadataRequest nextRequest(long nowMs) {
         if (timeToNextUpdate(nowMs) > 0 || inFlight || fatal != null) {
             return null;
+        }
+        if (lastSuccessMs + maxAgeMs <= nowMs) {
+            startEquivalentAnswersOver();
         }
         inFlight = true;
         lastAttemptMs = nowMs;
@@ -246,9 +259,9 @@ public final class MetadataManager {
     public synchronized void onFailure(long nowMs) {
         inFlight = false;
         updateRequested = true;
+        startEquivalentAnswersOver(); // the failures' backoff governs now
         failures++;
-        retryBackoffMs = Backoff.nanos(failures, TimeUnit.MILLISECONDS.toNanos(backoffMs),
-                TimeUnit.MILLISECONDS.toNanos(Math.max(backoffMs, backoffMaxMs)), random.getAsDouble()) / 1_000_000;
+        retryBackoffMs = backoffAfter(failures);
         // Those waiting on the failed refresh wait for the next one, and share its outcome: a snapshot, or
         // the final failure that fail() gives it (never a null snapshot).
         CompletableFuture<Cluster> failed = inFlightWaiters;
@@ -289,6 +302,12 @@ public final class MetadataManager {
             retryBackoffMs = backoffMs;
             lastSuccessMs = nowMs;
             firstUnansweredMs = NONE;
+            if (bringsNews(cluster, response)) {
+                startEquivalentAnswersOver();
+            } else {
+                equivalentAnswers++;
+                equivalentBackoffMs = backoffAfter(equivalentAnswers);
+            }
             next = merge(cluster, response, nowMs);
             cluster = next;
             done = inFlightWaiters;
@@ -296,6 +315,42 @@ public final class MetadataManager {
         }
         done.complete(next);
         return true;
+    }
+
+    /** {@code retry.backoff.ms} doubled per time in a row after the first, up to {@code retry.backoff.max.ms}, +/-20%. */
+    private long backoffAfter(int times) {
+        return Backoff.nanos(times, TimeUnit.MILLISECONDS.toNanos(backoffMs),
+                TimeUnit.MILLISECONDS.toNanos(Math.max(backoffMs, backoffMaxMs)), random.getAsDouble()) / 1_000_000;
+    }
+
+    private void startEquivalentAnswersOver() {
+        equivalentAnswers = 0;
+        equivalentBackoffMs = 0;
+    }
+
+    /**
+     * Whether a response tells something the client did not know, as judged by Apache Kafka's
+     * {@code Metadata.updateLatestMetadata}, which starts {@code equivalentResponseCount} over: a partition
+     * not seen before (or of a new topic id), a newer leader epoch, or a partition without an epoch (an old
+     * broker, whose answers then never back off). A topic-level error (a topic being created) and a
+     * partition still without a leader at the epoch already seen are no news. Read before {@link #merge}.
+     */
+    private boolean bringsNews(Cluster old, MetadataResponse r) {
+        for (MetadataResponse.MetadataResponseTopic t : r.topics()) {
+            if (t.name() == null) {
+                continue;
+            }
+            Cluster.TopicInfo previous = old.topic(t.name());
+            boolean sameTopic = previous != null && Objects.equals(previous.id(), t.topicId());
+            for (MetadataResponse.MetadataResponsePartition p : t.partitions()) {
+                Cluster.PartitionInfo known = sameTopic ? old.partition(t.name(), p.partitionIndex()) : null;
+                int newest = newestEpoch(t.name(), t.topicId(), p.partitionIndex(), known);
+                if (p.leaderEpoch() < 0 || newest < 0 || p.leaderEpoch() > newest) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     /** A partition's new leader as a Produce or Fetch response named it (KIP-951). */

@@ -85,6 +85,59 @@ class MetadataManagerTest {
         assertEquals(100, k.timeToNextUpdate(now + 100), "the first failure after it waits the base again");
     }
 
+    /**
+     * KIP-580, as Apache Kafka's {@code Metadata.equivalentResponseCount}: a refresh asked for because
+     * something is missing (a partition without a leader, a topic being created), answered the same as
+     * before, is asked for again after {@code retry.backoff.ms} doubled per equivalent answer up to
+     * {@code retry.backoff.max.ms}; an answer that brings news (a newer leader epoch) starts over.
+     */
+    @Test
+    void equivalentAnswersBackOffExponentiallyAndNewsResetsIt() {
+        long now = 0;
+        m.addTopics(Set.of("t"));
+        m.nextRequest(now);
+        m.onResponse(response(1, 5), now); // news: the first epochs seen
+        List<Long> waits = new java.util.ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            m.requestUpdate();
+            long wait = m.timeToNextUpdate(now);
+            waits.add(wait);
+            now += wait;
+            assertNotNull(m.nextRequest(now), "due at the end of the wait");
+            m.onResponse(response(1, 5), now); // still no leader change
+        }
+        assertEquals(List.of(100L, 100L, 200L, 400L, 800L, 1_000L), waits);
+        m.requestUpdate();
+        now += 1_000;
+        m.nextRequest(now);
+        m.onResponse(response(2, 6), now); // the leader moved
+        m.requestUpdate();
+        assertEquals(100, m.timeToNextUpdate(now), "news resets the backoff");
+    }
+
+    /**
+     * As Apache Kafka's {@code Metadata.timeToAllowUpdate}: the refresh that {@code metadata.max.age.ms}
+     * calls for starts the count of equivalent answers over, so a leader error long after a quiet spell
+     * is looked into after {@code retry.backoff.ms}, not after the maximum.
+     */
+    @Test
+    void theRefreshDueByAgeStartsTheEquivalentAnswersOver() {
+        long now = 0;
+        m.nextRequest(now);
+        m.onResponse(response(1, 5), now);
+        for (int i = 0; i < 5; i++) {
+            m.requestUpdate();
+            now += m.timeToNextUpdate(now);
+            m.nextRequest(now);
+            m.onResponse(response(1, 5), now);
+        }
+        now += m.timeToNextUpdate(now);
+        assertNotNull(m.nextRequest(now), "due by age");
+        m.onResponse(response(1, 5), now);
+        m.requestUpdate();
+        assertEquals(100, m.timeToNextUpdate(now));
+    }
+
     /** Jitter (+/-20%) keeps clients that failed together from retrying together. */
     @Test
     void theBackoffAfterAFailureIsJittered() {
