@@ -31,7 +31,11 @@ public interface GroupAdmin {
     /** Deletes empty groups (a group with members fails with {@code NON_EMPTY_GROUP}). */
     Results<String, Void> delete(Collection<String> groupIds);
 
-    /** The group's committed offsets, every partition it has one for. */
+    /**
+     * The group's committed offsets, every partition it has one for. Offsets an open transaction has
+     * sent for the group (KIP-447) are not among them until it commits, and do not hold the answer back
+     * (Apache Kafka's admin client's default, {@code requireStable} false).
+     */
     CompletableFuture<Map<TopicPartition, OffsetAndMetadata>> offsets(String groupId);
 
     /**

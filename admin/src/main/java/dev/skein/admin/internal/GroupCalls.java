@@ -41,6 +41,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -257,8 +258,8 @@ final class GroupCalls implements GroupAdmin {
     public CompletableFuture<Map<TopicPartition, OffsetAndMetadata>> offsets(String groupId) {
         return calls.retrying("committed offsets of group " + groupId, () -> calls.coordinator(GROUP, groupId)
                 .thenCompose(node -> calls.<OffsetFetchResponse>toBroker(node, ApiKey.OFFSET_FETCH, v -> v < 8
-                        ? new OffsetFetchRequest().setGroupId(groupId).setTopics(null).setRequireStable(v >= 7)
-                        : new OffsetFetchRequest().setRequireStable(true).setGroups(List.of(new OffsetFetchRequest.OffsetFetchRequestGroup()
+                        ? new OffsetFetchRequest().setGroupId(groupId).setTopics(null).setRequireStable(false)
+                        : new OffsetFetchRequest().setRequireStable(false).setGroups(List.of(new OffsetFetchRequest.OffsetFetchRequestGroup()
                                 .setGroupId(groupId).setMemberId(null).setMemberEpoch(-1).setTopics(null)))))
                 .thenCompose(r -> parseOffsets(groupId, r)));
     }
@@ -341,23 +342,38 @@ final class GroupCalls implements GroupAdmin {
     @Override
     public Results<TopicPartition, Void> alterOffsets(String groupId, Map<TopicPartition, OffsetAndMetadata> offsets) {
         return calls.perItem("alter offsets of group " + groupId, offsets.keySet(), pending ->
-                calls.describing(TopicPartition.topicsOf(pending)).thenCompose(cluster ->
-                        calls.coordinator(GROUP, groupId).thenCompose(node -> calls.<OffsetCommitResponse>toBroker(node,
-                                ApiKey.OFFSET_COMMIT, v -> commitRequest(groupId, pending, offsets, cluster, (short) v))))
-                        .thenApply(r -> {
-                            Cluster cluster = calls.client().cluster();
-                            Map<TopicPartition, Calls.Outcome<Void>> out = new HashMap<>();
-                            for (OffsetCommitResponse.OffsetCommitResponseTopic t : r.topics()) {
-                                String name = t.name() != null && !t.name().isEmpty() ? t.name() : cluster.topicName(t.topicId());
-                                for (OffsetCommitResponse.OffsetCommitResponsePartition p : t.partitions()) {
-                                    TopicPartition tp = new TopicPartition(name, p.partitionIndex());
-                                    ErrorCode code = ErrorCode.forCode(p.errorCode());
-                                    out.put(tp, code == ErrorCode.NONE ? Calls.Outcome.ok(null)
-                                            : failure(code, groupId, "commit offset of " + tp, null));
+                calls.describing(TopicPartition.topicsOf(pending)).thenCompose(cluster -> {
+                    // A topic metadata says does not exist fails its own partitions; the others are committed.
+                    Map<TopicPartition, Calls.Outcome<Void>> out = new HashMap<>();
+                    Set<TopicPartition> known = new LinkedHashSet<>();
+                    for (TopicPartition tp : pending) {
+                        Cluster.TopicInfo info = cluster.topic(tp.topic());
+                        if (info != null && info.error() == ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) {
+                            out.put(tp, Calls.Outcome.failed(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION.exception("topic "
+                                    + tp.topic() + " does not exist")));
+                        } else {
+                            known.add(tp);
+                        }
+                    }
+                    if (known.isEmpty()) {
+                        return CompletableFuture.completedFuture(out);
+                    }
+                    return calls.coordinator(GROUP, groupId).thenCompose(node -> calls.<OffsetCommitResponse>toBroker(node,
+                            ApiKey.OFFSET_COMMIT, v -> commitRequest(groupId, known, offsets, cluster, (short) v)))
+                            .thenApply(r -> {
+                                Cluster now = calls.client().cluster();
+                                for (OffsetCommitResponse.OffsetCommitResponseTopic t : r.topics()) {
+                                    String name = t.name() != null && !t.name().isEmpty() ? t.name() : now.topicName(t.topicId());
+                                    for (OffsetCommitResponse.OffsetCommitResponsePartition p : t.partitions()) {
+                                        TopicPartition tp = new TopicPartition(name, p.partitionIndex());
+                                        ErrorCode code = ErrorCode.forCode(p.errorCode());
+                                        out.put(tp, code == ErrorCode.NONE ? Calls.Outcome.ok(null)
+                                                : failure(code, groupId, "commit offset of " + tp, null));
+                                    }
                                 }
-                            }
-                            return out;
-                        }));
+                                return out;
+                            });
+                }));
     }
 
     private static OffsetCommitRequest commitRequest(String groupId, Set<TopicPartition> pending,
