@@ -125,6 +125,37 @@ class AdminRecoveryIT {
     }
 
     @Test
+    void oneBrokersRequestFailingFailsOnlyItsOwnItems() throws Exception {
+        try (Admin admin = admin(Duration.ofSeconds(20))) {
+            String topic = AdminIT.name("fan-out");
+            get(admin.topics().create(List.of(NewTopic.of(topic, 1, 1))).all());
+            ConfigResource broker = ConfigResource.broker(kafka.brokerIds().iterator().next());
+            ConfigResource topicConfigs = ConfigResource.topic(topic);
+            int rewritten = proxy.rewrittenResponses();
+            // A broker's config goes to that broker, a topic's to any: two requests. The first answer comes
+            // back unreadable (its body overwritten), which is not worth a retry.
+            proxy.rewriteResponses(ApiKey.DESCRIBE_CONFIGS.id(), 1, frame -> {
+                for (int i = frame.readerIndex() + 9; i < frame.writerIndex(); i++) {
+                    frame.setByte(i, 0xFF);
+                }
+                return new FaultProxy.Rewritten(frame, false);
+            });
+            Results<ConfigResource, Map<String, ConfigEntry>> results = admin.configs().describe(List.of(broker, topicConfigs));
+            Map<ConfigResource, Throwable> failed = new java.util.HashMap<>();
+            for (ConfigResource r : List.of(broker, topicConfigs)) {
+                try {
+                    assertTrue(results.get(r).get(30, TimeUnit.SECONDS).size() > 5, r + " has its configs");
+                } catch (ExecutionException e) {
+                    failed.put(r, e.getCause());
+                }
+            }
+            assertEquals(1, proxy.rewrittenResponses() - rewritten, "one answer was made unreadable");
+            assertEquals(1, failed.size(), "only the items of the unreadable answer fail: " + failed);
+            assertInstanceOf(dev.skein.core.errors.ProtocolException.class, failed.values().iterator().next());
+        }
+    }
+
+    @Test
     void aCallStillRunningWhenCloseRunsOutOfTimeFailsAndCloseReturns() throws Exception {
         Admin admin = admin(Duration.ofSeconds(60));
         ConfigResource r = ConfigResource.broker(kafka.brokerIds().iterator().next());

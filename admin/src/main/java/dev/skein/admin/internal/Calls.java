@@ -15,16 +15,21 @@ import dev.skein.core.message.ApiMessage;
 import io.netty.channel.EventLoop;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.function.IntFunction;
 import java.util.function.Supplier;
@@ -218,6 +223,42 @@ final class Calls {
         for (CompletableFuture<?> call : running) {
             call.completeExceptionally(closed);
         }
+    }
+
+    /**
+     * Sends one request per target (a partition leader, a broker) for its items, and merges the outcomes
+     * into {@code settled}. Each request settles its own items only: one that fails with a broker or
+     * network error gives that error to its items, and the others keep what their brokers answered, so
+     * a retry goes only to where it is needed and a change one broker made is not reported failed because
+     * another broker failed (Apache Kafka's admin client sends and completes each broker's request on
+     * its own). Any other failure (a request that could not be built) fails the whole attempt.
+     */
+    static <T, K, V> CompletableFuture<Map<K, Outcome<V>>> fanOut(Map<T, List<K>> byTarget, Map<K, Outcome<V>> settled,
+            BiFunction<T, List<K>, CompletableFuture<Map<K, Outcome<V>>>> send) {
+        List<CompletableFuture<Map<K, Outcome<V>>>> parts = new ArrayList<>(byTarget.size());
+        byTarget.forEach((target, items) -> {
+            CompletableFuture<Map<K, Outcome<V>>> part;
+            try {
+                part = send.apply(target, items);
+            } catch (RuntimeException e) {
+                part = CompletableFuture.failedFuture(e);
+            }
+            parts.add(part.handle((answered, e) -> {
+                if (e == null) {
+                    return answered;
+                }
+                if (!(unwrap(e) instanceof SkeinException failure)) {
+                    throw e instanceof CompletionException ce ? ce : new CompletionException(e);
+                }
+                Map<K, Outcome<V>> failed = new HashMap<>();
+                items.forEach(k -> failed.put(k, Outcome.failed(failure)));
+                return failed;
+            }));
+        });
+        return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenApply(v -> {
+            parts.forEach(p -> settled.putAll(p.join()));
+            return settled;
+        });
     }
 
     /**

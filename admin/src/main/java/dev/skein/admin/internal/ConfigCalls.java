@@ -47,18 +47,12 @@ final class ConfigCalls implements ConfigAdmin {
         return -1;
     }
 
-    /** Runs one request per target broker and merges the outcomes. */
+    /** Runs one request per target broker and merges the outcomes ({@link Calls#fanOut}). */
     private <V> CompletableFuture<Map<ConfigResource, Calls.Outcome<V>>> perBroker(Set<ConfigResource> pending,
             BiFunction<Integer, List<ConfigResource>, CompletableFuture<Map<ConfigResource, Calls.Outcome<V>>>> send) {
         Map<Integer, List<ConfigResource>> byBroker = new LinkedHashMap<>();
         pending.forEach(r -> byBroker.computeIfAbsent(brokerOf(r), b -> new ArrayList<>()).add(r));
-        List<CompletableFuture<Map<ConfigResource, Calls.Outcome<V>>>> parts = new ArrayList<>();
-        byBroker.forEach((broker, resources) -> parts.add(send.apply(broker, resources)));
-        return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenApply(v -> {
-            Map<ConfigResource, Calls.Outcome<V>> out = new HashMap<>();
-            parts.forEach(p -> out.putAll(p.join()));
-            return out;
-        });
+        return Calls.fanOut(byBroker, new HashMap<>(), send);
     }
 
     @Override

@@ -60,12 +60,7 @@ final class RecordCalls implements RecordAdmin {
                 }
                 byLeader.computeIfAbsent(leader.id(), k -> new ArrayList<>()).add(tp);
             }
-            List<CompletableFuture<Map<TopicPartition, Calls.Outcome<V>>>> parts = new ArrayList<>();
-            byLeader.forEach((leader, tps) -> parts.add(send.apply(leader, tps)));
-            return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenApply(v -> {
-                parts.forEach(p -> out.putAll(p.join()));
-                return out;
-            });
+            return Calls.fanOut(byLeader, out, send);
         });
     }
 
