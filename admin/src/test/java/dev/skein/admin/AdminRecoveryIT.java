@@ -156,6 +156,31 @@ class AdminRecoveryIT {
     }
 
     @Test
+    void aCredentialChangeAppliedBeforeALostAnswerIsNotMadeAgainAndReportedFailed() throws Exception {
+        int rewrittenAtStart = proxy.rewrittenResponses();
+        try (Admin admin = admin(Duration.ofSeconds(30))) {
+            String alice = "alice-" + AdminIT.name("u");
+            String bob = "bob-" + AdminIT.name("u");
+            get(admin.credentials().alter(List.of(ScramChange.upsert(alice, ScramMechanism.SCRAM_SHA_256, 8192, "a"))).get(alice));
+            // Two rounds (the broker takes one change per user per request): alice's deletion and bob's first
+            // upsert, then bob's second. The second round's answer is cut half-way: its outcome is unknown.
+            int[] seen = {0};
+            proxy.rewriteResponses(ApiKey.ALTER_USER_SCRAM_CREDENTIALS.id(), 2, frame -> ++seen[0] == 1
+                    ? new FaultProxy.Rewritten(frame, false)
+                    : FaultProxy.framingFaults().get("half a frame, then FIN").apply(frame));
+            Results<String, Void> results = admin.credentials().alter(List.of(
+                    ScramChange.delete(alice, ScramMechanism.SCRAM_SHA_256),
+                    ScramChange.upsert(bob, ScramMechanism.SCRAM_SHA_256, 8192, "b1"),
+                    ScramChange.upsert(bob, ScramMechanism.SCRAM_SHA_512, 8192, "b2")));
+            get(results.get(bob));
+            get(results.get(alice)); // its deletion was confirmed in the first round: not sent again
+            assertEquals(2, proxy.rewrittenResponses() - rewrittenAtStart, "both rounds' answers passed the rewrite");
+            Await.until("bob has both credentials", Duration.ofSeconds(30),
+                    () -> get(admin.credentials().describe(List.of(bob)).get(bob)).size() == 2);
+        }
+    }
+
+    @Test
     void aCallStillRunningWhenCloseRunsOutOfTimeFailsAndCloseReturns() throws Exception {
         Admin admin = admin(Duration.ofSeconds(60));
         ConfigResource r = ConfigResource.broker(kafka.brokerIds().iterator().next());

@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 
 /** {@link CredentialAdmin} on DescribeUserScramCredentials and AlterUserScramCredentials. */
 final class CredentialCalls implements CredentialAdmin {
@@ -96,29 +97,45 @@ final class CredentialCalls implements CredentialAdmin {
         Map<String, List<ScramChange>> byUser = new HashMap<>();
         changes.forEach(c -> byUser.computeIfAbsent(c.user(), u -> new ArrayList<>()).add(c));
         int rounds = byUser.values().stream().mapToInt(List::size).max().orElse(0);
+        // How many of each user's changes the broker confirmed, kept across attempts: an attempt that
+        // fails half-way (an answer lost) is followed by one that starts where each user got to. Sending a
+        // confirmed change again would fail a deletion already made with RESOURCE_NOT_FOUND.
+        Map<String, Integer> confirmed = new ConcurrentHashMap<>();
         return calls.perItem("alter SCRAM credentials", users, pending -> {
             CompletableFuture<Map<String, Calls.Outcome<Void>>> done = CompletableFuture.completedFuture(new HashMap<>());
             for (int i = 0; i < rounds; i++) {
-                int round = i;
                 done = done.thenCompose(outcomes -> {
                     List<ScramChange> batch = new ArrayList<>();
                     for (String u : pending) {
                         Calls.Outcome<Void> soFar = outcomes.get(u);
-                        if ((soFar == null || soFar.error() == null) && byUser.get(u).size() > round) {
-                            batch.add(byUser.get(u).get(round));
+                        int next = confirmed.getOrDefault(u, 0);
+                        if ((soFar == null || soFar.error() == null) && byUser.get(u).size() > next) {
+                            batch.add(byUser.get(u).get(next));
                         }
                     }
                     if (batch.isEmpty()) {
                         return CompletableFuture.completedFuture(outcomes);
                     }
                     return alterOnce(batch, salted).thenApply(r -> {
+                        r.forEach((u, o) -> {
+                            if (o.error() == null) {
+                                confirmed.merge(u, 1, Integer::sum);
+                            }
+                        });
                         Map<String, Calls.Outcome<Void>> merged = new HashMap<>(outcomes);
                         merged.putAll(r);
                         return merged;
                     });
                 });
             }
-            return done;
+            return done.thenApply(outcomes -> {
+                for (String u : pending) { // every change confirmed by an earlier attempt: nothing was sent now
+                    if (!outcomes.containsKey(u) && confirmed.getOrDefault(u, 0) == byUser.get(u).size()) {
+                        outcomes.put(u, Calls.Outcome.ok(null));
+                    }
+                }
+                return outcomes;
+            });
         });
     }
 
