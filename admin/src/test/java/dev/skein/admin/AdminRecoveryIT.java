@@ -161,7 +161,9 @@ class AdminRecoveryIT {
         try (Admin admin = admin(Duration.ofSeconds(30))) {
             String alice = "alice-" + AdminIT.name("u");
             String bob = "bob-" + AdminIT.name("u");
-            get(admin.credentials().alter(List.of(ScramChange.upsert(alice, ScramMechanism.SCRAM_SHA_256, 8192, "a"))).get(alice));
+            // Alice's credential is of the other mechanism than bob's first: a 4.x broker was seen to lose an
+            // upsert published in one metadata delta with a deletion of the same mechanism for another user.
+            get(admin.credentials().alter(List.of(ScramChange.upsert(alice, ScramMechanism.SCRAM_SHA_512, 8192, "a"))).get(alice));
             // Two rounds (the broker takes one change per user per request): alice's deletion and bob's first
             // upsert, then bob's second. The second round's answer is cut half-way: its outcome is unknown.
             int[] seen = {0};
@@ -169,7 +171,7 @@ class AdminRecoveryIT {
                     ? new FaultProxy.Rewritten(frame, false)
                     : FaultProxy.framingFaults().get("half a frame, then FIN").apply(frame));
             Results<String, Void> results = admin.credentials().alter(List.of(
-                    ScramChange.delete(alice, ScramMechanism.SCRAM_SHA_256),
+                    ScramChange.delete(alice, ScramMechanism.SCRAM_SHA_512),
                     ScramChange.upsert(bob, ScramMechanism.SCRAM_SHA_256, 8192, "b1"),
                     ScramChange.upsert(bob, ScramMechanism.SCRAM_SHA_512, 8192, "b2")));
             get(results.get(bob));

@@ -4,6 +4,7 @@ import dev.skein.core.OffsetAndMetadata;
 import dev.skein.core.OffsetAndTimestamp;
 import dev.skein.core.TopicPartition;
 import dev.skein.core.errors.GroupException;
+import dev.skein.testkit.Await;
 import dev.skein.testkit.KafkaCluster;
 import dev.skein.testkit.KafkaClusterExtension;
 import org.apache.kafka.clients.admin.ConsumerGroupDescription;
@@ -252,7 +253,9 @@ class GroupAdminIT {
             assertEquals(3, get(quick.groups().offsets(group)).get(tp).offset());
             p.commitTransaction();
         }
-        assertEquals(7, get(admin.groups().offsets(group)).get(tp).offset(), "committed with the transaction");
+        // The transaction's markers reach the offsets topic a moment after the commit returns.
+        Await.until("the offset the transaction committed is read", Duration.ofSeconds(30),
+                () -> get(admin.groups().offsets(group)).get(tp).offset() == 7);
     }
 
     @Test

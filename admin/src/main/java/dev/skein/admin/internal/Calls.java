@@ -29,6 +29,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.function.IntFunction;
@@ -156,9 +157,8 @@ final class Calls {
     CompletableFuture<Cluster> describing(Set<String> topics) {
         return client.addTopics(topics).thenCompose(c -> {
             CompletableFuture<Cluster> stale = staleRoutes;
-            if (stale != null) {
-                staleRoutes = null;
-                return stale;
+            if (stale != null && !stale.isDone()) {
+                return stale; // once done, the snapshot at hand is the one it brought
             }
             for (String t : topics) {
                 Cluster.TopicInfo info = c.topic(t);
@@ -274,11 +274,11 @@ final class Calls {
             }
         }
         if (!futures.isEmpty()) {
-            Throwable[] lastTransient = {null};
+            AtomicReference<Throwable> lastTransient = new AtomicReference<>();
             // The deadline holds while a round is in flight, as in retrying(): an item still unanswered at
             // default.api.timeout.ms fails then, whatever request.timeout.ms allows the request.
             ScheduledFuture<?> expiry = loop.schedule(() -> futures.values().forEach(
-                    f -> f.completeExceptionally(timedOut(what, lastTransient[0]))), apiTimeout.toNanos(), TimeUnit.NANOSECONDS);
+                    f -> f.completeExceptionally(timedOut(what, lastTransient.get()))), apiTimeout.toNanos(), TimeUnit.NANOSECONDS);
             CompletableFuture.allOf(futures.values().toArray(CompletableFuture[]::new)).whenComplete((v, e) -> expiry.cancel(false));
             round(what, futures, new LinkedHashSet<>(futures.keySet()), attempt, System.nanoTime() + apiTimeout.toNanos(),
                     lastTransient);
@@ -288,7 +288,7 @@ final class Calls {
 
     private <K, V> void round(String what, Map<K, CompletableFuture<V>> futures, Set<K> pending,
                               Function<Set<K>, CompletableFuture<Map<K, Outcome<V>>>> attempt, long deadline,
-                              Throwable[] lastSeen) {
+                              AtomicReference<Throwable> lastSeen) {
         pending.removeIf(k -> futures.get(k).isDone()); // ended at the deadline during the backoff
         if (pending.isEmpty()) {
             return;
@@ -332,7 +332,7 @@ final class Calls {
                 }
             }
             if (!again.isEmpty()) {
-                lastSeen[0] = lastTransient;
+                lastSeen.set(lastTransient);
                 if (e != null) {
                     onTransient(lastTransient);
                 }
