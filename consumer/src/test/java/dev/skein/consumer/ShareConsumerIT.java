@@ -369,6 +369,47 @@ class ShareConsumerIT {
         }
     }
 
+    /**
+     * unsubscribe() whose wait for the ShareFetch in flight ends at its deadline (the proxy holds the request)
+     * still closes the share session (ShareAcknowledge with epoch -1, which the broker takes whatever epoch the
+     * session is at), so the records the member held go back now, not when their 60-second locks run out.
+     */
+    @Test
+    void unsubscribeClosesTheShareSessionWhenAShareFetchIsUnansweredAtItsDeadline(@OwnCluster(faultProxy = true) KafkaCluster kafka)
+            throws Exception {
+        String topic = ConsumerIT.topic(kafka, "share-unsub-held", 1);
+        ParallelProcessorIT.produce(kafka, topic, 5, 5);
+        String group = shareGroup(kafka, "share-unsub-held");
+        groupConfig(kafka, group, Map.of("share.record.lock.duration.ms", "60000"));
+        FaultProxy proxy = kafka.proxy(kafka.brokerIds().iterator().next());
+        Duration apiTimeout = Duration.ofSeconds(2);
+        try (ShareConsumer<String, String> a = ShareConsumer.builder(Serdes.string(), Serdes.string())
+                .bootstrapServers(kafka.bootstrapServers()).groupId(group).acknowledgementMode(AcknowledgementMode.EXPLICIT)
+                .defaultApiTimeout(apiTimeout).build()) {
+            a.subscribe(List.of(topic));
+            List<ShareRecord<String, String>> held = Await.value("records for member A", Duration.ofSeconds(60),
+                    () -> nonEmpty(a.poll(Duration.ofMillis(200))));
+            held.forEach(r -> a.acknowledge(r, AcknowledgeType.RELEASE)); // carried by the ShareFetch held below
+            proxy.holdRequests(ApiKey.SHARE_FETCH.id(), 1);
+            assertEquals(List.of(), a.poll(Duration.ofMillis(200)));
+            Await.until("the next ShareFetch held in the proxy", Duration.ofSeconds(10), () -> proxy.heldRequests() == 1);
+            long start = System.nanoTime();
+            a.unsubscribe();
+            long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertTrue(took < apiTimeout.toMillis() + 5_000, "unsubscribe() kept to its timeout: " + took + " ms");
+            Map<Long, Integer> counts = new ConcurrentHashMap<>();
+            try (ShareConsumer<String, String> b = member(kafka, group, AcknowledgementMode.IMPLICIT)) {
+                b.subscribe(List.of(topic));
+                Await.until("member B receives the " + held.size() + " records A held, well before their 60 s locks end",
+                        Duration.ofSeconds(20), () -> {
+                            b.poll(Duration.ofMillis(200)).forEach(r -> counts.put(r.offset(), r.deliveryCount()));
+                            return held.stream().allMatch(r -> counts.containsKey(r.offset()));
+                        });
+            }
+            assertEquals(1, proxy.heldRequests(), "the ShareFetch was still held: the session close went on its own");
+        }
+    }
+
     private static <T> List<T> nonEmpty(List<T> records) {
         return records.isEmpty() ? null : records;
     }

@@ -833,14 +833,21 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
         for (Map.Entry<Integer, Session> e : sessions.entrySet()) {
             int node = e.getKey();
             Session s = e.getValue();
+            boolean unanswered = false;
             if (s.inFlight != null) {
                 waitFor(s.inFlight, Math.max(0, deadline - System.nanoTime()));
                 if (!s.inFlight.isDone()) {
-                    continue; // answered later: its acknowledgements go with the next request
+                    if (!close) {
+                        continue; // answered later: its acknowledgements go with the next request
+                    }
+                    s = abandon(node, s);
+                    e.setValue(s);
+                    unanswered = true;
+                } else {
+                    collectOutsidePoll(node, s, close);
                 }
-                collectOutsidePoll(node, s, close);
             }
-            if (s.epoch == 0) {
+            if (s.epoch == 0 && !unanswered) {
                 continue; // no open session: nothing acquired through it, nothing to acknowledge or close
             }
             Cluster cluster = client.cluster();
@@ -905,6 +912,38 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
             acknowledged(e.getKey(), s, e.getValue(), carried, result);
         }
         return result;
+    }
+
+    /**
+     * Gives up on the request in flight of a session that close() or unsubscribe() is closing, unanswered at
+     * their deadline: the final-epoch ShareAcknowledge goes anyway, so that the leader releases what the member
+     * acquired now rather than when the locks run out, and the broker's share-session slot is freed. The broker
+     * takes epoch -1 whatever epoch the session is at (it checks only that the session exists, KIP-932) and
+     * serves one connection's requests in order, so a request it has (a ShareFetch waiting for records) is
+     * answered first and whatever that acquired is released by the close; one it never got is refused
+     * afterwards, the session being gone. Returns the session that sends the close; the abandoned answer is
+     * only freed, and the acknowledgements it carried are reported without a result (the close releases any
+     * record whose acknowledgement did not arrive: it comes back, at least once).
+     */
+    private Session abandon(int node, Session s) {
+        s.inFlight.whenComplete((resp, err) -> {
+            if (resp instanceof ShareFetchResponse r) {
+                r.responses().forEach(t -> t.partitions().forEach(p -> {
+                    if (p.records() != null) {
+                        p.records().release();
+                    }
+                }));
+            }
+        });
+        if (!s.carried.isEmpty()) {
+            report(s.carried, new TimeoutException("no answer from broker " + node + " before the share session was "
+                    + "closed; what these acknowledgements did not settle was released", null, true));
+        }
+        Session next = new Session();
+        next.epoch = s.epoch;
+        next.partitions.addAll(s.partitions);
+        next.names.putAll(s.names);
+        return next;
     }
 
     /**
