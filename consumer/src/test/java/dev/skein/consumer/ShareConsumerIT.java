@@ -1,8 +1,10 @@
 package dev.skein.consumer;
 
+import dev.skein.core.ErrorCode;
 import dev.skein.core.TopicPartition;
 import dev.skein.core.errors.CorruptRecordException;
 import dev.skein.core.message.ApiKey;
+import dev.skein.core.message.ShareAcknowledgeResponse;
 import dev.skein.core.message.ShareFetchResponse;
 import dev.skein.producer.ResponseRewrite;
 import dev.skein.serdes.Serdes;
@@ -367,6 +369,77 @@ class ShareConsumerIT {
             Map<TopicPartition, Optional<Exception>> after = c.commitSync();
             assertEquals(Map.of(tp, Optional.empty()), after);
         }
+    }
+
+    /**
+     * A retriable partition error in a ShareAcknowledge answer on a live share session: the commit sends the
+     * acknowledgement again within its timeout and reports the broker's answer to that, as Apache Kafka's
+     * ShareConsumeRequestManager does (it retries retriable partition errors until the commit's deadline, but not
+     * a leader change or an unknown partition: the new leader does not hold the locks). A real broker answers so
+     * when its share-state write failed and it rolled the acknowledgement back (COORDINATOR_NOT_AVAILABLE). The
+     * proxy fakes that answer for a request the broker did apply, so what the broker says to the second request
+     * is its answer for an offset already acknowledged (no error from Apache Kafka 4.3, whose share-partition
+     * start offset has moved past it): the commit reports that, not the first, retriable error. A
+     * NOT_LEADER_OR_FOLLOWER is reported at once. Every acknowledgement took effect: none of the records comes
+     * back to another member, though closing the first member releases whatever it still held.
+     */
+    @Test
+    void aRetriableAcknowledgementErrorIsSentAgainWithinTheCommit(@OwnCluster(faultProxy = true) KafkaCluster kafka)
+            throws Exception {
+        String topic = ConsumerIT.topic(kafka, "share-ack-retry", 1);
+        ParallelProcessorIT.produce(kafka, topic, 5, 5);
+        String group = shareGroup(kafka, "share-ack-retry");
+        groupConfig(kafka, group, Map.of("share.record.lock.duration.ms", "60000"));
+        TopicPartition tp = new TopicPartition(topic, 0);
+        FaultProxy proxy = kafka.proxy(kafka.brokerIds().iterator().next());
+        Set<Long> seen = new HashSet<>();
+        List<String> reports = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (ShareConsumer<String, String> c = member(kafka, group, AcknowledgementMode.EXPLICIT)) {
+            c.setAcknowledgementCommitCallback((offsets, error) -> reports.add(offsets + " " + error));
+            c.subscribe(List.of(topic));
+            List<ShareRecord<String, String>> records = Await.value("records", Duration.ofSeconds(60),
+                    () -> nonEmpty(c.poll(Duration.ofMillis(200))));
+            assertTrue(records.size() >= 3, "one fetch acquires the whole batch: " + records.size());
+            records.forEach(r -> seen.add(r.offset()));
+
+            int before = proxy.requests(ApiKey.SHARE_ACKNOWLEDGE.id());
+            proxy.rewriteResponses(ApiKey.SHARE_ACKNOWLEDGE.id(), 1, partitionError(ErrorCode.REQUEST_TIMED_OUT));
+            c.acknowledge(records.get(0));
+            Map<TopicPartition, Optional<Exception>> retried = c.commitSync(Duration.ofSeconds(20));
+            assertEquals(before + 2, proxy.requests(ApiKey.SHARE_ACKNOWLEDGE.id()),
+                    "the acknowledgement answered REQUEST_TIMED_OUT was sent again within the commit: " + retried);
+            assertTrue(retried.containsKey(tp) && retried.get(tp).stream().noneMatch(e -> e instanceof dev.skein.core.errors.TimeoutException),
+                    "the broker's answer to the second request is reported, not REQUEST_TIMED_OUT: " + retried);
+            System.out.println("the broker answered the acknowledgement sent again with " + retried);
+            c.commitSync(); // runs the callbacks
+            assertEquals(1, reports.size(), "one report for the retried acknowledgement: " + reports);
+
+            proxy.rewriteResponses(ApiKey.SHARE_ACKNOWLEDGE.id(), 1, partitionError(ErrorCode.NOT_LEADER_OR_FOLLOWER));
+            c.acknowledge(records.get(1));
+            Map<TopicPartition, Optional<Exception>> moved = c.commitSync(Duration.ofSeconds(20));
+            assertEquals(before + 3, proxy.requests(ApiKey.SHARE_ACKNOWLEDGE.id()), "a leader change is not retried");
+            assertTrue(moved.get(tp).isPresent(), "and is reported: " + moved);
+
+            for (ShareRecord<String, String> r : records.subList(2, records.size())) {
+                c.acknowledge(r);
+            }
+            assertEquals(Map.of(tp, Optional.empty()), c.commitSync());
+        }
+        Map<Long, Integer> again = new ConcurrentHashMap<>();
+        try (ShareConsumer<String, String> b = member(kafka, group, AcknowledgementMode.IMPLICIT)) {
+            b.subscribe(List.of(topic));
+            // A record the first member still held went back when it closed, so it would come here at once.
+            assertTrue(!Await.holds(() -> {
+                b.poll(Duration.ofMillis(200)).forEach(r -> again.put(r.offset(), r.deliveryCount()));
+                return again.keySet().stream().anyMatch(seen::contains);
+            }, Duration.ofSeconds(5)), "delivered again: " + again);
+        }
+    }
+
+    /** A rewrite of a ShareAcknowledge answer that gives every partition {@code error}. */
+    private static java.util.function.Function<io.netty.buffer.ByteBuf, FaultProxy.Rewritten> partitionError(ErrorCode error) {
+        return frame -> ResponseRewrite.changed(frame, ShareAcknowledgeResponse.HIGHEST_SUPPORTED_VERSION, (short) 1,
+                ShareAcknowledgeResponse::read, r -> r.responses().forEach(t -> t.partitions().forEach(p -> p.setErrorCode(error.code()))));
     }
 
     /**

@@ -125,6 +125,10 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
         final Map<UUID, String> names = new HashMap<>();
         int sentEpoch;
         long retryAtNanos;
+        /** The acknowledgements (offset to type) the ShareAcknowledge in flight carries, to send again after a retriable error. */
+        Map<TopicPartition, TreeMap<Long, Byte>> carriedAcks = Map.of();
+        /** Until when a retriable error of the ShareAcknowledge in flight is retried (commitAsync's answers are read later). */
+        long retryUntilNanos;
     }
 
     public SkeinShareConsumer(ConsumerOptions settings, AcknowledgementMode mode, Deserializer<K> keys, Deserializer<V> values) {
@@ -570,7 +574,7 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
             s.ackInFlight = false;
             @SuppressWarnings("unchecked")
             CompletableFuture<ShareAcknowledgeResponse> ack = (CompletableFuture<ShareAcknowledgeResponse>) f;
-            acknowledged(node, s, ack, carried, new LinkedHashMap<>());
+            acknowledged(node, s, ack, carried, new LinkedHashMap<>(), s.retryUntilNanos, new HashMap<>());
             return;
         }
         ShareFetchResponse resp;
@@ -816,6 +820,9 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
      * Sends every pending acknowledgement with ShareAcknowledge, one request per broker after the
      * request in flight there (a session takes one at a time); {@code close} (close() and unsubscribe())
      * closes the sessions too (epoch -1), which releases what this member acquired and did not acknowledge.
+     * A partition answered with a retriable error on a live session is sent again until the deadline (for
+     * commitAsync, default.api.timeout.ms from now), as Apache Kafka's share consumer does; not at close,
+     * whose session ends with the request anyway.
      */
     private Map<TopicPartition, Optional<Exception>> acknowledgeNow(Duration timeout, boolean close) {
         settleLastPoll();
@@ -827,9 +834,56 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
             early.clear();
         }
         long deadline = System.nanoTime() + timeout.toNanos();
+        long retryUntil = close ? System.nanoTime() : timeout.isZero() ? System.nanoTime() + settings.defaultApiTimeout().toNanos() : deadline;
         Map<TopicPartition, Optional<Exception>> result = new LinkedHashMap<>();
+        Map<TopicPartition, Exception> retried = new HashMap<>();
+        while (true) {
+            boolean again = false;
+            Map<Integer, CompletableFuture<ShareAcknowledgeResponse>> sent = sendAcknowledgements(deadline, close);
+            for (Map.Entry<Integer, CompletableFuture<ShareAcknowledgeResponse>> e : sent.entrySet()) {
+                Session s = sessions.get(e.getKey());
+                if (!timeout.isZero()) {
+                    waitFor(e.getValue(), Math.max(0, deadline - System.nanoTime()));
+                }
+                if (!e.getValue().isDone()) {
+                    // commitAsync, or no answer in time: a later poll or commit reads it (the session waits for it).
+                    if (!timeout.isZero()) {
+                        s.carried.keySet().forEach(tp -> result.put(tp, Optional.of(new TimeoutException(
+                                "no answer to the acknowledgement of " + tp + " within " + timeout, null, true))));
+                    }
+                    s.ackInFlight = true;
+                    s.retryUntilNanos = retryUntil;
+                    continue;
+                }
+                Map<TopicPartition, Set<Long>> carried = s.carried;
+                s.carried = Map.of();
+                s.inFlight = null;
+                again |= acknowledged(e.getKey(), s, e.getValue(), carried, result, retryUntil, retried);
+            }
+            long left = deadline - System.nanoTime();
+            if (!again || timeout.isZero() || left <= 0) {
+                break;
+            }
+            waitFor(new CompletableFuture<Void>(), Math.min(left, settings.client().retryBackoff().toNanos()));
+        }
+        if (!timeout.isZero()) {
+            // ShareConsumer's contract: every partition with acknowledgements is in commitSync's result. What
+            // is still pending was not applied by this commit (not sent: its session's request unanswered by the
+            // deadline, or no session open to its leader; or answered with a retriable error until the deadline):
+            // it goes with a later request.
+            for (TopicPartition tp : pending.keySet()) {
+                Exception last = retried.get(tp);
+                result.put(tp, Optional.of(last != null ? last : new TimeoutException("the acknowledgements of " + tp
+                        + " were not sent within " + timeout + " (the share session to its leader was busy or not open); "
+                        + "a later request carries them", null, true)));
+            }
+        }
+        return result;
+    }
+
+    /** Sends one ShareAcknowledge per session with pending acknowledgements (with every session, at close). */
+    private Map<Integer, CompletableFuture<ShareAcknowledgeResponse>> sendAcknowledgements(long deadline, boolean close) {
         Map<Integer, CompletableFuture<ShareAcknowledgeResponse>> sent = new HashMap<>();
-        Map<Integer, Map<TopicPartition, Set<Long>>> carriedBy = new HashMap<>();
         for (Map.Entry<Integer, Session> e : sessions.entrySet()) {
             int node = e.getKey();
             Session s = e.getValue();
@@ -853,6 +907,7 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
             Cluster cluster = client.cluster();
             Map<UUID, ShareAcknowledgeRequest.AcknowledgeTopic> topics = new LinkedHashMap<>();
             Map<TopicPartition, Set<Long>> carried = new HashMap<>();
+            Map<TopicPartition, TreeMap<Long, Byte>> acks = new HashMap<>();
             for (TopicPartition tp : new ArrayList<>(pending.keySet())) {
                 if (!s.partitions.contains(tp)) {
                     continue;
@@ -863,6 +918,7 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
                 }
                 ShareAcknowledgeRequest.AcknowledgePartition p = new ShareAcknowledgeRequest.AcknowledgePartition()
                         .setPartitionIndex(tp.partition());
+                acks.put(tp, new TreeMap<>(pending.get(tp)));
                 Set<Long> offsets = takeAcks(tp, (first, last, types) -> p.acknowledgementBatches().add(
                         new ShareAcknowledgeRequest.AcknowledgementBatch().setFirstOffset(first).setLastOffset(last)
                                 .setAcknowledgeTypes(types)));
@@ -879,39 +935,11 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
             s.sentEpoch = epoch;
             CompletableFuture<ShareAcknowledgeResponse> f = client.send(node, r);
             sent.put(node, f);
-            carriedBy.put(node, carried);
+            s.carried = carried;
+            s.carriedAcks = acks;
             s.inFlight = f;
         }
-        if (!timeout.isZero()) {
-            // ShareConsumer's contract: every partition with acknowledgements is in commitSync's result. What
-            // is still pending was not sent (its session's request unanswered by the deadline, or no session
-            // open to its leader): it goes with a later request, and this commit did not apply it.
-            for (TopicPartition tp : pending.keySet()) {
-                result.put(tp, Optional.of(new TimeoutException("the acknowledgements of " + tp + " were not sent within "
-                        + timeout + " (the share session to its leader was busy or not open); a later request carries them",
-                        null, true)));
-            }
-        }
-        for (Map.Entry<Integer, CompletableFuture<ShareAcknowledgeResponse>> e : sent.entrySet()) {
-            Session s = sessions.get(e.getKey());
-            Map<TopicPartition, Set<Long>> carried = carriedBy.get(e.getKey());
-            if (!timeout.isZero()) {
-                waitFor(e.getValue(), Math.max(0, deadline - System.nanoTime()));
-            }
-            if (!e.getValue().isDone()) {
-                // commitAsync, or no answer in time: a later poll or commit reads it (the session waits for it).
-                if (!timeout.isZero()) {
-                    carried.keySet().forEach(tp -> result.put(tp, Optional.of(new TimeoutException(
-                            "no answer to the acknowledgement of " + tp + " within " + timeout, null, true))));
-                }
-                s.carried = carried;
-                s.ackInFlight = true;
-                continue;
-            }
-            s.inFlight = null;
-            acknowledged(e.getKey(), s, e.getValue(), carried, result);
-        }
-        return result;
+        return sent;
     }
 
     /**
@@ -950,8 +978,12 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
      * Reads a finished ShareAcknowledge: the session moves on (or, after one that closed it, starts over), each
      * partition's result goes to {@code result} and the callback.
      */
-    private void acknowledged(int node, Session s, CompletableFuture<ShareAcknowledgeResponse> f,
-                              Map<TopicPartition, Set<Long>> carried, Map<TopicPartition, Optional<Exception>> result) {
+    private boolean acknowledged(int node, Session s, CompletableFuture<ShareAcknowledgeResponse> f,
+                                 Map<TopicPartition, Set<Long>> carried, Map<TopicPartition, Optional<Exception>> result,
+                                 long retryUntil, Map<TopicPartition, Exception> retried) {
+        Map<TopicPartition, TreeMap<Long, Byte>> acks = s.carriedAcks;
+        s.carriedAcks = Map.of();
+        boolean again = false;
         try {
             ShareAcknowledgeResponse resp = f.join();
             ErrorCode top = ErrorCode.forCode(resp.errorCode());
@@ -959,7 +991,7 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
                 SkeinException ex = top.exception("share acknowledge to broker " + node, resp.errorMessage());
                 carried.keySet().forEach(tp -> result.put(tp, Optional.of(ex)));
                 failSession(s, carried, ex);
-                return;
+                return false;
             }
             if (s.sentEpoch == -1) {
                 // Closed (read here even when answered after the unsubscribe() that sent it): the next
@@ -978,6 +1010,21 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
                     TopicPartition tp = new TopicPartition(topic, p.partitionIndex());
                     ErrorCode error = ErrorCode.forCode(p.errorCode());
                     Exception ex = error == ErrorCode.NONE ? null : error.exception("acknowledging " + tp, p.errorMessage());
+                    TreeMap<Long, Byte> types = acks.get(tp);
+                    if (ex != null && types != null && carried.containsKey(tp) && retriable(error)
+                            && s.sentEpoch != -1 && System.nanoTime() - retryUntil < 0) {
+                        // The session lives on and the broker did not apply them (a failed share-state write is
+                        // rolled back): the next request of this session carries them again. An acknowledgement
+                        // given since for the same offset wins.
+                        TreeMap<Long, Byte> now = pending.computeIfAbsent(tp, k -> new TreeMap<>());
+                        types.forEach(now::putIfAbsent);
+                        carried.remove(tp);
+                        retried.put(tp, ex);
+                        result.remove(tp);
+                        again = true;
+                        continue;
+                    }
+                    retried.remove(tp);
                     result.put(tp, Optional.ofNullable(ex));
                     Set<Long> offsets = carried.remove(tp);
                     if (offsets != null) {
@@ -989,12 +1036,24 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
             if (!carried.isEmpty()) {
                 report(carried, null);
             }
+            return again;
         } catch (RuntimeException ex) {
             Throwable cause = Retry.cause(ex);
             Exception error = cause instanceof Exception x ? x : new SkeinException(cause.toString(), cause);
             carried.keySet().forEach(tp -> result.put(tp, Optional.of(error)));
             failSession(s, carried, cause);
+            return false;
         }
+    }
+
+    /**
+     * Whether a partition's acknowledgement error is worth sending again in the same session: retriable,
+     * but not a leader change or a partition the broker does not know, whose locks no later request to this
+     * broker can reach (Apache Kafka's ShareConsumeRequestManager draws the same line).
+     */
+    private static boolean retriable(ErrorCode error) {
+        return error.isRetriable() && error != ErrorCode.NOT_LEADER_OR_FOLLOWER && error != ErrorCode.FENCED_LEADER_EPOCH
+                && error != ErrorCode.UNKNOWN_TOPIC_OR_PARTITION && error != ErrorCode.UNKNOWN_TOPIC_ID;
     }
 
     /**
