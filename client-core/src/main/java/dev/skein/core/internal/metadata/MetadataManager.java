@@ -55,6 +55,8 @@ public final class MetadataManager {
     private long equivalentBackoffMs;
     private final Set<String> topics = new LinkedHashSet<>();
     private boolean allTopics;
+    /** Whether refreshes for named topics let the broker create a missing one ({@link #allowAutoTopicCreation}). */
+    private boolean autoCreate;
     private volatile Cluster cluster = Cluster.EMPTY;
     private long lastSuccessMs = Long.MIN_VALUE / 2;
     private long lastAttemptMs = Long.MIN_VALUE / 2;
@@ -160,6 +162,16 @@ public final class MetadataManager {
         topics.removeAll(names);
     }
 
+    /**
+     * Whether a refresh for named topics lets a broker with {@code auto.create.topics.enable} create one
+     * that does not exist (the Metadata request's {@code allow_auto_topic_creation}). Off by default, as the
+     * admin client needs; Apache Kafka's producer asks with it on, its consumer as
+     * {@code allow.auto.create.topics} says (KIP-361).
+     */
+    public synchronized void allowAutoTopicCreation(boolean allow) {
+        this.autoCreate = allow;
+    }
+
     /** Describe every topic in the cluster (admin listings, pattern subscriptions). */
     public synchronized void allTopics(boolean all) {
         if (all && !allTopics) {
@@ -221,7 +233,7 @@ public final class MetadataManager {
         nextUpdate = new CompletableFuture<>();
         inFlightTopics = allTopics ? Set.of() : Set.copyOf(topics);
         inFlightAllTopics = allTopics;
-        MetadataRequest req = new MetadataRequest().setAllowAutoTopicCreation(false);
+        MetadataRequest req = new MetadataRequest().setAllowAutoTopicCreation(autoCreate && !allTopics);
         if (allTopics) {
             req.setTopics(null);
         } else {

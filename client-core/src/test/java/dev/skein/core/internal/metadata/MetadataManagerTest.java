@@ -40,6 +40,20 @@ class MetadataManagerTest {
         assertNotNull(m.nextRequest(61_010));
     }
 
+    @Test
+    void brokersMayCreateNamedTopicsOnlyWhenAllowedAndNeverForAllTopics() {
+        m.addTopics(List.of("t"));
+        assertFalse(m.nextRequest(1_000).allowAutoTopicCreation(), "off by default (the admin client)");
+        m.onResponse(response(1, 5), 1_010);
+        m.allowAutoTopicCreation(true);
+        m.addTopics(List.of("u"));
+        MetadataRequest named = m.nextRequest(1_020);
+        assertTrue(named.allowAutoTopicCreation(), "a producer's or consumer's refresh for named topics");
+        m.onResponse(response(1, 5), 1_030);
+        m.allTopics(true);
+        assertFalse(m.nextRequest(2_000).allowAutoTopicCreation(), "a request for all topics names none to create");
+    }
+
     /** What metadata.recovery.rebootstrap.trigger.ms measures: time since the first refresh not answered yet. */
     @Test
     void unansweredTimeRunsFromTheFirstFailedRefreshUntilAnAnswer() {
