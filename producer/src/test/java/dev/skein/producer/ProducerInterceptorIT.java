@@ -1,6 +1,7 @@
 package dev.skein.producer;
 
 import dev.skein.core.Header;
+import dev.skein.core.errors.TimeoutException;
 import dev.skein.serdes.Serdes;
 import dev.skein.testkit.KafkaCluster;
 import dev.skein.testkit.KafkaClusterExtension;
@@ -151,14 +152,16 @@ class ProducerInterceptorIT {
         Producer<String, String> p = Producer.builder(Serdes.string(), Serdes.string())
                 .property("bootstrap.servers", kafka.bootstrapServers())
                 .property("interceptor.classes", UpperCasing.class.getName())
+                .property("max.block.ms", 1000)
                 .build();
         try {
             assertEquals(1, UpperCasing.MADE.size());
             p.send(ProducerRecord.of(topic, "k", "hello")).get(30, TimeUnit.SECONDS);
-            // A partition the topic does not have fails inside send(); the interceptor still hears of it.
+            // A partition the topic does not have fails inside send() after max.block.ms (as Apache Kafka's
+            // waitOnMetadata); the interceptor still hears of it.
             ExecutionException e = assertThrows(ExecutionException.class,
                     () -> p.send(new ProducerRecord<>(topic, 5, "k", "nowhere", List.of(), null)).get(30, TimeUnit.SECONDS));
-            assertInstanceOf(IllegalArgumentException.class, e.getCause());
+            assertInstanceOf(TimeoutException.class, e.getCause());
         } finally {
             p.close();
         }

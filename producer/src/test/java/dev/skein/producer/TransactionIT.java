@@ -230,8 +230,13 @@ class TransactionIT {
         String topic = Reference.createTopic(kafka, "txn-refused", 1, 1);
         try (Producer<String, String> p = Producer.builder(Serdes.string(), Serdes.string())
                 .bootstrapServers(kafka.bootstrapServers()).transactionalId("refused-" + UUID.randomUUID())
-                .maxRequestSize(1024).build()) {
-            p.initTransactions();
+                .maxRequestSize(1024).maxBlock(Duration.ofSeconds(3)).build()) {
+            // A partition the topic does not have is waited for (max.block.ms, kept short here), then refused.
+            // initTransactions() that timed out is called again and goes on waiting for the same call.
+            Await.until("initTransactions()", Duration.ofSeconds(60), () -> {
+                p.initTransactions();
+                return true;
+            });
             List<ProducerRecord<String, String>> refused = List.of(ProducerRecord.of(topic, "x".repeat(2000)),
                     ProducerRecord.<String, String>of(topic, "nowhere").withPartition(5));
             for (ProducerRecord<String, String> bad : refused) {

@@ -128,12 +128,14 @@ public final class SkeinProducer<K, V> implements Producer<K, V> {
                 inTransaction = true;
             }
             Cluster.TopicInfo topic = knownTopic(record.topic());
+            Integer partition = record.partition();
             long deadline;
-            if (topic != null) { // the common case reads no clock: a wait for memory counts from its start
+            if (topic != null && (partition == null || partition < topic.partitionCount())) {
+                // the common case reads no clock: a wait for memory counts from its start
                 deadline = mayBlock ? RecordAccumulator.MAX_BLOCK_FROM_NOW : System.nanoTime();
             } else {
                 deadline = System.nanoTime() + (mayBlock ? settings.maxBlock().toNanos() : 0);
-                topic = awaitTopic(record.topic(), deadline, mayBlock);
+                topic = awaitTopic(record.topic(), partition == null ? -1 : partition, deadline, mayBlock);
             }
             RecordAccumulator.Appended a = path.append(record, topic, future, callback, deadline);
             if (a != RecordAccumulator.Appended.TO_EXISTING) {
@@ -179,25 +181,45 @@ public final class SkeinProducer<K, V> implements Producer<K, V> {
         return t;
     }
 
-    /** The topic's metadata, waiting until the deadline when {@code mayBlock}. */
-    private Cluster.TopicInfo awaitTopic(String name, long deadline, boolean mayBlock) {
-        Cluster.TopicInfo t = knownTopic(name);
-        if (t != null) {
-            return t;
+    /**
+     * The topic's metadata, with {@code partition} in it (-1: any partition), waiting until the deadline when
+     * {@code mayBlock}. A partition beyond the known count (partitions added since) is waited for with
+     * refreshes, as Apache Kafka's {@code KafkaProducer.waitOnMetadata} does, rather than refused until
+     * metadata.max.age.ms brings it. A topic the principal may not write to fails at once. Without {@code mayBlock} (trySend) a refresh is asked for
+     * and the retriable would-block {@link TimeoutException} thrown.
+     */
+    private Cluster.TopicInfo awaitTopic(String name, int partition, long deadline, boolean mayBlock) {
+        Cluster.TopicInfo known = knownTopic(name);
+        if (known != null && partition < known.partitionCount()) {
+            return known;
         }
         ErrorCode lastError = null;
-        CompletableFuture<Cluster> next = client.addTopics(List.of(name));
-        while (true) {
+        // A topic known without the partition is in the metadata's topics already: refresh it now.
+        CompletableFuture<Cluster> next = known == null ? client.addTopics(List.of(name)) : client.refreshMetadata();
+        Cluster c = client.cluster();
+        for (boolean first = true; ; first = false) {
+            Cluster.TopicInfo info = c.topic(name);
+            if (info != null && info.error() == ErrorCode.TOPIC_AUTHORIZATION_FAILED) {
+                throw new AuthorizationException("not authorized to write to topic " + name, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+            }
+            Cluster.TopicInfo t = usable(info);
+            if (t != null && partition < t.partitionCount()) {
+                return t;
+            }
+            known = t != null ? t : known;
+            lastError = info == null ? lastError : info.error();
             long remaining = deadline - System.nanoTime();
             if (!mayBlock || remaining <= 0) {
-                throw new TimeoutException("topic " + name + " not present in metadata after max.block.ms ("
-                        + settings.maxBlock().toMillis() + " ms)" + (lastError == null ? "" : ": " + lastError), null, true);
+                throw notPresent(name, partition, known, lastError, mayBlock);
             }
-            Cluster c;
+            if (!first) { // the last refresh did not have it: ask again after the backoff
+                sleepQuietly(Math.min(settings.client().retryBackoff().toMillis(), TimeUnit.NANOSECONDS.toMillis(remaining)));
+                next = client.refreshMetadata();
+            }
             try {
-                c = next.get(remaining, TimeUnit.NANOSECONDS);
+                c = next.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
             } catch (java.util.concurrent.TimeoutException e) {
-                continue;
+                c = client.cluster();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new TimeoutException("interrupted while waiting for metadata of " + name, e, false);
@@ -207,18 +229,19 @@ public final class SkeinProducer<K, V> implements Producer<K, V> {
                 }
                 c = client.cluster();
             }
-            Cluster.TopicInfo info = c.topic(name);
-            if (info != null && info.error() == ErrorCode.TOPIC_AUTHORIZATION_FAILED) {
-                throw new AuthorizationException("not authorized to write to topic " + name, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
-            }
-            t = usable(info);
-            if (t != null) {
-                return t;
-            }
-            lastError = info == null ? null : info.error();
-            sleepQuietly(Math.min(settings.client().retryBackoff().toMillis(), TimeUnit.NANOSECONDS.toMillis(remaining)));
-            next = client.refreshMetadata();
         }
+    }
+
+    /** The retriable timeout of a wait for metadata: the topic, or (in Apache Kafka's words) its partition. */
+    private TimeoutException notPresent(String name, int partition, Cluster.TopicInfo known, ErrorCode lastError,
+                                        boolean mayBlock) {
+        long waitedMs = mayBlock ? settings.maxBlock().toMillis() : 0;
+        if (known != null) {
+            return new TimeoutException(String.format("Partition %d of topic %s with partition count %d is not present"
+                    + " in metadata after %d ms", partition, name, known.partitionCount(), waitedMs), null, true);
+        }
+        return new TimeoutException("topic " + name + " not present in metadata after max.block.ms ("
+                + settings.maxBlock().toMillis() + " ms)" + (lastError == null ? "" : ": " + lastError), null, true);
     }
 
     private static Cluster.TopicInfo usable(Cluster.TopicInfo t) {
@@ -429,7 +452,7 @@ public final class SkeinProducer<K, V> implements Producer<K, V> {
 
     @Override
     public List<PartitionInfo> partitionsFor(String topic) {
-        Cluster.TopicInfo t = awaitTopic(topic, System.nanoTime() + settings.maxBlock().toNanos(), true);
+        Cluster.TopicInfo t = awaitTopic(topic, -1, System.nanoTime() + settings.maxBlock().toNanos(), true);
         Cluster c = client.cluster();
         List<PartitionInfo> out = new ArrayList<>();
         for (Cluster.PartitionInfo p : t.partitions()) {

@@ -1,0 +1,88 @@
+package dev.skein.producer;
+
+import dev.skein.core.ErrorCode;
+import dev.skein.core.errors.OutcomeUnknownException;
+import dev.skein.core.errors.SkeinException;
+import dev.skein.core.errors.TimeoutException;
+import dev.skein.core.errors.UnknownTopicException;
+import dev.skein.core.message.ApiKey;
+import dev.skein.serdes.Serdes;
+import dev.skein.testkit.Await;
+import dev.skein.testkit.FaultProxy;
+import dev.skein.testkit.KafkaCluster;
+import dev.skein.testkit.KafkaClusterExtension;
+import dev.skein.testkit.OwnCluster;
+import io.netty.buffer.ByteBufUtil;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewPartitions;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * How the producer follows cluster metadata as it changes: partitions added, topics created by the
+ * broker on first use, deleted and created again, names the broker refuses, topics no longer sent to.
+ */
+@ExtendWith(KafkaClusterExtension.class)
+class ProducerMetadataIT {
+
+    private static ProducerBuilder<String, String> builder(KafkaCluster kafka) {
+        return Producer.builder(Serdes.string(), Serdes.string()).bootstrapServers(kafka.bootstrapServers());
+    }
+
+    private static Admin admin(KafkaCluster kafka) {
+        return Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()));
+    }
+
+    /** As Apache Kafka's waitOnMetadata: a partition beyond the known count is waited for, not refused. */
+    @Test
+    void aSendToAPartitionAddedAfterTheFirstSendWaitsForMetadataThatHasIt(KafkaCluster kafka) throws Exception {
+        String topic = Reference.createTopic(kafka, "grown", 3, 1);
+        try (Producer<String, String> p = builder(kafka).maxBlock(Duration.ofSeconds(30)).build();
+             Admin admin = admin(kafka)) {
+            p.send(ProducerRecord.<String, String>of(topic, "first").withPartition(2)).get(30, TimeUnit.SECONDS);
+            admin.createPartitions(Map.of(topic, NewPartitions.increaseTo(6))).all().get(30, TimeUnit.SECONDS);
+            RecordMetadata md = p.send(ProducerRecord.<String, String>of(topic, "new").withPartition(5))
+                    .get(60, TimeUnit.SECONDS);
+            assertEquals(5, md.partition());
+            assertEquals(6, p.partitionsFor(topic).size(), "the producer's metadata has the new partitions");
+        }
+    }
+
+    @Test
+    void aPartitionTheTopicNeverGetsFailsAfterMaxBlockAndTrySendDoesNotWait(KafkaCluster kafka) throws Exception {
+        String topic = Reference.createTopic(kafka, "no-partition-99", 6, 1);
+        try (Producer<String, String> p = builder(kafka).maxBlock(Duration.ofMillis(1500)).build()) {
+            long start = System.nanoTime();
+            CompletableFuture<RecordMetadata> f = p.send(ProducerRecord.<String, String>of(topic, "x").withPartition(99));
+            ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(30, TimeUnit.SECONDS));
+            long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertInstanceOf(TimeoutException.class, e.getCause());
+            assertEquals("Partition 99 of topic " + topic + " with partition count 6 is not present in metadata after"
+                    + " 1500 ms", e.getCause().getMessage());
+            assertTrue(tookMs >= 1400, "waited max.block.ms, took " + tookMs + " ms");
+
+            long t0 = System.nanoTime();
+            CompletableFuture<RecordMetadata> tried = p.trySend(ProducerRecord.<String, String>of(topic, "x").withPartition(99));
+            assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0) < 500, "trySend does not wait");
+            ExecutionException te = assertThrows(ExecutionException.class, () -> tried.get(5, TimeUnit.SECONDS));
+            assertInstanceOf(TimeoutException.class, te.getCause(), "trySend's would-block error");
+        }
+    }
+}
