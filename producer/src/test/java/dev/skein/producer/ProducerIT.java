@@ -10,6 +10,7 @@ import dev.skein.serdes.SerializationException;
 import dev.skein.serdes.Serializer;
 import dev.skein.testkit.KafkaCluster;
 import dev.skein.testkit.KafkaClusterExtension;
+import dev.skein.testkit.OwnCluster;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -196,8 +197,9 @@ class ProducerIT {
         }
     }
 
+    /** A cluster of its own: the shared one keeps the broker default, which creates a topic sent to. */
     @Test
-    void anUnknownTopicFailsAfterMaxBlockNamingIt(KafkaCluster kafka) {
+    void anUnknownTopicFailsAfterMaxBlockNamingIt(@OwnCluster(config = "auto.create.topics.enable=false") KafkaCluster kafka) {
         try (Producer<String, String> p = builder(kafka).maxBlock(Duration.ofMillis(800)).build()) {
             ExecutionException e = assertThrows(ExecutionException.class,
                     () -> p.send(ProducerRecord.of("no-such-topic-xyz", "v")).get(30, TimeUnit.SECONDS));

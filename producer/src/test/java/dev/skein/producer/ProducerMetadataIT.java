@@ -85,4 +85,17 @@ class ProducerMetadataIT {
             assertInstanceOf(TimeoutException.class, te.getCause(), "trySend's would-block error");
         }
     }
+
+    /** The shared cluster keeps the broker default auto.create.topics.enable=true, as Apache Kafka's producer relies on. */
+    @Test
+    void aSendToATopicThatDoesNotExistCreatesItWhereTheBrokerAllowsIt(KafkaCluster kafka) throws Exception {
+        String topic = "auto-created-" + UUID.randomUUID().toString().substring(0, 8);
+        try (Producer<String, String> p = builder(kafka).maxBlock(Duration.ofSeconds(15)).build();
+             Admin admin = admin(kafka)) {
+            RecordMetadata md = p.send(ProducerRecord.of(topic, "created by this send")).get(30, TimeUnit.SECONDS);
+            assertEquals(topic, md.topic());
+            assertTrue(admin.listTopics().names().get(30, TimeUnit.SECONDS).contains(topic), "the broker created it");
+        }
+        assertEquals(1, Reference.readAll(kafka, topic, 1).size());
+    }
 }

@@ -71,6 +71,8 @@ public final class SkeinProducer<K, V> implements Producer<K, V> {
         this.tracing = SendTracing.of(observationRegistry, settings.client().clientId());
         // One loop for the sender and its connections: a batch is drained, written and answered on one thread.
         this.client = ClusterClient.startOnOneLoop(settings.client(), shared);
+        // As Apache Kafka's producer: a broker with auto.create.topics.enable creates a topic sent to.
+        client.metadata().allowAutoTopicCreation(true);
         this.accumulator = new RecordAccumulator(settings, client.resources().allocator());
         this.path = new SendPath<>(settings, keySerializer, valueSerializer, accumulator,
                 new RecordClock(client.loop()));
