@@ -98,4 +98,20 @@ class ProducerMetadataIT {
         }
         assertEquals(1, Reference.readAll(kafka, topic, 1).size());
     }
+
+    /** Apache Kafka's producer throws InvalidTopicException at once; waiting could not help. */
+    @Test
+    void aTopicNameTheBrokerRefusesFailsAtOnceNamingIt(KafkaCluster kafka) {
+        String topic = "bad/name-" + UUID.randomUUID().toString().substring(0, 8);
+        try (Producer<String, String> p = builder(kafka).maxBlock(Duration.ofSeconds(30)).build()) {
+            long start = System.nanoTime();
+            ExecutionException e = assertThrows(ExecutionException.class,
+                    () -> p.send(ProducerRecord.of(topic, "v")).get(60, TimeUnit.SECONDS));
+            long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            SkeinException error = assertInstanceOf(SkeinException.class, e.getCause());
+            assertEquals(ErrorCode.INVALID_TOPIC_EXCEPTION, error.errorCode(), error.toString());
+            assertTrue(error.getMessage().contains(topic), error.getMessage());
+            assertTrue(tookMs < 10_000, "failed at once rather than after max.block.ms (30 s): " + tookMs + " ms");
+        }
+    }
 }

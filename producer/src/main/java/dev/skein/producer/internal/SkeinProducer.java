@@ -187,7 +187,8 @@ public final class SkeinProducer<K, V> implements Producer<K, V> {
      * The topic's metadata, with {@code partition} in it (-1: any partition), waiting until the deadline when
      * {@code mayBlock}. A partition beyond the known count (partitions added since) is waited for with
      * refreshes, as Apache Kafka's {@code KafkaProducer.waitOnMetadata} does, rather than refused until
-     * metadata.max.age.ms brings it. A topic the principal may not write to fails at once. Without {@code mayBlock} (trySend) a refresh is asked for
+     * metadata.max.age.ms brings it. A topic the broker refuses to describe (not authorized, an invalid
+     * name) fails at once: waiting cannot help. Without {@code mayBlock} (trySend) a refresh is asked for
      * and the retriable would-block {@link TimeoutException} thrown.
      */
     private Cluster.TopicInfo awaitTopic(String name, int partition, long deadline, boolean mayBlock) {
@@ -201,8 +202,14 @@ public final class SkeinProducer<K, V> implements Producer<K, V> {
         Cluster c = client.cluster();
         for (boolean first = true; ; first = false) {
             Cluster.TopicInfo info = c.topic(name);
-            if (info != null && info.error() == ErrorCode.TOPIC_AUTHORIZATION_FAILED) {
+            ErrorCode refusal = info == null ? null : info.refusal();
+            if (refusal == ErrorCode.TOPIC_AUTHORIZATION_FAILED) {
                 throw new AuthorizationException("not authorized to write to topic " + name, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+            }
+            if (refusal != null) {
+                // INVALID_TOPIC_EXCEPTION (a name the broker refuses) and the like: as Apache Kafka's producer throws
+                // InvalidTopicException at once; here the code's type (InvalidRequestException) with the code.
+                throw refusal.exception("cannot send to topic " + name);
             }
             Cluster.TopicInfo t = usable(info);
             if (t != null && partition < t.partitionCount()) {
