@@ -114,4 +114,53 @@ class ProducerMetadataIT {
             assertTrue(tookMs < 10_000, "failed at once rather than after max.block.ms (30 s): " + tookMs + " ms");
         }
     }
+
+    /**
+     * KAFKA-19397: a Produce v13 answer names topics by the ids its request used. The topic is deleted and
+     * created again (a new id) while the request is held, and the producer's metadata learns the new id
+     * before the answer comes: the answer (UNKNOWN_TOPIC_ID for the old id: the record was not written) must
+     * still reach the batch it belongs to, not be dropped as "answered without a result", which reads as
+     * may-have-been-written. Two brokers: the request held on broker 1, metadata answered by broker 2 (a
+     * Metadata answer on the held request's connection would overtake it).
+     */
+    @Test
+    void aProduceAnswerIsReadWithTheTopicIdsOfItsRequestAfterTheTopicWasCreatedAgain(
+            @OwnCluster(brokers = 2, faultProxy = true, config = "auto.create.topics.enable=false") KafkaCluster kafka)
+            throws Exception {
+        String suffix = UUID.randomUUID().toString().substring(0, 8);
+        String topic = "recreated-" + suffix;
+        String other = "on-broker-2-" + suffix;
+        try (Admin admin = admin(kafka);
+             Producer<String, String> p = builder(kafka).acks(Acks.LEADER).idempotence(false).retries(0)
+                     .linger(Duration.ZERO).requestTimeout(Duration.ofSeconds(60)).deliveryTimeout(Duration.ofSeconds(90))
+                     .maxBlock(Duration.ofSeconds(30)).build()) {
+            admin.createTopics(List.of(new NewTopic(topic, Map.of(0, List.of(1))), new NewTopic(other, Map.of(0, List.of(2)))))
+                    .all().get(60, TimeUnit.SECONDS);
+            p.send(ProducerRecord.of(topic, "before")).get(30, TimeUnit.SECONDS);
+            p.send(ProducerRecord.of(other, "opens the connection to broker 2")).get(30, TimeUnit.SECONDS);
+
+            FaultProxy broker1 = kafka.proxy(1);
+            broker1.holdRequests(ApiKey.PRODUCE.id(), 1);
+            CompletableFuture<RecordMetadata> held = p.send(ProducerRecord.of(topic, "held"));
+            Await.until("the Produce request held", Duration.ofSeconds(30), () -> broker1.heldRequests() == 1);
+
+            admin.deleteTopics(List.of(topic)).all().get(60, TimeUnit.SECONDS);
+            Await.until("the topic created again", Duration.ofSeconds(60), () -> {
+                admin.createTopics(List.of(new NewTopic(topic, Map.of(0, List.of(1))))).all().get(30, TimeUnit.SECONDS);
+                return true;
+            });
+            // A topic created after the new incarnation: a broker that describes it has applied that one too, so
+            // the refresh that finds it gives the producer the new topic id (partitionsFor then sees it usable).
+            String later = "later-" + suffix;
+            admin.createTopics(List.of(new NewTopic(later, Map.of(0, List.of(2))))).all().get(60, TimeUnit.SECONDS);
+            assertEquals(1, p.partitionsFor(later).size());
+            assertEquals(1, p.partitionsFor(topic).size());
+
+            assertEquals(1, broker1.releaseHeld());
+            ExecutionException e = assertThrows(ExecutionException.class, () -> held.get(60, TimeUnit.SECONDS));
+            assertFalse(e.getCause() instanceof OutcomeUnknownException,
+                    "the broker's answer was read, not dropped as missing: " + e.getCause());
+            assertInstanceOf(UnknownTopicException.class, e.getCause(), e.getCause().toString());
+        }
+    }
 }

@@ -14,15 +14,17 @@ import java.util.function.Function;
 
 /**
  * One Produce response read for the sender: each partition's answer by partition, and the new leaders
- * the response names (KIP-951). No state and no I/O. Since Produce v13 topics are named by id: an id
- * the client does not know leaves its partitions without an answer (their batches are retried).
+ * the response names (KIP-951). No state and no I/O. Since Produce v13 topics are named by id, read
+ * with the names the request used them for (not the metadata of when the answer comes, in which a
+ * topic deleted or created again has no or another id: KAFKA-19397); an id the request did not use
+ * leaves its partitions without an answer.
  */
 final class ProduceResponses {
     private final Map<TopicPartition, ProduceResponse.PartitionProduceResponse> byPartition = new HashMap<>();
     private final List<MetadataManager.LeaderHint> hints = new ArrayList<>();
     private final List<Node> endpoints;
 
-    /** {@code topicName}: the name of a topic id, or null when unknown. */
+    /** {@code topicName}: the name of a topic id as the request used it, or null when it did not. */
     ProduceResponses(ProduceResponse response, Function<UUID, String> topicName) {
         for (ProduceResponse.TopicProduceResponse t : response.responses()) {
             String name = t.name() == null || t.name().isEmpty() ? topicName.apply(t.topicId()) : t.name();

@@ -403,6 +403,10 @@ final class Sender {
         out[0]++;
         boolean expectResponse = settings.acks() != Acks.NONE;
         BrokerConnection conn = client.connections().openConnection(nodeId);
+        // The names of the topic ids this request uses (v13+): its answer is read with them, not with the
+        // metadata of when it comes, in which a topic deleted or created again meanwhile has no or another
+        // id (KAFKA-19397: the answer was dropped, and the batch failed or was retried as outcome-unknown).
+        Map<UUID, String> topicNames = new HashMap<>();
         CompletableFuture<ApiMessage> sent;
         if (conn == null) {
             sent = CompletableFuture.failedFuture(new NetworkException("the connection to broker " + nodeId
@@ -413,7 +417,7 @@ final class Sender {
                 if (txn != null && !txn.isV2()) {
                     version = (short) Math.min(version, 11); // v12+ would ask for implicit partition adds (version 2)
                 }
-                sent = conn.send(request(cluster, batches, version), version, expectResponse);
+                sent = conn.send(request(cluster, batches, version, topicNames), version, expectResponse);
             } catch (RuntimeException e) {
                 sent = CompletableFuture.failedFuture(e);
             }
@@ -421,17 +425,21 @@ final class Sender {
         sent.whenComplete((resp, err) -> loop.execute(() -> {
             out[0]--;
             metrics.requestLatency(System.nanoTime() - start);
-            onResponse(nodeId, batches, (ProduceResponse) resp, err, expectResponse);
+            onResponse(nodeId, batches, (ProduceResponse) resp, err, expectResponse, topicNames);
         }));
     }
 
-    private ProduceRequest request(Cluster cluster, List<ProducerBatch> batches, short version) {
+    /** The request for {@code batches}; {@code topicNames} gets the name of each topic id it uses (v13+). */
+    private ProduceRequest request(Cluster cluster, List<ProducerBatch> batches, short version, Map<UUID, String> topicNames) {
         Map<String, ProduceRequest.TopicProduceData> topics = new LinkedHashMap<>();
         for (ProducerBatch b : batches) {
             ProduceRequest.TopicProduceData t = topics.computeIfAbsent(b.tp.topic(), name -> {
                 Cluster.TopicInfo info = cluster.topic(name);
-                return new ProduceRequest.TopicProduceData().setName(version < 13 ? name : "")
-                        .setTopicId(version >= 13 && info != null ? info.id() : new UUID(0, 0))
+                UUID id = version >= 13 && info != null ? info.id() : new UUID(0, 0);
+                if (version >= 13 && info != null) {
+                    topicNames.put(id, name);
+                }
+                return new ProduceRequest.TopicProduceData().setName(version < 13 ? name : "").setTopicId(id)
                         .setPartitionData(new ArrayList<>());
             });
             t.partitionData().add(new ProduceRequest.PartitionProduceData().setIndex(b.tp.partition()).setRecords(b.bytes()));
@@ -442,7 +450,7 @@ final class Sender {
     }
 
     private void onResponse(int nodeId, List<ProducerBatch> batches, ProduceResponse resp, Throwable err,
-                            boolean expectResponse) {
+                            boolean expectResponse, Map<UUID, String> topicNames) {
         if (err != null) {
             Throwable cause = Retry.cause(err);
             RuntimeException e = cause instanceof ProtocolException unreadable
@@ -469,8 +477,7 @@ final class Sender {
             return;
         }
         metrics.throttled(resp.throttleTimeMs()); // the connection itself holds off (KIP-219)
-        Cluster cluster = client.cluster();
-        ProduceResponses answers = new ProduceResponses(resp, cluster::topicName);
+        ProduceResponses answers = new ProduceResponses(resp, topicNames::get);
         // KIP-951: a refusal for want of leadership names the new leader; turn to it at once.
         boolean rerouted = !answers.leaderHints().isEmpty()
                 && client.metadata().applyLeaderHints(answers.leaderHints(), answers.endpoints());
