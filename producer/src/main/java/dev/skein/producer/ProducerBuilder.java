@@ -73,6 +73,9 @@ public final class ProducerBuilder<K, V> {
     /** See {@link ProducerOptions.Builder#bufferMemory}. */
     public ProducerBuilder<K, V> bufferMemory(long bytes) { options.bufferMemory(bytes); return this; }
 
+    /** See {@link ProducerOptions.Builder#metadataMaxIdle}. */
+    public ProducerBuilder<K, V> metadataMaxIdle(Duration d) { options.metadataMaxIdle(d); return this; }
+
     /** See {@link ProducerOptions.Builder#maxBlock}. */
     public ProducerBuilder<K, V> maxBlock(Duration d) { options.maxBlock(d); return this; }
 

@@ -53,6 +53,10 @@ public final class ProducerOptions {
     public static final int DEFAULT_MAX_REQUEST_SIZE = 1024 * 1024;
     /** {@code transaction.timeout.ms}: one minute. */
     public static final Duration DEFAULT_TRANSACTION_TIMEOUT = Duration.ofMinutes(1);
+    /** {@code metadata.max.idle.ms}: 5 minutes, as Apache Kafka's producer (KIP-526). */
+    public static final Duration DEFAULT_METADATA_MAX_IDLE = Duration.ofMinutes(5);
+    /** The least {@code metadata.max.idle.ms}, as Apache Kafka's producer allows. */
+    public static final Duration MIN_METADATA_MAX_IDLE = Duration.ofSeconds(5);
     /** The highest {@code max.in.flight.requests.per.connection} idempotence allows. */
     public static final int MAX_IN_FLIGHT_WITH_IDEMPOTENCE = 5;
 
@@ -64,7 +68,7 @@ public final class ProducerOptions {
             "buffer.memory", "max.block.ms", "delivery.timeout.ms", "retries", "enable.idempotence", "max.request.size",
             "max.in.flight.requests.per.connection", "request.timeout.ms", "compression.type", "compression.gzip.level",
             "compression.lz4.level", "compression.zstd.level", "partitioner.class", "partitioner.ignore.keys",
-            "transactional.id", "transaction.timeout.ms", "interceptor.classes");
+            "transactional.id", "transaction.timeout.ms", "interceptor.classes", "metadata.max.idle.ms");
 
     private final ClientOptions client;
     private final Acks acks;
@@ -82,6 +86,7 @@ public final class ProducerOptions {
     private final Partitioner partitioner;
     private final String transactionalId;
     private final Duration transactionTimeout;
+    private final Duration metadataMaxIdle;
     private final List<Class<? extends ProducerInterceptor<?, ?>>> interceptorClasses;
 
     private ProducerOptions(Builder b, ClientOptions client, boolean idempotence,
@@ -102,6 +107,7 @@ public final class ProducerOptions {
         this.partitioner = b.partitioner;
         this.transactionalId = b.transactionalId;
         this.transactionTimeout = b.transactionTimeout;
+        this.metadataMaxIdle = b.metadataMaxIdle;
         this.interceptorClasses = interceptorClasses;
     }
 
@@ -127,6 +133,7 @@ public final class ProducerOptions {
         b.partitioner = partitioner;
         b.transactionalId = transactionalId;
         b.transactionTimeout = transactionTimeout;
+        b.metadataMaxIdle = metadataMaxIdle;
         b.interceptorClasses = List.copyOf(interceptorClasses);
         return b;
     }
@@ -193,6 +200,12 @@ public final class ProducerOptions {
     public Duration transactionTimeout() { return transactionTimeout; }
 
     /**
+     * {@code metadata.max.idle.ms}: a topic not sent to for this long leaves the producer's metadata requests
+     * until it is sent to again (KIP-526); at least 5 s.
+     */
+    public Duration metadataMaxIdle() { return metadataMaxIdle; }
+
+    /**
      * {@code interceptor.classes}: the interceptors each producer built with these options makes one
      * instance of (public no-arg constructor), in this order, before those given to
      * {@link ProducerBuilder#interceptor}. Empty by default.
@@ -227,6 +240,7 @@ public final class ProducerOptions {
         private Partitioner partitioner = Partitioners.murmur2();
         private String transactionalId;
         private Duration transactionTimeout = DEFAULT_TRANSACTION_TIMEOUT;
+        private Duration metadataMaxIdle = DEFAULT_METADATA_MAX_IDLE;
         /** Class names or {@code Class} objects, resolved and checked by {@link #build()}. */
         private List<Object> interceptorClasses = List.of();
 
@@ -306,6 +320,15 @@ public final class ProducerOptions {
         }
 
         /**
+         * {@code metadata.max.idle.ms}: a topic not sent to for this long leaves the producer's metadata
+         * requests until it is sent to again. At least 5 s; default 5 minutes.
+         */
+        public Builder metadataMaxIdle(Duration d) {
+            this.metadataMaxIdle = Objects.requireNonNull(d, "metadataMaxIdle");
+            return this;
+        }
+
+        /**
          * {@code interceptor.classes}: {@link ProducerInterceptor} classes, by name or as {@code Class}
          * objects, replacing any set before. Each must be public with a public no-arg constructor;
          * {@link #build()} checks that and names the key otherwise. For instances, use
@@ -346,6 +369,7 @@ public final class ProducerOptions {
                 case "enable.idempotence" -> idempotence(ConfigValues.bool(key, value));
                 case "transactional.id" -> transactionalId(ConfigValues.string(key, value));
                 case "transaction.timeout.ms" -> transactionTimeout(ConfigValues.millis(key, value, 1));
+                case "metadata.max.idle.ms" -> metadataMaxIdle(ConfigValues.millis(key, value, MIN_METADATA_MAX_IDLE.toMillis()));
                 case "max.request.size" -> maxRequestSize(ConfigValues.intValue(key, value, 1024, Integer.MAX_VALUE));
                 case "compression.type" -> compression(value instanceof Compression c ? c : parseCompression(value));
                 case "compression.gzip.level", "compression.lz4.level", "compression.zstd.level" ->
@@ -397,6 +421,7 @@ public final class ProducerOptions {
             ConfigValues.millis("max.block.ms", maxBlock, 0);
             ConfigValues.millis("delivery.timeout.ms", deliveryTimeout, 1);
             ConfigValues.millis("transaction.timeout.ms", transactionTimeout, 1);
+            ConfigValues.millis("metadata.max.idle.ms", metadataMaxIdle, MIN_METADATA_MAX_IDLE.toMillis());
             ConfigValues.longValue("batch.size", batchSize, 0, Integer.MAX_VALUE);
             ConfigValues.longValue("buffer.memory", bufferMemory, 1024, Long.MAX_VALUE);
             ConfigValues.longValue("retries", retries, 0, Integer.MAX_VALUE);

@@ -163,4 +163,58 @@ class ProducerMetadataIT {
             assertInstanceOf(UnknownTopicException.class, e.getCause(), e.getCause().toString());
         }
     }
+
+    /**
+     * KIP-526: a topic not sent to for metadata.max.idle.ms leaves the producer's Metadata requests; one sent
+     * to all along stays. The broker's Metadata answers name exactly the topics asked for, so the test reads
+     * them off the proxy.
+     */
+    @Test
+    void aTopicNotSentToForMetadataMaxIdleIsNoLongerAskedFor(@OwnCluster(faultProxy = true) KafkaCluster kafka)
+            throws Exception {
+        String idle = Reference.createTopic(kafka, "idle", 1, 1);
+        String busy = Reference.createTopic(kafka, "busy", 1, 1);
+        byte[] idleName = idle.getBytes(StandardCharsets.UTF_8);
+        byte[] busyName = busy.getBytes(StandardCharsets.UTF_8);
+        record Answer(long atNanos, boolean namesIdle, boolean namesBusy) {}
+        ConcurrentLinkedQueue<Answer> answers = new ConcurrentLinkedQueue<>();
+        try (Producer<String, String> p = builder(kafka).property("metadata.max.age.ms", 300)
+                .property("metadata.max.idle.ms", 5000).build()) {
+            p.send(ProducerRecord.of(busy, "warm-up")).get(30, TimeUnit.SECONDS);
+            kafka.proxy(1).rewriteResponses(ApiKey.METADATA.id(), 1_000_000, frame -> {
+                byte[] bytes = ByteBufUtil.getBytes(frame);
+                answers.add(new Answer(System.nanoTime(), contains(bytes, idleName), contains(bytes, busyName)));
+                return new FaultProxy.Rewritten(frame, false); // unchanged: only read
+            });
+            p.send(ProducerRecord.of(idle, "once")).get(30, TimeUnit.SECONDS);
+            long lastIdleSend = System.nanoTime();
+            Await.until("a Metadata answer without the idle topic", Duration.ofSeconds(40), () -> {
+                p.send(ProducerRecord.of(busy, "keeps it in use")).get(30, TimeUnit.SECONDS);
+                return answers.stream().anyMatch(a -> a.atNanos() > lastIdleSend && !a.namesIdle());
+            });
+            Answer firstWithout = answers.stream().filter(a -> a.atNanos() > lastIdleSend && !a.namesIdle()).findFirst()
+                    .orElseThrow();
+            long afterMs = TimeUnit.NANOSECONDS.toMillis(firstWithout.atNanos() - lastIdleSend);
+            assertTrue(afterMs >= 4_500, "dropped after metadata.max.idle.ms (5 s), not before: " + afterMs + " ms");
+            assertTrue(answers.stream().anyMatch(a -> a.atNanos() > lastIdleSend && a.namesIdle()),
+                    "asked for while in use");
+            assertTrue(firstWithout.namesBusy(), "the topic sent to all along is still asked for");
+
+            assertEquals(1, p.send(ProducerRecord.of(idle, "again")).get(30, TimeUnit.SECONDS).offset(),
+                    "a send to it asks for it again");
+        }
+    }
+
+    private static boolean contains(byte[] haystack, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= haystack.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return true;
+        }
+        return false;
+    }
 }

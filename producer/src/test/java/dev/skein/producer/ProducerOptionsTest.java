@@ -30,6 +30,7 @@ class ProducerOptionsTest {
         assertEquals(ProducerOptions.DEFAULT_RETRIES, o.retries());
         assertEquals(ProducerOptions.DEFAULT_MAX_REQUEST_SIZE, o.maxRequestSize());
         assertEquals(ProducerOptions.DEFAULT_TRANSACTION_TIMEOUT, o.transactionTimeout());
+        assertEquals(ProducerOptions.DEFAULT_METADATA_MAX_IDLE, o.metadataMaxIdle());
         assertTrue(o.idempotence());
         assertNull(o.transactionalId());
     }
@@ -41,7 +42,7 @@ class ProducerOptionsTest {
                 .linger(Duration.ofMillis(9)).batchSize(1000).bufferMemory(1 << 22).maxBlock(Duration.ofSeconds(3))
                 .deliveryTimeout(Duration.ofMinutes(3)).retries(7).idempotence(true).maxInFlight(2)
                 .compression(Compression.LZ4).compressionLevel(5).maxRequestSize(4096).partitioner(p)
-                .transactionalId("tx").transactionTimeout(Duration.ofSeconds(20)).build();
+                .transactionalId("tx").transactionTimeout(Duration.ofSeconds(20)).metadataMaxIdle(Duration.ofSeconds(30)).build();
         ProducerOptions b = a.mutate().build();
         assertEquals(a.client().clientId(), b.client().clientId());
         assertEquals(a.client().bootstrapServers(), b.client().bootstrapServers());
@@ -60,6 +61,7 @@ class ProducerOptionsTest {
         assertSame(a.partitioner(), b.partitioner());
         assertEquals(a.transactionalId(), b.transactionalId());
         assertEquals(a.transactionTimeout(), b.transactionTimeout());
+        assertEquals(a.metadataMaxIdle(), b.metadataMaxIdle());
 
         ProducerOptions c = a.mutate().linger(Duration.ZERO).build();
         assertEquals(Duration.ZERO, c.linger());
@@ -80,16 +82,17 @@ class ProducerOptionsTest {
     void propertiesMapOntoTheTypedSetters() {
         ProducerOptions typed = ProducerOptions.builder().bootstrapServers("a:1").acks(Acks.LEADER)
                 .linger(Duration.ofMillis(20)).batchSize(65536).compression(Compression.ZSTD).compressionLevel(3)
-                .transactionTimeout(Duration.ofSeconds(30)).build();
+                .transactionTimeout(Duration.ofSeconds(30)).metadataMaxIdle(Duration.ofSeconds(10)).build();
         ProducerOptions props = ProducerOptions.builder().properties(Map.of("bootstrap.servers", "a:1", "acks", "1",
                 "linger.ms", "20", "batch.size", "65536", "compression.type", "zstd", "compression.zstd.level", "3",
-                "transaction.timeout.ms", "30000")).build();
+                "transaction.timeout.ms", "30000", "metadata.max.idle.ms", "10000")).build();
         assertEquals(typed.acks(), props.acks());
         assertEquals(typed.linger(), props.linger());
         assertEquals(typed.batchSize(), props.batchSize());
         assertEquals(typed.compression(), props.compression());
         assertEquals(typed.compressionLevel(), props.compressionLevel());
         assertEquals(typed.transactionTimeout(), props.transactionTimeout());
+        assertEquals(typed.metadataMaxIdle(), props.metadataMaxIdle());
         assertEquals(typed.idempotence(), props.idempotence());
     }
 
@@ -113,6 +116,13 @@ class ProducerOptionsTest {
                 () -> ProducerOptions.builder().set("lingr.ms", "5")).key());
         assertEquals("bootstrap.servers", assertThrows(ConfigException.class,
                 () -> ProducerOptions.builder().build()).key());
+        // As Apache Kafka's producer: at least 5 s.
+        assertEquals("metadata.max.idle.ms", assertThrows(ConfigException.class, () -> ProducerOptions.builder()
+                .bootstrapServers("a:1").metadataMaxIdle(Duration.ofSeconds(4)).build()).key());
+        assertEquals("metadata.max.idle.ms", assertThrows(ConfigException.class,
+                () -> ProducerOptions.builder().set("metadata.max.idle.ms", "4999")).key());
+        assertEquals("metadata.max.idle.ms", assertThrows(ConfigException.class,
+                () -> ProducerOptions.builder().set("metadata.max.idle.ms", "never")).key());
     }
 
     @Test

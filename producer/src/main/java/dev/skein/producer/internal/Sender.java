@@ -90,6 +90,8 @@ final class Sender {
     private final Map<Integer, int[]> requestsOut = new HashMap<>();
     private volatile int inFlightBatches;
     private final Map<TopicPartition, int[]> drainCounters = new HashMap<>();
+    /** metadata.max.idle.ms: topics no request carried for that long leave the metadata (loop only). */
+    private final IdleTopics idleTopics;
 
     Sender(ProducerOptions settings, ClusterClient client, RecordAccumulator accumulator, Executor callbacks,
            ProducerMetrics metrics) {
@@ -106,6 +108,7 @@ final class Sender {
         long linger = settings.linger().toNanos();
         this.lingerNanos = linger - Math.min(LINGER_SLACK_NANOS, linger / 2);
         this.loop = client.loop(); // the connections' loop too (ClusterClient.startOnOneLoop)
+        this.idleTopics = new IdleTopics(settings.metadataMaxIdle().toNanos());
         this.txn = settings.transactionalId() == null ? null
                 : new TransactionManager(settings, client, idempotence, loop, this::wakeup, accumulator::hasIncomplete);
     }
@@ -250,6 +253,7 @@ final class Sender {
         Map<Integer, Integer> bytesByNode = new HashMap<>();
         Set<Integer> connecting = new HashSet<>();
         boolean needMetadata = false;
+        Set<String> unknownTopics = null;
         boolean more = false;
         boolean forced = flushing > 0 || closing;
         List<TopicPartition> partitions = accumulator.partitions();
@@ -277,6 +281,12 @@ final class Sender {
             Node leader = cluster.leader(tp.topic(), tp.partition());
             if (leader == null) {
                 needMetadata = true;
+                if (cluster.topic(tp.topic()) == null) {
+                    // Dropped from the metadata as idle just before this batch came (or never described): ask
+                    // for it again, as Apache Kafka's sender adds the topics of batches without a leader.
+                    unknownTopics = unknownTopics == null ? new HashSet<>() : unknownTopics;
+                    unknownTopics.add(tp.topic());
+                }
                 continue;
             }
             if (laps == 2 && (lap == 0) != (i >= drainStarts.getOrDefault(leader.id(), 0))) {
@@ -348,6 +358,13 @@ final class Sender {
             }
         }
         leftOut.clear();
+        if (unknownTopics != null) {
+            client.addTopics(unknownTopics);
+        }
+        if (now >= idleTopics.nextCheckNanos()) {
+            expireIdleTopics(now);
+        }
+        next = Math.min(next, idleTopics.nextCheckNanos());
         if (needMetadata) {
             client.refreshMetadata();
             next = Math.min(next, now + settings.client().retryBackoff().toNanos());
@@ -360,6 +377,25 @@ final class Sender {
             wakeup();
         }
         schedule(next);
+    }
+
+    /**
+     * KIP-526: drops from the metadata the topics no request carried for metadata.max.idle.ms and with no
+     * batch queued or in flight; a later send asks for them again.
+     */
+    private void expireIdleTopics(long now) {
+        List<String> idle = idleTopics.expire(client.metadata().topics(), () -> {
+            Set<String> busy = new HashSet<>();
+            for (ProducerBatch b : accumulator.incomplete()) {
+                busy.add(b.tp.topic());
+            }
+            return busy;
+        }, now);
+        if (!idle.isEmpty()) {
+            client.metadata().removeTopics(idle);
+            log.debug("topics not sent to for metadata.max.idle.ms ({} ms) leave the metadata: {}",
+                    settings.metadataMaxIdle().toMillis(), idle);
+        }
     }
 
     /** Assigns sequence and producer state, builds the bytes; the batch is in flight from here. */
@@ -417,7 +453,7 @@ final class Sender {
                 if (txn != null && !txn.isV2()) {
                     version = (short) Math.min(version, 11); // v12+ would ask for implicit partition adds (version 2)
                 }
-                sent = conn.send(request(cluster, batches, version, topicNames), version, expectResponse);
+                sent = conn.send(request(cluster, batches, version, topicNames, start), version, expectResponse);
             } catch (RuntimeException e) {
                 sent = CompletableFuture.failedFuture(e);
             }
@@ -429,11 +465,16 @@ final class Sender {
         }));
     }
 
-    /** The request for {@code batches}; {@code topicNames} gets the name of each topic id it uses (v13+). */
-    private ProduceRequest request(Cluster cluster, List<ProducerBatch> batches, short version, Map<UUID, String> topicNames) {
+    /**
+     * The request for {@code batches}; {@code topicNames} gets the name of each topic id it uses (v13+), and
+     * each topic it carries is marked used (metadata.max.idle.ms) once per request, never per record.
+     */
+    private ProduceRequest request(Cluster cluster, List<ProducerBatch> batches, short version, Map<UUID, String> topicNames,
+                                   long nowNanos) {
         Map<String, ProduceRequest.TopicProduceData> topics = new LinkedHashMap<>();
         for (ProducerBatch b : batches) {
             ProduceRequest.TopicProduceData t = topics.computeIfAbsent(b.tp.topic(), name -> {
+                idleTopics.used(name, nowNanos);
                 Cluster.TopicInfo info = cluster.topic(name);
                 UUID id = version >= 13 && info != null ? info.id() : new UUID(0, 0);
                 if (version >= 13 && info != null) {

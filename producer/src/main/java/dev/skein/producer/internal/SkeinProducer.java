@@ -198,7 +198,7 @@ public final class SkeinProducer<K, V> implements Producer<K, V> {
         }
         ErrorCode lastError = null;
         // A topic known without the partition is in the metadata's topics already: refresh it now.
-        CompletableFuture<Cluster> next = known == null ? client.addTopics(List.of(name)) : client.refreshMetadata();
+        CompletableFuture<Cluster> next = known == null ? client.addTopics(List.of(name)) : refreshNaming(name);
         Cluster c = client.cluster();
         for (boolean first = true; ; first = false) {
             Cluster.TopicInfo info = c.topic(name);
@@ -223,7 +223,7 @@ public final class SkeinProducer<K, V> implements Producer<K, V> {
             }
             if (!first) { // the last refresh did not have it: ask again after the backoff
                 sleepQuietly(Math.min(settings.client().retryBackoff().toMillis(), TimeUnit.NANOSECONDS.toMillis(remaining)));
-                next = client.refreshMetadata();
+                next = refreshNaming(name);
             }
             try {
                 c = next.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
@@ -239,6 +239,15 @@ public final class SkeinProducer<K, V> implements Producer<K, V> {
                 c = client.cluster();
             }
         }
+    }
+
+    /**
+     * A refresh whose request names the topic: it is added to the metadata's topics again should it have
+     * left them as idle (metadata.max.idle.ms) since the snapshot that described it.
+     */
+    private CompletableFuture<Cluster> refreshNaming(String name) {
+        CompletableFuture<Cluster> added = client.addTopics(List.of(name));
+        return added.isDone() ? client.refreshMetadata() : added;
     }
 
     /** The retriable timeout of a wait for metadata: the topic, or (in Apache Kafka's words) its partition. */
