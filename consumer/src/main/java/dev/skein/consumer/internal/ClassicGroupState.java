@@ -33,6 +33,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.UUID;
 import java.util.function.DoubleSupplier;
 
 /**
@@ -314,9 +315,10 @@ final class ClassicGroupState implements MembershipState {
 
     /**
      * The leader's part: run the chosen assignor over every member's subscription, with the
-     * partition counts of their topics ({@code partitionCounts}: topics metadata knows, without error).
+     * partition counts of their topics ({@code partitionCounts}: topics metadata knows, without error;
+     * {@code topicIds}: their ids, reported back with the counts in {@link GroupEvent.Led}).
      */
-    void lead(JoinGroupResponse forJoin, Map<String, Integer> partitionCounts, long now) {
+    void lead(JoinGroupResponse forJoin, Map<String, Integer> partitionCounts, Map<String, UUID> topicIds, long now) {
         if (phase != Phase.ASSIGNING || forJoin != joined) {
             return; // abandoned meanwhile
         }
@@ -333,7 +335,13 @@ final class ClassicGroupState implements MembershipState {
         pendingSync = syncRequest(forJoin, assignor.assign(members, partitionCounts));
         Map<String, Integer> snapshot = new TreeMap<>();
         members.values().forEach(m -> m.topics().forEach(t -> snapshot.put(t, partitionCounts.getOrDefault(t, 0))));
-        events.add(new GroupEvent.Led(Map.copyOf(snapshot)));
+        Map<String, UUID> ids = new TreeMap<>();
+        snapshot.keySet().forEach(t -> {
+            if (topicIds.containsKey(t)) {
+                ids.put(t, topicIds.get(t));
+            }
+        });
+        events.add(new GroupEvent.Led(Map.copyOf(snapshot), Map.copyOf(ids)));
         joined = null;
         phase = Phase.SYNC_DUE;
     }

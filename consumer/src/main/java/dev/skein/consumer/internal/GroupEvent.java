@@ -6,6 +6,7 @@ import dev.skein.core.message.JoinGroupResponse;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 
 /**
  * What a membership state machine ({@link ClassicGroupState}, {@link ConsumerProtocolState}) tells the
@@ -36,10 +37,11 @@ sealed interface GroupEvent {
 
     /**
      * For the polling thread (classic leader): the partition counts its assignment was made for (0 for
-     * a topic that did not exist). When metadata later shows other counts (partitions added, a topic
-     * created), the leader asks for a rebalance, as Apache Kafka's consumer does.
+     * a topic that did not exist) and the ids of the topics that did. When metadata later shows other
+     * counts (partitions added, a topic created or deleted) or another id (a topic deleted and created
+     * again), the leader asks for a rebalance, as Apache Kafka's consumer does.
      */
-    record Led(Map<String, Integer> partitionCounts) implements GroupEvent {}
+    record Led(Map<String, Integer> partitionCounts, Map<String, UUID> topicIds) implements GroupEvent {}
 
     /** For the polling thread: the broker refused the consumer protocol before the first join (auto falls back). */
     record Refused() implements GroupEvent {}

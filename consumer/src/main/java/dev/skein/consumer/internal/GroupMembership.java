@@ -22,9 +22,11 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 
 /**
  * Membership of a consumer group, classic protocol: drives a {@link ClassicGroupState} on an event
@@ -41,8 +43,8 @@ final class GroupMembership extends AbstractMembership {
 
     // The polling thread's side.
     private boolean rejoin = true;
-    /** As the leader: the partition counts the current assignment was made for; null otherwise. */
-    private Map<String, Integer> ledFor;
+    /** As the leader: the partition counts and topic ids the current assignment was made for; null otherwise. */
+    private GroupEvent.Led ledFor;
 
     GroupMembership(ClusterClient client, ConsumerOptions settings, GroupOffsets offsets, Runnable onChange) {
         super(client, settings, offsets, onChange);
@@ -69,9 +71,9 @@ final class GroupMembership extends AbstractMembership {
     @Override
     public boolean rejoinNeeded() {
         raiseFatal();
-        if (ledFor != null && partitionsChanged(ledFor)) {
-            log.info("group {}: the partitions of the subscribed topics changed since this leader assigned them;"
-                    + " rebalancing", settings.groupId());
+        if (ledFor != null && topicsChanged(ledFor, client.cluster()::topic)) {
+            log.info("group {}: the subscribed topics changed (partitions added, a topic created or deleted)"
+                    + " since this leader assigned them; rebalancing", settings.groupId());
             ledFor = null;
             rejoin = true;
         }
@@ -79,16 +81,40 @@ final class GroupMembership extends AbstractMembership {
         return rejoin && (j == null || j.isDone());
     }
 
-    /** True when metadata knows another partition count than {@code counts} for one of its topics. */
-    private boolean partitionsChanged(Map<String, Integer> counts) {
-        Cluster cluster = client.cluster();
-        for (Map.Entry<String, Integer> e : counts.entrySet()) {
-            Cluster.TopicInfo info = cluster.topic(e.getKey());
-            if (info != null && info.error() == ErrorCode.NONE && info.partitionCount() != e.getValue()) {
+    /**
+     * True when metadata shows a topic of {@code led} with another partition count or another topic id
+     * than the assignment was made for. As in Apache Kafka's {@code ConsumerCoordinator}, whose metadata
+     * snapshot leaves out a topic that does not exist, a topic metadata does not list or reports as
+     * unknown (deleted) counts 0 partitions, so a deletion moves its partitions away; a topic deleted and
+     * created again with as many partitions shows a new id. A topic with another error (LEADER_NOT_AVAILABLE
+     * while it is being created, a refused describe) tells nothing and is passed over.
+     */
+    static boolean topicsChanged(GroupEvent.Led led, Function<String, Cluster.TopicInfo> metadata) {
+        for (Map.Entry<String, Integer> e : led.partitionCounts().entrySet()) {
+            Cluster.TopicInfo info = metadata.apply(e.getKey());
+            int count;
+            if (info == null || info.error() == ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
+                    || info.error() == ErrorCode.UNKNOWN_TOPIC_ID) {
+                count = 0;
+            } else if (info.error() == ErrorCode.NONE) {
+                count = info.partitionCount();
+            } else {
+                continue;
+            }
+            if (count != e.getValue()) {
+                return true;
+            }
+            UUID was = led.topicIds().get(e.getKey());
+            if (count > 0 && identified(was) && identified(info.id()) && !was.equals(info.id())) {
                 return true;
             }
         }
         return false;
+    }
+
+    /** A real topic id: brokers before KIP-516 and error answers give the zero id. */
+    private static boolean identified(UUID id) {
+        return id != null && (id.getMostSignificantBits() | id.getLeastSignificantBits()) != 0;
     }
 
     /** True when this member has no live generation: never joined, left after a poll timeout, or fenced. */
@@ -144,7 +170,7 @@ final class GroupMembership extends AbstractMembership {
         if (e instanceof GroupEvent.RejoinNeeded) {
             rejoin = true;
         } else if (e instanceof GroupEvent.Led l) {
-            ledFor = l.partitionCounts();
+            ledFor = l;
         }
     }
 
@@ -240,7 +266,8 @@ final class GroupMembership extends AbstractMembership {
                 if (err != null) {
                     state.leadFailed(l.joined(), err, System.nanoTime());
                 } else {
-                    state.lead(l.joined(), partitionCounts(cluster, l.topics()), System.nanoTime());
+                    state.lead(l.joined(), partitionCounts(cluster, l.topics()), topicIds(cluster, l.topics()),
+                            System.nanoTime());
                 }
                 step();
             }));
@@ -258,5 +285,16 @@ final class GroupMembership extends AbstractMembership {
             }
         }
         return counts;
+    }
+
+    private static Map<String, UUID> topicIds(Cluster cluster, Set<String> topics) {
+        Map<String, UUID> ids = new HashMap<>();
+        for (String t : topics) {
+            Cluster.TopicInfo info = cluster.topic(t);
+            if (info != null && info.error() == ErrorCode.NONE && info.id() != null) {
+                ids.put(t, info.id());
+            }
+        }
+        return ids;
     }
 }

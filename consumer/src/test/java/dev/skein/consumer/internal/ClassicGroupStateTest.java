@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -133,8 +134,9 @@ class ClassicGroupStateTest {
         assertEquals(List.of(new GroupEvent.Lead(answer, Set.of("t"))), m.takeEvents());
         assertNull(m.poll(now, lastPoll), "waits for the counts");
 
-        m.lead(answer, Map.of("t", 2), now);
-        assertEquals(List.of(new GroupEvent.Led(Map.of("t", 2))), m.takeEvents(),
+        UUID id = UUID.randomUUID();
+        m.lead(answer, Map.of("t", 2), Map.of("t", id), now);
+        assertEquals(List.of(new GroupEvent.Led(Map.of("t", 2), Map.of("t", id))), m.takeEvents(),
                 "the counts the plan was made for: a change asks for a rebalance");
         SyncGroupRequest sync = next(m, SyncGroupRequest.class);
         assertEquals(2, sync.assignments().size());

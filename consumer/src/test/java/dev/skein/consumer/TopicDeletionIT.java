@@ -1,0 +1,125 @@
+package dev.skein.consumer;
+
+import dev.skein.core.TopicPartition;
+import dev.skein.serdes.Serdes;
+import dev.skein.testkit.Await;
+import dev.skein.testkit.KafkaCluster;
+import dev.skein.testkit.KafkaClusterExtension;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A topic deleted under running consumers: a classic group's leader rebalances its partitions away
+ * (as Apache Kafka's consumer, whose metadata snapshot counts a deleted topic as 0 partitions). The
+ * other topic reads on throughout.
+ */
+@ExtendWith(KafkaClusterExtension.class)
+class TopicDeletionIT {
+    /**
+     * Two classic members list-subscribed to [a, b]; b is deleted. Its partitions must leave the
+     * assignment (revoked or lost in the listener) within a bounded time, and a's records keep coming.
+     */
+    @Test
+    void aDeletedTopicIsRebalancedAwayFromAClassicGroup(KafkaCluster kafka) throws Exception {
+        String suffix = UUID.randomUUID().toString().substring(0, 8);
+        String a = "kept-" + suffix;
+        String b = "deleted-" + suffix;
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()));
+             KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of("bootstrap.servers",
+                     kafka.bootstrapServers()), new StringSerializer(), new StringSerializer())) {
+            admin.createTopics(List.of(new NewTopic(a, 2, (short) 1), new NewTopic(b, 2, (short) 1))).all()
+                    .get(60, TimeUnit.SECONDS);
+            Map<Integer, Set<TopicPartition>> ownedBy = Map.of(1, ConcurrentHashMap.newKeySet(), 2,
+                    ConcurrentHashMap.newKeySet());
+            Set<TopicPartition> gone = ConcurrentHashMap.newKeySet();
+            AtomicLong readOfA = new AtomicLong();
+            AtomicBoolean stop = new AtomicBoolean();
+            AtomicReference<Throwable> failed = new AtomicReference<>();
+            List<Thread> members = List.of(1, 2).stream().map(i -> new Thread(() -> {
+                Set<TopicPartition> owned = ownedBy.get(i);
+                try (Consumer<String, String> c = Consumer.builder(Serdes.string(), Serdes.string())
+                        .bootstrapServers(kafka.bootstrapServers()).groupId("deletion-" + suffix)
+                        .groupProtocol(GroupProtocol.CLASSIC).offsetReset(OffsetReset.EARLIEST)
+                        .property("metadata.max.age.ms", 500).build()) {
+                    c.subscribe(List.of(a, b), new RebalanceListener() {
+                        @Override
+                        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+                            owned.addAll(partitions);
+                        }
+
+                        @Override
+                        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+                            owned.removeAll(partitions);
+                            gone.addAll(partitions);
+                        }
+
+                        @Override
+                        public void onPartitionsLost(Collection<TopicPartition> partitions) {
+                            onPartitionsRevoked(partitions);
+                        }
+                    });
+                    while (!stop.get()) {
+                        for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(100))) {
+                            if (r.topic().equals(a)) {
+                                readOfA.incrementAndGet();
+                            }
+                        }
+                    }
+                } catch (Throwable t) {
+                    failed.set(t);
+                }
+            }, "member-" + i)).toList();
+            members.forEach(Thread::start);
+            try {
+                Set<TopicPartition> all = Set.of(new TopicPartition(a, 0), new TopicPartition(a, 1),
+                        new TopicPartition(b, 0), new TopicPartition(b, 1));
+                Await.until("both topics assigned, two partitions to each member", Duration.ofSeconds(60),
+                        () -> ownedBy.get(1).size() == 2 && ownedBy.get(2).size() == 2 && union(ownedBy).equals(all));
+                gone.clear();
+                admin.deleteTopics(List.of(b)).all().get(30, TimeUnit.SECONDS);
+                Await.until("b's partitions leaving the assignment, revoked or lost", Duration.ofSeconds(30),
+                        () -> union(ownedBy).stream().noneMatch(tp -> tp.topic().equals(b))
+                                && gone.containsAll(Set.of(new TopicPartition(b, 0), new TopicPartition(b, 1))));
+                long before = readOfA.get();
+                for (int i = 0; i < 100; i++) {
+                    producer.send(new ProducerRecord<>(a, i % 2, null, "after-" + i)).get(30, TimeUnit.SECONDS);
+                }
+                Await.until("a's records read after the deletion", Duration.ofSeconds(30),
+                        () -> readOfA.get() >= before + 100);
+                assertTrue(union(ownedBy).equals(Set.of(new TopicPartition(a, 0), new TopicPartition(a, 1))),
+                        "a stays assigned: " + ownedBy);
+            } finally {
+                stop.set(true);
+                for (Thread t : members) {
+                    t.join(TimeUnit.SECONDS.toMillis(30));
+                }
+            }
+            assertTrue(failed.get() == null, () -> "a member failed: " + failed.get());
+        }
+    }
+
+    private static Set<TopicPartition> union(Map<Integer, Set<TopicPartition>> ownedBy) {
+        Set<TopicPartition> all = new java.util.HashSet<>();
+        ownedBy.values().forEach(all::addAll);
+        return all;
+    }
+}
