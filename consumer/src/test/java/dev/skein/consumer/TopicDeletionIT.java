@@ -1,15 +1,22 @@
 package dev.skein.consumer;
 
+import dev.skein.core.ErrorCode;
 import dev.skein.core.TopicPartition;
+import dev.skein.core.message.ApiKey;
+import dev.skein.core.message.FetchResponse;
+import dev.skein.producer.ResponseRewrite;
 import dev.skein.serdes.Serdes;
 import dev.skein.testkit.Await;
+import dev.skein.testkit.FaultProxy;
 import dev.skein.testkit.KafkaCluster;
 import dev.skein.testkit.KafkaClusterExtension;
+import dev.skein.testkit.OwnCluster;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -22,6 +29,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -29,11 +37,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A topic deleted under running consumers: a classic group's leader rebalances its partitions away
- * (as Apache Kafka's consumer, whose metadata snapshot counts a deleted topic as 0 partitions). The
- * other topic reads on throughout.
+ * (as Apache Kafka's consumer, whose metadata snapshot counts a deleted topic as 0 partitions); a fetch
+ * session forgets the deleted partitions by the topic id they were added with (KIP-516), so the broker
+ * stops answering for them. The other topic reads on throughout.
  */
 @ExtendWith(KafkaClusterExtension.class)
 class TopicDeletionIT {
+    private static KafkaCluster proxied;
+
+    @BeforeAll
+    static void start(@OwnCluster(faultProxy = true) KafkaCluster cluster) {
+        proxied = cluster;
+    }
+
     /**
      * Two classic members list-subscribed to [a, b]; b is deleted. Its partitions must leave the
      * assignment (revoked or lost in the listener) within a bounded time, and a's records keep coming.
@@ -114,6 +130,65 @@ class TopicDeletionIT {
                 }
             }
             assertTrue(failed.get() == null, () -> "a member failed: " + failed.get());
+        }
+    }
+
+    /**
+     * An assign()ed consumer reads topics a and b in one fetch session; b is deleted. The session must
+     * forget b's partition by the topic id it was added with: until then the broker answers for it in
+     * every response (UNKNOWN_TOPIC_ID), at once, however long the fetch would otherwise wait. Each
+     * Fetch answer is read (not changed) through the proxy.
+     */
+    @Test
+    void aDeletedTopicLeavesTheFetchSession() throws Exception {
+        String suffix = UUID.randomUUID().toString().substring(0, 8);
+        String a = "session-kept-" + suffix;
+        String b = "session-deleted-" + suffix;
+        FaultProxy proxy = proxied.proxy(1);
+        AtomicLong lastUnknown = new AtomicLong(System.nanoTime());
+        AtomicInteger unknownAnswers = new AtomicInteger();
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", proxied.bootstrapServers()));
+             KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of("bootstrap.servers",
+                     proxied.bootstrapServers()), new StringSerializer(), new StringSerializer());
+             Consumer<String, String> c = Consumer.builder(Serdes.string(), Serdes.string())
+                     .bootstrapServers(proxied.bootstrapServers()).delivery(Delivery.MANUAL).offsetReset(OffsetReset.EARLIEST)
+                     .property("metadata.max.age.ms", 500).build()) {
+            admin.createTopics(List.of(new NewTopic(a, 1, (short) 1), new NewTopic(b, 1, (short) 1))).all()
+                    .get(60, TimeUnit.SECONDS);
+            producer.send(new ProducerRecord<>(a, 0, null, "before")).get(30, TimeUnit.SECONDS);
+            producer.send(new ProducerRecord<>(b, 0, null, "before")).get(30, TimeUnit.SECONDS);
+            c.assign(List.of(new TopicPartition(a, 0), new TopicPartition(b, 0)));
+            Set<String> readFrom = ConcurrentHashMap.newKeySet();
+            Await.until("both topics read", Duration.ofSeconds(30), () -> {
+                c.poll(Duration.ofMillis(100)).forEach(r -> readFrom.add(r.topic()));
+                return readFrom.containsAll(Set.of(a, b));
+            });
+            proxy.rewriteResponses(ApiKey.FETCH.id(), Integer.MAX_VALUE, f -> ResponseRewrite.changed(f,
+                    FetchResponse.HIGHEST_SUPPORTED_VERSION, (short) 12, FetchResponse::read, r -> {
+                        boolean unknown = r.responses().stream().flatMap(t -> t.partitions().stream())
+                                .anyMatch(p -> p.errorCode() == ErrorCode.UNKNOWN_TOPIC_ID.code()
+                                        || p.errorCode() == ErrorCode.UNKNOWN_TOPIC_OR_PARTITION.code());
+                        if (unknown) {
+                            unknownAnswers.incrementAndGet();
+                            lastUnknown.set(System.nanoTime());
+                        }
+                    }));
+            try {
+                admin.deleteTopics(List.of(b)).all().get(30, TimeUnit.SECONDS);
+                lastUnknown.set(System.nanoTime());
+                Await.until("3 s without a Fetch answer naming the deleted partition", Duration.ofSeconds(30), () -> {
+                    c.poll(Duration.ofMillis(100));
+                    return System.nanoTime() - lastUnknown.get() > TimeUnit.SECONDS.toNanos(3);
+                });
+                producer.send(new ProducerRecord<>(a, 0, null, "after")).get(30, TimeUnit.SECONDS);
+                AtomicBoolean readAfter = new AtomicBoolean();
+                Await.until("a read after the deletion", Duration.ofSeconds(30), () -> {
+                    c.poll(Duration.ofMillis(100)).forEach(r -> readAfter.compareAndSet(false, r.value().equals("after")));
+                    return readAfter.get();
+                });
+            } finally {
+                proxy.rewriteResponses(ApiKey.FETCH.id(), 0, f -> new FaultProxy.Rewritten(f, false));
+            }
         }
     }
 

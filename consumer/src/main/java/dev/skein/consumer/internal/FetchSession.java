@@ -3,10 +3,9 @@ package dev.skein.consumer.internal;
 import dev.skein.core.ErrorCode;
 import dev.skein.core.TopicPartition;
 
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 
 /**
  * An incremental fetch session with one broker (KIP-227). The first request is full and asks the
@@ -19,6 +18,12 @@ import java.util.Map;
  * now (a partition with data still buffered, paused, or moved to another leader is forgotten), because
  * the broker returns data for every partition in the session, named in the request or not.
  *
+ * <p>Each partition is kept with the topic id it was added under (KIP-516: Fetch v13 names topics by
+ * id), and forgotten by that id, as Apache Kafka's {@code FetchSessionHandler} does: once a topic is
+ * deleted, metadata gives it the zero id (or, created again, a new one), and a partition forgotten by
+ * that id would stay in the broker's session, answered UNKNOWN_TOPIC_ID at once in every response. A
+ * partition whose topic id changed is forgotten under the old id and listed under the new one.
+ *
  * <p>Confined to the fetcher's event loop; one request per session in flight.
  */
 final class FetchSession {
@@ -26,12 +31,18 @@ final class FetchSession {
     static final int INITIAL_EPOCH = 0;
     static final int FINAL_EPOCH = -1;
 
-    /** What is wanted of one partition: the fetch offset and the leader epoch it is fetched under (-1 unknown). */
-    record Want(long offset, int leaderEpoch) {}
+    /**
+     * What is wanted of one partition: the fetch offset, the leader epoch it is fetched under (-1 unknown)
+     * and the id of the topic it is read from (the zero id from a broker without topic ids).
+     */
+    record Want(long offset, int leaderEpoch, UUID topicId) {}
 
-    /** What one request carries: session id and epoch, the partitions to list, the ones to forget. */
-    record Request(int sessionId, int epoch, boolean full, Map<TopicPartition, Want> listed, List<TopicPartition> forgotten,
-                   Map<TopicPartition, Want> wanted) {}
+    /**
+     * What one request carries: session id and epoch, the partitions to list, the ones to forget with
+     * the topic id each was added under.
+     */
+    record Request(int sessionId, int epoch, boolean full, Map<TopicPartition, Want> listed,
+                   Map<TopicPartition, UUID> forgotten, Map<TopicPartition, Want> wanted) {}
 
     private int id = NO_SESSION;
     private int epoch = INITIAL_EPOCH;
@@ -41,7 +52,7 @@ final class FetchSession {
     /** The next request for {@code wanted}. */
     Request next(Map<TopicPartition, Want> wanted) {
         if (epoch == INITIAL_EPOCH) {
-            return new Request(id, epoch, true, wanted, List.of(), wanted);
+            return new Request(id, epoch, true, wanted, Map.of(), wanted);
         }
         Map<TopicPartition, Want> listed = new LinkedHashMap<>();
         wanted.forEach((tp, want) -> {
@@ -49,12 +60,13 @@ final class FetchSession {
                 listed.put(tp, want);
             }
         });
-        List<TopicPartition> forgotten = new ArrayList<>();
-        for (TopicPartition tp : inSession.keySet()) {
-            if (!wanted.containsKey(tp)) {
-                forgotten.add(tp);
+        Map<TopicPartition, UUID> forgotten = new LinkedHashMap<>();
+        inSession.forEach((tp, had) -> {
+            Want want = wanted.get(tp);
+            if (want == null || !want.topicId().equals(had.topicId())) {
+                forgotten.put(tp, had.topicId());
             }
-        }
+        });
         return new Request(id, epoch, false, listed, forgotten, wanted);
     }
 

@@ -43,6 +43,7 @@ import java.util.function.LongConsumer;
  */
 final class Fetcher implements FetchCollector.Source {
     private static final Logger log = LoggerFactory.getLogger(Fetcher.class);
+    private static final UUID NO_TOPIC_ID = new UUID(0, 0);
 
     private final ConsumerOptions settings;
     private final ClusterClient client;
@@ -238,7 +239,7 @@ final class Fetcher implements FetchCollector.Source {
                     subscriptions.fetchingUnder(tp, at.offset(), leaderEpoch); // nothing to validate: this leader's log
                 }
                 byNode.computeIfAbsent(node, k -> new LinkedHashMap<>())
-                        .put(tp, new FetchSession.Want(at.offset(), leaderEpoch));
+                        .put(tp, new FetchSession.Want(at.offset(), leaderEpoch, topic.id() != null ? topic.id() : NO_TOPIC_ID));
             }
         }
         toValidate.forEach(validator::send);
@@ -280,18 +281,13 @@ final class Fetcher implements FetchCollector.Source {
 
     private void send(Cluster cluster, int node, Map<TopicPartition, FetchSession.Want> wanted, int maxBytes) {
         FetchSession session = sessions.computeIfAbsent(node, n -> new FetchSession());
-        FetchSession.Request plan = session.next(wanted);
-        if (!plan.full() && !knowsTopicIds(cluster, plan)) {
-            session.onFailure(); // a forgotten topic without an id (deleted meanwhile): start the session over
-            plan = session.next(wanted);
-        }
-        FetchSession.Request request = plan;
+        FetchSession.Request request = session.next(wanted);
         log.debug("fetch from broker {}: {} wanted, {} listed, {} forgotten, session {} epoch {}", node, wanted.size(),
                 request.listed().size(), request.forgotten().size(), request.sessionId(), request.epoch());
         inFlight.add(node);
         requestListener.accept(!request.full());
         long start = System.nanoTime();
-        client.<FetchResponse>send(node, ApiKey.FETCH, v -> request(cluster, request, maxBytes, (short) v))
+        client.<FetchResponse>send(node, ApiKey.FETCH, v -> request(settings, request, maxBytes, (short) v))
                 .whenComplete((resp, err) -> loop.execute(() -> {
                     inFlight.remove(node);
                     latencyListener.accept(System.nanoTime() - start);
@@ -339,15 +335,6 @@ final class Fetcher implements FetchCollector.Source {
         return r.node();
     }
 
-    private static boolean knowsTopicIds(Cluster cluster, FetchSession.Request request) {
-        for (TopicPartition tp : request.forgotten()) {
-            if (cluster.topic(tp.topic()) == null) {
-                return false;
-            }
-        }
-        return true;
-    }
-
     private static void releaseAll(FetchResponse resp) {
         resp.responses().forEach(t -> t.partitions().forEach(p -> {
             if (p.records() != null) {
@@ -356,24 +343,30 @@ final class Fetcher implements FetchCollector.Source {
         }));
     }
 
-    private FetchRequest request(Cluster cluster, FetchSession.Request plan, int maxBytes, short version) {
-        Map<String, FetchRequest.FetchTopic> topics = new LinkedHashMap<>();
+    /**
+     * The Fetch for {@code plan} at {@code version}: from v13 topics are named by id, each partition by the
+     * id it was wanted (listed) or added to the session (forgotten) under, so a topic deleted or created
+     * again meanwhile is still forgotten by the id the broker's session holds.
+     */
+    static FetchRequest request(ConsumerOptions settings, FetchSession.Request plan, int maxBytes, short version) {
+        boolean byId = version >= 13;
+        Map<Object, FetchRequest.FetchTopic> topics = new LinkedHashMap<>();
         // current_leader_epoch (KIP-320): a broker whose epoch differs refuses with FENCED_LEADER_EPOCH
         // (the metadata is stale) or UNKNOWN_LEADER_EPOCH (the broker is behind), never serves a stale log.
-        plan.listed().forEach((tp, want) -> topics.computeIfAbsent(tp.topic(), t -> new FetchRequest.FetchTopic()
-                        .setTopic(version < 13 ? t : "")
-                        .setTopicId(version >= 13 ? cluster.topic(t).id() : new UUID(0, 0))
-                        .setPartitions(new ArrayList<>()))
+        plan.listed().forEach((tp, want) -> topics.computeIfAbsent(byId ? want.topicId() : tp.topic(),
+                        k -> new FetchRequest.FetchTopic()
+                                .setTopic(byId ? "" : tp.topic())
+                                .setTopicId(byId ? want.topicId() : NO_TOPIC_ID)
+                                .setPartitions(new ArrayList<>()))
                 .partitions().add(new FetchRequest.FetchPartition().setPartition(tp.partition())
                         .setFetchOffset(want.offset()).setCurrentLeaderEpoch(want.leaderEpoch())
                         .setPartitionMaxBytes(settings.maxPartitionFetchBytes())));
-        Map<String, FetchRequest.ForgottenTopic> forgotten = new LinkedHashMap<>();
-        for (TopicPartition tp : plan.forgotten()) {
-            forgotten.computeIfAbsent(tp.topic(), t -> new FetchRequest.ForgottenTopic()
-                    .setTopic(version < 13 ? t : "")
-                    .setTopicId(version >= 13 ? cluster.topic(t).id() : new UUID(0, 0))
-                    .setPartitions(new ArrayList<>())).partitions().add(tp.partition());
-        }
+        Map<Object, FetchRequest.ForgottenTopic> forgotten = new LinkedHashMap<>();
+        plan.forgotten().forEach((tp, topicId) -> forgotten.computeIfAbsent(byId ? topicId : tp.topic(),
+                k -> new FetchRequest.ForgottenTopic()
+                        .setTopic(byId ? "" : tp.topic())
+                        .setTopicId(byId ? topicId : NO_TOPIC_ID)
+                        .setPartitions(new ArrayList<>())).partitions().add(tp.partition()));
         boolean sessions = version >= 7;
         FetchRequest r = new FetchRequest().setMaxWaitMs((int) settings.fetchMaxWait().toMillis())
                 .setMinBytes(settings.fetchMinBytes()).setMaxBytes(maxBytes)
