@@ -4,6 +4,7 @@ import dev.skein.core.ErrorCode;
 import dev.skein.core.TopicPartition;
 import dev.skein.core.message.ApiKey;
 import dev.skein.core.message.FetchResponse;
+import dev.skein.core.message.MetadataResponse;
 import dev.skein.producer.ResponseRewrite;
 import dev.skein.serdes.Serdes;
 import dev.skein.testkit.Await;
@@ -11,6 +12,7 @@ import dev.skein.testkit.FaultProxy;
 import dev.skein.testkit.KafkaCluster;
 import dev.skein.testkit.KafkaClusterExtension;
 import dev.skein.testkit.OwnCluster;
+import io.netty.buffer.ByteBuf;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -39,7 +41,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * A topic deleted under running consumers: a classic group's leader rebalances its partitions away
  * (as Apache Kafka's consumer, whose metadata snapshot counts a deleted topic as 0 partitions); a fetch
  * session forgets the deleted partitions by the topic id they were added with (KIP-516), so the broker
- * stops answering for them. The other topic reads on throughout.
+ * stops answering for them; and a partition the broker no longer knows is not fetched again until the
+ * metadata was read again, so Fetch requests never go back to back. The other topic reads on throughout.
  */
 @ExtendWith(KafkaClusterExtension.class)
 class TopicDeletionIT {
@@ -192,9 +195,100 @@ class TopicDeletionIT {
         }
     }
 
+    /**
+     * The consumer's metadata lags the deletion (here the proxies keep showing the deleted topic as it
+     * was, as a broker behind the controller would), while b's leader answers UNKNOWN_TOPIC_ID, at once
+     * since the consumer fetches nothing else from it. The partition must not be fetched again until
+     * metadata was read again: Fetch requests to that broker stay bounded by the metadata refresh rate,
+     * not sent back to back, and a, led by the other broker, reads on.
+     */
+    @Test
+    void aPartitionTheBrokerNoLongerKnowsIsNotFetchedBackToBack(@OwnCluster(brokers = 2, faultProxy = true)
+                                                                KafkaCluster kafka) throws Exception {
+        String suffix = UUID.randomUUID().toString().substring(0, 8);
+        String a = "storm-kept-" + suffix;
+        String b = "storm-deleted-" + suffix;
+        AtomicReference<MetadataResponse.MetadataResponseTopic> asItWas = new AtomicReference<>();
+        AtomicBoolean frozen = new AtomicBoolean();
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()));
+             KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of("bootstrap.servers",
+                     kafka.bootstrapServers()), new StringSerializer(), new StringSerializer());
+             Consumer<String, String> c = Consumer.builder(Serdes.string(), Serdes.string())
+                     .bootstrapServers(kafka.bootstrapServers()).delivery(Delivery.MANUAL)
+                     .offsetReset(OffsetReset.EARLIEST).build()) {
+            admin.createTopics(List.of(new NewTopic(a, Map.of(0, List.of(1))), new NewTopic(b, Map.of(0, List.of(2)))))
+                    .all().get(60, TimeUnit.SECONDS);
+            // Every Metadata answer naming b: remembered as it was, and once b is deleted, shown as it was.
+            for (int node : List.of(1, 2)) {
+                kafka.proxy(node).rewriteResponses(ApiKey.METADATA.id(), Integer.MAX_VALUE,
+                        f -> staleTopic(f, b, asItWas, frozen));
+            }
+            producer.send(new ProducerRecord<>(b, 0, null, "before")).get(30, TimeUnit.SECONDS);
+            c.assign(List.of(new TopicPartition(a, 0), new TopicPartition(b, 0)));
+            Await.until("b read", Duration.ofSeconds(30), () -> !c.poll(Duration.ofMillis(100)).isEmpty());
+            Await.until("b's metadata seen", Duration.ofSeconds(30), () -> asItWas.get() != null);
+            frozen.set(true);
+            admin.deleteTopics(List.of(b)).all().get(30, TimeUnit.SECONDS);
+            // Listing names every topic the broker has: b is absent from the answer, which is not rewritten.
+            Await.until("b gone from the brokers", Duration.ofSeconds(30), () -> {
+                c.poll(Duration.ofMillis(100));
+                return !admin.listTopics().names().get(10, TimeUnit.SECONDS).contains(b);
+            });
+            FaultProxy leaderOfB = kafka.proxy(2);
+            int fetchesBefore = leaderOfB.requests(ApiKey.FETCH.id());
+            int metadataBefore = metadataRequests(kafka);
+            long start = System.nanoTime();
+            int readOfA = 0;
+            int sent = 0;
+            for (long now = start; now - start < TimeUnit.SECONDS.toNanos(3); now = System.nanoTime()) {
+                if (now - start >= sent * TimeUnit.MILLISECONDS.toNanos(100)) { // one record of a per 100 ms
+                    producer.send(new ProducerRecord<>(a, 0, null, "a-" + sent++));
+                }
+                readOfA += c.poll(Duration.ofMillis(20)).count();
+            }
+            int fetches = leaderOfB.requests(ApiKey.FETCH.id()) - fetchesBefore;
+            int metadata = metadataRequests(kafka) - metadataBefore;
+            assertTrue(readOfA >= 10, "a kept being read: " + readOfA + " records in 3 s");
+            // b comes back once per metadata answer, answered at once; a's broker is not counted.
+            assertTrue(fetches <= 5 + 2 * metadata,
+                    "Fetch requests to b's leader in 3 s: " + fetches + " with " + metadata + " metadata requests");
+        } finally {
+            for (int node : List.of(1, 2)) {
+                kafka.proxy(node).rewriteResponses(ApiKey.METADATA.id(), 0, f -> new FaultProxy.Rewritten(f, false));
+            }
+        }
+    }
+
+    private static int metadataRequests(KafkaCluster kafka) {
+        return kafka.proxy(1).requests(ApiKey.METADATA.id()) + kafka.proxy(2).requests(ApiKey.METADATA.id());
+    }
+
     private static Set<TopicPartition> union(Map<Integer, Set<TopicPartition>> ownedBy) {
         Set<TopicPartition> all = new java.util.HashSet<>();
         ownedBy.values().forEach(all::addAll);
         return all;
+    }
+
+    /** A Metadata answer in which {@code topic} is shown as it was before {@code frozen} (deleted since). */
+    private static FaultProxy.Rewritten staleTopic(ByteBuf frame, String topic,
+                                                   AtomicReference<MetadataResponse.MetadataResponseTopic> asItWas,
+                                                   AtomicBoolean frozen) {
+        try {
+            return ResponseRewrite.changed(frame, MetadataResponse.HIGHEST_SUPPORTED_VERSION, (short) 9,
+                    MetadataResponse::read, r -> {
+                        List<MetadataResponse.MetadataResponseTopic> topics = r.topics();
+                        for (int i = 0; i < topics.size(); i++) {
+                            if (topic.equals(topics.get(i).name())) {
+                                if (!frozen.get() && topics.get(i).errorCode() == ErrorCode.NONE.code()) {
+                                    asItWas.set(topics.get(i));
+                                } else if (frozen.get() && asItWas.get() != null) {
+                                    topics.set(i, asItWas.get());
+                                }
+                            }
+                        }
+                    });
+        } catch (IllegalStateException notFlexible) {
+            return new FaultProxy.Rewritten(frame, false);
+        }
     }
 }

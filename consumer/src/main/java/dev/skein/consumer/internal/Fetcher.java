@@ -71,6 +71,16 @@ final class Fetcher implements FetchCollector.Source {
 
     private record ReadReplica(int node, long untilNanos) {}
 
+    /**
+     * Partitions a broker answered with an error that only fresh metadata can clear (UNKNOWN_TOPIC_ID,
+     * NOT_LEADER_OR_FOLLOWER...), with the metadata update count current when it came: not fetched again
+     * until a newer snapshot arrives. Brokers answer such errors at once, so refetching with the same
+     * snapshot sent Fetch requests back to back until the refresh landed, which backs off to
+     * {@code retry.backoff.max.ms} when answers bring no news. As Apache Kafka's fetcher, which does not
+     * fetch a partition whose metadata is being refreshed. Event-loop confined.
+     */
+    private final Map<TopicPartition, Long> awaitingMetadata = new HashMap<>();
+
     void latencyListener(LongConsumer l) {
         this.latencyListener = l;
     }
@@ -209,9 +219,18 @@ final class Fetcher implements FetchCollector.Source {
         Map<Integer, List<PositionValidator.Check>> toValidate = new LinkedHashMap<>();
         boolean needMetadata = false;
         Map<Integer, Integer> bufferedPerNode = new HashMap<>();
+        if (!awaitingMetadata.isEmpty()) {
+            long updates = cluster.updateCount();
+            awaitingMetadata.values().removeIf(seen -> updates > seen); // newer metadata: fetch them again
+        }
+        boolean awaiting = !awaitingMetadata.isEmpty();
         for (SubscriptionState.FetchPosition at : subscriptions.fetchable()) {
             TopicPartition tp = at.tp();
             if (partitionErrors.containsKey(tp)) {
+                continue;
+            }
+            if (awaiting && awaitingMetadata.containsKey(tp)) {
+                needMetadata = true; // woken when the next snapshot arrives, and every retry backoff meanwhile
                 continue;
             }
             Node leader = cluster.leader(tp.topic(), tp.partition());
@@ -453,10 +472,10 @@ final class Fetcher implements FetchCollector.Source {
             case OFFSET_OUT_OF_RANGE -> subscriptions.requestReset(tp, fetchOffset, settings.offsetReset());
             case NOT_LEADER_OR_FOLLOWER, LEADER_NOT_AVAILABLE, UNKNOWN_TOPIC_OR_PARTITION, UNKNOWN_TOPIC_ID,
                  FENCED_LEADER_EPOCH, UNKNOWN_LEADER_EPOCH, KAFKA_STORAGE_ERROR, REPLICA_NOT_AVAILABLE,
-                 OFFSET_NOT_AVAILABLE, INCONSISTENT_TOPIC_ID -> client.refreshMetadata();
+                 OFFSET_NOT_AVAILABLE, INCONSISTENT_TOPIC_ID -> awaitMetadata(tp);
             default -> {
                 if (code.isRetriable()) {
-                    client.refreshMetadata();
+                    awaitMetadata(tp);
                 } else {
                     partitionErrors.put(tp, code);
                     onData.run();
@@ -465,4 +484,9 @@ final class Fetcher implements FetchCollector.Source {
         }
     }
 
+    /** Holds {@code tp} out of fetches until metadata newer than the current snapshot arrives, and asks for it. */
+    private void awaitMetadata(TopicPartition tp) {
+        awaitingMetadata.put(tp, client.cluster().updateCount());
+        client.refreshMetadata();
+    }
 }
