@@ -87,6 +87,9 @@ public final class ConsumerBuilder<K, V> {
     /** See {@link ConsumerOptions.Builder#checkCrcs}. */
     public ConsumerBuilder<K, V> checkCrcs(boolean on) { options.checkCrcs(on); return this; }
 
+    /** See {@link ConsumerOptions.Builder#allowAutoCreateTopics}. */
+    public ConsumerBuilder<K, V> allowAutoCreateTopics(boolean on) { options.allowAutoCreateTopics(on); return this; }
+
     /** See {@link ConsumerOptions.Builder#heartbeatInterval}. */
     public ConsumerBuilder<K, V> heartbeatInterval(Duration d) { options.heartbeatInterval(d); return this; }
 

@@ -74,6 +74,8 @@ public final class ConsumerOptions {
     public static final long DEFAULT_BUFFER_MAX_BYTES = 64L * 1024 * 1024;
     /** {@code default.api.timeout.ms}: one minute. */
     public static final Duration DEFAULT_API_TIMEOUT = Duration.ofMinutes(1);
+    /** {@code allow.auto.create.topics}: on, as Apache Kafka's consumer (KIP-361); the broker's setting decides too. */
+    public static final boolean DEFAULT_ALLOW_AUTO_CREATE_TOPICS = true;
 
     /**
      * The property names {@link Builder#set} takes beyond the client-wide ones of
@@ -84,7 +86,7 @@ public final class ConsumerOptions {
             "max.poll.interval.ms", "session.timeout.ms", "heartbeat.interval.ms", "fetch.min.bytes", "fetch.max.bytes",
             "fetch.max.wait.ms", "max.partition.fetch.bytes", "isolation.level", "partition.assignment.strategy",
             "client.rack", "check.crcs", "default.api.timeout.ms", "skein.buffer.max.bytes", "skein.delivery",
-            "group.protocol", "group.remote.assignor", "interceptor.classes");
+            "group.protocol", "group.remote.assignor", "interceptor.classes", "allow.auto.create.topics");
 
     private final ClientOptions client;
     private final String groupId;
@@ -111,6 +113,7 @@ public final class ConsumerOptions {
     private final boolean checkCrcs;
     private final long bufferMaxBytes;
     private final Duration defaultApiTimeout;
+    private final boolean allowAutoCreateTopics;
     private final List<String> classicOnlyOptions;
     private final List<Class<? extends ConsumerInterceptor<?, ?>>> interceptorClasses;
 
@@ -141,6 +144,7 @@ public final class ConsumerOptions {
         this.checkCrcs = b.checkCrcs;
         this.bufferMaxBytes = b.bufferMaxBytes;
         this.defaultApiTimeout = b.defaultApiTimeout;
+        this.allowAutoCreateTopics = b.allowAutoCreateTopics;
         this.classicOnlyOptions = List.copyOf(b.classicOnlySet);
         this.interceptorClasses = interceptorClasses;
     }
@@ -180,6 +184,7 @@ public final class ConsumerOptions {
         b.checkCrcs = checkCrcs;
         b.bufferMaxBytes = bufferMaxBytes;
         b.defaultApiTimeout = defaultApiTimeout;
+        b.allowAutoCreateTopics = allowAutoCreateTopics;
         b.classicOnlySet.addAll(classicOnlyOptions);
         b.interceptorClasses = List.copyOf(interceptorClasses);
         return b;
@@ -261,6 +266,13 @@ public final class ConsumerOptions {
     public Duration defaultApiTimeout() { return defaultApiTimeout; }
 
     /**
+     * {@code allow.auto.create.topics}: whether the consumer's metadata requests for the topics it subscribes
+     * to or is assigned let a broker with {@code auto.create.topics.enable=true} create a missing one
+     * (KIP-361). Pattern subscriptions never create topics. The share consumer never does either.
+     */
+    public boolean allowAutoCreateTopics() { return allowAutoCreateTopics; }
+
+    /**
      * The classic-only options that were set ({@code session.timeout.ms}, {@code heartbeat.interval.ms},
      * {@code partition.assignment.strategy}), in the order first set: noted in the log when
      * {@code group.protocol=auto} settles on the consumer protocol.
@@ -313,6 +325,7 @@ public final class ConsumerOptions {
         private boolean checkCrcs = DEFAULT_CHECK_CRCS;
         private long bufferMaxBytes = DEFAULT_BUFFER_MAX_BYTES;
         private Duration defaultApiTimeout = DEFAULT_API_TIMEOUT;
+        private boolean allowAutoCreateTopics = DEFAULT_ALLOW_AUTO_CREATE_TOPICS;
         /** Classic-only options set, in the order set: refused with {@code consumer}, noted with {@code auto}. */
         private final LinkedHashSet<String> classicOnlySet = new LinkedHashSet<>();
         /** Class names or {@code Class} objects, resolved and checked by {@link #build()}. */
@@ -480,6 +493,13 @@ public final class ConsumerOptions {
         public Builder checkCrcs(boolean on) { this.checkCrcs = on; return this; }
 
         /**
+         * {@code allow.auto.create.topics}: let a broker with {@code auto.create.topics.enable=true} create a
+         * subscribed or assigned topic that does not exist when the consumer asks for its metadata (KIP-361).
+         * Default on, as Apache Kafka's consumer; pattern subscriptions never create topics.
+         */
+        public Builder allowAutoCreateTopics(boolean on) { this.allowAutoCreateTopics = on; return this; }
+
+        /**
          * {@code skein.buffer.max.bytes}: the most bytes of records buffered ahead of {@code poll()} across all
          * partitions, as fetched (compressed); at least 1024. Default 64 MiB. zstd and gzip batches are also
          * decompressed ahead of {@code poll()} on the fetcher's event loop, up to a sixty-fourth of this (1 MiB by
@@ -550,6 +570,7 @@ public final class ConsumerOptions {
                 case "partition.assignment.strategy" -> assignors(parseAssignors(key, value));
                 case "client.rack" -> rack(ConfigValues.string(key, value));
                 case "check.crcs" -> checkCrcs(ConfigValues.bool(key, value));
+                case "allow.auto.create.topics" -> allowAutoCreateTopics(ConfigValues.bool(key, value));
                 case "skein.buffer.max.bytes" -> bufferMaxBytes(ConfigValues.longValue(key, value, 1024, Long.MAX_VALUE));
                 case "default.api.timeout.ms" -> defaultApiTimeout(ConfigValues.millis(key, value, 1));
                 case "interceptor.classes" -> interceptorClasses(value instanceof Class<?> c ? List.of(c)

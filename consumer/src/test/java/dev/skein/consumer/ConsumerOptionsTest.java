@@ -52,6 +52,7 @@ class ConsumerOptionsTest {
                 .assignors(ClassicAssignor.STICKY, ClassicAssignor.ROUND_ROBIN)
                 .rack("rack-a")
                 .checkCrcs(false)
+                .allowAutoCreateTopics(false)
                 .bufferMaxBytes(4L * 1024 * 1024)
                 .defaultApiTimeout(Duration.ofSeconds(30))
                 .interceptorClasses(List.of(Counting.class))
@@ -142,6 +143,7 @@ class ConsumerOptionsTest {
                 Map.entry("skein.delivery", "at-most-once"),
                 Map.entry("skein.buffer.max.bytes", 2048L),
                 Map.entry("check.crcs", "false"),
+                Map.entry("allow.auto.create.topics", "false"),
                 Map.entry("client.rack", "rack-b"));
         ConsumerOptions byName = base().properties(props).build();
         ConsumerOptions typed = base()
@@ -155,6 +157,7 @@ class ConsumerOptionsTest {
                 .delivery(Delivery.AT_MOST_ONCE)
                 .bufferMaxBytes(2048)
                 .checkCrcs(false)
+                .allowAutoCreateTopics(false)
                 .rack("rack-b")
                 .build();
         assertSameOptions(typed, byName, Set.of("classicOnlyOptions"));
@@ -190,6 +193,8 @@ class ConsumerOptionsTest {
         // the same bound through the property name, refused as it is read
         ConfigException e = assertThrows(ConfigException.class, () -> base().set("max.poll.records", "0"));
         assertEquals("max.poll.records", e.key());
+        e = assertThrows(ConfigException.class, () -> base().set("allow.auto.create.topics", "sometimes"));
+        assertEquals("allow.auto.create.topics", e.key());
     }
 
     @Test
@@ -226,6 +231,8 @@ class ConsumerOptionsTest {
         assertEquals(ConsumerOptions.DEFAULT_ISOLATION, o.isolation());
         assertEquals(ConsumerOptions.DEFAULT_BUFFER_MAX_BYTES, o.bufferMaxBytes());
         assertEquals(List.of(), o.classicOnlyOptions());
+        assertTrue(o.allowAutoCreateTopics(), "allow.auto.create.topics: on, as Apache Kafka's consumer");
+        assertEquals(ConsumerOptions.DEFAULT_ALLOW_AUTO_CREATE_TOPICS, o.allowAutoCreateTopics());
         assertEquals(ConsumerOptions.KEYS, ConsumerBuilder.PROPERTY_NAMES);
     }
 
@@ -235,7 +242,7 @@ class ConsumerOptionsTest {
      */
     private static void assertSameOptions(ConsumerOptions expected, ConsumerOptions actual, Set<String> except) {
         int compared = compareAccessors(ConsumerOptions.class, expected, actual, except);
-        assertEquals(25 - except.size(), compared, "accessors compared");
+        assertEquals(26 - except.size(), compared, "accessors compared");
         ClientOptions e = expected.client();
         ClientOptions a = actual.client();
         assertEquals(e.bootstrapServers(), a.bootstrapServers());

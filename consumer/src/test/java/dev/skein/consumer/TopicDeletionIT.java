@@ -38,7 +38,8 @@ import java.util.concurrent.atomic.AtomicReference;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * A topic deleted under running consumers: a classic group's leader rebalances its partitions away
+ * A topic deleted under running consumers (which do not create it again: {@code allow.auto.create.topics}
+ * is off): a classic group's leader rebalances its partitions away
  * (as Apache Kafka's consumer, whose metadata snapshot counts a deleted topic as 0 partitions); a fetch
  * session forgets the deleted partitions by the topic id they were added with (KIP-516), so the broker
  * stops answering for them; and a partition the broker no longer knows is not fetched again until the
@@ -77,7 +78,7 @@ class TopicDeletionIT {
                 Set<TopicPartition> owned = ownedBy.get(i);
                 try (Consumer<String, String> c = Consumer.builder(Serdes.string(), Serdes.string())
                         .bootstrapServers(kafka.bootstrapServers()).groupId("deletion-" + suffix)
-                        .groupProtocol(GroupProtocol.CLASSIC).offsetReset(OffsetReset.EARLIEST)
+                        .groupProtocol(GroupProtocol.CLASSIC).offsetReset(OffsetReset.EARLIEST).allowAutoCreateTopics(false)
                         .property("metadata.max.age.ms", 500).build()) {
                     c.subscribe(List.of(a, b), new RebalanceListener() {
                         @Override
@@ -154,7 +155,8 @@ class TopicDeletionIT {
              KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of("bootstrap.servers",
                      proxied.bootstrapServers()), new StringSerializer(), new StringSerializer());
              Consumer<String, String> c = Consumer.builder(Serdes.string(), Serdes.string())
-                     .bootstrapServers(proxied.bootstrapServers()).delivery(Delivery.MANUAL).offsetReset(OffsetReset.EARLIEST)
+                     .bootstrapServers(proxied.bootstrapServers()).delivery(Delivery.MANUAL)
+                     .offsetReset(OffsetReset.EARLIEST).allowAutoCreateTopics(false)
                      .property("metadata.max.age.ms", 500).build()) {
             admin.createTopics(List.of(new NewTopic(a, 1, (short) 1), new NewTopic(b, 1, (short) 1))).all()
                     .get(60, TimeUnit.SECONDS);
@@ -215,7 +217,7 @@ class TopicDeletionIT {
                      kafka.bootstrapServers()), new StringSerializer(), new StringSerializer());
              Consumer<String, String> c = Consumer.builder(Serdes.string(), Serdes.string())
                      .bootstrapServers(kafka.bootstrapServers()).delivery(Delivery.MANUAL)
-                     .offsetReset(OffsetReset.EARLIEST).build()) {
+                     .offsetReset(OffsetReset.EARLIEST).allowAutoCreateTopics(false).build()) {
             admin.createTopics(List.of(new NewTopic(a, Map.of(0, List.of(1))), new NewTopic(b, Map.of(0, List.of(2)))))
                     .all().get(60, TimeUnit.SECONDS);
             // Every Metadata answer naming b: remembered as it was, and once b is deleted, shown as it was.

@@ -103,7 +103,9 @@ class TopologyChurnIT {
             Thread reading = new Thread(() -> {
                 try (Consumer<String, String> c = Consumer.builder(Serdes.string(), Serdes.string())
                         .bootstrapServers(kafka.bootstrapServers()).groupId(topic).groupProtocol(GroupProtocol.forName(protocol))
-                        .offsetReset(OffsetReset.EARLIEST).property("metadata.max.age.ms", 500).build()) {
+                        // the test creates the topic again, with its two partitions: the consumer must not first
+                        .offsetReset(OffsetReset.EARLIEST).property("metadata.max.age.ms", 500)
+                        .allowAutoCreateTopics(false).build()) {
                     c.subscribe(List.of(topic));
                     checker.assigned("member", 0, topic, 0, 1);
                     while (!stopReading.get()) {

@@ -86,6 +86,9 @@ public final class SkeinConsumer<K, V> implements Consumer<K, V> {
         this.observations = observations;
         this.interceptors = ConsumerInterceptors.of(interceptors);
         this.client = ClusterClient.start(settings.client(), shared);
+        // KIP-361: named topics (subscribed, assigned) may be created by the broker; patterns ask for all
+        // topics, which never creates any (MetadataManager).
+        client.metadata().allowAutoTopicCreation(settings.allowAutoCreateTopics());
         this.fetcher = new Fetcher(settings, client, subscriptions, this::dataArrived);
         this.metrics = new ConsumerMetrics(meterRegistry, settings.client().clientId());
         this.collector = new FetchCollector<>(settings, subscriptions, fetcher, keys, values, metrics,
