@@ -182,14 +182,20 @@ class AdminRecoveryIT {
         }
     }
 
-    @Test
-    void aCallStillRunningWhenCloseRunsOutOfTimeFailsAndCloseReturns() throws Exception {
-        Admin admin = admin(Duration.ofSeconds(60));
+    /** A describe of the broker's configs whose request the proxy holds (the connection is warmed up first). */
+    private static CompletableFuture<Map<String, ConfigEntry>> heldCall(Admin admin) throws Exception {
         ConfigResource r = ConfigResource.broker(kafka.brokerIds().iterator().next());
         get(admin.configs().describe(List.of(r)).get(r));
         proxy.holdRequests(ApiKey.DESCRIBE_CONFIGS.id(), 1);
         CompletableFuture<Map<String, ConfigEntry>> call = admin.configs().describe(List.of(r)).get(r);
         Await.until("the request is held", Duration.ofSeconds(20), () -> proxy.heldRequests() == 1);
+        return call;
+    }
+
+    @Test
+    void aCallStillRunningWhenCloseRunsOutOfTimeFailsAndCloseReturns() throws Exception {
+        Admin admin = admin(Duration.ofSeconds(60));
+        CompletableFuture<Map<String, ConfigEntry>> call = heldCall(admin);
 
         long started = System.nanoTime();
         admin.close(Duration.ofMillis(500));
@@ -204,11 +210,7 @@ class AdminRecoveryIT {
     @Test
     void aCallThatEndsWithinClosesGracePeriodSucceeds() throws Exception {
         Admin admin = admin(Duration.ofSeconds(60));
-        ConfigResource r = ConfigResource.broker(kafka.brokerIds().iterator().next());
-        get(admin.configs().describe(List.of(r)).get(r));
-        proxy.holdRequests(ApiKey.DESCRIBE_CONFIGS.id(), 1);
-        CompletableFuture<Map<String, ConfigEntry>> call = admin.configs().describe(List.of(r)).get(r);
-        Await.until("the request is held", Duration.ofSeconds(20), () -> proxy.heldRequests() == 1);
+        CompletableFuture<Map<String, ConfigEntry>> call = heldCall(admin);
 
         CompletableFuture<Void> closing = CompletableFuture.runAsync(() -> admin.close(Duration.ofSeconds(30)));
         Await.until("close() has begun and refuses new calls", Duration.ofSeconds(10), () -> {
