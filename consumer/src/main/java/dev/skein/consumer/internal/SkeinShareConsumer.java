@@ -633,13 +633,7 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
                 report(carried, null); // acknowledged partitions the response did not list: taken
             }
         } finally {
-            for (ShareFetchResponse.ShareFetchableTopicResponse t : resp.responses()) {
-                for (ShareFetchResponse.PartitionData p : t.partitions()) {
-                    if (p.records() != null) {
-                        p.records().release();
-                    }
-                }
-            }
+            resp.releaseRecords();
         }
     }
 
@@ -956,11 +950,7 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
     private Session abandon(int node, Session s) {
         s.inFlight.whenComplete((resp, err) -> {
             if (resp instanceof ShareFetchResponse r) {
-                r.responses().forEach(t -> t.partitions().forEach(p -> {
-                    if (p.records() != null) {
-                        p.records().release();
-                    }
-                }));
+                r.releaseRecords();
             }
         });
         if (!s.carried.isEmpty()) {
