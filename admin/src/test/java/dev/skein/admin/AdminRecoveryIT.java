@@ -7,6 +7,7 @@ import dev.skein.core.errors.UnknownTopicException;
 import dev.skein.core.message.ApiKey;
 import dev.skein.core.message.FindCoordinatorResponse;
 import dev.skein.core.message.ListOffsetsResponse;
+import dev.skein.core.message.OffsetFetchResponse;
 import dev.skein.producer.ResponseRewrite;
 import dev.skein.testkit.Await;
 import dev.skein.testkit.FaultProxy;
@@ -78,6 +79,30 @@ class AdminRecoveryIT {
             assertEquals(rewritten + 1, proxy.rewrittenResponses(), "the first lookup's answer named broker 99");
             assertTrue(proxy.requests(ApiKey.FIND_COORDINATOR.id()) - lookups >= 2,
                     "the coordinator was looked up again after the first one could not be reached");
+        }
+    }
+
+    @Test
+    void aCoordinatorStillLoadingIsAskedAgainWithoutALookup() throws Exception {
+        try (Admin admin = admin(Duration.ofSeconds(20))) {
+            String group = AdminIT.name("loading");
+            get(admin.groups().offsets(group)); // the group's coordinator is known and cached
+            int lookups = proxy.requests(ApiKey.FIND_COORDINATOR.id());
+            int fetches = proxy.requests(ApiKey.OFFSET_FETCH.id());
+            int rewritten = proxy.rewrittenResponses();
+            // COORDINATOR_LOAD_IN_PROGRESS: the broker is the coordinator and is still reading the group's
+            // state; Kafka's clients ask the same broker again after a backoff.
+            proxy.rewriteResponses(ApiKey.OFFSET_FETCH.id(), 1, frame -> ResponseRewrite.changed(frame,
+                    OffsetFetchResponse.HIGHEST_SUPPORTED_VERSION, (short) 6, OffsetFetchResponse::read, r -> {
+                        r.setErrorCode((short) 14);
+                        r.groups().forEach(g -> g.setErrorCode((short) 14));
+                    }));
+            Map<TopicPartition, ?> offsets = get(admin.groups().offsets(group));
+            assertTrue(offsets.isEmpty(), "a group with no commits has no offsets: " + offsets);
+            assertEquals(rewritten + 1, proxy.rewrittenResponses(), "the first answer said the coordinator was loading");
+            assertEquals(fetches + 2, proxy.requests(ApiKey.OFFSET_FETCH.id()), "asked again after the loading answer");
+            assertEquals(lookups, proxy.requests(ApiKey.FIND_COORDINATOR.id()),
+                    "a coordinator that is loading is still the coordinator: no lookup");
         }
     }
 

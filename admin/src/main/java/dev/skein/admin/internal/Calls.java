@@ -132,7 +132,7 @@ final class Calls {
      * read again, and leader-routed calls wait for it ({@link #describing}). A coordinator that moved
      * or could not be reached is looked up again. Apache Kafka's admin client likewise looks a key up
      * again after NOT_LEADER_OR_FOLLOWER or a disconnect (its AdminApiDriver) instead of retrying the
-     * broker it had.
+     * broker it had. A coordinator still loading is asked again.
      */
     private void onTransient(Throwable t) {
         boolean unreachable = t instanceof NetworkException; // OutcomeUnknownException too
@@ -143,7 +143,11 @@ final class Calls {
         }) {
             staleRoutes = client.refreshMetadata();
         }
-        if (unreachable || t instanceof CoordinatorException) {
+        // COORDINATOR_LOAD_IN_PROGRESS names the right broker, still reading the group's or transaction's
+        // state: Kafka's clients ask it again after a backoff, with no new lookup. The call sites forget
+        // their own key on NOT_COORDINATOR and COORDINATOR_NOT_AVAILABLE; forgetting the others too costs
+        // a lookup each, never a wrong answer, and covers an error reported where no key is at hand.
+        if (unreachable || t instanceof CoordinatorException c && c.errorCode() != ErrorCode.COORDINATOR_LOAD_IN_PROGRESS) {
             coordinators.allMoved();
         }
     }
