@@ -94,7 +94,8 @@ public final class MockProducer<K, V> implements Producer<K, V> {
     private Map<String, Map<TopicPartition, OffsetAndMetadata>> txnOffsets = new LinkedHashMap<>();
     private RuntimeException nextCommitFailure;
 
-    private enum TxnState { UNINITIALIZED, READY, IN_TRANSACTION, ABORTABLE_ERROR, FATAL_ERROR }
+    /** COMMITTING: a commit failed without an abortable or fatal error (it timed out) and must be called again. */
+    private enum TxnState { UNINITIALIZED, READY, IN_TRANSACTION, COMMITTING, ABORTABLE_ERROR, FATAL_ERROR }
 
     private MockProducer(Builder<K, V> b) {
         this.keySerializer = b.keySerializer;
@@ -183,9 +184,21 @@ public final class MockProducer<K, V> implements Producer<K, V> {
             checkSend();
         }
         List<Header> headers = new ArrayList<>(record.headers()); // serializers may add headers, as in the real one
-        byte[] key = serialize(keySerializer, record.key(), record.topic(), SerdeContext.Target.KEY, headers);
-        byte[] value = serialize(valueSerializer, record.value(), record.topic(), SerdeContext.Target.VALUE, headers);
-        int partition = partition(record, key);
+        byte[] key;
+        byte[] value;
+        int partition;
+        try {
+            key = serialize(keySerializer, record.key(), record.topic(), SerdeContext.Target.KEY, headers);
+            value = serialize(valueSerializer, record.value(), record.topic(), SerdeContext.Target.VALUE, headers);
+            partition = partition(record, key);
+        } catch (RuntimeException e) {
+            // A record of the transaction that will never be written: the real producer (as Apache Kafka's
+            // doSend) makes the transaction abortable, so it never commits without the record.
+            if (transactional) {
+                recordFailed(e);
+            }
+            throw e;
+        }
         long timestamp = record.timestamp() != null ? record.timestamp() : clock.millis();
         ProducerRecord<K, V> sent = record.partition() == null ? record.withPartition(partition) : record;
         history.add(sent);
@@ -257,8 +270,9 @@ public final class MockProducer<K, V> implements Producer<K, V> {
     }
 
     /**
-     * Closes as the real producer does: a transaction still open is aborted (its pending records fail);
-     * other pending records are acknowledged. Later sends fail with {@link IllegalStateException}.
+     * Closes as the real producer does: a transaction still open is aborted (its pending records fail),
+     * one whose commit failed unfinished ({@link #failNextCommit}) is committed; other pending records are
+     * acknowledged. Later sends fail with {@link IllegalStateException}.
      */
     @Override
     public void close(Duration timeout) {
@@ -268,13 +282,20 @@ public final class MockProducer<K, V> implements Producer<K, V> {
             }
         }
         boolean abort;
+        boolean commit;
         synchronized (this) {
             abort = txnState == TxnState.IN_TRANSACTION || txnState == TxnState.ABORTABLE_ERROR;
+            commit = txnState == TxnState.COMMITTING;
         }
         if (abort) {
             endTransaction(false, "the producer was closed inside a transaction, which was aborted; this record was never written");
         } else {
             completeAll();
+            if (commit) {
+                synchronized (this) {
+                    finish(true); // as the real close: a commit that timed out is finished by committing
+                }
+            }
         }
         synchronized (this) {
             closed = true;
@@ -322,14 +343,21 @@ public final class MockProducer<K, V> implements Producer<K, V> {
             if (p == null) {
                 return false;
             }
-            if (p.inTransaction && txnState == TxnState.IN_TRANSACTION) {
-                txnError = new TransactionAbortableException("a record of the transaction was not written: "
-                        + error.getMessage(), error);
-                txnState = TxnState.ABORTABLE_ERROR;
+            if (p.inTransaction) {
+                recordFailed(error);
             }
         }
         fail(p.callback, p.future, error);
         return true;
+    }
+
+    /** A record of the open transaction was not written: the transaction can only be aborted now. */
+    private void recordFailed(RuntimeException cause) {
+        if (txnState == TxnState.IN_TRANSACTION || txnState == TxnState.COMMITTING) {
+            txnError = new TransactionAbortableException("a record of the transaction was not written: "
+                    + cause.getMessage(), cause);
+            txnState = TxnState.ABORTABLE_ERROR;
+        }
     }
 
     /** Acknowledges every pending record, in send order. */
@@ -377,7 +405,8 @@ public final class MockProducer<K, V> implements Producer<K, V> {
 
     /** True between {@code beginTransaction()} and the end of its commit or abort. */
     public synchronized boolean transactionInFlight() {
-        return txnState == TxnState.IN_TRANSACTION || txnState == TxnState.ABORTABLE_ERROR;
+        return txnState == TxnState.IN_TRANSACTION || txnState == TxnState.COMMITTING
+                || txnState == TxnState.ABORTABLE_ERROR;
     }
 
     /** True once {@code initTransactions()} has succeeded. */
@@ -416,7 +445,11 @@ public final class MockProducer<K, V> implements Producer<K, V> {
     /**
      * The next {@code commitTransaction()} throws {@code error} instead of committing: a
      * {@link TransactionAbortableException} leaves the transaction to abort, a {@link ProducerFencedException}
-     * fences the producer, anything else (a retriable timeout, say) leaves the transaction open.
+     * fences the producer, anything else is a commit that did not finish (a retriable
+     * {@code TimeoutException}, say): as in the real producer, only calling {@code commitTransaction()}
+     * again finishes it (and commits); an abort, a begin, offsets and sends are refused with
+     * {@link IllegalStateException} until then, since the commit may have reached the coordinator, and
+     * {@code close()} commits it.
      */
     public synchronized void failNextCommit(RuntimeException error) {
         this.nextCommitFailure = Objects.requireNonNull(error, "error");
@@ -479,6 +512,8 @@ public final class MockProducer<K, V> implements Producer<K, V> {
                 } else if (injected instanceof ProducerFencedException) {
                     txnError = injected;
                     txnState = TxnState.FATAL_ERROR;
+                } else {
+                    txnState = TxnState.COMMITTING;
                 }
                 throw injected;
             }
@@ -491,6 +526,10 @@ public final class MockProducer<K, V> implements Producer<K, V> {
         synchronized (this) {
             requireTransactionApi();
             requireOpenTransaction("abortTransaction()");
+            if (txnState == TxnState.COMMITTING) {
+                throw new IllegalStateException("abortTransaction() cannot follow commitTransaction(), which did not"
+                        + " finish (it may have reached the coordinator): call commitTransaction() again");
+            }
         }
         endTransaction(false, "the transaction was aborted; this record was never written");
     }
@@ -536,7 +575,7 @@ public final class MockProducer<K, V> implements Producer<K, V> {
     }
 
     private void requireOpenTransaction(String call) {
-        if (txnState != TxnState.IN_TRANSACTION && txnState != TxnState.ABORTABLE_ERROR) {
+        if (txnState != TxnState.IN_TRANSACTION && txnState != TxnState.COMMITTING && txnState != TxnState.ABORTABLE_ERROR) {
             throw new IllegalStateException(call + " needs an open transaction (state " + txnState + ")");
         }
     }

@@ -182,6 +182,50 @@ class MockProducerTest {
     }
 
     @Test
+    void aRecordRefusedInsideSendMakesTheTransactionAbortableAsInTheRealProducer() {
+        MockProducer<String, String> producer = MockProducer.builder(Serdes.string().serializer(),
+                (String v, dev.skein.serdes.SerdeContext ctx) -> {
+                    if (v.equals("bad")) {
+                        throw new IllegalArgumentException("cannot serialize " + v);
+                    }
+                    return v.getBytes(StandardCharsets.UTF_8);
+                }).transactional(true).partitions("out", 2).build();
+        producer.initTransactions();
+        producer.beginTransaction();
+        producer.send(ProducerRecord.of("out", "k", "1"));
+        assertInstanceOf(SerializationException.class, failure(producer.send(ProducerRecord.of("out", "k", "bad"))));
+        // The real producer never commits a transaction one of whose records will never be written.
+        assertThrows(TransactionAbortableException.class, producer::commitTransaction);
+        producer.abortTransaction();
+
+        producer.beginTransaction();
+        assertInstanceOf(IllegalArgumentException.class, failure(producer.send(ProducerRecord.of("out", "k", "2").withPartition(5))));
+        assertThrows(TransactionAbortableException.class, producer::commitTransaction, "no such partition: abortable too");
+        producer.abortTransaction();
+        assertEquals(List.of(false, false), producer.transactions().stream().map(MockProducer.Transaction::committed).toList());
+    }
+
+    @Test
+    void aCommitThatTimedOutIsFinishedOnlyByCommittingAgain() {
+        MockProducer<String, String> producer = strings().transactional(true).build();
+        producer.initTransactions();
+        producer.beginTransaction();
+        producer.send(ProducerRecord.of("out", "k", "1"));
+        producer.failNextCommit(new TimeoutException("commit timed out", null, true));
+        assertThrows(TimeoutException.class, producer::commitTransaction);
+        // The commit may have reached the coordinator: the real producer refuses anything but committing again.
+        assertThrows(IllegalStateException.class, producer::abortTransaction);
+        assertThrows(IllegalStateException.class, producer::beginTransaction);
+        assertThrows(IllegalStateException.class, () -> producer.sendOffsetsToTransaction(
+                Map.of(new TopicPartition("in", 0), OffsetAndMetadata.of(1)), GROUP));
+        assertInstanceOf(IllegalStateException.class, failure(producer.send(ProducerRecord.of("out", "k", "2"))));
+        producer.commitTransaction();
+        assertEquals(1, producer.transactions().size());
+        assertTrue(producer.transactions().get(0).committed());
+        assertEquals(1, producer.transactions().get(0).records().size(), "the refused record is not in it");
+    }
+
+    @Test
     void injectedCommitFailuresAndFencingActAsTheRealProducersErrors() {
         MockProducer<String, String> producer = strings().transactional(true).build();
         producer.initTransactions();
