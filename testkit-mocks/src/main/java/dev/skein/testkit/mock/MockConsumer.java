@@ -741,7 +741,10 @@ public final class MockConsumer<K, V> implements Consumer<K, V> {
         close(Duration.ofSeconds(30));
     }
 
-    /** At-least-once commits what was returned, the listener is told of the revocation (or loss), then it is closed. */
+    /**
+     * At-least-once commits what was returned, the callbacks of asynchronous commits run, the listener is
+     * told of the revocation (or loss), then it is closed.
+     */
     @Override
     public synchronized void close(Duration timeout) {
         if (closed) {
@@ -750,6 +753,16 @@ public final class MockConsumer<K, V> implements Consumer<K, V> {
         try {
             if (groupId != null && delivery == Delivery.AT_LEAST_ONCE && !(subscribed && stale)) {
                 commitQuietly(uncommittedPositions());
+            }
+            // As the real close: the asynchronous commits' callbacks run here, on the closing thread; one
+            // that throws does not stop the others.
+            for (Runnable r; (r = commitCallbacks.poll()) != null; ) {
+                try {
+                    r.run();
+                } catch (RuntimeException e) {
+                    System.getLogger(MockConsumer.class.getName()).log(System.Logger.Level.WARNING,
+                            "a commit callback failed on close", e);
+                }
             }
             if (subscribed && listener != null && !assigned.isEmpty()) {
                 if (stale) {

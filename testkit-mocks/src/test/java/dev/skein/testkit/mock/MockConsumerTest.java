@@ -215,6 +215,19 @@ class MockConsumerTest {
     }
 
     @Test
+    void closeRunsTheCallbacksOfAsyncCommitsAsTheRealConsumerDoes() {
+        MockConsumer<String, String> consumer = MockConsumer.<String, String>builder().groupId("g")
+                .delivery(Delivery.MANUAL).offsetReset(OffsetReset.EARLIEST).build();
+        consumer.assign(List.of(T0));
+        consumer.addRecord(T0, "k", "a");
+        consumer.poll(Duration.ZERO);
+        List<Map<TopicPartition, OffsetAndMetadata>> called = new ArrayList<>();
+        consumer.commitAsync((offsets, error) -> called.add(offsets));
+        consumer.close();
+        assertEquals(List.of(Map.of(T0, OffsetAndMetadata.of(1))), called, "the last commit's callback ran on close");
+    }
+
+    @Test
     void aSimulatedRebalanceIsAppliedInsidePollWithIncrementalRevocationByDefault() {
         MockConsumer<String, String> consumer = MockConsumer.<String, String>builder().groupId("g")
                 .offsetReset(OffsetReset.EARLIEST).build();
