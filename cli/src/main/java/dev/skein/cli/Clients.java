@@ -1,6 +1,7 @@
 package dev.skein.cli;
 
 import dev.skein.admin.Admin;
+import dev.skein.admin.AdminOptions;
 import dev.skein.admin.TopicDescription;
 import dev.skein.consumer.ConsumerBuilder;
 import dev.skein.core.ClientOptions;
@@ -66,6 +67,17 @@ final class Clients {
                 ProducerBuilder.PROPERTY_NAMES);
     }
 
+    /**
+     * Sets {@code key} from a command's flag: when the flag was given, or when {@code --config}/{@code -X}
+     * did not set the key. A flag's default never overrides a property the user gave, as Apache Kafka's
+     * console tools merge them; a flag given explicitly wins.
+     */
+    static void flag(Map<String, Object> props, String key, Object value, boolean flagGiven) {
+        if (flagGiven || !props.containsKey(key)) {
+            props.put(key, value);
+        }
+    }
+
     private static Map<String, Object> only(Map<String, Object> all, Set<String> mine, Set<String> theirs) {
         Map<String, Object> out = new LinkedHashMap<>();
         all.forEach((k, v) -> {
@@ -76,11 +88,16 @@ final class Clients {
         return out;
     }
 
-    /** Only the client-wide properties (connection, timeouts, security): what an admin client takes. */
+    /**
+     * What an admin client takes: the client-wide properties (connection, timeouts, security) and its
+     * own. A key that neither a producer nor a consumer knows is kept, so the builder names it as unknown
+     * (dropped, {@code topics list -X bogus=1} ran as if it had not been given).
+     */
     static Map<String, Object> commonProperties(GlobalOptions global) {
         Map<String, Object> out = new LinkedHashMap<>();
         properties(global).forEach((k, v) -> {
-            if (ClientOptions.KEYS.contains(k) || k.equals("default.api.timeout.ms")) {
+            if (ClientOptions.KEYS.contains(k) || AdminOptions.KEYS.contains(k)
+                    || (!ProducerBuilder.PROPERTY_NAMES.contains(k) && !ConsumerBuilder.PROPERTY_NAMES.contains(k))) {
                 out.put(k, v);
             }
         });
@@ -140,6 +157,16 @@ final class Clients {
             Thread.currentThread().interrupt();
             throw new CliException("interrupted");
         }
+    }
+
+    /**
+     * A consume whose stdout failed (a closed pipe): Java's {@code PrintStream} swallows the error, so
+     * the command asks {@code checkError()} after each batch and stops rather than read (and commit, or
+     * accept) records no one gets.
+     */
+    static CliException stdoutClosed(long delivered) {
+        return new CliException("cannot write to stdout (closed?); stopped after " + delivered
+                + " records, and the records of the last batch are not committed");
     }
 
     /** Quiet unless --verbose: client logs go to stderr through slf4j-simple. */

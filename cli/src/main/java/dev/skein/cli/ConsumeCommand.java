@@ -6,6 +6,7 @@ import dev.skein.consumer.ConsumerBuilder;
 import dev.skein.consumer.ConsumerRecord;
 import dev.skein.consumer.Delivery;
 import dev.skein.consumer.GroupProtocol;
+import dev.skein.consumer.WakeupException;
 import dev.skein.core.TopicPartition;
 import dev.skein.serdes.Serdes;
 import picocli.CommandLine.Command;
@@ -18,6 +19,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /** Prints records of a topic to stdout. */
 @Command(name = "consume", mixinStandardHelpOptions = true, showDefaultValues = true, usageHelpAutoWidth = true,
@@ -36,7 +39,7 @@ final class ConsumeCommand extends Subcommand {
     String shareGroup;
 
     @Option(names = "--from-beginning", description = "Start at the earliest offset when there is no committed one"
-            + " (default: the end). With --share-group: sets the group config share.auto.offset.reset=earliest, which"
+            + " (default: auto.offset.reset from --config or -X, else the end). With --share-group: sets the group config share.auto.offset.reset=earliest, which"
             + " applies to partitions the group has not started.")
     boolean fromBeginning;
 
@@ -53,7 +56,8 @@ final class ConsumeCommand extends Subcommand {
             + " (counted once partitions are assigned).")
     Long timeoutMs;
 
-    @Option(names = "--isolation", defaultValue = "read_uncommitted", description = "read_committed or read_uncommitted.")
+    @Option(names = "--isolation", defaultValue = "read_uncommitted", description = "read_committed or read_uncommitted"
+            + " (not given: isolation.level from --config or -X, else this default).")
     String isolation;
 
     @Option(names = "--delivery", defaultValue = "at-least-once",
@@ -103,9 +107,10 @@ final class ConsumeCommand extends Subcommand {
         TopicDescription d = Clients.requireTopic(root.global, topic);
         Clients.checkPartition(d, partition);
         d.partitions().forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
-        ConsumerBuilder<String, String> b = Consumer.builder(Serdes.string(), Serdes.string())
-                .properties(Clients.consumerProperties(root.global)).property("isolation.level", isolation)
-                .property("auto.offset.reset", fromBeginning ? "earliest" : "latest");
+        Map<String, Object> props = Clients.consumerProperties(root.global);
+        Clients.flag(props, "isolation.level", isolation, given("--isolation"));
+        Clients.flag(props, "auto.offset.reset", fromBeginning ? "earliest" : "latest", fromBeginning);
+        ConsumerBuilder<String, String> b = Consumer.builder(Serdes.string(), Serdes.string()).properties(props);
         if (group != null) {
             b.groupId(group).groupProtocol(GroupProtocol.forName(groupProtocol))
                     .delivery(delivery.equals("at-most-once") ? Delivery.AT_MOST_ONCE : Delivery.AT_LEAST_ONCE);
@@ -115,7 +120,14 @@ final class ConsumeCommand extends Subcommand {
         PrintStream out = root.io.out();
         long printed = 0;
         Progress progress = Progress.of(root, progressOption, "consumed");
-        try (Consumer<String, String> consumer = b.build()) {
+        CountDownLatch closed = new CountDownLatch(1);
+        try (Consumer<String, String> consumer = b.build();
+             // SIGTERM, Ctrl-C: the poll loop ends and close() commits as the delivery mode says (at-least-once:
+             // what was printed), as kafka-console-consumer's shutdown hook does; the hook waits for it.
+             OnStop onStop = new OnStop(() -> {
+                 consumer.wakeup();
+                 awaitQuietly(closed);
+             })) {
             if (group != null) {
                 consumer.subscribe(List.of(topic));
             } else if (partition != null) {
@@ -130,11 +142,16 @@ final class ConsumeCommand extends Subcommand {
             long lastRecord = System.nanoTime();
             while (maxMessages == null || printed < maxMessages) {
                 List<ConsumerRecord<String, String>> batch = new ArrayList<>();
-                consumer.poll(Duration.ofMillis(200)).forEach(batch::add);
+                try {
+                    consumer.poll(Duration.ofMillis(200)).forEach(batch::add);
+                } catch (WakeupException stopping) {
+                    break;
+                }
                 if (!batch.isEmpty()) {
                     progress.clear();
                 }
                 Map<TopicPartition, Long> rewind = new LinkedHashMap<>();
+                int shown = 0;
                 for (ConsumerRecord<String, String> r : batch) {
                     if (maxMessages != null && printed >= maxMessages) {
                         // At-least-once commits what poll() returned: rewind what was not printed.
@@ -142,10 +159,20 @@ final class ConsumeCommand extends Subcommand {
                         continue;
                     }
                     out.print(fmt.apply(r));
+                    shown++;
                     printed++;
                 }
                 rewind.forEach(consumer::seek);
                 out.flush();
+                if (out.checkError()) {
+                    // The reader has gone (skein consume | head): which records of this batch reached it is
+                    // unknown, so none is committed; at-least-once reads them again, at-most-once had
+                    // committed them before poll() returned.
+                    Map<TopicPartition, Long> firsts = new LinkedHashMap<>();
+                    batch.forEach(r -> firsts.putIfAbsent(new TopicPartition(r.topic(), r.partition()), r.offset()));
+                    firsts.forEach(consumer::seek);
+                    throw Clients.stdoutClosed(printed - shown);
+                }
                 progress.update(printed);
                 if (!batch.isEmpty() || consumer.assignment().isEmpty()) {
                     lastRecord = System.nanoTime(); // idle time counts once partitions are assigned
@@ -154,12 +181,21 @@ final class ConsumeCommand extends Subcommand {
                 }
             }
         } finally {
+            closed.countDown();
             progress.finish(printed);
         }
         if (root.global.verbose) {
             root.io.err().println("printed " + printed + " records of " + topic);
         }
         return Cli.OK;
+    }
+
+    private static void awaitQuietly(CountDownLatch closed) {
+        try {
+            closed.await(Clients.API_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** A share group reads as its configs say: the options of consumer groups and partitions do not apply. */

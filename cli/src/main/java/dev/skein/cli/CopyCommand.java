@@ -82,10 +82,14 @@ final class CopyCommand extends Subcommand {
         long copied = 0;
         Progress progress = Progress.of(root, progressOption, "copied");
         OptionalLong lag = OptionalLong.empty();
-        try (Consumer<byte[], byte[]> consumer = Consumer.builder(Serdes.bytes(), Serdes.bytes()).properties(Clients.consumerProperties(root.global))
-                .groupId(group).delivery(mode).property("auto.offset.reset", "earliest").build();
-             Producer<byte[], byte[]> producer = Producer.builder(Serdes.bytes(), Serdes.bytes()).properties(Clients.producerProperties(root.global))
-                     .maxBlock(Clients.API_TIMEOUT).build()) {
+        Map<String, Object> consumerProps = Clients.consumerProperties(root.global);
+        consumerProps.putIfAbsent("auto.offset.reset", "earliest"); // a new group copies everything
+        Map<String, Object> producerProps = Clients.producerProperties(root.global);
+        producerProps.putIfAbsent("max.block.ms", Long.toString(Clients.API_TIMEOUT.toMillis()));
+        try (Consumer<byte[], byte[]> consumer = Consumer.builder(Serdes.bytes(), Serdes.bytes()).properties(consumerProps)
+                .groupId(group).delivery(mode).build();
+             Producer<byte[], byte[]> producer = Producer.builder(Serdes.bytes(), Serdes.bytes()).properties(producerProps)
+                     .build()) {
             consumer.subscribe(List.of(from));
             long last = System.nanoTime();
             while (maxMessages == null || copied < maxMessages) {

@@ -108,9 +108,12 @@ final class PerfCommand extends CommandGroup {
                 throw new IllegalArgumentException("--records must be 1.." + Integer.MAX_VALUE + " and --record-size >= 0");
             }
             Clients.requireTopic(root.global, topic);
-            ProducerBuilder<byte[], byte[]> b = Producer.builder(Serdes.bytes(), Serdes.bytes())
-                    .properties(Clients.producerProperties(root.global)).property("acks", acks).property("compression.type", compression)
-                    .property("linger.ms", lingerMs).property("batch.size", batchSize);
+            java.util.Map<String, Object> props = Clients.producerProperties(root.global);
+            Clients.flag(props, "acks", acks, given("--acks"));
+            Clients.flag(props, "compression.type", compression, given("--compression"));
+            Clients.flag(props, "linger.ms", lingerMs, given("--linger-ms"));
+            Clients.flag(props, "batch.size", batchSize, given("--batch-size"));
+            ProducerBuilder<byte[], byte[]> b = Producer.builder(Serdes.bytes(), Serdes.bytes()).properties(props);
             byte[] value = new byte[recordSize];
             new Random(1).nextBytes(value);
             int[] latencyMicros = new int[(int) records];

@@ -37,10 +37,12 @@ final class ProduceCommand extends Subcommand {
     @Option(names = "--partition", paramLabel = "N", description = "Write every record to this partition.")
     Integer partition;
 
-    @Option(names = "--acks", defaultValue = "all", description = "0, 1 or all.")
+    @Option(names = "--acks", defaultValue = "all", description = "0, 1 or all (not given: acks from --config or -X,"
+            + " else this default).")
     String acks;
 
-    @Option(names = "--compression", defaultValue = "none", description = "none, gzip, snappy, lz4 or zstd.")
+    @Option(names = "--compression", defaultValue = "none", description = "none, gzip, snappy, lz4 or zstd (not given:"
+            + " compression.type from --config or -X, else this default).")
     String compression;
 
     @Option(names = "--header", paramLabel = "K=V", description = "A header for every record; repeatable.")
@@ -56,17 +58,19 @@ final class ProduceCommand extends Subcommand {
             throw new IllegalArgumentException("--acks must be 0, 1 or all, was " + acks);
         }
         Clients.checkPartition(Clients.requireTopic(root.global, topic), partition);
-        ProducerBuilder<String, String> b = Producer.builder(Serdes.string(), Serdes.string())
-                .properties(Clients.producerProperties(root.global)).property("acks", acks).property("compression.type", compression);
-        if (!root.global.properties.containsKey("max.block.ms")) {
-            b.maxBlock(Clients.API_TIMEOUT);
-        }
+        Map<String, Object> props = Clients.producerProperties(root.global);
+        Clients.flag(props, "acks", acks, given("--acks"));
+        Clients.flag(props, "compression.type", compression, given("--compression"));
+        props.putIfAbsent("max.block.ms", Long.toString(Clients.API_TIMEOUT.toMillis()));
+        ProducerBuilder<String, String> b = Producer.builder(Serdes.string(), Serdes.string()).properties(props);
         AtomicLong failed = new AtomicLong();
         AtomicReference<Throwable> firstError = new AtomicReference<>();
+        AtomicLong sentSoFar = new AtomicLong(); // read by the stop hook
         long sent = 0;
         List<CompletableFuture<RecordMetadata>> pending = new ArrayList<>();
         Progress progress = Progress.of(root, progressOption, "produced");
         try (Producer<String, String> producer = b.build();
+             OnStop onStop = new OnStop(() -> stopped(producer, sentSoFar.get(), failed, firstError));
              BufferedReader in = new BufferedReader(new InputStreamReader(root.io.in(), StandardCharsets.UTF_8))) {
             for (String line; (line = in.readLine()) != null; ) {
                 ProducerRecord<String, String> record = record(line);
@@ -79,6 +83,7 @@ final class ProduceCommand extends Subcommand {
                 });
                 pending.add(f);
                 sent++;
+                sentSoFar.set(sent);
                 progress.update(sent);
                 if (pending.size() >= 10_000) {
                     pending.removeIf(CompletableFuture::isDone);
@@ -99,6 +104,20 @@ final class ProduceCommand extends Subcommand {
             root.io.err().println("wrote " + sent + " records to " + topic);
         }
         return Cli.OK;
+    }
+
+    /**
+     * SIGTERM or Ctrl-C before the end of stdin: the lines read so far are sent and waited for (bounded),
+     * as kafka-console-producer's close on shutdown does, and stderr says how many were written; the exit
+     * status is the signal's, never 0.
+     */
+    private void stopped(Producer<String, String> producer, long read, AtomicLong failed, AtomicReference<Throwable> firstError) {
+        producer.close(Clients.API_TIMEOUT); // every future is complete when it returns
+        long notWritten = failed.get();
+        root().io.err().println("skein: stopped by a signal after reading " + read + " lines; " + (read - notWritten)
+                + " written to " + topic + (notWritten == 0 ? "" : ", " + notWritten + " not written: "
+                + Cli.describe(firstError.get())));
+        root().io.err().flush();
     }
 
     private ProducerRecord<String, String> record(String line) {

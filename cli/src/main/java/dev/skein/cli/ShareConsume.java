@@ -11,6 +11,7 @@ import dev.skein.serdes.Serdes;
 
 import java.io.PrintStream;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -42,15 +43,22 @@ final class ShareConsume {
                 if (!batch.isEmpty()) {
                     progress.clear();
                 }
+                List<ShareRecord<String, String>> shown = new ArrayList<>();
                 for (ShareRecord<String, String> r : batch) {
                     if (cmd.maxMessages != null && printed >= cmd.maxMessages) {
                         consumer.acknowledge(r, AcknowledgeType.RELEASE);
                         continue;
                     }
                     out.print(fmt.apply(r));
+                    shown.add(r);
                     printed++;
                 }
                 out.flush();
+                if (out.checkError()) {
+                    // Perhaps no one got them: released for another member (or the group's next reader), not accepted.
+                    shown.forEach(r -> consumer.acknowledge(r, AcknowledgeType.RELEASE));
+                    throw Clients.stdoutClosed(printed - shown.size());
+                }
                 progress.update(printed);
                 if (!batch.isEmpty()) {
                     lastRecord = System.nanoTime();

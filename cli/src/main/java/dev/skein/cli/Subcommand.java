@@ -10,6 +10,14 @@ abstract class Subcommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    /**
+     * True when {@code option} was on the command line, not only its default: a flag's default gives way
+     * to the same property given in {@code --config} or {@code -X} ({@link Clients#flag}).
+     */
+    boolean given(String option) {
+        return spec.commandLine().getParseResult().hasMatchedOption(option);
+    }
+
     /** The root command, holding the global options and the streams. */
     SkeinCommand root() {
         return (SkeinCommand) spec.root().userObject();

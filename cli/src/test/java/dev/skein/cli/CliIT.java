@@ -8,8 +8,11 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -147,6 +150,106 @@ class CliIT {
 
         Run noCommand = skein("");
         assertEquals(2, noCommand.exit());
+    }
+
+    @Test
+    void aConsumeWhoseStdoutIsClosedStopsWithStatus1AndLeavesWhatItDidNotPrintUncommitted(KafkaCluster kafka) {
+        String t = topic(kafka, 1);
+        assertEquals(0, skein(kafka, "1\n2\n3\n4\n5\n6\n", "produce", "--topic", t).exit());
+        String group = "cli-closed-stdout-" + UUID.randomUUID();
+        // As `skein consume ... | head -2`: the reader goes away after two lines and every later write fails.
+        ByteArrayOutputStream taken = new ByteArrayOutputStream();
+        OutputStream pipe = new OutputStream() {
+            @Override
+            public void write(int b) throws IOException {
+                if (taken.size() >= 4) {
+                    throw new IOException("Broken pipe");
+                }
+                taken.write(b);
+            }
+        };
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int exit = Cli.run(new String[] {"--bootstrap", kafka.bootstrapServers(), "consume", "--topic", t, "--group", group,
+                        "--from-beginning", "--timeout-ms", "5000"}, new ByteArrayInputStream(new byte[0]),
+                new PrintStream(pipe, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        String stderr = err.toString(StandardCharsets.UTF_8);
+        assertEquals(1, exit, "records that reached no one are a failure: " + stderr);
+        assertTrue(stderr.startsWith("skein: cannot write to stdout"), stderr);
+        assertEquals(1, stderr.lines().count(), stderr);
+
+        Run again = skein(kafka, "", "consume", "--topic", t, "--group", group, "--timeout-ms", "3000");
+        assertEquals(0, again.exit(), again.err());
+        assertTrue(again.lines().containsAll(List.of("3", "4", "5", "6")),
+                "what was not printed is read again, not committed: " + again.lines());
+    }
+
+    @Test
+    void propertiesFromXAndConfigAreNotOverriddenByTheDefaultsOfFlags(KafkaCluster kafka) throws Exception {
+        String t = topic(kafka, 1);
+        assertEquals(0, skein(kafka, "a\nb\n", "produce", "--topic", t).exit());
+        Run fromX = skein(kafka, "", "consume", "--topic", t, "-X", "auto.offset.reset=earliest", "--max-messages", "2",
+                "--timeout-ms", "10000");
+        assertEquals(0, fromX.exit(), fromX.err());
+        assertEquals(List.of("a", "b"), fromX.lines(), "-X auto.offset.reset=earliest is honoured without --from-beginning");
+
+        Path config = Files.createTempFile("skein-cli", ".properties");
+        try {
+            Files.writeString(config, "auto.offset.reset=earliest\n");
+            Run fromFile = skein(kafka, "", "consume", "--topic", t, "--config", config.toString(), "--max-messages", "2",
+                    "--timeout-ms", "10000");
+            assertEquals(List.of("a", "b"), fromFile.lines(), "--config's auto.offset.reset is honoured: " + fromFile.err());
+        } finally {
+            Files.deleteIfExists(config);
+        }
+        Run flagWins = skein(kafka, "", "consume", "--topic", t, "-X", "auto.offset.reset=latest", "--from-beginning",
+                "--max-messages", "2", "--timeout-ms", "10000");
+        assertEquals(List.of("a", "b"), flagWins.lines(), "a flag given explicitly wins: " + flagWins.err());
+    }
+
+    @Test
+    void anUnknownPropertyFailsTheAdminCommandsTooNamingIt(KafkaCluster kafka) {
+        Run topics = skein(kafka, "", "topics", "list", "-X", "bogus.key=1");
+        assertEquals(2, topics.exit(), "an unknown key is a bad command line: " + topics.out() + topics.err());
+        assertTrue(topics.err().startsWith("skein: ") && topics.err().contains("bogus.key"), topics.err());
+        Run groups = skein(kafka, "", "groups", "list", "-X", "bogus.key=1");
+        assertEquals(2, groups.exit(), groups.err());
+        assertTrue(groups.err().contains("bogus.key"), groups.err());
+        Run producerKey = skein(kafka, "", "topics", "list", "-X", "acks=all");
+        assertEquals(0, producerKey.exit(), "a key another client takes is not unknown: " + producerKey.err());
+    }
+
+    @Test
+    void aProduceStoppedBySigtermWritesTheLinesItHadReadBeforeExiting(KafkaCluster kafka) throws Exception {
+        String t = topic(kafka, 1);
+        Path launcher = Path.of(System.getProperty("user.dir")).getParent().resolve("bin/skein");
+        // linger.ms of a minute: without a flush on the way out, what was read sits in the batch and is lost.
+        Path errFile = Files.createTempFile("skein-produce", ".err");
+        // stderr to a file: Process.destroy() would close the pipe before the last line arrives.
+        Process p = new ProcessBuilder(launcher.toString(), "produce", "--bootstrap", kafka.bootstrapServers(), "--topic", t,
+                "--progress", "-X", "linger.ms=60000", "-X", "delivery.timeout.ms=180000")
+                .redirectError(errFile.toFile()).start();
+        OutputStream stdin = p.getOutputStream();
+        int[] written = {0};
+        java.util.regex.Pattern shown = java.util.regex.Pattern.compile("produced (\\d+) record");
+        long read = Await.value("the progress line shows lines read", Duration.ofSeconds(60), () -> {
+            stdin.write(("line-" + written[0]++ + "\n").getBytes(StandardCharsets.UTF_8));
+            stdin.flush();
+            java.util.regex.Matcher m = shown.matcher(Files.readString(errFile));
+            Long last = null;
+            while (m.find()) {
+                last = Long.parseLong(m.group(1));
+            }
+            return last != null && last > 0 ? last : null;
+        });
+        p.toHandle().destroy(); // SIGTERM only: stdin stays open, so no end of input races it
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "exited after SIGTERM");
+        String err = Files.readString(errFile);
+        Files.deleteIfExists(errFile);
+        Run consumed = skein(kafka, "", "consume", "--topic", t, "--from-beginning", "--timeout-ms", "3000");
+        assertTrue(consumed.lines().size() >= read, read + " lines were read before SIGTERM, the topic holds "
+                + consumed.lines().size() + "; stderr: " + err);
+        assertTrue(err.contains("skein: stopped by a signal after reading "), "exit " + p.exitValue() + ": " + err);
+        assertTrue(p.exitValue() != 0, "a signal is not success");
     }
 
     @Test
