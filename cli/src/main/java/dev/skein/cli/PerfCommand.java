@@ -22,6 +22,7 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -108,7 +109,7 @@ final class PerfCommand extends CommandGroup {
                 throw new IllegalArgumentException("--records must be 1.." + Integer.MAX_VALUE + " and --record-size >= 0");
             }
             Clients.requireTopic(root.global, topic);
-            java.util.Map<String, Object> props = Clients.producerProperties(root.global);
+            Map<String, Object> props = Clients.producerProperties(root.global);
             Clients.flag(props, "acks", acks, given("--acks"));
             Clients.flag(props, "compression.type", compression, given("--compression"));
             Clients.flag(props, "linger.ms", lingerMs, given("--linger-ms"));
