@@ -441,14 +441,26 @@ public final class SchemaRegistryClient {
             if (trustStore != null || keyStore != null) {
                 tls(trustStore, trustStorePassword, keyStore, keyStorePassword);
             }
+            // Each check names the Confluent key that sets the option. Without them a bad value surfaced
+            // late and as something else: a negative backoff as IllegalArgumentException from
+            // Thread.sleep at the first retry, hiding the registry error that caused the retry.
             if (cacheCapacity < 1) {
-                throw new ConfigException("schema.registry.cache.capacity", "must be >= 1, was " + cacheCapacity);
+                throw new ConfigException("max.schemas.per.subject", "must be >= 1, was " + cacheCapacity);
             }
             if (url == null || !(url.startsWith("http://") || url.startsWith("https://"))) {
                 throw new ConfigException("schema.registry.url", "must be an http:// or https:// URL, was " + url);
             }
+            if (timeout == null || timeout.isNegative() || timeout.isZero()) {
+                throw new ConfigException("http.read.timeout.ms", "must be > 0, was " + timeout);
+            }
             if (maxRetries < 0) {
-                throw new ConfigException("retries", "must be >= 0");
+                throw new ConfigException("max.retries", "must be >= 0, was " + maxRetries);
+            }
+            if (retryBackoff == null || retryBackoff.isNegative()) {
+                throw new ConfigException("retries.wait.ms", "must be >= 0, was " + retryBackoff);
+            }
+            if (latestCacheTtl == null || latestCacheTtl.isNegative()) {
+                throw new ConfigException("latest.cache.ttl.sec", "must be >= 0, was " + latestCacheTtl);
             }
             return new SchemaRegistryClient(this);
         }

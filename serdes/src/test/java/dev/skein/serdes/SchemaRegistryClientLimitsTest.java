@@ -1,0 +1,61 @@
+package dev.skein.serdes;
+
+import com.github.tomakehurst.wiremock.WireMockServer;
+import dev.skein.core.errors.ConfigException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.get;
+import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Every wait on the registry has an end; bad options fail at build naming the key. */
+class SchemaRegistryClientLimitsTest {
+    WireMockServer wm;
+
+    @BeforeEach
+    void start() {
+        wm = new WireMockServer(options().dynamicPort());
+        wm.start();
+    }
+
+    @AfterEach
+    void stop() {
+        wm.stop();
+    }
+
+    @Test
+    void aBodyThatTricklesInIsCutOffAtTheTimeoutNotWaitedFor() {
+        // headers at once, then the body over 5 s: the per-attempt timeout must cover the body too
+        wm.stubFor(get(urlEqualTo("/subjects")).willReturn(okJson("[\"a\",\"b\",\"c\",\"d\",\"e\",\"f\"]")
+                .withChunkedDribbleDelay(5, 5_000)));
+        SchemaRegistryClient c = SchemaRegistryClient.builder().url(wm.baseUrl()).timeout(Duration.ofMillis(300))
+                .retries(0, Duration.ZERO).build();
+        long start = System.nanoTime();
+        SchemaRegistryException e = assertThrows(SchemaRegistryException.class, c::subjects);
+        long tookMs = (System.nanoTime() - start) / 1_000_000;
+        assertEquals(SchemaRegistryException.Kind.TIMEOUT, e.kind(), e.getMessage());
+        assertTrue(tookMs < 2_000, "gave up after " + tookMs + " ms");
+    }
+
+    @Test
+    void timeoutsAndBackoffsThatCannotWorkFailAtBuildNamingTheKey() {
+        assertEquals("retries.wait.ms", assertThrows(ConfigException.class, () -> SchemaRegistryClient.builder()
+                .url(wm.baseUrl()).retries(1, Duration.ofMillis(-1)).build()).key());
+        assertEquals("http.read.timeout.ms", assertThrows(ConfigException.class, () -> SchemaRegistryClient.builder()
+                .url(wm.baseUrl()).timeout(Duration.ZERO).build()).key());
+        assertEquals("max.retries", assertThrows(ConfigException.class, () -> SchemaRegistryClient.builder()
+                .url(wm.baseUrl()).retries(-1, Duration.ZERO).build()).key());
+        assertEquals("latest.cache.ttl.sec", assertThrows(ConfigException.class, () -> SchemaRegistryClient.builder()
+                .url(wm.baseUrl()).latestCacheTtl(Duration.ofSeconds(-1)).build()).key());
+        assertEquals("max.schemas.per.subject", assertThrows(ConfigException.class, () -> SchemaRegistryClient.builder()
+                .url(wm.baseUrl()).cacheCapacity(0).build()).key());
+    }
+}
