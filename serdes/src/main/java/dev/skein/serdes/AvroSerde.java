@@ -19,6 +19,7 @@ import org.apache.avro.specific.SpecificDatumWriter;
 import org.apache.avro.specific.SpecificRecord;
 
 import dev.skein.serdes.internal.AvroSchemas;
+import dev.skein.serdes.internal.WireFormat;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -42,7 +43,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Serializing: the subject comes from the {@link SubjectNameStrategy} (topic name by default); the
  * record's schema is registered under it when auto-register is on (the default), or must already be
  * registered there when it is off. With use-latest-version the subject's latest schema and id are
- * used instead of the record's own schema, and the record is written with that schema.
+ * used instead of the record's own schema, and the record is written as that schema reads it (Avro's
+ * schema resolution: fields matched by name, those the record lacks given their defaults); a record
+ * the latest schema cannot read fails with a {@link SerializationException} saying why.
  *
  * <p>Schema references: a registered schema may use named types that other registered schemas define
  * (each reference gives the type's full name and the subject and version that define it). Reading, the
@@ -63,8 +66,6 @@ import java.util.concurrent.ConcurrentHashMap;
 // Avro types appear in this API although the module requires Avro only statically (optional)
 @SuppressWarnings("exports")
 public final class AvroSerde<T> implements Serde<T> {
-    private static final byte MAGIC = 0;
-
     private final SchemaRegistryClient registry;
     private final SubjectNameStrategy strategy;
     private final boolean autoRegister;
@@ -118,8 +119,9 @@ public final class AvroSerde<T> implements Serde<T> {
             throw new SerializationException("an Avro serde takes Avro records (GenericContainer), not "
                     + value.getClass().getName(), ctx);
         }
-        Schema schema = container.getSchema();
-        String subject = strategy.subject(ctx.topic(), ctx.isKey(), schema);
+        Schema own = container.getSchema();
+        Schema schema = own;
+        String subject = strategy.subject(ctx.topic(), ctx.isKey(), own);
         int id;
         try {
             if (useLatestVersion) {
@@ -127,10 +129,10 @@ public final class AvroSerde<T> implements Serde<T> {
                 id = latest.id();
                 schema = schemaById(id, ctx);
             } else {
-                SubjectAndSchema key = new SubjectAndSchema(subject, schema);
+                SubjectAndSchema key = new SubjectAndSchema(subject, own);
                 Integer known = ids.get(key);
                 if (known == null) { // the registry is called outside the map's compute
-                    String text = registeredText(schema);
+                    String text = registeredText(own);
                     known = autoRegister ? registry.register(subject, text, "AVRO", references)
                             : registry.lookup(subject, text, "AVRO", references).id();
                     ids.put(key, known);
@@ -144,22 +146,46 @@ public final class AvroSerde<T> implements Serde<T> {
             throw new SerializationException("cannot resolve the schema references " + references + " of subject "
                     + subject + ": " + e.getMessage(), ctx, null, e);
         }
-        ByteArrayOutputStream out = new ByteArrayOutputStream(64);
-        out.write(MAGIC);
-        out.write(id >>> 24);
-        out.write(id >>> 16);
-        out.write(id >>> 8);
-        out.write(id);
+        ByteArrayOutputStream out = WireFormat.header(id, 64);
         try {
-            BinaryEncoder enc = EncoderFactory.get().directBinaryEncoder(out, null);
-            writers.computeIfAbsent(schema, s -> specific ? new SpecificDatumWriter<>(s) : new GenericDatumWriter<>(s))
-                    .write(value, enc);
-            enc.flush();
+            if (schema.equals(own)) {
+                BinaryEncoder enc = EncoderFactory.get().directBinaryEncoder(out, null);
+                writer(own).write(value, enc);
+                enc.flush();
+            } else {
+                writeAs(value, own, schema, out);
+            }
         } catch (IOException | RuntimeException e) {
-            throw new SerializationException("cannot write Avro record with schema " + schema.getFullName() + " (id "
+            String as = schema.equals(own) ? "" : " as the latest schema of subject " + subject + " reads it";
+            throw new SerializationException("cannot write Avro record " + own.getFullName() + as + " (schema id "
                     + id + "): " + e.getMessage(), ctx, null, e);
         }
         return out.toByteArray();
+    }
+
+    private DatumWriter<Object> writer(Schema schema) {
+        return writers.computeIfAbsent(schema, s -> specific ? new SpecificDatumWriter<>(s) : new GenericDatumWriter<>(s));
+    }
+
+    /**
+     * Writes {@code value} (of schema {@code own}) in {@code target}, another schema (the subject's
+     * latest): as {@code target} reads {@code own}'s encoding, by Avro's schema resolution. Writing the
+     * record with {@code target} directly would take its fields by position, so fields in another order
+     * would swap values silently, and a field the record lacks would be an index error; resolution
+     * matches fields by name, fills the ones {@code own} lacks with their defaults, and refuses what
+     * {@code target} cannot read (Confluent's {@code latest.compatibility.strict} check, on the data).
+     */
+    private void writeAs(Object value, Schema own, Schema target, ByteArrayOutputStream out) throws IOException {
+        ByteArrayOutputStream ownBytes = new ByteArrayOutputStream(64);
+        BinaryEncoder enc = EncoderFactory.get().directBinaryEncoder(ownBytes, null);
+        writer(own).write(value, enc);
+        enc.flush();
+        // generic on both sides: no logical-type conversions, the values pass through as encoded
+        Object asTarget = new GenericDatumReader<>(own, target)
+                .read(null, DecoderFactory.get().binaryDecoder(ownBytes.toByteArray(), null));
+        BinaryEncoder targetEnc = EncoderFactory.get().directBinaryEncoder(out, null);
+        new GenericDatumWriter<>(target).write(asTarget, targetEnc);
+        targetEnc.flush();
     }
 
     @SuppressWarnings("unchecked")
@@ -167,21 +193,13 @@ public final class AvroSerde<T> implements Serde<T> {
         if (data == null) {
             return null;
         }
-        if (data.length < 5) {
-            throw new SerializationException("payload of " + data.length + " bytes is too short for the Schema Registry"
-                    + " wire format (magic byte, 4-byte schema id, Avro data)", ctx, data, null);
-        }
-        if (data[0] != MAGIC) {
-            throw new SerializationException(String.format("unknown magic byte 0x%02x; expected 0x00 (Schema Registry"
-                    + " wire format)", data[0]), ctx, data, null);
-        }
-        int id = ((data[1] & 0xff) << 24) | ((data[2] & 0xff) << 16) | ((data[3] & 0xff) << 8) | (data[4] & 0xff);
+        int id = WireFormat.schemaId(data, ctx, "Avro");
         Schema writer = schemaById(id, ctx, data);
         Schema reader = readerSchema != null ? readerSchema : writer;
         DatumReader<Object> datumReader = readers.computeIfAbsent(id,
                 k -> specific ? new SpecificDatumReader<>(writer, reader) : new GenericDatumReader<>(writer, reader));
         try {
-            BinaryDecoder dec = DecoderFactory.get().binaryDecoder(data, 5, data.length - 5, null);
+            BinaryDecoder dec = DecoderFactory.get().binaryDecoder(data, WireFormat.HEADER, data.length - WireFormat.HEADER, null);
             Object v = datumReader.read(null, dec);
             if (!dec.isEnd()) {
                 throw new IOException("trailing bytes after the record");
