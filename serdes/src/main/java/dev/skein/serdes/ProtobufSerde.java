@@ -34,7 +34,8 @@ import java.util.function.Function;
  * subject named by its import path unless {@link Builder#referenceSubjectName} says otherwise, and
  * referenced by name and version. Without auto-register nothing is registered: the schema and its
  * imports must already be (they are looked up); with use-latest-version the subject's latest id is
- * written.
+ * written, with the message indexes of the message's type in that latest schema (found by full name;
+ * a type it does not define is refused).
  *
  * <p>Deserializing: the writer's schema is fetched by id (once per id), its source parsed into a
  * descriptor with its references, and the message type found by the indexes. A specific serde checks
@@ -58,6 +59,10 @@ public final class ProtobufSerde<T extends Message> implements Serde<T> {
     private final Map<Integer, FileDescriptor> writerFiles = new ConcurrentHashMap<>();
 
     private record SubjectAndFile(String subject, FileDescriptor file) {}
+    /** Message indexes of a type in a latest schema, by (schema id, type's full name). */
+    private final Map<IdAndType, int[]> latestIndexes = new ConcurrentHashMap<>();
+
+    private record IdAndType(int id, String type) {}
 
     private ProtobufSerde(Builder b, Parser<T> parser, Descriptor expected) {
         this.registry = b.registry;
@@ -90,10 +95,13 @@ public final class ProtobufSerde<T extends Message> implements Serde<T> {
         Descriptor type = value.getDescriptorForType();
         String subject = strategy.subject(ctx.topic(), ctx.isKey(), type.getFullName());
         int id;
+        int[] indexes;
         try {
             if (useLatestVersion) {
                 id = registry.latest(subject).id();
+                indexes = latestIndexes(id, type, ctx);
             } else {
+                indexes = ProtoSchemas.messageIndexes(type);
                 // per (subject, file), so the hot path neither builds the client's (subject, schema text)
                 // key nor hashes the .proto text for every record
                 SubjectAndFile key = new SubjectAndFile(subject, type.getFile());
@@ -111,18 +119,38 @@ public final class ProtobufSerde<T extends Message> implements Serde<T> {
             throw new SerializationException("cannot get a schema id for subject " + subject + ": " + e.getMessage(),
                     ctx, null, e);
         } catch (IllegalArgumentException e) {
-            throw new SerializationException("cannot write the schema of " + type.getFullName() + ": " + e.getMessage(),
-                    ctx, null, e);
+            throw new SerializationException((useLatestVersion ? "cannot read the latest schema of subject " + subject
+                    : "cannot write the schema of " + type.getFullName()) + ": " + e.getMessage(), ctx, null, e);
         }
         int size = value.getSerializedSize();
         ByteArrayOutputStream out = WireFormat.header(id, size + 4);
-        WireFormat.writeMessageIndexes(ProtoSchemas.messageIndexes(type), out);
+        WireFormat.writeMessageIndexes(indexes, out);
         try {
             value.writeTo(out);
         } catch (IOException e) {
             throw new SerializationException("cannot write " + type.getFullName() + ": " + e, ctx, null, e);
         }
         return out.toByteArray();
+    }
+
+    /**
+     * Where the latest schema (id {@code id}) defines {@code type}: the indexes must locate the type in
+     * the schema whose id the record carries, as Confluent's serializer computes them, not in the local
+     * file, whose messages may be in another order (a reader would then decode another type).
+     */
+    private int[] latestIndexes(int id, Descriptor type, SerdeContext ctx) {
+        IdAndType key = new IdAndType(id, type.getFullName());
+        int[] indexes = latestIndexes.get(key);
+        if (indexes == null) { // writerFile may call the registry: outside the map's compute
+            Descriptor inLatest = ProtoSchemas.findMessage(writerFile(id, ctx, null), type.getFullName());
+            if (inLatest == null) {
+                throw new SerializationException("the latest schema of the subject (id " + id + ") does not define "
+                        + type.getFullName(), ctx);
+            }
+            indexes = ProtoSchemas.messageIndexes(inLatest);
+            latestIndexes.put(key, indexes);
+        }
+        return indexes;
     }
 
     @SuppressWarnings("unchecked")

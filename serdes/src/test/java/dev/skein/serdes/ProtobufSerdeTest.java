@@ -265,9 +265,13 @@ class ProtobufSerdeTest {
         assertArrayEquals(registered, ProtobufSerde.builder(client()).autoRegister(false).dynamic().serializer()
                 .serialize(order, PRODUCE), "found once registered");
 
-        int newer = client().register("orders-value", "syntax = \"proto3\";\nmessage Other { string id = 1; }\n", "PROTOBUF");
         byte[] latest = ProtobufSerde.builder(client()).useLatestVersion(true).dynamic().serializer().serialize(order, PRODUCE);
-        assertEquals(newer, latest[4]);
+        assertArrayEquals(registered, latest, "the latest is the one registered");
+        // a newer latest that does not define the type: its id would mislabel the record (UseLatestVersionTest)
+        client().register("orders-value", "syntax = \"proto3\";\nmessage Other { string id = 1; }\n", "PROTOBUF");
+        SerializationException other = assertThrows(SerializationException.class, () -> ProtobufSerde.builder(client())
+                .useLatestVersion(true).dynamic().serializer().serialize(order, PRODUCE));
+        assertTrue(other.getMessage().contains("does not define skein.orders.Order"), other.getMessage());
     }
     @Test
     void aFileImportedAlongTwoPathsIsBuiltOnceAndReferenceCyclesAreRefused() throws Exception {

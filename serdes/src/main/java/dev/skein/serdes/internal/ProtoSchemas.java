@@ -86,6 +86,20 @@ public final class ProtoSchemas {
         return d;
     }
 
+    /** The message of {@code file} (nested or not) with this full name, or null. */
+    public static Descriptor findMessage(FileDescriptor file, String fullName) {
+        String pkg = file.getPackage();
+        if (!pkg.isEmpty() && !fullName.startsWith(pkg + ".")) {
+            return null;
+        }
+        String[] path = (pkg.isEmpty() ? fullName : fullName.substring(pkg.length() + 1)).split("\\.");
+        Descriptor d = file.findMessageTypeByName(path[0]);
+        for (int i = 1; i < path.length && d != null; i++) {
+            d = d.findNestedTypeByName(path[i]);
+        }
+        return d;
+    }
+
     private static List<Descriptor> messages(List<Descriptor> types) {
         return types.stream().filter(t -> !t.getOptions().getMapEntry()).toList();
     }
