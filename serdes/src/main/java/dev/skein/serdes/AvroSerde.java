@@ -196,6 +196,12 @@ public final class AvroSerde<T> implements Serde<T> {
         int id = WireFormat.schemaId(data, ctx, "Avro");
         Schema writer = schemaById(id, ctx, data);
         Schema reader = readerSchema != null ? readerSchema : writer;
+        if (reader.getType() != Schema.Type.RECORD) {
+            // Confluent's serializers also write primitives, arrays, maps...: this serde's values are records,
+            // and anything else would leave it as a ClassCastException in the application's code
+            throw new SerializationException("schema id " + id + " is an Avro " + reader.getType().getName()
+                    + ", not a record: an AvroSerde reads records", ctx, data, null);
+        }
         DatumReader<Object> datumReader = readers.computeIfAbsent(id,
                 k -> specific ? new SpecificDatumReader<>(writer, reader) : new GenericDatumReader<>(writer, reader));
         try {

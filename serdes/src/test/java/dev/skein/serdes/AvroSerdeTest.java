@@ -153,6 +153,18 @@ class AvroSerdeTest {
     }
 
     @Test
+    void aPrimitiveAvroValueIsASerializationExceptionNotAClassCastLater() {
+        // Confluent's serializer writes primitives too (a "string" key, say); this serde reads records
+        wm.stubFor(get(urlEqualTo("/schemas/ids/4")).willReturn(okJson("{\"schema\":\"\\\"string\\\"\"}")));
+        Deserializer<GenericRecord> d = AvroSerde.builder(client()).generic().deserializer();
+        SerializationException e = assertThrows(SerializationException.class, () -> {
+            GenericRecord r = d.deserialize(new byte[] {0, 0, 0, 0, 4, 0x06, 'a', 'n', 'n'}, CONSUME);
+            r.getSchema();
+        });
+        assertTrue(e.getMessage().contains("schema id 4") && e.getMessage().contains("string"), e.getMessage());
+    }
+
+    @Test
     void nonAvroValuesAreRefused() {
         @SuppressWarnings({"unchecked", "rawtypes"})
         Serializer<Object> s = (Serializer) AvroSerde.builder(client()).generic().serializer();
