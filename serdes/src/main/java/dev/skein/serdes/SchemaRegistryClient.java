@@ -7,6 +7,7 @@ import dev.skein.core.internal.config.ConfigValues;
 import dev.skein.serdes.internal.RegistryHttp;
 import dev.skein.serdes.internal.RegistryTls;
 
+import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
@@ -60,7 +61,7 @@ public final class SchemaRegistryClient {
         if (b.sslContext != null) {
             hb.sslContext(b.sslContext);
         }
-        this.http = new RegistryHttp(b.url, hb.build(), b.authorization, b.timeout, b.maxRetries, b.retryBackoff);
+        this.http = new RegistryHttp(urls(b.url), hb.build(), b.authorization, b.timeout, b.maxRetries, b.retryBackoff);
         this.latestTtlNanos = b.latestCacheTtl.toNanos();
         this.normalize = b.normalize;
         this.byId = new BoundedCache<>(b.cacheCapacity);
@@ -73,9 +74,20 @@ public final class SchemaRegistryClient {
         return new Builder();
     }
 
-    /** The registry's base URL. */
+    /** The registry's base URL, or its URLs comma-separated. */
     public String url() {
         return http.baseUrl();
+    }
+
+    /** The URLs of a comma-separated list, trimmed, empty entries dropped. */
+    private static List<String> urls(String list) {
+        List<String> out = new ArrayList<>();
+        for (String u : list.split(",")) {
+            if (!u.isBlank()) {
+                out.add(u.trim());
+            }
+        }
+        return out;
     }
 
     /** Registers an Avro schema under {@code subject} (or finds it registered) and returns its id. */
@@ -306,8 +318,8 @@ public final class SchemaRegistryClient {
 
         /**
          * Sets one option by the name Confluent's registry clients use, the value a string or the typed
-         * value: {@code schema.registry.url} (one URL), {@code basic.auth.credentials.source}
-         * ({@code USER_INFO}) with {@code basic.auth.user.info} ({@code user:password}),
+         * value: {@code schema.registry.url} (one URL or several, comma-separated),
+         * {@code basic.auth.credentials.source} ({@code USER_INFO}) with {@code basic.auth.user.info} ({@code user:password}),
          * {@code bearer.auth.credentials.source} ({@code STATIC_TOKEN}) with {@code bearer.auth.token},
          * {@code schema.registry.ssl.truststore.location} / {@code .password} / {@code .type},
          * {@code schema.registry.ssl.keystore.location} / {@code .password} / {@code .type} (PKCS12 or
@@ -319,14 +331,7 @@ public final class SchemaRegistryClient {
          */
         public Builder set(String key, Object value) {
             switch (key) {
-                case "schema.registry.url" -> {
-                    String v = ConfigValues.string(key, value);
-                    if (v.contains(",")) {
-                        throw new ConfigException(key, "one URL is supported (put a load balancer in front of "
-                                + "several registries), was " + v);
-                    }
-                    url(v);
-                }
+                case "schema.registry.url" -> url(ConfigValues.string(key, value));
                 case "basic.auth.credentials.source" -> ConfigValues.oneOf(key, value, "USER_INFO");
                 case "basic.auth.user.info" -> basicUserInfo = ConfigValues.string(key, value);
                 case "bearer.auth.credentials.source" -> ConfigValues.oneOf(key, value, "STATIC_TOKEN");
@@ -348,7 +353,11 @@ public final class SchemaRegistryClient {
             return this;
         }
 
-        /** The registry's base URL, http or https. Required. */
+        /**
+         * The registry's base URL, http or https, or the URLs of several instances of one registry
+         * comma-separated (as Confluent's {@code schema.registry.url}): a call that cannot reach one, or
+         * gets a 5xx or 429 from it, tries the next. Required.
+         */
         public Builder url(String url) {
             this.url = url;
             return this;
@@ -426,6 +435,24 @@ public final class SchemaRegistryClient {
             return this;
         }
 
+        private static void checkUrl(String u) {
+            String why = null;
+            if (!(u.startsWith("http://") || u.startsWith("https://"))) {
+                why = "not an http:// or https:// URL";
+            } else {
+                try {
+                    if (URI.create(u).getHost() == null) {
+                        why = "no host";
+                    }
+                } catch (IllegalArgumentException e) {
+                    why = e.getMessage();
+                }
+            }
+            if (why != null) {
+                throw new ConfigException("schema.registry.url", "'" + u + "': " + why);
+            }
+        }
+
         public SchemaRegistryClient build() {
             if (basicUserInfo != null) {
                 int colon = basicUserInfo.indexOf(':');
@@ -447,8 +474,11 @@ public final class SchemaRegistryClient {
             if (cacheCapacity < 1) {
                 throw new ConfigException("max.schemas.per.subject", "must be >= 1, was " + cacheCapacity);
             }
-            if (url == null || !(url.startsWith("http://") || url.startsWith("https://"))) {
-                throw new ConfigException("schema.registry.url", "must be an http:// or https:// URL, was " + url);
+            if (url == null || urls(url).isEmpty()) {
+                throw new ConfigException("schema.registry.url", "is required (one URL, or several comma-separated)");
+            }
+            for (String u : urls(url)) {
+                checkUrl(u);
             }
             if (timeout == null || timeout.isNegative() || timeout.isZero()) {
                 throw new ConfigException("http.read.timeout.ms", "must be > 0, was " + timeout);

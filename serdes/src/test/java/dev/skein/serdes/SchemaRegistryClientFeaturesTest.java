@@ -94,7 +94,7 @@ class SchemaRegistryClientFeaturesTest {
         wm.verify(getRequestedFor(urlEqualTo("/subjects")).withHeader("Authorization",
                 com.github.tomakehurst.wiremock.client.WireMock.equalTo("Bearer t0k")));
 
-        for (String[] bad : new String[][] {{"schema.registry.urls", "x"}, {"schema.registry.url", "http://a,http://b"},
+        for (String[] bad : new String[][] {{"schema.registry.urls", "x"}, 
                 {"max.schemas.per.subject", "0"}, {"basic.auth.credentials.source", "SASL_INHERIT"}, {"normalize.schemas", "yes"}}) {
             ConfigException e = assertThrows(ConfigException.class, () -> SchemaRegistryClient.builder().set(bad[0], bad[1]));
             assertEquals(bad[0], e.key());

@@ -13,29 +13,41 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 /**
- * HTTP to one Schema Registry: JSON bodies, auth header, timeouts, retries of 5xx and 429 answers,
- * timeouts and connection failures with exponential backoff and jitter. Other 4xx answers are final
- * and mapped to a {@link Kind}; every error names the registry, and the subject and version when the
- * call has them.
+ * HTTP to a Schema Registry at one or more URLs (instances of one registry, as Confluent's
+ * {@code schema.registry.url} lists them): JSON bodies, auth header, timeouts, retries of 5xx and 429
+ * answers, timeouts and connection failures with exponential backoff and jitter. Other 4xx answers are
+ * final and mapped to a {@link Kind}; every error names the registry URL it came from, and the subject
+ * and version when the call has them.
+ *
+ * <p>Failover: a call tries each URL once, starting at the one that answered last, moving on after a
+ * failure worth retrying; only then do retries with backoff count, still moving on each time. The URL
+ * in use is one shared field, so threads that fail over together may each move it one step: harmless,
+ * as any URL will do and the next failure moves it again.
  */
 public final class RegistryHttp {
     private static final String CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
     static final ObjectMapper JSON = new ObjectMapper();
 
-    private final String baseUrl;
+    private final List<String> baseUrls;
+    private final AtomicInteger current = new AtomicInteger();
     private final HttpClient http;
     private final Supplier<String> authorization;
     private final Duration timeout;
     private final int maxRetries;
     private final Duration retryBackoff;
 
-    public RegistryHttp(String baseUrl, HttpClient http, Supplier<String> authorization, Duration timeout,
+    public RegistryHttp(List<String> baseUrls, HttpClient http, Supplier<String> authorization, Duration timeout,
                         int maxRetries, Duration retryBackoff) {
-        this.baseUrl = baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl;
+        if (baseUrls.isEmpty()) {
+            throw new IllegalArgumentException("no registry URL");
+        }
+        this.baseUrls = baseUrls.stream().map(u -> u.endsWith("/") ? u.substring(0, u.length() - 1) : u).toList();
         this.http = http;
         this.authorization = authorization;
         this.timeout = timeout;
@@ -43,8 +55,9 @@ public final class RegistryHttp {
         this.retryBackoff = retryBackoff;
     }
 
+    /** The registry's URLs, comma-separated as configured. */
     public String baseUrl() {
-        return baseUrl;
+        return String.join(",", baseUrls);
     }
 
     public static ObjectMapper json() {
@@ -58,9 +71,7 @@ public final class RegistryHttp {
      * @param version named in error messages ("3", "latest"); may be null
      */
     public JsonNode call(String method, String path, Object body, String subject, String version) {
-        String url = baseUrl + path;
-        String where = "schema registry " + baseUrl + (subject == null ? "" : ", subject " + subject)
-                + (version == null ? "" : ", version " + version);
+        String about = (subject == null ? "" : ", subject " + subject) + (version == null ? "" : ", version " + version);
         byte[] payload;
         try {
             payload = body == null ? null : JSON.writeValueAsBytes(body);
@@ -68,9 +79,18 @@ public final class RegistryHttp {
             throw new IllegalArgumentException("cannot encode request body", e);
         }
         SchemaRegistryException last = null;
-        for (int attempt = 0; attempt <= maxRetries; attempt++) {
-            if (attempt > 0) {
-                long base = retryBackoff.toMillis() << Math.min(10, attempt - 1);
+        int urls = baseUrls.size();
+        for (int attempt = 0; attempt < urls + maxRetries; attempt++) {
+            int index = current.get();
+            if (attempt > 0 && urls > 1) { // the last attempt failed in a way worth retrying: the next URL
+                current.compareAndSet(index, (index + 1) % urls);
+                index = current.get();
+            }
+            String baseUrl = baseUrls.get(index);
+            String url = baseUrl + path;
+            String where = "schema registry " + baseUrl + about;
+            if (attempt >= urls) { // each URL has had its try: back off before the next
+                long base = retryBackoff.toMillis() << Math.min(10, attempt - urls);
                 // jitter, so that many clients that failed together do not retry together
                 try {
                     Thread.sleep(base + ThreadLocalRandom.current().nextLong(base / 2 + 1));
