@@ -5,9 +5,9 @@ import dev.skein.core.errors.ConfigException;
 import dev.skein.serdes.internal.BoundedCache;
 import dev.skein.core.internal.config.ConfigValues;
 import dev.skein.serdes.internal.RegistryHttp;
+import dev.skein.serdes.internal.RegistryJson;
 import dev.skein.serdes.internal.RegistryTls;
 
-import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
@@ -15,7 +15,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -61,7 +60,7 @@ public final class SchemaRegistryClient {
         if (b.sslContext != null) {
             hb.sslContext(b.sslContext);
         }
-        this.http = new RegistryHttp(urls(b.url), hb.build(), b.authorization, b.timeout, b.maxRetries, b.retryBackoff);
+        this.http = new RegistryHttp(RegistryJson.urls(b.url), hb.build(), b.authorization, b.timeout, b.maxRetries, b.retryBackoff);
         this.latestTtlNanos = b.latestCacheTtl.toNanos();
         this.normalize = b.normalize;
         this.byId = new BoundedCache<>(b.cacheCapacity);
@@ -77,17 +76,6 @@ public final class SchemaRegistryClient {
     /** The registry's base URL, or its URLs comma-separated. */
     public String url() {
         return http.baseUrl();
-    }
-
-    /** The URLs of a comma-separated list, trimmed, empty entries dropped. */
-    private static List<String> urls(String list) {
-        List<String> out = new ArrayList<>();
-        for (String u : list.split(",")) {
-            if (!u.isBlank()) {
-                out.add(u.trim());
-            }
-        }
-        return out;
     }
 
     /** Registers an Avro schema under {@code subject} (or finds it registered) and returns its id. */
@@ -112,7 +100,7 @@ public final class SchemaRegistryClient {
             return cached.id();
         }
         JsonNode r = http.call("POST", "/subjects/" + enc(subject) + "/versions" + normalizeQuery(),
-                body(schema, schemaType, references), subject, null);
+                RegistryJson.body(schema, schemaType, references), subject, null);
         int id = required(r, "id", "registering under subject " + subject).asInt();
         bySubjectAndSchema.put(key, new RegisteredSchema(subject, -1, id, schema, schemaType, references));
         byId.putIfAbsent(id, new RegisteredSchema(null, -1, id, schema, schemaType, references));
@@ -137,7 +125,7 @@ public final class SchemaRegistryClient {
             return cached;
         }
         RegisteredSchema s = parse(http.call("POST", "/subjects/" + enc(subject) + normalizeQuery(),
-                body(schema, schemaType, references), subject, null), subject);
+                RegistryJson.body(schema, schemaType, references), subject, null), subject);
         bySubjectAndSchema.put(key, s);
         return s;
     }
@@ -150,7 +138,7 @@ public final class SchemaRegistryClient {
         }
         JsonNode r = http.call("GET", "/schemas/ids/" + id, null, null, null);
         RegisteredSchema s = new RegisteredSchema(null, -1, id, required(r, "schema", "schema id " + id).asText(),
-                r.has("schemaType") ? r.get("schemaType").asText() : "AVRO", references(r));
+                r.has("schemaType") ? r.get("schemaType").asText() : "AVRO", RegistryJson.references(r));
         byId.put(id, s);
         return s;
     }
@@ -208,7 +196,7 @@ public final class SchemaRegistryClient {
      */
     public boolean isCompatible(String subject, String schema, String schemaType, List<SchemaReference> references) {
         return http.call("POST", "/compatibility/subjects/" + enc(subject) + "/versions/latest",
-                body(schema, schemaType, references), subject, "latest").path("is_compatible").asBoolean(false);
+                RegistryJson.body(schema, schemaType, references), subject, "latest").path("is_compatible").asBoolean(false);
     }
 
     /** The subject's compatibility level, or the global one when {@code subject} is null. */
@@ -239,36 +227,13 @@ public final class SchemaRegistryClient {
         return subject + '\u0000' + schemaType + '\u0000' + references + '\u0000' + schema;
     }
 
-    private static Map<String, Object> body(String schema, String schemaType, List<SchemaReference> references) {
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("schema", schema);
-        if (!"AVRO".equals(schemaType)) {
-            body.put("schemaType", schemaType);
-        }
-        if (!references.isEmpty()) {
-            List<Map<String, Object>> refs = new ArrayList<>();
-            for (SchemaReference r : references) {
-                refs.add(Map.of("name", r.name(), "subject", r.subject(), "version", r.version()));
-            }
-            body.put("references", refs);
-        }
-        return body;
-    }
-
-    private static List<SchemaReference> references(JsonNode r) {
-        List<SchemaReference> refs = new ArrayList<>();
-        r.path("references").forEach(n -> refs.add(new SchemaReference(n.path("name").asText(),
-                n.path("subject").asText(), n.path("version").asInt())));
-        return refs;
-    }
-
     /** A field every registry sends; its absence means the answer came from something else. */
     private JsonNode required(JsonNode answer, String field, String what) {
         JsonNode v = answer.get(field);
         if (v == null || v.isNull()) {
             throw new SchemaRegistryException(SchemaRegistryException.Kind.MALFORMED_RESPONSE, "schema registry " + url()
                     + ": the answer for " + what + " has no \"" + field + "\": "
-                    + dev.skein.serdes.internal.RegistryHttp.preview(answer.toString()), 200, -1, null);
+                    + RegistryHttp.preview(answer.toString()), 200, -1, null);
         }
         return v;
     }
@@ -277,7 +242,7 @@ public final class SchemaRegistryClient {
         return new RegisteredSchema(r.has("subject") ? r.get("subject").asText() : subject, r.path("version").asInt(-1),
                 required(r, "id", "subject " + subject).asInt(), required(r, "schema", "subject " + subject).asText(),
                 r.has("schemaType") ? r.get("schemaType").asText() : "AVRO",
-                references(r));
+                RegistryJson.references(r));
     }
 
     private static String enc(String s) {
@@ -435,24 +400,6 @@ public final class SchemaRegistryClient {
             return this;
         }
 
-        private static void checkUrl(String u) {
-            String why = null;
-            if (!(u.startsWith("http://") || u.startsWith("https://"))) {
-                why = "not an http:// or https:// URL";
-            } else {
-                try {
-                    if (URI.create(u).getHost() == null) {
-                        why = "no host";
-                    }
-                } catch (IllegalArgumentException e) {
-                    why = e.getMessage();
-                }
-            }
-            if (why != null) {
-                throw new ConfigException("schema.registry.url", "'" + u + "': " + why);
-            }
-        }
-
         public SchemaRegistryClient build() {
             if (basicUserInfo != null) {
                 int colon = basicUserInfo.indexOf(':');
@@ -474,12 +421,7 @@ public final class SchemaRegistryClient {
             if (cacheCapacity < 1) {
                 throw new ConfigException("max.schemas.per.subject", "must be >= 1, was " + cacheCapacity);
             }
-            if (url == null || urls(url).isEmpty()) {
-                throw new ConfigException("schema.registry.url", "is required (one URL, or several comma-separated)");
-            }
-            for (String u : urls(url)) {
-                checkUrl(u);
-            }
+            RegistryJson.urls(url); // each URL checked
             if (timeout == null || timeout.isNegative() || timeout.isZero()) {
                 throw new ConfigException("http.read.timeout.ms", "must be > 0, was " + timeout);
             }
