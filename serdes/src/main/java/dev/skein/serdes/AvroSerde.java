@@ -67,7 +67,8 @@ import java.util.concurrent.ConcurrentHashMap;
 @SuppressWarnings("exports")
 public final class AvroSerde<T> implements Serde<T> {
     private final SchemaRegistryClient registry;
-    private final SubjectNameStrategy strategy;
+    private final SubjectNameStrategy keyStrategy;
+    private final SubjectNameStrategy valueStrategy;
     private final boolean autoRegister;
     private final boolean useLatestVersion;
     private final Schema readerSchema;
@@ -89,7 +90,8 @@ public final class AvroSerde<T> implements Serde<T> {
 
     private AvroSerde(Builder b, Schema readerSchema, boolean specific) {
         this.registry = b.registry;
-        this.strategy = b.strategy;
+        this.keyStrategy = b.keyStrategy;
+        this.valueStrategy = b.valueStrategy;
         this.autoRegister = b.autoRegister;
         this.useLatestVersion = b.useLatestVersion;
         this.readerSchema = readerSchema;
@@ -121,7 +123,7 @@ public final class AvroSerde<T> implements Serde<T> {
         }
         Schema own = container.getSchema();
         Schema schema = own;
-        String subject = strategy.subject(ctx.topic(), ctx.isKey(), own);
+        String subject = (ctx.isKey() ? keyStrategy : valueStrategy).subject(ctx.topic(), ctx.isKey(), own);
         int id;
         try {
             if (useLatestVersion) {
@@ -267,7 +269,8 @@ public final class AvroSerde<T> implements Serde<T> {
     /** Options of an {@link AvroSerde}. */
     public static final class Builder {
         private final SchemaRegistryClient registry;
-        private SubjectNameStrategy strategy = SubjectNameStrategy.TOPIC_NAME;
+        private SubjectNameStrategy keyStrategy = SubjectNameStrategy.TOPIC_NAME;
+        private SubjectNameStrategy valueStrategy = SubjectNameStrategy.TOPIC_NAME;
         private boolean autoRegister = true;
         private boolean useLatestVersion;
         private Schema readerSchema;
@@ -277,8 +280,10 @@ public final class AvroSerde<T> implements Serde<T> {
             this.registry = Objects.requireNonNull(registry, "registry");
         }
 
+        /** How keys' and values' subjects are named. Default {@link SubjectNameStrategy#TOPIC_NAME}. */
         public Builder subjectNameStrategy(SubjectNameStrategy strategy) {
-            this.strategy = strategy;
+            this.keyStrategy = Objects.requireNonNull(strategy, "strategy");
+            this.valueStrategy = strategy;
             return this;
         }
 
@@ -306,8 +311,9 @@ public final class AvroSerde<T> implements Serde<T> {
             switch (key) {
                 case "auto.register.schemas" -> autoRegister(ConfigValues.bool(key, value));
                 case "use.latest.version" -> useLatestVersion(ConfigValues.bool(key, value));
-                case "key.subject.name.strategy", "value.subject.name.strategy" ->
-                        subjectNameStrategy(SubjectNameStrategy.of(key, value));
+                // each for its own side, as Confluent's: one map often configures both serializers
+                case "key.subject.name.strategy" -> keyStrategy = SubjectNameStrategy.of(key, value);
+                case "value.subject.name.strategy" -> valueStrategy = SubjectNameStrategy.of(key, value);
                 default -> throw new dev.skein.core.errors.ConfigException(key, "not an option of this serde");
             }
             return this;

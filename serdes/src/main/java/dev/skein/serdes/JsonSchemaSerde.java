@@ -49,7 +49,8 @@ public final class JsonSchemaSerde<T> implements Serde<T> {
     private static final ObjectMapper DEFAULT_MAPPER = new ObjectMapper();
 
     private final SchemaRegistryClient registry;
-    private final SubjectNameStrategy strategy;
+    private final SubjectNameStrategy keyStrategy;
+    private final SubjectNameStrategy valueStrategy;
     private final boolean autoRegister;
     private final boolean useLatestVersion;
     private final boolean validate;
@@ -64,7 +65,8 @@ public final class JsonSchemaSerde<T> implements Serde<T> {
 
     private JsonSchemaSerde(Builder b, JavaType type) {
         this.registry = b.registry;
-        this.strategy = b.strategy;
+        this.keyStrategy = b.keyStrategy;
+        this.valueStrategy = b.valueStrategy;
         this.autoRegister = b.autoRegister;
         this.useLatestVersion = b.useLatestVersion;
         this.validate = b.validate;
@@ -85,8 +87,10 @@ public final class JsonSchemaSerde<T> implements Serde<T> {
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException("the JSON Schema is not JSON: " + e.getOriginalMessage(), e);
         }
-        if (strategy != SubjectNameStrategy.TOPIC_NAME && recordName == null) {
-            throw new IllegalArgumentException(strategy + " names subjects by record name: the schema needs a \"title\"");
+        for (SubjectNameStrategy strategy : List.of(keyStrategy, valueStrategy)) {
+            if (strategy != SubjectNameStrategy.TOPIC_NAME && recordName == null) {
+                throw new IllegalArgumentException(strategy + " names subjects by record name: the schema needs a \"title\"");
+            }
         }
     }
 
@@ -113,7 +117,7 @@ public final class JsonSchemaSerde<T> implements Serde<T> {
         if (value == null) {
             return null;
         }
-        String subject = strategy.subject(ctx.topic(), ctx.isKey(), recordName);
+        String subject = (ctx.isKey() ? keyStrategy : valueStrategy).subject(ctx.topic(), ctx.isKey(), recordName);
         RegisteredSchema writer;
         try {
             if (useLatestVersion) {
@@ -217,7 +221,8 @@ public final class JsonSchemaSerde<T> implements Serde<T> {
     /** Options of a {@link JsonSchemaSerde}. */
     public static final class Builder {
         private final SchemaRegistryClient registry;
-        private SubjectNameStrategy strategy = SubjectNameStrategy.TOPIC_NAME;
+        private SubjectNameStrategy keyStrategy = SubjectNameStrategy.TOPIC_NAME;
+        private SubjectNameStrategy valueStrategy = SubjectNameStrategy.TOPIC_NAME;
         private boolean autoRegister = true;
         private boolean useLatestVersion;
         private boolean validate = true;
@@ -230,8 +235,10 @@ public final class JsonSchemaSerde<T> implements Serde<T> {
             this.registry = Objects.requireNonNull(registry, "registry");
         }
 
+        /** How keys' and values' subjects are named. Default {@link SubjectNameStrategy#TOPIC_NAME}. */
         public Builder subjectNameStrategy(SubjectNameStrategy strategy) {
-            this.strategy = Objects.requireNonNull(strategy, "strategy");
+            this.keyStrategy = Objects.requireNonNull(strategy, "strategy");
+            this.valueStrategy = strategy;
             return this;
         }
 
@@ -271,8 +278,9 @@ public final class JsonSchemaSerde<T> implements Serde<T> {
             switch (key) {
                 case "auto.register.schemas" -> autoRegister(ConfigValues.bool(key, value));
                 case "use.latest.version" -> useLatestVersion(ConfigValues.bool(key, value));
-                case "key.subject.name.strategy", "value.subject.name.strategy" ->
-                        subjectNameStrategy(SubjectNameStrategy.of(key, value));
+                // each for its own side, as Confluent's: one map often configures both serializers
+                case "key.subject.name.strategy" -> keyStrategy = SubjectNameStrategy.of(key, value);
+                case "value.subject.name.strategy" -> valueStrategy = SubjectNameStrategy.of(key, value);
                 case "json.fail.invalid.schema" -> {
                     boolean on = ConfigValues.bool(key, value);
                     validate(on);

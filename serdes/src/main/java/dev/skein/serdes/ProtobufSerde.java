@@ -49,7 +49,8 @@ import java.util.function.Function;
 @SuppressWarnings("exports")
 public final class ProtobufSerde<T extends Message> implements Serde<T> {
     private final SchemaRegistryClient registry;
-    private final SubjectNameStrategy strategy;
+    private final SubjectNameStrategy keyStrategy;
+    private final SubjectNameStrategy valueStrategy;
     private final boolean autoRegister;
     private final boolean useLatestVersion;
     private final Function<String, String> referenceSubject;
@@ -66,7 +67,8 @@ public final class ProtobufSerde<T extends Message> implements Serde<T> {
 
     private ProtobufSerde(Builder b, Parser<T> parser, Descriptor expected) {
         this.registry = b.registry;
-        this.strategy = b.strategy;
+        this.keyStrategy = b.keyStrategy;
+        this.valueStrategy = b.valueStrategy;
         this.autoRegister = b.autoRegister;
         this.useLatestVersion = b.useLatestVersion;
         this.referenceSubject = b.referenceSubject;
@@ -93,7 +95,7 @@ public final class ProtobufSerde<T extends Message> implements Serde<T> {
             return null;
         }
         Descriptor type = value.getDescriptorForType();
-        String subject = strategy.subject(ctx.topic(), ctx.isKey(), type.getFullName());
+        String subject = (ctx.isKey() ? keyStrategy : valueStrategy).subject(ctx.topic(), ctx.isKey(), type.getFullName());
         int id;
         int[] indexes;
         try {
@@ -206,7 +208,8 @@ public final class ProtobufSerde<T extends Message> implements Serde<T> {
     /** Options of a {@link ProtobufSerde}. */
     public static final class Builder {
         private final SchemaRegistryClient registry;
-        private SubjectNameStrategy strategy = SubjectNameStrategy.TOPIC_NAME;
+        private SubjectNameStrategy keyStrategy = SubjectNameStrategy.TOPIC_NAME;
+        private SubjectNameStrategy valueStrategy = SubjectNameStrategy.TOPIC_NAME;
         private boolean autoRegister = true;
         private boolean useLatestVersion;
         private Function<String, String> referenceSubject = Function.identity();
@@ -215,8 +218,10 @@ public final class ProtobufSerde<T extends Message> implements Serde<T> {
             this.registry = Objects.requireNonNull(registry, "registry");
         }
 
+        /** How keys' and values' subjects are named. Default {@link SubjectNameStrategy#TOPIC_NAME}. */
         public Builder subjectNameStrategy(SubjectNameStrategy strategy) {
-            this.strategy = Objects.requireNonNull(strategy, "strategy");
+            this.keyStrategy = Objects.requireNonNull(strategy, "strategy");
+            this.valueStrategy = strategy;
             return this;
         }
 
@@ -244,8 +249,9 @@ public final class ProtobufSerde<T extends Message> implements Serde<T> {
             switch (key) {
                 case "auto.register.schemas" -> autoRegister(ConfigValues.bool(key, value));
                 case "use.latest.version" -> useLatestVersion(ConfigValues.bool(key, value));
-                case "key.subject.name.strategy", "value.subject.name.strategy" ->
-                        subjectNameStrategy(SubjectNameStrategy.of(key, value));
+                // each for its own side, as Confluent's: one map often configures both serializers
+                case "key.subject.name.strategy" -> keyStrategy = SubjectNameStrategy.of(key, value);
+                case "value.subject.name.strategy" -> valueStrategy = SubjectNameStrategy.of(key, value);
                 default -> throw new dev.skein.core.errors.ConfigException(key, "not an option of this serde");
             }
             return this;
