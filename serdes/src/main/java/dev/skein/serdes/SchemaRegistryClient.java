@@ -35,11 +35,11 @@ import javax.net.ssl.SSLContext;
  *
  * <p>Schemas by id, ids by (subject, schema) and schemas by (subject, version) never change, so they
  * are cached in bounded LRU caches ({@link Builder#cacheCapacity}); the latest version of a subject is
- * cached for {@link Builder#latestCacheTtl}. Calls block the calling thread (never a Skein network
- * thread) for at most the timeout per attempt; 5xx and 429 answers, timeouts and connection failures
- * are retried with exponential backoff and jitter; other 4xx answers raise {@link
- * SchemaRegistryException} at once, naming the registry, the subject and the version.
- * Thread-safe.
+ * cached for {@link Builder#latestCacheTtl}, and kept past it while the registry cannot be reached.
+ * Calls block the calling thread (never a Skein network thread) for at most the timeout per attempt;
+ * 5xx and 429 answers, timeouts and connection failures are retried with exponential backoff and
+ * jitter (with several URLs, on the next one); other 4xx answers raise {@link SchemaRegistryException}
+ * at once, naming the registry, the subject and the version. Thread-safe.
  */
 public final class SchemaRegistryClient {
     /** Default capacity of each schema cache. */
@@ -143,13 +143,28 @@ public final class SchemaRegistryClient {
         return s;
     }
 
-    /** The latest version of {@code subject}, cached for the latest-cache TTL. */
+    /**
+     * The latest version of {@code subject}, cached for the latest-cache TTL. When the TTL has passed
+     * and the registry cannot answer now (a retriable failure: unreachable, timed out, 5xx, 429), the
+     * last answer is returned again: a use-latest serializer keeps writing through a registry outage,
+     * as Confluent's do (their latest cache never expires by default). Any other answer is thrown.
+     */
     public RegisteredSchema latest(String subject) {
         Latest l = latestBySubject.get(subject);
         if (l != null && System.nanoTime() - l.fetchedNanos() < latestTtlNanos) {
             return l.schema();
         }
-        RegisteredSchema s = fetchVersion(subject, "latest");
+        RegisteredSchema s;
+        try {
+            s = fetchVersion(subject, "latest");
+        } catch (SchemaRegistryException e) {
+            if (l != null && e.isRetriable()) {
+                // for another TTL: calls meanwhile answer at once, not each after the full retry time
+                latestBySubject.put(subject, new Latest(l.schema(), System.nanoTime()));
+                return l.schema();
+            }
+            throw e;
+        }
         latestBySubject.put(subject, new Latest(s, System.nanoTime()));
         return s;
     }

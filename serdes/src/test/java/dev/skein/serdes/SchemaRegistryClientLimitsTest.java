@@ -8,6 +8,7 @@ import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
@@ -43,6 +44,21 @@ class SchemaRegistryClientLimitsTest {
         long tookMs = (System.nanoTime() - start) / 1_000_000;
         assertEquals(SchemaRegistryException.Kind.TIMEOUT, e.kind(), e.getMessage());
         assertTrue(tookMs < 2_000, "gave up after " + tookMs + " ms");
+    }
+
+    @Test
+    void anOutageServesTheLastKnownLatestInsteadOfFailingEveryRecord() {
+        String latest = "{\"subject\":\"s\",\"version\":2,\"id\":7,\"schema\":\"\\\"int\\\"\"}";
+        wm.stubFor(get(urlEqualTo("/subjects/s/versions/latest")).willReturn(okJson(latest)));
+        SchemaRegistryClient c = SchemaRegistryClient.builder().url(wm.baseUrl()).latestCacheTtl(Duration.ZERO)
+                .retries(0, Duration.ZERO).build();
+        assertEquals(7, c.latest("s").id());
+        wm.stubFor(get(urlEqualTo("/subjects/s/versions/latest")).willReturn(aResponse().withStatus(503)));
+        assertEquals(7, c.latest("s").id(), "the registry is down: the last answer stands");
+        wm.stubFor(get(urlEqualTo("/subjects/s/versions/latest")).willReturn(aResponse().withStatus(404)
+                .withBody("{\"error_code\":40401,\"message\":\"Subject 's' not found.\"}")));
+        assertEquals(SchemaRegistryException.Kind.SUBJECT_NOT_FOUND,
+                assertThrows(SchemaRegistryException.class, () -> c.latest("s")).kind(), "an answer is not an outage");
     }
 
     @Test
