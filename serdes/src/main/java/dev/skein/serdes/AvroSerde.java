@@ -250,6 +250,10 @@ public final class AvroSerde<T> implements Serde<T> {
                     : "cannot fetch schema id " + id + ": " + e.getMessage();
             throw new SerializationException(why, ctx, data, e);
         }
+        if (!"AVRO".equals(registered.schemaType())) {
+            throw new SerializationException("schema id " + id + " is " + registered.schemaType() + ", not AVRO",
+                    ctx, data, null);
+        }
         try {
             s = AvroSchemas.resolve(registered, registry);
         } catch (SchemaRegistryException e) {

@@ -167,6 +167,9 @@ public final class JsonSchemaSerde<T> implements Serde<T> {
                     : "cannot fetch schema id " + id + ": " + e.getMessage();
             throw new SerializationException(why, ctx, data, e);
         }
+        if (!"JSON".equals(writer.schemaType())) {
+            throw new SerializationException("schema id " + id + " is " + writer.schemaType() + ", not JSON", ctx, data, null);
+        }
         if (validateOnRead) {
             byte[] json = java.util.Arrays.copyOfRange(data, WireFormat.HEADER, data.length);
             check(writer, json, ctx, data, "schema id " + id);

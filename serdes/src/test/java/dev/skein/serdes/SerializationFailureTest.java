@@ -65,6 +65,19 @@ class SerializationFailureTest {
     }
 
     @Test
+    void anIdOfAnotherSchemaTypeIsNamedAsSuch() {
+        wm.stubFor(get(urlEqualTo("/schemas/ids/3")).willReturn(com.github.tomakehurst.wiremock.client.WireMock.okJson(
+                "{\"schemaType\":\"PROTOBUF\",\"schema\":\"syntax = \\\"proto3\\\";\\nmessage M { string a = 1; }\\n\"}")));
+        SerializationException avro = assertThrows(SerializationException.class, () -> AvroSerde.builder(client())
+                .generic().deserializer().deserialize(new byte[] {0, 0, 0, 0, 3, 0}, CONSUME));
+        assertTrue(avro.getMessage().contains("schema id 3 is PROTOBUF, not AVRO"), avro.getMessage());
+        SerializationException json = assertThrows(SerializationException.class, () -> JsonSchemaSerde.builder(client())
+                .schema("{}").of(com.fasterxml.jackson.databind.JsonNode.class).deserializer()
+                .deserialize(new byte[] {0, 0, 0, 0, 3, '{', '}'}, CONSUME));
+        assertTrue(json.getMessage().contains("schema id 3 is PROTOBUF, not JSON"), json.getMessage());
+    }
+
+    @Test
     void badBytesAndUnknownIdsAreNotRetriable() {
         wm.stubFor(get(urlEqualTo("/schemas/ids/9")).willReturn(aResponse().withStatus(404)
                 .withBody("{\"error_code\":40403,\"message\":\"Schema 9 not found\"}")));
