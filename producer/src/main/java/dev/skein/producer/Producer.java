@@ -58,7 +58,9 @@ public interface Producer<K, V> extends AutoCloseable {
      * the buffer is full, the future fails at once (a retriable timeout or
      * {@link BufferExhaustedException}). Like every send's future, it fails on the callback thread right
      * after its callback, so possibly just after this returns. For callers on event loops or other threads
-     * that must not block.
+     * that must not block. The serializers still run on the calling thread: one that does I/O blocks it
+     * (a Schema Registry serde, on the first record of a subject or schema id, waits for the registry;
+     * serialize one such record on another thread first to warm its cache).
      */
     CompletableFuture<RecordMetadata> trySend(ProducerRecord<K, V> record);
 
