@@ -15,6 +15,8 @@ public enum Scram {
 
     /** Kafka's floor, and RFC 7677's recommendation for SCRAM-SHA-256. */
     public static final int MIN_ITERATIONS = 4096;
+    /** Kafka's ceiling: it creates no credential with more (AlterUserScramCredentials, KIP-554). */
+    public static final int MAX_ITERATIONS = 16384;
 
     private final String mechanism;
     private final String digest;

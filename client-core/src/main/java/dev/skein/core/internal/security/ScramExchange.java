@@ -14,7 +14,9 @@ import java.util.concurrent.CompletableFuture;
 /**
  * SCRAM (RFC 5802, RFC 7677) as Kafka runs it: no channel binding ({@code n,,}), a client nonce of
  * 32 random bytes from a secure source. The server's first message is refused when its nonce does
- * not extend the client's or its iteration count is under 4096; its final message is refused unless
+ * not extend the client's, when it requires a mandatory extension ({@code m=}), or when its iteration
+ * count is outside Kafka's 4096-16384 (a larger one is a hostile server's way to hold the event loop
+ * that computes it, RFC 5802 section 9); its final message is refused unless
  * it carries the server signature the password implies. Error messages never quote the password.
  */
 public final class ScramExchange implements SaslExchange {
@@ -65,6 +67,9 @@ public final class ScramExchange implements SaslExchange {
     }
 
     private byte[] clientFinal(String serverFirst) {
+        if (serverFirst.startsWith("m=")) {
+            throw fail("the server requires a mandatory extension the client does not support");
+        }
         Map<String, String> a = attributes(serverFirst);
         String nonce = a.get("r");
         if (nonce == null || !nonce.startsWith(clientNonce) || nonce.length() == clientNonce.length()) {
@@ -84,6 +89,11 @@ public final class ScramExchange implements SaslExchange {
         if (iterations < Scram.MIN_ITERATIONS) {
             throw fail("the server asks for " + iterations + " iterations, fewer than the minimum of "
                     + Scram.MIN_ITERATIONS);
+        }
+        if (iterations > Scram.MAX_ITERATIONS) {
+            // RFC 5802 section 9: a hostile server's huge count would hold this event loop for hours.
+            throw fail("the server asks for " + iterations + " iterations, more than Kafka's maximum of "
+                    + Scram.MAX_ITERATIONS);
         }
         String withoutProof = "c=biws,r=" + nonce; // biws = base64("n,,")
         String authMessage = clientFirstBare + "," + serverFirst + "," + withoutProof;

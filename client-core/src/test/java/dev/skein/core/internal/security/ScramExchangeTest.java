@@ -7,6 +7,7 @@ import org.junit.jupiter.api.Test;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.Map;
@@ -15,6 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The client's SCRAM exchange against a small fake server that can be made to lie. */
@@ -127,6 +129,39 @@ class ScramExchangeTest {
         byte[] serverFirst = server.first(c.initialResponse().join());
         AuthenticationException e = assertThrows(AuthenticationException.class, () -> c.evaluate(serverFirst));
         assertTrue(e.getMessage().contains("1024 iterations"), e.getMessage());
+    }
+
+    @Test
+    void aHostileIterationCountIsRefusedBeforeAnyHashing() {
+        // RFC 5802 section 9: a hostile server can make a client spend its CPU on a huge iteration count.
+        // PBKDF2 cannot be interrupted and runs on the connection's event loop: 2^31-1 rounds of
+        // HMAC-SHA-512 would hold it for hours. Kafka creates no credential over 16384 iterations.
+        FakeServer server = new FakeServer(Scram.SHA_512, PASSWORD);
+        server.iterations = Integer.MAX_VALUE;
+        ScramExchange c = client(Scram.SHA_512, PASSWORD);
+        byte[] serverFirst = server.first(c.initialResponse().join());
+        AuthenticationException e = assertTimeoutPreemptively(Duration.ofSeconds(5),
+                () -> assertThrows(AuthenticationException.class, () -> c.evaluate(serverFirst)));
+        assertTrue(e.getMessage().contains(Integer.MAX_VALUE + " iterations"), e.getMessage());
+    }
+
+    @Test
+    void kafkasLargestIterationCountIsAccepted() {
+        FakeServer server = new FakeServer(Scram.SHA_256, PASSWORD);
+        server.iterations = Scram.MAX_ITERATIONS;
+        ScramExchange c = client(Scram.SHA_256, PASSWORD);
+        assertTrue(c.evaluate(server.first(c.initialResponse().join())).length > 0);
+    }
+
+    @Test
+    void aMandatoryExtensionTheClientDoesNotKnowIsRefused() {
+        // RFC 5802 section 5.1: "m" names an extension the client must understand, or fail.
+        ScramExchange c = client(Scram.SHA_256, PASSWORD);
+        String clientFirst = new String(c.initialResponse().join(), StandardCharsets.UTF_8);
+        String nonce = FakeServer.attrs(clientFirst.substring(3)).get("r") + "srv";
+        byte[] serverFirst = ("m=channel-binding-required,r=" + nonce + ",s=c2FsdA==,i=4096").getBytes(StandardCharsets.UTF_8);
+        AuthenticationException e = assertThrows(AuthenticationException.class, () -> c.evaluate(serverFirst));
+        assertTrue(e.getMessage().contains("mandatory extension"), e.getMessage());
     }
 
     @Test
