@@ -285,6 +285,26 @@ class SecureConnectionIT {
         }
     }
 
+    /**
+     * An identity provider that cannot be reached for a moment (a retriable error from the token source)
+     * is asked again after the reconnect backoff: it is no refusal of the client's credentials, and must
+     * not stop the client for good as an {@link AuthenticationException} would.
+     */
+    @Test
+    void anIdentityProviderDownForAMomentIsAskedAgainNotFatal() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
+        OAuthBearerTokenSource flaky = () -> asked.incrementAndGet() <= 2
+                ? CompletableFuture.failedFuture(new NetworkException("cannot reach the OAuth token endpoint", null, true))
+                : OAuthBearerTokenSource.unsecured("dave", Duration.ofMinutes(5)).token();
+        try (ClusterClient client = ClusterClient.start(options(Listener.SASL_PLAINTEXT)
+                .securityProtocol(SecurityProtocol.SASL_PLAINTEXT).sasl(SaslCredentials.oauthBearer(flaky)).build(), null)) {
+            Cluster c = client.awaitReady(Duration.ofSeconds(30)).get(30, TimeUnit.SECONDS);
+            assertEquals(1, c.brokers().size());
+            assertNull(client.fatalError());
+            assertTrue(asked.get() >= 3, "asked " + asked.get() + " times");
+        }
+    }
+
     @Test
     void wrongPasswordsAndUnknownUsersFailPromptlyWithoutTheirPassword() throws Exception {
         PrintStream err = System.err;

@@ -7,6 +7,7 @@ import dev.skein.core.errors.AuthenticationException;
 import dev.skein.core.errors.NetworkException;
 import dev.skein.core.errors.OutcomeUnknownException;
 import dev.skein.core.errors.ProtocolException;
+import dev.skein.core.errors.SkeinException;
 import dev.skein.core.errors.TimeoutException;
 import dev.skein.core.internal.Retry;
 import dev.skein.core.internal.security.SaslExchange;
@@ -38,6 +39,7 @@ import io.netty.util.concurrent.ScheduledFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.channels.ClosedChannelException;
 import java.security.SecureRandom;
@@ -356,14 +358,28 @@ public final class BrokerConnection {
                 if (tokenError != null) {
                     Throwable t = tokenError instanceof CompletionException && tokenError.getCause() != null
                             ? tokenError.getCause() : tokenError;
-                    done.completeExceptionally(t instanceof AuthenticationException ? t
-                            : new AuthenticationException("no OAUTHBEARER token for " + name + ": " + t.getMessage(), t));
+                    done.completeExceptionally(tokenFailure(t));
                     return;
                 }
                 loop.execute(() -> step(exchange, first, done));
             });
         });
         return done;
+    }
+
+    /**
+     * Why no token came. A token source that cannot reach its identity provider now (a retriable error,
+     * an I/O error, a timeout) is not a refusal: the connection fails retriably and is tried again after
+     * the backoff, as Apache Kafka's login retries its token endpoint. Anything else is final.
+     */
+    private Throwable tokenFailure(Throwable t) {
+        if (t instanceof AuthenticationException) {
+            return t;
+        }
+        boolean retriable = t instanceof SkeinException s ? s.isRetriable()
+                : t instanceof IOException || t instanceof java.util.concurrent.TimeoutException;
+        String message = "no OAUTHBEARER token for " + name + ": " + t.getMessage();
+        return retriable ? new NetworkException(message, t, true) : new AuthenticationException(message, t);
     }
 
     private void step(SaslExchange exchange, byte[] message, CompletableFuture<Long> done) {

@@ -24,8 +24,10 @@ import javax.net.ssl.SSLContext;
  * The OAuth 2 client-credentials grant: POSTs {@code grant_type=client_credentials} with HTTP Basic
  * client authentication to an https token endpoint and reads {@code access_token} and
  * {@code expires_in} from the JSON answer. A token is reused until 80% of its lifetime has passed;
- * concurrent callers share one request. Redirects are not followed. Messages never quote the secret
- * or the token.
+ * concurrent callers share one request. Redirects are not followed. An endpoint that cannot be reached
+ * or cannot answer now (HTTP 5xx, 429, 408) fails the call with a retriable {@link NetworkException};
+ * a refusal (any other status) with an {@link AuthenticationException}. Messages never quote the
+ * secret or the token.
  */
 public final class ClientCredentialsTokenSource implements OAuthBearerTokenSource {
     private static final Pattern ACCESS_TOKEN = Pattern.compile("\"access_token\"\\s*:\\s*\"([^\"]+)\"");
@@ -99,6 +101,10 @@ public final class ClientCredentialsTokenSource implements OAuthBearerTokenSourc
         String body = response.body() == null ? "" : response.body();
         if (response.statusCode() != 200) {
             Matcher e = ERROR.matcher(body);
+            if (transientStatus(response.statusCode())) {
+                throw new NetworkException("the OAuth token endpoint " + endpoint + " cannot answer now: HTTP "
+                        + response.statusCode() + (e.find() ? " (" + e.group(1) + ")" : ""), null, true);
+            }
             throw new AuthenticationException("the OAuth token endpoint " + endpoint + " refused client " + clientId
                     + " with HTTP " + response.statusCode() + (e.find() ? " (" + e.group(1) + ")" : ""), (Throwable) null);
         }
@@ -115,6 +121,14 @@ public final class ClientCredentialsTokenSource implements OAuthBearerTokenSourc
             refreshAt = expires.equals(Instant.MAX) ? Instant.MAX : asked.plusMillis(lifetimeMs * 8 / 10);
         }
         return new OAuthBearerToken(Secret.of(jwt), expires);
+    }
+
+    /**
+     * A server error, 429 Too Many Requests or 408 Request Timeout: the endpoint cannot answer now, and
+     * asking again later may succeed. Other statuses (RFC 6749 section 5.2's 400 and 401) refuse the client.
+     */
+    private static boolean transientStatus(int status) {
+        return status >= 500 || status == 429 || status == 408;
     }
 
     @Override

@@ -1,0 +1,123 @@
+package dev.skein.core.internal.security;
+
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
+import dev.skein.core.errors.AuthenticationException;
+import dev.skein.core.errors.NetworkException;
+import dev.skein.core.security.OAuthBearerToken;
+import dev.skein.core.security.Secret;
+import dev.skein.testkit.TestCertificates;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.security.KeyStore;
+import java.time.Duration;
+import java.util.Queue;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The client-credentials grant against a local https endpoint that answers what each test queues. */
+class ClientCredentialsTokenSourceTest {
+    private static final String SECRET = "client-Secret-99";
+    private final Queue<Answer> answers = new ConcurrentLinkedQueue<>();
+    private final Queue<String> forms = new ConcurrentLinkedQueue<>();
+    private HttpsServer server;
+    private SSLContext trust;
+
+    private record Answer(int status, String body) {}
+
+    @BeforeEach
+    void start() throws Exception {
+        TestCertificates certs = TestCertificates.shared();
+        char[] pass = TestCertificates.PASSWORD.toCharArray();
+        KeyStore keys = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(certs.brokerKeyStore())) {
+            keys.load(in, pass);
+        }
+        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(keys, pass);
+        SSLContext serverTls = SSLContext.getInstance("TLS");
+        serverTls.init(kmf.getKeyManagers(), null, null);
+        KeyStore cas = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(certs.trustStore())) {
+            cas.load(in, pass);
+        }
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(cas);
+        trust = SSLContext.getInstance("TLS");
+        trust.init(null, tmf.getTrustManagers(), null);
+        server = HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.setHttpsConfigurator(new HttpsConfigurator(serverTls));
+        server.createContext("/token", exchange -> {
+            forms.add(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+            Answer a = answers.poll();
+            byte[] body = a.body().getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().add("Content-Type", "application/json");
+            exchange.sendResponseHeaders(a.status(), body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        server.start();
+    }
+
+    @AfterEach
+    void stop() {
+        server.stop(0);
+    }
+
+    private ClientCredentialsTokenSource source(String scope) {
+        return new ClientCredentialsTokenSource(URI.create("https://127.0.0.1:" + server.getAddress().getPort() + "/token"),
+                "app", Secret.of(SECRET), scope, trust);
+    }
+
+    private static String token(Duration lifetime) {
+        return Jwt.unsecured("app", lifetime).value().reveal();
+    }
+
+    private static Throwable failure(ClientCredentialsTokenSource source) {
+        CompletionException e = assertThrows(CompletionException.class, () -> source.token().orTimeout(30, TimeUnit.SECONDS).join());
+        assertFalse(e.getCause().getMessage().contains(SECRET), e.getCause().getMessage());
+        return e.getCause();
+    }
+
+    @Test
+    void anEndpointThatIsDownForAMomentIsARetriableErrorAndAskedAgain() {
+        // RFC 6749 section 5.2 errors are 400/401 answers; a 5xx, a 429 or a 408 says the endpoint cannot
+        // answer now. Making it an AuthenticationException would stop the client for good.
+        ClientCredentialsTokenSource source = source(null);
+        for (int status : new int[] {503, 500, 429, 408}) {
+            answers.add(new Answer(status, "{\"error\":\"temporarily_unavailable\"}"));
+            NetworkException e = assertInstanceOf(NetworkException.class, failure(source), "HTTP " + status);
+            assertTrue(e.isRetriable(), "HTTP " + status);
+            assertTrue(e.getMessage().contains("HTTP " + status), e.getMessage());
+        }
+        String jwt = token(Duration.ofMinutes(5));
+        answers.add(new Answer(200, "{\"access_token\":\"" + jwt + "\",\"token_type\":\"bearer\",\"expires_in\":300}"));
+        OAuthBearerToken t = source.token().orTimeout(30, TimeUnit.SECONDS).join();
+        assertEquals(jwt, t.value().reveal());
+    }
+
+    @Test
+    void aRefusalIsAnAuthenticationErrorNamingTheOAuthError() {
+        answers.add(new Answer(401, "{\"error\":\"invalid_client\",\"error_description\":\"bad secret\"}"));
+        AuthenticationException e = assertInstanceOf(AuthenticationException.class, failure(source("kafka")));
+        assertTrue(e.getMessage().contains("HTTP 401 (invalid_client)"), e.getMessage());
+        assertEquals("grant_type=client_credentials&scope=kafka", forms.poll());
+    }
+}
