@@ -6,6 +6,7 @@ import dev.skein.core.security.Secret;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.security.AlgorithmParameters;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.KeyStore;
@@ -13,17 +14,24 @@ import java.security.PrivateKey;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.security.spec.PKCS8EncodedKeySpec;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.Collection;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import javax.crypto.Cipher;
 import javax.crypto.EncryptedPrivateKeyInfo;
+import javax.crypto.SecretKey;
 import javax.crypto.SecretKeyFactory;
 import javax.crypto.spec.PBEKeySpec;
 
-/** A client key and certificate chain from PEM: PKCS#8 keys, plain or encrypted with {@code ssl.key.password}. */
+/**
+ * A client key and certificate chain from PEM: PKCS#8 keys (KIP-651), plain or encrypted with
+ * {@code ssl.key.password} under PBES2 (PBKDF2 and AES, as OpenSSL writes them) or a PBES1 scheme.
+ */
 final class Pem {
     static final char[] STORE_PASSWORD = new char[0];
+    private static final String PBES2_OID = "1.2.840.113549.1.5.13";
     private static final Pattern KEY = Pattern.compile(
             "-----BEGIN (ENCRYPTED )?PRIVATE KEY-----([A-Za-z0-9+/=\\s]+)-----END (?:ENCRYPTED )?PRIVATE KEY-----");
 
@@ -55,9 +63,7 @@ final class Pem {
                 if (password == null) {
                     throw new ConfigException("ssl.key.password", "is required: the PEM key is encrypted");
                 }
-                EncryptedPrivateKeyInfo info = new EncryptedPrivateKeyInfo(der);
-                SecretKeyFactory f = SecretKeyFactory.getInstance(info.getAlgName());
-                spec = info.getKeySpec(f.generateSecret(new PBEKeySpec(password.reveal().toCharArray())));
+                spec = decrypt(new EncryptedPrivateKeyInfo(der), password);
             } else {
                 spec = new PKCS8EncodedKeySpec(der);
             }
@@ -72,6 +78,31 @@ final class Pem {
             }
         }
         throw new ConfigException("ssl.keystore.key", "is not an RSA, EC, EdDSA or DSA key");
+    }
+
+    /**
+     * Decrypts a PKCS#8 key. PBES2 (PBKDF2 with AES: what OpenSSL writes today) is named by its
+     * parameters, {@code PBEWithHmacSHA256AndAES_256} and the like: JDK 17 calls the scheme "PBES2",
+     * a name no SecretKeyFactory answers to. PBES1 schemes are named by the algorithm itself.
+     */
+    private static PKCS8EncodedKeySpec decrypt(EncryptedPrivateKeyInfo info, Secret password)
+            throws IOException, GeneralSecurityException {
+        AlgorithmParameters params = info.getAlgParameters();
+        String algorithm = info.getAlgName();
+        if (params != null && (algorithm.equals("PBES2") || algorithm.equals(PBES2_OID))) {
+            algorithm = params.toString();
+        }
+        char[] chars = password.reveal().toCharArray();
+        PBEKeySpec keySpec = new PBEKeySpec(chars);
+        try {
+            SecretKey key = SecretKeyFactory.getInstance(algorithm).generateSecret(keySpec);
+            Cipher cipher = Cipher.getInstance(algorithm);
+            cipher.init(Cipher.DECRYPT_MODE, key, params);
+            return info.getKeySpec(cipher);
+        } finally {
+            keySpec.clearPassword();
+            Arrays.fill(chars, '\0');
+        }
     }
 
     private static final Pattern CERTIFICATE = Pattern.compile(
