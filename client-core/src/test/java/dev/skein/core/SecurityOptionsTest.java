@@ -122,6 +122,17 @@ class SecurityOptionsTest {
     }
 
     @Test
+    void aCipherSuiteTheJvmDoesNotKnowIsRefusedAtBuildNotAtConnect() {
+        ConfigException e = refused(Map.of("security.protocol", "SSL",
+                "ssl.cipher.suites", "TLS_AES_128_GCM_SHA256,TLS_ECDHE_RSA_WITH_AES_129_GCM_SHA256"));
+        assertEquals("ssl.cipher.suites", e.key());
+        assertTrue(e.getMessage().contains("TLS_ECDHE_RSA_WITH_AES_129_GCM_SHA256"), e.getMessage());
+        assertTrue(ClientOptions.builder().bootstrapServers("h:1").properties(Map.of("security.protocol", "SSL",
+                "ssl.cipher.suites", "TLS_AES_128_GCM_SHA256,TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256")).build()
+                .sslContext().cipherSuites().contains("TLS_AES_128_GCM_SHA256"));
+    }
+
+    @Test
     void secretsAreHidden() {
         assertEquals("[hidden]", Secret.of(PASSWORD).toString());
         ClientOptions o = ClientOptions.builder().bootstrapServers("h:1").securityProtocol(SecurityProtocol.SASL_SSL)

@@ -3,9 +3,11 @@ package dev.skein.core.internal.security;
 import dev.skein.core.errors.ConfigException;
 import dev.skein.core.security.Secret;
 import dev.skein.core.security.TlsOptions;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
+import io.netty.util.ReferenceCountUtil;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,6 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
 import javax.net.ssl.TrustManagerFactory;
 
 /**
@@ -135,11 +138,30 @@ public final class TlsConfig {
         if (!cipherSuites.isEmpty()) {
             b.ciphers(cipherSuites);
         }
+        SslContext ctx;
         try {
-            return b.build();
+            ctx = b.build();
         } catch (IOException | RuntimeException e) {
             throw new ConfigException("ssl.enabled.protocols", "cannot build a TLS context: " + e.getMessage());
         }
+        if (!cipherSuites.isEmpty()) {
+            checkCipherSuites(ctx);
+        }
+        return ctx;
+    }
+
+    /**
+     * Netty hands the JVM the cipher suites only when it makes an engine, at each connection: a name the
+     * JVM does not know would fail every attempt, retried for ever, instead of the options' build().
+     */
+    private void checkCipherSuites(SslContext ctx) {
+        SSLEngine engine;
+        try {
+            engine = ctx.newEngine(ByteBufAllocator.DEFAULT);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("ssl.cipher.suites", "names a cipher suite this JVM does not support: " + e.getMessage());
+        }
+        ReferenceCountUtil.release(engine);
     }
 
     /** A JDK context with the same trust (for the OAuth token endpoint). */
