@@ -633,8 +633,8 @@ public final class ClientOptions {
                         String id = oauthClientId != null ? oauthClientId : o.get("clientId");
                         Secret secret = oauthClientSecret != null ? oauthClientSecret
                                 : o.containsKey("clientSecret") ? Secret.of(o.get("clientSecret")) : null;
-                        return SaslCredentials.oauthBearer(clientCredentials(tls, id, secret,
-                                oauthScope != null ? oauthScope : o.get("scope")));
+                        return oauthBearer(clientCredentials(tls, id, secret,
+                                oauthScope != null ? oauthScope : o.get("scope")), entry);
                     }
                     String sub = o.get("unsecuredLoginStringClaim_sub");
                     if (sub == null) {
@@ -644,8 +644,17 @@ public final class ClientOptions {
                     }
                     long lifetime = ConfigValues.longValue("sasl.jaas.config unsecuredLoginLifetimeSeconds",
                             o.getOrDefault("unsecuredLoginLifetimeSeconds", "3600"), 1, Integer.MAX_VALUE);
-                    return SaslCredentials.oauthBearer(OAuthBearerTokenSource.unsecured(sub, Duration.ofSeconds(lifetime)));
+                    return oauthBearer(OAuthBearerTokenSource.unsecured(sub, Duration.ofSeconds(lifetime)), entry);
                 }
+            }
+        }
+
+        /** OAUTHBEARER credentials with the entry's SASL extensions (KIP-342). */
+        private static SaslCredentials oauthBearer(OAuthBearerTokenSource tokens, Jaas.Entry entry) {
+            try {
+                return SaslCredentials.oauthBearer(tokens, Jaas.extensions(entry));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException("sasl.jaas.config", e.getMessage());
             }
         }
 

@@ -7,6 +7,7 @@ import dev.skein.core.security.SecurityProtocol;
 import org.junit.jupiter.api.Test;
 
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -119,6 +120,38 @@ class SecurityOptionsTest {
         assertFalse(off.hostnameVerification());
         assertTrue(ClientOptions.builder().bootstrapServers("h:1").securityProtocol(SecurityProtocol.SSL).build()
                 .hostnameVerification());
+    }
+
+    @Test
+    void jaasOptionsSkeinWouldIgnoreAreRefusedByName() {
+        // A delegation token's SCRAM login (tokenauth, KIP-48) sent as a plain SCRAM login fails at the broker
+        // with a misleading "invalid credentials": the option must not be dropped silently.
+        ConfigException token = refused(Map.of("security.protocol", "SASL_SSL", "sasl.mechanism", "SCRAM-SHA-256",
+                "sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"tok\""
+                        + " password=\"" + PASSWORD + "\" tokenauth=\"true\";"));
+        assertEquals("sasl.jaas.config", token.key());
+        assertTrue(token.getMessage().contains("tokenauth"), token.getMessage());
+        ConfigException typo = refused(Map.of("security.protocol", "SASL_SSL", "sasl.mechanism", "PLAIN",
+                "sasl.jaas.config", "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"a\""
+                        + " pasword=\"" + PASSWORD + "\";"));
+        assertTrue(typo.getMessage().contains("option pasword is not supported"), typo.getMessage());
+    }
+
+    @Test
+    void oauthExtensionsComeFromJaasInOrder() {
+        // KIP-342 / KIP-768: extension_<name> options are sent beside the token (a managed cluster's
+        // logicalCluster and identityPoolId); dropping them made such a broker refuse the client.
+        ClientOptions o = ClientOptions.builder().bootstrapServers("h:1").properties(Map.of(
+                "security.protocol", "SASL_SSL", "sasl.mechanism", "OAUTHBEARER", "sasl.jaas.config",
+                "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required"
+                        + " unsecuredLoginStringClaim_sub=\"app\" extension_logicalCluster=\"lkc-1\""
+                        + " extension_identityPoolId=\"pool-2\";")).build();
+        assertEquals(Map.of("logicalCluster", "lkc-1", "identityPoolId", "pool-2"), o.sasl().extensions());
+        assertEquals(List.of("logicalCluster", "identityPoolId"), List.copyOf(o.sasl().extensions().keySet()));
+        ConfigException reserved = refused(Map.of("security.protocol", "SASL_SSL", "sasl.mechanism", "OAUTHBEARER",
+                "sasl.jaas.config", "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required"
+                        + " unsecuredLoginStringClaim_sub=\"app\" extension_auth=\"x\";"));
+        assertEquals("sasl.jaas.config", reserved.key());
     }
 
     @Test

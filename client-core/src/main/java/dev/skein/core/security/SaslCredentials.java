@@ -1,6 +1,10 @@
 package dev.skein.core.security;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
+import java.util.regex.Pattern;
 
 /**
  * Who a client authenticates as, and with which SASL mechanism. {@code toString()} names the
@@ -32,16 +36,26 @@ public final class SaslCredentials {
         }
     }
 
+    private static final Pattern EXTENSION_KEY = Pattern.compile("[A-Za-z]+");
+    private static final Pattern EXTENSION_VALUE = Pattern.compile("[\\x21-\\x7E \t\r\n]+");
+
     private final Mechanism mechanism;
     private final String username;
     private final Secret password;
     private final OAuthBearerTokenSource tokens;
+    private final Map<String, String> extensions;
 
-    private SaslCredentials(Mechanism mechanism, String username, Secret password, OAuthBearerTokenSource tokens) {
+    private SaslCredentials(Mechanism mechanism, String username, Secret password, OAuthBearerTokenSource tokens,
+                            Map<String, String> extensions) {
         this.mechanism = mechanism;
         this.username = username;
         this.password = password;
         this.tokens = tokens;
+        this.extensions = extensions;
+    }
+
+    private SaslCredentials(Mechanism mechanism, String username, Secret password, OAuthBearerTokenSource tokens) {
+        this(mechanism, username, password, tokens, Map.of());
     }
 
     /** SASL/PLAIN: the password crosses the connection as is, so use it over TLS (SASL_SSL). */
@@ -59,6 +73,30 @@ public final class SaslCredentials {
 
     public static SaslCredentials oauthBearer(OAuthBearerTokenSource tokens) {
         return new SaslCredentials(Mechanism.OAUTHBEARER, null, null, Objects.requireNonNull(tokens, "tokens"));
+    }
+
+    /**
+     * SASL/OAUTHBEARER with SASL extensions (KIP-342) sent beside the token, such as a managed service's
+     * {@code logicalCluster} and {@code identityPoolId}; in {@code sasl.jaas.config}, the
+     * {@code extension_<name>} options. Kept in the given order.
+     *
+     * @throws IllegalArgumentException for a name that is not letters only or is {@code auth}, or a value
+     *         that is empty or holds a character Kafka refuses (a control character other than tab, CR, LF)
+     */
+    public static SaslCredentials oauthBearer(OAuthBearerTokenSource tokens, Map<String, String> extensions) {
+        Map<String, String> copy = new LinkedHashMap<>();
+        extensions.forEach((key, value) -> {
+            if (key == null || !EXTENSION_KEY.matcher(key).matches() || key.equals("auth")) {
+                throw new IllegalArgumentException("SASL extension name '" + key + "' is refused: letters only, not 'auth'");
+            }
+            if (value == null || !EXTENSION_VALUE.matcher(value).matches()) {
+                throw new IllegalArgumentException("the value of SASL extension " + key + " is empty or holds a control"
+                        + " character");
+            }
+            copy.put(key, value);
+        });
+        return new SaslCredentials(Mechanism.OAUTHBEARER, null, null, Objects.requireNonNull(tokens, "tokens"),
+                Collections.unmodifiableMap(copy));
     }
 
     private static String requireUser(String username) {
@@ -87,8 +125,14 @@ public final class SaslCredentials {
         return tokens;
     }
 
+    /** The SASL extensions sent with an OAUTHBEARER token (KIP-342), in order; empty for the others. */
+    public Map<String, String> extensions() {
+        return extensions;
+    }
+
     @Override
     public String toString() {
-        return "SaslCredentials(" + mechanism.wireName() + (username != null ? ", user=" + username : "") + ")";
+        return "SaslCredentials(" + mechanism.wireName() + (username != null ? ", user=" + username : "")
+                + (extensions.isEmpty() ? "" : ", extensions=" + extensions.keySet()) + ")";
     }
 }

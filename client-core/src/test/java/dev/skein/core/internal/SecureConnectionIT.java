@@ -305,6 +305,27 @@ class SecureConnectionIT {
         }
     }
 
+    /** KIP-342 extensions beside the token, in the format the broker parses (an unparsable message is refused). */
+    @Test
+    void oauthExtensionsReachTheBroker() throws Exception {
+        works(options(Listener.SASL_PLAINTEXT).securityProtocol(SecurityProtocol.SASL_PLAINTEXT)
+                .sasl(SaslCredentials.oauthBearer(OAuthBearerTokenSource.unsecured("dave", Duration.ofMinutes(5)),
+                        Map.of("logicalCluster", "lkc-1", "traceId", "t 42"))).build());
+    }
+
+    /**
+     * A token the broker rejects: it answers with an error JSON, the client ends the exchange with 0x01
+     * (RFC 7628 section 3.2.2), and the broker's verdict arrives as a final error, promptly.
+     */
+    @Test
+    void anExpiredTokenIsRefusedPromptlyWithTheBrokersReason() throws Exception {
+        Secret expired = dev.skein.core.internal.security.Jwt.unsecured("dave", Duration.ofMinutes(-5)).value();
+        AuthenticationException e = fails(options(Listener.SASL_PLAINTEXT).securityProtocol(SecurityProtocol.SASL_PLAINTEXT)
+                .sasl(SaslCredentials.oauthBearer(OAuthBearerTokenSource.fixed(expired))).build());
+        assertTrue(e.getMessage().contains("invalid_token"), e::getMessage);
+        assertFalse(e.getMessage().contains(expired.reveal()), e::getMessage);
+    }
+
     @Test
     void wrongPasswordsAndUnknownUsersFailPromptlyWithoutTheirPassword() throws Exception {
         PrintStream err = System.err;

@@ -2,16 +2,20 @@ package dev.skein.core.internal.security;
 
 import dev.skein.core.errors.ConfigException;
 
+import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Reads the standard {@code sasl.jaas.config} value, {@code <LoginModule> <flag> key="value" ... ;},
  * for the three login modules whose options Skein understands. Skein loads no login module: any
  * other class name (JNDI, LDAP, Kerberos, a class of the application's) is refused, so a value an
  * attacker can set cannot make the client load code or reach out to a directory. Values are taken
- * as written; nothing is looked up in files, the environment or URLs.
+ * as written; nothing is looked up in files, the environment or URLs. An option Skein does not read
+ * is refused, naming it (never its value), rather than ignored.
  */
 public final class Jaas {
     public static final String KEY = "sasl.jaas.config";
@@ -29,7 +33,48 @@ public final class Jaas {
         }
     }
 
+    /** The options Skein reads for each login module; any other is refused rather than ignored. */
+    private static final Map<String, Set<String>> OPTIONS = Map.of(
+            PLAIN, Set.of("username", "password"),
+            SCRAM, Set.of("username", "password"),
+            OAUTHBEARER, Set.of("clientId", "clientSecret", "scope", "unsecuredLoginStringClaim_sub",
+                    "unsecuredLoginLifetimeSeconds"));
+    /** KIP-342 SASL extensions: Kafka's login callback handler's option prefix, and its unsecured login's. */
+    private static final List<String> EXTENSION_PREFIXES = List.of("extension_", "unsecuredLoginExtension_");
+
     private Jaas() {}
+
+    /**
+     * The SASL extensions among an OAUTHBEARER entry's options ({@code extension_<name>}, or
+     * {@code unsecuredLoginExtension_<name>}), in the order written.
+     */
+    public static Map<String, String> extensions(Entry entry) {
+        Map<String, String> out = new LinkedHashMap<>();
+        entry.options().forEach((key, value) -> {
+            for (String prefix : EXTENSION_PREFIXES) {
+                if (key.startsWith(prefix)) {
+                    out.put(key.substring(prefix.length()), value);
+                }
+            }
+        });
+        return out;
+    }
+
+    /** @throws ConfigException naming an option of the entry that Skein would otherwise ignore */
+    private static void checkOptions(String module, Map<String, String> options) {
+        for (String key : options.keySet()) {
+            if (OPTIONS.get(module).contains(key)
+                    || module.equals(OAUTHBEARER) && EXTENSION_PREFIXES.stream().anyMatch(key::startsWith)) {
+                continue;
+            }
+            if (module.equals(SCRAM) && key.equals("tokenauth")) {
+                throw new ConfigException(KEY, "option tokenauth is refused: Skein does not authenticate with"
+                        + " delegation tokens (KIP-48)");
+            }
+            throw new ConfigException(KEY, "option " + key + " is not supported with " + module + "; Skein reads "
+                    + new TreeSet<>(OPTIONS.get(module)) + (module.equals(OAUTHBEARER) ? " and extension_<name>" : ""));
+        }
+    }
 
     /** @throws ConfigException naming {@code sasl.jaas.config}, without quoting the value (it may hold a password) */
     public static Entry parse(String value) {
@@ -68,7 +113,8 @@ public final class Jaas {
         if (lx.pos < value.length()) {
             throw new ConfigException(KEY, "holds more than one login module; Skein takes exactly one");
         }
-        return new Entry(module, Map.copyOf(options));
+        checkOptions(module, options);
+        return new Entry(module, Collections.unmodifiableMap(options));
     }
 
     private static final class Lexer {

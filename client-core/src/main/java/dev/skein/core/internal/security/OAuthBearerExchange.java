@@ -5,20 +5,24 @@ import dev.skein.core.security.OAuthBearerToken;
 import dev.skein.core.security.OAuthBearerTokenSource;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * SASL/OAUTHBEARER (RFC 7628): the GS2 header and the bearer token in one message. A broker that
+ * SASL/OAUTHBEARER (RFC 7628): the GS2 header, the bearer token and any SASL extensions (KIP-342)
+ * in one message, {@code n,,^Aauth=Bearer <token>^A[key=value^A]...^A}. A broker that
  * rejects the token answers with a JSON error, to which the client must reply with a single 0x01
  * before the broker reports the failure.
  */
 final class OAuthBearerExchange implements SaslExchange {
     private final OAuthBearerTokenSource tokens;
+    private final Map<String, String> extensions;
     private boolean complete;
     private String rejection;
 
-    OAuthBearerExchange(OAuthBearerTokenSource tokens) {
+    OAuthBearerExchange(OAuthBearerTokenSource tokens, Map<String, String> extensions) {
         this.tokens = tokens;
+        this.extensions = extensions;
     }
 
     @Override
@@ -29,8 +33,11 @@ final class OAuthBearerExchange implements SaslExchange {
         } catch (RuntimeException e) {
             fetch = CompletableFuture.failedFuture(e);
         }
-        return fetch.thenApply(t -> ("n,,\u0001auth=Bearer " + t.value().reveal() + "\u0001\u0001")
-                .getBytes(StandardCharsets.UTF_8));
+        return fetch.thenApply(t -> {
+            StringBuilder m = new StringBuilder("n,,\u0001auth=Bearer ").append(t.value().reveal()).append('\u0001');
+            extensions.forEach((key, value) -> m.append(key).append('=').append(value).append('\u0001'));
+            return m.append('\u0001').toString().getBytes(StandardCharsets.UTF_8);
+        });
     }
 
     @Override

@@ -30,7 +30,7 @@ public interface SaslExchange {
             case PLAIN -> new PlainExchange(credentials.username(), credentials.password());
             case SCRAM_SHA_256 -> new ScramExchange(Scram.SHA_256, credentials.username(), credentials.password(), random);
             case SCRAM_SHA_512 -> new ScramExchange(Scram.SHA_512, credentials.username(), credentials.password(), random);
-            case OAUTHBEARER -> new OAuthBearerExchange(credentials.tokens());
+            case OAUTHBEARER -> new OAuthBearerExchange(credentials.tokens(), credentials.extensions());
         };
     }
 }
