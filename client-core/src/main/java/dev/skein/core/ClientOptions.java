@@ -660,6 +660,10 @@ public final class ClientOptions {
 
         private OAuthBearerTokenSource clientCredentials(TlsConfig tls, String id, Secret secret, String scope) {
             String key = "sasl.oauthbearer.token.endpoint.url";
+            if (tokenEndpoint.getRawUserInfo() != null) {
+                throw new ConfigException(key, "must not hold user credentials (user:password@): they would be printed"
+                        + " wherever the endpoint is named; give the client id and secret as their own options");
+            }
             if (!"https".equalsIgnoreCase(tokenEndpoint.getScheme()) || tokenEndpoint.getHost() == null) {
                 throw new ConfigException(key, "must be an https URL; Skein sends client secrets over TLS only");
             }

@@ -45,9 +45,14 @@ public final class ClientCredentialsTokenSource implements OAuthBearerTokenSourc
 
     /**
      * @param ssl trust for the endpoint's certificate, or null for the JVM's default
-     * @throws IllegalArgumentException when the endpoint is not an absolute https URL
+     * @throws IllegalArgumentException when the endpoint is not an absolute https URL, or holds user credentials
      */
     public ClientCredentialsTokenSource(URI endpoint, String clientId, Secret clientSecret, String scope, SSLContext ssl) {
+        if (endpoint != null && endpoint.getRawUserInfo() != null) {
+            // Checked first: the messages below and every later one name the endpoint.
+            throw new IllegalArgumentException("the token endpoint URL must not hold user credentials (user:password@);"
+                    + " the client id and secret are sent in the Authorization header");
+        }
         if (endpoint == null || !"https".equalsIgnoreCase(endpoint.getScheme()) || endpoint.getHost() == null) {
             throw new IllegalArgumentException("the token endpoint must be an https URL, was " + endpoint);
         }

@@ -114,6 +114,16 @@ class ClientCredentialsTokenSourceTest {
     }
 
     @Test
+    void anEndpointUrlHoldingCredentialsIsRefusedWithoutQuotingThem() {
+        // The endpoint is named in every error message and log line about the token: a password in its
+        // user-info part would be printed with it.
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new ClientCredentialsTokenSource(
+                URI.create("https://app:" + SECRET + "@idp.example/token"), "app", Secret.of(SECRET), null, trust));
+        assertFalse(e.getMessage().contains(SECRET), e.getMessage());
+        assertTrue(e.getMessage().contains("user"), e.getMessage());
+    }
+
+    @Test
     void aRefusalIsAnAuthenticationErrorNamingTheOAuthError() {
         answers.add(new Answer(401, "{\"error\":\"invalid_client\",\"error_description\":\"bad secret\"}"));
         AuthenticationException e = assertInstanceOf(AuthenticationException.class, failure(source("kafka")));
