@@ -332,7 +332,16 @@ public final class BrokerConnection {
     private CompletableFuture<Long> authenticate(SaslCredentials credentials) {
         CompletableFuture<Long> done = new CompletableFuture<>();
         String mechanism = credentials.mechanism().wireName();
-        sendAuth(new SaslHandshakeRequest().setMechanism(mechanism), versions.version(ApiKey.SASL_HANDSHAKE)).whenComplete((r, err) -> {
+        short handshakeVersion;
+        try {
+            handshakeVersion = versions.version(ApiKey.SASL_HANDSHAKE);
+            versions.version(ApiKey.SASL_AUTHENTICATE); // KIP-152: without it, fail now, not in a callback
+        } catch (RuntimeException e) {
+            done.completeExceptionally(new AuthenticationException("cannot authenticate with " + name + ": "
+                    + e.getMessage() + " (SASL needs SaslHandshake v1 and SaslAuthenticate, Kafka 1.0 or later)", e));
+            return done;
+        }
+        sendAuth(new SaslHandshakeRequest().setMechanism(mechanism), handshakeVersion).whenComplete((r, err) -> {
             if (err != null) {
                 done.completeExceptionally(err);
                 return;
@@ -399,8 +408,10 @@ public final class BrokerConnection {
             byte[] next;
             try {
                 next = exchange.evaluate(resp.authBytes());
-            } catch (AuthenticationException e) {
-                done.completeExceptionally(e);
+            } catch (RuntimeException e) {
+                // Thrown out of this callback it would be lost, and the exchange would wait out its timer.
+                done.completeExceptionally(e instanceof AuthenticationException ? e
+                        : new AuthenticationException("the SASL exchange with " + name + " failed: " + e, e));
                 return;
             }
             if (next != null) {

@@ -71,6 +71,30 @@ class ScramImpostorTest {
         assertEquals(List.of(ApiKey.API_VERSIONS, ApiKey.SASL_HANDSHAKE, ApiKey.SASL_AUTHENTICATE), seen);
     }
 
+    /**
+     * A broker that offers no SaslAuthenticate (older than Kafka 1.0, KIP-152, or a proxy that hides it):
+     * the client says so at once. The error was thrown inside a future's callback and lost, and the
+     * connection waited out its setup timeout, then tried again and again with "not ready".
+     */
+    @Test
+    void aBrokerWithoutSaslAuthenticateIsNamedPromptly() throws Exception {
+        try (Impostor impostor = new Impostor(new FakeServer(Scram.SHA_256, PASSWORD))) {
+            impostor.offerSaslAuthenticate = false;
+            ClientOptions options = ClientOptions.builder().bootstrapServers("127.0.0.1:" + impostor.port())
+                    .securityProtocol(SecurityProtocol.SASL_PLAINTEXT)
+                    .sasl(SaslCredentials.scramSha256("user", Secret.of(PASSWORD)))
+                    .connectTimeout(Duration.ofSeconds(10)).build();
+            try (ClusterClient client = ClusterClient.start(options, null)) {
+                long start = System.nanoTime();
+                ExecutionException e = assertThrows(ExecutionException.class,
+                        () -> client.awaitReady(Duration.ofSeconds(20)).get(30, TimeUnit.SECONDS));
+                Throwable cause = e.getCause();
+                assertTrue(String.valueOf(cause.getMessage()).contains("SaslAuthenticate"), cause::toString);
+                assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(5), "promptly, not after the setup timeout");
+            }
+        }
+    }
+
     /** Connects to an impostor set up by {@code lie}; returns the requests it received, in order. */
     private static List<ApiKey> refusedBy(Consumer<FakeServer> lie, String reason) throws Exception {
         FakeServer scram = new FakeServer(Scram.SHA_256, PASSWORD);
@@ -105,6 +129,7 @@ class ScramImpostorTest {
         private final Thread thread;
         final List<ApiKey> received = new CopyOnWriteArrayList<>();
         volatile int connections;
+        volatile boolean offerSaslAuthenticate = true;
         private volatile boolean disconnected;
 
         Impostor(FakeServer scram) throws IOException {
@@ -150,9 +175,11 @@ class ScramImpostorTest {
                 received.add(api);
                 ApiMessage response;
                 switch (api) {
-                    case API_VERSIONS -> response = new ApiVersionsResponse().setApiKeys(List.of(
-                            supports(ApiKey.API_VERSIONS, 3), supports(ApiKey.SASL_HANDSHAKE, 1),
-                            supports(ApiKey.SASL_AUTHENTICATE, 2), supports(ApiKey.METADATA, 12)));
+                    case API_VERSIONS -> response = new ApiVersionsResponse().setApiKeys(offerSaslAuthenticate
+                            ? List.of(supports(ApiKey.API_VERSIONS, 3), supports(ApiKey.SASL_HANDSHAKE, 1),
+                                    supports(ApiKey.SASL_AUTHENTICATE, 2), supports(ApiKey.METADATA, 12))
+                            : List.of(supports(ApiKey.API_VERSIONS, 3), supports(ApiKey.SASL_HANDSHAKE, 1),
+                                    supports(ApiKey.METADATA, 12)));
                     case SASL_HANDSHAKE -> response = new SaslHandshakeResponse().setMechanisms(List.of(scram.scram.mechanism()));
                     case SASL_AUTHENTICATE -> {
                         byte[] message = SaslAuthenticateRequest.read(request, version).authBytes();
