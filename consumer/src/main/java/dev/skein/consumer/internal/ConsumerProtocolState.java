@@ -76,15 +76,20 @@ final class ConsumerProtocolState implements MembershipState {
     private boolean subscriptionChanged = true;
     private List<TopicPartition> owned = List.of();
     private boolean ownedChanged = true;
-    /** An assignment handed to the polling thread ({@link GroupEvent.Assigned}) and not yet applied. */
+    /** An assignment handed to the polling thread ({@link GroupEvent.Assigned}) and not yet applied: {@link #lastHandedOut}. */
     private boolean handedOut;
+    private List<TopicPartition> lastHandedOut = List.of();
     /**
      * Partitions were reported lost (fenced, or left on the poll timeout): nothing is sent until the
      * polling thread applies what it took after dropping them.
      */
     private boolean awaitingDrop;
-    /** An assignment whose topic ids metadata did not know yet: the broker sends it once, so it is kept. */
-    private ConsumerGroupHeartbeatResponse.Assignment undecoded;
+    /**
+     * The broker's assignment while some of its topic ids are unknown to metadata: the broker sends it
+     * once, so it is kept, and resolved again each retry backoff until every id is named
+     * ({@link #resolveAssignment}). What was resolvable was handed out already.
+     */
+    private ConsumerGroupHeartbeatResponse.Assignment unresolved;
     private long resolveAtNanos = NEVER;
     /** The heartbeat awaiting its answer, or null. */
     private ConsumerGroupHeartbeatRequest inFlight;
@@ -149,8 +154,10 @@ final class ConsumerProtocolState implements MembershipState {
             return;
         }
         awaitingDrop = false;
-        handedOut = false;
         owned = List.copyOf(assignment);
+        if (owned.equals(lastHandedOut)) {
+            handedOut = false; // else a newer one, handed out since, is still to be applied
+        }
         ownedChanged = true;
         beatAtNanos = now;
     }
@@ -164,7 +171,7 @@ final class ConsumerProtocolState implements MembershipState {
         awaitingDrop = false; // the polling thread gave every partition up before leaving
         handedOut = false;
         beatAtNanos = NEVER;
-        undecoded = null;
+        unresolved = null;
         resolveAtNanos = NEVER;
         inFlight = null;
         if (epoch <= 0) {
@@ -184,7 +191,7 @@ final class ConsumerProtocolState implements MembershipState {
      * {@code poll()}; past {@code max.poll.interval.ms} the member leaves and its partitions are lost.
      */
     ConsumerGroupHeartbeatRequest poll(long now, long lastPollNanos) {
-        if (undecoded != null && now - resolveAtNanos >= 0) {
+        if (unresolved != null && now - resolveAtNanos >= 0) {
             resolveAssignment(now);
         }
         if (inFlight != null || leaving || refused || awaitingDrop || !subscribed() || beatAtNanos == NEVER
@@ -196,7 +203,7 @@ final class ConsumerProtocolState implements MembershipState {
                     + " rejoins and the partitions count as lost", config.maxPollInterval(), config.groupId());
             ConsumerGroupHeartbeatRequest leave = leaveRequest();
             epoch = 0;
-            undecoded = null;
+            unresolved = null;
             resolveAtNanos = NEVER;
             beatAtNanos = NEVER; // until the polling thread dropped the partitions (applied)
             handedOut = false;
@@ -212,7 +219,7 @@ final class ConsumerProtocolState implements MembershipState {
     @Override
     public long nextWakeNanos() {
         long beat = inFlight != null || leaving || refused || awaitingDrop || !subscribed() ? NEVER : beatAtNanos;
-        long resolve = undecoded != null ? resolveAtNanos : NEVER;
+        long resolve = unresolved != null ? resolveAtNanos : NEVER;
         return Math.min(beat, resolve);
     }
 
@@ -275,9 +282,9 @@ final class ConsumerProtocolState implements MembershipState {
                     ownedChanged = false;
                 }
                 if (r.assignment() != null) {
-                    undecoded = r.assignment();
-                }
-                resolveAssignment(now);
+                    unresolved = r.assignment();
+                    resolveAssignment(now);
+                } // else one still unresolved is tried again on its own schedule (poll)
                 beatAtNanos = now + intervalMs * 1_000_000L;
             }
             case FENCED_MEMBER_EPOCH, UNKNOWN_MEMBER_ID -> {
@@ -289,7 +296,7 @@ final class ConsumerProtocolState implements MembershipState {
                 handedOut = false;
                 awaitingDrop = lost;
                 epoch = 0;
-                undecoded = null;
+                unresolved = null;
                 resolveAtNanos = NEVER;
                 owned = List.of();
                 ownedChanged = true;
@@ -377,40 +384,56 @@ final class ConsumerProtocolState implements MembershipState {
     }
 
     /**
-     * Turns the kept assignment into partitions by name once metadata knows its topic ids; until then
-     * asks the driver for metadata and tries again after the retry backoff.
+     * Hands the polling thread the part of the kept assignment whose topic ids metadata names, at once
+     * (as Apache Kafka's consumer reconciles the resolvable part of its target); partitions of ids not
+     * named yet stay pending: the driver is asked for metadata and the assignment is resolved again after
+     * the retry backoff, then handed out whole. The member reports as owned only what the polling thread
+     * applied ({@link #applied}), so the broker never counts the pending partitions as taken. When the
+     * resolvable part is what the member owns already (the new target only adds unknown topics), nothing
+     * is handed out: there is nothing to revoke or take, and the broker needs no acknowledgement to
+     * move on, as owned partitions only tell it what was released.
+     *
+     * <p>The part is compared with what the polling thread will hold next (the assignment still being
+     * applied, else the owned one), not with the owned one only: an assignment back to the owned one
+     * while another was still being applied must replace that one.
      */
     private void resolveAssignment(long now) {
-        if (undecoded == null) {
+        if (unresolved == null) {
             return;
         }
-        List<TopicPartition> decoded = decode(undecoded);
-        if (decoded == null) {
+        List<TopicPartition> resolved = new ArrayList<>();
+        boolean complete = resolve(unresolved, resolved);
+        if (complete) {
+            unresolved = null;
+            resolveAtNanos = NEVER;
+        } else {
             resolveAtNanos = now + config.retryBackoff().toNanos();
             events.add(new GroupEvent.NeedMetadata(regex == null ? topics : Set.of())); // a regex: every topic
-            return;
         }
-        undecoded = null;
-        resolveAtNanos = NEVER;
-        if (!decoded.equals(owned)) {
+        if (!resolved.equals(handedOut ? lastHandedOut : owned)) {
             handedOut = true;
-            events.add(new GroupEvent.Assigned(decoded));
+            lastHandedOut = List.copyOf(resolved);
+            events.add(new GroupEvent.Assigned(lastHandedOut));
         }
     }
 
-    /** The assignment's partitions by name, or null while metadata does not know a topic id yet. */
-    private List<TopicPartition> decode(ConsumerGroupHeartbeatResponse.Assignment a) {
-        List<TopicPartition> out = new ArrayList<>();
+    /**
+     * Adds to {@code out}, sorted, the partitions of the assignment whose topic ids metadata names;
+     * returns false when some id it does not name yet.
+     */
+    private boolean resolve(ConsumerGroupHeartbeatResponse.Assignment a, List<TopicPartition> out) {
+        boolean complete = true;
         for (ConsumerGroupHeartbeatResponse.TopicPartitions tp : a.topicPartitions()) {
             String name = ids.name(tp.topicId());
             if (name == null) {
-                return null;
+                complete = false;
+                continue;
             }
             tp.partitions().forEach(p -> out.add(new TopicPartition(name, p)));
         }
         out.sort((x, y) -> x.topic().equals(y.topic()) ? Integer.compare(x.partition(), y.partition())
                 : x.topic().compareTo(y.topic()));
-        return out;
+        return complete;
     }
 
     private boolean subscribed() {

@@ -67,8 +67,8 @@ class ConsumerProtocolStateTest {
             for (int p : partitions) {
                 ps.add(p);
             }
-            r.setAssignment(new ConsumerGroupHeartbeatResponse.Assignment().setTopicPartitions(List.of(
-                    new ConsumerGroupHeartbeatResponse.TopicPartitions().setTopicId(T_ID).setPartitions(ps))));
+            r.setAssignment(new ConsumerGroupHeartbeatResponse.Assignment().setTopicPartitions(new java.util.ArrayList<>(List.of(
+                    new ConsumerGroupHeartbeatResponse.TopicPartitions().setTopicId(T_ID).setPartitions(ps)))));
         }
         return r;
     }
@@ -291,6 +291,61 @@ class ConsumerProtocolStateTest {
         now += BACKOFF;
         m.poll(now, lastPoll);
         assertEquals(List.of(new GroupEvent.Assigned(List.of(T0))), m.takeEvents(), "the broker sent it once; it was kept");
+    }
+
+    /**
+     * KIP-848: the part of an assignment whose topic ids metadata knows is reconciled at once; the
+     * rest waits for metadata, and only what was applied is reported as owned.
+     */
+    @Test
+    void theKnownPartOfAnAssignmentIsAppliedAtOnceAndTheRestOnceMetadataNamesItsTopic() {
+        UUID uId = UUID.randomUUID();
+        TopicPartition u0 = new TopicPartition("u", 0);
+        ConsumerProtocolState m = machine(null, false);
+        m.subscribe(Set.of("t", "u"), now);
+        ConsumerGroupHeartbeatResponse both = ok(1, 0, 1);
+        both.assignment().topicPartitions().add(new ConsumerGroupHeartbeatResponse.TopicPartitions()
+                .setTopicId(uId).setPartitions(List.of(0)));
+        m.onResponse(beat(m), both, null, now);
+        assertEquals(List.of(new GroupEvent.NeedMetadata(Set.of("t", "u")), new GroupEvent.Assigned(List.of(T0, T1))),
+                m.takeEvents(), "t's partitions are taken now; u's wait for metadata");
+        m.applied(List.of(T0, T1), false, now);
+        ConsumerGroupHeartbeatRequest ack = beat(m);
+        assertEquals(List.of(new ConsumerGroupHeartbeatRequest.TopicPartitions().setTopicId(T_ID).setPartitions(List.of(0, 1))),
+                ack.topicPartitions(), "only what was reconciled is reported as owned");
+        m.onResponse(ack, ok(1), null, now);
+        assertEquals(List.of(), m.takeEvents(), "nothing new to apply while u stays unknown");
+
+        now += BACKOFF;
+        lastPoll = now;
+        m.poll(now, lastPoll);
+        assertEquals(List.of(new GroupEvent.NeedMetadata(Set.of("t", "u"))), m.takeEvents(), "u still unknown: asks again");
+        known.put("u", uId);
+        now += BACKOFF;
+        m.poll(now, lastPoll);
+        assertEquals(List.of(new GroupEvent.Assigned(List.of(T0, T1, u0))), m.takeEvents(),
+                "once metadata names u, the whole assignment");
+        m.applied(List.of(T0, T1, u0), false, now);
+        now += 1000 * MS;
+        ConsumerGroupHeartbeatRequest full = beat(m);
+        assertEquals(2, full.topicPartitions().size(), "both topics owned now: " + full.topicPartitions());
+        m.onResponse(full, ok(1), null, now);
+        now += BACKOFF;
+        m.poll(now, lastPoll);
+        assertEquals(List.of(), m.takeEvents(), "nothing left to resolve");
+    }
+
+    /** An assignment still being applied when the broker sends back the owned one must be replaced by it. */
+    @Test
+    void anAssignmentBackToWhatIsOwnedReplacesOneNotYetApplied() {
+        ConsumerProtocolState m = joined(machine(null, false), 1, 0);
+        now += 1000 * MS;
+        m.onResponse(beat(m), ok(2, 0, 1), null, now);
+        assertEquals(List.of(new GroupEvent.Assigned(List.of(T0, T1))), m.takeEvents());
+        now += 1000 * MS;
+        m.onResponse(beat(m), ok(3, 0), null, now);
+        assertEquals(List.of(new GroupEvent.Assigned(List.of(T0))), m.takeEvents(),
+                "the polling thread holds [t-0, t-1] to apply: it must hear of [t-0]");
     }
 
     @Test
