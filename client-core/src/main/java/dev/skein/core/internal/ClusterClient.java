@@ -30,6 +30,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.IntFunction;
 import java.util.function.Supplier;
 
@@ -121,6 +122,28 @@ public final class ClusterClient implements AutoCloseable {
         CompletableFuture<Cluster> f = metadata.addTopics(topics);
         wake();
         return f;
+    }
+
+    /**
+     * States the whole set of topics {@code owner} needs described ({@link MetadataManager#setTopics}),
+     * replacing what it stated before; completes with the snapshot that describes them.
+     */
+    public CompletableFuture<Cluster> setTopics(Object owner, Collection<String> topics) {
+        CompletableFuture<Cluster> f = metadata.setTopics(owner, topics);
+        wake();
+        return f;
+    }
+
+    /**
+     * Runs {@code use} with a snapshot that describes {@code topics}, which stay of interest until the
+     * future {@code use} returns completes, and no longer: for an operation on topics the client may not
+     * otherwise want (a commit, an offset lookup), which must not leave them in every later request.
+     */
+    public <T> CompletableFuture<T> withTopics(Collection<String> topics, Function<Cluster, CompletableFuture<T>> use) {
+        Object hold = new Object();
+        CompletableFuture<T> done = setTopics(hold, topics).thenCompose(use);
+        done.whenComplete((v, e) -> metadata.setTopics(hold, List.of()));
+        return done;
     }
 
     /**

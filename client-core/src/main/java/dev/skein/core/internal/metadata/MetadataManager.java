@@ -11,6 +11,7 @@ import dev.skein.core.message.MetadataResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -53,7 +54,16 @@ public final class MetadataManager {
     private int equivalentAnswers;
     /** The wait after an answer that brought no news, grown per such answer in a row (KIP-580); 0 after news. */
     private long equivalentBackoffMs;
+    /** Topics added ({@link #addTopics}) and not removed: they stay of interest until {@link #removeTopics}. */
     private final Set<String> topics = new LinkedHashSet<>();
+    /**
+     * Topics stated whole by an owner ({@link #setTopics}): a consumer's subscription and assignment, an
+     * operation that needs some topics while it runs. Requests cover the union with {@link #topics}
+     * ({@link #wanted}), so an owner's old topics leave the requests when it states a new set.
+     */
+    private final Map<Object, Set<String>> owned = new HashMap<>();
+    /** {@link #topics} and every owner's set: what a refresh for named topics asks for. */
+    private Set<String> wanted = Set.of();
     private boolean allTopics;
     /** Whether refreshes for named topics let the broker create a missing one ({@link #allowAutoTopicCreation}). */
     private boolean autoCreate;
@@ -141,7 +151,40 @@ public final class MetadataManager {
         if (fatal != null) {
             return CompletableFuture.failedFuture(fatal);
         }
-        boolean added = topics.addAll(names);
+        topics.addAll(names);
+        return describe(names, updateWanted());
+    }
+
+    /**
+     * States the whole set of topics {@code owner} needs described, replacing what it stated before (an
+     * empty set removes the owner): as Apache Kafka's consumer sets its metadata topics on each change of
+     * subscription, topics no owner (nor {@link #addTopics}) still wants leave the next request, and the
+     * snapshot after it. Completes as {@link #addTopics} does. {@code owner} is a key (compared with
+     * {@code equals}): one object per owner; an operation that holds topics while it runs uses a new one.
+     */
+    public synchronized CompletableFuture<Cluster> setTopics(Object owner, Collection<String> names) {
+        if (fatal != null) {
+            return CompletableFuture.failedFuture(fatal);
+        }
+        if (names.isEmpty()) {
+            owned.remove(owner);
+        } else {
+            owned.put(owner, Set.copyOf(names));
+        }
+        return describe(names, updateWanted());
+    }
+
+    /** Recomputes {@link #wanted}; true when it gained a topic. */
+    private boolean updateWanted() {
+        Set<String> next = new LinkedHashSet<>(topics);
+        owned.values().forEach(next::addAll);
+        boolean added = !wanted.containsAll(next);
+        wanted = Collections.unmodifiableSet(next);
+        return added;
+    }
+
+    /** The future of {@link #addTopics}: now when described, else the refresh that will describe {@code names}. */
+    private CompletableFuture<Cluster> describe(Collection<String> names, boolean added) {
         if (!added && cluster.topics().keySet().containsAll(names)) {
             return CompletableFuture.completedFuture(cluster);
         }
@@ -160,6 +203,7 @@ public final class MetadataManager {
 
     public synchronized void removeTopics(Collection<String> names) {
         topics.removeAll(names);
+        updateWanted();
     }
 
     /**
@@ -181,8 +225,9 @@ public final class MetadataManager {
         this.allTopics = all;
     }
 
+    /** The topics a refresh for named topics asks for now: those added and every owner's ({@link #setTopics}). */
     public synchronized Set<String> topics() {
-        return Set.copyOf(topics);
+        return wanted;
     }
 
     /**
@@ -231,14 +276,14 @@ public final class MetadataManager {
         updateRequested = false;
         inFlightWaiters = nextUpdate;
         nextUpdate = new CompletableFuture<>();
-        inFlightTopics = allTopics ? Set.of() : Set.copyOf(topics);
+        inFlightTopics = allTopics ? Set.of() : wanted;
         inFlightAllTopics = allTopics;
         MetadataRequest req = new MetadataRequest().setAllowAutoTopicCreation(autoCreate && !allTopics);
         if (allTopics) {
             req.setTopics(null);
         } else {
             List<MetadataRequest.MetadataRequestTopic> list = new ArrayList<>();
-            for (String t : topics) {
+            for (String t : wanted) {
                 list.add(new MetadataRequest.MetadataRequestTopic().setName(t));
             }
             req.setTopics(list);
@@ -417,7 +462,7 @@ public final class MetadataManager {
         if (!allTopics) {
             // Keep what we knew of topics this response did not cover (they stay of interest).
             for (Cluster.TopicInfo t : old.topics().values()) {
-                if (this.topics.contains(t.name())) {
+                if (wanted.contains(t.name())) {
                     topics.put(t.name(), t);
                 }
             }
@@ -473,7 +518,7 @@ public final class MetadataManager {
      * its name has a new topic id, and starts its epochs over whenever it comes).
      */
     private boolean retained(String topic, long nowMs) {
-        if (topics.contains(topic)) {
+        if (wanted.contains(topic)) {
             return true;
         }
         Long named = namedAtMs.get(topic);

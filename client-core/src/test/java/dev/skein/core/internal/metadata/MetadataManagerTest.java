@@ -201,6 +201,43 @@ class MetadataManagerTest {
         assertEquals("t", r.topics().get(0).name());
     }
 
+    /**
+     * An owner states its whole set: topics it no longer names leave the next request and the snapshot
+     * (a consumer that subscribed to [a] and then to [b] asks about b only), unless another owner or
+     * {@code addTopics} still wants them.
+     */
+    @Test
+    void topicsAnOwnerNoLongerStatesLeaveTheRequestsAndTheSnapshot() {
+        Object consumer = new Object();
+        Object commit = new Object();
+        m.setTopics(consumer, Set.of("t"));
+        assertEquals(List.of("t"), names(m.nextRequest(0)));
+        m.onResponse(response(1, 5), 1);
+        assertNotNull(m.cluster().topic("t"));
+
+        m.setTopics(consumer, Set.of("u"));
+        m.setTopics(commit, Set.of("t")); // an operation still needs t
+        assertEquals(Set.of("t", "u"), Set.copyOf(names(m.nextRequest(1))));
+        m.onResponse(response(1, 5), 2);
+        m.setTopics(commit, Set.of());
+        m.requestUpdate();
+        assertEquals(List.of("u"), names(m.nextRequest(200)), "t is wanted by nobody now");
+        MetadataResponse withoutT = response(1, 5);
+        withoutT.topics().clear();
+        m.onResponse(withoutT, 201);
+        assertNull(m.cluster().topic("t"), "nor kept in the snapshot");
+        assertEquals(Set.of("u"), m.topics());
+
+        m.addTopics(Set.of("v"));
+        m.setTopics(consumer, Set.of());
+        assertEquals(Set.of("v"), m.topics(), "added topics stay until removed");
+    }
+
+    private static List<String> names(MetadataRequest r) {
+        assertNotNull(r, "a refresh is due");
+        return r.topics().stream().map(MetadataRequest.MetadataRequestTopic::name).toList();
+    }
+
     @Test
     void aNewTopicWaitsForNoBackoffButATopicAskedForAgainDoes() {
         m.nextRequest(0);
