@@ -1,0 +1,258 @@
+package dev.skein.consumer;
+
+import dev.skein.core.ErrorCode;
+import dev.skein.core.OffsetAndMetadata;
+import dev.skein.core.TopicPartition;
+import dev.skein.core.message.ApiKey;
+import dev.skein.core.message.FetchResponse;
+import dev.skein.core.message.MetadataResponse;
+import dev.skein.producer.ResponseRewrite;
+import dev.skein.serdes.Serdes;
+import dev.skein.testkit.Await;
+import dev.skein.testkit.FaultProxy;
+import dev.skein.testkit.KafkaCluster;
+import dev.skein.testkit.KafkaClusterExtension;
+import dev.skein.testkit.OwnCluster;
+import io.netty.buffer.ByteBuf;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Which topics the consumer's metadata follows, and what it does while metadata lags the cluster, seen
+ * through the fault proxy's view of Metadata and Fetch answers: a KIP-848 member reads the topics of its
+ * assignment that metadata names while another topic id is still unknown; a topic left behind by a
+ * subscription change leaves the Metadata requests; a topic deleted and created again is neither fetched
+ * nor committed from a position of its old incarnation.
+ */
+@ExtendWith(KafkaClusterExtension.class)
+class TopicInterestIT {
+    private static KafkaCluster kafka;
+
+    @BeforeAll
+    static void start(@OwnCluster(faultProxy = true) KafkaCluster cluster) {
+        kafka = cluster;
+    }
+
+    @AfterEach
+    void stopRewriting() {
+        for (ApiKey api : List.of(ApiKey.METADATA, ApiKey.FETCH)) {
+            proxy().rewriteResponses(api.id(), 0, f -> new FaultProxy.Rewritten(f, false));
+        }
+    }
+
+    private static FaultProxy proxy() {
+        return kafka.proxy(1);
+    }
+
+    /**
+     * A consumer-protocol member subscribed to [t, u] is assigned both by the broker, but its metadata
+     * does not name u (every Metadata answer reports it unknown, as while a just-created topic has not
+     * reached the broker answering): t must be read meanwhile, and u once metadata names it.
+     */
+    @Test
+    void aKip848MemberReadsTheTopicsMetadataNamesWhileAnotherTopicIdIsStillUnknown() throws Exception {
+        String suffix = UUID.randomUUID().toString().substring(0, 8);
+        String t = "known-" + suffix;
+        String u = "unnamed-" + suffix;
+        Set<String> hidden = ConcurrentHashMap.newKeySet();
+        try (Admin admin = admin(); KafkaProducer<String, String> producer = producer()) {
+            admin.createTopics(List.of(new NewTopic(t, 1, (short) 1), new NewTopic(u, 1, (short) 1))).all()
+                    .get(60, TimeUnit.SECONDS);
+            producer.send(new ProducerRecord<>(t, 0, null, "t")).get(30, TimeUnit.SECONDS);
+            producer.send(new ProducerRecord<>(u, 0, null, "u")).get(30, TimeUnit.SECONDS);
+            hidden.add(u);
+            proxy().rewriteResponses(ApiKey.METADATA.id(), Integer.MAX_VALUE, f -> metadata(f, r -> r.topics().forEach(m -> {
+                if (hidden.contains(m.name())) {
+                    m.setErrorCode(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION.code()).setTopicId(new UUID(0, 0));
+                    m.partitions().clear();
+                }
+            })));
+            try (dev.skein.consumer.Consumer<String, String> c = dev.skein.consumer.Consumer.builder(Serdes.string(), Serdes.string())
+                    .bootstrapServers(kafka.bootstrapServers()).groupId("unresolved-" + suffix)
+                    .groupProtocol(GroupProtocol.CONSUMER).offsetReset(OffsetReset.EARLIEST)
+                    .allowAutoCreateTopics(false).build()) {
+                c.subscribe(List.of(t, u));
+                Set<String> read = ConcurrentHashMap.newKeySet();
+                Await.until("t's record read while metadata does not name u", Duration.ofSeconds(30), () -> {
+                    c.poll(Duration.ofMillis(100)).forEach(r -> read.add(r.value()));
+                    return read.contains("t");
+                });
+                assertEquals(Set.of(new TopicPartition(t, 0)), c.assignment(), "u's partition waits for metadata");
+                hidden.clear();
+                Await.until("u's record read once metadata names u", Duration.ofSeconds(30), () -> {
+                    c.poll(Duration.ofMillis(100)).forEach(r -> read.add(r.value()));
+                    return read.contains("u");
+                });
+                assertEquals(Set.of(new TopicPartition(t, 0), new TopicPartition(u, 0)), c.assignment());
+            }
+        }
+    }
+
+    /**
+     * subscribe([a]) then subscribe([b]): once b is assigned, Metadata requests name b and no longer a;
+     * then unsubscribe() and assign() a partition of c: they name c only. Each Metadata answer names the
+     * topics its request asked for; the answers are read (not changed) through the proxy.
+     */
+    @Test
+    void topicsOfAnEarlierSubscriptionOrAssignmentLeaveTheMetadataRequests() throws Exception {
+        String suffix = UUID.randomUUID().toString().substring(0, 8);
+        String a = "before-" + suffix;
+        String b = "after-" + suffix;
+        String other = "assigned-" + suffix;
+        List<Set<String>> answers = new CopyOnWriteArrayList<>();
+        try (Admin admin = admin()) {
+            admin.createTopics(List.of(new NewTopic(a, 1, (short) 1), new NewTopic(b, 1, (short) 1),
+                    new NewTopic(other, 1, (short) 1))).all().get(60, TimeUnit.SECONDS);
+            proxy().rewriteResponses(ApiKey.METADATA.id(), Integer.MAX_VALUE, f -> metadata(f, r -> {
+                Set<String> named = ConcurrentHashMap.newKeySet();
+                r.topics().forEach(m -> named.add(m.name()));
+                answers.add(named);
+            }));
+            try (dev.skein.consumer.Consumer<String, String> c = dev.skein.consumer.Consumer.builder(Serdes.string(), Serdes.string())
+                    .bootstrapServers(kafka.bootstrapServers()).groupId("interest-" + suffix)
+                    .groupProtocol(GroupProtocol.CLASSIC).delivery(Delivery.MANUAL).allowAutoCreateTopics(false)
+                    .property("metadata.max.age.ms", 200).build()) {
+                c.subscribe(List.of(a));
+                awaitAssignment(c, Set.of(new TopicPartition(a, 0)));
+                c.subscribe(List.of(b));
+                awaitAssignment(c, Set.of(new TopicPartition(b, 0)));
+                assertOnlyAskedFor(c, answers, b, a);
+
+                c.unsubscribe();
+                c.assign(List.of(new TopicPartition(other, 0)));
+                assertOnlyAskedFor(c, answers, other, b);
+            }
+        }
+    }
+
+    /**
+     * An assign()ed consumer read ten records of r (position 10, not committed). r is deleted and created
+     * again, empty; the consumer's metadata learns the new topic id while the application does not poll.
+     * No Fetch of the new incarnation may use position 10 (the broker would answer OFFSET_OUT_OF_RANGE,
+     * or serve records past the ones never read), and {@code commitSync()} must not commit 10 for the new
+     * topic. The next polls read the new topic from its start (auto.offset.reset earliest).
+     */
+    @Test
+    void aRecreatedTopicIsNeitherFetchedNorCommittedFromAPositionOfItsOldIncarnation() throws Exception {
+        String suffix = UUID.randomUUID().toString().substring(0, 8);
+        String r = "reborn-" + suffix;
+        TopicPartition r0 = new TopicPartition(r, 0);
+        List<UUID> metadataIds = new CopyOnWriteArrayList<>();
+        Map<UUID, Set<ErrorCode>> fetchErrors = new ConcurrentHashMap<>();
+        try (Admin admin = admin(); KafkaProducer<String, String> producer = producer();
+             dev.skein.consumer.Consumer<String, String> c = dev.skein.consumer.Consumer.builder(Serdes.string(), Serdes.string())
+                     .bootstrapServers(kafka.bootstrapServers()).groupId("reborn-" + suffix)
+                     .delivery(Delivery.MANUAL).offsetReset(OffsetReset.EARLIEST).allowAutoCreateTopics(false)
+                     .property("metadata.max.age.ms", 200).build()) {
+            admin.createTopics(List.of(new NewTopic(r, 1, (short) 1))).all().get(60, TimeUnit.SECONDS);
+            for (int i = 0; i < 10; i++) {
+                producer.send(new ProducerRecord<>(r, 0, null, "old-" + i)).get(30, TimeUnit.SECONDS);
+            }
+            c.assign(List.of(r0));
+            int[] read = {0};
+            Await.until("the old incarnation's ten records read", Duration.ofSeconds(30), () -> {
+                read[0] += c.poll(Duration.ofMillis(100)).count();
+                return read[0] == 10;
+            });
+            assertEquals(10, c.position(r0));
+            proxy().rewriteResponses(ApiKey.METADATA.id(), Integer.MAX_VALUE, f -> metadata(f, m -> m.topics().forEach(t -> {
+                if (r.equals(t.name()) && t.errorCode() == ErrorCode.NONE.code()) {
+                    metadataIds.add(t.topicId());
+                }
+            })));
+            proxy().rewriteResponses(ApiKey.FETCH.id(), Integer.MAX_VALUE, f -> ResponseRewrite.changed(f,
+                    FetchResponse.HIGHEST_SUPPORTED_VERSION, (short) 12, FetchResponse::read, resp ->
+                            resp.responses().forEach(t -> t.partitions().forEach(p -> fetchErrors
+                                    .computeIfAbsent(t.topicId(), k -> ConcurrentHashMap.newKeySet())
+                                    .add(ErrorCode.forCode(p.errorCode()))))));
+
+            admin.deleteTopics(List.of(r)).all().get(30, TimeUnit.SECONDS);
+            Uuid created = admin.createTopics(List.of(new NewTopic(r, 1, (short) 1))).topicId(r).get(60, TimeUnit.SECONDS);
+            UUID newId = new UUID(created.getMostSignificantBits(), created.getLeastSignificantBits());
+            // The second answer naming the new id was asked for only once the first had been applied.
+            Await.until("two Metadata answers naming r's new topic id", Duration.ofSeconds(30),
+                    () -> metadataIds.stream().filter(newId::equals).count() >= 2);
+
+            c.commitSync();
+            Map<TopicPartition, OffsetAndMetadata> committed = c.committed(Set.of(r0));
+            assertNull(committed.get(r0), "the old incarnation's position 10 was committed for the new topic: " + committed);
+            assertTrue(!fetchErrors.getOrDefault(newId, Set.of()).contains(ErrorCode.OFFSET_OUT_OF_RANGE),
+                    "a Fetch of the new incarnation used the old position 10: " + fetchErrors.get(newId));
+
+            producer.send(new ProducerRecord<>(r, 0, null, "new-0")).get(30, TimeUnit.SECONDS);
+            List<Long> offsets = new CopyOnWriteArrayList<>();
+            Await.until("the new incarnation read from its start", Duration.ofSeconds(30), () -> {
+                c.poll(Duration.ofMillis(100)).forEach(rec -> offsets.add(rec.offset()));
+                return !offsets.isEmpty();
+            });
+            assertEquals(List.of(0L), offsets);
+        }
+    }
+
+    private static void awaitAssignment(dev.skein.consumer.Consumer<String, String> c, Set<TopicPartition> expected) {
+        Await.until("assignment " + expected, Duration.ofSeconds(60), () -> {
+            c.poll(Duration.ofMillis(100));
+            return c.assignment().equals(expected);
+        });
+    }
+
+    /**
+     * Waits for Metadata answers naming {@code wanted}; once one came, the next three must all leave
+     * {@code left} out (the first may answer a request sent before the change).
+     */
+    private static void assertOnlyAskedFor(dev.skein.consumer.Consumer<String, String> c, List<Set<String>> answers,
+                                           String wanted, String left) {
+        answers.clear();
+        Await.until("a Metadata answer naming " + wanted, Duration.ofSeconds(30), () -> {
+            c.poll(Duration.ofMillis(50));
+            return answers.stream().anyMatch(s -> s.contains(wanted));
+        });
+        answers.clear();
+        Await.until("three more Metadata answers naming " + wanted, Duration.ofSeconds(30), () -> {
+            c.poll(Duration.ofMillis(50));
+            return answers.stream().filter(s -> s.contains(wanted)).count() >= 3;
+        });
+        List<Set<String>> seen = List.copyOf(answers);
+        assertTrue(seen.stream().noneMatch(s -> s.contains(left)), left + " is still asked for: " + seen);
+    }
+
+    private static FaultProxy.Rewritten metadata(ByteBuf frame, Consumer<MetadataResponse> look) {
+        try {
+            return ResponseRewrite.changed(frame, MetadataResponse.HIGHEST_SUPPORTED_VERSION, (short) 9,
+                    MetadataResponse::read, look);
+        } catch (IllegalStateException notFlexible) {
+            return new FaultProxy.Rewritten(frame, false);
+        }
+    }
+
+    private static Admin admin() {
+        return Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()));
+    }
+
+    private static KafkaProducer<String, String> producer() {
+        return new KafkaProducer<>(Map.of("bootstrap.servers", kafka.bootstrapServers(), "linger.ms", 0),
+                new StringSerializer(), new StringSerializer());
+    }
+}
