@@ -153,7 +153,7 @@ abstract class AbstractMembership implements Membership {
                 offsets.forgetCoordinator();
             } else if (e instanceof GroupEvent.NeedMetadata m) {
                 if (!m.topics().isEmpty()) {
-                    client.addTopics(m.topics());
+                    client.withTopics(m.topics(), CompletableFuture::completedFuture); // held for this refresh only
                 }
                 client.refreshMetadata();
             } else if (!handle(e)) {

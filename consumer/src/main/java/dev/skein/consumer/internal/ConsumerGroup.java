@@ -99,6 +99,7 @@ final class ConsumerGroup {
                 : new GroupMembership(client, settings, offsets, onChange);
         this.protocolOpen = settings.groupProtocol() == GroupProtocol.AUTO;
         offsets.memberSupplier(() -> membership.identity());
+        offsets.incarnations(subscriptions::topicIds);
     }
 
     /** Tells {@code hook} of every commit that succeeds, always on the polling thread. */
@@ -184,6 +185,14 @@ final class ConsumerGroup {
         membership.subscribe(topics);
     }
 
+    /**
+     * The topics of the subscription (those a pattern matches now), for metadata; empty when not
+     * subscribed. The same set until the subscription changes.
+     */
+    Set<String> subscribedTopics() {
+        return membership.subscribed() ? membership.topics() : Set.of();
+    }
+
     /** True while subscribed (the group assigns); false for a consumer that assigns itself. */
     boolean subscribed() {
         return membership.subscribed() || pattern != null;
@@ -195,8 +204,7 @@ final class ConsumerGroup {
         pattern = null;
         regex = null;
         client.metadata().allTopics(false);
-        membership.subscribe(Set.copyOf(topics));
-        client.addTopics(Set.copyOf(topics));
+        membership.subscribe(Set.copyOf(topics)); // metadata follows: SkeinConsumer.followTopics
     }
 
     void subscribe(Pattern topicPattern, RebalanceListener l) {

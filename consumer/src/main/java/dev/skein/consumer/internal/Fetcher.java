@@ -224,6 +224,7 @@ final class Fetcher implements FetchCollector.Source {
             awaitingMetadata.values().removeIf(seen -> updates > seen); // newer metadata: fetch them again
         }
         boolean awaiting = !awaitingMetadata.isEmpty();
+        boolean unbound = false;
         for (SubscriptionState.FetchPosition at : subscriptions.fetchable()) {
             TopicPartition tp = at.tp();
             if (partitionErrors.containsKey(tp)) {
@@ -244,6 +245,18 @@ final class Fetcher implements FetchCollector.Source {
                 needMetadata = true;
                 continue;
             }
+            UUID topicId = topic.id() != null ? topic.id() : NO_TOPIC_ID;
+            if (!topicId.equals(at.topicId())) {
+                // The position is not known to belong to the topic metadata describes now: its topic id
+                // was not noted yet (a partition just assigned), or the topic was deleted and created again
+                // and the position points into the old log. The polling thread notes the id, or resets the
+                // position (SkeinConsumer.followRecreatedTopics), and wakes this loop; until then nothing is
+                // fetched for it. Fetching with the id metadata gives now would read the new log from the
+                // old position: metadata is updated on another thread than the one that resets positions,
+                // and the fetch would go out in between (TopicInterestIT).
+                unbound = true;
+                continue;
+            }
             int leaderEpoch = cluster.partition(tp.topic(), tp.partition()).leaderEpoch();
             int node = fetchNode(cluster, tp, leader.id());
             if (buffered.contains(tp)) {
@@ -258,10 +271,13 @@ final class Fetcher implements FetchCollector.Source {
                     subscriptions.fetchingUnder(tp, at.offset(), leaderEpoch); // nothing to validate: this leader's log
                 }
                 byNode.computeIfAbsent(node, k -> new LinkedHashMap<>())
-                        .put(tp, new FetchSession.Want(at.offset(), leaderEpoch, topic.id() != null ? topic.id() : NO_TOPIC_ID));
+                        .put(tp, new FetchSession.Want(at.offset(), leaderEpoch, topicId));
             }
         }
         toValidate.forEach(validator::send);
+        if (unbound) {
+            onData.run(); // a poll() waiting for data notes the topic ids (or resets) now
+        }
         if (needMetadata) {
             // Fetch as soon as a newer snapshot arrives (a fresh assignment's first metadata, say), not a
             // whole backoff later; the backoff still paces retries while a leader stays unknown. A topic
@@ -270,8 +286,10 @@ final class Fetcher implements FetchCollector.Source {
             // metadata.max.age.ms (LogTruncationIT, after an unclean election, about half its runs).
             long seen = cluster.updateCount();
             Set<String> topics = TopicPartition.topicsOf(subscriptions.assignment());
+            // The assigned topics are of interest already (SkeinConsumer.followTopics); held here only while
+            // this refresh runs, so an assignment changed meanwhile leaves nothing behind in later requests.
             CompletableFuture<Cluster> next = cluster.topics().keySet().containsAll(topics) ? client.refreshMetadata()
-                    : client.addTopics(topics);
+                    : client.withTopics(topics, CompletableFuture::completedFuture);
             next.whenComplete((c, e) -> {
                 if (c != null && c.updateCount() != seen) {
                     wakeup();

@@ -45,6 +45,12 @@ final class GroupMembership extends AbstractMembership {
     private boolean rejoin = true;
     /** As the leader: the partition counts and topic ids the current assignment was made for; null otherwise. */
     private GroupEvent.Led ledFor;
+    /**
+     * The key under which a leader keeps the group's topics (every member's subscription) in metadata,
+     * from its plan until the next join or leave: it watches their partition counts and ids
+     * ({@link #topicsChanged}), and a topic metadata stopped describing would read as deleted.
+     */
+    private final Object leading = new Object();
 
     GroupMembership(ClusterClient client, ConsumerOptions settings, GroupOffsets offsets, Runnable onChange) {
         super(client, settings, offsets, onChange);
@@ -154,7 +160,10 @@ final class GroupMembership extends AbstractMembership {
         abandon(pendingJoin.getAndSet(f));
         Set<String> t = topics;
         List<TopicPartition> o = List.copyOf(owned);
-        command(() -> state.join(t, o, System.nanoTime()));
+        command(() -> {
+            client.setTopics(leading, Set.of()); // a leader again only if this join's answer says so
+            state.join(t, o, System.nanoTime());
+        });
         return f;
     }
 
@@ -189,6 +198,7 @@ final class GroupMembership extends AbstractMembership {
         abandon(pendingJoin.getAndSet(null));
         CompletableFuture<Void> answered = new CompletableFuture<>();
         command(() -> {
+            client.setTopics(leading, Set.of());
             LeaveGroupRequest r = state.leave(reason);
             if (r == null) {
                 answered.complete(null);
@@ -262,7 +272,7 @@ final class GroupMembership extends AbstractMembership {
             return true;
         }
         if (e instanceof GroupEvent.Lead l) {
-            client.addTopics(l.topics()).whenComplete((cluster, err) -> loop.execute(() -> {
+            client.setTopics(leading, l.topics()).whenComplete((cluster, err) -> loop.execute(() -> {
                 if (err != null) {
                     state.leadFailed(l.joined(), err, System.nanoTime());
                 } else {

@@ -23,6 +23,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -34,6 +35,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 
@@ -52,6 +54,8 @@ final class GroupOffsets {
     private final AtomicLong commitsStarted = new AtomicLong();
     private final Map<TopicPartition, Long> latestCommit = new ConcurrentHashMap<>();
     private volatile Supplier<MemberIdentity> member = () -> MemberIdentity.NONE;
+    /** The topic ids the consumer's positions of some partitions belong to (read when a commit starts). */
+    private volatile Function<Collection<TopicPartition>, Map<String, UUID>> incarnations = tps -> Map.of();
 
     GroupOffsets(ClusterClient client, ConsumerOptions settings) {
         this.client = client;
@@ -63,6 +67,14 @@ final class GroupOffsets {
 
     void memberSupplier(Supplier<MemberIdentity> supplier) {
         this.member = supplier;
+    }
+
+    /**
+     * Where commits learn, when they start (on the polling thread), which topic id each partition's
+     * position belongs to (see {@link #sameIncarnation}).
+     */
+    void incarnations(Function<Collection<TopicPartition>, Map<String, UUID>> ids) {
+        this.incarnations = ids;
     }
 
     CompletableFuture<Integer> coordinator() {
@@ -85,11 +97,12 @@ final class GroupOffsets {
      */
     CompletableFuture<Void> commit(Map<TopicPartition, OffsetAndMetadata> offsets, int attempts) {
         long started = startCommit(offsets.keySet());
+        Map<String, UUID> ids = incarnations.apply(offsets.keySet());
         boolean[] tried = {false};
         Supplier<CompletableFuture<Void>> attempt = () -> {
             boolean retry = tried[0];
             tried[0] = true;
-            return commitOnce(offsets, () -> !retry || !supersededSince(offsets.keySet(), started));
+            return commitOnce(offsets, ids, () -> !retry || !supersededSince(offsets.keySet(), started));
         };
         return retrying(attempt, failure -> true).attempts(attempts).untilAttemptsRunOut(last -> last)
                 .exceptionallyCompose(e -> CompletableFuture.failedFuture(commitFailure(offsets, Retry.cause(e))));
@@ -125,8 +138,9 @@ final class GroupOffsets {
      */
     CompletableFuture<Void> commitUntil(Map<TopicPartition, OffsetAndMetadata> offsets, int attempts, long deadlineNanos) {
         startCommit(offsets.keySet());
+        Map<String, UUID> ids = incarnations.apply(offsets.keySet());
         int[] others = {0};
-        return retrying(() -> commitOnce(offsets, () -> true), failure -> coordinatorUnreachable(failure) || ++others[0] < attempts)
+        return retrying(() -> commitOnce(offsets, ids, () -> true), failure -> coordinatorUnreachable(failure) || ++others[0] < attempts)
                 .until(deadlineNanos, last -> last)
                 .exceptionallyCompose(e -> CompletableFuture.failedFuture(commitFailure(offsets, Retry.cause(e))));
     }
@@ -151,16 +165,30 @@ final class GroupOffsets {
                 });
     }
 
-    /** One OffsetCommit, sent only if {@code mayStillSend} says so once the coordinator is known. */
-    private CompletableFuture<Void> commitOnce(Map<TopicPartition, OffsetAndMetadata> offsets, BooleanSupplier mayStillSend) {
-        // Newer versions name topics by id: metadata must describe them before the request is built.
-        return client.addTopics(TopicPartition.topicsOf(offsets.keySet())).thenCompose(c -> coordinator())
-                .thenCompose(node -> mayStillSend.getAsBoolean()
-                        ? client.<OffsetCommitResponse>send(node, ApiKey.OFFSET_COMMIT, v -> commitRequest(offsets, (short) v))
-                        : CompletableFuture.failedFuture(new CommitFailedException("commit of " + offsets.keySet()
+    /**
+     * One OffsetCommit, sent only if {@code mayStillSend} says so once the coordinator is known. Newer
+     * versions name topics by id: metadata describes them (held for this commit only) before the
+     * request is built.
+     */
+    private CompletableFuture<Void> commitOnce(Map<TopicPartition, OffsetAndMetadata> offsets, Map<String, UUID> ids,
+                                               BooleanSupplier mayStillSend) {
+        return client.withTopics(TopicPartition.topicsOf(offsets.keySet()), c -> coordinator().thenCompose(node -> {
+                    if (!mayStillSend.getAsBoolean()) {
+                        return CompletableFuture.<OffsetCommitResponse>failedFuture(new CommitFailedException("commit of " + offsets.keySet()
                                 + " for group " + settings.groupId() + " was not tried again: a later commit of the"
-                                + " same partitions has started, whose offsets this one's retry could move back")))
+                                + " same partitions has started, whose offsets this one's retry could move back"));
+                    }
+                    Map<TopicPartition, OffsetAndMetadata> current = sameIncarnation(offsets, ids, client.cluster());
+                    if (current.isEmpty()) {
+                        return CompletableFuture.<OffsetCommitResponse>completedFuture(null);
+                    }
+                    return client.<OffsetCommitResponse>send(node, ApiKey.OFFSET_COMMIT,
+                            v -> commitRequest(current, ids, (short) v));
+                }))
                 .thenApply(r -> {
+                    if (r == null) {
+                        return null; // nothing left to commit
+                    }
                     RuntimeException failure = commitError(r);
                     if (failure != null) {
                         throw failure;
@@ -210,9 +238,9 @@ final class GroupOffsets {
     }
 
     private CompletableFuture<Map<TopicPartition, OffsetAndMetadata>> fetchOnce(Set<TopicPartition> partitions) {
-        return client.addTopics(TopicPartition.topicsOf(partitions)).thenCompose(c -> coordinator())
-                .thenCompose(node -> client.<OffsetFetchResponse>send(node, ApiKey.OFFSET_FETCH,
-                        v -> fetchRequest(partitions, (short) v)))
+        return client.withTopics(TopicPartition.topicsOf(partitions), c -> coordinator()
+                        .thenCompose(node -> client.<OffsetFetchResponse>send(node, ApiKey.OFFSET_FETCH,
+                                v -> fetchRequest(partitions, (short) v))))
                 .thenApply(r -> {
                     Map<TopicPartition, OffsetAndMetadata> out = new HashMap<>();
                     parse(r, out);
@@ -224,11 +252,40 @@ final class GroupOffsets {
         return isCoordinatorError(failure) || failure.getClass() == SkeinException.class;
     }
 
-    private OffsetCommitRequest commitRequest(Map<TopicPartition, OffsetAndMetadata> offsets, short v) {
+    /**
+     * The offsets whose position was not read from another incarnation of the topic than metadata
+     * describes now. A position belongs to the topic id the consumer noted for it ({@code ids}, read when
+     * the commit started); once a topic is deleted and created again, a commit of such a position would
+     * give the new topic an offset of the old log, so it is left out (the old topic's offsets went with
+     * it). Partitions with no id noted (not assigned, a broker before KIP-516) are kept.
+     */
+    static Map<TopicPartition, OffsetAndMetadata> sameIncarnation(Map<TopicPartition, OffsetAndMetadata> offsets,
+                                                                   Map<String, UUID> ids, Cluster cluster) {
+        if (ids.isEmpty()) {
+            return offsets;
+        }
+        Map<TopicPartition, OffsetAndMetadata> out = new LinkedHashMap<>();
+        offsets.forEach((tp, om) -> {
+            UUID was = ids.get(tp.topic());
+            Cluster.TopicInfo now = cluster.topic(tp.topic());
+            if (was == null || now == null || now.id() == null || was.equals(now.id())) {
+                out.put(tp, om);
+            } else {
+                log.info("not committing {} at {}: the topic was deleted and created again since that position was read",
+                        tp, om.offset());
+            }
+        });
+        return out;
+    }
+
+    private OffsetCommitRequest commitRequest(Map<TopicPartition, OffsetAndMetadata> offsets, Map<String, UUID> ids,
+                                              short v) {
         Cluster cluster = client.cluster();
         Map<String, OffsetCommitRequest.OffsetCommitRequestTopic> topics = new LinkedHashMap<>();
+        // By id (v10+), the id the positions were read under: should the topic be created again between the
+        // check above and this build, the broker refuses the old id rather than taking the offset.
         offsets.forEach((tp, om) -> topics.computeIfAbsent(tp.topic(), t -> new OffsetCommitRequest.OffsetCommitRequestTopic()
-                .setName(v < 10 ? t : "").setTopicId(v >= 10 ? topicId(cluster, t) : new UUID(0, 0))
+                .setName(v < 10 ? t : "").setTopicId(v >= 10 ? ids.getOrDefault(t, topicId(cluster, t)) : new UUID(0, 0))
                 .setPartitions(new ArrayList<>())).partitions().add(new OffsetCommitRequest.OffsetCommitRequestPartition()
                 .setPartitionIndex(tp.partition()).setCommittedOffset(om.offset())
                 .setCommittedLeaderEpoch(om.leaderEpoch()).setCommittedMetadata(om.metadata())));

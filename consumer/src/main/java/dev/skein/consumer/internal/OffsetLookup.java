@@ -60,8 +60,10 @@ final class OffsetLookup {
         Set<String> topics = new HashSet<>();
         queries.keySet().forEach(tp -> topics.add(tp.topic()));
         boolean[] first = {true};
+        // The topics are held while the lookup runs (offsetsForTimes may name topics the consumer does not read).
+        Object hold = l;
         Retry.of(() -> {
-                    CompletableFuture<Cluster> metadata = first[0] ? client.addTopics(topics) : client.refreshMetadata();
+                    CompletableFuture<Cluster> metadata = first[0] ? client.setTopics(hold, topics) : client.refreshMetadata();
                     first[0] = false;
                     return metadata.thenCompose(cluster -> attempt(l, cluster));
                 })
@@ -69,6 +71,7 @@ final class OffsetLookup {
                 .until(deadlineNanos, last -> new TimeoutException("the offsets of " + l.unsettled() + " were not found in time: "
                         + last.getMessage(), last, true))
                 .whenComplete((v, e) -> {
+                    client.setTopics(hold, Set.of());
                     if (e != null) {
                         l.done.completeExceptionally(Retry.cause(e));
                     } else {

@@ -121,6 +121,7 @@ public final class SkeinConsumer<K, V> implements Consumer<K, V> {
         ensureOpen();
         requireGroup("subscribe()");
         group.subscribe(topics, listener);
+        followTopics();
     }
 
     @Override
@@ -128,6 +129,7 @@ public final class SkeinConsumer<K, V> implements Consumer<K, V> {
         ensureOpen();
         requireGroup("subscribe()");
         group.subscribe(pattern, listener);
+        followTopics();
     }
 
     @Override
@@ -135,6 +137,7 @@ public final class SkeinConsumer<K, V> implements Consumer<K, V> {
         ensureOpen();
         requireGroup("subscribe()");
         group.subscribe(pattern, listener);
+        followTopics();
     }
 
     @Override
@@ -145,6 +148,40 @@ public final class SkeinConsumer<K, V> implements Consumer<K, V> {
         }
         collector.release();
         subscriptions.assign(List.of());
+        followTopics();
+    }
+
+    /** The topic set last given to metadata, the subscription's set and the assignment count it was made from. */
+    private Set<String> followed = Set.of();
+    private Set<String> followedSubscription = Set.of();
+    private long followedAssignments = -1;
+
+    /**
+     * Metadata describes the topics of the subscription and of the assignment, and no others (as Apache
+     * Kafka's consumer sets its metadata topics on each change): a topic the consumer no longer reads
+     * leaves the Metadata requests. The assignment counts, not only the subscription: after a subscription
+     * change a partition of a topic left behind is still read (and committed, at-least-once, before it is
+     * revoked) until the rebalance takes it away, and under {@code assign()} it is the whole set.
+     * What else needs a topic for a while holds it itself, for as long as it runs, rather than adding it
+     * here for good: a commit or an OffsetFetch (which name topics by id from v10, so may be of partitions
+     * no longer assigned), an offset lookup, the fetcher's and the KIP-848 member's refreshes for an
+     * assignment still being resolved, and a classic leader, which keeps every member's topics while its
+     * plan stands ({@link GroupMembership}). Polling thread only.
+     */
+    private void followTopics() {
+        Set<String> subscribed = group != null ? group.subscribedTopics() : Set.of();
+        long assignments = subscriptions.assignments();
+        if (subscribed == followedSubscription && assignments == followedAssignments) {
+            return;
+        }
+        followedSubscription = subscribed;
+        followedAssignments = assignments;
+        Set<String> wanted = new HashSet<>(subscribed);
+        wanted.addAll(TopicPartition.topicsOf(subscriptions.assignment()));
+        if (!wanted.equals(followed)) {
+            followed = Set.copyOf(wanted);
+            client.setTopics(this, followed);
+        }
     }
 
     @Override
@@ -185,7 +222,7 @@ public final class SkeinConsumer<K, V> implements Consumer<K, V> {
         collector.retain(partitions);
         subscriptions.assign(partitions);
         metrics.assigned(partitions, this::lagForMetrics);
-        client.addTopics(TopicPartition.topicsOf(partitions));
+        followTopics();
         fetcher.wakeup();
     }
 
@@ -209,6 +246,7 @@ public final class SkeinConsumer<K, V> implements Consumer<K, V> {
             }
             if (inGroup()) {
                 group.maintain();
+                followTopics(); // the subscription a pattern matches, or the assignment, may have changed
             }
             followRecreatedTopics();
             resolvePositions(deadline, true);
@@ -282,24 +320,42 @@ public final class SkeinConsumer<K, V> implements Consumer<K, V> {
 
     // ---- positions ----
 
-    /** The metadata whose topic ids the positions were last checked against. */
+    /** The metadata whose topic ids the positions were last checked against, and the assignment then. */
     private Cluster idsCheckedAgainst;
+    private long idsCheckedAt = -1;
 
     /**
      * A topic deleted and created again under the same name has a new id: positions into the old log
      * are dropped and reset by {@code auto.offset.reset}, as if the partitions were new (checked once
-     * per metadata update).
+     * per metadata update and assignment change).
+     *
+     * <p>The race this closes with the fetcher: metadata is updated on the client's loop, positions are
+     * reset here, on the polling thread. Between a snapshot with the new id and this check, the fetcher
+     * (on its loop) would fetch the new log from the old position, and a commit taken from the positions
+     * (at-least-once's at the start of {@code poll()}, {@code commitSync()}) would be sent for the new
+     * topic. So a position belongs to the topic id noted here ({@link SubscriptionState#checkTopicIds}):
+     * the fetcher fetches a partition only while metadata shows that same id (until this check, a
+     * partition not noted yet or of the old incarnation waits, and this check runs as soon as the fetcher
+     * wakes {@code poll()}), and a commit of a position leaves it out when metadata shows another id by
+     * the time the request goes ({@link GroupOffsets}). Ids are noted here, before positions are looked
+     * up in the same poll, so a committed offset or a reset is always looked up for a noted incarnation.
      */
     private void followRecreatedTopics() {
         Cluster c = client.cluster();
-        if (c == idsCheckedAgainst) {
+        long assignments = subscriptions.assignments();
+        if (c == idsCheckedAgainst && assignments == idsCheckedAt) {
             return;
         }
         idsCheckedAgainst = c;
+        idsCheckedAt = assignments;
         List<TopicPartition> reborn = subscriptions.checkTopicIds(t -> {
             Cluster.TopicInfo info = c.topic(t);
-            return info == null || info.error() != ErrorCode.NONE ? null : info.id();
+            if (info == null || info.error() != ErrorCode.NONE) {
+                return null;
+            }
+            return info.id() != null ? info.id() : new java.util.UUID(0, 0); // a broker before KIP-516
         }, settings.offsetReset());
+        fetcher.wakeup(); // partitions whose ids were just noted may be fetched now
         if (!reborn.isEmpty()) {
             log.warn("{} belong to topics deleted and created again (new topic id): their positions are reset by"
                     + " auto.offset.reset ({})", reborn, settings.offsetReset());

@@ -28,7 +28,7 @@ import java.util.function.Function;
  */
 final class SubscriptionState {
     /** What the fetcher needs of a fetchable partition, read at once. */
-    record FetchPosition(TopicPartition tp, long offset, int epoch, int validatedUnder) {
+    record FetchPosition(TopicPartition tp, long offset, int epoch, int validatedUnder, UUID topicId) {
         /** True when the position must be validated before fetching under {@code leaderEpoch}. */
         boolean needsValidation(int leaderEpoch) {
             return epoch >= 0 && leaderEpoch >= 0 && validatedUnder != leaderEpoch;
@@ -58,6 +58,8 @@ final class SubscriptionState {
     private final Map<TopicPartition, PartitionState> assigned = new LinkedHashMap<>();
     /** How many {@link #assign} calls took a partition away. */
     private long takenAway;
+    /** How many {@link #assign} calls changed the assigned partitions. */
+    private long assignments;
 
     synchronized void assign(Collection<TopicPartition> partitions) {
         Map<TopicPartition, PartitionState> next = new LinkedHashMap<>();
@@ -66,6 +68,9 @@ final class SubscriptionState {
         }
         if (!next.keySet().containsAll(assigned.keySet())) {
             takenAway++;
+        }
+        if (!next.keySet().equals(assigned.keySet())) {
+            assignments++;
         }
         assigned.clear();
         assigned.putAll(next);
@@ -78,6 +83,11 @@ final class SubscriptionState {
      */
     synchronized long takenAway() {
         return takenAway;
+    }
+
+    /** How many assignments so far changed the assigned partitions: what depends on them is recomputed when it moves. */
+    synchronized long assignments() {
+        return assignments;
     }
 
     synchronized Set<TopicPartition> assignment() {
@@ -93,7 +103,7 @@ final class SubscriptionState {
         List<FetchPosition> out = new ArrayList<>();
         assigned.forEach((tp, s) -> {
             if (s.position >= 0 && !s.paused && s.pendingReset == null && !s.validating && !s.truncated) {
-                out.add(new FetchPosition(tp, s.position, s.positionEpoch, s.validatedUnder));
+                out.add(new FetchPosition(tp, s.position, s.positionEpoch, s.validatedUnder, s.topicId));
             }
         });
         return out;
@@ -209,6 +219,21 @@ final class SubscriptionState {
     synchronized UUID topicId(TopicPartition tp) {
         PartitionState s = assigned.get(tp);
         return s == null ? null : s.topicId;
+    }
+
+    /**
+     * The topic ids the positions of {@code partitions} belong to, by topic (assigned partitions whose
+     * topic id was noted): a commit of those positions is for that incarnation of the topic only.
+     */
+    synchronized Map<String, UUID> topicIds(Collection<TopicPartition> partitions) {
+        Map<String, UUID> out = new java.util.HashMap<>();
+        for (TopicPartition tp : partitions) {
+            PartitionState s = assigned.get(tp);
+            if (s != null && s.topicId != null) {
+                out.put(tp.topic(), s.topicId);
+            }
+        }
+        return out;
     }
 
     /** A validation that did not finish (no answer, a stale leader): it is tried again. */
