@@ -12,6 +12,9 @@ import dev.skein.testkit.KafkaClusterExtension;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewPartitions;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.TopicExistsException;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -22,6 +25,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -94,7 +98,8 @@ class TopologyChurnIT {
     void aTopicDeletedAndCreatedAgainIsFollowedByProducerAndGroup(String protocol, KafkaCluster kafka) throws Exception {
         String topic = "reborn-" + protocol + "-" + UUID.randomUUID().toString().substring(0, 8);
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
-            admin.createTopics(List.of(new NewTopic(topic, 2, (short) 1))).all().get(60, TimeUnit.SECONDS);
+            Uuid oldId = admin.createTopics(List.of(new NewTopic(topic, 2, (short) 1)))
+                    .topicId(topic).get(60, TimeUnit.SECONDS);
             // Only what is sent once the new topic exists is promised: deleting the old one removed the rest.
             DeliveryChecker checker = DeliveryChecker.expecting(DeliveryChecker.Guarantee.AT_LEAST_ONCE);
             AtomicBoolean reborn = new AtomicBoolean();
@@ -129,7 +134,24 @@ class TopologyChurnIT {
                 Await.until("the old topic read", Duration.ofSeconds(60), () -> readOld.get() > 500);
                 admin.deleteTopics(List.of(topic)).all().get(30, TimeUnit.SECONDS);
                 Await.until("the topic created again", Duration.ofSeconds(60), () -> {
-                    admin.createTopics(List.of(new NewTopic(topic, 2, (short) 1))).all().get(10, TimeUnit.SECONDS);
+                    try {
+                        admin.createTopics(List.of(new NewTopic(topic, 2, (short) 1))).all().get(10, TimeUnit.SECONDS);
+                        return true;
+                    } catch (ExecutionException e) {
+                        if (!(e.getCause() instanceof TopicExistsException)) {
+                            throw e;
+                        }
+                    }
+                    // The running producer's Metadata request created it first: a producer's requests let the
+                    // broker create a missing topic (as Apache Kafka's producer's do), with num.partitions (1).
+                    // The broker answering may not have applied the deletion yet: then it still shows the old id.
+                    TopicDescription now = admin.describeTopics(List.of(topic)).allTopicNames().get(10, TimeUnit.SECONDS).get(topic);
+                    if (now.topicId().equals(oldId)) {
+                        return false;
+                    }
+                    if (now.partitions().size() < 2) {
+                        admin.createPartitions(Map.of(topic, NewPartitions.increaseTo(2))).all().get(10, TimeUnit.SECONDS);
+                    }
                     return true;
                 });
                 reborn.set(true);
