@@ -743,7 +743,8 @@ public final class MockConsumer<K, V> implements Consumer<K, V> {
 
     /**
      * At-least-once commits what was returned, the callbacks of asynchronous commits run, the listener is
-     * told of the revocation (or loss), then it is closed.
+     * told of the revocation (or loss), then it is closed. As in the real consumer, what a commit callback
+     * or the listener throws here is logged, not thrown: the close carries on.
      */
     @Override
     public synchronized void close(Duration timeout) {
@@ -765,10 +766,17 @@ public final class MockConsumer<K, V> implements Consumer<K, V> {
                 }
             }
             if (subscribed && listener != null && !assigned.isEmpty()) {
-                if (stale) {
-                    listener.onPartitionsLost(Set.copyOf(assigned.keySet()));
-                } else {
-                    listener.onPartitionsRevoked(Set.copyOf(assigned.keySet()));
+                // As the real close (ConsumerGroup.close): a listener that throws is logged, and the close
+                // goes on; poll() is the only call that raises what the listener threw.
+                try {
+                    if (stale) {
+                        listener.onPartitionsLost(Set.copyOf(assigned.keySet()));
+                    } else {
+                        listener.onPartitionsRevoked(Set.copyOf(assigned.keySet()));
+                    }
+                } catch (RuntimeException e) {
+                    System.getLogger(MockConsumer.class.getName()).log(System.Logger.Level.WARNING,
+                            "the rebalance listener failed on close", e);
                 }
             }
         } finally {

@@ -228,6 +228,25 @@ class MockConsumerTest {
     }
 
     @Test
+    void aListenerThatThrowsOnCloseIsLoggedAndTheCloseCarriesOnAsInTheRealConsumer() {
+        MockConsumer<String, String> consumer = MockConsumer.<String, String>builder().groupId("g")
+                .offsetReset(OffsetReset.EARLIEST).build();
+        consumer.subscribe(List.of("t"), new RebalanceListener() {
+            @Override
+            public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+                throw new IllegalStateException("listener broke");
+            }
+        });
+        consumer.rebalance(List.of(T0));
+        consumer.addRecord(T0, "k", "a");
+        consumer.poll(Duration.ZERO);
+        consumer.close();
+        assertTrue(consumer.closed());
+        assertEquals(List.of(Map.of(T0, OffsetAndMetadata.of(1))), consumer.commitHistory(), "the final commit came first");
+        assertThrows(IllegalStateException.class, () -> consumer.poll(Duration.ZERO), "closed");
+    }
+
+    @Test
     void aSimulatedRebalanceIsAppliedInsidePollWithIncrementalRevocationByDefault() {
         MockConsumer<String, String> consumer = MockConsumer.<String, String>builder().groupId("g")
                 .offsetReset(OffsetReset.EARLIEST).build();
