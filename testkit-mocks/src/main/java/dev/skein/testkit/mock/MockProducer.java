@@ -31,6 +31,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * A {@link Producer} that keeps what is sent in memory, for unit tests of code that produces. Nothing
@@ -60,8 +61,17 @@ import java.util.concurrent.CompletableFuture;
  * nothing waits for metadata or memory. Records are acknowledged at once ({@link Builder#autoComplete},
  * the default) or when the test calls {@link #completeNext()} or {@link #errorNext}, in send order.
  * {@link #flush()}, {@code commitTransaction()} and {@link #close()} acknowledge the records still
- * pending, as a healthy broker would. Callbacks run, before the future completes, on the thread that
- * completes the record: the sending thread when records complete at once.
+ * pending, as a healthy broker would. Once a transaction cannot commit (a record of it failed, or
+ * {@link #fence()}), the records still pending fail at once with the reason, as the real producer fails
+ * what is queued (KIP-654).
+ *
+ * <p>Callbacks run before the future completes, one at a time and in send order, as on the real
+ * producer's single callback thread, but on the thread that completes the record: the sending thread
+ * when records complete at once. With several threads sending, a thread may run the callbacks of
+ * records another thread sent before its own; a sender never waits for another thread's callback, so
+ * its own record may still be completing, on that thread, when {@code send} returns. A record
+ * {@code send} refuses fails on the sending thread, as in the real producer. A callback that sends
+ * only queues that record: it completes after the callback returns.
  *
  * <p>Threading: thread-safe, as the real producer is.
  *
@@ -84,6 +94,12 @@ public final class MockProducer<K, V> implements Producer<K, V> {
     private final Deque<Pending> pending = new ArrayDeque<>();
     private final Map<TopicPartition, Long> nextOffset = new HashMap<>();
     private final List<Transaction<K, V>> transactions = new ArrayList<>();
+    /**
+     * Held by the thread that takes records from {@link #pending} and completes them, so callbacks run one at
+     * a time and in send order, as on the real producer's single callback thread; a callback keeps it while
+     * it runs. Taken before this object's monitor, never while holding it. See {@link #settle()}.
+     */
+    private final ReentrantLock completing = new ReentrantLock();
     private boolean closed;
     private int flushes;
 
@@ -160,23 +176,23 @@ public final class MockProducer<K, V> implements Producer<K, V> {
     public CompletableFuture<RecordMetadata> send(ProducerRecord<K, V> record, Callback callback) {
         Objects.requireNonNull(record, "record");
         CompletableFuture<RecordMetadata> future = new CompletableFuture<>();
-        Pending p;
+        RuntimeException refused = null;
         synchronized (this) {
             try {
-                p = accept(record, callback, future);
+                accept(record, callback, future);
             } catch (RuntimeException e) {
-                p = null;
-                fail(callback, future, e);
+                refused = e;
             }
         }
-        if (p != null && autoComplete) {
-            completeNext();
+        if (refused != null) {
+            fail(callback, future, refused); // on the sending thread, as the real send() fails a record it refuses
         }
+        settle(); // auto-complete; and a refusal that made the transaction abortable fails what is queued
         return future;
     }
 
     /** What the real send path checks, in its order; throws what it would fail the record with. */
-    private Pending accept(ProducerRecord<K, V> record, Callback callback, CompletableFuture<RecordMetadata> future) {
+    private void accept(ProducerRecord<K, V> record, Callback callback, CompletableFuture<RecordMetadata> future) {
         if (closed) {
             throw new IllegalStateException("the producer is closed; cannot send to " + record.topic());
         }
@@ -205,10 +221,8 @@ public final class MockProducer<K, V> implements Producer<K, V> {
         if (transactional) {
             txnRecords.add(sent);
         }
-        Pending p = new Pending(sent, partition, timestamp, key == null ? -1 : key.length, value == null ? -1 : value.length,
-                callback, future, transactional);
-        pending.add(p);
-        return p;
+        pending.add(new Pending(sent, partition, timestamp, key == null ? -1 : key.length, value == null ? -1 : value.length,
+                callback, future, transactional));
     }
 
     private static <T> byte[] serialize(Serializer<T> s, T v, String topic, SerdeContext.Target target, List<Header> headers) {
@@ -271,8 +285,9 @@ public final class MockProducer<K, V> implements Producer<K, V> {
 
     /**
      * Closes as the real producer does: a transaction still open is aborted (its pending records fail),
-     * one whose commit failed unfinished ({@link #failNextCommit}) is committed; other pending records are
-     * acknowledged. Later sends fail with {@link IllegalStateException}.
+     * one whose commit failed unfinished ({@link #failNextCommit}) is committed; a fenced producer writes
+     * nothing more (its records failed at {@link #fence()}); other pending records are acknowledged.
+     * Later sends fail with {@link IllegalStateException}.
      */
     @Override
     public void close(Duration timeout) {
@@ -305,21 +320,91 @@ public final class MockProducer<K, V> implements Producer<K, V> {
     // ---- completing records ----
 
     /**
-     * Acknowledges the oldest pending record: its offset is the next of its partition.
+     * Acknowledges the oldest pending record: its offset is the next of its partition. (A record of a
+     * transaction that can no longer commit is never pending: it failed when the transaction became
+     * abortable or the producer was fenced.)
      *
      * @return false when no record was pending
      */
     public boolean completeNext() {
+        completing.lock();
+        try {
+            return completeOne(true);
+        } finally {
+            release();
+        }
+    }
+
+    /**
+     * Fails the oldest pending record with {@code error}, as a broker's refusal would. Inside a
+     * transaction this makes the transaction abortable, as in the real producer: the records still pending
+     * fail at once with a {@link TransactionAbortableException} whose cause is the abortable error
+     * (KIP-654), and the commit throws {@link TransactionAbortableException}.
+     *
+     * @return false when no record was pending
+     */
+    public boolean errorNext(RuntimeException error) {
+        Objects.requireNonNull(error, "error");
+        completing.lock();
+        try {
+            Pending p;
+            synchronized (this) {
+                p = pending.poll();
+                if (p == null) {
+                    return false;
+                }
+                if (p.inTransaction) {
+                    recordFailed(error);
+                }
+            }
+            fail(p.callback, p.future, error);
+            return true;
+        } finally {
+            release(); // fails the rest of an abortable transaction
+        }
+    }
+
+    /** Acknowledges every pending record, in send order. */
+    public void completeAll() {
+        completing.lock();
+        try {
+            while (completeOne(true)) {
+                // each callback runs outside the monitor
+            }
+        } finally {
+            release();
+        }
+    }
+
+    /**
+     * Completes the oldest pending record; the caller holds {@link #completing}. A record of a transaction
+     * that can no longer commit fails with the reason, as the real sender fails what is queued (KIP-654);
+     * any other is acknowledged when {@code acknowledge}, else left pending.
+     *
+     * @return false when nothing was completed
+     */
+    private boolean completeOne(boolean acknowledge) {
         Pending p;
-        RecordMetadata md;
+        RecordMetadata md = null;
+        RuntimeException error;
         synchronized (this) {
+            error = pending.isEmpty() ? null : cannotCommitRecord();
+            if (error == null && !acknowledge) {
+                return false;
+            }
             p = pending.poll();
             if (p == null) {
                 return false;
             }
-            TopicPartition tp = new TopicPartition(p.record.topic(), p.partition);
-            long offset = nextOffset.merge(tp, 1L, Long::sum) - 1;
-            md = new RecordMetadata(tp.topic(), tp.partition(), offset, p.timestamp, p.keySize, p.valueSize);
+            if (error == null) {
+                TopicPartition tp = new TopicPartition(p.record.topic(), p.partition);
+                long offset = nextOffset.merge(tp, 1L, Long::sum) - 1;
+                md = new RecordMetadata(tp.topic(), tp.partition(), offset, p.timestamp, p.keySize, p.valueSize);
+            }
+        }
+        if (error != null) {
+            fail(p.callback, p.future, error);
+            return true;
         }
         if (p.callback != null) {
             runCallback(p.callback, md, null);
@@ -329,26 +414,43 @@ public final class MockProducer<K, V> implements Producer<K, V> {
     }
 
     /**
-     * Fails the oldest pending record with {@code error}, as a broker's refusal would. Inside a
-     * transaction this makes the transaction abortable, as in the real producer: its commit then throws
-     * {@link TransactionAbortableException}.
-     *
-     * @return false when no record was pending
+     * Completes, without waiting, what is due: every pending record with auto-complete, those of a
+     * transaction that can no longer commit always. When another thread holds {@link #completing} it is
+     * left to that thread, which looks again after letting go. The interleaving: sender B queues its
+     * record, then fails to take the lock because A holds it; A unlocks after B's attempt, so A's next
+     * {@link #due()} sees B's record and A takes the lock again (or a third thread does, and looks again in
+     * turn). Nothing is left behind, no sender waits for another's callback, and a callback that sends only
+     * queues its record, completed after the callback returns.
      */
-    public boolean errorNext(RuntimeException error) {
-        Objects.requireNonNull(error, "error");
-        Pending p;
-        synchronized (this) {
-            p = pending.poll();
-            if (p == null) {
-                return false;
-            }
-            if (p.inTransaction) {
-                recordFailed(error);
+    private void settle() {
+        while (!completing.isHeldByCurrentThread() && due() && completing.tryLock()) {
+            try {
+                while (completeOne(autoComplete)) {
+                    // in send order
+                }
+            } finally {
+                completing.unlock();
             }
         }
-        fail(p.callback, p.future, error);
-        return true;
+    }
+
+    /** Lets go of {@link #completing} after a completion the test asked for, then completes what became due. */
+    private void release() {
+        completing.unlock();
+        settle();
+    }
+
+    private synchronized boolean due() {
+        return !pending.isEmpty() && (autoComplete || txnState == TxnState.ABORTABLE_ERROR || txnState == TxnState.FATAL_ERROR);
+    }
+
+    /** Why a pending record of the transaction can no longer be written (as the real Sender.failUndrained), or null. */
+    private RuntimeException cannotCommitRecord() {
+        if (txnState == TxnState.ABORTABLE_ERROR) {
+            return new TransactionAbortableException("the transaction cannot commit and this record was never written: "
+                    + txnError.getMessage(), txnError);
+        }
+        return txnState == TxnState.FATAL_ERROR ? txnError : null;
     }
 
     /** A record of the open transaction was not written: the transaction can only be aborted now. */
@@ -357,13 +459,6 @@ public final class MockProducer<K, V> implements Producer<K, V> {
             txnError = new TransactionAbortableException("a record of the transaction was not written: "
                     + cause.getMessage(), cause);
             txnState = TxnState.ABORTABLE_ERROR;
-        }
-    }
-
-    /** Acknowledges every pending record, in send order. */
-    public void completeAll() {
-        while (completeNext()) {
-            // one at a time: each completion runs its callback outside the lock
         }
     }
 
@@ -432,14 +527,18 @@ public final class MockProducer<K, V> implements Producer<K, V> {
     // ---- transactions ----
 
     /**
-     * Fences this producer, as a newer instance with the same transactional id does: every later call of
-     * a transaction method (and every send) fails with {@link ProducerFencedException}, which is final.
+     * Fences this producer, as a newer instance with the same transactional id does: the records still
+     * pending fail at once with {@link ProducerFencedException} (nothing more is written), and every later
+     * call of a transaction method (and every send) fails with it; it is final.
      */
-    public synchronized void fence() {
-        requireTransactional();
-        txnError = new ProducerFencedException("this producer was fenced by a newer instance with the same transactional id",
-                ErrorCode.PRODUCER_FENCED);
-        txnState = TxnState.FATAL_ERROR;
+    public void fence() {
+        synchronized (this) {
+            requireTransactional();
+            txnError = new ProducerFencedException("this producer was fenced by a newer instance with the same transactional id",
+                    ErrorCode.PRODUCER_FENCED);
+            txnState = TxnState.FATAL_ERROR;
+        }
+        settle();
     }
 
     /**
@@ -536,14 +635,19 @@ public final class MockProducer<K, V> implements Producer<K, V> {
 
     /** Aborts: records still pending fail as never written (the real abort drops what was not sent). */
     private void endTransaction(boolean commit, String why) {
-        List<Pending> dropped;
-        synchronized (this) {
-            dropped = new ArrayList<>(pending);
-            pending.clear();
-            finish(commit);
-        }
-        for (Pending p : dropped) {
-            fail(p.callback, p.future, new TransactionAbortedException(why)); // as the real producer: KIP-654
+        completing.lock();
+        try {
+            List<Pending> dropped;
+            synchronized (this) {
+                dropped = new ArrayList<>(pending);
+                pending.clear();
+                finish(commit);
+            }
+            for (Pending p : dropped) {
+                fail(p.callback, p.future, new TransactionAbortedException(why)); // as the real producer: KIP-654
+            }
+        } finally {
+            release();
         }
     }
 

@@ -23,10 +23,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -254,6 +257,104 @@ class MockProducerTest {
         assertInstanceOf(TransactionAbortedException.class, failure(pending));
         assertFalse(producer.transactions().get(0).committed());
         assertThrows(IllegalStateException.class, producer::beginTransaction);
+    }
+
+    @Test
+    void recordsPendingWhenTheTransactionBecomesAbortableFailAtOnceWithTheAbortableError() {
+        MockProducer<String, String> producer = strings().transactional(true).autoComplete(false).build();
+        producer.initTransactions();
+        producer.beginTransaction();
+        CompletableFuture<RecordMetadata> refused = producer.send(ProducerRecord.of("out", "k", "1"));
+        CompletableFuture<RecordMetadata> queued = producer.send(ProducerRecord.of("out", "k", "2"));
+        IllegalStateException broker = new IllegalStateException("refused");
+        producer.errorNext(broker);
+        assertSame(broker, failure(refused));
+        // As the real producer (KIP-654): what is still queued can only be aborted, so it fails now, with the reason.
+        Throwable dropped = failure(queued);
+        assertInstanceOf(TransactionAbortableException.class, dropped);
+        assertInstanceOf(TransactionAbortableException.class, dropped.getCause(), "the abortable error is the cause");
+        assertSame(broker, dropped.getCause().getCause());
+        assertFalse(producer.completeNext(), "nothing is left to acknowledge");
+        producer.abortTransaction();
+
+        // The same when the transaction becomes abortable inside send() (no such partition).
+        producer.beginTransaction();
+        CompletableFuture<RecordMetadata> before = producer.send(ProducerRecord.of("out", "k", "3"));
+        assertInstanceOf(IllegalArgumentException.class, failure(producer.send(ProducerRecord.of("out", "k", "4").withPartition(9))));
+        assertInstanceOf(TransactionAbortableException.class, failure(before));
+        assertEquals(0, producer.pendingCount());
+    }
+
+    @Test
+    void closeAfterFenceFailsPendingRecordsWithTheFenceInsteadOfAcknowledgingThem() {
+        MockProducer<String, String> producer = strings().transactional(true).autoComplete(false).build();
+        producer.initTransactions();
+        producer.beginTransaction();
+        CompletableFuture<RecordMetadata> a = producer.send(ProducerRecord.of("out", "k", "1"));
+        CompletableFuture<RecordMetadata> b = producer.send(ProducerRecord.of("out", "k", "2"));
+        producer.fence();
+        producer.close();
+        assertInstanceOf(ProducerFencedException.class, failure(a), "a fenced producer writes nothing more");
+        assertInstanceOf(ProducerFencedException.class, failure(b));
+        assertTrue(producer.closed());
+    }
+
+    @Test
+    void autoCompletedCallbacksRunOneAtATimeInSendOrderWhateverThreadSends() throws Exception {
+        MockProducer<String, String> producer = strings().build();
+        List<String> order = new ArrayList<>();
+        CountDownLatch firstInCallback = new CountDownLatch(1);
+        CountDownLatch secondSent = new CountDownLatch(1);
+        boolean[] secondDidNotWait = new boolean[1];
+        Thread first = new Thread(() -> producer.send(ProducerRecord.of("t", "k", "a"), (md, e) -> {
+            firstInCallback.countDown();
+            try {
+                // The real producer's single callback thread runs the next callback only after this one: a
+                // second record of the partition, sent meanwhile by another thread, must not overtake it,
+                // and its send() must not wait for this callback either.
+                secondDidNotWait[0] = secondSent.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+            }
+            synchronized (order) {
+                order.add("a " + md.offset());
+            }
+        }));
+        first.start();
+        assertTrue(firstInCallback.await(10, TimeUnit.SECONDS));
+        CompletableFuture<RecordMetadata> b = producer.send(ProducerRecord.of("t", "k", "b"), (md, e) -> {
+            synchronized (order) {
+                order.add("b " + md.offset());
+            }
+        });
+        secondSent.countDown();
+        assertEquals(1, b.get(10, TimeUnit.SECONDS).offset());
+        first.join(10_000);
+        assertTrue(secondDidNotWait[0], "the second send returned while the first record's callback ran");
+        assertEquals(List.of("a 0", "b 1"), order);
+    }
+
+    @Test
+    void recordsSentByManyThreadsAllCompleteWithCallbacksInOffsetOrder() throws Exception {
+        MockProducer<String, String> producer = strings().build();
+        List<Long> seen = new ArrayList<>();
+        List<CompletableFuture<RecordMetadata>> futures = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<Thread> threads = new ArrayList<>();
+        for (int t = 0; t < 4; t++) {
+            Thread thread = new Thread(() -> {
+                for (int i = 0; i < 2_000; i++) {
+                    futures.add(producer.send(ProducerRecord.of("t", "k", "v"), (md, e) -> seen.add(md.offset())));
+                }
+            });
+            threads.add(thread);
+            thread.start();
+        }
+        for (Thread thread : threads) {
+            thread.join(30_000);
+        }
+        CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
+        // The callbacks ran one at a time (the list is not synchronized) and saw the partition's offsets in order.
+        assertEquals(java.util.stream.LongStream.range(0, 8_000).boxed().toList(), seen);
     }
 
     @Test
