@@ -37,9 +37,10 @@ import javax.net.ssl.SSLContext;
  * are cached in bounded LRU caches ({@link Builder#cacheCapacity}); the latest version of a subject is
  * cached for {@link Builder#latestCacheTtl}, and kept past it while the registry cannot be reached.
  * Calls block the calling thread (never a Skein network thread) for at most the timeout per attempt;
- * 5xx and 429 answers, timeouts and connection failures are retried with exponential backoff and
+ * 5xx, 429 and 408 answers, timeouts and connection failures are retried with exponential backoff and
  * jitter (with several URLs, on the next one); other 4xx answers raise {@link SchemaRegistryException}
- * at once, naming the registry, the subject and the version. Thread-safe.
+ * at once, naming the registry, the subject and the version. An answer larger than 16 MiB is refused
+ * ({@link SchemaRegistryException.Kind#RESPONSE_TOO_LARGE}), never buffered whole. Thread-safe.
  */
 public final class SchemaRegistryClient {
     /** Default capacity of each schema cache. */
@@ -369,7 +370,7 @@ public final class SchemaRegistryClient {
         }
 
         /**
-         * Retries of 5xx and 429 answers, timeouts and connection failures. Default 3, backoff 100 ms
+         * Retries of 5xx, 429 and 408 answers, timeouts and connection failures. Default 3, backoff 100 ms
          * doubling, with up to 50% random jitter.
          */
         public Builder retries(int maxRetries, Duration backoff) {

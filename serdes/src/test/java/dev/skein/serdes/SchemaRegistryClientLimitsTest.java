@@ -62,6 +62,21 @@ class SchemaRegistryClientLimitsTest {
     }
 
     @Test
+    void anAnswerLargerThanTheCapFailsTypedInsteadOfBeingBuffered() {
+        // Valid JSON, so that only the size is wrong: 17 MiB, past the 16 MiB cap
+        String huge = "[\"" + "x".repeat(17 << 20) + "\"]";
+        wm.stubFor(get(urlEqualTo("/subjects")).willReturn(okJson(huge)));
+        wm.stubFor(get(urlEqualTo("/subjects/s/versions")).willReturn(okJson(huge).withChunkedDribbleDelay(17, 100)));
+        SchemaRegistryClient c = SchemaRegistryClient.builder().url(wm.baseUrl()).retries(2, Duration.ZERO).build();
+        SchemaRegistryException sized = assertThrows(SchemaRegistryException.class, c::subjects, "with a Content-Length");
+        assertEquals(SchemaRegistryException.Kind.RESPONSE_TOO_LARGE, sized.kind(), sized.getMessage());
+        assertTrue(sized.getMessage().contains("16 MiB"), sized.getMessage());
+        SchemaRegistryException streamed = assertThrows(SchemaRegistryException.class, () -> c.versions("s"), "chunked");
+        assertEquals(SchemaRegistryException.Kind.RESPONSE_TOO_LARGE, streamed.kind(), streamed.getMessage());
+        wm.verify(1, com.github.tomakehurst.wiremock.client.WireMock.getRequestedFor(urlEqualTo("/subjects")));
+    }
+
+    @Test
     void timeoutsAndBackoffsThatCannotWorkFailAtBuildNamingTheKey() {
         assertEquals("retries.wait.ms", assertThrows(ConfigException.class, () -> SchemaRegistryClient.builder()
                 .url(wm.baseUrl()).retries(1, Duration.ofMillis(-1)).build()).key());

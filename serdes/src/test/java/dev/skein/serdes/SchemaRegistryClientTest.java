@@ -124,6 +124,40 @@ class SchemaRegistryClientTest {
     }
 
     @Test
+    void requestTimeout408IsRetriedAsATimeout() {
+        // HTTP says a 408's request may be repeated; Confluent's clients retry it (408, 429, 500, 502, 503, 504)
+        wm.stubFor(get(urlEqualTo("/schemas/ids/9")).inScenario("408").whenScenarioStateIs(Scenario.STARTED)
+                .willReturn(aResponse().withStatus(408)).willSetStateTo("ok"));
+        wm.stubFor(get(urlEqualTo("/schemas/ids/9")).inScenario("408").whenScenarioStateIs("ok")
+                .willReturn(okJson("{\"schema\":" + quote(SCHEMA) + "}")));
+        assertEquals(SCHEMA, client.schemaById(9).schema());
+        wm.verify(2, getRequestedFor(urlEqualTo("/schemas/ids/9")));
+
+        wm.stubFor(get(urlEqualTo("/subjects")).willReturn(aResponse().withStatus(408)));
+        SchemaRegistryException e = assertThrows(SchemaRegistryException.class, () -> client.subjects());
+        assertEquals(SchemaRegistryException.Kind.TIMEOUT, e.kind(), e.getMessage());
+        assertTrue(e.isRetriable());
+        wm.verify(3, getRequestedFor(urlEqualTo("/subjects")));
+    }
+
+    @Test
+    void invalidVersionAndInvalidCompatibilityLevelAreNamedAsSuchNotAsInvalidSchemas() {
+        // Confluent's error codes (rest.exceptions.Errors): 42202 invalid version, 42203 invalid compatibility level
+        wm.stubFor(get(urlEqualTo("/subjects/s/versions/0")).willReturn(aResponse().withStatus(422)
+                .withBody("{\"error_code\":42202,\"message\":\"The specified version '0' is not a valid version id.\"}")));
+        wm.stubFor(put(urlEqualTo("/config/s")).willReturn(aResponse().withStatus(422)
+                .withBody("{\"error_code\":42203,\"message\":\"Invalid compatibility level\"}")));
+        SchemaRegistryException version = assertThrows(SchemaRegistryException.class, () -> client.version("s", 0));
+        assertEquals(SchemaRegistryException.Kind.INVALID_VERSION, version.kind(), version.getMessage());
+        assertTrue(version.getMessage().contains("not a version number"), version.getMessage());
+        SchemaRegistryException level = assertThrows(SchemaRegistryException.class,
+                () -> client.setCompatibility("s", Compatibility.FULL));
+        assertEquals(SchemaRegistryException.Kind.INVALID_COMPATIBILITY_LEVEL, level.kind(), level.getMessage());
+        assertTrue(!level.getMessage().contains("cannot parse the schema"), level.getMessage());
+        assertEquals(42203, level.registryErrorCode());
+    }
+
+    @Test
     void fiveHundredsAreRetried() {
         wm.stubFor(get(urlEqualTo("/schemas/ids/9")).inScenario("flaky").whenScenarioStateIs(Scenario.STARTED)
                 .willReturn(aResponse().withStatus(503)).willSetStateTo("ok"));

@@ -20,10 +20,12 @@ import java.util.function.Supplier;
 
 /**
  * HTTP to a Schema Registry at one or more URLs (instances of one registry, as Confluent's
- * {@code schema.registry.url} lists them): JSON bodies, auth header, timeouts, retries of 5xx and 429
- * answers, timeouts and connection failures with exponential backoff and jitter. Other 4xx answers are
- * final and mapped to a {@link Kind}; every error names the registry URL it came from, and the subject
- * and version when the call has them.
+ * {@code schema.registry.url} lists them): JSON bodies, auth header, timeouts, retries of 5xx, 429 and
+ * 408 answers, timeouts and connection failures with exponential backoff and jitter. Other 4xx answers
+ * are final and mapped to a {@link Kind} by the registry's error code (Confluent's
+ * {@code rest.exceptions.Errors}); every error names the registry URL it came from, and the subject and
+ * version when the call has them. An answer's body is buffered up to {@link #MAX_RESPONSE_BYTES}; a
+ * larger one is {@link Kind#RESPONSE_TOO_LARGE}, final.
  *
  * <p>Failover: a call tries each URL once, starting at the one that answered last, moving on after a
  * failure worth retrying; only then do retries with backoff count, still moving on each time. The URL
@@ -32,6 +34,12 @@ import java.util.function.Supplier;
  */
 public final class RegistryHttp {
     private static final String CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
+    /**
+     * The largest answer buffered: 16 MiB. Schemas are far smaller (Confluent Cloud refuses schemas over
+     * 1 MB by default), and a subject list this size names some 300,000 subjects; past it the endpoint is
+     * broken or hostile.
+     */
+    public static final int MAX_RESPONSE_BYTES = 16 << 20;
     static final ObjectMapper JSON = new ObjectMapper();
 
     private final List<String> baseUrls;
@@ -113,14 +121,19 @@ public final class RegistryHttp {
                 req.header("Content-Type", CONTENT_TYPE).method(method, HttpRequest.BodyPublishers.ofByteArray(payload));
             }
             HttpResponse<byte[]> resp;
+            CappedBody.Handler capped = new CappedBody.Handler(MAX_RESPONSE_BYTES);
             try {
-                resp = http.send(req.build(), HttpResponse.BodyHandlers.ofByteArray());
-            } catch (HttpTimeoutException e) {
-                last = new SchemaRegistryException(Kind.TIMEOUT, where + ": " + method + " " + path
-                        + " timed out after " + timeout, -1, -1, e);
-                continue;
+                resp = http.send(req.build(), capped);
             } catch (IOException e) {
-                last = new SchemaRegistryException(Kind.UNREACHABLE, where + " is unreachable: " + e, -1, -1, e);
+                CappedBody.TooLarge tooLarge = capped.tooLarge();
+                if (tooLarge != null) { // the endpoint would send it again: final
+                    throw new SchemaRegistryException(Kind.RESPONSE_TOO_LARGE, where + ": " + method + " " + path + ": "
+                            + tooLarge.getMessage(), -1, -1, tooLarge);
+                }
+                last = e instanceof HttpTimeoutException
+                        ? new SchemaRegistryException(Kind.TIMEOUT, where + ": " + method + " " + path
+                                + " timed out after " + timeout, -1, -1, e)
+                        : new SchemaRegistryException(Kind.UNREACHABLE, where + " is unreachable: " + e, -1, -1, e);
                 continue;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -137,10 +150,11 @@ public final class RegistryHttp {
             SchemaRegistryException e = new SchemaRegistryException(kind,
                     where + ": " + method + " " + path + " answered " + status
                             + (code > 0 ? " (error " + code + ")" : "") + (message.isEmpty() ? "" : ": " + message)
-                            + hint(kind),
+                            + hint(kind, code),
                     status, code, null);
-            // 429 (rate limited) is worth another try, like a 5xx; other 4xx answers would repeat
-            if (status < 500 && status != 429) {
+            // 429 (rate limited) and 408 (request timeout: HTTP lets the client repeat the request, and
+            // Confluent's clients do) are worth another try, like a 5xx; other 4xx answers would repeat
+            if (status < 500 && status != 429 && status != 408) {
                 throw e;
             }
             last = e;
@@ -148,26 +162,47 @@ public final class RegistryHttp {
         throw last;
     }
 
+    /** The registry's error codes are Confluent's ({@code io.confluent.kafka.schemaregistry.rest.exceptions.Errors}). */
     private static Kind kind(int status, int code) {
         return switch (code) {
             case 40401 -> Kind.SUBJECT_NOT_FOUND;
             case 40402 -> Kind.VERSION_NOT_FOUND;
             case 40403 -> Kind.SCHEMA_NOT_FOUND;
-            case 42201 -> Kind.INVALID_SCHEMA;
+            case 42201, 42209 -> Kind.INVALID_SCHEMA; // 42209: schema too large
+            case 42202 -> Kind.INVALID_VERSION;
+            case 42203 -> Kind.INVALID_COMPATIBILITY_LEVEL;
+            // invalid mode, operation not permitted, reference exists, id does not match, invalid subject
+            case 42204, 42205, 42206, 42207, 42208 -> Kind.BAD_REQUEST;
             default -> switch (status) {
                 case 401 -> Kind.UNAUTHORIZED;
                 case 403 -> Kind.FORBIDDEN;
                 case 404 -> Kind.SCHEMA_NOT_FOUND;
+                case 408 -> Kind.TIMEOUT;
                 case 409 -> Kind.INCOMPATIBLE_SCHEMA;
-                case 422 -> Kind.INVALID_SCHEMA;
+                case 422 -> Kind.INVALID_SCHEMA; // no code: register and lookup are where registries answer 422
                 case 429 -> Kind.RATE_LIMITED;
                 default -> status >= 500 ? Kind.SERVER_ERROR : Kind.BAD_REQUEST;
             };
         };
     }
 
-    private static String hint(Kind kind) {
+    private static String hint(Kind kind, int code) {
+        String byCode = switch (code) {
+            case 42202 -> " (not a version number the registry accepts: 1 and up, or latest)";
+            case 42203 -> " (not a compatibility level the registry knows)";
+            case 42204 -> " (not a mode the registry knows)";
+            case 42205 -> " (the registry does not permit this operation, in its current mode or at all)";
+            case 42206 -> " (other schemas reference this one: delete them first)";
+            case 42207 -> " (the id given does not match the one the registry has for this schema)";
+            case 42208 -> " (not a subject name the registry accepts)";
+            case 42209 -> " (the schema is larger than the registry accepts)";
+            default -> null;
+        };
+        if (byCode != null) {
+            return byCode;
+        }
         return switch (kind) {
+            case TIMEOUT -> " (the registry, or a proxy before it, gave up waiting for the request)";
             case UNAUTHORIZED -> " (no or wrong credentials: see basicAuth / bearerToken)";
             case FORBIDDEN -> " (the credentials are valid but not allowed this operation on this subject)";
             case SUBJECT_NOT_FOUND -> " (no schema registered under this subject)";
