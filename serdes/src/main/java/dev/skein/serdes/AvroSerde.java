@@ -19,14 +19,13 @@ import org.apache.avro.specific.SpecificDatumWriter;
 import org.apache.avro.specific.SpecificRecord;
 
 import dev.skein.serdes.internal.AvroSchemas;
+import dev.skein.serdes.internal.CappedMap;
 import dev.skein.serdes.internal.WireFormat;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Avro records in the Schema Registry wire format: a magic byte 0, the writer schema's 4-byte id
@@ -61,7 +60,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * reference that is missing, cyclic or not Avro, or an unreachable registry raises a
  * {@link SerializationException} that says which.
  *
- * <p>Thread-safe; schemas, ids, readers and writers are cached.
+ * <p>Thread-safe; schemas, ids, readers and writers are cached, about as many of each as the registry
+ * client's {@link SchemaRegistryClient.Builder#cacheCapacity cache capacity}.
  */
 // Avro types appear in this API although the module requires Avro only statically (optional)
 @SuppressWarnings("exports")
@@ -80,16 +80,21 @@ public final class AvroSerde<T> implements Serde<T> {
      * Ids per (subject, schema), as {@code ProtobufSerde} keeps them per (subject, file): the hot path
      * neither prints the schema nor builds the client's (subject, schema text) key for every record.
      */
-    private final Map<SubjectAndSchema, Integer> ids = new ConcurrentHashMap<>();
+    private final CappedMap<SubjectAndSchema, Integer> ids;
 
     private record SubjectAndSchema(String subject, Schema schema) {}
-    private final Map<Integer, Schema> schemasById = new ConcurrentHashMap<>();
-    private final Map<Schema, DatumWriter<Object>> writers = new ConcurrentHashMap<>();
+    private final CappedMap<Integer, Schema> schemasById;
+    private final CappedMap<Schema, DatumWriter<Object>> writers;
     /** By writer schema id: the reader schema is fixed per serde (or is the writer's). */
-    private final Map<Integer, DatumReader<Object>> readers = new ConcurrentHashMap<>();
+    private final CappedMap<Integer, DatumReader<Object>> readers;
 
     private AvroSerde(Builder b, Schema readerSchema, boolean specific) {
         this.registry = b.registry;
+        int capacity = registry.cacheCapacity(); // bounded as the client's own caches are
+        this.ids = new CappedMap<>(capacity);
+        this.schemasById = new CappedMap<>(capacity);
+        this.writers = new CappedMap<>(capacity);
+        this.readers = new CappedMap<>(capacity);
         this.keyStrategy = b.keyStrategy;
         this.valueStrategy = b.valueStrategy;
         this.autoRegister = b.autoRegister;

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.skein.serdes.internal.CappedMap;
 import dev.skein.serdes.internal.JsonSchemaGenerator;
 import dev.skein.serdes.internal.JsonSchemaValidator;
 import dev.skein.serdes.internal.WireFormat;
@@ -17,7 +18,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * JSON values with a JSON Schema, in the Schema Registry wire format: a magic byte 0, the schema's
@@ -41,7 +41,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Deserializing: the schema id must be known to the registry (fetched once per id); the JSON is read
  * into the type. {@link Builder#validateOnRead} also checks it against the writer's schema.
  *
- * <p>Thread-safe; ids and compiled schemas are cached.
+ * <p>Thread-safe; ids and compiled schemas are cached, about as many of each as the registry client's
+ * {@link SchemaRegistryClient.Builder#cacheCapacity cache capacity}.
  */
 // Jackson types appear in this API although the module requires Jackson only statically (optional)
 @SuppressWarnings("exports")
@@ -60,11 +61,14 @@ public final class JsonSchemaSerde<T> implements Serde<T> {
     private final String schema;
     private final String recordName;
     private final List<SchemaReference> references;
-    private final Map<Integer, JsonSchemaValidator> validators = new ConcurrentHashMap<>();
-    private final Map<String, RegisteredSchema> bySubject = new ConcurrentHashMap<>();
+    private final CappedMap<Integer, JsonSchemaValidator> validators;
+    private final CappedMap<String, RegisteredSchema> bySubject;
 
     private JsonSchemaSerde(Builder b, JavaType type) {
         this.registry = b.registry;
+        int capacity = registry.cacheCapacity(); // bounded as the client's own caches are
+        this.validators = new CappedMap<>(capacity);
+        this.bySubject = new CappedMap<>(capacity);
         this.keyStrategy = b.keyStrategy;
         this.valueStrategy = b.valueStrategy;
         this.autoRegister = b.autoRegister;

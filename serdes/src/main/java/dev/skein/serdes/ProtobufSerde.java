@@ -7,15 +7,14 @@ import com.google.protobuf.Descriptors.FileDescriptor;
 import com.google.protobuf.DynamicMessage;
 import com.google.protobuf.Message;
 import com.google.protobuf.Parser;
+import dev.skein.serdes.internal.CappedMap;
 import dev.skein.serdes.internal.ProtoSchemas;
 import dev.skein.serdes.internal.WireFormat;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.lang.reflect.InvocationTargetException;
-import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
 /**
@@ -43,7 +42,8 @@ import java.util.function.Function;
  * {@link DynamicMessage} of the writer's type. Bad payloads, unknown ids, unparseable schemas and
  * type mismatches raise {@link SerializationException} saying which.
  *
- * <p>Thread-safe; registrations and descriptors are cached.
+ * <p>Thread-safe; registrations and descriptors are cached, about as many of each as the registry
+ * client's {@link SchemaRegistryClient.Builder#cacheCapacity cache capacity}.
  */
 // protobuf types appear in this API although the module requires protobuf-java only statically (optional)
 @SuppressWarnings("exports")
@@ -56,17 +56,21 @@ public final class ProtobufSerde<T extends Message> implements Serde<T> {
     private final Function<String, String> referenceSubject;
     private final Parser<T> parser;
     private final Descriptor expected;
-    private final Map<SubjectAndFile, Integer> ids = new ConcurrentHashMap<>();
-    private final Map<Integer, FileDescriptor> writerFiles = new ConcurrentHashMap<>();
+    private final CappedMap<SubjectAndFile, Integer> ids;
+    private final CappedMap<Integer, FileDescriptor> writerFiles;
 
     private record SubjectAndFile(String subject, FileDescriptor file) {}
     /** Message indexes of a type in a latest schema, by (schema id, type's full name). */
-    private final Map<IdAndType, int[]> latestIndexes = new ConcurrentHashMap<>();
+    private final CappedMap<IdAndType, int[]> latestIndexes;
 
     private record IdAndType(int id, String type) {}
 
     private ProtobufSerde(Builder b, Parser<T> parser, Descriptor expected) {
         this.registry = b.registry;
+        int capacity = registry.cacheCapacity(); // bounded as the client's own caches are
+        this.ids = new CappedMap<>(capacity);
+        this.writerFiles = new CappedMap<>(capacity);
+        this.latestIndexes = new CappedMap<>(capacity);
         this.keyStrategy = b.keyStrategy;
         this.valueStrategy = b.valueStrategy;
         this.autoRegister = b.autoRegister;

@@ -49,6 +49,7 @@ public final class SchemaRegistryClient {
     private final RegistryHttp http;
     private final long latestTtlNanos;
     private final boolean normalize;
+    private final int cacheCapacity;
     private final BoundedCache<Integer, RegisteredSchema> byId;
     private final BoundedCache<String, RegisteredSchema> bySubjectAndSchema;
     private final BoundedCache<String, RegisteredSchema> bySubjectAndVersion;
@@ -64,10 +65,16 @@ public final class SchemaRegistryClient {
         this.http = new RegistryHttp(RegistryJson.urls(b.url), hb.build(), b.authorization, b.timeout, b.maxRetries, b.retryBackoff);
         this.latestTtlNanos = b.latestCacheTtl.toNanos();
         this.normalize = b.normalize;
+        this.cacheCapacity = b.cacheCapacity;
         this.byId = new BoundedCache<>(b.cacheCapacity);
         this.bySubjectAndSchema = new BoundedCache<>(b.cacheCapacity);
         this.bySubjectAndVersion = new BoundedCache<>(b.cacheCapacity);
         this.latestBySubject = new BoundedCache<>(b.cacheCapacity);
+    }
+
+    /** {@link Builder#cacheCapacity}: the registry serdes size their own caches by it too. */
+    int cacheCapacity() {
+        return cacheCapacity;
     }
 
     public static Builder builder() {
@@ -387,7 +394,8 @@ public final class SchemaRegistryClient {
 
         /**
          * How many schemas each cache (by id, by subject and schema, by subject and version) holds,
-         * least recently used out first. Default {@value #DEFAULT_CACHE_CAPACITY}.
+         * least recently used out first. Default {@value #DEFAULT_CACHE_CAPACITY}. The registry serdes
+         * built on this client hold about as many ids, schemas, readers, writers and validators each.
          */
         public Builder cacheCapacity(int capacity) {
             this.cacheCapacity = capacity;
