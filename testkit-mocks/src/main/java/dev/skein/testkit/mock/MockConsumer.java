@@ -118,6 +118,8 @@ public final class MockConsumer<K, V> implements Consumer<K, V> {
     private int rebalancesRequested;
     private volatile boolean wakeup;
     private boolean closed;
+    /** The first exception a rebalance listener threw in the rebalance being applied ({@link #listen}). */
+    private RuntimeException listenerFailure;
 
     /** A partition's place: the next offset to return, -1 until resolved, or a reset to apply first. */
     private static final class Position {
@@ -285,6 +287,7 @@ public final class MockConsumer<K, V> implements Consumer<K, V> {
         assigned.clear();
         stale = true;
         generation = 0;
+        raiseListenerFailure();
     }
 
     @Override
@@ -324,6 +327,7 @@ public final class MockConsumer<K, V> implements Consumer<K, V> {
         while (true) {
             checkWakeup();
             applyGroupChanges();
+            raiseListenerFailure();
             resolvePositions();
             Map<TopicPartition, List<ConsumerRecord<K, V>>> out = collect();
             if (!out.isEmpty()) {
@@ -368,7 +372,8 @@ public final class MockConsumer<K, V> implements Consumer<K, V> {
                 List<TopicPartition> lost = new ArrayList<>(assigned.keySet());
                 assigned.clear();
                 if (listener != null) {
-                    listener.onPartitionsLost(Set.copyOf(lost));
+                    RebalanceListener l = listener;
+                    listen(() -> l.onPartitionsLost(Set.copyOf(lost)));
                 }
             }
             generation = -1;
@@ -405,7 +410,31 @@ public final class MockConsumer<K, V> implements Consumer<K, V> {
             memberId = "mock-member-" + Integer.toHexString(System.identityHashCode(this));
         }
         if (listener != null) {
-            listener.onPartitionsAssigned(eager ? List.copyOf(next) : List.copyOf(added));
+            RebalanceListener l = listener;
+            listen(() -> l.onPartitionsAssigned(eager ? List.copyOf(next) : List.copyOf(added)));
+        }
+    }
+
+    /**
+     * Runs a listener call of a rebalance. As in the real consumer (its ConsumerGroup), an exception does
+     * not stop the rebalance: the first one is kept and raised once the rebalance is applied
+     * ({@link #raiseListenerFailure}).
+     */
+    private void listen(Runnable call) {
+        try {
+            call.run();
+        } catch (RuntimeException e) {
+            if (listenerFailure == null) {
+                listenerFailure = e;
+            }
+        }
+    }
+
+    private void raiseListenerFailure() {
+        RuntimeException e = listenerFailure;
+        if (e != null) {
+            listenerFailure = null;
+            throw e;
         }
     }
 
@@ -417,7 +446,8 @@ public final class MockConsumer<K, V> implements Consumer<K, V> {
             commitQuietly(moved);
         }
         if (listener != null) {
-            listener.onPartitionsRevoked(Set.copyOf(parts));
+            RebalanceListener l = listener;
+            listen(() -> l.onPartitionsRevoked(Set.copyOf(parts)));
         }
     }
 

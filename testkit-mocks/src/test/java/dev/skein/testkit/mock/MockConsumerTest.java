@@ -247,6 +247,36 @@ class MockConsumerTest {
     }
 
     @Test
+    void aListenerThatThrowsInPollLetsTheRebalanceFinishAndPollRaisesItOnceAsInTheRealConsumer() {
+        MockConsumer<String, String> consumer = MockConsumer.<String, String>builder().groupId("g")
+                .offsetReset(OffsetReset.EARLIEST).build();
+        List<Collection<TopicPartition>> assignedCalls = new ArrayList<>();
+        consumer.subscribe(List.of("t"), new RebalanceListener() {
+            @Override
+            public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+                throw new IllegalStateException("revoke broke");
+            }
+
+            @Override
+            public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+                assignedCalls.add(partitions);
+            }
+        });
+        consumer.rebalance(List.of(T0));
+        consumer.addRecord(T0, "k", "a");
+        assertEquals(1, consumer.poll(Duration.ZERO).count());
+        consumer.rebalance(List.of(T1));
+        consumer.addRecord(T1, "k", "b");
+        IllegalStateException raised = assertThrows(IllegalStateException.class, () -> consumer.poll(Duration.ZERO));
+        assertEquals("revoke broke", raised.getMessage());
+        // The real consumer's ConsumerGroup goes on with the rebalance and raises the listener's first
+        // exception at the end of it, once.
+        assertEquals(Set.of(T1), consumer.assignment(), "the rebalance finished despite the listener");
+        assertEquals(List.of(List.of(T0), List.of(T1)), assignedCalls, "onPartitionsAssigned still ran");
+        assertEquals(1, consumer.poll(Duration.ZERO).count(), "raised once; the next poll reads on");
+    }
+
+    @Test
     void aSimulatedRebalanceIsAppliedInsidePollWithIncrementalRevocationByDefault() {
         MockConsumer<String, String> consumer = MockConsumer.<String, String>builder().groupId("g")
                 .offsetReset(OffsetReset.EARLIEST).build();
