@@ -5,6 +5,7 @@ import dev.skein.core.internal.security.Jwt;
 
 import java.net.URI;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 import javax.net.ssl.SSLContext;
 
@@ -18,9 +19,17 @@ import javax.net.ssl.SSLContext;
 public interface OAuthBearerTokenSource {
     CompletableFuture<OAuthBearerToken> token();
 
-    /** Always the same token, e.g. one your platform hands you; its {@code exp} claim gives its expiry. */
+    /**
+     * Always the same token, e.g. one your platform hands you; its {@code exp} claim gives its expiry.
+     * The token is checked here as Kafka's login checks one: a JWT whose payload is a JSON object with a
+     * numeric {@code exp}, a string {@code sub} and, if present, a numeric {@code iat}, not expired more
+     * than {@link Jwt#DEFAULT_CLOCK_SKEW} ago.
+     *
+     * @throws IllegalArgumentException naming the claim that is missing or wrong (never quoting the token)
+     */
     static OAuthBearerTokenSource fixed(Secret jwt) {
-        OAuthBearerToken token = new OAuthBearerToken(jwt, Jwt.expiry(jwt.reveal()));
+        Jwt.Claims claims = Jwt.validate(jwt.reveal(), Jwt.DEFAULT_SUB_CLAIM, Instant.now(), Jwt.DEFAULT_CLOCK_SKEW);
+        OAuthBearerToken token = new OAuthBearerToken(jwt, claims.expiresAt());
         return () -> CompletableFuture.completedFuture(token);
     }
 

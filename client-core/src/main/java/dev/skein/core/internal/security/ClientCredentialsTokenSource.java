@@ -6,6 +6,7 @@ import dev.skein.core.security.OAuthBearerToken;
 import dev.skein.core.security.OAuthBearerTokenSource;
 import dev.skein.core.security.Secret;
 
+import java.math.BigDecimal;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -15,24 +16,23 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import javax.net.ssl.SSLContext;
 
 /**
  * The OAuth 2 client-credentials grant: POSTs {@code grant_type=client_credentials} with HTTP Basic
  * client authentication to an https token endpoint and reads {@code access_token} and
- * {@code expires_in} from the JSON answer. A token is reused until 80% of its lifetime has passed;
+ * {@code expires_in} from the JSON answer (top-level members only, {@link JsonReader}). The token is
+ * checked as Kafka's login checks it ({@link Jwt}: {@code exp} required, {@code sub} a string, not
+ * expired); one it would refuse is an {@link AuthenticationException}. Its life ends at the earlier of
+ * its {@code exp} and {@code expires_in}. A token is reused until 80% of its lifetime has passed;
  * concurrent callers share one request. Redirects are not followed. An endpoint that cannot be reached
  * or cannot answer now (HTTP 5xx, 429, 408) fails the call with a retriable {@link NetworkException};
  * a refusal (any other status) with an {@link AuthenticationException}. Messages never quote the
  * secret or the token.
  */
 public final class ClientCredentialsTokenSource implements OAuthBearerTokenSource {
-    private static final Pattern ACCESS_TOKEN = Pattern.compile("\"access_token\"\\s*:\\s*\"([^\"]+)\"");
-    private static final Pattern EXPIRES_IN = Pattern.compile("\"expires_in\"\\s*:\\s*\"?(\\d+)");
-    private static final Pattern ERROR = Pattern.compile("\"error\"\\s*:\\s*\"([^\"]{0,200})\"");
     private static final Duration TIMEOUT = Duration.ofSeconds(10);
 
     private final URI endpoint;
@@ -104,28 +104,60 @@ public final class ClientCredentialsTokenSource implements OAuthBearerTokenSourc
 
     private OAuthBearerToken parse(HttpResponse<String> response, Instant asked) {
         String body = response.body() == null ? "" : response.body();
+        Map<String, Object> answer;
+        try {
+            answer = JsonReader.object(body);
+        } catch (IllegalArgumentException e) {
+            answer = null;
+        }
         if (response.statusCode() != 200) {
-            Matcher e = ERROR.matcher(body);
+            String error = answer != null && answer.get("error") instanceof String e && e.length() <= 200
+                    ? " (" + e + ")" : "";
             if (transientStatus(response.statusCode())) {
                 throw new NetworkException("the OAuth token endpoint " + endpoint + " cannot answer now: HTTP "
-                        + response.statusCode() + (e.find() ? " (" + e.group(1) + ")" : ""), null, true);
+                        + response.statusCode() + error, null, true);
             }
             throw new AuthenticationException("the OAuth token endpoint " + endpoint + " refused client " + clientId
-                    + " with HTTP " + response.statusCode() + (e.find() ? " (" + e.group(1) + ")" : ""), (Throwable) null);
+                    + " with HTTP " + response.statusCode() + error, (Throwable) null);
         }
-        Matcher t = ACCESS_TOKEN.matcher(body);
-        if (!t.find()) {
-            throw new AuthenticationException("the OAuth token endpoint " + endpoint + " answered without an access_token",
-                    (Throwable) null);
+        if (answer == null || !(answer.get("access_token") instanceof String jwt) || jwt.isEmpty()) {
+            throw new AuthenticationException("the OAuth token endpoint " + endpoint + " answered without an access_token"
+                    + (answer == null ? " (the answer is not a JSON object)" : ""), (Throwable) null);
         }
-        String jwt = t.group(1);
-        Matcher exp = EXPIRES_IN.matcher(body);
-        Instant expires = exp.find() ? asked.plusSeconds(Long.parseLong(exp.group(1))) : Jwt.expiry(jwt);
+        Jwt.Claims claims;
+        try {
+            claims = Jwt.validate(jwt, Jwt.DEFAULT_SUB_CLAIM, Instant.now(), Jwt.DEFAULT_CLOCK_SKEW);
+        } catch (IllegalArgumentException e) {
+            throw new AuthenticationException("the OAuth token endpoint " + endpoint + " answered a token Kafka's"
+                    + " login would refuse: " + e.getMessage(), (Throwable) null);
+        }
+        // The broker judges the token by exp; expires_in is the endpoint's own word, immune to a difference
+        // between its clock and ours: the token ends at the earlier of the two.
+        Instant expires = claims.expiresAt();
+        Long expiresIn = seconds(answer.get("expires_in"));
+        if (expiresIn != null && asked.plusSeconds(expiresIn).isBefore(expires)) {
+            expires = asked.plusSeconds(expiresIn);
+        }
         synchronized (this) {
             long lifetimeMs = Math.max(0, Duration.between(asked, expires).toMillis());
-            refreshAt = expires.equals(Instant.MAX) ? Instant.MAX : asked.plusMillis(lifetimeMs * 8 / 10);
+            refreshAt = asked.plusMillis(lifetimeMs * 8 / 10);
         }
         return new OAuthBearerToken(Secret.of(jwt), expires);
+    }
+
+    /** {@code expires_in}: a number of seconds, or (as some endpoints send it) a string of digits; else null. */
+    private static Long seconds(Object v) {
+        try {
+            if (v instanceof BigDecimal n && n.signum() >= 0) {
+                return n.longValueExact();
+            }
+            if (v instanceof String s && s.matches("\\d{1,12}")) {
+                return Long.parseLong(s);
+            }
+        } catch (ArithmeticException e) {
+            // a fraction or out of range: ignored, exp stands
+        }
+        return null;
     }
 
     /**

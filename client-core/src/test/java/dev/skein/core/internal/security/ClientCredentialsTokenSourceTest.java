@@ -18,6 +18,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.security.KeyStore;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Base64;
 import java.util.Queue;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -129,5 +131,47 @@ class ClientCredentialsTokenSourceTest {
         AuthenticationException e = assertInstanceOf(AuthenticationException.class, failure(source("kafka")));
         assertTrue(e.getMessage().contains("HTTP 401 (invalid_client)"), e.getMessage());
         assertEquals("grant_type=client_credentials&scope=kafka", forms.poll());
+    }
+
+    @Test
+    void aTokenWithoutExpIsRefusedRatherThanKeptForEver() {
+        // Without exp (and without expires_in) the token was cached with no end; Kafka's login refuses it.
+        String noExp = jwt("{\"sub\":\"app\"}");
+        answers.add(new Answer(200, "{\"access_token\":\"" + noExp + "\",\"token_type\":\"bearer\"}"));
+        AuthenticationException e = assertInstanceOf(AuthenticationException.class, failure(source(null)));
+        assertTrue(e.getMessage().contains("exp"), e.getMessage());
+        assertFalse(e.getMessage().contains(noExp), e.getMessage());
+    }
+
+    @Test
+    void theTokensLifeEndsAtTheEarlierOfExpAndExpiresIn() {
+        // The broker judges the token by exp; expires_in is the endpoint's word, immune to clock differences.
+        long now = Instant.now().getEpochSecond();
+        String shortExp = jwt("{\"sub\":\"app\",\"iat\":" + now + ",\"exp\":" + (now + 60) + "}");
+        answers.add(new Answer(200, "{\"access_token\":\"" + shortExp + "\",\"expires_in\":3600}"));
+        assertEquals(Instant.ofEpochSecond(now + 60), source(null).token().orTimeout(30, TimeUnit.SECONDS).join().expiresAt());
+        String longExp = jwt("{\"sub\":\"app\",\"iat\":" + now + ",\"exp\":" + (now + 7200) + "}");
+        answers.add(new Answer(200, "{\"expires_in\":\"120\",\"access_token\":\"" + longExp + "\"}"));
+        Instant before = Instant.now();
+        Instant expires = source(null).token().orTimeout(30, TimeUnit.SECONDS).join().expiresAt();
+        assertTrue(!expires.isBefore(before.plusSeconds(119)) && !expires.isAfter(Instant.now().plusSeconds(120)),
+                expires::toString);
+    }
+
+    @Test
+    void onlyTheAnswersTopLevelAccessTokenCounts() {
+        // An error_description quoting a JSON fragment is not the token.
+        String jwt = token(Duration.ofMinutes(5));
+        answers.add(new Answer(200, "{\"note\":{\"access_token\":\"decoy\"},\"access_token\":\"" + jwt
+                + "\",\"expires_in\":300}"));
+        assertEquals(jwt, source(null).token().orTimeout(30, TimeUnit.SECONDS).join().value().reveal());
+        answers.add(new Answer(200, "{\"access_token\":42}"));
+        assertInstanceOf(AuthenticationException.class, failure(source(null)));
+    }
+
+    private static String jwt(String claims) {
+        Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
+        return b64.encodeToString("{\"alg\":\"none\"}".getBytes(StandardCharsets.UTF_8)) + "."
+                + b64.encodeToString(claims.getBytes(StandardCharsets.UTF_8)) + ".";
     }
 }
