@@ -5,6 +5,7 @@ import dev.skein.core.internal.config.ConfigValues;
 import dev.skein.core.internal.security.ClientCredentialsTokenSource;
 import dev.skein.core.internal.security.Jaas;
 import dev.skein.core.internal.security.TlsConfig;
+import dev.skein.core.security.OAuthBearerLoginOptions;
 import dev.skein.core.security.OAuthBearerTokenSource;
 import dev.skein.core.security.SaslCredentials;
 import dev.skein.core.security.Secret;
@@ -58,8 +59,11 @@ public final class ClientOptions {
     /** 100 MiB: a response announcing more is refused before anything is allocated. */
     public static final int DEFAULT_MAX_RESPONSE_BYTES = 100 * 1024 * 1024;
 
-    /** The standard property names (and Skein's own) that {@link Builder#set} accepts. */
-    public static final Set<String> KEYS = Set.of("bootstrap.servers", "client.id", "request.timeout.ms",
+    /**
+     * The standard property names (and Skein's own) that {@link Builder#set} accepts, the OAuth login's
+     * ({@link OAuthBearerLoginOptions#KEYS}) among them.
+     */
+    public static final Set<String> KEYS = union(OAuthBearerLoginOptions.KEYS, Set.of("bootstrap.servers", "client.id", "request.timeout.ms",
             "socket.connection.setup.timeout.ms", "socket.connection.setup.timeout.max.ms", "reconnect.backoff.ms",
             "reconnect.backoff.max.ms", "retry.backoff.ms", "retry.backoff.max.ms", "metadata.max.age.ms",
             "max.in.flight.requests.per.connection", "client.dns.lookup", "send.buffer.bytes", "receive.buffer.bytes",
@@ -71,12 +75,18 @@ public final class ClientOptions {
             "ssl.enabled.protocols", "ssl.protocol", "ssl.cipher.suites", "sasl.mechanism", "sasl.jaas.config",
             "sasl.oauthbearer.token.endpoint.url", "sasl.oauthbearer.client.credentials.client.id",
             "sasl.oauthbearer.client.credentials.client.secret", "sasl.oauthbearer.scope",
-            "skein.sasl.oauthbearer.allowed.urls");
+            "skein.sasl.oauthbearer.allowed.urls"));
 
     /** Keys that would make the client load classes or resolve values elsewhere; refused with a reason. */
     private static final Set<String> REFUSED = Set.of("config.providers", "sasl.login.class",
             "sasl.login.callback.handler.class", "sasl.client.callback.handler.class", "ssl.engine.factory.class",
             "security.providers", "ssl.keymanager.algorithm", "ssl.trustmanager.algorithm");
+
+    private static Set<String> union(Set<String> a, Set<String> b) {
+        Set<String> all = new HashSet<>(a);
+        all.addAll(b);
+        return Set.copyOf(all);
+    }
 
     private final List<String> bootstrapServers;
     private final String clientId;
@@ -268,6 +278,7 @@ public final class ClientOptions {
         private Secret oauthClientSecret;
         private String oauthScope;
         private List<String> allowedTokenEndpoints = List.of();
+        private OAuthBearerLoginOptions.Builder oauthLogin = OAuthBearerLoginOptions.builder();
 
         private Builder() {}
 
@@ -282,6 +293,7 @@ public final class ClientOptions {
             to.oauthClientSecret = oauthClientSecret;
             to.oauthScope = oauthScope;
             to.allowedTokenEndpoints = allowedTokenEndpoints;
+            to.oauthLogin = oauthLogin.build().mutate();
             return to;
         }
 
@@ -435,6 +447,17 @@ public final class ClientOptions {
             return this;
         }
 
+        /**
+         * How the OAuth client-credentials source made from {@code sasl.oauthbearer.token.endpoint.url}
+         * refreshes and checks tokens (the {@code sasl.login.refresh.*} and {@code sasl.oauthbearer.*}
+         * settings of {@link OAuthBearerLoginOptions}), replacing any set before. A source given with
+         * {@link #sasl} takes its own.
+         */
+        public Builder oauthBearerLogin(OAuthBearerLoginOptions options) {
+            this.oauthLogin = options.mutate();
+            return this;
+        }
+
         /** Sets every entry; each key must be one of {@link #KEYS}. */
         public Builder properties(Map<String, ?> props) {
             props.forEach(this::set);
@@ -512,10 +535,16 @@ public final class ClientOptions {
                 case "sasl.oauthbearer.scope" -> oauthScope = ConfigValues.string(key, value);
                 case "skein.sasl.oauthbearer.allowed.urls" -> allowedTokenEndpoints = List.copyOf(ConfigValues.list(key, value));
                 case "skein.max.response.bytes" -> maxResponseBytes = ConfigValues.intValue(key, value, 1024, Integer.MAX_VALUE);
-                default -> throw REFUSED.contains(key)
-                        ? new ConfigException(key, "is refused: Skein loads no classes and resolves no values named in"
-                        + " configuration; use the typed builder methods (sasl(...), trustStore(...)) instead")
-                        : new ConfigException(key, "unknown configuration key");
+                default -> {
+                    if (!OAuthBearerLoginOptions.KEYS.contains(key)) {
+                        throw REFUSED.contains(key)
+                                ? new ConfigException(key, "is refused: Skein loads no classes and resolves no values"
+                                + " named in configuration; use the typed builder methods (sasl(...), trustStore(...))"
+                                + " instead")
+                                : new ConfigException(key, "unknown configuration key");
+                    }
+                    oauthLogin.set(key, value);
+                }
             }
             return this;
         }
@@ -572,6 +601,7 @@ public final class ClientOptions {
             if (retryBackoffMax.compareTo(retryBackoff) < 0) {
                 throw new ConfigException("retry.backoff.max.ms", "must be at least retry.backoff.ms");
             }
+            OAuthBearerLoginOptions login = oauthLogin.build();
             TlsOptions tlsOptions = tls.build();
             TlsConfig tlsConfig = TlsConfig.of(tlsOptions);
             SslContext ssl = null;
@@ -582,7 +612,7 @@ public final class ClientOptions {
                             + " holder of a certificate from a trusted CA can pose as a broker");
                 }
             }
-            SaslCredentials credentials = saslCredentials != null ? saslCredentials : credentialsFromProperties(tlsConfig);
+            SaslCredentials credentials = saslCredentials != null ? saslCredentials : credentialsFromProperties(tlsConfig, login);
             if (securityProtocol.usesSasl() && credentials == null) {
                 throw new ConfigException("sasl.jaas.config", "is required with security.protocol=" + securityProtocol
                         + " (or set credentials with ClientOptions.Builder.sasl(...))");
@@ -599,10 +629,10 @@ public final class ClientOptions {
         }
 
         /** Credentials from {@code sasl.jaas.config} and {@code sasl.mechanism}, or null when there are none. */
-        private SaslCredentials credentialsFromProperties(TlsConfig tls) {
+        private SaslCredentials credentialsFromProperties(TlsConfig tls, OAuthBearerLoginOptions login) {
             if (jaasConfig == null) {
                 if ("OAUTHBEARER".equals(saslMechanism) && tokenEndpoint != null) {
-                    return SaslCredentials.oauthBearer(clientCredentials(tls, oauthClientId, oauthClientSecret, oauthScope));
+                    return SaslCredentials.oauthBearer(clientCredentials(tls, login, oauthClientId, oauthClientSecret, oauthScope));
                 }
                 return null;
             }
@@ -633,7 +663,7 @@ public final class ClientOptions {
                         String id = oauthClientId != null ? oauthClientId : o.get("clientId");
                         Secret secret = oauthClientSecret != null ? oauthClientSecret
                                 : o.containsKey("clientSecret") ? Secret.of(o.get("clientSecret")) : null;
-                        return oauthBearer(clientCredentials(tls, id, secret,
+                        return oauthBearer(clientCredentials(tls, login, id, secret,
                                 oauthScope != null ? oauthScope : o.get("scope")), entry);
                     }
                     String sub = o.get("unsecuredLoginStringClaim_sub");
@@ -658,7 +688,8 @@ public final class ClientOptions {
             }
         }
 
-        private OAuthBearerTokenSource clientCredentials(TlsConfig tls, String id, Secret secret, String scope) {
+        private OAuthBearerTokenSource clientCredentials(TlsConfig tls, OAuthBearerLoginOptions login, String id,
+                                                         Secret secret, String scope) {
             String key = "sasl.oauthbearer.token.endpoint.url";
             if (tokenEndpoint.getRawUserInfo() != null) {
                 throw new ConfigException(key, "must not hold user credentials (user:password@): they would be printed"
@@ -677,7 +708,8 @@ public final class ClientOptions {
                         + " required for the client-credentials grant (or clientId and clientSecret in sasl.jaas.config)");
             }
             boolean ownTrust = tls.trustCertificates != null || tls.trustStoreLocation != null;
-            return new ClientCredentialsTokenSource(tokenEndpoint, id, secret, scope, ownTrust ? tls.jdkContext() : null);
+            return new ClientCredentialsTokenSource(tokenEndpoint, id, secret, scope, ownTrust ? tls.jdkContext() : null,
+                    login);
         }
 
         private static String required(Map<String, String> options, String name) {

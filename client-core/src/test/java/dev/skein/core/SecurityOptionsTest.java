@@ -174,4 +174,32 @@ class SecurityOptionsTest {
         assertFalse(o.mutate().build().toString().contains(PASSWORD));
         assertEquals(PASSWORD, o.mutate().build().sasl().password().reveal(), "mutate() keeps the credentials");
     }
+
+    @Test
+    void loginRefreshKeysAreAcceptedAndBadValuesFailAtBuildNamingTheKey() {
+        // KIP-255/KIP-368's refresh settings, with Kafka's ranges; a value outside one fails at build(),
+        // naming its key, before any token is asked for.
+        Map<String, Object> base = Map.of("security.protocol", "SASL_SSL", "sasl.mechanism", "OAUTHBEARER",
+                "sasl.oauthbearer.token.endpoint.url", "https://idp.example/token",
+                "skein.sasl.oauthbearer.allowed.urls", "https://idp.example/token", "sasl.jaas.config",
+                "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required clientId=\"app\""
+                        + " clientSecret=\"" + PASSWORD + "\";");
+        Map<String, Object> ok = new HashMap<>(base);
+        ok.putAll(Map.of("bootstrap.servers", "h:1", "sasl.login.refresh.window.factor", "0.5",
+                "sasl.login.refresh.window.jitter", "0.25", "sasl.login.refresh.min.period.seconds", "900",
+                "sasl.login.refresh.buffer.seconds", "0", "sasl.oauthbearer.clock.skew.seconds", "5",
+                "sasl.oauthbearer.sub.claim.name", "client_id"));
+        assertEquals(SaslCredentials.Mechanism.OAUTHBEARER, ClientOptions.builder().properties(ok).build().sasl().mechanism());
+        Object[][] bad = {{"sasl.login.refresh.window.factor", "0.49"}, {"sasl.login.refresh.window.factor", "1.01"},
+                {"sasl.login.refresh.window.factor", "eighty"}, {"sasl.login.refresh.window.jitter", "-0.01"},
+                {"sasl.login.refresh.window.jitter", "0.26"}, {"sasl.login.refresh.min.period.seconds", "901"},
+                {"sasl.login.refresh.min.period.seconds", "-1"}, {"sasl.login.refresh.buffer.seconds", "3601"},
+                {"sasl.oauthbearer.clock.skew.seconds", "-1"}, {"sasl.oauthbearer.sub.claim.name", " "}};
+        for (Object[] kv : bad) {
+            Map<String, Object> props = new HashMap<>(base);
+            props.put((String) kv[0], kv[1]);
+            ConfigException e = refused(props);
+            assertEquals(kv[0], e.key(), e::getMessage);
+        }
+    }
 }

@@ -11,8 +11,9 @@ import javax.net.ssl.SSLContext;
 
 /**
  * Where SASL/OAUTHBEARER tokens come from. Skein calls {@link #token()} when a connection
- * authenticates or re-authenticates; implementations cache as they see fit (the built-in ones keep
- * a token until 80% of its lifetime has passed). The future must complete off Skein's event loops'
+ * authenticates or re-authenticates; implementations cache as they see fit (the client-credentials
+ * source keeps a token until its refresh point, by Kafka's {@code sasl.login.refresh.*} rule, see
+ * {@link OAuthBearerLoginOptions}). The future must complete off Skein's event loops'
  * critical path: do I/O on a thread of your own, never block the calling thread.
  */
 @FunctionalInterface
@@ -23,12 +24,20 @@ public interface OAuthBearerTokenSource {
      * Always the same token, e.g. one your platform hands you; its {@code exp} claim gives its expiry.
      * The token is checked here as Kafka's login checks one: a JWT whose payload is a JSON object with a
      * numeric {@code exp}, a string {@code sub} and, if present, a numeric {@code iat}, not expired more
-     * than {@link Jwt#DEFAULT_CLOCK_SKEW} ago.
+     * than 30 s ago ({@link OAuthBearerLoginOptions#DEFAULT_CLOCK_SKEW}).
      *
      * @throws IllegalArgumentException naming the claim that is missing or wrong (never quoting the token)
      */
     static OAuthBearerTokenSource fixed(Secret jwt) {
-        Jwt.Claims claims = Jwt.validate(jwt.reveal(), Jwt.DEFAULT_SUB_CLAIM, Instant.now(), Jwt.DEFAULT_CLOCK_SKEW);
+        return fixed(jwt, OAuthBearerLoginOptions.defaults());
+    }
+
+    /**
+     * As {@link #fixed(Secret)}, reading the principal from {@link OAuthBearerLoginOptions#subClaimName()}
+     * and allowing {@link OAuthBearerLoginOptions#clockSkew()}.
+     */
+    static OAuthBearerTokenSource fixed(Secret jwt, OAuthBearerLoginOptions login) {
+        Jwt.Claims claims = Jwt.validate(jwt.reveal(), login.subClaimName(), Instant.now(), login.clockSkew());
         OAuthBearerToken token = new OAuthBearerToken(jwt, claims.expiresAt());
         return () -> CompletableFuture.completedFuture(token);
     }
@@ -44,6 +53,9 @@ public interface OAuthBearerTokenSource {
     /**
      * The OAuth 2 client-credentials grant (RFC 6749 section 4.4) against {@code tokenEndpoint}, which
      * must be an https URL. The endpoint's certificate is checked against the JVM's default trust.
+     * Tokens are checked and refreshed as {@link OAuthBearerLoginOptions#defaults()} says: a token
+     * without {@code exp}, without a string {@code sub} or already expired fails the call with an
+     * {@code AuthenticationException}; a connection is never handed one past its refresh point.
      *
      * @param scope the space-separated scopes to ask for, or null
      */
@@ -56,5 +68,16 @@ public interface OAuthBearerTokenSource {
     static OAuthBearerTokenSource clientCredentials(URI tokenEndpoint, String clientId, Secret clientSecret,
                                                     String scope, SSLContext tls) {
         return new ClientCredentialsTokenSource(tokenEndpoint, clientId, clientSecret, scope, tls);
+    }
+
+    /**
+     * As {@link #clientCredentials(URI, String, Secret, String, SSLContext)}, refreshing and checking
+     * tokens as {@code login} says.
+     *
+     * @param tls trust for the endpoint's certificate, or null for the JVM's default
+     */
+    static OAuthBearerTokenSource clientCredentials(URI tokenEndpoint, String clientId, Secret clientSecret,
+                                                    String scope, SSLContext tls, OAuthBearerLoginOptions login) {
+        return new ClientCredentialsTokenSource(tokenEndpoint, clientId, clientSecret, scope, tls, login);
     }
 }

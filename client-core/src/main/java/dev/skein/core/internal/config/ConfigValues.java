@@ -34,6 +34,24 @@ public final class ConfigValues {
         return v;
     }
 
+    /** A decimal number in [{@code min}, {@code max}], such as {@code sasl.login.refresh.window.factor}. */
+    public static double doubleValue(String key, Object value, double min, double max) {
+        double v;
+        if (value instanceof Number n) {
+            v = n.doubleValue();
+        } else {
+            try {
+                v = Double.parseDouble(string(key, value));
+            } catch (NumberFormatException e) {
+                throw new ConfigException(key, "expected a number, got '" + value + "'");
+            }
+        }
+        if (!(v >= min && v <= max)) {
+            throw new ConfigException(key, "must be in [" + min + ", " + max + "], was " + v);
+        }
+        return v;
+    }
+
     public static int intValue(String key, Object value, int min, int max) {
         return (int) longValue(key, value, min, max);
     }

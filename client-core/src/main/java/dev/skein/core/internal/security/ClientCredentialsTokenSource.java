@@ -2,6 +2,7 @@ package dev.skein.core.internal.security;
 
 import dev.skein.core.errors.AuthenticationException;
 import dev.skein.core.errors.NetworkException;
+import dev.skein.core.security.OAuthBearerLoginOptions;
 import dev.skein.core.security.OAuthBearerToken;
 import dev.skein.core.security.OAuthBearerTokenSource;
 import dev.skein.core.security.Secret;
@@ -13,11 +14,15 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ThreadLocalRandom;
 import javax.net.ssl.SSLContext;
 
 /**
@@ -26,8 +31,12 @@ import javax.net.ssl.SSLContext;
  * {@code expires_in} from the JSON answer (top-level members only, {@link JsonReader}). The token is
  * checked as Kafka's login checks it ({@link Jwt}: {@code exp} required, {@code sub} a string, not
  * expired); one it would refuse is an {@link AuthenticationException}. Its life ends at the earlier of
- * its {@code exp} and {@code expires_in}. A token is reused until 80% of its lifetime has passed;
- * concurrent callers share one request. Redirects are not followed. An endpoint that cannot be reached
+ * its {@code exp} and {@code expires_in}. A token is reused until its refresh point ({@link TokenRefresh},
+ * KIP-255's {@code sasl.login.refresh.*} settings in {@link OAuthBearerLoginOptions}); the first caller
+ * after it starts the one request that concurrent callers share. The refresh is lazy: a connection that
+ * authenticates or re-authenticates (KIP-368, at 85-95% of a session the broker ends by the token's
+ * expiry) asks, and waits for the new token within its {@code socket.connection.setup.timeout.ms}; no
+ * thread or timer outlives the client. Redirects are not followed. An endpoint that cannot be reached
  * or cannot answer now (HTTP 5xx, 429, 408) fails the call with a retriable {@link NetworkException};
  * a refusal (any other status) with an {@link AuthenticationException}. Messages never quote the
  * secret or the token.
@@ -40,14 +49,32 @@ public final class ClientCredentialsTokenSource implements OAuthBearerTokenSourc
     private final Secret clientSecret;
     private final String scope;
     private final HttpClient http;
-    private CompletableFuture<OAuthBearerToken> current; // guarded by this
-    private Instant refreshAt = Instant.MIN;
+    private final OAuthBearerLoginOptions login;
+    private final Clock clock;
+    private OAuthBearerToken token; // guarded by this: the last token fetched, or null
+    private Instant refreshAt = Instant.MIN; // guarded by this: from then on, token is not handed out
+    private CompletableFuture<OAuthBearerToken> fetching; // guarded by this: the fetch in flight, or null
+
+    /** A token and when it is due for refresh. */
+    private record Fetched(OAuthBearerToken token, Instant refreshAt) {}
 
     /**
      * @param ssl trust for the endpoint's certificate, or null for the JVM's default
      * @throws IllegalArgumentException when the endpoint is not an absolute https URL, or holds user credentials
      */
     public ClientCredentialsTokenSource(URI endpoint, String clientId, Secret clientSecret, String scope, SSLContext ssl) {
+        this(endpoint, clientId, clientSecret, scope, ssl, OAuthBearerLoginOptions.defaults());
+    }
+
+    /** As above, refreshing and checking tokens as {@code login} says. */
+    public ClientCredentialsTokenSource(URI endpoint, String clientId, Secret clientSecret, String scope, SSLContext ssl,
+                                        OAuthBearerLoginOptions login) {
+        this(endpoint, clientId, clientSecret, scope, ssl, login, Clock.systemUTC());
+    }
+
+    /** As above, on {@code clock}: tests drive refresh times with a manual one. */
+    ClientCredentialsTokenSource(URI endpoint, String clientId, Secret clientSecret, String scope, SSLContext ssl,
+                                 OAuthBearerLoginOptions login, Clock clock) {
         if (endpoint != null && endpoint.getRawUserInfo() != null) {
             // Checked first: the messages below and every later one name the endpoint.
             throw new IllegalArgumentException("the token endpoint URL must not hold user credentials (user:password@);"
@@ -63,6 +90,8 @@ public final class ClientCredentialsTokenSource implements OAuthBearerTokenSourc
         this.clientId = clientId;
         this.clientSecret = clientSecret;
         this.scope = scope;
+        this.login = Objects.requireNonNull(login, "login");
+        this.clock = Objects.requireNonNull(clock, "clock");
         HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(TIMEOUT).followRedirects(HttpClient.Redirect.NEVER);
         if (ssl != null) {
             b.sslContext(ssl);
@@ -70,16 +99,37 @@ public final class ClientCredentialsTokenSource implements OAuthBearerTokenSourc
         this.http = b.build();
     }
 
+    /**
+     * The token fetched last while it is before its refresh point; past it (or before the first), the one
+     * fetch in flight, started by the first caller to find none. Callers never receive a token past its
+     * refresh point, except those that waited for the fetch that brought it. Each caller gets its own
+     * future: completing or cancelling it does not touch the others'.
+     */
     @Override
-    public synchronized CompletableFuture<OAuthBearerToken> token() {
-        if (current != null && !current.isCompletedExceptionally() && (!current.isDone() || Instant.now().isBefore(refreshAt))) {
-            return current;
+    public CompletableFuture<OAuthBearerToken> token() {
+        synchronized (this) {
+            if (token != null && clock.instant().isBefore(refreshAt)) {
+                return CompletableFuture.completedFuture(token);
+            }
+            // A fetch that failed at once may have finished before it was assigned: start another.
+            if (fetching == null || fetching.isDone()) {
+                fetching = fetch().handle((fetched, error) -> {
+                    synchronized (this) {
+                        fetching = null;
+                        if (error == null) {
+                            token = fetched.token();
+                            refreshAt = fetched.refreshAt();
+                            return token;
+                        }
+                    }
+                    throw error instanceof CompletionException c ? c : new CompletionException(error);
+                });
+            }
+            return fetching.copy();
         }
-        current = fetch();
-        return current;
     }
 
-    private CompletableFuture<OAuthBearerToken> fetch() {
+    private CompletableFuture<Fetched> fetch() {
         String form = "grant_type=client_credentials"
                 + (scope == null || scope.isBlank() ? "" : "&scope=" + URLEncoder.encode(scope, StandardCharsets.UTF_8));
         String basic = Base64.getEncoder().encodeToString((URLEncoder.encode(clientId, StandardCharsets.UTF_8) + ":"
@@ -91,7 +141,7 @@ public final class ClientCredentialsTokenSource implements OAuthBearerTokenSourc
                 .header("Authorization", "Basic " + basic)
                 .POST(HttpRequest.BodyPublishers.ofString(form))
                 .build();
-        Instant asked = Instant.now();
+        Instant asked = clock.instant();
         return http.sendAsync(request, HttpResponse.BodyHandlers.ofString())
                 .handle((response, error) -> {
                     if (error != null) {
@@ -102,7 +152,7 @@ public final class ClientCredentialsTokenSource implements OAuthBearerTokenSourc
                 });
     }
 
-    private OAuthBearerToken parse(HttpResponse<String> response, Instant asked) {
+    private Fetched parse(HttpResponse<String> response, Instant asked) {
         String body = response.body() == null ? "" : response.body();
         Map<String, Object> answer;
         try {
@@ -126,7 +176,7 @@ public final class ClientCredentialsTokenSource implements OAuthBearerTokenSourc
         }
         Jwt.Claims claims;
         try {
-            claims = Jwt.validate(jwt, Jwt.DEFAULT_SUB_CLAIM, Instant.now(), Jwt.DEFAULT_CLOCK_SKEW);
+            claims = Jwt.validate(jwt, login.subClaimName(), clock.instant(), login.clockSkew());
         } catch (IllegalArgumentException e) {
             throw new AuthenticationException("the OAuth token endpoint " + endpoint + " answered a token Kafka's"
                     + " login would refuse: " + e.getMessage(), (Throwable) null);
@@ -138,11 +188,8 @@ public final class ClientCredentialsTokenSource implements OAuthBearerTokenSourc
         if (expiresIn != null && asked.plusSeconds(expiresIn).isBefore(expires)) {
             expires = asked.plusSeconds(expiresIn);
         }
-        synchronized (this) {
-            long lifetimeMs = Math.max(0, Duration.between(asked, expires).toMillis());
-            refreshAt = asked.plusMillis(lifetimeMs * 8 / 10);
-        }
-        return new OAuthBearerToken(Secret.of(jwt), expires);
+        return new Fetched(new OAuthBearerToken(Secret.of(jwt), expires),
+                TokenRefresh.at(asked, expires, login, ThreadLocalRandom.current().nextDouble()));
     }
 
     /** {@code expires_in}: a number of seconds, or (as some endpoints send it) a string of digits; else null. */

@@ -4,6 +4,7 @@ import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
 import dev.skein.core.errors.AuthenticationException;
 import dev.skein.core.errors.NetworkException;
+import dev.skein.core.security.OAuthBearerLoginOptions;
 import dev.skein.core.security.OAuthBearerToken;
 import dev.skein.core.security.Secret;
 import dev.skein.testkit.TestCertificates;
@@ -18,7 +19,17 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.security.KeyStore;
 import java.time.Duration;
+import java.time.Clock;
 import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.Base64;
 import java.util.Queue;
 import java.util.concurrent.CompletionException;
@@ -40,6 +51,8 @@ class ClientCredentialsTokenSourceTest {
     private final Queue<Answer> answers = new ConcurrentLinkedQueue<>();
     private final Queue<String> forms = new ConcurrentLinkedQueue<>();
     private HttpsServer server;
+    private volatile CountDownLatch hold;
+    private final ExecutorService executor = Executors.newCachedThreadPool();
     private SSLContext trust;
 
     private record Answer(int status, String body) {}
@@ -68,6 +81,14 @@ class ClientCredentialsTokenSourceTest {
         server.setHttpsConfigurator(new HttpsConfigurator(serverTls));
         server.createContext("/token", exchange -> {
             forms.add(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+            CountDownLatch h = hold;
+            if (h != null) {
+                try {
+                    h.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             Answer a = answers.poll();
             byte[] body = a.body().getBytes(StandardCharsets.UTF_8);
             exchange.getResponseHeaders().add("Content-Type", "application/json");
@@ -75,12 +96,14 @@ class ClientCredentialsTokenSourceTest {
             exchange.getResponseBody().write(body);
             exchange.close();
         });
+        server.setExecutor(executor);
         server.start();
     }
 
     @AfterEach
     void stop() {
         server.stop(0);
+        executor.shutdownNow();
     }
 
     private ClientCredentialsTokenSource source(String scope) {
@@ -173,5 +196,145 @@ class ClientCredentialsTokenSourceTest {
         Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
         return b64.encodeToString("{\"alg\":\"none\"}".getBytes(StandardCharsets.UTF_8)) + "."
                 + b64.encodeToString(claims.getBytes(StandardCharsets.UTF_8)) + ".";
+    }
+
+    /** A clock the test moves; it starts at the real time, so tokens it stamps pass the expiry check. */
+    private static final class ManualClock extends Clock {
+        private volatile Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+
+        void advance(Duration d) {
+            now = now.plus(d);
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+    }
+
+    private final ManualClock clock = new ManualClock();
+
+    private ClientCredentialsTokenSource onClock(OAuthBearerLoginOptions login) {
+        return new ClientCredentialsTokenSource(URI.create("https://127.0.0.1:" + server.getAddress().getPort() + "/token"),
+                "app", Secret.of(SECRET), null, trust, login, clock);
+    }
+
+    /** Queues a token living {@code lifetime} from the manual clock's now, with expires_in to match. */
+    private String answerToken(Duration lifetime) {
+        long now = clock.instant().getEpochSecond();
+        String jwt = jwt("{\"sub\":\"app\",\"iat\":" + now + ",\"exp\":" + (now + lifetime.toSeconds()) + "}");
+        answers.add(new Answer(200, "{\"access_token\":\"" + jwt + "\",\"expires_in\":" + lifetime.toSeconds() + "}"));
+        return jwt;
+    }
+
+    private static String take(ClientCredentialsTokenSource source) {
+        return source.token().orTimeout(30, TimeUnit.SECONDS).join().value().reveal();
+    }
+
+    private static OAuthBearerLoginOptions.Builder noJitter() {
+        return OAuthBearerLoginOptions.builder().refreshWindowJitter(0);
+    }
+
+    @Test
+    void theRefreshComesAtTheWindowFactorOfTheLifetime() {
+        // sasl.login.refresh.window.factor=0.5 on a one-hour token: a new one after 30 minutes, not 48.
+        ClientCredentialsTokenSource source = onClock(noJitter().refreshWindowFactor(0.5).build());
+        String first = answerToken(Duration.ofHours(1));
+        assertEquals(first, take(source));
+        clock.advance(Duration.ofMinutes(30).minusSeconds(1));
+        assertEquals(first, take(source));
+        assertEquals(1, forms.size());
+        clock.advance(Duration.ofSeconds(1));
+        String second = answerToken(Duration.ofHours(1));
+        assertEquals(second, take(source));
+        assertEquals(2, forms.size());
+    }
+
+    @Test
+    void theRefreshLeavesTheBufferBeforeExpiry() {
+        // 80% of 1000 s would leave 200 s; sasl.login.refresh.buffer.seconds (300) asks for a refresh at 700 s.
+        ClientCredentialsTokenSource source = onClock(noJitter().build());
+        String first = answerToken(Duration.ofSeconds(1000));
+        assertEquals(first, take(source));
+        clock.advance(Duration.ofSeconds(699));
+        assertEquals(first, take(source));
+        clock.advance(Duration.ofSeconds(1));
+        String second = answerToken(Duration.ofSeconds(1000));
+        assertEquals(second, take(source));
+        assertEquals(2, forms.size());
+    }
+
+    @Test
+    void noRefreshSoonerThanTheMinimumPeriod() {
+        // 80% of 70 s is 56 s; sasl.login.refresh.min.period.seconds (60) holds the token until 60 s.
+        ClientCredentialsTokenSource source = onClock(noJitter().refreshBuffer(Duration.ZERO).build());
+        String first = answerToken(Duration.ofSeconds(70));
+        assertEquals(first, take(source));
+        clock.advance(Duration.ofSeconds(59));
+        assertEquals(first, take(source));
+        assertEquals(1, forms.size());
+        clock.advance(Duration.ofSeconds(1));
+        String second = answerToken(Duration.ofSeconds(70));
+        assertEquals(second, take(source));
+    }
+
+    @Test
+    void aTokenTooShortForMinimumPeriodAndBufferIsRefreshedAtTheFactorAlone() {
+        // 100 s < 60 s + 300 s: Kafka ignores both and refreshes at 80 s.
+        ClientCredentialsTokenSource source = onClock(noJitter().build());
+        String first = answerToken(Duration.ofSeconds(100));
+        assertEquals(first, take(source));
+        clock.advance(Duration.ofSeconds(79));
+        assertEquals(first, take(source));
+        clock.advance(Duration.ofSeconds(1));
+        String second = answerToken(Duration.ofSeconds(100));
+        assertEquals(second, take(source));
+    }
+
+    @Test
+    void concurrentAskersPastTheRefreshPointShareOneFetch() throws Exception {
+        ClientCredentialsTokenSource source = onClock(noJitter().build());
+        String first = answerToken(Duration.ofHours(1));
+        assertEquals(first, take(source));
+        clock.advance(Duration.ofMinutes(48));
+        hold = new CountDownLatch(1);
+        String second = answerToken(Duration.ofHours(1));
+        List<CompletableFuture<OAuthBearerToken>> asks = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            asks.add(source.token());
+        }
+        for (CompletableFuture<OAuthBearerToken> a : asks) {
+            assertFalse(a.isDone(), "handed a token past its refresh point");
+        }
+        hold.countDown();
+        for (CompletableFuture<OAuthBearerToken> a : asks) {
+            assertEquals(second, a.orTimeout(30, TimeUnit.SECONDS).join().value().reveal());
+        }
+        assertEquals(2, forms.size());
+    }
+
+    @Test
+    void theClockSkewAndPrincipalClaimSettingsApply() {
+        // A token that expired 10 s ago passes the default 30 s of skew, not sasl.oauthbearer.clock.skew.seconds=5.
+        long now = clock.instant().getEpochSecond();
+        String stale = jwt("{\"sub\":\"app\",\"exp\":" + (now - 10) + "}");
+        answers.add(new Answer(200, "{\"access_token\":\"" + stale + "\"}"));
+        AuthenticationException e = assertInstanceOf(AuthenticationException.class,
+                failure(onClock(OAuthBearerLoginOptions.builder().clockSkew(Duration.ofSeconds(5)).build())));
+        assertTrue(e.getMessage().contains("expired"), e.getMessage());
+        // sasl.oauthbearer.sub.claim.name: an identity provider naming the principal in client_id.
+        String clientIdOnly = jwt("{\"client_id\":\"app\",\"exp\":" + (now + 3600) + "}");
+        answers.add(new Answer(200, "{\"access_token\":\"" + clientIdOnly + "\"}"));
+        assertEquals(clientIdOnly, take(onClock(OAuthBearerLoginOptions.builder().subClaimName("client_id").build())));
     }
 }
