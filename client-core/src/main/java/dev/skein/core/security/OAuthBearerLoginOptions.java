@@ -9,8 +9,8 @@ import java.util.Set;
 
 /**
  * How the built-in OAuth client-credentials source ({@link OAuthBearerTokenSource#clientCredentials})
- * refreshes and checks its tokens: the typed form of Kafka's {@code sasl.login.refresh.*} settings
- * (KIP-255, KIP-368) and of {@code sasl.oauthbearer.clock.skew.seconds} and
+ * refreshes and checks its tokens and retries its endpoint: the typed form of Kafka's
+ * {@code sasl.login.refresh.*} settings (KIP-255, KIP-368), {@code sasl.login.retry.backoff.*}, and {@code sasl.oauthbearer.clock.skew.seconds} and
  * {@code sasl.oauthbearer.sub.claim.name} (KIP-768). Immutable; {@link #mutate()} derives a changed copy.
  *
  * <p>A token is refreshed at {@code factor + jitter * random} of its lifetime (the time from the request
@@ -30,6 +30,10 @@ public final class OAuthBearerLoginOptions {
     public static final Duration DEFAULT_REFRESH_MIN_PERIOD = Duration.ofSeconds(60);
     /** {@code sasl.login.refresh.buffer.seconds}: refresh at least this long before the token expires. */
     public static final Duration DEFAULT_REFRESH_BUFFER = Duration.ofSeconds(300);
+    /** {@code sasl.login.retry.backoff.ms}: the wait after a failed token request before the next. */
+    public static final Duration DEFAULT_RETRY_BACKOFF = Duration.ofMillis(100);
+    /** {@code sasl.login.retry.backoff.max.ms}: the wait doubles per failure in a row up to this. */
+    public static final Duration DEFAULT_RETRY_BACKOFF_MAX = Duration.ofSeconds(10);
     /** {@code sasl.oauthbearer.clock.skew.seconds}: how far the identity provider's clock may be from ours. */
     public static final Duration DEFAULT_CLOCK_SKEW = Duration.ofSeconds(30);
     /** {@code sasl.oauthbearer.sub.claim.name}: the claim that names the principal. */
@@ -37,7 +41,8 @@ public final class OAuthBearerLoginOptions {
 
     /** The standard property names {@link Builder#set} accepts. */
     public static final Set<String> KEYS = Set.of("sasl.login.refresh.window.factor", "sasl.login.refresh.window.jitter",
-            "sasl.login.refresh.min.period.seconds", "sasl.login.refresh.buffer.seconds",
+            "sasl.login.refresh.min.period.seconds", "sasl.login.refresh.buffer.seconds", "sasl.login.retry.backoff.ms",
+            "sasl.login.retry.backoff.max.ms",
             "sasl.oauthbearer.clock.skew.seconds", "sasl.oauthbearer.sub.claim.name");
 
     private static final OAuthBearerLoginOptions DEFAULTS = builder().build();
@@ -46,6 +51,8 @@ public final class OAuthBearerLoginOptions {
     private final double refreshWindowJitter;
     private final Duration refreshMinPeriod;
     private final Duration refreshBuffer;
+    private final Duration retryBackoff;
+    private final Duration retryBackoffMax;
     private final Duration clockSkew;
     private final String subClaimName;
 
@@ -54,6 +61,8 @@ public final class OAuthBearerLoginOptions {
         this.refreshWindowJitter = b.refreshWindowJitter;
         this.refreshMinPeriod = b.refreshMinPeriod;
         this.refreshBuffer = b.refreshBuffer;
+        this.retryBackoff = b.retryBackoff;
+        this.retryBackoffMax = b.retryBackoffMax;
         this.clockSkew = b.clockSkew;
         this.subClaimName = b.subClaimName.trim();
     }
@@ -74,6 +83,8 @@ public final class OAuthBearerLoginOptions {
         b.refreshWindowJitter = refreshWindowJitter;
         b.refreshMinPeriod = refreshMinPeriod;
         b.refreshBuffer = refreshBuffer;
+        b.retryBackoff = retryBackoff;
+        b.retryBackoffMax = retryBackoffMax;
         b.clockSkew = clockSkew;
         b.subClaimName = subClaimName;
         return b;
@@ -91,6 +102,16 @@ public final class OAuthBearerLoginOptions {
     /** {@code sasl.login.refresh.buffer.seconds}, 0 to 3600 s. */
     public Duration refreshBuffer() { return refreshBuffer; }
 
+    /**
+     * {@code sasl.login.retry.backoff.ms}: after a failed token request the endpoint is not asked again
+     * for this long, doubled per failure in a row up to {@link #retryBackoffMax()}, +/-20% (KIP-580's
+     * formula, as every Skein retry); callers in between fail at once, retriably.
+     */
+    public Duration retryBackoff() { return retryBackoff; }
+
+    /** {@code sasl.login.retry.backoff.max.ms}: the longest wait between token requests. */
+    public Duration retryBackoffMax() { return retryBackoffMax; }
+
     /** {@code sasl.oauthbearer.clock.skew.seconds}: a token expired less than this long ago is still taken. */
     public Duration clockSkew() { return clockSkew; }
 
@@ -100,7 +121,8 @@ public final class OAuthBearerLoginOptions {
     @Override
     public String toString() {
         return "OAuthBearerLoginOptions(refresh=" + refreshWindowFactor + "+" + refreshWindowJitter + ", minPeriod="
-                + refreshMinPeriod + ", buffer=" + refreshBuffer + ", clockSkew=" + clockSkew + ", subClaim="
+                + refreshMinPeriod + ", buffer=" + refreshBuffer + ", retryBackoff=" + retryBackoff + ".."
+                + retryBackoffMax + ", clockSkew=" + clockSkew + ", subClaim="
                 + subClaimName + ")";
     }
 
@@ -110,6 +132,8 @@ public final class OAuthBearerLoginOptions {
         private double refreshWindowJitter = DEFAULT_REFRESH_WINDOW_JITTER;
         private Duration refreshMinPeriod = DEFAULT_REFRESH_MIN_PERIOD;
         private Duration refreshBuffer = DEFAULT_REFRESH_BUFFER;
+        private Duration retryBackoff = DEFAULT_RETRY_BACKOFF;
+        private Duration retryBackoffMax = DEFAULT_RETRY_BACKOFF_MAX;
         private Duration clockSkew = DEFAULT_CLOCK_SKEW;
         private String subClaimName = DEFAULT_SUB_CLAIM_NAME;
 
@@ -139,6 +163,16 @@ public final class OAuthBearerLoginOptions {
             return this;
         }
 
+        /**
+         * {@code sasl.login.retry.backoff.ms} and {@code sasl.login.retry.backoff.max.ms}. Defaults
+         * {@link #DEFAULT_RETRY_BACKOFF} and {@link #DEFAULT_RETRY_BACKOFF_MAX}.
+         */
+        public Builder retryBackoff(Duration initial, Duration max) {
+            this.retryBackoff = Objects.requireNonNull(initial, "initial");
+            this.retryBackoffMax = Objects.requireNonNull(max, "max");
+            return this;
+        }
+
         /** {@code sasl.oauthbearer.clock.skew.seconds}. Default {@link #DEFAULT_CLOCK_SKEW}. */
         public Builder clockSkew(Duration d) {
             this.clockSkew = Objects.requireNonNull(d, "clockSkew");
@@ -165,6 +199,8 @@ public final class OAuthBearerLoginOptions {
                         refreshWindowJitter(ConfigValues.doubleValue(key, value, Double.NEGATIVE_INFINITY, Double.MAX_VALUE));
                 case "sasl.login.refresh.min.period.seconds" -> refreshMinPeriod(seconds(key, value));
                 case "sasl.login.refresh.buffer.seconds" -> refreshBuffer(seconds(key, value));
+                case "sasl.login.retry.backoff.ms" -> retryBackoff(millis(key, value), retryBackoffMax);
+                case "sasl.login.retry.backoff.max.ms" -> retryBackoff(retryBackoff, millis(key, value));
                 case "sasl.oauthbearer.clock.skew.seconds" -> clockSkew(seconds(key, value));
                 case "sasl.oauthbearer.sub.claim.name" -> subClaimName(ConfigValues.string(key, value));
                 default -> throw new ConfigException(key, "unknown configuration key");
@@ -177,12 +213,23 @@ public final class OAuthBearerLoginOptions {
                     Long.MIN_VALUE / 1000, Long.MAX_VALUE / 1000));
         }
 
+        private static Duration millis(String key, Object value) {
+            return value instanceof Duration d ? d : Duration.ofMillis(ConfigValues.longValue(key, value,
+                    Long.MIN_VALUE, Long.MAX_VALUE));
+        }
+
         /** @throws ConfigException naming the key whose value is outside Kafka's range for it */
         public OAuthBearerLoginOptions build() {
             ConfigValues.doubleValue("sasl.login.refresh.window.factor", refreshWindowFactor, 0.5, 1.0);
             ConfigValues.doubleValue("sasl.login.refresh.window.jitter", refreshWindowJitter, 0.0, 0.25);
             checkSeconds("sasl.login.refresh.min.period.seconds", refreshMinPeriod, 900);
             checkSeconds("sasl.login.refresh.buffer.seconds", refreshBuffer, 3600);
+            if (retryBackoff.isNegative()) {
+                throw new ConfigException("sasl.login.retry.backoff.ms", "must not be negative, was " + retryBackoff.toMillis());
+            }
+            if (retryBackoffMax.compareTo(retryBackoff) < 0) {
+                throw new ConfigException("sasl.login.retry.backoff.max.ms", "must be at least sasl.login.retry.backoff.ms");
+            }
             checkSeconds("sasl.oauthbearer.clock.skew.seconds", clockSkew, Long.MAX_VALUE / 1000);
             if (subClaimName.isBlank()) {
                 throw new ConfigException("sasl.oauthbearer.sub.claim.name", "must not be blank");

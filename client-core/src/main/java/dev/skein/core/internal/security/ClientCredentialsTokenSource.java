@@ -2,6 +2,7 @@ package dev.skein.core.internal.security;
 
 import dev.skein.core.errors.AuthenticationException;
 import dev.skein.core.errors.NetworkException;
+import dev.skein.core.internal.Backoff;
 import dev.skein.core.security.OAuthBearerLoginOptions;
 import dev.skein.core.security.OAuthBearerToken;
 import dev.skein.core.security.OAuthBearerTokenSource;
@@ -33,7 +34,10 @@ import javax.net.ssl.SSLContext;
  * expired); one it would refuse is an {@link AuthenticationException}. Its life ends at the earlier of
  * its {@code exp} and {@code expires_in}. A token is reused until its refresh point ({@link TokenRefresh},
  * KIP-255's {@code sasl.login.refresh.*} settings in {@link OAuthBearerLoginOptions}); the first caller
- * after it starts the one request that concurrent callers share. The refresh is lazy: a connection that
+ * after it starts the one request that concurrent callers share. After a failed request the endpoint is
+ * not asked again before the retry backoff ({@code sasl.login.retry.backoff.ms} doubling per failure in
+ * a row up to {@code sasl.login.retry.backoff.max.ms}, +/-20%); callers in between fail at once with the
+ * last refusal, or with a retriable {@link NetworkException}. The refresh is lazy: a connection that
  * authenticates or re-authenticates (KIP-368, at 85-95% of a session the broker ends by the token's
  * expiry) asks, and waits for the new token within its {@code socket.connection.setup.timeout.ms}; no
  * thread or timer outlives the client. Redirects are not followed. An endpoint that cannot be reached
@@ -54,6 +58,9 @@ public final class ClientCredentialsTokenSource implements OAuthBearerTokenSourc
     private OAuthBearerToken token; // guarded by this: the last token fetched, or null
     private Instant refreshAt = Instant.MIN; // guarded by this: from then on, token is not handed out
     private CompletableFuture<OAuthBearerToken> fetching; // guarded by this: the fetch in flight, or null
+    private int failures; // guarded by this: fetches failed in a row
+    private Throwable lastFailure; // guarded by this: the last one's error
+    private Instant retryAt = Instant.MIN; // guarded by this: no fetch starts before it
 
     /** A token and when it is due for refresh. */
     private record Fetched(OAuthBearerToken token, Instant refreshAt) {}
@@ -108,25 +115,51 @@ public final class ClientCredentialsTokenSource implements OAuthBearerTokenSourc
     @Override
     public CompletableFuture<OAuthBearerToken> token() {
         synchronized (this) {
-            if (token != null && clock.instant().isBefore(refreshAt)) {
+            Instant now = clock.instant();
+            if (token != null && now.isBefore(refreshAt)) {
                 return CompletableFuture.completedFuture(token);
             }
             // A fetch that failed at once may have finished before it was assigned: start another.
             if (fetching == null || fetching.isDone()) {
-                fetching = fetch().handle((fetched, error) -> {
-                    synchronized (this) {
-                        fetching = null;
-                        if (error == null) {
-                            token = fetched.token();
-                            refreshAt = fetched.refreshAt();
-                            return token;
-                        }
-                    }
-                    throw error instanceof CompletionException c ? c : new CompletionException(error);
-                });
+                if (now.isBefore(retryAt)) {
+                    return CompletableFuture.failedFuture(backingOff(now));
+                }
+                fetching = fetch().handle((fetched, error) -> fetched(fetched, error));
             }
             return fetching.copy();
         }
+    }
+
+    /** Keeps a fetched token, or counts the failure and sets when the endpoint may be asked again. */
+    private OAuthBearerToken fetched(Fetched fetched, Throwable error) {
+        synchronized (this) {
+            fetching = null;
+            if (error == null) {
+                token = fetched.token();
+                refreshAt = fetched.refreshAt();
+                failures = 0;
+                lastFailure = null;
+                retryAt = Instant.MIN;
+                return token;
+            }
+            failures++;
+            lastFailure = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+            retryAt = clock.instant().plusNanos(Backoff.nanos(failures, login.retryBackoff(), login.retryBackoffMax()));
+        }
+        throw error instanceof CompletionException c ? c : new CompletionException(error);
+    }
+
+    /**
+     * Why a caller gets no token during the retry backoff: a refusal stays a refusal; anything else is
+     * retriable, so that the connection is tried again after its own backoff.
+     */
+    private Throwable backingOff(Instant now) {
+        if (lastFailure instanceof AuthenticationException) {
+            return lastFailure;
+        }
+        return new NetworkException("the OAuth token endpoint " + endpoint + " failed " + failures + " time(s) in a"
+                + " row; asked again in " + Duration.between(now, retryAt).toMillis() + " ms (sasl.login.retry.backoff.ms,"
+                + " sasl.login.retry.backoff.max.ms): " + lastFailure.getMessage(), lastFailure, true);
     }
 
     private CompletableFuture<Fetched> fetch() {

@@ -21,10 +21,6 @@ import java.util.Map;
  * business. Messages name claims, never quote the token.
  */
 public final class Jwt {
-    /** The principal claim Kafka reads unless {@code sasl.oauthbearer.sub.claim.name} names another. */
-    public static final String DEFAULT_SUB_CLAIM = "sub";
-    /** {@code sasl.oauthbearer.clock.skew.seconds}' default. */
-    public static final Duration DEFAULT_CLOCK_SKEW = Duration.ofSeconds(30);
     private static final BigDecimal MAX_SECONDS = BigDecimal.valueOf(Long.MAX_VALUE / 1000);
 
     /** The claims Skein reads; {@code issuedAt} is null when the token has no {@code iat}. */

@@ -125,12 +125,13 @@ class ClientCredentialsTokenSourceTest {
     void anEndpointThatIsDownForAMomentIsARetriableErrorAndAskedAgain() {
         // RFC 6749 section 5.2 errors are 400/401 answers; a 5xx, a 429 or a 408 says the endpoint cannot
         // answer now. Making it an AuthenticationException would stop the client for good.
-        ClientCredentialsTokenSource source = source(null);
+        ClientCredentialsTokenSource source = onClock(OAuthBearerLoginOptions.defaults());
         for (int status : new int[] {503, 500, 429, 408}) {
             answers.add(new Answer(status, "{\"error\":\"temporarily_unavailable\"}"));
             NetworkException e = assertInstanceOf(NetworkException.class, failure(source), "HTTP " + status);
             assertTrue(e.isRetriable(), "HTTP " + status);
             assertTrue(e.getMessage().contains("HTTP " + status), e.getMessage());
+            clock.advance(Duration.ofSeconds(13)); // past sasl.login.retry.backoff.max.ms (10 s) + 20%
         }
         String jwt = token(Duration.ofMinutes(5));
         answers.add(new Answer(200, "{\"access_token\":\"" + jwt + "\",\"token_type\":\"bearer\",\"expires_in\":300}"));
@@ -336,5 +337,31 @@ class ClientCredentialsTokenSourceTest {
         String clientIdOnly = jwt("{\"client_id\":\"app\",\"exp\":" + (now + 3600) + "}");
         answers.add(new Answer(200, "{\"access_token\":\"" + clientIdOnly + "\"}"));
         assertEquals(clientIdOnly, take(onClock(OAuthBearerLoginOptions.builder().subClaimName("client_id").build())));
+    }
+
+    @Test
+    void aFailingEndpointIsAskedAgainOnlyAfterTheRetryBackoff() {
+        // sasl.login.retry.backoff.ms doubling per failure up to sasl.login.retry.backoff.max.ms, +/-20%:
+        // connections that ask in between fail at once, retriably, and the endpoint is not asked.
+        ClientCredentialsTokenSource source = onClock(OAuthBearerLoginOptions.builder()
+                .retryBackoff(Duration.ofSeconds(10), Duration.ofSeconds(25)).build());
+        answers.add(new Answer(503, "{}"));
+        assertInstanceOf(NetworkException.class, failure(source));
+        clock.advance(Duration.ofSeconds(7)); // under 10 s - 20%
+        NetworkException waiting = assertInstanceOf(NetworkException.class, failure(source));
+        assertTrue(waiting.isRetriable());
+        assertTrue(waiting.getMessage().contains("sasl.login.retry.backoff.ms"), waiting.getMessage());
+        assertEquals(1, forms.size());
+        clock.advance(Duration.ofSeconds(5)); // past 10 s + 20%: asked again, and it fails again
+        answers.add(new Answer(500, "{}"));
+        assertInstanceOf(NetworkException.class, failure(source));
+        assertEquals(2, forms.size());
+        clock.advance(Duration.ofSeconds(15)); // the second wait is 20 s - 20% or more
+        assertInstanceOf(NetworkException.class, failure(source));
+        assertEquals(2, forms.size());
+        clock.advance(Duration.ofSeconds(16)); // past the cap of 25 s + 20% since the failure
+        String jwt = answerToken(Duration.ofHours(1));
+        assertEquals(jwt, take(source));
+        assertEquals(3, forms.size());
     }
 }
