@@ -176,7 +176,7 @@ class SecurityOptionsTest {
     }
 
     @Test
-    void loginRefreshAndRetryKeysAreAcceptedAndBadValuesFailAtBuildNamingTheKey() {
+    void loginRefreshRetryAndTimeoutKeysAreAcceptedAndBadValuesFailAtBuildNamingTheKey() {
         // KIP-255/KIP-368's refresh settings, with Kafka's ranges; a value outside one fails at build(),
         // naming its key, before any token is asked for.
         Map<String, Object> base = Map.of("security.protocol", "SASL_SSL", "sasl.mechanism", "OAUTHBEARER",
@@ -189,7 +189,8 @@ class SecurityOptionsTest {
                 "sasl.login.refresh.window.jitter", "0.25", "sasl.login.refresh.min.period.seconds", "900",
                 "sasl.login.refresh.buffer.seconds", "0", "sasl.oauthbearer.clock.skew.seconds", "5",
                 "sasl.oauthbearer.sub.claim.name", "client_id"));
-        ok.putAll(Map.of("sasl.login.retry.backoff.ms", "0", "sasl.login.retry.backoff.max.ms", "0"));
+        ok.putAll(Map.of("sasl.login.retry.backoff.ms", "0", "sasl.login.retry.backoff.max.ms", "0",
+                "sasl.login.connect.timeout.ms", "1", "sasl.login.read.timeout.ms", "60000"));
         assertEquals(SaslCredentials.Mechanism.OAUTHBEARER, ClientOptions.builder().properties(ok).build().sasl().mechanism());
         Object[][] bad = {{"sasl.login.refresh.window.factor", "0.49"}, {"sasl.login.refresh.window.factor", "1.01"},
                 {"sasl.login.refresh.window.factor", "eighty"}, {"sasl.login.refresh.window.jitter", "-0.01"},
@@ -197,7 +198,8 @@ class SecurityOptionsTest {
                 {"sasl.login.refresh.min.period.seconds", "-1"}, {"sasl.login.refresh.buffer.seconds", "3601"},
                 {"sasl.oauthbearer.clock.skew.seconds", "-1"}, {"sasl.oauthbearer.sub.claim.name", " "},
                 {"sasl.login.retry.backoff.ms", "-1"}, {"sasl.login.retry.backoff.max.ms", "99"},
-                {"sasl.login.retry.backoff.ms", "soon"}};
+                {"sasl.login.retry.backoff.ms", "soon"}, {"sasl.login.connect.timeout.ms", "0"},
+                {"sasl.login.read.timeout.ms", "-5"}};
         for (Object[] kv : bad) {
             Map<String, Object> props = new HashMap<>(base);
             props.put((String) kv[0], kv[1]);

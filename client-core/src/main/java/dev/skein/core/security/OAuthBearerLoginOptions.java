@@ -10,7 +10,8 @@ import java.util.Set;
 /**
  * How the built-in OAuth client-credentials source ({@link OAuthBearerTokenSource#clientCredentials})
  * refreshes and checks its tokens and retries its endpoint: the typed form of Kafka's
- * {@code sasl.login.refresh.*} settings (KIP-255, KIP-368), {@code sasl.login.retry.backoff.*}, and {@code sasl.oauthbearer.clock.skew.seconds} and
+ * {@code sasl.login.refresh.*} settings (KIP-255, KIP-368), {@code sasl.login.retry.backoff.*}, {@code sasl.login.connect.timeout.ms},
+ * {@code sasl.login.read.timeout.ms}, and {@code sasl.oauthbearer.clock.skew.seconds} and
  * {@code sasl.oauthbearer.sub.claim.name} (KIP-768). Immutable; {@link #mutate()} derives a changed copy.
  *
  * <p>A token is refreshed at {@code factor + jitter * random} of its lifetime (the time from the request
@@ -34,6 +35,13 @@ public final class OAuthBearerLoginOptions {
     public static final Duration DEFAULT_RETRY_BACKOFF = Duration.ofMillis(100);
     /** {@code sasl.login.retry.backoff.max.ms}: the wait doubles per failure in a row up to this. */
     public static final Duration DEFAULT_RETRY_BACKOFF_MAX = Duration.ofSeconds(10);
+    /**
+     * {@code sasl.login.connect.timeout.ms}: how long connecting to the token endpoint may take. Kafka sets
+     * none by default; Skein 10 s, which the connection's own {@code socket.connection.setup.timeout.ms} bounds.
+     */
+    public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
+    /** {@code sasl.login.read.timeout.ms}: how long the endpoint's answer may take once asked (Kafka: none; Skein: 10 s). */
+    public static final Duration DEFAULT_READ_TIMEOUT = Duration.ofSeconds(10);
     /** {@code sasl.oauthbearer.clock.skew.seconds}: how far the identity provider's clock may be from ours. */
     public static final Duration DEFAULT_CLOCK_SKEW = Duration.ofSeconds(30);
     /** {@code sasl.oauthbearer.sub.claim.name}: the claim that names the principal. */
@@ -42,7 +50,7 @@ public final class OAuthBearerLoginOptions {
     /** The standard property names {@link Builder#set} accepts. */
     public static final Set<String> KEYS = Set.of("sasl.login.refresh.window.factor", "sasl.login.refresh.window.jitter",
             "sasl.login.refresh.min.period.seconds", "sasl.login.refresh.buffer.seconds", "sasl.login.retry.backoff.ms",
-            "sasl.login.retry.backoff.max.ms",
+            "sasl.login.retry.backoff.max.ms", "sasl.login.connect.timeout.ms", "sasl.login.read.timeout.ms",
             "sasl.oauthbearer.clock.skew.seconds", "sasl.oauthbearer.sub.claim.name");
 
     private static final OAuthBearerLoginOptions DEFAULTS = builder().build();
@@ -53,6 +61,8 @@ public final class OAuthBearerLoginOptions {
     private final Duration refreshBuffer;
     private final Duration retryBackoff;
     private final Duration retryBackoffMax;
+    private final Duration connectTimeout;
+    private final Duration readTimeout;
     private final Duration clockSkew;
     private final String subClaimName;
 
@@ -63,6 +73,8 @@ public final class OAuthBearerLoginOptions {
         this.refreshBuffer = b.refreshBuffer;
         this.retryBackoff = b.retryBackoff;
         this.retryBackoffMax = b.retryBackoffMax;
+        this.connectTimeout = b.connectTimeout;
+        this.readTimeout = b.readTimeout;
         this.clockSkew = b.clockSkew;
         this.subClaimName = b.subClaimName.trim();
     }
@@ -85,6 +97,8 @@ public final class OAuthBearerLoginOptions {
         b.refreshBuffer = refreshBuffer;
         b.retryBackoff = retryBackoff;
         b.retryBackoffMax = retryBackoffMax;
+        b.connectTimeout = connectTimeout;
+        b.readTimeout = readTimeout;
         b.clockSkew = clockSkew;
         b.subClaimName = subClaimName;
         return b;
@@ -112,6 +126,12 @@ public final class OAuthBearerLoginOptions {
     /** {@code sasl.login.retry.backoff.max.ms}: the longest wait between token requests. */
     public Duration retryBackoffMax() { return retryBackoffMax; }
 
+    /** {@code sasl.login.connect.timeout.ms}: connecting to the token endpoint fails, retriably, after this. */
+    public Duration connectTimeout() { return connectTimeout; }
+
+    /** {@code sasl.login.read.timeout.ms}: a token request unanswered this long fails, retriably. */
+    public Duration readTimeout() { return readTimeout; }
+
     /** {@code sasl.oauthbearer.clock.skew.seconds}: a token expired less than this long ago is still taken. */
     public Duration clockSkew() { return clockSkew; }
 
@@ -122,7 +142,7 @@ public final class OAuthBearerLoginOptions {
     public String toString() {
         return "OAuthBearerLoginOptions(refresh=" + refreshWindowFactor + "+" + refreshWindowJitter + ", minPeriod="
                 + refreshMinPeriod + ", buffer=" + refreshBuffer + ", retryBackoff=" + retryBackoff + ".."
-                + retryBackoffMax + ", clockSkew=" + clockSkew + ", subClaim="
+                + retryBackoffMax + ", timeouts=" + connectTimeout + "/" + readTimeout + ", clockSkew=" + clockSkew + ", subClaim="
                 + subClaimName + ")";
     }
 
@@ -134,6 +154,8 @@ public final class OAuthBearerLoginOptions {
         private Duration refreshBuffer = DEFAULT_REFRESH_BUFFER;
         private Duration retryBackoff = DEFAULT_RETRY_BACKOFF;
         private Duration retryBackoffMax = DEFAULT_RETRY_BACKOFF_MAX;
+        private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
+        private Duration readTimeout = DEFAULT_READ_TIMEOUT;
         private Duration clockSkew = DEFAULT_CLOCK_SKEW;
         private String subClaimName = DEFAULT_SUB_CLAIM_NAME;
 
@@ -173,6 +195,16 @@ public final class OAuthBearerLoginOptions {
             return this;
         }
 
+        /**
+         * {@code sasl.login.connect.timeout.ms} and {@code sasl.login.read.timeout.ms}. Defaults
+         * {@link #DEFAULT_CONNECT_TIMEOUT} and {@link #DEFAULT_READ_TIMEOUT}.
+         */
+        public Builder timeouts(Duration connect, Duration read) {
+            this.connectTimeout = Objects.requireNonNull(connect, "connect");
+            this.readTimeout = Objects.requireNonNull(read, "read");
+            return this;
+        }
+
         /** {@code sasl.oauthbearer.clock.skew.seconds}. Default {@link #DEFAULT_CLOCK_SKEW}. */
         public Builder clockSkew(Duration d) {
             this.clockSkew = Objects.requireNonNull(d, "clockSkew");
@@ -201,6 +233,8 @@ public final class OAuthBearerLoginOptions {
                 case "sasl.login.refresh.buffer.seconds" -> refreshBuffer(seconds(key, value));
                 case "sasl.login.retry.backoff.ms" -> retryBackoff(millis(key, value), retryBackoffMax);
                 case "sasl.login.retry.backoff.max.ms" -> retryBackoff(retryBackoff, millis(key, value));
+                case "sasl.login.connect.timeout.ms" -> timeouts(millis(key, value), readTimeout);
+                case "sasl.login.read.timeout.ms" -> timeouts(connectTimeout, millis(key, value));
                 case "sasl.oauthbearer.clock.skew.seconds" -> clockSkew(seconds(key, value));
                 case "sasl.oauthbearer.sub.claim.name" -> subClaimName(ConfigValues.string(key, value));
                 default -> throw new ConfigException(key, "unknown configuration key");
@@ -230,6 +264,8 @@ public final class OAuthBearerLoginOptions {
             if (retryBackoffMax.compareTo(retryBackoff) < 0) {
                 throw new ConfigException("sasl.login.retry.backoff.max.ms", "must be at least sasl.login.retry.backoff.ms");
             }
+            ConfigValues.millis("sasl.login.connect.timeout.ms", connectTimeout, 1);
+            ConfigValues.millis("sasl.login.read.timeout.ms", readTimeout, 1);
             checkSeconds("sasl.oauthbearer.clock.skew.seconds", clockSkew, Long.MAX_VALUE / 1000);
             if (subClaimName.isBlank()) {
                 throw new ConfigException("sasl.oauthbearer.sub.claim.name", "must not be blank");

@@ -37,7 +37,8 @@ import javax.net.ssl.SSLContext;
  * after it starts the one request that concurrent callers share. After a failed request the endpoint is
  * not asked again before the retry backoff ({@code sasl.login.retry.backoff.ms} doubling per failure in
  * a row up to {@code sasl.login.retry.backoff.max.ms}, +/-20%); callers in between fail at once with the
- * last refusal, or with a retriable {@link NetworkException}. The refresh is lazy: a connection that
+ * last refusal, or with a retriable {@link NetworkException}. A request must connect and be answered
+ * within {@code sasl.login.connect.timeout.ms} and {@code sasl.login.read.timeout.ms}. The refresh is lazy: a connection that
  * authenticates or re-authenticates (KIP-368, at 85-95% of a session the broker ends by the token's
  * expiry) asks, and waits for the new token within its {@code socket.connection.setup.timeout.ms}; no
  * thread or timer outlives the client. Redirects are not followed. An endpoint that cannot be reached
@@ -46,7 +47,6 @@ import javax.net.ssl.SSLContext;
  * secret or the token.
  */
 public final class ClientCredentialsTokenSource implements OAuthBearerTokenSource {
-    private static final Duration TIMEOUT = Duration.ofSeconds(10);
 
     private final URI endpoint;
     private final String clientId;
@@ -99,7 +99,7 @@ public final class ClientCredentialsTokenSource implements OAuthBearerTokenSourc
         this.scope = scope;
         this.login = Objects.requireNonNull(login, "login");
         this.clock = Objects.requireNonNull(clock, "clock");
-        HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(TIMEOUT).followRedirects(HttpClient.Redirect.NEVER);
+        HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(login.connectTimeout()).followRedirects(HttpClient.Redirect.NEVER);
         if (ssl != null) {
             b.sslContext(ssl);
         }
@@ -168,7 +168,7 @@ public final class ClientCredentialsTokenSource implements OAuthBearerTokenSourc
         String basic = Base64.getEncoder().encodeToString((URLEncoder.encode(clientId, StandardCharsets.UTF_8) + ":"
                 + URLEncoder.encode(clientSecret.reveal(), StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8));
         HttpRequest request = HttpRequest.newBuilder(endpoint)
-                .timeout(TIMEOUT)
+                .timeout(login.readTimeout())
                 .header("Content-Type", "application/x-www-form-urlencoded")
                 .header("Accept", "application/json")
                 .header("Authorization", "Basic " + basic)

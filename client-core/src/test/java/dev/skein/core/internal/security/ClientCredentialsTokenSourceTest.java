@@ -364,4 +364,22 @@ class ClientCredentialsTokenSourceTest {
         assertEquals(jwt, take(source));
         assertEquals(3, forms.size());
     }
+
+    @Test
+    void anEndpointSlowerThanTheReadTimeoutFailsRetriablyInTime() {
+        // sasl.login.read.timeout.ms: the answer must come within it (it was 10 s, whatever was set).
+        ClientCredentialsTokenSource source = onClock(OAuthBearerLoginOptions.builder()
+                .timeouts(Duration.ofSeconds(5), Duration.ofMillis(300)).build());
+        hold = new CountDownLatch(1);
+        answerToken(Duration.ofHours(1));
+        try {
+            CompletionException e = assertThrows(CompletionException.class,
+                    () -> source.token().orTimeout(5, TimeUnit.SECONDS).join());
+            NetworkException n = assertInstanceOf(NetworkException.class, e.getCause());
+            assertTrue(n.isRetriable());
+            assertTrue(n.getMessage().contains("timed out"), n.getMessage());
+        } finally {
+            hold.countDown();
+        }
+    }
 }
