@@ -32,19 +32,23 @@ import javax.net.ssl.SSLContext;
  * {@code expires_in} from the JSON answer (top-level members only, {@link JsonReader}). The token is
  * checked as Kafka's login checks it ({@link Jwt}: {@code exp} required, {@code sub} a string, not
  * expired); one it would refuse is an {@link AuthenticationException}. Its life ends at the earlier of
- * its {@code exp} and {@code expires_in}. A token is reused until its refresh point ({@link TokenRefresh},
- * KIP-255's {@code sasl.login.refresh.*} settings in {@link OAuthBearerLoginOptions}); the first caller
- * after it starts the one request that concurrent callers share. After a failed request the endpoint is
- * not asked again before the retry backoff ({@code sasl.login.retry.backoff.ms} doubling per failure in
- * a row up to {@code sasl.login.retry.backoff.max.ms}, +/-20%); callers in between fail at once with the
- * last refusal, or with a retriable {@link NetworkException}. A request must connect and be answered
- * within {@code sasl.login.connect.timeout.ms} and {@code sasl.login.read.timeout.ms}. The refresh is lazy: a connection that
+ * its {@code exp} and {@code expires_in}. Redirects are not followed. Messages never quote the secret
+ * or the token.
+ *
+ * <p>A token is reused until its refresh point ({@link TokenRefresh}: KIP-255's
+ * {@code sasl.login.refresh.*} settings in {@link OAuthBearerLoginOptions}); the first caller after it
+ * starts the one request that concurrent callers share. The refresh is lazy: a connection that
  * authenticates or re-authenticates (KIP-368, at 85-95% of a session the broker ends by the token's
  * expiry) asks, and waits for the new token within its {@code socket.connection.setup.timeout.ms}; no
- * thread or timer outlives the client. Redirects are not followed. An endpoint that cannot be reached
- * or cannot answer now (HTTP 5xx, 429, 408) fails the call with a retriable {@link NetworkException};
- * a refusal (any other status) with an {@link AuthenticationException}. Messages never quote the
- * secret or the token.
+ * thread or timer outlives the client.
+ *
+ * <p>An endpoint that cannot be reached, does not answer within {@code sasl.login.connect.timeout.ms}
+ * and {@code sasl.login.read.timeout.ms}, or cannot answer now (HTTP 5xx, 429, 408) fails the call
+ * with a retriable {@link NetworkException}; a refusal (any other status) with an
+ * {@link AuthenticationException}. After a failed request the endpoint is not asked again before the
+ * retry backoff ({@code sasl.login.retry.backoff.ms} doubling per failure in a row up to
+ * {@code sasl.login.retry.backoff.max.ms}, +/-20%); callers in between fail at once with the last
+ * refusal, or with a retriable {@link NetworkException}.
  */
 public final class ClientCredentialsTokenSource implements OAuthBearerTokenSource {
 
@@ -99,7 +103,8 @@ public final class ClientCredentialsTokenSource implements OAuthBearerTokenSourc
         this.scope = scope;
         this.login = Objects.requireNonNull(login, "login");
         this.clock = Objects.requireNonNull(clock, "clock");
-        HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(login.connectTimeout()).followRedirects(HttpClient.Redirect.NEVER);
+        HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(login.connectTimeout())
+                .followRedirects(HttpClient.Redirect.NEVER);
         if (ssl != null) {
             b.sslContext(ssl);
         }
