@@ -48,7 +48,8 @@ import javax.net.ssl.SSLContext;
  * {@link AuthenticationException}. After a failed request the endpoint is not asked again before the
  * retry backoff ({@code sasl.login.retry.backoff.ms} doubling per failure in a row up to
  * {@code sasl.login.retry.backoff.max.ms}, +/-20%); callers in between fail at once with the last
- * refusal, or with a retriable {@link NetworkException}.
+ * refusal, or with a retriable {@link NetworkException}. While the last token has not expired, though,
+ * a failed refresh hands it out instead, as Kafka's login keeps its credential while it retries.
  */
 public final class ClientCredentialsTokenSource implements OAuthBearerTokenSource {
 
@@ -60,7 +61,7 @@ public final class ClientCredentialsTokenSource implements OAuthBearerTokenSourc
     private final OAuthBearerLoginOptions login;
     private final Clock clock;
     private OAuthBearerToken token; // guarded by this: the last token fetched, or null
-    private Instant refreshAt = Instant.MIN; // guarded by this: from then on, token is not handed out
+    private Instant refreshAt = Instant.MIN; // guarded by this: from then on, token is handed out only if a refresh fails
     private CompletableFuture<OAuthBearerToken> fetching; // guarded by this: the fetch in flight, or null
     private int failures; // guarded by this: fetches failed in a row
     private Throwable lastFailure; // guarded by this: the last one's error
@@ -113,9 +114,10 @@ public final class ClientCredentialsTokenSource implements OAuthBearerTokenSourc
 
     /**
      * The token fetched last while it is before its refresh point; past it (or before the first), the one
-     * fetch in flight, started by the first caller to find none. Callers never receive a token past its
-     * refresh point, except those that waited for the fetch that brought it. Each caller gets its own
-     * future: completing or cancelling it does not touch the others'.
+     * fetch in flight, started by the first caller to find none. Callers receive a token past its refresh
+     * point only when the fetch that was to replace it failed (or the retry backoff holds the next one
+     * back) and it has not expired. Each caller gets its own future: completing or cancelling it does not
+     * touch the others'.
      */
     @Override
     public CompletableFuture<OAuthBearerToken> token() {
@@ -124,15 +126,29 @@ public final class ClientCredentialsTokenSource implements OAuthBearerTokenSourc
             if (token != null && now.isBefore(refreshAt)) {
                 return CompletableFuture.completedFuture(token);
             }
+            OAuthBearerToken valid = token != null && now.isBefore(token.expiresAt()) ? token : null;
             // A fetch that failed at once may have finished before it was assigned: start another.
             if (fetching == null || fetching.isDone()) {
                 if (now.isBefore(retryAt)) {
-                    return CompletableFuture.failedFuture(backingOff(now));
+                    return valid != null ? CompletableFuture.completedFuture(valid)
+                            : CompletableFuture.failedFuture(backingOff(now));
                 }
                 fetching = fetch().handle((fetched, error) -> fetched(fetched, error));
             }
-            return fetching.copy();
+            CompletableFuture<OAuthBearerToken> mine = fetching.copy();
+            return valid == null ? mine : mine.exceptionallyCompose(e -> stillValid(valid, e));
         }
+    }
+
+    /**
+     * A refresh failed while the token it was to replace is still valid: that token, until it expires.
+     * Kafka's login likewise keeps the credential it has while its refresh retries, so an identity
+     * provider that is down (or refuses) after the refresh point fails no connection before the token
+     * itself would be refused.
+     */
+    private CompletableFuture<OAuthBearerToken> stillValid(OAuthBearerToken valid, Throwable error) {
+        return clock.instant().isBefore(valid.expiresAt()) ? CompletableFuture.completedFuture(valid)
+                : CompletableFuture.failedFuture(error);
     }
 
     /** Keeps a fetched token, or counts the failure and sets when the endpoint may be asked again. */

@@ -366,6 +366,33 @@ class ClientCredentialsTokenSourceTest {
     }
 
     @Test
+    void aRefreshThatFailsHandsOutTheTokenStillValidUntilItExpires() {
+        // As Kafka's login keeps the credential it has while its refresh retries: an identity provider down
+        // after the refresh point must not fail new connections and re-authentications while the token
+        // the broker would still accept is at hand.
+        ClientCredentialsTokenSource source = onClock(noJitter().refreshWindowFactor(0.5).build());
+        String first = answerToken(Duration.ofHours(1));
+        assertEquals(first, take(source));
+        clock.advance(Duration.ofMinutes(31)); // past the refresh point
+        answers.add(new Answer(503, "{}"));
+        assertEquals(first, take(source), "the refresh failed; the valid token is handed out");
+        assertEquals(2, forms.size());
+        clock.advance(Duration.ofMillis(50)); // within the retry backoff: not asked, the valid token again
+        assertEquals(first, take(source));
+        assertEquals(2, forms.size());
+        answers.add(new Answer(401, "{\"error\":\"invalid_client\"}"));
+        clock.advance(Duration.ofSeconds(1)); // past the backoff: asked again, refused, still within its life
+        assertEquals(first, take(source));
+        assertEquals(3, forms.size());
+        clock.advance(Duration.ofMinutes(29)); // past exp: nothing valid is left, the failure shows
+        answers.add(new Answer(503, "{}"));
+        assertInstanceOf(NetworkException.class, failure(source));
+        String second = answerToken(Duration.ofHours(1));
+        clock.advance(Duration.ofSeconds(13));
+        assertEquals(second, take(source));
+    }
+
+    @Test
     void anEndpointSlowerThanTheReadTimeoutFailsRetriablyInTime() {
         // sasl.login.read.timeout.ms: the answer must come within it (it was 10 s, whatever was set).
         ClientCredentialsTokenSource source = onClock(OAuthBearerLoginOptions.builder()
