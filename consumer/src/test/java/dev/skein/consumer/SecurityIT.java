@@ -23,6 +23,7 @@ import dev.skein.producer.ProducerRecord;
 import dev.skein.producer.RecordMetadata;
 import dev.skein.serdes.Serdes;
 import dev.skein.testkit.Await;
+import dev.skein.testkit.FaultProxy;
 import dev.skein.testkit.KafkaCluster.Listener;
 import dev.skein.testkit.KafkaCluster;
 import dev.skein.testkit.KafkaClusterExtension;
@@ -303,6 +304,83 @@ class SecurityIT {
     private static void assertDenied(Throwable e, String resource) {
         assertInstanceOf(AuthorizationException.class, e, () -> String.valueOf(e));
         assertTrue(e.getMessage().contains(resource), "names " + resource + ": " + e.getMessage());
+    }
+
+    /**
+     * A user whose SCRAM credential is created only after its clients started (a Kubernetes operator
+     * creating the KafkaUser beside the application's pod, a password rotated on the broker a little
+     * before the application's secret): while it is missing, every call fails promptly with the
+     * {@link AuthenticationException}, not a timeout; the clients keep connecting, backing off (no storm:
+     * the attempts through the proxy are counted over a window); and once the credential exists, the
+     * producer writes, the consumer group reads and the admin client answers, as with Apache Kafka's clients.
+     */
+    @Test
+    void aUserCreatedAfterItsClientsStartedIsServedOnceItsCredentialExists() throws Exception {
+        String user = "late-" + UUID.randomUUID().toString().substring(0, 8);
+        String password = "late-Scram-Secret";
+        String topic = "secure-late-" + UUID.randomUUID();
+        try (Admin root = Admin.builder().bootstrapServers(kafka.bootstrapServers()).build()) {
+            root.topics().create(List.of(NewTopic.of(topic, 1, 1))).all().get(30, TimeUnit.SECONDS);
+        }
+        String direct = kafka.bootstrapServers(Listener.SASL_PLAINTEXT);
+        int colon = direct.lastIndexOf(':');
+        // Bootstrap through a proxy that counts connections: until the credential exists no client learns
+        // the broker's own address, so every attempt of theirs passes here.
+        try (FaultProxy proxy = FaultProxy.start(direct.substring(0, colon), Integer.parseInt(direct.substring(colon + 1)))) {
+            String bootstrap = "127.0.0.1:" + proxy.port();
+            Consumer<ClientOptions.Builder> late = b -> b.securityProtocol(SecurityProtocol.SASL_PLAINTEXT)
+                    .sasl(SaslCredentials.scramSha512(user, Secret.of(password)));
+            try (Producer<String, String> producer = Producer.builder(Serdes.string(), Serdes.string())
+                         .bootstrapServers(bootstrap).clientOptions(late).build();
+                 dev.skein.consumer.Consumer<String, String> consumer = dev.skein.consumer.Consumer
+                         .builder(Serdes.string(), Serdes.string()).bootstrapServers(bootstrap).clientOptions(late)
+                         .groupId("g-" + topic).offsetReset(OffsetReset.EARLIEST).build();
+                 Admin admin = Admin.builder().bootstrapServers(bootstrap).clientOptions(late).build()) {
+                consumer.subscribe(List.of(topic));
+
+                long start = System.nanoTime();
+                ExecutionException sent = assertThrows(ExecutionException.class,
+                        () -> producer.send(ProducerRecord.of(topic, "k", "before")).get(30, TimeUnit.SECONDS));
+                assertInstanceOf(AuthenticationException.class, sent.getCause(), sent::toString);
+                assertThrows(AuthenticationException.class, () -> consumer.poll(Duration.ofSeconds(30)));
+                ExecutionException listed = assertThrows(ExecutionException.class,
+                        () -> admin.topics().list(false).get(30, TimeUnit.SECONDS));
+                assertInstanceOf(AuthenticationException.class, listed.getCause(), listed::toString);
+                assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(15),
+                        "each call failed promptly, not after its timeout");
+
+                // Still refused a while later, and still trying, backing off: three clients, each with its
+                // backoff doubling from reconnect.backoff.ms (50 ms) to reconnect.backoff.max.ms (1 s).
+                int before = proxy.acceptedConnections();
+                long windowStart = System.nanoTime();
+                Await.until("a window of 5 s", Duration.ofSeconds(10),
+                        () -> System.nanoTime() - windowStart >= TimeUnit.SECONDS.toNanos(5));
+                ExecutionException again = assertThrows(ExecutionException.class,
+                        () -> producer.send(ProducerRecord.of(topic, "k", "still")).get(30, TimeUnit.SECONDS));
+                assertInstanceOf(AuthenticationException.class, again.getCause(), again::toString);
+                int attempts = proxy.acceptedConnections() - before;
+                assertTrue(attempts >= 3, "the clients keep trying: " + attempts + " connections in 5 s");
+                assertTrue(attempts <= 45, "and back off, no storm: " + attempts + " connections in 5 s");
+
+                try (Admin root = Admin.builder().bootstrapServers(kafka.bootstrapServers()).build()) {
+                    root.credentials().alter(List.of(ScramChange.upsert(user, ScramMechanism.SCRAM_SHA_512, 4096, password)))
+                            .all().get(30, TimeUnit.SECONDS);
+                }
+                Await.until("the producer writes once the credential exists", Duration.ofSeconds(30),
+                        () -> producer.send(ProducerRecord.of(topic, "k", "after")).get(10, TimeUnit.SECONDS) != null);
+                Await.until("the admin client answers", Duration.ofSeconds(30),
+                        () -> admin.topics().list(false).get(10, TimeUnit.SECONDS).stream().anyMatch(t -> t.name().equals(topic)));
+                ConsumerRecord<String, String> read = Await.value("the consumer group reads what was written",
+                        Duration.ofSeconds(60), () -> {
+                            for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(500))) {
+                                return r; // AuthenticationException until it authenticates: Await retries
+                            }
+                            return null;
+                        });
+                assertEquals("after", read.value(), "the records refused were not written");
+                consumer.commitSync();
+            }
+        }
     }
 
     @Test
