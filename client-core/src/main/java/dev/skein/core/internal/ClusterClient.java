@@ -41,6 +41,11 @@ import java.util.function.Supplier;
  * a known broker, or, when every known broker is failing, the bootstrap servers again), and feeds
  * back the outcome.
  *
+ * <p>An authentication failure fails what waits at that moment (metadata waiters, and the requests
+ * whose connection was refused), and what starts while the refused broker's backoff lasts; it does not
+ * stop the client: refreshes go on after their backoff, and once a connection authenticates everything
+ * proceeds ({@link ConnectionManager}).
+ *
  * <p>Thread-safe. Futures complete on event loops; dependent stages must not block.
  */
 public final class ClusterClient implements AutoCloseable {
@@ -64,14 +69,16 @@ public final class ClusterClient implements AutoCloseable {
         this.loop = resources.eventLoops().next();
         this.connections = new ConnectionManager(resources, options, oneLoop ? loop : null);
         this.metadata = new MetadataManager(options.metadataMaxAge(), options.retryBackoff(), options.retryBackoffMax());
-        connections.onAuthenticationFailure(metadata::fail);
+        connections.onAuthenticationFailure((refused, node) -> metadata.failWaiters(refused));
     }
 
     /**
-     * The failure that stopped this client for good (authentication), or null. Clients check it
-     * where they would otherwise wait, so that it reaches every operation promptly.
+     * The latest authentication failure since a connection last authenticated, or null
+     * ({@link ConnectionManager#authenticationFailure()}). It is not final: the client keeps connecting
+     * after the backoff, and the failure clears once a connection authenticates. Clients raise it where
+     * they would otherwise wait on a connection that cannot come yet.
      */
-    public AuthenticationException fatalError() {
+    public AuthenticationException authenticationFailure() {
         return connections.authenticationFailure();
     }
 
@@ -183,9 +190,6 @@ public final class ClusterClient implements AutoCloseable {
      * metadata; if that does not list it either, it fails.
      */
     private CompletableFuture<BrokerConnection> connectionTo(int nodeId) {
-        if (fatalError() != null) {
-            return CompletableFuture.failedFuture(fatalError());
-        }
         boolean lane = ConnectionManager.isCoordinatorLane(nodeId);
         int brokerId = lane ? ConnectionManager.COORDINATOR_LANE_BASE - nodeId : nodeId;
         Node node = cluster().broker(brokerId);
@@ -291,9 +295,6 @@ public final class ClusterClient implements AutoCloseable {
     }
 
     private CompletableFuture<BrokerConnection> anyConnection() {
-        if (fatalError() != null) {
-            return CompletableFuture.failedFuture(fatalError());
-        }
         List<BrokerConnection> open = connections.openConnections();
         if (!open.isEmpty()) {
             return CompletableFuture.completedFuture(open.get(0));
@@ -391,6 +392,11 @@ public final class ClusterClient implements AutoCloseable {
             try {
                 if (error != null) {
                     lastRefreshFailure = Retry.cause(error);
+                    if (lastRefreshFailure instanceof AuthenticationException refused) {
+                        // Refused now, or by the broker in backoff after a refusal: those waiting fail at
+                        // once (KIP-152) rather than waiting out their timeouts; the refreshes go on.
+                        metadata.failWaiters(refused);
+                    }
                     metadata.onFailure(nowMs());
                     log.debug("metadata refresh failed: {}", error.toString());
                 } else if (metadata.onResponse(response, nowMs())) {

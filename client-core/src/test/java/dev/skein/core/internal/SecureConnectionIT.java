@@ -97,7 +97,10 @@ class SecureConnectionIT {
         }
     }
 
-    /** The final failure over {@code options}, which must come within seconds. */
+    /**
+     * The refusal over {@code options}, which must come within seconds; a later operation tries again
+     * (the refusal is not final) and is refused again.
+     */
     private static AuthenticationException fails(ClientOptions options) throws Exception {
         try (ClusterClient client = ClusterClient.start(options, null)) {
             long start = System.nanoTime();
@@ -106,10 +109,11 @@ class SecureConnectionIT {
             assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(15), "the failure came promptly");
             AuthenticationException a = assertInstanceOf(AuthenticationException.class, e.getCause(), e::toString);
             assertFalse(a.isRetriable());
-            assertSame(a, client.fatalError(), "the failure is final for the client");
+            assertInstanceOf(AuthenticationException.class, client.authenticationFailure(),
+                    "held until a connection authenticates");
             ExecutionException later = assertThrows(ExecutionException.class,
                     () -> client.send(1, ApiKey.METADATA, v -> new MetadataRequest()).get(5, TimeUnit.SECONDS));
-            assertInstanceOf(AuthenticationException.class, later.getCause(), "later operations fail with it too");
+            assertInstanceOf(AuthenticationException.class, later.getCause(), "a later operation is refused too");
             return a;
         }
     }
@@ -188,7 +192,7 @@ class SecureConnectionIT {
             assertTrue(t.getMessage().contains("PLAINTEXT") && t.getMessage().contains("security.protocol=SSL"),
                     t::getMessage);
             assertInstanceOf(NetworkException.class, t.getCause());
-            assertNull(client.fatalError(), "not final for the client");
+            assertNull(client.authenticationFailure(), "no refusal");
         }
     }
 
@@ -209,7 +213,7 @@ class SecureConnectionIT {
                      .trustStore(certs.trustStore(), pass).build(), null)) {
             Cluster c = client.awaitReady(Duration.ofSeconds(30)).get(30, TimeUnit.SECONDS);
             assertEquals(1, c.brokers().size());
-            assertNull(client.fatalError(), "a closed handshake does not stop the client");
+            assertNull(client.authenticationFailure(), "a closed handshake is no refusal");
             assertTrue(forwarder.accepted() >= 2, "connected again after the first connection was closed");
         }
     }
@@ -301,7 +305,7 @@ class SecureConnectionIT {
                 .securityProtocol(SecurityProtocol.SASL_PLAINTEXT).sasl(SaslCredentials.oauthBearer(flaky)).build(), null)) {
             Cluster c = client.awaitReady(Duration.ofSeconds(30)).get(30, TimeUnit.SECONDS);
             assertEquals(1, c.brokers().size());
-            assertNull(client.fatalError());
+            assertNull(client.authenticationFailure());
             assertTrue(asked.get() >= 3, "asked " + asked.get() + " times");
         }
     }

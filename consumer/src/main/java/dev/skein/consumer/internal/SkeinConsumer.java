@@ -18,6 +18,7 @@ import dev.skein.core.ClientResources;
 import dev.skein.core.ConsumerGroupMetadata;
 import dev.skein.core.ErrorCode;
 import dev.skein.core.TopicPartition;
+import dev.skein.core.errors.AuthenticationException;
 import dev.skein.core.errors.TimeoutException;
 import dev.skein.core.internal.ClusterClient;
 import dev.skein.core.internal.Retry;
@@ -241,8 +242,12 @@ public final class SkeinConsumer<K, V> implements Consumer<K, V> {
         collector.raiseDeferred();
         do {
             checkWakeup();
-            if (client.fatalError() != null) {
-                throw client.fatalError(); // authentication failed: final for this consumer
+            AuthenticationException refused = client.authenticationFailure();
+            if (refused != null) {
+                // A connection was refused and none has authenticated since (KIP-152): each poll throws it
+                // at once while that lasts. Not final: the client connects again after the backoff, and
+                // the first poll after a connection authenticates goes on as before.
+                throw refused;
             }
             if (inGroup()) {
                 group.maintain();

@@ -3,6 +3,7 @@ package dev.skein.producer.internal;
 import dev.skein.core.ErrorCode;
 import dev.skein.core.Node;
 import dev.skein.core.TopicPartition;
+import dev.skein.core.errors.AuthenticationException;
 import dev.skein.core.errors.NetworkException;
 import dev.skein.core.errors.OutcomeUnknownException;
 import dev.skein.core.errors.ProtocolException;
@@ -111,6 +112,23 @@ final class Sender {
         this.idleTopics = new IdleTopics(settings.metadataMaxIdle().toNanos());
         this.txn = settings.transactionalId() == null ? null
                 : new TransactionManager(settings, client, idempotence, loop, this::wakeup, accumulator::hasIncomplete);
+        client.connections().onAuthenticationFailure((refused, node) -> loop.execute(() -> failRefused(node, refused)));
+    }
+
+    /**
+     * A connection attempt was refused (an authentication failure): the batches that waited for it fail
+     * with the error, those of the partitions {@code nodeId} leads and those without a known leader (which
+     * waited for the metadata), unless already in flight. Not final: a later send tries again, once the
+     * broker's backoff is over. On the loop.
+     */
+    private void failRefused(int nodeId, RuntimeException refused) {
+        Cluster cluster = client.cluster();
+        for (ProducerBatch b : accumulator.incomplete()) {
+            Node leader = cluster.leader(b.tp.topic(), b.tp.partition());
+            if (!inFlight.containsKey(b) && (leader == null || leader.id() == nodeId)) {
+                finish(b, refused);
+            }
+        }
     }
 
     /** The transaction state machine, or null for a producer without transactional.id. */
@@ -187,7 +205,10 @@ final class Sender {
         return inFlightBatches;
     }
 
-    /** The error that stopped the producer for good (e.g. not authorized to write idempotently), or null. */
+    /**
+     * The error that stopped the producer for good (e.g. not authorized to write idempotently), or null.
+     * Never an authentication failure: that fails the batches that waited on it ({@link #failRefused}).
+     */
     RuntimeException fatalError() {
         return fatal;
     }
@@ -227,9 +248,6 @@ final class Sender {
 
     private void pass() {
         long now = System.nanoTime();
-        if (fatal == null && client.fatalError() != null) {
-            fatal = client.fatalError(); // authentication failed: final
-        }
         if (fatal != null) {
             failAllQueued(fatal);
             return;
@@ -301,6 +319,13 @@ final class Sender {
                 continue; // an answer wakes this loop
             }
             if (!connectionReady(leader, connecting)) {
+                AuthenticationException refused = client.connections().refusal(leader.id());
+                if (refused != null) {
+                    // The leader refused this client a moment ago and is in backoff: the batches fail now
+                    // (KIP-152), not at delivery.timeout.ms; those sent after the backoff try again.
+                    failQueue(dq, refused);
+                    continue;
+                }
                 // Drained only once the connection is open: requests then go out in the order they are
                 // made. Chained on a pending connection, they would run newest first.
                 next = Math.min(next, now + settings.client().retryBackoff().toNanos());
@@ -705,6 +730,17 @@ final class Sender {
         metrics.recordErrors(b.recordCount());
         b.fail(e, callbacks);
         accumulator.deallocate(b);
+    }
+
+    /** Fails every batch waiting in {@code dq} (none of them is in flight). On the loop. */
+    private void failQueue(Deque<ProducerBatch> dq, RuntimeException e) {
+        List<ProducerBatch> queued;
+        synchronized (dq) {
+            queued = new ArrayList<>(dq);
+        }
+        for (ProducerBatch b : queued) {
+            finish(b, e);
+        }
     }
 
     private void failAllQueued(RuntimeException e) {

@@ -5,6 +5,7 @@ import dev.skein.core.ConsumerGroupMetadata;
 import dev.skein.core.ErrorCode;
 import dev.skein.core.OffsetAndMetadata;
 import dev.skein.core.TopicPartition;
+import dev.skein.core.errors.AuthenticationException;
 import dev.skein.core.errors.AuthorizationException;
 import dev.skein.core.errors.SkeinException;
 import dev.skein.core.errors.TimeoutException;
@@ -233,8 +234,10 @@ public final class SkeinProducer<K, V> implements Producer<K, V> {
                 Thread.currentThread().interrupt();
                 throw new TimeoutException("interrupted while waiting for metadata of " + name, e, false);
             } catch (ExecutionException e) {
-                if (client.fatalError() != null) {
-                    throw client.fatalError(); // authentication failed: final, no use waiting out max.block.ms
+                if (e.getCause() instanceof AuthenticationException refused) {
+                    // The metadata could not be had now (KIP-152): no use waiting out max.block.ms. Not final:
+                    // a later send tries again once the broker's backoff is over.
+                    throw refused;
                 }
                 c = client.cluster();
             }

@@ -4,6 +4,7 @@ import dev.skein.core.ConsumerGroupMetadata;
 import dev.skein.core.ErrorCode;
 import dev.skein.core.OffsetAndMetadata;
 import dev.skein.core.TopicPartition;
+import dev.skein.core.errors.AuthenticationException;
 import dev.skein.core.errors.ProducerFencedException;
 import dev.skein.core.errors.SkeinException;
 import dev.skein.core.errors.TimeoutException;
@@ -461,6 +462,12 @@ final class TxnRequests {
             outcome = answer.outcome();
         } else if (cause instanceof SkeinException s && s.isRetriable()) {
             outcome = TxnErrors.Outcome.REFIND_COORDINATOR; // no answer: the coordinator may have moved
+        } else if (cause instanceof AuthenticationException refused) {
+            // Not final for the producer (TxnState.failed); but the partitions did not join, and their
+            // records are failed with the refusal: the transaction cannot commit.
+            failed(new TransactionAbortableException("AddPartitionsToTxn for " + transactionalId + " was refused: "
+                    + refused.getMessage() + "; abort the transaction", refused));
+            return;
         } else {
             failed(cause instanceof RuntimeException re && !(cause instanceof TransactionAbortableException)
                     ? re : new SkeinException("AddPartitionsToTxn for " + transactionalId + " failed", cause));

@@ -1,5 +1,6 @@
 package dev.skein.producer.internal;
 
+import dev.skein.core.errors.AuthenticationException;
 import dev.skein.core.errors.ProducerFencedException;
 import dev.skein.core.errors.SkeinException;
 import dev.skein.producer.TransactionAbortableException;
@@ -19,7 +20,8 @@ import java.util.function.Supplier;
  *   <li>Calls come in order: {@code initTransactions()} once, then {@code beginTransaction()}, sends,
  *       and {@code commitTransaction()} or {@code abortTransaction()}. A call out of order is an
  *       {@link IllegalStateException} and changes nothing.</li>
- *   <li>A fatal error is final: every later call throws it, and no later answer changes the state.</li>
+ *   <li>A fatal error is final: every later call throws it, and no later answer changes the state. An
+ *       authentication failure is not one: it fails the call that met it, which may be made again.</li>
  *   <li>After an abortable error the transaction can only be aborted; a commit throws the error.</li>
  *   <li>A commit or abort that did not finish (it timed out) is finished by the same call: the other
  *       one is refused, since the first may already have reached the coordinator.</li>
@@ -282,9 +284,18 @@ final class TxnState {
     /**
      * Moves to the state an error calls for: abortable, or fatal (fenced, or a non-retriable error with a
      * code). Retriable errors change nothing (the call that met them may be repeated). Fatal is final.
+     *
+     * <p>Nor does an authentication failure: it is an error of the call that met it, which may be
+     * called again once the client authenticates ({@code initTransactions()} from the start, a commit or
+     * an abort by the same call). Apache Kafka's producer makes it fatal to a transactional producer
+     * (its {@code TransactionManager.authenticationFailed} fails the pending requests as fatal); Skein
+     * departs, since a refusal means the connection never carried the request (authentication precedes
+     * every request on it), so nothing about the transaction is in doubt. Where a re-authentication
+     * refused cut a request off, the call is as one that timed out: a commit or abort is finished by the
+     * same call, and offsets that may not have joined make the transaction abortable ({@link TxnRequests}).
      */
     synchronized void failed(Throwable e) {
-        if (e == null || state == State.FATAL_ERROR) {
+        if (e == null || state == State.FATAL_ERROR || e instanceof AuthenticationException) {
             return;
         }
         if (e instanceof TransactionAbortableException a) {

@@ -82,8 +82,6 @@ public final class MetadataManager {
     /** The topics the refresh in flight asked for (all when {@link #inFlightAllTopics}); empty when none is. */
     private Set<String> inFlightTopics = Set.of();
     private boolean inFlightAllTopics;
-    /** A final failure (authentication): every waiter, now and later, fails with it. */
-    private RuntimeException fatal;
     private boolean rebootstrapRequired;
     /**
      * The newest leader epoch seen per partition, with its topic's id, kept apart from the snapshot (as
@@ -121,9 +119,6 @@ public final class MetadataManager {
 
     /** Asks for a refresh as soon as the backoff allows; the future completes with the next snapshot. */
     public synchronized CompletableFuture<Cluster> requestUpdate() {
-        if (fatal != null) {
-            return CompletableFuture.failedFuture(fatal);
-        }
         updateRequested = true;
         return nextUpdate;
     }
@@ -133,9 +128,6 @@ public final class MetadataManager {
      * wait), else one requested now. For a caller that needs brokers, not fresh topic data.
      */
     public synchronized CompletableFuture<Cluster> nextSnapshot() {
-        if (fatal != null) {
-            return CompletableFuture.failedFuture(fatal);
-        }
         if (inFlight) {
             return inFlightWaiters;
         }
@@ -148,9 +140,6 @@ public final class MetadataManager {
      * is complete at once; otherwise a refresh is requested and the future completes with it.
      */
     public synchronized CompletableFuture<Cluster> addTopics(Collection<String> names) {
-        if (fatal != null) {
-            return CompletableFuture.failedFuture(fatal);
-        }
         topics.addAll(names);
         return describe(names, updateWanted());
     }
@@ -163,9 +152,6 @@ public final class MetadataManager {
      * {@code equals}): one object per owner; an operation that holds topics while it runs uses a new one.
      */
     public synchronized CompletableFuture<Cluster> setTopics(Object owner, Collection<String> names) {
-        if (fatal != null) {
-            return CompletableFuture.failedFuture(fatal);
-        }
         if (names.isEmpty()) {
             owned.remove(owner);
         } else {
@@ -249,7 +235,7 @@ public final class MetadataManager {
 
     /** Milliseconds until a refresh is due (0 when due now); large when one is in flight. */
     public synchronized long timeToNextUpdate(long nowMs) {
-        if (inFlight || fatal != null) {
+        if (inFlight) {
             return maxAgeMs;
         }
         long dueByAge = lastSuccessMs + maxAgeMs;
@@ -262,7 +248,7 @@ public final class MetadataManager {
 
     /** The request to send now, or null when no refresh is due. Marks a refresh in flight. */
     public synchronized MetadataRequest nextRequest(long nowMs) {
-        if (timeToNextUpdate(nowMs) > 0 || inFlight || fatal != null) {
+        if (timeToNextUpdate(nowMs) > 0 || inFlight) {
             return null;
         }
         if (lastSuccessMs + maxAgeMs <= nowMs) {
@@ -291,17 +277,18 @@ public final class MetadataManager {
         return req;
     }
 
-    /** Fails every waiter, and every later one, with {@code error}; no refresh is attempted again. */
-    public void fail(RuntimeException error) {
+    /**
+     * Fails every waiter of now with {@code error} (an authentication failure: waiting on would only
+     * wait out their timeouts); later waiters wait for later refreshes, which go on as before.
+     */
+    public void failWaiters(RuntimeException error) {
         CompletableFuture<Cluster> a;
         CompletableFuture<Cluster> b;
         synchronized (this) {
-            if (fatal != null) {
-                return;
-            }
-            fatal = error;
             a = nextUpdate;
             b = inFlightWaiters;
+            nextUpdate = new CompletableFuture<>();
+            inFlightWaiters = new CompletableFuture<>();
         }
         a.completeExceptionally(error);
         b.completeExceptionally(error);
@@ -320,7 +307,7 @@ public final class MetadataManager {
         failures++;
         retryBackoffMs = backoffAfter(failures);
         // Those waiting on the failed refresh wait for the next one, and share its outcome: a snapshot, or
-        // the final failure that fail() gives it (never a null snapshot).
+        // the failure that failWaiters() gives it (never a null snapshot).
         CompletableFuture<Cluster> failed = inFlightWaiters;
         nextUpdate.whenComplete((c, e) -> {
             if (e != null) {

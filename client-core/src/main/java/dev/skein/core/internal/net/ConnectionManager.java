@@ -27,7 +27,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
+import java.util.function.ObjIntConsumer;
 
 /**
  * One connection per broker, opened on demand and shared by all callers, with exponential backoff
@@ -43,11 +43,16 @@ import java.util.function.Consumer;
  * by every attempt, nor given up on too soon when it is only slow.
  *
  * <p>An {@link AuthenticationException} (rejected credentials, a certificate that fails
- * verification, a plaintext client on a TLS port: a reply that says no) is final: from then on every
- * connection attempt fails at once with it, open connections are closed with it, and the listeners registered with
- * {@link #onAuthenticationFailure} hear of it once. Retrying could not help, and a client
- * reconnecting in a loop with bad credentials is a storm the broker's operators would rather not see.
- * A TLS handshake the peer closes before any byte is not one: it is retried like any network fault.
+ * verification, a plaintext client on a TLS port: a reply that says no) fails the attempt that met it,
+ * and every operation waiting on it, and is not retried within them; but it does not stop the client,
+ * as in Apache Kafka's clients: the broker (or the bootstrap servers) backs off as after any failure, a
+ * failure in a row ({@code reconnect.backoff.ms} doubling to {@code reconnect.backoff.max.ms}), and the
+ * next attempt after the backoff may authenticate (a credential created or rotated a moment late). While
+ * that backoff lasts, a new attempt to the same broker fails at once with the same error, rather than
+ * waiting out the backoff ({@link #refusal}). The listeners of {@link #onAuthenticationFailure} hear of
+ * every refusal; {@link #authenticationFailure()} holds the latest until a connection authenticates.
+ * The first refusal of an episode is logged as an error, the rest at debug. A TLS handshake the peer
+ * closes before any byte is not a refusal: it is retried like any network fault.
  *
  * <p>Host names are resolved on a small daemon pool, never on an event loop (the JDK's resolver
  * blocks). Thread-safe.
@@ -64,10 +69,11 @@ public final class ConnectionManager implements AutoCloseable {
     /** The id of bootstrap connections, whose broker is not known yet, and the key of their backoff. */
     private static final int BOOTSTRAP = -1;
     private volatile boolean closed;
+    /** The latest refusal since a connection last authenticated (the episode's), or null. */
     private volatile AuthenticationException authFailure;
     /** A TLS handshake closed without a word was logged as a warning once (later ones at debug). */
     private volatile boolean handshakeClosedLogged;
-    private final List<Consumer<AuthenticationException>> authListeners = new CopyOnWriteArrayList<>();
+    private final List<ObjIntConsumer<AuthenticationException>> authListeners = new CopyOnWriteArrayList<>();
 
     /** Every connection's event loop, or null to spread connections over the resources' loops. */
     private final EventLoop pinnedLoop;
@@ -106,14 +112,12 @@ public final class ConnectionManager implements AutoCloseable {
 
     /**
      * The open connection to {@code node}, or a new one. While the broker is in backoff after a
-     * failure or a closed connection, the attempt is delayed until the backoff ends.
+     * failure or a closed connection, the attempt is delayed until the backoff ends; after a refusal
+     * ({@link #refusal}), it fails at once with it instead.
      */
     public CompletableFuture<BrokerConnection> connection(Node node) {
         if (closed) {
             return CompletableFuture.failedFuture(new NetworkException("client is closed", null, false));
-        }
-        if (authFailure != null) {
-            return CompletableFuture.failedFuture(authFailure);
         }
         CompletableFuture<BrokerConnection> existing = connections.get(node.id());
         if (existing != null && !(existing.isDone() && (existing.isCompletedExceptionally() || !existing.join().isOpen()))) {
@@ -124,6 +128,10 @@ public final class ConnectionManager implements AutoCloseable {
             // first, and one of their callbacks may be what calls here): the backoff must start before the
             // attempt below asks for it. Told twice, ReconnectBackoff counts it once.
             backoffs.closed(node.id(), existing.join(), System.nanoTime());
+        }
+        AuthenticationException refused = refusal(node.id());
+        if (refused != null) {
+            return CompletableFuture.failedFuture(refused);
         }
         CompletableFuture<BrokerConnection> fresh = new CompletableFuture<>();
         boolean mine = existing == null ? connections.putIfAbsent(node.id(), fresh) == null
@@ -139,15 +147,16 @@ public final class ConnectionManager implements AutoCloseable {
                     if (err != null) {
                         backoffs.failed(node.id(), System.nanoTime());
                         connections.remove(node.id(), fresh);
-                        fresh.completeExceptionally(classify(unwrap(err)));
+                        fresh.completeExceptionally(classify(node.id(), unwrap(err)));
                         return;
                     }
                     backoffs.established(node.id(), conn, System.nanoTime());
+                    authenticated();
                     conn.closeFuture().whenComplete((c, e) -> {
                         backoffs.closed(node.id(), conn, System.nanoTime());
                         connections.remove(node.id(), fresh);
                         if (c instanceof AuthenticationException a) {
-                            fail(a); // re-authentication was refused
+                            refused(node.id(), a); // re-authentication was refused (KIP-368)
                         }
                     });
                     if (closed) {
@@ -222,6 +231,15 @@ public final class ConnectionManager implements AutoCloseable {
     }
 
     /**
+     * The refusal of the broker's last attempt (or of its connection's re-authentication), while the
+     * backoff after it lasts; else null. An attempt to the broker meanwhile fails at once with it, as
+     * Apache Kafka's clients fail an operation on a node in {@code AUTHENTICATION_FAILED} state.
+     */
+    public AuthenticationException refusal(int nodeId) {
+        return (AuthenticationException) backoffs.refusal(nodeId, System.nanoTime());
+    }
+
+    /**
      * A new connection to one of the bootstrap addresses, tried in a random rotation. The caller
      * owns it (bootstrap connections are not shared: their broker id is not known). The bootstrap
      * servers back off as one broker does (KIP-144, as Apache Kafka's clients, where they are nodes of
@@ -229,16 +247,18 @@ public final class ConnectionManager implements AutoCloseable {
      * consecutive failure up to {@code reconnect.backoff.max.ms}, and its setup timeout grows too (KIP-601).
      */
     public CompletableFuture<BrokerConnection> bootstrapConnection() {
-        if (authFailure != null) {
-            return CompletableFuture.failedFuture(authFailure);
+        AuthenticationException refused = refusal(BOOTSTRAP);
+        if (refused != null) {
+            return CompletableFuture.failedFuture(refused); // as a broker's: see refusal()
         }
         CompletableFuture<BrokerConnection> out = new CompletableFuture<>();
         afterBackoff(BOOTSTRAP, out, () -> connectToBootstrap().whenComplete((conn, err) -> {
             if (err != null) {
                 backoffs.failed(BOOTSTRAP, System.nanoTime());
-                out.completeExceptionally(classify(unwrap(err)));
+                out.completeExceptionally(classify(BOOTSTRAP, unwrap(err)));
             } else {
                 backoffs.succeeded(BOOTSTRAP);
+                authenticated();
                 out.complete(conn);
             }
         }));
@@ -270,32 +290,35 @@ public final class ConnectionManager implements AutoCloseable {
         });
     }
 
-    /** The authentication failure that stopped this client, or null. */
+    /**
+     * The latest authentication failure since a connection last authenticated, or null: set by each
+     * refusal, cleared when any connection (to a broker or a bootstrap server) authenticates. Clients
+     * raise it where they would otherwise wait on a connection that cannot come yet.
+     */
     public AuthenticationException authenticationFailure() {
         return authFailure;
     }
 
-    /** Runs {@code listener} once when authentication fails for good (at once if it already has). */
-    public void onAuthenticationFailure(Consumer<AuthenticationException> listener) {
+    /**
+     * Runs {@code listener} on every refusal, with the broker id ({@code -1} for the bootstrap servers;
+     * a coordinator lane's id, see {@link #isCoordinatorLane}) and the error, on the thread that met it
+     * (an event loop: it must not block). A refusal is a failure of what waited on it, not of the client.
+     */
+    public void onAuthenticationFailure(ObjIntConsumer<AuthenticationException> listener) {
         authListeners.add(listener);
-        AuthenticationException a = authFailure;
-        if (a != null && authListeners.remove(listener)) {
-            listener.accept(a);
-        }
     }
 
     /**
-     * Makes an authentication failure final. A TLS handshake the peer closed without a word stays a
-     * retriable network error, as in Apache Kafka's NetworkClient ("terminated during authentication",
-     * then a reconnect after the backoff): silence is no proof of a refusal. It may be a TLS client on a
-     * plaintext port, but as well a proxy or sidecar whose upstream is not ready yet, or a broker
-     * restarting. The first one logs a warning with the hint; only a reply with content (a TLS alert,
-     * a SASL error) is final.
+     * Records a refusal ({@link #refused}) and passes every other failure on. A TLS handshake the peer
+     * closed without a word stays a retriable network error, as in Apache Kafka's NetworkClient
+     * ("terminated during authentication", then a reconnect after the backoff): silence is no proof of a
+     * refusal. It may be a TLS client on a plaintext port, but as well a proxy or sidecar whose upstream
+     * is not ready yet, or a broker restarting. The first one logs a warning with the hint.
      */
-    private Throwable classify(Throwable err) {
+    private Throwable classify(int key, Throwable err) {
         if (err instanceof AuthenticationException a) {
-            fail(a);
-            return authFailure;
+            refused(key, a);
+            return a;
         }
         if (err instanceof BrokerConnection.HandshakeClosedException h) {
             if (!handshakeClosedLogged) {
@@ -308,22 +331,45 @@ public final class ConnectionManager implements AutoCloseable {
         return err;
     }
 
-    private void fail(AuthenticationException a) {
+    /**
+     * {@code key}'s attempt (or its connection's re-authentication) was refused, and told to the backoff
+     * as a failure already: the refusal holds while that backoff lasts, and the listeners hear of it.
+     * The first refusal since a connection last authenticated is logged as an error, later ones at debug.
+     */
+    private void refused(int key, AuthenticationException a) {
+        backoffs.refused(key, a);
+        boolean first;
         synchronized (this) {
-            if (authFailure != null) {
-                return;
-            }
+            first = authFailure == null;
             authFailure = a;
         }
-        log.error("{}; client {} stops: every operation fails"
-                + " with this error", a.getMessage(), options.clientId());
-        for (CompletableFuture<BrokerConnection> f : connections.values()) {
-            f.thenAccept(c -> c.close(a));
+        String who = key == BOOTSTRAP ? "the bootstrap servers" : "broker " + (isCoordinatorLane(key)
+                ? COORDINATOR_LANE_BASE - key : key);
+        if (first) {
+            log.error("{} ({}); client {} connects again after reconnect.backoff.ms (growing to"
+                    + " reconnect.backoff.max.ms), and what needs the connection meanwhile fails with this error",
+                    a.getMessage(), who, options.clientId());
+        } else {
+            log.debug("still refused by {}: {}", who, a.getMessage());
         }
-        for (Consumer<AuthenticationException> l : authListeners) {
-            if (authListeners.remove(l)) {
-                l.accept(a);
+        for (ObjIntConsumer<AuthenticationException> l : authListeners) {
+            try {
+                l.accept(a, key);
+            } catch (RuntimeException e) {
+                log.warn("an authentication failure listener threw", e);
             }
+        }
+    }
+
+    /** A connection authenticated: the episode of refusals, if any, is over. */
+    private void authenticated() {
+        AuthenticationException was;
+        synchronized (this) {
+            was = authFailure;
+            authFailure = null;
+        }
+        if (was != null) {
+            log.info("client {} authenticated again after: {}", options.clientId(), was.getMessage());
         }
     }
 

@@ -23,6 +23,11 @@ import java.util.function.DoubleSupplier;
  *
  * <p>The setup timeout (KIP-601) grows with the failed attempts since the last connection set up only.
  *
+ * <p>An attempt the broker refused ({@link #refused}: an authentication failure) is a failure in a row
+ * like any other; while the backoff after it lasts, {@link #refusal} gives the refusal, so that an
+ * operation started meanwhile fails at once with it rather than waiting out the backoff (Apache Kafka's
+ * {@code AUTHENTICATION_FAILED} connection state). The next attempt, refused or not, replaces it.
+ *
  * <p>Thread-safe: each key's state is changed under its own lock.
  */
 final class ReconnectBackoff {
@@ -40,6 +45,8 @@ final class ReconnectBackoff {
         /** The connection open now (the one whose close counts), or null. */
         Object open;
         long openedNanos;
+        /** Why the last attempt, or the connection that closed last, was refused; null after anything else. */
+        Object refusal;
     }
 
     /** With {@code random} in [0, 1) for the jitter (a test holds it still). */
@@ -54,7 +61,30 @@ final class ReconnectBackoff {
         State s = states.computeIfAbsent(key, k -> new State());
         synchronized (s) {
             s.failedSetups++;
+            s.refusal = null;
             backOff(s, s.failures + 1, nowNanos);
+        }
+    }
+
+    /**
+     * The failure just told to {@link #failed} or {@link #closed} for {@code key} was a refusal
+     * ({@code why}): {@link #refusal} gives it while the backoff lasts.
+     */
+    void refused(int key, Object why) {
+        State s = states.computeIfAbsent(key, k -> new State());
+        synchronized (s) {
+            s.refusal = why;
+        }
+    }
+
+    /** The refusal of {@code key}'s last attempt while the backoff after it lasts, else null. */
+    Object refusal(int key, long nowNanos) {
+        State s = states.get(key);
+        if (s == null) {
+            return null;
+        }
+        synchronized (s) {
+            return s.notBeforeNanos - nowNanos > 0 ? s.refusal : null;
         }
     }
 
@@ -63,6 +93,7 @@ final class ReconnectBackoff {
         State s = states.computeIfAbsent(key, k -> new State());
         synchronized (s) {
             s.failedSetups = 0;
+            s.refusal = null;
             s.notBeforeNanos = nowNanos;
             s.open = connection;
             s.openedNanos = nowNanos;
@@ -84,6 +115,7 @@ final class ReconnectBackoff {
                 return;
             }
             s.open = null;
+            s.refusal = null;
             backOff(s, nowNanos - s.openedNanos >= maxNanos ? 1 : s.failures + 1, nowNanos);
         }
     }

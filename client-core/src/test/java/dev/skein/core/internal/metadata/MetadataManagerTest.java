@@ -320,18 +320,29 @@ class MetadataManagerTest {
         assertTrue(waiting.isDone());
     }
 
-    /** The class's contract for a final failure: every waiter fails with it, never completes with a null snapshot. */
+    /**
+     * The class's contract for an authentication failure: every waiter of the moment fails with it, never
+     * completes with a null snapshot; later waiters are answered by later refreshes.
+     */
     @Test
-    void waitersOfAFailedRefreshFailWithAFinalErrorThatComesLater() {
+    void waitersOfAFailedRefreshFailWithARefusalThatComesLaterAndLaterWaitersAreAnswered() {
         m.nextRequest(0);
         CompletableFuture<Cluster> waiting = m.nextSnapshot();
         m.onFailure(1);
         m.nextRequest(200);
         AuthenticationException refused = new AuthenticationException("refused", (Throwable) null);
-        m.fail(refused);
+        m.failWaiters(refused);
         assertTrue(waiting.isCompletedExceptionally(), () -> "completed with " + waiting.getNow(null));
         CompletionException e = assertThrows(CompletionException.class, waiting::join);
         assertSame(refused, e.getCause());
+
+        m.onFailure(201); // the refresh in flight met the refusal too
+        CompletableFuture<Cluster> later = m.nextSnapshot();
+        assertFalse(later.isDone(), "a refusal is not final");
+        MetadataRequest next = m.nextRequest(10_000);
+        assertNotNull(next, "refreshes go on");
+        m.onResponse(response(1, 5), 10_001);
+        assertEquals(3, later.join().brokers().size(), "the next answer reaches the later waiter");
     }
 
     @Test

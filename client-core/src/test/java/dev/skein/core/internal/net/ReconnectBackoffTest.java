@@ -7,6 +7,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 
 /** {@link ReconnectBackoff} on a manual clock: reconnect.backoff.ms 100, reconnect.backoff.max.ms 1 s, no jitter. */
 class ReconnectBackoffTest {
@@ -90,5 +92,32 @@ class ReconnectBackoffTest {
         b.succeeded(NODE);
         assertEquals(0, b.delayNanos(NODE, 0));
         assertEquals(0, b.failedSetups(NODE));
+    }
+
+    /**
+     * An authentication failure is a failure in a row like any other (no storm), held while its backoff
+     * lasts (Apache Kafka's AUTHENTICATION_FAILED state), and gone once an attempt authenticates.
+     */
+    @Test
+    void aRefusalBacksOffAsAFailureInARowAndHoldsOnlyWhileItsBackoffLasts() {
+        Object refused = new Object();
+        List<Long> waits = new ArrayList<>();
+        long now = 0;
+        for (int i = 0; i < 5; i++) {
+            b.failed(NODE, now);
+            b.refused(NODE, refused);
+            assertSame(refused, b.refusal(NODE, now), "during the backoff");
+            waits.add(b.delayNanos(NODE, now) / MS);
+            now += b.delayNanos(NODE, now);
+            assertNull(b.refusal(NODE, now), "the next attempt may start: it is not failed at once");
+        }
+        assertEquals(List.of(100L, 200L, 400L, 800L, 1_000L), waits);
+        b.failed(NODE, now);
+        assertNull(b.refusal(NODE, now), "a later failure of another kind replaces it");
+        b.refused(NODE, refused);
+        Object conn = new Object();
+        b.established(NODE, conn, now + 2_000 * MS);
+        b.closed(NODE, conn, now + 2_000 * MS + 10);
+        assertNull(b.refusal(NODE, now + 2_000 * MS + 20), "an attempt that authenticated clears it");
     }
 }
