@@ -236,6 +236,25 @@ class TxnStateTest {
         }
     }
 
+    /**
+     * A refused connection (SASL_AUTHENTICATION_FAILED: non-retriable, with a code) fails the call that met
+     * it and changes no state: initTransactions() may be called again, a commit or abort finished by the
+     * same call (Skein departs from Apache Kafka's producer here, which makes it fatal).
+     */
+    @Test
+    void anAuthenticationFailureChangesNothingAndInitMayBeCalledAgain() {
+        for (State s : State.values()) {
+            TxnState t = in(s);
+            t.failed(new dev.skein.core.errors.AuthenticationException("refused", ErrorCode.SASL_AUTHENTICATION_FAILED));
+            assertEquals(s, t.state(), "in " + s);
+        }
+        TxnState t = in(INITIALIZING);
+        t.failed(new dev.skein.core.errors.AuthenticationException("refused", ErrorCode.SASL_AUTHENTICATION_FAILED));
+        t.initFailed();
+        t.startInit();
+        assertEquals(INITIALIZING, t.state(), "initTransactions() called again");
+    }
+
     @Test
     void aFenceOrANonRetriableCodedErrorIsFatalFromEveryState() {
         RuntimeException fatal = new TransactionException("INVALID_TXN_STATE", ErrorCode.INVALID_TXN_STATE);
