@@ -6,6 +6,7 @@ import dev.skein.core.OffsetAndMetadata;
 import dev.skein.core.TopicPartition;
 import dev.skein.core.errors.SkeinException;
 import dev.skein.consumer.internal.DoneOffsets;
+import dev.skein.consumer.internal.OwnedMeters;
 import dev.skein.consumer.internal.ParallelScheduler;
 import dev.skein.consumer.internal.ParallelScheduler.CommitPoint;
 import dev.skein.consumer.internal.ParallelScheduler.Work;
@@ -18,6 +19,7 @@ import dev.skein.serdes.Serdes;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationRegistry;
@@ -223,6 +225,8 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
     private final ObservationRegistry observations;
     private final Counter retriesMeter;
     private final Counter deadLetteredMeter;
+    /** The gauges this processor registered, removed on close (they hold it); null without a meter registry. */
+    private final OwnedMeters meters;
 
     private ParallelProcessor(Builder<K, V> b, Consumer<byte[], byte[]> consumer, Producer<byte[], byte[]> deadLetters,
                               ExecutorService ownedExecutor, String group, int maxPollRecords) {
@@ -249,19 +253,23 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
         this.observations = b.observationRegistry == null || b.observationRegistry.isNoop() ? null : b.observationRegistry;
         MeterRegistry r = b.meterRegistry;
         if (r != null) {
-            Gauge.builder("skein.parallel.in.flight", this, p -> p.locked(p.scheduler::held))
-                    .description("records held: running, backing off or waiting behind their key")
-                    .tag("group", group).register(r);
-            Gauge.builder("skein.parallel.key.waiting.max", this, p -> p.locked(p.scheduler::maxWaitingPerKey))
+            meters = new OwnedMeters(r);
+            Tags tags = Tags.of("group", group);
+            meters.register("skein.parallel.in.flight", tags, Gauge.builder("skein.parallel.in.flight", this,
+                    p -> p.locked(p.scheduler::held))
+                    .description("records held: running, backing off or waiting behind their key").tags(tags)::register);
+            meters.register("skein.parallel.key.waiting.max", tags, Gauge.builder("skein.parallel.key.waiting.max", this,
+                    p -> p.locked(p.scheduler::maxWaitingPerKey))
                     .description("the longest line of records waiting behind a running one of the same key")
-                    .tag("group", group).register(r);
+                    .tags(tags)::register);
             processing = Timer.builder("skein.parallel.processing").description("handler time of records done")
-                    .tag("group", group).register(r);
+                    .tags(tags).register(r);
             retriesMeter = Counter.builder("skein.parallel.retries").description("handler runs that failed and were retried")
-                    .tag("group", group).register(r);
+                    .tags(tags).register(r);
             deadLetteredMeter = Counter.builder("skein.parallel.dead.lettered")
-                    .description("records written to the dead-letter topic").tag("group", group).register(r);
+                    .description("records written to the dead-letter topic").tags(tags).register(r);
         } else {
+            meters = null;
             processing = null;
             retriesMeter = null;
             deadLetteredMeter = null;
@@ -1071,6 +1079,9 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
                     deadLetters.close(Duration.ofSeconds(30));
                 }
             } finally {
+                if (meters != null) {
+                    meters.removeAll();
+                }
                 timer.shutdownNow();
                 if (ownedExecutor != null) {
                     ownedExecutor.shutdown();

@@ -89,7 +89,8 @@ class MetersDocumentedIT {
                 failing.send(ProducerRecord.of(work, "a", "fine")).get(30, TimeUnit.SECONDS);
                 failing.send(ProducerRecord.of(work, "b", "poison")).get(30, TimeUnit.SECONDS);
             }
-            // A parallel processor that retries and dead-letters one record.
+            // A parallel processor that retries and dead-letters one record, open while the meters are checked
+            // (its gauges go when it closes).
             try (ParallelProcessor<String, String> processor = ParallelProcessor
                     .builder(Serdes.string().deserializer(), Serdes.string().deserializer())
                     .bootstrapServers(kafka.bootstrapServers()).groupId("meters-parallel-" + UUID.randomUUID())
@@ -103,80 +104,80 @@ class MetersDocumentedIT {
                 }));
                 await(() -> processor.processedCount() == 2 || run.isDone(), "both records done, one dead-lettered");
                 assertEquals(1, processor.deadLetteredCount());
-                processor.close();
-                run.get(30, TimeUnit.SECONDS);
-            }
 
-            Map<String, Documented> documented = new TreeMap<>();
-            for (String readme : List.of("producer/README.md", "consumer/README.md")) {
-                for (String line : Files.readAllLines(ROOT.resolve(readme), StandardCharsets.UTF_8)) {
-                    Matcher m = ROW.matcher(line);
-                    if (m.find()) {
-                        Set<String> tags = new TreeSet<>();
-                        Matcher t = Pattern.compile("`([a-z.]+)`").matcher(m.group(3));
-                        while (t.find()) {
-                            tags.add(t.group(1));
+                Map<String, Documented> documented = new TreeMap<>();
+                for (String readme : List.of("producer/README.md", "consumer/README.md")) {
+                    for (String line : Files.readAllLines(ROOT.resolve(readme), StandardCharsets.UTF_8)) {
+                        Matcher m = ROW.matcher(line);
+                        if (m.find()) {
+                            Set<String> tags = new TreeSet<>();
+                            Matcher t = Pattern.compile("`([a-z.]+)`").matcher(m.group(3));
+                            while (t.find()) {
+                                tags.add(t.group(1));
+                            }
+                            documented.put(m.group(1), new Documented(m.group(1), m.group(2), tags, m.group(4)));
                         }
-                        documented.put(m.group(1), new Documented(m.group(1), m.group(2), tags, m.group(4)));
                     }
                 }
-            }
-            assertTrue(documented.size() >= 20, "the tables were read: " + documented.keySet());
+                assertTrue(documented.size() >= 20, "the tables were read: " + documented.keySet());
 
-            Map<String, Documented> registered = new TreeMap<>();
-            for (Meter meter : sample.registry().getMeters()) {
-                String name = meter.getId().getName();
-                if (!name.startsWith("skein.")) {
-                    continue;
+                Map<String, Documented> registered = new TreeMap<>();
+                for (Meter meter : sample.registry().getMeters()) {
+                    String name = meter.getId().getName();
+                    if (!name.startsWith("skein.")) {
+                        continue;
+                    }
+                    Set<String> tags = meter.getId().getTags().stream().map(Tag::getKey).collect(Collectors.toCollection(TreeSet::new));
+                    registered.merge(name, new Documented(name, type(meter), tags, null), (a, b) -> {
+                        assertEquals(a.tags(), b.tags(), name + ": every instance has the same tag keys");
+                        return a;
+                    });
                 }
-                Set<String> tags = meter.getId().getTags().stream().map(Tag::getKey).collect(Collectors.toCollection(TreeSet::new));
-                registered.merge(name, new Documented(name, type(meter), tags, null), (a, b) -> {
-                    assertEquals(a.tags(), b.tags(), name + ": every instance has the same tag keys");
-                    return a;
-                });
-            }
-            assertEquals(documented.keySet(), registered.keySet(), "documented meters against registered ones");
-            for (Documented r : registered.values()) {
-                Documented d = documented.get(r.name());
-                assertEquals(d.type(), r.type(), r.name() + ": type");
-                assertEquals(d.tags(), r.tags(), r.name() + ": tags");
-            }
+                assertEquals(documented.keySet(), registered.keySet(), "documented meters against registered ones");
+                for (Documented r : registered.values()) {
+                    Documented d = documented.get(r.name());
+                    assertEquals(d.type(), r.type(), r.name() + ": type");
+                    assertEquals(d.tags(), r.tags(), r.name() + ": tags");
+                }
 
-            // Gauges read live values, also after a collection (a registry holds a gauge's object weakly
-            // unless told otherwise).
-            System.gc();
-            for (Meter meter : sample.registry().getMeters()) {
-                if (meter instanceof Gauge g && meter.getId().getName().startsWith("skein.")) {
-                    assertTrue(Double.isFinite(g.value()), meter.getId() + " reads " + g.value());
+                // Gauges read live values, also after a collection (a registry holds a gauge's object weakly
+                // unless told otherwise).
+                System.gc();
+                for (Meter meter : sample.registry().getMeters()) {
+                    if (meter instanceof Gauge g && meter.getId().getName().startsWith("skein.")) {
+                        assertTrue(Double.isFinite(g.value()), meter.getId() + " reads " + g.value());
+                    }
                 }
-            }
 
-            String scrape = get(sample.metricsUrl());
-            Set<String> series = new TreeSet<>();
-            for (String line : scrape.split("\n")) {
-                Matcher m = SERIES.matcher(line);
-                if (!line.startsWith("#") && m.lookingAt()) {
-                    series.add(m.group());
+                String scrape = get(sample.metricsUrl());
+                Set<String> series = new TreeSet<>();
+                for (String line : scrape.split("\n")) {
+                    Matcher m = SERIES.matcher(line);
+                    if (!line.startsWith("#") && m.lookingAt()) {
+                        series.add(m.group());
+                    }
                 }
-            }
-            for (Documented d : documented.values()) {
-                String expected = d.type().equals("timer") || d.type().equals("summary") ? d.prometheus() + "_count" : d.prometheus();
-                assertTrue(series.contains(expected), d.name() + " is served as " + expected + "; served: " + series);
-            }
-            assertTrue(scrape.contains("skein_producer_records_sent_total{client_id=\"orders-writer\"}"), scrape);
+                for (Documented d : documented.values()) {
+                    String expected = d.type().equals("timer") || d.type().equals("summary") ? d.prometheus() + "_count" : d.prometheus();
+                    assertTrue(series.contains(expected), d.name() + " is served as " + expected + "; served: " + series);
+                }
+                assertTrue(scrape.contains("skein_producer_records_sent_total{client_id=\"orders-writer\"}"), scrape);
 
-            String dashboard = Files.readString(ROOT.resolve("dashboards/skein.json"), StandardCharsets.UTF_8);
-            List<String> charted = new ArrayList<>();
-            Matcher e = EXPR.matcher(dashboard);
-            while (e.find()) {
-                Matcher s = SERIES.matcher(e.group(1));
-                while (s.find()) {
-                    charted.add(s.group());
+                String dashboard = Files.readString(ROOT.resolve("dashboards/skein.json"), StandardCharsets.UTF_8);
+                List<String> charted = new ArrayList<>();
+                Matcher e = EXPR.matcher(dashboard);
+                while (e.find()) {
+                    Matcher s = SERIES.matcher(e.group(1));
+                    while (s.find()) {
+                        charted.add(s.group());
+                    }
                 }
-            }
-            assertTrue(charted.size() >= 20, "the dashboard's queries were read: " + charted);
-            for (String s : charted) {
-                assertTrue(series.contains(s), "the dashboard charts " + s + ", which is served");
+                assertTrue(charted.size() >= 20, "the dashboard's queries were read: " + charted);
+                for (String s : charted) {
+                    assertTrue(series.contains(s), "the dashboard charts " + s + ", which is served");
+                }
+                processor.close();
+                run.get(30, TimeUnit.SECONDS);
             }
         }
     }

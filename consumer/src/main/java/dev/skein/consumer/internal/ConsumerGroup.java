@@ -441,6 +441,7 @@ final class ConsumerGroup {
         Set<TopicPartition> keep = new LinkedHashSet<>(subscriptions.assignment());
         keep.removeAll(parts);
         subscriptions.assign(keep);
+        metrics.retainLag(keep);
     }
 
     // ---- commits ----

@@ -149,6 +149,7 @@ public final class SkeinConsumer<K, V> implements Consumer<K, V> {
         }
         collector.release();
         subscriptions.assign(List.of());
+        metrics.retainLag(List.of()); // no partition: no lag, and no gauge holding this consumer
         followTopics();
     }
 
@@ -700,6 +701,7 @@ public final class SkeinConsumer<K, V> implements Consumer<K, V> {
             }
         } finally {
             closed = true;
+            metrics.close(); // first: its gauges read the fetcher and the positions, and hold this consumer
             collector.release();
             fetcher.close();
             client.close();
