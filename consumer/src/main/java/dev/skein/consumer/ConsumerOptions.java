@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A consumer's options, validated and immutable: the connection options ({@link #client()}), the group,
@@ -35,8 +36,20 @@ import java.util.Set;
  * }</pre>
  */
 public final class ConsumerOptions {
-    /** The client id unless one is set. */
-    public static final String DEFAULT_CLIENT_ID = "skein-consumer";
+    /**
+     * {@code client.id} unless one is set is made of this, as Apache Kafka's consumer makes it:
+     * {@code consumer-<group.id>-<n>}, or {@code consumer-<n>} without a group, {@code n} from a sequence
+     * per JVM taken by each {@link Builder#build()} (so each consumer built, and each {@link #mutate()}d
+     * copy, has its own). Consumers that shared one id would share their meters: the second's lag would
+     * be reported under the first's series.
+     */
+    public static final String DEFAULT_CLIENT_ID_PREFIX = "consumer";
+    private static final AtomicInteger CLIENT_ID_SEQUENCE = new AtomicInteger();
+    /**
+     * Holds the place of an unset client id in the client options' builder, told apart by identity: no
+     * id given by a setter, a property or the client options' own builder is this very string.
+     */
+    private static final String UNSET_CLIENT_ID = new String(DEFAULT_CLIENT_ID_PREFIX);
     /** {@code skein.delivery}: at-least-once. */
     public static final Delivery DEFAULT_DELIVERY = Delivery.AT_LEAST_ONCE;
     /** {@code auto.offset.reset}: latest. */
@@ -116,10 +129,13 @@ public final class ConsumerOptions {
     private final boolean allowAutoCreateTopics;
     private final List<String> classicOnlyOptions;
     private final List<Class<? extends ConsumerInterceptor<?, ?>>> interceptorClasses;
+    /** Whether {@link #client}'s id was made by {@link Builder#build()} rather than set. */
+    private final boolean clientIdGenerated;
 
-    private ConsumerOptions(Builder b, ClientOptions client, IsolationLevel isolation,
+    private ConsumerOptions(Builder b, ClientOptions client, boolean clientIdGenerated, IsolationLevel isolation,
                             List<Class<? extends ConsumerInterceptor<?, ?>>> interceptorClasses) {
         this.client = client;
+        this.clientIdGenerated = clientIdGenerated;
         this.groupId = b.groupId;
         this.groupInstanceId = b.groupInstanceId;
         this.delivery = b.delivery;
@@ -155,12 +171,15 @@ public final class ConsumerOptions {
 
     /**
      * A builder holding these options, to derive a changed copy. It holds what was set, not only what
-     * was resolved: an isolation level left unset stays unset, and the classic-only options set stay
-     * recorded as set.
+     * was resolved: an isolation level left unset stays unset, the classic-only options set stay
+     * recorded as set, and a client id left unset stays unset (its {@code build()} makes a new one).
      */
     public Builder mutate() {
         Builder b = new Builder();
         b.client = client.mutate();
+        if (clientIdGenerated) {
+            b.client.clientId(UNSET_CLIENT_ID);
+        }
         b.groupId = groupId;
         b.groupInstanceId = groupInstanceId;
         b.delivery = delivery;
@@ -190,8 +209,14 @@ public final class ConsumerOptions {
         return b;
     }
 
-    /** Where the cluster is, timeouts, backoff, limits and security. */
+    /**
+     * Where the cluster is, timeouts, backoff, limits and security; the client id, set or made by
+     * {@link Builder#build()} (see {@link #DEFAULT_CLIENT_ID_PREFIX}).
+     */
     public ClientOptions client() { return client; }
+
+    /** Whether the client id was made by {@link Builder#build()} (none was set): a processor names its inner clients from it. */
+    boolean clientIdGenerated() { return clientIdGenerated; }
 
     /** {@code group.id}: the consumer group, or null for a consumer without one (assign() only, no commits). */
     public String groupId() { return groupId; }
@@ -300,7 +325,7 @@ public final class ConsumerOptions {
      * and names the property at fault.
      */
     public static final class Builder {
-        private ClientOptions.Builder client = ClientOptions.builder().clientId(DEFAULT_CLIENT_ID);
+        private ClientOptions.Builder client = ClientOptions.builder().clientId(UNSET_CLIENT_ID);
         private String groupId;
         private String groupInstanceId;
         private Delivery delivery = DEFAULT_DELIVERY;
@@ -335,6 +360,10 @@ public final class ConsumerOptions {
 
         public Builder bootstrapServers(String servers) { client.bootstrapServers(servers); return this; }
 
+        /**
+         * {@code client.id}: names the consumer in broker logs, quotas and meters. Unset by default: then
+         * {@code consumer-<group.id>-<n>} ({@link #DEFAULT_CLIENT_ID_PREFIX}).
+         */
         public Builder clientId(String id) { client.clientId(id); return this; }
 
         /** {@code request.timeout.ms}; see {@link ClientOptions#requestTimeout()}. */
@@ -349,7 +378,7 @@ public final class ConsumerOptions {
             return this;
         }
 
-        /** Replaces the connection and security options with these. */
+        /** Replaces the connection and security options with these, their client id included. */
         public Builder client(ClientOptions options) { this.client = options.mutate(); return this; }
 
         /** {@code group.id}: the consumer group; required for commits and group membership. Null for none. */
@@ -638,6 +667,7 @@ public final class ConsumerOptions {
          */
         public ConsumerOptions build() {
             ClientOptions options = client.build();
+            boolean generated = options.clientId() == UNSET_CLIENT_ID; // identity: see UNSET_CLIENT_ID
             ConfigValues.millis("auto.commit.interval.ms", autoCommitInterval, 1);
             ConfigValues.longValue("max.poll.records", maxPollRecords, 1, Integer.MAX_VALUE);
             ConfigValues.millis("max.poll.interval.ms", maxPollInterval, 1);
@@ -688,7 +718,12 @@ public final class ConsumerOptions {
             }
             List<Class<? extends ConsumerInterceptor<?, ?>>> interceptors =
                     Plugins.classes("interceptor.classes", interceptorClasses, ConsumerInterceptor.class);
-            return new ConsumerOptions(this, options, resolved, interceptors);
+            if (generated) { // last, so that options refused take no number
+                int n = CLIENT_ID_SEQUENCE.incrementAndGet();
+                options = options.mutate().clientId(DEFAULT_CLIENT_ID_PREFIX + "-"
+                        + (groupId != null ? groupId + "-" : "") + n).build();
+            }
+            return new ConsumerOptions(this, options, generated, resolved, interceptors);
         }
     }
 }

@@ -1288,10 +1288,18 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
                 throw new dev.skein.core.errors.ConfigException("interceptor.classes",
                         "the parallel processor takes no consumer interceptors (its consumer reads raw bytes)");
             }
+            if (options.clientIdGenerated()) {
+                consumer.clientId(options.client().clientId()); // the id just made, not the next of the sequence
+            }
             Producer<byte[], byte[]> producer = null;
             if (deadLetterTopic != null) {
+                // The consumer's connection options. Without a client id set, the one made for the consumer
+                // plus "-dlt": two clients of one processor under one id cannot be told apart.
+                dev.skein.core.ClientOptions client = options.clientIdGenerated()
+                        ? options.client().mutate().clientId(options.client().clientId() + "-dlt").build()
+                        : options.client();
                 producer = Producer.builder(Serdes.bytes().serializer(), Serdes.bytes().serializer())
-                        .options(o -> o.client(options.client())).acks(Acks.ALL).idempotence(true)
+                        .options(o -> o.client(client)).acks(Acks.ALL).idempotence(true)
                         .observationRegistry(observationRegistry).build();
             }
             ExecutorService owned = executor != null ? null : defaultExecutor(maxInFlight);

@@ -13,8 +13,10 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The consumer's meters over its life: what close() and unsubscribe() take away, and whose they are. No broker. */
 class ConsumerMetersTest {
@@ -86,5 +88,29 @@ class ConsumerMetersTest {
             assertNotNull(registry.find("skein.consumer.buffered.bytes").gauge(), "and its buffered.bytes");
         }
         assertEquals(List.of(), ids(registry, "skein.consumer.lag"));
+    }
+
+    @Test
+    void consumersWithoutAClientIdEachHaveTheirOwnAndTheirLagIsReportedApart() {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        try (Consumer<String, String> a = builder(registry).groupId("billing").build();
+             Consumer<String, String> b = builder(registry).groupId("shipping").build();
+             Consumer<String, String> c = builder(registry).build()) {
+            a.assign(List.of(TP0));
+            b.assign(List.of(TP0));
+            c.assign(List.of(TP0));
+            List<String> clients = registry.find("skein.consumer.lag").gauges().stream()
+                    .map(g -> g.getId().getTag("client.id")).sorted().toList();
+            assertEquals(3, clients.size(), "one lag series per consumer: " + clients);
+            assertTrue(clients.get(0).matches("consumer-\\d+"), clients.toString());
+            assertTrue(clients.get(1).matches("consumer-billing-\\d+"), clients.toString());
+            assertTrue(clients.get(2).matches("consumer-shipping-\\d+"), clients.toString());
+        }
+        try (Consumer<String, String> x = builder(registry).groupId("billing").build();
+             Consumer<String, String> y = builder(registry).groupId("billing").build()) {
+            List<Gauge> buffered = registry.find("skein.consumer.buffered.bytes").gauges().stream().toList();
+            assertEquals(2, buffered.size(), "two consumers of one group, two series");
+            assertNotEquals(buffered.get(0).getId().getTag("client.id"), buffered.get(1).getId().getTag("client.id"));
+        }
     }
 }

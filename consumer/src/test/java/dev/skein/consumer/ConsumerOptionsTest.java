@@ -16,6 +16,7 @@ import java.util.function.Function;
 import java.util.function.UnaryOperator;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -93,7 +94,7 @@ class ConsumerOptionsTest {
         assertEquals(OffsetReset.BY_DURATION, a.offsetReset());
 
         // The options only the consumer protocol takes.
-        ConsumerOptions b = base().groupProtocol(GroupProtocol.CONSUMER).remoteAssignor("uniform").build();
+        ConsumerOptions b = base().clientId("c").groupProtocol(GroupProtocol.CONSUMER).remoteAssignor("uniform").build();
         assertSameOptions(b, b.mutate().build(), Set.of());
         assertEquals("uniform", b.mutate().build().remoteAssignor());
     }
@@ -144,9 +145,11 @@ class ConsumerOptionsTest {
                 Map.entry("skein.buffer.max.bytes", 2048L),
                 Map.entry("check.crcs", "false"),
                 Map.entry("allow.auto.create.topics", "false"),
-                Map.entry("client.rack", "rack-b"));
+                Map.entry("client.rack", "rack-b"),
+                Map.entry("client.id", "reader-2"));
         ConsumerOptions byName = base().properties(props).build();
         ConsumerOptions typed = base()
+                .clientId("reader-2")
                 .groupInstanceId("m-1")
                 .maxPollRecords(77)
                 .fetchMaxWait(Duration.ofMillis(250))
@@ -167,7 +170,8 @@ class ConsumerOptionsTest {
         p.setProperty("group.protocol", "consumer");
         p.setProperty("group.remote.assignor", "range");
         p.setProperty("default.api.timeout.ms", "9000");
-        assertSameOptions(base().groupProtocol(GroupProtocol.CONSUMER).remoteAssignor("range")
+        p.setProperty("client.id", "reader-3");
+        assertSameOptions(base().clientId("reader-3").groupProtocol(GroupProtocol.CONSUMER).remoteAssignor("range")
                 .defaultApiTimeout(Duration.ofSeconds(9)).build(), base().properties(p).build(), Set.of());
     }
 
@@ -212,6 +216,27 @@ class ConsumerOptionsTest {
     }
 
     @Test
+    void anUnsetClientIdIsMadeAsApacheKafkasConsumerMakesItOnePerBuild() {
+        String a = base().build().client().clientId();
+        String b = base().build().client().clientId();
+        assertTrue(a.matches("consumer-g-\\d+"), a);
+        assertTrue(b.matches("consumer-g-\\d+"), b);
+        assertNotEquals(a, b, "two consumers' options, two ids");
+        String none = ConsumerOptions.builder().bootstrapServers("127.0.0.1:1").delivery(Delivery.MANUAL).build()
+                .client().clientId();
+        assertTrue(none.matches("consumer-\\d+"), "without a group: " + none);
+        ConsumerOptions made = base().build();
+        assertNotEquals(made.client().clientId(), made.mutate().build().client().clientId(),
+                "a copy built again is another consumer's: a new id");
+        for (ConsumerOptions.Builder set : List.of(base().clientId("billing-1"), base().set("client.id", "billing-1"),
+                base().client(c -> c.clientId("billing-1")))) {
+            ConsumerOptions o = set.build();
+            assertEquals("billing-1", o.client().clientId());
+            assertEquals("billing-1", o.mutate().build().client().clientId(), "a set id is kept by mutate()");
+        }
+    }
+
+    @Test
     void anUnknownKeyIsRefusedNamingIt() {
         for (String key : List.of("max.poll.record", "no.such.option")) {
             ConfigException e = assertThrows(ConfigException.class, () -> base().set(key, "1"), key);
@@ -224,8 +249,7 @@ class ConsumerOptionsTest {
     @Test
     void theDefaultsAreTheDocumentedOnes() {
         ConsumerOptions o = base().build();
-        assertEquals(ConsumerOptions.DEFAULT_CLIENT_ID, o.client().clientId());
-        assertEquals("skein-consumer", o.client().clientId());
+        assertTrue(o.client().clientId().matches("consumer-g-\\d+"), o.client().clientId());
         assertEquals(ConsumerOptions.DEFAULT_MAX_POLL_RECORDS, o.maxPollRecords());
         assertEquals(ConsumerOptions.DEFAULT_ASSIGNORS, o.assignors());
         assertEquals(ConsumerOptions.DEFAULT_ISOLATION, o.isolation());
