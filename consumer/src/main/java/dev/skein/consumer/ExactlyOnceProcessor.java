@@ -67,6 +67,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class ExactlyOnceProcessor<KI, VI, KO, VO> implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ExactlyOnceProcessor.class);
+    private static final GuardedTracing TRACING = new GuardedTracing(ExactlyOnceProcessor.class);
 
     /** Turns one input record into the records to write (none is fine). */
     @FunctionalInterface
@@ -135,7 +136,9 @@ public final class ExactlyOnceProcessor<KI, VI, KO, VO> implements AutoCloseable
                 if (observations == null) {
                     sendOutputs(r, transform);
                 } else { // the outputs' "skein.send" become children of the input's "skein.process"
-                    RecordTracing.process(r, observations, () -> sendOutputs(r, transform));
+                    // Guarded: a tracing handler that throws must not abort the batch (read again, it would
+                    // throw again: a poison pill); only the transform and the sends decide.
+                    TRACING.process(r, observations, () -> sendOutputs(r, transform));
                 }
             }
             producer.sendOffsetsToTransaction(next, consumer.groupMetadata());

@@ -1,6 +1,5 @@
 package dev.skein.consumer;
 
-import dev.skein.core.internal.ThrottledLog;
 import dev.skein.core.Header;
 import dev.skein.core.OffsetAndMetadata;
 import dev.skein.core.TopicPartition;
@@ -125,7 +124,7 @@ import java.util.regex.Pattern;
  */
 public final class ParallelProcessor<K, V> implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ParallelProcessor.class);
-    private static final ThrottledLog TRACING_LOG = new ThrottledLog(ParallelProcessor.class);
+    private static final GuardedTracing TRACING = new GuardedTracing(ParallelProcessor.class);
     private static final Object WHOLE_PARTITION = new Object();
     private static final Duration POLL = Duration.ofMillis(100);
     private static final long PAUSED_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
@@ -621,53 +620,20 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
     // Tracing never decides a record's fate: a registry handler that throws leaves the record untraced
     // (logged), and the record is done, retried or dead-lettered as its handler alone says.
 
-    private Observation startTrace(ConsumerRecord<K, V> record) {
-        if (observations == null) {
-            return Observation.NOOP;
-        }
-        try {
-            return RecordTracing.start(record, observations);
-        } catch (RuntimeException e) {
-            TRACING_LOG.warn(observations, "skein.process", "threw on start; the record goes untraced", e);
-            return Observation.NOOP;
-        }
+    private Observation startTrace(ConsumerRecord<?, ?> record) {
+        return TRACING.start(record, observations);
     }
 
     private static Observation.Scope openScope(Observation trace) {
-        if (trace == Observation.NOOP) {
-            return null;
-        }
-        try {
-            return trace.openScope();
-        } catch (RuntimeException e) {
-            TRACING_LOG.warn(trace, "openScope", "threw; the handler runs outside the trace", e);
-            return null;
-        }
+        return TRACING.openScope(trace);
     }
 
     private static void closeScope(Observation.Scope scope) {
-        if (scope == null) {
-            return;
-        }
-        try {
-            scope.close();
-        } catch (RuntimeException e) {
-            TRACING_LOG.warn(scope, "close", "threw", e);
-        }
+        TRACING.closeScope(scope);
     }
 
     private static void stop(Observation trace, Throwable error) {
-        if (trace == Observation.NOOP) {
-            return;
-        }
-        try {
-            if (error != null) {
-                trace.error(error);
-            }
-            trace.stop();
-        } catch (RuntimeException e) {
-            TRACING_LOG.warn(trace, "stop", "threw", e);
-        }
+        TRACING.stop(trace, error);
     }
 
     private static Throwable unwrap(Throwable e) {

@@ -279,4 +279,37 @@ class TracingIT {
             }
         }
     }
+    @Test
+    void anExactlyOnceProcessorWhoseTracingHandlerThrowsStillProcessesAndCommits(KafkaCluster kafka) throws Exception {
+        String in = ConsumerIT.topic(kafka, "tracing-eos-broken-in", 1);
+        String out = ConsumerIT.topic(kafka, "tracing-eos-broken-out", 1);
+        try (KafkaProducer<String, String> p = referenceProducer(kafka)) {
+            p.send(new org.apache.kafka.clients.producer.ProducerRecord<>(in, "k", "v")).get(30, TimeUnit.SECONDS);
+        }
+        ObservationRegistry broken = ObservationRegistry.create();
+        broken.observationConfig().observationHandler(new ObservationHandler<>() {
+            @Override
+            public void onStart(Observation.Context context) {
+                throw new IllegalStateException("a broken tracing handler");
+            }
+
+            @Override
+            public boolean supportsContext(Observation.Context context) {
+                return true;
+            }
+        });
+        try (ExactlyOnceProcessor<String, String, String, String> eos = ExactlyOnceProcessor.builder(
+                        Serdes.string().deserializer(), Serdes.string().deserializer(),
+                        Serdes.string().serializer(), Serdes.string().serializer())
+                .bootstrapServers(kafka.bootstrapServers()).groupId("tracing-broken-" + UUID.randomUUID())
+                .transactionalId("tracing-broken-" + UUID.randomUUID()).input(List.of(in)).observationRegistry(broken)
+                .build()) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (eos.processOnce(Duration.ofMillis(200), r -> List.of(ProducerRecord.of(out, r.key(), r.value() + "!"))) == 0) {
+                assertTrue(System.nanoTime() < deadline, "nothing processed");
+            }
+            assertEquals(1, eos.committedTransactions(), "the batch committed, tracing or not");
+        }
+        assertEquals("v!", readOne(kafka, out).value(), "the output was written and committed");
+    }
 }
