@@ -570,7 +570,9 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
         try {
             record = deserialize(raw);
         } catch (Throwable e) {
-            exhausted(w, raw, e, 0);
+            // Dead-lettered inside the record's trace too (the raw record carries the same headers).
+            Observation trace = startTrace(raw);
+            failedInTrace(() -> exhausted(w, raw, e, 0), trace, openScope(trace), e);
             return null;
         }
         long start = System.nanoTime();
@@ -581,9 +583,7 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
             try {
                 handler.handle(record);
             } catch (Throwable e) {
-                closeScope(scope);
-                stop(trace, e);
-                failed(w, raw, e);
+                failedInTrace(() -> failed(w, raw, e), trace, scope, e);
                 return null;
             }
             closeScope(scope);
@@ -595,9 +595,7 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
         try {
             stage = async.handle(record);
         } catch (Throwable e) {
-            closeScope(scope);
-            stop(trace, e);
-            failed(w, raw, e);
+            failedInTrace(() -> failed(w, raw, e), trace, scope, e);
             return null;
         }
         closeScope(scope);
@@ -610,11 +608,26 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
                 stop(trace, null);
                 succeeded(w, start);
             } else {
-                stop(trace, unwrap(e));
-                failed(w, raw, unwrap(e));
+                Throwable cause = unwrap(e);
+                failedInTrace(() -> failed(w, raw, cause), trace, openScope(trace), cause);
             }
         });
         return null;
+    }
+
+    /**
+     * Runs what follows a failed run (a retry scheduled, or the dead letter sent) with the run's
+     * observation still in scope, then ends it: the dead-letter producer's send is then a child of the
+     * record's "skein.process", so the dead-letter record carries the source's trace on instead of
+     * starting a trace of its own.
+     */
+    private static void failedInTrace(Runnable next, Observation trace, Observation.Scope scope, Throwable error) {
+        try {
+            next.run();
+        } finally {
+            closeScope(scope);
+            stop(trace, error);
+        }
     }
 
     // Tracing never decides a record's fate: a registry handler that throws leaves the record untraced

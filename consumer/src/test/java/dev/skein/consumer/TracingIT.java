@@ -312,4 +312,36 @@ class TracingIT {
         }
         assertEquals("v!", readOne(kafka, out).value(), "the output was written and committed");
     }
+
+    @Test
+    void aRecordTheParallelProcessorDeadLettersKeepsTheTraceOfTheRecordItCopies(KafkaCluster kafka) throws Exception {
+        String topic = ConsumerIT.topic(kafka, "tracing-dlt-in", 1);
+        String dlt = ConsumerIT.topic(kafka, "tracing-dlt", 1);
+        try (Producer<String, String> p = Producer.builder(Serdes.string(), Serdes.string())
+                .bootstrapServers(kafka.bootstrapServers()).observationRegistry(registry).build()) {
+            Observation.createNotStarted("app", registry).observe(() -> p.send(ProducerRecord.of(topic, "k", "v")).join());
+        }
+        SpanData app = span("app", s -> s.getName().equals("app"));
+        try (ParallelProcessor<String, String> processor = ParallelProcessor
+                .builder(Serdes.string().deserializer(), Serdes.string().deserializer())
+                .bootstrapServers(kafka.bootstrapServers()).groupId("tracing-dlt-" + UUID.randomUUID())
+                .topics(topic).options(o -> o.offsetReset(OffsetReset.EARLIEST))
+                .retry(1, Duration.ZERO, Duration.ZERO).deadLetterTopic(dlt).observationRegistry(registry).build()) {
+            java.util.concurrent.CompletableFuture<Void> run = java.util.concurrent.CompletableFuture.runAsync(() ->
+                    processor.run(r -> {
+                        throw new IllegalStateException("poison");
+                    }));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (processor.deadLetteredCount() < 1) {
+                assertTrue(System.nanoTime() < deadline && !run.isDone(), "the record dead-lettered");
+                Thread.onSpinWait();
+            }
+            processor.close();
+            run.get(30, TimeUnit.SECONDS);
+        }
+        var dead = readOne(kafka, dlt);
+        assertEquals("v", dead.value());
+        String[] tp = traceparent(dead.headers());
+        assertEquals(app.getTraceId(), tp[0], "the dead letter carries the source record's trace on");
+    }
 }
