@@ -701,13 +701,14 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
                     defer(e);
                     continue;
                 }
-                try (RecordCursor r = batch.cursor(client.resources().allocator(), Integer.MAX_VALUE)) {
+                // Decompressed within the buffer budget, as the consumer's fetches are (FetchCollector).
+                int maxBatch = (int) Math.min(Integer.MAX_VALUE, settings.bufferMaxBytes());
+                try (RecordCursor r = batch.cursor(client.resources().allocator(), maxBatch)) {
                     while (r.next()) {
                         int count = deliveryCount(acquired, r.offset());
                         if (count < 0) {
                             continue;
                         }
-                        seen.add(r.offset());
                         try {
                             out.add(new ShareRecord<>(tp.topic(), tp.partition(), r.offset(), r.timestamp(),
                                     deserialize(keys, tp, r, SerdeContext.Target.KEY),
@@ -717,7 +718,22 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
                             pend(tp, r.offset(), AcknowledgeType.RELEASE.code());
                             defer(e);
                         }
+                        seen.add(r.offset()); // handed out or released; one that threw else is released below
                     }
+                } catch (RuntimeException e) {
+                    // The batch does not decode past here (it does not decompress, names an unknown codec, or
+                    // holds a malformed record): the records read from it so far are handed out; those acquired
+                    // with it and not read go back now, as a batch failing its CRC does, and the error is
+                    // raised once this poll's good records were handed out. The partition's next batches, and
+                    // the answer's other partitions, read on.
+                    for (long o = batch.baseOffset(); o <= batch.lastOffset(); o++) {
+                        if (!seen.contains(o) && deliveryCount(acquired, o) >= 0) {
+                            seen.add(o);
+                            pend(tp, o, AcknowledgeType.RELEASE.code());
+                        }
+                    }
+                    defer(e instanceof CorruptRecordException ? e : new CorruptRecordException("record batch in " + tp
+                            + " at offset " + batch.baseOffset() + " does not decode: " + e, e, false));
                 }
             }
         }
