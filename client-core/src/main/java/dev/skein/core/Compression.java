@@ -28,6 +28,29 @@ public enum Compression {
         return configName;
     }
 
+    /**
+     * Whether this codec takes {@code level} (KIP-390): gzip 1..9, or -1 for its default; lz4 1..17 (its
+     * default 9); zstd -131072..22 (its default 3). None and snappy take no level.
+     */
+    public boolean acceptsLevel(int level) {
+        return switch (this) {
+            case GZIP -> level == -1 || (level >= 1 && level <= 9);
+            case LZ4 -> level >= 1 && level <= 17;
+            case ZSTD -> level >= -131072 && level <= 22;
+            case NONE, SNAPPY -> false;
+        };
+    }
+
+    /** The levels this codec takes, in words, for error messages; empty for none and snappy. */
+    public String levels() {
+        return switch (this) {
+            case GZIP -> "1..9, or -1 for gzip's default";
+            case LZ4 -> "1..17 (default 9)";
+            case ZSTD -> "-131072..22 (default 3)";
+            case NONE, SNAPPY -> "";
+        };
+    }
+
     /** The codec with this attribute id; an unknown id is a corrupt batch. */
     public static Compression forId(int id) {
         for (Compression c : values()) {

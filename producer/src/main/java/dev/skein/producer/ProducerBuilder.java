@@ -100,7 +100,10 @@ public final class ProducerBuilder<K, V> {
     public ProducerBuilder<K, V> compression(Compression c) { options.compression(c); return this; }
 
     /** See {@link ProducerOptions.Builder#compressionLevel}. */
-    public ProducerBuilder<K, V> compressionLevel(int level) { options.compressionLevel(level); return this; }
+    public ProducerBuilder<K, V> compressionLevel(Compression codec, int level) {
+        options.compressionLevel(codec, level);
+        return this;
+    }
 
     public ProducerBuilder<K, V> maxRequestSize(int bytes) { options.maxRequestSize(bytes); return this; }
 

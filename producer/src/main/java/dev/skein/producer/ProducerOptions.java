@@ -81,7 +81,9 @@ public final class ProducerOptions {
     private final Boolean idempotenceRequested;
     private final boolean idempotence;
     private final Compression compression;
-    private final Integer compressionLevel;
+    private final Integer gzipLevel;
+    private final Integer lz4Level;
+    private final Integer zstdLevel;
     private final int maxRequestSize;
     private final Partitioner partitioner;
     private final String transactionalId;
@@ -102,7 +104,9 @@ public final class ProducerOptions {
         this.idempotenceRequested = b.idempotence;
         this.idempotence = idempotence;
         this.compression = b.compression;
-        this.compressionLevel = b.compressionLevel;
+        this.gzipLevel = b.gzipLevel;
+        this.lz4Level = b.lz4Level;
+        this.zstdLevel = b.zstdLevel;
         this.maxRequestSize = b.maxRequestSize;
         this.partitioner = b.partitioner;
         this.transactionalId = b.transactionalId;
@@ -128,7 +132,9 @@ public final class ProducerOptions {
         b.retries = retries;
         b.idempotence = idempotenceRequested;
         b.compression = compression;
-        b.compressionLevel = compressionLevel;
+        b.gzipLevel = gzipLevel;
+        b.lz4Level = lz4Level;
+        b.zstdLevel = zstdLevel;
         b.maxRequestSize = maxRequestSize;
         b.partitioner = partitioner;
         b.transactionalId = transactionalId;
@@ -184,8 +190,22 @@ public final class ProducerOptions {
     /** {@code compression.type}. */
     public Compression compression() { return compression; }
 
-    /** The codec's level, or null for the codec's default. */
-    public Integer compressionLevel() { return compressionLevel; }
+    /** The level of {@link #compression()}'s codec ({@link #compressionLevel(Compression)}), or null for its default. */
+    public Integer compressionLevel() { return compressionLevel(compression); }
+
+    /**
+     * {@code compression.gzip.level}, {@code compression.lz4.level} or {@code compression.zstd.level}: the level
+     * set for {@code codec}, or null for its default (and for none and snappy, which have no levels). Each codec
+     * keeps its own; only that of the codec in use has an effect.
+     */
+    public Integer compressionLevel(Compression codec) {
+        return switch (codec) {
+            case GZIP -> gzipLevel;
+            case LZ4 -> lz4Level;
+            case ZSTD -> zstdLevel;
+            case NONE, SNAPPY -> null;
+        };
+    }
 
     /** {@code max.request.size}: the largest record batch (and Produce request) sent. */
     public int maxRequestSize() { return maxRequestSize; }
@@ -235,7 +255,9 @@ public final class ProducerOptions {
         private int retries = DEFAULT_RETRIES;
         private Boolean idempotence;
         private Compression compression = Compression.NONE;
-        private Integer compressionLevel;
+        private Integer gzipLevel;
+        private Integer lz4Level;
+        private Integer zstdLevel;
         private int maxRequestSize = DEFAULT_MAX_REQUEST_SIZE;
         private Partitioner partitioner = Partitioners.murmur2();
         private String transactionalId;
@@ -298,8 +320,23 @@ public final class ProducerOptions {
         /** {@code compression.type}. Default none. */
         public Builder compression(Compression c) { this.compression = Objects.requireNonNull(c, "compression"); return this; }
 
-        /** The codec's level (gzip 1-9, lz4 1-17, zstd -131072..22); the codec's default otherwise. */
-        public Builder compressionLevel(int level) { this.compressionLevel = level; return this; }
+        /**
+         * {@code compression.gzip.level}, {@code compression.lz4.level} or {@code compression.zstd.level}: the level
+         * of {@code codec} (gzip 1..9 or -1, lz4 1..17, zstd -131072..22, see {@link Compression#acceptsLevel}),
+         * checked by {@link #build()}; the codec's default unless set. Each codec keeps its own level, and only
+         * that of the codec in use ({@link #compression}) has an effect, as with Apache Kafka's producer (KIP-390).
+         *
+         * @throws IllegalArgumentException for none and snappy, which have no levels
+         */
+        public Builder compressionLevel(Compression codec, int level) {
+            switch (Objects.requireNonNull(codec, "codec")) {
+                case GZIP -> gzipLevel = level;
+                case LZ4 -> lz4Level = level;
+                case ZSTD -> zstdLevel = level;
+                case NONE, SNAPPY -> throw new IllegalArgumentException(codec.configName() + " has no compression levels");
+            }
+            return this;
+        }
 
         /** {@code max.request.size}: the largest batch and request. Default 1 MiB. */
         public Builder maxRequestSize(int bytes) { this.maxRequestSize = bytes; return this; }
@@ -372,8 +409,12 @@ public final class ProducerOptions {
                 case "metadata.max.idle.ms" -> metadataMaxIdle(ConfigValues.millis(key, value, MIN_METADATA_MAX_IDLE.toMillis()));
                 case "max.request.size" -> maxRequestSize(ConfigValues.intValue(key, value, 1024, Integer.MAX_VALUE));
                 case "compression.type" -> compression(value instanceof Compression c ? c : parseCompression(value));
-                case "compression.gzip.level", "compression.lz4.level", "compression.zstd.level" ->
-                        compressionLevel(ConfigValues.intValue(key, value, -131072, 22));
+                case "compression.gzip.level" -> compressionLevel(Compression.GZIP, ConfigValues.intValue(key, value,
+                        Integer.MIN_VALUE, Integer.MAX_VALUE)); // the codec's range is checked by build()
+                case "compression.lz4.level" -> compressionLevel(Compression.LZ4, ConfigValues.intValue(key, value,
+                        Integer.MIN_VALUE, Integer.MAX_VALUE));
+                case "compression.zstd.level" -> compressionLevel(Compression.ZSTD, ConfigValues.intValue(key, value,
+                        Integer.MIN_VALUE, Integer.MAX_VALUE));
                 case "partitioner.class" -> partitioner(value instanceof Partitioner p ? p
                         : namedPartitioner(ConfigValues.string(key, value)));
                 case "partitioner.ignore.keys" -> {
@@ -388,6 +429,13 @@ public final class ProducerOptions {
                 default -> client.set(key, value);
             }
             return this;
+        }
+
+        private static void checkLevel(Compression codec, Integer level) {
+            if (level != null && !codec.acceptsLevel(level)) {
+                throw new ConfigException("compression." + codec.configName() + ".level", "must be " + codec.levels()
+                        + ", was " + level);
+            }
         }
 
         private static Compression parseCompression(Object value) {
@@ -426,10 +474,11 @@ public final class ProducerOptions {
             ConfigValues.longValue("buffer.memory", bufferMemory, 1024, Long.MAX_VALUE);
             ConfigValues.longValue("retries", retries, 0, Integer.MAX_VALUE);
             ConfigValues.longValue("max.request.size", maxRequestSize, 1024, Integer.MAX_VALUE);
-            if (compressionLevel != null) {
-                ConfigValues.longValue("compression." + compression.name().toLowerCase() + ".level", compressionLevel,
-                        -131072, 22);
-            }
+            // Every level set is checked against its own codec's range, whichever codec is in use, as Apache
+            // Kafka checks each property: a gzip level of 12 would otherwise fail every batch at send time.
+            checkLevel(Compression.GZIP, gzipLevel);
+            checkLevel(Compression.LZ4, lz4Level);
+            checkLevel(Compression.ZSTD, zstdLevel);
             int maxInFlight = options.maxInFlight();
             boolean idem = idempotence == null
                     ? (acks == Acks.ALL && maxInFlight <= MAX_IN_FLIGHT_WITH_IDEMPOTENCE && retries > 0)

@@ -41,7 +41,7 @@ class ProducerOptionsTest {
         ProducerOptions a = ProducerOptions.builder().bootstrapServers("a:1").clientId("c").acks(Acks.ALL)
                 .linger(Duration.ofMillis(9)).batchSize(1000).bufferMemory(1 << 22).maxBlock(Duration.ofSeconds(3))
                 .deliveryTimeout(Duration.ofMinutes(3)).retries(7).idempotence(true).maxInFlight(2)
-                .compression(Compression.LZ4).compressionLevel(5).maxRequestSize(4096).partitioner(p)
+                .compression(Compression.LZ4).compressionLevel(Compression.LZ4, 5).maxRequestSize(4096).partitioner(p)
                 .transactionalId("tx").transactionTimeout(Duration.ofSeconds(20)).metadataMaxIdle(Duration.ofSeconds(30)).build();
         ProducerOptions b = a.mutate().build();
         assertEquals(a.client().clientId(), b.client().clientId());
@@ -81,7 +81,7 @@ class ProducerOptionsTest {
     @Test
     void propertiesMapOntoTheTypedSetters() {
         ProducerOptions typed = ProducerOptions.builder().bootstrapServers("a:1").acks(Acks.LEADER)
-                .linger(Duration.ofMillis(20)).batchSize(65536).compression(Compression.ZSTD).compressionLevel(3)
+                .linger(Duration.ofMillis(20)).batchSize(65536).compression(Compression.ZSTD).compressionLevel(Compression.ZSTD, 3)
                 .transactionTimeout(Duration.ofSeconds(30)).metadataMaxIdle(Duration.ofSeconds(10)).build();
         ProducerOptions props = ProducerOptions.builder().properties(Map.of("bootstrap.servers", "a:1", "acks", "1",
                 "linger.ms", "20", "batch.size", "65536", "compression.type", "zstd", "compression.zstd.level", "3",
@@ -94,6 +94,31 @@ class ProducerOptionsTest {
         assertEquals(typed.transactionTimeout(), props.transactionTimeout());
         assertEquals(typed.metadataMaxIdle(), props.metadataMaxIdle());
         assertEquals(typed.idempotence(), props.idempotence());
+    }
+
+    /** KIP-390: each codec its own level property and range; a level of another codec has no effect. */
+    @Test
+    void eachCodecsLevelIsCheckedAgainstItsOwnRangeAtBuildNamingItsKey() {
+        assertEquals("compression.gzip.level", assertThrows(ConfigException.class, () -> ProducerOptions.builder()
+                .bootstrapServers("a:1").set("compression.type", "gzip").set("compression.gzip.level", "12").build()).key());
+        assertEquals("compression.gzip.level", assertThrows(ConfigException.class, () -> ProducerOptions.builder()
+                .bootstrapServers("a:1").set("compression.type", "gzip").set("compression.gzip.level", "0").build()).key());
+        assertEquals("compression.lz4.level", assertThrows(ConfigException.class, () -> ProducerOptions.builder()
+                .bootstrapServers("a:1").set("compression.type", "lz4").set("compression.lz4.level", "18").build()).key());
+        assertEquals("compression.zstd.level", assertThrows(ConfigException.class, () -> ProducerOptions.builder()
+                .bootstrapServers("a:1").set("compression.type", "zstd").set("compression.zstd.level", "23").build()).key());
+        // A level out of its codec's range is an error even when another codec is chosen, as Apache Kafka checks it.
+        assertEquals("compression.lz4.level", assertThrows(ConfigException.class, () -> ProducerOptions.builder()
+                .bootstrapServers("a:1").set("compression.type", "gzip").set("compression.lz4.level", "0").build()).key());
+
+        // A leftover zstd level, valid for zstd, neither fails a gzip producer nor becomes its level.
+        ProducerOptions gzip = ProducerOptions.builder().bootstrapServers("a:1").set("compression.type", "gzip")
+                .set("compression.zstd.level", "19").build();
+        assertNull(gzip.compressionLevel(), "gzip keeps its default level");
+        ProducerOptions both = ProducerOptions.builder().bootstrapServers("a:1").set("compression.type", "gzip")
+                .set("compression.gzip.level", "-1").set("compression.gzip.level", "4").set("compression.zstd.level", "19")
+                .build();
+        assertEquals(4, both.compressionLevel(), "the chosen codec's own level, whatever was set after it");
     }
 
     @Test
