@@ -1,17 +1,24 @@
 package dev.skein.producer;
 
+import dev.skein.core.ClientResources;
 import dev.skein.core.Compression;
 import dev.skein.core.Header;
 import dev.skein.core.errors.ConfigException;
 import dev.skein.core.errors.RecordTooLargeException;
+import dev.skein.core.errors.SkeinException;
 import dev.skein.core.errors.TimeoutException;
 import dev.skein.serdes.Serdes;
 import dev.skein.serdes.SerializationException;
 import dev.skein.serdes.Serializer;
+import dev.skein.testkit.Await;
 import dev.skein.testkit.KafkaCluster;
 import dev.skein.testkit.KafkaClusterExtension;
 import dev.skein.testkit.OwnCluster;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.PooledByteBufAllocator;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.record.internal.MemoryRecords;
@@ -33,13 +40,19 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -224,6 +237,49 @@ class ProducerIT {
                 () -> p.send(ProducerRecord.of(topic, "late")).get(5, TimeUnit.SECONDS));
         assertInstanceOf(IllegalStateException.class, e.getCause());
         assertEquals(100, Reference.readAll(kafka, topic, 100).size());
+    }
+
+    /**
+     * A batch whose bytes cannot be built (here its compressed buffer is refused, as when a codec refuses its
+     * level or direct memory runs out) fails its records with a typed error, gives back its memory and its
+     * sequence numbers, and the producer goes on: flush() returns and the next record is written after the last.
+     */
+    @Test
+    void aBatchThatCannotBeBuiltFailsItsRecordsAndTheNextIsWritten(KafkaCluster kafka) throws Exception {
+        String topic = Reference.createTopic(kafka, "build-fails", 1, 1);
+        AtomicBoolean refuse = new AtomicBoolean();
+        ByteBufAllocator alloc = new PooledByteBufAllocator(true) {
+            @Override
+            protected ByteBuf newDirectBuffer(int initialCapacity, int maxCapacity) {
+                if (refuse.get() && StackWalker.getInstance().walk(frames -> frames.anyMatch(f ->
+                        f.getClassName().endsWith(".RecordBatchBuilder") && f.getMethodName().equals("build")))
+                        && refuse.compareAndSet(true, false)) {
+                    throw new IllegalArgumentException("test: no buffer for the compressed batch");
+                }
+                return super.newDirectBuffer(initialCapacity, maxCapacity);
+            }
+        };
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        try (ClientResources resources = ClientResources.builder().allocator(alloc).build()) {
+            Producer<String, String> p = builder(kafka).clientId("build-fails").resources(resources)
+                    .compression(Compression.GZIP).meterRegistry(registry).build();
+            try {
+                assertEquals(0, p.send(ProducerRecord.of(topic, "first")).get(30, TimeUnit.SECONDS).offset());
+                refuse.set(true);
+                CompletableFuture<RecordMetadata> lost = p.send(ProducerRecord.of(topic, "lost"));
+                ExecutionException e = assertThrows(ExecutionException.class, () -> lost.get(10, TimeUnit.SECONDS));
+                assertInstanceOf(SkeinException.class, e.getCause());
+                assertInstanceOf(IllegalArgumentException.class, e.getCause().getCause());
+                CompletableFuture.runAsync(p::flush).get(10, TimeUnit.SECONDS);
+                // Its sequence number was given back: the next batch follows the first, not a gap the broker refuses.
+                assertEquals(1, p.send(ProducerRecord.of(topic, "next")).get(30, TimeUnit.SECONDS).offset());
+                Gauge available = registry.get("skein.producer.buffer.available").tag("client.id", "build-fails").gauge();
+                assertTrue(Await.holds(() -> available.value() == ProducerOptions.DEFAULT_BUFFER_MEMORY, Duration.ofSeconds(5)),
+                        () -> "every batch gives its memory back; free: " + available.value());
+            } finally {
+                p.close(Duration.ofSeconds(5)); // bounded: a batch left behind would hold close() for its whole timeout
+            }
+        }
     }
 
     @Test

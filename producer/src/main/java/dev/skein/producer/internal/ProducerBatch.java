@@ -184,7 +184,12 @@ final class ProducerBatch {
         return ratio == null ? size : Math.min(size, RecordBatch.HEADER_SIZE + ratio.compressedSize(size - RecordBatch.HEADER_SIZE));
     }
 
-    /** Closes the batch for appends and builds it with the given producer state (once). */
+    /**
+     * Closes the batch for appends and builds it with the given producer state (once).
+     *
+     * @throws RuntimeException (or an Error) when the bytes cannot be built: the batch has no buffer left
+     *     ({@link #release()} does nothing) and can only fail
+     */
     ByteBuf build(long pid, short epoch, int sequence) {
         return build(pid, epoch, sequence, false);
     }
@@ -193,10 +198,11 @@ final class ProducerBatch {
     ByteBuf build(long pid, short epoch, int sequence, boolean transactional) {
         if (built == null) {
             full = true;
-            uncompressedBytes = builder.uncompressedSize();
-            builder.producer(pid, epoch, sequence, transactional);
-            built = builder.build();
-            builder = null;
+            RecordBatchBuilder b = builder;
+            builder = null; // its buffer is given away or released by build(), even when that throws
+            uncompressedBytes = b.uncompressedSize();
+            b.producer(pid, epoch, sequence, transactional);
+            built = b.build();
             if (ratio != null) {
                 ratio.observe(built.readableBytes() - RecordBatch.HEADER_SIZE, uncompressedBytes - RecordBatch.HEADER_SIZE);
             }

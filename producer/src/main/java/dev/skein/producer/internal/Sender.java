@@ -370,7 +370,10 @@ final class Sender {
                     more = true;
                 }
             }
-            prepare(tp, head);
+            if (!prepare(tp, head)) {
+                more = true; // it failed; the partition's next batch may go
+                continue;
+            }
             byNode.computeIfAbsent(leader.id(), k -> new ArrayList<>()).add(head);
             bytesByNode.merge(leader.id(), head.bytes().readableBytes(), Integer::sum);
         }
@@ -423,20 +426,33 @@ final class Sender {
         }
     }
 
-    /** Assigns sequence and producer state, builds the bytes; the batch is in flight from here. */
-    private void prepare(TopicPartition tp, ProducerBatch b) {
+    /**
+     * Assigns sequence and producer state, builds the bytes; the batch is in flight from here. False when its
+     * bytes cannot be built (a codec that refuses its level, no memory for the compressed batch): it has left
+     * its queue and may hold sequence numbers, so it is given up here like any failed batch ({@link #finish}:
+     * its futures fail, its sequence numbers go back, a transaction becomes abortable, its memory returns).
+     * Otherwise it would be neither queued nor in flight, and nothing would ever complete it.
+     */
+    private boolean prepare(TopicPartition tp, ProducerBatch b) {
         if (b.order == null) {
             b.order = new int[] {drainCounters.computeIfAbsent(tp, k -> new int[1])[0]++};
         }
-        if (idempotence != null) {
-            idempotence.onSend(tp, b);
-            b.build(b.producerId, b.producerEpoch, b.baseSequence, txn != null);
-        } else {
-            b.build(-1L, (short) -1, -1);
+        try {
+            if (idempotence != null) {
+                idempotence.onSend(tp, b);
+                b.build(b.producerId, b.producerEpoch, b.baseSequence, txn != null);
+            } else {
+                b.build(-1L, (short) -1, -1);
+            }
+        } catch (RuntimeException | Error e) {
+            log.error("{} could not be built and fails; it was not sent", b, e);
+            finish(b, new SkeinException(b + " could not be built, so it was not sent: " + e, e));
+            return false;
         }
         b.attempts++;
         inFlight.put(b, Boolean.TRUE);
         inFlightBatches = inFlight.size();
+        return true;
     }
 
     /** True when the leader's connection is open; otherwise asks for one (once per pass) and wakes up when it is. */

@@ -273,27 +273,34 @@ public final class RecordBatchBuilder {
     /**
      * Finishes the batch: compresses the records if asked, writes the header and its CRC32C.
      * Base offset is 0 (the broker assigns offsets). The caller owns the returned buffer.
+     *
+     * <p>Whether it returns or throws (a level the codec refuses, no memory for the compressed batch), the
+     * records' buffer is no longer the builder's: given away in the result or released, once; a
+     * {@link #release()} after it does nothing.
      */
     public ByteBuf build() {
         if (count == 0) {
             throw new IllegalStateException("a record batch needs at least one record");
         }
+        ByteBuf records = buf;
+        buf = null;
         ByteBuf batch;
         if (compression == Compression.NONE) {
-            batch = buf;
+            batch = records;
         } else {
-            batch = alloc.buffer(RecordBatch.HEADER_SIZE + buf.readableBytes() / 2 + 64);
-            batch.writerIndex(RecordBatch.HEADER_SIZE);
             try {
-                CompressionCodec.compress(compression, level, buf, batch);
-            } catch (RuntimeException e) {
-                batch.release();
-                throw e;
+                batch = alloc.buffer(RecordBatch.HEADER_SIZE + records.readableBytes() / 2 + 64);
+                try {
+                    batch.writerIndex(RecordBatch.HEADER_SIZE);
+                    CompressionCodec.compress(compression, level, records, batch);
+                } catch (RuntimeException | Error e) {
+                    batch.release();
+                    throw e;
+                }
             } finally {
-                buf.release();
+                records.release();
             }
         }
-        buf = null;
         int attributes = compression.id()
                 | (logAppendTime ? RecordBatch.TIMESTAMP_TYPE_MASK : 0)
                 | (transactional ? RecordBatch.TRANSACTIONAL_MASK : 0)

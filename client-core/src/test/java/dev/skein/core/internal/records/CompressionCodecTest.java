@@ -1,0 +1,44 @@
+package dev.skein.core.internal.records;
+
+import dev.skein.core.Compression;
+import io.netty.buffer.AbstractByteBufAllocator;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import io.netty.buffer.UnpooledByteBufAllocator;
+import io.netty.buffer.UnpooledHeapByteBuf;
+import org.apache.kafka.common.utils.ByteBufferOutputStream;
+import org.junit.jupiter.api.Test;
+
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class CompressionCodecTest {
+    private static final long T0 = 1_700_000_000_000L;
+    private static final byte[] TEXT = "the quick brown fox jumps over the lazy dog, then naps; "
+            .repeat(3_000).getBytes(StandardCharsets.US_ASCII);
+
+    /**
+     * A build that throws (the codec refuses its level) has released the records' buffer: giving the builder
+     * back afterwards must not release it again (with kept buffers, a second release can free another
+     * batch's live buffer).
+     */
+    @Test
+    void aBuildThatThrowsReleasesTheRecordsOnceAndReleaseAfterItDoesNothing() {
+        ByteBuf records = Unpooled.directBuffer(256);
+        RecordBatchBuilder b = new RecordBatchBuilder(PooledByteBufAllocator.DEFAULT, records, Compression.GZIP, 12, T0);
+        b.append(T0, null, TEXT, null);
+        assertThrows(IllegalArgumentException.class, b::build, "gzip has no level 12");
+        assertEquals(0, records.refCnt(), "the records' buffer was given back");
+        assertDoesNotThrow(b::release);
+    }
+}
