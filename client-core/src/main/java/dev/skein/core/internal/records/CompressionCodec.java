@@ -11,7 +11,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufInputStream;
 import io.netty.buffer.ByteBufOutputStream;
 import net.jpountz.lz4.LZ4FrameInputStream;
-import net.jpountz.lz4.LZ4FrameOutputStream;
+import org.xerial.snappy.SnappyError;
 import org.xerial.snappy.SnappyInputStream;
 import org.xerial.snappy.SnappyOutputStream;
 
@@ -46,12 +46,13 @@ public final class CompressionCodec {
     }
 
     /**
-     * As {@link #compress(Compression, ByteBuf, ByteBuf)} at a codec level: gzip 1-9, lz4 1-17 (above 9
-     * selects LZ4 HC), zstd -131072..22; null for the codec's default.
+     * As {@link #compress(Compression, ByteBuf, ByteBuf)} at a codec level ({@link Compression#acceptsLevel}):
+     * gzip 1-9 or -1, lz4 1-17 (any but its default 9 selects LZ4 HC, as Apache Kafka's writer), zstd
+     * -131072..22; null for the codec's default. A level the codec refuses throws IllegalArgumentException.
      */
     public static void compress(Compression codec, Integer level, ByteBuf in, ByteBuf out) {
-        if (codec == Compression.LZ4 && (level == null || level <= 9)) {
-            Lz4FrameWriter.compress(in, out); // buffer to buffer, no stream
+        if (codec == Compression.LZ4) {
+            Lz4FrameWriter.compress(in, out, level); // buffer to buffer, no stream
             return;
         }
         try (OutputStream os = wrap(codec, level, new ByteBufOutputStream(out))) {
@@ -201,13 +202,7 @@ public final class CompressionCodec {
                 }
             };
             case SNAPPY -> new SnappyOutputStream(out);
-            case LZ4 -> level == null || level <= 9
-                    ? new LZ4FrameOutputStream(out, LZ4FrameOutputStream.BLOCKSIZE.SIZE_64KB,
-                            LZ4FrameOutputStream.FLG.Bits.BLOCK_INDEPENDENCE)
-                    : new LZ4FrameOutputStream(out, LZ4FrameOutputStream.BLOCKSIZE.SIZE_64KB, -1L,
-                            net.jpountz.lz4.LZ4Factory.fastestInstance().highCompressor(level),
-                            net.jpountz.xxhash.XXHashFactory.fastestInstance().hash32(),
-                            LZ4FrameOutputStream.FLG.Bits.BLOCK_INDEPENDENCE);
+            case LZ4 -> throw new IllegalStateException("unreachable: lz4 goes through Lz4FrameWriter");
             case ZSTD -> {
                 ZstdOutputStreamNoFinalizer z = new ZstdOutputStreamNoFinalizer(out);
                 if (level != null) {

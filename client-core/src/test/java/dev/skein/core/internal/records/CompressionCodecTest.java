@@ -41,4 +41,26 @@ class CompressionCodecTest {
         assertEquals(0, records.refCnt(), "the records' buffer was given back");
         assertDoesNotThrow(b::release);
     }
+
+    /** As Apache Kafka's writer: lz4 at any level but its default (9) uses the high-compression compressor. */
+    @Test
+    void lz4LevelsOtherThanTheDefaultCompressAsTheReferenceDoes() throws Exception {
+        for (int level : new int[] {1, 9, 12}) {
+            ByteBuf ours = Unpooled.buffer();
+            CompressionCodec.compress(Compression.LZ4, level, Unpooled.wrappedBuffer(TEXT), ours);
+            ByteBufferOutputStream ref = new ByteBufferOutputStream(1024);
+            try (OutputStream os = org.apache.kafka.common.compress.Compression.lz4().level(level).build()
+                    .wrapForOutput(ref, org.apache.kafka.common.record.internal.RecordBatch.MAGIC_VALUE_V2)) {
+                os.write(TEXT);
+            }
+            ByteBuffer refBytes = ref.buffer().flip();
+            byte[] expected = new byte[refBytes.remaining()];
+            refBytes.get(expected);
+            assertArrayEquals(expected, ByteBufUtil.getBytes(ours), "lz4 level " + level);
+            ByteBuf back = CompressionCodec.decompress(Compression.LZ4, ours, UnpooledByteBufAllocator.DEFAULT,
+                    Integer.MAX_VALUE, "t-0");
+            assertTrue(ByteBufUtil.equals(Unpooled.wrappedBuffer(TEXT), back));
+            back.release();
+        }
+    }
 }
