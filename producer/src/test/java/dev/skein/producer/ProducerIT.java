@@ -240,6 +240,56 @@ class ProducerIT {
     }
 
     /**
+     * A send that passed close()'s check and then waited (here in a slow serializer) while close() ran, with
+     * shared resources that outlive the producer: the record is refused once it would be appended, its future
+     * fails and the interceptor hears of it once, rather than the record joining a batch nothing will send.
+     */
+    @Test
+    void aSendRacingCloseFailsAndItsInterceptorHearsOfItOnce(KafkaCluster kafka) throws Exception {
+        String topic = Reference.createTopic(kafka, "racing-close", 1, 1);
+        CountDownLatch serializing = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Serializer<String> slow = (v, ctx) -> {
+            if (v.equals("slow")) {
+                serializing.countDown();
+                try {
+                    release.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return v.getBytes(StandardCharsets.UTF_8);
+        };
+        AtomicInteger acknowledged = new AtomicInteger();
+        ProducerInterceptor<String, String> counting = new ProducerInterceptor<>() {
+            @Override
+            public ProducerRecord<String, String> onSend(ProducerRecord<String, String> r) {
+                return r;
+            }
+
+            @Override
+            public void onAcknowledgement(RecordMetadata md, Exception e) {
+                acknowledged.incrementAndGet();
+            }
+        };
+        try (ClientResources shared = ClientResources.create()) {
+            Producer<String, String> p = Producer.builder(Serdes.string().serializer(), slow)
+                    .bootstrapServers(kafka.bootstrapServers()).resources(shared).interceptor(counting).build();
+            p.send(ProducerRecord.of(topic, "warm")).get(30, TimeUnit.SECONDS); // the next send finds the metadata
+            acknowledged.set(0);
+            CompletableFuture<CompletableFuture<RecordMetadata>> sending =
+                    CompletableFuture.supplyAsync(() -> p.send(ProducerRecord.of(topic, "slow")));
+            assertTrue(serializing.await(10, TimeUnit.SECONDS));
+            p.close(Duration.ofSeconds(1));
+            release.countDown();
+            CompletableFuture<RecordMetadata> f = sending.get(5, TimeUnit.SECONDS);
+            ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(5, TimeUnit.SECONDS));
+            assertInstanceOf(IllegalStateException.class, e.getCause());
+            assertEquals(1, acknowledged.get(), "the interceptor hears of the failure once");
+        }
+    }
+
+    /**
      * A batch whose bytes cannot be built (here its compressed buffer is refused, as when a codec refuses its
      * level or direct memory runs out) fails its records with a typed error, gives back its memory and its
      * sequence numbers, and the producer goes on: flush() returns and the next record is written after the last.

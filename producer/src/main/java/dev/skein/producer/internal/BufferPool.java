@@ -16,6 +16,7 @@ final class BufferPool {
     private long available;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition freed = lock.newCondition();
+    private boolean closed;
 
     BufferPool(long total) {
         this.total = total;
@@ -26,12 +27,16 @@ final class BufferPool {
      * Reserves {@code bytes}, waiting at most {@code maxWaitNanos} (0: do not wait).
      *
      * @throws BufferExhaustedException when the bytes did not become free in time
+     * @throws IllegalStateException when the pool is closed, before or while waiting
      */
     void reserve(long bytes, long maxWaitNanos) {
         lock.lock();
         try {
             long remaining = maxWaitNanos;
             while (available < bytes) {
+                if (closed) {
+                    throw new IllegalStateException("the producer was closed while send() waited for buffer.memory");
+                }
                 if (remaining <= 0) {
                     throw new BufferExhaustedException("no room for " + bytes + " bytes in buffer.memory (" + total
                             + " bytes, " + available + " free) within max.block.ms (" + TimeUnit.NANOSECONDS.toMillis(maxWaitNanos)
@@ -69,6 +74,21 @@ final class BufferPool {
         lock.lock();
         try {
             available -= bytes;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * The producer is closing: a {@link #reserve} waiting for memory stops waiting and throws, as do later
+     * ones that would wait (Apache Kafka's {@code BufferPool.close()}). Bytes free now may still be reserved:
+     * the accumulator refuses those appends itself.
+     */
+    void close() {
+        lock.lock();
+        try {
+            closed = true;
+            freed.signalAll();
         } finally {
             lock.unlock();
         }

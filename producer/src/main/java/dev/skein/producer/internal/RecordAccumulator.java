@@ -40,6 +40,8 @@ final class RecordAccumulator {
     private final Set<ProducerBatch> incomplete = ConcurrentHashMap.newKeySet();
     /** Per topic, what its batches compress to; null without compression. */
     private final Map<String, CompressionRatio> ratios;
+    /** Set by {@link #closeAppends()}; read under each queue's lock by {@link #append}. */
+    private volatile boolean closed;
 
     RecordAccumulator(ProducerOptions settings, ByteBufAllocator alloc) {
         this.settings = settings;
@@ -63,6 +65,33 @@ final class RecordAccumulator {
         return ratios == null ? null
                 : ratios.computeIfAbsent(topic, t -> new CompressionRatio(settings.batchSize(), settings.bufferMemory(),
                         settings.maxRequestSize()));
+    }
+
+    /**
+     * No append succeeds from here on, and a send waiting for buffer memory stops waiting; once this returns,
+     * every record appended is in a batch of {@link #incomplete()}, which close() then completes.
+     *
+     * <p>The race it closes: a send checks that the producer is open, then serializes and waits for metadata
+     * or memory, and appends only then. Were the append unchecked, it could land after close() looked for
+     * unfinished batches, in a batch nothing would ever send or fail. {@link #append} checks {@link #closed}
+     * under the queue's lock; here, after setting it, each queue's lock is taken once. So an append either
+     * finished under that lock before (its batch is in {@link #incomplete}) or takes the lock after, and sees
+     * {@code closed} (Apache Kafka's accumulator checks it under the queue lock the same way).
+     */
+    void closeAppends() {
+        closed = true;
+        pool.close();
+        for (Deque<ProducerBatch> dq : queues.values()) {
+            synchronized (dq) {
+                // Empty on purpose: taking the lock waits out an append under way (see above).
+            }
+        }
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("the producer was closed while this send was in progress");
+        }
     }
 
     /** Frees the batch buffers kept for reuse; call once no batch is in flight. */
@@ -119,6 +148,7 @@ final class RecordAccumulator {
                     CompletableFuture<RecordMetadata> future, Callback callback, long deadlineNanos, boolean sticky) {
         boolean busy;
         synchronized (dq) {
+            checkOpen();
             Appended a = tryLast(dq, timestamp, key, value, headers, future, callback);
             if (a != null) {
                 return a;
@@ -148,6 +178,10 @@ final class RecordAccumulator {
             pool.reserve(reserve, maxWaitNanos(deadlineNanos));
         }
         synchronized (dq) {
+            if (closed) {
+                pool.release(reserve);
+                checkOpen();
+            }
             Appended a = tryLast(dq, timestamp, key, value, headers, future, callback);
             if (a != null) {
                 pool.release(reserve); // another thread made room meanwhile

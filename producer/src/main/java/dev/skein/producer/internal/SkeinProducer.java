@@ -202,6 +202,9 @@ public final class SkeinProducer<K, V> implements Producer<K, V> {
         CompletableFuture<Cluster> next = known == null ? client.addTopics(List.of(name)) : refreshNaming(name);
         Cluster c = client.cluster();
         for (boolean first = true; ; first = false) {
+            if (closed) {
+                throw new IllegalStateException("the producer was closed while send() waited for metadata of " + name);
+            }
             Cluster.TopicInfo info = c.topic(name);
             ErrorCode refusal = info == null ? null : info.refusal();
             if (refusal == ErrorCode.TOPIC_AUTHORIZATION_FAILED) {
@@ -497,6 +500,7 @@ public final class SkeinProducer<K, V> implements Producer<K, V> {
         long deadline = System.nanoTime() + Math.min(timeout.toNanos(), Long.MAX_VALUE / 4);
         endOpenTransaction(deadline);
         closed = true;
+        accumulator.closeAppends(); // a send under way now fails rather than land after the loop below looked
         sender.beginClose();
         for (ProducerBatch b : accumulator.incomplete()) {
             long remaining = deadline - System.nanoTime();
