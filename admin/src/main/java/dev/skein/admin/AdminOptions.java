@@ -19,8 +19,6 @@ import java.util.function.Consumer;
  * {@link Admin#builder()} takes them whole ({@link AdminBuilder#options}) or one setter at a time.
  */
 public final class AdminOptions {
-    /** The client id unless one is set. */
-    public static final String DEFAULT_CLIENT_ID = "skein-admin";
     /** {@code default.api.timeout.ms}: one minute. */
     public static final Duration DEFAULT_API_TIMEOUT = Duration.ofMinutes(1);
     /** The property names {@link Builder#set} takes beyond {@link ClientOptions#KEYS}. */
@@ -62,7 +60,7 @@ public final class AdminOptions {
      * property name onto them, {@link #build()} checks them and names the property at fault.
      */
     public static final class Builder {
-        private ClientOptions.Builder client = ClientOptions.builder().clientId(DEFAULT_CLIENT_ID);
+        private ClientOptions.Builder client = ClientOptions.builder();
         private Duration defaultApiTimeout = DEFAULT_API_TIMEOUT;
 
         private Builder() {}
@@ -71,6 +69,10 @@ public final class AdminOptions {
 
         public Builder bootstrapServers(List<String> servers) { client.bootstrapServers(servers); return this; }
 
+        /**
+         * {@code client.id}: names the admin client in broker logs and quotas. Unset by default: each admin
+         * client then names itself {@code adminclient-<n>}, counted in the JVM, as Apache Kafka's does.
+         */
         public Builder clientId(String id) { client.clientId(id); return this; }
 
         /** {@code request.timeout.ms}: how long one request may take before it is retried (or fails). */

@@ -42,6 +42,11 @@ public final class ClientOptions {
     private static final Logger log = LoggerFactory.getLogger(ClientOptions.class);
     private static final AtomicBoolean HOSTNAME_WARNING = new AtomicBoolean();
 
+    /**
+     * {@code client.id} of a bare connection (tools, tests) when none is set. A producer, consumer or admin
+     * client without one names itself instead, uniquely in the JVM as Apache Kafka's clients do
+     * ({@code producer-1}, {@code consumer-group-1}, {@code adminclient-1}; see {@link #withDefaultClientId}).
+     */
     public static final String DEFAULT_CLIENT_ID = "skein";
     public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(30);
     public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
@@ -170,7 +175,20 @@ public final class ClientOptions {
     /** {@code host:port} entries to bootstrap from. */
     public List<String> bootstrapServers() { return bootstrapServers; }
 
-    public String clientId() { return clientId; }
+    /** {@code client.id}: as set, or {@link #DEFAULT_CLIENT_ID} when not set ({@link #hasClientId()}). */
+    public String clientId() { return clientId != null ? clientId : DEFAULT_CLIENT_ID; }
+
+    /** Whether {@code client.id} was set; a client without one names itself ({@link #withDefaultClientId}). */
+    public boolean hasClientId() { return clientId != null; }
+
+    /**
+     * These options when {@code client.id} is set; otherwise a copy with the id {@code generate} gives. Each
+     * client calls it once as it starts, with its own default ({@code dev.skein.core.internal.ClientIds}), so
+     * that options shared by several clients still give each its own id.
+     */
+    public ClientOptions withDefaultClientId(java.util.function.Supplier<String> generate) {
+        return clientId != null ? this : mutate().clientId(generate.get()).build();
+    }
 
     /** How long a request may wait for its response before it fails (and its connection is closed). */
     public Duration requestTimeout() { return requestTimeout; }
@@ -244,14 +262,15 @@ public final class ClientOptions {
 
     @Override
     public String toString() {
-        return "ClientOptions(bootstrap=" + bootstrapServers + ", clientId=" + clientId + ", requestTimeout="
+        return "ClientOptions(bootstrap=" + bootstrapServers + ", clientId=" + clientId() + ", requestTimeout="
                 + requestTimeout + ", security=" + securityProtocol + (sasl != null ? ", " + sasl : "") + ")";
     }
 
     /** Builder of {@link ClientOptions}; {@link #build()} validates. */
     public static final class Builder {
         private List<String> bootstrapServers = List.of();
-        private String clientId = DEFAULT_CLIENT_ID;
+        /** Null until set: each client then names itself (see {@link ClientOptions#withDefaultClientId}). */
+        private String clientId;
         private Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
         private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
         private Duration connectTimeoutMax = DEFAULT_CONNECT_TIMEOUT_MAX;

@@ -33,8 +33,6 @@ import java.util.function.Consumer;
  * }</pre>
  */
 public final class ProducerOptions {
-    /** The client id unless one is set. */
-    public static final String DEFAULT_CLIENT_ID = "skein-producer";
     /** {@code acks}: every in-sync replica. */
     public static final Acks DEFAULT_ACKS = Acks.ALL;
     /** {@code linger.ms}: 5 ms, as Apache Kafka's producer since 4.0. */
@@ -245,7 +243,7 @@ public final class ProducerOptions {
      * and names the property at fault.
      */
     public static final class Builder {
-        private ClientOptions.Builder client = ClientOptions.builder().clientId(DEFAULT_CLIENT_ID);
+        private ClientOptions.Builder client = ClientOptions.builder();
         private Acks acks = DEFAULT_ACKS;
         private Duration linger = DEFAULT_LINGER;
         private int batchSize = DEFAULT_BATCH_SIZE;
@@ -270,6 +268,11 @@ public final class ProducerOptions {
 
         public Builder bootstrapServers(String servers) { client.bootstrapServers(servers); return this; }
 
+        /**
+         * {@code client.id}: names the producer in broker logs, quotas and its meters. Unset by default: each
+         * producer then names itself {@code producer-<n>}, counted in the JVM ({@code producer-<transactional.id>}
+         * when transactional), as Apache Kafka's producer does.
+         */
         public Builder clientId(String id) { client.clientId(id); return this; }
 
         /** {@code request.timeout.ms}; see {@link ClientOptions#requestTimeout()}. */

@@ -332,6 +332,32 @@ class ProducerIT {
         }
     }
 
+    /**
+     * As Apache Kafka's producer: without client.id each producer is producer-N (producer-&lt;transactional.id&gt;
+     * when transactional), so the meters of several producers in one registry stay apart, and one's close leaves
+     * the other's gauges.
+     */
+    @Test
+    void producersWithoutAClientIdEachNameThemselvesAndKeepTheirOwnMeters(KafkaCluster kafka) {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        Producer<String, String> a = builder(kafka).meterRegistry(registry).build();
+        Producer<String, String> b = builder(kafka).meterRegistry(registry).build();
+        try {
+            Set<String> ids = registry.find("skein.producer.buffer.available").gauges().stream()
+                    .map(g -> g.getId().getTag("client.id")).collect(Collectors.toSet());
+            assertEquals(2, ids.size(), ids.toString());
+            assertTrue(ids.stream().allMatch(id -> id.matches("producer-[0-9]+")), ids.toString());
+            a.close();
+            assertEquals(1, registry.find("skein.producer.buffer.available").gauges().size(), "the other's gauge stays");
+        } finally {
+            a.close();
+            b.close();
+        }
+        try (Producer<String, String> t = builder(kafka).transactionalId("named-tx").meterRegistry(registry).build()) {
+            assertNotNull(registry.find("skein.producer.buffer.available").tag("client.id", "producer-named-tx").gauge());
+        }
+    }
+
     @Test
     void callbacksRunInSendOrderOffTheNetworkThreads(KafkaCluster kafka) throws Exception {
         String topic = Reference.createTopic(kafka, "callbacks", 1, 1);

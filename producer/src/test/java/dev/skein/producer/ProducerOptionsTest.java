@@ -20,7 +20,7 @@ class ProducerOptionsTest {
     @Test
     void defaultsAreTheDocumentedConstants() {
         ProducerOptions o = ProducerOptions.builder().bootstrapServers("a:1").build();
-        assertEquals(ProducerOptions.DEFAULT_CLIENT_ID, o.client().clientId());
+        assertFalse(o.client().hasClientId(), "unset: each producer names itself producer-<n> as it starts");
         assertEquals(ProducerOptions.DEFAULT_ACKS, o.acks());
         assertEquals(ProducerOptions.DEFAULT_LINGER, o.linger());
         assertEquals(ProducerOptions.DEFAULT_BATCH_SIZE, o.batchSize());

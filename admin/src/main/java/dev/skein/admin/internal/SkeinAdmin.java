@@ -15,6 +15,7 @@ import dev.skein.admin.Target;
 import dev.skein.admin.TopicAdmin;
 import dev.skein.core.ClientOptions;
 import dev.skein.core.ClientResources;
+import dev.skein.core.internal.ClientIds;
 import dev.skein.core.internal.ClusterClient;
 import dev.skein.core.message.ApiMessage;
 import org.slf4j.Logger;
@@ -43,6 +44,7 @@ public final class SkeinAdmin implements Admin {
     private volatile boolean closed;
 
     public SkeinAdmin(ClientOptions options, Duration apiTimeout, ClientResources shared) {
+        options = options.withDefaultClientId(ClientIds::admin); // adminclient-<n> unless client.id is set
         this.client = ClusterClient.start(options, shared);
         this.calls = new Calls(client, apiTimeout);
         this.topics = new TopicCalls(calls);

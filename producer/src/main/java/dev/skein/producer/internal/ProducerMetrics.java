@@ -30,7 +30,14 @@ final class ProducerMetrics {
     private final DistributionSummary compressionRatio;
     private final Timer latency;
     private final Timer throttle;
+    /** The gauges this producer registered itself: only those does {@link #close()} remove. */
     private final List<Meter> gauges = new CopyOnWriteArrayList<>();
+    /**
+     * Held while a gauge is looked up and registered: Micrometer hands a second registration of the same
+     * name and tags the first's gauge, so whether a gauge is this producer's own is known only by looking
+     * first, and two producers with one client.id must not both look before either registers.
+     */
+    private static final Object REGISTERING = new Object();
 
     ProducerMetrics(MeterRegistry registry, String clientId, Supplier<Number> bufferAvailable) {
         this.registry = registry;
@@ -52,21 +59,37 @@ final class ProducerMetrics {
         latency = Timer.builder("skein.producer.request.latency").tag("client.id", clientId).register(registry);
         throttle = Timer.builder("skein.producer.throttle.time").description("how long brokers asked this producer to"
                 + " hold off (quota throttling, KIP-219)").tag("client.id", clientId).register(registry);
-        // Strong references: registry.gauge() would hold these suppliers weakly, and nothing else holds
-        // them, so the gauges would read NaN after the first garbage collection.
-        gauges.add(Gauge.builder("skein.producer.buffer.available", bufferAvailable, s -> s.get().doubleValue())
-                .tag("client.id", clientId).strongReference(true).register(registry));
+        ownGauge("skein.producer.buffer.available", bufferAvailable);
     }
 
     /** The in-flight gauge, once the sender that counts them exists. */
     void inFlightGauge(Supplier<Number> inFlight) {
         if (registry != null) {
-            gauges.add(Gauge.builder("skein.producer.batches.in.flight", inFlight, s -> s.get().doubleValue())
-                    .tag("client.id", clientId).strongReference(true).register(registry));
+            ownGauge("skein.producer.batches.in.flight", inFlight);
         }
     }
 
-    /** The producer closed: its gauges go (they would hold its buffers); counters and timers stay. */
+    /**
+     * Registers a gauge of this producer's, and keeps it for {@link #close()} unless another producer with
+     * the same client.id registered it first (that one's stays its own: the registry reads the first).
+     */
+    private void ownGauge(String name, Supplier<Number> value) {
+        synchronized (REGISTERING) {
+            boolean taken = registry.find(name).tag("client.id", clientId).gauge() != null;
+            // Strong references: registry.gauge() would hold these suppliers weakly, and nothing else holds
+            // them, so the gauges would read NaN after the first garbage collection.
+            Gauge g = Gauge.builder(name, value, s -> s.get().doubleValue()).tag("client.id", clientId)
+                    .strongReference(true).register(registry);
+            if (!taken) {
+                gauges.add(g);
+            }
+        }
+    }
+
+    /**
+     * The producer closed: the gauges it registered go (they would hold its buffers), never another
+     * producer's of the same client.id; counters and timers stay.
+     */
     void close() {
         if (registry != null) {
             gauges.forEach(registry::remove);

@@ -1,5 +1,6 @@
 package dev.skein.producer.internal;
 
+import dev.skein.core.ClientOptions;
 import dev.skein.core.ClientResources;
 import dev.skein.core.ConsumerGroupMetadata;
 import dev.skein.core.ErrorCode;
@@ -10,6 +11,7 @@ import dev.skein.core.errors.AuthorizationException;
 import dev.skein.core.errors.SkeinException;
 import dev.skein.core.errors.TimeoutException;
 import dev.skein.producer.BufferExhaustedException;
+import dev.skein.core.internal.ClientIds;
 import dev.skein.core.internal.ClusterClient;
 import dev.skein.core.internal.metadata.Cluster;
 import dev.skein.producer.Callback;
@@ -67,7 +69,11 @@ public final class SkeinProducer<K, V> implements Producer<K, V> {
     public SkeinProducer(ProducerOptions settings, Serializer<K> keySerializer, Serializer<V> valueSerializer,
                          MeterRegistry meterRegistry, ObservationRegistry observationRegistry, ClientResources shared,
                          List<ProducerInterceptor<K, V>> interceptors) {
-        this.settings = settings;
+        // Without client.id, this producer names itself (producer-<n>, or producer-<transactional.id>) now, not at
+        // build(): options shared by several producers still give each its own id, and its own meters.
+        String transactionalId = settings.transactionalId();
+        ClientOptions named = settings.client().withDefaultClientId(() -> ClientIds.producer(transactionalId));
+        this.settings = settings = named == settings.client() ? settings : settings.mutate().client(named).build();
         this.interceptors = ProducerInterceptors.of(interceptors);
         this.tracing = SendTracing.of(observationRegistry, settings.client().clientId());
         // One loop for the sender and its connections: a batch is drained, written and answered on one thread.
