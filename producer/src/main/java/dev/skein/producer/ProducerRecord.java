@@ -9,6 +9,10 @@ import java.util.Objects;
 /**
  * A record to send: topic, optional partition (null: the partitioner picks), key and value (either
  * may be null), headers, and an optional timestamp (null: the time of {@code send()}).
+ *
+ * @throws IllegalArgumentException from the constructor for a negative partition or timestamp (as Apache
+ *     Kafka's ProducerRecord: -1 is a batch's "no timestamp", and a far negative one overflows the record's
+ *     delta from its batch's base timestamp)
  */
 public record ProducerRecord<K, V>(String topic, Integer partition, K key, V value, List<Header> headers, Long timestamp) {
     public ProducerRecord {
@@ -16,6 +20,9 @@ public record ProducerRecord<K, V>(String topic, Integer partition, K key, V val
         headers = headers == null || headers.isEmpty() ? List.of() : List.copyOf(headers);
         if (partition != null && partition < 0) {
             throw new IllegalArgumentException("partition must be >= 0, was " + partition);
+        }
+        if (timestamp != null && timestamp < 0) {
+            throw new IllegalArgumentException("timestamp must be >= 0 (milliseconds since the epoch), was " + timestamp);
         }
     }
 
