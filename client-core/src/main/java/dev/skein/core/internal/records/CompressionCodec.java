@@ -112,16 +112,18 @@ public final class CompressionCodec {
                 }
             }
             return out;
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | SnappyError e) {
+            // snappy-java reports some malformed input as an Error of its own (SnappyError). Any other Error
+            // (out of memory, out of direct memory growing the buffer) says nothing about the data: it is not
+            // a CorruptRecordException, which would invite the application to skip good records.
             out.release();
             if (e instanceof CorruptRecordException c) {
                 throw c;
             }
             throw new CorruptRecordException(where + ": " + codec + " data does not decompress: " + e, e, false);
         } catch (Error e) {
-            // Native codecs report some malformed input as errors (e.g. snappy's).
             out.release();
-            throw new CorruptRecordException(where + ": " + codec + " data does not decompress: " + e, e, false);
+            throw e;
         }
     }
 

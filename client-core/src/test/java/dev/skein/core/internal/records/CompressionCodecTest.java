@@ -42,6 +42,42 @@ class CompressionCodecTest {
         assertDoesNotThrow(b::release);
     }
 
+    /**
+     * An Error that is not the codec's verdict on its input (out of memory growing the output) is not
+     * corrupt data: reported as CorruptRecordException, it would invite a consumer to skip good records.
+     */
+    @Test
+    void runningOutOfMemoryWhileDecompressingIsNotCorruptData() {
+        ByteBuf compressed = Unpooled.buffer();
+        CompressionCodec.compress(Compression.GZIP, Unpooled.wrappedBuffer(TEXT), compressed);
+        ByteBufAllocator starved = new AbstractByteBufAllocator(false) {
+            @Override
+            protected ByteBuf newHeapBuffer(int initialCapacity, int maxCapacity) {
+                return new UnpooledHeapByteBuf(this, initialCapacity, maxCapacity) {
+                    @Override
+                    protected byte[] allocateArray(int length) {
+                        if (length > 64 * 1024) {
+                            throw new OutOfMemoryError("test: no room to grow to " + length + " bytes");
+                        }
+                        return super.allocateArray(length);
+                    }
+                };
+            }
+
+            @Override
+            protected ByteBuf newDirectBuffer(int initialCapacity, int maxCapacity) {
+                return newHeapBuffer(initialCapacity, maxCapacity);
+            }
+
+            @Override
+            public boolean isDirectBufferPooled() {
+                return false;
+            }
+        };
+        assertThrows(OutOfMemoryError.class,
+                () -> CompressionCodec.decompress(Compression.GZIP, compressed, starved, Integer.MAX_VALUE, "t-0"));
+    }
+
     /** As Apache Kafka's writer: lz4 at any level but its default (9) uses the high-compression compressor. */
     @Test
     void lz4LevelsOtherThanTheDefaultCompressAsTheReferenceDoes() throws Exception {
