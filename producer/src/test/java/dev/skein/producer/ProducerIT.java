@@ -221,6 +221,28 @@ class ProducerIT {
         }
     }
 
+    /**
+     * A send waiting for a topic's metadata (one the broker will not create) stops waiting when the producer
+     * closes, and fails, rather than waiting out max.block.ms.
+     */
+    @Test
+    void aSendWaitingForMetadataFailsAtOnceWhenTheProducerCloses(
+            @OwnCluster(config = "auto.create.topics.enable=false") KafkaCluster kafka) throws Exception {
+        Producer<String, String> p = builder(kafka).maxBlock(Duration.ofSeconds(60)).build();
+        CompletableFuture<Thread> started = new CompletableFuture<>();
+        CompletableFuture<CompletableFuture<RecordMetadata>> sending = CompletableFuture.supplyAsync(() -> {
+            started.complete(Thread.currentThread());
+            return p.send(ProducerRecord.of("never-created", "v"));
+        });
+        Thread sender = started.get(5, TimeUnit.SECONDS);
+        assertTrue(Await.holds(() -> sender.getState() == Thread.State.WAITING
+                || sender.getState() == Thread.State.TIMED_WAITING, Duration.ofSeconds(10)), "send() waits for the metadata");
+        p.close(Duration.ofSeconds(1));
+        CompletableFuture<RecordMetadata> f = sending.get(5, TimeUnit.SECONDS);
+        ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(1, TimeUnit.SECONDS));
+        assertInstanceOf(IllegalStateException.class, e.getCause());
+    }
+
     @Test
     void sendAfterCloseFailsAndCloseCompletesEveryFuture(KafkaCluster kafka) throws Exception {
         String topic = Reference.createTopic(kafka, "close", 1, 1);

@@ -65,6 +65,8 @@ public final class SkeinProducer<K, V> implements Producer<K, V> {
     /** Null without an observation registry: {@code send} then tests one field and pays nothing more. */
     private final SendTracing tracing;
     private volatile boolean closed;
+    /** Completes when close() begins: a send waiting for metadata stops waiting then ({@link #awaitTopic}). */
+    private final CompletableFuture<Void> closing = new CompletableFuture<>();
 
     public SkeinProducer(ProducerOptions settings, Serializer<K> keySerializer, Serializer<V> valueSerializer,
                          MeterRegistry meterRegistry, ObservationRegistry observationRegistry, ClientResources shared,
@@ -236,7 +238,9 @@ public final class SkeinProducer<K, V> implements Producer<K, V> {
                 next = refreshNaming(name);
             }
             try {
-                c = next.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                // The metadata, or close(): the client's pending refreshes are not completed when it closes.
+                CompletableFuture.anyOf(next, closing).get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                c = next.isDone() && !next.isCompletedExceptionally() ? next.join() : client.cluster();
             } catch (java.util.concurrent.TimeoutException e) {
                 c = client.cluster();
             } catch (InterruptedException e) {
@@ -506,6 +510,7 @@ public final class SkeinProducer<K, V> implements Producer<K, V> {
         long deadline = System.nanoTime() + Math.min(timeout.toNanos(), Long.MAX_VALUE / 4);
         endOpenTransaction(deadline);
         closed = true;
+        closing.complete(null);
         accumulator.closeAppends(); // a send under way now fails rather than land after the loop below looked
         sender.beginClose();
         for (ProducerBatch b : accumulator.incomplete()) {
