@@ -10,9 +10,9 @@ import java.util.Objects;
  * A record to send: topic, optional partition (null: the partitioner picks), key and value (either
  * may be null), headers, and an optional timestamp (null: the time of {@code send()}).
  *
- * @throws IllegalArgumentException from the constructor for a negative partition or timestamp (as Apache
- *     Kafka's ProducerRecord: -1 is a batch's "no timestamp", and a far negative one overflows the record's
- *     delta from its batch's base timestamp)
+ * <p>The constructor throws {@link IllegalArgumentException} for a negative partition or timestamp (as
+ * Apache Kafka's ProducerRecord: -1 is a batch's "no timestamp", and a far negative one overflows the
+ * record's delta from its batch's base timestamp).
  */
 public record ProducerRecord<K, V>(String topic, Integer partition, K key, V value, List<Header> headers, Long timestamp) {
     public ProducerRecord {
