@@ -52,6 +52,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <p>Everything here except {@link #wakeup()}, {@link #beginFlush()}/{@link #endFlush()} is
  * event-loop confined.
+ *
+ * <p>Long on purpose (a little over 800 lines): the pass, the request's build and the answer's handling
+ * share the in-flight map, the drain order and the per-broker counts, which only this loop may touch; the
+ * rules that decide a batch's fate (retry, split, give up, fail as refused) live in small classes of their
+ * own ({@code ProduceErrors}, {@code ProduceResponses}, {@code BatchSplitter}, {@code IdempotenceManager},
+ * {@code TransactionManager}), and what remains here is their bookkeeping on this loop. Moving that apart
+ * would hand the in-flight state across classes that must then all stay on one thread.
  */
 final class Sender {
     private static final Logger log = LoggerFactory.getLogger(Sender.class);
