@@ -1,6 +1,7 @@
 package dev.skein.consumer;
 
 import dev.skein.core.internal.config.Plugins;
+import dev.skein.core.internal.ClientIds;
 import dev.skein.core.ClientOptions;
 import dev.skein.core.errors.ConfigException;
 import dev.skein.core.internal.config.ConfigValues;
@@ -17,7 +18,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A consumer's options, validated and immutable: the connection options ({@link #client()}), the group,
@@ -44,7 +44,6 @@ public final class ConsumerOptions {
      * be reported under the first's series.
      */
     public static final String DEFAULT_CLIENT_ID_PREFIX = "consumer";
-    private static final AtomicInteger CLIENT_ID_SEQUENCE = new AtomicInteger();
     /**
      * Holds the place of an unset client id in the client options' builder, told apart by identity: no
      * id given by a setter, a property or the client options' own builder is this very string.
@@ -719,9 +718,7 @@ public final class ConsumerOptions {
             List<Class<? extends ConsumerInterceptor<?, ?>>> interceptors =
                     Plugins.classes("interceptor.classes", interceptorClasses, ConsumerInterceptor.class);
             if (generated) { // last, so that options refused take no number
-                int n = CLIENT_ID_SEQUENCE.incrementAndGet();
-                options = options.mutate().clientId(DEFAULT_CLIENT_ID_PREFIX + "-"
-                        + (groupId != null ? groupId + "-" : "") + n).build();
+                options = options.mutate().clientId(ClientIds.consumer(groupId)).build();
             }
             return new ConsumerOptions(this, options, generated, resolved, interceptors);
         }

@@ -1268,7 +1268,9 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
                         "the parallel processor takes no consumer interceptors (its consumer reads raw bytes)");
             }
             if (options.clientIdGenerated()) {
-                consumer.clientId(options.client().clientId()); // the id just made, not the next of the sequence
+                // The id just made, not the next of the sequence; taken back below (the builder is the user's,
+                // and a second build() must make a new id, not reuse this one).
+                consumer.clientId(options.client().clientId());
             }
             Producer<byte[], byte[]> producer = null;
             if (deadLetterTopic != null) {
@@ -1293,6 +1295,10 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
                     owned.shutdown();
                 }
                 throw e;
+            } finally {
+                if (options.clientIdGenerated()) {
+                    consumer.options(options); // its mutate() leaves the client id unset again
+                }
             }
             return new ParallelProcessor<>(this, c, producer, owned, options.groupId(), options.maxPollRecords());
         }

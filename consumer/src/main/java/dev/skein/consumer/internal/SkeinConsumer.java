@@ -39,6 +39,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -359,7 +360,7 @@ public final class SkeinConsumer<K, V> implements Consumer<K, V> {
             if (info == null || info.error() != ErrorCode.NONE) {
                 return null;
             }
-            return info.id() != null ? info.id() : new java.util.UUID(0, 0); // a broker before KIP-516
+            return info.id() != null ? info.id() : new UUID(0, 0); // a broker before KIP-516
         }, settings.offsetReset());
         fetcher.wakeup(); // partitions whose ids were just noted may be fetched now
         if (!reborn.isEmpty()) {

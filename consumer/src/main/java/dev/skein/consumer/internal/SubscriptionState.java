@@ -6,6 +6,7 @@ import dev.skein.core.TopicPartition;
 
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -226,7 +227,7 @@ final class SubscriptionState {
      * topic id was noted): a commit of those positions is for that incarnation of the topic only.
      */
     synchronized Map<String, UUID> topicIds(Collection<TopicPartition> partitions) {
-        Map<String, UUID> out = new java.util.HashMap<>();
+        Map<String, UUID> out = new HashMap<>();
         for (TopicPartition tp : partitions) {
             PartitionState s = assigned.get(tp);
             if (s != null && s.topicId != null) {
