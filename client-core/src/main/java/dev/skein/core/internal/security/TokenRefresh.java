@@ -12,6 +12,12 @@ import java.time.Instant;
  * than {@code minPeriod + buffer} neither can be honoured and both are ignored. Unlike Kafka, never later
  * than the expiry itself (factor 1.0 plus jitter would pass it): a token is not handed out once expired.
  * Pure: the time and the random draw are arguments.
+ *
+ * <p>The lifetime counts from when the token was asked for, on this host's clock, where Kafka's login
+ * counts from the token's {@code iat} when it has one. On purpose: {@code iat} is the identity provider's
+ * clock, and for a cached token an endpoint issued long ago, a rule counting from {@code iat} falls due at
+ * once, with most of the token's remaining life unused. Counting from the request places the refresh in
+ * what is left of the token's life, and still never past its expiry (above).
  */
 final class TokenRefresh {
     private TokenRefresh() {}
