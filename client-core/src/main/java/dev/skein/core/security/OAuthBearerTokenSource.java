@@ -1,9 +1,11 @@
 package dev.skein.core.security;
 
 import dev.skein.core.internal.security.ClientCredentialsTokenSource;
+import dev.skein.core.internal.security.FixedTokenSource;
 import dev.skein.core.internal.security.Jwt;
 
 import java.net.URI;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
@@ -24,7 +26,9 @@ public interface OAuthBearerTokenSource {
      * Always the same token, e.g. one your platform hands you; its {@code exp} claim gives its expiry.
      * The token is checked here as Kafka's login checks one: a JWT whose payload is a JSON object with a
      * numeric {@code exp}, a string {@code sub} and, if present, a numeric {@code iat}, not expired more
-     * than 30 s ago ({@link OAuthBearerLoginOptions#DEFAULT_CLOCK_SKEW}).
+     * than 30 s ago ({@link OAuthBearerLoginOptions#DEFAULT_CLOCK_SKEW}). Once it has expired (beyond that
+     * skew), {@link #token()} fails with an {@code AuthenticationException} naming the expiry, rather than
+     * sending the broker a token it would refuse: build a new client, or a source of your own, to renew it.
      *
      * @throws IllegalArgumentException naming the claim that is missing or wrong (never quoting the token)
      */
@@ -38,8 +42,7 @@ public interface OAuthBearerTokenSource {
      */
     static OAuthBearerTokenSource fixed(Secret jwt, OAuthBearerLoginOptions login) {
         Jwt.Claims claims = Jwt.validate(jwt.reveal(), login.subClaimName(), Instant.now(), login.clockSkew());
-        OAuthBearerToken token = new OAuthBearerToken(jwt, claims.expiresAt());
-        return () -> CompletableFuture.completedFuture(token);
+        return new FixedTokenSource(new OAuthBearerToken(jwt, claims.expiresAt()), login.clockSkew(), Clock.systemUTC());
     }
 
     /**
