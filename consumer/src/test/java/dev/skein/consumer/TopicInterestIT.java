@@ -148,6 +148,42 @@ class TopicInterestIT {
     }
 
     /**
+     * A share consumer subscribed to a, then to b: once the broker's assignment has moved to b, a must
+     * leave its Metadata requests (it stayed there for the consumer's life, and every refresh described
+     * every topic it had ever subscribed to); after unsubscribe() neither is asked for.
+     */
+    @Test
+    void aShareConsumersMetadataLeavesATopicItNoLongerSubscribesTo() throws Exception {
+        String suffix = UUID.randomUUID().toString().substring(0, 8);
+        String a = "share-before-" + suffix;
+        String b = "share-after-" + suffix;
+        List<Set<String>> answers = new CopyOnWriteArrayList<>();
+        try (Admin admin = admin()) {
+            admin.createTopics(List.of(new NewTopic(a, 1, (short) 1), new NewTopic(b, 1, (short) 1)))
+                    .all().get(60, TimeUnit.SECONDS);
+        }
+        String group = ShareConsumerIT.shareGroup(kafka, "interest");
+        proxy().rewriteResponses(ApiKey.METADATA.id(), Integer.MAX_VALUE, f -> metadata(f, r -> {
+            Set<String> named = ConcurrentHashMap.newKeySet();
+            r.topics().forEach(m -> named.add(m.name()));
+            answers.add(named);
+        }));
+        try (ShareConsumer<String, String> c = ShareConsumer.builder(Serdes.string(), Serdes.string())
+                .bootstrapServers(kafka.bootstrapServers()).groupId(group).property("metadata.max.age.ms", 200).build()) {
+            Runnable poll = () -> c.poll(Duration.ofMillis(50));
+            c.subscribe(List.of(a));
+            assertLeavesRequests(poll, answers, a, b);
+            c.subscribe(List.of(b));
+            assertLeavesRequests(poll, answers, b, a);
+            c.unsubscribe();
+            answers.clear();
+            Await.until("three Metadata answers after unsubscribe()", Duration.ofSeconds(30), () -> answers.size() >= 4);
+            List<Set<String>> seen = List.copyOf(answers.subList(1, answers.size()));
+            assertTrue(seen.stream().noneMatch(s -> s.contains(a) || s.contains(b)), "still asked for: " + seen);
+        }
+    }
+
+    /**
      * An assign()ed consumer read ten records of r (position 10, not committed). r is deleted and created
      * again, empty; the consumer's metadata learns the new topic id while the application does not poll.
      * No Fetch of the new incarnation may use position 10 (the broker would answer OFFSET_OUT_OF_RANGE,
@@ -236,6 +272,26 @@ class TopicInterestIT {
         });
         List<Set<String>> seen = List.copyOf(answers);
         assertTrue(seen.stream().noneMatch(s -> s.contains(left)), left + " is still asked for: " + seen);
+    }
+
+    /**
+     * Waits for Metadata answers naming {@code wanted} without {@code left} (a share member keeps the
+     * topics of its assignment described until the broker moves it), then the next three must all leave
+     * {@code left} out: it does not come back.
+     */
+    private static void assertLeavesRequests(Runnable poll, List<Set<String>> answers, String wanted, String left) {
+        answers.clear();
+        Await.until("a Metadata answer naming " + wanted + " and not " + left, Duration.ofSeconds(30), () -> {
+            poll.run();
+            return answers.stream().anyMatch(s -> s.contains(wanted) && !s.contains(left));
+        });
+        answers.clear();
+        Await.until("three more Metadata answers naming " + wanted, Duration.ofSeconds(30), () -> {
+            poll.run();
+            return answers.stream().filter(s -> s.contains(wanted)).count() >= 3;
+        });
+        List<Set<String>> seen = List.copyOf(answers);
+        assertTrue(seen.stream().noneMatch(s -> s.contains(left)), left + " is asked for again: " + seen);
     }
 
     private static FaultProxy.Rewritten metadata(ByteBuf frame, Consumer<MetadataResponse> look) {

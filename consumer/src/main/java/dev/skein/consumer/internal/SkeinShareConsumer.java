@@ -92,6 +92,9 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
     private volatile RuntimeException fatal;
 
     // Polling thread only.
+    private Set<String> followed = Set.of(); // the topics metadata describes for this consumer
+    private Set<String> followedSubscription; // what followed was computed from, compared by identity
+    private Map<UUID, List<Integer>> followedAssignment;
     private final Map<Integer, Session> sessions = new HashMap<>();
     private final Map<TopicPartition, TreeMap<Long, Byte>> pending = new HashMap<>();
     private List<ShareRecord<K, V>> lastPoll = List.of();
@@ -153,7 +156,11 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
             unsubscribe();
             return;
         }
-        client.addTopics(set);
+        // The topics of the assignment held now stay described until the broker moves it (poll() follows).
+        Set<String> wanted = new HashSet<>(set);
+        wanted.addAll(followed);
+        followed = Set.copyOf(wanted);
+        client.setTopics(this, followed);
         synchronized (membershipLock) {
             subscription = set;
             subscriptionChanged = true;
@@ -184,6 +191,10 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
             if (member) { // however the acknowledgements went: the subscription is gone already
                 leave(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
             }
+            followed = Set.of(); // last: the acknowledgements above still route by these topics' leaders
+            followedSubscription = null;
+            followedAssignment = null;
+            client.setTopics(this, List.of());
         }
     }
 
@@ -300,8 +311,10 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
     /** The assigned partitions whose topic names are known (the metadata maps topic ids to names). */
     private Set<TopicPartition> assigned(Cluster cluster) {
         Map<UUID, List<Integer>> a;
+        Set<String> subscribed;
         synchronized (membershipLock) {
             a = assignment;
+            subscribed = subscription;
         }
         Set<TopicPartition> out = new LinkedHashSet<>();
         boolean unknown = false;
@@ -316,7 +329,33 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
         if (unknown) {
             client.refreshMetadata();
         }
+        followTopics(subscribed, a, out, unknown);
         return out;
+    }
+
+    /**
+     * Keeps metadata to the topics this member subscribes to or is assigned (as Apache Kafka's consumer
+     * sets its metadata topics on each change), so a topic it left stops being described. Recomputed
+     * when the subscription or the assignment changes (both are replaced, never changed in place), and
+     * while an assigned topic id has no name yet. Polling thread.
+     */
+    private void followTopics(Set<String> subscribed, Map<UUID, List<Integer>> a, Set<TopicPartition> named,
+                              boolean unnamed) {
+        if (subscribed == followedSubscription && a == followedAssignment) {
+            return;
+        }
+        Set<String> wanted = new HashSet<>(subscribed);
+        named.forEach(tp -> wanted.add(tp.topic()));
+        if (unnamed) {
+            wanted.addAll(followed); // an assigned topic not named yet may be one followed now: keep them all
+        } else {
+            followedSubscription = subscribed;
+            followedAssignment = a;
+        }
+        if (!wanted.equals(followed)) {
+            followed = Set.copyOf(wanted);
+            client.setTopics(this, followed);
+        }
     }
 
     // ---------------------------------------------------------------- polling thread
