@@ -45,21 +45,26 @@ public final class Cli {
             if (root.global.verbose) {
                 e.printStackTrace(err);
             }
-            if (e instanceof ConfigException || e instanceof IllegalArgumentException) {
-                return USAGE;
-            }
-            for (Throwable t = e; t != null; t = t.getCause()) {
-                if (t instanceof AuthenticationException) {
-                    return AUTHENTICATION;
-                }
-            }
-            return FAILED;
+            return exitStatus(e);
         });
         cl.setExecutionStrategy(parsed -> {
             Clients.logging(root.global); // before any client class logs: --verbose is known only now
             return new CommandLine.RunLast().execute(parsed);
         });
         return cl.execute(args);
+    }
+
+    /** The exit status of a command that threw {@code e}. */
+    static int exitStatus(Throwable e) {
+        if (e instanceof ConfigException || e instanceof IllegalArgumentException) {
+            return USAGE;
+        }
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof AuthenticationException) {
+                return AUTHENTICATION;
+            }
+        }
+        return FAILED;
     }
 
     /**
