@@ -15,8 +15,9 @@ import java.util.concurrent.ExecutionException;
 
 /**
  * Runs a command line. Exit status: 0 when the command did all it was asked, 1 when it failed at run
- * time (unreachable cluster, unknown topic, a record not written), 2 for a bad command line; in both
- * failure cases one line on stderr says why.
+ * time (unreachable cluster, unknown topic, a record not written, any exception of the run), 2 for a bad
+ * command line found before the work starts (see {@link #exitStatus}), 3 when authentication failed; in
+ * every failure case one line on stderr says why.
  */
 public final class Cli {
     public static final int OK = 0;
@@ -54,9 +55,15 @@ public final class Cli {
         return cl.execute(args);
     }
 
-    /** The exit status of a command that threw {@code e}. */
+    /**
+     * The exit status of a command that threw {@code e}. Only a bad command line is {@link #USAGE}: the
+     * command's own checks ({@link UsageException}) and a client builder refusing a {@code --config}/{@code -X}
+     * property ({@link ConfigException}); the parser's errors take the parameter exception handler. Any other
+     * exception, an {@code IllegalArgumentException} of a client call or a serializer included, happened
+     * while the command ran: {@link #FAILED} (or {@link #AUTHENTICATION}).
+     */
     static int exitStatus(Throwable e) {
-        if (e instanceof ConfigException || e instanceof IllegalArgumentException) {
+        if (e instanceof UsageException || e instanceof ConfigException) {
             return USAGE;
         }
         for (Throwable t = e; t != null; t = t.getCause()) {

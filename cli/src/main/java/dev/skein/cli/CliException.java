@@ -1,7 +1,7 @@
 package dev.skein.cli;
 
 /** A failure the command explains itself; its message is the one line printed on stderr. */
-final class CliException extends RuntimeException {
+class CliException extends RuntimeException {
     CliException(String message) {
         super(message);
     }

@@ -40,7 +40,7 @@ final class Clients {
             try (Reader r = Files.newBufferedReader(global.config)) {
                 file.load(r);
             } catch (IOException e) {
-                throw new IllegalArgumentException("cannot read --config " + global.config + ": " + e.getMessage(), e);
+                throw new UsageException("cannot read --config " + global.config + ": " + e.getMessage(), e);
             }
             file.stringPropertyNames().forEach(k -> props.put(k, file.getProperty(k)));
         }
@@ -124,7 +124,7 @@ final class Clients {
     static void checkPartition(TopicDescription d, Integer partition) {
         int n = d.partitions().size();
         if (partition != null && (partition < 0 || partition >= n)) {
-            throw new IllegalArgumentException("--partition " + partition + ": topic " + d.name() + " has partitions 0.."
+            throw new UsageException("--partition " + partition + ": topic " + d.name() + " has partitions 0.."
                     + (n - 1));
         }
     }

@@ -81,22 +81,25 @@ final class ConsumeCommand extends Subcommand {
         SkeinCommand root = root();
         RecordFormat fmt = new RecordFormat(format);
         if (!List.of("read_committed", "read_uncommitted").contains(isolation)) {
-            throw new IllegalArgumentException("--isolation must be read_committed or read_uncommitted, was " + isolation);
+            throw new UsageException("--isolation must be read_committed or read_uncommitted, was " + isolation);
         }
         if (!List.of("at-least-once", "at-most-once").contains(delivery)) {
-            throw new IllegalArgumentException("--delivery must be at-least-once or at-most-once, was " + delivery);
+            throw new UsageException("--delivery must be at-least-once or at-most-once, was " + delivery);
         }
         if (!List.of("auto", "consumer", "classic").contains(groupProtocol)) {
-            throw new IllegalArgumentException("--group-protocol must be auto, consumer or classic, was " + groupProtocol);
+            throw new UsageException("--group-protocol must be auto, consumer or classic, was " + groupProtocol);
+        }
+        if (offset != null && offset < 0) {
+            throw new UsageException("--offset must be >= 0, was " + offset);
         }
         if (offset != null && partition == null) {
-            throw new IllegalArgumentException("--offset needs --partition");
+            throw new UsageException("--offset needs --partition");
         }
         if (group != null && partition != null) {
-            throw new IllegalArgumentException("--partition reads outside any group: drop --group or --partition");
+            throw new UsageException("--partition reads outside any group: drop --group or --partition");
         }
         if (maxMessages != null && maxMessages < 1) {
-            throw new IllegalArgumentException("--max-messages must be at least 1");
+            throw new UsageException("--max-messages must be at least 1");
         }
         if (shareGroup != null) {
             checkShareOptions();
@@ -201,17 +204,17 @@ final class ConsumeCommand extends Subcommand {
     /** A share group reads as its configs say: the options of consumer groups and partitions do not apply. */
     private void checkShareOptions() {
         if (group != null) {
-            throw new IllegalArgumentException("--share-group and --group exclude each other: give one group");
+            throw new UsageException("--share-group and --group exclude each other: give one group");
         }
         if (partition != null) {
-            throw new IllegalArgumentException("--partition reads outside any group: drop --share-group or --partition");
+            throw new UsageException("--partition reads outside any group: drop --share-group or --partition");
         }
         if (!delivery.equals("at-least-once") || !groupProtocol.equals("auto")) {
-            throw new IllegalArgumentException("--delivery and --group-protocol are for --group: a share group member"
+            throw new UsageException("--delivery and --group-protocol are for --group: a share group member"
                     + " accepts each record it prints");
         }
         if (!isolation.equals("read_uncommitted")) {
-            throw new IllegalArgumentException("--isolation does not apply to --share-group: a share group reads as its"
+            throw new UsageException("--isolation does not apply to --share-group: a share group reads as its"
                     + " group config share.isolation.level says");
         }
     }

@@ -66,11 +66,11 @@ final class CopyCommand extends Subcommand {
             case "at-least-once" -> Delivery.AT_LEAST_ONCE;
             case "at-most-once" -> Delivery.AT_MOST_ONCE;
             case "exactly-once" -> Delivery.EXACTLY_ONCE;
-            default -> throw new IllegalArgumentException("--delivery must be at-least-once, at-most-once or exactly-once,"
+            default -> throw new UsageException("--delivery must be at-least-once, at-most-once or exactly-once,"
                     + " was " + delivery);
         };
         if (transactionalId != null && mode != Delivery.EXACTLY_ONCE) {
-            throw new IllegalArgumentException("--transactional-id goes with --delivery exactly-once");
+            throw new UsageException("--transactional-id goes with --delivery exactly-once");
         }
         try (Admin admin = Clients.admin(root.global)) {
             Clients.requireTopic(admin, from, root.global);

@@ -60,7 +60,7 @@ final class GroupsCommand extends CommandGroup {
             for (String t : types) {
                 GroupType type = GroupType.parse(t);
                 if (type == GroupType.UNKNOWN) {
-                    throw new IllegalArgumentException("--type " + t + ": a group type is classic, consumer, share or streams");
+                    throw new UsageException("--type " + t + ": a group type is classic, consumer, share or streams");
                 }
                 wanted.add(type);
             }
@@ -178,6 +178,7 @@ final class GroupsCommand extends CommandGroup {
         @Override
         public Integer call() {
             SkeinCommand root = root();
+            OffsetSpec spec = spec(); // a bad --to-datetime is a usage error, found before any call
             try (Admin admin = Clients.admin(root.global)) {
                 TopicDescription d = Clients.requireTopic(admin, topic, root.global);
                 GroupDescription g;
@@ -194,7 +195,6 @@ final class GroupsCommand extends CommandGroup {
                             + " active member(s); stop them before resetting its offsets");
                 }
                 Map<TopicPartition, OffsetSpec> specs = new LinkedHashMap<>();
-                OffsetSpec spec = spec();
                 d.partitions().forEach(p -> specs.put(new TopicPartition(topic, p.partition()), spec));
                 Map<TopicPartition, Long> offsets = share != null ? ShareGroups.reset(admin, group, specs, target.offset, root.global)
                         : resetCommitted(admin, specs, root.global);
@@ -242,7 +242,7 @@ final class GroupsCommand extends CommandGroup {
                 try {
                     return OffsetSpec.forTimestamp(Instant.parse(target.datetime).toEpochMilli());
                 } catch (DateTimeParseException e2) {
-                    throw new IllegalArgumentException("--to-datetime " + target.datetime + " is not an ISO-8601 time"
+                    throw new UsageException("--to-datetime " + target.datetime + " is not an ISO-8601 time"
                             + " such as 2026-11-22T10:00:00Z");
                 }
             }

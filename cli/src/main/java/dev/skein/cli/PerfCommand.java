@@ -106,7 +106,7 @@ final class PerfCommand extends CommandGroup {
         public Integer call() {
             SkeinCommand root = root();
             if (records < 1 || records > Integer.MAX_VALUE || recordSize < 0) {
-                throw new IllegalArgumentException("--records must be 1.." + Integer.MAX_VALUE + " and --record-size >= 0");
+                throw new UsageException("--records must be 1.." + Integer.MAX_VALUE + " and --record-size >= 0");
             }
             Clients.requireTopic(root.global, topic);
             Map<String, Object> props = Clients.producerProperties(root.global);
@@ -189,7 +189,7 @@ final class PerfCommand extends CommandGroup {
         public Integer call() {
             SkeinCommand root = root();
             if (!List.of("auto", "consumer", "classic").contains(groupProtocol)) {
-                throw new IllegalArgumentException("--group-protocol must be auto, consumer or classic, was " + groupProtocol);
+                throw new UsageException("--group-protocol must be auto, consumer or classic, was " + groupProtocol);
             }
             List<TopicPartition> partitions = new ArrayList<>();
             Clients.requireTopic(root.global, topic).partitions()

@@ -55,7 +55,10 @@ final class ProduceCommand extends Subcommand {
     public Integer call() throws Exception {
         SkeinCommand root = root();
         if (!List.of("0", "1", "all", "-1").contains(acks)) {
-            throw new IllegalArgumentException("--acks must be 0, 1 or all, was " + acks);
+            throw new UsageException("--acks must be 0, 1 or all, was " + acks);
+        }
+        if (keySeparator != null && keySeparator.isEmpty()) {
+            throw new UsageException("--key-separator must not be empty");
         }
         Clients.checkPartition(Clients.requireTopic(root.global, topic), partition);
         Map<String, Object> props = Clients.producerProperties(root.global);

@@ -21,7 +21,7 @@ final class RecordFormat {
             char c = format.charAt(i);
             if (c == '%' || c == '\\') {
                 if (i + 1 >= format.length() || (c == '%' ? "tpokvTh%" : "nt\\").indexOf(format.charAt(i + 1)) < 0) {
-                    throw new IllegalArgumentException("--format: unknown " + (c == '%' ? "placeholder" : "escape") + " "
+                    throw new UsageException("--format: unknown " + (c == '%' ? "placeholder" : "escape") + " "
                             + format.substring(i, Math.min(format.length(), i + 2)) + " (placeholders: %t %p %o %k %v %T %h;"
                             + " escapes: \\n \\t)");
                 }
