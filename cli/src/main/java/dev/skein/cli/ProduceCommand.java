@@ -31,7 +31,8 @@ final class ProduceCommand extends Subcommand {
     String topic;
 
     @Option(names = "--key-separator", paramLabel = "S",
-            description = "Split each line at the first S into key and value (without it: no key).")
+            description = "Split each line at the first S into key and value; a line without S stops the run"
+                    + " (exit 1, naming the line) once the lines before it are written. Without this option: no key.")
     String keySeparator;
 
     @Option(names = "--partition", paramLabel = "N", description = "Write every record to this partition.")
@@ -70,12 +71,17 @@ final class ProduceCommand extends Subcommand {
         AtomicReference<Throwable> firstError = new AtomicReference<>();
         AtomicLong sentSoFar = new AtomicLong(); // read by the stop hook
         long sent = 0;
+        String badLine = null; // a line without --key-separator: the run stops before it
         List<CompletableFuture<RecordMetadata>> pending = new ArrayList<>();
         Progress progress = Progress.of(root, progressOption, "produced");
         try (Producer<String, String> producer = b.build();
              OnStop onStop = new OnStop(() -> stopped(producer, sentSoFar.get(), failed, firstError));
              BufferedReader in = new BufferedReader(new InputStreamReader(root.io.in(), StandardCharsets.UTF_8))) {
             for (String line; (line = in.readLine()) != null; ) {
+                if (keySeparator != null && !line.contains(keySeparator)) {
+                    badLine = line;
+                    break;
+                }
                 ProducerRecord<String, String> record = record(line);
                 CompletableFuture<RecordMetadata> f = producer.send(record);
                 f.whenComplete((m, e) -> {
@@ -98,6 +104,12 @@ final class ProduceCommand extends Subcommand {
             throw new CliException("cannot read stdin: " + e.getMessage(), e);
         } finally {
             progress.finish(sent);
+        }
+        if (badLine != null) {
+            throw new CliException(noSeparator(sent + 1, badLine) + (failed.get() == 0
+                    ? "; the " + sent + " lines before it were written to " + topic + ", none after it"
+                    : "; of the " + sent + " lines before it " + failed.get() + " were not written to " + topic + " ("
+                    + Cli.describe(firstError.get()) + "), none after it"));
         }
         if (failed.get() > 0) {
             throw new CliException(failed.get() + " of " + sent + " records were not written to " + topic + ": "
@@ -123,15 +135,24 @@ final class ProduceCommand extends Subcommand {
         root().io.err().flush();
     }
 
+    /**
+     * The failure of a line without the key separator. Such a line is refused, not sent without a key (as
+     * Apache Kafka's console producer with {@code parse.key=true} refuses it): a keyless record of keyed
+     * data lands on a partition no key chose, where readers of that key never look.
+     */
+    private String noSeparator(long lineNumber, String line) {
+        String shown = line.length() > 100 ? line.substring(0, 100) + "..." : line;
+        return "no key separator '" + keySeparator + "' found on line " + lineNumber + ": '" + shown + "'";
+    }
+
+    /** The record of a line; with {@code --key-separator} the caller has checked that the line holds it. */
     private ProducerRecord<String, String> record(String line) {
         String key = null;
         String value = line;
         if (keySeparator != null) {
             int at = line.indexOf(keySeparator);
-            if (at >= 0) {
-                key = line.substring(0, at);
-                value = line.substring(at + keySeparator.length());
-            }
+            key = line.substring(0, at);
+            value = line.substring(at + keySeparator.length());
         }
         ProducerRecord<String, String> r = ProducerRecord.of(topic, key, value);
         if (partition != null) {

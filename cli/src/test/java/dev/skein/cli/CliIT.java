@@ -88,7 +88,7 @@ class CliIT {
     @Test
     void producedLinesAreConsumedWithKeysHeadersAndTheFormat(KafkaCluster kafka) {
         String t = topic(kafka, 1);
-        Run produced = skein(kafka, "a:1\nb:2\nno-key\nc:3:with:colons\n", "produce", "--topic", t, "--key-separator", ":",
+        Run produced = skein(kafka, "a:1\nb:2\n:no-key\nc:3:with:colons\n", "produce", "--topic", t, "--key-separator", ":",
                 "--header", "source=cli", "--compression", "lz4");
         assertEquals(0, produced.exit(), produced.err());
         Run consumed = skein(kafka, "", "consume", "--topic", t, "--from-beginning", "--max-messages", "4",
@@ -99,6 +99,19 @@ class CliIT {
 
         Run fromOffset = skein(kafka, "", "consume", "--topic", t, "--partition", "0", "--offset", "2", "--max-messages", "2");
         assertEquals(List.of("no-key", "3:with:colons"), fromOffset.lines(), "default format: the value");
+    }
+
+    @Test
+    void aLineWithoutTheKeySeparatorStopsProduceNamingItsLineAfterWritingTheLinesBefore(KafkaCluster kafka) {
+        String t = topic(kafka, 1);
+        Run produced = skein(kafka, "a:1\nb:2\nno separator here\nc:3\n", "produce", "--topic", t, "--key-separator", ":");
+        assertEquals(1, produced.exit(), "a keyless record would go where no key of the data sends it: " + produced.err());
+        assertEquals("skein: no key separator ':' found on line 3: 'no separator here'; the 2 lines before it were"
+                + " written to " + t + ", none after it\n", produced.err());
+        Run consumed = skein(kafka, "", "consume", "--topic", t, "--from-beginning", "--timeout-ms", "3000",
+                "--format", "%k|%v\\n");
+        assertEquals(0, consumed.exit(), consumed.err());
+        assertEquals(List.of("a|1", "b|2"), consumed.lines(), "the lines before the bad one, and nothing else");
     }
 
     @Test
