@@ -164,11 +164,14 @@ final class GroupsCommand extends CommandGroup {
             @Option(names = "--to-latest", required = true, description = "The end of each partition.")
             boolean latest;
 
-            @Option(names = "--to-offset", required = true, paramLabel = "O", description = "This offset in every partition.")
+            @Option(names = "--to-offset", required = true, paramLabel = "O", description = "This offset in every partition,"
+                    + " moved into the partition's range: below its start offset the start, past its end the end"
+                    + " (stderr says so).")
             Long offset;
 
             @Option(names = "--to-datetime", required = true, paramLabel = "ISO",
-                    description = "The first record at or after this time (ISO-8601, e.g. 2026-11-22T10:00:00Z).")
+                    description = "The first record at or after this time (ISO-8601, e.g. 2026-11-22T10:00:00Z); the end"
+                            + " when there is none.")
             String datetime;
         }
 
@@ -196,19 +199,53 @@ final class GroupsCommand extends CommandGroup {
                 }
                 Map<TopicPartition, OffsetSpec> specs = new LinkedHashMap<>();
                 d.partitions().forEach(p -> specs.put(new TopicPartition(topic, p.partition()), spec));
-                Map<TopicPartition, Long> offsets = share != null ? ShareGroups.reset(admin, group, specs, target.offset, root.global)
-                        : resetCommitted(admin, specs, root.global);
+                Map<TopicPartition, Long> exact = target.offset == null ? null
+                        : clamped(admin, specs.keySet(), target.offset, root);
+                Map<TopicPartition, Long> offsets = share != null ? ShareGroups.reset(admin, group, specs, exact, root.global)
+                        : resetCommitted(admin, specs, exact, root.global);
                 offsets.forEach((tp, o) -> root.io.out().println(tp.topic() + " " + tp.partition() + " " + o));
             }
             return Cli.OK;
         }
 
-        /** Commits the offsets the specs find (or {@code --to-offset}) for the consumer group. */
-        private Map<TopicPartition, Long> resetCommitted(Admin admin, Map<TopicPartition, OffsetSpec> specs,
-                                                         GlobalOptions global) {
+        /**
+         * {@code offset} for each partition, moved into the partition's range as Apache Kafka's
+         * {@code kafka-consumer-groups --reset-offsets} moves it: below the log start offset it becomes the
+         * log start offset, past the log end offset the log end offset; stderr says so for each partition
+         * moved. (Committed as given, an offset out of range only defers the reset to the consumer's
+         * {@code auto.offset.reset}, which may send it to the other end.)
+         */
+        private static Map<TopicPartition, Long> clamped(Admin admin, Set<TopicPartition> partitions, long offset,
+                                                         SkeinCommand root) {
+            Map<TopicPartition, OffsetSpec> first = new LinkedHashMap<>();
+            Map<TopicPartition, OffsetSpec> end = new LinkedHashMap<>();
+            partitions.forEach(tp -> {
+                first.put(tp, OffsetSpec.earliest());
+                end.put(tp, OffsetSpec.latest());
+            });
+            Map<TopicPartition, OffsetAndTimestamp> starts = Clients.await(admin.records().listOffsets(first).all(), root.global);
+            Map<TopicPartition, OffsetAndTimestamp> ends = Clients.await(admin.records().listOffsets(end).all(), root.global);
             Map<TopicPartition, Long> offsets = new LinkedHashMap<>();
-            if (target.offset != null) {
-                specs.keySet().forEach(tp -> offsets.put(tp, target.offset));
+            for (TopicPartition tp : partitions) {
+                long start = starts.get(tp).offset();
+                long last = ends.get(tp).offset();
+                long o = Math.max(start, Math.min(last, offset));
+                if (o != offset) {
+                    root.io.err().println("skein: warning: " + tp.topic() + " " + tp.partition() + ": offset " + offset
+                            + (offset < start ? " is before the partition's start " : " is past the partition's end ")
+                            + o + "; resetting to " + o);
+                }
+                offsets.put(tp, o);
+            }
+            return offsets;
+        }
+
+        /** Commits {@code exact} (the clamped {@code --to-offset}) or else the offsets the specs find. */
+        private Map<TopicPartition, Long> resetCommitted(Admin admin, Map<TopicPartition, OffsetSpec> specs,
+                                                         Map<TopicPartition, Long> exact, GlobalOptions global) {
+            Map<TopicPartition, Long> offsets = new LinkedHashMap<>();
+            if (exact != null) {
+                offsets.putAll(exact);
             } else {
                 Map<TopicPartition, OffsetAndTimestamp> found = Clients.await(admin.records().listOffsets(specs).all(), global);
                 Map<TopicPartition, OffsetSpec> ends = new LinkedHashMap<>();
@@ -236,16 +273,19 @@ final class GroupsCommand extends CommandGroup {
             if (target.latest || target.offset != null) {
                 return OffsetSpec.latest();
             }
+            long millis;
             try {
-                return OffsetSpec.forTimestamp(Instant.from(OffsetDateTime.parse(target.datetime)).toEpochMilli());
+                millis = Instant.from(OffsetDateTime.parse(target.datetime)).toEpochMilli();
             } catch (DateTimeParseException e) {
                 try {
-                    return OffsetSpec.forTimestamp(Instant.parse(target.datetime).toEpochMilli());
+                    millis = Instant.parse(target.datetime).toEpochMilli();
                 } catch (DateTimeParseException e2) {
                     throw new UsageException("--to-datetime " + target.datetime + " is not an ISO-8601 time"
                             + " such as 2026-11-22T10:00:00Z");
                 }
             }
+            // A time before 1970 is before every record: the start, as the earliest timestamp 0 finds it.
+            return OffsetSpec.forTimestamp(Math.max(0, millis));
         }
     }
 }

@@ -64,15 +64,16 @@ final class ShareGroups {
         });
     }
 
-    /** Moves the group's start offsets to {@code toOffset} when given, else to what the specs find; returns them. */
-    static Map<TopicPartition, Long> reset(Admin admin, String group, Map<TopicPartition, OffsetSpec> specs, Long toOffset,
-                                           GlobalOptions global) {
-        if (toOffset == null) {
+    /**
+     * Moves the group's start offsets to {@code exact} when given (the {@code --to-offset}, already moved
+     * into each partition's range), else to what the specs find; returns them.
+     */
+    static Map<TopicPartition, Long> reset(Admin admin, String group, Map<TopicPartition, OffsetSpec> specs,
+                                           Map<TopicPartition, Long> exact, GlobalOptions global) {
+        if (exact == null) {
             return Clients.await(admin.shareGroups().resetOffsets(group, specs).all(), global); // in the specs' order
         }
-        Map<TopicPartition, Long> offsets = new LinkedHashMap<>();
-        specs.keySet().forEach(tp -> offsets.put(tp, toOffset));
-        Clients.await(admin.shareGroups().alterOffsets(group, offsets).all(), global);
-        return offsets;
+        Clients.await(admin.shareGroups().alterOffsets(group, exact).all(), global);
+        return exact;
     }
 }
