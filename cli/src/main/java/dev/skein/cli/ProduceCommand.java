@@ -106,10 +106,11 @@ final class ProduceCommand extends Subcommand {
             progress.finish(sent);
         }
         if (badLine != null) {
-            throw new CliException(noSeparator(sent + 1, badLine) + (failed.get() == 0
-                    ? "; the " + sent + " lines before it were written to " + topic + ", none after it"
-                    : "; of the " + sent + " lines before it " + failed.get() + " were not written to " + topic + " ("
-                    + Cli.describe(firstError.get()) + "), none after it"));
+            String before = sent == 1 ? "the line before it" : "the " + sent + " lines before it";
+            throw new CliException(noSeparator(sent + 1, badLine) + (sent == 0 ? "; nothing was written to " + topic
+                    : failed.get() == 0 ? "; " + before + (sent == 1 ? " was" : " were") + " written to " + topic + ", none after it"
+                    : "; of " + before + " " + failed.get() + " not written to " + topic + " (" + Cli.describe(firstError.get())
+                    + "), none after it"));
         }
         if (failed.get() > 0) {
             throw new CliException(failed.get() + " of " + sent + " records were not written to " + topic + ": "

@@ -39,7 +39,8 @@ class CliCommandsIT {
     @Test
     void groupsAreListedDescribedResetAndDeleted(KafkaCluster kafka) {
         String t = topic(kafka, 2);
-        assertEquals(0, skein(kafka, lines(0, 10), "produce", "--topic", t).exit());
+        CliIT.Run produced = skein(kafka, lines(0, 10), "produce", "--topic", t);
+        assertEquals(0, produced.exit(), produced.err());
         String group = "cli-groups-" + UUID.randomUUID();
         assertEquals(0, skein(kafka, "", "consume", "--topic", t, "--group", group, "--from-beginning",
                 "--max-messages", "6", "--group-protocol", "classic").exit());

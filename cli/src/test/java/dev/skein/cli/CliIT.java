@@ -55,6 +55,10 @@ class CliIT {
         Run r = skein(kafka, "", "topics", "create", "--topic", t, "--partitions", Integer.toString(partitions),
                 "--replication-factor", "1");
         assertEquals(0, r.exit(), r.err());
+        // The create returns once the controller has the topic; the broker a command asks next may learn of it
+        // a moment later, and a produce there would fail with "does not exist".
+        Await.until(t + " described", Duration.ofSeconds(30),
+                () -> skein(kafka, "", "topics", "describe", "--topic", t).exit() == 0);
         return t;
     }
 
@@ -112,6 +116,13 @@ class CliIT {
                 "--format", "%k|%v\\n");
         assertEquals(0, consumed.exit(), consumed.err());
         assertEquals(List.of("a|1", "b|2"), consumed.lines(), "the lines before the bad one, and nothing else");
+
+        Run first = skein(kafka, "\nd:4\n", "produce", "--topic", t, "--key-separator", ":");
+        assertEquals(1, first.exit(), first.err());
+        assertEquals("skein: no key separator ':' found on line 1: ''; nothing was written to " + t + "\n", first.err(),
+                "an empty line holds no separator either");
+        assertEquals(2, skein(kafka, "", "consume", "--topic", t, "--from-beginning", "--timeout-ms", "3000").lines().size(),
+                "d:4, after the refused line, was not sent");
     }
 
     @Test

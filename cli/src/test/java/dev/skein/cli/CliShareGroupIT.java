@@ -102,12 +102,15 @@ class CliShareGroupIT {
                 "--max-messages", "20", "--timeout-ms", "60000")), "read again from the start");
 
         describeWhenEmpty(kafka, group);
-        CliIT.Run toOffset = skein(kafka, "", "groups", "reset-offsets", "--group", group, "--topic", t, "--to-offset", "5");
-        assertEquals(List.of(t + " 0 5", t + " 1 5"), toOffset.lines(), toOffset.err());
         CliIT.Run latest = skein(kafka, "", "groups", "reset-offsets", "--group", group, "--topic", t, "--to-latest");
         assertEquals(0, latest.exit(), latest.err());
         assertEquals(20, latest.lines().stream().mapToLong(l -> Long.parseLong(l.split(" ")[2])).sum(),
                 "the ends of the partitions, which hold 20 records: " + latest.out());
+        CliIT.Run toOffset = skein(kafka, "", "groups", "reset-offsets", "--group", group, "--topic", t, "--to-offset", "5");
+        // The keyless records may sit on one partition (sticky partitioner): one that ends before 5 gets its end.
+        List<String> fiveOrEnd = latest.lines().stream().map(l -> l.split(" "))
+                .map(f -> f[0] + " " + f[1] + " " + Math.min(5, Long.parseLong(f[2]))).toList();
+        assertEquals(fiveOrEnd, toOffset.lines(), toOffset.err());
         CliIT.Run future = skein(kafka, "", "groups", "reset-offsets", "--group", group, "--topic", t,
                 "--to-datetime", "2999-01-01T00:00:00Z");
         assertEquals(latest.lines(), future.lines(), "no record that late: the end");
