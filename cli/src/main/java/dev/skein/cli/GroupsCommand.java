@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
@@ -173,6 +174,15 @@ final class GroupsCommand extends CommandGroup {
                     description = "The first record at or after this time (ISO-8601, e.g. 2026-11-22T10:00:00Z); the end"
                             + " when there is none.")
             String datetime;
+
+            @Option(names = "--shift-by", required = true, paramLabel = "N", description = "The current offset plus N"
+                    + " (negative: back), moved into the partition's range as --to-offset is.")
+            Long shift;
+
+            @Option(names = "--by-duration", required = true, paramLabel = "PnDTnHnMnS",
+                    description = "The first record at or after this long ago (ISO-8601 duration, e.g. PT1H); the end"
+                            + " when there is none.")
+            String duration;
         }
 
         @ArgGroup(exclusive = true, multiplicity = "1")
@@ -181,7 +191,7 @@ final class GroupsCommand extends CommandGroup {
         @Override
         public Integer call() {
             SkeinCommand root = root();
-            OffsetSpec spec = spec(); // a bad --to-datetime is a usage error, found before any call
+            OffsetSpec spec = spec(); // a bad --to-datetime or --by-duration is a usage error, found before any call
             try (Admin admin = Clients.admin(root.global)) {
                 TopicDescription d = Clients.requireTopic(admin, topic, root.global);
                 GroupDescription g;
@@ -199,8 +209,13 @@ final class GroupsCommand extends CommandGroup {
                 }
                 Map<TopicPartition, OffsetSpec> specs = new LinkedHashMap<>();
                 d.partitions().forEach(p -> specs.put(new TopicPartition(topic, p.partition()), spec));
-                Map<TopicPartition, Long> exact = target.offset == null ? null
-                        : clamped(admin, specs.keySet(), target.offset, root);
+                Map<TopicPartition, Long> wanted = new LinkedHashMap<>();
+                if (target.offset != null) {
+                    specs.keySet().forEach(tp -> wanted.put(tp, target.offset));
+                } else if (target.shift != null) {
+                    wanted.putAll(shifted(admin, share != null, specs.keySet(), root.global));
+                }
+                Map<TopicPartition, Long> exact = wanted.isEmpty() ? null : clamped(admin, wanted, root);
                 Map<TopicPartition, Long> offsets = share != null ? ShareGroups.reset(admin, group, specs, exact, root.global)
                         : resetCommitted(admin, specs, exact, root.global);
                 offsets.forEach((tp, o) -> root.io.out().println(tp.topic() + " " + tp.partition() + " " + o));
@@ -209,24 +224,51 @@ final class GroupsCommand extends CommandGroup {
         }
 
         /**
-         * {@code offset} for each partition, moved into the partition's range as Apache Kafka's
+         * Each partition's current offset (committed, or a share group's start offset) plus {@code --shift-by};
+         * a partition without one fails the command, as there is nothing to shift.
+         */
+        private Map<TopicPartition, Long> shifted(Admin admin, boolean share, Set<TopicPartition> partitions,
+                                                  GlobalOptions global) {
+            Map<TopicPartition, Long> current = new HashMap<>();
+            if (share) {
+                Clients.await(admin.shareGroups().offsets(group), global).forEach((tp, o) -> current.put(tp, o.startOffset()));
+            } else {
+                Clients.await(admin.groups().offsets(group), global).forEach((tp, o) -> current.put(tp, o.offset()));
+            }
+            Map<TopicPartition, Long> offsets = new LinkedHashMap<>();
+            for (TopicPartition tp : partitions) {
+                Long o = current.get(tp);
+                if (o == null || o < 0) {
+                    throw new CliException("group " + group + " has no offset on " + tp.topic() + " " + tp.partition()
+                            + " to shift; reset it to an offset first");
+                }
+                long sum = o + target.shift;
+                boolean overflow = ((o ^ sum) & (target.shift ^ sum)) < 0;
+                offsets.put(tp, overflow ? (target.shift > 0 ? Long.MAX_VALUE : Long.MIN_VALUE) : sum);
+            }
+            return offsets;
+        }
+
+        /**
+         * The wanted offset of each partition, moved into the partition's range as Apache Kafka's
          * {@code kafka-consumer-groups --reset-offsets} moves it: below the log start offset it becomes the
          * log start offset, past the log end offset the log end offset; stderr says so for each partition
          * moved. (Committed as given, an offset out of range only defers the reset to the consumer's
          * {@code auto.offset.reset}, which may send it to the other end.)
          */
-        private static Map<TopicPartition, Long> clamped(Admin admin, Set<TopicPartition> partitions, long offset,
-                                                         SkeinCommand root) {
+        private static Map<TopicPartition, Long> clamped(Admin admin, Map<TopicPartition, Long> wanted, SkeinCommand root) {
             Map<TopicPartition, OffsetSpec> first = new LinkedHashMap<>();
             Map<TopicPartition, OffsetSpec> end = new LinkedHashMap<>();
-            partitions.forEach(tp -> {
+            wanted.keySet().forEach(tp -> {
                 first.put(tp, OffsetSpec.earliest());
                 end.put(tp, OffsetSpec.latest());
             });
             Map<TopicPartition, OffsetAndTimestamp> starts = Clients.await(admin.records().listOffsets(first).all(), root.global);
             Map<TopicPartition, OffsetAndTimestamp> ends = Clients.await(admin.records().listOffsets(end).all(), root.global);
             Map<TopicPartition, Long> offsets = new LinkedHashMap<>();
-            for (TopicPartition tp : partitions) {
+            for (Map.Entry<TopicPartition, Long> w : wanted.entrySet()) {
+                TopicPartition tp = w.getKey();
+                long offset = w.getValue();
                 long start = starts.get(tp).offset();
                 long last = ends.get(tp).offset();
                 long o = Math.max(start, Math.min(last, offset));
@@ -240,7 +282,7 @@ final class GroupsCommand extends CommandGroup {
             return offsets;
         }
 
-        /** Commits {@code exact} (the clamped {@code --to-offset}) or else the offsets the specs find. */
+        /** Commits {@code exact} (the clamped {@code --to-offset} or {@code --shift-by}) or else the offsets the specs find. */
         private Map<TopicPartition, Long> resetCommitted(Admin admin, Map<TopicPartition, OffsetSpec> specs,
                                                          Map<TopicPartition, Long> exact, GlobalOptions global) {
             Map<TopicPartition, Long> offsets = new LinkedHashMap<>();
@@ -270,10 +312,29 @@ final class GroupsCommand extends CommandGroup {
             if (target.earliest) {
                 return OffsetSpec.earliest();
             }
-            if (target.latest || target.offset != null) {
+            if (target.latest || target.offset != null || target.shift != null) {
                 return OffsetSpec.latest();
             }
             long millis;
+            if (target.duration != null) {
+                Duration ago;
+                try {
+                    ago = Duration.parse(target.duration);
+                } catch (DateTimeParseException e) {
+                    throw new UsageException("--by-duration " + target.duration + " is not an ISO-8601 duration such as PT1H"
+                            + " or P1DT12H");
+                }
+                if (ago.isNegative()) {
+                    throw new UsageException("--by-duration " + target.duration + " is negative: give how long ago");
+                }
+                long agoMillis;
+                try {
+                    agoMillis = ago.toMillis();
+                } catch (ArithmeticException tooLong) {
+                    agoMillis = Long.MAX_VALUE; // before every record
+                }
+                return OffsetSpec.forTimestamp(Math.max(0, System.currentTimeMillis() - agoMillis));
+            }
             try {
                 millis = Instant.from(OffsetDateTime.parse(target.datetime)).toEpochMilli();
             } catch (DateTimeParseException e) {

@@ -110,6 +110,26 @@ class CliCommandsIT {
             assertEquals("", inside.err(), "an offset in range is taken as given, without a warning");
             assertEquals(6L, committed(admin, group, tp));
 
+            CliIT.Run forward = skein(kafka, "", "groups", "reset-offsets", "--group", group, "--topic", t, "--shift-by", "2");
+            assertEquals(List.of(t + " 0 8"), forward.lines(), "6 + 2: " + forward.err());
+            assertEquals("", forward.err());
+            CliIT.Run pastEnd = skein(kafka, "", "groups", "reset-offsets", "--group", group, "--topic", t, "--shift-by", "5");
+            assertEquals(List.of(t + " 0 10"), pastEnd.lines(), "8 + 5 is past the end: the end; " + pastEnd.err());
+            assertTrue(pastEnd.err().contains("13") && pastEnd.err().contains(" 10"), pastEnd.err());
+            assertEquals(10L, committed(admin, group, tp));
+            CliIT.Run back = skein(kafka, "", "groups", "reset-offsets", "--group", group, "--topic", t, "--shift-by", "-100");
+            assertEquals(List.of(t + " 0 4"), back.lines(), "10 - 100 is before the start: the start; " + back.err());
+            assertEquals(4L, committed(admin, group, tp));
+            CliIT.Run now = skein(kafka, "", "groups", "reset-offsets", "--group", group, "--topic", t, "--by-duration", "PT0S");
+            assertEquals(List.of(t + " 0 10"), now.lines(), "no record from now on: the end; " + now.err());
+            CliIT.Run hourAgo = skein(kafka, "", "groups", "reset-offsets", "--group", group, "--topic", t, "--by-duration", "PT1H");
+            assertEquals(List.of(t + " 0 4"), hourAgo.lines(), "every record left is newer than an hour: the start; "
+                    + hourAgo.err());
+            String fresh = "cli-clamp-none-" + UUID.randomUUID();
+            CliIT.Run nothingToShift = skein(kafka, "", "groups", "reset-offsets", "--group", fresh, "--topic", t, "--shift-by", "1");
+            assertEquals(1, nothingToShift.exit(), nothingToShift.err());
+            assertTrue(nothingToShift.err().contains("no offset"), nothingToShift.err());
+
             CliIT.Run negative = skein(kafka, "", "groups", "reset-offsets", "--group", group, "--topic", t, "--to-offset", "-5");
             assertEquals(List.of(t + " 0 4"), negative.lines(), "a negative offset is below the start too: " + negative.err());
             assertEquals(4L, committed(admin, group, tp));

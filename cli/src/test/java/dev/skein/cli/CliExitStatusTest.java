@@ -52,6 +52,10 @@ class CliExitStatusTest {
         assertUsage(nowhere, "--type", "groups", "list", "--type", "bogus");
         assertUsage(nowhere, "--to-datetime", "groups", "reset-offsets", "--group", "g", "--topic", "t",
                 "--to-datetime", "yesterday");
+        assertUsage(nowhere, "--by-duration", "groups", "reset-offsets", "--group", "g", "--topic", "t",
+                "--by-duration", "1h");
+        assertUsage(nowhere, "--by-duration", "groups", "reset-offsets", "--group", "g", "--topic", "t",
+                "--by-duration", "-PT1H");
         assertUsage(nowhere, "--delivery", "copy", "--from", "a", "--to", "b", "--group", "g", "--delivery", "twice");
         assertUsage(nowhere, "--records", "perf", "produce", "--topic", "t", "--records", "0", "--record-size", "10");
         assertUsage(nowhere, "--config", "topics", "list", "--config", "/no/such/file.properties");
