@@ -13,8 +13,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A consumer's interceptors, in the order they run. Each call is guarded: an interceptor that throws is
- * logged ({@link ThrottledLog}) and skipped, never failing the poll (the contract documented on
+ * A consumer's interceptors, in the order they run. Each call is guarded: an interceptor that throws
+ * is logged ({@link ThrottledLog}) and skipped, whatever {@link Exception} it throws (checked ones
+ * too: Kotlin or Scala code, or a sneaky throw, throws them past Java's compiler, and they must not
+ * escape into the I/O path; an {@link Error} does), never failing the poll (the contract documented on
  * {@link ConsumerInterceptor}).
  */
 public final class ConsumerInterceptors<K, V> {
@@ -59,7 +61,7 @@ public final class ConsumerInterceptors<K, V> {
         for (ConsumerInterceptor<?, ?> i : interceptors) {
             try {
                 i.close();
-            } catch (RuntimeException e) {
+            } catch (Exception e) {
                 if (failure != null) {
                     failure.addSuppressed(e);
                 }
@@ -77,7 +79,7 @@ public final class ConsumerInterceptors<K, V> {
                 } else {
                     r = next;
                 }
-            } catch (RuntimeException e) {
+            } catch (Exception e) {
                 log.warn(i, "onConsume", "threw; the records go on as they were", e);
             }
         }
@@ -89,7 +91,7 @@ public final class ConsumerInterceptors<K, V> {
         for (ConsumerInterceptor<K, V> i : all) {
             try {
                 i.onCommit(copy);
-            } catch (RuntimeException e) {
+            } catch (Exception e) {
                 log.warn(i, "onCommit", "threw", e);
             }
         }
@@ -99,7 +101,7 @@ public final class ConsumerInterceptors<K, V> {
         for (ConsumerInterceptor<K, V> i : all) {
             try {
                 i.close();
-            } catch (RuntimeException e) {
+            } catch (Exception e) {
                 log.warn(i, "close", "threw", e);
             }
         }

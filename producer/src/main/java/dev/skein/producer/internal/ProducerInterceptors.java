@@ -12,9 +12,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A producer's interceptors, in the order they run. Each call is guarded: an interceptor that throws is
- * logged ({@link ThrottledLog}) and skipped, never failing the record (the contract documented on
- * {@link ProducerInterceptor}).
+ * A producer's interceptors, in the order they run. Each call is guarded: an interceptor that throws
+ * is logged ({@link ThrottledLog}) and skipped, whatever {@link Exception} it throws (checked ones
+ * too: Kotlin or Scala code, or a sneaky throw, throws them past Java's compiler, and they must not
+ * escape into the I/O path; an {@link Error} does), never failing the record (the contract documented
+ * on {@link ProducerInterceptor}).
  */
 public final class ProducerInterceptors<K, V> {
     private final ProducerInterceptor<K, V>[] all;
@@ -58,7 +60,7 @@ public final class ProducerInterceptors<K, V> {
         for (ProducerInterceptor<?, ?> i : interceptors) {
             try {
                 i.close();
-            } catch (RuntimeException e) {
+            } catch (Exception e) {
                 if (failure != null) {
                     failure.addSuppressed(e);
                 }
@@ -76,7 +78,7 @@ public final class ProducerInterceptors<K, V> {
                 } else {
                     r = next;
                 }
-            } catch (RuntimeException e) {
+            } catch (Exception e) {
                 log.warn(i, "onSend", "threw; the record goes on as it was", e);
             }
         }
@@ -87,7 +89,7 @@ public final class ProducerInterceptors<K, V> {
         for (ProducerInterceptor<K, V> i : all) {
             try {
                 i.onAcknowledgement(metadata, error);
-            } catch (RuntimeException e) {
+            } catch (Exception e) {
                 log.warn(i, "onAcknowledgement", "threw", e);
             }
         }
@@ -110,7 +112,7 @@ public final class ProducerInterceptors<K, V> {
         for (ProducerInterceptor<K, V> i : all) {
             try {
                 i.close();
-            } catch (RuntimeException e) {
+            } catch (Exception e) {
                 log.warn(i, "close", "threw", e);
             }
         }

@@ -84,6 +84,44 @@ class ProducerInterceptorsTest {
         assertEquals(true, log.warn(new ReturnsNull(), "onSend", "threw", null), "another interceptor too");
     }
 
+    /** Throws a checked exception Java's compiler never sees (as Kotlin or Scala code may, or a sneaky throw). */
+    static final class SneakyThrowing implements ProducerInterceptor<String, String> {
+        @Override
+        public ProducerRecord<String, String> onSend(ProducerRecord<String, String> r) {
+            throw ProducerInterceptorsTest.<RuntimeException>sneaky(new java.io.IOException("onSend broke"));
+        }
+
+        @Override
+        public void onAcknowledgement(RecordMetadata md, Exception e) {
+            throw ProducerInterceptorsTest.<RuntimeException>sneaky(new java.io.IOException("onAcknowledgement broke"));
+        }
+
+        @Override
+        public void close() {
+            throw ProducerInterceptorsTest.<RuntimeException>sneaky(new java.io.IOException("close broke"));
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    static <E extends Throwable> E sneaky(Throwable t) throws E {
+        throw (E) t;
+    }
+
+    @Test
+    void anInterceptorThrowingACheckedExceptionIsSkippedAsOneThrowingARuntimeException() {
+        List<String> log = new ArrayList<>();
+        ProducerInterceptors<String, String> chain = ProducerInterceptors.of(List.of(new SneakyThrowing(),
+                new Named("a", log)));
+        ProducerRecord<String, String> out = chain.onSend(ProducerRecord.of("t", "k", "v"));
+        assertEquals(1, out.headers().size(), "the record went on to the next interceptor");
+        chain.wrap((md, e) -> log.add("callback")).onCompletion(new RecordMetadata("t", 0, 7, 1, 1, 1), null);
+        chain.close();
+        IllegalStateException failure = new IllegalStateException("building");
+        ProducerInterceptors.closeAll(List.of(new SneakyThrowing()), failure);
+        assertEquals(List.of("a:ok", "callback", "a:closed"), log);
+        assertEquals("close broke", failure.getSuppressed()[0].getMessage());
+    }
+
     @Test
     void noInterceptorsMeansNoChain() {
         assertSame(null, ProducerInterceptors.of(List.of()));
