@@ -32,9 +32,11 @@ public interface ProducerInterceptor<K, V> extends AutoCloseable {
     }
 
     /**
-     * Called once per record sent when it is acknowledged ({@code metadata} set, {@code error} null) or
-     * has failed ({@code metadata} null, {@code error} the reason), including records that failed inside
-     * {@code send()}. Runs on the callback thread before the record's callback: keep it short.
+     * Called once per record sent when it is acknowledged ({@code error} null) or has failed ({@code error}
+     * the reason), including records that failed inside {@code send()}. {@code metadata} is never null: on
+     * failure it names the topic and the partition (-1 when none was chosen yet), with -1 for the rest,
+     * as the record's {@link Callback} gets it. Runs on the callback thread before the record's callback:
+     * keep it short.
      */
     default void onAcknowledgement(RecordMetadata metadata, Exception error) {}
 

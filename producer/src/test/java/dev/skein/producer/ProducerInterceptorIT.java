@@ -172,4 +172,45 @@ class ProducerInterceptorIT {
         assertEquals(1, read.size());
         assertEquals("HELLO", new String(read.get(0).value(), StandardCharsets.UTF_8));
     }
+
+    @Test
+    void aFailedSendHandsTheCallbackAndInterceptorsMetadataWithItsTopicAndPartitionAsApacheKafkasDoes(KafkaCluster kafka)
+            throws Exception {
+        String topic = Reference.createTopic(kafka, "interceptor-failed-metadata", 2, 1, java.util.Map.of("max.message.bytes", "1000"));
+        List<String> seen = Collections.synchronizedList(new ArrayList<>());
+        ProducerInterceptor<String, String> noting = new ProducerInterceptor<>() {
+            @Override
+            public void onAcknowledgement(RecordMetadata md, Exception e) {
+                seen.add("interceptor " + describe(md, e));
+            }
+        };
+        List<CompletableFuture<RecordMetadata>> sent = new ArrayList<>();
+        try (Producer<String, String> p = ProducerIT.builder(kafka).interceptor(noting).maxRequestSize(3000)
+                .retries(0).build()) {
+            String tooLargeForTheTopic = "x".repeat(1500); // under max.request.size: the broker refuses it
+            String tooLargeForTheProducer = "x".repeat(5000); // refused inside send()
+            sent.add(p.send(new ProducerRecord<>(topic, 1, "k", tooLargeForTheTopic, List.of(), null),
+                    (md, e) -> seen.add("callback " + describe(md, e))));
+            sent.get(0).exceptionally(e -> null).get(30, TimeUnit.SECONDS);
+            sent.add(p.send(new ProducerRecord<>(topic, 1, "k", tooLargeForTheProducer, List.of(), null),
+                    (md, e) -> seen.add("callback " + describe(md, e))));
+            sent.add(p.send(ProducerRecord.of(topic, "k", tooLargeForTheProducer),
+                    (md, e) -> seen.add("callback " + describe(md, e))));
+            assertThrows(ExecutionException.class, () -> sent.get(0).get());
+            for (CompletableFuture<RecordMetadata> f : sent.subList(1, 3)) {
+                ExecutionException e = assertThrows(ExecutionException.class, () -> f.get(30, TimeUnit.SECONDS));
+                assertInstanceOf(dev.skein.core.errors.RecordTooLargeException.class, e.getCause());
+            }
+        }
+        String partitionGiven = topic + "/1@-1 ts -1 failed";
+        String partitionNotChosen = topic + "/-1@-1 ts -1 failed";
+        assertEquals(List.of("interceptor " + partitionGiven, "callback " + partitionGiven, // refused by the broker
+                "interceptor " + partitionGiven, "callback " + partitionGiven, // inside send(), partition given
+                "interceptor " + partitionNotChosen, "callback " + partitionNotChosen), seen); // inside send()
+    }
+
+    private static String describe(RecordMetadata md, Exception e) {
+        return md == null ? "null metadata" : md.topic() + "/" + md.partition() + "@" + md.offset() + " ts " + md.timestamp()
+                + (e == null ? " ok" : " failed");
+    }
 }

@@ -258,17 +258,27 @@ final class ProducerBatch {
         CompletableFuture<RecordMetadata>[] fs = futures;
         Callback[] cbs = callbacks;
         List<RuntimeException> perRecord = recordErrors != null && recordErrors.size() == n ? recordErrors : null;
+        RecordMetadata md = failedMetadata(tp.topic(), tp.partition()); // one per batch: it is immutable
         completing = true;
         executor.execute(() -> {
             for (int i = 0; i < n; i++) {
                 RuntimeException e = perRecord != null ? perRecord.get(i) : error;
                 if (cbs != null && cbs[i] != null) {
-                    runCallback(cbs[i], null, e);
+                    runCallback(cbs[i], md, e);
                 }
                 fs[i].completeExceptionally(e);
             }
             done.complete(null);
         });
+    }
+
+    /**
+     * What a failed record's callback and interceptors get, as Apache Kafka's producer hands them: the
+     * topic, the partition (-1 when none was chosen yet), and -1 for the rest, so that a callback logging
+     * {@code metadata.topic()} on error does not throw.
+     */
+    static RecordMetadata failedMetadata(String topic, int partition) {
+        return new RecordMetadata(topic, partition, -1, -1, -1, -1);
     }
 
     static void runCallback(Callback cb, RecordMetadata md, Exception e) {

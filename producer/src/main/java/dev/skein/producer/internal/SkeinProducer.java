@@ -160,7 +160,9 @@ public final class SkeinProducer<K, V> implements Producer<K, V> {
             }
             Runnable fail = () -> {
                 if (callback != null) {
-                    ProducerBatch.runCallback(callback, null, e);
+                    // The partition only when the record named it: one the partitioner chose is not known here.
+                    ProducerBatch.runCallback(callback, ProducerBatch.failedMetadata(record.topic(),
+                            record.partition() == null ? -1 : record.partition()), e);
                 }
                 future.completeExceptionally(e);
             };
