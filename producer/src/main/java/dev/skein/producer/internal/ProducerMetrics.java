@@ -110,6 +110,10 @@ final class ProducerMetrics {
         }
     }
 
+    /**
+     * Records whose send failed for good: a batch's on its final failure, or one record refused inside
+     * {@code send()} (not {@code trySend()}'s "would block", which the application sends again).
+     */
     void recordErrors(int n) {
         if (registry != null) {
             recordErrors.increment(n);

@@ -155,8 +155,12 @@ public final class SkeinProducer<K, V> implements Producer<K, V> {
         } catch (RuntimeException e) {
             // A record that will never be written makes the transaction abortable. trySend()'s "would block"
             // (no room, no metadata yet) is not that: the application tries the same record again.
-            if (inTransaction && !(!mayBlock && (e instanceof BufferExhaustedException || e instanceof TimeoutException))) {
+            boolean wouldBlock = !mayBlock && (e instanceof BufferExhaustedException || e instanceof TimeoutException);
+            if (inTransaction && !wouldBlock) {
                 txn.onSendFailed(e);
+            }
+            if (!wouldBlock) {
+                metrics.recordErrors(1); // the failure path only: a record that goes pays nothing for it
             }
             Runnable fail = () -> {
                 if (callback != null) {
