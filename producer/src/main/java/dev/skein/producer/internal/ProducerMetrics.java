@@ -1,6 +1,10 @@
 package dev.skein.producer.internal;
 
 import dev.skein.core.ErrorCode;
+import dev.skein.core.errors.NetworkException;
+import dev.skein.core.errors.OutcomeUnknownException;
+import dev.skein.core.errors.ProtocolException;
+import dev.skein.core.internal.Retry;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
@@ -8,6 +12,7 @@ import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -17,7 +22,7 @@ import java.util.function.Supplier;
  * Micrometer meters of one producer, tagged with its client id; every method is a no-op without a
  * registry. Names: {@code skein.producer.records.sent}, {@code .bytes.sent}, {@code .record.errors},
  * {@code .retries}, {@code .errors} (tag {@code code}), {@code .batch.size}, {@code .compression.ratio},
- * {@code .request.latency}, {@code .buffer.available}, {@code .batches.in.flight}.
+ * {@code .request.latency} (requests the broker was given only), {@code .buffer.available}, {@code .batches.in.flight}.
  */
 final class ProducerMetrics {
     private final MeterRegistry registry;
@@ -138,8 +143,24 @@ final class ProducerMetrics {
         }
     }
 
-    void requestLatency(long nanos) {
-        if (registry != null) {
+    /**
+     * A Produce request ended {@code nanos} after it was handed to its connection, with {@code err} (null:
+     * answered, or with acks=0 written). Only a request the broker was given counts in the latency: one
+     * answered (an answer that could not be read too), or one that timed out after it was written
+     * (outcome unknown after {@code requestTimeout} or more), as Apache Kafka's request-latency has only
+     * requests that reached the broker. Left out: a request that failed before it was written (no
+     * connection, its connection closed while it waited, authentication refused: a {@link NetworkException}
+     * that is not outcome-unknown, or any other error), which would pull the timer toward zero while a
+     * broker is down, and one whose connection was lost after the write before its timeout.
+     */
+    void requestDone(long nanos, Throwable err, Duration requestTimeout) {
+        if (registry == null) {
+            return;
+        }
+        Throwable cause = err == null ? null : Retry.cause(err);
+        boolean reachedTheBroker = cause == null || cause instanceof ProtocolException
+                || (cause instanceof OutcomeUnknownException && nanos >= requestTimeout.toNanos());
+        if (reachedTheBroker) {
             latency.record(nanos, TimeUnit.NANOSECONDS);
         }
     }

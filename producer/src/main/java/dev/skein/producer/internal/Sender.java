@@ -508,7 +508,7 @@ final class Sender {
         }
         sent.whenComplete((resp, err) -> loop.execute(() -> {
             out[0]--;
-            metrics.requestLatency(System.nanoTime() - start);
+            metrics.requestDone(System.nanoTime() - start, err, settings.client().requestTimeout());
             onResponse(nodeId, batches, (ProduceResponse) resp, err, expectResponse, topicNames);
         }));
     }
