@@ -41,6 +41,9 @@ final class FetchCollector<K, V> {
     /** The partition and position {@link #deferred} was met at. */
     private TopicPartition deferredTp;
     private long deferredAt;
+    /** Records and bytes of the last {@link #collect()}, counted in the meters only once handed out. */
+    private int collectedRecords;
+    private long collectedBytes;
 
     /** Where fetched data comes from: the {@link Fetcher}, or a benchmark's fixed chunk ({@link DetachedPoll}). */
     interface Source {
@@ -104,8 +107,22 @@ final class FetchCollector<K, V> {
         }
     }
 
+    /**
+     * The records of the last {@link #collect()} go to the application: only now do they count in
+     * {@code records.consumed} and {@code bytes.consumed}. Records collected and then not handed out (an
+     * at-most-once commit that failed rewinds their positions, and a later collect reads them again) are
+     * not counted, so each record handed out counts once.
+     */
+    void handedOut() {
+        metrics.consumed(collectedRecords, collectedBytes);
+        collectedRecords = 0;
+        collectedBytes = 0;
+    }
+
     /** Up to max.poll.records records from buffered fetches, advancing positions. */
     Map<TopicPartition, List<ConsumerRecord<K, V>>> collect() {
+        collectedRecords = 0;
+        collectedBytes = 0;
         Map<TopicPartition, List<ConsumerRecord<K, V>>> out = new LinkedHashMap<>();
         int left = settings.maxPollRecords();
         while (left > 0) {
@@ -221,7 +238,8 @@ final class FetchCollector<K, V> {
             if (usedUp) {
                 release();
             }
-            metrics.consumed(added, bytes);
+            collectedRecords += added; // counted by handedOut(), once poll() returns them
+            collectedBytes += bytes;
         }
     }
 

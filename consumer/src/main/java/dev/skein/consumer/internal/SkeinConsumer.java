@@ -270,6 +270,7 @@ public final class SkeinConsumer<K, V> implements Consumer<K, V> {
             if (!out.isEmpty()) {
                 ConsumerRecords<K, V> records = new ConsumerRecords<>(out);
                 if (group == null || group.beforeReturning(records)) {
+                    collector.handedOut(); // not before: a rewound poll reads the same records again
                     if (observations != null) {
                         observeReceive(observations, records.count(), settings.groupId(), settings.client().clientId());
                     }
