@@ -5,7 +5,11 @@ import dev.skein.serdes.Serdes;
 import dev.skein.serdes.Serializer;
 import dev.skein.testkit.KafkaCluster;
 import dev.skein.testkit.KafkaClusterExtension;
+import dev.skein.testkit.Await;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.observation.DefaultMeterObservationHandler;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -18,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /** The producer's meters against a real broker (shared cluster). */
@@ -63,5 +68,42 @@ class ProducerMetricsIT {
         assertThrows(ExecutionException.class, () -> p.send(ProducerRecord.of(topic, "k", "late")).get(30, TimeUnit.SECONDS));
         assertEquals(5.0, recordErrors(registry, "record-errors"),
                 "refused by the broker, too large, unserializable, no such partition, producer closed");
+    }
+
+    /** The meters of this registry made from "skein.send" observations of {@code topic} by {@code clientId}. */
+    private static List<Meter> sendMeters(SimpleMeterRegistry registry, String clientId, String topic) {
+        return registry.getMeters().stream().filter(m -> m.getId().getName().startsWith("skein.send")
+                && clientId.equals(m.getId().getTag("messaging.client.id"))
+                && topic.equals(m.getId().getTag("messaging.destination.name"))).toList();
+    }
+
+    /**
+     * An observation handler that times observations (Micrometer's DefaultMeterObservationHandler, as
+     * Spring Boot sets up) makes meters per topic from "skein.send" (tagged messaging.destination.name).
+     * A producer sending to ever new topics would grow the registry for ever: once a topic leaves the
+     * producer's metadata (metadata.max.idle.ms) its meters leave the producer's registry, and come back
+     * with the next send to it; another topic's stay.
+     */
+    @Test
+    void theSendObservationsMetersOfATopicNoLongerSentToLeaveTheRegistry(KafkaCluster kafka) throws Exception {
+        String gone = Reference.createTopic(kafka, "meters-topic-gone", 1, 1);
+        String kept = Reference.createTopic(kafka, "meters-topic-kept", 1, 1);
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        ObservationRegistry observations = ObservationRegistry.create();
+        observations.observationConfig().observationHandler(new DefaultMeterObservationHandler(registry));
+        try (Producer<String, String> p = ProducerIT.builder(kafka).clientId("topic-meters").meterRegistry(registry)
+                .observationRegistry(observations).metadataMaxIdle(Duration.ofSeconds(5)).build()) {
+            p.send(ProducerRecord.of(gone, "k", "v")).get(30, TimeUnit.SECONDS);
+            p.send(ProducerRecord.of(kept, "k", "v")).get(30, TimeUnit.SECONDS);
+            assertFalse(sendMeters(registry, "topic-meters", gone).isEmpty(), "the handler timed the send");
+            Await.until("the meters of " + gone + " gone once it is idle", Duration.ofSeconds(30), () -> {
+                p.send(ProducerRecord.of(kept, "k", "v")).get(30, TimeUnit.SECONDS); // kept busy
+                return sendMeters(registry, "topic-meters", gone).isEmpty();
+            });
+            assertFalse(sendMeters(registry, "topic-meters", kept).isEmpty(), "a topic still sent to keeps its meters");
+            p.send(ProducerRecord.of(gone, "k", "again")).get(30, TimeUnit.SECONDS);
+            assertEquals(1, registry.get("skein.send").tag("messaging.destination.name", gone).timer().count(),
+                    "sent to again, the topic is timed afresh");
+        }
     }
 }

@@ -13,7 +13,10 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 
 import java.time.Duration;
+import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -119,6 +122,31 @@ final class ProducerMetrics {
      * Records whose send failed for good: a batch's on its final failure, or one record refused inside
      * {@code send()} (not {@code trySend()}'s "would block", which the application sends again).
      */
+    /**
+     * Topics this producer no longer sends to ({@code metadata.max.idle.ms} took them out of its metadata):
+     * the meters an observation handler made in this registry from their {@value SendTracing#NAME}
+     * observations (Micrometer's {@code DefaultMeterObservationHandler}: {@code skein.send},
+     * {@code skein.send.active}, tagged with the topic and this client id) are removed, so a producer
+     * that sends to ever new topics does not grow the registry for ever. A later send to the topic
+     * makes them again. Called once per expiry on the sender's loop; scans the registry's meters, never
+     * per record. Meters in a registry this producer was not given cannot be reached.
+     */
+    void topicsGone(Collection<String> topics) {
+        if (registry == null || topics.isEmpty()) {
+            return;
+        }
+        Set<String> gone = new HashSet<>(topics);
+        for (Meter m : registry.getMeters()) { // a copy: removing while iterating is safe
+            Meter.Id id = m.getId();
+            String name = id.getName();
+            if ((name.equals(SendTracing.NAME) || name.startsWith(SendTracing.NAME + "."))
+                    && clientId.equals(id.getTag("messaging.client.id"))
+                    && gone.contains(id.getTag("messaging.destination.name"))) {
+                registry.remove(m);
+            }
+        }
+    }
+
     void recordErrors(int n) {
         if (registry != null) {
             recordErrors.increment(n);

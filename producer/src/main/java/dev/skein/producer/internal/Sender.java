@@ -428,6 +428,7 @@ final class Sender {
         }, now);
         if (!idle.isEmpty()) {
             client.metadata().removeTopics(idle);
+            metrics.topicsGone(idle); // their observations' per-topic meters too
             log.debug("topics not sent to for metadata.max.idle.ms ({} ms) leave the metadata: {}",
                     settings.metadataMaxIdle().toMillis(), idle);
         }
