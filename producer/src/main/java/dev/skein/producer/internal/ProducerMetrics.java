@@ -119,10 +119,6 @@ final class ProducerMetrics {
     }
 
     /**
-     * Records whose send failed for good: a batch's on its final failure, or one record refused inside
-     * {@code send()} (not {@code trySend()}'s "would block", which the application sends again).
-     */
-    /**
      * Topics this producer no longer sends to ({@code metadata.max.idle.ms} took them out of its metadata):
      * the meters an observation handler made in this registry from their {@value SendTracing#NAME}
      * observations (Micrometer's {@code DefaultMeterObservationHandler}: {@code skein.send},
@@ -147,6 +143,10 @@ final class ProducerMetrics {
         }
     }
 
+    /**
+     * Records whose send failed for good: a batch's on its final failure, or one record refused inside
+     * {@code send()} (not {@code trySend()}'s "would block", which the application sends again).
+     */
     void recordErrors(int n) {
         if (registry != null) {
             recordErrors.increment(n);
