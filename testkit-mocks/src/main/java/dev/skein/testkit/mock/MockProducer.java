@@ -185,7 +185,8 @@ public final class MockProducer<K, V> implements Producer<K, V> {
             }
         }
         if (refused != null) {
-            fail(callback, future, refused); // on the sending thread, as the real send() fails a record it refuses
+            // on the sending thread, as the real send() fails a record it refuses
+            fail(callback, future, refused, record.topic(), record.partition() == null ? -1 : record.partition());
         }
         settle(); // auto-complete; and a refusal that made the transaction abortable fails what is queued
         return future;
@@ -357,7 +358,7 @@ public final class MockProducer<K, V> implements Producer<K, V> {
                     recordFailed(error);
                 }
             }
-            fail(p.callback, p.future, error);
+            fail(p.callback, p.future, error, p.record.topic(), p.partition);
             return true;
         } finally {
             release(); // fails the rest of an abortable transaction
@@ -403,7 +404,7 @@ public final class MockProducer<K, V> implements Producer<K, V> {
             }
         }
         if (error != null) {
-            fail(p.callback, p.future, error);
+            fail(p.callback, p.future, error, p.record.topic(), p.partition);
             return true;
         }
         if (p.callback != null) {
@@ -462,9 +463,11 @@ public final class MockProducer<K, V> implements Producer<K, V> {
         }
     }
 
-    private static void fail(Callback callback, CompletableFuture<RecordMetadata> future, RuntimeException e) {
+    /** As the real producer: the callback gets the topic and partition (-1 if none was chosen), -1 for the rest. */
+    private static void fail(Callback callback, CompletableFuture<RecordMetadata> future, RuntimeException e,
+                             String topic, int partition) {
         if (callback != null) {
-            runCallback(callback, null, e);
+            runCallback(callback, new RecordMetadata(topic, partition, -1, -1, -1, -1), e);
         }
         future.completeExceptionally(e);
     }
@@ -644,7 +647,7 @@ public final class MockProducer<K, V> implements Producer<K, V> {
                 finish(commit);
             }
             for (Pending p : dropped) {
-                fail(p.callback, p.future, new TransactionAbortedException(why)); // as the real producer: KIP-654
+                fail(p.callback, p.future, new TransactionAbortedException(why), p.record.topic(), p.partition); // KIP-654
             }
         } finally {
             release();

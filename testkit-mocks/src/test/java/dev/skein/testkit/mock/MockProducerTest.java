@@ -87,6 +87,16 @@ class MockProducerTest {
     }
 
     @Test
+    void aFailedSendsCallbackGetsMetadataWithItsTopicAndPartitionAsTheRealProducerGivesIt() {
+        MockProducer<String, String> producer = strings().partitions("t", 2).autoComplete(false).build();
+        List<RecordMetadata> seen = new ArrayList<>();
+        producer.send(ProducerRecord.of("t", "k", "v").withPartition(5), (md, e) -> seen.add(md)); // refused in send()
+        producer.send(ProducerRecord.of("t", "k", "v").withPartition(1), (md, e) -> seen.add(md));
+        producer.errorNext(new IllegalStateException("broker said no"));
+        assertEquals(List.of(new RecordMetadata("t", 5, -1, -1, -1, -1), new RecordMetadata("t", 1, -1, -1, -1, -1)), seen);
+    }
+
+    @Test
     void manualCompletionAcknowledgesAndFailsInSendOrderAndRunsCallbacksFirst() {
         Clock clock = Clock.fixed(Instant.ofEpochMilli(1_000), ZoneOffset.UTC);
         MockProducer<String, String> producer = strings().autoComplete(false).clock(clock).build();
