@@ -59,7 +59,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <p>A cluster that does not answer in time is waited out: a send or the offsets that got no answer
  * within {@code max.block.ms} abort the transaction and rewind as above; a commit or abort that timed
  * out is called again (it may already have reached the coordinator, so only the same call can finish
- * it) for up to {@code transaction.timeout.ms}, and only then is the timeout thrown.
+ * it) for up to {@code transaction.timeout.ms}, and only then is the timeout thrown. The next call then
+ * finishes that commit or abort (the same call again) before it polls anything: the batch's partitions
+ * stay where its outcome puts them, and an abort rewinds them to the batch whatever became of it.
  *
  * <p>Partitions are revoked only inside {@code poll()}, which runs between transactions, so no
  * transaction ever commits work for a partition this member no longer owns: if the group moved on
@@ -85,6 +87,14 @@ public final class ExactlyOnceProcessor<KI, VI, KO, VO> implements AutoCloseable
 
     /** How long a commit or abort that timed out is tried again: the transaction timeout. */
     private final Duration retryFor;
+    /**
+     * The transaction whose commit or abort gave up (timed out past {@link #retryFor}), which the next call
+     * finishes before it polls; null when none. Its outcome decides where the batch's partitions stand, so
+     * nothing may be polled past them meanwhile.
+     */
+    private Unfinished unfinished;
+
+    private record Unfinished(boolean commit, Map<TopicPartition, Long> start, int records) {}
 
     private ExactlyOnceProcessor(Consumer<KI, VI> consumer, Producer<KO, VO> producer, Duration retryFor,
                                  ObservationRegistry observations) {
@@ -112,6 +122,9 @@ public final class ExactlyOnceProcessor<KI, VI, KO, VO> implements AutoCloseable
      * records into the transaction; the rest are read again by the next call.
      */
     public int processOnce(Duration pollTimeout, int maxRecords, Transform<KI, VI, KO, VO> transform) {
+        if (unfinished != null) {
+            return finishUnfinished();
+        }
         ConsumerRecords<KI, VI> records = consumer.poll(pollTimeout);
         if (records.isEmpty()) {
             return 0;
@@ -160,10 +173,40 @@ public final class ExactlyOnceProcessor<KI, VI, KO, VO> implements AutoCloseable
             commit();
         } catch (TransactionAbortableException e) {
             return abortOrEnd(batch.size(), start, e);
+        } catch (TimeoutException e) {
+            // Committed or not, the coordinator knows; the next call asks the producer again before it polls.
+            unfinished = new Unfinished(true, start, batch.size());
+            rewind(leftOver); // never in the transaction: read again whatever became of it
+            throw e;
         }
         committedTransactions++;
         rewind(leftOver); // the part of the poll not taken is read again next time
         return batch.size();
+    }
+
+    /**
+     * Finishes the transaction whose commit or abort gave up in an earlier call: the same call again, as
+     * the producer requires. A commit that went through counts its records; one that turns out abortable
+     * is aborted and its batch read again; an abort leaves the batch to be read again (the consumer was
+     * rewound when it was asked for). Throws the timeout again while it still cannot finish.
+     */
+    private int finishUnfinished() {
+        Unfinished u = unfinished;
+        if (!u.commit()) {
+            untilFinished(producer::abortTransaction, "abort", "aborting again");
+            unfinished = null;
+            abortedTransactions++;
+            return 0;
+        }
+        try {
+            commit();
+        } catch (TransactionAbortableException e) {
+            unfinished = null;
+            return abortOrEnd(u.records(), u.start(), e);
+        }
+        unfinished = null;
+        committedTransactions++;
+        return u.records();
     }
 
     private void sendOutputs(ConsumerRecord<KI, VI> input, Transform<KI, VI, KO, VO> transform) {
@@ -199,10 +242,27 @@ public final class ExactlyOnceProcessor<KI, VI, KO, VO> implements AutoCloseable
     /** Aborts (an abort that timed out is finished by aborting again: {@link #untilFinished}) and rewinds. */
     private int abortAndRewind(int records, Map<TopicPartition, Long> start, SkeinException why) {
         log.info("aborting the transaction of {} records and reading them again: {}", records, why.getMessage());
-        untilFinished(producer::abortTransaction, "abort", "aborting again");
-        rewind(start);
+        abortThenRewind(start);
         abortedTransactions++;
         return 0;
+    }
+
+    /**
+     * Aborts the transaction and rewinds to {@code start} whatever the abort's outcome: an abort asked for
+     * can only end in an abort (the coordinator's, or its own once the transaction times out), so the
+     * batch is read again either way. Were the rewind left out when the abort timed out, the consumer
+     * would stay past the batch and a later call, rewinding only to its own batch, would skip this one.
+     * An abort that gave up is finished by the next call before it polls.
+     */
+    private void abortThenRewind(Map<TopicPartition, Long> start) {
+        try {
+            untilFinished(producer::abortTransaction, "abort", "aborting again");
+        } catch (TimeoutException e) {
+            unfinished = new Unfinished(false, start, 0);
+            throw e;
+        } finally {
+            rewind(start);
+        }
     }
 
     /**
@@ -214,9 +274,8 @@ public final class ExactlyOnceProcessor<KI, VI, KO, VO> implements AutoCloseable
      */
     private <T extends Throwable> T abandon(Map<TopicPartition, Long> start, T e) {
         try {
-            untilFinished(producer::abortTransaction, "abort", "aborting again");
+            abortThenRewind(start);
             abortedTransactions++;
-            rewind(start);
         } catch (RuntimeException abort) {
             e.addSuppressed(abort);
         }
