@@ -3,6 +3,8 @@ package dev.skein.consumer.internal;
 import dev.skein.consumer.IsolationLevel;
 import dev.skein.core.Compression;
 import dev.skein.core.TopicPartition;
+import dev.skein.core.errors.CorruptRecordException;
+import dev.skein.core.errors.RecordTooLargeException;
 import dev.skein.core.internal.records.RecordCursor;
 import dev.skein.core.internal.records.RecordBatch;
 import dev.skein.core.internal.records.RecordBatchReader;
@@ -21,9 +23,12 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * The records of one partition from one fetch response, consumed on the polling thread a batch at
- * a time: CRC checked when a batch is reached (records before a corrupt batch are still delivered),
- * control batches skipped, aborted transactions filtered under read_committed, records below the
- * position trimmed. Holds a retained slice of the response until {@link #release()}.
+ * a time: CRC checked when a batch is reached, and a batch that cannot be framed (bad length or magic)
+ * raised when it is reached, so the records before a corrupt batch are still delivered; control
+ * batches skipped, aborted transactions filtered under read_committed, records below the position
+ * trimmed. A batch that decompresses to more than {@code skein.buffer.max.bytes} raises a
+ * {@link RecordTooLargeException}, not a corruption. Holds a retained slice of the response until
+ * {@link #release()}.
  *
  * <p>Compressed batches may be decompressed ahead by a {@link DecompressAhead} on another thread. Each
  * such batch has a slot that one thread claims before decompressing it: empty, {@code AHEAD} (being
@@ -47,6 +52,8 @@ final class CompletedFetch {
     AtomicInteger fromNode;
     private ByteBuf records;
     private List<RecordBatch> batches;
+    /** Raised once the batches before it are read: the first batch of the response that did not frame, or null. */
+    private CorruptRecordException framingError;
     private int batchIndex;
     private RecordCursor current;
     private final PriorityQueue<FetchResponse.AbortedTransaction> aborted;
@@ -57,6 +64,8 @@ final class CompletedFetch {
      */
     int passedEpoch = -1;
 
+    /** The setting that bounds one batch's decompressed size, named in the error of a batch over it. */
+    static final String BUFFER_MAX_BYTES = "skein.buffer.max.bytes";
     private static final Object AHEAD = new Object();
     private static final Object HERE = new Object();
     private static final Object DROPPED = new Object();
@@ -98,12 +107,8 @@ final class CompletedFetch {
         this.ahead = ahead;
         AtomicReferenceArray<Object> s = null;
         if (ahead != null) {
-            try {
-                batches = RecordBatchReader.batches(records, tp.topic(), tp.partition(), false);
-            } catch (RuntimeException e) {
-                batches = null; // the polling thread splits them again and meets the error in order
-            }
-            for (int i = 0; batches != null && s == null && i < batches.size(); i++) {
+            frame(); // here, so both threads share one list; a framing error is kept for the polling thread
+            for (int i = 0; s == null && i < batches.size(); i++) {
                 if (decompressible(batches.get(i))) { // a loop, not a stream: C2 compiled the stream late, in measured reads
                     s = new AtomicReferenceArray<>(batches.size());
                 }
@@ -111,6 +116,13 @@ final class CompletedFetch {
         }
         this.slots = s;
         this.aheadRef = s == null ? null : records;
+    }
+
+    /** Splits the records into batches, as far as they frame: per batch, a length, a magic byte and a slice. */
+    private void frame() {
+        RecordBatchReader.Framed framed = RecordBatchReader.frame(records, tp.topic(), tp.partition());
+        batches = framed.batches();
+        framingError = framed.error();
     }
 
     /**
@@ -257,7 +269,7 @@ final class CompletedFetch {
     RecordCursor next(long position, IsolationLevel isolation, boolean checkCrcs, ByteBufAllocator alloc, int maxBatchBytes,
                       long[] positionOut) {
         if (batches == null) {
-            batches = RecordBatchReader.batches(records, tp.topic(), tp.partition(), false);
+            frame();
         }
         while (true) {
             if (current != null && current.next()) {
@@ -273,6 +285,9 @@ final class CompletedFetch {
                 releaseCurrent();
             }
             if (batchIndex >= batches.size()) {
+                if (framingError != null) {
+                    throw framingError; // the batches before it were read; the position stays on it
+                }
                 return null;
             }
             RecordBatch batch = batches.get(batchIndex);
@@ -293,11 +308,25 @@ final class CompletedFetch {
             }
             try {
                 current = open(batchIndex - 1, batch, alloc, maxBatchBytes);
+            } catch (RecordTooLargeException e) {
+                batchIndex--;
+                throw overBound(e, maxBatchBytes, "raise it to read the batch, or seek past it");
             } catch (RuntimeException e) {
                 batchIndex--;
                 throw e;
             }
         }
+    }
+
+    /**
+     * A batch that decompresses to more than {@code skein.buffer.max.bytes} ({@code bound}), as the consumer
+     * reports it: the codec's error ({@code e}: topic, partition, offset, bound) with the setting to raise.
+     * Not a {@link CorruptRecordException}: the batch is sound, only larger than this consumer lets one
+     * batch take (the producer sizes batches by their compressed size, so a very compressible one can be).
+     */
+    static RecordTooLargeException overBound(RecordTooLargeException e, int bound, String then) {
+        return new RecordTooLargeException(e.getMessage() + ", the most one batch may decompress to ("
+                + BUFFER_MAX_BYTES + " = " + bound + "): " + then, e, false);
     }
 
     /** True when the batch must not reach the user: a control batch or part of an aborted transaction. */

@@ -26,8 +26,10 @@ public final class DetachedPoll<K, V> implements FetchCollector.Source {
     private final TopicPartition tp;
     private final ByteBuf chunk;
     private final long firstOffset;
-    /** The offset after the chunk's last batch. */
+    /** The offset after the chunk's last batch (that frames). */
     private final long endOffset;
+    /** True when a batch that does not frame follows the last one: at {@link #endOffset}, polls raise its error. */
+    private final boolean endsInError;
     private final SubscriptionState subscriptions = new SubscriptionState();
     private final FetchCollector<K, V> collector;
     private CompletedFetch pending;
@@ -37,8 +39,11 @@ public final class DetachedPoll<K, V> implements FetchCollector.Source {
         this.tp = tp;
         this.chunk = chunk;
         this.firstOffset = firstOffset;
-        List<RecordBatch> batches = RecordBatchReader.batches(chunk, tp.topic(), tp.partition(), false);
+        // As far as the chunk frames: a batch that does not is raised by the poll that reaches it.
+        RecordBatchReader.Framed framed = RecordBatchReader.frame(chunk, tp.topic(), tp.partition());
+        List<RecordBatch> batches = framed.batches();
         this.endOffset = batches.isEmpty() ? firstOffset : batches.get(batches.size() - 1).nextOffset();
+        this.endsInError = framed.error() != null;
         subscriptions.assign(List.of(tp));
         collector = new FetchCollector<>(settings, subscriptions, this, keys, values, new ConsumerMetrics(null, "detached"),
                 PooledByteBufAllocator.DEFAULT);
@@ -70,9 +75,10 @@ public final class DetachedPoll<K, V> implements FetchCollector.Source {
         var out = collector.collect();
         if (out.isEmpty()) {
             // Nothing buffered: "fetched" again from the position, as the consumer refetches (a dropped fetch
-            // included), or from the start once the position has passed the chunk's end.
+            // included), or from the start once the position has passed the chunk's end (unless a batch that
+            // does not frame ends it: the position stays there, and each poll raises its error again).
             long from = position();
-            if (from < firstOffset || from >= endOffset) {
+            if (from < firstOffset || from > endOffset || (from == endOffset && !endsInError)) {
                 from = firstOffset;
                 subscriptions.seek(tp, from);
             }

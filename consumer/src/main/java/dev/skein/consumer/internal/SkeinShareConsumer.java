@@ -11,6 +11,7 @@ import dev.skein.consumer.WakeupException;
 import dev.skein.core.ErrorCode;
 import dev.skein.core.TopicPartition;
 import dev.skein.core.errors.CorruptRecordException;
+import dev.skein.core.errors.RecordTooLargeException;
 import dev.skein.core.errors.SkeinException;
 import dev.skein.core.errors.TimeoutException;
 import dev.skein.core.errors.UnsupportedVersionException;
@@ -706,22 +707,8 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
         }
         Set<Long> seen = new HashSet<>();
         if (p.records() != null && p.records().isReadable()) {
-            List<RecordBatch> batches;
-            try {
-                batches = RecordBatchReader.batches(p.records(), tp.topic(), tp.partition(), false);
-            } catch (CorruptRecordException e) {
-                // The partition's records cannot be framed past a bad batch: every record acquired with them
-                // goes back now (counted toward the delivery limit), not when its lock runs out, and the
-                // error is raised once this poll's good records were handed out. Other partitions read on.
-                for (ShareFetchResponse.AcquiredRecords a : acquired) {
-                    for (long o = a.firstOffset(); o <= a.lastOffset(); o++) {
-                        pend(tp, o, AcknowledgeType.RELEASE.code());
-                    }
-                }
-                defer(e);
-                return;
-            }
-            for (RecordBatch batch : batches) {
+            RecordBatchReader.Framed framed = RecordBatchReader.frame(p.records(), tp.topic(), tp.partition());
+            for (RecordBatch batch : framed.batches()) {
                 if (batch.isControl()) {
                     continue;
                 }
@@ -740,7 +727,8 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
                     defer(e);
                     continue;
                 }
-                // Decompressed within the buffer budget, as the consumer's fetches are (FetchCollector).
+                // Decompressed within the buffer budget, as the consumer's fetches are (FetchCollector); a batch
+                // over it is released and raised as too large, not corrupt, as there.
                 int maxBatch = (int) Math.min(Integer.MAX_VALUE, settings.bufferMaxBytes());
                 try (RecordCursor r = batch.cursor(client.resources().allocator(), maxBatch)) {
                     while (r.next()) {
@@ -771,9 +759,27 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
                             pend(tp, o, AcknowledgeType.RELEASE.code());
                         }
                     }
-                    defer(e instanceof CorruptRecordException ? e : new CorruptRecordException("record batch in " + tp
+                    defer(e instanceof RecordTooLargeException t
+                            ? CompletedFetch.overBound(t, maxBatch, "raise it to read the batch; its records were released")
+                            : e instanceof CorruptRecordException ? e : new CorruptRecordException("record batch in " + tp
                             + " at offset " + batch.baseOffset() + " does not decode: " + e, e, false));
                 }
+            }
+            if (framed.error() != null) {
+                // The partition's records cannot be framed from a bad batch on: the good batches before it were
+                // handed out above; every record acquired from it on goes back now (counted toward the delivery
+                // limit), not when its lock runs out, and the error is raised once this poll's good records
+                // were handed out. Other partitions read on.
+                long from = framed.batches().isEmpty() ? Long.MIN_VALUE
+                        : framed.batches().get(framed.batches().size() - 1).nextOffset();
+                for (ShareFetchResponse.AcquiredRecords a : acquired) {
+                    for (long o = Math.max(from, a.firstOffset()); o <= a.lastOffset(); o++) {
+                        if (seen.add(o)) {
+                            pend(tp, o, AcknowledgeType.RELEASE.code());
+                        }
+                    }
+                }
+                defer(framed.error());
             }
         }
         for (ShareFetchResponse.AcquiredRecords a : acquired) {

@@ -8,6 +8,7 @@ import dev.skein.core.Compression;
 import dev.skein.core.OffsetAndMetadata;
 import dev.skein.core.TopicPartition;
 import dev.skein.core.errors.CorruptRecordException;
+import dev.skein.core.errors.RecordTooLargeException;
 import dev.skein.core.internal.records.RecordBatch;
 import dev.skein.core.internal.records.RecordBatchBuilder;
 import dev.skein.serdes.Deserializer;
@@ -186,6 +187,78 @@ class FetchCollectorTest {
                 f.release();
             }
         }, Serdes.string().deserializer(), values, new ConsumerMetrics(null, "test"), ALLOC);
+    }
+
+    /**
+     * A batch that does not frame (its magic byte 1) after two good ones: the good batches' records are
+     * returned first, and the error is raised when the position reaches the bad batch, where it stays
+     * (fetched again, the same error), as for a batch failing its CRC.
+     */
+    @Test
+    void recordsBeforeABatchThatDoesNotFrameAreReturnedThenItsErrorWithThePositionOnIt() {
+        ByteBuf chunk = ALLOC.directBuffer();
+        long bad = appendBatch(chunk, appendBatch(chunk, 0, 10), 10);
+        int badAt = chunk.writerIndex();
+        appendBatch(chunk, bad, 10);
+        chunk.setByte(badAt + RecordBatch.MAGIC_OFFSET, 1);
+        DetachedPoll<String, String> poll = DetachedPoll.of(options().build(), Serdes.string().deserializer(),
+                Serdes.string().deserializer(), TP, chunk, 0);
+        chunk.release();
+        try {
+            List<Long> offsets = new ArrayList<>();
+            poll.poll().forEach(r -> offsets.add(r.offset()));
+            assertEquals(20, offsets.size(), offsets.toString());
+            for (int i = 0; i < 2; i++) {
+                CorruptRecordException e = assertThrows(CorruptRecordException.class, poll::poll);
+                assertTrue(e.getMessage().contains("t-0") && e.getMessage().contains("offset 20")
+                        && e.getMessage().contains("magic 1"), e.getMessage());
+                assertEquals(20, poll.position(), "the position stays on the batch that does not frame");
+            }
+        } finally {
+            poll.close();
+        }
+    }
+
+    /**
+     * A zstd batch of 64 KiB of zeros (a few hundred bytes compressed) read with skein.buffer.max.bytes at
+     * 16 KiB: too large, not corrupt, named by topic, partition, offset, bound and setting; the position
+     * stays on it; with a larger bound every record is read.
+     */
+    @Test
+    void aBatchDecompressingPastTheBufferBoundIsTooLargeNotCorrupt() {
+        ByteBuf chunk = ALLOC.directBuffer();
+        long next = appendBatch(chunk, 0, 5);
+        RecordBatchBuilder b = new RecordBatchBuilder(ALLOC, Compression.ZSTD, T0, 1024);
+        for (int i = 0; i < 16; i++) {
+            b.append(T0, null, new byte[4096], null);
+        }
+        ByteBuf big = b.build();
+        big.setLong(big.readerIndex(), next);
+        assertTrue(big.readableBytes() < 2048, big.readableBytes() + " bytes compressed");
+        chunk.writeBytes(big);
+        big.release();
+        for (long bound : new long[] {16 * 1024, 1 << 20}) {
+            DetachedPoll<String, String> poll = DetachedPoll.of(options().bufferMaxBytes(bound).build(),
+                    Serdes.string().deserializer(), Serdes.string().deserializer(), TP, chunk, 0);
+            try {
+                List<Long> offsets = new ArrayList<>();
+                poll.poll().forEach(r -> offsets.add(r.offset()));
+                if (bound > 1 << 16) {
+                    assertEquals(21, offsets.size(), "within the larger bound every record is read: " + offsets);
+                    continue;
+                }
+                assertEquals(5, offsets.size(), offsets.toString());
+                RecordTooLargeException e = assertThrows(RecordTooLargeException.class, poll::poll);
+                assertFalse(e.getCause() instanceof CorruptRecordException, "not corruption, however wrapped");
+                assertTrue(e.getMessage().contains("t-0") && e.getMessage().contains("offset 5")
+                        && e.getMessage().contains("16384") && e.getMessage().contains("skein.buffer.max.bytes"), e.getMessage());
+                assertEquals(5, poll.position(), "the position stays on the batch");
+                assertThrows(RecordTooLargeException.class, poll::poll, "fetched again, the same error");
+            } finally {
+                poll.close();
+            }
+        }
+        chunk.release();
     }
 
     private static ConsumerOptions.Builder options() {

@@ -5,6 +5,7 @@ import dev.skein.consumer.ShareRecord;
 import dev.skein.core.Compression;
 import dev.skein.core.TopicPartition;
 import dev.skein.core.errors.CorruptRecordException;
+import dev.skein.core.errors.RecordTooLargeException;
 import dev.skein.core.internal.records.RecordBatch;
 import dev.skein.core.internal.records.RecordBatchBuilder;
 import dev.skein.core.message.ShareFetchResponse;
@@ -98,6 +99,76 @@ class ShareDecodeTest {
                 field(c, "deferred").set(c, null);
                 c.close(java.time.Duration.ofSeconds(5));
             }
+        }
+    }
+
+    /**
+     * Offsets 0-5 in three batches of two, the middle one's magic byte 0: the first batch is handed out,
+     * the records acquired from the bad batch on are released (they cannot be framed), and the error is
+     * kept for the poll.
+     */
+    @Test
+    void recordsBeforeABatchThatDoesNotFrameAreHandedOutAndTheRestReleased() throws Exception {
+        ShareConsumer<String, String> c = ShareConsumer.builder(Serdes.string(), Serdes.string())
+                .bootstrapServers("127.0.0.1:1").groupId("g").build();
+        try {
+            TopicPartition tp = new TopicPartition("t", 0);
+            ShareFetchResponse.PartitionData p = partition(0, bad -> bad.setByte(RecordBatch.MAGIC_OFFSET, 0));
+            List<ShareRecord<String, String>> out = new ArrayList<>();
+            try {
+                decode(c, tp, p, out);
+            } finally {
+                p.records().release();
+            }
+            assertEquals(List.of("v0", "v1"), out.stream().map(ShareRecord::value).toList(), "the batch before the bad one");
+            assertEquals(Map.of(2L, RELEASE, 3L, RELEASE, 4L, RELEASE, 5L, RELEASE), pending(c).get(tp),
+                    "from the bad batch on, every acquired record goes back");
+            RuntimeException deferred = (RuntimeException) field(c, "deferred").get(c);
+            assertTrue(deferred instanceof CorruptRecordException && deferred.getMessage().contains("magic 0"), String.valueOf(deferred));
+        } finally {
+            pending(c).clear();
+            field(c, "deferred").set(c, null);
+            c.close(java.time.Duration.ofSeconds(5));
+        }
+    }
+
+    /**
+     * A zstd batch decompressing past skein.buffer.max.bytes (16 KiB here): its records are released and the
+     * poll raises a RecordTooLargeException naming the setting, not a corruption; the other batches are handed out.
+     */
+    @Test
+    void aBatchOverTheBufferBoundIsReleasedAndRaisedAsTooLarge() throws Exception {
+        ShareConsumer<String, String> c = ShareConsumer.builder(Serdes.string(), Serdes.string())
+                .bootstrapServers("127.0.0.1:1").groupId("g").property("skein.buffer.max.bytes", "16384").build();
+        try {
+            TopicPartition tp = new TopicPartition("t", 0);
+            RecordBatchBuilder b = new RecordBatchBuilder(PooledByteBufAllocator.DEFAULT, Compression.ZSTD, 0L, 256)
+                    .producer(-1, (short) 0, 0, false);
+            b.append(0L, null, new byte[32 * 1024], null);
+            b.append(0L, null, new byte[32 * 1024], null);
+            ByteBuf big = b.build();
+            big.setLong(0, 2);
+            RecordBatchBuilder.rewriteProducerState(big, -1, (short) 0, 0);
+            ByteBuf records = Unpooled.wrappedBuffer(batch(Compression.NONE, 0, 2), big, batch(Compression.ZSTD, 4, 2));
+            ShareFetchResponse.PartitionData p = new ShareFetchResponse.PartitionData().setPartitionIndex(0).setRecords(records)
+                    .setAcquiredRecords(List.of(new ShareFetchResponse.AcquiredRecords().setFirstOffset(0).setLastOffset(5)
+                            .setDeliveryCount((short) 1)));
+            List<ShareRecord<String, String>> out = new ArrayList<>();
+            try {
+                decode(c, tp, p, out);
+            } finally {
+                records.release();
+            }
+            assertEquals(List.of("v0", "v1", "v4", "v5"), out.stream().map(ShareRecord::value).toList());
+            assertEquals(Map.of(2L, RELEASE, 3L, RELEASE), pending(c).get(tp));
+            RuntimeException deferred = (RuntimeException) field(c, "deferred").get(c);
+            assertTrue(deferred instanceof RecordTooLargeException && deferred.getMessage().contains("t-0")
+                    && deferred.getMessage().contains("offset 2") && deferred.getMessage().contains("skein.buffer.max.bytes"),
+                    String.valueOf(deferred));
+        } finally {
+            pending(c).clear();
+            field(c, "deferred").set(c, null);
+            c.close(java.time.Duration.ofSeconds(5));
         }
     }
 

@@ -6,6 +6,7 @@ import com.github.luben.zstd.ZstdInputStreamNoFinalizer;
 import com.github.luben.zstd.ZstdOutputStreamNoFinalizer;
 import dev.skein.core.Compression;
 import dev.skein.core.errors.CorruptRecordException;
+import dev.skein.core.errors.RecordTooLargeException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufInputStream;
@@ -35,6 +36,11 @@ public final class CompressionCodec {
     private static final int ZSTD_POOL_MAX = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
     private static final ConcurrentLinkedQueue<ZstdDecompressCtx> ZSTD_CONTEXTS =
             new ConcurrentLinkedQueue<>();
+    /**
+     * The largest window a pooled context may have streamed: 8 MiB, the window zstd streams with up to level 19 (Kafka's
+     * default level 3: 2 MiB); levels 20-22 reach 32-128 MiB, and a frame may declare up to 128 MiB.
+     */
+    static final long ZSTD_POOL_WINDOW_MAX = 8L << 20;
     /** How many contexts the pool holds (bounded by ZSTD_POOL_MAX). */
     private static final AtomicInteger ZSTD_POOLED = new AtomicInteger();
 
@@ -65,7 +71,10 @@ public final class CompressionCodec {
     /**
      * Decompresses the readable bytes of {@code in} into a new pooled buffer that the caller owns.
      *
-     * @throws CorruptRecordException when the data does not decode or would exceed {@code maxBytes}
+     * @param where what the data is, for errors ("record batch in orders-4 at offset 100")
+     * @throws CorruptRecordException  when the data does not decode
+     * @throws RecordTooLargeException when the data decodes (or, snappy, claims to) to more than {@code maxBytes}:
+     *                                 not corrupt, only more than the caller lets one batch take
      */
     public static ByteBuf decompress(Compression codec, ByteBuf in, ByteBufAllocator alloc, int maxBytes,
                                      String where) {
@@ -81,9 +90,13 @@ public final class CompressionCodec {
                 int b = ZstdFrames.decompressedBound(in);
                 yield b <= reasonable ? b : -1;
             }
+            // Checked before the stream reader allocates what a chunk claims. The claims are exact (the
+            // decoder holds each chunk to its own), so the buffer is allocated once at their sum.
+            case SNAPPY -> (int) SnappyFrames.claimedSize(in, maxBytes, where);
             default -> -1;
         };
-        long initial = bound >= 0 ? Math.min(bound, reasonable) : Math.max(256, in.readableBytes() * 4L);
+        long initial = bound < 0 ? Math.max(256, in.readableBytes() * 4L)
+                : codec == Compression.SNAPPY ? bound : Math.min(bound, reasonable);
         ByteBuf out = alloc.buffer((int) Math.min(maxBytes, initial));
         try {
             if (codec == Compression.LZ4 && Lz4FrameReader.decompress(in, out, maxBytes, where)) { // buffer to buffer
@@ -103,10 +116,18 @@ public final class CompressionCodec {
                     if (is.read() < 0) {
                         break;
                     }
-                    throw new CorruptRecordException(where + ": " + codec + " data decompresses to more than "
-                            + maxBytes + " bytes", null, false);
+                    throw tooLarge(where, codec.toString(), maxBytes);
                 }
-                int n = out.writeBytes(is, Math.min(CHUNK, maxBytes - out.writerIndex()));
+                if (!out.isWritable()) {
+                    // Full, perhaps at exactly the size the data claimed: grown only if more comes.
+                    int b = is.read();
+                    if (b < 0) {
+                        break;
+                    }
+                    out.writeByte(b);
+                    continue;
+                }
+                int n = out.writeBytes(is, Math.min(Math.min(CHUNK, out.writableBytes()), maxBytes - out.writerIndex()));
                 if (n < 0) {
                     break;
                 }
@@ -117,10 +138,10 @@ public final class CompressionCodec {
             // (out of memory, out of direct memory growing the buffer) says nothing about the data: it is not
             // a CorruptRecordException, which would invite the application to skip good records.
             out.release();
-            if (e instanceof CorruptRecordException c) {
-                throw c;
+            if (e instanceof CorruptRecordException || e instanceof RecordTooLargeException) {
+                throw (RuntimeException) e;
             }
-            throw new CorruptRecordException(where + ": " + codec + " data does not decompress: " + e, e, false);
+            throw new CorruptRecordException("corrupt " + where + ": " + codec + " data does not decompress: " + e, e, false);
         } catch (Error e) {
             out.release();
             throw e;
@@ -158,8 +179,7 @@ public final class CompressionCodec {
             while (src.hasRemaining() || !frameDone) {
                 int room = maxBytes - out.writerIndex();
                 if (room <= 0) {
-                    throw new CorruptRecordException(where + ": zstd data decompresses to more than " + maxBytes
-                            + " bytes", null, false);
+                    throw tooLarge(where, "zstd", maxBytes);
                 }
                 out.ensureWritable(Math.min(room, ZSTD_CHUNK));
                 ByteBuffer dst = out.nioBuffer(out.writerIndex(), Math.min(room, out.writableBytes()));
@@ -167,22 +187,32 @@ public final class CompressionCodec {
                 frameDone = ctx.decompressDirectByteBufferStream(dst, src);
                 out.writerIndex(out.writerIndex() + dst.position());
                 if (!frameDone && dst.position() == 0 && src.position() == srcBefore) {
-                    throw new CorruptRecordException(where + ": zstd data does not decompress: truncated frame", null, false);
+                    throw corrupt(where, "zstd", "truncated frame");
                 }
             }
-            reusable = true;
+            // Streaming, the context allocated a buffer of about the frame's window and keeps it (a reset
+            // does not free it; zstd shrinks it only after 128 frames that need a third of it): a context
+            // that streamed a window over the pool's limit is freed, not kept holding up to 128 MiB.
+            long window = ZstdFrames.largestWindow(in);
+            reusable = window >= 0 && window <= ZSTD_POOL_WINDOW_MAX;
         } catch (ZstdException e) {
-            throw new CorruptRecordException(where + ": zstd data does not decompress: " + e.getMessage(), e, false);
+            throw new CorruptRecordException("corrupt " + where + ": zstd data does not decompress: " + e.getMessage(), e, false);
         } finally {
             release(ctx, reusable);
         }
     }
 
     /**
-     * Returns a context to the pool (reset), or frees it: after a failure, or when the pool is full. A
+     * Returns a context to the pool (reset), or frees it: after a failure, after streaming a window over
+     * {@link #ZSTD_POOL_WINDOW_MAX}, or when the pool is full. A
      * context holds its window buffers natively, so making one per batch cost most of zstd's time; the
      * pool is shared and bounded, so no thread's end can leak one.
      */
+    /** How many decompression contexts the pool holds now (for tests). */
+    static int pooledZstdContexts() {
+        return ZSTD_POOLED.get();
+    }
+
     private static void release(ZstdDecompressCtx ctx, boolean reusable) {
         if (reusable && ZSTD_POOLED.incrementAndGet() <= ZSTD_POOL_MAX) {
             ctx.reset();
@@ -193,6 +223,17 @@ public final class CompressionCodec {
             ZSTD_POOLED.decrementAndGet();
         }
         ctx.close();
+    }
+
+    /** Data of {@code codec} that does not decode: {@code what} says how. */
+    static CorruptRecordException corrupt(String where, String codec, String what) {
+        return new CorruptRecordException("corrupt " + where + ": " + codec + " data does not decompress: " + what, null, false);
+    }
+
+    /** Data of {@code codec} that decodes (or claims to) to more than {@code maxBytes}: not corrupt, only too large. */
+    static RecordTooLargeException tooLarge(String where, String codec, int maxBytes) {
+        return new RecordTooLargeException(where + " decompresses (" + codec + ") to more than " + maxBytes + " bytes",
+                null, false);
     }
 
     private static OutputStream wrap(Compression codec, Integer level, OutputStream out) throws IOException {

@@ -40,7 +40,8 @@ final class Lz4FrameReader {
      * {@code out}, at most {@code maxBytes} in all. False when the frame has dependent blocks (nothing
      * written: read it with the stream reader).
      *
-     * @throws CorruptRecordException when the frame is malformed or decompresses past {@code maxBytes}
+     * @throws CorruptRecordException when the frame is malformed
+     * @throws dev.skein.core.errors.RecordTooLargeException when it decompresses past {@code maxBytes}
      */
     static boolean decompress(ByteBuf in, ByteBuf out, int maxBytes, String where) {
         int pos = in.readerIndex();
@@ -91,7 +92,7 @@ final class Lz4FrameReader {
             int room = maxBytes - (out.writerIndex() - outStart);
             if (stored) {
                 if (len > room) {
-                    throw tooLarge(where, maxBytes);
+                    throw CompressionCodec.tooLarge(where, "lz4", maxBytes);
                 }
                 out.writeBytes(in, pos, len);
             } else {
@@ -103,7 +104,12 @@ final class Lz4FrameReader {
                 try {
                     n = SAFE.decompress(src, src.position(), len, dst, dst.position(), limit);
                 } catch (LZ4Exception e) {
-                    throw limit < blockMax ? tooLarge(where, maxBytes) : corrupt(where, "malformed LZ4 block: " + e.getMessage());
+                    // With less room than a block may fill, the failure may only be the room: the block
+                    // decoded again with a block's room tells a batch over the bound from a damaged one.
+                    if (limit < blockMax && decodes(src, len, blockMax)) {
+                        throw CompressionCodec.tooLarge(where, "lz4", maxBytes);
+                    }
+                    throw corrupt(where, "malformed LZ4 block: " + e.getMessage());
                 }
                 out.writerIndex(out.writerIndex() + n);
             }
@@ -164,11 +170,17 @@ final class Lz4FrameReader {
         return code < 4 ? -1 : 1 << (8 + 2 * code);
     }
 
-    private static CorruptRecordException corrupt(String where, String what) {
-        return new CorruptRecordException(where + ": lz4 data does not decompress: " + what, null, false);
+    /** True when the block decodes within {@code blockMax} bytes (into scratch memory: an error path only). */
+    private static boolean decodes(ByteBuffer src, int len, int blockMax) {
+        try {
+            SAFE.decompress(src, src.position(), len, ByteBuffer.allocate(blockMax), 0, blockMax);
+            return true;
+        } catch (LZ4Exception e) {
+            return false;
+        }
     }
 
-    private static CorruptRecordException tooLarge(String where, int maxBytes) {
-        return new CorruptRecordException(where + ": lz4 data decompresses to more than " + maxBytes + " bytes", null, false);
+    private static CorruptRecordException corrupt(String where, String what) {
+        return CompressionCodec.corrupt(where, "lz4", what);
     }
 }

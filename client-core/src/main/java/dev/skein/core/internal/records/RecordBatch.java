@@ -25,6 +25,8 @@ public final class RecordBatch {
     /** Offset + length: the part before the length-counted rest. */
     public static final int LOG_OVERHEAD = 12;
     public static final byte MAGIC = 2;
+    /** Where the magic byte is, in this format and in the v0/v1 message format alike. */
+    public static final int MAGIC_OFFSET = 16;
     public static final int COMPRESSION_MASK = 0x07;
     public static final int TIMESTAMP_TYPE_MASK = 0x08;
     public static final int TRANSACTIONAL_MASK = 0x10;
@@ -54,7 +56,7 @@ public final class RecordBatch {
 
     public int partitionLeaderEpoch() { return buf.getInt(12); }
 
-    public byte magic() { return buf.getByte(16); }
+    public byte magic() { return buf.getByte(MAGIC_OFFSET); }
 
     public long storedCrc() { return buf.getUnsignedInt(17); }
 
@@ -113,7 +115,9 @@ public final class RecordBatch {
      * A cursor over the batch's records, decompressing them first (at most {@code maxDecompressed}
      * bytes). The caller closes it.
      *
-     * @throws CorruptRecordException when the records do not decompress within the bound
+     * @throws CorruptRecordException when the records do not decompress
+     * @throws dev.skein.core.errors.RecordTooLargeException when they decompress to more than {@code maxDecompressed}
+     *         (the message names topic, partition, offset and the bound)
      */
     public RecordCursor cursor(ByteBufAllocator alloc, int maxDecompressed) {
         return new RecordCursor(this, compression() == Compression.NONE ? body().retain() : decompress(alloc, maxDecompressed));
@@ -124,7 +128,8 @@ public final class RecordBatch {
      * most {@code maxDecompressed} bytes), to be read later through {@link #cursor(ByteBuf)}. Safe to
      * call from any thread while the batch's buffer is retained: it moves no index of it.
      *
-     * @throws CorruptRecordException when the records do not decompress within the bound
+     * @throws CorruptRecordException when the records do not decompress
+     * @throws dev.skein.core.errors.RecordTooLargeException when they decompress to more than {@code maxDecompressed}
      * @throws IllegalStateException when the batch is not compressed
      */
     public ByteBuf decompress(ByteBufAllocator alloc, int maxDecompressed) {
@@ -149,7 +154,8 @@ public final class RecordBatch {
      * {@code holder[0]}, a buffer the caller must release (the decompressed records, or a retained
      * slice of this batch when uncompressed).
      *
-     * @throws CorruptRecordException when the records do not decode or decompress beyond {@code maxDecompressed}
+     * @throws CorruptRecordException when the records do not decode
+     * @throws dev.skein.core.errors.RecordTooLargeException when they decompress beyond {@code maxDecompressed}
      */
     public List<Record> records(ByteBufAllocator alloc, int maxDecompressed, ByteBuf[] holder) {
         RecordCursor cursor = cursor(alloc, maxDecompressed);
@@ -162,11 +168,11 @@ public final class RecordBatch {
     }
 
     CorruptRecordException corrupt(String what, Throwable cause) {
-        return new CorruptRecordException(where() + ": " + what, cause, false);
+        return new CorruptRecordException("corrupt " + where() + ": " + what, cause, false);
     }
 
     private String where() {
-        return "corrupt record batch in " + topic + "-" + partition + " at offset " + baseOffset();
+        return "record batch in " + topic + "-" + partition + " at offset " + baseOffset();
     }
 
     static long crc32c(ByteBuf buf, int index, int length) {

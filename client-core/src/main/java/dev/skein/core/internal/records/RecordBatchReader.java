@@ -15,40 +15,78 @@ public final class RecordBatchReader {
     private RecordBatchReader() {}
 
     /**
+     * The batches of one {@code records} field as far as they could be framed: {@link #batches} in order,
+     * then, when framing stopped at a batch that is not one (bad length or magic), {@link #error} naming
+     * it. The bytes after such a batch cannot be framed, so nothing after it is listed.
+     *
+     * @param batches the well-framed batches before the error (or all of them), as views (not retained)
+     * @param error   the framing error at the first bad batch, or null when every complete batch framed
+     */
+    public record Framed(List<RecordBatch> batches, CorruptRecordException error) {}
+
+    /**
      * The complete batches in {@code records}, as views (slices, not retained) of it.
      *
      * @param checkCrc verify each batch's CRC32C before returning it
+     * @throws CorruptRecordException at the first batch that fails its CRC (with {@code checkCrc}) or does
+     *                                not frame, losing the good batches before it: a reader that hands
+     *                                those out first uses {@link #frame}
      */
     public static List<RecordBatch> batches(ByteBuf records, String topic, int partition, boolean checkCrc) {
+        Framed framed = frame(records, topic, partition);
+        if (checkCrc) {
+            for (RecordBatch batch : framed.batches()) {
+                batch.verifyCrc();
+            }
+        }
+        if (framed.error() != null) {
+            throw framed.error();
+        }
+        return framed.batches();
+    }
+
+    /**
+     * Frames the batches of {@code records} (views, not retained), stopping at the first one that does
+     * not frame: its error is returned, not thrown, so the good batches before it can still be read and
+     * the error raised when the reader reaches that batch (as a CRC failure is). The work is per batch:
+     * a length, a magic byte and a slice. CRCs are not checked.
+     */
+    public static Framed frame(ByteBuf records, String topic, int partition) {
         List<RecordBatch> out = new ArrayList<>();
         if (records == null) {
-            return out;
+            return new Framed(out, null);
         }
         int pos = records.readerIndex();
         int end = records.writerIndex();
         while (end - pos >= RecordBatch.LOG_OVERHEAD) {
             long baseOffset = records.getLong(pos);
             int length = records.getInt(pos + 8);
+            // The magic first where it is there to read (it is at the same place in the v0/v1 message
+            // format): an old-format message is shorter than a v2 header, and its length would be blamed.
+            if (end - pos > RecordBatch.MAGIC_OFFSET) {
+                byte magic = records.getByte(pos + RecordBatch.MAGIC_OFFSET);
+                if (magic != RecordBatch.MAGIC) {
+                    return new Framed(out, new CorruptRecordException("record batch in " + topic + "-" + partition
+                            + " at offset " + baseOffset + " has magic " + magic
+                            + "; only magic 2 (Kafka 0.11+) is supported", null, false));
+                }
+            }
             if (length < RecordBatch.HEADER_SIZE - RecordBatch.LOG_OVERHEAD) {
-                throw new CorruptRecordException("corrupt record batch in " + topic + "-" + partition + " at offset "
-                        + baseOffset + ": batch length " + length + " is below the header size", null, false);
+                return new Framed(out, new CorruptRecordException("corrupt record batch in " + topic + "-" + partition
+                        + " at offset " + baseOffset + ": batch length " + length + " is below the header size", null, false));
+            }
+            if (length > Integer.MAX_VALUE - RecordBatch.LOG_OVERHEAD) {
+                // LOG_OVERHEAD + length would wrap to a negative total: no records field can hold it.
+                return new Framed(out, new CorruptRecordException("corrupt record batch in " + topic + "-" + partition
+                        + " at offset " + baseOffset + ": batch length " + length + " is beyond any batch's", null, false));
             }
             int total = RecordBatch.LOG_OVERHEAD + length;
             if (end - pos < total) {
                 break; // a partial batch at the end: the rest comes with the next fetch
             }
-            byte magic = records.getByte(pos + 16);
-            if (magic != RecordBatch.MAGIC) {
-                throw new CorruptRecordException("record batch in " + topic + "-" + partition + " at offset "
-                        + baseOffset + " has magic " + magic + "; only magic 2 (Kafka 0.11+) is supported", null, false);
-            }
-            RecordBatch batch = new RecordBatch(records.slice(pos, total), topic, partition);
-            if (checkCrc) {
-                batch.verifyCrc();
-            }
-            out.add(batch);
+            out.add(new RecordBatch(records.slice(pos, total), topic, partition));
             pos += total;
         }
-        return out;
+        return new Framed(out, null);
     }
 }

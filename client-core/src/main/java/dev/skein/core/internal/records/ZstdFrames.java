@@ -29,6 +29,21 @@ final class ZstdFrames {
      * frame whose header states its content size is bounded by that size (the decoder checks it).
      */
     static int decompressedBound(ByteBuf in) {
+        return (int) walk(in, null);
+    }
+
+    /**
+     * The largest window (the decoder's history buffer) that the frames in the readable bytes of {@code in}
+     * (not consumed) declare, a single-segment frame's being its content size; -1 when they are not whole,
+     * well-formed frames. A decoding context streaming such a frame allocates about this much and keeps it.
+     */
+    static long largestWindow(ByteBuf in) {
+        long[] window = {0};
+        return walk(in, window) < 0 ? -1 : window[0];
+    }
+
+    /** {@link #decompressedBound}, and the largest window into {@code window[0]} when given. */
+    private static long walk(ByteBuf in, long[] window) {
         int pos = in.readerIndex();
         int end = in.writerIndex();
         long bound = 0;
@@ -47,7 +62,7 @@ final class ZstdFrames {
             if (magic != MAGIC) {
                 return -1;
             }
-            long frame = frameBound(in, pos + 4, end);
+            long frame = frameBound(in, pos + 4, end, window);
             if (frame < 0) {
                 return -1;
             }
@@ -57,14 +72,15 @@ final class ZstdFrames {
                 return -1;
             }
         } while (pos < end);
-        return (int) bound;
+        return bound;
     }
 
     /**
      * The frame whose header starts at {@code pos}: its bound in the high 32 bits and the position after
-     * it in the low 32, or -1 when it is malformed or runs past {@code end}.
+     * it in the low 32, or -1 when it is malformed or runs past {@code end}. Raises {@code window[0]} to
+     * the frame's window when given.
      */
-    private static long frameBound(ByteBuf in, int pos, int end) {
+    private static long frameBound(ByteBuf in, int pos, int end, long[] window) {
         int descriptor = in.getUnsignedByte(pos++);
         if ((descriptor & 0x08) != 0) {
             return -1; // the reserved bit
@@ -83,11 +99,11 @@ final class ZstdFrames {
             case 2 -> 4;
             default -> 8;
         };
-        long window = -1;
+        long windowSize = -1;
         if (!singleSegment) {
             int w = in.getUnsignedByte(pos++);
             long base = 1L << (10 + (w >>> 3));
-            window = base + (base >>> 3) * (w & 0x07);
+            windowSize = base + (base >>> 3) * (w & 0x07);
         }
         pos += dictionaryIdBytes;
         if (end - pos < contentSizeBytes + 3) {
@@ -102,9 +118,12 @@ final class ZstdFrames {
         };
         pos += contentSizeBytes;
         if (singleSegment) {
-            window = contentSize;
+            windowSize = contentSize;
         }
-        long blockMax = Math.min(window, BLOCK_SIZE_MAX);
+        if (window != null) {
+            window[0] = Math.max(window[0], windowSize);
+        }
+        long blockMax = Math.min(windowSize, BLOCK_SIZE_MAX);
         long blocks = 0;
         boolean last;
         do {

@@ -1,6 +1,7 @@
 package dev.skein.core.internal.records;
 
 import dev.skein.core.errors.CorruptRecordException;
+import dev.skein.core.errors.RecordTooLargeException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import net.jpountz.lz4.LZ4FrameOutputStream;
@@ -62,9 +63,43 @@ class Lz4FrameReaderTest {
         assertTrue(e.getMessage().contains("t-0") && e.getMessage().contains("checksum"), e.getMessage());
 
         byte[] plain = frame(data, LZ4FrameOutputStream.BLOCKSIZE.SIZE_64KB, LZ4FrameOutputStream.FLG.Bits.BLOCK_INDEPENDENCE);
-        e = assertThrows(CorruptRecordException.class,
+        RecordTooLargeException tooLarge = assertThrows(RecordTooLargeException.class,
                 () -> Lz4FrameReader.decompress(Unpooled.wrappedBuffer(plain), Unpooled.buffer(), 100_000, "t-0"));
-        assertTrue(e.getMessage().contains("more than 100000"), e.getMessage());
+        assertTrue(tooLarge.getMessage().contains("more than 100000"), tooLarge.getMessage());
+    }
+
+    /**
+     * With less room left than a block may fill, a block that fails to decode may have failed only for the
+     * room: it is told apart, so a damaged block is corrupt whatever the bound, and a sound one over the
+     * bound is too large. Damage is put in the first block only (with no checksums, so the decoder meets it).
+     */
+    @Test
+    void aDamagedBlockIsCorruptEvenWithLessRoomThanABlock() throws IOException {
+        byte[] plain = frame(data(200_000), LZ4FrameOutputStream.BLOCKSIZE.SIZE_64KB, LZ4FrameOutputStream.FLG.Bits.BLOCK_INDEPENDENCE);
+        assertThrows(RecordTooLargeException.class,
+                () -> Lz4FrameReader.decompress(Unpooled.wrappedBuffer(plain), Unpooled.buffer(), 1000, "t-0"), "sound, over the bound");
+        int firstBlock = 4 + 2 + 1 + 4; // magic, FLG and BD, header checksum, the block's size
+        int firstBlockEnd = firstBlock + (Unpooled.wrappedBuffer(plain).getIntLE(firstBlock - 4) & 0x7FFFFFFF);
+        int corruptEither = 0;
+        for (int at = firstBlock; at < firstBlockEnd; at++) {
+            byte[] damaged = plain.clone();
+            damaged[at] ^= (byte) 0xA5;
+            boolean corrupt;
+            try {
+                Lz4FrameReader.decompress(Unpooled.wrappedBuffer(damaged), Unpooled.buffer(), 1 << 24, "t-0");
+                corrupt = false;
+            } catch (CorruptRecordException e) {
+                corrupt = true;
+            }
+            if (corrupt) {
+                corruptEither++;
+                CorruptRecordException e = assertThrows(CorruptRecordException.class,
+                        () -> Lz4FrameReader.decompress(Unpooled.wrappedBuffer(damaged), Unpooled.buffer(), 1000, "t-0"),
+                        "damage at " + at + " with 1000 bytes of room");
+                assertTrue(e.getMessage().contains("malformed LZ4 block"), e.getMessage());
+            }
+        }
+        assertTrue(corruptEither > 10, corruptEither + " damaged frames did not decode");
     }
 
     @Test

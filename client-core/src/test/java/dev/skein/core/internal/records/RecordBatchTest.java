@@ -3,6 +3,7 @@ package dev.skein.core.internal.records;
 import dev.skein.core.Compression;
 import dev.skein.core.Header;
 import dev.skein.core.errors.CorruptRecordException;
+import dev.skein.core.errors.RecordTooLargeException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.PooledByteBufAllocator;
@@ -410,7 +411,7 @@ class RecordBatchTest {
                 }
                 assertTrue(!c.next());
             }
-            assertThrows(CorruptRecordException.class,
+            assertThrows(RecordTooLargeException.class,
                     () -> RecordBatchReader.batches(batch, "t", 0, true).get(0).cursor(ALLOC, 100).close(),
                     "bounded by the maximum");
             for (int at = RecordBatch.HEADER_SIZE; at < batch.writerIndex(); at += 3) {
@@ -458,9 +459,11 @@ class RecordBatchTest {
         try {
             RecordBatch rb = RecordBatchReader.batches(batch, "t", 0, true).get(0);
             ByteBuf[] holder = new ByteBuf[1];
-            CorruptRecordException e = assertThrows(CorruptRecordException.class,
+            // Too large, not corrupt: the batch is sound, and a larger bound reads it.
+            RecordTooLargeException e = assertThrows(RecordTooLargeException.class,
                     () -> rb.records(ALLOC, 64 * 1024, holder));
-            assertTrue(e.getMessage().contains("more than 65536"), e.getMessage());
+            assertTrue(e.getMessage().contains("record batch in t-0 at offset 0") && e.getMessage().contains("more than 65536"),
+                    e.getMessage());
             assertNull(holder[0], "nothing is left allocated");
         } finally {
             batch.release();
@@ -491,7 +494,7 @@ class RecordBatchTest {
                     out.release();
                 }
             }
-            assertThrows(CorruptRecordException.class,
+            assertThrows(RecordTooLargeException.class,
                     () -> CompressionCodec.decompress(codec, compressed, ALLOC, data.length - 1, "t-0"));
             compressed.release();
         }
