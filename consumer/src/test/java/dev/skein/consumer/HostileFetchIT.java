@@ -61,7 +61,7 @@ class HostileFetchIT {
         kafka = cluster;
     }
 
-    /** How a fetched batch is spoiled: both must read as a corrupt batch at its offset. */
+    /** How a fetched batch is spoiled: each must read as a corrupt batch at its offset. */
     enum Spoiled {
         /** A byte of the last batch's last record flipped: its CRC no longer matches. */
         FLIPPED_BYTE {
@@ -77,6 +77,16 @@ class HostileFetchIT {
                 int attributes = batch + 21;
                 f.setShort(attributes, (f.getShort(attributes) & ~0x07) | 5);
                 f.setInt(batch + 17, (int) crc32c(f, attributes, end));
+            }
+        },
+        /**
+         * The last batch's magic byte set to 1 (the format before Kafka 0.11): it does not frame, and the
+         * records of the batches before it in the same response are delivered first.
+         */
+        BAD_MAGIC {
+            @Override
+            void spoil(ByteBuf f, int batch, int end) {
+                f.setByte(batch + 16, 1);
             }
         };
 
