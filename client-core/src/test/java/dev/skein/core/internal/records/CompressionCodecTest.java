@@ -147,10 +147,10 @@ class CompressionCodecTest {
                 return e;
             }
         }, thrown);
+        assertTrue(allocated < 4 << 20, allocated + " bytes allocated for a batch refused from its header");
         assertTrue(thrown[0] instanceof RecordTooLargeException, "too large, not corrupt: " + thrown[0]);
         assertTrue(thrown[0].getMessage().contains("t-0") && thrown[0].getMessage().contains("more than 1048576"),
                 thrown[0].getMessage());
-        assertTrue(allocated < 4 << 20, allocated + " bytes allocated for a batch refused from its header");
         ByteBuf out = CompressionCodec.decompress(Compression.SNAPPY, frame, UnpooledByteBufAllocator.DEFAULT, 32 << 20, "t-0");
         try {
             assertEquals(zeros.length, out.readableBytes());

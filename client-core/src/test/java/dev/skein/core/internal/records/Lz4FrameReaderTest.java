@@ -76,8 +76,6 @@ class Lz4FrameReaderTest {
     @Test
     void aDamagedBlockIsCorruptEvenWithLessRoomThanABlock() throws IOException {
         byte[] plain = frame(data(200_000), LZ4FrameOutputStream.BLOCKSIZE.SIZE_64KB, LZ4FrameOutputStream.FLG.Bits.BLOCK_INDEPENDENCE);
-        assertThrows(RecordTooLargeException.class,
-                () -> Lz4FrameReader.decompress(Unpooled.wrappedBuffer(plain), Unpooled.buffer(), 1000, "t-0"), "sound, over the bound");
         int firstBlock = 4 + 2 + 1 + 4; // magic, FLG and BD, header checksum, the block's size
         int firstBlockEnd = firstBlock + (Unpooled.wrappedBuffer(plain).getIntLE(firstBlock - 4) & 0x7FFFFFFF);
         int corruptEither = 0;
@@ -100,6 +98,8 @@ class Lz4FrameReaderTest {
             }
         }
         assertTrue(corruptEither > 10, corruptEither + " damaged frames did not decode");
+        assertThrows(RecordTooLargeException.class,
+                () -> Lz4FrameReader.decompress(Unpooled.wrappedBuffer(plain), Unpooled.buffer(), 1000, "t-0"), "sound, over the bound");
     }
 
     @Test
