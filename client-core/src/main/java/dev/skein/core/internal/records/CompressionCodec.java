@@ -191,8 +191,9 @@ public final class CompressionCodec {
                 }
             }
             // Streaming, the context allocated a buffer of about the frame's window and keeps it (a reset
-            // does not free it; zstd shrinks it only after 128 frames that need a third of it): a context
-            // that streamed a window over the pool's limit is freed, not kept holding up to 128 MiB.
+            // does not free it; zstd shrinks it only after 128 frames in a row that need under a third of
+            // it): a context that streamed a window over the pool's limit is freed, not kept holding up to
+            // 128 MiB.
             long window = ZstdFrames.largestWindow(in);
             reusable = window >= 0 && window <= ZSTD_POOL_WINDOW_MAX;
         } catch (ZstdException e) {
@@ -202,17 +203,17 @@ public final class CompressionCodec {
         }
     }
 
+    /** How many decompression contexts the pool holds now (for tests). */
+    static int pooledZstdContexts() {
+        return ZSTD_POOLED.get();
+    }
+
     /**
      * Returns a context to the pool (reset), or frees it: after a failure, after streaming a window over
      * {@link #ZSTD_POOL_WINDOW_MAX}, or when the pool is full. A
      * context holds its window buffers natively, so making one per batch cost most of zstd's time; the
      * pool is shared and bounded, so no thread's end can leak one.
      */
-    /** How many decompression contexts the pool holds now (for tests). */
-    static int pooledZstdContexts() {
-        return ZSTD_POOLED.get();
-    }
-
     private static void release(ZstdDecompressCtx ctx, boolean reusable) {
         if (reusable && ZSTD_POOLED.incrementAndGet() <= ZSTD_POOL_MAX) {
             ctx.reset();
