@@ -51,10 +51,13 @@ import java.util.regex.Pattern;
  * With {@code cooperative-sticky} alone, the member keeps reading its partitions during a rebalance,
  * revokes only the ones that move, and a partition it keeps stays paused.
  *
- * <p>Errors: a batch that fails its CRC raises {@link dev.skein.core.errors.CorruptRecordException} and a
- * record that does not deserialize raises {@link RecordDeserializationException}; either names the
- * partition and offset, the position stays on it, later polls raise it again, and {@link #seek} past it
- * continues.
+ * <p>Errors: a batch that fails its CRC or cannot be framed (a bad length or magic) raises
+ * {@link dev.skein.core.errors.CorruptRecordException}; a batch that decompresses to more than
+ * {@code skein.buffer.max.bytes} raises {@link dev.skein.core.errors.RecordTooLargeException} (raise the
+ * setting to read it); a record that does not deserialize raises {@link RecordDeserializationException}.
+ * Each names the partition and offset, and is raised once the records before it were returned; the
+ * position stays on it, later polls raise it again, {@link #seek} past it continues, and other
+ * partitions are read meanwhile.
  */
 public interface Consumer<K, V> extends AutoCloseable {
 
