@@ -2,13 +2,14 @@ package dev.skein.samples;
 
 import dev.skein.consumer.Consumer;
 import dev.skein.consumer.ConsumerRecord;
+import dev.skein.consumer.ConsumerRecords;
 import dev.skein.consumer.Delivery;
 import dev.skein.consumer.OffsetReset;
 import dev.skein.core.TopicPartition;
 import dev.skein.serdes.Serdes;
 
 import java.time.Duration;
-import java.util.LinkedHashMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
@@ -17,8 +18,9 @@ import java.util.function.Predicate;
  * An at-least-once consumer: the offsets of what a poll() returned are committed only when the next
  * poll() starts, so a record is never marked done before {@code process} returned. A crash re-delivers
  * what was being processed; nothing is lost. Make the processing idempotent (see
- * {@link ChangeDataIndexerSample}). Stopping in the middle of a batch takes one step: seek back to the
- * first record not processed before closing, as {@link #run} does.
+ * {@link ChangeDataIndexerSample}). Stopping in the middle of a batch, on purpose or because processing
+ * threw, takes one step: seek back to the first record not processed before closing, as {@link #run}
+ * does; close() then commits exactly what was processed.
  *
  * <p>Run: {@code AtLeastOnceConsumerSample localhost:9092 orders billing}
  */
@@ -35,7 +37,9 @@ public final class AtLeastOnceConsumerSample {
 
     /**
      * Processes records of {@code topic} as a member of {@code group} until {@code process} returns true
-     * or {@code idle} passes without a record. Returns how many records were processed.
+     * or {@code idle} passes without a record. Returns how many records were processed. When
+     * {@code process} throws, that record and the rest of its batch stay uncommitted and the exception
+     * is rethrown.
      */
     public static int run(String bootstrap, String topic, String group, Predicate<ConsumerRecord<String, String>> process,
                           Duration idle) {
@@ -59,25 +63,36 @@ public final class AtLeastOnceConsumerSample {
         consumer.subscribe(List.of(topic));
         long last = System.nanoTime();
         while (System.nanoTime() - last < idle.toNanos()) {
-            Map<TopicPartition, Long> unprocessed = new LinkedHashMap<>();
-            boolean stop = false;
-            for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
-                TopicPartition tp = new TopicPartition(r.topic(), r.partition());
-                if (stop) {
-                    unprocessed.putIfAbsent(tp, r.offset());
-                    continue;
-                }
+            ConsumerRecords<String, String> batch = consumer.poll(Duration.ofMillis(200));
+            Map<TopicPartition, Long> next = new HashMap<>(); // per partition, the first record not processed yet
+            for (ConsumerRecord<String, String> r : batch) {
                 last = System.nanoTime();
+                boolean stop;
+                try {
+                    stop = process.test(r);
+                } catch (RuntimeException e) {
+                    rewind(consumer, batch, next); // r failed: it and the rest of the batch are read again
+                    throw e;
+                }
                 processed++;
-                stop = process.test(r);
-            }
-            if (stop) {
-                // close() commits the position, which is past everything this poll() returned: move it
-                // back to the first record not processed, or those would count as done.
-                unprocessed.forEach(consumer::seek);
-                return processed;
+                next.put(new TopicPartition(r.topic(), r.partition()), r.offset() + 1);
+                if (stop) {
+                    rewind(consumer, batch, next);
+                    return processed;
+                }
             }
         }
         return processed;
+    }
+
+    /**
+     * close() commits the position, which is past everything {@code batch} held: move each of its partitions
+     * back to the first record not processed, or those would count as done and never be read again.
+     */
+    private static void rewind(Consumer<String, String> consumer, ConsumerRecords<String, String> batch,
+                               Map<TopicPartition, Long> next) {
+        for (TopicPartition tp : batch.partitions()) {
+            consumer.seek(tp, next.getOrDefault(tp, batch.records(tp).get(0).offset()));
+        }
     }
 }

@@ -35,6 +35,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Every sample run against a real broker, checking what it promises. */
@@ -105,6 +107,29 @@ class SamplesIT {
             return false;
         }, Duration.ofSeconds(3));
         assertTrue(handled.contains(99L), "the second run reached the end");
+    }
+
+    @Test
+    void atLeastOnceDeliversAgainTheRecordWhoseProcessingThrewAndEverythingAfterIt(KafkaCluster kafka) throws Exception {
+        String t = topic(kafka, 1);
+        KeyedProducerSample.run(kafka.bootstrapServers(), t, 100, new PrintStream(new ByteArrayOutputStream(), true,
+                StandardCharsets.UTF_8));
+        String alo = "alo-" + UUID.randomUUID();
+        IllegalStateException down = new IllegalStateException("billing is down");
+        assertSame(down, assertThrows(IllegalStateException.class, () -> AtLeastOnceConsumerSample.run(
+                kafka.bootstrapServers(), t, alo, r -> {
+                    if (r.offset() == 29) {
+                        throw down;
+                    }
+                    return false;
+                }, Duration.ofSeconds(3))));
+        List<Long> rest = new ArrayList<>();
+        AtLeastOnceConsumerSample.run(kafka.bootstrapServers(), t, alo, r -> {
+            rest.add(r.offset());
+            return false;
+        }, Duration.ofSeconds(3));
+        assertEquals(29L, rest.isEmpty() ? -1L : rest.get(0), "the record that failed is delivered again");
+        assertEquals(71, rest.size(), "and every record after it");
     }
 
     @Test
