@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Change data into a denormalized view. An application writes customer rows and produces a change
@@ -36,6 +37,7 @@ public final class ChangeDataIndexerSample {
         private final Map<String, Change> rows = new TreeMap<>();
         private final Producer<String, Change> producer;
         private final String topic;
+        private final AtomicReference<Throwable> notWritten = new AtomicReference<>();
 
         public CustomerTable(String bootstrap, String topic) {
             this(Producer.builder(Serdes.string(), JsonSerde.of(Change.class)).bootstrapServers(bootstrap).build(), topic);
@@ -62,12 +64,24 @@ public final class ChangeDataIndexerSample {
 
         private void write(Change c) {
             rows.put(c.id(), c);
-            producer.send(ProducerRecord.of(topic, c.id(), c));
+            producer.send(ProducerRecord.of(topic, c.id(), c)).whenComplete((metadata, error) -> {
+                if (error != null) {
+                    notWritten.compareAndSet(null, error); // the view would never see this change
+                }
+            });
         }
 
-        /** Waits until every change event is acknowledged; then returns the rows that exist. */
+        /**
+         * Waits until every change event is acknowledged; then returns the rows that exist.
+         *
+         * @throws IllegalStateException when a change event was not written (the view differs from the table)
+         */
         public Map<String, Change> committedRows() {
             producer.flush();
+            Throwable error = notWritten.get();
+            if (error != null) {
+                throw new IllegalStateException("a change event was not written: " + error.getMessage(), error);
+            }
             Map<String, Change> live = new TreeMap<>(rows);
             live.values().removeIf(Change::deleted);
             return live;

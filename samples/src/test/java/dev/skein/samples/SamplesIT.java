@@ -221,6 +221,23 @@ class SamplesIT {
     }
 
     @Test
+    void theTableReportsAChangeEventTheBrokerRefusedInsteadOfReturningRowsTheViewWillNeverSee(KafkaCluster kafka)
+            throws Exception {
+        String t = "sample-" + UUID.randomUUID().toString().substring(0, 8);
+        try (Admin admin = Admin.builder().bootstrapServers(kafka.bootstrapServers()).build()) {
+            admin.topics().create(List.of(NewTopic.of(t, 1, 1).withConfig("max.message.bytes", "1024")))
+                    .all().get(30, TimeUnit.SECONDS);
+        }
+        try (ChangeDataIndexerSample.CustomerTable table = new ChangeDataIndexerSample.CustomerTable(kafka.bootstrapServers(), t)) {
+            table.upsert("c1", "Ada", "Lisbon");
+            table.upsert("c2", "G" + "r".repeat(4_000) + "ace", "Oslo"); // its event is over the topic's 1 KiB
+            IllegalStateException e = assertThrows(IllegalStateException.class, table::committedRows,
+                    "a row whose change event was not written must not be reported as committed");
+            assertTrue(e.getCause() != null, "names why: " + e);
+        }
+    }
+
+    @Test
     void theExactlyOnceInvoicerWritesOneInvoicePerOrder(KafkaCluster kafka) throws Exception {
         String orders = topic(kafka, 3);
         String invoices = topic(kafka, 3);
