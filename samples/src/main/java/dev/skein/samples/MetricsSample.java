@@ -27,7 +27,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * and consumer READMEs.
  *
  * <p>Run: {@code MetricsSample localhost:9092 orders 9404 [records-per-second] [seconds]} (runs until
- * stopped when no seconds are given), then point Prometheus at {@code http://localhost:9404/metrics}.
+ * stopped, by SIGTERM or Ctrl-C, when no seconds are given; either way it closes its clients before it
+ * exits), then point Prometheus at {@code http://localhost:9404/metrics}.
  */
 public final class MetricsSample implements AutoCloseable {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -141,14 +142,21 @@ public final class MetricsSample implements AutoCloseable {
             System.exit(2);
         }
         int perSecond = args.length > 3 ? Integer.parseInt(args[3]) : 200;
-        try (MetricsSample sample = start(args[0], args[1], "metrics-sample", Integer.parseInt(args[2]), perSecond)) {
-            System.out.println("serving " + sample.metricsUrl());
-            if (args.length > 4) {
-                Thread.sleep(TimeUnit.SECONDS.toMillis(Long.parseLong(args[4])));
-            } else {
-                Thread.currentThread().join();
+        MetricsSample sample = start(args[0], args[1], "metrics-sample", Integer.parseInt(args[2]), perSecond);
+        // Stopped by SIGTERM or Ctrl-C as much as at the end of its seconds: close the clients either way, so the
+        // producer sends what it holds and the consumer commits and leaves the group now, not at its session timeout.
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                sample.close();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
             System.out.printf("wrote %d orders, read %d%n", sample.written(), sample.read());
+        }, "metrics-sample-shutdown"));
+        System.out.println("serving " + sample.metricsUrl());
+        if (args.length > 4) {
+            Thread.sleep(TimeUnit.SECONDS.toMillis(Long.parseLong(args[4])));
+            System.exit(0); // runs the hook above
         }
     }
 }
