@@ -4,6 +4,8 @@ import dev.skein.admin.Admin;
 import dev.skein.admin.NewTopic;
 import dev.skein.consumer.Consumer;
 import dev.skein.consumer.Delivery;
+import dev.skein.consumer.IsolationLevel;
+import dev.skein.consumer.OffsetReset;
 import dev.skein.core.TopicPartition;
 import dev.skein.producer.Producer;
 import dev.skein.producer.ProducerRecord;
@@ -238,22 +240,55 @@ class SamplesIT {
     }
 
     @Test
-    void theExactlyOnceInvoicerWritesOneInvoicePerOrder(KafkaCluster kafka) throws Exception {
+    void theExactlyOnceInvoicerWritesOneCommittedInvoicePerOrderAcrossRestarts(KafkaCluster kafka) throws Exception {
         String orders = topic(kafka, 3);
         String invoices = topic(kafka, 3);
-        KeyedProducerSample.run(kafka.bootstrapServers(), orders, 300, new PrintStream(new ByteArrayOutputStream(), true,
-                StandardCharsets.UTF_8));
-        long n = ExactlyOnceSample.run(kafka.bootstrapServers(), orders, invoices, "invoicer-" + UUID.randomUUID(),
-                "invoicer-" + UUID.randomUUID(), Duration.ofSeconds(3));
-        assertEquals(300, n);
+        PrintStream quiet = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+        String group = "invoicer-" + UUID.randomUUID();
+        String transactionalId = "invoicer-" + UUID.randomUUID();
+        KeyedProducerSample.run(kafka.bootstrapServers(), orders, 300, quiet);
+        assertEquals(300, ExactlyOnceSample.run(kafka.bootstrapServers(), orders, invoices, group, transactionalId,
+                Duration.ofSeconds(3)));
+        assertEquals(0, ExactlyOnceSample.run(kafka.bootstrapServers(), orders, invoices, group, transactionalId,
+                Duration.ofSeconds(3)), "a restart invoices nothing that was committed");
+        KeyedProducerSample.run(kafka.bootstrapServers(), orders, 100, quiet); // "order 0".."order 99" once more
+        assertEquals(100, ExactlyOnceSample.run(kafka.bootstrapServers(), orders, invoices, group, transactionalId,
+                Duration.ofSeconds(3)), "a restart invoices only the new orders");
+
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            expected.add("invoice for order " + i);
+        }
+        for (int i = 0; i < 100; i++) {
+            expected.add("invoice for order " + i);
+        }
+        List<String> seen = readCommitted(kafka, invoices, expected.size());
+        expected.sort(null);
+        seen.sort(null);
+        assertEquals(expected, seen, "every order invoiced once per time it was placed, as read_committed sees it");
+    }
+
+    /** What a read_committed reader sees of {@code topic}: until {@code count} values, or 3 s without one. */
+    private static List<String> readCommitted(KafkaCluster kafka, String topic, int count) {
         List<String> seen = new ArrayList<>();
-        AtLeastOnceConsumerSample.run(kafka.bootstrapServers(), invoices, "check-" + UUID.randomUUID(), r -> {
-            seen.add(r.value());
-            return false;
-        }, Duration.ofSeconds(3));
-        assertEquals(300, seen.size());
-        assertEquals(300, new HashSet<>(seen).size(), "one invoice per order");
-        assertTrue(seen.stream().allMatch(v -> v.startsWith("invoice for order ")), seen.get(0));
+        try (Consumer<String, String> reader = Consumer.builder(Serdes.string(), Serdes.string())
+                .bootstrapServers(kafka.bootstrapServers()).groupId("check-" + UUID.randomUUID())
+                .isolation(IsolationLevel.READ_COMMITTED).offsetReset(OffsetReset.EARLIEST).build()) {
+            reader.subscribe(List.of(topic));
+            long last = System.nanoTime();
+            while (seen.size() < count && System.nanoTime() - last < TimeUnit.SECONDS.toNanos(3)) {
+                for (var r : reader.poll(Duration.ofMillis(200))) {
+                    seen.add(r.value());
+                    last = System.nanoTime();
+                }
+            }
+            // a moment more: anything beyond count would be a repeat
+            long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(500);
+            while (System.nanoTime() < until) {
+                reader.poll(Duration.ofMillis(100)).forEach(r -> seen.add(r.value()));
+            }
+        }
+        return seen;
     }
 
     @Test
