@@ -66,14 +66,18 @@ class SamplesIT {
 
         List<String> seen = new ArrayList<>();
         Map<String, Integer> partitionSeen = new HashMap<>();
+        Map<String, List<Integer>> ordersOf = new HashMap<>();
         int n = AtLeastOnceConsumerSample.run(kafka.bootstrapServers(), t, "alo-" + UUID.randomUUID(), r -> {
             seen.add(r.value());
             partitionSeen.put(r.key(), r.partition());
+            ordersOf.computeIfAbsent(r.key(), k -> new ArrayList<>()).add(Integer.parseInt(r.value().substring("order ".length())));
             return false;
         }, Duration.ofSeconds(3));
         assertEquals(200, n);
         assertEquals(200, new HashSet<>(seen).size(), "every order once");
         assertEquals(placement, partitionSeen, "where the producer's callbacks said");
+        ordersOf.forEach((customer, numbers) -> assertEquals(numbers.stream().sorted().toList(), numbers,
+                customer + "'s orders in the order they were sent"));
 
         int m = AtMostOnceConsumerSample.run(kafka.bootstrapServers(), t, "amo-" + UUID.randomUUID(), r -> false,
                 Duration.ofSeconds(3));
