@@ -64,14 +64,22 @@ public final class AdminTourSample {
         }
     }
 
-    /** A new topic reaches every broker's metadata shortly after the controller created it. */
-    private static TopicDescription describeWhenVisible(Admin admin, String topic) throws Exception {
+    /**
+     * A new topic reaches every broker's metadata shortly after the controller created it: waits up to 30 s
+     * until it is described with a leader for every partition.
+     *
+     * @throws IllegalStateException when a partition still has no leader after 30 s
+     */
+    static TopicDescription describeWhenVisible(Admin admin, String topic) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (true) {
             try {
                 TopicDescription d = admin.topics().describe(List.of(topic)).get(topic).get(30, TimeUnit.SECONDS);
                 if (d.partitions().stream().allMatch(p -> p.leader() != null)) {
                     return d;
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException(topic + " has partitions without a leader after 30 s: " + d);
                 }
             } catch (ExecutionException e) {
                 if (System.nanoTime() > deadline) {
