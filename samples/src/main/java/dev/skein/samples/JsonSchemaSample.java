@@ -7,6 +7,7 @@ import dev.skein.consumer.OffsetReset;
 import dev.skein.core.TopicPartition;
 import dev.skein.producer.Producer;
 import dev.skein.producer.ProducerRecord;
+import dev.skein.producer.RecordMetadata;
 import dev.skein.serdes.JsonSchemaSerde;
 import dev.skein.serdes.SchemaRegistryClient;
 import dev.skein.serdes.SerializationException;
@@ -14,7 +15,10 @@ import dev.skein.serdes.Serdes;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
@@ -45,28 +49,35 @@ public final class JsonSchemaSample {
         }
     }
 
-    /** Writes {@code count} payments and one invalid one (refused), and reads them back in order. */
+    /** Writes {@code count} payments and one invalid one (refused), and reads them back (in order within each partition). */
     public static List<Payment> run(String bootstrap, String registryUrl, String topic, int count) throws Exception {
         SchemaRegistryClient registry = SchemaRegistryClient.builder().url(registryUrl).build();
         JsonSchemaSerde<Payment> serde = JsonSchemaSerde.builder(registry).schema(SCHEMA).of(Payment.class);
+        Set<TopicPartition> written;
         try (Producer<String, Payment> producer = Producer.builder(Serdes.string(), serde)
                 .bootstrapServers(bootstrap).build()) {
-            produce(producer, topic, count);
+            written = produce(producer, topic, count);
             String refused = sendInvalid(producer, topic);
             System.out.println("refused: " + refused);
         }
         try (Consumer<String, Payment> consumer = Consumer.builder(Serdes.string(), serde)
                 .bootstrapServers(bootstrap).delivery(Delivery.MANUAL).offsetReset(OffsetReset.EARLIEST).build()) {
-            return readBack(consumer, topic, count);
+            return readBack(consumer, written, count);
         }
     }
 
-    /** Writes {@code count} payments, keyed by payment id, each acknowledged before the next. */
-    public static void produce(Producer<String, Payment> producer, String topic, int count) throws Exception {
+    /**
+     * Writes {@code count} payments, keyed by payment id, each acknowledged before the next; returns the
+     * partitions they landed on (the keys spread them over the topic's partitions).
+     */
+    public static Set<TopicPartition> produce(Producer<String, Payment> producer, String topic, int count) throws Exception {
+        Set<TopicPartition> written = new HashSet<>();
         for (int i = 0; i < count; i++) {
             Payment p = new Payment("pay-" + i, 100L * i, i % 2 == 0 ? "EUR" : "USD");
-            producer.send(ProducerRecord.of(topic, p.id(), p)).get(30, TimeUnit.SECONDS);
+            RecordMetadata md = producer.send(ProducerRecord.of(topic, p.id(), p)).get(30, TimeUnit.SECONDS);
+            written.add(new TopicPartition(topic, md.partition()));
         }
+        return written;
     }
 
     /** Tries to send a payment of -1 cents; returns the validation error (the record is not written). */
@@ -84,10 +95,13 @@ public final class JsonSchemaSample {
         throw new IllegalStateException("a payment of -1 cents was written");
     }
 
-    /** Reads partition 0 of {@code topic} from where the consumer starts until {@code count} payments (or 30 s). */
-    public static List<Payment> readBack(Consumer<String, Payment> consumer, String topic, int count) {
+    /**
+     * Reads {@code partitions} from where the consumer starts until {@code count} payments (or 30 s); in
+     * order within each partition.
+     */
+    public static List<Payment> readBack(Consumer<String, Payment> consumer, Collection<TopicPartition> partitions, int count) {
         List<Payment> read = new ArrayList<>();
-        consumer.assign(List.of(new TopicPartition(topic, 0)));
+        consumer.assign(partitions);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (read.size() < count && System.nanoTime() < deadline) {
             for (ConsumerRecord<String, Payment> r : consumer.poll(Duration.ofMillis(200))) {

@@ -16,13 +16,17 @@ import dev.skein.consumer.OffsetReset;
 import dev.skein.core.TopicPartition;
 import dev.skein.producer.Producer;
 import dev.skein.producer.ProducerRecord;
+import dev.skein.producer.RecordMetadata;
 import dev.skein.serdes.ProtobufSerde;
 import dev.skein.serdes.SchemaRegistryClient;
 import dev.skein.serdes.Serdes;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -48,18 +52,19 @@ public final class ProtobufSample {
         }
     }
 
-    /** Writes {@code count} payments and reads them back; returns what was read, in order. */
+    /** Writes {@code count} payments and reads them back; returns what was read, in order within each partition. */
     public static List<Message> run(String bootstrap, String registryUrl, String topic, int count) throws Exception {
         SchemaRegistryClient registry = SchemaRegistryClient.builder().url(registryUrl).build();
+        Set<TopicPartition> written;
         try (Producer<String, Message> producer = Producer.builder(Serdes.string(), ProtobufSerde.builder(registry).dynamic())
                 .bootstrapServers(bootstrap).build()) {
-            produce(producer, topic, count);
+            written = produce(producer, topic, count);
         }
         // a fresh registry client: the reader knows nothing but the broker and the registry
         SchemaRegistryClient reader = SchemaRegistryClient.builder().url(registryUrl).build();
         try (Consumer<String, Message> consumer = Consumer.builder(Serdes.string(), ProtobufSerde.builder(reader).dynamic())
                 .bootstrapServers(bootstrap).delivery(Delivery.MANUAL).offsetReset(OffsetReset.EARLIEST).build()) {
-            return readBack(consumer, topic, count);
+            return readBack(consumer, written, count);
         }
     }
 
@@ -72,17 +77,26 @@ public final class ProtobufSample {
                 .build();
     }
 
-    /** Writes {@code count} payments, keyed by payment id, each acknowledged before the next. */
-    public static void produce(Producer<String, Message> producer, String topic, int count) throws Exception {
+    /**
+     * Writes {@code count} payments, keyed by payment id, each acknowledged before the next; returns the
+     * partitions they landed on (the keys spread them over the topic's partitions).
+     */
+    public static Set<TopicPartition> produce(Producer<String, Message> producer, String topic, int count) throws Exception {
+        Set<TopicPartition> written = new HashSet<>();
         for (int i = 0; i < count; i++) {
-            producer.send(ProducerRecord.of(topic, "pay-" + i, payment(i))).get(30, TimeUnit.SECONDS);
+            RecordMetadata md = producer.send(ProducerRecord.of(topic, "pay-" + i, payment(i))).get(30, TimeUnit.SECONDS);
+            written.add(new TopicPartition(topic, md.partition()));
         }
+        return written;
     }
 
-    /** Reads partition 0 of {@code topic} from where the consumer starts until {@code count} payments (or 30 s). */
-    public static List<Message> readBack(Consumer<String, Message> consumer, String topic, int count) {
+    /**
+     * Reads {@code partitions} from where the consumer starts until {@code count} payments (or 30 s); in
+     * order within each partition.
+     */
+    public static List<Message> readBack(Consumer<String, Message> consumer, Collection<TopicPartition> partitions, int count) {
         List<Message> read = new ArrayList<>();
-        consumer.assign(List.of(new TopicPartition(topic, 0)));
+        consumer.assign(partitions);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (read.size() < count && System.nanoTime() < deadline) {
             for (ConsumerRecord<String, Message> r : consumer.poll(Duration.ofMillis(200))) {

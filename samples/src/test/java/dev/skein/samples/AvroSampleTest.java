@@ -4,6 +4,7 @@ import dev.skein.consumer.ConsumerRecord;
 import dev.skein.consumer.Delivery;
 import dev.skein.consumer.OffsetReset;
 import dev.skein.producer.ProducerRecord;
+import dev.skein.core.TopicPartition;
 import dev.skein.serdes.AvroSerde;
 import dev.skein.serdes.SchemaRegistryClient;
 import dev.skein.serdes.Serdes;
@@ -14,6 +15,7 @@ import org.apache.avro.generic.GenericRecord;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
+import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -26,11 +28,12 @@ class AvroSampleTest {
     @Test
     void paymentsSerializeWithTheSchemaAndAreReadBackInOrder() throws Exception {
         List<ProducerRecord<String, GenericRecord>> written;
+        Set<TopicPartition> partitions;
         try (SchemaRegistryStub registry = new SchemaRegistryStub()) {
             SchemaRegistryClient client = SchemaRegistryClient.builder().url(registry.url()).build();
             MockProducer<String, GenericRecord> producer = MockProducer.builder(Serdes.string().serializer(),
                     AvroSerde.builder(client).generic().serializer()).build();
-            AvroSample.produce(producer, "payments", 6);
+            partitions = AvroSample.produce(producer, "payments", 6);
             written = producer.history();
         }
         assertEquals(6, written.size());
@@ -44,7 +47,7 @@ class AvroSampleTest {
         }
         List<GenericRecord> read;
         try (consumer) {
-            read = AvroSample.readBack(consumer, "payments", 6);
+            read = AvroSample.readBack(consumer, partitions, 6);
         }
         for (int i = 0; i < 6; i++) {
             assertEquals("pay-" + i, read.get(i).get("id").toString());

@@ -4,6 +4,7 @@ import dev.skein.consumer.ConsumerRecord;
 import dev.skein.consumer.Delivery;
 import dev.skein.consumer.OffsetReset;
 import dev.skein.producer.ProducerRecord;
+import dev.skein.core.TopicPartition;
 import dev.skein.serdes.JsonSchemaSerde;
 import dev.skein.serdes.SchemaRegistryClient;
 import dev.skein.serdes.Serdes;
@@ -13,6 +14,7 @@ import dev.skein.testkit.mock.MockProducer;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
+import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -26,12 +28,13 @@ class JsonSchemaSampleTest {
     @Test
     void validPaymentsAreWrittenTheInvalidOneIsRefusedAndAllAreReadBackInOrder() throws Exception {
         List<ProducerRecord<String, JsonSchemaSample.Payment>> written;
+        Set<TopicPartition> partitions;
         try (SchemaRegistryStub registry = new SchemaRegistryStub()) {
             SchemaRegistryClient client = SchemaRegistryClient.builder().url(registry.url()).build();
             MockProducer<String, JsonSchemaSample.Payment> producer = MockProducer.builder(Serdes.string().serializer(),
                     JsonSchemaSerde.builder(client).schema(JsonSchemaSample.SCHEMA).of(JsonSchemaSample.Payment.class)
                             .serializer()).build();
-            JsonSchemaSample.produce(producer, "payments", 6);
+            partitions = JsonSchemaSample.produce(producer, "payments", 6);
             String refused = JsonSchemaSample.sendInvalid(producer, "payments");
             assertTrue(refused.contains("/cents"), refused);
             written = producer.history();
@@ -47,7 +50,7 @@ class JsonSchemaSampleTest {
         }
         List<JsonSchemaSample.Payment> read;
         try (consumer) {
-            read = JsonSchemaSample.readBack(consumer, "payments", 6);
+            read = JsonSchemaSample.readBack(consumer, partitions, 6);
         }
         assertEquals(6, read.size());
         for (int i = 0; i < 6; i++) {

@@ -5,6 +5,7 @@ import dev.skein.consumer.ConsumerRecord;
 import dev.skein.consumer.Delivery;
 import dev.skein.consumer.OffsetReset;
 import dev.skein.producer.ProducerRecord;
+import dev.skein.core.TopicPartition;
 import dev.skein.serdes.ProtobufSerde;
 import dev.skein.serdes.SchemaRegistryClient;
 import dev.skein.serdes.Serdes;
@@ -14,6 +15,7 @@ import dev.skein.testkit.mock.MockProducer;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
+import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -25,11 +27,12 @@ class ProtobufSampleTest {
 
     @Test
     void paymentsSurviveTheRegistryWireFormatAndAreReadBackInOrder() throws Exception {
+        Set<TopicPartition> partitions;
         try (SchemaRegistryStub registry = new SchemaRegistryStub()) {
             SchemaRegistryClient client = SchemaRegistryClient.builder().url(registry.url()).build();
             MockProducer<String, Message> producer = MockProducer.builder(Serdes.string().serializer(),
                     ProtobufSerde.builder(client).dynamic().serializer()).build();
-            ProtobufSample.produce(producer, "payments", 6);
+            partitions = ProtobufSample.produce(producer, "payments", 6);
             List<ProducerRecord<String, Message>> written = producer.history();
             assertEquals(6, written.size());
 
@@ -48,7 +51,7 @@ class ProtobufSampleTest {
             }
             List<Message> read;
             try (consumer) {
-                read = ProtobufSample.readBack(consumer, "payments", 6);
+                read = ProtobufSample.readBack(consumer, partitions, 6);
             }
             assertEquals(6, read.size());
             for (int i = 0; i < 6; i++) {

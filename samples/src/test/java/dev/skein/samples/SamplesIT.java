@@ -194,6 +194,26 @@ class SamplesIT {
     }
 
     @Test
+    void theSchemaRegistrySamplesReadBackEveryPaymentOfATopicWithManyPartitions(KafkaCluster kafka) throws Exception {
+        Set<String> all = new TreeSet<>();
+        for (int i = 0; i < 20; i++) {
+            all.add("pay-" + i);
+        }
+        try (SchemaRegistryStub registry = new SchemaRegistryStub()) {
+            Set<String> avro = new TreeSet<>();
+            AvroSample.run(kafka.bootstrapServers(), registry.url(), topic(kafka, 3), 20).forEach(p -> avro.add(p.get("id").toString()));
+            assertEquals(all, avro, "Avro");
+            Set<String> protobuf = new TreeSet<>();
+            ProtobufSample.run(kafka.bootstrapServers(), registry.url(), topic(kafka, 3), 20).forEach(p -> protobuf.add(
+                    (String) p.getField(p.getDescriptorForType().findFieldByName("id"))));
+            assertEquals(all, protobuf, "Protobuf");
+            Set<String> json = new TreeSet<>();
+            JsonSchemaSample.run(kafka.bootstrapServers(), registry.url(), topic(kafka, 3), 20).forEach(p -> json.add(p.id()));
+            assertEquals(all, json, "JSON Schema");
+        }
+    }
+
+    @Test
     void theChangeDataViewMatchesTheTableAndRedeliveryChangesNothing(KafkaCluster kafka) throws Exception {
         String t = topic(kafka, 3);
         Map<String, ChangeDataIndexerSample.Change> rows;
