@@ -5,6 +5,7 @@ import dev.skein.consumer.ConsumerRecord;
 import dev.skein.consumer.ConsumerRecords;
 import dev.skein.consumer.Delivery;
 import dev.skein.consumer.OffsetReset;
+import dev.skein.consumer.WakeupException;
 import dev.skein.core.TopicPartition;
 import dev.skein.serdes.Serdes;
 
@@ -12,6 +13,8 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
 /**
@@ -22,17 +25,35 @@ import java.util.function.Predicate;
  * threw, takes one step: seek back to the first record not processed before closing, as {@link #run}
  * does; close() then commits exactly what was processed.
  *
- * <p>Run: {@code AtLeastOnceConsumerSample localhost:9092 orders billing}
+ * <p>Run: {@code AtLeastOnceConsumerSample localhost:9092 orders billing} (stops after 10 s without a
+ * record, or on SIGTERM / Ctrl-C, committing what it processed either way).
  */
 public final class AtLeastOnceConsumerSample {
     private AtLeastOnceConsumerSample() {}
 
-    public static void main(String[] args) {
-        int n = run(args[0], args[1], args[2], r -> {
-            System.out.println(r.key() + " -> " + r.value());
-            return false;
-        }, Duration.ofSeconds(10));
-        System.out.println("processed " + n + " records");
+    public static void main(String[] args) throws InterruptedException {
+        CountDownLatch closed = new CountDownLatch(1);
+        try (Consumer<String, String> consumer = consumer(args[0], args[2])) {
+            // SIGTERM or Ctrl-C: wake the loop out of poll() and hold the JVM until close() below has committed
+            // what was processed and left the group (Apache Kafka's documented way to stop a consumer).
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                consumer.wakeup();
+                try {
+                    closed.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "stop-consumer"));
+            int n = run(consumer, args[1], r -> {
+                System.out.println(r.key() + " -> " + r.value());
+                return false;
+            }, Duration.ofSeconds(10));
+            System.out.println("processed " + n + " records");
+        } catch (WakeupException e) {
+            System.out.println("stopped");
+        } finally {
+            closed.countDown();
+        }
     }
 
     /**
@@ -43,14 +64,18 @@ public final class AtLeastOnceConsumerSample {
      */
     public static int run(String bootstrap, String topic, String group, Predicate<ConsumerRecord<String, String>> process,
                           Duration idle) {
-        try (Consumer<String, String> consumer = Consumer.builder(Serdes.string(), Serdes.string())
+        try (Consumer<String, String> consumer = consumer(bootstrap, group)) {
+            return run(consumer, topic, process, idle);
+        }
+    }
+
+    private static Consumer<String, String> consumer(String bootstrap, String group) {
+        return Consumer.builder(Serdes.string(), Serdes.string())
                 .bootstrapServers(bootstrap)
                 .groupId(group)
                 .delivery(Delivery.AT_LEAST_ONCE)          // the default, named here for the reader
                 .offsetReset(OffsetReset.EARLIEST)
-                .build()) {
-            return run(consumer, topic, process, idle);
-        }
+                .build();
     }
 
     /**
