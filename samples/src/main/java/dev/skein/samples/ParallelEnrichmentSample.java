@@ -22,7 +22,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * order. The handler waits until the enriched order is written before it returns, and only what has
  * returned is committed: at least once, nothing lost.
  *
- * <p>Run: {@code ParallelEnrichmentSample localhost:9092 orders enriched-orders enricher}
+ * <p>Run: {@code ParallelEnrichmentSample localhost:9092 orders enriched-orders enricher} (stops after 10 s
+ * without an order, or on SIGTERM / Ctrl-C, committing what was enriched either way).
  */
 public final class ParallelEnrichmentSample {
     private static final List<String> TIERS = List.of("gold", "silver", "bronze");
@@ -105,6 +106,9 @@ public final class ParallelEnrichmentSample {
                      .ordering(ParallelProcessor.Ordering.KEY)    // the default, named here for the reader
                      .maxInFlight(200)                            // orders in hand at most, running or waiting for their customer
                      .build()) {
+            // SIGTERM or Ctrl-C: close() drains the running orders, commits and leaves the group, and run() returns.
+            Thread stop = new Thread(processor::close, "enrichment-stop");
+            Runtime.getRuntime().addShutdownHook(stop);
             CountDownLatch ended = new CountDownLatch(1);
             Thread watch = closeWhenIdle(processor, idle, ended);
             try {
@@ -112,6 +116,7 @@ public final class ParallelEnrichmentSample {
             } finally {
                 ended.countDown();
                 join(watch);
+                removeHook(stop);
             }
             return processor.processedCount();
         }
@@ -157,6 +162,14 @@ public final class ParallelEnrichmentSample {
         watch.setDaemon(true);
         watch.start();
         return watch;
+    }
+
+    private static void removeHook(Thread hook) {
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException e) {
+            // the JVM is shutting down: the hook is what closed the processor
+        }
     }
 
     /** Waits for the watch: if it is closing the processor, that close finishes before the producer's. */

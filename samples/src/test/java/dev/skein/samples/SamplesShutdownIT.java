@@ -1,0 +1,130 @@
+package dev.skein.samples;
+
+import dev.skein.admin.Admin;
+import dev.skein.core.OffsetAndMetadata;
+import dev.skein.core.TopicPartition;
+import dev.skein.testkit.Await;
+import dev.skein.testkit.KafkaCluster;
+import dev.skein.testkit.KafkaClusterExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The samples' {@code main}s run in a JVM of their own and stopped by SIGTERM (what {@code kill}, Docker
+ * and Kubernetes send) still close their clients: a consumer commits what it processed and leaves its
+ * group at once, rather than holding its partitions until its session times out.
+ */
+@ExtendWith(KafkaClusterExtension.class)
+class SamplesShutdownIT {
+    private static final PrintStream QUIET = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+
+    @Test
+    void atLeastOnceOnSigtermCommitsWhatWasProcessedAndLeavesTheGroup(KafkaCluster kafka) throws Exception {
+        String topic = SamplesIT.topic(kafka, 1);
+        KeyedProducerSample.run(kafka.bootstrapServers(), topic, 100, QUIET);
+        String group = "billing-" + UUID.randomUUID();
+        try (Sample sample = new Sample(AtLeastOnceConsumerSample.class, kafka.bootstrapServers(), topic, group);
+             Admin admin = Admin.builder().bootstrapServers(kafka.bootstrapServers()).build()) {
+            Await.until("the sample printed all 100 records", Duration.ofSeconds(60),
+                    () -> sample.output().lines().filter(l -> l.contains(" -> order ")).count() == 100);
+            sample.sigterm(); // well within the sample's 10 s idle time
+            assertEquals(List.of(), admin.groups().describe(List.of(group)).get(group).get(30, TimeUnit.SECONDS).members(),
+                    "the consumer left the group on SIGTERM:\n" + sample.output());
+            assertEquals(Map.of(new TopicPartition(topic, 0), 100L), offsets(admin, group), "everything processed is committed");
+        }
+    }
+
+    @Test
+    void parallelEnrichmentOnSigtermDrainsCommitsAndLeavesTheGroup(KafkaCluster kafka) throws Exception {
+        String orders = SamplesIT.topic(kafka, 1);
+        String enriched = SamplesIT.topic(kafka, 1);
+        KeyedProducerSample.run(kafka.bootstrapServers(), orders, 200, QUIET);
+        String group = "enricher-" + UUID.randomUUID();
+        try (Sample sample = new Sample(ParallelEnrichmentSample.class, kafka.bootstrapServers(), orders, enriched, group);
+             Admin admin = Admin.builder().bootstrapServers(kafka.bootstrapServers()).build()) {
+            Await.until("the sample committed all 200 orders", Duration.ofSeconds(60),
+                    () -> Map.of(new TopicPartition(orders, 0), 200L).equals(offsets(admin, group)));
+            sample.sigterm(); // well within the sample's 10 s idle time
+            assertEquals(List.of(), admin.groups().describe(List.of(group)).get(group).get(30, TimeUnit.SECONDS).members(),
+                    "the processor left the group on SIGTERM:\n" + sample.output());
+        }
+    }
+
+    @Test
+    void metricsOnSigtermClosesTheClientsAndReports(KafkaCluster kafka) throws Exception {
+        String topic = SamplesIT.topic(kafka, 1);
+        try (Sample sample = new Sample(MetricsSample.class, kafka.bootstrapServers(), topic, "0", "100");
+             Admin admin = Admin.builder().bootstrapServers(kafka.bootstrapServers()).build()) {
+            Await.until("the sample's consumer committed what it read", Duration.ofSeconds(60),
+                    () -> offsets(admin, "metrics-sample").keySet().stream().anyMatch(tp -> tp.topic().equals(topic)));
+            sample.sigterm();
+            assertTrue(sample.output().matches("(?s).*wrote [1-9][0-9]* orders, read .*"), "no report:\n" + sample.output());
+            assertEquals(List.of(), admin.groups().describe(List.of("metrics-sample")).get("metrics-sample")
+                    .get(30, TimeUnit.SECONDS).members(), "the consumer left the group on SIGTERM:\n" + sample.output());
+        }
+    }
+
+    @Test
+    void aTimedMetricsRunEndsByItselfAndReports(KafkaCluster kafka) throws Exception {
+        String topic = SamplesIT.topic(kafka, 1);
+        try (Sample sample = new Sample(MetricsSample.class, kafka.bootstrapServers(), topic, "0", "100", "3")) {
+            assertTrue(sample.process.waitFor(60, TimeUnit.SECONDS), "a 3 s run still running after 60 s:\n" + sample.output());
+            assertEquals(0, sample.process.exitValue(), sample.output());
+            assertTrue(sample.output().matches("(?s).*wrote [1-9][0-9]* orders, read .*"), "no report:\n" + sample.output());
+        }
+    }
+
+    private static Map<TopicPartition, Long> offsets(Admin admin, String group) throws Exception {
+        return admin.groups().offsets(group).get(30, TimeUnit.SECONDS).entrySet().stream()
+                .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().offset()));
+    }
+
+    /** A sample's main in a JVM of its own, on this test's class path; its output goes to a file. */
+    private static final class Sample implements AutoCloseable {
+        final Process process;
+        private final Path log;
+
+        Sample(Class<?> main, String... args) throws IOException {
+            log = Files.createTempFile(main.getSimpleName(), ".log");
+            List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-cp", System.getProperty("java.class.path"), main.getName()));
+            cmd.addAll(List.of(args));
+            process = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        }
+
+        String output() throws IOException {
+            return Files.readString(log, StandardCharsets.UTF_8);
+        }
+
+        /** Sends SIGTERM and waits (60 s at most) for the JVM to end. */
+        void sigterm() throws Exception {
+            process.destroy();
+            assertTrue(process.waitFor(60, TimeUnit.SECONDS), "still running 60 s after SIGTERM:\n" + output());
+        }
+
+        @Override
+        public void close() throws Exception {
+            if (process.isAlive()) {
+                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+            Files.deleteIfExists(log);
+        }
+    }
+}
