@@ -4,10 +4,13 @@ import dev.skein.consumer.Consumer;
 import dev.skein.consumer.ConsumerRecord;
 import dev.skein.consumer.Delivery;
 import dev.skein.consumer.OffsetReset;
+import dev.skein.consumer.WakeupException;
 import dev.skein.serdes.Serdes;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
 /**
@@ -15,17 +18,34 @@ import java.util.function.Predicate;
  * a batch's offsets are committed before poll() hands it over, so after a crash the batch in hand is
  * skipped, never repeated.
  *
- * <p>Run: {@code AtMostOnceConsumerSample localhost:9092 alerts notifier}
+ * <p>Run: {@code AtMostOnceConsumerSample localhost:9092 alerts notifier} (stops after 10 s without a
+ * record, or on SIGTERM / Ctrl-C, leaving the group either way).
  */
 public final class AtMostOnceConsumerSample {
     private AtMostOnceConsumerSample() {}
 
-    public static void main(String[] args) {
-        int n = run(args[0], args[1], args[2], r -> {
-            System.out.println("notify " + r.key() + ": " + r.value());
-            return false;
-        }, Duration.ofSeconds(10));
-        System.out.println("sent " + n + " notifications");
+    public static void main(String[] args) throws InterruptedException {
+        CountDownLatch closed = new CountDownLatch(1);
+        try (Consumer<String, String> consumer = consumer(args[0], args[2])) {
+            // SIGTERM or Ctrl-C: wake the loop out of poll() and hold the JVM until close() below has left the group.
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                consumer.wakeup();
+                try {
+                    closed.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "stop-consumer"));
+            int n = run(consumer, args[1], r -> {
+                System.out.println("notify " + r.key() + ": " + r.value());
+                return false;
+            }, Duration.ofSeconds(10));
+            System.out.println("sent " + n + " notifications");
+        } catch (WakeupException e) {
+            System.out.println("stopped");
+        } finally {
+            closed.countDown();
+        }
     }
 
     /**
@@ -34,15 +54,19 @@ public final class AtMostOnceConsumerSample {
      */
     public static int run(String bootstrap, String topic, String group, Predicate<ConsumerRecord<String, String>> handle,
                           Duration idle) {
-        try (Consumer<String, String> consumer = Consumer.builder(Serdes.string(), Serdes.string())
+        try (Consumer<String, String> consumer = consumer(bootstrap, group)) {
+            return run(consumer, topic, handle, idle);
+        }
+    }
+
+    private static Consumer<String, String> consumer(String bootstrap, String group) {
+        return Consumer.builder(Serdes.string(), Serdes.string())
                 .bootstrapServers(bootstrap)
                 .groupId(group)
                 .delivery(Delivery.AT_MOST_ONCE)           // committed before poll() returns
                 .offsetReset(OffsetReset.EARLIEST)
                 .maxPollRecords(50)                        // at most this many are lost in a crash
-                .build()) {
-            return run(consumer, topic, handle, idle);
-        }
+                .build();
     }
 
     /**

@@ -52,6 +52,22 @@ class SamplesShutdownIT {
     }
 
     @Test
+    void atMostOnceOnSigtermLeavesTheGroup(KafkaCluster kafka) throws Exception {
+        String topic = SamplesIT.topic(kafka, 1);
+        KeyedProducerSample.run(kafka.bootstrapServers(), topic, 100, QUIET);
+        String group = "notifier-" + UUID.randomUUID();
+        try (Sample sample = new Sample(AtMostOnceConsumerSample.class, kafka.bootstrapServers(), topic, group);
+             Admin admin = Admin.builder().bootstrapServers(kafka.bootstrapServers()).build()) {
+            Await.until("the sample printed all 100 records", Duration.ofSeconds(60),
+                    () -> sample.output().lines().filter(l -> l.startsWith("notify ")).count() == 100);
+            sample.sigterm(); // well within the sample's 10 s idle time
+            assertEquals(List.of(), admin.groups().describe(List.of(group)).get(group).get(30, TimeUnit.SECONDS).members(),
+                    "the consumer left the group on SIGTERM:\n" + sample.output());
+            assertEquals(Map.of(new TopicPartition(topic, 0), 100L), offsets(admin, group), "committed before handling");
+        }
+    }
+
+    @Test
     void parallelEnrichmentOnSigtermDrainsCommitsAndLeavesTheGroup(KafkaCluster kafka) throws Exception {
         String orders = SamplesIT.topic(kafka, 1);
         String enriched = SamplesIT.topic(kafka, 1);
