@@ -68,6 +68,23 @@ class SamplesShutdownIT {
     }
 
     @Test
+    void exactlyOnceOnSigtermFinishesItsTransactionAndLeavesTheGroup(KafkaCluster kafka) throws Exception {
+        String orders = SamplesIT.topic(kafka, 1);
+        String invoices = SamplesIT.topic(kafka, 1);
+        KeyedProducerSample.run(kafka.bootstrapServers(), orders, 100, QUIET);
+        String group = "invoicer-" + UUID.randomUUID();
+        try (Sample sample = new Sample(ExactlyOnceSample.class, kafka.bootstrapServers(), orders, invoices, group,
+                "invoicer-" + UUID.randomUUID());
+             Admin admin = Admin.builder().bootstrapServers(kafka.bootstrapServers()).build()) {
+            Await.until("the sample committed all 100 orders", Duration.ofSeconds(60),
+                    () -> Map.of(new TopicPartition(orders, 0), 100L).equals(offsets(admin, group)));
+            sample.sigterm(); // well within the sample's 10 s idle time
+            assertEquals(List.of(), admin.groups().describe(List.of(group)).get(group).get(30, TimeUnit.SECONDS).members(),
+                    "the processor left the group on SIGTERM:\n" + sample.output());
+        }
+    }
+
+    @Test
     void parallelEnrichmentOnSigtermDrainsCommitsAndLeavesTheGroup(KafkaCluster kafka) throws Exception {
         String orders = SamplesIT.topic(kafka, 1);
         String enriched = SamplesIT.topic(kafka, 1);
