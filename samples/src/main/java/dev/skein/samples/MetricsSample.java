@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Metrics for Prometheus: a producer writes orders at a steady rate and a consumer group member reads
@@ -39,6 +40,8 @@ public final class MetricsSample implements AutoCloseable {
     private final Thread reader;
     private final AtomicLong written = new AtomicLong();
     private final AtomicLong read = new AtomicLong();
+    private final AtomicLong failed = new AtomicLong();
+    private final AtomicReference<Throwable> firstFailure = new AtomicReference<>();
     private volatile boolean stopping;
 
     private MetricsSample(String bootstrap, String topic, String group, int port, int perSecond) throws IOException {
@@ -96,6 +99,13 @@ public final class MetricsSample implements AutoCloseable {
         return read.get();
     }
 
+    /** What was written and read, and what could not be written and why. */
+    public String report() {
+        Throwable first = firstFailure.get();
+        String failures = first == null ? "" : " (" + failed.get() + " failed, first: " + first + ")";
+        return "wrote " + written.get() + " orders" + failures + ", read " + read.get();
+    }
+
     private void write(String topic, int perSecond) {
         long intervalNanos = TimeUnit.SECONDS.toNanos(1) / Math.max(1, perSecond);
         long next = System.nanoTime();
@@ -104,6 +114,9 @@ public final class MetricsSample implements AutoCloseable {
             producer.send(ProducerRecord.of(topic, customer, "order-" + i)).whenComplete((md, e) -> {
                 if (e == null) {
                     written.incrementAndGet();
+                } else { // also counted by the producer's error meter; kept here for the report
+                    failed.incrementAndGet();
+                    firstFailure.compareAndSet(null, e);
                 }
             });
             next += intervalNanos;
@@ -151,7 +164,7 @@ public final class MetricsSample implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            System.out.printf("wrote %d orders, read %d%n", sample.written(), sample.read());
+            System.out.println(sample.report());
         }, "metrics-sample-shutdown"));
         System.out.println("serving " + sample.metricsUrl());
         if (args.length > 4) {

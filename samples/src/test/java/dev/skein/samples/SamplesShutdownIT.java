@@ -1,6 +1,7 @@
 package dev.skein.samples;
 
 import dev.skein.admin.Admin;
+import dev.skein.admin.NewTopic;
 import dev.skein.core.OffsetAndMetadata;
 import dev.skein.core.TopicPartition;
 import dev.skein.testkit.Await;
@@ -121,6 +122,20 @@ class SamplesShutdownIT {
             assertTrue(sample.process.waitFor(60, TimeUnit.SECONDS), "a 3 s run still running after 60 s:\n" + sample.output());
             assertEquals(0, sample.process.exitValue(), sample.output());
             assertTrue(sample.output().matches("(?s).*wrote [1-9][0-9]* orders, read .*"), "no report:\n" + sample.output());
+        }
+    }
+
+    @Test
+    void aMetricsRunWhoseOrdersAreRefusedSaysSoAndWhy(KafkaCluster kafka) throws Exception {
+        String topic = "sample-" + UUID.randomUUID().toString().substring(0, 8);
+        try (Admin admin = Admin.builder().bootstrapServers(kafka.bootstrapServers()).build()) {
+            admin.topics().create(List.of(NewTopic.of(topic, 1, 1).withConfig("max.message.bytes", "64")))
+                    .all().get(30, TimeUnit.SECONDS); // smaller than any batch: every order is refused
+        }
+        try (Sample sample = new Sample(MetricsSample.class, kafka.bootstrapServers(), topic, "0", "20", "3")) {
+            assertTrue(sample.process.waitFor(60, TimeUnit.SECONDS), "a 3 s run still running after 60 s:\n" + sample.output());
+            assertTrue(sample.output().matches("(?s).*wrote 0 orders \\([1-9][0-9]* failed, first: [^)]+\\).*"),
+                    "the report hides the failures:\n" + sample.output());
         }
     }
 
