@@ -5,6 +5,7 @@ import dev.skein.core.TopicPartition;
 import dev.skein.core.errors.RecordTooLargeException;
 import dev.skein.core.errors.SkeinException;
 import dev.skein.core.errors.TimeoutException;
+import dev.skein.consumer.internal.SkeinConsumer;
 import dev.skein.core.internal.config.ConfigValues;
 import dev.skein.producer.Producer;
 import dev.skein.producer.ProducerBuilder;
@@ -26,6 +27,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -154,7 +156,18 @@ public final class ExactlyOnceProcessor<KI, VI, KO, VO> implements AutoCloseable
                     TRACING.process(r, observations, () -> sendOutputs(r, transform));
                 }
             }
-            producer.sendOffsetsToTransaction(next, consumer.groupMetadata());
+            // TxnOffsetCommit names topics, not topic ids: offsets read from a topic deleted and created again
+            // since would be committed for the new one, whose records below them no one has read. They are
+            // left out; the outputs of the old records, which can never be read again, still commit.
+            Set<TopicPartition> reborn = recreated(next.keySet());
+            if (!reborn.isEmpty()) {
+                log.warn("{} belong to topics deleted and created again: their offsets are left out of the transaction",
+                        reborn);
+                next.keySet().removeAll(reborn);
+            }
+            if (!next.isEmpty()) {
+                producer.sendOffsetsToTransaction(next, consumer.groupMetadata());
+            }
         } catch (TransactionAbortableException e) {
             return abortOrEnd(batch.size(), start, e);
         } catch (SkeinException e) {
@@ -168,6 +181,17 @@ public final class ExactlyOnceProcessor<KI, VI, KO, VO> implements AutoCloseable
             throw abandon(start, e); // the transform threw: a bug or a bad input is the caller's to handle
         } catch (Error e) {
             throw abandon(start, e);
+        }
+        Set<TopicPartition> rebornSince = recreated(next.keySet());
+        if (!rebornSince.isEmpty()) {
+            // Recreated after the offsets joined the transaction: they cannot be taken out again, so it aborts.
+            // The recreated partitions are not rewound: the next poll resets them, as new.
+            log.warn("{} belong to topics deleted and created again while their offsets joined the transaction:"
+                    + " aborting it", rebornSince);
+            start.keySet().removeAll(rebornSince);
+            abortThenRewind(start);
+            abortedTransactions++;
+            return 0;
         }
         try {
             commit();
@@ -300,6 +324,11 @@ public final class ExactlyOnceProcessor<KI, VI, KO, VO> implements AutoCloseable
                 log.warn("the {} did not finish ({}); {}", what, e.getMessage(), again);
             }
         }
+    }
+
+    /** Those of {@code partitions} whose topic was deleted and created again since their records were read. */
+    private Set<TopicPartition> recreated(Collection<TopicPartition> partitions) {
+        return consumer instanceof SkeinConsumer<KI, VI> skein ? skein.recreatedSince(partitions) : Set.of();
     }
 
     /** Seeks back to the given offsets (partitions still assigned; the others moved on). */

@@ -247,6 +247,94 @@ class TopicInterestIT {
         }
     }
 
+    /**
+     * An {@link ExactlyOnceProcessor} read ten records of r; while its transform holds the batch, r is deleted
+     * and created again, and the consumer's metadata learns the new id. The batch's offsets (10) go in a
+     * TxnOffsetCommit, which names topics only (no topic id, unlike OffsetCommit v10): sent, they would be
+     * committed for the new topic, whose records 0-9 no one has read (a member starting then would skip them).
+     * They must be left out; the outputs of the old records, which can never be read again, still commit.
+     * Then the processor reads the new topic from its start.
+     */
+    @Test
+    void anExactlyOnceBatchOfARecreatedTopicDoesNotCommitItsOffsetsForTheNewTopic() throws Exception {
+        String suffix = UUID.randomUUID().toString().substring(0, 8);
+        String r = "eos-reborn-" + suffix;
+        String out = "eos-reborn-out-" + suffix;
+        String group = "eos-reborn-" + suffix;
+        List<UUID> metadataIds = new CopyOnWriteArrayList<>();
+        java.util.concurrent.CountDownLatch inTransform = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch recreated = new java.util.concurrent.CountDownLatch(1);
+        try (Admin admin = admin(); KafkaProducer<String, String> producer = producer()) {
+            admin.createTopics(List.of(new NewTopic(r, 1, (short) 1), new NewTopic(out, 1, (short) 1)))
+                    .all().get(60, TimeUnit.SECONDS);
+            for (int i = 0; i < 10; i++) {
+                producer.send(new ProducerRecord<>(r, 0, null, "old-" + i)).get(30, TimeUnit.SECONDS);
+            }
+            ExactlyOnceProcessor.Transform<String, String, String, String> copy = rec -> {
+                if (rec.value().equals("old-0")) {
+                    inTransform.countDown();
+                    try {
+                        if (!recreated.await(90, TimeUnit.SECONDS)) {
+                            throw new IllegalStateException("the test did not recreate the topic");
+                        }
+                    } catch (InterruptedException e) {
+                        throw new IllegalStateException(e);
+                    }
+                }
+                return List.of(new dev.skein.producer.ProducerRecord<>(out, 0, null, rec.value(), null, null));
+            };
+            try (ExactlyOnceProcessor<String, String, String, String> copier = ExactlyOnceProcessor.builder(
+                            Serdes.string().deserializer(), Serdes.string().deserializer(),
+                            Serdes.string().serializer(), Serdes.string().serializer())
+                    .bootstrapServers(kafka.bootstrapServers()).input(List.of(r)).groupId(group)
+                    .transactionalId(group).property("metadata.max.age.ms", 200).property("max.poll.records", 10).build()) {
+                java.util.concurrent.CompletableFuture<Integer> first = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                    int n = 0;
+                    while (n == 0) {
+                        n = copier.processOnce(Duration.ofMillis(200), copy);
+                    }
+                    return n;
+                });
+                assertTrue(inTransform.await(60, TimeUnit.SECONDS), "the batch of old records reached the transform");
+                proxy().rewriteResponses(ApiKey.METADATA.id(), Integer.MAX_VALUE, f -> metadata(f, m -> m.topics().forEach(t -> {
+                    if (r.equals(t.name()) && t.errorCode() == ErrorCode.NONE.code()) {
+                        metadataIds.add(t.topicId());
+                    }
+                })));
+                admin.deleteTopics(List.of(r)).all().get(30, TimeUnit.SECONDS);
+                Uuid created = admin.createTopics(List.of(new NewTopic(r, 1, (short) 1))).topicId(r).get(60, TimeUnit.SECONDS);
+                UUID newId = new UUID(created.getMostSignificantBits(), created.getLeastSignificantBits());
+                Await.until("three Metadata answers naming r's new topic id", Duration.ofSeconds(30),
+                        () -> metadataIds.stream().filter(newId::equals).count() >= 3);
+                for (int i = 0; i < 20; i++) {
+                    producer.send(new ProducerRecord<>(r, 0, null, "new-" + i)).get(30, TimeUnit.SECONDS);
+                }
+                recreated.countDown();
+                first.get(60, TimeUnit.SECONDS);
+
+                Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> committed =
+                        admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
+                assertNull(committed.get(new org.apache.kafka.common.TopicPartition(r, 0)),
+                        "the old incarnation's offset was committed for the new topic: " + committed);
+
+                int[] copiedNew = {0};
+                Await.until("the new topic copied from its start", Duration.ofSeconds(60), () -> {
+                    copiedNew[0] += copier.processOnce(Duration.ofMillis(200), copy);
+                    return copiedNew[0] >= 20;
+                });
+            }
+        }
+        List<String> expected = new java.util.ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            expected.add("old-" + i);
+        }
+        for (int i = 0; i < 20; i++) {
+            expected.add("new-" + i);
+        }
+        assertEquals(List.of(expected), ExactlyOnceIT.readCommitted(kafka, out, 1),
+                "the old records copied once, then the new topic from its start");
+    }
+
     private static void awaitAssignment(dev.skein.consumer.Consumer<String, String> c, Set<TopicPartition> expected) {
         Await.until("assignment " + expected, Duration.ofSeconds(60), () -> {
             c.poll(Duration.ofMillis(100));

@@ -202,6 +202,26 @@ public final class SkeinConsumer<K, V> implements Consumer<K, V> {
         return group.metadata();
     }
 
+    /**
+     * Those of {@code partitions} whose topic metadata now names under another id than the one their
+     * positions were read from: deleted and created again since (the next poll resets them). For offsets
+     * that travel in a request naming topics only, as {@code ExactlyOnceProcessor}'s TxnOffsetCommit does:
+     * sent, they would be committed for the new topic. A topic metadata does not describe now is left out.
+     */
+    public Set<TopicPartition> recreatedSince(Collection<TopicPartition> partitions) {
+        Cluster c = client.cluster();
+        Set<TopicPartition> out = new HashSet<>();
+        for (TopicPartition tp : partitions) {
+            UUID read = subscriptions.topicId(tp);
+            Cluster.TopicInfo now = c.topic(tp.topic());
+            if (read != null && now != null && now.error() == ErrorCode.NONE && now.id() != null
+                    && !now.id().equals(read)) {
+                out.add(tp);
+            }
+        }
+        return out;
+    }
+
     private boolean inGroup() {
         return group != null && group.subscribed();
     }
