@@ -9,6 +9,7 @@ import dev.skein.consumer.internal.OwnedMeters;
 import dev.skein.consumer.internal.ParallelScheduler;
 import dev.skein.consumer.internal.ParallelScheduler.CommitPoint;
 import dev.skein.consumer.internal.ParallelScheduler.Work;
+import dev.skein.consumer.internal.StuckWatch;
 import dev.skein.producer.Acks;
 import dev.skein.producer.Producer;
 import dev.skein.producer.ProducerRecord;
@@ -130,6 +131,8 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
     private static final long PAUSED_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
     /** Records a partition may hold behind its oldest unfinished one, per record of {@code maxInFlight}. */
     private static final int SPAN_PER_IN_FLIGHT = 10;
+    /** How long a partition's oldest record not done may hold it back before a warning (and between two). */
+    private static final long STUCK_WARNING_NANOS = TimeUnit.MINUTES.toNanos(1);
     /** The metadata we write stays under the broker's default {@code offset.metadata.max.bytes} (4096). */
     private static final int MAX_METADATA_CHARS = 4000;
 
@@ -179,13 +182,13 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
-    private final ParallelScheduler<ConsumerRecord<byte[], byte[]>> scheduler =
-            new ParallelScheduler<>(MAX_METADATA_CHARS);
+    private final ParallelScheduler<ConsumerRecord<byte[], byte[]>> scheduler;
     private final Map<Work<ConsumerRecord<byte[], byte[]>>, ScheduledFuture<?>> backingOff = new IdentityHashMap<>();
 
     // Only the thread in run() touches these.
     private final Map<TopicPartition, CommitPoint> committed = new HashMap<>(); // sent
     private final Map<TopicPartition, CommitPoint> confirmed = new HashMap<>(); // answered by the broker
+    private final StuckWatch stuck = new StuckWatch(STUCK_WARNING_NANOS);
     private boolean commitInFlight;
     private long commitSentAt;
     /** The handler, set once by {@link #run} or {@link #runAsync} (the other stays null). */
@@ -240,6 +243,8 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
         this.pendingHigh = 2 * maxPollRecords;
         this.pendingLow = maxPollRecords;
         this.maxInFlightBytes = b.maxInFlightBytes;
+        // Records waiting behind their key take no room among maxInFlight; per partition, as many may wait.
+        this.scheduler = new ParallelScheduler<>(MAX_METADATA_CHARS, maxInFlight, maxInFlightBytes);
         this.ownedExecutor = ownedExecutor;
         this.executor = b.executor != null ? b.executor : ownedExecutor;
         this.maxAttempts = b.maxAttempts;
@@ -375,16 +380,27 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
         boolean backlog = pendingCount >= pendingHigh;
         Set<TopicPartition> assigned = consumer.assignment();
         Set<TopicPartition> pause = new HashSet<>();
+        long now = System.nanoTime();
         lock.lock();
         try {
             for (TopicPartition tp : assigned) {
-                if (backlog || scheduler.span(tp) >= (long) maxInFlight * SPAN_PER_IN_FLIGHT) {
+                // A partition whose records waiting behind their key reach the bound pauses alone: those
+                // records take no room among maxInFlight, so the other partitions go on.
+                if (backlog || scheduler.waitingFull(tp) || scheduler.span(tp) >= (long) maxInFlight * SPAN_PER_IN_FLIGHT) {
                     pause.add(tp);
+                }
+                long oldest = scheduler.oldestNotDone(tp);
+                long waited = stuck.observe(tp, oldest, now);
+                if (waited > 0) {
+                    log.warn("the record at {} offset {} has not ended for {} s (running, backing off or waiting behind"
+                            + " its key): the partition's commit, and the records ordered after it, wait for it", tp, oldest,
+                            TimeUnit.NANOSECONDS.toSeconds(waited));
                 }
             }
         } finally {
             lock.unlock();
         }
+        stuck.retain(assigned);
         applyPauses(assigned, pause);
         boolean allPaused = !assigned.isEmpty() && pause.size() == assigned.size();
         if (backlog || allPaused) {
@@ -491,8 +507,9 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
         return scheduler.add(tp, r.offset(), r.leaderEpoch(), keyOf(r), bytes, r);
     }
 
+    /** Under the lock: no room to start another record (records waiting behind their key take none). */
     private boolean full() {
-        return scheduler.held() >= maxInFlight || scheduler.heldBytes() >= maxInFlightBytes;
+        return scheduler.running() >= maxInFlight || scheduler.runningBytes() >= maxInFlightBytes;
     }
 
     /** Pauses exactly {@code pause} among the assigned partitions (asked of the consumer: a rebalance may have reset them). */
@@ -727,12 +744,13 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
 
     private void failed(Work<ConsumerRecord<byte[], byte[]>> w, ConsumerRecord<byte[], byte[]> raw, Throwable error) {
         int attempts;
+        Work<ConsumerRecord<byte[], byte[]>> next = null;
         lock.lock();
         try {
             attempts = w.failed();
             if (attempts < maxAttempts) {
                 if (!scheduler.live(w)) {
-                    scheduler.abandon(w);
+                    next = scheduler.abandon(w);
                     signalIfWaited();
                     return;
                 }
@@ -749,6 +767,9 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
             }
         } finally {
             lock.unlock();
+            if (next != null) {
+                dispatch(next); // the key of a record dropped by a going back moves on
+            }
         }
         exhausted(w, raw, error, attempts);
     }
@@ -813,12 +834,16 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
     }
 
     private void abandon(Work<ConsumerRecord<byte[], byte[]>> w) {
+        Work<ConsumerRecord<byte[], byte[]>> next;
         lock.lock();
         try {
-            scheduler.abandon(w);
+            next = scheduler.abandon(w);
             signalIfWaited();
         } finally {
             lock.unlock();
+        }
+        if (next != null) {
+            dispatch(next); // the key of a record dropped by a going back moves on
         }
     }
 

@@ -193,6 +193,85 @@ class ParallelProcessorIT {
         assertTrue(maxConcurrent.get() <= 500, "never more than maxInFlight: " + maxConcurrent.get());
     }
 
+    /** Writes values "0".."n-1" (keys "k<i>") to one partition of {@code topic}. */
+    static void produceTo(KafkaCluster kafka, String topic, int partition, int n) throws Exception {
+        try (KafkaProducer<String, String> p = new KafkaProducer<>(Map.of("bootstrap.servers", kafka.bootstrapServers(),
+                "linger.ms", 5, "enable.idempotence", false, "acks", "1"), new StringSerializer(), new StringSerializer())) {
+            List<Future<RecordMetadata>> sent = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                sent.add(p.send(new ProducerRecord<>(topic, partition, "k" + i, Integer.toString(i))));
+            }
+            for (Future<RecordMetadata> f : sent) {
+                f.get(60, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    /**
+     * The promise "its key waits meanwhile, other keys do not": a record that does not end (blocked, in
+     * retry backoff, or an async stage that never completes) holds back its own partition only. Its
+     * partition is written first, so its followers are polled before the other partition's records;
+     * they wait behind it and must not use up {@code maxInFlight}, nor stop the other partition.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"blocked", "retrying", "async-never-completes"})
+    void aStuckRecordUnderPartitionOrderingHoldsBackOnlyItsOwnPartition(String stuck, KafkaCluster kafka) throws Exception {
+        String topic = ConsumerIT.topic(kafka, "parallel-stuck", 2);
+        produceTo(kafka, topic, 0, 500);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch stuckStarted = new java.util.concurrent.CountDownLatch(1);
+        CompletableFuture<Void> never = new CompletableFuture<>();
+        Set<Long> done0 = ConcurrentHashMap.newKeySet();
+        Set<Long> done1 = ConcurrentHashMap.newKeySet();
+        try (ParallelProcessor<String, String> processor = ParallelProcessor
+                .builder(Serdes.string().deserializer(), Serdes.string().deserializer())
+                .bootstrapServers(kafka.bootstrapServers()).groupId("parallel-stuck-" + UUID.randomUUID()).topics(topic)
+                .options(o -> o.offsetReset(OffsetReset.EARLIEST)).ordering(ParallelProcessor.Ordering.PARTITION)
+                .maxInFlight(20).retry(5, Duration.ofSeconds(5), Duration.ofSeconds(5))
+                .drainTimeout(Duration.ofSeconds(1)).build()) {
+            CompletableFuture<Throwable> run = start(() -> processor.runAsync(r -> {
+                boolean head = r.partition() == 0 && r.offset() == 0;
+                if (head) {
+                    stuckStarted.countDown();
+                }
+                if (head && release.getCount() > 0) {
+                    switch (stuck) {
+                        case "blocked" -> {
+                            try {
+                                release.await(120, TimeUnit.SECONDS);
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                            }
+                        }
+                        case "retrying" -> {
+                            return CompletableFuture.failedFuture(new IllegalStateException("not yet"));
+                        }
+                        default -> {
+                            return never;
+                        }
+                    }
+                }
+                (r.partition() == 0 ? done0 : done1).add(r.offset());
+                return null;
+            }));
+            assertTrue(stuckStarted.await(60, TimeUnit.SECONDS), "the head of partition 0 started");
+            await(() -> processor.inFlight() >= 20 || run.isDone(), Duration.ofSeconds(30),
+                    "partition 0's followers wait behind it");
+            produceTo(kafka, topic, 1, 500);
+            await(() -> done1.size() == 500 || run.isDone(), Duration.ofSeconds(30), "partition 1 processed");
+            assertEquals(500, done1.size(), "partition 1 went on while partition 0 was stuck; run: " + run.getNow(null));
+            assertTrue(done0.isEmpty(), "nothing of partition 0 ran past its head: " + done0.size());
+            if (!stuck.equals("retrying")) {
+                release.countDown();
+                never.complete(null);
+                await(() -> done0.size() >= 499 || run.isDone(), Duration.ofSeconds(30), "partition 0 processed");
+                assertTrue(java.util.stream.LongStream.range(1, 500).allMatch(done0::contains), "every follower of the stuck head");
+            }
+            processor.close();
+            assertNull(run.get(30, TimeUnit.SECONDS));
+        }
+    }
+
     @Test
     void partitionOrderingRunsOneRecordAtATimeAndUnorderedRunsEqualKeysTogether(KafkaCluster kafka) throws Exception {
         String topic = ConsumerIT.topic(kafka, "parallel-modes", 2);

@@ -21,6 +21,11 @@ import java.util.Map;
  * record with a {@code null} key has no queue and starts at once. The commit point of a partition is
  * the first record not done; the records done above it are described by {@link DoneOffsets}.
  *
+ * <p>Records that started (running, or backing off before a retry) and records waiting behind their key
+ * are counted apart: only the former take room among the processor's {@code maxInFlight}, so one slow key
+ * cannot use that room up with its followers. The waiting ones are bounded per partition instead
+ * ({@link #waitingFull}), and the processor pauses a partition at that bound.
+ *
  * @param <R> the record carried to the handler
  */
 public final class ParallelScheduler<R> {
@@ -36,7 +41,7 @@ public final class ParallelScheduler<R> {
         private volatile R record;
         private boolean started;
         private boolean done;
-        private boolean dropped; // left behind by a revoke or stop: not done, no longer held
+        private boolean dropped; // left behind by a revoke, a stop or a going back: not done, no longer counts
         private int attempts;
 
         private Work(Part<R> part, TopicPartition partition, long offset, int leaderEpoch, Object key, long bytes, R record) {
@@ -74,7 +79,11 @@ public final class ParallelScheduler<R> {
         DoneOffsets previous;       // what the member before us committed as done
         long next = -1;             // the offset after the last record received
         int lastEpoch = -1;         // leader epoch of the last record out of the span
-        int running;
+        int running;            // started and not returned, those dropped by a going back included
+        long runningBytes;
+        int waiting;            // behind their key, not started
+        long waitingBytes;
+        boolean throttled;      // its waiting records reached the bound: paused until half of it
         volatile boolean revoking;
 
         Part(DoneOffsets previous) {
@@ -84,13 +93,28 @@ public final class ParallelScheduler<R> {
 
     private final Map<TopicPartition, Part<R>> parts = new LinkedHashMap<>();
     private final int maxMetadataChars;
-    private int held;
-    private long heldBytes;
+    private final int maxWaiting;
+    private final long maxWaitingBytes;
+    private int waiting;
+    private long waitingBytes;
     private int running;
+    private long runningBytes;
     private volatile boolean stopped;
 
+    /** A scheduler without a bound on the records waiting behind their key. */
     public ParallelScheduler(int maxMetadataChars) {
+        this(maxMetadataChars, Integer.MAX_VALUE, Long.MAX_VALUE);
+    }
+
+    /**
+     * @param maxMetadataChars the longest commit metadata, by default (see {@link #commitPoint(TopicPartition, int)})
+     * @param maxWaiting       records of one partition waiting behind their key at which {@link #waitingFull} says so
+     * @param maxWaitingBytes  the same in bytes of keys and values
+     */
+    public ParallelScheduler(int maxMetadataChars, int maxWaiting, long maxWaitingBytes) {
         this.maxMetadataChars = maxMetadataChars;
+        this.maxWaiting = maxWaiting;
+        this.maxWaitingBytes = maxWaitingBytes;
     }
 
     /** Takes a partition on, with what its previous owner committed (records it finished are skipped). */
@@ -120,12 +144,14 @@ public final class ParallelScheduler<R> {
             trimDone(part);
             return null;
         }
-        held++;
-        heldBytes += bytes;
         if (key != null) {
             ArrayDeque<Work<R>> queue = part.keys.computeIfAbsent(key, k -> new ArrayDeque<>());
             queue.addLast(w);
             if (queue.size() > 1) {
+                part.waiting++;
+                part.waitingBytes += bytes;
+                waiting++;
+                waitingBytes += bytes;
                 return null;
             }
         }
@@ -136,9 +162,11 @@ public final class ParallelScheduler<R> {
      * The consumer went back to {@code offset} without a rebalance (KIP-320: the log diverged below what
      * was received; a reset). What was received from {@code offset} on is dropped, to be received again;
      * what lies below it is still the partition's log and stays: a record there not done yet keeps
-     * holding the commit point, so going back never commits past it. A record dropped while running is
-     * no longer counted and its result is ignored. The previous owner's done offsets are forgotten when
-     * they reach past {@code offset}: they describe records the log no longer has.
+     * holding the commit point, so going back never commits past it. A record dropped while running has
+     * its result ignored, but stays counted as running and stays the head of its key's queue until its
+     * handler returns: the record received again (or the next of its key) must not run beside it. The
+     * previous owner's done offsets are forgotten when they reach past {@code offset}: they describe
+     * records the log no longer has.
      */
     private void goBack(Part<R> part, long offset) {
         for (Iterator<Work<R>> it = part.span.descendingIterator(); it.hasNext(); ) {
@@ -147,17 +175,15 @@ public final class ParallelScheduler<R> {
                 break;
             }
             it.remove();
-            if (!w.done && !w.dropped) {
-                held--;
-                heldBytes -= w.bytes;
-                if (w.started) {
-                    part.running--;
-                    running--;
-                    w.started = false;
-                }
-            }
+            boolean wasWaiting = !w.done && !w.dropped && !w.started;
             w.dropped = true;
             w.record = null;
+            if (w.started) {
+                continue; // still running: counted, and heading its key's queue, until it returns
+            }
+            if (wasWaiting) {
+                unwait(w);
+            }
             if (w.key != null) {
                 ArrayDeque<Work<R>> queue = part.keys.get(w.key);
                 if (queue != null) {
@@ -177,8 +203,18 @@ public final class ParallelScheduler<R> {
     private Work<R> start(Work<R> w) {
         w.started = true;
         w.part.running++;
+        w.part.runningBytes += w.bytes;
         running++;
+        runningBytes += w.bytes;
         return w;
+    }
+
+    /** {@code w} no longer waits behind its key (it starts, or is let go). */
+    private void unwait(Work<R> w) {
+        w.part.waiting--;
+        w.part.waitingBytes -= w.bytes;
+        waiting--;
+        waitingBytes -= w.bytes;
     }
 
     /** Drops the done records from the head of the span: it starts at the first record not done. */
@@ -203,30 +239,52 @@ public final class ParallelScheduler<R> {
         return !stopped && !w.part.revoking && parts.get(w.partition) == w.part && !w.dropped;
     }
 
-    /** {@code w} finished; returns the record of the same key that may start now, if any. */
+    /**
+     * {@code w} finished; returns the record of the same key that may start now, if any. A record
+     * dropped by a going back is not done (it is received again), but its key moves on.
+     */
     public Work<R> complete(Work<R> w) {
         if (!finish(w)) {
             return null;
         }
-        w.done = true;
-        trimDone(w.part);
-        Work<R> next = nextOfKey(w);
-        return next == null || next.part.revoking || stopped ? null : start(next);
+        if (!w.dropped) {
+            w.done = true;
+            trimDone(w.part);
+        }
+        return startNextOfKey(w);
     }
 
     /**
-     * {@code w} ends without being done (its partition is being given up, or the processor stops): it
-     * is left for the next owner, and so is everything after it in its key's queue.
+     * {@code w} ends without being done. When its partition is being given up, or the processor stops,
+     * it is left for the next owner, and so is everything after it in its key's queue. When it was
+     * dropped by a going back (it is received again), its key moves on: returns the record of its key
+     * that may start now, if any.
      */
-    public void abandon(Work<R> w) {
-        if (finish(w)) {
-            w.dropped = true; // no longer held: a later remove() must not count it again
-            nextOfKey(w);
+    public Work<R> abandon(Work<R> w) {
+        boolean wentBack = w.dropped;
+        if (!finish(w)) {
+            return null;
         }
+        w.dropped = true; // not done, and no longer counted: a later remove() must not count it again
+        return wentBack ? startNextOfKey(w) : stopKey(w);
+    }
+
+    private Work<R> startNextOfKey(Work<R> w) {
+        Work<R> next = nextOfKey(w);
+        if (next == null || next.part.revoking || stopped) {
+            return null;
+        }
+        unwait(next);
+        return start(next);
+    }
+
+    private Work<R> stopKey(Work<R> w) {
+        nextOfKey(w);
+        return null;
     }
 
     private boolean finish(Work<R> w) {
-        if (!w.started || w.done || w.dropped) {
+        if (!w.started || w.done) {
             return false;
         }
         w.started = false;
@@ -235,9 +293,9 @@ public final class ParallelScheduler<R> {
             return false; // the partition was dropped meanwhile, and its counts with it
         }
         w.part.running--;
+        w.part.runningBytes -= w.bytes;
         running--;
-        held--;
-        heldBytes -= w.bytes;
+        runningBytes -= w.bytes;
         return true;
     }
 
@@ -286,8 +344,7 @@ public final class ParallelScheduler<R> {
                 }
                 w.dropped = true;
                 w.record = null;
-                held--;
-                heldBytes -= w.bytes;
+                unwait(w);
                 return true;
             });
             if (queue.isEmpty()) {
@@ -306,8 +363,14 @@ public final class ParallelScheduler<R> {
         return n;
     }
 
+    /** Records that started and have not returned (running, or backing off before a retry). */
     public int running() {
         return running;
+    }
+
+    /** Bytes of keys and values of the records {@link #running}. */
+    public long runningBytes() {
+        return runningBytes;
     }
 
     /** Forgets these partitions; results of their records still running are ignored from now on. */
@@ -317,25 +380,49 @@ public final class ParallelScheduler<R> {
             if (part == null) {
                 continue;
             }
-            for (Work<R> w : part.span) {
-                if (!w.done && !w.dropped) {
-                    held--;
-                    heldBytes -= w.bytes;
-                    if (w.started) {
-                        running--;
-                    }
-                }
-            }
+            running -= part.running;
+            runningBytes -= part.runningBytes;
+            waiting -= part.waiting;
+            waitingBytes -= part.waitingBytes;
         }
     }
 
     /** Records received and not done (running or waiting), over every partition. */
     public int held() {
-        return held;
+        return running + waiting;
     }
 
     public long heldBytes() {
-        return heldBytes;
+        return runningBytes + waitingBytes;
+    }
+
+    /**
+     * True while {@code tp}'s records waiting behind their key are too many to take more of its records:
+     * from the moment they reach the bound (records or bytes) until they are down to half of it, so a
+     * partition paused for it is not resumed and paused again for every record that starts.
+     */
+    public boolean waitingFull(TopicPartition tp) {
+        Part<R> part = parts.get(tp);
+        if (part == null) {
+            return false;
+        }
+        if (part.throttled) {
+            part.throttled = part.waiting > maxWaiting / 2 || part.waitingBytes > maxWaitingBytes / 2;
+        } else {
+            part.throttled = part.waiting >= maxWaiting || part.waitingBytes >= maxWaitingBytes;
+        }
+        return part.throttled;
+    }
+
+    /** The offset of {@code tp}'s first record not done, or -1 when it has none. */
+    public long oldestNotDone(TopicPartition tp) {
+        Part<R> part = parts.get(tp);
+        if (part == null) {
+            return -1;
+        }
+        trimDone(part);
+        Work<R> head = part.span.peekFirst();
+        return head == null ? -1 : head.offset;
     }
 
     /** Records of {@code tp} received since its first one not done (done ones above it included). */
@@ -365,6 +452,11 @@ public final class ParallelScheduler<R> {
      * received yet, so there is nothing new to say.
      */
     public CommitPoint commitPoint(TopicPartition tp) {
+        return commitPoint(tp, maxMetadataChars);
+    }
+
+    /** As {@link #commitPoint(TopicPartition)}, with metadata of at most {@code maxChars} (0: none). */
+    public CommitPoint commitPoint(TopicPartition tp, int maxChars) {
         Part<R> part = parts.get(tp);
         if (part == null || part.next < 0) {
             return null;
@@ -406,6 +498,6 @@ public final class ParallelScheduler<R> {
         for (int i = 0; i < list.length; i++) {
             list[i] = notDone.get(i);
         }
-        return new CommitPoint(offset, part.lastEpoch, DoneOffsets.encode(offset, end, list, list.length, maxMetadataChars));
+        return new CommitPoint(offset, part.lastEpoch, DoneOffsets.encode(offset, end, list, list.length, maxChars));
     }
 }

@@ -228,4 +228,77 @@ class ParallelSchedulerTest {
         assertEquals(0, s.held());
         assertEquals(0, s.running());
     }
+
+    /**
+     * Records waiting behind their key take no room among those running: one slow key (or, under
+     * partition ordering, one slow partition) must not use up {@code maxInFlight} with its followers.
+     * Its waiting records are bounded per partition instead, with some slack before it is let go again.
+     */
+    @Test
+    void recordsWaitingBehindASlowKeyDoNotCountAsRunningAndFillOnlyTheirPartition() {
+        TopicPartition other = new TopicPartition("t", 1);
+        ParallelScheduler<String> s = new ParallelScheduler<>(4000, 20, 1_000_000);
+        s.assign(TP, DoneOffsets.none(-1));
+        s.assign(other, DoneOffsets.none(-1));
+        Work<String> slow = s.add(TP, 0, 0, "p", 10, "r0");
+        assertNotNull(slow);
+        for (int o = 1; o < 20; o++) {
+            assertNull(s.add(TP, o, 0, "p", 10, "r" + o));
+            assertFalse(s.waitingFull(TP), "not full yet at " + o);
+        }
+        assertEquals(1, s.running(), "only the slow head runs");
+        assertEquals(10, s.runningBytes());
+        assertEquals(20, s.held());
+        assertNull(s.add(TP, 20, 0, "p", 10, "r20"));
+        assertTrue(s.waitingFull(TP), "20 waiting: the partition must pause");
+        assertFalse(s.waitingFull(other), "the other partition is not");
+        assertNotNull(s.add(other, 0, 0, "p", 10, "o0"), "the other partition still runs");
+        assertEquals(2, s.running());
+        Work<String> next = s.complete(slow);
+        for (int i = 0; i < 9; i++) {
+            assertTrue(s.waitingFull(TP), "still paused until half drained, " + i);
+            next = s.complete(next);
+        }
+        assertFalse(s.waitingFull(TP), "10 waiting: fetched again");
+        assertEquals(10, s.oldestNotDone(TP), "the oldest record not done");
+    }
+
+    /**
+     * A backwards reposition (KIP-320; a reset) drops what was received from the new position on, but a
+     * dropped record still running keeps its key: the record received again, or the next of that key,
+     * waits for it to return, so a key never runs on two threads at once.
+     */
+    @Test
+    void aRecordDroppedByGoingBackWhileRunningStillHoldsItsKeyUntilItReturns() {
+        ParallelScheduler<String> s = scheduler();
+        Work<String> a5 = s.add(TP, 5, 1, "a", 1, "a5");
+        assertNotNull(a5);
+        assertNull(s.add(TP, 6, 1, "a", 1, "a6"));
+        Work<String> n7 = s.add(TP, 7, 1, null, 1, "n7");
+        assertNotNull(n7);
+        assertNull(s.add(TP, 5, 2, "a", 1, "a5again"), "a5 still runs: its key waits for it");
+        assertEquals(2, s.running(), "a5 and n7 still run, dropped or not");
+        assertFalse(s.live(a5), "its result no longer counts");
+        Work<String> again = s.complete(a5);
+        assertNotNull(again, "once a5 returns, the record received again starts");
+        assertEquals("a5again", again.record());
+        assertEquals(5, s.commitPoint(TP).offset(), "the dropped run was not taken as done");
+        assertNull(s.complete(n7));
+        assertEquals(1, s.running());
+        assertNull(s.complete(again));
+        assertEquals(6, s.commitPoint(TP).offset());
+        assertEquals(0, s.running());
+        assertEquals(0, s.held());
+    }
+
+    @Test
+    void aDroppedRecordThatFailsLetsTheNextOfItsKeyStart() {
+        ParallelScheduler<String> s = scheduler();
+        Work<String> a0 = s.add(TP, 0, 1, "a", 1, "a0");
+        assertNull(s.add(TP, 0, 2, "a", 1, "a0again"));
+        Work<String> next = s.abandon(a0);
+        assertNotNull(next, "the key moves on once the dropped record gave up");
+        assertEquals("a0again", next.record());
+        assertEquals(1, s.running());
+    }
 }
