@@ -4,6 +4,7 @@ import dev.skein.core.Header;
 import dev.skein.core.OffsetAndMetadata;
 import dev.skein.core.TopicPartition;
 import dev.skein.core.errors.SkeinException;
+import dev.skein.consumer.internal.DeadLetterHeaders;
 import dev.skein.consumer.internal.DoneOffsets;
 import dev.skein.consumer.internal.OwnedMeters;
 import dev.skein.consumer.internal.ParallelScheduler;
@@ -26,7 +27,6 @@ import io.micrometer.observation.ObservationRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -800,12 +800,7 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
             fail(new RecordProcessingException(raw.topic(), raw.partition(), raw.offset(), attempts, error));
             return;
         }
-        List<Header> headers = new ArrayList<>(raw.headers());
-        headers.add(header("skein.dlt.topic", raw.topic()));
-        headers.add(header("skein.dlt.partition", Integer.toString(raw.partition())));
-        headers.add(header("skein.dlt.offset", Long.toString(raw.offset())));
-        headers.add(header("skein.dlt.attempts", Integer.toString(attempts)));
-        headers.add(header("skein.dlt.error", String.valueOf(error)));
+        List<Header> headers = DeadLetterHeaders.of(raw.headers(), raw.topic(), raw.partition(), raw.offset(), attempts, error);
         log.warn("record {} failed after {} attempt(s); writing it to dead-letter topic {}: {}", w, attempts,
                 deadLetterTopic, error.toString());
         try {
@@ -827,10 +822,6 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
             abandon(w);
             fail(new SkeinException("could not write " + w + " to dead-letter topic " + deadLetterTopic + ": " + e, e));
         }
-    }
-
-    private static Header header(String key, String value) {
-        return new Header(key, value.getBytes(StandardCharsets.UTF_8));
     }
 
     private void abandon(Work<ConsumerRecord<byte[], byte[]>> w) {
