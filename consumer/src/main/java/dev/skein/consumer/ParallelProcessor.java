@@ -154,7 +154,8 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
 
     /**
      * A non-blocking handler: the record is done when the stage completes, failed when it fails. Called
-     * on the executor; it must not block.
+     * on the executor; it must not block. Whatever thread completes the stage is not blocked by the
+     * processor: a failure's retry or dead-letter send is handed to the executor.
      */
     @FunctionalInterface
     public interface AsyncHandler<K, V> {
@@ -625,8 +626,16 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
                 stop(trace, null);
                 succeeded(w, start);
             } else {
+                // Not on the thread that completed the stage (the user's: an HTTP client's event loop, say):
+                // what follows a failure may block, in the dead-letter send (up to max.block.ms).
                 Throwable cause = unwrap(e);
-                failedInTrace(() -> failed(w, raw, cause), trace, openScope(trace), cause);
+                try {
+                    executor.execute(() -> failedInTrace(() -> failed(w, raw, cause), trace, openScope(trace), cause));
+                } catch (RejectedExecutionException rejected) {
+                    stop(trace, cause);
+                    abandon(w);
+                    fail(new SkeinException("the executor refused a failed record: " + rejected.getMessage(), rejected));
+                }
             }
         });
         return null;
