@@ -6,6 +6,7 @@ import dev.skein.core.TopicPartition;
 import dev.skein.core.errors.SkeinException;
 import dev.skein.consumer.internal.DeadLetterHeaders;
 import dev.skein.consumer.internal.DoneOffsets;
+import dev.skein.consumer.internal.MetadataBudget;
 import dev.skein.consumer.internal.OwnedMeters;
 import dev.skein.consumer.internal.ParallelScheduler;
 import dev.skein.consumer.internal.ParallelScheduler.CommitPoint;
@@ -190,7 +191,9 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
     private final Map<TopicPartition, CommitPoint> committed = new HashMap<>(); // sent
     private final Map<TopicPartition, CommitPoint> confirmed = new HashMap<>(); // answered by the broker
     private final StuckWatch stuck = new StuckWatch(STUCK_WARNING_NANOS);
+    private final MetadataBudget metadataBudget = new MetadataBudget(MAX_METADATA_CHARS);
     private boolean commitInFlight;
+    private boolean commitSoon; // an interval commit was refused for its metadata: the plain one goes now
     private long commitSentAt;
     /** The handler, set once by {@link #run} or {@link #runAsync} (the other stays null). */
     private volatile Handler<K, V> blocking;
@@ -339,7 +342,8 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
             long nextCommit = System.nanoTime() + commitInterval.toNanos();
             while (!stopping) {
                 long now = System.nanoTime();
-                if (now - nextCommit >= 0) {
+                if (commitSoon || now - nextCommit >= 0) {
+                    commitSoon = false;
                     commit(null, false);
                     nextCommit = now + commitInterval.toNanos();
                 }
@@ -877,7 +881,7 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
         lock.lock();
         try {
             for (TopicPartition tp : only != null ? only : scheduler.partitions()) {
-                CommitPoint cp = scheduler.commitPoint(tp);
+                CommitPoint cp = scheduler.commitPoint(tp, metadataBudget.next(tp));
                 if (cp != null && !cp.equals(known.get(tp))) {
                     offsets.put(tp, new OffsetAndMetadata(cp.offset(), cp.metadata(), cp.leaderEpoch()));
                     points.put(tp, cp);
@@ -894,8 +898,12 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
                 consumer.commitSync(offsets);
                 committed.putAll(points);
                 confirmed.putAll(points);
+                metadataBudget.accepted(points.keySet());
             } catch (RuntimeException e) {
                 log.warn("could not commit {}: {}", offsets.keySet(), e.toString());
+                if (refusedMetadata(offsets.keySet(), e)) {
+                    commit(offsets.keySet(), true); // plain now: the broker takes that
+                }
             }
             return;
         }
@@ -909,8 +917,10 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
                 if (error != null) {
                     log.warn("commit of {} failed, trying again at the next interval: {}", offsets.keySet(), error.toString());
                     points.forEach((tp, cp) -> committed.remove(tp, cp));
+                    commitSoon = refusedMetadata(offsets.keySet(), error);
                 } else {
                     confirmed.putAll(points);
+                    metadataBudget.accepted(points.keySet());
                 }
             });
         } catch (RuntimeException e) {
@@ -918,6 +928,22 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
             points.forEach((tp, cp) -> committed.remove(tp, cp));
             log.warn("could not commit {}: {}", offsets.keySet(), e.toString());
         }
+    }
+
+    /**
+     * True when the broker refused a commit of {@code tps} for its metadata (its
+     * {@code offset.metadata.max.bytes} is below ours): they are committed next with the plain offset, and
+     * with shorter metadata after that, instead of the same refusal at every interval.
+     */
+    private boolean refusedMetadata(Collection<TopicPartition> tps, Throwable error) {
+        if (!MetadataBudget.tooLarge(error)) {
+            return false;
+        }
+        metadataBudget.refused(tps);
+        log.warn("the broker refused the commit metadata of {} as too long (offset.metadata.max.bytes): committing the"
+                + " plain offset, and shorter metadata from now on (done records left out are run again after a"
+                + " takeover)", tps);
+        return true;
     }
 
     /** Waits, up to the drain timeout, for the running records of {@code tps} after letting their waiting ones go. */
