@@ -129,6 +129,8 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
     private static final GuardedTracing TRACING = new GuardedTracing(ParallelProcessor.class);
     private static final Object WHOLE_PARTITION = new Object();
     private static final Duration POLL = Duration.ofMillis(100);
+    /** What each client is given to close in. */
+    private static final Duration CLIENTS_CLOSE = Duration.ofSeconds(30);
     private static final long PAUSED_WAIT_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
     /** Records a partition may hold behind its oldest unfinished one, per record of {@code maxInFlight}. */
     private static final int SPAN_PER_IN_FLIGHT = 10;
@@ -181,6 +183,8 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
     private final String deadLetterTopic;
     private final Duration commitInterval;
     private final Duration drainTimeout;
+    /** How long {@link #close()} waits for {@link #run} to end and close the clients (see there). */
+    private final Duration closeWait;
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
@@ -216,10 +220,11 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
     private boolean waitingForRoom; // under the lock
     private int draining;           // under the lock: drains waiting for running records
 
+    /** Set by the first of {@link #run} and {@link #close()}: whichever it is closes the clients. */
     private final AtomicBoolean started = new AtomicBoolean();
-    private final AtomicBoolean closed = new AtomicBoolean();
-    private final CountDownLatch finished = new CountDownLatch(1);
     private final CountDownLatch clientsClosed = new CountDownLatch(1);
+    /** The loop is on its way out: the rebalance listener leaves revokes (the consumer's close) to it. */
+    private volatile boolean shuttingDown;
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private volatile boolean stopping;
 
@@ -235,7 +240,7 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
     private final OwnedMeters meters;
 
     private ParallelProcessor(Builder<K, V> b, Consumer<byte[], byte[]> consumer, Producer<byte[], byte[]> deadLetters,
-                              ExecutorService ownedExecutor, String group, int maxPollRecords) {
+                              ExecutorService ownedExecutor, String group, int maxPollRecords, Duration apiTimeout) {
         this.consumer = consumer;
         this.deadLetters = deadLetters;
         this.keys = b.keys;
@@ -257,6 +262,10 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
         this.deadLetterTopic = b.deadLetterTopic;
         this.commitInterval = b.commitInterval;
         this.drainTimeout = b.drainTimeout;
+        // The loop's way out: a revoke inside its last poll and its own stop, each a drain and a commit
+        // (commitSync waits up to default.api.timeout.ms), then the consumer's and producer's closes.
+        this.closeWait = drainTimeout.plus(apiTimeout).multipliedBy(2).plus(CLIENTS_CLOSE).plus(CLIENTS_CLOSE)
+                .plusSeconds(30);
         this.timer = Executors.newSingleThreadScheduledExecutor(daemon("skein-parallel-retry"));
         this.observations = b.observationRegistry == null || b.observationRegistry.isNoop() ? null : b.observationRegistry;
         MeterRegistry r = b.meterRegistry;
@@ -291,7 +300,8 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
     /**
      * Processes records with a blocking handler until {@link #close()} is called (from another thread)
      * or a record fails for good without a dead-letter topic ({@link RecordProcessingException}). On the
-     * way out it stops starting records, waits for the running ones up to the drain timeout and commits.
+     * way out it stops starting records, waits for the running ones up to the drain timeout, commits and
+     * closes the clients (the processor cannot run again).
      */
     public void run(Handler<K, V> handler) {
         Objects.requireNonNull(handler, "handler");
@@ -325,11 +335,8 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
 
     private void loop(Runnable setHandler) {
         if (!started.compareAndSet(false, true)) {
-            throw new IllegalStateException("run() may be called once");
-        }
-        if (closed.get()) {
-            finished.countDown();
-            throw new IllegalStateException("the processor is closed");
+            throw new IllegalStateException(clientsClosed.getCount() == 0 || stopping ? "the processor is closed"
+                    : "run() may be called once");
         }
         setHandler.run();
         try {
@@ -359,7 +366,7 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
             try {
                 shutDown();
             } finally {
-                finished.countDown();
+                closeClients(); // here, never under the loop: close() waits for it
             }
         }
         Throwable t = failure.get();
@@ -987,6 +994,7 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
     }
 
     private void shutDown() {
+        shuttingDown = true;
         drain(null);
         commit(null, true);
     }
@@ -1018,8 +1026,8 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
 
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-            if (partitions.isEmpty()) {
-                return;
+            if (partitions.isEmpty() || shuttingDown) {
+                return; // shutDown() drained and committed them all; this is the consumer's close
             }
             dropPending(partitions);
             drain(partitions);
@@ -1029,7 +1037,7 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
 
         @Override
         public void onPartitionsLost(Collection<TopicPartition> partitions) {
-            if (partitions.isEmpty()) {
+            if (partitions.isEmpty() || shuttingDown) {
                 return;
             }
             drain(partitions); // another member may own them already: no commit
@@ -1071,8 +1079,11 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
 
     /**
      * Stops: no record starts any more, the running ones are waited for up to the drain timeout, what
-     * is done is committed, and the clients close. Safe from any thread and more than once; when
-     * {@link #run} is running on another thread, waits for it to finish first.
+     * is done is committed, and the clients close. Safe from any thread and more than once. When
+     * {@link #run} is running on another thread, it is {@code run} that commits and closes the clients
+     * on its way out (the consumer is never closed under it): this waits for that, up to twice the drain
+     * timeout and {@code default.api.timeout.ms} plus the clients' closes, and past that returns, leaving
+     * the clients to {@code run}.
      */
     @Override
     public void close() {
@@ -1084,29 +1095,27 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
         } finally {
             lock.unlock();
         }
-        if (started.get()) {
-            try {
-                if (!finished.await(drainTimeout.toMillis() + 30_000, TimeUnit.MILLISECONDS)) {
-                    log.warn("the processing loop did not end in time; closing the clients under it");
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-        if (!closed.compareAndSet(false, true)) {
-            try {
-                clientsClosed.await(60, TimeUnit.SECONDS); // a second close returns once the first has closed the clients
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+        if (started.compareAndSet(false, true)) {
+            closeClients(); // run() never started, and now never will
             return;
         }
         try {
-            consumer.close();
+            if (!clientsClosed.await(closeWait.toMillis(), TimeUnit.MILLISECONDS)) {
+                log.warn("the processing loop did not end within {}; it closes the clients when it does", closeWait);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Closes the consumer, the dead-letter producer and what else the processor owns; once, by run() or close(). */
+    private void closeClients() {
+        try {
+            consumer.close(CLIENTS_CLOSE);
         } finally {
             try {
                 if (deadLetters != null) {
-                    deadLetters.close(Duration.ofSeconds(30));
+                    deadLetters.close(CLIENTS_CLOSE);
                 }
             } finally {
                 if (meters != null) {
@@ -1351,7 +1360,8 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
                     consumer.options(options); // its mutate() leaves the client id unset again
                 }
             }
-            return new ParallelProcessor<>(this, c, producer, owned, options.groupId(), options.maxPollRecords());
+            return new ParallelProcessor<>(this, c, producer, owned, options.groupId(), options.maxPollRecords(),
+                    options.defaultApiTimeout());
         }
 
         private static void requirePositive(String name, long value) {

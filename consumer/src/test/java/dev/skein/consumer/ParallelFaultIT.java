@@ -2,13 +2,11 @@ package dev.skein.consumer;
 
 import dev.skein.consumer.internal.DoneOffsets;
 import dev.skein.serdes.Serdes;
-import dev.skein.testkit.FaultProxy;
 import dev.skein.testkit.KafkaCluster;
 import dev.skein.testkit.KafkaClusterExtension;
 import dev.skein.testkit.OwnCluster;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -38,26 +36,17 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * {@link ParallelProcessor} on a cluster of its own whose brokers are less forgiving than the defaults
- * (commit metadata capped at 256 bytes, no topic created on demand), behind a fault proxy: what the
- * processor must still do there.
+ * (commit metadata capped at 256 bytes, no topic created on demand): what the processor must still do
+ * there.
  */
 @ExtendWith(KafkaClusterExtension.class)
 class ParallelFaultIT {
     private static KafkaCluster kafka;
 
     @BeforeAll
-    static void startCluster(@OwnCluster(faultProxy = true,
-            config = {"offset.metadata.max.bytes=256", "auto.create.topics.enable=false"}) KafkaCluster cluster) {
+    static void startCluster(@OwnCluster(config = {"offset.metadata.max.bytes=256", "auto.create.topics.enable=false"})
+                             KafkaCluster cluster) {
         kafka = cluster;
-    }
-
-    @AfterEach
-    void heal() {
-        proxy().heal();
-    }
-
-    private static FaultProxy proxy() {
-        return kafka.proxy(kafka.brokerIds().iterator().next());
     }
 
     private static ParallelProcessor.Builder<String, String> builder(String topic, String group) {
@@ -166,42 +155,5 @@ class ParallelFaultIT {
         } finally {
             completer.shutdownNow();
         }
-    }
-
-    /**
-     * {@code close()} from another thread must not close the consumer while {@code run()} still uses it:
-     * the loop's last commit may take up to {@code default.api.timeout.ms}, longer than the drain timeout
-     * plus 30 s that close() used to wait before closing the consumer under it (and running the rebalance
-     * listener, with its own commit, on the closing thread beside the loop). Here the loop's commit is
-     * held in the proxy for 40 s.
-     */
-    @Test
-    void closeReturnsOnlyOnceTheLoopHasEndedEvenWhenItsLastCommitTakesLong() throws Exception {
-        String topic = ConsumerIT.topic(kafka, "parallel-close-slow", 1);
-        produce(kafka, topic, 20, 20);
-        Set<Integer> done = ConcurrentHashMap.newKeySet();
-        ParallelProcessor<String, String> processor = builder(topic, "parallel-close-slow-" + UUID.randomUUID())
-                .commitInterval(Duration.ofHours(1)).drainTimeout(Duration.ofSeconds(1))
-                .property("default.api.timeout.ms", 90_000).property("request.timeout.ms", 60_000).build();
-        CompletableFuture<Throwable> run = start(() -> processor.run(r -> done.add(Integer.parseInt(r.value()))));
-        await(() -> done.size() == 20 || run.isDone(), Duration.ofSeconds(60), "all 20 done");
-        proxy().holdRequests(8, 1); // OffsetCommit: the loop's commit on its way out gets no answer until released
-        long t0 = System.nanoTime();
-        CompletableFuture<Throwable> closer = start(processor::close);
-        await(() -> closer.isDone() || run.isDone() || System.nanoTime() - t0 > TimeUnit.SECONDS.toNanos(40),
-                Duration.ofSeconds(60), "close() or run() to end, or 40 s");
-        boolean closedFirst = closer.isDone() && !run.isDone();
-        proxy().releaseHeld();
-        if (closedFirst) {
-            try {
-                run.get(2, TimeUnit.SECONDS); // close() returns a moment before run() does, at most
-                closedFirst = false;
-            } catch (TimeoutException e) {
-                // still running on the consumer close() closed
-            }
-        }
-        assertFalse(closedFirst, "close() returned while run() was still running on the consumer it closed");
-        assertNull(closer.get(120, TimeUnit.SECONDS));
-        assertNull(run.get(30, TimeUnit.SECONDS));
     }
 }
