@@ -93,7 +93,9 @@ import java.util.regex.Pattern;
  * <i>not</i> done), and a member that takes the partition over skips them. A crash therefore runs again
  * the records that were in flight and those finished since the last commit, nothing else, and loses
  * none. (The broker caps commit metadata at {@code offset.metadata.max.bytes}, 4096 by default; when the
- * description would not fit, the part that does not is left out and run again, never skipped.)
+ * description would not fit, the part that does not is left out and run again, never skipped. A broker
+ * set below the 4,000 characters written refuses the commit: the partitions go again at once with the
+ * plain offset, and later commits carry half the metadata, down to none.)
  *
  * <p><b>Rebalances.</b> When partitions are revoked the processor stops starting their records, waits
  * for the running ones (up to the {@link Builder#drainTimeout drain timeout}), commits, and only then
@@ -105,18 +107,25 @@ import java.util.regex.Pattern;
  * exponential backoff, up to {@link Builder#retry max attempts}; its key waits meanwhile, other keys
  * do not. Then the record goes to the {@link Builder#deadLetterTopic dead-letter topic} (key, value and
  * headers as read, plus {@code skein.dlt.topic}, {@code skein.dlt.partition}, {@code skein.dlt.offset},
- * {@code skein.dlt.attempts} and {@code skein.dlt.error}), or, without one, the processor stops and
+ * {@code skein.dlt.attempts} and {@code skein.dlt.error}, the error's text cut to 1 KiB), or, without one,
+ * the processor stops and
  * {@link #run} throws {@link RecordProcessingException}, leaving the record uncommitted. A record whose key
  * or value does not deserialize is not retried.
  *
  * <p><b>Back-pressure.</b> At most {@link Builder#maxInFlight} records (and bytes of keys and values)
- * are held, running or waiting behind their key. Polled records beyond that wait outside, taken in
+ * run at once (a record backing off before a retry counts as running). Records waiting behind their key
+ * take no room there, so a slow key, or under {@link Ordering#PARTITION} a slow partition, does not
+ * stop the others; instead each partition holds at most {@code maxInFlight} waiting records (and
+ * {@code maxInFlightBytes}), and a partition at that bound pauses on its own until half of it has
+ * drained. Polled records beyond the room wait outside, taken in
  * order as records end (by the thread whose record ended, which runs the one it took: no hand-off per
  * record while the processor is full); the loop polls again only while less than two polls' worth
  * ({@code max.poll.records}) waits there, and if that much waits for long, fetching pauses (the group
  * membership carries on) until it drains. Memory stays within the consumer's buffer, {@code maxInFlight}
- * and three polls. A partition whose oldest unfinished record holds back more than ten times
- * {@code maxInFlight} records is paused on its own until that record finishes.
+ * running, {@code maxInFlight} waiting per partition, and three polls. A partition whose oldest
+ * unfinished record holds back more than ten times {@code maxInFlight} records is paused on its own
+ * until that record finishes, and one whose oldest record has not ended for a minute is logged (WARN,
+ * once a minute).
  *
  * <p>Handlers run on the {@link Builder#executor executor}: by default a virtual thread per record on a
  * JVM that has them (21 and later), else a pool of up to {@code min(maxInFlight, 256 × CPUs, 1024)} daemon
@@ -1226,13 +1235,16 @@ public final class ParallelProcessor<K, V> implements AutoCloseable {
             return this;
         }
 
-        /** Records held at most (running or waiting behind their key); fetching pauses at the limit. Default 1,000. */
+        /**
+         * Records running at most (or backing off before a retry), and records waiting behind their key
+         * at most per partition (that partition's fetching pauses there). Default 1,000.
+         */
         public Builder<K, V> maxInFlight(int records) {
             this.maxInFlight = records;
             return this;
         }
 
-        /** Bytes of keys and values held at most; fetching pauses at the limit. Default 64 MiB. */
+        /** As {@link #maxInFlight}, in bytes of keys and values. Default 64 MiB. */
         public Builder<K, V> maxInFlightBytes(long bytes) {
             this.maxInFlightBytes = bytes;
             return this;
