@@ -45,7 +45,8 @@ class CompatibilityIT {
             new Target("3.9.1", MetadataMode.ZOOKEEPER),
             new Target("3.9.1", MetadataMode.KRAFT),
             new Target("4.0.2", MetadataMode.KRAFT),
-            new Target(KafkaCluster.BUILT_IN_RELEASE, MetadataMode.KRAFT));
+            new Target(KafkaCluster.BUILT_IN_RELEASE, MetadataMode.KRAFT),
+            new Target("4.4.0", MetadataMode.KRAFT));
     private static final Duration CASE_TIMEOUT = Duration.ofMinutes(3);
     private static final String TABLE_START = "<!-- compatibility table: written by compat/CompatibilityIT -->";
     private static final String TABLE_END = "<!-- end of compatibility table -->";
