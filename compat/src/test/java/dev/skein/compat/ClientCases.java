@@ -104,8 +104,9 @@ final class ClientCases {
             assertEquals(20, read.size(), "every record once");
             type = env.admin.groups().describe(List.of(group)).get(group).get(30, TimeUnit.SECONDS).type();
         }
-        GroupType expected = env.target.atLeast(4, 0) ? GroupType.CONSUMER : GroupType.CLASSIC;
-        assertEquals(expected, type, "the protocol auto picks on " + env.target);
+        // The cluster's finalized group.version decides, not the release: 4.x upgraded from 3.x runs classic.
+        GroupType expected = env.consumerProtocol() ? GroupType.CONSUMER : GroupType.CLASSIC;
+        assertEquals(expected, type, "the protocol auto picks on " + env.target + " (finalized " + env.finalized + ")");
         return type == GroupType.CONSUMER ? "consumer" : "classic";
     }
 
@@ -114,8 +115,9 @@ final class ClientCases {
     }
 
     static String groupConsumerProtocol(Env env) throws Exception {
-        if (!env.target.atLeast(4, 0)) {
-            // Asked for explicitly where the broker does not run it, the protocol is refused clearly.
+        if (!env.consumerProtocol()) {
+            // Asked for explicitly where the cluster does not run it, the protocol is refused clearly: on
+            // 3.x naming the release that brings it, on 4.x without group.version 1 naming the feature.
             try (Consumer<String, String> c = env.consumer().groupId(Env.unique("kip848")).groupProtocol(GroupProtocol.CONSUMER).build()) {
                 c.subscribe(List.of(env.topic("kip848", 1)));
                 UnsupportedVersionException e = assertThrows(UnsupportedVersionException.class, () -> {
@@ -124,11 +126,12 @@ final class ClientCases {
                         c.poll(Duration.ofMillis(200));
                     }
                 });
-                assertTrue(e.getMessage().contains("ConsumerGroupHeartbeat") && e.getMessage().contains("Kafka 4.0"),
-                        e.getMessage());
+                String names = env.target.atLeast(4, 0) ? "group.version" : "Kafka 4.0";
+                assertTrue(e.getMessage().contains("ConsumerGroupHeartbeat") && e.getMessage().contains(names),
+                        "the refusal names ConsumerGroupHeartbeat and " + names + ": " + e.getMessage());
             }
         }
-        env.needs(4, 0, "KIP-848");
+        env.needsFeature("group.version", 1, 4, 0, "KIP-848");
         return twoMembers(env, "consumer");
     }
 
@@ -250,10 +253,20 @@ final class ClientCases {
         return null;
     }
 
+    /**
+     * Two commits and an abort; read_committed sees the committed records once. The note is the
+     * transaction protocol the producer ran, seen at the coordinator: with version 2 (KIP-890) every
+     * commit or abort bumps the producer epoch, with version 1 the epoch stays. It must be the version
+     * the cluster finalized ({@code transaction.version}).
+     */
     static String transactions(Env env) throws Exception {
         String topic = env.topic("txn", 2);
-        try (Producer<String, String> p = env.producer().transactionalId(Env.unique("txn")).build()) {
+        String id = Env.unique("txn");
+        short before;
+        short after;
+        try (Producer<String, String> p = env.producer().transactionalId(id).build()) {
             p.initTransactions();
+            before = epoch(env, id);
             p.beginTransaction();
             Env.send(p, topic, Env.values("committed1", 10));
             p.commitTransaction();
@@ -263,6 +276,7 @@ final class ClientCases {
             p.beginTransaction();
             Env.send(p, topic, Env.values("committed2", 10));
             p.commitTransaction();
+            after = epoch(env, id);
         }
         List<String> committed = env.readAll(topic, 2, 20, IsolationLevel.READ_COMMITTED).stream()
                 .map(ConsumerRecord::value).toList();
@@ -271,9 +285,21 @@ final class ClientCases {
         assertEquals(20, committed.size(), "read_committed: the committed records once, no aborted one");
         assertEquals(expected, Set.copyOf(committed));
         assertEquals(30, env.readAll(topic, 2, 30, IsolationLevel.READ_UNCOMMITTED).size(), "read_uncommitted sees all");
-        // The producer runs transactions version 2 (KIP-890) where the cluster finalized it, else version 1.
-        var level = env.admin.cluster().features().get(30, TimeUnit.SECONDS).finalized().get("transaction.version");
-        return level != null && level.max() >= 2 ? "v2" : "v1";
+        String ran = switch (after - before) {
+            case 0 -> "v1";
+            case 3 -> "v2"; // one bump per end of transaction
+            default -> throw new AssertionError("producer epoch went from " + before + " to " + after
+                    + " over three transactions: neither version 1 (no bump) nor 2 (one per transaction)");
+        };
+        assertEquals(env.transactionsV2() ? "v2" : "v1", ran, "the transaction protocol the producer ran on "
+                + env.target + " (finalized " + env.finalized + ")");
+        return ran;
+    }
+
+    /** The producer epoch of a transactional id, as its coordinator describes it. */
+    static short epoch(Env env, String transactionalId) throws Exception {
+        return env.admin.transactions().describe(List.of(transactionalId)).get(transactionalId)
+                .get(30, TimeUnit.SECONDS).producerEpoch();
     }
 
     static String readCommitted(Env env) throws Exception {

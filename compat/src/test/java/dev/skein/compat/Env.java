@@ -19,6 +19,8 @@ import org.junit.jupiter.api.Assumptions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
@@ -29,12 +31,54 @@ final class Env implements AutoCloseable {
     final Target target;
     final KafkaCluster kafka;
     final Admin admin;
+    /** The cluster's finalized feature levels (KIP-584) when it started: none in ZooKeeper mode. */
+    final Map<String, Integer> finalized;
 
     Env(Target target) {
         this.target = target;
-        this.kafka = KafkaCluster.builder().release(target.release()).metadataMode(target.mode())
-                .aclAuthorizer(true).build().start();
+        KafkaCluster.Builder builder = KafkaCluster.builder().release(target.release()).metadataMode(target.mode())
+                .aclAuthorizer(true);
+        target.features().forEach(builder::feature);
+        this.kafka = builder.build().start();
         this.admin = Admin.builder().bootstrapServers(kafka.bootstrapServers()).build();
+        try {
+            Map<String, Integer> levels = new TreeMap<>();
+            admin.cluster().features().get(30, TimeUnit.SECONDS).finalized()
+                    .forEach((name, range) -> levels.put(name, (int) range.max()));
+            this.finalized = Map.copyOf(levels);
+        } catch (Exception e) {
+            close();
+            throw new IllegalStateException("cannot read the finalized features of " + target, e);
+        }
+    }
+
+    /** The finalized level of a feature, 0 when the cluster has not finalized it. */
+    int level(String feature) {
+        return finalized.getOrDefault(feature, 0);
+    }
+
+    /**
+     * Whether the cluster runs the consumer group protocol (KIP-848): {@code group.version} 1 or more
+     * finalized, as on a 4.x cluster formatted new, not on one upgraded from 3.x until an operator
+     * finalizes it. The release number does not decide this.
+     */
+    boolean consumerProtocol() {
+        return level("group.version") >= 1;
+    }
+
+    /** Whether the cluster runs transactions version 2 (KIP-890 part 2): {@code transaction.version} 2 finalized. */
+    boolean transactionsV2() {
+        return level("transaction.version") >= 2;
+    }
+
+    /**
+     * Skips the case unless the cluster finalized {@code feature} at {@code level}; the reason names the
+     * release that brings it where the release is older, else the feature level to finalize.
+     */
+    void needsFeature(String feature, int level, int major, int minor, String what) {
+        Assumptions.assumeTrue(level(feature) >= level, target.atLeast(major, minor)
+                ? "needs " + feature + " " + level + " (" + what + ")"
+                : "needs Kafka " + major + "." + minor + " (" + what + ")");
     }
 
     String bootstrap() {
