@@ -77,7 +77,15 @@ class CompatibilityIT {
         if (only.isEmpty()) {
             return MATRIX;
         }
-        Set<String> labels = Arrays.stream(only.split(",")).map(String::trim).collect(Collectors.toSet());
+        Set<String> labels = Arrays.stream(only.split(",")).map(String::trim).filter(l -> !l.isEmpty())
+                .collect(Collectors.toCollection(java.util.LinkedHashSet::new));
+        Set<String> valid = MATRIX.stream().map(Target::label).collect(Collectors.toCollection(java.util.LinkedHashSet::new));
+        List<String> unknown = labels.stream().filter(l -> !valid.contains(l)).toList();
+        if (!unknown.isEmpty()) {
+            // A typo would otherwise run nothing and pass.
+            throw new IllegalArgumentException("-Dskein.compat.releases names no target of the matrix: " + unknown
+                    + "; valid labels: " + String.join(", ", valid));
+        }
         return MATRIX.stream().filter(t -> labels.contains(t.label())).toList();
     }
 
