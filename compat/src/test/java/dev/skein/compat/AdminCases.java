@@ -7,6 +7,7 @@ import dev.skein.core.OffsetAndMetadata;
 import dev.skein.admin.ConfigEntry;
 import dev.skein.admin.ConfigOp;
 import dev.skein.admin.ConfigResource;
+import dev.skein.admin.FeatureMetadata;
 import dev.skein.admin.GroupDescription;
 import dev.skein.admin.GroupListing;
 import dev.skein.core.OffsetAndTimestamp;
@@ -18,6 +19,7 @@ import dev.skein.cli.Cli;
 import dev.skein.consumer.Consumer;
 import dev.skein.core.TopicPartition;
 import dev.skein.producer.Producer;
+import dev.skein.testkit.MetadataMode;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -28,6 +30,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
@@ -133,11 +136,41 @@ final class AdminCases {
         return null;
     }
 
+    /**
+     * The cluster as described: its one broker, its id (in KRaft mode the one testkit formatted the
+     * storage with; a ZooKeeper-mode cluster makes its own), and its features: none finalized in
+     * ZooKeeper mode; in KRaft mode {@code metadata.version}, the levels the target formatted with, and
+     * on 4.x formatted new the consumer group protocol and transactions version 2.
+     */
     static String adminCluster(Env env) throws Exception {
         var cluster = env.admin.cluster().describe().get(30, TimeUnit.SECONDS);
         assertEquals(1, cluster.brokers().size());
-        assertFalse(cluster.clusterId() == null || cluster.clusterId().isEmpty(), "cluster id");
-        env.admin.cluster().features().get(30, TimeUnit.SECONDS); // answered on every release, if only empty
+        if (env.target.mode() == MetadataMode.KRAFT) {
+            assertEquals(env.kafka.clusterId(), cluster.clusterId(), "the cluster id the storage was formatted with");
+        } else {
+            assertFalse(cluster.clusterId() == null || cluster.clusterId().isEmpty(), "cluster id");
+        }
+        FeatureMetadata features = env.admin.cluster().features().get(30, TimeUnit.SECONDS);
+        Map<String, Integer> finalized = new TreeMap<>();
+        features.finalized().forEach((name, range) -> finalized.put(name, (int) range.max()));
+        if (env.target.mode() == MetadataMode.ZOOKEEPER) {
+            assertEquals(Map.of(), finalized, "a ZooKeeper-mode cluster finalizes no feature");
+            return null;
+        }
+        assertTrue(finalized.getOrDefault("metadata.version", 0) >= 1, "metadata.version is finalized: " + finalized);
+        env.target.features().forEach((name, level) -> assertEquals(level, finalized.getOrDefault(name, 0),
+                name + " as formatted: " + finalized));
+        if (env.target.atLeast(4, 0)) {
+            // Every 4.x broker supports both, finalized or not (an upgraded cluster has not finalized them).
+            assertTrue(features.supported().get("group.version").max() >= 1, "group.version supported: " + features);
+            assertTrue(features.supported().get("transaction.version").max() >= 2,
+                    "transaction.version supported: " + features);
+            if (env.target.features().isEmpty()) {
+                assertTrue(finalized.getOrDefault("group.version", 0) >= 1, "new 4.x: group.version " + finalized);
+                assertTrue(finalized.getOrDefault("transaction.version", 0) >= 2,
+                        "new 4.x: transaction.version " + finalized);
+            }
+        }
         return null;
     }
 

@@ -11,13 +11,16 @@ import dev.skein.consumer.OffsetReset;
 import dev.skein.core.TopicPartition;
 import dev.skein.producer.Producer;
 import dev.skein.producer.ProducerBuilder;
+import dev.skein.producer.RecordMetadata;
 import dev.skein.serdes.Serdes;
 import dev.skein.testkit.Await;
+import dev.skein.testkit.DeliveryChecker;
 import dev.skein.testkit.KafkaCluster;
 import org.junit.jupiter.api.Assumptions;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -138,6 +141,24 @@ final class Env implements AutoCloseable {
         }
     }
 
+    /**
+     * As {@link #produce(String, List)}, telling {@code checker} what one producer sent, in order, and where
+     * each record was acknowledged.
+     */
+    void produce(String topic, List<String> values, DeliveryChecker checker) throws Exception {
+        try (Producer<String, String> p = producer().build()) {
+            List<java.util.concurrent.CompletableFuture<RecordMetadata>> acks = new ArrayList<>();
+            for (int i = 0; i < values.size(); i++) {
+                checker.sent("producer", values.get(i));
+                acks.add(p.send(dev.skein.producer.ProducerRecord.of(topic, key(i), values.get(i))));
+            }
+            for (int i = 0; i < values.size(); i++) {
+                RecordMetadata md = acks.get(i).get(60, TimeUnit.SECONDS);
+                checker.acknowledged(values.get(i), md.topic(), md.partition(), md.offset());
+            }
+        }
+    }
+
     static void send(Producer<String, String> p, String topic, List<String> values) throws Exception {
         List<java.util.concurrent.CompletableFuture<?>> acks = new ArrayList<>();
         for (int i = 0; i < values.size(); i++) {
@@ -180,6 +201,34 @@ final class Env implements AutoCloseable {
             c.poll(Duration.ofMillis(200)).forEach(out::add);
         }
         c.poll(Duration.ofMillis(300)).forEach(out::add);
+        return out;
+    }
+
+    /** Asserts that, per partition, {@code who} got records in offset order, each once. */
+    static void assertInOrderPerPartition(List<ConsumerRecord<String, String>> records, String who) {
+        Map<Integer, Long> last = new HashMap<>();
+        for (ConsumerRecord<String, String> r : records) {
+            Long before = last.put(r.partition(), r.offset());
+            if (before != null && r.offset() <= before) {
+                throw new AssertionError(who + " got offset " + r.offset() + " of partition " + r.partition()
+                        + " after offset " + before);
+            }
+        }
+    }
+
+    /** Values per key, in the order of {@code records}. */
+    static Map<String, List<String>> byKey(List<ConsumerRecord<String, String>> records) {
+        Map<String, List<String>> out = new TreeMap<>();
+        records.forEach(r -> out.computeIfAbsent(r.key(), k -> new ArrayList<>()).add(r.value()));
+        return out;
+    }
+
+    /** What {@link #send} keys each value by, per key, in send order. */
+    static Map<String, List<String>> byKeySent(List<String> values) {
+        Map<String, List<String>> out = new TreeMap<>();
+        for (int i = 0; i < values.size(); i++) {
+            out.computeIfAbsent(key(i), k -> new ArrayList<>()).add(values.get(i));
+        }
         return out;
     }
 
