@@ -14,7 +14,7 @@ import java.util.regex.Pattern;
 
 /**
  * An Apache Kafka release testkit can launch, and where its broker's jars are: the release testkit was
- * built with ({@code broker.classpath} in testkit's jar), or an older one from its
+ * built with ({@code broker.classpath} in testkit's jar), or another (older or newer) from its
  * {@code dev.skein:skein-testkit-kafka-<release>} artifact ({@code releases/<release>.classpath}).
  * A system property {@code skein.testkit.broker.classpath.<release>} (or, for the built-in release,
  * {@code skein.testkit.broker.classpath}) names the jars instead.
