@@ -14,6 +14,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -31,6 +33,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * killed with SIGKILL and restarted: a fresh read_committed reader sees every input value once.
  */
 @ExtendWith(KafkaClusterExtension.class)
+@Execution(ExecutionMode.CONCURRENT) // the fault lane, beside the other ITs: see this module's pom.xml
 class ExactlyOnceFaultIT {
 
     /**

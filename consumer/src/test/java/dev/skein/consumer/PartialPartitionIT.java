@@ -17,6 +17,8 @@ import org.apache.kafka.common.TopicPartitionInfo;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -46,6 +48,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * And a slow link to every broker (100 ms each way, 3 Mbit/s) slows the clients without breaking them.
  */
 @ExtendWith(KafkaClusterExtension.class)
+@Execution(ExecutionMode.CONCURRENT) // the fault lane, beside the other ITs: see this module's pom.xml
 class PartialPartitionIT {
     private static final int PARTITIONS = 3;
     private static final Duration FAULT = Duration.ofSeconds(20);

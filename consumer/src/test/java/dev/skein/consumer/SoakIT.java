@@ -19,6 +19,8 @@ import org.apache.kafka.common.ElectionType;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -48,6 +50,7 @@ import java.util.stream.IntStream;
  * first runs found four client bugs, each now fixed and covered by a focused IT.
  */
 @ExtendWith(KafkaClusterExtension.class)
+@Execution(ExecutionMode.CONCURRENT) // the fault lane, beside the other ITs: see this module's pom.xml
 class SoakIT {
     private static final int PARTITIONS = 6;
     private static final String IN = "soak";
