@@ -16,6 +16,8 @@ import dev.skein.testkit.FaultProxy;
 import dev.skein.testkit.KafkaCluster;
 import dev.skein.testkit.KafkaClusterExtension;
 import dev.skein.testkit.OwnCluster;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.Unpooled;
@@ -259,6 +261,60 @@ class HostileFetchIT {
     private static FaultProxy.Rewritten notCoordinator(ByteBuf frame) {
         return ResponseRewrite.changed(frame, OffsetCommitResponse.HIGHEST_SUPPORTED_VERSION, (short) 8, OffsetCommitResponse::read,
                 r -> r.topics().forEach(t -> t.partitions().forEach(p -> p.setErrorCode(ErrorCode.NOT_COORDINATOR.code()))));
+    }
+
+    /**
+     * {@code skein.consumer.fetch.latency} times the fetches that were answered, as Apache Kafka's
+     * {@code fetch-latency} does: while every response is lost (half-open link), the fetches that end in
+     * the 1 s request timeout are not among its samples, so its maximum stays near {@code fetch.max.wait.ms}.
+     */
+    @Test
+    void fetchLatencyTimesOnlyAnsweredFetches() throws Exception {
+        String topic = "fetch-latency";
+        DeliveryChecker checker = DeliveryChecker.expecting(DeliveryChecker.Guarantee.EXACTLY_ONCE);
+        produce(topic, checker);
+        checker.assigned("reader", 0, topic, 0);
+        FaultProxy proxy = kafka.proxy(1);
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        try (Consumer<String, String> c = Consumer.builder(Serdes.string(), Serdes.string()).meterRegistry(registry)
+                .bootstrapServers(kafka.bootstrapServers()).delivery(Delivery.MANUAL).offsetReset(OffsetReset.EARLIEST)
+                .maxPollRecords(50).property("fetch.max.bytes", 4_096).property("fetch.max.wait.ms", 100)
+                .requestTimeout(Duration.ofSeconds(1)).build()) {
+            c.assign(List.of(new TopicPartition(topic, 0)));
+            Runnable read = () -> c.poll(Duration.ofMillis(100))
+                    .forEach(r -> checker.received("reader", 0, r.topic(), r.partition(), r.offset(), r.value()));
+            Await.until("the first records read", Duration.ofSeconds(30), () -> {
+                read.run();
+                return checker.counts().get("distinct_read") > 0;
+            });
+            int requestsBefore = proxy.requests(ApiKey.FETCH.id());
+            proxy.halfOpen(true);
+            try {
+                // A fetch lost to the request timeout, then the link is whole again.
+                Await.until("a fetch sent into the half-open link", Duration.ofSeconds(30), () -> {
+                    read.run();
+                    return proxy.requests(ApiKey.FETCH.id()) > requestsBefore;
+                });
+                // A request that times out closes its connection, and the consumer connects again.
+                int connections = proxy.acceptedConnections();
+                Await.until("the lost fetch timed out", Duration.ofSeconds(30), () -> {
+                    read.run();
+                    return proxy.acceptedConnections() > connections;
+                });
+            } finally {
+                proxy.halfOpen(false);
+            }
+            Await.until("every record read after the link healed", Duration.ofSeconds(60), () -> {
+                read.run();
+                return checker.counts().get("distinct_read") >= RECORDS;
+            });
+        }
+        Timer latency = registry.get("skein.consumer.fetch.latency").timer();
+        assertTrue(latency.count() > 0, "answered fetches are timed");
+        assertTrue(latency.max(TimeUnit.MILLISECONDS) < 900, "no sample of a fetch lost to the 1 s request timeout: max "
+                + latency.max(TimeUnit.MILLISECONDS) + " ms over " + latency.count() + " fetches");
+        DeliveryChecker.Report report = checker.check();
+        assertTrue(report.violations().isEmpty(), report.toString());
     }
 
     /**

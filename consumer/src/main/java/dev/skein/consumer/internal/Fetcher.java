@@ -327,7 +327,6 @@ final class Fetcher implements FetchCollector.Source {
         client.<FetchResponse>send(node, ApiKey.FETCH, v -> request(settings, request, maxBytes, (short) v))
                 .whenComplete((resp, err) -> loop.execute(() -> {
                     inFlight.remove(node);
-                    latencyListener.accept(System.nanoTime() - start);
                     if (err != null) {
                         log.debug("fetch from broker {} failed: {}", node, err.toString());
                         readReplicas.values().removeIf(r -> r.node() == node); // back to the leaders
@@ -336,6 +335,9 @@ final class Fetcher implements FetchCollector.Source {
                         loop.schedule(this::wakeup, settings.client().retryBackoff().toMillis(), TimeUnit.MILLISECONDS);
                         return;
                     }
+                    // Answered fetches only, as Apache Kafka's fetch-latency: one lost to the request timeout
+                    // would read as a slow broker.
+                    latencyListener.accept(System.nanoTime() - start);
                     session.onResponse(request, resp.sessionId(), ErrorCode.forCode(resp.errorCode()));
                     if (closed) {
                         releaseAll(resp);
