@@ -294,6 +294,27 @@ class ConsumerIT {
         }
     }
 
+    /**
+     * A commit the broker refuses per partition (metadata over {@code offset.metadata.max.bytes}, 4096 by
+     * default) names the partitions by topic and number, also at OffsetCommit v10, whose response names
+     * topics by id only.
+     */
+    @Test
+    void aRefusedCommitNamesItsPartitions(KafkaCluster kafka) throws Exception {
+        String topic = topic(kafka, "refused-commit", 1);
+        TopicPartition tp = new TopicPartition(topic, 0);
+        try (Consumer<String, String> c = builder(kafka).groupId("g-" + UUID.randomUUID()).delivery(Delivery.MANUAL).build()) {
+            c.assign(List.of(tp));
+            RuntimeException e = assertThrows(RuntimeException.class,
+                    () -> c.commitSync(Map.of(tp, new OffsetAndMetadata(0, "m".repeat(5_000), -1))));
+            StringBuilder messages = new StringBuilder();
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                messages.append(t).append('\n');
+            }
+            assertTrue(messages.toString().contains("OffsetCommit of [" + topic + "-0]"), "the refusal names " + tp + ":\n" + messages);
+        }
+    }
+
     @Test
     void atLeastOnceCommitsWhatWasReturnedAtTheNextPollSoACrashOnlyRedelivers(KafkaCluster kafka) throws Exception {
         String topic = topic(kafka, "alo", 1);

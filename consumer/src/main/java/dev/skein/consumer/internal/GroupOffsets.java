@@ -328,10 +328,13 @@ final class GroupOffsets {
         Set<String> failed = new HashSet<>();
         ErrorCode first = null;
         for (OffsetCommitResponse.OffsetCommitResponseTopic t : r.topics()) {
+            // v10+ (KIP-848) names topics by id only
+            String name = t.name() != null && !t.name().isEmpty() ? t.name() : client.cluster().topicName(t.topicId());
             for (OffsetCommitResponse.OffsetCommitResponsePartition p : t.partitions()) {
                 ErrorCode code = ErrorCode.forCode(p.errorCode());
                 if (code != ErrorCode.NONE) {
-                    failed.add(t.name() + "-" + p.partitionIndex());
+                    failed.add(name != null ? name + "-" + p.partitionIndex()
+                            : "partition " + p.partitionIndex() + " of topic id " + t.topicId());
                     first = first == null ? code : first;
                 }
             }
