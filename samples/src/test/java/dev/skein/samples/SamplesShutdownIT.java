@@ -2,8 +2,11 @@ package dev.skein.samples;
 
 import dev.skein.admin.Admin;
 import dev.skein.admin.NewTopic;
+import dev.skein.consumer.Consumer;
+import dev.skein.consumer.Delivery;
 import dev.skein.core.OffsetAndMetadata;
 import dev.skein.core.TopicPartition;
+import dev.skein.serdes.Serdes;
 import dev.skein.testkit.Await;
 import dev.skein.testkit.KafkaCluster;
 import dev.skein.testkit.KafkaClusterExtension;
@@ -18,10 +21,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -30,7 +36,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The samples' {@code main}s run in a JVM of their own and stopped by SIGTERM (what {@code kill}, Docker
  * and Kubernetes send) still close their clients: a consumer commits what it processed and leaves its
- * group at once, rather than holding its partitions until its session times out.
+ * group at once, rather than holding its partitions until its session times out; a producer stops sending
+ * and writes what it holds, so every record it reports as sent is in the topic.
  */
 @ExtendWith(KafkaClusterExtension.class)
 class SamplesShutdownIT {
@@ -139,6 +146,43 @@ class SamplesShutdownIT {
         }
     }
 
+    @Test
+    void keyedProducerOnSigtermStopsSendingClosesAndEveryOrderItReportsSentIsWritten(KafkaCluster kafka) throws Exception {
+        String topic = SamplesIT.topic(kafka, 3);
+        int count = 50_000_000; // far more than it sends before the SIGTERM
+        List<TopicPartition> partitions = List.of(new TopicPartition(topic, 0), new TopicPartition(topic, 1),
+                new TopicPartition(topic, 2));
+        try (Sample sample = new Sample(KeyedProducerSample.class, kafka.bootstrapServers(), topic, String.valueOf(count));
+             Consumer<String, String> reader = Consumer.builder(Serdes.string(), Serdes.string())
+                     .bootstrapServers(kafka.bootstrapServers()).delivery(Delivery.MANUAL).build()) {
+            reader.assign(partitions);
+            Await.until("the sample is writing orders", Duration.ofSeconds(60),
+                    () -> total(reader.endOffsets(partitions)) >= 10_000);
+            Duration exit = sample.sigterm();
+            assertTrue(exit.compareTo(Duration.ofSeconds(30)) < 0, "exited " + exit + " after SIGTERM, not within its 30 s bound");
+            Matcher report = Pattern.compile("(\\d+) orders sent, (\\d+) written").matcher(sample.output());
+            assertTrue(report.find(), "no report of what was sent and written:\n" + sample.output());
+            int sent = Integer.parseInt(report.group(1));
+            assertTrue(sent >= 10_000 && sent < count, "stopped while sending, not before or after: sent " + sent);
+            assertEquals(sent, Integer.parseInt(report.group(2)), "every order sent was written:\n" + sample.output());
+
+            BitSet seen = new BitSet(); // order numbers in the topic
+            Map<TopicPartition, Long> end = reader.endOffsets(partitions);
+            reader.seekToBeginning(partitions);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (!partitions.stream().allMatch(tp -> reader.position(tp) >= end.get(tp))) {
+                assertTrue(System.nanoTime() < deadline, "the topic not read to its end " + end + " within 60 s");
+                reader.poll(Duration.ofMillis(200)).forEach(r -> seen.set(Integer.parseInt(r.value().substring("order ".length()))));
+            }
+            assertEquals(sent, seen.nextClearBit(0), "orders 0.." + (sent - 1) + " are all in the topic");
+            assertEquals(sent, seen.cardinality(), "and nothing past them");
+        }
+    }
+
+    private static long total(Map<TopicPartition, Long> offsets) {
+        return offsets.values().stream().mapToLong(Long::longValue).sum();
+    }
+
     private static Map<TopicPartition, Long> offsets(Admin admin, String group) throws Exception {
         return admin.groups().offsets(group).get(30, TimeUnit.SECONDS).entrySet().stream()
                 .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().offset()));
@@ -161,10 +205,12 @@ class SamplesShutdownIT {
             return Files.readString(log, StandardCharsets.UTF_8);
         }
 
-        /** Sends SIGTERM and waits (60 s at most) for the JVM to end. */
-        void sigterm() throws Exception {
+        /** Sends SIGTERM, waits (60 s at most) for the JVM to end and returns how long it took. */
+        Duration sigterm() throws Exception {
+            long start = System.nanoTime();
             process.destroy();
             assertTrue(process.waitFor(60, TimeUnit.SECONDS), "still running 60 s after SIGTERM:\n" + output());
+            return Duration.ofNanos(System.nanoTime() - start);
         }
 
         @Override
