@@ -4,6 +4,7 @@ import dev.skein.consumer.Consumer;
 import dev.skein.consumer.ConsumerRecord;
 import dev.skein.consumer.Delivery;
 import dev.skein.consumer.OffsetReset;
+import dev.skein.consumer.WakeupException;
 import dev.skein.producer.Producer;
 import dev.skein.producer.ProducerRecord;
 import dev.skein.serdes.JsonSerde;
@@ -16,6 +17,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -24,7 +27,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * at-least-once consumer maintains "customers by city". It may see an event twice after a crash, so
  * it applies each row's changes by version: a repeated or older event changes nothing.
  *
- * <p>Run: {@code ChangeDataIndexerSample localhost:9092 customer-changes}
+ * <p>Run: {@code ChangeDataIndexerSample localhost:9092 customer-changes} (writes four changes, indexes them in
+ * group {@code city-index} until 5 s pass without one, or until SIGTERM / Ctrl-C, and prints the view; either way
+ * it closes its clients: the table's producer sends what it holds, the consumer commits and leaves the group).
  */
 public final class ChangeDataIndexerSample {
     private ChangeDataIndexerSample() {}
@@ -87,9 +92,10 @@ public final class ChangeDataIndexerSample {
             return live;
         }
 
+        /** Closes the producer: it sends what it holds and waits for the answers, 10 s at most. */
         @Override
         public void close() {
-            producer.close();
+            producer.close(Duration.ofSeconds(10)); // bounded, so a shutdown hook waiting for it is too
         }
     }
 
@@ -132,14 +138,21 @@ public final class ChangeDataIndexerSample {
      * Returns how many events changed the view.
      */
     public static int index(String bootstrap, String topic, String group, CityIndex index, Duration idle) {
-        try (Consumer<String, Change> consumer = Consumer.builder(Serdes.string(), JsonSerde.of(Change.class))
-                .bootstrapServers(bootstrap).groupId(group).delivery(Delivery.AT_LEAST_ONCE)
-                .offsetReset(OffsetReset.EARLIEST).build()) {
+        try (Consumer<String, Change> consumer = consumer(bootstrap, group)) {
             return index(consumer, topic, index, idle);
         }
     }
 
-    /** The loop of {@link #index(String, String, String, CityIndex, Duration)}, on a consumer the caller owns. */
+    private static Consumer<String, Change> consumer(String bootstrap, String group) {
+        return Consumer.builder(Serdes.string(), JsonSerde.of(Change.class))
+                .bootstrapServers(bootstrap).groupId(group).delivery(Delivery.AT_LEAST_ONCE)
+                .offsetReset(OffsetReset.EARLIEST).build();
+    }
+
+    /**
+     * The loop of {@link #index(String, String, String, CityIndex, Duration)}, on a consumer the caller owns
+     * (at-least-once, with a group) and closes afterwards: its close() commits what was applied.
+     */
     public static int index(Consumer<String, Change> consumer, String topic, CityIndex index, Duration idle) {
         int changed = 0;
         consumer.subscribe(List.of(topic));
@@ -155,16 +168,34 @@ public final class ChangeDataIndexerSample {
         return changed;
     }
 
-    public static void main(String[] args) {
-        try (CustomerTable table = new CustomerTable(args[0], args[1])) {
+    public static void main(String[] args) throws InterruptedException {
+        CountDownLatch closed = new CountDownLatch(1);
+        CityIndex index = new CityIndex();
+        // The consumer is built first so that a SIGTERM or Ctrl-C at any point can wake it: wakeup() makes its
+        // current or next poll() throw, also when it lands while the table still writes. The hook then holds the JVM
+        // until close() below has run: the table's producer sent what it holds, and the consumer committed what was
+        // applied and left the group at once, rather than holding its partitions until its session times out.
+        try (Consumer<String, Change> consumer = consumer(args[0], "city-index");
+             CustomerTable table = new CustomerTable(args[0], args[1])) {
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                consumer.wakeup();
+                try {
+                    closed.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "stop-indexer"));
             table.upsert("c1", "Ada", "London");
             table.upsert("c2", "Grace", "New York");
             table.upsert("c1", "Ada", "Paris");
             table.delete("c2");
             table.committedRows();
+            index(consumer, args[1], index, Duration.ofSeconds(5));
+            System.out.println(index.view());
+        } catch (WakeupException e) {
+            System.out.println("stopped; the view so far: " + index.view());
+        } finally {
+            closed.countDown();
         }
-        CityIndex index = new CityIndex();
-        index(args[0], args[1], "city-index", index, Duration.ofSeconds(5));
-        System.out.println(index.view());
     }
 }

@@ -179,6 +179,21 @@ class SamplesShutdownIT {
         }
     }
 
+    @Test
+    void changeDataIndexerOnSigtermCommitsAndLeavesTheGroup(KafkaCluster kafka) throws Exception {
+        String topic = SamplesIT.topic(kafka, 1);
+        String group = "city-index"; // the sample's; only this test uses it
+        try (Sample sample = new Sample(ChangeDataIndexerSample.class, kafka.bootstrapServers(), topic);
+             Admin admin = Admin.builder().bootstrapServers(kafka.bootstrapServers()).build()) {
+            Await.until("the index committed the table's 4 changes", Duration.ofSeconds(60),
+                    () -> Map.of(new TopicPartition(topic, 0), 4L).equals(offsets(admin, group)));
+            sample.sigterm(); // well within the sample's 5 s idle time
+            assertEquals(List.of(), admin.groups().describe(List.of(group)).get(group).get(30, TimeUnit.SECONDS).members(),
+                    "the consumer left the group on SIGTERM:\n" + sample.output());
+            assertTrue(sample.output().contains("stopped"), "stopped by the SIGTERM, not by idling:\n" + sample.output());
+        }
+    }
+
     private static long total(Map<TopicPartition, Long> offsets) {
         return offsets.values().stream().mapToLong(Long::longValue).sum();
     }
