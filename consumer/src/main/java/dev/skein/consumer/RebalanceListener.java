@@ -9,6 +9,10 @@ import java.util.Collection;
  * that call. {@link #onPartitionsLost} means the partitions may already belong to another member:
  * do not commit for them.
  *
+ * <p>A topic deleted and created again under the same name is a new log: if the group does not move its
+ * partitions itself, the listener hears them lost (the old log's) and then assigned (the new log's),
+ * though the assignment did not change.
+ *
  * <p>An exception a callback throws does not change the rebalance: the partitions are revoked, lost or
  * assigned all the same, the rest of the rebalance step runs (the other callbacks included), and the
  * first such exception is then thrown out of the {@code poll()} (or {@code unsubscribe()}) that ran it,

@@ -24,6 +24,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.time.Duration;
 import java.util.List;
@@ -333,6 +335,168 @@ class TopicInterestIT {
         }
         assertEquals(List.of(expected), ExactlyOnceIT.readCommitted(kafka, out, 1),
                 "the old records copied once, then the new topic from its start");
+    }
+
+    /**
+     * A topic deleted and created again under a subscribed consumer: its listener hears the old
+     * incarnation's partitions go, then the new one's come (the same partitions by name). The group may
+     * move them itself (a classic leader that saw the topic gone revokes them, and assigns them once it is
+     * back); if it does not (a KIP-848 member, whose assignment names topic ids, or a classic leader that
+     * saw only the new id), they are lost, then assigned. A commit the listener makes as they go (for
+     * the old log's end) is left out; the new log is read from its start.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"classic", "consumer"})
+    void aSubscribedConsumersListenerHearsARecreatedTopicsPartitionsLostThenAssigned(String protocol) throws Exception {
+        String suffix = UUID.randomUUID().toString().substring(0, 8);
+        String r = "reborn-heard-" + suffix;
+        String group = "reborn-heard-" + suffix;
+        TopicPartition tp = new TopicPartition(r, 0);
+        List<String> heard = new CopyOnWriteArrayList<>();
+        java.util.concurrent.atomic.AtomicBoolean oldLogGone = new java.util.concurrent.atomic.AtomicBoolean();
+        try (Admin admin = admin(); KafkaProducer<String, String> producer = producer()) {
+            admin.createTopics(List.of(new NewTopic(r, 1, (short) 1))).all().get(60, TimeUnit.SECONDS);
+            for (int i = 0; i < 5; i++) {
+                producer.send(new ProducerRecord<>(r, 0, null, "old-" + i)).get(30, TimeUnit.SECONDS);
+            }
+            try (dev.skein.consumer.Consumer<String, String> c = dev.skein.consumer.Consumer.builder(Serdes.string(), Serdes.string())
+                    .bootstrapServers(kafka.bootstrapServers()).groupId(group).delivery(Delivery.MANUAL)
+                    .offsetReset(OffsetReset.EARLIEST).property("group.protocol", protocol)
+                    .property("metadata.max.age.ms", 200).build()) {
+                c.subscribe(List.of(r), new RebalanceListener() {
+                    @Override
+                    public void onPartitionsAssigned(java.util.Collection<TopicPartition> partitions) {
+                        heard.add("assigned " + partitions);
+                    }
+
+                    @Override
+                    public void onPartitionsRevoked(java.util.Collection<TopicPartition> partitions) {
+                        heard.add("revoked " + partitions);
+                        if (partitions.contains(tp) && oldLogGone.compareAndSet(false, true)) {
+                            c.commitSync(Map.of(tp, OffsetAndMetadata.of(5))); // the old log's end
+                        }
+                    }
+
+                    @Override
+                    public void onPartitionsLost(java.util.Collection<TopicPartition> partitions) {
+                        heard.add("lost " + partitions);
+                        if (partitions.contains(tp) && oldLogGone.compareAndSet(false, true)) {
+                            c.commitSync(Map.of(tp, OffsetAndMetadata.of(5))); // the old log's end
+                        }
+                    }
+                });
+                List<String> read = new CopyOnWriteArrayList<>();
+                Await.until("the old records read", Duration.ofSeconds(60), () -> {
+                    c.poll(Duration.ofMillis(100)).forEach(rec -> read.add(rec.value()));
+                    return read.size() >= 5;
+                });
+                c.commitSync();
+                recreate(admin, r);
+                try {
+                    Await.until("the listener told " + tp + " went, then came", Duration.ofSeconds(60), () -> {
+                        c.poll(Duration.ofMillis(100)).forEach(rec -> read.add(rec.value()));
+                        List<String> since = List.copyOf(heard);
+                        since = since.subList(since.indexOf("assigned [" + tp + "]") + 1, since.size()); // after the first
+                        int gone = Math.max(since.indexOf("lost [" + tp + "]"), since.indexOf("revoked [" + tp + "]"));
+                        return gone >= 0 && since.subList(gone, since.size()).contains("assigned [" + tp + "]");
+                    });
+                } catch (AssertionError e) {
+                    throw new AssertionError(e.getMessage() + "; heard " + heard, e);
+                }
+                for (int i = 0; i < 3; i++) {
+                    producer.send(new ProducerRecord<>(r, 0, null, "new-" + i)).get(30, TimeUnit.SECONDS);
+                }
+                Await.until("the new records read", Duration.ofSeconds(60), () -> {
+                    c.poll(Duration.ofMillis(100)).forEach(rec -> read.add(rec.value()));
+                    return read.contains("new-2");
+                });
+                assertEquals(List.of("old-0", "old-1", "old-2", "old-3", "old-4", "new-0", "new-1", "new-2"), read,
+                        "the new log from its start; heard: " + heard);
+            }
+            Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> committed =
+                    admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
+            assertNull(committed.get(new org.apache.kafka.common.TopicPartition(r, 0)),
+                    "the commit made as the old log went landed on the new topic: " + committed + "; heard: " + heard);
+        }
+    }
+
+    /**
+     * A parallel processor whose records of a topic are still running when the topic is deleted and
+     * created again: their work belongs to the old log. When they finish, nothing is committed for the
+     * new topic from them (a member taking over would otherwise skip the new topic's first records).
+     */
+    @Test
+    void aParallelProcessorCommitsNothingOfAnOldIncarnationForTheRecreatedTopic() throws Exception {
+        String suffix = UUID.randomUUID().toString().substring(0, 8);
+        String r = "reborn-parallel-" + suffix;
+        String group = "reborn-parallel-" + suffix;
+        List<UUID> metadataIds = new CopyOnWriteArrayList<>();
+        java.util.concurrent.CountDownLatch recreated = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicInteger started = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger returned = new java.util.concurrent.atomic.AtomicInteger();
+        try (Admin admin = admin(); KafkaProducer<String, String> producer = producer()) {
+            admin.createTopics(List.of(new NewTopic(r, 1, (short) 1))).all().get(60, TimeUnit.SECONDS);
+            for (int i = 0; i < 10; i++) {
+                producer.send(new ProducerRecord<>(r, 0, null, "old-" + i)).get(30, TimeUnit.SECONDS);
+            }
+            ParallelProcessor<String, String> processor = ParallelProcessor.builder(Serdes.string().deserializer(),
+                            Serdes.string().deserializer())
+                    .bootstrapServers(kafka.bootstrapServers()).groupId(group).topics(r).offsetReset(OffsetReset.EARLIEST)
+                    .ordering(ParallelProcessor.Ordering.UNORDERED).commitInterval(Duration.ofMillis(100))
+                    .drainTimeout(Duration.ofSeconds(1)).property("metadata.max.age.ms", 200).build();
+            java.util.concurrent.CompletableFuture<Void> running = java.util.concurrent.CompletableFuture.runAsync(() ->
+                    processor.run(rec -> {
+                        if (rec.value().startsWith("old-")) {
+                            started.incrementAndGet();
+                            try {
+                                recreated.await(60, TimeUnit.SECONDS);
+                            } finally {
+                                returned.incrementAndGet();
+                            }
+                        }
+                    }));
+            try {
+                Await.until("every old record running", Duration.ofSeconds(60), () -> started.get() == 10);
+                proxy().rewriteResponses(ApiKey.METADATA.id(), Integer.MAX_VALUE, f -> metadata(f, m -> m.topics().forEach(t -> {
+                    if (r.equals(t.name()) && t.errorCode() == ErrorCode.NONE.code()) {
+                        metadataIds.add(t.topicId());
+                    }
+                })));
+                UUID newId = recreate(admin, r);
+                Await.until("three Metadata answers naming r's new topic id", Duration.ofSeconds(30),
+                        () -> metadataIds.stream().filter(newId::equals).count() >= 3);
+            } finally {
+                recreated.countDown();
+            }
+            Await.until("every old record's handler returned", Duration.ofSeconds(30), () -> returned.get() == 10);
+            processor.close(); // drains and commits what is done
+            running.get(60, TimeUnit.SECONDS);
+            Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.consumer.OffsetAndMetadata> committed =
+                    admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS);
+            org.apache.kafka.clients.consumer.OffsetAndMetadata c = committed.get(new org.apache.kafka.common.TopicPartition(r, 0));
+            assertTrue(c == null || c.offset() == 0, "the old incarnation's work was committed for the new topic: " + committed);
+        }
+    }
+
+    /**
+     * Deletes {@code topic} and waits until it exists again under a new id: created here once the deletion
+     * has gone through, or by a consumer's Metadata request first (they may create topics); returns the id.
+     */
+    private static UUID recreate(Admin admin, String topic) throws Exception {
+        Uuid old = admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic).topicId();
+        admin.deleteTopics(List.of(topic)).all().get(30, TimeUnit.SECONDS);
+        Uuid created = Await.value("topic " + topic + " created again", Duration.ofSeconds(60), () -> {
+            try {
+                return admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).topicId(topic).get(30, TimeUnit.SECONDS);
+            } catch (java.util.concurrent.ExecutionException e) {
+                if (!(e.getCause() instanceof org.apache.kafka.common.errors.TopicExistsException)) {
+                    throw e;
+                }
+                Uuid now = admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic).topicId();
+                return now.equals(old) ? null : now; // still being deleted, or created again by a consumer
+            }
+        });
+        return new UUID(created.getMostSignificantBits(), created.getLeastSignificantBits());
     }
 
     private static void awaitAssignment(dev.skein.consumer.Consumer<String, String> c, Set<TopicPartition> expected) {

@@ -38,6 +38,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 /**
@@ -423,6 +424,28 @@ final class ConsumerGroup {
             listenerFailure = null;
             throw e;
         }
+    }
+
+    /**
+     * Partitions this member holds whose topic was deleted and created again (a new topic id), which the
+     * group itself need not move (the classic protocol assigns names, and the same names come back). To
+     * the listener the old log's partitions are lost, then {@code renew} moves the positions to the new
+     * log, and what it reset is assigned: state a listener keeps per partition (finished offsets, a cache
+     * by offset) describes records the new log does not have. A callback's exception is raised once both
+     * ran, as in a rebalance.
+     */
+    void reborn(Collection<TopicPartition> parts, Supplier<? extends Collection<TopicPartition>> renew) {
+        if (listener == null) {
+            renew.get();
+            return;
+        }
+        Set<TopicPartition> lost = Set.copyOf(parts);
+        listen(() -> listener.onPartitionsLost(lost));
+        Set<TopicPartition> assigned = Set.copyOf(renew.get());
+        if (!assigned.isEmpty()) {
+            listen(() -> listener.onPartitionsAssigned(assigned));
+        }
+        raiseListenerFailure();
     }
 
     private void lose(Collection<TopicPartition> parts) {

@@ -36,6 +36,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.function.Function;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -376,19 +377,34 @@ public final class SkeinConsumer<K, V> implements Consumer<K, V> {
         }
         idsCheckedAgainst = c;
         idsCheckedAt = assignments;
-        List<TopicPartition> reborn = subscriptions.checkTopicIds(t -> {
+        Function<String, UUID> ids = t -> {
             Cluster.TopicInfo info = c.topic(t);
             if (info == null || info.error() != ErrorCode.NONE) {
                 return null;
             }
             return info.id() != null ? info.id() : new UUID(0, 0); // a broker before KIP-516
-        }, settings.offsetReset());
+        };
+        List<TopicPartition> ending = subscriptions.recreated(ids);
+        if (ending.isEmpty() || !inGroup()) {
+            renewIncarnations(ids);
+            return;
+        }
+        // To the rebalance listener the old log's partitions are lost and the new log's assigned (state kept
+        // for them, such as ParallelProcessor's finished offsets, describes records the new log does not have).
+        // Lost is told before the positions move, so a commit it makes is for the old log, and left out.
+        group.reborn(ending, () -> renewIncarnations(ids));
+    }
+
+    /** Notes the topic ids of partitions not noted yet, and resets those whose topic id changed. */
+    private List<TopicPartition> renewIncarnations(Function<String, UUID> ids) {
+        List<TopicPartition> reborn = subscriptions.checkTopicIds(ids, settings.offsetReset());
         fetcher.wakeup(); // partitions whose ids were just noted may be fetched now
         if (!reborn.isEmpty()) {
             log.warn("{} belong to topics deleted and created again (new topic id): their positions are reset by"
                     + " auto.offset.reset ({})", reborn, settings.offsetReset());
             collector.drop(reborn);
         }
+        return reborn;
     }
 
     /**

@@ -255,6 +255,25 @@ final class SubscriptionState {
     }
 
     /**
+     * The assigned partitions whose noted topic id differs from what {@code ids} says now (deleted and
+     * created again), without changing anything: {@link #checkTopicIds} resets them.
+     */
+    synchronized List<TopicPartition> recreated(Function<String, UUID> ids) {
+        List<TopicPartition> out = List.of();
+        for (Map.Entry<TopicPartition, PartitionState> e : assigned.entrySet()) {
+            UUID now = ids.apply(e.getKey().topic());
+            UUID was = e.getValue().topicId;
+            if (now != null && was != null && !now.equals(was)) {
+                if (out.isEmpty()) {
+                    out = new ArrayList<>();
+                }
+                out.add(e.getKey());
+            }
+        }
+        return out;
+    }
+
+    /**
      * Notes the topic ids metadata knows now ({@code ids}: null when it knows none). A partition whose
      * topic has a new id was deleted and created again: its position, which pointed into the old log,
      * is dropped and reset by {@code strategy} (committed offsets of the old topic mean nothing for the
