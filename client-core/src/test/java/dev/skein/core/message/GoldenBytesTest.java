@@ -6,6 +6,8 @@ import org.apache.kafka.common.message.ApiVersionsRequestData;
 import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.message.MetadataRequestData;
 import org.apache.kafka.common.message.ProduceRequestData;
+import org.apache.kafka.common.message.TxnOffsetCommitRequestData;
+import org.apache.kafka.common.message.TxnOffsetCommitResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ByteBufferAccessor;
 import org.apache.kafka.common.protocol.ObjectSerializationCache;
@@ -38,6 +40,63 @@ class GoldenBytesTest {
             }
             assertSame(ref, ours, v);
         }
+    }
+
+    /** KIP-1242 (Kafka 4.4): v5 names the cluster and node the client means to reach. */
+    @Test
+    void apiVersionsRequestV5CarriesTheClusterIdAndNodeId() {
+        ApiVersionsRequest ours = new ApiVersionsRequest().setClientSoftwareName("skein").setClientSoftwareVersion("0.1.0")
+                .setClusterId("MkU3OEVBNTcwNTJENDM2Qk").setNodeId(3);
+        ApiVersionsRequestData ref = new ApiVersionsRequestData().setClientSoftwareName("skein")
+                .setClientSoftwareVersion("0.1.0").setClusterId("MkU3OEVBNTcwNTJENDM2Qk").setNodeId(3);
+        assertSame(ref, ours, (short) 5);
+        // ignorable: a lower version leaves them out, as a broker below 4.4 must not see them
+        assertSame(new ApiVersionsRequestData().setClientSoftwareName("skein").setClientSoftwareVersion("0.1.0"), ours, (short) 4);
+        ApiVersionsRequest back = ApiVersionsRequest.read(io.netty.buffer.Unpooled.wrappedBuffer(RandomMessages.encode(ours, (short) 5)), (short) 5);
+        assertEquals("MkU3OEVBNTcwNTJENDM2Qk", back.clusterId());
+        assertEquals(3, back.nodeId());
+    }
+
+    /** KIP-1319 (Kafka 4.4): TxnOffsetCommit v6 carries topic ids instead of names; v5 still names them. */
+    @Test
+    void txnOffsetCommitRequestV6CarriesTopicIdsAndV5Names() {
+        for (short v : new short[] {5, 6}) {
+            TxnOffsetCommitRequest.TxnOffsetCommitRequestTopic topic = new TxnOffsetCommitRequest.TxnOffsetCommitRequestTopic()
+                    .setPartitions(List.of(new TxnOffsetCommitRequest.TxnOffsetCommitRequestPartition().setPartitionIndex(3)
+                            .setCommittedOffset(42).setCommittedLeaderEpoch(7).setCommittedMetadata("")));
+            TxnOffsetCommitRequestData.TxnOffsetCommitRequestTopic refTopic = new TxnOffsetCommitRequestData.TxnOffsetCommitRequestTopic()
+                    .setPartitions(List.of(new TxnOffsetCommitRequestData.TxnOffsetCommitRequestPartition().setPartitionIndex(3)
+                            .setCommittedOffset(42).setCommittedLeaderEpoch(7).setCommittedMetadata("")));
+            if (v >= 6) {
+                topic.setTopicId(TOPIC_ID);
+                refTopic.setTopicId(refUuid(TOPIC_ID));
+            } else {
+                topic.setName("orders");
+                refTopic.setName("orders");
+            }
+            TxnOffsetCommitRequest ours = new TxnOffsetCommitRequest().setTransactionalId("tx").setGroupId("g")
+                    .setProducerId(7).setProducerEpoch((short) 1).setGenerationIdOrMemberEpoch(5).setMemberId("m")
+                    .setTopics(List.of(topic));
+            TxnOffsetCommitRequestData ref = new TxnOffsetCommitRequestData().setTransactionalId("tx").setGroupId("g")
+                    .setProducerId(7).setProducerEpoch((short) 1).setGenerationIdOrMemberEpoch(5).setMemberId("m")
+                    .setTopics(List.of(refTopic));
+            assertSame(ref, ours, v);
+        }
+    }
+
+    /** A v6 answer names its topics by id: what the producer maps back to the offsets it sent. */
+    @Test
+    void txnOffsetCommitResponseV6IsReadByTopicId() {
+        TxnOffsetCommitResponseData ref = new TxnOffsetCommitResponseData().setTopics(List.of(
+                new TxnOffsetCommitResponseData.TxnOffsetCommitResponseTopic().setTopicId(refUuid(TOPIC_ID)).setPartitions(List.of(
+                        new TxnOffsetCommitResponseData.TxnOffsetCommitResponsePartition().setPartitionIndex(3)
+                                .setErrorCode((short) 100)))));
+        ObjectSerializationCache cache = new ObjectSerializationCache();
+        ByteBuffer bytes = ByteBuffer.allocate(ref.size(cache, (short) 6));
+        ref.write(new ByteBufferAccessor(bytes), cache, (short) 6);
+        TxnOffsetCommitResponse ours = TxnOffsetCommitResponse.read(io.netty.buffer.Unpooled.wrappedBuffer(bytes.array()), (short) 6);
+        assertEquals(TOPIC_ID, ours.topics().get(0).topicId());
+        assertEquals(100, ours.topics().get(0).partitions().get(0).errorCode(), "UNKNOWN_TOPIC_ID");
     }
 
     @Test
