@@ -12,6 +12,7 @@ import dev.skein.core.errors.NotEnoughReplicasException;
 import dev.skein.core.errors.NotLeaderException;
 import dev.skein.core.errors.OffsetOutOfRangeException;
 import dev.skein.core.errors.ProducerFencedException;
+import dev.skein.core.errors.RebootstrapRequiredException;
 import dev.skein.core.errors.RecordTooLargeException;
 import dev.skein.core.errors.SequenceException;
 import dev.skein.core.errors.SkeinException;
@@ -157,11 +158,17 @@ public enum ErrorCode {
     DUPLICATE_VOTER(126, false, ApiException::new),
     VOTER_NOT_FOUND(127, false, ApiException::new),
     INVALID_REGULAR_EXPRESSION(128, false, InvalidRequestException::new),
-    REBOOTSTRAP_REQUIRED(129, false, ApiException::new),
+    REBOOTSTRAP_REQUIRED(129, false, RebootstrapRequiredException::new),
     STREAMS_INVALID_TOPOLOGY(130, false, ApiException::new),
     STREAMS_INVALID_TOPOLOGY_EPOCH(131, false, ApiException::new),
     STREAMS_TOPOLOGY_FENCED(132, false, ApiException::new),
-    SHARE_SESSION_LIMIT_REACHED(133, true, ApiException::new);
+    SHARE_SESSION_LIMIT_REACHED(133, true, ApiException::new),
+    /** Kafka 4.4: DeleteGroups v3 could not delete a group; the per-group ErrorMessage says why. */
+    GROUP_DELETION_FAILED(134, false, GroupException::new),
+    /** Kafka 4.4 (KIP-1331): StreamsGroupTopologyDescriptionUpdate was not applied. */
+    STREAMS_TOPOLOGY_DESCRIPTION_UPDATE_FAILED(135, false, ApiException::new),
+    /** Kafka 4.4: UnregisterController named a controller that is not registered. */
+    CONTROLLER_ID_NOT_REGISTERED(136, false, ApiException::new);
 
     private static final ErrorCode[] BY_CODE;
 

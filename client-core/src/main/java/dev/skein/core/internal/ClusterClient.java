@@ -70,6 +70,15 @@ public final class ClusterClient implements AutoCloseable {
         this.connections = new ConnectionManager(resources, options, oneLoop ? loop : null);
         this.metadata = new MetadataManager(options.metadataMaxAge(), options.retryBackoff(), options.retryBackoffMax());
         connections.onAuthenticationFailure((refused, node) -> metadata.failWaiters(refused));
+        // KIP-1242: connections name the cluster and broker they mean (ApiVersions v5); an address that turned
+        // out to be another's makes the next refresh bootstrap again, as REBOOTSTRAP_REQUIRED in Metadata does.
+        if (options.rebootstrap()) {
+            connections.expectClusterId(() -> metadata.cluster().clusterId());
+        }
+        connections.onRebootstrapRequired((misrouted, node) -> {
+            metadata.requireRebootstrap();
+            refreshMetadata();
+        });
     }
 
     /**

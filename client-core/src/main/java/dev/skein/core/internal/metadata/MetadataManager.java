@@ -233,6 +233,15 @@ public final class MetadataManager {
         return rebootstrapRequired;
     }
 
+    /**
+     * A broker answered a connection's ApiVersions with {@code REBOOTSTRAP_REQUIRED} (KIP-1242): the
+     * metadata names an address that now belongs to another broker or cluster. As after a Metadata
+     * answer with that error, the next refresh goes to the bootstrap servers.
+     */
+    public synchronized void requireRebootstrap() {
+        rebootstrapRequired = true;
+    }
+
     /** Milliseconds until a refresh is due (0 when due now); large when one is in flight. */
     public synchronized long timeToNextUpdate(long nowMs) {
         if (inFlight) {

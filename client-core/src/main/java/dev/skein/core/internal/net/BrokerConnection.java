@@ -6,6 +6,7 @@ import dev.skein.core.ErrorCode;
 import dev.skein.core.errors.AuthenticationException;
 import dev.skein.core.errors.NetworkException;
 import dev.skein.core.errors.OutcomeUnknownException;
+import dev.skein.core.errors.RebootstrapRequiredException;
 import dev.skein.core.errors.ProtocolException;
 import dev.skein.core.errors.SkeinException;
 import dev.skein.core.errors.TimeoutException;
@@ -101,6 +102,8 @@ public final class BrokerConnection {
     private final String name;
     private final CompletableFuture<Throwable> closed = new CompletableFuture<>();
     private volatile BrokerVersions versions;
+    /** The cluster the client means to reach, for ApiVersions v5; null when not known (set before the handshake). */
+    private volatile String expectedClusterId;
     private volatile int inFlightCount;
     private volatile int reauthentications;
 
@@ -157,6 +160,19 @@ public final class BrokerConnection {
     public static CompletableFuture<BrokerConnection> connect(ClientResources resources, ClientOptions options,
                                                               int nodeId, InetSocketAddress address, EventLoop loop,
                                                               Duration setupTimeout) {
+        return connect(resources, options, nodeId, address, loop, setupTimeout, null);
+    }
+
+    /**
+     * As {@link #connect(ClientResources, ClientOptions, int, InetSocketAddress, EventLoop, Duration)},
+     * telling the broker which cluster ({@code clusterId}, null when not known) and node the client means
+     * to reach: ApiVersions v5 (KIP-1242) carries both when both are known (a broker's id, not a bootstrap
+     * address), and a broker that is not that node of that cluster answers {@code REBOOTSTRAP_REQUIRED}; the
+     * connection then fails with {@link RebootstrapRequiredException}.
+     */
+    public static CompletableFuture<BrokerConnection> connect(ClientResources resources, ClientOptions options,
+                                                              int nodeId, InetSocketAddress address, EventLoop loop,
+                                                              Duration setupTimeout, String clusterId) {
         CompletableFuture<BrokerConnection> result = new CompletableFuture<>();
         BrokerConnection[] holder = new BrokerConnection[1];
         Bootstrap b = new Bootstrap()
@@ -203,6 +219,7 @@ public final class BrokerConnection {
             }, setupTimeout.toMillis(), TimeUnit.MILLISECONDS);
             result.whenComplete((c, e) -> timer.cancel(false));
             result.thenAccept(c -> c.loop.execute(c::checkIdle));
+            conn.expectedClusterId = clusterId;
             SslHandler tls = conn.channel.pipeline().get(SslHandler.class);
             if (tls == null) {
                 conn.handshake(ApiKey.API_VERSIONS.highestStableVersion(), result);
@@ -219,10 +236,30 @@ public final class BrokerConnection {
         return result;
     }
 
-    private void handshake(short version, CompletableFuture<BrokerConnection> result) {
+    /** The broker's own id: a coordinator lane's id names it; -1 for a bootstrap address. */
+    private int brokerId() {
+        return nodeId < 0 ? -1 : ConnectionManager.isCoordinatorLane(nodeId) ? ConnectionManager.COORDINATOR_LANE_BASE - nodeId
+                : nodeId;
+    }
+
+    /**
+     * The ApiVersions request at {@code version}. From v5 (KIP-1242) it names the cluster and node the
+     * client means, when it knows both (the KIP asks for both or neither): after the first metadata, to a
+     * broker by id. The fields are ignorable, so a broker below 4.4, which negotiates a lower version, is
+     * never sent them.
+     */
+    static ApiVersionsRequest apiVersionsRequest(short version, String clusterId, int brokerId) {
         ApiVersionsRequest req = new ApiVersionsRequest()
                 .setClientSoftwareName(SOFTWARE_NAME)
                 .setClientSoftwareVersion(SOFTWARE_VERSION);
+        if (version >= 5 && clusterId != null && brokerId >= 0) {
+            req.setClusterId(clusterId).setNodeId(brokerId);
+        }
+        return req;
+    }
+
+    private void handshake(short version, CompletableFuture<BrokerConnection> result) {
+        ApiVersionsRequest req = apiVersionsRequest(version, expectedClusterId, brokerId());
         this.<ApiVersionsResponse>send(req, version).whenComplete((resp, err) -> {
             if (err != null) {
                 // Only the handshake was on the wire: for the requests waiting on this connection the
@@ -246,6 +283,17 @@ public final class BrokerConnection {
                     }
                 }
                 handshake((short) Math.min(brokerMax, version - 1), result);
+                return;
+            }
+            if (code == ErrorCode.REBOOTSTRAP_REQUIRED) {
+                // KIP-1242: whoever answers at this address is not broker brokerId() of cluster
+                // expectedClusterId (the broker moved, a stale DNS or proxy entry, another cluster).
+                RebootstrapRequiredException e = new RebootstrapRequiredException(name + " is not broker " + brokerId()
+                        + " of cluster " + expectedClusterId + ": it answered ApiVersions with REBOOTSTRAP_REQUIRED"
+                        + " (KIP-1242); the client's metadata names an address that now belongs to another broker or"
+                        + " cluster, and it bootstraps again from bootstrap.servers", ErrorCode.REBOOTSTRAP_REQUIRED);
+                result.completeExceptionally(e);
+                close(null);
                 return;
             }
             if (code != ErrorCode.NONE) {

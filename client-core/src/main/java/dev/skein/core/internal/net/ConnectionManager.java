@@ -4,6 +4,7 @@ import dev.skein.core.ClientOptions;
 import dev.skein.core.ClientResources;
 import dev.skein.core.Node;
 import dev.skein.core.errors.AuthenticationException;
+import dev.skein.core.errors.RebootstrapRequiredException;
 import dev.skein.core.errors.NetworkException;
 import dev.skein.core.internal.Backoff;
 import dev.skein.core.internal.Retry;
@@ -28,6 +29,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.ObjIntConsumer;
+import java.util.function.Supplier;
 
 /**
  * One connection per broker, opened on demand and shared by all callers, with exponential backoff
@@ -74,6 +76,9 @@ public final class ConnectionManager implements AutoCloseable {
     /** A TLS handshake closed without a word was logged as a warning once (later ones at debug). */
     private volatile boolean handshakeClosedLogged;
     private final List<ObjIntConsumer<AuthenticationException>> authListeners = new CopyOnWriteArrayList<>();
+    private final List<ObjIntConsumer<RebootstrapRequiredException>> rebootstrapListeners = new CopyOnWriteArrayList<>();
+    /** The cluster id the connections to brokers by id name in ApiVersions v5 (KIP-1242); null: none. */
+    private volatile Supplier<String> expectedClusterId = () -> null;
 
     /** Every connection's event loop, or null to spread connections over the resources' loops. */
     private final EventLoop pinnedLoop;
@@ -309,6 +314,25 @@ public final class ConnectionManager implements AutoCloseable {
     }
 
     /**
+     * The cluster id a connection to a broker by id tells the broker it means, with the broker's id
+     * (ApiVersions v5, KIP-1242); null when not known. The metadata's, under
+     * {@code metadata.recovery.strategy=rebootstrap} only: under {@code none} the client could not act on
+     * the answer, so the KIP turns the check off.
+     */
+    public void expectClusterId(Supplier<String> clusterId) {
+        this.expectedClusterId = clusterId;
+    }
+
+    /**
+     * Runs {@code listener} when a broker answers a connection's ApiVersions with {@code REBOOTSTRAP_REQUIRED}
+     * (KIP-1242: the address does not belong to the cluster and node the client meant), with the broker id
+     * and the error, on an event loop (it must not block). The connection attempt fails with the error.
+     */
+    public void onRebootstrapRequired(ObjIntConsumer<RebootstrapRequiredException> listener) {
+        rebootstrapListeners.add(listener);
+    }
+
+    /**
      * Records a refusal ({@link #refused}) and passes every other failure on. A TLS handshake the peer
      * closed without a word stays a retriable network error, as in Apache Kafka's NetworkClient
      * ("terminated during authentication", then a reconnect after the backoff): silence is no proof of a
@@ -379,10 +403,22 @@ public final class ConnectionManager implements AutoCloseable {
             // loops that are shutting down.
             return CompletableFuture.failedFuture(new NetworkException("client is closed", null, false));
         }
-        return BrokerConnection.connect(resources, options, nodeId, addrs.get(i), pinnedLoop, setupTimeout(nodeId))
+        String clusterId = nodeId == BOOTSTRAP ? null : expectedClusterId.get();
+        return BrokerConnection.connect(resources, options, nodeId, addrs.get(i), pinnedLoop, setupTimeout(nodeId), clusterId)
                 .handle((conn, err) -> {
                     if (err == null) {
                         return CompletableFuture.completedFuture(conn);
+                    }
+                    if (unwrap(err) instanceof RebootstrapRequiredException misrouted) {
+                        log.warn("{}", misrouted.getMessage());
+                        for (ObjIntConsumer<RebootstrapRequiredException> l : rebootstrapListeners) {
+                            try {
+                                l.accept(misrouted, nodeId);
+                            } catch (RuntimeException e) {
+                                log.warn("a rebootstrap listener threw", e);
+                            }
+                        }
+                        return CompletableFuture.<BrokerConnection>failedFuture(misrouted);
                     }
                     if (i + 1 < addrs.size() && !(unwrap(err) instanceof AuthenticationException)) {
                         return connectFirst(nodeId, addrs, i + 1);
