@@ -11,4 +11,6 @@ module dev.skein.producer {
     requires org.slf4j;
 
     exports dev.skein.producer;
+    // SkeinProducer.sendOffsetsToTransaction with the topic ids the consumer read from (ExactlyOnceProcessor)
+    exports dev.skein.producer.internal to dev.skein.consumer;
 }

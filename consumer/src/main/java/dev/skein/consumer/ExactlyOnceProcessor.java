@@ -13,6 +13,7 @@ import dev.skein.producer.ProducerInterceptor;
 import dev.skein.producer.ProducerOptions;
 import dev.skein.producer.ProducerRecord;
 import dev.skein.producer.TransactionAbortableException;
+import dev.skein.producer.internal.SkeinProducer;
 import dev.skein.serdes.Deserializer;
 import dev.skein.serdes.SerializationException;
 import dev.skein.serdes.Serializer;
@@ -156,9 +157,12 @@ public final class ExactlyOnceProcessor<KI, VI, KO, VO> implements AutoCloseable
                     TRACING.process(r, observations, () -> sendOutputs(r, transform));
                 }
             }
-            // TxnOffsetCommit names topics, not topic ids: offsets read from a topic deleted and created again
-            // since would be committed for the new one, whose records below them no one has read. They are
-            // left out; the outputs of the old records, which can never be read again, still commit.
+            // TxnOffsetCommit up to v5 names topics, not topic ids: offsets read from a topic deleted and created
+            // again since would be committed for the new one, whose records below them no one has read. Those
+            // seen recreated are left out; the outputs of the old records, which can never be read again, still
+            // commit. At v6 (KIP-1319, Kafka 4.4 under transactions version 2) the offsets go with the ids they
+            // were read from, and a recreation this check is too early to see is refused by the coordinator
+            // (UNKNOWN_TOPIC_ID: the transaction is abortable, and aborts below).
             Set<TopicPartition> reborn = recreated(next.keySet());
             if (!reborn.isEmpty()) {
                 log.warn("{} belong to topics deleted and created again: their offsets are left out of the transaction",
@@ -166,7 +170,7 @@ public final class ExactlyOnceProcessor<KI, VI, KO, VO> implements AutoCloseable
                 next.keySet().removeAll(reborn);
             }
             if (!next.isEmpty()) {
-                producer.sendOffsetsToTransaction(next, consumer.groupMetadata());
+                sendOffsets(next);
             }
         } catch (TransactionAbortableException e) {
             return abortOrEnd(batch.size(), start, e);
@@ -323,6 +327,19 @@ public final class ExactlyOnceProcessor<KI, VI, KO, VO> implements AutoCloseable
                 }
                 log.warn("the {} did not finish ({}); {}", what, e.getMessage(), again);
             }
+        }
+    }
+
+    /**
+     * The batch's offsets into the transaction, with the topic ids their records were read from when both
+     * sides are Skein's (the consumer knows the ids; the producer sends them at TxnOffsetCommit v6), so the
+     * coordinator refuses the offsets of a topic that is no longer the one read from.
+     */
+    private void sendOffsets(Map<TopicPartition, OffsetAndMetadata> next) {
+        if (consumer instanceof SkeinConsumer<KI, VI> skein && producer instanceof SkeinProducer<KO, VO> p) {
+            p.sendOffsetsToTransaction(next, consumer.groupMetadata(), skein.topicIdsRead(next.keySet()));
+        } else {
+            producer.sendOffsetsToTransaction(next, consumer.groupMetadata());
         }
     }
 

@@ -204,10 +204,28 @@ public final class SkeinConsumer<K, V> implements Consumer<K, V> {
     }
 
     /**
+     * The topic ids {@code partitions}' positions were read from, by topic name (a partition without one,
+     * not fetched since it was assigned by id, is left out). {@code ExactlyOnceProcessor} hands them to the
+     * producer, whose TxnOffsetCommit v6 (KIP-1319) sends them instead of the names: the coordinator then
+     * refuses offsets of a topic deleted since, even one created again after {@link #recreatedSince} looked.
+     */
+    public Map<String, UUID> topicIdsRead(Collection<TopicPartition> partitions) {
+        Map<String, UUID> out = new HashMap<>();
+        for (TopicPartition tp : partitions) {
+            UUID read = subscriptions.topicId(tp);
+            if (read != null) {
+                out.put(tp.topic(), read);
+            }
+        }
+        return out;
+    }
+
+    /**
      * Those of {@code partitions} whose topic metadata now names under another id than the one their
      * positions were read from: deleted and created again since (the next poll resets them). For offsets
-     * that travel in a request naming topics only, as {@code ExactlyOnceProcessor}'s TxnOffsetCommit does:
-     * sent, they would be committed for the new topic. A topic metadata does not describe now is left out.
+     * that travel in a request naming topics, as TxnOffsetCommit up to v5 does (a broker below 4.4, or
+     * transactions version 1): sent, they would be committed for the new topic. A topic metadata does not
+     * describe now is left out.
      */
     public Set<TopicPartition> recreatedSince(Collection<TopicPartition> partitions) {
         Cluster c = client.cluster();

@@ -30,9 +30,11 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -401,15 +403,50 @@ public final class SkeinProducer<K, V> implements Producer<K, V> {
         t.beginTransaction();
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The topics go by id (TxnOffsetCommit v6, KIP-1319) when this producer's metadata knows the id of
+     * each of them and the group's coordinator speaks v6; otherwise by name. Metadata is not asked for
+     * them: a producer that never wrote to the topics it read from names them.
+     */
     @Override
     public void sendOffsetsToTransaction(Map<TopicPartition, OffsetAndMetadata> offsets, ConsumerGroupMetadata group) {
+        sendOffsetsToTransaction(offsets, group, Map.of());
+    }
+
+    /**
+     * {@link #sendOffsetsToTransaction(Map, ConsumerGroupMetadata)} with the ids of the topics' incarnations
+     * the records were read from ({@code topicIds}, by topic name; the consumer knows them, as
+     * {@code ExactlyOnceProcessor} hands them over), taken before this producer's metadata, which may
+     * already name a topic created again since. At TxnOffsetCommit v6 the coordinator then refuses the
+     * offsets of a topic deleted since (the transaction becomes abortable) rather than committing them
+     * for a new topic of the same name. Not API: Skein's consumer module calls it.
+     */
+    public void sendOffsetsToTransaction(Map<TopicPartition, OffsetAndMetadata> offsets, ConsumerGroupMetadata group,
+                                         Map<String, UUID> topicIds) {
         Objects.requireNonNull(group, "group");
         if (offsets.isEmpty()) {
             return;
         }
         TransactionManager t = txn();
         t.requireNoPendingCall("sendOffsetsToTransaction()");
-        await(t.sendOffsets(Map.copyOf(offsets), group), "sendOffsetsToTransaction()");
+        await(t.sendOffsets(Map.copyOf(offsets), group, topicIds(offsets, topicIds)), "sendOffsetsToTransaction()");
+    }
+
+    /** {@code given}, completed from this producer's metadata for the topics it leaves out. */
+    private Map<String, UUID> topicIds(Map<TopicPartition, OffsetAndMetadata> offsets, Map<String, UUID> given) {
+        Map<String, UUID> ids = new HashMap<>(given);
+        Cluster c = client.cluster();
+        for (TopicPartition tp : offsets.keySet()) {
+            if (!ids.containsKey(tp.topic()) && c != null) {
+                Cluster.TopicInfo info = c.topic(tp.topic());
+                if (info != null && info.error() == ErrorCode.NONE && info.id() != null) {
+                    ids.put(tp.topic(), info.id());
+                }
+            }
+        }
+        return ids;
     }
 
     @Override

@@ -115,8 +115,10 @@ final class TransactionManager {
         state.checkSend();
     }
 
-    CompletableFuture<Void> sendOffsets(Map<TopicPartition, OffsetAndMetadata> offsets, ConsumerGroupMetadata group) {
-        return onLoop(() -> requests.sendOffsets(offsets, group, System.nanoTime()));
+    /** See {@link TxnRequests#sendOffsets(Map, ConsumerGroupMetadata, Map, long)}: {@code topicIds} by topic name. */
+    CompletableFuture<Void> sendOffsets(Map<TopicPartition, OffsetAndMetadata> offsets, ConsumerGroupMetadata group,
+                                        Map<String, java.util.UUID> topicIds) {
+        return onLoop(() -> requests.sendOffsets(offsets, group, topicIds, System.nanoTime()));
     }
 
     /** See {@link TxnState#requireEndMayStart}: a timed-out commit is finished by committing again, and so on. */

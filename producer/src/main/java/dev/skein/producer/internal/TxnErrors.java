@@ -67,9 +67,20 @@ final class TxnErrors {
                 // AddPartitionsToTxn answers this for the partitions a neighbour's error held back
                 return api == Api.ADD_PARTITIONS ? Outcome.IGNORE : Outcome.FATAL;
             }
-            case UNKNOWN_MEMBER_ID, ILLEGAL_GENERATION, FENCED_INSTANCE_ID -> {
-                // KIP-447: the consumer group moved on since the records were read; abort and read again
+            case UNKNOWN_MEMBER_ID, ILLEGAL_GENERATION, FENCED_INSTANCE_ID, GROUP_ID_NOT_FOUND, STALE_MEMBER_EPOCH -> {
+                // KIP-447: the consumer group moved on since the records were read; abort and read again.
+                // KIP-1319 (TxnOffsetCommit v6) answers GROUP_ID_NOT_FOUND and STALE_MEMBER_EPOCH where v5
+                // answered ILLEGAL_GENERATION for both: Apache Kafka's producer reads all of them alike.
                 return api == Api.TXN_OFFSET_COMMIT ? Outcome.ABORTABLE : Outcome.FATAL;
+            }
+            case UNKNOWN_TOPIC_ID -> {
+                // TxnOffsetCommit v6 (KIP-1319) carries the topic ids the records were read from; the coordinator
+                // does not know one: that incarnation of the topic is gone (deleted, maybe created again). Apache
+                // Kafka's producer retries it as retriable, which ends, after max.block.ms, in a timeout that makes
+                // the transaction abortable (KAFKA-19176). Skein aborts at once: the answer cannot tell a
+                // broker whose metadata lags from a gone topic, an abort is safe for both and costs one
+                // re-read, while waiting costs max.block.ms for an outcome that is the same for a gone topic.
+                return api == Api.TXN_OFFSET_COMMIT ? Outcome.ABORTABLE : code.isRetriable() ? Outcome.RETRY : Outcome.FATAL;
             }
             case UNKNOWN_PRODUCER_ID -> {
                 // the producer's state is gone on the coordinator; an abort (and epoch bump) recovers it

@@ -38,6 +38,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.IntFunction;
 
@@ -106,12 +107,37 @@ final class TxnRequests {
     private static final class Offsets extends Call {
         final Map<TopicPartition, OffsetAndMetadata> offsets;
         final ConsumerGroupMetadata group;
+        /** The id of every topic of {@link #offsets}, or empty: then TxnOffsetCommit names them (v5 at most). */
+        final Map<String, UUID> topicIds;
 
-        Offsets(Map<TopicPartition, OffsetAndMetadata> offsets, ConsumerGroupMetadata group, boolean v2) {
+        Offsets(Map<TopicPartition, OffsetAndMetadata> offsets, ConsumerGroupMetadata group, Map<String, UUID> topicIds,
+                boolean v2) {
             super(v2 ? "TxnOffsetCommit for group " + group.groupId() : "AddOffsetsToTxn for group " + group.groupId(),
                     v2 ? Step.TXN_OFFSET_COMMIT : Step.ADD_OFFSETS);
             this.offsets = Map.copyOf(offsets);
             this.group = group;
+            this.topicIds = complete(offsets, topicIds);
+        }
+
+        /** {@code ids} if it has an id (not the zero id) for every topic of {@code offsets}, else none. */
+        private static Map<String, UUID> complete(Map<TopicPartition, OffsetAndMetadata> offsets, Map<String, UUID> ids) {
+            for (TopicPartition tp : offsets.keySet()) {
+                UUID id = ids.get(tp.topic());
+                if (id == null || (id.getMostSignificantBits() == 0 && id.getLeastSignificantBits() == 0)) {
+                    return Map.of();
+                }
+            }
+            return Map.copyOf(ids);
+        }
+
+        /** The name of the topic a v6 answer gives by id. */
+        String topicName(UUID id) {
+            for (Map.Entry<String, UUID> e : topicIds.entrySet()) {
+                if (e.getValue().equals(id)) {
+                    return e.getKey();
+                }
+            }
+            return String.valueOf(id);
         }
     }
 
@@ -165,13 +191,25 @@ final class TxnRequests {
         return start(new Init(), now);
     }
 
-    /** sendOffsetsToTransaction(): completes once the offsets are part of the transaction. */
+    /** sendOffsetsToTransaction() without topic ids: TxnOffsetCommit names the topics (v5 at most). */
     CompletableFuture<Void> sendOffsets(Map<TopicPartition, OffsetAndMetadata> offsets, ConsumerGroupMetadata group, long now) {
+        return sendOffsets(offsets, group, Map.of(), now);
+    }
+
+    /**
+     * sendOffsetsToTransaction(): completes once the offsets are part of the transaction. With an id for
+     * each of their topics ({@code topicIds}, by name; the ids of the topics' incarnations the records
+     * were read from) TxnOffsetCommit may go at v6, which carries the ids instead of the names (KIP-1319),
+     * so a coordinator whose topic of that name is another incarnation refuses them (UNKNOWN_TOPIC_ID)
+     * instead of committing them for it. Without them, or a coordinator below v6, it names the topics.
+     */
+    CompletableFuture<Void> sendOffsets(Map<TopicPartition, OffsetAndMetadata> offsets, ConsumerGroupMetadata group,
+                                        Map<String, UUID> topicIds, long now) {
         state.checkSend();
         if (v2) {
             state.joined(now); // TxnOffsetCommit adds the group: whatever its answer, EndTxn is due from here
         }
-        return start(new Offsets(offsets, group, v2), now);
+        return start(new Offsets(offsets, group, topicIds, v2), now);
     }
 
     /**
@@ -424,19 +462,33 @@ final class TxnRequests {
     private void onTxnOffsetCommit(Offsets c, TxnOffsetCommitResponse r, long now) {
         String group = c.group.groupId();
         for (TxnOffsetCommitResponse.TxnOffsetCommitResponseTopic t : r.topics()) {
+            // v6 answers by topic id (KIP-1319), earlier versions by name
+            String topic = t.name() != null && !t.name().isEmpty() ? t.name() : c.topicName(t.topicId());
             for (TxnOffsetCommitResponse.TxnOffsetCommitResponsePartition p : t.partitions()) {
                 ErrorCode code = ErrorCode.forCode(p.errorCode());
                 if (TxnErrors.classify(TxnErrors.Api.TXN_OFFSET_COMMIT, code) == TxnErrors.Outcome.REFIND_COORDINATOR) {
                     moved.add(new Moved(Coordinators.Kind.GROUP, group));
                 }
                 if (code == ErrorCode.UNKNOWN_MEMBER_ID || code == ErrorCode.ILLEGAL_GENERATION
-                        || code == ErrorCode.FENCED_INSTANCE_ID) {
-                    fail(c, new TransactionAbortableException("the offsets of " + t.name() + "-" + p.partitionIndex()
+                        || code == ErrorCode.FENCED_INSTANCE_ID || code == ErrorCode.STALE_MEMBER_EPOCH
+                        || code == ErrorCode.GROUP_ID_NOT_FOUND) {
+                    // KIP-1319: v6 answers GROUP_ID_NOT_FOUND and STALE_MEMBER_EPOCH where v5 answered
+                    // ILLEGAL_GENERATION for both; all are a group that moved on, as Apache Kafka's producer reads them.
+                    fail(c, new TransactionAbortableException("the offsets of " + topic + "-" + p.partitionIndex()
                             + " cannot join the transaction: group " + group + " has rebalanced since"
                             + " the records were read (" + code + "); abort and read again", null));
                     return;
                 }
-                if (!check(c, TxnErrors.Api.TXN_OFFSET_COMMIT, code, "TxnOffsetCommit of " + t.name() + "-"
+                if (code == ErrorCode.UNKNOWN_TOPIC_ID) {
+                    // The topic the records were read from is gone (deleted, and maybe created again under a new
+                    // id): its offsets must not join, as they would once have for a topic of the same name.
+                    fail(c, new TransactionAbortableException("the offsets of " + topic + "-" + p.partitionIndex()
+                            + " cannot join the transaction: the coordinator does not know topic id "
+                            + c.topicIds.get(topic) + ", the one the records were read from (the topic was deleted"
+                            + " since, or created again: UNKNOWN_TOPIC_ID); abort and read again", null));
+                    return;
+                }
+                if (!check(c, TxnErrors.Api.TXN_OFFSET_COMMIT, code, "TxnOffsetCommit of " + topic + "-"
                         + p.partitionIndex(), now)) {
                     return;
                 }
@@ -652,15 +704,28 @@ final class TxnRequests {
         };
     }
 
+    /**
+     * The highest TxnOffsetCommit version for these offsets: v4 under transactions version 1 (KIP-890: v5
+     * and up add the group to the transaction themselves), v5 when a topic has no id to send, else v6
+     * (KIP-1319: topic ids instead of names), as far as the coordinator speaks it.
+     */
+    static int txnOffsetCommitMax(boolean v2, boolean haveIds) {
+        return !v2 ? 4 : haveIds ? Short.MAX_VALUE : 5;
+    }
+
     private Outgoing txnOffsetCommit(Offsets c, long pid, short epoch) {
         ConsumerGroupMetadata group = c.group;
         Map<TopicPartition, OffsetAndMetadata> offsets = c.offsets;
+        Map<String, UUID> ids = c.topicIds;
         String id = transactionalId;
         return new Outgoing(Step.TXN_OFFSET_COMMIT, Coordinators.Kind.GROUP, group.groupId(), ApiKey.TXN_OFFSET_COMMIT,
-                v2 ? Short.MAX_VALUE : 4, v -> {
+                txnOffsetCommitMax(v2, !ids.isEmpty()), v -> {
                     Map<String, TxnOffsetCommitRequest.TxnOffsetCommitRequestTopic> topics = new LinkedHashMap<>();
-                    offsets.forEach((tp, o) -> topics.computeIfAbsent(tp.topic(), t -> new TxnOffsetCommitRequest
-                            .TxnOffsetCommitRequestTopic().setName(t).setPartitions(new ArrayList<>())).partitions()
+                    offsets.forEach((tp, o) -> topics.computeIfAbsent(tp.topic(), t -> v >= 6
+                            ? new TxnOffsetCommitRequest.TxnOffsetCommitRequestTopic().setTopicId(ids.get(t))
+                                    .setPartitions(new ArrayList<>())
+                            : new TxnOffsetCommitRequest.TxnOffsetCommitRequestTopic().setName(t)
+                                    .setPartitions(new ArrayList<>())).partitions()
                             .add(new TxnOffsetCommitRequest.TxnOffsetCommitRequestPartition().setPartitionIndex(tp.partition())
                                     .setCommittedOffset(o.offset()).setCommittedLeaderEpoch(o.leaderEpoch())
                                     .setCommittedMetadata(o.metadata())));
@@ -668,7 +733,7 @@ final class TxnRequests {
                             .setGroupId(group.groupId()).setProducerId(pid).setProducerEpoch(epoch)
                             .setTopics(new ArrayList<>(topics.values()));
                     if (v >= 3) { // KIP-447: the coordinator fences a zombie consumer by its generation
-                        r.setGenerationId(group.generationId()).setMemberId(group.memberId())
+                        r.setGenerationIdOrMemberEpoch(group.generationId()).setMemberId(group.memberId())
                                 .setGroupInstanceId(group.groupInstanceId());
                     }
                     return r;

@@ -63,6 +63,9 @@ class TxnErrorsTest {
         expect(Api.TXN_OFFSET_COMMIT, RETRY, UNKNOWN_TOPIC_OR_PARTITION);
         expect(Api.TXN_OFFSET_COMMIT, ABORTABLE, UNKNOWN_MEMBER_ID, ILLEGAL_GENERATION, FENCED_INSTANCE_ID,
                 GROUP_AUTHORIZATION_FAILED, TRANSACTION_ABORTABLE, UNKNOWN_PRODUCER_ID);
+        // v6 (KIP-1319): a group gone or a stale member epoch, as a rebalance; a topic id the coordinator does not
+        // know (the incarnation read from is gone) at once rather than retried until max.block.ms
+        expect(Api.TXN_OFFSET_COMMIT, ABORTABLE, GROUP_ID_NOT_FOUND, STALE_MEMBER_EPOCH, UNKNOWN_TOPIC_ID);
         expect(Api.TXN_OFFSET_COMMIT, FATAL, UNSUPPORTED_FOR_MESSAGE_FORMAT, INVALID_COMMIT_OFFSET_SIZE,
                 OFFSET_METADATA_TOO_LARGE, INVALID_GROUP_ID);
 

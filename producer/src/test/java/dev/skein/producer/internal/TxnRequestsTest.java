@@ -235,7 +235,7 @@ class TxnRequestsTest {
         assertEquals(Coordinators.Kind.GROUP, commit.to());
         assertEquals("g", commit.key());
         TxnOffsetCommitRequest r = (TxnOffsetCommitRequest) commit.build().apply(3);
-        assertEquals(3, r.generationId(), "KIP-447: the member's generation fences a zombie");
+        assertEquals(3, r.generationIdOrMemberEpoch(), "KIP-447: the member's generation fences a zombie");
         assertEquals(42, r.topics().get(0).partitions().get(0).committedOffset());
         m.onAnswer(commit, offsetsCommitted(ErrorCode.NOT_COORDINATOR), null, now);
         assertEquals(List.of(new TxnRequests.Moved(Coordinators.Kind.GROUP, "g")), m.takeMoved(),
@@ -257,6 +257,64 @@ class TxnRequestsTest {
             assertEquals(Step.TXN_OFFSET_COMMIT, commit.step(), "version 2: no AddOffsetsToTxn");
             t.onAnswer(commit, offsetsCommitted(code), null, now);
             assertInstanceOf(TransactionAbortableException.class, failure(f), code.name());
+            assertEquals(TxnState.State.ABORTABLE_ERROR, s.state(), code.name());
+        }
+    }
+
+    @Test
+    void offsetsWithTheTopicIdsTheyWereReadFromGoAtV6ByIdAndWithoutThemByNameAtV5() {
+        java.util.UUID in = java.util.UUID.randomUUID();
+        TxnState s = new TxnState(ID);
+        TxnRequests t = inTransactionV2(s);
+        t.sendOffsets(Map.of(new dev.skein.core.TopicPartition("in", 0), OffsetAndMetadata.of(42)), GROUP,
+                Map.of("in", in), now);
+        Outgoing byId = t.poll(now, false).get(0);
+        assertEquals(Short.MAX_VALUE, byId.maxVersion(), "as high as the coordinator speaks: v6 and up carry ids");
+        TxnOffsetCommitRequest v6 = (TxnOffsetCommitRequest) byId.build().apply(6);
+        assertEquals(in, v6.topics().get(0).topicId());
+        assertEquals(3, v6.generationIdOrMemberEpoch());
+        TxnOffsetCommitRequest v5 = (TxnOffsetCommitRequest) byId.build().apply(5);
+        assertEquals("in", v5.topics().get(0).name(), "a coordinator below 4.4 gets the names");
+
+        TxnRequests named = inTransactionV2(new TxnState(ID));
+        named.sendOffsets(Map.of(new dev.skein.core.TopicPartition("in", 0), OffsetAndMetadata.of(42)), GROUP, now);
+        assertEquals(5, named.poll(now, false).get(0).maxVersion(), "no ids: v6 cannot name the topics");
+        TxnRequests partly = inTransactionV2(new TxnState(ID));
+        partly.sendOffsets(Map.of(new dev.skein.core.TopicPartition("in", 0), OffsetAndMetadata.of(1),
+                new dev.skein.core.TopicPartition("other", 0), OffsetAndMetadata.of(1)), GROUP, Map.of("in", in), now);
+        assertEquals(5, partly.poll(now, false).get(0).maxVersion(), "an id missing for one topic: names for all");
+        assertEquals(4, TxnRequests.txnOffsetCommitMax(false, true), "transactions version 1: v4 at most (KIP-890)");
+    }
+
+    /** KIP-1319: a v6 answer names its topics by id; UNKNOWN_TOPIC_ID there means the incarnation read from is gone. */
+    @Test
+    void offsetsOfATopicIdTheCoordinatorDoesNotKnowMakeTheTransactionAbortableAtOnce() {
+        java.util.UUID in = java.util.UUID.randomUUID();
+        TxnState s = new TxnState(ID);
+        TxnRequests t = inTransactionV2(s);
+        CompletableFuture<Void> f = t.sendOffsets(Map.of(new dev.skein.core.TopicPartition("in", 0), OffsetAndMetadata.of(1)),
+                GROUP, Map.of("in", in), now);
+        Outgoing commit = t.poll(now, false).get(0);
+        t.onAnswer(commit, new TxnOffsetCommitResponse().setTopics(List.of(new TxnOffsetCommitResponse.TxnOffsetCommitResponseTopic()
+                .setTopicId(in).setPartitions(List.of(new TxnOffsetCommitResponse.TxnOffsetCommitResponsePartition()
+                        .setPartitionIndex(0).setErrorCode(ErrorCode.UNKNOWN_TOPIC_ID.code()))))), null, now);
+        Throwable e = failure(f);
+        assertInstanceOf(TransactionAbortableException.class, e);
+        assertTrue(e.getMessage().contains("in-0") && e.getMessage().contains(in.toString()), e.getMessage());
+        assertEquals(TxnState.State.ABORTABLE_ERROR, s.state(), "not retried: never committed for another incarnation");
+        assertEquals(List.of(), t.poll(now + BACKOFF, false), "nothing sent again");
+    }
+
+    @Test
+    void staleMemberEpochAndAGroupNotFoundAtV6MakeTheTransactionAbortableAsARebalanceDoes() {
+        for (ErrorCode code : List.of(ErrorCode.STALE_MEMBER_EPOCH, ErrorCode.GROUP_ID_NOT_FOUND)) {
+            TxnState s = new TxnState(ID);
+            TxnRequests t = inTransactionV2(s);
+            CompletableFuture<Void> f = t.sendOffsets(Map.of(new dev.skein.core.TopicPartition("in", 0), OffsetAndMetadata.of(1)), GROUP, now);
+            t.onAnswer(t.poll(now, false).get(0), offsetsCommitted(code), null, now);
+            Throwable e = failure(f);
+            assertInstanceOf(TransactionAbortableException.class, e, code.name());
+            assertTrue(e.getMessage().contains("rebalanced"), e.getMessage());
             assertEquals(TxnState.State.ABORTABLE_ERROR, s.state(), code.name());
         }
     }
