@@ -247,8 +247,11 @@ final class GroupCalls implements GroupAdmin {
         return calls.perItem("delete groups", groupIds, pending -> eachGroup(pending, g ->
                 calls.coordinator(GROUP, g).thenCompose(node -> calls.<DeleteGroupsResponse>toBroker(node, ApiKey.DELETE_GROUPS,
                         v -> new DeleteGroupsRequest().setGroupsNames(List.of(g)))).thenApply(r -> {
-                            ErrorCode code = ErrorCode.forCode(r.results().get(0).errorCode());
-                            return code == ErrorCode.NONE ? Calls.Outcome.<Void>ok(null) : failure(code, g, "delete", null);
+                            // v3 (Kafka 4.4) gives each group's failure a message, GROUP_DELETION_FAILED's cause
+                            DeleteGroupsResponse.DeletableGroupResult result = r.results().get(0);
+                            ErrorCode code = ErrorCode.forCode(result.errorCode());
+                            return code == ErrorCode.NONE ? Calls.Outcome.<Void>ok(null)
+                                    : failure(code, g, "delete", result.errorMessage());
                         })));
     }
 
