@@ -1,19 +1,31 @@
 package dev.skein.compat;
 
 import dev.skein.consumer.ExactlyOnceProcessor;
+import dev.skein.core.ClientOptions;
+import dev.skein.core.ClientResources;
+import dev.skein.core.errors.RebootstrapRequiredException;
+import dev.skein.core.internal.net.BrokerConnection;
+import dev.skein.core.internal.net.BrokerVersions;
 import dev.skein.core.internal.net.KafkaReleases;
 import dev.skein.core.message.ApiKey;
 import dev.skein.core.message.ApiVersionsRequest;
 import dev.skein.core.message.ApiVersionsResponse;
 import dev.skein.testkit.MetadataMode;
 
+import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The rows of the compatibility table, in order; the cases are in {@link ClientCases} and
@@ -75,5 +87,44 @@ final class Cases {
             }
         }
         assertEquals(List.of(), wrong, "ApiVersions of " + env.target);
+    }
+
+    /**
+     * Not a row: what Kafka 4.4's protocol adds is negotiated against 4.4 and not before. TxnOffsetCommit
+     * v6 (KIP-1319, topic ids) is what the producer sends there under transactions version 2, v5 or lower
+     * elsewhere; ApiVersions v5 (KIP-1242) carries the cluster and node the client means, and a 4.4 broker
+     * answers a connection that names another cluster with REBOOTSTRAP_REQUIRED, which the connection
+     * raises as {@link RebootstrapRequiredException}, while an older broker is never sent the fields.
+     */
+    static void protocol44Negotiated(Env env) throws Exception {
+        boolean is44 = env.target.atLeast(4, 4);
+        int node = env.kafka.brokerIds().iterator().next();
+        String address = env.kafka.bootstrapServers(node);
+        InetSocketAddress addr = new InetSocketAddress(address.substring(0, address.lastIndexOf(':')),
+                Integer.parseInt(address.substring(address.lastIndexOf(':') + 1)));
+        ClientOptions options = ClientOptions.builder().bootstrapServers(address).build();
+        try (ClientResources resources = ClientResources.builder().ioThreads(1).build()) {
+            BrokerConnection right = BrokerConnection.connect(resources, options, node, addr, null,
+                    Duration.ofSeconds(30), env.kafka.clusterId()).get(30, TimeUnit.SECONDS);
+            try {
+                BrokerVersions v = right.versions();
+                assertEquals(is44, v.version(ApiKey.API_VERSIONS) >= 5, "ApiVersions v5 (cluster and node id) with " + env.target);
+                if (v.supports(ApiKey.TXN_OFFSET_COMMIT)) {
+                    assertEquals(is44, v.version(ApiKey.TXN_OFFSET_COMMIT) >= 6, "TxnOffsetCommit v6 (topic ids) with " + env.target);
+                }
+            } finally {
+                right.close();
+            }
+            CompletableFuture<BrokerConnection> wrong = BrokerConnection.connect(resources, options, node, addr, null,
+                    Duration.ofSeconds(30), "not-" + env.kafka.clusterId());
+            if (is44) {
+                ExecutionException e = assertThrows(ExecutionException.class, () -> wrong.get(30, TimeUnit.SECONDS),
+                        "a 4.4 broker refuses a connection that names another cluster");
+                RebootstrapRequiredException r = assertInstanceOf(RebootstrapRequiredException.class, e.getCause());
+                assertTrue(r.getMessage().contains("not-" + env.kafka.clusterId()), r.getMessage());
+            } else {
+                wrong.get(30, TimeUnit.SECONDS).close(); // ApiVersions v4 or lower: nothing to check against
+            }
+        }
     }
 }

@@ -68,6 +68,8 @@ class CompatibilityIT {
             return dynamicContainer(t.toString(), Stream.concat(cases, Stream.of(
                     dynamicTest("ApiVersions agree with the first releases the client quotes",
                             () -> Cases.apiTableAgrees(release.env())),
+                    dynamicTest("Kafka 4.4's TxnOffsetCommit v6 and ApiVersions v5 negotiated with 4.4 only",
+                            () -> Cases.protocol44Negotiated(release.env())),
                     dynamicTest("stop the broker", release::close))));
         });
     }
