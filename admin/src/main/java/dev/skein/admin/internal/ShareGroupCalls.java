@@ -291,8 +291,11 @@ final class ShareGroupCalls implements ShareGroupAdmin {
                         ? CompletableFuture.completedFuture(Calls.Outcome.<Void>failed(d.error()))
                         : calls.<DeleteGroupsResponse>toBroker(node, ApiKey.DELETE_GROUPS,
                                 v -> new DeleteGroupsRequest().setGroupsNames(List.of(g))).thenApply(r -> {
-                                    ErrorCode code = ErrorCode.forCode(r.results().get(0).errorCode());
-                                    return code == ErrorCode.NONE ? Calls.Outcome.<Void>ok(null) : failure(code, g, "delete", null);
+                                    // v3 (Kafka 4.4): the group's failure comes with the broker's ErrorMessage
+                                    DeleteGroupsResponse.DeletableGroupResult result = r.results().get(0);
+                                    ErrorCode code = ErrorCode.forCode(result.errorCode());
+                                    return code == ErrorCode.NONE ? Calls.Outcome.<Void>ok(null)
+                                            : failure(code, g, "delete", result.errorMessage());
                                 })))));
     }
 }
