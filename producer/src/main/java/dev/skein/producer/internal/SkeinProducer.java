@@ -21,6 +21,7 @@ import dev.skein.producer.ProducerInterceptor;
 import dev.skein.producer.ProducerOptions;
 import dev.skein.producer.ProducerRecord;
 import dev.skein.producer.RecordMetadata;
+import dev.skein.producer.TransactionAbortableException;
 import dev.skein.producer.TransactionAbortedException;
 import dev.skein.serdes.Serializer;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -431,7 +432,17 @@ public final class SkeinProducer<K, V> implements Producer<K, V> {
         }
         TransactionManager t = txn();
         t.requireNoPendingCall("sendOffsetsToTransaction()");
-        await(t.sendOffsets(Map.copyOf(offsets), group, topicIds(offsets, topicIds)), "sendOffsetsToTransaction()");
+        Map<String, UUID> ids = topicIds(offsets, topicIds);
+        try {
+            await(t.sendOffsets(Map.copyOf(offsets), group, ids), "sendOffsetsToTransaction()");
+        } catch (TransactionAbortableException e) {
+            if (ids.size() > topicIds.size()) {
+                // Some ids came from this producer's metadata: a refusal (UNKNOWN_TOPIC_ID) may mean it is out of
+                // date. Read it again, or every later transaction would be refused until metadata.max.age.ms.
+                client.refreshMetadata();
+            }
+            throw e;
+        }
     }
 
     /** {@code given}, completed from this producer's metadata for the topics it leaves out. */
