@@ -14,6 +14,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 import java.time.Duration;
 import java.util.Arrays;
@@ -34,6 +36,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
  * past it while its end is unknown. One broker behind a fault proxy, shared by the class.
  */
 @ExtendWith(KafkaClusterExtension.class)
+@Execution(ExecutionMode.CONCURRENT) // the fault lane (a cluster of its own, mostly waiting): see this module's pom.xml
 class ExactlyOnceTimeoutIT {
     private static KafkaCluster kafka;
 

@@ -21,6 +21,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -44,6 +46,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * request names the topic, and the broker commits them for whatever topic has that name now.
  */
 @ExtendWith(KafkaClusterExtension.class)
+@Execution(ExecutionMode.CONCURRENT) // the fault lane (a cluster of its own, mostly waiting): see this module's pom.xml
 class RecreatedTopicOffsetsIT {
     private static KafkaCluster kafka;
 
