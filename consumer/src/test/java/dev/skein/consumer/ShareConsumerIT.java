@@ -436,6 +436,53 @@ class ShareConsumerIT {
         }
     }
 
+    /**
+     * commitSync with a broker whose share session is busy (its ShareFetch held in the proxy, unanswered):
+     * the acknowledgements for a partition led by another, healthy broker are sent and answered at once,
+     * not after the commit has waited out its timeout on the busy session, which has nothing to acknowledge.
+     */
+    @Test
+    void aBusyShareSessionOnOneBrokerDoesNotHoldBackTheCommitOnAnother(@OwnCluster(brokers = 2, faultProxy = true) KafkaCluster kafka)
+            throws Exception {
+        List<Integer> ids = new ArrayList<>(new java.util.TreeSet<>(kafka.brokerIds()));
+        int busy = ids.get(0); // the lower id: the one a commit meets first
+        int healthy = ids.get(1);
+        String topic = "share-busy-" + UUID.randomUUID().toString().substring(0, 8);
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+            admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(topic,
+                    Map.of(0, List.of(busy), 1, List.of(healthy))))).all().get(60, TimeUnit.SECONDS);
+        }
+        TopicPartition onBusy = new TopicPartition(topic, 0);
+        TopicPartition onHealthy = new TopicPartition(topic, 1);
+        ParallelProcessorIT.produceTo(kafka, topic, 0, 3);
+        String group = shareGroup(kafka, "share-busy");
+        Duration commitTimeout = Duration.ofSeconds(5);
+        try (ShareConsumer<String, String> c = ShareConsumer.builder(Serdes.string(), Serdes.string())
+                .bootstrapServers(kafka.bootstrapServers()).groupId(group).acknowledgementMode(AcknowledgementMode.EXPLICIT)
+                .defaultApiTimeout(Duration.ofSeconds(3)).build()) {
+            c.subscribe(List.of(topic));
+            Await.until("the records of " + onBusy, Duration.ofSeconds(60), () -> {
+                List<ShareRecord<String, String>> got = c.poll(Duration.ofMillis(200));
+                got.forEach(c::acknowledge);
+                return got.stream().anyMatch(r -> r.partition() == 0);
+            });
+            assertEquals(Map.of(onBusy, Optional.empty()), c.commitSync());
+            kafka.proxy(busy).holdRequests(ApiKey.SHARE_FETCH.id(), 1);
+            ParallelProcessorIT.produceTo(kafka, topic, 1, 3);
+            List<ShareRecord<String, String>> held = Await.value("the records of " + onHealthy, Duration.ofSeconds(60),
+                    () -> nonEmpty(c.poll(Duration.ofMillis(200))));
+            assertTrue(held.stream().allMatch(r -> r.partition() == 1), "only the healthy broker answers: " + held);
+            Await.until("the next ShareFetch to broker " + busy + " held in its proxy", Duration.ofSeconds(10),
+                    () -> kafka.proxy(busy).heldRequests() == 1);
+            held.forEach(c::acknowledge);
+            long start = System.nanoTime();
+            Map<TopicPartition, Optional<Exception>> result = c.commitSync(commitTimeout);
+            long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertEquals(Map.of(onHealthy, Optional.empty()), result, "applied by the healthy broker (" + took + " ms)");
+            assertTrue(took < 2_000, "the commit did not wait for the busy session: " + took + " ms");
+        }
+    }
+
     /** A rewrite of a ShareAcknowledge answer that gives every partition {@code error}. */
     private static java.util.function.Function<io.netty.buffer.ByteBuf, FaultProxy.Rewritten> partitionError(ErrorCode error) {
         return frame -> ResponseRewrite.changed(frame, ShareAcknowledgeResponse.HIGHEST_SUPPORTED_VERSION, (short) 1,

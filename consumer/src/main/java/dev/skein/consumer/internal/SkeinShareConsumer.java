@@ -936,65 +936,117 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
         return result;
     }
 
-    /** Sends one ShareAcknowledge per session with pending acknowledgements (with every session, at close). */
+    /**
+     * Sends one ShareAcknowledge per session with pending acknowledgements (with every session, at close).
+     * Sessions free now send at once; those with a request in flight are waited for together, each sending
+     * as soon as its answer is in, so that one busy or unreachable broker neither holds back nor eats the
+     * time of the acknowledgements to the others. A commit does not wait for a session with nothing to
+     * acknowledge.
+     */
     private Map<Integer, CompletableFuture<ShareAcknowledgeResponse>> sendAcknowledgements(long deadline, boolean close) {
         Map<Integer, CompletableFuture<ShareAcknowledgeResponse>> sent = new HashMap<>();
+        Set<Integer> busy = new LinkedHashSet<>();
         for (Map.Entry<Integer, Session> e : sessions.entrySet()) {
             int node = e.getKey();
             Session s = e.getValue();
-            boolean unanswered = false;
-            if (s.inFlight != null) {
-                waitFor(s.inFlight, Math.max(0, deadline - System.nanoTime()));
-                if (!s.inFlight.isDone()) {
-                    if (!close) {
-                        continue; // answered later: its acknowledgements go with the next request
-                    }
-                    s = abandon(node, s);
-                    e.setValue(s);
-                    unanswered = true;
-                } else {
-                    collectOutsidePoll(node, s, close);
-                }
-            }
-            if (s.epoch == 0 && !unanswered) {
-                continue; // no open session: nothing acquired through it, nothing to acknowledge or close
-            }
-            Cluster cluster = client.cluster();
-            Map<UUID, ShareAcknowledgeRequest.AcknowledgeTopic> topics = new LinkedHashMap<>();
-            Map<TopicPartition, Set<Long>> carried = new HashMap<>();
-            Map<TopicPartition, TreeMap<Long, Byte>> acks = new HashMap<>();
-            for (TopicPartition tp : new ArrayList<>(pending.keySet())) {
-                if (!s.partitions.contains(tp)) {
-                    continue;
-                }
-                UUID id = topicId(cluster, tp.topic());
-                if (id == null) {
-                    continue;
-                }
-                ShareAcknowledgeRequest.AcknowledgePartition p = new ShareAcknowledgeRequest.AcknowledgePartition()
-                        .setPartitionIndex(tp.partition());
-                acks.put(tp, new TreeMap<>(pending.get(tp)));
-                Set<Long> offsets = takeAcks(tp, (first, last, types) -> p.acknowledgementBatches().add(
-                        new ShareAcknowledgeRequest.AcknowledgementBatch().setFirstOffset(first).setLastOffset(last)
-                                .setAcknowledgeTypes(types)));
-                carried.put(tp, offsets);
-                topics.computeIfAbsent(id, i -> new ShareAcknowledgeRequest.AcknowledgeTopic().setTopicId(i)).partitions().add(p);
-                s.names.put(id, tp.topic());
-            }
-            if (topics.isEmpty() && !close) {
+            if (!close && !hasAcksFor(s)) {
                 continue;
             }
-            int epoch = close ? -1 : s.epoch;
-            ShareAcknowledgeRequest r = new ShareAcknowledgeRequest().setGroupId(group).setMemberId(memberId)
-                    .setShareSessionEpoch(epoch).setTopics(new ArrayList<>(topics.values()));
-            s.sentEpoch = epoch;
-            CompletableFuture<ShareAcknowledgeResponse> f = client.send(node, r);
-            sent.put(node, f);
-            s.carried = carried;
-            s.carriedAcks = acks;
-            s.inFlight = f;
+            if (s.inFlight != null && !s.inFlight.isDone()) {
+                busy.add(node);
+                continue;
+            }
+            if (s.inFlight != null) {
+                collectOutsidePoll(node, s, close);
+            }
+            sendAcknowledgement(node, s, close, false, sent);
+        }
+        while (!busy.isEmpty()) {
+            long left = deadline - System.nanoTime();
+            if (left > 0) {
+                List<CompletableFuture<?>> waiting = new ArrayList<>();
+                busy.forEach(node -> waiting.add(sessions.get(node).inFlight));
+                waitFor(CompletableFuture.anyOf(waiting.toArray(CompletableFuture[]::new)), left);
+            }
+            for (java.util.Iterator<Integer> it = busy.iterator(); it.hasNext(); ) {
+                int node = it.next();
+                Session s = sessions.get(node);
+                if (s.inFlight.isDone()) {
+                    it.remove();
+                    collectOutsidePoll(node, s, close);
+                    sendAcknowledgement(node, s, close, false, sent);
+                }
+            }
+            if (!busy.isEmpty() && deadline - System.nanoTime() <= 0) {
+                if (close) {
+                    for (int node : busy) {
+                        Session s = abandon(node, sessions.get(node));
+                        sessions.put(node, s);
+                        sendAcknowledgement(node, s, true, true, sent);
+                    }
+                }
+                break; // a commit: answered later, its acknowledgements go with the next request
+            }
         }
         return sent;
+    }
+
+    /**
+     * Whether acknowledgements are pending for a partition of {@code s}, or of the request in flight on it
+     * (one opening the session acquires for those it lists, and a ShareAcknowledge may follow once it is answered).
+     */
+    private boolean hasAcksFor(Session s) {
+        for (TopicPartition tp : pending.keySet()) {
+            if (s.partitions.contains(tp) || (s.inFlight != null && s.sentPartitions.contains(tp))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Sends a ShareAcknowledge on {@code s} with its pending acknowledgements (with none at close, which it
+     * closes with epoch -1), unless it is not open; {@code unanswered}: its last request was abandoned.
+     */
+    private void sendAcknowledgement(int node, Session s, boolean close, boolean unanswered,
+                                     Map<Integer, CompletableFuture<ShareAcknowledgeResponse>> sent) {
+        if (s.epoch == 0 && !unanswered) {
+            return; // no open session: nothing acquired through it, nothing to acknowledge or close
+        }
+        Cluster cluster = client.cluster();
+        Map<UUID, ShareAcknowledgeRequest.AcknowledgeTopic> topics = new LinkedHashMap<>();
+        Map<TopicPartition, Set<Long>> carried = new HashMap<>();
+        Map<TopicPartition, TreeMap<Long, Byte>> acks = new HashMap<>();
+        for (TopicPartition tp : new ArrayList<>(pending.keySet())) {
+            if (!s.partitions.contains(tp)) {
+                continue;
+            }
+            UUID id = topicId(cluster, tp.topic());
+            if (id == null) {
+                continue;
+            }
+            ShareAcknowledgeRequest.AcknowledgePartition p = new ShareAcknowledgeRequest.AcknowledgePartition()
+                    .setPartitionIndex(tp.partition());
+            acks.put(tp, new TreeMap<>(pending.get(tp)));
+            Set<Long> offsets = takeAcks(tp, (first, last, types) -> p.acknowledgementBatches().add(
+                    new ShareAcknowledgeRequest.AcknowledgementBatch().setFirstOffset(first).setLastOffset(last)
+                            .setAcknowledgeTypes(types)));
+            carried.put(tp, offsets);
+            topics.computeIfAbsent(id, i -> new ShareAcknowledgeRequest.AcknowledgeTopic().setTopicId(i)).partitions().add(p);
+            s.names.put(id, tp.topic());
+        }
+        if (topics.isEmpty() && !close) {
+            return;
+        }
+        int epoch = close ? -1 : s.epoch;
+        ShareAcknowledgeRequest r = new ShareAcknowledgeRequest().setGroupId(group).setMemberId(memberId)
+                .setShareSessionEpoch(epoch).setTopics(new ArrayList<>(topics.values()));
+        s.sentEpoch = epoch;
+        CompletableFuture<ShareAcknowledgeResponse> f = client.send(node, r);
+        sent.put(node, f);
+        s.carried = carried;
+        s.carriedAcks = acks;
+        s.inFlight = f;
     }
 
     /**
