@@ -483,6 +483,43 @@ class ShareConsumerIT {
         }
     }
 
+    /**
+     * A heartbeat answered FENCED_MEMBER_EPOCH (the proxy fakes it): the member drops its assignment, joins
+     * again with epoch 0 and the same member id, and goes on receiving; what it was handed before is
+     * accepted, not delivered again.
+     */
+    @Test
+    void aFencedMemberJoinsAgainAndGoesOnReceiving(@OwnCluster(faultProxy = true) KafkaCluster kafka) throws Exception {
+        String topic = ConsumerIT.topic(kafka, "share-fenced", 1);
+        ParallelProcessorIT.produce(kafka, topic, 5, 5);
+        String group = shareGroup(kafka, "share-fenced");
+        FaultProxy proxy = kafka.proxy(kafka.brokerIds().iterator().next());
+        Map<Long, Integer> counts = new ConcurrentHashMap<>();
+        try (ShareConsumer<String, String> c = member(kafka, group, AcknowledgementMode.IMPLICIT)) {
+            c.subscribe(List.of(topic));
+            Await.until("the first records", Duration.ofSeconds(60), () -> {
+                c.poll(Duration.ofMillis(200)).forEach(r -> counts.merge(r.offset(), 1, Integer::sum));
+                return !counts.isEmpty();
+            });
+            proxy.rewriteResponses(ApiKey.SHARE_GROUP_HEARTBEAT.id(), 1, frame -> ResponseRewrite.changed(frame,
+                    dev.skein.core.message.ShareGroupHeartbeatResponse.HIGHEST_SUPPORTED_VERSION, (short) 1,
+                    dev.skein.core.message.ShareGroupHeartbeatResponse::read,
+                    r -> r.setErrorCode(ErrorCode.FENCED_MEMBER_EPOCH.code()).setAssignment(null)));
+            Await.until("a heartbeat answered FENCED_MEMBER_EPOCH", Duration.ofSeconds(10), () -> {
+                c.poll(Duration.ofMillis(100)).forEach(r -> counts.merge(r.offset(), 1, Integer::sum));
+                return proxy.rewrittenResponses() == 1;
+            });
+            ParallelProcessorIT.produce(kafka, topic, 5, 5);
+            Await.until("all ten records after joining again", Duration.ofSeconds(30), () -> {
+                c.poll(Duration.ofMillis(200)).forEach(r -> counts.merge(r.offset(), 1, Integer::sum));
+                return counts.size() == 10;
+            });
+            assertEquals(Map.of(), c.commitSync().entrySet().stream().filter(e -> e.getValue().isPresent())
+                    .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue)));
+        }
+        assertTrue(counts.values().stream().allMatch(n -> n == 1), "each record handed out once: " + counts);
+    }
+
     /** A rewrite of a ShareAcknowledge answer that gives every partition {@code error}. */
     private static java.util.function.Function<io.netty.buffer.ByteBuf, FaultProxy.Rewritten> partitionError(ErrorCode error) {
         return frame -> ResponseRewrite.changed(frame, ShareAcknowledgeResponse.HIGHEST_SUPPORTED_VERSION, (short) 1,
