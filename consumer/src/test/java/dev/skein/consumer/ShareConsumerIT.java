@@ -520,6 +520,43 @@ class ShareConsumerIT {
         assertTrue(counts.values().stream().allMatch(n -> n == 1), "each record handed out once: " + counts);
     }
 
+    /**
+     * A retriable acknowledgement error in a ShareFetch answer (implicit mode: the acknowledgements ride on the
+     * next ShareFetch): they are sent again, as a ShareAcknowledge's are within a commit, rather than reported
+     * failed and left to come back when their locks run out. The proxy fakes REQUEST_TIMED_OUT (what a broker
+     * answers when its share-state write failed and it rolled the acknowledgement back) on an answer the broker
+     * did apply, so the answer to the second sending is the broker's for offsets already accepted (no error from
+     * Apache Kafka 4.3): the callback is told that once, not the first, retriable error.
+     */
+    @Test
+    void aRetriableAcknowledgementErrorInAShareFetchIsSentAgain(@OwnCluster(faultProxy = true) KafkaCluster kafka)
+            throws Exception {
+        String topic = ConsumerIT.topic(kafka, "share-fetch-ack-retry", 1);
+        ParallelProcessorIT.produce(kafka, topic, 5, 5);
+        String group = shareGroup(kafka, "share-fetch-ack-retry");
+        FaultProxy proxy = kafka.proxy(kafka.brokerIds().iterator().next());
+        List<String> reports = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (ShareConsumer<String, String> c = member(kafka, group, AcknowledgementMode.IMPLICIT)) {
+            c.setAcknowledgementCommitCallback((offsets, error) -> reports.add(offsets + " " + error));
+            c.subscribe(List.of(topic));
+            List<ShareRecord<String, String>> records = Await.value("records", Duration.ofSeconds(60),
+                    () -> nonEmpty(c.poll(Duration.ofMillis(200))));
+            int before = proxy.rewrittenResponses();
+            proxy.rewriteResponses(ApiKey.SHARE_FETCH.id(), 1, frame -> ResponseRewrite.changed(frame,
+                    ShareFetchResponse.HIGHEST_SUPPORTED_VERSION, (short) 1, ShareFetchResponse::read,
+                    r -> r.responses().forEach(t -> t.partitions().forEach(
+                            p -> p.setAcknowledgeErrorCode(ErrorCode.REQUEST_TIMED_OUT.code())))));
+            Await.until("the acknowledgements reported", Duration.ofSeconds(20), () -> {
+                c.poll(Duration.ofMillis(200)); // the first carries the acknowledgements of the records
+                return proxy.rewrittenResponses() > before && !reports.isEmpty();
+            });
+            c.commitSync(); // runs the callbacks of anything answered since
+            assertEquals(1, reports.size(), "one report for the acknowledgements: " + reports);
+            assertTrue(reports.get(0).endsWith(" null"), "the broker's answer to the second sending, not REQUEST_TIMED_OUT: "
+                    + reports + " (" + records.size() + " records)");
+        }
+    }
+
     /** A rewrite of a ShareAcknowledge answer that gives every partition {@code error}. */
     private static java.util.function.Function<io.netty.buffer.ByteBuf, FaultProxy.Rewritten> partitionError(ErrorCode error) {
         return frame -> ResponseRewrite.changed(frame, ShareAcknowledgeResponse.HIGHEST_SUPPORTED_VERSION, (short) 1,

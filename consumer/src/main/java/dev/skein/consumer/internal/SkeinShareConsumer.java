@@ -107,6 +107,11 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
     private RuntimeException deferred;
     /** Records acquired by fetches read outside poll() (during a commit), handed out by the next poll. */
     private final List<ShareRecord<K, V>> early = new ArrayList<>();
+    /**
+     * Until when the acknowledgements of a partition answered with a retriable error in a ShareFetch are sent
+     * again (default.api.timeout.ms from the first such answer); cleared once they are reported.
+     */
+    private final Map<TopicPartition, Long> ackRetryUntil = new HashMap<>();
 
     /** One broker's share session and the request in flight to it. */
     private static final class Session {
@@ -503,6 +508,7 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
                 .setMinBytes(settings.fetchMinBytes()).setMaxBytes(settings.fetchMaxBytes())
                 .setMaxRecords(settings.maxPollRecords()).setBatchSize(settings.maxPollRecords());
         Map<TopicPartition, Set<Long>> carried = new HashMap<>();
+        Map<TopicPartition, TreeMap<Long, Byte>> carriedAcks = new HashMap<>();
         Map<UUID, ShareFetchRequest.FetchTopic> topics = new LinkedHashMap<>();
         Set<TopicPartition> listed = new LinkedHashSet<>(partitions);
         if (s.epoch > 0) {
@@ -521,6 +527,10 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
             ShareFetchRequest.FetchPartition p = new ShareFetchRequest.FetchPartition().setPartitionIndex(tp.partition());
             if (s.epoch > 0 && s.partitions.contains(tp)) {
                 List<ShareFetchRequest.AcknowledgementBatch> batches = new ArrayList<>();
+                TreeMap<Long, Byte> given = pending.get(tp);
+                if (given != null) {
+                    carriedAcks.put(tp, new TreeMap<>(given));
+                }
                 Set<Long> offsets = takeAcks(tp, (first, last, types) -> batches.add(new ShareFetchRequest.AcknowledgementBatch()
                         .setFirstOffset(first).setLastOffset(last).setAcknowledgeTypes(types)));
                 if (!offsets.isEmpty()) {
@@ -543,6 +553,7 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
         }
         r.setForgottenTopicsData(new ArrayList<>(forget.values()));
         s.carried = carried;
+        s.carriedAcks = carriedAcks;
         s.sentPartitions = s.epoch == 0 ? new HashSet<>(partitions) : listed;
         s.sentForgotten = s.epoch == 0 ? Set.of() : forgotten;
         s.sentEpoch = s.epoch;
@@ -617,6 +628,8 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
             acknowledged(node, s, ack, carried, new LinkedHashMap<>(), s.retryUntilNanos, new HashMap<>());
             return;
         }
+        Map<TopicPartition, TreeMap<Long, Byte>> carriedAcks = s.carriedAcks;
+        s.carriedAcks = Map.of();
         ShareFetchResponse resp;
         try {
             resp = (ShareFetchResponse) f.join();
@@ -655,8 +668,17 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
                     Set<Long> acked = carried.remove(tp);
                     if (acked != null) {
                         ErrorCode ackError = ErrorCode.forCode(p.acknowledgeErrorCode());
-                        report(Map.of(tp, acked), ackError == ErrorCode.NONE ? null
-                                : ackError.exception("acknowledging " + tp, p.acknowledgeErrorMessage()));
+                        TreeMap<Long, Byte> types = carriedAcks.get(tp);
+                        if (ackError != ErrorCode.NONE && types != null && retriable(ackError) && retryAcks(tp)) {
+                            // Not applied (a failed share-state write is rolled back) and the session lives on:
+                            // the next request carries them again, as a commit sends a ShareAcknowledge's again.
+                            // An acknowledgement given since for the same offset wins.
+                            TreeMap<Long, Byte> now = pending.computeIfAbsent(tp, k -> new TreeMap<>());
+                            types.forEach(now::putIfAbsent);
+                        } else {
+                            report(Map.of(tp, acked), ackError == ErrorCode.NONE ? null
+                                    : ackError.exception("acknowledging " + tp, p.acknowledgeErrorMessage()));
+                        }
                     }
                     ErrorCode error = ErrorCode.forCode(p.errorCode());
                     if (error != ErrorCode.NONE) {
@@ -819,7 +841,15 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
         }
     }
 
+    /** Whether the acknowledgements of {@code tp} a ShareFetch answered with a retriable error go again (see {@link #ackRetryUntil}). */
+    private boolean retryAcks(TopicPartition tp) {
+        long now = System.nanoTime();
+        long until = ackRetryUntil.computeIfAbsent(tp, k -> now + settings.defaultApiTimeout().toNanos());
+        return now - until < 0;
+    }
+
     private void report(Map<TopicPartition, Set<Long>> offsets, Exception error) {
+        ackRetryUntil.keySet().removeAll(offsets.keySet());
         AcknowledgementCommitCallback cb = callback;
         if (cb != null) {
             callbacks.add(() -> cb.onComplete(offsets, error));
