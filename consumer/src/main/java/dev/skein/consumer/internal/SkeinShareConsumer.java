@@ -669,10 +669,12 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
                     if (acked != null) {
                         ErrorCode ackError = ErrorCode.forCode(p.acknowledgeErrorCode());
                         TreeMap<Long, Byte> types = carriedAcks.get(tp);
-                        if (ackError != ErrorCode.NONE && types != null && retriable(ackError) && retryAcks(tp)) {
-                            // Not applied (a failed share-state write is rolled back) and the session lives on:
-                            // the next request carries them again, as a commit sends a ShareAcknowledge's again.
-                            // An acknowledgement given since for the same offset wins.
+                        if (ackError != ErrorCode.NONE && types != null && retriable(ackError) && s.partitions.contains(tp)
+                                && retryAcks(tp)) {
+                            // Not applied (a failed share-state write is rolled back) and the session lives on and
+                            // still holds the partition (not forgotten by this request): the next request carries
+                            // them again, as a commit sends a ShareAcknowledge's again. An acknowledgement given
+                            // since for the same offset wins.
                             TreeMap<Long, Byte> now = pending.computeIfAbsent(tp, k -> new TreeMap<>());
                             types.forEach(now::putIfAbsent);
                         } else {
