@@ -21,6 +21,8 @@ import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -43,6 +45,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@link ShareConsumer} on a real broker, beside Apache Kafka's {@code KafkaShareConsumer}. */
 @ExtendWith(KafkaClusterExtension.class)
+@Execution(ExecutionMode.CONCURRENT) // the second lane (clusters of its own, lock timeouts waited out): see this module's pom.xml
 class ShareConsumerIT {
 
     /** A share group that starts from the earliest offset (the group config; the default is latest). */
