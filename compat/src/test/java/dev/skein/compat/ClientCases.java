@@ -214,23 +214,18 @@ final class ClientCases {
 
     /**
      * Two members of one share group on a 1-partition topic accept every record once; a released
-     * record comes back with delivery count 2. Before Kafka 4.1 the member fails clearly, naming KIP-932.
+     * record comes back with delivery count 2. Before Kafka 4.1 the member fails clearly, naming KIP-932;
+     * on 4.1, where share groups are a preview an operator enables by finalizing {@code share.version=1},
+     * a cluster without it fails as clearly, naming the feature.
      */
     static String shareGroup(Env env) throws Exception {
         if (!env.target.atLeast(4, 1)) {
-            try (ShareConsumer<String, String> c = ShareConsumer.builder(Serdes.string(), Serdes.string())
-                    .bootstrapServers(env.bootstrap()).groupId(Env.unique("kip932")).build()) {
-                c.subscribe(List.of(env.topic("kip932", 1)));
-                UnsupportedVersionException e = assertThrows(UnsupportedVersionException.class, () -> {
-                    long deadline = System.nanoTime() + Env.WAIT.toNanos();
-                    while (System.nanoTime() < deadline) {
-                        c.poll(Duration.ofMillis(200));
-                    }
-                });
-                assertTrue(e.getMessage().contains("KIP-932") && e.getMessage().contains("4.1"), e.getMessage());
-            }
+            assertShareGroupRefused(env, "4.1");
+        } else if (env.level("share.version") < 1) {
+            assertShareGroupRefused(env, "share.version=1");
         }
         env.needs(4, 1, "KIP-932");
+        env.needsFeature("share.version", 1, 4, 1, "KIP-932");
         String topic = env.topic("share", 1);
         String group = Env.unique("share");
         env.admin.configs().alter(Map.of(ConfigResource.group(group), List.of(ConfigOp.set("share.auto.offset.reset",
@@ -286,6 +281,21 @@ final class ClientCases {
             throw new AssertionError(e.getMessage() + "; the broker last said " + last, e);
         }
         return null;
+    }
+
+    /** A share group member's poll fails with an UnsupportedVersionException naming KIP-932 and {@code what}. */
+    private static void assertShareGroupRefused(Env env, String what) throws Exception {
+        try (ShareConsumer<String, String> c = ShareConsumer.builder(Serdes.string(), Serdes.string())
+                .bootstrapServers(env.bootstrap()).groupId(Env.unique("kip932")).build()) {
+            c.subscribe(List.of(env.topic("kip932", 1)));
+            UnsupportedVersionException e = assertThrows(UnsupportedVersionException.class, () -> {
+                long deadline = System.nanoTime() + Env.WAIT.toNanos();
+                while (System.nanoTime() < deadline) {
+                    c.poll(Duration.ofMillis(200));
+                }
+            });
+            assertTrue(e.getMessage().contains("KIP-932") && e.getMessage().contains(what), e.getMessage());
+        }
     }
 
     static String commitAndResume(Env env) throws Exception {

@@ -45,6 +45,8 @@ class CompatibilityIT {
             new Target("3.9.1", MetadataMode.ZOOKEEPER),
             new Target("3.9.1", MetadataMode.KRAFT),
             new Target("4.0.2", MetadataMode.KRAFT),
+            new Target("4.1.2", MetadataMode.KRAFT),
+            new Target("4.2.2", MetadataMode.KRAFT),
             new Target(KafkaCluster.BUILT_IN_RELEASE, MetadataMode.KRAFT),
             // A 4.x cluster upgraded from 3.x: its features stay at 3.x levels until an operator finalizes
             // newer ones, so the client must go by the finalized features, not by ApiVersions or the release.

@@ -43,8 +43,8 @@ import java.util.stream.Collectors;
  *
  * <p>The release is the one testkit was built with ({@link #BUILT_IN_RELEASE}) unless
  * {@link Builder#release(String)} names another; each other release comes from its own test
- * dependency {@code dev.skein:skein-testkit-kafka-<release>} (3.0.2, 3.3.2, 3.6.2, 3.9.1, 4.0.2 and
- * 4.4.0 are published with testkit), which holds only the broker's resolved classpath.
+ * dependency {@code dev.skein:skein-testkit-kafka-<release>} (3.0.2, 3.3.2, 3.6.2, 3.9.1, 4.0.2, 4.1.2,
+ * 4.2.2 and 4.4.0 are published with testkit), which holds only the broker's resolved classpath.
  *
  * <p>Each node has three listeners: {@code CLIENT} (what {@link #bootstrapServers()} names),
  * {@code BROKER} (replication) and {@code CONTROLLER} (KRaft; ZooKeeper-mode brokers have none).

@@ -275,6 +275,17 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
                         coordinators.moved(Coordinators.Kind.GROUP, group);
                         subscriptionChanged = true;
                     }
+                    case UNSUPPORTED_VERSION -> {
+                        // A broker that serves the API with share groups off: Kafka 4.1 before an operator
+                        // finalizes share.version=1 (they are a preview there), or a 4.0 broker (early access).
+                        fatal = new UnsupportedVersionException("share groups (KIP-932) are not enabled on this cluster"
+                                + " (share group " + group + " heartbeat: UNSUPPORTED_VERSION"
+                                + (resp.errorMessage() == null ? "" : ", " + resp.errorMessage()) + "): on Apache Kafka"
+                                + " 4.1 an operator enables them by finalizing the feature share.version=1"
+                                + " (kafka-features.sh upgrade --feature share.version=1); 4.2 and later enable them on"
+                                + " new clusters");
+                        return;
+                    }
                     default -> {
                         if (error.isRetriable()) {
                             subscriptionChanged = true;
