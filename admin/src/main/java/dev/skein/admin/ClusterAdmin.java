@@ -1,12 +1,37 @@
 package dev.skein.admin;
 
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
-/** The cluster as a whole. */
+/** The cluster as a whole: its brokers and features. */
 public interface ClusterAdmin {
     /** Cluster id, controller, brokers and racks, and the caller's authorized operations. */
     CompletableFuture<ClusterDescription> describe();
 
     /** Finalized and supported feature levels. */
     CompletableFuture<FeatureMetadata> features();
+
+    /**
+     * Changes finalized feature levels (UpdateFeatures, KIP-584; Apache Kafka 2.7+, the upgrade types of
+     * {@link FeatureUpdate.Type} from 3.3, UpdateFeatures v1): one future per feature. The controller
+     * checks every update of a call against the others and against what each broker supports, and a
+     * KRaft controller applies them together or not at all: one it refuses (an unknown feature, a level
+     * out of range, a downgrade sent as an upgrade) fails every feature of the call with the broker's
+     * error, whose message names the feature ({@code INVALID_UPDATE_VERSION}, an
+     * {@link dev.skein.core.errors.InvalidRequestException}); a ZooKeeper-mode broker may answer per
+     * feature, and then each feature gets its own outcome. Brokers learn new levels through the metadata
+     * log: {@link #features()} may show the old level for a moment after the call completes. Send
+     * features whose levels depend on each other (KIP-1022: {@code transaction.version} on
+     * {@code metadata.version}) in one call. Needs the ALTER permission on the cluster.
+     *
+     * @throws IllegalArgumentException for no updates
+     */
+    Results<String, Void> updateFeatures(Map<String, FeatureUpdate> updates);
+
+    /**
+     * As {@link #updateFeatures(Map)}, but only checks what the controller would do ({@code validateOnly},
+     * UpdateFeatures v1, Apache Kafka 3.3+; an older broker fails the call with
+     * {@link dev.skein.core.errors.UnsupportedVersionException} rather than apply the updates).
+     */
+    Results<String, Void> validateFeatureUpdates(Map<String, FeatureUpdate> updates);
 }

@@ -4,21 +4,31 @@ import dev.skein.admin.AclOperation;
 import dev.skein.admin.ClusterAdmin;
 import dev.skein.admin.ClusterDescription;
 import dev.skein.admin.FeatureMetadata;
+import dev.skein.admin.FeatureUpdate;
+import dev.skein.admin.Results;
 import dev.skein.core.ErrorCode;
 import dev.skein.core.Node;
+import dev.skein.core.errors.SkeinException;
+import dev.skein.core.errors.UnsupportedVersionException;
 import dev.skein.core.message.ApiKey;
 import dev.skein.core.message.ApiVersionsRequest;
 import dev.skein.core.message.ApiVersionsResponse;
 import dev.skein.core.message.DescribeClusterRequest;
 import dev.skein.core.message.DescribeClusterResponse;
+import dev.skein.core.message.UpdateFeaturesRequest;
+import dev.skein.core.message.UpdateFeaturesResponse;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
-/** {@link ClusterAdmin} on DescribeCluster and ApiVersions. */
+/**
+ * {@link ClusterAdmin} on DescribeCluster and ApiVersions (any broker), and UpdateFeatures (the
+ * controller).
+ */
 final class ClusterCalls implements ClusterAdmin {
     private final Calls calls;
 
@@ -69,6 +79,78 @@ final class ClusterCalls implements ClusterAdmin {
                                 new FeatureMetadata.Range(f.minVersion(), f.maxVersion())));
                     }
                     return new FeatureMetadata(Map.copyOf(finalized), r.finalizedFeaturesEpoch(), Map.copyOf(supported));
+                }));
+    }
+
+    @Override
+    public Results<String, Void> updateFeatures(Map<String, FeatureUpdate> updates) {
+        return updateFeatures(updates, false);
+    }
+
+    @Override
+    public Results<String, Void> validateFeatureUpdates(Map<String, FeatureUpdate> updates) {
+        return updateFeatures(updates, true);
+    }
+
+    /**
+     * One UpdateFeatures request for every feature still pending, to the controller (a KRaft broker
+     * forwards it). The features go together, never one request each: the controller checks a level
+     * against the others of the request (KIP-1022 dependencies), and the KRaft controller applies them as
+     * one record batch.
+     */
+    private Results<String, Void> updateFeatures(Map<String, FeatureUpdate> updates, boolean validateOnly) {
+        if (updates.isEmpty()) {
+            throw new IllegalArgumentException("no feature updates");
+        }
+        Map<String, FeatureUpdate> byName = new LinkedHashMap<>(updates);
+        String what = validateOnly ? "validate feature updates" : "update features";
+        return calls.perItem(what, byName.keySet(), pending -> calls.<UpdateFeaturesResponse>toController(
+                ApiKey.UPDATE_FEATURES, v -> {
+                    if (v < 1 && validateOnly) {
+                        throw new UnsupportedVersionException("validating feature updates needs UpdateFeatures v1"
+                                + " (Apache Kafka 3.3 or newer); the controller offers v" + v);
+                    }
+                    List<UpdateFeaturesRequest.FeatureUpdateKey> keys = new ArrayList<>();
+                    for (String name : pending) {
+                        FeatureUpdate u = byName.get(name);
+                        UpdateFeaturesRequest.FeatureUpdateKey key = new UpdateFeaturesRequest.FeatureUpdateKey()
+                                .setFeature(name).setMaxVersionLevel(u.maxVersionLevel());
+                        if (v >= 1) {
+                            key.setUpgradeType(u.type().code());
+                        } else if (u.type() == FeatureUpdate.Type.UNSAFE_DOWNGRADE) {
+                            throw new UnsupportedVersionException("an unsafe downgrade of " + name + " needs UpdateFeatures"
+                                    + " v1 (Apache Kafka 3.3 or newer); the controller offers v0, which knows only downgrades");
+                        } else {
+                            key.setAllowDowngrade(u.type() != FeatureUpdate.Type.UPGRADE);
+                        }
+                        keys.add(key);
+                    }
+                    return new UpdateFeaturesRequest().setTimeoutMs(calls.brokerTimeoutMs()).setFeatureUpdates(keys)
+                            .setValidateOnly(validateOnly);
+                }).thenApply(r -> {
+                    ErrorCode top = ErrorCode.forCode(r.errorCode());
+                    if (top != ErrorCode.NONE && top.isRetriable()) {
+                        throw top.exception(what, r.errorMessage()); // NOT_CONTROLLER, say: the whole request again
+                    }
+                    Map<String, Calls.Outcome<Void>> out = new HashMap<>();
+                    if (top != ErrorCode.NONE) {
+                        // The KRaft controller's answer: one error for the request, naming the feature it refused
+                        // (per-feature results, where v0/v1 has them, all say NONE then).
+                        SkeinException refused = top.exception(what + " " + pending, r.errorMessage());
+                        pending.forEach(name -> out.put(name, Calls.Outcome.failed(refused)));
+                        return out;
+                    }
+                    // v2 answers no per-feature results: NONE means every update was applied (or validated).
+                    pending.forEach(name -> out.put(name, Calls.Outcome.ok(null)));
+                    if (r.results() != null) {
+                        for (UpdateFeaturesResponse.UpdatableFeatureResult f : r.results()) {
+                            if (pending.contains(f.feature())) {
+                                out.put(f.feature(), TopicCalls.outcome(f.errorCode(), what + ": " + f.feature(),
+                                        f.errorMessage()));
+                            }
+                        }
+                    }
+                    return out;
                 }));
     }
 }
