@@ -1,9 +1,10 @@
 package dev.skein.admin;
 
+import java.util.Collection;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
-/** The cluster as a whole: its brokers and features. */
+/** The cluster as a whole: its brokers, features and log directories. */
 public interface ClusterAdmin {
     /** Cluster id, controller, brokers and racks, and the caller's authorized operations. */
     CompletableFuture<ClusterDescription> describe();
@@ -34,4 +35,14 @@ public interface ClusterAdmin {
      * {@link dev.skein.core.errors.UnsupportedVersionException} rather than apply the updates).
      */
     Results<String, Void> validateFeatureUpdates(Map<String, FeatureUpdate> updates);
+
+    /**
+     * The log directories of each broker (DescribeLogDirs, KIP-113), by path, with every replica each
+     * holds: one future per broker, failed when that broker cannot be reached within
+     * {@code default.api.timeout.ms}, or when it refuses. It needs the DESCRIBE permission on the
+     * cluster: without it a broker of Kafka 3.1 or newer (DescribeLogDirs v3, KIP-784) answers
+     * {@code CLUSTER_AUTHORIZATION_FAILED}, and an older one an empty list of directories. An offline directory is
+     * reported with its {@link LogDirDescription#error() error}, not as a failure of the broker.
+     */
+    Results<Integer, Map<String, LogDirDescription>> describeLogDirs(Collection<Integer> brokerIds);
 }

@@ -5,9 +5,11 @@ import dev.skein.admin.ClusterAdmin;
 import dev.skein.admin.ClusterDescription;
 import dev.skein.admin.FeatureMetadata;
 import dev.skein.admin.FeatureUpdate;
+import dev.skein.admin.LogDirDescription;
 import dev.skein.admin.Results;
 import dev.skein.core.ErrorCode;
 import dev.skein.core.Node;
+import dev.skein.core.TopicPartition;
 import dev.skein.core.errors.SkeinException;
 import dev.skein.core.errors.UnsupportedVersionException;
 import dev.skein.core.message.ApiKey;
@@ -15,19 +17,23 @@ import dev.skein.core.message.ApiVersionsRequest;
 import dev.skein.core.message.ApiVersionsResponse;
 import dev.skein.core.message.DescribeClusterRequest;
 import dev.skein.core.message.DescribeClusterResponse;
+import dev.skein.core.message.DescribeLogDirsRequest;
+import dev.skein.core.message.DescribeLogDirsResponse;
 import dev.skein.core.message.UpdateFeaturesRequest;
 import dev.skein.core.message.UpdateFeaturesResponse;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * {@link ClusterAdmin} on DescribeCluster and ApiVersions (any broker), and UpdateFeatures (the
- * controller).
+ * {@link ClusterAdmin} on DescribeCluster and ApiVersions (any broker), UpdateFeatures (the controller),
+ * DescribeLogDirs (each broker asked about).
  */
 final class ClusterCalls implements ClusterAdmin {
     private final Calls calls;
@@ -152,5 +158,37 @@ final class ClusterCalls implements ClusterAdmin {
                     }
                     return out;
                 }));
+    }
+
+    @Override
+    public Results<Integer, Map<String, LogDirDescription>> describeLogDirs(Collection<Integer> brokerIds) {
+        return calls.perItem("describe log dirs", brokerIds, pending -> {
+            Map<Integer, List<Integer>> byBroker = new LinkedHashMap<>();
+            pending.forEach(id -> byBroker.put(id, List.of(id)));
+            return Calls.fanOut(byBroker, new HashMap<>(), (broker, ids) -> calls.<DescribeLogDirsResponse>toBroker(broker,
+                    ApiKey.DESCRIBE_LOG_DIRS, v -> new DescribeLogDirsRequest().setTopics(null)).thenApply(r -> {
+                        ErrorCode top = ErrorCode.forCode(r.errorCode());
+                        if (top != ErrorCode.NONE) {
+                            return Map.of(broker, Calls.Outcome.failed(top.exception("describe log dirs of broker " + broker)));
+                        }
+                        Map<String, LogDirDescription> dirs = new LinkedHashMap<>();
+                        for (DescribeLogDirsResponse.DescribeLogDirsResult d : r.results()) {
+                            ErrorCode code = ErrorCode.forCode(d.errorCode());
+                            Map<TopicPartition, LogDirDescription.Replica> replicas = new LinkedHashMap<>();
+                            d.topics().forEach(t -> t.partitions().forEach(p -> replicas.put(
+                                    new TopicPartition(t.name(), p.partitionIndex()),
+                                    new LogDirDescription.Replica(p.partitionSize(), p.offsetLag(), p.isFutureKey()))));
+                            dirs.put(d.logDir(), new LogDirDescription(d.logDir(), code == ErrorCode.NONE ? null
+                                    : code.exception("log dir " + d.logDir() + " of broker " + broker),
+                                    known(d.totalBytes()), known(d.usableBytes()), Map.copyOf(replicas)));
+                        }
+                        return Map.of(broker, Calls.Outcome.ok(Map.copyOf(dirs)));
+                    }));
+        });
+    }
+
+    /** -1 (a field the broker's version does not have, or a value it does not know) as empty. */
+    private static OptionalLong known(long value) {
+        return value < 0 ? OptionalLong.empty() : OptionalLong.of(value);
     }
 }
