@@ -4,7 +4,7 @@ import java.util.Collection;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
-/** The cluster as a whole: its brokers, features and log directories. */
+/** The cluster as a whole: its brokers, features, log directories and metadata quorum. */
 public interface ClusterAdmin {
     /** Cluster id, controller, brokers and racks, and the caller's authorized operations. */
     CompletableFuture<ClusterDescription> describe();
@@ -45,4 +45,12 @@ public interface ClusterAdmin {
      * reported with its {@link LogDirDescription#error() error}, not as a failure of the broker.
      */
     Results<Integer, Map<String, LogDirDescription>> describeLogDirs(Collection<Integer> brokerIds);
+
+    /**
+     * The KRaft metadata quorum: its leader, epoch, high watermark, voters and observers (DescribeQuorum,
+     * KIP-836). Sent to any broker, which forwards it to the active controller (Apache Kafka 3.3+ in KRaft
+     * mode). A ZooKeeper-mode cluster has no such quorum: the call fails with
+     * {@link dev.skein.core.errors.UnsupportedVersionException} saying so.
+     */
+    CompletableFuture<QuorumInfo> describeQuorum();
 }

@@ -6,6 +6,7 @@ import dev.skein.admin.ClusterDescription;
 import dev.skein.admin.FeatureMetadata;
 import dev.skein.admin.FeatureUpdate;
 import dev.skein.admin.LogDirDescription;
+import dev.skein.admin.QuorumInfo;
 import dev.skein.admin.Results;
 import dev.skein.core.ErrorCode;
 import dev.skein.core.Node;
@@ -19,6 +20,8 @@ import dev.skein.core.message.DescribeClusterRequest;
 import dev.skein.core.message.DescribeClusterResponse;
 import dev.skein.core.message.DescribeLogDirsRequest;
 import dev.skein.core.message.DescribeLogDirsResponse;
+import dev.skein.core.message.DescribeQuorumRequest;
+import dev.skein.core.message.DescribeQuorumResponse;
 import dev.skein.core.message.UpdateFeaturesRequest;
 import dev.skein.core.message.UpdateFeaturesResponse;
 
@@ -30,12 +33,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 /**
  * {@link ClusterAdmin} on DescribeCluster and ApiVersions (any broker), UpdateFeatures (the controller),
- * DescribeLogDirs (each broker asked about).
+ * DescribeLogDirs (each broker asked about) and DescribeQuorum (any broker, which forwards it).
  */
 final class ClusterCalls implements ClusterAdmin {
+    /** The KRaft metadata log: the one partition DescribeQuorum describes. */
+    private static final String METADATA_TOPIC = "__cluster_metadata";
+
     private final Calls calls;
 
     ClusterCalls(Calls calls) {
@@ -190,5 +197,50 @@ final class ClusterCalls implements ClusterAdmin {
     /** -1 (a field the broker's version does not have, or a value it does not know) as empty. */
     private static OptionalLong known(long value) {
         return value < 0 ? OptionalLong.empty() : OptionalLong.of(value);
+    }
+
+    @Override
+    public CompletableFuture<QuorumInfo> describeQuorum() {
+        return calls.retrying("describe the metadata quorum", () -> calls.<DescribeQuorumResponse>toAny(ApiKey.DESCRIBE_QUORUM,
+                v -> new DescribeQuorumRequest().setTopics(List.of(new DescribeQuorumRequest.TopicData()
+                        .setTopicName(METADATA_TOPIC).setPartitions(List.of(new DescribeQuorumRequest.PartitionData()
+                                .setPartitionIndex(0)))))).thenApply(ClusterCalls::quorum))
+                .handle((q, e) -> {
+                    if (e == null) {
+                        return q;
+                    }
+                    Throwable cause = Calls.unwrap(e);
+                    if (cause instanceof UnsupportedVersionException) {
+                        // A ZooKeeper-mode broker does not list DescribeQuorum at all: it has no quorum to describe.
+                        throw new UnsupportedVersionException("describe the metadata quorum: only a KRaft cluster has one"
+                                + " (DescribeQuorum, Apache Kafka 3.3 or newer in KRaft mode); " + cause.getMessage());
+                    }
+                    throw e instanceof CompletionException ce ? ce : new CompletionException(cause);
+                });
+    }
+
+    private static QuorumInfo quorum(DescribeQuorumResponse r) {
+        ErrorCode top = ErrorCode.forCode(r.errorCode());
+        if (top != ErrorCode.NONE) {
+            throw top.exception("describe the metadata quorum", r.errorMessage());
+        }
+        for (DescribeQuorumResponse.TopicData t : r.topics()) {
+            for (DescribeQuorumResponse.PartitionData p : t.partitions()) {
+                ErrorCode code = ErrorCode.forCode(p.errorCode());
+                if (code != ErrorCode.NONE) {
+                    throw code.exception("describe the metadata quorum", p.errorMessage());
+                }
+                return new QuorumInfo(p.leaderId(), p.leaderEpoch(), p.highWatermark(), replicas(p.currentVoters()),
+                        replicas(p.observers()));
+            }
+        }
+        throw new SkeinException("describe the metadata quorum: the answer has no partition of " + METADATA_TOPIC);
+    }
+
+    private static List<QuorumInfo.ReplicaState> replicas(List<DescribeQuorumResponse.ReplicaState> states) {
+        List<QuorumInfo.ReplicaState> out = new ArrayList<>(states.size());
+        states.forEach(s -> out.add(new QuorumInfo.ReplicaState(s.replicaId(), s.logEndOffset(),
+                known(s.lastFetchTimestamp()), known(s.lastCaughtUpTimestamp()))));
+        return List.copyOf(out);
     }
 }
