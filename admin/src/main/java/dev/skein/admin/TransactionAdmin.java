@@ -22,4 +22,18 @@ public interface TransactionAdmin {
      * knows it, so the last stable offset is stuck). Use only for such hanging transactions.
      */
     CompletableFuture<Void> abort(AbortSpec spec);
+
+    /**
+     * Fences the producers of each transactional id (KIP-618): InitProducerId at the id's coordinator
+     * bumps the id's producer epoch, so a producer still using the old epoch fails its next send, commit or
+     * abort with {@link dev.skein.core.errors.ProducerFencedException}, and the transaction it had open is
+     * aborted by the coordinator (a read_committed consumer never sees its records). One future per id,
+     * with the producer id and the new epoch. An id the coordinator does not know is created, as a
+     * producer's {@code initTransactions()} would. While the coordinator completes the fenced transaction
+     * it answers {@code CONCURRENT_TRANSACTIONS}, and the call asks again until
+     * {@code default.api.timeout.ms}. The epoch bump also sets the id's transaction timeout, until a
+     * producer initializes the id again, to a minute ({@code transaction.timeout.ms}' default), or
+     * {@code default.api.timeout.ms} if shorter. Needs the WRITE permission on each transactional id.
+     */
+    Results<String, FencedProducer> fenceProducers(Collection<String> transactionalIds);
 }

@@ -1,6 +1,9 @@
 package dev.skein.admin;
 
 import dev.skein.core.TopicPartition;
+import dev.skein.core.errors.ProducerFencedException;
+import dev.skein.producer.Producer;
+import dev.skein.serdes.Serdes;
 import dev.skein.testkit.Await;
 import dev.skein.testkit.KafkaCluster;
 import dev.skein.testkit.KafkaClusterExtension;
@@ -13,14 +16,18 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 import static dev.skein.admin.AdminIT.failure;
 import static dev.skein.admin.AdminIT.get;
 import static dev.skein.admin.AdminIT.name;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 @ExtendWith(KafkaClusterExtension.class)
@@ -77,6 +84,58 @@ class TransactionAdminIT {
             String unknown = name("no-such-txn");
             Throwable e = failure(admin.transactions().describe(List.of(unknown)).get(unknown));
             assertTrue(e.getMessage().contains(unknown), e.getMessage());
+        }
+    }
+
+    @Test
+    void fencingATransactionalIdFencesItsProducerAndAbortsItsOpenTransaction(KafkaCluster kafka) throws Exception {
+        String topic = name("fence");
+        String txnId = name("fence-id");
+        try (Admin admin = Admin.builder().bootstrapServers(kafka.bootstrapServers()).build();
+             org.apache.kafka.clients.admin.Admin reference = org.apache.kafka.clients.admin.Admin.create(
+                     Map.of("bootstrap.servers", kafka.bootstrapServers()));
+             Producer<String, String> producer = Producer.builder(Serdes.string(), Serdes.string())
+                     .bootstrapServers(kafka.bootstrapServers()).transactionalId(txnId)
+                     .transactionTimeout(Duration.ofMinutes(1)).build()) {
+            get(admin.topics().create(List.of(NewTopic.of(topic, 1, 1))).all());
+            AdminIT.referenceView(reference, topic);
+            producer.initTransactions();
+            producer.beginTransaction();
+            producer.send(dev.skein.producer.ProducerRecord.of(topic, "k", "open")).get(30, TimeUnit.SECONDS);
+            TransactionDescription open = get(admin.transactions().describe(List.of(txnId)).get(txnId));
+            assertEquals("Ongoing", open.state());
+
+            FencedProducer fenced = get(admin.transactions().fenceProducers(List.of(txnId)).get(txnId));
+            assertEquals(txnId, fenced.transactionalId());
+            assertEquals(open.producerId(), fenced.producerId(), "the same producer id, a newer epoch");
+            assertTrue(fenced.producerEpoch() > open.producerEpoch(), fenced + " after " + open);
+
+            Throwable e = assertThrows(ExecutionException.class, () -> producer.send(
+                    dev.skein.producer.ProducerRecord.of(topic, "k", "late")).get(30, TimeUnit.SECONDS)).getCause();
+            assertInstanceOf(ProducerFencedException.class, e, e.toString());
+            assertThrows(ProducerFencedException.class, producer::commitTransaction);
+
+            try (KafkaConsumer<String, String> committed = new KafkaConsumer<>(Map.of("bootstrap.servers",
+                    kafka.bootstrapServers(), "isolation.level", "read_committed"), new StringDeserializer(),
+                    new StringDeserializer())) {
+                org.apache.kafka.common.TopicPartition rtp = new org.apache.kafka.common.TopicPartition(topic, 0);
+                // The coordinator's abort marker ends the transaction: the stable offset passes it.
+                Await.until("the stable offset past the abort marker", Duration.ofSeconds(30),
+                        () -> committed.endOffsets(List.of(rtp), Duration.ofSeconds(10)).get(rtp) >= 2);
+                committed.assign(List.of(rtp));
+                committed.seekToBeginning(List.of(rtp));
+                long end = committed.endOffsets(List.of(rtp), Duration.ofSeconds(10)).get(rtp);
+                List<String> seen = new ArrayList<>();
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (committed.position(rtp) < end && System.nanoTime() < deadline) {
+                    committed.poll(Duration.ofMillis(200)).forEach(r -> seen.add(r.value()));
+                }
+                assertEquals(end, committed.position(rtp), "read to the end");
+                assertEquals(List.of(), seen, "none of the fenced producer's records is committed");
+            }
+            TransactionDescription after = get(admin.transactions().describe(List.of(txnId)).get(txnId));
+            assertEquals("Empty", after.state(), "no transaction open under the id any more");
+            assertEquals(fenced.producerEpoch(), after.producerEpoch(), "the epoch the fence reported");
         }
     }
 }

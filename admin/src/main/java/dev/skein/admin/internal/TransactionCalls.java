@@ -1,6 +1,7 @@
 package dev.skein.admin.internal;
 
 import dev.skein.admin.AbortSpec;
+import dev.skein.admin.FencedProducer;
 import dev.skein.admin.ProducerState;
 import dev.skein.admin.Results;
 import dev.skein.admin.TransactionAdmin;
@@ -15,6 +16,8 @@ import dev.skein.core.message.DescribeProducersRequest;
 import dev.skein.core.message.DescribeProducersResponse;
 import dev.skein.core.message.DescribeTransactionsRequest;
 import dev.skein.core.message.DescribeTransactionsResponse;
+import dev.skein.core.message.InitProducerIdRequest;
+import dev.skein.core.message.InitProducerIdResponse;
 import dev.skein.core.message.ListTransactionsRequest;
 import dev.skein.core.message.ListTransactionsResponse;
 import dev.skein.core.message.WriteTxnMarkersRequest;
@@ -33,10 +36,13 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * {@link TransactionAdmin}: ListTransactions on every broker, DescribeTransactions at each id's
- * coordinator, DescribeProducers and WriteTxnMarkers at partition leaders.
+ * coordinator, DescribeProducers and WriteTxnMarkers at partition leaders, InitProducerId (fencing) at
+ * each id's coordinator.
  */
 final class TransactionCalls implements TransactionAdmin {
     private static final byte TRANSACTION = 1;
+    /** The transaction timeout a fence leaves on its id: a producer's default transaction.timeout.ms. */
+    private static final int FENCE_TRANSACTION_TIMEOUT_MS = 60_000;
 
     private final Calls calls;
 
@@ -150,5 +156,42 @@ final class TransactionCalls implements TransactionAdmin {
                                             "abort the transaction of producer " + spec.producerId() + " on " + tp, null)))));
                             return out;
                         }))).get(tp);
+    }
+
+    /**
+     * InitProducerId for each id at its coordinator, with no producer id or epoch of ours: the coordinator
+     * takes it as a new instance of the id, aborts the transaction open under the old epoch and bumps the
+     * epoch. While it completes that abort it answers CONCURRENT_TRANSACTIONS (retriable: asked again).
+     */
+    @Override
+    public Results<String, FencedProducer> fenceProducers(Collection<String> transactionalIds) {
+        int timeoutMs = Math.min(FENCE_TRANSACTION_TIMEOUT_MS, calls.brokerTimeoutMs());
+        return calls.perItem("fence producers", transactionalIds, pending -> {
+            Map<String, CompletableFuture<Calls.Outcome<FencedProducer>>> parts = new LinkedHashMap<>();
+            for (String id : pending) {
+                parts.put(id, calls.coordinator(TRANSACTION, id).thenCompose(node -> calls.<InitProducerIdResponse>toBroker(
+                        node, ApiKey.INIT_PRODUCER_ID, v -> new InitProducerIdRequest().setTransactionalId(id)
+                                .setTransactionTimeoutMs(timeoutMs)))
+                        .thenApply(r -> fenced(id, r))
+                        .exceptionally(t -> Calls.Outcome.failed(Calls.unwrap(t) instanceof SkeinException s ? s
+                                : new SkeinException(t.toString(), t))));
+            }
+            return CompletableFuture.allOf(parts.values().toArray(CompletableFuture[]::new)).thenApply(v -> {
+                Map<String, Calls.Outcome<FencedProducer>> out = new HashMap<>();
+                parts.forEach((id, f) -> out.put(id, f.join()));
+                return out;
+            });
+        });
+    }
+
+    private Calls.Outcome<FencedProducer> fenced(String id, InitProducerIdResponse r) {
+        ErrorCode code = ErrorCode.forCode(r.errorCode());
+        if (code == ErrorCode.NONE) {
+            return Calls.Outcome.ok(new FencedProducer(id, r.producerId(), r.producerEpoch()));
+        }
+        if (code == ErrorCode.NOT_COORDINATOR || code == ErrorCode.COORDINATOR_NOT_AVAILABLE) {
+            calls.forgetCoordinator(TRANSACTION, id);
+        }
+        return Calls.Outcome.failed(code.exception("fence the producers of transactional id " + id));
     }
 }
