@@ -136,6 +136,12 @@ class TransactionAdminIT {
             TransactionDescription after = get(admin.transactions().describe(List.of(txnId)).get(txnId));
             assertEquals("Empty", after.state(), "no transaction open under the id any more");
             assertEquals(fenced.producerEpoch(), after.producerEpoch(), "the epoch the fence reported");
+
+            // An id no producer used yet is registered, as a producer's initTransactions() would.
+            String fresh = name("fence-fresh");
+            FencedProducer created = get(admin.transactions().fenceProducers(List.of(fresh)).get(fresh));
+            assertTrue(created.producerId() >= 0, created.toString());
+            assertEquals("Empty", get(admin.transactions().describe(List.of(fresh)).get(fresh)).state());
         }
     }
 }
