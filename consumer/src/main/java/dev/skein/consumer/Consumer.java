@@ -73,6 +73,9 @@ public interface Consumer<K, V> extends AutoCloseable {
      * Joins the group ({@code group.id}) and reads the partitions of these topics it assigns to this
      * member; replaces any previous subscription or assignment. {@code listener} (may be null) is told
      * of revocations and assignments, on the polling thread, inside {@code poll()}.
+     *
+     * @throws IllegalArgumentException naming a topic name no broker accepts (1 to 249 of
+     *         {@code a-z A-Z 0-9 . _ -}, neither {@code "."} nor {@code ".."}); the call then changes nothing
      */
     void subscribe(Collection<String> topics, RebalanceListener listener);
 
@@ -100,7 +103,11 @@ public interface Consumer<K, V> extends AutoCloseable {
     /** Leaves the group's partitions (and the group) and clears any assignment. */
     void unsubscribe();
 
-    /** Reads exactly these partitions (no group membership); replaces any previous assignment. */
+    /**
+     * Reads exactly these partitions (no group membership); replaces any previous assignment.
+     *
+     * @throws IllegalArgumentException naming a topic name no broker accepts, as {@link #subscribe(Collection)}
+     */
     void assign(Collection<TopicPartition> partitions);
 
     Set<TopicPartition> assignment();

@@ -22,6 +22,7 @@ import dev.skein.core.errors.AuthenticationException;
 import dev.skein.core.errors.TimeoutException;
 import dev.skein.core.internal.ClusterClient;
 import dev.skein.core.internal.Retry;
+import dev.skein.core.internal.TopicNames;
 import dev.skein.core.internal.metadata.Cluster;
 import dev.skein.serdes.Deserializer;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -123,6 +124,8 @@ public final class SkeinConsumer<K, V> implements Consumer<K, V> {
     public void subscribe(Collection<String> topics, RebalanceListener listener) {
         ensureOpen();
         requireGroup("subscribe()");
+        // A name no broker accepts would be followed silently: metadata refuses it, the group assigns nothing.
+        TopicNames.requireLegal(topics, "subscribe()");
         group.subscribe(topics, listener);
         followTopics();
     }
@@ -258,6 +261,7 @@ public final class SkeinConsumer<K, V> implements Consumer<K, V> {
     @Override
     public void assign(Collection<TopicPartition> partitions) {
         ensureOpen();
+        TopicNames.requireLegal(TopicPartition.topicsOf(partitions), "assign()");
         if (inGroup()) {
             throw new IllegalStateException("assign() cannot be mixed with subscribe(); unsubscribe() first");
         }
