@@ -42,6 +42,8 @@ public final class MetricsSample implements AutoCloseable {
     private final AtomicLong read = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
     private final AtomicReference<Throwable> firstFailure = new AtomicReference<>();
+    /** What ended the reader, when something did: {@code poll()} threw. */
+    private final AtomicReference<Throwable> readerFailure = new AtomicReference<>();
     private volatile boolean stopping;
 
     private MetricsSample(String bootstrap, String topic, String group, int port, int perSecond) throws IOException {
@@ -99,11 +101,13 @@ public final class MetricsSample implements AutoCloseable {
         return read.get();
     }
 
-    /** What was written and read, and what could not be written and why. */
+    /** What was written and read, what could not be written and why, and what stopped the reader. */
     public String report() {
         Throwable first = firstFailure.get();
         String failures = first == null ? "" : " (" + failed.get() + " failed, first: " + first + ")";
-        return "wrote " + written.get() + " orders" + failures + ", read " + read.get();
+        Throwable readerStop = readerFailure.get();
+        return "wrote " + written.get() + " orders" + failures + ", read " + read.get()
+                + (readerStop == null ? "" : " (reader stopped: " + readerStop + ")");
     }
 
     private void write(String topic, int perSecond) {
@@ -131,10 +135,20 @@ public final class MetricsSample implements AutoCloseable {
         }
     }
 
+    /**
+     * Reads until closed. An exception from the consumer (poll throws only what retrying cannot mend: a
+     * refused topic or group, say) ends the reader; it is printed at once and kept for {@link #report()},
+     * so the sample does not go on serving meters of a reader that silently stopped.
+     */
     private void read(String topic) {
-        consumer.subscribe(List.of(topic));
-        while (!stopping) {
-            read.addAndGet(consumer.poll(Duration.ofMillis(200)).count());
+        try {
+            consumer.subscribe(List.of(topic));
+            while (!stopping) {
+                read.addAndGet(consumer.poll(Duration.ofMillis(200)).count());
+            }
+        } catch (RuntimeException e) {
+            readerFailure.set(e);
+            System.err.println("metrics sample: the reader stopped: " + e);
         }
     }
 
