@@ -10,6 +10,8 @@ import java.util.List;
  * Splits a {@code records} field of a fetch response into record batches. A partial batch at the end
  * is legal (the broker cuts responses at the size limit) and is skipped; anything else that does
  * not look like a magic-2 batch is a {@link CorruptRecordException} naming topic, partition and offset.
+ * Messages in the formats before Kafka 0.11 (magic 0 and 1) are converted to equivalent magic-2
+ * batches by {@link LegacyMessageSets}, their CRC32s verified then.
  */
 public final class RecordBatchReader {
     private RecordBatchReader() {}
@@ -49,7 +51,9 @@ public final class RecordBatchReader {
      * Frames the batches of {@code records} (views, not retained), stopping at the first one that does
      * not frame: its error is returned, not thrown, so the good batches before it can still be read and
      * the error raised when the reader reaches that batch (as a CRC failure is). The work is per batch:
-     * a length, a magic byte and a slice. CRCs are not checked.
+     * a length, a magic byte and a slice. CRCs are not checked, but for old-format messages (magic 0
+     * and 1), which are decompressed, checked and converted here to unpooled magic-2 batches (nobody
+     * releases them); a corrupt one is the framing error.
      */
     public static Framed frame(ByteBuf records, String topic, int partition) {
         List<RecordBatch> out = new ArrayList<>();
@@ -66,10 +70,26 @@ public final class RecordBatchReader {
             if (end - pos > RecordBatch.MAGIC_OFFSET) {
                 byte magic = records.getByte(pos + RecordBatch.MAGIC_OFFSET);
                 if (magic != RecordBatch.MAGIC) {
-                    return new Framed(out, new CorruptRecordException("record batch in " + topic + "-" + partition
-                            + " at offset " + baseOffset + " has magic " + magic
-                            + "; only magic 2 (Kafka 0.11+) is supported", null, false));
+                    if (!LegacyMessageSets.isLegacy(magic)) {
+                        return new Framed(out, new CorruptRecordException("record batch in " + topic + "-" + partition
+                                + " at offset " + baseOffset + " has magic " + magic
+                                + "; only magic 0 and 1 (before Kafka 0.11) and 2 are known", null, false));
+                    }
+                    // Old-format messages (rare: only logs written before 0.11 hold them), converted to batches.
+                    int next;
+                    try {
+                        next = LegacyMessageSets.convert(records, pos, end, topic, partition, out);
+                    } catch (CorruptRecordException e) {
+                        return new Framed(out, e);
+                    }
+                    if (next == pos) {
+                        break; // a partial message at the end
+                    }
+                    pos = next;
+                    continue;
                 }
+            } else if (length >= LegacyMessageSets.MIN_SIZE_V0) {
+                break; // the start of a batch or old-format message, cut before its magic: partial
             }
             if (length < RecordBatch.HEADER_SIZE - RecordBatch.LOG_OVERHEAD) {
                 return new Framed(out, new CorruptRecordException("corrupt record batch in " + topic + "-" + partition

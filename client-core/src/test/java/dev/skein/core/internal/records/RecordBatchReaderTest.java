@@ -115,21 +115,27 @@ class RecordBatchReaderTest {
         }
     }
 
-    /** A v0/v1 message is shorter than a v2 batch header: its magic is what is wrong with it, and is named. */
+    /**
+     * A v0/v1 message is shorter than a v2 batch header: it is read by its magic (as an old-format message,
+     * {@link LegacyMessageSetsTest}), not judged by its length. This one's CRC is wrong: that is what is named.
+     */
     @Test
-    void anOldFormatMessageIsNamedByItsMagicNotItsLength() {
+    void anOldFormatMessageIsReadByItsMagicNotJudgedByItsLength() {
         ByteBuf records = Unpooled.wrappedBuffer(v1Message(9), v1Message(10));
         try {
             CorruptRecordException e = assertThrows(CorruptRecordException.class,
                     () -> RecordBatchReader.batches(records, "legacy", 1, false));
             assertTrue(e.getMessage().contains("legacy-1") && e.getMessage().contains("offset 9")
-                    && e.getMessage().contains("magic 1; only magic 2 (Kafka 0.11+) is supported"), e.getMessage());
+                    && e.getMessage().contains("CRC mismatch"), e.getMessage());
         } finally {
             records.release();
         }
-        // Where only the offset and length came (fewer than 17 bytes), there is no magic to read: the length is judged.
+        // Where only the offset and length came (fewer than 17 bytes), there is no magic to read: a length an
+        // old-format message may have is the start of one, cut off; a length below any is corrupt.
         ByteBuf head = v1Message(9).writerIndex(16);
         try {
+            assertEquals(List.of(), RecordBatchReader.batches(head, "legacy", 1, false));
+            head.setInt(8, LegacyMessageSets.MIN_SIZE_V0 - 1);
             CorruptRecordException e = assertThrows(CorruptRecordException.class,
                     () -> RecordBatchReader.batches(head, "legacy", 1, false));
             assertTrue(e.getMessage().contains("below the header size"), e.getMessage());
