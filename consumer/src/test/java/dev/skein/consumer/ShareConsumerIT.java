@@ -561,6 +561,140 @@ class ShareConsumerIT {
         }
     }
 
+    /**
+     * A ShareFetch answer with TOPIC_AUTHORIZATION_FAILED, then one with CORRUPT_MESSAGE, for the partition (the
+     * proxy fakes them: an ACL needs a secured cluster): poll() raises each, typed, the first naming the topic, as
+     * Apache Kafka's share consumer raises a TopicAuthorizationException and a corrupt-message error; neither is
+     * only logged. The member then goes on receiving once the broker answers normally.
+     */
+    @Test
+    void aDeniedOrCorruptPartitionInAShareFetchIsRaisedFromPoll(@OwnCluster(faultProxy = true) KafkaCluster kafka)
+            throws Exception {
+        String topic = ConsumerIT.topic(kafka, "share-fetch-denied", 1);
+        String group = shareGroup(kafka, "share-fetch-denied");
+        UUID id = topicId(kafka, topic);
+        FaultProxy proxy = kafka.proxy(kafka.brokerIds().iterator().next());
+        try (ShareConsumer<String, String> c = ShareConsumer.builder(Serdes.string(), Serdes.string())
+                .bootstrapServers(kafka.bootstrapServers()).groupId(group).fetchMaxWait(Duration.ofMillis(50)).build()) {
+            c.subscribe(List.of(topic));
+            int before = proxy.requests(ApiKey.SHARE_FETCH.id());
+            Await.until("a ShareFetch sent", Duration.ofSeconds(30), () -> {
+                c.poll(Duration.ofMillis(100));
+                return proxy.requests(ApiKey.SHARE_FETCH.id()) > before + 1;
+            });
+            proxy.rewriteResponses(ApiKey.SHARE_FETCH.id(), 1, partitionFetchError(id, 0, ErrorCode.TOPIC_AUTHORIZATION_FAILED));
+            dev.skein.core.errors.AuthorizationException denied = Await.value("poll() raises the denial", Duration.ofSeconds(20),
+                    () -> raisedBy(c, dev.skein.core.errors.AuthorizationException.class));
+            assertTrue(denied.getMessage().contains(topic), "names the topic: " + denied.getMessage());
+            proxy.rewriteResponses(ApiKey.SHARE_FETCH.id(), 1, partitionFetchError(id, 0, ErrorCode.CORRUPT_MESSAGE));
+            CorruptRecordException corrupt = Await.value("poll() raises the corrupt message", Duration.ofSeconds(20),
+                    () -> raisedBy(c, CorruptRecordException.class));
+            assertTrue(corrupt.getMessage().contains(topic + "-0"), "names the partition: " + corrupt.getMessage());
+            ParallelProcessorIT.produce(kafka, topic, 5, 5);
+            Set<String> values = new HashSet<>();
+            Await.until("the records written afterwards", Duration.ofSeconds(30), () -> {
+                c.poll(Duration.ofMillis(200)).forEach(r -> values.add(r.value()));
+                return values.size() == 5;
+            });
+        }
+    }
+
+    /**
+     * A partition answered with a retriable error (KAFKA_STORAGE_ERROR, faked by the proxy on every answer for
+     * three seconds) is fetched again after retry.backoff.ms, doubling up to retry.backoff.max.ms, not at once:
+     * with a 10 ms fetch wait, fetching at once sent a ShareFetch every few milliseconds. It is fetched again
+     * all the same, and receives once the error is gone.
+     */
+    @Test
+    void aRetriablePartitionErrorInAShareFetchIsBackedOff(@OwnCluster(faultProxy = true) KafkaCluster kafka) throws Exception {
+        String topic = ConsumerIT.topic(kafka, "share-fetch-backoff", 1);
+        String group = shareGroup(kafka, "share-fetch-backoff");
+        UUID id = topicId(kafka, topic);
+        FaultProxy proxy = kafka.proxy(kafka.brokerIds().iterator().next());
+        try (ShareConsumer<String, String> c = ShareConsumer.builder(Serdes.string(), Serdes.string())
+                .bootstrapServers(kafka.bootstrapServers()).groupId(group).fetchMaxWait(Duration.ofMillis(10))
+                .client(b -> b.retryBackoff(Duration.ofMillis(200), Duration.ofMillis(800))).build()) {
+            c.subscribe(List.of(topic));
+            int sent = proxy.requests(ApiKey.SHARE_FETCH.id());
+            Await.until("a ShareFetch sent", Duration.ofSeconds(30), () -> {
+                c.poll(Duration.ofMillis(100));
+                return proxy.requests(ApiKey.SHARE_FETCH.id()) > sent + 1;
+            });
+            AtomicBoolean failing = new AtomicBoolean(true);
+            java.util.function.Function<io.netty.buffer.ByteBuf, FaultProxy.Rewritten> error =
+                    partitionFetchError(id, 0, ErrorCode.KAFKA_STORAGE_ERROR);
+            proxy.rewriteResponses(ApiKey.SHARE_FETCH.id(), 100_000,
+                    frame -> failing.get() ? error.apply(frame) : new FaultProxy.Rewritten(frame, false));
+            int before = proxy.requests(ApiKey.SHARE_FETCH.id());
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+            while (System.nanoTime() - end < 0) {
+                assertEquals(List.of(), c.poll(Duration.ofMillis(100)));
+            }
+            failing.set(false);
+            int during = proxy.requests(ApiKey.SHARE_FETCH.id()) - before;
+            System.out.println("ShareFetch requests in the 3 s of errors: " + during + ", rewritten " + proxy.rewrittenResponses());
+            // 200, 400, 800, 800 ms apart (jittered), each a fetch and a request forgetting the partition meanwhile
+            assertTrue(during >= 3 && during <= 20, "ShareFetch requests in the 3 s of errors: " + during);
+            ParallelProcessorIT.produce(kafka, topic, 5, 5);
+            Set<String> values = new HashSet<>();
+            Await.until("the records written afterwards", Duration.ofSeconds(30), () -> {
+                c.poll(Duration.ofMillis(200)).forEach(r -> values.add(r.value()));
+                return values.size() == 5;
+            });
+        }
+    }
+
+    /** What one poll() raises of {@code type}, or null when it returns (anything else fails the test). */
+    private static <E extends RuntimeException> E raisedBy(ShareConsumer<String, String> c, Class<E> type) {
+        try {
+            c.poll(Duration.ofMillis(100));
+            return null;
+        } catch (RuntimeException e) {
+            if (type.isInstance(e)) {
+                return type.cast(e);
+            }
+            throw e;
+        }
+    }
+
+    static UUID topicId(KafkaCluster kafka, String topic) throws Exception {
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+            org.apache.kafka.common.Uuid id = admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS)
+                    .get(topic).topicId();
+            return new UUID(id.getMostSignificantBits(), id.getLeastSignificantBits());
+        }
+    }
+
+    /**
+     * A rewrite of a ShareFetch answer that gives partition {@code partition} of topic {@code id} the fetch
+     * error {@code error}, adding it when the answer does not list it (an incremental answer leaves out a
+     * partition with nothing new). Meant for a partition with no records: records acquired in the answer
+     * would stay acquired until their locks end.
+     */
+    static java.util.function.Function<io.netty.buffer.ByteBuf, FaultProxy.Rewritten> partitionFetchError(
+            UUID id, int partition, ErrorCode error) {
+        return frame -> ResponseRewrite.changed(frame, ShareFetchResponse.HIGHEST_SUPPORTED_VERSION, (short) 0,
+                ShareFetchResponse::read, r -> {
+                    if (r.errorCode() != 0) {
+                        return;
+                    }
+                    ShareFetchResponse.ShareFetchableTopicResponse t = r.responses().stream()
+                            .filter(x -> x.topicId().equals(id)).findFirst().orElse(null);
+                    if (t == null) {
+                        t = new ShareFetchResponse.ShareFetchableTopicResponse().setTopicId(id);
+                        r.responses().add(t);
+                    }
+                    ShareFetchResponse.PartitionData p = t.partitions().stream()
+                            .filter(x -> x.partitionIndex() == partition).findFirst().orElse(null);
+                    if (p == null) {
+                        p = new ShareFetchResponse.PartitionData().setPartitionIndex(partition)
+                                .setRecords(io.netty.buffer.Unpooled.EMPTY_BUFFER);
+                        t.partitions().add(p);
+                    }
+                    p.setErrorCode(error.code());
+                });
+    }
+
     /** A rewrite of a ShareAcknowledge answer that gives every partition {@code error}. */
     private static java.util.function.Function<io.netty.buffer.ByteBuf, FaultProxy.Rewritten> partitionError(ErrorCode error) {
         return frame -> ResponseRewrite.changed(frame, ShareAcknowledgeResponse.HIGHEST_SUPPORTED_VERSION, (short) 1,

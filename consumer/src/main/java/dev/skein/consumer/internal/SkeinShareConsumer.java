@@ -15,6 +15,7 @@ import dev.skein.core.errors.RecordTooLargeException;
 import dev.skein.core.errors.SkeinException;
 import dev.skein.core.errors.TimeoutException;
 import dev.skein.core.errors.UnsupportedVersionException;
+import dev.skein.core.internal.Backoff;
 import dev.skein.core.internal.ClusterClient;
 import dev.skein.core.internal.Coordinators;
 import dev.skein.core.internal.Retry;
@@ -112,6 +113,18 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
      * again (default.api.timeout.ms from the first such answer); cleared once they are reported.
      */
     private final Map<TopicPartition, Long> ackRetryUntil = new HashMap<>();
+    /**
+     * Partitions whose last ShareFetch answer was an error, held out of fetches until their backoff ends
+     * (retry.backoff.ms doubling per error in a row up to retry.backoff.max.ms, jittered): asked again at
+     * once, a broker answers the same error at once, in a loop.
+     */
+    private final Map<TopicPartition, FetchBackoff> fetchBackoff = new HashMap<>();
+
+    /** How many ShareFetch answers in a row gave a partition an error, and until when it is not fetched. */
+    private static final class FetchBackoff {
+        int failures;
+        long untilNanos;
+    }
 
     /** One broker's share session and the request in flight to it. */
     private static final class Session {
@@ -413,7 +426,13 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
             Cluster cluster = client.cluster();
             Set<TopicPartition> assigned = assigned(cluster);
             Map<Integer, List<TopicPartition>> byLeader = new HashMap<>();
+            fetchBackoff.keySet().retainAll(assigned);
+            long now = System.nanoTime();
             for (TopicPartition tp : assigned) {
+                FetchBackoff held = fetchBackoff.get(tp);
+                if (held != null && now - held.untilNanos < 0) {
+                    continue; // backing off after an error (its session forgets it meanwhile)
+                }
                 Cluster.PartitionInfo info = cluster.partition(tp.topic(), tp.partition());
                 if (info == null || info.leader() < 0) {
                     client.refreshMetadata();
@@ -667,6 +686,8 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
             s.epoch = nextEpoch(s.sentEpoch);
             s.partitions.addAll(s.sentPartitions);
             s.partitions.removeAll(s.sentForgotten);
+            Set<TopicPartition> failed = new HashSet<>();
+            Set<String> denied = new java.util.TreeSet<>();
             for (ShareFetchResponse.ShareFetchableTopicResponse t : resp.responses()) {
                 String topic = topicName(s, t.topicId());
                 for (ShareFetchResponse.PartitionData p : t.partitions()) {
@@ -695,13 +716,19 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
                     }
                     ErrorCode error = ErrorCode.forCode(p.errorCode());
                     if (error != ErrorCode.NONE) {
-                        log.debug("share fetch of {} from broker {}: {}", tp, node, error);
-                        if (error.isRetriable()) {
-                            client.refreshMetadata();
-                        }
+                        failed.add(tp);
+                        fetchFailed(node, tp, error, p.errorMessage(), denied);
                         continue;
                     }
                     decode(tp, p, out);
+                }
+            }
+            if (!denied.isEmpty()) {
+                defer(AbstractMembership.deniedTopics(denied, t -> true, true));
+            }
+            for (TopicPartition tp : s.sentPartitions) {
+                if (!failed.contains(tp)) {
+                    fetchBackoff.remove(tp); // fetched again after its backoff and answered without an error
                 }
             }
             if (!carried.isEmpty()) {
@@ -709,6 +736,32 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
             }
         } finally {
             resp.releaseRecords();
+        }
+    }
+
+    /**
+     * A partition's error in a ShareFetch answer, as Apache Kafka's share consumer reads it: a denied topic (added to
+     * {@code denied}, raised naming the topics), a corrupt message and any other error no retry clears are raised by
+     * poll() (after the good records of the answer); a leader change, an unknown partition or another retriable error
+     * asks for metadata. Either way the partition backs off before it is fetched again.
+     */
+    private void fetchFailed(int node, TopicPartition tp, ErrorCode error, String message, Set<String> denied) {
+        FetchBackoff b = fetchBackoff.computeIfAbsent(tp, k -> new FetchBackoff());
+        b.failures++;
+        b.untilNanos = System.nanoTime() + Backoff.nanos(b.failures, settings.client().retryBackoff(),
+                settings.client().retryBackoffMax());
+        switch (error) {
+            case TOPIC_AUTHORIZATION_FAILED -> denied.add(tp.topic());
+            case CORRUPT_MESSAGE -> defer(error.exception("share fetch of " + tp + " from broker " + node, message));
+            case UNKNOWN_SERVER_ERROR -> log.warn("share fetch of {} from broker {}: {} ({})", tp, node, error, message);
+            default -> {
+                if (error.isRetriable()) {
+                    log.debug("share fetch of {} from broker {}: {}", tp, node, error);
+                    client.refreshMetadata();
+                } else {
+                    defer(error.exception("share fetch of " + tp + " from broker " + node, message));
+                }
+            }
         }
     }
 
