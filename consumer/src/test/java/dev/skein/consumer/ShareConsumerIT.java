@@ -644,6 +644,87 @@ class ShareConsumerIT {
         }
     }
 
+    /**
+     * Acknowledgements of a topic deleted while its records were held, given once the member's metadata no longer
+     * has the topic's id: the commit sends them with the id the share session named the topic by (ids are never
+     * reused) and reports the broker's answer, to its result and to the callback, rather than keeping them pending
+     * (each commit reporting them not sent in time) until close() dropped them unreported.
+     */
+    @Test
+    void acknowledgementsOfADeletedTopicAreSentWithTheIdTheSessionKnew(@OwnCluster(faultProxy = true) KafkaCluster kafka)
+            throws Exception {
+        String topic = ConsumerIT.topic(kafka, "share-deleted", 1);
+        String other = ConsumerIT.topic(kafka, "share-deleted-other", 1);
+        String third = ConsumerIT.topic(kafka, "share-deleted-third", 1);
+        ParallelProcessorIT.produce(kafka, topic, 5, 5);
+        String group = shareGroup(kafka, "share-deleted");
+        TopicPartition tp = new TopicPartition(topic, 0);
+        FaultProxy proxy = kafka.proxy(kafka.brokerIds().iterator().next());
+        List<String> reports = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (ShareConsumer<String, String> c = member(kafka, group, AcknowledgementMode.EXPLICIT)) {
+            c.setAcknowledgementCommitCallback((offsets, error) -> reports.add(offsets + " " + error));
+            c.subscribe(List.of(topic));
+            List<ShareRecord<String, String>> records = Await.value("records", Duration.ofSeconds(60),
+                    () -> nonEmpty(c.poll(Duration.ofMillis(200))));
+            try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+                admin.deleteTopics(List.of(topic)).all().get(30, TimeUnit.SECONDS);
+                Await.until(topic + " deleted", Duration.ofSeconds(30),
+                        () -> !admin.listTopics().names().get(30, TimeUnit.SECONDS).contains(topic));
+            }
+            // The member's metadata learns of the deletion: a new topic asks for a refresh at once; one more after
+            // it (a member has one Metadata request at a time) is sent only once the first answer was read.
+            int asked = proxy.requests(ApiKey.METADATA.id());
+            c.subscribe(List.of(topic, other));
+            Await.until("a metadata refresh", Duration.ofSeconds(10), () -> proxy.requests(ApiKey.METADATA.id()) > asked);
+            int again = proxy.requests(ApiKey.METADATA.id());
+            c.subscribe(List.of(topic, other, third));
+            Await.until("another metadata refresh", Duration.ofSeconds(10), () -> proxy.requests(ApiKey.METADATA.id()) > again);
+            records.forEach(c::acknowledge);
+            Map<TopicPartition, Optional<Exception>> result = c.commitSync(Duration.ofSeconds(10));
+            assertTrue(result.containsKey(tp) && result.get(tp).stream().noneMatch(e -> e instanceof dev.skein.core.errors.TimeoutException),
+                    "the broker's answer for the deleted topic, not 'not sent in time': " + result);
+            assertEquals(1, reports.size(), "the callback is told: " + reports);
+            System.out.println("acknowledging a deleted topic: " + result);
+        }
+    }
+
+    /**
+     * Acknowledgements of a partition no share session holds any more (its session was lost: the proxy answers
+     * a commit with SHARE_SESSION_NOT_FOUND) are completed at close() with an error to the callback, as Apache
+     * Kafka's share consumer fails acknowledgements it cannot send (NOT_LEADER_OR_FOLLOWER), rather than dropped
+     * unreported; their records come back when their locks run out.
+     */
+    @Test
+    void acknowledgementsNoShareSessionHoldsAreReportedAtClose(@OwnCluster(faultProxy = true) KafkaCluster kafka)
+            throws Exception {
+        String topic = ConsumerIT.topic(kafka, "share-orphan", 1);
+        ParallelProcessorIT.produce(kafka, topic, 5, 5);
+        String group = shareGroup(kafka, "share-orphan");
+        FaultProxy proxy = kafka.proxy(kafka.brokerIds().iterator().next());
+        Map<Set<Long>, Exception> reports = new ConcurrentHashMap<>();
+        Set<Long> rest = new HashSet<>();
+        try (ShareConsumer<String, String> c = member(kafka, group, AcknowledgementMode.EXPLICIT)) {
+            c.setAcknowledgementCommitCallback((offsets, error) -> offsets.values().forEach(o -> reports.put(Set.copyOf(o),
+                    error != null ? error : new Exception("none"))));
+            c.subscribe(List.of(topic));
+            List<ShareRecord<String, String>> records = Await.value("records", Duration.ofSeconds(60),
+                    () -> nonEmpty(c.poll(Duration.ofMillis(200))));
+            assertTrue(records.size() >= 2, "one fetch acquires the whole batch: " + records.size());
+            proxy.rewriteResponses(ApiKey.SHARE_ACKNOWLEDGE.id(), 1, frame -> ResponseRewrite.changed(frame,
+                    ShareAcknowledgeResponse.HIGHEST_SUPPORTED_VERSION, (short) 1, ShareAcknowledgeResponse::read,
+                    r -> r.setErrorCode(ErrorCode.SHARE_SESSION_NOT_FOUND.code())));
+            c.acknowledge(records.get(0));
+            c.commitSync();
+            assertEquals(1, proxy.rewrittenResponses(), "the commit's answer was SHARE_SESSION_NOT_FOUND");
+            records.subList(1, records.size()).forEach(r -> {
+                c.acknowledge(r);
+                rest.add(r.offset());
+            });
+        }
+        assertTrue(reports.containsKey(rest), "the acknowledgements no session could carry reported at close: " + reports);
+        assertTrue(reports.get(rest) instanceof dev.skein.core.errors.NotLeaderException, "as NOT_LEADER_OR_FOLLOWER: " + reports);
+    }
+
     /** What one poll() raises of {@code type}, or null when it returns (anything else fails the test). */
     private static <E extends RuntimeException> E raisedBy(ShareConsumer<String, String> c, Class<E> type) {
         try {

@@ -440,6 +440,7 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
                 }
                 byLeader.computeIfAbsent(info.leader(), n -> new ArrayList<>()).add(tp);
             }
+            failUndeliverable(assigned, false, null);
             for (Map.Entry<Integer, Session> e : sessions.entrySet()) {
                 byLeader.putIfAbsent(e.getKey(), List.of()); // forget partitions no longer ours there
             }
@@ -550,7 +551,7 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
             }
         }
         for (TopicPartition tp : listed) {
-            UUID id = topicId(cluster, tp.topic());
+            UUID id = topicId(s, cluster, tp.topic());
             if (id == null) {
                 continue;
             }
@@ -575,7 +576,7 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
         Map<UUID, ShareFetchRequest.ForgottenTopic> forget = new LinkedHashMap<>();
         if (s.epoch > 0) {
             for (TopicPartition tp : forgotten) {
-                UUID id = topicId(cluster, tp.topic());
+                UUID id = topicId(s, cluster, tp.topic());
                 if (id != null) {
                     forget.computeIfAbsent(id, i -> new ShareFetchRequest.ForgottenTopic().setTopicId(i)).partitions().add(tp.partition());
                 }
@@ -604,6 +605,24 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
     private String topicName(Session s, UUID id) {
         String name = s.names.get(id);
         return name != null ? name : client.cluster().topicName(id);
+    }
+
+    /**
+     * The id metadata gives {@code topic}, else the id session {@code s} named it by (a topic deleted since, which
+     * metadata no longer describes: the broker answers for it, and the acknowledgements of its records are
+     * reported rather than kept pending for ever; ids are never reused), else null.
+     */
+    private static UUID topicId(Session s, Cluster cluster, String topic) {
+        UUID id = topicId(cluster, topic);
+        if (id != null) {
+            return id;
+        }
+        for (Map.Entry<UUID, String> e : s.names.entrySet()) {
+            if (e.getValue().equals(topic)) {
+                return e.getKey();
+            }
+        }
+        return null;
     }
 
     /**
@@ -988,6 +1007,7 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
         long retryUntil = close ? System.nanoTime() : timeout.isZero() ? System.nanoTime() + settings.defaultApiTimeout().toNanos() : deadline;
         Map<TopicPartition, Optional<Exception>> result = new LinkedHashMap<>();
         Map<TopicPartition, Exception> retried = new HashMap<>();
+        failUndeliverable(close ? Set.of() : assigned(client.cluster()), close, timeout.isZero() ? null : result);
         while (true) {
             boolean again = false;
             Map<Integer, CompletableFuture<ShareAcknowledgeResponse>> sent = sendAcknowledgements(deadline, close);
@@ -1027,6 +1047,15 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
                 result.put(tp, Optional.of(last != null ? last : new TimeoutException("the acknowledgements of " + tp
                         + " were not sent within " + timeout + " (the share session to its leader was busy or not open); "
                         + "a later request carries them", null, true)));
+            }
+        }
+        if (close) {
+            // No later request carries them: the sessions are closed. Told, not dropped; the close released their records.
+            for (TopicPartition tp : new ArrayList<>(pending.keySet())) {
+                Exception last = retried.get(tp);
+                report(Map.of(tp, new LinkedHashSet<>(pending.remove(tp).keySet())), last != null ? last
+                        : new TimeoutException("the acknowledgements of " + tp + " were not sent before the share "
+                        + "sessions closed", null, true));
             }
         }
         return result;
@@ -1088,6 +1117,57 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
     }
 
     /**
+     * Completes, to the acknowledgement-commit callback, the pending acknowledgements no request can carry any
+     * more: those of a partition that no share session holds (nor will once the request in flight to it is
+     * answered) and that is no longer assigned, or at close ({@code close}) not held at all. Apache Kafka's share
+     * consumer fails acknowledgements it cannot send to the session of the broker that delivered their records
+     * with NOT_LEADER_OR_FOLLOWER; so does this. Their records come back to the group when their locks run out.
+     * Kept pending instead, each commit reported them not sent in time and close() dropped them unreported.
+     */
+    private void failUndeliverable(Set<TopicPartition> assigned, boolean close, Map<TopicPartition, Optional<Exception>> result) {
+        if (pending.isEmpty() || (!close && assignmentUnnamed())) {
+            return; // an assigned topic metadata does not name now may be one of them
+        }
+        for (TopicPartition tp : new ArrayList<>(pending.keySet())) {
+            if (heldBySession(tp) || (!close && assigned.contains(tp))) {
+                continue;
+            }
+            Exception e = ErrorCode.NOT_LEADER_OR_FOLLOWER.exception("acknowledging " + tp, "no share session holds the "
+                    + "partition any more" + (close ? "" : " and it is no longer assigned")
+                    + "; its records come back to the group when their locks run out");
+            report(Map.of(tp, new LinkedHashSet<>(pending.remove(tp).keySet())), e);
+            if (result != null) {
+                result.put(tp, Optional.of(e));
+            }
+        }
+    }
+
+    /** Whether metadata names no topic for an id of the assignment (a refresh answered with an error, say). */
+    private boolean assignmentUnnamed() {
+        Map<UUID, List<Integer>> a;
+        synchronized (membershipLock) {
+            a = assignment;
+        }
+        Cluster cluster = client.cluster();
+        for (UUID id : a.keySet()) {
+            if (cluster.topicName(id) == null) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether a share session holds {@code tp}, or will once the request in flight to it is answered. */
+    private boolean heldBySession(TopicPartition tp) {
+        for (Session s : sessions.values()) {
+            if (s.partitions.contains(tp) || (s.inFlight != null && s.sentPartitions.contains(tp))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
      * Whether acknowledgements are pending for a partition of {@code s}, or of the request in flight on it
      * (one opening the session acquires for those it lists, and a ShareAcknowledge may follow once it is answered).
      */
@@ -1117,7 +1197,7 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
             if (!s.partitions.contains(tp)) {
                 continue;
             }
-            UUID id = topicId(cluster, tp.topic());
+            UUID id = topicId(s, cluster, tp.topic());
             if (id == null) {
                 continue;
             }
