@@ -62,8 +62,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * Membership (ShareGroupHeartbeat) runs on the client's event loop and
  * publishes the assignment; everything else runs on the polling thread: one share session per broker
  * (ShareFetch, epoch 0 to open, then one more per request, -1 to close), one request at a time per
- * broker, acknowledgements carried by the next ShareFetch to the partition's leader or, on commit and
- * close, by ShareAcknowledge.
+ * broker, acknowledgements carried by the next ShareFetch or, on commit and close, by ShareAcknowledge, in
+ * the share session of the broker that delivered their records (KIP-932; {@link ShareAcks}), which after a
+ * leader move is no longer the partition's leader.
  *
  * <p>Acquired offsets that hold no record for the client (control records, compacted gaps) are
  * acknowledged as gaps (type 0), as KIP-932 asks, so they do not come back.
@@ -98,7 +99,10 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
     private Set<String> followedSubscription; // what followed was computed from, compared by identity
     private Map<UUID, List<Integer>> followedAssignment;
     private final Map<Integer, Session> sessions = new HashMap<>();
-    private final Map<TopicPartition, TreeMap<Long, Byte>> pending = new HashMap<>();
+    /** The acknowledgements given and not sent yet, by the broker that delivered their records. */
+    private final ShareAcks pending = new ShareAcks();
+    /** The broker whose share session delivered each record handed out or acquired and not settled yet. */
+    private final Map<ShareRecord<K, V>, Integer> deliveredBy = new java.util.IdentityHashMap<>();
     private List<ShareRecord<K, V>> lastPoll = List.of();
     private final Map<ShareRecord<K, V>, AcknowledgeType> acknowledged = new java.util.IdentityHashMap<>();
     private final List<Runnable> callbacks = new ArrayList<>();
@@ -499,7 +503,7 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
             if (t == null) {
                 unacknowledged.add(r);
             } else {
-                pend(new TopicPartition(r.topic(), r.partition()), r.offset(), t.code());
+                pend(r, t.code());
             }
         }
         lastPoll = unacknowledged.isEmpty() ? List.of() : unacknowledged;
@@ -531,7 +535,7 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
         }
         Set<TopicPartition> forgotten = new HashSet<>(s.partitions);
         partitions.forEach(forgotten::remove);
-        if (partitions.isEmpty() && forgotten.isEmpty() && acksFor(s, Set.of()).isEmpty()) {
+        if (partitions.isEmpty() && forgotten.isEmpty() && !hasAcksFor(node, s)) {
             return;
         }
         ShareFetchRequest r = new ShareFetchRequest().setGroupId(group).setMemberId(memberId).setShareSessionEpoch(s.epoch)
@@ -543,8 +547,9 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
         Map<UUID, ShareFetchRequest.FetchTopic> topics = new LinkedHashMap<>();
         Set<TopicPartition> listed = new LinkedHashSet<>(partitions);
         if (s.epoch > 0) {
-            // Acknowledgements ride only in a session that is open (a request opening one may not carry them).
-            for (TopicPartition tp : pending.keySet()) {
+            // Acknowledgements ride only in a session that is open (a request opening one may not carry them), and
+            // only in the session of the broker that delivered their records.
+            for (TopicPartition tp : pending.partitions(node)) {
                 if (s.partitions.contains(tp)) {
                     listed.add(tp);
                 }
@@ -558,11 +563,11 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
             ShareFetchRequest.FetchPartition p = new ShareFetchRequest.FetchPartition().setPartitionIndex(tp.partition());
             if (s.epoch > 0 && s.partitions.contains(tp)) {
                 List<ShareFetchRequest.AcknowledgementBatch> batches = new ArrayList<>();
-                TreeMap<Long, Byte> given = pending.get(tp);
+                TreeMap<Long, Byte> given = pending.get(node, tp);
                 if (given != null) {
-                    carriedAcks.put(tp, new TreeMap<>(given));
+                    carriedAcks.put(tp, given);
                 }
-                Set<Long> offsets = takeAcks(tp, (first, last, types) -> batches.add(new ShareFetchRequest.AcknowledgementBatch()
+                Set<Long> offsets = takeAcks(node, tp, (first, last, types) -> batches.add(new ShareFetchRequest.AcknowledgementBatch()
                         .setFirstOffset(first).setLastOffset(last).setAcknowledgeTypes(types)));
                 if (!offsets.isEmpty()) {
                     carried.put(tp, offsets);
@@ -589,16 +594,6 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
         s.sentForgotten = s.epoch == 0 ? Set.of() : forgotten;
         s.sentEpoch = s.epoch;
         s.inFlight = client.send(node, r);
-    }
-
-    private Map<TopicPartition, TreeMap<Long, Byte>> acksFor(Session s, Set<TopicPartition> extra) {
-        Map<TopicPartition, TreeMap<Long, Byte>> out = new HashMap<>();
-        pending.forEach((tp, acks) -> {
-            if (s.partitions.contains(tp) || extra.contains(tp)) {
-                out.put(tp, acks);
-            }
-        });
-        return out;
     }
 
     /** The topic of {@code id} as this session's requests named it, else as metadata names it now, else null. */
@@ -639,9 +634,12 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
         void add(long first, long last, List<Byte> types);
     }
 
-    /** Takes the pending acknowledgements of {@code tp}, as batches of consecutive offsets; returns their offsets. */
-    private Set<Long> takeAcks(TopicPartition tp, BatchSink sink) {
-        TreeMap<Long, Byte> acks = pending.remove(tp);
+    /**
+     * Takes the pending acknowledgements of the records of {@code tp} that {@code node} delivered, as batches of
+     * consecutive offsets; returns their offsets.
+     */
+    private Set<Long> takeAcks(int node, TopicPartition tp, BatchSink sink) {
+        TreeMap<Long, Byte> acks = pending.take(node, tp);
         if (acks == null || acks.isEmpty()) {
             return Set.of();
         }
@@ -726,8 +724,7 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
                             // still holds the partition (not forgotten by this request): the next request carries
                             // them again, as a commit sends a ShareAcknowledge's again. An acknowledgement given
                             // since for the same offset wins.
-                            TreeMap<Long, Byte> now = pending.computeIfAbsent(tp, k -> new TreeMap<>());
-                            types.forEach(now::putIfAbsent);
+                            pending.putBack(node, tp, types);
                         } else {
                             report(Map.of(tp, acked), ackError == ErrorCode.NONE ? null
                                     : ackError.exception("acknowledging " + tp, p.acknowledgeErrorMessage()));
@@ -739,7 +736,7 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
                         fetchFailed(node, tp, error, p.errorMessage(), denied);
                         continue;
                     }
-                    decode(tp, p, out);
+                    decode(node, tp, p, out);
                 }
             }
             if (!denied.isEmpty()) {
@@ -806,8 +803,11 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
         }
     }
 
-    /** The acquired records of one partition, with their delivery counts; acquired offsets without a record are gaps. */
-    private void decode(TopicPartition tp, ShareFetchResponse.PartitionData p, List<ShareRecord<K, V>> out) {
+    /**
+     * The acquired records of one partition that broker {@code node} delivered, with their delivery counts; acquired
+     * offsets without a record are gaps. Their acknowledgements go to {@code node}'s share session.
+     */
+    private void decode(int node, TopicPartition tp, ShareFetchResponse.PartitionData p, List<ShareRecord<K, V>> out) {
         List<ShareFetchResponse.AcquiredRecords> acquired = p.acquiredRecords();
         if (acquired.isEmpty()) {
             return;
@@ -828,7 +828,7 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
                     for (long o = batch.baseOffset(); o <= batch.lastOffset(); o++) {
                         if (deliveryCount(acquired, o) >= 0) {
                             seen.add(o);
-                            pend(tp, o, AcknowledgeType.RELEASE.code());
+                            pend(node, tp, o, AcknowledgeType.RELEASE.code());
                         }
                     }
                     defer(e);
@@ -844,12 +844,14 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
                             continue;
                         }
                         try {
-                            out.add(new ShareRecord<>(tp.topic(), tp.partition(), r.offset(), r.timestamp(),
+                            ShareRecord<K, V> record = new ShareRecord<>(tp.topic(), tp.partition(), r.offset(), r.timestamp(),
                                     deserialize(keys, tp, r, SerdeContext.Target.KEY),
-                                    deserialize(values, tp, r, SerdeContext.Target.VALUE), r.headers(), count));
+                                    deserialize(values, tp, r, SerdeContext.Target.VALUE), r.headers(), count);
+                            deliveredBy.put(record, node);
+                            out.add(record);
                         } catch (RecordDeserializationException e) {
                             // Released: it comes back (counted) and the delivery count limit archives it in the end.
-                            pend(tp, r.offset(), AcknowledgeType.RELEASE.code());
+                            pend(node, tp, r.offset(), AcknowledgeType.RELEASE.code());
                             defer(e);
                         }
                         seen.add(r.offset()); // handed out or released; one that threw else is released below
@@ -863,7 +865,7 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
                     for (long o = batch.baseOffset(); o <= batch.lastOffset(); o++) {
                         if (!seen.contains(o) && deliveryCount(acquired, o) >= 0) {
                             seen.add(o);
-                            pend(tp, o, AcknowledgeType.RELEASE.code());
+                            pend(node, tp, o, AcknowledgeType.RELEASE.code());
                         }
                     }
                     defer(e instanceof RecordTooLargeException t
@@ -882,7 +884,7 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
                 for (ShareFetchResponse.AcquiredRecords a : acquired) {
                     for (long o = Math.max(from, a.firstOffset()); o <= a.lastOffset(); o++) {
                         if (seen.add(o)) {
-                            pend(tp, o, AcknowledgeType.RELEASE.code());
+                            pend(node, tp, o, AcknowledgeType.RELEASE.code());
                         }
                     }
                 }
@@ -892,7 +894,7 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
         for (ShareFetchResponse.AcquiredRecords a : acquired) {
             for (long o = a.firstOffset(); o <= a.lastOffset(); o++) {
                 if (!seen.contains(o)) {
-                    pend(tp, o, GAP);
+                    pend(node, tp, o, GAP);
                 }
             }
         }
@@ -974,15 +976,21 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
         acknowledgeNow(Duration.ZERO, false);
     }
 
-    /** Adds an acknowledgement of {@code offset} in {@code tp} to the pending ones (a later one for it wins). */
-    private void pend(TopicPartition tp, long offset, byte type) {
-        pending.computeIfAbsent(tp, k -> new TreeMap<>()).put(offset, type);
+    /** Adds an acknowledgement of {@code offset} in {@code tp}, delivered by {@code node}, to the pending ones (a later one for it wins). */
+    private void pend(int node, TopicPartition tp, long offset, byte type) {
+        pending.add(node, tp, offset, type);
+    }
+
+    /** Adds the acknowledgement of {@code r}, for the broker that delivered it, to the pending ones. */
+    private void pend(ShareRecord<K, V> r, byte type) {
+        Integer node = deliveredBy.remove(r);
+        pend(node == null ? -1 : node, new TopicPartition(r.topic(), r.partition()), r.offset(), type);
     }
 
     /** Releases {@code records} (acquired, not to be processed here). */
     private void release(Collection<ShareRecord<K, V>> records) {
         for (ShareRecord<K, V> r : records) {
-            pend(new TopicPartition(r.topic(), r.partition()), r.offset(), AcknowledgeType.RELEASE.code());
+            pend(r, AcknowledgeType.RELEASE.code());
         }
     }
 
@@ -1042,7 +1050,8 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
             // is still pending was not applied by this commit (not sent: its session's request unanswered by the
             // deadline, or no session open to its leader; or answered with a retriable error until the deadline):
             // it goes with a later request.
-            for (TopicPartition tp : pending.keySet()) {
+            for (ShareAcks.Source src : pending.sources()) {
+                TopicPartition tp = src.tp();
                 Exception last = retried.get(tp);
                 result.put(tp, Optional.of(last != null ? last : new TimeoutException("the acknowledgements of " + tp
                         + " were not sent within " + timeout + " (the share session to its leader was busy or not open); "
@@ -1051,9 +1060,10 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
         }
         if (close) {
             // No later request carries them: the sessions are closed. Told, not dropped; the close released their records.
-            for (TopicPartition tp : new ArrayList<>(pending.keySet())) {
+            for (ShareAcks.Source src : pending.sources()) {
+                TopicPartition tp = src.tp();
                 Exception last = retried.get(tp);
-                report(Map.of(tp, new LinkedHashSet<>(pending.remove(tp).keySet())), last != null ? last
+                report(Map.of(tp, new LinkedHashSet<>(pending.take(src.node(), tp).keySet())), last != null ? last
                         : new TimeoutException("the acknowledgements of " + tp + " were not sent before the share "
                         + "sessions closed", null, true));
             }
@@ -1074,7 +1084,7 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
         for (Map.Entry<Integer, Session> e : sessions.entrySet()) {
             int node = e.getKey();
             Session s = e.getValue();
-            if (!close && !hasAcksFor(s)) {
+            if (!close && !hasAcksFor(node, s)) {
                 continue;
             }
             if (s.inFlight != null && !s.inFlight.isDone()) {
@@ -1128,14 +1138,16 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
         if (pending.isEmpty() || (!close && assignmentUnnamed())) {
             return; // an assigned topic metadata does not name now may be one of them
         }
-        for (TopicPartition tp : new ArrayList<>(pending.keySet())) {
-            if (heldBySession(tp) || (!close && assigned.contains(tp))) {
+        Cluster cluster = client.cluster();
+        for (ShareAcks.Source src : pending.sources()) {
+            TopicPartition tp = src.tp();
+            if (heldBySession(src.node(), tp) || (!close && assigned.contains(tp) && mayLeadAgain(cluster, src.node(), tp))) {
                 continue;
             }
             Exception e = ErrorCode.NOT_LEADER_OR_FOLLOWER.exception("acknowledging " + tp, "no share session holds the "
                     + "partition any more" + (close ? "" : " and it is no longer assigned")
                     + "; its records come back to the group when their locks run out");
-            report(Map.of(tp, new LinkedHashSet<>(pending.remove(tp).keySet())), e);
+            report(Map.of(tp, new LinkedHashSet<>(pending.take(src.node(), tp).keySet())), e);
             if (result != null) {
                 result.put(tp, Optional.of(e));
             }
@@ -1157,22 +1169,27 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
         return false;
     }
 
-    /** Whether a share session holds {@code tp}, or will once the request in flight to it is answered. */
-    private boolean heldBySession(TopicPartition tp) {
-        for (Session s : sessions.values()) {
-            if (s.partitions.contains(tp) || (s.inFlight != null && s.sentPartitions.contains(tp))) {
-                return true;
-            }
-        }
-        return false;
+    /** Whether the share session to {@code node} holds {@code tp}, or will once the request in flight to it is answered. */
+    private boolean heldBySession(int node, TopicPartition tp) {
+        Session s = sessions.get(node);
+        return s != null && (s.partitions.contains(tp) || (s.inFlight != null && s.sentPartitions.contains(tp)));
+    }
+
+    /**
+     * Whether {@code node}'s session may take {@code tp} again (it leads it, or metadata names no leader now): an
+     * assigned partition's acknowledgements then wait for the next request to it, not for another leader's.
+     */
+    private static boolean mayLeadAgain(Cluster cluster, int node, TopicPartition tp) {
+        Cluster.PartitionInfo info = cluster.partition(tp.topic(), tp.partition());
+        return info == null || info.leader() < 0 || info.leader() == node;
     }
 
     /**
      * Whether acknowledgements are pending for a partition of {@code s}, or of the request in flight on it
      * (one opening the session acquires for those it lists, and a ShareAcknowledge may follow once it is answered).
      */
-    private boolean hasAcksFor(Session s) {
-        for (TopicPartition tp : pending.keySet()) {
+    private boolean hasAcksFor(int node, Session s) {
+        for (TopicPartition tp : pending.partitions(node)) {
             if (s.partitions.contains(tp) || (s.inFlight != null && s.sentPartitions.contains(tp))) {
                 return true;
             }
@@ -1193,7 +1210,7 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
         Map<UUID, ShareAcknowledgeRequest.AcknowledgeTopic> topics = new LinkedHashMap<>();
         Map<TopicPartition, Set<Long>> carried = new HashMap<>();
         Map<TopicPartition, TreeMap<Long, Byte>> acks = new HashMap<>();
-        for (TopicPartition tp : new ArrayList<>(pending.keySet())) {
+        for (TopicPartition tp : pending.partitions(node)) {
             if (!s.partitions.contains(tp)) {
                 continue;
             }
@@ -1203,8 +1220,8 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
             }
             ShareAcknowledgeRequest.AcknowledgePartition p = new ShareAcknowledgeRequest.AcknowledgePartition()
                     .setPartitionIndex(tp.partition());
-            acks.put(tp, new TreeMap<>(pending.get(tp)));
-            Set<Long> offsets = takeAcks(tp, (first, last, types) -> p.acknowledgementBatches().add(
+            acks.put(tp, pending.get(node, tp));
+            Set<Long> offsets = takeAcks(node, tp, (first, last, types) -> p.acknowledgementBatches().add(
                     new ShareAcknowledgeRequest.AcknowledgementBatch().setFirstOffset(first).setLastOffset(last)
                             .setAcknowledgeTypes(types)));
             carried.put(tp, offsets);
@@ -1295,8 +1312,7 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
                         // The session lives on and the broker did not apply them (a failed share-state write is
                         // rolled back): the next request of this session carries them again. An acknowledgement
                         // given since for the same offset wins.
-                        TreeMap<Long, Byte> now = pending.computeIfAbsent(tp, k -> new TreeMap<>());
-                        types.forEach(now::putIfAbsent);
+                        pending.putBack(node, tp, types);
                         carried.remove(tp);
                         retried.put(tp, ex);
                         result.remove(tp);

@@ -89,7 +89,7 @@ class ShareDecodeTest {
                 assertEquals(List.of("0:v0", "0:v1", "0:v4", "0:v5", "1:v0", "1:v1", "1:v4", "1:v5"), got,
                         what + ": the good batches of both partitions are handed out");
                 for (TopicPartition tp : List.of(t0, t1)) {
-                    TreeMap<Long, Byte> pending = pending(c).get(tp);
+                    TreeMap<Long, Byte> pending = pending(c).get(1, tp);
                     assertEquals(Map.of(2L, RELEASE, 3L, RELEASE), pending, what + ": the spoiled batch's records go back now");
                 }
                 RuntimeException deferred = (RuntimeException) field(c, "deferred").get(c);
@@ -121,7 +121,7 @@ class ShareDecodeTest {
                 p.records().release();
             }
             assertEquals(List.of("v0", "v1"), out.stream().map(ShareRecord::value).toList(), "the batch before the bad one");
-            assertEquals(Map.of(2L, RELEASE, 3L, RELEASE, 4L, RELEASE, 5L, RELEASE), pending(c).get(tp),
+            assertEquals(Map.of(2L, RELEASE, 3L, RELEASE, 4L, RELEASE, 5L, RELEASE), pending(c).get(1, tp),
                     "from the bad batch on, every acquired record goes back");
             RuntimeException deferred = (RuntimeException) field(c, "deferred").get(c);
             assertTrue(deferred instanceof CorruptRecordException && deferred.getMessage().contains("magic 0"), String.valueOf(deferred));
@@ -160,7 +160,7 @@ class ShareDecodeTest {
                 records.release();
             }
             assertEquals(List.of("v0", "v1", "v4", "v5"), out.stream().map(ShareRecord::value).toList());
-            assertEquals(Map.of(2L, RELEASE, 3L, RELEASE), pending(c).get(tp));
+            assertEquals(Map.of(2L, RELEASE, 3L, RELEASE), pending(c).get(1, tp));
             RuntimeException deferred = (RuntimeException) field(c, "deferred").get(c);
             assertTrue(deferred instanceof RecordTooLargeException && deferred.getMessage().contains("t-0")
                     && deferred.getMessage().contains("offset 2") && deferred.getMessage().contains("skein.buffer.max.bytes"),
@@ -172,22 +172,22 @@ class ShareDecodeTest {
         }
     }
 
-    /** Calls the private decode: the test compiles against the code before and after the fix. */
+    /** Calls the private decode (as if broker 1 answered): the test compiles against the code before and after a fix. */
     private static void decode(ShareConsumer<?, ?> c, TopicPartition tp, ShareFetchResponse.PartitionData p,
                                List<?> out) throws Exception {
-        Method m = SkeinShareConsumer.class.getDeclaredMethod("decode", TopicPartition.class,
+        Method m = SkeinShareConsumer.class.getDeclaredMethod("decode", int.class, TopicPartition.class,
                 ShareFetchResponse.PartitionData.class, List.class);
         m.setAccessible(true);
         try {
-            m.invoke(c, tp, p, out);
+            m.invoke(c, 1, tp, p, out); // as broker 1 answered
         } catch (InvocationTargetException e) {
             throw new AssertionError("decode threw out of poll(): " + e.getCause(), e.getCause());
         }
     }
 
-    @SuppressWarnings("unchecked")
-    private static Map<TopicPartition, TreeMap<Long, Byte>> pending(ShareConsumer<?, ?> c) throws Exception {
-        return (Map<TopicPartition, TreeMap<Long, Byte>>) field(c, "pending").get(c);
+    /** The acknowledgements pending (by the broker that delivered their records: broker 1 here). */
+    private static ShareAcks pending(ShareConsumer<?, ?> c) throws Exception {
+        return (ShareAcks) field(c, "pending").get(c);
     }
 
     private static Field field(Object o, String name) throws Exception {
