@@ -725,6 +725,57 @@ class ShareConsumerIT {
         assertTrue(reports.get(rest) instanceof dev.skein.core.errors.NotLeaderException, "as NOT_LEADER_OR_FOLLOWER: " + reports);
     }
 
+    /**
+     * A ShareFetch answer of NOT_LEADER_OR_FOLLOWER that names the partition's leader in current_leader (KIP-951, as
+     * the broker does after a leader move; the proxy fakes one naming the only broker with a newer epoch): the member
+     * turns to the leader it names at once, as the producer does with a Produce answer, rather than backing the
+     * partition off and waiting for a metadata refresh. With a 5 s backoff, records written just after arrive well
+     * within it.
+     */
+    @Test
+    void aNotLeaderAnswerNamingTheLeaderIsFollowedAtOnce(@OwnCluster(faultProxy = true) KafkaCluster kafka) throws Exception {
+        String topic = ConsumerIT.topic(kafka, "share-leader-hint", 1);
+        String group = shareGroup(kafka, "share-leader-hint");
+        UUID id = topicId(kafka, topic);
+        int broker = kafka.brokerIds().iterator().next();
+        FaultProxy proxy = kafka.proxy(broker);
+        try (ShareConsumer<String, String> c = ShareConsumer.builder(Serdes.string(), Serdes.string())
+                .bootstrapServers(kafka.bootstrapServers()).groupId(group).fetchMaxWait(Duration.ofMillis(100))
+                .client(b -> b.retryBackoff(Duration.ofSeconds(5), Duration.ofSeconds(5))).build()) {
+            c.subscribe(List.of(topic));
+            int sent = proxy.requests(ApiKey.SHARE_FETCH.id());
+            Await.until("a ShareFetch sent", Duration.ofSeconds(30), () -> {
+                c.poll(Duration.ofMillis(100));
+                return proxy.requests(ApiKey.SHARE_FETCH.id()) > sent + 1;
+            });
+            java.util.function.Function<io.netty.buffer.ByteBuf, FaultProxy.Rewritten> notLeader =
+                    partitionFetchError(id, 0, ErrorCode.NOT_LEADER_OR_FOLLOWER);
+            proxy.rewriteResponses(ApiKey.SHARE_FETCH.id(), 1, frame -> {
+                FaultProxy.Rewritten r = notLeader.apply(frame);
+                return ResponseRewrite.changed(r.bytes(), ShareFetchResponse.HIGHEST_SUPPORTED_VERSION, (short) 0,
+                        ShareFetchResponse::read, m -> m.responses().forEach(t -> t.partitions().forEach(p -> {
+                            if (p.errorCode() == ErrorCode.NOT_LEADER_OR_FOLLOWER.code()) {
+                                p.setCurrentLeader(new ShareFetchResponse.LeaderIdAndEpoch().setLeaderId(broker).setLeaderEpoch(1_000));
+                            }
+                        })));
+            });
+            Await.until("the NOT_LEADER_OR_FOLLOWER answer read", Duration.ofSeconds(10), () -> {
+                c.poll(Duration.ofMillis(50));
+                return proxy.rewrittenResponses() == 1;
+            });
+            c.poll(Duration.ofMillis(50)); // reads it, if the last poll returned before
+            long start = System.nanoTime();
+            ParallelProcessorIT.produce(kafka, topic, 5, 5);
+            Set<String> values = new HashSet<>();
+            Await.until("the records written after it", Duration.ofSeconds(30), () -> {
+                c.poll(Duration.ofMillis(100)).forEach(r -> values.add(r.value()));
+                return values.size() == 5;
+            });
+            long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertTrue(took < 3_000, "the records arrived " + took + " ms after the answer, not after the 4-6 s backoff");
+        }
+    }
+
     /** What one poll() raises of {@code type}, or null when it returns (anything else fails the test). */
     private static <E extends RuntimeException> E raisedBy(ShareConsumer<String, String> c, Class<E> type) {
         try {

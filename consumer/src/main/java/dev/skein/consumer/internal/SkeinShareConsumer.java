@@ -9,6 +9,7 @@ import dev.skein.consumer.ShareConsumer;
 import dev.skein.consumer.ShareRecord;
 import dev.skein.consumer.WakeupException;
 import dev.skein.core.ErrorCode;
+import dev.skein.core.Node;
 import dev.skein.core.TopicPartition;
 import dev.skein.core.errors.CorruptRecordException;
 import dev.skein.core.errors.RecordTooLargeException;
@@ -20,6 +21,7 @@ import dev.skein.core.internal.ClusterClient;
 import dev.skein.core.internal.Coordinators;
 import dev.skein.core.internal.Retry;
 import dev.skein.core.internal.metadata.Cluster;
+import dev.skein.core.internal.metadata.MetadataManager;
 import dev.skein.core.internal.records.RecordBatch;
 import dev.skein.core.internal.records.RecordBatchReader;
 import dev.skein.core.internal.records.RecordCursor;
@@ -705,6 +707,7 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
             s.partitions.removeAll(s.sentForgotten);
             Set<TopicPartition> failed = new HashSet<>();
             Set<String> denied = new java.util.TreeSet<>();
+            List<MetadataManager.LeaderHint> hints = new ArrayList<>();
             for (ShareFetchResponse.ShareFetchableTopicResponse t : resp.responses()) {
                 String topic = topicName(s, t.topicId());
                 for (ShareFetchResponse.PartitionData p : t.partitions()) {
@@ -733,7 +736,14 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
                     ErrorCode error = ErrorCode.forCode(p.errorCode());
                     if (error != ErrorCode.NONE) {
                         failed.add(tp);
-                        fetchFailed(node, tp, error, p.errorMessage(), denied);
+                        ShareFetchResponse.LeaderIdAndEpoch leader = p.currentLeader();
+                        if ((error == ErrorCode.NOT_LEADER_OR_FOLLOWER || error == ErrorCode.FENCED_LEADER_EPOCH)
+                                && leader != null && leader.leaderId() >= 0) {
+                            hints.add(new MetadataManager.LeaderHint(tp.topic(), tp.partition(), leader.leaderId(),
+                                    leader.leaderEpoch()));
+                        } else {
+                            fetchFailed(node, tp, error, p.errorMessage(), denied);
+                        }
                         continue;
                     }
                     decode(node, tp, p, out);
@@ -741,6 +751,9 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
             }
             if (!denied.isEmpty()) {
                 defer(AbstractMembership.deniedTopics(denied, t -> true, true));
+            }
+            if (!hints.isEmpty()) {
+                followLeaderHints(node, resp, hints);
             }
             for (TopicPartition tp : s.sentPartitions) {
                 if (!failed.contains(tp)) {
@@ -777,6 +790,36 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
                 } else {
                     defer(error.exception("share fetch of " + tp + " from broker " + node, message));
                 }
+            }
+        }
+    }
+
+    /**
+     * Turns the partitions a ShareFetch answer refused for want of leadership to the leaders it names (KIP-951:
+     * current_leader, with node_endpoints for brokers metadata may not list yet), as the producer does with a
+     * Produce answer: the next poll fetches them there at once, with no backoff and no metadata refresh. A hint
+     * no newer than what metadata knows (or naming an unknown broker) is ignored, and its partition backs off and
+     * asks for metadata as without one.
+     */
+    private void followLeaderHints(int node, ShareFetchResponse resp, List<MetadataManager.LeaderHint> hints) {
+        List<Node> endpoints = new ArrayList<>();
+        resp.nodeEndpoints().forEach(n -> endpoints.add(new Node(n.nodeId(), n.host(), n.port(), n.rack())));
+        Cluster before = client.cluster();
+        client.metadata().applyLeaderHints(hints, endpoints);
+        Cluster cluster = client.cluster();
+        for (MetadataManager.LeaderHint h : hints) {
+            TopicPartition tp = new TopicPartition(h.topic(), h.partition());
+            Cluster.PartitionInfo was = before.partition(h.topic(), h.partition());
+            Cluster.PartitionInfo info = cluster.partition(h.topic(), h.partition());
+            // Followed: metadata now names the hinted leader; and, were it the broker that refused, a newer epoch of
+            // it (the same answer again is no news, and fetching there at once would loop).
+            boolean news = h.leaderId() != node || was == null || was.leaderEpoch() < h.leaderEpoch();
+            if (info != null && info.leader() == h.leaderId() && info.leaderEpoch() >= h.leaderEpoch() && news) {
+                fetchBackoff.remove(tp); // followed
+                log.debug("share fetch of {} from broker {}: not the leader; fetching from broker {} (epoch {})", tp, node,
+                        h.leaderId(), h.leaderEpoch());
+            } else {
+                fetchFailed(node, tp, ErrorCode.NOT_LEADER_OR_FOLLOWER, null, new HashSet<>());
             }
         }
     }
