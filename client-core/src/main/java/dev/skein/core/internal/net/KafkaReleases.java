@@ -37,6 +37,8 @@ public final class KafkaReleases {
         both(ApiKey.DESCRIBE_PRODUCERS, "2.8");
         both(ApiKey.DESCRIBE_TRANSACTIONS, "3.0");
         both(ApiKey.LIST_TRANSACTIONS, "3.0");
+        // A KRaft broker forwards it to the controller quorum (KIP-836); with ZooKeeper there is no quorum.
+        FIRST.put(ApiKey.DESCRIBE_QUORUM, new First(null, "3.3"));
         FIRST.put(ApiKey.DESCRIBE_TOPIC_PARTITIONS, new First(null, "3.8"));
         // Listed by 3.7-3.9 brokers as an early-access preview (answered UNSUPPORTED_VERSION unless
         // enabled); served by default from 4.0, which has no ZooKeeper mode.
