@@ -117,6 +117,30 @@ class LegacyMessageFormatIT {
         }
     }
 
+    /**
+     * A producer with the defaults (idempotent) cannot write to a topic in an old format: the broker refuses
+     * the batch (UNSUPPORTED_FOR_MESSAGE_FORMAT), and the error says what to change; the producer goes on
+     * writing to other topics.
+     */
+    @org.junit.jupiter.api.Test
+    void anIdempotentProducerIsToldTheTopicsFormatCannotHoldItsBatches() throws Exception {
+        String old = Env.unique("legacy-idempotent");
+        String current = Env.unique("current");
+        admin.topics().create(List.of(NewTopic.of(old, 1, 1).withConfig("message.format.version", "0.10.2"),
+                NewTopic.of(current, 1, 1))).all().get(30, TimeUnit.SECONDS);
+        try (Producer<String, String> p = Producer.builder(Serdes.string(), Serdes.string())
+                .bootstrapServers(kafka.bootstrapServers()).build()) {
+            java.util.concurrent.ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    java.util.concurrent.ExecutionException.class,
+                    () -> p.send(ProducerRecord.of(old, "k", "v")).get(30, TimeUnit.SECONDS));
+            String message = e.getCause().getMessage();
+            assertTrue(message.contains("UNSUPPORTED_FOR_MESSAGE_FORMAT") && message.contains(old)
+                    && message.contains("message.format.version") && message.contains("enable.idempotence=false"),
+                    e.getCause().toString());
+            p.send(ProducerRecord.of(current, "k", "v")).get(30, TimeUnit.SECONDS);
+        }
+    }
+
     /** {@link #COUNT} records sent together (one batch), half keyed, half with null keys, no headers. */
     private static void produce(String topic, Compression compression, long t0) throws Exception {
         // Idempotent batches cannot be written in the old formats (the broker refuses them).

@@ -586,7 +586,8 @@ final class Sender {
                 onBatchSuccess(b, p.baseOffset(), p.logAppendTimeMs());
                 continue;
             }
-            RuntimeException error = code.exception("Produce to " + b.tp + " on broker " + nodeId, p.errorMessage());
+            RuntimeException error = code.exception("Produce to " + b.tp + " on broker " + nodeId,
+                    code == ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT ? oldFormat(p.errorMessage()) : p.errorMessage());
             if (!p.recordErrors().isEmpty()) {
                 b.recordErrors = recordErrors(b, code, p);
             }
@@ -594,6 +595,19 @@ final class Sender {
             onBatchError(b, code, error, hinted);
         }
         wakeup();
+    }
+
+    /**
+     * The broker's message for UNSUPPORTED_FOR_MESSAGE_FORMAT, with what it means for a Produce: the topic keeps
+     * a format before Kafka 0.11 (its {@code message.format.version}, honoured by brokers whose
+     * inter.broker.protocol.version is below 3.0, KIP-724), which has no producer ids (idempotence,
+     * transactions) nor record headers.
+     */
+    private static String oldFormat(String brokerMessage) {
+        return (brokerMessage == null || brokerMessage.isEmpty() ? "" : brokerMessage + "; ")
+                + "the topic's message.format.version is below 0.11, which holds neither idempotent or transactional"
+                + " batches nor record headers: send to it with enable.idempotence=false and no headers, or raise the"
+                + " topic's message.format.version";
     }
 
     /** KIP-467: the records the broker named fail with its reason, the others for their neighbours' sake. */
