@@ -265,15 +265,7 @@ final class LegacyMessageSets {
     }
 
     private static long crc32(ByteBuf buf, int index, int length) {
-        CRC32 crc = new CRC32();
-        if (buf.nioBufferCount() == 1) {
-            crc.update(buf.nioBuffer(index, length));
-        } else {
-            byte[] copy = new byte[length];
-            buf.getBytes(index, copy);
-            crc.update(copy);
-        }
-        return crc.getValue();
+        return RecordBatch.checksum(new CRC32(), buf, index, length);
     }
 
     private static CorruptRecordException corrupt(String topic, int partition, long offset, String what) {

@@ -8,6 +8,7 @@ import io.netty.buffer.ByteBufAllocator;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.zip.CRC32C;
+import java.util.zip.Checksum;
 
 /**
  * A read-only view of one record batch (magic 2) inside a fetched buffer. The header is read in
@@ -176,7 +177,11 @@ public final class RecordBatch {
     }
 
     static long crc32c(ByteBuf buf, int index, int length) {
-        CRC32C crc = new CRC32C();
+        return checksum(new CRC32C(), buf, index, length);
+    }
+
+    /** {@code crc} (fresh) over {@code length} bytes of {@code buf} from {@code index}: CRC32C here, CRC32 for magic 0 and 1. */
+    static long checksum(Checksum crc, ByteBuf buf, int index, int length) {
         if (buf.nioBufferCount() == 1) {
             crc.update(buf.nioBuffer(index, length));
         } else {
