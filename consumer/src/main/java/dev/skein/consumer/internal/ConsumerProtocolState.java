@@ -5,6 +5,7 @@ import dev.skein.core.TopicPartition;
 import dev.skein.core.errors.AuthorizationException;
 import dev.skein.core.errors.UnsupportedVersionException;
 import dev.skein.core.internal.Backoff;
+import dev.skein.core.internal.MemberIds;
 import dev.skein.core.internal.net.KafkaReleases;
 import dev.skein.core.message.ConsumerGroupHeartbeatRequest;
 import dev.skein.core.message.ConsumerGroupHeartbeatResponse;
@@ -108,7 +109,7 @@ final class ConsumerProtocolState implements MembershipState {
         this.ids = ids;
         this.mayFallBack = mayFallBack;
         this.jitter = jitter;
-        this.memberId = UUID.randomUUID().toString(); // KIP-1082: the client names itself
+        this.memberId = MemberIds.random(); // KIP-1082: the client names itself, as one of Kafka's UUIDs
     }
 
     // ---- commands ----

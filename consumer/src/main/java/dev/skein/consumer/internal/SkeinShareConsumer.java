@@ -19,6 +19,7 @@ import dev.skein.core.errors.UnsupportedVersionException;
 import dev.skein.core.internal.Backoff;
 import dev.skein.core.internal.ClusterClient;
 import dev.skein.core.internal.Coordinators;
+import dev.skein.core.internal.MemberIds;
 import dev.skein.core.internal.Retry;
 import dev.skein.core.internal.metadata.Cluster;
 import dev.skein.core.internal.metadata.MetadataManager;
@@ -82,7 +83,7 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
     private final ClusterClient client;
     private final Coordinators coordinators;
     private final String group;
-    private final String memberId = UUID.randomUUID().toString();
+    private final String memberId = MemberIds.random(); // Kafka 4.1 decodes it as one of its UUIDs
     private final AtomicBoolean wakeup = new AtomicBoolean();
     private volatile CompletableFuture<Void> wakeupSignal = new CompletableFuture<>();
 
