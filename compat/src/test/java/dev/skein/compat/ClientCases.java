@@ -18,6 +18,7 @@ import dev.skein.consumer.ShareConsumer;
 import dev.skein.consumer.ShareRecord;
 import dev.skein.admin.ConfigOp;
 import dev.skein.admin.ConfigResource;
+import dev.skein.admin.FeatureUpdate;
 import dev.skein.core.Compression;
 import dev.skein.core.TopicPartition;
 import dev.skein.core.errors.UnsupportedVersionException;
@@ -216,16 +217,27 @@ final class ClientCases {
      * Two members of one share group on a 1-partition topic accept every record once; a released
      * record comes back with delivery count 2. Before Kafka 4.1 the member fails clearly, naming KIP-932;
      * on 4.1, where share groups are a preview an operator enables by finalizing {@code share.version=1},
-     * a cluster without it fails as clearly, naming the feature.
+     * a cluster without it fails as clearly, naming the feature; the case then finalizes it, through
+     * Skein's admin client, as an operator would, and the group works.
      */
     static String shareGroup(Env env) throws Exception {
+        String note = null;
         if (!env.target.atLeast(4, 1)) {
             assertShareGroupRefused(env, "4.1");
         } else if (env.level("share.version") < 1) {
             assertShareGroupRefused(env, "share.version=1");
+            env.admin.cluster().updateFeatures(Map.of("share.version", FeatureUpdate.upgrade(1))).all()
+                    .get(30, TimeUnit.SECONDS);
+            Env.await("share.version=1 finalized", () -> {
+                var level = env.admin.cluster().features().get(30, TimeUnit.SECONDS).finalized().get("share.version");
+                return level != null && level.max() >= 1;
+            });
+            note = "after finalizing share.version=1";
         }
         env.needs(4, 1, "KIP-932");
-        env.needsFeature("share.version", 1, 4, 1, "KIP-932");
+        if (note == null) {
+            env.needsFeature("share.version", 1, 4, 1, "KIP-932");
+        }
         String topic = env.topic("share", 1);
         String group = Env.unique("share");
         env.admin.configs().alter(Map.of(ConfigResource.group(group), List.of(ConfigOp.set("share.auto.offset.reset",
@@ -268,6 +280,11 @@ final class ClientCases {
         // The acknowledgements reached the broker: the group is done with the whole partition. The lag
         // (KIP-1226) says so; the broker moves the start offset lazily (4.3.0 left it at 0 here for
         // more than 45 s after every record was accepted), so it decides only where no lag is reported.
+        // Kafka 4.1 reports no lag and left the start offset at 0 for the whole wait: there the records'
+        // single delivery above is the check.
+        if (!env.target.atLeast(4, 2)) {
+            return note;
+        }
         TopicPartition tp = new TopicPartition(topic, 0);
         Map<TopicPartition, ShareGroupOffset> last = new HashMap<>();
         try {
@@ -280,7 +297,7 @@ final class ClientCases {
         } catch (AssertionError e) {
             throw new AssertionError(e.getMessage() + "; the broker last said " + last, e);
         }
-        return null;
+        return note;
     }
 
     /** A share group member's poll fails with an UnsupportedVersionException naming KIP-932 and {@code what}. */
