@@ -47,6 +47,32 @@ public interface ClusterAdmin {
     Results<Integer, Map<String, LogDirDescription>> describeLogDirs(Collection<Integer> brokerIds);
 
     /**
+     * Moves each replica to the log directory given for it (AlterReplicaLogDirs, KIP-113; Apache Kafka
+     * 1.1+, JBOD in KRaft mode from 3.7): one request to each replica's broker, one future per replica. The
+     * broker copies the replica into a future replica in the new directory and swaps them once the copy
+     * has caught up: the future completes when the broker accepted the move, not when it is done;
+     * {@link #describeReplicaLogDirs} shows the progress. A replica already in the directory succeeds
+     * and stays. A directory the broker does not have fails the replica with {@code LOG_DIR_NOT_FOUND}
+     * (an {@link dev.skein.core.errors.ApiException}); a partition the broker does not hold fails with
+     * {@code UNKNOWN_TOPIC_OR_PARTITION} (an {@link dev.skein.core.errors.UnknownTopicException}) at once.
+     * The retriable {@code KAFKA_STORAGE_ERROR} (an offline directory) and {@code REPLICA_NOT_AVAILABLE}
+     * are retried until {@code default.api.timeout.ms}, as every retriable error is, then fail with a
+     * {@link dev.skein.core.errors.TimeoutException} carrying the last one. Needs the ALTER permission on
+     * the cluster.
+     *
+     * @param replicas each replica and the absolute path of its new directory on its broker
+     */
+    Results<TopicPartitionReplica, Void> alterReplicaLogDirs(Map<TopicPartitionReplica, String> replicas);
+
+    /**
+     * The log directory of each replica, and of its future replica while it moves (KIP-113), read from
+     * DescribeLogDirs sent to each replica's broker for the partitions asked about: one future per
+     * replica, failed as {@link #describeLogDirs} fails for its broker. A broker that holds no replica of
+     * the partition answers both placements empty, as Apache Kafka's admin client does.
+     */
+    Results<TopicPartitionReplica, ReplicaLogDir> describeReplicaLogDirs(Collection<TopicPartitionReplica> replicas);
+
+    /**
      * The KRaft metadata quorum: its leader, epoch, high watermark, voters and observers (DescribeQuorum,
      * KIP-836). Sent to any broker, which forwards it to the active controller (Apache Kafka 3.3+ in KRaft
      * mode). A ZooKeeper-mode cluster has no such quorum: the call fails with

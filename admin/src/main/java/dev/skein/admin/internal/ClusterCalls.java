@@ -7,13 +7,17 @@ import dev.skein.admin.FeatureMetadata;
 import dev.skein.admin.FeatureUpdate;
 import dev.skein.admin.LogDirDescription;
 import dev.skein.admin.QuorumInfo;
+import dev.skein.admin.ReplicaLogDir;
 import dev.skein.admin.Results;
+import dev.skein.admin.TopicPartitionReplica;
 import dev.skein.core.ErrorCode;
 import dev.skein.core.Node;
 import dev.skein.core.TopicPartition;
 import dev.skein.core.errors.SkeinException;
 import dev.skein.core.errors.UnsupportedVersionException;
 import dev.skein.core.message.ApiKey;
+import dev.skein.core.message.AlterReplicaLogDirsRequest;
+import dev.skein.core.message.AlterReplicaLogDirsResponse;
 import dev.skein.core.message.ApiVersionsRequest;
 import dev.skein.core.message.ApiVersionsResponse;
 import dev.skein.core.message.DescribeClusterRequest;
@@ -31,13 +35,14 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 
 /**
  * {@link ClusterAdmin} on DescribeCluster and ApiVersions (any broker), UpdateFeatures (the controller),
- * DescribeLogDirs (each broker asked about) and DescribeQuorum (any broker, which forwards it).
+ * DescribeLogDirs and AlterReplicaLogDirs (each broker asked about) and DescribeQuorum (any broker, which forwards it).
  */
 final class ClusterCalls implements ClusterAdmin {
     /** The KRaft metadata log: the one partition DescribeQuorum describes. */
@@ -192,6 +197,92 @@ final class ClusterCalls implements ClusterAdmin {
                         return Map.of(broker, Calls.Outcome.ok(Map.copyOf(dirs)));
                     }));
         });
+    }
+
+    /**
+     * One AlterReplicaLogDirs to each broker for its replicas still pending, grouped by directory; each
+     * partition's error settles its replica.
+     */
+    @Override
+    public Results<TopicPartitionReplica, Void> alterReplicaLogDirs(Map<TopicPartitionReplica, String> replicas) {
+        Map<TopicPartitionReplica, String> paths = new LinkedHashMap<>(replicas);
+        paths.forEach((replica, path) -> {
+            if (path == null || path.isEmpty()) {
+                throw new IllegalArgumentException("no log dir for " + replica);
+            }
+        });
+        String what = "alter replica log dirs";
+        return calls.perItem(what, paths.keySet(), pending -> Calls.fanOut(byBroker(pending), new HashMap<>(),
+                (broker, items) -> calls.<AlterReplicaLogDirsResponse>toBroker(broker, ApiKey.ALTER_REPLICA_LOG_DIRS, v -> {
+                    Map<String, Map<String, List<Integer>>> byDir = new LinkedHashMap<>();
+                    items.forEach(r -> byDir.computeIfAbsent(paths.get(r), d -> new LinkedHashMap<>())
+                            .computeIfAbsent(r.topic(), t -> new ArrayList<>()).add(r.partition()));
+                    List<AlterReplicaLogDirsRequest.AlterReplicaLogDir> dirs = new ArrayList<>();
+                    byDir.forEach((dir, topics) -> {
+                        List<AlterReplicaLogDirsRequest.AlterReplicaLogDirTopic> ts = new ArrayList<>();
+                        topics.forEach((t, ps) -> ts.add(new AlterReplicaLogDirsRequest.AlterReplicaLogDirTopic()
+                                .setName(t).setPartitions(ps)));
+                        dirs.add(new AlterReplicaLogDirsRequest.AlterReplicaLogDir().setPath(dir).setTopics(ts));
+                    });
+                    return new AlterReplicaLogDirsRequest().setDirs(dirs);
+                }).thenApply(r -> {
+                    Map<TopicPartitionReplica, Calls.Outcome<Void>> out = new HashMap<>();
+                    for (AlterReplicaLogDirsResponse.AlterReplicaLogDirTopicResult t : r.results()) {
+                        for (AlterReplicaLogDirsResponse.AlterReplicaLogDirPartitionResult p : t.partitions()) {
+                            TopicPartitionReplica replica = new TopicPartitionReplica(t.topicName(), p.partitionIndex(), broker);
+                            if (items.contains(replica)) {
+                                out.put(replica, TopicCalls.outcome(p.errorCode(), what + ": " + t.topicName() + "-"
+                                        + p.partitionIndex() + " to " + paths.get(replica) + " on broker " + broker, null));
+                            }
+                        }
+                    }
+                    return out;
+                })));
+    }
+
+    /**
+     * DescribeLogDirs to each broker for the partitions of its replicas still pending: the directory
+     * holding a partition's current replica, and the one holding its future replica, if any.
+     */
+    @Override
+    public Results<TopicPartitionReplica, ReplicaLogDir> describeReplicaLogDirs(Collection<TopicPartitionReplica> replicas) {
+        String what = "describe replica log dirs";
+        return calls.perItem(what, replicas, pending -> Calls.fanOut(byBroker(pending), new HashMap<>(),
+                (broker, items) -> calls.<DescribeLogDirsResponse>toBroker(broker, ApiKey.DESCRIBE_LOG_DIRS, v -> {
+                    Map<String, List<Integer>> byTopic = new LinkedHashMap<>();
+                    items.forEach(r -> byTopic.computeIfAbsent(r.topic(), t -> new ArrayList<>()).add(r.partition()));
+                    List<DescribeLogDirsRequest.DescribableLogDirTopic> topics = new ArrayList<>();
+                    byTopic.forEach((t, ps) -> topics.add(new DescribeLogDirsRequest.DescribableLogDirTopic()
+                            .setTopic(t).setPartitions(ps)));
+                    return new DescribeLogDirsRequest().setTopics(topics);
+                }).thenApply(r -> {
+                    ErrorCode top = ErrorCode.forCode(r.errorCode());
+                    Map<TopicPartitionReplica, Calls.Outcome<ReplicaLogDir>> out = new HashMap<>();
+                    if (top != ErrorCode.NONE) {
+                        SkeinException e = top.exception(what + " of broker " + broker);
+                        items.forEach(i -> out.put(i, Calls.Outcome.failed(e)));
+                        return out;
+                    }
+                    Map<TopicPartitionReplica, ReplicaLogDir.Placement> current = new HashMap<>();
+                    Map<TopicPartitionReplica, ReplicaLogDir.Placement> future = new HashMap<>();
+                    for (DescribeLogDirsResponse.DescribeLogDirsResult d : r.results()) {
+                        if (ErrorCode.forCode(d.errorCode()) != ErrorCode.NONE) {
+                            continue; // an offline directory lists nothing
+                        }
+                        d.topics().forEach(t -> t.partitions().forEach(p -> (p.isFutureKey() ? future : current).put(
+                                new TopicPartitionReplica(t.name(), p.partitionIndex(), broker),
+                                new ReplicaLogDir.Placement(d.logDir(), p.partitionSize(), p.offsetLag()))));
+                    }
+                    items.forEach(i -> out.put(i, Calls.Outcome.ok(new ReplicaLogDir(
+                            Optional.ofNullable(current.get(i)), Optional.ofNullable(future.get(i))))));
+                    return out;
+                })));
+    }
+
+    private static Map<Integer, List<TopicPartitionReplica>> byBroker(Collection<TopicPartitionReplica> replicas) {
+        Map<Integer, List<TopicPartitionReplica>> byBroker = new LinkedHashMap<>();
+        replicas.forEach(r -> byBroker.computeIfAbsent(r.brokerId(), b -> new ArrayList<>()).add(r));
+        return byBroker;
     }
 
     /** -1 (a field the broker's version does not have, or a value it does not know) as empty. */
