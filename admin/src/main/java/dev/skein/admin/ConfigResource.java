@@ -56,6 +56,11 @@ public record ConfigResource(Type type, String name) {
         return new ConfigResource(Type.GROUP, name);
     }
 
+    /** A client-metrics subscription's configs (KIP-714): {@code metrics}, {@code interval.ms}, {@code match}. */
+    public static ConfigResource clientMetrics(String name) {
+        return new ConfigResource(Type.CLIENT_METRICS, name);
+    }
+
     @Override
     public String toString() {
         return type.name().toLowerCase() + " " + (name.isEmpty() ? "(default)" : name);

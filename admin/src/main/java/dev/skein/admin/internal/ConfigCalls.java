@@ -6,12 +6,15 @@ import dev.skein.admin.ConfigOp;
 import dev.skein.admin.ConfigResource;
 import dev.skein.admin.Results;
 import dev.skein.core.ErrorCode;
+import dev.skein.core.errors.UnsupportedVersionException;
 import dev.skein.core.message.ApiKey;
 import dev.skein.core.message.ApiMessage;
 import dev.skein.core.message.DescribeConfigsRequest;
 import dev.skein.core.message.DescribeConfigsResponse;
 import dev.skein.core.message.IncrementalAlterConfigsRequest;
 import dev.skein.core.message.IncrementalAlterConfigsResponse;
+import dev.skein.core.message.ListConfigResourcesRequest;
+import dev.skein.core.message.ListConfigResourcesResponse;
 
 import java.util.ArrayList;
 import java.util.Collection;
@@ -25,7 +28,7 @@ import java.util.function.BiFunction;
 import java.util.function.IntFunction;
 
 /**
- * {@link ConfigAdmin} on DescribeConfigs and IncrementalAlterConfigs. A broker's own configs (and its
+ * {@link ConfigAdmin} on DescribeConfigs, IncrementalAlterConfigs and ListConfigResources (any broker). A broker's own configs (and its
  * loggers) are asked of that broker; everything else of the controller's side.
  */
 final class ConfigCalls implements ConfigAdmin {
@@ -142,5 +145,52 @@ final class ConfigCalls implements ConfigAdmin {
         List<String> parts = new ArrayList<>();
         ops.forEach(op -> parts.add(op.kind().name().toLowerCase() + " " + op.name()));
         return String.join(", ", parts);
+    }
+
+    /**
+     * ListConfigResources to any broker. Version 0 (ListClientMetricsResources, Kafka 3.7 to 4.0) has no
+     * type filter and answers client-metrics names only; its answers read as that type, the field's
+     * default for v0.
+     */
+    @Override
+    public CompletableFuture<List<ConfigResource>> listResources(Set<ConfigResource.Type> types) {
+        Set<ConfigResource.Type> wanted = Set.copyOf(types);
+        String what = "list config resources" + (wanted.isEmpty() ? "" : " of types " + wanted);
+        return calls.retrying(what, () -> calls.<ListConfigResourcesResponse>toAny(ApiKey.LIST_CONFIG_RESOURCES, v -> {
+            if (v < 1 && !wanted.isEmpty() && !wanted.equals(Set.of(ConfigResource.Type.CLIENT_METRICS))) {
+                throw new UnsupportedVersionException(what + ": listing config resources other than client metrics"
+                        + " needs ListConfigResources v1 (Apache Kafka 4.1 or newer); the broker offers only v0"
+                        + " (ListClientMetricsResources)");
+            }
+            if (v < 1) {
+                return new ListConfigResourcesRequest(); // no filter field: client metrics only
+            }
+            List<Byte> codes = new ArrayList<>();
+            wanted.forEach(t -> codes.add(t.code()));
+            return new ListConfigResourcesRequest().setResourceTypes(codes);
+        }).thenApply(r -> {
+            ErrorCode code = ErrorCode.forCode(r.errorCode());
+            if (code != ErrorCode.NONE) {
+                throw code.exception(what);
+            }
+            List<ConfigResource> out = new ArrayList<>();
+            for (ListConfigResourcesResponse.ConfigResource c : r.configResources()) {
+                ConfigResource.Type type = knownType(c.resourceType());
+                if (type != null && (wanted.isEmpty() || wanted.contains(type))) {
+                    out.add(new ConfigResource(type, c.resourceName()));
+                }
+            }
+            return List.copyOf(out);
+        }));
+    }
+
+    /** A type this client knows, or null for one a newer broker may list. */
+    private static ConfigResource.Type knownType(byte code) {
+        for (ConfigResource.Type t : ConfigResource.Type.values()) {
+            if (t.code() == code) {
+                return t;
+            }
+        }
+        return null;
     }
 }
