@@ -48,6 +48,9 @@ public interface Admin extends AutoCloseable {
 
     PartitionAdmin partitions();
 
+    /** Delegation tokens (KIP-48): create, renew, expire, describe. */
+    TokenAdmin tokens();
+
     /**
      * Sends any request to {@code target} at the highest version both sides support, and returns the
      * broker's typed response as is (error codes in it are not interpreted). For APIs this client has

@@ -5,6 +5,7 @@ import dev.skein.admin.Admin;
 import dev.skein.admin.CredentialAdmin;
 import dev.skein.admin.PartitionAdmin;
 import dev.skein.admin.QuotaAdmin;
+import dev.skein.admin.TokenAdmin;
 import dev.skein.admin.TransactionAdmin;
 import dev.skein.admin.ClusterAdmin;
 import dev.skein.admin.ConfigAdmin;
@@ -40,6 +41,7 @@ public final class SkeinAdmin implements Admin {
     private final TransactionAdmin transactions;
     private final CredentialAdmin credentials;
     private final QuotaAdmin quotas;
+    private final TokenAdmin tokens;
     private final PartitionAdmin partitions;
     private volatile boolean closed;
 
@@ -58,6 +60,7 @@ public final class SkeinAdmin implements Admin {
         this.transactions = new TransactionCalls(calls);
         this.credentials = new CredentialCalls(calls);
         this.quotas = new QuotaCalls(calls);
+        this.tokens = new TokenCalls(calls);
         this.partitions = new PartitionCalls(calls);
         log.info("admin client {} started for {}", options.clientId(), options.bootstrapServers());
     }
@@ -120,6 +123,12 @@ public final class SkeinAdmin implements Admin {
     public QuotaAdmin quotas() {
         ensureOpen();
         return quotas;
+    }
+
+    @Override
+    public TokenAdmin tokens() {
+        ensureOpen();
+        return tokens;
     }
 
     @Override
