@@ -1,6 +1,7 @@
 package dev.skein.admin;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -28,13 +29,13 @@ public interface TokenAdmin {
      * Extends the token's expiry to now plus {@code period} (capped at its maximum lifetime; a negative period
      * for the broker's {@code delegation.token.expiry.time.ms}) and answers the new expiry.
      */
-    CompletableFuture<java.time.Instant> renew(byte[] hmac, Duration period);
+    CompletableFuture<Instant> renew(byte[] hmac, Duration period);
 
     /**
      * Moves the token's expiry to now plus {@code period} and answers it; a negative period expires it at
      * once, and the broker removes it: later calls naming it fail with {@code DELEGATION_TOKEN_NOT_FOUND}.
      */
-    CompletableFuture<java.time.Instant> expire(byte[] hmac, Duration period);
+    CompletableFuture<Instant> expire(byte[] hmac, Duration period);
 
     /**
      * The tokens each of the given principals ({@code User:alice}) owns or may renew (the broker matches
