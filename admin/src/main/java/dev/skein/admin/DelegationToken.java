@@ -7,10 +7,11 @@ import java.util.Objects;
 
 /**
  * A delegation token (KIP-48): its id and HMAC, which a client presents as SCRAM user name and password
- * (with the {@code tokenauth=true} extension), and what the broker keeps about it.
+ * (with the {@code tokenauth=true} extension: Skein's {@code SaslCredentials.delegationToken}, or
+ * ScramLoginModule's {@code tokenauth=true} option), and what the broker keeps about it.
  *
  * @param tokenId the token's id, the SCRAM user name it authenticates with
- * @param hmac the token's HMAC, the secret; {@link #renew} and {@link #expire} name the token by it
+ * @param hmac the token's HMAC, the secret; {@link TokenAdmin#renew} and {@link TokenAdmin#expire} name the token by it
  * @param owner the principal the token authenticates as ({@code User:alice})
  * @param requester the principal that created it (Kafka 3.3+, CreateDelegationToken v3; the owner on older
  *     brokers)
