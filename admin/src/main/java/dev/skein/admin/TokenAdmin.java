@@ -18,8 +18,9 @@ import java.util.concurrent.CompletableFuture;
  * broker forwards the changes to the controller); a new or changed token reaches the other brokers
  * through the metadata log, a moment after the call completes.
  *
- * <p>Skein's own clients cannot authenticate with a token yet (client-core's SCRAM refuses the
- * {@code tokenauth} option); Apache Kafka's clients can, with the token id and {@link DelegationToken#hmacBase64()}.
+ * <p>A client authenticates with a token over SCRAM: its id as user name and {@link DelegationToken#hmacBase64()}
+ * as password, with {@code tokenauth=true} (Skein's {@code SaslCredentials.delegationToken}, or the option of
+ * that name in {@code sasl.jaas.config}, as for Apache Kafka's clients).
  */
 public interface TokenAdmin {
     /** Creates a token; the answer carries its HMAC, which only the owner and renewers may see later. */

@@ -105,6 +105,23 @@ class DelegationTokenIT {
                 "max.block.ms", "30000"), new StringSerializer(), new StringSerializer())) {
             producer.send(new ProducerRecord<>(name("by-token"), "k", "v")).get(30, TimeUnit.SECONDS);
         }
+        // Skein's producer authenticates with the token too: by the same JAAS line, and by SaslCredentials.
+        String jaas = "org.apache.kafka.common.security.scram.ScramLoginModule required username=\""
+                + token.tokenId() + "\" password=\"" + token.hmacBase64() + "\" tokenauth=true;";
+        try (dev.skein.producer.Producer<String, String> producer = dev.skein.producer.Producer.builder(
+                dev.skein.serdes.Serdes.string(), dev.skein.serdes.Serdes.string()).properties(Map.of(
+                "bootstrap.servers", kafka.bootstrapServers(Listener.SASL_PLAINTEXT), "security.protocol", "SASL_PLAINTEXT",
+                "sasl.mechanism", "SCRAM-SHA-256", "sasl.jaas.config", jaas, "max.block.ms", "30000")).build()) {
+            producer.send(dev.skein.producer.ProducerRecord.of(name("by-token-skein"), "k", "v")).get(30, TimeUnit.SECONDS);
+        }
+        try (dev.skein.producer.Producer<String, String> producer = dev.skein.producer.Producer.builder(
+                dev.skein.serdes.Serdes.string(), dev.skein.serdes.Serdes.string())
+                .bootstrapServers(kafka.bootstrapServers(Listener.SASL_PLAINTEXT))
+                .clientOptions(c -> c.securityProtocol(SecurityProtocol.SASL_PLAINTEXT).sasl(SaslCredentials.delegationToken(
+                        SaslCredentials.Mechanism.SCRAM_SHA_256, token.tokenId(), Secret.of(token.hmacBase64()))))
+                .property("max.block.ms", "30000").build()) {
+            producer.send(dev.skein.producer.ProducerRecord.of(name("by-token-skein"), "k", "v")).get(30, TimeUnit.SECONDS);
+        }
 
         Instant expired = get(admin.tokens().expire(token.hmac(), Duration.ofMillis(-1)));
         assertTrue(!expired.isAfter(Instant.now()), expired.toString());

@@ -670,7 +670,15 @@ public final class ClientOptions {
                         throw new ConfigException("sasl.mechanism", "must be SCRAM-SHA-256 or SCRAM-SHA-512 with ScramLoginModule");
                     }
                     Secret password = Secret.of(required(o, "password"));
-                    return saslMechanism.equals("SCRAM-SHA-256") ? SaslCredentials.scramSha256(required(o, "username"), password)
+                    String tokenAuth = o.getOrDefault("tokenauth", "false");
+                    if (!tokenAuth.equalsIgnoreCase("true") && !tokenAuth.equalsIgnoreCase("false")) {
+                        throw new ConfigException("sasl.jaas.config", "option tokenauth must be true or false");
+                    }
+                    SaslCredentials.Mechanism mechanism = SaslCredentials.Mechanism.forName(saslMechanism);
+                    if (tokenAuth.equalsIgnoreCase("true")) { // a delegation token (KIP-48): its id and HMAC
+                        return SaslCredentials.delegationToken(mechanism, required(o, "username"), password);
+                    }
+                    return mechanism == SaslCredentials.Mechanism.SCRAM_SHA_256 ? SaslCredentials.scramSha256(required(o, "username"), password)
                             : SaslCredentials.scramSha512(required(o, "username"), password);
                 }
                 default -> {

@@ -71,6 +71,25 @@ public final class SaslCredentials {
         return new SaslCredentials(Mechanism.SCRAM_SHA_512, requireUser(username), Objects.requireNonNull(password), null);
     }
 
+    /**
+     * SCRAM with a delegation token (KIP-48) in place of a user's password: the token's id as the user name,
+     * its HMAC in Base64 as the password, and the SCRAM extension {@code tokenauth=true}, which tells the broker
+     * to check them against its tokens; the connection is then the token owner's. In {@code sasl.jaas.config},
+     * ScramLoginModule's {@code tokenauth=true} option. A broker refuses token-authenticated connections their
+     * own token requests.
+     *
+     * @param mechanism {@link Mechanism#SCRAM_SHA_256} or {@link Mechanism#SCRAM_SHA_512}, as the broker's listener enables
+     * @throws IllegalArgumentException for another mechanism, or an empty token id
+     */
+    public static SaslCredentials delegationToken(Mechanism mechanism, String tokenId, Secret tokenHmac) {
+        if (mechanism != Mechanism.SCRAM_SHA_256 && mechanism != Mechanism.SCRAM_SHA_512) {
+            throw new IllegalArgumentException("a delegation token authenticates over SCRAM-SHA-256 or SCRAM-SHA-512, not "
+                    + mechanism);
+        }
+        return new SaslCredentials(mechanism, requireUser(tokenId), Objects.requireNonNull(tokenHmac, "tokenHmac"), null,
+                Map.of("tokenauth", "true"));
+    }
+
     public static SaslCredentials oauthBearer(OAuthBearerTokenSource tokens) {
         return new SaslCredentials(Mechanism.OAUTHBEARER, null, null, Objects.requireNonNull(tokens, "tokens"));
     }
@@ -125,7 +144,10 @@ public final class SaslCredentials {
         return tokens;
     }
 
-    /** The SASL extensions sent with an OAUTHBEARER token (KIP-342), in order; empty for the others. */
+    /**
+     * The SASL extensions sent with an OAUTHBEARER token (KIP-342), in order, or with a SCRAM delegation-token
+     * login ({@code tokenauth=true}); empty for the others.
+     */
     public Map<String, String> extensions() {
         return extensions;
     }

@@ -36,7 +36,7 @@ public final class Jaas {
     /** The options Skein reads for each login module; any other is refused rather than ignored. */
     private static final Map<String, Set<String>> OPTIONS = Map.of(
             PLAIN, Set.of("username", "password"),
-            SCRAM, Set.of("username", "password"),
+            SCRAM, Set.of("username", "password", "tokenauth"),
             OAUTHBEARER, Set.of("clientId", "clientSecret", "scope", "unsecuredLoginStringClaim_sub",
                     "unsecuredLoginLifetimeSeconds"));
     /** KIP-342 SASL extensions: Kafka's login callback handler's option prefix, and its unsecured login's. */
@@ -66,10 +66,6 @@ public final class Jaas {
             if (OPTIONS.get(module).contains(key)
                     || module.equals(OAUTHBEARER) && EXTENSION_PREFIXES.stream().anyMatch(key::startsWith)) {
                 continue;
-            }
-            if (module.equals(SCRAM) && key.equals("tokenauth")) {
-                throw new ConfigException(KEY, "option tokenauth is refused: Skein does not authenticate with"
-                        + " delegation tokens (KIP-48)");
             }
             throw new ConfigException(KEY, "option " + key + " is not supported with " + module + "; Skein reads "
                     + new TreeSet<>(OPTIONS.get(module)) + (module.equals(OAUTHBEARER) ? " and extension_<name>" : ""));

@@ -28,8 +28,10 @@ public interface SaslExchange {
     static SaslExchange start(SaslCredentials credentials, SecureRandom random) {
         return switch (credentials.mechanism()) {
             case PLAIN -> new PlainExchange(credentials.username(), credentials.password());
-            case SCRAM_SHA_256 -> new ScramExchange(Scram.SHA_256, credentials.username(), credentials.password(), random);
-            case SCRAM_SHA_512 -> new ScramExchange(Scram.SHA_512, credentials.username(), credentials.password(), random);
+            case SCRAM_SHA_256 -> new ScramExchange(Scram.SHA_256, credentials.username(), credentials.password(),
+                    credentials.extensions(), random);
+            case SCRAM_SHA_512 -> new ScramExchange(Scram.SHA_512, credentials.username(), credentials.password(),
+                    credentials.extensions(), random);
             case OAUTHBEARER -> new OAuthBearerExchange(credentials.tokens(), credentials.extensions());
         };
     }

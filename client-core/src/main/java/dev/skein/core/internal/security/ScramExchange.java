@@ -18,6 +18,8 @@ import java.util.concurrent.CompletableFuture;
  * count is outside Kafka's 4096-16384 (a larger one is a hostile server's way to hold the event loop
  * that computes it, RFC 5802 section 9); its final message is refused unless
  * it carries the server signature the password implies. Error messages never quote the password.
+ * Extensions (a delegation token's {@code tokenauth=true}, KIP-48) follow the nonce in the client's
+ * first message, as RFC 5802's grammar places them and Kafka's broker reads them.
  */
 public final class ScramExchange implements SaslExchange {
     private enum State { SEND_FIRST, RECEIVE_FIRST, RECEIVE_FINAL, COMPLETE }
@@ -26,12 +28,19 @@ public final class ScramExchange implements SaslExchange {
     private final String username;
     private final Secret password;
     private final String clientNonce;
+    private final Map<String, String> extensions;
     private State state = State.SEND_FIRST;
     private String clientFirstBare;
     private byte[] expectedServerSignature;
 
     public ScramExchange(Scram scram, String username, Secret password, SecureRandom random) {
+        this(scram, username, password, Map.of(), random);
+    }
+
+    public ScramExchange(Scram scram, String username, Secret password, Map<String, String> extensions,
+                         SecureRandom random) {
         this.scram = scram;
+        this.extensions = extensions;
         this.username = username;
         this.password = password;
         byte[] nonce = new byte[32];
@@ -41,7 +50,9 @@ public final class ScramExchange implements SaslExchange {
 
     @Override
     public CompletableFuture<byte[]> initialResponse() {
-        clientFirstBare = "n=" + saslName(username) + ",r=" + clientNonce;
+        StringBuilder bare = new StringBuilder("n=").append(saslName(username)).append(",r=").append(clientNonce);
+        extensions.forEach((key, value) -> bare.append(',').append(key).append('=').append(value));
+        clientFirstBare = bare.toString();
         state = State.RECEIVE_FIRST;
         return CompletableFuture.completedFuture(("n,," + clientFirstBare).getBytes(StandardCharsets.UTF_8));
     }

@@ -87,6 +87,18 @@ class ScramExchangeTest {
     }
 
     @Test
+    void aDelegationTokenLoginSendsTokenauthAfterTheNonceAndSignsIt() {
+        FakeServer server = new FakeServer(Scram.SHA_256, PASSWORD);
+        ScramExchange c = new ScramExchange(Scram.SHA_256, "token-id", Secret.of(PASSWORD), Map.of("tokenauth", "true"),
+                new SecureRandom());
+        String first = new String(c.initialResponse().join(), StandardCharsets.UTF_8);
+        assertTrue(first.matches("n,,n=token-id,r=[A-Za-z0-9_-]+,tokenauth=true"), first);
+        byte[] clientFinal = c.evaluate(server.first(first.getBytes(StandardCharsets.UTF_8)));
+        assertNull(c.evaluate(server.last(clientFinal)), "the proof covers the first message with its extension");
+        assertTrue(c.isComplete());
+    }
+
+    @Test
     void completesAgainstAnHonestServer() {
         for (Scram scram : Scram.values()) {
             FakeServer server = new FakeServer(scram, PASSWORD);
