@@ -40,7 +40,13 @@ public interface ShareConsumer<K, V> extends AutoCloseable {
         return new ShareConsumerBuilder<>(keys.deserializer(), values.deserializer());
     }
 
-    /** Joins the share group for these topics (replacing an earlier subscription). */
+    /**
+     * Joins the share group for these topics (replacing an earlier subscription); an empty collection
+     * unsubscribes.
+     *
+     * @throws IllegalArgumentException naming a topic name no broker accepts (1 to 249 of
+     *         {@code a-z A-Z 0-9 . _ -}, neither {@code "."} nor {@code ".."}); the call then changes nothing
+     */
     void subscribe(Collection<String> topics);
 
     /**

@@ -21,6 +21,7 @@ import dev.skein.core.internal.ClusterClient;
 import dev.skein.core.internal.Coordinators;
 import dev.skein.core.internal.MemberIds;
 import dev.skein.core.internal.Retry;
+import dev.skein.core.internal.TopicNames;
 import dev.skein.core.internal.metadata.Cluster;
 import dev.skein.core.internal.metadata.MetadataManager;
 import dev.skein.core.internal.records.RecordBatch;
@@ -177,6 +178,9 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
     @Override
     public void subscribe(Collection<String> topics) {
         ensureOpen();
+        // A name no broker accepts would be followed silently: metadata refuses it, the group assigns nothing.
+        // Checked before the copy, so a null name is refused by name too rather than as a bare NullPointerException.
+        TopicNames.requireLegal(topics, "subscribe()");
         Set<String> set = Set.copyOf(topics);
         if (set.isEmpty()) {
             unsubscribe();
