@@ -6,6 +6,7 @@ import dev.skein.core.Node;
 import dev.skein.core.TopicPartition;
 import dev.skein.core.internal.ClusterClient;
 import dev.skein.core.internal.metadata.Cluster;
+import dev.skein.core.internal.metadata.MetadataManager;
 import dev.skein.core.message.ApiKey;
 import dev.skein.core.message.FetchRequest;
 import dev.skein.core.message.FetchResponse;
@@ -424,6 +425,8 @@ final class Fetcher implements FetchCollector.Source {
 
     private void handle(Cluster cluster, int node, Map<TopicPartition, FetchSession.Want> wanted, FetchResponse resp) {
         boolean gotData = false;
+        Map<TopicPartition, Long> hinted = new LinkedHashMap<>();
+        List<MetadataManager.LeaderHint> hints = new ArrayList<>();
         ErrorCode top = ErrorCode.forCode(resp.errorCode());
         if (top != ErrorCode.NONE) {
             log.debug("fetch failed for the whole request: {}", top); // a session error: the next one is full
@@ -474,6 +477,13 @@ final class Fetcher implements FetchCollector.Source {
                     if (code != ErrorCode.OFFSET_OUT_OF_RANGE) {
                         client.refreshMetadata();
                     }
+                } else if (fetchOffset != null && (code == ErrorCode.NOT_LEADER_OR_FOLLOWER
+                        || code == ErrorCode.FENCED_LEADER_EPOCH) && p.currentLeader() != null
+                        && p.currentLeader().leaderId() >= 0) {
+                    // KIP-951 (Fetch v16+): the answer names the leader; followed below, once the whole answer is read.
+                    hinted.put(tp, fetchOffset);
+                    hints.add(new MetadataManager.LeaderHint(tp.topic(), tp.partition(), p.currentLeader().leaderId(),
+                            p.currentLeader().leaderEpoch()));
                 } else if (fetchOffset != null) {
                     onPartitionError(tp, fetchOffset, code);
                 }
@@ -482,8 +492,41 @@ final class Fetcher implements FetchCollector.Source {
                 }
             }
         }
+        if (!hints.isEmpty()) {
+            followLeaderHints(node, resp, hints, hinted);
+        }
         if (gotData) {
             onData.run();
+        }
+    }
+
+    /**
+     * Turns the partitions a Fetch answer refused for want of leadership to the leaders it names (KIP-951:
+     * {@code current_leader}, with {@code node_endpoints} for brokers metadata may not list yet), as Apache Kafka's
+     * consumer does and as the producer follows a Produce answer: the next round fetches them there (validating
+     * the position under the new epoch first, KIP-320) without waiting for a metadata refresh. A hint that brings no
+     * news, no newer than metadata or naming an unknown broker (ignored by {@code applyLeaderHints}), or the refusing
+     * broker naming itself again under an epoch metadata already had, holds the partition for fresh metadata as
+     * without one: followed, it would send the same fetch to the same broker at once, in a loop.
+     */
+    private void followLeaderHints(int node, FetchResponse resp, List<MetadataManager.LeaderHint> hints,
+                                   Map<TopicPartition, Long> fetchOffsets) {
+        List<Node> endpoints = new ArrayList<>();
+        resp.nodeEndpoints().forEach(n -> endpoints.add(new Node(n.nodeId(), n.host(), n.port(), n.rack())));
+        Cluster before = client.cluster();
+        client.metadata().applyLeaderHints(hints, endpoints);
+        Cluster cluster = client.cluster();
+        for (MetadataManager.LeaderHint h : hints) {
+            TopicPartition tp = new TopicPartition(h.topic(), h.partition());
+            Cluster.PartitionInfo was = before.partition(h.topic(), h.partition());
+            Cluster.PartitionInfo info = cluster.partition(h.topic(), h.partition());
+            boolean news = h.leaderId() != node || was == null || was.leaderEpoch() < h.leaderEpoch();
+            if (info != null && info.leader() == h.leaderId() && info.leaderEpoch() >= h.leaderEpoch() && news) {
+                log.debug("{}: broker {} is not the leader; fetching from broker {} (epoch {}) as its answer says", tp, node,
+                        h.leaderId(), h.leaderEpoch());
+            } else {
+                onPartitionError(tp, fetchOffsets.get(tp), ErrorCode.NOT_LEADER_OR_FOLLOWER);
+            }
         }
     }
 
