@@ -116,6 +116,10 @@ public interface Consumer<K, V> extends AutoCloseable {
      * Returns the records available now, waiting up to {@code timeout} when there are none. Under
      * {@link Delivery#AT_LEAST_ONCE} it first commits what the previous poll returned; under
      * {@link Delivery#AT_MOST_ONCE} it commits before returning.
+     *
+     * @throws dev.skein.core.errors.CorruptRecordException naming topic, partition and offset, when a fetched batch
+     *         fails its CRC or does not decode, or the broker answers the partition's fetch with CORRUPT_MESSAGE; the
+     *         records before it were returned first, and the position stays on it (seek past it to read on)
      */
     ConsumerRecords<K, V> poll(Duration timeout);
 

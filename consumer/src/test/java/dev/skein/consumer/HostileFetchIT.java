@@ -6,6 +6,7 @@ import dev.skein.core.OffsetAndMetadata;
 import dev.skein.core.TopicPartition;
 import dev.skein.core.errors.CorruptRecordException;
 import dev.skein.core.message.ApiKey;
+import dev.skein.core.message.FetchResponse;
 import dev.skein.core.message.OffsetCommitResponse;
 import dev.skein.producer.ResponseRewrite;
 import dev.skein.serdes.Serdes;
@@ -48,7 +49,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * fetches again from the same position, reads every record once and in order, and never hangs. A
  * byte flipped inside a fetched batch, or a batch whose CRC is intact but whose compression codec is
  * unknown, must surface as a {@link CorruptRecordException} naming the partition and offset, with the
- * records before it delivered and {@code seek(offset + 1)} moving on. Unknown tagged fields (KIP-482),
+ * records before it delivered and {@code seek(offset + 1)} moving on; so must a partition the broker answers with
+ * CORRUPT_MESSAGE. Unknown tagged fields (KIP-482),
  * in the response header and at the end of the body, are skipped: no error, no reconnect.
  */
 @ExtendWith(KafkaClusterExtension.class)
@@ -176,6 +178,77 @@ class HostileFetchIT {
                 report.toString());
         assertTrue(report.of(DeliveryChecker.Kind.LOST).get(0).detail().startsWith("1 acknowledged"),
                 "only the record skipped on purpose is missing: " + report);
+    }
+
+    /**
+     * A partition's error CORRUPT_MESSAGE in a Fetch answer (the broker found the records at the fetch offset
+     * corrupt) is raised from {@code poll()} as a {@link CorruptRecordException} naming topic, partition and
+     * offset, as Apache Kafka's consumer raises it, once the records before it were returned; the position stays
+     * there, and the next poll fetches it again (here the broker's records are sound, so every record arrives
+     * once). Retried in silence, it would keep the partition from moving with no word to the application.
+     */
+    @Test
+    void aCorruptMessageAnswerIsRaisedNamingPartitionAndOffset() throws Exception {
+        String topic = "corrupt-message";
+        DeliveryChecker checker = DeliveryChecker.expecting(DeliveryChecker.Guarantee.EXACTLY_ONCE);
+        produce(topic, checker);
+        java.util.UUID id = ShareConsumerIT.topicId(kafka, topic);
+        TopicPartition tp = new TopicPartition(topic, 0);
+        checker.assigned("reader", 0, topic, 0);
+        FaultProxy proxy = kafka.proxy(1);
+        int rewritten = proxy.rewrittenResponses();
+        long raisedAt = -1;
+        boolean armed = false;
+        try (Consumer<String, String> c = Consumer.builder(Serdes.string(), Serdes.string())
+                .bootstrapServers(kafka.bootstrapServers()).delivery(Delivery.MANUAL).offsetReset(OffsetReset.EARLIEST)
+                .maxPollRecords(50).property("fetch.max.bytes", 4_096).build()) {
+            c.assign(List.of(tp));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (c.position(tp) < RECORDS && System.nanoTime() < deadline) {
+                if (!armed && checker.counts().get("distinct_read") >= 100) {
+                    proxy.rewriteResponses(ApiKey.FETCH.id(), 1, corruptMessage(id, topic, 0));
+                    armed = true;
+                }
+                try {
+                    for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(100))) {
+                        checker.received("reader", 0, r.topic(), r.partition(), r.offset(), r.value());
+                    }
+                } catch (CorruptRecordException e) {
+                    assertEquals(-1, raisedAt, "raised once: " + e.getMessage());
+                    raisedAt = c.position(tp);
+                    assertEquals(ErrorCode.CORRUPT_MESSAGE, e.errorCode(), e.getMessage());
+                    assertTrue(e.getMessage().contains(topic + "-0 at offset " + raisedAt), e.getMessage());
+                    assertEquals(raisedAt, checker.counts().get("distinct_read"),
+                            "every record before the offset it names was returned first: " + e.getMessage());
+                }
+            }
+        }
+        assertEquals(rewritten + 1, proxy.rewrittenResponses(), "the CORRUPT_MESSAGE answer reached the consumer");
+        assertTrue(raisedAt >= 100, "CORRUPT_MESSAGE raised from poll(), at offset " + raisedAt);
+        DeliveryChecker.Report report = checker.check();
+        assertTrue(report.violations().isEmpty(), report.toString());
+    }
+
+    /**
+     * A Fetch answer whose partition {@code partition} of {@code topic} has the error CORRUPT_MESSAGE and no records,
+     * listed when the answer left it out (an incremental answer leaves out a partition with nothing new).
+     */
+    private static Function<ByteBuf, FaultProxy.Rewritten> corruptMessage(java.util.UUID id, String topic, int partition) {
+        return f -> ResponseRewrite.changed(f, FetchResponse.HIGHEST_SUPPORTED_VERSION, (short) 12, FetchResponse::read, r -> {
+            FetchResponse.FetchableTopicResponse t = r.responses().stream()
+                    .filter(x -> id.equals(x.topicId()) || topic.equals(x.topic())).findFirst().orElse(null);
+            if (t == null) {
+                t = new FetchResponse.FetchableTopicResponse().setTopicId(id).setTopic(topic);
+                r.responses().add(t);
+            }
+            FetchResponse.PartitionData p = t.partitions().stream()
+                    .filter(x -> x.partitionIndex() == partition).findFirst().orElse(null);
+            if (p == null) {
+                p = new FetchResponse.PartitionData().setPartitionIndex(partition);
+                t.partitions().add(p);
+            }
+            p.setErrorCode(ErrorCode.CORRUPT_MESSAGE.code()).setRecords(Unpooled.EMPTY_BUFFER);
+        });
     }
 
     /**

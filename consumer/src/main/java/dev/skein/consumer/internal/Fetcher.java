@@ -4,6 +4,8 @@ import dev.skein.consumer.ConsumerOptions;
 import dev.skein.core.ErrorCode;
 import dev.skein.core.Node;
 import dev.skein.core.TopicPartition;
+import dev.skein.core.errors.CorruptRecordException;
+import dev.skein.core.errors.SkeinException;
 import dev.skein.core.internal.ClusterClient;
 import dev.skein.core.internal.metadata.Cluster;
 import dev.skein.core.internal.metadata.MetadataManager;
@@ -56,6 +58,8 @@ final class Fetcher implements FetchCollector.Source {
     private final AtomicLong bufferedBytes = new AtomicLong();
     private final AtomicBoolean wakeupPending = new AtomicBoolean();
     private final Map<TopicPartition, ErrorCode> partitionErrors = new ConcurrentHashMap<>();
+    /** The fetch offset of a CORRUPT_MESSAGE in {@link #partitionErrors}, for the error's message; put before it. */
+    private final Map<TopicPartition, Long> corruptAt = new ConcurrentHashMap<>();
     private final Set<Integer> inFlight = new HashSet<>(); // event-loop confined
     private final Map<Integer, FetchSession> sessions = new HashMap<>(); // event-loop confined
     /** Per broker, its fetched partitions queued and not yet consumed (counted on the loop, counted down by the polling thread). */
@@ -150,9 +154,21 @@ final class Fetcher implements FetchCollector.Source {
         }
     }
 
-    /** A non-retriable error the broker reported for a partition (authorization, say), once. */
-    ErrorCode takeError(TopicPartition tp) {
-        return partitionErrors.remove(tp);
+    /**
+     * The error the broker reported for a partition that poll() raises (a non-retriable one, authorization say, or
+     * CORRUPT_MESSAGE), once, as its exception; null when there is none. The partition is fetched again after.
+     */
+    SkeinException takeError(TopicPartition tp) {
+        ErrorCode code = partitionErrors.remove(tp);
+        if (code == null) {
+            return null;
+        }
+        Long at = corruptAt.remove(tp);
+        if (code == ErrorCode.CORRUPT_MESSAGE && at != null) {
+            return new CorruptRecordException("Fetch from " + tp + " at offset " + at + ": CORRUPT_MESSAGE (the broker "
+                    + "found the records there corrupt; the position stays on them: seek past them to read on)", code);
+        }
+        return code.exception("Fetch from " + tp);
     }
 
     Set<TopicPartition> partitionsWithErrors() {
@@ -533,6 +549,14 @@ final class Fetcher implements FetchCollector.Source {
     private void onPartitionError(TopicPartition tp, long fetchOffset, ErrorCode code) {
         switch (code) {
             case OFFSET_OUT_OF_RANGE -> subscriptions.requestReset(tp, fetchOffset, settings.offsetReset());
+            case CORRUPT_MESSAGE -> {
+                // Retriable for client-core (a producer sends again), but fetching again reads the same bytes: as
+                // Apache Kafka's consumer, poll() raises it for the partition (after the records before it, which
+                // were consumed before this fetch was sent) rather than retry in silence for ever.
+                corruptAt.put(tp, fetchOffset);
+                partitionErrors.put(tp, code);
+                onData.run();
+            }
             case NOT_LEADER_OR_FOLLOWER, LEADER_NOT_AVAILABLE, UNKNOWN_TOPIC_OR_PARTITION, UNKNOWN_TOPIC_ID,
                  FENCED_LEADER_EPOCH, UNKNOWN_LEADER_EPOCH, KAFKA_STORAGE_ERROR, REPLICA_NOT_AVAILABLE,
                  OFFSET_NOT_AVAILABLE, INCONSISTENT_TOPIC_ID -> awaitMetadata(tp);

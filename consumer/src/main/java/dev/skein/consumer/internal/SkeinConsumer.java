@@ -19,6 +19,7 @@ import dev.skein.core.ConsumerGroupMetadata;
 import dev.skein.core.ErrorCode;
 import dev.skein.core.TopicPartition;
 import dev.skein.core.errors.AuthenticationException;
+import dev.skein.core.errors.SkeinException;
 import dev.skein.core.errors.TimeoutException;
 import dev.skein.core.internal.ClusterClient;
 import dev.skein.core.internal.Retry;
@@ -580,9 +581,9 @@ public final class SkeinConsumer<K, V> implements Consumer<K, V> {
 
     private void raisePartitionErrors() {
         for (TopicPartition tp : fetcher.partitionsWithErrors()) {
-            ErrorCode code = fetcher.takeError(tp);
-            if (code != null) {
-                throw code.exception("Fetch from " + tp);
+            SkeinException error = fetcher.takeError(tp);
+            if (error != null) {
+                throw error;
             }
         }
     }
