@@ -142,13 +142,13 @@ final class ClusterCommand extends CommandGroup {
     /** {@code feature  finalized  supported}: every feature a broker supports or the cluster finalized. */
     static void printFeatures(FeatureMetadata f, PrintStream out) {
         out.println("finalized-epoch " + f.finalizedEpoch());
-        out.printf("%-30s %-10s %s%n", "feature", "finalized", "supported");
+        out.printf("%-34s %-10s %s%n", "feature", "finalized", "supported");
         TreeSet<String> names = new TreeSet<>(f.supported().keySet());
         names.addAll(f.finalized().keySet());
         for (String name : names) {
             FeatureMetadata.Range fin = f.finalized().get(name);
             FeatureMetadata.Range sup = f.supported().get(name);
-            out.printf("%-30s %-10s %s%n", name, fin == null ? "-" : Short.toString(fin.max()),
+            out.printf("%-34s %-10s %s%n", name, fin == null ? "-" : Short.toString(fin.max()),
                     sup == null ? "-" : sup.min() + "-" + sup.max());
         }
     }

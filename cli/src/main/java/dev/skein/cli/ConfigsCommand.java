@@ -10,10 +10,12 @@ import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -59,15 +61,25 @@ final class ConfigsCommand extends CommandGroup {
     }
 
     @Command(name = "describe", mixinStandardHelpOptions = true,
-            description = "Print the configs set for the resource, one 'name=value  (source)' per line; with --all, every"
-                    + " config including defaults. Sensitive values print as (hidden).")
+            description = "Print the configs set for the resource itself (dynamically: with 'configs alter' or at creation),"
+                    + " one 'name=value  (source)' per line, sorted by name; with --all, every config and where its value"
+                    + " comes from. Sensitive values print as (hidden).")
     static final class Describe extends Subcommand {
 
         @ArgGroup(exclusive = true, multiplicity = "1")
         Resource resource;
 
-        @Option(names = "--all", description = "Also print configs at their defaults.")
+        @Option(names = "--all", description = "Print every config: also those from the broker's static config, the"
+                + " cluster-wide broker defaults and the built-in defaults.")
         boolean all;
+
+        /**
+         * The sources of values set for the resource itself, as {@code kafka-configs --describe} shows them
+         * without {@code --all}: a topic's describe would otherwise list broker settings it merely inherits.
+         */
+        private static final Set<ConfigEntry.Source> DYNAMIC = EnumSet.of(ConfigEntry.Source.DYNAMIC_TOPIC_CONFIG,
+                ConfigEntry.Source.DYNAMIC_BROKER_CONFIG, ConfigEntry.Source.DYNAMIC_BROKER_LOGGER_CONFIG,
+                ConfigEntry.Source.CLIENT_METRICS_CONFIG, ConfigEntry.Source.GROUP_CONFIG);
 
         @Override
         public Integer call() {
@@ -79,7 +91,7 @@ final class ConfigsCommand extends CommandGroup {
                 }
                 Map<String, ConfigEntry> configs = Clients.await(admin.configs().describe(List.of(r)).get(r), root.global);
                 PrintStream out = root.io.out();
-                new TreeMap<>(configs).values().stream().filter(c -> all || !c.isDefault()).forEach(c ->
+                new TreeMap<>(configs).values().stream().filter(c -> all || DYNAMIC.contains(c.source())).forEach(c ->
                         out.println(c.name() + "=" + (c.sensitive() ? "(hidden)" : c.value() == null ? "" : c.value())
                                 + "  (" + source(c.source()) + (c.readOnly() ? ", read-only" : "") + ")"));
             }

@@ -10,12 +10,14 @@ import picocli.CommandLine.Parameters;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntFunction;
+import java.util.stream.Collectors;
 
 /**
  * {@code skein cluster features [upgrade | downgrade]}: the finalized and supported feature levels, and
@@ -122,18 +124,21 @@ final class FeaturesCommand extends Subcommand {
         try (Admin admin = Clients.admin(root.global)) {
             Results<String, Void> results = dryRun ? admin.cluster().validateFeatureUpdates(updates)
                     : admin.cluster().updateFeatures(updates);
-            List<String> failed = new ArrayList<>();
+            Map<String, String> failed = new LinkedHashMap<>();
+            CliException first = null;
             for (Map.Entry<String, CompletableFuture<Void>> e : results.byItem().entrySet()) {
                 try {
                     Clients.await(e.getValue(), root.global);
                 } catch (CliException f) {
-                    failed.add(e.getKey() + ": " + f.getMessage());
+                    failed.put(e.getKey(), f.getMessage());
+                    first = first == null ? f : first;
                 }
             }
             if (!failed.isEmpty()) {
-                // A KRaft controller refuses the whole call for one bad update and says which in each message.
-                throw new CliException((dryRun ? "dry run: " : "") + "no feature " + verb + " (" + String.join("; ",
-                        failed.size() == updates.size() ? failed.subList(0, 1) : failed) + ")");
+                // A KRaft controller refuses the whole call for one bad update, with one message naming it for all.
+                String why = new LinkedHashSet<>(failed.values()).size() == 1 ? first.getMessage()
+                        : failed.entrySet().stream().map(e -> e.getKey() + ": " + e.getValue()).collect(Collectors.joining("; "));
+                throw new CliException((dryRun ? "dry run: " : "") + "no feature " + verb + ": " + why, first);
             }
             if (dryRun) {
                 updates.forEach((name, u) -> root.io.err().println("dry run: " + name + " can be " + verb + " to "

@@ -3,6 +3,7 @@ package dev.skein.cli;
 import dev.skein.admin.AbortSpec;
 import dev.skein.admin.Admin;
 import dev.skein.admin.ProducerState;
+import dev.skein.admin.TopicDescription;
 import dev.skein.admin.TransactionListing;
 import dev.skein.core.TopicPartition;
 import picocli.CommandLine.ArgGroup;
@@ -94,7 +95,7 @@ final class TransactionsCommand extends CommandGroup {
             PrintStream out = root.io.out();
             try (Admin admin = Clients.admin(root.global)) {
                 for (TopicPartition tp : new LinkedHashSet<>(tps)) {
-                    Clients.requireTopic(admin, tp.topic(), root.global);
+                    checkPartition(Clients.requireTopic(admin, tp.topic(), root.global), tp);
                 }
                 out.printf("%-30s %-9s %-12s %-6s %-9s %-26s %-10s %s%n", "topic", "partition", "producer-id", "epoch",
                         "sequence", "last-timestamp", "coord-epoch", "txn-start");
@@ -128,13 +129,15 @@ final class TransactionsCommand extends CommandGroup {
         }
 
         static final class ProducerArgs {
-            @Option(names = "--producer-id", required = true, paramLabel = "P")
+            @Option(names = "--producer-id", required = true, paramLabel = "P",
+                    description = "The producer of the transaction (see 'transactions producers').")
             long producerId;
 
-            @Option(names = "--producer-epoch", required = true, paramLabel = "E")
+            @Option(names = "--producer-epoch", required = true, paramLabel = "E", description = "The producer's epoch.")
             short producerEpoch;
 
-            @Option(names = "--coordinator-epoch", required = true, paramLabel = "C")
+            @Option(names = "--coordinator-epoch", required = true, paramLabel = "C",
+                    description = "The coordinator epoch the partition's leader reports for the producer.")
             int coordinatorEpoch;
         }
 
@@ -152,7 +155,7 @@ final class TransactionsCommand extends CommandGroup {
                 throw new UsageException("--producer-id and --producer-epoch are 0 or more");
             }
             try (Admin admin = Clients.admin(root.global)) {
-                Clients.requireTopic(admin, tp.topic(), root.global);
+                checkPartition(Clients.requireTopic(admin, tp.topic(), root.global), tp);
                 AbortSpec spec;
                 if (target.startOffset != null) {
                     List<ProducerState> producers = Clients.await(admin.transactions().describeProducers(List.of(tp)).get(tp),
@@ -217,6 +220,18 @@ final class TransactionsCommand extends CommandGroup {
     }
 
     /**
+     * A usage error unless the topic has the partition: asked for, a partition beyond the topic's would wait
+     * for a leader until the timeout.
+     */
+    private static void checkPartition(TopicDescription d, TopicPartition tp) {
+        int n = d.partitions().size();
+        if (tp.partition() >= n) {
+            throw new UsageException("'" + tp.topic() + ":" + tp.partition() + "': topic " + tp.topic() + " has partitions 0.."
+                    + (n - 1));
+        }
+    }
+
+    /**
      * Prints each item that succeeded, in order; then, if any failed, fails the command with one line naming
      * each failed item and why.
      */
@@ -228,7 +243,8 @@ final class TransactionsCommand extends CommandGroup {
             try {
                 v = Clients.await(e.getValue(), root.global);
             } catch (CliException f) {
-                failed.add(name(e.getKey()) + ": " + f.getMessage());
+                String name = name(e.getKey());
+                failed.add(f.getMessage().contains(name) ? f.getMessage() : name + ": " + f.getMessage());
                 first = first == null ? f : first;
                 continue;
             }

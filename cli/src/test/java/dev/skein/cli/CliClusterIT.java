@@ -72,8 +72,8 @@ class CliClusterIT {
 
         CliIT.Run tooHigh = skein(kafka, "", "cluster", "features", "upgrade", "share.version=99");
         assertEquals(1, tooHigh.exit(), tooHigh.err());
-        assertTrue(tooHigh.err().startsWith("skein: no feature upgraded (share.version: ") && tooHigh.err().contains("99"),
-                tooHigh.err());
+        assertTrue(tooHigh.err().startsWith("skein: no feature upgraded: ") && tooHigh.err().contains("share.version")
+                && tooHigh.err().contains("99"), "the controller's reason, naming the feature: " + tooHigh.err());
         assertEquals(1, tooHigh.err().lines().count(), tooHigh.err());
 
         CliIT.Run up = ok(skein(kafka, "", "cluster", "features", "upgrade", "share.version=1"));

@@ -87,7 +87,7 @@ class CliTransactionsIT {
         assertEquals(1, missing.exit(), missing.err());
         assertTrue(missing.out().startsWith("transaction " + id + "  state Empty"), "the known id is still printed: "
                 + missing.out());
-        assertTrue(missing.err().startsWith("skein: " + unknown + ": "), missing.err());
+        assertTrue(missing.err().startsWith("skein: ") && missing.err().contains(unknown), missing.err());
         assertEquals(1, missing.err().lines().count(), missing.err());
     }
 
@@ -101,6 +101,11 @@ class CliTransactionsIT {
             producer.send(ProducerRecord.of(t, "k", "hanging")).get(30, TimeUnit.SECONDS);
             long producerId = Long.parseLong(ok(skein(kafka, "", "transactions", "describe", id)).lines().get(0)
                     .replaceAll(".*  producer-id (\\d+) .*", "$1"));
+
+            CliIT.Run beyond = skein(kafka, "", "transactions", "producers", t + ":0", t + ":3");
+            assertEquals(2, beyond.exit(), "refused before asking for a leader it would wait for: " + beyond.err());
+            assertEquals("skein: '" + t + ":3': topic " + t + " has partitions 0..0\n", beyond.err());
+            assertEquals("", beyond.out());
 
             CliIT.Run wrong = skein(kafka, "", "transactions", "abort", t + ":0", "--start-offset", "5");
             assertEquals(1, wrong.exit(), wrong.err());
