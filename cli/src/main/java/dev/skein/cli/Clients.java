@@ -13,11 +13,13 @@ import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -117,6 +119,20 @@ final class Clients {
                 throw new CliException("topic " + topic + " does not exist");
             }
             throw e;
+        }
+    }
+
+    /**
+     * Fails naming {@code --broker ID} unless metadata lists that broker: a call routed to a broker id the
+     * cluster lacks would be retried as unreachable for the whole timeout, then blame the network.
+     */
+    static void requireBrokers(Admin admin, Collection<Integer> ids, GlobalOptions global) {
+        Set<Integer> known = new TreeSet<>();
+        await(admin.cluster().describe(), global).brokers().forEach(n -> known.add(n.id()));
+        for (int id : ids) {
+            if (!known.contains(id)) {
+                throw new CliException("--broker " + id + ": no such broker (the cluster has " + known + ")");
+            }
         }
     }
 

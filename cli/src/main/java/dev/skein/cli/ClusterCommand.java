@@ -73,15 +73,7 @@ final class ClusterCommand extends CommandGroup {
                 if (ids.isEmpty()) {
                     Clients.await(admin.cluster().describe(), root.global).brokers().forEach(n -> ids.add(n.id()));
                 } else {
-                    // An id metadata does not list would be retried as unreachable for the whole timeout.
-                    List<Integer> known = Clients.await(admin.cluster().describe(), root.global).brokers().stream()
-                            .map(Node::id).toList();
-                    for (int id : ids) {
-                        if (!known.contains(id)) {
-                            throw new CliException("--broker " + id + ": no such broker (the cluster has "
-                                    + new TreeSet<>(known) + ")");
-                        }
-                    }
+                    Clients.requireBrokers(admin, ids, root.global);
                 }
                 Map<Integer, Map<String, LogDirDescription>> all = Clients.await(
                         admin.cluster().describeLogDirs(new TreeSet<>(ids)).all(), root.global);

@@ -60,6 +60,15 @@ final class ConfigsCommand extends CommandGroup {
         }
     }
 
+    /** Fails naming a topic or broker the cluster lacks, rather than wait for it until the timeout. */
+    static void require(Admin admin, ConfigResource r, GlobalOptions global) {
+        if (r.type() == ConfigResource.Type.TOPIC) {
+            Clients.requireTopic(admin, r.name(), global);
+        } else if (r.type() == ConfigResource.Type.BROKER) {
+            Clients.requireBrokers(admin, List.of(Integer.parseInt(r.name())), global);
+        }
+    }
+
     @Command(name = "describe", mixinStandardHelpOptions = true,
             description = "Print the configs set for the resource itself (dynamically: with 'configs alter' or at creation),"
                     + " one 'name=value  (source)' per line, sorted by name; with --all, every config and where its value"
@@ -86,9 +95,7 @@ final class ConfigsCommand extends CommandGroup {
             SkeinCommand root = root();
             ConfigResource r = resource.resource();
             try (Admin admin = Clients.admin(root.global)) {
-                if (r.type() == ConfigResource.Type.TOPIC) {
-                    Clients.requireTopic(admin, r.name(), root.global);
-                }
+                require(admin, r, root.global);
                 Map<String, ConfigEntry> configs = Clients.await(admin.configs().describe(List.of(r)).get(r), root.global);
                 PrintStream out = root.io.out();
                 new TreeMap<>(configs).values().stream().filter(c -> all || DYNAMIC.contains(c.source())).forEach(c ->
@@ -126,9 +133,7 @@ final class ConfigsCommand extends CommandGroup {
             ConfigResource r = resource.resource();
             List<ConfigOp> ops = ops(set, delete);
             try (Admin admin = Clients.admin(root.global)) {
-                if (r.type() == ConfigResource.Type.TOPIC) {
-                    Clients.requireTopic(admin, r.name(), root.global);
-                }
+                require(admin, r, root.global);
                 Map<ConfigResource, List<ConfigOp>> changes = Map.of(r, ops);
                 Clients.await((dryRun ? admin.configs().validate(changes) : admin.configs().alter(changes)).get(r), root.global);
                 for (ConfigOp op : ops) {

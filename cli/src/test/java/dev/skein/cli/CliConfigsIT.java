@@ -97,6 +97,12 @@ class CliConfigsIT {
         }
         Await.until("log.cleaner.backoff.ms no longer set on the broker", WAIT,
                 () -> entry(kafka, r, "log.cleaner.backoff.ms").source() != ConfigEntry.Source.DYNAMIC_BROKER_CONFIG);
+
+        long start = System.nanoTime();
+        CliIT.Run unknown = skein(kafka, "", "configs", "describe", "--broker", "4242");
+        assertEquals(1, unknown.exit(), unknown.err());
+        assertTrue(unknown.err().startsWith("skein: --broker 4242: no such broker (the cluster has "), unknown.err());
+        assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(10), "said at once, not after the timeout");
     }
 
     @Test
@@ -115,6 +121,11 @@ class CliConfigsIT {
                 "--set", "metrics=org.apache.kafka.producer."));
         Await.until("describe shows the subscription's interval", WAIT,
                 () -> describes(kafka, "interval.ms=60000  (client-metrics-config)", "--client-metrics", name));
-        assertEquals("60000", entry(kafka, new ConfigResource(ConfigResource.Type.CLIENT_METRICS, name), "interval.ms").value());
+        ConfigResource r = new ConfigResource(ConfigResource.Type.CLIENT_METRICS, name);
+        assertEquals("60000", entry(kafka, r, "interval.ms").value());
+        // Deleting its configs removes the subscription, so no client of the other tests pushes metrics.
+        ok(skein(kafka, "", "configs", "alter", "--client-metrics", name, "--delete", "interval.ms", "--delete", "metrics"));
+        Await.until("the subscription's interval back to its default", WAIT,
+                () -> !describes(kafka, "interval.ms=60000  (client-metrics-config)", "--client-metrics", name));
     }
 }
