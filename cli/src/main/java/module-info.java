@@ -1,5 +1,6 @@
 /**
- * The {@code skein} command line: quickstart, produce, consume, copy, topics, groups, perf. An
+ * The {@code skein} command line: quickstart, produce, consume, copy, topics, groups, perf,
+ * cluster, configs, transactions. An
  * application rather than a library; on the module path it runs as
  * {@code java -p <jars> -m dev.skein.cli/dev.skein.cli.Main}.
  */
