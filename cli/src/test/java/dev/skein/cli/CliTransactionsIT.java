@@ -40,6 +40,16 @@ class CliTransactionsIT {
                 .filter(c -> c[2].equals(Long.toString(producerId))).findFirst().orElse(null);
     }
 
+    /**
+     * What a {@code read_committed} consume reads after a record written past the transaction: the record is
+     * read only once the stable offset has moved past the transaction, so an open one makes this come back empty.
+     */
+    private static List<String> readCommitted(KafkaCluster kafka, String topic) {
+        ok(skein(kafka, "after\n", "produce", "--topic", topic));
+        return ok(skein(kafka, "", "consume", "--topic", topic, "--from-beginning", "--isolation", "read_committed",
+                "--max-messages", "1", "--timeout-ms", "10000")).lines();
+    }
+
     @Test
     void anOpenTransactionIsListedDescribedShownOnItsPartitionAndFenced(KafkaCluster kafka) throws Exception {
         String t = topic(kafka, 1);
@@ -77,9 +87,7 @@ class CliTransactionsIT {
             assertThrows(ProducerFencedException.class, producer::commitTransaction);
             Await.until("the fenced transaction ended: " + id + " Empty", WAIT, () -> ok(skein(kafka, "", "transactions",
                     "describe", id)).lines().get(0).contains("state Empty  "));
-            CliIT.Run committed = ok(skein(kafka, "", "consume", "--topic", t, "--from-beginning", "--isolation",
-                    "read_committed", "--timeout-ms", "2000"));
-            assertEquals(List.of(), committed.lines(), "the open transaction was aborted");
+            assertEquals(List.of("after"), readCommitted(kafka, t), "the open transaction was aborted, none of it read");
         }
 
         String unknown = "cli-no-such-txn-" + UUID.randomUUID();
@@ -117,10 +125,7 @@ class CliTransactionsIT {
                 String[] row = producerRow(kafka, t + ":0", producerId);
                 return row != null && row[row.length - 1].equals("-");
             });
-            // The abort marker moved the stable offset past the record: a read_committed consumer reaches the end.
-            CliIT.Run read = ok(skein(kafka, "", "consume", "--topic", t, "--from-beginning", "--isolation", "read_committed",
-                    "--timeout-ms", "2000", "--format", "%o\\n"));
-            assertEquals(List.of(), read.lines(), "the aborted record is not read");
+            assertEquals(List.of("after"), readCommitted(kafka, t), "the aborted record is not read");
         }
     }
 }
