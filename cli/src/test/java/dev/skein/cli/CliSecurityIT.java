@@ -54,8 +54,11 @@ class CliSecurityIT {
 
         String wrong = "Not-Alices-Password";
         Path bad = config(dir, kafka, plain + wrong + "\";");
+        // The cluster, configs and transactions commands too, those that report per item (a feature, an id) included.
         for (String[] command : List.of(new String[] {"topics", "list"}, new String[] {"consume", "--topic", topic,
-                "--from-beginning", "--max-messages", "1"})) {
+                "--from-beginning", "--max-messages", "1"}, new String[] {"cluster", "describe"},
+                new String[] {"cluster", "features", "upgrade", "share.version=1"},
+                new String[] {"configs", "describe", "--topic", topic}, new String[] {"transactions", "describe", "some-id"})) {
             long start = System.nanoTime();
             List<String> args = new java.util.ArrayList<>(List.of("--bootstrap", bootstrap, "--config", bad.toString()));
             args.addAll(List.of(command));
