@@ -134,11 +134,18 @@ final class FeaturesCommand extends Subcommand {
                     first = first == null ? f : first;
                 }
             }
-            if (!failed.isEmpty()) {
+            if (failed.size() == updates.size()) {
                 // A KRaft controller refuses the whole call for one bad update, with one message naming it for all.
                 String why = new LinkedHashSet<>(failed.values()).size() == 1 ? first.getMessage()
                         : failed.entrySet().stream().map(e -> e.getKey() + ": " + e.getValue()).collect(Collectors.joining("; "));
                 throw new CliException((dryRun ? "dry run: " : "") + "no feature " + verb + ": " + why, first);
+            }
+            if (!failed.isEmpty()) {
+                // A ZooKeeper-mode controller answers per feature: say what it applied before what it refused.
+                updates.keySet().stream().filter(name -> !failed.containsKey(name)).forEach(name -> root.io.err().println(
+                        (dryRun ? "dry run: " + name + " can be " : name + " ") + verb + " to " + updates.get(name).maxVersionLevel()));
+                throw new CliException((dryRun ? "dry run: " : "") + "not " + verb + ": " + failed.entrySet().stream()
+                        .map(e -> e.getKey() + ": " + e.getValue()).collect(Collectors.joining("; ")), first);
             }
             if (dryRun) {
                 updates.forEach((name, u) -> root.io.err().println("dry run: " + name + " can be " + verb + " to "
