@@ -56,7 +56,7 @@ final class ConfigsCommand extends CommandGroup {
             if (group != null) {
                 return ConfigResource.group(group);
             }
-            return new ConfigResource(ConfigResource.Type.CLIENT_METRICS, clientMetrics);
+            return ConfigResource.clientMetrics(clientMetrics);
         }
     }
 

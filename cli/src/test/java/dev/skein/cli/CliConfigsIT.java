@@ -121,7 +121,7 @@ class CliConfigsIT {
                 "--set", "metrics=org.apache.kafka.producer."));
         Await.until("describe shows the subscription's interval", WAIT,
                 () -> describes(kafka, "interval.ms=60000  (client-metrics-config)", "--client-metrics", name));
-        ConfigResource r = new ConfigResource(ConfigResource.Type.CLIENT_METRICS, name);
+        ConfigResource r = ConfigResource.clientMetrics(name);
         assertEquals("60000", entry(kafka, r, "interval.ms").value());
         // Deleting its configs removes the subscription, so no client of the other tests pushes metrics.
         ok(skein(kafka, "", "configs", "alter", "--client-metrics", name, "--delete", "interval.ms", "--delete", "metrics"));
