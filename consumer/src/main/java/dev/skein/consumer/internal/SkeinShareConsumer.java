@@ -127,6 +127,8 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
      * once, a broker answers the same error at once, in a loop.
      */
     private final Map<TopicPartition, FetchBackoff> fetchBackoff = new HashMap<>();
+    /** When {@link #warnRarely} last warned (0: never); polling thread only. */
+    private long lastRefusalWarningNanos;
 
     /** How many ShareFetch answers in a row gave a partition an error, and until when it is not fetched. */
     private static final class FetchBackoff {
@@ -700,9 +702,12 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
         try {
             ErrorCode top = ErrorCode.forCode(resp.errorCode());
             if (top != ErrorCode.NONE) {
-                failSession(s, carried, top.exception("share fetch from broker " + node, resp.errorMessage()));
+                SkeinException failure = top.exception("share fetch from broker " + node, resp.errorMessage());
+                failSession(s, carried, failure);
                 if (isFatal(top)) {
                     fatal = top.exception("share fetch for group " + group, resp.errorMessage());
+                } else if (!top.isRetriable()) {
+                    warnRarely(failure);
                 }
                 return;
             }
@@ -841,6 +846,20 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
     }
 
     /** The request failed as a whole: its acknowledgements are lost (their records come back), the session starts over. */
+    /**
+     * Warns of a share fetch the broker refuses for a reason no retry is known to clear (UNKNOWN_SERVER_ERROR, say),
+     * at most once a minute: the member goes on asking, and reads nothing while the refusals last. Logged at debug
+     * only, a Kafka 4.1 broker failing on every ShareFetch (it could not decode Skein's member id) went unseen.
+     */
+    private void warnRarely(SkeinException failure) {
+        long now = System.nanoTime();
+        if (lastRefusalWarningNanos == 0 || now - lastRefusalWarningNanos > TimeUnit.MINUTES.toNanos(1)) {
+            lastRefusalWarningNanos = now;
+            log.warn("share group {}: {}; asking again, and nothing is read while the broker refuses", group,
+                    failure.getMessage());
+        }
+    }
+
     private void failSession(Session s, Map<TopicPartition, Set<Long>> carried, Throwable cause) {
         log.debug("share session request failed: {}", cause.toString());
         s.epoch = 0;
