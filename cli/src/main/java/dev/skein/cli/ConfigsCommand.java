@@ -137,7 +137,9 @@ final class ConfigsCommand extends CommandGroup {
                 Map<ConfigResource, List<ConfigOp>> changes = Map.of(r, ops);
                 Clients.await((dryRun ? admin.configs().validate(changes) : admin.configs().alter(changes)).get(r), root.global);
                 for (ConfigOp op : ops) {
-                    String what = op.kind() == ConfigOp.Kind.SET ? "set " + op.name() + "=" + op.value()
+                    // The name only: a value may be a secret (ssl.keystore.password, sasl.jaas.config), and this
+                    // line lands in terminals and CI logs.
+                    String what = op.kind() == ConfigOp.Kind.SET ? "set " + op.name()
                             : (dryRun ? "delete " : "deleted ") + op.name();
                     root.io.err().println((dryRun ? "dry run: would " : "") + what + " on " + r);
                 }
@@ -159,7 +161,7 @@ final class ConfigsCommand extends CommandGroup {
                 if (eq <= 0) {
                     throw new UsageException("--set " + s + ": expected K=V, such as retention.ms=86400000");
                 }
-                add(ops, ConfigOp.set(s.substring(0, eq), s.substring(eq + 1)), "--set " + s);
+                add(ops, ConfigOp.set(s.substring(0, eq), s.substring(eq + 1)), "--set " + s.substring(0, eq)); // not the value
             }
             for (String d : delete) {
                 if (d.isBlank() || d.contains("=")) {

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -48,6 +49,9 @@ class AdminCommandsUsageTest {
         assertUsage("--set =5", "configs", "alter", "--topic", "t", "--set", "=5");
         assertUsage("--delete retention.ms=5", "configs", "alter", "--topic", "t", "--delete", "retention.ms=5");
         assertUsage("changed twice", "configs", "alter", "--topic", "t", "--set", "retention.ms=1", "--delete", "retention.ms");
+        String twice = assertUsage("ssl.keystore.password is changed twice", "configs", "alter", "--broker", "1",
+                "--set", "ssl.keystore.password=x", "--set", "ssl.keystore.password=hunter2");
+        assertFalse(twice.contains("hunter2"), "a value may be a secret: " + twice);
     }
 
     @Test
@@ -78,7 +82,7 @@ class AdminCommandsUsageTest {
         }
     }
 
-    private static void assertUsage(String named, String... args) throws IOException {
+    private static String assertUsage(String named, String... args) throws IOException {
         List<String> all = new ArrayList<>(List.of("--bootstrap", "127.0.0.1:" + freePort(), "-X", "default.api.timeout.ms=2000",
                 "-X", "request.timeout.ms=1000"));
         all.addAll(List.of(args));
@@ -91,6 +95,7 @@ class AdminCommandsUsageTest {
         assertTrue(stderr.startsWith("skein: ") && stderr.contains(named), String.join(" ", args) + ": " + stderr);
         assertEquals(1, stderr.lines().count(), stderr);
         assertEquals("", out.toString(StandardCharsets.UTF_8), "nothing on stdout");
+        return stderr;
     }
 
     private static int freePort() throws IOException {

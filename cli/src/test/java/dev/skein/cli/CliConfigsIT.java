@@ -53,7 +53,7 @@ class CliConfigsIT {
 
         CliIT.Run altered = ok(skein(kafka, "", "configs", "alter", "--topic", t, "--set", "retention.ms=1234",
                 "--set", "cleanup.policy=compact"));
-        assertEquals("set retention.ms=1234 on topic " + t + "\nset cleanup.policy=compact on topic " + t + "\n", altered.err());
+        assertEquals("set retention.ms on topic " + t + "\nset cleanup.policy on topic " + t + "\n", altered.err());
         Await.until("describe shows retention.ms=1234", WAIT,
                 () -> describes(kafka, "retention.ms=1234  (dynamic-topic-config)", "--topic", t));
         assertTrue(describes(kafka, "cleanup.policy=compact  (dynamic-topic-config)", "--topic", t));
@@ -61,7 +61,7 @@ class CliConfigsIT {
 
         CliIT.Run dry = ok(skein(kafka, "", "configs", "alter", "--topic", t, "--set", "retention.ms=99", "--delete",
                 "cleanup.policy", "--dry-run"));
-        assertTrue(dry.err().startsWith("dry run: would set retention.ms=99 on topic " + t), dry.err());
+        assertTrue(dry.err().startsWith("dry run: would set retention.ms on topic " + t), dry.err());
         assertEquals("1234", entry(kafka, r, "retention.ms").value(), "a dry run changes nothing");
         assertEquals("compact", entry(kafka, r, "cleanup.policy").value());
 
