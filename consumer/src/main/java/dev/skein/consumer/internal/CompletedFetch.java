@@ -106,7 +106,9 @@ final class CompletedFetch {
         }
         this.ahead = ahead;
         AtomicReferenceArray<Object> s = null;
-        if (ahead != null) {
+        // Old-format records (magic 0/1) are converted as they are framed, decompression and copies included: not
+        // on the event loop that builds this, but on the polling thread when it reaches them, with no help ahead.
+        if (ahead != null && !RecordBatchReader.startsWithOldFormat(records)) {
             frame(); // here, so both threads share one list; a framing error is kept for the polling thread
             for (int i = 0; s == null && i < batches.size(); i++) {
                 if (decompressible(batches.get(i))) { // a loop, not a stream: C2 compiled the stream late, in measured reads

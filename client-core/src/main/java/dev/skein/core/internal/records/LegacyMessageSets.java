@@ -201,8 +201,9 @@ final class LegacyMessageSets {
             long offset = inner.getLong(p);
             int size = inner.getInt(p + 8);
             byte magic = inner.getByte(p + RecordBatch.MAGIC_OFFSET);
-            if (!isLegacy(magic)) {
-                throw corrupt(topic, partition, wrapper.offset(), "inner message has magic " + magic);
+            if (magic != wrapper.magic()) { // a wrapper holds messages of its own format only
+                throw corrupt(topic, partition, wrapper.offset(), "inner message has magic " + magic + " in a wrapper of magic "
+                        + wrapper.magic());
             }
             Message m = parse(inner, p, end, wrapper.offset(), size, topic, partition, "inner message");
             if (m == null) {

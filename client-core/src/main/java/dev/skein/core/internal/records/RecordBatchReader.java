@@ -48,12 +48,26 @@ public final class RecordBatchReader {
     }
 
     /**
+     * Whether {@code records} starts with a message in a format before Kafka 0.11 (magic 0 or 1), which
+     * {@link #frame} converts (decompressing, checking and copying it), so a caller that must not do such work
+     * where it frames (an event loop) leaves those records to another thread. A log holds the old formats
+     * before the new, so a records field that starts in magic 2 is all magic 2 but where a topic's format was
+     * lowered again.
+     */
+    public static boolean startsWithOldFormat(ByteBuf records) {
+        int pos = records == null ? 0 : records.readerIndex();
+        return records != null && records.writerIndex() - pos > RecordBatch.MAGIC_OFFSET
+                && LegacyMessageSets.isLegacy(records.getByte(pos + RecordBatch.MAGIC_OFFSET));
+    }
+
+    /**
      * Frames the batches of {@code records} (views, not retained), stopping at the first one that does
      * not frame: its error is returned, not thrown, so the good batches before it can still be read and
      * the error raised when the reader reaches that batch (as a CRC failure is). The work is per batch:
      * a length, a magic byte and a slice. CRCs are not checked, but for old-format messages (magic 0
      * and 1), which are decompressed, checked and converted here to unpooled magic-2 batches (nobody
-     * releases them); a corrupt one is the framing error.
+     * releases them); a corrupt one is the framing error. That work is not per batch: see
+     * {@link #startsWithOldFormat}.
      */
     public static Framed frame(ByteBuf records, String topic, int partition) {
         List<RecordBatch> out = new ArrayList<>();

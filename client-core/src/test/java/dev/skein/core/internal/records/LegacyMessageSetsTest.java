@@ -296,4 +296,22 @@ class LegacyMessageSetsTest {
         byte[] empty = message(5, 1, Compression.GZIP.id(), 1, null, compress(Compression.GZIP, new byte[0], false));
         assertTrue(frame(empty).error().getMessage().contains("holds no messages"), frame(empty).error().getMessage());
     }
+
+    @Test
+    void aWrapperHoldingMessagesOfAnotherMagicIsCorrupt() throws IOException {
+        byte[] inner = concat(message(0, 0, -1, "k", "v0"), message(1, 0, -1, "k", "v1"));
+        byte[] mixed = wrapper(1, 1, Compression.GZIP, 0, 1000, inner);
+        RecordBatchReader.Framed framed = frame(mixed);
+        assertTrue(framed.batches().isEmpty());
+        assertTrue(framed.error().getMessage().contains("inner message has magic 0 in a wrapper of magic 1"),
+                framed.error().getMessage());
+    }
+
+    @Test
+    void recordsStartingWithAnOldFormatAreSaidToSoTheEventLoopLeavesThemAlone() {
+        assertTrue(RecordBatchReader.startsWithOldFormat(Unpooled.wrappedBuffer(message(0, 1, 5, "k", "v"))));
+        assertTrue(RecordBatchReader.startsWithOldFormat(Unpooled.wrappedBuffer(message(0, 0, -1, "k", "v"))));
+        assertFalse(RecordBatchReader.startsWithOldFormat(Unpooled.wrappedBuffer(new byte[10])), "too short to tell");
+        assertFalse(RecordBatchReader.startsWithOldFormat(null));
+    }
 }
