@@ -23,7 +23,11 @@ import java.util.concurrent.CompletableFuture;
  * that name in {@code sasl.jaas.config}, as for Apache Kafka's clients).
  */
 public interface TokenAdmin {
-    /** Creates a token; the answer carries its HMAC, which only the owner and renewers may see later. */
+    /**
+     * Creates a token; the answer carries its HMAC, which only the owner and renewers may see later. Like
+     * Apache Kafka's admin client, a request whose answer is lost (a dropped connection) is sent again, so a
+     * token may then be created twice: the first one is listed by {@link #describe} until it expires.
+     */
     CompletableFuture<DelegationToken> create(NewDelegationToken token);
 
     /**

@@ -744,6 +744,12 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
                         }
                     }
                     ErrorCode error = ErrorCode.forCode(p.errorCode());
+                    if (error != ErrorCode.NONE && s.sentForgotten.contains(tp)) {
+                        // Listed only to carry its acknowledgements (reported above) while this request forgets it:
+                        // this broker no longer serves it here (a leader moved, say), so its error says nothing of the
+                        // partition where it is fetched now, and must not hold it back there.
+                        continue;
+                    }
                     if (error != ErrorCode.NONE) {
                         failed.add(tp);
                         ShareFetchResponse.LeaderIdAndEpoch leader = p.currentLeader();
@@ -792,7 +798,7 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
         switch (error) {
             case TOPIC_AUTHORIZATION_FAILED -> denied.add(tp.topic());
             case CORRUPT_MESSAGE -> defer(error.exception("share fetch of " + tp + " from broker " + node, message));
-            case UNKNOWN_SERVER_ERROR -> log.warn("share fetch of {} from broker {}: {} ({})", tp, node, error, message);
+            case UNKNOWN_SERVER_ERROR -> warnRarely(error.exception("share fetch of " + tp + " from broker " + node, message));
             default -> {
                 if (error.isRetriable()) {
                     log.debug("share fetch of {} from broker {}: {}", tp, node, error);
@@ -845,13 +851,12 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
         return epoch == Integer.MAX_VALUE ? 1 : epoch + 1;
     }
 
-    /** The request failed as a whole: its acknowledgements are lost (their records come back), the session starts over. */
     /**
      * Warns of a share fetch the broker refuses for a reason no retry is known to clear (UNKNOWN_SERVER_ERROR, say),
      * at most once a minute: the member goes on asking, and reads nothing while the refusals last. Logged at debug
      * only, a Kafka 4.1 broker failing on every ShareFetch (it could not decode Skein's member id) went unseen.
      */
-    private void warnRarely(SkeinException failure) {
+    private void warnRarely(SkeinException failure) { // a ShareFetch's, or one partition's in its answer
         long now = System.nanoTime();
         if (lastRefusalWarningNanos == 0 || now - lastRefusalWarningNanos > TimeUnit.MINUTES.toNanos(1)) {
             lastRefusalWarningNanos = now;
@@ -860,6 +865,7 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
         }
     }
 
+    /** The request failed as a whole: its acknowledgements are lost (their records come back), the session starts over. */
     private void failSession(Session s, Map<TopicPartition, Set<Long>> carried, Throwable cause) {
         log.debug("share session request failed: {}", cause.toString());
         s.epoch = 0;
