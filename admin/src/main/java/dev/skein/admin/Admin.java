@@ -36,6 +36,9 @@ public interface Admin extends AutoCloseable {
     /** Share groups (KIP-932): list, describe, start offsets, delete. */
     ShareGroupAdmin shareGroups();
 
+    /** Streams groups (KIP-1071): list, describe. */
+    StreamsGroupAdmin streamsGroups();
+
     RecordAdmin records();
 
     AclAdmin acls();

@@ -12,6 +12,7 @@ import dev.skein.admin.ConfigAdmin;
 import dev.skein.admin.GroupAdmin;
 import dev.skein.admin.RecordAdmin;
 import dev.skein.admin.ShareGroupAdmin;
+import dev.skein.admin.StreamsGroupAdmin;
 import dev.skein.admin.Target;
 import dev.skein.admin.TopicAdmin;
 import dev.skein.core.ClientOptions;
@@ -36,6 +37,7 @@ public final class SkeinAdmin implements Admin {
     private final ClusterAdmin cluster;
     private final GroupAdmin groups;
     private final ShareGroupAdmin shareGroups;
+    private final StreamsGroupAdmin streamsGroups;
     private final RecordAdmin records;
     private final AclAdmin acls;
     private final TransactionAdmin transactions;
@@ -56,6 +58,7 @@ public final class SkeinAdmin implements Admin {
         GroupCalls groupCalls = new GroupCalls(calls, records);
         this.groups = groupCalls;
         this.shareGroups = new ShareGroupCalls(calls, groupCalls, records);
+        this.streamsGroups = new StreamsGroupCalls(calls, groupCalls);
         this.acls = new AclCalls(calls);
         this.transactions = new TransactionCalls(calls);
         this.credentials = new CredentialCalls(calls);
@@ -93,6 +96,12 @@ public final class SkeinAdmin implements Admin {
     public ShareGroupAdmin shareGroups() {
         ensureOpen();
         return shareGroups;
+    }
+
+    @Override
+    public StreamsGroupAdmin streamsGroups() {
+        ensureOpen();
+        return streamsGroups;
     }
 
     @Override

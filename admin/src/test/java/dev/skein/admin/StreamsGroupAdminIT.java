@@ -1,0 +1,185 @@
+package dev.skein.admin;
+
+import dev.skein.core.errors.GroupException;
+import dev.skein.testkit.Await;
+import dev.skein.testkit.KafkaCluster;
+import dev.skein.testkit.KafkaClusterExtension;
+import org.apache.kafka.clients.admin.StreamsGroupMemberAssignment;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+
+import static dev.skein.admin.AdminIT.failure;
+import static dev.skein.admin.AdminIT.get;
+import static dev.skein.admin.AdminIT.name;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Streams groups (KIP-1071) against a real broker: groups made by an Apache Kafka Streams application
+ * with {@code group.protocol=streams} (a topology {@code source -> sink}), seen by Skein as the reference
+ * {@code Admin} sees them.
+ */
+@ExtendWith(KafkaClusterExtension.class)
+class StreamsGroupAdminIT {
+    private static final Duration WAIT = Duration.ofSeconds(90);
+
+    private static Admin admin;
+    private static org.apache.kafka.clients.admin.Admin reference;
+    private static String bootstrap;
+
+    @TempDir
+    Path stateDir;
+
+    @BeforeAll
+    static void start(KafkaCluster kafka) {
+        bootstrap = kafka.bootstrapServers();
+        admin = Admin.builder().bootstrapServers(bootstrap).build();
+        reference = org.apache.kafka.clients.admin.Admin.create(Map.of("bootstrap.servers", bootstrap));
+    }
+
+    @AfterAll
+    static void stop() {
+        admin.close();
+        reference.close();
+    }
+
+    /** A topic of {@code partitions} partitions holding {@code records} records spread over them. */
+    static String topic(String prefix, int partitions, int records) throws Exception {
+        String t = name(prefix);
+        get(admin.topics().create(List.of(NewTopic.of(t, partitions, 1))).all());
+        AdminIT.referenceView(reference, t);
+        try (KafkaProducer<String, String> p = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap,
+                "enable.idempotence", false, "acks", "1"), new StringSerializer(), new StringSerializer())) {
+            for (int i = 0; i < records; i++) {
+                p.send(new ProducerRecord<>(t, i % partitions, null, Integer.toString(i))).get(30, TimeUnit.SECONDS);
+            }
+        }
+        return t;
+    }
+
+    /** A Kafka Streams application (application id = the group) copying {@code in} to {@code out}, started. */
+    KafkaStreams app(String group, String in, String out) {
+        StreamsBuilder b = new StreamsBuilder();
+        b.stream(in).to(out);
+        Properties props = new Properties();
+        props.put(StreamsConfig.APPLICATION_ID_CONFIG, group);
+        props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        props.put(StreamsConfig.GROUP_PROTOCOL_CONFIG, "streams");
+        props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        props.put(StreamsConfig.DEFAULT_KEY_SERDE_CLASS_CONFIG, Serdes.StringSerde.class);
+        props.put(StreamsConfig.DEFAULT_VALUE_SERDE_CLASS_CONFIG, Serdes.StringSerde.class);
+        props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 200);
+        props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, 1);
+        KafkaStreams streams = new KafkaStreams(b.build(), props);
+        streams.start();
+        return streams;
+    }
+
+    /** Waits until the reference sees the group Stable with one member that has all its active tasks. */
+    static org.apache.kafka.clients.admin.StreamsGroupDescription stable(String group, int tasks) throws Exception {
+        var seen = new org.apache.kafka.clients.admin.StreamsGroupDescription[1];
+        Await.until("streams group " + group + " stable with " + tasks + " active tasks", WAIT, () -> {
+            try {
+                var d = reference.describeStreamsGroups(List.of(group)).describedGroups().get(group).get(30, TimeUnit.SECONDS);
+                seen[0] = d;
+                return "Stable".equals(d.groupState().toString()) && d.members().size() == 1
+                        && activeTasks(d.members().iterator().next().assignment()).values().stream()
+                                .mapToInt(Set::size).sum() == tasks;
+            } catch (java.util.concurrent.ExecutionException e) {
+                return false; // not yet created
+            }
+        });
+        return seen[0];
+    }
+
+    static Map<String, Set<Integer>> activeTasks(StreamsGroupMemberAssignment a) {
+        Map<String, Set<Integer>> out = new TreeMap<>();
+        a.activeTasks().forEach(t -> out.put(t.subtopologyId(), new TreeSet<>(t.partitions())));
+        return out;
+    }
+
+    @Test
+    void describeShowsTheTopologyMembersAndTasksAsTheReferenceDoes() throws Exception {
+        String in = topic("streams-in", 2, 10);
+        String out = topic("streams-out", 2, 0);
+        String group = name("streams-app");
+        try (KafkaStreams streams = app(group, in, out)) {
+            var ref = stable(group, 2);
+            StreamsGroupDescription d = get(admin.streamsGroups().describe(List.of(group)).byItem().get(group));
+
+            assertEquals(group, d.groupId());
+            assertEquals(ref.groupState().toString(), d.state());
+            assertEquals(ref.groupEpoch(), d.groupEpoch());
+            assertEquals(ref.targetAssignmentEpoch(), d.assignmentEpoch());
+            assertEquals(ref.topologyEpoch(), d.topologyEpoch());
+            assertEquals(ref.coordinator().id(), d.coordinator().id());
+
+            assertEquals(1, d.subtopologies().size());
+            StreamsGroupDescription.Subtopology sub = d.subtopologies().get(0);
+            var refSub = ref.subtopologies().iterator().next();
+            assertEquals(refSub.subtopologyId(), sub.id());
+            assertEquals(List.of(in), sub.sourceTopics());
+            assertEquals(refSub.sourceTopics(), sub.sourceTopics());
+            assertEquals(List.of(), sub.repartitionSinkTopics());
+            assertEquals(List.of(), sub.stateChangelogTopics());
+            assertEquals(List.of(), sub.repartitionSourceTopics());
+
+            assertEquals(1, d.members().size());
+            StreamsGroupDescription.Member m = d.members().get(0);
+            var refMember = ref.members().iterator().next();
+            assertEquals(refMember.memberId(), m.memberId());
+            assertEquals(refMember.memberEpoch(), m.memberEpoch());
+            assertEquals(refMember.processId(), m.processId());
+            assertEquals(refMember.clientId(), m.clientId());
+            assertEquals(refMember.topologyEpoch(), m.topologyEpoch());
+            assertEquals(Map.of(sub.id(), Set.of(0, 1)), m.assignment().activeTasks());
+            assertEquals(activeTasks(refMember.assignment()), m.assignment().activeTasks());
+            assertEquals(Map.of(), m.assignment().standbyTasks());
+            assertEquals(Map.of(), m.assignment().warmupTasks());
+            assertEquals(m.assignment(), m.targetAssignment());
+
+            // and it is listed as a streams group
+            assertTrue(get(admin.streamsGroups().list()).stream().anyMatch(l -> l.groupId().equals(group)
+                    && l.type() == GroupType.STREAMS));
+            assertTrue(get(admin.groups().list(Set.of(GroupType.STREAMS))).stream().anyMatch(l -> l.groupId().equals(group)));
+        }
+    }
+
+    @Test
+    void describeFailsAGroupThatDoesNotExistOrIsNoStreamsGroupWithGroupIdNotFound() throws Exception {
+        String missing = name("no-such-streams-group");
+        String consumerGroup = name("plain-consumer-group");
+        String t = topic("streams-cg", 1, 1);
+        // a consumer group, made by an offset commit
+        get(admin.groups().alterOffsets(consumerGroup, Map.of(new dev.skein.core.TopicPartition(t, 0),
+                new dev.skein.core.OffsetAndMetadata(1, "", -1))).all());
+
+        Results<String, StreamsGroupDescription> r = admin.streamsGroups().describe(List.of(missing, consumerGroup));
+        for (String g : List.of(missing, consumerGroup)) {
+            Throwable e = failure(r.byItem().get(g));
+            assertInstanceOf(GroupException.class, e);
+            assertTrue(e.getMessage().startsWith("no streams group " + g + ": GROUP_ID_NOT_FOUND"), e.getMessage());
+        }
+    }
+}
