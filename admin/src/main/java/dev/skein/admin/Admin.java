@@ -36,7 +36,7 @@ public interface Admin extends AutoCloseable {
     /** Share groups (KIP-932): list, describe, start offsets, delete. */
     ShareGroupAdmin shareGroups();
 
-    /** Streams groups (KIP-1071): list, describe. */
+    /** Streams groups (KIP-1071): list, describe, committed offsets, delete. */
     StreamsGroupAdmin streamsGroups();
 
     RecordAdmin records();

@@ -1,9 +1,12 @@
 package dev.skein.admin;
 
+import dev.skein.core.OffsetAndMetadata;
+import dev.skein.core.TopicPartition;
 import dev.skein.core.errors.GroupException;
 import dev.skein.testkit.Await;
 import dev.skein.testkit.KafkaCluster;
 import dev.skein.testkit.KafkaClusterExtension;
+import org.apache.kafka.clients.admin.ListStreamsGroupOffsetsSpec;
 import org.apache.kafka.clients.admin.StreamsGroupMemberAssignment;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -26,6 +29,7 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static dev.skein.admin.AdminIT.failure;
@@ -172,8 +176,8 @@ class StreamsGroupAdminIT {
         String consumerGroup = name("plain-consumer-group");
         String t = topic("streams-cg", 1, 1);
         // a consumer group, made by an offset commit
-        get(admin.groups().alterOffsets(consumerGroup, Map.of(new dev.skein.core.TopicPartition(t, 0),
-                new dev.skein.core.OffsetAndMetadata(1, "", -1))).all());
+        get(admin.groups().alterOffsets(consumerGroup, Map.of(new TopicPartition(t, 0),
+                new OffsetAndMetadata(1, "", -1))).all());
 
         Results<String, StreamsGroupDescription> r = admin.streamsGroups().describe(List.of(missing, consumerGroup));
         for (String g : List.of(missing, consumerGroup)) {
@@ -181,5 +185,80 @@ class StreamsGroupAdminIT {
             assertInstanceOf(GroupException.class, e);
             assertTrue(e.getMessage().startsWith("no streams group " + g + ": GROUP_ID_NOT_FOUND"), e.getMessage());
         }
+    }
+
+    /** The reference's view of a group's committed offsets, as "topic-partition" to offset. */
+    static Map<String, Long> referenceOffsets(String group) throws Exception {
+        Map<String, Long> out = new TreeMap<>();
+        reference.listStreamsGroupOffsets(Map.of(group, new ListStreamsGroupOffsetsSpec()))
+                .partitionsToOffsetAndMetadata(group).get(30, TimeUnit.SECONDS)
+                .forEach((tp, o) -> out.put(tp.toString(), o.offset()));
+        return out;
+    }
+
+    static Map<String, Long> offsets(String group) throws Exception {
+        Map<String, Long> out = new TreeMap<>();
+        get(admin.streamsGroups().offsets(group)).forEach((tp, o) -> out.put(tp.topic() + "-" + tp.partition(), o.offset()));
+        return out;
+    }
+
+    @Test
+    void offsetsAreReadAlteredAndDeletedAndTheGroupDeleted() throws Exception {
+        String in = topic("streams-off-in", 2, 10);
+        String out = topic("streams-off-out", 2, 0);
+        String group = name("streams-off-app");
+        TopicPartition p0 = new TopicPartition(in, 0);
+        TopicPartition p1 = new TopicPartition(in, 1);
+        try (KafkaStreams streams = app(group, in, out)) {
+            stable(group, 2);
+            // the application commits what it processed: 5 records on each partition
+            Map<String, Long> all = Map.of(in + "-0", 5L, in + "-1", 5L);
+            Await.until("the application committed every record of " + in, WAIT, () -> all.equals(referenceOffsets(group)));
+            assertEquals(referenceOffsets(group), offsets(group));
+
+            // while a member is active the broker refuses an administrative commit and a delete
+            Throwable busy = failure(admin.streamsGroups().alterOffsets(group, Map.of(p0, new OffsetAndMetadata(1, "", -1)))
+                    .byItem().get(p0));
+            // as for a consumer group: an administrative commit (no member, epoch -1) is no member's
+            assertInstanceOf(GroupException.class, busy);
+            assertTrue(busy.getMessage().endsWith("of group " + group + ": UNKNOWN_MEMBER_ID"), busy.getMessage());
+            Throwable nonEmpty = failure(admin.streamsGroups().delete(List.of(group)).byItem().get(group));
+            assertTrue(nonEmpty.getMessage().contains("NON_EMPTY_GROUP"), nonEmpty.getMessage());
+            streams.close(Duration.ofSeconds(30));
+        }
+        Await.until("streams group " + group + " empty once the application stopped", WAIT, () -> reference
+                .describeStreamsGroups(List.of(group)).describedGroups().get(group).get(30, TimeUnit.SECONDS).members().isEmpty());
+
+        get(admin.streamsGroups().alterOffsets(group, Map.of(p0, new OffsetAndMetadata(1, "moved", -1))).all());
+        assertEquals(Map.of(in + "-0", 1L, in + "-1", 5L), offsets(group));
+        assertEquals(referenceOffsets(group), offsets(group));
+        assertEquals("moved", get(admin.streamsGroups().offsets(group)).get(p0).metadata());
+
+        get(admin.streamsGroups().deleteOffsets(group, List.of(p1)).all());
+        assertEquals(Map.of(in + "-0", 1L), offsets(group));
+        assertEquals(referenceOffsets(group), offsets(group));
+
+        get(admin.streamsGroups().delete(List.of(group)).all());
+        Throwable gone = failure(admin.streamsGroups().describe(List.of(group)).byItem().get(group));
+        assertTrue(gone.getMessage().startsWith("no streams group " + group + ": GROUP_ID_NOT_FOUND"), gone.getMessage());
+        assertTrue(get(admin.groups().list()).stream().noneMatch(l -> l.groupId().equals(group)));
+    }
+
+    @Test
+    void aConsumerGroupIsNeitherReadNorChangedNorDeletedAsAStreamsGroup() throws Exception {
+        String t = topic("streams-not", 1, 2);
+        String consumerGroup = name("not-streams");
+        TopicPartition tp = new TopicPartition(t, 0);
+        get(admin.groups().alterOffsets(consumerGroup, Map.of(tp, new OffsetAndMetadata(1, "", -1))).all());
+
+        for (CompletableFuture<?> f : List.of(admin.streamsGroups().offsets(consumerGroup),
+                admin.streamsGroups().alterOffsets(consumerGroup, Map.of(tp, new OffsetAndMetadata(2, "", -1))).byItem().get(tp),
+                admin.streamsGroups().deleteOffsets(consumerGroup, List.of(tp)).byItem().get(tp),
+                admin.streamsGroups().delete(List.of(consumerGroup)).byItem().get(consumerGroup))) {
+            Throwable e = failure(f);
+            assertInstanceOf(GroupException.class, e);
+            assertTrue(e.getMessage().contains("no streams group " + consumerGroup + ": GROUP_ID_NOT_FOUND"), e.getMessage());
+        }
+        assertEquals(1L, get(admin.groups().offsets(consumerGroup)).get(tp).offset()); // untouched
     }
 }

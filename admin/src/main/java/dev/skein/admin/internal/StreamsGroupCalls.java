@@ -7,6 +7,8 @@ import dev.skein.admin.Results;
 import dev.skein.admin.StreamsGroupAdmin;
 import dev.skein.admin.StreamsGroupDescription;
 import dev.skein.core.ErrorCode;
+import dev.skein.core.OffsetAndMetadata;
+import dev.skein.core.TopicPartition;
 import dev.skein.core.errors.UnsupportedVersionException;
 import dev.skein.core.message.ApiKey;
 import dev.skein.core.message.ApiMessage;
@@ -22,6 +24,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.IntFunction;
+import java.util.function.Supplier;
 
 /**
  * {@link StreamsGroupAdmin}: ListGroups with the "streams" type filter on every broker (through
@@ -138,5 +141,63 @@ final class StreamsGroupCalls implements StreamsGroupAdmin {
         Map<String, Set<Integer>> frozen = new LinkedHashMap<>();
         out.forEach((k, v) -> frozen.put(k, Set.copyOf(v)));
         return Map.copyOf(frozen);
+    }
+
+    // ---- offsets and delete: GroupAdmin's calls, once the group is found to be a streams group ----
+
+    /**
+     * Completes when {@code groupId} is described as a streams group, else fails as describe does
+     * ({@code GROUP_ID_NOT_FOUND} for a group of another type): OffsetCommit and DeleteGroups act on a
+     * group of any type, and an OffsetCommit to an id no group has would make a classic group of it.
+     */
+    private CompletableFuture<Void> streamsGroup(String groupId) {
+        return describe(List.of(groupId)).get(groupId).thenApply(d -> null);
+    }
+
+    /** {@code call}'s results once {@code groupId} is a streams group; each item fails as the check does otherwise. */
+    private <K, V> Results<K, V> whenStreamsGroup(String groupId, Collection<K> items, Supplier<Results<K, V>> call) {
+        Map<K, CompletableFuture<V>> out = new LinkedHashMap<>();
+        items.forEach(k -> out.put(k, new CompletableFuture<>()));
+        streamsGroup(groupId).thenApply(v -> call.get()).whenComplete((results, e) -> {
+            if (e != null) {
+                out.values().forEach(f -> f.completeExceptionally(Calls.unwrap(e)));
+                return;
+            }
+            results.byItem().forEach((k, f) -> f.whenComplete((value, failed) -> {
+                if (failed != null) {
+                    out.get(k).completeExceptionally(Calls.unwrap(failed));
+                } else {
+                    out.get(k).complete(value);
+                }
+            }));
+        });
+        return new Results<>(out);
+    }
+
+    @Override
+    public CompletableFuture<Map<TopicPartition, OffsetAndMetadata>> offsets(String groupId) {
+        return streamsGroup(groupId).thenCompose(v -> groups.offsets(groupId));
+    }
+
+    @Override
+    public Results<TopicPartition, Void> alterOffsets(String groupId, Map<TopicPartition, OffsetAndMetadata> offsets) {
+        Map<TopicPartition, OffsetAndMetadata> copy = Map.copyOf(offsets);
+        return whenStreamsGroup(groupId, copy.keySet(), () -> groups.alterOffsets(groupId, copy));
+    }
+
+    @Override
+    public Results<TopicPartition, Void> deleteOffsets(String groupId, Collection<TopicPartition> partitions) {
+        List<TopicPartition> copy = List.copyOf(partitions);
+        return whenStreamsGroup(groupId, copy, () -> groups.deleteOffsets(groupId, copy));
+    }
+
+    /** Each group is described first, so a consumer or share group of that name is never deleted here. */
+    @Override
+    public Results<String, Void> delete(Collection<String> groupIds) {
+        Map<String, CompletableFuture<Void>> out = new LinkedHashMap<>();
+        for (String g : groupIds) {
+            out.computeIfAbsent(g, id -> whenStreamsGroup(id, List.of(id), () -> groups.delete(List.of(id))).get(id));
+        }
+        return new Results<>(out);
     }
 }
