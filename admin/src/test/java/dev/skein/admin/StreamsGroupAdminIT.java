@@ -86,6 +86,11 @@ class StreamsGroupAdminIT {
     KafkaStreams app(String group, String in, String out) {
         StreamsBuilder b = new StreamsBuilder();
         b.stream(in).to(out);
+        return start(b, group);
+    }
+
+    /** Starts {@code b}'s topology as application (and group) {@code group}. */
+    KafkaStreams start(StreamsBuilder b, String group) {
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, group);
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
@@ -260,5 +265,58 @@ class StreamsGroupAdminIT {
             assertTrue(e.getMessage().contains("no streams group " + consumerGroup + ": GROUP_ID_NOT_FOUND"), e.getMessage());
         }
         assertEquals(1L, get(admin.groups().offsets(consumerGroup)).get(tp).offset()); // untouched
+    }
+
+    @Test
+    void describeShowsTheInternalTopicsOfAStatefulTopologyAsTheReferenceDoes() throws Exception {
+        String in = topic("streams-count-in", 2, 10);
+        String out = topic("streams-count-out", 2, 0);
+        String group = name("streams-count-app");
+        StreamsBuilder b = new StreamsBuilder();
+        // a key change then a count: a repartition topic between two subtopologies, and a changelog
+        b.<String, String>stream(in).selectKey((k, v) -> v).groupByKey().count().toStream()
+                .mapValues(Object::toString).to(out);
+        StreamsGroupDescription d;
+        org.apache.kafka.clients.admin.StreamsGroupDescription ref;
+        try (KafkaStreams streams = start(b, group)) {
+            ref = stable(group, 4);
+            d = get(admin.streamsGroups().describe(List.of(group)).byItem().get(group));
+            streams.close(Duration.ofSeconds(30));
+        }
+        assertEquals(2, d.subtopologies().size());
+        Map<String, org.apache.kafka.clients.admin.StreamsGroupSubtopologyDescription> refSubs = new TreeMap<>();
+        ref.subtopologies().forEach(s -> refSubs.put(s.subtopologyId(), s));
+        Set<String> internal = new TreeSet<>();
+        for (StreamsGroupDescription.Subtopology s : d.subtopologies()) {
+            var r = refSubs.get(s.id());
+            assertEquals(r.sourceTopics(), s.sourceTopics());
+            assertEquals(r.repartitionSinkTopics(), s.repartitionSinkTopics());
+            assertEquals(r.stateChangelogTopics().keySet(), names(s.stateChangelogTopics()));
+            assertEquals(r.repartitionSourceTopics().keySet(), names(s.repartitionSourceTopics()));
+            for (StreamsGroupDescription.InternalTopic t : s.repartitionSourceTopics()) {
+                var rt = r.repartitionSourceTopics().get(t.name());
+                assertEquals(rt.partitions(), t.partitions());
+                assertEquals(rt.replicationFactor(), t.replicationFactor());
+                assertEquals(rt.topicConfigs(), t.configs());
+                internal.add(t.name());
+            }
+            s.stateChangelogTopics().forEach(t -> internal.add(t.name()));
+        }
+        // one subtopology reads the input and writes the repartition topic; the other reads it and keeps a changelog
+        assertTrue(internal.stream().anyMatch(t -> t.startsWith(group + "-") && t.endsWith("-repartition")), internal.toString());
+        assertTrue(internal.stream().anyMatch(t -> t.startsWith(group + "-") && t.endsWith("-changelog")), internal.toString());
+
+        Await.until("streams group " + group + " empty once the application stopped", WAIT, () -> reference
+                .describeStreamsGroups(List.of(group)).describedGroups().get(group).get(30, TimeUnit.SECONDS).members().isEmpty());
+        get(admin.streamsGroups().delete(List.of(group)).all());
+        Set<String> topics = new TreeSet<>();
+        get(admin.topics().list(false)).forEach(l -> topics.add(l.name()));
+        assertTrue(topics.containsAll(internal), "deleting the group left its internal topics: " + internal + " in " + topics);
+    }
+
+    static Set<String> names(List<StreamsGroupDescription.InternalTopic> topics) {
+        Set<String> out = new TreeSet<>();
+        topics.forEach(t -> out.add(t.name()));
+        return out;
     }
 }
