@@ -18,6 +18,8 @@ import org.apache.kafka.common.errors.ElectionNotNeededException;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 import java.time.Duration;
 import java.util.HashMap;
@@ -37,6 +39,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * metadata.
  */
 @ExtendWith(KafkaClusterExtension.class)
+@Execution(ExecutionMode.CONCURRENT) // the second lane (a 2-broker cluster of its own, mostly waiting): see this module's pom.xml
 class FetchLeaderHintIT {
 
     /**
