@@ -529,20 +529,9 @@ final class Fetcher implements FetchCollector.Source {
                                    Map<TopicPartition, Long> fetchOffsets) {
         List<Node> endpoints = new ArrayList<>();
         resp.nodeEndpoints().forEach(n -> endpoints.add(new Node(n.nodeId(), n.host(), n.port(), n.rack())));
-        Cluster before = client.cluster();
-        client.metadata().applyLeaderHints(hints, endpoints);
-        Cluster cluster = client.cluster();
-        for (MetadataManager.LeaderHint h : hints) {
+        for (MetadataManager.LeaderHint h : client.metadata().followLeaderHints(node, hints, endpoints)) {
             TopicPartition tp = new TopicPartition(h.topic(), h.partition());
-            Cluster.PartitionInfo was = before.partition(h.topic(), h.partition());
-            Cluster.PartitionInfo info = cluster.partition(h.topic(), h.partition());
-            boolean news = h.leaderId() != node || was == null || was.leaderEpoch() < h.leaderEpoch();
-            if (info != null && info.leader() == h.leaderId() && info.leaderEpoch() >= h.leaderEpoch() && news) {
-                log.debug("{}: broker {} is not the leader; fetching from broker {} (epoch {}) as its answer says", tp, node,
-                        h.leaderId(), h.leaderEpoch());
-            } else {
-                onPartitionError(tp, fetchOffsets.get(tp), ErrorCode.NOT_LEADER_OR_FOLLOWER);
-            }
+            onPartitionError(tp, fetchOffsets.get(tp), ErrorCode.NOT_LEADER_OR_FOLLOWER);
         }
     }
 

@@ -820,22 +820,13 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
     private void followLeaderHints(int node, ShareFetchResponse resp, List<MetadataManager.LeaderHint> hints) {
         List<Node> endpoints = new ArrayList<>();
         resp.nodeEndpoints().forEach(n -> endpoints.add(new Node(n.nodeId(), n.host(), n.port(), n.rack())));
-        Cluster before = client.cluster();
-        client.metadata().applyLeaderHints(hints, endpoints);
-        Cluster cluster = client.cluster();
+        List<MetadataManager.LeaderHint> notFollowed = client.metadata().followLeaderHints(node, hints, endpoints);
         for (MetadataManager.LeaderHint h : hints) {
             TopicPartition tp = new TopicPartition(h.topic(), h.partition());
-            Cluster.PartitionInfo was = before.partition(h.topic(), h.partition());
-            Cluster.PartitionInfo info = cluster.partition(h.topic(), h.partition());
-            // Followed: metadata now names the hinted leader; and, were it the broker that refused, a newer epoch of
-            // it (the same answer again is no news, and fetching there at once would loop).
-            boolean news = h.leaderId() != node || was == null || was.leaderEpoch() < h.leaderEpoch();
-            if (info != null && info.leader() == h.leaderId() && info.leaderEpoch() >= h.leaderEpoch() && news) {
-                fetchBackoff.remove(tp); // followed
-                log.debug("share fetch of {} from broker {}: not the leader; fetching from broker {} (epoch {})", tp, node,
-                        h.leaderId(), h.leaderEpoch());
-            } else {
+            if (notFollowed.contains(h)) {
                 fetchFailed(node, tp, ErrorCode.NOT_LEADER_OR_FOLLOWER, null, new HashSet<>());
+            } else {
+                fetchBackoff.remove(tp); // followed: fetched from the new leader at once
             }
         }
     }

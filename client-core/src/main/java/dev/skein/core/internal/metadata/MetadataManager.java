@@ -449,6 +449,32 @@ public final class MetadataManager {
         }
     }
 
+    /**
+     * Follows the leaders that broker {@code answeredBy}'s fetch answer (Fetch or ShareFetch, KIP-951) named for
+     * partitions it refused for want of leadership ({@link #applyLeaderHints}), and returns the hints not
+     * followed, whose partitions the caller holds for fresh metadata as without a hint. A hint is followed when
+     * metadata now names its leader at its epoch or newer, unless it names the refusing broker itself at an
+     * epoch metadata already had: that is no news, and fetching there at once would send the same request to
+     * the same broker, in a loop.
+     */
+    public List<LeaderHint> followLeaderHints(int answeredBy, List<LeaderHint> hints, List<Node> endpoints) {
+        synchronized (this) {
+            Cluster before = cluster;
+            applyLeaderHints(hints, endpoints);
+            Cluster after = cluster;
+            List<LeaderHint> notFollowed = new ArrayList<>();
+            for (LeaderHint h : hints) {
+                Cluster.PartitionInfo was = before.partition(h.topic(), h.partition());
+                Cluster.PartitionInfo now = after.partition(h.topic(), h.partition());
+                boolean news = h.leaderId() != answeredBy || was == null || was.leaderEpoch() < h.leaderEpoch();
+                if (now == null || now.leader() != h.leaderId() || now.leaderEpoch() < h.leaderEpoch() || !news) {
+                    notFollowed.add(h);
+                }
+            }
+            return notFollowed;
+        }
+    }
+
     private Cluster merge(Cluster old, MetadataResponse r, long nowMs) {
         Map<Integer, Node> brokers = new HashMap<>();
         for (MetadataResponse.MetadataResponseBroker b : r.brokers()) {

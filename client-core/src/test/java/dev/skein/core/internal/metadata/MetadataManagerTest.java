@@ -563,6 +563,27 @@ class MetadataManagerTest {
         assertEquals(3, m.cluster().partition("t", 0).leader(), "metadata still has the last word");
     }
 
+    @Test
+    void aFetchAnswersHintIsFollowedUnlessTheRefusingBrokerNamesItselfWithNoNewerEpoch() {
+        m.nextRequest(0);
+        m.onResponse(response(1, 5), 1);
+        MetadataManager.LeaderHint toTwo = new MetadataManager.LeaderHint("t", 0, 2, 6);
+        assertEquals(List.of(), m.followLeaderHints(1, List.of(toTwo), List.of()), "a newer leader elsewhere: followed");
+        assertEquals(2, m.cluster().partition("t", 0).leader());
+        MetadataManager.LeaderHint itself = new MetadataManager.LeaderHint("t", 0, 2, 6);
+        assertEquals(List.of(itself), m.followLeaderHints(2, List.of(itself), List.of()),
+                "broker 2 refusing and naming itself at the epoch metadata has: no news, else a loop");
+        MetadataManager.LeaderHint itselfNewer = new MetadataManager.LeaderHint("t", 0, 2, 7);
+        assertEquals(List.of(), m.followLeaderHints(2, List.of(itselfNewer), List.of()),
+                "naming itself under a newer epoch: it has become the leader since");
+        MetadataManager.LeaderHint stale = new MetadataManager.LeaderHint("t", 0, 3, 4);
+        assertEquals(List.of(stale), m.followLeaderHints(2, List.of(stale), List.of()), "an older epoch: not followed");
+        MetadataManager.LeaderHint unknown = new MetadataManager.LeaderHint("t", 0, 9, 8);
+        assertEquals(List.of(unknown), m.followLeaderHints(2, List.of(unknown), List.of()), "a broker nobody named");
+        assertEquals(2, m.cluster().partition("t", 0).leader());
+        assertEquals(7, m.cluster().partition("t", 0).leaderEpoch());
+    }
+
     private static MetadataResponse response(int leader, int epoch) {
         MetadataResponse r = new MetadataResponse().setClusterId("c").setControllerId(1);
         for (int id = 1; id <= 3; id++) {
