@@ -772,7 +772,7 @@ public final class SkeinShareConsumer<K, V> implements ShareConsumer<K, V> {
                 followLeaderHints(node, resp, hints);
             }
             for (TopicPartition tp : s.sentPartitions) {
-                if (!failed.contains(tp)) {
+                if (!failed.contains(tp) && !s.sentForgotten.contains(tp)) { // listed only for acknowledgements: not fetched
                     fetchBackoff.remove(tp); // fetched again after its backoff and answered without an error
                 }
             }
